@@ -1,0 +1,1 @@
+//! tine-asm: the eBPF instruction set. Knows no language and no kernel.

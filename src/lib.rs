@@ -1,0 +1,2 @@
+//! tine: a ply-style dynamic tracer. The pipeline, as a few plain calls:
+//! script text -> lang -> sema -> compile -> kernel -> provider -> runtime -> output.
