@@ -1,0 +1,268 @@
+//! disasm: instructions as text in the kernel verifier's and bpftool's notation
+//! (`r1 = *(u64 *)(r10 -8)`, `if r1 > 0x5 goto pc+3`, `call bpf_map_lookup_elem#1`), so `tine -S`
+//! and a verifier log read the same.
+
+use std::fmt;
+
+use crate::helper::helper_name;
+use crate::insn::{
+    AluOp, AtomicOp, CallTarget, Imm64, Insn, JmpCond, Reg, Size, Source, Swap, Width,
+};
+
+impl fmt::Display for Reg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "r{}", self.number())
+    }
+}
+
+/// A register as the operation width names it: `w1` for 32-bit operations, `r1` for 64-bit.
+struct Sized(Width, Reg);
+
+impl fmt::Display for Sized {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Width::W32 => write!(f, "w{}", self.1.number()),
+            Width::W64 => write!(f, "r{}", self.1.number()),
+        }
+    }
+}
+
+impl Size {
+    fn unsigned_name(self) -> &'static str {
+        match self {
+            Size::U8 => "u8",
+            Size::U16 => "u16",
+            Size::U32 => "u32",
+            Size::U64 => "u64",
+        }
+    }
+
+    fn signed_name(self) -> &'static str {
+        match self {
+            Size::U8 => "s8",
+            Size::U16 => "s16",
+            Size::U32 => "s32",
+            Size::U64 => "s64",
+        }
+    }
+}
+
+impl AluOp {
+    fn symbol(self) -> &'static str {
+        match self {
+            AluOp::Add => "+=",
+            AluOp::Sub => "-=",
+            AluOp::Mul => "*=",
+            AluOp::Div => "/=",
+            AluOp::SDiv => "s/=",
+            AluOp::Or => "|=",
+            AluOp::And => "&=",
+            AluOp::Lsh => "<<=",
+            AluOp::Rsh => ">>=",
+            AluOp::Mod => "%=",
+            AluOp::SMod => "s%=",
+            AluOp::Xor => "^=",
+            AluOp::Mov => "=",
+            AluOp::Arsh => "s>>=",
+        }
+    }
+}
+
+impl JmpCond {
+    fn symbol(self) -> &'static str {
+        match self {
+            JmpCond::Eq => "==",
+            JmpCond::Gt => ">",
+            JmpCond::Ge => ">=",
+            JmpCond::Set => "&",
+            JmpCond::Ne => "!=",
+            JmpCond::SGt => "s>",
+            JmpCond::SGe => "s>=",
+            JmpCond::Lt => "<",
+            JmpCond::Le => "<=",
+            JmpCond::SLt => "s<",
+            JmpCond::SLe => "s<=",
+        }
+    }
+}
+
+impl Swap {
+    fn mnemonic(self) -> &'static str {
+        match self {
+            Swap::Le16 => "le16",
+            Swap::Le32 => "le32",
+            Swap::Le64 => "le64",
+            Swap::Be16 => "be16",
+            Swap::Be32 => "be32",
+            Swap::Be64 => "be64",
+            Swap::Bswap16 => "bswap16",
+            Swap::Bswap32 => "bswap32",
+            Swap::Bswap64 => "bswap64",
+        }
+    }
+}
+
+/// `(r10 -8)`: the kernel prints the offset with its sign and no space after it.
+struct Mem(Reg, i16);
+
+impl fmt::Display for Mem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({} {:+})", self.0, self.1)
+    }
+}
+
+impl fmt::Display for Insn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Insn::Alu {
+                width,
+                op,
+                dst,
+                src: Source::Reg(src),
+            } => {
+                write!(
+                    f,
+                    "{} {} {}",
+                    Sized(width, dst),
+                    op.symbol(),
+                    Sized(width, src)
+                )
+            }
+            // The kernel prints ALU immediates in signed decimal but jump immediates in hex.
+            Insn::Alu {
+                width,
+                op,
+                dst,
+                src: Source::Imm(imm),
+            } => {
+                write!(f, "{} {} {imm}", Sized(width, dst), op.symbol())
+            }
+            Insn::Neg { width, dst } => write!(f, "{} = -{}", Sized(width, dst), Sized(width, dst)),
+            Insn::MovSx {
+                width,
+                dst,
+                src,
+                from,
+            } => {
+                write!(
+                    f,
+                    "{} = ({}){}",
+                    Sized(width, dst),
+                    from.signed_name(),
+                    Sized(width, src)
+                )
+            }
+            Insn::Endian { dst, swap } => write!(f, "{dst} = {} {dst}", swap.mnemonic()),
+            Insn::Load {
+                size,
+                dst,
+                src,
+                off,
+            } => {
+                write!(f, "{dst} = *({} *){}", size.unsigned_name(), Mem(src, off))
+            }
+            Insn::LoadSx {
+                size,
+                dst,
+                src,
+                off,
+            } => {
+                write!(f, "{dst} = *({} *){}", size.signed_name(), Mem(src, off))
+            }
+            Insn::Store {
+                size,
+                dst,
+                off,
+                imm,
+            } => {
+                write!(f, "*({} *){} = {imm}", size.unsigned_name(), Mem(dst, off))
+            }
+            Insn::StoreReg {
+                size,
+                dst,
+                off,
+                src,
+            } => {
+                write!(f, "*({} *){} = {src}", size.unsigned_name(), Mem(dst, off))
+            }
+            Insn::Atomic {
+                size,
+                op,
+                dst,
+                off,
+                src,
+            } => {
+                let bits = if size == Size::U64 { "64" } else { "" };
+                let mem = format!("({} *){}", size.unsigned_name(), Mem(dst, off));
+                match op {
+                    AtomicOp::Add => write!(f, "lock *{mem} += {src}"),
+                    AtomicOp::Or => write!(f, "lock *{mem} |= {src}"),
+                    AtomicOp::And => write!(f, "lock *{mem} &= {src}"),
+                    AtomicOp::Xor => write!(f, "lock *{mem} ^= {src}"),
+                    AtomicOp::FetchAdd => write!(f, "{src} = atomic{bits}_fetch_add({mem}, {src})"),
+                    AtomicOp::FetchOr => write!(f, "{src} = atomic{bits}_fetch_or({mem}, {src})"),
+                    AtomicOp::FetchAnd => write!(f, "{src} = atomic{bits}_fetch_and({mem}, {src})"),
+                    AtomicOp::FetchXor => write!(f, "{src} = atomic{bits}_fetch_xor({mem}, {src})"),
+                    AtomicOp::Xchg => write!(f, "{src} = atomic{bits}_xchg({mem}, {src})"),
+                    AtomicOp::CmpXchg => write!(f, "r0 = atomic{bits}_cmpxchg({mem}, r0, {src})"),
+                }
+            }
+            Insn::LoadImm64 { dst, imm } => match imm {
+                Imm64::Value(value) => write!(f, "{dst} = {value:#x}"),
+                Imm64::MapFd(fd) => write!(f, "{dst} = map[fd:{fd}]"),
+                Imm64::MapValue { fd, offset } => write!(f, "{dst} = map[fd:{fd}][0]+{offset}"),
+                Imm64::BtfId { id, btf_fd } => write!(f, "{dst} = btf_id[{id}] btf_fd[{btf_fd}]"),
+                Imm64::Func(offset) => write!(f, "{dst} = subprog[{offset:+}]"),
+                Imm64::MapIdx(index) => write!(f, "{dst} = map[idx:{index}]"),
+                Imm64::MapIdxValue { index, offset } => {
+                    write!(f, "{dst} = map[idx:{index}]+{offset}")
+                }
+            },
+            Insn::LoadAbs { size, imm } => {
+                write!(f, "r0 = *({} *)skb[{imm}]", size.unsigned_name())
+            }
+            Insn::LoadInd { size, src, imm } => {
+                write!(f, "r0 = *({} *)skb[{src} + {imm}]", size.unsigned_name())
+            }
+            Insn::Jump {
+                width,
+                cond,
+                dst,
+                src,
+                off,
+            } => {
+                write!(f, "if {} {} ", Sized(width, dst), cond.symbol())?;
+                match src {
+                    Source::Reg(src) => write!(f, "{}", Sized(width, src))?,
+                    Source::Imm(imm) => write!(f, "{:#x}", imm as u32)?,
+                }
+                write!(f, " goto pc{off:+}")
+            }
+            Insn::Ja { off } => write!(f, "goto pc{off:+}"),
+            Insn::JaLong { off } => write!(f, "gotol pc{off:+}"),
+            Insn::Call(CallTarget::Helper(id)) => match helper_name(id) {
+                Some(name) => write!(f, "call bpf_{name}#{id}"),
+                None => write!(f, "call unknown#{id}"),
+            },
+            Insn::Call(CallTarget::Local(offset)) => write!(f, "call pc{offset:+}"),
+            Insn::Call(CallTarget::Kfunc { btf_id, .. }) => {
+                write!(f, "call kernel-function#{btf_id}")
+            }
+            Insn::Exit => write!(f, "exit"),
+        }
+    }
+}
+
+/// A program as the verifier log lists it: `slot: (opcode) text`, one instruction a line.
+pub fn listing(insns: &[Insn]) -> String {
+    let mut text = String::new();
+    let mut slot = 0;
+    for insn in insns {
+        match insn.to_raw() {
+            Ok((raw, _)) => text += &format!("{slot:4}: ({:02x}) {insn}\n", raw.code),
+            Err(_) => text += &format!("{slot:4}: (..) {insn}\n"),
+        }
+        slot += insn.slots();
+    }
+    text
+}
