@@ -1,2 +1,3 @@
 //! tine: a ply-style dynamic tracer. The pipeline, as a few plain calls:
 //! script text -> lang -> sema -> compile -> kernel -> provider -> runtime -> output.
+pub mod output;

@@ -27,7 +27,13 @@ fn main() -> Result<(), AsmError> {
         let bytes = encode(&program, order)?;
         println!("\n{order:?}-endian, {} bytes:", bytes.len());
         for slot in bytes.chunks(8) {
-            println!("  {}", slot.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "));
+            println!(
+                "  {}",
+                slot.iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
         }
     }
     Ok(())

@@ -1,0 +1,11 @@
+//! output: turns the bytes that come out of the kernel into the text ply prints — values,
+//! histograms and map dumps — byte for byte. Knows no kernel and no language: the compiler
+//! describes every value with a `Layout`.
+
+mod dump;
+mod histogram;
+mod value;
+
+pub use dump::{write_map, Shown};
+pub use histogram::write_log2_histogram;
+pub use value::{compare, write_time, write_value, Field, Layout};

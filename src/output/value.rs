@@ -1,0 +1,244 @@
+//! output::value: one value's bytes, printed by its layout as ply's `type_fprint` would.
+
+use std::cmp::Ordering;
+use std::fmt::Write;
+
+/// How a value is laid out in the bytes a probe sends, and how it prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// A native-endian integer of 1, 2, 4 or 8 bytes: `%u` / `%d`.
+    Int { bytes: usize, signed: bool },
+    /// A 64-bit address: `<ffff8880...>`.
+    Pointer,
+    /// `char[N]`: left-justified in N-1 columns when printable, else a hex dump.
+    Chars(usize),
+    /// Any other array: `[a, b, c]`.
+    Array(Box<Layout>, usize),
+    /// A struct. Anonymous ones (every map key) print on one line, `{ a, b }`; named ones one
+    /// field a line.
+    Struct { fields: Vec<Field>, anonymous: bool },
+    /// A process id (u32): `%5u`.
+    Pid,
+    /// A duration in nanoseconds (u64), scaled to fit four digits: `  1.23ms`.
+    Time,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub offset: usize,
+    pub layout: Layout,
+}
+
+impl Layout {
+    pub fn size(&self) -> usize {
+        match self {
+            Layout::Int { bytes, .. } => *bytes,
+            Layout::Pointer | Layout::Time => 8,
+            Layout::Pid => 4,
+            Layout::Chars(len) => *len,
+            Layout::Array(element, count) => element.size() * count,
+            Layout::Struct { fields, .. } => fields
+                .iter()
+                .map(|field| field.offset + field.layout.size())
+                .max()
+                .unwrap_or(0),
+        }
+    }
+}
+
+/// Reads a native-endian unsigned integer of `bytes` bytes; short input reads as zeros.
+fn read_unsigned(data: &[u8], bytes: usize) -> u64 {
+    let mut buffer = [0u8; 8];
+    let bytes = bytes.min(8).min(data.len());
+    if cfg!(target_endian = "little") {
+        buffer[..bytes].copy_from_slice(&data[..bytes]);
+        u64::from_le_bytes(buffer)
+    } else {
+        buffer[8 - bytes..].copy_from_slice(&data[..bytes]);
+        u64::from_be_bytes(buffer)
+    }
+}
+
+fn read_signed(data: &[u8], bytes: usize) -> i64 {
+    let shift = 64 - 8 * bytes.clamp(1, 8) as u32;
+    ((read_unsigned(data, bytes) << shift) as i64) >> shift
+}
+
+/// Appends `data` printed by `layout`.
+pub fn write_value(out: &mut String, layout: &Layout, data: &[u8]) {
+    match layout {
+        Layout::Int {
+            bytes,
+            signed: false,
+        } => write!(out, "{}", read_unsigned(data, *bytes)),
+        Layout::Int {
+            bytes,
+            signed: true,
+        } => write!(out, "{}", read_signed(data, *bytes)),
+        Layout::Pointer => write!(out, "<{:x}>", read_unsigned(data, 8)),
+        Layout::Pid => write!(out, "{:5}", read_unsigned(data, 4)),
+        Layout::Time => {
+            write_time(out, read_signed(data, 8));
+            Ok(())
+        }
+        Layout::Chars(len) => {
+            write_chars(out, &data[..(*len).min(data.len())]);
+            Ok(())
+        }
+        Layout::Array(element, count) => {
+            out.push('[');
+            for index in 0..*count {
+                if index > 0 {
+                    out.push_str(", ");
+                }
+                let start = (index * element.size()).min(data.len());
+                write_value(out, element, &data[start..]);
+            }
+            out.push(']');
+            Ok(())
+        }
+        Layout::Struct { fields, anonymous } => {
+            out.push_str(if *anonymous { "{ " } else { "{\n\t" });
+            for field in fields {
+                // ply separates by offset, so a field at offset 0 is always the first.
+                if field.offset > 0 {
+                    out.push_str(if *anonymous { ", " } else { ",\n\t" });
+                }
+                if !anonymous {
+                    write!(out, "{} = ", field.name).ok();
+                }
+                write_value(out, &field.layout, &data[field.offset.min(data.len())..]);
+            }
+            out.push_str(if *anonymous { " }" } else { "\n}" });
+            Ok(())
+        }
+    }
+    .ok();
+}
+
+/// ply's test for a string: printable ASCII up to a NUL, and nothing but NULs after it.
+fn is_printable(data: &[u8]) -> bool {
+    match data.iter().position(|&byte| byte == 0) {
+        Some(end) => {
+            data[..end].iter().all(|&byte| (0x20..0x7f).contains(&byte))
+                && data[end..].iter().all(|&byte| byte == 0)
+        }
+        None => data.is_empty(),
+    }
+}
+
+fn write_chars(out: &mut String, data: &[u8]) {
+    if is_printable(data) {
+        let end = data
+            .iter()
+            .position(|&byte| byte == 0)
+            .unwrap_or(data.len());
+        let text = String::from_utf8_lossy(&data[..end]);
+        write!(out, "{text:<width$}", width = data.len().saturating_sub(1)).ok();
+        return;
+    }
+    out.push('\n');
+    for (line, chunk) in data.chunks(16).enumerate() {
+        write!(out, "{:03x}: ", line * 16).ok();
+        for (index, byte) in chunk.iter().enumerate() {
+            if index == 8 {
+                out.push(' ');
+            }
+            write!(out, " {byte:02x}").ok();
+        }
+        let pad = (16 - chunk.len()) * 3 + 3 + usize::from(chunk.len() < 8);
+        write!(out, "{:pad$}", "").ok();
+        for (index, &byte) in chunk.iter().enumerate() {
+            if index == 8 {
+                out.push(' ');
+            }
+            out.push(if (0x20..0x7f).contains(&byte) {
+                byte as char
+            } else {
+                '.'
+            });
+        }
+        out.push('\n');
+    }
+}
+
+/// A duration in nanoseconds scaled so that at most four digits show, in eight columns:
+/// `  42ns`, `1.23us`, `12.3ms`, ` 999 s`, then minutes, hours, days and years.
+pub fn write_time(out: &mut String, ns: i64) {
+    // (unit after dividing by `next`, digits after the point)
+    const SCALES: [(i64, &str, u32); 14] = [
+        (10, "ns", 0),
+        (10, "us", 2),
+        (10, "us", 1),
+        (10, "us", 0),
+        (10, "ms", 2),
+        (10, "ms", 1),
+        (10, "ms", 0),
+        (10, " s", 2),
+        (10, " s", 1),
+        (60, " s", 0),
+        (60, " M", 0),
+        (24, " H", 0),
+        (365, " D", 0),
+        (1, " Y", 0),
+    ];
+    let mut value = ns;
+    let mut scale = SCALES[SCALES.len() - 1];
+    for candidate in SCALES {
+        scale = candidate;
+        if value <= 999 || candidate.1 == " Y" {
+            break;
+        }
+        value /= candidate.0;
+    }
+    let (_, unit, decimals) = scale;
+    let value = value as i32;
+    match decimals {
+        2 => write!(out, "{}.{:02}{unit}", value / 100, value % 100),
+        1 => write!(out, "{:2}.{}{unit}", value / 10, value % 10),
+        _ => write!(out, "{value:4}{unit}"),
+    }
+    .ok();
+}
+
+/// Orders two values of one layout as ply sorts map rows: numbers by value, arrays, strings and
+/// structs element by element.
+pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
+    match layout {
+        Layout::Int {
+            bytes,
+            signed: true,
+        } => read_signed(a, *bytes).cmp(&read_signed(b, *bytes)),
+        Layout::Time => read_signed(a, 8).cmp(&read_signed(b, 8)),
+        Layout::Int {
+            bytes,
+            signed: false,
+        } => read_unsigned(a, *bytes).cmp(&read_unsigned(b, *bytes)),
+        Layout::Pointer => read_unsigned(a, 8).cmp(&read_unsigned(b, 8)),
+        Layout::Pid => read_unsigned(a, 4).cmp(&read_unsigned(b, 4)),
+        Layout::Chars(len) => a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
+        Layout::Array(element, count) => (0..*count)
+            .map(|index| {
+                let start = index * element.size();
+                compare(
+                    element,
+                    a.get(start..).unwrap_or(&[]),
+                    b.get(start..).unwrap_or(&[]),
+                )
+            })
+            .find(|ordering| ordering.is_ne())
+            .unwrap_or(Ordering::Equal),
+        Layout::Struct { fields, .. } => fields
+            .iter()
+            .map(|field| {
+                compare(
+                    &field.layout,
+                    a.get(field.offset..).unwrap_or(&[]),
+                    b.get(field.offset..).unwrap_or(&[]),
+                )
+            })
+            .find(|ordering| ordering.is_ne())
+            .unwrap_or(Ordering::Equal),
+    }
+}

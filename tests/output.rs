@@ -1,0 +1,291 @@
+//! ply's output layout, byte for byte: each expected string is worked out from the printf formats
+//! ply uses (`%-*s`, `%5u`, `\t%8u `, `\t[%4d, %4d]`, ...), documented in ply-compat.md.
+
+use tine::output::{
+    write_log2_histogram, write_map, write_time, write_value, Field, Layout, Shown,
+};
+
+fn u64_layout() -> Layout {
+    Layout::Int {
+        bytes: 8,
+        signed: false,
+    }
+}
+
+fn comm(name: &str) -> Vec<u8> {
+    let mut bytes = name.as_bytes().to_vec();
+    bytes.resize(16, 0);
+    bytes
+}
+
+fn printed(layout: &Layout, data: &[u8]) -> String {
+    let mut out = String::new();
+    write_value(&mut out, layout, data);
+    out
+}
+
+#[test]
+fn scalars_pids_and_pointers() {
+    assert_eq!(
+        printed(&u64_layout(), &u64::MAX.to_ne_bytes()),
+        "18446744073709551615"
+    );
+    assert_eq!(
+        printed(
+            &Layout::Int {
+                bytes: 4,
+                signed: true
+            },
+            &(-5i32).to_ne_bytes()
+        ),
+        "-5"
+    );
+    assert_eq!(
+        printed(
+            &Layout::Int {
+                bytes: 1,
+                signed: true
+            },
+            &[0xff]
+        ),
+        "-1"
+    );
+    assert_eq!(
+        printed(
+            &Layout::Int {
+                bytes: 2,
+                signed: false
+            },
+            &0xfffeu16.to_ne_bytes()
+        ),
+        "65534"
+    );
+    assert_eq!(printed(&Layout::Pid, &42u32.to_ne_bytes()), "   42");
+    assert_eq!(printed(&Layout::Pid, &1234567u32.to_ne_bytes()), "1234567");
+    assert_eq!(
+        printed(&Layout::Pointer, &0xffff_8880_1234_0000u64.to_ne_bytes()),
+        "<ffff888012340000>"
+    );
+}
+
+#[test]
+fn strings_pad_to_their_array_and_binary_data_is_dumped() {
+    assert_eq!(printed(&Layout::Chars(16), &comm("dd")), "dd             ");
+    // A literal like "rdsz" is char[8]: ply pads it to 7.
+    assert_eq!(printed(&Layout::Chars(8), b"rdsz\0\0\0\0"), "rdsz   ");
+    assert_eq!(
+        printed(&Layout::Chars(4), &[0x01, b'A', 0, 0]),
+        format!("\n000:  01 41 00 00{}.A..\n", " ".repeat(40))
+    );
+    // Bytes after the terminating NUL make it binary too.
+    let mut data = comm("ab");
+    data[10] = b'x';
+    let dump = printed(&Layout::Chars(16), &data);
+    assert_eq!(
+        dump,
+        "\n000:  61 62 00 00 00 00 00 00  00 00 78 00 00 00 00 00   ab...... ..x.....\n"
+    );
+}
+
+#[test]
+fn arrays_and_structs() {
+    let array = Layout::Array(
+        Box::new(Layout::Int {
+            bytes: 4,
+            signed: false,
+        }),
+        3,
+    );
+    let data: Vec<u8> = [1u32, 2, 3].iter().flat_map(|v| v.to_ne_bytes()).collect();
+    assert_eq!(printed(&array, &data), "[1, 2, 3]");
+
+    let fields = vec![
+        Field {
+            name: "comm".into(),
+            offset: 0,
+            layout: Layout::Chars(16),
+        },
+        Field {
+            name: "pid".into(),
+            offset: 16,
+            layout: Layout::Pid,
+        },
+    ];
+    let mut data = comm("dd");
+    data.extend_from_slice(&7u32.to_ne_bytes());
+    let key = Layout::Struct {
+        fields: fields.clone(),
+        anonymous: true,
+    };
+    assert_eq!(printed(&key, &data), "{ dd             ,     7 }");
+    let named = Layout::Struct {
+        fields,
+        anonymous: false,
+    };
+    assert_eq!(
+        printed(&named, &data),
+        "{\n\tcomm = dd             ,\n\tpid =     7\n}"
+    );
+}
+
+#[test]
+fn durations_scale_to_four_digits() {
+    let cases = [
+        (0, "   0ns"),
+        (42, "  42ns"),
+        (999, " 999ns"),
+        (1_000, "1.00us"),
+        (1_234, "1.23us"),
+        (12_345, "12.3us"),
+        (123_456, " 123us"),
+        (1_500_000, "1.50ms"),
+        (2_000_000_000, "2.00 s"),
+        (90_000_000_000, "90.0 s"),
+        (2_000_000_000_000, "  33 M"),
+        (86_400_000_000_000 * 3, "  72 H"),
+    ];
+    for (ns, text) in cases {
+        let mut out = String::new();
+        write_time(&mut out, ns);
+        assert_eq!(out, text, "{ns} ns");
+    }
+}
+
+fn histogram(buckets: &[(usize, u64)], argument: &Layout) -> String {
+    let mut counts = vec![0u64; 64];
+    for &(index, count) in buckets {
+        counts[index] = count;
+    }
+    let mut out = String::new();
+    write_log2_histogram(&mut out, &counts, argument);
+    out
+}
+
+#[test]
+fn one_full_bucket_gets_a_full_bar() {
+    // ply's quantize test: 10 reads of 10240 bytes.
+    assert_eq!(
+        histogram(&[(13, 10)], &u64_layout()),
+        format!("\n\t[  8k,  16k)\t      10 ┤{}│\n", "█".repeat(32))
+    );
+}
+
+#[test]
+fn bars_are_eighths_of_the_total_and_gaps_are_marked() {
+    let expected = format!(
+        "\n\t[   0,    1]\t       1 ┤██▉{}│\n\t...\n\t[  8k,  16k)\t      10 ┤{}▏  │\n",
+        " ".repeat(29),
+        "█".repeat(29)
+    );
+    assert_eq!(histogram(&[(0, 1), (13, 10)], &u64_layout()), expected);
+}
+
+#[test]
+fn bucket_labels_switch_to_suffixes_at_1k() {
+    let text = histogram(
+        &[(1, 1), (2, 1), (9, 1), (10, 1), (20, 1), (63, 1)],
+        &u64_layout(),
+    );
+    let labels: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.split('\t').nth(1))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "[   2,    3]",
+            "[   4,    7]",
+            "...",
+            "[ 512,   1k)",
+            "[  1k,   2k)",
+            "...",
+            "[  1M,   2M)",
+            "...",
+            "[  8Z,  16Z)"
+        ]
+    );
+}
+
+#[test]
+fn negative_values_of_a_signed_argument_come_first() {
+    let text = histogram(
+        &[(63, 2), (3, 2)],
+        &Layout::Int {
+            bytes: 8,
+            signed: true,
+        },
+    );
+    let half = format!("┤{}{}│", "█".repeat(16), " ".repeat(16));
+    assert_eq!(
+        text,
+        format!("\n\t         < 0\t       2 {half}\n\t...\n\t[   8,   15]\t       2 {half}\n")
+    );
+}
+
+#[test]
+fn durations_label_their_buckets_with_times() {
+    let text = histogram(&[(10, 4)], &Layout::Time);
+    assert!(
+        text.starts_with("\n\t[1.02us, 2.04us]\t       4 ┤"),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn maps_sort_by_value_then_key_and_empty_maps_print_nothing() {
+    let key = Layout::Struct {
+        fields: vec![Field {
+            name: "comm".into(),
+            offset: 0,
+            layout: Layout::Chars(16),
+        }],
+        anonymous: true,
+    };
+    let entries = vec![
+        (comm("dd"), 100u64.to_ne_bytes().to_vec()),
+        (comm("bash"), 3u64.to_ne_bytes().to_vec()),
+        (comm("awk"), 100u64.to_ne_bytes().to_vec()),
+        (comm("sshd"), 5_000_000_000u64.to_ne_bytes().to_vec()),
+    ];
+    let mut out = String::new();
+    write_map(&mut out, "@", &key, &Shown::Plain(u64_layout()), entries);
+    assert_eq!(
+        out,
+        "\n@:\n{ bash            }: 3\n{ awk             }: 100\n{ dd              }: 100\n{ sshd            }: 5000000000\n"
+    );
+    let mut out = String::new();
+    write_map(&mut out, "@", &key, &Shown::Plain(u64_layout()), Vec::new());
+    assert_eq!(out, "");
+}
+
+#[test]
+fn a_histogram_map_puts_each_histogram_under_its_key() {
+    let key = Layout::Struct {
+        fields: vec![Field {
+            name: "0".into(),
+            offset: 0,
+            layout: Layout::Chars(8),
+        }],
+        anonymous: true,
+    };
+    let mut buckets = vec![0u8; 64 * 8];
+    buckets[13 * 8..14 * 8].copy_from_slice(&10u64.to_ne_bytes());
+    let mut out = String::new();
+    write_map(
+        &mut out,
+        "@",
+        &key,
+        &Shown::Log2Histogram(Layout::Int {
+            bytes: 8,
+            signed: true,
+        }),
+        vec![(b"rdsz\0\0\0\0".to_vec(), buckets)],
+    );
+    assert_eq!(
+        out,
+        format!(
+            "\n@:\n{{ rdsz    }}: \n\t[  8k,  16k)\t      10 ┤{}│\n",
+            "█".repeat(32)
+        )
+    );
+}
