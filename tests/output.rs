@@ -289,3 +289,115 @@ fn a_histogram_map_puts_each_histogram_under_its_key() {
         )
     );
 }
+
+fn rendered(format: &str, values: &[(&Layout, &[u8])]) -> String {
+    let format = tine::output::Format::parse(format).unwrap_or_else(|e| panic!("{format}: {e}"));
+    assert_eq!(format.arguments(), values.len(), "{format:?}");
+    let mut out = String::new();
+    format.write(&mut out, values);
+    out
+}
+
+#[test]
+fn printf_follows_c_conversions() {
+    let int = Layout::Int {
+        bytes: 4,
+        signed: true,
+    };
+    let u64_bytes = 0x1_0000_0005u64.to_ne_bytes();
+    let minus_five = (-5i32).to_ne_bytes();
+    let name = comm("bash");
+    assert_eq!(
+        rendered("%d|%5d|%-5d|%05d|%+d|% d", &[(&int, &minus_five[..]); 6]),
+        "-5|   -5|-5   |-0005|-5|-5"
+    );
+    assert_eq!(
+        rendered(
+            "%u %x %X %#x %o %#o",
+            &[(&u64_layout(), &255u64.to_ne_bytes()[..]); 6]
+        ),
+        "255 ff FF 0xff 377 0377"
+    );
+    // Without a length modifier a 64-bit value prints whole; `%hhu` narrows as C does.
+    assert_eq!(
+        rendered("%u %hhu %lu", &[(&u64_layout(), &u64_bytes[..]); 3]),
+        "4294967301 5 4294967301"
+    );
+    assert_eq!(
+        rendered(
+            "%.3d|%8.3x|%.0d",
+            &[
+                (&int, &7i32.to_ne_bytes()[..]),
+                (&int, &7i32.to_ne_bytes()),
+                (&int, &0i32.to_ne_bytes())
+            ]
+        ),
+        "007|     007|"
+    );
+    assert_eq!(
+        rendered(
+            "[%s] [%10s] [%-6s] [%.2s]",
+            &[(&Layout::Chars(16), &name[..]); 4]
+        ),
+        "[bash] [      bash] [bash  ] [ba]"
+    );
+    assert_eq!(
+        rendered(
+            "%c%c",
+            &[
+                (
+                    &Layout::Int {
+                        bytes: 1,
+                        signed: false
+                    },
+                    &b"h"[..]
+                ),
+                (
+                    &Layout::Int {
+                        bytes: 1,
+                        signed: false
+                    },
+                    b"i"
+                )
+            ]
+        ),
+        "hi"
+    );
+    assert_eq!(
+        rendered(
+            "%p %p",
+            &[
+                (&Layout::Pointer, &0xffffu64.to_ne_bytes()[..]),
+                (&Layout::Pointer, &0u64.to_ne_bytes())
+            ]
+        ),
+        "0xffff (nil)"
+    );
+    assert_eq!(rendered("100%% done\n", &[]), "100% done\n");
+}
+
+#[test]
+fn printf_v_prints_like_print() {
+    let text = rendered(
+        "%v %v %v\n",
+        &[
+            (&Layout::Pid, &42u32.to_ne_bytes()[..]),
+            (&Layout::Chars(16), &comm("dd")),
+            (&Layout::Time, &1_234u64.to_ne_bytes()),
+        ],
+    );
+    assert_eq!(text, "   42 dd              1.23us\n");
+}
+
+#[test]
+fn bad_formats_say_what_is_wrong() {
+    let error = |format: &str| tine::output::Format::parse(format).unwrap_err();
+    assert_eq!(error("x %y").message, "unknown conversion `%y`");
+    assert_eq!(error("x %y").offset, 2);
+    assert_eq!(
+        error("%f").message,
+        "`%f` prints a floating-point value, and BPF has none"
+    );
+    assert_eq!(error("%l").message, "the format ends inside a conversion");
+    assert_eq!(error("%lhd").message, "unknown length modifier `lh`");
+}

@@ -4,8 +4,10 @@
 
 mod dump;
 mod histogram;
+mod printf;
 mod value;
 
 pub use dump::{write_map, Shown};
 pub use histogram::write_log2_histogram;
+pub use printf::{Format, FormatError};
 pub use value::{compare, write_time, write_value, Field, Layout};

@@ -48,7 +48,7 @@ impl Layout {
 }
 
 /// Reads a native-endian unsigned integer of `bytes` bytes; short input reads as zeros.
-fn read_unsigned(data: &[u8], bytes: usize) -> u64 {
+pub(super) fn read_unsigned(data: &[u8], bytes: usize) -> u64 {
     let mut buffer = [0u8; 8];
     let bytes = bytes.min(8).min(data.len());
     if cfg!(target_endian = "little") {
@@ -60,7 +60,7 @@ fn read_unsigned(data: &[u8], bytes: usize) -> u64 {
     }
 }
 
-fn read_signed(data: &[u8], bytes: usize) -> i64 {
+pub(super) fn read_signed(data: &[u8], bytes: usize) -> i64 {
     let shift = 64 - 8 * bytes.clamp(1, 8) as u32;
     ((read_unsigned(data, bytes) << shift) as i64) >> shift
 }

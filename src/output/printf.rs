@@ -1,0 +1,250 @@
+//! output::printf: C's printf conversions over values from the kernel, plus ply's `%v` (a value
+//! printed as `print()` would). The format is parsed once, when the script is compiled; each
+//! record is then rendered without re-parsing.
+
+use std::fmt::{self, Write};
+
+use super::value::{read_signed, read_unsigned, write_value, Layout};
+
+/// A parsed format string: literal text and conversions, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Format {
+    pieces: Vec<Piece>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Conversion(Spec),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+struct Spec {
+    left: bool,
+    plus: bool,
+    space: bool,
+    alternate: bool,
+    zero: bool,
+    width: usize,
+    precision: Option<usize>,
+    /// Bytes that `hh`, `h`, `l`... narrow an integer to; None keeps the value's own size.
+    length: Option<usize>,
+    conversion: char,
+}
+
+/// What is wrong with a format string; `offset` is the byte offset of the bad conversion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormatError {
+    pub offset: usize,
+    pub message: String,
+}
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Format {
+    pub fn parse(text: &str) -> Result<Format, FormatError> {
+        let mut pieces = Vec::new();
+        let mut literal = String::new();
+        let mut chars = text.char_indices().peekable();
+        while let Some((offset, c)) = chars.next() {
+            if c != '%' {
+                literal.push(c);
+                continue;
+            }
+            if chars.next_if(|&(_, c)| c == '%').is_some() {
+                literal.push('%');
+                continue;
+            }
+            let mut spec = Spec::default();
+            while let Some((_, flag)) = chars.next_if(|&(_, c)| "-+ #0".contains(c)) {
+                match flag {
+                    '-' => spec.left = true,
+                    '+' => spec.plus = true,
+                    ' ' => spec.space = true,
+                    '#' => spec.alternate = true,
+                    _ => spec.zero = true,
+                }
+            }
+            spec.width = number(&mut chars);
+            if chars.next_if(|&(_, c)| c == '.').is_some() {
+                spec.precision = Some(number(&mut chars));
+            }
+            let mut modifier = String::new();
+            while let Some((_, c)) = chars.next_if(|&(_, c)| "hljztqL".contains(c)) {
+                modifier.push(c);
+            }
+            spec.length = match modifier.as_str() {
+                "" => None,
+                "hh" => Some(1),
+                "h" => Some(2),
+                "l" | "ll" | "q" | "j" | "z" | "t" | "L" => Some(8),
+                other => {
+                    return Err(FormatError {
+                        offset,
+                        message: format!("unknown length modifier `{other}`"),
+                    });
+                }
+            };
+            match chars.next() {
+                Some((_, conversion)) if "diuoxXcspv".contains(conversion) => {
+                    spec.conversion = conversion
+                }
+                Some((_, conversion)) if "aAeEfFgG".contains(conversion) => {
+                    return Err(FormatError {
+                        offset,
+                        message: format!(
+                            "`%{conversion}` prints a floating-point value, and BPF has none"
+                        ),
+                    });
+                }
+                Some((_, conversion)) => {
+                    return Err(FormatError {
+                        offset,
+                        message: format!("unknown conversion `%{conversion}`"),
+                    });
+                }
+                None => {
+                    return Err(FormatError {
+                        offset,
+                        message: "the format ends inside a conversion".into(),
+                    })
+                }
+            }
+            if !literal.is_empty() {
+                pieces.push(Piece::Text(std::mem::take(&mut literal)));
+            }
+            pieces.push(Piece::Conversion(spec));
+        }
+        if !literal.is_empty() {
+            pieces.push(Piece::Text(literal));
+        }
+        Ok(Format { pieces })
+    }
+
+    /// Number of values the format consumes.
+    pub fn arguments(&self) -> usize {
+        self.pieces
+            .iter()
+            .filter(|piece| matches!(piece, Piece::Conversion(_)))
+            .count()
+    }
+
+    /// Appends the format rendered with `values`, one (layout, bytes) per conversion; a missing
+    /// value renders as nothing.
+    pub fn write(&self, out: &mut String, values: &[(&Layout, &[u8])]) {
+        let mut values = values.iter();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Conversion(spec) => {
+                    if let Some((layout, data)) = values.next() {
+                        write_conversion(out, spec, layout, data);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn number(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> usize {
+    let mut value = 0usize;
+    while let Some((_, digit)) = chars.next_if(|(_, c)| c.is_ascii_digit()) {
+        value = value
+            .saturating_mul(10)
+            .saturating_add(digit as usize - '0' as usize);
+    }
+    value
+}
+
+/// The integer a conversion reads: (negative, magnitude). A length modifier reads that many
+/// bytes, as C does; without one the value keeps its own size, so a 64-bit value prints whole
+/// where ply (C's `%d` reads an int) would print its low 32 bits.
+fn integer(spec: &Spec, layout: &Layout, data: &[u8]) -> (bool, u64) {
+    let size = spec.length.unwrap_or(match layout {
+        Layout::Int { bytes, .. } => *bytes,
+        Layout::Pid => 4,
+        Layout::Chars(len) => (*len).clamp(1, 8),
+        _ => 8,
+    });
+    if matches!(spec.conversion, 'd' | 'i') {
+        let value = read_signed(data, size);
+        (value < 0, value.unsigned_abs())
+    } else {
+        (false, read_unsigned(data, size))
+    }
+}
+
+fn write_conversion(out: &mut String, spec: &Spec, layout: &Layout, data: &[u8]) {
+    let mut sign = String::new();
+    let mut prefix = "";
+    let body = match spec.conversion {
+        'v' => {
+            let mut text = String::new();
+            write_value(&mut text, layout, data);
+            text
+        }
+        's' => {
+            let end = data
+                .iter()
+                .position(|&byte| byte == 0)
+                .unwrap_or(data.len());
+            let text = String::from_utf8_lossy(&data[..end]);
+            match spec.precision {
+                Some(precision) => text.chars().take(precision).collect(),
+                None => text.into_owned(),
+            }
+        }
+        'c' => char::from(data.first().copied().unwrap_or(0)).to_string(),
+        'p' => match read_unsigned(data, 8) {
+            0 => "(nil)".to_string(),
+            value => format!("0x{value:x}"),
+        },
+        conversion => {
+            let (negative, magnitude) = integer(spec, layout, data);
+            if negative {
+                sign.push('-');
+            } else if spec.plus && matches!(conversion, 'd' | 'i') {
+                sign.push('+');
+            } else if spec.space && matches!(conversion, 'd' | 'i') {
+                sign.push(' ');
+            }
+            let mut digits = match conversion {
+                'o' => format!("{magnitude:o}"),
+                'x' => format!("{magnitude:x}"),
+                'X' => format!("{magnitude:X}"),
+                _ => magnitude.to_string(),
+            };
+            if spec.precision == Some(0) && magnitude == 0 {
+                digits.clear();
+            }
+            if let Some(precision) = spec.precision {
+                if digits.len() < precision {
+                    digits.insert_str(0, &"0".repeat(precision - digits.len()));
+                }
+            }
+            if spec.alternate {
+                match conversion {
+                    'o' if !digits.starts_with('0') => digits.insert(0, '0'),
+                    'x' if magnitude != 0 => prefix = "0x",
+                    'X' if magnitude != 0 => prefix = "0X",
+                    _ => {}
+                }
+            }
+            digits
+        }
+    };
+    let length = sign.len() + prefix.len() + body.chars().count();
+    let padding = spec.width.saturating_sub(length);
+    let numeric = "diuoxX".contains(spec.conversion);
+    if spec.left {
+        write!(out, "{sign}{prefix}{body}{:padding$}", "").ok();
+    } else if spec.zero && numeric && spec.precision.is_none() {
+        write!(out, "{sign}{prefix}{}{body}", "0".repeat(padding)).ok();
+    } else {
+        write!(out, "{:padding$}{sign}{prefix}{body}", "").ok();
+    }
+}
