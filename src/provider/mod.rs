@@ -1,0 +1,5 @@
+//! provider: where a probe spec meets the kernel — one file per provider, each listing its attach
+//! points, the variables it adds and how it attaches.
+
+pub mod glob;
+pub mod tracepoint;

@@ -1,0 +1,288 @@
+//! provider::tracepoint: `tracepoint:group/event` (and bpftrace's `group:event`). The record a
+//! tracepoint program sees is described by the event's tracefs `format` file; this reads it.
+
+/// One field of a tracepoint record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    /// The C type as the format file declares it, without the array suffix: `const char *`,
+    /// `pid_t`, `char`, `__data_loc char[]` becomes `char`.
+    pub c_type: String,
+    pub offset: usize,
+    /// Bytes in the record. Syscall arguments are declared `int` but stored as 8 bytes: the size
+    /// is the truth, the C type is a hint.
+    pub size: usize,
+    pub signed: bool,
+    pub kind: FieldKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    /// An integer of `size` bytes.
+    Integer,
+    /// A pointer to `c_type` minus its last `*` (a user or kernel address).
+    Pointer,
+    /// `count` elements in place; `char name[16]` is a string.
+    Array { count: usize },
+    /// A u32 locating variable-length data in the record: offset in the low 16 bits, length in
+    /// the high 16; read with `dyn()`. `relative` (`__rel_loc`, 5.19+) counts the offset from the
+    /// end of this field rather than from the start of the record.
+    DataLoc { relative: bool },
+}
+
+/// An event's format: its id and its fields, common ones (`common_pid` ...) included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Format {
+    pub name: String,
+    pub id: u32,
+    pub fields: Vec<Field>,
+}
+
+impl Format {
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|field| field.name == name)
+    }
+
+    /// The fields a script reads, without the `common_` header every event shares.
+    pub fn own_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields
+            .iter()
+            .filter(|field| !field.name.starts_with("common_"))
+    }
+}
+
+/// Parses the text of `events/GROUP/EVENT/format`.
+pub fn parse_format(text: &str) -> Result<Format, String> {
+    let mut name = None;
+    let mut id = None;
+    let mut fields = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(value) = line.strip_prefix("name:") {
+            name = Some(value.trim().to_string());
+        } else if let Some(value) = line.strip_prefix("ID:") {
+            id = Some(
+                value
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| format!("bad event id `{}`", value.trim()))?,
+            );
+        } else if line.starts_with("field:") {
+            fields.push(parse_field(line)?);
+        }
+    }
+    Ok(Format {
+        name: name.ok_or("the format has no `name:` line")?,
+        id: id.ok_or("the format has no `ID:` line")?,
+        fields,
+    })
+}
+
+/// `field:char prev_comm[16];	offset:8;	size:16;	signed:0;`
+fn parse_field(line: &str) -> Result<Field, String> {
+    let mut declaration = None;
+    let (mut offset, mut size, mut signed) = (None, None, None);
+    for part in line
+        .split(';')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
+        let (key, value) = part
+            .split_once(':')
+            .ok_or_else(|| format!("bad field part `{part}`"))?;
+        let number = || {
+            value
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| format!("bad {key} `{value}` in `{line}`"))
+        };
+        match key {
+            "field" => declaration = Some(value.trim()),
+            "offset" => offset = Some(number()?),
+            "size" => size = Some(number()?),
+            "signed" => signed = Some(number()? != 0),
+            _ => {} // later kernels may add keys; they do not change the layout
+        }
+    }
+    let declaration = declaration.ok_or_else(|| format!("no declaration in `{line}`"))?;
+    let missing = |what: &str| format!("no {what} in `{line}`");
+    let (offset, size) = (
+        offset.ok_or_else(|| missing("offset"))?,
+        size.ok_or_else(|| missing("size"))?,
+    );
+    let signed = signed.unwrap_or(false);
+
+    let (loc, declaration) = if let Some(rest) = declaration.strip_prefix("__data_loc ") {
+        (Some(false), rest)
+    } else if let Some(rest) = declaration.strip_prefix("__rel_loc ") {
+        (Some(true), rest)
+    } else {
+        (None, declaration)
+    };
+    // Split `TYPE NAME[N]` at the last identifier; the array suffix may be on either side
+    // (`char comm[16]`, `__data_loc char[] name`).
+    let (declaration, array) = match declaration.rfind('[') {
+        Some(open) if declaration.ends_with(']') => (
+            declaration[..open].trim_end(),
+            Some(&declaration[open + 1..declaration.len() - 1]),
+        ),
+        _ => (declaration, None),
+    };
+    let name_start = declaration
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |position| position + 1);
+    let name = &declaration[name_start..];
+    let mut c_type = declaration[..name_start].trim().to_string();
+    if name.is_empty() || c_type.is_empty() {
+        return Err(format!("cannot read the declaration `{declaration}`"));
+    }
+    let kind = match (loc, array) {
+        (Some(relative), _) => {
+            c_type = c_type.trim_end_matches("[]").trim_end().to_string();
+            FieldKind::DataLoc { relative }
+        }
+        (None, Some(count)) => {
+            let count = count.trim().parse().unwrap_or(0);
+            FieldKind::Array { count }
+        }
+        (None, None) if c_type.ends_with('*') => FieldKind::Pointer,
+        (None, None) => FieldKind::Integer,
+    };
+    Ok(Field {
+        name: name.to_string(),
+        c_type,
+        offset,
+        size,
+        signed,
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHED_SWITCH: &str = "name: sched_switch\nID: 372\nformat:\n\
+        \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\
+        \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n\
+        \tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n\
+        \tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;\n\
+        \tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;\n\n\
+        print fmt: \"prev_comm=%s\", REC->prev_comm\n";
+
+    #[test]
+    fn reads_scalars_arrays_and_the_common_header() {
+        let format = parse_format(SCHED_SWITCH).unwrap();
+        assert_eq!((format.name.as_str(), format.id), ("sched_switch", 372));
+        assert_eq!(format.fields.len(), 5);
+        assert_eq!(
+            format.field("prev_comm").unwrap(),
+            &Field {
+                name: "prev_comm".into(),
+                c_type: "char".into(),
+                offset: 8,
+                size: 16,
+                signed: false,
+                kind: FieldKind::Array { count: 16 }
+            }
+        );
+        let pid = format.field("prev_pid").unwrap();
+        assert_eq!(
+            (
+                pid.c_type.as_str(),
+                pid.offset,
+                pid.size,
+                pid.signed,
+                pid.kind
+            ),
+            ("pid_t", 24, 4, true, FieldKind::Integer)
+        );
+        let own: Vec<&str> = format
+            .own_fields()
+            .map(|field| field.name.as_str())
+            .collect();
+        assert_eq!(own, ["prev_comm", "prev_pid", "prev_state"]);
+    }
+
+    #[test]
+    fn reads_pointers_and_data_locations() {
+        let text = "name: x\nID: 7\nformat:\n\
+            \tfield:const char * filename;\toffset:24;\tsize:8;\tsigned:0;\n\
+            \tfield:__data_loc char[] name;\toffset:8;\tsize:4;\tsigned:0;\n\
+            \tfield:__rel_loc char[] rel;\toffset:12;\tsize:4;\tsigned:0;\n\
+            \tfield:int dfd;\toffset:16;\tsize:8;\tsigned:0;\n";
+        let format = parse_format(text).unwrap();
+        let filename = format.field("filename").unwrap();
+        assert_eq!(
+            (filename.c_type.as_str(), filename.kind),
+            ("const char *", FieldKind::Pointer)
+        );
+        let name = format.field("name").unwrap();
+        assert_eq!(
+            (name.c_type.as_str(), name.kind),
+            ("char", FieldKind::DataLoc { relative: false })
+        );
+        assert_eq!(
+            format.field("rel").unwrap().kind,
+            FieldKind::DataLoc { relative: true }
+        );
+        // A syscall argument declared int is 8 bytes in the record.
+        assert_eq!(format.field("dfd").unwrap().size, 8);
+    }
+
+    #[test]
+    fn broken_formats_are_errors() {
+        assert!(parse_format("ID: 1\n").unwrap_err().contains("name"));
+        assert!(parse_format("name: x\nID: y\n")
+            .unwrap_err()
+            .contains("bad event id"));
+        assert!(
+            parse_format("name: x\nID: 1\n\tfield:int a;\toffset:z;\tsize:4;\n")
+                .unwrap_err()
+                .contains("bad offset")
+        );
+        assert!(parse_format("name: x\nID: 1\n\tfield:int a;\tsize:4;\n")
+            .unwrap_err()
+            .contains("no offset"));
+    }
+
+    /// Every event format on this machine parses, when tracefs is there to read.
+    #[test]
+    fn every_format_of_the_running_kernel_parses() {
+        let Some(events) = [
+            "/sys/kernel/tracing/events",
+            "/sys/kernel/debug/tracing/events",
+        ]
+        .iter()
+        .find_map(|path| std::fs::read_dir(path).ok()) else {
+            assert!(
+                std::env::var_os("TINE_REQUIRE_KERNEL").is_none(),
+                "tracefs is not mounted"
+            );
+            eprintln!("skipped: tracefs is not mounted");
+            return;
+        };
+        let mut parsed = 0;
+        for group in events.flatten() {
+            for event in std::fs::read_dir(group.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let Ok(text) = std::fs::read_to_string(event.path().join("format")) else {
+                    continue;
+                };
+                let format = parse_format(&text)
+                    .unwrap_or_else(|e| panic!("{}: {e}", event.path().display()));
+                assert!(
+                    format.fields.iter().all(|field| field.size > 0
+                        || matches!(field.kind, FieldKind::Array { count: 0 })),
+                    "{}",
+                    format.name
+                );
+                parsed += 1;
+            }
+        }
+        assert!(parsed > 100, "only {parsed} formats");
+    }
+}
