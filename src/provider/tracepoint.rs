@@ -78,7 +78,7 @@ pub fn parse_format(text: &str) -> Result<Format, String> {
     })
 }
 
-/// `field:char prev_comm[16];	offset:8;	size:16;	signed:0;`
+/// A line like `field:char prev_comm[16]; offset:8; size:16; signed:0;` (tab-separated).
 fn parse_field(line: &str) -> Result<Field, String> {
     let mut declaration = None;
     let (mut offset, mut size, mut signed) = (None, None, None);
