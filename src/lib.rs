@@ -1,4 +1,5 @@
 //! tine: a ply-style dynamic tracer. The pipeline, as a few plain calls:
 //! script text -> lang -> sema -> compile -> kernel -> provider -> runtime -> output.
+pub mod arch;
 pub mod output;
 pub mod provider;

@@ -1,0 +1,188 @@
+//! arch: each architecture's `struct pt_regs` as a kprobe or uprobe program sees it (the kernel's
+//! own layout, from arch/*/include/asm/ptrace.h), and which registers carry the arguments, the
+//! return value, the instruction and the stack pointer. One table per architecture; the running
+//! one is chosen at compile time.
+
+mod aarch64;
+mod arm;
+mod loongarch64;
+mod mips;
+mod powerpc64;
+mod riscv;
+mod x86_64;
+
+/// An architecture's register file as the probe context lays it out: `registers` are the
+/// struct's fields in order, each one machine word.
+#[derive(Debug)]
+pub struct Arch {
+    pub name: &'static str,
+    /// Bytes in a register.
+    pub word: usize,
+    pub registers: &'static [&'static str],
+    /// The registers that carry a function's arguments, first to last (the kernel's calling
+    /// convention; arguments past these are on the stack).
+    pub arguments: &'static [&'static str],
+    pub return_value: &'static str,
+    pub instruction_pointer: &'static str,
+    pub stack_pointer: &'static str,
+}
+
+impl Arch {
+    /// Byte offset of a register in the context.
+    pub fn offset(&self, register: &str) -> Option<usize> {
+        self.registers
+            .iter()
+            .position(|&name| name == register)
+            .map(|index| index * self.word)
+    }
+
+    /// Byte offset of argument `index` (0-based), if a register carries it.
+    pub fn argument_offset(&self, index: usize) -> Option<usize> {
+        self.offset(self.arguments.get(index)?)
+    }
+
+    pub fn return_value_offset(&self) -> usize {
+        self.offset(self.return_value).unwrap_or(0)
+    }
+
+    pub fn instruction_pointer_offset(&self) -> usize {
+        self.offset(self.instruction_pointer).unwrap_or(0)
+    }
+
+    pub fn stack_pointer_offset(&self) -> usize {
+        self.offset(self.stack_pointer).unwrap_or(0)
+    }
+
+    /// Size of the whole context struct.
+    pub fn size(&self) -> usize {
+        self.registers.len() * self.word
+    }
+}
+
+/// Every architecture tine knows, whichever it runs on.
+pub const ALL: [&Arch; 10] = [
+    &x86_64::X86_64,
+    &aarch64::AARCH64,
+    &arm::ARM,
+    &riscv::RISCV64,
+    &riscv::RISCV32,
+    &mips::MIPS_O32,
+    &mips::MIPS_N64,
+    &powerpc64::POWERPC64,
+    &loongarch64::LOONGARCH64,
+    &powerpc64::POWERPC32,
+];
+
+/// The architecture this binary was built for.
+pub fn current() -> Option<&'static Arch> {
+    let name = match () {
+        _ if cfg!(target_arch = "x86_64") => "x86_64",
+        _ if cfg!(target_arch = "aarch64") => "aarch64",
+        _ if cfg!(target_arch = "arm") => "arm",
+        _ if cfg!(target_arch = "riscv64") => "riscv64",
+        _ if cfg!(target_arch = "riscv32") => "riscv32",
+        _ if cfg!(target_arch = "mips") => "mips",
+        _ if cfg!(target_arch = "mips64") => "mips64",
+        _ if cfg!(target_arch = "powerpc64") => "powerpc64",
+        _ if cfg!(target_arch = "powerpc") => "powerpc",
+        _ if cfg!(target_arch = "loongarch64") => "loongarch64",
+        _ => return None,
+    };
+    ALL.into_iter().find(|arch| arch.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arch(name: &str) -> &'static Arch {
+        ALL.into_iter().find(|arch| arch.name == name).unwrap()
+    }
+
+    /// Offsets read off the kernel headers (arch/*/include/asm/ptrace.h and the uapi ptrace.h
+    /// where the two agree): (arch, register, byte offset).
+    #[test]
+    fn offsets_match_the_kernel_headers() {
+        let cases = [
+            ("x86_64", "di", 112),
+            ("x86_64", "ax", 80),
+            ("x86_64", "ip", 128),
+            ("x86_64", "sp", 152),
+            ("aarch64", "x0", 0),
+            ("aarch64", "x30", 240),
+            ("aarch64", "sp", 248),
+            ("aarch64", "pc", 256),
+            ("arm", "r0", 0),
+            ("arm", "sp", 52),
+            ("arm", "pc", 60),
+            ("arm", "orig_r0", 68),
+            ("riscv64", "pc", 0),
+            ("riscv64", "sp", 16),
+            ("riscv64", "a0", 80),
+            ("riscv32", "a0", 40),
+            ("mips", "a0", 48),
+            ("mips", "cp0_epc", 180),
+            ("mips64", "a0", 32),
+            ("mips64", "cp0_epc", 296),
+            ("powerpc64", "gpr3", 24),
+            ("powerpc64", "nip", 256),
+            ("powerpc", "nip", 128),
+            ("loongarch64", "a0", 32),
+            ("loongarch64", "csr_era", 264),
+        ];
+        for (name, register, offset) in cases {
+            assert_eq!(
+                arch(name).offset(register),
+                Some(offset),
+                "{name} {register}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_named_register_exists_and_names_are_unique() {
+        for arch in ALL {
+            let named = arch.arguments.iter().chain([
+                &arch.return_value,
+                &arch.instruction_pointer,
+                &arch.stack_pointer,
+            ]);
+            for register in named {
+                assert!(
+                    arch.offset(register).is_some(),
+                    "{}: no register {register}",
+                    arch.name
+                );
+            }
+            for (index, register) in arch.registers.iter().enumerate() {
+                assert!(
+                    !arch.registers[..index].contains(register),
+                    "{}: {register} twice",
+                    arch.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn arguments_follow_each_calling_convention() {
+        let first_four =
+            |name: &str| -> Vec<&str> { arch(name).arguments.iter().take(4).copied().collect() };
+        assert_eq!(first_four("x86_64"), ["di", "si", "dx", "cx"]);
+        assert_eq!(arch("x86_64").arguments.len(), 6);
+        assert_eq!(arch("aarch64").arguments.len(), 8);
+        assert_eq!(first_four("arm"), ["r0", "r1", "r2", "r3"]);
+        assert_eq!(arch("mips").arguments.len(), 4);
+        assert_eq!(
+            arch("mips64").arguments,
+            ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"]
+        );
+        assert_eq!(first_four("powerpc64"), ["gpr3", "gpr4", "gpr5", "gpr6"]);
+        assert_eq!(arch("aarch64").argument_offset(8), None);
+    }
+
+    #[test]
+    fn this_machine_has_a_table() {
+        assert!(current().is_some());
+    }
+}
