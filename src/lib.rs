@@ -1,5 +1,6 @@
 //! tine: a ply-style dynamic tracer. The pipeline, as a few plain calls:
 //! script text -> lang -> sema -> compile -> kernel -> provider -> runtime -> output.
 pub mod arch;
+pub mod kernel;
 pub mod output;
 pub mod provider;

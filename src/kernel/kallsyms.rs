@@ -1,0 +1,175 @@
+//! kernel::kallsyms: the kernel's code symbols from /proc/kallsyms, read only when a probe needs
+//! them (`caller`, `stack`, kprobe globs) — bpftrace reads them at every start and pays seconds.
+//! Names live in one string so the table stays small on a board with little memory.
+
+use std::fmt::Write;
+
+/// Code symbols sorted by address.
+#[derive(Debug, Default)]
+pub struct KernelSymbols {
+    names: String,
+    /// (address, start of the name in `names`, its length)
+    entries: Vec<(u64, u32, u32)>,
+}
+
+impl KernelSymbols {
+    /// Reads /proc/kallsyms.
+    pub fn load() -> std::io::Result<KernelSymbols> {
+        Ok(KernelSymbols::parse(&std::fs::read_to_string(
+            "/proc/kallsyms",
+        )?))
+    }
+
+    /// Parses kallsyms text: `ffffffff81000000 T _text`, modules adding `\t[name]`. Only code
+    /// symbols (`t`, `T`, `w`, `W`) are kept; with kptr_restrict hiding addresses every address
+    /// reads 0 and nothing resolves.
+    pub fn parse(text: &str) -> KernelSymbols {
+        let mut symbols = KernelSymbols::default();
+        for line in text.lines() {
+            let mut parts = line.split_whitespace();
+            let (Some(address), Some(kind), Some(name)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let Ok(address) = u64::from_str_radix(address, 16) else {
+                continue;
+            };
+            if address == 0 || !matches!(kind, "t" | "T" | "w" | "W") {
+                continue;
+            }
+            let (Ok(start), Ok(length)) = (
+                u32::try_from(symbols.names.len()),
+                u32::try_from(name.len()),
+            ) else {
+                break;
+            };
+            symbols.names.push_str(name);
+            symbols.entries.push((address, start, length));
+        }
+        symbols.entries.sort_by_key(|&(address, ..)| address);
+        symbols
+    }
+
+    fn name(&self, &(_, start, length): &(u64, u32, u32)) -> &str {
+        &self.names[start as usize..(start + length) as usize]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The symbol containing `address` and the offset into it.
+    pub fn resolve(&self, address: u64) -> Option<(&str, u64)> {
+        let index = self
+            .entries
+            .partition_point(|&(start, ..)| start <= address)
+            .checked_sub(1)?;
+        let entry = &self.entries[index];
+        Some((self.name(entry), address - entry.0))
+    }
+
+    /// Where `name` starts, if it is a code symbol.
+    pub fn address_of(&self, name: &str) -> Option<u64> {
+        self.entries
+            .iter()
+            .find(|entry| self.name(entry) == name)
+            .map(|&(address, ..)| address)
+    }
+
+    /// Every code symbol name, in address order; the same name may appear more than once
+    /// (static functions of different files).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|entry| self.name(entry))
+    }
+
+    /// Appends `address` as ply prints a kernel address: `vfs_read`, `vfs_read+16`, or
+    /// `<ffffffff81234567>` when no symbol covers it.
+    pub fn write_address(&self, out: &mut String, address: u64) {
+        match self.resolve(address) {
+            Some((name, 0)) => out.push_str(name),
+            Some((name, offset)) => {
+                write!(out, "{name}+{offset}").ok();
+            }
+            None => {
+                write!(out, "<{address:016x}>").ok();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "ffffffff81000000 T _text\n\
+        ffffffff81200000 T vfs_read\n\
+        ffffffff81200400 t vfs_write\n\
+        ffffffff81300000 D some_data\n\
+        ffffffffc0203000 t helper_in_module\t[dummy]\n\
+        0000000000000000 A fixed_percpu_data\n";
+
+    #[test]
+    fn resolves_addresses_to_the_symbol_below_them() {
+        let symbols = KernelSymbols::parse(SAMPLE);
+        assert_eq!(symbols.resolve(0xffffffff81200000), Some(("vfs_read", 0)));
+        assert_eq!(symbols.resolve(0xffffffff81200010), Some(("vfs_read", 16)));
+        assert_eq!(symbols.resolve(0xffffffff81200400), Some(("vfs_write", 0)));
+        assert_eq!(
+            symbols.resolve(0xffffffffc0203004),
+            Some(("helper_in_module", 4))
+        );
+        assert_eq!(symbols.resolve(0x1000), None);
+        assert_eq!(symbols.address_of("vfs_write"), Some(0xffffffff81200400));
+        // Data symbols are not code.
+        assert_eq!(symbols.address_of("some_data"), None);
+        assert_eq!(
+            symbols.names().collect::<Vec<_>>(),
+            ["_text", "vfs_read", "vfs_write", "helper_in_module"]
+        );
+    }
+
+    #[test]
+    fn prints_addresses_as_ply_does() {
+        let symbols = KernelSymbols::parse(SAMPLE);
+        let printed = |address| {
+            let mut out = String::new();
+            symbols.write_address(&mut out, address);
+            out
+        };
+        assert_eq!(printed(0xffffffff81200000), "vfs_read");
+        assert_eq!(printed(0xffffffff81200010), "vfs_read+16");
+        assert_eq!(printed(0x10), "<0000000000000010>");
+    }
+
+    #[test]
+    fn hidden_addresses_resolve_nothing() {
+        let symbols =
+            KernelSymbols::parse("0000000000000000 T _text\n0000000000000000 T vfs_read\n");
+        assert!(symbols.is_empty());
+    }
+
+    #[test]
+    fn the_running_kernel_has_its_read_path() {
+        let Ok(symbols) = KernelSymbols::load() else {
+            assert!(
+                std::env::var_os("TINE_REQUIRE_KERNEL").is_none(),
+                "/proc/kallsyms is unreadable"
+            );
+            return;
+        };
+        if symbols.is_empty() {
+            // Not root, or kptr_restrict: addresses read as zero.
+            assert!(
+                std::env::var_os("TINE_REQUIRE_KERNEL").is_none(),
+                "/proc/kallsyms hides its addresses"
+            );
+            eprintln!("skipped: /proc/kallsyms hides its addresses");
+            return;
+        }
+        let address = symbols
+            .address_of("vfs_read")
+            .expect("vfs_read in kallsyms");
+        assert_eq!(symbols.resolve(address + 3), Some(("vfs_read", 3)));
+    }
+}
