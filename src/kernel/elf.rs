@@ -1,0 +1,383 @@
+//! kernel::elf: the function symbols of an ELF file — 32 or 64 bits, either byte order — and
+//! where a function's code lies in the file, the offset a uprobe attaches at. Reads `.symtab`,
+//! and `.dynsym` too, so a stripped binary still shows its exported functions.
+
+use std::fmt;
+
+/// A defined function symbol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Function {
+    pub name: String,
+    /// Its virtual address in the file's own address space.
+    pub address: u64,
+    pub size: u64,
+}
+
+/// A loadable segment: `size` bytes at file `offset` are mapped at `address`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Segment {
+    address: u64,
+    offset: u64,
+    size: u64,
+}
+
+#[derive(Debug)]
+pub struct ElfFile {
+    pub is_64: bool,
+    pub big_endian: bool,
+    /// `e_machine`: 62 x86_64, 183 aarch64, 40 arm, 8 mips, 21 ppc64, 243 riscv, 258 loongarch.
+    pub machine: u16,
+    functions: Vec<Function>,
+    segments: Vec<Segment>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElfError(pub String);
+
+impl fmt::Display for ElfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+const EM_ARM: u16 = 40;
+const PT_LOAD: u32 = 1;
+const SHT_SYMTAB: u32 = 2;
+const SHT_DYNSYM: u32 = 11;
+const STT_FUNC: u8 = 2;
+const STT_GNU_IFUNC: u8 = 10;
+
+/// Bounds-checked reads in the file's byte order and word size. Offsets come from the file and
+/// may be anything: arithmetic on them wraps, and `slice` turns anything out of bounds into an
+/// error.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    big_endian: bool,
+    is_64: bool,
+}
+
+impl Reader<'_> {
+    fn slice(&self, offset: u64, length: u64) -> Result<&[u8], ElfError> {
+        let end = offset
+            .checked_add(length)
+            .filter(|&end| end <= self.bytes.len() as u64);
+        match end {
+            Some(end) => Ok(&self.bytes[offset as usize..end as usize]),
+            None => Err(ElfError(format!(
+                "the file is cut short: {length} bytes at offset {offset} are past its end"
+            ))),
+        }
+    }
+
+    fn unsigned(&self, offset: u64, size: u64) -> Result<u64, ElfError> {
+        let bytes = self.slice(offset, size)?;
+        let fold = |value: u64, &byte: &u8| value << 8 | u64::from(byte);
+        Ok(if self.big_endian {
+            bytes.iter().fold(0, fold)
+        } else {
+            bytes.iter().rev().fold(0, fold)
+        })
+    }
+
+    fn u16(&self, offset: u64) -> Result<u16, ElfError> {
+        Ok(self.unsigned(offset, 2)? as u16)
+    }
+
+    fn u32(&self, offset: u64) -> Result<u32, ElfError> {
+        Ok(self.unsigned(offset, 4)? as u32)
+    }
+
+    /// An address-sized field: 8 bytes in ELF64, 4 in ELF32.
+    fn word(&self, offset: u64) -> Result<u64, ElfError> {
+        self.unsigned(offset, if self.is_64 { 8 } else { 4 })
+    }
+
+    /// The NUL-terminated string at `offset` of a string table.
+    fn string(&self, table: (u64, u64), offset: u64) -> Result<String, ElfError> {
+        let (table_offset, table_size) = table;
+        let bytes = self.slice(
+            table_offset.wrapping_add(offset.min(table_size)),
+            table_size - offset.min(table_size),
+        )?;
+        let end = bytes
+            .iter()
+            .position(|&byte| byte == 0)
+            .unwrap_or(bytes.len());
+        Ok(String::from_utf8_lossy(&bytes[..end]).into_owned())
+    }
+}
+
+impl ElfFile {
+    pub fn read(path: &str) -> Result<ElfFile, ElfError> {
+        let bytes = std::fs::read(path)
+            .map_err(|error| ElfError(format!("cannot read {path}: {error}")))?;
+        ElfFile::parse(&bytes).map_err(|ElfError(message)| ElfError(format!("{path}: {message}")))
+    }
+
+    pub fn parse(bytes: &[u8]) -> Result<ElfFile, ElfError> {
+        if bytes.len() < 16 || &bytes[..4] != b"\x7fELF" {
+            return Err(ElfError("not an ELF file".into()));
+        }
+        let is_64 = match bytes[4] {
+            1 => false,
+            2 => true,
+            class => return Err(ElfError(format!("unknown ELF class {class}"))),
+        };
+        let big_endian = match bytes[5] {
+            1 => false,
+            2 => true,
+            data => return Err(ElfError(format!("unknown ELF byte order {data}"))),
+        };
+        let r = Reader {
+            bytes,
+            big_endian,
+            is_64,
+        };
+        // Header field offsets differ between the two classes only after e_entry.
+        let (phoff, shoff, phentsize, phnum, shentsize, shnum) = if is_64 {
+            (
+                r.word(32)?,
+                r.word(40)?,
+                r.u16(54)?,
+                r.u16(56)?,
+                r.u16(58)?,
+                r.u16(60)?,
+            )
+        } else {
+            (
+                r.word(28)?,
+                r.word(32)?,
+                r.u16(42)?,
+                r.u16(44)?,
+                r.u16(46)?,
+                r.u16(48)?,
+            )
+        };
+        let machine = r.u16(18)?;
+
+        let mut segments = Vec::new();
+        for index in 0..u64::from(phnum) {
+            let header = phoff.wrapping_add(index.wrapping_mul(u64::from(phentsize)));
+            r.slice(header, u64::from(phentsize))?;
+            if r.u32(header)? != PT_LOAD {
+                continue;
+            }
+            segments.push(if is_64 {
+                Segment {
+                    offset: r.word(header + 8)?,
+                    address: r.word(header + 16)?,
+                    size: r.word(header + 32)?,
+                }
+            } else {
+                Segment {
+                    offset: r.word(header + 4)?,
+                    address: r.word(header + 8)?,
+                    size: r.word(header + 16)?,
+                }
+            });
+        }
+
+        // (type, offset, size, link, entry size) of every section.
+        let mut sections = Vec::new();
+        for index in 0..u64::from(shnum) {
+            let header = shoff.wrapping_add(index.wrapping_mul(u64::from(shentsize)));
+            r.slice(header, u64::from(shentsize))?;
+            sections.push(if is_64 {
+                (
+                    r.u32(header + 4)?,
+                    r.word(header + 24)?,
+                    r.word(header + 32)?,
+                    r.u32(header + 40)?,
+                    r.word(header + 56)?,
+                )
+            } else {
+                (
+                    r.u32(header + 4)?,
+                    r.word(header + 16)?,
+                    r.word(header + 20)?,
+                    r.u32(header + 24)?,
+                    r.word(header + 36)?,
+                )
+            });
+        }
+        let mut functions = Vec::new();
+        for &(kind, offset, size, link, entry_size) in &sections {
+            if !(kind == SHT_SYMTAB || kind == SHT_DYNSYM) || entry_size == 0 {
+                continue;
+            }
+            let &(_, strings_offset, strings_size, ..) =
+                sections.get(link as usize).ok_or_else(|| {
+                    ElfError(format!(
+                        "a symbol table links to section {link}, which does not exist"
+                    ))
+                })?;
+            for index in 0..size / entry_size {
+                let symbol = offset.wrapping_add(index.wrapping_mul(entry_size));
+                r.slice(symbol, entry_size)?;
+                let (name, info, section, address, size) = if is_64 {
+                    (
+                        r.u32(symbol)?,
+                        r.unsigned(symbol + 4, 1)? as u8,
+                        r.u16(symbol + 6)?,
+                        r.word(symbol + 8)?,
+                        r.word(symbol + 16)?,
+                    )
+                } else {
+                    (
+                        r.u32(symbol)?,
+                        r.unsigned(symbol + 12, 1)? as u8,
+                        r.u16(symbol + 14)?,
+                        r.word(symbol + 4)?,
+                        r.word(symbol + 8)?,
+                    )
+                };
+                // Section 0 is "undefined": a function this file imports, not one it has.
+                if !matches!(info & 0xf, STT_FUNC | STT_GNU_IFUNC) || section == 0 {
+                    continue;
+                }
+                let name = r.string((strings_offset, strings_size), u64::from(name))?;
+                // ARM marks Thumb functions with the low address bit; the code starts without it.
+                let address = if machine == EM_ARM {
+                    address & !1
+                } else {
+                    address
+                };
+                if !functions
+                    .iter()
+                    .any(|function: &Function| function.name == name && function.address == address)
+                {
+                    functions.push(Function {
+                        name,
+                        address,
+                        size,
+                    });
+                }
+            }
+        }
+        Ok(ElfFile {
+            is_64,
+            big_endian,
+            machine,
+            functions,
+            segments,
+        })
+    }
+
+    pub fn functions(&self) -> &[Function] {
+        &self.functions
+    }
+
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions.iter().find(|function| function.name == name)
+    }
+
+    /// The file offset of the code at `address`, through the loadable segment that maps it.
+    pub fn file_offset(&self, address: u64) -> Option<u64> {
+        self.segments
+            .iter()
+            .find(|segment| segment.address <= address && address - segment.address < segment.size)
+            .map(|segment| segment.offset + (address - segment.address))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str, bytes: &[u8], is_64: bool, big_endian: bool, address: u64, offset: u64) {
+        let elf = ElfFile::parse(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!((elf.is_64, elf.big_endian), (is_64, big_endian), "{name}");
+        let function = elf
+            .function("probe_me")
+            .unwrap_or_else(|| panic!("{name}: no probe_me in {:?}", elf.functions()));
+        assert_eq!((function.address, function.size), (address, 8), "{name}");
+        assert_eq!(elf.file_offset(function.address), Some(offset), "{name}");
+    }
+
+    /// Fixtures made by tests/fixtures/elf/generate.sh; addresses and offsets as llvm-readelf
+    /// reports them.
+    #[test]
+    fn reads_both_byte_orders_and_word_sizes() {
+        fixture(
+            "mips32-be",
+            include_bytes!("../../tests/fixtures/elf/mips32-be.elf"),
+            false,
+            true,
+            0x20158,
+            0x158,
+        );
+        fixture(
+            "ppc64-be",
+            include_bytes!("../../tests/fixtures/elf/ppc64-be.elf"),
+            true,
+            true,
+            0x10010160,
+            0x160,
+        );
+    }
+
+    #[test]
+    fn a_stripped_library_still_has_its_exported_functions() {
+        let bytes = include_bytes!("../../tests/fixtures/elf/aarch64-le-stripped.so");
+        fixture("aarch64-le-stripped", bytes, true, false, 0x10270, 0x270);
+        assert_eq!(ElfFile::parse(bytes).unwrap().machine, 183);
+    }
+
+    #[inline(never)]
+    pub extern "C" fn elf_test_marker() -> u64 {
+        std::hint::black_box(42)
+    }
+
+    /// The offset computed from the file agrees with where the kernel's loader mapped the code.
+    #[test]
+    #[cfg_attr(
+        not(debug_assertions),
+        ignore = "the release profile strips the symbols"
+    )]
+    fn agrees_with_the_loader_about_this_test_binary() {
+        let elf = ElfFile::read("/proc/self/exe").unwrap();
+        let function = elf
+            .functions()
+            .iter()
+            .find(|function| function.name.contains("elf_test_marker"))
+            .expect("the marker symbol");
+        let runtime = elf_test_marker as *const () as usize as u64;
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        // `start-end perms offset dev inode path`: the mapping holding the marker's code.
+        let mapped_offset = maps
+            .lines()
+            .find_map(|line| {
+                let mut fields = line.split_whitespace();
+                let (start, end) = fields.next()?.split_once('-')?;
+                let (start, end) = (
+                    u64::from_str_radix(start, 16).ok()?,
+                    u64::from_str_radix(end, 16).ok()?,
+                );
+                let offset = u64::from_str_radix(fields.nth(1)?, 16).ok()?;
+                (start <= runtime && runtime < end).then_some(offset + (runtime - start))
+            })
+            .expect("a mapping holds the marker");
+        assert_eq!(elf.file_offset(function.address), Some(mapped_offset));
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert_eq!(
+            ElfFile::parse(b"hello").unwrap_err(),
+            ElfError("not an ELF file".into())
+        );
+        let mut bytes = include_bytes!("../../tests/fixtures/elf/ppc64-be.elf").to_vec();
+        bytes.truncate(200);
+        assert!(ElfFile::parse(&bytes).unwrap_err().0.contains("cut short"));
+        // Every truncation and every flipped byte of a real file either parses or fails cleanly.
+        let original = include_bytes!("../../tests/fixtures/elf/mips32-be.elf");
+        for length in 0..original.len() {
+            let _ = ElfFile::parse(&original[..length]);
+        }
+        for index in 0..original.len() {
+            let mut bytes = original.to_vec();
+            bytes[index] ^= 0xff;
+            let _ = ElfFile::parse(&bytes);
+        }
+    }
+}
