@@ -284,7 +284,7 @@ fn a_histogram_map_puts_each_histogram_under_its_key() {
     assert_eq!(
         out,
         format!(
-            "\n@:\n{{ rdsz    }}: \n\t[  8k,  16k)\t      10 ┤{}│\n",
+            "\n@:\n{{ rdsz    }}: \n\t[  8k,  16k)\t      10 ┤{}│\n\n",
             "█".repeat(32)
         )
     );
@@ -400,4 +400,47 @@ fn bad_formats_say_what_is_wrong() {
     );
     assert_eq!(error("%l").message, "the format ends inside a conversion");
     assert_eq!(error("%lhd").message, "unknown length modifier `lh`");
+}
+
+/// ply 2.4's output for `tracepoint:syscalls/sys_exit_read { @["rdsz"] = quantize(data->ret); }`
+/// under `dd bs=10240 count=10`, as recorded from ply itself on this kernel.
+#[test]
+fn a_recorded_ply_histogram_is_reproduced_byte_for_byte() {
+    let key = Layout::Struct {
+        fields: vec![Field {
+            name: "0".into(),
+            offset: 0,
+            layout: Layout::Chars(8),
+        }],
+        anonymous: true,
+    };
+    let mut buckets = vec![0u8; 64 * 8];
+    for (bucket, count) in [(0, 1u64), (2, 1), (7, 1), (9, 2), (11, 1), (13, 10)] {
+        buckets[bucket * 8..bucket * 8 + 8].copy_from_slice(&count.to_ne_bytes());
+    }
+    let mut out = String::new();
+    write_map(
+        &mut out,
+        "@",
+        &key,
+        &Shown::Log2Histogram(Layout::Int {
+            bytes: 8,
+            signed: true,
+        }),
+        vec![(b"rdsz\0\0\0\0".to_vec(), buckets)],
+    );
+    let bar = |blocks: usize| format!("┤{}{}│", "█".repeat(blocks), " ".repeat(32 - blocks));
+    let expected = format!(
+        "\n@:\n{{ rdsz    }}: \n\
+         \t[   0,    1]\t       1 {two}\n\t...\n\
+         \t[   4,    7]\t       1 {two}\n\t...\n\
+         \t[ 128,  255]\t       1 {two}\n\t...\n\
+         \t[ 512,   1k)\t       2 {four}\n\t...\n\
+         \t[  2k,   4k)\t       1 {two}\n\t...\n\
+         \t[  8k,  16k)\t      10 {twenty}\n\n",
+        two = bar(2),
+        four = bar(4),
+        twenty = bar(20)
+    );
+    assert_eq!(out, expected);
 }

@@ -68,8 +68,7 @@ pub fn write_map(
         write_value(out, key, key_data);
         out.push_str(": ");
         shown.write(out, value_data);
-        if matches!(shown, Shown::Plain(_)) {
-            out.push('\n');
-        }
+        // After a histogram, whose lines end in their own newline, this leaves a blank line.
+        out.push('\n');
     }
 }
