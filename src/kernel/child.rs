@@ -1,0 +1,208 @@
+//! kernel::child: the `-c COMMAND` child. It is forked before the script is compiled (so
+//! `$target` can name it), waits until every probe is attached, then runs `/bin/sh -c COMMAND`.
+//! If tine fails before releasing it, the child exits without running anything: it never
+//! outlives a failed start (ply's child waits forever then).
+
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+/// How the child ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildExit {
+    Code(i32),
+    Signal(i32),
+}
+
+#[derive(Debug)]
+pub struct Child {
+    pid: libc::pid_t,
+    /// Write end of the pipe the child waits on; writing a byte releases it, closing it
+    /// unwritten makes it exit.
+    gate: Option<OwnedFd>,
+    exit: Option<ChildExit>,
+}
+
+impl Child {
+    /// Forks the child, held at the gate.
+    pub fn spawn(command: &str) -> io::Result<Child> {
+        // Everything the child touches is made before fork: between fork and exec only
+        // async-signal-safe calls are allowed.
+        let shell = CString::new("/bin/sh").map_err(io::Error::other)?;
+        let dash_c = CString::new("-c").map_err(io::Error::other)?;
+        let command = CString::new(command).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the command contains a NUL byte",
+            )
+        })?;
+        let argv = [
+            shell.as_ptr(),
+            dash_c.as_ptr(),
+            command.as_ptr(),
+            std::ptr::null(),
+        ];
+
+        let mut fds = [0; 2];
+        // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: pipe2 succeeded, so both fds are open and owned by nothing else.
+        let (wait_end, gate) =
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+
+        // SAFETY: tine is single-threaded when it forks, and the child below only calls
+        // async-signal-safe functions (close, read, sigprocmask, execv, _exit) before exec.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if pid == 0 {
+            // SAFETY: in the child; the pointers stay valid because nothing is freed before
+            // execv replaces the process or _exit ends it.
+            unsafe {
+                libc::close(gate.as_raw_fd());
+                let mut byte = 0u8;
+                let got = loop {
+                    let n = libc::read(wait_end.as_raw_fd(), (&mut byte as *mut u8).cast(), 1);
+                    if n >= 0 || *libc::__errno_location() != libc::EINTR {
+                        break n;
+                    }
+                };
+                if got != 1 {
+                    libc::_exit(0);
+                }
+                // tine blocks the signals it handles itself; the command must see them.
+                let mut none: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut none);
+                libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+                libc::execv(argv[0], argv.as_ptr());
+                libc::_exit(127);
+            }
+        }
+        drop(wait_end);
+        Ok(Child {
+            pid,
+            gate: Some(gate),
+            exit: None,
+        })
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Lets the child run its command.
+    pub fn release(&mut self) -> io::Result<()> {
+        if let Some(gate) = self.gate.take() {
+            // SAFETY: writes one byte from a live local to an fd this value owns.
+            if unsafe { libc::write(gate.as_raw_fd(), [1u8].as_ptr().cast(), 1) } != 1 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+
+    /// The child's exit, if it has ended; never blocks.
+    pub fn try_wait(&mut self) -> io::Result<Option<ChildExit>> {
+        self.wait(libc::WNOHANG)
+    }
+
+    fn wait(&mut self, flags: libc::c_int) -> io::Result<Option<ChildExit>> {
+        if self.exit.is_some() {
+            return Ok(self.exit);
+        }
+        let mut status = 0;
+        // SAFETY: waits for our own child, writing its status to a live local.
+        let pid = unsafe { libc::waitpid(self.pid, &mut status, flags) };
+        if pid < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if pid == self.pid {
+            self.exit = Some(if libc::WIFSIGNALED(status) {
+                ChildExit::Signal(libc::WTERMSIG(status))
+            } else {
+                ChildExit::Code(libc::WEXITSTATUS(status))
+            });
+        }
+        Ok(self.exit)
+    }
+}
+
+impl Drop for Child {
+    /// An unreleased child sees its gate close and exits at once; reap it so no zombie stays.
+    /// A released child runs on (it has been sent the same Ctrl-C as tine).
+    fn drop(&mut self) {
+        if self.gate.take().is_some() {
+            let _ = self.wait(0);
+        } else {
+            let _ = self.try_wait();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn wait_for_exit(child: &mut Child) -> ChildExit {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(exit) = child.try_wait().unwrap() {
+                return exit;
+            }
+            assert!(Instant::now() < deadline, "the child did not exit");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn the_command_runs_only_when_released() {
+        let dir = std::env::temp_dir().join(format!("tine-child-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let marker = dir.join("ran");
+        let mut child = Child::spawn(&format!("echo $$ > {}; exit 3", marker.display())).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!marker.exists(), "the command ran before it was released");
+        assert_eq!(child.try_wait().unwrap(), None);
+        child.release().unwrap();
+        assert_eq!(wait_for_exit(&mut child), ChildExit::Code(3));
+        // `sh -c` runs in the forked process itself, so `$$` is the pid tine reports.
+        assert_eq!(
+            std::fs::read_to_string(&marker).unwrap().trim(),
+            child.pid().to_string()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_unreleased_child_exits_without_running_its_command() {
+        let dir =
+            std::env::temp_dir().join(format!("tine-child-unreleased-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let marker = dir.join("ran");
+        let child = Child::spawn(&format!("touch {}", marker.display())).unwrap();
+        let pid = child.pid();
+        drop(child);
+        // Dropped means reaped: the pid no longer names our child.
+        // SAFETY: waitpid with a null status pointer only asks whether the pid is still ours.
+        assert_eq!(
+            unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) },
+            -1
+        );
+        assert!(
+            !marker.exists(),
+            "a child that was never released ran its command"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_signal_is_reported() {
+        let mut child = Child::spawn("kill -TERM $$").unwrap();
+        child.release().unwrap();
+        assert_eq!(wait_for_exit(&mut child), ChildExit::Signal(libc::SIGTERM));
+    }
+}
