@@ -4,3 +4,4 @@
 pub mod child;
 pub mod elf;
 pub mod kallsyms;
+pub mod signal;

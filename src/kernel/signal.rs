@@ -1,0 +1,108 @@
+//! kernel::signal: the signals that end a trace (SIGINT, SIGTERM, SIGCHLD of the `-c` child)
+//! arrive as readable data on a signalfd, so the event loop polls them beside its rings and
+//! every exit path goes through the same teardown.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+
+pub struct Signals {
+    fd: OwnedFd,
+    previous_mask: libc::sigset_t,
+}
+
+impl Signals {
+    /// Blocks `signals` for this thread (and the threads it starts) and opens a signalfd that
+    /// reports them; dropping it restores the previous mask.
+    pub fn catch(signals: &[libc::c_int]) -> io::Result<Signals> {
+        // SAFETY: sigset_t is plain data; sigemptyset/sigaddset initialise it in place.
+        let mut mask: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        let mut previous_mask: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: `mask` is a live sigset_t; the signal numbers are checked by sigaddset.
+        unsafe {
+            libc::sigemptyset(&mut mask);
+            for &signal in signals {
+                if libc::sigaddset(&mut mask, signal) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+        }
+        // SAFETY: both sets are live; pthread_sigmask only reads `mask` and writes `previous_mask`.
+        let error = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &mask, &mut previous_mask) };
+        if error != 0 {
+            return Err(io::Error::from_raw_os_error(error));
+        }
+        // SAFETY: `mask` is initialised; -1 asks for a new fd.
+        let fd = unsafe { libc::signalfd(-1, &mask, libc::SFD_NONBLOCK | libc::SFD_CLOEXEC) };
+        if fd < 0 {
+            let error = io::Error::last_os_error();
+            // SAFETY: restores the mask saved above.
+            unsafe {
+                libc::pthread_sigmask(libc::SIG_SETMASK, &previous_mask, std::ptr::null_mut())
+            };
+            return Err(error);
+        }
+        // SAFETY: signalfd returned a new fd that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Signals { fd, previous_mask })
+    }
+
+    /// The next pending signal, if any; never blocks.
+    pub fn next(&self) -> io::Result<Option<libc::c_int>> {
+        // SAFETY: signalfd_siginfo is plain data that read() fills.
+        let mut info: libc::signalfd_siginfo = unsafe { std::mem::zeroed() };
+        let size = std::mem::size_of::<libc::signalfd_siginfo>();
+        // SAFETY: reads at most `size` bytes into `info`, which is exactly that large.
+        let n = unsafe {
+            libc::read(
+                self.fd.as_raw_fd(),
+                (&mut info as *mut libc::signalfd_siginfo).cast(),
+                size,
+            )
+        };
+        if n < 0 {
+            let error = io::Error::last_os_error();
+            return if error.kind() == io::ErrorKind::WouldBlock {
+                Ok(None)
+            } else {
+                Err(error)
+            };
+        }
+        Ok((n as usize == size).then_some(info.ssi_signo as libc::c_int))
+    }
+}
+
+impl AsFd for Signals {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask this value saved when it blocked its signals.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_SETMASK, &self.previous_mask, std::ptr::null_mut())
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blocked_signal_is_read_not_delivered() {
+        let signals = Signals::catch(&[libc::SIGUSR1]).unwrap();
+        assert_eq!(signals.next().unwrap(), None);
+        // SAFETY: raise sends to this thread, where SIGUSR1 is blocked and so stays pending.
+        assert_eq!(unsafe { libc::raise(libc::SIGUSR1) }, 0);
+        assert_eq!(signals.next().unwrap(), Some(libc::SIGUSR1));
+        assert_eq!(signals.next().unwrap(), None);
+    }
+
+    #[test]
+    fn a_bad_signal_number_is_an_error() {
+        assert!(Signals::catch(&[12345]).is_err());
+    }
+}
