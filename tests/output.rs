@@ -290,6 +290,78 @@ fn a_histogram_map_puts_each_histogram_under_its_key() {
     );
 }
 
+fn words(values: &[u64]) -> Vec<u8> {
+    values
+        .iter()
+        .flat_map(|value| value.to_ne_bytes())
+        .collect()
+}
+
+#[test]
+fn linear_histograms_mark_under_and_overflow() {
+    let key = Layout::Struct {
+        fields: vec![Field {
+            name: "0".into(),
+            offset: 0,
+            layout: u64_layout(),
+        }],
+        anonymous: true,
+    };
+    // lhist(v, 0, 30, 10): below 0, [0,10), [10,20), [20,30), 30 and up.
+    let mut out = String::new();
+    write_map(
+        &mut out,
+        "@l",
+        &key,
+        &Shown::LinearHistogram { min: 0, step: 10 },
+        vec![(words(&[1]), words(&[2, 2, 0, 0, 4]))],
+    );
+    let bar = |eighths: usize| {
+        format!(
+            "{}{}",
+            "█".repeat(eighths / 8),
+            " ".repeat(32 - eighths / 8)
+        )
+    };
+    assert_eq!(
+        out,
+        format!(
+            "\n@l:\n{{ 1 }}: \n\t         < 0\t       2 ┤{}│\n\t[   0,   10)\t       2 ┤{}│\n\t...\n\t       >= 30\t       4 ┤{}│\n\n",
+            bar(64),
+            bar(64),
+            bar(128)
+        )
+    );
+}
+
+#[test]
+fn averages_and_stats_print_as_bpftrace_does_and_sort_by_mean() {
+    let key = Layout::Struct {
+        fields: vec![Field {
+            name: "0".into(),
+            offset: 0,
+            layout: u64_layout(),
+        }],
+        anonymous: true,
+    };
+    let entries = || {
+        vec![
+            (words(&[1]), words(&[4, 100])),
+            (words(&[2]), words(&[3, (-9i64) as u64])),
+            (words(&[3]), words(&[0, 0])),
+        ]
+    };
+    let mut out = String::new();
+    write_map(&mut out, "@a", &key, &Shown::Average, entries());
+    assert_eq!(out, "\n@a:\n{ 2 }: -3\n{ 3 }: 0\n{ 1 }: 25\n");
+    let mut out = String::new();
+    write_map(&mut out, "@s", &key, &Shown::Stats, entries());
+    assert_eq!(
+        out,
+        "\n@s:\n{ 2 }: count 3, average -3, total -9\n{ 3 }: count 0, average 0, total 0\n{ 1 }: count 4, average 25, total 100\n"
+    );
+}
+
 fn rendered(format: &str, values: &[(&Layout, &[u8])]) -> String {
     let format = tine::output::Format::parse(format).unwrap_or_else(|e| panic!("{format}: {e}"));
     assert_eq!(format.arguments(), values.len(), "{format:?}");
