@@ -2,5 +2,7 @@
 //! script text -> lang -> sema -> compile -> kernel -> provider -> runtime -> output.
 pub mod arch;
 pub mod kernel;
+pub mod lang;
 pub mod output;
 pub mod provider;
+pub mod sema;

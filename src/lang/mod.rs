@@ -1,0 +1,7 @@
+//! lang: the front end's first half — script text in, an untyped AST with spans out, or
+//! diagnostics that point at the text.
+
+pub mod ast;
+pub mod diag;
+
+pub use diag::{Diag, Diagnostics, Span};

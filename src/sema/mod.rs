@@ -1,0 +1,10 @@
+//! sema: resolves names and infers a type for every expression of the AST.
+//! Knows no kernel; provider variables come in through `ProbeContext`.
+
+pub mod context;
+pub mod program;
+pub mod types;
+
+pub use context::{Environment, ProbeContext, Providers};
+pub use program::{Builtin, Function, Map, MapId, MapKind, Program};
+pub use types::{Record, Type};
