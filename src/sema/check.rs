@@ -21,8 +21,8 @@ pub const MAX_STACK: usize = 512;
 const MAX_LHIST_BUCKETS: i64 = 1000;
 
 const BUILTINS: &[&str] = &[
-    "comm", "pid", "tid", "kpid", "uid", "gid", "cpu", "time", "nsecs", "walltime", "stack",
-    "kstack", "ustack",
+    "comm", "execname", "pid", "tid", "kpid", "uid", "gid", "cpu", "time", "nsecs", "walltime",
+    "stack", "kstack", "ustack",
 ];
 
 const FUNCTIONS: &[&str] = &[
@@ -127,6 +127,8 @@ struct MapState {
     key: Option<(Option<Vec<Type>>, Span)>,
     value: Option<(Type, Span)>,
     kind: Option<(MapKind, Span)>,
+    /// Some statement assigns or aggregates into it (even one with errors of its own).
+    assigned: bool,
 }
 
 struct Checker<'e> {
@@ -431,6 +433,9 @@ impl Checker<'_> {
                 let slot = self.scratch_slot(name, scope);
                 let mut typed = self.value(value, scope)?;
                 if let Some(operator) = operator {
+                    if scope.scratch[slot].1.is_none() {
+                        self.scratch_store_type(slot, &typed, scope);
+                    }
                     let current = self.scratch_read(slot, target.span, scope)?;
                     typed = self.binary_typed(operator, current, typed, value.span)?;
                 }
@@ -443,6 +448,7 @@ impl Checker<'_> {
             }
             ast::ExprKind::Map { name, keys } => {
                 let map = self.map_id(name, target.span);
+                self.maps[map].assigned = true;
                 if operator.is_none() {
                     if let ast::ExprKind::Call {
                         name: function,
@@ -463,7 +469,12 @@ impl Checker<'_> {
                     None => self.keyless(map, target.span).then(Vec::new),
                 };
                 let mut typed = self.value(value, scope);
+                self.set_kind(map, MapKind::Plain, target.span);
                 if let (Some(operator), Some(current), Some(key)) = (operator, &typed, &key) {
+                    // `m[k]++` may be the first use: the increment gives the value type.
+                    if self.maps[map].value.is_none() {
+                        self.map_value(map, &current.ty, value.span);
+                    }
                     let read = self.map_read(map, key.clone(), target.span);
                     typed = match read {
                         Some(read) => {
@@ -472,7 +483,6 @@ impl Checker<'_> {
                         None => None,
                     };
                 }
-                self.set_kind(map, MapKind::Plain, target.span);
                 let (key, typed) = (key?, typed?);
                 let ty = self.map_value(map, &typed.ty, value.span)?;
                 let value = self.coerce(typed, &ty);
@@ -620,6 +630,7 @@ impl Checker<'_> {
             key: None,
             value: None,
             kind: None,
+            assigned: false,
         });
         self.map_index.insert(name.to_string(), id);
         self.changed = true;
@@ -798,6 +809,13 @@ impl Checker<'_> {
     fn coerce(&self, value: Expr, ty: &Type) -> Expr {
         if value.ty == *ty {
             return value;
+        }
+        // A literal takes the slot's type itself; its bits are already the i64/u64 value.
+        if matches!(value.kind, ExprKind::Int(_)) && ty.is_integer() {
+            return Expr {
+                ty: ty.clone(),
+                ..value
+            };
         }
         let span = value.span;
         expr(ExprKind::Cast(Box::new(value)), ty.clone(), span)
@@ -1125,7 +1143,7 @@ impl Checker<'_> {
             }
         }
         let (builtin, ty) = match name {
-            "comm" => (Builtin::Comm, Type::Chars(16)),
+            "comm" | "execname" => (Builtin::Comm, Type::Chars(16)),
             "pid" => (Builtin::Pid, Type::Pid),
             "tid" | "kpid" => (Builtin::Tid, Type::Pid),
             "uid" => (Builtin::Uid, U32),
@@ -1486,7 +1504,7 @@ impl Checker<'_> {
                     self.error(
                         Diag::new(
                             end,
-                            format!("printf's format uses {wanted} values but {given} are given"),
+                            format!("printf's format uses {wanted} values but only {given} given"),
                         )
                         .with_note(format_node.span, "the format"),
                     );
@@ -1722,8 +1740,9 @@ impl Checker<'_> {
                 _ => None,
             };
             let Some((value, _)) = &state.value else {
-                // A map only ever read or deleted has already been reported where it is read.
-                if !errors.iter().any(|error| error.span == state.first) {
+                // A map whose assignments failed was reported there; one only ever read was
+                // reported where it is read.
+                if !state.assigned && !errors.iter().any(|error| error.span == state.first) {
                     errors.push(Diag::new(
                         state.first,
                         format!("`{}` is never assigned", state.name),
