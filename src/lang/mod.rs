@@ -3,5 +3,8 @@
 
 pub mod ast;
 pub mod diag;
+pub mod parse;
+pub mod suggest;
 
 pub use diag::{Diag, Diagnostics, Span};
+pub use parse::parse;
