@@ -1,7 +1,12 @@
 //! kernel: every conversation with the kernel — bpf(2), perf events and their rings, tracefs,
 //! kallsyms, ELF files, feature probes. The only place with `unsafe`.
 
+pub mod bpf;
 pub mod child;
+pub mod cpu;
 pub mod elf;
+pub mod error;
 pub mod kallsyms;
 pub mod signal;
+
+pub use error::KernelError;
