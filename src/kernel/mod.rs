@@ -7,6 +7,10 @@ pub mod cpu;
 pub mod elf;
 pub mod error;
 pub mod kallsyms;
+pub mod perf;
+pub mod ring;
+pub mod ringbuf;
 pub mod signal;
+pub mod tracefs;
 
 pub use error::KernelError;
