@@ -19,6 +19,7 @@ const PROG_GET_NEXT_ID: u32 = 11;
 const MAP_GET_NEXT_ID: u32 = 12;
 const OBJ_GET_INFO_BY_FD: u32 = 15;
 const MAP_LOOKUP_BATCH: u32 = 24;
+const LINK_CREATE: u32 = 28;
 
 /// The kernel's name limit for maps and programs, with the NUL.
 const OBJECT_NAME_LENGTH: usize = 16;
@@ -751,6 +752,68 @@ pub fn kernel_version_code(release: &str) -> u32 {
 
 #[repr(C)]
 #[derive(Default)]
+struct KprobeMultiLinkAttr {
+    prog_fd: u32,
+    target_fd: u32,
+    attach_type: u32,
+    flags: u32,
+    multi_flags: u32,
+    count: u32,
+    symbols: u64,
+    addresses: u64,
+    cookies: u64,
+}
+
+/// A BPF link (an attachment made by bpf(2) rather than a perf event), detached on drop.
+#[derive(Debug)]
+pub struct Link {
+    fd: OwnedFd,
+}
+
+impl Link {
+    /// One kprobe.multi link (5.18) attaching `program` (loaded with
+    /// `AttachType::TraceKprobeMulti`) to every function in `symbols` at once.
+    pub fn kprobe_multi(
+        program: &Program,
+        symbols: &[&str],
+        retprobe: bool,
+    ) -> Result<Link, KernelError> {
+        const RETURN_PROBE: u32 = 1;
+        let action = || {
+            format!(
+                "attach program `{}` to {} functions with kprobe.multi",
+                program.name(),
+                symbols.len()
+            )
+        };
+        let names = symbols
+            .iter()
+            .map(|symbol| std::ffi::CString::new(*symbol))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| KernelError::message(action(), "NUL in a function name"))?;
+        let pointers: Vec<u64> = names.iter().map(|name| name.as_ptr() as u64).collect();
+        let mut attr = KprobeMultiLinkAttr {
+            prog_fd: program.raw_fd() as u32,
+            attach_type: AttachType::TraceKprobeMulti as u32,
+            multi_flags: if retprobe { RETURN_PROBE } else { 0 },
+            count: pointers.len() as u32,
+            symbols: address(&pointers),
+            ..KprobeMultiLinkAttr::default()
+        };
+        let fd =
+            bpf_fd(LINK_CREATE, &mut attr).map_err(|errno| KernelError::errno(action(), errno))?;
+        Ok(Link { fd })
+    }
+}
+
+impl AsFd for Link {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+#[repr(C)]
+#[derive(Default)]
 struct NextIdAttr {
     start_id: u32,
     next_id: u32,
@@ -843,6 +906,8 @@ mod tests {
         assert_eq!(std::mem::offset_of!(TestRunAttr, ctx_out), 56);
         assert_eq!(std::mem::offset_of!(ProgramInfoHead, xlated_prog_insns), 32);
         assert_eq!(std::mem::offset_of!(ProgramInfoHead, name), 64);
+        assert_eq!(std::mem::offset_of!(KprobeMultiLinkAttr, count), 20);
+        assert_eq!(std::mem::offset_of!(KprobeMultiLinkAttr, symbols), 24);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod child;
 pub mod cpu;
 pub mod elf;
 pub mod error;
+pub mod features;
 pub mod kallsyms;
 pub mod perf;
 pub mod ring;
