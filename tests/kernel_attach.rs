@@ -105,6 +105,10 @@ fn a_syscall_tracepoint_counts_every_call_exactly() {
     drop(event);
     std::hint::black_box(std::os::unix::process::parent_id());
     assert_eq!(total(&counter), CALLS);
+    // And once the program is dropped too, the kernel has unloaded it.
+    let id = program.info().unwrap().id;
+    drop(program);
+    common::wait_until_gone(&[id], tine::kernel::bpf::program_ids);
 }
 
 #[test]
@@ -137,6 +141,25 @@ fn cpu_clock_events_fire_their_program() {
     let after = total(&counter);
     std::thread::sleep(std::time::Duration::from_millis(20));
     assert_eq!(total(&counter), after, "closed events fire no more");
+}
+
+#[test]
+fn the_kprobe_pmu_opens_or_says_it_is_missing() {
+    if !common::kernel_available("the_kprobe_pmu_opens_or_says_it_is_missing") {
+        return;
+    }
+    let present = std::path::Path::new("/sys/bus/event_source/devices/kprobe").exists();
+    match PerfEvent::kprobe("vfs_read", 0, false) {
+        Ok(_) => assert!(present, "opened without a kprobe PMU"),
+        Err(error) => {
+            assert!(!present, "{error}");
+            assert_eq!(
+                error.to_string(),
+                "cannot open kprobe vfs_read+0: this kernel has no kprobe PMU \
+                 (/sys/bus/event_source/devices/kprobe is missing)"
+            );
+        }
+    }
 }
 
 #[no_mangle]

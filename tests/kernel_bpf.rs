@@ -149,6 +149,21 @@ fn per_cpu_maps_hold_one_value_per_possible_cpu() {
     }
 }
 
+#[test]
+fn stack_trace_maps_create_and_report_missing_ids() {
+    if !common::kernel_available("stack_trace_maps_create_and_report_missing_ids") {
+        return;
+    }
+    // 127 frames of u64 addresses, ply's and the kernel's default depth.
+    let map = Map::create(&spec(MapKind::StackTrace, 4, 8 * 127, 64)).expect("stack map");
+    assert_eq!(
+        map.lookup(&0u32.to_ne_bytes()).unwrap(),
+        None,
+        "no stack stored yet"
+    );
+    assert_eq!(map.spec().value_size, 8 * 127);
+}
+
 fn return_zero() -> Vec<u8> {
     let mut b = Builder::new();
     b.mov64_imm(R0, 0).exit();
@@ -207,18 +222,6 @@ fn a_loaded_program_reports_its_id_name_and_instructions() {
     assert_eq!(program.test_run(&[0u8; 64], &[]).unwrap(), 0);
 }
 
-/// Ids are freed when the last reference goes, which for an attached program may lag its fd.
-fn wait_until_gone(ids: &[u32], list: fn() -> Result<Vec<u32>, tine::kernel::KernelError>) {
-    for _ in 0..200 {
-        let live = list().unwrap();
-        if ids.iter().all(|id| !live.contains(id)) {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    panic!("objects {ids:?} are still loaded after their owners were dropped");
-}
-
 #[test]
 fn dropping_maps_and_programs_leaves_nothing_loaded() {
     if !common::kernel_available("dropping_maps_and_programs_leaves_nothing_loaded") {
@@ -251,6 +254,6 @@ fn dropping_maps_and_programs_leaves_nothing_loaded() {
     assert!(map_ids().unwrap().contains(&map_id));
     drop(programs);
     drop(map);
-    wait_until_gone(&ids, program_ids);
-    wait_until_gone(&[map_id], map_ids);
+    common::wait_until_gone(&ids, program_ids);
+    common::wait_until_gone(&[map_id], map_ids);
 }

@@ -68,6 +68,15 @@ pub(crate) fn last_errno() -> i32 {
     io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
+/// strerror's text, without the "(os error N)" Rust appends.
+fn describe(errno: i32) -> String {
+    let text = io::Error::from_raw_os_error(errno).to_string();
+    match text.find(" (os error") {
+        Some(end) => text[..end].to_string(),
+        None => text,
+    }
+}
+
 /// The verifier log's line that says why: the last non-empty line that is not a summary
 /// ("processed N insns", "verification time") or a register-state dump.
 fn verifier_reason(log: &str) -> Option<&str> {
@@ -91,9 +100,9 @@ impl fmt::Display for KernelError {
             Cause::Errno(errno) if self.is_permission() => write!(
                 f,
                 "{} (tracing needs root, or CAP_BPF and CAP_PERFMON)",
-                io::Error::from_raw_os_error(*errno)
+                describe(*errno)
             ),
-            Cause::Errno(errno) => write!(f, "{}", io::Error::from_raw_os_error(*errno)),
+            Cause::Errno(errno) => f.write_str(&describe(*errno)),
             Cause::Message(message) => f.write_str(message),
         }
     }
@@ -132,5 +141,9 @@ mod tests {
         assert_eq!(error.to_string(), "cannot read /sys/x: no number");
         let error = KernelError::io("open f", &io::Error::from_raw_os_error(libc::ENOENT));
         assert_eq!(error.raw_errno(), Some(libc::ENOENT));
+        assert_eq!(
+            error.to_string(),
+            "cannot open f: No such file or directory"
+        );
     }
 }

@@ -106,26 +106,34 @@ fn open(attr: &mut EventAttr, pid: i32, cpu: i32, what: String) -> Result<PerfEv
     Ok(PerfEvent { fd, what })
 }
 
-/// A dynamic PMU's type number and the config bit that makes a return probe, from sysfs.
-fn dynamic_pmu(name: &str) -> Result<(u32, u64), KernelError> {
+/// A dynamic PMU's type number and the config bit that makes a return probe, from sysfs;
+/// errors say what could not be opened (`what`) and why.
+fn dynamic_pmu(name: &str, what: &str) -> Result<(u32, u64), KernelError> {
     let directory = format!("/sys/bus/event_source/devices/{name}");
+    let action = || format!("open {what}");
+    if !std::path::Path::new(&directory).exists() {
+        return Err(KernelError::message(
+            action(),
+            format!("this kernel has no {name} PMU ({directory} is missing)"),
+        ));
+    }
     let read = |file: &str| {
         let path = format!("{directory}/{file}");
         std::fs::read_to_string(&path)
-            .map_err(|error| KernelError::io(format!("read {path}"), &error))
+            .map_err(|error| KernelError::io(format!("{} (read {path})", action()), &error))
     };
     let kind_text = read("type")?;
     let kind = kind_text.trim().parse().map_err(|_| {
         KernelError::message(
-            format!("read {directory}/type"),
-            format!("not a number: {kind_text:?}"),
+            action(),
+            format!("{directory}/type is not a number: {kind_text:?}"),
         )
     })?;
     let format = read("format/retprobe")?;
     let bit = parse_config_bit(&format).ok_or_else(|| {
         KernelError::message(
-            format!("read {directory}/format/retprobe"),
-            format!("not `config:N`: {format:?}"),
+            action(),
+            format!("{directory}/format/retprobe is not `config:N`: {format:?}"),
         )
     })?;
     Ok((kind, 1 << bit))
@@ -143,11 +151,11 @@ fn parse_config_bit(format: &str) -> Option<u32> {
 
 /// The kprobe PMU (4.17+) is present; tracefs `kprobe_events` is the fallback when it is not.
 pub fn kprobe_pmu_available() -> bool {
-    dynamic_pmu("kprobe").is_ok()
+    dynamic_pmu("kprobe", "the kprobe PMU").is_ok()
 }
 
 pub fn uprobe_pmu_available() -> bool {
-    dynamic_pmu("uprobe").is_ok()
+    dynamic_pmu("uprobe", "the uprobe PMU").is_ok()
 }
 
 impl PerfEvent {
@@ -189,7 +197,7 @@ impl PerfEvent {
             "{} {symbol}+{offset}",
             if retprobe { "kretprobe" } else { "kprobe" }
         );
-        let (kind, retprobe_bit) = dynamic_pmu("kprobe")?;
+        let (kind, retprobe_bit) = dynamic_pmu("kprobe", &what)?;
         let symbol =
             CString::new(symbol).map_err(|_| KernelError::message(&what, "NUL in the symbol"))?;
         let mut attr = EventAttr {
@@ -217,7 +225,7 @@ impl PerfEvent {
             "{} {path}:{file_offset:#x}",
             if retprobe { "uretprobe" } else { "uprobe" }
         );
-        let (kind, retprobe_bit) = dynamic_pmu("uprobe")?;
+        let (kind, retprobe_bit) = dynamic_pmu("uprobe", &what)?;
         let path =
             CString::new(path).map_err(|_| KernelError::message(&what, "NUL in the path"))?;
         let mut attr = EventAttr {
@@ -391,6 +399,10 @@ impl Mapping {
         unsafe { std::slice::from_raw_parts(self.base.as_ptr().add(offset), length) }
     }
 }
+
+// SAFETY: a Mapping is the only owner of its pages; moving it to another thread moves that
+// ownership, and the kernel side synchronises through the head/tail words, not thread identity.
+unsafe impl Send for Mapping {}
 
 impl Drop for Mapping {
     fn drop(&mut self) {

@@ -1,6 +1,9 @@
 //! tests/common: the one check every kernel test makes first — can this process use BPF? When it
 //! cannot, the test prints why and skips, unless TINE_REQUIRE_KERNEL=1 makes a skip a failure.
 
+// Each test file compiles this module on its own and uses only some of it.
+#![allow(dead_code)]
+
 use tine::kernel::bpf::{raise_memlock, Map, MapKind, MapSpec};
 
 /// True when the test may talk to the kernel. Otherwise prints the reason and returns false, or
@@ -41,4 +44,17 @@ fn effective_uid() -> u32 {
             line.split_whitespace().nth(2)?.parse().ok()
         })
         .unwrap_or(u32::MAX)
+}
+
+/// Waits until none of `ids` is listed by `list`: an id is freed when the last reference to its
+/// object goes, which for an attached program may lag the closing of its fds a little.
+pub fn wait_until_gone(ids: &[u32], list: fn() -> Result<Vec<u32>, tine::kernel::KernelError>) {
+    for _ in 0..200 {
+        let live = list().expect("list object ids");
+        if ids.iter().all(|id| !live.contains(id)) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("objects {ids:?} are still loaded after their owners were dropped");
 }
