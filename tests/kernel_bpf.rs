@@ -9,7 +9,7 @@ use tine::kernel::bpf::{
     map_ids, program_ids, Map, MapKind, MapSpec, Program, ProgramKind, ProgramSpec, Update,
 };
 use tine::kernel::cpu::possible_cpus;
-use tine_asm::{encode, Builder, ByteOrder, Reg::*};
+use tine_asm::{encode, Builder, ByteOrder, Reg::*, Size};
 
 fn spec(kind: MapKind, key_size: u32, value_size: u32, max_entries: u32) -> MapSpec {
     MapSpec {
@@ -200,6 +200,43 @@ fn a_rejected_program_carries_the_verifier_log() {
         error.to_string(),
         "cannot load SocketFilter program `uninit`: the verifier rejected it: R2 !read_ok"
     );
+}
+
+#[test]
+fn a_rejection_names_the_instruction_on_the_failing_path() {
+    if !common::kernel_available("a_rejection_names_the_instruction_on_the_failing_path") {
+        return;
+    }
+    // Writing into a socket filter's context is refused, on a path behind a branch.
+    let mut b = Builder::new();
+    let joined = b.label();
+    b.mov64_imm(R0, 0)
+        .load(Size::U32, R3, R1, 0)
+        .jeq_imm(R3, 0, joined)
+        .mov64_imm(R0, 1)
+        .bind(joined)
+        .store(Size::U64, R1, 0, R0)
+        .exit();
+    let bytes = encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
+    let spec = ProgramSpec {
+        kind: ProgramKind::SocketFilter,
+        insns: &bytes,
+        name: "ctx_write",
+        expected_attach_type: None,
+    };
+    let error = Program::load(&spec).unwrap_err();
+    assert_eq!(
+        error.rejected_instruction(),
+        Some(4),
+        "{}",
+        error.verifier_log
+    );
+    let tail = error.verifier_tail(2);
+    assert!(
+        tail[0].starts_with("4: (7b) *(u64 *)(r1 +0) = r0"),
+        "{tail:?}"
+    );
+    assert!(tail[1].contains("invalid bpf_context access"), "{tail:?}");
 }
 
 #[test]

@@ -57,6 +57,30 @@ impl KernelError {
         }
     }
 
+    /// The instruction (slot index) the verifier stopped at: the last `N: (code) ...` line of
+    /// its log, which the compiler maps back to the script text that produced it.
+    pub fn rejected_instruction(&self) -> Option<usize> {
+        self.verifier_log.lines().rev().find_map(|line| {
+            let (slot, rest) = line.split_once(": (")?;
+            rest.get(2..4).filter(|close| close.starts_with(") "))?;
+            slot.parse().ok()
+        })
+    }
+
+    /// The end of the verifier log, at most `lines` lines: the failing path's last
+    /// instructions and the reason, without the summary lines.
+    pub fn verifier_tail(&self, lines: usize) -> Vec<&str> {
+        let mut tail: Vec<&str> = self
+            .verifier_log
+            .lines()
+            .rev()
+            .skip_while(|line| is_summary(line.trim()))
+            .take(lines)
+            .collect();
+        tail.reverse();
+        tail
+    }
+
     /// True when the kernel refused for lack of privilege rather than for what was asked.
     pub fn is_permission(&self) -> bool {
         self.verifier_log.is_empty() && matches!(self.raw_errno(), Some(libc::EPERM | libc::EACCES))
@@ -80,14 +104,20 @@ fn describe(errno: i32) -> String {
 /// The verifier log's line that says why: the last non-empty line that is not a summary
 /// ("processed N insns", "verification time") or a register-state dump.
 fn verifier_reason(log: &str) -> Option<&str> {
-    log.lines().rev().map(str::trim).find(|line| {
-        !line.is_empty()
-            && !line.starts_with("processed ")
-            && !line.starts_with("verification time")
-            && !line.starts_with("stack depth")
-            && !line.starts_with("max_states_per_insn")
-            && !line.starts_with("mark_precise")
-    })
+    log.lines()
+        .rev()
+        .map(str::trim)
+        .find(|line| !is_summary(line))
+}
+
+/// Lines the verifier adds after its verdict, or blank ones.
+fn is_summary(line: &str) -> bool {
+    line.is_empty()
+        || line.starts_with("processed ")
+        || line.starts_with("verification time")
+        || line.starts_with("stack depth")
+        || line.starts_with("max_states_per_insn")
+        || line.starts_with("mark_precise")
 }
 
 impl fmt::Display for KernelError {
@@ -132,6 +162,30 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "cannot load program `p`: the verifier rejected it: R0 !read_ok"
+        );
+    }
+
+    #[test]
+    fn the_rejected_instruction_and_the_logs_tail_are_found() {
+        let mut error = KernelError::errno("load program `p`", libc::EACCES);
+        error.verifier_log = "0: R1=ctx() R10=fp0\n\
+            0: (b7) r0 = 0                        ; R0=0\n\
+            1: (15) if r3 == 0x0 goto pc+1\n\
+            12: (7b) *(u64 *)(r1 +0) = r0\n\
+            invalid bpf_context access off=0 size=8\n\
+            processed 5 insns (limit 1000000) max_states_per_insn 0\n"
+            .into();
+        assert_eq!(error.rejected_instruction(), Some(12));
+        assert_eq!(
+            error.verifier_tail(2),
+            [
+                "12: (7b) *(u64 *)(r1 +0) = r0",
+                "invalid bpf_context access off=0 size=8"
+            ]
+        );
+        assert_eq!(
+            KernelError::errno("x", libc::EINVAL).rejected_instruction(),
+            None
         );
     }
 
