@@ -2,4 +2,5 @@
 //! points, the variables it adds and how it attaches.
 
 pub mod glob;
+pub mod kprobe;
 pub mod tracepoint;
