@@ -7,58 +7,20 @@ use std::fmt;
 
 use crate::kernel::kallsyms::KernelSymbols;
 use crate::provider::glob;
+use crate::provider::location::{Location, LocationError};
 
-/// Where in the kernel a probe goes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// A function by name, `offset` bytes past its entry. The kernel resolves the name, so a
-    /// plain name needs no symbol table in user space.
-    Symbol { name: String, offset: u64 },
-    /// A raw kernel address.
-    Address(u64),
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::Symbol { name, offset: 0 } => f.write_str(name),
-            Target::Symbol { name, offset } => write!(f, "{name}+{offset}"),
-            Target::Address(address) => write!(f, "{address:#x}"),
-        }
-    }
-}
-
-/// A parsed `kprobe:`/`kretprobe:` spec; its name may still be a glob.
+/// A parsed `kprobe:`/`kretprobe:` spec; its function may still be a glob. A plain name
+/// needs no symbol table in user space: the kernel resolves it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KprobeSpec {
-    pub target: Target,
+    pub location: Location,
     /// `kretprobe`: fire when the function returns, with `retval`.
     pub retprobe: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KprobeError {
-    /// Nothing after the provider's colon.
-    Empty,
-    /// A character that no kernel symbol has (and that could smuggle text into kprobe_events).
-    BadName {
-        spec: String,
-        character: char,
-    },
-    BadOffset {
-        spec: String,
-    },
-    BadAddress {
-        spec: String,
-    },
-    /// The kernel places return probes at a function's entry only.
-    OffsetOnReturn {
-        spec: String,
-    },
-    /// `vfs_*+16` would put probes at an arbitrary byte of every match.
-    OffsetOnGlob {
-        spec: String,
-    },
+    Location(LocationError),
     /// A glob that matched no probe-able function; `source` is the listing searched.
     NoMatch {
         pattern: String,
@@ -73,26 +35,10 @@ pub enum KprobeError {
 impl fmt::Display for KprobeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KprobeError::Empty => f.write_str("a kprobe needs a function: `kprobe:vfs_read`"),
-            KprobeError::BadName { spec, character } => write!(
-                f,
-                "`{spec}` is not a kernel function name: {character:?} is not allowed in one"
-            ),
-            KprobeError::BadOffset { spec } => write!(
-                f,
-                "`{spec}`: the offset after `+` must be a number, like `vfs_read+16` or `vfs_read+0x10`"
-            ),
-            KprobeError::BadAddress { spec } => {
-                write!(f, "`{spec}` is not a kernel address in hexadecimal")
+            KprobeError::Location(LocationError::Empty) => {
+                f.write_str("a kprobe needs a function: `kprobe:vfs_read`")
             }
-            KprobeError::OffsetOnReturn { spec } => write!(
-                f,
-                "`{spec}`: a kretprobe goes at a function's entry, it cannot have an offset"
-            ),
-            KprobeError::OffsetOnGlob { spec } => write!(
-                f,
-                "`{spec}`: an offset needs one function, not a wildcard"
-            ),
+            KprobeError::Location(error) => error.fmt(f),
             KprobeError::NoMatch { pattern, source } => write!(
                 f,
                 "`{pattern}` matches no kernel function that can be probed (searched {source})"
@@ -106,92 +52,47 @@ impl fmt::Display for KprobeError {
 
 impl std::error::Error for KprobeError {}
 
+impl From<LocationError> for KprobeError {
+    fn from(error: LocationError) -> KprobeError {
+        KprobeError::Location(error)
+    }
+}
+
 impl KprobeSpec {
     /// Parses what follows `kprobe:` (or `kretprobe:`, with `retprobe` set).
     pub fn parse(spec: &str, retprobe: bool) -> Result<KprobeSpec, KprobeError> {
-        if spec.is_empty() {
-            return Err(KprobeError::Empty);
-        }
-        if let Some(hex) = spec.strip_prefix("0x").or_else(|| spec.strip_prefix("0X")) {
-            return match u64::from_str_radix(hex, 16) {
-                Ok(address) if address != 0 => Ok(KprobeSpec {
-                    target: Target::Address(address),
-                    retprobe,
-                }),
-                _ => Err(KprobeError::BadAddress { spec: spec.into() }),
-            };
-        }
-        let (name, offset) = match spec.split_once('+') {
-            Some((name, offset)) => {
-                let offset = parse_number(offset)
-                    .ok_or_else(|| KprobeError::BadOffset { spec: spec.into() })?;
-                (name, offset)
-            }
-            None => (spec, 0),
-        };
-        if name.is_empty() {
-            return Err(KprobeError::Empty);
-        }
-        // Symbol characters (`.` from GCC's clones, `$` from some assemblers) plus the glob's.
-        if let Some(character) = name
-            .chars()
-            .find(|&c| !(c.is_ascii_alphanumeric() || "_.$".contains(c) || "*?[]!^-\\".contains(c)))
-        {
-            return Err(KprobeError::BadName {
-                spec: spec.into(),
-                character,
-            });
-        }
-        if offset != 0 && retprobe {
-            return Err(KprobeError::OffsetOnReturn { spec: spec.into() });
-        }
-        if offset != 0 && glob::is_glob(name) {
-            return Err(KprobeError::OffsetOnGlob { spec: spec.into() });
-        }
         Ok(KprobeSpec {
-            target: Target::Symbol {
-                name: name.into(),
-                offset,
-            },
+            location: Location::parse(spec, retprobe)?,
             retprobe,
         })
     }
 
-    /// The concrete targets: the spec itself unless its name is a glob, or every probe-able
+    /// The concrete locations: the spec's own unless it is a glob, else every probe-able
     /// function the glob matches, sorted. `functions` is called only for a glob, so a plain
     /// name never pays for reading a symbol table.
-    pub fn targets(
+    pub fn locations(
         &self,
         functions: impl FnOnce() -> Result<KernelFunctions, KprobeError>,
-    ) -> Result<Vec<Target>, KprobeError> {
-        let pattern = match &self.target {
-            Target::Symbol { name, .. } if glob::is_glob(name) => name,
-            target => return Ok(vec![target.clone()]),
+    ) -> Result<Vec<Location>, KprobeError> {
+        let Some(pattern) = self.location.glob() else {
+            return Ok(vec![self.location.clone()]);
         };
         let functions = functions()?;
-        let targets: Vec<Target> = functions
+        let locations: Vec<Location> = functions
             .names()
             .filter(|name| glob::matches(pattern, name))
-            .map(|name| Target::Symbol {
+            .map(|name| Location::Symbol {
                 name: name.into(),
                 offset: 0,
             })
             .collect();
-        if targets.is_empty() {
+        if locations.is_empty() {
             return Err(KprobeError::NoMatch {
-                pattern: pattern.clone(),
+                pattern: pattern.into(),
                 source: functions.source,
             });
         }
-        Ok(targets)
-    }
-}
-
-/// `16`, `0x10`.
-fn parse_number(text: &str) -> Option<u64> {
-    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(hex) => u64::from_str_radix(hex, 16).ok(),
-        None => text.parse().ok(),
+        Ok(locations)
     }
 }
 
@@ -309,98 +210,34 @@ mod tests {
         KprobeSpec::parse(spec, false)
     }
 
-    fn symbol(name: &str, offset: u64) -> Target {
-        Target::Symbol {
+    fn symbol(name: &str, offset: u64) -> Location {
+        Location::Symbol {
             name: name.into(),
             offset,
         }
     }
 
     #[test]
-    fn parses_names_offsets_and_addresses() {
-        assert_eq!(parsed("vfs_read").unwrap().target, symbol("vfs_read", 0));
+    fn parses_the_location_and_the_return_flag() {
+        let spec = KprobeSpec::parse("vfs_read", true).unwrap();
         assert_eq!(
-            parsed("vfs_read+16").unwrap().target,
-            symbol("vfs_read", 16)
+            (spec.location, spec.retprobe),
+            (symbol("vfs_read", 0), true)
+        );
+        let spec = parsed("vfs_read+16").unwrap();
+        assert_eq!(
+            (spec.location, spec.retprobe),
+            (symbol("vfs_read", 16), false)
         );
         assert_eq!(
-            parsed("vfs_read+0x10").unwrap().target,
-            symbol("vfs_read", 16)
+            KprobeSpec::parse("vfs_read+16", true),
+            Err(KprobeError::Location(LocationError::OffsetOnReturn {
+                spec: "vfs_read+16".into()
+            }))
         );
         assert_eq!(
-            parsed("0xffffffff81234567").unwrap().target,
-            Target::Address(0xffffffff81234567)
-        );
-        assert_eq!(
-            parsed("tcp_v4_rcv.cold").unwrap().target,
-            symbol("tcp_v4_rcv.cold", 0)
-        );
-        let retprobe = KprobeSpec::parse("vfs_read", true).unwrap();
-        assert!(retprobe.retprobe);
-        assert!(!parsed("vfs_read").unwrap().retprobe);
-        assert_eq!(
-            KprobeSpec::parse("0xffffffff81000000", true)
-                .unwrap()
-                .target
-                .to_string(),
-            "0xffffffff81000000"
-        );
-        assert_eq!(symbol("vfs_read", 16).to_string(), "vfs_read+16");
-        assert_eq!(symbol("vfs_read", 0).to_string(), "vfs_read");
-    }
-
-    #[test]
-    fn rejects_what_the_kernel_would_refuse_or_misread() {
-        assert_eq!(parsed(""), Err(KprobeError::Empty));
-        assert_eq!(parsed("+4"), Err(KprobeError::Empty));
-        assert_eq!(
-            parsed("vfs_read+x"),
-            Err(KprobeError::BadOffset {
-                spec: "vfs_read+x".into()
-            })
-        );
-        assert_eq!(
-            parsed("vfs_read+"),
-            Err(KprobeError::BadOffset {
-                spec: "vfs_read+".into()
-            })
-        );
-        assert_eq!(
-            parsed("0xfoo"),
-            Err(KprobeError::BadAddress {
-                spec: "0xfoo".into()
-            })
-        );
-        assert_eq!(
-            parsed("0x0"),
-            Err(KprobeError::BadAddress { spec: "0x0".into() })
-        );
-        // A space would let a spec write a second probe definition into kprobe_events.
-        assert_eq!(
-            parsed("vfs_read r:evil"),
-            Err(KprobeError::BadName {
-                spec: "vfs_read r:evil".into(),
-                character: ' '
-            })
-        );
-        assert_eq!(
-            KprobeSpec::parse("vfs_read+4", true),
-            Err(KprobeError::OffsetOnReturn {
-                spec: "vfs_read+4".into()
-            })
-        );
-        assert_eq!(
-            parsed("vfs_*+4"),
-            Err(KprobeError::OffsetOnGlob {
-                spec: "vfs_*+4".into()
-            })
-        );
-        assert_eq!(
-            KprobeError::OffsetOnReturn {
-                spec: "vfs_read+4".into()
-            }
-            .to_string(),
-            "`vfs_read+4`: a kretprobe goes at a function's entry, it cannot have an offset"
+            parsed("").unwrap_err().to_string(),
+            "a kprobe needs a function: `kprobe:vfs_read`"
         );
     }
 
@@ -481,25 +318,25 @@ kprobe_ftrace_handler
         let listing = || Ok(KernelFunctions::from_filter_functions(FILTER_FUNCTIONS));
         let spec = KprobeSpec::parse("vfs_read*", true).unwrap();
         assert_eq!(
-            spec.targets(listing).unwrap(),
+            spec.locations(listing).unwrap(),
             [symbol("vfs_read", 0), symbol("vfs_readv", 0)]
         );
         let spec = parsed("vfs_[rw][er][ai][dt]e").unwrap();
-        assert_eq!(spec.targets(listing).unwrap(), [symbol("vfs_write", 0)]);
+        assert_eq!(spec.locations(listing).unwrap(), [symbol("vfs_write", 0)]);
 
         let unreadable = || -> Result<KernelFunctions, KprobeError> {
             panic!("a plain name must not read the symbol table")
         };
         assert_eq!(
-            parsed("vfs_read+4").unwrap().targets(unreadable).unwrap(),
+            parsed("vfs_read+4").unwrap().locations(unreadable).unwrap(),
             [symbol("vfs_read", 4)]
         );
         assert_eq!(
             parsed("0xffffffff81000000")
                 .unwrap()
-                .targets(unreadable)
+                .locations(unreadable)
                 .unwrap(),
-            [Target::Address(0xffffffff81000000)]
+            [Location::Address(0xffffffff81000000)]
         );
     }
 
@@ -507,7 +344,7 @@ kprobe_ftrace_handler
     fn a_glob_matching_nothing_is_an_error() {
         let listing = || Ok(KernelFunctions::from_filter_functions(FILTER_FUNCTIONS));
         // Only clones match: they were dropped, so nothing is left.
-        let error = parsed("*.isra.*").unwrap().targets(listing).unwrap_err();
+        let error = parsed("*.isra.*").unwrap().locations(listing).unwrap_err();
         assert_eq!(
             error,
             KprobeError::NoMatch {
@@ -525,7 +362,7 @@ kprobe_ftrace_handler
             })
         };
         assert_eq!(
-            parsed("vfs_*").unwrap().targets(failing),
+            parsed("vfs_*").unwrap().locations(failing),
             Err(KprobeError::NoListing {
                 reason: "no tracefs".into()
             })
@@ -539,7 +376,7 @@ kprobe_ftrace_handler
             Ok(functions) => {
                 let spec = parsed("vfs_rea[d]").unwrap();
                 assert_eq!(
-                    spec.targets(|| Ok(functions.clone())).unwrap(),
+                    spec.locations(|| Ok(functions.clone())).unwrap(),
                     [symbol("vfs_read", 0)]
                 );
                 assert!(!functions.names().any(|name| name.starts_with("__pfx_")));

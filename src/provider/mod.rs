@@ -3,4 +3,5 @@
 
 pub mod glob;
 pub mod kprobe;
+pub mod location;
 pub mod tracepoint;
