@@ -5,3 +5,4 @@ pub mod glob;
 pub mod kprobe;
 pub mod location;
 pub mod tracepoint;
+pub mod uprobe;
