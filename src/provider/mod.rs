@@ -2,4 +2,7 @@
 //! points, the variables it adds and how it attaches.
 
 pub mod glob;
+pub mod kprobe;
+pub mod location;
 pub mod tracepoint;
+pub mod uprobe;

@@ -1,0 +1,393 @@
+//! provider::kprobe: `kprobe:SPEC` and `kretprobe:SPEC` — what a spec names (`vfs_read`,
+//! `vfs_read+16`, `0xffffffff81234567`, `vfs_*`) and the kernel functions a glob expands to.
+//! Kernel-free: the symbol listings come in as text, the readers of the real files are thin.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use crate::kernel::kallsyms::KernelSymbols;
+use crate::provider::glob;
+use crate::provider::location::{Location, LocationError};
+
+/// A parsed `kprobe:`/`kretprobe:` spec; its function may still be a glob. A plain name
+/// needs no symbol table in user space: the kernel resolves it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KprobeSpec {
+    pub location: Location,
+    /// `kretprobe`: fire when the function returns, with `retval`.
+    pub retprobe: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KprobeError {
+    Location(LocationError),
+    /// A glob that matched no probe-able function; `source` is the listing searched.
+    NoMatch {
+        pattern: String,
+        source: &'static str,
+    },
+    /// No listing of kernel functions could be read.
+    NoListing {
+        reason: String,
+    },
+}
+
+impl fmt::Display for KprobeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KprobeError::Location(LocationError::Empty) => {
+                f.write_str("a kprobe needs a function: `kprobe:vfs_read`")
+            }
+            KprobeError::Location(error) => error.fmt(f),
+            KprobeError::NoMatch { pattern, source } => write!(
+                f,
+                "`{pattern}` matches no kernel function that can be probed (searched {source})"
+            ),
+            KprobeError::NoListing { reason } => {
+                write!(f, "cannot list the kernel's functions: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for KprobeError {}
+
+impl From<LocationError> for KprobeError {
+    fn from(error: LocationError) -> KprobeError {
+        KprobeError::Location(error)
+    }
+}
+
+impl KprobeSpec {
+    /// Parses what follows `kprobe:` (or `kretprobe:`, with `retprobe` set).
+    pub fn parse(spec: &str, retprobe: bool) -> Result<KprobeSpec, KprobeError> {
+        Ok(KprobeSpec {
+            location: Location::parse(spec, retprobe)?,
+            retprobe,
+        })
+    }
+
+    /// The concrete locations: the spec's own unless it is a glob, else every probe-able
+    /// function the glob matches, sorted. `functions` is called only for a glob, so a plain
+    /// name never pays for reading a symbol table.
+    pub fn locations(
+        &self,
+        functions: impl FnOnce() -> Result<KernelFunctions, KprobeError>,
+    ) -> Result<Vec<Location>, KprobeError> {
+        let Some(pattern) = self.location.glob() else {
+            return Ok(vec![self.location.clone()]);
+        };
+        let functions = functions()?;
+        let locations: Vec<Location> = functions
+            .names()
+            .filter(|name| glob::matches(pattern, name))
+            .map(|name| Location::Symbol {
+                name: name.into(),
+                offset: 0,
+            })
+            .collect();
+        if locations.is_empty() {
+            return Err(KprobeError::NoMatch {
+                pattern: pattern.into(),
+                source: functions.source,
+            });
+        }
+        Ok(locations)
+    }
+}
+
+/// The kernel functions a glob may expand to: unique names, sorted, without the ones a kprobe
+/// cannot or should not take.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelFunctions {
+    names: Vec<String>,
+    /// Which listing they came from, for the error of a glob that matches nothing.
+    pub source: &'static str,
+}
+
+impl KernelFunctions {
+    /// From tracefs `available_filter_functions`: one `name` or `name [module]` per line. The
+    /// kernel lists only functions ftrace can patch, so init code and notrace functions are
+    /// already out.
+    pub fn from_filter_functions(text: &str) -> KernelFunctions {
+        KernelFunctions::new(
+            text.lines()
+                .filter_map(|line| line.split_whitespace().next())
+                // Records of functions the kernel dropped (5.19+) keep a placeholder name.
+                .filter(|name| !name.starts_with("__ftrace_invalid_address_")),
+            "available_filter_functions",
+        )
+    }
+
+    /// From kallsyms' code symbols, where `available_filter_functions` is unreadable (no
+    /// tracefs, no dynamic ftrace, or access refused). Init code, freed after boot, lies between
+    /// `_sinittext` and `_einittext`; `names()` is in address order, so that range is a run.
+    pub fn from_kallsyms(symbols: &KernelSymbols) -> KernelFunctions {
+        let mut in_init_text = false;
+        KernelFunctions::new(
+            symbols.names().filter(move |&name| {
+                match name {
+                    "_sinittext" => in_init_text = true,
+                    "_einittext" => in_init_text = false,
+                    _ => {}
+                }
+                !in_init_text
+                    // The padding before each function (6.2+ with call depth tracking or
+                    // CFI) and CFI preambles are symbols but not functions.
+                    && !name.starts_with("__pfx_")
+                    && !name.starts_with("__cfi_")
+            }),
+            "/proc/kallsyms",
+        )
+    }
+
+    fn new<'a>(names: impl Iterator<Item = &'a str>, source: &'static str) -> KernelFunctions {
+        let mut names: Vec<String> = names
+            // GCC's local clones (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`) and other
+            // dotted names are pieces of functions: a probe there sees no proper entry.
+            .filter(|name| !name.contains('.'))
+            .map(String::from)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        KernelFunctions { names, source }
+    }
+
+    /// Drops the functions in the kprobes blacklist (debugfs `kprobes/blacklist`, lines of
+    /// `0xSTART-0xEND\tname`, maybe followed by `[module]`): the kernel refuses probes there.
+    pub fn without_blacklisted(mut self, blacklist: &str) -> KernelFunctions {
+        let blacklisted: HashSet<&str> = blacklist
+            .lines()
+            .filter_map(|line| line.split_whitespace().nth(1))
+            .collect();
+        self.names
+            .retain(|name| !blacklisted.contains(name.as_str()));
+        self
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
+    /// Reads the running kernel's listing: `available_filter_functions` where tracefs is, else
+    /// kallsyms, minus the blacklist when debugfs shows it.
+    pub fn read() -> Result<KernelFunctions, KprobeError> {
+        let filter_functions = [
+            "/sys/kernel/tracing/available_filter_functions",
+            "/sys/kernel/debug/tracing/available_filter_functions",
+        ]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok());
+        let functions = match filter_functions {
+            Some(text) => KernelFunctions::from_filter_functions(&text),
+            None => {
+                let symbols = KernelSymbols::load().map_err(|error| KprobeError::NoListing {
+                    reason: format!("/proc/kallsyms: {error}"),
+                })?;
+                if symbols.is_empty() {
+                    return Err(KprobeError::NoListing {
+                        reason: "/proc/kallsyms hides its addresses (not root, or kptr_restrict)"
+                            .into(),
+                    });
+                }
+                KernelFunctions::from_kallsyms(&symbols)
+            }
+        };
+        Ok(
+            match std::fs::read_to_string("/sys/kernel/debug/kprobes/blacklist") {
+                Ok(blacklist) => functions.without_blacklisted(&blacklist),
+                Err(_) => functions,
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(spec: &str) -> Result<KprobeSpec, KprobeError> {
+        KprobeSpec::parse(spec, false)
+    }
+
+    fn symbol(name: &str, offset: u64) -> Location {
+        Location::Symbol {
+            name: name.into(),
+            offset,
+        }
+    }
+
+    #[test]
+    fn parses_the_location_and_the_return_flag() {
+        let spec = KprobeSpec::parse("vfs_read", true).unwrap();
+        assert_eq!(
+            (spec.location, spec.retprobe),
+            (symbol("vfs_read", 0), true)
+        );
+        let spec = parsed("vfs_read+16").unwrap();
+        assert_eq!(
+            (spec.location, spec.retprobe),
+            (symbol("vfs_read", 16), false)
+        );
+        assert_eq!(
+            KprobeSpec::parse("vfs_read+16", true),
+            Err(KprobeError::Location(LocationError::OffsetOnReturn {
+                spec: "vfs_read+16".into()
+            }))
+        );
+        assert_eq!(
+            parsed("").unwrap_err().to_string(),
+            "a kprobe needs a function: `kprobe:vfs_read`"
+        );
+    }
+
+    const FILTER_FUNCTIONS: &str = "\
+__traceiter_initcall_level
+vfs_read
+vfs_readv
+vfs_write
+vfs_read
+__ftrace_invalid_address___64
+vfs_iter_read.part.0
+intel_pmu_hw_config.isra.0
+ext4_file_read_iter [ext4]
+kprobe_ftrace_handler
+";
+
+    const BLACKLIST: &str = "\
+0xffffffffa8600990-0xffffffffa86009b0\tasm_exc_divide_error
+0x0000000000000000-0x0000000000000000\tkprobe_ftrace_handler
+0xffffffffc0000000-0xffffffffc0000040\tmodule_helper [some_module]
+";
+
+    #[test]
+    fn filter_functions_are_deduplicated_and_cleaned() {
+        let functions = KernelFunctions::from_filter_functions(FILTER_FUNCTIONS);
+        assert_eq!(
+            functions.names().collect::<Vec<_>>(),
+            [
+                "__traceiter_initcall_level",
+                "ext4_file_read_iter",
+                "kprobe_ftrace_handler",
+                "vfs_read",
+                "vfs_readv",
+                "vfs_write"
+            ]
+        );
+        let functions = functions.without_blacklisted(BLACKLIST);
+        assert!(!functions
+            .names()
+            .any(|name| name == "kprobe_ftrace_handler"));
+        assert_eq!(functions.names().count(), 5);
+    }
+
+    #[test]
+    fn kallsyms_gives_functions_without_init_code_padding_or_clones() {
+        let symbols = KernelSymbols::parse(
+            "ffffffff81000000 T _stext\n\
+             ffffffff81000ff0 t __pfx_vfs_read\n\
+             ffffffff81001000 T vfs_read\n\
+             ffffffff81001100 t vfs_read.cold\n\
+             ffffffff81001200 T vfs_write\n\
+             ffffffff81001300 D some_data\n\
+             ffffffff81001400 t helper\n\
+             ffffffff81001500 t helper\n\
+             ffffffff83000000 T _sinittext\n\
+             ffffffff83000010 t vfs_caches_init\n\
+             ffffffff83000020 T start_kernel\n\
+             ffffffff83100000 T _einittext\n\
+             ffffffffc0001000 t ext4_helper\t[ext4]\n",
+        );
+        let functions = KernelFunctions::from_kallsyms(&symbols);
+        assert_eq!(functions.source, "/proc/kallsyms");
+        assert_eq!(
+            functions.names().collect::<Vec<_>>(),
+            [
+                "_einittext",
+                "_stext",
+                "ext4_helper",
+                "helper",
+                "vfs_read",
+                "vfs_write"
+            ]
+        );
+    }
+
+    #[test]
+    fn globs_expand_and_plain_names_read_no_listing() {
+        let listing = || Ok(KernelFunctions::from_filter_functions(FILTER_FUNCTIONS));
+        let spec = KprobeSpec::parse("vfs_read*", true).unwrap();
+        assert_eq!(
+            spec.locations(listing).unwrap(),
+            [symbol("vfs_read", 0), symbol("vfs_readv", 0)]
+        );
+        let spec = parsed("vfs_[rw][er][ai][dt]e").unwrap();
+        assert_eq!(spec.locations(listing).unwrap(), [symbol("vfs_write", 0)]);
+
+        let unreadable = || -> Result<KernelFunctions, KprobeError> {
+            panic!("a plain name must not read the symbol table")
+        };
+        assert_eq!(
+            parsed("vfs_read+4").unwrap().locations(unreadable).unwrap(),
+            [symbol("vfs_read", 4)]
+        );
+        assert_eq!(
+            parsed("0xffffffff81000000")
+                .unwrap()
+                .locations(unreadable)
+                .unwrap(),
+            [Location::Address(0xffffffff81000000)]
+        );
+    }
+
+    #[test]
+    fn a_glob_matching_nothing_is_an_error() {
+        let listing = || Ok(KernelFunctions::from_filter_functions(FILTER_FUNCTIONS));
+        // Only clones match: they were dropped, so nothing is left.
+        let error = parsed("*.isra.*").unwrap().locations(listing).unwrap_err();
+        assert_eq!(
+            error,
+            KprobeError::NoMatch {
+                pattern: "*.isra.*".into(),
+                source: "available_filter_functions"
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "`*.isra.*` matches no kernel function that can be probed (searched available_filter_functions)"
+        );
+        let failing = || {
+            Err(KprobeError::NoListing {
+                reason: "no tracefs".into(),
+            })
+        };
+        assert_eq!(
+            parsed("vfs_*").unwrap().locations(failing),
+            Err(KprobeError::NoListing {
+                reason: "no tracefs".into()
+            })
+        );
+    }
+
+    /// The real listing of this machine's kernel: the read path is in it, under root.
+    #[test]
+    fn the_running_kernel_lists_its_read_path() {
+        match KernelFunctions::read() {
+            Ok(functions) => {
+                let spec = parsed("vfs_rea[d]").unwrap();
+                assert_eq!(
+                    spec.locations(|| Ok(functions.clone())).unwrap(),
+                    [symbol("vfs_read", 0)]
+                );
+                assert!(!functions.names().any(|name| name.starts_with("__pfx_")));
+            }
+            Err(error) => {
+                assert!(
+                    std::env::var_os("TINE_REQUIRE_KERNEL").is_none(),
+                    "skip under TINE_REQUIRE_KERNEL: {error}"
+                );
+                eprintln!("skipped: {error}");
+            }
+        }
+    }
+}
