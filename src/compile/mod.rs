@@ -15,7 +15,7 @@ use crate::sema::program::Program;
 
 pub use layout::layout_of;
 pub use maps::{Fold, MapSpec, Storage};
-pub use records::{ErrorSite, Record, RecordKind};
+pub use records::{ErrorKind, ErrorSite, Record, RecordKind};
 
 /// The kind of BPF program a probe's provider attaches, which fixes what its context is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -79,17 +79,26 @@ impl Shown {
 }
 
 /// Appends the map `name` with its `entries` (key bytes, value bytes); an empty map prints
-/// nothing at all, not even its name.
+/// nothing at all, not even its name. A keyless map (`@ = count()`, which ply lacks) prints its
+/// one value after the name, as bpftrace does: `@: 42`.
 pub fn write_map(
     out: &mut String,
     name: &str,
-    key: &Layout,
+    key: Option<&Layout>,
     shown: &Shown,
     mut entries: Vec<(Vec<u8>, Vec<u8>)>,
 ) {
     if entries.is_empty() {
         return;
     }
+    let Some(key) = key else {
+        for (_, value) in &entries {
+            write!(out, "\n{name}: ").ok();
+            shown.write(out, value);
+            out.push('\n');
+        }
+        return;
+    };
     entries.sort_by(|(key_a, value_a), (key_b, value_b)| {
         shown
             .compare(value_a, value_b)
