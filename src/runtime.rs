@@ -119,8 +119,11 @@ fn instruction_at_slot(insns: &[Insn], slot: usize) -> usize {
     insns.len().saturating_sub(1)
 }
 
+/// A map's entries as (key, value) bytes.
+type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// One map's entries with the per-CPU values folded into one.
-fn folded_entries(map: &Map, spec: &MapSpec) -> Result<Vec<(Vec<u8>, Vec<u8>)>, KernelError> {
+fn folded_entries(map: &Map, spec: &MapSpec) -> Result<Entries, KernelError> {
     let word = |bytes: &[u8], index: usize| {
         let mut word = [0u8; 8];
         word.copy_from_slice(&bytes[index * 8..index * 8 + 8]);
