@@ -530,6 +530,14 @@ struct ProgramInfoHead {
     name: [u8; OBJECT_NAME_LENGTH],
 }
 
+/// The outcome of BPF_PROG_TEST_RUN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TestRun {
+    pub retval: u32,
+    /// The kernel's mean duration of one run.
+    pub nanoseconds_per_run: u32,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProgramInfo {
     pub id: u32,
@@ -649,6 +657,17 @@ impl Program {
     /// Runs the program once on `data` (packet programs) or `context` (raw tracepoints) with
     /// BPF_PROG_TEST_RUN and returns its return value.
     pub fn test_run(&self, data: &[u8], context: &[u8]) -> Result<u32, KernelError> {
+        Ok(self.test_run_repeated(data, context, 0)?.retval)
+    }
+
+    /// Runs the program `repeat` times in the kernel (packet programs; raw tracepoints take 0)
+    /// and returns the last return value and the mean time of one run, for benchmarks.
+    pub fn test_run_repeated(
+        &self,
+        data: &[u8],
+        context: &[u8],
+        repeat: u32,
+    ) -> Result<TestRun, KernelError> {
         let mut attr = TestRunAttr {
             prog_fd: self.fd.as_raw_fd() as u32,
             data_size_in: data.len() as u32,
@@ -659,12 +678,16 @@ impl Program {
             } else {
                 address(context)
             },
+            repeat,
             ..TestRunAttr::default()
         };
         bpf(PROG_TEST_RUN, &mut attr).map_err(|errno| {
             KernelError::errno(format!("test-run program `{}`", self.name), errno)
         })?;
-        Ok(attr.retval)
+        Ok(TestRun {
+            retval: attr.retval,
+            nanoseconds_per_run: attr.duration,
+        })
     }
 
     /// The kernel's id, tag, name and translated instructions of this program.
