@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use tine::kernel::bpf::{Map, MapKind, MapSpec, Program, ProgramKind, ProgramSpec};
 use tine::kernel::cpu::online_cpus;
 use tine::kernel::elf::ElfFile;
-use tine::kernel::perf::{PerfEvent, Rate, Record};
-use tine::kernel::ring::{wait_readable, Ring};
+use tine::kernel::perf::{PerfEvent, Rate};
+use tine::kernel::ring::{wait_readable, Record, Ring};
 use tine::kernel::tracefs::{ProbeKind, Tracefs};
 use tine_asm::{encode, Builder, ByteOrder, Helper, Reg::*, Size};
 
