@@ -502,6 +502,8 @@ struct TestRunAttr {
     ctx_size_out: u32,
     ctx_in: u64,
     ctx_out: u64,
+    flags: u32,
+    cpu: u32,
 }
 
 #[repr(C)]
@@ -688,6 +690,31 @@ impl Program {
             retval: attr.retval,
             nanoseconds_per_run: attr.duration,
         })
+    }
+
+    /// Runs a raw tracepoint program once on `cpu` (BPF_F_TEST_RUN_ON_CPU, 5.10), so what
+    /// it writes to per-CPU maps or perf buffers lands on that CPU's copy.
+    pub fn test_run_on_cpu(&self, context: &[u8], cpu: u32) -> Result<u32, KernelError> {
+        const RUN_ON_CPU: u32 = 1;
+        let mut attr = TestRunAttr {
+            prog_fd: self.fd.as_raw_fd() as u32,
+            ctx_size_in: context.len() as u32,
+            ctx_in: if context.is_empty() {
+                0
+            } else {
+                address(context)
+            },
+            flags: RUN_ON_CPU,
+            cpu,
+            ..TestRunAttr::default()
+        };
+        bpf(PROG_TEST_RUN, &mut attr).map_err(|errno| {
+            KernelError::errno(
+                format!("test-run program `{}` on CPU {cpu}", self.name),
+                errno,
+            )
+        })?;
+        Ok(attr.retval)
     }
 
     /// The kernel's id, tag, name and translated instructions of this program.
@@ -927,6 +954,7 @@ mod tests {
             68
         );
         assert_eq!(std::mem::offset_of!(TestRunAttr, ctx_out), 56);
+        assert_eq!(std::mem::offset_of!(TestRunAttr, cpu), 68);
         assert_eq!(std::mem::offset_of!(ProgramInfoHead, xlated_prog_insns), 32);
         assert_eq!(std::mem::offset_of!(ProgramInfoHead, name), 64);
         assert_eq!(std::mem::offset_of!(KprobeMultiLinkAttr, count), 20);
