@@ -260,6 +260,41 @@ fn a_loaded_program_reports_its_id_name_and_instructions() {
 }
 
 #[test]
+fn a_repeated_test_run_runs_the_program_that_many_times() {
+    if !common::kernel_available("a_repeated_test_run_runs_the_program_that_many_times") {
+        return;
+    }
+    use tine_asm::Helper;
+    let counter = Map::create(&spec(MapKind::Array, 4, 8, 1)).unwrap();
+    let mut b = Builder::new();
+    let out = b.label();
+    b.store_imm(Size::U32, R10, -4, 0)
+        .mov64(R2, R10)
+        .add64_imm(R2, -4)
+        .load_map_fd(R1, counter.raw_fd())
+        .call(Helper::MapLookupElem)
+        .jeq_imm(R0, 0, out)
+        .load(Size::U64, R1, R0, 0)
+        .add64_imm(R1, 1)
+        .store(Size::U64, R0, 0, R1)
+        .bind(out)
+        .mov64_imm(R0, 3)
+        .exit();
+    let bytes = encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
+    let spec = ProgramSpec {
+        kind: ProgramKind::SocketFilter,
+        insns: &bytes,
+        name: "repeat",
+        expected_attach_type: None,
+    };
+    let program = Program::load(&spec).unwrap();
+    let run = program.test_run_repeated(&[0u8; 64], &[], 1000).unwrap();
+    assert_eq!(run.retval, 3);
+    let count = counter.lookup(&0u32.to_ne_bytes()).unwrap().unwrap();
+    assert_eq!(u64::from_ne_bytes(count[..].try_into().unwrap()), 1000);
+}
+
+#[test]
 fn dropping_maps_and_programs_leaves_nothing_loaded() {
     if !common::kernel_available("dropping_maps_and_programs_leaves_nothing_loaded") {
         return;

@@ -502,6 +502,8 @@ struct TestRunAttr {
     ctx_size_out: u32,
     ctx_in: u64,
     ctx_out: u64,
+    flags: u32,
+    cpu: u32,
 }
 
 #[repr(C)]
@@ -528,6 +530,14 @@ struct ProgramInfoHead {
     nr_map_ids: u32,
     map_ids: u64,
     name: [u8; OBJECT_NAME_LENGTH],
+}
+
+/// The outcome of BPF_PROG_TEST_RUN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TestRun {
+    pub retval: u32,
+    /// The kernel's mean duration of one run.
+    pub nanoseconds_per_run: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -649,6 +659,17 @@ impl Program {
     /// Runs the program once on `data` (packet programs) or `context` (raw tracepoints) with
     /// BPF_PROG_TEST_RUN and returns its return value.
     pub fn test_run(&self, data: &[u8], context: &[u8]) -> Result<u32, KernelError> {
+        Ok(self.test_run_repeated(data, context, 0)?.retval)
+    }
+
+    /// Runs the program `repeat` times in the kernel (packet programs; raw tracepoints take 0)
+    /// and returns the last return value and the mean time of one run, for benchmarks.
+    pub fn test_run_repeated(
+        &self,
+        data: &[u8],
+        context: &[u8],
+        repeat: u32,
+    ) -> Result<TestRun, KernelError> {
         let mut attr = TestRunAttr {
             prog_fd: self.fd.as_raw_fd() as u32,
             data_size_in: data.len() as u32,
@@ -659,10 +680,39 @@ impl Program {
             } else {
                 address(context)
             },
+            repeat,
             ..TestRunAttr::default()
         };
         bpf(PROG_TEST_RUN, &mut attr).map_err(|errno| {
             KernelError::errno(format!("test-run program `{}`", self.name), errno)
+        })?;
+        Ok(TestRun {
+            retval: attr.retval,
+            nanoseconds_per_run: attr.duration,
+        })
+    }
+
+    /// Runs a raw tracepoint program once on `cpu` (BPF_F_TEST_RUN_ON_CPU, 5.10), so what
+    /// it writes to per-CPU maps or perf buffers lands on that CPU's copy.
+    pub fn test_run_on_cpu(&self, context: &[u8], cpu: u32) -> Result<u32, KernelError> {
+        const RUN_ON_CPU: u32 = 1;
+        let mut attr = TestRunAttr {
+            prog_fd: self.fd.as_raw_fd() as u32,
+            ctx_size_in: context.len() as u32,
+            ctx_in: if context.is_empty() {
+                0
+            } else {
+                address(context)
+            },
+            flags: RUN_ON_CPU,
+            cpu,
+            ..TestRunAttr::default()
+        };
+        bpf(PROG_TEST_RUN, &mut attr).map_err(|errno| {
+            KernelError::errno(
+                format!("test-run program `{}` on CPU {cpu}", self.name),
+                errno,
+            )
         })?;
         Ok(attr.retval)
     }
@@ -904,6 +954,7 @@ mod tests {
             68
         );
         assert_eq!(std::mem::offset_of!(TestRunAttr, ctx_out), 56);
+        assert_eq!(std::mem::offset_of!(TestRunAttr, cpu), 68);
         assert_eq!(std::mem::offset_of!(ProgramInfoHead, xlated_prog_insns), 32);
         assert_eq!(std::mem::offset_of!(ProgramInfoHead, name), 64);
         assert_eq!(std::mem::offset_of!(KprobeMultiLinkAttr, count), 20);

@@ -10,7 +10,8 @@ use crate::kernel::bpf::{
     AttachType, Link, Map, MapKind, MapSpec, Program, ProgramKind, ProgramSpec,
 };
 use crate::kernel::error::KernelError;
-use crate::kernel::perf::{kprobe_pmu_available, page_size, uprobe_pmu_available};
+use crate::kernel::mapping::page_size;
+use crate::kernel::perf::{kprobe_pmu_available, uprobe_pmu_available};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Feature {

@@ -8,6 +8,7 @@ pub mod elf;
 pub mod error;
 pub mod features;
 pub mod kallsyms;
+pub mod mapping;
 pub mod perf;
 pub mod ring;
 pub mod ringbuf;

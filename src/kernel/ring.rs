@@ -9,8 +9,15 @@ use crate::kernel::bpf::{Map, MapKind};
 use crate::kernel::cpu::online_cpus;
 use crate::kernel::error::{last_errno, KernelError};
 use crate::kernel::perf::PerfBuffer;
-pub use crate::kernel::perf::Record;
 use crate::kernel::ringbuf::Ringbuf;
+
+/// What a ring delivers: a record's payload, or a count of records the kernel had to drop
+/// because the ring was full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Record<'a> {
+    Sample(&'a [u8]),
+    Lost(u64),
+}
 
 #[derive(Debug)]
 pub enum Ring {

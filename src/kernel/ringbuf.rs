@@ -6,7 +6,8 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use crate::kernel::bpf::{Map, MapKind};
 use crate::kernel::error::KernelError;
-use crate::kernel::perf::{page_size, Mapping, Record};
+use crate::kernel::mapping::{page_size, Mapping};
+use crate::kernel::ring::Record;
 
 /// Set in a record's length word while the producer is still writing it.
 const BUSY: u32 = 1 << 31;
