@@ -118,6 +118,17 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     };
     let compiled = compile::compile(&program, &lowering, &options)
         .map_err(|error| diagnostics(vec![error]))?;
+    if invocation.dump {
+        for code in &compiled.probes {
+            let probe = &program.probes[code.probe];
+            print!(
+                "-- {}:{}\n{}",
+                probe.provider,
+                probe.spec,
+                code.listing(source)
+            );
+        }
+    }
     runtime::run(&program, &compiled, &registry, child, &invocation.settings).map_err(|error| {
         match error {
             RunError::Script(diag) => diagnostics(vec![diag]),

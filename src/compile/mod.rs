@@ -89,6 +89,32 @@ pub struct ProbeCode {
 }
 
 impl ProbeCode {
+    /// The program as `-S` prints it: the verifier's listing, each run of instructions under
+    /// the script line it came from (`; line`).
+    pub fn listing(&self, source: &str) -> String {
+        let lines = tine_asm::listing(&self.insns);
+        let mut text = String::new();
+        let mut spans = self.spans.iter().peekable();
+        let mut last_line = None;
+        for (index, line) in lines.lines().enumerate() {
+            while let Some((_, span)) = spans.next_if(|(start, _)| *start <= index) {
+                let start = source[..span.start.min(source.len())]
+                    .rfind('\n')
+                    .map_or(0, |at| at + 1);
+                if last_line != Some(start) {
+                    let end = source[start..]
+                        .find('\n')
+                        .map_or(source.len(), |at| start + at);
+                    text.push_str(&format!("; {}\n", source[start..end].trim()));
+                    last_line = Some(start);
+                }
+            }
+            text.push_str(line);
+            text.push('\n');
+        }
+        text
+    }
+
     /// The span of the statement instruction `index` (in instructions) was emitted for.
     pub fn span_of(&self, index: usize) -> Option<Span> {
         let at = self.spans.partition_point(|(start, _)| *start <= index);
