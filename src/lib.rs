@@ -137,3 +137,51 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         }
     })
 }
+
+/// `-T`: what the kernel offers, then one real probe of each provider that can run here,
+/// `OK` or the error it gave. Returns 0 when every provider worked.
+pub fn self_test() -> i32 {
+    let features = match Features::probe() {
+        Ok(features) => features,
+        Err(error) => {
+            println!("error: {error}");
+            return 1;
+        }
+    };
+    print!("{}", features.table());
+    const PROBES: [&str; 4] = [
+        "BEGIN { exit(0); }",
+        "tracepoint:sched/sched_switch { exit(0); }",
+        "interval:100ms { exit(0); }",
+        "profile:100hz { exit(0); }",
+    ];
+    let mut failures = 0;
+    for script in PROBES {
+        let invocation = Invocation {
+            source: script,
+            file_name: "<self-test>",
+            environment: Environment::default(),
+            command: None,
+            settings: Settings {
+                keep_going: false,
+                debug: false,
+                perf_pages: 8,
+                unbuffered: false,
+            },
+            map_entries: 16,
+            dump: false,
+        };
+        match trace(invocation) {
+            Ok(0) => println!("{script:<45} OK"),
+            Ok(code) => {
+                failures += 1;
+                println!("{script:<45} ERROR: exit code {code}");
+            }
+            Err(failure) => {
+                failures += 1;
+                println!("{script:<45} ERROR: {}", failure.to_string().trim());
+            }
+        }
+    }
+    i32::from(failures > 0)
+}

@@ -138,8 +138,7 @@ fn main() -> ExitCode {
         }
     };
     if options.self_test {
-        eprintln!("error: the self-test is not wired up yet");
-        return ExitCode::FAILURE;
+        return ExitCode::from(tine::self_test() as u8);
     }
     let Some(argument) = options.script.as_deref() else {
         eprintln!("error: no script given\n\n{USAGE}");
@@ -165,7 +164,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    let _ = (options.pid, options.unbuffer);
+    let _ = options.pid;
     let invocation = tine::Invocation {
         source: &source,
         file_name: &file_name,
@@ -175,6 +174,7 @@ fn main() -> ExitCode {
             keep_going: options.keep_going,
             debug: options.debug,
             perf_pages: environment_number("TINE_RING_PAGES", 64),
+            unbuffered: options.unbuffer,
         },
         map_entries: environment_number("TINE_MAP_ENTRIES", 4096) as u32,
         dump: options.dump,

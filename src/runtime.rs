@@ -11,12 +11,14 @@ use tine_asm::{ByteOrder, Imm64, Insn};
 use crate::compile::{Compiled, Fold, MapSpec, ProgramKind, RecordKind, Storage};
 use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
 use crate::kernel::child::Child;
+use crate::kernel::clock::wall_clock_offset;
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
+use crate::kernel::kallsyms::KernelSymbols;
 use crate::kernel::ring::{wait_readable, Record, Ring};
 use crate::kernel::signal::Signals;
 use crate::lang::diag::Diag;
-use crate::output::{write_map, write_value};
+use crate::output::{write_map, write_value, Symbols};
 use crate::provider::{Attachment, Registry};
 use crate::sema::Program as Script;
 
@@ -40,6 +42,8 @@ pub struct Settings {
     pub debug: bool,
     /// Pages of perf buffer per CPU when there is no ring buffer.
     pub perf_pages: usize,
+    /// `-u`: write each record's output as soon as it is decoded.
+    pub unbuffered: bool,
 }
 
 /// Ends tracing: how the loop stopped.
@@ -268,9 +272,15 @@ pub fn run(
     let mut printer = Printer {
         compiled,
         maps: &loaded.maps,
+        names: KernelNames {
+            symbols: std::cell::OnceCell::new(),
+            stacks: compiled.stack_map.map(|index| &loaded.maps[index]),
+            wall_clock_offset: wall_clock_offset(),
+        },
         out: String::new(),
         stop: None,
         lost: 0,
+        unbuffered: settings.unbuffered,
     };
     for program in &loaded.begin {
         program.test_run(&[], &[0u8; 8])?;
@@ -352,12 +362,64 @@ fn report_errors(compiled: &Compiled, errors: &Map, script: &Script) -> Result<(
     Ok(())
 }
 
+/// Names for what probes record as numbers: kernel symbols (read on first need), stacks from
+/// the stack map, the wall clock.
+struct KernelNames<'a> {
+    symbols: std::cell::OnceCell<KernelSymbols>,
+    stacks: Option<&'a Map>,
+    wall_clock_offset: i64,
+}
+
+impl KernelNames<'_> {
+    fn symbols(&self) -> &KernelSymbols {
+        self.symbols
+            .get_or_init(|| KernelSymbols::load().unwrap_or_else(|_| KernelSymbols::parse("")))
+    }
+}
+
+impl Symbols for KernelNames<'_> {
+    fn write_kernel_address(&self, out: &mut String, address: u64) {
+        self.symbols().write_address(out, address);
+    }
+
+    /// As ply prints a stack: a newline, then one tab-indented frame a line.
+    fn write_stack(&self, out: &mut String, id: u64, user: bool) {
+        let frames = self
+            .stacks
+            .and_then(|stacks| stacks.lookup(&(id as u32).to_ne_bytes()).ok().flatten());
+        let Some(frames) = frames.filter(|_| id <= u64::from(u32::MAX)) else {
+            out.push_str(&format!("<STACKID{id}>"));
+            return;
+        };
+        out.push('\n');
+        for frame in frames.chunks_exact(8) {
+            let address = u64::from_ne_bytes(frame.try_into().unwrap_or([0; 8]));
+            if address == 0 {
+                break;
+            }
+            out.push('\t');
+            if user {
+                out.push_str(&format!("<{address:016x}>"));
+            } else {
+                self.symbols().write_address(out, address);
+            }
+            out.push('\n');
+        }
+    }
+
+    fn wall_clock_offset(&self) -> i64 {
+        self.wall_clock_offset
+    }
+}
+
 struct Printer<'a> {
     compiled: &'a Compiled,
     maps: &'a [Map],
+    names: KernelNames<'a>,
     out: String,
     stop: Option<Stop>,
     lost: u64,
+    unbuffered: bool,
 }
 
 impl Printer<'_> {
@@ -379,6 +441,9 @@ impl Printer<'_> {
         });
         for sample in samples {
             self.record(&sample)?;
+            if self.unbuffered {
+                self.flush();
+            }
         }
         self.flush();
         Ok(())
@@ -405,7 +470,7 @@ impl Printer<'_> {
                     .iter()
                     .map(|(layout, data)| (layout, data.as_slice()))
                     .collect();
-                format.write(&mut self.out, &borrowed);
+                format.write(&mut self.out, &borrowed, &self.names);
             }
             RecordKind::Print { arguments } => {
                 for (index, argument) in arguments.iter().enumerate() {
@@ -413,7 +478,7 @@ impl Printer<'_> {
                         self.out.push_str(", ");
                     }
                     let (layout, data) = value(argument);
-                    write_value(&mut self.out, &layout, &data);
+                    write_value(&mut self.out, &layout, &data, &self.names);
                 }
                 self.out.push('\n');
             }
@@ -441,7 +506,14 @@ impl Printer<'_> {
             return Ok(());
         };
         let entries = folded_entries(&self.maps[index], spec)?;
-        write_map(&mut self.out, name, key.as_ref(), shown, entries);
+        write_map(
+            &mut self.out,
+            name,
+            key.as_ref(),
+            shown,
+            entries,
+            &self.names,
+        );
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 //! ply uses (`%-*s`, `%5u`, `\t%8u `, `\t[%4d, %4d]`, ...), documented in ply-compat.md.
 
 use tine::output::{
-    write_log2_histogram, write_map, write_time, write_value, Field, Layout, Shown,
+    write_log2_histogram, write_map, write_time, write_value, Field, Layout, NoSymbols, Shown,
 };
 
 fn u64_layout() -> Layout {
@@ -20,7 +20,7 @@ fn comm(name: &str) -> Vec<u8> {
 
 fn printed(layout: &Layout, data: &[u8]) -> String {
     let mut out = String::new();
-    write_value(&mut out, layout, data);
+    write_value(&mut out, layout, data, &NoSymbols);
     out
 }
 
@@ -254,6 +254,7 @@ fn maps_sort_by_value_then_key_and_empty_maps_print_nothing() {
         Some(&key),
         &Shown::Plain(u64_layout()),
         entries,
+        &NoSymbols,
     );
     assert_eq!(
         out,
@@ -266,6 +267,7 @@ fn maps_sort_by_value_then_key_and_empty_maps_print_nothing() {
         Some(&key),
         &Shown::Plain(u64_layout()),
         Vec::new(),
+        &NoSymbols,
     );
     assert_eq!(out, "");
 }
@@ -292,6 +294,7 @@ fn a_histogram_map_puts_each_histogram_under_its_key() {
             signed: true,
         }),
         vec![(b"rdsz\0\0\0\0".to_vec(), buckets)],
+        &NoSymbols,
     );
     assert_eq!(
         out,
@@ -311,6 +314,7 @@ fn a_keyless_map_prints_its_value_after_its_name() {
         None,
         &Shown::Plain(u64_layout()),
         vec![(0u32.to_ne_bytes().to_vec(), 42u64.to_ne_bytes().to_vec())],
+        &NoSymbols,
     );
     assert_eq!(out, "\n@: 42\n");
 }
@@ -340,6 +344,7 @@ fn linear_histograms_mark_under_and_overflow() {
         Some(&key),
         &Shown::LinearHistogram { min: 0, step: 10 },
         vec![(words(&[1]), words(&[2, 2, 0, 0, 4]))],
+        &NoSymbols,
     );
     let bar = |eighths: usize| {
         format!(
@@ -377,10 +382,24 @@ fn averages_and_stats_print_as_bpftrace_does_and_sort_by_mean() {
         ]
     };
     let mut out = String::new();
-    write_map(&mut out, "@a", Some(&key), &Shown::Average, entries());
+    write_map(
+        &mut out,
+        "@a",
+        Some(&key),
+        &Shown::Average,
+        entries(),
+        &NoSymbols,
+    );
     assert_eq!(out, "\n@a:\n{ 2 }: -3\n{ 3 }: 0\n{ 1 }: 25\n");
     let mut out = String::new();
-    write_map(&mut out, "@s", Some(&key), &Shown::Stats, entries());
+    write_map(
+        &mut out,
+        "@s",
+        Some(&key),
+        &Shown::Stats,
+        entries(),
+        &NoSymbols,
+    );
     assert_eq!(
         out,
         "\n@s:\n{ 2 }: count 3, average -3, total -9\n{ 3 }: count 0, average 0, total 0\n{ 1 }: count 4, average 25, total 100\n"
@@ -391,7 +410,7 @@ fn rendered(format: &str, values: &[(&Layout, &[u8])]) -> String {
     let format = tine::output::Format::parse(format).unwrap_or_else(|e| panic!("{format}: {e}"));
     assert_eq!(format.arguments(), values.len(), "{format:?}");
     let mut out = String::new();
-    format.write(&mut out, values);
+    format.write(&mut out, values, &NoSymbols);
     out
 }
 
@@ -525,6 +544,7 @@ fn a_recorded_ply_histogram_is_reproduced_byte_for_byte() {
             signed: true,
         }),
         vec![(b"rdsz\0\0\0\0".to_vec(), buckets)],
+        &NoSymbols,
     );
     let bar = |blocks: usize| format!("┤{}{}│", "█".repeat(blocks), " ".repeat(32 - blocks));
     let expected = format!(

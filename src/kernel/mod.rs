@@ -3,6 +3,7 @@
 
 pub mod bpf;
 pub mod child;
+pub mod clock;
 pub mod cpu;
 pub mod elf;
 pub mod error;

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use std::fmt::Write;
 
 use super::histogram::{write_linear_histogram, write_log2_histogram};
-use super::value::{compare, read_signed, read_unsigned, write_value, Layout};
+use super::value::{compare, read_signed, read_unsigned, write_value, Layout, Symbols};
 
 /// How a map's values print.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,9 +54,9 @@ impl Shown {
         }
     }
 
-    fn write(&self, out: &mut String, data: &[u8]) {
+    fn write(&self, out: &mut String, data: &[u8], symbols: &dyn Symbols) {
         match self {
-            Shown::Plain(layout) => write_value(out, layout, data),
+            Shown::Plain(layout) => write_value(out, layout, data, symbols),
             Shown::Log2Histogram(argument) => write_log2_histogram(out, &buckets(data), argument),
             Shown::LinearHistogram { min, step } => {
                 write_linear_histogram(out, &buckets(data), *min, *step)
@@ -87,6 +87,7 @@ pub fn write_map(
     key: Option<&Layout>,
     shown: &Shown,
     mut entries: Vec<(Vec<u8>, Vec<u8>)>,
+    symbols: &dyn Symbols,
 ) {
     if entries.is_empty() {
         return;
@@ -94,7 +95,7 @@ pub fn write_map(
     let Some(key) = key else {
         for (_, value) in &entries {
             write!(out, "\n{name}: ").ok();
-            shown.write(out, value);
+            shown.write(out, value, symbols);
             out.push('\n');
         }
         return;
@@ -108,9 +109,9 @@ pub fn write_map(
     out.push_str(name);
     out.push_str(":\n");
     for (key_data, value_data) in &entries {
-        write_value(out, key, key_data);
+        write_value(out, key, key_data, symbols);
         out.push_str(": ");
-        shown.write(out, value_data);
+        shown.write(out, value_data, symbols);
         // After a histogram, whose lines end in their own newline, this leaves a blank line.
         out.push('\n');
     }

@@ -75,8 +75,32 @@ pub(super) fn read_signed(data: &[u8], bytes: usize) -> i64 {
     ((read_unsigned(data, bytes) << shift) as i64) >> shift
 }
 
+/// What values naming kernel objects need to print: symbols, stacks and the wall clock. The
+/// runtime implements it; `NoSymbols` prints them raw.
+pub trait Symbols {
+    /// `sym+off` of a kernel code address.
+    fn write_kernel_address(&self, out: &mut String, address: u64) {
+        write!(out, "<{address:016x}>").ok();
+    }
+
+    /// The frames of stack `id` of the stack map, one a line.
+    fn write_stack(&self, out: &mut String, id: u64, user: bool) {
+        let _ = user;
+        write!(out, "<STACKID{id}>").ok();
+    }
+
+    /// Nanoseconds from the monotonic clock probes read to local wall-clock time.
+    fn wall_clock_offset(&self) -> i64 {
+        0
+    }
+}
+
+pub struct NoSymbols;
+
+impl Symbols for NoSymbols {}
+
 /// Appends `data` printed by `layout`.
-pub fn write_value(out: &mut String, layout: &Layout, data: &[u8]) {
+pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn Symbols) {
     match layout {
         Layout::Int {
             bytes,
@@ -87,10 +111,20 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8]) {
             signed: true,
         } => write!(out, "{}", read_signed(data, *bytes)),
         Layout::Pointer => write!(out, "<{:x}>", read_unsigned(data, 8)),
-        Layout::KernelAddress => write!(out, "<{:016x}>", read_unsigned(data, 8)),
-        Layout::Stack { .. } => write!(out, "<STACKID{}>", read_unsigned(data, 8)),
+        Layout::KernelAddress => {
+            symbols.write_kernel_address(out, read_unsigned(data, 8));
+            Ok(())
+        }
+        Layout::Stack { user } => {
+            symbols.write_stack(out, read_unsigned(data, 8), *user);
+            Ok(())
+        }
         Layout::WallTime => {
-            write_wall_time(out, read_unsigned(data, 8));
+            let monotonic = read_unsigned(data, 8);
+            write_wall_time(
+                out,
+                monotonic.wrapping_add_signed(symbols.wall_clock_offset()),
+            );
             Ok(())
         }
         Layout::Pid => write!(out, "{:5}", read_unsigned(data, 4)),
@@ -109,7 +143,7 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8]) {
                     out.push_str(", ");
                 }
                 let start = (index * element.size()).min(data.len());
-                write_value(out, element, &data[start..]);
+                write_value(out, element, &data[start..], symbols);
             }
             out.push(']');
             Ok(())
@@ -124,7 +158,12 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8]) {
                 if !anonymous {
                     write!(out, "{} = ", field.name).ok();
                 }
-                write_value(out, &field.layout, &data[field.offset.min(data.len())..]);
+                write_value(
+                    out,
+                    &field.layout,
+                    &data[field.offset.min(data.len())..],
+                    symbols,
+                );
             }
             out.push_str(if *anonymous { " }" } else { "\n}" });
             Ok(())
@@ -218,8 +257,7 @@ pub fn write_time(out: &mut String, ns: i64) {
     .ok();
 }
 
-/// `HH:MM:SS.nnnnnnnnn` of the time of day at `ns` since the epoch, in UTC (the runtime adds
-/// the local zone's offset to the value before printing).
+/// `HH:MM:SS.nnnnnnnnn` of the time of day at `ns` (local time since the epoch).
 fn write_wall_time(out: &mut String, ns: u64) {
     let of_day = (ns / 1_000_000_000) % 86_400;
     write!(
