@@ -304,8 +304,11 @@ pub fn run(
             printer.stop = Some(Stop::Signal);
         }
         printer.drain(&mut ring)?;
-        if printer.lost > 0 && !settings.keep_going && printer.stop.is_none() {
-            printer.stop = Some(Stop::Lost(printer.lost));
+        // Records the kernel dropped (perf buffers) and those a probe could not write (the
+        // ring buffer tells only the probe, which counts them).
+        let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
+        if lost > 0 && !settings.keep_going && printer.stop.is_none() {
+            printer.stop = Some(Stop::Lost(lost));
         }
         if let Some(child) = child.as_mut() {
             let exited = child.try_wait().map_err(|error| {
@@ -326,26 +329,47 @@ pub fn run(
     }
     printer.flush();
     report_errors(compiled, &loaded.maps[compiled.error_map], script)?;
+    // Records lost in the last moments count as much as those lost earlier.
+    let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
     Ok(match stop {
         Some(Stop::Exit(code)) => code,
-        Some(Stop::Lost(count)) => {
-            eprintln!("error: lost {count} records: the output ring was full (run with -k to go on regardless)");
-            1
-        }
+        Some(Stop::Lost(_)) => lost_error(lost),
+        _ if lost > 0 && !settings.keep_going => lost_error(lost),
         Some(Stop::Signal) | Some(Stop::ChildExited) | None => 0,
     })
+}
+
+fn lost_error(count: u64) -> i32 {
+    eprintln!(
+        "error: lost {count} records: the output ring was full (raise TINE_RING_PAGES, or run with -k to go on regardless)"
+    );
+    1
+}
+
+/// The count of error site `index`, summed over CPUs.
+fn error_count(errors: &Map, index: usize) -> Result<u64, KernelError> {
+    let values = errors.lookup_per_cpu(&(index as u32).to_ne_bytes())?;
+    Ok(values
+        .unwrap_or_default()
+        .iter()
+        .map(|value| u64::from_ne_bytes(value[..8].try_into().unwrap_or([0; 8])))
+        .sum())
+}
+
+fn dropped_records(compiled: &Compiled, errors: &Map) -> Result<u64, KernelError> {
+    let mut dropped = 0;
+    for (index, site) in compiled.error_sites.iter().enumerate() {
+        if site.kind == crate::compile::ErrorKind::OutputFull {
+            dropped += error_count(errors, index)?;
+        }
+    }
+    Ok(dropped)
 }
 
 /// Warns about every failed map update and dropped record the programs counted.
 fn report_errors(compiled: &Compiled, errors: &Map, script: &Script) -> Result<(), KernelError> {
     for (index, site) in compiled.error_sites.iter().enumerate() {
-        let Some(values) = errors.lookup_per_cpu(&(index as u32).to_ne_bytes())? else {
-            continue;
-        };
-        let count: u64 = values
-            .iter()
-            .map(|value| u64::from_ne_bytes(value[..8].try_into().unwrap_or([0; 8])))
-            .sum();
+        let count = error_count(errors, index)?;
         if count == 0 {
             continue;
         }
@@ -355,7 +379,7 @@ fn report_errors(compiled: &Compiled, errors: &Map, script: &Script) -> Result<(
                 script.maps.get(map).map_or("a map", |map| map.name.as_str())
             ),
             crate::compile::ErrorKind::OutputFull => eprintln!(
-                "warning: {count} records were dropped: the output ring was full (raise TINE_RING_PAGES)"
+                "warning: lost {count} records: the output ring was full (raise TINE_RING_PAGES)"
             ),
         }
     }

@@ -170,27 +170,28 @@ fn uptr_reads_user_strings_of_open() {
     assert!(stdout(&output).contains("/etc/hostname"), "{output:?}");
 }
 
-/// A copy of dd under a name no other process on the machine has, so a probe can pick out its
-/// reads by `comm` alone.
-fn reader() -> std::path::PathBuf {
-    let path = std::env::temp_dir().join("tinereader");
+/// A copy of `command` under a name no other process on the machine has, so a probe can pick
+/// out what it does by `comm` alone.
+fn unique_copy(command: &str, name: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(name);
     if !path.exists() {
-        let dd = Command::new("sh")
-            .args(["-c", "command -v dd"])
-            .output()
-            .expect("find dd");
-        let dd = String::from_utf8_lossy(&dd.stdout).trim().to_string();
+        // A PATH search of our own: `command -v true` names the shell's builtin.
+        let path_list = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
+        let original = std::env::split_paths(&path_list)
+            .map(|directory| directory.join(command))
+            .find(|candidate| candidate.is_file())
+            .expect("the command is on PATH");
         // Copied aside, then renamed: a half-copied file is never run.
         let partial = path.with_extension("partial");
-        std::fs::copy(&dd, &partial).expect("copy dd");
-        std::fs::rename(&partial, &path).expect("rename the copy of dd");
+        std::fs::copy(&original, &partial).expect("copy the command");
+        std::fs::rename(&partial, &path).expect("rename the copy");
     }
     path
 }
 
 /// Two readers at once, one per CPU, each doing exactly `reads` one-byte reads of fd 0.
 fn readers(reads: u32) -> String {
-    let reader = reader();
+    let reader = unique_copy("dd", "tinereader");
     let reader = reader.display();
     format!(
         "taskset -c 0 {reader} bs=1 count={reads} status=none </dev/zero >/dev/null & \
@@ -235,14 +236,17 @@ fn printf_streams_every_exec() {
     let output = tine(
         &[
             "-c",
-            "i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i+1)); done",
-            "tracepoint:sched/sched_process_exec / comm == \"true\" / { printf(\"%d %s\\n\", pid, comm); }",
+            &format!(
+                "i=0; while [ $i -lt 1000 ]; do {}; i=$((i+1)); done",
+                unique_copy("true", "tinetrue").display()
+            ),
+            "tracepoint:sched/sched_process_exec / comm == \"tinetrue\" / { printf(\"%d %s\\n\", pid, comm); }",
         ],
         None,
     );
     let lines = stdout(&output)
         .lines()
-        .filter(|line| line.ends_with(" true"))
+        .filter(|line| line.ends_with(" tinetrue"))
         .count();
     let reported_loss = String::from_utf8_lossy(&output.stderr).contains("lost");
     assert!(lines == 1000 || reported_loss, "{lines} lines: {output:?}");
@@ -334,4 +338,130 @@ fn not_root_is_named() {
         stderr.contains("root") || stderr.contains("CAP_"),
         "no privilege named: {stderr}"
     );
+}
+
+/// Runs tine with extra environment variables.
+fn tine_with(arguments: &[&str], environment: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(arguments)
+        .envs(environment.iter().copied())
+        .output()
+        .expect("run tine")
+}
+
+#[test]
+fn builtins_name_the_process_that_ran_the_probe() {
+    kernel_test!(builtins_name_the_process_that_ran_the_probe);
+    // BEGIN runs in tine's own process, so pid, comm and uid are tine's.
+    let output = tine_with(
+        &[
+            "BEGIN { $x = 40; $x += 2; printf(\"%d %d %d %s %d %d %s\\n\", pid == tid, uid, gid, comm, $x, $1, $2); exit(0); }",
+            "7",
+            "word",
+        ],
+        &[],
+    );
+    assert_eq!(stdout(&output), "1 0 0 tine 42 7 word\n", "{output:?}");
+}
+
+#[test]
+fn strings_compare_and_maps_delete() {
+    kernel_test!(strings_compare_and_maps_delete);
+    let output = tine(
+        &["BEGIN {
+             m[\"a\"] = 1; m[\"b\"] = 2; delete m[\"a\"];
+             @[strcmp(comm, \"tine\"), strcmp(\"abc\", \"abd\"), comm == \"tine\"] = count();
+             exit(0);
+         }"],
+        None,
+    );
+    let text = stdout(&output);
+    assert!(text.contains("\nm:\n{ b       }: 2\n"), "{text}");
+    assert!(!text.contains("{ a "), "{text}");
+    assert!(text.contains("{ 0, -1, 1 }: 1"), "{text}");
+}
+
+#[test]
+fn end_runs_before_the_maps_are_printed() {
+    kernel_test!(end_runs_before_the_maps_are_printed);
+    let output = tine(
+        &["BEGIN { @[1] = count(); exit(3); } END { printf(\"end\\n\"); @[2] = count(); }"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    assert_eq!(stdout(&output), "end\n\n@:\n{ 1 }: 1\n{ 2 }: 1\n");
+}
+
+#[test]
+fn tracepoint_globs_attach_every_match() {
+    kernel_test!(tracepoint_globs_attach_every_match);
+    let output = tine(
+        &[
+            "-c",
+            "cat /etc/hostname /etc/hostname >/dev/null",
+            "tracepoint:syscalls/sys_enter_openat* / comm == \"cat\" / { @ = count(); }",
+        ],
+        None,
+    );
+    assert!(scalar(&stdout(&output), "@") >= Some(2), "{output:?}");
+}
+
+#[test]
+fn a_failed_start_never_runs_the_command() {
+    kernel_test!(a_failed_start_never_runs_the_command);
+    let marker = std::env::temp_dir().join("tine-must-not-exist");
+    let _ = std::fs::remove_file(&marker);
+    let output = tine(
+        &[
+            "-c",
+            &format!("touch {}", marker.display()),
+            "tracepoint:syscalls/sys_enter_read { @ = count(nope); }",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!marker.exists(), "the command ran although tine failed");
+}
+
+#[test]
+fn a_full_map_is_reported() {
+    kernel_test!(a_full_map_is_reported);
+    let output = tine_with(
+        &[
+            "-c",
+            "for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done",
+            "tracepoint:sched/sched_process_exec { @[pid] = count(); }",
+        ],
+        &[("TINE_MAP_ENTRIES", "4")],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(rows(&stdout(&output)).len() <= 4, "{output:?}");
+    assert!(stderr.contains("the map is full"), "{stderr}");
+}
+
+#[test]
+fn lost_records_stop_tine_unless_told_to_keep_going() {
+    kernel_test!(lost_records_stop_tine_unless_told_to_keep_going);
+    let flood = "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done";
+    let script = "tracepoint:syscalls/sys_enter_close { printf(\"%s %d %d %d %d\\n\", comm, pid, tid, uid, gid); }";
+    let small_ring = [("TINE_FORCE", "perfbuf"), ("TINE_RING_PAGES", "1")];
+    let strict = tine_with(&["-c", flood, script], &small_ring);
+    let stderr = String::from_utf8_lossy(&strict.stderr);
+    assert_eq!(strict.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("lost"), "{stderr}");
+    let lenient = tine_with(&["-k", "-c", flood, script], &small_ring);
+    let stderr = String::from_utf8_lossy(&lenient.stderr);
+    assert_eq!(lenient.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("lost"), "{stderr}");
+}
+
+#[test]
+fn self_test_reports_features_and_providers() {
+    kernel_test!(self_test_reports_features_and_providers);
+    let output = tine(&["-T"], None);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("ringbuf map:"), "{text}");
+    assert_eq!(text.matches(" OK\n").count(), 4, "{text}");
 }
