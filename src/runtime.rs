@@ -51,7 +51,7 @@ enum Stop {
     Exit(i32),
     Signal,
     ChildExited,
-    Lost(u64),
+    Lost,
 }
 
 const BPF_F_NO_PREALLOC: u32 = 1;
@@ -308,7 +308,7 @@ pub fn run(
         // ring buffer tells only the probe, which counts them).
         let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
         if lost > 0 && !settings.keep_going && printer.stop.is_none() {
-            printer.stop = Some(Stop::Lost(lost));
+            printer.stop = Some(Stop::Lost);
         }
         if let Some(child) = child.as_mut() {
             let exited = child.try_wait().map_err(|error| {
@@ -333,7 +333,7 @@ pub fn run(
     let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
     Ok(match stop {
         Some(Stop::Exit(code)) => code,
-        Some(Stop::Lost(_)) => lost_error(lost),
+        Some(Stop::Lost) => lost_error(lost),
         _ if lost > 0 && !settings.keep_going => lost_error(lost),
         Some(Stop::Signal) | Some(Stop::ChildExited) | None => 0,
     })
