@@ -652,6 +652,9 @@ impl Emitter<'_> {
                 }
             }
             ExprKind::Builtin(Builtin::Comm) => {
+                // Kernels before 6.3 (no strscpy_pad) leave the bytes after the NUL as they
+                // were: stack garbage in a map key.
+                self.zero(slot, size);
                 self.stack_pointer(R1, slot);
                 self.b
                     .mov64_imm(R2, size as i32)
