@@ -1,6 +1,139 @@
 //! tine: a ply-style dynamic tracer. The pipeline, as a few plain calls:
 //! script text -> lang -> sema -> compile -> kernel -> provider -> runtime -> output.
 pub mod arch;
+pub mod compile;
 pub mod kernel;
+pub mod lang;
 pub mod output;
 pub mod provider;
+pub mod runtime;
+pub mod sema;
+
+use std::fmt;
+use std::rc::Rc;
+
+use compile::{Channel, Options, ProbeRead};
+use kernel::child::Child;
+use kernel::features::{Feature, Features};
+use lang::Diagnostics;
+use provider::{Lowering, Registry};
+use runtime::{RunError, Settings};
+use sema::{Environment, Program, Providers};
+
+/// Front end: script text to a typed program, or every error found, rendered against the text.
+/// `file_name` names the script in messages (`<script>` for one given on the command line).
+pub fn check(
+    source: &str,
+    file_name: &str,
+    providers: &dyn Providers,
+    environment: &Environment,
+) -> Result<Program, Diagnostics> {
+    let script =
+        lang::parse(source).map_err(|errors| Diagnostics::new(file_name, source, errors))?;
+    sema::check_script(&script, providers, environment)
+        .map_err(|errors| Diagnostics::new(file_name, source, errors))
+}
+
+/// What a traced run needs beyond the script.
+pub struct Invocation<'a> {
+    pub source: &'a str,
+    pub file_name: &'a str,
+    pub environment: Environment,
+    /// `-c`: the command to run once probes are attached.
+    pub command: Option<&'a str>,
+    pub settings: Settings,
+    /// Capacity of each hash map (`TINE_MAP_ENTRIES`).
+    pub map_entries: u32,
+    /// `-S`: print the typed program before running it.
+    pub dump: bool,
+}
+
+/// Why tracing could not start or go on; printed by `main` as is.
+#[derive(Debug)]
+pub struct Failure(String);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn kernel_failure(error: impl fmt::Display) -> Failure {
+    Failure(format!("error: {error}\n"))
+}
+
+/// The whole pipeline: check, compile, load, attach, trace; returns the exit code.
+pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
+    let source = invocation.source;
+    let diagnostics = |errors: Vec<lang::Diag>| {
+        Failure(Diagnostics::new(invocation.file_name, source, errors).to_string())
+    };
+    // The child is forked first so `$target` has its pid; until released it waits, and it
+    // exits unrun when dropped on any error below.
+    let child =
+        match invocation.command {
+            Some(command) => Some(Child::spawn(command).map_err(|error| {
+                kernel_failure(format_args!("cannot start `{command}`: {error}"))
+            })?),
+            None => None,
+        };
+    let registry = Registry::default();
+    let program = check(
+        source,
+        invocation.file_name,
+        &registry,
+        &invocation.environment,
+    )
+    .map_err(|diagnostics| Failure(diagnostics.to_string()))?;
+    if invocation.dump {
+        print!("{program}");
+    }
+    let features = Features::probe().map_err(kernel_failure)?;
+    // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones ignore it.
+    kernel::bpf::raise_memlock().ok();
+    let options = Options {
+        channel: if features.has(Feature::Ringbuf) {
+            Channel::RingBuffer
+        } else {
+            Channel::PerfBuffer
+        },
+        probe_read: if features.has(Feature::ProbeReadKernel) {
+            ProbeRead::Split
+        } else {
+            ProbeRead::Legacy
+        },
+        map_entries: invocation.map_entries,
+        ring_bytes: (invocation.settings.perf_pages * 4096).next_power_of_two() as u32,
+        target_pid: child.as_ref().map(|child| child.pid() as u32),
+    };
+    let lowering = |index: usize| -> Box<dyn compile::ProbeLowering> {
+        let probe = &program.probes[index];
+        match registry.probe(&probe.provider, &probe.spec) {
+            Ok(resolved) => Box::new(Lowering(resolved)),
+            // Sema resolved every probe already; this cannot fail after it succeeded.
+            Err(_) => Box::new(Lowering(Rc::new(provider::special::Special {
+                at_start: true,
+            }))),
+        }
+    };
+    let compiled = compile::compile(&program, &lowering, &options)
+        .map_err(|error| diagnostics(vec![error]))?;
+    if invocation.dump {
+        for code in &compiled.probes {
+            let probe = &program.probes[code.probe];
+            print!(
+                "-- {}:{}\n{}",
+                probe.provider,
+                probe.spec,
+                code.listing(source)
+            );
+        }
+    }
+    runtime::run(&program, &compiled, &registry, child, &invocation.settings).map_err(|error| {
+        match error {
+            RunError::Script(diag) => diagnostics(vec![diag]),
+            RunError::Kernel(error) => kernel_failure(error),
+            RunError::Message(message) => kernel_failure(message),
+        }
+    })
+}

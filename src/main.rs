@@ -1,6 +1,189 @@
 //! tine's command line: flags, the script, the exit code. Everything else lives in the library.
 
-fn main() {
-    eprintln!("tine: nothing to run yet");
-    std::process::exit(1);
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use tine::kernel::tracefs::Tracefs;
+use tine::provider::tracepoint::Tracepoint;
+use tine::provider::Probe;
+use tine::runtime::Settings;
+use tine::sema::{Environment, OfflineProviders, Record, Type};
+
+const USAGE: &str = "\
+usage: tine [options] (script-file | 'program text') [arguments...]
+
+options:
+  -c, --command CMD   run CMD (with sh -c) once every probe is attached; stop when it exits
+  -d, --debug         debug output, and the verifier's log when a program is rejected
+  -e, --dry-run       compile, then exit without tracing
+  -h, --help          this text
+  -k, --keep-going    warn about lost events instead of stopping
+  -p, --pid PID       trace process PID only
+  -S, --dump          print the typed program (with -e: and stop)
+  -T, --self-test     check that the kernel has what tine needs
+  -u, --unbuffer      do not buffer stdout/stderr
+  -v, --version       print the version
+
+arguments after the script are $1, $2, ... in it.
+";
+
+#[derive(Default)]
+struct Options {
+    command: Option<String>,
+    debug: bool,
+    dry_run: bool,
+    keep_going: bool,
+    pid: Option<u32>,
+    dump: bool,
+    self_test: bool,
+    unbuffer: bool,
+    script: Option<String>,
+    positional: Vec<String>,
+}
+
+enum Parsed {
+    Run(Box<Options>),
+    Help,
+    Version,
+}
+
+fn text(value: OsString) -> Result<String, String> {
+    value
+        .into_string()
+        .map_err(|value| format!("argument {} is not UTF-8", value.to_string_lossy()))
+}
+
+fn parse_arguments() -> Result<Parsed, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut options = Options::default();
+    let mut parser = lexopt::Parser::from_env();
+    while let Some(argument) = parser.next()? {
+        match argument {
+            Short('c') | Long("command") => options.command = Some(parser.value()?.string()?),
+            Short('d') | Long("debug") => options.debug = true,
+            Short('e') | Long("dry-run") => options.dry_run = true,
+            Short('h') | Long("help") => return Ok(Parsed::Help),
+            Short('k') | Long("keep-going") => options.keep_going = true,
+            Short('p') | Long("pid") => options.pid = Some(parser.value()?.parse()?),
+            Short('S') | Long("dump") => options.dump = true,
+            Short('T') | Long("self-test") => options.self_test = true,
+            Short('u') | Long("unbuffer") => options.unbuffer = true,
+            Short('v') | Long("version") => return Ok(Parsed::Version),
+            Value(script) => {
+                options.script = Some(text(script).map_err(lexopt::Error::from)?);
+                // Everything after the script belongs to it, even what looks like a flag.
+                for value in parser.raw_args()? {
+                    options
+                        .positional
+                        .push(text(value).map_err(lexopt::Error::from)?);
+                }
+            }
+            _ => return Err(argument.unexpected()),
+        }
+    }
+    Ok(Parsed::Run(Box::new(options)))
+}
+
+/// The script: the argument is a file when one by that name is readable, else program text.
+fn read_script(argument: &str) -> (String, String) {
+    match std::fs::read_to_string(argument) {
+        Ok(source) => (source, argument.to_string()),
+        Err(_) => (argument.to_string(), "<script>".to_string()),
+    }
+}
+
+/// A tracepoint's record for dry runs, from tracefs when it is mounted and readable.
+fn tracepoint_record(spec: &str) -> Result<Rc<Record>, String> {
+    let tracefs = Tracefs::find().map_err(|error| error.to_string())?;
+    let tracepoint = Tracepoint::resolve(&tracefs, spec)?;
+    let data = tracepoint
+        .variables()
+        .iter()
+        .find(|variable| variable.name == "data");
+    match data.map(|variable| &variable.ty) {
+        Some(Type::Pointer { target, .. }) => match &**target {
+            Type::Struct(record) => Ok(record.clone()),
+            _ => Err(format!("`{spec}` has no record")),
+        },
+        _ => Err(format!(
+            "the events `{spec}` matches have different records: name one"
+        )),
+    }
+}
+
+/// A number from the environment, for the knobs that have no flag.
+fn environment_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .filter(|&value| value > 0)
+        .unwrap_or(default)
+}
+
+fn main() -> ExitCode {
+    let options = match parse_arguments() {
+        Ok(Parsed::Run(options)) => options,
+        Ok(Parsed::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Parsed::Version) => {
+            println!("tine {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("error: {error}\n\n{USAGE}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if options.self_test {
+        eprintln!("error: the self-test is not wired up yet");
+        return ExitCode::FAILURE;
+    }
+    let Some(argument) = options.script.as_deref() else {
+        eprintln!("error: no script given\n\n{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let (source, file_name) = read_script(argument);
+    let environment =
+        Environment::from_process(options.positional.clone(), options.command.is_some());
+    if options.dry_run {
+        let providers = OfflineProviders {
+            tracepoint_record: Box::new(tracepoint_record),
+        };
+        return match tine::check(&source, &file_name, &providers, &environment) {
+            Ok(program) => {
+                if options.dump {
+                    print!("{program}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(diagnostics) => {
+                eprint!("{diagnostics}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let _ = (options.pid, options.unbuffer);
+    let invocation = tine::Invocation {
+        source: &source,
+        file_name: &file_name,
+        environment,
+        command: options.command.as_deref(),
+        settings: Settings {
+            keep_going: options.keep_going,
+            debug: options.debug,
+            perf_pages: environment_number("TINE_RING_PAGES", 64),
+        },
+        map_entries: environment_number("TINE_MAP_ENTRIES", 4096) as u32,
+        dump: options.dump,
+    };
+    match tine::trace(invocation) {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(failure) => {
+            eprint!("{failure}");
+            ExitCode::FAILURE
+        }
+    }
 }

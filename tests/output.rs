@@ -248,13 +248,25 @@ fn maps_sort_by_value_then_key_and_empty_maps_print_nothing() {
         (comm("sshd"), 5_000_000_000u64.to_ne_bytes().to_vec()),
     ];
     let mut out = String::new();
-    write_map(&mut out, "@", &key, &Shown::Plain(u64_layout()), entries);
+    write_map(
+        &mut out,
+        "@",
+        Some(&key),
+        &Shown::Plain(u64_layout()),
+        entries,
+    );
     assert_eq!(
         out,
         "\n@:\n{ bash            }: 3\n{ awk             }: 100\n{ dd              }: 100\n{ sshd            }: 5000000000\n"
     );
     let mut out = String::new();
-    write_map(&mut out, "@", &key, &Shown::Plain(u64_layout()), Vec::new());
+    write_map(
+        &mut out,
+        "@",
+        Some(&key),
+        &Shown::Plain(u64_layout()),
+        Vec::new(),
+    );
     assert_eq!(out, "");
 }
 
@@ -274,7 +286,7 @@ fn a_histogram_map_puts_each_histogram_under_its_key() {
     write_map(
         &mut out,
         "@",
-        &key,
+        Some(&key),
         &Shown::Log2Histogram(Layout::Int {
             bytes: 8,
             signed: true,
@@ -287,6 +299,91 @@ fn a_histogram_map_puts_each_histogram_under_its_key() {
             "\n@:\n{{ rdsz    }}: \n\t[  8k,  16k)\t      10 ┤{}│\n\n",
             "█".repeat(32)
         )
+    );
+}
+
+#[test]
+fn a_keyless_map_prints_its_value_after_its_name() {
+    let mut out = String::new();
+    write_map(
+        &mut out,
+        "@",
+        None,
+        &Shown::Plain(u64_layout()),
+        vec![(0u32.to_ne_bytes().to_vec(), 42u64.to_ne_bytes().to_vec())],
+    );
+    assert_eq!(out, "\n@: 42\n");
+}
+
+fn words(values: &[u64]) -> Vec<u8> {
+    values
+        .iter()
+        .flat_map(|value| value.to_ne_bytes())
+        .collect()
+}
+
+#[test]
+fn linear_histograms_mark_under_and_overflow() {
+    let key = Layout::Struct {
+        fields: vec![Field {
+            name: "0".into(),
+            offset: 0,
+            layout: u64_layout(),
+        }],
+        anonymous: true,
+    };
+    // lhist(v, 0, 30, 10): below 0, [0,10), [10,20), [20,30), 30 and up.
+    let mut out = String::new();
+    write_map(
+        &mut out,
+        "@l",
+        Some(&key),
+        &Shown::LinearHistogram { min: 0, step: 10 },
+        vec![(words(&[1]), words(&[2, 2, 0, 0, 4]))],
+    );
+    let bar = |eighths: usize| {
+        format!(
+            "{}{}",
+            "█".repeat(eighths / 8),
+            " ".repeat(32 - eighths / 8)
+        )
+    };
+    assert_eq!(
+        out,
+        format!(
+            "\n@l:\n{{ 1 }}: \n\t         < 0\t       2 ┤{}│\n\t[   0,   10)\t       2 ┤{}│\n\t...\n\t       >= 30\t       4 ┤{}│\n\n",
+            bar(64),
+            bar(64),
+            bar(128)
+        )
+    );
+}
+
+#[test]
+fn averages_and_stats_print_as_bpftrace_does_and_sort_by_mean() {
+    let key = Layout::Struct {
+        fields: vec![Field {
+            name: "0".into(),
+            offset: 0,
+            layout: u64_layout(),
+        }],
+        anonymous: true,
+    };
+    let entries = || {
+        vec![
+            (words(&[1]), words(&[4, 100])),
+            (words(&[2]), words(&[3, (-9i64) as u64])),
+            (words(&[3]), words(&[0, 0])),
+        ]
+    };
+    let mut out = String::new();
+    write_map(&mut out, "@a", Some(&key), &Shown::Average, entries());
+    assert_eq!(out, "\n@a:\n{ 2 }: -3\n{ 3 }: 0\n{ 1 }: 25\n");
+    let mut out = String::new();
+    write_map(&mut out, "@s", Some(&key), &Shown::Stats, entries());
+    assert_eq!(
+        out,
+        "\n@s:\n{ 2 }: count 3, average -3, total -9\n{ 3 }: count 0, average 0, total 0\n{ 1 }: count 4, average 25, total 100\n"
     );
 }
 
@@ -422,7 +519,7 @@ fn a_recorded_ply_histogram_is_reproduced_byte_for_byte() {
     write_map(
         &mut out,
         "@",
-        &key,
+        Some(&key),
         &Shown::Log2Histogram(Layout::Int {
             bytes: 8,
             signed: true,

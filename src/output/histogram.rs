@@ -42,6 +42,35 @@ pub fn write_log2_histogram(out: &mut String, buckets: &[u64], argument: &Layout
     }
 }
 
+/// Appends a linear histogram (`lhist(v, min, max, step)`): bucket 0 counts values below `min`,
+/// buckets 1..=n count `[min + (i-1)*step, min + i*step)`, the last counts values from `max` up.
+/// Laid out like the log2 histogram: non-empty buckets only, `...` for a run of empty ones.
+pub fn write_linear_histogram(out: &mut String, buckets: &[u64], min: i64, step: i64) {
+    let total: u64 = buckets.iter().sum();
+    let last = buckets.len().saturating_sub(1);
+    out.push('\n');
+    let mut gap = 0;
+    for (index, &count) in buckets.iter().enumerate() {
+        if count == 0 {
+            gap += 1;
+            continue;
+        }
+        if gap > 0 && gap != index {
+            out.push_str("\t...\n");
+        }
+        gap = 0;
+        let low = min.saturating_add(step.saturating_mul(index as i64 - 1));
+        if index == 0 {
+            write!(out, "\t{:>12}", format!("< {min}")).ok();
+        } else if index == last {
+            write!(out, "\t{:>12}", format!(">= {low}")).ok();
+        } else {
+            write!(out, "\t[{low:4}, {:4})", low.saturating_add(step)).ok();
+        }
+        write_count(out, count, total);
+    }
+}
+
 /// `[   2,    3]` below 1k, `[  4k,   8k)` above; durations as `[lo, hi]` in the time format.
 fn write_bucket_label(out: &mut String, index: u32, argument: &Layout) {
     let low = if index == 0 { 0 } else { 1u64 << index.min(63) };

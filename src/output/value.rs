@@ -21,6 +21,12 @@ pub enum Layout {
     Pid,
     /// A duration in nanoseconds (u64), scaled to fit four digits: `  1.23ms`.
     Time,
+    /// Wall-clock nanoseconds since the epoch (u64): local `HH:MM:SS.nnnnnnnnn`.
+    WallTime,
+    /// A kernel code address (u64): `sym+off` once resolved, else `<%016x>`.
+    KernelAddress,
+    /// A stack id (u64) of the stack map: one frame a line once resolved.
+    Stack { user: bool },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +40,11 @@ impl Layout {
     pub fn size(&self) -> usize {
         match self {
             Layout::Int { bytes, .. } => *bytes,
-            Layout::Pointer | Layout::Time => 8,
+            Layout::Pointer
+            | Layout::Time
+            | Layout::WallTime
+            | Layout::KernelAddress
+            | Layout::Stack { .. } => 8,
             Layout::Pid => 4,
             Layout::Chars(len) => *len,
             Layout::Array(element, count) => element.size() * count,
@@ -77,6 +87,12 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8]) {
             signed: true,
         } => write!(out, "{}", read_signed(data, *bytes)),
         Layout::Pointer => write!(out, "<{:x}>", read_unsigned(data, 8)),
+        Layout::KernelAddress => write!(out, "<{:016x}>", read_unsigned(data, 8)),
+        Layout::Stack { .. } => write!(out, "<STACKID{}>", read_unsigned(data, 8)),
+        Layout::WallTime => {
+            write_wall_time(out, read_unsigned(data, 8));
+            Ok(())
+        }
         Layout::Pid => write!(out, "{:5}", read_unsigned(data, 4)),
         Layout::Time => {
             write_time(out, read_signed(data, 8));
@@ -202,6 +218,21 @@ pub fn write_time(out: &mut String, ns: i64) {
     .ok();
 }
 
+/// `HH:MM:SS.nnnnnnnnn` of the time of day at `ns` since the epoch, in UTC (the runtime adds
+/// the local zone's offset to the value before printing).
+fn write_wall_time(out: &mut String, ns: u64) {
+    let of_day = (ns / 1_000_000_000) % 86_400;
+    write!(
+        out,
+        "{:02}:{:02}:{:02}.{:09}",
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60,
+        ns % 1_000_000_000
+    )
+    .ok();
+}
+
 /// Orders two values of one layout as ply sorts map rows: numbers by value, arrays, strings and
 /// structs element by element.
 pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
@@ -215,7 +246,9 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
             bytes,
             signed: false,
         } => read_unsigned(a, *bytes).cmp(&read_unsigned(b, *bytes)),
-        Layout::Pointer => read_unsigned(a, 8).cmp(&read_unsigned(b, 8)),
+        Layout::Pointer | Layout::WallTime | Layout::KernelAddress | Layout::Stack { .. } => {
+            read_unsigned(a, 8).cmp(&read_unsigned(b, 8))
+        }
         Layout::Pid => read_unsigned(a, 4).cmp(&read_unsigned(b, 4)),
         Layout::Chars(len) => a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
         Layout::Array(element, count) => (0..*count)

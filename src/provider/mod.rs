@@ -1,8 +1,132 @@
 //! provider: where a probe spec meets the kernel — one file per provider, each listing its attach
-//! points, the variables it adds and how it attaches.
+//! points, the variables it adds and how it attaches. `Registry` hands sema each probe's
+//! variables and the compiler their lowering, from the same `Probe` value.
 
 pub mod glob;
+pub mod interval;
 pub mod kprobe;
 pub mod location;
+pub mod profile;
+pub mod special;
 pub mod tracepoint;
 pub mod uprobe;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::compile::{Access, ProbeLowering, ProgramKind};
+use crate::kernel::bpf::Program;
+use crate::kernel::error::KernelError;
+use crate::kernel::perf::PerfEvent;
+use crate::kernel::tracefs::Tracefs;
+use crate::sema::{ProbeContext, Providers, Type};
+
+/// A variable a provider adds: its name, type and how a program reads it.
+#[derive(Clone, Debug)]
+pub struct Variable {
+    pub name: String,
+    pub ty: Type,
+    pub access: Access,
+}
+
+/// What attaching a probe left in the kernel; dropping it detaches.
+pub enum Attachment {
+    Events(Vec<PerfEvent>),
+    /// BEGIN (true) or END (false): run once by the runtime with a test run, not attached.
+    Run {
+        at_start: bool,
+    },
+}
+
+/// One probe spec, resolved against the running kernel.
+pub trait Probe {
+    fn kind(&self) -> ProgramKind;
+    fn variables(&self) -> &[Variable];
+    fn attach(&self, program: &Program) -> Result<Attachment, KernelError>;
+}
+
+/// Resolves `provider:spec` strings, once each, for sema, the compiler and attaching.
+#[derive(Default)]
+pub struct Registry {
+    tracefs: RefCell<Option<Rc<Tracefs>>>,
+    resolved: RefCell<HashMap<(String, String), Rc<dyn Probe>>>,
+}
+
+impl Registry {
+    fn tracefs(&self) -> Result<Rc<Tracefs>, String> {
+        if let Some(tracefs) = self.tracefs.borrow().as_ref() {
+            return Ok(tracefs.clone());
+        }
+        let tracefs = Rc::new(Tracefs::find().map_err(|error| error.to_string())?);
+        *self.tracefs.borrow_mut() = Some(tracefs.clone());
+        Ok(tracefs)
+    }
+
+    /// The probe for `provider:spec` (canonical provider name, as sema has it).
+    pub fn probe(&self, provider: &str, spec: &str) -> Result<Rc<dyn Probe>, String> {
+        let key = (provider.to_string(), spec.to_string());
+        if let Some(probe) = self.resolved.borrow().get(&key) {
+            return Ok(probe.clone());
+        }
+        let probe: Rc<dyn Probe> = match provider {
+            "tracepoint" => Rc::new(tracepoint::Tracepoint::resolve(&*self.tracefs()?, spec)?),
+            "BEGIN" => Rc::new(special::Special { at_start: true }),
+            "END" => Rc::new(special::Special { at_start: false }),
+            "interval" => Rc::new(interval::Interval::parse(spec)?),
+            "profile" => Rc::new(profile::Profile::parse(spec)?),
+            "kprobe" | "kretprobe" | "uprobe" | "uretprobe" => {
+                return Err(format!(
+                    "{provider} probes are not wired up yet (tine can parse them: try -e)"
+                ))
+            }
+            other => return Err(format!("no provider `{other}`")),
+        };
+        self.resolved.borrow_mut().insert(key, probe.clone());
+        Ok(probe)
+    }
+}
+
+/// A probe's variables as sema sees them.
+struct Context(Rc<dyn Probe>);
+
+impl ProbeContext for Context {
+    fn variable(&self, name: &str) -> Option<Type> {
+        self.0
+            .variables()
+            .iter()
+            .find(|variable| variable.name == name)
+            .map(|variable| variable.ty.clone())
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.0
+            .variables()
+            .iter()
+            .map(|variable| variable.name.clone())
+            .collect()
+    }
+}
+
+impl Providers for Registry {
+    fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
+        Ok(Box::new(Context(self.probe(provider, spec)?)))
+    }
+}
+
+/// A probe's variables as the compiler lowers them.
+pub struct Lowering(pub Rc<dyn Probe>);
+
+impl ProbeLowering for Lowering {
+    fn program_kind(&self) -> ProgramKind {
+        self.0.kind()
+    }
+
+    fn access(&self, name: &str) -> Option<Access> {
+        self.0
+            .variables()
+            .iter()
+            .find(|variable| variable.name == name)
+            .map(|variable| variable.access)
+    }
+}

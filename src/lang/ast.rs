@@ -1,0 +1,203 @@
+//! lang::ast: the script as the parser read it, before names are resolved; every node has a span.
+
+use super::diag::Span;
+
+/// A whole script: one or more probes, in source order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Script {
+    pub probes: Vec<Probe>,
+}
+
+/// `spec[, spec...] [/ predicate /] body`. Several specs share one body (bpftrace's probe lists).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    pub specs: Vec<ProbeSpec>,
+    /// The dtrace-style `/ expr /` guard; ply's `if (expr) stmt` guard form is an ordinary `If`.
+    pub predicate: Option<Expr>,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+}
+
+/// `provider:spec`, with the provider name canonicalised (`k` -> `kprobe`) and the spec verbatim.
+/// `BEGIN` and `END` have an empty spec.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProbeSpec {
+    pub provider: String,
+    pub spec: String,
+    /// The whole `provider:spec` text.
+    pub span: Span,
+    /// The text after the first `:` (empty for BEGIN/END).
+    pub spec_span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    Block(Vec<Stmt>),
+    If {
+        condition: Expr,
+        then: Box<Stmt>,
+        otherwise: Option<Box<Stmt>>,
+    },
+    Return,
+    /// `delete m[k];` — the expression is a `Map` with keys.
+    Delete(Expr),
+    /// `target = value`, `target += value`, and `target++` (as `Add` of 1). The target is a
+    /// `Map` or a `Dollar` (a scratch variable); sema rejects anything else.
+    Assign {
+        target: Expr,
+        operator: Option<BinaryOp>,
+        value: Expr,
+    },
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// A number literal's value; a negative number is `Unary(Negate, Int)`. Character literals
+    /// are integers too.
+    Int(u64),
+    /// A string literal's bytes, escapes decoded, without the terminating NUL.
+    Str(Vec<u8>),
+    /// A bare identifier: a builtin (`comm`, `pid`) or a provider variable (`data`, `arg0`).
+    Ident(String),
+    /// `$name`, without the `$`: a scratch variable, a positional argument (`$1`), `$target`
+    /// or an environment variable; sema decides which.
+    Dollar(String),
+    /// `m[k, ...]`, `@name[k]`, or a bare `@name` / `@` (keys `None`).
+    Map {
+        name: String,
+        keys: Option<Vec<Expr>>,
+    },
+    Call {
+        name: String,
+        name_span: Span,
+        arguments: Vec<Expr>,
+    },
+    Unary {
+        operator: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        operator: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Ternary {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    /// `(u32)x`: the type as written, resolved by sema.
+    Cast {
+        type_name: String,
+        type_span: Span,
+        operand: Box<Expr>,
+    },
+    /// `base.field` (`arrow` false) or `base->field`.
+    Member {
+        base: Box<Expr>,
+        field: String,
+        field_span: Span,
+        arrow: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    Negate,
+    BitNot,
+    Not,
+    Deref,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    LogicalOr,
+    LogicalXor,
+    LogicalAnd,
+    BitOr,
+    BitXor,
+    BitAnd,
+    Equal,
+    NotEqual,
+    Less,
+    Greater,
+    LessEqual,
+    GreaterEqual,
+    ShiftLeft,
+    ShiftRight,
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Modulo,
+}
+
+impl UnaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            UnaryOp::Negate => "-",
+            UnaryOp::BitNot => "~",
+            UnaryOp::Not => "!",
+            UnaryOp::Deref => "*",
+        }
+    }
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::LogicalOr => "||",
+            BinaryOp::LogicalXor => "^^",
+            BinaryOp::LogicalAnd => "&&",
+            BinaryOp::BitOr => "|",
+            BinaryOp::BitXor => "^",
+            BinaryOp::BitAnd => "&",
+            BinaryOp::Equal => "==",
+            BinaryOp::NotEqual => "!=",
+            BinaryOp::Less => "<",
+            BinaryOp::Greater => ">",
+            BinaryOp::LessEqual => "<=",
+            BinaryOp::GreaterEqual => ">=",
+            BinaryOp::ShiftLeft => "<<",
+            BinaryOp::ShiftRight => ">>",
+            BinaryOp::Add => "+",
+            BinaryOp::Subtract => "-",
+            BinaryOp::Multiply => "*",
+            BinaryOp::Divide => "/",
+            BinaryOp::Modulo => "%",
+        }
+    }
+
+    /// Comparisons and logical operators yield C's `int` truth value.
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Equal
+                | BinaryOp::NotEqual
+                | BinaryOp::Less
+                | BinaryOp::Greater
+                | BinaryOp::LessEqual
+                | BinaryOp::GreaterEqual
+        )
+    }
+
+    pub fn is_logical(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::LogicalOr | BinaryOp::LogicalXor | BinaryOp::LogicalAnd
+        )
+    }
+}

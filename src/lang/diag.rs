@@ -1,0 +1,193 @@
+//! lang::diag: spans into the script text, and errors rendered as `file:line:col`, the source
+//! line and a caret under the span. Every error of lang and sema is one of these values.
+
+use std::fmt;
+
+/// A byte range `start..end` of the script text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// One error: a message at a span, an optional label written after the caret, and notes that
+/// point at other places (`first used as a string here`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diag {
+    pub span: Span,
+    pub message: String,
+    pub label: Option<String>,
+    pub notes: Vec<(Span, String)>,
+}
+
+impl Diag {
+    pub fn new(span: Span, message: impl Into<String>) -> Diag {
+        Diag {
+            span,
+            message: message.into(),
+            label: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Diag {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn with_note(mut self, span: Span, note: impl Into<String>) -> Diag {
+        self.notes.push((span, note.into()));
+        self
+    }
+}
+
+/// The errors of one run, with the text they point into, ready to print.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostics {
+    pub file_name: String,
+    pub source: String,
+    pub errors: Vec<Diag>,
+}
+
+impl Diagnostics {
+    pub fn new(file_name: &str, source: &str, errors: Vec<Diag>) -> Diagnostics {
+        Diagnostics {
+            file_name: file_name.to_string(),
+            source: source.to_string(),
+            errors,
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset, plus the line's byte range.
+fn locate(source: &str, offset: usize) -> (usize, usize, usize, usize) {
+    let offset = floor_char_boundary(source, offset.min(source.len()));
+    let line_start = source[..offset].rfind('\n').map_or(0, |at| at + 1);
+    let line_end = source[offset..]
+        .find('\n')
+        .map_or(source.len(), |at| offset + at);
+    let line = source[..line_start].matches('\n').count() + 1;
+    let column = source[line_start..offset].chars().count() + 1;
+    (line, column, line_start, line_end)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+fn write_one(
+    f: &mut fmt::Formatter<'_>,
+    file_name: &str,
+    source: &str,
+    severity: &str,
+    span: Span,
+    message: &str,
+    label: Option<&str>,
+) -> fmt::Result {
+    let (line, column, line_start, line_end) = locate(source, span.start);
+    writeln!(f, "{file_name}:{line}:{column}: {severity}: {message}")?;
+    let text = &source[line_start..line_end];
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    writeln!(f, "{text}")?;
+    let start = floor_char_boundary(source, span.start.min(source.len()));
+    // Tabs are repeated so the caret lines up whatever the terminal's tab width.
+    let indent: String = source[line_start..start]
+        .chars()
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let end = floor_char_boundary(source, span.end.clamp(start, line_start + text.len()));
+    let width = source[start..end].chars().count().max(1);
+    write!(f, "{indent}^{}", "~".repeat(width - 1))?;
+    if let Some(label) = label {
+        write!(f, " {label}")?;
+    }
+    writeln!(f)
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for error in &self.errors {
+            write_one(
+                f,
+                &self.file_name,
+                &self.source,
+                "error",
+                error.span,
+                &error.message,
+                error.label.as_deref(),
+            )?;
+            for (span, note) in &error.notes {
+                write_one(f, &self.file_name, &self.source, "note", *span, note, None)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_under_the_span_on_the_right_line() {
+        let source = "BEGIN {\n\tprint(nope);\n}\n";
+        let at = source.find("nope").unwrap();
+        let diagnostics = Diagnostics::new(
+            "x.tine",
+            source,
+            vec![Diag::new(Span::new(at, at + 4), "unknown name `nope`")
+                .with_label("did you mean `pid`?")],
+        );
+        assert_eq!(
+            diagnostics.to_string(),
+            "x.tine:2:8: error: unknown name `nope`\n\tprint(nope);\n\t      ^~~~ did you mean `pid`?\n"
+        );
+    }
+
+    #[test]
+    fn span_at_end_of_text_gets_one_caret() {
+        let source = "BEGIN {";
+        let diagnostics = Diagnostics::new(
+            "<script>",
+            source,
+            vec![Diag::new(Span::new(7, 7), "expected `}`")],
+        );
+        assert_eq!(
+            diagnostics.to_string(),
+            "<script>:1:8: error: expected `}`\nBEGIN {\n       ^\n"
+        );
+    }
+
+    #[test]
+    fn multi_line_span_is_cut_at_the_line_end() {
+        let source = "ab\ncd";
+        let diagnostics = Diagnostics::new(
+            "f",
+            source,
+            vec![Diag::new(Span::new(1, 5), "m").with_note(Span::new(3, 4), "here")],
+        );
+        assert_eq!(
+            diagnostics.to_string(),
+            "f:1:2: error: m\nab\n ^\nf:2:1: note: here\ncd\n^\n"
+        );
+    }
+}

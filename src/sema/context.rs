@@ -1,0 +1,40 @@
+//! sema::context: what sema needs from outside — the variables each provider adds, the
+//! environment (`$NAME`, `$1`, `-c`) — as small traits and values, so sema knows no kernel.
+
+use std::collections::HashMap;
+
+use super::types::Type;
+
+/// The variables one probe's provider adds (`data`/`args`, `argN`, `retval`, `caller`, ...).
+pub trait ProbeContext {
+    /// The type of provider variable `name`, or None when this provider has no such variable.
+    fn variable(&self, name: &str) -> Option<Type>;
+    /// Every variable name this context knows, for "did you mean" suggestions.
+    fn names(&self) -> Vec<String>;
+}
+
+/// The registry of providers: turns a canonical provider name and its spec into the context of
+/// that probe. The error string becomes a diagnostic under the spec.
+pub trait Providers {
+    fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String>;
+}
+
+/// What the command line adds to a script: environment variables (`$NAME`), positional
+/// arguments after the script (`$1`...), and whether `-c` gives a child whose pid is `$target`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Environment {
+    pub variables: HashMap<String, String>,
+    pub positional: Vec<String>,
+    pub target: bool,
+}
+
+impl Environment {
+    /// The process environment, with the given positional arguments and `-c` flag.
+    pub fn from_process(positional: Vec<String>, target: bool) -> Environment {
+        Environment {
+            variables: std::env::vars().collect(),
+            positional,
+            target,
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! sema: resolves names and infers a type for every expression of the AST.
+//! Knows no kernel; provider variables come in through `ProbeContext`.
+
+pub mod check;
+pub mod context;
+pub mod dump;
+pub mod offline;
+pub mod program;
+pub mod types;
+
+pub use check::check_script;
+pub use context::{Environment, ProbeContext, Providers};
+pub use offline::OfflineProviders;
+pub use program::{Builtin, Function, Map, MapId, MapKind, Program};
+pub use types::{Record, Type};

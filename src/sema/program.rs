@@ -1,0 +1,271 @@
+//! sema::program: the typed program sema hands the compiler — every name resolved, every
+//! expression typed, one table of maps for the whole script.
+
+use std::rc::Rc;
+
+use super::types::{Record, Type};
+use crate::lang::ast::{BinaryOp, UnaryOp};
+use crate::lang::diag::Span;
+
+/// Index into `Program::maps`.
+pub type MapId = usize;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    pub maps: Vec<Map>,
+    /// One entry per probe spec: a probe list `a, b { ... }` becomes two probes with the same
+    /// body, each typed in its own provider's context.
+    pub probes: Vec<Probe>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    /// Canonical provider name: kprobe, kretprobe, tracepoint, uprobe, uretprobe, profile,
+    /// interval, kfunc, BEGIN, END.
+    pub provider: String,
+    pub spec: String,
+    pub span: Span,
+    /// Scratch variables (`$x`) of this probe, indexed by slot.
+    pub scratch: Vec<Scratch>,
+    /// The body; a `/ predicate /` arrives as an `If` around the whole body.
+    pub body: Vec<Stmt>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scratch {
+    pub name: String,
+    pub ty: Type,
+}
+
+/// One map of the program: `@`, `@name` or a plain `name[...]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Map {
+    pub name: String,
+    /// The anonymous struct of the key expressions; None for a keyless `@name`.
+    pub key: Option<Rc<Record>>,
+    /// For a plain map, the stored value's type. For an aggregation, the type of the values
+    /// fed in (its argument; u64 for count), which also says how results print.
+    pub value: Type,
+    pub kind: MapKind,
+    /// Where the map is first used.
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapKind {
+    /// A hash map written with `m[k] = v`.
+    Plain,
+    Count,
+    Sum,
+    /// log2 histogram: ply's `quantize()`, bpftrace's `hist()`.
+    Quantize,
+    Min,
+    Max,
+    Avg,
+    Stats,
+    /// Linear histogram with literal bounds.
+    Lhist {
+        min: i64,
+        max: i64,
+        step: i64,
+    },
+}
+
+impl MapKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            MapKind::Plain => "plain map",
+            MapKind::Count => "count",
+            MapKind::Sum => "sum",
+            MapKind::Quantize => "quantize",
+            MapKind::Min => "min",
+            MapKind::Max => "max",
+            MapKind::Avg => "avg",
+            MapKind::Stats => "stats",
+            MapKind::Lhist { .. } => "lhist",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    Block(Vec<Stmt>),
+    If {
+        condition: Expr,
+        then: Box<Stmt>,
+        otherwise: Option<Box<Stmt>>,
+    },
+    Return,
+    Delete {
+        map: MapId,
+        key: Vec<Expr>,
+    },
+    /// `m[k] = v` on a plain map; `m[k] += v` and `m[k]++` arrive with `value` = `m[k] + v`.
+    MapStore {
+        map: MapId,
+        key: Vec<Expr>,
+        value: Expr,
+    },
+    /// `@m[k] = count()` and friends: the aggregation is the map's kind; `argument` is None
+    /// for count.
+    Aggregate {
+        map: MapId,
+        key: Vec<Expr>,
+        argument: Option<Expr>,
+    },
+    /// `$x = v`; `$x += v` arrives with `value` = `$x + v`.
+    ScratchStore {
+        slot: usize,
+        value: Expr,
+    },
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Type,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// An integer's bits; `ty` says its width and signedness. Environment variables and `$1`...
+    /// that parse as numbers arrive here.
+    Int(u64),
+    /// A string's bytes without the NUL; `ty` is `Chars(n)` with n > len (pad with zeros).
+    /// Environment variables and positional arguments that are not numbers arrive here.
+    Str(Vec<u8>),
+    /// `$target`: the pid of the `-c` child, known only once it is forked.
+    TargetPid,
+    Builtin(Builtin),
+    /// A provider variable by the name its `ProbeContext` knows (`data`, `arg0`, `retval`);
+    /// bpftrace's `args` arrives as `data` when the provider only knows `data`.
+    Provider(String),
+    /// A scratch variable: a slot of `Probe::scratch`.
+    Scratch(usize),
+    /// `m[k]`: the stored value, or zero when the key is missing (as ply reads).
+    MapRead {
+        map: MapId,
+        key: Vec<Expr>,
+    },
+    /// A whole map as the argument of `print`, `clear`.
+    MapRef(MapId),
+    Call {
+        function: Function,
+        arguments: Vec<Expr>,
+    },
+    /// `Deref` reads `ty` through a pointer operand.
+    Unary {
+        operator: UnaryOp,
+        operand: Box<Expr>,
+    },
+    /// Operands are already converted to a common type by `Cast` nodes where C would convert,
+    /// except shifts (right operand keeps its type). When both operands are `Chars`, the
+    /// operator is a comparison and means a strcmp-style compare.
+    Binary {
+        operator: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Ternary {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    /// Conversion of the operand to `ty` (truncate or extend by the operand's signedness).
+    Cast(Box<Expr>),
+    /// `base.field` (base is a struct) or `base->field` (base is a pointer to one): `ty` read at
+    /// `offset` bytes into the struct.
+    Member {
+        base: Box<Expr>,
+        field: String,
+        offset: usize,
+        through_pointer: bool,
+    },
+}
+
+/// Variables every probe has, whatever its provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    /// `comm`: char[16].
+    Comm,
+    /// `pid`: the process (thread group) id.
+    Pid,
+    /// `tid` / `kpid`: the thread id.
+    Tid,
+    Uid,
+    Gid,
+    Cpu,
+    /// `time` (typed Time) / `nsecs` (typed u64): monotonic nanoseconds.
+    Nsecs,
+    /// `walltime`.
+    WallTime,
+    /// `stack` / `kstack`.
+    KernelStack,
+    /// `ustack`.
+    UserStack,
+}
+
+impl Builtin {
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Comm => "comm",
+            Builtin::Pid => "pid",
+            Builtin::Tid => "tid",
+            Builtin::Uid => "uid",
+            Builtin::Gid => "gid",
+            Builtin::Cpu => "cpu",
+            Builtin::Nsecs => "nsecs",
+            Builtin::WallTime => "walltime",
+            Builtin::KernelStack => "kstack",
+            Builtin::UserStack => "ustack",
+        }
+    }
+}
+
+/// Functions with a meaning of their own (aggregations are not here: they are a map's kind).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Function {
+    /// `printf("fmt", args...)`: the format text (validated by `output::Format::parse`); the
+    /// arguments exclude it.
+    Printf { format: String },
+    /// `print(a, b, ...)`, each printed as `%v` would, `", "` between; `print(@m)` dumps a map.
+    Print,
+    /// `exit()` / `exit(code)`.
+    Exit,
+    /// `clear(@m)`.
+    Clear,
+    /// `str(p[, length])`: a NUL-terminated string read through `p`, into char[length].
+    Str { length: usize },
+    /// `mem(p, length)`: raw bytes read through `p`.
+    Mem { length: usize },
+    /// `uptr(p)`: the same pointer, marked as user memory.
+    Uptr,
+    /// `dyn(data->field)`: a tracepoint `__data_loc` string, into char[128].
+    Dyn,
+    /// `strcmp(a, b)`: -1, 0 or 1 (s32).
+    StrCmp,
+}
+
+impl Function {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Function::Printf { .. } => "printf",
+            Function::Print => "print",
+            Function::Exit => "exit",
+            Function::Clear => "clear",
+            Function::Str { .. } => "str",
+            Function::Mem { .. } => "mem",
+            Function::Uptr => "uptr",
+            Function::Dyn => "dyn",
+            Function::StrCmp => "strcmp",
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! sema::types: the C-like static types sema infers, with sizes and offsets exact enough for
+//! the compiler to build map keys and read records.
+
+use std::fmt;
+use std::rc::Rc;
+
+/// A value's static type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    /// No value: what `printf` or `exit` yield.
+    Void,
+    /// A signed or unsigned integer of 1, 2, 4 or 8 bytes.
+    Int { bytes: u8, signed: bool },
+    /// An address; `user_space` says which probe-read helper reads through it (`uptr()`).
+    Pointer { target: Box<Type>, user_space: bool },
+    /// `char[N]`: comm (16), a string literal (length + 1 rounded up to 8, as ply pads them),
+    /// `str()` (128).
+    Chars(usize),
+    /// Any other fixed array.
+    Array(Box<Type>, usize),
+    /// A record: a tracepoint's `data`, or the anonymous struct of a map key.
+    Struct(Rc<Record>),
+    /// A process or thread id (u32), printed `%5u`.
+    Pid,
+    /// A duration or timestamp in nanoseconds (u64), printed auto-scaled (`  1.23ms`).
+    Time,
+    /// Wall-clock nanoseconds (u64), printed `HH:MM:SS.nnnnnnnnn`.
+    WallTime,
+    /// A kernel code address (u64), printed `sym+off`.
+    KernelAddress,
+    /// A kernel stack id (u64) from the stack map, printed frame by frame.
+    Stack,
+    /// A user stack id (u64).
+    UserStack,
+}
+
+/// A struct: fields with byte offsets, total size and alignment, as a C compiler lays them out
+/// (or as a tracepoint's `format` file dictates).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// None for the anonymous key structs of maps (printed `{ a, b }`).
+    pub name: Option<String>,
+    pub fields: Vec<Field>,
+    pub size: usize,
+    pub align: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub ty: Type,
+    pub offset: usize,
+}
+
+pub const U8: Type = Type::Int {
+    bytes: 1,
+    signed: false,
+};
+pub const U32: Type = Type::Int {
+    bytes: 4,
+    signed: false,
+};
+pub const U64: Type = Type::Int {
+    bytes: 8,
+    signed: false,
+};
+pub const I32: Type = Type::Int {
+    bytes: 4,
+    signed: true,
+};
+pub const I64: Type = Type::Int {
+    bytes: 8,
+    signed: true,
+};
+
+impl Type {
+    /// Size in bytes, as stored in a map or a record.
+    pub fn size(&self) -> usize {
+        match self {
+            Type::Void => 0,
+            Type::Int { bytes, .. } => usize::from(*bytes),
+            Type::Pointer { .. }
+            | Type::Time
+            | Type::WallTime
+            | Type::KernelAddress
+            | Type::Stack
+            | Type::UserStack => 8,
+            Type::Pid => 4,
+            Type::Chars(length) => *length,
+            Type::Array(element, count) => element.size().saturating_mul(*count),
+            Type::Struct(record) => record.size,
+        }
+    }
+
+    /// Alignment in bytes, as C would give it.
+    pub fn align(&self) -> usize {
+        match self {
+            Type::Void | Type::Chars(_) => 1,
+            Type::Array(element, _) => element.align(),
+            Type::Struct(record) => record.align,
+            other => other.size().max(1),
+        }
+    }
+
+    /// Integer-like scalars: anything arithmetic and comparison work on.
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self,
+            Type::Int { .. }
+                | Type::Pid
+                | Type::Time
+                | Type::WallTime
+                | Type::KernelAddress
+                | Type::Stack
+                | Type::UserStack
+        )
+    }
+
+    /// Scalars fit a register: integers and pointers. Their truth value is C's `!= 0`.
+    pub fn is_scalar(&self) -> bool {
+        self.is_integer() || matches!(self, Type::Pointer { .. })
+    }
+
+    /// Signedness of an integer-like type (the special scalars are unsigned).
+    pub fn is_signed(&self) -> bool {
+        matches!(self, Type::Int { signed: true, .. })
+    }
+}
+
+impl Record {
+    /// Lays out `fields` in order with C's alignment rules; the size is padded to the largest
+    /// alignment so arrays of the record (and map keys) have no trailing garbage.
+    pub fn c_layout(name: Option<String>, fields: Vec<(String, Type)>) -> Record {
+        let mut offset = 0usize;
+        let mut align = 1usize;
+        let mut laid_out = Vec::with_capacity(fields.len());
+        for (field_name, ty) in fields {
+            let field_align = ty.align();
+            align = align.max(field_align);
+            offset = round_up(offset, field_align);
+            let size = ty.size();
+            laid_out.push(Field {
+                name: field_name,
+                ty,
+                offset,
+            });
+            offset = offset.saturating_add(size);
+        }
+        Record {
+            name,
+            fields: laid_out,
+            size: round_up(offset, align),
+            align,
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|field| field.name == name)
+    }
+}
+
+fn round_up(value: usize, align: usize) -> usize {
+    value.div_ceil(align.max(1)).saturating_mul(align.max(1))
+}
+
+/// The type of a string literal of `length` bytes: room for the NUL, rounded up to 8 as ply
+/// does so keys and printf arguments stay aligned.
+pub fn string_literal(length: usize) -> Type {
+    Type::Chars(round_up(length + 1, 8))
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Void => f.write_str("void"),
+            Type::Int { bytes, signed } => {
+                write!(f, "{}{}", if *signed { 's' } else { 'u' }, bytes * 8)
+            }
+            Type::Pointer { target, user_space } => {
+                if *user_space {
+                    write!(f, "user {target} *")
+                } else {
+                    write!(f, "{target} *")
+                }
+            }
+            Type::Chars(length) => write!(f, "char[{length}]"),
+            Type::Array(element, count) => write!(f, "{element}[{count}]"),
+            Type::Struct(record) => match &record.name {
+                Some(name) => write!(f, "struct {name}"),
+                None => {
+                    f.write_str("{ ")?;
+                    for (index, field) in record.fields.iter().enumerate() {
+                        if index > 0 {
+                            f.write_str(", ")?;
+                        }
+                        write!(f, "{}", field.ty)?;
+                    }
+                    f.write_str(" }")
+                }
+            },
+            Type::Pid => f.write_str("pid"),
+            Type::Time => f.write_str("time"),
+            Type::WallTime => f.write_str("walltime"),
+            Type::KernelAddress => f.write_str("kaddr"),
+            Type::Stack => f.write_str("stack"),
+            Type::UserStack => f.write_str("ustack"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_structs_are_laid_out_as_c_does() {
+        let record = Record::c_layout(
+            None,
+            vec![
+                ("0".into(), Type::Chars(16)),
+                ("1".into(), Type::Pid),
+                ("2".into(), U64),
+                ("3".into(), U8),
+            ],
+        );
+        let offsets: Vec<usize> = record.fields.iter().map(|field| field.offset).collect();
+        assert_eq!(offsets, vec![0, 16, 24, 32]);
+        assert_eq!((record.size, record.align), (40, 8));
+        assert_eq!(
+            Type::Struct(Rc::new(record)).to_string(),
+            "{ char[16], pid, u64, u8 }"
+        );
+    }
+
+    #[test]
+    fn string_literals_are_padded_to_eight() {
+        assert_eq!(string_literal(4), Type::Chars(8));
+        assert_eq!(string_literal(7), Type::Chars(8));
+        assert_eq!(string_literal(8), Type::Chars(16));
+        assert_eq!(string_literal(0), Type::Chars(8));
+    }
+}
