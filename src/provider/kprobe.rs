@@ -369,25 +369,48 @@ kprobe_ftrace_handler
         );
     }
 
-    /// The real listing of this machine's kernel: the read path is in it, under root.
+    /// The real listing of this machine's kernel: the read path is in it, under root, from the
+    /// best listing readable, without blacklisted functions.
     #[test]
     fn the_running_kernel_lists_its_read_path() {
-        match KernelFunctions::read() {
-            Ok(functions) => {
-                let spec = parsed("vfs_rea[d]").unwrap();
-                assert_eq!(
-                    spec.locations(|| Ok(functions.clone())).unwrap(),
-                    [symbol("vfs_read", 0)]
-                );
-                assert!(!functions.names().any(|name| name.starts_with("__pfx_")));
-            }
+        let functions = match KernelFunctions::read() {
+            Ok(functions) => functions,
             Err(error) => {
                 assert!(
                     std::env::var_os("TINE_REQUIRE_KERNEL").is_none(),
                     "skip under TINE_REQUIRE_KERNEL: {error}"
                 );
                 eprintln!("skipped: {error}");
+                return;
             }
+        };
+        let spec = parsed("vfs_rea[d]").unwrap();
+        assert_eq!(
+            spec.locations(|| Ok(functions.clone())).unwrap(),
+            [symbol("vfs_read", 0)]
+        );
+        assert!(!functions.names().any(|name| name.starts_with("__pfx_")));
+        let filter_functions_readable =
+            std::fs::File::open("/sys/kernel/tracing/available_filter_functions").is_ok();
+        assert_eq!(
+            functions.source,
+            if filter_functions_readable {
+                "available_filter_functions"
+            } else {
+                "/proc/kallsyms"
+            }
+        );
+        if let Ok(blacklist) = std::fs::read_to_string("/sys/kernel/debug/kprobes/blacklist") {
+            let names: Vec<&str> = functions.names().collect();
+            for line in blacklist.lines() {
+                let name = line.split_whitespace().nth(1).unwrap_or_default();
+                assert!(names.binary_search(&name).is_err(), "{name} is blacklisted");
+            }
+            eprintln!(
+                "{} functions from {}, blacklist applied",
+                names.len(),
+                functions.source
+            );
         }
     }
 }

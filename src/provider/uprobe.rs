@@ -2,6 +2,7 @@
 //! (`/usr/bin/bash`, `libc` through ld.so.cache or the library directories, `bash` through
 //! PATH) and which file offsets its function, `function+offset`, `0xaddress` or glob is at.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -148,7 +149,7 @@ impl UprobeSpec {
                 .filter_map(|function| Some((elf.file_offset(function.address)?, function)))
                 .collect();
             matches.sort_by(|(_, a), (_, b)| a.name.cmp(&b.name));
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = HashSet::new();
             matches.retain(|&(offset, _)| seen.insert(offset));
             if matches.is_empty() {
                 return Err(UprobeError::NoMatch {
@@ -185,7 +186,10 @@ impl UprobeSpec {
                 let start = elf
                     .file_offset(function.address)
                     .ok_or_else(|| not_mapped(format!("function `{name}`")))?;
-                Ok(vec![point(start + offset, self.location.to_string())])
+                let at = start
+                    .checked_add(*offset)
+                    .ok_or_else(|| not_mapped(format!("`{name}+{offset}`")))?;
+                Ok(vec![point(at, self.location.to_string())])
             }
         }
     }

@@ -1,4 +1,3 @@
-# pending: needs tine's command line and BEGIN provider (main.rs)
 # BEGIN runs once at start; exit(N) ends the trace with N as tine's exit status.
 . /etc/tine-vm-lib.sh
 run_tine 'BEGIN { exit(3); }'
