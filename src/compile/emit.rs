@@ -652,8 +652,8 @@ impl Emitter<'_> {
                 }
             }
             ExprKind::Builtin(Builtin::Comm) => {
-                // Kernels before 6.3 (no strscpy_pad) leave the bytes after the NUL as they
-                // were: stack garbage in a map key.
+                // Some kernels (Debian's 6.1 seen in the guests) leave the bytes after the NUL
+                // as they were: stack garbage in a map key.
                 self.zero(slot, size);
                 self.stack_pointer(R1, slot);
                 self.b
