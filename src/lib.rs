@@ -10,7 +10,6 @@ pub mod runtime;
 pub mod sema;
 
 use std::fmt;
-use std::rc::Rc;
 
 use compile::{Channel, Options, ProbeRead};
 use kernel::child::Child;
@@ -106,15 +105,12 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         ring_bytes: (invocation.settings.perf_pages * 4096).next_power_of_two() as u32,
         target_pid: child.as_ref().map(|child| child.pid() as u32),
     };
-    let lowering = |index: usize| -> Box<dyn compile::ProbeLowering> {
+    let lowering = |index: usize| -> Result<Box<dyn compile::ProbeLowering>, lang::Diag> {
         let probe = &program.probes[index];
-        match registry.probe(&probe.provider, &probe.spec) {
-            Ok(resolved) => Box::new(Lowering(resolved)),
-            // Sema resolved every probe already; this cannot fail after it succeeded.
-            Err(_) => Box::new(Lowering(Rc::new(provider::special::Special {
-                at_start: true,
-            }))),
-        }
+        let resolved = registry
+            .probe(&probe.provider, &probe.spec)
+            .map_err(|message| lang::Diag::new(probe.span, message))?;
+        Ok(Box::new(Lowering(resolved)))
     };
     let compiled = compile::compile(&program, &lowering, &options)
         .map_err(|error| diagnostics(vec![error]))?;

@@ -300,13 +300,14 @@ impl Emitter<'_> {
         let found = self.b.label();
         self.map_address(R1, map);
         self.stack_pointer(R2, key);
-        self.b.call(Helper::MapLookupElem).jne_imm(R0, 0, found);
+        self.b.call(Helper::MapLookupElem);
         let spec = &self.shared.maps[map];
         if spec.storage == Storage::PerCpuArray {
             // A one-entry array always has its entry; the check is for the verifier.
-            self.b.ja(failed).bind(found);
+            self.b.jeq_imm(R0, 0, failed);
             return Ok(());
         }
+        self.b.jne_imm(R0, 0, found);
         let value_size = spec.value_size;
         if value_size <= STACK_ZERO_LIMIT {
             let zeros = self.alloc(value_size as usize, span)?;
@@ -458,20 +459,32 @@ impl Emitter<'_> {
     fn linear_bucket(&mut self, value: Reg, min: i64, max: i64, step: i64) {
         let last = (lhist_buckets(min, max, step) - 1) as i32;
         let done = self.b.label();
-        let inside = self.b.label();
-        self.b.mov64_imm(R1, 0).load_imm64(R2, min as u64);
-        self.b.jslt(value, R2, done);
-        self.b.mov64_imm(R1, last).load_imm64(R2, max as u64);
-        self.b.jsge(value, R2, done).ja(inside).bind(inside);
-        self.b
-            .mov64(R1, value)
-            .load_imm64(R2, min as u64)
-            .sub64(R1, R2)
-            .load_imm64(R2, step.max(1) as u64)
-            .div64(R1, R2)
-            .add64_imm(R1, 1);
+        // Compare with `bound`, from an immediate when it fits one.
+        let jump_if = |b: &mut Builder, cond: tine_asm::JmpCond, bound: i64| {
+            let source = match i32::try_from(bound) {
+                Ok(immediate) => tine_asm::Source::Imm(immediate),
+                Err(_) => {
+                    b.load_imm64(R2, bound as u64);
+                    tine_asm::Source::Reg(R2)
+                }
+            };
+            b.jump(tine_asm::Width::W64, cond, value, source, done);
+        };
+        self.b.mov64_imm(R1, 0);
+        jump_if(&mut self.b, tine_asm::JmpCond::SLt, min);
+        self.b.mov64_imm(R1, last);
+        jump_if(&mut self.b, tine_asm::JmpCond::SGe, max);
+        self.b.mov64(R1, value);
+        if min != 0 {
+            self.b.load_imm64(R2, min as u64).sub64(R1, R2);
+        }
+        match i32::try_from(step.max(1)) {
+            Ok(step) => self.b.div64_imm(R1, step),
+            Err(_) => self.b.load_imm64(R2, step as u64).div64(R1, R2),
+        };
         let bounded = self.b.label();
         self.b
+            .add64_imm(R1, 1)
             .jle_imm(R1, last, bounded)
             .mov64_imm(R1, last)
             .bind(bounded)

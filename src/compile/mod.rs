@@ -143,13 +143,13 @@ pub struct Compiled {
 /// Compiles every probe. `lowering(i)` is the provider lowering of probe `i`.
 pub fn compile(
     program: &Program,
-    lowering: &dyn Fn(usize) -> Box<dyn ProbeLowering>,
+    lowering: &dyn Fn(usize) -> Result<Box<dyn ProbeLowering>, Diag>,
     options: &Options,
 ) -> Result<Compiled, Diag> {
     let mut shared = maps::Shared::new(program, options);
     let mut probes = Vec::with_capacity(program.probes.len());
     for (index, probe) in program.probes.iter().enumerate() {
-        let lowering = lowering(index);
+        let lowering = lowering(index)?;
         probes.push(emit::probe(program, probe, index, &*lowering, &mut shared)?);
     }
     Ok(shared.finish(probes))
