@@ -561,3 +561,49 @@ impl Printer<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::ProbeCode;
+    use crate::lang::Span;
+    use tine_asm::Reg::*;
+
+    #[test]
+    fn a_rejection_points_at_the_statement_of_the_failing_instruction() {
+        let mut builder = tine_asm::Builder::new();
+        builder
+            .mov64(R6, R1)
+            .load_imm64(R1, 1 << 40)
+            .load(tine_asm::Size::U64, R0, R1, 0)
+            .exit();
+        let code = ProbeCode {
+            probe: 0,
+            kind: ProgramKind::Tracepoint,
+            insns: builder.finish().expect("assembles"),
+            // Statement one is the move and the 16-byte load, statement two the rest.
+            spans: vec![(0, Span::new(0, 5)), (2, Span::new(10, 20))],
+        };
+        let mut error = KernelError::errno("load program `tine_tracepoint`", libc::EACCES);
+        // The load sits at slot 3: the 16-byte load took slots 1 and 2.
+        error.verifier_log =
+            "0: (bf) r6 = r1\n1: (18) r1 = 0x10000000000\n3: (79) r0 = *(u64 *)(r1 +0)\nR1 invalid mem access 'scalar'\nprocessed 3 insns\n".to_string();
+        let settings = Settings {
+            keep_going: false,
+            debug: false,
+            perf_pages: 1,
+            unbuffered: false,
+        };
+        match rejection(error, &code, &settings) {
+            RunError::Script(diag) => {
+                assert_eq!(diag.span, Span::new(10, 20));
+                assert!(
+                    diag.message.contains("R1 invalid mem access"),
+                    "{}",
+                    diag.message
+                );
+            }
+            _ => panic!("a rejection with a log should point at the script"),
+        }
+    }
+}
