@@ -16,7 +16,8 @@ fn now(clock: libc::clockid_t) -> i64 {
 /// The local zone's offset from UTC now, in seconds (0 when it cannot be read).
 #[allow(clippy::unnecessary_cast)]
 fn local_offset_seconds(seconds_since_epoch: i64) -> i64 {
-    let time = seconds_since_epoch as libc::time_t;
+    // `as _`: time_t is the type localtime_r takes (libc deprecates naming it on musl).
+    let time = seconds_since_epoch as _;
     // SAFETY: tm is plain data; all-zero is a valid value for it.
     let mut local: libc::tm = unsafe { std::mem::zeroed() };
     // SAFETY: localtime_r reads `time` and writes only `local`, both on this stack frame.
