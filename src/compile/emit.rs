@@ -695,15 +695,9 @@ impl Emitter<'_> {
                 condition,
                 then,
                 otherwise,
-            } => {
-                let second = self.b.label();
-                let end = self.b.label();
-                self.branch(condition, false, second)?;
-                self.store_into(then, slot)?;
-                self.b.ja(end).bind(second);
-                self.store_into(otherwise, slot)?;
-                self.b.bind(end);
-            }
+            } => self.choose(condition, then, otherwise, |this, value| {
+                this.store_into(value, slot)
+            })?,
             _ => match self.place(expr)? {
                 Some((place, held)) => {
                     self.read_into(place, slot, size);
@@ -1055,15 +1049,9 @@ impl Emitter<'_> {
                 condition,
                 then,
                 otherwise,
-            } => {
-                let second = self.b.label();
-                let end = self.b.label();
-                self.branch(condition, false, second)?;
-                self.scalar(then, register)?;
-                self.b.ja(end).bind(second);
-                self.scalar(otherwise, register)?;
-                self.b.bind(end);
-            }
+            } => self.choose(condition, then, otherwise, |this, value| {
+                this.scalar(value, register)
+            })?,
             ExprKind::Cast(operand) => {
                 self.scalar(operand, register)?;
                 self.normalize(register, &expr.ty);
@@ -1076,6 +1064,24 @@ impl Emitter<'_> {
                 ))
             }
         }
+        Ok(())
+    }
+
+    /// `condition ? then : otherwise`, each side emitted by `emit`.
+    fn choose(
+        &mut self,
+        condition: &Expr,
+        then: &Expr,
+        otherwise: &Expr,
+        mut emit: impl FnMut(&mut Self, &Expr) -> Result<()>,
+    ) -> Result<()> {
+        let second = self.b.label();
+        let end = self.b.label();
+        self.branch(condition, false, second)?;
+        emit(self, then)?;
+        self.b.ja(end).bind(second);
+        emit(self, otherwise)?;
+        self.b.bind(end);
         Ok(())
     }
 

@@ -26,20 +26,9 @@ pub fn write_log2_histogram(out: &mut String, buckets: &[u64], argument: &Layout
             }
         }
     }
-    let mut gap = 0;
-    for (index, &count) in buckets.iter().enumerate() {
-        if count == 0 {
-            gap += 1;
-            continue;
-        }
-        // Empty buckets before the first non-empty one are not marked.
-        if gap > 0 && gap != index {
-            out.push_str("\t...\n");
-        }
-        gap = 0;
-        write_bucket_label(out, index as u32, argument);
-        write_count(out, count, total);
-    }
+    write_rows(out, buckets, total, |out, index| {
+        write_bucket_label(out, index as u32, argument)
+    });
 }
 
 /// Appends a linear histogram (`lhist(v, min, max, step)`): bucket 0 counts values below `min`,
@@ -49,6 +38,26 @@ pub fn write_linear_histogram(out: &mut String, buckets: &[u64], min: i64, step:
     let total: u64 = buckets.iter().sum();
     let last = buckets.len().saturating_sub(1);
     out.push('\n');
+    write_rows(out, buckets, total, |out, index| {
+        let low = min.saturating_add(step.saturating_mul(index as i64 - 1));
+        if index == 0 {
+            write!(out, "\t{:>12}", format!("< {min}")).ok();
+        } else if index == last {
+            write!(out, "\t{:>12}", format!(">= {low}")).ok();
+        } else {
+            write!(out, "\t[{low:4}, {:4})", low.saturating_add(step)).ok();
+        }
+    });
+}
+
+/// One row per non-empty bucket: its label, count and bar; a run of empty buckets between two
+/// rows becomes a `...` row (empty ones before the first row are not marked).
+fn write_rows(
+    out: &mut String,
+    buckets: &[u64],
+    total: u64,
+    mut label: impl FnMut(&mut String, usize),
+) {
     let mut gap = 0;
     for (index, &count) in buckets.iter().enumerate() {
         if count == 0 {
@@ -59,14 +68,7 @@ pub fn write_linear_histogram(out: &mut String, buckets: &[u64], min: i64, step:
             out.push_str("\t...\n");
         }
         gap = 0;
-        let low = min.saturating_add(step.saturating_mul(index as i64 - 1));
-        if index == 0 {
-            write!(out, "\t{:>12}", format!("< {min}")).ok();
-        } else if index == last {
-            write!(out, "\t{:>12}", format!(">= {low}")).ok();
-        } else {
-            write!(out, "\t[{low:4}, {:4})", low.saturating_add(step)).ok();
-        }
+        label(out, index);
         write_count(out, count, total);
     }
 }
