@@ -408,10 +408,16 @@ impl Symbols for KernelNames<'_> {
 
     /// As ply prints a stack: a newline, then one tab-indented frame a line.
     fn write_stack(&self, out: &mut String, id: u64, user: bool) {
+        // bpf_get_stackid returns a negative errno when there is no stack to take (EFAULT:
+        // a sample in user space has no kernel stack).
+        if (id as i64) < 0 {
+            out.push_str(&format!("<no stack: errno {}>", (id as i64).unsigned_abs()));
+            return;
+        }
         let frames = self
             .stacks
             .and_then(|stacks| stacks.lookup(&(id as u32).to_ne_bytes()).ok().flatten());
-        let Some(frames) = frames.filter(|_| id <= u64::from(u32::MAX)) else {
+        let Some(frames) = frames else {
             out.push_str(&format!("<STACKID{id}>"));
             return;
         };
