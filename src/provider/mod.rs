@@ -7,6 +7,7 @@ pub mod interval;
 pub mod kprobe;
 pub mod location;
 pub mod profile;
+pub mod regs;
 pub mod special;
 pub mod tracepoint;
 pub mod uprobe;
@@ -16,10 +17,11 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::compile::{Access, ProbeLowering, ProgramKind};
-use crate::kernel::bpf::Program;
+use crate::kernel::bpf::{AttachType, Link, Program};
 use crate::kernel::error::KernelError;
+use crate::kernel::features::Features;
 use crate::kernel::perf::PerfEvent;
-use crate::kernel::tracefs::Tracefs;
+use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
 use crate::sema::{ProbeContext, Providers, Type};
 
 /// A variable a provider adds: its name, type and how a program reads it.
@@ -33,6 +35,14 @@ pub struct Variable {
 /// What attaching a probe left in the kernel; dropping it detaches.
 pub enum Attachment {
     Events(Vec<PerfEvent>),
+    /// Perf events opened on probe events this run created in tracefs. Fields drop in order:
+    /// the events close first, since the kernel refuses to remove a probe event in use.
+    Created {
+        events: Vec<PerfEvent>,
+        probe_events: Vec<ProbeEvent>,
+    },
+    /// One BPF link for many functions (kprobe.multi).
+    Link(Link),
     /// BEGIN (true) or END (false): run once by the runtime with a test run, not attached.
     Run {
         at_start: bool,
@@ -43,17 +53,33 @@ pub enum Attachment {
 pub trait Probe {
     fn kind(&self) -> ProgramKind;
     fn variables(&self) -> &[Variable];
+    /// The attach type the program must be loaded with (kprobe.multi needs its own).
+    fn attach_type(&self) -> Option<AttachType> {
+        None
+    }
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError>;
 }
 
 /// Resolves `provider:spec` strings, once each, for sema, the compiler and attaching.
-#[derive(Default)]
 pub struct Registry {
+    /// Which attach paths this kernel offers (after `TINE_FORCE`).
+    features: Features,
+    /// `-p`: uprobes fire in this process only.
+    pid: Option<u32>,
     tracefs: RefCell<Option<Rc<Tracefs>>>,
     resolved: RefCell<HashMap<(String, String), Rc<dyn Probe>>>,
 }
 
 impl Registry {
+    pub fn new(features: Features, pid: Option<u32>) -> Registry {
+        Registry {
+            features,
+            pid,
+            tracefs: RefCell::default(),
+            resolved: RefCell::default(),
+        }
+    }
+
     fn tracefs(&self) -> Result<Rc<Tracefs>, String> {
         if let Some(tracefs) = self.tracefs.borrow().as_ref() {
             return Ok(tracefs.clone());
@@ -75,11 +101,19 @@ impl Registry {
             "END" => Rc::new(special::Special { at_start: false }),
             "interval" => Rc::new(interval::Interval::parse(spec)?),
             "profile" => Rc::new(profile::Profile::parse(spec)?),
-            "kprobe" | "kretprobe" | "uprobe" | "uretprobe" => {
-                return Err(format!(
-                    "{provider} probes are not wired up yet (tine can parse them: try -e)"
-                ))
-            }
+            "kprobe" | "kretprobe" => Rc::new(kprobe::Kprobe::resolve(
+                spec,
+                provider == "kretprobe",
+                &self.features,
+                || self.tracefs(),
+            )?),
+            "uprobe" | "uretprobe" => Rc::new(uprobe::Uprobe::resolve(
+                spec,
+                provider == "uretprobe",
+                &self.features,
+                self.pid,
+                || self.tracefs(),
+            )?),
             other => return Err(format!("no provider `{other}`")),
         };
         self.resolved.borrow_mut().insert(key, probe.clone());
@@ -129,4 +163,49 @@ impl ProbeLowering for Lowering {
             .find(|variable| variable.name == name)
             .map(|variable| variable.access)
     }
+}
+
+/// Opens one perf event per target with `open`, runs `program` on each and enables it. On an
+/// error the events opened so far close again.
+fn attach_each<T>(
+    targets: &[T],
+    program: &Program,
+    open: impl Fn(&T) -> Result<PerfEvent, KernelError>,
+) -> Result<Vec<PerfEvent>, KernelError> {
+    let mut events = Vec::with_capacity(targets.len());
+    for target in targets {
+        let event = open(target)?;
+        event.attach(program)?;
+        event.enable()?;
+        events.push(event);
+    }
+    Ok(events)
+}
+
+/// The legacy path, for kernels without the kprobe/uprobe PMUs (or under `TINE_FORCE=tracefs`):
+/// one probe event written to tracefs per target (`symbol+offset` or `/path:0xoffset`), opened
+/// as a tracepoint. Whatever was created is removed again on any error, and on drop.
+fn attach_through_tracefs(
+    tracefs: &Tracefs,
+    kind: ProbeKind,
+    retprobe: bool,
+    targets: &[String],
+    program: &Program,
+) -> Result<Attachment, KernelError> {
+    let mut probe_events = Vec::with_capacity(targets.len());
+    // Declared after `probe_events`, so dropped before them when an error returns early.
+    let mut events = Vec::with_capacity(targets.len());
+    for target in targets {
+        let created = tracefs.add_probe(kind, retprobe, target)?;
+        let id = tracefs.event_id(created.group(), created.name());
+        probe_events.push(created);
+        let event = PerfEvent::tracepoint(id?)?;
+        event.attach(program)?;
+        event.enable()?;
+        events.push(event);
+    }
+    Ok(Attachment::Created {
+        events,
+        probe_events,
+    })
 }
