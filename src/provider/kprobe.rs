@@ -226,6 +226,31 @@ pub enum KprobeMethod {
     Tracefs(Rc<Tracefs>),
 }
 
+impl KprobeMethod {
+    /// The best path this kernel offers: kprobe.multi for a glob, else the PMU, else tracefs
+    /// (asked for only then) when it has `kprobe_events`.
+    pub fn choose(
+        glob: bool,
+        features: &Features,
+        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, String>,
+    ) -> Result<KprobeMethod, String> {
+        if glob && features.has(Feature::KprobeMulti) {
+            return Ok(KprobeMethod::Multi);
+        }
+        if features.has(Feature::KprobePmu) {
+            return Ok(KprobeMethod::Pmu);
+        }
+        let tracefs = tracefs()?;
+        if !tracefs.root().join("kprobe_events").exists() {
+            return Err(format!(
+                "this kernel has no kprobes: no kprobe PMU, and no kprobe_events in {}",
+                tracefs.root().display()
+            ));
+        }
+        Ok(KprobeMethod::Tracefs(tracefs))
+    }
+}
+
 /// `kprobe:SPEC` / `kretprobe:SPEC`, resolved: its functions, how it attaches, its variables.
 pub struct Kprobe {
     pub locations: Vec<Location>,
@@ -248,20 +273,7 @@ impl Kprobe {
         let locations = parsed
             .locations(KernelFunctions::read)
             .map_err(|error| error.to_string())?;
-        let method = if parsed.location.glob().is_some() && features.has(Feature::KprobeMulti) {
-            KprobeMethod::Multi
-        } else if features.has(Feature::KprobePmu) {
-            KprobeMethod::Pmu
-        } else {
-            let tracefs = tracefs()?;
-            if !tracefs.root().join("kprobe_events").exists() {
-                return Err(format!(
-                    "this kernel has no kprobes: no kprobe PMU, and no kprobe_events in {}",
-                    tracefs.root().display()
-                ));
-            }
-            KprobeMethod::Tracefs(tracefs)
-        };
+        let method = KprobeMethod::choose(parsed.location.glob().is_some(), features, tracefs)?;
         Ok(Kprobe {
             locations,
             retprobe,
@@ -493,6 +505,65 @@ kprobe_ftrace_handler
                 reason: "no tracefs".into()
             })
         );
+    }
+
+    fn method(
+        glob: bool,
+        present: &[Feature],
+        force: &str,
+        tracefs: Option<&std::path::Path>,
+    ) -> Result<String, String> {
+        let mut features = Features::from_present(present);
+        features.force(force).unwrap();
+        let tracefs = || match tracefs {
+            Some(root) => Ok(Rc::new(Tracefs::at(root))),
+            None => Err("no tracefs".to_string()),
+        };
+        KprobeMethod::choose(glob, &features, tracefs).map(|method| match method {
+            KprobeMethod::Multi => "multi".into(),
+            KprobeMethod::Pmu => "pmu".into(),
+            KprobeMethod::Tracefs(tracefs) => format!("tracefs {}", tracefs.root().display()),
+        })
+    }
+
+    #[test]
+    fn the_attach_path_is_the_best_the_kernel_has_unless_forced() {
+        let all = [Feature::KprobeMulti, Feature::KprobePmu];
+        assert_eq!(method(true, &all, "", None), Ok("multi".into()));
+        assert_eq!(method(false, &all, "", None), Ok("pmu".into()));
+        assert_eq!(method(true, &all, "single_kprobes", None), Ok("pmu".into()));
+        let root = std::env::temp_dir().join(format!("tine-kprobe-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let without_events = method(true, &all, "tracefs,single_kprobes", Some(&root));
+        std::fs::write(root.join("kprobe_events"), "").unwrap();
+        let with_events = method(true, &[Feature::KprobeMulti], "single_kprobes", Some(&root));
+        let no_tracefs = method(false, &[], "", None);
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(
+            without_events,
+            Err(format!(
+                "this kernel has no kprobes: no kprobe PMU, and no kprobe_events in {}",
+                root.display()
+            ))
+        );
+        assert_eq!(with_events, Ok(format!("tracefs {}", root.display())));
+        assert_eq!(no_tracefs, Err("no tracefs".into()));
+    }
+
+    #[test]
+    fn only_kprobe_multi_needs_its_attach_type_at_load() {
+        let probe = |method| Kprobe {
+            locations: vec![symbol("vfs_read", 0)],
+            retprobe: false,
+            method,
+            variables: Vec::new(),
+        };
+        assert_eq!(
+            probe(KprobeMethod::Multi).attach_type(),
+            Some(AttachType::TraceKprobeMulti)
+        );
+        assert_eq!(probe(KprobeMethod::Pmu).attach_type(), None);
+        assert_eq!(probe(KprobeMethod::Pmu).kind(), ProgramKind::Kprobe);
     }
 
     /// The real listing of this machine's kernel: the read path is in it, under root, from the

@@ -209,3 +209,58 @@ fn attach_through_tracefs(
         probe_events,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::bpf::{ProgramKind as KernelProgramKind, ProgramSpec};
+    use tine_asm::{Builder, ByteOrder, Reg::R0};
+
+    /// A probe event created before a later step failed is removed before the error returns.
+    #[test]
+    fn a_failed_tracefs_attach_removes_what_it_created() {
+        let mut b = Builder::new();
+        b.mov64_imm(R0, 0).exit();
+        let bytes = tine_asm::encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
+        let spec = ProgramSpec {
+            kind: KernelProgramKind::Tracepoint,
+            insns: &bytes,
+            name: "tine_test",
+            expected_attach_type: None,
+        };
+        let program = match Program::load(&spec) {
+            Ok(program) => program,
+            Err(error) => {
+                assert!(
+                    std::env::var_os("TINE_REQUIRE_KERNEL").is_none(),
+                    "skip under TINE_REQUIRE_KERNEL: {error}"
+                );
+                eprintln!("skipped: {error}");
+                return;
+            }
+        };
+        let root = std::env::temp_dir().join(format!("tine-provider-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("kprobe_events"), "").unwrap();
+        // No events/ directory: the new event's id cannot be read.
+        let result = attach_through_tracefs(
+            &Tracefs::at(&root),
+            ProbeKind::Kprobe,
+            true,
+            &["vfs_read".to_string(), "vfs_write".to_string()],
+            &program,
+        );
+        let written = std::fs::read_to_string(root.join("kprobe_events")).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+        let Err(error) = result else {
+            panic!("attached without an event id");
+        };
+        assert!(error.to_string().contains("/id"), "{error}");
+        let lines: Vec<&str> = written.lines().collect();
+        assert_eq!(lines.len(), 2, "{written}");
+        let (_, event) = lines[0].split_once(':').unwrap();
+        let event = event.split_whitespace().next().unwrap();
+        assert!(lines[0].starts_with("r:tine_") && lines[0].ends_with(" vfs_read"));
+        assert_eq!(lines[1], format!("-:{event}"));
+    }
+}
