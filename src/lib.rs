@@ -45,6 +45,8 @@ pub struct Invocation<'a> {
     pub map_entries: u32,
     /// `-S`: print the typed program before running it.
     pub dump: bool,
+    /// `-p PID`: uprobes fire in this process only.
+    pub pid: Option<u32>,
 }
 
 /// Why tracing could not start or go on; printed by `main` as is.
@@ -76,7 +78,9 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
             })?),
             None => None,
         };
-    let registry = Registry::default();
+    // Before the registry: providers choose their attach path from the features.
+    let features = Features::probe().map_err(kernel_failure)?;
+    let registry = Registry::new(features.clone(), invocation.pid);
     let program = check(
         source,
         invocation.file_name,
@@ -87,7 +91,6 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     if invocation.dump {
         print!("{program}");
     }
-    let features = Features::probe().map_err(kernel_failure)?;
     // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones ignore it.
     kernel::bpf::raise_memlock().ok();
     let options = Options {
@@ -166,6 +169,7 @@ pub fn self_test() -> i32 {
             },
             map_entries: 16,
             dump: false,
+            pid: None,
         };
         match trace(invocation) {
             Ok(0) => println!("{script:<45} OK"),

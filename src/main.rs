@@ -164,7 +164,6 @@ fn main() -> ExitCode {
             }
         };
     }
-    let _ = options.pid;
     let invocation = tine::Invocation {
         source: &source,
         file_name: &file_name,
@@ -178,6 +177,7 @@ fn main() -> ExitCode {
         },
         map_entries: environment_number("TINE_MAP_ENTRIES", 4096) as u32,
         dump: options.dump,
+        pid: options.pid,
     };
     match tine::trace(invocation) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),

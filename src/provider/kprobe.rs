@@ -1,13 +1,25 @@
 //! provider::kprobe: `kprobe:SPEC` and `kretprobe:SPEC` — what a spec names (`vfs_read`,
 //! `vfs_read+16`, `0xffffffff81234567`, `vfs_*`) and the kernel functions a glob expands to.
-//! Kernel-free: the symbol listings come in as text, the readers of the real files are thin.
+//! The spec and listing parts are kernel-free (listings come in as text); `Kprobe` attaches:
+//! one kprobe.multi link for a glob where the kernel has them, else the kprobe PMU per function,
+//! else probe events written to tracefs.
 
 use std::collections::HashSet;
 use std::fmt;
+use std::rc::Rc;
 
+use crate::compile::ProgramKind;
+use crate::kernel::bpf::{AttachType, Link, Program};
+use crate::kernel::error::KernelError;
+use crate::kernel::features::{Feature, Features};
 use crate::kernel::kallsyms::KernelSymbols;
+use crate::kernel::perf::PerfEvent;
+use crate::kernel::tracefs::{ProbeKind, Tracefs};
 use crate::provider::glob;
 use crate::provider::location::{Location, LocationError};
+use crate::sema::Type;
+
+use super::{attach_each, attach_through_tracefs, regs, Attachment, Probe, Variable};
 
 /// A parsed `kprobe:`/`kretprobe:` spec; its function may still be a glob. A plain name
 /// needs no symbol table in user space: the kernel resolves it.
@@ -202,6 +214,132 @@ impl KernelFunctions {
     }
 }
 
+/// How a kprobe's program reaches its functions; chosen once, when the probe is resolved,
+/// because kprobe.multi needs the program loaded for it.
+#[derive(Clone, Debug)]
+pub enum KprobeMethod {
+    /// One kprobe.multi link for every function of a glob (5.18 with fprobe).
+    Multi,
+    /// One event per function through the kprobe PMU (4.17).
+    Pmu,
+    /// One probe event per function written to tracefs's `kprobe_events`.
+    Tracefs(Rc<Tracefs>),
+}
+
+impl KprobeMethod {
+    /// The best path this kernel offers: kprobe.multi for a glob, else the PMU, else tracefs
+    /// (asked for only then) when it has `kprobe_events`.
+    pub fn choose(
+        glob: bool,
+        features: &Features,
+        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, String>,
+    ) -> Result<KprobeMethod, String> {
+        if glob && features.has(Feature::KprobeMulti) {
+            return Ok(KprobeMethod::Multi);
+        }
+        if features.has(Feature::KprobePmu) {
+            return Ok(KprobeMethod::Pmu);
+        }
+        let tracefs = tracefs()?;
+        if !tracefs.root().join("kprobe_events").exists() {
+            return Err(format!(
+                "this kernel has no kprobes: no kprobe PMU, and no kprobe_events in {}",
+                tracefs.root().display()
+            ));
+        }
+        Ok(KprobeMethod::Tracefs(tracefs))
+    }
+}
+
+/// `kprobe:SPEC` / `kretprobe:SPEC`, resolved: its functions, how it attaches, its variables.
+pub struct Kprobe {
+    pub locations: Vec<Location>,
+    pub retprobe: bool,
+    pub method: KprobeMethod,
+    variables: Vec<Variable>,
+}
+
+impl Kprobe {
+    /// Parses `spec`, expands a glob against the kernel's functions and picks the attach path
+    /// from `features`; `tracefs` is asked for only when that path is tracefs.
+    pub fn resolve(
+        spec: &str,
+        retprobe: bool,
+        features: &Features,
+        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, String>,
+    ) -> Result<Kprobe, String> {
+        let arch = regs::current_arch()?;
+        let parsed = KprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+        let locations = parsed
+            .locations(KernelFunctions::read)
+            .map_err(|error| error.to_string())?;
+        let method = KprobeMethod::choose(parsed.location.glob().is_some(), features, tracefs)?;
+        Ok(Kprobe {
+            locations,
+            retprobe,
+            method,
+            variables: regs::variables(arch, retprobe, Type::KernelAddress),
+        })
+    }
+
+    fn attach_per_function(&self, program: &Program) -> Result<Attachment, KernelError> {
+        let events = attach_each(&self.locations, program, |location| match location {
+            Location::Symbol { name, offset } => PerfEvent::kprobe(name, *offset, self.retprobe),
+            // An empty name makes the PMU take the offset as an address.
+            Location::Address(address) => PerfEvent::kprobe("", *address, self.retprobe),
+        })?;
+        Ok(Attachment::Events(events))
+    }
+}
+
+impl Probe for Kprobe {
+    fn kind(&self) -> ProgramKind {
+        ProgramKind::Kprobe
+    }
+
+    fn variables(&self) -> &[Variable] {
+        &self.variables
+    }
+
+    fn attach_type(&self) -> Option<AttachType> {
+        matches!(self.method, KprobeMethod::Multi).then_some(AttachType::TraceKprobeMulti)
+    }
+
+    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+        match &self.method {
+            KprobeMethod::Multi => {
+                let names: Vec<&str> = self
+                    .locations
+                    .iter()
+                    .filter_map(|location| match location {
+                        Location::Symbol { name, .. } => Some(name.as_str()),
+                        Location::Address(_) => None,
+                    })
+                    .collect();
+                match Link::kprobe_multi(program, &names, self.retprobe) {
+                    Ok(link) => Ok(Attachment::Link(link)),
+                    // A program loaded without the kprobe.multi attach type (by a loader that
+                    // did not ask `attach_type`) is refused with EINVAL; one event per
+                    // function still takes it.
+                    Err(error) if error.raw_errno() == Some(libc::EINVAL) => {
+                        self.attach_per_function(program)
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+            KprobeMethod::Pmu => self.attach_per_function(program),
+            KprobeMethod::Tracefs(tracefs) => {
+                let targets: Vec<String> = self
+                    .locations
+                    .iter()
+                    .map(|location| location.to_string())
+                    .collect();
+                attach_through_tracefs(tracefs, ProbeKind::Kprobe, self.retprobe, &targets, program)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +505,65 @@ kprobe_ftrace_handler
                 reason: "no tracefs".into()
             })
         );
+    }
+
+    fn method(
+        glob: bool,
+        present: &[Feature],
+        force: &str,
+        tracefs: Option<&std::path::Path>,
+    ) -> Result<String, String> {
+        let mut features = Features::from_present(present);
+        features.force(force).unwrap();
+        let tracefs = || match tracefs {
+            Some(root) => Ok(Rc::new(Tracefs::at(root))),
+            None => Err("no tracefs".to_string()),
+        };
+        KprobeMethod::choose(glob, &features, tracefs).map(|method| match method {
+            KprobeMethod::Multi => "multi".into(),
+            KprobeMethod::Pmu => "pmu".into(),
+            KprobeMethod::Tracefs(tracefs) => format!("tracefs {}", tracefs.root().display()),
+        })
+    }
+
+    #[test]
+    fn the_attach_path_is_the_best_the_kernel_has_unless_forced() {
+        let all = [Feature::KprobeMulti, Feature::KprobePmu];
+        assert_eq!(method(true, &all, "", None), Ok("multi".into()));
+        assert_eq!(method(false, &all, "", None), Ok("pmu".into()));
+        assert_eq!(method(true, &all, "single_kprobes", None), Ok("pmu".into()));
+        let root = std::env::temp_dir().join(format!("tine-kprobe-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let without_events = method(true, &all, "tracefs,single_kprobes", Some(&root));
+        std::fs::write(root.join("kprobe_events"), "").unwrap();
+        let with_events = method(true, &[Feature::KprobeMulti], "single_kprobes", Some(&root));
+        let no_tracefs = method(false, &[], "", None);
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(
+            without_events,
+            Err(format!(
+                "this kernel has no kprobes: no kprobe PMU, and no kprobe_events in {}",
+                root.display()
+            ))
+        );
+        assert_eq!(with_events, Ok(format!("tracefs {}", root.display())));
+        assert_eq!(no_tracefs, Err("no tracefs".into()));
+    }
+
+    #[test]
+    fn only_kprobe_multi_needs_its_attach_type_at_load() {
+        let probe = |method| Kprobe {
+            locations: vec![symbol("vfs_read", 0)],
+            retprobe: false,
+            method,
+            variables: Vec::new(),
+        };
+        assert_eq!(
+            probe(KprobeMethod::Multi).attach_type(),
+            Some(AttachType::TraceKprobeMulti)
+        );
+        assert_eq!(probe(KprobeMethod::Pmu).attach_type(), None);
+        assert_eq!(probe(KprobeMethod::Pmu).kind(), ProgramKind::Kprobe);
     }
 
     /// The real listing of this machine's kernel: the read path is in it, under root, from the

@@ -1,15 +1,27 @@
 //! provider::uprobe: `uprobe:BINARY:FUNCTION` and `uretprobe:` — which file a spec names
 //! (`/usr/bin/bash`, `libc` through ld.so.cache or the library directories, `bash` through
-//! PATH) and which file offsets its function, `function+offset`, `0xaddress` or glob is at.
+//! PATH) and which file offsets its function, `function+offset`, `0xaddress` or glob is at;
+//! `Uprobe` attaches there through the uprobe PMU (in every process, or in `-p PID`'s only) or,
+//! without it, through tracefs's `uprobe_events`.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::rc::Rc;
 
+use crate::compile::ProgramKind;
+use crate::kernel::bpf::Program;
 use crate::kernel::elf::ElfFile;
+use crate::kernel::error::KernelError;
+use crate::kernel::features::{Feature, Features};
+use crate::kernel::perf::PerfEvent;
+use crate::kernel::tracefs::{ProbeKind, Tracefs};
 use crate::provider::glob;
 use crate::provider::location::{Location, LocationError};
+use crate::sema::types::U64;
+
+use super::{attach_each, attach_through_tracefs, regs, Attachment, Probe, Variable};
 
 /// A parsed `uprobe:`/`uretprobe:` spec; the binary is not looked up yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -202,6 +214,99 @@ impl UprobeSpec {
             reason: error.0,
         })?;
         self.points(&path, &elf)
+    }
+}
+
+/// `uprobe:BINARY:FUNCTION` / `uretprobe:`, resolved: file offsets, attach path, variables.
+pub struct Uprobe {
+    pub points: Vec<UprobePoint>,
+    pub retprobe: bool,
+    /// `-p PID`: fire only in this process.
+    pub pid: Option<u32>,
+    /// None: the uprobe PMU; else the tracefs whose `uprobe_events` takes the probes.
+    tracefs: Option<Rc<Tracefs>>,
+    variables: Vec<Variable>,
+}
+
+impl Uprobe {
+    /// Parses `spec`, finds its file and offsets and picks the attach path from `features`;
+    /// `tracefs` is asked for only without the uprobe PMU.
+    pub fn resolve(
+        spec: &str,
+        retprobe: bool,
+        features: &Features,
+        pid: Option<u32>,
+        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, String>,
+    ) -> Result<Uprobe, String> {
+        let arch = regs::current_arch()?;
+        let parsed = UprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+        let points = parsed.resolve().map_err(|error| error.to_string())?;
+        let tracefs = if features.has(Feature::UprobePmu) {
+            None
+        } else {
+            if pid.is_some() {
+                return Err(
+                    "-p needs the uprobe PMU (4.17+): a uprobe made through tracefs fires in every process"
+                        .into(),
+                );
+            }
+            let tracefs = tracefs()?;
+            if !tracefs.root().join("uprobe_events").exists() {
+                return Err(format!(
+                    "this kernel has no uprobes: no uprobe PMU, and no uprobe_events in {}",
+                    tracefs.root().display()
+                ));
+            }
+            // A space in the path would end the definition written to uprobe_events early.
+            if let Some(point) = points
+                .iter()
+                .find(|point| point.path.contains(char::is_whitespace))
+            {
+                return Err(format!(
+                    "{}: a path with white space cannot be written to uprobe_events (this kernel has no uprobe PMU)",
+                    point.path
+                ));
+            }
+            Some(tracefs)
+        };
+        Ok(Uprobe {
+            points,
+            retprobe,
+            pid,
+            tracefs,
+            // A user-space address means nothing to the kernel's symbol table: a plain number.
+            variables: regs::variables(arch, retprobe, U64),
+        })
+    }
+}
+
+impl Probe for Uprobe {
+    fn kind(&self) -> ProgramKind {
+        ProgramKind::Kprobe
+    }
+
+    fn variables(&self) -> &[Variable] {
+        &self.variables
+    }
+
+    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+        match &self.tracefs {
+            None => {
+                let pid = self.pid.map(|pid| pid as i32);
+                let events = attach_each(&self.points, program, |point| {
+                    PerfEvent::uprobe(&point.path, point.offset, self.retprobe, pid)
+                })?;
+                Ok(Attachment::Events(events))
+            }
+            Some(tracefs) => {
+                let targets: Vec<String> = self
+                    .points
+                    .iter()
+                    .map(|point| format!("{}:{:#x}", point.path, point.offset))
+                    .collect();
+                attach_through_tracefs(tracefs, ProbeKind::Uprobe, self.retprobe, &targets, program)
+            }
+        }
     }
 }
 
