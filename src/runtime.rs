@@ -177,11 +177,29 @@ fn folded_entries(map: &Map, spec: &MapSpec) -> Result<Entries, KernelError> {
     Ok(entries)
 }
 
+/// How a BEGIN or END probe is run.
+enum Special {
+    TestRun(Program),
+    /// Calling the function fires the uprobe the program is attached to.
+    Trigger(extern "C" fn()),
+}
+
+impl Special {
+    fn run(&self) -> Result<(), KernelError> {
+        match self {
+            Special::TestRun(program) => program.test_run(&[], &[0u8; 8]).map(|_| ()),
+            Special::Trigger(trigger) => {
+                trigger();
+                Ok(())
+            }
+        }
+    }
+}
+
 struct Loaded {
     maps: Vec<Map>,
-    /// BEGIN and END programs, run by test-run.
-    begin: Vec<Program>,
-    end: Vec<Program>,
+    begin: Vec<Special>,
+    end: Vec<Special>,
     /// Kept for their drop: detaching.
     _attachments: Vec<Attachment>,
     _programs: Vec<Program>,
@@ -212,20 +230,45 @@ fn load(
         let bytes = tine_asm::encode(&insns, ByteOrder::HOST)
             .map_err(|error| RunError::Message(format!("cannot encode a program: {error}")))?;
         let name = format!("tine_{}", probe.provider);
+        let resolved = registry
+            .probe(&probe.provider, &probe.spec)
+            .map_err(RunError::Message)?;
         let spec = ProgramSpec {
             kind: kernel_program_kind(code.kind),
             insns: &bytes,
             name: &name,
-            expected_attach_type: None,
+            expected_attach_type: resolved.attach_type(),
         };
         let program = Program::load(&spec).map_err(|error| rejection(error, code, settings))?;
-        let attachment = registry
-            .probe(&probe.provider, &probe.spec)
-            .map_err(RunError::Message)?
-            .attach(&program)?;
-        match attachment {
-            Attachment::Run { at_start: true } => loaded.begin.push(program),
-            Attachment::Run { at_start: false } => loaded.end.push(program),
+        match resolved.attach(&program)? {
+            Attachment::Run { at_start } => {
+                let list = if at_start {
+                    &mut loaded.begin
+                } else {
+                    &mut loaded.end
+                };
+                list.push(Special::TestRun(program));
+            }
+            Attachment::Triggered {
+                at_start,
+                trigger,
+                attached,
+            } => {
+                let list = if at_start {
+                    &mut loaded.begin
+                } else {
+                    &mut loaded.end
+                };
+                // Every BEGIN (END) program sits on the same function: one call runs them all.
+                let called = list.iter().any(
+                    |special| matches!(special, Special::Trigger(known) if *known as usize == trigger as usize),
+                );
+                if !called {
+                    list.push(Special::Trigger(trigger));
+                }
+                loaded._attachments.push(*attached);
+                loaded._programs.push(program);
+            }
             events => {
                 loaded._attachments.push(events);
                 loaded._programs.push(program);
@@ -282,8 +325,8 @@ pub fn run(
         lost: 0,
         unbuffered: settings.unbuffered,
     };
-    for program in &loaded.begin {
-        program.test_run(&[], &[0u8; 8])?;
+    for special in &loaded.begin {
+        special.run()?;
     }
     printer.drain(&mut ring)?;
     if let Some(child) = child.as_mut() {
@@ -319,8 +362,8 @@ pub fn run(
             }
         }
     }
-    for program in &loaded.end {
-        program.test_run(&[], &[0u8; 8])?;
+    for special in &loaded.end {
+        special.run()?;
     }
     let stop = printer.stop.take();
     printer.drain(&mut ring)?;

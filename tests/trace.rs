@@ -465,3 +465,24 @@ fn self_test_reports_features_and_providers() {
     assert!(text.contains("ringbuf map:"), "{text}");
     assert_eq!(text.matches(" OK\n").count(), 4, "{text}");
 }
+
+#[test]
+fn begin_and_end_run_through_a_uprobe_without_test_runs() {
+    kernel_test!(begin_and_end_run_through_a_uprobe_without_test_runs);
+    for force in ["test_run", "test_run,tracefs"] {
+        let before = programs();
+        let output = tine(
+            &["BEGIN { printf(\"begin\\n\"); @[1] = count(); } BEGIN { exit(4); } END { printf(\"end\\n\"); }"],
+            Some(force),
+        );
+        assert_eq!(output.status.code(), Some(4), "{force}: {output:?}");
+        assert_eq!(stdout(&output), "begin\nend\n\n@:\n{ 1 }: 1\n", "{force}");
+        assert_nothing_left(&before, force);
+        let events =
+            std::fs::read_to_string("/sys/kernel/tracing/uprobe_events").unwrap_or_default();
+        assert!(
+            !events.contains("tine_"),
+            "{force}: left in uprobe_events: {events}"
+        );
+    }
+}

@@ -82,11 +82,12 @@ impl Feature {
 
 /// The `TINE_FORCE` words and the features each masks, so tests can take the fallbacks on a
 /// kernel that would not need them.
-const FORCE_WORDS: [(&str, &[Feature]); 4] = [
+const FORCE_WORDS: [(&str, &[Feature]); 5] = [
     ("perfbuf", &[Feature::Ringbuf]),
     ("probe_read", &[Feature::ProbeReadKernel]),
     ("tracefs", &[Feature::KprobePmu, Feature::UprobePmu]),
     ("single_kprobes", &[Feature::KprobeMulti]),
+    ("test_run", &[Feature::TestRunRawTracepoint]),
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]

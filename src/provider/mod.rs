@@ -19,7 +19,7 @@ use std::rc::Rc;
 use crate::compile::{Access, ProbeLowering, ProgramKind};
 use crate::kernel::bpf::{AttachType, Link, Program};
 use crate::kernel::error::KernelError;
-use crate::kernel::features::Features;
+use crate::kernel::features::{Feature, Features};
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
 use crate::sema::{ProbeContext, Providers, Type};
@@ -46,6 +46,13 @@ pub enum Attachment {
     /// BEGIN (true) or END (false): run once by the runtime with a test run, not attached.
     Run {
         at_start: bool,
+    },
+    /// BEGIN or END attached to a uprobe on `trigger`, one of tine's own functions: calling it
+    /// runs the program.
+    Triggered {
+        at_start: bool,
+        trigger: extern "C" fn(),
+        attached: Box<Attachment>,
     },
 }
 
@@ -97,8 +104,16 @@ impl Registry {
         }
         let probe: Rc<dyn Probe> = match provider {
             "tracepoint" => Rc::new(tracepoint::Tracepoint::resolve(&*self.tracefs()?, spec)?),
-            "BEGIN" => Rc::new(special::Special { at_start: true }),
-            "END" => Rc::new(special::Special { at_start: false }),
+            "BEGIN" | "END" => Rc::new(special::Special {
+                at_start: provider == "BEGIN",
+                runner: if self.features.has(Feature::TestRunRawTracepoint) {
+                    special::Runner::TestRun
+                } else if self.features.has(Feature::UprobePmu) {
+                    special::Runner::Uprobe(None)
+                } else {
+                    special::Runner::Uprobe(Some(self.tracefs()?))
+                },
+            }),
             "interval" => Rc::new(interval::Interval::parse(spec)?),
             "profile" => Rc::new(profile::Profile::parse(spec)?),
             "kprobe" | "kretprobe" => Rc::new(kprobe::Kprobe::resolve(

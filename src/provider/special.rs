@@ -1,28 +1,114 @@
-//! provider::special: `BEGIN` and `END`, run once in the kernel (a test run of a raw-tracepoint
-//! program) before tracing starts and after it stops, so their maps and printf work as anywhere.
+//! provider::special: `BEGIN` and `END`, run once in the kernel before tracing starts and after
+//! it stops, so their maps and printf work as anywhere: a test run of a raw-tracepoint program
+//! (5.10+), else a uprobe on one of tine's own functions, fired by calling it.
+
+use std::hint::black_box;
+use std::rc::Rc;
 
 use crate::compile::ProgramKind;
 use crate::kernel::bpf::Program;
 use crate::kernel::error::KernelError;
+use crate::kernel::perf::PerfEvent;
+use crate::kernel::tracefs::{ProbeKind, Tracefs};
 
-use super::{Attachment, Probe, Variable};
+use super::{attach_through_tracefs, Attachment, Probe, Variable};
+
+/// How a special probe runs.
+pub enum Runner {
+    TestRun,
+    /// Through a uprobe: by the PMU (None) or a tracefs probe event.
+    Uprobe(Option<Rc<Tracefs>>),
+}
 
 pub struct Special {
     pub at_start: bool,
+    pub runner: Runner,
+}
+
+// The uprobe targets. Their bodies differ so that no optimisation folds them into one
+// function, which would fire BEGIN's program at the end too.
+#[inline(never)]
+extern "C" fn begin_trigger() {
+    black_box(1u8);
+}
+
+#[inline(never)]
+extern "C" fn end_trigger() {
+    black_box(2u8);
+}
+
+/// The file and offset in it of the code at `address` in this process, from /proc/self/maps.
+fn file_offset_of(address: u64) -> Result<(String, u64), KernelError> {
+    let maps = std::fs::read_to_string("/proc/self/maps")
+        .map_err(|error| KernelError::io("read /proc/self/maps", &error))?;
+    for line in maps.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [range, _, offset, _, _, path, ..] = fields.as_slice() else {
+            continue;
+        };
+        let Some((start, end)) = range.split_once('-') else {
+            continue;
+        };
+        let parse = |text: &str| u64::from_str_radix(text, 16).ok();
+        if let (Some(start), Some(end), Some(offset)) = (parse(start), parse(end), parse(offset)) {
+            if (start..end).contains(&address) {
+                return Ok(((*path).to_string(), address - start + offset));
+            }
+        }
+    }
+    Err(KernelError::message(
+        "find tine's own code for BEGIN/END",
+        format!("no mapping of /proc/self/maps holds {address:#x}"),
+    ))
 }
 
 impl Probe for Special {
     fn kind(&self) -> ProgramKind {
-        ProgramKind::RawTracepoint
+        match self.runner {
+            Runner::TestRun => ProgramKind::RawTracepoint,
+            Runner::Uprobe(_) => ProgramKind::Kprobe,
+        }
     }
 
     fn variables(&self) -> &[Variable] {
         &[]
     }
 
-    fn attach(&self, _program: &Program) -> Result<Attachment, KernelError> {
-        Ok(Attachment::Run {
+    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+        let trigger: extern "C" fn() = if self.at_start {
+            begin_trigger
+        } else {
+            end_trigger
+        };
+        let tracefs = match &self.runner {
+            Runner::TestRun => {
+                return Ok(Attachment::Run {
+                    at_start: self.at_start,
+                })
+            }
+            Runner::Uprobe(tracefs) => tracefs,
+        };
+        let (path, offset) = file_offset_of(trigger as usize as u64)?;
+        let attached = match tracefs {
+            None => {
+                let event =
+                    PerfEvent::uprobe(&path, offset, false, Some(std::process::id() as i32))?;
+                event.attach(program)?;
+                event.enable()?;
+                Attachment::Events(vec![event])
+            }
+            Some(tracefs) => attach_through_tracefs(
+                tracefs,
+                ProbeKind::Uprobe,
+                false,
+                &[format!("{path}:{offset:#x}")],
+                program,
+            )?,
+        };
+        Ok(Attachment::Triggered {
             at_start: self.at_start,
+            trigger,
+            attached: Box::new(attached),
         })
     }
 }
