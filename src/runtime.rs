@@ -291,8 +291,10 @@ fn rejection(
         return RunError::Kernel(error);
     };
     let lines = if settings.debug { usize::MAX } else { 8 };
-    let mut message = format!("the kernel's verifier rejected the program for this ({error})");
-    for line in error.verifier_tail(lines) {
+    let tail = error.verifier_tail(lines);
+    let reason = tail.last().map_or("see its log", |line| line.trim());
+    let mut message = format!("the kernel's verifier rejected this: {reason}");
+    for line in tail {
         message.push_str("\n    ");
         message.push_str(line);
     }

@@ -321,6 +321,13 @@ fn bad_input_is_an_error_not_a_panic() {
         "nope",
     );
     fails_clearly("BEGIN { m[1] = 1; m[2] = \"text\"; }", "error");
+    // The kernel refuses a division by a constant zero: the error names the statement.
+    let division = "BEGIN { @[pid / 0] = count(); }";
+    fails_clearly(
+        division,
+        "<script>:1:9: error: the kernel's verifier rejected this: div by zero",
+    );
+    fails_clearly(division, "\n        ^~~~~~~~~~~~~~~~~~~~~");
 }
 
 #[test]
