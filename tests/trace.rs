@@ -493,3 +493,21 @@ fn begin_and_end_run_through_a_uprobe_without_test_runs() {
         );
     }
 }
+
+#[test]
+fn mem_reads_raw_bytes_and_prints_them_as_ply_does() {
+    kernel_test!(mem_reads_raw_bytes_and_prints_them_as_ply_does);
+    let output = tine(
+        &[
+            "-c",
+            "cat /etc/hostname >/dev/null",
+            "tracepoint:syscalls/sys_enter_openat / comm == \"cat\" / { print(mem(uptr(data->filename), 16)); }",
+        ],
+        None,
+    );
+    // Not a string (bytes follow the NUL): ply's hex dump, offset, bytes, then the text.
+    assert!(
+        stdout(&output).contains("000:  2f 65 74 63 2f 68 6f 73  74 6e 61 6d 65 00"),
+        "{output:?}"
+    );
+}
