@@ -61,14 +61,22 @@ pub struct Diagnostics {
     pub file_name: String,
     pub source: String,
     pub errors: Vec<Diag>,
+    /// Errors past `MAX_SHOWN`, counted but not kept: a flood helps no one.
+    pub omitted: usize,
 }
 
+/// More errors than this are summarised in one line.
+pub const MAX_SHOWN: usize = 20;
+
 impl Diagnostics {
-    pub fn new(file_name: &str, source: &str, errors: Vec<Diag>) -> Diagnostics {
+    pub fn new(file_name: &str, source: &str, mut errors: Vec<Diag>) -> Diagnostics {
+        let omitted = errors.len().saturating_sub(MAX_SHOWN);
+        errors.truncate(MAX_SHOWN);
         Diagnostics {
             file_name: file_name.to_string(),
             source: source.to_string(),
             errors,
+            omitted,
         }
     }
 }
@@ -136,6 +144,13 @@ impl fmt::Display for Diagnostics {
             for (span, note) in &error.notes {
                 write_one(f, &self.file_name, &self.source, "note", *span, note, None)?;
             }
+        }
+        if self.omitted > 0 {
+            writeln!(
+                f,
+                "{}: {} more errors not shown",
+                self.file_name, self.omitted
+            )?;
         }
         Ok(())
     }
