@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tine::sema::{Environment, OfflineProviders};
 
 const SEED: u64 = 0x7469_6e65_6675_7a7a;
-const MUTANTS: usize = 60_000;
+const MUTANTS: usize = 30_000;
 const SLOWEST_ALLOWED: Duration = Duration::from_secs(2);
 
 /// xorshift64*: tiny, deterministic, good enough to pick mutations.
