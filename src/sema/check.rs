@@ -810,8 +810,14 @@ impl Checker<'_> {
         if value.ty == *ty {
             return value;
         }
-        // A literal takes the slot's type itself; its bits are already the i64/u64 value.
-        if matches!(value.kind, ExprKind::Int(_)) && ty.is_integer() {
+        // A literal takes the slot's type itself: an integer's bits are already the i64/u64
+        // value, and a string is padded with zeros to its type's length.
+        let literal = match (&value.kind, ty) {
+            (ExprKind::Int(_), ty) => ty.is_integer(),
+            (ExprKind::Str(bytes), Type::Chars(length)) => bytes.len() < *length,
+            _ => false,
+        };
+        if literal {
             return Expr {
                 ty: ty.clone(),
                 ..value
