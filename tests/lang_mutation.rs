@@ -93,6 +93,8 @@ const FRAGMENTS: &[&str] = &[
     "é",
     "\u{0}",
     "\u{2524}",
+    "\r",
+    "\r\n",
     "\t",
     " ",
     "lhist(x, 0, 10, 1)",
@@ -224,6 +226,8 @@ fn pathological_shapes_are_errors_not_crashes() {
         String::new(),
         "\u{0}".to_string(),
         "k:".to_string(),
+        // Found by cargo-fuzz: an error on a line's trailing carriage returns.
+        "kprobe:vfs_read,\r\r\r\r\r\r\r\r\r\r".to_string(),
     ];
     let (providers, environment) = (fake::providers(), fake::environment());
     for shape in &shapes {
