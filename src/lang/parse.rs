@@ -178,11 +178,53 @@ impl<'a> Parser<'a> {
             return Err(self.expected("a probe", input));
         }
         while !input.is_empty() {
-            let (rest, probe) = self.probe(input)?;
-            probes.push(probe);
-            input = self.skip(rest)?;
+            match self.probe(input) {
+                Ok((rest, probe)) => {
+                    probes.push(probe);
+                    input = self.skip(rest)?;
+                }
+                Err(error) => {
+                    let at = error.span.start.max(self.offset(input));
+                    self.errors.push(error);
+                    if self.errors.len() > MAX_SHOWN {
+                        break;
+                    }
+                    let rest = self.skip_probe(self.source.get(at..).unwrap_or(""));
+                    if rest.len() >= input.len() {
+                        break;
+                    }
+                    input = self.skip(rest)?;
+                }
+            }
         }
         Ok(Script { probes })
+    }
+
+    /// After a bad probe: skips past the `}` that closes the block the error is in or before,
+    /// so the next probe is read on its own.
+    fn skip_probe(&self, input: &'a str) -> &'a str {
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        for (at, c) in input.char_indices() {
+            if in_string {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '{' => depth += 1,
+                '}' if depth <= 1 => return &input[at + 1..],
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        ""
     }
 
     fn probe(&mut self, input: &'a str) -> Parsed<'a, Probe> {
