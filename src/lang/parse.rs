@@ -1,11 +1,11 @@
 //! lang::parse: script text to `ast::Script`, with nom for the tokens and precedence climbing
-//! for expressions. Errors inside a block are recovered from at the next `;` so one run
-//! reports several.
+//! for expressions. A bad statement is skipped to its `;`, a bad probe to the end of its block,
+//! so one run reports several errors.
 
 use nom::bytes::complete::{take_while, take_while1};
 use nom::combinator::recognize;
 use nom::sequence::pair;
-use nom::IResult;
+use nom::{IResult, Parser as _};
 
 use super::ast::{BinaryOp, Expr, ExprKind, Probe, ProbeSpec, Script, Stmt, StmtKind, UnaryOp};
 use super::diag::{Diag, Span, MAX_SHOWN};
@@ -39,11 +39,12 @@ pub fn parse(source: &str) -> Result<Script, Vec<Diag>> {
         depth: 0,
     };
     let script = parser.script();
+    if let Err(error) = &script {
+        parser.errors.push(error.clone());
+    }
     match script {
         Ok(script) if parser.errors.is_empty() => Ok(script),
-        Ok(_) => Err(parser.errors),
-        Err(error) => {
-            parser.errors.push(error);
+        _ => {
             parser.errors.sort_by_key(|diag| diag.span.start);
             Err(parser.errors)
         }
@@ -69,8 +70,6 @@ fn is_ident_char(c: char) -> bool {
 fn identifier(input: &str) -> IResult<&str, &str> {
     recognize(pair(take_while1(is_ident_start), take_while(is_ident_char))).parse_complete(input)
 }
-
-use nom::Parser as _;
 
 /// The word-like token at the start of `input`, for "found ..." in messages.
 fn token_at(input: &str) -> &str {
