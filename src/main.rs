@@ -195,6 +195,7 @@ fn main() -> ExitCode {
     if options.dry_run {
         return ExitCode::SUCCESS;
     }
+    // Parsed already so ply's command lines work unchanged; the runtime will read them.
     let _ = (
         options.debug,
         options.keep_going,
