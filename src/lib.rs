@@ -1,13 +1,22 @@
 //! tine: a ply-style dynamic tracer. The pipeline, as a few plain calls:
 //! script text -> lang -> sema -> compile -> kernel -> provider -> runtime -> output.
 pub mod arch;
+pub mod compile;
 pub mod kernel;
 pub mod lang;
 pub mod output;
 pub mod provider;
+pub mod runtime;
 pub mod sema;
 
+use std::fmt;
+
+use compile::{Channel, Options, ProbeRead};
+use kernel::child::Child;
+use kernel::features::{Feature, Features};
 use lang::Diagnostics;
+use provider::{Lowering, Registry};
+use runtime::{RunError, Settings};
 use sema::{Environment, Program, Providers};
 
 /// Front end: script text to a typed program, or every error found, rendered against the text.
@@ -22,4 +31,157 @@ pub fn check(
         lang::parse(source).map_err(|errors| Diagnostics::new(file_name, source, errors))?;
     sema::check_script(&script, providers, environment)
         .map_err(|errors| Diagnostics::new(file_name, source, errors))
+}
+
+/// What a traced run needs beyond the script.
+pub struct Invocation<'a> {
+    pub source: &'a str,
+    pub file_name: &'a str,
+    pub environment: Environment,
+    /// `-c`: the command to run once probes are attached.
+    pub command: Option<&'a str>,
+    pub settings: Settings,
+    /// Capacity of each hash map (`TINE_MAP_ENTRIES`).
+    pub map_entries: u32,
+    /// `-S`: print the typed program before running it.
+    pub dump: bool,
+    /// `-p PID`: uprobes fire in this process only.
+    pub pid: Option<u32>,
+}
+
+/// Why tracing could not start or go on; printed by `main` as is.
+#[derive(Debug)]
+pub struct Failure(String);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn kernel_failure(error: impl fmt::Display) -> Failure {
+    Failure(format!("error: {error}\n"))
+}
+
+/// The whole pipeline: check, compile, load, attach, trace; returns the exit code.
+pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
+    let source = invocation.source;
+    let diagnostics = |errors: Vec<lang::Diag>| {
+        Failure(Diagnostics::new(invocation.file_name, source, errors).to_string())
+    };
+    // The child is forked first so `$target` has its pid; until released it waits, and it
+    // exits unrun when dropped on any error below.
+    let child =
+        match invocation.command {
+            Some(command) => Some(Child::spawn(command).map_err(|error| {
+                kernel_failure(format_args!("cannot start `{command}`: {error}"))
+            })?),
+            None => None,
+        };
+    // Before the registry: providers choose their attach path from the features.
+    let features = Features::probe().map_err(kernel_failure)?;
+    let registry = Registry::new(features.clone(), invocation.pid);
+    let program = check(
+        source,
+        invocation.file_name,
+        &registry,
+        &invocation.environment,
+    )
+    .map_err(|diagnostics| Failure(diagnostics.to_string()))?;
+    if invocation.dump {
+        print!("{program}");
+    }
+    // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones ignore it.
+    kernel::bpf::raise_memlock().ok();
+    let options = Options {
+        channel: if features.has(Feature::Ringbuf) {
+            Channel::RingBuffer
+        } else {
+            Channel::PerfBuffer
+        },
+        probe_read: if features.has(Feature::ProbeReadKernel) {
+            ProbeRead::Split
+        } else {
+            ProbeRead::Legacy
+        },
+        map_entries: invocation.map_entries,
+        ring_bytes: (invocation.settings.perf_pages * 4096).next_power_of_two() as u32,
+        target_pid: child.as_ref().map(|child| child.pid() as u32),
+    };
+    let lowering = |index: usize| -> Result<Box<dyn compile::ProbeLowering>, lang::Diag> {
+        let probe = &program.probes[index];
+        let resolved = registry
+            .probe(&probe.provider, &probe.spec)
+            .map_err(|message| lang::Diag::new(probe.span, message))?;
+        Ok(Box::new(Lowering(resolved)))
+    };
+    let compiled = compile::compile(&program, &lowering, &options)
+        .map_err(|error| diagnostics(vec![error]))?;
+    if invocation.dump {
+        for code in &compiled.probes {
+            let probe = &program.probes[code.probe];
+            print!(
+                "-- {}:{}\n{}",
+                probe.provider,
+                probe.spec,
+                code.listing(source)
+            );
+        }
+    }
+    runtime::run(&program, &compiled, &registry, child, &invocation.settings).map_err(|error| {
+        match error {
+            RunError::Script(diag) => diagnostics(vec![diag]),
+            RunError::Kernel(error) => kernel_failure(error),
+            RunError::Message(message) => kernel_failure(message),
+        }
+    })
+}
+
+/// `-T`: what the kernel offers, then one real probe of each provider that can run here,
+/// `OK` or the error it gave. Returns 0 when every provider worked.
+pub fn self_test() -> i32 {
+    let features = match Features::probe() {
+        Ok(features) => features,
+        Err(error) => {
+            println!("error: {error}");
+            return 1;
+        }
+    };
+    print!("{}", features.table());
+    const PROBES: [&str; 4] = [
+        "BEGIN { exit(0); }",
+        "tracepoint:sched/sched_switch { exit(0); }",
+        "interval:100ms { exit(0); }",
+        "profile:100hz { exit(0); }",
+    ];
+    let mut failures = 0;
+    for script in PROBES {
+        let invocation = Invocation {
+            source: script,
+            file_name: "<self-test>",
+            environment: Environment::default(),
+            command: None,
+            settings: Settings {
+                keep_going: false,
+                debug: false,
+                perf_pages: 8,
+                unbuffered: false,
+            },
+            map_entries: 16,
+            dump: false,
+            pid: None,
+        };
+        match trace(invocation) {
+            Ok(0) => println!("{script:<45} OK"),
+            Ok(code) => {
+                failures += 1;
+                println!("{script:<45} ERROR: exit code {code}");
+            }
+            Err(failure) => {
+                failures += 1;
+                println!("{script:<45} ERROR: {}", failure.to_string().trim());
+            }
+        }
+    }
+    i32::from(failures > 0)
 }

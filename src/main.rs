@@ -4,7 +4,10 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 use std::rc::Rc;
 
-use tine::provider::tracepoint::{self, FieldKind};
+use tine::kernel::tracefs::Tracefs;
+use tine::provider::tracepoint::Tracepoint;
+use tine::provider::Probe;
+use tine::runtime::Settings;
 use tine::sema::{Environment, OfflineProviders, Record, Type};
 
 const USAGE: &str = "\
@@ -90,66 +93,32 @@ fn read_script(argument: &str) -> (String, String) {
     }
 }
 
-/// A tracepoint's record for dry runs, from tracefs when it is mounted and readable. This is a
-/// stand-in until the tracepoint provider supplies contexts itself.
+/// A tracepoint's record for dry runs, from tracefs when it is mounted and readable.
 fn tracepoint_record(spec: &str) -> Result<Rc<Record>, String> {
-    if spec.contains(['*', '?', '[']) {
-        return Err(format!(
-            "`{spec}` is a glob; a dry run types only single tracepoints for now"
-        ));
-    }
-    let roots = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
-    let text = roots
+    let tracefs = Tracefs::find().map_err(|error| error.to_string())?;
+    let tracepoint = Tracepoint::resolve(&tracefs, spec)?;
+    let data = tracepoint
+        .variables()
         .iter()
-        .find_map(|root| std::fs::read_to_string(format!("{root}/events/{spec}/format")).ok())
-        .ok_or_else(|| format!("no tracepoint `{spec}` (or tracefs is not mounted)"))?;
-    let format = tracepoint::parse_format(&text)?;
-    let mut fields = Vec::new();
-    let mut size = 0;
-    for field in &format.fields {
-        let ty = match field.kind {
-            FieldKind::Integer | FieldKind::DataLoc { .. } => integer(field.size, field.signed),
-            FieldKind::Pointer => {
-                let target = if field.c_type.contains("char") {
-                    Type::Int {
-                        bytes: 1,
-                        signed: false,
-                    }
-                } else {
-                    Type::Void
-                };
-                Type::Pointer {
-                    target: Box::new(target),
-                    user_space: false,
-                }
-            }
-            FieldKind::Array { count } if field.c_type.contains("char") => Type::Chars(count),
-            FieldKind::Array { count } => Type::Array(
-                Box::new(integer(field.size / count.max(1), field.signed)),
-                count,
-            ),
-        };
-        size = size.max(field.offset + field.size);
-        fields.push(tine::sema::types::Field {
-            name: field.name.clone(),
-            ty,
-            offset: field.offset,
-        });
+        .find(|variable| variable.name == "data");
+    match data.map(|variable| &variable.ty) {
+        Some(Type::Pointer { target, .. }) => match &**target {
+            Type::Struct(record) => Ok(record.clone()),
+            _ => Err(format!("`{spec}` has no record")),
+        },
+        _ => Err(format!(
+            "the events `{spec}` matches have different records: name one"
+        )),
     }
-    Ok(Rc::new(Record {
-        name: Some(format.name.clone()),
-        fields,
-        size,
-        align: 8,
-    }))
 }
 
-fn integer(size: usize, signed: bool) -> Type {
-    let bytes = match size {
-        1 | 2 | 4 => size as u8,
-        _ => 8,
-    };
-    Type::Int { bytes, signed }
+/// A number from the environment, for the knobs that have no flag.
+fn environment_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .filter(|&value| value > 0)
+        .unwrap_or(default)
 }
 
 fn main() -> ExitCode {
@@ -169,8 +138,7 @@ fn main() -> ExitCode {
         }
     };
     if options.self_test {
-        eprintln!("error: the self-test is not wired up yet");
-        return ExitCode::FAILURE;
+        return ExitCode::from(tine::self_test() as u8);
     }
     let Some(argument) = options.script.as_deref() else {
         eprintln!("error: no script given\n\n{USAGE}");
@@ -179,29 +147,43 @@ fn main() -> ExitCode {
     let (source, file_name) = read_script(argument);
     let environment =
         Environment::from_process(options.positional.clone(), options.command.is_some());
-    let providers = OfflineProviders {
-        tracepoint_record: Box::new(tracepoint_record),
-    };
-    let program = match tine::check(&source, &file_name, &providers, &environment) {
-        Ok(program) => program,
-        Err(diagnostics) => {
-            eprint!("{diagnostics}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if options.dump {
-        print!("{program}");
-    }
     if options.dry_run {
-        return ExitCode::SUCCESS;
+        let providers = OfflineProviders {
+            tracepoint_record: Box::new(tracepoint_record),
+        };
+        return match tine::check(&source, &file_name, &providers, &environment) {
+            Ok(program) => {
+                if options.dump {
+                    print!("{program}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(diagnostics) => {
+                eprint!("{diagnostics}");
+                ExitCode::FAILURE
+            }
+        };
     }
-    // Parsed already so ply's command lines work unchanged; the runtime will read them.
-    let _ = (
-        options.debug,
-        options.keep_going,
-        options.pid,
-        options.unbuffer,
-    );
-    eprintln!("error: tracing is not wired up yet");
-    ExitCode::FAILURE
+    let invocation = tine::Invocation {
+        source: &source,
+        file_name: &file_name,
+        environment,
+        command: options.command.as_deref(),
+        settings: Settings {
+            keep_going: options.keep_going,
+            debug: options.debug,
+            perf_pages: environment_number("TINE_RING_PAGES", 64),
+            unbuffered: options.unbuffer,
+        },
+        map_entries: environment_number("TINE_MAP_ENTRIES", 4096) as u32,
+        dump: options.dump,
+        pid: options.pid,
+    };
+    match tine::trace(invocation) {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(failure) => {
+            eprint!("{failure}");
+            ExitCode::FAILURE
+        }
+    }
 }

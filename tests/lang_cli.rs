@@ -103,10 +103,14 @@ fn positional_environment_and_target_dollars() {
 }
 
 #[test]
-fn tracing_without_dry_run_says_it_is_not_wired_up() {
-    let output = tine(&["BEGIN { exit(0); }"]);
+fn a_bad_script_fails_before_tracing_starts() {
+    let output = tine(&["BEGIN { prinft(\"x\"); }"]);
     assert_eq!(output.status.code(), Some(1));
-    assert_eq!(stderr(&output), "error: tracing is not wired up yet\n");
+    assert!(
+        stderr(&output).starts_with("<script>:1:9: error: unknown function `prinft`\n"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

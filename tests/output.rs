@@ -2,7 +2,7 @@
 //! ply uses (`%-*s`, `%5u`, `\t%8u `, `\t[%4d, %4d]`, ...), documented in ply-compat.md.
 
 use tine::output::{
-    write_log2_histogram, write_map, write_time, write_value, Field, Layout, Shown,
+    write_log2_histogram, write_map, write_time, write_value, Field, Layout, NoSymbols, Shown,
 };
 
 fn u64_layout() -> Layout {
@@ -20,7 +20,7 @@ fn comm(name: &str) -> Vec<u8> {
 
 fn printed(layout: &Layout, data: &[u8]) -> String {
     let mut out = String::new();
-    write_value(&mut out, layout, data);
+    write_value(&mut out, layout, data, &NoSymbols);
     out
 }
 
@@ -248,13 +248,27 @@ fn maps_sort_by_value_then_key_and_empty_maps_print_nothing() {
         (comm("sshd"), 5_000_000_000u64.to_ne_bytes().to_vec()),
     ];
     let mut out = String::new();
-    write_map(&mut out, "@", &key, &Shown::Plain(u64_layout()), entries);
+    write_map(
+        &mut out,
+        "@",
+        Some(&key),
+        &Shown::Plain(u64_layout()),
+        entries,
+        &NoSymbols,
+    );
     assert_eq!(
         out,
         "\n@:\n{ bash            }: 3\n{ awk             }: 100\n{ dd              }: 100\n{ sshd            }: 5000000000\n"
     );
     let mut out = String::new();
-    write_map(&mut out, "@", &key, &Shown::Plain(u64_layout()), Vec::new());
+    write_map(
+        &mut out,
+        "@",
+        Some(&key),
+        &Shown::Plain(u64_layout()),
+        Vec::new(),
+        &NoSymbols,
+    );
     assert_eq!(out, "");
 }
 
@@ -274,12 +288,13 @@ fn a_histogram_map_puts_each_histogram_under_its_key() {
     write_map(
         &mut out,
         "@",
-        &key,
+        Some(&key),
         &Shown::Log2Histogram(Layout::Int {
             bytes: 8,
             signed: true,
         }),
         vec![(b"rdsz\0\0\0\0".to_vec(), buckets)],
+        &NoSymbols,
     );
     assert_eq!(
         out,
@@ -290,11 +305,112 @@ fn a_histogram_map_puts_each_histogram_under_its_key() {
     );
 }
 
+#[test]
+fn a_keyless_map_prints_its_value_after_its_name() {
+    let mut out = String::new();
+    write_map(
+        &mut out,
+        "@",
+        None,
+        &Shown::Plain(u64_layout()),
+        vec![(0u32.to_ne_bytes().to_vec(), 42u64.to_ne_bytes().to_vec())],
+        &NoSymbols,
+    );
+    assert_eq!(out, "\n@: 42\n");
+}
+
+fn words(values: &[u64]) -> Vec<u8> {
+    values
+        .iter()
+        .flat_map(|value| value.to_ne_bytes())
+        .collect()
+}
+
+#[test]
+fn linear_histograms_mark_under_and_overflow() {
+    let key = Layout::Struct {
+        fields: vec![Field {
+            name: "0".into(),
+            offset: 0,
+            layout: u64_layout(),
+        }],
+        anonymous: true,
+    };
+    // lhist(v, 0, 30, 10): below 0, [0,10), [10,20), [20,30), 30 and up.
+    let mut out = String::new();
+    write_map(
+        &mut out,
+        "@l",
+        Some(&key),
+        &Shown::LinearHistogram { min: 0, step: 10 },
+        vec![(words(&[1]), words(&[2, 2, 0, 0, 4]))],
+        &NoSymbols,
+    );
+    let bar = |eighths: usize| {
+        format!(
+            "{}{}",
+            "█".repeat(eighths / 8),
+            " ".repeat(32 - eighths / 8)
+        )
+    };
+    assert_eq!(
+        out,
+        format!(
+            "\n@l:\n{{ 1 }}: \n\t         < 0\t       2 ┤{}│\n\t[   0,   10)\t       2 ┤{}│\n\t...\n\t       >= 30\t       4 ┤{}│\n\n",
+            bar(64),
+            bar(64),
+            bar(128)
+        )
+    );
+}
+
+#[test]
+fn averages_and_stats_print_as_bpftrace_does_and_sort_by_mean() {
+    let key = Layout::Struct {
+        fields: vec![Field {
+            name: "0".into(),
+            offset: 0,
+            layout: u64_layout(),
+        }],
+        anonymous: true,
+    };
+    let entries = || {
+        vec![
+            (words(&[1]), words(&[4, 100])),
+            (words(&[2]), words(&[3, (-9i64) as u64])),
+            (words(&[3]), words(&[0, 0])),
+        ]
+    };
+    let mut out = String::new();
+    write_map(
+        &mut out,
+        "@a",
+        Some(&key),
+        &Shown::Average,
+        entries(),
+        &NoSymbols,
+    );
+    assert_eq!(out, "\n@a:\n{ 2 }: -3\n{ 3 }: 0\n{ 1 }: 25\n");
+    let mut out = String::new();
+    write_map(
+        &mut out,
+        "@s",
+        Some(&key),
+        &Shown::Stats,
+        entries(),
+        &NoSymbols,
+    );
+    assert_eq!(
+        out,
+        "\n@s:\n{ 2 }: count 3, average -3, total -9\n{ 3 }: count 0, average 0, total 0\n{ 1 }: count 4, average 25, total 100\n"
+    );
+}
+
 fn rendered(format: &str, values: &[(&Layout, &[u8])]) -> String {
     let format = tine::output::Format::parse(format).unwrap_or_else(|e| panic!("{format}: {e}"));
     assert_eq!(format.arguments(), values.len(), "{format:?}");
     let mut out = String::new();
-    format.write(&mut out, values);
+    format.write(&mut out, values, &NoSymbols);
     out
 }
 
@@ -422,12 +538,13 @@ fn a_recorded_ply_histogram_is_reproduced_byte_for_byte() {
     write_map(
         &mut out,
         "@",
-        &key,
+        Some(&key),
         &Shown::Log2Histogram(Layout::Int {
             bytes: 8,
             signed: true,
         }),
         vec![(b"rdsz\0\0\0\0".to_vec(), buckets)],
+        &NoSymbols,
     );
     let bar = |blocks: usize| format!("┤{}{}│", "█".repeat(blocks), " ".repeat(32 - blocks));
     let expected = format!(

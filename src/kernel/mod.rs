@@ -1,7 +1,19 @@
 //! kernel: every conversation with the kernel — bpf(2), perf events and their rings, tracefs,
 //! kallsyms, ELF files, feature probes. The only place with `unsafe`.
 
+pub mod bpf;
 pub mod child;
+pub mod clock;
+pub mod cpu;
 pub mod elf;
+pub mod error;
+pub mod features;
 pub mod kallsyms;
+pub mod mapping;
+pub mod perf;
+pub mod ring;
+pub mod ringbuf;
 pub mod signal;
+pub mod tracefs;
+
+pub use error::KernelError;

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::value::{write_value, Layout};
+use super::value::{write_value, Layout, NoSymbols};
 
 /// Appends the histogram of `buckets`, where bucket 0 counts 0 and 1 and bucket i counts
 /// [2^i, 2^(i+1)). For a signed argument the last bucket counts the negative values and is
@@ -26,18 +26,49 @@ pub fn write_log2_histogram(out: &mut String, buckets: &[u64], argument: &Layout
             }
         }
     }
+    write_rows(out, buckets, total, |out, index| {
+        write_bucket_label(out, index as u32, argument)
+    });
+}
+
+/// Appends a linear histogram (`lhist(v, min, max, step)`): bucket 0 counts values below `min`,
+/// buckets 1..=n count `[min + (i-1)*step, min + i*step)`, the last counts values from `max` up.
+/// Laid out like the log2 histogram: non-empty buckets only, `...` for a run of empty ones.
+pub fn write_linear_histogram(out: &mut String, buckets: &[u64], min: i64, step: i64) {
+    let total: u64 = buckets.iter().sum();
+    let last = buckets.len().saturating_sub(1);
+    out.push('\n');
+    write_rows(out, buckets, total, |out, index| {
+        let low = min.saturating_add(step.saturating_mul(index as i64 - 1));
+        if index == 0 {
+            write!(out, "\t{:>12}", format!("< {min}")).ok();
+        } else if index == last {
+            write!(out, "\t{:>12}", format!(">= {low}")).ok();
+        } else {
+            write!(out, "\t[{low:4}, {:4})", low.saturating_add(step)).ok();
+        }
+    });
+}
+
+/// One row per non-empty bucket: its label, count and bar; a run of empty buckets between two
+/// rows becomes a `...` row (empty ones before the first row are not marked).
+fn write_rows(
+    out: &mut String,
+    buckets: &[u64],
+    total: u64,
+    mut label: impl FnMut(&mut String, usize),
+) {
     let mut gap = 0;
     for (index, &count) in buckets.iter().enumerate() {
         if count == 0 {
             gap += 1;
             continue;
         }
-        // Empty buckets before the first non-empty one are not marked.
         if gap > 0 && gap != index {
             out.push_str("\t...\n");
         }
         gap = 0;
-        write_bucket_label(out, index as u32, argument);
+        label(out, index);
         write_count(out, count, total);
     }
 }
@@ -48,9 +79,9 @@ fn write_bucket_label(out: &mut String, index: u32, argument: &Layout) {
     let high = (1u64 << (index + 1).min(63)).wrapping_sub(1);
     if *argument == Layout::Time {
         out.push_str("\t[");
-        write_value(out, argument, &low.to_ne_bytes());
+        write_value(out, argument, &low.to_ne_bytes(), &NoSymbols);
         out.push_str(", ");
-        write_value(out, argument, &high.to_ne_bytes());
+        write_value(out, argument, &high.to_ne_bytes(), &NoSymbols);
         out.push(']');
         return;
     }

@@ -8,6 +8,6 @@ mod printf;
 mod value;
 
 pub use dump::{write_map, Shown};
-pub use histogram::write_log2_histogram;
+pub use histogram::{write_linear_histogram, write_log2_histogram};
 pub use printf::{Format, FormatError};
-pub use value::{compare, write_time, write_value, Field, Layout};
+pub use value::{compare, write_time, write_value, Field, Layout, NoSymbols, Symbols};

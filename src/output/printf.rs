@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Write};
 
-use super::value::{read_signed, read_unsigned, write_value, Layout};
+use super::value::{read_signed, read_unsigned, write_value, Layout, Symbols};
 
 /// A parsed format string: literal text and conversions, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,14 +135,14 @@ impl Format {
 
     /// Appends the format rendered with `values`, one (layout, bytes) per conversion; a missing
     /// value renders as nothing.
-    pub fn write(&self, out: &mut String, values: &[(&Layout, &[u8])]) {
+    pub fn write(&self, out: &mut String, values: &[(&Layout, &[u8])], symbols: &dyn Symbols) {
         let mut values = values.iter();
         for piece in &self.pieces {
             match piece {
                 Piece::Text(text) => out.push_str(text),
                 Piece::Conversion(spec) => {
                     if let Some((layout, data)) = values.next() {
-                        write_conversion(out, spec, layout, data);
+                        write_conversion(out, spec, layout, data, symbols);
                     }
                 }
             }
@@ -178,13 +178,19 @@ fn integer(spec: &Spec, layout: &Layout, data: &[u8]) -> (bool, u64) {
     }
 }
 
-fn write_conversion(out: &mut String, spec: &Spec, layout: &Layout, data: &[u8]) {
+fn write_conversion(
+    out: &mut String,
+    spec: &Spec,
+    layout: &Layout,
+    data: &[u8],
+    symbols: &dyn Symbols,
+) {
     let mut sign = String::new();
     let mut prefix = "";
     let body = match spec.conversion {
         'v' => {
             let mut text = String::new();
-            write_value(&mut text, layout, data);
+            write_value(&mut text, layout, data, symbols);
             text
         }
         's' => {

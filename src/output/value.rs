@@ -21,6 +21,12 @@ pub enum Layout {
     Pid,
     /// A duration in nanoseconds (u64), scaled to fit four digits: `  1.23ms`.
     Time,
+    /// Wall-clock nanoseconds since the epoch (u64): local `HH:MM:SS.nnnnnnnnn`.
+    WallTime,
+    /// A kernel code address (u64): `sym+off` once resolved, else `<%016x>`.
+    KernelAddress,
+    /// A stack id (u64) of the stack map: one frame a line once resolved.
+    Stack { user: bool },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +40,11 @@ impl Layout {
     pub fn size(&self) -> usize {
         match self {
             Layout::Int { bytes, .. } => *bytes,
-            Layout::Pointer | Layout::Time => 8,
+            Layout::Pointer
+            | Layout::Time
+            | Layout::WallTime
+            | Layout::KernelAddress
+            | Layout::Stack { .. } => 8,
             Layout::Pid => 4,
             Layout::Chars(len) => *len,
             Layout::Array(element, count) => element.size() * count,
@@ -65,8 +75,32 @@ pub(super) fn read_signed(data: &[u8], bytes: usize) -> i64 {
     ((read_unsigned(data, bytes) << shift) as i64) >> shift
 }
 
+/// What values naming kernel objects need to print: symbols, stacks and the wall clock. The
+/// runtime implements it; `NoSymbols` prints them raw.
+pub trait Symbols {
+    /// `sym+off` of a kernel code address.
+    fn write_kernel_address(&self, out: &mut String, address: u64) {
+        write!(out, "<{address:016x}>").ok();
+    }
+
+    /// The frames of stack `id` of the stack map, one a line.
+    fn write_stack(&self, out: &mut String, id: u64, user: bool) {
+        let _ = user;
+        write!(out, "<STACKID{id}>").ok();
+    }
+
+    /// Nanoseconds from the monotonic clock probes read to local wall-clock time.
+    fn wall_clock_offset(&self) -> i64 {
+        0
+    }
+}
+
+pub struct NoSymbols;
+
+impl Symbols for NoSymbols {}
+
 /// Appends `data` printed by `layout`.
-pub fn write_value(out: &mut String, layout: &Layout, data: &[u8]) {
+pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn Symbols) {
     match layout {
         Layout::Int {
             bytes,
@@ -77,6 +111,22 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8]) {
             signed: true,
         } => write!(out, "{}", read_signed(data, *bytes)),
         Layout::Pointer => write!(out, "<{:x}>", read_unsigned(data, 8)),
+        Layout::KernelAddress => {
+            symbols.write_kernel_address(out, read_unsigned(data, 8));
+            Ok(())
+        }
+        Layout::Stack { user } => {
+            symbols.write_stack(out, read_unsigned(data, 8), *user);
+            Ok(())
+        }
+        Layout::WallTime => {
+            let monotonic = read_unsigned(data, 8);
+            write_wall_time(
+                out,
+                monotonic.wrapping_add_signed(symbols.wall_clock_offset()),
+            );
+            Ok(())
+        }
         Layout::Pid => write!(out, "{:5}", read_unsigned(data, 4)),
         Layout::Time => {
             write_time(out, read_signed(data, 8));
@@ -93,7 +143,7 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8]) {
                     out.push_str(", ");
                 }
                 let start = (index * element.size()).min(data.len());
-                write_value(out, element, &data[start..]);
+                write_value(out, element, &data[start..], symbols);
             }
             out.push(']');
             Ok(())
@@ -108,7 +158,12 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8]) {
                 if !anonymous {
                     write!(out, "{} = ", field.name).ok();
                 }
-                write_value(out, &field.layout, &data[field.offset.min(data.len())..]);
+                write_value(
+                    out,
+                    &field.layout,
+                    &data[field.offset.min(data.len())..],
+                    symbols,
+                );
             }
             out.push_str(if *anonymous { " }" } else { "\n}" });
             Ok(())
@@ -202,6 +257,20 @@ pub fn write_time(out: &mut String, ns: i64) {
     .ok();
 }
 
+/// `HH:MM:SS.nnnnnnnnn` of the time of day at `ns` (local time since the epoch).
+fn write_wall_time(out: &mut String, ns: u64) {
+    let of_day = (ns / 1_000_000_000) % 86_400;
+    write!(
+        out,
+        "{:02}:{:02}:{:02}.{:09}",
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60,
+        ns % 1_000_000_000
+    )
+    .ok();
+}
+
 /// Orders two values of one layout as ply sorts map rows: numbers by value, arrays, strings and
 /// structs element by element.
 pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
@@ -215,7 +284,9 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
             bytes,
             signed: false,
         } => read_unsigned(a, *bytes).cmp(&read_unsigned(b, *bytes)),
-        Layout::Pointer => read_unsigned(a, 8).cmp(&read_unsigned(b, 8)),
+        Layout::Pointer | Layout::WallTime | Layout::KernelAddress | Layout::Stack { .. } => {
+            read_unsigned(a, 8).cmp(&read_unsigned(b, 8))
+        }
         Layout::Pid => read_unsigned(a, 4).cmp(&read_unsigned(b, 4)),
         Layout::Chars(len) => a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
         Layout::Array(element, count) => (0..*count)

@@ -1,5 +1,266 @@
 //! provider: where a probe spec meets the kernel — one file per provider, each listing its attach
-//! points, the variables it adds and how it attaches.
+//! points, the variables it adds and how it attaches. `Registry` hands sema each probe's
+//! variables and the compiler their lowering, from the same `Probe` value.
 
 pub mod glob;
+pub mod interval;
+pub mod kprobe;
+pub mod location;
+pub mod profile;
+pub mod regs;
+pub mod special;
 pub mod tracepoint;
+pub mod uprobe;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::compile::{Access, ProbeLowering, ProgramKind};
+use crate::kernel::bpf::{AttachType, Link, Program};
+use crate::kernel::error::KernelError;
+use crate::kernel::features::Features;
+use crate::kernel::perf::PerfEvent;
+use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
+use crate::sema::{ProbeContext, Providers, Type};
+
+/// A variable a provider adds: its name, type and how a program reads it.
+#[derive(Clone, Debug)]
+pub struct Variable {
+    pub name: String,
+    pub ty: Type,
+    pub access: Access,
+}
+
+/// What attaching a probe left in the kernel; dropping it detaches.
+pub enum Attachment {
+    Events(Vec<PerfEvent>),
+    /// Perf events opened on probe events this run created in tracefs. Fields drop in order:
+    /// the events close first, since the kernel refuses to remove a probe event in use.
+    Created {
+        events: Vec<PerfEvent>,
+        probe_events: Vec<ProbeEvent>,
+    },
+    /// One BPF link for many functions (kprobe.multi).
+    Link(Link),
+    /// BEGIN (true) or END (false): run once by the runtime with a test run, not attached.
+    Run {
+        at_start: bool,
+    },
+}
+
+/// One probe spec, resolved against the running kernel.
+pub trait Probe {
+    fn kind(&self) -> ProgramKind;
+    fn variables(&self) -> &[Variable];
+    /// The attach type the program must be loaded with (kprobe.multi needs its own).
+    fn attach_type(&self) -> Option<AttachType> {
+        None
+    }
+    fn attach(&self, program: &Program) -> Result<Attachment, KernelError>;
+}
+
+/// Resolves `provider:spec` strings, once each, for sema, the compiler and attaching.
+pub struct Registry {
+    /// Which attach paths this kernel offers (after `TINE_FORCE`).
+    features: Features,
+    /// `-p`: uprobes fire in this process only.
+    pid: Option<u32>,
+    tracefs: RefCell<Option<Rc<Tracefs>>>,
+    resolved: RefCell<HashMap<(String, String), Rc<dyn Probe>>>,
+}
+
+impl Registry {
+    pub fn new(features: Features, pid: Option<u32>) -> Registry {
+        Registry {
+            features,
+            pid,
+            tracefs: RefCell::default(),
+            resolved: RefCell::default(),
+        }
+    }
+
+    fn tracefs(&self) -> Result<Rc<Tracefs>, String> {
+        if let Some(tracefs) = self.tracefs.borrow().as_ref() {
+            return Ok(tracefs.clone());
+        }
+        let tracefs = Rc::new(Tracefs::find().map_err(|error| error.to_string())?);
+        *self.tracefs.borrow_mut() = Some(tracefs.clone());
+        Ok(tracefs)
+    }
+
+    /// The probe for `provider:spec` (canonical provider name, as sema has it).
+    pub fn probe(&self, provider: &str, spec: &str) -> Result<Rc<dyn Probe>, String> {
+        let key = (provider.to_string(), spec.to_string());
+        if let Some(probe) = self.resolved.borrow().get(&key) {
+            return Ok(probe.clone());
+        }
+        let probe: Rc<dyn Probe> = match provider {
+            "tracepoint" => Rc::new(tracepoint::Tracepoint::resolve(&*self.tracefs()?, spec)?),
+            "BEGIN" => Rc::new(special::Special { at_start: true }),
+            "END" => Rc::new(special::Special { at_start: false }),
+            "interval" => Rc::new(interval::Interval::parse(spec)?),
+            "profile" => Rc::new(profile::Profile::parse(spec)?),
+            "kprobe" | "kretprobe" => Rc::new(kprobe::Kprobe::resolve(
+                spec,
+                provider == "kretprobe",
+                &self.features,
+                || self.tracefs(),
+            )?),
+            "uprobe" | "uretprobe" => Rc::new(uprobe::Uprobe::resolve(
+                spec,
+                provider == "uretprobe",
+                &self.features,
+                self.pid,
+                || self.tracefs(),
+            )?),
+            other => return Err(format!("no provider `{other}`")),
+        };
+        self.resolved.borrow_mut().insert(key, probe.clone());
+        Ok(probe)
+    }
+}
+
+/// A probe's variables as sema sees them.
+struct Context(Rc<dyn Probe>);
+
+impl ProbeContext for Context {
+    fn variable(&self, name: &str) -> Option<Type> {
+        self.0
+            .variables()
+            .iter()
+            .find(|variable| variable.name == name)
+            .map(|variable| variable.ty.clone())
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.0
+            .variables()
+            .iter()
+            .map(|variable| variable.name.clone())
+            .collect()
+    }
+}
+
+impl Providers for Registry {
+    fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
+        Ok(Box::new(Context(self.probe(provider, spec)?)))
+    }
+}
+
+/// A probe's variables as the compiler lowers them.
+pub struct Lowering(pub Rc<dyn Probe>);
+
+impl ProbeLowering for Lowering {
+    fn program_kind(&self) -> ProgramKind {
+        self.0.kind()
+    }
+
+    fn access(&self, name: &str) -> Option<Access> {
+        self.0
+            .variables()
+            .iter()
+            .find(|variable| variable.name == name)
+            .map(|variable| variable.access)
+    }
+}
+
+/// Opens one perf event per target with `open`, runs `program` on each and enables it. On an
+/// error the events opened so far close again.
+fn attach_each<T>(
+    targets: &[T],
+    program: &Program,
+    open: impl Fn(&T) -> Result<PerfEvent, KernelError>,
+) -> Result<Vec<PerfEvent>, KernelError> {
+    let mut events = Vec::with_capacity(targets.len());
+    for target in targets {
+        let event = open(target)?;
+        event.attach(program)?;
+        event.enable()?;
+        events.push(event);
+    }
+    Ok(events)
+}
+
+/// The legacy path, for kernels without the kprobe/uprobe PMUs (or under `TINE_FORCE=tracefs`):
+/// one probe event written to tracefs per target (`symbol+offset` or `/path:0xoffset`), opened
+/// as a tracepoint. Whatever was created is removed again on any error, and on drop.
+fn attach_through_tracefs(
+    tracefs: &Tracefs,
+    kind: ProbeKind,
+    retprobe: bool,
+    targets: &[String],
+    program: &Program,
+) -> Result<Attachment, KernelError> {
+    let mut probe_events = Vec::with_capacity(targets.len());
+    // Declared after `probe_events`, so dropped before them when an error returns early.
+    let mut events = Vec::with_capacity(targets.len());
+    for target in targets {
+        let created = tracefs.add_probe(kind, retprobe, target)?;
+        let id = tracefs.event_id(created.group(), created.name());
+        probe_events.push(created);
+        let event = PerfEvent::tracepoint(id?)?;
+        event.attach(program)?;
+        event.enable()?;
+        events.push(event);
+    }
+    Ok(Attachment::Created {
+        events,
+        probe_events,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::bpf::{ProgramKind as KernelProgramKind, ProgramSpec};
+    use tine_asm::{Builder, ByteOrder, Reg::R0};
+
+    /// A probe event created before a later step failed is removed before the error returns.
+    #[test]
+    fn a_failed_tracefs_attach_removes_what_it_created() {
+        let mut b = Builder::new();
+        b.mov64_imm(R0, 0).exit();
+        let bytes = tine_asm::encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
+        let spec = ProgramSpec {
+            kind: KernelProgramKind::Tracepoint,
+            insns: &bytes,
+            name: "tine_test",
+            expected_attach_type: None,
+        };
+        let program = match Program::load(&spec) {
+            Ok(program) => program,
+            Err(error) => {
+                assert!(
+                    std::env::var_os("TINE_REQUIRE_KERNEL").is_none(),
+                    "skip under TINE_REQUIRE_KERNEL: {error}"
+                );
+                eprintln!("skipped: {error}");
+                return;
+            }
+        };
+        let root = std::env::temp_dir().join(format!("tine-provider-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("kprobe_events"), "").unwrap();
+        // No events/ directory: the new event's id cannot be read.
+        let result = attach_through_tracefs(
+            &Tracefs::at(&root),
+            ProbeKind::Kprobe,
+            true,
+            &["vfs_read".to_string(), "vfs_write".to_string()],
+            &program,
+        );
+        let written = std::fs::read_to_string(root.join("kprobe_events")).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+        let Err(error) = result else {
+            panic!("attached without an event id");
+        };
+        assert!(error.to_string().contains("/id"), "{error}");
+        let lines: Vec<&str> = written.lines().collect();
+        assert_eq!(lines.len(), 2, "{written}");
+        let (_, event) = lines[0].split_once(':').unwrap();
+        let event = event.split_whitespace().next().unwrap();
+        assert!(lines[0].starts_with("r:tine_") && lines[0].ends_with(" vfs_read"));
+        assert_eq!(lines[1], format!("-:{event}"));
+    }
+}

@@ -1,6 +1,152 @@
 //! provider::tracepoint: `tracepoint:group/event` (and bpftrace's `group:event`). The record a
 //! tracepoint program sees is described by the event's tracefs `format` file; this reads it.
 
+use std::rc::Rc;
+
+use crate::compile::{Access, ProgramKind};
+use crate::kernel::bpf::Program;
+use crate::kernel::error::KernelError;
+use crate::kernel::perf::PerfEvent;
+use crate::kernel::tracefs::Tracefs;
+use crate::sema::types::{Field as RecordField, Record, Type};
+
+use super::{glob, Attachment, Probe, Variable};
+
+/// `tracepoint:group/event`: the events a spec names (a glob may name several) and `data`, the
+/// record they share.
+pub struct Tracepoint {
+    /// `(group/event, perf event id)`.
+    pub events: Vec<(String, u64)>,
+    variables: Vec<Variable>,
+}
+
+impl Tracepoint {
+    pub fn resolve(tracefs: &Tracefs, spec: &str) -> Result<Tracepoint, String> {
+        // bpftrace writes `group:event`.
+        let spec = spec.replacen(':', "/", 1);
+        let Some((group, event)) = spec.split_once('/') else {
+            return Err(format!(
+                "`tracepoint:{spec}` needs a group and an event: tracepoint:sched/sched_switch"
+            ));
+        };
+        let names: Vec<String> = if glob::is_glob(&spec) {
+            let all = tracefs.events().map_err(|error| error.to_string())?;
+            all.into_iter()
+                .filter(|name| glob::matches(&spec, name))
+                .collect()
+        } else {
+            vec![format!("{group}/{event}")]
+        };
+        if names.is_empty() {
+            return Err(format!("no tracepoint matches `{spec}`"));
+        }
+        let mut events = Vec::with_capacity(names.len());
+        let mut formats = Vec::with_capacity(names.len());
+        for name in names {
+            let (group, event) = name.split_once('/').unwrap_or((&name, ""));
+            let missing = |_| {
+                format!(
+                    "no tracepoint `{name}` in {}/events",
+                    tracefs.root().display()
+                )
+            };
+            let id = tracefs.event_id(group, event).map_err(missing)?;
+            let text = tracefs.event_format(group, event).map_err(missing)?;
+            formats.push(parse_format(&text)?);
+            events.push((name, id));
+        }
+        // One program serves every event of a glob, so `data` exists only when all records
+        // are laid out alike.
+        let same = formats
+            .windows(2)
+            .all(|pair| pair[0].fields == pair[1].fields);
+        let variables = if same {
+            vec![Variable {
+                name: "data".to_string(),
+                ty: Type::Pointer {
+                    target: Box::new(Type::Struct(Rc::new(record_type(&formats[0])))),
+                    user_space: false,
+                },
+                access: Access::Context,
+            }]
+        } else {
+            Vec::new()
+        };
+        Ok(Tracepoint { events, variables })
+    }
+}
+
+impl Probe for Tracepoint {
+    fn kind(&self) -> ProgramKind {
+        ProgramKind::Tracepoint
+    }
+
+    fn variables(&self) -> &[Variable] {
+        &self.variables
+    }
+
+    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+        let mut attached = Vec::with_capacity(self.events.len());
+        for (_, id) in &self.events {
+            let event = PerfEvent::tracepoint(*id)?;
+            event.attach(program)?;
+            event.enable()?;
+            attached.push(event);
+        }
+        Ok(Attachment::Events(attached))
+    }
+}
+
+fn integer(size: usize, signed: bool) -> Type {
+    Type::Int {
+        bytes: match size {
+            1 | 2 | 4 => size as u8,
+            _ => 8,
+        },
+        signed,
+    }
+}
+
+/// The record type sema gives `data`: every field at its offset, typed from its size and
+/// kind (the size is the truth: syscall arguments declared `int` take 8 bytes).
+pub fn record_type(format: &Format) -> Record {
+    let mut size = 0;
+    let fields = format
+        .fields
+        .iter()
+        .map(|field| {
+            let ty = match field.kind {
+                FieldKind::Integer | FieldKind::DataLoc { .. } => integer(field.size, field.signed),
+                FieldKind::Pointer => Type::Pointer {
+                    target: Box::new(if field.c_type.contains("char") {
+                        integer(1, false)
+                    } else {
+                        Type::Void
+                    }),
+                    user_space: false,
+                },
+                FieldKind::Array { count } if field.c_type.contains("char") => Type::Chars(count),
+                FieldKind::Array { count } => Type::Array(
+                    Box::new(integer(field.size / count.max(1), field.signed)),
+                    count,
+                ),
+            };
+            size = size.max(field.offset + field.size);
+            RecordField {
+                name: field.name.clone(),
+                ty,
+                offset: field.offset,
+            }
+        })
+        .collect();
+    Record {
+        name: Some(format.name.clone()),
+        fields,
+        size,
+        align: 8,
+    }
+}
+
 /// One field of a tracepoint record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {

@@ -1,0 +1,41 @@
+//! compile::layout: how a value of a sema type sits in the bytes a probe sends, for output.
+
+use crate::output::{Field, Layout};
+use crate::sema::types::Type;
+
+pub fn layout_of(ty: &Type) -> Layout {
+    match ty {
+        Type::Void => Layout::Array(
+            Box::new(Layout::Int {
+                bytes: 1,
+                signed: false,
+            }),
+            0,
+        ),
+        Type::Int { bytes, signed } => Layout::Int {
+            bytes: usize::from(*bytes),
+            signed: *signed,
+        },
+        Type::Pointer { .. } => Layout::Pointer,
+        Type::Chars(length) => Layout::Chars(*length),
+        Type::Array(element, count) => Layout::Array(Box::new(layout_of(element)), *count),
+        Type::Struct(record) => Layout::Struct {
+            fields: record
+                .fields
+                .iter()
+                .map(|field| Field {
+                    name: field.name.clone(),
+                    offset: field.offset,
+                    layout: layout_of(&field.ty),
+                })
+                .collect(),
+            anonymous: record.name.is_none(),
+        },
+        Type::Pid => Layout::Pid,
+        Type::Time => Layout::Time,
+        Type::WallTime => Layout::WallTime,
+        Type::KernelAddress => Layout::KernelAddress,
+        Type::Stack => Layout::Stack { user: false },
+        Type::UserStack => Layout::Stack { user: true },
+    }
+}

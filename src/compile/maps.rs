@@ -1,0 +1,254 @@
+//! compile::maps: the maps of a program (the script's and tine's own) and the state the probes
+//! of one script share while they are compiled: maps, output records, error counters.
+
+use crate::lang::diag::Span;
+use crate::output::{Layout, Shown};
+use crate::sema::program::{MapKind, Program};
+use crate::sema::types::Type;
+
+use super::layout::layout_of;
+use super::records::{ErrorKind, ErrorSite, Record};
+use super::{Compiled, Options, ProbeCode};
+
+/// The BPF map type a map is created as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Storage {
+    Hash,
+    Array,
+    PerCpuHash,
+    PerCpuArray,
+    RingBuffer,
+    PerfEventArray,
+    StackTrace,
+}
+
+/// How the per-CPU values of one key combine into the value printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fold {
+    /// One value for all CPUs.
+    Shared,
+    /// Every u64 word summed over CPUs (counts, sums, histogram buckets, `{count, sum}`).
+    Sum,
+    /// `{ value, seen }`: the least (greatest) value over the CPUs that saw one.
+    Min {
+        signed: bool,
+    },
+    Max {
+        signed: bool,
+    },
+}
+
+/// One map to create.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapSpec {
+    pub name: String,
+    pub storage: Storage,
+    pub key_size: u32,
+    pub value_size: u32,
+    /// 0 for the perf event array: one slot per possible CPU, filled in by the loader.
+    pub max_entries: u32,
+    pub fold: Fold,
+    /// How the map prints at exit; None for tine's own maps. A None key is a keyless map.
+    pub printed: Option<(Option<Layout>, Shown)>,
+}
+
+/// Size of the stack map's values: 127 frames, the kernel's default `perf_event_max_stack`.
+pub const STACK_DEPTH: u32 = 127;
+
+impl MapSpec {
+    fn for_script(map: &crate::sema::program::Map, options: &Options) -> MapSpec {
+        let keyed = map.key.is_some();
+        let key_size = map.key.as_ref().map_or(4, |record| record.size.max(1)) as u32;
+        let argument = layout_of(&map.value);
+        let signed = map.value.is_signed();
+        let (value_size, fold, shown) = match map.kind {
+            MapKind::Plain => (
+                map.value.size().max(1),
+                Fold::Shared,
+                Shown::Plain(argument),
+            ),
+            MapKind::Count | MapKind::Sum => (8, Fold::Sum, Shown::Plain(word_layout(&map.value))),
+            MapKind::Min => (
+                16,
+                Fold::Min { signed },
+                Shown::Plain(word_layout(&map.value)),
+            ),
+            MapKind::Max => (
+                16,
+                Fold::Max { signed },
+                Shown::Plain(word_layout(&map.value)),
+            ),
+            MapKind::Avg => (16, Fold::Sum, Shown::Average),
+            MapKind::Stats => (16, Fold::Sum, Shown::Stats),
+            MapKind::Quantize => (64 * 8, Fold::Sum, Shown::Log2Histogram(argument)),
+            MapKind::Lhist { min, max, step } => (
+                (lhist_buckets(min, max, step) * 8) as usize,
+                Fold::Sum,
+                Shown::LinearHistogram { min, step },
+            ),
+        };
+        let storage = match (map.kind, keyed) {
+            (MapKind::Plain, true) => Storage::Hash,
+            (MapKind::Plain, false) => Storage::Array,
+            (_, true) => Storage::PerCpuHash,
+            (_, false) => Storage::PerCpuArray,
+        };
+        MapSpec {
+            name: map.name.clone(),
+            storage,
+            key_size,
+            value_size: value_size as u32,
+            max_entries: if keyed { options.map_entries } else { 1 },
+            fold,
+            printed: Some((
+                map.key
+                    .as_ref()
+                    .map(|record| layout_of(&Type::Struct(record.clone()))),
+                shown,
+            )),
+        }
+    }
+
+    fn internal(
+        name: &str,
+        storage: Storage,
+        key_size: u32,
+        value_size: u32,
+        max_entries: u32,
+    ) -> MapSpec {
+        MapSpec {
+            name: name.to_string(),
+            storage,
+            key_size,
+            value_size,
+            max_entries,
+            fold: Fold::Shared,
+            printed: None,
+        }
+    }
+}
+
+/// Counts, sums, minima and maxima are kept as 64-bit words, signed as their argument is;
+/// durations stay durations.
+fn word_layout(argument: &Type) -> Layout {
+    match argument {
+        Type::Time => Layout::Time,
+        _ => Layout::Int {
+            bytes: 8,
+            signed: argument.is_signed(),
+        },
+    }
+}
+
+/// Buckets of `lhist(v, min, max, step)`: one below min, one per step, one from max up.
+pub fn lhist_buckets(min: i64, max: i64, step: i64) -> u64 {
+    let steps = (max.saturating_sub(min) / step.max(1)).max(0) as u64;
+    steps.min(1024) + 2
+}
+
+pub(super) struct Shared {
+    pub options: Options,
+    pub maps: Vec<MapSpec>,
+    pub records: Vec<Record>,
+    pub error_sites: Vec<ErrorSite>,
+    pub output_map: usize,
+    pub error_map: usize,
+    stack_map: Option<usize>,
+    zeros_map: Option<usize>,
+}
+
+impl Shared {
+    pub fn new(program: &Program, options: &Options) -> Shared {
+        let mut maps: Vec<MapSpec> = program
+            .maps
+            .iter()
+            .map(|map| MapSpec::for_script(map, options))
+            .collect();
+        let output_map = maps.len();
+        maps.push(match options.channel {
+            super::Channel::RingBuffer => {
+                MapSpec::internal("tine_output", Storage::RingBuffer, 0, 0, options.ring_bytes)
+            }
+            super::Channel::PerfBuffer => {
+                MapSpec::internal("tine_output", Storage::PerfEventArray, 4, 4, 0)
+            }
+        });
+        let error_map = maps.len();
+        maps.push(MapSpec::internal(
+            "tine_errors",
+            Storage::PerCpuArray,
+            4,
+            8,
+            1,
+        ));
+        Shared {
+            options: *options,
+            maps,
+            records: Vec::new(),
+            error_sites: Vec::new(),
+            output_map,
+            error_map,
+            stack_map: None,
+            zeros_map: None,
+        }
+    }
+
+    /// The stack-trace map, made on first use.
+    pub fn stack_map(&mut self) -> usize {
+        let index = self.maps.len();
+        *self.stack_map.get_or_insert_with(|| {
+            self.maps.push(MapSpec::internal(
+                "tine_stacks",
+                Storage::StackTrace,
+                4,
+                STACK_DEPTH * 8,
+                self.options.map_entries,
+            ));
+            index
+        })
+    }
+
+    /// A one-entry array of zeros at least `size` bytes long, the initial value of new keys of
+    /// aggregations too big to zero on the stack.
+    pub fn zeros_map(&mut self, size: u32) -> usize {
+        let index = self.maps.len();
+        let map = *self.zeros_map.get_or_insert_with(|| {
+            self.maps
+                .push(MapSpec::internal("tine_zeros", Storage::Array, 4, size, 1));
+            index
+        });
+        let spec = &mut self.maps[map];
+        spec.value_size = spec.value_size.max(size);
+        map
+    }
+
+    pub fn error_site(&mut self, span: Span, kind: ErrorKind) -> u32 {
+        let existing = self
+            .error_sites
+            .iter()
+            .position(|site| site.span == span && site.kind == kind);
+        let index = existing.unwrap_or_else(|| {
+            self.error_sites.push(ErrorSite { span, kind });
+            self.error_sites.len() - 1
+        });
+        index as u32
+    }
+
+    pub fn record(&mut self, record: Record) -> u32 {
+        self.records.push(record);
+        (self.records.len() - 1) as u32
+    }
+
+    pub fn finish(mut self, probes: Vec<ProbeCode>) -> Compiled {
+        self.maps[self.error_map].max_entries = self.error_sites.len().max(1) as u32;
+        Compiled {
+            maps: self.maps,
+            probes,
+            records: self.records,
+            error_sites: self.error_sites,
+            output_map: self.output_map,
+            error_map: self.error_map,
+            stack_map: self.stack_map,
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! compile::records: what each output record a probe sends means, so user space can decode it:
+//! `{ u64 id; payload }` where `id` indexes `Compiled::records`.
+
+use crate::lang::diag::Span;
+use crate::output::{Format, Layout};
+
+/// One kind of record, with where its payload's values sit (byte offsets from the record start).
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordKind {
+    Printf {
+        format: Format,
+        arguments: Vec<(Layout, usize)>,
+    },
+    /// `print(a, b)`: each value printed as `%v` would, `", "` between.
+    Print { arguments: Vec<(Layout, usize)> },
+    /// `print(@m)`: dump the map now.
+    PrintMap { map: usize },
+    /// `clear(@m)`: delete every key now.
+    Clear { map: usize },
+    /// `exit(code)`: the code is an i64 at offset 8.
+    Exit,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub kind: RecordKind,
+    /// Bytes, id included.
+    pub size: usize,
+    pub span: Span,
+}
+
+/// Byte offset of the first payload value.
+pub const PAYLOAD: usize = 8;
+
+/// What a counter of the error map counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// An update of this map failed: it is full.
+    MapFull { map: usize },
+    /// A record was dropped: the output ring was full.
+    OutputFull,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorSite {
+    pub span: Span,
+    pub kind: ErrorKind,
+}

@@ -1,0 +1,65 @@
+//! kernel::cpu: which CPUs exist (/sys/devices/system/cpu/{possible,online}); per-CPU map
+//! values come one per possible CPU, perf events open on online ones.
+
+use crate::kernel::error::KernelError;
+
+/// CPU numbers of a kernel CPU list such as `0-3,8,10-11`; None when malformed.
+pub fn parse_cpu_list(text: &str) -> Option<Vec<u32>> {
+    let mut cpus = Vec::new();
+    for part in text.trim().split(',').filter(|part| !part.is_empty()) {
+        match part.split_once('-') {
+            Some((first, last)) => {
+                let (first, last) = (first.parse::<u32>().ok()?, last.parse::<u32>().ok()?);
+                if first > last {
+                    return None;
+                }
+                cpus.extend(first..=last);
+            }
+            None => cpus.push(part.parse().ok()?),
+        }
+    }
+    Some(cpus)
+}
+
+fn read_cpu_list(path: &str) -> Result<Vec<u32>, KernelError> {
+    let action = format!("read {path}");
+    let text = std::fs::read_to_string(path).map_err(|error| KernelError::io(&action, &error))?;
+    match parse_cpu_list(&text) {
+        Some(cpus) if !cpus.is_empty() => Ok(cpus),
+        _ => Err(KernelError::message(
+            action,
+            format!("not a CPU list: {:?}", text.trim()),
+        )),
+    }
+}
+
+/// Every CPU that could ever come online; per-CPU maps hold one value for each.
+pub fn possible_cpus() -> Result<Vec<u32>, KernelError> {
+    read_cpu_list("/sys/devices/system/cpu/possible")
+}
+
+/// The CPUs online now; perf events can open only on these.
+pub fn online_cpus() -> Result<Vec<u32>, KernelError> {
+    read_cpu_list("/sys/devices/system/cpu/online")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_lists_parse_ranges_and_singles() {
+        assert_eq!(parse_cpu_list("0\n"), Some(vec![0]));
+        assert_eq!(parse_cpu_list("0-3"), Some(vec![0, 1, 2, 3]));
+        assert_eq!(parse_cpu_list("0,2-3,7\n"), Some(vec![0, 2, 3, 7]));
+        assert_eq!(parse_cpu_list("3-1"), None);
+        assert_eq!(parse_cpu_list("x"), None);
+    }
+
+    #[test]
+    fn this_machine_has_a_possible_cpu() {
+        let cpus = possible_cpus().expect("every Linux has the possible list");
+        assert!(cpus.contains(&0));
+        assert!(online_cpus().expect("and the online list").len() <= cpus.len());
+    }
+}

@@ -1,0 +1,301 @@
+//! kernel::features: what this kernel can do, found once at start by trying it (a tiny program
+//! load, a map create, a file's presence) — never from the version number — so the compiler and
+//! providers pick a path that works and a fallback where there is one. `tine -T` prints it.
+
+use std::time::{Duration, Instant};
+
+use tine_asm::{Builder, ByteOrder, Helper, Insn, Reg::*};
+
+use crate::kernel::bpf::{
+    AttachType, Link, Map, MapKind, MapSpec, Program, ProgramKind, ProgramSpec,
+};
+use crate::kernel::error::KernelError;
+use crate::kernel::mapping::page_size;
+use crate::kernel::perf::{kprobe_pmu_available, uprobe_pmu_available};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Feature {
+    /// BPF_MAP_TYPE_RINGBUF (5.8); else a perf event array with per-CPU perf buffers.
+    Ringbuf,
+    /// bpf_probe_read_kernel/_user (5.5); else bpf_probe_read.
+    ProbeReadKernel,
+    /// The kprobe PMU (4.17); else tracefs kprobe_events.
+    KprobePmu,
+    /// The uprobe PMU (4.17); else tracefs uprobe_events.
+    UprobePmu,
+    /// kprobe.multi links (5.18 with fprobe): one attachment for a glob of functions.
+    KprobeMulti,
+    /// BPF_PROG_TEST_RUN of raw tracepoint programs (5.10): BEGIN/END run without an event.
+    TestRunRawTracepoint,
+    /// /sys/kernel/btf/vmlinux: kernel types without headers.
+    Btf,
+    /// Per-CPU hash and array maps (4.6), for exact lock-free aggregations.
+    PerCpuMaps,
+}
+
+impl Feature {
+    pub const ALL: [Feature; 8] = [
+        Feature::Ringbuf,
+        Feature::ProbeReadKernel,
+        Feature::KprobePmu,
+        Feature::UprobePmu,
+        Feature::KprobeMulti,
+        Feature::TestRunRawTracepoint,
+        Feature::Btf,
+        Feature::PerCpuMaps,
+    ];
+
+    /// The name `tine -T` prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Feature::Ringbuf => "ringbuf map",
+            Feature::ProbeReadKernel => "probe_read_kernel/user helpers",
+            Feature::KprobePmu => "kprobe PMU",
+            Feature::UprobePmu => "uprobe PMU",
+            Feature::KprobeMulti => "kprobe.multi link",
+            Feature::TestRunRawTracepoint => "test run of raw tracepoints",
+            Feature::Btf => "kernel BTF",
+            Feature::PerCpuMaps => "per-CPU maps",
+        }
+    }
+
+    fn index(self) -> usize {
+        Feature::ALL
+            .iter()
+            .position(|&feature| feature == self)
+            .unwrap_or(0)
+    }
+
+    fn probe(self) -> bool {
+        match self {
+            Feature::Ringbuf => map_creates(MapKind::Ringbuf, 0, 0, page_size() as u32),
+            Feature::ProbeReadKernel => probe_read_helpers_load(),
+            Feature::KprobePmu => kprobe_pmu_available(),
+            Feature::UprobePmu => uprobe_pmu_available(),
+            Feature::KprobeMulti => kprobe_multi_links(),
+            Feature::TestRunRawTracepoint => raw_tracepoint_test_runs(),
+            Feature::Btf => std::path::Path::new("/sys/kernel/btf/vmlinux").exists(),
+            Feature::PerCpuMaps => map_creates(MapKind::PercpuArray, 4, 8, 1),
+        }
+    }
+}
+
+/// The `TINE_FORCE` words and the features each masks, so tests can take the fallbacks on a
+/// kernel that would not need them.
+const FORCE_WORDS: [(&str, &[Feature]); 4] = [
+    ("perfbuf", &[Feature::Ringbuf]),
+    ("probe_read", &[Feature::ProbeReadKernel]),
+    ("tracefs", &[Feature::KprobePmu, Feature::UprobePmu]),
+    ("single_kprobes", &[Feature::KprobeMulti]),
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Features {
+    present: [bool; Feature::ALL.len()],
+    forced_off: [bool; Feature::ALL.len()],
+    /// How long each probe took, for `-T`.
+    probe_time: [Duration; Feature::ALL.len()],
+}
+
+impl Features {
+    /// Probes every feature, then applies `TINE_FORCE` from the environment.
+    pub fn probe() -> Result<Features, KernelError> {
+        let mut features = Features::probe_unforced();
+        if let Ok(force) = std::env::var("TINE_FORCE") {
+            features.force(&force)?;
+        }
+        Ok(features)
+    }
+
+    /// Probes every feature, ignoring `TINE_FORCE`.
+    pub fn probe_unforced() -> Features {
+        let mut features = Features::from_present(&[]);
+        for feature in Feature::ALL {
+            let start = Instant::now();
+            features.present[feature.index()] = feature.probe();
+            features.probe_time[feature.index()] = start.elapsed();
+        }
+        features
+    }
+
+    /// Features as given, without probing: what tests and golden compiles use.
+    pub fn from_present(present: &[Feature]) -> Features {
+        let mut features = Features {
+            present: [false; Feature::ALL.len()],
+            forced_off: [false; Feature::ALL.len()],
+            probe_time: [Duration::ZERO; Feature::ALL.len()],
+        };
+        for &feature in present {
+            features.present[feature.index()] = true;
+        }
+        features
+    }
+
+    /// Masks features by `TINE_FORCE` words (`perfbuf,probe_read,tracefs,single_kprobes`).
+    pub fn force(&mut self, words: &str) -> Result<(), KernelError> {
+        for word in words
+            .split(',')
+            .map(str::trim)
+            .filter(|word| !word.is_empty())
+        {
+            let Some((_, masked)) = FORCE_WORDS.iter().find(|(name, _)| *name == word) else {
+                let known: Vec<&str> = FORCE_WORDS.iter().map(|(name, _)| *name).collect();
+                return Err(KernelError::message(
+                    "apply TINE_FORCE",
+                    format!("unknown word `{word}` (known: {})", known.join(", ")),
+                ));
+            };
+            for feature in masked.iter() {
+                self.forced_off[feature.index()] = true;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn has(&self, feature: Feature) -> bool {
+        self.present[feature.index()] && !self.forced_off[feature.index()]
+    }
+
+    /// Sum of the probes' durations.
+    pub fn probe_time(&self) -> Duration {
+        self.probe_time.iter().sum()
+    }
+
+    /// `tine -T`: one `feature: yes|no` line each, noting features TINE_FORCE masked.
+    pub fn table(&self) -> String {
+        let width = Feature::ALL
+            .iter()
+            .map(|feature| feature.name().len())
+            .max()
+            .unwrap_or(0);
+        let mut text = String::new();
+        for feature in Feature::ALL {
+            let answer = match (
+                self.present[feature.index()],
+                self.forced_off[feature.index()],
+            ) {
+                (true, false) => "yes",
+                (true, true) => "no (TINE_FORCE)",
+                (false, _) => "no",
+            };
+            let name = format!("{}:", feature.name());
+            text += &format!("{name:<0$} {answer}\n", width + 1);
+        }
+        text
+    }
+}
+
+fn map_creates(kind: MapKind, key_size: u32, value_size: u32, max_entries: u32) -> bool {
+    let spec = MapSpec {
+        kind,
+        name: "tine_probe".into(),
+        key_size,
+        value_size,
+        max_entries,
+        flags: 0,
+    };
+    Map::create(&spec).is_ok()
+}
+
+/// Loads `insns` as `kind`; the program when the kernel accepts it.
+fn loads(
+    kind: ProgramKind,
+    insns: &[Insn],
+    expected_attach_type: Option<AttachType>,
+) -> Option<Program> {
+    let bytes = tine_asm::encode(insns, ByteOrder::HOST).ok()?;
+    let spec = ProgramSpec {
+        kind,
+        insns: &bytes,
+        name: "tine_probe",
+        expected_attach_type,
+    };
+    Program::load(&spec).ok()
+}
+
+/// `r0 = 0; exit`, the smallest valid program.
+fn return_zero() -> Vec<Insn> {
+    let mut b = Builder::new();
+    b.mov64_imm(R0, 0).exit();
+    b.finish().unwrap_or_default()
+}
+
+fn probe_read_helpers_load() -> bool {
+    [Helper::ProbeReadUser, Helper::ProbeReadKernel]
+        .iter()
+        .all(|&helper| {
+            let mut b = Builder::new();
+            b.mov64(R1, R10)
+                .add64_imm(R1, -8)
+                .mov64_imm(R2, 8)
+                .mov64_imm(R3, 0)
+                .call(helper)
+                .mov64_imm(R0, 0)
+                .exit();
+            let insns = b.finish().unwrap_or_default();
+            loads(ProgramKind::Tracepoint, &insns, None).is_some()
+        })
+}
+
+fn raw_tracepoint_test_runs() -> bool {
+    let Some(program) = loads(ProgramKind::RawTracepoint, &return_zero(), None) else {
+        return false;
+    };
+    program.test_run(&[], &[0u8; 8]).is_ok()
+}
+
+/// A kprobe.multi program loads on kernels that know the attach type, but attaching needs
+/// fprobe too: a link on a function that does not exist fails with ESRCH only where it could
+/// otherwise succeed (EOPNOTSUPP without fprobe).
+fn kprobe_multi_links() -> bool {
+    let Some(program) = loads(
+        ProgramKind::Kprobe,
+        &return_zero(),
+        Some(AttachType::TraceKprobeMulti),
+    ) else {
+        return false;
+    };
+    match Link::kprobe_multi(&program, &["tine_no_such_function_"], false) {
+        Ok(_) => true,
+        Err(error) => error.raw_errno() == Some(libc::ESRCH),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn force_words_mask_their_features() {
+        let mut features = Features::from_present(&Feature::ALL);
+        features.force("perfbuf, tracefs").unwrap();
+        assert!(!features.has(Feature::Ringbuf));
+        assert!(!features.has(Feature::KprobePmu));
+        assert!(!features.has(Feature::UprobePmu));
+        assert!(features.has(Feature::ProbeReadKernel));
+        let error = features.force("perfbuf,bogus").unwrap_err();
+        assert!(
+            error.to_string().contains("unknown word `bogus`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_table_says_yes_no_and_forced() {
+        let mut features = Features::from_present(&[Feature::Ringbuf, Feature::Btf]);
+        features.force("perfbuf").unwrap();
+        let table = features.table();
+        assert_eq!(table.lines().count(), Feature::ALL.len());
+        assert!(table.contains("ringbuf map:"), "{table}");
+        let line = |name: &str| {
+            table
+                .lines()
+                .find(|line| line.starts_with(name))
+                .unwrap()
+                .to_string()
+        };
+        assert!(line("ringbuf map:").ends_with(" no (TINE_FORCE)"));
+        assert!(line("kernel BTF:").ends_with(" yes"));
+        assert!(line("kprobe PMU:").ends_with(" no"));
+    }
+}

@@ -1,0 +1,102 @@
+//! kernel::mapping: the shared memory a kernel ring lives in — mapped from an fd, read and
+//! written with the ordering the ring protocols need, unmapped on drop.
+
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::ptr::NonNull;
+
+use crate::kernel::error::KernelError;
+
+/// The page size: rings are sized and offset in pages.
+pub fn page_size() -> usize {
+    // SAFETY: sysconf has no memory effects.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if size > 0 {
+        size as usize
+    } else {
+        4096
+    }
+}
+
+/// A shared mapping of a kernel ring, unmapped on drop.
+#[derive(Debug)]
+pub(crate) struct Mapping {
+    base: NonNull<u8>,
+    length: usize,
+}
+
+impl Mapping {
+    pub(crate) fn new(
+        fd: BorrowedFd,
+        length: usize,
+        offset: usize,
+        writable: bool,
+        what: &str,
+    ) -> Result<Mapping, KernelError> {
+        let protection = libc::PROT_READ | if writable { libc::PROT_WRITE } else { 0 };
+        // SAFETY: a fresh shared mapping of the fd at an address the kernel picks; nothing
+        // aliases it until this function returns it.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                length,
+                protection,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                offset as libc::off_t,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(KernelError::last(format!("map the ring of {what}")));
+        }
+        let base = NonNull::new(base.cast::<u8>())
+            .ok_or_else(|| KernelError::message(what, "mmap returned NULL"))?;
+        Ok(Mapping { base, length })
+    }
+
+    /// Reads the u64 the kernel publishes at `offset` with acquire ordering: the record
+    /// bytes it covers are visible after this returns.
+    pub(crate) fn load_acquire_u64(&self, offset: usize) -> u64 {
+        assert!(offset + 8 <= self.length);
+        // SAFETY: in bounds (checked above) and 8-byte aligned (page-aligned base, the ring
+        // layouts' offsets are multiples of 8); volatile because the kernel writes it.
+        let value =
+            unsafe { std::ptr::read_volatile(self.base.as_ptr().add(offset).cast::<u64>()) };
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        value
+    }
+
+    pub(crate) fn load_acquire_u32(&self, offset: usize) -> u32 {
+        assert!(offset + 4 <= self.length);
+        // SAFETY: in bounds and 4-byte aligned (record headers are 8-byte aligned).
+        let value =
+            unsafe { std::ptr::read_volatile(self.base.as_ptr().add(offset).cast::<u32>()) };
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        value
+    }
+
+    /// Publishes how far user space has read, after every read of the records before it.
+    pub(crate) fn store_release_u64(&self, offset: usize, value: u64) {
+        assert!(offset + 8 <= self.length);
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Release);
+        // SAFETY: in bounds and aligned as in `load_acquire_u64`; the page is mapped writable.
+        unsafe { std::ptr::write_volatile(self.base.as_ptr().add(offset).cast::<u64>(), value) };
+    }
+
+    pub(crate) fn bytes(&self, offset: usize, length: usize) -> &[u8] {
+        assert!(offset + length <= self.length);
+        // SAFETY: in bounds; the kernel does not write a record between publishing it and our
+        // tail moving past it, so the bytes are stable while borrowed.
+        unsafe { std::slice::from_raw_parts(self.base.as_ptr().add(offset), length) }
+    }
+}
+
+// SAFETY: a Mapping is the only owner of its pages; moving it to another thread moves that
+// ownership, and the kernel side synchronises through the head/tail words, not thread identity.
+unsafe impl Send for Mapping {}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping `new` created; no borrow of it outlives `self`.
+        unsafe { libc::munmap(self.base.as_ptr().cast(), self.length) };
+    }
+}

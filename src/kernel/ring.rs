@@ -1,0 +1,107 @@
+//! kernel::ring: one way for the runtime to read what programs output, whichever transport the
+//! kernel has — a BPF ring buffer, or per-CPU perf buffers behind a perf event array — and to
+//! wait for it beside other fds (the signalfd).
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::time::Duration;
+
+use crate::kernel::bpf::{Map, MapKind};
+use crate::kernel::cpu::online_cpus;
+use crate::kernel::error::{last_errno, KernelError};
+use crate::kernel::perf::PerfBuffer;
+use crate::kernel::ringbuf::Ringbuf;
+
+/// What a ring delivers: a record's payload, or a count of records the kernel had to drop
+/// because the ring was full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Record<'a> {
+    Sample(&'a [u8]),
+    Lost(u64),
+}
+
+#[derive(Debug)]
+pub enum Ring {
+    Ringbuf(Ringbuf),
+    PerfBuffers(Vec<PerfBuffer>),
+}
+
+impl Ring {
+    /// The reader for an output map: a RINGBUF map is read directly; a PERF_EVENT_ARRAY map
+    /// gets a BPF-output event with `data_pages` pages of ring on every online CPU.
+    pub fn open(map: &Map, data_pages: usize) -> Result<Ring, KernelError> {
+        match map.spec().kind {
+            MapKind::Ringbuf => Ok(Ring::Ringbuf(Ringbuf::open(map)?)),
+            MapKind::PerfEventArray => {
+                let buffers = online_cpus()?
+                    .into_iter()
+                    .map(|cpu| PerfBuffer::open(map, cpu, data_pages))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Ring::PerfBuffers(buffers))
+            }
+            kind => Err(KernelError::message(
+                format!("read output map `{}`", map.spec().name),
+                format!("a {kind:?} map is not an output ring"),
+            )),
+        }
+    }
+
+    /// The fds that become readable when records arrive.
+    pub fn fds(&self) -> Vec<BorrowedFd<'_>> {
+        match self {
+            Ring::Ringbuf(ring) => vec![ring.fd()],
+            Ring::PerfBuffers(buffers) => buffers
+                .iter()
+                .map(|buffer| buffer.event().as_fd())
+                .collect(),
+        }
+    }
+
+    /// Hands every record ready now to `handle`, in order per CPU; returns how many.
+    pub fn drain(&mut self, mut handle: impl FnMut(Record)) -> usize {
+        match self {
+            Ring::Ringbuf(ring) => ring.drain(&mut handle),
+            Ring::PerfBuffers(buffers) => buffers
+                .iter_mut()
+                .map(|buffer| buffer.drain(&mut handle))
+                .sum(),
+        }
+    }
+}
+
+/// Waits until one of `fds` is readable or `timeout` passes (None: forever); returns which are
+/// readable. EINTR returns all false, so a caught signal is noticed by the caller's loop.
+pub fn wait_readable(
+    fds: &[BorrowedFd],
+    timeout: Option<Duration>,
+) -> Result<Vec<bool>, KernelError> {
+    let mut polls: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|fd| libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let milliseconds = timeout.map_or(-1, |timeout| {
+        timeout.as_millis().min(i32::MAX as u128) as i32
+    });
+    // SAFETY: `polls` is a live array of exactly `polls.len()` pollfds.
+    let result = unsafe {
+        libc::poll(
+            polls.as_mut_ptr(),
+            polls.len() as libc::nfds_t,
+            milliseconds,
+        )
+    };
+    if result < 0 {
+        let errno = last_errno();
+        if errno == libc::EINTR {
+            return Ok(vec![false; fds.len()]);
+        }
+        return Err(KernelError::errno("wait for output", errno));
+    }
+    Ok(polls
+        .iter()
+        .map(|poll| poll.revents & (libc::POLLIN | libc::POLLHUP) != 0)
+        .collect())
+}

@@ -1,0 +1,336 @@
+//! kernel::tracefs: the tracing filesystem wherever it is mounted (mounted by us when missing and
+//! we are root) — event ids and formats for tracepoints, the list of all events for globs, and
+//! legacy kprobe/uprobe events, created for kernels without the perf PMUs and removed on drop.
+
+use std::ffi::CString;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::kernel::error::KernelError;
+
+const TRACEFS_MOUNT_POINT: &str = "/sys/kernel/tracing";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tracefs {
+    root: PathBuf,
+}
+
+/// `\040`-style escapes in /proc/mounts fields (a space in a mount point) decoded.
+fn unescape_mount_field(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let octal = bytes.get(index + 1..index + 4).filter(|digits| {
+            bytes[index] == b'\\' && digits.iter().all(|digit| (b'0'..=b'7').contains(digit))
+        });
+        match octal {
+            Some(digits) => {
+                out.push(
+                    digits
+                        .iter()
+                        .fold(0u8, |value, digit| (value << 3) | (digit - b'0')),
+                );
+                index += 4;
+            }
+            None => {
+                out.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The tracing directory named by a /proc/mounts text: a tracefs mount, else `tracing` in a
+/// debugfs mount (kernels before 4.1 have only that).
+pub fn tracing_root_in_mounts(mounts: &str) -> Option<PathBuf> {
+    let mut debugfs = None;
+    for line in mounts.lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(_device), Some(mount_point), Some(kind)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let mount_point = PathBuf::from(unescape_mount_field(mount_point));
+        match kind {
+            "tracefs" => return Some(mount_point),
+            "debugfs" if debugfs.is_none() => debugfs = Some(mount_point.join("tracing")),
+            _ => {}
+        }
+    }
+    debugfs
+}
+
+impl Tracefs {
+    /// Finds tracefs through /proc/mounts; when it is not mounted, mounts it at
+    /// /sys/kernel/tracing (which needs root), as a user would expect a tracer to.
+    pub fn find() -> Result<Tracefs, KernelError> {
+        let mounts = fs::read_to_string("/proc/mounts")
+            .map_err(|error| KernelError::io("read /proc/mounts", &error))?;
+        if let Some(root) = tracing_root_in_mounts(&mounts) {
+            if root.join("events").is_dir() {
+                return Ok(Tracefs { root });
+            }
+        }
+        Tracefs::mount()
+    }
+
+    fn mount() -> Result<Tracefs, KernelError> {
+        let action = format!("mount tracefs at {TRACEFS_MOUNT_POINT}");
+        let to_c = |text: &str| {
+            CString::new(text).map_err(|_| KernelError::message(&action, "NUL in a name"))
+        };
+        let (source, target, kind) = (to_c("nodev")?, to_c(TRACEFS_MOUNT_POINT)?, to_c("tracefs")?);
+        // SAFETY: the strings are NUL-terminated and live across the call; no data argument.
+        let result = unsafe {
+            libc::mount(
+                source.as_ptr(),
+                target.as_ptr(),
+                kind.as_ptr(),
+                0,
+                std::ptr::null(),
+            )
+        };
+        if result != 0 {
+            return Err(KernelError::last(action));
+        }
+        Ok(Tracefs {
+            root: PathBuf::from(TRACEFS_MOUNT_POINT),
+        })
+    }
+
+    /// A tracefs at a known directory (tests use a fake one).
+    pub fn at(root: impl Into<PathBuf>) -> Tracefs {
+        Tracefs { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn read(&self, relative: &str) -> Result<String, KernelError> {
+        let path = self.root.join(relative);
+        fs::read_to_string(&path)
+            .map_err(|error| KernelError::io(format!("read {}", path.display()), &error))
+    }
+
+    /// The perf event id of tracepoint `group/event`.
+    pub fn event_id(&self, group: &str, event: &str) -> Result<u64, KernelError> {
+        let relative = format!("events/{group}/{event}/id");
+        let text = self.read(&relative)?;
+        text.trim().parse().map_err(|_| {
+            KernelError::message(
+                format!("read {relative}"),
+                format!("not a number: {:?}", text.trim()),
+            )
+        })
+    }
+
+    /// The `format` file of `group/event`, for `provider::tracepoint` to parse.
+    pub fn event_format(&self, group: &str, event: &str) -> Result<String, KernelError> {
+        self.read(&format!("events/{group}/{event}/format"))
+    }
+
+    /// Every tracepoint as `group/event`, sorted; what probe-name globs are matched against.
+    pub fn events(&self) -> Result<Vec<String>, KernelError> {
+        let events_dir = self.root.join("events");
+        let list = |dir: &Path| -> Result<Vec<String>, KernelError> {
+            let entries = fs::read_dir(dir)
+                .map_err(|error| KernelError::io(format!("list {}", dir.display()), &error))?;
+            let mut names = Vec::new();
+            for entry in entries.flatten() {
+                if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                    names.push(entry.file_name().to_string_lossy().into_owned());
+                }
+            }
+            Ok(names)
+        };
+        let mut events = Vec::new();
+        for group in list(&events_dir)? {
+            // A group can vanish (a module unloaded) between listing and reading it.
+            for event in list(&events_dir.join(&group)).unwrap_or_default() {
+                events.push(format!("{group}/{event}"));
+            }
+        }
+        events.sort();
+        Ok(events)
+    }
+
+    /// Creates a legacy probe event through `kprobe_events`/`uprobe_events`: `target` is
+    /// `symbol[+offset]` for kprobes and `/path:0xoffset` for uprobes. The event is in group
+    /// `tine_<pid>` so that leftovers are recognisably ours, and is removed when dropped.
+    pub fn add_probe(
+        &self,
+        kind: ProbeKind,
+        retprobe: bool,
+        target: &str,
+    ) -> Result<ProbeEvent, KernelError> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let group = format!("tine_{}", std::process::id());
+        let name = format!(
+            "{}{}",
+            if retprobe { "r" } else { "p" },
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let command = format!(
+            "{}:{group}/{name} {target}",
+            if retprobe { "r" } else { "p" }
+        );
+        let event = ProbeEvent {
+            control: self.root.join(kind.control_file()),
+            group,
+            name,
+        };
+        event.write(&command, &format!("add {} probe on {target}", kind.word()))?;
+        Ok(event)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeKind {
+    Kprobe,
+    Uprobe,
+}
+
+impl ProbeKind {
+    fn control_file(self) -> &'static str {
+        match self {
+            ProbeKind::Kprobe => "kprobe_events",
+            ProbeKind::Uprobe => "uprobe_events",
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            ProbeKind::Kprobe => "kprobe",
+            ProbeKind::Uprobe => "uprobe",
+        }
+    }
+}
+
+/// A probe event created through tracefs text; `Drop` writes `-:group/name` to remove it, so
+/// close the perf events opened on it first (the kernel refuses to remove a busy event).
+#[derive(Debug)]
+pub struct ProbeEvent {
+    control: PathBuf,
+    group: String,
+    name: String,
+}
+
+impl ProbeEvent {
+    pub fn group(&self) -> &str {
+        &self.group
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn write(&self, command: &str, action: &str) -> Result<(), KernelError> {
+        // Appending: truncating the control file would remove every probe event on the system.
+        let mut file = fs::OpenOptions::new()
+            .append(true)
+            .open(&self.control)
+            .map_err(|error| {
+                KernelError::io(
+                    format!("{action} (open {})", self.control.display()),
+                    &error,
+                )
+            })?;
+        file.write_all(format!("{command}\n").as_bytes())
+            .map_err(|error| KernelError::io(action.to_string(), &error))
+    }
+}
+
+impl Drop for ProbeEvent {
+    fn drop(&mut self) {
+        let command = format!("-:{}/{}", self.group, self.name);
+        // Nothing useful can be done with a failure in a destructor; the group name says whose
+        // a leftover is.
+        let _ = self.write(&command, "remove a probe event");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracefs_is_found_in_mounts_before_debugfs() {
+        let mounts = "sysfs /sys sysfs rw 0 0\n\
+                      debugfs /sys/kernel/debug debugfs rw 0 0\n\
+                      tracefs /sys/kernel/tracing tracefs rw 0 0\n";
+        assert_eq!(
+            tracing_root_in_mounts(mounts),
+            Some(PathBuf::from("/sys/kernel/tracing"))
+        );
+        let old = "debugfs /sys/kernel/debug debugfs rw 0 0\n";
+        assert_eq!(
+            tracing_root_in_mounts(old),
+            Some(PathBuf::from("/sys/kernel/debug/tracing"))
+        );
+        assert_eq!(tracing_root_in_mounts("proc /proc proc rw 0 0\n"), None);
+        let spaced = "tracefs /mnt/my\\040trace tracefs rw 0 0\n";
+        assert_eq!(
+            tracing_root_in_mounts(spaced),
+            Some(PathBuf::from("/mnt/my trace"))
+        );
+    }
+
+    fn fake_tracefs() -> (PathBuf, Tracefs) {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let root = std::env::temp_dir().join(format!(
+            "tine-tracefs-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        for (event, id) in [
+            ("sched/sched_switch", "316\n"),
+            ("syscalls/sys_enter_read", "x\n"),
+        ] {
+            fs::create_dir_all(root.join("events").join(event)).unwrap();
+            fs::write(root.join("events").join(event).join("id"), id).unwrap();
+        }
+        fs::write(root.join("events/sched/enable"), "0").unwrap();
+        fs::write(root.join("uprobe_events"), "").unwrap();
+        (root.clone(), Tracefs::at(root))
+    }
+
+    #[test]
+    fn events_ids_and_errors_from_a_tracefs_tree() {
+        let (root, tracefs) = fake_tracefs();
+        assert_eq!(
+            tracefs.events().unwrap(),
+            ["sched/sched_switch", "syscalls/sys_enter_read"]
+        );
+        assert_eq!(tracefs.event_id("sched", "sched_switch").unwrap(), 316);
+        let bad = tracefs.event_id("syscalls", "sys_enter_read").unwrap_err();
+        assert!(bad.to_string().contains("not a number"), "{bad}");
+        let missing = tracefs.event_id("nope", "nope").unwrap_err();
+        assert_eq!(missing.raw_errno(), Some(libc::ENOENT));
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn a_probe_event_is_written_and_removed_on_drop() {
+        let (root, tracefs) = fake_tracefs();
+        let event = tracefs
+            .add_probe(ProbeKind::Uprobe, true, "/bin/true:0x1040")
+            .unwrap();
+        let group = format!("tine_{}", std::process::id());
+        assert_eq!(event.group(), group);
+        let name = event.name().to_string();
+        assert!(name.starts_with('r'), "{name}");
+        drop(event);
+        let written = fs::read_to_string(root.join("uprobe_events")).unwrap();
+        assert_eq!(
+            written,
+            format!("r:{group}/{name} /bin/true:0x1040\n-:{group}/{name}\n")
+        );
+        fs::remove_dir_all(root).unwrap();
+    }
+}

@@ -1,0 +1,83 @@
+//! provider::interval: `interval:1`, `interval:500ms` (ply) and `interval:s:1`,
+//! `interval:ms:100` (bpftrace): a cpu-clock perf event on one CPU firing at that period.
+
+use crate::compile::ProgramKind;
+use crate::kernel::bpf::Program;
+use crate::kernel::error::KernelError;
+use crate::kernel::perf::{PerfEvent, Rate};
+
+use super::{Attachment, Probe, Variable};
+
+pub struct Interval {
+    pub period_ns: u64,
+}
+
+/// Nanoseconds in one of ply's and bpftrace's interval units.
+fn unit_ns(unit: &str) -> Option<u64> {
+    Some(match unit {
+        "" | "s" => 1_000_000_000,
+        "ms" => 1_000_000,
+        "us" => 1_000,
+        "ns" => 1,
+        "m" => 60_000_000_000,
+        _ => return None,
+    })
+}
+
+impl Interval {
+    pub fn parse(spec: &str) -> Result<Interval, String> {
+        let bad = || {
+            format!("`interval:{spec}` is not a period: write interval:1, interval:500ms or interval:ms:500")
+        };
+        let (count, unit) = match spec.split_once(':') {
+            Some((unit, count)) => (count, unit),
+            None => {
+                let digits = spec
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(spec.len());
+                (&spec[..digits], &spec[digits..])
+            }
+        };
+        let count: u64 = count.parse().map_err(|_| bad())?;
+        let period_ns = unit_ns(unit)
+            .and_then(|ns| ns.checked_mul(count))
+            .filter(|&ns| ns > 0)
+            .ok_or_else(bad)?;
+        Ok(Interval { period_ns })
+    }
+}
+
+impl Probe for Interval {
+    fn kind(&self) -> ProgramKind {
+        ProgramKind::PerfEvent
+    }
+
+    fn variables(&self) -> &[Variable] {
+        &[]
+    }
+
+    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+        let event = PerfEvent::cpu_clock(0, Rate::Period(self.period_ns))?;
+        event.attach(program)?;
+        event.enable()?;
+        Ok(Attachment::Events(vec![event]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ply_and_bpftrace_spellings() {
+        let period = |spec: &str| Interval::parse(spec).map(|interval| interval.period_ns);
+        assert_eq!(period("1"), Ok(1_000_000_000));
+        assert_eq!(period("500ms"), Ok(500_000_000));
+        assert_eq!(period("2s"), Ok(2_000_000_000));
+        assert_eq!(period("s:1"), Ok(1_000_000_000));
+        assert_eq!(period("ms:100"), Ok(100_000_000));
+        assert!(period("0").is_err());
+        assert!(period("1h").is_err());
+        assert!(period("").is_err());
+    }
+}

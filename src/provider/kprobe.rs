@@ -1,0 +1,613 @@
+//! provider::kprobe: `kprobe:SPEC` and `kretprobe:SPEC` — what a spec names (`vfs_read`,
+//! `vfs_read+16`, `0xffffffff81234567`, `vfs_*`) and the kernel functions a glob expands to.
+//! The spec and listing parts are kernel-free (listings come in as text); `Kprobe` attaches:
+//! one kprobe.multi link for a glob where the kernel has them, else the kprobe PMU per function,
+//! else probe events written to tracefs.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::rc::Rc;
+
+use crate::compile::ProgramKind;
+use crate::kernel::bpf::{AttachType, Link, Program};
+use crate::kernel::error::KernelError;
+use crate::kernel::features::{Feature, Features};
+use crate::kernel::kallsyms::KernelSymbols;
+use crate::kernel::perf::PerfEvent;
+use crate::kernel::tracefs::{ProbeKind, Tracefs};
+use crate::provider::glob;
+use crate::provider::location::{Location, LocationError};
+use crate::sema::Type;
+
+use super::{attach_each, attach_through_tracefs, regs, Attachment, Probe, Variable};
+
+/// A parsed `kprobe:`/`kretprobe:` spec; its function may still be a glob. A plain name
+/// needs no symbol table in user space: the kernel resolves it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KprobeSpec {
+    pub location: Location,
+    /// `kretprobe`: fire when the function returns, with `retval`.
+    pub retprobe: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KprobeError {
+    Location(LocationError),
+    /// A glob that matched no probe-able function; `source` is the listing searched.
+    NoMatch {
+        pattern: String,
+        source: &'static str,
+    },
+    /// No listing of kernel functions could be read.
+    NoListing {
+        reason: String,
+    },
+}
+
+impl fmt::Display for KprobeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KprobeError::Location(LocationError::Empty) => {
+                f.write_str("a kprobe needs a function: `kprobe:vfs_read`")
+            }
+            KprobeError::Location(error) => error.fmt(f),
+            KprobeError::NoMatch { pattern, source } => write!(
+                f,
+                "`{pattern}` matches no kernel function that can be probed (searched {source})"
+            ),
+            KprobeError::NoListing { reason } => {
+                write!(f, "cannot list the kernel's functions: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for KprobeError {}
+
+impl From<LocationError> for KprobeError {
+    fn from(error: LocationError) -> KprobeError {
+        KprobeError::Location(error)
+    }
+}
+
+impl KprobeSpec {
+    /// Parses what follows `kprobe:` (or `kretprobe:`, with `retprobe` set).
+    pub fn parse(spec: &str, retprobe: bool) -> Result<KprobeSpec, KprobeError> {
+        Ok(KprobeSpec {
+            location: Location::parse(spec, retprobe)?,
+            retprobe,
+        })
+    }
+
+    /// The concrete locations: the spec's own unless it is a glob, else every probe-able
+    /// function the glob matches, sorted. `functions` is called only for a glob, so a plain
+    /// name never pays for reading a symbol table.
+    pub fn locations(
+        &self,
+        functions: impl FnOnce() -> Result<KernelFunctions, KprobeError>,
+    ) -> Result<Vec<Location>, KprobeError> {
+        let Some(pattern) = self.location.glob() else {
+            return Ok(vec![self.location.clone()]);
+        };
+        let functions = functions()?;
+        let locations: Vec<Location> = functions
+            .names()
+            .filter(|name| glob::matches(pattern, name))
+            .map(|name| Location::Symbol {
+                name: name.into(),
+                offset: 0,
+            })
+            .collect();
+        if locations.is_empty() {
+            return Err(KprobeError::NoMatch {
+                pattern: pattern.into(),
+                source: functions.source,
+            });
+        }
+        Ok(locations)
+    }
+}
+
+/// The kernel functions a glob may expand to: unique names, sorted, without the ones a kprobe
+/// cannot or should not take.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelFunctions {
+    names: Vec<String>,
+    /// Which listing they came from, for the error of a glob that matches nothing.
+    pub source: &'static str,
+}
+
+impl KernelFunctions {
+    /// From tracefs `available_filter_functions`: one `name` or `name [module]` per line. The
+    /// kernel lists only functions ftrace can patch, so init code and notrace functions are
+    /// already out.
+    pub fn from_filter_functions(text: &str) -> KernelFunctions {
+        KernelFunctions::new(
+            text.lines()
+                .filter_map(|line| line.split_whitespace().next())
+                // Records of functions the kernel dropped (5.19+) keep a placeholder name.
+                .filter(|name| !name.starts_with("__ftrace_invalid_address_")),
+            "available_filter_functions",
+        )
+    }
+
+    /// From kallsyms' code symbols, where `available_filter_functions` is unreadable (no
+    /// tracefs, no dynamic ftrace, or access refused). Init code, freed after boot, lies between
+    /// `_sinittext` and `_einittext`; `names()` is in address order, so that range is a run.
+    pub fn from_kallsyms(symbols: &KernelSymbols) -> KernelFunctions {
+        let mut in_init_text = false;
+        KernelFunctions::new(
+            symbols.names().filter(move |&name| {
+                match name {
+                    "_sinittext" => in_init_text = true,
+                    "_einittext" => in_init_text = false,
+                    _ => {}
+                }
+                !in_init_text
+                    // The padding before each function (6.2+ with call depth tracking or
+                    // CFI) and CFI preambles are symbols but not functions.
+                    && !name.starts_with("__pfx_")
+                    && !name.starts_with("__cfi_")
+            }),
+            "/proc/kallsyms",
+        )
+    }
+
+    fn new<'a>(names: impl Iterator<Item = &'a str>, source: &'static str) -> KernelFunctions {
+        let mut names: Vec<String> = names
+            // GCC's local clones (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`) and other
+            // dotted names are pieces of functions: a probe there sees no proper entry.
+            .filter(|name| !name.contains('.'))
+            .map(String::from)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        KernelFunctions { names, source }
+    }
+
+    /// Drops the functions in the kprobes blacklist (debugfs `kprobes/blacklist`, lines of
+    /// `0xSTART-0xEND\tname`, maybe followed by `[module]`): the kernel refuses probes there.
+    pub fn without_blacklisted(mut self, blacklist: &str) -> KernelFunctions {
+        let blacklisted: HashSet<&str> = blacklist
+            .lines()
+            .filter_map(|line| line.split_whitespace().nth(1))
+            .collect();
+        self.names
+            .retain(|name| !blacklisted.contains(name.as_str()));
+        self
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
+    /// Reads the running kernel's listing: `available_filter_functions` where tracefs is, else
+    /// kallsyms, minus the blacklist when debugfs shows it.
+    pub fn read() -> Result<KernelFunctions, KprobeError> {
+        let filter_functions = [
+            "/sys/kernel/tracing/available_filter_functions",
+            "/sys/kernel/debug/tracing/available_filter_functions",
+        ]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok());
+        let functions = match filter_functions {
+            Some(text) => KernelFunctions::from_filter_functions(&text),
+            None => {
+                let symbols = KernelSymbols::load().map_err(|error| KprobeError::NoListing {
+                    reason: format!("/proc/kallsyms: {error}"),
+                })?;
+                if symbols.is_empty() {
+                    return Err(KprobeError::NoListing {
+                        reason: "/proc/kallsyms hides its addresses (not root, or kptr_restrict)"
+                            .into(),
+                    });
+                }
+                KernelFunctions::from_kallsyms(&symbols)
+            }
+        };
+        Ok(
+            match std::fs::read_to_string("/sys/kernel/debug/kprobes/blacklist") {
+                Ok(blacklist) => functions.without_blacklisted(&blacklist),
+                Err(_) => functions,
+            },
+        )
+    }
+}
+
+/// How a kprobe's program reaches its functions; chosen once, when the probe is resolved,
+/// because kprobe.multi needs the program loaded for it.
+#[derive(Clone, Debug)]
+pub enum KprobeMethod {
+    /// One kprobe.multi link for every function of a glob (5.18 with fprobe).
+    Multi,
+    /// One event per function through the kprobe PMU (4.17).
+    Pmu,
+    /// One probe event per function written to tracefs's `kprobe_events`.
+    Tracefs(Rc<Tracefs>),
+}
+
+impl KprobeMethod {
+    /// The best path this kernel offers: kprobe.multi for a glob, else the PMU, else tracefs
+    /// (asked for only then) when it has `kprobe_events`.
+    pub fn choose(
+        glob: bool,
+        features: &Features,
+        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, String>,
+    ) -> Result<KprobeMethod, String> {
+        if glob && features.has(Feature::KprobeMulti) {
+            return Ok(KprobeMethod::Multi);
+        }
+        if features.has(Feature::KprobePmu) {
+            return Ok(KprobeMethod::Pmu);
+        }
+        let tracefs = tracefs()?;
+        if !tracefs.root().join("kprobe_events").exists() {
+            return Err(format!(
+                "this kernel has no kprobes: no kprobe PMU, and no kprobe_events in {}",
+                tracefs.root().display()
+            ));
+        }
+        Ok(KprobeMethod::Tracefs(tracefs))
+    }
+}
+
+/// `kprobe:SPEC` / `kretprobe:SPEC`, resolved: its functions, how it attaches, its variables.
+pub struct Kprobe {
+    pub locations: Vec<Location>,
+    pub retprobe: bool,
+    pub method: KprobeMethod,
+    variables: Vec<Variable>,
+}
+
+impl Kprobe {
+    /// Parses `spec`, expands a glob against the kernel's functions and picks the attach path
+    /// from `features`; `tracefs` is asked for only when that path is tracefs.
+    pub fn resolve(
+        spec: &str,
+        retprobe: bool,
+        features: &Features,
+        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, String>,
+    ) -> Result<Kprobe, String> {
+        let arch = regs::current_arch()?;
+        let parsed = KprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+        let locations = parsed
+            .locations(KernelFunctions::read)
+            .map_err(|error| error.to_string())?;
+        let method = KprobeMethod::choose(parsed.location.glob().is_some(), features, tracefs)?;
+        Ok(Kprobe {
+            locations,
+            retprobe,
+            method,
+            variables: regs::variables(arch, retprobe, Type::KernelAddress),
+        })
+    }
+
+    fn attach_per_function(&self, program: &Program) -> Result<Attachment, KernelError> {
+        let events = attach_each(&self.locations, program, |location| match location {
+            Location::Symbol { name, offset } => PerfEvent::kprobe(name, *offset, self.retprobe),
+            // An empty name makes the PMU take the offset as an address.
+            Location::Address(address) => PerfEvent::kprobe("", *address, self.retprobe),
+        })?;
+        Ok(Attachment::Events(events))
+    }
+}
+
+impl Probe for Kprobe {
+    fn kind(&self) -> ProgramKind {
+        ProgramKind::Kprobe
+    }
+
+    fn variables(&self) -> &[Variable] {
+        &self.variables
+    }
+
+    fn attach_type(&self) -> Option<AttachType> {
+        matches!(self.method, KprobeMethod::Multi).then_some(AttachType::TraceKprobeMulti)
+    }
+
+    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+        match &self.method {
+            KprobeMethod::Multi => {
+                let names: Vec<&str> = self
+                    .locations
+                    .iter()
+                    .filter_map(|location| match location {
+                        Location::Symbol { name, .. } => Some(name.as_str()),
+                        Location::Address(_) => None,
+                    })
+                    .collect();
+                match Link::kprobe_multi(program, &names, self.retprobe) {
+                    Ok(link) => Ok(Attachment::Link(link)),
+                    // A program loaded without the kprobe.multi attach type (by a loader that
+                    // did not ask `attach_type`) is refused with EINVAL; one event per
+                    // function still takes it.
+                    Err(error) if error.raw_errno() == Some(libc::EINVAL) => {
+                        self.attach_per_function(program)
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+            KprobeMethod::Pmu => self.attach_per_function(program),
+            KprobeMethod::Tracefs(tracefs) => {
+                let targets: Vec<String> = self
+                    .locations
+                    .iter()
+                    .map(|location| location.to_string())
+                    .collect();
+                attach_through_tracefs(tracefs, ProbeKind::Kprobe, self.retprobe, &targets, program)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(spec: &str) -> Result<KprobeSpec, KprobeError> {
+        KprobeSpec::parse(spec, false)
+    }
+
+    fn symbol(name: &str, offset: u64) -> Location {
+        Location::Symbol {
+            name: name.into(),
+            offset,
+        }
+    }
+
+    #[test]
+    fn parses_the_location_and_the_return_flag() {
+        let spec = KprobeSpec::parse("vfs_read", true).unwrap();
+        assert_eq!(
+            (spec.location, spec.retprobe),
+            (symbol("vfs_read", 0), true)
+        );
+        let spec = parsed("vfs_read+16").unwrap();
+        assert_eq!(
+            (spec.location, spec.retprobe),
+            (symbol("vfs_read", 16), false)
+        );
+        assert_eq!(
+            KprobeSpec::parse("vfs_read+16", true),
+            Err(KprobeError::Location(LocationError::OffsetOnReturn {
+                spec: "vfs_read+16".into()
+            }))
+        );
+        assert_eq!(
+            parsed("").unwrap_err().to_string(),
+            "a kprobe needs a function: `kprobe:vfs_read`"
+        );
+    }
+
+    const FILTER_FUNCTIONS: &str = "\
+__traceiter_initcall_level
+vfs_read
+vfs_readv
+vfs_write
+vfs_read
+__ftrace_invalid_address___64
+vfs_iter_read.part.0
+intel_pmu_hw_config.isra.0
+ext4_file_read_iter [ext4]
+kprobe_ftrace_handler
+";
+
+    const BLACKLIST: &str = "\
+0xffffffffa8600990-0xffffffffa86009b0\tasm_exc_divide_error
+0x0000000000000000-0x0000000000000000\tkprobe_ftrace_handler
+0xffffffffc0000000-0xffffffffc0000040\tmodule_helper [some_module]
+";
+
+    #[test]
+    fn filter_functions_are_deduplicated_and_cleaned() {
+        let functions = KernelFunctions::from_filter_functions(FILTER_FUNCTIONS);
+        assert_eq!(
+            functions.names().collect::<Vec<_>>(),
+            [
+                "__traceiter_initcall_level",
+                "ext4_file_read_iter",
+                "kprobe_ftrace_handler",
+                "vfs_read",
+                "vfs_readv",
+                "vfs_write"
+            ]
+        );
+        let functions = functions.without_blacklisted(BLACKLIST);
+        assert!(!functions
+            .names()
+            .any(|name| name == "kprobe_ftrace_handler"));
+        assert_eq!(functions.names().count(), 5);
+    }
+
+    #[test]
+    fn kallsyms_gives_functions_without_init_code_padding_or_clones() {
+        let symbols = KernelSymbols::parse(
+            "ffffffff81000000 T _stext\n\
+             ffffffff81000ff0 t __pfx_vfs_read\n\
+             ffffffff81001000 T vfs_read\n\
+             ffffffff81001100 t vfs_read.cold\n\
+             ffffffff81001200 T vfs_write\n\
+             ffffffff81001300 D some_data\n\
+             ffffffff81001400 t helper\n\
+             ffffffff81001500 t helper\n\
+             ffffffff83000000 T _sinittext\n\
+             ffffffff83000010 t vfs_caches_init\n\
+             ffffffff83000020 T start_kernel\n\
+             ffffffff83100000 T _einittext\n\
+             ffffffffc0001000 t ext4_helper\t[ext4]\n",
+        );
+        let functions = KernelFunctions::from_kallsyms(&symbols);
+        assert_eq!(functions.source, "/proc/kallsyms");
+        assert_eq!(
+            functions.names().collect::<Vec<_>>(),
+            [
+                "_einittext",
+                "_stext",
+                "ext4_helper",
+                "helper",
+                "vfs_read",
+                "vfs_write"
+            ]
+        );
+    }
+
+    #[test]
+    fn globs_expand_and_plain_names_read_no_listing() {
+        let listing = || Ok(KernelFunctions::from_filter_functions(FILTER_FUNCTIONS));
+        let spec = KprobeSpec::parse("vfs_read*", true).unwrap();
+        assert_eq!(
+            spec.locations(listing).unwrap(),
+            [symbol("vfs_read", 0), symbol("vfs_readv", 0)]
+        );
+        let spec = parsed("vfs_[rw][er][ai][dt]e").unwrap();
+        assert_eq!(spec.locations(listing).unwrap(), [symbol("vfs_write", 0)]);
+
+        let unreadable = || -> Result<KernelFunctions, KprobeError> {
+            panic!("a plain name must not read the symbol table")
+        };
+        assert_eq!(
+            parsed("vfs_read+4").unwrap().locations(unreadable).unwrap(),
+            [symbol("vfs_read", 4)]
+        );
+        assert_eq!(
+            parsed("0xffffffff81000000")
+                .unwrap()
+                .locations(unreadable)
+                .unwrap(),
+            [Location::Address(0xffffffff81000000)]
+        );
+    }
+
+    #[test]
+    fn a_glob_matching_nothing_is_an_error() {
+        let listing = || Ok(KernelFunctions::from_filter_functions(FILTER_FUNCTIONS));
+        // Only clones match: they were dropped, so nothing is left.
+        let error = parsed("*.isra.*").unwrap().locations(listing).unwrap_err();
+        assert_eq!(
+            error,
+            KprobeError::NoMatch {
+                pattern: "*.isra.*".into(),
+                source: "available_filter_functions"
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "`*.isra.*` matches no kernel function that can be probed (searched available_filter_functions)"
+        );
+        let failing = || {
+            Err(KprobeError::NoListing {
+                reason: "no tracefs".into(),
+            })
+        };
+        assert_eq!(
+            parsed("vfs_*").unwrap().locations(failing),
+            Err(KprobeError::NoListing {
+                reason: "no tracefs".into()
+            })
+        );
+    }
+
+    fn method(
+        glob: bool,
+        present: &[Feature],
+        force: &str,
+        tracefs: Option<&std::path::Path>,
+    ) -> Result<String, String> {
+        let mut features = Features::from_present(present);
+        features.force(force).unwrap();
+        let tracefs = || match tracefs {
+            Some(root) => Ok(Rc::new(Tracefs::at(root))),
+            None => Err("no tracefs".to_string()),
+        };
+        KprobeMethod::choose(glob, &features, tracefs).map(|method| match method {
+            KprobeMethod::Multi => "multi".into(),
+            KprobeMethod::Pmu => "pmu".into(),
+            KprobeMethod::Tracefs(tracefs) => format!("tracefs {}", tracefs.root().display()),
+        })
+    }
+
+    #[test]
+    fn the_attach_path_is_the_best_the_kernel_has_unless_forced() {
+        let all = [Feature::KprobeMulti, Feature::KprobePmu];
+        assert_eq!(method(true, &all, "", None), Ok("multi".into()));
+        assert_eq!(method(false, &all, "", None), Ok("pmu".into()));
+        assert_eq!(method(true, &all, "single_kprobes", None), Ok("pmu".into()));
+        let root = std::env::temp_dir().join(format!("tine-kprobe-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let without_events = method(true, &all, "tracefs,single_kprobes", Some(&root));
+        std::fs::write(root.join("kprobe_events"), "").unwrap();
+        let with_events = method(true, &[Feature::KprobeMulti], "single_kprobes", Some(&root));
+        let no_tracefs = method(false, &[], "", None);
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(
+            without_events,
+            Err(format!(
+                "this kernel has no kprobes: no kprobe PMU, and no kprobe_events in {}",
+                root.display()
+            ))
+        );
+        assert_eq!(with_events, Ok(format!("tracefs {}", root.display())));
+        assert_eq!(no_tracefs, Err("no tracefs".into()));
+    }
+
+    #[test]
+    fn only_kprobe_multi_needs_its_attach_type_at_load() {
+        let probe = |method| Kprobe {
+            locations: vec![symbol("vfs_read", 0)],
+            retprobe: false,
+            method,
+            variables: Vec::new(),
+        };
+        assert_eq!(
+            probe(KprobeMethod::Multi).attach_type(),
+            Some(AttachType::TraceKprobeMulti)
+        );
+        assert_eq!(probe(KprobeMethod::Pmu).attach_type(), None);
+        assert_eq!(probe(KprobeMethod::Pmu).kind(), ProgramKind::Kprobe);
+    }
+
+    /// The real listing of this machine's kernel: the read path is in it, under root, from the
+    /// best listing readable, without blacklisted functions.
+    #[test]
+    fn the_running_kernel_lists_its_read_path() {
+        let functions = match KernelFunctions::read() {
+            Ok(functions) => functions,
+            Err(error) => {
+                assert!(
+                    std::env::var_os("TINE_REQUIRE_KERNEL").is_none(),
+                    "skip under TINE_REQUIRE_KERNEL: {error}"
+                );
+                eprintln!("skipped: {error}");
+                return;
+            }
+        };
+        let spec = parsed("vfs_rea[d]").unwrap();
+        assert_eq!(
+            spec.locations(|| Ok(functions.clone())).unwrap(),
+            [symbol("vfs_read", 0)]
+        );
+        assert!(!functions.names().any(|name| name.starts_with("__pfx_")));
+        let filter_functions_readable =
+            std::fs::File::open("/sys/kernel/tracing/available_filter_functions").is_ok();
+        assert_eq!(
+            functions.source,
+            if filter_functions_readable {
+                "available_filter_functions"
+            } else {
+                "/proc/kallsyms"
+            }
+        );
+        if let Ok(blacklist) = std::fs::read_to_string("/sys/kernel/debug/kprobes/blacklist") {
+            let names: Vec<&str> = functions.names().collect();
+            for line in blacklist.lines() {
+                let name = line.split_whitespace().nth(1).unwrap_or_default();
+                assert!(names.binary_search(&name).is_err(), "{name} is blacklisted");
+            }
+            eprintln!(
+                "{} functions from {}, blacklist applied",
+                names.len(),
+                functions.source
+            );
+        }
+    }
+}

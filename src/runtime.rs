@@ -1,0 +1,615 @@
+//! runtime: a compiled script in the kernel — maps made, programs loaded and attached, the
+//! event loop over the output ring and signals, then END, the map dump and teardown (every
+//! kernel object is an owned value: returning from `run`, by any path, releases them all).
+
+use std::io::Write;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::time::Duration;
+
+use tine_asm::{ByteOrder, Imm64, Insn};
+
+use crate::compile::{Compiled, Fold, MapSpec, ProgramKind, RecordKind, Storage};
+use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
+use crate::kernel::child::Child;
+use crate::kernel::clock::wall_clock_offset;
+use crate::kernel::cpu::possible_cpus;
+use crate::kernel::error::KernelError;
+use crate::kernel::kallsyms::KernelSymbols;
+use crate::kernel::ring::{wait_readable, Record, Ring};
+use crate::kernel::signal::Signals;
+use crate::lang::diag::Diag;
+use crate::output::{write_map, write_value, Symbols};
+use crate::provider::{Attachment, Registry};
+use crate::sema::Program as Script;
+
+/// Why a run failed: a kernel refusal, or one pointing at the script (a verifier rejection).
+pub enum RunError {
+    Kernel(KernelError),
+    Script(Diag),
+    Message(String),
+}
+
+impl From<KernelError> for RunError {
+    fn from(error: KernelError) -> RunError {
+        RunError::Kernel(error)
+    }
+}
+
+pub struct Settings {
+    /// `-k`: warn about lost records and go on.
+    pub keep_going: bool,
+    /// `-d`: verifier logs in full.
+    pub debug: bool,
+    /// Pages of perf buffer per CPU when there is no ring buffer.
+    pub perf_pages: usize,
+    /// `-u`: write each record's output as soon as it is decoded.
+    pub unbuffered: bool,
+}
+
+/// Ends tracing: how the loop stopped.
+enum Stop {
+    Exit(i32),
+    Signal,
+    ChildExited,
+    Lost,
+}
+
+const BPF_F_NO_PREALLOC: u32 = 1;
+
+fn kernel_map(spec: &MapSpec, cpus: u32) -> bpf::MapSpec {
+    let (kind, flags) = match spec.storage {
+        // Hash maps grow as keys come: no memory taken up front on a small board.
+        Storage::Hash => (MapKind::Hash, BPF_F_NO_PREALLOC),
+        Storage::PerCpuHash => (MapKind::PercpuHash, BPF_F_NO_PREALLOC),
+        Storage::Array => (MapKind::Array, 0),
+        Storage::PerCpuArray => (MapKind::PercpuArray, 0),
+        Storage::RingBuffer => (MapKind::Ringbuf, 0),
+        Storage::PerfEventArray => (MapKind::PerfEventArray, 0),
+        Storage::StackTrace => (MapKind::StackTrace, 0),
+    };
+    bpf::MapSpec {
+        kind,
+        name: spec.name.trim_start_matches('@').to_string(),
+        key_size: spec.key_size,
+        value_size: spec.value_size,
+        max_entries: if spec.storage == Storage::PerfEventArray {
+            cpus
+        } else {
+            spec.max_entries
+        },
+        flags,
+    }
+}
+
+fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramKind {
+    match kind {
+        ProgramKind::Tracepoint => bpf::ProgramKind::Tracepoint,
+        ProgramKind::Kprobe => bpf::ProgramKind::Kprobe,
+        ProgramKind::PerfEvent => bpf::ProgramKind::PerfEvent,
+        ProgramKind::RawTracepoint => bpf::ProgramKind::RawTracepoint,
+    }
+}
+
+/// The instructions with each map index replaced by its fd.
+fn with_fds(insns: &[Insn], maps: &[Map]) -> Vec<Insn> {
+    insns
+        .iter()
+        .map(|insn| match *insn {
+            Insn::LoadImm64 {
+                dst,
+                imm: Imm64::MapFd(index),
+            } => Insn::LoadImm64 {
+                dst,
+                imm: Imm64::MapFd(maps[index as usize].raw_fd()),
+            },
+            other => other,
+        })
+        .collect()
+}
+
+/// Slot index (a 16-byte load takes two) to instruction index.
+fn instruction_at_slot(insns: &[Insn], slot: usize) -> usize {
+    let mut slots = 0;
+    for (index, insn) in insns.iter().enumerate() {
+        slots += if matches!(insn, Insn::LoadImm64 { .. }) {
+            2
+        } else {
+            1
+        };
+        if slots > slot {
+            return index;
+        }
+    }
+    insns.len().saturating_sub(1)
+}
+
+/// A map's entries as (key, value) bytes.
+type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// One map's entries with the per-CPU values folded into one.
+fn folded_entries(map: &Map, spec: &MapSpec) -> Result<Entries, KernelError> {
+    let word = |bytes: &[u8], index: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[index * 8..index * 8 + 8]);
+        u64::from_ne_bytes(word)
+    };
+    let mut entries = Vec::new();
+    for entry in map.entries()? {
+        let size = spec.value_size as usize;
+        let value = match spec.fold {
+            Fold::Shared => entry.values.into_iter().next().unwrap_or_default(),
+            Fold::Sum => {
+                let mut sum = vec![0u64; size / 8];
+                for value in &entry.values {
+                    for (index, total) in sum.iter_mut().enumerate() {
+                        *total = total.wrapping_add(word(value, index));
+                    }
+                }
+                if sum.iter().all(|&total| total == 0) && spec.storage == Storage::PerCpuArray {
+                    // A keyless aggregation nobody fed yet: print nothing, as for a new key.
+                    continue;
+                }
+                sum.iter().flat_map(|total| total.to_ne_bytes()).collect()
+            }
+            Fold::Min { signed } | Fold::Max { signed } => {
+                let is_min = matches!(spec.fold, Fold::Min { .. });
+                let seen = entry.values.iter().filter(|value| word(value, 1) != 0);
+                let best = seen.map(|value| word(value, 0)).reduce(|a, b| {
+                    let a_first = if signed {
+                        (a as i64 <= b as i64) == is_min
+                    } else {
+                        (a <= b) == is_min
+                    };
+                    if a_first {
+                        a
+                    } else {
+                        b
+                    }
+                });
+                match best {
+                    Some(best) => [best.to_ne_bytes(), 1u64.to_ne_bytes()].concat(),
+                    None => continue,
+                }
+            }
+        };
+        entries.push((entry.key, value));
+    }
+    Ok(entries)
+}
+
+struct Loaded {
+    maps: Vec<Map>,
+    /// BEGIN and END programs, run by test-run.
+    begin: Vec<Program>,
+    end: Vec<Program>,
+    /// Kept for their drop: detaching.
+    _attachments: Vec<Attachment>,
+    _programs: Vec<Program>,
+}
+
+fn load(
+    compiled: &Compiled,
+    script: &Script,
+    registry: &Registry,
+    settings: &Settings,
+) -> Result<Loaded, RunError> {
+    let cpus = possible_cpus()?.len() as u32;
+    let maps = compiled
+        .maps
+        .iter()
+        .map(|spec| Map::create(&kernel_map(spec, cpus)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut loaded = Loaded {
+        maps,
+        begin: Vec::new(),
+        end: Vec::new(),
+        _attachments: Vec::new(),
+        _programs: Vec::new(),
+    };
+    for code in &compiled.probes {
+        let probe = &script.probes[code.probe];
+        let insns = with_fds(&code.insns, &loaded.maps);
+        let bytes = tine_asm::encode(&insns, ByteOrder::HOST)
+            .map_err(|error| RunError::Message(format!("cannot encode a program: {error}")))?;
+        let name = format!("tine_{}", probe.provider);
+        let spec = ProgramSpec {
+            kind: kernel_program_kind(code.kind),
+            insns: &bytes,
+            name: &name,
+            expected_attach_type: None,
+        };
+        let program = Program::load(&spec).map_err(|error| rejection(error, code, settings))?;
+        let attachment = registry
+            .probe(&probe.provider, &probe.spec)
+            .map_err(RunError::Message)?
+            .attach(&program)?;
+        match attachment {
+            Attachment::Run { at_start: true } => loaded.begin.push(program),
+            Attachment::Run { at_start: false } => loaded.end.push(program),
+            events => {
+                loaded._attachments.push(events);
+                loaded._programs.push(program);
+            }
+        }
+    }
+    Ok(loaded)
+}
+
+/// A verifier rejection, pointed at the script line whose instructions it stopped at.
+fn rejection(
+    error: KernelError,
+    code: &crate::compile::ProbeCode,
+    settings: &Settings,
+) -> RunError {
+    let Some(span) = error
+        .rejected_instruction()
+        .and_then(|slot| code.span_of(instruction_at_slot(&code.insns, slot)))
+    else {
+        return RunError::Kernel(error);
+    };
+    let lines = if settings.debug { usize::MAX } else { 8 };
+    let mut message = format!("the kernel's verifier rejected the program for this ({error})");
+    for line in error.verifier_tail(lines) {
+        message.push_str("\n    ");
+        message.push_str(line);
+    }
+    RunError::Script(Diag::new(span, message))
+}
+
+/// Runs the compiled script until it exits, the `-c` child ends, or a signal; returns the exit
+/// code.
+pub fn run(
+    script: &Script,
+    compiled: &Compiled,
+    registry: &Registry,
+    mut child: Option<Child>,
+    settings: &Settings,
+) -> Result<i32, RunError> {
+    let loaded = load(compiled, script, registry, settings)?;
+    let mut ring = Ring::open(&loaded.maps[compiled.output_map], settings.perf_pages)?;
+    let signals = Signals::catch(&[libc::SIGINT, libc::SIGTERM])
+        .map_err(|error| RunError::Message(format!("cannot catch signals: {error}")))?;
+    let mut printer = Printer {
+        compiled,
+        maps: &loaded.maps,
+        names: KernelNames {
+            symbols: std::cell::OnceCell::new(),
+            stacks: compiled.stack_map.map(|index| &loaded.maps[index]),
+            wall_clock_offset: wall_clock_offset(),
+        },
+        out: String::new(),
+        stop: None,
+        lost: 0,
+        unbuffered: settings.unbuffered,
+    };
+    for program in &loaded.begin {
+        program.test_run(&[], &[0u8; 8])?;
+    }
+    printer.drain(&mut ring)?;
+    if let Some(child) = child.as_mut() {
+        child
+            .release()
+            .map_err(|error| RunError::Message(format!("cannot start the command: {error}")))?;
+    }
+    while printer.stop.is_none() {
+        let mut fds: Vec<BorrowedFd> = ring.fds();
+        fds.push(signals.as_fd());
+        wait_readable(&fds, Some(Duration::from_millis(100)))?;
+        drop(fds);
+        if signals
+            .next()
+            .map_err(|error| RunError::Message(format!("cannot read signals: {error}")))?
+            .is_some()
+        {
+            printer.stop = Some(Stop::Signal);
+        }
+        printer.drain(&mut ring)?;
+        // Records the kernel dropped (perf buffers) and those a probe could not write (the
+        // ring buffer tells only the probe, which counts them).
+        let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
+        if lost > 0 && !settings.keep_going && printer.stop.is_none() {
+            printer.stop = Some(Stop::Lost);
+        }
+        if let Some(child) = child.as_mut() {
+            let exited = child.try_wait().map_err(|error| {
+                RunError::Message(format!("cannot wait for the command: {error}"))
+            })?;
+            if exited.is_some() && printer.stop.is_none() {
+                printer.stop = Some(Stop::ChildExited);
+            }
+        }
+    }
+    for program in &loaded.end {
+        program.test_run(&[], &[0u8; 8])?;
+    }
+    let stop = printer.stop.take();
+    printer.drain(&mut ring)?;
+    for (index, map) in script.maps.iter().enumerate() {
+        printer.print_map(index, &map.name)?;
+    }
+    printer.flush();
+    report_errors(compiled, &loaded.maps[compiled.error_map], script)?;
+    // Records lost in the last moments count as much as those lost earlier.
+    let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
+    Ok(match stop {
+        Some(Stop::Exit(code)) => code,
+        Some(Stop::Lost) => lost_error(lost),
+        _ if lost > 0 && !settings.keep_going => lost_error(lost),
+        Some(Stop::Signal) | Some(Stop::ChildExited) | None => 0,
+    })
+}
+
+fn lost_error(count: u64) -> i32 {
+    eprintln!(
+        "error: lost {count} records: the output ring was full (raise TINE_RING_PAGES, or run with -k to go on regardless)"
+    );
+    1
+}
+
+/// The count of error site `index`, summed over CPUs.
+fn error_count(errors: &Map, index: usize) -> Result<u64, KernelError> {
+    let values = errors.lookup_per_cpu(&(index as u32).to_ne_bytes())?;
+    Ok(values
+        .unwrap_or_default()
+        .iter()
+        .map(|value| u64::from_ne_bytes(value[..8].try_into().unwrap_or([0; 8])))
+        .sum())
+}
+
+fn dropped_records(compiled: &Compiled, errors: &Map) -> Result<u64, KernelError> {
+    let mut dropped = 0;
+    for (index, site) in compiled.error_sites.iter().enumerate() {
+        if site.kind == crate::compile::ErrorKind::OutputFull {
+            dropped += error_count(errors, index)?;
+        }
+    }
+    Ok(dropped)
+}
+
+/// Warns about every failed map update and dropped record the programs counted.
+fn report_errors(compiled: &Compiled, errors: &Map, script: &Script) -> Result<(), KernelError> {
+    for (index, site) in compiled.error_sites.iter().enumerate() {
+        let count = error_count(errors, index)?;
+        if count == 0 {
+            continue;
+        }
+        match site.kind {
+            crate::compile::ErrorKind::MapFull { map } => eprintln!(
+                "warning: {count} updates of {} were dropped: the map is full (raise TINE_MAP_ENTRIES)",
+                script.maps.get(map).map_or("a map", |map| map.name.as_str())
+            ),
+            crate::compile::ErrorKind::OutputFull => eprintln!(
+                "warning: lost {count} records: the output ring was full (raise TINE_RING_PAGES)"
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Names for what probes record as numbers: kernel symbols (read on first need), stacks from
+/// the stack map, the wall clock.
+struct KernelNames<'a> {
+    symbols: std::cell::OnceCell<KernelSymbols>,
+    stacks: Option<&'a Map>,
+    wall_clock_offset: i64,
+}
+
+impl KernelNames<'_> {
+    fn symbols(&self) -> &KernelSymbols {
+        self.symbols
+            .get_or_init(|| KernelSymbols::load().unwrap_or_else(|_| KernelSymbols::parse("")))
+    }
+}
+
+impl Symbols for KernelNames<'_> {
+    fn write_kernel_address(&self, out: &mut String, address: u64) {
+        self.symbols().write_address(out, address);
+    }
+
+    /// As ply prints a stack: a newline, then one tab-indented frame a line.
+    fn write_stack(&self, out: &mut String, id: u64, user: bool) {
+        // bpf_get_stackid returns a negative errno when there is no stack to take (EFAULT:
+        // a sample in user space has no kernel stack).
+        if (id as i64) < 0 {
+            out.push_str(&format!("<no stack: errno {}>", (id as i64).unsigned_abs()));
+            return;
+        }
+        let frames = self
+            .stacks
+            .and_then(|stacks| stacks.lookup(&(id as u32).to_ne_bytes()).ok().flatten());
+        let Some(frames) = frames else {
+            out.push_str(&format!("<STACKID{id}>"));
+            return;
+        };
+        out.push('\n');
+        for frame in frames.chunks_exact(8) {
+            let address = u64::from_ne_bytes(frame.try_into().unwrap_or([0; 8]));
+            if address == 0 {
+                break;
+            }
+            out.push('\t');
+            if user {
+                out.push_str(&format!("<{address:016x}>"));
+            } else {
+                self.symbols().write_address(out, address);
+            }
+            out.push('\n');
+        }
+    }
+
+    fn wall_clock_offset(&self) -> i64 {
+        self.wall_clock_offset
+    }
+}
+
+struct Printer<'a> {
+    compiled: &'a Compiled,
+    maps: &'a [Map],
+    names: KernelNames<'a>,
+    out: String,
+    stop: Option<Stop>,
+    lost: u64,
+    unbuffered: bool,
+}
+
+impl Printer<'_> {
+    fn flush(&mut self) {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(self.out.as_bytes()).ok();
+        stdout.flush().ok();
+        self.out.clear();
+    }
+
+    fn drain(&mut self, ring: &mut Ring) -> Result<(), RunError> {
+        let mut samples: Vec<Vec<u8>> = Vec::new();
+        ring.drain(|record| match record {
+            Record::Sample(bytes) => samples.push(bytes.to_vec()),
+            Record::Lost(count) => {
+                eprintln!("warning: lost {count} records");
+                self.lost += count;
+            }
+        });
+        for sample in samples {
+            self.record(&sample)?;
+            if self.unbuffered {
+                self.flush();
+            }
+        }
+        self.flush();
+        Ok(())
+    }
+
+    fn record(&mut self, bytes: &[u8]) -> Result<(), RunError> {
+        let id = bytes
+            .get(..8)
+            .map(|id| u64::from_ne_bytes(id.try_into().unwrap_or([0; 8])))
+            .unwrap_or(u64::MAX);
+        let Some(record) = self.compiled.records.get(id as usize) else {
+            return Err(RunError::Message(format!(
+                "a probe sent an unknown record ({id})"
+            )));
+        };
+        let value = |(layout, offset): &(crate::output::Layout, usize)| {
+            let end = (offset + layout.size()).min(bytes.len());
+            (layout.clone(), bytes[(*offset).min(end)..end].to_vec())
+        };
+        match &record.kind {
+            RecordKind::Printf { format, arguments } => {
+                let values: Vec<_> = arguments.iter().map(value).collect();
+                let borrowed: Vec<_> = values
+                    .iter()
+                    .map(|(layout, data)| (layout, data.as_slice()))
+                    .collect();
+                format.write(&mut self.out, &borrowed, &self.names);
+            }
+            RecordKind::Print { arguments } => {
+                for (index, argument) in arguments.iter().enumerate() {
+                    if index > 0 {
+                        self.out.push_str(", ");
+                    }
+                    let (layout, data) = value(argument);
+                    write_value(&mut self.out, &layout, &data, &self.names);
+                }
+                self.out.push('\n');
+            }
+            RecordKind::PrintMap { map } => {
+                let name = self.compiled.maps[*map].name.clone();
+                self.print_map(*map, &name)?;
+            }
+            RecordKind::Clear { map } => self.clear(*map)?,
+            RecordKind::Exit => {
+                let code = bytes
+                    .get(8..16)
+                    .map(|code| i64::from_ne_bytes(code.try_into().unwrap_or([0; 8])))
+                    .unwrap_or(0);
+                if self.stop.is_none() {
+                    self.stop = Some(Stop::Exit(code as i32));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn print_map(&mut self, index: usize, name: &str) -> Result<(), KernelError> {
+        let spec = &self.compiled.maps[index];
+        let Some((key, shown)) = &spec.printed else {
+            return Ok(());
+        };
+        let entries = folded_entries(&self.maps[index], spec)?;
+        write_map(
+            &mut self.out,
+            name,
+            key.as_ref(),
+            shown,
+            entries,
+            &self.names,
+        );
+        Ok(())
+    }
+
+    fn clear(&mut self, index: usize) -> Result<(), KernelError> {
+        let map = &self.maps[index];
+        let spec = &self.compiled.maps[index];
+        if matches!(spec.storage, Storage::PerCpuArray | Storage::Array) {
+            // Array entries cannot be deleted: zero them.
+            let cpus = if spec.storage == Storage::PerCpuArray {
+                possible_cpus()?.len()
+            } else {
+                1
+            };
+            let zeros = vec![0u8; (spec.value_size as usize).next_multiple_of(8) * cpus];
+            map.update(&0u32.to_ne_bytes(), &zeros, Update::Any)?;
+            return Ok(());
+        }
+        while let Some(key) = map.next_key(None)? {
+            map.delete(&key)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::ProbeCode;
+    use crate::lang::Span;
+    use tine_asm::Reg::*;
+
+    #[test]
+    fn a_rejection_points_at_the_statement_of_the_failing_instruction() {
+        let mut builder = tine_asm::Builder::new();
+        builder
+            .mov64(R6, R1)
+            .load_imm64(R1, 1 << 40)
+            .load(tine_asm::Size::U64, R0, R1, 0)
+            .exit();
+        let code = ProbeCode {
+            probe: 0,
+            kind: ProgramKind::Tracepoint,
+            insns: builder.finish().expect("assembles"),
+            // Statement one is the move and the 16-byte load, statement two the rest.
+            spans: vec![(0, Span::new(0, 5)), (2, Span::new(10, 20))],
+        };
+        let mut error = KernelError::errno("load program `tine_tracepoint`", libc::EACCES);
+        // The load sits at slot 3: the 16-byte load took slots 1 and 2.
+        error.verifier_log =
+            "0: (bf) r6 = r1\n1: (18) r1 = 0x10000000000\n3: (79) r0 = *(u64 *)(r1 +0)\nR1 invalid mem access 'scalar'\nprocessed 3 insns\n".to_string();
+        let settings = Settings {
+            keep_going: false,
+            debug: false,
+            perf_pages: 1,
+            unbuffered: false,
+        };
+        match rejection(error, &code, &settings) {
+            RunError::Script(diag) => {
+                assert_eq!(diag.span, Span::new(10, 20));
+                assert!(
+                    diag.message.contains("R1 invalid mem access"),
+                    "{}",
+                    diag.message
+                );
+            }
+            _ => panic!("a rejection with a log should point at the script"),
+        }
+    }
+}

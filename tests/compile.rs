@@ -1,0 +1,137 @@
+//! The compiler: every script of the front end's accepted corpus compiles (with the offline
+//! provider contexts and a lowering like the real providers'), and a few scripts compile to
+//! exactly their golden listings in tests/compile/. `TINE_BLESS=1` rewrites the goldens.
+
+#[path = "lang/fake.rs"]
+mod fake;
+
+use std::fs;
+use std::path::Path;
+
+use tine::compile::{
+    compile, Access, Channel, Compiled, Options, ProbeLowering, ProbeRead, ProgramKind,
+};
+use tine::lang::Diag;
+use tine_asm::Size;
+
+/// Lowers provider variables as the real providers do: a tracepoint's `data` is its context,
+/// kprobe registers are loads from pt_regs.
+struct FakeLowering {
+    kind: ProgramKind,
+}
+
+impl ProbeLowering for FakeLowering {
+    fn program_kind(&self) -> ProgramKind {
+        self.kind
+    }
+
+    fn access(&self, name: &str) -> Option<Access> {
+        let arch = tine::arch::current()?;
+        let load = |offset: usize| Access::ContextLoad {
+            offset: offset as i16,
+            size: Size::U64,
+        };
+        match name {
+            "data" | "regs" => Some(Access::Context),
+            "retval" => Some(load(arch.return_value_offset())),
+            "caller" => Some(load(arch.instruction_pointer_offset())),
+            _ => {
+                let index: usize = name.strip_prefix("arg")?.parse().ok()?;
+                arch.argument_offset(index).map(load)
+            }
+        }
+    }
+}
+
+fn options() -> Options {
+    Options {
+        channel: Channel::RingBuffer,
+        probe_read: ProbeRead::Split,
+        map_entries: 1024,
+        ring_bytes: 1 << 18,
+        target_pid: Some(4242),
+    }
+}
+
+fn compiled(source: &str, name: &str) -> Result<Compiled, String> {
+    let program = tine::check(source, name, &fake::providers(), &fake::environment())
+        .map_err(|diagnostics| diagnostics.to_string())?;
+    let lowering = |index: usize| -> Result<Box<dyn ProbeLowering>, Diag> {
+        let kind = match program.probes[index].provider.as_str() {
+            "tracepoint" => ProgramKind::Tracepoint,
+            "kprobe" | "kretprobe" | "uprobe" | "uretprobe" => ProgramKind::Kprobe,
+            "profile" | "interval" => ProgramKind::PerfEvent,
+            _ => ProgramKind::RawTracepoint,
+        };
+        Ok(Box::new(FakeLowering { kind }))
+    };
+    compile(&program, &lowering, &options())
+        .map_err(|diag| tine::lang::Diagnostics::new(name, source, vec![diag]).to_string())
+}
+
+#[test]
+fn every_accepted_script_compiles() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lang/accepted");
+    let mut count = 0;
+    let mut failures = Vec::new();
+    for entry in fs::read_dir(&folder).expect("the corpus") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_none_or(|extension| extension != "tine") {
+            continue;
+        }
+        count += 1;
+        let source = fs::read_to_string(&path).expect("a script");
+        match compiled(&source, &path.display().to_string()) {
+            Ok(compiled) => {
+                for code in &compiled.probes {
+                    // A program ends in exit and jumps stay inside it: the builder checked
+                    // offsets; the last instruction must be the exit.
+                    assert_eq!(
+                        code.insns.last(),
+                        Some(&tine_asm::Insn::Exit),
+                        "{}",
+                        path.display()
+                    );
+                }
+            }
+            Err(error) => failures.push(error),
+        }
+    }
+    assert!(count >= 70, "only {count} scripts in the corpus");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn scripts_compile_to_their_golden_listings() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compile");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for entry in fs::read_dir(&folder).expect("tests/compile") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_none_or(|extension| extension != "tine") {
+            continue;
+        }
+        count += 1;
+        let source = fs::read_to_string(&path).expect("a script");
+        let compiled = compiled(&source, &path.display().to_string())
+            .unwrap_or_else(|error| panic!("{error}"));
+        let mut listing = String::new();
+        for code in &compiled.probes {
+            listing.push_str(&code.listing(&source));
+        }
+        let golden = path.with_extension("S");
+        if std::env::var_os("TINE_BLESS").is_some() {
+            fs::write(&golden, &listing).expect("write a golden listing");
+            continue;
+        }
+        let expected = fs::read_to_string(&golden).unwrap_or_default();
+        if expected != listing {
+            failures.push(format!(
+                "{}:\n--- expected\n{expected}--- actual\n{listing}",
+                golden.display()
+            ));
+        }
+    }
+    assert!(count >= 5, "only {count} golden scripts");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,467 @@
+//! The tracer end to end: the real binary, real probes, real workloads, numbers checked.
+//! ply's own test-suite cases (those that need no kprobes) in ply's spelling, exact counts on
+//! both CPUs, streaming printf, teardown on every way out, and errors for bad input.
+
+mod common;
+
+use std::collections::HashSet;
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tine::kernel::bpf::program_ids;
+
+/// One tine at a time: teardown checks compare the kernel's program lists before and after.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn tine(arguments: &[&str], force: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tine"));
+    command.args(arguments);
+    if let Some(force) = force {
+        command.env("TINE_FORCE", force);
+    }
+    command.output().expect("run tine")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn programs() -> HashSet<u32> {
+    program_ids().expect("list programs").into_iter().collect()
+}
+
+/// Waits until every program loaded since `before` is gone again.
+fn assert_nothing_left(before: &HashSet<u32>, how: &str) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let left: Vec<u32> = programs().difference(before).copied().collect();
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "programs {left:?} are still loaded after tine ended by {how}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `{ key }: value` rows of a printed map, as (key text, value).
+fn rows(text: &str) -> Vec<(String, u64)> {
+    text.lines()
+        .filter_map(|line| {
+            let (key, value) = line.rsplit_once("}: ")?;
+            Some((
+                key.trim_start_matches('{').trim().to_string(),
+                value.trim().parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// The value printed for a keyless map: `@name: N`.
+fn scalar(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name}: "))?.trim().parse().ok())
+}
+
+macro_rules! kernel_test {
+    ($name:ident) => {
+        if !common::kernel_available(stringify!($name)) {
+            return;
+        }
+        let _serial = SERIAL.lock().unwrap_or_else(|poison| poison.into_inner());
+    };
+}
+
+#[test]
+fn exit_code_is_the_scripts() {
+    kernel_test!(exit_code_is_the_scripts);
+    let before = programs();
+    let output = tine(&["BEGIN { exit(42); }"], None);
+    assert_eq!(output.status.code(), Some(42), "{output:?}");
+    assert_nothing_left(&before, "exit()");
+}
+
+#[test]
+fn if_else_and_print() {
+    kernel_test!(if_else_and_print);
+    let output = tine(
+        &["BEGIN { if (1 > 2) print(\"wrong\"); else print(\"test\"); exit(0); }"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // ply prints a string literal padded to its char[8]: `test` and three spaces.
+    assert_eq!(stdout(&output), "test   \n");
+}
+
+#[test]
+fn interval_prints_and_clears_each_second() {
+    kernel_test!(interval_prints_and_clears_each_second);
+    let output = tine(
+        &[
+            "-c",
+            "for i in 1 2 3; do dd if=/dev/zero of=/dev/null count=10 status=none; sleep 1; done",
+            "tracepoint:syscalls/sys_enter_read { @[pid] = count(); }
+             i:1 { print(@); clear(@); }",
+        ],
+        None,
+    );
+    let text = stdout(&output);
+    let headers = text.lines().filter(|line| line.starts_with("@:")).count();
+    assert!(headers >= 3, "{headers} `@:` headers in:\n{text}");
+}
+
+#[test]
+fn tracepoint_dyn_counts_execs() {
+    kernel_test!(tracepoint_dyn_counts_execs);
+    let output = tine(
+        &[
+            "-c",
+            "for i in $(seq 10); do uname >/dev/null; done",
+            "tracepoint:sched/sched_process_exec { @[dyn(data->filename)] = count(); }",
+        ],
+        None,
+    );
+    let unames = rows(&stdout(&output))
+        .into_iter()
+        .find(|(key, _)| key.ends_with("/uname"))
+        .map(|(_, count)| count);
+    assert!(unames >= Some(10), "{output:?}");
+}
+
+#[test]
+fn profile_counts_to_exactly_one_hundred() {
+    kernel_test!(profile_counts_to_exactly_one_hundred);
+    let output = tine(
+        &[
+            "BEGIN { printf(\"profile provider unit test\\n\"); c[\"profile_test\"] = 0; }
+           profile:0:100hz
+           {
+               if (c[\"profile_test\"] == 100)
+                   exit(0);
+               else
+                   c[\"profile_test\"] = c[\"profile_test\"] + 1;
+           }",
+        ],
+        None,
+    );
+    let text = stdout(&output);
+    assert!(text.starts_with("profile provider unit test\n"), "{text}");
+    assert_eq!(
+        rows(&text),
+        vec![("profile_test".to_string(), 100)],
+        "{text}"
+    );
+}
+
+#[test]
+fn uptr_reads_user_strings_of_open() {
+    kernel_test!(uptr_reads_user_strings_of_open);
+    let output = tine(
+        &[
+            "-c",
+            "cat /etc/hostname >/dev/null",
+            "tracepoint:syscalls/sys_enter_openat { print(\"openat\", str(uptr(data->filename))); }",
+        ],
+        None,
+    );
+    assert!(stdout(&output).contains("/etc/hostname"), "{output:?}");
+}
+
+/// A copy of `command` under a name no other process on the machine has, so a probe can pick
+/// out what it does by `comm` alone.
+fn unique_copy(command: &str, name: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(name);
+    if !path.exists() {
+        // A PATH search of our own: `command -v true` names the shell's builtin.
+        let path_list = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
+        let original = std::env::split_paths(&path_list)
+            .map(|directory| directory.join(command))
+            .find(|candidate| candidate.is_file())
+            .expect("the command is on PATH");
+        // Copied aside, then renamed: a half-copied file is never run.
+        let partial = path.with_extension("partial");
+        std::fs::copy(&original, &partial).expect("copy the command");
+        std::fs::rename(&partial, &path).expect("rename the copy");
+    }
+    path
+}
+
+/// Two readers at once, one per CPU, each doing exactly `reads` one-byte reads of fd 0.
+fn readers(reads: u32) -> String {
+    let reader = unique_copy("dd", "tinereader");
+    let reader = reader.display();
+    format!(
+        "taskset -c 0 {reader} bs=1 count={reads} status=none </dev/zero >/dev/null & \
+         taskset -c 1 {reader} bs=1 count={reads} status=none </dev/zero >/dev/null & wait"
+    )
+}
+
+fn counts_are_exact(force: Option<&str>) {
+    const READS: u32 = 100_000;
+    let output = tine(
+        &[
+            "-c",
+            &readers(READS),
+            "tracepoint:syscalls/sys_enter_read / data->fd == 0 && comm == \"tinereader\" / {
+                 @ = count(); @pids[pid] = count();
+             }",
+        ],
+        force,
+    );
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(scalar(&text, "@"), Some(2 * u64::from(READS)), "{text}");
+    let per_pid: Vec<u64> = rows(&text).into_iter().map(|(_, count)| count).collect();
+    assert_eq!(per_pid, vec![u64::from(READS); 2], "{text}");
+}
+
+#[test]
+fn counts_are_exact_on_two_cpus() {
+    kernel_test!(counts_are_exact_on_two_cpus);
+    counts_are_exact(None);
+}
+
+#[test]
+fn counts_are_exact_with_the_fallbacks() {
+    kernel_test!(counts_are_exact_with_the_fallbacks);
+    counts_are_exact(Some("perfbuf,probe_read"));
+}
+
+#[test]
+fn printf_streams_every_exec() {
+    kernel_test!(printf_streams_every_exec);
+    let output = tine(
+        &[
+            "-c",
+            &format!(
+                "i=0; while [ $i -lt 1000 ]; do {}; i=$((i+1)); done",
+                unique_copy("true", "tinetrue").display()
+            ),
+            "tracepoint:sched/sched_process_exec / comm == \"tinetrue\" / { printf(\"%d %s\\n\", pid, comm); }",
+        ],
+        None,
+    );
+    let lines = stdout(&output)
+        .lines()
+        .filter(|line| line.ends_with(" tinetrue"))
+        .count();
+    let reported_loss = String::from_utf8_lossy(&output.stderr).contains("lost");
+    assert!(lines == 1000 || reported_loss, "{lines} lines: {output:?}");
+}
+
+#[test]
+fn nothing_is_left_after_the_command_ends() {
+    kernel_test!(nothing_is_left_after_the_command_ends);
+    let before = programs();
+    let output = tine(
+        &[
+            "-c",
+            "true",
+            "tracepoint:syscalls/sys_enter_getppid { @ = count(); }",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_nothing_left(&before, "the end of -c");
+}
+
+fn ended_by_signal(signal: &str) {
+    let before = programs();
+    let child = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .arg("tracepoint:syscalls/sys_enter_getppid { @ = count(); }")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tine");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while programs().difference(&before).next().is_none() {
+        assert!(Instant::now() < deadline, "tine loaded nothing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let output = child.wait_with_output().expect("wait for tine");
+    if signal != "KILL" {
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+    }
+    assert_nothing_left(&before, signal);
+}
+
+#[test]
+fn nothing_is_left_after_signals() {
+    kernel_test!(nothing_is_left_after_signals);
+    for signal in ["INT", "TERM", "KILL"] {
+        ended_by_signal(signal);
+    }
+}
+
+fn fails_clearly(script: &str, expected: &str) {
+    let output = tine(&[script], None);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{script}: {output:?}");
+    assert!(stderr.contains(expected), "{script}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    kernel_test!(bad_input_is_an_error_not_a_panic);
+    fails_clearly(
+        "tracepoint:sched/no_such_event { @ = count(); }",
+        "no tracepoint `sched/no_such_event`",
+    );
+    fails_clearly(
+        "tracepoint:syscalls/sys_enter_read { @ = sum(data->nope); }",
+        "nope",
+    );
+    fails_clearly("BEGIN { m[1] = 1; m[2] = \"text\"; }", "error");
+}
+
+#[test]
+fn not_root_is_named() {
+    kernel_test!(not_root_is_named);
+    let output = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_tine"))
+        .arg("BEGIN { exit(0); }")
+        .output()
+        .expect("run setpriv");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        stderr.contains("root") || stderr.contains("CAP_"),
+        "no privilege named: {stderr}"
+    );
+}
+
+/// Runs tine with extra environment variables.
+fn tine_with(arguments: &[&str], environment: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(arguments)
+        .envs(environment.iter().copied())
+        .output()
+        .expect("run tine")
+}
+
+#[test]
+fn builtins_name_the_process_that_ran_the_probe() {
+    kernel_test!(builtins_name_the_process_that_ran_the_probe);
+    // BEGIN runs in tine's own process, so pid, comm and uid are tine's.
+    let output = tine_with(
+        &[
+            "BEGIN { $x = 40; $x += 2; printf(\"%d %d %d %s %d %d %s\\n\", pid == tid, uid, gid, comm, $x, $1, $2); exit(0); }",
+            "7",
+            "word",
+        ],
+        &[],
+    );
+    assert_eq!(stdout(&output), "1 0 0 tine 42 7 word\n", "{output:?}");
+}
+
+#[test]
+fn strings_compare_and_maps_delete() {
+    kernel_test!(strings_compare_and_maps_delete);
+    let output = tine(
+        &["BEGIN {
+             m[\"a\"] = 1; m[\"b\"] = 2; delete m[\"a\"];
+             @[strcmp(comm, \"tine\"), strcmp(\"abc\", \"abd\"), comm == \"tine\"] = count();
+             exit(0);
+         }"],
+        None,
+    );
+    let text = stdout(&output);
+    assert!(text.contains("\nm:\n{ b       }: 2\n"), "{text}");
+    assert!(!text.contains("{ a "), "{text}");
+    assert!(text.contains("{ 0, -1, 1 }: 1"), "{text}");
+}
+
+#[test]
+fn end_runs_before_the_maps_are_printed() {
+    kernel_test!(end_runs_before_the_maps_are_printed);
+    let output = tine(
+        &["BEGIN { @[1] = count(); exit(3); } END { printf(\"end\\n\"); @[2] = count(); }"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    assert_eq!(stdout(&output), "end\n\n@:\n{ 1 }: 1\n{ 2 }: 1\n");
+}
+
+#[test]
+fn tracepoint_globs_attach_every_match() {
+    kernel_test!(tracepoint_globs_attach_every_match);
+    let output = tine(
+        &[
+            "-c",
+            "cat /etc/hostname /etc/hostname >/dev/null",
+            "tracepoint:syscalls/sys_enter_openat* / comm == \"cat\" / { @ = count(); }",
+        ],
+        None,
+    );
+    assert!(scalar(&stdout(&output), "@") >= Some(2), "{output:?}");
+}
+
+#[test]
+fn a_failed_start_never_runs_the_command() {
+    kernel_test!(a_failed_start_never_runs_the_command);
+    let marker = std::env::temp_dir().join("tine-must-not-exist");
+    let _ = std::fs::remove_file(&marker);
+    let output = tine(
+        &[
+            "-c",
+            &format!("touch {}", marker.display()),
+            "tracepoint:syscalls/sys_enter_read { @ = count(nope); }",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!marker.exists(), "the command ran although tine failed");
+}
+
+#[test]
+fn a_full_map_is_reported() {
+    kernel_test!(a_full_map_is_reported);
+    let output = tine_with(
+        &[
+            "-c",
+            "for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done",
+            "tracepoint:sched/sched_process_exec { @[pid] = count(); }",
+        ],
+        &[("TINE_MAP_ENTRIES", "4")],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(rows(&stdout(&output)).len() <= 4, "{output:?}");
+    assert!(stderr.contains("the map is full"), "{stderr}");
+}
+
+#[test]
+fn lost_records_stop_tine_unless_told_to_keep_going() {
+    kernel_test!(lost_records_stop_tine_unless_told_to_keep_going);
+    let flood = "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done";
+    let script = "tracepoint:syscalls/sys_enter_close { printf(\"%s %d %d %d %d\\n\", comm, pid, tid, uid, gid); }";
+    let small_ring = [("TINE_FORCE", "perfbuf"), ("TINE_RING_PAGES", "1")];
+    let strict = tine_with(&["-c", flood, script], &small_ring);
+    let stderr = String::from_utf8_lossy(&strict.stderr);
+    assert_eq!(strict.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("lost"), "{stderr}");
+    let lenient = tine_with(&["-k", "-c", flood, script], &small_ring);
+    let stderr = String::from_utf8_lossy(&lenient.stderr);
+    assert_eq!(lenient.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("lost"), "{stderr}");
+}
+
+#[test]
+fn self_test_reports_features_and_providers() {
+    kernel_test!(self_test_reports_features_and_providers);
+    let output = tine(&["-T"], None);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("ringbuf map:"), "{text}");
+    assert_eq!(text.matches(" OK\n").count(), 4, "{text}");
+}

@@ -1,0 +1,414 @@
+//! uprobes end to end: the real binary puts uprobes and uretprobes on a small C program built
+//! here with gcc (a function called a known number of times, with known return values) and on
+//! libc's malloc; `-p` limits them to one process; probe events made through tracefs are gone
+//! after every way tine ends.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use tine::kernel::tracefs::Tracefs;
+
+/// One tine at a time: the tracefs checks read a file every uprobe of the system shares.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Calls `tine_target` as often as its first argument says, after a line on stdin when given a
+/// second argument; `tine_target(i)` returns 40 + i % 3.
+const TARGET_SOURCE: &str = r#"
+#include <stdio.h>
+#include <stdlib.h>
+
+__attribute__((noinline)) int tine_target(int n)
+{
+    __asm__ volatile("" ::: "memory");
+    return 40 + n % 3;
+}
+
+int main(int argc, char **argv)
+{
+    int calls = argc > 1 ? atoi(argv[1]) : 0;
+    char line[16];
+    if (argc > 2 && !fgets(line, sizeof line, stdin))
+        return 2;
+    long sum = 0;
+    for (int i = 0; i < calls; i++)
+        sum += tine_target(i);
+    printf("%ld\n", sum);
+    return 0;
+}
+"#;
+
+/// The target program, compiled once per test run; Err says why it could not be.
+fn target() -> Result<&'static str, String> {
+    static BUILT: OnceLock<Result<String, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let directory =
+                std::env::temp_dir().join(format!("tine-uprobe-test-{}", std::process::id()));
+            std::fs::create_dir_all(&directory).map_err(|error| error.to_string())?;
+            let source = directory.join("target.c");
+            let binary: PathBuf = directory.join("target");
+            std::fs::write(&source, TARGET_SOURCE).map_err(|error| error.to_string())?;
+            let output = Command::new("gcc")
+                .args(["-O2", "-o"])
+                .arg(&binary)
+                .arg(&source)
+                .output()
+                .map_err(|error| format!("cannot run gcc: {error}"))?;
+            if !output.status.success() {
+                return Err(format!(
+                    "gcc failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                ));
+            }
+            Ok(binary.to_string_lossy().into_owned())
+        })
+        .as_deref()
+        .map_err(Clone::clone)
+}
+
+/// The target's path when BPF and gcc are both here; else prints why and returns None (a
+/// failure under TINE_REQUIRE_KERNEL=1, which CI sets).
+fn prepared(test: &str) -> Option<&'static str> {
+    if !common::kernel_available(test) {
+        return None;
+    }
+    match target() {
+        Ok(path) => Some(path),
+        Err(reason) if std::env::var("TINE_REQUIRE_KERNEL").as_deref() == Ok("1") => {
+            panic!("{test}: kernel test required (TINE_REQUIRE_KERNEL=1) but {reason}")
+        }
+        Err(reason) => {
+            eprintln!("skipping {test}: {reason}");
+            None
+        }
+    }
+}
+
+macro_rules! uprobe_test {
+    ($name:ident) => {{
+        let Some(path) = prepared(stringify!($name)) else {
+            return;
+        };
+        let serial = SERIAL.lock().unwrap_or_else(|poison| poison.into_inner());
+        (path, serial)
+    }};
+}
+
+fn tine(arguments: &[&str], force: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tine"));
+    command.args(arguments).env_remove("TINE_FORCE");
+    if let Some(force) = force {
+        command.env("TINE_FORCE", force);
+    }
+    command.output().expect("run tine")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The value printed for a keyless map: `@name: N`.
+fn scalar(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name}: "))?.trim().parse().ok())
+}
+
+/// `{ key }: value` rows of a printed map, as (key text, value).
+fn rows(text: &str) -> Vec<(String, u64)> {
+    let mut rows: Vec<(String, u64)> = text
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.rsplit_once("}: ")?;
+            Some((
+                key.trim_start_matches('{').trim().to_string(),
+                value.trim().parse().ok()?,
+            ))
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// tine started in the background with a BEGIN probe that prints `ready` once every probe is
+/// attached; returns when that line has come.
+struct Running {
+    child: Child,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+impl Running {
+    fn start(arguments: &[&str], force: Option<&str>) -> Running {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tine"));
+        command
+            .args(arguments)
+            .env_remove("TINE_FORCE")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(force) = force {
+            command.env("TINE_FORCE", force);
+        }
+        let mut child = command.spawn().expect("start tine");
+        let mut out = BufReader::new(child.stdout.take().expect("tine's stdout"));
+        let mut line = String::new();
+        out.read_line(&mut line).expect("read tine's first line");
+        if line != "ready\n" {
+            let mut errors = String::new();
+            if let Some(mut stderr) = child.stderr.take() {
+                stderr.read_to_string(&mut errors).ok();
+            }
+            panic!("tine did not get ready: {line:?} {errors}");
+        }
+        Running { child, out }
+    }
+
+    fn signal(&self, signal: &str) {
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(killed.success());
+    }
+
+    /// Waits for tine to end; its exit code and the rest of its output.
+    fn finish(mut self) -> (Option<i32>, String) {
+        let mut rest = String::new();
+        self.out
+            .read_to_string(&mut rest)
+            .expect("read tine's output");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for tine") {
+                return (status.code(), rest);
+            }
+            assert!(Instant::now() < deadline, "tine did not end");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn run_target(path: &str, calls: u32) {
+    let status = Command::new(path)
+        .arg(calls.to_string())
+        .stdout(Stdio::null())
+        .status()
+        .expect("run the target");
+    assert!(status.success());
+}
+
+#[test]
+fn a_uprobe_counts_every_call_through_either_attach_path() {
+    let (path, _serial) = uprobe_test!(a_uprobe_counts_every_call_through_either_attach_path);
+    for force in [None, Some("tracefs")] {
+        let output = tine(
+            &[
+                "-c",
+                &format!("{path} 1000"),
+                &format!("uprobe:{path}:tine_target {{ @calls = count(); }}"),
+            ],
+            force,
+        );
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(0), "{force:?}: {output:?}");
+        assert_eq!(scalar(&text, "@calls"), Some(1000), "{force:?}: {text}");
+    }
+}
+
+#[test]
+fn a_uretprobe_sees_each_return_value() {
+    let (path, _serial) = uprobe_test!(a_uretprobe_sees_each_return_value);
+    let output = tine(
+        &[
+            "-c",
+            &format!("{path} 31"),
+            &format!("uretprobe:{path}:tine_target {{ @[retval] = count(); }}"),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // 40 + i % 3 for i in 0..31: ten of each, one more 40.
+    assert_eq!(
+        rows(&stdout(&output)),
+        [("40".into(), 11), ("41".into(), 10), ("42".into(), 10)]
+    );
+}
+
+#[test]
+fn arguments_and_registers_read_the_call() {
+    let (path, _serial) = uprobe_test!(arguments_and_registers_read_the_call);
+    let Some(arch) = tine::arch::current() else {
+        return;
+    };
+    // The first argument's register, read as `argN` and through `regs`.
+    let register = arch.arguments[0];
+    let output = tine(
+        &[
+            "-c",
+            &format!("{path} 5"),
+            &format!(
+                "uprobe:{path}:tine_target {{ @[arg0 == regs->{register}, arg0 & 0xffffffff] = count(); }}"
+            ),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let expected: Vec<(String, u64)> = (0..5).map(|i| (format!("1, {i}"), 1)).collect();
+    assert_eq!(rows(&stdout(&output)), expected);
+}
+
+#[test]
+fn libc_malloc_resolves_and_fires() {
+    let (_, _serial) = uprobe_test!(libc_malloc_resolves_and_fires);
+    if !std::path::Path::new("/etc/ld.so.cache").exists() {
+        eprintln!("skipping libc_malloc_resolves_and_fires: no glibc here");
+        return;
+    }
+    let output = tine(
+        &[
+            "-c",
+            "ls / >/dev/null",
+            "uprobe:libc:malloc / comm == \"ls\" / { @mallocs = count(); }",
+        ],
+        None,
+    );
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let mallocs = scalar(&text, "@mallocs").unwrap_or(0);
+    assert!(mallocs > 0, "{text}");
+}
+
+#[test]
+fn pid_limits_uprobes_to_one_process() {
+    let (path, _serial) = uprobe_test!(pid_limits_uprobes_to_one_process);
+    // The traced process waits for a line before its 40 calls.
+    let mut traced = Command::new(path)
+        .args(["40", "wait"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the traced target");
+    let pid = traced.id().to_string();
+    let tine = Running::start(
+        &[
+            "-p",
+            &pid,
+            &format!("BEGIN {{ printf(\"ready\\n\"); }} uprobe:{path}:tine_target {{ @calls = count(); }}"),
+        ],
+        None,
+    );
+    // Another process's 25 calls are not counted.
+    run_target(path, 25);
+    traced
+        .stdin
+        .take()
+        .expect("the target's stdin")
+        .write_all(b"go\n")
+        .expect("release the target");
+    assert!(traced.wait().expect("wait for the target").success());
+    tine.signal("INT");
+    let (code, text) = tine.finish();
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(scalar(&text, "@calls"), Some(40), "{text}");
+}
+
+/// The lines of uprobe_events that are tine process `pid`'s (group `tine_<pid>`).
+fn probe_events_of(pid: u32) -> Vec<String> {
+    let tracefs = Tracefs::find().expect("find tracefs");
+    let text =
+        std::fs::read_to_string(tracefs.root().join("uprobe_events")).expect("read uprobe_events");
+    let group = format!(":tine_{pid}/");
+    text.lines()
+        .filter(|line| line.contains(&group))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn tracefs_probe_events_are_removed_on_every_way_out() {
+    let (path, _serial) = uprobe_test!(tracefs_probe_events_are_removed_on_every_way_out);
+    let script = format!(
+        "BEGIN {{ printf(\"ready\\n\"); }} uretprobe:{path}:tine_target {{ @[retval] = count(); }}"
+    );
+    let tracefs = Some("tracefs");
+
+    // exit() from the probe.
+    let exiting =
+        format!("uprobe:{path}:tine_target {{ exit(7); }} BEGIN {{ printf(\"ready\\n\"); }}");
+    let tine = Running::start(&[&exiting], tracefs);
+    let pid = tine.child.id();
+    assert_eq!(
+        probe_events_of(pid).len(),
+        1,
+        "no probe event while running"
+    );
+    run_target(path, 1);
+    let (code, text) = tine.finish();
+    assert_eq!(code, Some(7), "{text}");
+    assert_eq!(probe_events_of(pid), Vec::<String>::new(), "after exit()");
+
+    // The end of -c; the command itself lists the probe event, proving it was there.
+    let events = Tracefs::find()
+        .expect("find tracefs")
+        .root()
+        .join("uprobe_events");
+    let command = format!("{path} 3; cat {}", events.display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-c", &command, &script])
+        .env("TINE_FORCE", "tracefs")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start tine");
+    let pid = child.id();
+    let mut text = String::new();
+    child
+        .stdout
+        .take()
+        .expect("tine's stdout")
+        .read_to_string(&mut text)
+        .expect("read tine's output");
+    assert!(child.wait().expect("wait for tine").success(), "{text}");
+    assert!(text.contains(&format!("r:tine_{pid}/")), "{text}");
+    assert_eq!(probe_events_of(pid), Vec::<String>::new(), "after -c");
+
+    for signal in ["INT", "TERM"] {
+        let tine = Running::start(&[&script], tracefs);
+        let pid = tine.child.id();
+        assert_eq!(
+            probe_events_of(pid).len(),
+            1,
+            "no probe event before SIG{signal}"
+        );
+        run_target(path, 2);
+        tine.signal(signal);
+        let (code, text) = tine.finish();
+        assert_eq!(code, Some(0), "SIG{signal}: {text}");
+        assert_eq!(rows(&text), [("40".into(), 1), ("41".into(), 1)]);
+        assert_eq!(
+            probe_events_of(pid),
+            Vec::<String>::new(),
+            "after SIG{signal}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_function_is_an_error_with_a_caret() {
+    let (path, _serial) = uprobe_test!(a_missing_function_is_an_error_with_a_caret);
+    let output = tine(
+        &[&format!(
+            "uprobe:{path}:no_such_function {{ @ = count(); }}"
+        )],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        errors.contains(&format!("{path} has no function `no_such_function`")),
+        "{errors}"
+    );
+    assert!(errors.contains("^~~~"), "{errors}");
+}

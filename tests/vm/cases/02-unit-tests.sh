@@ -1,0 +1,4 @@
+# The library's unit tests pass on this architecture and kernel: byte orders, struct layouts,
+# and the tests that read the running kernel (kallsyms, tracefs formats, function listings).
+. /etc/tine-vm-lib.sh
+tine-unit-tests --test-threads=2 -q || fail "unit tests failed on $ARCH"

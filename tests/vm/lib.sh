@@ -1,0 +1,27 @@
+# Helpers for the guest's cases, sourced as /etc/tine-vm-lib.sh (busybox sh).
+ARCH=$(cat /etc/tine-vm-arch)
+TRACEFS=/sys/kernel/tracing
+
+# The case passes no further: the reason is the last line it printed.
+fail() { echo "$*"; exit 1; }
+skip() { echo "$*"; exit 77; }
+
+# A fact about the guest, listed by the host in its report.
+fact() { echo "fact: $*"; }
+
+# Runs tine, its output in $OUT and its exit status in $STATUS; prints both for the log.
+run_tine() {
+    OUT=$(tine "$@" 2>&1)
+    STATUS=$?
+    echo "\$ tine $*"
+    echo "$OUT"
+    echo "(exit $STATUS)"
+}
+
+# Whatever tine attached through tracefs must be gone once it has exited.
+assert_tracefs_clean() {
+    for events in kprobe_events uprobe_events; do
+        [ -s "$TRACEFS/$events" ] && fail "tine left probes in $events: $(cat "$TRACEFS/$events")"
+    done
+    return 0
+}
