@@ -61,14 +61,22 @@ pub struct Diagnostics {
     pub file_name: String,
     pub source: String,
     pub errors: Vec<Diag>,
+    /// Errors past `MAX_SHOWN`, counted but not kept: a flood helps no one.
+    pub omitted: usize,
 }
 
+/// More errors than this are summarised in one line.
+pub const MAX_SHOWN: usize = 20;
+
 impl Diagnostics {
-    pub fn new(file_name: &str, source: &str, errors: Vec<Diag>) -> Diagnostics {
+    pub fn new(file_name: &str, source: &str, mut errors: Vec<Diag>) -> Diagnostics {
+        let omitted = errors.len().saturating_sub(MAX_SHOWN);
+        errors.truncate(MAX_SHOWN);
         Diagnostics {
             file_name: file_name.to_string(),
             source: source.to_string(),
             errors,
+            omitted,
         }
     }
 }
@@ -112,7 +120,10 @@ fn write_one(
         .chars()
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
-    let end = floor_char_boundary(source, span.end.clamp(start, line_start + text.len()));
+    // The caret stops at the end of the line; a span starting on the line's trailing `\r` (cut
+    // from the printed text) still gets its one caret.
+    let line_limit = (line_start + text.len()).max(start);
+    let end = floor_char_boundary(source, span.end.clamp(start, line_limit)).max(start);
     let width = source[start..end].chars().count().max(1);
     write!(f, "{indent}^{}", "~".repeat(width - 1))?;
     if let Some(label) = label {
@@ -136,6 +147,13 @@ impl fmt::Display for Diagnostics {
             for (span, note) in &error.notes {
                 write_one(f, &self.file_name, &self.source, "note", *span, note, None)?;
             }
+        }
+        if self.omitted > 0 {
+            writeln!(
+                f,
+                "{}: {} more errors not shown",
+                self.file_name, self.omitted
+            )?;
         }
         Ok(())
     }
@@ -174,6 +192,21 @@ mod tests {
         assert_eq!(
             diagnostics.to_string(),
             "<script>:1:8: error: expected `}`\nBEGIN {\n       ^\n"
+        );
+    }
+
+    #[test]
+    fn span_on_a_trailing_carriage_return_gets_one_caret() {
+        // Found by the fuzzer: the printed line drops its `\r`, the span starts on it.
+        let source = "kprobe:vfs_read,\r\r";
+        let diagnostics = Diagnostics::new(
+            "f",
+            source,
+            vec![Diag::new(Span::new(18, 18), "expected a probe")],
+        );
+        assert_eq!(
+            diagnostics.to_string(),
+            "f:1:19: error: expected a probe\nkprobe:vfs_read,\r\n                  ^\n"
         );
     }
 

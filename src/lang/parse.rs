@@ -1,14 +1,14 @@
 //! lang::parse: script text to `ast::Script`, with nom for the tokens and precedence climbing
-//! for expressions. Errors inside a block are recovered from at the next `;` so one run
-//! reports several.
+//! for expressions. A bad statement is skipped to its `;`, a bad probe to the end of its block,
+//! so one run reports several errors.
 
 use nom::bytes::complete::{take_while, take_while1};
 use nom::combinator::recognize;
 use nom::sequence::pair;
-use nom::IResult;
+use nom::{IResult, Parser as _};
 
 use super::ast::{BinaryOp, Expr, ExprKind, Probe, ProbeSpec, Script, Stmt, StmtKind, UnaryOp};
-use super::diag::{Diag, Span};
+use super::diag::{Diag, Span, MAX_SHOWN};
 
 /// Provider names in the order ply matches abbreviations: the first that starts with what was
 /// written wins, so `k` is kprobe and `kr` kretprobe.
@@ -39,11 +39,12 @@ pub fn parse(source: &str) -> Result<Script, Vec<Diag>> {
         depth: 0,
     };
     let script = parser.script();
+    if let Err(error) = &script {
+        parser.errors.push(error.clone());
+    }
     match script {
         Ok(script) if parser.errors.is_empty() => Ok(script),
-        Ok(_) => Err(parser.errors),
-        Err(error) => {
-            parser.errors.push(error);
+        _ => {
             parser.errors.sort_by_key(|diag| diag.span.start);
             Err(parser.errors)
         }
@@ -69,8 +70,6 @@ fn is_ident_char(c: char) -> bool {
 fn identifier(input: &str) -> IResult<&str, &str> {
     recognize(pair(take_while1(is_ident_start), take_while(is_ident_char))).parse_complete(input)
 }
-
-use nom::Parser as _;
 
 /// The word-like token at the start of `input`, for "found ..." in messages.
 fn token_at(input: &str) -> &str {
@@ -157,6 +156,7 @@ impl<'a> Parser<'a> {
     fn enter(&mut self, at: &'a str) -> Result<(), Diag> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
+            self.depth -= 1;
             let start = self.offset(at);
             return Err(Diag::new(
                 Span::new(start, start + token_at(at).len()),
@@ -177,11 +177,53 @@ impl<'a> Parser<'a> {
             return Err(self.expected("a probe", input));
         }
         while !input.is_empty() {
-            let (rest, probe) = self.probe(input)?;
-            probes.push(probe);
-            input = self.skip(rest)?;
+            match self.probe(input) {
+                Ok((rest, probe)) => {
+                    probes.push(probe);
+                    input = self.skip(rest)?;
+                }
+                Err(error) => {
+                    let at = error.span.start.max(self.offset(input));
+                    self.errors.push(error);
+                    if self.errors.len() > MAX_SHOWN {
+                        break;
+                    }
+                    let rest = self.skip_probe(self.source.get(at..).unwrap_or(""));
+                    if rest.len() >= input.len() {
+                        break;
+                    }
+                    input = self.skip(rest)?;
+                }
+            }
         }
         Ok(Script { probes })
+    }
+
+    /// After a bad probe: skips past the `}` that closes the block the error is in or before,
+    /// so the next probe is read on its own.
+    fn skip_probe(&self, input: &'a str) -> &'a str {
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        for (at, c) in input.char_indices() {
+            if in_string {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '{' => depth += 1,
+                '}' if depth <= 1 => return &input[at + 1..],
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        ""
     }
 
     fn probe(&mut self, input: &'a str) -> Parsed<'a, Probe> {
@@ -312,7 +354,7 @@ impl<'a> Parser<'a> {
                 Err(error) => {
                     self.errors.push(error);
                     rest = self.recover(rest);
-                    if rest.is_empty() {
+                    if rest.is_empty() || self.errors.len() > MAX_SHOWN {
                         return Err(self.errors.pop().expect("an error was just pushed"));
                     }
                 }
@@ -374,29 +416,40 @@ impl<'a> Parser<'a> {
             ));
         }
         if let Some(rest) = self.keyword(start, "if")? {
-            let rest = self.expect(rest, "(")?;
-            let (rest, condition) = self.expr(rest)?;
-            let rest = self.expect(rest, ")")?;
-            let (mut rest, then) = self.required_statement(rest)?;
-            let mut otherwise = None;
-            if let Some(after) = self.keyword(rest, "else")? {
-                let (after, statement) = self.required_statement(after)?;
-                otherwise = Some(Box::new(statement));
-                rest = after;
-            }
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Some(Stmt {
-                    kind: StmtKind::If {
-                        condition,
-                        then: Box::new(then),
-                        otherwise,
-                    },
-                    span,
-                }),
-            ));
+            return self.if_statement(start, rest);
         }
+        self.simple_statement(start)
+    }
+
+    /// The recursive path through nested statements goes through small frames only, so deep
+    /// nesting up to `MAX_DEPTH` fits even a 2 MiB thread stack in a debug build.
+    fn if_statement(&mut self, start: &'a str, rest: &'a str) -> Parsed<'a, Option<Stmt>> {
+        let rest = self.expect(rest, "(")?;
+        let (rest, condition) = self.expr(rest)?;
+        let rest = self.expect(rest, ")")?;
+        let (mut rest, then) = self.required_statement(rest)?;
+        let mut otherwise = None;
+        if let Some(after) = self.keyword(rest, "else")? {
+            let (after, statement) = self.required_statement(after)?;
+            otherwise = Some(Box::new(statement));
+            rest = after;
+        }
+        let span = self.span(start, rest);
+        Ok((
+            rest,
+            Some(Stmt {
+                kind: StmtKind::If {
+                    condition,
+                    then: Box::new(then),
+                    otherwise,
+                },
+                span,
+            }),
+        ))
+    }
+
+    /// `return;`, `delete m[k];`, assignments, increments and expression statements.
+    fn simple_statement(&mut self, start: &'a str) -> Parsed<'a, Option<Stmt>> {
         if let Some(rest) = self.keyword(start, "return")? {
             let rest = self.terminator(rest)?;
             let span = self.span(start, rest);
@@ -545,6 +598,14 @@ impl<'a> Parser<'a> {
     /// Precedence climbing over C's binary operators; `min_level` indexes `binary_operator`'s
     /// levels, loosest first.
     fn binary(&mut self, input: &'a str, min_level: usize) -> Parsed<'a, Expr> {
+        // Each operator of a chain deepens the tree by one, though the loop does not recurse.
+        let depth = self.depth;
+        let result = self.binary_chain(input, min_level);
+        self.depth = depth;
+        result
+    }
+
+    fn binary_chain(&mut self, input: &'a str, min_level: usize) -> Parsed<'a, Expr> {
         let (mut rest, mut left) = self.unary(input)?;
         loop {
             let after = self.skip(rest)?;
@@ -554,10 +615,8 @@ impl<'a> Parser<'a> {
             if level < min_level {
                 break;
             }
-            self.enter(operand)?;
-            let right = self.binary(operand, level + 1);
-            self.leave();
-            let (after_right, right) = right?;
+            self.enter(after)?;
+            let (after_right, right) = self.binary(operand, level + 1)?;
             let span = left.span.to(right.span);
             left = Expr {
                 kind: ExprKind::Binary {
@@ -647,6 +706,13 @@ impl<'a> Parser<'a> {
     }
 
     fn postfix(&mut self, input: &'a str) -> Parsed<'a, Expr> {
+        let depth = self.depth;
+        let result = self.postfix_chain(input);
+        self.depth = depth;
+        result
+    }
+
+    fn postfix_chain(&mut self, input: &'a str) -> Parsed<'a, Expr> {
         let (mut rest, mut expression) = self.primary(input)?;
         loop {
             let after = self.skip(rest)?;
@@ -657,6 +723,7 @@ impl<'a> Parser<'a> {
             } else {
                 break;
             };
+            self.enter(after)?;
             let field_start = self.skip(field_start)?;
             let Ok((after_field, field)) = identifier(field_start) else {
                 return Err(self.expected("a field name", field_start));

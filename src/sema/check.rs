@@ -810,8 +810,14 @@ impl Checker<'_> {
         if value.ty == *ty {
             return value;
         }
-        // A literal takes the slot's type itself; its bits are already the i64/u64 value.
-        if matches!(value.kind, ExprKind::Int(_)) && ty.is_integer() {
+        // A literal takes the slot's type itself: an integer's bits are already the i64/u64
+        // value, and a string is padded with zeros to its type's length.
+        let literal = match (&value.kind, ty) {
+            (ExprKind::Int(_), ty) => ty.is_integer(),
+            (ExprKind::Str(bytes), Type::Chars(length)) => bytes.len() < *length,
+            _ => false,
+        };
+        if literal {
             return Expr {
                 ty: ty.clone(),
                 ..value
@@ -841,10 +847,16 @@ impl Checker<'_> {
             None => {
                 if self.final_round {
                     let name = state.name.clone();
-                    self.errors.push(Diag::new(
-                        span,
-                        format!("`{name}` is read but never assigned"),
-                    ));
+                    let assigned = self
+                        .maps
+                        .iter()
+                        .filter(|other| other.value.is_some())
+                        .map(|other| other.name.as_str());
+                    let mut diag = Diag::new(span, format!("`{name}` is read but never assigned"));
+                    if let Some(near) = nearest(&name, assigned) {
+                        diag = diag.with_label(format!("did you mean `{near}`?"));
+                    }
+                    self.errors.push(diag);
                 }
                 None
             }
@@ -968,16 +980,7 @@ impl Checker<'_> {
             ast::ExprKind::Ident(name) => self.identifier(name, span, scope, allow_map),
             ast::ExprKind::Dollar(name) => self.dollar(name, span, scope),
             ast::ExprKind::Map { name, keys } => {
-                if !self.map_index.contains_key(name.as_str()) && !self.final_round {
-                    self.map_id(name, span);
-                }
-                let Some(&map) = self.map_index.get(name.as_str()) else {
-                    self.error(Diag::new(
-                        span,
-                        format!("`{name}` is read but never assigned"),
-                    ));
-                    return None;
-                };
+                let map = self.map_id(name, span);
                 match keys {
                     Some(keys) => {
                         let key = self.key(map, keys, span, scope)?;

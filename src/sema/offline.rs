@@ -5,14 +5,16 @@ use std::rc::Rc;
 
 use super::context::{ProbeContext, Providers};
 use super::types::{Record, Type, I64, U64};
+use crate::arch::Arch;
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
 /// can read it, from a table in tests.
 pub type RecordSource = dyn Fn(&str) -> Result<Rc<Record>, String>;
 
-/// Types what can be typed offline: `arg0`..`arg9` and `caller` of kprobes/uprobes, `retval` of
-/// the return probes (all 64-bit, as on every 64-bit architecture), and tracepoint `data` from
-/// `tracepoint_record`. Profile and interval probes add no variables.
+/// Types what can be typed offline: `regs`, `caller` and the register-passed `argN` of
+/// kprobes/uprobes, `retval` of the return probes (machine words of the architecture tine was
+/// built for), and tracepoint `data` from `tracepoint_record`. Profile and interval probes add
+/// no variables.
 pub struct OfflineProviders {
     pub tracepoint_record: Box<RecordSource>,
 }
@@ -32,17 +34,52 @@ impl ProbeContext for Variables {
     }
 }
 
+/// `struct pt_regs` of the architecture tine was built for, one machine word a register.
+fn registers(arch: &Arch) -> Type {
+    let word = register_type(arch, false);
+    let fields = arch
+        .registers
+        .iter()
+        .map(|name| (name.to_string(), word.clone()))
+        .collect();
+    let record = Record::c_layout(Some("pt_regs".to_string()), fields);
+    Type::Pointer {
+        target: Box::new(Type::Struct(Rc::new(record))),
+        user_space: false,
+    }
+}
+
+fn register_type(arch: &Arch, signed: bool) -> Type {
+    match arch.word {
+        4 => Type::Int { bytes: 4, signed },
+        _ if signed => I64,
+        _ => U64,
+    }
+}
+
 impl Providers for OfflineProviders {
     fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
-        let arguments = || (0..10).map(|index| (format!("arg{index}"), U64));
-        let variables: Vec<(String, Type)> = match provider {
-            "kprobe" | "uprobe" => arguments()
-                .chain([("caller".to_string(), Type::KernelAddress)])
-                .collect(),
-            "kretprobe" | "uretprobe" => vec![
-                ("retval".to_string(), I64),
+        let probe_variables = |arguments: bool| -> Result<Vec<(String, Type)>, String> {
+            let arch = crate::arch::current()
+                .ok_or_else(|| format!("`{provider}` probes need a known architecture"))?;
+            let mut variables = vec![
+                ("regs".to_string(), registers(arch)),
                 ("caller".to_string(), Type::KernelAddress),
-            ],
+            ];
+            if arguments {
+                // Only register-passed arguments, as ply offers them.
+                variables.extend(
+                    (0..arch.arguments.len())
+                        .map(|index| (format!("arg{index}"), register_type(arch, false))),
+                );
+            } else {
+                variables.push(("retval".to_string(), register_type(arch, true)));
+            }
+            Ok(variables)
+        };
+        let variables: Vec<(String, Type)> = match provider {
+            "kprobe" | "uprobe" => probe_variables(true)?,
+            "kretprobe" | "uretprobe" => probe_variables(false)?,
             "tracepoint" => {
                 let record = (self.tracepoint_record)(spec)?;
                 vec![(

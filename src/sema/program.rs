@@ -179,7 +179,9 @@ pub enum ExprKind {
         then: Box<Expr>,
         otherwise: Box<Expr>,
     },
-    /// Conversion of the operand to `ty` (truncate or extend by the operand's signedness).
+    /// Conversion of the operand to `ty`: an integer truncates or extends by the operand's
+    /// signedness; a `Chars` widens to a longer `Chars`, zero-padded (map keys and values that
+    /// hold strings of several lengths).
     Cast(Box<Expr>),
     /// `base.field` (base is a struct) or `base->field` (base is a pointer to one): `ty` read at
     /// `offset` bytes into the struct.

@@ -1,0 +1,130 @@
+//! The command line's front-end half: `-e -S` dumps the typed program and exits 0, a bad script
+//! prints its caret error and exits 1, and the flags ply users know are accepted.
+
+use std::process::{Command, Output};
+
+fn tine(arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(arguments)
+        .env_remove("TINE_CLI_TEST_UNSET")
+        .env("TINE_CLI_TEST_WORD", "word")
+        .output()
+        .expect("running tine")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn dry_run_dump_prints_the_typed_program() {
+    let output = tine(&[
+        "-e",
+        "-S",
+        "kretprobe:vfs_read { @[comm] = quantize(retval); }",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "maps\n  @ quantize { char[16] } -> s64\nprobe kretprobe:vfs_read\n  \
+         aggregate @[] quantize()  : s64\n    builtin comm  : char[16]\n    provider retval  : s64\n"
+    );
+}
+
+#[test]
+fn long_flags_and_a_dry_run_without_dump() {
+    let output = tine(&["--dry-run", "BEGIN { exit(0); }"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).is_empty());
+    let output = tine(&["--dry-run", "--dump", "BEGIN { exit(0); }"]);
+    assert!(stdout(&output).starts_with("probe BEGIN\n"));
+}
+
+#[test]
+fn a_bad_script_prints_its_caret_error_and_exits_1() {
+    let output = tine(&["-e", "-S", "kprobe:vfs_read { @[comn] = count(); }"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).is_empty());
+    assert_eq!(
+        stderr(&output),
+        "<script>:1:21: error: unknown name `comn`\n\
+         kprobe:vfs_read { @[comn] = count(); }\n\
+         \x20                   ^~~~ did you mean `comm`?\n"
+    );
+}
+
+#[test]
+fn a_script_file_is_named_by_its_path() {
+    let directory = std::env::temp_dir().join(format!("tine-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary directory");
+    let path = directory.join("bad.tine");
+    std::fs::write(&path, "#!/usr/sbin/tine\nBEGIN {\n\tprint(nope);\n}\n").expect("a script");
+    let path_text = path.to_str().expect("a UTF-8 path");
+    let output = tine(&["-e", path_text]);
+    std::fs::remove_dir_all(&directory).expect("cleaning up");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with(&format!("{path_text}:3:8: error: unknown name `nope`\n")),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn positional_environment_and_target_dollars() {
+    let output = tine(&[
+        "-e",
+        "-S",
+        "-c",
+        "true",
+        "BEGIN { printf(\"%d %s %s %d\\n\", $1, $2, $TINE_CLI_TEST_WORD, $target); }",
+        "5",
+        "-x",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let dump = stdout(&output);
+    assert!(dump.contains("      int 5  : s32\n"), "{dump}");
+    assert!(dump.contains("      string \"-x\"  : char[8]\n"), "{dump}");
+    assert!(
+        dump.contains("      string \"word\"  : char[8]\n"),
+        "{dump}"
+    );
+    assert!(dump.contains("      target-pid  : pid\n"), "{dump}");
+
+    let output = tine(&["-e", "BEGIN { print($target); }"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("there is no -c COMMAND"));
+    let output = tine(&["-e", "BEGIN { print($TINE_CLI_TEST_UNSET); }"]);
+    assert!(stderr(&output).contains("environment variable `TINE_CLI_TEST_UNSET` is not set"));
+}
+
+#[test]
+fn a_bad_script_fails_before_tracing_starts() {
+    let output = tine(&["BEGIN { prinft(\"x\"); }"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with("<script>:1:9: error: unknown function `prinft`\n"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn help_version_and_bad_flags() {
+    let output = tine(&["-h"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("-e, --dry-run"));
+    let output = tine(&["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).starts_with("tine "));
+    let output = tine(&["--frobnicate", "BEGIN { exit(0); }"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).starts_with("error: "));
+    let output = tine(&["-e"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).starts_with("error: no script given"));
+}
