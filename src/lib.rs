@@ -99,11 +99,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         } else {
             Channel::PerfBuffer
         },
-        probe_read: if features.has(Feature::ProbeReadKernel) {
-            ProbeRead::Split
-        } else {
-            ProbeRead::Legacy
-        },
+        probe_read: ProbeRead::Split,
         map_entries: invocation.map_entries,
         ring_bytes: (invocation.settings.perf_pages * 4096).next_power_of_two() as u32,
         target_pid: child.as_ref().map(|child| child.pid() as u32),
@@ -115,8 +111,18 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
             .map_err(|message| lang::Diag::new(probe.span, message))?;
         Ok(Box::new(Lowering(resolved)))
     };
-    let compiled = compile::compile(&program, &lowering, &options)
+    let mut compiled = compile::compile(&program, &lowering, &options)
         .map_err(|error| diagnostics(vec![error]))?;
+    // Most scripts read no memory: ask the kernel about the split helpers (5.5+) only when
+    // the programs call one, and compile again with the legacy ones if it lacks them.
+    if compiled.reads_memory() && !features.has(Feature::ProbeReadKernel) {
+        let options = Options {
+            probe_read: ProbeRead::Legacy,
+            ..options
+        };
+        compiled = compile::compile(&program, &lowering, &options)
+            .map_err(|error| diagnostics(vec![error]))?;
+    }
     if invocation.dump {
         for code in &compiled.probes {
             let probe = &program.probes[code.probe];

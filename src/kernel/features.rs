@@ -2,6 +2,7 @@
 //! load, a map create, a file's presence) — never from the version number — so the compiler and
 //! providers pick a path that works and a fallback where there is one. `tine -T` prints it.
 
+use std::cell::{Cell, OnceCell};
 use std::time::{Duration, Instant};
 
 use tine_asm::{Builder, ByteOrder, Helper, Insn, Reg::*};
@@ -90,16 +91,19 @@ const FORCE_WORDS: [(&str, &[Feature]); 5] = [
     ("test_run", &[Feature::TestRunRawTracepoint]),
 ];
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What this kernel offers. Each feature is probed the first time it is asked about, so a
+/// script pays only for the probes its own path needs (BEGIN alone asks three).
+#[derive(Clone, Debug)]
 pub struct Features {
-    present: [bool; Feature::ALL.len()],
+    /// Probed (or given) answers; unset until first asked.
+    present: [OnceCell<bool>; Feature::ALL.len()],
     forced_off: [bool; Feature::ALL.len()],
     /// How long each probe took, for `-T`.
-    probe_time: [Duration; Feature::ALL.len()],
+    probe_time: [Cell<Duration>; Feature::ALL.len()],
 }
 
 impl Features {
-    /// Probes every feature, then applies `TINE_FORCE` from the environment.
+    /// The features of the running kernel, probed on demand, with `TINE_FORCE` applied.
     pub fn probe() -> Result<Features, KernelError> {
         let mut features = Features::probe_unforced();
         if let Ok(force) = std::env::var("TINE_FORCE") {
@@ -108,28 +112,32 @@ impl Features {
         Ok(features)
     }
 
-    /// Probes every feature, ignoring `TINE_FORCE`.
+    /// The features of the running kernel, probed on demand, ignoring `TINE_FORCE`.
     pub fn probe_unforced() -> Features {
-        let mut features = Features::from_present(&[]);
-        for feature in Feature::ALL {
-            let start = Instant::now();
-            features.present[feature.index()] = feature.probe();
-            features.probe_time[feature.index()] = start.elapsed();
+        Features {
+            present: Default::default(),
+            forced_off: [false; Feature::ALL.len()],
+            probe_time: Default::default(),
         }
-        features
     }
 
     /// Features as given, without probing: what tests and golden compiles use.
     pub fn from_present(present: &[Feature]) -> Features {
-        let mut features = Features {
-            present: [false; Feature::ALL.len()],
-            forced_off: [false; Feature::ALL.len()],
-            probe_time: [Duration::ZERO; Feature::ALL.len()],
-        };
-        for &feature in present {
-            features.present[feature.index()] = true;
+        let features = Features::probe_unforced();
+        for feature in Feature::ALL {
+            let _ = features.present[feature.index()].set(present.contains(&feature));
         }
         features
+    }
+
+    /// Whether the kernel has `feature`, probing it now if it was never asked about.
+    fn present(&self, feature: Feature) -> bool {
+        *self.present[feature.index()].get_or_init(|| {
+            let start = Instant::now();
+            let present = feature.probe();
+            self.probe_time[feature.index()].set(start.elapsed());
+            present
+        })
     }
 
     /// Masks features by `TINE_FORCE` words (`perfbuf,probe_read,tracefs,single_kprobes`).
@@ -154,12 +162,12 @@ impl Features {
     }
 
     pub fn has(&self, feature: Feature) -> bool {
-        self.present[feature.index()] && !self.forced_off[feature.index()]
+        !self.forced_off[feature.index()] && self.present(feature)
     }
 
-    /// Sum of the probes' durations.
+    /// Sum of the durations of the probes run so far.
     pub fn probe_time(&self) -> Duration {
-        self.probe_time.iter().sum()
+        self.probe_time.iter().map(Cell::get).sum()
     }
 
     /// `tine -T`: one `feature: yes|no` line each, noting features TINE_FORCE masked.
@@ -171,10 +179,7 @@ impl Features {
             .unwrap_or(0);
         let mut text = String::new();
         for feature in Feature::ALL {
-            let answer = match (
-                self.present[feature.index()],
-                self.forced_off[feature.index()],
-            ) {
+            let answer = match (self.present(feature), self.forced_off[feature.index()]) {
                 (true, false) => "yes",
                 (true, true) => "no (TINE_FORCE)",
                 (false, _) => "no",
