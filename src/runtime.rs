@@ -2,6 +2,7 @@
 //! event loop over the output ring and signals, then END, the map dump and teardown (every
 //! kernel object is an owned value: returning from `run`, by any path, releases them all).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
@@ -13,8 +14,10 @@ use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
 use crate::kernel::child::Child;
 use crate::kernel::clock::wall_clock_offset;
 use crate::kernel::cpu::possible_cpus;
+use crate::kernel::elf::ElfFile;
 use crate::kernel::error::KernelError;
 use crate::kernel::kallsyms::KernelSymbols;
+use crate::kernel::memory_map::{self, Mapping};
 use crate::kernel::ring::{wait_readable, Record, Ring};
 use crate::kernel::signal::Signals;
 use crate::lang::diag::Diag;
@@ -319,6 +322,7 @@ pub fn run(
         maps: &loaded.maps,
         names: KernelNames {
             symbols: std::cell::OnceCell::new(),
+            user: UserSymbols::default(),
             stacks: compiled.stack_map.map(|index| &loaded.maps[index]),
             wall_clock_offset: wall_clock_offset(),
         },
@@ -435,6 +439,7 @@ fn report_errors(compiled: &Compiled, errors: &Map, script: &Script) -> Result<(
 /// the stack map, the wall clock.
 struct KernelNames<'a> {
     symbols: std::cell::OnceCell<KernelSymbols>,
+    user: UserSymbols,
     stacks: Option<&'a Map>,
     wall_clock_offset: i64,
 }
@@ -451,12 +456,18 @@ impl Symbols for KernelNames<'_> {
         self.symbols().write_address(out, address);
     }
 
-    /// As ply prints a stack: a newline, then one tab-indented frame a line.
+    /// As ply prints a stack: a newline, then one tab-indented frame a line. A user stack's
+    /// value carries its process's pid in the upper half (see `compile`).
     fn write_stack(&self, out: &mut String, id: u64, user: bool) {
+        let (id, pid) = if user {
+            (i64::from(id as u32 as i32), Some((id >> 32) as u32))
+        } else {
+            (id as i64, None)
+        };
         // bpf_get_stackid returns a negative errno when there is no stack to take (EFAULT:
         // a sample in user space has no kernel stack).
-        if (id as i64) < 0 {
-            out.push_str(&format!("<no stack: errno {}>", (id as i64).unsigned_abs()));
+        if id < 0 {
+            out.push_str(&format!("<no stack: errno {}>", id.unsigned_abs()));
             return;
         }
         let frames = self
@@ -473,10 +484,9 @@ impl Symbols for KernelNames<'_> {
                 break;
             }
             out.push('\t');
-            if user {
-                out.push_str(&format!("<{address:016x}>"));
-            } else {
-                self.symbols().write_address(out, address);
+            match pid {
+                Some(pid) => self.user.write_address(out, pid, address),
+                None => self.symbols().write_address(out, address),
             }
             out.push('\n');
         }
@@ -484,6 +494,40 @@ impl Symbols for KernelNames<'_> {
 
     fn wall_clock_offset(&self) -> i64 {
         self.wall_clock_offset
+    }
+}
+
+/// Function names for user-space addresses: a process's mappings (read while it lives), then
+/// the ELF symbols of the mapped file. Both are read once and kept.
+#[derive(Default)]
+struct UserSymbols {
+    processes: std::cell::RefCell<HashMap<u32, Vec<Mapping>>>,
+    files: std::cell::RefCell<HashMap<String, Option<ElfFile>>>,
+}
+
+impl UserSymbols {
+    /// `function+offset`, or `<address>` when the process or its file cannot be read.
+    fn write_address(&self, out: &mut String, pid: u32, address: u64) {
+        let mut processes = self.processes.borrow_mut();
+        let mappings = processes
+            .entry(pid)
+            .or_insert_with(|| memory_map::read(Some(pid)).unwrap_or_default());
+        let Some((path, offset)) = memory_map::file_offset(mappings, address) else {
+            out.push_str(&format!("<{address:016x}>"));
+            return;
+        };
+        let mut files = self.files.borrow_mut();
+        let elf = files
+            .entry(path.to_string())
+            .or_insert_with(|| ElfFile::read(path).ok());
+        match elf
+            .as_ref()
+            .and_then(|elf| elf.function_at_file_offset(offset))
+        {
+            Some((function, 0)) => out.push_str(&function.name),
+            Some((function, into)) => out.push_str(&format!("{}+{into}", function.name)),
+            None => out.push_str(&format!("<{address:016x}>")),
+        }
     }
 }
 

@@ -511,3 +511,23 @@ fn mem_reads_raw_bytes_and_prints_them_as_ply_does() {
         "{output:?}"
     );
 }
+
+#[test]
+fn user_stacks_name_their_functions_while_the_process_lives() {
+    kernel_test!(user_stacks_name_their_functions_while_the_process_lives);
+    // `sleep` still runs when the interval prints, so its mappings can be read.
+    let output = tine(
+        &[
+            "-c",
+            "sleep 2",
+            "uprobe:libc:malloc / comm == \"sleep\" / { @[ustack] = count(); }
+             i:1 { print(@); exit(0); }",
+        ],
+        None,
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("\t__libc_malloc\n") || text.contains("\tmalloc\n"),
+        "{text}"
+    );
+}

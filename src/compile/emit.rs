@@ -1135,6 +1135,16 @@ impl Emitter<'_> {
                     .mov64_imm(R3, flags)
                     .call(Helper::GetStackid)
                     .mov64(register, R0);
+                if builtin == Builtin::UserStack {
+                    // User addresses mean something only in their process: the pid goes in the
+                    // upper half, beside the stack id (a u32, or a negative errno).
+                    self.b
+                        .mov32(register, register)
+                        .call(Helper::GetCurrentPidTgid)
+                        .rsh64_imm(R0, 32)
+                        .lsh64_imm(R0, 32)
+                        .or64(register, R0);
+                }
             }
             Builtin::Comm => {
                 return Err(Diag::new(span, "comm is a string, not a number"));

@@ -278,6 +278,23 @@ impl ElfFile {
             .find(|segment| segment.address <= address && address - segment.address < segment.size)
             .map(|segment| segment.offset + (address - segment.address))
     }
+
+    /// The function whose code is at `offset` in the file, and how far into it: what a user
+    /// stack frame is, once its address is turned into a file offset through the process's
+    /// mappings.
+    pub fn function_at_file_offset(&self, offset: u64) -> Option<(&Function, u64)> {
+        let segment = self
+            .segments
+            .iter()
+            .find(|segment| segment.offset <= offset && offset - segment.offset < segment.size)?;
+        let address = segment.address + (offset - segment.offset);
+        self.functions
+            .iter()
+            .filter(|function| function.address <= address)
+            .filter(|function| function.size == 0 || address - function.address < function.size)
+            .max_by_key(|function| function.address)
+            .map(|function| (function, address - function.address))
+    }
 }
 
 #[cfg(test)]
@@ -292,6 +309,10 @@ mod tests {
             .unwrap_or_else(|| panic!("{name}: no probe_me in {:?}", elf.functions()));
         assert_eq!((function.address, function.size), (address, 8), "{name}");
         assert_eq!(elf.file_offset(function.address), Some(offset), "{name}");
+        let (found, into) = elf
+            .function_at_file_offset(offset + 4)
+            .unwrap_or_else(|| panic!("{name}: nothing at {offset:#x}+4"));
+        assert_eq!((found.name.as_str(), into), ("probe_me", 4), "{name}");
     }
 
     /// Fixtures made by tests/fixtures/elf/generate.sh; addresses and offsets as llvm-readelf

@@ -10,6 +10,7 @@ pub mod error;
 pub mod features;
 pub mod kallsyms;
 pub mod mapping;
+pub mod memory_map;
 pub mod perf;
 pub mod ring;
 pub mod ringbuf;

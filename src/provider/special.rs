@@ -8,6 +8,7 @@ use std::rc::Rc;
 use crate::compile::ProgramKind;
 use crate::kernel::bpf::Program;
 use crate::kernel::error::KernelError;
+use crate::kernel::memory_map;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeKind, Tracefs};
 
@@ -37,31 +38,6 @@ extern "C" fn end_trigger() {
     black_box(2u8);
 }
 
-/// The file and offset in it of the code at `address` in this process, from /proc/self/maps.
-fn file_offset_of(address: u64) -> Result<(String, u64), KernelError> {
-    let maps = std::fs::read_to_string("/proc/self/maps")
-        .map_err(|error| KernelError::io("read /proc/self/maps", &error))?;
-    for line in maps.lines() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [range, _, offset, _, _, path, ..] = fields.as_slice() else {
-            continue;
-        };
-        let Some((start, end)) = range.split_once('-') else {
-            continue;
-        };
-        let parse = |text: &str| u64::from_str_radix(text, 16).ok();
-        if let (Some(start), Some(end), Some(offset)) = (parse(start), parse(end), parse(offset)) {
-            if (start..end).contains(&address) {
-                return Ok(((*path).to_string(), address - start + offset));
-            }
-        }
-    }
-    Err(KernelError::message(
-        "find tine's own code for BEGIN/END",
-        format!("no mapping of /proc/self/maps holds {address:#x}"),
-    ))
-}
-
 impl Probe for Special {
     fn kind(&self) -> ProgramKind {
         match self.runner {
@@ -88,11 +64,19 @@ impl Probe for Special {
             }
             Runner::Uprobe(tracefs) => tracefs,
         };
-        let (path, offset) = file_offset_of(trigger as usize as u64)?;
+        let mappings = memory_map::read(None)
+            .map_err(|error| KernelError::io("read /proc/self/maps", &error))?;
+        let (path, offset) = memory_map::file_offset(&mappings, trigger as usize as u64)
+            .ok_or_else(|| {
+                KernelError::message(
+                    "find tine's own code for BEGIN/END",
+                    "no file mapping of /proc/self/maps holds it",
+                )
+            })?;
         let attached = match tracefs {
             None => {
                 let event =
-                    PerfEvent::uprobe(&path, offset, false, Some(std::process::id() as i32))?;
+                    PerfEvent::uprobe(path, offset, false, Some(std::process::id() as i32))?;
                 event.attach(program)?;
                 event.enable()?;
                 Attachment::Events(vec![event])
