@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::path::Path;
 use std::rc::Rc;
 
 use crate::compile::ProgramKind;
@@ -181,15 +182,18 @@ impl KernelFunctions {
         self.names.iter().map(String::as_str)
     }
 
-    /// Reads the running kernel's listing: `available_filter_functions` where tracefs is, else
-    /// kallsyms, minus the blacklist when debugfs shows it.
-    pub fn read() -> Result<KernelFunctions, KprobeError> {
-        let filter_functions = [
-            "/sys/kernel/tracing/available_filter_functions",
-            "/sys/kernel/debug/tracing/available_filter_functions",
-        ]
-        .iter()
-        .find_map(|path| std::fs::read_to_string(path).ok());
+    /// Reads the running kernel's listing: `available_filter_functions` in `tracing` (tracefs
+    /// where it is mounted) or the usual places, else kallsyms, minus the blacklist when debugfs
+    /// shows it.
+    pub fn read(tracing: Option<&Path>) -> Result<KernelFunctions, KprobeError> {
+        let usual = [
+            Path::new("/sys/kernel/tracing"),
+            Path::new("/sys/kernel/debug/tracing"),
+        ];
+        let filter_functions = tracing
+            .into_iter()
+            .chain(usual)
+            .find_map(|root| std::fs::read_to_string(root.join("available_filter_functions")).ok());
         let functions = match filter_functions {
             Some(text) => KernelFunctions::from_filter_functions(&text),
             None => {
@@ -266,12 +270,15 @@ impl Kprobe {
         spec: &str,
         retprobe: bool,
         features: &Features,
-        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, String>,
+        tracefs: impl Fn() -> Result<Rc<Tracefs>, String>,
     ) -> Result<Kprobe, String> {
         let arch = regs::current_arch()?;
         let parsed = KprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+        // A glob is matched against what ftrace can patch, so tracefs is found (or mounted)
+        // first; kallsyms, the fallback, also lists functions no kprobe can take.
+        let listing = || KernelFunctions::read(tracefs().ok().as_deref().map(Tracefs::root));
         let locations = parsed
-            .locations(KernelFunctions::read)
+            .locations(listing)
             .map_err(|error| error.to_string())?;
         let method = KprobeMethod::choose(parsed.location.glob().is_some(), features, tracefs)?;
         Ok(Kprobe {
@@ -570,7 +577,7 @@ kprobe_ftrace_handler
     /// best listing readable, without blacklisted functions.
     #[test]
     fn the_running_kernel_lists_its_read_path() {
-        let functions = match KernelFunctions::read() {
+        let functions = match KernelFunctions::read(None) {
             Ok(functions) => functions,
             Err(error) => {
                 assert!(
