@@ -103,6 +103,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         map_entries: invocation.map_entries,
         ring_bytes: (invocation.settings.perf_pages * 4096).next_power_of_two() as u32,
         target_pid: child.as_ref().map(|child| child.pid() as u32),
+        only_pid: invocation.pid,
     };
     let lowering = |index: usize| -> Result<Box<dyn compile::ProbeLowering>, lang::Diag> {
         let probe = &program.probes[index];

@@ -50,6 +50,7 @@ fn options() -> Options {
         map_entries: 1024,
         ring_bytes: 1 << 18,
         target_pid: Some(4242),
+        only_pid: None,
     }
 }
 

@@ -531,3 +531,34 @@ fn user_stacks_name_their_functions_while_the_process_lives() {
         "{text}"
     );
 }
+
+#[test]
+fn dash_p_keeps_one_process() {
+    kernel_test!(dash_p_keeps_one_process);
+    let reader = || {
+        Command::new("sh")
+            .args([
+                "-c",
+                "sleep 1; exec dd if=/dev/zero of=/dev/null bs=1 count=500 status=none",
+            ])
+            .spawn()
+            .expect("start a reader")
+    };
+    let (mut kept, mut other) = (reader(), reader());
+    let output = tine(
+        &[
+            "-p",
+            &kept.id().to_string(),
+            "-c",
+            "sleep 2",
+            "tracepoint:syscalls/sys_enter_read { @[pid] = count(); }",
+        ],
+        None,
+    );
+    kept.wait().expect("reader");
+    other.wait().expect("reader");
+    let rows = rows(&stdout(&output));
+    assert_eq!(rows.len(), 1, "{output:?}");
+    assert_eq!(rows[0].0, kept.id().to_string(), "{output:?}");
+    assert!(rows[0].1 >= 500, "{output:?}");
+}

@@ -53,6 +53,18 @@ pub(super) fn probe(
     };
     emitter.mark(probe.span);
     emitter.b.mov64(CONTEXT, R1);
+    if let Some(pid) = emitter
+        .shared
+        .options
+        .only_pid
+        .filter(|_| lowering.in_process_context())
+    {
+        emitter
+            .b
+            .call(Helper::GetCurrentPidTgid)
+            .rsh64_imm(R0, 32)
+            .jne_imm(R0, pid as i32, exit);
+    }
     for variable in &probe.scratch {
         let slot = emitter.alloc(variable.ty.size(), probe.span)?;
         emitter.zero(slot, variable.ty.size());

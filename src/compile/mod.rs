@@ -46,6 +46,10 @@ pub trait ProbeLowering {
     fn program_kind(&self) -> ProgramKind;
     /// How variable `name` (one sema accepted from this provider) is read.
     fn access(&self, name: &str) -> Option<Access>;
+    /// Whether the probe runs in some process's context, where `-p` applies.
+    fn in_process_context(&self) -> bool {
+        true
+    }
 }
 
 /// How output records reach user space; chosen from the kernel's features.
@@ -74,6 +78,8 @@ pub struct Options {
     pub ring_bytes: u32,
     /// The pid of the `-c` child, for `$target`.
     pub target_pid: Option<u32>,
+    /// `-p`: probes in a process's context keep only this process's events.
+    pub only_pid: Option<u32>,
 }
 
 /// One probe's program.

@@ -56,6 +56,10 @@ impl Probe for Interval {
         &[]
     }
 
+    fn in_process_context(&self) -> bool {
+        false
+    }
+
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
         let event = PerfEvent::cpu_clock(0, Rate::Period(self.period_ns))?;
         event.attach(program)?;

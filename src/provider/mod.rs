@@ -64,6 +64,11 @@ pub trait Probe {
     fn attach_type(&self) -> Option<AttachType> {
         None
     }
+    /// Whether the probe fires in the context of a process, so that `-p PID` can keep only
+    /// that process's events (not so for BEGIN, END and interval).
+    fn in_process_context(&self) -> bool {
+        true
+    }
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError>;
 }
 
@@ -169,6 +174,10 @@ pub struct Lowering(pub Rc<dyn Probe>);
 impl ProbeLowering for Lowering {
     fn program_kind(&self) -> ProgramKind {
         self.0.kind()
+    }
+
+    fn in_process_context(&self) -> bool {
+        self.0.in_process_context()
     }
 
     fn access(&self, name: &str) -> Option<Access> {

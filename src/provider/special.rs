@@ -50,6 +50,10 @@ impl Probe for Special {
         &[]
     }
 
+    fn in_process_context(&self) -> bool {
+        false
+    }
+
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
         let trigger: extern "C" fn() = if self.at_start {
             begin_trigger
