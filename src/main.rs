@@ -93,8 +93,9 @@ fn read_script(argument: &str) -> (String, String) {
     }
 }
 
-/// A tracepoint's record for dry runs, from tracefs when it is mounted and readable.
-fn tracepoint_record(spec: &str) -> Result<Rc<Record>, String> {
+/// A tracepoint's record for dry runs, from tracefs when it is mounted and readable; None for a
+/// glob over events whose records differ.
+fn tracepoint_record(spec: &str) -> Result<Option<Rc<Record>>, String> {
     let tracefs = Tracefs::find().map_err(|error| error.to_string())?;
     let tracepoint = Tracepoint::resolve(&tracefs, spec)?;
     let data = tracepoint
@@ -103,12 +104,10 @@ fn tracepoint_record(spec: &str) -> Result<Rc<Record>, String> {
         .find(|variable| variable.name == "data");
     match data.map(|variable| &variable.ty) {
         Some(Type::Pointer { target, .. }) => match &**target {
-            Type::Struct(record) => Ok(record.clone()),
+            Type::Struct(record) => Ok(Some(record.clone())),
             _ => Err(format!("`{spec}` has no record")),
         },
-        _ => Err(format!(
-            "the events `{spec}` matches have different records: name one"
-        )),
+        _ => Ok(None),
     }
 }
 

@@ -128,3 +128,62 @@ fn help_version_and_bad_flags() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).starts_with("error: no script given"));
 }
+
+/// Every corpus script through the real binary, its tracepoints typed from this machine's
+/// tracefs (so the check needs the kernel's event formats; without them it is skipped).
+#[test]
+fn every_corpus_script_dry_runs_as_its_folder_says() {
+    let tracefs = [
+        "/sys/kernel/tracing/events",
+        "/sys/kernel/debug/tracing/events",
+    ];
+    if !tracefs
+        .iter()
+        .any(|path| std::path::Path::new(path).is_dir())
+    {
+        assert!(
+            std::env::var("TINE_REQUIRE_KERNEL").as_deref() != Ok("1"),
+            "tracefs is not mounted"
+        );
+        eprintln!("skipping: tracefs is not mounted");
+        return;
+    }
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lang");
+    for (folder, code) in [("accepted", 0), ("rejected", 1)] {
+        let mut scripts = 0;
+        for entry in std::fs::read_dir(format!("{corpus}/{folder}")).expect("corpus") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|extension| extension != "tine") {
+                continue;
+            }
+            scripts += 1;
+            let path = path.to_string_lossy().into_owned();
+            let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+                .args(["-e", "-S", "-c", "true", &path, "7", "seven"])
+                .env("TINE_TEST_NUMBER", "42")
+                .env("TINE_TEST_WORD", "hello")
+                .output()
+                .expect("running tine");
+            assert_eq!(
+                output.status.code(),
+                Some(code),
+                "{path}: {}",
+                stderr(&output)
+            );
+            if code == 0 {
+                assert!(
+                    stdout(&output).contains("probe "),
+                    "{path}: no typed program"
+                );
+            } else {
+                assert!(
+                    stderr(&output).contains("error: "),
+                    "{path}: {}",
+                    stderr(&output)
+                );
+                assert!(stderr(&output).contains('^'), "{path}: no caret");
+            }
+        }
+        assert!(scripts >= 40, "{folder}: {scripts} scripts");
+    }
+}

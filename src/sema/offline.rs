@@ -9,7 +9,7 @@ use crate::arch::Arch;
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
 /// can read it, from a table in tests.
-pub type RecordSource = dyn Fn(&str) -> Result<Rc<Record>, String>;
+pub type RecordSource = dyn Fn(&str) -> Result<Option<Rc<Record>>, String>;
 
 /// Types what can be typed offline: `regs`, `caller` and the register-passed `argN` of
 /// kprobes/uprobes, `retval` of the return probes (machine words of the architecture tine was
@@ -80,16 +80,19 @@ impl Providers for OfflineProviders {
         let variables: Vec<(String, Type)> = match provider {
             "kprobe" | "uprobe" => probe_variables(true)?,
             "kretprobe" | "uretprobe" => probe_variables(false)?,
-            "tracepoint" => {
-                let record = (self.tracepoint_record)(spec)?;
-                vec![(
-                    "data".to_string(),
-                    Type::Pointer {
-                        target: Box::new(Type::Struct(record)),
-                        user_space: false,
-                    },
-                )]
-            }
+            // A glob over events whose records differ has no `data`, as when tracing.
+            "tracepoint" => (self.tracepoint_record)(spec)?
+                .into_iter()
+                .map(|record| {
+                    (
+                        "data".to_string(),
+                        Type::Pointer {
+                            target: Box::new(Type::Struct(record)),
+                            user_space: false,
+                        },
+                    )
+                })
+                .collect(),
             "profile" | "interval" => Vec::new(),
             "kfunc" | "kretfunc" => {
                 return Err(format!("`{provider}` probes are not supported yet"));

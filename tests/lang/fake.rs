@@ -209,6 +209,7 @@ pub fn providers() -> OfflineProviders {
             records
                 .get(spec)
                 .cloned()
+                .map(Some)
                 .ok_or_else(|| format!("no tracepoint `{spec}`"))
         }),
     }
