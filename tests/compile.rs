@@ -8,65 +8,12 @@ mod fake;
 use std::fs;
 use std::path::Path;
 
-use tine::compile::{
-    compile, Access, Channel, Compiled, Options, ProbeLowering, ProbeRead, ProgramKind,
-};
-use tine::lang::Diag;
-use tine_asm::Size;
-
-/// Lowers provider variables as the real providers do: a tracepoint's `data` is its context,
-/// kprobe registers are loads from pt_regs.
-struct FakeLowering {
-    kind: ProgramKind,
-}
-
-impl ProbeLowering for FakeLowering {
-    fn program_kind(&self) -> ProgramKind {
-        self.kind
-    }
-
-    fn access(&self, name: &str) -> Option<Access> {
-        let arch = tine::arch::current()?;
-        let load = |offset: usize| Access::ContextLoad {
-            offset: offset as i16,
-            size: Size::U64,
-        };
-        match name {
-            "data" | "regs" => Some(Access::Context),
-            "retval" => Some(load(arch.return_value_offset())),
-            "caller" => Some(load(arch.instruction_pointer_offset())),
-            _ => {
-                let index: usize = name.strip_prefix("arg")?.parse().ok()?;
-                arch.argument_offset(index).map(load)
-            }
-        }
-    }
-}
-
-fn options() -> Options {
-    Options {
-        channel: Channel::RingBuffer,
-        probe_read: ProbeRead::Split,
-        map_entries: 1024,
-        ring_bytes: 1 << 18,
-        target_pid: Some(4242),
-        only_pid: None,
-    }
-}
+use tine::compile::Compiled;
 
 fn compiled(source: &str, name: &str) -> Result<Compiled, String> {
     let program = tine::check(source, name, &fake::providers(), &fake::environment())
         .map_err(|diagnostics| diagnostics.to_string())?;
-    let lowering = |index: usize| -> Result<Box<dyn ProbeLowering>, Diag> {
-        let kind = match program.probes[index].provider.as_str() {
-            "tracepoint" => ProgramKind::Tracepoint,
-            "kprobe" | "kretprobe" | "uprobe" | "uretprobe" => ProgramKind::Kprobe,
-            "profile" | "interval" => ProgramKind::PerfEvent,
-            _ => ProgramKind::RawTracepoint,
-        };
-        Ok(Box::new(FakeLowering { kind }))
-    };
-    compile(&program, &lowering, &options())
+    fake::compile(&program)
         .map_err(|diag| tine::lang::Diagnostics::new(name, source, vec![diag]).to_string())
 }
 

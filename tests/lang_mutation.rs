@@ -164,7 +164,11 @@ fn run(input: &str, providers: &OfflineProviders, environment: &Environment) -> 
     let start = Instant::now();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         match tine::check(input, "<fuzz>", providers, environment) {
-            Ok(program) => !program.to_string().is_empty(),
+            Ok(program) => {
+                // The compiler takes every program sema accepts: an error is a value.
+                let _ = fake::compile(&program);
+                !program.to_string().is_empty()
+            }
             Err(diagnostics) => {
                 assert!(diagnostics.to_string().contains("error: "));
                 false
@@ -173,7 +177,7 @@ fn run(input: &str, providers: &OfflineProviders, environment: &Environment) -> 
     }));
     let elapsed = start.elapsed();
     let Ok(accepted) = outcome else {
-        panic!("the front end panicked on {input:?}");
+        panic!("the front end or the compiler panicked on {input:?}");
     };
     assert!(
         elapsed < SLOWEST_ALLOWED,
