@@ -768,6 +768,55 @@ mod tests {
         assert_eq!(library_rank("libc", "libc-2.36.so"), None);
     }
 
+    /// The attach path and its limits: `-p` needs the PMU; without it, tracefs's uprobe_events.
+    #[test]
+    fn the_attach_path_follows_the_features() {
+        let exe = std::env::current_exe().unwrap();
+        let spec = format!("{}:main", exe.display());
+        let no_tracefs = || -> Result<Rc<Tracefs>, String> { Err("no tracefs".into()) };
+        let pmu = Features::from_present(&[Feature::UprobePmu]);
+        let probe = Uprobe::resolve(&spec, true, &pmu, Some(1), no_tracefs).unwrap();
+        assert!(probe.tracefs.is_none());
+        assert_eq!(probe.pid, Some(1));
+        assert_eq!(probe.points.len(), 1);
+        let names: Vec<&str> = probe.variables().iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["retval", "caller", "regs"]);
+        assert_eq!(
+            probe.variables()[1].ty,
+            U64,
+            "a user address is no kernel symbol"
+        );
+
+        let none = Features::from_present(&[]);
+        assert_eq!(
+            Uprobe::resolve(&spec, false, &none, Some(1), no_tracefs).err(),
+            Some(
+                "-p needs the uprobe PMU (4.17+): a uprobe made through tracefs fires in every process"
+                    .into()
+            )
+        );
+        assert_eq!(
+            Uprobe::resolve(&spec, false, &none, None, no_tracefs).err(),
+            Some("no tracefs".into())
+        );
+        let root = std::env::temp_dir().join(format!("tine-uprobe-path-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let fake = || Ok(Rc::new(Tracefs::at(&root)));
+        let without_events = Uprobe::resolve(&spec, false, &none, None, fake).err();
+        std::fs::write(root.join("uprobe_events"), "").unwrap();
+        let with_events =
+            Uprobe::resolve(&spec, false, &none, None, fake).map(|probe| probe.tracefs);
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(
+            without_events,
+            Some(format!(
+                "this kernel has no uprobes: no uprobe PMU, and no uprobe_events in {}",
+                root.display()
+            ))
+        );
+        assert_eq!(with_events, Ok(Some(Rc::new(Tracefs::at(&root)))));
+    }
+
     fn fixture() -> ElfFile {
         ElfFile::parse(include_bytes!(
             "../../tests/fixtures/elf/aarch64-le-stripped.so"
