@@ -5,10 +5,11 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use tine::kernel::tracefs::Tracefs;
+use tine::provider::offline::OfflineProviders;
 use tine::provider::tracepoint::Tracepoint;
 use tine::provider::Probe;
 use tine::runtime::Settings;
-use tine::sema::{Environment, OfflineProviders, Record, Type};
+use tine::sema::{Environment, Record, Type};
 
 const USAGE: &str = "\
 usage: tine [options] (script-file | 'program text') [arguments...]

@@ -492,6 +492,10 @@ impl Symbols for KernelNames<'_> {
         }
     }
 
+    fn write_user_address(&self, out: &mut String, address: u64, pid: u32) {
+        self.user.write_address(out, pid, address);
+    }
+
     fn wall_clock_offset(&self) -> i64 {
         self.wall_clock_offset
     }

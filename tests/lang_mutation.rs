@@ -10,7 +10,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use tine::sema::{Environment, OfflineProviders};
+use tine::provider::offline::OfflineProviders;
+use tine::sema::Environment;
 
 const SEED: u64 = 0x7469_6e65_6675_7a7a;
 const MUTANTS: usize = 30_000;

@@ -571,3 +571,28 @@ fn dash_p_keeps_one_process() {
     assert_eq!(rows[0].0, kept.id().to_string(), "{output:?}");
     assert!(rows[0].1 >= 500, "{output:?}");
 }
+
+#[test]
+fn usym_and_ksym_name_addresses() {
+    kernel_test!(usym_and_ksym_name_addresses);
+    let kallsyms = std::fs::read_to_string("/proc/kallsyms").expect("read kallsyms");
+    let vfs_read = kallsyms
+        .lines()
+        .find(|line| line.ends_with(" vfs_read"))
+        .and_then(|line| line.split_whitespace().next())
+        .expect("vfs_read in kallsyms");
+    let output = tine(
+        &[
+            "-c",
+            "sleep 2",
+            &format!(
+                "uprobe:libc:malloc / comm == \"sleep\" / {{ @[usym(caller), ksym(0x{vfs_read} + 3)] = count(); }}
+                 i:1 {{ print(@); exit(0); }}"
+            ),
+        ],
+        None,
+    );
+    let text = stdout(&output);
+    assert!(text.contains("malloc"), "{text}");
+    assert!(text.contains(", vfs_read+3 }"), "{text}");
+}

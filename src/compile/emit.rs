@@ -769,6 +769,14 @@ impl Emitter<'_> {
                 let helper = self.read_helper(false, true);
                 self.b.call(helper);
             }
+            Function::Usym => {
+                self.b.store(Size::U64, R10, slot, register);
+                self.b
+                    .call(Helper::GetCurrentPidTgid)
+                    .rsh64_imm(R0, 32)
+                    .store(Size::U32, R10, slot + 8, R0)
+                    .store_imm(Size::U32, R10, slot + 12, 0);
+            }
             Function::Mem { .. } => {
                 self.stack_pointer(R1, slot);
                 self.b.mov64_imm(R2, size as i32).mov64(R3, register);
@@ -1021,10 +1029,10 @@ impl Emitter<'_> {
                 function,
                 arguments,
             } => match function {
-                Function::Uptr => {
-                    let pointer = arguments
-                        .first()
-                        .ok_or_else(|| Diag::new(expr.span, "uptr() needs a pointer"))?;
+                Function::Uptr | Function::Ksym => {
+                    let pointer = arguments.first().ok_or_else(|| {
+                        Diag::new(expr.span, format!("{}() needs an address", function.name()))
+                    })?;
                     self.scalar(pointer, register)?;
                 }
                 Function::StrCmp => match arguments.as_slice() {

@@ -37,5 +37,6 @@ pub fn layout_of(ty: &Type) -> Layout {
         Type::KernelAddress => Layout::KernelAddress,
         Type::Stack => Layout::Stack { user: false },
         Type::UserStack => Layout::Stack { user: true },
+        Type::UserAddress => Layout::UserAddress,
     }
 }

@@ -27,6 +27,9 @@ pub enum Layout {
     KernelAddress,
     /// A stack id (u64) of the stack map: one frame a line once resolved.
     Stack { user: bool },
+    /// A user code address (u64) and its process's pid (u32), 16 bytes: `function+offset`
+    /// once resolved, else `<%016x>`.
+    UserAddress,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +49,7 @@ impl Layout {
             | Layout::KernelAddress
             | Layout::Stack { .. } => 8,
             Layout::Pid => 4,
+            Layout::UserAddress => 16,
             Layout::Chars(len) => *len,
             Layout::Array(element, count) => element.size() * count,
             Layout::Struct { fields, .. } => fields
@@ -89,6 +93,12 @@ pub trait Symbols {
         write!(out, "<STACKID{id}>").ok();
     }
 
+    /// `function+offset` of a code address in process `pid`.
+    fn write_user_address(&self, out: &mut String, address: u64, pid: u32) {
+        let _ = pid;
+        write!(out, "<{address:016x}>").ok();
+    }
+
     /// Nanoseconds from the monotonic clock probes read to local wall-clock time.
     fn wall_clock_offset(&self) -> i64 {
         0
@@ -113,6 +123,11 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
         Layout::Pointer => write!(out, "<{:x}>", read_unsigned(data, 8)),
         Layout::KernelAddress => {
             symbols.write_kernel_address(out, read_unsigned(data, 8));
+            Ok(())
+        }
+        Layout::UserAddress => {
+            let pid = data.get(8..).map_or(0, |pid| read_unsigned(pid, 4));
+            symbols.write_user_address(out, read_unsigned(data, 8), pid as u32);
             Ok(())
         }
         Layout::Stack { user } => {
@@ -284,9 +299,11 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
             bytes,
             signed: false,
         } => read_unsigned(a, *bytes).cmp(&read_unsigned(b, *bytes)),
-        Layout::Pointer | Layout::WallTime | Layout::KernelAddress | Layout::Stack { .. } => {
-            read_unsigned(a, 8).cmp(&read_unsigned(b, 8))
-        }
+        Layout::Pointer
+        | Layout::WallTime
+        | Layout::KernelAddress
+        | Layout::Stack { .. }
+        | Layout::UserAddress => read_unsigned(a, 8).cmp(&read_unsigned(b, 8)),
         Layout::Pid => read_unsigned(a, 4).cmp(&read_unsigned(b, 4)),
         Layout::Chars(len) => a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
         Layout::Array(element, count) => (0..*count)

@@ -6,6 +6,7 @@ pub mod glob;
 pub mod interval;
 pub mod kprobe;
 pub mod location;
+pub mod offline;
 pub mod profile;
 pub mod regs;
 pub mod special;
@@ -141,13 +142,12 @@ impl Registry {
     }
 }
 
-/// A probe's variables as sema sees them.
-struct Context(Rc<dyn Probe>);
+/// Variables as sema sees them: their names and types.
+struct Listed(Vec<Variable>);
 
-impl ProbeContext for Context {
+impl ProbeContext for Listed {
     fn variable(&self, name: &str) -> Option<Type> {
         self.0
-            .variables()
             .iter()
             .find(|variable| variable.name == name)
             .map(|variable| variable.ty.clone())
@@ -155,7 +155,6 @@ impl ProbeContext for Context {
 
     fn names(&self) -> Vec<String> {
         self.0
-            .variables()
             .iter()
             .map(|variable| variable.name.clone())
             .collect()
@@ -164,7 +163,9 @@ impl ProbeContext for Context {
 
 impl Providers for Registry {
     fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
-        Ok(Box::new(Context(self.probe(provider, spec)?)))
+        Ok(Box::new(Listed(
+            self.probe(provider, spec)?.variables().to_vec(),
+        )))
     }
 }
 

@@ -26,8 +26,8 @@ const BUILTINS: &[&str] = &[
 ];
 
 const FUNCTIONS: &[&str] = &[
-    "printf", "print", "exit", "clear", "str", "mem", "uptr", "dyn", "strcmp", "count", "sum",
-    "quantize", "hist", "lhist", "min", "max", "avg", "stats",
+    "printf", "print", "exit", "clear", "str", "mem", "uptr", "ksym", "usym", "dyn", "strcmp",
+    "count", "sum", "quantize", "hist", "lhist", "min", "max", "avg", "stats",
 ];
 
 /// Type-checks a parsed script. Every independent error is collected.
@@ -1653,6 +1653,25 @@ impl Checker<'_> {
                     user_space: true,
                 };
                 Some(call(Function::Uptr, vec![address], ty, span))
+            }
+            "ksym" | "usym" => {
+                if arguments.len() != 1 {
+                    arity_error(self, "one address");
+                    return None;
+                }
+                let address = self.value(&arguments[0], scope)?;
+                if !address.ty.is_scalar() {
+                    self.error(Diag::new(
+                        arguments[0].span,
+                        format!("{name}() needs an address, not {}", address.ty),
+                    ));
+                    return None;
+                }
+                Some(if name == "ksym" {
+                    call(Function::Ksym, vec![address], Type::KernelAddress, span)
+                } else {
+                    call(Function::Usym, vec![address], Type::UserAddress, span)
+                })
             }
             "dyn" => {
                 if arguments.len() != 1 {

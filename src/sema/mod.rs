@@ -4,12 +4,10 @@
 pub mod check;
 pub mod context;
 pub mod dump;
-pub mod offline;
 pub mod program;
 pub mod types;
 
 pub use check::check_script;
 pub use context::{Environment, ProbeContext, Providers};
-pub use offline::OfflineProviders;
 pub use program::{Builtin, Function, Map, MapId, MapKind, Program};
 pub use types::{Record, Type};

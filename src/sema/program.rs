@@ -250,6 +250,11 @@ pub enum Function {
     Mem { length: usize },
     /// `uptr(p)`: the same pointer, marked as user memory.
     Uptr,
+    /// `ksym(address)`: the address, printed as the kernel symbol it is in.
+    Ksym,
+    /// `usym(address)`: the address and the current pid, printed as the function of that
+    /// process it is in.
+    Usym,
     /// `dyn(data->field)`: a tracepoint `__data_loc` string, into char[128].
     Dyn,
     /// `strcmp(a, b)`: -1, 0 or 1 (s32).
@@ -266,6 +271,8 @@ impl Function {
             Function::Str { .. } => "str",
             Function::Mem { .. } => "mem",
             Function::Uptr => "uptr",
+            Function::Ksym => "ksym",
+            Function::Usym => "usym",
             Function::Dyn => "dyn",
             Function::StrCmp => "strcmp",
         }

@@ -32,6 +32,9 @@ pub enum Type {
     Stack,
     /// A user stack id (u64).
     UserStack,
+    /// A user code address with the pid of its process (`usym()`): `{ u64, u32, pad }`,
+    /// printed `function+offset` from that process's mappings.
+    UserAddress,
 }
 
 /// A struct: fields with byte offsets, total size and alignment, as a C compiler lays them out
@@ -86,6 +89,7 @@ impl Type {
             | Type::Stack
             | Type::UserStack => 8,
             Type::Pid => 4,
+            Type::UserAddress => 16,
             Type::Chars(length) => *length,
             Type::Array(element, count) => element.size().saturating_mul(*count),
             Type::Struct(record) => record.size,
@@ -98,6 +102,7 @@ impl Type {
             Type::Void | Type::Chars(_) => 1,
             Type::Array(element, _) => element.align(),
             Type::Struct(record) => record.align,
+            Type::UserAddress => 8,
             other => other.size().max(1),
         }
     }
@@ -204,6 +209,7 @@ impl fmt::Display for Type {
             Type::KernelAddress => f.write_str("kaddr"),
             Type::Stack => f.write_str("stack"),
             Type::UserStack => f.write_str("ustack"),
+            Type::UserAddress => f.write_str("uaddr"),
         }
     }
 }

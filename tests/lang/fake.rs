@@ -6,9 +6,10 @@ use std::rc::Rc;
 
 use tine::compile::{Access, Channel, Compiled, Options, ProbeLowering, ProbeRead, ProgramKind};
 use tine::lang::Diag;
+use tine::provider::offline::OfflineProviders;
 use tine::sema::program::Program;
 use tine::sema::types::Field;
-use tine::sema::{Environment, OfflineProviders, Record, Type};
+use tine::sema::{Environment, Record, Type};
 use tine_asm::Size;
 
 /// Field types in a short notation: `u32`, `s64`, `char*`, `void*`, `char[16]`, `u8[4]`, and
