@@ -997,6 +997,9 @@ impl Emitter<'_> {
                 Some(Access::Context) => {
                     self.b.mov64(register, CONTEXT);
                 }
+                Some(Access::Helper(helper)) => {
+                    self.b.mov64(R1, CONTEXT).call(helper).mov64(register, R0);
+                }
                 None => {
                     return Err(Diag::new(
                         expr.span,

@@ -8,7 +8,7 @@ mod layout;
 mod maps;
 mod records;
 
-use tine_asm::{Insn, Size};
+use tine_asm::{Helper, Insn, Size};
 
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::Program;
@@ -38,6 +38,8 @@ pub enum Access {
     Context,
     /// A scalar of `size` at `offset` in the context: `arg0` from pt_regs, a perf sample field.
     ContextLoad { offset: i16, size: Size },
+    /// What a helper returns when given the context: `func` is `bpf_get_func_ip(ctx)`.
+    Helper(Helper),
 }
 
 /// What the compiler asks of a probe's provider; the provider layer implements it next to the

@@ -9,7 +9,10 @@ use std::fmt;
 use std::path::Path;
 use std::rc::Rc;
 
-use crate::compile::ProgramKind;
+use tine_asm::Helper;
+
+use crate::arch::Arch;
+use crate::compile::{Access, ProgramKind};
 use crate::kernel::bpf::{AttachType, Link, Program};
 use crate::kernel::error::KernelError;
 use crate::kernel::features::{Feature, Features};
@@ -255,6 +258,19 @@ impl KprobeMethod {
     }
 }
 
+/// A kprobe's variables: the registers (`caller` a kernel address), and `func`, the probed
+/// function, which tells the functions of a glob apart.
+pub fn variables(arch: &Arch, retprobe: bool) -> Vec<Variable> {
+    let mut variables = regs::variables(arch, retprobe, Type::KernelAddress);
+    variables.push(Variable {
+        name: "func".into(),
+        ty: Type::KernelAddress,
+        // 5.15+ for kprobes; on older kernels the verifier refuses the call, and says so.
+        access: Access::Helper(Helper::GetFuncIp),
+    });
+    variables
+}
+
 /// `kprobe:SPEC` / `kretprobe:SPEC`, resolved: its functions, how it attaches, its variables.
 pub struct Kprobe {
     pub locations: Vec<Location>,
@@ -285,7 +301,7 @@ impl Kprobe {
             locations,
             retprobe,
             method,
-            variables: regs::variables(arch, retprobe, Type::KernelAddress),
+            variables: variables(arch, retprobe),
         })
     }
 

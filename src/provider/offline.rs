@@ -21,11 +21,9 @@ pub struct OfflineProviders {
 impl Providers for OfflineProviders {
     fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
         let variables: Vec<Variable> = match provider {
-            "kprobe" | "kretprobe" => regs::variables(
-                regs::current_arch()?,
-                provider == "kretprobe",
-                Type::KernelAddress,
-            ),
+            "kprobe" | "kretprobe" => {
+                super::kprobe::variables(regs::current_arch()?, provider == "kretprobe")
+            }
             "uprobe" | "uretprobe" => {
                 regs::variables(regs::current_arch()?, provider == "uretprobe", U64)
             }
