@@ -243,7 +243,17 @@ fn load(
             expected_attach_type: resolved.attach_type(),
         };
         let program = Program::load(&spec).map_err(|error| rejection(error, code, settings))?;
-        match resolved.attach(&program)? {
+        let started = std::time::Instant::now();
+        let attachment = resolved.attach(&program)?;
+        if settings.debug {
+            eprintln!(
+                "debug: {}:{} attached in {:.1} ms",
+                probe.provider,
+                probe.spec,
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        match attachment {
             Attachment::Run { at_start } => {
                 let list = if at_start {
                     &mut loaded.begin
