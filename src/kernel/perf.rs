@@ -151,6 +151,48 @@ fn parse_config_bit(format: &str) -> Option<u32> {
 }
 
 /// The kprobe PMU (4.17+) is present; tracefs `kprobe_events` is the fallback when it is not.
+/// A probe through the `pmu` (kprobe or uprobe) PMU: on `target` (a symbol, or a file's path)
+/// at `offset`, as a return probe or not, in every process or only in `pid`.
+fn probe_pmu(
+    pmu: &str,
+    target: &str,
+    separator: char,
+    offset: u64,
+    retprobe: bool,
+    pid: Option<i32>,
+) -> Result<PerfEvent, KernelError> {
+    // kprobe -> kretprobe, uprobe -> uretprobe.
+    let kind_name = if retprobe {
+        format!("{}ret{}", &pmu[..1], &pmu[1..])
+    } else {
+        pmu.to_string()
+    };
+    let what = if separator == ':' {
+        format!("{kind_name} {target}:{offset:#x}")
+    } else {
+        format!("{kind_name} {target}+{offset}")
+    };
+    let (kind, retprobe_bit) = dynamic_pmu(pmu, &what)?;
+    let target =
+        CString::new(target).map_err(|_| KernelError::message(&what, "a NUL in the name"))?;
+    let mut attr = EventAttr {
+        kind,
+        config: if retprobe { retprobe_bit } else { 0 },
+        sample_period: 1,
+        wakeup_events: 1,
+        flags: FLAG_DISABLED,
+        config1: target.as_ptr() as u64,
+        config2: offset,
+        ..EventAttr::default()
+    };
+    // A process-wide event may be opened on any CPU; it follows the process.
+    let (pid, cpu) = match pid {
+        Some(pid) => (pid, -1),
+        None => (-1, 0),
+    };
+    open(&mut attr, pid, cpu, what)
+}
+
 pub fn kprobe_pmu_available() -> bool {
     dynamic_pmu("kprobe", "the kprobe PMU").is_ok()
 }
@@ -194,24 +236,7 @@ impl PerfEvent {
 
     /// A kprobe (or kretprobe) on `symbol` + `offset` through the kprobe PMU.
     pub fn kprobe(symbol: &str, offset: u64, retprobe: bool) -> Result<PerfEvent, KernelError> {
-        let what = format!(
-            "{} {symbol}+{offset}",
-            if retprobe { "kretprobe" } else { "kprobe" }
-        );
-        let (kind, retprobe_bit) = dynamic_pmu("kprobe", &what)?;
-        let symbol =
-            CString::new(symbol).map_err(|_| KernelError::message(&what, "NUL in the symbol"))?;
-        let mut attr = EventAttr {
-            kind,
-            config: if retprobe { retprobe_bit } else { 0 },
-            sample_period: 1,
-            wakeup_events: 1,
-            flags: FLAG_DISABLED,
-            config1: symbol.as_ptr() as u64,
-            config2: offset,
-            ..EventAttr::default()
-        };
-        open(&mut attr, -1, 0, what)
+        probe_pmu("kprobe", symbol, '+', offset, retprobe, None)
     }
 
     /// A uprobe (or uretprobe) at `file_offset` in the file at `path` through the uprobe PMU,
@@ -222,29 +247,7 @@ impl PerfEvent {
         retprobe: bool,
         pid: Option<i32>,
     ) -> Result<PerfEvent, KernelError> {
-        let what = format!(
-            "{} {path}:{file_offset:#x}",
-            if retprobe { "uretprobe" } else { "uprobe" }
-        );
-        let (kind, retprobe_bit) = dynamic_pmu("uprobe", &what)?;
-        let path =
-            CString::new(path).map_err(|_| KernelError::message(&what, "NUL in the path"))?;
-        let mut attr = EventAttr {
-            kind,
-            config: if retprobe { retprobe_bit } else { 0 },
-            sample_period: 1,
-            wakeup_events: 1,
-            flags: FLAG_DISABLED,
-            config1: path.as_ptr() as u64,
-            config2: file_offset,
-            ..EventAttr::default()
-        };
-        // A process-wide event may be opened on any CPU; it follows the process.
-        let (pid, cpu) = match pid {
-            Some(pid) => (pid, -1),
-            None => (-1, 0),
-        };
-        open(&mut attr, pid, cpu, what)
+        probe_pmu("uprobe", path, ':', file_offset, retprobe, pid)
     }
 
     fn ioctl(

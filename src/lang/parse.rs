@@ -202,28 +202,10 @@ impl<'a> Parser<'a> {
     /// After a bad probe: skips past the `}` that closes the block the error is in or before,
     /// so the next probe is read on its own.
     fn skip_probe(&self, input: &'a str) -> &'a str {
-        let mut depth = 0usize;
-        let mut in_string = false;
-        let mut escaped = false;
-        for (at, c) in input.char_indices() {
-            if in_string {
-                match c {
-                    _ if escaped => escaped = false,
-                    '\\' => escaped = true,
-                    '"' => in_string = false,
-                    _ => {}
-                }
-                continue;
-            }
-            match c {
-                '"' => in_string = true,
-                '{' => depth += 1,
-                '}' if depth <= 1 => return &input[at + 1..],
-                '}' => depth -= 1,
-                _ => {}
-            }
-        }
-        ""
+        skip_code(input, |c, depth| match c {
+            '}' if depth <= 1 => Skip::After,
+            _ => Skip::On,
+        })
     }
 
     fn probe(&mut self, input: &'a str) -> Parsed<'a, Probe> {
@@ -365,30 +347,11 @@ impl<'a> Parser<'a> {
     /// After a bad statement: skips past the next `;` outside brackets, or to the `}` that
     /// closes the current block.
     fn recover(&self, input: &'a str) -> &'a str {
-        let mut depth = 0usize;
-        let mut in_string = false;
-        let mut escaped = false;
-        for (at, c) in input.char_indices() {
-            if in_string {
-                match c {
-                    _ if escaped => escaped = false,
-                    '\\' => escaped = true,
-                    '"' => in_string = false,
-                    _ => {}
-                }
-                continue;
-            }
-            match c {
-                '"' => in_string = true,
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' => depth = depth.saturating_sub(1),
-                '}' if depth == 0 => return &input[at..],
-                '}' => depth -= 1,
-                ';' if depth == 0 => return &input[at + 1..],
-                _ => {}
-            }
-        }
-        ""
+        skip_code(input, |c, depth| match c {
+            '}' if depth == 0 => Skip::Before,
+            ';' if depth == 0 => Skip::After,
+            _ => Skip::On,
+        })
     }
 
     /// One statement; a stray `;` is None.
@@ -1131,4 +1094,42 @@ fn canonical(provider: &'static str, spec: &str) -> (&'static str, String) {
         _ => spec.to_string(),
     };
     (provider, spec)
+}
+
+/// Where `skip_code` stops: before this character, after it, or not here.
+enum Skip {
+    Before,
+    After,
+    On,
+}
+
+/// Skips code, not counting what is inside string literals, until `stop` (given a character
+/// and the bracket depth before it) says where to resume; the rest is empty if it never does.
+fn skip_code(input: &str, stop: impl Fn(char, usize) -> Skip) -> &str {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (at, c) in input.char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match stop(c, depth) {
+            Skip::Before => return &input[at..],
+            Skip::After => return &input[at + c.len_utf8()..],
+            Skip::On => {}
+        }
+        match c {
+            '"' => in_string = true,
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    ""
 }
