@@ -596,3 +596,28 @@ fn usym_and_ksym_name_addresses() {
     assert!(text.contains("malloc"), "{text}");
     assert!(text.contains(", vfs_read+3 }"), "{text}");
 }
+
+#[test]
+fn probe_names_the_probe_of_a_list_that_fired() {
+    kernel_test!(probe_names_the_probe_of_a_list_that_fired);
+    let output = tine(
+        &[
+            "-c",
+            "cat /etc/hostname >/dev/null",
+            "tracepoint:syscalls/sys_enter_openat, tracepoint:syscalls/sys_enter_close / comm == \"cat\" / { @[probe] = count(); }",
+        ],
+        None,
+    );
+    let keys: Vec<String> = rows(&stdout(&output))
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    assert!(
+        keys.contains(&"tracepoint:syscalls/sys_enter_openat".to_string()),
+        "{output:?}"
+    );
+    assert!(
+        keys.contains(&"tracepoint:syscalls/sys_enter_close".to_string()),
+        "{output:?}"
+    );
+}

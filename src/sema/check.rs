@@ -22,7 +22,7 @@ const MAX_LHIST_BUCKETS: i64 = 1000;
 
 const BUILTINS: &[&str] = &[
     "comm", "execname", "pid", "tid", "kpid", "uid", "gid", "cpu", "time", "nsecs", "walltime",
-    "stack", "kstack", "ustack",
+    "stack", "kstack", "ustack", "probe",
 ];
 
 const FUNCTIONS: &[&str] = &[
@@ -143,6 +143,8 @@ struct Checker<'e> {
 /// The scope of the probe being typed.
 struct Scope<'u> {
     context: &'u dyn ProbeContext,
+    /// `provider:spec` as written (canonical provider name), what `probe` reads.
+    probe_name: String,
     scratch: &'u mut Vec<(String, Option<(Type, Span)>)>,
     assigned: HashSet<String>,
 }
@@ -327,8 +329,14 @@ impl Checker<'_> {
     fn probe(&mut self, unit: &mut Unit<'_>) -> Probe {
         let mut assigned = HashSet::new();
         collect_assigned(&unit.probe.body, &mut assigned);
+        let probe_name = if unit.spec.spec.is_empty() {
+            unit.spec.provider.clone()
+        } else {
+            format!("{}:{}", unit.spec.provider, unit.spec.spec)
+        };
         let mut scope = Scope {
             context: unit.context.as_ref(),
+            probe_name,
             scratch: &mut unit.scratch,
             assigned,
         };
@@ -1144,6 +1152,12 @@ impl Checker<'_> {
             if let Some(ty) = scope.context.variable("data") {
                 return Some(expr(ExprKind::Provider("data".to_string()), ty, span));
             }
+        }
+        if name == "probe" {
+            // A constant per probe: each spec of a probe list is a probe of its own.
+            let text = scope.probe_name.clone().into_bytes();
+            let ty = string_literal(text.len());
+            return Some(expr(ExprKind::Str(text), ty, span));
         }
         let (builtin, ty) = match name {
             "comm" | "execname" => (Builtin::Comm, Type::Chars(16)),
