@@ -135,6 +135,11 @@ impl Registry {
                 self.pid,
                 || self.tracefs(),
             )?),
+            "kfunc" | "kretfunc" => {
+                return Err(format!(
+                    "`{provider}` probes are not supported yet: kprobe:/kretprobe: reach the same functions"
+                ))
+            }
             other => return Err(format!("no provider `{other}`")),
         };
         self.resolved.borrow_mut().insert(key, probe.clone());
