@@ -727,6 +727,37 @@ impl Checker<'_> {
         }
     }
 
+    /// Types every expression (whole maps allowed where `maps` says), reporting each that
+    /// fails or that `refuse` names a reason for; None when any did.
+    fn all_typed(
+        &mut self,
+        nodes: &[ast::Expr],
+        scope: &mut Scope<'_>,
+        maps: bool,
+        refuse: impl Fn(&Expr) -> Option<&'static str>,
+    ) -> Option<Vec<Expr>> {
+        let mut typed = Vec::with_capacity(nodes.len());
+        let mut failed = false;
+        for node in nodes {
+            let value = if maps {
+                self.expression(node, scope, true)
+            } else {
+                self.value(node, scope)
+            };
+            match value {
+                Some(value) => match refuse(&value) {
+                    Some(reason) => {
+                        self.error(Diag::new(node.span, reason));
+                        failed = true;
+                    }
+                    None => typed.push(value),
+                },
+                None => failed = true,
+            }
+        }
+        (!failed).then_some(typed)
+    }
+
     /// Types key expressions and unifies them with the map's key; returns them converted to it.
     fn key(
         &mut self,
@@ -735,23 +766,10 @@ impl Checker<'_> {
         span: Span,
         scope: &mut Scope<'_>,
     ) -> Option<Vec<Expr>> {
-        let mut typed = Vec::new();
-        let mut failed = false;
-        for key in keys {
-            match self.value(key, scope) {
-                Some(value)
-                    if value.ty == Type::Void || matches!(value.kind, ExprKind::MapRef(_)) =>
-                {
-                    self.error(Diag::new(key.span, "this cannot be a map key"));
-                    failed = true;
-                }
-                Some(value) => typed.push(value),
-                None => failed = true,
-            }
-        }
-        if failed {
-            return None;
-        }
+        let typed = self.all_typed(keys, scope, false, |value| {
+            (value.ty == Type::Void || matches!(value.kind, ExprKind::MapRef(_)))
+                .then_some("this cannot be a map key")
+        })?;
         let types: Vec<Type> = typed.iter().map(|key| key.ty.clone()).collect();
         let name = self.maps[map].name.clone();
         let common = match self.maps[map].key.clone() {
@@ -1540,25 +1558,10 @@ impl Checker<'_> {
                 ))
             }
             "print" => {
-                let mut values = Vec::new();
-                let mut failed = false;
-                for argument in arguments {
-                    let typed = self.expression(argument, scope, true);
-                    match typed {
-                        Some(value)
-                            if value.ty == Type::Void
-                                && !matches!(value.kind, ExprKind::MapRef(_)) =>
-                        {
-                            self.error(Diag::new(argument.span, "this has no value to print"));
-                            failed = true;
-                        }
-                        Some(value) => values.push(value),
-                        None => failed = true,
-                    }
-                }
-                if failed {
-                    return None;
-                }
+                let values = self.all_typed(arguments, scope, true, |value| {
+                    (value.ty == Type::Void && !matches!(value.kind, ExprKind::MapRef(_)))
+                        .then_some("this has no value to print")
+                })?;
                 Some(call(Function::Print, values, Type::Void, span))
             }
             "clear" => {
