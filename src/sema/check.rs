@@ -319,6 +319,15 @@ fn expr(kind: ExprKind, ty: Type, span: Span) -> Expr {
     Expr { kind, ty, span }
 }
 
+fn binary(operator: BinaryOp, left: Expr, right: Expr, ty: Type, span: Span) -> Expr {
+    let kind = ExprKind::Binary {
+        operator,
+        left: Box::new(left),
+        right: Box::new(right),
+    };
+    expr(kind, ty, span)
+}
+
 impl Checker<'_> {
     fn error(&mut self, diag: Diag) {
         if self.final_round {
@@ -1358,15 +1367,7 @@ impl Checker<'_> {
     ) -> Option<Expr> {
         let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
         if strings && operator.is_comparison() {
-            return Some(expr(
-                ExprKind::Binary {
-                    operator,
-                    left: Box::new(left),
-                    right: Box::new(right),
-                },
-                I32,
-                span,
-            ));
+            return Some(binary(operator, left, right, I32, span));
         }
         if operator.is_logical() {
             for side in [&left, &right] {
@@ -1382,15 +1383,7 @@ impl Checker<'_> {
                     return None;
                 }
             }
-            return Some(expr(
-                ExprKind::Binary {
-                    operator,
-                    left: Box::new(left),
-                    right: Box::new(right),
-                },
-                I32,
-                span,
-            ));
+            return Some(binary(operator, left, right, I32, span));
         }
         for (side, other) in [(&left, &right), (&right, &left)] {
             if !side.ty.is_scalar() {
@@ -1425,28 +1418,12 @@ impl Checker<'_> {
             let common = arithmetic(&left_type, &right_type);
             let left = self.coerce(left, &common);
             let right = self.coerce(right, &common);
-            return Some(expr(
-                ExprKind::Binary {
-                    operator,
-                    left: Box::new(left),
-                    right: Box::new(right),
-                },
-                I32,
-                span,
-            ));
+            return Some(binary(operator, left, right, I32, span));
         }
         if matches!(operator, BinaryOp::ShiftLeft | BinaryOp::ShiftRight) {
             let ty = promote(&left_type);
             let left = self.coerce(left, &ty);
-            return Some(expr(
-                ExprKind::Binary {
-                    operator,
-                    left: Box::new(left),
-                    right: Box::new(right),
-                },
-                ty,
-                span,
-            ));
+            return Some(binary(operator, left, right, ty, span));
         }
         let special = |ty: &Type| ty.is_integer() && !matches!(ty, Type::Int { .. } | Type::Pid);
         // `time - @start[tid]` stays a duration, so it prints and quantizes as one.
@@ -1465,15 +1442,7 @@ impl Checker<'_> {
         let operand_type = if special(&ty) { U64 } else { ty.clone() };
         let left = self.coerce(left, &operand_type);
         let right = self.coerce(right, &operand_type);
-        Some(expr(
-            ExprKind::Binary {
-                operator,
-                left: Box::new(left),
-                right: Box::new(right),
-            },
-            ty,
-            span,
-        ))
+        Some(binary(operator, left, right, ty, span))
     }
 
     fn call(
