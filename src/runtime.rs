@@ -201,6 +201,8 @@ impl Special {
 
 struct Loaded {
     maps: Vec<Map>,
+    /// Possible CPUs: the values a per-CPU map holds for each key.
+    cpus: usize,
     begin: Vec<Special>,
     end: Vec<Special>,
     /// Kept for their drop: detaching.
@@ -214,14 +216,15 @@ fn load(
     registry: &Registry,
     settings: &Settings,
 ) -> Result<Loaded, RunError> {
-    let cpus = possible_cpus()?.len() as u32;
+    let cpus = possible_cpus()?.len();
     let maps = compiled
         .maps
         .iter()
-        .map(|spec| Map::create(&kernel_map(spec, cpus)))
+        .map(|spec| Map::create(&kernel_map(spec, cpus as u32)))
         .collect::<Result<Vec<_>, _>>()?;
     let mut loaded = Loaded {
         maps,
+        cpus,
         begin: Vec::new(),
         end: Vec::new(),
         _attachments: Vec::new(),
@@ -330,6 +333,7 @@ pub fn run(
     let mut printer = Printer {
         compiled,
         maps: &loaded.maps,
+        cpus: loaded.cpus,
         names: KernelNames {
             symbols: std::cell::OnceCell::new(),
             user: UserSymbols::default(),
@@ -545,9 +549,19 @@ impl UserSymbols {
     }
 }
 
+/// A value's layout and bytes, borrowed from the record; a record cut short reads short.
+fn record_value<'a>(
+    bytes: &'a [u8],
+    (layout, offset): &'a (crate::output::Layout, usize),
+) -> (&'a crate::output::Layout, &'a [u8]) {
+    let end = (offset + layout.size()).min(bytes.len());
+    (layout, &bytes[(*offset).min(end)..end])
+}
+
 struct Printer<'a> {
     compiled: &'a Compiled,
     maps: &'a [Map],
+    cpus: usize,
     names: KernelNames<'a>,
     out: String,
     stop: Option<Stop>,
@@ -592,18 +606,11 @@ impl Printer<'_> {
                 "a probe sent an unknown record ({id})"
             )));
         };
-        let value = |(layout, offset): &(crate::output::Layout, usize)| {
-            let end = (offset + layout.size()).min(bytes.len());
-            (layout.clone(), bytes[(*offset).min(end)..end].to_vec())
-        };
+        let value = |argument| record_value(bytes, argument);
         match &record.kind {
             RecordKind::Printf { format, arguments } => {
                 let values: Vec<_> = arguments.iter().map(value).collect();
-                let borrowed: Vec<_> = values
-                    .iter()
-                    .map(|(layout, data)| (layout, data.as_slice()))
-                    .collect();
-                format.write(&mut self.out, &borrowed, &self.names);
+                format.write(&mut self.out, &values, &self.names);
             }
             RecordKind::Print { arguments } => {
                 for (index, argument) in arguments.iter().enumerate() {
@@ -611,7 +618,7 @@ impl Printer<'_> {
                         self.out.push_str(", ");
                     }
                     let (layout, data) = value(argument);
-                    write_value(&mut self.out, &layout, &data, &self.names);
+                    write_value(&mut self.out, layout, data, &self.names);
                 }
                 self.out.push('\n');
             }
@@ -656,7 +663,7 @@ impl Printer<'_> {
         if matches!(spec.storage, Storage::PerCpuArray | Storage::Array) {
             // Array entries cannot be deleted: zero them.
             let cpus = if spec.storage == Storage::PerCpuArray {
-                possible_cpus()?.len()
+                self.cpus
             } else {
                 1
             };
