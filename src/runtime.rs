@@ -201,8 +201,6 @@ impl Special {
 
 struct Loaded {
     maps: Vec<Map>,
-    /// Possible CPUs: the values a per-CPU map holds for each key.
-    cpus: usize,
     begin: Vec<Special>,
     end: Vec<Special>,
     /// Kept for their drop: detaching.
@@ -216,15 +214,14 @@ fn load(
     registry: &Registry,
     settings: &Settings,
 ) -> Result<Loaded, RunError> {
-    let cpus = possible_cpus()?.len();
+    let cpus = possible_cpus()?.len() as u32;
     let maps = compiled
         .maps
         .iter()
-        .map(|spec| Map::create(&kernel_map(spec, cpus as u32)))
+        .map(|spec| Map::create(&kernel_map(spec, cpus)))
         .collect::<Result<Vec<_>, _>>()?;
     let mut loaded = Loaded {
         maps,
-        cpus,
         begin: Vec::new(),
         end: Vec::new(),
         _attachments: Vec::new(),
@@ -333,7 +330,6 @@ pub fn run(
     let mut printer = Printer {
         compiled,
         maps: &loaded.maps,
-        cpus: loaded.cpus,
         names: KernelNames {
             symbols: std::cell::OnceCell::new(),
             user: UserSymbols::default(),
@@ -561,7 +557,6 @@ fn record_value<'a>(
 struct Printer<'a> {
     compiled: &'a Compiled,
     maps: &'a [Map],
-    cpus: usize,
     names: KernelNames<'a>,
     out: String,
     stop: Option<Stop>,
@@ -661,13 +656,8 @@ impl Printer<'_> {
         let map = &self.maps[index];
         let spec = &self.compiled.maps[index];
         if matches!(spec.storage, Storage::PerCpuArray | Storage::Array) {
-            // Array entries cannot be deleted: zero them.
-            let cpus = if spec.storage == Storage::PerCpuArray {
-                self.cpus
-            } else {
-                1
-            };
-            let zeros = vec![0u8; (spec.value_size as usize).next_multiple_of(8) * cpus];
+            // Array entries cannot be deleted: zero them (one value serves every CPU).
+            let zeros = vec![0u8; spec.value_size as usize];
             map.update(&0u32.to_ne_bytes(), &zeros, Update::Any)?;
             return Ok(());
         }
