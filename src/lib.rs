@@ -79,7 +79,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
             None => None,
         };
     // Before the registry: providers choose their attach path from the features.
-    let features = Features::probe().map_err(kernel_failure)?;
+    let features = std::rc::Rc::new(Features::probe().map_err(kernel_failure)?);
     let registry = Registry::new(features.clone(), invocation.pid);
     let program = check(
         source,

@@ -76,7 +76,8 @@ pub trait Probe {
 /// Resolves `provider:spec` strings, once each, for sema, the compiler and attaching.
 pub struct Registry {
     /// Which attach paths this kernel offers (after `TINE_FORCE`).
-    features: Features,
+    /// Shared with the pipeline, so each feature is probed once for both.
+    features: Rc<Features>,
     /// `-p`: uprobes fire in this process only.
     pid: Option<u32>,
     tracefs: RefCell<Option<Rc<Tracefs>>>,
@@ -84,7 +85,7 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn new(features: Features, pid: Option<u32>) -> Registry {
+    pub fn new(features: Rc<Features>, pid: Option<u32>) -> Registry {
         Registry {
             features,
             pid,
