@@ -440,6 +440,10 @@ fn report_errors(compiled: &Compiled, errors: &Map, script: &Script) -> Result<(
             crate::compile::ErrorKind::OutputFull => eprintln!(
                 "warning: lost {count} records: the output ring was full (raise TINE_RING_PAGES)"
             ),
+            crate::compile::ErrorKind::ReadFailed { string } => eprintln!(
+                "warning: {count} {} failed: the address was not readable (unmapped, paged out, or not that memory), and zeros were used",
+                if string { "string reads" } else { "memory reads" }
+            ),
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ mod fake;
 
 use tine::lang::ast::BinaryOp;
 use tine::sema::program::{Expr, ExprKind, Stmt, StmtKind};
-use tine::sema::types::{I32, I64, U32, U64};
+use tine::sema::types::{AddressSpace, I32, I64, U32, U64};
 use tine::sema::{Builtin, Function, MapKind, Program, Type};
 
 fn check(source: &str) -> Program {
@@ -257,7 +257,7 @@ fn uptr_marks_user_memory_and_str_reads_it() {
     assert!(matches!(
         &inner[0].ty,
         Type::Pointer {
-            user_space: true,
+            space: AddressSpace::User,
             ..
         }
     ));

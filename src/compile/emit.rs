@@ -13,13 +13,13 @@ use crate::output::Format;
 use crate::sema::program::{
     Builtin, Expr, ExprKind, Function, MapKind, Probe, Program, Stmt, StmtKind,
 };
-use crate::sema::types::Type;
+use crate::sema::types::{AddressSpace, Type};
 
 use super::frame::Frame;
 use super::layout::layout_of;
 use super::maps::{lhist_buckets, Shared, Storage};
 use super::records::{ErrorKind, Record, RecordKind, PAYLOAD};
-use super::{Access, Channel, ProbeCode, ProbeLowering, ProbeRead};
+use super::{Access, Channel, ProbeCode, ProbeLowering, ProbeRead, ProgramKind};
 
 const CONTEXT: Reg = R6;
 const TEMPS: [Reg; 3] = [R9, R8, R7];
@@ -94,7 +94,11 @@ enum Place {
     /// On the stack, at this offset from r10.
     Stack(i16),
     /// In kernel or user memory at `base + offset`: read with a probe-read helper.
-    Memory { base: Reg, offset: i16, user: bool },
+    Memory {
+        base: Reg,
+        offset: i16,
+        space: AddressSpace,
+    },
 }
 
 impl Place {
@@ -103,10 +107,14 @@ impl Place {
         match self {
             Place::Context(at) => Place::Context(at + by),
             Place::Stack(at) => Place::Stack(at + by),
-            Place::Memory { base, offset, user } => Place::Memory {
+            Place::Memory {
+                base,
+                offset,
+                space,
+            } => Place::Memory {
                 base,
                 offset: offset + by,
-                user,
+                space,
             },
         }
     }
@@ -123,6 +131,27 @@ struct Emitter<'a> {
     program: &'a Program,
     lowering: &'a dyn ProbeLowering,
     shared: &'a mut Shared,
+}
+
+/// The memory a pointer of type `ty` points into (a number's is not known).
+fn space_of(ty: &Type) -> AddressSpace {
+    match ty {
+        Type::Pointer { space, .. } => *space,
+        _ => AddressSpace::Unknown,
+    }
+}
+
+/// The widest access of at most `remaining` bytes that is aligned at both offsets: the verifier
+/// takes only aligned loads from a tracepoint's context, and only aligned stack accesses.
+fn piece(remaining: usize, from: i32, to: i32) -> usize {
+    [8, 4, 2, 1]
+        .into_iter()
+        .find(|&size| {
+            size <= remaining
+                && from.rem_euclid(size as i32) == 0
+                && to.rem_euclid(size as i32) == 0
+        })
+        .unwrap_or(1)
 }
 
 fn size_of_bytes(bytes: usize) -> Size {
@@ -176,10 +205,14 @@ impl Emitter<'_> {
         self.free.push(register);
     }
 
-    /// Zeroes `size` bytes (rounded up to 8) at `slot`.
+    /// Zeroes `size` bytes at `slot`, each store aligned.
     fn zero(&mut self, slot: i16, size: usize) {
-        for word in 0..size.div_ceil(8) {
-            self.b.store_imm(Size::U64, R10, slot + 8 * word as i16, 0);
+        let mut at = 0;
+        while at < size {
+            let to = i32::from(slot) + at as i32;
+            let width = piece(size - at, to, to);
+            self.b.store_imm(size_of_bytes(width), R10, to as i16, 0);
+            at += width;
         }
     }
 
@@ -640,17 +673,13 @@ impl Emitter<'_> {
                 *byte = true;
             }
         }
-        for word in 0..size / 8 {
-            let bytes = &covered[word * 8..word * 8 + 8];
-            if bytes.iter().all(|&byte| byte) {
-                continue;
+        let mut at = 0;
+        while at < size {
+            let run = covered[at..].iter().take_while(|&&byte| !byte).count();
+            if run > 0 {
+                self.zero(slot + at as i16, run);
             }
-            for (index, &is_covered) in bytes.iter().enumerate() {
-                if !is_covered {
-                    self.b
-                        .store_imm(Size::U8, R10, slot + (word * 8 + index) as i16, 0);
-                }
-            }
+            at += run.max(1);
         }
     }
 
@@ -669,12 +698,29 @@ impl Emitter<'_> {
         match &expr.kind {
             ExprKind::Str(bytes) => {
                 let mut padded = bytes.clone();
-                padded.resize(size.div_ceil(4) * 4, 0);
-                for (index, chunk) in padded.chunks_exact(4).enumerate() {
-                    let word = i32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+                padded.resize(size, 0);
+                let mut at = 0;
+                while at < size {
+                    let to = i32::from(slot) + at as i32;
+                    // An immediate is 32 bits: no wider store.
+                    let width = piece(size - at, to, to).min(4);
+                    let mut word = [0u8; 4];
+                    word[..width].copy_from_slice(&padded[at..at + width]);
+                    let value = match width {
+                        4 => i32::from_ne_bytes(word),
+                        2 => i32::from(u16::from_ne_bytes([word[0], word[1]])),
+                        _ => i32::from(word[0]),
+                    };
                     self.b
-                        .store_imm(Size::U32, R10, slot + 4 * index as i16, word);
+                        .store_imm(size_of_bytes(width), R10, to as i16, value);
+                    at += width;
                 }
+            }
+            ExprKind::Cast(inner) => {
+                // A string into a longer one: the rest is zeros.
+                let inner_size = inner.ty.size().min(size);
+                self.zero(slot + inner_size as i16, size - inner_size);
+                self.store_into(inner, slot)?;
             }
             ExprKind::Builtin(Builtin::Comm) => {
                 // Some kernels (Debian's 6.1 seen in the guests) leave the bytes after the NUL
@@ -712,7 +758,7 @@ impl Emitter<'_> {
             })?,
             _ => match self.place(expr)? {
                 Some((place, held)) => {
-                    self.read_into(place, slot, size);
+                    self.read_into(place, slot, size, expr.span)?;
                     if let Some(register) = held {
                         self.release(register);
                     }
@@ -741,33 +787,33 @@ impl Emitter<'_> {
             .ok_or_else(|| Diag::new(span, format!("{}() needs an argument", function.name())))?;
         let register = self.temp(span)?;
         self.scalar(pointer, register)?;
-        let user = matches!(
-            pointer.ty,
-            Type::Pointer {
-                user_space: true,
-                ..
-            }
-        );
+        let space = space_of(&pointer.ty);
         match function {
             Function::Str { .. } => {
                 // The helper stops at the NUL; the rest must be zero to print and hash alike.
                 self.zero(slot, size);
-                self.stack_pointer(R1, slot);
-                self.b.mov64_imm(R2, size as i32).mov64(R3, register);
-                let helper = self.read_helper(user, true);
-                self.b.call(helper);
+                self.probe_read(slot, size, register, 0, space, true, span)?;
             }
             Function::Dyn => {
-                // A `__data_loc` field: the string's offset in the record in the low 16 bits.
+                // A `__data_loc` field: the string's offset in the record in the low 16 bits,
+                // counted from the end of the field for a `__rel_loc` one.
+                let from = match (&pointer.ty, &pointer.kind) {
+                    (Type::DataLoc { relative: true }, ExprKind::Member { offset, .. }) => {
+                        *offset as i32 + 4
+                    }
+                    _ => 0,
+                };
                 self.zero(slot, size);
-                self.stack_pointer(R1, slot);
-                self.b
-                    .mov64_imm(R2, size as i32)
-                    .mov64(R3, register)
-                    .and64_imm(R3, 0xffff)
-                    .add64(R3, CONTEXT);
-                let helper = self.read_helper(false, true);
-                self.b.call(helper);
+                self.b.and64_imm(register, 0xffff).add64(register, CONTEXT);
+                self.probe_read(
+                    slot,
+                    size,
+                    register,
+                    from as i16,
+                    AddressSpace::Kernel,
+                    true,
+                    span,
+                )?;
             }
             Function::Usym => {
                 self.b.store(Size::U64, R10, slot, register);
@@ -778,10 +824,7 @@ impl Emitter<'_> {
                     .store_imm(Size::U32, R10, slot + 12, 0);
             }
             Function::Mem { .. } => {
-                self.stack_pointer(R1, slot);
-                self.b.mov64_imm(R2, size as i32).mov64(R3, register);
-                let helper = self.read_helper(user, false);
-                self.b.call(helper);
+                self.probe_read(slot, size, register, 0, space, false, span)?;
             }
             other => {
                 return Err(Diag::new(
@@ -805,20 +848,57 @@ impl Emitter<'_> {
         }
     }
 
-    /// Copies `size` bytes from `pointer + offset` (directly loadable memory) to the stack.
+    /// Reads `size` bytes at `address + offset` (a NUL-terminated string of at most that when
+    /// `string`) into the stack at `slot`, with the helper for `space`: kernel memory first
+    /// then user memory when the space is not known. A read that fails every way is counted,
+    /// and reported at exit; the helpers leave zeros behind.
+    #[allow(clippy::too_many_arguments)]
+    fn probe_read(
+        &mut self,
+        slot: i16,
+        size: usize,
+        address: Reg,
+        offset: i16,
+        space: AddressSpace,
+        string: bool,
+        span: Span,
+    ) -> Result<()> {
+        if size == 0 {
+            return Ok(());
+        }
+        // The legacy helpers read user addresses too, wherever they are the only ones.
+        let attempts: &[bool] = match (self.shared.options.probe_read, space) {
+            (ProbeRead::Legacy, _) | (ProbeRead::Split, AddressSpace::Kernel) => &[false],
+            (ProbeRead::Split, AddressSpace::User) => &[true],
+            (ProbeRead::Split, AddressSpace::Unknown) => &[false, true],
+        };
+        let done = self.b.label();
+        for &user in attempts {
+            self.stack_pointer(R1, slot);
+            self.b.mov64_imm(R2, size as i32).mov64(R3, address);
+            if offset != 0 {
+                self.b.add64_imm(R3, i32::from(offset));
+            }
+            let helper = self.read_helper(user, string);
+            self.b.call(helper).jsge_imm(R0, 0, done);
+        }
+        self.count_error(span, ErrorKind::ReadFailed { string })?;
+        self.b.bind(done);
+        Ok(())
+    }
+
+    /// Copies `size` bytes from `pointer + offset` (directly loadable memory) to the stack,
+    /// each access aligned at both ends.
     fn copy(&mut self, pointer: Reg, offset: i16, slot: i16, size: usize) {
         let mut at = 0;
-        for chunk in [8, 4, 2, 1] {
-            while size - at >= chunk {
-                let width = size_of_bytes(chunk);
-                self.b.load(width, R1, pointer, offset + at as i16).store(
-                    width,
-                    R10,
-                    slot + at as i16,
-                    R1,
-                );
-                at += chunk;
-            }
+        while at < size {
+            let (from, to) = (offset + at as i16, slot + at as i16);
+            let chunk = piece(size - at, i32::from(from), i32::from(to));
+            let width = size_of_bytes(chunk);
+            self.b
+                .load(width, R1, pointer, from)
+                .store(width, R10, to, R1);
+            at += chunk;
         }
     }
 
@@ -826,21 +906,35 @@ impl Emitter<'_> {
         self.copy(R10, from, to, size);
     }
 
+    /// Whether the program may load the context's bytes at `offset` directly. A tracepoint's
+    /// first 8 bytes (the common header) are refused (the kernel's `tp_prog_is_valid_access`).
+    fn context_loadable(&self, offset: i16) -> bool {
+        self.lowering.program_kind() != ProgramKind::Tracepoint || offset >= 8
+    }
+
     /// Copies `size` bytes of a place to the stack.
-    fn read_into(&mut self, place: Place, slot: i16, size: usize) {
+    fn read_into(&mut self, place: Place, slot: i16, size: usize, span: Span) -> Result<()> {
         match place {
             Place::Stack(from) => self.copy_stack(from, slot, size),
-            Place::Context(offset) => self.copy(CONTEXT, offset, slot, size),
-            Place::Memory { base, offset, user } => {
-                self.stack_pointer(R1, slot);
-                self.b
-                    .mov64_imm(R2, size as i32)
-                    .mov64(R3, base)
-                    .add64_imm(R3, i32::from(offset));
-                let helper = self.read_helper(user, false);
-                self.b.call(helper);
+            Place::Context(offset) if self.context_loadable(offset) => {
+                self.copy(CONTEXT, offset, slot, size)
             }
+            Place::Context(offset) => self.probe_read(
+                slot,
+                size,
+                CONTEXT,
+                offset,
+                AddressSpace::Kernel,
+                false,
+                span,
+            )?,
+            Place::Memory {
+                base,
+                offset,
+                space,
+            } => self.probe_read(slot, size, base, offset, space, false, span)?,
         }
+        Ok(())
     }
 
     /// Where a struct value or a value read through a pointer lives, with the register it holds
@@ -864,18 +958,11 @@ impl Emitter<'_> {
                 }
                 let register = self.temp(expr.span)?;
                 self.scalar(base, register)?;
-                let user = matches!(
-                    base.ty,
-                    Type::Pointer {
-                        user_space: true,
-                        ..
-                    }
-                );
                 (
                     Place::Memory {
                         base: register,
                         offset: *offset as i16,
-                        user,
+                        space: space_of(&base.ty),
                     },
                     Some(register),
                 )
@@ -900,18 +987,11 @@ impl Emitter<'_> {
             } => {
                 let register = self.temp(expr.span)?;
                 self.scalar(operand, register)?;
-                let user = matches!(
-                    operand.ty,
-                    Type::Pointer {
-                        user_space: true,
-                        ..
-                    }
-                );
                 (
                     Place::Memory {
                         base: register,
                         offset: 0,
-                        user,
+                        space: space_of(&operand.ty),
                     },
                     Some(register),
                 )
@@ -945,16 +1025,19 @@ impl Emitter<'_> {
     fn load_scalar(&mut self, place: Place, register: Reg, ty: &Type, span: Span) -> Result<()> {
         let size = size_of_bytes(ty.size());
         match place {
-            Place::Context(offset) => {
+            Place::Context(offset)
+                if self.context_loadable(offset)
+                    && i32::from(offset) % ty.size().max(1) as i32 == 0 =>
+            {
                 self.b.load(size, register, CONTEXT, offset);
             }
             Place::Stack(offset) => {
                 self.b.load(size, register, R10, offset);
             }
-            Place::Memory { .. } => {
+            Place::Context(_) | Place::Memory { .. } => {
                 let mark = self.frame.mark();
                 let slot = self.alloc(8, span)?;
-                self.read_into(place, slot, ty.size());
+                self.read_into(place, slot, ty.size(), span)?;
                 self.b.load(size, register, R10, slot);
                 self.frame.release(mark);
             }
@@ -1032,7 +1115,7 @@ impl Emitter<'_> {
                 function,
                 arguments,
             } => match function {
-                Function::Uptr | Function::Ksym => {
+                Function::Uptr | Function::Kptr | Function::Ksym => {
                     let pointer = arguments.first().ok_or_else(|| {
                         Diag::new(expr.span, format!("{}() needs an address", function.name()))
                     })?;

@@ -39,6 +39,8 @@ pub enum ErrorKind {
     MapFull { map: usize },
     /// A record was dropped: the output ring was full.
     OutputFull,
+    /// A probe read (of a string when `string`) failed from every memory it was tried in.
+    ReadFailed { string: bool },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -21,6 +21,7 @@ use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeKind, Tracefs};
 use crate::provider::glob;
 use crate::provider::location::{Location, LocationError};
+use crate::sema::types::AddressSpace;
 use crate::sema::Type;
 
 use super::{attach_each, attach_through_tracefs, regs, Attachment, Probe, Variable};
@@ -322,6 +323,10 @@ impl Probe for Kprobe {
 
     fn variables(&self) -> &[Variable] {
         &self.variables
+    }
+
+    fn address_space(&self) -> AddressSpace {
+        AddressSpace::Kernel
     }
 
     fn attach_type(&self) -> Option<AttachType> {

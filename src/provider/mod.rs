@@ -23,6 +23,7 @@ use crate::kernel::error::KernelError;
 use crate::kernel::features::{Feature, Features};
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
+use crate::sema::types::AddressSpace;
 use crate::sema::{ProbeContext, Providers, Type};
 
 /// A variable a provider adds: its name, type and how a program reads it.
@@ -61,6 +62,10 @@ pub enum Attachment {
 pub trait Probe {
     fn kind(&self) -> ProgramKind;
     fn variables(&self) -> &[Variable];
+    /// The memory addresses in this probe's values point into.
+    fn address_space(&self) -> AddressSpace {
+        AddressSpace::Unknown
+    }
     /// The attach type the program must be loaded with (kprobe.multi needs its own).
     fn attach_type(&self) -> Option<AttachType> {
         None
@@ -148,10 +153,14 @@ impl Registry {
     }
 }
 
-/// Variables as sema sees them: their names and types.
-struct Listed(Vec<Variable>);
+/// Variables as sema sees them: their names and types, and where their addresses point.
+struct Listed(Vec<Variable>, AddressSpace);
 
 impl ProbeContext for Listed {
+    fn address_space(&self) -> AddressSpace {
+        self.1
+    }
+
     fn variable(&self, name: &str) -> Option<Type> {
         self.0
             .iter()
@@ -169,8 +178,10 @@ impl ProbeContext for Listed {
 
 impl Providers for Registry {
     fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
+        let probe = self.probe(provider, spec)?;
         Ok(Box::new(Listed(
-            self.probe(provider, spec)?.variables().to_vec(),
+            probe.variables().to_vec(),
+            probe.address_space(),
         )))
     }
 }

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use crate::sema::types::U64;
+use crate::sema::types::{AddressSpace, U64};
 use crate::sema::{ProbeContext, Providers, Record, Type};
 
 use super::{regs, Listed, Variable};
@@ -20,6 +20,12 @@ pub struct OfflineProviders {
 
 impl Providers for OfflineProviders {
     fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
+        let space = match provider {
+            "kprobe" | "kretprobe" => AddressSpace::Kernel,
+            "uprobe" | "uretprobe" => AddressSpace::User,
+            "tracepoint" => super::tracepoint::address_space(std::iter::once(spec)),
+            _ => AddressSpace::Unknown,
+        };
         let variables: Vec<Variable> = match provider {
             "kprobe" | "kretprobe" => {
                 super::kprobe::variables(regs::current_arch()?, provider == "kretprobe")
@@ -34,7 +40,7 @@ impl Providers for OfflineProviders {
                     name: "data".to_string(),
                     ty: Type::Pointer {
                         target: Box::new(Type::Struct(record)),
-                        user_space: false,
+                        space: AddressSpace::Kernel,
                     },
                     access: Access::Context,
                 })
@@ -45,6 +51,6 @@ impl Providers for OfflineProviders {
             }
             other => return Err(format!("no provider `{other}`")),
         };
-        Ok(Box::new(Listed(variables)))
+        Ok(Box::new(Listed(variables, space)))
     }
 }

@@ -7,7 +7,7 @@ use tine_asm::Size;
 
 use crate::arch::Arch;
 use crate::compile::Access;
-use crate::sema::types::{Field, Record, Type};
+use crate::sema::types::{AddressSpace, Field, Record, Type};
 
 use super::Variable;
 
@@ -82,7 +82,7 @@ pub fn variables(arch: &Arch, retprobe: bool, caller_type: Type) -> Vec<Variable
         name: "regs".into(),
         ty: Type::Pointer {
             target: Box::new(Type::Struct(Rc::new(pt_regs(arch)))),
-            user_space: false,
+            space: AddressSpace::Kernel,
         },
         access: Access::Context,
     });

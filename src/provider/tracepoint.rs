@@ -8,7 +8,7 @@ use crate::kernel::bpf::Program;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::Tracefs;
-use crate::sema::types::{Field as RecordField, Record, Type};
+use crate::sema::types::{AddressSpace, Field as RecordField, Record, Type};
 
 use super::{glob, Attachment, Probe, Variable};
 
@@ -18,6 +18,22 @@ pub struct Tracepoint {
     /// `(group/event, perf event id)`.
     pub events: Vec<(String, u64)>,
     variables: Vec<Variable>,
+    space: AddressSpace,
+}
+
+/// The memory the addresses in the records of events `names` (`group/event`, or a glob of them)
+/// point into: the syscalls' arguments are the caller's (user) addresses; any other record
+/// may hold either.
+pub fn address_space<'a>(mut names: impl Iterator<Item = &'a str>) -> AddressSpace {
+    let syscall = |name: &str| {
+        let group = name.split(['/', ':']).next().unwrap_or_default();
+        group == "syscalls" || group == "raw_syscalls"
+    };
+    if names.all(syscall) {
+        AddressSpace::User
+    } else {
+        AddressSpace::Unknown
+    }
 }
 
 impl Tracepoint {
@@ -60,19 +76,24 @@ impl Tracepoint {
         let same = formats
             .windows(2)
             .all(|pair| pair[0].fields == pair[1].fields);
+        let space = address_space(events.iter().map(|(name, _)| name.as_str()));
         let variables = if same {
             vec![Variable {
                 name: "data".to_string(),
                 ty: Type::Pointer {
-                    target: Box::new(Type::Struct(Rc::new(record_type(&formats[0])))),
-                    user_space: false,
+                    target: Box::new(Type::Struct(Rc::new(record_type(&formats[0], space)))),
+                    space: AddressSpace::Kernel,
                 },
                 access: Access::Context,
             }]
         } else {
             Vec::new()
         };
-        Ok(Tracepoint { events, variables })
+        Ok(Tracepoint {
+            events,
+            variables,
+            space,
+        })
     }
 }
 
@@ -83,6 +104,10 @@ impl Probe for Tracepoint {
 
     fn variables(&self) -> &[Variable] {
         &self.variables
+    }
+
+    fn address_space(&self) -> AddressSpace {
+        self.space
     }
 
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
@@ -108,22 +133,24 @@ fn integer(size: usize, signed: bool) -> Type {
 }
 
 /// The record type sema gives `data`: every field at its offset, typed from its size and
-/// kind (the size is the truth: syscall arguments declared `int` take 8 bytes).
-pub fn record_type(format: &Format) -> Record {
+/// kind (the size is the truth: syscall arguments declared `int` take 8 bytes); its pointers
+/// point into `space`. The `common_` header is left out: before a BPF program runs, the kernel
+/// writes a pointer to the registers over it (`perf_trace_run_bpf_submit`).
+pub fn record_type(format: &Format, space: AddressSpace) -> Record {
     let mut size = 0;
     let fields = format
-        .fields
-        .iter()
+        .own_fields()
         .map(|field| {
             let ty = match field.kind {
-                FieldKind::Integer | FieldKind::DataLoc { .. } => integer(field.size, field.signed),
+                FieldKind::Integer => integer(field.size, field.signed),
+                FieldKind::DataLoc { relative } => Type::DataLoc { relative },
                 FieldKind::Pointer => Type::Pointer {
                     target: Box::new(if field.c_type.contains("char") {
                         integer(1, false)
                     } else {
                         Type::Void
                     }),
-                    user_space: false,
+                    space,
                 },
                 FieldKind::Array { count } if field.c_type.contains("char") => Type::Chars(count),
                 FieldKind::Array { count } => Type::Array(

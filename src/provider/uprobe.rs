@@ -19,7 +19,7 @@ use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeKind, Tracefs};
 use crate::provider::glob;
 use crate::provider::location::{Location, LocationError};
-use crate::sema::types::U64;
+use crate::sema::types::{AddressSpace, U64};
 
 use super::{attach_each, attach_through_tracefs, regs, Attachment, Probe, Variable};
 
@@ -287,6 +287,11 @@ impl Probe for Uprobe {
 
     fn variables(&self) -> &[Variable] {
         &self.variables
+    }
+
+    /// A user function's arguments and return value point into its process.
+    fn address_space(&self) -> AddressSpace {
+        AddressSpace::User
     }
 
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {

@@ -8,7 +8,7 @@ use super::context::{Environment, ProbeContext, Providers};
 use super::program::{
     Builtin, Expr, ExprKind, Function, Map, MapId, MapKind, Probe, Program, Scratch, Stmt, StmtKind,
 };
-use super::types::{string_literal, Record, Type, I32, I64, U32, U64};
+use super::types::{string_literal, AddressSpace, Record, Type, I32, I64, U32, U64};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
@@ -26,8 +26,8 @@ const BUILTINS: &[&str] = &[
 ];
 
 const FUNCTIONS: &[&str] = &[
-    "printf", "print", "exit", "clear", "str", "mem", "uptr", "ksym", "usym", "dyn", "strcmp",
-    "count", "sum", "quantize", "hist", "lhist", "min", "max", "avg", "stats",
+    "printf", "print", "exit", "clear", "str", "mem", "uptr", "kptr", "ksym", "usym", "dyn",
+    "strcmp", "count", "sum", "quantize", "hist", "lhist", "min", "max", "avg", "stats",
 ];
 
 /// Type-checks a parsed script. Every independent error is collected.
@@ -250,7 +250,7 @@ fn cast_type(name: &str) -> Option<Type> {
     for _ in 0..pointers {
         ty = Type::Pointer {
             target: Box::new(ty),
-            user_space: false,
+            space: AddressSpace::Unknown,
         };
     }
     Some(ty)
@@ -317,6 +317,15 @@ fn collect_assigned(statements: &[ast::Stmt], names: &mut HashSet<String>) {
 
 fn expr(kind: ExprKind, ty: Type, span: Span) -> Expr {
     Expr { kind, ty, span }
+}
+
+/// The memory an address of type `ty` points into: a pointer's own, or for a number, the
+/// memory the probe's values point into.
+fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
+    match ty {
+        Type::Pointer { space, .. } => *space,
+        _ => context.address_space(),
+    }
 }
 
 fn binary(operator: BinaryOp, left: Expr, right: Expr, ty: Type, span: Span) -> Expr {
@@ -1097,7 +1106,7 @@ impl Checker<'_> {
                 operand,
             } => {
                 let operand = self.value(operand, scope)?;
-                let Some(ty) = cast_type(type_name) else {
+                let Some(mut ty) = cast_type(type_name) else {
                     self.error(Diag::new(
                         *type_span,
                         format!("cannot cast to `{type_name}`"),
@@ -1110,6 +1119,9 @@ impl Checker<'_> {
                             .with_label("only numbers and pointers convert"),
                     );
                     return None;
+                }
+                if let Type::Pointer { space, .. } = &mut ty {
+                    *space = address_space(&operand.ty, scope.context);
                 }
                 Some(expr(ExprKind::Cast(Box::new(operand)), ty, span))
             }
@@ -1137,7 +1149,11 @@ impl Checker<'_> {
                 let Some(found) = record.field(field) else {
                     let mut diag =
                         Diag::new(*field_span, format!("{} has no field `{field}`", base.ty));
-                    if let Some(near) =
+                    if field.starts_with("common_") {
+                        diag = diag.with_label(
+                            "BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu",
+                        );
+                    } else if let Some(near) =
                         nearest(field, record.fields.iter().map(|field| field.name.as_str()))
                     {
                         diag = diag.with_label(format!("did you mean `{near}`?"));
@@ -1145,7 +1161,7 @@ impl Checker<'_> {
                     self.error(diag);
                     return None;
                 };
-                Some(expr(
+                let member = expr(
                     ExprKind::Member {
                         base: Box::new(base),
                         field: field.clone(),
@@ -1154,7 +1170,17 @@ impl Checker<'_> {
                     },
                     found.ty.clone(),
                     span,
-                ))
+                );
+                // A `__data_loc` field means its string wherever it is used, as `dyn()` reads it.
+                Some(match found.ty {
+                    Type::DataLoc { .. } => call(
+                        Function::Dyn,
+                        vec![member],
+                        Type::Chars(DEFAULT_STRING_SIZE),
+                        span,
+                    ),
+                    _ => member,
+                })
             }
         }
     }
@@ -1445,6 +1471,20 @@ impl Checker<'_> {
         Some(binary(operator, left, right, ty, span))
     }
 
+    /// `address` as a pointer, so the compiler knows which memory to read through it: a number
+    /// becomes a `void *` into the probe's memory.
+    fn as_pointer(&self, address: Expr, scope: &Scope<'_>) -> Expr {
+        if matches!(address.ty, Type::Pointer { .. }) {
+            return address;
+        }
+        let ty = Type::Pointer {
+            target: Box::new(Type::Void),
+            space: scope.context.address_space(),
+        };
+        let span = address.span;
+        expr(ExprKind::Cast(Box::new(address)), ty, span)
+    }
+
     fn call(
         &mut self,
         name: &str,
@@ -1610,14 +1650,26 @@ impl Checker<'_> {
                         }
                     }
                 };
+                if let ExprKind::Call {
+                    function: Function::Dyn,
+                    arguments,
+                } = address.kind
+                {
+                    // `str()` of a `__data_loc` field: the string it locates.
+                    return Some(call(Function::Dyn, arguments, Type::Chars(length), span));
+                }
+                if matches!(address.ty, Type::Chars(_)) {
+                    return Some(address);
+                }
                 let function = if name == "str" {
                     Function::Str { length }
                 } else {
                     Function::Mem { length }
                 };
+                let address = self.as_pointer(address, scope);
                 Some(call(function, vec![address], Type::Chars(length), span))
             }
-            "uptr" => {
+            "uptr" | "kptr" => {
                 if arguments.len() != 1 {
                     arity_error(self, "one address");
                     return None;
@@ -1629,16 +1681,18 @@ impl Checker<'_> {
                     other => {
                         self.error(Diag::new(
                             arguments[0].span,
-                            format!("uptr() needs an address, not {other}"),
+                            format!("{name}() needs an address, not {other}"),
                         ));
                         return None;
                     }
                 };
-                let ty = Type::Pointer {
-                    target,
-                    user_space: true,
+                let (function, space) = if name == "uptr" {
+                    (Function::Uptr, AddressSpace::User)
+                } else {
+                    (Function::Kptr, AddressSpace::Kernel)
                 };
-                Some(call(Function::Uptr, vec![address], ty, span))
+                let ty = Type::Pointer { target, space };
+                Some(call(function, vec![address], ty, span))
             }
             "ksym" | "usym" => {
                 if arguments.len() != 1 {
@@ -1665,6 +1719,16 @@ impl Checker<'_> {
                     return None;
                 }
                 let field = self.value(&arguments[0], scope)?;
+                // The field already reads as its string.
+                if matches!(
+                    field.kind,
+                    ExprKind::Call {
+                        function: Function::Dyn,
+                        ..
+                    }
+                ) {
+                    return Some(field);
+                }
                 if !matches!(field.kind, ExprKind::Member { .. }) || !field.ty.is_integer() {
                     self.error(
                         Diag::new(

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::types::Type;
+use super::types::{AddressSpace, Type};
 
 /// The variables one probe's provider adds (`data`/`args`, `argN`, `retval`, `caller`, ...).
 pub trait ProbeContext {
@@ -11,6 +11,11 @@ pub trait ProbeContext {
     fn variable(&self, name: &str) -> Option<Type>;
     /// Every variable name this context knows, for "did you mean" suggestions.
     fn names(&self) -> Vec<String>;
+    /// The memory the addresses this probe's values hold point into (a uprobe's `arg0`, a
+    /// syscall's `filename`), unless `uptr()`/`kptr()` say otherwise.
+    fn address_space(&self) -> AddressSpace {
+        AddressSpace::Unknown
+    }
 }
 
 /// The registry of providers: turns a canonical provider name and its spec into the context of

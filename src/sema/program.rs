@@ -250,12 +250,15 @@ pub enum Function {
     Mem { length: usize },
     /// `uptr(p)`: the same pointer, marked as user memory.
     Uptr,
+    /// `kptr(p)`: the same pointer, marked as kernel memory.
+    Kptr,
     /// `ksym(address)`: the address, printed as the kernel symbol it is in.
     Ksym,
     /// `usym(address)`: the address and the current pid, printed as the function of that
     /// process it is in.
     Usym,
-    /// `dyn(data->field)`: a tracepoint `__data_loc` string, into char[128].
+    /// `dyn(data->field)`: a tracepoint `__data_loc` string, into char[128] (or the length
+    /// `str()` gives); every use of a `__data_loc` field arrives as this call.
     Dyn,
     /// `strcmp(a, b)`: -1, 0 or 1 (s32).
     StrCmp,
@@ -271,6 +274,7 @@ impl Function {
             Function::Str { .. } => "str",
             Function::Mem { .. } => "mem",
             Function::Uptr => "uptr",
+            Function::Kptr => "kptr",
             Function::Ksym => "ksym",
             Function::Usym => "usym",
             Function::Dyn => "dyn",

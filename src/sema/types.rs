@@ -11,8 +11,11 @@ pub enum Type {
     Void,
     /// A signed or unsigned integer of 1, 2, 4 or 8 bytes.
     Int { bytes: u8, signed: bool },
-    /// An address; `user_space` says which probe-read helper reads through it (`uptr()`).
-    Pointer { target: Box<Type>, user_space: bool },
+    /// An address, and the memory it points into, which decides the probe-read helper.
+    Pointer {
+        target: Box<Type>,
+        space: AddressSpace,
+    },
     /// `char[N]`: comm (16), a string literal (length + 1 rounded up to 8, as ply pads them),
     /// `str()` (128).
     Chars(usize),
@@ -32,9 +35,22 @@ pub enum Type {
     Stack,
     /// A user stack id (u64).
     UserStack,
+    /// A tracepoint's `__data_loc` (`__rel_loc` when `relative`) u32: where a variable-length
+    /// string sits in the record. Sema turns every use into the string (`dyn()`).
+    DataLoc { relative: bool },
     /// A user code address with the pid of its process (`usym()`): `{ u64, u32, pad }`,
     /// printed `function+offset` from that process's mappings.
     UserAddress,
+}
+
+/// Which memory an address points into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressSpace {
+    Kernel,
+    User,
+    /// Not known where the address came from: read kernel memory, then user memory if that
+    /// read fails.
+    Unknown,
 }
 
 /// A struct: fields with byte offsets, total size and alignment, as a C compiler lays them out
@@ -88,7 +104,7 @@ impl Type {
             | Type::KernelAddress
             | Type::Stack
             | Type::UserStack => 8,
-            Type::Pid => 4,
+            Type::Pid | Type::DataLoc { .. } => 4,
             Type::UserAddress => 16,
             Type::Chars(length) => *length,
             Type::Array(element, count) => element.size().saturating_mul(*count),
@@ -181,13 +197,11 @@ impl fmt::Display for Type {
             Type::Int { bytes, signed } => {
                 write!(f, "{}{}", if *signed { 's' } else { 'u' }, bytes * 8)
             }
-            Type::Pointer { target, user_space } => {
-                if *user_space {
-                    write!(f, "user {target} *")
-                } else {
-                    write!(f, "{target} *")
-                }
-            }
+            Type::Pointer { target, space } => match space {
+                AddressSpace::User => write!(f, "user {target} *"),
+                AddressSpace::Kernel => write!(f, "kernel {target} *"),
+                AddressSpace::Unknown => write!(f, "{target} *"),
+            },
             Type::Chars(length) => write!(f, "char[{length}]"),
             Type::Array(element, count) => write!(f, "{element}[{count}]"),
             Type::Struct(record) => match &record.name {
@@ -210,6 +224,7 @@ impl fmt::Display for Type {
             Type::Stack => f.write_str("stack"),
             Type::UserStack => f.write_str("ustack"),
             Type::UserAddress => f.write_str("uaddr"),
+            Type::DataLoc { .. } => f.write_str("__data_loc"),
         }
     }
 }

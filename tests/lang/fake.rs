@@ -8,7 +8,7 @@ use tine::compile::{Access, Channel, Compiled, Options, ProbeLowering, ProbeRead
 use tine::lang::Diag;
 use tine::provider::offline::OfflineProviders;
 use tine::sema::program::Program;
-use tine::sema::types::Field;
+use tine::sema::types::{AddressSpace, Field};
 use tine::sema::{Environment, Record, Type};
 use tine_asm::Size;
 
@@ -137,7 +137,7 @@ const RECORDS: &[(&str, &[FieldRow])] = &[
     ("syscalls/sys_enter_*", &[]),
 ];
 
-fn parse_type(text: &str) -> Type {
+fn parse_type(text: &str, space: AddressSpace) -> Type {
     let integer = |name: &str| {
         let signed = name.starts_with('s');
         let bits: u8 = name[1..].parse().expect("a width in the fake's table");
@@ -147,7 +147,7 @@ fn parse_type(text: &str) -> Type {
         }
     };
     if text == "loc" {
-        return integer("u32");
+        return Type::DataLoc { relative: false };
     }
     if let Some(target) = text.strip_suffix('*') {
         let target = if target == "char" {
@@ -157,7 +157,7 @@ fn parse_type(text: &str) -> Type {
         };
         return Type::Pointer {
             target: Box::new(target),
-            user_space: false,
+            space,
         };
     }
     if let Some((element, count)) = text.split_once('[') {
@@ -172,21 +172,16 @@ fn parse_type(text: &str) -> Type {
 }
 
 fn records() -> HashMap<String, Rc<Record>> {
-    let common = [
-        ("common_type", "u16", 0),
-        ("common_flags", "u8", 2),
-        ("common_preempt_count", "u8", 3),
-        ("common_pid", "s32", 4),
-    ];
     RECORDS
         .iter()
         .map(|(event, own)| {
-            let fields: Vec<Field> = common
+            let space = tine::provider::tracepoint::address_space(std::iter::once(*event));
+            // As the provider gives them: without the common header BPF cannot read.
+            let fields: Vec<Field> = own
                 .iter()
-                .chain(own.iter())
                 .map(|(name, ty, offset)| Field {
                     name: name.to_string(),
-                    ty: parse_type(ty),
+                    ty: parse_type(ty, space),
                     offset: *offset,
                 })
                 .collect();
