@@ -672,6 +672,33 @@ impl Printer<'_> {
     }
 }
 
+/// Loads each program of `compiled` into the kernel (its maps created, nothing attached) and
+/// drops it again, handing `verdict` the probe index and what the verifier said: a check of the
+/// whole compiler output against the running kernel, without tracing.
+pub fn verify(
+    compiled: &Compiled,
+    mut verdict: impl FnMut(usize, Result<(), KernelError>),
+) -> Result<(), KernelError> {
+    let cpus = possible_cpus()?.len() as u32;
+    let maps = compiled
+        .maps
+        .iter()
+        .map(|spec| Map::create(&kernel_map(spec, cpus)))
+        .collect::<Result<Vec<_>, _>>()?;
+    for code in &compiled.probes {
+        let bytes = tine_asm::encode(&with_fds(&code.insns, &maps), ByteOrder::HOST)
+            .map_err(|error| KernelError::message("encode a program", error.to_string()))?;
+        let spec = ProgramSpec {
+            kind: kernel_program_kind(code.kind),
+            insns: &bytes,
+            name: "tine_verify",
+            expected_attach_type: None,
+        };
+        verdict(code.probe, Program::load(&spec).map(drop));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -262,3 +262,110 @@ fn uptr_marks_user_memory_and_str_reads_it() {
         }
     ));
 }
+
+/// The memory `str()` of the last statement's `print()` reads from.
+fn str_space(source: &str) -> AddressSpace {
+    let program = check(source);
+    let last = program.probes[0].body.last().expect("a statement");
+    let StmtKind::Expr(Expr {
+        kind: ExprKind::Call { arguments, .. },
+        ..
+    }) = &last.kind
+    else {
+        panic!("print");
+    };
+    let ExprKind::Call {
+        function: Function::Str { .. },
+        arguments: inner,
+    } = &arguments[0].kind
+    else {
+        panic!("str in {source}");
+    };
+    match &inner[0].ty {
+        Type::Pointer { space, .. } => *space,
+        other => panic!("str() reads through {other} in {source}"),
+    }
+}
+
+#[test]
+fn each_address_reads_from_the_memory_it_points_into() {
+    use AddressSpace::*;
+    let cases = [
+        // Syscall records hold the caller's addresses, as pointers or as numbers.
+        (
+            "tracepoint:syscalls/sys_enter_openat { print(str(data->filename)); }",
+            User,
+        ),
+        (
+            "tracepoint:syscalls/sys_enter_openat { print(str(data->dfd)); }",
+            User,
+        ),
+        (
+            "tracepoint:raw_syscalls/sys_enter { print(str(data->id)); }",
+            User,
+        ),
+        ("tracepoint:syscalls/sys_enter_* { print(str(8)); }", User),
+        // Any other record may hold either: kernel first, then user.
+        (
+            "tracepoint:tcp/tcp_receive_reset { print(str(data->skaddr)); }",
+            Unknown,
+        ),
+        ("uprobe:/bin/sh:main { print(str(arg0)); }", User),
+        ("uretprobe:/bin/sh:main { print(str(retval)); }", User),
+        ("uprobe:/bin/sh:main { print(str(arg0 + 8)); }", User),
+        (
+            "uprobe:/bin/sh:main { $p = (u8 *)arg0; print(str($p)); }",
+            User,
+        ),
+        ("kprobe:f { print(str(arg0)); }", Kernel),
+        ("kretprobe:f { print(str((char *)retval)); }", Kernel),
+        ("BEGIN { print(str(8)); }", Unknown),
+        ("profile:99hz { print(str(8)); }", Unknown),
+        // Forced either way.
+        ("uprobe:/bin/sh:main { print(str(kptr(arg0))); }", Kernel),
+        ("kprobe:f { print(str(uptr(arg0))); }", User),
+        (
+            "tracepoint:tcp/tcp_receive_reset { print(str(uptr(data->skaddr))); }",
+            User,
+        ),
+    ];
+    for (source, space) in cases {
+        assert_eq!(str_space(source), space, "{source}");
+    }
+}
+
+#[test]
+fn a_data_loc_field_is_its_string_everywhere() {
+    let exec = "tracepoint:sched/sched_process_exec";
+    for expression in [
+        "data->filename",
+        "dyn(data->filename)",
+        "str(data->filename)",
+        "str(dyn(data->filename))",
+    ] {
+        let program = check(&format!("{exec} {{ print({expression}); }}"));
+        let StmtKind::Expr(Expr {
+            kind: ExprKind::Call { arguments, .. },
+            ..
+        }) = &first_statement(&program).kind
+        else {
+            panic!("print");
+        };
+        assert_eq!(arguments[0].ty, Type::Chars(128), "{expression}");
+        let ExprKind::Call {
+            function: Function::Dyn,
+            arguments: field,
+        } = &arguments[0].kind
+        else {
+            panic!("{expression} is not read as dyn() reads it");
+        };
+        assert_eq!(field[0].ty, Type::DataLoc { relative: false });
+    }
+    // As a key, and compared with a string.
+    let program = check(&format!(
+        "{exec} / data->filename == \"/bin/true\" / {{ @[data->filename, str(data->filename, 16)] = count(); }}"
+    ));
+    let key = program.maps[0].key.as_ref().expect("a key");
+    let types: Vec<&Type> = key.fields.iter().map(|field| &field.ty).collect();
+    assert_eq!(types, [&Type::Chars(128), &Type::Chars(16)]);
+}

@@ -16,16 +16,26 @@ use tine::kernel::tracefs::Tracefs;
 /// One tine at a time: the tracefs checks read a file every uprobe of the system shares.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// Calls `tine_target` as often as its first argument says, after a line on stdin when given a
-/// second argument; `tine_target(i)` returns 40 + i % 3.
+/// Calls `tine_target` and `tine_name` as often as its first argument says, after a line on
+/// stdin when given a second argument; `tine_target(i)` returns 40 + i % 3, `tine_name` takes
+/// the string `call-{i % 2}` and returns `alpha`, `beta` or `gamma` for i % 3.
 const TARGET_SOURCE: &str = r#"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 __attribute__((noinline)) int tine_target(int n)
 {
     __asm__ volatile("" ::: "memory");
     return 40 + n % 3;
+}
+
+static const char *const names[] = {"alpha", "beta", "gamma"};
+
+__attribute__((noinline)) const char *tine_name(const char *label, int n)
+{
+    __asm__ volatile("" ::: "memory");
+    return label[0] ? names[n % 3] : "";
 }
 
 int main(int argc, char **argv)
@@ -35,8 +45,14 @@ int main(int argc, char **argv)
     if (argc > 2 && !fgets(line, sizeof line, stdin))
         return 2;
     long sum = 0;
-    for (int i = 0; i < calls; i++)
-        sum += tine_target(i);
+    /* The names' page is in memory before a probe reads them. */
+    for (int i = 0; i < 3; i++)
+        sum -= strlen(names[i]);
+    for (int i = 0; i < calls; i++) {
+        char label[16];
+        snprintf(label, sizeof label, "call-%d", i % 2);
+        sum += tine_target(i) + strlen(tine_name(label, i));
+    }
     printf("%ld\n", sum);
     return 0;
 }
@@ -235,6 +251,41 @@ fn a_uretprobe_sees_each_return_value() {
         rows(&stdout(&output)),
         [("40".into(), 11), ("41".into(), 10), ("42".into(), 10)]
     );
+}
+
+/// A uprobe's arguments and a uretprobe's return value are user addresses: `str()` reads the
+/// strings there, with the split helpers and with the legacy one, and no read fails.
+#[test]
+fn str_reads_user_strings_of_arguments_and_return_values() {
+    let (path, _serial) = uprobe_test!(str_reads_user_strings_of_arguments_and_return_values);
+    for force in [None, Some("probe_read")] {
+        let output = tine(
+            &[
+                "-c",
+                &format!("{path} 10"),
+                &format!(
+                    "uprobe:{path}:tine_name {{ @args[str(arg0)] = count(); }} \
+                     uretprobe:{path}:tine_name {{ @returns[str(retval)] = count(); }}"
+                ),
+            ],
+            force,
+        );
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(0), "{force:?}: {output:?}");
+        let errors = String::from_utf8_lossy(&output.stderr);
+        assert!(!errors.contains("failed"), "{force:?}: {errors}");
+        let (args, returns) = text.split_once("@returns:").expect("both maps");
+        assert_eq!(
+            rows(args),
+            [("call-0".into(), 5), ("call-1".into(), 5)],
+            "{force:?}: {text}"
+        );
+        assert_eq!(
+            rows(returns),
+            [("alpha".into(), 4), ("beta".into(), 3), ("gamma".into(), 3)],
+            "{force:?}: {text}"
+        );
+    }
 }
 
 #[test]

@@ -758,7 +758,35 @@ impl Emitter<'_> {
             })?,
             _ => match self.place(expr)? {
                 Some((place, held)) => {
-                    self.read_into(place, slot, size, expr.span)?;
+                    match (&expr.ty, place) {
+                        // A `char[N]` in a record is a string: the kernel leaves whatever was
+                        // there after its NUL (block_rq_issue's `rwbs`), which would split map
+                        // keys and print as garbage. Read up to the NUL, zeros after it.
+                        (Type::Chars(_), Place::Context(offset)) => {
+                            self.zero(slot, size);
+                            self.probe_read(
+                                slot,
+                                size,
+                                CONTEXT,
+                                offset,
+                                AddressSpace::Kernel,
+                                true,
+                                expr.span,
+                            )?;
+                        }
+                        (
+                            Type::Chars(_),
+                            Place::Memory {
+                                base,
+                                offset,
+                                space,
+                            },
+                        ) => {
+                            self.zero(slot, size);
+                            self.probe_read(slot, size, base, offset, space, true, expr.span)?;
+                        }
+                        _ => self.read_into(place, slot, size, expr.span)?,
+                    }
                     if let Some(register) = held {
                         self.release(register);
                     }
