@@ -40,7 +40,8 @@ impl Providers for OfflineProviders {
                     name: "data".to_string(),
                     ty: Type::Pointer {
                         target: Box::new(Type::Struct(record)),
-                        space: AddressSpace::Kernel,
+                        // The context itself, loaded directly: no probe read goes through it.
+                        space: AddressSpace::Unknown,
                     },
                     access: Access::Context,
                 })

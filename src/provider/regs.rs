@@ -82,7 +82,8 @@ pub fn variables(arch: &Arch, retprobe: bool, caller_type: Type) -> Vec<Variable
         name: "regs".into(),
         ty: Type::Pointer {
             target: Box::new(Type::Struct(Rc::new(pt_regs(arch)))),
-            space: AddressSpace::Kernel,
+            // The context itself, loaded directly: no probe read goes through it.
+            space: AddressSpace::Unknown,
         },
         access: Access::Context,
     });

@@ -82,7 +82,8 @@ impl Tracepoint {
                 name: "data".to_string(),
                 ty: Type::Pointer {
                     target: Box::new(Type::Struct(Rc::new(record_type(&formats[0], space)))),
-                    space: AddressSpace::Kernel,
+                    // The context itself, loaded directly: no probe read goes through it.
+                    space: AddressSpace::Unknown,
                 },
                 access: Access::Context,
             }]
