@@ -359,7 +359,13 @@ fn a_data_loc_field_is_its_string_everywhere() {
         else {
             panic!("{expression} is not read as dyn() reads it");
         };
-        assert_eq!(field[0].ty, Type::DataLoc { relative: false });
+        assert_eq!(
+            field[0].ty,
+            Type::DataLoc {
+                relative: false,
+                string: true
+            }
+        );
     }
     // As a key, and compared with a string.
     let program = check(&format!(

@@ -133,6 +133,17 @@ struct Emitter<'a> {
     shared: &'a mut Shared,
 }
 
+/// What a probe read reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Read {
+    /// All the bytes asked for.
+    Bytes,
+    /// A NUL-terminated string, at most the bytes asked for.
+    String,
+    /// As many bytes as this register (one that survives calls) says, at most those asked for.
+    Upto(Reg),
+}
+
 /// The memory a pointer of type `ty` points into (a number's is not known).
 fn space_of(ty: &Type) -> AddressSpace {
     match ty {
@@ -767,23 +778,14 @@ impl Emitter<'_> {
                             self.probe_read(
                                 slot,
                                 size,
-                                CONTEXT,
-                                offset,
-                                AddressSpace::Kernel,
-                                true,
+                                Place::Context(offset),
+                                Read::String,
                                 expr.span,
                             )?;
                         }
-                        (
-                            Type::Chars(_),
-                            Place::Memory {
-                                base,
-                                offset,
-                                space,
-                            },
-                        ) => {
+                        (Type::Chars(_), memory @ Place::Memory { .. }) => {
                             self.zero(slot, size);
-                            self.probe_read(slot, size, base, offset, space, true, expr.span)?;
+                            self.probe_read(slot, size, memory, Read::String, expr.span)?;
                         }
                         _ => self.read_into(place, slot, size, expr.span)?,
                     }
@@ -820,28 +822,49 @@ impl Emitter<'_> {
             Function::Str { .. } => {
                 // The helper stops at the NUL; the rest must be zero to print and hash alike.
                 self.zero(slot, size);
-                self.probe_read(slot, size, register, 0, space, true, span)?;
+                let from = Place::Memory {
+                    base: register,
+                    offset: 0,
+                    space,
+                };
+                self.probe_read(slot, size, from, Read::String, span)?;
             }
             Function::Dyn => {
-                // A `__data_loc` field: the string's offset in the record in the low 16 bits,
-                // counted from the end of the field for a `__rel_loc` one.
-                let from = match (&pointer.ty, &pointer.kind) {
-                    (Type::DataLoc { relative: true }, ExprKind::Member { offset, .. }) => {
-                        *offset as i32 + 4
+                // A `__data_loc` field: the data's offset in the record in the low 16 bits
+                // (counted from the end of the field for a `__rel_loc` one), its length in the
+                // high 16. Text is read as a string; anything else (`u64[]`) as bytes, as many
+                // as there are and fit.
+                let (offset, string) = match (&pointer.ty, &pointer.kind) {
+                    (Type::DataLoc { relative, string }, ExprKind::Member { offset, .. }) => {
+                        (if *relative { *offset as i16 + 4 } else { 0 }, *string)
                     }
-                    _ => 0,
+                    _ => (0, true),
                 };
                 self.zero(slot, size);
+                let length = if string { None } else { Some(self.temp(span)?) };
+                let kind = match length {
+                    None => Read::String,
+                    Some(length) => {
+                        let fits = self.b.label();
+                        self.b
+                            .mov64(length, register)
+                            .rsh64_imm(length, 16)
+                            .jle_imm(length, size as i32, fits)
+                            .mov64_imm(length, size as i32)
+                            .bind(fits);
+                        Read::Upto(length)
+                    }
+                };
                 self.b.and64_imm(register, 0xffff).add64(register, CONTEXT);
-                self.probe_read(
-                    slot,
-                    size,
-                    register,
-                    from as i16,
-                    AddressSpace::Kernel,
-                    true,
-                    span,
-                )?;
+                let from = Place::Memory {
+                    base: register,
+                    offset,
+                    space: AddressSpace::Kernel,
+                };
+                self.probe_read(slot, size, from, kind, span)?;
+                if let Some(length) = length {
+                    self.release(length);
+                }
             }
             Function::Usym => {
                 self.b.store(Size::U64, R10, slot, register);
@@ -852,7 +875,12 @@ impl Emitter<'_> {
                     .store_imm(Size::U32, R10, slot + 12, 0);
             }
             Function::Mem { .. } => {
-                self.probe_read(slot, size, register, 0, space, false, span)?;
+                let from = Place::Memory {
+                    base: register,
+                    offset: 0,
+                    space,
+                };
+                self.probe_read(slot, size, from, Read::Bytes, span)?;
             }
             other => {
                 return Err(Diag::new(
@@ -876,21 +904,27 @@ impl Emitter<'_> {
         }
     }
 
-    /// Reads `size` bytes at `address + offset` (a NUL-terminated string of at most that when
-    /// `string`) into the stack at `slot`, with the helper for `space`: kernel memory first
-    /// then user memory when the space is not known. A read that fails every way is counted,
-    /// and reported at exit; the helpers leave zeros behind.
-    #[allow(clippy::too_many_arguments)]
+    /// Reads what `kind` says from `from` (the context or memory) into the stack at `slot`, at
+    /// most `size` bytes, with the helper for its memory: kernel memory first then user memory
+    /// when that is not known. A read that fails every way is counted, and reported at exit;
+    /// the helpers leave zeros behind.
     fn probe_read(
         &mut self,
         slot: i16,
         size: usize,
-        address: Reg,
-        offset: i16,
-        space: AddressSpace,
-        string: bool,
+        from: Place,
+        kind: Read,
         span: Span,
     ) -> Result<()> {
+        let (address, offset, space) = match from {
+            Place::Context(offset) => (CONTEXT, offset, AddressSpace::Kernel),
+            Place::Memory {
+                base,
+                offset,
+                space,
+            } => (base, offset, space),
+            Place::Stack(_) => return Err(Diag::new(span, "the stack is not read with a helper")),
+        };
         if size == 0 {
             return Ok(());
         }
@@ -900,10 +934,15 @@ impl Emitter<'_> {
             (ProbeRead::Split, AddressSpace::User) => &[true],
             (ProbeRead::Split, AddressSpace::Unknown) => &[false, true],
         };
+        let string = kind == Read::String;
         let done = self.b.label();
         for &user in attempts {
             self.stack_pointer(R1, slot);
-            self.b.mov64_imm(R2, size as i32).mov64(R3, address);
+            match kind {
+                Read::Upto(length) => self.b.mov64(R2, length),
+                Read::Bytes | Read::String => self.b.mov64_imm(R2, size as i32),
+            };
+            self.b.mov64(R3, address);
             if offset != 0 {
                 self.b.add64_imm(R3, i32::from(offset));
             }
@@ -947,20 +986,9 @@ impl Emitter<'_> {
             Place::Context(offset) if self.context_loadable(offset) => {
                 self.copy(CONTEXT, offset, slot, size)
             }
-            Place::Context(offset) => self.probe_read(
-                slot,
-                size,
-                CONTEXT,
-                offset,
-                AddressSpace::Kernel,
-                false,
-                span,
-            )?,
-            Place::Memory {
-                base,
-                offset,
-                space,
-            } => self.probe_read(slot, size, base, offset, space, false, span)?,
+            Place::Context(_) | Place::Memory { .. } => {
+                self.probe_read(slot, size, place, Read::Bytes, span)?
+            }
         }
         Ok(())
     }

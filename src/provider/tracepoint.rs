@@ -144,7 +144,10 @@ pub fn record_type(format: &Format, space: AddressSpace) -> Record {
         .map(|field| {
             let ty = match field.kind {
                 FieldKind::Integer => integer(field.size, field.signed),
-                FieldKind::DataLoc { relative } => Type::DataLoc { relative },
+                FieldKind::DataLoc { relative } => Type::DataLoc {
+                    relative,
+                    string: field.c_type.contains("char"),
+                },
                 FieldKind::Pointer => Type::Pointer {
                     target: Box::new(if field.c_type.contains("char") {
                         integer(1, false)

@@ -35,9 +35,10 @@ pub enum Type {
     Stack,
     /// A user stack id (u64).
     UserStack,
-    /// A tracepoint's `__data_loc` (`__rel_loc` when `relative`) u32: where a variable-length
-    /// string sits in the record. Sema turns every use into the string (`dyn()`).
-    DataLoc { relative: bool },
+    /// A tracepoint's `__data_loc` (`__rel_loc` when `relative`) u32: where variable-length
+    /// data sits in the record, text when `string` (`char[]`), else bytes (`u64[]`). Sema turns
+    /// every use into the data (`dyn()`).
+    DataLoc { relative: bool, string: bool },
     /// A user code address with the pid of its process (`usym()`): `{ u64, u32, pad }`,
     /// printed `function+offset` from that process's mappings.
     UserAddress,

@@ -13,7 +13,7 @@ use tine::sema::{Environment, Record, Type};
 use tine_asm::Size;
 
 /// Field types in a short notation: `u32`, `s64`, `char*`, `void*`, `char[16]`, `u8[4]`, and
-/// `loc` for a `__data_loc` u32.
+/// `loc` for a `__data_loc char[]`, `locbytes` for another `__data_loc` (`cpumask_t`).
 type FieldRow = (&'static str, &'static str, usize);
 
 const RECORDS: &[(&str, &[FieldRow])] = &[
@@ -133,6 +133,14 @@ const RECORDS: &[(&str, &[FieldRow])] = &[
             ("daddr", "u8[4]", 26),
         ],
     ),
+    (
+        "ipi/ipi_send_cpumask",
+        &[
+            ("cpumask", "locbytes", 8),
+            ("callsite", "void*", 16),
+            ("callback", "void*", 24),
+        ],
+    ),
     // A glob: the real provider decides what a glob's record is; here it has no fields.
     ("syscalls/sys_enter_*", &[]),
 ];
@@ -146,8 +154,11 @@ fn parse_type(text: &str, space: AddressSpace) -> Type {
             signed,
         }
     };
-    if text == "loc" {
-        return Type::DataLoc { relative: false };
+    if let Some(kind) = text.strip_prefix("loc") {
+        return Type::DataLoc {
+            relative: false,
+            string: kind.is_empty(),
+        };
     }
     if let Some(target) = text.strip_suffix('*') {
         let target = if target == "char" {
