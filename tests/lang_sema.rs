@@ -375,3 +375,22 @@ fn a_data_loc_field_is_its_string_everywhere() {
     let types: Vec<&Type> = key.fields.iter().map(|field| &field.ty).collect();
     assert_eq!(types, [&Type::Chars(128), &Type::Chars(16)]);
 }
+
+#[test]
+fn a_slot_holding_pointers_into_both_memories_reads_either() {
+    let program = check(
+        "tracepoint:syscalls/sys_enter_openat { @p[tid] = data->filename; } \
+         tracepoint:tcp/tcp_receive_reset { @p[tid] = data->skaddr; } \
+         tracepoint:syscalls/sys_enter_read { @p[tid] = data->buf; }",
+    );
+    assert_eq!(
+        program.maps[0].value,
+        Type::Pointer {
+            target: Box::new(Type::Int {
+                bytes: 1,
+                signed: false
+            }),
+            space: AddressSpace::Unknown
+        }
+    );
+}

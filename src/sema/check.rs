@@ -160,11 +160,32 @@ fn unify(a: &Type, b: &Type) -> Option<Type> {
         (Type::Int { .. }, special) | (special, Type::Int { .. }) if special.is_integer() => {
             Some(special.clone())
         }
-        (Type::Pointer { target, .. }, Type::Pointer { .. }) if **target == Type::Void => {
-            Some(b.clone())
-        }
-        (Type::Pointer { .. }, Type::Pointer { target, .. }) if **target == Type::Void => {
-            Some(a.clone())
+        (
+            Type::Pointer {
+                target: a_target,
+                space: a_space,
+            },
+            Type::Pointer {
+                target: b_target,
+                space: b_space,
+            },
+        ) => {
+            // A `void *` takes the other's target; pointers into different memories may point
+            // into either.
+            let target = match (&**a_target, &**b_target) {
+                (Type::Void, other) | (other, Type::Void) => other.clone(),
+                (x, y) if x == y => x.clone(),
+                _ => return None,
+            };
+            let space = if a_space == b_space {
+                *a_space
+            } else {
+                AddressSpace::Unknown
+            };
+            Some(Type::Pointer {
+                target: Box::new(target),
+                space,
+            })
         }
         _ => None,
     }
