@@ -8,6 +8,8 @@ pub mod output;
 pub mod provider;
 pub mod runtime;
 pub mod sema;
+#[cfg(test)]
+mod testing;
 
 use std::fmt;
 
