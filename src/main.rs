@@ -151,13 +151,16 @@ fn main() -> ExitCode {
         let providers = OfflineProviders {
             tracepoint_record: Box::new(tracepoint_record),
         };
-        return match tine::check(&source, &file_name, &providers, &environment) {
-            Ok(program) => {
-                if options.dump {
-                    print!("{program}");
-                }
-                ExitCode::SUCCESS
-            }
+        let map_entries = environment_number("TINE_MAP_ENTRIES", 4096) as u32;
+        return match tine::dry_run(
+            &source,
+            &file_name,
+            &providers,
+            &environment,
+            options.dump,
+            map_entries,
+        ) {
+            Ok(()) => ExitCode::SUCCESS,
             Err(diagnostics) => {
                 eprint!("{diagnostics}");
                 ExitCode::FAILURE

@@ -621,3 +621,23 @@ fn probe_names_the_probe_of_a_list_that_fired() {
         "{output:?}"
     );
 }
+
+/// bpftrace's `print(@map, top, divisor)` (syscount.bt's `print(@syscall, 10)`): the `top`
+/// largest entries, each value divided; the dump at exit is whole again.
+#[test]
+fn print_shows_the_top_entries_divided() {
+    kernel_test!(print_shows_the_top_entries_divided);
+    let output = tine(
+        &["BEGIN { @x[1] = count(); @x[2] = count(); @x[2] = count();
+                   @x[3] = count(); @x[3] = count(); @x[3] = count();
+                   @s[\"a\"] = sum(1500); @s[\"b\"] = sum(7000);
+                   print(@x, 2); print(@s, 0, 1000); exit(); }"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        stdout(&output),
+        "\n@x:\n{ 2 }: 2\n{ 3 }: 3\n\n@s:\n{ a       }: 1\n{ b       }: 7\n\
+         \n@x:\n{ 1 }: 1\n{ 2 }: 2\n{ 3 }: 3\n\n@s:\n{ a       }: 1500\n{ b       }: 7000\n"
+    );
+}

@@ -136,15 +136,20 @@ impl Registry {
                 self.pid,
                 || self.tracefs(),
             )?),
-            "kfunc" | "kretfunc" => {
-                return Err(format!(
-                    "`{provider}` probes are not supported yet: kprobe:/kretprobe: reach the same functions"
-                ))
-            }
-            other => return Err(format!("no provider `{other}`")),
+            other => return Err(unknown_provider(other)),
         };
         self.resolved.borrow_mut().insert(key, probe.clone());
         Ok(probe)
+    }
+}
+
+/// Why `provider` (as sema names it) cannot be traced.
+pub fn unknown_provider(provider: &str) -> String {
+    match provider {
+        "kfunc" | "kretfunc" => format!(
+            "`{provider}` probes are not supported yet: kprobe:/kretprobe: reach the same functions"
+        ),
+        other => format!("no provider `{other}`"),
     }
 }
 

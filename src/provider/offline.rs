@@ -1,14 +1,15 @@
 //! provider::offline: every provider's variables typed without asking the kernel — kprobes and
 //! uprobes from the build architecture's pt_regs table (the same variables as when tracing),
-//! tracepoints from a record source — for dry runs (`-e`) and the front end's tests.
+//! tracepoints from a record source — and their lowering, for dry runs (`-e`) and the front
+//! end's tests. Specs are parsed as when tracing, so a spec the run would refuse is refused here.
 
 use std::rc::Rc;
 
+use crate::compile::{Access, ProbeLowering, ProgramKind};
 use crate::sema::types::U64;
 use crate::sema::{ProbeContext, Providers, Record, Type};
 
-use super::{regs, Listed, Variable};
-use crate::compile::Access;
+use super::{interval, kprobe, profile, regs, uprobe, Listed, Variable};
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
 /// can read it, from a table in tests. None: a glob over events whose records differ.
@@ -18,33 +19,87 @@ pub struct OfflineProviders {
     pub tracepoint_record: Box<RecordSource>,
 }
 
-impl Providers for OfflineProviders {
-    fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
-        let variables: Vec<Variable> = match provider {
+/// A probe as a dry run compiles it: what the resolved probe would say, without the kernel.
+pub struct OfflineProbe {
+    kind: ProgramKind,
+    in_process_context: bool,
+    variables: Vec<Variable>,
+}
+
+impl OfflineProviders {
+    pub fn probe(&self, provider: &str, spec: &str) -> Result<OfflineProbe, String> {
+        let probe = |kind, variables| OfflineProbe {
+            kind,
+            in_process_context: true,
+            variables,
+        };
+        Ok(match provider {
             "kprobe" | "kretprobe" => {
-                super::kprobe::variables(regs::current_arch()?, provider == "kretprobe")
+                let retprobe = provider == "kretprobe";
+                kprobe::KprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+                let variables = kprobe::variables(regs::current_arch()?, retprobe);
+                probe(ProgramKind::Kprobe, variables)
             }
             "uprobe" | "uretprobe" => {
-                regs::variables(regs::current_arch()?, provider == "uretprobe", U64)
+                let retprobe = provider == "uretprobe";
+                uprobe::UprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+                let variables = regs::variables(regs::current_arch()?, retprobe, U64);
+                probe(ProgramKind::Kprobe, variables)
             }
             // A glob over events whose records differ has no `data`, as when tracing.
-            "tracepoint" => (self.tracepoint_record)(spec)?
-                .into_iter()
-                .map(|record| Variable {
-                    name: "data".to_string(),
-                    ty: Type::Pointer {
-                        target: Box::new(Type::Struct(record)),
-                        user_space: false,
-                    },
-                    access: Access::Context,
-                })
-                .collect(),
-            "profile" | "interval" | "BEGIN" | "END" => Vec::new(),
-            "kfunc" | "kretfunc" => {
-                return Err(format!("`{provider}` probes are not supported yet"));
+            "tracepoint" => {
+                let variables = (self.tracepoint_record)(spec)?
+                    .into_iter()
+                    .map(|record| Variable {
+                        name: "data".to_string(),
+                        ty: Type::Pointer {
+                            target: Box::new(Type::Struct(record)),
+                            user_space: false,
+                        },
+                        access: Access::Context,
+                    })
+                    .collect();
+                probe(ProgramKind::Tracepoint, variables)
             }
-            other => return Err(format!("no provider `{other}`")),
-        };
-        Ok(Box::new(Listed(variables)))
+            "profile" => {
+                profile::Profile::parse(spec)?;
+                probe(ProgramKind::PerfEvent, Vec::new())
+            }
+            "interval" => {
+                interval::Interval::parse(spec)?;
+                OfflineProbe {
+                    in_process_context: false,
+                    ..probe(ProgramKind::PerfEvent, Vec::new())
+                }
+            }
+            "BEGIN" | "END" => OfflineProbe {
+                in_process_context: false,
+                ..probe(ProgramKind::RawTracepoint, Vec::new())
+            },
+            other => return Err(super::unknown_provider(other)),
+        })
+    }
+}
+
+impl Providers for OfflineProviders {
+    fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
+        Ok(Box::new(Listed(self.probe(provider, spec)?.variables)))
+    }
+}
+
+impl ProbeLowering for OfflineProbe {
+    fn program_kind(&self) -> ProgramKind {
+        self.kind
+    }
+
+    fn in_process_context(&self) -> bool {
+        self.in_process_context
+    }
+
+    fn access(&self, name: &str) -> Option<Access> {
+        self.variables
+            .iter()
+            .find(|variable| variable.name == name)
+            .map(|variable| variable.access)
     }
 }

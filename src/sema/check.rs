@@ -12,6 +12,7 @@ use super::types::{string_literal, Record, Type, I32, I64, U32, U64};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
+use crate::output::PrintOptions;
 
 /// Bytes `str()` and `mem()` read when no length is given (ply's string size).
 pub const DEFAULT_STRING_SIZE: usize = 128;
@@ -1527,11 +1528,61 @@ impl Checker<'_> {
                 ))
             }
             "print" => {
-                let values = self.all_typed(arguments, scope, true, |value| {
+                let mut values = self.all_typed(arguments, scope, true, |value| {
                     (value.ty == Type::Void && !matches!(value.kind, ExprKind::MapRef(_)))
                         .then_some("this has no value to print")
                 })?;
-                Some(call(Function::Print, values, Type::Void, span))
+                if !values
+                    .first()
+                    .is_some_and(|first| matches!(first.kind, ExprKind::MapRef(_)))
+                {
+                    if let Some(map) = values
+                        .iter()
+                        .find(|value| matches!(value.kind, ExprKind::MapRef(_)))
+                    {
+                        self.error(
+                            Diag::new(map.span, "a whole map prints by itself")
+                                .with_label("write print(@map), or print(@map, top, divisor)"),
+                        );
+                        return None;
+                    }
+                    return Some(call(Function::Print, values, Type::Void, span));
+                }
+                // bpftrace's print(@map, top, divisor): number literals, 0 meaning all / 1.
+                let options: Vec<Expr> = values.drain(1..).collect();
+                let mut numbers = options
+                    .into_iter()
+                    .map(|value| (literal_value(&value), value));
+                let mut option = |what: &str| -> Option<u64> {
+                    match numbers.next() {
+                        None => Some(0),
+                        Some((Some(number), _)) if number >= 0 => Some(number as u64),
+                        Some((_, value)) => {
+                            self.error(Diag::new(
+                                value.span,
+                                format!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"),
+                            ));
+                            None
+                        }
+                    }
+                };
+                let top = option("top");
+                let divisor = option("divisor");
+                if let Some((_, extra)) = numbers.next() {
+                    self.error(
+                        Diag::new(
+                            extra.span,
+                            "print(@map, top, divisor) takes a map and up to two numbers",
+                        )
+                        .with_label("one too many"),
+                    );
+                    return None;
+                }
+                let options = PrintOptions {
+                    top: top?,
+                    divisor: divisor?.max(1),
+                };
+                Some(call(Function::PrintMap(options), values, Type::Void, span))
             }
             "clear" => {
                 if arguments.len() != 1 {
