@@ -61,8 +61,20 @@ fn scalars_pids_and_pointers() {
         ),
         "65534"
     );
-    assert_eq!(printed(&Layout::Pid, &42u32.to_ne_bytes()), "   42");
-    assert_eq!(printed(&Layout::Pid, &1234567u32.to_ne_bytes()), "1234567");
+    assert_eq!(
+        printed(&Layout::Id { width: 5 }, &42u32.to_ne_bytes()),
+        "   42"
+    );
+    assert_eq!(
+        printed(&Layout::Id { width: 5 }, &1234567u32.to_ne_bytes()),
+        "1234567"
+    );
+    // uid and gid in 4 columns, cpu in 2, as ply's proc.c prints them.
+    assert_eq!(
+        printed(&Layout::Id { width: 4 }, &0u32.to_ne_bytes()),
+        "   0"
+    );
+    assert_eq!(printed(&Layout::Id { width: 2 }, &1u32.to_ne_bytes()), " 1");
     assert_eq!(
         printed(&Layout::Pointer, &0xffff_8880_1234_0000u64.to_ne_bytes()),
         "<ffff888012340000>"
@@ -109,7 +121,7 @@ fn arrays_and_structs() {
         Field {
             name: "pid".into(),
             offset: 16,
-            layout: Layout::Pid,
+            layout: Layout::Id { width: 5 },
         },
     ];
     let mut data = comm("dd");
@@ -581,7 +593,7 @@ fn printf_v_prints_like_print() {
     let text = rendered(
         "%v %v %v\n",
         &[
-            (&Layout::Pid, &42u32.to_ne_bytes()[..]),
+            (&Layout::Id { width: 5 }, &42u32.to_ne_bytes()[..]),
             (&Layout::Chars(16), &comm("dd")),
             (&Layout::Time, &1_234u64.to_ne_bytes()),
         ],

@@ -641,3 +641,40 @@ fn print_shows_the_top_entries_divided() {
          \n@x:\n{ 1 }: 1\n{ 2 }: 2\n{ 3 }: 3\n\n@s:\n{ a       }: 1500\n{ b       }: 7000\n"
     );
 }
+
+/// ply's widths for its built-ins (proc.c): pid and kpid `%5u`, uid and gid `%4u`, cpu `%2u`,
+/// in `print()`, `%v` and map keys alike.
+#[test]
+fn builtins_print_in_plys_widths() {
+    kernel_test!(builtins_print_in_plys_widths);
+    // On CPU 0, so the cpu is known; BEGIN runs in tine's own process, as root.
+    let child = Command::new("taskset")
+        .args(["-c", "0", env!("CARGO_BIN_EXE_tine"), "-c", "true"])
+        .arg(
+            "BEGIN { print(pid, kpid, uid, gid, cpu, comm);
+                     printf(\"%v|%v|%v|%v|%v\\n\", pid, uid, gid, cpu, $target);
+                     @[uid, gid, cpu] = count(); exit(); }",
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tine under taskset");
+    let pid = child.id();
+    let output = child.wait_with_output().expect("tine's output");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = stdout(&output);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(format!("{pid:5}, {pid:5},    0,    0,  0, tine           ").as_str())
+    );
+    let target = lines.next().and_then(|line| line.rsplit_once('|'));
+    let (fields, target) = target.expect("the printf line");
+    assert_eq!(fields, format!("{pid:5}|   0|   0| 0"));
+    // `$target`, the -c child's pid, is a pid too: right-aligned in 5 columns at least.
+    assert!(
+        target.len() >= 5 && target.trim().parse::<u32>().is_ok(),
+        "{target:?}"
+    );
+    assert!(text.ends_with("\n@:\n{    0,    0,  0 }: 1\n"), "{text}");
+}

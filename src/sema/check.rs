@@ -8,7 +8,7 @@ use super::context::{Environment, ProbeContext, Providers};
 use super::program::{
     Builtin, Expr, ExprKind, Function, Map, MapId, MapKind, Probe, Program, Scratch, Stmt, StmtKind,
 };
-use super::types::{string_literal, Record, Type, I32, I64, U32, U64};
+use super::types::{string_literal, Id, Record, Type, I32, I64, U32, U64};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
@@ -175,7 +175,7 @@ fn unify(a: &Type, b: &Type) -> Option<Type> {
 fn promote(ty: &Type) -> Type {
     match ty {
         Type::Int { bytes, .. } if *bytes < 4 => I32,
-        Type::Pid => U32,
+        Type::Id(_) => U32,
         Type::Int { .. } => ty.clone(),
         _ if ty.is_scalar() => U64,
         _ => ty.clone(),
@@ -1189,11 +1189,11 @@ impl Checker<'_> {
         }
         let (builtin, ty) = match name {
             "comm" | "execname" => (Builtin::Comm, Type::Chars(16)),
-            "pid" => (Builtin::Pid, Type::Pid),
-            "tid" | "kpid" => (Builtin::Tid, Type::Pid),
-            "uid" => (Builtin::Uid, U32),
-            "gid" => (Builtin::Gid, U32),
-            "cpu" => (Builtin::Cpu, U32),
+            "pid" => (Builtin::Pid, Type::Id(Id::Process)),
+            "tid" | "kpid" => (Builtin::Tid, Type::Id(Id::Process)),
+            "uid" => (Builtin::Uid, Type::Id(Id::User)),
+            "gid" => (Builtin::Gid, Type::Id(Id::Group)),
+            "cpu" => (Builtin::Cpu, Type::Id(Id::Cpu)),
             "time" => (Builtin::Nsecs, Type::Time),
             "nsecs" => (Builtin::Nsecs, U64),
             "walltime" => (Builtin::WallTime, Type::WallTime),
@@ -1232,7 +1232,7 @@ impl Checker<'_> {
                 );
                 return None;
             }
-            return Some(expr(ExprKind::TargetPid, Type::Pid, span));
+            return Some(expr(ExprKind::TargetPid, Type::Id(Id::Process), span));
         }
         let text = if name.chars().all(|c| c.is_ascii_digit()) {
             let index: usize = name.parse().unwrap_or(usize::MAX);
@@ -1426,7 +1426,7 @@ impl Checker<'_> {
             let left = self.coerce(left, &ty);
             return Some(binary(operator, left, right, ty, span));
         }
-        let special = |ty: &Type| ty.is_integer() && !matches!(ty, Type::Int { .. } | Type::Pid);
+        let special = |ty: &Type| ty.is_integer() && !matches!(ty, Type::Int { .. } | Type::Id(_));
         // `time - @start[tid]` stays a duration, so it prints and quantizes as one.
         let ty = if matches!(operator, BinaryOp::Add | BinaryOp::Subtract)
             && (special(&left_type) || special(&right_type))
