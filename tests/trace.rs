@@ -678,3 +678,36 @@ fn builtins_print_in_plys_widths() {
     );
     assert!(text.ends_with("\n@:\n{    0,    0,  0 }: 1\n"), "{text}");
 }
+
+/// `probe` in a glob names the tracepoint that fired, one key each, spelled as the script
+/// spelled its spec: bpftrace's `group:event`, or ply's `group/event`.
+#[test]
+fn probe_in_a_glob_names_the_tracepoint_that_fired() {
+    kernel_test!(probe_in_a_glob_names_the_tracepoint_that_fired);
+    let output = tine(
+        &[
+            "-c",
+            "cat /etc/hostname >/dev/null",
+            "tracepoint:syscalls:sys_enter_open* / comm == \"cat\" / { @[probe] = count(); }
+             tracepoint:syscalls/sys_exit_clos? / comm == \"cat\" / { @[probe] = count(); }",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let keys: Vec<String> = rows(&stdout(&output))
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    assert!(
+        keys.contains(&"tracepoint:syscalls:sys_enter_openat".to_string()),
+        "{output:?}"
+    );
+    assert!(
+        keys.contains(&"tracepoint:syscalls/sys_exit_close".to_string()),
+        "{output:?}"
+    );
+    // Only events that fired, each by its own name: no glob, no event twice.
+    let unique: HashSet<&String> = keys.iter().collect();
+    assert_eq!(unique.len(), keys.len(), "{keys:?}");
+    assert!(keys.iter().all(|key| !key.contains(['*', '?'])), "{keys:?}");
+}

@@ -412,3 +412,26 @@ fn a_missing_function_is_an_error_with_a_caret() {
     );
     assert!(errors.contains("^~~~"), "{errors}");
 }
+
+/// `probe` in a uprobe glob names the function that fired, with the binary's path, as
+/// bpftrace does: one key per function.
+#[test]
+fn probe_in_a_glob_names_the_function_that_fired() {
+    let (path, _serial) = uprobe_test!(probe_in_a_glob_names_the_function_that_fired);
+    let output = tine(
+        &[
+            "-c",
+            &format!("{path} 5"),
+            &format!("uprobe:{path}:[mt][ai]* {{ @[probe] = count(); }}"),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        rows(&stdout(&output)),
+        [
+            (format!("uprobe:{path}:main"), 1),
+            (format!("uprobe:{path}:tine_target"), 5)
+        ]
+    );
+}

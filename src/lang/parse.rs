@@ -262,6 +262,7 @@ impl<'a> Parser<'a> {
                 ProbeSpec {
                     provider: name.to_string(),
                     spec: String::new(),
+                    written: String::new(),
                     span,
                     spec_span: Span::new(span.end, span.end),
                 },
@@ -301,6 +302,7 @@ impl<'a> Parser<'a> {
             ProbeSpec {
                 provider: provider.to_string(),
                 spec,
+                written: text.to_string(),
                 span,
                 spec_span,
             },

@@ -324,6 +324,10 @@ impl Probe for Kprobe {
         &self.variables
     }
 
+    fn points(&self) -> Vec<String> {
+        self.locations.iter().map(Location::to_string).collect()
+    }
+
     fn attach_type(&self) -> Option<AttachType> {
         matches!(self.method, KprobeMethod::Multi).then_some(AttachType::TraceKprobeMulti)
     }

@@ -61,6 +61,12 @@ pub enum Attachment {
 pub trait Probe {
     fn kind(&self) -> ProgramKind;
     fn variables(&self) -> &[Variable];
+    /// The spec of each point this probe attaches to, each a spec that resolves to that point
+    /// alone (`sched/sched_switch`, `vfs_read`, `/usr/lib/libc.so.6:malloc`); empty for
+    /// providers whose probe is one point whatever the spec.
+    fn points(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// The attach type the program must be loaded with (kprobe.multi needs its own).
     fn attach_type(&self) -> Option<AttachType> {
         None
@@ -177,6 +183,13 @@ impl Providers for Registry {
         Ok(Box::new(Listed(
             self.probe(provider, spec)?.variables().to_vec(),
         )))
+    }
+
+    fn expand(&self, provider: &str, spec: &str) -> Result<Vec<String>, String> {
+        if !glob::is_glob(spec) {
+            return Ok(Vec::new());
+        }
+        Ok(self.probe(provider, spec)?.points())
     }
 }
 

@@ -15,8 +15,12 @@ use super::{interval, kprobe, profile, regs, uprobe, Listed, Variable};
 /// can read it, from a table in tests. None: a glob over events whose records differ.
 pub type RecordSource = dyn Fn(&str) -> Result<Option<Rc<Record>>, String>;
 
+/// The events a tracepoint glob matches (`sched/sched_switch`, ...), as `Probe::points`.
+pub type EventSource = dyn Fn(&str) -> Result<Vec<String>, String>;
+
 pub struct OfflineProviders {
     pub tracepoint_record: Box<RecordSource>,
+    pub tracepoint_events: Box<EventSource>,
 }
 
 /// A probe as a dry run compiles it: what the resolved probe would say, without the kernel.
@@ -84,6 +88,16 @@ impl OfflineProviders {
 impl Providers for OfflineProviders {
     fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
         Ok(Box::new(Listed(self.probe(provider, spec)?.variables)))
+    }
+
+    /// Tracepoint globs only: a glob's points decide its records, so its types. Function
+    /// globs type alike at every point, and listing them would read the kernel's symbols.
+    fn expand(&self, provider: &str, spec: &str) -> Result<Vec<String>, String> {
+        if provider == "tracepoint" && super::glob::is_glob(spec) {
+            (self.tracepoint_events)(spec)
+        } else {
+            Ok(Vec::new())
+        }
     }
 }
 

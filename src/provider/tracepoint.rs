@@ -85,6 +85,10 @@ impl Probe for Tracepoint {
         &self.variables
     }
 
+    fn points(&self) -> Vec<String> {
+        self.events.iter().map(|(name, _)| name.clone()).collect()
+    }
+
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
         let mut attached = Vec::with_capacity(self.events.len());
         for (_, id) in &self.events {

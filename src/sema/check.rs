@@ -38,29 +38,65 @@ pub fn check_script(
     environment: &Environment,
 ) -> Result<Program, Vec<Diag>> {
     let mut errors = Vec::new();
-    // Each spec of a probe list is typed on its own, in its own provider's context.
+    // Each spec of a probe list is typed on its own, in its own provider's context; so is each
+    // point of a glob when the probe reads `probe`, which names the point that fired.
     let mut units = Vec::new();
     for probe in &script.probes {
         for spec in &probe.specs {
-            let context: Option<Box<dyn ProbeContext>> =
-                if spec.provider == "BEGIN" || spec.provider == "END" {
-                    Some(Box::new(NoVariables))
-                } else {
-                    match providers.context(&spec.provider, &spec.spec) {
-                        Ok(context) => Some(context),
-                        Err(message) => {
-                            errors.push(Diag::new(spec.spec_span, message));
-                            None
+            // `probe`: the provider, then the spec as the script spelled it.
+            let name = |written: &str| match written {
+                "" => spec.provider.clone(),
+                written => format!("{}:{written}", spec.provider),
+            };
+            let points = if probe.reads("probe") {
+                providers.expand(&spec.provider, &spec.spec)
+            } else {
+                Ok(Vec::new())
+            };
+            let points: Vec<(String, String)> = match points {
+                Ok(points) if points.is_empty() => vec![(spec.spec.clone(), name(&spec.written))],
+                // bpftrace's `group:event` when the script wrote it so.
+                Ok(points) => points
+                    .into_iter()
+                    .map(|point| {
+                        let written =
+                            if spec.provider == "tracepoint" && !spec.written.contains('/') {
+                                point.replacen('/', ":", 1)
+                            } else {
+                                point.clone()
+                            };
+                        (point, name(&written))
+                    })
+                    .collect(),
+                Err(message) => {
+                    errors.push(Diag::new(spec.spec_span, message));
+                    continue;
+                }
+            };
+            for (point, name) in points {
+                let context: Option<Box<dyn ProbeContext>> =
+                    if spec.provider == "BEGIN" || spec.provider == "END" {
+                        Some(Box::new(NoVariables))
+                    } else {
+                        match providers.context(&spec.provider, &point) {
+                            Ok(context) => Some(context),
+                            Err(message) => {
+                                errors.push(Diag::new(spec.spec_span, message));
+                                None
+                            }
                         }
-                    }
-                };
-            if let Some(context) = context {
-                units.push(Unit {
-                    probe,
-                    spec,
-                    context,
-                    scratch: Vec::new(),
-                });
+                    };
+                if let Some(context) = context {
+                    units.push(Unit {
+                        probe,
+                        provider: &spec.provider,
+                        spec: point,
+                        name,
+                        span: spec.span,
+                        context,
+                        scratch: Vec::new(),
+                    });
+                }
             }
         }
     }
@@ -114,7 +150,12 @@ impl ProbeContext for NoVariables {
 
 struct Unit<'s> {
     probe: &'s ast::Probe,
-    spec: &'s ast::ProbeSpec,
+    provider: &'s str,
+    /// The spec in ply's spelling, as providers take it.
+    spec: String,
+    /// What `probe` reads: the provider and the spec as the script spelled it.
+    name: String,
+    span: Span,
     context: Box<dyn ProbeContext>,
     /// Scratch variable names and their types so far, by slot.
     scratch: Vec<(String, Option<(Type, Span)>)>,
@@ -339,14 +380,9 @@ impl Checker<'_> {
     fn probe(&mut self, unit: &mut Unit<'_>) -> Probe {
         let mut assigned = HashSet::new();
         collect_assigned(&unit.probe.body, &mut assigned);
-        let probe_name = if unit.spec.spec.is_empty() {
-            unit.spec.provider.clone()
-        } else {
-            format!("{}:{}", unit.spec.provider, unit.spec.spec)
-        };
         let mut scope = Scope {
             context: unit.context.as_ref(),
-            probe_name,
+            probe_name: unit.name.clone(),
             scratch: &mut unit.scratch,
             assigned,
         };
@@ -368,9 +404,9 @@ impl Checker<'_> {
             }
         }
         Probe {
-            provider: unit.spec.provider.clone(),
-            spec: unit.spec.spec.clone(),
-            span: unit.spec.span,
+            provider: unit.provider.to_string(),
+            spec: unit.spec.clone(),
+            span: unit.span,
             scratch: unit
                 .scratch
                 .iter()

@@ -208,7 +208,18 @@ fn records() -> HashMap<String, Rc<Record>> {
 
 pub fn providers() -> OfflineProviders {
     let records = records();
+    let names: Vec<String> = records.keys().cloned().collect();
     OfflineProviders {
+        tracepoint_events: Box::new(move |spec| {
+            let mut matched: Vec<String> = names
+                .iter()
+                .filter(|name| !tine::provider::glob::is_glob(name))
+                .filter(|name| tine::provider::glob::matches(spec, name))
+                .cloned()
+                .collect();
+            matched.sort();
+            Ok(matched)
+        }),
         tracepoint_record: Box::new(move |spec| {
             records
                 .get(spec)
