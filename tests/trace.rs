@@ -711,3 +711,24 @@ fn probe_in_a_glob_names_the_tracepoint_that_fired() {
     assert_eq!(unique.len(), keys.len(), "{keys:?}");
     assert!(keys.iter().all(|key| !key.contains(['*', '?'])), "{keys:?}");
 }
+
+/// Rates above ply's 1000 hz run, as the kernel (and bpftrace) take them; so do bpftrace's
+/// period units for profile and its rate unit for interval.
+#[test]
+fn profile_takes_every_rate_the_kernel_takes() {
+    kernel_test!(profile_takes_every_rate_the_kernel_takes);
+    for spec in ["profile:0:1999hz", "profile:ms:1", "interval:hz:1000"] {
+        let script = format!(
+            "{spec} {{ if (c[\"samples\"] == 20) exit(0); else c[\"samples\"] = c[\"samples\"] + 1; }}"
+        );
+        let dry = tine(&["-e", &script], None);
+        assert_eq!(dry.status.code(), Some(0), "{spec}: {dry:?}");
+        let output = tine(&[&script], None);
+        assert_eq!(output.status.code(), Some(0), "{spec}: {output:?}");
+        assert_eq!(
+            rows(&stdout(&output)),
+            vec![("samples".to_string(), 20)],
+            "{spec}: {output:?}"
+        );
+    }
+}

@@ -871,6 +871,26 @@ impl<'a> Parser<'a> {
             .map_err(|_| self.expected("a number", input))?;
         let span = self.span(input, rest);
         let lower = text.to_ascii_lowercase();
+        // bpftrace's `1e6`: a decimal integer times a power of ten.
+        if let Some((mantissa, exponent)) = lower
+            .split_once('e')
+            .filter(|_| !lower.starts_with("0x") && !lower.starts_with("0b"))
+        {
+            let digits = |part: &str| -> String { part.chars().filter(|&c| c != '_').collect() };
+            let (mantissa, exponent) = (digits(mantissa), digits(exponent));
+            let decimal = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+            if !decimal(&mantissa) || !decimal(&exponent) {
+                return Err(Diag::new(span, format!("`{text}` is not a number")));
+            }
+            let value = mantissa.parse::<u64>().ok().and_then(|mantissa| {
+                let power = 10u64.checked_pow(exponent.parse::<u32>().ok()?)?;
+                mantissa.checked_mul(power)
+            });
+            return match value {
+                Some(value) => Ok((rest, value)),
+                None => Err(Diag::new(span, format!("`{text}` does not fit in 64 bits"))),
+            };
+        }
         let (digits, radix) = if let Some(digits) = lower.strip_prefix("0x") {
             (digits, 16)
         } else if let Some(digits) = lower.strip_prefix("0b") {
@@ -1046,30 +1066,25 @@ fn assignment_operator(input: &str) -> Option<(Option<BinaryOp>, &str)> {
         .map(|rest| (None, rest))
 }
 
-/// Names a cast may use: `(u32)x`, `(s64)x`, `(int)x`, `(char*)p`.
+/// The integer types a cast may name, as (bytes, signed): ply's and tine's `u32`/`s64`,
+/// bpftrace's `uint32`/`int64`, and C's `int`, `long`, `char`...
+pub fn integer_type(word: &str) -> Option<(u8, bool)> {
+    Some(match word {
+        "u8" | "uint8" => (1, false),
+        "u16" | "uint16" => (2, false),
+        "u32" | "uint32" | "uint" | "unsigned" => (4, false),
+        "u64" | "uint64" | "ulong" => (8, false),
+        "s8" | "i8" | "int8" | "char" => (1, true),
+        "s16" | "i16" | "int16" | "short" => (2, true),
+        "s32" | "i32" | "int32" | "int" => (4, true),
+        "s64" | "i64" | "int64" | "long" => (8, true),
+        _ => return None,
+    })
+}
+
+/// Names a cast may use: `(u32)x`, `(int64)x`, `(char*)p`, `(void*)p`.
 pub fn is_type_name(word: &str) -> bool {
-    matches!(
-        word,
-        "u8" | "u16"
-            | "u32"
-            | "u64"
-            | "s8"
-            | "s16"
-            | "s32"
-            | "s64"
-            | "i8"
-            | "i16"
-            | "i32"
-            | "i64"
-            | "int"
-            | "uint"
-            | "long"
-            | "ulong"
-            | "char"
-            | "short"
-            | "unsigned"
-            | "void"
-    )
+    word == "void" || integer_type(word).is_some()
 }
 
 /// bpftrace's spellings rewritten to ply's so providers see one form: `tracepoint:a:b` is

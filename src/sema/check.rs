@@ -265,28 +265,9 @@ fn literal_type(value: u64) -> Type {
 fn cast_type(name: &str) -> Option<Type> {
     let pointers = name.chars().filter(|&c| c == '*').count();
     let base = name.trim_end_matches('*');
-    let mut ty = match base {
-        "u8" => Type::Int {
-            bytes: 1,
-            signed: false,
-        },
-        "u16" => Type::Int {
-            bytes: 2,
-            signed: false,
-        },
-        "u32" | "uint" | "unsigned" => U32,
-        "u64" | "ulong" => U64,
-        "s8" | "i8" | "char" => Type::Int {
-            bytes: 1,
-            signed: true,
-        },
-        "s16" | "i16" | "short" => Type::Int {
-            bytes: 2,
-            signed: true,
-        },
-        "s32" | "i32" | "int" => I32,
-        "s64" | "i64" | "long" => I64,
-        "void" if pointers > 0 => Type::Void,
+    let mut ty = match (base, crate::lang::parse::integer_type(base)) {
+        (_, Some((bytes, signed))) => Type::Int { bytes, signed },
+        ("void", None) if pointers > 0 => Type::Void,
         _ => return None,
     };
     for _ in 0..pointers {
@@ -916,6 +897,9 @@ impl Checker<'_> {
         }
         match &state.value {
             Some((ty, _)) => Some(expr(ExprKind::MapRead { map, key }, ty.clone(), span)),
+            // `@x = @x + 1`: the read is what gives the store its type. A missing key reads
+            // as zero, so until a store types the map, a read is a 64-bit integer, as in bpftrace.
+            None if state.assigned => Some(expr(ExprKind::MapRead { map, key }, I64, span)),
             None => {
                 if self.final_round {
                     let name = state.name.clone();
