@@ -1782,6 +1782,17 @@ impl Checker<'_> {
                 );
                 None
             }
+            // ply's call forms of its built-ins: `pid()` is `pid`, `stack()` is `stack`.
+            _ if name != "probe" && BUILTINS.contains(&name) => {
+                if let Some(first) = arguments.first() {
+                    self.error(
+                        Diag::new(first.span, format!("`{name}()` takes no arguments"))
+                            .with_label(format!("write `{name}` or `{name}()`")),
+                    );
+                    return None;
+                }
+                self.identifier(name, span, scope, false)
+            }
             _ => {
                 let mut diag = Diag::new(name_span, format!("unknown function `{name}`"));
                 if let Some(near) = nearest(name, FUNCTIONS.iter().copied()) {
@@ -1862,6 +1873,10 @@ fn is_aggregation(name: &str) -> bool {
 fn describe_kind(kind: MapKind) -> String {
     match kind {
         MapKind::Plain => "a plain map".to_string(),
+        // Two lhist() uses differ only in their bounds: name them.
+        MapKind::Lhist { min, max, step } => {
+            format!("a lhist() aggregation (min {min}, max {max}, step {step})")
+        }
         other => format!("a {}() aggregation", other.name()),
     }
 }
