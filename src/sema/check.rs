@@ -12,6 +12,7 @@ use super::types::{string_literal, Id, Record, Type, I32, I64, U32, U64};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
+use crate::lang::unsupported;
 use crate::output::PrintOptions;
 
 /// Bytes `str()` and `mem()` read when no length is given (ply's string size).
@@ -1220,6 +1221,10 @@ impl Checker<'_> {
             "stack" | "kstack" => (Builtin::KernelStack, Type::Stack),
             "ustack" => (Builtin::UserStack, Type::UserStack),
             _ => {
+                if let Some(message) = unsupported::variable(name) {
+                    self.error(Diag::new(span, message));
+                    return None;
+                }
                 let mut known: Vec<String> = BUILTINS.iter().map(|s| s.to_string()).collect();
                 known.extend(scope.context.names());
                 let mut diag = Diag::new(span, format!("unknown name `{name}`"));
@@ -1785,6 +1790,11 @@ impl Checker<'_> {
             // ply's call forms of its built-ins: `pid()` is `pid`, `stack()` is `stack`.
             _ if name != "probe" && BUILTINS.contains(&name) => {
                 if let Some(first) = arguments.first() {
+                    // bpftrace's `time("%H:%M")`, `kstack(perf)`: a function of another kind.
+                    if let Some(message) = unsupported::function(name) {
+                        self.error(Diag::new(name_span, message));
+                        return None;
+                    }
                     self.error(
                         Diag::new(first.span, format!("`{name}()` takes no arguments"))
                             .with_label(format!("write `{name}` or `{name}()`")),
@@ -1794,6 +1804,10 @@ impl Checker<'_> {
                 self.identifier(name, span, scope, false)
             }
             _ => {
+                if let Some(message) = unsupported::function(name) {
+                    self.error(Diag::new(name_span, message));
+                    return None;
+                }
                 let mut diag = Diag::new(name_span, format!("unknown function `{name}`"));
                 if let Some(near) = nearest(name, FUNCTIONS.iter().copied()) {
                     diag = diag.with_label(format!("did you mean `{near}`?"));
