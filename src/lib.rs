@@ -8,6 +8,8 @@ pub mod output;
 pub mod provider;
 pub mod runtime;
 pub mod sema;
+#[cfg(test)]
+mod testing;
 
 use std::fmt;
 
@@ -15,6 +17,7 @@ use compile::{Channel, Options, ProbeRead};
 use kernel::child::Child;
 use kernel::features::{Feature, Features};
 use lang::Diagnostics;
+use provider::offline::OfflineProviders;
 use provider::{Lowering, Registry};
 use runtime::{RunError, Settings};
 use sema::{Environment, Program, Providers};
@@ -125,15 +128,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
             .map_err(|error| diagnostics(vec![error]))?;
     }
     if invocation.dump {
-        for code in &compiled.probes {
-            let probe = &program.probes[code.probe];
-            print!(
-                "-- {}:{}\n{}",
-                probe.provider,
-                probe.spec,
-                code.listing(source)
-            );
-        }
+        print_listings(&program, &compiled, source);
     }
     runtime::run(&program, &compiled, &registry, child, &invocation.settings).map_err(|error| {
         match error {
@@ -142,6 +137,56 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
             RunError::Message(message) => kernel_failure(message),
         }
     })
+}
+
+fn print_listings(program: &Program, compiled: &compile::Compiled, source: &str) {
+    for code in &compiled.probes {
+        let probe = &program.probes[code.probe];
+        print!(
+            "-- {}:{}\n{}",
+            probe.provider,
+            probe.spec,
+            code.listing(source)
+        );
+    }
+}
+
+/// `-e`: the front end and the compiler without the kernel, so a dry run finds every error that
+/// does not need the kernel to be found. With `dump`, the typed program and each probe's BPF.
+pub fn dry_run(
+    source: &str,
+    file_name: &str,
+    providers: &OfflineProviders,
+    environment: &Environment,
+    dump: bool,
+    map_entries: u32,
+) -> Result<(), Diagnostics> {
+    let program = check(source, file_name, providers, environment)?;
+    if dump {
+        print!("{program}");
+    }
+    let options = Options {
+        channel: Channel::RingBuffer,
+        probe_read: ProbeRead::Split,
+        map_entries,
+        ring_bytes: 1 << 18,
+        // `$target` compiles to the child's pid, which a dry run never has.
+        target_pid: environment.target.then_some(0),
+        only_pid: None,
+    };
+    let lowering = |index: usize| -> Result<Box<dyn compile::ProbeLowering>, lang::Diag> {
+        let probe = &program.probes[index];
+        let offline = providers
+            .probe(&probe.provider, &probe.spec)
+            .map_err(|message| lang::Diag::new(probe.span, message))?;
+        Ok(Box::new(offline))
+    };
+    let compiled = compile::compile(&program, &lowering, &options)
+        .map_err(|error| Diagnostics::new(file_name, source, vec![error]))?;
+    if dump {
+        print_listings(&program, &compiled, source);
+    }
+    Ok(())
 }
 
 /// `-T`: what the kernel offers, then one real probe of each provider that can run here,

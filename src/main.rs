@@ -112,6 +112,12 @@ fn tracepoint_record(spec: &str) -> Result<Option<Rc<Record>>, String> {
     }
 }
 
+/// The events a tracepoint glob matches, for dry runs.
+fn tracepoint_events(spec: &str) -> Result<Vec<String>, String> {
+    let tracefs = Tracefs::find().map_err(|error| error.to_string())?;
+    Ok(Tracepoint::resolve(&tracefs, spec)?.points())
+}
+
 /// A number from the environment, for the knobs that have no flag.
 fn environment_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -150,14 +156,18 @@ fn main() -> ExitCode {
     if options.dry_run {
         let providers = OfflineProviders {
             tracepoint_record: Box::new(tracepoint_record),
+            tracepoint_events: Box::new(tracepoint_events),
         };
-        return match tine::check(&source, &file_name, &providers, &environment) {
-            Ok(program) => {
-                if options.dump {
-                    print!("{program}");
-                }
-                ExitCode::SUCCESS
-            }
+        let map_entries = environment_number("TINE_MAP_ENTRIES", 4096) as u32;
+        return match tine::dry_run(
+            &source,
+            &file_name,
+            &providers,
+            &environment,
+            options.dump,
+            map_entries,
+        ) {
+            Ok(()) => ExitCode::SUCCESS,
             Err(diagnostics) => {
                 eprint!("{diagnostics}");
                 ExitCode::FAILURE

@@ -21,7 +21,7 @@ use crate::kernel::memory_map::{self, Mapping};
 use crate::kernel::ring::{wait_readable, Record, Ring};
 use crate::kernel::signal::Signals;
 use crate::lang::diag::Diag;
-use crate::output::{write_map, write_value, Symbols};
+use crate::output::{write_map, write_value, PrintOptions, Symbols};
 use crate::provider::{Attachment, Registry};
 use crate::sema::Program as Script;
 
@@ -384,7 +384,7 @@ pub fn run(
     let stop = printer.stop.take();
     printer.drain(&mut ring)?;
     for (index, map) in script.maps.iter().enumerate() {
-        printer.print_map(index, &map.name)?;
+        printer.print_map(index, &map.name, PrintOptions::WHOLE)?;
     }
     printer.flush();
     report_errors(compiled, &loaded.maps[compiled.error_map], script)?;
@@ -621,9 +621,9 @@ impl Printer<'_> {
                 }
                 self.out.push('\n');
             }
-            RecordKind::PrintMap { map } => {
+            RecordKind::PrintMap { map, options } => {
                 let name = self.compiled.maps[*map].name.clone();
-                self.print_map(*map, &name)?;
+                self.print_map(*map, &name, *options)?;
             }
             RecordKind::Clear { map } => self.clear(*map)?,
             RecordKind::Exit => {
@@ -639,7 +639,12 @@ impl Printer<'_> {
         Ok(())
     }
 
-    fn print_map(&mut self, index: usize, name: &str) -> Result<(), KernelError> {
+    fn print_map(
+        &mut self,
+        index: usize,
+        name: &str,
+        options: PrintOptions,
+    ) -> Result<(), KernelError> {
         let spec = &self.compiled.maps[index];
         let Some((key, shown)) = &spec.printed else {
             return Ok(());
@@ -651,6 +656,7 @@ impl Printer<'_> {
             key.as_ref(),
             shown,
             entries,
+            options,
             &self.names,
         );
         Ok(())

@@ -83,3 +83,31 @@ fn scripts_compile_to_their_golden_listings() {
     assert!(count >= 5, "only {count} golden scripts");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// ply's built-ins print in its widths (proc.c): pid and kpid `%5u`, uid and gid `%4u`, cpu
+/// `%2u`; the record of `print()` carries them, and `%v` and map keys share the layouts.
+#[test]
+fn builtins_carry_plys_print_widths() {
+    use tine::compile::RecordKind;
+    use tine::output::Layout;
+    let compiled = compiled(
+        "BEGIN { print(pid, kpid, uid, gid, cpu, comm); }",
+        "widths.tine",
+    )
+    .unwrap();
+    let RecordKind::Print { arguments } = &compiled.records[0].kind else {
+        panic!("{:?}", compiled.records);
+    };
+    let layouts: Vec<&Layout> = arguments.iter().map(|(layout, _)| layout).collect();
+    assert_eq!(
+        layouts,
+        [
+            &Layout::Id { width: 5 },
+            &Layout::Id { width: 5 },
+            &Layout::Id { width: 4 },
+            &Layout::Id { width: 4 },
+            &Layout::Id { width: 2 },
+            &Layout::Chars(16),
+        ]
+    );
+}

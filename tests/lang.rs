@@ -1,5 +1,6 @@
-//! The front end's corpora: every accepted script type-checks and dumps as its golden `.dump`;
-//! every rejected script renders exactly its golden `.err`. `TINE_BLESS=1` rewrites the goldens.
+//! The front end's corpora: every accepted script type-checks and dumps as its golden `.dump`,
+//! and compiles; every rejected script renders exactly its golden `.err` from a dry run (the
+//! front end, then the compiler, as `-e`). `TINE_BLESS=1` rewrites the goldens.
 
 #[path = "lang/fake.rs"]
 mod fake;
@@ -69,6 +70,9 @@ fn accepted_scripts_type_check_and_dump_as_their_goldens() {
                 if let Some(mismatch) = golden(&path.with_extension("dump"), &dump) {
                     failures.push(mismatch);
                 }
+                if let Err(error) = fake::compile(&program) {
+                    failures.push(format!("{} does not compile: {error:?}", path.display()));
+                }
             }
             Err(diagnostics) => failures.push(format!("{}:\n{diagnostics}", path.display())),
         }
@@ -89,8 +93,9 @@ fn rejected_scripts_render_their_golden_errors() {
     let mut failures = Vec::new();
     for path in &paths {
         let source = fs::read_to_string(path).expect("a corpus script");
-        match tine::check(&source, &display_name(path), &providers, &environment) {
-            Ok(program) => failures.push(format!("{} was accepted:\n{program}", path.display())),
+        let name = display_name(path);
+        match tine::dry_run(&source, &name, &providers, &environment, false, 1024) {
+            Ok(()) => failures.push(format!("{} was accepted", path.display())),
             Err(diagnostics) => {
                 let rendered = diagnostics.to_string();
                 assert!(rendered.contains(": error: "), "{rendered}");

@@ -92,8 +92,6 @@ fn provider_names_abbreviate_as_ply_matches_them() {
         ("p:99hz", "profile"),
         ("u:/bin/sh:main", "uprobe"),
         ("ur:/bin/sh:main", "uretprobe"),
-        ("fentry:vfs_read", "kfunc"),
-        ("fexit:vfs_read", "kretfunc"),
     ];
     for (spec, provider) in cases {
         let parsed = specs(&format!("{spec} {{ exit(); }}"));

@@ -6,7 +6,7 @@ mod fake;
 
 use tine::lang::ast::BinaryOp;
 use tine::sema::program::{Expr, ExprKind, Stmt, StmtKind};
-use tine::sema::types::{AddressSpace, I32, I64, U32, U64};
+use tine::sema::types::{AddressSpace, Id, I32, I64, U32, U64};
 use tine::sema::{Builtin, Function, MapKind, Program, Type};
 
 fn check(source: &str) -> Program {
@@ -38,7 +38,7 @@ fn map_keys_are_c_laid_out_anonymous_structs() {
         layout,
         vec![
             (0, Type::Chars(16)),
-            (16, Type::Pid),
+            (16, Type::Id(Id::Process)),
             (24, U64),
             (
                 32,

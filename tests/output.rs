@@ -2,7 +2,8 @@
 //! ply uses (`%-*s`, `%5u`, `\t%8u `, `\t[%4d, %4d]`, ...), documented in ply-compat.md.
 
 use tine::output::{
-    write_log2_histogram, write_map, write_time, write_value, Field, Layout, NoSymbols, Shown,
+    write_log2_histogram, write_map, write_time, write_value, Field, Layout, NoSymbols,
+    PrintOptions, Shown,
 };
 
 fn u64_layout() -> Layout {
@@ -60,8 +61,20 @@ fn scalars_pids_and_pointers() {
         ),
         "65534"
     );
-    assert_eq!(printed(&Layout::Pid, &42u32.to_ne_bytes()), "   42");
-    assert_eq!(printed(&Layout::Pid, &1234567u32.to_ne_bytes()), "1234567");
+    assert_eq!(
+        printed(&Layout::Id { width: 5 }, &42u32.to_ne_bytes()),
+        "   42"
+    );
+    assert_eq!(
+        printed(&Layout::Id { width: 5 }, &1234567u32.to_ne_bytes()),
+        "1234567"
+    );
+    // uid and gid in 4 columns, cpu in 2, as ply's proc.c prints them.
+    assert_eq!(
+        printed(&Layout::Id { width: 4 }, &0u32.to_ne_bytes()),
+        "   0"
+    );
+    assert_eq!(printed(&Layout::Id { width: 2 }, &1u32.to_ne_bytes()), " 1");
     assert_eq!(
         printed(&Layout::Pointer, &0xffff_8880_1234_0000u64.to_ne_bytes()),
         "<ffff888012340000>"
@@ -108,7 +121,7 @@ fn arrays_and_structs() {
         Field {
             name: "pid".into(),
             offset: 16,
-            layout: Layout::Pid,
+            layout: Layout::Id { width: 5 },
         },
     ];
     let mut data = comm("dd");
@@ -254,6 +267,7 @@ fn maps_sort_by_value_then_key_and_empty_maps_print_nothing() {
         Some(&key),
         &Shown::Plain(u64_layout()),
         entries,
+        PrintOptions::WHOLE,
         &NoSymbols,
     );
     assert_eq!(
@@ -267,6 +281,7 @@ fn maps_sort_by_value_then_key_and_empty_maps_print_nothing() {
         Some(&key),
         &Shown::Plain(u64_layout()),
         Vec::new(),
+        PrintOptions::WHOLE,
         &NoSymbols,
     );
     assert_eq!(out, "");
@@ -294,6 +309,7 @@ fn a_histogram_map_puts_each_histogram_under_its_key() {
             signed: true,
         }),
         vec![(b"rdsz\0\0\0\0".to_vec(), buckets)],
+        PrintOptions::WHOLE,
         &NoSymbols,
     );
     assert_eq!(
@@ -314,6 +330,7 @@ fn a_keyless_map_prints_its_value_after_its_name() {
         None,
         &Shown::Plain(u64_layout()),
         vec![(0u32.to_ne_bytes().to_vec(), 42u64.to_ne_bytes().to_vec())],
+        PrintOptions::WHOLE,
         &NoSymbols,
     );
     assert_eq!(out, "\n@: 42\n");
@@ -344,6 +361,7 @@ fn linear_histograms_mark_under_and_overflow() {
         Some(&key),
         &Shown::LinearHistogram { min: 0, step: 10 },
         vec![(words(&[1]), words(&[2, 2, 0, 0, 4]))],
+        PrintOptions::WHOLE,
         &NoSymbols,
     );
     let bar = |eighths: usize| {
@@ -388,6 +406,7 @@ fn averages_and_stats_print_as_bpftrace_does_and_sort_by_mean() {
         Some(&key),
         &Shown::Average,
         entries(),
+        PrintOptions::WHOLE,
         &NoSymbols,
     );
     assert_eq!(out, "\n@a:\n{ 2 }: -3\n{ 3 }: 0\n{ 1 }: 25\n");
@@ -398,11 +417,88 @@ fn averages_and_stats_print_as_bpftrace_does_and_sort_by_mean() {
         Some(&key),
         &Shown::Stats,
         entries(),
+        PrintOptions::WHOLE,
         &NoSymbols,
     );
     assert_eq!(
         out,
         "\n@s:\n{ 2 }: count 3, average -3, total -9\n{ 3 }: count 0, average 0, total 0\n{ 1 }: count 4, average 25, total 100\n"
+    );
+}
+
+/// bpftrace's `print(@m, top, divisor)`: the largest `top` after the ascending sort; signed
+/// values, means and histogram counts divided as C divides (toward zero).
+#[test]
+fn print_options_keep_the_top_and_divide() {
+    let key = Layout::Struct {
+        fields: vec![Field {
+            name: "0".into(),
+            offset: 0,
+            layout: u64_layout(),
+        }],
+        anonymous: true,
+    };
+    let signed = Layout::Int {
+        bytes: 4,
+        signed: true,
+    };
+    let entries = vec![
+        (words(&[1]), (-2500i32).to_ne_bytes().to_vec()),
+        (words(&[2]), 7999i32.to_ne_bytes().to_vec()),
+        (words(&[3]), 1000i32.to_ne_bytes().to_vec()),
+    ];
+    let dumped = |shown: &Shown, entries: Vec<(Vec<u8>, Vec<u8>)>, top: u64, divisor: u64| {
+        let mut out = String::new();
+        let options = PrintOptions { top, divisor };
+        write_map(
+            &mut out,
+            "@",
+            Some(&key),
+            shown,
+            entries,
+            options,
+            &NoSymbols,
+        );
+        out
+    };
+    let plain = Shown::Plain(signed);
+    assert_eq!(
+        dumped(&plain, entries.clone(), 2, 1000),
+        "\n@:\n{ 3 }: 1\n{ 2 }: 7\n"
+    );
+    assert_eq!(
+        dumped(&plain, entries.clone(), 0, 1000),
+        "\n@:\n{ 1 }: -2\n{ 3 }: 1\n{ 2 }: 7\n"
+    );
+    // A top beyond the map's size shows it all.
+    assert_eq!(
+        dumped(&plain, entries, 10, 1),
+        "\n@:\n{ 1 }: -2500\n{ 3 }: 1000\n{ 2 }: 7999\n"
+    );
+    let means = vec![
+        (words(&[1]), words(&[2, (-9000i64) as u64])),
+        (words(&[2]), words(&[3, 9000])),
+    ];
+    assert_eq!(
+        dumped(&Shown::Average, means, 0, 1000),
+        "\n@:\n{ 1 }: -4\n{ 2 }: 3\n"
+    );
+    let mut buckets = vec![0u64; 64];
+    buckets[13] = 2500;
+    let histogram = Shown::Log2Histogram(u64_layout());
+    let mut expected = String::new();
+    write_log2_histogram(
+        &mut expected,
+        &{
+            let mut divided = vec![0u64; 64];
+            divided[13] = 2;
+            divided
+        },
+        &u64_layout(),
+    );
+    assert_eq!(
+        dumped(&histogram, vec![(words(&[1]), words(&buckets))], 1, 1000),
+        format!("\n@:\n{{ 1 }}: {expected}\n")
     );
 }
 
@@ -497,7 +593,7 @@ fn printf_v_prints_like_print() {
     let text = rendered(
         "%v %v %v\n",
         &[
-            (&Layout::Pid, &42u32.to_ne_bytes()[..]),
+            (&Layout::Id { width: 5 }, &42u32.to_ne_bytes()[..]),
             (&Layout::Chars(16), &comm("dd")),
             (&Layout::Time, &1_234u64.to_ne_bytes()),
         ],
@@ -544,6 +640,7 @@ fn a_recorded_ply_histogram_is_reproduced_byte_for_byte() {
             signed: true,
         }),
         vec![(b"rdsz\0\0\0\0".to_vec(), buckets)],
+        PrintOptions::WHOLE,
         &NoSymbols,
     );
     let bar = |blocks: usize| format!("┤{}{}│", "█".repeat(blocks), " ".repeat(32 - blocks));

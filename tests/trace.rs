@@ -621,3 +621,114 @@ fn probe_names_the_probe_of_a_list_that_fired() {
         "{output:?}"
     );
 }
+
+/// bpftrace's `print(@map, top, divisor)` (syscount.bt's `print(@syscall, 10)`): the `top`
+/// largest entries, each value divided; the dump at exit is whole again.
+#[test]
+fn print_shows_the_top_entries_divided() {
+    kernel_test!(print_shows_the_top_entries_divided);
+    let output = tine(
+        &["BEGIN { @x[1] = count(); @x[2] = count(); @x[2] = count();
+                   @x[3] = count(); @x[3] = count(); @x[3] = count();
+                   @s[\"a\"] = sum(1500); @s[\"b\"] = sum(7000);
+                   print(@x, 2); print(@s, 0, 1000); exit(); }"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        stdout(&output),
+        "\n@x:\n{ 2 }: 2\n{ 3 }: 3\n\n@s:\n{ a       }: 1\n{ b       }: 7\n\
+         \n@x:\n{ 1 }: 1\n{ 2 }: 2\n{ 3 }: 3\n\n@s:\n{ a       }: 1500\n{ b       }: 7000\n"
+    );
+}
+
+/// ply's widths for its built-ins (proc.c): pid and kpid `%5u`, uid and gid `%4u`, cpu `%2u`,
+/// in `print()`, `%v` and map keys alike.
+#[test]
+fn builtins_print_in_plys_widths() {
+    kernel_test!(builtins_print_in_plys_widths);
+    // On CPU 0, so the cpu is known; BEGIN runs in tine's own process, as root.
+    let child = Command::new("taskset")
+        .args(["-c", "0", env!("CARGO_BIN_EXE_tine"), "-c", "true"])
+        .arg(
+            "BEGIN { print(pid, kpid, uid, gid, cpu, comm);
+                     printf(\"%v|%v|%v|%v|%v\\n\", pid, uid, gid, cpu, $target);
+                     @[uid, gid, cpu] = count(); exit(); }",
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tine under taskset");
+    let pid = child.id();
+    let output = child.wait_with_output().expect("tine's output");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = stdout(&output);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(format!("{pid:5}, {pid:5},    0,    0,  0, tine           ").as_str())
+    );
+    let target = lines.next().and_then(|line| line.rsplit_once('|'));
+    let (fields, target) = target.expect("the printf line");
+    assert_eq!(fields, format!("{pid:5}|   0|   0| 0"));
+    // `$target`, the -c child's pid, is a pid too: right-aligned in 5 columns at least.
+    assert!(
+        target.len() >= 5 && target.trim().parse::<u32>().is_ok(),
+        "{target:?}"
+    );
+    assert!(text.ends_with("\n@:\n{    0,    0,  0 }: 1\n"), "{text}");
+}
+
+/// `probe` in a glob names the tracepoint that fired, one key each, spelled as the script
+/// spelled its spec: bpftrace's `group:event`, or ply's `group/event`.
+#[test]
+fn probe_in_a_glob_names_the_tracepoint_that_fired() {
+    kernel_test!(probe_in_a_glob_names_the_tracepoint_that_fired);
+    let output = tine(
+        &[
+            "-c",
+            "cat /etc/hostname >/dev/null",
+            "tracepoint:syscalls:sys_enter_open* / comm == \"cat\" / { @[probe] = count(); }
+             tracepoint:syscalls/sys_exit_clos? / comm == \"cat\" / { @[probe] = count(); }",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let keys: Vec<String> = rows(&stdout(&output))
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    assert!(
+        keys.contains(&"tracepoint:syscalls:sys_enter_openat".to_string()),
+        "{output:?}"
+    );
+    assert!(
+        keys.contains(&"tracepoint:syscalls/sys_exit_close".to_string()),
+        "{output:?}"
+    );
+    // Only events that fired, each by its own name: no glob, no event twice.
+    let unique: HashSet<&String> = keys.iter().collect();
+    assert_eq!(unique.len(), keys.len(), "{keys:?}");
+    assert!(keys.iter().all(|key| !key.contains(['*', '?'])), "{keys:?}");
+}
+
+/// Rates above ply's 1000 hz run, as the kernel (and bpftrace) take them; so do bpftrace's
+/// period units for profile and its rate unit for interval.
+#[test]
+fn profile_takes_every_rate_the_kernel_takes() {
+    kernel_test!(profile_takes_every_rate_the_kernel_takes);
+    for spec in ["profile:0:1999hz", "profile:ms:1", "interval:hz:1000"] {
+        let script = format!(
+            "{spec} {{ if (c[\"samples\"] == 20) exit(0); else c[\"samples\"] = c[\"samples\"] + 1; }}"
+        );
+        let dry = tine(&["-e", &script], None);
+        assert_eq!(dry.status.code(), Some(0), "{spec}: {dry:?}");
+        let output = tine(&[&script], None);
+        assert_eq!(output.status.code(), Some(0), "{spec}: {output:?}");
+        assert_eq!(
+            rows(&stdout(&output)),
+            vec![("samples".to_string(), 20)],
+            "{spec}: {output:?}"
+        );
+    }
+}

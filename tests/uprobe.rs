@@ -95,11 +95,8 @@ fn prepared(test: &str) -> Option<&'static str> {
     }
     match target() {
         Ok(path) => Some(path),
-        Err(reason) if std::env::var("TINE_REQUIRE_KERNEL").as_deref() == Ok("1") => {
-            panic!("{test}: kernel test required (TINE_REQUIRE_KERNEL=1) but {reason}")
-        }
         Err(reason) => {
-            eprintln!("skipping {test}: {reason}");
+            common::skip(test, reason);
             None
         }
     }
@@ -292,7 +289,10 @@ fn str_reads_user_strings_of_arguments_and_return_values() {
 fn arguments_and_registers_read_the_call() {
     let (path, _serial) = uprobe_test!(arguments_and_registers_read_the_call);
     let Some(arch) = tine::arch::current() else {
-        return;
+        return common::skip(
+            "arguments_and_registers_read_the_call",
+            "tine has no register layout for this architecture",
+        );
     };
     // The first argument's register, read as `argN` and through `regs`.
     let register = arch.arguments[0];
@@ -315,7 +315,7 @@ fn arguments_and_registers_read_the_call() {
 fn libc_malloc_resolves_and_fires() {
     let (_, _serial) = uprobe_test!(libc_malloc_resolves_and_fires);
     if !std::path::Path::new("/etc/ld.so.cache").exists() {
-        eprintln!("skipping libc_malloc_resolves_and_fires: no glibc here");
+        common::skip("libc_malloc_resolves_and_fires", "no glibc here");
         return;
     }
     let output = tine(
@@ -462,4 +462,27 @@ fn a_missing_function_is_an_error_with_a_caret() {
         "{errors}"
     );
     assert!(errors.contains("^~~~"), "{errors}");
+}
+
+/// `probe` in a uprobe glob names the function that fired, with the binary's path, as
+/// bpftrace does: one key per function.
+#[test]
+fn probe_in_a_glob_names_the_function_that_fired() {
+    let (path, _serial) = uprobe_test!(probe_in_a_glob_names_the_function_that_fired);
+    let output = tine(
+        &[
+            "-c",
+            &format!("{path} 5"),
+            &format!("uprobe:{path}:[mt][ai]* {{ @[probe] = count(); }}"),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        rows(&stdout(&output)),
+        [
+            (format!("uprobe:{path}:main"), 1),
+            (format!("uprobe:{path}:tine_target"), 5)
+        ]
+    );
 }

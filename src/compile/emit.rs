@@ -571,17 +571,18 @@ impl Emitter<'_> {
                     arguments,
                 })
             }
-            Function::Print => match arguments.as_slice() {
+            Function::Print => self.send(expr.span, arguments, |arguments| RecordKind::Print {
+                arguments,
+            }),
+            Function::PrintMap(options) => match arguments.as_slice() {
                 [Expr {
                     kind: ExprKind::MapRef(map),
                     ..
                 }] => {
-                    let map = *map;
-                    self.send(expr.span, &[], |_| RecordKind::PrintMap { map })
+                    let (map, options) = (*map, *options);
+                    self.send(expr.span, &[], |_| RecordKind::PrintMap { map, options })
                 }
-                _ => self.send(expr.span, arguments, |arguments| RecordKind::Print {
-                    arguments,
-                }),
+                _ => Err(Diag::new(expr.span, "print() of a map takes the map")),
             },
             Function::Clear => match arguments.as_slice() {
                 [Expr {

@@ -31,7 +31,7 @@ pub fn layout_of(ty: &Type) -> Layout {
                 .collect(),
             anonymous: record.name.is_none(),
         },
-        Type::Pid => Layout::Pid,
+        Type::Id(id) => Layout::Id { width: id.width() },
         Type::Time => Layout::Time,
         Type::WallTime => Layout::WallTime,
         Type::KernelAddress => Layout::KernelAddress,

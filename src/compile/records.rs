@@ -2,7 +2,7 @@
 //! `{ u64 id; payload }` where `id` indexes `Compiled::records`.
 
 use crate::lang::diag::Span;
-use crate::output::{Format, Layout};
+use crate::output::{Format, Layout, PrintOptions};
 
 /// One kind of record, with where its payload's values sit (byte offsets from the record start).
 #[derive(Clone, Debug, PartialEq)]
@@ -13,8 +13,8 @@ pub enum RecordKind {
     },
     /// `print(a, b)`: each value printed as `%v` would, `", "` between.
     Print { arguments: Vec<(Layout, usize)> },
-    /// `print(@m)`: dump the map now.
-    PrintMap { map: usize },
+    /// `print(@m)`, `print(@m, top, divisor)`: dump the map now.
+    PrintMap { map: usize, options: PrintOptions },
     /// `clear(@m)`: delete every key now.
     Clear { map: usize },
     /// `exit(code)`: the code is an i64 at offset 8.

@@ -18,16 +18,74 @@ pub struct Probe {
     pub span: Span,
 }
 
-/// `provider:spec`, with the provider name canonicalised (`k` -> `kprobe`) and the spec verbatim.
-/// `BEGIN` and `END` have an empty spec.
+/// `provider:spec`, with the provider name canonicalised (`k` -> `kprobe`) and the spec in ply's
+/// spelling (`sched/sched_switch`, `1s`). `BEGIN` and `END` have an empty spec.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProbeSpec {
     pub provider: String,
     pub spec: String,
+    /// The spec as the script wrote it (`sched:sched_switch`, `s:1`), for `probe`.
+    pub written: String,
     /// The whole `provider:spec` text.
     pub span: Span,
     /// The text after the first `:` (empty for BEGIN/END).
     pub spec_span: Span,
+}
+
+impl Probe {
+    /// Whether the predicate or the body reads the bare name `name` (a builtin like `probe`).
+    pub fn reads(&self, name: &str) -> bool {
+        let found = |expr: &Expr| matches!(&expr.kind, ExprKind::Ident(ident) if ident == name);
+        self.predicate.iter().any(|predicate| predicate.any(&found))
+            || self.body.iter().any(|statement| statement.any(&found))
+    }
+}
+
+impl Stmt {
+    /// Whether `found` holds for any expression in the statement.
+    pub fn any(&self, found: &impl Fn(&Expr) -> bool) -> bool {
+        match &self.kind {
+            StmtKind::Block(body) => body.iter().any(|statement| statement.any(found)),
+            StmtKind::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                condition.any(found)
+                    || then.any(found)
+                    || otherwise
+                        .as_ref()
+                        .is_some_and(|otherwise| otherwise.any(found))
+            }
+            StmtKind::Return => false,
+            StmtKind::Delete(expr) | StmtKind::Expr(expr) => expr.any(found),
+            StmtKind::Assign { target, value, .. } => target.any(found) || value.any(found),
+        }
+    }
+}
+
+impl Expr {
+    /// Whether `found` holds for this expression or any inside it.
+    pub fn any(&self, found: &impl Fn(&Expr) -> bool) -> bool {
+        if found(self) {
+            return true;
+        }
+        match &self.kind {
+            ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Ident(_) | ExprKind::Dollar(_) => false,
+            ExprKind::Map { keys, .. } => keys.iter().flatten().any(|key| key.any(found)),
+            ExprKind::Call { arguments, .. } => {
+                arguments.iter().any(|argument| argument.any(found))
+            }
+            ExprKind::Unary { operand, .. } | ExprKind::Cast { operand, .. } => operand.any(found),
+            ExprKind::Binary { left, right, .. } => left.any(found) || right.any(found),
+            ExprKind::Ternary {
+                condition,
+                then,
+                otherwise,
+            } => condition.any(found) || then.any(found) || otherwise.any(found),
+            ExprKind::Member { base, .. } => base.any(found),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -5,6 +5,7 @@ pub mod ast;
 pub mod diag;
 pub mod parse;
 pub mod suggest;
+pub mod unsupported;
 
 pub use diag::{Diag, Diagnostics, Span};
 pub use parse::parse;

@@ -9,6 +9,7 @@ use nom::{IResult, Parser as _};
 
 use super::ast::{BinaryOp, Expr, ExprKind, Probe, ProbeSpec, Script, Stmt, StmtKind, UnaryOp};
 use super::diag::{Diag, Span, MAX_SHOWN};
+use super::unsupported::{self, message};
 
 /// Provider names in the order ply matches abbreviations: the first that starts with what was
 /// written wins, so `k` is kprobe and `kr` kretprobe.
@@ -20,10 +21,6 @@ pub const PROVIDERS: &[&str] = &[
     "uretprobe",
     "profile",
     "interval",
-    "kfunc",
-    "kretfunc",
-    "fentry",
-    "fexit",
 ];
 
 /// Nesting deeper than this is refused rather than risking the stack on hostile input.
@@ -177,6 +174,10 @@ impl<'a> Parser<'a> {
             return Err(self.expected("a probe", input));
         }
         while !input.is_empty() {
+            if let Some(rest) = self.c_definition(input)? {
+                input = self.skip(rest)?;
+                continue;
+            }
             match self.probe(input) {
                 Ok((rest, probe)) => {
                     probes.push(probe);
@@ -197,6 +198,36 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(Script { probes })
+    }
+
+    /// A C `struct`/`union`/`enum`/`typedef` definition where a probe belongs: reported, and
+    /// skipped to its end.
+    fn c_definition(&mut self, input: &'a str) -> Result<Option<&'a str>, Diag> {
+        let Ok((after, word)) = identifier(input) else {
+            return Ok(None);
+        };
+        if !matches!(word, "struct" | "union" | "enum" | "typedef") {
+            return Ok(None);
+        }
+        self.errors.push(Diag::new(
+            self.span(input, after),
+            message(
+                &format!("C `{word}` definitions are"),
+                "tracepoints give typed records (args->field); elsewhere read a field at its \
+                 offset, as in *(u32 *)(arg0 + 8)",
+            ),
+        ));
+        let body = skip_code(after, |c, _| match c {
+            '{' | ';' => Skip::Before,
+            _ => Skip::On,
+        });
+        let rest = if body.starts_with('{') {
+            skip_group(body)
+        } else {
+            body
+        };
+        let rest = self.skip(rest)?;
+        Ok(Some(rest.strip_prefix(';').unwrap_or(rest)))
     }
 
     /// After a bad probe: skips past the `}` that closes the block the error is in or before,
@@ -262,6 +293,7 @@ impl<'a> Parser<'a> {
                 ProbeSpec {
                     provider: name.to_string(),
                     spec: String::new(),
+                    written: String::new(),
                     span,
                     spec_span: Span::new(span.end, span.end),
                 },
@@ -280,10 +312,11 @@ impl<'a> Parser<'a> {
             .iter()
             .find(|known| known.starts_with(name))
             .ok_or_else(|| {
-                let mut diag = Diag::new(
-                    self.span(input, &input[name.len()..]),
-                    format!("unknown provider `{name}`"),
-                );
+                let name_span = self.span(input, &input[name.len()..]);
+                if let Some(message) = unsupported::provider(name) {
+                    return Diag::new(name_span, message);
+                }
+                let mut diag = Diag::new(name_span, format!("unknown provider `{name}`"));
                 if let Some(near) = super::suggest::nearest(name, PROVIDERS.iter().copied()) {
                     diag = diag.with_label(format!("did you mean `{near}`?"));
                 }
@@ -301,6 +334,7 @@ impl<'a> Parser<'a> {
             ProbeSpec {
                 provider: provider.to_string(),
                 spec,
+                written: text.to_string(),
                 span,
                 spec_span,
             },
@@ -381,7 +415,54 @@ impl<'a> Parser<'a> {
         if let Some(rest) = self.keyword(start, "if")? {
             return self.if_statement(start, rest);
         }
+        if let Some(rest) = self.loop_statement(start)? {
+            return Ok((rest, None));
+        }
         self.simple_statement(start)
+    }
+
+    /// bpftrace's `while`, `for` and `unroll`, and C's `do`: reported, and skipped whole.
+    fn loop_statement(&mut self, start: &'a str) -> Result<Option<&'a str>, Diag> {
+        const INSTEAD: &str =
+            "write the statements out, or keep state in a map from one event to the next";
+        const LOOPS: [(&str, &str, &str, &str); 4] = [
+            ("while", "(", "`while` loops are", INSTEAD),
+            ("for", "(", "`for` loops are", INSTEAD),
+            ("do", "{", "`do` loops are", INSTEAD),
+            (
+                "unroll",
+                "(",
+                "`unroll` is",
+                "write the statements out as many times",
+            ),
+        ];
+        for (word, opening, what, instead) in LOOPS {
+            let Some(after) = self.keyword(start, word)? else {
+                continue;
+            };
+            let mut rest = self.skip(after)?;
+            if !rest.starts_with(opening) {
+                continue;
+            }
+            self.errors
+                .push(Diag::new(self.span(start, after), message(what, instead)));
+            if rest.starts_with('(') {
+                rest = self.skip(skip_group(rest))?;
+            }
+            rest = if rest.starts_with('{') {
+                skip_group(rest)
+            } else {
+                self.recover(rest)
+            };
+            // `do { } while (...);`
+            if word == "do" {
+                if let Some(after) = self.keyword(rest, "while")? {
+                    rest = self.recover(after);
+                }
+            }
+            return Ok(Some(rest));
+        }
+        Ok(None)
     }
 
     /// The recursive path through nested statements goes through small frames only, so deep
@@ -627,6 +708,7 @@ impl<'a> Parser<'a> {
             ));
         }
         if let Some(after_paren) = start.strip_prefix('(') {
+            self.c_struct_cast(after_paren)?;
             if let Some((type_name, type_span, rest)) = self.cast_type(after_paren)? {
                 let (rest, operand) = self.unary(rest)?;
                 let span = Span::new(self.offset(start), operand.span.end);
@@ -644,6 +726,29 @@ impl<'a> Parser<'a> {
             }
         }
         self.postfix(start)
+    }
+
+    /// `(struct sock *)arg0`: a C cast to a kernel type, which tine cannot type yet.
+    fn c_struct_cast(&self, input: &'a str) -> Result<(), Diag> {
+        let word_start = self.skip(input)?;
+        let Ok((rest, word)) = identifier(word_start) else {
+            return Ok(());
+        };
+        if !matches!(word, "struct" | "union" | "enum") {
+            return Ok(());
+        }
+        let end = rest.find(')').unwrap_or(rest.len());
+        let span = self.span(word_start, &rest[end..]);
+        let written: Vec<&str> = word_start[..word_start.len() - rest.len() + end]
+            .split_whitespace()
+            .collect();
+        Err(Diag::new(
+            span,
+            message(
+                &format!("casts to `{}` are", written.join(" ")),
+                "read a field at its offset, as in *(u32 *)(arg0 + 8)",
+            ),
+        ))
     }
 
     /// `u32)` and friends after a `(`: a cast, when the word is a type name.
@@ -683,6 +788,15 @@ impl<'a> Parser<'a> {
                 (true, field)
             } else if let Some(field) = after.strip_prefix('.') {
                 (false, field)
+            } else if after.starts_with('[') {
+                let end = skip_group(after);
+                return Err(Diag::new(
+                    self.span(after, end),
+                    message(
+                        "indexing anything but a map is",
+                        "read element i at its offset, as in *(u64 *)(address + 8 * i)",
+                    ),
+                ));
             } else {
                 break;
             };
@@ -714,6 +828,19 @@ impl<'a> Parser<'a> {
         };
         if first.is_ascii_digit() {
             let (rest, value) = self.number(start)?;
+            if let Some(fraction) = rest
+                .strip_prefix('.')
+                .filter(|fraction| fraction.starts_with(|c: char| c.is_ascii_digit()))
+            {
+                let end = fraction.trim_start_matches(is_ident_char);
+                return Err(Diag::new(
+                    self.span(start, end),
+                    message(
+                        "floating-point numbers are",
+                        "tine computes with integers (write 15 / 10 for 1.5)",
+                    ),
+                ));
+            }
             let span = self.span(start, rest);
             return Ok((
                 rest,
@@ -753,6 +880,15 @@ impl<'a> Parser<'a> {
         }
         if let Some(inner) = start.strip_prefix('(') {
             let (rest, mut expression) = self.expr(inner)?;
+            if self.skip(rest)?.starts_with(',') {
+                return Err(Diag::new(
+                    self.span(start, skip_group(start)),
+                    message(
+                        "tuples are",
+                        "a map key takes several values (@m[a, b]), and so does print(a, b)",
+                    ),
+                ));
+            }
             let rest = self.expect(rest, ")")?;
             // The parentheses belong to the span, so a caret covers what was written.
             expression.span = self.span(start, rest);
@@ -869,6 +1005,26 @@ impl<'a> Parser<'a> {
             .map_err(|_| self.expected("a number", input))?;
         let span = self.span(input, rest);
         let lower = text.to_ascii_lowercase();
+        // bpftrace's `1e6`: a decimal integer times a power of ten.
+        if let Some((mantissa, exponent)) = lower
+            .split_once('e')
+            .filter(|_| !lower.starts_with("0x") && !lower.starts_with("0b"))
+        {
+            let digits = |part: &str| -> String { part.chars().filter(|&c| c != '_').collect() };
+            let (mantissa, exponent) = (digits(mantissa), digits(exponent));
+            let decimal = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+            if !decimal(&mantissa) || !decimal(&exponent) {
+                return Err(Diag::new(span, format!("`{text}` is not a number")));
+            }
+            let value = mantissa.parse::<u64>().ok().and_then(|mantissa| {
+                let power = 10u64.checked_pow(exponent.parse::<u32>().ok()?)?;
+                mantissa.checked_mul(power)
+            });
+            return match value {
+                Some(value) => Ok((rest, value)),
+                None => Err(Diag::new(span, format!("`{text}` does not fit in 64 bits"))),
+            };
+        }
         let (digits, radix) = if let Some(digits) = lower.strip_prefix("0x") {
             (digits, 16)
         } else if let Some(digits) = lower.strip_prefix("0b") {
@@ -1044,41 +1200,30 @@ fn assignment_operator(input: &str) -> Option<(Option<BinaryOp>, &str)> {
         .map(|rest| (None, rest))
 }
 
-/// Names a cast may use: `(u32)x`, `(s64)x`, `(int)x`, `(char*)p`.
+/// The integer types a cast may name, as (bytes, signed): ply's and tine's `u32`/`s64`,
+/// bpftrace's `uint32`/`int64`, and C's `int`, `long`, `char`...
+pub fn integer_type(word: &str) -> Option<(u8, bool)> {
+    Some(match word {
+        "u8" | "uint8" => (1, false),
+        "u16" | "uint16" => (2, false),
+        "u32" | "uint32" | "uint" | "unsigned" => (4, false),
+        "u64" | "uint64" | "ulong" => (8, false),
+        "s8" | "i8" | "int8" | "char" => (1, true),
+        "s16" | "i16" | "int16" | "short" => (2, true),
+        "s32" | "i32" | "int32" | "int" => (4, true),
+        "s64" | "i64" | "int64" | "long" => (8, true),
+        _ => return None,
+    })
+}
+
+/// Names a cast may use: `(u32)x`, `(int64)x`, `(char*)p`, `(void*)p`.
 pub fn is_type_name(word: &str) -> bool {
-    matches!(
-        word,
-        "u8" | "u16"
-            | "u32"
-            | "u64"
-            | "s8"
-            | "s16"
-            | "s32"
-            | "s64"
-            | "i8"
-            | "i16"
-            | "i32"
-            | "i64"
-            | "int"
-            | "uint"
-            | "long"
-            | "ulong"
-            | "char"
-            | "short"
-            | "unsigned"
-            | "void"
-    )
+    word == "void" || integer_type(word).is_some()
 }
 
 /// bpftrace's spellings rewritten to ply's so providers see one form: `tracepoint:a:b` is
-/// `a/b`, `interval:s:1` is `1s`, `profile:hz:99` is `99hz`; `fentry`/`fexit` are
-/// `kfunc`/`kretfunc`.
+/// `a/b`, `interval:s:1` is `1s`, `profile:hz:99` is `99hz`.
 fn canonical(provider: &'static str, spec: &str) -> (&'static str, String) {
-    let provider = match provider {
-        "fentry" => "kfunc",
-        "fexit" => "kretfunc",
-        other => other,
-    };
     let spec = match provider {
         "tracepoint" if !spec.contains('/') => spec.replacen(':', "/", 1),
         "interval" | "profile" => match spec.split_once(':') {
@@ -1094,6 +1239,14 @@ fn canonical(provider: &'static str, spec: &str) -> (&'static str, String) {
         _ => spec.to_string(),
     };
     (provider, spec)
+}
+
+/// Skips a bracketed group, from its opening bracket past the one that closes it.
+fn skip_group(input: &str) -> &str {
+    skip_code(input, |c, depth| match c {
+        ')' | ']' | '}' if depth == 1 => Skip::After,
+        _ => Skip::On,
+    })
 }
 
 /// Where `skip_code` stops: before this character, after it, or not here.

@@ -78,6 +78,65 @@ impl Shown {
     }
 }
 
+/// `print(@m, top, divisor)`, as bpftrace has it: only the `top` largest entries (0: all), each
+/// value divided by `divisor` (integers, histogram counts and means; `stats()` is left whole).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrintOptions {
+    pub top: u64,
+    pub divisor: u64,
+}
+
+impl PrintOptions {
+    /// The whole map, as it is: `print(@m)` and the dump at exit.
+    pub const WHOLE: PrintOptions = PrintOptions { top: 0, divisor: 1 };
+}
+
+/// `data` with each integer of `shown` divided by `divisor`.
+fn divided(shown: &Shown, data: &[u8], divisor: u64) -> Vec<u8> {
+    let mut data = data.to_vec();
+    let divide_word = |data: &mut [u8], index: usize, signed: bool| {
+        if let Some(word) = data.get_mut(index * 8..index * 8 + 8) {
+            write_int(word, divide(read_unsigned(word, 8), signed, 8, divisor));
+        }
+    };
+    match shown {
+        Shown::Plain(Layout::Int { bytes, signed }) => {
+            let bytes = (*bytes).min(data.len());
+            let value = divide(read_unsigned(&data, bytes), *signed, bytes, divisor);
+            write_int(&mut data[..bytes], value);
+        }
+        Shown::Log2Histogram(_) | Shown::LinearHistogram { .. } => {
+            for index in 0..data.len() / 8 {
+                divide_word(&mut data, index, false);
+            }
+        }
+        // The mean of the divided sum is the divided mean, rounded the same way.
+        Shown::Average => divide_word(&mut data, 1, true),
+        Shown::Plain(_) | Shown::Stats => {}
+    }
+    data
+}
+
+/// `value` (an integer of `bytes` bytes) divided by `divisor`, as C divides.
+fn divide(value: u64, signed: bool, bytes: usize, divisor: u64) -> u64 {
+    if signed {
+        let shift = 64 - 8 * bytes.clamp(1, 8) as u32;
+        (((value << shift) as i64 >> shift) / divisor as i64) as u64
+    } else {
+        value / divisor
+    }
+}
+
+/// Stores the low `target.len()` bytes of `value`, native-endian.
+fn write_int(target: &mut [u8], value: u64) {
+    let bytes = target.len().min(8);
+    if cfg!(target_endian = "little") {
+        target[..bytes].copy_from_slice(&value.to_le_bytes()[..bytes]);
+    } else {
+        target[..bytes].copy_from_slice(&value.to_be_bytes()[8 - bytes..]);
+    }
+}
+
 /// Appends the map `name` with its `entries` (key bytes, value bytes); an empty map prints
 /// nothing at all, not even its name. A keyless map (`@ = count()`, which ply lacks) prints its
 /// one value after the name, as bpftrace does: `@: 42`.
@@ -87,15 +146,20 @@ pub fn write_map(
     key: Option<&Layout>,
     shown: &Shown,
     mut entries: Vec<(Vec<u8>, Vec<u8>)>,
+    options: PrintOptions,
     symbols: &dyn Symbols,
 ) {
     if entries.is_empty() {
         return;
     }
+    let value = |data: &[u8]| match options.divisor {
+        0 | 1 => data.to_vec(),
+        divisor => divided(shown, data, divisor),
+    };
     let Some(key) = key else {
-        for (_, value) in &entries {
+        for (_, data) in &entries {
             write!(out, "\n{name}: ").ok();
-            shown.write(out, value, symbols);
+            shown.write(out, &value(data), symbols);
             out.push('\n');
         }
         return;
@@ -105,13 +169,18 @@ pub fn write_map(
             .compare(value_a, value_b)
             .then_with(|| compare(key, key_a, key_b))
     });
+    // Ascending, so the largest are last.
+    let shown_from = match usize::try_from(options.top) {
+        Ok(0) | Err(_) => 0,
+        Ok(top) => entries.len().saturating_sub(top),
+    };
     out.push('\n');
     out.push_str(name);
     out.push_str(":\n");
-    for (key_data, value_data) in &entries {
+    for (key_data, value_data) in &entries[shown_from..] {
         write_value(out, key, key_data, symbols);
         out.push_str(": ");
-        shown.write(out, value_data, symbols);
+        shown.write(out, &value(value_data), symbols);
         // After a histogram, whose lines end in their own newline, this leaves a blank line.
         out.push('\n');
     }

@@ -7,7 +7,7 @@ mod histogram;
 mod printf;
 mod value;
 
-pub use dump::{write_map, Shown};
+pub use dump::{write_map, PrintOptions, Shown};
 pub use histogram::{write_linear_histogram, write_log2_histogram};
 pub use printf::{Format, FormatError};
 pub use value::{compare, write_time, write_value, Field, Layout, NoSymbols, Symbols};

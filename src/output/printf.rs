@@ -166,7 +166,7 @@ fn number(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> usize {
 fn integer(spec: &Spec, layout: &Layout, data: &[u8]) -> (bool, u64) {
     let size = spec.length.unwrap_or(match layout {
         Layout::Int { bytes, .. } => *bytes,
-        Layout::Pid => 4,
+        Layout::Id { .. } => 4,
         Layout::Chars(len) => (*len).clamp(1, 8),
         _ => 8,
     });

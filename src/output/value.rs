@@ -17,8 +17,8 @@ pub enum Layout {
     /// A struct. Anonymous ones (every map key) print on one line, `{ a, b }`; named ones one
     /// field a line.
     Struct { fields: Vec<Field>, anonymous: bool },
-    /// A process id (u32): `%5u`.
-    Pid,
+    /// An id (u32: pid, uid, gid, cpu), right-aligned in `width` columns: `%5u`.
+    Id { width: usize },
     /// A duration in nanoseconds (u64), scaled to fit four digits: `  1.23ms`.
     Time,
     /// Wall-clock nanoseconds since the epoch (u64): local `HH:MM:SS.nnnnnnnnn`.
@@ -48,7 +48,7 @@ impl Layout {
             | Layout::WallTime
             | Layout::KernelAddress
             | Layout::Stack { .. } => 8,
-            Layout::Pid => 4,
+            Layout::Id { .. } => 4,
             Layout::UserAddress => 16,
             Layout::Chars(len) => *len,
             Layout::Array(element, count) => element.size() * count,
@@ -142,7 +142,7 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
             );
             Ok(())
         }
-        Layout::Pid => write!(out, "{:5}", read_unsigned(data, 4)),
+        Layout::Id { width } => write!(out, "{:width$}", read_unsigned(data, 4)),
         Layout::Time => {
             write_time(out, read_signed(data, 8));
             Ok(())
@@ -304,7 +304,7 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
         | Layout::KernelAddress
         | Layout::Stack { .. }
         | Layout::UserAddress => read_unsigned(a, 8).cmp(&read_unsigned(b, 8)),
-        Layout::Pid => read_unsigned(a, 4).cmp(&read_unsigned(b, 4)),
+        Layout::Id { .. } => read_unsigned(a, 4).cmp(&read_unsigned(b, 4)),
         Layout::Chars(len) => a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
         Layout::Array(element, count) => (0..*count)
             .map(|index| {

@@ -1,5 +1,6 @@
 //! provider::interval: `interval:1`, `interval:500ms` (ply) and `interval:s:1`,
-//! `interval:ms:100` (bpftrace): a cpu-clock perf event on one CPU firing at that period.
+//! `interval:ms:100`, `interval:hz:2` (bpftrace): a cpu-clock perf event on one CPU firing at
+//! that period.
 
 use crate::compile::ProgramKind;
 use crate::kernel::bpf::Program;
@@ -12,8 +13,8 @@ pub struct Interval {
     pub period_ns: u64,
 }
 
-/// Nanoseconds in one of ply's and bpftrace's interval units.
-fn unit_ns(unit: &str) -> Option<u64> {
+/// Nanoseconds in one of ply's and bpftrace's period units.
+pub(super) fn unit_ns(unit: &str) -> Option<u64> {
     Some(match unit {
         "" | "s" => 1_000_000_000,
         "ms" => 1_000_000,
@@ -27,7 +28,7 @@ fn unit_ns(unit: &str) -> Option<u64> {
 impl Interval {
     pub fn parse(spec: &str) -> Result<Interval, String> {
         let bad = || {
-            format!("`interval:{spec}` is not a period: write interval:1, interval:500ms or interval:ms:500")
+            format!("`interval:{spec}` is not a period: write interval:1, interval:500ms or interval:ms:500 (units: m, s, ms, us, ns, or hz for a rate)")
         };
         let (count, unit) = match spec.split_once(':') {
             Some((unit, count)) => (count, unit),
@@ -39,6 +40,14 @@ impl Interval {
             }
         };
         let count: u64 = count.parse().map_err(|_| bad())?;
+        if unit == "hz" {
+            return match count {
+                1..=1_000_000_000 => Ok(Interval {
+                    period_ns: 1_000_000_000 / count,
+                }),
+                _ => Err(bad()),
+            };
+        }
         let period_ns = unit_ns(unit)
             .and_then(|ns| ns.checked_mul(count))
             .filter(|&ns| ns > 0)
@@ -80,6 +89,10 @@ mod tests {
         assert_eq!(period("2s"), Ok(2_000_000_000));
         assert_eq!(period("s:1"), Ok(1_000_000_000));
         assert_eq!(period("ms:100"), Ok(100_000_000));
+        assert_eq!(period("hz:4"), Ok(250_000_000));
+        assert_eq!(period("4hz"), Ok(250_000_000));
+        assert!(period("0hz").is_err());
+        assert!(period("5parsecs").is_err());
         assert!(period("0").is_err());
         assert!(period("1h").is_err());
         assert!(period("").is_err());

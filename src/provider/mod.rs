@@ -66,6 +66,12 @@ pub trait Probe {
     fn address_space(&self) -> AddressSpace {
         AddressSpace::Unknown
     }
+    /// The spec of each point this probe attaches to, each a spec that resolves to that point
+    /// alone (`sched/sched_switch`, `vfs_read`, `/usr/lib/libc.so.6:malloc`); empty for
+    /// providers whose probe is one point whatever the spec.
+    fn points(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// The attach type the program must be loaded with (kprobe.multi needs its own).
     fn attach_type(&self) -> Option<AttachType> {
         None
@@ -141,16 +147,17 @@ impl Registry {
                 self.pid,
                 || self.tracefs(),
             )?),
-            "kfunc" | "kretfunc" => {
-                return Err(format!(
-                    "`{provider}` probes are not supported yet: kprobe:/kretprobe: reach the same functions"
-                ))
-            }
-            other => return Err(format!("no provider `{other}`")),
+            other => return Err(unknown_provider(other)),
         };
         self.resolved.borrow_mut().insert(key, probe.clone());
         Ok(probe)
     }
+}
+
+/// Why `provider` (as sema names it) cannot be traced; the parser knows every provider there
+/// is, so this is a front end out of step with this file.
+pub fn unknown_provider(provider: &str) -> String {
+    format!("no provider `{provider}`")
 }
 
 /// Variables as sema sees them: their names and types, and where their addresses point.
@@ -183,6 +190,13 @@ impl Providers for Registry {
             probe.variables().to_vec(),
             probe.address_space(),
         )))
+    }
+
+    fn expand(&self, provider: &str, spec: &str) -> Result<Vec<String>, String> {
+        if !glob::is_glob(spec) {
+            return Ok(Vec::new());
+        }
+        Ok(self.probe(provider, spec)?.points())
     }
 }
 
@@ -273,11 +287,7 @@ mod tests {
         let program = match Program::load(&spec) {
             Ok(program) => program,
             Err(error) => {
-                assert!(
-                    std::env::var_os("TINE_REQUIRE_KERNEL").is_none(),
-                    "skip under TINE_REQUIRE_KERNEL: {error}"
-                );
-                eprintln!("skipped: {error}");
+                crate::testing::skip("a_failed_tracefs_attach_removes_what_it_created", error);
                 return;
             }
         };

@@ -1,5 +1,6 @@
 //! provider::profile: `profile:100hz` (every CPU), `profile:0:100hz` (CPU 0) and bpftrace's
-//! `profile:hz:99`: a cpu-clock perf event sampling at a frequency.
+//! `profile:hz:99`, `profile:ms:10`: a cpu-clock perf event sampling at a frequency, or at a
+//! period.
 
 use crate::compile::ProgramKind;
 use crate::kernel::bpf::Program;
@@ -9,41 +10,50 @@ use crate::kernel::perf::{PerfEvent, Rate};
 
 use super::{Attachment, Probe, Variable};
 
+/// Where the kernel caps sampling frequencies; it lowers the cap itself when samples take
+/// too long, so the cap is read when an event is refused, not assumed.
+const MAX_SAMPLE_RATE: &str = "/proc/sys/kernel/perf_event_max_sample_rate";
+
 pub struct Profile {
     /// None: every online CPU.
     pub cpu: Option<u32>,
-    pub hz: u64,
+    pub rate: Rate,
 }
 
 impl Profile {
     pub fn parse(spec: &str) -> Result<Profile, String> {
         let bad = || {
-            format!("`profile:{spec}` is not a rate: write profile:99hz, profile:0:99hz or profile:hz:99")
+            format!(
+                "`profile:{spec}` is not a rate: write profile:99hz, profile:0:99hz, \
+                 profile:hz:99 or profile:ms:10 (units: hz, s, ms, us)"
+            )
         };
-        let hertz = |text: &str| -> Result<u64, String> {
-            let hz: u64 = text.parse().map_err(|_| bad())?;
-            // ply's limits: the kernel throttles cpu-clock sampling above about 1 kHz anyway.
-            if (1..=1000).contains(&hz) {
-                Ok(hz)
-            } else {
-                Err(format!("`profile:{spec}`: the rate must be 1 to 1000 hz"))
-            }
+        let (cpu, rate) = match spec.split(':').collect::<Vec<_>>().as_slice() {
+            [unit @ ("hz" | "s" | "ms" | "us"), count] => (None, format!("{count}{unit}")),
+            [rate] => (None, rate.to_string()),
+            [cpu, rate] => (Some(cpu.parse().map_err(|_| bad())?), rate.to_string()),
+            _ => return Err(bad()),
         };
-        match spec.split(':').collect::<Vec<_>>().as_slice() {
-            ["hz", rate] => Ok(Profile {
-                cpu: None,
-                hz: hertz(rate)?,
-            }),
-            [rate] => Ok(Profile {
-                cpu: None,
-                hz: hertz(rate.strip_suffix("hz").ok_or_else(bad)?)?,
-            }),
-            [cpu, rate] => Ok(Profile {
-                cpu: Some(cpu.parse().map_err(|_| bad())?),
-                hz: hertz(rate.strip_suffix("hz").ok_or_else(bad)?)?,
-            }),
-            _ => Err(bad()),
-        }
+        let digits = rate
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rate.len());
+        let (count, unit) = rate.split_at(digits);
+        let count: u64 = count
+            .parse()
+            .ok()
+            .filter(|&count| count > 0)
+            .ok_or_else(bad)?;
+        let rate = match unit {
+            // The kernel takes any frequency up to its cap (perf_event_max_sample_rate).
+            "hz" => Rate::Frequency(count),
+            "s" | "ms" | "us" => Rate::Period(
+                super::interval::unit_ns(unit)
+                    .and_then(|ns| ns.checked_mul(count))
+                    .ok_or_else(bad)?,
+            ),
+            _ => return Err(bad()),
+        };
+        Ok(Profile { cpu, rate })
     }
 }
 
@@ -63,7 +73,21 @@ impl Probe for Profile {
         };
         let mut events = Vec::with_capacity(cpus.len());
         for cpu in cpus {
-            let event = PerfEvent::cpu_clock(cpu, Rate::Frequency(self.hz))?;
+            let event = PerfEvent::cpu_clock(cpu, self.rate).map_err(|error| {
+                match (self.rate, error.raw_errno()) {
+                    (Rate::Frequency(hz), Some(libc::EINVAL)) => {
+                        let cap = std::fs::read_to_string(MAX_SAMPLE_RATE).unwrap_or_default();
+                        KernelError::message(
+                            format!("sample CPU {cpu} at {hz} hz"),
+                            format!(
+                                "the kernel samples at most {} hz ({MAX_SAMPLE_RATE})",
+                                cap.trim()
+                            ),
+                        )
+                    }
+                    _ => error,
+                }
+            })?;
             event.attach(program)?;
             event.enable()?;
             events.push(event);
@@ -78,12 +102,17 @@ mod tests {
 
     #[test]
     fn ply_and_bpftrace_spellings() {
-        let parsed = |spec: &str| Profile::parse(spec).map(|profile| (profile.cpu, profile.hz));
-        assert_eq!(parsed("100hz"), Ok((None, 100)));
-        assert_eq!(parsed("0:100hz"), Ok((Some(0), 100)));
-        assert_eq!(parsed("hz:99"), Ok((None, 99)));
+        let parsed = |spec: &str| Profile::parse(spec).map(|profile| (profile.cpu, profile.rate));
+        assert_eq!(parsed("100hz"), Ok((None, Rate::Frequency(100))));
+        assert_eq!(parsed("0:100hz"), Ok((Some(0), Rate::Frequency(100))));
+        assert_eq!(parsed("hz:99"), Ok((None, Rate::Frequency(99))));
+        // Above ply's 1000: the kernel's cap decides (bpftrace samples at 1999 hz).
+        assert_eq!(parsed("1999hz"), Ok((None, Rate::Frequency(1999))));
+        assert_eq!(parsed("ms:10"), Ok((None, Rate::Period(10_000_000))));
+        assert_eq!(parsed("1:250us"), Ok((Some(1), Rate::Period(250_000))));
         assert!(parsed("0hz").is_err());
-        assert!(parsed("5000hz").is_err());
         assert!(parsed("100").is_err());
+        assert!(parsed("5parsecs").is_err());
+        assert!(parsed("10ns").is_err());
     }
 }

@@ -294,6 +294,13 @@ impl Probe for Uprobe {
         AddressSpace::User
     }
 
+    fn points(&self) -> Vec<String> {
+        self.points
+            .iter()
+            .map(|point| format!("{}:{}", point.path, point.name))
+            .collect()
+    }
+
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
         match &self.tracefs {
             None => {

@@ -8,10 +8,12 @@ use super::context::{Environment, ProbeContext, Providers};
 use super::program::{
     Builtin, Expr, ExprKind, Function, Map, MapId, MapKind, Probe, Program, Scratch, Stmt, StmtKind,
 };
-use super::types::{string_literal, AddressSpace, Record, Type, I32, I64, U32, U64};
+use super::types::{string_literal, AddressSpace, Id, Record, Type, I32, I64, U32, U64};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
+use crate::lang::unsupported;
+use crate::output::PrintOptions;
 
 /// Bytes `str()` and `mem()` read when no length is given (ply's string size).
 pub const DEFAULT_STRING_SIZE: usize = 128;
@@ -37,29 +39,65 @@ pub fn check_script(
     environment: &Environment,
 ) -> Result<Program, Vec<Diag>> {
     let mut errors = Vec::new();
-    // Each spec of a probe list is typed on its own, in its own provider's context.
+    // Each spec of a probe list is typed on its own, in its own provider's context; so is each
+    // point of a glob when the probe reads `probe`, which names the point that fired.
     let mut units = Vec::new();
     for probe in &script.probes {
         for spec in &probe.specs {
-            let context: Option<Box<dyn ProbeContext>> =
-                if spec.provider == "BEGIN" || spec.provider == "END" {
-                    Some(Box::new(NoVariables))
-                } else {
-                    match providers.context(&spec.provider, &spec.spec) {
-                        Ok(context) => Some(context),
-                        Err(message) => {
-                            errors.push(Diag::new(spec.spec_span, message));
-                            None
+            // `probe`: the provider, then the spec as the script spelled it.
+            let name = |written: &str| match written {
+                "" => spec.provider.clone(),
+                written => format!("{}:{written}", spec.provider),
+            };
+            let points = if probe.reads("probe") {
+                providers.expand(&spec.provider, &spec.spec)
+            } else {
+                Ok(Vec::new())
+            };
+            let points: Vec<(String, String)> = match points {
+                Ok(points) if points.is_empty() => vec![(spec.spec.clone(), name(&spec.written))],
+                // bpftrace's `group:event` when the script wrote it so.
+                Ok(points) => points
+                    .into_iter()
+                    .map(|point| {
+                        let written =
+                            if spec.provider == "tracepoint" && !spec.written.contains('/') {
+                                point.replacen('/', ":", 1)
+                            } else {
+                                point.clone()
+                            };
+                        (point, name(&written))
+                    })
+                    .collect(),
+                Err(message) => {
+                    errors.push(Diag::new(spec.spec_span, message));
+                    continue;
+                }
+            };
+            for (point, name) in points {
+                let context: Option<Box<dyn ProbeContext>> =
+                    if spec.provider == "BEGIN" || spec.provider == "END" {
+                        Some(Box::new(NoVariables))
+                    } else {
+                        match providers.context(&spec.provider, &point) {
+                            Ok(context) => Some(context),
+                            Err(message) => {
+                                errors.push(Diag::new(spec.spec_span, message));
+                                None
+                            }
                         }
-                    }
-                };
-            if let Some(context) = context {
-                units.push(Unit {
-                    probe,
-                    spec,
-                    context,
-                    scratch: Vec::new(),
-                });
+                    };
+                if let Some(context) = context {
+                    units.push(Unit {
+                        probe,
+                        provider: &spec.provider,
+                        spec: point,
+                        name,
+                        span: spec.span,
+                        context,
+                        scratch: Vec::new(),
+                    });
+                }
             }
         }
     }
@@ -113,7 +151,12 @@ impl ProbeContext for NoVariables {
 
 struct Unit<'s> {
     probe: &'s ast::Probe,
-    spec: &'s ast::ProbeSpec,
+    provider: &'s str,
+    /// The spec in ply's spelling, as providers take it.
+    spec: String,
+    /// What `probe` reads: the provider and the spec as the script spelled it.
+    name: String,
+    span: Span,
     context: Box<dyn ProbeContext>,
     /// Scratch variable names and their types so far, by slot.
     scratch: Vec<(String, Option<(Type, Span)>)>,
@@ -195,7 +238,7 @@ fn unify(a: &Type, b: &Type) -> Option<Type> {
 fn promote(ty: &Type) -> Type {
     match ty {
         Type::Int { bytes, .. } if *bytes < 4 => I32,
-        Type::Pid => U32,
+        Type::Id(_) => U32,
         Type::Int { .. } => ty.clone(),
         _ if ty.is_scalar() => U64,
         _ => ty.clone(),
@@ -244,28 +287,9 @@ fn literal_type(value: u64) -> Type {
 fn cast_type(name: &str) -> Option<Type> {
     let pointers = name.chars().filter(|&c| c == '*').count();
     let base = name.trim_end_matches('*');
-    let mut ty = match base {
-        "u8" => Type::Int {
-            bytes: 1,
-            signed: false,
-        },
-        "u16" => Type::Int {
-            bytes: 2,
-            signed: false,
-        },
-        "u32" | "uint" | "unsigned" => U32,
-        "u64" | "ulong" => U64,
-        "s8" | "i8" | "char" => Type::Int {
-            bytes: 1,
-            signed: true,
-        },
-        "s16" | "i16" | "short" => Type::Int {
-            bytes: 2,
-            signed: true,
-        },
-        "s32" | "i32" | "int" => I32,
-        "s64" | "i64" | "long" => I64,
-        "void" if pointers > 0 => Type::Void,
+    let mut ty = match (base, crate::lang::parse::integer_type(base)) {
+        (_, Some((bytes, signed))) => Type::Int { bytes, signed },
+        ("void", None) if pointers > 0 => Type::Void,
         _ => return None,
     };
     for _ in 0..pointers {
@@ -368,14 +392,9 @@ impl Checker<'_> {
     fn probe(&mut self, unit: &mut Unit<'_>) -> Probe {
         let mut assigned = HashSet::new();
         collect_assigned(&unit.probe.body, &mut assigned);
-        let probe_name = if unit.spec.spec.is_empty() {
-            unit.spec.provider.clone()
-        } else {
-            format!("{}:{}", unit.spec.provider, unit.spec.spec)
-        };
         let mut scope = Scope {
             context: unit.context.as_ref(),
-            probe_name,
+            probe_name: unit.name.clone(),
             scratch: &mut unit.scratch,
             assigned,
         };
@@ -397,9 +416,9 @@ impl Checker<'_> {
             }
         }
         Probe {
-            provider: unit.spec.provider.clone(),
-            spec: unit.spec.spec.clone(),
-            span: unit.spec.span,
+            provider: unit.provider.to_string(),
+            spec: unit.spec.clone(),
+            span: unit.span,
             scratch: unit
                 .scratch
                 .iter()
@@ -909,6 +928,9 @@ impl Checker<'_> {
         }
         match &state.value {
             Some((ty, _)) => Some(expr(ExprKind::MapRead { map, key }, ty.clone(), span)),
+            // `@x = @x + 1`: the read is what gives the store its type. A missing key reads
+            // as zero, so until a store types the map, a read is a 64-bit integer, as in bpftrace.
+            None if state.assigned => Some(expr(ExprKind::MapRead { map, key }, I64, span)),
             None => {
                 if self.final_round {
                     let name = state.name.clone();
@@ -1235,17 +1257,21 @@ impl Checker<'_> {
         }
         let (builtin, ty) = match name {
             "comm" | "execname" => (Builtin::Comm, Type::Chars(16)),
-            "pid" => (Builtin::Pid, Type::Pid),
-            "tid" | "kpid" => (Builtin::Tid, Type::Pid),
-            "uid" => (Builtin::Uid, U32),
-            "gid" => (Builtin::Gid, U32),
-            "cpu" => (Builtin::Cpu, U32),
+            "pid" => (Builtin::Pid, Type::Id(Id::Process)),
+            "tid" | "kpid" => (Builtin::Tid, Type::Id(Id::Process)),
+            "uid" => (Builtin::Uid, Type::Id(Id::User)),
+            "gid" => (Builtin::Gid, Type::Id(Id::Group)),
+            "cpu" => (Builtin::Cpu, Type::Id(Id::Cpu)),
             "time" => (Builtin::Nsecs, Type::Time),
             "nsecs" => (Builtin::Nsecs, U64),
             "walltime" => (Builtin::WallTime, Type::WallTime),
             "stack" | "kstack" => (Builtin::KernelStack, Type::Stack),
             "ustack" => (Builtin::UserStack, Type::UserStack),
             _ => {
+                if let Some(message) = unsupported::variable(name) {
+                    self.error(Diag::new(span, message));
+                    return None;
+                }
                 let mut known: Vec<String> = BUILTINS.iter().map(|s| s.to_string()).collect();
                 known.extend(scope.context.names());
                 let mut diag = Diag::new(span, format!("unknown name `{name}`"));
@@ -1278,7 +1304,7 @@ impl Checker<'_> {
                 );
                 return None;
             }
-            return Some(expr(ExprKind::TargetPid, Type::Pid, span));
+            return Some(expr(ExprKind::TargetPid, Type::Id(Id::Process), span));
         }
         let text = if name.chars().all(|c| c.is_ascii_digit()) {
             let index: usize = name.parse().unwrap_or(usize::MAX);
@@ -1472,7 +1498,7 @@ impl Checker<'_> {
             let left = self.coerce(left, &ty);
             return Some(binary(operator, left, right, ty, span));
         }
-        let special = |ty: &Type| ty.is_integer() && !matches!(ty, Type::Int { .. } | Type::Pid);
+        let special = |ty: &Type| ty.is_integer() && !matches!(ty, Type::Int { .. } | Type::Id(_));
         // `time - @start[tid]` stays a duration, so it prints and quantizes as one.
         let ty = if matches!(operator, BinaryOp::Add | BinaryOp::Subtract)
             && (special(&left_type) || special(&right_type))
@@ -1588,11 +1614,61 @@ impl Checker<'_> {
                 ))
             }
             "print" => {
-                let values = self.all_typed(arguments, scope, true, |value| {
+                let mut values = self.all_typed(arguments, scope, true, |value| {
                     (value.ty == Type::Void && !matches!(value.kind, ExprKind::MapRef(_)))
                         .then_some("this has no value to print")
                 })?;
-                Some(call(Function::Print, values, Type::Void, span))
+                if !values
+                    .first()
+                    .is_some_and(|first| matches!(first.kind, ExprKind::MapRef(_)))
+                {
+                    if let Some(map) = values
+                        .iter()
+                        .find(|value| matches!(value.kind, ExprKind::MapRef(_)))
+                    {
+                        self.error(
+                            Diag::new(map.span, "a whole map prints by itself")
+                                .with_label("write print(@map), or print(@map, top, divisor)"),
+                        );
+                        return None;
+                    }
+                    return Some(call(Function::Print, values, Type::Void, span));
+                }
+                // bpftrace's print(@map, top, divisor): number literals, 0 meaning all / 1.
+                let options: Vec<Expr> = values.drain(1..).collect();
+                let mut numbers = options
+                    .into_iter()
+                    .map(|value| (literal_value(&value), value));
+                let mut option = |what: &str| -> Option<u64> {
+                    match numbers.next() {
+                        None => Some(0),
+                        Some((Some(number), _)) if number >= 0 => Some(number as u64),
+                        Some((_, value)) => {
+                            self.error(Diag::new(
+                                value.span,
+                                format!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"),
+                            ));
+                            None
+                        }
+                    }
+                };
+                let top = option("top");
+                let divisor = option("divisor");
+                if let Some((_, extra)) = numbers.next() {
+                    self.error(
+                        Diag::new(
+                            extra.span,
+                            "print(@map, top, divisor) takes a map and up to two numbers",
+                        )
+                        .with_label("one too many"),
+                    );
+                    return None;
+                }
+                let options = PrintOptions {
+                    top: top?,
+                    divisor: divisor?.max(1),
+                };
+                Some(call(Function::PrintMap(options), values, Type::Void, span))
             }
             "clear" => {
                 if arguments.len() != 1 {
@@ -1796,7 +1872,27 @@ impl Checker<'_> {
                 );
                 None
             }
+            // ply's call forms of its built-ins: `pid()` is `pid`, `stack()` is `stack`.
+            _ if name != "probe" && BUILTINS.contains(&name) => {
+                if let Some(first) = arguments.first() {
+                    // bpftrace's `time("%H:%M")`, `kstack(perf)`: a function of another kind.
+                    if let Some(message) = unsupported::function(name) {
+                        self.error(Diag::new(name_span, message));
+                        return None;
+                    }
+                    self.error(
+                        Diag::new(first.span, format!("`{name}()` takes no arguments"))
+                            .with_label(format!("write `{name}` or `{name}()`")),
+                    );
+                    return None;
+                }
+                self.identifier(name, span, scope, false)
+            }
             _ => {
+                if let Some(message) = unsupported::function(name) {
+                    self.error(Diag::new(name_span, message));
+                    return None;
+                }
                 let mut diag = Diag::new(name_span, format!("unknown function `{name}`"));
                 if let Some(near) = nearest(name, FUNCTIONS.iter().copied()) {
                     diag = diag.with_label(format!("did you mean `{near}`?"));
@@ -1876,6 +1972,10 @@ fn is_aggregation(name: &str) -> bool {
 fn describe_kind(kind: MapKind) -> String {
     match kind {
         MapKind::Plain => "a plain map".to_string(),
+        // Two lhist() uses differ only in their bounds: name them.
+        MapKind::Lhist { min, max, step } => {
+            format!("a lhist() aggregation (min {min}, max {max}, step {step})")
+        }
         other => format!("a {}() aggregation", other.name()),
     }
 }

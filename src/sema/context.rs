@@ -22,6 +22,14 @@ pub trait ProbeContext {
 /// that probe. The error string becomes a diagnostic under the spec.
 pub trait Providers {
     fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String>;
+
+    /// The specs of each point a glob `spec` matches (`sched/sched_switch`, ...), for probes
+    /// that read `probe`, which must name the point that fired. Empty: not a glob, or a
+    /// provider that cannot list its points here.
+    fn expand(&self, provider: &str, spec: &str) -> Result<Vec<String>, String> {
+        let _ = (provider, spec);
+        Ok(Vec::new())
+    }
 }
 
 /// What the command line adds to a script: environment variables (`$NAME`), positional

@@ -4,6 +4,7 @@ use std::fmt::{self, Write};
 
 use super::program::{Expr, ExprKind, Function, MapKind, Probe, Program, Stmt, StmtKind};
 use super::types::Type;
+use crate::output::PrintOptions;
 
 impl fmt::Display for Program {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -163,6 +164,13 @@ fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut Strin
             match function {
                 Function::Printf { format } => {
                     let _ = write!(out, "call printf {format:?}");
+                }
+                Function::PrintMap(options) if *options != PrintOptions::WHOLE => {
+                    let _ = write!(
+                        out,
+                        "call print top {} divisor {}",
+                        options.top, options.divisor
+                    );
                 }
                 Function::Str { length } | Function::Mem { length } => {
                     let _ = write!(out, "call {}/{length}", function.name());

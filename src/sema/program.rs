@@ -6,6 +6,7 @@ use std::rc::Rc;
 use super::types::{Record, Type};
 use crate::lang::ast::{BinaryOp, UnaryOp};
 use crate::lang::diag::Span;
+use crate::output::PrintOptions;
 
 /// Index into `Program::maps`.
 pub type MapId = usize;
@@ -238,8 +239,10 @@ pub enum Function {
     /// `printf("fmt", args...)`: the format text (validated by `output::Format::parse`); the
     /// arguments exclude it.
     Printf { format: String },
-    /// `print(a, b, ...)`, each printed as `%v` would, `", "` between; `print(@m)` dumps a map.
+    /// `print(a, b, ...)`, each printed as `%v` would, `", "` between.
     Print,
+    /// `print(@m)` or `print(@m, top, divisor)`: the map (the one argument) dumped now.
+    PrintMap(PrintOptions),
     /// `exit()` / `exit(code)`.
     Exit,
     /// `clear(@m)`.
@@ -268,7 +271,7 @@ impl Function {
     pub fn name(&self) -> &'static str {
         match self {
             Function::Printf { .. } => "printf",
-            Function::Print => "print",
+            Function::Print | Function::PrintMap(_) => "print",
             Function::Exit => "exit",
             Function::Clear => "clear",
             Function::Str { .. } => "str",

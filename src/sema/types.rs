@@ -23,8 +23,8 @@ pub enum Type {
     Array(Box<Type>, usize),
     /// A record: a tracepoint's `data`, or the anonymous struct of a map key.
     Struct(Rc<Record>),
-    /// A process or thread id (u32), printed `%5u`.
-    Pid,
+    /// A u32 id that ply prints right-aligned in a width of its own.
+    Id(Id),
     /// A duration or timestamp in nanoseconds (u64), printed auto-scaled (`  1.23ms`).
     Time,
     /// Wall-clock nanoseconds (u64), printed `HH:MM:SS.nnnnnnnnn`.
@@ -52,6 +52,29 @@ pub enum AddressSpace {
     /// Not known where the address came from: read kernel memory, then user memory if that
     /// read fails.
     Unknown,
+}
+
+/// What an `Id` names; ply's width for each (src/libply/built-in/proc.c).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Id {
+    /// `pid`, `tid`/`kpid`, `$target`: `%5u`.
+    Process,
+    /// `uid`: `%4u`.
+    User,
+    /// `gid`: `%4u` (ply types it as a uid).
+    Group,
+    /// `cpu`: `%2u`.
+    Cpu,
+}
+
+impl Id {
+    pub fn width(self) -> usize {
+        match self {
+            Id::Process => 5,
+            Id::User | Id::Group => 4,
+            Id::Cpu => 2,
+        }
+    }
 }
 
 /// A struct: fields with byte offsets, total size and alignment, as a C compiler lays them out
@@ -105,7 +128,7 @@ impl Type {
             | Type::KernelAddress
             | Type::Stack
             | Type::UserStack => 8,
-            Type::Pid | Type::DataLoc { .. } => 4,
+            Type::Id(_) | Type::DataLoc { .. } => 4,
             Type::UserAddress => 16,
             Type::Chars(length) => *length,
             Type::Array(element, count) => element.size().saturating_mul(*count),
@@ -129,7 +152,7 @@ impl Type {
         matches!(
             self,
             Type::Int { .. }
-                | Type::Pid
+                | Type::Id(_)
                 | Type::Time
                 | Type::WallTime
                 | Type::KernelAddress
@@ -218,7 +241,10 @@ impl fmt::Display for Type {
                     f.write_str(" }")
                 }
             },
-            Type::Pid => f.write_str("pid"),
+            Type::Id(Id::Process) => f.write_str("pid"),
+            Type::Id(Id::User) => f.write_str("uid"),
+            Type::Id(Id::Group) => f.write_str("gid"),
+            Type::Id(Id::Cpu) => f.write_str("cpu"),
             Type::Time => f.write_str("time"),
             Type::WallTime => f.write_str("walltime"),
             Type::KernelAddress => f.write_str("kaddr"),
@@ -240,7 +266,7 @@ mod tests {
             None,
             vec![
                 ("0".into(), Type::Chars(16)),
-                ("1".into(), Type::Pid),
+                ("1".into(), Type::Id(Id::Process)),
                 ("2".into(), U64),
                 ("3".into(), U8),
             ],

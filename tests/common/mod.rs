@@ -1,13 +1,17 @@
 //! tests/common: the one check every kernel test makes first — can this process use BPF? When it
-//! cannot, the test prints why and skips, unless TINE_REQUIRE_KERNEL=1 makes a skip a failure.
+//! cannot, the test skips through `skip` (src/testing.rs, shared with the unit tests): it prints
+//! why, unless TINE_REQUIRE_KERNEL=1 makes the skip a failure.
 
 // Each test file compiles this module on its own and uses only some of it.
 #![allow(dead_code)]
 
+#[path = "../../src/testing.rs"]
+pub mod testing;
+pub use testing::skip;
+
 use tine::kernel::bpf::{raise_memlock, Map, MapKind, MapSpec};
 
-/// True when the test may talk to the kernel. Otherwise prints the reason and returns false, or
-/// panics with it under TINE_REQUIRE_KERNEL=1.
+/// True when the test may talk to the kernel. Otherwise skips `test` (see `skip`) and returns false.
 pub fn kernel_available(test: &str) -> bool {
     let reason = if effective_uid() != 0 {
         Some("not root".to_string())
@@ -25,11 +29,8 @@ pub fn kernel_available(test: &str) -> bool {
     };
     match reason {
         None => true,
-        Some(reason) if std::env::var("TINE_REQUIRE_KERNEL").as_deref() == Ok("1") => {
-            panic!("{test}: kernel test required (TINE_REQUIRE_KERNEL=1) but BPF is unusable: {reason}")
-        }
         Some(reason) => {
-            eprintln!("skipping {test}: BPF is unusable here: {reason}");
+            skip(test, format_args!("BPF is unusable here: {reason}"));
             false
         }
     }

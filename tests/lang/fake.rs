@@ -4,13 +4,12 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use tine::compile::{Access, Channel, Compiled, Options, ProbeLowering, ProbeRead, ProgramKind};
+use tine::compile::{Channel, Compiled, Options, ProbeLowering, ProbeRead};
 use tine::lang::Diag;
 use tine::provider::offline::OfflineProviders;
 use tine::sema::program::Program;
 use tine::sema::types::{AddressSpace, Field};
 use tine::sema::{Environment, Record, Type};
-use tine_asm::Size;
 
 /// Field types in a short notation: `u32`, `s64`, `char*`, `void*`, `char[16]`, `u8[4]`, and
 /// `loc` for a `__data_loc char[]`, `locbytes` for another `__data_loc` (`cpumask_t`).
@@ -215,7 +214,18 @@ fn records() -> HashMap<String, Rc<Record>> {
 
 pub fn providers() -> OfflineProviders {
     let records = records();
+    let names: Vec<String> = records.keys().cloned().collect();
     OfflineProviders {
+        tracepoint_events: Box::new(move |spec| {
+            let mut matched: Vec<String> = names
+                .iter()
+                .filter(|name| !tine::provider::glob::is_glob(name))
+                .filter(|name| tine::provider::glob::matches(spec, name))
+                .cloned()
+                .collect();
+            matched.sort();
+            Ok(matched)
+        }),
         tracepoint_record: Box::new(move |spec| {
             records
                 .get(spec)
@@ -240,37 +250,8 @@ pub fn environment() -> Environment {
     }
 }
 
-/// Lowers provider variables as the real providers do: a tracepoint's `data` is its context,
-/// kprobe registers are loads from pt_regs.
-pub struct FakeLowering {
-    pub kind: ProgramKind,
-}
-
-impl ProbeLowering for FakeLowering {
-    fn program_kind(&self) -> ProgramKind {
-        self.kind
-    }
-
-    fn access(&self, name: &str) -> Option<Access> {
-        let arch = tine::arch::current()?;
-        let load = |offset: usize| Access::ContextLoad {
-            offset: offset as i16,
-            size: Size::U64,
-        };
-        match name {
-            "data" | "regs" => Some(Access::Context),
-            "retval" => Some(load(arch.return_value_offset())),
-            "caller" => Some(load(arch.instruction_pointer_offset())),
-            _ => {
-                let index: usize = name.strip_prefix("arg")?.parse().ok()?;
-                arch.argument_offset(index).map(load)
-            }
-        }
-    }
-}
-
-/// Compiles a typed program with `FakeLowering` and fixed options (ring buffer, split probe
-/// reads), as the real pipeline would on this machine.
+/// Compiles a typed program with the offline providers' lowering and fixed options (ring
+/// buffer, split probe reads), as the real pipeline would on this machine.
 #[allow(dead_code)]
 pub fn compile(program: &Program) -> Result<Compiled, Diag> {
     let options = Options {
@@ -281,14 +262,13 @@ pub fn compile(program: &Program) -> Result<Compiled, Diag> {
         target_pid: Some(4242),
         only_pid: None,
     };
+    let providers = providers();
     let lowering = |index: usize| -> Result<Box<dyn ProbeLowering>, Diag> {
-        let kind = match program.probes[index].provider.as_str() {
-            "tracepoint" => ProgramKind::Tracepoint,
-            "kprobe" | "kretprobe" | "uprobe" | "uretprobe" => ProgramKind::Kprobe,
-            "profile" | "interval" => ProgramKind::PerfEvent,
-            _ => ProgramKind::RawTracepoint,
-        };
-        Ok(Box::new(FakeLowering { kind }))
+        let probe = &program.probes[index];
+        let offline = providers
+            .probe(&probe.provider, &probe.spec)
+            .map_err(|message| Diag::new(probe.span, message))?;
+        Ok(Box::new(offline))
     };
     tine::compile::compile(program, &lowering, &options)
 }

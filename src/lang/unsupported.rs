@@ -1,0 +1,135 @@
+//! lang::unsupported: what scripts written for bpftrace (or in C) reach for that tine does not
+//! have yet, in one place, so each error names the construct, says it is not supported and
+//! names what tine has instead. The parser asks about syntax, sema about names.
+
+/// Names (with their short forms) and what to use instead; empty when tine has nothing alike.
+type Entry = (&'static [&'static str], &'static str);
+
+const PROVIDERS: &[Entry] = &[
+    (
+        &["fentry", "kfunc", "f"],
+        "use kprobe:, which reaches the same functions",
+    ),
+    (
+        &["fexit", "kretfunc", "fr"],
+        "use kretprobe:, which reaches the same functions, with retval",
+    ),
+    (
+        &["usdt", "U"],
+        "use uprobe: on the function that holds the marker",
+    ),
+    (
+        &["software", "s", "hardware", "h"],
+        "profile: and interval: sample the cpu-clock",
+    ),
+    (
+        &["rawtracepoint", "rt"],
+        "use tracepoint:, which reads the same events with typed records",
+    ),
+    (
+        &["watchpoint", "w", "asyncwatchpoint", "aw", "iter", "it"],
+        "",
+    ),
+];
+
+const FUNCTIONS: &[Entry] = &[
+    (
+        &["time", "strftime"],
+        "printf(\"%v\", walltime) prints the time of day",
+    ),
+    (&["buf"], "mem(address, length) reads raw bytes"),
+    (
+        &["strncmp", "strcontains"],
+        "strcmp() compares whole strings",
+    ),
+    (
+        &["reg"],
+        "regs is the probe's pt_regs, caller its instruction pointer",
+    ),
+    (&["zero"], "clear(@map) empties a map"),
+    (&["join"], "print each argument with str()"),
+    (
+        &[
+            "ntop",
+            "pton",
+            "kaddr",
+            "uaddr",
+            "kptr",
+            "cgroupid",
+            "cgroup_path",
+            "macaddr",
+            "path",
+            "sizeof",
+            "offsetof",
+            "len",
+            "signal",
+            "override",
+            "system",
+            "cat",
+            "unwatch",
+            "skboutput",
+            "percpu_kaddr",
+        ],
+        "",
+    ),
+];
+
+const VARIABLES: &[Entry] = &[
+    (
+        &["elapsed"],
+        "nsecs is monotonic time: subtract a start stored in BEGIN",
+    ),
+    (&["username"], "uid is the user id"),
+    (&["cpid"], "$target is the pid of the -c command"),
+    (&["func"], "probe names the probe that fired"),
+    (
+        &[
+            "curtask", "rand", "cgroup", "numaid", "jiffies", "sarg0", "sarg1", "sarg2",
+        ],
+        "",
+    ),
+];
+
+fn find(entries: &[Entry], name: &str) -> Option<&'static str> {
+    entries
+        .iter()
+        .find(|(names, _)| names.contains(&name))
+        .map(|(_, instead)| *instead)
+}
+
+/// `{what} {is} not supported yet`, then what to use instead when there is something.
+pub fn message(what: &str, instead: &str) -> String {
+    if instead.is_empty() {
+        format!("{what} not supported yet")
+    } else {
+        format!("{what} not supported yet: {instead}")
+    }
+}
+
+/// A provider tine has not got, as the script named it.
+pub fn provider(name: &str) -> Option<String> {
+    find(PROVIDERS, name).map(|instead| message(&format!("`{name}` probes are"), instead))
+}
+
+/// A function tine has not got (bpftrace's, mostly).
+pub fn function(name: &str) -> Option<String> {
+    find(FUNCTIONS, name).map(|instead| message(&format!("`{name}()` is"), instead))
+}
+
+/// A variable tine has not got; an all-caps name is a C constant, which tine cannot know.
+pub fn variable(name: &str) -> Option<String> {
+    if let Some(instead) = find(VARIABLES, name) {
+        return Some(message(&format!("`{name}` is"), instead));
+    }
+    let constant = name.len() > 1
+        && name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    constant.then(|| {
+        message(
+            &format!("`{name}` looks like a C constant; kernel constants are"),
+            "write its value",
+        )
+    })
+}
