@@ -10,12 +10,13 @@ use std::time::Duration;
 use tine_asm::{ByteOrder, Imm64, Insn};
 
 use crate::compile::{Compiled, Fold, MapSpec, ProgramKind, RecordKind, Storage};
-use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
+use crate::kernel::bpf::{self, Entry, Map, MapKind, Program, ProgramSpec, Update};
 use crate::kernel::child::Child;
 use crate::kernel::clock::wall_clock_offset;
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::elf::ElfFile;
 use crate::kernel::error::KernelError;
+use crate::kernel::features::Feature;
 use crate::kernel::kallsyms::KernelSymbols;
 use crate::kernel::memory_map::{self, Mapping};
 use crate::kernel::ring::{wait_readable, Record, Ring};
@@ -129,25 +130,22 @@ fn instruction_at_slot(insns: &[Insn], slot: usize) -> usize {
 /// A map's entries as (key, value) bytes.
 type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// One map's entries with the per-CPU values folded into one.
-fn folded_entries(map: &Map, spec: &MapSpec) -> Result<Entries, KernelError> {
-    let word = |bytes: &[u8], index: usize| {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&bytes[index * 8..index * 8 + 8]);
-        u64::from_ne_bytes(word)
-    };
-    let mut entries = Vec::new();
-    for entry in map.entries()? {
+fn word(bytes: &[u8], index: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[index * 8..index * 8 + 8]);
+    u64::from_ne_bytes(word)
+}
+
+/// A map's entries with the per-CPU values folded into one. `baseline` is what a keyless
+/// summed aggregation held when it was last cleared (see `Printer::take`).
+fn fold(entries: Vec<Entry>, spec: &MapSpec, baseline: Option<&[u64]>) -> Entries {
+    let mut folded = Vec::new();
+    for entry in entries {
         let size = spec.value_size as usize;
         let value = match spec.fold {
             Fold::Shared => entry.values.into_iter().next().unwrap_or_default(),
             Fold::Sum => {
-                let mut sum = vec![0u64; size / 8];
-                for value in &entry.values {
-                    for (index, total) in sum.iter_mut().enumerate() {
-                        *total = total.wrapping_add(word(value, index));
-                    }
-                }
+                let sum = summed(&entry.values, size, baseline);
                 if sum.iter().all(|&total| total == 0) && spec.storage == Storage::PerCpuArray {
                     // A keyless aggregation nobody fed yet: print nothing, as for a new key.
                     continue;
@@ -175,9 +173,23 @@ fn folded_entries(map: &Map, spec: &MapSpec) -> Result<Entries, KernelError> {
                 }
             }
         };
-        entries.push((entry.key, value));
+        folded.push((entry.key, value));
     }
-    Ok(entries)
+    folded
+}
+
+/// Every u64 word of `size` bytes summed over the CPUs' values, less `baseline`.
+fn summed(values: &[Vec<u8>], size: usize, baseline: Option<&[u64]>) -> Vec<u64> {
+    let mut sum = vec![0u64; size / 8];
+    for value in values {
+        for (index, total) in sum.iter_mut().enumerate() {
+            *total = total.wrapping_add(word(value, index));
+        }
+    }
+    for (total, base) in sum.iter_mut().zip(baseline.unwrap_or_default()) {
+        *total = total.wrapping_sub(*base);
+    }
+    sum
 }
 
 /// How a BEGIN or END probe is run.
@@ -340,6 +352,8 @@ pub fn run(
         stop: None,
         lost: 0,
         unbuffered: settings.unbuffered,
+        batch: registry.features().has(Feature::MapBatch),
+        baselines: HashMap::new(),
     };
     for special in &loaded.begin {
         special.run()?;
@@ -562,6 +576,10 @@ struct Printer<'a> {
     stop: Option<Stop>,
     lost: u64,
     unbuffered: bool,
+    /// Whether the kernel reads (and deletes) maps in batches.
+    batch: bool,
+    /// What each keyless summed aggregation held when it was last cleared, word by word.
+    baselines: HashMap<usize, Vec<u64>>,
 }
 
 impl Printer<'_> {
@@ -621,7 +639,14 @@ impl Printer<'_> {
                 let name = self.compiled.maps[*map].name.clone();
                 self.print_map(*map, &name)?;
             }
-            RecordKind::Clear { map } => self.clear(*map)?,
+            RecordKind::Clear { map } => {
+                self.take(*map)?;
+            }
+            RecordKind::PrintAndClear { map } => {
+                let name = self.compiled.maps[*map].name.clone();
+                let entries = self.take(*map)?;
+                self.write_entries(*map, &name, entries);
+            }
             RecordKind::Exit => {
                 let code = bytes
                     .get(8..16)
@@ -636,35 +661,71 @@ impl Printer<'_> {
     }
 
     fn print_map(&mut self, index: usize, name: &str) -> Result<(), KernelError> {
-        let spec = &self.compiled.maps[index];
-        let Some((key, shown)) = &spec.printed else {
-            return Ok(());
+        let map = &self.maps[index];
+        let entries = if self.batch {
+            map.entries()?
+        } else {
+            map.entries_one_by_one()?
         };
-        let entries = folded_entries(&self.maps[index], spec)?;
-        write_map(
-            &mut self.out,
-            name,
-            key.as_ref(),
-            shown,
-            entries,
-            &self.names,
-        );
+        let baseline = self.baselines.get(&index).map(Vec::as_slice);
+        let entries = fold(entries, &self.compiled.maps[index], baseline);
+        self.write_entries(index, name, entries);
         Ok(())
     }
 
-    fn clear(&mut self, index: usize) -> Result<(), KernelError> {
+    fn write_entries(&mut self, index: usize, name: &str, entries: Entries) {
+        if let Some((key, shown)) = &self.compiled.maps[index].printed {
+            write_map(
+                &mut self.out,
+                name,
+                key.as_ref(),
+                shown,
+                entries,
+                &self.names,
+            );
+        }
+    }
+
+    /// `clear(@m)`, and what the map held when it was emptied. One pass that ends however
+    /// busy the map is: the batch that reads and deletes (5.6+), else a snapshot of the keys,
+    /// each read and then deleted. A keyless summed aggregation (a per-CPU array, whose entry
+    /// cannot be deleted) is not written at all: what it holds becomes the baseline later
+    /// reads are taken from, so no count is lost between a read and a reset.
+    fn take(&mut self, index: usize) -> Result<Entries, KernelError> {
         let map = &self.maps[index];
         let spec = &self.compiled.maps[index];
         if matches!(spec.storage, Storage::PerCpuArray | Storage::Array) {
-            // Array entries cannot be deleted: zero them (one value serves every CPU).
-            let zeros = vec![0u8; spec.value_size as usize];
-            map.update(&0u32.to_ne_bytes(), &zeros, Update::Any)?;
-            return Ok(());
+            let key = 0u32.to_ne_bytes();
+            let values = map.lookup_per_cpu(&key)?.unwrap_or_default();
+            let entry = Entry {
+                key: key.to_vec(),
+                values,
+            };
+            if spec.fold == Fold::Sum {
+                let total = summed(&entry.values, spec.value_size as usize, None);
+                let previous = self.baselines.insert(index, total);
+                return Ok(fold(vec![entry], spec, previous.as_deref()));
+            }
+            // Minima and maxima start again from nothing: one value serves every CPU.
+            map.update(&key, &vec![0u8; spec.value_size as usize], Update::Any)?;
+            return Ok(fold(vec![entry], spec, None));
         }
-        while let Some(key) = map.next_key(None)? {
+        if self.batch {
+            if let Some(entries) = map.take_batched()? {
+                return Ok(fold(entries, spec, None));
+            }
+        }
+        let mut entries = Vec::new();
+        for key in map.keys()? {
+            if let Some(values) = map.lookup_per_cpu(&key)? {
+                entries.push(Entry {
+                    key: key.clone(),
+                    values,
+                });
+            }
             map.delete(&key)?;
         }
-        Ok(())
+        Ok(fold(entries, spec, None))
     }
 }
 

@@ -70,9 +70,7 @@ pub(super) fn probe(
         emitter.zero(slot, variable.ty.size());
         emitter.scratch.push(slot);
     }
-    for statement in &probe.body {
-        emitter.statement(statement)?;
-    }
+    emitter.statements(&probe.body)?;
     emitter.b.bind(exit).mov64_imm(R0, 0).exit();
     let insns = emitter
         .b
@@ -131,6 +129,30 @@ fn size_of_bytes(bytes: usize) -> Size {
         2 => Size::U16,
         4 => Size::U32,
         _ => Size::U64,
+    }
+}
+
+/// `print(@m)` or `clear(@m)` as a statement: the function and the map.
+fn map_call(statement: &Stmt) -> Option<(Function, usize)> {
+    let StmtKind::Expr(Expr {
+        kind: ExprKind::Call {
+            function,
+            arguments,
+        },
+        ..
+    }) = &statement.kind
+    else {
+        return None;
+    };
+    match (function, arguments.as_slice()) {
+        (
+            Function::Print | Function::Clear,
+            [Expr {
+                kind: ExprKind::MapRef(map),
+                ..
+            }],
+        ) => Some((function.clone(), *map)),
+        _ => None,
     }
 }
 
@@ -199,11 +221,7 @@ impl Emitter<'_> {
         self.mark(statement.span);
         let mark = self.frame.mark();
         match &statement.kind {
-            StmtKind::Block(statements) => {
-                for inner in statements {
-                    self.statement(inner)?;
-                }
-            }
+            StmtKind::Block(statements) => self.statements(statements)?,
             StmtKind::If {
                 condition,
                 then,
@@ -246,6 +264,37 @@ impl Emitter<'_> {
             StmtKind::Expr(expr) => self.effect(expr)?,
         }
         self.frame.release(mark);
+        Ok(())
+    }
+
+    /// A list of statements, where `print(@m)` and a `clear(@m)` after it, with only other
+    /// maps' prints and clears between (`print(@a); print(@b); clear(@a); clear(@b);`), become
+    /// one record: user space reads and deletes in one pass, so no count that lands between
+    /// the two is lost.
+    fn statements(&mut self, list: &[Stmt]) -> Result<()> {
+        let mut fused = vec![false; list.len()];
+        for (index, statement) in list.iter().enumerate() {
+            if fused[index] {
+                continue;
+            }
+            if let Some((Function::Print, map)) = map_call(statement) {
+                let clear = list[index + 1..]
+                    .iter()
+                    .map(map_call)
+                    .take_while(|call| matches!(call, Some((_, other)) if *other != map))
+                    .count()
+                    + index
+                    + 1;
+                if matches!(list.get(clear).and_then(map_call), Some((Function::Clear, other)) if other == map)
+                {
+                    fused[clear] = true;
+                    self.mark(statement.span);
+                    self.send(statement.span, &[], |_| RecordKind::PrintAndClear { map })?;
+                    continue;
+                }
+            }
+            self.statement(statement)?;
+        }
         Ok(())
     }
 

@@ -17,6 +17,8 @@ pub enum RecordKind {
     PrintMap { map: usize },
     /// `clear(@m)`: delete every key now.
     Clear { map: usize },
+    /// `print(@m)` and a `clear(@m)` right after it: read and delete in one pass.
+    PrintAndClear { map: usize },
     /// `exit(code)`: the code is an i64 at offset 8.
     Exit,
 }

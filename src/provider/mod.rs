@@ -94,6 +94,11 @@ impl Registry {
         }
     }
 
+    /// What this kernel offers, as the providers saw it.
+    pub fn features(&self) -> &Features {
+        &self.features
+    }
+
     fn tracefs(&self) -> Result<Rc<Tracefs>, String> {
         if let Some(tracefs) = self.tracefs.borrow().as_ref() {
             return Ok(tracefs.clone());
