@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tine_asm::{ByteOrder, Imm64, Insn};
 
-use crate::compile::{Compiled, Fold, MapSpec, ProgramKind, RecordKind, Storage};
+use crate::compile::{Compiled, Fold, MapSpec, ProgramKind, RecordKind, Storage, STOPPED, TRACING};
 use crate::kernel::bpf::{self, Entry, Map, MapKind, Program, ProgramSpec, Update};
 use crate::kernel::child::Child;
 use crate::kernel::clock::wall_clock_offset;
@@ -21,7 +21,7 @@ use crate::kernel::kallsyms::KernelSymbols;
 use crate::kernel::memory_map::{self, Mapping};
 use crate::kernel::ring::{wait_readable, Record, Ring};
 use crate::kernel::signal::Signals;
-use crate::lang::diag::Diag;
+use crate::lang::diag::{Diag, Span};
 use crate::output::{write_map, write_value, Symbols};
 use crate::provider::{Attachment, Registry};
 use crate::sema::Program as Script;
@@ -215,8 +215,10 @@ struct Loaded {
     maps: Vec<Map>,
     begin: Vec<Special>,
     end: Vec<Special>,
-    /// Kept for their drop: detaching.
-    _attachments: Vec<Attachment>,
+    /// The probes that fire while tracing, attached but not yet enabled; dropping detaches.
+    attachments: Vec<Attachment>,
+    /// BEGIN and END attached to their triggers, kept for their drop.
+    _triggers: Vec<Attachment>,
     _programs: Vec<Program>,
 }
 
@@ -236,9 +238,11 @@ fn load(
         maps,
         begin: Vec::new(),
         end: Vec::new(),
-        _attachments: Vec::new(),
+        attachments: Vec::new(),
+        _triggers: Vec::new(),
         _programs: Vec::new(),
     };
+    let mut programs = Vec::with_capacity(compiled.probes.len());
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
         let insns = with_fds(&code.insns, &loaded.maps);
@@ -255,6 +259,18 @@ fn load(
             expected_attach_type: resolved.attach_type(),
         };
         let program = Program::load(&spec).map_err(|error| rejection(error, code, settings))?;
+        programs.push((probe, resolved, program));
+    }
+    // Probes on one point fire in the script's order: those whose points run the newest
+    // program first are attached last to first.
+    let newest_first = |index: &usize| programs[*index].1.fires_newest_first();
+    let mut order: Vec<usize> = (0..programs.len()).filter(|i| !newest_first(i)).collect();
+    order.extend((0..programs.len()).rev().filter(newest_first));
+    let mut programs: Vec<_> = programs.into_iter().map(Some).collect();
+    for index in order {
+        let Some((probe, resolved, program)) = programs[index].take() else {
+            continue;
+        };
         let started = std::time::Instant::now();
         let attachment = resolved.attach(&program)?;
         if settings.debug {
@@ -291,16 +307,44 @@ fn load(
                 if !called {
                     list.push(Special::Trigger(trigger));
                 }
-                loaded._attachments.push(*attached);
+                loaded._triggers.push(*attached);
                 loaded._programs.push(program);
             }
             events => {
-                loaded._attachments.push(events);
+                loaded.attachments.push(events);
                 loaded._programs.push(program);
             }
         }
     }
     Ok(loaded)
+}
+
+/// Sets the state word every probe checks first (see `compile::TRACING`).
+fn set_state(state: &Map, value: i32) -> Result<(), KernelError> {
+    state.update(
+        &0u32.to_ne_bytes(),
+        &(value as u64).to_ne_bytes(),
+        Update::Any,
+    )
+}
+
+/// Which records END's probes send: after an `exit()`, those are the only ones printed.
+fn end_records(compiled: &Compiled, script: &Script) -> Vec<bool> {
+    let spans: Vec<Span> = compiled
+        .probes
+        .iter()
+        .filter(|code| script.probes[code.probe].provider == "END")
+        .flat_map(|code| code.spans.iter().map(|(_, span)| *span))
+        .collect();
+    compiled
+        .records
+        .iter()
+        .map(|record| {
+            spans
+                .iter()
+                .any(|span| span.start <= record.span.start && record.span.end <= span.end)
+        })
+        .collect()
 }
 
 /// A verifier rejection, pointed at the script line whose instructions it stopped at.
@@ -328,6 +372,12 @@ fn rejection(
 
 /// Runs the compiled script until it exits, the `-c` child ends, or a signal; returns the exit
 /// code.
+///
+/// The order matters: every probe is attached (disabled, and returning at once while the
+/// state word says so) before BEGIN runs; then the events are enabled and the state word
+/// opened, and BEGIN's output printed. So nothing tine does while setting up is traced, BEGIN
+/// prints first, and an interval's first tick is a full period after the start. On the way out the state word is
+/// closed first: the maps hold still for END and the dump.
 pub fn run(
     script: &Script,
     compiled: &Compiled,
@@ -336,6 +386,7 @@ pub fn run(
     settings: &Settings,
 ) -> Result<i32, RunError> {
     let loaded = load(compiled, script, registry, settings)?;
+    let state = &loaded.maps[compiled.state_map];
     let mut ring = Ring::open(&loaded.maps[compiled.output_map], settings.perf_pages)?;
     let signals = Signals::catch(&[libc::SIGINT, libc::SIGTERM])
         .map_err(|error| RunError::Message(format!("cannot catch signals: {error}")))?;
@@ -350,6 +401,8 @@ pub fn run(
         },
         out: String::new(),
         stop: None,
+        exited: false,
+        end_records: end_records(compiled, script),
         lost: 0,
         unbuffered: settings.unbuffered,
         batch: registry.features().has(Feature::MapBatch),
@@ -358,11 +411,22 @@ pub fn run(
     for special in &loaded.begin {
         special.run()?;
     }
-    printer.drain(&mut ring)?;
-    if let Some(child) = child.as_mut() {
-        child
-            .release()
-            .map_err(|error| RunError::Message(format!("cannot start the command: {error}")))?;
+    // BEGIN's output is shown once tracing has started, so whoever waits for it (a user, a
+    // script) knows that what happens next is traced.
+    printer.decode(&mut ring, false)?;
+    if printer.stop.is_none() {
+        for attachment in &loaded.attachments {
+            attachment.enable()?;
+        }
+        set_state(state, TRACING)?;
+    }
+    printer.flush();
+    if printer.stop.is_none() {
+        if let Some(child) = child.as_mut() {
+            child
+                .release()
+                .map_err(|error| RunError::Message(format!("cannot start the command: {error}")))?;
+        }
     }
     while printer.stop.is_none() {
         let mut fds: Vec<BorrowedFd> = ring.fds();
@@ -392,6 +456,9 @@ pub fn run(
             }
         }
     }
+    set_state(state, STOPPED)?;
+    // What was recorded before the stop (after an exit(), only END's records are printed).
+    printer.drain(&mut ring)?;
     for special in &loaded.end {
         special.run()?;
     }
@@ -574,6 +641,10 @@ struct Printer<'a> {
     names: KernelNames<'a>,
     out: String,
     stop: Option<Stop>,
+    /// An `exit()` was read: records after it are not printed, END's excepted.
+    exited: bool,
+    /// By record id: whether an END probe sends it.
+    end_records: Vec<bool>,
     lost: u64,
     unbuffered: bool,
     /// Whether the kernel reads (and deletes) maps in batches.
@@ -591,6 +662,14 @@ impl Printer<'_> {
     }
 
     fn drain(&mut self, ring: &mut Ring) -> Result<(), RunError> {
+        self.decode(ring, self.unbuffered)?;
+        self.flush();
+        Ok(())
+    }
+
+    /// Decodes what the ring holds into `out`, writing it out after each record when
+    /// `flush_each`.
+    fn decode(&mut self, ring: &mut Ring, flush_each: bool) -> Result<(), RunError> {
         let mut samples: Vec<Vec<u8>> = Vec::new();
         ring.drain(|record| match record {
             Record::Sample(bytes) => samples.push(bytes.to_vec()),
@@ -601,11 +680,10 @@ impl Printer<'_> {
         });
         for sample in samples {
             self.record(&sample)?;
-            if self.unbuffered {
+            if flush_each {
                 self.flush();
             }
         }
-        self.flush();
         Ok(())
     }
 
@@ -619,6 +697,9 @@ impl Printer<'_> {
                 "a probe sent an unknown record ({id})"
             )));
         };
+        if self.exited && !self.end_records.get(id as usize).copied().unwrap_or(false) {
+            return Ok(());
+        }
         let value = |argument| record_value(bytes, argument);
         match &record.kind {
             RecordKind::Printf { format, arguments } => {
@@ -655,6 +736,7 @@ impl Printer<'_> {
                 if self.stop.is_none() {
                     self.stop = Some(Stop::Exit(code as i32));
                 }
+                self.exited = true;
             }
         }
         Ok(())

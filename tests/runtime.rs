@@ -193,3 +193,148 @@ fn interval_print_and_clear_without_batches_ends_and_adds_up() {
     kernel_test!(interval_print_and_clear_without_batches_ends_and_adds_up);
     interval_print_and_clear(Some("key_by_key"));
 }
+
+/// BEGIN's output comes first, and nothing tine does while it sets up (opening files and perf
+/// events, enabling them) reaches a probe: each probe here would see the next one's set-up.
+#[test]
+fn begin_comes_first_and_set_up_is_not_traced() {
+    kernel_test!(begin_comes_first_and_set_up_is_not_traced);
+    let output = tine_within(
+        &[
+            "-c",
+            "cat /etc/hostname >/dev/null",
+            "BEGIN { printf(\"hdr\\n\"); }
+             tracepoint:syscalls:sys_exit_openat { printf(\"open %s\\n\", comm); }
+             tracepoint:syscalls:sys_enter_perf_event_open / comm == \"tine\" / { printf(\"set-up perf_event_open\\n\"); }
+             tracepoint:syscalls:sys_enter_ioctl / comm == \"tine\" / { printf(\"set-up ioctl\\n\"); }",
+        ],
+        None,
+        Duration::from_secs(30),
+    );
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(text.lines().next(), Some("hdr"), "{text}");
+    assert!(text.lines().any(|line| line == "open cat"), "{text}");
+    for line in text.lines() {
+        assert!(
+            line != "open tine" && !line.starts_with("set-up"),
+            "tine's own set-up was traced: {line}\n{text}"
+        );
+    }
+}
+
+/// The first tick of an interval comes a full period after BEGIN, not sooner: its event is
+/// started once BEGIN has run. (A lower bound that only a wrong order can break.)
+#[test]
+fn the_first_interval_tick_is_a_full_period_after_begin() {
+    kernel_test!(the_first_interval_tick_is_a_full_period_after_begin);
+    for _ in 0..3 {
+        let output = tine_within(
+            &["BEGIN { @start = nsecs; } interval:s:1 { printf(\"%d\\n\", nsecs - @start); exit(); }"],
+            None,
+            Duration::from_secs(30),
+        );
+        let text = stdout(&output);
+        let elapsed: u64 = text
+            .lines()
+            .next()
+            .and_then(|line| line.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no tick printed: {output:?}"));
+        assert!(
+            elapsed >= 1_000_000_000,
+            "first tick {elapsed} ns after BEGIN"
+        );
+    }
+}
+
+/// Statements after `exit()` do not run, on every path that reaches it; the code after an
+/// `if` whose branches all exit is not emitted (the verifier refuses unreachable code).
+#[test]
+fn nothing_after_exit_runs() {
+    kernel_test!(nothing_after_exit_runs);
+    for (script, expected) in [
+        ("BEGIN { @ = count(); exit(); @ = count(); }", "\n@: 1\n"),
+        (
+            "BEGIN { @ = count(); if (pid) { exit(); } else { exit(3); } @ = count(); }",
+            "\n@: 1\n",
+        ),
+        (
+            "BEGIN { @ = count(); if (pid) { exit(); printf(\"no\\n\"); } @ = count(); exit(); }",
+            "\n@: 1\n",
+        ),
+    ] {
+        let output = tine_within(&[script], None, Duration::from_secs(30));
+        assert_eq!(output.status.code(), Some(0), "{script}: {output:?}");
+        assert_eq!(stdout(&output), expected, "{script}");
+    }
+}
+
+/// Nothing recorded after the `exit()` event is printed, on any CPU: a probe that fires on
+/// every write of a busy writer prints one line (ply's and bpftrace's answer), with either
+/// transport.
+#[test]
+fn nothing_recorded_after_exit_is_printed() {
+    kernel_test!(nothing_recorded_after_exit_is_printed);
+    let yes = unique_copy("yes", "tineyes");
+    let writer = format!("timeout 20 {} >/dev/null", yes.display());
+    for force in [None, Some("perfbuf")] {
+        let output = tine_within(
+            &[
+                "-c",
+                &writer,
+                "tracepoint:syscalls/sys_enter_write / !strcmp(comm, \"tineyes\") / { print(pid); exit(0); }",
+            ],
+            force,
+            Duration::from_secs(30),
+        );
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(0), "{force:?}: {output:?}");
+        assert_eq!(text.lines().count(), 1, "{force:?}:\n{text}");
+        assert!(text.trim().parse::<u32>().is_ok(), "{force:?}:\n{text}");
+    }
+    // ply's own case=print: exactly one line.
+    for _ in 0..5 {
+        let output = tine_within(
+            &[
+                "-c",
+                "for i in 1 2 3 4 5 6 7 8; do /bin/true & done; wait",
+                "tracepoint:sched/sched_process_exit { print(\"test\"); exit(0); }",
+            ],
+            None,
+            Duration::from_secs(30),
+        );
+        assert_eq!(stdout(&output), "test   \n", "{output:?}");
+    }
+}
+
+/// Two probes on one point run in the script's order, whatever the provider: uprobes (whose
+/// consumers run newest first), and BEGIN run through a uprobe where there are no test runs.
+#[test]
+fn probes_on_one_point_fire_in_the_scripts_order() {
+    kernel_test!(probes_on_one_point_fire_in_the_scripts_order);
+    let uname = unique_copy("uname", "tineuname");
+    let script = "uprobe:libc:uname / comm == \"tineuname\" / { printf(\"first\\n\"); }
+                  uprobe:libc:uname / comm == \"tineuname\" / { printf(\"second\\n\"); }
+                  uretprobe:libc:uname / comm == \"tineuname\" / { printf(\"third\\n\"); }
+                  uretprobe:libc:uname / comm == \"tineuname\" / { printf(\"fourth\\n\"); }";
+    for force in [None, Some("tracefs")] {
+        let output = tine_within(
+            &["-c", &format!("{} >/dev/null", uname.display()), script],
+            force,
+            Duration::from_secs(30),
+        );
+        assert_eq!(
+            stdout(&output),
+            "first\nsecond\nthird\nfourth\n",
+            "{force:?}: {output:?}"
+        );
+    }
+    for force in [None, Some("test_run"), Some("test_run,tracefs")] {
+        let output = tine_within(
+            &["BEGIN { printf(\"1\\n\"); } BEGIN { printf(\"2\\n\"); } BEGIN { printf(\"3\\n\"); exit(); }"],
+            force,
+            Duration::from_secs(30),
+        );
+        assert_eq!(stdout(&output), "1\n2\n3\n", "{force:?}: {output:?}");
+    }
+}

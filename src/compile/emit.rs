@@ -53,6 +53,13 @@ pub(super) fn probe(
     };
     emitter.mark(probe.span);
     emitter.b.mov64(CONTEXT, R1);
+    if lowering.runs_while_tracing() {
+        emitter.state_pointer(probe.span, exit)?;
+        emitter
+            .b
+            .load(Size::U64, R0, R0, 0)
+            .jne_imm(R0, super::TRACING, exit);
+    }
     if let Some(pid) = emitter
         .shared
         .options
@@ -129,6 +136,29 @@ fn size_of_bytes(bytes: usize) -> Size {
         2 => Size::U16,
         4 => Size::U32,
         _ => Size::U64,
+    }
+}
+
+/// Whether no path runs past `statement`: it returns, or calls `exit()` (which ends the probe
+/// as in bpftrace), on every path.
+fn diverges(statement: &Stmt) -> bool {
+    match &statement.kind {
+        StmtKind::Return => true,
+        StmtKind::Expr(Expr {
+            kind:
+                ExprKind::Call {
+                    function: Function::Exit,
+                    ..
+                },
+            ..
+        }) => true,
+        StmtKind::Block(statements) => statements.iter().any(diverges),
+        StmtKind::If {
+            then,
+            otherwise: Some(otherwise),
+            ..
+        } => diverges(then) && diverges(otherwise),
+        _ => false,
     }
 }
 
@@ -211,6 +241,19 @@ impl Emitter<'_> {
             .add64_imm(register, i32::from(slot));
     }
 
+    /// r0 = the address of the state word; to `missing` if the lookup fails (it cannot: the
+    /// check is for the verifier).
+    fn state_pointer(&mut self, span: Span, missing: Label) -> Result<()> {
+        let mark = self.frame.mark();
+        let key = self.alloc(4, span)?;
+        self.b.store_imm(Size::U32, R10, key, 0);
+        self.map_address(R1, self.shared.state_map);
+        self.stack_pointer(R2, key);
+        self.b.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
+        self.frame.release(mark);
+        Ok(())
+    }
+
     fn map_address(&mut self, register: Reg, map: usize) {
         self.b.load_map_fd(register, map as i32);
     }
@@ -233,7 +276,10 @@ impl Emitter<'_> {
                 match otherwise {
                     Some(otherwise) => {
                         let end = self.b.label();
-                        self.b.ja(end).bind(skip);
+                        if !diverges(then) {
+                            self.b.ja(end);
+                        }
+                        self.b.bind(skip);
                         self.statement(otherwise)?;
                         self.b.bind(end);
                     }
@@ -294,6 +340,10 @@ impl Emitter<'_> {
                 }
             }
             self.statement(statement)?;
+            // The verifier refuses code no path reaches.
+            if diverges(statement) {
+                break;
+            }
         }
         Ok(())
     }
@@ -609,7 +659,15 @@ impl Emitter<'_> {
                     span: code.span,
                     kind: ExprKind::Cast(Box::new(code)),
                 };
-                self.send(expr.span, std::slice::from_ref(&code), |_| RecordKind::Exit)
+                // Other CPUs stop recording now; the statements after exit() do not run.
+                let stopped = self.b.label();
+                self.state_pointer(expr.span, stopped)?;
+                self.b
+                    .store_imm(Size::U64, R0, 0, super::STOPPED)
+                    .bind(stopped);
+                self.send(expr.span, std::slice::from_ref(&code), |_| RecordKind::Exit)?;
+                self.b.ja(self.exit);
+                Ok(())
             }
             _ => {
                 let register = self.temp(expr.span)?;

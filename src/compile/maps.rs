@@ -153,6 +153,7 @@ pub(super) struct Shared {
     pub error_sites: Vec<ErrorSite>,
     pub output_map: usize,
     pub error_map: usize,
+    pub state_map: usize,
     stack_map: Option<usize>,
     zeros_map: Option<usize>,
 }
@@ -181,6 +182,8 @@ impl Shared {
             8,
             1,
         ));
+        let state_map = maps.len();
+        maps.push(MapSpec::internal("tine_state", Storage::Array, 4, 8, 1));
         Shared {
             options: *options,
             maps,
@@ -188,6 +191,7 @@ impl Shared {
             error_sites: Vec::new(),
             output_map,
             error_map,
+            state_map,
             stack_map: None,
             zeros_map: None,
         }
@@ -248,6 +252,7 @@ impl Shared {
             error_sites: self.error_sites,
             output_map: self.output_map,
             error_map: self.error_map,
+            state_map: self.state_map,
             stack_map: self.stack_map,
         }
     }

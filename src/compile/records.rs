@@ -31,6 +31,13 @@ pub struct Record {
     pub span: Span,
 }
 
+/// The one word of the state map: probes that run while tracing do nothing unless it says
+/// `TRACING`; user space sets it once BEGIN has run and every probe is attached, and `exit()`
+/// (or user space, on any other stop) sets `STOPPED`, so nothing is recorded after the stop.
+pub const SETTING_UP: i32 = 0;
+pub const TRACING: i32 = 1;
+pub const STOPPED: i32 = 2;
+
 /// Byte offset of the first payload value.
 pub const PAYLOAD: usize = 8;
 

@@ -65,7 +65,6 @@ impl Probe for Profile {
         for cpu in cpus {
             let event = PerfEvent::cpu_clock(cpu, Rate::Frequency(self.hz))?;
             event.attach(program)?;
-            event.enable()?;
             events.push(event);
         }
         Ok(Attachment::Events(events))

@@ -245,6 +245,10 @@ impl ProbeLowering for FakeLowering {
         self.kind
     }
 
+    fn runs_while_tracing(&self) -> bool {
+        self.kind != ProgramKind::RawTracepoint
+    }
+
     fn access(&self, name: &str) -> Option<Access> {
         let arch = tine::arch::current()?;
         let load = |offset: usize| Access::ContextLoad {
