@@ -136,9 +136,23 @@ fn word(bytes: &[u8], index: usize) -> u64 {
     u64::from_ne_bytes(word)
 }
 
-/// A map's entries with the per-CPU values folded into one. `baseline` is what a keyless
-/// summed aggregation held when it was last cleared (see `Printer::take`).
-fn fold(entries: Vec<Entry>, spec: &MapSpec, baseline: Option<&[u64]>) -> Entries {
+/// How a map's entries fold and print.
+struct Folding<'a> {
+    spec: &'a MapSpec,
+    /// What a keyless summed aggregation held when it was last cleared (see `Printer::take`).
+    baseline: Option<&'a [u64]>,
+    /// A keyless aggregation that was never fed or was cleared prints as zero (a `count()`,
+    /// as bpftrace 0.17 prints it) rather than not at all (every other kind).
+    zero_shown: bool,
+}
+
+/// A map's entries with the per-CPU values folded into one.
+fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
+    let Folding {
+        spec,
+        baseline,
+        zero_shown,
+    } = *folding;
     let mut folded = Vec::new();
     for entry in entries {
         let size = spec.value_size as usize;
@@ -146,8 +160,10 @@ fn fold(entries: Vec<Entry>, spec: &MapSpec, baseline: Option<&[u64]>) -> Entrie
             Fold::Shared => entry.values.into_iter().next().unwrap_or_default(),
             Fold::Sum => {
                 let sum = summed(&entry.values, size, baseline);
-                if sum.iter().all(|&total| total == 0) && spec.storage == Storage::PerCpuArray {
-                    // A keyless aggregation nobody fed yet: print nothing, as for a new key.
+                if sum.iter().all(|&total| total == 0)
+                    && spec.storage == Storage::PerCpuArray
+                    && !zero_shown
+                {
                     continue;
                 }
                 sum.iter().flat_map(|total| total.to_ne_bytes()).collect()
@@ -407,6 +423,11 @@ pub fn run(
         unbuffered: settings.unbuffered,
         batch: registry.features().has(Feature::MapBatch),
         baselines: HashMap::new(),
+        counts: script
+            .maps
+            .iter()
+            .map(|map| map.kind == crate::sema::program::MapKind::Count)
+            .collect(),
     };
     for special in &loaded.begin {
         special.run()?;
@@ -651,6 +672,8 @@ struct Printer<'a> {
     batch: bool,
     /// What each keyless summed aggregation held when it was last cleared, word by word.
     baselines: HashMap<usize, Vec<u64>>,
+    /// By map index: whether the map is a `count()`.
+    counts: Vec<bool>,
 }
 
 impl Printer<'_> {
@@ -749,10 +772,17 @@ impl Printer<'_> {
         } else {
             map.entries_one_by_one()?
         };
-        let baseline = self.baselines.get(&index).map(Vec::as_slice);
-        let entries = fold(entries, &self.compiled.maps[index], baseline);
+        let entries = fold(entries, &self.folding(index));
         self.write_entries(index, name, entries);
         Ok(())
+    }
+
+    fn folding(&self, index: usize) -> Folding<'_> {
+        Folding {
+            spec: &self.compiled.maps[index],
+            baseline: self.baselines.get(&index).map(Vec::as_slice),
+            zero_shown: self.counts.get(index).copied().unwrap_or(false),
+        }
     }
 
     fn write_entries(&mut self, index: usize, name: &str, entries: Entries) {
@@ -785,16 +815,17 @@ impl Printer<'_> {
             };
             if spec.fold == Fold::Sum {
                 let total = summed(&entry.values, spec.value_size as usize, None);
-                let previous = self.baselines.insert(index, total);
-                return Ok(fold(vec![entry], spec, previous.as_deref()));
+                let entries = fold(vec![entry], &self.folding(index));
+                self.baselines.insert(index, total);
+                return Ok(entries);
             }
             // Minima and maxima start again from nothing: one value serves every CPU.
             map.update(&key, &vec![0u8; spec.value_size as usize], Update::Any)?;
-            return Ok(fold(vec![entry], spec, None));
+            return Ok(fold(vec![entry], &self.folding(index)));
         }
         if self.batch {
             if let Some(entries) = map.take_batched()? {
-                return Ok(fold(entries, spec, None));
+                return Ok(fold(entries, &self.folding(index)));
             }
         }
         let mut entries = Vec::new();
@@ -807,7 +838,7 @@ impl Printer<'_> {
             }
             map.delete(&key)?;
         }
-        Ok(fold(entries, spec, None))
+        Ok(fold(entries, &self.folding(index)))
     }
 }
 

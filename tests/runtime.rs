@@ -338,3 +338,41 @@ fn probes_on_one_point_fire_in_the_scripts_order() {
         assert_eq!(stdout(&output), "1\n2\n3\n", "{force:?}: {output:?}");
     }
 }
+
+/// bpftrace 0.17's rule for maps with nothing in them (checked by running it for each kind): a
+/// keyless `count()` never fed or cleared prints `@: 0`; every other kind, and every keyed map,
+/// prints nothing.
+#[test]
+fn empty_and_cleared_maps_print_as_bpftrace_does() {
+    kernel_test!(empty_and_cleared_maps_print_as_bpftrace_does);
+    let kinds = [
+        "count()",
+        "sum(5)",
+        "avg(5)",
+        "min(5)",
+        "max(5)",
+        "stats(5)",
+        "hist(5)",
+        "lhist(5, 0, 10, 1)",
+        "5",
+        "\"text\"",
+    ];
+    for kind in kinds {
+        let script = format!(
+            "BEGIN {{ @a = {kind}; @k[1] = {kind}; clear(@a); clear(@k); print(@a); print(@k); printf(\"--\\n\"); exit(); }}"
+        );
+        let output = tine_within(&[&script], None, Duration::from_secs(30));
+        let expected = if kind == "count()" {
+            "\n@a: 0\n--\n\n@a: 0\n"
+        } else {
+            "--\n"
+        };
+        assert_eq!(stdout(&output), expected, "{kind}: {output:?}");
+    }
+    let output = tine_within(
+        &["BEGIN { if (pid == 0) { @c = count(); @s = sum(1); @x = 1; @k[1] = count(); } exit(); }"],
+        None,
+        Duration::from_secs(30),
+    );
+    assert_eq!(stdout(&output), "\n@c: 0\n", "never fed: {output:?}");
+}

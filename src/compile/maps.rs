@@ -88,8 +88,9 @@ impl MapSpec {
             ),
         };
         let storage = match (map.kind, keyed) {
-            (MapKind::Plain, true) => Storage::Hash,
-            (MapKind::Plain, false) => Storage::Array,
+            // A hash even without a key: a value never set, or cleared, is absent and prints
+            // nothing (bpftrace 0.17), where an array's would print as zero.
+            (MapKind::Plain, _) => Storage::Hash,
             (_, true) => Storage::PerCpuHash,
             (_, false) => Storage::PerCpuArray,
         };
