@@ -9,18 +9,19 @@ use std::time::Duration;
 
 use tine_asm::{ByteOrder, Imm64, Insn};
 
-use crate::compile::{Compiled, Fold, MapSpec, ProgramKind, RecordKind, Storage};
-use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
+use crate::compile::{Compiled, Fold, MapSpec, ProgramKind, RecordKind, Storage, STOPPED, TRACING};
+use crate::kernel::bpf::{self, Entry, Map, MapKind, Program, ProgramSpec, Update};
 use crate::kernel::child::Child;
 use crate::kernel::clock::wall_clock_offset;
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::elf::ElfFile;
 use crate::kernel::error::KernelError;
+use crate::kernel::features::Feature;
 use crate::kernel::kallsyms::KernelSymbols;
 use crate::kernel::memory_map::{self, Mapping};
 use crate::kernel::ring::{wait_readable, Record, Ring};
 use crate::kernel::signal::Signals;
-use crate::lang::diag::Diag;
+use crate::lang::diag::{Diag, Span};
 use crate::output::{write_map, write_value, PrintOptions, Symbols};
 use crate::provider::{Attachment, Registry};
 use crate::sema::Program as Script;
@@ -129,27 +130,40 @@ fn instruction_at_slot(insns: &[Insn], slot: usize) -> usize {
 /// A map's entries as (key, value) bytes.
 type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// One map's entries with the per-CPU values folded into one.
-fn folded_entries(map: &Map, spec: &MapSpec) -> Result<Entries, KernelError> {
-    let word = |bytes: &[u8], index: usize| {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&bytes[index * 8..index * 8 + 8]);
-        u64::from_ne_bytes(word)
-    };
-    let mut entries = Vec::new();
-    for entry in map.entries()? {
+fn word(bytes: &[u8], index: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[index * 8..index * 8 + 8]);
+    u64::from_ne_bytes(word)
+}
+
+/// How a map's entries fold and print.
+struct Folding<'a> {
+    spec: &'a MapSpec,
+    /// What a keyless summed aggregation held when it was last cleared (see `Printer::take`).
+    baseline: Option<&'a [u64]>,
+    /// A keyless aggregation that was never fed or was cleared prints as zero (a `count()`,
+    /// as bpftrace 0.17 prints it) rather than not at all (every other kind).
+    zero_shown: bool,
+}
+
+/// A map's entries with the per-CPU values folded into one.
+fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
+    let Folding {
+        spec,
+        baseline,
+        zero_shown,
+    } = *folding;
+    let mut folded = Vec::new();
+    for entry in entries {
         let size = spec.value_size as usize;
         let value = match spec.fold {
             Fold::Shared => entry.values.into_iter().next().unwrap_or_default(),
             Fold::Sum => {
-                let mut sum = vec![0u64; size / 8];
-                for value in &entry.values {
-                    for (index, total) in sum.iter_mut().enumerate() {
-                        *total = total.wrapping_add(word(value, index));
-                    }
-                }
-                if sum.iter().all(|&total| total == 0) && spec.storage == Storage::PerCpuArray {
-                    // A keyless aggregation nobody fed yet: print nothing, as for a new key.
+                let sum = summed(&entry.values, size, baseline);
+                if sum.iter().all(|&total| total == 0)
+                    && spec.storage == Storage::PerCpuArray
+                    && !zero_shown
+                {
                     continue;
                 }
                 sum.iter().flat_map(|total| total.to_ne_bytes()).collect()
@@ -175,9 +189,23 @@ fn folded_entries(map: &Map, spec: &MapSpec) -> Result<Entries, KernelError> {
                 }
             }
         };
-        entries.push((entry.key, value));
+        folded.push((entry.key, value));
     }
-    Ok(entries)
+    folded
+}
+
+/// Every u64 word of `size` bytes summed over the CPUs' values, less `baseline`.
+fn summed(values: &[Vec<u8>], size: usize, baseline: Option<&[u64]>) -> Vec<u64> {
+    let mut sum = vec![0u64; size / 8];
+    for value in values {
+        for (index, total) in sum.iter_mut().enumerate() {
+            *total = total.wrapping_add(word(value, index));
+        }
+    }
+    for (total, base) in sum.iter_mut().zip(baseline.unwrap_or_default()) {
+        *total = total.wrapping_sub(*base);
+    }
+    sum
 }
 
 /// How a BEGIN or END probe is run.
@@ -203,8 +231,10 @@ struct Loaded {
     maps: Vec<Map>,
     begin: Vec<Special>,
     end: Vec<Special>,
-    /// Kept for their drop: detaching.
-    _attachments: Vec<Attachment>,
+    /// The probes that fire while tracing, attached but not yet enabled; dropping detaches.
+    attachments: Vec<Attachment>,
+    /// BEGIN and END attached to their triggers, kept for their drop.
+    _triggers: Vec<Attachment>,
     _programs: Vec<Program>,
 }
 
@@ -224,9 +254,11 @@ fn load(
         maps,
         begin: Vec::new(),
         end: Vec::new(),
-        _attachments: Vec::new(),
+        attachments: Vec::new(),
+        _triggers: Vec::new(),
         _programs: Vec::new(),
     };
+    let mut programs = Vec::with_capacity(compiled.probes.len());
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
         let insns = with_fds(&code.insns, &loaded.maps);
@@ -243,6 +275,18 @@ fn load(
             expected_attach_type: resolved.attach_type(),
         };
         let program = Program::load(&spec).map_err(|error| rejection(error, code, settings))?;
+        programs.push((probe, resolved, program));
+    }
+    // Probes on one point fire in the script's order: those whose points run the newest
+    // program first are attached last to first.
+    let newest_first = |index: &usize| programs[*index].1.fires_newest_first();
+    let mut order: Vec<usize> = (0..programs.len()).filter(|i| !newest_first(i)).collect();
+    order.extend((0..programs.len()).rev().filter(newest_first));
+    let mut programs: Vec<_> = programs.into_iter().map(Some).collect();
+    for index in order {
+        let Some((probe, resolved, program)) = programs[index].take() else {
+            continue;
+        };
         let started = std::time::Instant::now();
         let attachment = resolved.attach(&program)?;
         if settings.debug {
@@ -279,16 +323,44 @@ fn load(
                 if !called {
                     list.push(Special::Trigger(trigger));
                 }
-                loaded._attachments.push(*attached);
+                loaded._triggers.push(*attached);
                 loaded._programs.push(program);
             }
             events => {
-                loaded._attachments.push(events);
+                loaded.attachments.push(events);
                 loaded._programs.push(program);
             }
         }
     }
     Ok(loaded)
+}
+
+/// Sets the state word every probe checks first (see `compile::TRACING`).
+fn set_state(state: &Map, value: i32) -> Result<(), KernelError> {
+    state.update(
+        &0u32.to_ne_bytes(),
+        &(value as u64).to_ne_bytes(),
+        Update::Any,
+    )
+}
+
+/// Which records END's probes send: after an `exit()`, those are the only ones printed.
+fn end_records(compiled: &Compiled, script: &Script) -> Vec<bool> {
+    let spans: Vec<Span> = compiled
+        .probes
+        .iter()
+        .filter(|code| script.probes[code.probe].provider == "END")
+        .flat_map(|code| code.spans.iter().map(|(_, span)| *span))
+        .collect();
+    compiled
+        .records
+        .iter()
+        .map(|record| {
+            spans
+                .iter()
+                .any(|span| span.start <= record.span.start && record.span.end <= span.end)
+        })
+        .collect()
 }
 
 /// A verifier rejection, pointed at the script line whose instructions it stopped at.
@@ -316,6 +388,12 @@ fn rejection(
 
 /// Runs the compiled script until it exits, the `-c` child ends, or a signal; returns the exit
 /// code.
+///
+/// The order matters: every probe is attached (disabled, and returning at once while the
+/// state word says so) before BEGIN runs; then the events are enabled and the state word
+/// opened, and BEGIN's output printed. So nothing tine does while setting up is traced, BEGIN
+/// prints first, and an interval's first tick is a full period after the start. On the way out the state word is
+/// closed first: the maps hold still for END and the dump.
 pub fn run(
     script: &Script,
     compiled: &Compiled,
@@ -324,6 +402,7 @@ pub fn run(
     settings: &Settings,
 ) -> Result<i32, RunError> {
     let loaded = load(compiled, script, registry, settings)?;
+    let state = &loaded.maps[compiled.state_map];
     let mut ring = Ring::open(&loaded.maps[compiled.output_map], settings.perf_pages)?;
     let signals = Signals::catch(&[libc::SIGINT, libc::SIGTERM])
         .map_err(|error| RunError::Message(format!("cannot catch signals: {error}")))?;
@@ -338,17 +417,37 @@ pub fn run(
         },
         out: String::new(),
         stop: None,
+        exited: false,
+        end_records: end_records(compiled, script),
         lost: 0,
         unbuffered: settings.unbuffered,
+        batch: registry.features().has(Feature::MapBatch),
+        baselines: HashMap::new(),
+        counts: script
+            .maps
+            .iter()
+            .map(|map| map.kind == crate::sema::program::MapKind::Count)
+            .collect(),
     };
     for special in &loaded.begin {
         special.run()?;
     }
-    printer.drain(&mut ring)?;
-    if let Some(child) = child.as_mut() {
-        child
-            .release()
-            .map_err(|error| RunError::Message(format!("cannot start the command: {error}")))?;
+    // BEGIN's output is shown once tracing has started, so whoever waits for it (a user, a
+    // script) knows that what happens next is traced.
+    printer.decode(&mut ring, false)?;
+    if printer.stop.is_none() {
+        for attachment in &loaded.attachments {
+            attachment.enable()?;
+        }
+        set_state(state, TRACING)?;
+    }
+    printer.flush();
+    if printer.stop.is_none() {
+        if let Some(child) = child.as_mut() {
+            child
+                .release()
+                .map_err(|error| RunError::Message(format!("cannot start the command: {error}")))?;
+        }
     }
     while printer.stop.is_none() {
         let mut fds: Vec<BorrowedFd> = ring.fds();
@@ -378,6 +477,9 @@ pub fn run(
             }
         }
     }
+    set_state(state, STOPPED)?;
+    // What was recorded before the stop (after an exit(), only END's records are printed).
+    printer.drain(&mut ring)?;
     for special in &loaded.end {
         special.run()?;
     }
@@ -564,8 +666,18 @@ struct Printer<'a> {
     names: KernelNames<'a>,
     out: String,
     stop: Option<Stop>,
+    /// An `exit()` was read: records after it are not printed, END's excepted.
+    exited: bool,
+    /// By record id: whether an END probe sends it.
+    end_records: Vec<bool>,
     lost: u64,
     unbuffered: bool,
+    /// Whether the kernel reads (and deletes) maps in batches.
+    batch: bool,
+    /// What each keyless summed aggregation held when it was last cleared, word by word.
+    baselines: HashMap<usize, Vec<u64>>,
+    /// By map index: whether the map is a `count()`.
+    counts: Vec<bool>,
 }
 
 impl Printer<'_> {
@@ -577,6 +689,14 @@ impl Printer<'_> {
     }
 
     fn drain(&mut self, ring: &mut Ring) -> Result<(), RunError> {
+        self.decode(ring, self.unbuffered)?;
+        self.flush();
+        Ok(())
+    }
+
+    /// Decodes what the ring holds into `out`, writing it out after each record when
+    /// `flush_each`.
+    fn decode(&mut self, ring: &mut Ring, flush_each: bool) -> Result<(), RunError> {
         let mut samples: Vec<Vec<u8>> = Vec::new();
         ring.drain(|record| match record {
             Record::Sample(bytes) => samples.push(bytes.to_vec()),
@@ -587,11 +707,10 @@ impl Printer<'_> {
         });
         for sample in samples {
             self.record(&sample)?;
-            if self.unbuffered {
+            if flush_each {
                 self.flush();
             }
         }
-        self.flush();
         Ok(())
     }
 
@@ -605,6 +724,9 @@ impl Printer<'_> {
                 "a probe sent an unknown record ({id})"
             )));
         };
+        if self.exited && !self.end_records.get(id as usize).copied().unwrap_or(false) {
+            return Ok(());
+        }
         let value = |argument| record_value(bytes, argument);
         match &record.kind {
             RecordKind::Printf { format, arguments } => {
@@ -625,7 +747,14 @@ impl Printer<'_> {
                 let name = self.compiled.maps[*map].name.clone();
                 self.print_map(*map, &name, *options)?;
             }
-            RecordKind::Clear { map } => self.clear(*map)?,
+            RecordKind::Clear { map } => {
+                self.take(*map)?;
+            }
+            RecordKind::PrintAndClear { map, options } => {
+                let name = self.compiled.maps[*map].name.clone();
+                let entries = self.take(*map)?;
+                self.write_entries(*map, &name, entries, *options);
+            }
             RecordKind::Exit => {
                 let code = bytes
                     .get(8..16)
@@ -634,6 +763,7 @@ impl Printer<'_> {
                 if self.stop.is_none() {
                     self.stop = Some(Stop::Exit(code as i32));
                 }
+                self.exited = true;
             }
         }
         Ok(())
@@ -645,36 +775,86 @@ impl Printer<'_> {
         name: &str,
         options: PrintOptions,
     ) -> Result<(), KernelError> {
-        let spec = &self.compiled.maps[index];
-        let Some((key, shown)) = &spec.printed else {
-            return Ok(());
+        let map = &self.maps[index];
+        let entries = if self.batch {
+            map.entries()?
+        } else {
+            map.entries_one_by_one()?
         };
-        let entries = folded_entries(&self.maps[index], spec)?;
-        write_map(
-            &mut self.out,
-            name,
-            key.as_ref(),
-            shown,
-            entries,
-            options,
-            &self.names,
-        );
+        let entries = fold(entries, &self.folding(index));
+        self.write_entries(index, name, entries, options);
         Ok(())
     }
 
-    fn clear(&mut self, index: usize) -> Result<(), KernelError> {
+    fn folding(&self, index: usize) -> Folding<'_> {
+        Folding {
+            spec: &self.compiled.maps[index],
+            baseline: self.baselines.get(&index).map(Vec::as_slice),
+            zero_shown: self.counts.get(index).copied().unwrap_or(false),
+        }
+    }
+
+    fn write_entries(
+        &mut self,
+        index: usize,
+        name: &str,
+        entries: Entries,
+        options: PrintOptions,
+    ) {
+        if let Some((key, shown)) = &self.compiled.maps[index].printed {
+            write_map(
+                &mut self.out,
+                name,
+                key.as_ref(),
+                shown,
+                entries,
+                options,
+                &self.names,
+            );
+        }
+    }
+
+    /// `clear(@m)`, and what the map held when it was emptied. One pass that ends however
+    /// busy the map is: the batch that reads and deletes (5.6+), else a snapshot of the keys,
+    /// each read and then deleted. A keyless summed aggregation (a per-CPU array, whose entry
+    /// cannot be deleted) is not written at all: what it holds becomes the baseline later
+    /// reads are taken from, so no count is lost between a read and a reset.
+    fn take(&mut self, index: usize) -> Result<Entries, KernelError> {
         let map = &self.maps[index];
         let spec = &self.compiled.maps[index];
         if matches!(spec.storage, Storage::PerCpuArray | Storage::Array) {
-            // Array entries cannot be deleted: zero them (one value serves every CPU).
-            let zeros = vec![0u8; spec.value_size as usize];
-            map.update(&0u32.to_ne_bytes(), &zeros, Update::Any)?;
-            return Ok(());
+            let key = 0u32.to_ne_bytes();
+            let values = map.lookup_per_cpu(&key)?.unwrap_or_default();
+            let entry = Entry {
+                key: key.to_vec(),
+                values,
+            };
+            if spec.fold == Fold::Sum {
+                let total = summed(&entry.values, spec.value_size as usize, None);
+                let entries = fold(vec![entry], &self.folding(index));
+                self.baselines.insert(index, total);
+                return Ok(entries);
+            }
+            // Minima and maxima start again from nothing: one value serves every CPU.
+            map.update(&key, &vec![0u8; spec.value_size as usize], Update::Any)?;
+            return Ok(fold(vec![entry], &self.folding(index)));
         }
-        while let Some(key) = map.next_key(None)? {
+        if self.batch {
+            if let Some(entries) = map.take_batched()? {
+                return Ok(fold(entries, &self.folding(index)));
+            }
+        }
+        let mut entries = Vec::new();
+        for key in map.keys()? {
+            if let Some(values) = map.lookup_per_cpu(&key)? {
+                entries.push(Entry {
+                    key: key.clone(),
+                    values,
+                });
+            }
             map.delete(&key)?;
         }
-        Ok(())
+        Ok(fold(entries, &self.folding(index)))
     }
 }
 

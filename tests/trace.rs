@@ -450,8 +450,9 @@ fn a_full_map_is_reported() {
 #[test]
 fn lost_records_stop_tine_unless_told_to_keep_going() {
     kernel_test!(lost_records_stop_tine_unless_told_to_keep_going);
-    let flood = "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done";
-    let script = "tracepoint:syscalls/sys_enter_close { printf(\"%s %d %d %d %d\\n\", comm, pid, tid, uid, gid); }";
+    // Far more records than one page per CPU holds, faster than any reader drains them.
+    let flood = "dd if=/dev/zero of=/dev/null bs=1 count=200000 status=none";
+    let script = "tracepoint:syscalls/sys_enter_read { printf(\"%s %d %d %d %d\\n\", comm, pid, tid, uid, gid); }";
     let small_ring = [("TINE_FORCE", "perfbuf"), ("TINE_RING_PAGES", "1")];
     let strict = tine_with(&["-c", flood, script], &small_ring);
     let stderr = String::from_utf8_lossy(&strict.stderr);

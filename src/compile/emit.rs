@@ -53,6 +53,13 @@ pub(super) fn probe(
     };
     emitter.mark(probe.span);
     emitter.b.mov64(CONTEXT, R1);
+    if lowering.runs_while_tracing() {
+        emitter.state_pointer(probe.span, exit)?;
+        emitter
+            .b
+            .load(Size::U64, R0, R0, 0)
+            .jne_imm(R0, super::TRACING, exit);
+    }
     if let Some(pid) = emitter
         .shared
         .options
@@ -70,9 +77,7 @@ pub(super) fn probe(
         emitter.zero(slot, variable.ty.size());
         emitter.scratch.push(slot);
     }
-    for statement in &probe.body {
-        emitter.statement(statement)?;
-    }
+    emitter.statements(&probe.body)?;
     emitter.b.bind(exit).mov64_imm(R0, 0).exit();
     let insns = emitter
         .b
@@ -174,6 +179,53 @@ fn size_of_bytes(bytes: usize) -> Size {
     }
 }
 
+/// Whether no path runs past `statement`: it returns, or calls `exit()` (which ends the probe
+/// as in bpftrace), on every path.
+fn diverges(statement: &Stmt) -> bool {
+    match &statement.kind {
+        StmtKind::Return => true,
+        StmtKind::Expr(Expr {
+            kind:
+                ExprKind::Call {
+                    function: Function::Exit,
+                    ..
+                },
+            ..
+        }) => true,
+        StmtKind::Block(statements) => statements.iter().any(diverges),
+        StmtKind::If {
+            then,
+            otherwise: Some(otherwise),
+            ..
+        } => diverges(then) && diverges(otherwise),
+        _ => false,
+    }
+}
+
+/// `print(@m)` or `clear(@m)` as a statement: the function and the map.
+fn map_call(statement: &Stmt) -> Option<(Function, usize)> {
+    let StmtKind::Expr(Expr {
+        kind: ExprKind::Call {
+            function,
+            arguments,
+        },
+        ..
+    }) = &statement.kind
+    else {
+        return None;
+    };
+    match (function, arguments.as_slice()) {
+        (
+            Function::PrintMap(_) | Function::Clear,
+            [Expr {
+                kind: ExprKind::MapRef(map),
+                ..
+            }],
+        ) => Some((function.clone(), *map)),
+        _ => None,
+    }
+}
+
 /// A literal that fits an instruction's 32-bit immediate, sign-extended to the same 64 bits.
 fn immediate(expr: &Expr) -> Option<i32> {
     match expr.kind {
@@ -233,6 +285,19 @@ impl Emitter<'_> {
             .add64_imm(register, i32::from(slot));
     }
 
+    /// r0 = the address of the state word; to `missing` if the lookup fails (it cannot: the
+    /// check is for the verifier).
+    fn state_pointer(&mut self, span: Span, missing: Label) -> Result<()> {
+        let mark = self.frame.mark();
+        let key = self.alloc(4, span)?;
+        self.b.store_imm(Size::U32, R10, key, 0);
+        self.map_address(R1, self.shared.state_map);
+        self.stack_pointer(R2, key);
+        self.b.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
+        self.frame.release(mark);
+        Ok(())
+    }
+
     fn map_address(&mut self, register: Reg, map: usize) {
         self.b.load_map_fd(register, map as i32);
     }
@@ -243,11 +308,7 @@ impl Emitter<'_> {
         self.mark(statement.span);
         let mark = self.frame.mark();
         match &statement.kind {
-            StmtKind::Block(statements) => {
-                for inner in statements {
-                    self.statement(inner)?;
-                }
-            }
+            StmtKind::Block(statements) => self.statements(statements)?,
             StmtKind::If {
                 condition,
                 then,
@@ -259,7 +320,10 @@ impl Emitter<'_> {
                 match otherwise {
                     Some(otherwise) => {
                         let end = self.b.label();
-                        self.b.ja(end).bind(skip);
+                        if !diverges(then) {
+                            self.b.ja(end);
+                        }
+                        self.b.bind(skip);
                         self.statement(otherwise)?;
                         self.b.bind(end);
                     }
@@ -290,6 +354,41 @@ impl Emitter<'_> {
             StmtKind::Expr(expr) => self.effect(expr)?,
         }
         self.frame.release(mark);
+        Ok(())
+    }
+
+    /// A list of statements, where `print(@m)` and a `clear(@m)` after it, with only other
+    /// maps' prints and clears between (`print(@a); print(@b); clear(@a); clear(@b);`), become
+    /// one record: user space reads and deletes in one pass, so no count that lands between
+    /// the two is lost.
+    fn statements(&mut self, list: &[Stmt]) -> Result<()> {
+        let mut fused = vec![false; list.len()];
+        for (index, statement) in list.iter().enumerate() {
+            if fused[index] {
+                continue;
+            }
+            if let Some((Function::PrintMap(options), map)) = map_call(statement) {
+                let clear = list[index + 1..]
+                    .iter()
+                    .map(map_call)
+                    .take_while(|call| matches!(call, Some((_, other)) if *other != map))
+                    .count()
+                    + index
+                    + 1;
+                if matches!(list.get(clear).and_then(map_call), Some((Function::Clear, other)) if other == map)
+                {
+                    fused[clear] = true;
+                    self.mark(statement.span);
+                    self.send(statement.span, &[], |_| RecordKind::PrintAndClear { map, options })?;
+                    continue;
+                }
+            }
+            self.statement(statement)?;
+            // The verifier refuses code no path reaches.
+            if diverges(statement) {
+                break;
+            }
+        }
         Ok(())
     }
 
@@ -605,7 +704,15 @@ impl Emitter<'_> {
                     span: code.span,
                     kind: ExprKind::Cast(Box::new(code)),
                 };
-                self.send(expr.span, std::slice::from_ref(&code), |_| RecordKind::Exit)
+                // Other CPUs stop recording now; the statements after exit() do not run.
+                let stopped = self.b.label();
+                self.state_pointer(expr.span, stopped)?;
+                self.b
+                    .store_imm(Size::U64, R0, 0, super::STOPPED)
+                    .bind(stopped);
+                self.send(expr.span, std::slice::from_ref(&code), |_| RecordKind::Exit)?;
+                self.b.ja(self.exit);
+                Ok(())
             }
             _ => {
                 let register = self.temp(expr.span)?;

@@ -88,8 +88,9 @@ impl MapSpec {
             ),
         };
         let storage = match (map.kind, keyed) {
-            (MapKind::Plain, true) => Storage::Hash,
-            (MapKind::Plain, false) => Storage::Array,
+            // A hash even without a key: a value never set, or cleared, is absent and prints
+            // nothing (bpftrace 0.17), where an array's would print as zero.
+            (MapKind::Plain, _) => Storage::Hash,
             (_, true) => Storage::PerCpuHash,
             (_, false) => Storage::PerCpuArray,
         };
@@ -153,6 +154,7 @@ pub(super) struct Shared {
     pub error_sites: Vec<ErrorSite>,
     pub output_map: usize,
     pub error_map: usize,
+    pub state_map: usize,
     stack_map: Option<usize>,
     zeros_map: Option<usize>,
 }
@@ -181,6 +183,8 @@ impl Shared {
             8,
             1,
         ));
+        let state_map = maps.len();
+        maps.push(MapSpec::internal("tine_state", Storage::Array, 4, 8, 1));
         Shared {
             options: *options,
             maps,
@@ -188,6 +192,7 @@ impl Shared {
             error_sites: Vec::new(),
             output_map,
             error_map,
+            state_map,
             stack_map: None,
             zeros_map: None,
         }
@@ -248,6 +253,7 @@ impl Shared {
             error_sites: self.error_sites,
             output_map: self.output_map,
             error_map: self.error_map,
+            state_map: self.state_map,
             stack_map: self.stack_map,
         }
     }

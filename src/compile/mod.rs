@@ -15,7 +15,7 @@ use crate::sema::program::Program;
 
 pub use layout::layout_of;
 pub use maps::{Fold, MapSpec, Storage};
-pub use records::{ErrorKind, ErrorSite, Record, RecordKind};
+pub use records::{ErrorKind, ErrorSite, Record, RecordKind, SETTING_UP, STOPPED, TRACING};
 
 /// The kind of BPF program a probe's provider attaches, which fixes what its context is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +50,11 @@ pub trait ProbeLowering {
     fn access(&self, name: &str) -> Option<Access>;
     /// Whether the probe runs in some process's context, where `-p` applies.
     fn in_process_context(&self) -> bool {
+        true
+    }
+    /// Whether the probe fires while tracing (and so waits for the state map to say so), as
+    /// opposed to BEGIN and END, which tine runs itself before and after.
+    fn runs_while_tracing(&self) -> bool {
         true
     }
 }
@@ -144,6 +149,8 @@ pub struct Compiled {
     pub output_map: usize,
     /// Index of the per-CPU error counters.
     pub error_map: usize,
+    /// Index of the one-word state map (`SETTING_UP`, `TRACING`, `STOPPED`).
+    pub state_map: usize,
     /// Index of the stack-trace map, when a probe takes stacks.
     pub stack_map: Option<usize>,
 }

@@ -17,6 +17,8 @@ pub enum RecordKind {
     PrintMap { map: usize, options: PrintOptions },
     /// `clear(@m)`: delete every key now.
     Clear { map: usize },
+    /// `print(@m)` and a `clear(@m)` right after it: read and delete in one pass.
+    PrintAndClear { map: usize, options: PrintOptions },
     /// `exit(code)`: the code is an i64 at offset 8.
     Exit,
 }
@@ -28,6 +30,13 @@ pub struct Record {
     pub size: usize,
     pub span: Span,
 }
+
+/// The one word of the state map: probes that run while tracing do nothing unless it says
+/// `TRACING`; user space sets it once BEGIN has run and every probe is attached, and `exit()`
+/// (or user space, on any other stop) sets `STOPPED`, so nothing is recorded after the stop.
+pub const SETTING_UP: i32 = 0;
+pub const TRACING: i32 = 1;
+pub const STOPPED: i32 = 2;
 
 /// Byte offset of the first payload value.
 pub const PAYLOAD: usize = 8;

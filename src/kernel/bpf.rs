@@ -19,6 +19,7 @@ const PROG_GET_NEXT_ID: u32 = 11;
 const MAP_GET_NEXT_ID: u32 = 12;
 const OBJ_GET_INFO_BY_FD: u32 = 15;
 const MAP_LOOKUP_BATCH: u32 = 24;
+const MAP_LOOKUP_AND_DELETE_BATCH: u32 = 25;
 const LINK_CREATE: u32 = 28;
 
 /// The kernel's name limit for maps and programs, with the NUL.
@@ -360,37 +361,64 @@ impl Map {
 
     /// Every entry: by batch lookup where the kernel has it (5.6+), else key by key.
     pub fn entries(&self) -> Result<Vec<Entry>, KernelError> {
-        match self.entries_batched() {
-            Ok(Some(entries)) => Ok(entries),
-            Ok(None) => self.entries_one_by_one(),
-            Err(error) => Err(error),
+        match self.entries_batched()? {
+            Some(entries) => Ok(entries),
+            None => self.entries_one_by_one(),
         }
     }
 
     /// Entries key by key with MAP_GET_NEXT_KEY; a key deleted between the two calls is skipped.
+    /// Bounded by the map's capacity: a key deleted under the walk sends the kernel back to the
+    /// first key, and a map that probes keep writing must not keep the walk going forever.
     pub fn entries_one_by_one(&self) -> Result<Vec<Entry>, KernelError> {
         let mut entries = Vec::new();
-        let mut key = self.next_key(None)?;
         let mut value = vec![0u8; self.lookup_size()];
-        while let Some(current) = key {
-            if self.lookup_raw(&current, &mut value)? {
+        for key in self.keys()? {
+            if self.lookup_raw(&key, &mut value)? {
                 entries.push(Entry {
-                    key: current.clone(),
+                    key,
                     values: self.split(&value),
                 });
             }
-            key = self.next_key(Some(&current))?;
         }
         Ok(entries)
     }
 
+    /// The keys there are now, at most `max_entries` of them (see `entries_one_by_one`).
+    pub fn keys(&self) -> Result<Vec<Vec<u8>>, KernelError> {
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        let mut key = self.next_key(None)?;
+        while let Some(current) = key {
+            if keys.len() >= self.spec.max_entries as usize {
+                break;
+            }
+            key = self.next_key(Some(&current))?;
+            keys.push(current);
+        }
+        Ok(keys)
+    }
+
     /// Entries by MAP_LOOKUP_BATCH; None when this kernel or map type has no batch lookup.
     pub fn entries_batched(&self) -> Result<Option<Vec<Entry>>, KernelError> {
-        let chunk = self.spec.max_entries.clamp(1, 256);
+        self.batch(MAP_LOOKUP_BATCH, "read")
+    }
+
+    /// Every entry, each deleted as it is read (MAP_LOOKUP_AND_DELETE_BATCH, 5.6+, hash maps):
+    /// one pass over the buckets, each read and emptied under its lock, so a count a probe adds
+    /// is either in what is returned or in the map afterwards, never lost between a read and a
+    /// delete. None when this kernel or map type has no such batch.
+    pub fn take_batched(&self) -> Result<Option<Vec<Entry>>, KernelError> {
+        self.batch(MAP_LOOKUP_AND_DELETE_BATCH, "read and empty")
+    }
+
+    /// A batch command over the whole map, in chunks; one pass: the kernel's cursor only moves
+    /// forward, so the loop ends however busy the map is.
+    fn batch(&self, command: u32, verb: &str) -> Result<Option<Vec<Entry>>, KernelError> {
+        let mut chunk = self.spec.max_entries.clamp(1, 256) as usize;
         let key_size = self.spec.key_size as usize;
         let value_size = self.lookup_size();
-        let mut keys = vec![0u8; key_size * chunk as usize];
-        let mut values = vec![0u8; value_size * chunk as usize];
+        let mut keys = vec![0u8; key_size * chunk];
+        let mut values = vec![0u8; value_size * chunk];
         // The batch token is the map's business: a bucket index for hashes, a key for arrays.
         let mut token_in = vec![0u8; key_size.max(8)];
         let mut token_out = vec![0u8; key_size.max(8)];
@@ -402,18 +430,24 @@ impl Map {
                 out_batch: token_out.as_mut_ptr() as u64,
                 keys: keys.as_mut_ptr() as u64,
                 values: values.as_mut_ptr() as u64,
-                count: chunk,
+                count: chunk as u32,
                 map_fd: self.fd.as_raw_fd() as u32,
                 ..BatchAttr::default()
             };
-            let result = bpf(MAP_LOOKUP_BATCH, &mut attr);
-            let finished = match result {
+            let finished = match bpf(command, &mut attr) {
                 Ok(_) => false,
                 Err(libc::ENOENT) => true,
                 Err(libc::EINVAL | libc::EOPNOTSUPP | ENOTSUPP) if first => return Ok(None),
+                // One bucket holds more keys than the chunk: nothing was taken, ask again with room.
+                Err(libc::ENOSPC) if chunk < self.spec.max_entries as usize => {
+                    chunk *= 2;
+                    keys.resize(key_size * chunk, 0);
+                    values.resize(value_size * chunk, 0);
+                    continue;
+                }
                 Err(errno) => {
                     return Err(KernelError::errno(
-                        format!("read map `{}`", self.spec.name),
+                        format!("{verb} map `{}`", self.spec.name),
                         errno,
                     ))
                 }

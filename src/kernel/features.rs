@@ -32,10 +32,13 @@ pub enum Feature {
     Btf,
     /// Per-CPU hash and array maps (4.6), for exact lock-free aggregations.
     PerCpuMaps,
+    /// Batch map reads, and reads that delete what they read (5.6): `print(@m); clear(@m);`
+    /// in one pass; else a snapshot of the keys, read and deleted one by one.
+    MapBatch,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 8] = [
+    pub const ALL: [Feature; 9] = [
         Feature::Ringbuf,
         Feature::ProbeReadKernel,
         Feature::KprobePmu,
@@ -44,6 +47,7 @@ impl Feature {
         Feature::TestRunRawTracepoint,
         Feature::Btf,
         Feature::PerCpuMaps,
+        Feature::MapBatch,
     ];
 
     /// The name `tine -T` prints.
@@ -57,6 +61,7 @@ impl Feature {
             Feature::TestRunRawTracepoint => "test run of raw tracepoints",
             Feature::Btf => "kernel BTF",
             Feature::PerCpuMaps => "per-CPU maps",
+            Feature::MapBatch => "batch map reads and deletes",
         }
     }
 
@@ -77,18 +82,20 @@ impl Feature {
             Feature::TestRunRawTracepoint => raw_tracepoint_test_runs(),
             Feature::Btf => std::path::Path::new("/sys/kernel/btf/vmlinux").exists(),
             Feature::PerCpuMaps => map_creates(MapKind::PercpuArray, 4, 8, 1),
+            Feature::MapBatch => map_batches(),
         }
     }
 }
 
 /// The `TINE_FORCE` words and the features each masks, so tests can take the fallbacks on a
 /// kernel that would not need them.
-const FORCE_WORDS: [(&str, &[Feature]); 5] = [
+const FORCE_WORDS: [(&str, &[Feature]); 6] = [
     ("perfbuf", &[Feature::Ringbuf]),
     ("probe_read", &[Feature::ProbeReadKernel]),
     ("tracefs", &[Feature::KprobePmu, Feature::UprobePmu]),
     ("single_kprobes", &[Feature::KprobeMulti]),
     ("test_run", &[Feature::TestRunRawTracepoint]),
+    ("key_by_key", &[Feature::MapBatch]),
 ];
 
 /// What this kernel offers. Each feature is probed the first time it is asked about, so a
@@ -191,7 +198,7 @@ impl Features {
     }
 }
 
-fn map_creates(kind: MapKind, key_size: u32, value_size: u32, max_entries: u32) -> bool {
+fn probe_map(kind: MapKind, key_size: u32, value_size: u32, max_entries: u32) -> Option<Map> {
     let spec = MapSpec {
         kind,
         name: "tine_probe".into(),
@@ -200,7 +207,17 @@ fn map_creates(kind: MapKind, key_size: u32, value_size: u32, max_entries: u32) 
         max_entries,
         flags: 0,
     };
-    Map::create(&spec).is_ok()
+    Map::create(&spec).ok()
+}
+
+fn map_creates(kind: MapKind, key_size: u32, value_size: u32, max_entries: u32) -> bool {
+    probe_map(kind, key_size, value_size, max_entries).is_some()
+}
+
+/// An empty per-CPU hash read-and-emptied by batch: ENOENT (done) where the command exists.
+fn map_batches() -> bool {
+    probe_map(MapKind::PercpuHash, 4, 8, 1)
+        .is_some_and(|map| matches!(map.take_batched(), Ok(Some(_))))
 }
 
 /// Loads `insns` as `kind`; the program when the kernel accepts it.

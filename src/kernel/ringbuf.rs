@@ -58,17 +58,16 @@ impl Ringbuf {
         self.fd.as_fd()
     }
 
-    /// Hands every committed record to `handle`, skipping discarded ones, up to the first one
-    /// still being written; returns how many were handed.
+    /// Hands every record committed when it was called to `handle`, skipping discarded ones,
+    /// up to the first one still being written; returns how many were handed. Records that
+    /// come meanwhile wait for the next call: probes that write as fast as this reads must not
+    /// keep the caller from its signals.
     pub fn drain(&mut self, handle: &mut dyn FnMut(Record)) -> usize {
         let mask = self.data_size as u64 - 1;
         let mut consumed = self.consumer.load_acquire_u64(0);
+        let produced = self.producer.load_acquire_u64(0);
         let mut count = 0;
-        loop {
-            let produced = self.producer.load_acquire_u64(0);
-            if consumed >= produced {
-                break;
-            }
+        while consumed < produced {
             let start = self.page + (consumed & mask) as usize;
             let length_word = self.producer.load_acquire_u32(start);
             if length_word & BUSY != 0 {

@@ -72,7 +72,6 @@ impl Probe for Interval {
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
         let event = PerfEvent::cpu_clock(0, Rate::Period(self.period_ns))?;
         event.attach(program)?;
-        event.enable()?;
         Ok(Attachment::Events(vec![event]))
     }
 }

@@ -337,6 +337,13 @@ impl Probe for Kprobe {
         matches!(self.method, KprobeMethod::Multi).then_some(AttachType::TraceKprobeMulti)
     }
 
+    /// kprobes on one address share an aggregate whose list takes the newest at its head
+    /// (kernel/kprobes.c, add_new_kprobe); kretprobes return in the reverse of their entry
+    /// handlers' order (a stack per task), which undoes it.
+    fn fires_newest_first(&self) -> bool {
+        !self.retprobe
+    }
+
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
         match &self.method {
             KprobeMethod::Multi => {

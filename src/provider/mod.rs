@@ -58,6 +58,20 @@ pub enum Attachment {
     },
 }
 
+impl Attachment {
+    /// Starts the perf events (opened disabled): a cpu-clock event counts its period from
+    /// here. Links need nothing, and the runtime starts BEGIN and END itself.
+    pub fn enable(&self) -> Result<(), KernelError> {
+        let events = match self {
+            Attachment::Events(events) | Attachment::Created { events, .. } => events,
+            Attachment::Link(_) | Attachment::Run { .. } | Attachment::Triggered { .. } => {
+                return Ok(())
+            }
+        };
+        events.iter().try_for_each(PerfEvent::enable)
+    }
+}
+
 /// One probe spec, resolved against the running kernel.
 pub trait Probe {
     fn kind(&self) -> ProgramKind;
@@ -81,6 +95,16 @@ pub trait Probe {
     fn in_process_context(&self) -> bool {
         true
     }
+    /// False for BEGIN and END, which tine runs itself rather than the kernel's events.
+    fn runs_while_tracing(&self) -> bool {
+        true
+    }
+    /// Whether programs attached to one point run newest first, so that the runtime attaches
+    /// these probes in reverse to have them fire in the script's order. A tracepoint appends
+    /// to one program array; a uprobe adds each consumer at the head of its list.
+    fn fires_newest_first(&self) -> bool {
+        false
+    }
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError>;
 }
 
@@ -103,6 +127,11 @@ impl Registry {
             tracefs: RefCell::default(),
             resolved: RefCell::default(),
         }
+    }
+
+    /// What this kernel offers, as the providers saw it.
+    pub fn features(&self) -> &Features {
+        &self.features
     }
 
     fn tracefs(&self) -> Result<Rc<Tracefs>, String> {
@@ -212,6 +241,10 @@ impl ProbeLowering for Lowering {
         self.0.in_process_context()
     }
 
+    fn runs_while_tracing(&self) -> bool {
+        self.0.runs_while_tracing()
+    }
+
     fn access(&self, name: &str) -> Option<Access> {
         self.0
             .variables()
@@ -221,8 +254,8 @@ impl ProbeLowering for Lowering {
     }
 }
 
-/// Opens one perf event per target with `open`, runs `program` on each and enables it. On an
-/// error the events opened so far close again.
+/// Opens one perf event per target with `open` and runs `program` on each (enabled later, with
+/// every other probe's). On an error the events opened so far close again.
 fn attach_each<T>(
     targets: &[T],
     program: &Program,
@@ -232,7 +265,6 @@ fn attach_each<T>(
     for target in targets {
         let event = open(target)?;
         event.attach(program)?;
-        event.enable()?;
         events.push(event);
     }
     Ok(events)
@@ -257,7 +289,6 @@ fn attach_through_tracefs(
         probe_events.push(created);
         let event = PerfEvent::tracepoint(id?)?;
         event.attach(program)?;
-        event.enable()?;
         events.push(event);
     }
     Ok(Attachment::Created {

@@ -123,6 +123,11 @@ impl ProbeLowering for OfflineProbe {
         self.in_process_context
     }
 
+    /// BEGIN and END, the one raw tracepoint kind, are run by tine itself.
+    fn runs_while_tracing(&self) -> bool {
+        self.kind != ProgramKind::RawTracepoint
+    }
+
     fn access(&self, name: &str) -> Option<Access> {
         self.variables
             .iter()

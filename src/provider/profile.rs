@@ -89,7 +89,6 @@ impl Probe for Profile {
                 }
             })?;
             event.attach(program)?;
-            event.enable()?;
             events.push(event);
         }
         Ok(Attachment::Events(events))

@@ -54,6 +54,14 @@ impl Probe for Special {
         false
     }
 
+    fn runs_while_tracing(&self) -> bool {
+        false
+    }
+
+    fn fires_newest_first(&self) -> bool {
+        matches!(self.runner, Runner::Uprobe(_))
+    }
+
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
         let trigger: extern "C" fn() = if self.at_start {
             begin_trigger
@@ -82,7 +90,6 @@ impl Probe for Special {
                 let event =
                     PerfEvent::uprobe(path, offset, false, Some(std::process::id() as i32))?;
                 event.attach(program)?;
-                event.enable()?;
                 Attachment::Events(vec![event])
             }
             Some(tracefs) => attach_through_tracefs(
@@ -93,6 +100,7 @@ impl Probe for Special {
                 program,
             )?,
         };
+        attached.enable()?;
         Ok(Attachment::Triggered {
             at_start: self.at_start,
             trigger,

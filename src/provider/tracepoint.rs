@@ -120,7 +120,6 @@ impl Probe for Tracepoint {
         for (_, id) in &self.events {
             let event = PerfEvent::tracepoint(*id)?;
             event.attach(program)?;
-            event.enable()?;
             attached.push(event);
         }
         Ok(Attachment::Events(attached))

@@ -301,6 +301,11 @@ impl Probe for Uprobe {
             .collect()
     }
 
+    /// Return probes too: their handlers run in the order of the uprobe's consumers.
+    fn fires_newest_first(&self) -> bool {
+        true
+    }
+
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
         match &self.tracefs {
             None => {
