@@ -438,14 +438,16 @@ impl Emitter<'_> {
             return Ok(slot);
         };
         let slot = self.alloc(record.size, span)?;
-        let covered: usize = record.fields.iter().map(|field| field.ty.size()).sum();
-        // Padding is part of the hashed key: it must be zero, not stack garbage.
-        if covered != record.size {
-            self.zero(slot, record.size);
-        }
         for (field, expr) in record.fields.iter().zip(keys) {
             self.store_into(expr, slot + field.offset as i16)?;
         }
+        // Padding is part of the hashed key: it must be zero, not stack garbage.
+        let covered = record.fields.iter();
+        self.zero_gaps(
+            slot,
+            record.size,
+            covered.map(|field| (field.offset, field.ty.size())),
+        );
         Ok(slot)
     }
 
@@ -749,7 +751,9 @@ impl Emitter<'_> {
             span,
         });
         self.b.store_imm(Size::U64, R10, slot, id as i32);
-        self.zero_gaps(slot, size, values, &layouts);
+        let covered = values.iter().zip(&layouts);
+        let covered = covered.map(|(value, (_, offset))| (*offset, value.ty.size()));
+        self.zero_gaps(slot, size, std::iter::once((0, PAYLOAD)).chain(covered));
         let sent = self.b.label();
         match self.shared.options.channel {
             Channel::RingBuffer => {
@@ -777,18 +781,12 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// Zeroes the bytes of a record that no value covers (alignment padding).
-    fn zero_gaps(
-        &mut self,
-        slot: i16,
-        size: usize,
-        values: &[Expr],
-        layouts: &[(crate::output::Layout, usize)],
-    ) {
+    /// Zeroes the bytes of `size` at `slot` outside the `(offset, length)` ranges that values
+    /// cover (alignment padding): a record or key goes out whole, and must hold no garbage.
+    fn zero_gaps(&mut self, slot: i16, size: usize, values: impl Iterator<Item = (usize, usize)>) {
         let mut covered = vec![false; size];
-        covered[..PAYLOAD].iter_mut().for_each(|byte| *byte = true);
-        for (value, (_, offset)) in values.iter().zip(layouts) {
-            for byte in &mut covered[*offset..(*offset + value.ty.size()).min(size)] {
+        for (offset, length) in values {
+            for byte in &mut covered[offset.min(size)..(offset + length).min(size)] {
                 *byte = true;
             }
         }
