@@ -794,13 +794,7 @@ impl Printer<'_> {
         }
     }
 
-    fn write_entries(
-        &mut self,
-        index: usize,
-        name: &str,
-        entries: Entries,
-        options: PrintOptions,
-    ) {
+    fn write_entries(&mut self, index: usize, name: &str, entries: Entries, options: PrintOptions) {
         if let Some((key, shown)) = &self.compiled.maps[index].printed {
             write_map(
                 &mut self.out,

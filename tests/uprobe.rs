@@ -482,6 +482,7 @@ fn probe_in_a_glob_names_the_function_that_fired() {
         rows(&stdout(&output)),
         [
             (format!("uprobe:{path}:main"), 1),
+            (format!("uprobe:{path}:tine_name"), 5),
             (format!("uprobe:{path}:tine_target"), 5)
         ]
     );

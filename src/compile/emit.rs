@@ -379,7 +379,10 @@ impl Emitter<'_> {
                 {
                     fused[clear] = true;
                     self.mark(statement.span);
-                    self.send(statement.span, &[], |_| RecordKind::PrintAndClear { map, options })?;
+                    self.send(statement.span, &[], |_| RecordKind::PrintAndClear {
+                        map,
+                        options,
+                    })?;
                     continue;
                 }
             }
