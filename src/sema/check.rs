@@ -44,31 +44,8 @@ pub fn check_script(
     let mut units = Vec::new();
     for probe in &script.probes {
         for spec in &probe.specs {
-            // `probe`: the provider, then the spec as the script spelled it.
-            let name = |written: &str| match written {
-                "" => spec.provider.clone(),
-                written => format!("{}:{written}", spec.provider),
-            };
-            let points = if probe.reads("probe") {
-                providers.expand(&spec.provider, &spec.spec)
-            } else {
-                Ok(Vec::new())
-            };
-            let points: Vec<(String, String)> = match points {
-                Ok(points) if points.is_empty() => vec![(spec.spec.clone(), name(&spec.written))],
-                // bpftrace's `group:event` when the script wrote it so.
-                Ok(points) => points
-                    .into_iter()
-                    .map(|point| {
-                        let written =
-                            if spec.provider == "tracepoint" && !spec.written.contains('/') {
-                                point.replacen('/', ":", 1)
-                            } else {
-                                point.clone()
-                            };
-                        (point, name(&written))
-                    })
-                    .collect(),
+            let points = match points(probe, spec, providers) {
+                Ok(points) => points,
                 Err(message) => {
                     errors.push(Diag::new(spec.spec_span, message));
                     continue;
@@ -135,6 +112,41 @@ pub fn check_script(
         errors.dedup();
         Err(errors)
     }
+}
+
+/// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
+/// there: the spec itself, or, when the probe reads `probe`, each point of a glob.
+fn points(
+    probe: &ast::Probe,
+    spec: &ast::ProbeSpec,
+    providers: &dyn Providers,
+) -> Result<Vec<(String, String)>, String> {
+    // The provider, then the spec as the script spelled it.
+    let name = |written: &str| match written {
+        "" => spec.provider.clone(),
+        written => format!("{}:{written}", spec.provider),
+    };
+    let points = if probe.reads("probe") {
+        providers.expand(&spec.provider, &spec.spec)?
+    } else {
+        Vec::new()
+    };
+    if points.is_empty() {
+        return Ok(vec![(spec.spec.clone(), name(&spec.written))]);
+    }
+    // bpftrace's `group:event` when the script wrote it so.
+    let colon = spec.provider == "tracepoint" && !spec.written.contains('/');
+    Ok(points
+        .into_iter()
+        .map(|point| {
+            let written = if colon {
+                point.replacen('/', ":", 1)
+            } else {
+                point.clone()
+            };
+            (point, name(&written))
+        })
+        .collect())
 }
 
 /// BEGIN and END: no provider variables.
