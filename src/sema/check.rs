@@ -47,7 +47,7 @@ pub fn check_script(
             let points = match points(probe, spec, providers) {
                 Ok(points) => points,
                 Err(message) => {
-                    errors.push(Diag::new(spec.spec_span, message));
+                    errors.push(spec_error(spec, &message));
                     continue;
                 }
             };
@@ -59,7 +59,7 @@ pub fn check_script(
                         match providers.context(&spec.provider, &point) {
                             Ok(context) => Some(context),
                             Err(message) => {
-                                errors.push(Diag::new(spec.spec_span, message));
+                                errors.push(spec_error(spec, &message));
                                 None
                             }
                         }
@@ -112,6 +112,14 @@ pub fn check_script(
         errors.dedup();
         Err(errors)
     }
+}
+
+/// A provider's error about `spec`, with the spec as the script spelled it (`interval:hz:0`,
+/// not the `interval:0hz` providers read).
+fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
+    let canonical = format!("`{}:{}`", spec.provider, spec.spec);
+    let written = format!("`{}:{}`", spec.provider, spec.written);
+    Diag::new(spec.spec_span, message.replace(&canonical, &written))
 }
 
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
