@@ -470,6 +470,18 @@ impl Checker<'_> {
                 operator,
                 value,
             } => return self.assign(statement, target, *operator, value, scope),
+            // bpftrace's `time();` prints the time; ply's `time()` is a value that would be lost.
+            ast::StmtKind::Expr(ast::Expr {
+                kind:
+                    ast::ExprKind::Call {
+                        name, name_span, ..
+                    },
+                ..
+            }) if name == "time" => {
+                let message = unsupported::function(name).unwrap_or_default();
+                self.error(Diag::new(*name_span, message));
+                return None;
+            }
             ast::StmtKind::Expr(expression) => StmtKind::Expr(self.value(expression, scope)?),
         };
         Some(Stmt { kind, span })
