@@ -115,8 +115,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
             .map_err(|message| lang::Diag::new(probe.span, message))?;
         Ok(Box::new(Lowering(resolved)))
     };
-    let mut compiled = compile::compile(&program, &lowering, &options)
-        .map_err(|error| diagnostics(vec![error]))?;
+    let mut compiled = compile::compile(&program, &lowering, &options).map_err(diagnostics)?;
     // Most scripts read no memory: ask the kernel about the split helpers (5.5+) only when
     // the programs call one, and compile again with the legacy ones if it lacks them.
     if compiled.reads_memory() && !features.has(Feature::ProbeReadKernel) {
@@ -124,8 +123,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
             probe_read: ProbeRead::Legacy,
             ..options
         };
-        compiled = compile::compile(&program, &lowering, &options)
-            .map_err(|error| diagnostics(vec![error]))?;
+        compiled = compile::compile(&program, &lowering, &options).map_err(diagnostics)?;
     }
     if invocation.dump {
         print_listings(&program, &compiled, source);
@@ -182,7 +180,7 @@ pub fn dry_run(
         Ok(Box::new(offline))
     };
     let compiled = compile::compile(&program, &lowering, &options)
-        .map_err(|error| Diagnostics::new(file_name, source, vec![error]))?;
+        .map_err(|errors| Diagnostics::new(file_name, source, errors))?;
     if dump {
         print_listings(&program, &compiled, source);
     }

@@ -14,7 +14,7 @@ fn compiled(source: &str, name: &str) -> Result<Compiled, String> {
     let program = tine::check(source, name, &fake::providers(), &fake::environment())
         .map_err(|diagnostics| diagnostics.to_string())?;
     fake::compile(&program)
-        .map_err(|diag| tine::lang::Diagnostics::new(name, source, vec![diag]).to_string())
+        .map_err(|errors| tine::lang::Diagnostics::new(name, source, errors).to_string())
 }
 
 #[test]

@@ -173,17 +173,27 @@ impl Compiled {
     }
 }
 
-/// Compiles every probe. `lowering(i)` is the provider lowering of probe `i`.
+/// Compiles every probe. `lowering(i)` is the provider lowering of probe `i`. A probe that
+/// fails does not stop the others: every probe's first error is returned.
 pub fn compile(
     program: &Program,
     lowering: &dyn Fn(usize) -> Result<Box<dyn ProbeLowering>, Diag>,
     options: &Options,
-) -> Result<Compiled, Diag> {
+) -> Result<Compiled, Vec<Diag>> {
     let mut shared = maps::Shared::new(program, options);
     let mut probes = Vec::with_capacity(program.probes.len());
+    let mut errors = Vec::new();
     for (index, probe) in program.probes.iter().enumerate() {
-        let lowering = lowering(index)?;
-        probes.push(emit::probe(program, probe, index, &*lowering, &mut shared)?);
+        match lowering(index)
+            .and_then(|lowering| emit::probe(program, probe, index, &*lowering, &mut shared))
+        {
+            Ok(code) => probes.push(code),
+            Err(error) => errors.push(error),
+        }
     }
-    Ok(shared.finish(probes))
+    if errors.is_empty() {
+        Ok(shared.finish(probes))
+    } else {
+        Err(errors)
+    }
 }

@@ -44,33 +44,10 @@ pub fn check_script(
     let mut units = Vec::new();
     for probe in &script.probes {
         for spec in &probe.specs {
-            // `probe`: the provider, then the spec as the script spelled it.
-            let name = |written: &str| match written {
-                "" => spec.provider.clone(),
-                written => format!("{}:{written}", spec.provider),
-            };
-            let points = if probe.reads("probe") {
-                providers.expand(&spec.provider, &spec.spec)
-            } else {
-                Ok(Vec::new())
-            };
-            let points: Vec<(String, String)> = match points {
-                Ok(points) if points.is_empty() => vec![(spec.spec.clone(), name(&spec.written))],
-                // bpftrace's `group:event` when the script wrote it so.
-                Ok(points) => points
-                    .into_iter()
-                    .map(|point| {
-                        let written =
-                            if spec.provider == "tracepoint" && !spec.written.contains('/') {
-                                point.replacen('/', ":", 1)
-                            } else {
-                                point.clone()
-                            };
-                        (point, name(&written))
-                    })
-                    .collect(),
+            let points = match points(probe, spec, providers) {
+                Ok(points) => points,
                 Err(message) => {
-                    errors.push(Diag::new(spec.spec_span, message));
+                    errors.push(spec_error(spec, &message));
                     continue;
                 }
             };
@@ -82,7 +59,7 @@ pub fn check_script(
                         match providers.context(&spec.provider, &point) {
                             Ok(context) => Some(context),
                             Err(message) => {
-                                errors.push(Diag::new(spec.spec_span, message));
+                                errors.push(spec_error(spec, &message));
                                 None
                             }
                         }
@@ -135,6 +112,49 @@ pub fn check_script(
         errors.dedup();
         Err(errors)
     }
+}
+
+/// A provider's error about `spec`, with the spec as the script spelled it (`interval:hz:0`,
+/// not the `interval:0hz` providers read).
+fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
+    let canonical = format!("`{}:{}`", spec.provider, spec.spec);
+    let written = format!("`{}:{}`", spec.provider, spec.written);
+    Diag::new(spec.spec_span, message.replace(&canonical, &written))
+}
+
+/// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
+/// there: the spec itself, or, when the probe reads `probe`, each point of a glob.
+fn points(
+    probe: &ast::Probe,
+    spec: &ast::ProbeSpec,
+    providers: &dyn Providers,
+) -> Result<Vec<(String, String)>, String> {
+    // The provider, then the spec as the script spelled it.
+    let name = |written: &str| match written {
+        "" => spec.provider.clone(),
+        written => format!("{}:{written}", spec.provider),
+    };
+    let points = if probe.reads("probe") {
+        providers.expand(&spec.provider, &spec.spec)?
+    } else {
+        Vec::new()
+    };
+    if points.is_empty() {
+        return Ok(vec![(spec.spec.clone(), name(&spec.written))]);
+    }
+    // bpftrace's `group:event` when the script wrote it so.
+    let colon = spec.provider == "tracepoint" && !spec.written.contains('/');
+    Ok(points
+        .into_iter()
+        .map(|point| {
+            let written = if colon {
+                point.replacen('/', ":", 1)
+            } else {
+                point.clone()
+            };
+            (point, name(&written))
+        })
+        .collect())
 }
 
 /// BEGIN and END: no provider variables.
@@ -480,6 +500,18 @@ impl Checker<'_> {
                 operator,
                 value,
             } => return self.assign(statement, target, *operator, value, scope),
+            // bpftrace's `time();` prints the time; ply's `time()` is a value that would be lost.
+            ast::StmtKind::Expr(ast::Expr {
+                kind:
+                    ast::ExprKind::Call {
+                        name, name_span, ..
+                    },
+                ..
+            }) if name == "time" => {
+                let message = unsupported::function(name).unwrap_or_default();
+                self.error(Diag::new(*name_span, message));
+                return None;
+            }
             ast::StmtKind::Expr(expression) => StmtKind::Expr(self.value(expression, scope)?),
         };
         Some(Stmt { kind, span })

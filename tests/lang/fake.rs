@@ -253,7 +253,7 @@ pub fn environment() -> Environment {
 /// Compiles a typed program with the offline providers' lowering and fixed options (ring
 /// buffer, split probe reads), as the real pipeline would on this machine.
 #[allow(dead_code)]
-pub fn compile(program: &Program) -> Result<Compiled, Diag> {
+pub fn compile(program: &Program) -> Result<Compiled, Vec<Diag>> {
     let options = Options {
         channel: Channel::RingBuffer,
         probe_read: ProbeRead::Split,
