@@ -40,11 +40,8 @@ fn rejections(source: &str, probe_read: ProbeRead) -> Vec<(String, String)> {
         Ok(Box::new(Lowering(resolved)))
     };
     let compiled =
-        compile::compile(&program, &lowering, &options(probe_read)).unwrap_or_else(|diag| {
-            panic!(
-                "{}",
-                tine::lang::Diagnostics::new("<sweep>", source, vec![diag])
-            )
+        compile::compile(&program, &lowering, &options(probe_read)).unwrap_or_else(|diags| {
+            panic!("{}", tine::lang::Diagnostics::new("<sweep>", source, diags))
         });
     let mut rejected = Vec::new();
     tine::runtime::verify(&compiled, |index, verdict| {
