@@ -58,13 +58,13 @@ enum Stop {
     Lost,
 }
 
-const BPF_F_NO_PREALLOC: u32 = 1;
-
 fn kernel_map(spec: &MapSpec, cpus: u32) -> bpf::MapSpec {
     let (kind, flags) = match spec.storage {
-        // Hash maps grow as keys come: no memory taken up front on a small board.
-        Storage::Hash => (MapKind::Hash, BPF_F_NO_PREALLOC),
-        Storage::PerCpuHash => (MapKind::PercpuHash, BPF_F_NO_PREALLOC),
+        // Preallocated: an entry allocated on demand can fail where a probe runs with
+        // interrupts off (sched_wakeup lost keys that way), and a lost count is worse than
+        // memory taken up front (TINE_MAP_ENTRIES sizes it).
+        Storage::Hash => (MapKind::Hash, 0),
+        Storage::PerCpuHash => (MapKind::PercpuHash, 0),
         Storage::Array => (MapKind::Array, 0),
         Storage::PerCpuArray => (MapKind::PercpuArray, 0),
         Storage::RingBuffer => (MapKind::Ringbuf, 0),
@@ -537,6 +537,10 @@ fn report_errors(compiled: &Compiled, errors: &Map, script: &Script) -> Result<(
         match site.kind {
             crate::compile::ErrorKind::MapFull { map } => eprintln!(
                 "warning: {count} updates of {} were dropped: the map is full (raise TINE_MAP_ENTRIES)",
+                script.maps.get(map).map_or("a map", |map| map.name.as_str())
+            ),
+            crate::compile::ErrorKind::MapRefused { map } => eprintln!(
+                "warning: the kernel refused {count} updates of {}: the map was busy (a probe fired inside another that held it) or out of memory",
                 script.maps.get(map).map_or("a map", |map| map.name.as_str())
             ),
             crate::compile::ErrorKind::OutputFull => eprintln!(

@@ -24,6 +24,8 @@ use super::{Access, Channel, ProbeCode, ProbeLowering, ProbeRead, ProgramKind};
 const CONTEXT: Reg = R6;
 const TEMPS: [Reg; 3] = [R9, R8, R7];
 const BPF_NOEXIST: i32 = 1;
+/// What a map update returns when the map has no room left.
+const E2BIG: i32 = 7;
 const BPF_F_USER_STACK: i32 = 1 << 8;
 /// Zero-initialising values bigger than this on the stack costs more than a lookup of the
 /// zeros map.
@@ -427,7 +429,11 @@ impl Emitter<'_> {
             .mov64_imm(R4, 0)
             .call(Helper::MapUpdateElem)
             .jeq_imm(R0, 0, done);
+        let refused = self.b.label();
+        self.b.jne_imm(R0, -E2BIG, refused);
         self.count_error(span, ErrorKind::MapFull { map })?;
+        self.b.ja(done).bind(refused);
+        self.count_error(span, ErrorKind::MapRefused { map })?;
         self.b.bind(done);
         Ok(())
     }
@@ -486,13 +492,17 @@ impl Emitter<'_> {
         }
         self.map_address(R1, map);
         self.stack_pointer(R2, key);
+        let full = self.b.label();
         // Another CPU may add the key first (EEXIST): looking it up again covers both cases.
         self.b
             .mov64_imm(R4, BPF_NOEXIST)
-            .call(Helper::MapUpdateElem);
+            .call(Helper::MapUpdateElem)
+            .jeq_imm(R0, -E2BIG, full);
         self.map_address(R1, map);
         self.stack_pointer(R2, key);
         self.b.call(Helper::MapLookupElem).jne_imm(R0, 0, found);
+        self.count_error(span, ErrorKind::MapRefused { map })?;
+        self.b.ja(failed).bind(full);
         self.count_error(span, ErrorKind::MapFull { map })?;
         self.b.ja(failed).bind(found);
         Ok(())

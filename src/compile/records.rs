@@ -46,6 +46,9 @@ pub const PAYLOAD: usize = 8;
 pub enum ErrorKind {
     /// An update of this map failed: it is full.
     MapFull { map: usize },
+    /// The kernel refused an update of this map for another reason than room: its bucket
+    /// was locked by a probe this one interrupted, or an entry could not be allocated.
+    MapRefused { map: usize },
     /// A record was dropped: the output ring was full.
     OutputFull,
     /// A probe read (of a string when `string`) failed from every memory it was tried in.

@@ -5,9 +5,9 @@
    4: (bf) r2 = r10
    5: (07) r2 += -8
    6: (85) call bpf_map_lookup_elem#1
-   7: (15) if r0 == 0x0 goto pc+27
+   7: (15) if r0 == 0x0 goto pc+39
    8: (79) r0 = *(u64 *)(r0 +0)
-   9: (55) if r0 != 0x1 goto pc+25
+   9: (55) if r0 != 0x1 goto pc+37
   10: (85) call bpf_ktime_get_ns#5
   11: (bf) r7 = r0
   12: (7b) *(u64 *)(r10 -8) = r7
@@ -21,18 +21,29 @@
   21: (07) r3 += -8
   22: (b7) r4 = 0
   23: (85) call bpf_map_update_elem#2
-  24: (15) if r0 == 0x0 goto pc+10
-  25: (62) *(u32 *)(r10 -24) = 0
-  26: (18) r1 = map[fd:4]
-  28: (bf) r2 = r10
-  29: (07) r2 += -24
-  30: (85) call bpf_map_lookup_elem#1
-  31: (15) if r0 == 0x0 goto pc+3
-  32: (79) r1 = *(u64 *)(r0 +0)
-  33: (07) r1 += 1
-  34: (7b) *(u64 *)(r0 +0) = r1
-  35: (b7) r0 = 0
-  36: (95) exit
+  24: (15) if r0 == 0x0 goto pc+22
+  25: (55) if r0 != 0xfffffff9 goto pc+11
+  26: (62) *(u32 *)(r10 -24) = 0
+  27: (18) r1 = map[fd:4]
+  29: (bf) r2 = r10
+  30: (07) r2 += -24
+  31: (85) call bpf_map_lookup_elem#1
+  32: (15) if r0 == 0x0 goto pc+3
+  33: (79) r1 = *(u64 *)(r0 +0)
+  34: (07) r1 += 1
+  35: (7b) *(u64 *)(r0 +0) = r1
+  36: (05) goto pc+10
+  37: (62) *(u32 *)(r10 -24) = 1
+  38: (18) r1 = map[fd:4]
+  40: (bf) r2 = r10
+  41: (07) r2 += -24
+  42: (85) call bpf_map_lookup_elem#1
+  43: (15) if r0 == 0x0 goto pc+3
+  44: (79) r1 = *(u64 *)(r0 +0)
+  45: (07) r1 += 1
+  46: (7b) *(u64 *)(r0 +0) = r1
+  47: (b7) r0 = 0
+  48: (95) exit
 ; tracepoint:syscalls/sys_exit_read / start[tid] /
    0: (bf) r6 = r1
    1: (62) *(u32 *)(r10 -8) = 0
