@@ -247,7 +247,7 @@ fn load(
         let attachment = resolved.attach(&program)?;
         if settings.debug {
             // In integers: float formatting would cost the binary kilobytes for this one line.
-            let tenths = started.elapsed().as_micros() / 100;
+            let tenths = started.elapsed().as_micros() as u64 / 100;
             eprintln!(
                 "debug: {}:{} attached in {}.{} ms",
                 probe.provider,
