@@ -290,11 +290,14 @@ fn load(
         let started = std::time::Instant::now();
         let attachment = resolved.attach(&program)?;
         if settings.debug {
+            // In integers: float formatting would cost the binary kilobytes for this one line.
+            let tenths = started.elapsed().as_micros() as u64 / 100;
             eprintln!(
-                "debug: {}:{} attached in {:.1} ms",
+                "debug: {}:{} attached in {}.{} ms",
                 probe.provider,
                 probe.spec,
-                started.elapsed().as_secs_f64() * 1000.0
+                tenths / 10,
+                tenths % 10
             );
         }
         match attachment {

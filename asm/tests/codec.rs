@@ -252,3 +252,26 @@ fn listing_numbers_slots_like_the_verifier() {
         "   0: (18) r1 = map[fd:3]\n   2: (b7) r0 = 0\n   3: (95) exit\n"
     );
 }
+
+/// tine loads its programs in `ByteOrder::HOST`: the machine's, whose CPU reads an immediate's 4
+/// bytes as the number the kernel's verifier and JIT see (tests/boards/bigendian runs this on
+/// big-endian MIPS; here it is little-endian's).
+#[test]
+fn the_host_order_is_the_machines() {
+    let insn = Insn::Alu {
+        width: Width::W64,
+        op: tine_asm::AluOp::Add,
+        dst: R1,
+        src: 0x0102_0304.into(),
+    };
+    let bytes = encode(&[insn], ByteOrder::HOST).unwrap();
+    assert_eq!(bytes[4..8], 0x0102_0304u32.to_ne_bytes());
+    // dst is the low nibble of the register byte little-endian, the high one big-endian.
+    let registers = if cfg!(target_endian = "big") {
+        0x10
+    } else {
+        0x01
+    };
+    assert_eq!(bytes[1], registers);
+    assert_eq!(decode(&bytes, ByteOrder::HOST).unwrap(), vec![insn]);
+}

@@ -82,6 +82,33 @@ impl Mapping {
         unsafe { std::ptr::write_volatile(self.base.as_ptr().add(offset).cast::<u64>(), value) };
     }
 
+    /// Reads the `unsigned long` the kernel publishes at `offset` with acquire ordering: a BPF
+    /// ring buffer's positions, 4 bytes on a 32-bit machine, where reading 8 would take the
+    /// padding after the position too, and on a big-endian one would take it as the high half.
+    pub(crate) fn load_acquire_ulong(&self, offset: usize) -> libc::c_ulong {
+        assert!(offset + size_of::<libc::c_ulong>() <= self.length);
+        // SAFETY: in bounds (checked above) and aligned (page-aligned base, offsets that are
+        // multiples of 8); volatile because the kernel writes it.
+        let value = unsafe {
+            std::ptr::read_volatile(self.base.as_ptr().add(offset).cast::<libc::c_ulong>())
+        };
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        value
+    }
+
+    /// Publishes an `unsigned long` position, after every read of the records before it.
+    pub(crate) fn store_release_ulong(&self, offset: usize, value: libc::c_ulong) {
+        assert!(offset + size_of::<libc::c_ulong>() <= self.length);
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Release);
+        // SAFETY: in bounds and aligned as in `load_acquire_ulong`; the page is mapped writable.
+        unsafe {
+            std::ptr::write_volatile(
+                self.base.as_ptr().add(offset).cast::<libc::c_ulong>(),
+                value,
+            )
+        };
+    }
+
     pub(crate) fn bytes(&self, offset: usize, length: usize) -> &[u8] {
         assert!(offset + length <= self.length);
         // SAFETY: in bounds; the kernel does not write a record between publishing it and our
@@ -98,5 +125,46 @@ impl Drop for Mapping {
     fn drop(&mut self) {
         // SAFETY: unmaps exactly the mapping `new` created; no borrow of it outlives `self`.
         unsafe { libc::munmap(self.base.as_ptr().cast(), self.length) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileExt;
+
+    /// A BPF ring buffer's positions are `unsigned long`s: on a 32-bit machine the 4 bytes
+    /// after one are not part of it, whatever they hold (run on big-endian 32-bit MIPS by
+    /// tests/boards/bigendian, where an 8-byte read would take the position as its high half).
+    #[test]
+    fn a_ring_position_is_an_unsigned_long_in_the_host_order() {
+        let path = std::env::temp_dir().join(format!("tine-mapping-{}", std::process::id()));
+        let file = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let page = page_size();
+        file.set_len(page as u64).unwrap();
+        let width = size_of::<libc::c_ulong>();
+        let position: libc::c_ulong = 0x1234_5678;
+        file.write_all_at(&position.to_ne_bytes(), 0).unwrap();
+        file.write_all_at(&[0xff; 8], width as u64).unwrap();
+        let mapping = Mapping::new(file.as_fd(), page, 0, true, "a test file").unwrap();
+        assert_eq!(mapping.load_acquire_ulong(0), position);
+        mapping.store_release_ulong(0, 0x0a0b_0c0d);
+        assert_eq!(
+            mapping.bytes(0, width),
+            (0x0a0b_0c0d as libc::c_ulong).to_ne_bytes()
+        );
+        assert_eq!(
+            mapping.bytes(width, 8),
+            [0xff; 8],
+            "the bytes after it are not ours"
+        );
     }
 }

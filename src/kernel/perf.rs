@@ -16,8 +16,19 @@ const TYPE_TRACEPOINT: u32 = 2;
 const SOFTWARE_CPU_CLOCK: u64 = 0;
 const SOFTWARE_BPF_OUTPUT: u64 = 10;
 const SAMPLE_RAW: u64 = 1 << 10;
-const FLAG_DISABLED: u64 = 1 << 0;
-const FLAG_FREQUENCY: u64 = 1 << 10;
+const FLAG_DISABLED: u64 = flag(0, cfg!(target_endian = "big"));
+const FLAG_FREQUENCY: u64 = flag(10, cfg!(target_endian = "big"));
+
+/// perf_event_attr's one-bit flags are a C bitfield in a u64, which GCC lays out from the least
+/// significant bit on a little-endian machine and from the most significant on a big-endian one:
+/// `disabled`, bitfield 0, is bit 63 on big-endian MIPS (where bit 0 is reserved: EINVAL).
+const fn flag(bitfield: u32, big_endian: bool) -> u64 {
+    if big_endian {
+        1 << (63 - bitfield)
+    } else {
+        1 << bitfield
+    }
+}
 const OPEN_CLOEXEC: libc::c_ulong = 1 << 3;
 
 // ioctl numbers: _IO('$', 0), _IO('$', 1) and _IOW('$', 8, u32). The direction bits sit
@@ -415,6 +426,19 @@ impl PerfBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bits the kernel's own <linux/perf_event.h> gives `disabled` and `freq` when gcc
+    /// compiles it for x86_64 and for big-endian MIPS (mips-linux-gnu-gcc, run under
+    /// qemu-mips-static): 0x1 and 0x400, 0x8000000000000000 and 0x0020000000000000.
+    #[test]
+    fn attribute_flags_sit_where_each_byte_order_puts_the_bitfield() {
+        assert_eq!(flag(0, false), 0x1);
+        assert_eq!(flag(10, false), 0x400);
+        assert_eq!(flag(0, true), 0x8000_0000_0000_0000);
+        assert_eq!(flag(10, true), 0x0020_0000_0000_0000);
+        #[cfg(target_endian = "little")]
+        assert_eq!((FLAG_DISABLED, FLAG_FREQUENCY), (0x1, 0x400));
+    }
 
     #[test]
     fn attribute_and_ioctl_layouts_match_the_uapi() {

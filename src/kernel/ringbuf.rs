@@ -4,6 +4,8 @@
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
+use libc::{c_long, c_ulong};
+
 use crate::kernel::bpf::{Map, MapKind};
 use crate::kernel::error::KernelError;
 use crate::kernel::mapping::{page_size, Mapping};
@@ -63,11 +65,13 @@ impl Ringbuf {
     /// come meanwhile wait for the next call: probes that write as fast as this reads must not
     /// keep the caller from its signals.
     pub fn drain(&mut self, handle: &mut dyn FnMut(Record)) -> usize {
-        let mask = self.data_size as u64 - 1;
-        let mut consumed = self.consumer.load_acquire_u64(0);
-        let produced = self.producer.load_acquire_u64(0);
+        // The positions are the kernel's `unsigned long`s: 32 bits on a 32-bit machine, where
+        // they wrap after 4 GiB of records, so they are compared by their difference.
+        let mask = self.data_size as c_ulong - 1;
+        let mut consumed = self.consumer.load_acquire_ulong(0);
+        let produced = self.producer.load_acquire_ulong(0);
         let mut count = 0;
-        while consumed < produced {
+        while (produced.wrapping_sub(consumed) as c_long) > 0 {
             let start = self.page + (consumed & mask) as usize;
             let length_word = self.producer.load_acquire_u32(start);
             if length_word & BUSY != 0 {
@@ -80,9 +84,9 @@ impl Ringbuf {
                 ));
                 count += 1;
             }
-            consumed += (HEADER_SIZE + length).next_multiple_of(8) as u64;
+            consumed = consumed.wrapping_add((HEADER_SIZE + length).next_multiple_of(8) as c_ulong);
             // Give the space back record by record, so a busy producer can reuse it at once.
-            self.consumer.store_release_u64(0, consumed);
+            self.consumer.store_release_ulong(0, consumed);
         }
         count
     }
