@@ -65,6 +65,18 @@ impl Mapping {
         value
     }
 
+    /// Reads an `unsigned long` the kernel publishes at `offset` (4 bytes on 32-bit), with
+    /// acquire ordering as in `load_acquire_u64`.
+    pub(crate) fn load_acquire_usize(&self, offset: usize) -> usize {
+        assert!(offset + size_of::<usize>() <= self.length);
+        // SAFETY: in bounds (checked above) and word-aligned (page-aligned base, offsets that
+        // are multiples of 8); volatile because the kernel writes it.
+        let value =
+            unsafe { std::ptr::read_volatile(self.base.as_ptr().add(offset).cast::<usize>()) };
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        value
+    }
+
     pub(crate) fn load_acquire_u32(&self, offset: usize) -> u32 {
         assert!(offset + 4 <= self.length);
         // SAFETY: in bounds and 4-byte aligned (record headers are 8-byte aligned).
@@ -80,6 +92,14 @@ impl Mapping {
         std::sync::atomic::fence(std::sync::atomic::Ordering::Release);
         // SAFETY: in bounds and aligned as in `load_acquire_u64`; the page is mapped writable.
         unsafe { std::ptr::write_volatile(self.base.as_ptr().add(offset).cast::<u64>(), value) };
+    }
+
+    /// Publishes an `unsigned long` position, as `store_release_u64` does a u64.
+    pub(crate) fn store_release_usize(&self, offset: usize, value: usize) {
+        assert!(offset + size_of::<usize>() <= self.length);
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Release);
+        // SAFETY: in bounds and aligned as in `load_acquire_usize`; the page is mapped writable.
+        unsafe { std::ptr::write_volatile(self.base.as_ptr().add(offset).cast::<usize>(), value) };
     }
 
     pub(crate) fn bytes(&self, offset: usize, length: usize) -> &[u8] {
