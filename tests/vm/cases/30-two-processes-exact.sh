@@ -9,7 +9,7 @@ for force in "" tracefs; do
     export TINE_FORCE=$force
     run_tine -c "taskset -c 0 dd if=/dev/zero of=/dev/null bs=1 count=20000 2>/dev/null &
                  taskset -c $second dd if=/dev/zero of=/dev/null bs=1 count=20000 2>/dev/null &
-                 wait" \
+                 wait; cat $TRACEFS/kprobe_profile" \
         'kprobe:vfs_read / !strcmp(comm, "dd") / { @["reads"] = count(); @per[pid] = count(); @on[cpu] = count(); }'
     [ "$STATUS" = 0 ] || fail "tine failed (TINE_FORCE=$force)"
     count=$(echo "$OUT" | sed -n 's/^{ reads *}: \([0-9]*\)$/\1/p')
