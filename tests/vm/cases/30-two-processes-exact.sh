@@ -24,6 +24,7 @@ for force in "" tracefs; do
         new=$(($(dmesg | grep -c 'Break instruction in kernel code') - oopses))
         [ "$new" -gt 0 ] || fail "counted '$count' reads of two dd's, not 40000, with no kernel oops (TINE_FORCE=$force)"
         fact "the kernel oopsed in a kprobe's single-step slot and killed a dd: $count reads made and counted (TINE_FORCE=$force)"
+        assert_tracefs_clean
         continue
     fi
     # Two rows of @per, 20000 each (more would be a read dd makes before its first block).
