@@ -235,7 +235,8 @@ struct Loaded {
     attachments: Vec<Attachment>,
     /// BEGIN and END attached to their triggers, kept for their drop.
     _triggers: Vec<Attachment>,
-    _programs: Vec<Program>,
+    /// Each attached program, with its probe as written (`kprobe:vfs_read`) for warnings.
+    programs: Vec<(String, Program)>,
 }
 
 fn load(
@@ -256,7 +257,7 @@ fn load(
         end: Vec::new(),
         attachments: Vec::new(),
         _triggers: Vec::new(),
-        _programs: Vec::new(),
+        programs: Vec::new(),
     };
     let mut programs = Vec::with_capacity(compiled.probes.len());
     for code in &compiled.probes {
@@ -327,11 +328,11 @@ fn load(
                     list.push(Special::Trigger(trigger));
                 }
                 loaded._triggers.push(*attached);
-                loaded._programs.push(program);
+                loaded.programs.push((probe_name(probe), program));
             }
             events => {
                 loaded.attachments.push(events);
-                loaded._programs.push(program);
+                loaded.programs.push((probe_name(probe), program));
             }
         }
     }
@@ -492,6 +493,7 @@ pub fn run(
         printer.print_map(index, &map.name, PrintOptions::WHOLE)?;
     }
     printer.flush();
+    report_misses(&loaded.programs);
     report_errors(compiled, &loaded.maps[compiled.error_map], script)?;
     // Records lost in the last moments count as much as those lost earlier.
     let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
@@ -501,6 +503,23 @@ pub fn run(
         _ if lost > 0 && !settings.keep_going => lost_error(lost),
         Some(Stop::Signal) | Some(Stop::ChildExited) | None => 0,
     })
+}
+
+/// Events the kernel counted but did not run a probe for: its counts and records miss them.
+fn report_misses(programs: &[(String, Program)]) {
+    for (probe, program) in programs {
+        match program.recursion_misses() {
+            Ok(0) => {}
+            Ok(missed) => eprintln!(
+                "warning: {probe}: the kernel skipped {missed} events: another BPF program was running on that CPU at the time"
+            ),
+            Err(error) => eprintln!("warning: {probe}: cannot tell whether the kernel skipped events: {error}"),
+        }
+    }
+}
+
+fn probe_name(probe: &crate::sema::program::Probe) -> String {
+    format!("{}:{}", probe.provider, probe.spec)
 }
 
 fn lost_error(count: u64) -> i32 {

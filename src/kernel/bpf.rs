@@ -564,6 +564,11 @@ struct ProgramInfoHead {
     nr_map_ids: u32,
     map_ids: u64,
     name: [u8; OBJECT_NAME_LENGTH],
+    /// ifindex up to run_cnt: nothing tine reads.
+    _middle: [u64; 16],
+    /// Runs the kernel skipped because a BPF program was already running on that CPU (5.12;
+    /// older kernels leave it zero).
+    recursion_misses: u64,
 }
 
 /// The outcome of BPF_PROG_TEST_RUN.
@@ -749,6 +754,16 @@ impl Program {
             )
         })?;
         Ok(attr.retval)
+    }
+
+    /// How many times the kernel skipped this program because a BPF program was already
+    /// running on that CPU (`recursion_misses`); 0 where the kernel does not count them.
+    pub fn recursion_misses(&self) -> Result<u64, KernelError> {
+        let mut head = ProgramInfoHead::default();
+        program_info(self.fd.as_raw_fd(), &mut head).map_err(|errno| {
+            KernelError::errno(format!("read the info of program `{}`", self.name), errno)
+        })?;
+        Ok(head.recursion_misses)
     }
 
     /// The kernel's id, tag, name and translated instructions of this program.
@@ -991,6 +1006,8 @@ mod tests {
         assert_eq!(std::mem::offset_of!(TestRunAttr, cpu), 68);
         assert_eq!(std::mem::offset_of!(ProgramInfoHead, xlated_prog_insns), 32);
         assert_eq!(std::mem::offset_of!(ProgramInfoHead, name), 64);
+        assert_eq!(std::mem::offset_of!(ProgramInfoHead, recursion_misses), 208);
+        assert_eq!(size_of::<ProgramInfoHead>(), 216);
         assert_eq!(std::mem::offset_of!(KprobeMultiLinkAttr, count), 20);
         assert_eq!(std::mem::offset_of!(KprobeMultiLinkAttr, symbols), 24);
     }

@@ -1,9 +1,9 @@
 # tine's static binary is built for this architecture and runs here.
 . /etc/tine-vm-lib.sh
-# e_machine, little-endian at byte 18: 62 x86_64, 183 aarch64.
+# e_machine, little-endian at byte 18: 62 x86_64, 183 aarch64, 40 ARM, 8 MIPS.
 machine=$(od -An -tu2 -j18 -N2 /bin/tine | tr -d ' ')
 case "$ARCH:$machine" in
-    x86_64:62 | aarch64:183) ;;
+    x86_64:62 | aarch64:183 | armv7:40 | mipsel:8) ;;
     *) fail "/bin/tine has e_machine $machine, not $ARCH's" ;;
 esac
 fact "tine binary $(wc -c </bin/tine) bytes"

@@ -6,6 +6,8 @@
 case $ARCH in
     x86_64) glob='__x64_sys_*' ;;
     aarch64) glob='__arm64_sys_*' ;;
+    # 32-bit ARM and MIPS call the syscall functions themselves, without a wrapper.
+    *) glob='sys_*' ;;
 esac
 multi=$(tine -T | sed -n 's/^kprobe.multi link: *//p')
 fact "kprobe.multi: $multi"

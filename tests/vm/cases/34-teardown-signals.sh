@@ -1,0 +1,35 @@
+# Whatever way tine ends — SIGINT, SIGTERM, or SIGKILL, which it cannot catch — no program,
+# map or link of its stays in the kernel: the kernel frees what an fd held. Nor does a tracefs
+# event, except where tine wrote it into kprobe_events itself (TINE_FORCE=tracefs) and was
+# killed before it could remove it: that is listed as a fact, and removed here.
+. /etc/tine-vm-lib.sh
+# Objects are counted through /proc/PID/fdinfo while tine runs; after, the whole guest must
+# hold none (nothing else here uses BPF).
+bpf_objects() {
+    for fdinfo in /proc/[0-9]*/fdinfo/*; do
+        grep -lE '^(prog_type|map_type|link_type):' "$fdinfo" 2>/dev/null
+    done | wc -l
+}
+for force in "" tracefs; do
+    for signal in INT TERM KILL; do
+        TINE_FORCE=$force tine -c 'sleep 30' 'kprobe:vfs_read { @reads = count(); } tracepoint:syscalls/sys_enter_openat { @opens = count(); }' \
+            >/tmp/teardown.out 2>&1 &
+        tine_pid=$!
+        sleep 3
+        held=$(grep -lE '^(prog_type|map_type):' /proc/$tine_pid/fdinfo/* 2>/dev/null | wc -l)
+        kill -"$signal" "$tine_pid"
+        wait "$tine_pid"
+        status=$?
+        cat /tmp/teardown.out
+        echo "(SIG$signal, TINE_FORCE=$force: tine held $held BPF objects; exit $status)"
+        [ "$held" -gt 0 ] || fail "tine held no BPF object while running (TINE_FORCE=$force)"
+        sleep 1
+        left=$(bpf_objects)
+        [ "$left" = 0 ] || fail "$left BPF objects left after SIG$signal (TINE_FORCE=$force)"
+        if [ "$signal$force" = KILLtracefs ] && [ -s "$TRACEFS/kprobe_events" ]; then
+            fact "SIGKILL with TINE_FORCE=tracefs leaves $(wc -l <"$TRACEFS/kprobe_events") kprobe event(s) (tine_$tine_pid)"
+            sed 's/^[pr]:\([^ ]*\) .*/-:\1/' "$TRACEFS/kprobe_events" >>"$TRACEFS/kprobe_events"
+        fi
+        assert_tracefs_clean
+    done
+done
