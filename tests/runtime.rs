@@ -546,3 +546,33 @@ fn a_missing_script_file_is_named() {
         "{output:?}"
     );
 }
+
+/// Ctrl-C and SIGTERM end tracing while `print(@); clear(@);` runs every 100 ms on the busiest
+/// map there is (once, the clear never ended and the signals were never read).
+#[test]
+fn signals_end_a_busy_print_and_clear() {
+    kernel_test!(signals_end_a_busy_print_and_clear);
+    let mut busy = Command::new("dd")
+        .args(["if=/dev/zero", "of=/dev/null", "bs=1"])
+        .spawn()
+        .expect("start a busy writer");
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let (mut child, ids) = started(&[
+            "tracepoint:raw_syscalls:sys_enter { @[comm, tid] = count(); } interval:100ms { print(@); clear(@); }",
+        ]);
+        // Read on: a full pipe would stop tine in a write.
+        let mut out = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        std::thread::sleep(Duration::from_millis(500));
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let status = ended(child, Duration::from_secs(30));
+        assert_eq!(status.code(), Some(0), "signal {signal}: {status:?}");
+        common::wait_until_gone(&ids, tine::kernel::bpf::program_ids);
+    }
+    busy.kill().ok();
+    busy.wait().ok();
+}
