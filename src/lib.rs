@@ -81,6 +81,12 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
             })?),
             None => None,
         };
+    let watched = match invocation.pid {
+        Some(pid) => Some(kernel::process::Watched::open(pid).map_err(|error| {
+            kernel_failure(format_args!("-p {pid}: {}", process_error(&error)))
+        })?),
+        None => None,
+    };
     // Before the registry: providers choose their attach path from the features.
     let features = std::rc::Rc::new(Features::probe().map_err(kernel_failure)?);
     let registry = Registry::new(features.clone(), invocation.pid);
@@ -128,12 +134,18 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     if invocation.dump {
         print_listings(&program, &compiled, source);
     }
-    runtime::run(&program, &compiled, &registry, child, &invocation.settings).map_err(|error| {
-        match error {
-            RunError::Script(diag) => diagnostics(vec![diag]),
-            RunError::Kernel(error) => kernel_failure(error),
-            RunError::Message(message) => kernel_failure(message),
-        }
+    runtime::run(
+        &program,
+        &compiled,
+        &registry,
+        child,
+        watched,
+        &invocation.settings,
+    )
+    .map_err(|error| match error {
+        RunError::Script(diag) => diagnostics(vec![diag]),
+        RunError::Kernel(error) => kernel_failure(error),
+        RunError::Message(message) => kernel_failure(message),
     })
 }
 
@@ -185,6 +197,13 @@ pub fn dry_run(
         print_listings(&program, &compiled, source);
     }
     Ok(())
+}
+
+fn process_error(error: &std::io::Error) -> String {
+    match error.raw_os_error() {
+        Some(libc::ESRCH) => "no such process".to_string(),
+        _ => error.to_string(),
+    }
 }
 
 /// `-T`: what the kernel offers, then one real probe of each provider that can run here,

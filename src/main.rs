@@ -12,7 +12,7 @@ use tine::runtime::Settings;
 use tine::sema::{Environment, Record, Type};
 
 const USAGE: &str = "\
-usage: tine [options] (script-file | 'program text') [arguments...]
+usage: tine [options] (script-file | - | 'program text') [arguments...]
 
 options:
   -c, --command CMD   run CMD (with sh -c) once every probe is attached; stop when it exits
@@ -26,7 +26,7 @@ options:
   -u, --unbuffer      do not buffer stdout/stderr
   -v, --version       print the version
 
-arguments after the script are $1, $2, ... in it.
+`-` reads the script from standard input. Arguments after the script are $1, $2, ... in it.
 ";
 
 #[derive(Default)]
@@ -86,11 +86,27 @@ fn parse_arguments() -> Result<Parsed, lexopt::Error> {
     Ok(Parsed::Run(Box::new(options)))
 }
 
-/// The script: the argument is a file when one by that name is readable, else program text.
-fn read_script(argument: &str) -> (String, String) {
+/// The script and the name messages give it: `-` is standard input; an argument that names a
+/// file is that file; one that names none is program text, unless it looks like no program
+/// (no `{`, no `provider:`): then it was meant as a file, and the error says why that cannot be
+/// read.
+fn read_script(argument: &str) -> Result<(String, String), String> {
+    use std::io::Read;
+    if argument == "-" {
+        let mut source = String::new();
+        return match std::io::stdin().read_to_string(&mut source) {
+            Ok(_) => Ok((source, "<stdin>".to_string())),
+            Err(error) => Err(format!(
+                "cannot read the script from standard input: {error}"
+            )),
+        };
+    }
     match std::fs::read_to_string(argument) {
-        Ok(source) => (source, argument.to_string()),
-        Err(_) => (argument.to_string(), "<script>".to_string()),
+        Ok(source) => Ok((source, argument.to_string())),
+        Err(error) if std::path::Path::new(argument).exists() || !argument.contains(['{', ':']) => {
+            Err(format!("cannot read script file `{argument}`: {error}"))
+        }
+        Err(_) => Ok((argument.to_string(), "<script>".to_string())),
     }
 }
 
@@ -150,7 +166,13 @@ fn main() -> ExitCode {
         eprintln!("error: no script given\n\n{USAGE}");
         return ExitCode::FAILURE;
     };
-    let (source, file_name) = read_script(argument);
+    let (source, file_name) = match read_script(argument) {
+        Ok(script) => script,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let environment =
         Environment::from_process(options.positional.clone(), options.command.is_some());
     if options.dry_run {

@@ -19,8 +19,9 @@ use crate::kernel::error::KernelError;
 use crate::kernel::features::Feature;
 use crate::kernel::kallsyms::KernelSymbols;
 use crate::kernel::memory_map::{self, Mapping};
-use crate::kernel::ring::{wait_readable, Record, Ring};
-use crate::kernel::signal::Signals;
+use crate::kernel::process::Watched;
+use crate::kernel::ring::{wait, Record, Ring};
+use crate::kernel::signal::{die_of_broken_pipe, Signals};
 use crate::lang::diag::{Diag, Span};
 use crate::output::{write_map, write_value, PrintOptions, Symbols};
 use crate::provider::{Attachment, Registry};
@@ -55,7 +56,11 @@ enum Stop {
     Exit(i32),
     Signal,
     ChildExited,
+    /// The process `-p` named has exited.
+    ProcessExited,
     Lost,
+    /// Standard output is a pipe nobody reads any more.
+    BrokenPipe,
 }
 
 fn kernel_map(spec: &MapSpec, cpus: u32) -> bpf::MapSpec {
@@ -403,13 +408,17 @@ pub fn run(
     compiled: &Compiled,
     registry: &Registry,
     mut child: Option<Child>,
+    watched: Option<Watched>,
     settings: &Settings,
 ) -> Result<i32, RunError> {
+    // Caught before anything is made and released after everything is: a Ctrl-C while
+    // attaching or tearing down must not kill tine with probe events left in tracefs.
+    // SIGCHLD only wakes the loop, to look at the `-c` child at once.
+    let signals = Signals::catch(&[libc::SIGINT, libc::SIGTERM, libc::SIGCHLD])
+        .map_err(|error| RunError::Message(format!("cannot catch signals: {error}")))?;
     let loaded = load(compiled, script, registry, settings)?;
     let state = &loaded.maps[compiled.state_map];
     let mut ring = Ring::open(&loaded.maps[compiled.output_map], settings.perf_pages)?;
-    let signals = Signals::catch(&[libc::SIGINT, libc::SIGTERM])
-        .map_err(|error| RunError::Message(format!("cannot catch signals: {error}")))?;
     let mut printer = Printer {
         compiled,
         maps: &loaded.maps,
@@ -423,6 +432,7 @@ pub fn run(
         stop: None,
         exited: false,
         end_records: end_records(compiled, script),
+        broken: false,
         lost: 0,
         unbuffered: settings.unbuffered,
         batch: registry.features().has(Feature::MapBatch),
@@ -453,17 +463,29 @@ pub fn run(
                 .map_err(|error| RunError::Message(format!("cannot start the command: {error}")))?;
         }
     }
+    let stdout = std::io::stdout();
     while printer.stop.is_none() {
         let mut fds: Vec<BorrowedFd> = ring.fds();
         fds.push(signals.as_fd());
-        wait_readable(&fds, Some(Duration::from_millis(100)))?;
+        fds.extend(watched.as_ref().and_then(Watched::fd));
+        // Everything that ends tracing wakes the loop, except the exit of a `-p` process on a
+        // kernel without pidfds: that is looked for every 100 ms.
+        let timeout = watched
+            .as_ref()
+            .filter(|watched| watched.fd().is_none())
+            .map(|_| Duration::from_millis(100));
+        let (_, hung_up) = wait(&fds, &[stdout.as_fd()], timeout)?;
         drop(fds);
-        if signals
+        if hung_up {
+            printer.broken_pipe();
+        }
+        while let Some(signal) = signals
             .next()
             .map_err(|error| RunError::Message(format!("cannot read signals: {error}")))?
-            .is_some()
         {
-            printer.stop = Some(Stop::Signal);
+            if signal != libc::SIGCHLD && printer.stop.is_none() {
+                printer.stop = Some(Stop::Signal);
+            }
         }
         printer.drain(&mut ring)?;
         // Records the kernel dropped (perf buffers) and those a probe could not write (the
@@ -479,6 +501,9 @@ pub fn run(
             if exited.is_some() && printer.stop.is_none() {
                 printer.stop = Some(Stop::ChildExited);
             }
+        }
+        if watched.as_ref().is_some_and(Watched::exited) && printer.stop.is_none() {
+            printer.stop = Some(Stop::ProcessExited);
         }
     }
     set_state(state, STOPPED)?;
@@ -497,12 +522,22 @@ pub fn run(
     report_errors(compiled, &loaded.maps[compiled.error_map], script)?;
     // Records lost in the last moments count as much as those lost earlier.
     let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
-    Ok(match stop {
+    let broken_pipe = printer.broken;
+    let code = match stop {
         Some(Stop::Exit(code)) => code,
         Some(Stop::Lost) => lost_error(lost),
         _ if lost > 0 && !settings.keep_going => lost_error(lost),
-        Some(Stop::Signal) | Some(Stop::ChildExited) | None => 0,
-    })
+        Some(Stop::Signal | Stop::ChildExited | Stop::ProcessExited | Stop::BrokenPipe) | None => 0,
+    };
+    if broken_pipe {
+        // Every kernel object is released first.
+        drop(printer);
+        drop(ring);
+        drop(loaded);
+        drop(child);
+        die_of_broken_pipe();
+    }
+    Ok(code)
 }
 
 /// Events the kernel counted but did not run a probe for: its counts and records miss them.
@@ -696,6 +731,8 @@ struct Printer<'a> {
     exited: bool,
     /// By record id: whether an END probe sends it.
     end_records: Vec<bool>,
+    /// Standard output is a pipe nobody reads: nothing more is written.
+    broken: bool,
     lost: u64,
     unbuffered: bool,
     /// Whether the kernel reads (and deletes) maps in batches.
@@ -707,11 +744,27 @@ struct Printer<'a> {
 }
 
 impl Printer<'_> {
+    /// Writes out what was decoded. A closed pipe ends tracing (once); other write errors
+    /// (a full disk) lose that output, as a shell's would.
     fn flush(&mut self) {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(self.out.as_bytes()).ok();
-        stdout.flush().ok();
+        if !self.broken {
+            let mut stdout = std::io::stdout().lock();
+            let written = stdout
+                .write_all(self.out.as_bytes())
+                .and_then(|()| stdout.flush());
+            if written.is_err_and(|error| error.kind() == std::io::ErrorKind::BrokenPipe) {
+                drop(stdout);
+                self.broken_pipe();
+            }
+        }
         self.out.clear();
+    }
+
+    fn broken_pipe(&mut self) {
+        self.broken = true;
+        if self.stop.is_none() {
+            self.stop = Some(Stop::BrokenPipe);
+        }
     }
 
     fn drain(&mut self, ring: &mut Ring) -> Result<(), RunError> {

@@ -158,6 +158,10 @@ fn interval_print_and_clear(force: Option<&str>) {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // A key deleted by clear() between a probe's update and its lookup is made again, not
+    // reported as a full map.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("map is full"), "{stderr}");
     let keyless = printed(&text, "@n", None);
     let keyed = printed(&text, "@k", Some("tinereader"));
     let busy = printed(&text, "@all", Some("tinereader"));
@@ -375,4 +379,200 @@ fn empty_and_cleared_maps_print_as_bpftrace_does() {
         Duration::from_secs(30),
     );
     assert_eq!(stdout(&output), "\n@c: 0\n", "never fed: {output:?}");
+}
+
+/// The ids of the BPF programs process `pid` holds open.
+fn programs_of(pid: u32) -> Vec<u32> {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fdinfo")) else {
+        return Vec::new();
+    };
+    fds.filter_map(|fd| std::fs::read_to_string(fd.ok()?.path()).ok())
+        .filter_map(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("prog_id:"))
+                .and_then(|id| id.trim().parse().ok())
+        })
+        .collect()
+}
+
+/// Starts tine with its stdout piped; returns it once its programs are loaded, with their ids.
+/// The caller waits for it (`ended`).
+#[allow(clippy::zombie_processes)]
+fn started(arguments: &[&str]) -> (std::process::Child, Vec<u32>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(arguments)
+        .env_remove("TINE_FORCE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tine");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ids = programs_of(child.id());
+        if !ids.is_empty() {
+            return (child, ids);
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("tine loaded nothing");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits for `child` (failing after `limit`) and returns how it ended.
+fn ended(mut child: std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("tine did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A closed standard output ends tracing as it ends ply and bpftrace — by SIGPIPE, status 141
+/// in a shell — after every kernel object is released; also when tine has nothing to write
+/// at the moment the reader goes.
+#[test]
+fn a_closed_stdout_ends_tracing_by_sigpipe() {
+    kernel_test!(a_closed_stdout_ends_tracing_by_sigpipe);
+    use std::io::BufRead;
+    use std::os::unix::process::ExitStatusExt;
+    for script in [
+        // Writes all the time (the `| head -3` case).
+        "tracepoint:raw_syscalls:sys_enter { printf(\"%d %s\\n\", pid, comm); }",
+        // Writes once, then stays quiet for a minute.
+        "BEGIN { printf(\"hdr\\n\"); } interval:s:60 { printf(\"tick\\n\"); }",
+    ] {
+        let (mut child, ids) = started(&[script]);
+        let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("a first line");
+        assert!(!line.is_empty(), "{script}");
+        drop(reader);
+        let status = ended(child, Duration::from_secs(30));
+        assert_eq!(status.signal(), Some(libc::SIGPIPE), "{script}: {status:?}");
+        common::wait_until_gone(&ids, tine::kernel::bpf::program_ids);
+    }
+}
+
+/// `-p` names a process that must exist, and tracing ends (maps printed) when it exits.
+#[test]
+fn dash_p_needs_a_process_and_ends_with_it() {
+    kernel_test!(dash_p_needs_a_process_and_ends_with_it);
+    let output = tine_within(
+        &[
+            "-p",
+            "999999",
+            "tracepoint:sched/sched_switch { @ = count(); }",
+        ],
+        None,
+        Duration::from_secs(30),
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: -p 999999: no such process\n"
+    );
+    let mut sleeper = Command::new("sleep").arg("1").spawn().expect("sleep");
+    let pid = sleeper.id().to_string();
+    let output = tine_within(
+        &[
+            "-p",
+            &pid,
+            "tracepoint:raw_syscalls:sys_enter { @ = count(); }",
+        ],
+        None,
+        Duration::from_secs(30),
+    );
+    sleeper.wait().ok();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // At least its exit_group, traced in that process only.
+    let counts = printed(&stdout(&output), "@", None);
+    assert!(counts.len() == 1 && counts[0] >= 1, "{output:?}");
+}
+
+/// `tine -` reads the script from standard input.
+#[test]
+fn a_dash_reads_the_script_from_stdin() {
+    kernel_test!(a_dash_reads_the_script_from_stdin);
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tine");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"BEGIN { printf(\"from stdin\\n\"); exit(); }")
+        .expect("write the script");
+    let output = child.wait_with_output().expect("wait for tine");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(stdout(&output), "from stdin\n");
+}
+
+/// An argument that looks like a path and names no file is not parsed as a program: the error
+/// says the file is missing. A dry run takes a script from stdin too. (No kernel needed.)
+#[test]
+fn a_missing_script_file_is_named() {
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .arg("/tmp/tine-no-such-script.tine")
+        .output()
+        .expect("run tine");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: cannot read script file `/tmp/tine-no-such-script.tine`: No such file or directory (os error 2)\n"
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-e", "-"])
+        .stdin(std::fs::File::open("/dev/null").expect("/dev/null"))
+        .output()
+        .expect("run tine");
+    // An empty script from stdin is checked as one (and has no probe), not read as a file name.
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("script file"),
+        "{output:?}"
+    );
+}
+
+/// Ctrl-C and SIGTERM end tracing while `print(@); clear(@);` runs every 100 ms on the busiest
+/// map there is (once, the clear never ended and the signals were never read).
+#[test]
+fn signals_end_a_busy_print_and_clear() {
+    kernel_test!(signals_end_a_busy_print_and_clear);
+    let mut busy = Command::new("dd")
+        .args(["if=/dev/zero", "of=/dev/null", "bs=1"])
+        .spawn()
+        .expect("start a busy writer");
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let (mut child, ids) = started(&[
+            "tracepoint:raw_syscalls:sys_enter { @[comm, tid] = count(); } interval:100ms { print(@); clear(@); }",
+        ]);
+        // Read on: a full pipe would stop tine in a write.
+        let mut out = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        std::thread::sleep(Duration::from_millis(500));
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let status = ended(child, Duration::from_secs(30));
+        assert_eq!(status.code(), Some(0), "signal {signal}: {status:?}");
+        common::wait_until_gone(&ids, tine::kernel::bpf::program_ids);
+    }
+    busy.kill().ok();
+    busy.wait().ok();
 }

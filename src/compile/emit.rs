@@ -474,33 +474,53 @@ impl Emitter<'_> {
             return Ok(());
         }
         self.b.jne_imm(R0, 0, found);
+        /// Where a new key's zero value is copied from.
+        enum Zeros {
+            Stack(i16),
+            Map { map: usize, key: i16 },
+        }
         let value_size = spec.value_size;
-        if value_size <= STACK_ZERO_LIMIT {
+        let zeros = if value_size <= STACK_ZERO_LIMIT {
             let zeros = self.alloc(value_size as usize, span)?;
             self.zero(zeros, value_size as usize);
-            self.stack_pointer(R3, zeros);
+            Zeros::Stack(zeros)
         } else {
-            let zeros_map = self.shared.zeros_map(value_size);
             let zero_key = self.alloc(4, span)?;
             self.b.store_imm(Size::U32, R10, zero_key, 0);
-            self.map_address(R1, zeros_map);
-            self.stack_pointer(R2, zero_key);
-            self.b
-                .call(Helper::MapLookupElem)
-                .jeq_imm(R0, 0, failed)
-                .mov64(R3, R0);
-        }
-        self.map_address(R1, map);
-        self.stack_pointer(R2, key);
+            Zeros::Map {
+                map: self.shared.zeros_map(value_size),
+                key: zero_key,
+            }
+        };
+        // A clear() in user space may delete the key between the update and the lookup: one
+        // more try, since a clear passes each key once; only then is the map full.
         let full = self.b.label();
-        // Another CPU may add the key first (EEXIST): looking it up again covers both cases.
-        self.b
-            .mov64_imm(R4, BPF_NOEXIST)
-            .call(Helper::MapUpdateElem)
-            .jeq_imm(R0, -E2BIG, full);
-        self.map_address(R1, map);
-        self.stack_pointer(R2, key);
-        self.b.call(Helper::MapLookupElem).jne_imm(R0, 0, found);
+        for _ in 0..2 {
+            match zeros {
+                Zeros::Stack(slot) => self.stack_pointer(R3, slot),
+                Zeros::Map {
+                    map: zeros_map,
+                    key: zero_key,
+                } => {
+                    self.map_address(R1, zeros_map);
+                    self.stack_pointer(R2, zero_key);
+                    self.b
+                        .call(Helper::MapLookupElem)
+                        .jeq_imm(R0, 0, failed)
+                        .mov64(R3, R0);
+                }
+            }
+            self.map_address(R1, map);
+            self.stack_pointer(R2, key);
+            // Another CPU may add the key first (EEXIST): looking it up again covers both.
+            self.b
+                .mov64_imm(R4, BPF_NOEXIST)
+                .call(Helper::MapUpdateElem)
+                .jeq_imm(R0, -E2BIG, full);
+            self.map_address(R1, map);
+            self.stack_pointer(R2, key);
+            self.b.call(Helper::MapLookupElem).jne_imm(R0, 0, found);
+        }
         self.count_error(span, ErrorKind::MapRefused { map })?;
         self.b.ja(failed).bind(full);
         self.count_error(span, ErrorKind::MapFull { map })?;

@@ -12,6 +12,7 @@ pub mod kallsyms;
 pub mod mapping;
 pub mod memory_map;
 pub mod perf;
+pub mod process;
 pub mod ring;
 pub mod ringbuf;
 pub mod signal;

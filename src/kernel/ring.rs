@@ -74,13 +74,27 @@ pub fn wait_readable(
     fds: &[BorrowedFd],
     timeout: Option<Duration>,
 ) -> Result<Vec<bool>, KernelError> {
-    let mut polls: Vec<libc::pollfd> = fds
+    let (readable, _) = wait(fds, &[], timeout)?;
+    Ok(readable)
+}
+
+/// Waits until one of `readable` is readable, one of `watched` reports an error or a hang-up
+/// (a pipe whose reader has gone), or `timeout` passes (None: forever). Returns which of
+/// `readable` are readable and whether one of `watched` hung up.
+pub fn wait(
+    readable: &[BorrowedFd],
+    watched: &[BorrowedFd],
+    timeout: Option<Duration>,
+) -> Result<(Vec<bool>, bool), KernelError> {
+    let entry = |fd: &BorrowedFd, events| libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events,
+        revents: 0,
+    };
+    let mut polls: Vec<libc::pollfd> = readable
         .iter()
-        .map(|fd| libc::pollfd {
-            fd: fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        })
+        .map(|fd| entry(fd, libc::POLLIN))
+        .chain(watched.iter().map(|fd| entry(fd, 0)))
         .collect();
     let milliseconds = timeout.map_or(-1, |timeout| {
         timeout.as_millis().min(i32::MAX as u128) as i32
@@ -96,12 +110,35 @@ pub fn wait_readable(
     if result < 0 {
         let errno = last_errno();
         if errno == libc::EINTR {
-            return Ok(vec![false; fds.len()]);
+            return Ok((vec![false; readable.len()], false));
         }
         return Err(KernelError::errno("wait for output", errno));
     }
-    Ok(polls
-        .iter()
-        .map(|poll| poll.revents & (libc::POLLIN | libc::POLLHUP) != 0)
-        .collect())
+    let (ready, hung_up) = polls.split_at(readable.len());
+    Ok((
+        ready
+            .iter()
+            .map(|poll| poll.revents & (libc::POLLIN | libc::POLLHUP) != 0)
+            .collect(),
+        hung_up
+            .iter()
+            .any(|poll| poll.revents & (libc::POLLERR | libc::POLLHUP) != 0),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::net::UnixStream;
+
+    #[test]
+    fn a_closed_peer_is_reported_as_a_hang_up() {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let (ready, hung_up) = wait(&[], &[ours.as_fd()], Some(Duration::ZERO)).unwrap();
+        assert!(ready.is_empty() && !hung_up);
+        drop(theirs);
+        // No timeout: the hang-up alone must end the wait.
+        let (_, hung_up) = wait(&[], &[ours.as_fd()], None).unwrap();
+        assert!(hung_up);
+    }
 }

@@ -72,6 +72,23 @@ impl Signals {
     }
 }
 
+/// Ends the process as a write to a closed pipe would have (status 141 in a shell, as ply and
+/// bpftrace end), for a caller that has already released what it holds: SIGPIPE with its
+/// default action.
+pub fn die_of_broken_pipe() -> ! {
+    // SAFETY: sigset_t is plain data; the calls reset one signal's action, unblock it and
+    // raise it, touching no memory but the local set.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(libc::SIGPIPE);
+    }
+    std::process::exit(128 + libc::SIGPIPE)
+}
+
 impl AsFd for Signals {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
@@ -79,7 +96,10 @@ impl AsFd for Signals {
 }
 
 impl Drop for Signals {
+    /// Signals that came after the last read are taken first: what they asked for (an end) is
+    /// under way, and they must not kill the process once unblocked.
     fn drop(&mut self) {
+        while let Ok(Some(_)) = self.next() {}
         // SAFETY: restores the mask this value saved when it blocked its signals.
         unsafe {
             libc::pthread_sigmask(libc::SIG_SETMASK, &self.previous_mask, std::ptr::null_mut())

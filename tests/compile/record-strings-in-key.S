@@ -5,9 +5,9 @@
    4: (bf) r2 = r10
    5: (07) r2 += -8
    6: (85) call bpf_map_lookup_elem#1
-   7: (15) if r0 == 0x0 goto pc+100
+   7: (15) if r0 == 0x0 goto pc+115
    8: (79) r0 = *(u64 *)(r0 +0)
-   9: (55) if r0 != 0x1 goto pc+98
+   9: (55) if r0 != 0x1 goto pc+113
   10: (85) call bpf_get_current_pid_tgid#14
   11: (bf) r7 = r0
   12: (77) r7 >>= 32
@@ -61,7 +61,7 @@
   63: (bf) r2 = r10
   64: (07) r2 += -32
   65: (85) call bpf_map_lookup_elem#1
-  66: (55) if r0 != 0x0 goto pc+38
+  66: (55) if r0 != 0x0 goto pc+53
   67: (7a) *(u64 *)(r10 -40) = 0
   68: (bf) r3 = r10
   69: (07) r3 += -40
@@ -70,34 +70,47 @@
   73: (07) r2 += -32
   74: (b7) r4 = 1
   75: (85) call bpf_map_update_elem#2
-  76: (15) if r0 == 0xfffffff9 goto pc+17
+  76: (15) if r0 == 0xfffffff9 goto pc+32
   77: (18) r1 = map[fd:0]
   79: (bf) r2 = r10
   80: (07) r2 += -32
   81: (85) call bpf_map_lookup_elem#1
-  82: (55) if r0 != 0x0 goto pc+22
-  83: (62) *(u32 *)(r10 -48) = 2
-  84: (18) r1 = map[fd:2]
-  86: (bf) r2 = r10
-  87: (07) r2 += -48
-  88: (85) call bpf_map_lookup_elem#1
-  89: (15) if r0 == 0x0 goto pc+3
-  90: (79) r1 = *(u64 *)(r0 +0)
-  91: (07) r1 += 1
-  92: (7b) *(u64 *)(r0 +0) = r1
-  93: (05) goto pc+14
-  94: (62) *(u32 *)(r10 -48) = 3
-  95: (18) r1 = map[fd:2]
-  97: (bf) r2 = r10
-  98: (07) r2 += -48
-  99: (85) call bpf_map_lookup_elem#1
- 100: (15) if r0 == 0x0 goto pc+3
- 101: (79) r1 = *(u64 *)(r0 +0)
- 102: (07) r1 += 1
- 103: (7b) *(u64 *)(r0 +0) = r1
- 104: (05) goto pc+3
+  82: (55) if r0 != 0x0 goto pc+37
+  83: (bf) r3 = r10
+  84: (07) r3 += -40
+  85: (18) r1 = map[fd:0]
+  87: (bf) r2 = r10
+  88: (07) r2 += -32
+  89: (b7) r4 = 1
+  90: (85) call bpf_map_update_elem#2
+  91: (15) if r0 == 0xfffffff9 goto pc+17
+  92: (18) r1 = map[fd:0]
+  94: (bf) r2 = r10
+  95: (07) r2 += -32
+  96: (85) call bpf_map_lookup_elem#1
+  97: (55) if r0 != 0x0 goto pc+22
+  98: (62) *(u32 *)(r10 -48) = 2
+  99: (18) r1 = map[fd:2]
+ 101: (bf) r2 = r10
+ 102: (07) r2 += -48
+ 103: (85) call bpf_map_lookup_elem#1
+ 104: (15) if r0 == 0x0 goto pc+3
  105: (79) r1 = *(u64 *)(r0 +0)
  106: (07) r1 += 1
  107: (7b) *(u64 *)(r0 +0) = r1
- 108: (b7) r0 = 0
- 109: (95) exit
+ 108: (05) goto pc+14
+ 109: (62) *(u32 *)(r10 -48) = 3
+ 110: (18) r1 = map[fd:2]
+ 112: (bf) r2 = r10
+ 113: (07) r2 += -48
+ 114: (85) call bpf_map_lookup_elem#1
+ 115: (15) if r0 == 0x0 goto pc+3
+ 116: (79) r1 = *(u64 *)(r0 +0)
+ 117: (07) r1 += 1
+ 118: (7b) *(u64 *)(r0 +0) = r1
+ 119: (05) goto pc+3
+ 120: (79) r1 = *(u64 *)(r0 +0)
+ 121: (07) r1 += 1
+ 122: (7b) *(u64 *)(r0 +0) = r1
+ 123: (b7) r0 = 0
+ 124: (95) exit

@@ -5,9 +5,9 @@
    4: (bf) r2 = r10
    5: (07) r2 += -8
    6: (85) call bpf_map_lookup_elem#1
-   7: (15) if r0 == 0x0 goto pc+82
+   7: (15) if r0 == 0x0 goto pc+97
    8: (79) r0 = *(u64 *)(r0 +0)
-   9: (55) if r0 != 0x1 goto pc+80
+   9: (55) if r0 != 0x1 goto pc+95
   10: (79) r7 = *(u64 *)(r6 +16)
   11: (c7) r7 s>>= 1
   12: (79) r8 = *(u64 *)(r6 +16)
@@ -45,7 +45,7 @@
   45: (bf) r2 = r10
   46: (07) r2 += -16
   47: (85) call bpf_map_lookup_elem#1
-  48: (55) if r0 != 0x0 goto pc+38
+  48: (55) if r0 != 0x0 goto pc+53
   49: (7a) *(u64 *)(r10 -24) = 0
   50: (bf) r3 = r10
   51: (07) r3 += -24
@@ -54,34 +54,47 @@
   55: (07) r2 += -16
   56: (b7) r4 = 1
   57: (85) call bpf_map_update_elem#2
-  58: (15) if r0 == 0xfffffff9 goto pc+17
+  58: (15) if r0 == 0xfffffff9 goto pc+32
   59: (18) r1 = map[fd:0]
   61: (bf) r2 = r10
   62: (07) r2 += -16
   63: (85) call bpf_map_lookup_elem#1
-  64: (55) if r0 != 0x0 goto pc+22
-  65: (62) *(u32 *)(r10 -32) = 0
-  66: (18) r1 = map[fd:2]
-  68: (bf) r2 = r10
-  69: (07) r2 += -32
-  70: (85) call bpf_map_lookup_elem#1
-  71: (15) if r0 == 0x0 goto pc+3
-  72: (79) r1 = *(u64 *)(r0 +0)
-  73: (07) r1 += 1
-  74: (7b) *(u64 *)(r0 +0) = r1
-  75: (05) goto pc+14
-  76: (62) *(u32 *)(r10 -32) = 1
-  77: (18) r1 = map[fd:2]
-  79: (bf) r2 = r10
-  80: (07) r2 += -32
-  81: (85) call bpf_map_lookup_elem#1
-  82: (15) if r0 == 0x0 goto pc+3
-  83: (79) r1 = *(u64 *)(r0 +0)
-  84: (07) r1 += 1
-  85: (7b) *(u64 *)(r0 +0) = r1
-  86: (05) goto pc+3
+  64: (55) if r0 != 0x0 goto pc+37
+  65: (bf) r3 = r10
+  66: (07) r3 += -24
+  67: (18) r1 = map[fd:0]
+  69: (bf) r2 = r10
+  70: (07) r2 += -16
+  71: (b7) r4 = 1
+  72: (85) call bpf_map_update_elem#2
+  73: (15) if r0 == 0xfffffff9 goto pc+17
+  74: (18) r1 = map[fd:0]
+  76: (bf) r2 = r10
+  77: (07) r2 += -16
+  78: (85) call bpf_map_lookup_elem#1
+  79: (55) if r0 != 0x0 goto pc+22
+  80: (62) *(u32 *)(r10 -32) = 0
+  81: (18) r1 = map[fd:2]
+  83: (bf) r2 = r10
+  84: (07) r2 += -32
+  85: (85) call bpf_map_lookup_elem#1
+  86: (15) if r0 == 0x0 goto pc+3
   87: (79) r1 = *(u64 *)(r0 +0)
-  88: (0f) r1 += r7
+  88: (07) r1 += 1
   89: (7b) *(u64 *)(r0 +0) = r1
-  90: (b7) r0 = 0
-  91: (95) exit
+  90: (05) goto pc+14
+  91: (62) *(u32 *)(r10 -32) = 1
+  92: (18) r1 = map[fd:2]
+  94: (bf) r2 = r10
+  95: (07) r2 += -32
+  96: (85) call bpf_map_lookup_elem#1
+  97: (15) if r0 == 0x0 goto pc+3
+  98: (79) r1 = *(u64 *)(r0 +0)
+  99: (07) r1 += 1
+ 100: (7b) *(u64 *)(r0 +0) = r1
+ 101: (05) goto pc+3
+ 102: (79) r1 = *(u64 *)(r0 +0)
+ 103: (0f) r1 += r7
+ 104: (7b) *(u64 *)(r0 +0) = r1
+ 105: (b7) r0 = 0
+ 106: (95) exit
