@@ -1,0 +1,623 @@
+//! ctypes: the one model of the C types in kernel memory, from which sema will type casts, `->`
+//! chains, `curtask`, `sizeof` and enum constants. Two sources feed it: the kernel's BTF
+//! (kernel::btf) and, for kernels without BTF, C definitions written in the script. Knows no
+//! language and no kernel: a source hands out `CType`s by id and finds names; the rest (member
+//! chains through typedefs, anonymous members and bitfields, sizes, C spellings) is written once,
+//! here, over any source.
+
+use std::fmt;
+
+/// A type's number in its source. 0 is `void`, as in BTF.
+pub type TypeId = u32;
+
+pub const VOID: TypeId = 0;
+
+/// One type, as plain data; the types it refers to are ids in the same source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CType {
+    Void,
+    Int(Int),
+    Float {
+        name: String,
+        size: u32,
+    },
+    Pointer {
+        target: TypeId,
+    },
+    Array {
+        element: TypeId,
+        index: TypeId,
+        length: u32,
+    },
+    Struct(Composite),
+    Union(Composite),
+    /// Also `enum X;` declared without values, and BTF's 64-bit enums.
+    Enum(Enum),
+    /// `struct X;` or `union X;` named but not defined in this source.
+    Forward {
+        name: String,
+        union: bool,
+    },
+    Typedef {
+        name: String,
+        target: TypeId,
+    },
+    Qualified {
+        qualifier: Qualifier,
+        target: TypeId,
+    },
+    /// `__attribute__((btf_type_tag("user")))`, e.g. `__user` on a pointer's target.
+    TypeTag {
+        name: String,
+        target: TypeId,
+        attribute: bool,
+    },
+    Function {
+        name: String,
+        prototype: TypeId,
+        linkage: Linkage,
+    },
+    Prototype(Prototype),
+    Variable {
+        name: String,
+        target: TypeId,
+        linkage: Linkage,
+    },
+    /// A data section's variables (per-CPU variables, in the kernel's BTF).
+    Section {
+        name: String,
+        size: u32,
+        variables: Vec<SectionVariable>,
+    },
+    /// `btf_decl_tag("…")` on `target`, or on its member or parameter `component`.
+    DeclTag {
+        name: String,
+        target: TypeId,
+        component: Option<u32>,
+        attribute: bool,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Int {
+    pub name: String,
+    pub size: u32,
+    pub signed: bool,
+    pub char: bool,
+    pub boolean: bool,
+    /// Bits used, and where they start: less than `size * 8`, or not 0, only in the old
+    /// encoding of a bitfield (BTF before kind_flag on structs).
+    pub bits: u8,
+    pub bit_offset: u8,
+}
+
+/// A struct's or union's layout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Composite {
+    /// Empty when anonymous.
+    pub name: String,
+    pub size: u32,
+    pub members: Vec<Member>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Empty for an anonymous struct or union member, whose members are reached by their names.
+    pub name: String,
+    pub target: TypeId,
+    /// From the start of the struct, in bits.
+    pub bit_offset: u32,
+    /// 0 unless the member is a bitfield (or an old-encoding bitfield, see `Int`).
+    pub bitfield_size: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enum {
+    pub name: String,
+    pub size: u32,
+    /// Whether the values are read as signed.
+    pub signed: bool,
+    pub values: Vec<Enumerator>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enumerator {
+    pub name: String,
+    /// The value's 64 bits; sign-extended when the enum is signed.
+    pub value: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prototype {
+    pub returns: TypeId,
+    pub parameters: Vec<Parameter>,
+    /// Ends in `...`.
+    pub variadic: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Parameter {
+    /// Empty when the prototype does not name it.
+    pub name: String,
+    pub target: TypeId,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SectionVariable {
+    pub variable: TypeId,
+    pub offset: u32,
+    pub size: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Qualifier {
+    Const,
+    Volatile,
+    Restrict,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Linkage {
+    Static,
+    Global,
+    Extern,
+    Other(u32),
+}
+
+/// Which names `find` looks among: C's tag namespaces are apart from typedef and function names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameKind {
+    /// `struct X`: the definition, else a forward declaration.
+    Struct,
+    /// `union X`: the definition, else a forward declaration.
+    Union,
+    /// `enum X`.
+    Enum,
+    Typedef,
+    /// A base type: `int`, `long unsigned int`, `_Bool`, `double`.
+    Scalar,
+    Function,
+    Variable,
+}
+
+impl NameKind {
+    fn spell(self, name: &str) -> String {
+        match self {
+            NameKind::Struct => format!("struct {name}"),
+            NameKind::Union => format!("union {name}"),
+            NameKind::Enum => format!("enum {name}"),
+            NameKind::Typedef | NameKind::Scalar => format!("type `{name}`"),
+            NameKind::Function => format!("function `{name}`"),
+            NameKind::Variable => format!("variable `{name}`"),
+        }
+    }
+}
+
+/// Why a type could not be found or taken apart. Type names in the messages are C spellings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeError {
+    /// The source is broken: a file cut short, an id past its end, a kind it does not know.
+    Malformed(String),
+    Unknown {
+        kind: NameKind,
+        name: String,
+    },
+    NoMember {
+        owner: String,
+        member: String,
+    },
+    NotComposite {
+        owner: String,
+        member: String,
+    },
+    /// `offsetof` (which adds offsets, never reads) was asked to go through a pointer.
+    ThroughPointer {
+        owner: String,
+        member: String,
+    },
+    /// No size: `void`, a function, a struct only declared.
+    Incomplete {
+        name: String,
+    },
+}
+
+impl fmt::Display for TypeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TypeError::Malformed(message) => f.write_str(message),
+            TypeError::Unknown { kind, name } => write!(f, "unknown {}", kind.spell(name)),
+            TypeError::NoMember { owner, member } => write!(f, "{owner} has no member `{member}`"),
+            TypeError::NotComposite { owner, member } => write!(
+                f,
+                "`{owner}` is not a struct or union, so it has no member `{member}`"
+            ),
+            TypeError::ThroughPointer { owner, member } => write!(
+                f,
+                "`{member}` of {owner} is a pointer: offsetof cannot go through it"
+            ),
+            TypeError::Incomplete { name } => write!(f, "`{name}` has no size here"),
+        }
+    }
+}
+
+impl std::error::Error for TypeError {}
+
+/// A member found by name, and where it lies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// The member's type as declared (typedefs kept, so `pid_t` is still `pid_t`).
+    pub target: TypeId,
+    /// From the start of the struct (or union) it was looked up in, in bits.
+    pub bit_offset: u64,
+    /// 0 unless a bitfield.
+    pub bitfield_size: u8,
+}
+
+impl Field {
+    /// From the start of the struct, in bytes (rounded down for a bitfield).
+    pub fn byte_offset(&self) -> u64 {
+        self.bit_offset / 8
+    }
+
+    /// How to read the bitfield from memory of the given byte order; None when it is not a
+    /// bitfield, or in a packed struct straddles an 8-byte boundary (no one load holds it).
+    pub fn bitfield_read(&self, big_endian: bool) -> Option<BitfieldRead> {
+        let bits = u64::from(self.bitfield_size);
+        if bits == 0 {
+            return None;
+        }
+        let first = self.bit_offset;
+        let last = first + bits - 1;
+        // The smallest naturally aligned load that holds every bit of the field.
+        let size = [1u64, 2, 4, 8]
+            .into_iter()
+            .find(|size| first / (size * 8) == last / (size * 8))?;
+        let byte_offset = first / (size * 8) * size;
+        let within = first - byte_offset * 8;
+        // Bit offsets count in memory order: from the least significant bit of the first byte
+        // on little-endian machines, from the most significant on big-endian ones.
+        let shift = if big_endian {
+            size * 8 - within - bits
+        } else {
+            within
+        };
+        Some(BitfieldRead {
+            byte_offset,
+            size: size as u32,
+            shift: shift as u32,
+            bits: self.bitfield_size,
+        })
+    }
+}
+
+/// A bitfield's value: load `size` bytes at `byte_offset` as an integer of the memory's byte
+/// order, shift it right by `shift`, keep the low `bits`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BitfieldRead {
+    pub byte_offset: u64,
+    pub size: u32,
+    pub shift: u32,
+    pub bits: u8,
+}
+
+impl BitfieldRead {
+    /// The field's value from the loaded integer.
+    pub fn extract(&self, loaded: u64) -> u64 {
+        let value = loaded >> self.shift;
+        if self.bits >= 64 {
+            value
+        } else {
+            value & ((1u64 << self.bits) - 1)
+        }
+    }
+}
+
+/// One member of a chain: `through_pointer` when it is reached with `->` (read the pointer
+/// first), `field.bit_offset` from the start of the struct it is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub through_pointer: bool,
+    pub field: Field,
+}
+
+/// How deep typedefs, qualifiers and anonymous members may nest before a source is called
+/// malformed: a cycle in a broken file must not recurse forever.
+const MAX_DEPTH: usize = 64;
+
+/// A source of types: kernel BTF, or C definitions from a script.
+pub trait TypeSource {
+    /// The type numbered `id`.
+    fn get(&self, id: TypeId) -> Result<CType, TypeError>;
+
+    /// The first type of `kind` called `name`; a struct's or union's definition before a
+    /// forward declaration of it.
+    fn find(&self, kind: NameKind, name: &str) -> Result<Option<TypeId>, TypeError>;
+
+    /// The enum that has a constant `name`, and the constant's value (see `Enumerator`).
+    fn find_enumerator(&self, name: &str) -> Result<Option<(TypeId, u64)>, TypeError>;
+
+    /// Bytes in a pointer of the machine these types describe.
+    fn pointer_size(&self) -> Result<u32, TypeError>;
+
+    /// `find`, with an error that names what was missing.
+    fn lookup(&self, kind: NameKind, name: &str) -> Result<TypeId, TypeError> {
+        self.find(kind, name)?.ok_or_else(|| TypeError::Unknown {
+            kind,
+            name: name.to_string(),
+        })
+    }
+
+    /// `id` with typedefs, qualifiers and type tags taken off: what it is underneath.
+    fn resolve(&self, mut id: TypeId) -> Result<(TypeId, CType), TypeError> {
+        for _ in 0..MAX_DEPTH {
+            match self.get(id)? {
+                CType::Typedef { target, .. }
+                | CType::Qualified { target, .. }
+                | CType::TypeTag { target, .. } => id = target,
+                other => return Ok((id, other)),
+            }
+        }
+        Err(too_deep(id))
+    }
+
+    /// `sizeof`.
+    fn size_of(&self, id: TypeId) -> Result<u64, TypeError> {
+        let mut count = 1u64;
+        let mut id = id;
+        for _ in 0..MAX_DEPTH {
+            let size = match self.resolve(id)?.1 {
+                CType::Int(int) => u64::from(int.size),
+                CType::Float { size, .. } | CType::Section { size, .. } => u64::from(size),
+                CType::Enum(Enum { size, .. }) => u64::from(size),
+                CType::Struct(composite) | CType::Union(composite) => u64::from(composite.size),
+                CType::Pointer { .. } => u64::from(self.pointer_size()?),
+                CType::Array {
+                    element, length, ..
+                } => {
+                    count = count.saturating_mul(u64::from(length));
+                    id = element;
+                    continue;
+                }
+                CType::Variable { target, .. } => {
+                    id = target;
+                    continue;
+                }
+                _ => {
+                    return Err(TypeError::Incomplete {
+                        name: self.name_of(id)?,
+                    })
+                }
+            };
+            return Ok(count.saturating_mul(size));
+        }
+        Err(too_deep(id))
+    }
+
+    /// The member `name` of the struct or union `id` (through typedefs and qualifiers),
+    /// looking inside anonymous struct and union members as C does.
+    fn member(&self, id: TypeId, name: &str) -> Result<Field, TypeError> {
+        let members = match self.resolve(id)?.1 {
+            CType::Struct(composite) | CType::Union(composite) => composite.members,
+            CType::Forward { .. } => {
+                return Err(TypeError::Incomplete {
+                    name: self.name_of(id)?,
+                })
+            }
+            _ => {
+                return Err(TypeError::NotComposite {
+                    owner: self.name_of(id)?,
+                    member: name.to_string(),
+                })
+            }
+        };
+        match find_member(self, members, name, 0)? {
+            Some(field) => Ok(field),
+            None => Err(TypeError::NoMember {
+                owner: self.name_of(id)?,
+                member: name.to_string(),
+            }),
+        }
+    }
+
+    /// A chain of member names from a struct or a pointer to one, as C's `.` and `->` would
+    /// take it: each step through a pointer is marked, so the reader knows where to load one.
+    fn chain(&self, id: TypeId, names: &[&str]) -> Result<Vec<Step>, TypeError> {
+        let mut steps = Vec::with_capacity(names.len());
+        let mut current = id;
+        for name in names {
+            let (through_pointer, owner) = match self.resolve(current)?.1 {
+                CType::Pointer { target } => (true, target),
+                _ => (false, current),
+            };
+            let field = self.member(owner, name)?;
+            steps.push(Step {
+                through_pointer,
+                field,
+            });
+            current = field.target;
+        }
+        Ok(steps)
+    }
+
+    /// `offsetof(type, a.b.c)`: the members' offsets added up, never through a pointer.
+    fn offset_of(&self, id: TypeId, names: &[&str]) -> Result<Field, TypeError> {
+        let mut total: Option<Field> = None;
+        for (index, name) in names.iter().enumerate() {
+            let owner = total.map_or(id, |field| field.target);
+            if index > 0 && matches!(self.resolve(owner)?.1, CType::Pointer { .. }) {
+                return Err(TypeError::ThroughPointer {
+                    owner: self.name_of(id)?,
+                    member: names[..index].join("."),
+                });
+            }
+            let mut field = self.member(owner, name)?;
+            field.bit_offset += total.map_or(0, |before| before.bit_offset);
+            total = Some(field);
+        }
+        total.ok_or_else(|| TypeError::Malformed("offsetof of no member".to_string()))
+    }
+
+    /// A function's id and prototype, by the function's name.
+    fn function(&self, name: &str) -> Result<Option<(TypeId, Prototype)>, TypeError> {
+        let Some(id) = self.find(NameKind::Function, name)? else {
+            return Ok(None);
+        };
+        let CType::Function { prototype, .. } = self.get(id)? else {
+            return Err(TypeError::Malformed(format!(
+                "type {id} was found as function `{name}` but is not one"
+            )));
+        };
+        match self.get(prototype)? {
+            CType::Prototype(found) => Ok(Some((id, found))),
+            other => Err(TypeError::Malformed(format!(
+                "function `{name}` has no prototype but {other:?}"
+            ))),
+        }
+    }
+
+    /// The C spelling of a type: `struct task_struct *`, `const char *`, `char[16]`, `pid_t`,
+    /// `int (*)(struct file *, long)`.
+    fn name_of(&self, id: TypeId) -> Result<String, TypeError> {
+        spell(self, id, String::new(), 0)
+    }
+}
+
+fn too_deep(id: TypeId) -> TypeError {
+    TypeError::Malformed(format!(
+        "type {id}: typedefs, qualifiers or nesting more than {MAX_DEPTH} deep (a cycle?)"
+    ))
+}
+
+/// `name` among `members` or inside their anonymous members; `depth` bounds the nesting.
+fn find_member<S: TypeSource + ?Sized>(
+    source: &S,
+    members: Vec<Member>,
+    name: &str,
+    depth: usize,
+) -> Result<Option<Field>, TypeError> {
+    if depth > MAX_DEPTH {
+        return Err(TypeError::Malformed(
+            "anonymous members nest too deep".to_string(),
+        ));
+    }
+    for member in members {
+        if member.name == name {
+            return field(source, &member).map(Some);
+        }
+        if !member.name.is_empty() {
+            continue;
+        }
+        let inner = match source.resolve(member.target)?.1 {
+            CType::Struct(composite) | CType::Union(composite) => composite.members,
+            _ => continue,
+        };
+        if let Some(mut field) = find_member(source, inner, name, depth + 1)? {
+            field.bit_offset += u64::from(member.bit_offset);
+            return Ok(Some(field));
+        }
+    }
+    Ok(None)
+}
+
+/// A member's field; an old-encoding bitfield keeps its width and offset in its int type.
+fn field<S: TypeSource + ?Sized>(source: &S, member: &Member) -> Result<Field, TypeError> {
+    let mut field = Field {
+        target: member.target,
+        bit_offset: u64::from(member.bit_offset),
+        bitfield_size: member.bitfield_size,
+    };
+    if field.bitfield_size == 0 {
+        if let CType::Int(int) = source.resolve(member.target)?.1 {
+            if u32::from(int.bits) != int.size * 8 || int.bit_offset != 0 {
+                field.bit_offset += u64::from(int.bit_offset);
+                field.bitfield_size = int.bits;
+            }
+        }
+    }
+    Ok(field)
+}
+
+/// The type `id` declaring `inner` (C's declarators read inside out).
+fn spell<S: TypeSource + ?Sized>(
+    source: &S,
+    id: TypeId,
+    inner: String,
+    depth: usize,
+) -> Result<String, TypeError> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep(id));
+    }
+    let named = |base: String| {
+        if inner.is_empty() {
+            base
+        } else if inner.starts_with('[') {
+            base + &inner
+        } else {
+            base + " " + &inner
+        }
+    };
+    let tagged = |tag: &str, name: &str| {
+        if name.is_empty() {
+            named(format!("{tag} (anonymous)"))
+        } else {
+            named(format!("{tag} {name}"))
+        }
+    };
+    Ok(match source.get(id)? {
+        CType::Void => named("void".to_string()),
+        CType::Int(Int { name, .. })
+        | CType::Float { name, .. }
+        | CType::Typedef { name, .. }
+        | CType::Function { name, .. }
+        | CType::Variable { name, .. }
+        | CType::Section { name, .. } => named(name),
+        CType::Struct(composite) => tagged("struct", &composite.name),
+        CType::Union(composite) => tagged("union", &composite.name),
+        CType::Enum(found) => tagged("enum", &found.name),
+        CType::Forward { name, union } => tagged(if union { "union" } else { "struct" }, &name),
+        CType::Pointer { target } => {
+            let pointer = format!("*{inner}");
+            let wrapped = match source.get(target)? {
+                CType::Array { .. } | CType::Prototype(_) => format!("({pointer})"),
+                _ => pointer,
+            };
+            spell(source, target, wrapped, depth + 1)?
+        }
+        CType::Array {
+            element, length, ..
+        } => spell(source, element, format!("{inner}[{length}]"), depth + 1)?,
+        CType::Qualified { qualifier, target } => {
+            let word = match qualifier {
+                Qualifier::Const => "const",
+                Qualifier::Volatile => "volatile",
+                Qualifier::Restrict => "restrict",
+            };
+            if matches!(source.get(target)?, CType::Pointer { .. }) {
+                let inner = if inner.is_empty() {
+                    word.to_string()
+                } else {
+                    format!("{word} {inner}")
+                };
+                spell(source, target, inner, depth + 1)?
+            } else {
+                format!("{word} {}", spell(source, target, inner, depth + 1)?)
+            }
+        }
+        CType::TypeTag { target, .. } | CType::DeclTag { target, .. } => {
+            spell(source, target, inner, depth + 1)?
+        }
+        CType::Prototype(prototype) => {
+            let mut parameters = Vec::with_capacity(prototype.parameters.len() + 1);
+            for parameter in &prototype.parameters {
+                parameters.push(spell(source, parameter.target, String::new(), depth + 1)?);
+            }
+            if prototype.variadic {
+                parameters.push("...".to_string());
+            } else if parameters.is_empty() {
+                parameters.push("void".to_string());
+            }
+            let declarator = format!("{inner}({})", parameters.join(", "));
+            spell(source, prototype.returns, declarator, depth + 1)?
+        }
+    })
+}

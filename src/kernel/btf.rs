@@ -1,0 +1,708 @@
+//! kernel::btf: the kernel's own description of its types — /sys/kernel/btf/vmlinux, and each
+//! module's split BTF on top of it — read without libbpf: bytes in, `ctypes::CType`s out, in
+//! either byte order (the header's magic tells which). Lazy: opening maps the file and checks
+//! the header; the first query walks the type section once to learn where each type starts
+//! (records vary in length); a name is found by a scan that compares names in place and stops
+//! at the first match. A script that touches one struct decodes that struct, not 100,000 others.
+
+use std::cell::OnceCell;
+use std::fs::File;
+use std::io::Read;
+use std::ops::Range;
+use std::os::fd::AsFd;
+use std::rc::Rc;
+
+use crate::ctypes::{
+    CType, Composite, Enum, Enumerator, Int, Linkage, Member, NameKind, Parameter, Prototype,
+    Qualifier, SectionVariable, TypeError, TypeId, TypeSource,
+};
+use crate::kernel::error::KernelError;
+use crate::kernel::mapping::Mapping;
+
+/// Where the running kernel describes its own types; modules' files lie beside it.
+pub const VMLINUX: &str = "/sys/kernel/btf/vmlinux";
+
+const HEADER_SIZE: usize = 24;
+/// Bytes of the record every type starts with: name offset, info, size or type.
+const TYPE_SIZE: usize = 12;
+
+const KIND_INT: u32 = 1;
+const KIND_PTR: u32 = 2;
+const KIND_ARRAY: u32 = 3;
+const KIND_STRUCT: u32 = 4;
+const KIND_UNION: u32 = 5;
+const KIND_ENUM: u32 = 6;
+const KIND_FWD: u32 = 7;
+const KIND_TYPEDEF: u32 = 8;
+const KIND_VOLATILE: u32 = 9;
+const KIND_CONST: u32 = 10;
+const KIND_RESTRICT: u32 = 11;
+const KIND_FUNC: u32 = 12;
+const KIND_FUNC_PROTO: u32 = 13;
+const KIND_VAR: u32 = 14;
+const KIND_DATASEC: u32 = 15;
+const KIND_FLOAT: u32 = 16;
+const KIND_DECL_TAG: u32 = 17;
+const KIND_TYPE_TAG: u32 = 18;
+const KIND_ENUM64: u32 = 19;
+
+fn kind(info: u32) -> u32 {
+    (info >> 24) & 0x1f
+}
+
+fn vlen(info: u32) -> usize {
+    (info & 0xffff) as usize
+}
+
+fn kind_flag(info: u32) -> bool {
+    info >> 31 == 1
+}
+
+/// Bytes of a type's record: the common part and what its kind appends.
+fn record_size(id: TypeId, info: u32) -> Result<usize, TypeError> {
+    let count = vlen(info);
+    let tail = match kind(info) {
+        KIND_INT | KIND_VAR | KIND_DECL_TAG => 4,
+        KIND_PTR | KIND_FWD | KIND_TYPEDEF | KIND_VOLATILE | KIND_CONST | KIND_RESTRICT
+        | KIND_FUNC | KIND_FLOAT | KIND_TYPE_TAG => 0,
+        KIND_ARRAY => 12,
+        KIND_STRUCT | KIND_UNION | KIND_DATASEC | KIND_ENUM64 => 12 * count,
+        KIND_ENUM | KIND_FUNC_PROTO => 8 * count,
+        other => {
+            return Err(malformed(format!(
+                "type {id} is of BTF kind {other}, which this tine does not know (BTF from a \
+                 newer kernel?)"
+            )))
+        }
+    };
+    Ok(TYPE_SIZE + tail)
+}
+
+fn malformed(message: impl Into<String>) -> TypeError {
+    TypeError::Malformed(format!("BTF: {}", message.into()))
+}
+
+/// The file's bytes: mapped where the kernel allows it (vmlinux, since 6.16), else read.
+enum Bytes {
+    Owned(Vec<u8>),
+    Mapped(Mapping),
+}
+
+impl Bytes {
+    fn slice(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(bytes) => bytes,
+            Bytes::Mapped(mapping) => mapping.bytes(0, mapping.length()),
+        }
+    }
+}
+
+/// One BTF file: vmlinux's, or a module's on top of it (`base`), whose type ids and string
+/// offsets go on from where the base's end.
+pub struct Btf {
+    bytes: Bytes,
+    big_endian: bool,
+    /// The type and string sections, as ranges of `bytes`.
+    types: Range<usize>,
+    strings: Range<usize>,
+    base: Option<Rc<Btf>>,
+    /// The id of this file's first type, and the offset its strings start at.
+    first_id: TypeId,
+    first_string: u32,
+    /// Where each type's record starts in `bytes`, by id - `first_id`; found on first need.
+    starts: OnceCell<Vec<u32>>,
+    pointer_size: OnceCell<u32>,
+}
+
+impl std::fmt::Debug for Btf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Btf")
+            .field("big_endian", &self.big_endian)
+            .field("types", &self.types)
+            .field("strings", &self.strings)
+            .field("first_id", &self.first_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Btf {
+    /// The running kernel's BTF.
+    pub fn vmlinux() -> Result<Btf, KernelError> {
+        Btf::read(VMLINUX, None)
+    }
+
+    /// The BTF of the loaded module `name`, on top of the kernel's.
+    pub fn module(name: &str, vmlinux: Rc<Btf>) -> Result<Btf, KernelError> {
+        if name.is_empty() || name.contains('/') || name.starts_with('.') {
+            return Err(KernelError::message(
+                format!("read the BTF of module `{name}`"),
+                "not a module name",
+            ));
+        }
+        let directory = std::path::Path::new(VMLINUX)
+            .parent()
+            .unwrap_or(std::path::Path::new("/"));
+        Btf::read(&directory.join(name).to_string_lossy(), Some(vmlinux))
+    }
+
+    /// The BTF file at `path`, split on `base` when given.
+    pub fn read(path: &str, base: Option<Rc<Btf>>) -> Result<Btf, KernelError> {
+        let action = || format!("read BTF from {path}");
+        let mut file = File::open(path).map_err(|error| KernelError::io(action(), &error))?;
+        let length = file
+            .metadata()
+            .map_err(|error| KernelError::io(action(), &error))?
+            .len() as usize;
+        let bytes = match Mapping::file(file.as_fd(), length, path) {
+            Ok(mapping) => Bytes::Mapped(mapping),
+            Err(_) => {
+                let mut bytes = Vec::with_capacity(length);
+                file.read_to_end(&mut bytes)
+                    .map_err(|error| KernelError::io(action(), &error))?;
+                Bytes::Owned(bytes)
+            }
+        };
+        Btf::from_bytes(bytes, base)
+            .map_err(|error| KernelError::message(action(), error.to_string()))
+    }
+
+    /// BTF from bytes: a base (vmlinux's), or split on `base` (a module's).
+    pub fn parse(bytes: Vec<u8>, base: Option<Rc<Btf>>) -> Result<Btf, TypeError> {
+        Btf::from_bytes(Bytes::Owned(bytes), base)
+    }
+
+    fn from_bytes(bytes: Bytes, base: Option<Rc<Btf>>) -> Result<Btf, TypeError> {
+        let data = bytes.slice();
+        if data.len() < HEADER_SIZE {
+            return Err(malformed(format!(
+                "{} bytes are too few for a header",
+                data.len()
+            )));
+        }
+        if data.len() > u32::MAX as usize {
+            return Err(malformed("the file is larger than 4 GiB"));
+        }
+        let big_endian = match [data[0], data[1]] {
+            [0x9f, 0xeb] => false,
+            [0xeb, 0x9f] => true,
+            other => {
+                return Err(malformed(format!(
+                    "not BTF: the magic is {:02x}{:02x}, not eb9f",
+                    other[0], other[1]
+                )))
+            }
+        };
+        if data[2] != 1 {
+            return Err(malformed(format!(
+                "version {} (only version 1 is known)",
+                data[2]
+            )));
+        }
+        let word = |at: usize| read_u32(data, at, big_endian);
+        let header_length = word(4)? as usize;
+        if header_length < HEADER_SIZE || header_length > data.len() {
+            return Err(malformed(format!(
+                "the header says it is {header_length} bytes long"
+            )));
+        }
+        // A longer header is a newer kernel's; its further fields describe nothing we read.
+        let section = |offset: u32, length: u32, what: &str| {
+            let start = header_length.saturating_add(offset as usize);
+            let end = start.saturating_add(length as usize);
+            if end > data.len() {
+                return Err(malformed(format!(
+                    "the {what} section ({length} bytes at {start}) runs past the end of the \
+                     {} bytes",
+                    data.len()
+                )));
+            }
+            Ok(start..end)
+        };
+        let types = section(word(8)?, word(12)?, "type")?;
+        let strings = section(word(16)?, word(20)?, "string")?;
+        if types.start % 4 != 0 {
+            return Err(malformed("the type section is not 4-byte aligned"));
+        }
+        if data[strings.clone()].last() != Some(&0) {
+            return Err(malformed("the string section does not end in NUL"));
+        }
+        if base.is_none() && data[strings.start] != 0 {
+            return Err(malformed("the string section does not start with \"\""));
+        }
+        let (first_id, first_string) = match &base {
+            None => (1, 0),
+            Some(base) => {
+                if base.big_endian != big_endian {
+                    return Err(malformed("split BTF of another byte order than its base"));
+                }
+                let strings_end = base.first_string as usize + base.strings.len();
+                let first_string = u32::try_from(strings_end)
+                    .map_err(|_| malformed("the base's strings pass 4 GiB"))?;
+                (base.last_id()? + 1, first_string)
+            }
+        };
+        Ok(Btf {
+            bytes,
+            big_endian,
+            types,
+            strings,
+            base,
+            first_id,
+            first_string,
+            starts: OnceCell::new(),
+            pointer_size: OnceCell::new(),
+        })
+    }
+
+    pub fn big_endian(&self) -> bool {
+        self.big_endian
+    }
+
+    /// The base this file is split on (vmlinux's, for a module).
+    pub fn base(&self) -> Option<&Rc<Btf>> {
+        self.base.as_ref()
+    }
+
+    /// The id of this file's first type: 1, or one past the base's last.
+    pub fn first_id(&self) -> TypeId {
+        self.first_id
+    }
+
+    /// The id of the last type, this file's or (if it has none) its base's.
+    pub fn last_id(&self) -> Result<TypeId, TypeError> {
+        Ok(self.first_id + self.starts()?.len() as u32 - 1)
+    }
+
+    fn data(&self) -> &[u8] {
+        self.bytes.slice()
+    }
+
+    fn u32_at(&self, at: usize) -> Result<u32, TypeError> {
+        read_u32(self.data(), at, self.big_endian)
+    }
+
+    /// Where each of this file's types starts, walking the type section on first call.
+    fn starts(&self) -> Result<&[u32], TypeError> {
+        if let Some(starts) = self.starts.get() {
+            return Ok(starts);
+        }
+        // vmlinux types average about 26 bytes.
+        let mut starts = Vec::with_capacity(self.types.len() / 24);
+        let mut at = self.types.start;
+        while at < self.types.end {
+            let id = self.first_id + starts.len() as u32;
+            starts.push(at as u32);
+            let next = at + record_size(id, self.u32_at(at + 4)?)?;
+            if next > self.types.end {
+                return Err(malformed(format!(
+                    "type {id} runs past the end of the type section"
+                )));
+            }
+            at = next;
+        }
+        Ok(self.starts.get_or_init(|| starts))
+    }
+
+    /// The record of type `id` of this file: where it starts, and its info word.
+    fn record(&self, id: TypeId) -> Result<(usize, u32), TypeError> {
+        let starts = self.starts()?;
+        let start = id
+            .checked_sub(self.first_id)
+            .and_then(|index| starts.get(index as usize))
+            .ok_or_else(|| {
+                malformed(format!(
+                    "type id {id} is not in {}..={}",
+                    self.first_id,
+                    self.first_id + starts.len() as u32 - 1
+                ))
+            })?;
+        let start = *start as usize;
+        Ok((start, self.u32_at(start + 4)?))
+    }
+
+    /// The NUL-terminated name at string `offset` (in the base's strings when below ours).
+    fn name_bytes(&self, offset: u32) -> Result<&[u8], TypeError> {
+        if offset < self.first_string {
+            if let Some(base) = &self.base {
+                return base.name_bytes(offset);
+            }
+        }
+        let tail = self.string_tail(offset)?;
+        let end = tail
+            .iter()
+            .position(|&byte| byte == 0)
+            .unwrap_or(tail.len());
+        Ok(&tail[..end])
+    }
+
+    /// The string section from `offset` to its end.
+    fn string_tail(&self, offset: u32) -> Result<&[u8], TypeError> {
+        let local = (offset - self.first_string) as usize;
+        self.data()[self.strings.clone()]
+            .get(local..)
+            .filter(|tail| !tail.is_empty())
+            .ok_or_else(|| malformed(format!("string offset {offset} is past the strings")))
+    }
+
+    fn name(&self, offset: u32) -> Result<String, TypeError> {
+        let bytes = self.name_bytes(offset)?;
+        String::from_utf8(bytes.to_vec())
+            .map_err(|_| malformed(format!("the name at string offset {offset} is not UTF-8")))
+    }
+
+    /// Whether the string at `offset` is `name`, without looking past the first difference.
+    fn name_is(&self, offset: u32, name: &[u8]) -> Result<bool, TypeError> {
+        if offset < self.first_string {
+            if let Some(base) = &self.base {
+                return base.name_is(offset, name);
+            }
+        }
+        let tail = self.string_tail(offset)?;
+        Ok(tail.starts_with(name) && tail.get(name.len()) == Some(&0))
+    }
+
+    /// Calls `visit(id, start, info)` for each type of this file until it returns true.
+    fn scan(
+        &self,
+        mut visit: impl FnMut(TypeId, usize, u32) -> Result<bool, TypeError>,
+    ) -> Result<(), TypeError> {
+        for (index, &start) in self.starts()?.iter().enumerate() {
+            let start = start as usize;
+            if visit(self.first_id + index as u32, start, self.u32_at(start + 4)?)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The first definition and the first forward declaration of `kind` called `name`, in
+    /// the base and then here (ids in order).
+    fn find_in_order(
+        &self,
+        kind: NameKind,
+        name: &[u8],
+    ) -> Result<(Option<TypeId>, Option<TypeId>), TypeError> {
+        let (mut complete, mut forward) = match &self.base {
+            Some(base) => base.find_in_order(kind, name)?,
+            None => (None, None),
+        };
+        if complete.is_some() {
+            return Ok((complete, forward));
+        }
+        self.scan(|id, start, info| {
+            let Some(is_complete) = matches_kind(kind, info) else {
+                return Ok(false);
+            };
+            if !self.name_is(self.u32_at(start)?, name)? {
+                return Ok(false);
+            }
+            if is_complete {
+                complete = Some(id);
+                return Ok(true);
+            }
+            forward.get_or_insert(id);
+            Ok(false)
+        })?;
+        Ok((complete, forward))
+    }
+
+    /// Every type of `kind` here and in the base, with its name: e.g. the functions that
+    /// fentry can attach to.
+    pub fn names(&self, kind: NameKind) -> Result<Vec<(TypeId, &str)>, TypeError> {
+        let mut names = match &self.base {
+            Some(base) => base.names(kind)?,
+            None => Vec::new(),
+        };
+        self.scan(|id, start, info| {
+            if matches_kind(kind, info).is_some() {
+                let offset = self.u32_at(start)?;
+                let name = std::str::from_utf8(self.name_bytes(offset)?).map_err(|_| {
+                    malformed(format!("the name at string offset {offset} is not UTF-8"))
+                })?;
+                names.push((id, name));
+            }
+            Ok(false)
+        })?;
+        Ok(names)
+    }
+
+    fn enumerator_here(&self, name: &[u8]) -> Result<Option<(TypeId, u64)>, TypeError> {
+        let mut found = None;
+        self.scan(|id, start, info| {
+            let entry_size = match kind(info) {
+                KIND_ENUM => 8,
+                KIND_ENUM64 => 12,
+                _ => return Ok(false),
+            };
+            for index in 0..vlen(info) {
+                let at = start + TYPE_SIZE + index * entry_size;
+                if self.name_is(self.u32_at(at)?, name)? {
+                    found = Some((id, self.enum_value(info, at)?));
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })?;
+        Ok(found)
+    }
+
+    /// The value of the enumerator whose entry is at `at`, widened to 64 bits.
+    fn enum_value(&self, info: u32, at: usize) -> Result<u64, TypeError> {
+        let low = self.u32_at(at + 4)?;
+        Ok(if kind(info) == KIND_ENUM64 {
+            u64::from(self.u32_at(at + 8)?) << 32 | u64::from(low)
+        } else if kind_flag(info) {
+            low as i32 as i64 as u64
+        } else {
+            u64::from(low)
+        })
+    }
+
+    /// Decodes the record of type `id` (of this file).
+    fn decode(&self, id: TypeId) -> Result<CType, TypeError> {
+        let (start, info) = self.record(id)?;
+        let name = || self.name(self.u32_at(start)?);
+        // The word after name and info: a size or a type id, by kind.
+        let third = self.u32_at(start + 8)?;
+        let tail = start + TYPE_SIZE;
+        let count = vlen(info);
+        let linkage = |value: u32| match value {
+            0 => Linkage::Static,
+            1 => Linkage::Global,
+            2 => Linkage::Extern,
+            other => Linkage::Other(other),
+        };
+        Ok(match kind(info) {
+            KIND_INT => {
+                let encoding = self.u32_at(tail)?;
+                CType::Int(Int {
+                    name: name()?,
+                    size: third,
+                    signed: encoding & (1 << 24) != 0,
+                    char: encoding & (1 << 25) != 0,
+                    boolean: encoding & (1 << 26) != 0,
+                    bit_offset: (encoding >> 16) as u8,
+                    bits: encoding as u8,
+                })
+            }
+            KIND_PTR => CType::Pointer { target: third },
+            KIND_ARRAY => CType::Array {
+                element: self.u32_at(tail)?,
+                index: self.u32_at(tail + 4)?,
+                length: self.u32_at(tail + 8)?,
+            },
+            KIND_STRUCT | KIND_UNION => {
+                let mut members = Vec::with_capacity(count);
+                for index in 0..count {
+                    let at = tail + index * 12;
+                    let offset = self.u32_at(at + 8)?;
+                    // kind_flag: the offset word holds the bitfield size above 24 bits of offset.
+                    let (bit_offset, bitfield_size) = if kind_flag(info) {
+                        (offset & 0xff_ffff, (offset >> 24) as u8)
+                    } else {
+                        (offset, 0)
+                    };
+                    members.push(Member {
+                        name: self.name(self.u32_at(at)?)?,
+                        target: self.u32_at(at + 4)?,
+                        bit_offset,
+                        bitfield_size,
+                    });
+                }
+                let composite = Composite {
+                    name: name()?,
+                    size: third,
+                    members,
+                };
+                if kind(info) == KIND_STRUCT {
+                    CType::Struct(composite)
+                } else {
+                    CType::Union(composite)
+                }
+            }
+            KIND_ENUM | KIND_ENUM64 => {
+                let entry_size = if kind(info) == KIND_ENUM { 8 } else { 12 };
+                let mut values = Vec::with_capacity(count);
+                for index in 0..count {
+                    let at = tail + index * entry_size;
+                    values.push(Enumerator {
+                        name: self.name(self.u32_at(at)?)?,
+                        value: self.enum_value(info, at)?,
+                    });
+                }
+                CType::Enum(Enum {
+                    name: name()?,
+                    size: third,
+                    signed: kind_flag(info),
+                    values,
+                })
+            }
+            KIND_FWD => CType::Forward {
+                name: name()?,
+                union: kind_flag(info),
+            },
+            KIND_TYPEDEF => CType::Typedef {
+                name: name()?,
+                target: third,
+            },
+            KIND_VOLATILE | KIND_CONST | KIND_RESTRICT => CType::Qualified {
+                qualifier: match kind(info) {
+                    KIND_VOLATILE => Qualifier::Volatile,
+                    KIND_CONST => Qualifier::Const,
+                    _ => Qualifier::Restrict,
+                },
+                target: third,
+            },
+            KIND_FUNC => CType::Function {
+                name: name()?,
+                prototype: third,
+                linkage: linkage(count as u32),
+            },
+            KIND_FUNC_PROTO => {
+                let mut parameters = Vec::with_capacity(count);
+                let mut variadic = false;
+                for index in 0..count {
+                    let at = tail + index * 8;
+                    let (name_offset, target) = (self.u32_at(at)?, self.u32_at(at + 4)?);
+                    // A last parameter of no name and type void stands for `...`.
+                    if index + 1 == count && name_offset == 0 && target == 0 {
+                        variadic = true;
+                    } else {
+                        parameters.push(Parameter {
+                            name: self.name(name_offset)?,
+                            target,
+                        });
+                    }
+                }
+                CType::Prototype(Prototype {
+                    returns: third,
+                    parameters,
+                    variadic,
+                })
+            }
+            KIND_VAR => CType::Variable {
+                name: name()?,
+                target: third,
+                linkage: linkage(self.u32_at(tail)?),
+            },
+            KIND_DATASEC => {
+                let mut variables = Vec::with_capacity(count);
+                for index in 0..count {
+                    let at = tail + index * 12;
+                    variables.push(SectionVariable {
+                        variable: self.u32_at(at)?,
+                        offset: self.u32_at(at + 4)?,
+                        size: self.u32_at(at + 8)?,
+                    });
+                }
+                CType::Section {
+                    name: name()?,
+                    size: third,
+                    variables,
+                }
+            }
+            KIND_FLOAT => CType::Float {
+                name: name()?,
+                size: third,
+            },
+            KIND_DECL_TAG => {
+                let component = self.u32_at(tail)? as i32;
+                CType::DeclTag {
+                    name: name()?,
+                    target: third,
+                    component: u32::try_from(component).ok(),
+                    attribute: kind_flag(info),
+                }
+            }
+            KIND_TYPE_TAG => CType::TypeTag {
+                name: name()?,
+                target: third,
+                attribute: kind_flag(info),
+            },
+            other => return Err(malformed(format!("type {id} is of unknown kind {other}"))),
+        })
+    }
+}
+
+/// Whether a type with `info` is among the names of `kind`: Some(true) for a definition,
+/// Some(false) for a forward declaration.
+fn matches_kind(kind_wanted: NameKind, info: u32) -> Option<bool> {
+    let found = kind(info);
+    match kind_wanted {
+        NameKind::Struct => match found {
+            KIND_STRUCT => Some(true),
+            KIND_FWD if !kind_flag(info) => Some(false),
+            _ => None,
+        },
+        NameKind::Union => match found {
+            KIND_UNION => Some(true),
+            KIND_FWD if kind_flag(info) => Some(false),
+            _ => None,
+        },
+        // `enum X;` is an enum with no values.
+        NameKind::Enum => matches!(found, KIND_ENUM | KIND_ENUM64).then_some(vlen(info) > 0),
+        NameKind::Typedef => (found == KIND_TYPEDEF).then_some(true),
+        NameKind::Scalar => matches!(found, KIND_INT | KIND_FLOAT).then_some(true),
+        NameKind::Function => (found == KIND_FUNC).then_some(true),
+        NameKind::Variable => (found == KIND_VAR).then_some(true),
+    }
+}
+
+fn read_u32(data: &[u8], at: usize, big_endian: bool) -> Result<u32, TypeError> {
+    let bytes: [u8; 4] = data
+        .get(at..at + 4)
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| malformed(format!("a read at byte {at} is past the end")))?;
+    Ok(if big_endian {
+        u32::from_be_bytes(bytes)
+    } else {
+        u32::from_le_bytes(bytes)
+    })
+}
+
+impl TypeSource for Btf {
+    fn get(&self, id: TypeId) -> Result<CType, TypeError> {
+        if id == 0 {
+            return Ok(CType::Void);
+        }
+        match &self.base {
+            Some(base) if id < self.first_id => base.get(id),
+            _ => self.decode(id),
+        }
+    }
+
+    fn find(&self, kind: NameKind, name: &str) -> Result<Option<TypeId>, TypeError> {
+        let (complete, forward) = self.find_in_order(kind, name.as_bytes())?;
+        Ok(complete.or(forward))
+    }
+
+    fn find_enumerator(&self, name: &str) -> Result<Option<(TypeId, u64)>, TypeError> {
+        if let Some(base) = &self.base {
+            if let Some(found) = base.find_enumerator(name)? {
+                return Ok(Some(found));
+            }
+        }
+        self.enumerator_here(name.as_bytes())
+    }
+
+    /// A `long`'s size, which is a pointer's in every kernel ABI; the host's where BTF has no
+    /// `long` (hand-made files).
+    fn pointer_size(&self) -> Result<u32, TypeError> {
+        if let Some(base) = &self.base {
+            return base.pointer_size();
+        }
+        if let Some(&size) = self.pointer_size.get() {
+            return Ok(size);
+        }
+        let mut size = std::mem::size_of::<usize>() as u32;
+        for name in ["long int", "long unsigned int"] {
+            if let Some(id) = self.find(NameKind::Scalar, name)? {
+                if let CType::Int(int) = self.get(id)? {
+                    size = int.size;
+                    break;
+                }
+            }
+        }
+        Ok(*self.pointer_size.get_or_init(|| size))
+    }
+}
