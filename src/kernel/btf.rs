@@ -1,11 +1,12 @@
 //! kernel::btf: the kernel's own description of its types — /sys/kernel/btf/vmlinux, and each
 //! module's split BTF on top of it — read without libbpf: bytes in, `ctypes::CType`s out, in
 //! either byte order (the header's magic tells which). Lazy: opening maps the file and checks
-//! the header; the first query walks the type section once to learn where each type starts
-//! (records vary in length); a name is found by a scan that compares names in place and stops
-//! at the first match. A script that touches one struct decodes that struct, not 100,000 others.
+//! the header; records vary in length, so the type section is walked, once, only as far as a
+//! query needs, keeping where each type starts; a name is found by a scan that compares names in
+//! place and stops at the first match. A script that touches one struct decodes that struct, not
+//! 100,000 others (tests/bench/report.md has the numbers).
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fs::File;
 use std::io::Read;
 use std::ops::Range;
@@ -109,8 +110,10 @@ pub struct Btf {
     /// The id of this file's first type, and the offset its strings start at.
     first_id: TypeId,
     first_string: u32,
-    /// Where each type's record starts in `bytes`, by id - `first_id`; found on first need.
-    starts: OnceCell<Vec<u32>>,
+    /// Where each type's record starts in `bytes`, by id - `first_id`, as far as walked.
+    starts: RefCell<Vec<u32>>,
+    /// Where the walk stopped: the next record not in `starts`, or the section's end.
+    walked: Cell<usize>,
     pointer_size: OnceCell<u32>,
 }
 
@@ -241,6 +244,7 @@ impl Btf {
                 (base.last_id()? + 1, first_string)
             }
         };
+        let walked = Cell::new(types.start);
         Ok(Btf {
             bytes,
             big_endian,
@@ -249,7 +253,8 @@ impl Btf {
             base,
             first_id,
             first_string,
-            starts: OnceCell::new(),
+            starts: RefCell::new(Vec::new()),
+            walked,
             pointer_size: OnceCell::new(),
         })
     }
@@ -270,7 +275,7 @@ impl Btf {
 
     /// The id of the last type, this file's or (if it has none) its base's.
     pub fn last_id(&self) -> Result<TypeId, TypeError> {
-        Ok(self.first_id + self.starts()?.len() as u32 - 1)
+        Ok(self.first_id + self.count()? - 1)
     }
 
     fn data(&self) -> &[u8] {
@@ -281,42 +286,49 @@ impl Btf {
         read_u32(self.data(), at, self.big_endian)
     }
 
-    /// Where each of this file's types starts, walking the type section on first call.
-    fn starts(&self) -> Result<&[u32], TypeError> {
-        if let Some(starts) = self.starts.get() {
-            return Ok(starts);
+    /// Where this file's `index`-th type starts; None past its last type. Walks the type
+    /// section only as far as `index`.
+    fn start(&self, index: usize) -> Result<Option<usize>, TypeError> {
+        if let Some(&start) = self.starts.borrow().get(index) {
+            return Ok(Some(start as usize));
         }
-        // vmlinux types average about 26 bytes.
-        let mut starts = Vec::with_capacity(self.types.len() / 24);
-        let mut at = self.types.start;
-        while at < self.types.end {
+        let mut starts = self.starts.borrow_mut();
+        if starts.capacity() == 0 {
+            // vmlinux's types average 26 bytes; the pages of the unused rest are never touched.
+            starts.reserve(self.types.len() / 24);
+        }
+        let mut at = self.walked.get();
+        while starts.len() <= index && at < self.types.end {
             let id = self.first_id + starts.len() as u32;
-            starts.push(at as u32);
             let next = at + record_size(id, self.u32_at(at + 4)?)?;
             if next > self.types.end {
                 return Err(malformed(format!(
                     "type {id} runs past the end of the type section"
                 )));
             }
+            starts.push(at as u32);
             at = next;
+            self.walked.set(at);
         }
-        Ok(self.starts.get_or_init(|| starts))
+        Ok(starts.get(index).map(|&start| start as usize))
+    }
+
+    /// How many types this file has (walking all of them).
+    fn count(&self) -> Result<u32, TypeError> {
+        self.start(usize::MAX)?;
+        Ok(self.starts.borrow().len() as u32)
     }
 
     /// The record of type `id` of this file: where it starts, and its info word.
     fn record(&self, id: TypeId) -> Result<(usize, u32), TypeError> {
-        let starts = self.starts()?;
-        let start = id
-            .checked_sub(self.first_id)
-            .and_then(|index| starts.get(index as usize))
-            .ok_or_else(|| {
-                malformed(format!(
-                    "type id {id} is not in {}..={}",
-                    self.first_id,
-                    self.first_id + starts.len() as u32 - 1
-                ))
-            })?;
-        let start = *start as usize;
+        let index = id.checked_sub(self.first_id).map(|index| index as usize);
+        let Some(start) = index.map(|index| self.start(index)).transpose()?.flatten() else {
+            return Err(malformed(format!(
+                "type id {id} is not in {}..={}",
+                self.first_id,
+                self.first_id + self.count()? - 1
+            )));
+        };
         Ok((start, self.u32_at(start + 4)?))
     }
 
@@ -366,11 +378,12 @@ impl Btf {
         &self,
         mut visit: impl FnMut(TypeId, usize, u32) -> Result<bool, TypeError>,
     ) -> Result<(), TypeError> {
-        for (index, &start) in self.starts()?.iter().enumerate() {
-            let start = start as usize;
+        let mut index = 0;
+        while let Some(start) = self.start(index)? {
             if visit(self.first_id + index as u32, start, self.u32_at(start + 4)?)? {
                 break;
             }
+            index += 1;
         }
         Ok(())
     }
@@ -1172,6 +1185,32 @@ mod tests {
             btf.size_of(1),
             Err(TypeError::Incomplete { name }) if name == "struct task_struct"
         ));
+    }
+
+    /// The walk stops where the answer is: a type after it is never read (here a kind no
+    /// reader knows, which a full walk would report).
+    #[test]
+    fn a_lookup_reads_no_further_than_its_answer() {
+        let mut blob = Blob::new(false);
+        let int = blob.add("int", KIND_INT, 0, false, 4);
+        blob.word(1 << 24 | 32);
+        let task = blob.add("task_struct", KIND_STRUCT, 1, false, 4);
+        blob.entry("pid", &[int, 0]);
+        blob.add("future", 31, 0, false, 0);
+        let btf = Btf::parse(blob.bytes(), None).unwrap();
+        assert_eq!(
+            btf.find(NameKind::Struct, "task_struct").unwrap(),
+            Some(task)
+        );
+        assert_eq!(btf.chain(task, &["pid"]).unwrap()[0].field.target, int);
+        assert_eq!(btf.size_of(task).unwrap(), 4);
+        assert_eq!(
+            btf.starts.borrow().len(),
+            2,
+            "the third type was not walked"
+        );
+        let error = btf.find(NameKind::Struct, "sock").unwrap_err();
+        assert!(error.to_string().contains("kind 31"), "{error}");
     }
 
     #[test]
