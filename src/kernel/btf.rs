@@ -4,7 +4,7 @@
 //! the header; records vary in length, so the type section is walked, once, only as far as a
 //! query needs, keeping where each type starts; a name is found by a scan that compares names in
 //! place and stops at the first match. A script that touches one struct decodes that struct, not
-//! 100,000 others (tests/bench/report.md has the numbers).
+//! 100,000 others (tests/bench/btf.md has the numbers).
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::fs::File;

@@ -1,7 +1,7 @@
 //! bench btf: what a script that touches one struct pays for kernel types, from a cold start:
 //! open the running kernel's BTF, find `struct task_struct`, resolve
 //! `task_struct->real_parent->tgid`. Prints each phase's time and the process's peak memory;
-//! report.md has the numbers and how they compare. Run as
+//! btf.md beside it has the numbers and how they compare. Run as
 //!
 //!     cargo run --release --example btf_bench [-- task|read|hash]
 //!
