@@ -28,8 +28,19 @@ fn vmlinux(test: &str) -> Option<Btf> {
 
 /// bpftool's raw dump of the kernel's BTF, one text block per type id.
 fn bpftool_dump(test: &str) -> Option<HashMap<TypeId, String>> {
+    bpftool_dump_file(test, VMLINUX)
+}
+
+/// bpftool's raw dump of a BTF file of the kernel's (a module's is split on vmlinux's).
+fn bpftool_dump_file(test: &str, path: &str) -> Option<HashMap<TypeId, String>> {
+    let base: &[&str] = if path == VMLINUX {
+        &[]
+    } else {
+        &["-B", VMLINUX]
+    };
     let output = match Command::new("bpftool")
-        .args(["btf", "dump", "file", VMLINUX, "format", "raw"])
+        .args(base)
+        .args(["btf", "dump", "file", path, "format", "raw"])
         .output()
     {
         Ok(output) if output.status.success() => output,
@@ -265,23 +276,8 @@ fn every_type_reads_as_bpftool_prints_it() {
     let Some(dump) = bpftool_dump(test) else {
         return;
     };
+    let kinds = agree_with_bpftool(&btf, &dump);
     let last = btf.last_id().unwrap();
-    assert_eq!(last as usize, dump.len(), "as many types as bpftool lists");
-    let mut mismatches = Vec::new();
-    let mut kinds: HashMap<&str, usize> = HashMap::new();
-    for id in 1..=last {
-        let ty = btf
-            .get(id)
-            .unwrap_or_else(|error| panic!("type {id}: {error}"));
-        let want = &dump[&id];
-        let kind = want.split_whitespace().nth(1).unwrap();
-        *kinds.entry(kind).or_default() += 1;
-        let got = raw(&btf, id, &ty, kind == "ENUM64");
-        if &got != want && mismatches.len() < 5 {
-            mismatches.push(format!("tine:\n{got}\nbpftool:\n{want}"));
-        }
-    }
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
     eprintln!("{last} types agree with bpftool: {kinds:?}");
     for kind in [
         "INT",
@@ -528,4 +524,114 @@ fn a_program_following_the_offsets_reads_our_pid_and_parent_pid() {
         std::os::unix::process::parent_id(),
         "current->real_parent->tgid"
     );
+}
+
+/// Every type of `btf`'s own (not its base's) rendered as bpftool prints it and compared with
+/// `dump`; the count of each kind compared.
+fn agree_with_bpftool<'a>(btf: &Btf, dump: &'a HashMap<TypeId, String>) -> HashMap<&'a str, usize> {
+    let (first, last) = (btf.first_id(), btf.last_id().unwrap());
+    assert_eq!(
+        (last + 1 - first) as usize,
+        dump.len(),
+        "as many types as bpftool lists"
+    );
+    let mut mismatches = Vec::new();
+    let mut kinds: HashMap<&str, usize> = HashMap::new();
+    for id in first..=last {
+        let ty = btf
+            .get(id)
+            .unwrap_or_else(|error| panic!("type {id}: {error}"));
+        let want = &dump[&id];
+        let kind = want.split_whitespace().nth(1).unwrap();
+        *kinds.entry(kind).or_default() += 1;
+        let got = raw(btf, id, &ty, kind == "ENUM64");
+        if &got != want && mismatches.len() < 5 {
+            mismatches.push(format!("tine:\n{got}\nbpftool:\n{want}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
+    kinds
+}
+
+/// Each loaded module's split BTF reads as bpftool prints it, on top of vmlinux's.
+#[test]
+fn module_btf_reads_as_bpftool_prints_it() {
+    let test = "module_btf_reads_as_bpftool_prints_it";
+    let Some(btf) = vmlinux(test) else {
+        return;
+    };
+    let vmlinux = std::rc::Rc::new(btf);
+    let directory = Path::new(VMLINUX).parent().unwrap();
+    let mut modules: Vec<String> = std::fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "vmlinux")
+        .collect();
+    modules.sort();
+    // This machine's kernel has its drivers built in: a module's BTF made by hand on top of
+    // vmlinux's stands in, so the split path is compared with bpftool here too.
+    let scratch = std::env::temp_dir().join(format!("tine-split-btf-{}", std::process::id()));
+    std::fs::write(&scratch, handmade_module(&vmlinux)).unwrap();
+    let path = scratch.to_string_lossy().into_owned();
+    let dump = bpftool_dump_file(test, &path);
+    let split = Btf::read(&path, Some(vmlinux.clone())).expect("read the handmade module");
+    std::fs::remove_file(&scratch).unwrap();
+    let Some(dump) = dump else {
+        return;
+    };
+    let kinds = agree_with_bpftool(&split, &dump);
+    assert_eq!((kinds["STRUCT"], kinds["PTR"]), (1, 1));
+    let own = split.lookup(NameKind::Struct, "tine_split").unwrap();
+    let steps = split.chain(own, &["task", "real_parent", "tgid"]).unwrap();
+    assert_eq!(
+        steps[2].field,
+        vmlinux
+            .chain(
+                vmlinux.lookup(NameKind::Struct, "task_struct").unwrap(),
+                &["real_parent", "tgid"]
+            )
+            .unwrap()[1]
+            .field
+    );
+    eprintln!("{} modules with BTF", modules.len());
+    for module in modules.iter().take(10) {
+        let Some(dump) = bpftool_dump_file(test, &directory.join(module).to_string_lossy()) else {
+            return;
+        };
+        let btf = Btf::module(module, vmlinux.clone()).expect("read module BTF");
+        assert_eq!(btf.first_id(), vmlinux.last_id().unwrap() + 1);
+        agree_with_bpftool(&btf, &dump);
+    }
+}
+
+/// A module's BTF on top of this kernel's: `struct tine_split { struct task_struct *task; pid_t
+/// pid; }`, its ids and string offsets going on from vmlinux's, in the host's byte order.
+fn handmade_module(vmlinux: &Btf) -> Vec<u8> {
+    let header = std::fs::read(VMLINUX).unwrap();
+    let base_strings = u32::from_ne_bytes(header[20..24].try_into().unwrap());
+    let task = vmlinux.lookup(NameKind::Struct, "task_struct").unwrap();
+    let pid_t = vmlinux.lookup(NameKind::Typedef, "pid_t").unwrap();
+    let pointer = vmlinux.last_id().unwrap() + 1;
+    let strings = b"\0tine_split\0task\0pid\0";
+    let name = |offset: u32| base_strings + offset;
+    // Each row a record: name, info (kind << 24 | members), size or type; then the members.
+    #[rustfmt::skip]
+    let types: Vec<u32> = vec![
+        0, 2 << 24, task,
+        name(1), 4 << 24 | 2, 16,
+        name(12), pointer, 0,
+        name(17), pid_t, 64,
+    ];
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&0xeb9fu16.to_ne_bytes());
+    bytes.extend_from_slice(&[1, 0]);
+    let type_length = types.len() as u32 * 4;
+    for word in [24, 0, type_length, type_length, strings.len() as u32] {
+        bytes.extend_from_slice(&u32::to_ne_bytes(word));
+    }
+    for word in types {
+        bytes.extend_from_slice(&word.to_ne_bytes());
+    }
+    bytes.extend_from_slice(strings);
+    bytes
 }
