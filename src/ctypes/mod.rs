@@ -473,8 +473,8 @@ pub trait TypeSource {
         };
         match self.get(prototype)? {
             CType::Prototype(found) => Ok(Some((id, found))),
-            other => Err(TypeError::Malformed(format!(
-                "function `{name}` has no prototype but {other:?}"
+            _ => Err(TypeError::Malformed(format!(
+                "function `{name}`'s prototype (type {prototype}) is not one"
             ))),
         }
     }

@@ -128,6 +128,89 @@ impl std::fmt::Debug for Btf {
     }
 }
 
+/// What the header says: the byte order, and where the type and string sections lie.
+struct Header {
+    big_endian: bool,
+    types: Range<usize>,
+    strings: Range<usize>,
+}
+
+impl Header {
+    /// The header at the start of `data`, checked against a file of `file_length` bytes (of
+    /// which `data` may hold only the header).
+    fn parse(data: &[u8], file_length: usize) -> Result<Header, TypeError> {
+        if data.len() < HEADER_SIZE {
+            return Err(malformed(format!(
+                "{} bytes are too few for a header",
+                data.len()
+            )));
+        }
+        if file_length > u32::MAX as usize {
+            return Err(malformed("the file is larger than 4 GiB"));
+        }
+        let big_endian = match [data[0], data[1]] {
+            [0x9f, 0xeb] => false,
+            [0xeb, 0x9f] => true,
+            other => {
+                return Err(malformed(format!(
+                    "not BTF: the magic is {:02x}{:02x}, not eb9f",
+                    other[0], other[1]
+                )))
+            }
+        };
+        if data[2] != 1 {
+            return Err(malformed(format!(
+                "version {} (only version 1 is known)",
+                data[2]
+            )));
+        }
+        let word = |at: usize| read_u32(data, at, big_endian);
+        let header_length = word(4)? as usize;
+        if header_length < HEADER_SIZE || header_length > file_length {
+            return Err(malformed(format!(
+                "the header says it is {header_length} bytes long"
+            )));
+        }
+        // A longer header is a newer kernel's; its further fields describe nothing we read.
+        let section = |offset: u32, length: u32, what: &str| {
+            let start = header_length.saturating_add(offset as usize);
+            let end = start.saturating_add(length as usize);
+            if end > file_length {
+                return Err(malformed(format!(
+                    "the {what} section ({length} bytes at {start}) runs past the end of the \
+                     {file_length} bytes"
+                )));
+            }
+            Ok(start..end)
+        };
+        let types = section(word(8)?, word(12)?, "type")?;
+        let strings = section(word(16)?, word(20)?, "string")?;
+        if types.start % 4 != 0 {
+            return Err(malformed("the type section is not 4-byte aligned"));
+        }
+        if strings.is_empty() {
+            return Err(malformed("the string section is empty"));
+        }
+        Ok(Header {
+            big_endian,
+            types,
+            strings,
+        })
+    }
+}
+
+/// Whether the file at `path` starts with a BTF header that fits it: what `tine -T` asks,
+/// for the cost of reading 24 bytes.
+pub fn is_btf(path: &str) -> bool {
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let mut header = [0; HEADER_SIZE];
+    let length = file.metadata().map_or(0, |metadata| metadata.len());
+    file.read_exact(&mut header).is_ok()
+        && Header::parse(&header, usize::try_from(length).unwrap_or(usize::MAX)).is_ok()
+}
+
 impl Btf {
     /// The running kernel's BTF.
     pub fn vmlinux() -> Result<Btf, KernelError> {
@@ -176,56 +259,11 @@ impl Btf {
 
     fn from_bytes(bytes: Bytes, base: Option<Rc<Btf>>) -> Result<Btf, TypeError> {
         let data = bytes.slice();
-        if data.len() < HEADER_SIZE {
-            return Err(malformed(format!(
-                "{} bytes are too few for a header",
-                data.len()
-            )));
-        }
-        if data.len() > u32::MAX as usize {
-            return Err(malformed("the file is larger than 4 GiB"));
-        }
-        let big_endian = match [data[0], data[1]] {
-            [0x9f, 0xeb] => false,
-            [0xeb, 0x9f] => true,
-            other => {
-                return Err(malformed(format!(
-                    "not BTF: the magic is {:02x}{:02x}, not eb9f",
-                    other[0], other[1]
-                )))
-            }
-        };
-        if data[2] != 1 {
-            return Err(malformed(format!(
-                "version {} (only version 1 is known)",
-                data[2]
-            )));
-        }
-        let word = |at: usize| read_u32(data, at, big_endian);
-        let header_length = word(4)? as usize;
-        if header_length < HEADER_SIZE || header_length > data.len() {
-            return Err(malformed(format!(
-                "the header says it is {header_length} bytes long"
-            )));
-        }
-        // A longer header is a newer kernel's; its further fields describe nothing we read.
-        let section = |offset: u32, length: u32, what: &str| {
-            let start = header_length.saturating_add(offset as usize);
-            let end = start.saturating_add(length as usize);
-            if end > data.len() {
-                return Err(malformed(format!(
-                    "the {what} section ({length} bytes at {start}) runs past the end of the \
-                     {} bytes",
-                    data.len()
-                )));
-            }
-            Ok(start..end)
-        };
-        let types = section(word(8)?, word(12)?, "type")?;
-        let strings = section(word(16)?, word(20)?, "string")?;
-        if types.start % 4 != 0 {
-            return Err(malformed("the type section is not 4-byte aligned"));
-        }
+        let Header {
+            big_endian,
+            types,
+            strings,
+        } = Header::parse(data, data.len())?;
         if data[strings.clone()].last() != Some(&0) {
             return Err(malformed("the string section does not end in NUL"));
         }

@@ -10,7 +10,7 @@ use tine_asm::{Builder, ByteOrder, Helper, Insn, Reg::*};
 use crate::kernel::bpf::{
     AttachType, Link, Map, MapKind, MapSpec, Program, ProgramKind, ProgramSpec,
 };
-use crate::kernel::btf::{self, Btf};
+use crate::kernel::btf;
 use crate::kernel::error::KernelError;
 use crate::kernel::mapping::page_size;
 use crate::kernel::perf::{kprobe_pmu_available, uprobe_pmu_available};
@@ -81,7 +81,7 @@ impl Feature {
             Feature::UprobePmu => uprobe_pmu_available(),
             Feature::KprobeMulti => kprobe_multi_links(),
             Feature::TestRunRawTracepoint => raw_tracepoint_test_runs(),
-            Feature::Btf => btf_readable(btf::VMLINUX),
+            Feature::Btf => btf::is_btf(btf::VMLINUX),
             Feature::PerCpuMaps => map_creates(MapKind::PercpuArray, 4, 8, 1),
             Feature::MapBatch => map_batches(),
         }
@@ -199,12 +199,6 @@ impl Features {
     }
 }
 
-/// A BTF file whose header reads: mapping it and checking the header costs microseconds; its
-/// types are read only when a script asks for one.
-fn btf_readable(path: &str) -> bool {
-    Btf::read(path, None).is_ok()
-}
-
 fn probe_map(kind: MapKind, key_size: u32, value_size: u32, max_entries: u32) -> Option<Map> {
     let spec = MapSpec {
         kind,
@@ -316,8 +310,8 @@ mod tests {
         std::fs::create_dir_all(&directory).unwrap();
         let garbage = directory.join("vmlinux");
         std::fs::write(&garbage, b"not BTF at all, but long enough for a header").unwrap();
-        assert!(!btf_readable(&garbage.to_string_lossy()));
-        assert!(!btf_readable(&directory.join("missing").to_string_lossy()));
+        assert!(!btf::is_btf(&garbage.to_string_lossy()));
+        assert!(!btf::is_btf(&directory.join("missing").to_string_lossy()));
         // The smallest BTF file: a header, no types, the empty string.
         let mut header = vec![0x9f, 0xeb, 1, 0];
         for word in [24u32, 0, 0, 0, 1] {
@@ -325,7 +319,11 @@ mod tests {
         }
         header.push(0);
         std::fs::write(&garbage, &header).unwrap();
-        assert!(btf_readable(&garbage.to_string_lossy()));
+        assert!(btf::is_btf(&garbage.to_string_lossy()));
+        // A header whose string section would run past the file's end.
+        header[20] = 2;
+        std::fs::write(&garbage, &header).unwrap();
+        assert!(!btf::is_btf(&garbage.to_string_lossy()));
         std::fs::remove_dir_all(&directory).unwrap();
     }
 
