@@ -2,6 +2,7 @@
 //! script text -> lang -> sema -> compile -> kernel -> provider -> runtime -> output.
 pub mod arch;
 pub mod compile;
+pub mod ctypes;
 pub mod kernel;
 pub mod lang;
 pub mod output;

@@ -10,6 +10,7 @@ use tine_asm::{Builder, ByteOrder, Helper, Insn, Reg::*};
 use crate::kernel::bpf::{
     AttachType, Link, Map, MapKind, MapSpec, Program, ProgramKind, ProgramSpec,
 };
+use crate::kernel::btf;
 use crate::kernel::error::KernelError;
 use crate::kernel::mapping::page_size;
 use crate::kernel::perf::{kprobe_pmu_available, uprobe_pmu_available};
@@ -28,7 +29,7 @@ pub enum Feature {
     KprobeMulti,
     /// BPF_PROG_TEST_RUN of raw tracepoint programs (5.10): BEGIN/END run without an event.
     TestRunRawTracepoint,
-    /// /sys/kernel/btf/vmlinux: kernel types without headers.
+    /// /sys/kernel/btf/vmlinux, with a BTF header tine reads: kernel types without headers.
     Btf,
     /// Per-CPU hash and array maps (4.6), for exact lock-free aggregations.
     PerCpuMaps,
@@ -80,7 +81,7 @@ impl Feature {
             Feature::UprobePmu => uprobe_pmu_available(),
             Feature::KprobeMulti => kprobe_multi_links(),
             Feature::TestRunRawTracepoint => raw_tracepoint_test_runs(),
-            Feature::Btf => std::path::Path::new("/sys/kernel/btf/vmlinux").exists(),
+            Feature::Btf => btf::is_btf(btf::VMLINUX),
             Feature::PerCpuMaps => map_creates(MapKind::PercpuArray, 4, 8, 1),
             Feature::MapBatch => map_batches(),
         }
@@ -301,6 +302,29 @@ mod tests {
             error.to_string().contains("unknown word `bogus`"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn btf_is_present_only_where_a_btf_header_reads() {
+        let directory = std::env::temp_dir().join(format!("tine-btf-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap();
+        let garbage = directory.join("vmlinux");
+        std::fs::write(&garbage, b"not BTF at all, but long enough for a header").unwrap();
+        assert!(!btf::is_btf(&garbage.to_string_lossy()));
+        assert!(!btf::is_btf(&directory.join("missing").to_string_lossy()));
+        // The smallest BTF file: a header, no types, the empty string.
+        let mut header = vec![0x9f, 0xeb, 1, 0];
+        for word in [24u32, 0, 0, 0, 1] {
+            header.extend_from_slice(&word.to_le_bytes());
+        }
+        header.push(0);
+        std::fs::write(&garbage, &header).unwrap();
+        assert!(btf::is_btf(&garbage.to_string_lossy()));
+        // A header whose string section would run past the file's end.
+        header[20] = 2;
+        std::fs::write(&garbage, &header).unwrap();
+        assert!(!btf::is_btf(&garbage.to_string_lossy()));
+        std::fs::remove_dir_all(&directory).unwrap();
     }
 
     #[test]

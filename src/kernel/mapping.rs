@@ -1,5 +1,6 @@
 //! kernel::mapping: the shared memory a kernel ring lives in — mapped from an fd, read and
-//! written with the ordering the ring protocols need, unmapped on drop.
+//! written with the ordering the ring protocols need, unmapped on drop — and read-only
+//! mappings of kernel files that never change (BTF).
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
@@ -17,7 +18,7 @@ pub fn page_size() -> usize {
     }
 }
 
-/// A shared mapping of a kernel ring, unmapped on drop.
+/// A mapping of a kernel ring or file, unmapped on drop.
 #[derive(Debug)]
 pub(crate) struct Mapping {
     base: NonNull<u8>,
@@ -33,23 +34,41 @@ impl Mapping {
         what: &str,
     ) -> Result<Mapping, KernelError> {
         let protection = libc::PROT_READ | if writable { libc::PROT_WRITE } else { 0 };
-        // SAFETY: a fresh shared mapping of the fd at an address the kernel picks; nothing
-        // aliases it until this function returns it.
+        Mapping::map(fd, length, offset, protection, libc::MAP_SHARED)
+            .map_err(|()| KernelError::last(format!("map the ring of {what}")))
+    }
+
+    /// A private read-only mapping of the first `length` bytes of a file that does not change
+    /// (a BTF file in sysfs), so reading it copies nothing.
+    pub(crate) fn file(fd: BorrowedFd, length: usize, what: &str) -> Result<Mapping, KernelError> {
+        Mapping::map(fd, length, 0, libc::PROT_READ, libc::MAP_PRIVATE)
+            .map_err(|()| KernelError::last(format!("map {what}")))
+    }
+
+    /// Err when mmap fails, with its errno left for the caller to read.
+    fn map(
+        fd: BorrowedFd,
+        length: usize,
+        offset: usize,
+        protection: i32,
+        flags: i32,
+    ) -> Result<Mapping, ()> {
+        // SAFETY: a fresh mapping of the fd at an address the kernel picks; nothing aliases it
+        // until this function returns it.
         let base = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 length,
                 protection,
-                libc::MAP_SHARED,
+                flags,
                 fd.as_raw_fd(),
                 offset as libc::off_t,
             )
         };
         if base == libc::MAP_FAILED {
-            return Err(KernelError::last(format!("map the ring of {what}")));
+            return Err(());
         }
-        let base = NonNull::new(base.cast::<u8>())
-            .ok_or_else(|| KernelError::message(what, "mmap returned NULL"))?;
+        let base = NonNull::new(base.cast::<u8>()).ok_or(())?;
         Ok(Mapping { base, length })
     }
 
@@ -109,10 +128,15 @@ impl Mapping {
         };
     }
 
+    pub(crate) fn length(&self) -> usize {
+        self.length
+    }
+
     pub(crate) fn bytes(&self, offset: usize, length: usize) -> &[u8] {
         assert!(offset + length <= self.length);
         // SAFETY: in bounds; the kernel does not write a record between publishing it and our
-        // tail moving past it, so the bytes are stable while borrowed.
+        // tail moving past it, and nothing writes a private read-only file mapping, so the
+        // bytes are stable while borrowed.
         unsafe { std::slice::from_raw_parts(self.base.as_ptr().add(offset), length) }
     }
 }

@@ -1,7 +1,8 @@
 //! kernel: every conversation with the kernel — bpf(2), perf events and their rings, tracefs,
-//! kallsyms, ELF files, feature probes. The only place with `unsafe`.
+//! kallsyms, ELF files, BTF, feature probes. The only place with `unsafe`.
 
 pub mod bpf;
+pub mod btf;
 pub mod child;
 pub mod clock;
 pub mod cpu;

@@ -1,0 +1,1383 @@
+//! kernel::btf: the kernel's own description of its types — /sys/kernel/btf/vmlinux, and each
+//! module's split BTF on top of it — read without libbpf: bytes in, `ctypes::CType`s out, in
+//! either byte order (the header's magic tells which). Lazy: opening maps the file and checks
+//! the header; records vary in length, so the type section is walked, once, only as far as a
+//! query needs, keeping where each type starts; a name is found by a scan that compares names in
+//! place and stops at the first match. A script that touches one struct decodes that struct, not
+//! 100,000 others (tests/bench/btf.md has the numbers).
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::fs::File;
+use std::io::Read;
+use std::ops::Range;
+use std::os::fd::AsFd;
+use std::rc::Rc;
+
+use crate::ctypes::{
+    CType, Composite, Enum, Enumerator, Int, Linkage, Member, NameKind, Parameter, Prototype,
+    Qualifier, SectionVariable, TypeError, TypeId, TypeSource,
+};
+use crate::kernel::error::KernelError;
+use crate::kernel::mapping::Mapping;
+
+/// Where the running kernel describes its own types; modules' files lie beside it.
+pub const VMLINUX: &str = "/sys/kernel/btf/vmlinux";
+
+const HEADER_SIZE: usize = 24;
+/// Bytes of the record every type starts with: name offset, info, size or type.
+const TYPE_SIZE: usize = 12;
+
+const KIND_INT: u32 = 1;
+const KIND_PTR: u32 = 2;
+const KIND_ARRAY: u32 = 3;
+const KIND_STRUCT: u32 = 4;
+const KIND_UNION: u32 = 5;
+const KIND_ENUM: u32 = 6;
+const KIND_FWD: u32 = 7;
+const KIND_TYPEDEF: u32 = 8;
+const KIND_VOLATILE: u32 = 9;
+const KIND_CONST: u32 = 10;
+const KIND_RESTRICT: u32 = 11;
+const KIND_FUNC: u32 = 12;
+const KIND_FUNC_PROTO: u32 = 13;
+const KIND_VAR: u32 = 14;
+const KIND_DATASEC: u32 = 15;
+const KIND_FLOAT: u32 = 16;
+const KIND_DECL_TAG: u32 = 17;
+const KIND_TYPE_TAG: u32 = 18;
+const KIND_ENUM64: u32 = 19;
+
+fn kind(info: u32) -> u32 {
+    (info >> 24) & 0x1f
+}
+
+fn vlen(info: u32) -> usize {
+    (info & 0xffff) as usize
+}
+
+fn kind_flag(info: u32) -> bool {
+    info >> 31 == 1
+}
+
+/// Bytes of a type's record: the common part and what its kind appends.
+fn record_size(id: TypeId, info: u32) -> Result<usize, TypeError> {
+    let count = vlen(info);
+    let tail = match kind(info) {
+        KIND_INT | KIND_VAR | KIND_DECL_TAG => 4,
+        KIND_PTR | KIND_FWD | KIND_TYPEDEF | KIND_VOLATILE | KIND_CONST | KIND_RESTRICT
+        | KIND_FUNC | KIND_FLOAT | KIND_TYPE_TAG => 0,
+        KIND_ARRAY => 12,
+        KIND_STRUCT | KIND_UNION | KIND_DATASEC | KIND_ENUM64 => 12 * count,
+        KIND_ENUM | KIND_FUNC_PROTO => 8 * count,
+        other => {
+            return Err(malformed(format!(
+                "type {id} is of BTF kind {other}, which this tine does not know (BTF from a \
+                 newer kernel?)"
+            )))
+        }
+    };
+    Ok(TYPE_SIZE + tail)
+}
+
+fn malformed(message: impl Into<String>) -> TypeError {
+    TypeError::Malformed(format!("BTF: {}", message.into()))
+}
+
+/// The file's bytes: mapped where the kernel allows it (vmlinux, since 6.16), else read.
+enum Bytes {
+    Owned(Vec<u8>),
+    Mapped(Mapping),
+}
+
+impl Bytes {
+    fn slice(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(bytes) => bytes,
+            Bytes::Mapped(mapping) => mapping.bytes(0, mapping.length()),
+        }
+    }
+}
+
+/// One BTF file: vmlinux's, or a module's on top of it (`base`), whose type ids and string
+/// offsets go on from where the base's end.
+pub struct Btf {
+    bytes: Bytes,
+    big_endian: bool,
+    /// The type and string sections, as ranges of `bytes`.
+    types: Range<usize>,
+    strings: Range<usize>,
+    base: Option<Rc<Btf>>,
+    /// The id of this file's first type, and the offset its strings start at.
+    first_id: TypeId,
+    first_string: u32,
+    /// Where each type's record starts in `bytes`, by id - `first_id`, as far as walked.
+    starts: RefCell<Vec<u32>>,
+    /// Where the walk stopped: the next record not in `starts`, or the section's end.
+    walked: Cell<usize>,
+    pointer_size: OnceCell<u32>,
+}
+
+impl std::fmt::Debug for Btf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Btf")
+            .field("big_endian", &self.big_endian)
+            .field("types", &self.types)
+            .field("strings", &self.strings)
+            .field("first_id", &self.first_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the header says: the byte order, and where the type and string sections lie.
+struct Header {
+    big_endian: bool,
+    types: Range<usize>,
+    strings: Range<usize>,
+}
+
+impl Header {
+    /// The header at the start of `data`, checked against a file of `file_length` bytes (of
+    /// which `data` may hold only the header).
+    fn parse(data: &[u8], file_length: usize) -> Result<Header, TypeError> {
+        if data.len() < HEADER_SIZE {
+            return Err(malformed(format!(
+                "{} bytes are too few for a header",
+                data.len()
+            )));
+        }
+        if file_length > u32::MAX as usize {
+            return Err(malformed("the file is larger than 4 GiB"));
+        }
+        let big_endian = match [data[0], data[1]] {
+            [0x9f, 0xeb] => false,
+            [0xeb, 0x9f] => true,
+            other => {
+                return Err(malformed(format!(
+                    "not BTF: the magic is {:02x}{:02x}, not eb9f",
+                    other[0], other[1]
+                )))
+            }
+        };
+        if data[2] != 1 {
+            return Err(malformed(format!(
+                "version {} (only version 1 is known)",
+                data[2]
+            )));
+        }
+        let word = |at: usize| read_u32(data, at, big_endian);
+        let header_length = word(4)? as usize;
+        if header_length < HEADER_SIZE || header_length > file_length {
+            return Err(malformed(format!(
+                "the header says it is {header_length} bytes long"
+            )));
+        }
+        // A longer header is a newer kernel's; its further fields describe nothing we read.
+        let section = |offset: u32, length: u32, what: &str| {
+            let start = header_length.saturating_add(offset as usize);
+            let end = start.saturating_add(length as usize);
+            if end > file_length {
+                return Err(malformed(format!(
+                    "the {what} section ({length} bytes at {start}) runs past the end of the \
+                     {file_length} bytes"
+                )));
+            }
+            Ok(start..end)
+        };
+        let types = section(word(8)?, word(12)?, "type")?;
+        let strings = section(word(16)?, word(20)?, "string")?;
+        if types.start % 4 != 0 {
+            return Err(malformed("the type section is not 4-byte aligned"));
+        }
+        if strings.is_empty() {
+            return Err(malformed("the string section is empty"));
+        }
+        Ok(Header {
+            big_endian,
+            types,
+            strings,
+        })
+    }
+}
+
+/// Whether the file at `path` starts with a BTF header that fits it: what `tine -T` asks,
+/// for the cost of reading 24 bytes.
+pub fn is_btf(path: &str) -> bool {
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let mut header = [0; HEADER_SIZE];
+    let length = file.metadata().map_or(0, |metadata| metadata.len());
+    file.read_exact(&mut header).is_ok()
+        && Header::parse(&header, usize::try_from(length).unwrap_or(usize::MAX)).is_ok()
+}
+
+impl Btf {
+    /// The running kernel's BTF.
+    pub fn vmlinux() -> Result<Btf, KernelError> {
+        Btf::read(VMLINUX, None)
+    }
+
+    /// The BTF of the loaded module `name`, on top of the kernel's.
+    pub fn module(name: &str, vmlinux: Rc<Btf>) -> Result<Btf, KernelError> {
+        if name.is_empty() || name.contains('/') || name.starts_with('.') {
+            return Err(KernelError::message(
+                format!("read the BTF of module `{name}`"),
+                "not a module name",
+            ));
+        }
+        let directory = std::path::Path::new(VMLINUX)
+            .parent()
+            .unwrap_or(std::path::Path::new("/"));
+        Btf::read(&directory.join(name).to_string_lossy(), Some(vmlinux))
+    }
+
+    /// The BTF file at `path`, split on `base` when given.
+    pub fn read(path: &str, base: Option<Rc<Btf>>) -> Result<Btf, KernelError> {
+        let action = || format!("read BTF from {path}");
+        let mut file = File::open(path).map_err(|error| KernelError::io(action(), &error))?;
+        let length = file
+            .metadata()
+            .map_err(|error| KernelError::io(action(), &error))?
+            .len() as usize;
+        let bytes = match Mapping::file(file.as_fd(), length, path) {
+            Ok(mapping) => Bytes::Mapped(mapping),
+            Err(_) => {
+                let mut bytes = Vec::with_capacity(length);
+                file.read_to_end(&mut bytes)
+                    .map_err(|error| KernelError::io(action(), &error))?;
+                Bytes::Owned(bytes)
+            }
+        };
+        Btf::from_bytes(bytes, base)
+            .map_err(|error| KernelError::message(action(), error.to_string()))
+    }
+
+    /// BTF from bytes: a base (vmlinux's), or split on `base` (a module's).
+    pub fn parse(bytes: Vec<u8>, base: Option<Rc<Btf>>) -> Result<Btf, TypeError> {
+        Btf::from_bytes(Bytes::Owned(bytes), base)
+    }
+
+    fn from_bytes(bytes: Bytes, base: Option<Rc<Btf>>) -> Result<Btf, TypeError> {
+        let data = bytes.slice();
+        let Header {
+            big_endian,
+            types,
+            strings,
+        } = Header::parse(data, data.len())?;
+        if data[strings.clone()].last() != Some(&0) {
+            return Err(malformed("the string section does not end in NUL"));
+        }
+        if base.is_none() && data[strings.start] != 0 {
+            return Err(malformed("the string section does not start with \"\""));
+        }
+        let (first_id, first_string) = match &base {
+            None => (1, 0),
+            Some(base) => {
+                if base.big_endian != big_endian {
+                    return Err(malformed("split BTF of another byte order than its base"));
+                }
+                let strings_end = base.first_string as usize + base.strings.len();
+                let first_string = u32::try_from(strings_end)
+                    .map_err(|_| malformed("the base's strings pass 4 GiB"))?;
+                (base.last_id()? + 1, first_string)
+            }
+        };
+        let walked = Cell::new(types.start);
+        Ok(Btf {
+            bytes,
+            big_endian,
+            types,
+            strings,
+            base,
+            first_id,
+            first_string,
+            starts: RefCell::new(Vec::new()),
+            walked,
+            pointer_size: OnceCell::new(),
+        })
+    }
+
+    pub fn big_endian(&self) -> bool {
+        self.big_endian
+    }
+
+    /// The base this file is split on (vmlinux's, for a module).
+    pub fn base(&self) -> Option<&Rc<Btf>> {
+        self.base.as_ref()
+    }
+
+    /// The id of this file's first type: 1, or one past the base's last.
+    pub fn first_id(&self) -> TypeId {
+        self.first_id
+    }
+
+    /// The id of the last type, this file's or (if it has none) its base's.
+    pub fn last_id(&self) -> Result<TypeId, TypeError> {
+        Ok(self.first_id + self.count()? - 1)
+    }
+
+    fn data(&self) -> &[u8] {
+        self.bytes.slice()
+    }
+
+    fn u32_at(&self, at: usize) -> Result<u32, TypeError> {
+        read_u32(self.data(), at, self.big_endian)
+    }
+
+    /// Where this file's `index`-th type starts; None past its last type. Walks the type
+    /// section only as far as `index`.
+    fn start(&self, index: usize) -> Result<Option<usize>, TypeError> {
+        if let Some(&start) = self.starts.borrow().get(index) {
+            return Ok(Some(start as usize));
+        }
+        let mut starts = self.starts.borrow_mut();
+        if starts.capacity() == 0 {
+            // vmlinux's types average 26 bytes; the pages of the unused rest are never touched.
+            starts.reserve(self.types.len() / 24);
+        }
+        let mut at = self.walked.get();
+        while starts.len() <= index && at < self.types.end {
+            let id = self.first_id + starts.len() as u32;
+            let next = at + record_size(id, self.u32_at(at + 4)?)?;
+            if next > self.types.end {
+                return Err(malformed(format!(
+                    "type {id} runs past the end of the type section"
+                )));
+            }
+            starts.push(at as u32);
+            at = next;
+            self.walked.set(at);
+        }
+        Ok(starts.get(index).map(|&start| start as usize))
+    }
+
+    /// How many types this file has (walking all of them).
+    fn count(&self) -> Result<u32, TypeError> {
+        self.start(usize::MAX)?;
+        Ok(self.starts.borrow().len() as u32)
+    }
+
+    /// The record of type `id` of this file: where it starts, and its info word.
+    fn record(&self, id: TypeId) -> Result<(usize, u32), TypeError> {
+        let index = id.checked_sub(self.first_id).map(|index| index as usize);
+        let Some(start) = index.map(|index| self.start(index)).transpose()?.flatten() else {
+            return Err(malformed(format!(
+                "type id {id} is not in {}..={}",
+                self.first_id,
+                self.first_id + self.count()? - 1
+            )));
+        };
+        Ok((start, self.u32_at(start + 4)?))
+    }
+
+    /// The NUL-terminated name at string `offset` (in the base's strings when below ours).
+    fn name_bytes(&self, offset: u32) -> Result<&[u8], TypeError> {
+        if offset < self.first_string {
+            if let Some(base) = &self.base {
+                return base.name_bytes(offset);
+            }
+        }
+        let tail = self.string_tail(offset)?;
+        let end = tail
+            .iter()
+            .position(|&byte| byte == 0)
+            .unwrap_or(tail.len());
+        Ok(&tail[..end])
+    }
+
+    /// The string section from `offset` to its end.
+    fn string_tail(&self, offset: u32) -> Result<&[u8], TypeError> {
+        let local = (offset - self.first_string) as usize;
+        self.data()[self.strings.clone()]
+            .get(local..)
+            .filter(|tail| !tail.is_empty())
+            .ok_or_else(|| malformed(format!("string offset {offset} is past the strings")))
+    }
+
+    fn name(&self, offset: u32) -> Result<String, TypeError> {
+        let bytes = self.name_bytes(offset)?;
+        String::from_utf8(bytes.to_vec())
+            .map_err(|_| malformed(format!("the name at string offset {offset} is not UTF-8")))
+    }
+
+    /// Whether the string at `offset` is `name`, without looking past the first difference.
+    fn name_is(&self, offset: u32, name: &[u8]) -> Result<bool, TypeError> {
+        if offset < self.first_string {
+            if let Some(base) = &self.base {
+                return base.name_is(offset, name);
+            }
+        }
+        let tail = self.string_tail(offset)?;
+        Ok(tail.starts_with(name) && tail.get(name.len()) == Some(&0))
+    }
+
+    /// Calls `visit(id, start, info)` for each type of this file until it returns true.
+    fn scan(
+        &self,
+        mut visit: impl FnMut(TypeId, usize, u32) -> Result<bool, TypeError>,
+    ) -> Result<(), TypeError> {
+        let mut index = 0;
+        while let Some(start) = self.start(index)? {
+            if visit(self.first_id + index as u32, start, self.u32_at(start + 4)?)? {
+                break;
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+
+    /// The first definition and the first forward declaration of `kind` called `name`, in
+    /// the base and then here (ids in order).
+    fn find_in_order(
+        &self,
+        kind: NameKind,
+        name: &[u8],
+    ) -> Result<(Option<TypeId>, Option<TypeId>), TypeError> {
+        let (mut complete, mut forward) = match &self.base {
+            Some(base) => base.find_in_order(kind, name)?,
+            None => (None, None),
+        };
+        if complete.is_some() {
+            return Ok((complete, forward));
+        }
+        self.scan(|id, start, info| {
+            let Some(is_complete) = matches_kind(kind, info) else {
+                return Ok(false);
+            };
+            if !self.name_is(self.u32_at(start)?, name)? {
+                return Ok(false);
+            }
+            if is_complete {
+                complete = Some(id);
+                return Ok(true);
+            }
+            forward.get_or_insert(id);
+            Ok(false)
+        })?;
+        Ok((complete, forward))
+    }
+
+    /// Every type of `kind` here and in the base, with its name: e.g. the functions that
+    /// fentry can attach to.
+    pub fn names(&self, kind: NameKind) -> Result<Vec<(TypeId, &str)>, TypeError> {
+        let mut names = match &self.base {
+            Some(base) => base.names(kind)?,
+            None => Vec::new(),
+        };
+        self.scan(|id, start, info| {
+            if matches_kind(kind, info).is_some() {
+                let offset = self.u32_at(start)?;
+                let name = std::str::from_utf8(self.name_bytes(offset)?).map_err(|_| {
+                    malformed(format!("the name at string offset {offset} is not UTF-8"))
+                })?;
+                names.push((id, name));
+            }
+            Ok(false)
+        })?;
+        Ok(names)
+    }
+
+    fn enumerator_here(&self, name: &[u8]) -> Result<Option<(TypeId, u64)>, TypeError> {
+        let mut found = None;
+        self.scan(|id, start, info| {
+            let entry_size = match kind(info) {
+                KIND_ENUM => 8,
+                KIND_ENUM64 => 12,
+                _ => return Ok(false),
+            };
+            for index in 0..vlen(info) {
+                let at = start + TYPE_SIZE + index * entry_size;
+                if self.name_is(self.u32_at(at)?, name)? {
+                    found = Some((id, self.enum_value(info, at)?));
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })?;
+        Ok(found)
+    }
+
+    /// The value of the enumerator whose entry is at `at`, widened to 64 bits.
+    fn enum_value(&self, info: u32, at: usize) -> Result<u64, TypeError> {
+        let low = self.u32_at(at + 4)?;
+        Ok(if kind(info) == KIND_ENUM64 {
+            u64::from(self.u32_at(at + 8)?) << 32 | u64::from(low)
+        } else if kind_flag(info) {
+            low as i32 as i64 as u64
+        } else {
+            u64::from(low)
+        })
+    }
+
+    /// Decodes the record of type `id` (of this file).
+    fn decode(&self, id: TypeId) -> Result<CType, TypeError> {
+        let (start, info) = self.record(id)?;
+        let name = || self.name(self.u32_at(start)?);
+        // The word after name and info: a size or a type id, by kind.
+        let third = self.u32_at(start + 8)?;
+        let tail = start + TYPE_SIZE;
+        let count = vlen(info);
+        let linkage = |value: u32| match value {
+            0 => Linkage::Static,
+            1 => Linkage::Global,
+            2 => Linkage::Extern,
+            other => Linkage::Other(other),
+        };
+        Ok(match kind(info) {
+            KIND_INT => {
+                let encoding = self.u32_at(tail)?;
+                CType::Int(Int {
+                    name: name()?,
+                    size: third,
+                    signed: encoding & (1 << 24) != 0,
+                    char: encoding & (1 << 25) != 0,
+                    boolean: encoding & (1 << 26) != 0,
+                    bit_offset: (encoding >> 16) as u8,
+                    bits: encoding as u8,
+                })
+            }
+            KIND_PTR => CType::Pointer { target: third },
+            KIND_ARRAY => CType::Array {
+                element: self.u32_at(tail)?,
+                index: self.u32_at(tail + 4)?,
+                length: self.u32_at(tail + 8)?,
+            },
+            KIND_STRUCT | KIND_UNION => {
+                let mut members = Vec::with_capacity(count);
+                for index in 0..count {
+                    let at = tail + index * 12;
+                    let offset = self.u32_at(at + 8)?;
+                    // kind_flag: the offset word holds the bitfield size above 24 bits of offset.
+                    let (bit_offset, bitfield_size) = if kind_flag(info) {
+                        (offset & 0xff_ffff, (offset >> 24) as u8)
+                    } else {
+                        (offset, 0)
+                    };
+                    members.push(Member {
+                        name: self.name(self.u32_at(at)?)?,
+                        target: self.u32_at(at + 4)?,
+                        bit_offset,
+                        bitfield_size,
+                    });
+                }
+                let composite = Composite {
+                    name: name()?,
+                    size: third,
+                    members,
+                };
+                if kind(info) == KIND_STRUCT {
+                    CType::Struct(composite)
+                } else {
+                    CType::Union(composite)
+                }
+            }
+            KIND_ENUM | KIND_ENUM64 => {
+                let entry_size = if kind(info) == KIND_ENUM { 8 } else { 12 };
+                let mut values = Vec::with_capacity(count);
+                for index in 0..count {
+                    let at = tail + index * entry_size;
+                    values.push(Enumerator {
+                        name: self.name(self.u32_at(at)?)?,
+                        value: self.enum_value(info, at)?,
+                    });
+                }
+                CType::Enum(Enum {
+                    name: name()?,
+                    size: third,
+                    signed: kind_flag(info),
+                    values,
+                })
+            }
+            KIND_FWD => CType::Forward {
+                name: name()?,
+                union: kind_flag(info),
+            },
+            KIND_TYPEDEF => CType::Typedef {
+                name: name()?,
+                target: third,
+            },
+            KIND_VOLATILE | KIND_CONST | KIND_RESTRICT => CType::Qualified {
+                qualifier: match kind(info) {
+                    KIND_VOLATILE => Qualifier::Volatile,
+                    KIND_CONST => Qualifier::Const,
+                    _ => Qualifier::Restrict,
+                },
+                target: third,
+            },
+            KIND_FUNC => CType::Function {
+                name: name()?,
+                prototype: third,
+                linkage: linkage(count as u32),
+            },
+            KIND_FUNC_PROTO => {
+                let mut parameters = Vec::with_capacity(count);
+                let mut variadic = false;
+                for index in 0..count {
+                    let at = tail + index * 8;
+                    let (name_offset, target) = (self.u32_at(at)?, self.u32_at(at + 4)?);
+                    // A last parameter of no name and type void stands for `...`.
+                    if index + 1 == count && name_offset == 0 && target == 0 {
+                        variadic = true;
+                    } else {
+                        parameters.push(Parameter {
+                            name: self.name(name_offset)?,
+                            target,
+                        });
+                    }
+                }
+                CType::Prototype(Prototype {
+                    returns: third,
+                    parameters,
+                    variadic,
+                })
+            }
+            KIND_VAR => CType::Variable {
+                name: name()?,
+                target: third,
+                linkage: linkage(self.u32_at(tail)?),
+            },
+            KIND_DATASEC => {
+                let mut variables = Vec::with_capacity(count);
+                for index in 0..count {
+                    let at = tail + index * 12;
+                    variables.push(SectionVariable {
+                        variable: self.u32_at(at)?,
+                        offset: self.u32_at(at + 4)?,
+                        size: self.u32_at(at + 8)?,
+                    });
+                }
+                CType::Section {
+                    name: name()?,
+                    size: third,
+                    variables,
+                }
+            }
+            KIND_FLOAT => CType::Float {
+                name: name()?,
+                size: third,
+            },
+            KIND_DECL_TAG => {
+                let component = self.u32_at(tail)? as i32;
+                CType::DeclTag {
+                    name: name()?,
+                    target: third,
+                    component: u32::try_from(component).ok(),
+                    attribute: kind_flag(info),
+                }
+            }
+            KIND_TYPE_TAG => CType::TypeTag {
+                name: name()?,
+                target: third,
+                attribute: kind_flag(info),
+            },
+            other => return Err(malformed(format!("type {id} is of unknown kind {other}"))),
+        })
+    }
+}
+
+/// Whether a type with `info` is among the names of `kind`: Some(true) for a definition,
+/// Some(false) for a forward declaration.
+fn matches_kind(kind_wanted: NameKind, info: u32) -> Option<bool> {
+    let found = kind(info);
+    match kind_wanted {
+        NameKind::Struct => match found {
+            KIND_STRUCT => Some(true),
+            KIND_FWD if !kind_flag(info) => Some(false),
+            _ => None,
+        },
+        NameKind::Union => match found {
+            KIND_UNION => Some(true),
+            KIND_FWD if kind_flag(info) => Some(false),
+            _ => None,
+        },
+        // `enum X;` is an enum with no values.
+        NameKind::Enum => matches!(found, KIND_ENUM | KIND_ENUM64).then_some(vlen(info) > 0),
+        NameKind::Typedef => (found == KIND_TYPEDEF).then_some(true),
+        NameKind::Scalar => matches!(found, KIND_INT | KIND_FLOAT).then_some(true),
+        NameKind::Function => (found == KIND_FUNC).then_some(true),
+        NameKind::Variable => (found == KIND_VAR).then_some(true),
+    }
+}
+
+fn read_u32(data: &[u8], at: usize, big_endian: bool) -> Result<u32, TypeError> {
+    let bytes: [u8; 4] = data
+        .get(at..at + 4)
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| malformed(format!("a read at byte {at} is past the end")))?;
+    Ok(if big_endian {
+        u32::from_be_bytes(bytes)
+    } else {
+        u32::from_le_bytes(bytes)
+    })
+}
+
+impl TypeSource for Btf {
+    fn get(&self, id: TypeId) -> Result<CType, TypeError> {
+        if id == 0 {
+            return Ok(CType::Void);
+        }
+        match &self.base {
+            Some(base) if id < self.first_id => base.get(id),
+            _ => self.decode(id),
+        }
+    }
+
+    fn find(&self, kind: NameKind, name: &str) -> Result<Option<TypeId>, TypeError> {
+        let (complete, forward) = self.find_in_order(kind, name.as_bytes())?;
+        Ok(complete.or(forward))
+    }
+
+    fn find_enumerator(&self, name: &str) -> Result<Option<(TypeId, u64)>, TypeError> {
+        if let Some(base) = &self.base {
+            if let Some(found) = base.find_enumerator(name)? {
+                return Ok(Some(found));
+            }
+        }
+        self.enumerator_here(name.as_bytes())
+    }
+
+    /// A `long`'s size, which is a pointer's in every kernel ABI; the host's where BTF has no
+    /// `long` (hand-made files).
+    fn pointer_size(&self) -> Result<u32, TypeError> {
+        if let Some(base) = &self.base {
+            return base.pointer_size();
+        }
+        if let Some(&size) = self.pointer_size.get() {
+            return Ok(size);
+        }
+        let mut size = std::mem::size_of::<usize>() as u32;
+        for name in ["long int", "long unsigned int"] {
+            if let Some(id) = self.find(NameKind::Scalar, name)? {
+                if let CType::Int(int) = self.get(id)? {
+                    size = int.size;
+                    break;
+                }
+            }
+        }
+        Ok(*self.pointer_size.get_or_init(|| size))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds a BTF file by hand, in either byte order.
+    struct Blob {
+        big_endian: bool,
+        types: Vec<u8>,
+        strings: Vec<u8>,
+        /// Split BTF: the base's string bytes and the next id.
+        first_string: u32,
+        next_id: TypeId,
+    }
+
+    impl Blob {
+        fn new(big_endian: bool) -> Blob {
+            Blob {
+                big_endian,
+                types: Vec::new(),
+                strings: vec![0],
+                first_string: 0,
+                next_id: 1,
+            }
+        }
+
+        /// Types and strings that go on from `base`'s.
+        fn split(base: &Btf) -> Blob {
+            Blob {
+                big_endian: base.big_endian,
+                types: Vec::new(),
+                strings: vec![0],
+                first_string: base.first_string + base.strings.len() as u32,
+                next_id: base.last_id().unwrap() + 1,
+            }
+        }
+
+        fn string(&mut self, text: &str) -> u32 {
+            if text.is_empty() {
+                return 0;
+            }
+            let offset = self.first_string + self.strings.len() as u32;
+            self.strings.extend_from_slice(text.as_bytes());
+            self.strings.push(0);
+            offset
+        }
+
+        fn word(&mut self, value: u32) -> &mut Blob {
+            let bytes = if self.big_endian {
+                value.to_be_bytes()
+            } else {
+                value.to_le_bytes()
+            };
+            self.types.extend_from_slice(&bytes);
+            self
+        }
+
+        /// The common record; the kind's tail words follow with `word`.
+        fn add(&mut self, name: &str, kind: u32, vlen: u32, flag: bool, third: u32) -> TypeId {
+            let name = self.string(name);
+            let info = u32::from(flag) << 31 | kind << 24 | vlen;
+            self.word(name).word(info).word(third);
+            self.next_id += 1;
+            self.next_id - 1
+        }
+
+        /// A named entry of a list (a member, parameter or enumerator): its name, then words.
+        fn entry(&mut self, name: &str, words: &[u32]) {
+            let name = self.string(name);
+            self.word(name);
+            for &word in words {
+                self.word(word);
+            }
+        }
+
+        fn bytes(&self) -> Vec<u8> {
+            let mut out = Vec::new();
+            let mut put = |value: u32| {
+                out.extend_from_slice(&if self.big_endian {
+                    value.to_be_bytes()
+                } else {
+                    value.to_le_bytes()
+                })
+            };
+            put(if self.big_endian {
+                0xeb9f_0100
+            } else {
+                0x0001_eb9f
+            });
+            put(HEADER_SIZE as u32);
+            put(0);
+            put(self.types.len() as u32);
+            put(self.types.len() as u32);
+            put(self.strings.len() as u32);
+            out.extend_from_slice(&self.types);
+            out.extend_from_slice(&self.strings);
+            out
+        }
+    }
+
+    /// One type of every kind, and the values each must decode to.
+    fn every_kind(big_endian: bool) -> (Vec<u8>, Vec<(TypeId, CType)>) {
+        let mut blob = Blob::new(big_endian);
+        let mut expected = Vec::new();
+        let int = blob.add("int", KIND_INT, 0, false, 4);
+        blob.word(1 << 24 | 32);
+        expected.push((
+            int,
+            CType::Int(Int {
+                name: "int".into(),
+                size: 4,
+                signed: true,
+                char: false,
+                boolean: false,
+                bits: 32,
+                bit_offset: 0,
+            }),
+        ));
+        let long = blob.add("long unsigned int", KIND_INT, 0, false, 8);
+        blob.word(64);
+        let pointer = blob.add("", KIND_PTR, 0, false, int);
+        expected.push((pointer, CType::Pointer { target: int }));
+        let array = blob.add("", KIND_ARRAY, 0, false, 0);
+        blob.word(int).word(long).word(16);
+        expected.push((
+            array,
+            CType::Array {
+                element: int,
+                index: long,
+                length: 16,
+            },
+        ));
+        // struct pair { int a; int *b; } with no kind_flag: offsets are plain bit offsets.
+        let pair = blob.add("pair", KIND_STRUCT, 2, false, 16);
+        blob.entry("a", &[int, 0]);
+        blob.entry("b", &[pointer, 64]);
+        let member = |name: &str, target, bit_offset, bitfield_size| Member {
+            name: name.into(),
+            target,
+            bit_offset,
+            bitfield_size,
+        };
+        expected.push((
+            pair,
+            CType::Struct(Composite {
+                name: "pair".into(),
+                size: 16,
+                members: vec![member("a", int, 0, 0), member("b", pointer, 64, 0)],
+            }),
+        ));
+        // union either { int x; long y; }
+        let either = blob.add("either", KIND_UNION, 2, false, 8);
+        blob.entry("x", &[int, 0]);
+        blob.entry("y", &[long, 0]);
+        expected.push((
+            either,
+            CType::Union(Composite {
+                name: "either".into(),
+                size: 8,
+                members: vec![member("x", int, 0, 0), member("y", long, 0, 0)],
+            }),
+        ));
+        let state = blob.add("state", KIND_ENUM, 2, true, 4);
+        blob.entry("RUNNING", &[0]);
+        blob.entry("DEAD", &[-1i32 as u32]);
+        expected.push((
+            state,
+            CType::Enum(Enum {
+                name: "state".into(),
+                size: 4,
+                signed: true,
+                values: vec![
+                    Enumerator {
+                        name: "RUNNING".into(),
+                        value: 0,
+                    },
+                    Enumerator {
+                        name: "DEAD".into(),
+                        value: u64::MAX,
+                    },
+                ],
+            }),
+        ));
+        let sock = blob.add("sock", KIND_FWD, 0, false, 0);
+        expected.push((
+            sock,
+            CType::Forward {
+                name: "sock".into(),
+                union: false,
+            },
+        ));
+        let pid_t = blob.add("pid_t", KIND_TYPEDEF, 0, false, int);
+        expected.push((
+            pid_t,
+            CType::Typedef {
+                name: "pid_t".into(),
+                target: int,
+            },
+        ));
+        for (kind, qualifier) in [
+            (KIND_VOLATILE, Qualifier::Volatile),
+            (KIND_CONST, Qualifier::Const),
+            (KIND_RESTRICT, Qualifier::Restrict),
+        ] {
+            let id = blob.add("", kind, 0, false, int);
+            expected.push((
+                id,
+                CType::Qualified {
+                    qualifier,
+                    target: int,
+                },
+            ));
+        }
+        // int (int *p, pid_t, ...)
+        let prototype = blob.add("", KIND_FUNC_PROTO, 3, false, int);
+        blob.entry("p", &[pointer]);
+        blob.entry("", &[pid_t]);
+        blob.entry("", &[0]);
+        expected.push((
+            prototype,
+            CType::Prototype(Prototype {
+                returns: int,
+                parameters: vec![
+                    Parameter {
+                        name: "p".into(),
+                        target: pointer,
+                    },
+                    Parameter {
+                        name: "".into(),
+                        target: pid_t,
+                    },
+                ],
+                variadic: true,
+            }),
+        ));
+        let function = blob.add("do_thing", KIND_FUNC, 1, false, prototype);
+        expected.push((
+            function,
+            CType::Function {
+                name: "do_thing".into(),
+                prototype,
+                linkage: Linkage::Global,
+            },
+        ));
+        let variable = blob.add("counter", KIND_VAR, 0, false, int);
+        blob.word(1);
+        expected.push((
+            variable,
+            CType::Variable {
+                name: "counter".into(),
+                target: int,
+                linkage: Linkage::Global,
+            },
+        ));
+        let section = blob.add(".data..percpu", KIND_DATASEC, 1, false, 8);
+        blob.word(variable).word(4).word(4);
+        expected.push((
+            section,
+            CType::Section {
+                name: ".data..percpu".into(),
+                size: 8,
+                variables: vec![SectionVariable {
+                    variable,
+                    offset: 4,
+                    size: 4,
+                }],
+            },
+        ));
+        let double = blob.add("double", KIND_FLOAT, 0, false, 8);
+        expected.push((
+            double,
+            CType::Float {
+                name: "double".into(),
+                size: 8,
+            },
+        ));
+        let member_tag = blob.add("user", KIND_DECL_TAG, 0, false, pair);
+        blob.word(1);
+        expected.push((
+            member_tag,
+            CType::DeclTag {
+                name: "user".into(),
+                target: pair,
+                component: Some(1),
+                attribute: false,
+            },
+        ));
+        let whole_tag = blob.add("noinline", KIND_DECL_TAG, 0, true, function);
+        blob.word(-1i32 as u32);
+        expected.push((
+            whole_tag,
+            CType::DeclTag {
+                name: "noinline".into(),
+                target: function,
+                component: None,
+                attribute: true,
+            },
+        ));
+        let type_tag = blob.add("rcu", KIND_TYPE_TAG, 0, false, int);
+        expected.push((
+            type_tag,
+            CType::TypeTag {
+                name: "rcu".into(),
+                target: int,
+                attribute: false,
+            },
+        ));
+        let big = blob.add("big", KIND_ENUM64, 2, false, 8);
+        blob.entry("HUGE", &[1, 0xffff_ffff]);
+        blob.entry("SMALL", &[7, 0]);
+        expected.push((
+            big,
+            CType::Enum(Enum {
+                name: "big".into(),
+                size: 8,
+                signed: false,
+                values: vec![
+                    Enumerator {
+                        name: "HUGE".into(),
+                        value: 0xffff_ffff_0000_0001,
+                    },
+                    Enumerator {
+                        name: "SMALL".into(),
+                        value: 7,
+                    },
+                ],
+            }),
+        ));
+        // struct flags { unsigned a:3, b:5; int c; } with kind_flag: size << 24 | offset.
+        let flags = blob.add("flags", KIND_STRUCT, 3, true, 8);
+        blob.entry("a", &[int, 3 << 24]);
+        blob.entry("b", &[int, 5 << 24 | 3]);
+        blob.entry("c", &[int, 32]);
+        expected.push((
+            flags,
+            CType::Struct(Composite {
+                name: "flags".into(),
+                size: 8,
+                members: vec![
+                    member("a", int, 0, 3),
+                    member("b", int, 3, 5),
+                    member("c", int, 32, 0),
+                ],
+            }),
+        ));
+        // A union with kind_flag and a unsigned enum with a value above i32::MAX.
+        let tagged = blob.add("tagged", KIND_UNION, 1, true, 4);
+        blob.entry("bits", &[int, 7 << 24]);
+        expected.push((
+            tagged,
+            CType::Union(Composite {
+                name: "tagged".into(),
+                size: 4,
+                members: vec![member("bits", int, 0, 7)],
+            }),
+        ));
+        let mask = blob.add("mask", KIND_ENUM, 1, false, 4);
+        blob.entry("TOP", &[0x8000_0000]);
+        expected.push((
+            mask,
+            CType::Enum(Enum {
+                name: "mask".into(),
+                size: 4,
+                signed: false,
+                values: vec![Enumerator {
+                    name: "TOP".into(),
+                    value: 0x8000_0000,
+                }],
+            }),
+        ));
+        let file = blob.add("file", KIND_FWD, 0, true, 0);
+        expected.push((
+            file,
+            CType::Forward {
+                name: "file".into(),
+                union: true,
+            },
+        ));
+        (blob.bytes(), expected)
+    }
+
+    #[test]
+    fn every_kind_decodes_in_either_byte_order() {
+        let (little, expected) = every_kind(false);
+        let (big, expected_big) = every_kind(true);
+        assert_eq!(expected, expected_big);
+        assert_ne!(little, big);
+        for (bytes, big_endian) in [(little, false), (big, true)] {
+            let btf = Btf::parse(bytes, None).unwrap();
+            assert_eq!(btf.big_endian(), big_endian);
+            assert_eq!(btf.get(0).unwrap(), CType::Void);
+            for (id, want) in &expected {
+                assert_eq!(
+                    &btf.get(*id).unwrap(),
+                    want,
+                    "type {id}, big-endian {big_endian}"
+                );
+            }
+            let last = btf.last_id().unwrap();
+            assert_eq!(last, expected.last().unwrap().0);
+            assert!(btf.get(last + 1).is_err());
+        }
+    }
+
+    #[test]
+    fn names_are_found_by_kind_in_either_byte_order() {
+        for big_endian in [false, true] {
+            let (bytes, _) = every_kind(big_endian);
+            let btf = Btf::parse(bytes, None).unwrap();
+            let find = |kind, name| btf.find(kind, name).unwrap();
+            assert_eq!(find(NameKind::Struct, "pair"), Some(5));
+            assert_eq!(find(NameKind::Union, "pair"), None);
+            assert_eq!(find(NameKind::Union, "either"), Some(6));
+            assert_eq!(
+                find(NameKind::Struct, "sock"),
+                Some(8),
+                "a forward declaration"
+            );
+            assert_eq!(find(NameKind::Union, "file"), Some(25));
+            assert_eq!(find(NameKind::Struct, "file"), None, "`file` is a union");
+            assert_eq!(find(NameKind::Typedef, "pid_t"), Some(9));
+            assert_eq!(find(NameKind::Struct, "pid_t"), None);
+            assert_eq!(find(NameKind::Scalar, "double"), Some(17));
+            assert_eq!(find(NameKind::Scalar, "int"), Some(1));
+            assert_eq!(find(NameKind::Scalar, "in"), None, "a prefix is not a name");
+            assert_eq!(find(NameKind::Enum, "big"), Some(21));
+            assert_eq!(find(NameKind::Function, "do_thing"), Some(14));
+            assert_eq!(find(NameKind::Variable, "counter"), Some(15));
+            assert_eq!(btf.find_enumerator("DEAD").unwrap(), Some((7, u64::MAX)));
+            assert_eq!(
+                btf.find_enumerator("HUGE").unwrap(),
+                Some((21, 0xffff_ffff_0000_0001))
+            );
+            assert_eq!(btf.find_enumerator("TOP").unwrap(), Some((24, 0x8000_0000)));
+            assert_eq!(btf.find_enumerator("ALIVE").unwrap(), None);
+            let (id, prototype) = btf.function("do_thing").unwrap().unwrap();
+            assert_eq!(id, 14);
+            assert_eq!(prototype.parameters[0].name, "p");
+            assert_eq!(
+                btf.names(NameKind::Struct).unwrap(),
+                [(5, "pair"), (8, "sock"), (22, "flags")]
+            );
+            assert_eq!(btf.pointer_size().unwrap(), 8, "a `long unsigned int` of 8");
+        }
+    }
+
+    #[test]
+    fn a_definition_is_found_before_an_earlier_forward_declaration() {
+        let mut blob = Blob::new(false);
+        blob.add("task_struct", KIND_FWD, 0, false, 0);
+        let int = blob.add("int", KIND_INT, 0, false, 4);
+        blob.word(1 << 24 | 32);
+        let task = blob.add("task_struct", KIND_STRUCT, 1, false, 4);
+        blob.entry("pid", &[int, 0]);
+        blob.add("state", KIND_ENUM, 0, false, 4);
+        let btf = Btf::parse(blob.bytes(), None).unwrap();
+        assert_eq!(
+            btf.find(NameKind::Struct, "task_struct").unwrap(),
+            Some(task)
+        );
+        assert_eq!(btf.find(NameKind::Enum, "state").unwrap(), Some(4));
+        assert_eq!(btf.size_of(task).unwrap(), 4);
+        assert!(matches!(
+            btf.size_of(1),
+            Err(TypeError::Incomplete { name }) if name == "struct task_struct"
+        ));
+    }
+
+    /// The walk stops where the answer is: a type after it is never read (here a kind no
+    /// reader knows, which a full walk would report).
+    #[test]
+    fn a_lookup_reads_no_further_than_its_answer() {
+        let mut blob = Blob::new(false);
+        let int = blob.add("int", KIND_INT, 0, false, 4);
+        blob.word(1 << 24 | 32);
+        let task = blob.add("task_struct", KIND_STRUCT, 1, false, 4);
+        blob.entry("pid", &[int, 0]);
+        blob.add("future", 31, 0, false, 0);
+        let btf = Btf::parse(blob.bytes(), None).unwrap();
+        assert_eq!(
+            btf.find(NameKind::Struct, "task_struct").unwrap(),
+            Some(task)
+        );
+        assert_eq!(btf.chain(task, &["pid"]).unwrap()[0].field.target, int);
+        assert_eq!(btf.size_of(task).unwrap(), 4);
+        assert_eq!(
+            btf.starts.borrow().len(),
+            2,
+            "the third type was not walked"
+        );
+        let error = btf.find(NameKind::Struct, "sock").unwrap_err();
+        assert!(error.to_string().contains("kind 31"), "{error}");
+    }
+
+    #[test]
+    fn split_btf_goes_on_from_its_bases_ids_and_strings() {
+        for big_endian in [false, true] {
+            let (bytes, _) = every_kind(big_endian);
+            let base = Rc::new(Btf::parse(bytes, None).unwrap());
+            let mut blob = Blob::split(&base);
+            let first = blob.next_id;
+            // struct nf_conn { struct pair tuple; pid_t owner; } reuses the base's types and
+            // the base's string "pair" as a member name.
+            let conn = blob.add("nf_conn", KIND_STRUCT, 2, false, 20);
+            blob.word(base.u32_at(base.record(5).unwrap().0).unwrap());
+            blob.word(5).word(0);
+            blob.entry("owner", &[9, 128]);
+            let pointer = blob.add("", KIND_PTR, 0, false, conn);
+            let module = Btf::parse(blob.bytes(), Some(base.clone())).unwrap();
+            assert_eq!(module.first_id(), first);
+            assert_eq!(conn, first);
+            assert_eq!(module.last_id().unwrap(), pointer);
+            assert_eq!(
+                module.find(NameKind::Struct, "nf_conn").unwrap(),
+                Some(conn)
+            );
+            assert_eq!(module.find(NameKind::Struct, "pair").unwrap(), Some(5));
+            assert_eq!(module.get(5).unwrap(), base.get(5).unwrap());
+            let CType::Struct(composite) = module.get(conn).unwrap() else {
+                panic!("not a struct");
+            };
+            assert_eq!(composite.members[0].name, "pair", "a base string");
+            assert_eq!(composite.members[1].name, "owner");
+            let steps = module.chain(pointer, &["owner"]).unwrap();
+            assert!(steps[0].through_pointer);
+            assert_eq!(steps[0].field.byte_offset(), 16);
+            assert_eq!(module.name_of(steps[0].field.target).unwrap(), "pid_t");
+            assert_eq!(module.name_of(pointer).unwrap(), "struct nf_conn *");
+            assert_eq!(module.find_enumerator("DEAD").unwrap(), Some((7, u64::MAX)));
+            assert_eq!(module.pointer_size().unwrap(), 8);
+            assert!(base.find(NameKind::Struct, "nf_conn").unwrap().is_none());
+            let other_order = Btf::parse(every_kind(!big_endian).0, None).unwrap();
+            assert!(Btf::parse(blob.bytes(), Some(Rc::new(other_order))).is_err());
+        }
+    }
+
+    #[test]
+    fn malformed_files_are_errors() {
+        let error = |bytes: Vec<u8>| Btf::parse(bytes, None).unwrap_err().to_string();
+        assert!(
+            error(vec![0; 8]).contains("too few"),
+            "{}",
+            error(vec![0; 8])
+        );
+        let (good, _) = every_kind(false);
+        let mut bad = good.clone();
+        bad[0] = 0x7f;
+        assert!(error(bad).contains("magic is 7feb"));
+        let mut bad = good.clone();
+        bad[2] = 2;
+        assert!(error(bad).contains("version 2"));
+        let cut = good[..good.len() - 1].to_vec();
+        assert!(error(cut).contains("runs past the end"));
+
+        // A kind this reader does not know is reported when the types are first walked.
+        let mut blob = Blob::new(true);
+        blob.add("future", 31, 0, false, 0);
+        let btf = Btf::parse(blob.bytes(), None).unwrap();
+        let message = btf.get(1).unwrap_err().to_string();
+        assert!(message.contains("kind 31"), "{message}");
+        assert!(btf.find(NameKind::Struct, "x").is_err());
+
+        // A struct whose members run past the type section.
+        let mut blob = Blob::new(false);
+        blob.add("s", KIND_STRUCT, 3, false, 4);
+        blob.entry("a", &[0, 0]);
+        let message = Btf::parse(blob.bytes(), None)
+            .unwrap()
+            .find(NameKind::Struct, "s")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("type 1 runs past the end"), "{message}");
+
+        // A name offset past the strings.
+        let mut blob = Blob::new(false);
+        blob.word(1000).word(KIND_PTR << 24).word(0);
+        let mut blob_bytes = blob.bytes();
+        let btf = Btf::parse(std::mem::take(&mut blob_bytes), None).unwrap();
+        assert!(
+            btf.find(NameKind::Struct, "x").unwrap().is_none(),
+            "a pointer has no name"
+        );
+        let mut blob = Blob::new(false);
+        blob.word(1000).word(KIND_STRUCT << 24).word(0);
+        let btf = Btf::parse(blob.bytes(), None).unwrap();
+        assert!(btf
+            .get(1)
+            .unwrap_err()
+            .to_string()
+            .contains("string offset 1000"));
+        assert!(btf.find(NameKind::Struct, "x").is_err());
+    }
+
+    /// No cut or flipped byte makes the reader panic: every query answers or errs.
+    #[test]
+    fn damaged_files_never_panic() {
+        let (good, expected) = every_kind(true);
+        let query = |bytes: Vec<u8>| {
+            let Ok(btf) = Btf::parse(bytes, None) else {
+                return;
+            };
+            for (id, _) in &expected {
+                let _ = btf.get(*id);
+                let _ = btf.size_of(*id);
+                let _ = btf.name_of(*id);
+                let _ = btf.chain(*id, &["a", "b"]);
+            }
+            let _ = btf.find(NameKind::Struct, "flags");
+            let _ = btf.find_enumerator("HUGE");
+            let _ = btf.names(NameKind::Function);
+            let _ = btf.pointer_size();
+        };
+        for length in 0..good.len() {
+            query(good[..length].to_vec());
+        }
+        for at in 0..good.len() {
+            for value in [0x00, 0xff, 0x80, 0x13] {
+                let mut bad = good.clone();
+                bad[at] = value;
+                query(bad);
+            }
+        }
+    }
+}
