@@ -2,7 +2,8 @@
 //! (`r1 = *(u64 *)(r10 -8)`, `if r1 > 0x5 goto pc+3`, `call bpf_map_lookup_elem#1`), so `tine -S`
 //! and a verifier log read the same.
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt::{self, Write};
 
 use crate::helper::helper_name;
 use crate::insn::{
@@ -111,6 +112,15 @@ impl fmt::Display for Mem {
     }
 }
 
+/// `(u64 *)(r10 -8)`: a memory operand with its size.
+struct Pointer(Size, Reg, i16);
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({} *){}", self.0.unsigned_name(), Mem(self.1, self.2))
+    }
+}
+
 impl fmt::Display for Insn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -193,7 +203,7 @@ impl fmt::Display for Insn {
                 src,
             } => {
                 let bits = if size == Size::U64 { "64" } else { "" };
-                let mem = format!("({} *){}", size.unsigned_name(), Mem(dst, off));
+                let mem = Pointer(size, dst, off);
                 match op {
                     AtomicOp::Add => write!(f, "lock *{mem} += {src}"),
                     AtomicOp::Or => write!(f, "lock *{mem} |= {src}"),
@@ -207,6 +217,27 @@ impl fmt::Display for Insn {
                     AtomicOp::CmpXchg => write!(f, "r0 = atomic{bits}_cmpxchg({mem}, r0, {src})"),
                 }
             }
+            Insn::LoadAcquire {
+                size,
+                dst,
+                src,
+                off,
+            } => write!(f, "{dst} = load_acquire({})", Pointer(size, src, off)),
+            Insn::StoreRelease {
+                size,
+                dst,
+                off,
+                src,
+            } => write!(f, "store_release({}, {src})", Pointer(size, dst, off)),
+            Insn::AddrSpaceCast {
+                dst,
+                src,
+                dst_space,
+                src_space,
+            } => write!(
+                f,
+                "{dst} = addr_space_cast({src}, {dst_space}, {src_space})"
+            ),
             Insn::LoadImm64 { dst, imm } => match imm {
                 Imm64::Value(value) => write!(f, "{dst} = {value:#x}"),
                 Imm64::MapFd(fd) => write!(f, "{dst} = map[fd:{fd}]"),
@@ -240,6 +271,7 @@ impl fmt::Display for Insn {
             }
             Insn::Ja { off } => write!(f, "goto pc{off:+}"),
             Insn::JaLong { off } => write!(f, "gotol pc{off:+}"),
+            Insn::MayGoto { off } => write!(f, "may_goto pc{off:+}"),
             Insn::Call(CallTarget::Helper(id)) => match helper_name(id) {
                 Some(name) => write!(f, "call bpf_{name}#{id}"),
                 None => write!(f, "call unknown#{id}"),
@@ -258,10 +290,11 @@ pub fn listing(insns: &[Insn]) -> String {
     let mut text = String::new();
     let mut slot = 0;
     for insn in insns {
-        match insn.to_raw() {
-            Ok((raw, _)) => text += &format!("{slot:4}: ({:02x}) {insn}\n", raw.code),
-            Err(_) => text += &format!("{slot:4}: (..) {insn}\n"),
-        }
+        // Writing to a String cannot fail.
+        let _ = match insn.to_raw() {
+            Ok((raw, _)) => writeln!(text, "{slot:4}: ({:02x}) {insn}", raw.code),
+            Err(_) => writeln!(text, "{slot:4}: (..) {insn}"),
+        };
         slot += insn.slots();
     }
     text
