@@ -15,7 +15,8 @@ use crate::insn::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Label {
     builder: u32,
-    index: usize,
+    // u32 keeps a label 8 bytes on 64-bit hosts, as small as the bare index it was.
+    index: u32,
 }
 
 /// Numbers builders, so a label knows which one it belongs to. Wraps after 2^32 builders; two
@@ -119,17 +120,17 @@ impl Builder {
         self.labels.push(None);
         Label {
             builder: self.id,
-            index: self.labels.len() - 1,
+            index: (self.labels.len() - 1) as u32,
         }
     }
 
     /// Places `label` before the next instruction pushed.
     pub fn bind(&mut self, label: Label) -> &mut Self {
         let here = self.insns.len();
-        match self.labels.get_mut(label.index) {
+        match self.labels.get_mut(label.index as usize) {
             Some(position) if label.builder == self.id => {
                 if position.is_some() {
-                    self.rebound.get_or_insert(label.index);
+                    self.rebound.get_or_insert(label.index as usize);
                 }
                 *position = Some(here);
             }
@@ -414,7 +415,7 @@ impl Builder {
 
         let mut insns = self.insns.clone();
         for &(index, label) in &self.fixups {
-            let target = match self.labels.get(label.index) {
+            let target = match self.labels.get(label.index as usize) {
                 Some(&position) if label.builder == self.id => {
                     position.ok_or(AsmError::UnboundLabel { index })?
                 }

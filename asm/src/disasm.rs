@@ -2,8 +2,9 @@
 //! (`r1 = *(u64 *)(r10 -8)`, `if r1 > 0x5 goto pc+3`, `call bpf_map_lookup_elem#1`), so `tine -S`
 //! and a verifier log read the same.
 
+use alloc::format;
 use alloc::string::String;
-use core::fmt::{self, Write};
+use core::fmt;
 
 use crate::helper::helper_name;
 use crate::insn::{
@@ -168,9 +169,7 @@ impl fmt::Display for Insn {
                 dst,
                 src,
                 off,
-            } => {
-                write!(f, "{dst} = *({} *){}", size.unsigned_name(), Mem(src, off))
-            }
+            } => write!(f, "{dst} = *{}", Pointer(size, src, off)),
             Insn::LoadSx {
                 size,
                 dst,
@@ -184,17 +183,13 @@ impl fmt::Display for Insn {
                 dst,
                 off,
                 imm,
-            } => {
-                write!(f, "*({} *){} = {imm}", size.unsigned_name(), Mem(dst, off))
-            }
+            } => write!(f, "*{} = {imm}", Pointer(size, dst, off)),
             Insn::StoreReg {
                 size,
                 dst,
                 off,
                 src,
-            } => {
-                write!(f, "*({} *){} = {src}", size.unsigned_name(), Mem(dst, off))
-            }
+            } => write!(f, "*{} = {src}", Pointer(size, dst, off)),
             Insn::Atomic {
                 size,
                 op,
@@ -234,10 +229,11 @@ impl fmt::Display for Insn {
                 src,
                 dst_space,
                 src_space,
-            } => write!(
-                f,
-                "{dst} = addr_space_cast({src}, {dst_space}, {src_space})"
-            ),
+            } => {
+                // As u32: u16's formatting code would be in every binary for this alone.
+                let (to, from) = (u32::from(dst_space), u32::from(src_space));
+                write!(f, "{dst} = addr_space_cast({src}, {to}, {from})")
+            }
             Insn::LoadImm64 { dst, imm } => match imm {
                 Imm64::Value(value) => write!(f, "{dst} = {value:#x}"),
                 Imm64::MapFd(fd) => write!(f, "{dst} = map[fd:{fd}]"),
@@ -290,11 +286,10 @@ pub fn listing(insns: &[Insn]) -> String {
     let mut text = String::new();
     let mut slot = 0;
     for insn in insns {
-        // Writing to a String cannot fail.
-        let _ = match insn.to_raw() {
-            Ok((raw, _)) => writeln!(text, "{slot:4}: ({:02x}) {insn}", raw.code),
-            Err(_) => writeln!(text, "{slot:4}: (..) {insn}"),
-        };
+        match insn.to_raw() {
+            Ok((raw, _)) => text += &format!("{slot:4}: ({:02x}) {insn}\n", raw.code),
+            Err(_) => text += &format!("{slot:4}: (..) {insn}\n"),
+        }
         slot += insn.slots();
     }
     text

@@ -115,7 +115,7 @@ impl fmt::Display for AsmError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AsmError::Invalid { insn, reason } => {
-                write!(f, "invalid instruction {insn:?}: {reason}")
+                write!(f, "invalid instruction `{insn}`: {reason}")
             }
             AsmError::Decode { slot, reason } => {
                 write!(f, "instruction {slot} does not decode: {reason}")
