@@ -1,8 +1,13 @@
 //! tine: a ply-style dynamic tracer. The pipeline, as a few plain calls:
 //! script text -> lang -> sema -> compile -> kernel -> provider -> runtime -> output.
+
+// Every system call is in `kernel`, so that is the one place unsafe code may be.
+#![deny(unsafe_code)]
+
 pub mod arch;
 pub mod compile;
 pub mod ctypes;
+#[allow(unsafe_code)]
 pub mod kernel;
 pub mod lang;
 pub mod output;

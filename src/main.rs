@@ -1,5 +1,7 @@
 //! tine's command line: flags, the script, the exit code. Everything else lives in the library.
 
+#![forbid(unsafe_code)]
+
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::rc::Rc;

@@ -1,7 +1,9 @@
 //! codec: the bit layout of eBPF instructions (RFC 9669), in both byte orders. The one place that
 //! knows opcode bytes: `Insn` <-> `RawInsn` <-> bytes.
 
-use crate::error::AsmError;
+use alloc::vec::Vec;
+
+use crate::error::{AsmError, Malformed};
 use crate::insn::{
     AluOp, AtomicOp, CallTarget, Imm64, Insn, JmpCond, Reg, Size, Source, Swap, Width,
 };
@@ -10,13 +12,17 @@ use crate::insn::{
 /// little-endian targets dst is the low nibble, on big-endian targets the high one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ByteOrder {
+    /// x86, arm64, riscv, mipsel, most arm.
     Little,
+    /// mips, powerpc, s390x.
     Big,
 }
 
 impl ByteOrder {
+    /// The order of the machine this code runs on, which is the order `bpf(2)` wants.
     #[cfg(target_endian = "little")]
     pub const HOST: ByteOrder = ByteOrder::Little;
+    /// The order of the machine this code runs on, which is the order `bpf(2)` wants.
     #[cfg(target_endian = "big")]
     pub const HOST: ByteOrder = ByteOrder::Big;
 }
@@ -30,14 +36,20 @@ impl Default for ByteOrder {
 /// One 8-byte slot with its fields unpacked but not interpreted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct RawInsn {
+    /// The opcode: class, and operation or size and mode.
     pub code: u8,
+    /// The destination register field (4 bits).
     pub dst: u8,
+    /// The source register field (4 bits).
     pub src: u8,
+    /// The signed 16-bit offset.
     pub off: i16,
+    /// The signed 32-bit immediate.
     pub imm: i32,
 }
 
 impl RawInsn {
+    /// The slot's 8 bytes in `order`. Register fields above 15 lose their high bits.
     pub fn to_bytes(self, order: ByteOrder) -> [u8; 8] {
         let (regs, off, imm) = match order {
             ByteOrder::Little => (
@@ -56,6 +68,7 @@ impl RawInsn {
         ]
     }
 
+    /// The fields of 8 bytes in `order`.
     pub fn from_bytes(bytes: [u8; 8], order: ByteOrder) -> RawInsn {
         let [code, regs, o0, o1, i0, i1, i2, i3] = bytes;
         let (hi, lo) = (regs >> 4, regs & 0xf);
@@ -107,7 +120,16 @@ const OP_MOV: u8 = 0xb0;
 const OP_JA: u8 = 0x00;
 const OP_CALL: u8 = 0x80;
 const OP_EXIT: u8 = 0x90;
+const OP_JCOND: u8 = 0xe0;
 const OP_MASK: u8 = 0xf0;
+
+/// `BPF_MAY_GOTO`, the source register of the one `JCOND` jump (uapi bpf.h, 6.9).
+const MAY_GOTO: u8 = 0;
+/// `BPF_ADDR_SPACE_CAST`, the offset of a 64-bit register move that casts (uapi bpf.h, 6.9).
+const ADDR_SPACE_CAST: i16 = 1;
+/// `BPF_LOAD_ACQ` and `BPF_STORE_REL`, immediates of `STX | ATOMIC` (uapi bpf.h, 6.15).
+const LOAD_ACQ: i32 = 0x100;
+const STORE_REL: i32 = 0x110;
 
 /// ALU operation -> (opcode bits, offset field): the signed forms share the unsigned opcode and
 /// set offset 1 (ISA v4).
@@ -344,6 +366,42 @@ impl Insn {
                     atomic_imm(op),
                 ))
             }
+            Insn::LoadAcquire {
+                size,
+                dst,
+                src,
+                off,
+            } => one(slot(
+                STX | MODE_ATOMIC | size_bits(size),
+                dst,
+                src.number(),
+                off,
+                LOAD_ACQ,
+            )),
+            Insn::StoreRelease {
+                size,
+                dst,
+                off,
+                src,
+            } => one(slot(
+                STX | MODE_ATOMIC | size_bits(size),
+                dst,
+                src.number(),
+                off,
+                STORE_REL,
+            )),
+            Insn::AddrSpaceCast {
+                dst,
+                src,
+                dst_space,
+                src_space,
+            } => one(slot(
+                ALU64 | OP_MOV | SRC_X,
+                dst,
+                src.number(),
+                ADDR_SPACE_CAST,
+                (u32::from(dst_space) << 16 | u32::from(src_space)) as i32,
+            )),
             Insn::LoadImm64 { dst, imm } => {
                 let (pseudo, low, high) = match imm {
                     Imm64::Value(value) => (0, value as i32, (value >> 32) as i32),
@@ -401,6 +459,7 @@ impl Insn {
             }
             Insn::Ja { off } => one(slot(JMP | OP_JA, Reg::R0, 0, off, 0)),
             Insn::JaLong { off } => one(slot(JMP32 | OP_JA, Reg::R0, 0, 0, off)),
+            Insn::MayGoto { off } => one(slot(JMP | OP_JCOND, Reg::R0, MAY_GOTO, off, 0)),
             Insn::Call(target) => {
                 let (src, off, imm) = match target {
                     CallTarget::Helper(id) => (0, 0, id),
@@ -415,8 +474,12 @@ impl Insn {
 
     /// Reads one instruction from its first slot and, for `LoadImm64`, the slot after it.
     /// Reserved fields must be zero, as the verifier demands, so decoding is the exact inverse
-    /// of `to_raw`.
-    pub fn from_raw(raw: RawInsn, next: Option<RawInsn>) -> Result<Insn, String> {
+    /// of `to_raw`. The error's slot is 0: the instruction given.
+    pub fn from_raw(raw: RawInsn, next: Option<RawInsn>) -> Result<Insn, AsmError> {
+        Insn::parse(raw, next).map_err(|reason| AsmError::Decode { slot: 0, reason })
+    }
+
+    fn parse(raw: RawInsn, next: Option<RawInsn>) -> Result<Insn, Malformed> {
         let RawInsn {
             code,
             dst,
@@ -424,14 +487,15 @@ impl Insn {
             off,
             imm,
         } = raw;
-        let reg =
-            |number: u8| Reg::from_number(number).ok_or_else(|| format!("no register r{number}"));
-        let zero = |fields: &[(&str, i64)]| -> Result<(), String> {
+        let reg = |number: u8| Reg::from_number(number).ok_or(Malformed::Register(number));
+        let zero = |fields: &[(&'static str, i64)]| -> Result<(), Malformed> {
             match fields.iter().find(|(_, value)| *value != 0) {
-                Some((name, value)) => Err(format!("reserved field {name} is {value}, not 0")),
+                Some(&(field, value)) => Err(Malformed::Reserved { field, value }),
                 None => Ok(()),
             }
         };
+        let no_operation =
+            |field: &'static str, value: i64| Malformed::Operation { code, field, value };
         let class = code & 0x07;
         let size = Size::ALL
             .into_iter()
@@ -458,19 +522,25 @@ impl Insn {
                         let swap = Swap::ALL
                             .into_iter()
                             .find(|&swap| swap_fields(swap) == (class, code & SRC_X, imm))
-                            .ok_or_else(|| {
-                                format!("no byte swap of {imm} bits with opcode {code:#04x}")
-                            })?;
+                            .ok_or(no_operation("imm", imm.into()))?;
                         Ok(Insn::Endian { dst, swap })
                     }
+                    OP_MOV if x && off == ADDR_SPACE_CAST && width == Width::W64 => {
+                        Ok(Insn::AddrSpaceCast {
+                            dst,
+                            src: reg(src)?,
+                            dst_space: (imm as u32 >> 16) as u16,
+                            src_space: imm as u16,
+                        })
+                    }
                     OP_MOV if x && off != 0 => {
-                        zero(&[("imm", imm.into())])?;
                         let from = match (off, width) {
                             (8, _) => Size::U8,
                             (16, _) => Size::U16,
                             (32, Width::W64) => Size::U32,
-                            _ => return Err(format!("no sign extension from {off} bits")),
+                            _ => return Err(no_operation("off", off.into())),
                         };
+                        zero(&[("imm", imm.into())])?;
                         Ok(Insn::MovSx {
                             width,
                             dst,
@@ -483,7 +553,11 @@ impl Insn {
                             .into_iter()
                             .find(|&op| alu_bits(op) == (op_bits, off))
                             .ok_or_else(|| {
-                                format!("no ALU operation {op_bits:#04x} with offset {off}")
+                                if AluOp::ALL.iter().any(|&op| alu_bits(op).0 == op_bits) {
+                                    no_operation("off", off.into())
+                                } else {
+                                    Malformed::Opcode(code)
+                                }
                             })?;
                         let src = if x {
                             zero(&[("imm", imm.into())])?;
@@ -542,9 +616,20 @@ impl Insn {
                                 btf_id: imm,
                                 module: off,
                             },
-                            _ => return Err(format!("no call kind {src}")),
+                            _ => return Err(no_operation("src", src.into())),
                         };
                         Ok(Insn::Call(target))
+                    }
+                    (OP_JCOND, JMP) => {
+                        if src != MAY_GOTO {
+                            return Err(no_operation("src", src.into()));
+                        }
+                        zero(&[
+                            ("source bit", x.into()),
+                            ("dst", dst.into()),
+                            ("imm", imm.into()),
+                        ])?;
+                        Ok(Insn::MayGoto { off })
                     }
                     (OP_EXIT, JMP) => {
                         zero(&[
@@ -560,7 +645,7 @@ impl Insn {
                         let cond = JmpCond::ALL
                             .into_iter()
                             .find(|&cond| cond_bits(cond) == bits)
-                            .ok_or_else(|| format!("no jump operation {code:#04x}"))?;
+                            .ok_or(Malformed::Opcode(code))?;
                         let src = if x {
                             zero(&[("imm", imm.into())])?;
                             Source::Reg(reg(src)?)
@@ -594,12 +679,12 @@ impl Insn {
                         src,
                         off,
                     }),
-                    _ => Err(format!("no load with opcode {code:#04x}")),
+                    _ => Err(Malformed::Opcode(code)),
                 }
             }
             ST => {
                 if code & MODE_MASK != MODE_MEM {
-                    return Err(format!("no store with opcode {code:#04x}"));
+                    return Err(Malformed::Opcode(code));
                 }
                 zero(&[("src", src.into())])?;
                 Ok(Insn::Store {
@@ -621,20 +706,34 @@ impl Insn {
                             src,
                         })
                     }
-                    MODE_ATOMIC if matches!(size, Size::U32 | Size::U64) => {
-                        let op = AtomicOp::ALL
-                            .into_iter()
-                            .find(|&op| atomic_imm(op) == imm)
-                            .ok_or_else(|| format!("no atomic operation {imm:#x}"))?;
-                        Ok(Insn::Atomic {
+                    MODE_ATOMIC => match imm {
+                        LOAD_ACQ => Ok(Insn::LoadAcquire {
                             size,
-                            op,
+                            dst,
+                            src,
+                            off,
+                        }),
+                        STORE_REL => Ok(Insn::StoreRelease {
+                            size,
                             dst,
                             off,
                             src,
-                        })
-                    }
-                    _ => Err(format!("no store with opcode {code:#04x}")),
+                        }),
+                        // Read-modify-write operations are 32 or 64 bits wide.
+                        _ => AtomicOp::ALL
+                            .into_iter()
+                            .find(|&op| atomic_imm(op) == imm)
+                            .filter(|_| matches!(size, Size::U32 | Size::U64))
+                            .map(|op| Insn::Atomic {
+                                size,
+                                op,
+                                dst,
+                                off,
+                                src,
+                            })
+                            .ok_or(no_operation("imm", imm.into())),
+                    },
+                    _ => Err(Malformed::Opcode(code)),
                 }
             }
             _ => {
@@ -643,10 +742,9 @@ impl Insn {
                     MODE_IMM if size == Size::U64 => {
                         let dst = reg(dst)?;
                         zero(&[("off", off.into())])?;
-                        let next = next
-                            .ok_or("the 16-byte immediate load is cut off after its first half")?;
+                        let next = next.ok_or(Malformed::CutOff)?;
                         if (next.code, next.dst, next.src, next.off) != (0, 0, 0, 0) {
-                            return Err("the second half of a 16-byte immediate load must have only imm set".into());
+                            return Err(Malformed::SecondHalf);
                         }
                         let high = next.imm;
                         let need_zero_high = |imm: Imm64| {
@@ -669,7 +767,7 @@ impl Insn {
                                 index: imm,
                                 offset: high as u32,
                             },
-                            _ => return Err(format!("no 16-byte immediate load kind {src}")),
+                            _ => return Err(no_operation("src", src.into())),
                         };
                         Ok(Insn::LoadImm64 { dst, imm })
                     }
@@ -689,7 +787,7 @@ impl Insn {
                             imm,
                         })
                     }
-                    _ => Err(format!("no load with opcode {code:#04x}")),
+                    _ => Err(Malformed::Opcode(code)),
                 }
             }
         }
@@ -714,10 +812,7 @@ pub fn decode(bytes: &[u8], order: ByteOrder) -> Result<Vec<Insn>, AsmError> {
     if bytes.len() % 8 != 0 {
         return Err(AsmError::Decode {
             slot: bytes.len() / 8,
-            reason: format!(
-                "{} bytes is not a whole number of 8-byte slots",
-                bytes.len()
-            ),
+            reason: Malformed::Length(bytes.len()),
         });
     }
     let raws: Vec<RawInsn> = bytes
@@ -731,7 +826,7 @@ pub fn decode(bytes: &[u8], order: ByteOrder) -> Result<Vec<Insn>, AsmError> {
     let mut insns = Vec::with_capacity(raws.len());
     let mut slot = 0;
     while slot < raws.len() {
-        let insn = Insn::from_raw(raws[slot], raws.get(slot + 1).copied())
+        let insn = Insn::parse(raws[slot], raws.get(slot + 1).copied())
             .map_err(|reason| AsmError::Decode { slot, reason })?;
         slot += insn.slots();
         insns.push(insn);

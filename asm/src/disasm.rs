@@ -2,7 +2,9 @@
 //! (`r1 = *(u64 *)(r10 -8)`, `if r1 > 0x5 goto pc+3`, `call bpf_map_lookup_elem#1`), so `tine -S`
 //! and a verifier log read the same.
 
-use std::fmt;
+use alloc::format;
+use alloc::string::String;
+use core::fmt;
 
 use crate::helper::helper_name;
 use crate::insn::{
@@ -111,6 +113,15 @@ impl fmt::Display for Mem {
     }
 }
 
+/// `(u64 *)(r10 -8)`: a memory operand with its size.
+struct Pointer(Size, Reg, i16);
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({} *){}", self.0.unsigned_name(), Mem(self.1, self.2))
+    }
+}
+
 impl fmt::Display for Insn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -158,9 +169,7 @@ impl fmt::Display for Insn {
                 dst,
                 src,
                 off,
-            } => {
-                write!(f, "{dst} = *({} *){}", size.unsigned_name(), Mem(src, off))
-            }
+            } => write!(f, "{dst} = *{}", Pointer(size, src, off)),
             Insn::LoadSx {
                 size,
                 dst,
@@ -174,17 +183,13 @@ impl fmt::Display for Insn {
                 dst,
                 off,
                 imm,
-            } => {
-                write!(f, "*({} *){} = {imm}", size.unsigned_name(), Mem(dst, off))
-            }
+            } => write!(f, "*{} = {imm}", Pointer(size, dst, off)),
             Insn::StoreReg {
                 size,
                 dst,
                 off,
                 src,
-            } => {
-                write!(f, "*({} *){} = {src}", size.unsigned_name(), Mem(dst, off))
-            }
+            } => write!(f, "*{} = {src}", Pointer(size, dst, off)),
             Insn::Atomic {
                 size,
                 op,
@@ -193,7 +198,7 @@ impl fmt::Display for Insn {
                 src,
             } => {
                 let bits = if size == Size::U64 { "64" } else { "" };
-                let mem = format!("({} *){}", size.unsigned_name(), Mem(dst, off));
+                let mem = Pointer(size, dst, off);
                 match op {
                     AtomicOp::Add => write!(f, "lock *{mem} += {src}"),
                     AtomicOp::Or => write!(f, "lock *{mem} |= {src}"),
@@ -206,6 +211,28 @@ impl fmt::Display for Insn {
                     AtomicOp::Xchg => write!(f, "{src} = atomic{bits}_xchg({mem}, {src})"),
                     AtomicOp::CmpXchg => write!(f, "r0 = atomic{bits}_cmpxchg({mem}, r0, {src})"),
                 }
+            }
+            Insn::LoadAcquire {
+                size,
+                dst,
+                src,
+                off,
+            } => write!(f, "{dst} = load_acquire({})", Pointer(size, src, off)),
+            Insn::StoreRelease {
+                size,
+                dst,
+                off,
+                src,
+            } => write!(f, "store_release({}, {src})", Pointer(size, dst, off)),
+            Insn::AddrSpaceCast {
+                dst,
+                src,
+                dst_space,
+                src_space,
+            } => {
+                // As u32: u16's formatting code would be in every binary for this alone.
+                let (to, from) = (u32::from(dst_space), u32::from(src_space));
+                write!(f, "{dst} = addr_space_cast({src}, {to}, {from})")
             }
             Insn::LoadImm64 { dst, imm } => match imm {
                 Imm64::Value(value) => write!(f, "{dst} = {value:#x}"),
@@ -240,6 +267,7 @@ impl fmt::Display for Insn {
             }
             Insn::Ja { off } => write!(f, "goto pc{off:+}"),
             Insn::JaLong { off } => write!(f, "gotol pc{off:+}"),
+            Insn::MayGoto { off } => write!(f, "may_goto pc{off:+}"),
             Insn::Call(CallTarget::Helper(id)) => match helper_name(id) {
                 Some(name) => write!(f, "call bpf_{name}#{id}"),
                 None => write!(f, "call unknown#{id}"),

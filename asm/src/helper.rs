@@ -4,61 +4,114 @@
 /// The helpers a tracer calls, by id. Any other id can still be called through
 /// `CallTarget::Helper` and is named by `helper_name`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Helper {
+    /// `bpf_map_lookup_elem`
     MapLookupElem = 1,
+    /// `bpf_map_update_elem`
     MapUpdateElem = 2,
+    /// `bpf_map_delete_elem`
     MapDeleteElem = 3,
+    /// `bpf_probe_read`
     ProbeRead = 4,
+    /// `bpf_ktime_get_ns`
     KtimeGetNs = 5,
+    /// `bpf_trace_printk`
     TracePrintk = 6,
+    /// `bpf_get_prandom_u32`
     GetPrandomU32 = 7,
+    /// `bpf_get_smp_processor_id`
     GetSmpProcessorId = 8,
+    /// `bpf_tail_call`
     TailCall = 12,
+    /// `bpf_get_current_pid_tgid`
     GetCurrentPidTgid = 14,
+    /// `bpf_get_current_uid_gid`
     GetCurrentUidGid = 15,
+    /// `bpf_get_current_comm`
     GetCurrentComm = 16,
+    /// `bpf_perf_event_read`
     PerfEventRead = 22,
+    /// `bpf_perf_event_output`
     PerfEventOutput = 25,
+    /// `bpf_get_stackid`
     GetStackid = 27,
+    /// `bpf_get_current_task`
     GetCurrentTask = 35,
+    /// `bpf_probe_write_user`
     ProbeWriteUser = 36,
+    /// `bpf_get_numa_node_id`
     GetNumaNodeId = 42,
+    /// `bpf_probe_read_str`
     ProbeReadStr = 45,
+    /// `bpf_perf_event_read_value`
     PerfEventReadValue = 55,
+    /// `bpf_override_return`
     OverrideReturn = 58,
+    /// `bpf_get_stack`
     GetStack = 67,
+    /// `bpf_get_current_cgroup_id`
     GetCurrentCgroupId = 80,
+    /// `bpf_send_signal`
     SendSignal = 109,
+    /// `bpf_probe_read_user`
     ProbeReadUser = 112,
+    /// `bpf_probe_read_kernel`
     ProbeReadKernel = 113,
+    /// `bpf_probe_read_user_str`
     ProbeReadUserStr = 114,
+    /// `bpf_probe_read_kernel_str`
     ProbeReadKernelStr = 115,
+    /// `bpf_send_signal_thread`
     SendSignalThread = 117,
+    /// `bpf_jiffies64`
     Jiffies64 = 118,
+    /// `bpf_get_ns_current_pid_tgid`
     GetNsCurrentPidTgid = 120,
+    /// `bpf_ktime_get_boot_ns`
     KtimeGetBootNs = 125,
+    /// `bpf_ringbuf_output`
     RingbufOutput = 130,
+    /// `bpf_ringbuf_reserve`
     RingbufReserve = 131,
+    /// `bpf_ringbuf_submit`
     RingbufSubmit = 132,
+    /// `bpf_ringbuf_discard`
     RingbufDiscard = 133,
+    /// `bpf_ringbuf_query`
     RingbufQuery = 134,
+    /// `bpf_get_task_stack`
     GetTaskStack = 141,
+    /// `bpf_d_path`
     DPath = 147,
+    /// `bpf_snprintf`
     Snprintf = 165,
+    /// `bpf_get_func_ip`
     GetFuncIp = 173,
+    /// `bpf_get_attach_cookie`
     GetAttachCookie = 174,
+    /// `bpf_task_pt_regs`
     TaskPtRegs = 175,
+    /// `bpf_find_vma`
     FindVma = 180,
+    /// `bpf_loop`
     Loop = 181,
+    /// `bpf_strncmp`
     Strncmp = 182,
+    /// `bpf_get_func_arg`
     GetFuncArg = 183,
+    /// `bpf_get_func_ret`
     GetFuncRet = 184,
+    /// `bpf_get_func_arg_cnt`
     GetFuncArgCnt = 185,
+    /// `bpf_map_lookup_percpu_elem`
     MapLookupPercpuElem = 195,
+    /// `bpf_ktime_get_tai_ns`
     KtimeGetTaiNs = 208,
 }
 
 impl Helper {
+    /// Every helper this enum names.
     pub const ALL: [Helper; 51] = [
         Helper::MapLookupElem,
         Helper::MapUpdateElem,
@@ -113,6 +166,7 @@ impl Helper {
         Helper::KtimeGetTaiNs,
     ];
 
+    /// The helper's id, the immediate of its call.
     pub fn id(self) -> i32 {
         self as i32
     }

@@ -21,6 +21,16 @@
 //! assert_eq!(tine_asm::decode(&bytes, ByteOrder::Little)?, insns);
 //! # Ok::<(), tine_asm::AsmError>(())
 //! ```
+//!
+//! `no_std`: instructions, their encoding, decoding and text need only `core`. `alloc` is used
+//! where a result grows with the program: the `Builder`'s instructions and labels, and the
+//! vectors and text that `encode`, `decode` and `listing` return.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+extern crate alloc;
 
 mod builder;
 mod codec;
@@ -32,6 +42,6 @@ mod insn;
 pub use builder::{Builder, Label};
 pub use codec::{decode, encode, ByteOrder, RawInsn};
 pub use disasm::listing;
-pub use error::AsmError;
+pub use error::{AsmError, Malformed};
 pub use helper::{helper_name, Helper};
 pub use insn::{AluOp, AtomicOp, CallTarget, Imm64, Insn, JmpCond, Reg, Size, Source, Swap, Width};

@@ -129,3 +129,41 @@ fn an_instruction_the_isa_lacks_fails_the_program() {
     b.load_sx(Size::U64, R0, R1, 0).exit();
     assert!(matches!(b.finish(), Err(AsmError::Invalid { .. })));
 }
+
+#[test]
+fn a_label_of_another_builder_is_an_error_not_a_panic() {
+    // Bound here: the other builder's label 3 is past this builder's labels (this used to index
+    // out of bounds and panic).
+    let mut other = Builder::new();
+    let foreign = (0..4).map(|_| other.label()).last().unwrap();
+    let mut b = Builder::new();
+    b.mov64_imm(R0, 0).bind(foreign).exit();
+    assert_eq!(b.finish(), Err(AsmError::ForeignLabel { index: 1 }));
+
+    // Jumped to: the other builder's label 0 has the same number as this builder's own label 0,
+    // which this used to resolve to silently.
+    let mut other = Builder::new();
+    let foreign = other.label();
+    let mut b = Builder::new();
+    let own = b.label();
+    b.mov64_imm(R0, 0).jeq_imm(R0, 0, foreign).bind(own).exit();
+    assert_eq!(b.finish(), Err(AsmError::ForeignLabel { index: 1 }));
+}
+
+#[test]
+fn may_goto_takes_a_label() {
+    let mut b = Builder::new();
+    let top = b.label();
+    let out = b.label();
+    b.mov64_imm(R0, 0)
+        .bind(top)
+        .may_goto(out)
+        .add64_imm(R0, 1)
+        .ja(top)
+        .bind(out)
+        .exit();
+    let insns = b.finish().unwrap();
+    assert_eq!(insns[1], Insn::MayGoto { off: 2 });
+    assert_eq!(insns[3], Insn::Ja { off: -3 });
+    assert_eq!(insns[1].to_string(), "may_goto pc+2");
+}

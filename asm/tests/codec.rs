@@ -2,9 +2,11 @@
 //! a panic, and whatever decodes encodes back to the same bytes.
 
 use tine_asm::Reg::*;
-use tine_asm::{decode, encode, listing, AsmError, ByteOrder, Insn, RawInsn, Size, Width};
+use tine_asm::{
+    decode, encode, listing, AsmError, ByteOrder, Insn, Malformed, RawInsn, Size, Width,
+};
 
-fn decode_error(bytes: &[u8]) -> (usize, String) {
+fn decode_error(bytes: &[u8]) -> (usize, Malformed) {
     match decode(bytes, ByteOrder::Little) {
         Err(AsmError::Decode { slot, reason }) => (slot, reason),
         other => panic!("expected a decode error for {bytes:02x?}, got {other:?}"),
@@ -14,31 +16,71 @@ fn decode_error(bytes: &[u8]) -> (usize, String) {
 #[test]
 fn bytes_that_are_not_instructions_are_errors_naming_the_slot() {
     let exit = [0x95, 0, 0, 0, 0, 0, 0, 0];
-    let cases: [(&[u8], &str); 10] = [
-        (&[0x95, 0, 0], "not a whole number"),
-        (&[0x95, 0, 0, 0, 1, 0, 0, 0], "reserved field imm is 1"),
-        (&[0xbf, 0x1b, 0, 0, 0, 0, 0, 0], "no register r11"),
-        (&[0x07, 0x21, 0, 0, 5, 0, 0, 0], "reserved field src is 2"),
-        (&[0xf7, 0x01, 0, 0, 0, 0, 0, 0], "no ALU operation 0xf0"),
-        (&[0xd4, 0x01, 0, 0, 8, 0, 0, 0], "no byte swap of 8 bits"),
+    let operation = |code, field, value| Malformed::Operation { code, field, value };
+    let reserved = |field, value| Malformed::Reserved { field, value };
+    let cases: [(&[u8], Malformed); 16] = [
+        (&[0x95, 0, 0], Malformed::Length(11)),
+        (&[0x95, 0, 0, 0, 1, 0, 0, 0], reserved("imm", 1)),
+        (&[0xbf, 0x1b, 0, 0, 0, 0, 0, 0], Malformed::Register(11)),
+        (&[0x07, 0x21, 0, 0, 5, 0, 0, 0], reserved("src", 2)),
+        (&[0xf7, 0x01, 0, 0, 0, 0, 0, 0], Malformed::Opcode(0xf7)),
+        (&[0x37, 0x01, 2, 0, 0, 0, 0, 0], operation(0x37, "off", 2)),
+        (&[0xd4, 0x01, 0, 0, 8, 0, 0, 0], operation(0xd4, "imm", 8)),
         (
             &[0xdb, 0x21, 0, 0, 0x02, 0, 0, 0],
-            "no atomic operation 0x2",
+            operation(0xdb, "imm", 2),
         ),
-        (&[0xd3, 0x21, 0, 0, 0x00, 0, 0, 0], "no store"),
-        (&[0x18, 0x01, 0, 0, 1, 0, 0, 0], "cut off"),
-        (&[0x85, 0x30, 0, 0, 1, 0, 0, 0], "no call kind 3"),
+        // An 8-bit atomic is a load-acquire or a store-release, no read-modify-write.
+        (
+            &[0xd3, 0x21, 0, 0, 0x00, 0, 0, 0],
+            operation(0xd3, "imm", 0),
+        ),
+        (
+            &[0xdb, 0x21, 0, 0, 0x20, 1, 0, 0],
+            operation(0xdb, "imm", 0x120),
+        ),
+        (&[0x18, 0x01, 0, 0, 1, 0, 0, 0], Malformed::CutOff),
+        (&[0x85, 0x30, 0, 0, 1, 0, 0, 0], operation(0x85, "src", 3)),
+        // may_goto is the only JCOND jump, and only in the JMP class.
+        (&[0xe5, 0x10, 1, 0, 0, 0, 0, 0], operation(0xe5, "src", 1)),
+        (&[0xe5, 0x01, 1, 0, 0, 0, 0, 0], reserved("dst", 1)),
+        (&[0xe6, 0x00, 1, 0, 0, 0, 0, 0], Malformed::Opcode(0xe6)),
+        // addr_space_cast is a 64-bit move.
+        (&[0xbc, 0x21, 1, 0, 1, 0, 0, 0], operation(0xbc, "off", 1)),
     ];
     for (bytes, expected) in cases {
         let mut program = exit.to_vec();
         program.extend_from_slice(bytes);
         let (slot, reason) = decode_error(&program);
-        assert_eq!(slot, 1, "{bytes:02x?}: {reason}");
-        assert!(
-            reason.contains(expected),
-            "{bytes:02x?}: {reason:?} does not say {expected:?}"
-        );
+        assert_eq!((slot, reason), (1, expected), "{bytes:02x?}: {reason}");
     }
+}
+
+#[test]
+fn from_raw_reports_the_same_error_type_as_decode() {
+    let raw = RawInsn {
+        code: 0x95,
+        imm: 1,
+        ..RawInsn::default()
+    };
+    assert_eq!(
+        Insn::from_raw(raw, None),
+        Err(AsmError::Decode {
+            slot: 0,
+            reason: Malformed::Reserved {
+                field: "imm",
+                value: 1
+            }
+        })
+    );
+    assert_eq!(
+        AsmError::Decode {
+            slot: 3,
+            reason: Malformed::Opcode(0xe6)
+        }
+        .to_string(),
+        "instruction 3 does not decode: no instruction has opcode 0xe6"
+    );
 }
 
 #[test]
@@ -114,9 +156,7 @@ fn the_second_half_of_a_wide_load_carries_only_its_immediate() {
     )
     .unwrap();
     bytes[9] = 0x01;
-    let (slot, reason) = decode_error(&bytes);
-    assert_eq!(slot, 0);
-    assert!(reason.contains("second half"), "{reason}");
+    assert_eq!(decode_error(&bytes), (0, Malformed::SecondHalf));
 }
 
 #[test]
@@ -155,6 +195,13 @@ fn combinations_the_isa_lacks_do_not_encode() {
             size: Size::U64,
             src: R1,
             imm: 0,
+        },
+        Insn::Atomic {
+            size: Size::U16,
+            op: tine_asm::AtomicOp::Xchg,
+            dst: R1,
+            off: 0,
+            src: R2,
         },
     ];
     for insn in invalid {
@@ -198,7 +245,7 @@ fn whatever_decodes_encodes_back_to_the_same_bytes() {
             imm: if pick(18, 3) == 0 {
                 (word >> 32) as i32
             } else {
-                [0, 1, 16, 32, 64, 0xe1, 0xf1][pick(40, 7) as usize % 7]
+                [0, 1, 16, 32, 64, 0xe1, 0xf1, 0x100, 0x110, 0x1_0000][pick(40, 15) as usize % 10]
             },
         };
         let second = RawInsn {

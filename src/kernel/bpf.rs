@@ -81,6 +81,8 @@ pub enum MapKind {
     PercpuArray = 6,
     StackTrace = 7,
     Ringbuf = 27,
+    /// Memory shared by programs and user space (6.9); made by `Map::create_arena`.
+    Arena = 33,
 }
 
 impl MapKind {
@@ -121,6 +123,13 @@ struct MapCreateAttr {
     inner_map_fd: u32,
     numa_node: u32,
     map_name: [u8; OBJECT_NAME_LENGTH],
+    map_ifindex: u32,
+    btf_fd: u32,
+    btf_key_type_id: u32,
+    btf_value_type_id: u32,
+    btf_vmlinux_value_type_id: u32,
+    /// An arena's user address (5.16 added the field, for bloom filters first).
+    map_extra: u64,
 }
 
 #[repr(C)]
@@ -165,6 +174,26 @@ pub struct Map {
 
 impl Map {
     pub fn create(spec: &MapSpec) -> Result<Map, KernelError> {
+        Map::create_with_extra(spec, 0)
+    }
+
+    /// An arena of `pages` pages that user space would map at `user_address` (page-aligned,
+    /// not crossing a 4 GiB boundary): the verifier wants that address before a program that
+    /// uses the arena loads.
+    pub fn create_arena(name: &str, pages: u32, user_address: u64) -> Result<Map, KernelError> {
+        const BPF_F_MMAPABLE: u32 = 1 << 10;
+        let spec = MapSpec {
+            kind: MapKind::Arena,
+            name: name.into(),
+            key_size: 0,
+            value_size: 0,
+            max_entries: pages,
+            flags: BPF_F_MMAPABLE,
+        };
+        Map::create_with_extra(&spec, user_address)
+    }
+
+    fn create_with_extra(spec: &MapSpec, map_extra: u64) -> Result<Map, KernelError> {
         let action = || format!("create {:?} map `{}`", spec.kind, spec.name);
         let copies = if spec.kind.is_per_cpu() {
             possible_cpus()?.len()
@@ -178,6 +207,7 @@ impl Map {
             max_entries: spec.max_entries,
             map_flags: spec.flags,
             map_name: object_name(&spec.name),
+            map_extra,
             ..MapCreateAttr::default()
         };
         let fd = match bpf_fd(MAP_CREATE, &mut attr) {
@@ -998,6 +1028,7 @@ mod tests {
         assert_eq!(size_of::<ElementAttr>(), 32);
         assert_eq!(size_of::<BatchAttr>(), 56);
         assert_eq!(std::mem::offset_of!(MapCreateAttr, map_name), 28);
+        assert_eq!(std::mem::offset_of!(MapCreateAttr, map_extra), 64);
         assert_eq!(
             std::mem::offset_of!(ProgramLoadAttr, expected_attach_type),
             68

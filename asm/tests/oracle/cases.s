@@ -61,6 +61,9 @@ r1 = (s16)r9
 r1 = (s32)r9
 w1 = (s8)w9
 w1 = (s16)w9
+r1 = addr_space_cast(r2, 0, 1)
+r3 = addr_space_cast(r4, 1, 0)
+r9 = addr_space_cast(r0, 65535, 258)
 r6 = le16 r6
 r6 = le32 r6
 r6 = le64 r6
@@ -165,6 +168,9 @@ goto +32767
 gotol +3
 gotol -3
 gotol -32768
+may_goto +5
+may_goto -3
+may_goto -32768
 call 1
 call 14
 call 130
