@@ -1,0 +1,443 @@
+//! sema::check::call: calls of built-in functions.
+
+use super::expression::{expr, literal_value};
+use super::{Checker, Scope};
+use crate::lang::ast;
+use crate::lang::diag::{Diag, Span};
+use crate::lang::suggest::nearest;
+use crate::lang::unsupported;
+use crate::output::PrintOptions;
+use crate::sema::program::{Expr, ExprKind, Function};
+use crate::sema::types::{AddressSpace, Type, I32};
+
+/// Bytes `str()` and `mem()` read when no length is given (ply's string size).
+pub const DEFAULT_STRING_SIZE: usize = 128;
+/// BPF programs have 512 bytes of stack; nothing read onto it can be larger.
+pub const MAX_STACK: usize = 512;
+
+pub(super) const BUILTINS: &[&str] = &[
+    "comm", "execname", "pid", "tid", "kpid", "uid", "gid", "cpu", "time", "nsecs", "walltime",
+    "stack", "kstack", "ustack", "probe",
+];
+
+pub(super) const FUNCTIONS: &[&str] = &[
+    "printf", "print", "exit", "clear", "str", "mem", "uptr", "kptr", "ksym", "usym", "dyn",
+    "strcmp", "count", "sum", "quantize", "hist", "lhist", "min", "max", "avg", "stats",
+];
+
+impl Checker<'_> {
+    pub(super) fn call(
+        &mut self,
+        name: &str,
+        name_span: Span,
+        arguments: &[ast::Expr],
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let count = |low: usize, high: usize| arguments.len() >= low && arguments.len() <= high;
+        let arity_error = |this: &mut Self, wanted: &str| {
+            this.error(Diag::new(
+                span,
+                format!("`{name}()` takes {wanted}, {} given", arguments.len()),
+            ));
+        };
+        match name {
+            "printf" => {
+                let Some(format_node) = arguments.first() else {
+                    arity_error(self, "a format string and its values");
+                    return None;
+                };
+                let ast::ExprKind::Str(bytes) = &format_node.kind else {
+                    self.error(Diag::new(
+                        format_node.span,
+                        "printf's format must be a string literal",
+                    ));
+                    return None;
+                };
+                let Ok(format_text) = String::from_utf8(bytes.clone()) else {
+                    self.error(Diag::new(format_node.span, "printf's format is not UTF-8"));
+                    return None;
+                };
+                let format = match crate::output::Format::parse(&format_text) {
+                    Ok(format) => format,
+                    Err(error) => {
+                        self.error(Diag::new(
+                            format_span(format_node.span, bytes, error.offset),
+                            format!("bad printf format: {}", error.message),
+                        ));
+                        return None;
+                    }
+                };
+                let values: Vec<Option<Expr>> = arguments[1..]
+                    .iter()
+                    .map(|argument| self.printable(argument, scope))
+                    .collect();
+                let wanted = format.arguments();
+                let given = arguments.len() - 1;
+                if given > wanted {
+                    self.error(
+                        Diag::new(
+                            arguments[1 + wanted].span,
+                            format!("printf has {given} values but its format uses {wanted}"),
+                        )
+                        .with_label("not used by the format"),
+                    );
+                    return None;
+                }
+                if given < wanted {
+                    let end = Span::new(span.end.saturating_sub(1), span.end);
+                    self.error(
+                        Diag::new(
+                            end,
+                            format!("printf's format uses {wanted} values but only {given} given"),
+                        )
+                        .with_note(format_node.span, "the format"),
+                    );
+                    return None;
+                }
+                let values: Option<Vec<Expr>> = values.into_iter().collect();
+                Some(expr(
+                    ExprKind::Call {
+                        function: Function::Printf {
+                            format: format_text,
+                        },
+                        arguments: values?,
+                    },
+                    Type::Void,
+                    span,
+                ))
+            }
+            "print" => {
+                let mut values = self.all_typed(arguments, scope, true, |value| {
+                    (value.ty == Type::Void && !matches!(value.kind, ExprKind::MapRef(_)))
+                        .then_some("this has no value to print")
+                })?;
+                if !values
+                    .first()
+                    .is_some_and(|first| matches!(first.kind, ExprKind::MapRef(_)))
+                {
+                    if let Some(map) = values
+                        .iter()
+                        .find(|value| matches!(value.kind, ExprKind::MapRef(_)))
+                    {
+                        self.error(
+                            Diag::new(map.span, "a whole map prints by itself")
+                                .with_label("write print(@map), or print(@map, top, divisor)"),
+                        );
+                        return None;
+                    }
+                    return Some(call(Function::Print, values, Type::Void, span));
+                }
+                // bpftrace's print(@map, top, divisor): number literals, 0 meaning all / 1.
+                let options: Vec<Expr> = values.drain(1..).collect();
+                let mut numbers = options
+                    .into_iter()
+                    .map(|value| (literal_value(&value), value));
+                let mut option = |what: &str| -> Option<u64> {
+                    match numbers.next() {
+                        None => Some(0),
+                        Some((Some(number), _)) if number >= 0 => Some(number as u64),
+                        Some((_, value)) => {
+                            self.error(Diag::new(
+                                value.span,
+                                format!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"),
+                            ));
+                            None
+                        }
+                    }
+                };
+                let top = option("top");
+                let divisor = option("divisor");
+                if let Some((_, extra)) = numbers.next() {
+                    self.error(
+                        Diag::new(
+                            extra.span,
+                            "print(@map, top, divisor) takes a map and up to two numbers",
+                        )
+                        .with_label("one too many"),
+                    );
+                    return None;
+                }
+                let options = PrintOptions {
+                    top: top?,
+                    divisor: divisor?.max(1),
+                };
+                Some(call(Function::PrintMap(options), values, Type::Void, span))
+            }
+            "clear" => {
+                if arguments.len() != 1 {
+                    arity_error(self, "one map");
+                    return None;
+                }
+                let typed = self.expression(&arguments[0], scope, true)?;
+                if !matches!(typed.kind, ExprKind::MapRef(_)) {
+                    self.error(
+                        Diag::new(arguments[0].span, "clear() takes a whole map")
+                            .with_label("write the map's name without a key"),
+                    );
+                    return None;
+                }
+                Some(call(Function::Clear, vec![typed], Type::Void, span))
+            }
+            "exit" => {
+                if !count(0, 1) {
+                    arity_error(self, "at most one exit code");
+                    return None;
+                }
+                let mut values = Vec::new();
+                if let Some(argument) = arguments.first() {
+                    let code = self.value(argument, scope)?;
+                    if !code.ty.is_integer() {
+                        self.error(Diag::new(
+                            argument.span,
+                            format!("the exit code must be an integer, not {}", code.ty),
+                        ));
+                        return None;
+                    }
+                    values.push(code);
+                }
+                Some(call(Function::Exit, values, Type::Void, span))
+            }
+            "str" | "mem" => {
+                if !count(1, 2) {
+                    arity_error(self, "an address and an optional length");
+                    return None;
+                }
+                let address = self.value(&arguments[0], scope)?;
+                let readable = (address.ty.is_scalar() && address.ty.size() <= 8)
+                    || (name == "str" && matches!(address.ty, Type::Chars(_)));
+                if !readable {
+                    self.error(Diag::new(
+                        arguments[0].span,
+                        format!(
+                            "`{name}()` reads through an address, and {} is not one",
+                            address.ty
+                        ),
+                    ));
+                    return None;
+                }
+                let length = match arguments.get(1) {
+                    None => DEFAULT_STRING_SIZE,
+                    Some(length_node) => {
+                        let length = self.value(length_node, scope)?;
+                        match literal_value(&length) {
+                            Some(value) if value >= 1 && value as usize <= MAX_STACK => {
+                                value as usize
+                            }
+                            Some(_) => {
+                                self.error(Diag::new(
+                                    length_node.span,
+                                    format!("the length must be between 1 and {MAX_STACK} (the BPF stack)"),
+                                ));
+                                return None;
+                            }
+                            None => {
+                                self.error(Diag::new(
+                                    length_node.span,
+                                    "the length must be a number literal",
+                                ));
+                                return None;
+                            }
+                        }
+                    }
+                };
+                if let ExprKind::Call {
+                    function: Function::Dyn,
+                    arguments,
+                } = address.kind
+                {
+                    // `str()` of a `__data_loc` field: the string it locates.
+                    return Some(call(Function::Dyn, arguments, Type::Chars(length), span));
+                }
+                if matches!(address.ty, Type::Chars(_)) {
+                    return Some(address);
+                }
+                let function = if name == "str" {
+                    Function::Str { length }
+                } else {
+                    Function::Mem { length }
+                };
+                let address = self.as_pointer(address, scope);
+                Some(call(function, vec![address], Type::Chars(length), span))
+            }
+            "uptr" | "kptr" => {
+                if arguments.len() != 1 {
+                    arity_error(self, "one address");
+                    return None;
+                }
+                let address = self.value(&arguments[0], scope)?;
+                let target = match &address.ty {
+                    Type::Pointer { target, .. } => target.clone(),
+                    ty if ty.is_integer() && ty.size() <= 8 => Box::new(Type::Void),
+                    other => {
+                        self.error(Diag::new(
+                            arguments[0].span,
+                            format!("{name}() needs an address, not {other}"),
+                        ));
+                        return None;
+                    }
+                };
+                let (function, space) = if name == "uptr" {
+                    (Function::Uptr, AddressSpace::User)
+                } else {
+                    (Function::Kptr, AddressSpace::Kernel)
+                };
+                let ty = Type::Pointer { target, space };
+                Some(call(function, vec![address], ty, span))
+            }
+            "ksym" | "usym" => {
+                if arguments.len() != 1 {
+                    arity_error(self, "one address");
+                    return None;
+                }
+                let address = self.value(&arguments[0], scope)?;
+                if !address.ty.is_scalar() {
+                    self.error(Diag::new(
+                        arguments[0].span,
+                        format!("{name}() needs an address, not {}", address.ty),
+                    ));
+                    return None;
+                }
+                Some(if name == "ksym" {
+                    call(Function::Ksym, vec![address], Type::KernelAddress, span)
+                } else {
+                    call(Function::Usym, vec![address], Type::UserAddress, span)
+                })
+            }
+            "dyn" => {
+                if arguments.len() != 1 {
+                    arity_error(self, "one `__data_loc` field");
+                    return None;
+                }
+                let field = self.value(&arguments[0], scope)?;
+                // The field already reads as its string.
+                if matches!(
+                    field.kind,
+                    ExprKind::Call {
+                        function: Function::Dyn,
+                        ..
+                    }
+                ) {
+                    return Some(field);
+                }
+                if !matches!(field.kind, ExprKind::Member { .. }) || !field.ty.is_integer() {
+                    self.error(
+                        Diag::new(
+                            arguments[0].span,
+                            "dyn() reads a tracepoint's `__data_loc` field",
+                        )
+                        .with_label("write `dyn(data->field)`"),
+                    );
+                    return None;
+                }
+                Some(call(
+                    Function::Dyn,
+                    vec![field],
+                    Type::Chars(DEFAULT_STRING_SIZE),
+                    span,
+                ))
+            }
+            "strcmp" => {
+                if arguments.len() != 2 {
+                    arity_error(self, "two strings");
+                    return None;
+                }
+                let left = self.value(&arguments[0], scope);
+                let right = self.value(&arguments[1], scope);
+                let (left, right) = (left?, right?);
+                for side in [&left, &right] {
+                    if !matches!(side.ty, Type::Chars(_)) {
+                        self.error(Diag::new(
+                            side.span,
+                            format!("strcmp() compares strings; this is {}", side.ty),
+                        ));
+                        return None;
+                    }
+                }
+                Some(call(Function::StrCmp, vec![left, right], I32, span))
+            }
+            _ if is_aggregation(name) => {
+                self.error(
+                    Diag::new(
+                        span,
+                        format!("`{name}()` is an aggregation; it can only be assigned to a map"),
+                    )
+                    .with_label(format!("write `@name[key] = {name}(...)`")),
+                );
+                None
+            }
+            // ply's call forms of its built-ins: `pid()` is `pid`, `stack()` is `stack`.
+            _ if name != "probe" && BUILTINS.contains(&name) => {
+                if let Some(first) = arguments.first() {
+                    // bpftrace's `time("%H:%M")`, `kstack(perf)`: a function of another kind.
+                    if let Some(message) = unsupported::function(name) {
+                        self.error(Diag::new(name_span, message));
+                        return None;
+                    }
+                    self.error(
+                        Diag::new(first.span, format!("`{name}()` takes no arguments"))
+                            .with_label(format!("write `{name}` or `{name}()`")),
+                    );
+                    return None;
+                }
+                self.identifier(name, span, scope, false)
+            }
+            _ => {
+                if let Some(message) = unsupported::function(name) {
+                    self.error(Diag::new(name_span, message));
+                    return None;
+                }
+                let mut diag = Diag::new(name_span, format!("unknown function `{name}`"));
+                if let Some(near) = nearest(name, FUNCTIONS.iter().copied()) {
+                    diag = diag.with_label(format!("did you mean `{near}`?"));
+                }
+                self.error(diag);
+                None
+            }
+        }
+    }
+
+    /// A printf value: anything with a printable value.
+    pub(super) fn printable(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
+        let typed = self.value(node, scope)?;
+        if typed.ty == Type::Void {
+            self.error(Diag::new(node.span, "this has no value to print"));
+            return None;
+        }
+        Some(typed)
+    }
+}
+
+pub(super) fn call(function: Function, arguments: Vec<Expr>, ty: Type, span: Span) -> Expr {
+    expr(
+        ExprKind::Call {
+            function,
+            arguments,
+        },
+        ty,
+        span,
+    )
+}
+
+pub(super) fn is_aggregation(name: &str) -> bool {
+    matches!(
+        name,
+        "count" | "sum" | "quantize" | "hist" | "lhist" | "min" | "max" | "avg" | "stats"
+    )
+}
+
+/// The span of a bad conversion inside a format literal: exact when the literal has no escapes
+/// (so decoded offsets are source offsets), else the whole literal.
+pub(super) fn format_span(literal: Span, bytes: &[u8], offset: usize) -> Span {
+    let source_length = literal.end.saturating_sub(literal.start);
+    if source_length == bytes.len() + 2 && offset < bytes.len() {
+        let start = literal.start + 1 + offset;
+        let end = bytes[offset + 1..]
+            .iter()
+            .position(|byte| byte.is_ascii_alphabetic())
+            .map_or(literal.end - 1, |at| start + at + 2);
+        Span::new(start, end)
+    } else {
+        literal
+    }
+}
