@@ -1,16 +1,17 @@
 //! sema::check::expression: the type of every expression: literals, names, maps, casts,
 //! members, operators.
 
-use super::call::{call, BUILTINS, DEFAULT_STRING_SIZE};
+use super::builtins::{definition, variable_names, Form};
 use super::conversion::{arithmetic, cast_type, literal_type, promote, unify};
+use super::functions::{typed_call, DEFAULT_STRING_SIZE};
 use super::{Checker, Scope};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
-use crate::sema::program::{Builtin, Expr, ExprKind, Function};
-use crate::sema::types::{string_literal, AddressSpace, Id, Type, I32, I64, U64};
+use crate::sema::program::{Expr, ExprKind, Function};
+use crate::sema::types::{string_literal, AddressSpace, Type, I32, I64, U64};
 
 /// A literal `Int` node's value as i64 (folding unary minus), for lhist bounds.
 pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
@@ -283,7 +284,7 @@ impl Checker<'_> {
                 );
                 // A `__data_loc` field means its string wherever it is used, as `dyn()` reads it.
                 Some(match found.ty {
-                    Type::DataLoc { .. } => call(
+                    Type::DataLoc { .. } => typed_call(
                         Function::Dyn,
                         vec![member],
                         Type::Chars(DEFAULT_STRING_SIZE),
@@ -316,42 +317,37 @@ impl Checker<'_> {
                 return Some(expr(ExprKind::Provider("data".to_string()), ty, span));
             }
         }
-        if name == "probe" {
+        match definition(name).map(|definition| &definition.form) {
             // A constant per probe: each spec of a probe list is a probe of its own.
-            let text = scope.probe_name.clone().into_bytes();
-            let ty = string_literal(text.len());
-            return Some(expr(ExprKind::Str(text), ty, span));
-        }
-        let (builtin, ty) = match name {
-            "comm" | "execname" => (Builtin::Comm, Type::Chars(16)),
-            "pid" => (Builtin::Pid, Type::Id(Id::Process)),
-            "tid" | "kpid" => (Builtin::Tid, Type::Id(Id::Process)),
-            "uid" => (Builtin::Uid, Type::Id(Id::User)),
-            "gid" => (Builtin::Gid, Type::Id(Id::Group)),
-            "cpu" => (Builtin::Cpu, Type::Id(Id::Cpu)),
-            "time" => (Builtin::Nsecs, Type::Time),
-            "nsecs" => (Builtin::Nsecs, U64),
-            "walltime" => (Builtin::WallTime, Type::WallTime),
-            "stack" | "kstack" => (Builtin::KernelStack, Type::Stack),
-            "ustack" => (Builtin::UserStack, Type::UserStack),
-            _ => {
-                if let Some(message) = unsupported::variable(name) {
-                    self.error(Diag::new(span, message));
-                    return None;
-                }
-                let mut known: Vec<String> = BUILTINS.iter().map(|s| s.to_string()).collect();
-                known.extend(scope.context.names());
-                let mut diag = Diag::new(span, format!("unknown name `{name}`"));
-                if let Some(near) = nearest(name, known.iter().map(String::as_str)) {
-                    diag = diag.with_label(format!("did you mean `{near}`?"));
-                } else if self.map_index.contains_key(name) {
-                    diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
-                }
-                self.error(diag);
-                return None;
+            Some(Form::ProbeName) => {
+                let text = scope.probe_name.clone().into_bytes();
+                let ty = string_literal(text.len());
+                Some(expr(ExprKind::Str(text), ty, span))
             }
-        };
-        Some(expr(ExprKind::Builtin(builtin), ty, span))
+            Some(Form::Variable(builtin, ty)) => {
+                Some(expr(ExprKind::Builtin(*builtin), ty(), span))
+            }
+            _ => {
+                self.unknown_name(name, span, scope);
+                None
+            }
+        }
+    }
+
+    fn unknown_name(&mut self, name: &str, span: Span, scope: &Scope<'_>) {
+        if let Some(message) = unsupported::variable(name) {
+            self.error(Diag::new(span, message));
+            return;
+        }
+        let mut known: Vec<String> = variable_names().map(str::to_string).collect();
+        known.extend(scope.context.names());
+        let mut diag = Diag::new(span, format!("unknown name `{name}`"));
+        if let Some(near) = nearest(name, known.iter().map(String::as_str)) {
+            diag = diag.with_label(format!("did you mean `{near}`?"));
+        } else if self.map_index.contains_key(name) {
+            diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
+        }
+        self.error(diag);
     }
 
     pub(super) fn unary(&mut self, operator: UnaryOp, operand: Expr, span: Span) -> Option<Expr> {

@@ -1,9 +1,10 @@
 //! sema::check: walks the AST of every probe, resolves each name to its meaning and infers
 //! types, including map key and value types from all uses across all probes.
 
-mod call;
+pub(super) mod builtins;
 mod conversion;
 mod expression;
+mod functions;
 mod maps;
 mod scratch;
 mod statement;

@@ -1,13 +1,13 @@
 //! sema::check::statement: statements, assignments to maps and scratch variables, and
 //! aggregations.
 
-use super::call::is_aggregation;
+use super::builtins::aggregation_of;
 use super::expression::literal_value;
 use super::{Checker, Scope};
 use crate::lang::ast::{self, BinaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported;
-use crate::sema::program::{MapId, MapKind, Stmt, StmtKind};
+use crate::sema::program::{Expr, MapId, MapKind, Stmt, StmtKind};
 use crate::sema::types::{Type, U64};
 
 /// Linear histograms with more buckets than this would not fit a map value comfortably.
@@ -96,28 +96,18 @@ impl Checker<'_> {
         value: &ast::Expr,
         scope: &mut Scope<'_>,
     ) -> Option<Stmt> {
-        let span = statement.span;
-        match &target.kind {
+        let kind = match &target.kind {
             ast::ExprKind::Dollar(name) => {
-                let slot = self.scratch_slot(name, scope);
-                let mut typed = self.value(value, scope)?;
-                if let Some(operator) = operator {
-                    if scope.scratch[slot].1.is_none() {
-                        self.scratch_store_type(slot, &typed, scope);
-                    }
-                    let current = self.scratch_read(slot, target.span, scope)?;
-                    typed = self.binary_typed(operator, current, typed, value.span)?;
-                }
-                let ty = self.scratch_store_type(slot, &typed, scope)?;
-                let value = self.coerce(typed, &ty);
-                Some(Stmt {
-                    kind: StmtKind::ScratchStore { slot, value },
-                    span,
-                })
+                self.assign_scratch(name, target.span, operator, value, scope)?
             }
             ast::ExprKind::Map { name, keys } => {
                 let map = self.map_id(name, target.span);
                 self.maps[map].assigned = true;
+                let place = Place {
+                    map,
+                    keys,
+                    span: target.span,
+                };
                 if operator.is_none() {
                     if let ast::ExprKind::Call {
                         name: function,
@@ -125,40 +115,20 @@ impl Checker<'_> {
                         name_span,
                     } = &value.kind
                     {
-                        if is_aggregation(function) {
-                            return self.aggregate(
-                                statement, map, keys, target, function, *name_span, arguments,
-                                value.span, scope,
-                            );
+                        if let Some((kind, wanted)) = aggregation_of(function) {
+                            let call = AggregationCall {
+                                function,
+                                span: value.span,
+                                kind_span: name_span.to(value.span),
+                                arguments,
+                                kind,
+                                wanted,
+                            };
+                            return self.aggregate(statement, place, call, scope);
                         }
                     }
                 }
-                let key = match keys {
-                    Some(keys) => self.key(map, keys, target.span, scope),
-                    None => self.keyless(map, target.span).then(Vec::new),
-                };
-                let mut typed = self.value(value, scope);
-                self.set_kind(map, MapKind::Plain, target.span);
-                if let (Some(operator), Some(current), Some(key)) = (operator, &typed, &key) {
-                    // `m[k]++` may be the first use: the increment gives the value type.
-                    if self.maps[map].value.is_none() {
-                        self.map_value(map, &current.ty, value.span);
-                    }
-                    let read = self.map_read(map, key.clone(), target.span);
-                    typed = match read {
-                        Some(read) => {
-                            self.binary_typed(operator, read, current.clone(), value.span)
-                        }
-                        None => None,
-                    };
-                }
-                let (key, typed) = (key?, typed?);
-                let ty = self.map_value(map, &typed.ty, value.span)?;
-                let value = self.coerce(typed, &ty);
-                Some(Stmt {
-                    kind: StmtKind::MapStore { map, key, value },
-                    span,
-                })
+                self.assign_map(place, operator, value, scope)?
             }
             _ => {
                 self.error(
@@ -168,37 +138,90 @@ impl Checker<'_> {
                     )
                     .with_label("not assignable"),
                 );
-                None
+                return None;
             }
+        };
+        Some(Stmt {
+            kind,
+            span: statement.span,
+        })
+    }
+
+    /// `$x = v`, `$x += v`.
+    fn assign_scratch(
+        &mut self,
+        name: &str,
+        span: Span,
+        operator: Option<BinaryOp>,
+        value: &ast::Expr,
+        scope: &mut Scope<'_>,
+    ) -> Option<StmtKind> {
+        let slot = self.scratch_slot(name, scope);
+        let mut typed = self.value(value, scope)?;
+        if let Some(operator) = operator {
+            if scope.scratch[slot].1.is_none() {
+                self.scratch_store_type(slot, &typed, scope);
+            }
+            let current = self.scratch_read(slot, span, scope)?;
+            typed = self.binary_typed(operator, current, typed, value.span)?;
+        }
+        let ty = self.scratch_store_type(slot, &typed, scope)?;
+        let value = self.coerce(typed, &ty);
+        Some(StmtKind::ScratchStore { slot, value })
+    }
+
+    /// `m[k] = v`, `m[k] += v` on a plain map.
+    fn assign_map(
+        &mut self,
+        place: Place<'_>,
+        operator: Option<BinaryOp>,
+        value: &ast::Expr,
+        scope: &mut Scope<'_>,
+    ) -> Option<StmtKind> {
+        let map = place.map;
+        let key = self.place_key(&place, scope);
+        let mut typed = self.value(value, scope);
+        self.set_kind(map, MapKind::Plain, place.span);
+        if let (Some(operator), Some(current), Some(key)) = (operator, &typed, &key) {
+            // `m[k]++` may be the first use: the increment gives the value type.
+            if self.maps[map].value.is_none() {
+                self.map_value(map, &current.ty, value.span);
+            }
+            let read = self.map_read(map, key.clone(), place.span);
+            typed = match read {
+                Some(read) => self.binary_typed(operator, read, current.clone(), value.span),
+                None => None,
+            };
+        }
+        let (key, typed) = (key?, typed?);
+        let ty = self.map_value(map, &typed.ty, value.span)?;
+        let value = self.coerce(typed, &ty);
+        Some(StmtKind::MapStore { map, key, value })
+    }
+
+    /// The key of an assignment's map: its key expressions, or none for a keyless map.
+    fn place_key(&mut self, place: &Place<'_>, scope: &mut Scope<'_>) -> Option<Vec<Expr>> {
+        match place.keys {
+            Some(keys) => self.key(place.map, keys, place.span, scope),
+            None => self.keyless(place.map, place.span).then(Vec::new),
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn aggregate(
+    /// `@m[k] = count()` and the other aggregations.
+    fn aggregate(
         &mut self,
         statement: &ast::Stmt,
-        map: MapId,
-        keys: &Option<Vec<ast::Expr>>,
-        target: &ast::Expr,
-        function: &str,
-        function_span: Span,
-        arguments: &[ast::Expr],
-        call_span: Span,
+        place: Place<'_>,
+        call: AggregationCall<'_>,
         scope: &mut Scope<'_>,
     ) -> Option<Stmt> {
-        let key = match keys {
-            Some(keys) => self.key(map, keys, target.span, scope),
-            None => self.keyless(map, target.span).then(Vec::new),
-        };
-        let wanted = match function {
-            "count" => 0,
-            "lhist" => 4,
-            _ => 1,
-        };
+        let (map, function, arguments) = (place.map, call.function, call.arguments);
+        let key = self.place_key(&place, scope);
+        let wanted = call.wanted;
         if arguments.len() != wanted {
             let plural = if wanted == 1 { "" } else { "s" };
             self.error(Diag::new(
-                call_span,
+                call.span,
                 format!(
                     "`{function}()` takes {wanted} argument{plural}, {} given",
                     arguments.len()
@@ -223,48 +246,11 @@ impl Checker<'_> {
             }
             None => None,
         };
-        let kind = match function {
-            "count" => MapKind::Count,
-            "sum" => MapKind::Sum,
-            "quantize" | "hist" => MapKind::Quantize,
-            "min" => MapKind::Min,
-            "max" => MapKind::Max,
-            "avg" => MapKind::Avg,
-            "stats" => MapKind::Stats,
-            _ => {
-                let mut bounds = Vec::new();
-                for bound in &arguments[1..] {
-                    let typed = self.value(bound, scope)?;
-                    match literal_value(&typed) {
-                        Some(value) => bounds.push(value),
-                        None => {
-                            self.error(Diag::new(
-                                bound.span,
-                                "`lhist()` bounds must be number literals",
-                            ));
-                            return None;
-                        }
-                    }
-                }
-                let (min, max, step) = (bounds[0], bounds[1], bounds[2]);
-                if step <= 0 || max <= min {
-                    self.error(Diag::new(
-                        arguments[1].span.to(arguments[3].span),
-                        "`lhist(value, min, max, step)` needs min < max and step > 0",
-                    ));
-                    return None;
-                }
-                if (max - min) / step > MAX_LHIST_BUCKETS {
-                    self.error(Diag::new(
-                        arguments[1].span.to(arguments[3].span),
-                        format!("`lhist()` would have more than {MAX_LHIST_BUCKETS} buckets"),
-                    ));
-                    return None;
-                }
-                MapKind::Lhist { min, max, step }
-            }
+        let kind = match call.kind {
+            MapKind::Lhist { .. } => self.lhist_bounds(arguments, scope)?,
+            kind => kind,
         };
-        self.set_kind(map, kind, function_span.to(call_span));
+        self.set_kind(map, kind, call.kind_span);
         let value_type = match (&kind, &argument) {
             (MapKind::Count, _) | (_, None) => U64,
             (MapKind::Quantize | MapKind::Lhist { .. }, Some(argument)) => argument.ty.clone(),
@@ -273,7 +259,7 @@ impl Checker<'_> {
                 ref special => special.clone(),
             },
         };
-        let value_type = self.map_value(map, &value_type, call_span)?;
+        let value_type = self.map_value(map, &value_type, call.span)?;
         let argument = match (kind, argument) {
             (MapKind::Quantize | MapKind::Lhist { .. }, argument) => argument,
             (_, argument) => argument.map(|argument| self.coerce(argument, &value_type)),
@@ -287,4 +273,57 @@ impl Checker<'_> {
             span: statement.span,
         })
     }
+
+    /// `lhist(value, min, max, step)`: the bounds, literals that make at most
+    /// `MAX_LHIST_BUCKETS` buckets.
+    fn lhist_bounds(&mut self, arguments: &[ast::Expr], scope: &mut Scope<'_>) -> Option<MapKind> {
+        let mut bounds = Vec::new();
+        for bound in &arguments[1..] {
+            let typed = self.value(bound, scope)?;
+            match literal_value(&typed) {
+                Some(value) => bounds.push(value),
+                None => {
+                    self.error(Diag::new(
+                        bound.span,
+                        "`lhist()` bounds must be number literals",
+                    ));
+                    return None;
+                }
+            }
+        }
+        let (min, max, step) = (bounds[0], bounds[1], bounds[2]);
+        if step <= 0 || max <= min {
+            self.error(Diag::new(
+                arguments[1].span.to(arguments[3].span),
+                "`lhist(value, min, max, step)` needs min < max and step > 0",
+            ));
+            return None;
+        }
+        if (max - min) / step > MAX_LHIST_BUCKETS {
+            self.error(Diag::new(
+                arguments[1].span.to(arguments[3].span),
+                format!("`lhist()` would have more than {MAX_LHIST_BUCKETS} buckets"),
+            ));
+            return None;
+        }
+        Some(MapKind::Lhist { min, max, step })
+    }
+}
+
+/// The map element an assignment writes.
+struct Place<'a> {
+    map: MapId,
+    keys: &'a Option<Vec<ast::Expr>>,
+    span: Span,
+}
+
+/// An aggregation's call on the right of `=`, with what the table says of it.
+struct AggregationCall<'a> {
+    function: &'a str,
+    span: Span,
+    /// The name and its arguments: where the map is said to be of this kind.
+    kind_span: Span,
+    arguments: &'a [ast::Expr],
+    kind: MapKind,
+    wanted: usize,
 }
