@@ -7,7 +7,9 @@ use nom::combinator::recognize;
 use nom::sequence::pair;
 use nom::{IResult, Parser as _};
 
-use super::ast::{BinaryOp, Expr, ExprKind, Probe, ProbeSpec, Script, Stmt, StmtKind, UnaryOp};
+use super::ast::{
+    base_type, BinaryOp, Expr, ExprKind, Probe, ProbeSpec, Script, Stmt, StmtKind, UnaryOp,
+};
 use super::diag::{Diag, Span, MAX_SHOWN};
 use super::unsupported::{self, message};
 
@@ -757,7 +759,7 @@ impl<'a> Parser<'a> {
         let Ok((rest, word)) = identifier(word_start) else {
             return Ok(None);
         };
-        if !is_type_name(word) {
+        if base_type(word).is_none() {
             return Ok(None);
         }
         let mut name = word.to_string();
@@ -1198,27 +1200,6 @@ fn assignment_operator(input: &str) -> Option<(Option<BinaryOp>, &str)> {
         .strip_prefix('=')
         .filter(|rest| !rest.starts_with('='))
         .map(|rest| (None, rest))
-}
-
-/// The integer types a cast may name, as (bytes, signed): ply's and tine's `u32`/`s64`,
-/// bpftrace's `uint32`/`int64`, and C's `int`, `long`, `char`...
-pub fn integer_type(word: &str) -> Option<(u8, bool)> {
-    Some(match word {
-        "u8" | "uint8" => (1, false),
-        "u16" | "uint16" => (2, false),
-        "u32" | "uint32" | "uint" | "unsigned" => (4, false),
-        "u64" | "uint64" | "ulong" => (8, false),
-        "s8" | "i8" | "int8" | "char" => (1, true),
-        "s16" | "i16" | "int16" | "short" => (2, true),
-        "s32" | "i32" | "int32" | "int" => (4, true),
-        "s64" | "i64" | "int64" | "long" => (8, true),
-        _ => return None,
-    })
-}
-
-/// Names a cast may use: `(u32)x`, `(int64)x`, `(char*)p`, `(void*)p`.
-pub fn is_type_name(word: &str) -> bool {
-    word == "void" || integer_type(word).is_some()
 }
 
 /// bpftrace's spellings rewritten to ply's so providers see one form: `tracepoint:a:b` is

@@ -3,6 +3,7 @@
 
 use super::expression::expr;
 use super::Checker;
+use crate::lang::ast::{self, BaseType};
 use crate::sema::program::{Expr, ExprKind};
 use crate::sema::types::{AddressSpace, Type, I32, I64, U32, U64};
 
@@ -101,10 +102,10 @@ pub(super) fn literal_type(value: u64) -> Type {
 pub(super) fn cast_type(name: &str) -> Option<Type> {
     let pointers = name.chars().filter(|&c| c == '*').count();
     let base = name.trim_end_matches('*');
-    let mut ty = match (base, crate::lang::parse::integer_type(base)) {
-        (_, Some((bytes, signed))) => Type::Int { bytes, signed },
-        ("void", None) if pointers > 0 => Type::Void,
-        _ => return None,
+    let mut ty = match ast::base_type(base)? {
+        BaseType::Int { bytes, signed } => Type::Int { bytes, signed },
+        BaseType::Void if pointers > 0 => Type::Void,
+        BaseType::Void => return None,
     };
     for _ in 0..pointers {
         ty = Type::Pointer {
