@@ -2,16 +2,16 @@
 //! members, operators.
 
 use super::builtins::{definition, variable_names, Form};
-use super::conversion::{arithmetic, cast_type, literal_type, promote, unify};
+use super::conversion::{arithmetic, cast_type, literal_type, unify};
 use super::functions::{typed_call, DEFAULT_STRING_SIZE};
 use super::{Checker, Scope};
-use crate::lang::ast::{self, BinaryOp, UnaryOp};
+use crate::lang::ast::{self};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
 use crate::sema::program::{Expr, ExprKind, Function};
-use crate::sema::types::{string_literal, AddressSpace, Type, I32, I64, U64};
+use crate::sema::types::{string_literal, AddressSpace, Type};
 
 /// A literal `Int` node's value as i64 (folding unary minus), for lhist bounds.
 pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
@@ -33,15 +33,6 @@ pub(super) fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpa
         Type::Pointer { space, .. } => *space,
         _ => context.address_space(),
     }
-}
-
-pub(super) fn binary(operator: BinaryOp, left: Expr, right: Expr, ty: Type, span: Span) -> Expr {
-    let kind = ExprKind::Binary {
-        operator,
-        left: Box::new(left),
-        right: Box::new(right),
-    };
-    expr(kind, ty, span)
 }
 
 impl Checker<'_> {
@@ -135,20 +126,7 @@ impl Checker<'_> {
             ast::ExprKind::Ident(name) => self.identifier(name, span, scope, allow_map),
             ast::ExprKind::Dollar(name) => self.dollar(name, span, scope),
             ast::ExprKind::Map { name, keys } => {
-                let map = self.map_id(name, span);
-                match keys {
-                    Some(keys) => {
-                        let key = self.key(map, keys, span, scope)?;
-                        self.map_read(map, key, span)
-                    }
-                    None if allow_map => Some(expr(ExprKind::MapRef(map), Type::Void, span)),
-                    None => {
-                        if !self.keyless(map, span) {
-                            return None;
-                        }
-                        self.map_read(map, Vec::new(), span)
-                    }
-                }
+                self.map_expression(name, keys, span, scope, allow_map)
             }
             ast::ExprKind::Call {
                 name,
@@ -172,128 +150,180 @@ impl Checker<'_> {
                 condition,
                 then,
                 otherwise,
-            } => {
-                let condition = self.condition(condition, scope);
-                let then = self.value(then, scope);
-                let otherwise = self.value(otherwise, scope);
-                let (condition, then, otherwise) = (condition?, then?, otherwise?);
-                let ty =
-                    if then.ty.is_integer() && otherwise.ty.is_integer() && then.ty != otherwise.ty
-                    {
-                        arithmetic(&then.ty, &otherwise.ty)
-                    } else {
-                        match unify(&then.ty, &otherwise.ty) {
-                            Some(ty) => ty,
-                            None => {
-                                self.error(
-                                    Diag::new(
-                                        otherwise.span,
-                                        format!(
-                                            "the branches of `?:` differ: {} and {}",
-                                            then.ty, otherwise.ty
-                                        ),
-                                    )
-                                    .with_note(then.span, format!("this is {}", then.ty)),
-                                );
-                                return None;
-                            }
-                        }
-                    };
-                let then = self.coerce(then, &ty);
-                let otherwise = self.coerce(otherwise, &ty);
-                Some(expr(
-                    ExprKind::Ternary {
-                        condition: Box::new(condition),
-                        then: Box::new(then),
-                        otherwise: Box::new(otherwise),
-                    },
-                    ty,
-                    span,
-                ))
-            }
+            } => self.ternary(condition, then, otherwise, span, scope),
             ast::ExprKind::Cast {
                 type_name,
                 type_span,
                 operand,
-            } => {
-                let operand = self.value(operand, scope)?;
-                let Some(mut ty) = cast_type(type_name) else {
-                    self.error(Diag::new(
-                        *type_span,
-                        format!("cannot cast to `{type_name}`"),
-                    ));
-                    return None;
-                };
-                if !operand.ty.is_scalar() {
-                    self.error(
-                        Diag::new(operand.span, format!("cannot cast {} to {ty}", operand.ty))
-                            .with_label("only numbers and pointers convert"),
-                    );
-                    return None;
-                }
-                if let Type::Pointer { space, .. } = &mut ty {
-                    *space = address_space(&operand.ty, scope.context);
-                }
-                Some(expr(ExprKind::Cast(Box::new(operand)), ty, span))
-            }
+            } => self.cast(type_name, *type_span, operand, span, scope),
             ast::ExprKind::Member {
                 base,
                 field,
                 field_span,
                 arrow: _,
-            } => {
-                let base = self.value(base, scope)?;
-                let (record, through_pointer) = match &base.ty {
-                    Type::Struct(record) => (record.clone(), false),
-                    Type::Pointer { target, .. } => match target.as_ref() {
-                        Type::Struct(record) => (record.clone(), true),
-                        _ => {
-                            self.error(Diag::new(base.span, format!("{} has no fields", base.ty)));
-                            return None;
-                        }
-                    },
-                    other => {
-                        self.error(Diag::new(base.span, format!("{other} has no fields")));
-                        return None;
-                    }
-                };
-                let Some(found) = record.field(field) else {
-                    let mut diag =
-                        Diag::new(*field_span, format!("{} has no field `{field}`", base.ty));
-                    if field.starts_with("common_") {
-                        diag = diag.with_label(
-                            "BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu",
-                        );
-                    } else if let Some(near) =
-                        nearest(field, record.fields.iter().map(|field| field.name.as_str()))
-                    {
-                        diag = diag.with_label(format!("did you mean `{near}`?"));
-                    }
-                    self.error(diag);
+            } => self.member(base, field, *field_span, span, scope),
+        }
+    }
+
+    /// `m[k]`, or a bare `@m`: a keyless map's value, or where `allow_map` says, the whole map.
+    fn map_expression(
+        &mut self,
+        name: &str,
+        keys: &Option<Vec<ast::Expr>>,
+        span: Span,
+        scope: &mut Scope<'_>,
+        allow_map: bool,
+    ) -> Option<Expr> {
+        let map = self.map_id(name, span);
+        match keys {
+            Some(keys) => {
+                let key = self.key(map, keys, span, scope)?;
+                self.map_read(map, key, span)
+            }
+            None if allow_map => Some(expr(ExprKind::MapRef(map), Type::Void, span)),
+            None => {
+                if !self.keyless(map, span) {
                     return None;
-                };
-                let member = expr(
-                    ExprKind::Member {
-                        base: Box::new(base),
-                        field: field.clone(),
-                        offset: found.offset,
-                        through_pointer,
-                    },
-                    found.ty.clone(),
-                    span,
-                );
-                // A `__data_loc` field means its string wherever it is used, as `dyn()` reads it.
-                Some(match found.ty {
-                    Type::DataLoc { .. } => typed_call(
-                        Function::Dyn,
-                        vec![member],
-                        Type::Chars(DEFAULT_STRING_SIZE),
-                        span,
-                    ),
-                    _ => member,
-                })
+                }
+                self.map_read(map, Vec::new(), span)
             }
         }
+    }
+
+    /// `c ? a : b`: the branches convert to a common type.
+    fn ternary(
+        &mut self,
+        condition: &ast::Expr,
+        then: &ast::Expr,
+        otherwise: &ast::Expr,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let condition = self.condition(condition, scope);
+        let then = self.value(then, scope);
+        let otherwise = self.value(otherwise, scope);
+        let (condition, then, otherwise) = (condition?, then?, otherwise?);
+        let ty = if then.ty.is_integer() && otherwise.ty.is_integer() && then.ty != otherwise.ty {
+            arithmetic(&then.ty, &otherwise.ty)
+        } else {
+            match unify(&then.ty, &otherwise.ty) {
+                Some(ty) => ty,
+                None => {
+                    self.error(
+                        Diag::new(
+                            otherwise.span,
+                            format!(
+                                "the branches of `?:` differ: {} and {}",
+                                then.ty, otherwise.ty
+                            ),
+                        )
+                        .with_note(then.span, format!("this is {}", then.ty)),
+                    );
+                    return None;
+                }
+            }
+        };
+        let then = self.coerce(then, &ty);
+        let otherwise = self.coerce(otherwise, &ty);
+        Some(expr(
+            ExprKind::Ternary {
+                condition: Box::new(condition),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            },
+            ty,
+            span,
+        ))
+    }
+
+    /// `(type)operand`: a number or pointer converted; a pointer keeps the memory it points into.
+    fn cast(
+        &mut self,
+        type_name: &str,
+        type_span: Span,
+        operand: &ast::Expr,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let operand = self.value(operand, scope)?;
+        let Some(mut ty) = cast_type(type_name) else {
+            self.error(Diag::new(
+                type_span,
+                format!("cannot cast to `{type_name}`"),
+            ));
+            return None;
+        };
+        if !operand.ty.is_scalar() {
+            self.error(
+                Diag::new(operand.span, format!("cannot cast {} to {ty}", operand.ty))
+                    .with_label("only numbers and pointers convert"),
+            );
+            return None;
+        }
+        if let Type::Pointer { space, .. } = &mut ty {
+            *space = address_space(&operand.ty, scope.context);
+        }
+        Some(expr(ExprKind::Cast(Box::new(operand)), ty, span))
+    }
+
+    /// `base.field` or `base->field`.
+    fn member(
+        &mut self,
+        base: &ast::Expr,
+        field: &String,
+        field_span: Span,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let base = self.value(base, scope)?;
+        let (record, through_pointer) = match &base.ty {
+            Type::Struct(record) => (record.clone(), false),
+            Type::Pointer { target, .. } => match target.as_ref() {
+                Type::Struct(record) => (record.clone(), true),
+                _ => {
+                    self.error(Diag::new(base.span, format!("{} has no fields", base.ty)));
+                    return None;
+                }
+            },
+            other => {
+                self.error(Diag::new(base.span, format!("{other} has no fields")));
+                return None;
+            }
+        };
+        let Some(found) = record.field(field) else {
+            let mut diag = Diag::new(field_span, format!("{} has no field `{field}`", base.ty));
+            if field.starts_with("common_") {
+                diag = diag.with_label(
+                    "BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu",
+                );
+            } else if let Some(near) =
+                nearest(field, record.fields.iter().map(|field| field.name.as_str()))
+            {
+                diag = diag.with_label(format!("did you mean `{near}`?"));
+            }
+            self.error(diag);
+            return None;
+        };
+        let member = expr(
+            ExprKind::Member {
+                base: Box::new(base),
+                field: field.clone(),
+                offset: found.offset,
+                through_pointer,
+            },
+            found.ty.clone(),
+            span,
+        );
+        // A `__data_loc` field means its string wherever it is used, as `dyn()` reads it.
+        Some(match found.ty {
+            Type::DataLoc { .. } => typed_call(
+                Function::Dyn,
+                vec![member],
+                Type::Chars(DEFAULT_STRING_SIZE),
+                span,
+            ),
+            _ => member,
+        })
     }
 
     pub(super) fn identifier(
@@ -348,173 +378,6 @@ impl Checker<'_> {
             diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
         }
         self.error(diag);
-    }
-
-    pub(super) fn unary(&mut self, operator: UnaryOp, operand: Expr, span: Span) -> Option<Expr> {
-        match operator {
-            UnaryOp::Deref => {
-                let Type::Pointer { target, .. } = &operand.ty else {
-                    self.error(Diag::new(
-                        operand.span,
-                        format!("cannot dereference {}: it is not a pointer", operand.ty),
-                    ));
-                    return None;
-                };
-                if **target == Type::Void {
-                    self.error(
-                        Diag::new(operand.span, "cannot dereference a `void *`")
-                            .with_label("cast it first, e.g. `*(u64*)p`"),
-                    );
-                    return None;
-                }
-                let ty = (**target).clone();
-                Some(expr(
-                    ExprKind::Unary {
-                        operator,
-                        operand: Box::new(operand),
-                    },
-                    ty,
-                    span,
-                ))
-            }
-            UnaryOp::Not => {
-                if !operand.ty.is_scalar() {
-                    self.error(Diag::new(
-                        operand.span,
-                        format!("`!` needs a number or pointer, not {}", operand.ty),
-                    ));
-                    return None;
-                }
-                Some(expr(
-                    ExprKind::Unary {
-                        operator,
-                        operand: Box::new(operand),
-                    },
-                    I32,
-                    span,
-                ))
-            }
-            UnaryOp::Negate | UnaryOp::BitNot => {
-                if !operand.ty.is_integer() {
-                    self.error(Diag::new(
-                        operand.span,
-                        format!(
-                            "`{}` needs an integer, not {}",
-                            operator.symbol(),
-                            operand.ty
-                        ),
-                    ));
-                    return None;
-                }
-                // A negative literal is a literal, so lhist bounds and keys stay constants.
-                if let (UnaryOp::Negate, ExprKind::Int(value)) = (operator, &operand.kind) {
-                    let negated = (*value as i64).wrapping_neg();
-                    let ty = if i32::try_from(negated).is_ok() {
-                        I32
-                    } else {
-                        I64
-                    };
-                    return Some(expr(ExprKind::Int(negated as u64), ty, span));
-                }
-                let ty = promote(&operand.ty);
-                let operand = self.coerce(operand, &ty);
-                Some(expr(
-                    ExprKind::Unary {
-                        operator,
-                        operand: Box::new(operand),
-                    },
-                    ty,
-                    span,
-                ))
-            }
-        }
-    }
-
-    pub(super) fn binary_typed(
-        &mut self,
-        operator: BinaryOp,
-        left: Expr,
-        right: Expr,
-        span: Span,
-    ) -> Option<Expr> {
-        let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
-        if strings && operator.is_comparison() {
-            return Some(binary(operator, left, right, I32, span));
-        }
-        if operator.is_logical() {
-            for side in [&left, &right] {
-                if !side.ty.is_scalar() {
-                    self.error(Diag::new(
-                        side.span,
-                        format!(
-                            "`{}` needs numbers or pointers, not {}",
-                            operator.symbol(),
-                            side.ty
-                        ),
-                    ));
-                    return None;
-                }
-            }
-            return Some(binary(operator, left, right, I32, span));
-        }
-        for (side, other) in [(&left, &right), (&right, &left)] {
-            if !side.ty.is_scalar() {
-                let mut diag = Diag::new(
-                    side.span,
-                    format!(
-                        "`{}` needs numbers, but this is {}",
-                        operator.symbol(),
-                        side.ty
-                    ),
-                );
-                if matches!(side.ty, Type::Chars(_)) && operator.is_comparison() {
-                    diag = diag.with_note(
-                        other.span,
-                        format!("a string compares only with a string; this is {}", other.ty),
-                    );
-                }
-                self.error(diag);
-                return None;
-            }
-        }
-        // Pointers take part in arithmetic as plain addresses (no C scaling).
-        let address = |ty: &Type| {
-            if matches!(ty, Type::Pointer { .. }) {
-                U64
-            } else {
-                ty.clone()
-            }
-        };
-        let (left_type, right_type) = (address(&left.ty), address(&right.ty));
-        if operator.is_comparison() {
-            let common = arithmetic(&left_type, &right_type);
-            let left = self.coerce(left, &common);
-            let right = self.coerce(right, &common);
-            return Some(binary(operator, left, right, I32, span));
-        }
-        if matches!(operator, BinaryOp::ShiftLeft | BinaryOp::ShiftRight) {
-            let ty = promote(&left_type);
-            let left = self.coerce(left, &ty);
-            return Some(binary(operator, left, right, ty, span));
-        }
-        let special = |ty: &Type| ty.is_integer() && !matches!(ty, Type::Int { .. } | Type::Id(_));
-        // `time - @start[tid]` stays a duration, so it prints and quantizes as one.
-        let ty = if matches!(operator, BinaryOp::Add | BinaryOp::Subtract)
-            && (special(&left_type) || special(&right_type))
-            && (left_type == right_type || !special(&left_type) || !special(&right_type))
-        {
-            if special(&left_type) {
-                left_type.clone()
-            } else {
-                right_type.clone()
-            }
-        } else {
-            arithmetic(&left_type, &right_type)
-        };
-        let operand_type = if special(&ty) { U64 } else { ty.clone() };
-        let left = self.coerce(left, &operand_type);
-        let right = self.coerce(right, &operand_type);
-        Some(binary(operator, left, right, ty, span))
     }
 
     /// `address` as a pointer, so the compiler knows which memory to read through it: a number

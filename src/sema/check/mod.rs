@@ -6,6 +6,7 @@ mod conversion;
 mod expression;
 mod functions;
 mod maps;
+mod operators;
 mod scratch;
 mod statement;
 
