@@ -28,7 +28,7 @@ pub(super) fn expr(kind: ExprKind, ty: Type, span: Span) -> Expr {
 
 /// The memory an address of type `ty` points into: a pointer's own, or for a number, the
 /// memory the probe's values point into.
-pub(super) fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
+fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
     match ty {
         Type::Pointer { space, .. } => *space,
         _ => context.address_space(),

@@ -275,7 +275,7 @@ impl Checker<'_> {
     }
 }
 
-pub(super) fn describe_kind(kind: MapKind) -> String {
+fn describe_kind(kind: MapKind) -> String {
     match kind {
         MapKind::Plain => "a plain map".to_string(),
         // Two lhist() uses differ only in their bounds: name them.

@@ -27,8 +27,50 @@ pub fn check_script(
     environment: &Environment,
 ) -> Result<Program, Vec<Diag>> {
     let mut errors = Vec::new();
-    // Each spec of a probe list is typed on its own, in its own provider's context; so is each
-    // point of a glob when the probe reads `probe`, which names the point that fired.
+    let mut units = units(script, providers, &mut errors);
+    let mut checker = Checker {
+        environment,
+        maps: Vec::new(),
+        map_index: HashMap::new(),
+        errors: Vec::new(),
+        final_round: false,
+        changed: false,
+    };
+    // Map and scratch types flow between uses in any order: iterate until nothing new is
+    // learnt (types only widen, so this ends), then type once more, reporting.
+    for _ in 0..64 {
+        checker.changed = false;
+        for unit in &mut units {
+            checker.probe(unit);
+        }
+        checker.errors.clear();
+        if !checker.changed {
+            break;
+        }
+    }
+    checker.final_round = true;
+    let mut probes = Vec::new();
+    for unit in &mut units {
+        probes.push(checker.probe(unit));
+    }
+    errors.append(&mut checker.errors);
+    let maps = checker.finish_maps(&mut errors);
+    if errors.is_empty() {
+        Ok(Program { maps, probes })
+    } else {
+        errors.sort_by_key(|diag| diag.span.start);
+        errors.dedup();
+        Err(errors)
+    }
+}
+
+/// Each spec of a probe list is typed on its own, in its own provider's context; so is each
+/// point of a glob when the probe reads `probe`, which names the point that fired.
+fn units<'s>(
+    script: &'s ast::Script,
+    providers: &dyn Providers,
+    errors: &mut Vec<Diag>,
+) -> Vec<Unit<'s>> {
     let mut units = Vec::new();
     for probe in &script.probes {
         for spec in &probe.specs {
@@ -66,40 +108,7 @@ pub fn check_script(
             }
         }
     }
-    let mut checker = Checker {
-        environment,
-        maps: Vec::new(),
-        map_index: HashMap::new(),
-        errors: Vec::new(),
-        final_round: false,
-        changed: false,
-    };
-    // Map and scratch types flow between uses in any order: iterate until nothing new is
-    // learnt (types only widen, so this ends), then type once more, reporting.
-    for _ in 0..64 {
-        checker.changed = false;
-        for unit in &mut units {
-            checker.probe(unit);
-        }
-        checker.errors.clear();
-        if !checker.changed {
-            break;
-        }
-    }
-    checker.final_round = true;
-    let mut probes = Vec::new();
-    for unit in &mut units {
-        probes.push(checker.probe(unit));
-    }
-    errors.append(&mut checker.errors);
-    let maps = checker.finish_maps(&mut errors);
-    if errors.is_empty() {
-        Ok(Program { maps, probes })
-    } else {
-        errors.sort_by_key(|diag| diag.span.start);
-        errors.dedup();
-        Err(errors)
-    }
+    units
 }
 
 /// A provider's error about `spec`, with the spec as the script spelled it (`interval:hz:0`,

@@ -12,7 +12,7 @@ use crate::sema::program::{Expr, ExprKind};
 use crate::sema::types::{string_literal, Id, Type, I64};
 
 /// Parses an environment value as ply does (strtoll with base 0: decimal, 0x hex, 0 octal).
-pub(super) fn parse_number(text: &str) -> Option<u64> {
+fn parse_number(text: &str) -> Option<u64> {
     let trimmed = text.trim();
     let (negative, digits) = match trimmed.strip_prefix('-') {
         Some(rest) => (true, rest),

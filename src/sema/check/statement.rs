@@ -11,7 +11,7 @@ use crate::sema::program::{Expr, MapId, MapKind, Stmt, StmtKind};
 use crate::sema::types::{Type, U64};
 
 /// Linear histograms with more buckets than this would not fit a map value comfortably.
-pub(super) const MAX_LHIST_BUCKETS: i64 = 1000;
+const MAX_LHIST_BUCKETS: i64 = 1000;
 
 impl Checker<'_> {
     pub(super) fn statements(
