@@ -52,7 +52,7 @@ const fn arity(low: usize, high: usize, wanted: &'static str) -> Arity {
 }
 
 /// Types a call whose argument count is admitted.
-pub(super) type Typing = fn(&mut Checker<'_>, &Call<'_>, &mut Scope<'_>) -> Option<Expr>;
+pub(super) type Typing = fn(&mut Checker<'_>, Call<'_, '_>) -> Option<Expr>;
 
 const ANY: usize = usize::MAX;
 
@@ -285,8 +285,9 @@ impl Checker<'_> {
                     name,
                     arguments,
                     span,
+                    scope,
                 };
-                typing(self, &call, scope)
+                typing(self, call)
             }
             Some(Form::Aggregation { .. }) => {
                 self.error(

@@ -15,21 +15,17 @@ pub const DEFAULT_STRING_SIZE: usize = 128;
 pub const MAX_STACK: usize = 512;
 
 /// A call of a built-in function, as the script wrote it.
-pub(super) struct Call<'a> {
+pub(super) struct Call<'a, 's> {
     pub(super) name: &'a str,
     pub(super) arguments: &'a [ast::Expr],
     pub(super) span: Span,
+    /// The scope of the probe the call is in.
+    pub(super) scope: &'a mut Scope<'s>,
 }
 
 /// `printf("format", values...)`: the format is a literal that must fit its values.
-pub(super) fn printf(
-    checker: &mut Checker<'_>,
-    call: &Call<'_>,
-    scope: &mut Scope<'_>,
-) -> Option<Expr> {
-    let arguments = call.arguments;
-    let span = call.span;
-    let format_node = arguments.first()?;
+pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let format_node = call.arguments.first()?;
     let ast::ExprKind::Str(bytes) = &format_node.kind else {
         checker.error(Diag::new(
             format_node.span,
@@ -51,16 +47,16 @@ pub(super) fn printf(
             return None;
         }
     };
-    let values: Vec<Option<Expr>> = arguments[1..]
+    let values: Vec<Option<Expr>> = call.arguments[1..]
         .iter()
-        .map(|argument| printable(checker, argument, scope))
+        .map(|argument| printable(checker, argument, call.scope))
         .collect();
     let wanted = format.arguments();
-    let given = arguments.len() - 1;
+    let given = call.arguments.len() - 1;
     if given > wanted {
         checker.error(
             Diag::new(
-                arguments[1 + wanted].span,
+                call.arguments[1 + wanted].span,
                 format!("printf has {given} values but its format uses {wanted}"),
             )
             .with_label("not used by the format"),
@@ -68,7 +64,7 @@ pub(super) fn printf(
         return None;
     }
     if given < wanted {
-        let end = Span::new(span.end.saturating_sub(1), span.end);
+        let end = Span::new(call.span.end.saturating_sub(1), call.span.end);
         checker.error(
             Diag::new(
                 end,
@@ -87,19 +83,13 @@ pub(super) fn printf(
             arguments: values?,
         },
         Type::Void,
-        span,
+        call.span,
     ))
 }
 
 /// `print(values...)`, or bpftrace's `print(@map, top, divisor)`.
-pub(super) fn print(
-    checker: &mut Checker<'_>,
-    call: &Call<'_>,
-    scope: &mut Scope<'_>,
-) -> Option<Expr> {
-    let arguments = call.arguments;
-    let span = call.span;
-    let mut values = checker.all_typed(arguments, scope, true, |value| {
+pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let mut values = checker.all_typed(call.arguments, call.scope, true, |value| {
         (value.ty == Type::Void && !matches!(value.kind, ExprKind::MapRef(_)))
             .then_some("this has no value to print")
     })?;
@@ -117,7 +107,7 @@ pub(super) fn print(
             );
             return None;
         }
-        return Some(typed_call(Function::Print, values, Type::Void, span));
+        return Some(typed_call(Function::Print, values, Type::Void, call.span));
     }
     // bpftrace's print(@map, top, divisor): number literals, 0 meaning all / 1.
     let options: Vec<Expr> = values.drain(1..).collect();
@@ -157,40 +147,33 @@ pub(super) fn print(
         Function::PrintMap(options),
         values,
         Type::Void,
-        span,
+        call.span,
     ))
 }
 
 /// `clear(@map)`.
-pub(super) fn clear(
-    checker: &mut Checker<'_>,
-    call: &Call<'_>,
-    scope: &mut Scope<'_>,
-) -> Option<Expr> {
-    let arguments = call.arguments;
-    let span = call.span;
-    let typed = checker.expression(&arguments[0], scope, true)?;
+pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let typed = checker.expression(&call.arguments[0], call.scope, true)?;
     if !matches!(typed.kind, ExprKind::MapRef(_)) {
         checker.error(
-            Diag::new(arguments[0].span, "clear() takes a whole map")
+            Diag::new(call.arguments[0].span, "clear() takes a whole map")
                 .with_label("write the map's name without a key"),
         );
         return None;
     }
-    Some(typed_call(Function::Clear, vec![typed], Type::Void, span))
+    Some(typed_call(
+        Function::Clear,
+        vec![typed],
+        Type::Void,
+        call.span,
+    ))
 }
 
 /// `exit()` or `exit(code)`.
-pub(super) fn exit(
-    checker: &mut Checker<'_>,
-    call: &Call<'_>,
-    scope: &mut Scope<'_>,
-) -> Option<Expr> {
-    let arguments = call.arguments;
-    let span = call.span;
+pub(super) fn exit(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let mut values = Vec::new();
-    if let Some(argument) = arguments.first() {
-        let code = checker.value(argument, scope)?;
+    if let Some(argument) = call.arguments.first() {
+        let code = checker.value(argument, call.scope)?;
         if !code.ty.is_integer() {
             checker.error(Diag::new(
                 argument.span,
@@ -200,24 +183,18 @@ pub(super) fn exit(
         }
         values.push(code);
     }
-    Some(typed_call(Function::Exit, values, Type::Void, span))
+    Some(typed_call(Function::Exit, values, Type::Void, call.span))
 }
 
 /// `str(address[, length])` and `mem(address[, length])`: bytes read through an address.
-pub(super) fn read(
-    checker: &mut Checker<'_>,
-    call: &Call<'_>,
-    scope: &mut Scope<'_>,
-) -> Option<Expr> {
-    let arguments = call.arguments;
-    let span = call.span;
+pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let name = call.name;
-    let address = checker.value(&arguments[0], scope)?;
+    let address = checker.value(&call.arguments[0], call.scope)?;
     let readable = (address.ty.is_scalar() && address.ty.size() <= 8)
         || (name == "str" && matches!(address.ty, Type::Chars(_)));
     if !readable {
         checker.error(Diag::new(
-            arguments[0].span,
+            call.arguments[0].span,
             format!(
                 "`{name}()` reads through an address, and {} is not one",
                 address.ty
@@ -225,10 +202,10 @@ pub(super) fn read(
         ));
         return None;
     }
-    let length = match arguments.get(1) {
+    let length = match call.arguments.get(1) {
         None => DEFAULT_STRING_SIZE,
         Some(length_node) => {
-            let length = checker.value(length_node, scope)?;
+            let length = checker.value(length_node, call.scope)?;
             match literal_value(&length) {
                 Some(value) if value >= 1 && value as usize <= MAX_STACK => value as usize,
                 Some(_) => {
@@ -258,7 +235,7 @@ pub(super) fn read(
             Function::Dyn,
             arguments,
             Type::Chars(length),
-            span,
+            call.span,
         ));
     }
     if matches!(address.ty, Type::Chars(_)) {
@@ -269,31 +246,25 @@ pub(super) fn read(
     } else {
         Function::Mem { length }
     };
-    let address = checker.as_pointer(address, scope);
+    let address = checker.as_pointer(address, call.scope);
     Some(typed_call(
         function,
         vec![address],
         Type::Chars(length),
-        span,
+        call.span,
     ))
 }
 
 /// `uptr(address)` and `kptr(address)`: the address, marked as into user or kernel memory.
-pub(super) fn pointer(
-    checker: &mut Checker<'_>,
-    call: &Call<'_>,
-    scope: &mut Scope<'_>,
-) -> Option<Expr> {
-    let arguments = call.arguments;
-    let span = call.span;
+pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let name = call.name;
-    let address = checker.value(&arguments[0], scope)?;
+    let address = checker.value(&call.arguments[0], call.scope)?;
     let target = match &address.ty {
         Type::Pointer { target, .. } => target.clone(),
         ty if ty.is_integer() && ty.size() <= 8 => Box::new(Type::Void),
         other => {
             checker.error(Diag::new(
-                arguments[0].span,
+                call.arguments[0].span,
                 format!("{name}() needs an address, not {other}"),
             ));
             return None;
@@ -305,42 +276,35 @@ pub(super) fn pointer(
         (Function::Kptr, AddressSpace::Kernel)
     };
     let ty = Type::Pointer { target, space };
-    Some(typed_call(function, vec![address], ty, span))
+    Some(typed_call(function, vec![address], ty, call.span))
 }
 
 /// `ksym(address)` and `usym(address)`: an address that prints as the symbol it is in.
-pub(super) fn symbol(
-    checker: &mut Checker<'_>,
-    call: &Call<'_>,
-    scope: &mut Scope<'_>,
-) -> Option<Expr> {
-    let arguments = call.arguments;
-    let span = call.span;
+pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let name = call.name;
-    let address = checker.value(&arguments[0], scope)?;
+    let address = checker.value(&call.arguments[0], call.scope)?;
     if !address.ty.is_scalar() {
         checker.error(Diag::new(
-            arguments[0].span,
+            call.arguments[0].span,
             format!("{name}() needs an address, not {}", address.ty),
         ));
         return None;
     }
     Some(if name == "ksym" {
-        typed_call(Function::Ksym, vec![address], Type::KernelAddress, span)
+        typed_call(
+            Function::Ksym,
+            vec![address],
+            Type::KernelAddress,
+            call.span,
+        )
     } else {
-        typed_call(Function::Usym, vec![address], Type::UserAddress, span)
+        typed_call(Function::Usym, vec![address], Type::UserAddress, call.span)
     })
 }
 
 /// `dyn(data->field)`: the string a tracepoint's `__data_loc` field locates.
-pub(super) fn dyn_field(
-    checker: &mut Checker<'_>,
-    call: &Call<'_>,
-    scope: &mut Scope<'_>,
-) -> Option<Expr> {
-    let arguments = call.arguments;
-    let span = call.span;
-    let field = checker.value(&arguments[0], scope)?;
+pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let field = checker.value(&call.arguments[0], call.scope)?;
     // The field already reads as its string.
     if matches!(
         field.kind,
@@ -354,7 +318,7 @@ pub(super) fn dyn_field(
     if !matches!(field.kind, ExprKind::Member { .. }) || !field.ty.is_integer() {
         checker.error(
             Diag::new(
-                arguments[0].span,
+                call.arguments[0].span,
                 "dyn() reads a tracepoint's `__data_loc` field",
             )
             .with_label("write `dyn(data->field)`"),
@@ -365,20 +329,14 @@ pub(super) fn dyn_field(
         Function::Dyn,
         vec![field],
         Type::Chars(DEFAULT_STRING_SIZE),
-        span,
+        call.span,
     ))
 }
 
 /// `strcmp(a, b)`.
-pub(super) fn strcmp(
-    checker: &mut Checker<'_>,
-    call: &Call<'_>,
-    scope: &mut Scope<'_>,
-) -> Option<Expr> {
-    let arguments = call.arguments;
-    let span = call.span;
-    let left = checker.value(&arguments[0], scope);
-    let right = checker.value(&arguments[1], scope);
+pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let left = checker.value(&call.arguments[0], call.scope);
+    let right = checker.value(&call.arguments[1], call.scope);
     let (left, right) = (left?, right?);
     for side in [&left, &right] {
         if !matches!(side.ty, Type::Chars(_)) {
@@ -389,7 +347,12 @@ pub(super) fn strcmp(
             return None;
         }
     }
-    Some(typed_call(Function::StrCmp, vec![left, right], I32, span))
+    Some(typed_call(
+        Function::StrCmp,
+        vec![left, right],
+        I32,
+        call.span,
+    ))
 }
 
 /// A printf value: anything with a printable value.
