@@ -28,14 +28,7 @@ impl Checker<'_> {
                     return None;
                 }
                 let ty = (**target).clone();
-                Some(expr(
-                    ExprKind::Unary {
-                        operator,
-                        operand: Box::new(operand),
-                    },
-                    ty,
-                    span,
-                ))
+                Some(unary_node(operator, operand, ty, span))
             }
             UnaryOp::Not => {
                 if !operand.ty.is_scalar() {
@@ -45,14 +38,7 @@ impl Checker<'_> {
                     ));
                     return None;
                 }
-                Some(expr(
-                    ExprKind::Unary {
-                        operator,
-                        operand: Box::new(operand),
-                    },
-                    I32,
-                    span,
-                ))
+                Some(unary_node(operator, operand, I32, span))
             }
             UnaryOp::Negate | UnaryOp::BitNot => self.negate(operator, operand, span),
         }
@@ -83,14 +69,7 @@ impl Checker<'_> {
         }
         let ty = promote(&operand.ty);
         let operand = self.coerce(operand, &ty);
-        Some(expr(
-            ExprKind::Unary {
-                operator,
-                operand: Box::new(operand),
-            },
-            ty,
-            span,
-        ))
+        Some(unary_node(operator, operand, ty, span))
     }
 
     pub(super) fn binary_typed(
@@ -206,4 +185,12 @@ fn arithmetic_result(operator: BinaryOp, left_type: &Type, right_type: &Type) ->
 /// An integer that prints as more than a number (a time, an address, a stack...).
 fn special(ty: &Type) -> bool {
     ty.is_integer() && !matches!(ty, Type::Int { .. } | Type::Id(_))
+}
+
+fn unary_node(operator: UnaryOp, operand: Expr, ty: Type, span: Span) -> Expr {
+    let kind = ExprKind::Unary {
+        operator,
+        operand: Box::new(operand),
+    };
+    expr(kind, ty, span)
 }
