@@ -5,7 +5,9 @@
 
 use std::mem::discriminant;
 
-use super::functions::{self, Call};
+use super::functions::{
+    clear, dyn_field, exit, pointer, print, printf, read, strcmp, symbol, Call,
+};
 use super::{Checker, Scope};
 use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
@@ -47,10 +49,6 @@ pub(super) struct Arity {
     wanted: &'static str,
 }
 
-const fn arity(low: usize, high: usize, wanted: &'static str) -> Arity {
-    Arity { low, high, wanted }
-}
-
 /// Types a call whose argument count is admitted.
 pub(super) type Typing = fn(&mut Checker<'_>, Call<'_, '_>) -> Option<Expr>;
 
@@ -60,117 +58,48 @@ const ANY: usize = usize::MAX;
 const PRINTF: &[Function] = &[Function::Printf {
     format: String::new(),
 }];
+const PRINT: &[Function] = &[Function::Print, Function::PrintMap(PrintOptions::WHOLE)];
 
 /// Variables, then functions, then aggregations: "did you mean" takes the first of equally
 /// near names in this order.
+#[rustfmt::skip] // one row a built-in, aligned, as ply's table of funcs
 static TABLE: &[Definition] = &[
-    variable("comm", Builtin::Comm, || Type::Chars(16)),
-    variable("execname", Builtin::Comm, || Type::Chars(16)),
-    variable("pid", Builtin::Pid, || Type::Id(Id::Process)),
-    variable("tid", Builtin::Tid, || Type::Id(Id::Process)),
-    variable("kpid", Builtin::Tid, || Type::Id(Id::Process)),
-    variable("uid", Builtin::Uid, || Type::Id(Id::User)),
-    variable("gid", Builtin::Gid, || Type::Id(Id::Group)),
-    variable("cpu", Builtin::Cpu, || Type::Id(Id::Cpu)),
-    variable("time", Builtin::Nsecs, || Type::Time),
-    variable("nsecs", Builtin::Nsecs, || U64),
-    variable("walltime", Builtin::WallTime, || Type::WallTime),
-    variable("stack", Builtin::KernelStack, || Type::Stack),
-    variable("kstack", Builtin::KernelStack, || Type::Stack),
-    variable("ustack", Builtin::UserStack, || Type::UserStack),
-    Definition {
-        name: "probe",
-        form: Form::ProbeName,
-    },
-    function(
-        "printf",
-        arity(1, ANY, "a format string and its values"),
-        functions::printf,
-        PRINTF,
-    ),
-    function(
-        "print",
-        arity(0, ANY, "values or a map"),
-        functions::print,
-        &[Function::Print, Function::PrintMap(PrintOptions::WHOLE)],
-    ),
-    function(
-        "exit",
-        arity(0, 1, "at most one exit code"),
-        functions::exit,
-        &[Function::Exit],
-    ),
-    function(
-        "clear",
-        arity(1, 1, "one map"),
-        functions::clear,
-        &[Function::Clear],
-    ),
-    function(
-        "str",
-        arity(1, 2, "an address and an optional length"),
-        functions::read,
-        &[Function::Str { length: 0 }],
-    ),
-    function(
-        "mem",
-        arity(1, 2, "an address and an optional length"),
-        functions::read,
-        &[Function::Mem { length: 0 }],
-    ),
-    function(
-        "uptr",
-        arity(1, 1, "one address"),
-        functions::pointer,
-        &[Function::Uptr],
-    ),
-    function(
-        "kptr",
-        arity(1, 1, "one address"),
-        functions::pointer,
-        &[Function::Kptr],
-    ),
-    function(
-        "ksym",
-        arity(1, 1, "one address"),
-        functions::symbol,
-        &[Function::Ksym],
-    ),
-    function(
-        "usym",
-        arity(1, 1, "one address"),
-        functions::symbol,
-        &[Function::Usym],
-    ),
-    function(
-        "dyn",
-        arity(1, 1, "one `__data_loc` field"),
-        functions::dyn_field,
-        &[Function::Dyn],
-    ),
-    function(
-        "strcmp",
-        arity(2, 2, "two strings"),
-        functions::strcmp,
-        &[Function::StrCmp],
-    ),
-    aggregation("count", MapKind::Count, 0),
-    aggregation("sum", MapKind::Sum, 1),
+    variable("comm",     Builtin::Comm,        || Type::Chars(16)),
+    variable("execname", Builtin::Comm,        || Type::Chars(16)),
+    variable("pid",      Builtin::Pid,         || Type::Id(Id::Process)),
+    variable("tid",      Builtin::Tid,         || Type::Id(Id::Process)),
+    variable("kpid",     Builtin::Tid,         || Type::Id(Id::Process)),
+    variable("uid",      Builtin::Uid,         || Type::Id(Id::User)),
+    variable("gid",      Builtin::Gid,         || Type::Id(Id::Group)),
+    variable("cpu",      Builtin::Cpu,         || Type::Id(Id::Cpu)),
+    variable("time",     Builtin::Nsecs,       || Type::Time),
+    variable("nsecs",    Builtin::Nsecs,       || U64),
+    variable("walltime", Builtin::WallTime,    || Type::WallTime),
+    variable("stack",    Builtin::KernelStack, || Type::Stack),
+    variable("kstack",   Builtin::KernelStack, || Type::Stack),
+    variable("ustack",   Builtin::UserStack,   || Type::UserStack),
+    Definition { name: "probe", form: Form::ProbeName },
+    function("printf", 1, ANY, "a format string and its values",    printf,    PRINTF),
+    function("print",  0, ANY, "values or a map",                   print,     PRINT),
+    function("exit",   0, 1,   "at most one exit code",             exit,      &[Function::Exit]),
+    function("clear",  1, 1,   "one map",                           clear,     &[Function::Clear]),
+    function("str",    1, 2,   "an address and an optional length", read,      &[Function::Str { length: 0 }]),
+    function("mem",    1, 2,   "an address and an optional length", read,      &[Function::Mem { length: 0 }]),
+    function("uptr",   1, 1,   "one address",                       pointer,   &[Function::Uptr]),
+    function("kptr",   1, 1,   "one address",                       pointer,   &[Function::Kptr]),
+    function("ksym",   1, 1,   "one address",                       symbol,    &[Function::Ksym]),
+    function("usym",   1, 1,   "one address",                       symbol,    &[Function::Usym]),
+    function("dyn",    1, 1,   "one `__data_loc` field",            dyn_field, &[Function::Dyn]),
+    function("strcmp", 2, 2,   "two strings",                       strcmp,    &[Function::StrCmp]),
+    aggregation("count",    MapKind::Count,    0),
+    aggregation("sum",      MapKind::Sum,      1),
     aggregation("quantize", MapKind::Quantize, 1),
-    aggregation("hist", MapKind::Quantize, 1),
-    aggregation(
-        "lhist",
-        MapKind::Lhist {
-            min: 0,
-            max: 0,
-            step: 0,
-        },
-        4,
-    ),
-    aggregation("min", MapKind::Min, 1),
-    aggregation("max", MapKind::Max, 1),
-    aggregation("avg", MapKind::Avg, 1),
-    aggregation("stats", MapKind::Stats, 1),
+    aggregation("hist",     MapKind::Quantize, 1),
+    aggregation("lhist",    MapKind::Lhist { min: 0, max: 0, step: 0 }, 4),
+    aggregation("min",      MapKind::Min,      1),
+    aggregation("max",      MapKind::Max,      1),
+    aggregation("avg",      MapKind::Avg,      1),
+    aggregation("stats",    MapKind::Stats,    1),
 ];
 
 const fn variable(name: &'static str, builtin: Builtin, ty: fn() -> Type) -> Definition {
@@ -182,10 +111,13 @@ const fn variable(name: &'static str, builtin: Builtin, ty: fn() -> Type) -> Def
 
 const fn function(
     name: &'static str,
-    arity: Arity,
+    low: usize,
+    high: usize,
+    wanted: &'static str,
     typing: Typing,
     named: &'static [Function],
 ) -> Definition {
+    let arity = Arity { low, high, wanted };
     Definition {
         name,
         form: Form::Function {
