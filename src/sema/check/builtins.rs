@@ -202,8 +202,14 @@ impl Checker<'_> {
         span: Span,
         scope: &mut Scope<'_>,
     ) -> Option<Expr> {
-        let form = definition(name).map(|definition| &definition.form);
-        match form {
+        let call = Call {
+            name,
+            name_span,
+            arguments,
+            span,
+            scope,
+        };
+        match definition(name).map(|definition| &definition.form) {
             Some(Form::Function { arity, typing, .. }) => {
                 let given = arguments.len();
                 if given < arity.low || given > arity.high {
@@ -213,12 +219,6 @@ impl Checker<'_> {
                     ));
                     return None;
                 }
-                let call = Call {
-                    name,
-                    arguments,
-                    span,
-                    scope,
-                };
                 typing(self, call)
             }
             Some(Form::Aggregation { .. }) => {
@@ -231,7 +231,7 @@ impl Checker<'_> {
                 );
                 None
             }
-            Some(Form::Variable(..)) => self.variable_call(name, name_span, arguments, span, scope),
+            Some(Form::Variable(..)) => self.variable_call(call),
             Some(Form::ProbeName) | None => {
                 if let Some(message) = unsupported::function(name) {
                     self.error(Diag::new(name_span, message));
@@ -248,18 +248,12 @@ impl Checker<'_> {
     }
 
     /// ply's call forms of its variables: `pid()` is `pid`, `stack()` is `stack`.
-    fn variable_call(
-        &mut self,
-        name: &str,
-        name_span: Span,
-        arguments: &[ast::Expr],
-        span: Span,
-        scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
-        if let Some(first) = arguments.first() {
+    fn variable_call(&mut self, call: Call<'_, '_>) -> Option<Expr> {
+        let name = call.name;
+        if let Some(first) = call.arguments.first() {
             // bpftrace's `time("%H:%M")`, `kstack(perf)`: a function of another kind.
             if let Some(message) = unsupported::function(name) {
-                self.error(Diag::new(name_span, message));
+                self.error(Diag::new(call.name_span, message));
                 return None;
             }
             self.error(
@@ -268,7 +262,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        self.identifier(name, span, scope, false)
+        self.identifier(name, call.span, call.scope, false)
     }
 }
 

@@ -17,6 +17,7 @@ pub const MAX_STACK: usize = 512;
 /// A call of a built-in function, as the script wrote it.
 pub(super) struct Call<'a, 's> {
     pub(super) name: &'a str,
+    pub(super) name_span: Span,
     pub(super) arguments: &'a [ast::Expr],
     pub(super) span: Span,
     /// The scope of the probe the call is in.
