@@ -828,57 +828,8 @@ impl<'a> Parser<'a> {
         let Some(first) = start.chars().next() else {
             return Err(self.expected("an expression", start));
         };
-        if first.is_ascii_digit() {
-            let (rest, value) = self.number(start)?;
-            if let Some(fraction) = rest
-                .strip_prefix('.')
-                .filter(|fraction| fraction.starts_with(|c: char| c.is_ascii_digit()))
-            {
-                let end = fraction.trim_start_matches(is_ident_char);
-                return Err(Diag::new(
-                    self.span(start, end),
-                    message(
-                        "floating-point numbers are",
-                        "tine computes with integers (write 15 / 10 for 1.5)",
-                    ),
-                ));
-            }
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Expr {
-                    kind: ExprKind::Int(value),
-                    span,
-                },
-            ));
-        }
-        if first == '"' {
-            let (rest, bytes) = self.quoted(start, '"')?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Expr {
-                    kind: ExprKind::Str(bytes),
-                    span,
-                },
-            ));
-        }
-        if first == '\'' {
-            let (rest, bytes) = self.quoted(start, '\'')?;
-            let span = self.span(start, rest);
-            if bytes.len() != 1 {
-                return Err(Diag::new(
-                    span,
-                    "a character literal holds exactly one character",
-                ));
-            }
-            return Ok((
-                rest,
-                Expr {
-                    kind: ExprKind::Int(u64::from(bytes[0])),
-                    span,
-                },
-            ));
+        if first.is_ascii_digit() || first == '"' || first == '\'' {
+            return self.literal(start, first);
         }
         if let Some(inner) = start.strip_prefix('(') {
             let (rest, mut expression) = self.expr(inner)?;
@@ -917,6 +868,65 @@ impl<'a> Parser<'a> {
                 },
             ));
         }
+        self.name_or_call(start)
+    }
+
+    /// A number, a `"string"` or a `'c'` character (a number), starting with `first`.
+    fn literal(&mut self, start: &'a str, first: char) -> Parsed<'a, Expr> {
+        if first.is_ascii_digit() {
+            let (rest, value) = self.number(start)?;
+            if let Some(fraction) = rest
+                .strip_prefix('.')
+                .filter(|fraction| fraction.starts_with(|c: char| c.is_ascii_digit()))
+            {
+                let end = fraction.trim_start_matches(is_ident_char);
+                return Err(Diag::new(
+                    self.span(start, end),
+                    message(
+                        "floating-point numbers are",
+                        "tine computes with integers (write 15 / 10 for 1.5)",
+                    ),
+                ));
+            }
+            let span = self.span(start, rest);
+            return Ok((
+                rest,
+                Expr {
+                    kind: ExprKind::Int(value),
+                    span,
+                },
+            ));
+        }
+        if first == '"' {
+            let (rest, bytes) = self.quoted(start, '"')?;
+            let span = self.span(start, rest);
+            return Ok((
+                rest,
+                Expr {
+                    kind: ExprKind::Str(bytes),
+                    span,
+                },
+            ));
+        }
+        let (rest, bytes) = self.quoted(start, '\'')?;
+        let span = self.span(start, rest);
+        if bytes.len() != 1 {
+            return Err(Diag::new(
+                span,
+                "a character literal holds exactly one character",
+            ));
+        }
+        Ok((
+            rest,
+            Expr {
+                kind: ExprKind::Int(u64::from(bytes[0])),
+                span,
+            },
+        ))
+    }
+
+    /// A name: a call `f(...)`, a plain map `m[...]`, or an identifier.
+    fn name_or_call(&mut self, start: &'a str) -> Parsed<'a, Expr> {
         let Ok((rest, name)) = identifier(start) else {
             return Err(self.expected("an expression", start));
         };
