@@ -1,5 +1,5 @@
-//! sema::check::expression: the type of every expression: literals, names, maps, casts,
-//! members, operators.
+//! sema::check::expression: the type of every expression: literals, names, maps, casts and
+//! members here; operators, calls and `$names` in their own files.
 
 use super::builtins::{definition, variable_names, Form};
 use super::conversion::{arithmetic, cast_type, literal_type, unify};

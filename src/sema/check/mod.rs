@@ -1,5 +1,6 @@
 //! sema::check: walks the AST of every probe, resolves each name to its meaning and infers
-//! types, including map key and value types from all uses across all probes.
+//! types, including map key and value types from all uses across all probes. This file drives
+//! the rounds; the built-ins are one table in `builtins`.
 
 pub(super) mod builtins;
 mod conversion;
