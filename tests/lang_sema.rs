@@ -394,3 +394,37 @@ fn a_slot_holding_pointers_into_both_memories_reads_either() {
         }
     );
 }
+
+#[test]
+fn every_cast_spelling_names_its_c_type_and_void_only_behind_a_pointer() {
+    let int = |bytes, signed| Type::Int { bytes, signed };
+    let spellings = [
+        ("u8", int(1, false)),
+        ("uint16", int(2, false)),
+        ("unsigned", int(4, false)),
+        ("ulong", int(8, false)),
+        ("char", int(1, true)),
+        ("short", int(2, true)),
+        ("i32", int(4, true)),
+        ("int64", int(8, true)),
+    ];
+    for (name, ty) in spellings {
+        let program = check(&format!("kprobe:f {{ @ = ({name})arg0; }}"));
+        assert_eq!(program.maps[0].value, ty, "({name})");
+    }
+    let program = check("kprobe:f { @ = (void **)arg0; }");
+    let Type::Pointer { target, .. } = &program.maps[0].value else {
+        panic!("(void **) is a pointer");
+    };
+    assert!(matches!(**target, Type::Pointer { ref target, .. } if **target == Type::Void));
+    let rejected = tine::check(
+        "kprobe:f { @ = (void)arg0; }",
+        "<t>",
+        &fake::providers(),
+        &fake::environment(),
+    );
+    let Err(diagnostics) = rejected else {
+        panic!("(void) is not a value's type");
+    };
+    assert!(diagnostics.to_string().contains("cannot cast to `void`"));
+}

@@ -7,7 +7,9 @@ use nom::combinator::recognize;
 use nom::sequence::pair;
 use nom::{IResult, Parser as _};
 
-use super::ast::{BinaryOp, Expr, ExprKind, Probe, ProbeSpec, Script, Stmt, StmtKind, UnaryOp};
+use super::ast::{
+    base_type, BinaryOp, Expr, ExprKind, Probe, ProbeSpec, Script, Stmt, StmtKind, UnaryOp,
+};
 use super::diag::{Diag, Span, MAX_SHOWN};
 use super::unsupported::{self, message};
 
@@ -757,7 +759,7 @@ impl<'a> Parser<'a> {
         let Ok((rest, word)) = identifier(word_start) else {
             return Ok(None);
         };
-        if !is_type_name(word) {
+        if base_type(word).is_none() {
             return Ok(None);
         }
         let mut name = word.to_string();
@@ -826,57 +828,8 @@ impl<'a> Parser<'a> {
         let Some(first) = start.chars().next() else {
             return Err(self.expected("an expression", start));
         };
-        if first.is_ascii_digit() {
-            let (rest, value) = self.number(start)?;
-            if let Some(fraction) = rest
-                .strip_prefix('.')
-                .filter(|fraction| fraction.starts_with(|c: char| c.is_ascii_digit()))
-            {
-                let end = fraction.trim_start_matches(is_ident_char);
-                return Err(Diag::new(
-                    self.span(start, end),
-                    message(
-                        "floating-point numbers are",
-                        "tine computes with integers (write 15 / 10 for 1.5)",
-                    ),
-                ));
-            }
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Expr {
-                    kind: ExprKind::Int(value),
-                    span,
-                },
-            ));
-        }
-        if first == '"' {
-            let (rest, bytes) = self.quoted(start, '"')?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Expr {
-                    kind: ExprKind::Str(bytes),
-                    span,
-                },
-            ));
-        }
-        if first == '\'' {
-            let (rest, bytes) = self.quoted(start, '\'')?;
-            let span = self.span(start, rest);
-            if bytes.len() != 1 {
-                return Err(Diag::new(
-                    span,
-                    "a character literal holds exactly one character",
-                ));
-            }
-            return Ok((
-                rest,
-                Expr {
-                    kind: ExprKind::Int(u64::from(bytes[0])),
-                    span,
-                },
-            ));
+        if first.is_ascii_digit() || first == '"' || first == '\'' {
+            return self.literal(start, first);
         }
         if let Some(inner) = start.strip_prefix('(') {
             let (rest, mut expression) = self.expr(inner)?;
@@ -915,6 +868,65 @@ impl<'a> Parser<'a> {
                 },
             ));
         }
+        self.name_or_call(start)
+    }
+
+    /// A number, a `"string"` or a `'c'` character (a number), starting with `first`.
+    fn literal(&mut self, start: &'a str, first: char) -> Parsed<'a, Expr> {
+        if first.is_ascii_digit() {
+            let (rest, value) = self.number(start)?;
+            if let Some(fraction) = rest
+                .strip_prefix('.')
+                .filter(|fraction| fraction.starts_with(|c: char| c.is_ascii_digit()))
+            {
+                let end = fraction.trim_start_matches(is_ident_char);
+                return Err(Diag::new(
+                    self.span(start, end),
+                    message(
+                        "floating-point numbers are",
+                        "tine computes with integers (write 15 / 10 for 1.5)",
+                    ),
+                ));
+            }
+            let span = self.span(start, rest);
+            return Ok((
+                rest,
+                Expr {
+                    kind: ExprKind::Int(value),
+                    span,
+                },
+            ));
+        }
+        if first == '"' {
+            let (rest, bytes) = self.quoted(start, '"')?;
+            let span = self.span(start, rest);
+            return Ok((
+                rest,
+                Expr {
+                    kind: ExprKind::Str(bytes),
+                    span,
+                },
+            ));
+        }
+        let (rest, bytes) = self.quoted(start, '\'')?;
+        let span = self.span(start, rest);
+        if bytes.len() != 1 {
+            return Err(Diag::new(
+                span,
+                "a character literal holds exactly one character",
+            ));
+        }
+        Ok((
+            rest,
+            Expr {
+                kind: ExprKind::Int(u64::from(bytes[0])),
+                span,
+            },
+        ))
+    }
+
+    /// A name: a call `f(...)`, a plain map `m[...]`, or an identifier.
+    fn name_or_call(&mut self, start: &'a str) -> Parsed<'a, Expr> {
         let Ok((rest, name)) = identifier(start) else {
             return Err(self.expected("an expression", start));
         };
@@ -1198,27 +1210,6 @@ fn assignment_operator(input: &str) -> Option<(Option<BinaryOp>, &str)> {
         .strip_prefix('=')
         .filter(|rest| !rest.starts_with('='))
         .map(|rest| (None, rest))
-}
-
-/// The integer types a cast may name, as (bytes, signed): ply's and tine's `u32`/`s64`,
-/// bpftrace's `uint32`/`int64`, and C's `int`, `long`, `char`...
-pub fn integer_type(word: &str) -> Option<(u8, bool)> {
-    Some(match word {
-        "u8" | "uint8" => (1, false),
-        "u16" | "uint16" => (2, false),
-        "u32" | "uint32" | "uint" | "unsigned" => (4, false),
-        "u64" | "uint64" | "ulong" => (8, false),
-        "s8" | "i8" | "int8" | "char" => (1, true),
-        "s16" | "i16" | "int16" | "short" => (2, true),
-        "s32" | "i32" | "int32" | "int" => (4, true),
-        "s64" | "i64" | "int64" | "long" => (8, true),
-        _ => return None,
-    })
-}
-
-/// Names a cast may use: `(u32)x`, `(int64)x`, `(char*)p`, `(void*)p`.
-pub fn is_type_name(word: &str) -> bool {
-    word == "void" || integer_type(word).is_some()
 }
 
 /// bpftrace's spellings rewritten to ply's so providers see one form: `tracepoint:a:b` is

@@ -161,24 +161,7 @@ fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut Strin
             function,
             arguments,
         } => {
-            match function {
-                Function::Printf { format } => {
-                    let _ = write!(out, "call printf {format:?}");
-                }
-                Function::PrintMap(options) if *options != PrintOptions::WHOLE => {
-                    let _ = write!(
-                        out,
-                        "call print top {} divisor {}",
-                        options.top, options.divisor
-                    );
-                }
-                Function::Str { length } | Function::Mem { length } => {
-                    let _ = write!(out, "call {}/{length}", function.name());
-                }
-                other => {
-                    let _ = write!(out, "call {}", other.name());
-                }
-            }
+            dump_call(function, out);
             children.extend(arguments);
         }
         ExprKind::Unary { operator, operand } => {
@@ -220,5 +203,26 @@ fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut Strin
     let _ = writeln!(out, "  : {}", expression.ty);
     for child in children {
         dump_expr(program, child, depth + 1, out);
+    }
+}
+
+fn dump_call(function: &Function, out: &mut String) {
+    match function {
+        Function::Printf { format } => {
+            let _ = write!(out, "call printf {format:?}");
+        }
+        Function::PrintMap(options) if *options != PrintOptions::WHOLE => {
+            let _ = write!(
+                out,
+                "call print top {} divisor {}",
+                options.top, options.divisor
+            );
+        }
+        Function::Str { length } | Function::Mem { length } => {
+            let _ = write!(out, "call {}/{length}", function.name());
+        }
+        other => {
+            let _ = write!(out, "call {}", other.name());
+        }
     }
 }

@@ -73,18 +73,9 @@ pub enum MapKind {
 }
 
 impl MapKind {
+    /// The aggregation that makes a map of this kind, as the built-ins' table names it.
     pub fn name(self) -> &'static str {
-        match self {
-            MapKind::Plain => "plain map",
-            MapKind::Count => "count",
-            MapKind::Sum => "sum",
-            MapKind::Quantize => "quantize",
-            MapKind::Min => "min",
-            MapKind::Max => "max",
-            MapKind::Avg => "avg",
-            MapKind::Stats => "stats",
-            MapKind::Lhist { .. } => "lhist",
-        }
+        super::check::builtins::aggregation_name(self).unwrap_or("plain map")
     }
 }
 
@@ -268,20 +259,8 @@ pub enum Function {
 }
 
 impl Function {
+    /// The built-in function this call prints under, as the built-ins' table names it.
     pub fn name(&self) -> &'static str {
-        match self {
-            Function::Printf { .. } => "printf",
-            Function::Print | Function::PrintMap(_) => "print",
-            Function::Exit => "exit",
-            Function::Clear => "clear",
-            Function::Str { .. } => "str",
-            Function::Mem { .. } => "mem",
-            Function::Uptr => "uptr",
-            Function::Kptr => "kptr",
-            Function::Ksym => "ksym",
-            Function::Usym => "usym",
-            Function::Dyn => "dyn",
-            Function::StrCmp => "strcmp",
-        }
+        super::check::builtins::function_name(self)
     }
 }

@@ -1,0 +1,315 @@
+//! sema::check::builtins: every name a script may use without defining it — the variables every
+//! probe has, the functions, the aggregations — one record each in one table, the way ply's
+//! `struct func` is: its name, how many arguments it takes, how it is typed, and the typed node
+//! that bears its name. The compiler lowers those nodes (`Builtin`, `Function`, `MapKind`).
+
+use std::mem::discriminant;
+
+use super::functions::{
+    clear, dyn_field, exit, pointer, print, printf, read, strcmp, symbol, Call,
+};
+use super::{Checker, Scope};
+use crate::lang::ast;
+use crate::lang::diag::{Diag, Span};
+use crate::lang::suggest::nearest;
+use crate::lang::unsupported;
+use crate::output::PrintOptions;
+use crate::sema::program::{Builtin, Expr, Function, MapKind};
+use crate::sema::types::{Id, Type, U64};
+
+pub(super) struct Definition {
+    /// The name a script writes; a second spelling (bpftrace's `hist` for `quantize`) is a
+    /// record of its own.
+    pub(super) name: &'static str,
+    pub(super) form: Form,
+}
+
+pub(super) enum Form {
+    /// A value every probe has, of the type the function gives; ply also writes it as a call
+    /// without arguments (`pid()`).
+    Variable(Builtin, fn() -> Type),
+    /// `probe`: the name of the probe that fired, a string constant in each probe.
+    ProbeName,
+    /// A function whose argument count `arity` admits, typed by `typing`. `named` are the
+    /// typed calls that print under this name (a `str()` of a `__data_loc` field is a `dyn`).
+    Function {
+        arity: Arity,
+        typing: Typing,
+        named: &'static [Function],
+    },
+    /// Only ever assigned to a map (`@m[k] = count()`), which it makes a `kind` map (lhist's
+    /// bounds are its arguments); it takes `arguments` values, the first the one aggregated.
+    Aggregation { kind: MapKind, arguments: usize },
+}
+
+/// How many arguments a function takes, and how its error says so ("takes one address").
+pub(super) struct Arity {
+    low: usize,
+    high: usize,
+    wanted: &'static str,
+}
+
+/// Types a call whose argument count is admitted.
+pub(super) type Typing = fn(&mut Checker<'_>, Call<'_, '_>) -> Option<Expr>;
+
+const ANY: usize = usize::MAX;
+
+// In a const of its own: a static cannot build a `String` it would have to drop.
+const PRINTF: &[Function] = &[Function::Printf {
+    format: String::new(),
+}];
+const PRINT: &[Function] = &[Function::Print, Function::PrintMap(PrintOptions::WHOLE)];
+
+/// Variables, then functions, then aggregations: "did you mean" takes the first of equally
+/// near names in this order.
+#[rustfmt::skip] // one row a built-in, aligned, as ply's table of funcs
+static TABLE: &[Definition] = &[
+    variable("comm",     Builtin::Comm,        || Type::Chars(16)),
+    variable("execname", Builtin::Comm,        || Type::Chars(16)),
+    variable("pid",      Builtin::Pid,         || Type::Id(Id::Process)),
+    variable("tid",      Builtin::Tid,         || Type::Id(Id::Process)),
+    variable("kpid",     Builtin::Tid,         || Type::Id(Id::Process)),
+    variable("uid",      Builtin::Uid,         || Type::Id(Id::User)),
+    variable("gid",      Builtin::Gid,         || Type::Id(Id::Group)),
+    variable("cpu",      Builtin::Cpu,         || Type::Id(Id::Cpu)),
+    variable("time",     Builtin::Nsecs,       || Type::Time),
+    variable("nsecs",    Builtin::Nsecs,       || U64),
+    variable("walltime", Builtin::WallTime,    || Type::WallTime),
+    variable("stack",    Builtin::KernelStack, || Type::Stack),
+    variable("kstack",   Builtin::KernelStack, || Type::Stack),
+    variable("ustack",   Builtin::UserStack,   || Type::UserStack),
+    Definition { name: "probe", form: Form::ProbeName },
+    function("printf", 1, ANY, "a format string and its values",    printf,    PRINTF),
+    function("print",  0, ANY, "values or a map",                   print,     PRINT),
+    function("exit",   0, 1,   "at most one exit code",             exit,      &[Function::Exit]),
+    function("clear",  1, 1,   "one map",                           clear,     &[Function::Clear]),
+    function("str",    1, 2,   "an address and an optional length", read,      &[Function::Str { length: 0 }]),
+    function("mem",    1, 2,   "an address and an optional length", read,      &[Function::Mem { length: 0 }]),
+    function("uptr",   1, 1,   "one address",                       pointer,   &[Function::Uptr]),
+    function("kptr",   1, 1,   "one address",                       pointer,   &[Function::Kptr]),
+    function("ksym",   1, 1,   "one address",                       symbol,    &[Function::Ksym]),
+    function("usym",   1, 1,   "one address",                       symbol,    &[Function::Usym]),
+    function("dyn",    1, 1,   "one `__data_loc` field",            dyn_field, &[Function::Dyn]),
+    function("strcmp", 2, 2,   "two strings",                       strcmp,    &[Function::StrCmp]),
+    aggregation("count",    MapKind::Count,    0),
+    aggregation("sum",      MapKind::Sum,      1),
+    aggregation("quantize", MapKind::Quantize, 1),
+    aggregation("hist",     MapKind::Quantize, 1),
+    aggregation("lhist",    MapKind::Lhist { min: 0, max: 0, step: 0 }, 4),
+    aggregation("min",      MapKind::Min,      1),
+    aggregation("max",      MapKind::Max,      1),
+    aggregation("avg",      MapKind::Avg,      1),
+    aggregation("stats",    MapKind::Stats,    1),
+];
+
+const fn variable(name: &'static str, builtin: Builtin, ty: fn() -> Type) -> Definition {
+    Definition {
+        name,
+        form: Form::Variable(builtin, ty),
+    }
+}
+
+const fn function(
+    name: &'static str,
+    low: usize,
+    high: usize,
+    wanted: &'static str,
+    typing: Typing,
+    named: &'static [Function],
+) -> Definition {
+    let arity = Arity { low, high, wanted };
+    Definition {
+        name,
+        form: Form::Function {
+            arity,
+            typing,
+            named,
+        },
+    }
+}
+
+const fn aggregation(name: &'static str, kind: MapKind, arguments: usize) -> Definition {
+    Definition {
+        name,
+        form: Form::Aggregation { kind, arguments },
+    }
+}
+
+/// The built-in a script calls `name`, if any.
+pub(super) fn definition(name: &str) -> Option<&'static Definition> {
+    TABLE.iter().find(|definition| definition.name == name)
+}
+
+/// An aggregation's map kind (lhist's with zero bounds) and its argument count.
+pub(super) fn aggregation_of(name: &str) -> Option<(MapKind, usize)> {
+    match definition(name)?.form {
+        Form::Aggregation { kind, arguments } => Some((kind, arguments)),
+        _ => None,
+    }
+}
+
+/// The names of the variables every probe has, for "did you mean".
+pub(super) fn variable_names() -> impl Iterator<Item = &'static str> {
+    TABLE
+        .iter()
+        .filter(|definition| matches!(definition.form, Form::Variable(..) | Form::ProbeName))
+        .map(|definition| definition.name)
+}
+
+/// The names of the functions and aggregations, for "did you mean".
+fn function_names() -> impl Iterator<Item = &'static str> {
+    TABLE
+        .iter()
+        .filter(|definition| {
+            matches!(
+                definition.form,
+                Form::Function { .. } | Form::Aggregation { .. }
+            )
+        })
+        .map(|definition| definition.name)
+}
+
+/// The name a typed call prints under (`-S`, compile's errors).
+pub(in crate::sema) fn function_name(function: &Function) -> &'static str {
+    TABLE
+        .iter()
+        .find(|definition| match &definition.form {
+            Form::Function { named, .. } => named
+                .iter()
+                .any(|named| discriminant(named) == discriminant(function)),
+            _ => false,
+        })
+        .map_or("?", |definition| definition.name)
+}
+
+/// The name of the aggregation that makes a map of `kind` (ply's: `quantize`, not `hist`).
+pub(in crate::sema) fn aggregation_name(kind: MapKind) -> Option<&'static str> {
+    TABLE
+        .iter()
+        .find(|definition| {
+            matches!(definition.form, Form::Aggregation { kind: made, .. }
+                if discriminant(&made) == discriminant(&kind))
+        })
+        .map(|definition| definition.name)
+}
+
+impl Checker<'_> {
+    pub(super) fn call(
+        &mut self,
+        name: &str,
+        name_span: Span,
+        arguments: &[ast::Expr],
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let call = Call {
+            name,
+            name_span,
+            arguments,
+            span,
+            scope,
+        };
+        match definition(name).map(|definition| &definition.form) {
+            Some(Form::Function { arity, typing, .. }) => {
+                let given = arguments.len();
+                if given < arity.low || given > arity.high {
+                    self.error(Diag::new(
+                        span,
+                        format!("`{name}()` takes {}, {given} given", arity.wanted),
+                    ));
+                    return None;
+                }
+                typing(self, call)
+            }
+            Some(Form::Aggregation { .. }) => {
+                self.error(
+                    Diag::new(
+                        span,
+                        format!("`{name}()` is an aggregation; it can only be assigned to a map"),
+                    )
+                    .with_label(format!("write `@name[key] = {name}(...)`")),
+                );
+                None
+            }
+            Some(Form::Variable(..)) => self.variable_call(call),
+            Some(Form::ProbeName) | None => {
+                if let Some(message) = unsupported::function(name) {
+                    self.error(Diag::new(name_span, message));
+                    return None;
+                }
+                let mut diag = Diag::new(name_span, format!("unknown function `{name}`"));
+                if let Some(near) = nearest(name, function_names()) {
+                    diag = diag.with_label(format!("did you mean `{near}`?"));
+                }
+                self.error(diag);
+                None
+            }
+        }
+    }
+
+    /// ply's call forms of its variables: `pid()` is `pid`, `stack()` is `stack`.
+    fn variable_call(&mut self, call: Call<'_, '_>) -> Option<Expr> {
+        let name = call.name;
+        if let Some(first) = call.arguments.first() {
+            // bpftrace's `time("%H:%M")`, `kstack(perf)`: a function of another kind.
+            if let Some(message) = unsupported::function(name) {
+                self.error(Diag::new(call.name_span, message));
+                return None;
+            }
+            self.error(
+                Diag::new(first.span, format!("`{name}()` takes no arguments"))
+                    .with_label(format!("write `{name}` or `{name}()`")),
+            );
+            return None;
+        }
+        self.identifier(name, call.span, call.scope, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_name_is_one_record() {
+        for (index, definition) in TABLE.iter().enumerate() {
+            assert!(
+                TABLE[..index]
+                    .iter()
+                    .all(|earlier| earlier.name != definition.name),
+                "`{}` is defined twice",
+                definition.name
+            );
+        }
+    }
+
+    #[test]
+    fn typed_calls_and_aggregations_print_under_their_records_names() {
+        let names: Vec<&str> = TABLE
+            .iter()
+            .flat_map(|definition| match &definition.form {
+                Form::Function { named, .. } => named.iter().map(function_name).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "printf", "print", "print", "exit", "clear", "str", "mem", "uptr", "kptr", "ksym",
+                "usym", "dyn", "strcmp"
+            ]
+        );
+        assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));
+        assert_eq!(
+            aggregation_name(MapKind::Lhist {
+                min: 1,
+                max: 9,
+                step: 2
+            }),
+            Some("lhist")
+        );
+        assert_eq!(aggregation_name(MapKind::Plain), None);
+        assert_eq!(aggregation_of("hist"), Some((MapKind::Quantize, 1)));
+        assert_eq!(aggregation_of("printf"), None);
+    }
+}

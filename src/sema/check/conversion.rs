@@ -1,0 +1,141 @@
+//! sema::check::conversion: C's conversions — integer promotion, the usual arithmetic
+//! conversions, the common type two uses of one slot share — and the casts that apply them.
+
+use super::expression::expr;
+use super::Checker;
+use crate::lang::ast::{self, BaseType};
+use crate::sema::program::{Expr, ExprKind};
+use crate::sema::types::{AddressSpace, Type, I32, I64, U32, U64};
+
+/// The common type two uses of one slot (map key, value, scratch variable) can share.
+pub(super) fn unify(a: &Type, b: &Type) -> Option<Type> {
+    if a == b {
+        return Some(a.clone());
+    }
+    match (a, b) {
+        (Type::Chars(x), Type::Chars(y)) => Some(Type::Chars(*x.max(y))),
+        (Type::Int { .. }, Type::Int { .. }) => Some(arithmetic(a, b)),
+        (Type::Int { .. }, special) | (special, Type::Int { .. }) if special.is_integer() => {
+            Some(special.clone())
+        }
+        (
+            Type::Pointer {
+                target: a_target,
+                space: a_space,
+            },
+            Type::Pointer {
+                target: b_target,
+                space: b_space,
+            },
+        ) => {
+            // A `void *` takes the other's target; pointers into different memories may point
+            // into either.
+            let target = match (&**a_target, &**b_target) {
+                (Type::Void, other) | (other, Type::Void) => other.clone(),
+                (x, y) if x == y => x.clone(),
+                _ => return None,
+            };
+            let space = if a_space == b_space {
+                *a_space
+            } else {
+                AddressSpace::Unknown
+            };
+            Some(Type::Pointer {
+                target: Box::new(target),
+                space,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// C's integer promotion: anything narrower than int becomes int.
+pub(super) fn promote(ty: &Type) -> Type {
+    match ty {
+        Type::Int { bytes, .. } if *bytes < 4 => I32,
+        Type::Id(_) => U32,
+        Type::Int { .. } => ty.clone(),
+        _ if ty.is_scalar() => U64,
+        _ => ty.clone(),
+    }
+}
+
+/// C's usual arithmetic conversions over two integer types.
+pub(super) fn arithmetic(a: &Type, b: &Type) -> Type {
+    let (a, b) = (promote(a), promote(b));
+    match (&a, &b) {
+        (
+            Type::Int {
+                bytes: x,
+                signed: sx,
+            },
+            Type::Int {
+                bytes: y,
+                signed: sy,
+            },
+        ) => {
+            if x == y {
+                Type::Int {
+                    bytes: *x,
+                    signed: *sx && *sy,
+                }
+            } else if x > y {
+                a.clone()
+            } else {
+                b.clone()
+            }
+        }
+        _ => U64,
+    }
+}
+
+pub(super) fn literal_type(value: u64) -> Type {
+    if value <= i32::MAX as u64 {
+        I32
+    } else if value <= i64::MAX as u64 {
+        I64
+    } else {
+        U64
+    }
+}
+
+pub(super) fn cast_type(name: &str) -> Option<Type> {
+    let pointers = name.chars().filter(|&c| c == '*').count();
+    let base = name.trim_end_matches('*');
+    let mut ty = match ast::base_type(base)? {
+        BaseType::Int { bytes, signed } => Type::Int { bytes, signed },
+        BaseType::Void if pointers > 0 => Type::Void,
+        BaseType::Void => return None,
+    };
+    for _ in 0..pointers {
+        ty = Type::Pointer {
+            target: Box::new(ty),
+            space: AddressSpace::Unknown,
+        };
+    }
+    Some(ty)
+}
+
+impl Checker<'_> {
+    /// Wraps `value` in a conversion when its type differs from the slot's.
+    pub(super) fn coerce(&self, value: Expr, ty: &Type) -> Expr {
+        if value.ty == *ty {
+            return value;
+        }
+        // A literal takes the slot's type itself: an integer's bits are already the i64/u64
+        // value, and a string is padded with zeros to its type's length.
+        let literal = match (&value.kind, ty) {
+            (ExprKind::Int(_), ty) => ty.is_integer(),
+            (ExprKind::Str(bytes), Type::Chars(length)) => bytes.len() < *length,
+            _ => false,
+        };
+        if literal {
+            return Expr {
+                ty: ty.clone(),
+                ..value
+            };
+        }
+        let span = value.span;
+        expr(ExprKind::Cast(Box::new(value)), ty.clone(), span)
+    }
+}

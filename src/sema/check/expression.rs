@@ -1,0 +1,396 @@
+//! sema::check::expression: the type of every expression: literals, names, maps, casts and
+//! members here; operators, calls and `$names` in their own files.
+
+use super::builtins::{definition, variable_names, Form};
+use super::conversion::{arithmetic, cast_type, literal_type, unify};
+use super::functions::{typed_call, DEFAULT_STRING_SIZE};
+use super::{Checker, Scope};
+use crate::lang::ast::{self};
+use crate::lang::diag::{Diag, Span};
+use crate::lang::suggest::nearest;
+use crate::lang::unsupported;
+use crate::sema::context::ProbeContext;
+use crate::sema::program::{Expr, ExprKind, Function};
+use crate::sema::types::{string_literal, AddressSpace, Type};
+
+/// A literal `Int` node's value as i64 (folding unary minus), for lhist bounds.
+pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
+    match &expr.kind {
+        ExprKind::Int(value) if expr.ty.is_signed() => Some(*value as i64),
+        ExprKind::Int(value) => i64::try_from(*value).ok(),
+        _ => None,
+    }
+}
+
+pub(super) fn expr(kind: ExprKind, ty: Type, span: Span) -> Expr {
+    Expr { kind, ty, span }
+}
+
+/// The memory an address of type `ty` points into: a pointer's own, or for a number, the
+/// memory the probe's values point into.
+fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
+    match ty {
+        Type::Pointer { space, .. } => *space,
+        _ => context.address_space(),
+    }
+}
+
+impl Checker<'_> {
+    /// Types every expression (whole maps allowed where `maps` says), reporting each that
+    /// fails or that `refuse` names a reason for; None when any did.
+    pub(super) fn all_typed(
+        &mut self,
+        nodes: &[ast::Expr],
+        scope: &mut Scope<'_>,
+        maps: bool,
+        refuse: impl Fn(&Expr) -> Option<&'static str>,
+    ) -> Option<Vec<Expr>> {
+        let mut typed = Vec::with_capacity(nodes.len());
+        let mut failed = false;
+        for node in nodes {
+            let value = if maps {
+                self.expression(node, scope, true)
+            } else {
+                self.value(node, scope)
+            };
+            match value {
+                Some(value) => match refuse(&value) {
+                    Some(reason) => {
+                        self.error(Diag::new(node.span, reason));
+                        failed = true;
+                    }
+                    None => typed.push(value),
+                },
+                None => failed = true,
+            }
+        }
+        (!failed).then_some(typed)
+    }
+
+    /// A condition: any scalar; its truth is C's `!= 0`.
+    pub(super) fn condition(
+        &mut self,
+        condition: &ast::Expr,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let typed = self.value(condition, scope)?;
+        if typed.ty.is_scalar() {
+            return Some(typed);
+        }
+        let hint = if matches!(typed.ty, Type::Chars(_)) {
+            "compare strings with `==` or strcmp()"
+        } else {
+            "only numbers and pointers are true or false"
+        };
+        self.error(
+            Diag::new(
+                condition.span,
+                format!("{} cannot be a condition", typed.ty),
+            )
+            .with_label(hint),
+        );
+        None
+    }
+
+    /// An expression that must produce a value.
+    pub(super) fn value(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
+        let typed = self.expression(node, scope, false)?;
+        if let ExprKind::MapRef(map) = typed.kind {
+            let name = self.maps[map].name.clone();
+            self.error(Diag::new(
+                node.span,
+                format!("`{name}` is a whole map here; only print() and clear() take one"),
+            ));
+            return None;
+        }
+        Some(typed)
+    }
+
+    /// `allow_map`: a bare map name is a reference to the whole map (print, clear).
+    pub(super) fn expression(
+        &mut self,
+        node: &ast::Expr,
+        scope: &mut Scope<'_>,
+        allow_map: bool,
+    ) -> Option<Expr> {
+        let span = node.span;
+        match &node.kind {
+            ast::ExprKind::Int(value) => {
+                Some(expr(ExprKind::Int(*value), literal_type(*value), span))
+            }
+            ast::ExprKind::Str(bytes) => Some(expr(
+                ExprKind::Str(bytes.clone()),
+                string_literal(bytes.len()),
+                span,
+            )),
+            ast::ExprKind::Ident(name) => self.identifier(name, span, scope, allow_map),
+            ast::ExprKind::Dollar(name) => self.dollar(name, span, scope),
+            ast::ExprKind::Map { name, keys } => {
+                self.map_expression(name, keys, span, scope, allow_map)
+            }
+            ast::ExprKind::Call {
+                name,
+                name_span,
+                arguments,
+            } => self.call(name, *name_span, arguments, span, scope),
+            ast::ExprKind::Unary { operator, operand } => {
+                let operand = self.value(operand, scope)?;
+                self.unary(*operator, operand, span)
+            }
+            ast::ExprKind::Binary {
+                operator,
+                left,
+                right,
+            } => {
+                let left = self.value(left, scope);
+                let right = self.value(right, scope);
+                self.binary_typed(*operator, left?, right?, span)
+            }
+            ast::ExprKind::Ternary {
+                condition,
+                then,
+                otherwise,
+            } => self.ternary(condition, then, otherwise, span, scope),
+            ast::ExprKind::Cast {
+                type_name,
+                type_span,
+                operand,
+            } => self.cast(type_name, *type_span, operand, span, scope),
+            ast::ExprKind::Member {
+                base,
+                field,
+                field_span,
+                arrow: _,
+            } => self.member(base, field, *field_span, span, scope),
+        }
+    }
+
+    /// `m[k]`, or a bare `@m`: a keyless map's value, or where `allow_map` says, the whole map.
+    fn map_expression(
+        &mut self,
+        name: &str,
+        keys: &Option<Vec<ast::Expr>>,
+        span: Span,
+        scope: &mut Scope<'_>,
+        allow_map: bool,
+    ) -> Option<Expr> {
+        let map = self.map_id(name, span);
+        match keys {
+            Some(keys) => {
+                let key = self.key(map, keys, span, scope)?;
+                self.map_read(map, key, span)
+            }
+            None if allow_map => Some(expr(ExprKind::MapRef(map), Type::Void, span)),
+            None => {
+                if !self.keyless(map, span) {
+                    return None;
+                }
+                self.map_read(map, Vec::new(), span)
+            }
+        }
+    }
+
+    /// `c ? a : b`: the branches convert to a common type.
+    fn ternary(
+        &mut self,
+        condition: &ast::Expr,
+        then: &ast::Expr,
+        otherwise: &ast::Expr,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let condition = self.condition(condition, scope);
+        let then = self.value(then, scope);
+        let otherwise = self.value(otherwise, scope);
+        let (condition, then, otherwise) = (condition?, then?, otherwise?);
+        let ty = if then.ty.is_integer() && otherwise.ty.is_integer() && then.ty != otherwise.ty {
+            arithmetic(&then.ty, &otherwise.ty)
+        } else {
+            match unify(&then.ty, &otherwise.ty) {
+                Some(ty) => ty,
+                None => {
+                    self.error(
+                        Diag::new(
+                            otherwise.span,
+                            format!(
+                                "the branches of `?:` differ: {} and {}",
+                                then.ty, otherwise.ty
+                            ),
+                        )
+                        .with_note(then.span, format!("this is {}", then.ty)),
+                    );
+                    return None;
+                }
+            }
+        };
+        let then = self.coerce(then, &ty);
+        let otherwise = self.coerce(otherwise, &ty);
+        Some(expr(
+            ExprKind::Ternary {
+                condition: Box::new(condition),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            },
+            ty,
+            span,
+        ))
+    }
+
+    /// `(type)operand`: a number or pointer converted; a pointer keeps the memory it points into.
+    fn cast(
+        &mut self,
+        type_name: &str,
+        type_span: Span,
+        operand: &ast::Expr,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let operand = self.value(operand, scope)?;
+        let Some(mut ty) = cast_type(type_name) else {
+            self.error(Diag::new(
+                type_span,
+                format!("cannot cast to `{type_name}`"),
+            ));
+            return None;
+        };
+        if !operand.ty.is_scalar() {
+            self.error(
+                Diag::new(operand.span, format!("cannot cast {} to {ty}", operand.ty))
+                    .with_label("only numbers and pointers convert"),
+            );
+            return None;
+        }
+        if let Type::Pointer { space, .. } = &mut ty {
+            *space = address_space(&operand.ty, scope.context);
+        }
+        Some(expr(ExprKind::Cast(Box::new(operand)), ty, span))
+    }
+
+    /// `base.field` or `base->field`.
+    fn member(
+        &mut self,
+        base: &ast::Expr,
+        field: &String,
+        field_span: Span,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let base = self.value(base, scope)?;
+        let (record, through_pointer) = match &base.ty {
+            Type::Struct(record) => (record.clone(), false),
+            Type::Pointer { target, .. } => match target.as_ref() {
+                Type::Struct(record) => (record.clone(), true),
+                _ => {
+                    self.error(Diag::new(base.span, format!("{} has no fields", base.ty)));
+                    return None;
+                }
+            },
+            other => {
+                self.error(Diag::new(base.span, format!("{other} has no fields")));
+                return None;
+            }
+        };
+        let Some(found) = record.field(field) else {
+            let mut diag = Diag::new(field_span, format!("{} has no field `{field}`", base.ty));
+            if field.starts_with("common_") {
+                diag = diag.with_label(
+                    "BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu",
+                );
+            } else if let Some(near) =
+                nearest(field, record.fields.iter().map(|field| field.name.as_str()))
+            {
+                diag = diag.with_label(format!("did you mean `{near}`?"));
+            }
+            self.error(diag);
+            return None;
+        };
+        let member = expr(
+            ExprKind::Member {
+                base: Box::new(base),
+                field: field.clone(),
+                offset: found.offset,
+                through_pointer,
+            },
+            found.ty.clone(),
+            span,
+        );
+        // A `__data_loc` field means its string wherever it is used, as `dyn()` reads it.
+        Some(match found.ty {
+            Type::DataLoc { .. } => typed_call(
+                Function::Dyn,
+                vec![member],
+                Type::Chars(DEFAULT_STRING_SIZE),
+                span,
+            ),
+            _ => member,
+        })
+    }
+
+    pub(super) fn identifier(
+        &mut self,
+        name: &str,
+        span: Span,
+        scope: &mut Scope<'_>,
+        allow_map: bool,
+    ) -> Option<Expr> {
+        if allow_map {
+            if let Some(&map) = self.map_index.get(name) {
+                return Some(expr(ExprKind::MapRef(map), Type::Void, span));
+            }
+        }
+        if let Some(ty) = scope.context.variable(name) {
+            return Some(expr(ExprKind::Provider(name.to_string()), ty, span));
+        }
+        // bpftrace's `args` is ply's `data`.
+        if name == "args" {
+            if let Some(ty) = scope.context.variable("data") {
+                return Some(expr(ExprKind::Provider("data".to_string()), ty, span));
+            }
+        }
+        match definition(name).map(|definition| &definition.form) {
+            // A constant per probe: each spec of a probe list is a probe of its own.
+            Some(Form::ProbeName) => {
+                let text = scope.probe_name.clone().into_bytes();
+                let ty = string_literal(text.len());
+                Some(expr(ExprKind::Str(text), ty, span))
+            }
+            Some(Form::Variable(builtin, ty)) => {
+                Some(expr(ExprKind::Builtin(*builtin), ty(), span))
+            }
+            _ => {
+                self.unknown_name(name, span, scope);
+                None
+            }
+        }
+    }
+
+    fn unknown_name(&mut self, name: &str, span: Span, scope: &Scope<'_>) {
+        if let Some(message) = unsupported::variable(name) {
+            self.error(Diag::new(span, message));
+            return;
+        }
+        let mut known: Vec<String> = variable_names().map(str::to_string).collect();
+        known.extend(scope.context.names());
+        let mut diag = Diag::new(span, format!("unknown name `{name}`"));
+        if let Some(near) = nearest(name, known.iter().map(String::as_str)) {
+            diag = diag.with_label(format!("did you mean `{near}`?"));
+        } else if self.map_index.contains_key(name) {
+            diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
+        }
+        self.error(diag);
+    }
+
+    /// `address` as a pointer, so the compiler knows which memory to read through it: a number
+    /// becomes a `void *` into the probe's memory.
+    pub(super) fn as_pointer(&self, address: Expr, scope: &Scope<'_>) -> Expr {
+        if matches!(address.ty, Type::Pointer { .. }) {
+            return address;
+        }
+        let ty = Type::Pointer {
+            target: Box::new(Type::Void),
+            space: scope.context.address_space(),
+        };
+        let span = address.span;
+        expr(ExprKind::Cast(Box::new(address)), ty, span)
+    }
+}

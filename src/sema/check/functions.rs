@@ -1,0 +1,394 @@
+//! sema::check::functions: the typing of each built-in function's call, as the table in
+//! `builtins` names them; the argument count is already checked there.
+
+use super::expression::{expr, literal_value};
+use super::{Checker, Scope};
+use crate::lang::ast;
+use crate::lang::diag::{Diag, Span};
+use crate::output::PrintOptions;
+use crate::sema::program::{Expr, ExprKind, Function};
+use crate::sema::types::{AddressSpace, Type, I32};
+
+/// Bytes `str()` and `mem()` read when no length is given (ply's string size).
+pub const DEFAULT_STRING_SIZE: usize = 128;
+/// BPF programs have 512 bytes of stack; nothing read onto it can be larger.
+pub const MAX_STACK: usize = 512;
+
+/// A call of a built-in function, as the script wrote it.
+pub(super) struct Call<'a, 's> {
+    pub(super) name: &'a str,
+    pub(super) name_span: Span,
+    pub(super) arguments: &'a [ast::Expr],
+    pub(super) span: Span,
+    /// The scope of the probe the call is in.
+    pub(super) scope: &'a mut Scope<'s>,
+}
+
+/// `printf("format", values...)`: the format is a literal that must fit its values.
+pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let format_node = call.arguments.first()?;
+    let ast::ExprKind::Str(bytes) = &format_node.kind else {
+        checker.error(Diag::new(
+            format_node.span,
+            "printf's format must be a string literal",
+        ));
+        return None;
+    };
+    let Ok(format_text) = String::from_utf8(bytes.clone()) else {
+        checker.error(Diag::new(format_node.span, "printf's format is not UTF-8"));
+        return None;
+    };
+    let format = match crate::output::Format::parse(&format_text) {
+        Ok(format) => format,
+        Err(error) => {
+            checker.error(Diag::new(
+                format_span(format_node.span, bytes, error.offset),
+                format!("bad printf format: {}", error.message),
+            ));
+            return None;
+        }
+    };
+    let values: Vec<Option<Expr>> = call.arguments[1..]
+        .iter()
+        .map(|argument| printable(checker, argument, call.scope))
+        .collect();
+    let wanted = format.arguments();
+    let given = call.arguments.len() - 1;
+    if given > wanted {
+        checker.error(
+            Diag::new(
+                call.arguments[1 + wanted].span,
+                format!("printf has {given} values but its format uses {wanted}"),
+            )
+            .with_label("not used by the format"),
+        );
+        return None;
+    }
+    if given < wanted {
+        let end = Span::new(call.span.end.saturating_sub(1), call.span.end);
+        checker.error(
+            Diag::new(
+                end,
+                format!("printf's format uses {wanted} values but only {given} given"),
+            )
+            .with_note(format_node.span, "the format"),
+        );
+        return None;
+    }
+    let values: Option<Vec<Expr>> = values.into_iter().collect();
+    Some(expr(
+        ExprKind::Call {
+            function: Function::Printf {
+                format: format_text,
+            },
+            arguments: values?,
+        },
+        Type::Void,
+        call.span,
+    ))
+}
+
+/// `print(values...)`, or bpftrace's `print(@map, top, divisor)`.
+pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let mut values = checker.all_typed(call.arguments, call.scope, true, |value| {
+        (value.ty == Type::Void && !matches!(value.kind, ExprKind::MapRef(_)))
+            .then_some("this has no value to print")
+    })?;
+    if !values
+        .first()
+        .is_some_and(|first| matches!(first.kind, ExprKind::MapRef(_)))
+    {
+        if let Some(map) = values
+            .iter()
+            .find(|value| matches!(value.kind, ExprKind::MapRef(_)))
+        {
+            checker.error(
+                Diag::new(map.span, "a whole map prints by itself")
+                    .with_label("write print(@map), or print(@map, top, divisor)"),
+            );
+            return None;
+        }
+        return Some(typed_call(Function::Print, values, Type::Void, call.span));
+    }
+    // bpftrace's print(@map, top, divisor): number literals, 0 meaning all / 1.
+    let options: Vec<Expr> = values.drain(1..).collect();
+    let mut numbers = options
+        .into_iter()
+        .map(|value| (literal_value(&value), value));
+    let mut option = |what: &str| -> Option<u64> {
+        match numbers.next() {
+            None => Some(0),
+            Some((Some(number), _)) if number >= 0 => Some(number as u64),
+            Some((_, value)) => {
+                checker.error(Diag::new(
+                    value.span,
+                    format!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"),
+                ));
+                None
+            }
+        }
+    };
+    let top = option("top");
+    let divisor = option("divisor");
+    if let Some((_, extra)) = numbers.next() {
+        checker.error(
+            Diag::new(
+                extra.span,
+                "print(@map, top, divisor) takes a map and up to two numbers",
+            )
+            .with_label("one too many"),
+        );
+        return None;
+    }
+    let options = PrintOptions {
+        top: top?,
+        divisor: divisor?.max(1),
+    };
+    Some(typed_call(
+        Function::PrintMap(options),
+        values,
+        Type::Void,
+        call.span,
+    ))
+}
+
+/// `clear(@map)`.
+pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let typed = checker.expression(&call.arguments[0], call.scope, true)?;
+    if !matches!(typed.kind, ExprKind::MapRef(_)) {
+        checker.error(
+            Diag::new(call.arguments[0].span, "clear() takes a whole map")
+                .with_label("write the map's name without a key"),
+        );
+        return None;
+    }
+    Some(typed_call(
+        Function::Clear,
+        vec![typed],
+        Type::Void,
+        call.span,
+    ))
+}
+
+/// `exit()` or `exit(code)`.
+pub(super) fn exit(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let mut values = Vec::new();
+    if let Some(argument) = call.arguments.first() {
+        let code = checker.value(argument, call.scope)?;
+        if !code.ty.is_integer() {
+            checker.error(Diag::new(
+                argument.span,
+                format!("the exit code must be an integer, not {}", code.ty),
+            ));
+            return None;
+        }
+        values.push(code);
+    }
+    Some(typed_call(Function::Exit, values, Type::Void, call.span))
+}
+
+/// `str(address[, length])` and `mem(address[, length])`: bytes read through an address.
+pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let name = call.name;
+    let address = checker.value(&call.arguments[0], call.scope)?;
+    let readable = (address.ty.is_scalar() && address.ty.size() <= 8)
+        || (name == "str" && matches!(address.ty, Type::Chars(_)));
+    if !readable {
+        checker.error(Diag::new(
+            call.arguments[0].span,
+            format!(
+                "`{name}()` reads through an address, and {} is not one",
+                address.ty
+            ),
+        ));
+        return None;
+    }
+    let length = match call.arguments.get(1) {
+        None => DEFAULT_STRING_SIZE,
+        Some(length_node) => {
+            let length = checker.value(length_node, call.scope)?;
+            match literal_value(&length) {
+                Some(value) if value >= 1 && value as usize <= MAX_STACK => value as usize,
+                Some(_) => {
+                    checker.error(Diag::new(
+                        length_node.span,
+                        format!("the length must be between 1 and {MAX_STACK} (the BPF stack)"),
+                    ));
+                    return None;
+                }
+                None => {
+                    checker.error(Diag::new(
+                        length_node.span,
+                        "the length must be a number literal",
+                    ));
+                    return None;
+                }
+            }
+        }
+    };
+    if let ExprKind::Call {
+        function: Function::Dyn,
+        arguments,
+    } = address.kind
+    {
+        // `str()` of a `__data_loc` field: the string it locates.
+        return Some(typed_call(
+            Function::Dyn,
+            arguments,
+            Type::Chars(length),
+            call.span,
+        ));
+    }
+    if matches!(address.ty, Type::Chars(_)) {
+        return Some(address);
+    }
+    let function = if name == "str" {
+        Function::Str { length }
+    } else {
+        Function::Mem { length }
+    };
+    let address = checker.as_pointer(address, call.scope);
+    Some(typed_call(
+        function,
+        vec![address],
+        Type::Chars(length),
+        call.span,
+    ))
+}
+
+/// `uptr(address)` and `kptr(address)`: the address, marked as into user or kernel memory.
+pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let name = call.name;
+    let address = checker.value(&call.arguments[0], call.scope)?;
+    let target = match &address.ty {
+        Type::Pointer { target, .. } => target.clone(),
+        ty if ty.is_integer() && ty.size() <= 8 => Box::new(Type::Void),
+        other => {
+            checker.error(Diag::new(
+                call.arguments[0].span,
+                format!("{name}() needs an address, not {other}"),
+            ));
+            return None;
+        }
+    };
+    let (function, space) = if name == "uptr" {
+        (Function::Uptr, AddressSpace::User)
+    } else {
+        (Function::Kptr, AddressSpace::Kernel)
+    };
+    let ty = Type::Pointer { target, space };
+    Some(typed_call(function, vec![address], ty, call.span))
+}
+
+/// `ksym(address)` and `usym(address)`: an address that prints as the symbol it is in.
+pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let name = call.name;
+    let address = checker.value(&call.arguments[0], call.scope)?;
+    if !address.ty.is_scalar() {
+        checker.error(Diag::new(
+            call.arguments[0].span,
+            format!("{name}() needs an address, not {}", address.ty),
+        ));
+        return None;
+    }
+    Some(if name == "ksym" {
+        typed_call(
+            Function::Ksym,
+            vec![address],
+            Type::KernelAddress,
+            call.span,
+        )
+    } else {
+        typed_call(Function::Usym, vec![address], Type::UserAddress, call.span)
+    })
+}
+
+/// `dyn(data->field)`: the string a tracepoint's `__data_loc` field locates.
+pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let field = checker.value(&call.arguments[0], call.scope)?;
+    // The field already reads as its string.
+    if matches!(
+        field.kind,
+        ExprKind::Call {
+            function: Function::Dyn,
+            ..
+        }
+    ) {
+        return Some(field);
+    }
+    if !matches!(field.kind, ExprKind::Member { .. }) || !field.ty.is_integer() {
+        checker.error(
+            Diag::new(
+                call.arguments[0].span,
+                "dyn() reads a tracepoint's `__data_loc` field",
+            )
+            .with_label("write `dyn(data->field)`"),
+        );
+        return None;
+    }
+    Some(typed_call(
+        Function::Dyn,
+        vec![field],
+        Type::Chars(DEFAULT_STRING_SIZE),
+        call.span,
+    ))
+}
+
+/// `strcmp(a, b)`.
+pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let left = checker.value(&call.arguments[0], call.scope);
+    let right = checker.value(&call.arguments[1], call.scope);
+    let (left, right) = (left?, right?);
+    for side in [&left, &right] {
+        if !matches!(side.ty, Type::Chars(_)) {
+            checker.error(Diag::new(
+                side.span,
+                format!("strcmp() compares strings; this is {}", side.ty),
+            ));
+            return None;
+        }
+    }
+    Some(typed_call(
+        Function::StrCmp,
+        vec![left, right],
+        I32,
+        call.span,
+    ))
+}
+
+/// A printf value: anything with a printable value.
+fn printable(checker: &mut Checker<'_>, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
+    let typed = checker.value(node, scope)?;
+    if typed.ty == Type::Void {
+        checker.error(Diag::new(node.span, "this has no value to print"));
+        return None;
+    }
+    Some(typed)
+}
+
+pub(super) fn typed_call(function: Function, arguments: Vec<Expr>, ty: Type, span: Span) -> Expr {
+    expr(
+        ExprKind::Call {
+            function,
+            arguments,
+        },
+        ty,
+        span,
+    )
+}
+
+/// The span of a bad conversion inside a format literal: exact when the literal has no escapes
+/// (so decoded offsets are source offsets), else the whole literal.
+fn format_span(literal: Span, bytes: &[u8], offset: usize) -> Span {
+    let source_length = literal.end.saturating_sub(literal.start);
+    if source_length == bytes.len() + 2 && offset < bytes.len() {
+        let start = literal.start + 1 + offset;
+        let end = bytes[offset + 1..]
+            .iter()
+            .position(|byte| byte.is_ascii_alphabetic())
+            .map_or(literal.end - 1, |at| start + at + 2);
+        Span::new(start, end)
+    } else {
+        literal
+    }
+}

@@ -1,0 +1,287 @@
+//! sema::check::maps: what each map's uses say about its key, value and kind, gathered across
+//! all probes, and the map table once nothing new is learnt.
+
+use std::rc::Rc;
+
+use super::conversion::unify;
+use super::expression::expr;
+use super::{Checker, Scope};
+use crate::lang::ast;
+use crate::lang::diag::{Diag, Span};
+use crate::lang::suggest::nearest;
+use crate::sema::program::{Expr, ExprKind, Map, MapId, MapKind};
+use crate::sema::types::{Record, Type, I64};
+
+/// What is known about one map so far.
+pub(super) struct MapState {
+    pub(super) name: String,
+    pub(super) first: Span,
+    /// None until a use shows whether it has a key; then the key types (None = keyless).
+    pub(super) key: Option<(Option<Vec<Type>>, Span)>,
+    pub(super) value: Option<(Type, Span)>,
+    pub(super) kind: Option<(MapKind, Span)>,
+    /// Some statement assigns or aggregates into it (even one with errors of its own).
+    pub(super) assigned: bool,
+}
+
+impl Checker<'_> {
+    pub(super) fn map_id(&mut self, name: &str, span: Span) -> MapId {
+        if let Some(&id) = self.map_index.get(name) {
+            return id;
+        }
+        let id = self.maps.len();
+        self.maps.push(MapState {
+            name: name.to_string(),
+            first: span,
+            key: None,
+            value: None,
+            kind: None,
+            assigned: false,
+        });
+        self.map_index.insert(name.to_string(), id);
+        self.changed = true;
+        id
+    }
+
+    pub(super) fn set_kind(&mut self, map: MapId, kind: MapKind, span: Span) {
+        match self.maps[map].kind {
+            None => {
+                self.maps[map].kind = Some((kind, span));
+                self.changed = true;
+            }
+            Some((existing, _)) if existing == kind => {}
+            Some((existing, first)) => {
+                let name = self.maps[map].name.clone();
+                self.error(
+                    Diag::new(
+                        span,
+                        format!(
+                            "`{name}` is used as {} here but as {} elsewhere",
+                            describe_kind(kind),
+                            describe_kind(existing)
+                        ),
+                    )
+                    .with_note(
+                        first,
+                        format!("`{name}` is {} here", describe_kind(existing)),
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Records (or checks) a map's value type; returns the map's type after this use.
+    pub(super) fn map_value(&mut self, map: MapId, ty: &Type, span: Span) -> Option<Type> {
+        if *ty == Type::Void {
+            self.error(Diag::new(span, "this has no value to store"));
+            return None;
+        }
+        match self.maps[map].value.clone() {
+            None => {
+                self.maps[map].value = Some((ty.clone(), span));
+                self.changed = true;
+                Some(ty.clone())
+            }
+            Some((existing, first)) => match unify(&existing, ty) {
+                Some(common) => {
+                    if common != existing {
+                        self.maps[map].value = Some((common.clone(), first));
+                        self.changed = true;
+                    }
+                    Some(common)
+                }
+                None => {
+                    let name = self.maps[map].name.clone();
+                    self.error(
+                        Diag::new(
+                            span,
+                            format!("`{name}` holds {existing} values, this is {ty}"),
+                        )
+                        .with_note(first, format!("`{name}` first gets a {existing} here")),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// A keyless use (`@x`, `@ = count()`); false (with an error) when the map has keys.
+    pub(super) fn keyless(&mut self, map: MapId, span: Span) -> bool {
+        match &self.maps[map].key {
+            None => {
+                self.maps[map].key = Some((None, span));
+                self.changed = true;
+                true
+            }
+            Some((None, _)) => true,
+            Some((Some(_), first)) => {
+                let (name, first) = (self.maps[map].name.clone(), *first);
+                self.error(
+                    Diag::new(span, format!("`{name}` is used without a key here"))
+                        .with_note(first, format!("`{name}` has a key here")),
+                );
+                false
+            }
+        }
+    }
+
+    /// Types key expressions and unifies them with the map's key; returns them converted to it.
+    pub(super) fn key(
+        &mut self,
+        map: MapId,
+        keys: &[ast::Expr],
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Vec<Expr>> {
+        let typed = self.all_typed(keys, scope, false, |value| {
+            (value.ty == Type::Void || matches!(value.kind, ExprKind::MapRef(_)))
+                .then_some("this cannot be a map key")
+        })?;
+        let types: Vec<Type> = typed.iter().map(|key| key.ty.clone()).collect();
+        let name = self.maps[map].name.clone();
+        let common = match self.maps[map].key.clone() {
+            None => {
+                self.maps[map].key = Some((Some(types.clone()), span));
+                self.changed = true;
+                types
+            }
+            Some((None, first)) => {
+                self.error(
+                    Diag::new(span, format!("`{name}` is used with a key here"))
+                        .with_note(first, format!("`{name}` has no key here")),
+                );
+                return None;
+            }
+            Some((Some(existing), first)) => {
+                if existing.len() != types.len() {
+                    self.error(
+                        Diag::new(
+                            span,
+                            format!("`{name}` has a key of {} expressions here", types.len()),
+                        )
+                        .with_note(first, format!("and of {} here", existing.len())),
+                    );
+                    return None;
+                }
+                let mut common = Vec::new();
+                for (index, (old, new)) in existing.iter().zip(&types).enumerate() {
+                    match unify(old, new) {
+                        Some(ty) => common.push(ty),
+                        None => {
+                            self.error(
+                                Diag::new(
+                                    typed[index].span,
+                                    format!(
+                                        "key {} of `{name}` is {old}, this is {new}",
+                                        index + 1
+                                    ),
+                                )
+                                .with_note(first, format!("`{name}` gets a {old} key here")),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                if common != existing {
+                    self.maps[map].key = Some((Some(common.clone()), first));
+                    self.changed = true;
+                }
+                common
+            }
+        };
+        Some(
+            typed
+                .into_iter()
+                .zip(&common)
+                .map(|(key, ty)| self.coerce(key, ty))
+                .collect(),
+        )
+    }
+
+    pub(super) fn map_read(&mut self, map: MapId, key: Vec<Expr>, span: Span) -> Option<Expr> {
+        let state = &self.maps[map];
+        if let Some((kind, first)) = state.kind {
+            if kind != MapKind::Plain {
+                let name = state.name.clone();
+                self.error(
+                    Diag::new(
+                        span,
+                        format!("`{name}` is an aggregation; its value can only be printed"),
+                    )
+                    .with_note(first, format!("`{name}` aggregates here")),
+                );
+                return None;
+            }
+        }
+        match &state.value {
+            Some((ty, _)) => Some(expr(ExprKind::MapRead { map, key }, ty.clone(), span)),
+            // `@x = @x + 1`: the read is what gives the store its type. A missing key reads
+            // as zero, so until a store types the map, a read is a 64-bit integer, as in bpftrace.
+            None if state.assigned => Some(expr(ExprKind::MapRead { map, key }, I64, span)),
+            None => {
+                if self.final_round {
+                    let name = state.name.clone();
+                    let assigned = self
+                        .maps
+                        .iter()
+                        .filter(|other| other.value.is_some())
+                        .map(|other| other.name.as_str());
+                    let mut diag = Diag::new(span, format!("`{name}` is read but never assigned"));
+                    if let Some(near) = nearest(&name, assigned) {
+                        diag = diag.with_label(format!("did you mean `{near}`?"));
+                    }
+                    self.errors.push(diag);
+                }
+                None
+            }
+        }
+    }
+
+    /// The map table, with any map that never got a type reported.
+    pub(super) fn finish_maps(&mut self, errors: &mut Vec<Diag>) -> Vec<Map> {
+        let mut maps = Vec::new();
+        for state in &self.maps {
+            let key = match &state.key {
+                Some((Some(types), _)) => Some(Rc::new(Record::c_layout(
+                    None,
+                    types
+                        .iter()
+                        .enumerate()
+                        .map(|(index, ty)| (index.to_string(), ty.clone()))
+                        .collect(),
+                ))),
+                _ => None,
+            };
+            let Some((value, _)) = &state.value else {
+                // A map whose assignments failed was reported there; one only ever read was
+                // reported where it is read.
+                if !state.assigned && !errors.iter().any(|error| error.span == state.first) {
+                    errors.push(Diag::new(
+                        state.first,
+                        format!("`{}` is never assigned", state.name),
+                    ));
+                }
+                continue;
+            };
+            maps.push(Map {
+                name: state.name.clone(),
+                key,
+                value: value.clone(),
+                kind: state.kind.map_or(MapKind::Plain, |(kind, _)| kind),
+                span: state.first,
+            });
+        }
+        maps
+    }
+}
+
+fn describe_kind(kind: MapKind) -> String {
+    match kind {
+        MapKind::Plain => "a plain map".to_string(),
+        // Two lhist() uses differ only in their bounds: name them.
+        MapKind::Lhist { min, max, step } => {
+            format!("a lhist() aggregation (min {min}, max {max}, step {step})")
+        }
+        other => format!("a {}() aggregation", other.name()),
+    }
+}

@@ -1,0 +1,249 @@
+//! sema::check: walks the AST of every probe, resolves each name to its meaning and infers
+//! types, including map key and value types from all uses across all probes. This file drives
+//! the rounds; the built-ins are one table in `builtins`.
+
+pub(super) mod builtins;
+mod conversion;
+mod expression;
+mod functions;
+mod maps;
+mod operators;
+mod scratch;
+mod statement;
+
+use std::collections::{HashMap, HashSet};
+
+use super::context::{Environment, ProbeContext, Providers};
+use super::program::{MapId, Probe, Program, Scratch, Stmt, StmtKind};
+use super::types::Type;
+use crate::lang::ast;
+use crate::lang::diag::{Diag, Span};
+use maps::MapState;
+use scratch::collect_assigned;
+
+/// Type-checks a parsed script. Every independent error is collected.
+pub fn check_script(
+    script: &ast::Script,
+    providers: &dyn Providers,
+    environment: &Environment,
+) -> Result<Program, Vec<Diag>> {
+    let mut errors = Vec::new();
+    let mut units = units(script, providers, &mut errors);
+    let mut checker = Checker {
+        environment,
+        maps: Vec::new(),
+        map_index: HashMap::new(),
+        errors: Vec::new(),
+        final_round: false,
+        changed: false,
+    };
+    // Map and scratch types flow between uses in any order: iterate until nothing new is
+    // learnt (types only widen, so this ends), then type once more, reporting.
+    for _ in 0..64 {
+        checker.changed = false;
+        for unit in &mut units {
+            checker.probe(unit);
+        }
+        checker.errors.clear();
+        if !checker.changed {
+            break;
+        }
+    }
+    checker.final_round = true;
+    let mut probes = Vec::new();
+    for unit in &mut units {
+        probes.push(checker.probe(unit));
+    }
+    errors.append(&mut checker.errors);
+    let maps = checker.finish_maps(&mut errors);
+    if errors.is_empty() {
+        Ok(Program { maps, probes })
+    } else {
+        errors.sort_by_key(|diag| diag.span.start);
+        errors.dedup();
+        Err(errors)
+    }
+}
+
+/// Each spec of a probe list is typed on its own, in its own provider's context; so is each
+/// point of a glob when the probe reads `probe`, which names the point that fired.
+fn units<'s>(
+    script: &'s ast::Script,
+    providers: &dyn Providers,
+    errors: &mut Vec<Diag>,
+) -> Vec<Unit<'s>> {
+    let mut units = Vec::new();
+    for probe in &script.probes {
+        for spec in &probe.specs {
+            let points = match points(probe, spec, providers) {
+                Ok(points) => points,
+                Err(message) => {
+                    errors.push(spec_error(spec, &message));
+                    continue;
+                }
+            };
+            for (point, name) in points {
+                let context: Option<Box<dyn ProbeContext>> =
+                    if spec.provider == "BEGIN" || spec.provider == "END" {
+                        Some(Box::new(NoVariables))
+                    } else {
+                        match providers.context(&spec.provider, &point) {
+                            Ok(context) => Some(context),
+                            Err(message) => {
+                                errors.push(spec_error(spec, &message));
+                                None
+                            }
+                        }
+                    };
+                if let Some(context) = context {
+                    units.push(Unit {
+                        probe,
+                        provider: &spec.provider,
+                        spec: point,
+                        name,
+                        span: spec.span,
+                        context,
+                        scratch: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+    units
+}
+
+/// A provider's error about `spec`, with the spec as the script spelled it (`interval:hz:0`,
+/// not the `interval:0hz` providers read).
+fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
+    let canonical = format!("`{}:{}`", spec.provider, spec.spec);
+    let written = format!("`{}:{}`", spec.provider, spec.written);
+    Diag::new(spec.spec_span, message.replace(&canonical, &written))
+}
+
+/// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
+/// there: the spec itself, or, when the probe reads `probe`, each point of a glob.
+fn points(
+    probe: &ast::Probe,
+    spec: &ast::ProbeSpec,
+    providers: &dyn Providers,
+) -> Result<Vec<(String, String)>, String> {
+    // The provider, then the spec as the script spelled it.
+    let name = |written: &str| match written {
+        "" => spec.provider.clone(),
+        written => format!("{}:{written}", spec.provider),
+    };
+    let points = if probe.reads("probe") {
+        providers.expand(&spec.provider, &spec.spec)?
+    } else {
+        Vec::new()
+    };
+    if points.is_empty() {
+        return Ok(vec![(spec.spec.clone(), name(&spec.written))]);
+    }
+    // bpftrace's `group:event` when the script wrote it so.
+    let colon = spec.provider == "tracepoint" && !spec.written.contains('/');
+    Ok(points
+        .into_iter()
+        .map(|point| {
+            let written = if colon {
+                point.replacen('/', ":", 1)
+            } else {
+                point.clone()
+            };
+            (point, name(&written))
+        })
+        .collect())
+}
+
+/// BEGIN and END: no provider variables.
+struct NoVariables;
+
+impl ProbeContext for NoVariables {
+    fn variable(&self, _name: &str) -> Option<Type> {
+        None
+    }
+    fn names(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+struct Unit<'s> {
+    probe: &'s ast::Probe,
+    provider: &'s str,
+    /// The spec in ply's spelling, as providers take it.
+    spec: String,
+    /// What `probe` reads: the provider and the spec as the script spelled it.
+    name: String,
+    span: Span,
+    context: Box<dyn ProbeContext>,
+    /// Scratch variable names and their types so far, by slot.
+    scratch: Vec<(String, Option<(Type, Span)>)>,
+}
+
+struct Checker<'e> {
+    environment: &'e Environment,
+    maps: Vec<MapState>,
+    map_index: HashMap<String, MapId>,
+    errors: Vec<Diag>,
+    final_round: bool,
+    changed: bool,
+}
+
+/// The scope of the probe being typed.
+struct Scope<'u> {
+    context: &'u dyn ProbeContext,
+    /// `provider:spec` as written (canonical provider name), what `probe` reads.
+    probe_name: String,
+    scratch: &'u mut Vec<(String, Option<(Type, Span)>)>,
+    assigned: HashSet<String>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, diag: Diag) {
+        if self.final_round {
+            self.errors.push(diag);
+        }
+    }
+
+    fn probe(&mut self, unit: &mut Unit<'_>) -> Probe {
+        let mut assigned = HashSet::new();
+        collect_assigned(&unit.probe.body, &mut assigned);
+        let mut scope = Scope {
+            context: unit.context.as_ref(),
+            probe_name: unit.name.clone(),
+            scratch: &mut unit.scratch,
+            assigned,
+        };
+        let mut body = self.statements(&unit.probe.body, &mut scope);
+        if let Some(predicate) = &unit.probe.predicate {
+            if let Some(condition) = self.condition(predicate, &mut scope) {
+                let span = unit.probe.span;
+                body = vec![Stmt {
+                    kind: StmtKind::If {
+                        condition,
+                        then: Box::new(Stmt {
+                            kind: StmtKind::Block(body),
+                            span,
+                        }),
+                        otherwise: None,
+                    },
+                    span,
+                }];
+            }
+        }
+        Probe {
+            provider: unit.provider.to_string(),
+            spec: unit.spec.clone(),
+            span: unit.span,
+            scratch: unit
+                .scratch
+                .iter()
+                .map(|(name, ty)| Scratch {
+                    name: name.clone(),
+                    ty: ty.as_ref().map_or(Type::Void, |(ty, _)| ty.clone()),
+                })
+                .collect(),
+            body,
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! sema::check::operators: the type of a unary or binary operation, with C's conversions of
+//! its operands made explicit.
+
+use super::conversion::{arithmetic, promote};
+use super::expression::expr;
+use super::Checker;
+use crate::lang::ast::{BinaryOp, UnaryOp};
+use crate::lang::diag::{Diag, Span};
+use crate::sema::program::{Expr, ExprKind};
+use crate::sema::types::{Type, I32, I64, U64};
+
+impl Checker<'_> {
+    pub(super) fn unary(&mut self, operator: UnaryOp, operand: Expr, span: Span) -> Option<Expr> {
+        match operator {
+            UnaryOp::Deref => {
+                let Type::Pointer { target, .. } = &operand.ty else {
+                    self.error(Diag::new(
+                        operand.span,
+                        format!("cannot dereference {}: it is not a pointer", operand.ty),
+                    ));
+                    return None;
+                };
+                if **target == Type::Void {
+                    self.error(
+                        Diag::new(operand.span, "cannot dereference a `void *`")
+                            .with_label("cast it first, e.g. `*(u64*)p`"),
+                    );
+                    return None;
+                }
+                let ty = (**target).clone();
+                Some(unary_node(operator, operand, ty, span))
+            }
+            UnaryOp::Not => {
+                if !operand.ty.is_scalar() {
+                    self.error(Diag::new(
+                        operand.span,
+                        format!("`!` needs a number or pointer, not {}", operand.ty),
+                    ));
+                    return None;
+                }
+                Some(unary_node(operator, operand, I32, span))
+            }
+            UnaryOp::Negate | UnaryOp::BitNot => self.negate(operator, operand, span),
+        }
+    }
+
+    /// `-x` and `~x`: integers, promoted as C does; a negated literal stays a literal.
+    fn negate(&mut self, operator: UnaryOp, operand: Expr, span: Span) -> Option<Expr> {
+        if !operand.ty.is_integer() {
+            self.error(Diag::new(
+                operand.span,
+                format!(
+                    "`{}` needs an integer, not {}",
+                    operator.symbol(),
+                    operand.ty
+                ),
+            ));
+            return None;
+        }
+        // A negative literal is a literal, so lhist bounds and keys stay constants.
+        if let (UnaryOp::Negate, ExprKind::Int(value)) = (operator, &operand.kind) {
+            let negated = (*value as i64).wrapping_neg();
+            let ty = if i32::try_from(negated).is_ok() {
+                I32
+            } else {
+                I64
+            };
+            return Some(expr(ExprKind::Int(negated as u64), ty, span));
+        }
+        let ty = promote(&operand.ty);
+        let operand = self.coerce(operand, &ty);
+        Some(unary_node(operator, operand, ty, span))
+    }
+
+    pub(super) fn binary_typed(
+        &mut self,
+        operator: BinaryOp,
+        left: Expr,
+        right: Expr,
+        span: Span,
+    ) -> Option<Expr> {
+        let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
+        if strings && operator.is_comparison() {
+            return Some(binary(operator, left, right, I32, span));
+        }
+        if operator.is_logical() {
+            for side in [&left, &right] {
+                if !side.ty.is_scalar() {
+                    self.error(Diag::new(
+                        side.span,
+                        format!(
+                            "`{}` needs numbers or pointers, not {}",
+                            operator.symbol(),
+                            side.ty
+                        ),
+                    ));
+                    return None;
+                }
+            }
+            return Some(binary(operator, left, right, I32, span));
+        }
+        if !self.numbers(operator, &left, &right) {
+            return None;
+        }
+        // Pointers take part in arithmetic as plain addresses (no C scaling).
+        let address = |ty: &Type| {
+            if matches!(ty, Type::Pointer { .. }) {
+                U64
+            } else {
+                ty.clone()
+            }
+        };
+        let (left_type, right_type) = (address(&left.ty), address(&right.ty));
+        if operator.is_comparison() {
+            let common = arithmetic(&left_type, &right_type);
+            let left = self.coerce(left, &common);
+            let right = self.coerce(right, &common);
+            return Some(binary(operator, left, right, I32, span));
+        }
+        if matches!(operator, BinaryOp::ShiftLeft | BinaryOp::ShiftRight) {
+            let ty = promote(&left_type);
+            let left = self.coerce(left, &ty);
+            return Some(binary(operator, left, right, ty, span));
+        }
+        let ty = arithmetic_result(operator, &left_type, &right_type);
+        let operand_type = if special(&ty) { U64 } else { ty.clone() };
+        let left = self.coerce(left, &operand_type);
+        let right = self.coerce(right, &operand_type);
+        Some(binary(operator, left, right, ty, span))
+    }
+
+    /// Both sides of an arithmetic or comparison operator are numbers or pointers; false (with
+    /// an error) when one is not.
+    fn numbers(&mut self, operator: BinaryOp, left: &Expr, right: &Expr) -> bool {
+        for (side, other) in [(left, right), (right, left)] {
+            if !side.ty.is_scalar() {
+                let mut diag = Diag::new(
+                    side.span,
+                    format!(
+                        "`{}` needs numbers, but this is {}",
+                        operator.symbol(),
+                        side.ty
+                    ),
+                );
+                if matches!(side.ty, Type::Chars(_)) && operator.is_comparison() {
+                    diag = diag.with_note(
+                        other.span,
+                        format!("a string compares only with a string; this is {}", other.ty),
+                    );
+                }
+                self.error(diag);
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn binary(operator: BinaryOp, left: Expr, right: Expr, ty: Type, span: Span) -> Expr {
+    let kind = ExprKind::Binary {
+        operator,
+        left: Box::new(left),
+        right: Box::new(right),
+    };
+    expr(kind, ty, span)
+}
+
+/// The type of an arithmetic operation on operands of these types (pointers already addresses).
+fn arithmetic_result(operator: BinaryOp, left_type: &Type, right_type: &Type) -> Type {
+    // `time - @start[tid]` stays a duration, so it prints and quantizes as one.
+    if matches!(operator, BinaryOp::Add | BinaryOp::Subtract)
+        && (special(left_type) || special(right_type))
+        && (left_type == right_type || !special(left_type) || !special(right_type))
+    {
+        if special(left_type) {
+            left_type.clone()
+        } else {
+            right_type.clone()
+        }
+    } else {
+        arithmetic(left_type, right_type)
+    }
+}
+
+/// An integer that prints as more than a number (a time, an address, a stack...).
+fn special(ty: &Type) -> bool {
+    ty.is_integer() && !matches!(ty, Type::Int { .. } | Type::Id(_))
+}
+
+fn unary_node(operator: UnaryOp, operand: Expr, ty: Type, span: Span) -> Expr {
+    let kind = ExprKind::Unary {
+        operator,
+        operand: Box::new(operand),
+    };
+    expr(kind, ty, span)
+}

@@ -1,0 +1,195 @@
+//! sema::check::scratch: `$names` — scratch variables a probe assigns, and otherwise `$target`,
+//! positional arguments and environment variables.
+
+use std::collections::HashSet;
+
+use super::conversion::{literal_type, unify};
+use super::expression::expr;
+use super::{Checker, Scope};
+use crate::lang::ast;
+use crate::lang::diag::{Diag, Span};
+use crate::sema::program::{Expr, ExprKind};
+use crate::sema::types::{string_literal, Id, Type, I64};
+
+/// Parses an environment value as ply does (strtoll with base 0: decimal, 0x hex, 0 octal).
+fn parse_number(text: &str) -> Option<u64> {
+    let trimmed = text.trim();
+    let (negative, digits) = match trimmed.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+    };
+    let lower = digits.to_ascii_lowercase();
+    let value = if let Some(hex) = lower.strip_prefix("0x") {
+        u64::from_str_radix(hex, 16).ok()?
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        u64::from_str_radix(&lower[1..], 8).ok()?
+    } else {
+        lower.parse::<u64>().ok()?
+    };
+    if negative {
+        let magnitude = i64::try_from(value).ok()?;
+        Some((-magnitude) as u64)
+    } else {
+        Some(value)
+    }
+}
+
+pub(super) fn collect_assigned(statements: &[ast::Stmt], names: &mut HashSet<String>) {
+    for statement in statements {
+        match &statement.kind {
+            ast::StmtKind::Block(body) => collect_assigned(body, names),
+            ast::StmtKind::If {
+                then, otherwise, ..
+            } => {
+                collect_assigned(std::slice::from_ref(then), names);
+                if let Some(otherwise) = otherwise {
+                    collect_assigned(std::slice::from_ref(otherwise), names);
+                }
+            }
+            ast::StmtKind::Assign {
+                target:
+                    ast::Expr {
+                        kind: ast::ExprKind::Dollar(name),
+                        ..
+                    },
+                ..
+            } => {
+                names.insert(name.clone());
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Checker<'_> {
+    pub(super) fn scratch_slot(&mut self, name: &str, scope: &mut Scope<'_>) -> usize {
+        if let Some(slot) = scope.scratch.iter().position(|(known, _)| known == name) {
+            return slot;
+        }
+        scope.scratch.push((name.to_string(), None));
+        self.changed = true;
+        scope.scratch.len() - 1
+    }
+
+    pub(super) fn scratch_read(
+        &mut self,
+        slot: usize,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        match &scope.scratch[slot].1 {
+            Some((ty, _)) => Some(expr(ExprKind::Scratch(slot), ty.clone(), span)),
+            None => {
+                let name = scope.scratch[slot].0.clone();
+                self.error(Diag::new(
+                    span,
+                    format!("`${name}` has no type: it is only assigned from itself"),
+                ));
+                None
+            }
+        }
+    }
+
+    pub(super) fn scratch_store_type(
+        &mut self,
+        slot: usize,
+        value: &Expr,
+        scope: &mut Scope<'_>,
+    ) -> Option<Type> {
+        if value.ty == Type::Void || matches!(value.kind, ExprKind::MapRef(_)) {
+            self.error(Diag::new(value.span, "this has no value to store"));
+            return None;
+        }
+        match scope.scratch[slot].1.clone() {
+            None => {
+                scope.scratch[slot].1 = Some((value.ty.clone(), value.span));
+                self.changed = true;
+                Some(value.ty.clone())
+            }
+            Some((existing, first)) => match unify(&existing, &value.ty) {
+                Some(common) => {
+                    if common != existing {
+                        scope.scratch[slot].1 = Some((common.clone(), first));
+                        self.changed = true;
+                    }
+                    Some(common)
+                }
+                None => {
+                    let name = scope.scratch[slot].0.clone();
+                    self.error(
+                        Diag::new(
+                            value.span,
+                            format!("`${name}` holds {existing} values, this is {}", value.ty),
+                        )
+                        .with_note(first, format!("`${name}` first gets a {existing} here")),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    pub(super) fn dollar(&mut self, name: &str, span: Span, scope: &mut Scope<'_>) -> Option<Expr> {
+        if scope.assigned.contains(name) {
+            let slot = self.scratch_slot(name, scope);
+            return match &scope.scratch[slot].1 {
+                Some((ty, _)) => Some(expr(ExprKind::Scratch(slot), ty.clone(), span)),
+                None if self.final_round => self.scratch_read(slot, span, scope),
+                None => None,
+            };
+        }
+        if name == "target" {
+            if !self.environment.target {
+                self.error(
+                    Diag::new(span, "`$target` is the pid of the -c command")
+                        .with_label("there is no -c COMMAND"),
+                );
+                return None;
+            }
+            return Some(expr(ExprKind::TargetPid, Type::Id(Id::Process), span));
+        }
+        let text = if name.chars().all(|c| c.is_ascii_digit()) {
+            let index: usize = name.parse().unwrap_or(usize::MAX);
+            match index
+                .checked_sub(1)
+                .and_then(|index| self.environment.positional.get(index))
+            {
+                Some(text) => text.clone(),
+                None => {
+                    let given = self.environment.positional.len();
+                    self.error(
+                        Diag::new(span, format!("there is no positional argument ${name}"))
+                            .with_label(format!("{given} given after the script")),
+                    );
+                    return None;
+                }
+            }
+        } else {
+            match self.environment.variables.get(name) {
+                Some(text) => text.clone(),
+                None => {
+                    self.error(
+                        Diag::new(span, format!("environment variable `{name}` is not set"))
+                            .with_label("assign it in this probe to make it a scratch variable"),
+                    );
+                    return None;
+                }
+            }
+        };
+        Some(match parse_number(&text) {
+            Some(value) => {
+                let ty = if (value as i64) < 0 && text.trim_start().starts_with('-') {
+                    I64
+                } else {
+                    literal_type(value)
+                };
+                expr(ExprKind::Int(value), ty, span)
+            }
+            None => expr(
+                ExprKind::Str(text.as_bytes().to_vec()),
+                string_literal(text.len()),
+                span,
+            ),
+        })
+    }
+}

@@ -1,0 +1,329 @@
+//! sema::check::statement: statements, assignments to maps and scratch variables, and
+//! aggregations.
+
+use super::builtins::aggregation_of;
+use super::expression::literal_value;
+use super::{Checker, Scope};
+use crate::lang::ast::{self, BinaryOp};
+use crate::lang::diag::{Diag, Span};
+use crate::lang::unsupported;
+use crate::sema::program::{Expr, MapId, MapKind, Stmt, StmtKind};
+use crate::sema::types::{Type, U64};
+
+/// Linear histograms with more buckets than this would not fit a map value comfortably.
+const MAX_LHIST_BUCKETS: i64 = 1000;
+
+impl Checker<'_> {
+    pub(super) fn statements(
+        &mut self,
+        statements: &[ast::Stmt],
+        scope: &mut Scope<'_>,
+    ) -> Vec<Stmt> {
+        statements
+            .iter()
+            .filter_map(|statement| self.statement(statement, scope))
+            .collect()
+    }
+
+    pub(super) fn statement(
+        &mut self,
+        statement: &ast::Stmt,
+        scope: &mut Scope<'_>,
+    ) -> Option<Stmt> {
+        let span = statement.span;
+        let kind = match &statement.kind {
+            ast::StmtKind::Block(body) => StmtKind::Block(self.statements(body, scope)),
+            ast::StmtKind::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let condition = self.condition(condition, scope);
+                let then = self.statement(then, scope);
+                let otherwise = otherwise
+                    .as_ref()
+                    .and_then(|otherwise| self.statement(otherwise, scope));
+                StmtKind::If {
+                    condition: condition?,
+                    then: Box::new(then?),
+                    otherwise: otherwise.map(Box::new),
+                }
+            }
+            ast::StmtKind::Return => StmtKind::Return,
+            ast::StmtKind::Delete(target) => {
+                let ast::ExprKind::Map {
+                    name,
+                    keys: Some(keys),
+                } = &target.kind
+                else {
+                    self.error(Diag::new(
+                        target.span,
+                        "`delete` takes a map element: `delete m[key]`",
+                    ));
+                    return None;
+                };
+                let map = self.map_id(name, target.span);
+                let key = self.key(map, keys, target.span, scope)?;
+                StmtKind::Delete { map, key }
+            }
+            ast::StmtKind::Assign {
+                target,
+                operator,
+                value,
+            } => return self.assign(statement, target, *operator, value, scope),
+            // bpftrace's `time();` prints the time; ply's `time()` is a value that would be lost.
+            ast::StmtKind::Expr(ast::Expr {
+                kind:
+                    ast::ExprKind::Call {
+                        name, name_span, ..
+                    },
+                ..
+            }) if name == "time" => {
+                let message = unsupported::function(name).unwrap_or_default();
+                self.error(Diag::new(*name_span, message));
+                return None;
+            }
+            ast::StmtKind::Expr(expression) => StmtKind::Expr(self.value(expression, scope)?),
+        };
+        Some(Stmt { kind, span })
+    }
+
+    pub(super) fn assign(
+        &mut self,
+        statement: &ast::Stmt,
+        target: &ast::Expr,
+        operator: Option<BinaryOp>,
+        value: &ast::Expr,
+        scope: &mut Scope<'_>,
+    ) -> Option<Stmt> {
+        let kind = match &target.kind {
+            ast::ExprKind::Dollar(name) => {
+                self.assign_scratch(name, target.span, operator, value, scope)?
+            }
+            ast::ExprKind::Map { name, keys } => {
+                let map = self.map_id(name, target.span);
+                self.maps[map].assigned = true;
+                let place = Place {
+                    map,
+                    keys,
+                    span: target.span,
+                };
+                if operator.is_none() {
+                    if let ast::ExprKind::Call {
+                        name: function,
+                        arguments,
+                        name_span,
+                    } = &value.kind
+                    {
+                        if let Some((kind, wanted)) = aggregation_of(function) {
+                            let call = AggregationCall {
+                                function,
+                                span: value.span,
+                                kind_span: name_span.to(value.span),
+                                arguments,
+                                kind,
+                                wanted,
+                            };
+                            return self.aggregate(statement, place, call, scope);
+                        }
+                    }
+                }
+                self.assign_map(place, operator, value, scope)?
+            }
+            _ => {
+                self.error(
+                    Diag::new(
+                        target.span,
+                        "can only assign to a map element or a `$variable`",
+                    )
+                    .with_label("not assignable"),
+                );
+                return None;
+            }
+        };
+        Some(Stmt {
+            kind,
+            span: statement.span,
+        })
+    }
+
+    /// `$x = v`, `$x += v`.
+    fn assign_scratch(
+        &mut self,
+        name: &str,
+        span: Span,
+        operator: Option<BinaryOp>,
+        value: &ast::Expr,
+        scope: &mut Scope<'_>,
+    ) -> Option<StmtKind> {
+        let slot = self.scratch_slot(name, scope);
+        let mut typed = self.value(value, scope)?;
+        if let Some(operator) = operator {
+            if scope.scratch[slot].1.is_none() {
+                self.scratch_store_type(slot, &typed, scope);
+            }
+            let current = self.scratch_read(slot, span, scope)?;
+            typed = self.binary_typed(operator, current, typed, value.span)?;
+        }
+        let ty = self.scratch_store_type(slot, &typed, scope)?;
+        let value = self.coerce(typed, &ty);
+        Some(StmtKind::ScratchStore { slot, value })
+    }
+
+    /// `m[k] = v`, `m[k] += v` on a plain map.
+    fn assign_map(
+        &mut self,
+        place: Place<'_>,
+        operator: Option<BinaryOp>,
+        value: &ast::Expr,
+        scope: &mut Scope<'_>,
+    ) -> Option<StmtKind> {
+        let map = place.map;
+        let key = self.place_key(&place, scope);
+        let mut typed = self.value(value, scope);
+        self.set_kind(map, MapKind::Plain, place.span);
+        if let (Some(operator), Some(current), Some(key)) = (operator, &typed, &key) {
+            // `m[k]++` may be the first use: the increment gives the value type.
+            if self.maps[map].value.is_none() {
+                self.map_value(map, &current.ty, value.span);
+            }
+            let read = self.map_read(map, key.clone(), place.span);
+            typed = match read {
+                Some(read) => self.binary_typed(operator, read, current.clone(), value.span),
+                None => None,
+            };
+        }
+        let (key, typed) = (key?, typed?);
+        let ty = self.map_value(map, &typed.ty, value.span)?;
+        let value = self.coerce(typed, &ty);
+        Some(StmtKind::MapStore { map, key, value })
+    }
+
+    /// The key of an assignment's map: its key expressions, or none for a keyless map.
+    fn place_key(&mut self, place: &Place<'_>, scope: &mut Scope<'_>) -> Option<Vec<Expr>> {
+        match place.keys {
+            Some(keys) => self.key(place.map, keys, place.span, scope),
+            None => self.keyless(place.map, place.span).then(Vec::new),
+        }
+    }
+
+    /// `@m[k] = count()` and the other aggregations.
+    fn aggregate(
+        &mut self,
+        statement: &ast::Stmt,
+        place: Place<'_>,
+        call: AggregationCall<'_>,
+        scope: &mut Scope<'_>,
+    ) -> Option<Stmt> {
+        let (map, function, arguments) = (place.map, call.function, call.arguments);
+        let key = self.place_key(&place, scope);
+        let wanted = call.wanted;
+        if arguments.len() != wanted {
+            let plural = if wanted == 1 { "" } else { "s" };
+            self.error(Diag::new(
+                call.span,
+                format!(
+                    "`{function}()` takes {wanted} argument{plural}, {} given",
+                    arguments.len()
+                ),
+            ));
+            return None;
+        }
+        let argument = match arguments.first() {
+            Some(argument) => {
+                let typed = self.value(argument, scope)?;
+                if !typed.ty.is_integer() {
+                    self.error(
+                        Diag::new(
+                            argument.span,
+                            format!("`{function}()` needs an integer, not {}", typed.ty),
+                        )
+                        .with_label(format!("this is {}", typed.ty)),
+                    );
+                    return None;
+                }
+                Some(typed)
+            }
+            None => None,
+        };
+        let kind = match call.kind {
+            MapKind::Lhist { .. } => self.lhist_bounds(arguments, scope)?,
+            kind => kind,
+        };
+        self.set_kind(map, kind, call.kind_span);
+        let value_type = match (&kind, &argument) {
+            (MapKind::Count, _) | (_, None) => U64,
+            (MapKind::Quantize | MapKind::Lhist { .. }, Some(argument)) => argument.ty.clone(),
+            (_, Some(argument)) => match argument.ty {
+                Type::Int { signed, .. } => Type::Int { bytes: 8, signed },
+                ref special => special.clone(),
+            },
+        };
+        let value_type = self.map_value(map, &value_type, call.span)?;
+        let argument = match (kind, argument) {
+            (MapKind::Quantize | MapKind::Lhist { .. }, argument) => argument,
+            (_, argument) => argument.map(|argument| self.coerce(argument, &value_type)),
+        };
+        Some(Stmt {
+            kind: StmtKind::Aggregate {
+                map,
+                key: key?,
+                argument,
+            },
+            span: statement.span,
+        })
+    }
+
+    /// `lhist(value, min, max, step)`: the bounds, literals that make at most
+    /// `MAX_LHIST_BUCKETS` buckets.
+    fn lhist_bounds(&mut self, arguments: &[ast::Expr], scope: &mut Scope<'_>) -> Option<MapKind> {
+        let mut bounds = Vec::new();
+        for bound in &arguments[1..] {
+            let typed = self.value(bound, scope)?;
+            match literal_value(&typed) {
+                Some(value) => bounds.push(value),
+                None => {
+                    self.error(Diag::new(
+                        bound.span,
+                        "`lhist()` bounds must be number literals",
+                    ));
+                    return None;
+                }
+            }
+        }
+        let (min, max, step) = (bounds[0], bounds[1], bounds[2]);
+        if step <= 0 || max <= min {
+            self.error(Diag::new(
+                arguments[1].span.to(arguments[3].span),
+                "`lhist(value, min, max, step)` needs min < max and step > 0",
+            ));
+            return None;
+        }
+        if (max - min) / step > MAX_LHIST_BUCKETS {
+            self.error(Diag::new(
+                arguments[1].span.to(arguments[3].span),
+                format!("`lhist()` would have more than {MAX_LHIST_BUCKETS} buckets"),
+            ));
+            return None;
+        }
+        Some(MapKind::Lhist { min, max, step })
+    }
+}
+
+/// The map element an assignment writes.
+struct Place<'a> {
+    map: MapId,
+    keys: &'a Option<Vec<ast::Expr>>,
+    span: Span,
+}
+
+/// An aggregation's call on the right of `=`, with what the table says of it.
+struct AggregationCall<'a> {
+    function: &'a str,
+    span: Span,
+    /// The name and its arguments: where the map is said to be of this kind.
+    kind_span: Span,
+    arguments: &'a [ast::Expr],
+    kind: MapKind,
+    wanted: usize,
+}
