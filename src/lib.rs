@@ -223,6 +223,10 @@ pub fn self_test() -> i32 {
         }
     };
     print!("{}", features.table());
+    print!(
+        "{}",
+        kernel::options::report(&kernel::options::missing(&features))
+    );
     // Each fires by itself within moments (a uprobe would wait for some process to call it).
     const PROBES: [&str; 5] = [
         "BEGIN { exit(0); }",

@@ -261,6 +261,12 @@ fn probe_read_helpers_load() -> bool {
         })
 }
 
+/// Whether a program of `kind` that returns 0 loads: tracing kinds exist only in kernels built
+/// with BPF events.
+pub fn program_kind_loads(kind: ProgramKind) -> bool {
+    loads(kind, &return_zero(), None).is_some()
+}
+
 fn raw_tracepoint_test_runs() -> bool {
     let Some(program) = loads(ProgramKind::RawTracepoint, &return_zero(), None) else {
         return false;

@@ -12,6 +12,7 @@ pub mod features;
 pub mod kallsyms;
 pub mod mapping;
 pub mod memory_map;
+pub mod options;
 pub mod perf;
 pub mod process;
 pub mod ring;
