@@ -1,6 +1,7 @@
 # Whatever way tine ends — SIGINT, SIGTERM, or SIGKILL, which it cannot catch — no program,
 # map or link of its stays in the kernel (the kernel frees what an fd held), nor a tracefs
-# event, through either attach path.
+# event — except what tine wrote to kprobe_events itself (TINE_FORCE=tracefs) when SIGKILL
+# gives it no chance to remove it: listed as a fact.
 . /etc/tine-vm-lib.sh
 # Objects are counted through /proc/PID/fdinfo while tine runs; after, the whole guest must
 # hold none (nothing else here uses BPF).
@@ -25,6 +26,15 @@ for force in "" tracefs; do
         sleep 1
         left=$(bpf_objects)
         [ "$left" = 0 ] || fail "$left BPF objects left after SIG$signal (TINE_FORCE=$force)"
+        if [ "$signal$force" = KILLtracefs ]; then
+            # tine cannot remove what it wrote to kprobe_events when killed: a known limit,
+            # listed, then cleaned here so later cases start clean.
+            left=$(cat "$TRACEFS/kprobe_events")
+            if [ -n "$left" ]; then
+                fact "SIGKILL with TINE_FORCE=tracefs leaves kprobe_events: $left"
+                echo "$left" | sed 's/^[pr]:\([^ ]*\) .*/-:\1/' >>"$TRACEFS/kprobe_events"
+            fi
+        fi
         assert_tracefs_clean
     done
 done
