@@ -20,8 +20,15 @@ run_tine() {
 
 # Whatever tine attached through tracefs must be gone once it has exited.
 assert_tracefs_clean() {
+    # Read, not `test -s`: tracefs files have size 0 whatever they hold.
     for events in kprobe_events uprobe_events; do
-        [ -s "$TRACEFS/$events" ] && fail "tine left probes in $events: $(cat "$TRACEFS/$events")"
+        left=$(cat "$TRACEFS/$events")
+        [ -n "$left" ] && fail "tine left probes in $events: $left"
     done
     return 0
 }
+
+# Oopses of the mipsel kernel (6.1, malta, TCG) in a kprobe's single-step slot, so far: now and
+# then it kills the process that hit the probe ("Break instruction in kernel code" at the
+# slot's trailing break). A case that sees one says so as a fact; tine's counts stay exact.
+kprobe_oopses() { dmesg | grep -c 'Break instruction in kernel code'; }

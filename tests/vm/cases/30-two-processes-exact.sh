@@ -10,7 +10,7 @@ cpus=$(nproc)
 second=$((cpus > 1 ? 1 : 0))
 for force in "" tracefs; do
     export TINE_FORCE=$force
-    oopses=$(dmesg | grep -c 'Break instruction in kernel code')
+    oopses=$(kprobe_oopses)
     run_tine -c "taskset -c 0 dd if=/dev/zero of=/dev/null bs=1 count=20000 &
                  taskset -c $second dd if=/dev/zero of=/dev/null bs=1 count=20000 &
                  wait" \
@@ -21,8 +21,7 @@ for force in "" tracefs; do
     syscalls=$(echo "$OUT" | sed -n 's/^@syscalls: \([0-9]*\)$/\1/p')
     [ "$count" = "$syscalls" ] || fail "counted '$count' vfs_read calls but '$syscalls' read(2) calls of dd (TINE_FORCE=$force)"
     if [ "$count" != 40000 ]; then
-        new=$(($(dmesg | grep -c 'Break instruction in kernel code') - oopses))
-        [ "$new" -gt 0 ] || fail "counted '$count' reads of two dd's, not 40000, with no kernel oops (TINE_FORCE=$force)"
+        [ "$(kprobe_oopses)" -gt "$oopses" ] || fail "counted '$count' reads of two dd's, not 40000, with no kernel oops (TINE_FORCE=$force)"
         fact "the kernel oopsed in a kprobe's single-step slot and killed a dd: $count reads made and counted (TINE_FORCE=$force)"
         assert_tracefs_clean
         continue
