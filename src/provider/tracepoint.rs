@@ -151,6 +151,9 @@ pub fn record_type(format: &Format, space: AddressSpace) -> Record {
                     relative,
                     string: field.c_type.contains("char"),
                 },
+                // A 32-bit kernel's pointers are 4 bytes: read as the address they hold, which
+                // str() and mem() read through as the probe's memory, as any address.
+                FieldKind::Pointer if field.size < 8 => integer(field.size, false),
                 FieldKind::Pointer => Type::Pointer {
                     target: Box::new(if field.c_type.contains("char") {
                         integer(1, false)
@@ -408,6 +411,31 @@ mod tests {
         );
         // A syscall argument declared int is 8 bytes in the record.
         assert_eq!(format.field("dfd").unwrap().size, 8);
+    }
+
+    /// A 32-bit kernel's record holds 4-byte pointers (armhf's sys_enter_read `buf`): read as
+    /// the 4 bytes they are, not 8 that take the next field as a high half.
+    #[test]
+    fn pointers_of_32_bit_kernels_are_read_at_their_size() {
+        let text = "name: sys_enter_read\nID: 7\nformat:\n\
+            \tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n\
+            \tfield:char * buf;\toffset:16;\tsize:4;\tsigned:0;\n\
+            \tfield:size_t count;\toffset:20;\tsize:4;\tsigned:0;\n";
+        let record = record_type(&parse_format(text).unwrap(), AddressSpace::User);
+        let buf = record
+            .fields
+            .iter()
+            .find(|field| field.name == "buf")
+            .unwrap();
+        assert_eq!((buf.offset, buf.ty.size()), (16, 4));
+        assert!(buf.ty.is_integer());
+        let wide = SCHED_SWITCH.replace("long prev_state", "char * prev_state");
+        let record = record_type(&parse_format(&wide).unwrap(), AddressSpace::Kernel);
+        let state = record
+            .fields
+            .iter()
+            .find(|field| field.name == "prev_state");
+        assert!(matches!(state.unwrap().ty, Type::Pointer { .. }));
     }
 
     #[test]

@@ -1,4 +1,3 @@
-# pending: a pointer field of 4 bytes (32-bit kernels) is loaded as 8: kmalloc's `ptr` is refused by the verifier (misaligned 8-byte context read), read's `buf` takes `count` as its high half
 # Pointer fields of a tracepoint record take the size the format file gives them: 4 bytes on a
 # 32-bit kernel, where their high half is zero.
 . /etc/tine-vm-lib.sh
