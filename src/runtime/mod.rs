@@ -12,13 +12,12 @@ mod print;
 mod report;
 mod symbols;
 
-use std::collections::HashMap;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
 use crate::compile::{Compiled, STOPPED, TRACING};
+use crate::kernel::bpf::Map;
 use crate::kernel::child::Child;
-use crate::kernel::clock::wall_clock_offset;
 use crate::kernel::error::KernelError;
 use crate::kernel::features::Feature;
 use crate::kernel::process::Watched;
@@ -29,10 +28,9 @@ use crate::output::PrintOptions;
 use crate::provider::Registry;
 use crate::sema::Program as Script;
 
-use load::{end_records, load, set_state};
+use load::{load, set_state};
 use print::Printer;
 use report::{dropped_records, lost_error, report_errors, report_misses};
-use symbols::{KernelNames, UserSymbols};
 
 pub use load::verify;
 
@@ -96,30 +94,8 @@ pub fn run(
     let loaded = load(compiled, script, registry, settings)?;
     let state = &loaded.maps[compiled.state_map];
     let mut ring = Ring::open(&loaded.maps[compiled.output_map], settings.perf_pages)?;
-    let mut printer = Printer {
-        compiled,
-        maps: &loaded.maps,
-        names: KernelNames {
-            symbols: std::cell::OnceCell::new(),
-            user: UserSymbols::default(),
-            stacks: compiled.stack_map.map(|index| &loaded.maps[index]),
-            wall_clock_offset: wall_clock_offset(),
-        },
-        out: String::new(),
-        stop: None,
-        exited: false,
-        end_records: end_records(compiled, script),
-        broken: false,
-        lost: 0,
-        unbuffered: settings.unbuffered,
-        batch: registry.features().has(Feature::MapBatch),
-        baselines: HashMap::new(),
-        counts: script
-            .maps
-            .iter()
-            .map(|map| map.kind == crate::sema::program::MapKind::Count)
-            .collect(),
-    };
+    let batch = registry.features().has(Feature::MapBatch);
+    let mut printer = Printer::new(compiled, script, &loaded.maps, settings, batch);
     for special in &loaded.begin {
         special.run()?;
     }
@@ -140,11 +116,60 @@ pub fn run(
                 .map_err(|error| RunError::Message(format!("cannot start the command: {error}")))?;
         }
     }
+    follow(
+        &mut printer,
+        &mut ring,
+        &signals,
+        child.as_mut(),
+        watched.as_ref(),
+        &loaded.maps[compiled.error_map],
+        settings,
+    )?;
+    set_state(state, STOPPED)?;
+    // What was recorded before the stop (after an exit(), only END's records are printed).
+    printer.drain(&mut ring)?;
+    for special in &loaded.end {
+        special.run()?;
+    }
+    let stop = printer.stop.take();
+    printer.drain(&mut ring)?;
+    for (index, map) in script.maps.iter().enumerate() {
+        printer.print_map(index, &map.name, PrintOptions::WHOLE)?;
+    }
+    printer.flush();
+    report_misses(&loaded.programs);
+    report_errors(compiled, &loaded.maps[compiled.error_map], script)?;
+    // Records lost in the last moments count as much as those lost earlier.
+    let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
+    let broken_pipe = printer.broken;
+    let code = exit_code(stop, lost, settings.keep_going);
+    if broken_pipe {
+        // Every kernel object is released first.
+        drop(printer);
+        drop(ring);
+        drop(loaded);
+        drop(child);
+        die_of_broken_pipe();
+    }
+    Ok(code)
+}
+
+/// The event loop: records printed as they come until something stops tracing (an `exit()`, a
+/// signal, lost records, the `-c` command or `-p` process ending, a closed pipe).
+fn follow(
+    printer: &mut Printer,
+    ring: &mut Ring,
+    signals: &Signals,
+    mut child: Option<&mut Child>,
+    watched: Option<&Watched>,
+    errors: &Map,
+    settings: &Settings,
+) -> Result<(), RunError> {
     let stdout = std::io::stdout();
     while printer.stop.is_none() {
         let mut fds: Vec<BorrowedFd> = ring.fds();
         fds.push(signals.as_fd());
-        fds.extend(watched.as_ref().and_then(Watched::fd));
+        fds.extend(watched.and_then(Watched::fd));
         // Everything that ends tracing wakes the loop, except the exit of a `-p` process on a
         // kernel without pidfds: that is looked for every 100 ms.
         let timeout = watched
@@ -164,10 +189,10 @@ pub fn run(
                 printer.stop = Some(Stop::Signal);
             }
         }
-        printer.drain(&mut ring)?;
+        printer.drain(ring)?;
         // Records the kernel dropped (perf buffers) and those a probe could not write (the
         // ring buffer tells only the probe, which counts them).
-        let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
+        let lost = printer.lost + dropped_records(printer.compiled, errors)?;
         if lost > 0 && !settings.keep_going && printer.stop.is_none() {
             printer.stop = Some(Stop::Lost);
         }
@@ -179,40 +204,19 @@ pub fn run(
                 printer.stop = Some(Stop::ChildExited);
             }
         }
-        if watched.as_ref().is_some_and(Watched::exited) && printer.stop.is_none() {
+        if watched.is_some_and(Watched::exited) && printer.stop.is_none() {
             printer.stop = Some(Stop::ProcessExited);
         }
     }
-    set_state(state, STOPPED)?;
-    // What was recorded before the stop (after an exit(), only END's records are printed).
-    printer.drain(&mut ring)?;
-    for special in &loaded.end {
-        special.run()?;
-    }
-    let stop = printer.stop.take();
-    printer.drain(&mut ring)?;
-    for (index, map) in script.maps.iter().enumerate() {
-        printer.print_map(index, &map.name, PrintOptions::WHOLE)?;
-    }
-    printer.flush();
-    report_misses(&loaded.programs);
-    report_errors(compiled, &loaded.maps[compiled.error_map], script)?;
-    // Records lost in the last moments count as much as those lost earlier.
-    let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
-    let broken_pipe = printer.broken;
-    let code = match stop {
+    Ok(())
+}
+
+/// The exit code of a run that stopped for `stop` with `lost` records lost.
+fn exit_code(stop: Option<Stop>, lost: u64, keep_going: bool) -> i32 {
+    match stop {
         Some(Stop::Exit(code)) => code,
         Some(Stop::Lost) => lost_error(lost),
-        _ if lost > 0 && !settings.keep_going => lost_error(lost),
+        _ if lost > 0 && !keep_going => lost_error(lost),
         Some(Stop::Signal | Stop::ChildExited | Stop::ProcessExited | Stop::BrokenPipe) | None => 0,
-    };
-    if broken_pipe {
-        // Every kernel object is released first.
-        drop(printer);
-        drop(ring);
-        drop(loaded);
-        drop(child);
-        die_of_broken_pipe();
     }
-    Ok(code)
 }

@@ -11,8 +11,12 @@ use crate::kernel::ring::{Record, Ring};
 use crate::output::{write_map, write_value, PrintOptions};
 
 use super::fold::{fold, summed, Entries, Folding};
+use super::load::end_records;
 use super::symbols::KernelNames;
-use super::{RunError, Stop};
+use super::symbols::UserSymbols;
+use super::{RunError, Settings, Stop};
+use crate::kernel::clock::wall_clock_offset;
+use crate::sema::Program as Script;
 
 /// A value's layout and bytes, borrowed from the record; a record cut short reads short.
 fn record_value<'a>(
@@ -45,7 +49,42 @@ pub(super) struct Printer<'a> {
     pub(super) counts: Vec<bool>,
 }
 
-impl Printer<'_> {
+impl<'a> Printer<'a> {
+    /// A printer for `compiled`'s records and maps, `maps` as loaded; `batch` if the kernel
+    /// reads maps in batches.
+    pub(super) fn new(
+        compiled: &'a Compiled,
+        script: &Script,
+        maps: &'a [Map],
+        settings: &Settings,
+        batch: bool,
+    ) -> Printer<'a> {
+        Printer {
+            compiled,
+            maps,
+            names: KernelNames {
+                symbols: std::cell::OnceCell::new(),
+                user: UserSymbols::default(),
+                stacks: compiled.stack_map.map(|index| &maps[index]),
+                wall_clock_offset: wall_clock_offset(),
+            },
+            out: String::new(),
+            stop: None,
+            exited: false,
+            end_records: end_records(compiled, script),
+            broken: false,
+            lost: 0,
+            unbuffered: settings.unbuffered,
+            batch,
+            baselines: HashMap::new(),
+            counts: script
+                .maps
+                .iter()
+                .map(|map| map.kind == crate::sema::program::MapKind::Count)
+                .collect(),
+        }
+    }
+
     /// Writes out what was decoded. A closed pipe ends tracing (once); other write errors
     /// (a full disk) lose that output, as a shell's would.
     pub(super) fn flush(&mut self) {
