@@ -10,6 +10,7 @@ use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
 use crate::lang::diag::{Diag, Span};
 use crate::provider::{Attachment, Registry};
+use crate::sema::program::Probe;
 use crate::sema::Program as Script;
 
 use super::{RunError, Settings};
@@ -114,18 +115,64 @@ pub(super) struct Loaded {
     pub(super) programs: Vec<(String, Program)>,
 }
 
+/// The maps of `compiled`, created in the kernel.
+fn create_maps(compiled: &Compiled) -> Result<Vec<Map>, KernelError> {
+    let cpus = possible_cpus()?.len() as u32;
+    compiled
+        .maps
+        .iter()
+        .map(|spec| Map::create(&kernel_map(spec, cpus)))
+        .collect()
+}
+
+impl Loaded {
+    /// Keeps `program`, attached to `probe` as `attachment` says: BEGIN and END to be run,
+    /// the others to be enabled.
+    fn add(&mut self, probe: &Probe, program: Program, attachment: Attachment) {
+        match attachment {
+            Attachment::Run { at_start } => {
+                let list = if at_start {
+                    &mut self.begin
+                } else {
+                    &mut self.end
+                };
+                list.push(Special::TestRun(program));
+            }
+            Attachment::Triggered {
+                at_start,
+                trigger,
+                attached,
+            } => {
+                let list = if at_start {
+                    &mut self.begin
+                } else {
+                    &mut self.end
+                };
+                // Every BEGIN (END) program sits on the same function: one call runs them all.
+                let called = list.iter().any(|special| {
+                    matches!(special, Special::Trigger(known) if *known as usize == trigger as usize)
+                });
+                if !called {
+                    list.push(Special::Trigger(trigger));
+                }
+                self._triggers.push(*attached);
+                self.programs.push((probe_name(probe), program));
+            }
+            events => {
+                self.attachments.push(events);
+                self.programs.push((probe_name(probe), program));
+            }
+        }
+    }
+}
+
 pub(super) fn load(
     compiled: &Compiled,
     script: &Script,
     registry: &Registry,
     settings: &Settings,
 ) -> Result<Loaded, RunError> {
-    let cpus = possible_cpus()?.len() as u32;
-    let maps = compiled
-        .maps
-        .iter()
-        .map(|spec| Map::create(&kernel_map(spec, cpus)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let maps = create_maps(compiled)?;
     let mut loaded = Loaded {
         maps,
         begin: Vec::new(),
@@ -176,40 +223,7 @@ pub(super) fn load(
                 tenths % 10
             );
         }
-        match attachment {
-            Attachment::Run { at_start } => {
-                let list = if at_start {
-                    &mut loaded.begin
-                } else {
-                    &mut loaded.end
-                };
-                list.push(Special::TestRun(program));
-            }
-            Attachment::Triggered {
-                at_start,
-                trigger,
-                attached,
-            } => {
-                let list = if at_start {
-                    &mut loaded.begin
-                } else {
-                    &mut loaded.end
-                };
-                // Every BEGIN (END) program sits on the same function: one call runs them all.
-                let called = list.iter().any(
-                    |special| matches!(special, Special::Trigger(known) if *known as usize == trigger as usize),
-                );
-                if !called {
-                    list.push(Special::Trigger(trigger));
-                }
-                loaded._triggers.push(*attached);
-                loaded.programs.push((probe_name(probe), program));
-            }
-            events => {
-                loaded.attachments.push(events);
-                loaded.programs.push((probe_name(probe), program));
-            }
-        }
+        loaded.add(probe, program, attachment);
     }
     Ok(loaded)
 }
@@ -265,7 +279,7 @@ fn rejection(
     RunError::Script(Diag::new(span, message))
 }
 
-fn probe_name(probe: &crate::sema::program::Probe) -> String {
+fn probe_name(probe: &Probe) -> String {
     format!("{}:{}", probe.provider, probe.spec)
 }
 
@@ -276,12 +290,7 @@ pub fn verify(
     compiled: &Compiled,
     mut verdict: impl FnMut(usize, Result<(), KernelError>),
 ) -> Result<(), KernelError> {
-    let cpus = possible_cpus()?.len() as u32;
-    let maps = compiled
-        .maps
-        .iter()
-        .map(|spec| Map::create(&kernel_map(spec, cpus)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let maps = create_maps(compiled)?;
     for code in &compiled.probes {
         let bytes = tine_asm::encode(&with_fds(&code.insns, &maps), ByteOrder::HOST)
             .map_err(|error| KernelError::message("encode a program", error.to_string()))?;
