@@ -49,66 +49,17 @@ impl Emitter<'_> {
                 }
             },
             ExprKind::Builtin(builtin) => self.builtin(*builtin, register, expr.span)?,
-            ExprKind::Provider(name) => match self.lowering.access(name) {
-                Some(Access::ContextLoad { offset, size }) => {
-                    self.b.load(size, register, CONTEXT, offset);
-                    self.normalize(register, &expr.ty);
-                }
-                Some(Access::Context) => {
-                    self.b.mov64(register, CONTEXT);
-                }
-                Some(Access::Helper(helper)) => {
-                    self.b.mov64(R1, CONTEXT).call(helper).mov64(register, R0);
-                }
-                None => {
-                    return Err(Diag::new(
-                        expr.span,
-                        format!("`{name}` is not available in this probe"),
-                    ))
-                }
-            },
+            ExprKind::Provider(name) => self.provider_value(name, expr, register)?,
             ExprKind::Scratch(index) => {
                 let slot = self.scratch[*index];
                 self.b
                     .load(size_of_bytes(expr.ty.size()), register, R10, slot);
             }
-            ExprKind::MapRead { map, key } => {
-                let mark = self.frame.mark();
-                let key = self.key(*map, key, expr.span)?;
-                let missing = self.b.label();
-                self.map_address(R1, *map);
-                self.stack_pointer(R2, key);
-                // A missing key reads as zero, as in ply.
-                self.b
-                    .call(Helper::MapLookupElem)
-                    .mov64_imm(register, 0)
-                    .jeq_imm(R0, 0, missing)
-                    .load(size_of_bytes(expr.ty.size()), register, R0, 0);
-                self.normalize(register, &expr.ty);
-                self.b.bind(missing);
-                self.frame.release(mark);
-            }
+            ExprKind::MapRead { map, key } => self.map_read(*map, key, expr, register)?,
             ExprKind::Call {
                 function,
                 arguments,
-            } => match function {
-                Function::Uptr | Function::Kptr | Function::Ksym => {
-                    let pointer = arguments.first().ok_or_else(|| {
-                        Diag::new(expr.span, format!("{}() needs an address", function.name()))
-                    })?;
-                    self.scalar(pointer, register)?;
-                }
-                Function::StrCmp => match arguments.as_slice() {
-                    [left, right] => self.string_compare(left, right, register, expr.span)?,
-                    _ => return Err(Diag::new(expr.span, "strcmp() takes two strings")),
-                },
-                other => {
-                    return Err(Diag::new(
-                        expr.span,
-                        format!("{}() has no value here", other.name()),
-                    ))
-                }
-            },
+            } => self.call_value(function, arguments, expr, register)?,
             ExprKind::Unary { operator, operand } => match operator {
                 UnaryOp::Negate => {
                     self.scalar(operand, register)?;
@@ -144,6 +95,77 @@ impl Emitter<'_> {
                 return Err(Diag::new(
                     expr.span,
                     format!("a value of type {} is not a number", expr.ty),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// A provider's variable (`pid`, `arg0`, a tracepoint field) into `register`.
+    fn provider_value(&mut self, name: &str, expr: &Expr, register: Reg) -> Result<()> {
+        match self.lowering.access(name) {
+            Some(Access::ContextLoad { offset, size }) => {
+                self.b.load(size, register, CONTEXT, offset);
+                self.normalize(register, &expr.ty);
+            }
+            Some(Access::Context) => {
+                self.b.mov64(register, CONTEXT);
+            }
+            Some(Access::Helper(helper)) => {
+                self.b.mov64(R1, CONTEXT).call(helper).mov64(register, R0);
+            }
+            None => {
+                return Err(Diag::new(
+                    expr.span,
+                    format!("`{name}` is not available in this probe"),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// `@m[key]` into `register`: zero when the key is missing, as in ply.
+    fn map_read(&mut self, map: usize, key: &[Expr], expr: &Expr, register: Reg) -> Result<()> {
+        let mark = self.frame.mark();
+        let key = self.key(map, key, expr.span)?;
+        let missing = self.b.label();
+        self.map_address(R1, map);
+        self.stack_pointer(R2, key);
+        // A missing key reads as zero, as in ply.
+        self.b
+            .call(Helper::MapLookupElem)
+            .mov64_imm(register, 0)
+            .jeq_imm(R0, 0, missing)
+            .load(size_of_bytes(expr.ty.size()), register, R0, 0);
+        self.normalize(register, &expr.ty);
+        self.b.bind(missing);
+        self.frame.release(mark);
+        Ok(())
+    }
+
+    /// A call that has a number as its value into `register`.
+    fn call_value(
+        &mut self,
+        function: &Function,
+        arguments: &[Expr],
+        expr: &Expr,
+        register: Reg,
+    ) -> Result<()> {
+        match function {
+            Function::Uptr | Function::Kptr | Function::Ksym => {
+                let pointer = arguments.first().ok_or_else(|| {
+                    Diag::new(expr.span, format!("{}() needs an address", function.name()))
+                })?;
+                self.scalar(pointer, register)?;
+            }
+            Function::StrCmp => match arguments {
+                [left, right] => self.string_compare(left, right, register, expr.span)?,
+                _ => return Err(Diag::new(expr.span, "strcmp() takes two strings")),
+            },
+            other => {
+                return Err(Diag::new(
+                    expr.span,
+                    format!("{}() has no value here", other.name()),
                 ))
             }
         }
