@@ -24,26 +24,7 @@ impl Emitter<'_> {
             return Ok(());
         }
         match &expr.kind {
-            ExprKind::Str(bytes) => {
-                let mut padded = bytes.clone();
-                padded.resize(size, 0);
-                let mut at = 0;
-                while at < size {
-                    let to = i32::from(slot) + at as i32;
-                    // An immediate is 32 bits: no wider store.
-                    let width = piece(size - at, to, to).min(4);
-                    let mut word = [0u8; 4];
-                    word[..width].copy_from_slice(&padded[at..at + width]);
-                    let value = match width {
-                        4 => i32::from_ne_bytes(word),
-                        2 => i32::from(u16::from_ne_bytes([word[0], word[1]])),
-                        _ => i32::from(word[0]),
-                    };
-                    self.b
-                        .store_imm(size_of_bytes(width), R10, to as i16, value);
-                    at += width;
-                }
-            }
+            ExprKind::Str(bytes) => self.store_literal(bytes, slot, size),
             ExprKind::Cast(inner) => {
                 // A string into a longer one: the rest is zeros.
                 let inner_size = inner.ty.size().min(size);
@@ -84,39 +65,67 @@ impl Emitter<'_> {
             } => self.choose(condition, then, otherwise, |this, value| {
                 this.store_into(value, slot)
             })?,
-            _ => match self.place(expr)? {
-                Some((place, held)) => {
-                    match (&expr.ty, place) {
-                        // A `char[N]` in a record is a string: the kernel leaves whatever was
-                        // there after its NUL (block_rq_issue's `rwbs`), which would split map
-                        // keys and print as garbage. Read up to the NUL, zeros after it.
-                        (Type::Chars(_), Place::Context(offset)) => {
-                            self.zero(slot, size);
-                            self.probe_read(
-                                slot,
-                                size,
-                                Place::Context(offset),
-                                Read::String,
-                                expr.span,
-                            )?;
-                        }
-                        (Type::Chars(_), memory @ Place::Memory { .. }) => {
-                            self.zero(slot, size);
-                            self.probe_read(slot, size, memory, Read::String, expr.span)?;
-                        }
-                        _ => self.read_into(place, slot, size, expr.span)?,
+            _ => self.store_from_place(expr, slot, size)?,
+        }
+        Ok(())
+    }
+
+    /// A string literal's bytes, zero-padded to `size`, stored at `slot` with immediates.
+    fn store_literal(&mut self, bytes: &[u8], slot: i16, size: usize) {
+        let mut padded = bytes.to_vec();
+        padded.resize(size, 0);
+        let mut at = 0;
+        while at < size {
+            let to = i32::from(slot) + at as i32;
+            // An immediate is 32 bits: no wider store.
+            let width = piece(size - at, to, to).min(4);
+            let mut word = [0u8; 4];
+            word[..width].copy_from_slice(&padded[at..at + width]);
+            let value = match width {
+                4 => i32::from_ne_bytes(word),
+                2 => i32::from(u16::from_ne_bytes([word[0], word[1]])),
+                _ => i32::from(word[0]),
+            };
+            self.b
+                .store_imm(size_of_bytes(width), R10, to as i16, value);
+            at += width;
+        }
+    }
+
+    /// A value read from where it lives (the context, the stack, memory) into `slot`.
+    fn store_from_place(&mut self, expr: &Expr, slot: i16, size: usize) -> Result<()> {
+        match self.place(expr)? {
+            Some((place, held)) => {
+                match (&expr.ty, place) {
+                    // A `char[N]` in a record is a string: the kernel leaves whatever was
+                    // there after its NUL (block_rq_issue's `rwbs`), which would split map
+                    // keys and print as garbage. Read up to the NUL, zeros after it.
+                    (Type::Chars(_), Place::Context(offset)) => {
+                        self.zero(slot, size);
+                        self.probe_read(
+                            slot,
+                            size,
+                            Place::Context(offset),
+                            Read::String,
+                            expr.span,
+                        )?;
                     }
-                    if let Some(register) = held {
-                        self.release(register);
+                    (Type::Chars(_), memory @ Place::Memory { .. }) => {
+                        self.zero(slot, size);
+                        self.probe_read(slot, size, memory, Read::String, expr.span)?;
                     }
+                    _ => self.read_into(place, slot, size, expr.span)?,
                 }
-                None => {
-                    return Err(Diag::new(
-                        expr.span,
-                        format!("cannot compile a value of type {} here", expr.ty),
-                    ))
+                if let Some(register) = held {
+                    self.release(register);
                 }
-            },
+            }
+            None => {
+                return Err(Diag::new(
+                    expr.span,
+                    format!("cannot compile a value of type {} here", expr.ty),
+                ))
+            }
         }
         Ok(())
     }
