@@ -155,43 +155,7 @@ impl Emitter<'_> {
                 };
                 self.probe_read(slot, size, from, Read::String, span)?;
             }
-            Function::Dyn => {
-                // A `__data_loc` field: the data's offset in the record in the low 16 bits
-                // (counted from the end of the field for a `__rel_loc` one), its length in the
-                // high 16. Text is read as a string; anything else (`u64[]`) as bytes, as many
-                // as there are and fit.
-                let (offset, string) = match (&pointer.ty, &pointer.kind) {
-                    (Type::DataLoc { relative, string }, ExprKind::Member { offset, .. }) => {
-                        (if *relative { *offset as i16 + 4 } else { 0 }, *string)
-                    }
-                    _ => (0, true),
-                };
-                self.zero(slot, size);
-                let length = if string { None } else { Some(self.temp(span)?) };
-                let kind = match length {
-                    None => Read::String,
-                    Some(length) => {
-                        let fits = self.b.label();
-                        self.b
-                            .mov64(length, register)
-                            .rsh64_imm(length, 16)
-                            .jle_imm(length, size as i32, fits)
-                            .mov64_imm(length, size as i32)
-                            .bind(fits);
-                        Read::Upto(length)
-                    }
-                };
-                self.b.and64_imm(register, 0xffff).add64(register, CONTEXT);
-                let from = Place::Memory {
-                    base: register,
-                    offset,
-                    space: AddressSpace::Kernel,
-                };
-                self.probe_read(slot, size, from, kind, span)?;
-                if let Some(length) = length {
-                    self.release(length);
-                }
-            }
+            Function::Dyn => self.read_data_loc(pointer, register, slot, size, span)?,
             Function::Usym => {
                 self.b.store(Size::U64, R10, slot, register);
                 self.b
@@ -216,6 +180,52 @@ impl Emitter<'_> {
             }
         }
         self.release(register);
+        Ok(())
+    }
+
+    /// `dyn(field)` into `slot`, `register` holding the `__data_loc` field's value: the data's
+    /// offset in the record in the low 16 bits (counted from the end of the field for a
+    /// `__rel_loc` one), its length in the high 16. Text is read as a string; anything else
+    /// (`u64[]`) as bytes, as many as there are and fit.
+    fn read_data_loc(
+        &mut self,
+        pointer: &Expr,
+        register: Reg,
+        slot: i16,
+        size: usize,
+        span: Span,
+    ) -> Result<()> {
+        let (offset, string) = match (&pointer.ty, &pointer.kind) {
+            (Type::DataLoc { relative, string }, ExprKind::Member { offset, .. }) => {
+                (if *relative { *offset as i16 + 4 } else { 0 }, *string)
+            }
+            _ => (0, true),
+        };
+        self.zero(slot, size);
+        let length = if string { None } else { Some(self.temp(span)?) };
+        let kind = match length {
+            None => Read::String,
+            Some(length) => {
+                let fits = self.b.label();
+                self.b
+                    .mov64(length, register)
+                    .rsh64_imm(length, 16)
+                    .jle_imm(length, size as i32, fits)
+                    .mov64_imm(length, size as i32)
+                    .bind(fits);
+                Read::Upto(length)
+            }
+        };
+        self.b.and64_imm(register, 0xffff).add64(register, CONTEXT);
+        let from = Place::Memory {
+            base: register,
+            offset,
+            space: AddressSpace::Kernel,
+        };
+        self.probe_read(slot, size, from, kind, span)?;
+        if let Some(length) = length {
+            self.release(length);
+        }
         Ok(())
     }
 
