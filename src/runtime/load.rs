@@ -110,7 +110,7 @@ pub(super) struct Loaded {
     /// The probes that fire while tracing, attached but not yet enabled; dropping detaches.
     pub(super) attachments: Vec<Attachment>,
     /// BEGIN and END attached to their triggers, kept for their drop.
-    pub(super) _triggers: Vec<Attachment>,
+    _triggers: Vec<Attachment>,
     /// Each attached program, with its probe as written (`kprobe:vfs_read`) for warnings.
     pub(super) programs: Vec<(String, Program)>,
 }

@@ -29,24 +29,24 @@ fn record_value<'a>(
 
 pub(super) struct Printer<'a> {
     pub(super) compiled: &'a Compiled,
-    pub(super) maps: &'a [Map],
-    pub(super) names: KernelNames<'a>,
-    pub(super) out: String,
+    maps: &'a [Map],
+    names: KernelNames<'a>,
+    out: String,
     pub(super) stop: Option<Stop>,
     /// An `exit()` was read: records after it are not printed, END's excepted.
-    pub(super) exited: bool,
+    exited: bool,
     /// By record id: whether an END probe sends it.
-    pub(super) end_records: Vec<bool>,
+    end_records: Vec<bool>,
     /// Standard output is a pipe nobody reads: nothing more is written.
     pub(super) broken: bool,
     pub(super) lost: u64,
-    pub(super) unbuffered: bool,
+    unbuffered: bool,
     /// Whether the kernel reads (and deletes) maps in batches.
-    pub(super) batch: bool,
+    batch: bool,
     /// What each keyless summed aggregation held when it was last cleared, word by word.
-    pub(super) baselines: HashMap<usize, Vec<u64>>,
+    baselines: HashMap<usize, Vec<u64>>,
     /// By map index: whether the map is a `count()`.
-    pub(super) counts: Vec<bool>,
+    counts: Vec<bool>,
 }
 
 impl<'a> Printer<'a> {
