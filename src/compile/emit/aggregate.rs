@@ -1,0 +1,289 @@
+//! compile::emit::aggregate: map stores, keys, and the aggregations (count, sum, min, max,
+//! hist, lhist) folded into map values.
+
+use tine_asm::{Builder, Helper, Label, Reg, Reg::*, Size};
+
+use crate::compile::maps::{lhist_buckets, Storage};
+use crate::compile::records::ErrorKind;
+use crate::lang::diag::{Diag, Span};
+use crate::sema::program::{Expr, MapKind};
+
+use super::{Emitter, Result, BPF_NOEXIST, E2BIG, STACK_ZERO_LIMIT};
+
+impl Emitter<'_> {
+    pub(super) fn map_store(
+        &mut self,
+        map: usize,
+        key: &[Expr],
+        value: &Expr,
+        span: Span,
+    ) -> Result<()> {
+        let value_slot = self.alloc(value.ty.size(), span)?;
+        self.store_into(value, value_slot)?;
+        let key = self.key(map, key, span)?;
+        let done = self.b.label();
+        self.map_address(R1, map);
+        self.stack_pointer(R2, key);
+        self.stack_pointer(R3, value_slot);
+        self.b
+            .mov64_imm(R4, 0)
+            .call(Helper::MapUpdateElem)
+            .jeq_imm(R0, 0, done);
+        let refused = self.b.label();
+        self.b.jne_imm(R0, -E2BIG, refused);
+        self.count_error(span, ErrorKind::MapFull { map })?;
+        self.b.ja(done).bind(refused);
+        self.count_error(span, ErrorKind::MapRefused { map })?;
+        self.b.bind(done);
+        Ok(())
+    }
+
+    /// Builds the key of `map` on the stack: the anonymous key struct, or index 0 of a keyless
+    /// map's one-entry array.
+    pub(super) fn key(&mut self, map: usize, keys: &[Expr], span: Span) -> Result<i16> {
+        let Some(record) = self.program.maps[map].key.clone() else {
+            let slot = self.alloc(4, span)?;
+            self.b.store_imm(Size::U32, R10, slot, 0);
+            return Ok(slot);
+        };
+        let slot = self.alloc(record.size, span)?;
+        for (field, expr) in record.fields.iter().zip(keys) {
+            self.store_into(expr, slot + field.offset as i16)?;
+        }
+        // Padding is part of the hashed key: it must be zero, not stack garbage.
+        let covered = record.fields.iter();
+        self.zero_gaps(
+            slot,
+            record.size,
+            covered.map(|field| (field.offset, field.ty.size())),
+        );
+        Ok(slot)
+    }
+
+    /// Leaves in r0 a pointer to this CPU's value of `key` in aggregation `map`, making the key
+    /// (zeroed) when it is new; jumps to `failed` when the map is full.
+    pub(super) fn lookup_or_create(
+        &mut self,
+        map: usize,
+        key: i16,
+        span: Span,
+        failed: Label,
+    ) -> Result<()> {
+        let found = self.b.label();
+        self.map_address(R1, map);
+        self.stack_pointer(R2, key);
+        self.b.call(Helper::MapLookupElem);
+        let spec = &self.shared.maps[map];
+        if spec.storage == Storage::PerCpuArray {
+            // A one-entry array always has its entry; the check is for the verifier.
+            self.b.jeq_imm(R0, 0, failed);
+            return Ok(());
+        }
+        self.b.jne_imm(R0, 0, found);
+        /// Where a new key's zero value is copied from.
+        enum Zeros {
+            Stack(i16),
+            Map { map: usize, key: i16 },
+        }
+        let value_size = spec.value_size;
+        let zeros = if value_size <= STACK_ZERO_LIMIT {
+            let zeros = self.alloc(value_size as usize, span)?;
+            self.zero(zeros, value_size as usize);
+            Zeros::Stack(zeros)
+        } else {
+            let zero_key = self.alloc(4, span)?;
+            self.b.store_imm(Size::U32, R10, zero_key, 0);
+            Zeros::Map {
+                map: self.shared.zeros_map(value_size),
+                key: zero_key,
+            }
+        };
+        // A clear() in user space may delete the key between the update and the lookup: one
+        // more try, since a clear passes each key once; only then is the map full.
+        let full = self.b.label();
+        for _ in 0..2 {
+            match zeros {
+                Zeros::Stack(slot) => self.stack_pointer(R3, slot),
+                Zeros::Map {
+                    map: zeros_map,
+                    key: zero_key,
+                } => {
+                    self.map_address(R1, zeros_map);
+                    self.stack_pointer(R2, zero_key);
+                    self.b
+                        .call(Helper::MapLookupElem)
+                        .jeq_imm(R0, 0, failed)
+                        .mov64(R3, R0);
+                }
+            }
+            self.map_address(R1, map);
+            self.stack_pointer(R2, key);
+            // Another CPU may add the key first (EEXIST): looking it up again covers both.
+            self.b
+                .mov64_imm(R4, BPF_NOEXIST)
+                .call(Helper::MapUpdateElem)
+                .jeq_imm(R0, -E2BIG, full);
+            self.map_address(R1, map);
+            self.stack_pointer(R2, key);
+            self.b.call(Helper::MapLookupElem).jne_imm(R0, 0, found);
+        }
+        self.count_error(span, ErrorKind::MapRefused { map })?;
+        self.b.ja(failed).bind(full);
+        self.count_error(span, ErrorKind::MapFull { map })?;
+        self.b.ja(failed).bind(found);
+        Ok(())
+    }
+
+    pub(super) fn aggregate(
+        &mut self,
+        map: usize,
+        key: &[Expr],
+        argument: Option<&Expr>,
+        span: Span,
+    ) -> Result<()> {
+        let kind = self.program.maps[map].kind;
+        let value = match argument {
+            Some(argument) => {
+                let register = self.temp(span)?;
+                self.scalar(argument, register)?;
+                Some((register, argument.ty.is_signed()))
+            }
+            None => None,
+        };
+        let key = self.key(map, key, span)?;
+        let done = self.b.label();
+        self.lookup_or_create(map, key, span, done)?;
+        let argument =
+            || value.ok_or_else(|| Diag::new(span, format!("{} needs an argument", kind.name())));
+        match kind {
+            MapKind::Count => self.add_to(R0, 0, None),
+            MapKind::Sum => self.add_to(R0, 0, Some(argument()?.0)),
+            MapKind::Avg | MapKind::Stats => {
+                self.add_to(R0, 0, None);
+                self.add_to(R0, 8, Some(argument()?.0));
+            }
+            MapKind::Min | MapKind::Max => {
+                let (register, signed) = argument()?;
+                let store = self.b.label();
+                // `{ value, seen }`: a CPU's first value is stored whatever it is.
+                self.b.load(Size::U64, R1, R0, 8).jeq_imm(R1, 0, store);
+                self.b.load(Size::U64, R1, R0, 0);
+                match (kind == MapKind::Min, signed) {
+                    (true, true) => self.b.jsge(register, R1, done),
+                    (true, false) => self.b.jge(register, R1, done),
+                    (false, true) => self.b.jsle(register, R1, done),
+                    (false, false) => self.b.jle(register, R1, done),
+                };
+                self.b
+                    .bind(store)
+                    .store(Size::U64, R0, 0, register)
+                    .store_imm(Size::U64, R0, 8, 1);
+            }
+            MapKind::Quantize => {
+                let (register, signed) = argument()?;
+                self.log2_bucket(register, signed);
+                self.bucket_add();
+            }
+            MapKind::Lhist { min, max, step } => {
+                let (register, _) = argument()?;
+                self.linear_bucket(register, min, max, step);
+                self.bucket_add();
+            }
+            MapKind::Plain => {
+                return Err(Diag::new(span, "a plain map cannot aggregate"));
+            }
+        }
+        self.b.bind(done);
+        if let Some((register, _)) = value {
+            self.release(register);
+        }
+        Ok(())
+    }
+
+    /// `*(u64 *)(pointer + offset) += register` (or `+= 1`). This CPU's value only: no other
+    /// CPU writes it, so no atomic is needed.
+    pub(super) fn add_to(&mut self, pointer: Reg, offset: i16, register: Option<Reg>) {
+        self.b.load(Size::U64, R1, pointer, offset);
+        match register {
+            Some(register) => self.b.add64(R1, register),
+            None => self.b.add64_imm(R1, 1),
+        };
+        self.b.store(Size::U64, pointer, offset, R1);
+    }
+
+    /// Adds 1 to bucket r1 of the histogram r0 points at.
+    pub(super) fn bucket_add(&mut self) {
+        self.b.lsh64_imm(R1, 3).add64(R0, R1);
+        self.add_to(R0, 0, None);
+    }
+
+    /// r1 = floor(log2(value)), with 0 and 1 in bucket 0 (ply's buckets); negative values of a
+    /// signed argument go to the last bucket, 63.
+    pub(super) fn log2_bucket(&mut self, value: Reg, signed: bool) {
+        let done = self.b.label();
+        self.b.mov64_imm(R1, 0).mov64(R2, value);
+        if signed {
+            let positive = self.b.label();
+            self.b
+                .jsge_imm(R2, 0, positive)
+                .mov64_imm(R1, 63)
+                .ja(done)
+                .bind(positive);
+        }
+        // The upper half first: a 64-bit constant does not fit an immediate.
+        let low = self.b.label();
+        self.b
+            .mov64(R3, R2)
+            .rsh64_imm(R3, 32)
+            .jeq_imm(R3, 0, low)
+            .mov64(R2, R3)
+            .mov64_imm(R1, 32)
+            .bind(low);
+        for shift in [16, 8, 4, 2, 1] {
+            let next = self.b.label();
+            self.b
+                .jle_imm(R2, (1 << shift) - 1, next)
+                .rsh64_imm(R2, shift)
+                .add64_imm(R1, shift)
+                .bind(next);
+        }
+        self.b.bind(done);
+    }
+
+    /// r1 = the lhist bucket of `value` (see `output::write_linear_histogram`), bounded so the
+    /// verifier sees the access stays inside the value.
+    pub(super) fn linear_bucket(&mut self, value: Reg, min: i64, max: i64, step: i64) {
+        let last = (lhist_buckets(min, max, step) - 1) as i32;
+        let done = self.b.label();
+        // Compare with `bound`, from an immediate when it fits one.
+        let jump_if = |b: &mut Builder, cond: tine_asm::JmpCond, bound: i64| {
+            let source = match i32::try_from(bound) {
+                Ok(immediate) => tine_asm::Source::Imm(immediate),
+                Err(_) => {
+                    b.load_imm64(R2, bound as u64);
+                    tine_asm::Source::Reg(R2)
+                }
+            };
+            b.jump(tine_asm::Width::W64, cond, value, source, done);
+        };
+        self.b.mov64_imm(R1, 0);
+        jump_if(&mut self.b, tine_asm::JmpCond::SLt, min);
+        self.b.mov64_imm(R1, last);
+        jump_if(&mut self.b, tine_asm::JmpCond::SGe, max);
+        self.b.mov64(R1, value);
+        if min != 0 {
+            self.b.load_imm64(R2, min as u64).sub64(R1, R2);
+        }
+        match i32::try_from(step.max(1)) {
+            Ok(step) => self.b.div64_imm(R1, step),
+            Err(_) => self.b.load_imm64(R2, step as u64).div64(R1, R2),
+        };
+        let bounded = self.b.label();
+        self.b
+            .add64_imm(R1, 1)
+            .jle_imm(R1, last, bounded)
+            .mov64_imm(R1, last)
+            .bind(bounded)
+            .bind(done);
+    }
+}

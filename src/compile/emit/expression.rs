@@ -1,0 +1,556 @@
+//! compile::emit::expression: scalars in registers: built-ins, arithmetic, comparisons and
+//! branches.
+
+use tine_asm::{Helper, Label, Reg, Reg::*, Size};
+
+use crate::compile::Access;
+use crate::lang::ast::{BinaryOp, UnaryOp};
+use crate::lang::diag::{Diag, Span};
+use crate::sema::program::{Builtin, Expr, ExprKind, Function};
+use crate::sema::types::Type;
+
+use super::{size_of_bytes, Emitter, Result, BPF_F_USER_STACK, CONTEXT};
+
+/// A literal that fits an instruction's 32-bit immediate, sign-extended to the same 64 bits.
+fn immediate(expr: &Expr) -> Option<i32> {
+    match expr.kind {
+        ExprKind::Int(value) => {
+            let value = value as i64;
+            i32::try_from(value).ok()
+        }
+        _ => None,
+    }
+}
+
+impl Emitter<'_> {
+    /// Evaluates a scalar expression into `register`.
+    pub(super) fn scalar(&mut self, expr: &Expr, register: Reg) -> Result<()> {
+        match &expr.kind {
+            ExprKind::Int(value) => {
+                let value = *value;
+                if let Ok(small) = i32::try_from(value as i64) {
+                    self.b.mov64_imm(register, small);
+                } else if value <= u64::from(u32::MAX) {
+                    // mov32 zero-extends: a u32 constant without the 16-byte load.
+                    self.b.mov32_imm(register, value as u32 as i32);
+                } else {
+                    self.b.load_imm64(register, value);
+                }
+            }
+            ExprKind::TargetPid => match self.shared.options.target_pid {
+                Some(pid) => {
+                    self.b.mov64_imm(register, pid as i32);
+                }
+                None => {
+                    return Err(Diag::new(
+                        expr.span,
+                        "$target needs a command given with -c",
+                    ))
+                }
+            },
+            ExprKind::Builtin(builtin) => self.builtin(*builtin, register, expr.span)?,
+            ExprKind::Provider(name) => self.provider_value(name, expr, register)?,
+            ExprKind::Scratch(index) => {
+                let slot = self.scratch[*index];
+                self.b
+                    .load(size_of_bytes(expr.ty.size()), register, R10, slot);
+            }
+            ExprKind::MapRead { map, key } => self.map_read(*map, key, expr, register)?,
+            ExprKind::Call {
+                function,
+                arguments,
+            } => self.call_value(function, arguments, expr, register)?,
+            ExprKind::Unary { operator, operand } => match operator {
+                UnaryOp::Negate => {
+                    self.scalar(operand, register)?;
+                    self.b.neg64(register);
+                    self.normalize(register, &expr.ty);
+                }
+                UnaryOp::BitNot => {
+                    self.scalar(operand, register)?;
+                    self.b.xor64_imm(register, -1);
+                    self.normalize(register, &expr.ty);
+                }
+                UnaryOp::Not => self.truth(expr, register)?,
+                UnaryOp::Deref => self.scalar_from_place(expr, register)?,
+            },
+            ExprKind::Binary {
+                operator,
+                left,
+                right,
+            } => self.binary(expr, *operator, left, right, register)?,
+            ExprKind::Ternary {
+                condition,
+                then,
+                otherwise,
+            } => self.choose(condition, then, otherwise, |this, value| {
+                this.scalar(value, register)
+            })?,
+            ExprKind::Cast(operand) => {
+                self.scalar(operand, register)?;
+                self.normalize(register, &expr.ty);
+            }
+            ExprKind::Member { .. } => self.scalar_from_place(expr, register)?,
+            ExprKind::Str(_) | ExprKind::MapRef(_) => {
+                return Err(Diag::new(
+                    expr.span,
+                    format!("a value of type {} is not a number", expr.ty),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// A provider's variable (`pid`, `arg0`, a tracepoint field) into `register`.
+    fn provider_value(&mut self, name: &str, expr: &Expr, register: Reg) -> Result<()> {
+        match self.lowering.access(name) {
+            Some(Access::ContextLoad { offset, size }) => {
+                self.b.load(size, register, CONTEXT, offset);
+                self.normalize(register, &expr.ty);
+            }
+            Some(Access::Context) => {
+                self.b.mov64(register, CONTEXT);
+            }
+            Some(Access::Helper(helper)) => {
+                self.b.mov64(R1, CONTEXT).call(helper).mov64(register, R0);
+            }
+            None => {
+                return Err(Diag::new(
+                    expr.span,
+                    format!("`{name}` is not available in this probe"),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// `@m[key]` into `register`: zero when the key is missing, as in ply.
+    fn map_read(&mut self, map: usize, key: &[Expr], expr: &Expr, register: Reg) -> Result<()> {
+        let mark = self.frame.mark();
+        let key = self.key(map, key, expr.span)?;
+        let missing = self.b.label();
+        self.map_address(R1, map);
+        self.stack_pointer(R2, key);
+        // A missing key reads as zero, as in ply.
+        self.b
+            .call(Helper::MapLookupElem)
+            .mov64_imm(register, 0)
+            .jeq_imm(R0, 0, missing)
+            .load(size_of_bytes(expr.ty.size()), register, R0, 0);
+        self.normalize(register, &expr.ty);
+        self.b.bind(missing);
+        self.frame.release(mark);
+        Ok(())
+    }
+
+    /// A call that has a number as its value into `register`.
+    fn call_value(
+        &mut self,
+        function: &Function,
+        arguments: &[Expr],
+        expr: &Expr,
+        register: Reg,
+    ) -> Result<()> {
+        match function {
+            Function::Uptr | Function::Kptr | Function::Ksym => {
+                let pointer = arguments.first().ok_or_else(|| {
+                    Diag::new(expr.span, format!("{}() needs an address", function.name()))
+                })?;
+                self.scalar(pointer, register)?;
+            }
+            Function::StrCmp => match arguments {
+                [left, right] => self.string_compare(left, right, register, expr.span)?,
+                _ => return Err(Diag::new(expr.span, "strcmp() takes two strings")),
+            },
+            other => {
+                return Err(Diag::new(
+                    expr.span,
+                    format!("{}() has no value here", other.name()),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// `condition ? then : otherwise`, each side emitted by `emit`.
+    pub(super) fn choose(
+        &mut self,
+        condition: &Expr,
+        then: &Expr,
+        otherwise: &Expr,
+        mut emit: impl FnMut(&mut Self, &Expr) -> Result<()>,
+    ) -> Result<()> {
+        let second = self.b.label();
+        let end = self.b.label();
+        self.branch(condition, false, second)?;
+        emit(self, then)?;
+        self.b.ja(end).bind(second);
+        emit(self, otherwise)?;
+        self.b.bind(end);
+        Ok(())
+    }
+
+    pub(super) fn scalar_from_place(&mut self, expr: &Expr, register: Reg) -> Result<()> {
+        let (place, held) = self
+            .place(expr)?
+            .ok_or_else(|| Diag::new(expr.span, "cannot read this value"))?;
+        self.load_scalar(place, register, &expr.ty, expr.span)?;
+        if let Some(held) = held {
+            self.release(held);
+        }
+        Ok(())
+    }
+
+    pub(super) fn builtin(&mut self, builtin: Builtin, register: Reg, span: Span) -> Result<()> {
+        match builtin {
+            Builtin::Pid => {
+                self.b
+                    .call(Helper::GetCurrentPidTgid)
+                    .mov64(register, R0)
+                    .rsh64_imm(register, 32);
+            }
+            Builtin::Tid => {
+                self.b.call(Helper::GetCurrentPidTgid).mov32(register, R0);
+            }
+            Builtin::Uid => {
+                self.b.call(Helper::GetCurrentUidGid).mov32(register, R0);
+            }
+            Builtin::Gid => {
+                self.b
+                    .call(Helper::GetCurrentUidGid)
+                    .mov64(register, R0)
+                    .rsh64_imm(register, 32);
+            }
+            Builtin::Cpu => {
+                self.b.call(Helper::GetSmpProcessorId).mov64(register, R0);
+            }
+            Builtin::Nsecs | Builtin::WallTime => {
+                self.b.call(Helper::KtimeGetNs).mov64(register, R0);
+            }
+            Builtin::KernelStack | Builtin::UserStack => {
+                let stacks = self.shared.stack_map();
+                let flags = if builtin == Builtin::UserStack {
+                    BPF_F_USER_STACK
+                } else {
+                    0
+                };
+                self.b.mov64(R1, CONTEXT);
+                self.map_address(R2, stacks);
+                self.b
+                    .mov64_imm(R3, flags)
+                    .call(Helper::GetStackid)
+                    .mov64(register, R0);
+                if builtin == Builtin::UserStack {
+                    // User addresses mean something only in their process: the pid goes in the
+                    // upper half, beside the stack id (a u32, or a negative errno).
+                    self.b
+                        .mov32(register, register)
+                        .call(Helper::GetCurrentPidTgid)
+                        .rsh64_imm(R0, 32)
+                        .lsh64_imm(R0, 32)
+                        .or64(register, R0);
+                }
+            }
+            Builtin::Comm => {
+                return Err(Diag::new(span, "comm is a string, not a number"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `register` = 1 if `expr` is true, else 0.
+    pub(super) fn truth(&mut self, expr: &Expr, register: Reg) -> Result<()> {
+        let no = self.b.label();
+        let end = self.b.label();
+        // Keep `register` out of the evaluation: it is set only at the end.
+        self.branch(expr, false, no)?;
+        self.b.mov64_imm(register, 1).ja(end).bind(no);
+        self.b.mov64_imm(register, 0).bind(end);
+        Ok(())
+    }
+
+    pub(super) fn binary(
+        &mut self,
+        expr: &Expr,
+        operator: BinaryOp,
+        left: &Expr,
+        right: &Expr,
+        register: Reg,
+    ) -> Result<()> {
+        use BinaryOp::*;
+        match operator {
+            LogicalOr | LogicalAnd | Equal | NotEqual | Less | Greater | LessEqual
+            | GreaterEqual => return self.truth(expr, register),
+            LogicalXor => {
+                let other = self.temp(expr.span)?;
+                self.truth(left, register)?;
+                self.truth(right, other)?;
+                self.b.xor64(register, other);
+                self.release(other);
+                return Ok(());
+            }
+            _ => {}
+        }
+        let signed = expr.ty.is_signed();
+        self.scalar(left, register)?;
+        if let (Some(value), false) = (
+            immediate(right),
+            matches!(operator, Divide | Modulo) && signed,
+        ) {
+            self.arithmetic_immediate(operator, register, value, signed);
+        } else if let Some(other) = self.free.pop() {
+            self.scalar(right, other)?;
+            self.arithmetic(operator, register, other, signed);
+            self.release(other);
+        } else {
+            // No register left: park the left value on the stack while the right is computed.
+            let mark = self.frame.mark();
+            let parked = self.alloc(8, expr.span)?;
+            self.b.store(Size::U64, R10, parked, register);
+            self.scalar(right, register)?;
+            self.b
+                .mov64(R5, register)
+                .load(Size::U64, register, R10, parked);
+            self.arithmetic(operator, register, R5, signed);
+            self.frame.release(mark);
+        }
+        self.normalize(register, &expr.ty);
+        Ok(())
+    }
+
+    pub(super) fn arithmetic_immediate(
+        &mut self,
+        operator: BinaryOp,
+        register: Reg,
+        value: i32,
+        signed: bool,
+    ) {
+        use BinaryOp::*;
+        match operator {
+            Add => self.b.add64_imm(register, value),
+            Subtract => self.b.sub64_imm(register, value),
+            Multiply => self.b.mul64_imm(register, value),
+            Divide => self.b.div64_imm(register, value),
+            Modulo => self.b.mod64_imm(register, value),
+            BitAnd => self.b.and64_imm(register, value),
+            BitOr => self.b.or64_imm(register, value),
+            BitXor => self.b.xor64_imm(register, value),
+            ShiftLeft => self.b.lsh64_imm(register, value & 63),
+            ShiftRight if signed => self.b.arsh64_imm(register, value & 63),
+            ShiftRight => self.b.rsh64_imm(register, value & 63),
+            _ => &mut self.b,
+        };
+    }
+
+    /// `register op= other`. Signed division is built from unsigned division: `sdiv` and
+    /// `smod` exist only since 6.6 (ISA v4).
+    pub(super) fn arithmetic(
+        &mut self,
+        operator: BinaryOp,
+        register: Reg,
+        other: Reg,
+        signed: bool,
+    ) {
+        use BinaryOp::*;
+        match operator {
+            Add => self.b.add64(register, other),
+            Subtract => self.b.sub64(register, other),
+            Multiply => self.b.mul64(register, other),
+            Divide | Modulo if signed => {
+                let modulo = operator == Modulo;
+                let left_positive = self.b.label();
+                let right_positive = self.b.label();
+                let positive = self.b.label();
+                self.b
+                    .mov64(R1, register)
+                    .mov64(R2, other)
+                    .mov64_imm(R3, 0)
+                    .jsge_imm(R1, 0, left_positive)
+                    .neg64(R1)
+                    .mov64_imm(R3, 1)
+                    .bind(left_positive)
+                    .jsge_imm(R2, 0, right_positive)
+                    .neg64(R2);
+                // The quotient's sign is the product of both signs; the remainder's is the
+                // dividend's, as in C.
+                if !modulo {
+                    self.b.xor64_imm(R3, 1);
+                }
+                self.b.bind(right_positive);
+                if modulo {
+                    self.b.mod64(R1, R2);
+                } else {
+                    self.b.div64(R1, R2);
+                }
+                self.b
+                    .jeq_imm(R3, 0, positive)
+                    .neg64(R1)
+                    .bind(positive)
+                    .mov64(register, R1)
+            }
+            Divide => self.b.div64(register, other),
+            Modulo => self.b.mod64(register, other),
+            BitAnd => self.b.and64(register, other),
+            BitOr => self.b.or64(register, other),
+            BitXor => self.b.xor64(register, other),
+            ShiftLeft => self.b.lsh64(register, other),
+            ShiftRight if signed => self.b.arsh64(register, other),
+            ShiftRight => self.b.rsh64(register, other),
+            _ => &mut self.b,
+        };
+    }
+
+    /// Jumps to `target` when `condition`'s truth is `when`; falls through otherwise.
+    pub(super) fn branch(&mut self, condition: &Expr, when: bool, target: Label) -> Result<()> {
+        use BinaryOp::*;
+        match &condition.kind {
+            ExprKind::Unary {
+                operator: UnaryOp::Not,
+                operand,
+            } => return self.branch(operand, !when, target),
+            ExprKind::Binary {
+                operator: operator @ (LogicalAnd | LogicalOr),
+                left,
+                right,
+            } => {
+                // `a && b` is false when either is; `a || b` true when either is.
+                let short = (*operator == LogicalOr) == when;
+                if short {
+                    self.branch(left, when, target)?;
+                    self.branch(right, when, target)?;
+                } else {
+                    let skip = self.b.label();
+                    self.branch(left, !when, skip)?;
+                    self.branch(right, when, target)?;
+                    self.b.bind(skip);
+                }
+                return Ok(());
+            }
+            ExprKind::Binary {
+                operator: operator @ (Equal | NotEqual | Less | Greater | LessEqual | GreaterEqual),
+                left,
+                right,
+            } => return self.compare_branch(*operator, left, right, when, target, condition.span),
+            _ => {}
+        }
+        let register = self.temp(condition.span)?;
+        self.scalar(condition, register)?;
+        if when {
+            self.b.jne_imm(register, 0, target);
+        } else {
+            self.b.jeq_imm(register, 0, target);
+        }
+        self.release(register);
+        Ok(())
+    }
+
+    pub(super) fn compare_branch(
+        &mut self,
+        operator: BinaryOp,
+        left: &Expr,
+        right: &Expr,
+        when: bool,
+        target: Label,
+        span: Span,
+    ) -> Result<()> {
+        use tine_asm::{JmpCond, Source, Width};
+        use BinaryOp::*;
+        let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
+        let register = self.temp(span)?;
+        let (source, held) = if strings {
+            // Strings compare as strcmp(left, right) against 0.
+            self.string_compare(left, right, register, span)?;
+            (Source::Imm(0), None)
+        } else {
+            self.scalar(left, register)?;
+            match immediate(right) {
+                Some(value) => (Source::Imm(value), None),
+                None => {
+                    let other = self.temp(span)?;
+                    self.scalar(right, other)?;
+                    (Source::Reg(other), Some(other))
+                }
+            }
+        };
+        let signed = strings || left.ty.is_signed();
+        // The condition under which to jump: the comparison itself, or its negation.
+        let operator = if when { operator } else { negate(operator) };
+        let cond = match (operator, signed) {
+            (Equal, _) => JmpCond::Eq,
+            (NotEqual, _) => JmpCond::Ne,
+            (Less, true) => JmpCond::SLt,
+            (Less, false) => JmpCond::Lt,
+            (Greater, true) => JmpCond::SGt,
+            (Greater, false) => JmpCond::Gt,
+            (LessEqual, true) => JmpCond::SLe,
+            (LessEqual, false) => JmpCond::Le,
+            (GreaterEqual, true) => JmpCond::SGe,
+            _ => JmpCond::Ge,
+        };
+        self.b.jump(Width::W64, cond, register, source, target);
+        if let Some(other) = held {
+            self.release(other);
+        }
+        self.release(register);
+        Ok(())
+    }
+
+    /// `register` = strcmp(left, right) as -1, 0 or 1, comparing up to the shorter array (a
+    /// string literal's NUL included).
+    pub(super) fn string_compare(
+        &mut self,
+        left: &Expr,
+        right: &Expr,
+        register: Reg,
+        span: Span,
+    ) -> Result<()> {
+        let mark = self.frame.mark();
+        let a = self.alloc(left.ty.size(), span)?;
+        self.store_into(left, a)?;
+        let b = self.alloc(right.ty.size(), span)?;
+        self.store_into(right, b)?;
+        let length = |expr: &Expr| match &expr.kind {
+            ExprKind::Str(bytes) => bytes.len() + 1,
+            _ => expr.ty.size(),
+        };
+        let length = length(left).min(length(right));
+        let differ = self.b.label();
+        let equal = self.b.label();
+        let end = self.b.label();
+        for index in 0..length as i16 {
+            self.b
+                .load(Size::U8, R1, R10, a + index)
+                .load(Size::U8, R2, R10, b + index)
+                .jne(R1, R2, differ)
+                .jeq_imm(R1, 0, equal);
+        }
+        self.b
+            .bind(equal)
+            .mov64_imm(register, 0)
+            .ja(end)
+            .bind(differ);
+        let less = self.b.label();
+        self.b
+            .jlt(R1, R2, less)
+            .mov64_imm(register, 1)
+            .ja(end)
+            .bind(less)
+            .mov64_imm(register, -1)
+            .bind(end);
+        self.frame.release(mark);
+        Ok(())
+    }
+}
+
+fn negate(operator: BinaryOp) -> BinaryOp {
+    use BinaryOp::*;
+    match operator {
+        Equal => NotEqual,
+        NotEqual => Equal,
+        Less => GreaterEqual,
+        GreaterEqual => Less,
+        Greater => LessEqual,
+        LessEqual => Greater,
+        other => other,
+    }
+}

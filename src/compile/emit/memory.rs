@@ -1,0 +1,452 @@
+//! compile::emit::memory: values built on the stack, probe reads of kernel and user memory,
+//! and the places a value lives.
+
+use tine_asm::{Helper, Reg, Reg::*, Size};
+
+use crate::compile::records::ErrorKind;
+use crate::compile::{Access, ProbeRead, ProgramKind};
+use crate::lang::ast::UnaryOp;
+use crate::lang::diag::{Diag, Span};
+use crate::sema::program::{Builtin, Expr, ExprKind, Function};
+use crate::sema::types::{AddressSpace, Type};
+
+use super::{piece, size_of_bytes, space_of, Emitter, Place, Read, Result, CONTEXT};
+
+impl Emitter<'_> {
+    /// Writes the value of `expr` (`expr.ty.size()` bytes) at `slot`.
+    pub(super) fn store_into(&mut self, expr: &Expr, slot: i16) -> Result<()> {
+        let size = expr.ty.size();
+        if expr.ty.is_scalar() {
+            let register = self.temp(expr.span)?;
+            self.scalar(expr, register)?;
+            self.b.store(size_of_bytes(size), R10, slot, register);
+            self.release(register);
+            return Ok(());
+        }
+        match &expr.kind {
+            ExprKind::Str(bytes) => self.store_literal(bytes, slot, size),
+            ExprKind::Cast(inner) => {
+                // A string into a longer one: the rest is zeros.
+                let inner_size = inner.ty.size().min(size);
+                self.zero(slot + inner_size as i16, size - inner_size);
+                self.store_into(inner, slot)?;
+            }
+            ExprKind::Builtin(Builtin::Comm) => {
+                // Some kernels (Debian's 6.1 seen in the guests) leave the bytes after the NUL
+                // as they were: stack garbage in a map key.
+                self.zero(slot, size);
+                self.stack_pointer(R1, slot);
+                self.b
+                    .mov64_imm(R2, size as i32)
+                    .call(Helper::GetCurrentComm);
+            }
+            ExprKind::Scratch(index) => {
+                let from = self.scratch[*index];
+                self.copy_stack(from, slot, size);
+            }
+            ExprKind::MapRead { map, key } => {
+                let key = self.key(*map, key, expr.span)?;
+                let missing = self.b.label();
+                self.zero(slot, size);
+                self.map_address(R1, *map);
+                self.stack_pointer(R2, key);
+                self.b.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
+                self.copy(R0, 0, slot, size);
+                self.b.bind(missing);
+            }
+            ExprKind::Call {
+                function,
+                arguments,
+            } => self.call_into(function, arguments, slot, size, expr.span)?,
+            ExprKind::Ternary {
+                condition,
+                then,
+                otherwise,
+            } => self.choose(condition, then, otherwise, |this, value| {
+                this.store_into(value, slot)
+            })?,
+            _ => self.store_from_place(expr, slot, size)?,
+        }
+        Ok(())
+    }
+
+    /// A string literal's bytes, zero-padded to `size`, stored at `slot` with immediates.
+    fn store_literal(&mut self, bytes: &[u8], slot: i16, size: usize) {
+        let mut padded = bytes.to_vec();
+        padded.resize(size, 0);
+        let mut at = 0;
+        while at < size {
+            let to = i32::from(slot) + at as i32;
+            // An immediate is 32 bits: no wider store.
+            let width = piece(size - at, to, to).min(4);
+            let mut word = [0u8; 4];
+            word[..width].copy_from_slice(&padded[at..at + width]);
+            let value = match width {
+                4 => i32::from_ne_bytes(word),
+                2 => i32::from(u16::from_ne_bytes([word[0], word[1]])),
+                _ => i32::from(word[0]),
+            };
+            self.b
+                .store_imm(size_of_bytes(width), R10, to as i16, value);
+            at += width;
+        }
+    }
+
+    /// A value read from where it lives (the context, the stack, memory) into `slot`.
+    fn store_from_place(&mut self, expr: &Expr, slot: i16, size: usize) -> Result<()> {
+        match self.place(expr)? {
+            Some((place, held)) => {
+                match (&expr.ty, place) {
+                    // A `char[N]` in a record is a string: the kernel leaves whatever was
+                    // there after its NUL (block_rq_issue's `rwbs`), which would split map
+                    // keys and print as garbage. Read up to the NUL, zeros after it.
+                    (Type::Chars(_), Place::Context(offset)) => {
+                        self.zero(slot, size);
+                        self.probe_read(
+                            slot,
+                            size,
+                            Place::Context(offset),
+                            Read::String,
+                            expr.span,
+                        )?;
+                    }
+                    (Type::Chars(_), memory @ Place::Memory { .. }) => {
+                        self.zero(slot, size);
+                        self.probe_read(slot, size, memory, Read::String, expr.span)?;
+                    }
+                    _ => self.read_into(place, slot, size, expr.span)?,
+                }
+                if let Some(register) = held {
+                    self.release(register);
+                }
+            }
+            None => {
+                return Err(Diag::new(
+                    expr.span,
+                    format!("cannot compile a value of type {} here", expr.ty),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn call_into(
+        &mut self,
+        function: &Function,
+        arguments: &[Expr],
+        slot: i16,
+        size: usize,
+        span: Span,
+    ) -> Result<()> {
+        let pointer = arguments
+            .first()
+            .ok_or_else(|| Diag::new(span, format!("{}() needs an argument", function.name())))?;
+        let register = self.temp(span)?;
+        self.scalar(pointer, register)?;
+        let space = space_of(&pointer.ty);
+        match function {
+            Function::Str { .. } => {
+                // The helper stops at the NUL; the rest must be zero to print and hash alike.
+                self.zero(slot, size);
+                let from = Place::Memory {
+                    base: register,
+                    offset: 0,
+                    space,
+                };
+                self.probe_read(slot, size, from, Read::String, span)?;
+            }
+            Function::Dyn => self.read_data_loc(pointer, register, slot, size, span)?,
+            Function::Usym => {
+                self.b.store(Size::U64, R10, slot, register);
+                self.b
+                    .call(Helper::GetCurrentPidTgid)
+                    .rsh64_imm(R0, 32)
+                    .store(Size::U32, R10, slot + 8, R0)
+                    .store_imm(Size::U32, R10, slot + 12, 0);
+            }
+            Function::Mem { .. } => {
+                let from = Place::Memory {
+                    base: register,
+                    offset: 0,
+                    space,
+                };
+                self.probe_read(slot, size, from, Read::Bytes, span)?;
+            }
+            other => {
+                return Err(Diag::new(
+                    span,
+                    format!("{}() has no value to store", other.name()),
+                ))
+            }
+        }
+        self.release(register);
+        Ok(())
+    }
+
+    /// `dyn(field)` into `slot`, `register` holding the `__data_loc` field's value: the data's
+    /// offset in the record in the low 16 bits (counted from the end of the field for a
+    /// `__rel_loc` one), its length in the high 16. Text is read as a string; anything else
+    /// (`u64[]`) as bytes, as many as there are and fit.
+    fn read_data_loc(
+        &mut self,
+        pointer: &Expr,
+        register: Reg,
+        slot: i16,
+        size: usize,
+        span: Span,
+    ) -> Result<()> {
+        let (offset, string) = match (&pointer.ty, &pointer.kind) {
+            (Type::DataLoc { relative, string }, ExprKind::Member { offset, .. }) => {
+                (if *relative { *offset as i16 + 4 } else { 0 }, *string)
+            }
+            _ => (0, true),
+        };
+        self.zero(slot, size);
+        let length = if string { None } else { Some(self.temp(span)?) };
+        let kind = match length {
+            None => Read::String,
+            Some(length) => {
+                let fits = self.b.label();
+                self.b
+                    .mov64(length, register)
+                    .rsh64_imm(length, 16)
+                    .jle_imm(length, size as i32, fits)
+                    .mov64_imm(length, size as i32)
+                    .bind(fits);
+                Read::Upto(length)
+            }
+        };
+        self.b.and64_imm(register, 0xffff).add64(register, CONTEXT);
+        let from = Place::Memory {
+            base: register,
+            offset,
+            space: AddressSpace::Kernel,
+        };
+        self.probe_read(slot, size, from, kind, span)?;
+        if let Some(length) = length {
+            self.release(length);
+        }
+        Ok(())
+    }
+
+    pub(super) fn read_helper(&self, user: bool, string: bool) -> Helper {
+        match (self.shared.options.probe_read, user, string) {
+            (ProbeRead::Legacy, _, false) => Helper::ProbeRead,
+            (ProbeRead::Legacy, _, true) => Helper::ProbeReadStr,
+            (ProbeRead::Split, true, false) => Helper::ProbeReadUser,
+            (ProbeRead::Split, true, true) => Helper::ProbeReadUserStr,
+            (ProbeRead::Split, false, false) => Helper::ProbeReadKernel,
+            (ProbeRead::Split, false, true) => Helper::ProbeReadKernelStr,
+        }
+    }
+
+    /// Reads what `kind` says from `from` (the context or memory) into the stack at `slot`, at
+    /// most `size` bytes, with the helper for its memory: kernel memory first then user memory
+    /// when that is not known. A read that fails every way is counted, and reported at exit;
+    /// the helpers leave zeros behind.
+    pub(super) fn probe_read(
+        &mut self,
+        slot: i16,
+        size: usize,
+        from: Place,
+        kind: Read,
+        span: Span,
+    ) -> Result<()> {
+        let (address, offset, space) = match from {
+            Place::Context(offset) => (CONTEXT, offset, AddressSpace::Kernel),
+            Place::Memory {
+                base,
+                offset,
+                space,
+            } => (base, offset, space),
+            Place::Stack(_) => return Err(Diag::new(span, "the stack is not read with a helper")),
+        };
+        if size == 0 {
+            return Ok(());
+        }
+        // The legacy helpers read user addresses too, wherever they are the only ones.
+        let attempts: &[bool] = match (self.shared.options.probe_read, space) {
+            (ProbeRead::Legacy, _) | (ProbeRead::Split, AddressSpace::Kernel) => &[false],
+            (ProbeRead::Split, AddressSpace::User) => &[true],
+            (ProbeRead::Split, AddressSpace::Unknown) => &[false, true],
+        };
+        let string = kind == Read::String;
+        let done = self.b.label();
+        for &user in attempts {
+            self.stack_pointer(R1, slot);
+            match kind {
+                Read::Upto(length) => self.b.mov64(R2, length),
+                Read::Bytes | Read::String => self.b.mov64_imm(R2, size as i32),
+            };
+            self.b.mov64(R3, address);
+            if offset != 0 {
+                self.b.add64_imm(R3, i32::from(offset));
+            }
+            let helper = self.read_helper(user, string);
+            self.b.call(helper).jsge_imm(R0, 0, done);
+        }
+        self.count_error(span, ErrorKind::ReadFailed { string })?;
+        self.b.bind(done);
+        Ok(())
+    }
+
+    /// Copies `size` bytes from `pointer + offset` (directly loadable memory) to the stack,
+    /// each access aligned at both ends.
+    pub(super) fn copy(&mut self, pointer: Reg, offset: i16, slot: i16, size: usize) {
+        let mut at = 0;
+        while at < size {
+            let (from, to) = (offset + at as i16, slot + at as i16);
+            let chunk = piece(size - at, i32::from(from), i32::from(to));
+            let width = size_of_bytes(chunk);
+            self.b
+                .load(width, R1, pointer, from)
+                .store(width, R10, to, R1);
+            at += chunk;
+        }
+    }
+
+    pub(super) fn copy_stack(&mut self, from: i16, to: i16, size: usize) {
+        self.copy(R10, from, to, size);
+    }
+
+    /// Whether the program may load the context's bytes at `offset` directly. A tracepoint's
+    /// first 8 bytes (the common header) are refused (the kernel's `tp_prog_is_valid_access`).
+    pub(super) fn context_loadable(&self, offset: i16) -> bool {
+        self.lowering.program_kind() != ProgramKind::Tracepoint || offset >= 8
+    }
+
+    /// Copies `size` bytes of a place to the stack.
+    pub(super) fn read_into(
+        &mut self,
+        place: Place,
+        slot: i16,
+        size: usize,
+        span: Span,
+    ) -> Result<()> {
+        match place {
+            Place::Stack(from) => self.copy_stack(from, slot, size),
+            Place::Context(offset) if self.context_loadable(offset) => {
+                self.copy(CONTEXT, offset, slot, size)
+            }
+            Place::Context(_) | Place::Memory { .. } => {
+                self.probe_read(slot, size, place, Read::Bytes, span)?
+            }
+        }
+        Ok(())
+    }
+
+    /// Where a struct value or a value read through a pointer lives, with the register it holds
+    /// (to release once read). None for values that are not in memory.
+    pub(super) fn place(&mut self, expr: &Expr) -> Result<Option<(Place, Option<Reg>)>> {
+        Ok(Some(match &expr.kind {
+            ExprKind::Provider(name) if self.lowering.access(name) == Some(Access::Context) => {
+                (Place::Context(0), None)
+            }
+            ExprKind::Scratch(index) => (Place::Stack(self.scratch[*index]), None),
+            ExprKind::Member {
+                base,
+                offset,
+                through_pointer: true,
+                ..
+            } => {
+                if let ExprKind::Provider(name) = &base.kind {
+                    if self.lowering.access(name) == Some(Access::Context) {
+                        return Ok(Some((Place::Context(*offset as i16), None)));
+                    }
+                }
+                let register = self.temp(expr.span)?;
+                self.scalar(base, register)?;
+                (
+                    Place::Memory {
+                        base: register,
+                        offset: *offset as i16,
+                        space: space_of(&base.ty),
+                    },
+                    Some(register),
+                )
+            }
+            ExprKind::Member {
+                base,
+                offset,
+                through_pointer: false,
+                ..
+            } => match self.place(base)? {
+                Some((place, held)) => (place.offset_by(*offset), held),
+                None => {
+                    // A struct value that is not in memory yet: build it on the stack.
+                    let slot = self.alloc(base.ty.size(), expr.span)?;
+                    self.store_into(base, slot)?;
+                    (Place::Stack(slot + *offset as i16), None)
+                }
+            },
+            ExprKind::Unary {
+                operator: UnaryOp::Deref,
+                operand,
+            } => {
+                let register = self.temp(expr.span)?;
+                self.scalar(operand, register)?;
+                (
+                    Place::Memory {
+                        base: register,
+                        offset: 0,
+                        space: space_of(&operand.ty),
+                    },
+                    Some(register),
+                )
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Sign- or zero-extends the low bytes of `register` to 64 bits as `ty` says.
+    pub(super) fn normalize(&mut self, register: Reg, ty: &Type) {
+        let (bytes, signed) = match ty {
+            Type::Int { bytes, signed } => (*bytes, *signed),
+            _ => return,
+        };
+        if bytes >= 8 {
+            return;
+        }
+        let shift = 64 - 8 * i32::from(bytes);
+        if signed {
+            self.b
+                .lsh64_imm(register, shift)
+                .arsh64_imm(register, shift);
+        } else if bytes == 4 {
+            self.b.mov32(register, register);
+        } else {
+            self.b.and64_imm(register, (1 << (8 * bytes)) - 1);
+        }
+    }
+
+    /// Loads a scalar of `ty` from `place` into `register`.
+    pub(super) fn load_scalar(
+        &mut self,
+        place: Place,
+        register: Reg,
+        ty: &Type,
+        span: Span,
+    ) -> Result<()> {
+        let size = size_of_bytes(ty.size());
+        match place {
+            Place::Context(offset)
+                if self.context_loadable(offset)
+                    && i32::from(offset) % ty.size().max(1) as i32 == 0 =>
+            {
+                self.b.load(size, register, CONTEXT, offset);
+            }
+            Place::Stack(offset) => {
+                self.b.load(size, register, R10, offset);
+            }
+            Place::Context(_) | Place::Memory { .. } => {
+                let mark = self.frame.mark();
+                let slot = self.alloc(8, span)?;
+                self.read_into(place, slot, ty.size(), span)?;
+                self.b.load(size, register, R10, slot);
+                self.frame.release(mark);
+            }
+        }
+        self.normalize(register, ty);
+        Ok(())
+    }
+}

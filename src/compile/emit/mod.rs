@@ -1,0 +1,252 @@
+//! compile::emit: one probe's statements and expressions as BPF instructions.
+//!
+//! Registers: r6 holds the context for the whole program; r7-r9 hold values being computed
+//! (they survive helper calls); r0-r5 are scratch between two calls. Scalars live in registers
+//! normalised to 64 bits (zero- or sign-extended as their type says); strings, structs and keys
+//! are built in place on the stack.
+//!
+//! This file holds the emitter and its registers and stack; `statement`, `aggregate` (map
+//! stores and aggregations), `record` (records to user space), `memory` (values on the stack,
+//! probe reads, places) and `expression` (scalars and branches) each add their part of it.
+
+mod aggregate;
+mod expression;
+mod memory;
+mod record;
+mod statement;
+
+use tine_asm::{Builder, Helper, Label, Reg, Reg::*, Size};
+
+use crate::lang::diag::{Diag, Span};
+use crate::sema::program::{Probe, Program};
+use crate::sema::types::{AddressSpace, Type};
+
+use super::frame::Frame;
+use super::maps::Shared;
+use super::{ProbeCode, ProbeLowering};
+
+const CONTEXT: Reg = R6;
+const TEMPS: [Reg; 3] = [R9, R8, R7];
+const BPF_NOEXIST: i32 = 1;
+/// What a map update returns when the map has no room left.
+const E2BIG: i32 = 7;
+const BPF_F_USER_STACK: i32 = 1 << 8;
+/// Zero-initialising values bigger than this on the stack costs more than a lookup of the
+/// zeros map.
+const STACK_ZERO_LIMIT: u32 = 32;
+
+type Result<T> = std::result::Result<T, Diag>;
+
+pub(super) fn probe(
+    program: &Program,
+    probe: &Probe,
+    index: usize,
+    lowering: &dyn ProbeLowering,
+    shared: &mut Shared,
+) -> Result<ProbeCode> {
+    let mut builder = Builder::new();
+    let exit = builder.label();
+    let mut emitter = Emitter {
+        b: builder,
+        frame: Frame::default(),
+        free: TEMPS.to_vec(),
+        scratch: Vec::new(),
+        spans: Vec::new(),
+        exit,
+        program,
+        lowering,
+        shared,
+    };
+    emitter.mark(probe.span);
+    emitter.b.mov64(CONTEXT, R1);
+    if lowering.runs_while_tracing() {
+        emitter.state_pointer(probe.span, exit)?;
+        emitter
+            .b
+            .load(Size::U64, R0, R0, 0)
+            .jne_imm(R0, super::TRACING, exit);
+    }
+    if let Some(pid) = emitter
+        .shared
+        .options
+        .only_pid
+        .filter(|_| lowering.in_process_context())
+    {
+        emitter
+            .b
+            .call(Helper::GetCurrentPidTgid)
+            .rsh64_imm(R0, 32)
+            .jne_imm(R0, pid as i32, exit);
+    }
+    for variable in &probe.scratch {
+        let slot = emitter.alloc(variable.ty.size(), probe.span)?;
+        emitter.zero(slot, variable.ty.size());
+        emitter.scratch.push(slot);
+    }
+    emitter.statements(&probe.body)?;
+    emitter.b.bind(exit).mov64_imm(R0, 0).exit();
+    let insns = emitter
+        .b
+        .finish()
+        .map_err(|error| Diag::new(probe.span, format!("cannot assemble this probe: {error}")))?;
+    Ok(ProbeCode {
+        probe: index,
+        kind: lowering.program_kind(),
+        insns,
+        spans: emitter.spans,
+    })
+}
+
+/// Where a value of a struct (or anything read through a pointer) lives.
+#[derive(Clone, Copy, Debug)]
+enum Place {
+    /// In the context, at this offset: direct loads.
+    Context(i16),
+    /// On the stack, at this offset from r10.
+    Stack(i16),
+    /// In kernel or user memory at `base + offset`: read with a probe-read helper.
+    Memory {
+        base: Reg,
+        offset: i16,
+        space: AddressSpace,
+    },
+}
+
+impl Place {
+    fn offset_by(self, by: usize) -> Place {
+        let by = by as i16;
+        match self {
+            Place::Context(at) => Place::Context(at + by),
+            Place::Stack(at) => Place::Stack(at + by),
+            Place::Memory {
+                base,
+                offset,
+                space,
+            } => Place::Memory {
+                base,
+                offset: offset + by,
+                space,
+            },
+        }
+    }
+}
+
+struct Emitter<'a> {
+    b: Builder,
+    frame: Frame,
+    free: Vec<Reg>,
+    /// Stack slot of each scratch variable.
+    scratch: Vec<i16>,
+    spans: Vec<(usize, Span)>,
+    exit: Label,
+    program: &'a Program,
+    lowering: &'a dyn ProbeLowering,
+    shared: &'a mut Shared,
+}
+
+/// What a probe read reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Read {
+    /// All the bytes asked for.
+    Bytes,
+    /// A NUL-terminated string, at most the bytes asked for.
+    String,
+    /// As many bytes as this register (one that survives calls) says, at most those asked for.
+    Upto(Reg),
+}
+
+/// The memory a pointer of type `ty` points into (a number's is not known).
+fn space_of(ty: &Type) -> AddressSpace {
+    match ty {
+        Type::Pointer { space, .. } => *space,
+        _ => AddressSpace::Unknown,
+    }
+}
+
+/// The widest access of at most `remaining` bytes that is aligned at both offsets: the verifier
+/// takes only aligned loads from a tracepoint's context, and only aligned stack accesses.
+fn piece(remaining: usize, from: i32, to: i32) -> usize {
+    [8, 4, 2, 1]
+        .into_iter()
+        .find(|&size| {
+            size <= remaining
+                && from.rem_euclid(size as i32) == 0
+                && to.rem_euclid(size as i32) == 0
+        })
+        .unwrap_or(1)
+}
+
+fn size_of_bytes(bytes: usize) -> Size {
+    match bytes {
+        1 => Size::U8,
+        2 => Size::U16,
+        4 => Size::U32,
+        _ => Size::U64,
+    }
+}
+
+impl Emitter<'_> {
+    fn mark(&mut self, span: Span) {
+        let at = self.b.len();
+        match self.spans.last_mut() {
+            Some((start, last)) if *start == at => *last = span,
+            _ => self.spans.push((at, span)),
+        }
+    }
+
+    fn alloc(&mut self, size: usize, span: Span) -> Result<i16> {
+        self.frame.alloc(size).ok_or_else(|| {
+            Diag::new(
+                span,
+                format!(
+                    "this probe needs more than the {} bytes of stack a BPF program may use",
+                    super::frame::STACK_LIMIT
+                ),
+            )
+        })
+    }
+
+    fn temp(&mut self, span: Span) -> Result<Reg> {
+        self.free
+            .pop()
+            .ok_or_else(|| Diag::new(span, "expression too deeply nested to compile"))
+    }
+
+    fn release(&mut self, register: Reg) {
+        self.free.push(register);
+    }
+
+    /// Zeroes `size` bytes at `slot`, each store aligned.
+    fn zero(&mut self, slot: i16, size: usize) {
+        let mut at = 0;
+        while at < size {
+            let to = i32::from(slot) + at as i32;
+            let width = piece(size - at, to, to);
+            self.b.store_imm(size_of_bytes(width), R10, to as i16, 0);
+            at += width;
+        }
+    }
+
+    fn stack_pointer(&mut self, register: Reg, slot: i16) {
+        self.b
+            .mov64(register, R10)
+            .add64_imm(register, i32::from(slot));
+    }
+
+    /// r0 = the address of the state word; to `missing` if the lookup fails (it cannot: the
+    /// check is for the verifier).
+    fn state_pointer(&mut self, span: Span, missing: Label) -> Result<()> {
+        let mark = self.frame.mark();
+        let key = self.alloc(4, span)?;
+        self.b.store_imm(Size::U32, R10, key, 0);
+        self.map_address(R1, self.shared.state_map);
+        self.stack_pointer(R2, key);
+        self.b.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
+        self.frame.release(mark);
+        Ok(())
+    }
+
+    fn map_address(&mut self, register: Reg, map: usize) {
+        self.b.load_map_fd(register, map as i32);
+    }
+}

@@ -1,0 +1,170 @@
+//! compile::emit::record: records to user space (printf, print, exit, clear) through the
+//! output channel.
+
+use tine_asm::{Helper, Reg::*, Size};
+
+use crate::compile::layout::layout_of;
+use crate::compile::records::{ErrorKind, Record, RecordKind, PAYLOAD};
+use crate::compile::Channel;
+use crate::lang::diag::{Diag, Span};
+use crate::output::Format;
+use crate::sema::program::{Expr, ExprKind, Function};
+
+use super::{Emitter, Result, CONTEXT};
+
+impl Emitter<'_> {
+    /// An expression evaluated for its effect: printf, print, exit, clear, or anything else
+    /// (evaluated and dropped).
+    pub(super) fn effect(&mut self, expr: &Expr) -> Result<()> {
+        let ExprKind::Call {
+            function,
+            arguments,
+        } = &expr.kind
+        else {
+            let register = self.temp(expr.span)?;
+            self.scalar(expr, register)?;
+            self.release(register);
+            return Ok(());
+        };
+        match function {
+            Function::Printf { format } => {
+                let format = Format::parse(format)
+                    .map_err(|error| Diag::new(expr.span, error.to_string()))?;
+                self.send(expr.span, arguments, |arguments| RecordKind::Printf {
+                    format,
+                    arguments,
+                })
+            }
+            Function::Print => self.send(expr.span, arguments, |arguments| RecordKind::Print {
+                arguments,
+            }),
+            Function::PrintMap(options) => match arguments.as_slice() {
+                [Expr {
+                    kind: ExprKind::MapRef(map),
+                    ..
+                }] => {
+                    let (map, options) = (*map, *options);
+                    self.send(expr.span, &[], |_| RecordKind::PrintMap { map, options })
+                }
+                _ => Err(Diag::new(expr.span, "print() of a map takes the map")),
+            },
+            Function::Clear => match arguments.as_slice() {
+                [Expr {
+                    kind: ExprKind::MapRef(map),
+                    ..
+                }] => {
+                    let map = *map;
+                    self.send(expr.span, &[], |_| RecordKind::Clear { map })
+                }
+                _ => Err(Diag::new(expr.span, "clear() takes a map")),
+            },
+            Function::Exit => {
+                let code = arguments.first().cloned().unwrap_or(Expr {
+                    kind: ExprKind::Int(0),
+                    ty: crate::sema::types::I64,
+                    span: expr.span,
+                });
+                let code = Expr {
+                    ty: crate::sema::types::I64,
+                    span: code.span,
+                    kind: ExprKind::Cast(Box::new(code)),
+                };
+                // Other CPUs stop recording now; the statements after exit() do not run.
+                let stopped = self.b.label();
+                self.state_pointer(expr.span, stopped)?;
+                self.b
+                    .store_imm(Size::U64, R0, 0, crate::compile::STOPPED)
+                    .bind(stopped);
+                self.send(expr.span, std::slice::from_ref(&code), |_| RecordKind::Exit)?;
+                self.b.ja(self.exit);
+                Ok(())
+            }
+            _ => {
+                let register = self.temp(expr.span)?;
+                self.scalar(expr, register)?;
+                self.release(register);
+                Ok(())
+            }
+        }
+    }
+
+    /// Builds `{ id, values... }` on the stack and writes it to the output map.
+    pub(super) fn send(
+        &mut self,
+        span: Span,
+        values: &[Expr],
+        kind: impl FnOnce(Vec<(crate::output::Layout, usize)>) -> RecordKind,
+    ) -> Result<()> {
+        let mut layouts = Vec::with_capacity(values.len());
+        let mut size = PAYLOAD;
+        for value in values {
+            size = size.div_ceil(8) * 8;
+            layouts.push((layout_of(&value.ty), size));
+            size += value.ty.size();
+        }
+        let size = size.div_ceil(8) * 8;
+        let slot = self.alloc(size, span)?;
+        for (value, (_, offset)) in values.iter().zip(&layouts) {
+            self.store_into(value, slot + *offset as i16)?;
+        }
+        // Padding between values goes out too: it must be initialised.
+        let id = self.shared.record(Record {
+            kind: kind(layouts.clone()),
+            size,
+            span,
+        });
+        self.b.store_imm(Size::U64, R10, slot, id as i32);
+        let covered = values.iter().zip(&layouts);
+        let covered = covered.map(|(value, (_, offset))| (*offset, value.ty.size()));
+        self.zero_gaps(slot, size, std::iter::once((0, PAYLOAD)).chain(covered));
+        let sent = self.b.label();
+        match self.shared.options.channel {
+            Channel::RingBuffer => {
+                self.map_address(R1, self.shared.output_map);
+                self.stack_pointer(R2, slot);
+                self.b
+                    .mov64_imm(R3, size as i32)
+                    .mov64_imm(R4, 0)
+                    .call(Helper::RingbufOutput);
+            }
+            Channel::PerfBuffer => {
+                self.b.mov64(R1, CONTEXT);
+                self.map_address(R2, self.shared.output_map);
+                // BPF_F_CURRENT_CPU: this CPU's ring.
+                self.b.load_imm64(R3, 0xffff_ffff);
+                self.stack_pointer(R4, slot);
+                self.b
+                    .mov64_imm(R5, size as i32)
+                    .call(Helper::PerfEventOutput);
+            }
+        }
+        self.b.jeq_imm(R0, 0, sent);
+        self.count_error(span, ErrorKind::OutputFull)?;
+        self.b.bind(sent);
+        Ok(())
+    }
+
+    /// Zeroes the bytes of `size` at `slot` outside the `(offset, length)` ranges that values
+    /// cover (alignment padding): a record or key goes out whole, and must hold no garbage.
+    pub(super) fn zero_gaps(
+        &mut self,
+        slot: i16,
+        size: usize,
+        values: impl Iterator<Item = (usize, usize)>,
+    ) {
+        let mut covered = vec![false; size];
+        for (offset, length) in values {
+            for byte in &mut covered[offset.min(size)..(offset + length).min(size)] {
+                *byte = true;
+            }
+        }
+        let mut at = 0;
+        while at < size {
+            let run = covered[at..].iter().take_while(|&&byte| !byte).count();
+            if run > 0 {
+                self.zero(slot + at as i16, run);
+            }
+            at += run.max(1);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! compile::emit::statement: statements, blocks and the error counters they bump.
+
+use tine_asm::{Helper, Reg::*, Size};
+
+use crate::compile::records::{ErrorKind, RecordKind};
+use crate::lang::diag::Span;
+use crate::sema::program::{Expr, ExprKind, Function, Stmt, StmtKind};
+
+use super::{Emitter, Result};
+
+/// Whether no path runs past `statement`: it returns, or calls `exit()` (which ends the probe
+/// as in bpftrace), on every path.
+fn diverges(statement: &Stmt) -> bool {
+    match &statement.kind {
+        StmtKind::Return => true,
+        StmtKind::Expr(Expr {
+            kind:
+                ExprKind::Call {
+                    function: Function::Exit,
+                    ..
+                },
+            ..
+        }) => true,
+        StmtKind::Block(statements) => statements.iter().any(diverges),
+        StmtKind::If {
+            then,
+            otherwise: Some(otherwise),
+            ..
+        } => diverges(then) && diverges(otherwise),
+        _ => false,
+    }
+}
+
+/// `print(@m)` or `clear(@m)` as a statement: the function and the map.
+fn map_call(statement: &Stmt) -> Option<(Function, usize)> {
+    let StmtKind::Expr(Expr {
+        kind: ExprKind::Call {
+            function,
+            arguments,
+        },
+        ..
+    }) = &statement.kind
+    else {
+        return None;
+    };
+    match (function, arguments.as_slice()) {
+        (
+            Function::PrintMap(_) | Function::Clear,
+            [Expr {
+                kind: ExprKind::MapRef(map),
+                ..
+            }],
+        ) => Some((function.clone(), *map)),
+        _ => None,
+    }
+}
+
+impl Emitter<'_> {
+    pub(super) fn statement(&mut self, statement: &Stmt) -> Result<()> {
+        self.mark(statement.span);
+        let mark = self.frame.mark();
+        match &statement.kind {
+            StmtKind::Block(statements) => self.statements(statements)?,
+            StmtKind::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let skip = self.b.label();
+                self.branch(condition, false, skip)?;
+                self.statement(then)?;
+                match otherwise {
+                    Some(otherwise) => {
+                        let end = self.b.label();
+                        if !diverges(then) {
+                            self.b.ja(end);
+                        }
+                        self.b.bind(skip);
+                        self.statement(otherwise)?;
+                        self.b.bind(end);
+                    }
+                    None => {
+                        self.b.bind(skip);
+                    }
+                }
+            }
+            StmtKind::Return => {
+                self.b.ja(self.exit);
+            }
+            StmtKind::Delete { map, key } => {
+                let key = self.key(*map, key, statement.span)?;
+                self.map_address(R1, *map);
+                self.stack_pointer(R2, key);
+                self.b.call(Helper::MapDeleteElem);
+            }
+            StmtKind::MapStore { map, key, value } => {
+                self.map_store(*map, key, value, statement.span)?
+            }
+            StmtKind::Aggregate { map, key, argument } => {
+                self.aggregate(*map, key, argument.as_ref(), statement.span)?
+            }
+            StmtKind::ScratchStore { slot, value } => {
+                let at = self.scratch[*slot];
+                self.store_into(value, at)?;
+            }
+            StmtKind::Expr(expr) => self.effect(expr)?,
+        }
+        self.frame.release(mark);
+        Ok(())
+    }
+
+    /// A list of statements, where `print(@m)` and a `clear(@m)` after it, with only other
+    /// maps' prints and clears between (`print(@a); print(@b); clear(@a); clear(@b);`), become
+    /// one record: user space reads and deletes in one pass, so no count that lands between
+    /// the two is lost.
+    pub(super) fn statements(&mut self, list: &[Stmt]) -> Result<()> {
+        let mut fused = vec![false; list.len()];
+        for (index, statement) in list.iter().enumerate() {
+            if fused[index] {
+                continue;
+            }
+            if let Some((Function::PrintMap(options), map)) = map_call(statement) {
+                let clear = list[index + 1..]
+                    .iter()
+                    .map(map_call)
+                    .take_while(|call| matches!(call, Some((_, other)) if *other != map))
+                    .count()
+                    + index
+                    + 1;
+                if matches!(list.get(clear).and_then(map_call), Some((Function::Clear, other)) if other == map)
+                {
+                    fused[clear] = true;
+                    self.mark(statement.span);
+                    self.send(statement.span, &[], |_| RecordKind::PrintAndClear {
+                        map,
+                        options,
+                    })?;
+                    continue;
+                }
+            }
+            self.statement(statement)?;
+            // The verifier refuses code no path reaches.
+            if diverges(statement) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds 1 to the per-CPU error counter of `kind` at `span`.
+    pub(super) fn count_error(&mut self, span: Span, kind: ErrorKind) -> Result<()> {
+        let site = self.shared.error_site(span, kind);
+        let mark = self.frame.mark();
+        let key = self.alloc(4, span)?;
+        let skip = self.b.label();
+        self.b.store_imm(Size::U32, R10, key, site as i32);
+        self.map_address(R1, self.shared.error_map);
+        self.stack_pointer(R2, key);
+        self.b
+            .call(Helper::MapLookupElem)
+            .jeq_imm(R0, 0, skip)
+            .load(Size::U64, R1, R0, 0)
+            .add64_imm(R1, 1)
+            .store(Size::U64, R0, 0, R1)
+            .bind(skip);
+        self.frame.release(mark);
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! runtime::fold: a map's per-CPU values folded into one value per key, as the aggregation says.
+
+use crate::compile::{Fold, MapSpec, Storage};
+use crate::kernel::bpf::Entry;
+
+/// A map's entries as (key, value) bytes.
+pub(super) type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn word(bytes: &[u8], index: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[index * 8..index * 8 + 8]);
+    u64::from_ne_bytes(word)
+}
+
+/// How a map's entries fold and print.
+pub(super) struct Folding<'a> {
+    pub(super) spec: &'a MapSpec,
+    /// What a keyless summed aggregation held when it was last cleared (see `Printer::take`).
+    pub(super) baseline: Option<&'a [u64]>,
+    /// A keyless aggregation that was never fed or was cleared prints as zero (a `count()`,
+    /// as bpftrace 0.17 prints it) rather than not at all (every other kind).
+    pub(super) zero_shown: bool,
+}
+
+/// A map's entries with the per-CPU values folded into one.
+pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
+    let Folding {
+        spec,
+        baseline,
+        zero_shown,
+    } = *folding;
+    let mut folded = Vec::new();
+    for entry in entries {
+        let size = spec.value_size as usize;
+        let value = match spec.fold {
+            Fold::Shared => entry.values.into_iter().next().unwrap_or_default(),
+            Fold::Sum => {
+                let sum = summed(&entry.values, size, baseline);
+                if sum.iter().all(|&total| total == 0)
+                    && spec.storage == Storage::PerCpuArray
+                    && !zero_shown
+                {
+                    continue;
+                }
+                sum.iter().flat_map(|total| total.to_ne_bytes()).collect()
+            }
+            Fold::Min { signed } | Fold::Max { signed } => {
+                let is_min = matches!(spec.fold, Fold::Min { .. });
+                let seen = entry.values.iter().filter(|value| word(value, 1) != 0);
+                let best = seen.map(|value| word(value, 0)).reduce(|a, b| {
+                    let a_first = if signed {
+                        (a as i64 <= b as i64) == is_min
+                    } else {
+                        (a <= b) == is_min
+                    };
+                    if a_first {
+                        a
+                    } else {
+                        b
+                    }
+                });
+                match best {
+                    Some(best) => [best.to_ne_bytes(), 1u64.to_ne_bytes()].concat(),
+                    None => continue,
+                }
+            }
+        };
+        folded.push((entry.key, value));
+    }
+    folded
+}
+
+/// Every u64 word of `size` bytes summed over the CPUs' values, less `baseline`.
+pub(super) fn summed(values: &[Vec<u8>], size: usize, baseline: Option<&[u64]>) -> Vec<u64> {
+    let mut sum = vec![0u64; size / 8];
+    for value in values {
+        for (index, total) in sum.iter_mut().enumerate() {
+            *total = total.wrapping_add(word(value, index));
+        }
+    }
+    for (total, base) in sum.iter_mut().zip(baseline.unwrap_or_default()) {
+        *total = total.wrapping_sub(*base);
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(storage: Storage, fold: Fold, value_size: u32) -> MapSpec {
+        MapSpec {
+            name: "m".to_string(),
+            storage,
+            key_size: 4,
+            value_size,
+            max_entries: 1,
+            fold,
+            printed: None,
+        }
+    }
+
+    fn words(words: &[u64]) -> Vec<u8> {
+        words.iter().flat_map(|word| word.to_ne_bytes()).collect()
+    }
+
+    fn entry(key: u32, values: &[&[u64]]) -> Entry {
+        Entry {
+            key: key.to_ne_bytes().to_vec(),
+            values: values.iter().map(|value| words(value)).collect(),
+        }
+    }
+
+    fn folded(
+        spec: &MapSpec,
+        baseline: Option<&[u64]>,
+        zero_shown: bool,
+        entries: Vec<Entry>,
+    ) -> Entries {
+        let folding = Folding {
+            spec,
+            baseline,
+            zero_shown,
+        };
+        fold(entries, &folding)
+    }
+
+    #[test]
+    fn a_sum_adds_each_word_over_the_cpus_less_the_baseline() {
+        let spec = spec(Storage::PerCpuHash, Fold::Sum, 16);
+        let entries = vec![
+            entry(1, &[&[3, 30], &[4, 40]]),
+            entry(2, &[&[u64::MAX, 1], &[2, 0]]),
+        ];
+        assert_eq!(
+            folded(&spec, None, false, entries.clone()),
+            vec![
+                (1u32.to_ne_bytes().to_vec(), words(&[7, 70])),
+                // Each word wraps as the kernel's does.
+                (2u32.to_ne_bytes().to_vec(), words(&[1, 1])),
+            ]
+        );
+        let keyless = self::spec(Storage::PerCpuArray, Fold::Sum, 16);
+        assert_eq!(
+            folded(&keyless, Some(&[5, 60]), false, vec![entries[0].clone()]),
+            vec![(1u32.to_ne_bytes().to_vec(), words(&[2, 10]))]
+        );
+    }
+
+    #[test]
+    fn a_keyless_sum_at_zero_shows_only_when_asked() {
+        let spec = spec(Storage::PerCpuArray, Fold::Sum, 8);
+        let untouched = || vec![entry(0, &[&[0], &[0]])];
+        assert_eq!(folded(&spec, None, false, untouched()), vec![]);
+        assert_eq!(
+            folded(&spec, None, true, untouched()),
+            vec![(0u32.to_ne_bytes().to_vec(), words(&[0]))]
+        );
+        // Cleared: back at the baseline it held then.
+        let cleared = vec![entry(0, &[&[2], &[3]])];
+        assert_eq!(folded(&spec, Some(&[5]), false, cleared), vec![]);
+        // A keyed map keeps its zero entries: they were made by an update.
+        let keyed = self::spec(Storage::PerCpuHash, Fold::Sum, 8);
+        assert_eq!(folded(&keyed, None, false, untouched()).len(), 1);
+    }
+
+    #[test]
+    fn min_and_max_take_the_best_of_the_cpus_that_saw_a_value() {
+        let minus_five = -5i64 as u64;
+        // { value, seen } per CPU: the third CPU saw nothing, its 0 must not count.
+        let values: &[&[u64]] = &[&[minus_five, 1], &[3, 1], &[0, 0]];
+        let best = |fold: Fold| {
+            let spec = spec(Storage::PerCpuHash, fold, 16);
+            folded(&spec, None, false, vec![entry(7, values)])
+        };
+        let shown = |value: u64| vec![(7u32.to_ne_bytes().to_vec(), words(&[value, 1]))];
+        assert_eq!(best(Fold::Min { signed: true }), shown(minus_five));
+        assert_eq!(best(Fold::Max { signed: true }), shown(3));
+        assert_eq!(best(Fold::Min { signed: false }), shown(3));
+        assert_eq!(best(Fold::Max { signed: false }), shown(minus_five));
+        // No CPU saw a value: the key is not shown.
+        let spec = spec(Storage::PerCpuHash, Fold::Min { signed: true }, 16);
+        let unseen = vec![entry(7, &[&[0, 0], &[9, 0]])];
+        assert_eq!(folded(&spec, None, false, unseen), vec![]);
+    }
+
+    #[test]
+    fn a_shared_map_shows_its_one_value() {
+        let spec = spec(Storage::Hash, Fold::Shared, 8);
+        assert_eq!(
+            folded(&spec, None, false, vec![entry(4, &[&[42]])]),
+            vec![(4u32.to_ne_bytes().to_vec(), words(&[42]))]
+        );
+    }
+}

@@ -1,0 +1,352 @@
+//! runtime::load: the compiled script made into kernel objects: maps created, map fds patched
+//! into the instructions, programs loaded and attached (BEGIN and END to their triggers), and a
+//! verifier rejection mapped back to the statement it came from.
+
+use tine_asm::{ByteOrder, Imm64, Insn};
+
+use crate::compile::{Compiled, MapSpec, ProgramKind, Storage};
+use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
+use crate::kernel::cpu::possible_cpus;
+use crate::kernel::error::KernelError;
+use crate::lang::diag::{Diag, Span};
+use crate::provider::{Attachment, Registry};
+use crate::sema::program::Probe;
+use crate::sema::Program as Script;
+
+use super::{RunError, Settings};
+
+fn kernel_map(spec: &MapSpec, cpus: u32) -> bpf::MapSpec {
+    let (kind, flags) = match spec.storage {
+        // Preallocated: an entry allocated on demand can fail where a probe runs with
+        // interrupts off (sched_wakeup lost keys that way), and a lost count is worse than
+        // memory taken up front (TINE_MAP_ENTRIES sizes it).
+        Storage::Hash => (MapKind::Hash, 0),
+        Storage::PerCpuHash => (MapKind::PercpuHash, 0),
+        Storage::Array => (MapKind::Array, 0),
+        Storage::PerCpuArray => (MapKind::PercpuArray, 0),
+        Storage::RingBuffer => (MapKind::Ringbuf, 0),
+        Storage::PerfEventArray => (MapKind::PerfEventArray, 0),
+        Storage::StackTrace => (MapKind::StackTrace, 0),
+    };
+    bpf::MapSpec {
+        kind,
+        name: spec.name.trim_start_matches('@').to_string(),
+        key_size: spec.key_size,
+        value_size: spec.value_size,
+        max_entries: if spec.storage == Storage::PerfEventArray {
+            cpus
+        } else {
+            spec.max_entries
+        },
+        flags,
+    }
+}
+
+fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramKind {
+    match kind {
+        ProgramKind::Tracepoint => bpf::ProgramKind::Tracepoint,
+        ProgramKind::Kprobe => bpf::ProgramKind::Kprobe,
+        ProgramKind::PerfEvent => bpf::ProgramKind::PerfEvent,
+        ProgramKind::RawTracepoint => bpf::ProgramKind::RawTracepoint,
+    }
+}
+
+/// The instructions with each map index replaced by its fd.
+fn with_fds(insns: &[Insn], maps: &[Map]) -> Vec<Insn> {
+    insns
+        .iter()
+        .map(|insn| match *insn {
+            Insn::LoadImm64 {
+                dst,
+                imm: Imm64::MapFd(index),
+            } => Insn::LoadImm64 {
+                dst,
+                imm: Imm64::MapFd(maps[index as usize].raw_fd()),
+            },
+            other => other,
+        })
+        .collect()
+}
+
+/// Slot index (a 16-byte load takes two) to instruction index.
+fn instruction_at_slot(insns: &[Insn], slot: usize) -> usize {
+    let mut slots = 0;
+    for (index, insn) in insns.iter().enumerate() {
+        slots += if matches!(insn, Insn::LoadImm64 { .. }) {
+            2
+        } else {
+            1
+        };
+        if slots > slot {
+            return index;
+        }
+    }
+    insns.len().saturating_sub(1)
+}
+
+/// How a BEGIN or END probe is run.
+pub(super) enum Special {
+    TestRun(Program),
+    /// Calling the function fires the uprobe the program is attached to.
+    Trigger(extern "C" fn()),
+}
+
+impl Special {
+    pub(super) fn run(&self) -> Result<(), KernelError> {
+        match self {
+            Special::TestRun(program) => program.test_run(&[], &[0u8; 8]).map(|_| ()),
+            Special::Trigger(trigger) => {
+                trigger();
+                Ok(())
+            }
+        }
+    }
+}
+
+pub(super) struct Loaded {
+    pub(super) maps: Vec<Map>,
+    pub(super) begin: Vec<Special>,
+    pub(super) end: Vec<Special>,
+    /// The probes that fire while tracing, attached but not yet enabled; dropping detaches.
+    pub(super) attachments: Vec<Attachment>,
+    /// BEGIN and END attached to their triggers, kept for their drop.
+    _triggers: Vec<Attachment>,
+    /// Each attached program, with its probe as written (`kprobe:vfs_read`) for warnings.
+    pub(super) programs: Vec<(String, Program)>,
+}
+
+/// The maps of `compiled`, created in the kernel.
+fn create_maps(compiled: &Compiled) -> Result<Vec<Map>, KernelError> {
+    let cpus = possible_cpus()?.len() as u32;
+    compiled
+        .maps
+        .iter()
+        .map(|spec| Map::create(&kernel_map(spec, cpus)))
+        .collect()
+}
+
+impl Loaded {
+    /// Keeps `program`, attached to `probe` as `attachment` says: BEGIN and END to be run,
+    /// the others to be enabled.
+    fn add(&mut self, probe: &Probe, program: Program, attachment: Attachment) {
+        match attachment {
+            Attachment::Run { at_start } => {
+                let list = if at_start {
+                    &mut self.begin
+                } else {
+                    &mut self.end
+                };
+                list.push(Special::TestRun(program));
+            }
+            Attachment::Triggered {
+                at_start,
+                trigger,
+                attached,
+            } => {
+                let list = if at_start {
+                    &mut self.begin
+                } else {
+                    &mut self.end
+                };
+                // Every BEGIN (END) program sits on the same function: one call runs them all.
+                let called = list.iter().any(|special| {
+                    matches!(special, Special::Trigger(known) if *known as usize == trigger as usize)
+                });
+                if !called {
+                    list.push(Special::Trigger(trigger));
+                }
+                self._triggers.push(*attached);
+                self.programs.push((probe_name(probe), program));
+            }
+            events => {
+                self.attachments.push(events);
+                self.programs.push((probe_name(probe), program));
+            }
+        }
+    }
+}
+
+pub(super) fn load(
+    compiled: &Compiled,
+    script: &Script,
+    registry: &Registry,
+    settings: &Settings,
+) -> Result<Loaded, RunError> {
+    let maps = create_maps(compiled)?;
+    let mut loaded = Loaded {
+        maps,
+        begin: Vec::new(),
+        end: Vec::new(),
+        attachments: Vec::new(),
+        _triggers: Vec::new(),
+        programs: Vec::new(),
+    };
+    let mut programs = Vec::with_capacity(compiled.probes.len());
+    for code in &compiled.probes {
+        let probe = &script.probes[code.probe];
+        let insns = with_fds(&code.insns, &loaded.maps);
+        let bytes = tine_asm::encode(&insns, ByteOrder::HOST)
+            .map_err(|error| RunError::Message(format!("cannot encode a program: {error}")))?;
+        let name = format!("tine_{}", probe.provider);
+        let resolved = registry
+            .probe(&probe.provider, &probe.spec)
+            .map_err(RunError::Message)?;
+        let spec = ProgramSpec {
+            kind: kernel_program_kind(code.kind),
+            insns: &bytes,
+            name: &name,
+            expected_attach_type: resolved.attach_type(),
+        };
+        let program = Program::load(&spec).map_err(|error| rejection(error, code, settings))?;
+        programs.push((probe, resolved, program));
+    }
+    // Probes on one point fire in the script's order: those whose points run the newest
+    // program first are attached last to first.
+    let newest_first = |index: &usize| programs[*index].1.fires_newest_first();
+    let mut order: Vec<usize> = (0..programs.len()).filter(|i| !newest_first(i)).collect();
+    order.extend((0..programs.len()).rev().filter(newest_first));
+    let mut programs: Vec<_> = programs.into_iter().map(Some).collect();
+    for index in order {
+        let Some((probe, resolved, program)) = programs[index].take() else {
+            continue;
+        };
+        let started = std::time::Instant::now();
+        let attachment = resolved.attach(&program)?;
+        if settings.debug {
+            // In integers: float formatting would cost the binary kilobytes for this one line.
+            let tenths = started.elapsed().as_micros() as u64 / 100;
+            eprintln!(
+                "debug: {}:{} attached in {}.{} ms",
+                probe.provider,
+                probe.spec,
+                tenths / 10,
+                tenths % 10
+            );
+        }
+        loaded.add(probe, program, attachment);
+    }
+    Ok(loaded)
+}
+
+/// Sets the state word every probe checks first (see `compile::TRACING`).
+pub(super) fn set_state(state: &Map, value: i32) -> Result<(), KernelError> {
+    state.update(
+        &0u32.to_ne_bytes(),
+        &(value as u64).to_ne_bytes(),
+        Update::Any,
+    )
+}
+
+/// Which records END's probes send: after an `exit()`, those are the only ones printed.
+pub(super) fn end_records(compiled: &Compiled, script: &Script) -> Vec<bool> {
+    let spans: Vec<Span> = compiled
+        .probes
+        .iter()
+        .filter(|code| script.probes[code.probe].provider == "END")
+        .flat_map(|code| code.spans.iter().map(|(_, span)| *span))
+        .collect();
+    compiled
+        .records
+        .iter()
+        .map(|record| {
+            spans
+                .iter()
+                .any(|span| span.start <= record.span.start && record.span.end <= span.end)
+        })
+        .collect()
+}
+
+/// A verifier rejection, pointed at the script line whose instructions it stopped at.
+fn rejection(
+    error: KernelError,
+    code: &crate::compile::ProbeCode,
+    settings: &Settings,
+) -> RunError {
+    let Some(span) = error
+        .rejected_instruction()
+        .and_then(|slot| code.span_of(instruction_at_slot(&code.insns, slot)))
+    else {
+        return RunError::Kernel(error);
+    };
+    let lines = if settings.debug { usize::MAX } else { 8 };
+    let tail = error.verifier_tail(lines);
+    let reason = tail.last().map_or("see its log", |line| line.trim());
+    let mut message = format!("the kernel's verifier rejected this: {reason}");
+    for line in tail {
+        message.push_str("\n    ");
+        message.push_str(line);
+    }
+    RunError::Script(Diag::new(span, message))
+}
+
+fn probe_name(probe: &Probe) -> String {
+    format!("{}:{}", probe.provider, probe.spec)
+}
+
+/// Loads each program of `compiled` into the kernel (its maps created, nothing attached) and
+/// drops it again, handing `verdict` the probe index and what the verifier said: a check of the
+/// whole compiler output against the running kernel, without tracing.
+pub fn verify(
+    compiled: &Compiled,
+    mut verdict: impl FnMut(usize, Result<(), KernelError>),
+) -> Result<(), KernelError> {
+    let maps = create_maps(compiled)?;
+    for code in &compiled.probes {
+        let bytes = tine_asm::encode(&with_fds(&code.insns, &maps), ByteOrder::HOST)
+            .map_err(|error| KernelError::message("encode a program", error.to_string()))?;
+        let spec = ProgramSpec {
+            kind: kernel_program_kind(code.kind),
+            insns: &bytes,
+            name: "tine_verify",
+            expected_attach_type: None,
+        };
+        verdict(code.probe, Program::load(&spec).map(drop));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::ProbeCode;
+    use crate::lang::Span;
+    use tine_asm::Reg::*;
+
+    #[test]
+    fn a_rejection_points_at_the_statement_of_the_failing_instruction() {
+        let mut builder = tine_asm::Builder::new();
+        builder
+            .mov64(R6, R1)
+            .load_imm64(R1, 1 << 40)
+            .load(tine_asm::Size::U64, R0, R1, 0)
+            .exit();
+        let code = ProbeCode {
+            probe: 0,
+            kind: ProgramKind::Tracepoint,
+            insns: builder.finish().expect("assembles"),
+            // Statement one is the move and the 16-byte load, statement two the rest.
+            spans: vec![(0, Span::new(0, 5)), (2, Span::new(10, 20))],
+        };
+        let mut error = KernelError::errno("load program `tine_tracepoint`", libc::EACCES);
+        // The load sits at slot 3: the 16-byte load took slots 1 and 2.
+        error.verifier_log =
+            "0: (bf) r6 = r1\n1: (18) r1 = 0x10000000000\n3: (79) r0 = *(u64 *)(r1 +0)\nR1 invalid mem access 'scalar'\nprocessed 3 insns\n".to_string();
+        let settings = Settings {
+            keep_going: false,
+            debug: false,
+            perf_pages: 1,
+            unbuffered: false,
+        };
+        match rejection(error, &code, &settings) {
+            RunError::Script(diag) => {
+                assert_eq!(diag.span, Span::new(10, 20));
+                assert!(
+                    diag.message.contains("R1 invalid mem access"),
+                    "{}",
+                    diag.message
+                );
+            }
+            _ => panic!("a rejection with a log should point at the script"),
+        }
+    }
+}

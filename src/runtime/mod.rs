@@ -1,0 +1,222 @@
+//! runtime: a compiled script in the kernel — maps made, programs loaded and attached, the
+//! event loop over the output ring and signals, then END, the map dump and teardown (every
+//! kernel object is an owned value: returning from `run`, by any path, releases them all).
+//!
+//! This file holds `run` and its event loop; `load` makes the kernel objects, `print` decodes
+//! and prints records and maps, `fold` folds per-CPU values, `symbols` names addresses and
+//! `report` tells what the kernel counted but could not show.
+
+mod fold;
+mod load;
+mod print;
+mod report;
+mod symbols;
+
+use std::os::fd::{AsFd, BorrowedFd};
+use std::time::Duration;
+
+use crate::compile::{Compiled, STOPPED, TRACING};
+use crate::kernel::bpf::Map;
+use crate::kernel::child::Child;
+use crate::kernel::error::KernelError;
+use crate::kernel::features::Feature;
+use crate::kernel::process::Watched;
+use crate::kernel::ring::{wait, Ring};
+use crate::kernel::signal::{die_of_broken_pipe, Signals};
+use crate::lang::diag::Diag;
+use crate::output::PrintOptions;
+use crate::provider::Registry;
+use crate::sema::Program as Script;
+
+use load::{load, set_state};
+use print::Printer;
+use report::{dropped_records, lost_error, report_errors, report_misses};
+
+pub use load::verify;
+
+/// Why a run failed: a kernel refusal, or one pointing at the script (a verifier rejection).
+pub enum RunError {
+    Kernel(KernelError),
+    Script(Diag),
+    Message(String),
+}
+
+impl From<KernelError> for RunError {
+    fn from(error: KernelError) -> RunError {
+        RunError::Kernel(error)
+    }
+}
+
+pub struct Settings {
+    /// `-k`: warn about lost records and go on.
+    pub keep_going: bool,
+    /// `-d`: verifier logs in full.
+    pub debug: bool,
+    /// Pages of perf buffer per CPU when there is no ring buffer.
+    pub perf_pages: usize,
+    /// `-u`: write each record's output as soon as it is decoded.
+    pub unbuffered: bool,
+}
+
+/// Ends tracing: how the loop stopped.
+enum Stop {
+    Exit(i32),
+    Signal,
+    ChildExited,
+    /// The process `-p` named has exited.
+    ProcessExited,
+    Lost,
+    /// Standard output is a pipe nobody reads any more.
+    BrokenPipe,
+}
+
+/// Runs the compiled script until it exits, the `-c` child ends, or a signal; returns the exit
+/// code.
+///
+/// The order matters: every probe is attached (disabled, and returning at once while the
+/// state word says so) before BEGIN runs; then the events are enabled and the state word
+/// opened, and BEGIN's output printed. So nothing tine does while setting up is traced, BEGIN
+/// prints first, and an interval's first tick is a full period after the start. On the way out the state word is
+/// closed first: the maps hold still for END and the dump.
+pub fn run(
+    script: &Script,
+    compiled: &Compiled,
+    registry: &Registry,
+    mut child: Option<Child>,
+    watched: Option<Watched>,
+    settings: &Settings,
+) -> Result<i32, RunError> {
+    // Caught before anything is made and released after everything is: a Ctrl-C while
+    // attaching or tearing down must not kill tine with probe events left in tracefs.
+    // SIGCHLD only wakes the loop, to look at the `-c` child at once.
+    let signals = Signals::catch(&[libc::SIGINT, libc::SIGTERM, libc::SIGCHLD])
+        .map_err(|error| RunError::Message(format!("cannot catch signals: {error}")))?;
+    let loaded = load(compiled, script, registry, settings)?;
+    let state = &loaded.maps[compiled.state_map];
+    let mut ring = Ring::open(&loaded.maps[compiled.output_map], settings.perf_pages)?;
+    let batch = registry.features().has(Feature::MapBatch);
+    let mut printer = Printer::new(compiled, script, &loaded.maps, settings, batch);
+    for special in &loaded.begin {
+        special.run()?;
+    }
+    // BEGIN's output is shown once tracing has started, so whoever waits for it (a user, a
+    // script) knows that what happens next is traced.
+    printer.decode(&mut ring, false)?;
+    if printer.stop.is_none() {
+        for attachment in &loaded.attachments {
+            attachment.enable()?;
+        }
+        set_state(state, TRACING)?;
+    }
+    printer.flush();
+    if printer.stop.is_none() {
+        if let Some(child) = child.as_mut() {
+            child
+                .release()
+                .map_err(|error| RunError::Message(format!("cannot start the command: {error}")))?;
+        }
+    }
+    follow(
+        &mut printer,
+        &mut ring,
+        &signals,
+        child.as_mut(),
+        watched.as_ref(),
+        &loaded.maps[compiled.error_map],
+        settings,
+    )?;
+    set_state(state, STOPPED)?;
+    // What was recorded before the stop (after an exit(), only END's records are printed).
+    printer.drain(&mut ring)?;
+    for special in &loaded.end {
+        special.run()?;
+    }
+    let stop = printer.stop.take();
+    printer.drain(&mut ring)?;
+    for (index, map) in script.maps.iter().enumerate() {
+        printer.print_map(index, &map.name, PrintOptions::WHOLE)?;
+    }
+    printer.flush();
+    report_misses(&loaded.programs);
+    report_errors(compiled, &loaded.maps[compiled.error_map], script)?;
+    // Records lost in the last moments count as much as those lost earlier.
+    let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
+    let broken_pipe = printer.broken;
+    let code = exit_code(stop, lost, settings.keep_going);
+    if broken_pipe {
+        // Every kernel object is released first.
+        drop(printer);
+        drop(ring);
+        drop(loaded);
+        drop(child);
+        die_of_broken_pipe();
+    }
+    Ok(code)
+}
+
+/// The event loop: records printed as they come until something stops tracing (an `exit()`, a
+/// signal, lost records, the `-c` command or `-p` process ending, a closed pipe).
+fn follow(
+    printer: &mut Printer,
+    ring: &mut Ring,
+    signals: &Signals,
+    mut child: Option<&mut Child>,
+    watched: Option<&Watched>,
+    errors: &Map,
+    settings: &Settings,
+) -> Result<(), RunError> {
+    let stdout = std::io::stdout();
+    while printer.stop.is_none() {
+        let mut fds: Vec<BorrowedFd> = ring.fds();
+        fds.push(signals.as_fd());
+        fds.extend(watched.and_then(Watched::fd));
+        // Everything that ends tracing wakes the loop, except the exit of a `-p` process on a
+        // kernel without pidfds: that is looked for every 100 ms.
+        let timeout = watched
+            .as_ref()
+            .filter(|watched| watched.fd().is_none())
+            .map(|_| Duration::from_millis(100));
+        let (_, hung_up) = wait(&fds, &[stdout.as_fd()], timeout)?;
+        drop(fds);
+        if hung_up {
+            printer.broken_pipe();
+        }
+        while let Some(signal) = signals
+            .next()
+            .map_err(|error| RunError::Message(format!("cannot read signals: {error}")))?
+        {
+            if signal != libc::SIGCHLD && printer.stop.is_none() {
+                printer.stop = Some(Stop::Signal);
+            }
+        }
+        printer.drain(ring)?;
+        // Records the kernel dropped (perf buffers) and those a probe could not write (the
+        // ring buffer tells only the probe, which counts them).
+        let lost = printer.lost + dropped_records(printer.compiled, errors)?;
+        if lost > 0 && !settings.keep_going && printer.stop.is_none() {
+            printer.stop = Some(Stop::Lost);
+        }
+        if let Some(child) = child.as_mut() {
+            let exited = child.try_wait().map_err(|error| {
+                RunError::Message(format!("cannot wait for the command: {error}"))
+            })?;
+            if exited.is_some() && printer.stop.is_none() {
+                printer.stop = Some(Stop::ChildExited);
+            }
+        }
+        if watched.is_some_and(Watched::exited) && printer.stop.is_none() {
+            printer.stop = Some(Stop::ProcessExited);
+        }
+    }
+    Ok(())
+}
+
+/// The exit code of a run that stopped for `stop` with `lost` records lost.
+fn exit_code(stop: Option<Stop>, lost: u64, keep_going: bool) -> i32 {
+    match stop {
+        Some(Stop::Exit(code)) => code,
+        Some(Stop::Lost) => lost_error(lost),
+        _ if lost > 0 && !keep_going => lost_error(lost),
+        Some(Stop::Signal | Stop::ChildExited | Stop::ProcessExited | Stop::BrokenPipe) | None => 0,
+    }
+}

@@ -1,0 +1,273 @@
+//! runtime::print: records from the output ring decoded and printed, and maps read, folded and
+//! printed.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use crate::compile::{Compiled, Fold, RecordKind, Storage};
+use crate::kernel::bpf::{Entry, Map, Update};
+use crate::kernel::error::KernelError;
+use crate::kernel::ring::{Record, Ring};
+use crate::output::{write_map, write_value, PrintOptions};
+
+use super::fold::{fold, summed, Entries, Folding};
+use super::load::end_records;
+use super::symbols::KernelNames;
+use super::symbols::UserSymbols;
+use super::{RunError, Settings, Stop};
+use crate::kernel::clock::wall_clock_offset;
+use crate::sema::Program as Script;
+
+/// A value's layout and bytes, borrowed from the record; a record cut short reads short.
+fn record_value<'a>(
+    bytes: &'a [u8],
+    (layout, offset): &'a (crate::output::Layout, usize),
+) -> (&'a crate::output::Layout, &'a [u8]) {
+    let end = (offset + layout.size()).min(bytes.len());
+    (layout, &bytes[(*offset).min(end)..end])
+}
+
+pub(super) struct Printer<'a> {
+    pub(super) compiled: &'a Compiled,
+    maps: &'a [Map],
+    names: KernelNames<'a>,
+    out: String,
+    pub(super) stop: Option<Stop>,
+    /// An `exit()` was read: records after it are not printed, END's excepted.
+    exited: bool,
+    /// By record id: whether an END probe sends it.
+    end_records: Vec<bool>,
+    /// Standard output is a pipe nobody reads: nothing more is written.
+    pub(super) broken: bool,
+    pub(super) lost: u64,
+    unbuffered: bool,
+    /// Whether the kernel reads (and deletes) maps in batches.
+    batch: bool,
+    /// What each keyless summed aggregation held when it was last cleared, word by word.
+    baselines: HashMap<usize, Vec<u64>>,
+    /// By map index: whether the map is a `count()`.
+    counts: Vec<bool>,
+}
+
+impl<'a> Printer<'a> {
+    /// A printer for `compiled`'s records and maps, `maps` as loaded; `batch` if the kernel
+    /// reads maps in batches.
+    pub(super) fn new(
+        compiled: &'a Compiled,
+        script: &Script,
+        maps: &'a [Map],
+        settings: &Settings,
+        batch: bool,
+    ) -> Printer<'a> {
+        Printer {
+            compiled,
+            maps,
+            names: KernelNames {
+                symbols: std::cell::OnceCell::new(),
+                user: UserSymbols::default(),
+                stacks: compiled.stack_map.map(|index| &maps[index]),
+                wall_clock_offset: wall_clock_offset(),
+            },
+            out: String::new(),
+            stop: None,
+            exited: false,
+            end_records: end_records(compiled, script),
+            broken: false,
+            lost: 0,
+            unbuffered: settings.unbuffered,
+            batch,
+            baselines: HashMap::new(),
+            counts: script
+                .maps
+                .iter()
+                .map(|map| map.kind == crate::sema::program::MapKind::Count)
+                .collect(),
+        }
+    }
+
+    /// Writes out what was decoded. A closed pipe ends tracing (once); other write errors
+    /// (a full disk) lose that output, as a shell's would.
+    pub(super) fn flush(&mut self) {
+        if !self.broken {
+            let mut stdout = std::io::stdout().lock();
+            let written = stdout
+                .write_all(self.out.as_bytes())
+                .and_then(|()| stdout.flush());
+            if written.is_err_and(|error| error.kind() == std::io::ErrorKind::BrokenPipe) {
+                drop(stdout);
+                self.broken_pipe();
+            }
+        }
+        self.out.clear();
+    }
+
+    pub(super) fn broken_pipe(&mut self) {
+        self.broken = true;
+        if self.stop.is_none() {
+            self.stop = Some(Stop::BrokenPipe);
+        }
+    }
+
+    pub(super) fn drain(&mut self, ring: &mut Ring) -> Result<(), RunError> {
+        self.decode(ring, self.unbuffered)?;
+        self.flush();
+        Ok(())
+    }
+
+    /// Decodes what the ring holds into `out`, writing it out after each record when
+    /// `flush_each`.
+    pub(super) fn decode(&mut self, ring: &mut Ring, flush_each: bool) -> Result<(), RunError> {
+        let mut samples: Vec<Vec<u8>> = Vec::new();
+        ring.drain(|record| match record {
+            Record::Sample(bytes) => samples.push(bytes.to_vec()),
+            Record::Lost(count) => {
+                eprintln!("warning: lost {count} records");
+                self.lost += count;
+            }
+        });
+        for sample in samples {
+            self.record(&sample)?;
+            if flush_each {
+                self.flush();
+            }
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, bytes: &[u8]) -> Result<(), RunError> {
+        let id = bytes
+            .get(..8)
+            .map(|id| u64::from_ne_bytes(id.try_into().unwrap_or([0; 8])))
+            .unwrap_or(u64::MAX);
+        let Some(record) = self.compiled.records.get(id as usize) else {
+            return Err(RunError::Message(format!(
+                "a probe sent an unknown record ({id})"
+            )));
+        };
+        if self.exited && !self.end_records.get(id as usize).copied().unwrap_or(false) {
+            return Ok(());
+        }
+        let value = |argument| record_value(bytes, argument);
+        match &record.kind {
+            RecordKind::Printf { format, arguments } => {
+                let values: Vec<_> = arguments.iter().map(value).collect();
+                format.write(&mut self.out, &values, &self.names);
+            }
+            RecordKind::Print { arguments } => {
+                for (index, argument) in arguments.iter().enumerate() {
+                    if index > 0 {
+                        self.out.push_str(", ");
+                    }
+                    let (layout, data) = value(argument);
+                    write_value(&mut self.out, layout, data, &self.names);
+                }
+                self.out.push('\n');
+            }
+            RecordKind::PrintMap { map, options } => {
+                let name = self.compiled.maps[*map].name.clone();
+                self.print_map(*map, &name, *options)?;
+            }
+            RecordKind::Clear { map } => {
+                self.take(*map)?;
+            }
+            RecordKind::PrintAndClear { map, options } => {
+                let name = self.compiled.maps[*map].name.clone();
+                let entries = self.take(*map)?;
+                self.write_entries(*map, &name, entries, *options);
+            }
+            RecordKind::Exit => {
+                let code = bytes
+                    .get(8..16)
+                    .map(|code| i64::from_ne_bytes(code.try_into().unwrap_or([0; 8])))
+                    .unwrap_or(0);
+                if self.stop.is_none() {
+                    self.stop = Some(Stop::Exit(code as i32));
+                }
+                self.exited = true;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn print_map(
+        &mut self,
+        index: usize,
+        name: &str,
+        options: PrintOptions,
+    ) -> Result<(), KernelError> {
+        let map = &self.maps[index];
+        let entries = if self.batch {
+            map.entries()?
+        } else {
+            map.entries_one_by_one()?
+        };
+        let entries = fold(entries, &self.folding(index));
+        self.write_entries(index, name, entries, options);
+        Ok(())
+    }
+
+    fn folding(&self, index: usize) -> Folding<'_> {
+        Folding {
+            spec: &self.compiled.maps[index],
+            baseline: self.baselines.get(&index).map(Vec::as_slice),
+            zero_shown: self.counts.get(index).copied().unwrap_or(false),
+        }
+    }
+
+    fn write_entries(&mut self, index: usize, name: &str, entries: Entries, options: PrintOptions) {
+        if let Some((key, shown)) = &self.compiled.maps[index].printed {
+            write_map(
+                &mut self.out,
+                name,
+                key.as_ref(),
+                shown,
+                entries,
+                options,
+                &self.names,
+            );
+        }
+    }
+
+    /// `clear(@m)`, and what the map held when it was emptied. One pass that ends however
+    /// busy the map is: the batch that reads and deletes (5.6+), else a snapshot of the keys,
+    /// each read and then deleted. A keyless summed aggregation (a per-CPU array, whose entry
+    /// cannot be deleted) is not written at all: what it holds becomes the baseline later
+    /// reads are taken from, so no count is lost between a read and a reset.
+    fn take(&mut self, index: usize) -> Result<Entries, KernelError> {
+        let map = &self.maps[index];
+        let spec = &self.compiled.maps[index];
+        if matches!(spec.storage, Storage::PerCpuArray | Storage::Array) {
+            let key = 0u32.to_ne_bytes();
+            let values = map.lookup_per_cpu(&key)?.unwrap_or_default();
+            let entry = Entry {
+                key: key.to_vec(),
+                values,
+            };
+            if spec.fold == Fold::Sum {
+                let total = summed(&entry.values, spec.value_size as usize, None);
+                let entries = fold(vec![entry], &self.folding(index));
+                self.baselines.insert(index, total);
+                return Ok(entries);
+            }
+            // Minima and maxima start again from nothing: one value serves every CPU.
+            map.update(&key, &vec![0u8; spec.value_size as usize], Update::Any)?;
+            return Ok(fold(vec![entry], &self.folding(index)));
+        }
+        if self.batch {
+            if let Some(entries) = map.take_batched()? {
+                return Ok(fold(entries, &self.folding(index)));
+            }
+        }
+        let mut entries = Vec::new();
+        for key in map.keys()? {
+            if let Some(values) = map.lookup_per_cpu(&key)? {
+                entries.push(Entry {
+                    key: key.clone(),
+                    values,
+                });
+            }
+            map.delete(&key)?;
+        }
+        Ok(fold(entries, &self.folding(index)))
+    }
+}

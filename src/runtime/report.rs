@@ -1,0 +1,79 @@
+//! runtime::report: what the kernel counted but tine could not show: skipped events, full maps,
+//! failed reads, lost records.
+
+use crate::compile::Compiled;
+use crate::kernel::bpf::{Map, Program};
+use crate::kernel::error::KernelError;
+use crate::sema::Program as Script;
+
+/// Events the kernel counted but did not run a probe for: its counts and records miss them.
+pub(super) fn report_misses(programs: &[(String, Program)]) {
+    for (probe, program) in programs {
+        match program.recursion_misses() {
+            Ok(0) => {}
+            Ok(missed) => eprintln!(
+                "warning: {probe}: the kernel skipped {missed} events: another BPF program was running on that CPU at the time"
+            ),
+            Err(error) => eprintln!("warning: {probe}: cannot tell whether the kernel skipped events: {error}"),
+        }
+    }
+}
+
+pub(super) fn lost_error(count: u64) -> i32 {
+    eprintln!(
+        "error: lost {count} records: the output ring was full (raise TINE_RING_PAGES, or run with -k to go on regardless)"
+    );
+    1
+}
+
+/// The count of error site `index`, summed over CPUs.
+fn error_count(errors: &Map, index: usize) -> Result<u64, KernelError> {
+    let values = errors.lookup_per_cpu(&(index as u32).to_ne_bytes())?;
+    Ok(values
+        .unwrap_or_default()
+        .iter()
+        .map(|value| u64::from_ne_bytes(value[..8].try_into().unwrap_or([0; 8])))
+        .sum())
+}
+
+pub(super) fn dropped_records(compiled: &Compiled, errors: &Map) -> Result<u64, KernelError> {
+    let mut dropped = 0;
+    for (index, site) in compiled.error_sites.iter().enumerate() {
+        if site.kind == crate::compile::ErrorKind::OutputFull {
+            dropped += error_count(errors, index)?;
+        }
+    }
+    Ok(dropped)
+}
+
+/// Warns about every failed map update and dropped record the programs counted.
+pub(super) fn report_errors(
+    compiled: &Compiled,
+    errors: &Map,
+    script: &Script,
+) -> Result<(), KernelError> {
+    for (index, site) in compiled.error_sites.iter().enumerate() {
+        let count = error_count(errors, index)?;
+        if count == 0 {
+            continue;
+        }
+        match site.kind {
+            crate::compile::ErrorKind::MapFull { map } => eprintln!(
+                "warning: {count} updates of {} were dropped: the map is full (raise TINE_MAP_ENTRIES)",
+                script.maps.get(map).map_or("a map", |map| map.name.as_str())
+            ),
+            crate::compile::ErrorKind::MapRefused { map } => eprintln!(
+                "warning: the kernel refused {count} updates of {}: the map was busy (a probe fired inside another that held it) or out of memory",
+                script.maps.get(map).map_or("a map", |map| map.name.as_str())
+            ),
+            crate::compile::ErrorKind::OutputFull => eprintln!(
+                "warning: lost {count} records: the output ring was full (raise TINE_RING_PAGES)"
+            ),
+            crate::compile::ErrorKind::ReadFailed { string } => eprintln!(
+                "warning: {count} {} failed: the address was not readable (unmapped, paged out, or not that memory), and zeros were used",
+                if string { "string reads" } else { "memory reads" }
+            ),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! runtime::symbols: names for the numbers probes record: kernel and user symbols, stacks, the
+//! wall clock.
+
+use std::collections::HashMap;
+
+use crate::kernel::bpf::Map;
+use crate::kernel::elf::ElfFile;
+use crate::kernel::kallsyms::KernelSymbols;
+use crate::kernel::memory_map::{self, Mapping};
+use crate::output::Symbols;
+
+/// Names for what probes record as numbers: kernel symbols (read on first need), stacks from
+/// the stack map, the wall clock.
+pub(super) struct KernelNames<'a> {
+    pub(super) symbols: std::cell::OnceCell<KernelSymbols>,
+    pub(super) user: UserSymbols,
+    pub(super) stacks: Option<&'a Map>,
+    pub(super) wall_clock_offset: i64,
+}
+
+impl KernelNames<'_> {
+    fn symbols(&self) -> &KernelSymbols {
+        self.symbols
+            .get_or_init(|| KernelSymbols::load().unwrap_or_else(|_| KernelSymbols::parse("")))
+    }
+}
+
+impl Symbols for KernelNames<'_> {
+    fn write_kernel_address(&self, out: &mut String, address: u64) {
+        self.symbols().write_address(out, address);
+    }
+
+    /// As ply prints a stack: a newline, then one tab-indented frame a line. A user stack's
+    /// value carries its process's pid in the upper half (see `compile`).
+    fn write_stack(&self, out: &mut String, id: u64, user: bool) {
+        let (id, pid) = if user {
+            (i64::from(id as u32 as i32), Some((id >> 32) as u32))
+        } else {
+            (id as i64, None)
+        };
+        // bpf_get_stackid returns a negative errno when there is no stack to take (EFAULT:
+        // a sample in user space has no kernel stack).
+        if id < 0 {
+            out.push_str(&format!("<no stack: errno {}>", id.unsigned_abs()));
+            return;
+        }
+        let frames = self
+            .stacks
+            .and_then(|stacks| stacks.lookup(&(id as u32).to_ne_bytes()).ok().flatten());
+        let Some(frames) = frames else {
+            out.push_str(&format!("<STACKID{id}>"));
+            return;
+        };
+        out.push('\n');
+        for frame in frames.chunks_exact(8) {
+            let address = u64::from_ne_bytes(frame.try_into().unwrap_or([0; 8]));
+            if address == 0 {
+                break;
+            }
+            out.push('\t');
+            match pid {
+                Some(pid) => self.user.write_address(out, pid, address),
+                None => self.symbols().write_address(out, address),
+            }
+            out.push('\n');
+        }
+    }
+
+    fn write_user_address(&self, out: &mut String, address: u64, pid: u32) {
+        self.user.write_address(out, pid, address);
+    }
+
+    fn wall_clock_offset(&self) -> i64 {
+        self.wall_clock_offset
+    }
+}
+
+/// Function names for user-space addresses: a process's mappings (read while it lives), then
+/// the ELF symbols of the mapped file. Both are read once and kept.
+#[derive(Default)]
+pub(super) struct UserSymbols {
+    processes: std::cell::RefCell<HashMap<u32, Vec<Mapping>>>,
+    files: std::cell::RefCell<HashMap<String, Option<ElfFile>>>,
+}
+
+impl UserSymbols {
+    /// `function+offset`, or `<address>` when the process or its file cannot be read.
+    fn write_address(&self, out: &mut String, pid: u32, address: u64) {
+        let mut processes = self.processes.borrow_mut();
+        let mappings = processes
+            .entry(pid)
+            .or_insert_with(|| memory_map::read(Some(pid)).unwrap_or_default());
+        let Some((path, offset)) = memory_map::file_offset(mappings, address) else {
+            out.push_str(&format!("<{address:016x}>"));
+            return;
+        };
+        let mut files = self.files.borrow_mut();
+        let elf = files
+            .entry(path.to_string())
+            .or_insert_with(|| ElfFile::read(path).ok());
+        match elf
+            .as_ref()
+            .and_then(|elf| elf.function_at_file_offset(offset))
+        {
+            Some((function, 0)) => out.push_str(&function.name),
+            Some((function, into)) => out.push_str(&format!("{}+{into}", function.name)),
+            None => out.push_str(&format!("<{address:016x}>")),
+        }
+    }
+}
