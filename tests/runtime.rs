@@ -107,32 +107,6 @@ fn printed(text: &str, name: &str, key: Option<&str>) -> Vec<u64> {
     values
 }
 
-/// A copy of `command` under a name no other process has, so probes can pick it by `comm`.
-fn unique_copy(command: &str, name: &str) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(name);
-    if !path.exists() {
-        let path_list = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
-        let original = std::env::split_paths(&path_list)
-            .map(|directory| directory.join(command))
-            .find(|candidate| candidate.is_file())
-            .expect("the command is on PATH");
-        let partial = path.with_extension(format!("partial{}", std::process::id()));
-        std::fs::copy(&original, &partial).expect("copy the command");
-        std::fs::rename(&partial, &path).expect("rename the copy");
-    }
-    path
-}
-
-/// Two readers, one per CPU, each doing exactly `reads` one-byte reads of fd 0.
-fn readers(reads: u32) -> String {
-    let reader = unique_copy("dd", "tinereader");
-    let reader = reader.display();
-    format!(
-        "taskset -c 0 {reader} bs=1 count={reads} status=none </dev/zero >/dev/null & \
-         taskset -c 1 {reader} bs=1 count={reads} status=none </dev/zero >/dev/null & wait"
-    )
-}
-
 /// `print(@); clear(@);` every 100 ms beside the busiest probe there is (every syscall of the
 /// machine into one map): tine ends when the workload does, and the per-interval counts of
 /// a known workload add up to its total.
@@ -141,7 +115,7 @@ fn interval_print_and_clear(force: Option<&str>) {
     let output = tine_within(
         &[
             "-c",
-            &readers(READS),
+            &common::readers(READS),
             "tracepoint:raw_syscalls:sys_enter { @all[comm] = count(); }
              tracepoint:syscalls:sys_enter_read / data->fd == 0 && comm == \"tinereader\" / {
                  @n = count(); @k[comm] = count();
@@ -279,7 +253,7 @@ fn nothing_after_exit_runs() {
 #[test]
 fn nothing_recorded_after_exit_is_printed() {
     kernel_test!(nothing_recorded_after_exit_is_printed);
-    let yes = unique_copy("yes", "tineyes");
+    let yes = common::unique_copy("yes", "tineyes");
     let writer = format!("timeout 20 {} >/dev/null", yes.display());
     for force in [None, Some("perfbuf")] {
         let output = tine_within(
@@ -316,7 +290,7 @@ fn nothing_recorded_after_exit_is_printed() {
 #[test]
 fn probes_on_one_point_fire_in_the_scripts_order() {
     kernel_test!(probes_on_one_point_fire_in_the_scripts_order);
-    let uname = unique_copy("uname", "tineuname");
+    let uname = common::unique_copy("uname", "tineuname");
     let script = "uprobe:libc:uname / comm == \"tineuname\" / { printf(\"first\\n\"); }
                   uprobe:libc:uname / comm == \"tineuname\" / { printf(\"second\\n\"); }
                   uretprobe:libc:uname / comm == \"tineuname\" / { printf(\"third\\n\"); }

@@ -170,41 +170,12 @@ fn uptr_reads_user_strings_of_open() {
     assert!(stdout(&output).contains("/etc/hostname"), "{output:?}");
 }
 
-/// A copy of `command` under a name no other process on the machine has, so a probe can pick
-/// out what it does by `comm` alone.
-fn unique_copy(command: &str, name: &str) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(name);
-    if !path.exists() {
-        // A PATH search of our own: `command -v true` names the shell's builtin.
-        let path_list = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
-        let original = std::env::split_paths(&path_list)
-            .map(|directory| directory.join(command))
-            .find(|candidate| candidate.is_file())
-            .expect("the command is on PATH");
-        // Copied aside, then renamed: a half-copied file is never run.
-        let partial = path.with_extension("partial");
-        std::fs::copy(&original, &partial).expect("copy the command");
-        std::fs::rename(&partial, &path).expect("rename the copy");
-    }
-    path
-}
-
-/// Two readers at once, one per CPU, each doing exactly `reads` one-byte reads of fd 0.
-fn readers(reads: u32) -> String {
-    let reader = unique_copy("dd", "tinereader");
-    let reader = reader.display();
-    format!(
-        "taskset -c 0 {reader} bs=1 count={reads} status=none </dev/zero >/dev/null & \
-         taskset -c 1 {reader} bs=1 count={reads} status=none </dev/zero >/dev/null & wait"
-    )
-}
-
 fn counts_are_exact(force: Option<&str>) {
     const READS: u32 = 100_000;
     let output = tine(
         &[
             "-c",
-            &readers(READS),
+            &common::readers(READS),
             "tracepoint:syscalls/sys_enter_read / data->fd == 0 && comm == \"tinereader\" / {
                  @ = count(); @pids[pid] = count();
              }",
@@ -238,7 +209,7 @@ fn printf_streams_every_exec() {
             "-c",
             &format!(
                 "i=0; while [ $i -lt 1000 ]; do {}; i=$((i+1)); done",
-                unique_copy("true", "tinetrue").display()
+                common::unique_copy("true", "tinetrue").display()
             ),
             "tracepoint:sched/sched_process_exec / comm == \"tinetrue\" / { printf(\"%d %s\\n\", pid, comm); }",
         ],

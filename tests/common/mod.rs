@@ -59,3 +59,32 @@ pub fn wait_until_gone(ids: &[u32], list: fn() -> Result<Vec<u32>, tine::kernel:
     }
     panic!("objects {ids:?} are still loaded after their owners were dropped");
 }
+
+/// A copy of `command` under a name no other process on the machine has, so a probe can pick
+/// out what it does by `comm` alone.
+pub fn unique_copy(command: &str, name: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(name);
+    if !path.exists() {
+        // A PATH search of our own: `command -v true` names the shell's builtin.
+        let path_list = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
+        let original = std::env::split_paths(&path_list)
+            .map(|directory| directory.join(command))
+            .find(|candidate| candidate.is_file())
+            .expect("the command is on PATH");
+        // Copied aside, then renamed: a half-copied file is never run.
+        let partial = path.with_extension(format!("partial{}", std::process::id()));
+        std::fs::copy(&original, &partial).expect("copy the command");
+        std::fs::rename(&partial, &path).expect("rename the copy");
+    }
+    path
+}
+
+/// Two readers at once, one per CPU, each doing exactly `reads` one-byte reads of fd 0.
+pub fn readers(reads: u32) -> String {
+    let reader = unique_copy("dd", "tinereader");
+    let reader = reader.display();
+    format!(
+        "taskset -c 0 {reader} bs=1 count={reads} status=none </dev/zero >/dev/null & \
+         taskset -c 1 {reader} bs=1 count={reads} status=none </dev/zero >/dev/null & wait"
+    )
+}
