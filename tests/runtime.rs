@@ -111,11 +111,18 @@ fn printed(text: &str, name: &str, key: Option<&str>) -> Vec<u64> {
 /// machine into one map): tine ends when the workload does, and the per-interval counts of
 /// a known workload add up to its total.
 fn interval_print_and_clear(force: Option<&str>) {
-    const READS: u32 = 200_000;
+    // Rounds of reads with pauses between: on a fast machine the reads alone may end within
+    // one interval, and the test needs several intervals whatever the machine's speed.
+    const READS: u32 = 50_000;
+    const ROUNDS: u32 = 4;
+    let workload = format!(
+        "for round in $(seq {ROUNDS}); do {}; sleep 0.15; done",
+        common::readers(READS)
+    );
     let output = tine_within(
         &[
             "-c",
-            &common::readers(READS),
+            &workload,
             "tracepoint:raw_syscalls:sys_enter { @all[comm] = count(); }
              tracepoint:syscalls:sys_enter_read / data->fd == 0 && comm == \"tinereader\" / {
                  @n = count(); @k[comm] = count();
@@ -140,12 +147,12 @@ fn interval_print_and_clear(force: Option<&str>) {
     let keyed = printed(&text, "@k", Some("tinereader"));
     let busy = printed(&text, "@all", Some("tinereader"));
     assert!(
-        keyless.len() >= 2,
-        "printed fewer than two intervals:\n{text}"
+        keyless.len() > ROUNDS as usize,
+        "printed fewer intervals than the workload lasts:\n{text}"
     );
     assert!(!busy.is_empty(), "the busy map was never printed:\n{text}");
     // A keyless count is never reset in the kernel (see Printer::take): exact by design.
-    let total = 2 * u64::from(READS);
+    let total = 2 * u64::from(READS * ROUNDS);
     assert_eq!(keyless.iter().sum::<u64>(), total, "{keyless:?}");
     // A keyed one is read and deleted; a probe that found its key before the delete and adds
     // after the read still loses its count, so this is measured, not exact.
