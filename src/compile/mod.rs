@@ -1,6 +1,6 @@
 //! compile: the typed program -> one BPF program per probe (tine-asm instructions), the maps
 //! they share and the table of records user space decodes. Knows no kernel: a map is referred
-//! to by its index in `Compiled::maps` (`Imm64::MapFd(index)`), patched to a real fd at load.
+//! to by its index in `Compiled::maps` (`Imm64::MapIdx(index)`), relocated to its fd at load.
 
 mod emit;
 mod frame;

@@ -51,14 +51,15 @@ fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramKind {
     }
 }
 
-/// The instructions with each map index replaced by its fd.
+/// The instructions with each map index relocated to its map's fd: an `fd_array` would need
+/// 5.14, an fd works on every kernel.
 fn with_fds(insns: &[Insn], maps: &[Map]) -> Vec<Insn> {
     insns
         .iter()
         .map(|insn| match *insn {
             Insn::LoadImm64 {
                 dst,
-                imm: Imm64::MapFd(index),
+                imm: Imm64::MapIdx(index),
             } => Insn::LoadImm64 {
                 dst,
                 imm: Imm64::MapFd(maps[index as usize].raw_fd()),

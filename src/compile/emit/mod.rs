@@ -247,6 +247,6 @@ impl Emitter<'_> {
     }
 
     fn map_address(&mut self, register: Reg, map: usize) {
-        self.b.load_map_fd(register, map as i32);
+        self.b.load_map_idx(register, map as i32);
     }
 }
