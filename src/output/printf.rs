@@ -6,9 +6,10 @@ use std::fmt::{self, Write};
 
 use super::value::{read_signed, read_unsigned, write_value, Layout, Symbols};
 
-/// A parsed format string: literal text and conversions, in order.
+/// A parsed format string: literal text and conversions, in order, and the text as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Format {
+    text: String,
     pieces: Vec<Piece>,
 }
 
@@ -46,6 +47,12 @@ impl fmt::Display for FormatError {
 }
 
 impl Format {
+    /// The format of no text, which prints nothing.
+    pub const EMPTY: Format = Format {
+        text: String::new(),
+        pieces: Vec::new(),
+    };
+
     pub fn parse(text: &str) -> Result<Format, FormatError> {
         let mut pieces = Vec::new();
         let mut literal = String::new();
@@ -122,7 +129,15 @@ impl Format {
         if !literal.is_empty() {
             pieces.push(Piece::Text(literal));
         }
-        Ok(Format { pieces })
+        Ok(Format {
+            text: text.to_string(),
+            pieces,
+        })
+    }
+
+    /// The format as the script wrote it.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// Number of values the format consumes.

@@ -7,7 +7,6 @@ use crate::compile::layout::layout_of;
 use crate::compile::records::{ErrorKind, Record, RecordKind, PAYLOAD};
 use crate::compile::Channel;
 use crate::lang::diag::{Diag, Span};
-use crate::output::Format;
 use crate::sema::program::{Expr, ExprKind, Function};
 
 use super::{Emitter, Result, CONTEXT};
@@ -28,10 +27,8 @@ impl Emitter<'_> {
         };
         match function {
             Function::Printf { format } => {
-                let format = Format::parse(format)
-                    .map_err(|error| Diag::new(expr.span, error.to_string()))?;
                 self.send(expr.span, arguments, |arguments| RecordKind::Printf {
-                    format,
+                    format: format.clone(),
                     arguments,
                 })
             }
