@@ -155,24 +155,6 @@ pub struct Compiled {
     pub stack_map: Option<usize>,
 }
 
-impl Compiled {
-    /// Whether any program calls a helper that reads kernel or user memory.
-    pub fn reads_memory(&self) -> bool {
-        use tine_asm::{CallTarget, Helper};
-        const READS: [Helper; 6] = [
-            Helper::ProbeRead,
-            Helper::ProbeReadStr,
-            Helper::ProbeReadKernel,
-            Helper::ProbeReadKernelStr,
-            Helper::ProbeReadUser,
-            Helper::ProbeReadUserStr,
-        ];
-        self.probes.iter().flat_map(|code| &code.insns).any(|insn| {
-            matches!(insn, Insn::Call(CallTarget::Helper(id)) if READS.iter().any(|helper| helper.id() == *id))
-        })
-    }
-}
-
 /// Compiles every probe. `lowering(i)` is the provider lowering of probe `i`. A probe that
 /// fails does not stop the others: every probe's first error is returned.
 pub fn compile(
