@@ -16,6 +16,7 @@ pub mod runtime;
 pub mod sema;
 #[cfg(test)]
 mod testing;
+pub mod wire;
 
 use std::fmt;
 

@@ -2,9 +2,9 @@
 //! ply uses (`%-*s`, `%5u`, `\t%8u `, `\t[%4d, %4d]`, ...), documented in ply-compat.md.
 
 use tine::output::{
-    write_log2_histogram, write_map, write_time, write_value, Field, Layout, NoSymbols,
-    PrintOptions, Shown,
+    write_log2_histogram, write_map, write_time, write_value, NoSymbols, PrintOptions, Shown,
 };
+use tine::wire::{Field, Layout};
 
 fn u64_layout() -> Layout {
     Layout::Int {

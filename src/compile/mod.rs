@@ -15,7 +15,7 @@ use crate::sema::program::Program;
 
 pub use layout::layout_of;
 pub use maps::{Fold, MapSpec, Storage};
-pub use records::{ErrorKind, ErrorSite, Record, RecordKind, SETTING_UP, STOPPED, TRACING};
+pub use records::{ErrorKind, ErrorSite, Record, RecordKind};
 
 /// The kind of BPF program a probe's provider attaches, which fixes what its context is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,7 +149,7 @@ pub struct Compiled {
     pub output_map: usize,
     /// Index of the per-CPU error counters.
     pub error_map: usize,
-    /// Index of the one-word state map (`SETTING_UP`, `TRACING`, `STOPPED`).
+    /// Index of the one-word state map (`wire::TRACING` and the others).
     pub state_map: usize,
     /// Index of the stack-trace map, when a probe takes stacks.
     pub stack_map: Option<usize>,

@@ -5,7 +5,8 @@ use std::cmp::Ordering;
 use std::fmt::Write;
 
 use super::histogram::{write_linear_histogram, write_log2_histogram};
-use super::value::{compare, read_signed, read_unsigned, write_value, Layout, Symbols};
+use super::value::{compare, read_unsigned, write_value, Symbols};
+use crate::wire::{self, Layout};
 
 /// How a map's values print.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,25 +23,15 @@ pub enum Shown {
     Stats,
 }
 
-fn u64_at(data: &[u8], index: usize) -> u64 {
-    data.get(index * 8..index * 8 + 8)
-        .map_or(0, |bytes| read_unsigned(bytes, 8))
-}
-
 fn buckets(data: &[u8]) -> Vec<u64> {
-    (0..data.len() / 8)
-        .map(|index| u64_at(data, index))
-        .collect()
+    wire::words(data, wire::HOST)
 }
 
-/// The integer mean of a `{ count, sum }` value; 0 when nothing was counted.
+/// The integer mean of an average's value; 0 when nothing was counted.
 fn mean(data: &[u8]) -> i64 {
-    let count = u64_at(data, 0) as i64;
-    let sum = data.get(8..16).map_or(0, |bytes| read_signed(bytes, 8));
-    if count == 0 {
-        0
-    } else {
-        sum / count
+    match wire::decode_average(data, wire::HOST) {
+        (0, _) => 0,
+        (count, sum) => sum / count as i64,
     }
 }
 
@@ -65,14 +56,8 @@ impl Shown {
                 write!(out, "{}", mean(data)).ok();
             }
             Shown::Stats => {
-                let sum = data.get(8..16).map_or(0, |bytes| read_signed(bytes, 8));
-                write!(
-                    out,
-                    "count {}, average {}, total {sum}",
-                    u64_at(data, 0),
-                    mean(data)
-                )
-                .ok();
+                let (count, sum) = wire::decode_average(data, wire::HOST);
+                write!(out, "count {count}, average {}, total {sum}", mean(data)).ok();
             }
         }
     }
@@ -111,7 +96,7 @@ fn divided(shown: &Shown, data: &[u8], divisor: u64) -> Vec<u8> {
             }
         }
         // The mean of the divided sum is the divided mean, rounded the same way.
-        Shown::Average => divide_word(&mut data, 1, true),
+        Shown::Average => divide_word(&mut data, wire::AVERAGE_SUM / 8, true),
         Shown::Plain(_) | Shown::Stats => {}
     }
     data
@@ -127,14 +112,10 @@ fn divide(value: u64, signed: bool, bytes: usize, divisor: u64) -> u64 {
     }
 }
 
-/// Stores the low `target.len()` bytes of `value`, native-endian.
+/// Stores the low `target.len()` bytes of `value` as the kernel would.
 fn write_int(target: &mut [u8], value: u64) {
     let bytes = target.len().min(8);
-    if cfg!(target_endian = "little") {
-        target[..bytes].copy_from_slice(&value.to_le_bytes()[..bytes]);
-    } else {
-        target[..bytes].copy_from_slice(&value.to_be_bytes()[8 - bytes..]);
-    }
+    target[..bytes].copy_from_slice(&wire::encode_int(value, bytes, wire::HOST));
 }
 
 /// Appends the map `name` with its `entries` (key bytes, value bytes); an empty map prints

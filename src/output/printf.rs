@@ -4,7 +4,9 @@
 
 use std::fmt::{self, Write};
 
-use super::value::{read_signed, read_unsigned, write_value, Layout, Symbols};
+use crate::wire::Layout;
+
+use super::value::{read_signed, read_unsigned, write_value, Symbols};
 
 /// A parsed format string: literal text and conversions, in order, and the text as written.
 #[derive(Clone, Debug, PartialEq, Eq)]

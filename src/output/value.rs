@@ -3,80 +3,15 @@
 use std::cmp::Ordering;
 use std::fmt::Write;
 
-/// How a value is laid out in the bytes a probe sends, and how it prints.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Layout {
-    /// A native-endian integer of 1, 2, 4 or 8 bytes: `%u` / `%d`.
-    Int { bytes: usize, signed: bool },
-    /// A 64-bit address: `<ffff8880...>`.
-    Pointer,
-    /// `char[N]`: left-justified in N-1 columns when printable, else a hex dump.
-    Chars(usize),
-    /// Any other array: `[a, b, c]`.
-    Array(Box<Layout>, usize),
-    /// A struct. Anonymous ones (every map key) print on one line, `{ a, b }`; named ones one
-    /// field a line.
-    Struct { fields: Vec<Field>, anonymous: bool },
-    /// An id (u32: pid, uid, gid, cpu), right-aligned in `width` columns: `%5u`.
-    Id { width: usize },
-    /// A duration in nanoseconds (u64), scaled to fit four digits: `  1.23ms`.
-    Time,
-    /// Wall-clock nanoseconds since the epoch (u64): local `HH:MM:SS.nnnnnnnnn`.
-    WallTime,
-    /// A kernel code address (u64): `sym+off` once resolved, else `<%016x>`.
-    KernelAddress,
-    /// A stack id (u64) of the stack map: one frame a line once resolved.
-    Stack { user: bool },
-    /// A user code address (u64) and its process's pid (u32), 16 bytes: `function+offset`
-    /// once resolved, else `<%016x>`.
-    UserAddress,
-}
+use crate::wire::{self, Layout};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field {
-    pub name: String,
-    pub offset: usize,
-    pub layout: Layout,
-}
-
-impl Layout {
-    pub fn size(&self) -> usize {
-        match self {
-            Layout::Int { bytes, .. } => *bytes,
-            Layout::Pointer
-            | Layout::Time
-            | Layout::WallTime
-            | Layout::KernelAddress
-            | Layout::Stack { .. } => 8,
-            Layout::Id { .. } => 4,
-            Layout::UserAddress => 16,
-            Layout::Chars(len) => *len,
-            Layout::Array(element, count) => element.size() * count,
-            Layout::Struct { fields, .. } => fields
-                .iter()
-                .map(|field| field.offset + field.layout.size())
-                .max()
-                .unwrap_or(0),
-        }
-    }
-}
-
-/// Reads a native-endian unsigned integer of `bytes` bytes; short input reads as zeros.
+/// An unsigned integer of `bytes` bytes as the kernel wrote it; short input reads as zeros.
 pub(super) fn read_unsigned(data: &[u8], bytes: usize) -> u64 {
-    let mut buffer = [0u8; 8];
-    let bytes = bytes.min(8).min(data.len());
-    if cfg!(target_endian = "little") {
-        buffer[..bytes].copy_from_slice(&data[..bytes]);
-        u64::from_le_bytes(buffer)
-    } else {
-        buffer[8 - bytes..].copy_from_slice(&data[..bytes]);
-        u64::from_be_bytes(buffer)
-    }
+    wire::unsigned(data, bytes, wire::HOST)
 }
 
 pub(super) fn read_signed(data: &[u8], bytes: usize) -> i64 {
-    let shift = 64 - 8 * bytes.clamp(1, 8) as u32;
-    ((read_unsigned(data, bytes) << shift) as i64) >> shift
+    wire::signed(data, bytes, wire::HOST)
 }
 
 /// What values naming kernel objects need to print: symbols, stacks and the wall clock. The
@@ -126,8 +61,8 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
             Ok(())
         }
         Layout::UserAddress => {
-            let pid = data.get(8..).map_or(0, |pid| read_unsigned(pid, 4));
-            symbols.write_user_address(out, read_unsigned(data, 8), pid as u32);
+            let (address, pid) = wire::decode_user_address(data, wire::HOST);
+            symbols.write_user_address(out, address, pid);
             Ok(())
         }
         Layout::Stack { user } => {

@@ -2,15 +2,10 @@
 
 use crate::compile::{Fold, MapSpec, Storage};
 use crate::kernel::bpf::Entry;
+use crate::wire::{self, HOST};
 
 /// A map's entries as (key, value) bytes.
 pub(super) type Entries = Vec<(Vec<u8>, Vec<u8>)>;
-
-fn word(bytes: &[u8], index: usize) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&bytes[index * 8..index * 8 + 8]);
-    u64::from_ne_bytes(word)
-}
 
 /// How a map's entries fold and print.
 pub(super) struct Folding<'a> {
@@ -42,12 +37,13 @@ pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
                 {
                     continue;
                 }
-                sum.iter().flat_map(|total| total.to_ne_bytes()).collect()
+                wire::encode_words(&sum, HOST)
             }
             Fold::Min { signed } | Fold::Max { signed } => {
                 let is_min = matches!(spec.fold, Fold::Min { .. });
-                let seen = entry.values.iter().filter(|value| word(value, 1) != 0);
-                let best = seen.map(|value| word(value, 0)).reduce(|a, b| {
+                let seen = entry.values.iter();
+                let seen = seen.filter_map(|value| wire::decode_extreme(value, HOST));
+                let best = seen.reduce(|a, b| {
                     let a_first = if signed {
                         (a as i64 <= b as i64) == is_min
                     } else {
@@ -60,7 +56,7 @@ pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
                     }
                 });
                 match best {
-                    Some(best) => [best.to_ne_bytes(), 1u64.to_ne_bytes()].concat(),
+                    Some(best) => wire::encode_extreme(Some(best), HOST),
                     None => continue,
                 }
             }
@@ -75,7 +71,7 @@ pub(super) fn summed(values: &[Vec<u8>], size: usize, baseline: Option<&[u64]>) 
     let mut sum = vec![0u64; size / 8];
     for value in values {
         for (index, total) in sum.iter_mut().enumerate() {
-            *total = total.wrapping_add(word(value, index));
+            *total = total.wrapping_add(wire::word(value, index, HOST));
         }
     }
     for (total, base) in sum.iter_mut().zip(baseline.unwrap_or_default()) {
