@@ -3,19 +3,11 @@
 use std::cmp::Ordering;
 use std::fmt::Write;
 
-use crate::wire::{self, Layout};
+use crate::wire::{self, ByteOrder, Layout};
 
-/// An unsigned integer of `bytes` bytes as the kernel wrote it; short input reads as zeros.
-pub(super) fn read_unsigned(data: &[u8], bytes: usize) -> u64 {
-    wire::unsigned(data, bytes, wire::HOST)
-}
-
-pub(super) fn read_signed(data: &[u8], bytes: usize) -> i64 {
-    wire::signed(data, bytes, wire::HOST)
-}
-
-/// What values naming kernel objects need to print: symbols, stacks and the wall clock. The
-/// runtime implements it; `NoSymbols` prints them raw.
+/// What values naming kernel objects need to print: symbols, stacks and the wall clock, and the
+/// byte order of the kernel that wrote them. The runtime implements it; `NoSymbols` prints them
+/// raw, from this host's kernel.
 pub trait Symbols {
     /// `sym+off` of a kernel code address.
     fn write_kernel_address(&self, out: &mut String, address: u64) {
@@ -38,6 +30,11 @@ pub trait Symbols {
     fn wall_clock_offset(&self) -> i64 {
         0
     }
+
+    /// The order the kernel wrote the values' bytes in.
+    fn byte_order(&self) -> ByteOrder {
+        wire::HOST
+    }
 }
 
 pub struct NoSymbols;
@@ -46,40 +43,41 @@ impl Symbols for NoSymbols {}
 
 /// Appends `data` printed by `layout`.
 pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn Symbols) {
+    let order = symbols.byte_order();
     match layout {
         Layout::Int {
             bytes,
             signed: false,
-        } => write!(out, "{}", read_unsigned(data, *bytes)),
+        } => write!(out, "{}", wire::unsigned(data, *bytes, order)),
         Layout::Int {
             bytes,
             signed: true,
-        } => write!(out, "{}", read_signed(data, *bytes)),
-        Layout::Pointer => write!(out, "<{:x}>", read_unsigned(data, 8)),
+        } => write!(out, "{}", wire::signed(data, *bytes, order)),
+        Layout::Pointer => write!(out, "<{:x}>", wire::unsigned(data, 8, order)),
         Layout::KernelAddress => {
-            symbols.write_kernel_address(out, read_unsigned(data, 8));
+            symbols.write_kernel_address(out, wire::unsigned(data, 8, order));
             Ok(())
         }
         Layout::UserAddress => {
-            let (address, pid) = wire::decode_user_address(data, wire::HOST);
+            let (address, pid) = wire::decode_user_address(data, order);
             symbols.write_user_address(out, address, pid);
             Ok(())
         }
         Layout::Stack { user } => {
-            symbols.write_stack(out, read_unsigned(data, 8), *user);
+            symbols.write_stack(out, wire::unsigned(data, 8, order), *user);
             Ok(())
         }
         Layout::WallTime => {
-            let monotonic = read_unsigned(data, 8);
+            let monotonic = wire::unsigned(data, 8, order);
             write_wall_time(
                 out,
                 monotonic.wrapping_add_signed(symbols.wall_clock_offset()),
             );
             Ok(())
         }
-        Layout::Id { width } => write!(out, "{:width$}", read_unsigned(data, 4)),
+        Layout::Id { width } => write!(out, "{:width$}", wire::unsigned(data, 4, order)),
         Layout::Time => {
-            write_time(out, read_signed(data, 8));
+            write_time(out, wire::signed(data, 8, order));
             Ok(())
         }
         Layout::Chars(len) => {
@@ -223,23 +221,23 @@ fn write_wall_time(out: &mut String, ns: u64) {
 
 /// Orders two values of one layout as ply sorts map rows: numbers by value, arrays, strings and
 /// structs element by element.
-pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
+pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
     match layout {
         Layout::Int {
             bytes,
             signed: true,
-        } => read_signed(a, *bytes).cmp(&read_signed(b, *bytes)),
-        Layout::Time => read_signed(a, 8).cmp(&read_signed(b, 8)),
+        } => wire::signed(a, *bytes, order).cmp(&wire::signed(b, *bytes, order)),
+        Layout::Time => wire::signed(a, 8, order).cmp(&wire::signed(b, 8, order)),
         Layout::Int {
             bytes,
             signed: false,
-        } => read_unsigned(a, *bytes).cmp(&read_unsigned(b, *bytes)),
+        } => wire::unsigned(a, *bytes, order).cmp(&wire::unsigned(b, *bytes, order)),
         Layout::Pointer
         | Layout::WallTime
         | Layout::KernelAddress
         | Layout::Stack { .. }
-        | Layout::UserAddress => read_unsigned(a, 8).cmp(&read_unsigned(b, 8)),
-        Layout::Id { .. } => read_unsigned(a, 4).cmp(&read_unsigned(b, 4)),
+        | Layout::UserAddress => wire::unsigned(a, 8, order).cmp(&wire::unsigned(b, 8, order)),
+        Layout::Id { .. } => wire::unsigned(a, 4, order).cmp(&wire::unsigned(b, 4, order)),
         Layout::Chars(len) => a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
         Layout::Array(element, count) => (0..*count)
             .map(|index| {
@@ -248,6 +246,7 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
                     element,
                     a.get(start..).unwrap_or(&[]),
                     b.get(start..).unwrap_or(&[]),
+                    order,
                 )
             })
             .find(|ordering| ordering.is_ne())
@@ -259,6 +258,7 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
                     &field.layout,
                     a.get(field.offset..).unwrap_or(&[]),
                     b.get(field.offset..).unwrap_or(&[]),
+                    order,
                 )
             })
             .find(|ordering| ordering.is_ne())
