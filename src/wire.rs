@@ -1,13 +1,16 @@
-//! wire: the bytes probes hand to user space, defined once: the records they write to the output
-//! ring, the values they pack (user stacks, user addresses) and the aggregation values they keep
-//! in maps. compile lays records out and emits its stores at these offsets; the runtime and
-//! output decode with the functions here. Each encoder sits beside its decoder, and both take
-//! the byte order, so a big-endian board's bytes are tested on any host.
+//! wire: the bytes probes and user space hand each other, defined once: each value's `Layout`,
+//! the records probes write to the output ring, the state word, the values they pack (user
+//! stacks, user addresses) and the aggregation values they keep in maps. compile lays records
+//! out and emits its stores at these offsets; the runtime and output decode with the functions
+//! here. Each encoder sits beside its decoder, and both take the byte order, so a big-endian
+//! board's bytes are tested on any host.
 
 pub use tine_asm::ByteOrder;
 
 /// What the kernel writes: tine runs on the kernel it traces, so the host's order.
 pub const HOST: ByteOrder = ByteOrder::HOST;
+
+// ---- Integers, in either byte order
 
 /// An unsigned integer of `bytes` bytes (1 to 8); input cut short reads as zeros.
 pub fn unsigned(data: &[u8], bytes: usize, order: ByteOrder) -> u64 {
@@ -59,6 +62,8 @@ pub fn encode_words(words: &[u64], order: ByteOrder) -> Vec<u8> {
         .flat_map(|&word| encode_int(word, 8, order))
         .collect()
 }
+
+// ---- Layouts: what each value's bytes are
 
 /// How a value is laid out in the bytes a probe sends (the schema compile writes and output
 /// reads), and how it prints.
