@@ -205,6 +205,7 @@ impl<'a> Printer<'a> {
             spec: &self.compiled.maps[index],
             baseline: self.baselines.get(&index).map(Vec::as_slice),
             zero_shown: self.counts.get(index).copied().unwrap_or(false),
+            order: wire::HOST,
         }
     }
 
@@ -238,7 +239,7 @@ impl<'a> Printer<'a> {
                 values,
             };
             if spec.fold == Fold::Sum {
-                let total = summed(&entry.values, spec.value_size as usize, None);
+                let total = summed(&entry.values, spec.value_size as usize, None, wire::HOST);
                 let entries = fold(vec![entry], &self.folding(index));
                 self.baselines.insert(index, total);
                 return Ok(entries);
