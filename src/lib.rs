@@ -16,6 +16,7 @@ pub mod runtime;
 pub mod sema;
 #[cfg(test)]
 mod testing;
+pub mod wire;
 
 use std::fmt;
 
@@ -108,18 +109,11 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     }
     // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones ignore it.
     kernel::bpf::raise_memlock().ok();
-    let options = Options {
-        channel: if features.has(Feature::Ringbuf) {
-            Channel::RingBuffer
-        } else {
-            Channel::PerfBuffer
-        },
-        probe_read: ProbeRead::Split,
-        map_entries: invocation.map_entries,
-        ring_bytes: (invocation.settings.perf_pages * 4096).next_power_of_two() as u32,
-        target_pid: child.as_ref().map(|child| child.pid() as u32),
-        only_pid: invocation.pid,
-    };
+    let options = compile_options(
+        &features,
+        &invocation,
+        child.as_ref().map(|child| child.pid() as u32),
+    );
     let lowering = |index: usize| -> Result<Box<dyn compile::ProbeLowering>, lang::Diag> {
         let probe = &program.probes[index];
         let resolved = registry
@@ -127,16 +121,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
             .map_err(|message| lang::Diag::new(probe.span, message))?;
         Ok(Box::new(Lowering(resolved)))
     };
-    let mut compiled = compile::compile(&program, &lowering, &options).map_err(diagnostics)?;
-    // Most scripts read no memory: ask the kernel about the split helpers (5.5+) only when
-    // the programs call one, and compile again with the legacy ones if it lacks them.
-    if compiled.reads_memory() && !features.has(Feature::ProbeReadKernel) {
-        let options = Options {
-            probe_read: ProbeRead::Legacy,
-            ..options
-        };
-        compiled = compile::compile(&program, &lowering, &options).map_err(diagnostics)?;
-    }
+    let compiled = compile::compile(&program, &lowering, &options).map_err(diagnostics)?;
     if invocation.dump {
         print_listings(&program, &compiled, source);
     }
@@ -153,6 +138,32 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         RunError::Kernel(error) => kernel_failure(error),
         RunError::Message(message) => kernel_failure(message),
     })
+}
+
+/// What the compiler needs to know of the kernel and the invocation, every kernel fact asked
+/// before compiling so the script compiles once.
+fn compile_options(
+    features: &Features,
+    invocation: &Invocation,
+    target_pid: Option<u32>,
+) -> Options {
+    Options {
+        channel: if features.has(Feature::Ringbuf) {
+            Channel::RingBuffer
+        } else {
+            Channel::PerfBuffer
+        },
+        // The split helpers are 5.5+; asking costs two tiny program loads.
+        probe_read: if features.has(Feature::ProbeReadKernel) {
+            ProbeRead::Split
+        } else {
+            ProbeRead::Legacy
+        },
+        map_entries: invocation.map_entries,
+        ring_bytes: (invocation.settings.perf_pages * 4096).next_power_of_two() as u32,
+        target_pid,
+        only_pid: invocation.pid,
+    }
 }
 
 fn print_listings(program: &Program, compiled: &compile::Compiled, source: &str) {
@@ -268,4 +279,40 @@ pub fn self_test() -> i32 {
         }
     }
     i32::from(failures > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options_on(present: &[Feature]) -> Options {
+        let invocation = Invocation {
+            source: "BEGIN { exit(0); }",
+            file_name: "<script>",
+            environment: Environment::default(),
+            command: None,
+            settings: Settings {
+                keep_going: false,
+                debug: false,
+                perf_pages: 8,
+                unbuffered: false,
+            },
+            map_entries: 16,
+            dump: false,
+            pid: Some(7),
+        };
+        compile_options(&Features::from_present(present), &invocation, Some(9))
+    }
+
+    #[test]
+    fn the_options_take_every_kernel_fact_before_compiling() {
+        let modern = options_on(&[Feature::Ringbuf, Feature::ProbeReadKernel]);
+        assert_eq!(modern.channel, Channel::RingBuffer);
+        assert_eq!(modern.probe_read, ProbeRead::Split);
+        assert_eq!((modern.target_pid, modern.only_pid), (Some(9), Some(7)));
+        assert_eq!(modern.ring_bytes, 8 * 4096);
+        let old = options_on(&[]);
+        assert_eq!(old.channel, Channel::PerfBuffer);
+        assert_eq!(old.probe_read, ProbeRead::Legacy);
+    }
 }

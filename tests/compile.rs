@@ -89,7 +89,7 @@ fn scripts_compile_to_their_golden_listings() {
 #[test]
 fn builtins_carry_plys_print_widths() {
     use tine::compile::RecordKind;
-    use tine::output::Layout;
+    use tine::wire::Layout;
     let compiled = compiled(
         "BEGIN { print(pid, kpid, uid, gid, cpu, comm); }",
         "widths.tine",

@@ -190,7 +190,9 @@ fn names_resolve_to_builtins_provider_variables_scratch_and_literals() {
     else {
         panic!("printf");
     };
-    assert_eq!(format, "%v %v %v %v %v %d\n");
+    // Parsed once, here: compile and the runtime take this value.
+    assert_eq!(format.text(), "%v %v %v %v %v %d\n");
+    assert_eq!(format.arguments(), 6);
     let kinds: Vec<&ExprKind> = arguments.iter().map(|argument| &argument.kind).collect();
     assert_eq!(kinds[0], &ExprKind::Builtin(Builtin::Tid));
     assert_eq!(kinds[1], &ExprKind::Provider("retval".to_string()));

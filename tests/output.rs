@@ -2,9 +2,10 @@
 //! ply uses (`%-*s`, `%5u`, `\t%8u `, `\t[%4d, %4d]`, ...), documented in ply-compat.md.
 
 use tine::output::{
-    write_log2_histogram, write_map, write_time, write_value, Field, Layout, NoSymbols,
-    PrintOptions, Shown,
+    write_log2_histogram, write_map, write_time, write_value, NoSymbols, PrintOptions, Shown,
+    Symbols,
 };
+use tine::wire::{self, ByteOrder, Field, Layout};
 
 fn u64_layout() -> Layout {
     Layout::Int {
@@ -657,4 +658,205 @@ fn a_recorded_ply_histogram_is_reproduced_byte_for_byte() {
         twenty = bar(20)
     );
     assert_eq!(out, expected);
+}
+
+/// Prints raw, as `NoSymbols` does, values a kernel of this byte order wrote.
+struct Kernel(ByteOrder);
+
+impl Symbols for Kernel {
+    fn byte_order(&self) -> ByteOrder {
+        self.0
+    }
+}
+
+const ORDERS: [ByteOrder; 2] = [ByteOrder::Little, ByteOrder::Big];
+
+/// A big-endian board's values print as a little-endian one's: every layout, encoded by `wire`
+/// in each order and printed from that order.
+#[test]
+fn every_value_kind_prints_alike_from_either_byte_order() {
+    let int = |bytes, signed| Layout::Int { bytes, signed };
+    // Each layout, its value's bytes as a kernel of an order writes them, and how it prints.
+    type Encoded = fn(ByteOrder) -> Vec<u8>;
+    let cases: Vec<(Layout, Encoded, &str)> = vec![
+        (int(1, false), |o| wire::encode_int(200, 1, o), "200"),
+        (int(2, true), |o| wire::encode_int(-2i64 as u64, 2, o), "-2"),
+        (
+            int(4, false),
+            |o| wire::encode_int(4_000_000_000, 4, o),
+            "4000000000",
+        ),
+        (int(8, true), |o| wire::encode_int(-5i64 as u64, 8, o), "-5"),
+        (
+            Layout::Pointer,
+            |o| wire::encode_int(0xffff_8880_1234_0000, 8, o),
+            "<ffff888012340000>",
+        ),
+        (
+            Layout::Id { width: 5 },
+            |o| wire::encode_int(42, 4, o),
+            "   42",
+        ),
+        (
+            Layout::Time,
+            |o| wire::encode_int(1_234_567, 8, o),
+            "1.23ms",
+        ),
+        (
+            Layout::WallTime,
+            |o| wire::encode_int(3_723_000_000_005, 8, o),
+            "01:02:03.000000005",
+        ),
+        (
+            Layout::KernelAddress,
+            |o| wire::encode_int(0xffff_ffff_8100_0010, 8, o),
+            "<ffffffff81000010>",
+        ),
+        (
+            Layout::Stack { user: false },
+            |o| wire::encode_int(7, 8, o),
+            "<STACKID7>",
+        ),
+        (
+            Layout::Stack { user: true },
+            |o| wire::encode_int(wire::encode_user_stack(7, 1), 8, o),
+            "<STACKID4294967303>",
+        ),
+        (
+            Layout::UserAddress,
+            |o| wire::encode_user_address(0x5555_0000_1234, 42, o),
+            "<0000555500001234>",
+        ),
+        (Layout::Chars(4), |_| b"cat\0".to_vec(), "cat"),
+        (
+            Layout::Array(Box::new(int(2, false)), 3),
+            |o| {
+                [1, 2, 3]
+                    .iter()
+                    .flat_map(|&v| wire::encode_int(v, 2, o))
+                    .collect()
+            },
+            "[1, 2, 3]",
+        ),
+        (
+            Layout::Struct {
+                fields: vec![
+                    Field {
+                        name: "a".into(),
+                        offset: 0,
+                        layout: int(4, true),
+                    },
+                    Field {
+                        name: "b".into(),
+                        offset: 8,
+                        layout: u64_layout(),
+                    },
+                ],
+                anonymous: true,
+            },
+            |o| {
+                [
+                    wire::encode_int(-1i64 as u64, 4, o),
+                    vec![0; 4],
+                    wire::encode_int(9, 8, o),
+                ]
+                .concat()
+            },
+            "{ -1, 9 }",
+        ),
+    ];
+    for (layout, bytes, expected) in &cases {
+        for order in ORDERS {
+            let mut out = String::new();
+            write_value(&mut out, layout, &bytes(order), &Kernel(order));
+            assert_eq!(out, *expected, "{layout:?} {order:?}");
+        }
+    }
+    // The order is read, not assumed: a big-endian 1 read as little-endian is 2^24.
+    let mut out = String::new();
+    let big_one = wire::encode_int(1, 4, ByteOrder::Big);
+    write_value(
+        &mut out,
+        &int(4, false),
+        &big_one,
+        &Kernel(ByteOrder::Little),
+    );
+    assert_eq!(out, "16777216");
+}
+
+/// Map dumps (sorting, averages, stats, histograms, divided values) and printf's integer
+/// conversions read values in the kernel's byte order too.
+#[test]
+fn map_dumps_and_printf_read_either_byte_order() {
+    let key = Layout::Struct {
+        fields: vec![Field {
+            name: "0".into(),
+            offset: 0,
+            layout: u64_layout(),
+        }],
+        anonymous: true,
+    };
+    for order in ORDERS {
+        let words = |values: &[u64]| wire::encode_words(values, order);
+        let dumped = |shown: &Shown, entries: Vec<(Vec<u8>, Vec<u8>)>, divisor: u64| {
+            let mut out = String::new();
+            let options = PrintOptions { top: 0, divisor };
+            write_map(
+                &mut out,
+                "@",
+                Some(&key),
+                shown,
+                entries,
+                options,
+                &Kernel(order),
+            );
+            out
+        };
+        let averages = || {
+            vec![
+                (words(&[1]), wire::encode_average(4, 100, order)),
+                (words(&[2]), wire::encode_average(3, -9, order)),
+            ]
+        };
+        assert_eq!(
+            dumped(&Shown::Average, averages(), 1),
+            "\n@:\n{ 2 }: -3\n{ 1 }: 25\n"
+        );
+        assert_eq!(
+            dumped(&Shown::Average, averages(), 2),
+            "\n@:\n{ 2 }: -1\n{ 1 }: 12\n"
+        );
+        assert_eq!(
+            dumped(&Shown::Stats, averages(), 1),
+            "\n@:\n{ 2 }: count 3, average -3, total -9\n{ 1 }: count 4, average 25, total 100\n"
+        );
+        let plain = Shown::Plain(u64_layout());
+        let counts = vec![(words(&[1]), words(&[300])), (words(&[2]), words(&[2]))];
+        assert_eq!(dumped(&plain, counts, 1), "\n@:\n{ 2 }: 2\n{ 1 }: 300\n");
+        let mut buckets = vec![0u64; 64];
+        buckets[3] = 5;
+        let histogram = Shown::Log2Histogram(u64_layout());
+        let histogram = dumped(&histogram, vec![(words(&[1]), words(&buckets))], 1);
+        assert!(
+            histogram.contains("[   8,   15]\t       5 "),
+            "{order:?}: {histogram}"
+        );
+
+        let format = tine::output::Format::parse("%d %x %p %v\n").expect("a format");
+        let minus_five = wire::encode_int(-5i64 as u64, 4, order);
+        let word = wire::encode_int(0xff, 8, order);
+        let mut out = String::new();
+        let signed = Layout::Int {
+            bytes: 4,
+            signed: true,
+        };
+        let values: [(&Layout, &[u8]); 4] = [
+            (&signed, &minus_five),
+            (&u64_layout(), &word),
+            (&Layout::Pointer, &word),
+            (&signed, &minus_five),
+        ];
+        format.write(&mut out, &values, &Kernel(order));
+        assert_eq!(out, "-5 ff 0xff -5\n", "{order:?}");
+    }
 }

@@ -318,6 +318,15 @@ impl Builder {
         })
     }
 
+    /// `dst = map[idx]`: the address of the map at `index` of the `fd_array` given at load
+    /// (5.14+), or of the map a loader relocates the index to.
+    pub fn load_map_idx(&mut self, dst: Reg, index: i32) -> &mut Self {
+        self.push(Insn::LoadImm64 {
+            dst,
+            imm: Imm64::MapIdx(index),
+        })
+    }
+
     /// `dst = &subprogram`, for helpers that take a callback.
     pub fn load_func(&mut self, dst: Reg, target: Label) -> &mut Self {
         self.push_to(

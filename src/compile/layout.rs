@@ -1,7 +1,7 @@
 //! compile::layout: how a value of a sema type sits in the bytes a probe sends, for output.
 
-use crate::output::{Field, Layout};
 use crate::sema::types::Type;
+use crate::wire::{Field, Layout};
 
 pub fn layout_of(ty: &Type) -> Layout {
     match ty {

@@ -2,9 +2,10 @@
 //! of one script share while they are compiled: maps, output records, error counters.
 
 use crate::lang::diag::Span;
-use crate::output::{Layout, Shown};
+use crate::output::Shown;
 use crate::sema::program::{MapKind, Program};
 use crate::sema::types::Type;
+use crate::wire::{self, Layout};
 
 use super::layout::layout_of;
 use super::records::{ErrorKind, ErrorSite, Record};
@@ -69,17 +70,17 @@ impl MapSpec {
             ),
             MapKind::Count | MapKind::Sum => (8, Fold::Sum, Shown::Plain(word_layout(&map.value))),
             MapKind::Min => (
-                16,
+                wire::EXTREME_SIZE,
                 Fold::Min { signed },
                 Shown::Plain(word_layout(&map.value)),
             ),
             MapKind::Max => (
-                16,
+                wire::EXTREME_SIZE,
                 Fold::Max { signed },
                 Shown::Plain(word_layout(&map.value)),
             ),
-            MapKind::Avg => (16, Fold::Sum, Shown::Average),
-            MapKind::Stats => (16, Fold::Sum, Shown::Stats),
+            MapKind::Avg => (wire::AVERAGE_SIZE, Fold::Sum, Shown::Average),
+            MapKind::Stats => (wire::AVERAGE_SIZE, Fold::Sum, Shown::Stats),
             MapKind::Quantize => (64 * 8, Fold::Sum, Shown::Log2Histogram(argument)),
             MapKind::Lhist { min, max, step } => (
                 (lhist_buckets(min, max, step) * 8) as usize,
@@ -184,7 +185,8 @@ impl Shared {
             1,
         ));
         let state_map = maps.len();
-        maps.push(MapSpec::internal("tine_state", Storage::Array, 4, 8, 1));
+        let word = wire::STATE_SIZE as u32;
+        maps.push(MapSpec::internal("tine_state", Storage::Array, 4, word, 1));
         Shared {
             options: *options,
             maps,

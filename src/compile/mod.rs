@@ -1,6 +1,6 @@
 //! compile: the typed program -> one BPF program per probe (tine-asm instructions), the maps
 //! they share and the table of records user space decodes. Knows no kernel: a map is referred
-//! to by its index in `Compiled::maps` (`Imm64::MapFd(index)`), patched to a real fd at load.
+//! to by its index in `Compiled::maps` (`Imm64::MapIdx(index)`), relocated to its fd at load.
 
 mod emit;
 mod frame;
@@ -15,7 +15,7 @@ use crate::sema::program::Program;
 
 pub use layout::layout_of;
 pub use maps::{Fold, MapSpec, Storage};
-pub use records::{ErrorKind, ErrorSite, Record, RecordKind, SETTING_UP, STOPPED, TRACING};
+pub use records::{ErrorKind, ErrorSite, Record, RecordKind};
 
 /// The kind of BPF program a probe's provider attaches, which fixes what its context is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,28 +149,10 @@ pub struct Compiled {
     pub output_map: usize,
     /// Index of the per-CPU error counters.
     pub error_map: usize,
-    /// Index of the one-word state map (`SETTING_UP`, `TRACING`, `STOPPED`).
+    /// Index of the one-word state map (`wire::TRACING` and the others).
     pub state_map: usize,
     /// Index of the stack-trace map, when a probe takes stacks.
     pub stack_map: Option<usize>,
-}
-
-impl Compiled {
-    /// Whether any program calls a helper that reads kernel or user memory.
-    pub fn reads_memory(&self) -> bool {
-        use tine_asm::{CallTarget, Helper};
-        const READS: [Helper; 6] = [
-            Helper::ProbeRead,
-            Helper::ProbeReadStr,
-            Helper::ProbeReadKernel,
-            Helper::ProbeReadKernelStr,
-            Helper::ProbeReadUser,
-            Helper::ProbeReadUserStr,
-        ];
-        self.probes.iter().flat_map(|code| &code.insns).any(|insn| {
-            matches!(insn, Insn::Call(CallTarget::Helper(id)) if READS.iter().any(|helper| helper.id() == *id))
-        })
-    }
 }
 
 /// Compiles every probe. `lowering(i)` is the provider lowering of probe `i`. A probe that

@@ -1,8 +1,9 @@
-//! compile::records: what each output record a probe sends means, so user space can decode it:
-//! `{ u64 id; payload }` where `id` indexes `Compiled::records`.
+//! compile::records: what each output record a probe sends means, so user space can decode it;
+//! the bytes are `wire`'s record, whose id indexes `Compiled::records`.
 
 use crate::lang::diag::Span;
-use crate::output::{Format, Layout, PrintOptions};
+use crate::output::{Format, PrintOptions};
+use crate::wire::Layout;
 
 /// One kind of record, with where its payload's values sit (byte offsets from the record start).
 #[derive(Clone, Debug, PartialEq)]
@@ -19,7 +20,7 @@ pub enum RecordKind {
     Clear { map: usize },
     /// `print(@m)` and a `clear(@m)` right after it: read and delete in one pass.
     PrintAndClear { map: usize, options: PrintOptions },
-    /// `exit(code)`: the code is an i64 at offset 8.
+    /// `exit(code)`: the code is the one value (`wire::exit_code`).
     Exit,
 }
 
@@ -30,16 +31,6 @@ pub struct Record {
     pub size: usize,
     pub span: Span,
 }
-
-/// The one word of the state map: probes that run while tracing do nothing unless it says
-/// `TRACING`; user space sets it once BEGIN has run and every probe is attached, and `exit()`
-/// (or user space, on any other stop) sets `STOPPED`, so nothing is recorded after the stop.
-pub const SETTING_UP: i32 = 0;
-pub const TRACING: i32 = 1;
-pub const STOPPED: i32 = 2;
-
-/// Byte offset of the first payload value.
-pub const PAYLOAD: usize = 8;
 
 /// What a counter of the error map counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

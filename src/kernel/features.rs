@@ -100,7 +100,7 @@ const FORCE_WORDS: [(&str, &[Feature]); 6] = [
 ];
 
 /// What this kernel offers. Each feature is probed the first time it is asked about, so a
-/// script pays only for the probes its own path needs (BEGIN alone asks three).
+/// script pays only for the probes its own path needs (BEGIN alone asks four).
 #[derive(Clone, Debug)]
 pub struct Features {
     /// Probed (or given) answers; unset until first asked.

@@ -5,7 +5,8 @@ use std::cmp::Ordering;
 use std::fmt::Write;
 
 use super::histogram::{write_linear_histogram, write_log2_histogram};
-use super::value::{compare, read_signed, read_unsigned, write_value, Layout, Symbols};
+use super::value::{compare, write_value, Symbols};
+use crate::wire::{self, ByteOrder, Layout};
 
 /// How a map's values print.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,55 +23,49 @@ pub enum Shown {
     Stats,
 }
 
-fn u64_at(data: &[u8], index: usize) -> u64 {
-    data.get(index * 8..index * 8 + 8)
-        .map_or(0, |bytes| read_unsigned(bytes, 8))
+fn buckets(data: &[u8], order: ByteOrder) -> Vec<u64> {
+    wire::words(data, order)
 }
 
-fn buckets(data: &[u8]) -> Vec<u64> {
-    (0..data.len() / 8)
-        .map(|index| u64_at(data, index))
-        .collect()
-}
-
-/// The integer mean of a `{ count, sum }` value; 0 when nothing was counted.
-fn mean(data: &[u8]) -> i64 {
-    let count = u64_at(data, 0) as i64;
-    let sum = data.get(8..16).map_or(0, |bytes| read_signed(bytes, 8));
-    if count == 0 {
-        0
-    } else {
-        sum / count
+/// The integer mean of an average's value; 0 when nothing was counted.
+fn mean(data: &[u8], order: ByteOrder) -> i64 {
+    match wire::decode_average(data, order) {
+        (0, _) => 0,
+        (count, sum) => sum / count as i64,
     }
 }
 
 impl Shown {
-    fn compare(&self, a: &[u8], b: &[u8]) -> Ordering {
+    fn compare(&self, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
         match self {
-            Shown::Plain(layout) => compare(layout, a, b),
+            Shown::Plain(layout) => compare(layout, a, b, order),
             // Histograms sort by their bucket arrays, element by element.
-            Shown::Log2Histogram(_) | Shown::LinearHistogram { .. } => buckets(a).cmp(&buckets(b)),
-            Shown::Average | Shown::Stats => mean(a).cmp(&mean(b)),
+            Shown::Log2Histogram(_) | Shown::LinearHistogram { .. } => {
+                buckets(a, order).cmp(&buckets(b, order))
+            }
+            Shown::Average | Shown::Stats => mean(a, order).cmp(&mean(b, order)),
         }
     }
 
     fn write(&self, out: &mut String, data: &[u8], symbols: &dyn Symbols) {
+        let order = symbols.byte_order();
         match self {
             Shown::Plain(layout) => write_value(out, layout, data, symbols),
-            Shown::Log2Histogram(argument) => write_log2_histogram(out, &buckets(data), argument),
+            Shown::Log2Histogram(argument) => {
+                write_log2_histogram(out, &buckets(data, order), argument)
+            }
             Shown::LinearHistogram { min, step } => {
-                write_linear_histogram(out, &buckets(data), *min, *step)
+                write_linear_histogram(out, &buckets(data, order), *min, *step)
             }
             Shown::Average => {
-                write!(out, "{}", mean(data)).ok();
+                write!(out, "{}", mean(data, order)).ok();
             }
             Shown::Stats => {
-                let sum = data.get(8..16).map_or(0, |bytes| read_signed(bytes, 8));
+                let (count, sum) = wire::decode_average(data, order);
                 write!(
                     out,
-                    "count {}, average {}, total {sum}",
-                    u64_at(data, 0),
-                    mean(data)
+                    "count {count}, average {}, total {sum}",
+                    mean(data, order)
                 )
                 .ok();
             }
@@ -92,18 +87,22 @@ impl PrintOptions {
 }
 
 /// `data` with each integer of `shown` divided by `divisor`.
-fn divided(shown: &Shown, data: &[u8], divisor: u64) -> Vec<u8> {
+fn divided(shown: &Shown, data: &[u8], divisor: u64, order: ByteOrder) -> Vec<u8> {
     let mut data = data.to_vec();
     let divide_word = |data: &mut [u8], index: usize, signed: bool| {
         if let Some(word) = data.get_mut(index * 8..index * 8 + 8) {
-            write_int(word, divide(read_unsigned(word, 8), signed, 8, divisor));
+            write_int(
+                word,
+                divide(wire::unsigned(word, 8, order), signed, 8, divisor),
+                order,
+            );
         }
     };
     match shown {
         Shown::Plain(Layout::Int { bytes, signed }) => {
             let bytes = (*bytes).min(data.len());
-            let value = divide(read_unsigned(&data, bytes), *signed, bytes, divisor);
-            write_int(&mut data[..bytes], value);
+            let value = divide(wire::unsigned(&data, bytes, order), *signed, bytes, divisor);
+            write_int(&mut data[..bytes], value, order);
         }
         Shown::Log2Histogram(_) | Shown::LinearHistogram { .. } => {
             for index in 0..data.len() / 8 {
@@ -111,7 +110,7 @@ fn divided(shown: &Shown, data: &[u8], divisor: u64) -> Vec<u8> {
             }
         }
         // The mean of the divided sum is the divided mean, rounded the same way.
-        Shown::Average => divide_word(&mut data, 1, true),
+        Shown::Average => divide_word(&mut data, wire::AVERAGE_SUM / 8, true),
         Shown::Plain(_) | Shown::Stats => {}
     }
     data
@@ -127,14 +126,10 @@ fn divide(value: u64, signed: bool, bytes: usize, divisor: u64) -> u64 {
     }
 }
 
-/// Stores the low `target.len()` bytes of `value`, native-endian.
-fn write_int(target: &mut [u8], value: u64) {
+/// Stores the low `target.len()` bytes of `value` as the kernel would.
+fn write_int(target: &mut [u8], value: u64, order: ByteOrder) {
     let bytes = target.len().min(8);
-    if cfg!(target_endian = "little") {
-        target[..bytes].copy_from_slice(&value.to_le_bytes()[..bytes]);
-    } else {
-        target[..bytes].copy_from_slice(&value.to_be_bytes()[8 - bytes..]);
-    }
+    target[..bytes].copy_from_slice(&wire::encode_int(value, bytes, order));
 }
 
 /// Appends the map `name` with its `entries` (key bytes, value bytes); an empty map prints
@@ -152,9 +147,10 @@ pub fn write_map(
     if entries.is_empty() {
         return;
     }
+    let order = symbols.byte_order();
     let value = |data: &[u8]| match options.divisor {
         0 | 1 => data.to_vec(),
-        divisor => divided(shown, data, divisor),
+        divisor => divided(shown, data, divisor, order),
     };
     let Some(key) = key else {
         for (_, data) in &entries {
@@ -166,8 +162,8 @@ pub fn write_map(
     };
     entries.sort_by(|(key_a, value_a), (key_b, value_b)| {
         shown
-            .compare(value_a, value_b)
-            .then_with(|| compare(key, key_a, key_b))
+            .compare(value_a, value_b, order)
+            .then_with(|| compare(key, key_a, key_b, order))
     });
     // Ascending, so the largest are last.
     let shown_from = match usize::try_from(options.top) {

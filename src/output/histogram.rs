@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use super::value::{write_value, Layout, NoSymbols};
+use crate::wire::Layout;
+
+use super::value::write_time;
 
 /// Appends the histogram of `buckets`, where bucket 0 counts 0 and 1 and bucket i counts
 /// [2^i, 2^(i+1)). For a signed argument the last bucket counts the negative values and is
@@ -79,9 +81,9 @@ fn write_bucket_label(out: &mut String, index: u32, argument: &Layout) {
     let high = (1u64 << (index + 1).min(63)).wrapping_sub(1);
     if *argument == Layout::Time {
         out.push_str("\t[");
-        write_value(out, argument, &low.to_ne_bytes(), &NoSymbols);
+        write_time(out, low as i64);
         out.push_str(", ");
-        write_value(out, argument, &high.to_ne_bytes(), &NoSymbols);
+        write_time(out, high as i64);
         out.push(']');
         return;
     }

@@ -4,11 +4,14 @@
 
 use std::fmt::{self, Write};
 
-use super::value::{read_signed, read_unsigned, write_value, Layout, Symbols};
+use crate::wire::{self, ByteOrder, Layout};
 
-/// A parsed format string: literal text and conversions, in order.
+use super::value::{write_value, Symbols};
+
+/// A parsed format string: literal text and conversions, in order, and the text as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Format {
+    text: String,
     pieces: Vec<Piece>,
 }
 
@@ -46,6 +49,12 @@ impl fmt::Display for FormatError {
 }
 
 impl Format {
+    /// The format of no text, which prints nothing.
+    pub const EMPTY: Format = Format {
+        text: String::new(),
+        pieces: Vec::new(),
+    };
+
     pub fn parse(text: &str) -> Result<Format, FormatError> {
         let mut pieces = Vec::new();
         let mut literal = String::new();
@@ -122,7 +131,15 @@ impl Format {
         if !literal.is_empty() {
             pieces.push(Piece::Text(literal));
         }
-        Ok(Format { pieces })
+        Ok(Format {
+            text: text.to_string(),
+            pieces,
+        })
+    }
+
+    /// The format as the script wrote it.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// Number of values the format consumes.
@@ -163,7 +180,7 @@ fn number(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> usize {
 /// The integer a conversion reads: (negative, magnitude). A length modifier reads that many
 /// bytes, as C does; without one the value keeps its own size, so a 64-bit value prints whole
 /// where ply (C's `%d` reads an int) would print its low 32 bits.
-fn integer(spec: &Spec, layout: &Layout, data: &[u8]) -> (bool, u64) {
+fn integer(spec: &Spec, layout: &Layout, data: &[u8], order: ByteOrder) -> (bool, u64) {
     let size = spec.length.unwrap_or(match layout {
         Layout::Int { bytes, .. } => *bytes,
         Layout::Id { .. } => 4,
@@ -171,10 +188,10 @@ fn integer(spec: &Spec, layout: &Layout, data: &[u8]) -> (bool, u64) {
         _ => 8,
     });
     if matches!(spec.conversion, 'd' | 'i') {
-        let value = read_signed(data, size);
+        let value = wire::signed(data, size, order);
         (value < 0, value.unsigned_abs())
     } else {
-        (false, read_unsigned(data, size))
+        (false, wire::unsigned(data, size, order))
     }
 }
 
@@ -205,12 +222,12 @@ fn write_conversion(
             }
         }
         'c' => char::from(data.first().copied().unwrap_or(0)).to_string(),
-        'p' => match read_unsigned(data, 8) {
+        'p' => match wire::unsigned(data, 8, symbols.byte_order()) {
             0 => "(nil)".to_string(),
             value => format!("0x{value:x}"),
         },
         conversion => {
-            let (negative, magnitude) = integer(spec, layout, data);
+            let (negative, magnitude) = integer(spec, layout, data, symbols.byte_order());
             if negative {
                 sign.push('-');
             } else if spec.plus && matches!(conversion, 'd' | 'i') {

@@ -3,84 +3,11 @@
 use std::cmp::Ordering;
 use std::fmt::Write;
 
-/// How a value is laid out in the bytes a probe sends, and how it prints.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Layout {
-    /// A native-endian integer of 1, 2, 4 or 8 bytes: `%u` / `%d`.
-    Int { bytes: usize, signed: bool },
-    /// A 64-bit address: `<ffff8880...>`.
-    Pointer,
-    /// `char[N]`: left-justified in N-1 columns when printable, else a hex dump.
-    Chars(usize),
-    /// Any other array: `[a, b, c]`.
-    Array(Box<Layout>, usize),
-    /// A struct. Anonymous ones (every map key) print on one line, `{ a, b }`; named ones one
-    /// field a line.
-    Struct { fields: Vec<Field>, anonymous: bool },
-    /// An id (u32: pid, uid, gid, cpu), right-aligned in `width` columns: `%5u`.
-    Id { width: usize },
-    /// A duration in nanoseconds (u64), scaled to fit four digits: `  1.23ms`.
-    Time,
-    /// Wall-clock nanoseconds since the epoch (u64): local `HH:MM:SS.nnnnnnnnn`.
-    WallTime,
-    /// A kernel code address (u64): `sym+off` once resolved, else `<%016x>`.
-    KernelAddress,
-    /// A stack id (u64) of the stack map: one frame a line once resolved.
-    Stack { user: bool },
-    /// A user code address (u64) and its process's pid (u32), 16 bytes: `function+offset`
-    /// once resolved, else `<%016x>`.
-    UserAddress,
-}
+use crate::wire::{self, ByteOrder, Layout};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field {
-    pub name: String,
-    pub offset: usize,
-    pub layout: Layout,
-}
-
-impl Layout {
-    pub fn size(&self) -> usize {
-        match self {
-            Layout::Int { bytes, .. } => *bytes,
-            Layout::Pointer
-            | Layout::Time
-            | Layout::WallTime
-            | Layout::KernelAddress
-            | Layout::Stack { .. } => 8,
-            Layout::Id { .. } => 4,
-            Layout::UserAddress => 16,
-            Layout::Chars(len) => *len,
-            Layout::Array(element, count) => element.size() * count,
-            Layout::Struct { fields, .. } => fields
-                .iter()
-                .map(|field| field.offset + field.layout.size())
-                .max()
-                .unwrap_or(0),
-        }
-    }
-}
-
-/// Reads a native-endian unsigned integer of `bytes` bytes; short input reads as zeros.
-pub(super) fn read_unsigned(data: &[u8], bytes: usize) -> u64 {
-    let mut buffer = [0u8; 8];
-    let bytes = bytes.min(8).min(data.len());
-    if cfg!(target_endian = "little") {
-        buffer[..bytes].copy_from_slice(&data[..bytes]);
-        u64::from_le_bytes(buffer)
-    } else {
-        buffer[8 - bytes..].copy_from_slice(&data[..bytes]);
-        u64::from_be_bytes(buffer)
-    }
-}
-
-pub(super) fn read_signed(data: &[u8], bytes: usize) -> i64 {
-    let shift = 64 - 8 * bytes.clamp(1, 8) as u32;
-    ((read_unsigned(data, bytes) << shift) as i64) >> shift
-}
-
-/// What values naming kernel objects need to print: symbols, stacks and the wall clock. The
-/// runtime implements it; `NoSymbols` prints them raw.
+/// What values naming kernel objects need to print: symbols, stacks and the wall clock, and the
+/// byte order of the kernel that wrote them. The runtime implements it; `NoSymbols` prints them
+/// raw, from this host's kernel.
 pub trait Symbols {
     /// `sym+off` of a kernel code address.
     fn write_kernel_address(&self, out: &mut String, address: u64) {
@@ -103,6 +30,11 @@ pub trait Symbols {
     fn wall_clock_offset(&self) -> i64 {
         0
     }
+
+    /// The order the kernel wrote the values' bytes in.
+    fn byte_order(&self) -> ByteOrder {
+        wire::HOST
+    }
 }
 
 pub struct NoSymbols;
@@ -111,40 +43,41 @@ impl Symbols for NoSymbols {}
 
 /// Appends `data` printed by `layout`.
 pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn Symbols) {
+    let order = symbols.byte_order();
     match layout {
         Layout::Int {
             bytes,
             signed: false,
-        } => write!(out, "{}", read_unsigned(data, *bytes)),
+        } => write!(out, "{}", wire::unsigned(data, *bytes, order)),
         Layout::Int {
             bytes,
             signed: true,
-        } => write!(out, "{}", read_signed(data, *bytes)),
-        Layout::Pointer => write!(out, "<{:x}>", read_unsigned(data, 8)),
+        } => write!(out, "{}", wire::signed(data, *bytes, order)),
+        Layout::Pointer => write!(out, "<{:x}>", wire::unsigned(data, 8, order)),
         Layout::KernelAddress => {
-            symbols.write_kernel_address(out, read_unsigned(data, 8));
+            symbols.write_kernel_address(out, wire::unsigned(data, 8, order));
             Ok(())
         }
         Layout::UserAddress => {
-            let pid = data.get(8..).map_or(0, |pid| read_unsigned(pid, 4));
-            symbols.write_user_address(out, read_unsigned(data, 8), pid as u32);
+            let (address, pid) = wire::decode_user_address(data, order);
+            symbols.write_user_address(out, address, pid);
             Ok(())
         }
         Layout::Stack { user } => {
-            symbols.write_stack(out, read_unsigned(data, 8), *user);
+            symbols.write_stack(out, wire::unsigned(data, 8, order), *user);
             Ok(())
         }
         Layout::WallTime => {
-            let monotonic = read_unsigned(data, 8);
+            let monotonic = wire::unsigned(data, 8, order);
             write_wall_time(
                 out,
                 monotonic.wrapping_add_signed(symbols.wall_clock_offset()),
             );
             Ok(())
         }
-        Layout::Id { width } => write!(out, "{:width$}", read_unsigned(data, 4)),
+        Layout::Id { width } => write!(out, "{:width$}", wire::unsigned(data, 4, order)),
         Layout::Time => {
-            write_time(out, read_signed(data, 8));
+            write_time(out, wire::signed(data, 8, order));
             Ok(())
         }
         Layout::Chars(len) => {
@@ -288,23 +221,23 @@ fn write_wall_time(out: &mut String, ns: u64) {
 
 /// Orders two values of one layout as ply sorts map rows: numbers by value, arrays, strings and
 /// structs element by element.
-pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
+pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
     match layout {
         Layout::Int {
             bytes,
             signed: true,
-        } => read_signed(a, *bytes).cmp(&read_signed(b, *bytes)),
-        Layout::Time => read_signed(a, 8).cmp(&read_signed(b, 8)),
+        } => wire::signed(a, *bytes, order).cmp(&wire::signed(b, *bytes, order)),
+        Layout::Time => wire::signed(a, 8, order).cmp(&wire::signed(b, 8, order)),
         Layout::Int {
             bytes,
             signed: false,
-        } => read_unsigned(a, *bytes).cmp(&read_unsigned(b, *bytes)),
+        } => wire::unsigned(a, *bytes, order).cmp(&wire::unsigned(b, *bytes, order)),
         Layout::Pointer
         | Layout::WallTime
         | Layout::KernelAddress
         | Layout::Stack { .. }
-        | Layout::UserAddress => read_unsigned(a, 8).cmp(&read_unsigned(b, 8)),
-        Layout::Id { .. } => read_unsigned(a, 4).cmp(&read_unsigned(b, 4)),
+        | Layout::UserAddress => wire::unsigned(a, 8, order).cmp(&wire::unsigned(b, 8, order)),
+        Layout::Id { .. } => wire::unsigned(a, 4, order).cmp(&wire::unsigned(b, 4, order)),
         Layout::Chars(len) => a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
         Layout::Array(element, count) => (0..*count)
             .map(|index| {
@@ -313,6 +246,7 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
                     element,
                     a.get(start..).unwrap_or(&[]),
                     b.get(start..).unwrap_or(&[]),
+                    order,
                 )
             })
             .find(|ordering| ordering.is_ne())
@@ -324,6 +258,7 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8]) -> Ordering {
                     &field.layout,
                     a.get(field.offset..).unwrap_or(&[]),
                     b.get(field.offset..).unwrap_or(&[]),
+                    order,
                 )
             })
             .find(|ordering| ordering.is_ne())

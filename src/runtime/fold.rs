@@ -2,15 +2,10 @@
 
 use crate::compile::{Fold, MapSpec, Storage};
 use crate::kernel::bpf::Entry;
+use crate::wire::{self, ByteOrder};
 
 /// A map's entries as (key, value) bytes.
 pub(super) type Entries = Vec<(Vec<u8>, Vec<u8>)>;
-
-fn word(bytes: &[u8], index: usize) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&bytes[index * 8..index * 8 + 8]);
-    u64::from_ne_bytes(word)
-}
 
 /// How a map's entries fold and print.
 pub(super) struct Folding<'a> {
@@ -20,6 +15,8 @@ pub(super) struct Folding<'a> {
     /// A keyless aggregation that was never fed or was cleared prints as zero (a `count()`,
     /// as bpftrace 0.17 prints it) rather than not at all (every other kind).
     pub(super) zero_shown: bool,
+    /// The order the kernel wrote the values in.
+    pub(super) order: ByteOrder,
 }
 
 /// A map's entries with the per-CPU values folded into one.
@@ -28,6 +25,7 @@ pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
         spec,
         baseline,
         zero_shown,
+        order,
     } = *folding;
     let mut folded = Vec::new();
     for entry in entries {
@@ -35,19 +33,20 @@ pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
         let value = match spec.fold {
             Fold::Shared => entry.values.into_iter().next().unwrap_or_default(),
             Fold::Sum => {
-                let sum = summed(&entry.values, size, baseline);
+                let sum = summed(&entry.values, size, baseline, order);
                 if sum.iter().all(|&total| total == 0)
                     && spec.storage == Storage::PerCpuArray
                     && !zero_shown
                 {
                     continue;
                 }
-                sum.iter().flat_map(|total| total.to_ne_bytes()).collect()
+                wire::encode_words(&sum, order)
             }
             Fold::Min { signed } | Fold::Max { signed } => {
                 let is_min = matches!(spec.fold, Fold::Min { .. });
-                let seen = entry.values.iter().filter(|value| word(value, 1) != 0);
-                let best = seen.map(|value| word(value, 0)).reduce(|a, b| {
+                let seen = entry.values.iter();
+                let seen = seen.filter_map(|value| wire::decode_extreme(value, order));
+                let best = seen.reduce(|a, b| {
                     let a_first = if signed {
                         (a as i64 <= b as i64) == is_min
                     } else {
@@ -60,7 +59,7 @@ pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
                     }
                 });
                 match best {
-                    Some(best) => [best.to_ne_bytes(), 1u64.to_ne_bytes()].concat(),
+                    Some(best) => wire::encode_extreme(Some(best), order),
                     None => continue,
                 }
             }
@@ -71,11 +70,16 @@ pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
 }
 
 /// Every u64 word of `size` bytes summed over the CPUs' values, less `baseline`.
-pub(super) fn summed(values: &[Vec<u8>], size: usize, baseline: Option<&[u64]>) -> Vec<u64> {
+pub(super) fn summed(
+    values: &[Vec<u8>],
+    size: usize,
+    baseline: Option<&[u64]>,
+    order: ByteOrder,
+) -> Vec<u64> {
     let mut sum = vec![0u64; size / 8];
     for value in values {
         for (index, total) in sum.iter_mut().enumerate() {
-            *total = total.wrapping_add(word(value, index));
+            *total = total.wrapping_add(wire::word(value, index, order));
         }
     }
     for (total, base) in sum.iter_mut().zip(baseline.unwrap_or_default()) {
@@ -121,6 +125,7 @@ mod tests {
             spec,
             baseline,
             zero_shown,
+            order: wire::HOST,
         };
         fold(entries, &folding)
     }
@@ -182,6 +187,37 @@ mod tests {
         let spec = spec(Storage::PerCpuHash, Fold::Min { signed: true }, 16);
         let unseen = vec![entry(7, &[&[0, 0], &[9, 0]])];
         assert_eq!(folded(&spec, None, false, unseen), vec![]);
+    }
+
+    #[test]
+    fn values_fold_in_the_byte_order_the_kernel_wrote_them_in() {
+        for order in [ByteOrder::Little, ByteOrder::Big] {
+            let value = |words: &[u64]| wire::encode_words(words, order);
+            let minus_five = -5i64 as u64;
+            let entry = || Entry {
+                key: vec![7, 0, 0, 0],
+                values: vec![value(&[minus_five, 1]), value(&[3, 1]), value(&[0, 0])],
+            };
+            let min = spec(Storage::PerCpuHash, Fold::Min { signed: true }, 16);
+            let folding = |spec, baseline| Folding {
+                spec,
+                baseline,
+                zero_shown: false,
+                order,
+            };
+            assert_eq!(
+                fold(vec![entry()], &folding(&min, None)),
+                vec![(
+                    vec![7, 0, 0, 0],
+                    wire::encode_extreme(Some(minus_five), order)
+                )]
+            );
+            let sum = spec(Storage::PerCpuHash, Fold::Sum, 16);
+            assert_eq!(
+                fold(vec![entry()], &folding(&sum, Some(&[1, 0]))),
+                vec![(vec![7, 0, 0, 0], value(&[-3i64 as u64, 2]))]
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::lang::diag::{Diag, Span};
 use crate::provider::{Attachment, Registry};
 use crate::sema::program::Probe;
 use crate::sema::Program as Script;
+use crate::wire;
 
 use super::{RunError, Settings};
 
@@ -51,14 +52,15 @@ fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramKind {
     }
 }
 
-/// The instructions with each map index replaced by its fd.
+/// The instructions with each map index relocated to its map's fd: an `fd_array` would need
+/// 5.14, an fd works on every kernel.
 fn with_fds(insns: &[Insn], maps: &[Map]) -> Vec<Insn> {
     insns
         .iter()
         .map(|insn| match *insn {
             Insn::LoadImm64 {
                 dst,
-                imm: Imm64::MapFd(index),
+                imm: Imm64::MapIdx(index),
             } => Insn::LoadImm64 {
                 dst,
                 imm: Imm64::MapFd(maps[index as usize].raw_fd()),
@@ -228,13 +230,10 @@ pub(super) fn load(
     Ok(loaded)
 }
 
-/// Sets the state word every probe checks first (see `compile::TRACING`).
+/// Sets the state word every probe checks first (see `wire::TRACING`).
 pub(super) fn set_state(state: &Map, value: i32) -> Result<(), KernelError> {
-    state.update(
-        &0u32.to_ne_bytes(),
-        &(value as u64).to_ne_bytes(),
-        Update::Any,
-    )
+    let word = wire::encode_state(value, wire::HOST);
+    state.update(&0u32.to_ne_bytes(), &word, Update::Any)
 }
 
 /// Which records END's probes send: after an `exit()`, those are the only ones printed.

@@ -15,7 +15,7 @@ mod symbols;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
-use crate::compile::{Compiled, STOPPED, TRACING};
+use crate::compile::Compiled;
 use crate::kernel::bpf::Map;
 use crate::kernel::child::Child;
 use crate::kernel::error::KernelError;
@@ -27,6 +27,7 @@ use crate::lang::diag::Diag;
 use crate::output::PrintOptions;
 use crate::provider::Registry;
 use crate::sema::Program as Script;
+use crate::wire::{STOPPED, TRACING};
 
 use load::{load, set_state};
 use print::Printer;

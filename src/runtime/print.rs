@@ -17,14 +17,14 @@ use super::symbols::UserSymbols;
 use super::{RunError, Settings, Stop};
 use crate::kernel::clock::wall_clock_offset;
 use crate::sema::Program as Script;
+use crate::wire::{self, Layout};
 
-/// A value's layout and bytes, borrowed from the record; a record cut short reads short.
+/// A value's layout and bytes, borrowed from the record.
 fn record_value<'a>(
     bytes: &'a [u8],
-    (layout, offset): &'a (crate::output::Layout, usize),
-) -> (&'a crate::output::Layout, &'a [u8]) {
-    let end = (offset + layout.size()).min(bytes.len());
-    (layout, &bytes[(*offset).min(end)..end])
+    (layout, offset): &'a (Layout, usize),
+) -> (&'a Layout, &'a [u8]) {
+    (layout, wire::record_value(bytes, *offset, layout.size()))
 }
 
 pub(super) struct Printer<'a> {
@@ -135,10 +135,7 @@ impl<'a> Printer<'a> {
     }
 
     fn record(&mut self, bytes: &[u8]) -> Result<(), RunError> {
-        let id = bytes
-            .get(..8)
-            .map(|id| u64::from_ne_bytes(id.try_into().unwrap_or([0; 8])))
-            .unwrap_or(u64::MAX);
+        let id = wire::record_id(bytes, wire::HOST).unwrap_or(u64::MAX);
         let Some(record) = self.compiled.records.get(id as usize) else {
             return Err(RunError::Message(format!(
                 "a probe sent an unknown record ({id})"
@@ -176,10 +173,7 @@ impl<'a> Printer<'a> {
                 self.write_entries(*map, &name, entries, *options);
             }
             RecordKind::Exit => {
-                let code = bytes
-                    .get(8..16)
-                    .map(|code| i64::from_ne_bytes(code.try_into().unwrap_or([0; 8])))
-                    .unwrap_or(0);
+                let code = wire::exit_code(bytes, wire::HOST);
                 if self.stop.is_none() {
                     self.stop = Some(Stop::Exit(code as i32));
                 }
@@ -211,6 +205,7 @@ impl<'a> Printer<'a> {
             spec: &self.compiled.maps[index],
             baseline: self.baselines.get(&index).map(Vec::as_slice),
             zero_shown: self.counts.get(index).copied().unwrap_or(false),
+            order: wire::HOST,
         }
     }
 
@@ -244,7 +239,7 @@ impl<'a> Printer<'a> {
                 values,
             };
             if spec.fold == Fold::Sum {
-                let total = summed(&entry.values, spec.value_size as usize, None);
+                let total = summed(&entry.values, spec.value_size as usize, None, wire::HOST);
                 let entries = fold(vec![entry], &self.folding(index));
                 self.baselines.insert(index, total);
                 return Ok(entries);

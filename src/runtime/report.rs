@@ -5,6 +5,7 @@ use crate::compile::Compiled;
 use crate::kernel::bpf::{Map, Program};
 use crate::kernel::error::KernelError;
 use crate::sema::Program as Script;
+use crate::wire;
 
 /// Events the kernel counted but did not run a probe for: its counts and records miss them.
 pub(super) fn report_misses(programs: &[(String, Program)]) {
@@ -28,11 +29,11 @@ pub(super) fn lost_error(count: u64) -> i32 {
 
 /// The count of error site `index`, summed over CPUs.
 fn error_count(errors: &Map, index: usize) -> Result<u64, KernelError> {
-    let values = errors.lookup_per_cpu(&(index as u32).to_ne_bytes())?;
+    let values = errors.lookup_per_cpu(&wire::encode_int(index as u64, 4, wire::HOST))?;
     Ok(values
         .unwrap_or_default()
         .iter()
-        .map(|value| u64::from_ne_bytes(value[..8].try_into().unwrap_or([0; 8])))
+        .map(|value| wire::word(value, 0, wire::HOST))
         .sum())
 }
 

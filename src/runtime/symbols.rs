@@ -8,6 +8,7 @@ use crate::kernel::elf::ElfFile;
 use crate::kernel::kallsyms::KernelSymbols;
 use crate::kernel::memory_map::{self, Mapping};
 use crate::output::Symbols;
+use crate::wire;
 
 /// Names for what probes record as numbers: kernel symbols (read on first need), stacks from
 /// the stack map, the wall clock.
@@ -30,11 +31,11 @@ impl Symbols for KernelNames<'_> {
         self.symbols().write_address(out, address);
     }
 
-    /// As ply prints a stack: a newline, then one tab-indented frame a line. A user stack's
-    /// value carries its process's pid in the upper half (see `compile`).
+    /// As ply prints a stack: a newline, then one tab-indented frame a line.
     fn write_stack(&self, out: &mut String, id: u64, user: bool) {
         let (id, pid) = if user {
-            (i64::from(id as u32 as i32), Some((id >> 32) as u32))
+            let (id, pid) = wire::decode_user_stack(id);
+            (id, Some(pid))
         } else {
             (id as i64, None)
         };
@@ -44,19 +45,18 @@ impl Symbols for KernelNames<'_> {
             out.push_str(&format!("<no stack: errno {}>", id.unsigned_abs()));
             return;
         }
-        let frames = self
-            .stacks
-            .and_then(|stacks| stacks.lookup(&(id as u32).to_ne_bytes()).ok().flatten());
+        let frames = self.stacks.and_then(|stacks| {
+            stacks
+                .lookup(&wire::encode_int(id as u64, 4, wire::HOST))
+                .ok()
+                .flatten()
+        });
         let Some(frames) = frames else {
             out.push_str(&format!("<STACKID{id}>"));
             return;
         };
         out.push('\n');
-        for frame in frames.chunks_exact(8) {
-            let address = u64::from_ne_bytes(frame.try_into().unwrap_or([0; 8]));
-            if address == 0 {
-                break;
-            }
+        for address in wire::stack_frames(&frames, wire::HOST) {
             out.push('\t');
             match pid {
                 Some(pid) => self.user.write_address(out, pid, address),

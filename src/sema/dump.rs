@@ -209,7 +209,7 @@ fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut Strin
 fn dump_call(function: &Function, out: &mut String) {
     match function {
         Function::Printf { format } => {
-            let _ = write!(out, "call printf {format:?}");
+            let _ = write!(out, "call printf {:?}", format.text());
         }
         Function::PrintMap(options) if *options != PrintOptions::WHOLE => {
             let _ = write!(

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use super::types::{Record, Type};
 use crate::lang::ast::{BinaryOp, UnaryOp};
 use crate::lang::diag::Span;
-use crate::output::PrintOptions;
+use crate::output::{Format, PrintOptions};
 
 /// Index into `Program::maps`.
 pub type MapId = usize;
@@ -227,9 +227,8 @@ impl Builtin {
 /// Functions with a meaning of their own (aggregations are not here: they are a map's kind).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Function {
-    /// `printf("fmt", args...)`: the format text (validated by `output::Format::parse`); the
-    /// arguments exclude it.
-    Printf { format: String },
+    /// `printf("fmt", args...)`: the format, parsed once here; the arguments exclude it.
+    Printf { format: Format },
     /// `print(a, b, ...)`, each printed as `%v` would, `", "` between.
     Print,
     /// `print(@m)` or `print(@m, top, divisor)`: the map (the one argument) dumped now.

@@ -129,7 +129,7 @@ impl Type {
             | Type::Stack
             | Type::UserStack => 8,
             Type::Id(_) | Type::DataLoc { .. } => 4,
-            Type::UserAddress => 16,
+            Type::UserAddress => crate::wire::USER_ADDRESS_SIZE,
             Type::Chars(length) => *length,
             Type::Array(element, count) => element.size().saturating_mul(*count),
             Type::Struct(record) => record.size,

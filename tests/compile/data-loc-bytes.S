@@ -1,7 +1,7 @@
 ; tracepoint:ipi/ipi_send_cpumask { @[data->cpumask] = count(); }
    0: (bf) r6 = r1
    1: (62) *(u32 *)(r10 -8) = 0
-   2: (18) r1 = map[fd:3]
+   2: (18) r1 = map[idx:3]
    4: (bf) r2 = r10
    5: (07) r2 += -8
    6: (85) call bpf_map_lookup_elem#1
@@ -38,7 +38,7 @@
   37: (85) call bpf_probe_read_kernel#113
   38: (75) if r0 s>= 0x0 goto pc+10
   39: (62) *(u32 *)(r10 -136) = 0
-  40: (18) r1 = map[fd:2]
+  40: (18) r1 = map[idx:2]
   42: (bf) r2 = r10
   43: (07) r2 += -136
   44: (85) call bpf_map_lookup_elem#1
@@ -46,7 +46,7 @@
   46: (79) r1 = *(u64 *)(r0 +0)
   47: (07) r1 += 1
   48: (7b) *(u64 *)(r0 +0) = r1
-  49: (18) r1 = map[fd:0]
+  49: (18) r1 = map[idx:0]
   51: (bf) r2 = r10
   52: (07) r2 += -128
   53: (85) call bpf_map_lookup_elem#1
@@ -54,32 +54,32 @@
   55: (7a) *(u64 *)(r10 -136) = 0
   56: (bf) r3 = r10
   57: (07) r3 += -136
-  58: (18) r1 = map[fd:0]
+  58: (18) r1 = map[idx:0]
   60: (bf) r2 = r10
   61: (07) r2 += -128
   62: (b7) r4 = 1
   63: (85) call bpf_map_update_elem#2
   64: (15) if r0 == 0xfffffff9 goto pc+32
-  65: (18) r1 = map[fd:0]
+  65: (18) r1 = map[idx:0]
   67: (bf) r2 = r10
   68: (07) r2 += -128
   69: (85) call bpf_map_lookup_elem#1
   70: (55) if r0 != 0x0 goto pc+37
   71: (bf) r3 = r10
   72: (07) r3 += -136
-  73: (18) r1 = map[fd:0]
+  73: (18) r1 = map[idx:0]
   75: (bf) r2 = r10
   76: (07) r2 += -128
   77: (b7) r4 = 1
   78: (85) call bpf_map_update_elem#2
   79: (15) if r0 == 0xfffffff9 goto pc+17
-  80: (18) r1 = map[fd:0]
+  80: (18) r1 = map[idx:0]
   82: (bf) r2 = r10
   83: (07) r2 += -128
   84: (85) call bpf_map_lookup_elem#1
   85: (55) if r0 != 0x0 goto pc+22
   86: (62) *(u32 *)(r10 -144) = 1
-  87: (18) r1 = map[fd:2]
+  87: (18) r1 = map[idx:2]
   89: (bf) r2 = r10
   90: (07) r2 += -144
   91: (85) call bpf_map_lookup_elem#1
@@ -89,7 +89,7 @@
   95: (7b) *(u64 *)(r0 +0) = r1
   96: (05) goto pc+14
   97: (62) *(u32 *)(r10 -144) = 2
-  98: (18) r1 = map[fd:2]
+  98: (18) r1 = map[idx:2]
  100: (bf) r2 = r10
  101: (07) r2 += -144
  102: (85) call bpf_map_lookup_elem#1

@@ -1,7 +1,7 @@
 ; tracepoint:syscalls/sys_enter_read { start[tid] = nsecs; }
    0: (bf) r6 = r1
    1: (62) *(u32 *)(r10 -8) = 0
-   2: (18) r1 = map[fd:5]
+   2: (18) r1 = map[idx:5]
    4: (bf) r2 = r10
    5: (07) r2 += -8
    6: (85) call bpf_map_lookup_elem#1
@@ -14,7 +14,7 @@
   13: (85) call bpf_get_current_pid_tgid#14
   14: (bc) w7 = w0
   15: (63) *(u32 *)(r10 -16) = r7
-  16: (18) r1 = map[fd:0]
+  16: (18) r1 = map[idx:0]
   18: (bf) r2 = r10
   19: (07) r2 += -16
   20: (bf) r3 = r10
@@ -24,7 +24,7 @@
   24: (15) if r0 == 0x0 goto pc+22
   25: (55) if r0 != 0xfffffff9 goto pc+11
   26: (62) *(u32 *)(r10 -24) = 0
-  27: (18) r1 = map[fd:4]
+  27: (18) r1 = map[idx:4]
   29: (bf) r2 = r10
   30: (07) r2 += -24
   31: (85) call bpf_map_lookup_elem#1
@@ -34,7 +34,7 @@
   35: (7b) *(u64 *)(r0 +0) = r1
   36: (05) goto pc+10
   37: (62) *(u32 *)(r10 -24) = 1
-  38: (18) r1 = map[fd:4]
+  38: (18) r1 = map[idx:4]
   40: (bf) r2 = r10
   41: (07) r2 += -24
   42: (85) call bpf_map_lookup_elem#1
@@ -47,7 +47,7 @@
 ; tracepoint:syscalls/sys_exit_read / start[tid] /
    0: (bf) r6 = r1
    1: (62) *(u32 *)(r10 -8) = 0
-   2: (18) r1 = map[fd:5]
+   2: (18) r1 = map[idx:5]
    4: (bf) r2 = r10
    5: (07) r2 += -8
    6: (85) call bpf_map_lookup_elem#1
@@ -58,7 +58,7 @@
   11: (85) call bpf_get_current_pid_tgid#14
   12: (bc) w8 = w0
   13: (63) *(u32 *)(r10 -16) = r8
-  14: (18) r1 = map[fd:0]
+  14: (18) r1 = map[idx:0]
   16: (bf) r2 = r10
   17: (07) r2 += -16
   18: (85) call bpf_map_lookup_elem#1
@@ -72,7 +72,7 @@
   25: (85) call bpf_get_current_pid_tgid#14
   26: (bc) w9 = w0
   27: (63) *(u32 *)(r10 -16) = r9
-  28: (18) r1 = map[fd:0]
+  28: (18) r1 = map[idx:0]
   30: (bf) r2 = r10
   31: (07) r2 += -16
   32: (85) call bpf_map_lookup_elem#1
@@ -85,7 +85,7 @@
   38: (79) r7 = *(u64 *)(r10 -8)
   39: (37) r7 /= 1000
   40: (62) *(u32 *)(r10 -16) = 0
-  41: (18) r1 = map[fd:1]
+  41: (18) r1 = map[idx:1]
   43: (bf) r2 = r10
   44: (07) r2 += -16
   45: (85) call bpf_map_lookup_elem#1
@@ -107,7 +107,7 @@
 ; @max = max($delta);
   61: (79) r7 = *(u64 *)(r10 -8)
   62: (62) *(u32 *)(r10 -16) = 0
-  63: (18) r1 = map[fd:2]
+  63: (18) r1 = map[idx:2]
   65: (bf) r2 = r10
   66: (07) r2 += -16
   67: (85) call bpf_map_lookup_elem#1
@@ -122,7 +122,7 @@
   75: (85) call bpf_get_current_pid_tgid#14
   76: (bc) w7 = w0
   77: (63) *(u32 *)(r10 -16) = r7
-  78: (18) r1 = map[fd:0]
+  78: (18) r1 = map[idx:0]
   80: (bf) r2 = r10
   81: (07) r2 += -16
   82: (85) call bpf_map_delete_elem#3

@@ -1,7 +1,7 @@
 ; tracepoint:syscalls/sys_enter_openat / comm == "cat" && pid != $target /
    0: (bf) r6 = r1
    1: (62) *(u32 *)(r10 -8) = 0
-   2: (18) r1 = map[fd:2]
+   2: (18) r1 = map[idx:2]
    4: (bf) r2 = r10
    5: (07) r2 += -8
    6: (85) call bpf_map_lookup_elem#1
@@ -75,7 +75,7 @@
   73: (85) call bpf_probe_read_user_str#114
   74: (75) if r0 s>= 0x0 goto pc+10
   75: (62) *(u32 *)(r10 -152) = 0
-  76: (18) r1 = map[fd:1]
+  76: (18) r1 = map[idx:1]
   78: (bf) r2 = r10
   79: (07) r2 += -152
   80: (85) call bpf_map_lookup_elem#1
@@ -85,7 +85,7 @@
   84: (7b) *(u64 *)(r0 +0) = r1
   85: (7a) *(u64 *)(r10 -144) = 0
   86: (62) *(u32 *)(r10 -132) = 0
-  87: (18) r1 = map[fd:0]
+  87: (18) r1 = map[idx:0]
   89: (bf) r2 = r10
   90: (07) r2 += -144
   91: (b7) r3 = 144
@@ -93,7 +93,7 @@
   93: (85) call bpf_ringbuf_output#130
   94: (15) if r0 == 0x0 goto pc+10
   95: (62) *(u32 *)(r10 -152) = 1
-  96: (18) r1 = map[fd:1]
+  96: (18) r1 = map[idx:1]
   98: (bf) r2 = r10
   99: (07) r2 += -152
  100: (85) call bpf_map_lookup_elem#1

@@ -1,7 +1,7 @@
 ; tracepoint:syscalls/sys_exit_read { @ = quantize(data->ret); }
    0: (bf) r6 = r1
    1: (62) *(u32 *)(r10 -8) = 0
-   2: (18) r1 = map[fd:3]
+   2: (18) r1 = map[idx:3]
    4: (bf) r2 = r10
    5: (07) r2 += -8
    6: (85) call bpf_map_lookup_elem#1
@@ -10,7 +10,7 @@
    9: (55) if r0 != 0x1 goto pc+38
   10: (79) r7 = *(u64 *)(r6 +16)
   11: (62) *(u32 *)(r10 -8) = 0
-  12: (18) r1 = map[fd:0]
+  12: (18) r1 = map[idx:0]
   14: (bf) r2 = r10
   15: (07) r2 += -8
   16: (85) call bpf_map_lookup_elem#1

@@ -1,7 +1,7 @@
 ; tracepoint:block/block_rq_issue { @[pid, data->rwbs, (u8)data->bytes, data->comm] = count(); }
    0: (bf) r6 = r1
    1: (62) *(u32 *)(r10 -8) = 0
-   2: (18) r1 = map[fd:3]
+   2: (18) r1 = map[idx:3]
    4: (bf) r2 = r10
    5: (07) r2 += -8
    6: (85) call bpf_map_lookup_elem#1
@@ -23,7 +23,7 @@
   22: (85) call bpf_probe_read_kernel_str#115
   23: (75) if r0 s>= 0x0 goto pc+10
   24: (62) *(u32 *)(r10 -40) = 0
-  25: (18) r1 = map[fd:2]
+  25: (18) r1 = map[idx:2]
   27: (bf) r2 = r10
   28: (07) r2 += -40
   29: (85) call bpf_map_lookup_elem#1
@@ -48,7 +48,7 @@
   48: (85) call bpf_probe_read_kernel_str#115
   49: (75) if r0 s>= 0x0 goto pc+10
   50: (62) *(u32 *)(r10 -40) = 1
-  51: (18) r1 = map[fd:2]
+  51: (18) r1 = map[idx:2]
   53: (bf) r2 = r10
   54: (07) r2 += -40
   55: (85) call bpf_map_lookup_elem#1
@@ -57,7 +57,7 @@
   58: (07) r1 += 1
   59: (7b) *(u64 *)(r0 +0) = r1
   60: (72) *(u8 *)(r10 -1) = 0
-  61: (18) r1 = map[fd:0]
+  61: (18) r1 = map[idx:0]
   63: (bf) r2 = r10
   64: (07) r2 += -32
   65: (85) call bpf_map_lookup_elem#1
@@ -65,32 +65,32 @@
   67: (7a) *(u64 *)(r10 -40) = 0
   68: (bf) r3 = r10
   69: (07) r3 += -40
-  70: (18) r1 = map[fd:0]
+  70: (18) r1 = map[idx:0]
   72: (bf) r2 = r10
   73: (07) r2 += -32
   74: (b7) r4 = 1
   75: (85) call bpf_map_update_elem#2
   76: (15) if r0 == 0xfffffff9 goto pc+32
-  77: (18) r1 = map[fd:0]
+  77: (18) r1 = map[idx:0]
   79: (bf) r2 = r10
   80: (07) r2 += -32
   81: (85) call bpf_map_lookup_elem#1
   82: (55) if r0 != 0x0 goto pc+37
   83: (bf) r3 = r10
   84: (07) r3 += -40
-  85: (18) r1 = map[fd:0]
+  85: (18) r1 = map[idx:0]
   87: (bf) r2 = r10
   88: (07) r2 += -32
   89: (b7) r4 = 1
   90: (85) call bpf_map_update_elem#2
   91: (15) if r0 == 0xfffffff9 goto pc+17
-  92: (18) r1 = map[fd:0]
+  92: (18) r1 = map[idx:0]
   94: (bf) r2 = r10
   95: (07) r2 += -32
   96: (85) call bpf_map_lookup_elem#1
   97: (55) if r0 != 0x0 goto pc+22
   98: (62) *(u32 *)(r10 -48) = 2
-  99: (18) r1 = map[fd:2]
+  99: (18) r1 = map[idx:2]
  101: (bf) r2 = r10
  102: (07) r2 += -48
  103: (85) call bpf_map_lookup_elem#1
@@ -100,7 +100,7 @@
  107: (7b) *(u64 *)(r0 +0) = r1
  108: (05) goto pc+14
  109: (62) *(u32 *)(r10 -48) = 3
- 110: (18) r1 = map[fd:2]
+ 110: (18) r1 = map[idx:2]
  112: (bf) r2 = r10
  113: (07) r2 += -48
  114: (85) call bpf_map_lookup_elem#1

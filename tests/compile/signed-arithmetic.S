@@ -1,7 +1,7 @@
 ; tracepoint:syscalls/sys_exit_read { @[data->ret / -2, data->ret % 3] = sum(data->ret >> 1); }
    0: (bf) r6 = r1
    1: (62) *(u32 *)(r10 -8) = 0
-   2: (18) r1 = map[fd:3]
+   2: (18) r1 = map[idx:3]
    4: (bf) r2 = r10
    5: (07) r2 += -8
    6: (85) call bpf_map_lookup_elem#1
@@ -41,7 +41,7 @@
   40: (87) r1 = -r1
   41: (bf) r8 = r1
   42: (7b) *(u64 *)(r10 -8) = r8
-  43: (18) r1 = map[fd:0]
+  43: (18) r1 = map[idx:0]
   45: (bf) r2 = r10
   46: (07) r2 += -16
   47: (85) call bpf_map_lookup_elem#1
@@ -49,32 +49,32 @@
   49: (7a) *(u64 *)(r10 -24) = 0
   50: (bf) r3 = r10
   51: (07) r3 += -24
-  52: (18) r1 = map[fd:0]
+  52: (18) r1 = map[idx:0]
   54: (bf) r2 = r10
   55: (07) r2 += -16
   56: (b7) r4 = 1
   57: (85) call bpf_map_update_elem#2
   58: (15) if r0 == 0xfffffff9 goto pc+32
-  59: (18) r1 = map[fd:0]
+  59: (18) r1 = map[idx:0]
   61: (bf) r2 = r10
   62: (07) r2 += -16
   63: (85) call bpf_map_lookup_elem#1
   64: (55) if r0 != 0x0 goto pc+37
   65: (bf) r3 = r10
   66: (07) r3 += -24
-  67: (18) r1 = map[fd:0]
+  67: (18) r1 = map[idx:0]
   69: (bf) r2 = r10
   70: (07) r2 += -16
   71: (b7) r4 = 1
   72: (85) call bpf_map_update_elem#2
   73: (15) if r0 == 0xfffffff9 goto pc+17
-  74: (18) r1 = map[fd:0]
+  74: (18) r1 = map[idx:0]
   76: (bf) r2 = r10
   77: (07) r2 += -16
   78: (85) call bpf_map_lookup_elem#1
   79: (55) if r0 != 0x0 goto pc+22
   80: (62) *(u32 *)(r10 -32) = 0
-  81: (18) r1 = map[fd:2]
+  81: (18) r1 = map[idx:2]
   83: (bf) r2 = r10
   84: (07) r2 += -32
   85: (85) call bpf_map_lookup_elem#1
@@ -84,7 +84,7 @@
   89: (7b) *(u64 *)(r0 +0) = r1
   90: (05) goto pc+14
   91: (62) *(u32 *)(r10 -32) = 1
-  92: (18) r1 = map[fd:2]
+  92: (18) r1 = map[idx:2]
   94: (bf) r2 = r10
   95: (07) r2 += -32
   96: (85) call bpf_map_lookup_elem#1

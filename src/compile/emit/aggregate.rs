@@ -7,6 +7,7 @@ use crate::compile::maps::{lhist_buckets, Storage};
 use crate::compile::records::ErrorKind;
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Expr, MapKind};
+use crate::wire;
 
 use super::{Emitter, Result, BPF_NOEXIST, E2BIG, STACK_ZERO_LIMIT};
 
@@ -160,13 +161,14 @@ impl Emitter<'_> {
             MapKind::Sum => self.add_to(R0, 0, Some(argument()?.0)),
             MapKind::Avg | MapKind::Stats => {
                 self.add_to(R0, 0, None);
-                self.add_to(R0, 8, Some(argument()?.0));
+                self.add_to(R0, wire::AVERAGE_SUM as i16, Some(argument()?.0));
             }
             MapKind::Min | MapKind::Max => {
                 let (register, signed) = argument()?;
                 let store = self.b.label();
-                // `{ value, seen }`: a CPU's first value is stored whatever it is.
-                self.b.load(Size::U64, R1, R0, 8).jeq_imm(R1, 0, store);
+                let seen = wire::EXTREME_SEEN as i16;
+                // A CPU's first value is stored whatever it is.
+                self.b.load(Size::U64, R1, R0, seen).jeq_imm(R1, 0, store);
                 self.b.load(Size::U64, R1, R0, 0);
                 match (kind == MapKind::Min, signed) {
                     (true, true) => self.b.jsge(register, R1, done),
@@ -177,7 +179,7 @@ impl Emitter<'_> {
                 self.b
                     .bind(store)
                     .store(Size::U64, R0, 0, register)
-                    .store_imm(Size::U64, R0, 8, 1);
+                    .store_imm(Size::U64, R0, seen, 1);
             }
             MapKind::Quantize => {
                 let (register, signed) = argument()?;

@@ -8,6 +8,7 @@ use crate::lang::ast::{BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::Type;
+use crate::wire;
 
 use super::{size_of_bytes, Emitter, Result, BPF_F_USER_STACK, CONTEXT};
 
@@ -241,13 +242,13 @@ impl Emitter<'_> {
                     .call(Helper::GetStackid)
                     .mov64(register, R0);
                 if builtin == Builtin::UserStack {
-                    // User addresses mean something only in their process: the pid goes in the
-                    // upper half, beside the stack id (a u32, or a negative errno).
+                    // wire::encode_user_stack: the id's lower half, then the pid (the upper
+                    // half of pid_tgid) above it.
                     self.b
                         .mov32(register, register)
                         .call(Helper::GetCurrentPidTgid)
                         .rsh64_imm(R0, 32)
-                        .lsh64_imm(R0, 32)
+                        .lsh64_imm(R0, wire::USER_STACK_PID_SHIFT)
                         .or64(register, R0);
                 }
             }

@@ -9,6 +9,7 @@ use crate::lang::ast::UnaryOp;
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::{AddressSpace, Type};
+use crate::wire;
 
 use super::{piece, size_of_bytes, space_of, Emitter, Place, Read, Result, CONTEXT};
 
@@ -79,13 +80,8 @@ impl Emitter<'_> {
             let to = i32::from(slot) + at as i32;
             // An immediate is 32 bits: no wider store.
             let width = piece(size - at, to, to).min(4);
-            let mut word = [0u8; 4];
-            word[..width].copy_from_slice(&padded[at..at + width]);
-            let value = match width {
-                4 => i32::from_ne_bytes(word),
-                2 => i32::from(u16::from_ne_bytes([word[0], word[1]])),
-                _ => i32::from(word[0]),
-            };
+            // The bytes land in memory in the kernel's order.
+            let value = wire::unsigned(&padded[at..at + width], width, wire::HOST) as u32 as i32;
             self.b
                 .store_imm(size_of_bytes(width), R10, to as i16, value);
             at += width;
@@ -157,12 +153,14 @@ impl Emitter<'_> {
             }
             Function::Dyn => self.read_data_loc(pointer, register, slot, size, span)?,
             Function::Usym => {
+                // wire::encode_user_address: the address, then the pid.
+                let pid = slot + wire::USER_ADDRESS_PID as i16;
                 self.b.store(Size::U64, R10, slot, register);
                 self.b
                     .call(Helper::GetCurrentPidTgid)
                     .rsh64_imm(R0, 32)
-                    .store(Size::U32, R10, slot + 8, R0)
-                    .store_imm(Size::U32, R10, slot + 12, 0);
+                    .store(Size::U32, R10, pid, R0)
+                    .store_imm(Size::U32, R10, pid + 4, 0);
             }
             Function::Mem { .. } => {
                 let from = Place::Memory {

@@ -20,6 +20,7 @@ use tine_asm::{Builder, Helper, Label, Reg, Reg::*, Size};
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Probe, Program};
 use crate::sema::types::{AddressSpace, Type};
+use crate::wire;
 
 use super::frame::Frame;
 use super::maps::Shared;
@@ -63,8 +64,8 @@ pub(super) fn probe(
         emitter.state_pointer(probe.span, exit)?;
         emitter
             .b
-            .load(Size::U64, R0, R0, 0)
-            .jne_imm(R0, super::TRACING, exit);
+            .load(size_of_bytes(wire::STATE_SIZE), R0, R0, 0)
+            .jne_imm(R0, wire::TRACING, exit);
     }
     if let Some(pid) = emitter
         .shared
@@ -247,6 +248,6 @@ impl Emitter<'_> {
     }
 
     fn map_address(&mut self, register: Reg, map: usize) {
-        self.b.load_map_fd(register, map as i32);
+        self.b.load_map_idx(register, map as i32);
     }
 }

@@ -1,16 +1,16 @@
 //! compile::emit::record: records to user space (printf, print, exit, clear) through the
 //! output channel.
 
-use tine_asm::{Helper, Reg::*, Size};
+use tine_asm::{Helper, Reg::*};
 
 use crate::compile::layout::layout_of;
-use crate::compile::records::{ErrorKind, Record, RecordKind, PAYLOAD};
+use crate::compile::records::{ErrorKind, Record, RecordKind};
 use crate::compile::Channel;
 use crate::lang::diag::{Diag, Span};
-use crate::output::Format;
 use crate::sema::program::{Expr, ExprKind, Function};
+use crate::wire::{self, Layout};
 
-use super::{Emitter, Result, CONTEXT};
+use super::{size_of_bytes, Emitter, Result, CONTEXT};
 
 impl Emitter<'_> {
     /// An expression evaluated for its effect: printf, print, exit, clear, or anything else
@@ -28,10 +28,8 @@ impl Emitter<'_> {
         };
         match function {
             Function::Printf { format } => {
-                let format = Format::parse(format)
-                    .map_err(|error| Diag::new(expr.span, error.to_string()))?;
                 self.send(expr.span, arguments, |arguments| RecordKind::Printf {
-                    format,
+                    format: format.clone(),
                     arguments,
                 })
             }
@@ -73,7 +71,7 @@ impl Emitter<'_> {
                 let stopped = self.b.label();
                 self.state_pointer(expr.span, stopped)?;
                 self.b
-                    .store_imm(Size::U64, R0, 0, crate::compile::STOPPED)
+                    .store_imm(size_of_bytes(wire::STATE_SIZE), R0, 0, wire::STOPPED)
                     .bind(stopped);
                 self.send(expr.span, std::slice::from_ref(&code), |_| RecordKind::Exit)?;
                 self.b.ja(self.exit);
@@ -88,21 +86,19 @@ impl Emitter<'_> {
         }
     }
 
-    /// Builds `{ id, values... }` on the stack and writes it to the output map.
+    /// Builds `wire`'s record of `values` on the stack and writes it to the output map.
     pub(super) fn send(
         &mut self,
         span: Span,
         values: &[Expr],
-        kind: impl FnOnce(Vec<(crate::output::Layout, usize)>) -> RecordKind,
+        kind: impl FnOnce(Vec<(Layout, usize)>) -> RecordKind,
     ) -> Result<()> {
-        let mut layouts = Vec::with_capacity(values.len());
-        let mut size = PAYLOAD;
-        for value in values {
-            size = size.div_ceil(8) * 8;
-            layouts.push((layout_of(&value.ty), size));
-            size += value.ty.size();
-        }
-        let size = size.div_ceil(8) * 8;
+        let (offsets, size) = wire::record_layout(values.iter().map(|value| value.ty.size()));
+        let layouts: Vec<(Layout, usize)> = values
+            .iter()
+            .zip(offsets)
+            .map(|(value, offset)| (layout_of(&value.ty), offset))
+            .collect();
         let slot = self.alloc(size, span)?;
         for (value, (_, offset)) in values.iter().zip(&layouts) {
             self.store_into(value, slot + *offset as i16)?;
@@ -113,10 +109,15 @@ impl Emitter<'_> {
             size,
             span,
         });
-        self.b.store_imm(Size::U64, R10, slot, id as i32);
+        self.b
+            .store_imm(size_of_bytes(wire::ID_SIZE), R10, slot, id as i32);
         let covered = values.iter().zip(&layouts);
         let covered = covered.map(|(value, (_, offset))| (*offset, value.ty.size()));
-        self.zero_gaps(slot, size, std::iter::once((0, PAYLOAD)).chain(covered));
+        self.zero_gaps(
+            slot,
+            size,
+            std::iter::once((0, wire::ID_SIZE)).chain(covered),
+        );
         let sent = self.b.label();
         match self.shared.options.channel {
             Channel::RingBuffer => {

@@ -13,7 +13,7 @@ use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
 use crate::lang::unsupported;
-use crate::output::PrintOptions;
+use crate::output::{Format, PrintOptions};
 use crate::sema::program::{Builtin, Expr, Function, MapKind};
 use crate::sema::types::{Id, Type, U64};
 
@@ -56,7 +56,7 @@ const ANY: usize = usize::MAX;
 
 // In a const of its own: a static cannot build a `String` it would have to drop.
 const PRINTF: &[Function] = &[Function::Printf {
-    format: String::new(),
+    format: Format::EMPTY,
 }];
 const PRINT: &[Function] = &[Function::Print, Function::PrintMap(PrintOptions::WHOLE)];
 

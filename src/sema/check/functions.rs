@@ -34,11 +34,11 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
         ));
         return None;
     };
-    let Ok(format_text) = String::from_utf8(bytes.clone()) else {
+    let Ok(format_text) = std::str::from_utf8(bytes) else {
         checker.error(Diag::new(format_node.span, "printf's format is not UTF-8"));
         return None;
     };
-    let format = match crate::output::Format::parse(&format_text) {
+    let format = match crate::output::Format::parse(format_text) {
         Ok(format) => format,
         Err(error) => {
             checker.error(Diag::new(
@@ -78,9 +78,7 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     let values: Option<Vec<Expr>> = values.into_iter().collect();
     Some(expr(
         ExprKind::Call {
-            function: Function::Printf {
-                format: format_text,
-            },
+            function: Function::Printf { format },
             arguments: values?,
         },
         Type::Void,
