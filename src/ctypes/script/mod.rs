@@ -160,6 +160,39 @@ const TYPEDEFS: [(&str, &str); 47] = [
     ("bool", "_Bool"),
 ];
 
+/// The name gcc's debug info (and so BTF) gives the base type spelled `words`, in any order:
+/// `unsigned long` is `long unsigned int`, `signed` is `int`, `void` is `void`; None when the
+/// words spell no C type (`unsigned float`, `short long`).
+pub fn scalar_name(words: &[&str]) -> Option<String> {
+    let count = |word: &str| words.iter().filter(|found| **found == word).count();
+    let [signed, unsigned, int, long] = ["signed", "unsigned", "int", "long"].map(count);
+    let [char, short, boolean, float, double, void] =
+        ["char", "short", "_Bool", "float", "double", "void"].map(count);
+    let kinds = char + short + boolean + float + double + void;
+    let sign = if unsigned > 0 { "unsigned " } else { "" };
+    let name = match long {
+        _ if words.is_empty() || words.len() != signed + unsigned + int + long + kinds => {
+            return None
+        }
+        _ if signed + unsigned > 1 || int > 1 || long > 2 || kinds > 1 => return None,
+        _ if signed + unsigned + int > 0 && boolean + float + double + void > 0 => return None,
+        1 if double == 1 => "long double".to_string(),
+        1.. if kinds > 0 => return None,
+        _ if void == 1 => "void".to_string(),
+        _ if boolean == 1 => "_Bool".to_string(),
+        _ if float == 1 => "float".to_string(),
+        _ if double == 1 => "double".to_string(),
+        _ if char == 1 && int > 0 => return None,
+        _ if char == 1 && signed + unsigned == 0 => "char".to_string(),
+        _ if char == 1 => format!("{}signed char", if unsigned > 0 { "un" } else { "" }),
+        _ if short == 1 => format!("short {sign}int"),
+        1 => format!("long {sign}int"),
+        2 => format!("long long {sign}int"),
+        _ => format!("{sign}int"),
+    };
+    Some(name)
+}
+
 impl Definitions {
     /// Reads `text` (the lines above a script's probes; line numbers count from its start) for
     /// a target of `abi`. `predefined` names count as `#define`d, for `#ifdef` (bpftrace's

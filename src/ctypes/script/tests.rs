@@ -157,6 +157,21 @@ fn c_integer_spellings_are_gccs_types_and_kernel_typedefs_are_built_in() {
         error("struct s {\n long double x; };"),
         "2:2: `long double` is not understood"
     );
+    for (words, name) in [
+        ("unsigned long", Some("long unsigned int")),
+        ("long unsigned int", Some("long unsigned int")),
+        ("int long long unsigned", Some("long long unsigned int")),
+        ("signed", Some("int")),
+        ("short signed", Some("short int")),
+        ("char signed", Some("signed char")),
+        ("void", Some("void")),
+        ("long double", Some("long double")),
+        ("unsigned pid_t", None),
+        ("", None),
+    ] {
+        let words: Vec<&str> = words.split_whitespace().collect();
+        assert_eq!(scalar_name(&words).as_deref(), name, "{words:?}");
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod layout;
 mod preprocess;
 
 use super::lex::{Kind, Token};
-use super::{DefinitionError, Definitions, Include};
+use super::{scalar_name, DefinitionError, Definitions, Include};
 use crate::ctypes::{
     CType, Composite, Enum, Enumerator, Member, Parameter, Prototype, Qualifier, TypeId,
     TypeSource, VOID,
@@ -335,48 +335,20 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// `unsigned long`, `short int`, `char`… as the built-in type gcc names.
     fn scalar(&self, words: &[&str], first: Option<Token<'a>>) -> Result<TypeId> {
-        let count = |word: &str| words.iter().filter(|found| **found == word).count();
-        let (signed, unsigned, int, long) = (
-            count("signed"),
-            count("unsigned"),
-            count("int"),
-            count("long"),
-        );
-        let [char, short, boolean, float, double, void] =
-            ["char", "short", "_Bool", "float", "double", "void"].map(count);
-        let kinds = char + short + boolean + float + double + void;
-        let sign = if unsigned > 0 { "unsigned " } else { "" };
-        let name = match (kinds, long) {
-            _ if signed + unsigned > 1 || int > 1 || long > 2 || kinds > 1 => None,
-            _ if (signed + unsigned + int > 0) && (boolean + float + double + void > 0) => None,
-            (_, 1) if double == 1 => {
-                return Err(error_at(first, "`long double` is not understood"));
-            }
-            (_, 1..) if kinds > 0 => None,
-            _ if void == 1 => return Ok(VOID),
-            _ if boolean == 1 => Some("_Bool".to_string()),
-            _ if float == 1 => Some("float".to_string()),
-            _ if double == 1 => Some("double".to_string()),
-            _ if char == 1 && int == 0 => Some(match (signed, unsigned) {
-                (0, 0) => "char".to_string(),
-                (1, _) => "signed char".to_string(),
-                _ => "unsigned char".to_string(),
-            }),
-            _ if char == 1 => None,
-            _ if short == 1 => Some(format!("short {sign}int")),
-            (_, 1) => Some(format!("long {sign}int")),
-            (_, 2) => Some(format!("long long {sign}int")),
-            _ => Some(format!("{sign}int")),
-        };
-        let found = match &name {
-            Some(name) => self
-                .definitions
+        let name = scalar_name(words);
+        if name.as_deref() == Some("void") {
+            return Ok(VOID);
+        }
+        let found = name.as_deref().and_then(|name| {
+            self.definitions
                 .find(crate::ctypes::NameKind::Scalar, name)
                 .ok()
-                .flatten(),
-            None => None,
-        };
-        found.ok_or_else(|| error_at(first, &format!("`{}` is not a C type", words.join(" "))))
+                .flatten()
+        });
+        found.ok_or_else(|| match name {
+            Some(name) => error_at(first, &format!("`{name}` is not understood")),
+            None => error_at(first, &format!("`{}` is not a C type", words.join(" "))),
+        })
     }
 
     /// After `struct`, `union` or `enum`: a reference to one, or its definition.
