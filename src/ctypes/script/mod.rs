@@ -110,7 +110,7 @@ const SCALARS: [&str; 12] = [
     "_Bool",
 ];
 
-const TYPEDEFS: [(&str, &str); 47] = [
+const TYPEDEFS: [(&str, &str); 49] = [
     ("u8", "unsigned char"),
     ("__u8", "unsigned char"),
     ("uint8_t", "unsigned char"),
@@ -148,6 +148,9 @@ const TYPEDEFS: [(&str, &str); 47] = [
     ("__le64", "long long unsigned int"),
     ("__be64", "long long unsigned int"),
     ("sector_t", "long long unsigned int"),
+    // 8-aligned on i386 only, where the kernel needs it to be; u64 is on every target here.
+    ("__aligned_u64", "long long unsigned int"),
+    ("aligned_u64", "long long unsigned int"),
     ("s64", "long long int"),
     ("__s64", "long long int"),
     ("int64_t", "long long int"),
