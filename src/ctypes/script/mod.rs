@@ -110,6 +110,9 @@ const SCALARS: [&str; 12] = [
     "_Bool",
 ];
 
+/// `int`'s id (void, then `SCALARS`): the index type of arrays, as in BTF.
+const INT: TypeId = 6;
+
 const TYPEDEFS: [(&str, &str); 49] = [
     ("u8", "unsigned char"),
     ("__u8", "unsigned char"),

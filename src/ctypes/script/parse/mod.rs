@@ -7,7 +7,7 @@ mod layout;
 mod preprocess;
 
 use super::lex::{Kind, Token};
-use super::{scalar_name, DefinitionError, Definitions, Include};
+use super::{scalar_name, DefinitionError, Definitions, Include, INT};
 use crate::ctypes::{
     CType, Composite, Enum, Enumerator, Member, Parameter, Prototype, Qualifier, TypeId,
     TypeSource, VOID,
@@ -18,9 +18,6 @@ type Result<T> = std::result::Result<T, DefinitionError>;
 /// How deep declarators, struct bodies and expressions may nest: garbled input must not
 /// overflow the stack.
 const MAX_NESTING: usize = 64;
-
-/// `int`, the index type of arrays (as in BTF).
-const INT: TypeId = 6;
 
 /// Words of the kernel's sparse annotations and storage classes, which change no layout.
 const IGNORED: [&str; 18] = [
