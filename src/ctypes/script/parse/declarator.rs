@@ -19,9 +19,9 @@ impl<'a, 't> Parser<'a, 't> {
         abstract_: bool,
     ) -> Result<(Option<&'a str>, TypeId)> {
         let mut target = base;
-        while self.eat("*")? {
+        while self.eat("*") {
             target = self.definitions.push(CType::Pointer { target });
-            while let Some(word) = self.ident()? {
+            while let Some(word) = self.ident() {
                 let qualifier = match word {
                     "const" | "__const" | "__const__" => Qualifier::Const,
                     "volatile" | "__volatile" | "__volatile__" => Qualifier::Volatile,
@@ -41,10 +41,10 @@ impl<'a, 't> Parser<'a, 't> {
         }
         let mut name = None;
         let mut inner = None;
-        if self.is("(")? && self.opens_declarator(abstract_) {
+        if self.is("(") && self.opens_declarator(abstract_) {
             inner = Some(self.at + 1);
             self.skip_parenthesized()?;
-        } else if let Some(word) = self.ident()? {
+        } else if let Some(word) = self.ident() {
             if !abstract_ {
                 self.at += 1;
                 name = Some(word);
@@ -52,11 +52,11 @@ impl<'a, 't> Parser<'a, 't> {
         }
         let mut suffixes = Vec::new();
         loop {
-            if self.eat("[")? {
-                let length = if self.is("]")? { 0 } else { self.length()? };
+            if self.eat("[") {
+                let length = if self.is("]") { 0 } else { self.length()? };
                 self.expect("]")?;
                 suffixes.push(Suffix::Array(length));
-            } else if self.eat("(")? {
+            } else if self.eat("(") {
                 let (parameters, variadic) = self.parameters()?;
                 suffixes.push(Suffix::Function(parameters, variadic));
             } else {
@@ -106,7 +106,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     pub(super) fn length(&mut self) -> Result<u32> {
-        let token = self.peek()?;
+        let token = self.peek();
         let length = self.expression()?;
         u32::try_from(length)
             .map_err(|_| error_at(token, &format!("an array cannot have {length} elements")))
@@ -115,23 +115,23 @@ impl<'a, 't> Parser<'a, 't> {
     /// A prototype's parameters, after its `(`.
     pub(super) fn parameters(&mut self) -> Result<(Vec<Parameter>, bool)> {
         let mut parameters = Vec::new();
-        if self.eat(")")? {
+        if self.eat(")") {
             return Ok((parameters, false));
         }
         loop {
-            if self.eat("...")? {
+            if self.eat("...") {
                 self.expect(")")?;
                 return Ok((parameters, true));
             }
             let (base, _) = self.specifiers()?;
             let (name, target) = self.declarator(base, false)?;
-            if target != VOID || name.is_some() || !parameters.is_empty() || !self.is(")")? {
+            if target != VOID || name.is_some() || !parameters.is_empty() || !self.is(")") {
                 parameters.push(Parameter {
                     name: name.unwrap_or("").to_string(),
                     target,
                 });
             }
-            if self.eat(")")? {
+            if self.eat(")") {
                 return Ok((parameters, false));
             }
             self.expect(",")?;

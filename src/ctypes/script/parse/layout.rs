@@ -7,7 +7,7 @@ impl<'a, 't> Parser<'a, 't> {
     /// `__attribute__((packed, aligned(8)))`, `__packed`, `__aligned(8)`: false when the next
     /// token is none of them. Attributes that change no layout are read over.
     pub(super) fn attributes(&mut self, attributes: &mut Attributes) -> Result<bool> {
-        match self.ident()? {
+        match self.ident() {
             Some("__packed") => {
                 self.at += 1;
                 attributes.packed = true;
@@ -22,12 +22,12 @@ impl<'a, 't> Parser<'a, 't> {
                 self.at += 1;
                 self.expect("(")?;
                 self.expect("(")?;
-                while let Some(word) = self.ident()? {
+                while let Some(word) = self.ident() {
                     self.at += 1;
                     match word {
                         "packed" | "__packed__" => attributes.packed = true,
                         "aligned" | "__aligned__" => {
-                            if !self.eat("(")? {
+                            if !self.eat("(") {
                                 return Err(self.error(
                                     "`aligned` without a value is not understood: give it one",
                                 ));
@@ -35,10 +35,10 @@ impl<'a, 't> Parser<'a, 't> {
                             attributes.aligned = attributes.aligned.max(self.alignment()?);
                             self.expect(")")?;
                         }
-                        _ if self.is("(")? => self.skip_parenthesized()?,
+                        _ if self.is("(") => self.skip_parenthesized()?,
                         _ => {}
                     }
-                    if !self.eat(",")? {
+                    if !self.eat(",") {
                         break;
                     }
                 }
@@ -51,7 +51,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     pub(super) fn alignment(&mut self) -> Result<u64> {
-        let token = self.peek()?;
+        let token = self.peek();
         let value = self.expression()?;
         if value <= 0 || value > 1 << 28 || value & (value - 1) != 0 {
             return Err(error_at(

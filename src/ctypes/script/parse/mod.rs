@@ -87,6 +87,8 @@ pub(super) struct Parser<'a, 't> {
     in_condition: bool,
     /// The constants of the enum being read, for its later values.
     enumerators: Vec<(&'a str, i64)>,
+    /// The error of a directive, which ended the parse.
+    failed: Option<DefinitionError>,
 }
 
 impl<'a, 't> Parser<'a, 't> {
@@ -100,12 +102,18 @@ impl<'a, 't> Parser<'a, 't> {
             in_directive: false,
             in_condition: false,
             enumerators: Vec::new(),
+            failed: None,
         }
     }
 
     pub(super) fn run(mut self) -> Result<()> {
-        while self.peek()?.is_some() {
-            if !self.eat(";")? {
+        let result = self.declarations();
+        self.failed.take().map_or(result, Err)
+    }
+
+    fn declarations(&mut self) -> Result<()> {
+        while self.peek().is_some() {
+            if !self.eat(";") {
                 self.declaration()?;
             }
         }
@@ -118,61 +126,64 @@ impl<'a, 't> Parser<'a, 't> {
     // Tokens.
 
     /// The next token of live code: directives are carried out and `#if 0` text passed over.
-    fn peek(&mut self) -> Result<Option<Token<'a>>> {
+    /// A directive that fails ends the parse: its error is kept for `run` to give, and what
+    /// follows reads as the end of the definitions.
+    fn peek(&mut self) -> Option<Token<'a>> {
         loop {
-            let Some(token) = self.tokens.get(self.at).copied() else {
-                return Ok(None);
-            };
+            let token = self.tokens.get(self.at).copied()?;
             if self.in_directive {
-                return Ok(Some(token));
+                return Some(token);
             }
             if token.kind == Kind::Hash {
                 self.at += 1;
                 self.in_directive = true;
                 let done = self.directive(token);
                 self.in_directive = false;
-                done?;
+                if let Err(error) = done {
+                    self.failed.get_or_insert(error);
+                    self.at = self.tokens.len();
+                }
             } else if self.conditions.last().is_some_and(|open| !open.active) {
                 self.at += 1;
             } else {
-                return Ok(Some(token));
+                return Some(token);
             }
         }
     }
 
-    fn next(&mut self) -> Result<Option<Token<'a>>> {
-        let token = self.peek()?;
+    fn next(&mut self) -> Option<Token<'a>> {
+        let token = self.peek();
         if token.is_some() {
             self.at += 1;
         }
-        Ok(token)
+        token
     }
 
-    fn is(&mut self, text: &str) -> Result<bool> {
-        Ok(matches!(self.peek()?.map(|token| token.kind),
-            Some(Kind::Punct(found) | Kind::Ident(found)) if found == text))
+    fn is(&mut self, text: &str) -> bool {
+        matches!(self.peek().map(|token| token.kind),
+            Some(Kind::Punct(found) | Kind::Ident(found)) if found == text)
     }
 
-    fn eat(&mut self, text: &str) -> Result<bool> {
-        let found = self.is(text)?;
+    fn eat(&mut self, text: &str) -> bool {
+        let found = self.is(text);
         if found {
             self.at += 1;
         }
-        Ok(found)
+        found
     }
 
     fn expect(&mut self, text: &str) -> Result<()> {
-        if self.eat(text)? {
+        if self.eat(text) {
             return Ok(());
         }
         Err(self.error(&format!("expected `{text}`")))
     }
 
-    fn ident(&mut self) -> Result<Option<&'a str>> {
-        Ok(match self.peek()?.map(|token| token.kind) {
+    fn ident(&mut self) -> Option<&'a str> {
+        match self.peek().map(|token| token.kind) {
             Some(Kind::Ident(word)) => Some(word),
             _ => None,
-        })
+        }
     }
 
     /// "`what`, found …" at the current token.
@@ -207,7 +218,7 @@ impl<'a, 't> Parser<'a, 't> {
     fn skip_parenthesized(&mut self) -> Result<()> {
         let mut open = 0usize;
         loop {
-            match self.next()?.map(|token| token.kind) {
+            match self.next().map(|token| token.kind) {
                 Some(Kind::Punct("(")) => open += 1,
                 Some(Kind::Punct(")")) if open <= 1 => return Ok(()),
                 Some(Kind::Punct(")")) => open -= 1,
@@ -220,13 +231,13 @@ impl<'a, 't> Parser<'a, 't> {
     // Declarations.
 
     fn declaration(&mut self) -> Result<()> {
-        let typedef = self.eat("typedef")?;
+        let typedef = self.eat("typedef");
         let (base, _) = self.specifiers()?;
-        if self.eat(";")? {
+        if self.eat(";") {
             return Ok(());
         }
         loop {
-            let token = self.peek()?;
+            let token = self.peek();
             let (name, target) = self.declarator(base, false)?;
             while self.attributes(&mut Attributes::default())? {}
             let Some(name) = name else {
@@ -264,7 +275,7 @@ impl<'a, 't> Parser<'a, 't> {
                     ))
                 }
             }
-            if !self.eat(",")? {
+            if !self.eat(",") {
                 break;
             }
         }
@@ -278,8 +289,8 @@ impl<'a, 't> Parser<'a, 't> {
         let (mut constant, mut volatile) = (false, false);
         let mut words = Vec::new();
         let mut base = None;
-        let first = self.peek()?;
-        while let Some(word) = self.ident()? {
+        let first = self.peek();
+        while let Some(word) = self.ident() {
             let open = base.is_none() && words.is_empty();
             match word {
                 "const" | "__const" | "__const__" => constant = true,
@@ -304,9 +315,9 @@ impl<'a, 't> Parser<'a, 't> {
             Some(base) => base,
             None if !words.is_empty() => self.scalar(&words, first)?,
             None => {
-                return Err(match self.ident()? {
+                return Err(match self.ident() {
                     Some(word) => error_at(
-                        self.peek()?,
+                        self.peek(),
                         &format!(
                             "unknown type `{word}`: define it above (there are no headers to \
                              include), or run on a kernel with BTF"
@@ -352,15 +363,15 @@ impl<'a, 't> Parser<'a, 't> {
     fn tagged(&mut self, word: &'a str) -> Result<TypeId> {
         let mut attributes = Attributes::default();
         while self.attributes(&mut attributes)? {}
-        let token = self.peek()?;
-        let name = match self.ident()? {
+        let token = self.peek();
+        let name = match self.ident() {
             Some(name) => {
                 self.at += 1;
                 name
             }
             None => "",
         };
-        let defining = self.is("{")?;
+        let defining = self.is("{");
         if !defining && name.is_empty() {
             return Err(self.error(&format!("expected a name or `{{` after `{word}`")));
         }
@@ -429,13 +440,13 @@ impl<'a, 't> Parser<'a, 't> {
     fn enumerators(&mut self, name: &str) -> Result<Enum> {
         let outer = std::mem::take(&mut self.enumerators);
         let mut next = 0i64;
-        while !self.eat("}")? {
-            let token = self.peek()?;
-            let Some(constant) = self.ident()? else {
+        while !self.eat("}") {
+            let token = self.peek();
+            let Some(constant) = self.ident() else {
                 return Err(self.error("expected an enum constant's name"));
             };
             self.at += 1;
-            if self.eat("=")? {
+            if self.eat("=") {
                 next = self.expression()?;
             }
             if self.enumerators.iter().any(|(found, _)| *found == constant)
@@ -448,7 +459,7 @@ impl<'a, 't> Parser<'a, 't> {
             }
             self.enumerators.push((constant, next));
             next = next.wrapping_add(1);
-            if !self.eat(",")? {
+            if !self.eat(",") {
                 self.expect("}")?;
                 break;
             }
@@ -480,16 +491,16 @@ impl<'a, 't> Parser<'a, 't> {
     /// A struct's or union's members, after its `{`.
     fn members(&mut self) -> Result<Vec<Declared<'a>>> {
         let mut members = Vec::new();
-        while !self.eat("}")? {
-            if self.peek()?.is_none() {
+        while !self.eat("}") {
+            if self.peek().is_none() {
                 return Err(self.error("expected `}`"));
             }
-            if self.eat(";")? {
+            if self.eat(";") {
                 continue;
             }
-            let token = self.peek()?;
+            let token = self.peek();
             let (base, attributes) = self.specifiers()?;
-            if self.eat(";")? {
+            if self.eat(";") {
                 // `struct { … };` or `union { … };`: an anonymous member, its members reached
                 // by their own names.
                 if let CType::Struct(inner) | CType::Union(inner) =
@@ -508,13 +519,13 @@ impl<'a, 't> Parser<'a, 't> {
                 continue;
             }
             loop {
-                let token = self.peek()?;
-                let (name, target) = if self.is(":")? {
+                let token = self.peek();
+                let (name, target) = if self.is(":") {
                     (None, base)
                 } else {
                     self.declarator(base, false)?
                 };
-                let bits = if self.eat(":")? {
+                let bits = if self.eat(":") {
                     let bits = self.expression()?;
                     Some(u32::try_from(bits).map_err(|_| {
                         error_at(token, &format!("a bitfield cannot be {bits} bits wide"))
@@ -542,7 +553,7 @@ impl<'a, 't> Parser<'a, 't> {
                     attributes,
                     token,
                 });
-                if !self.eat(",")? {
+                if !self.eat(",") {
                     break;
                 }
             }

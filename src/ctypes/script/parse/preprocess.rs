@@ -7,7 +7,7 @@ use super::*;
 impl<'a, 't> Parser<'a, 't> {
     pub(super) fn directive(&mut self, hash: Token<'a>) -> Result<()> {
         let active = self.conditions.last().map_or(true, |open| open.active);
-        let word = match self.next()?.map(|token| token.kind) {
+        let word = match self.next().map(|token| token.kind) {
             Some(Kind::Ident(word)) => word,
             // `#` alone does nothing; `#!` is the script's first line.
             Some(Kind::End) | None => return Ok(()),
@@ -69,7 +69,7 @@ impl<'a, 't> Parser<'a, 't> {
             }
             _ if !active => {}
             "include" => {
-                let header = match self.next()?.map(|token| token.kind) {
+                let header = match self.next().map(|token| token.kind) {
                     Some(Kind::Header(header)) if !header.is_empty() => header,
                     _ => return Err(error_at(Some(hash), "expected a header after #include")),
                 };
@@ -94,7 +94,7 @@ impl<'a, 't> Parser<'a, 't> {
             }
         }
         // What follows on the line (`#endif // NAME`, `#pragma once`) changes nothing.
-        while let Some(token) = self.next()? {
+        while let Some(token) = self.next() {
             if token.kind == Kind::End {
                 break;
             }
@@ -103,7 +103,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     pub(super) fn directive_name(&mut self, word: &str) -> Result<&'a str> {
-        match self.ident()? {
+        match self.ident() {
             Some(name) => {
                 self.at += 1;
                 Ok(name)
@@ -113,9 +113,9 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     pub(super) fn define(&mut self) -> Result<()> {
-        let name_token = self.peek()?;
+        let name_token = self.peek();
         let name = self.directive_name("define")?;
-        let value = match self.peek()? {
+        let value = match self.peek() {
             Some(Token {
                 kind: Kind::End, ..
             })
@@ -138,7 +138,7 @@ impl<'a, 't> Parser<'a, 't> {
                     );
                     error
                 })?;
-                if !self.is_end()? {
+                if !self.is_end() {
                     return Err(self.error(&format!(
                         "#define {name}: only integer constants are understood: expected the \
                          end of the line"
@@ -151,11 +151,8 @@ impl<'a, 't> Parser<'a, 't> {
         Ok(())
     }
 
-    pub(super) fn is_end(&mut self) -> Result<bool> {
-        Ok(matches!(
-            self.peek()?.map(|token| token.kind),
-            Some(Kind::End) | None
-        ))
+    pub(super) fn is_end(&mut self) -> bool {
+        matches!(self.peek().map(|token| token.kind), Some(Kind::End) | None)
     }
 
     // Constant expressions: array lengths, enum values, bitfield widths, #define and #if.
@@ -163,7 +160,7 @@ impl<'a, 't> Parser<'a, 't> {
     pub(super) fn expression(&mut self) -> Result<i64> {
         self.nested(|parser| {
             let condition = parser.binary(1)?;
-            if !parser.eat("?")? {
+            if !parser.eat("?") {
                 return Ok(condition);
             }
             let then = parser.expression()?;
@@ -179,7 +176,7 @@ impl<'a, 't> Parser<'a, 't> {
             let Some(Token {
                 kind: Kind::Punct(operator),
                 ..
-            }) = self.peek()?
+            }) = self.peek()
             else {
                 return Ok(left);
             };
@@ -200,7 +197,7 @@ impl<'a, 't> Parser<'a, 't> {
                 return Ok(left);
             }
             self.at += 1;
-            let token = self.peek()?;
+            let token = self.peek();
             let right = self.binary(precedence + 1)?;
             left = match operator {
                 "||" => i64::from(left != 0 || right != 0),
@@ -234,7 +231,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     pub(super) fn unary_here(&mut self) -> Result<i64> {
-        let Some(token) = self.peek()? else {
+        let Some(token) = self.peek() else {
             return Err(self.error("expected a value"));
         };
         self.at += 1;
@@ -277,7 +274,7 @@ impl<'a, 't> Parser<'a, 't> {
                     .map_err(|error| error_at(Some(token), &error.to_string()))
             }
             Kind::Ident("defined") if self.in_condition => {
-                let parenthesized = self.eat("(")?;
+                let parenthesized = self.eat("(");
                 let name = self.directive_name("if defined")?;
                 if parenthesized {
                     self.expect(")")?;
