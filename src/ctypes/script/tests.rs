@@ -477,6 +477,7 @@ fn errors_name_the_line_and_what_was_not_understood() {
         ("#ifdef X\nstruct a;\n", "1:1: this #if has no #endif"),
         ("#endif\n", "1:1: #endif without #if"),
         ("#warning x\n", "1:1: `#warning` is not understood here"),
+        ("struct a {\n#if X(1)\n  int x; };", "2:6: expected the end of the line, found `(`"),
         ("struct a { char c[1 / 0]; };", "1:23: division by zero"),
         ("struct a { char c[1 << 64]; };", "1:24: cannot shift by 64"),
         ("struct a { char c[-1]; };", "1:19: an array cannot have -1 elements"),

@@ -23,10 +23,7 @@ impl<'a, 't> Parser<'a, 't> {
                 let value = if !active {
                     false
                 } else if word == "if" {
-                    self.in_condition = true;
-                    let value = self.expression();
-                    self.in_condition = false;
-                    value? != 0
+                    self.condition()?
                 } else {
                     let name = self.directive_name(word)?;
                     self.definitions.define(name).is_some() == (word == "ifdef")
@@ -53,10 +50,7 @@ impl<'a, 't> Parser<'a, 't> {
                     let value = if taken || !parent_active {
                         false
                     } else if word == "elif" {
-                        self.in_condition = true;
-                        let value = self.expression();
-                        self.in_condition = false;
-                        value? != 0
+                        self.condition()?
                     } else {
                         true
                     };
@@ -149,6 +143,18 @@ impl<'a, 't> Parser<'a, 't> {
         };
         self.definitions.defines.push((name.to_string(), value));
         Ok(())
+    }
+
+    /// `#if`'s condition, to the end of its line.
+    fn condition(&mut self) -> Result<bool> {
+        self.in_condition = true;
+        let value = self.expression();
+        self.in_condition = false;
+        let value = value?;
+        if !self.is_end() {
+            return Err(self.error("expected the end of the line"));
+        }
+        Ok(value != 0)
     }
 
     pub(super) fn is_end(&mut self) -> bool {
