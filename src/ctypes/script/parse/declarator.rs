@@ -13,7 +13,7 @@ impl<'a, 't> Parser<'a, 't> {
         self.nested(|parser| parser.declarator_here(base, abstract_))
     }
 
-    pub(super) fn declarator_here(
+    fn declarator_here(
         &mut self,
         base: TypeId,
         abstract_: bool,
@@ -92,7 +92,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// Whether the `(` at hand wraps a declarator (`(*name)`) rather than opening parameters.
-    pub(super) fn opens_declarator(&self, abstract_: bool) -> bool {
+    fn opens_declarator(&self, abstract_: bool) -> bool {
         match self.tokens.get(self.at + 1).map(|token| token.kind) {
             Some(Kind::Punct("*" | "(")) => true,
             Some(Kind::Ident(word)) => {
@@ -105,7 +105,7 @@ impl<'a, 't> Parser<'a, 't> {
         }
     }
 
-    pub(super) fn length(&mut self) -> Result<u32> {
+    fn length(&mut self) -> Result<u32> {
         let token = self.peek();
         let length = self.expression()?;
         u32::try_from(length)
@@ -113,7 +113,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// A prototype's parameters, after its `(`.
-    pub(super) fn parameters(&mut self) -> Result<(Vec<Parameter>, bool)> {
+    fn parameters(&mut self) -> Result<(Vec<Parameter>, bool)> {
         let mut parameters = Vec::new();
         if self.eat(")") {
             return Ok((parameters, false));

@@ -50,7 +50,7 @@ impl<'a, 't> Parser<'a, 't> {
         Ok(true)
     }
 
-    pub(super) fn alignment(&mut self) -> Result<u64> {
+    fn alignment(&mut self) -> Result<u64> {
         let token = self.peek();
         let value = self.expression()?;
         if value <= 0 || value > 1 << 28 || value & (value - 1) != 0 {
@@ -167,7 +167,7 @@ impl<'a, 't> Parser<'a, 't> {
         let too_large = || {
             error_at(
                 declared.first().and_then(|member| member.token),
-                "too large",
+                "this struct or union is too large",
             )
         };
         Ok((

@@ -96,7 +96,7 @@ impl<'a, 't> Parser<'a, 't> {
         Ok(())
     }
 
-    pub(super) fn directive_name(&mut self, word: &str) -> Result<&'a str> {
+    fn directive_name(&mut self, word: &str) -> Result<&'a str> {
         match self.ident() {
             Some(name) => {
                 self.at += 1;
@@ -106,7 +106,7 @@ impl<'a, 't> Parser<'a, 't> {
         }
     }
 
-    pub(super) fn define(&mut self) -> Result<()> {
+    fn define(&mut self) -> Result<()> {
         let name_token = self.peek();
         let name = self.directive_name("define")?;
         let value = match self.peek() {
@@ -157,7 +157,7 @@ impl<'a, 't> Parser<'a, 't> {
         Ok(value != 0)
     }
 
-    pub(super) fn is_end(&mut self) -> bool {
+    fn is_end(&mut self) -> bool {
         matches!(self.peek().map(|token| token.kind), Some(Kind::End) | None)
     }
 
@@ -176,7 +176,7 @@ impl<'a, 't> Parser<'a, 't> {
         })
     }
 
-    pub(super) fn binary(&mut self, lowest: u8) -> Result<i64> {
+    fn binary(&mut self, lowest: u8) -> Result<i64> {
         let mut left = self.unary()?;
         loop {
             let Some(Token {
@@ -232,11 +232,11 @@ impl<'a, 't> Parser<'a, 't> {
         }
     }
 
-    pub(super) fn unary(&mut self) -> Result<i64> {
+    fn unary(&mut self) -> Result<i64> {
         self.nested(|parser| parser.unary_here())
     }
 
-    pub(super) fn unary_here(&mut self) -> Result<i64> {
+    fn unary_here(&mut self) -> Result<i64> {
         let Some(token) = self.peek() else {
             return Err(self.error("expected a value"));
         };
