@@ -2,7 +2,8 @@
 //! definitions a script writes above its probes, as bpftrace's tools do (`struct`, `union`,
 //! `enum`, `typedef`, `#define NAME value`, `#include` noted and skipped, `#ifdef` blocks),
 //! laid out with the C rules of the target's ABI as gcc does. A hand-written tokenizer and
-//! recursive descent: smaller than parser combinators for a grammar this irregular.
+//! recursive descent: declarators read inside out, and directive lines met anywhere between
+//! tokens, suit a token cursor better than parser combinators.
 
 mod lex;
 mod parse;
@@ -202,7 +203,8 @@ pub fn scalar_name(words: &[&str]) -> Option<String> {
 impl Definitions {
     /// Reads `text` (the lines above a script's probes; line numbers count from its start) for
     /// a target of `abi`. `predefined` names count as `#define`d, for `#ifdef` (bpftrace's
-    /// tools test `BPFTRACE_HAVE_BTF`).
+    /// tools test `BPFTRACE_HAVE_BTF`). A `#define`'s value is computed where it stands, from
+    /// what is defined above it (C would wait until it is used).
     pub fn parse(
         text: &str,
         abi: Abi,
