@@ -5,6 +5,8 @@
 //! chains through typedefs, anonymous members and bitfields, sizes, C spellings) is written once,
 //! here, over any source.
 
+pub mod script;
+
 use std::fmt;
 
 /// A type's number in its source. 0 is `void`, as in BTF.

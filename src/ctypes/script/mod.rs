@@ -1,0 +1,399 @@
+//! ctypes::script: the second source of types, for kernels without BTF (most routers): the C
+//! definitions a script writes above its probes, as bpftrace's tools do (`struct`, `union`,
+//! `enum`, `typedef`, `#define NAME value`, `#include` noted and skipped, `#ifdef` blocks),
+//! laid out with the C rules of the target's ABI as gcc does. A hand-written tokenizer and
+//! recursive descent: declarators read inside out, and directive lines met anywhere between
+//! tokens, suit a token cursor better than parser combinators.
+
+mod lex;
+mod parse;
+
+use std::fmt;
+
+use super::{CType, Enum, Int, NameKind, TypeError, TypeId, TypeSource};
+
+/// What a target's C ABI decides about layout, beyond the sizes C fixes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Abi {
+    /// 4 or 8.
+    pub pointer_size: u32,
+    /// `long`'s size: 4 or 8.
+    pub long_size: u32,
+    /// Alignment of 8-byte integers and doubles: 8 on every Linux target tine builds for (4 on
+    /// i386).
+    pub int64_align: u32,
+    /// Whether an unnamed bitfield's type aligns the struct, as on arm and aarch64 (gcc's
+    /// TARGET_ALIGN_ANON_BITFIELD); not on x86, mips or riscv.
+    pub unnamed_bitfields_align: bool,
+}
+
+impl Abi {
+    pub const X86_64: Abi = Abi::new(8, false);
+    pub const AARCH64: Abi = Abi::new(8, true);
+    pub const RISCV64: Abi = Abi::new(8, false);
+    /// armv7 EABI.
+    pub const ARM: Abi = Abi::new(4, true);
+    /// mips o32, either byte order (bit offsets count in memory order, so they do not change).
+    pub const MIPS: Abi = Abi::new(4, false);
+
+    const fn new(word: u32, unnamed_bitfields_align: bool) -> Abi {
+        Abi {
+            pointer_size: word,
+            long_size: word,
+            int64_align: 8,
+            unnamed_bitfields_align,
+        }
+    }
+
+    /// The ABI tine was built for.
+    pub fn host() -> Abi {
+        let word = std::mem::size_of::<usize>() as u32;
+        Abi::new(
+            word,
+            cfg!(any(target_arch = "arm", target_arch = "aarch64")),
+        )
+    }
+}
+
+/// A definition that was not understood: where, and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefinitionError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl fmt::Display for DefinitionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for DefinitionError {}
+
+/// An `#include` line, skipped: there are no headers on the machines this source is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Include {
+    pub line: u32,
+    /// As written: `<linux/sched.h>`.
+    pub header: String,
+}
+
+/// The types of a script's C definitions, with C's base types and the kernel's integer
+/// typedefs (`u32`, `__be16`, `size_t`, …) built in.
+#[derive(Clone, Debug)]
+pub struct Definitions {
+    abi: Abi,
+    types: Vec<CType>,
+    /// Beside `types`: a struct's or union's alignment, 0 for other types.
+    aligns: Vec<u32>,
+    /// `#define`s in force: a name, and its integer value unless it was defined empty.
+    defines: Vec<(String, Option<i64>)>,
+    includes: Vec<Include>,
+    /// Types below this id are built in: a script may redefine their typedefs.
+    builtins: TypeId,
+}
+
+/// C's integer types by the names gcc's debug info (and so BTF) gives them, and the kernel's
+/// typedefs of them that a pasted definition uses without defining.
+const SCALARS: [&str; 12] = [
+    "char",
+    "signed char",
+    "unsigned char",
+    "short int",
+    "short unsigned int",
+    "int",
+    "unsigned int",
+    "long int",
+    "long unsigned int",
+    "long long int",
+    "long long unsigned int",
+    "_Bool",
+];
+
+/// `int`'s id (void, then `SCALARS`): the index type of arrays, as in BTF.
+const INT: TypeId = 6;
+
+const TYPEDEFS: [(&str, &str); 49] = [
+    ("u8", "unsigned char"),
+    ("__u8", "unsigned char"),
+    ("uint8_t", "unsigned char"),
+    ("s8", "signed char"),
+    ("__s8", "signed char"),
+    ("int8_t", "signed char"),
+    ("u16", "short unsigned int"),
+    ("__u16", "short unsigned int"),
+    ("uint16_t", "short unsigned int"),
+    ("__le16", "short unsigned int"),
+    ("__be16", "short unsigned int"),
+    ("__sum16", "short unsigned int"),
+    ("umode_t", "short unsigned int"),
+    ("s16", "short int"),
+    ("__s16", "short int"),
+    ("int16_t", "short int"),
+    ("u32", "unsigned int"),
+    ("__u32", "unsigned int"),
+    ("uint32_t", "unsigned int"),
+    ("__le32", "unsigned int"),
+    ("__be32", "unsigned int"),
+    ("__wsum", "unsigned int"),
+    ("gfp_t", "unsigned int"),
+    ("fmode_t", "unsigned int"),
+    ("dev_t", "unsigned int"),
+    ("uid_t", "unsigned int"),
+    ("gid_t", "unsigned int"),
+    ("s32", "int"),
+    ("__s32", "int"),
+    ("int32_t", "int"),
+    ("pid_t", "int"),
+    ("u64", "long long unsigned int"),
+    ("__u64", "long long unsigned int"),
+    ("uint64_t", "long long unsigned int"),
+    ("__le64", "long long unsigned int"),
+    ("__be64", "long long unsigned int"),
+    ("sector_t", "long long unsigned int"),
+    // 8-aligned on i386 only, where the kernel needs it to be; u64 is on every target here.
+    ("__aligned_u64", "long long unsigned int"),
+    ("aligned_u64", "long long unsigned int"),
+    ("s64", "long long int"),
+    ("__s64", "long long int"),
+    ("int64_t", "long long int"),
+    ("loff_t", "long long int"),
+    ("ktime_t", "long long int"),
+    ("size_t", "long unsigned int"),
+    ("uintptr_t", "long unsigned int"),
+    ("ssize_t", "long int"),
+    ("intptr_t", "long int"),
+    ("bool", "_Bool"),
+];
+
+/// The name gcc's debug info (and so BTF) gives the base type spelled `words`, in any order:
+/// `unsigned long` is `long unsigned int`, `signed` is `int`, `void` is `void`; None when the
+/// words spell no C type (`unsigned float`, `short long`).
+pub fn scalar_name(words: &[&str]) -> Option<String> {
+    let count = |word: &str| words.iter().filter(|found| **found == word).count();
+    let [signed, unsigned, int, long] = ["signed", "unsigned", "int", "long"].map(count);
+    let [char, short, boolean, float, double, void] =
+        ["char", "short", "_Bool", "float", "double", "void"].map(count);
+    let kinds = char + short + boolean + float + double + void;
+    let sign = if unsigned > 0 { "unsigned " } else { "" };
+    let name = match long {
+        _ if words.is_empty() || words.len() != signed + unsigned + int + long + kinds => {
+            return None
+        }
+        _ if signed + unsigned > 1 || int > 1 || long > 2 || kinds > 1 => return None,
+        _ if signed + unsigned + int > 0 && boolean + float + double + void > 0 => return None,
+        1 if double == 1 => "long double".to_string(),
+        1.. if kinds > 0 => return None,
+        _ if void == 1 => "void".to_string(),
+        _ if boolean == 1 => "_Bool".to_string(),
+        _ if float == 1 => "float".to_string(),
+        _ if double == 1 => "double".to_string(),
+        _ if char == 1 && int > 0 => return None,
+        _ if char == 1 && signed + unsigned == 0 => "char".to_string(),
+        _ if char == 1 => format!("{}signed char", if unsigned > 0 { "un" } else { "" }),
+        _ if short == 1 => format!("short {sign}int"),
+        1 => format!("long {sign}int"),
+        2 => format!("long long {sign}int"),
+        _ => format!("{sign}int"),
+    };
+    Some(name)
+}
+
+impl Definitions {
+    /// Reads `text` (the lines above a script's probes; line numbers count from its start) for
+    /// a target of `abi`. `predefined` names count as `#define`d, for `#ifdef` (bpftrace's
+    /// tools test `BPFTRACE_HAVE_BTF`). A `#define`'s value is computed where it stands, from
+    /// what is defined above it (C would wait until it is used).
+    pub fn parse(
+        text: &str,
+        abi: Abi,
+        predefined: &[&str],
+    ) -> Result<Definitions, DefinitionError> {
+        let mut definitions = Definitions::builtin(abi);
+        definitions.defines = predefined
+            .iter()
+            .map(|name| (name.to_string(), None))
+            .collect();
+        parse::Parser::new(&lex::tokens(text), &mut definitions).run()?;
+        Ok(definitions)
+    }
+
+    fn builtin(abi: Abi) -> Definitions {
+        let mut types = vec![CType::Void];
+        for name in SCALARS {
+            let size = match name {
+                "char" | "signed char" | "unsigned char" | "_Bool" => 1,
+                "short int" | "short unsigned int" => 2,
+                "long int" | "long unsigned int" => abi.long_size,
+                "long long int" | "long long unsigned int" => 8,
+                _ => 4,
+            };
+            types.push(CType::Int(Int {
+                name: name.to_string(),
+                size,
+                // The kernel builds with -funsigned-char on every architecture since 6.2.
+                signed: !name.contains("unsigned") && name != "char" && name != "_Bool",
+                char: name.contains("char"),
+                boolean: name == "_Bool",
+                bits: (size * 8) as u8,
+                bit_offset: 0,
+            }));
+        }
+        for (name, size) in [("float", 4), ("double", 8)] {
+            types.push(CType::Float {
+                name: name.to_string(),
+                size,
+            });
+        }
+        for (name, target) in TYPEDEFS {
+            let target = 1 + SCALARS
+                .iter()
+                .position(|scalar| *scalar == target)
+                .unwrap_or(0);
+            types.push(CType::Typedef {
+                name: name.to_string(),
+                target: target as TypeId,
+            });
+        }
+        Definitions {
+            abi,
+            aligns: vec![0; types.len()],
+            builtins: types.len() as TypeId,
+            types,
+            defines: Vec::new(),
+            includes: Vec::new(),
+        }
+    }
+
+    pub fn abi(&self) -> Abi {
+        self.abi
+    }
+
+    /// The `#include` lines read over, for the caller to note.
+    pub fn includes(&self) -> &[Include] {
+        &self.includes
+    }
+
+    /// The value of `#define name value`.
+    pub fn constant(&self, name: &str) -> Option<i64> {
+        self.define(name).flatten()
+    }
+
+    /// Whether `name` is `#define`d, and its value if it has one.
+    fn define(&self, name: &str) -> Option<Option<i64>> {
+        self.defines
+            .iter()
+            .rev()
+            .find(|(defined, _)| defined == name)
+            .map(|(_, value)| *value)
+    }
+
+    fn push(&mut self, ty: CType) -> TypeId {
+        self.types.push(ty);
+        self.aligns.push(0);
+        (self.types.len() - 1) as TypeId
+    }
+
+    /// The alignment C gives `id` on this ABI; None when it has no size (see `size_of`).
+    fn align_of(&self, id: TypeId) -> Result<u32, TypeError> {
+        let (resolved, ty) = self.resolve(id)?;
+        Ok(1.max(match ty {
+            CType::Int(Int { size, .. })
+            | CType::Float { size, .. }
+            | CType::Enum(Enum { size, .. }) => size.min(self.abi.int64_align),
+            CType::Pointer { .. } => self.abi.pointer_size,
+            CType::Array { element, .. } => self.align_of(element)?,
+            CType::Struct(_) | CType::Union(_) => self.aligns[resolved as usize],
+            _ => {
+                return Err(TypeError::Incomplete {
+                    name: self.name_of(id)?,
+                })
+            }
+        }))
+    }
+
+    /// The struct, union or enum called `name`, whatever it is.
+    fn tag(&self, name: &str) -> Option<TypeId> {
+        self.types
+            .iter()
+            .position(|ty| {
+                let tag = match ty {
+                    CType::Struct(composite) | CType::Union(composite) => &composite.name,
+                    CType::Enum(found) => &found.name,
+                    CType::Forward { name, .. } => name,
+                    _ => return false,
+                };
+                tag == name
+            })
+            .map(|id| id as TypeId)
+    }
+
+    fn typedef(&self, name: &str) -> Option<TypeId> {
+        self.types
+            .iter()
+            .position(|ty| matches!(ty, CType::Typedef { name: found, .. } if found == name))
+            .map(|id| id as TypeId)
+    }
+
+    /// A constant from an enum defined so far.
+    fn enumerator(&self, name: &str) -> Option<(TypeId, u64)> {
+        self.types.iter().enumerate().find_map(|(id, ty)| match ty {
+            CType::Enum(found) => found
+                .values
+                .iter()
+                .find(|value| value.name == name)
+                .map(|value| (id as TypeId, value.value)),
+            _ => None,
+        })
+    }
+}
+
+impl TypeSource for Definitions {
+    fn get(&self, id: TypeId) -> Result<CType, TypeError> {
+        self.types.get(id as usize).cloned().ok_or_else(|| {
+            TypeError::Malformed(format!("no type {id} in the script's definitions"))
+        })
+    }
+
+    fn find(&self, kind: NameKind, name: &str) -> Result<Option<TypeId>, TypeError> {
+        let found = match kind {
+            NameKind::Struct | NameKind::Union | NameKind::Enum => self.tag(name).filter(|&id| {
+                matches!(
+                    (kind, &self.types[id as usize]),
+                    (
+                        NameKind::Struct,
+                        CType::Struct(_) | CType::Forward { union: false, .. }
+                    ) | (
+                        NameKind::Union,
+                        CType::Union(_) | CType::Forward { union: true, .. }
+                    ) | (NameKind::Enum, CType::Enum(_))
+                )
+            }),
+            NameKind::Typedef => self.typedef(name),
+            NameKind::Scalar => self
+                .types
+                .iter()
+                .position(|ty| match ty {
+                    CType::Int(Int { name: found, .. }) | CType::Float { name: found, .. } => {
+                        found == name
+                    }
+                    _ => false,
+                })
+                .map(|id| id as TypeId),
+            NameKind::Function | NameKind::Variable => None,
+        };
+        Ok(found)
+    }
+
+    fn find_enumerator(&self, name: &str) -> Result<Option<(TypeId, u64)>, TypeError> {
+        Ok(self.enumerator(name))
+    }
+
+    fn pointer_size(&self) -> Result<u32, TypeError> {
+        Ok(self.abi.pointer_size)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,179 @@
+//! Where members lie: attributes (`packed`, `aligned`) and the layout of structs and unions as
+//! gcc gives it on the target.
+
+use super::*;
+
+impl<'a, 't> Parser<'a, 't> {
+    /// `__attribute__((packed, aligned(8)))`, `__packed`, `__aligned(8)`: false when the next
+    /// token is none of them. Attributes that change no layout are read over.
+    pub(super) fn attributes(&mut self, attributes: &mut Attributes) -> Result<bool> {
+        match self.ident() {
+            Some("__packed") => {
+                self.at += 1;
+                attributes.packed = true;
+            }
+            Some("__aligned") => {
+                self.at += 1;
+                self.expect("(")?;
+                attributes.aligned = attributes.aligned.max(self.alignment()?);
+                self.expect(")")?;
+            }
+            Some("__attribute__" | "__attribute") => {
+                self.at += 1;
+                self.expect("(")?;
+                self.expect("(")?;
+                while let Some(word) = self.ident() {
+                    self.at += 1;
+                    match word {
+                        "packed" | "__packed__" => attributes.packed = true,
+                        "aligned" | "__aligned__" => {
+                            if !self.eat("(") {
+                                return Err(self.error(
+                                    "`aligned` without a value is not understood: give it one",
+                                ));
+                            }
+                            attributes.aligned = attributes.aligned.max(self.alignment()?);
+                            self.expect(")")?;
+                        }
+                        _ if self.is("(") => self.skip_parenthesized()?,
+                        _ => {}
+                    }
+                    if !self.eat(",") {
+                        break;
+                    }
+                }
+                self.expect(")")?;
+                self.expect(")")?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn alignment(&mut self) -> Result<u64> {
+        let token = self.peek();
+        let value = self.expression()?;
+        if value <= 0 || value > 1 << 28 || value & (value - 1) != 0 {
+            return Err(error_at(
+                token,
+                &format!("alignment {value} is not a power of two"),
+            ));
+        }
+        Ok(value as u64)
+    }
+
+    /// A struct's or union's size, alignment and members, placed as gcc places them: each
+    /// member at its type's alignment (1 when packed); a bitfield after the one before it
+    /// unless it would span more alignment units of its type than the type has.
+    pub(super) fn lay_out(
+        &self,
+        union: bool,
+        declared: &[Declared<'a>],
+        attributes: Attributes,
+    ) -> Result<(u32, u32, Vec<Member>)> {
+        let definitions = &*self.definitions;
+        let mut members = Vec::with_capacity(declared.len());
+        let (mut end, mut align) = (0u64, 1u64);
+        for member in declared {
+            let fail = |message: String| error_at(member.token, &message);
+            let spelled = || definitions.name_of(member.target).unwrap_or_default();
+            let (size, type_align) = match (
+                definitions.size_of(member.target),
+                definitions.align_of(member.target),
+            ) {
+                (Ok(size), Ok(type_align)) if size <= u64::from(u32::MAX) => {
+                    (size, u64::from(type_align))
+                }
+                (Ok(_), Ok(_)) => {
+                    return Err(fail(format!("member `{}` is too large", member.name)))
+                }
+                _ => {
+                    let what = match definitions.resolve(member.target) {
+                        Ok((_, CType::Forward { .. } | CType::Enum(_))) => {
+                            "which is only declared here: define it above (#include lines \
+                             are not read), or run on a kernel with BTF"
+                        }
+                        _ => "which has no size",
+                    };
+                    return Err(fail(format!(
+                        "member `{}` has type `{}`, {what}",
+                        member.name,
+                        spelled()
+                    )));
+                }
+            };
+            let packed = attributes.packed || member.attributes.packed;
+            let field_align = if packed { 1 } else { type_align }.max(member.attributes.aligned);
+            let start = if union { 0 } else { end };
+            let (offset, bits) = match member.bits {
+                Some(bits) => {
+                    let bits = u64::from(bits);
+                    if !matches!(
+                        definitions.resolve(member.target),
+                        Ok((_, CType::Int(_) | CType::Enum(_)))
+                    ) {
+                        return Err(fail(format!(
+                            "bitfield `{}` must have an integer type, not `{}`",
+                            member.name,
+                            spelled()
+                        )));
+                    }
+                    if bits > size * 8 {
+                        return Err(fail(format!(
+                            "bitfield `{}` is {bits} bits wide, more than `{}` holds",
+                            member.name,
+                            spelled()
+                        )));
+                    }
+                    if !member.name.is_empty() || definitions.abi.unnamed_bitfields_align {
+                        align = align.max(field_align);
+                    }
+                    if bits == 0 {
+                        if !member.name.is_empty() {
+                            return Err(fail(format!("bitfield `{}` has no bits", member.name)));
+                        }
+                        // `int : 0;` ends the unit: what follows starts at the next one.
+                        if !union {
+                            end = start.next_multiple_of(type_align * 8);
+                        }
+                        continue;
+                    }
+                    let unit = type_align * 8;
+                    let spans = (start % unit + bits).div_ceil(unit);
+                    if !packed && spans > size * 8 / unit {
+                        (start.next_multiple_of(unit), bits)
+                    } else {
+                        (start, bits)
+                    }
+                }
+                None => {
+                    align = align.max(field_align);
+                    (start.next_multiple_of(field_align * 8), size * 8)
+                }
+            };
+            if !member.name.is_empty() || member.bits.is_none() {
+                members.push(Member {
+                    name: member.name.to_string(),
+                    target: member.target,
+                    bit_offset: u32::try_from(offset)
+                        .map_err(|_| fail(format!("`{}` lies too far in", member.name)))?,
+                    bitfield_size: member.bits.unwrap_or(0) as u8,
+                });
+            }
+            end = end.max(offset + bits);
+        }
+        let align = align.max(attributes.aligned);
+        let size = end.div_ceil(8).next_multiple_of(align);
+        let too_large = || {
+            error_at(
+                declared.first().and_then(|member| member.token),
+                "this struct or union is too large",
+            )
+        };
+        Ok((
+            u32::try_from(size).map_err(|_| too_large())?,
+            u32::try_from(align).map_err(|_| too_large())?,
+            members,
+        ))
+    }
+}

@@ -1,0 +1,572 @@
+//! Recursive descent over the tokens of C definitions, into `Definitions`: declarations,
+//! declarators read inside out, constant expressions, the preprocessor's few directives, and
+//! the layout of structs and unions as gcc gives it on the target.
+
+mod declarator;
+mod layout;
+mod preprocess;
+
+use super::lex::{Kind, Token};
+use super::{scalar_name, DefinitionError, Definitions, Include, INT};
+use crate::ctypes::{
+    CType, Composite, Enum, Enumerator, Member, Parameter, Prototype, Qualifier, TypeId,
+    TypeSource, VOID,
+};
+
+type Result<T> = std::result::Result<T, DefinitionError>;
+
+/// How deep declarators, struct bodies and expressions may nest: garbled input must not
+/// overflow the stack.
+const MAX_NESTING: usize = 64;
+
+/// Words of the kernel's sparse annotations and storage classes, which change no layout.
+const IGNORED: [&str; 18] = [
+    "__user",
+    "__kernel",
+    "__rcu",
+    "__iomem",
+    "__percpu",
+    "__force",
+    "__bitwise",
+    "__must_check",
+    "__randomize_layout",
+    "__no_randomize_layout",
+    "__extension__",
+    "static",
+    "extern",
+    "inline",
+    "__inline",
+    "__inline__",
+    "__restrict",
+    "__restrict__",
+];
+
+const SCALAR_WORDS: [&str; 10] = [
+    "signed", "unsigned", "char", "short", "int", "long", "_Bool", "float", "double", "void",
+];
+
+#[derive(Clone, Copy, Default)]
+struct Attributes {
+    packed: bool,
+    aligned: u64,
+}
+
+/// A member as declared, before layout.
+struct Declared<'a> {
+    name: &'a str,
+    target: TypeId,
+    bits: Option<u32>,
+    attributes: Attributes,
+    token: Option<Token<'a>>,
+}
+
+/// An `#if` … `#endif` being read.
+struct Condition<'a> {
+    active: bool,
+    /// Whether a branch was taken already (so `#else` is not).
+    taken: bool,
+    parent_active: bool,
+    seen_else: bool,
+    token: Token<'a>,
+}
+
+enum Suffix {
+    Array(u32),
+    Function(Vec<Parameter>, bool),
+}
+
+pub(super) struct Parser<'a, 't> {
+    tokens: &'t [Token<'a>],
+    at: usize,
+    definitions: &'t mut Definitions,
+    depth: usize,
+    conditions: Vec<Condition<'a>>,
+    /// Reading a directive's line: its `End` is a token, and `#` is not looked for.
+    in_directive: bool,
+    /// Reading `#if`'s condition: `defined` works, and unknown names are 0.
+    in_condition: bool,
+    /// The constants of the enum being read, for its later values.
+    enumerators: Vec<(&'a str, i64)>,
+    /// The error of a directive, which ended the parse.
+    failed: Option<DefinitionError>,
+}
+
+impl<'a, 't> Parser<'a, 't> {
+    pub(super) fn new(tokens: &'t [Token<'a>], definitions: &'t mut Definitions) -> Self {
+        Parser {
+            tokens,
+            at: 0,
+            definitions,
+            depth: 0,
+            conditions: Vec::new(),
+            in_directive: false,
+            in_condition: false,
+            enumerators: Vec::new(),
+            failed: None,
+        }
+    }
+
+    pub(super) fn run(mut self) -> Result<()> {
+        let result = self.declarations();
+        self.failed.take().map_or(result, Err)
+    }
+
+    fn declarations(&mut self) -> Result<()> {
+        while self.peek().is_some() {
+            if !self.eat(";") {
+                self.declaration()?;
+            }
+        }
+        match self.conditions.last() {
+            Some(open) => Err(error_at(Some(open.token), "this #if has no #endif")),
+            None => Ok(()),
+        }
+    }
+
+    // Tokens.
+
+    /// The next token of live code: directives are carried out and `#if 0` text passed over.
+    /// A directive that fails ends the parse: its error is kept for `run` to give, and what
+    /// follows reads as the end of the definitions.
+    fn peek(&mut self) -> Option<Token<'a>> {
+        loop {
+            let token = self.tokens.get(self.at).copied()?;
+            if self.in_directive {
+                return Some(token);
+            }
+            if token.kind == Kind::Hash {
+                self.at += 1;
+                self.in_directive = true;
+                let done = self.directive(token);
+                self.in_directive = false;
+                if let Err(error) = done {
+                    self.failed.get_or_insert(error);
+                    self.at = self.tokens.len();
+                }
+            } else if self.conditions.last().is_some_and(|open| !open.active) {
+                self.at += 1;
+            } else {
+                return Some(token);
+            }
+        }
+    }
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        let token = self.peek();
+        if token.is_some() {
+            self.at += 1;
+        }
+        token
+    }
+
+    fn is(&mut self, text: &str) -> bool {
+        matches!(self.peek().map(|token| token.kind),
+            Some(Kind::Punct(found) | Kind::Ident(found)) if found == text)
+    }
+
+    fn eat(&mut self, text: &str) -> bool {
+        let found = self.is(text);
+        if found {
+            self.at += 1;
+        }
+        found
+    }
+
+    fn expect(&mut self, text: &str) -> Result<()> {
+        if self.eat(text) {
+            return Ok(());
+        }
+        Err(self.error(&format!("expected `{text}`")))
+    }
+
+    fn ident(&mut self) -> Option<&'a str> {
+        match self.peek().map(|token| token.kind) {
+            Some(Kind::Ident(word)) => Some(word),
+            _ => None,
+        }
+    }
+
+    /// "`what`, found …" at the current token.
+    fn error(&mut self, what: &str) -> DefinitionError {
+        let token = self.tokens.get(self.at).copied();
+        let found = match token.map(|token| token.kind) {
+            None => "the end of the definitions".to_string(),
+            Some(Kind::End) => "the end of the line".to_string(),
+            Some(Kind::Number(value)) => format!("`{value}`"),
+            Some(Kind::Hash) => "`#`".to_string(),
+            Some(Kind::Bad(text)) => format!("`{text}`, which is not C"),
+            Some(Kind::Ident(text) | Kind::Punct(text) | Kind::Str(text) | Kind::Header(text)) => {
+                format!("`{text}`")
+            }
+        };
+        error_at(
+            token.or(self.tokens.last().copied()),
+            &format!("{what}, found {found}"),
+        )
+    }
+
+    fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.error("definitions nest too deep"));
+        }
+        self.depth += 1;
+        let result = parse(self);
+        self.depth -= 1;
+        result
+    }
+
+    fn skip_parenthesized(&mut self) -> Result<()> {
+        let mut open = 0usize;
+        loop {
+            match self.next().map(|token| token.kind) {
+                Some(Kind::Punct("(")) => open += 1,
+                Some(Kind::Punct(")")) if open <= 1 => return Ok(()),
+                Some(Kind::Punct(")")) => open -= 1,
+                Some(Kind::End) | None => return Err(self.error("expected `)`")),
+                _ => {}
+            }
+        }
+    }
+
+    // Declarations.
+
+    fn declaration(&mut self) -> Result<()> {
+        let typedef = self.eat("typedef");
+        let (base, _) = self.specifiers()?;
+        if self.eat(";") {
+            return Ok(());
+        }
+        loop {
+            let token = self.peek();
+            let (name, target) = self.declarator(base, false)?;
+            while self.attributes(&mut Attributes::default())? {}
+            let Some(name) = name else {
+                return Err(self.error("expected a name"));
+            };
+            if !typedef {
+                return Err(error_at(
+                    token,
+                    &format!(
+                        "`{name}` declares a variable or a function: only types (struct, \
+                         union, enum, typedef) and #define are understood here"
+                    ),
+                ));
+            }
+            let definitions = &mut *self.definitions;
+            match definitions.typedef(name) {
+                None => {
+                    definitions.push(CType::Typedef {
+                        name: name.to_string(),
+                        target,
+                    });
+                }
+                // The script's own `typedef … u32;` takes the built-in's place.
+                Some(id) if id < definitions.builtins => {
+                    definitions.types[id as usize] = CType::Typedef {
+                        name: name.to_string(),
+                        target,
+                    };
+                }
+                Some(id) if definitions.resolve(id).ok() == definitions.resolve(target).ok() => {}
+                Some(_) => {
+                    return Err(error_at(
+                        token,
+                        &format!("typedef `{name}` is defined twice"),
+                    ))
+                }
+            }
+            if !self.eat(",") {
+                break;
+            }
+        }
+        self.expect(";")
+    }
+
+    /// The type a declaration starts with (`const struct sock`, `unsigned long`, `u32`), and
+    /// its attributes.
+    fn specifiers(&mut self) -> Result<(TypeId, Attributes)> {
+        let mut attributes = Attributes::default();
+        let (mut constant, mut volatile) = (false, false);
+        let mut words = Vec::new();
+        let mut base = None;
+        let first = self.peek();
+        while let Some(word) = self.ident() {
+            let open = base.is_none() && words.is_empty();
+            match word {
+                "const" | "__const" | "__const__" => constant = true,
+                "volatile" | "__volatile" | "__volatile__" => volatile = true,
+                _ if IGNORED.contains(&word) => {}
+                _ if self.attributes(&mut attributes)? => continue,
+                _ if base.is_none() && SCALAR_WORDS.contains(&word) => words.push(word),
+                "struct" | "union" | "enum" if open => {
+                    self.at += 1;
+                    base = Some(self.tagged(word)?);
+                    continue;
+                }
+                _ if open => match self.definitions.typedef(word) {
+                    Some(id) => base = Some(id),
+                    None => break,
+                },
+                _ => break,
+            }
+            self.at += 1;
+        }
+        let mut base = match base {
+            Some(base) => base,
+            None if !words.is_empty() => self.scalar(&words, first)?,
+            None => {
+                return Err(match self.ident() {
+                    Some(word) => error_at(
+                        self.peek(),
+                        &format!(
+                            "unknown type `{word}`: define it above (there are no headers to \
+                             include), or run on a kernel with BTF"
+                        ),
+                    ),
+                    None => self.error("expected a type"),
+                })
+            }
+        };
+        for (qualified, qualifier) in [
+            (volatile, Qualifier::Volatile),
+            (constant, Qualifier::Const),
+        ] {
+            if qualified {
+                base = self.definitions.push(CType::Qualified {
+                    qualifier,
+                    target: base,
+                });
+            }
+        }
+        Ok((base, attributes))
+    }
+
+    /// `unsigned long`, `short int`, `char`… as the built-in type gcc names.
+    fn scalar(&self, words: &[&str], first: Option<Token<'a>>) -> Result<TypeId> {
+        let name = scalar_name(words);
+        if name.as_deref() == Some("void") {
+            return Ok(VOID);
+        }
+        let found = name.as_deref().and_then(|name| {
+            self.definitions
+                .find(crate::ctypes::NameKind::Scalar, name)
+                .ok()
+                .flatten()
+        });
+        found.ok_or_else(|| match name {
+            Some(name) => error_at(first, &format!("`{name}` is not understood")),
+            None => error_at(first, &format!("`{}` is not a C type", words.join(" "))),
+        })
+    }
+
+    /// After `struct`, `union` or `enum`: a reference to one, or its definition.
+    fn tagged(&mut self, word: &'a str) -> Result<TypeId> {
+        let mut attributes = Attributes::default();
+        while self.attributes(&mut attributes)? {}
+        let token = self.peek();
+        let name = match self.ident() {
+            Some(name) => {
+                self.at += 1;
+                name
+            }
+            None => "",
+        };
+        let defining = self.is("{");
+        if !defining && name.is_empty() {
+            return Err(self.error(&format!("expected a name or `{{` after `{word}`")));
+        }
+        let id = match self.definitions.tag(name).filter(|_| !name.is_empty()) {
+            Some(id) => {
+                let ty = &self.definitions.types[id as usize];
+                let (kind, defined) = match ty {
+                    CType::Struct(_) => ("struct", true),
+                    CType::Union(_) => ("union", true),
+                    CType::Forward { union: false, .. } => ("struct", false),
+                    CType::Forward { union: true, .. } => ("union", false),
+                    _ => (
+                        "enum",
+                        matches!(ty, CType::Enum(found) if !found.values.is_empty()),
+                    ),
+                };
+                if kind != word {
+                    return Err(error_at(
+                        token,
+                        &format!("`{name}` is a {kind}, not a {word}"),
+                    ));
+                }
+                if defined && defining {
+                    return Err(error_at(token, &format!("{word} {name} is defined twice")));
+                }
+                id
+            }
+            None if word == "enum" => self.definitions.push(CType::Enum(Enum {
+                name: name.to_string(),
+                size: 4,
+                signed: false,
+                values: Vec::new(),
+            })),
+            None => self.definitions.push(CType::Forward {
+                name: name.to_string(),
+                union: word == "union",
+            }),
+        };
+        if !defining {
+            return Ok(id);
+        }
+        self.at += 1;
+        if word == "enum" {
+            let found = self.nested(|parser| parser.enumerators(name))?;
+            self.definitions.types[id as usize] = CType::Enum(found);
+            return Ok(id);
+        }
+        let declared = self.nested(|parser| parser.members())?;
+        while self.attributes(&mut attributes)? {}
+        let (size, align, members) = self.lay_out(word == "union", &declared, attributes)?;
+        let composite = Composite {
+            name: name.to_string(),
+            size,
+            members,
+        };
+        self.definitions.types[id as usize] = if word == "union" {
+            CType::Union(composite)
+        } else {
+            CType::Struct(composite)
+        };
+        self.definitions.aligns[id as usize] = align;
+        Ok(id)
+    }
+
+    /// An enum's constants, after its `{`, with the type gcc gives them.
+    fn enumerators(&mut self, name: &str) -> Result<Enum> {
+        let outer = std::mem::take(&mut self.enumerators);
+        let mut next = 0i64;
+        while !self.eat("}") {
+            let token = self.peek();
+            let Some(constant) = self.ident() else {
+                return Err(self.error("expected an enum constant's name"));
+            };
+            self.at += 1;
+            if self.eat("=") {
+                next = self.expression()?;
+            }
+            if self.enumerators.iter().any(|(found, _)| *found == constant)
+                || self.definitions.enumerator(constant).is_some()
+            {
+                return Err(error_at(
+                    token,
+                    &format!("enum constant `{constant}` is defined twice"),
+                ));
+            }
+            self.enumerators.push((constant, next));
+            next = next.wrapping_add(1);
+            if !self.eat(",") {
+                self.expect("}")?;
+                break;
+            }
+        }
+        let values = std::mem::replace(&mut self.enumerators, outer);
+        let low = values.iter().map(|(_, value)| *value).min().unwrap_or(0);
+        let high = values.iter().map(|(_, value)| *value).max().unwrap_or(0);
+        // gcc: unsigned int when no value is negative, int when one is, 8 bytes past those.
+        let signed = low < 0;
+        let fits = if signed {
+            low >= i64::from(i32::MIN) && high <= i64::from(i32::MAX)
+        } else {
+            high <= i64::from(u32::MAX)
+        };
+        Ok(Enum {
+            name: name.to_string(),
+            size: if fits { 4 } else { 8 },
+            signed,
+            values: values
+                .into_iter()
+                .map(|(name, value)| Enumerator {
+                    name: name.to_string(),
+                    value: value as u64,
+                })
+                .collect(),
+        })
+    }
+
+    /// A struct's or union's members, after its `{`.
+    fn members(&mut self) -> Result<Vec<Declared<'a>>> {
+        let mut members = Vec::new();
+        while !self.eat("}") {
+            if self.peek().is_none() {
+                return Err(self.error("expected `}`"));
+            }
+            if self.eat(";") {
+                continue;
+            }
+            let token = self.peek();
+            let (base, attributes) = self.specifiers()?;
+            if self.eat(";") {
+                // `struct { … };` or `union { … };`: an anonymous member, its members reached
+                // by their own names.
+                if let CType::Struct(inner) | CType::Union(inner) =
+                    &self.definitions.types[base as usize]
+                {
+                    if inner.name.is_empty() {
+                        members.push(Declared {
+                            name: "",
+                            target: base,
+                            bits: None,
+                            attributes,
+                            token,
+                        });
+                    }
+                }
+                continue;
+            }
+            loop {
+                let token = self.peek();
+                let (name, target) = if self.is(":") {
+                    (None, base)
+                } else {
+                    self.declarator(base, false)?
+                };
+                let bits = if self.eat(":") {
+                    let bits = self.expression()?;
+                    Some(u32::try_from(bits).map_err(|_| {
+                        error_at(token, &format!("a bitfield cannot be {bits} bits wide"))
+                    })?)
+                } else {
+                    None
+                };
+                let mut attributes = attributes;
+                while self.attributes(&mut attributes)? {}
+                let name = match name {
+                    Some(name) => name,
+                    None if bits.is_some() => "",
+                    None => return Err(self.error("expected a member's name")),
+                };
+                if !name.is_empty() && members.iter().any(|member: &Declared| member.name == name) {
+                    return Err(error_at(
+                        token,
+                        &format!("member `{name}` is declared twice"),
+                    ));
+                }
+                members.push(Declared {
+                    name,
+                    target,
+                    bits,
+                    attributes,
+                    token,
+                });
+                if !self.eat(",") {
+                    break;
+                }
+            }
+            self.expect(";")?;
+        }
+        Ok(members)
+    }
+}
+
+fn error_at(token: Option<Token>, message: &str) -> DefinitionError {
+    DefinitionError {
+        line: token.map_or(1, |token| token.line),
+        column: token.map_or(1, |token| token.column),
+        message: message.to_string(),
+    }
+}

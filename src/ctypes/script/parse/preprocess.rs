@@ -1,0 +1,319 @@
+//! The preprocessor's few directives (`#include` noted, `#define NAME value`, `#ifdef` and
+//! `#if` blocks) and the constant expressions they, array lengths, enum values and bitfield
+//! widths are written in.
+
+use super::*;
+
+impl<'a, 't> Parser<'a, 't> {
+    pub(super) fn directive(&mut self, hash: Token<'a>) -> Result<()> {
+        let active = self.conditions.last().map_or(true, |open| open.active);
+        let word = match self.next().map(|token| token.kind) {
+            Some(Kind::Ident(word)) => word,
+            // `#` alone does nothing; `#!` is the script's first line.
+            Some(Kind::End) | None => return Ok(()),
+            Some(Kind::Punct("!")) if hash.line == 1 => "!",
+            _ if !active => "",
+            _ => {
+                self.at -= 1;
+                return Err(self.error("expected a directive after `#`"));
+            }
+        };
+        match word {
+            "ifdef" | "ifndef" | "if" => {
+                let value = if !active {
+                    false
+                } else if word == "if" {
+                    self.condition()?
+                } else {
+                    let name = self.directive_name(word)?;
+                    self.definitions.define(name).is_some() == (word == "ifdef")
+                };
+                self.conditions.push(Condition {
+                    active: active && value,
+                    taken: value,
+                    parent_active: active,
+                    seen_else: false,
+                    token: hash,
+                });
+            }
+            "elif" | "else" | "endif" => {
+                let Some(open) = self.conditions.last() else {
+                    return Err(error_at(Some(hash), &format!("#{word} without #if")));
+                };
+                if open.seen_else && word != "endif" {
+                    return Err(error_at(Some(hash), &format!("#{word} after #else")));
+                }
+                let (taken, parent_active) = (open.taken, open.parent_active);
+                if word == "endif" {
+                    self.conditions.pop();
+                } else {
+                    let value = if taken || !parent_active {
+                        false
+                    } else if word == "elif" {
+                        self.condition()?
+                    } else {
+                        true
+                    };
+                    if let Some(open) = self.conditions.last_mut() {
+                        open.active = parent_active && value;
+                        open.taken |= value;
+                        open.seen_else = word == "else";
+                    }
+                }
+            }
+            _ if !active => {}
+            "include" => {
+                let header = match self.next().map(|token| token.kind) {
+                    Some(Kind::Header(header)) if !header.is_empty() => header,
+                    _ => return Err(error_at(Some(hash), "expected a header after #include")),
+                };
+                self.definitions.includes.push(Include {
+                    line: hash.line,
+                    header: header.to_string(),
+                });
+            }
+            "define" => self.define()?,
+            "undef" => {
+                let name = self.directive_name(word)?;
+                self.definitions
+                    .defines
+                    .retain(|(defined, _)| defined != name);
+            }
+            "pragma" | "!" => {}
+            _ => {
+                return Err(error_at(
+                    Some(hash),
+                    &format!("`#{word}` is not understood here"),
+                ))
+            }
+        }
+        // What follows on the line (`#endif // NAME`, `#pragma once`) changes nothing.
+        while let Some(token) = self.next() {
+            if token.kind == Kind::End {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn directive_name(&mut self, word: &str) -> Result<&'a str> {
+        match self.ident() {
+            Some(name) => {
+                self.at += 1;
+                Ok(name)
+            }
+            None => Err(self.error(&format!("expected a name after #{word}"))),
+        }
+    }
+
+    fn define(&mut self) -> Result<()> {
+        let name_token = self.peek();
+        let name = self.directive_name("define")?;
+        let value = match self.peek() {
+            Some(Token {
+                kind: Kind::End, ..
+            })
+            | None => None,
+            Some(Token {
+                kind: Kind::Punct("("),
+                start,
+                ..
+            }) if name_token.is_some_and(|token| token.end == start) => {
+                return Err(self.error(&format!(
+                    "#define {name}(…): macros with parameters are not understood, only \
+                     `#define NAME value` with an integer value"
+                )));
+            }
+            Some(_) => {
+                let value = self.expression().map_err(|mut error| {
+                    error.message = format!(
+                        "#define {name}: only integer constants are understood: {}",
+                        error.message
+                    );
+                    error
+                })?;
+                if !self.is_end() {
+                    return Err(self.error(&format!(
+                        "#define {name}: only integer constants are understood: expected the \
+                         end of the line"
+                    )));
+                }
+                Some(value)
+            }
+        };
+        self.definitions.defines.push((name.to_string(), value));
+        Ok(())
+    }
+
+    /// `#if`'s condition, to the end of its line.
+    fn condition(&mut self) -> Result<bool> {
+        self.in_condition = true;
+        let value = self.expression();
+        self.in_condition = false;
+        let value = value?;
+        if !self.is_end() {
+            return Err(self.error("expected the end of the line"));
+        }
+        Ok(value != 0)
+    }
+
+    fn is_end(&mut self) -> bool {
+        matches!(self.peek().map(|token| token.kind), Some(Kind::End) | None)
+    }
+
+    // Constant expressions: array lengths, enum values, bitfield widths, #define and #if.
+
+    pub(super) fn expression(&mut self) -> Result<i64> {
+        self.nested(|parser| {
+            let condition = parser.binary(1)?;
+            if !parser.eat("?") {
+                return Ok(condition);
+            }
+            let then = parser.expression()?;
+            parser.expect(":")?;
+            let otherwise = parser.expression()?;
+            Ok(if condition != 0 { then } else { otherwise })
+        })
+    }
+
+    fn binary(&mut self, lowest: u8) -> Result<i64> {
+        let mut left = self.unary()?;
+        loop {
+            let Some(Token {
+                kind: Kind::Punct(operator),
+                ..
+            }) = self.peek()
+            else {
+                return Ok(left);
+            };
+            let precedence = match operator {
+                "||" => 1,
+                "&&" => 2,
+                "|" => 3,
+                "^" => 4,
+                "&" => 5,
+                "==" | "!=" => 6,
+                "<" | ">" | "<=" | ">=" => 7,
+                "<<" | ">>" => 8,
+                "+" | "-" => 9,
+                "*" | "/" | "%" => 10,
+                _ => return Ok(left),
+            };
+            if precedence < lowest {
+                return Ok(left);
+            }
+            self.at += 1;
+            let token = self.peek();
+            let right = self.binary(precedence + 1)?;
+            left = match operator {
+                "||" => i64::from(left != 0 || right != 0),
+                "&&" => i64::from(left != 0 && right != 0),
+                "|" => left | right,
+                "^" => left ^ right,
+                "&" => left & right,
+                "==" => i64::from(left == right),
+                "!=" => i64::from(left != right),
+                "<" => i64::from(left < right),
+                ">" => i64::from(left > right),
+                "<=" => i64::from(left <= right),
+                ">=" => i64::from(left >= right),
+                "+" => left.wrapping_add(right),
+                "-" => left.wrapping_sub(right),
+                "*" => left.wrapping_mul(right),
+                "<<" | ">>" if !(0..64).contains(&right) => {
+                    return Err(error_at(token, &format!("cannot shift by {right}")))
+                }
+                "<<" => left << right,
+                ">>" => left >> right,
+                _ if right == 0 => return Err(error_at(token, "division by zero")),
+                "/" => left.wrapping_div(right),
+                _ => left.wrapping_rem(right),
+            };
+        }
+    }
+
+    fn unary(&mut self) -> Result<i64> {
+        self.nested(|parser| parser.unary_here())
+    }
+
+    fn unary_here(&mut self) -> Result<i64> {
+        let Some(token) = self.peek() else {
+            return Err(self.error("expected a value"));
+        };
+        self.at += 1;
+        match token.kind {
+            Kind::Number(value) => Ok(value as i64),
+            Kind::Punct("-") => Ok(self.unary()?.wrapping_neg()),
+            Kind::Punct("+") => self.unary(),
+            Kind::Punct("~") => Ok(!self.unary()?),
+            Kind::Punct("!") => Ok(i64::from(self.unary()? == 0)),
+            Kind::Punct("(") if self.starts_type(self.tokens.get(self.at)) => {
+                // A cast: the value as the type would hold it.
+                let target = self.type_name()?;
+                self.expect(")")?;
+                let value = self.unary()?;
+                let bits = self.definitions.size_of(target).unwrap_or(8) * 8;
+                if bits == 0 || bits >= 64 {
+                    return Ok(value);
+                }
+                let signed = matches!(self.definitions.resolve(target),
+                    Ok((_, CType::Int(int))) if int.signed);
+                let shift = 64 - bits as u32;
+                Ok(if signed {
+                    value << shift >> shift
+                } else {
+                    ((value as u64) << shift >> shift) as i64
+                })
+            }
+            Kind::Punct("(") => {
+                let value = self.expression()?;
+                self.expect(")")?;
+                Ok(value)
+            }
+            Kind::Ident("sizeof") => {
+                self.expect("(")?;
+                let target = self.type_name()?;
+                self.expect(")")?;
+                self.definitions
+                    .size_of(target)
+                    .map(|size| size as i64)
+                    .map_err(|error| error_at(Some(token), &error.to_string()))
+            }
+            Kind::Ident("defined") if self.in_condition => {
+                let parenthesized = self.eat("(");
+                let name = self.directive_name("if defined")?;
+                if parenthesized {
+                    self.expect(")")?;
+                }
+                Ok(i64::from(self.definitions.define(name).is_some()))
+            }
+            Kind::Ident(name) => {
+                if let Some(value) = self.definitions.define(name) {
+                    return value.ok_or_else(|| {
+                        error_at(Some(token), &format!("`{name}` is defined with no value"))
+                    });
+                }
+                let pending = self
+                    .enumerators
+                    .iter()
+                    .rev()
+                    .find(|(found, _)| *found == name);
+                if let Some((_, value)) = pending {
+                    return Ok(*value);
+                }
+                match self.definitions.enumerator(name) {
+                    Some((_, value)) => Ok(value as i64),
+                    None if self.in_condition => Ok(0),
+                    None => Err(error_at(
+                        Some(token),
+                        &format!("unknown constant `{name}`: #define it above"),
+                    )),
+                }
+            }
+            _ => {
+                self.at -= 1;
+                Err(self.error("expected a value"))
+            }
+        }
+    }
+}
