@@ -2,6 +2,7 @@
 //! points, the variables it adds and how it attaches. `Registry` hands sema each probe's
 //! variables and the compiler their lowering, from the same `Probe` value.
 
+pub mod binary;
 pub mod glob;
 pub mod interval;
 pub mod kprobe;
