@@ -36,8 +36,8 @@ pub fn check(
     providers: &dyn Providers,
     environment: &Environment,
 ) -> Result<Program, Diagnostics> {
-    let script =
-        lang::parse(source).map_err(|errors| Diagnostics::new(file_name, source, errors))?;
+    let script = lang::parse(source, &provider::syntax())
+        .map_err(|errors| Diagnostics::new(file_name, source, errors))?;
     sema::check_script(&script, providers, environment)
         .map_err(|errors| Diagnostics::new(file_name, source, errors))
 }

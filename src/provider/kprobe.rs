@@ -24,7 +24,12 @@ use crate::provider::location::{Location, LocationError};
 use crate::sema::types::AddressSpace;
 use crate::sema::Type;
 
-use super::{attach_each, attach_through_tracefs, regs, Attachment, Probe, Variable};
+use crate::lang::Syntax;
+
+use super::offline::{OfflineProbe, OfflineProviders};
+use super::{
+    attach_each, attach_through_tracefs, regs, Attachment, Probe, Provider, Registry, Variable,
+};
 
 /// A parsed `kprobe:`/`kretprobe:` spec; its function may still be a glob. A plain name
 /// needs no symbol table in user space: the kernel resolves it.
@@ -313,6 +318,41 @@ impl Kprobe {
             Location::Address(address) => PerfEvent::kprobe("", *address, self.retprobe),
         })?;
         Ok(Attachment::Events(events))
+    }
+}
+
+/// `kprobe:` and `kretprobe:`.
+pub struct KprobeProvider {
+    retprobe: bool,
+}
+
+pub static KPROBE: KprobeProvider = KprobeProvider { retprobe: false };
+pub static KRETPROBE: KprobeProvider = KprobeProvider { retprobe: true };
+
+impl Syntax for KprobeProvider {
+    fn name(&self) -> &'static str {
+        if self.retprobe {
+            "kretprobe"
+        } else {
+            "kprobe"
+        }
+    }
+}
+
+impl Provider for KprobeProvider {
+    fn resolve(&self, spec: &str, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+        let tracefs = || kernel.tracefs();
+        let probe = Kprobe::resolve(spec, self.retprobe, kernel.features(), tracefs)?;
+        Ok(Rc::new(probe))
+    }
+
+    fn offline(&self, spec: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
+        KprobeSpec::parse(spec, self.retprobe).map_err(|error| error.to_string())?;
+        let variables = variables(regs::current_arch()?, self.retprobe);
+        Ok(OfflineProbe {
+            space: AddressSpace::Kernel,
+            ..OfflineProbe::new(ProgramKind::Kprobe, variables)
+        })
     }
 }
 

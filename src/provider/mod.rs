@@ -1,6 +1,8 @@
-//! provider: where a probe spec meets the kernel — one file per provider, each listing its attach
-//! points, the variables it adds and how it attaches. `Registry` hands sema each probe's
-//! variables and the compiler their lowering, from the same `Probe` value.
+//! provider: where a probe spec meets the kernel — one file per provider, each giving its names
+//! and spellings, its probes' variables with and without the kernel, its attach points and how
+//! it attaches; `PROVIDERS` lists them for the parser, sema, the dry run and the registry.
+//! `Registry` hands sema each probe's variables and the compiler their lowering, from the same
+//! `Probe` value.
 
 pub mod binary;
 pub mod glob;
@@ -21,11 +23,82 @@ use std::rc::Rc;
 use crate::compile::{Access, ProbeLowering, ProgramKind};
 use crate::kernel::bpf::{AttachType, Link, Program};
 use crate::kernel::error::KernelError;
-use crate::kernel::features::{Feature, Features};
+use crate::kernel::features::Features;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
+use crate::lang::Syntax;
 use crate::sema::types::AddressSpace;
 use crate::sema::{ProbeContext, Providers, Type};
+use offline::{OfflineProbe, OfflineProviders};
+
+/// A provider: how scripts name and spell it (`Syntax`), and its probes, typed without the
+/// kernel (dry runs, the front end's tests) and resolved against it. Each provider's file
+/// defines its values; `PROVIDERS` lists them.
+pub trait Provider: Syntax + Sync {
+    /// The probe at `spec` (in the provider's spelling), resolved against the running kernel.
+    fn resolve(&self, spec: &str, kernel: &Registry) -> Result<Rc<dyn Probe>, String>;
+    /// The probe at `spec` as a dry run compiles it. Specs are parsed as when tracing, so a
+    /// spec the run would refuse is refused here.
+    fn offline(&self, spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, String>;
+    /// The points of glob `spec` a dry run lists, where they decide the probe's types; empty
+    /// where the points type alike (and listing them would read the kernel's symbols).
+    fn offline_points(
+        &self,
+        spec: &str,
+        sources: &OfflineProviders,
+    ) -> Result<Vec<String>, String> {
+        let _ = (spec, sources);
+        Ok(Vec::new())
+    }
+    /// A point of a glob spelled in the style the script wrote the glob (`written`), which is
+    /// what `probe` reads there.
+    fn respell(&self, point: &str, written: &str) -> String {
+        let _ = written;
+        point.to_string()
+    }
+}
+
+/// Every provider, in the order ply matches abbreviations: `k` is kprobe, `kr` kretprobe.
+pub static PROVIDERS: &[&dyn Provider] = &[
+    &kprobe::KPROBE,
+    &kprobe::KRETPROBE,
+    &tracepoint::TRACEPOINT,
+    &uprobe::UPROBE,
+    &uprobe::URETPROBE,
+    &profile::PROFILE,
+    &interval::INTERVAL,
+    &special::BEGIN,
+    &special::END,
+];
+
+/// The providers as the parser reads them.
+pub fn syntax() -> Vec<&'static dyn Syntax> {
+    PROVIDERS
+        .iter()
+        .map(|provider| *provider as &dyn Syntax)
+        .collect()
+}
+
+/// The provider named `name` (in full, as the parser gives it).
+pub fn find(name: &str) -> Result<&'static dyn Provider, String> {
+    PROVIDERS
+        .iter()
+        .copied()
+        .find(|provider| provider.name() == name)
+        // The parser knows every provider there is: a front end out of step with this list.
+        .ok_or_else(|| format!("no provider `{name}`"))
+}
+
+/// The points of a glob, each with its spelling as `probe` reads it.
+fn spelled(provider: &dyn Provider, points: Vec<String>, written: &str) -> Vec<(String, String)> {
+    points
+        .into_iter()
+        .map(|point| {
+            let spelled = provider.respell(&point, written);
+            (point, spelled)
+        })
+        .collect()
+}
 
 /// A variable a provider adds: its name, type and how a program reads it.
 #[derive(Clone, Debug)]
@@ -135,7 +208,13 @@ impl Registry {
         &self.features
     }
 
-    fn tracefs(&self) -> Result<Rc<Tracefs>, String> {
+    /// `-p`: the one process uprobes fire in.
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+
+    /// Tracefs, found (or mounted) when a provider first asks.
+    pub fn tracefs(&self) -> Result<Rc<Tracefs>, String> {
         if let Some(tracefs) = self.tracefs.borrow().as_ref() {
             return Ok(tracefs.clone());
         }
@@ -150,44 +229,10 @@ impl Registry {
         if let Some(probe) = self.resolved.borrow().get(&key) {
             return Ok(probe.clone());
         }
-        let probe: Rc<dyn Probe> = match provider {
-            "tracepoint" => Rc::new(tracepoint::Tracepoint::resolve(&*self.tracefs()?, spec)?),
-            "BEGIN" | "END" => Rc::new(special::Special {
-                at_start: provider == "BEGIN",
-                runner: if self.features.has(Feature::TestRunRawTracepoint) {
-                    special::Runner::TestRun
-                } else if self.features.has(Feature::UprobePmu) {
-                    special::Runner::Uprobe(None)
-                } else {
-                    special::Runner::Uprobe(Some(self.tracefs()?))
-                },
-            }),
-            "interval" => Rc::new(interval::Interval::parse(spec)?),
-            "profile" => Rc::new(profile::Profile::parse(spec)?),
-            "kprobe" | "kretprobe" => Rc::new(kprobe::Kprobe::resolve(
-                spec,
-                provider == "kretprobe",
-                &self.features,
-                || self.tracefs(),
-            )?),
-            "uprobe" | "uretprobe" => Rc::new(uprobe::Uprobe::resolve(
-                spec,
-                provider == "uretprobe",
-                &self.features,
-                self.pid,
-                || self.tracefs(),
-            )?),
-            other => return Err(unknown_provider(other)),
-        };
+        let probe = find(provider)?.resolve(spec, self)?;
         self.resolved.borrow_mut().insert(key, probe.clone());
         Ok(probe)
     }
-}
-
-/// Why `provider` (as sema names it) cannot be traced; the parser knows every provider there
-/// is, so this is a front end out of step with this file.
-pub fn unknown_provider(provider: &str) -> String {
-    format!("no provider `{provider}`")
 }
 
 /// Variables as sema sees them: their names and types, and where their addresses point.
@@ -222,11 +267,17 @@ impl Providers for Registry {
         )))
     }
 
-    fn expand(&self, provider: &str, spec: &str) -> Result<Vec<String>, String> {
+    fn expand(
+        &self,
+        provider: &str,
+        spec: &str,
+        written: &str,
+    ) -> Result<Vec<(String, String)>, String> {
         if !glob::is_glob(spec) {
             return Ok(Vec::new());
         }
-        Ok(self.probe(provider, spec)?.points())
+        let points = self.probe(provider, spec)?.points();
+        Ok(spelled(find(provider)?, points, written))
     }
 }
 
@@ -303,6 +354,20 @@ mod tests {
     use super::*;
     use crate::kernel::bpf::{ProgramKind as KernelProgramKind, ProgramSpec};
     use tine_asm::{Builder, ByteOrder, Reg::R0};
+
+    /// One provider per name, each found by it; only BEGIN and END are written bare.
+    #[test]
+    fn each_name_is_one_provider() {
+        for (index, provider) in PROVIDERS.iter().enumerate() {
+            let name = provider.name();
+            let found = find(name).unwrap();
+            assert!(std::ptr::addr_eq(found, *provider), "{name}");
+            let later = &PROVIDERS[index + 1..];
+            assert!(later.iter().all(|other| other.name() != name), "{name}");
+            assert_eq!(provider.bare(), matches!(name, "BEGIN" | "END"));
+        }
+        assert_eq!(find("kp").err(), Some("no provider `kp`".to_string()));
+    }
 
     /// A probe event created before a later step failed is removed before the error returns.
     #[test]

@@ -1,15 +1,15 @@
 //! provider::offline: every provider's variables typed without asking the kernel — kprobes and
 //! uprobes from the build architecture's pt_regs table (the same variables as when tracing),
 //! tracepoints from a record source — and their lowering, for dry runs (`-e`) and the front
-//! end's tests. Specs are parsed as when tracing, so a spec the run would refuse is refused here.
+//! end's tests. Each provider's `offline` gives its probe; this holds what they draw on.
 
 use std::rc::Rc;
 
 use crate::compile::{Access, ProbeLowering, ProgramKind};
-use crate::sema::types::{AddressSpace, U64};
-use crate::sema::{ProbeContext, Providers, Record, Type};
+use crate::sema::types::AddressSpace;
+use crate::sema::{ProbeContext, Providers, Record};
 
-use super::{interval, kprobe, profile, regs, uprobe, Listed, Variable};
+use super::{find, spelled, Listed, Variable};
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
 /// can read it, from a table in tests. None: a glob over events whose records differ.
@@ -25,75 +25,27 @@ pub struct OfflineProviders {
 
 /// A probe as a dry run compiles it: what the resolved probe would say, without the kernel.
 pub struct OfflineProbe {
-    kind: ProgramKind,
-    in_process_context: bool,
-    variables: Vec<Variable>,
-    space: AddressSpace,
+    pub(super) kind: ProgramKind,
+    pub(super) in_process_context: bool,
+    pub(super) variables: Vec<Variable>,
+    pub(super) space: AddressSpace,
 }
 
-impl OfflineProviders {
-    pub fn probe(&self, provider: &str, spec: &str) -> Result<OfflineProbe, String> {
-        let probe = |kind, variables| OfflineProbe {
+impl OfflineProbe {
+    /// A probe of `kind` with `variables`, in some process's context, its addresses anywhere.
+    pub(super) fn new(kind: ProgramKind, variables: Vec<Variable>) -> OfflineProbe {
+        OfflineProbe {
             kind,
             in_process_context: true,
             variables,
             space: AddressSpace::Unknown,
-        };
-        Ok(match provider {
-            "kprobe" | "kretprobe" => {
-                let retprobe = provider == "kretprobe";
-                kprobe::KprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
-                let variables = kprobe::variables(regs::current_arch()?, retprobe);
-                OfflineProbe {
-                    space: AddressSpace::Kernel,
-                    ..probe(ProgramKind::Kprobe, variables)
-                }
-            }
-            "uprobe" | "uretprobe" => {
-                let retprobe = provider == "uretprobe";
-                uprobe::UprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
-                let variables = regs::variables(regs::current_arch()?, retprobe, U64);
-                OfflineProbe {
-                    space: AddressSpace::User,
-                    ..probe(ProgramKind::Kprobe, variables)
-                }
-            }
-            // A glob over events whose records differ has no `data`, as when tracing.
-            "tracepoint" => {
-                let variables = (self.tracepoint_record)(spec)?
-                    .into_iter()
-                    .map(|record| Variable {
-                        name: "data".to_string(),
-                        ty: Type::Pointer {
-                            target: Box::new(Type::Struct(record)),
-                            // The context itself, loaded directly: no probe read goes through it.
-                            space: AddressSpace::Unknown,
-                        },
-                        access: Access::Context,
-                    })
-                    .collect();
-                OfflineProbe {
-                    space: super::tracepoint::address_space(std::iter::once(spec)),
-                    ..probe(ProgramKind::Tracepoint, variables)
-                }
-            }
-            "profile" => {
-                profile::Profile::parse(spec)?;
-                probe(ProgramKind::PerfEvent, Vec::new())
-            }
-            "interval" => {
-                interval::Interval::parse(spec)?;
-                OfflineProbe {
-                    in_process_context: false,
-                    ..probe(ProgramKind::PerfEvent, Vec::new())
-                }
-            }
-            "BEGIN" | "END" => OfflineProbe {
-                in_process_context: false,
-                ..probe(ProgramKind::RawTracepoint, Vec::new())
-            },
-            other => return Err(super::unknown_provider(other)),
-        })
+        }
+    }
+}
+
+impl OfflineProviders {
+    pub fn probe(&self, provider: &str, spec: &str) -> Result<OfflineProbe, String> {
+        find(provider)?.offline(spec, self)
     }
 }
 
@@ -103,14 +55,15 @@ impl Providers for OfflineProviders {
         Ok(Box::new(Listed(probe.variables, probe.space)))
     }
 
-    /// Tracepoint globs only: a glob's points decide its records, so its types. Function
-    /// globs type alike at every point, and listing them would read the kernel's symbols.
-    fn expand(&self, provider: &str, spec: &str) -> Result<Vec<String>, String> {
-        if provider == "tracepoint" && super::glob::is_glob(spec) {
-            (self.tracepoint_events)(spec)
-        } else {
-            Ok(Vec::new())
-        }
+    fn expand(
+        &self,
+        provider: &str,
+        spec: &str,
+        written: &str,
+    ) -> Result<Vec<(String, String)>, String> {
+        let provider = find(provider)?;
+        let points = provider.offline_points(spec, self)?;
+        Ok(spelled(provider, points, written))
     }
 }
 

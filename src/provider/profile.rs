@@ -8,7 +8,12 @@ use crate::kernel::cpu::online_cpus;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::{PerfEvent, Rate};
 
-use super::{Attachment, Probe, Variable};
+use std::rc::Rc;
+
+use crate::lang::Syntax;
+
+use super::offline::{OfflineProbe, OfflineProviders};
+use super::{Attachment, Probe, Provider, Registry, Variable};
 
 /// Where the kernel caps sampling frequencies; it lowers the cap itself when samples take
 /// too long, so the cap is read when an event is refused, not assumed.
@@ -29,7 +34,6 @@ impl Profile {
             )
         };
         let (cpu, rate) = match spec.split(':').collect::<Vec<_>>().as_slice() {
-            [unit @ ("hz" | "s" | "ms" | "us"), count] => (None, format!("{count}{unit}")),
             [rate] => (None, rate.to_string()),
             [cpu, rate] => (Some(cpu.parse().map_err(|_| bad())?), rate.to_string()),
             _ => return Err(bad()),
@@ -54,6 +58,32 @@ impl Profile {
             _ => return Err(bad()),
         };
         Ok(Profile { cpu, rate })
+    }
+}
+
+/// `profile:`.
+pub struct ProfileProvider;
+
+pub static PROFILE: ProfileProvider = ProfileProvider;
+
+impl Syntax for ProfileProvider {
+    fn name(&self) -> &'static str {
+        "profile"
+    }
+
+    fn canonical(&self, spec: &str) -> String {
+        super::interval::ply_rate(spec)
+    }
+}
+
+impl Provider for ProfileProvider {
+    fn resolve(&self, spec: &str, _: &Registry) -> Result<Rc<dyn Probe>, String> {
+        Ok(Rc::new(Profile::parse(spec)?))
+    }
+
+    fn offline(&self, spec: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
+        Profile::parse(spec)?;
+        Ok(OfflineProbe::new(ProgramKind::PerfEvent, Vec::new()))
     }
 }
 
@@ -101,7 +131,9 @@ mod tests {
 
     #[test]
     fn ply_and_bpftrace_spellings() {
-        let parsed = |spec: &str| Profile::parse(spec).map(|profile| (profile.cpu, profile.rate));
+        let parsed = |spec: &str| {
+            Profile::parse(&PROFILE.canonical(spec)).map(|profile| (profile.cpu, profile.rate))
+        };
         assert_eq!(parsed("100hz"), Ok((None, Rate::Frequency(100))));
         assert_eq!(parsed("0:100hz"), Ok((Some(0), Rate::Frequency(100))));
         assert_eq!(parsed("hz:99"), Ok((None, Rate::Frequency(99))));

@@ -12,7 +12,11 @@ use crate::kernel::memory_map;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeKind, Tracefs};
 
-use super::{attach_through_tracefs, Attachment, Probe, Variable};
+use crate::kernel::features::Feature;
+use crate::lang::Syntax;
+
+use super::offline::{OfflineProbe, OfflineProviders};
+use super::{attach_through_tracefs, Attachment, Probe, Provider, Registry, Variable};
 
 /// How a special probe runs.
 pub enum Runner {
@@ -36,6 +40,52 @@ extern "C" fn begin_trigger() {
 #[inline(never)]
 extern "C" fn end_trigger() {
     black_box(2u8);
+}
+
+/// `BEGIN` (at the start) and `END`.
+pub struct SpecialProvider {
+    at_start: bool,
+}
+
+pub static BEGIN: SpecialProvider = SpecialProvider { at_start: true };
+pub static END: SpecialProvider = SpecialProvider { at_start: false };
+
+impl Syntax for SpecialProvider {
+    fn name(&self) -> &'static str {
+        if self.at_start {
+            "BEGIN"
+        } else {
+            "END"
+        }
+    }
+
+    fn bare(&self) -> bool {
+        true
+    }
+}
+
+impl Provider for SpecialProvider {
+    fn resolve(&self, _: &str, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+        let features = kernel.features();
+        let runner = if features.has(Feature::TestRunRawTracepoint) {
+            Runner::TestRun
+        } else if features.has(Feature::UprobePmu) {
+            Runner::Uprobe(None)
+        } else {
+            Runner::Uprobe(Some(kernel.tracefs()?))
+        };
+        Ok(Rc::new(Special {
+            at_start: self.at_start,
+            runner,
+        }))
+    }
+
+    fn offline(&self, _: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
+        Ok(OfflineProbe {
+            in_process_context: false,
+            ..OfflineProbe::new(ProgramKind::RawTracepoint, Vec::new())
+        })
+    }
 }
 
 impl Probe for Special {

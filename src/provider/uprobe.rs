@@ -20,7 +20,12 @@ use crate::provider::location::{Location, LocationError};
 use crate::sema::types::{AddressSpace, U64};
 
 use super::binary::{find_binary, Search};
-use super::{attach_each, attach_through_tracefs, regs, Attachment, Probe, Variable};
+use crate::lang::Syntax;
+
+use super::offline::{OfflineProbe, OfflineProviders};
+use super::{
+    attach_each, attach_through_tracefs, regs, Attachment, Probe, Provider, Registry, Variable,
+};
 
 /// A parsed `uprobe:`/`uretprobe:` spec; the binary is not looked up yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -275,6 +280,47 @@ impl Uprobe {
             tracefs,
             // A user-space address means nothing to the kernel's symbol table: a plain number.
             variables: regs::variables(arch, retprobe, U64),
+        })
+    }
+}
+
+/// `uprobe:` and `uretprobe:`.
+pub struct UprobeProvider {
+    retprobe: bool,
+}
+
+pub static UPROBE: UprobeProvider = UprobeProvider { retprobe: false };
+pub static URETPROBE: UprobeProvider = UprobeProvider { retprobe: true };
+
+impl Syntax for UprobeProvider {
+    fn name(&self) -> &'static str {
+        if self.retprobe {
+            "uretprobe"
+        } else {
+            "uprobe"
+        }
+    }
+}
+
+impl Provider for UprobeProvider {
+    fn resolve(&self, spec: &str, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+        let tracefs = || kernel.tracefs();
+        let probe = Uprobe::resolve(
+            spec,
+            self.retprobe,
+            kernel.features(),
+            kernel.pid(),
+            tracefs,
+        )?;
+        Ok(Rc::new(probe))
+    }
+
+    fn offline(&self, spec: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
+        UprobeSpec::parse(spec, self.retprobe).map_err(|error| error.to_string())?;
+        let variables = regs::variables(regs::current_arch()?, self.retprobe, U64);
+        Ok(OfflineProbe {
+            space: AddressSpace::User,
+            ..OfflineProbe::new(ProgramKind::Kprobe, variables)
         })
     }
 }

@@ -24,10 +24,16 @@ pub trait Providers {
     fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String>;
 
     /// The specs of each point a glob `spec` matches (`sched/sched_switch`, ...), for probes
-    /// that read `probe`, which must name the point that fired. Empty: not a glob, or a
+    /// that read `probe`, which must name the point that fired: each with its spelling in the
+    /// style the script wrote the glob (`written`, `sched:sched_*`). Empty: not a glob, or a
     /// provider that cannot list its points here.
-    fn expand(&self, provider: &str, spec: &str) -> Result<Vec<String>, String> {
-        let _ = (provider, spec);
+    fn expand(
+        &self,
+        provider: &str,
+        spec: &str,
+        written: &str,
+    ) -> Result<Vec<(String, String)>, String> {
+        let _ = (provider, spec, written);
         Ok(Vec::new())
     }
 }

@@ -15,27 +15,33 @@ mod expression;
 mod literal;
 mod statement;
 
-/// Provider names in the order ply matches abbreviations: the first that starts with what was
-/// written wins, so `k` is kprobe and `kr` kretprobe.
-pub const PROVIDERS: &[&str] = &[
-    "kprobe",
-    "kretprobe",
-    "tracepoint",
-    "uprobe",
-    "uretprobe",
-    "profile",
-    "interval",
-];
+/// How the parser reads one provider's probes. The provider layer's list gives one per name,
+/// in the order ply matches abbreviations: the first name that starts with what was written
+/// wins, so `k` is kprobe and `kr` kretprobe.
+pub trait Syntax {
+    fn name(&self) -> &'static str;
+    /// Written alone, without `:spec`, and never abbreviated (BEGIN, END).
+    fn bare(&self) -> bool {
+        false
+    }
+    /// The spec in the one spelling the provider reads, from ply's or bpftrace's
+    /// (`sched:sched_switch` is `sched/sched_switch`).
+    fn canonical(&self, spec: &str) -> String {
+        spec.to_string()
+    }
+}
 
 /// Nesting deeper than this is refused rather than risking the stack on hostile input.
 const MAX_DEPTH: usize = 100;
 
 const KEYWORDS: &[&str] = &["if", "else", "return", "delete"];
 
-/// Parses a whole script; on failure every error found is returned.
-pub fn parse(source: &str) -> Result<Script, Vec<Diag>> {
+/// Parses a whole script whose probes name `providers`; on failure every error found is
+/// returned.
+pub fn parse(source: &str, providers: &[&dyn Syntax]) -> Result<Script, Vec<Diag>> {
     let mut parser = Parser {
         source,
+        providers,
         errors: Vec::new(),
         depth: 0,
     };
@@ -56,6 +62,7 @@ type Parsed<'a, T> = Result<(&'a str, T), Diag>;
 
 struct Parser<'a> {
     source: &'a str,
+    providers: &'a [&'a dyn Syntax],
     errors: Vec<Diag>,
     depth: usize,
 }
@@ -290,12 +297,16 @@ impl<'a> Parser<'a> {
         let Ok((rest, name)) = identifier(input) else {
             return Err(self.expected("a probe (`provider:spec`, BEGIN or END)", input));
         };
-        if (name == "BEGIN" || name == "END") && !rest.starts_with(':') {
+        let bare = self
+            .providers
+            .iter()
+            .find(|provider| provider.bare() && provider.name() == name);
+        if let Some(bare) = bare.filter(|_| !rest.starts_with(':')) {
             let span = self.span(input, rest);
             return Ok((
                 rest,
                 ProbeSpec {
-                    provider: name.to_string(),
+                    provider: bare.name().to_string(),
                     spec: String::new(),
                     written: String::new(),
                     span,
@@ -312,16 +323,17 @@ impl<'a> Parser<'a> {
         let (text, rest) = after_colon.split_at(end);
         let span = self.span(input, rest);
         let spec_span = self.span(after_colon, rest);
-        let provider = PROVIDERS
-            .iter()
-            .find(|known| known.starts_with(name))
+        let with_spec = || self.providers.iter().filter(|provider| !provider.bare());
+        let provider = with_spec()
+            .find(|known| known.name().starts_with(name))
             .ok_or_else(|| {
                 let name_span = self.span(input, &input[name.len()..]);
                 if let Some(message) = unsupported::provider(name) {
                     return Diag::new(name_span, message);
                 }
                 let mut diag = Diag::new(name_span, format!("unknown provider `{name}`"));
-                if let Some(near) = super::suggest::nearest(name, PROVIDERS.iter().copied()) {
+                let names = with_spec().map(|provider| provider.name());
+                if let Some(near) = super::suggest::nearest(name, names) {
                     diag = diag.with_label(format!("did you mean `{near}`?"));
                 }
                 diag
@@ -329,14 +341,14 @@ impl<'a> Parser<'a> {
         if text.is_empty() {
             return Err(Diag::new(
                 span,
-                format!("`{provider}` needs a spec after the `:`"),
+                format!("`{}` needs a spec after the `:`", provider.name()),
             ));
         }
-        let (provider, spec) = canonical(provider, text);
+        let spec = provider.canonical(text);
         Ok((
             rest,
             ProbeSpec {
-                provider: provider.to_string(),
+                provider: provider.name().to_string(),
                 spec,
                 written: text.to_string(),
                 span,
@@ -344,26 +356,6 @@ impl<'a> Parser<'a> {
             },
         ))
     }
-}
-
-/// bpftrace's spellings rewritten to ply's so providers see one form: `tracepoint:a:b` is
-/// `a/b`, `interval:s:1` is `1s`, `profile:hz:99` is `99hz`.
-fn canonical(provider: &'static str, spec: &str) -> (&'static str, String) {
-    let spec = match provider {
-        "tracepoint" if !spec.contains('/') => spec.replacen(':', "/", 1),
-        "interval" | "profile" => match spec.split_once(':') {
-            Some((unit, count))
-                if matches!(unit, "s" | "ms" | "us" | "ns" | "m" | "hz")
-                    && !count.is_empty()
-                    && count.chars().all(|c| c.is_ascii_digit()) =>
-            {
-                format!("{count}{unit}")
-            }
-            _ => spec.to_string(),
-        },
-        _ => spec.to_string(),
-    };
-    (provider, spec)
 }
 
 /// Skips a bracketed group, from its opening bracket past the one that closes it.

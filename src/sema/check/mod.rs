@@ -83,18 +83,13 @@ fn units<'s>(
                 }
             };
             for (point, name) in points {
-                let context: Option<Box<dyn ProbeContext>> =
-                    if spec.provider == "BEGIN" || spec.provider == "END" {
-                        Some(Box::new(NoVariables))
-                    } else {
-                        match providers.context(&spec.provider, &point) {
-                            Ok(context) => Some(context),
-                            Err(message) => {
-                                errors.push(spec_error(spec, &message));
-                                None
-                            }
-                        }
-                    };
+                let context = match providers.context(&spec.provider, &point) {
+                    Ok(context) => Some(context),
+                    Err(message) => {
+                        errors.push(spec_error(spec, &message));
+                        None
+                    }
+                };
                 if let Some(context) = context {
                     units.push(Unit {
                         probe,
@@ -133,38 +128,17 @@ fn points(
         written => format!("{}:{written}", spec.provider),
     };
     let points = if probe.reads("probe") {
-        providers.expand(&spec.provider, &spec.spec)?
+        providers.expand(&spec.provider, &spec.spec, &spec.written)?
     } else {
         Vec::new()
     };
     if points.is_empty() {
         return Ok(vec![(spec.spec.clone(), name(&spec.written))]);
     }
-    // bpftrace's `group:event` when the script wrote it so.
-    let colon = spec.provider == "tracepoint" && !spec.written.contains('/');
     Ok(points
         .into_iter()
-        .map(|point| {
-            let written = if colon {
-                point.replacen('/', ":", 1)
-            } else {
-                point.clone()
-            };
-            (point, name(&written))
-        })
+        .map(|(point, written)| (point, name(&written)))
         .collect())
-}
-
-/// BEGIN and END: no provider variables.
-struct NoVariables;
-
-impl ProbeContext for NoVariables {
-    fn variable(&self, _name: &str) -> Option<Type> {
-        None
-    }
-    fn names(&self) -> Vec<String> {
-        Vec::new()
-    }
 }
 
 struct Unit<'s> {
