@@ -24,7 +24,7 @@ use kernel::child::Child;
 use kernel::features::{Feature, Features};
 use lang::Diagnostics;
 use provider::offline::OfflineProviders;
-use provider::{Lowering, Registry};
+use provider::Registry;
 use runtime::{RunError, Settings};
 use sema::{Environment, Program, Providers};
 
@@ -120,13 +120,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         target_pid: child.as_ref().map(|child| child.pid() as u32),
         only_pid: invocation.pid,
     };
-    let lowering = |index: usize| -> Result<Box<dyn compile::ProbeLowering>, lang::Diag> {
-        let probe = &program.probes[index];
-        let resolved = registry
-            .probe(&probe.provider, &probe.spec)
-            .map_err(|message| lang::Diag::new(probe.span, message))?;
-        Ok(Box::new(Lowering(resolved)))
-    };
+    let lowering = |probe| registry.lowering(probe);
     let mut compiled = compile::compile(&program, &lowering, &options).map_err(diagnostics)?;
     // Most scripts read no memory: ask the kernel about the split helpers (5.5+) only when
     // the programs call one, and compile again with the legacy ones if it lacks them.
@@ -190,14 +184,7 @@ pub fn dry_run(
         target_pid: environment.target.then_some(0),
         only_pid: None,
     };
-    let lowering = |index: usize| -> Result<Box<dyn compile::ProbeLowering>, lang::Diag> {
-        let probe = &program.probes[index];
-        let offline = providers
-            .probe(&probe.provider, &probe.spec)
-            .map_err(|message| lang::Diag::new(probe.span, message))?;
-        Ok(Box::new(offline))
-    };
-    let compiled = compile::compile(&program, &lowering, &options)
+    let compiled = compile::compile(&program, &|probe| providers.lowering(probe), &options)
         .map_err(|errors| Diagnostics::new(file_name, source, errors))?;
     if dump {
         print_listings(&program, &compiled, source);

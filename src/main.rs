@@ -178,10 +178,8 @@ fn main() -> ExitCode {
     let environment =
         Environment::from_process(options.positional.clone(), options.command.is_some());
     if options.dry_run {
-        let providers = OfflineProviders {
-            tracepoint_record: Box::new(tracepoint_record),
-            tracepoint_events: Box::new(tracepoint_events),
-        };
+        let providers =
+            OfflineProviders::new(Box::new(tracepoint_record), Box::new(tracepoint_events));
         let map_entries = environment_number("TINE_MAP_ENTRIES", 4096) as u32;
         return match tine::dry_run(
             &source,

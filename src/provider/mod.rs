@@ -20,7 +20,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::compile::{Access, ProbeLowering, ProgramKind};
+use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
 use crate::kernel::bpf::{AttachType, Link, Program};
 use crate::kernel::error::KernelError;
 use crate::kernel::features::Features;
@@ -28,7 +28,7 @@ use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
 use crate::lang::Syntax;
 use crate::sema::types::AddressSpace;
-use crate::sema::{ProbeContext, Providers, Type};
+use crate::sema::{ProbeContext, ProbeId, Providers, Type};
 use offline::{OfflineProbe, OfflineProviders};
 
 /// A provider: how scripts name and spell it (`Syntax`), and its probes, typed without the
@@ -119,14 +119,11 @@ pub enum Attachment {
     },
     /// One BPF link for many functions (kprobe.multi).
     Link(Link),
-    /// BEGIN (true) or END (false): run once by the runtime with a test run, not attached.
-    Run {
-        at_start: bool,
-    },
+    /// BEGIN or END: run once by the runtime with a test run, not attached.
+    Run,
     /// BEGIN or END attached to a uprobe on `trigger`, one of tine's own functions: calling it
     /// runs the program.
     Triggered {
-        at_start: bool,
         trigger: extern "C" fn(),
         attached: Box<Attachment>,
     },
@@ -138,9 +135,7 @@ impl Attachment {
     pub fn enable(&self) -> Result<(), KernelError> {
         let events = match self {
             Attachment::Events(events) | Attachment::Created { events, .. } => events,
-            Attachment::Link(_) | Attachment::Run { .. } | Attachment::Triggered { .. } => {
-                return Ok(())
-            }
+            Attachment::Link(_) | Attachment::Run | Attachment::Triggered { .. } => return Ok(()),
         };
         events.iter().try_for_each(PerfEvent::enable)
     }
@@ -169,9 +164,9 @@ pub trait Probe {
     fn in_process_context(&self) -> bool {
         true
     }
-    /// False for BEGIN and END, which tine runs itself rather than the kernel's events.
-    fn runs_while_tracing(&self) -> bool {
-        true
+    /// BEGIN and END are run by tine itself, before and after the kernel's events.
+    fn lifecycle(&self) -> Lifecycle {
+        Lifecycle::Tracing
     }
     /// Whether programs attached to one point run newest first, so that the runtime attaches
     /// these probes in reverse to have them fire in the script's order. A tracepoint appends
@@ -182,7 +177,8 @@ pub trait Probe {
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError>;
 }
 
-/// Resolves `provider:spec` strings, once each, for sema, the compiler and attaching.
+/// Resolves `provider:spec` strings, once each, for sema; the compiler and attaching take the
+/// probes it resolved by their `ProbeId`.
 pub struct Registry {
     /// Which attach paths this kernel offers (after `TINE_FORCE`).
     /// Shared with the pipeline, so each feature is probed once for both.
@@ -190,7 +186,9 @@ pub struct Registry {
     /// `-p`: uprobes fire in this process only.
     pid: Option<u32>,
     tracefs: RefCell<Option<Rc<Tracefs>>>,
-    resolved: RefCell<HashMap<(String, String), Rc<dyn Probe>>>,
+    resolved: RefCell<Vec<Rc<dyn Probe>>>,
+    /// Where each `(provider, spec)` resolved so far is in `resolved`.
+    known: RefCell<HashMap<(String, String), ProbeId>>,
 }
 
 impl Registry {
@@ -200,6 +198,7 @@ impl Registry {
             pid,
             tracefs: RefCell::default(),
             resolved: RefCell::default(),
+            known: RefCell::default(),
         }
     }
 
@@ -223,15 +222,14 @@ impl Registry {
         Ok(tracefs)
     }
 
-    /// The probe for `provider:spec` (canonical provider name, as sema has it).
-    pub fn probe(&self, provider: &str, spec: &str) -> Result<Rc<dyn Probe>, String> {
-        let key = (provider.to_string(), spec.to_string());
-        if let Some(probe) = self.resolved.borrow().get(&key) {
-            return Ok(probe.clone());
-        }
-        let probe = find(provider)?.resolve(spec, self)?;
-        self.resolved.borrow_mut().insert(key, probe.clone());
-        Ok(probe)
+    /// A probe this registry resolved.
+    pub fn probe(&self, id: ProbeId) -> Rc<dyn Probe> {
+        self.resolved.borrow()[id.0].clone()
+    }
+
+    /// A probe this registry resolved, as the compiler lowers it.
+    pub fn lowering(&self, id: ProbeId) -> Box<dyn ProbeLowering> {
+        Box::new(Lowering(self.probe(id)))
     }
 }
 
@@ -259,12 +257,24 @@ impl ProbeContext for Listed {
 }
 
 impl Providers for Registry {
-    fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
-        let probe = self.probe(provider, spec)?;
-        Ok(Box::new(Listed(
-            probe.variables().to_vec(),
-            probe.address_space(),
-        )))
+    /// The probe for `provider:spec` (canonical provider name, as sema has it), resolved the
+    /// first time it is asked for.
+    fn resolve(&self, provider: &str, spec: &str) -> Result<ProbeId, String> {
+        let key = (provider.to_string(), spec.to_string());
+        if let Some(id) = self.known.borrow().get(&key) {
+            return Ok(*id);
+        }
+        let probe = find(provider)?.resolve(spec, self)?;
+        let mut resolved = self.resolved.borrow_mut();
+        let id = ProbeId(resolved.len());
+        resolved.push(probe);
+        self.known.borrow_mut().insert(key, id);
+        Ok(id)
+    }
+
+    fn context(&self, id: ProbeId) -> Box<dyn ProbeContext> {
+        let probe = self.probe(id);
+        Box::new(Listed(probe.variables().to_vec(), probe.address_space()))
     }
 
     fn expand(
@@ -276,13 +286,13 @@ impl Providers for Registry {
         if !glob::is_glob(spec) {
             return Ok(Vec::new());
         }
-        let points = self.probe(provider, spec)?.points();
+        let points = self.probe(self.resolve(provider, spec)?).points();
         Ok(spelled(find(provider)?, points, written))
     }
 }
 
 /// A probe's variables as the compiler lowers them.
-pub struct Lowering(pub Rc<dyn Probe>);
+struct Lowering(Rc<dyn Probe>);
 
 impl ProbeLowering for Lowering {
     fn program_kind(&self) -> ProgramKind {
@@ -293,8 +303,8 @@ impl ProbeLowering for Lowering {
         self.0.in_process_context()
     }
 
-    fn runs_while_tracing(&self) -> bool {
-        self.0.runs_while_tracing()
+    fn lifecycle(&self) -> Lifecycle {
+        self.0.lifecycle()
     }
 
     fn access(&self, name: &str) -> Option<Access> {

@@ -3,11 +3,12 @@
 //! tracepoints from a record source — and their lowering, for dry runs (`-e`) and the front
 //! end's tests. Each provider's `offline` gives its probe; this holds what they draw on.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::compile::{Access, ProbeLowering, ProgramKind};
+use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
 use crate::sema::types::AddressSpace;
-use crate::sema::{ProbeContext, Providers, Record};
+use crate::sema::{ProbeContext, ProbeId, Providers, Record};
 
 use super::{find, spelled, Listed, Variable};
 
@@ -19,14 +20,16 @@ pub type RecordSource = dyn Fn(&str) -> Result<Option<Rc<Record>>, String>;
 pub type EventSource = dyn Fn(&str) -> Result<Vec<String>, String>;
 
 pub struct OfflineProviders {
-    pub tracepoint_record: Box<RecordSource>,
-    pub tracepoint_events: Box<EventSource>,
+    pub(super) tracepoint_record: Box<RecordSource>,
+    pub(super) tracepoint_events: Box<EventSource>,
+    resolved: RefCell<Vec<Rc<OfflineProbe>>>,
 }
 
 /// A probe as a dry run compiles it: what the resolved probe would say, without the kernel.
 pub struct OfflineProbe {
     pub(super) kind: ProgramKind,
     pub(super) in_process_context: bool,
+    pub(super) lifecycle: Lifecycle,
     pub(super) variables: Vec<Variable>,
     pub(super) space: AddressSpace,
 }
@@ -37,6 +40,7 @@ impl OfflineProbe {
         OfflineProbe {
             kind,
             in_process_context: true,
+            lifecycle: Lifecycle::Tracing,
             variables,
             space: AddressSpace::Unknown,
         }
@@ -44,15 +48,31 @@ impl OfflineProbe {
 }
 
 impl OfflineProviders {
-    pub fn probe(&self, provider: &str, spec: &str) -> Result<OfflineProbe, String> {
-        find(provider)?.offline(spec, self)
+    pub fn new(tracepoint_record: Box<RecordSource>, tracepoint_events: Box<EventSource>) -> Self {
+        OfflineProviders {
+            tracepoint_record,
+            tracepoint_events,
+            resolved: RefCell::default(),
+        }
+    }
+
+    /// A probe this resolved, as the compiler lowers it.
+    pub fn lowering(&self, id: ProbeId) -> Box<dyn ProbeLowering> {
+        Box::new(Lowering(self.resolved.borrow()[id.0].clone()))
     }
 }
 
 impl Providers for OfflineProviders {
-    fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
-        let probe = self.probe(provider, spec)?;
-        Ok(Box::new(Listed(probe.variables, probe.space)))
+    fn resolve(&self, provider: &str, spec: &str) -> Result<ProbeId, String> {
+        let probe = find(provider)?.offline(spec, self)?;
+        let mut resolved = self.resolved.borrow_mut();
+        resolved.push(Rc::new(probe));
+        Ok(ProbeId(resolved.len() - 1))
+    }
+
+    fn context(&self, id: ProbeId) -> Box<dyn ProbeContext> {
+        let probe = &self.resolved.borrow()[id.0];
+        Box::new(Listed(probe.variables.clone(), probe.space))
     }
 
     fn expand(
@@ -67,22 +87,25 @@ impl Providers for OfflineProviders {
     }
 }
 
-impl ProbeLowering for OfflineProbe {
+/// An offline probe as the compiler lowers it.
+struct Lowering(Rc<OfflineProbe>);
+
+impl ProbeLowering for Lowering {
     fn program_kind(&self) -> ProgramKind {
-        self.kind
+        self.0.kind
     }
 
     fn in_process_context(&self) -> bool {
-        self.in_process_context
+        self.0.in_process_context
     }
 
-    /// BEGIN and END, the one raw tracepoint kind, are run by tine itself.
-    fn runs_while_tracing(&self) -> bool {
-        self.kind != ProgramKind::RawTracepoint
+    fn lifecycle(&self) -> Lifecycle {
+        self.0.lifecycle
     }
 
     fn access(&self, name: &str) -> Option<Access> {
-        self.variables
+        self.0
+            .variables
             .iter()
             .find(|variable| variable.name == name)
             .map(|variable| variable.access)

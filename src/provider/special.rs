@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::rc::Rc;
 
-use crate::compile::ProgramKind;
+use crate::compile::{Lifecycle, ProgramKind};
 use crate::kernel::bpf::Program;
 use crate::kernel::error::KernelError;
 use crate::kernel::memory_map;
@@ -40,6 +40,14 @@ extern "C" fn begin_trigger() {
 #[inline(never)]
 extern "C" fn end_trigger() {
     black_box(2u8);
+}
+
+fn lifecycle(at_start: bool) -> Lifecycle {
+    if at_start {
+        Lifecycle::Start
+    } else {
+        Lifecycle::End
+    }
 }
 
 /// `BEGIN` (at the start) and `END`.
@@ -83,6 +91,7 @@ impl Provider for SpecialProvider {
     fn offline(&self, _: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
         Ok(OfflineProbe {
             in_process_context: false,
+            lifecycle: lifecycle(self.at_start),
             ..OfflineProbe::new(ProgramKind::RawTracepoint, Vec::new())
         })
     }
@@ -104,8 +113,8 @@ impl Probe for Special {
         false
     }
 
-    fn runs_while_tracing(&self) -> bool {
-        false
+    fn lifecycle(&self) -> Lifecycle {
+        lifecycle(self.at_start)
     }
 
     fn fires_newest_first(&self) -> bool {
@@ -119,11 +128,7 @@ impl Probe for Special {
             end_trigger
         };
         let tracefs = match &self.runner {
-            Runner::TestRun => {
-                return Ok(Attachment::Run {
-                    at_start: self.at_start,
-                })
-            }
+            Runner::TestRun => return Ok(Attachment::Run),
             Runner::Uprobe(tracefs) => tracefs,
         };
         let mappings = memory_map::read(None)
@@ -152,7 +157,6 @@ impl Probe for Special {
         };
         attached.enable()?;
         Ok(Attachment::Triggered {
-            at_start: self.at_start,
             trigger,
             attached: Box::new(attached),
         })

@@ -13,7 +13,7 @@ mod statement;
 
 use std::collections::{HashMap, HashSet};
 
-use super::context::{Environment, ProbeContext, Providers};
+use super::context::{Environment, ProbeContext, ProbeId, Providers};
 use super::program::{MapId, Probe, Program, Scratch, Stmt, StmtKind};
 use super::types::Type;
 use crate::lang::ast;
@@ -83,23 +83,18 @@ fn units<'s>(
                 }
             };
             for (point, name) in points {
-                let context = match providers.context(&spec.provider, &point) {
-                    Ok(context) => Some(context),
-                    Err(message) => {
-                        errors.push(spec_error(spec, &message));
-                        None
-                    }
-                };
-                if let Some(context) = context {
-                    units.push(Unit {
+                match providers.resolve(&spec.provider, &point) {
+                    Ok(resolved) => units.push(Unit {
                         probe,
                         provider: &spec.provider,
                         spec: point,
                         name,
                         span: spec.span,
-                        context,
+                        resolved,
+                        context: providers.context(resolved),
                         scratch: Vec::new(),
-                    });
+                    }),
+                    Err(message) => errors.push(spec_error(spec, &message)),
                 }
             }
         }
@@ -149,6 +144,7 @@ struct Unit<'s> {
     /// What `probe` reads: the provider and the spec as the script spelled it.
     name: String,
     span: Span,
+    resolved: ProbeId,
     context: Box<dyn ProbeContext>,
     /// Scratch variable names and their types so far, by slot.
     scratch: Vec<(String, Option<(Type, Span)>)>,
@@ -208,6 +204,7 @@ impl Checker<'_> {
         Probe {
             provider: unit.provider.to_string(),
             spec: unit.spec.clone(),
+            resolved: unit.resolved,
             span: unit.span,
             scratch: unit
                 .scratch
