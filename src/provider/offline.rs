@@ -7,10 +7,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
+use crate::kernel::tracefs::Tracefs;
 use crate::sema::types::AddressSpace;
-use crate::sema::{ProbeContext, ProbeId, Providers, Record};
+use crate::sema::{ProbeContext, ProbeId, Providers, Record, Type};
 
-use super::{find, spelled, Listed, Variable};
+use super::tracepoint::Tracepoint;
+use super::{find, spelled, Listed, Probe, Variable};
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
 /// can read it, from a table in tests. None: a glob over events whose records differ.
@@ -54,6 +56,32 @@ impl OfflineProviders {
             tracepoint_events,
             resolved: RefCell::default(),
         }
+    }
+
+    /// What `-e` reads: tracepoints' records and globs from tracefs, when it is mounted and
+    /// readable.
+    pub fn from_tracefs() -> Self {
+        let tracepoint = |spec: &str| {
+            let tracefs = Tracefs::find().map_err(|error| error.to_string())?;
+            Tracepoint::resolve(&tracefs, spec)
+        };
+        // None: a glob over events whose records differ.
+        let record = move |spec: &str| {
+            let tracepoint = tracepoint(spec)?;
+            let data = tracepoint
+                .variables()
+                .iter()
+                .find(|variable| variable.name == "data");
+            match data.map(|variable| &variable.ty) {
+                Some(Type::Pointer { target, .. }) => match &**target {
+                    Type::Struct(record) => Ok(Some(record.clone())),
+                    _ => Err(format!("`{spec}` has no record")),
+                },
+                _ => Ok(None),
+            }
+        };
+        let events = move |spec: &str| Ok(tracepoint(spec)?.points());
+        OfflineProviders::new(Box::new(record), Box::new(events))
     }
 
     /// A probe this resolved, as the compiler lowers it.
