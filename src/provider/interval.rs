@@ -91,13 +91,8 @@ impl Provider for IntervalProvider {
         Ok(Rc::new(Interval::parse(spec)?))
     }
 
-    /// The timer fires on a CPU, in whatever process runs there.
     fn offline(&self, spec: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
-        Interval::parse(spec)?;
-        Ok(OfflineProbe {
-            in_process_context: false,
-            ..OfflineProbe::new(ProgramKind::PerfEvent, Vec::new())
-        })
+        Ok(OfflineProbe::of(&Interval::parse(spec)?))
     }
 }
 

@@ -37,6 +37,17 @@ pub struct OfflineProbe {
 }
 
 impl OfflineProbe {
+    /// What `probe` says, for providers whose probes need no kernel to resolve.
+    pub(super) fn of(probe: &dyn Probe) -> OfflineProbe {
+        OfflineProbe {
+            kind: probe.kind(),
+            in_process_context: probe.in_process_context(),
+            lifecycle: probe.lifecycle(),
+            variables: probe.variables().to_vec(),
+            space: probe.address_space(),
+        }
+    }
+
     /// A probe of `kind` with `variables`, in some process's context, its addresses anywhere.
     pub(super) fn new(kind: ProgramKind, variables: Vec<Variable>) -> OfflineProbe {
         OfflineProbe {

@@ -82,8 +82,7 @@ impl Provider for ProfileProvider {
     }
 
     fn offline(&self, spec: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
-        Profile::parse(spec)?;
-        Ok(OfflineProbe::new(ProgramKind::PerfEvent, Vec::new()))
+        Ok(OfflineProbe::of(&Profile::parse(spec)?))
     }
 }
 

@@ -42,14 +42,6 @@ extern "C" fn end_trigger() {
     black_box(2u8);
 }
 
-fn lifecycle(at_start: bool) -> Lifecycle {
-    if at_start {
-        Lifecycle::Start
-    } else {
-        Lifecycle::End
-    }
-}
-
 /// `BEGIN` (at the start) and `END`.
 pub struct SpecialProvider {
     at_start: bool,
@@ -88,12 +80,12 @@ impl Provider for SpecialProvider {
         }))
     }
 
+    /// As run by a test run, the way of kernels since 5.10.
     fn offline(&self, _: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
-        Ok(OfflineProbe {
-            in_process_context: false,
-            lifecycle: lifecycle(self.at_start),
-            ..OfflineProbe::new(ProgramKind::RawTracepoint, Vec::new())
-        })
+        Ok(OfflineProbe::of(&Special {
+            at_start: self.at_start,
+            runner: Runner::TestRun,
+        }))
     }
 }
 
@@ -114,7 +106,11 @@ impl Probe for Special {
     }
 
     fn lifecycle(&self) -> Lifecycle {
-        lifecycle(self.at_start)
+        if self.at_start {
+            Lifecycle::Start
+        } else {
+            Lifecycle::End
+        }
     }
 
     fn fires_newest_first(&self) -> bool {

@@ -111,11 +111,7 @@ impl Syntax for TracepointProvider {
 
     /// bpftrace writes `group:event`.
     fn canonical(&self, spec: &str) -> String {
-        if spec.contains('/') {
-            spec.to_string()
-        } else {
-            spec.replacen(':', "/", 1)
-        }
+        spec.replacen(':', "/", 1)
     }
 }
 
