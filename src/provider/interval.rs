@@ -11,8 +11,8 @@ use std::rc::Rc;
 
 use crate::lang::Syntax;
 
-use super::offline::{OfflineProbe, OfflineProviders};
-use super::{Attachment, Probe, Provider, Registry, Variable};
+use super::offline::OfflineProbe;
+use super::{Attachment, Probe, Provider, Variable};
 
 pub struct Interval {
     pub period_ns: u64,
@@ -72,29 +72,17 @@ pub(super) fn ply_rate(spec: &str) -> String {
 }
 
 /// `interval:`.
-pub struct IntervalProvider;
-
-pub static INTERVAL: IntervalProvider = IntervalProvider;
-
-impl Syntax for IntervalProvider {
-    fn name(&self) -> &'static str {
-        "interval"
-    }
-
-    fn canonical(&self, spec: &str) -> String {
-        ply_rate(spec)
-    }
-}
-
-impl Provider for IntervalProvider {
-    fn resolve(&self, spec: &str, _: &Registry) -> Result<Rc<dyn Probe>, String> {
-        Ok(Rc::new(Interval::parse(spec)?))
-    }
-
-    fn offline(&self, spec: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
-        Ok(OfflineProbe::of(&Interval::parse(spec)?))
-    }
-}
+pub static INTERVAL: Provider = Provider {
+    syntax: Syntax {
+        name: "interval",
+        bare: false,
+        canonical: ply_rate,
+    },
+    resolve: |spec, _| Ok(Rc::new(Interval::parse(spec)?)),
+    offline: |spec, _| Ok(OfflineProbe::of(&Interval::parse(spec)?)),
+    offline_points: None,
+    respell: None,
+};
 
 impl Probe for Interval {
     fn kind(&self) -> ProgramKind {
@@ -123,7 +111,7 @@ mod tests {
     #[test]
     fn ply_and_bpftrace_spellings() {
         let period = |spec: &str| {
-            Interval::parse(&INTERVAL.canonical(spec)).map(|interval| interval.period_ns)
+            Interval::parse(&(INTERVAL.syntax.canonical)(spec)).map(|interval| interval.period_ns)
         };
         assert_eq!(period("1"), Ok(1_000_000_000));
         assert_eq!(period("500ms"), Ok(500_000_000));

@@ -26,7 +26,7 @@ use crate::sema::Type;
 
 use crate::lang::Syntax;
 
-use super::offline::{OfflineProbe, OfflineProviders};
+use super::offline::OfflineProbe;
 use super::{
     attach_each, attach_through_tracefs, regs, Attachment, Probe, Provider, Registry, Variable,
 };
@@ -321,39 +321,37 @@ impl Kprobe {
     }
 }
 
-/// `kprobe:` and `kretprobe:`.
-pub struct KprobeProvider {
-    retprobe: bool,
+/// `kprobe:`.
+pub static KPROBE: Provider = Provider {
+    syntax: Syntax::named("kprobe"),
+    resolve: |spec, kernel| resolve_probe(spec, false, kernel),
+    offline: |spec, _| offline_probe(spec, false),
+    offline_points: None,
+    respell: None,
+};
+
+/// `kretprobe:`.
+pub static KRETPROBE: Provider = Provider {
+    syntax: Syntax::named("kretprobe"),
+    resolve: |spec, kernel| resolve_probe(spec, true, kernel),
+    offline: |spec, _| offline_probe(spec, true),
+    offline_points: None,
+    respell: None,
+};
+
+fn resolve_probe(spec: &str, retprobe: bool, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+    let tracefs = || kernel.tracefs();
+    let probe = Kprobe::resolve(spec, retprobe, kernel.features(), tracefs)?;
+    Ok(Rc::new(probe))
 }
 
-pub static KPROBE: KprobeProvider = KprobeProvider { retprobe: false };
-pub static KRETPROBE: KprobeProvider = KprobeProvider { retprobe: true };
-
-impl Syntax for KprobeProvider {
-    fn name(&self) -> &'static str {
-        if self.retprobe {
-            "kretprobe"
-        } else {
-            "kprobe"
-        }
-    }
-}
-
-impl Provider for KprobeProvider {
-    fn resolve(&self, spec: &str, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
-        let tracefs = || kernel.tracefs();
-        let probe = Kprobe::resolve(spec, self.retprobe, kernel.features(), tracefs)?;
-        Ok(Rc::new(probe))
-    }
-
-    fn offline(&self, spec: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
-        KprobeSpec::parse(spec, self.retprobe).map_err(|error| error.to_string())?;
-        let variables = variables(regs::current_arch()?, self.retprobe);
-        Ok(OfflineProbe {
-            space: AddressSpace::Kernel,
-            ..OfflineProbe::new(ProgramKind::Kprobe, variables)
-        })
-    }
+fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, String> {
+    KprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+    let variables = variables(regs::current_arch()?, retprobe);
+    Ok(OfflineProbe {
+        space: AddressSpace::Kernel,
+        ..OfflineProbe::new(ProgramKind::Kprobe, variables)
+    })
 }
 
 impl Probe for Kprobe {

@@ -31,35 +31,33 @@ use crate::sema::types::AddressSpace;
 use crate::sema::{ProbeContext, ProbeId, Providers, Type};
 use offline::{OfflineProbe, OfflineProviders};
 
-/// A provider: how scripts name and spell it (`Syntax`), and its probes, typed without the
-/// kernel (dry runs, the front end's tests) and resolved against it. Each provider's file
-/// defines its values; `PROVIDERS` lists them.
-pub trait Provider: Syntax + Sync {
-    /// The probe at `spec` (in the provider's spelling), resolved against the running kernel.
-    fn resolve(&self, spec: &str, kernel: &Registry) -> Result<Rc<dyn Probe>, String>;
-    /// The probe at `spec` as a dry run compiles it. Specs are parsed as when tracing, so a
+/// A provider: how scripts name and spell it, and its probes, typed without the kernel (dry
+/// runs, the front end's tests) and resolved against it. Each provider's file defines its
+/// values; `PROVIDERS` lists them. A table of functions rather than a trait: no vtable and no
+/// copy of a default method per provider in the binary.
+pub struct Provider {
+    pub syntax: Syntax,
+    /// The probe at a spec (in the provider's spelling), resolved against the running kernel.
+    pub resolve: fn(&str, &Registry) -> Result<Resolved, String>,
+    /// The probe at a spec as a dry run compiles it. Specs are parsed as when tracing, so a
     /// spec the run would refuse is refused here.
-    fn offline(&self, spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, String>;
-    /// The points of glob `spec` a dry run lists, where they decide the probe's types; empty
-    /// where the points type alike (and listing them would read the kernel's symbols).
-    fn offline_points(
-        &self,
-        spec: &str,
-        sources: &OfflineProviders,
-    ) -> Result<Vec<String>, String> {
-        let _ = (spec, sources);
-        Ok(Vec::new())
-    }
-    /// A point of a glob spelled in the style the script wrote the glob (`written`), which is
-    /// what `probe` reads there.
-    fn respell(&self, point: &str, written: &str) -> String {
-        let _ = written;
-        point.to_string()
-    }
+    pub offline: fn(&str, &OfflineProviders) -> Result<OfflineProbe, String>,
+    /// The points of a glob a dry run lists, where they decide the probe's types. None: the
+    /// points type alike (and listing them would read the kernel's symbols).
+    pub offline_points: Option<fn(&str, &OfflineProviders) -> Points>,
+    /// A point of a glob spelled in the style the script wrote the glob, which is what `probe`
+    /// reads there. None: as listed.
+    pub respell: Option<fn(&str, &str) -> String>,
 }
 
+/// A probe resolved against the running kernel.
+pub type Resolved = Rc<dyn Probe>;
+
+/// The specs of a glob's points, or why they cannot be listed.
+pub type Points = Result<Vec<String>, String>;
+
 /// Every provider, in the order ply matches abbreviations: `k` is kprobe, `kr` kretprobe.
-pub static PROVIDERS: &[&dyn Provider] = &[
+pub static PROVIDERS: &[&Provider] = &[
     &kprobe::KPROBE,
     &kprobe::KRETPROBE,
     &tracepoint::TRACEPOINT,
@@ -72,29 +70,29 @@ pub static PROVIDERS: &[&dyn Provider] = &[
 ];
 
 /// The providers as the parser reads them.
-pub fn syntax() -> Vec<&'static dyn Syntax> {
-    PROVIDERS
-        .iter()
-        .map(|provider| *provider as &dyn Syntax)
-        .collect()
+pub fn syntax() -> Vec<&'static Syntax> {
+    PROVIDERS.iter().map(|provider| &provider.syntax).collect()
 }
 
 /// The provider named `name` (in full, as the parser gives it).
-pub fn find(name: &str) -> Result<&'static dyn Provider, String> {
+pub fn find(name: &str) -> Result<&'static Provider, String> {
     PROVIDERS
         .iter()
         .copied()
-        .find(|provider| provider.name() == name)
+        .find(|provider| provider.syntax.name == name)
         // The parser knows every provider there is: a front end out of step with this list.
         .ok_or_else(|| format!("no provider `{name}`"))
 }
 
 /// The points of a glob, each with its spelling as `probe` reads it.
-fn spelled(provider: &dyn Provider, points: Vec<String>, written: &str) -> Vec<(String, String)> {
+fn spelled(provider: &Provider, points: Vec<String>, written: &str) -> Vec<(String, String)> {
     points
         .into_iter()
         .map(|point| {
-            let spelled = provider.respell(&point, written);
+            let spelled = match provider.respell {
+                Some(respell) => respell(&point, written),
+                None => point.clone(),
+            };
             (point, spelled)
         })
         .collect()
@@ -264,7 +262,7 @@ impl Providers for Registry {
         if let Some(id) = self.known.borrow().get(&key) {
             return Ok(*id);
         }
-        let probe = find(provider)?.resolve(spec, self)?;
+        let probe = (find(provider)?.resolve)(spec, self)?;
         let mut resolved = self.resolved.borrow_mut();
         let id = ProbeId(resolved.len());
         resolved.push(probe);
@@ -369,12 +367,14 @@ mod tests {
     #[test]
     fn each_name_is_one_provider() {
         for (index, provider) in PROVIDERS.iter().enumerate() {
-            let name = provider.name();
-            let found = find(name).unwrap();
-            assert!(std::ptr::addr_eq(found, *provider), "{name}");
+            let name = provider.syntax.name;
+            assert!(std::ptr::eq(find(name).unwrap(), *provider), "{name}");
             let later = &PROVIDERS[index + 1..];
-            assert!(later.iter().all(|other| other.name() != name), "{name}");
-            assert_eq!(provider.bare(), matches!(name, "BEGIN" | "END"));
+            assert!(
+                later.iter().all(|other| other.syntax.name != name),
+                "{name}"
+            );
+            assert_eq!(provider.syntax.bare, matches!(name, "BEGIN" | "END"));
         }
         assert_eq!(find("kp").err(), Some("no provider `kp`".to_string()));
     }

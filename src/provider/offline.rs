@@ -103,7 +103,7 @@ impl OfflineProviders {
 
 impl Providers for OfflineProviders {
     fn resolve(&self, provider: &str, spec: &str) -> Result<ProbeId, String> {
-        let probe = find(provider)?.offline(spec, self)?;
+        let probe = (find(provider)?.offline)(spec, self)?;
         let mut resolved = self.resolved.borrow_mut();
         resolved.push(Rc::new(probe));
         Ok(ProbeId(resolved.len() - 1))
@@ -121,7 +121,10 @@ impl Providers for OfflineProviders {
         written: &str,
     ) -> Result<Vec<(String, String)>, String> {
         let provider = find(provider)?;
-        let points = provider.offline_points(spec, self)?;
+        let points = match provider.offline_points {
+            Some(list) => list(spec, self)?,
+            None => Vec::new(),
+        };
         Ok(spelled(provider, points, written))
     }
 }

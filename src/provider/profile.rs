@@ -12,8 +12,8 @@ use std::rc::Rc;
 
 use crate::lang::Syntax;
 
-use super::offline::{OfflineProbe, OfflineProviders};
-use super::{Attachment, Probe, Provider, Registry, Variable};
+use super::offline::OfflineProbe;
+use super::{Attachment, Probe, Provider, Variable};
 
 /// Where the kernel caps sampling frequencies; it lowers the cap itself when samples take
 /// too long, so the cap is read when an event is refused, not assumed.
@@ -62,29 +62,17 @@ impl Profile {
 }
 
 /// `profile:`.
-pub struct ProfileProvider;
-
-pub static PROFILE: ProfileProvider = ProfileProvider;
-
-impl Syntax for ProfileProvider {
-    fn name(&self) -> &'static str {
-        "profile"
-    }
-
-    fn canonical(&self, spec: &str) -> String {
-        super::interval::ply_rate(spec)
-    }
-}
-
-impl Provider for ProfileProvider {
-    fn resolve(&self, spec: &str, _: &Registry) -> Result<Rc<dyn Probe>, String> {
-        Ok(Rc::new(Profile::parse(spec)?))
-    }
-
-    fn offline(&self, spec: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
-        Ok(OfflineProbe::of(&Profile::parse(spec)?))
-    }
-}
+pub static PROFILE: Provider = Provider {
+    syntax: Syntax {
+        name: "profile",
+        bare: false,
+        canonical: super::interval::ply_rate,
+    },
+    resolve: |spec, _| Ok(Rc::new(Profile::parse(spec)?)),
+    offline: |spec, _| Ok(OfflineProbe::of(&Profile::parse(spec)?)),
+    offline_points: None,
+    respell: None,
+};
 
 impl Probe for Profile {
     fn kind(&self) -> ProgramKind {
@@ -131,7 +119,8 @@ mod tests {
     #[test]
     fn ply_and_bpftrace_spellings() {
         let parsed = |spec: &str| {
-            Profile::parse(&PROFILE.canonical(spec)).map(|profile| (profile.cpu, profile.rate))
+            Profile::parse(&(PROFILE.syntax.canonical)(spec))
+                .map(|profile| (profile.cpu, profile.rate))
         };
         assert_eq!(parsed("100hz"), Ok((None, Rate::Frequency(100))));
         assert_eq!(parsed("0:100hz"), Ok((Some(0), Rate::Frequency(100))));

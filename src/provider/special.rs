@@ -15,7 +15,7 @@ use crate::kernel::tracefs::{ProbeKind, Tracefs};
 use crate::kernel::features::Feature;
 use crate::lang::Syntax;
 
-use super::offline::{OfflineProbe, OfflineProviders};
+use super::offline::OfflineProbe;
 use super::{attach_through_tracefs, Attachment, Probe, Provider, Registry, Variable};
 
 /// How a special probe runs.
@@ -42,51 +42,42 @@ extern "C" fn end_trigger() {
     black_box(2u8);
 }
 
-/// `BEGIN` (at the start) and `END`.
-pub struct SpecialProvider {
-    at_start: bool,
+/// `BEGIN`.
+pub static BEGIN: Provider = Provider {
+    syntax: Syntax::bare("BEGIN"),
+    resolve: |_, kernel| resolve_probe(true, kernel),
+    offline: |_, _| Ok(offline_probe(true)),
+    offline_points: None,
+    respell: None,
+};
+
+/// `END`.
+pub static END: Provider = Provider {
+    syntax: Syntax::bare("END"),
+    resolve: |_, kernel| resolve_probe(false, kernel),
+    offline: |_, _| Ok(offline_probe(false)),
+    offline_points: None,
+    respell: None,
+};
+
+fn resolve_probe(at_start: bool, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+    let features = kernel.features();
+    let runner = if features.has(Feature::TestRunRawTracepoint) {
+        Runner::TestRun
+    } else if features.has(Feature::UprobePmu) {
+        Runner::Uprobe(None)
+    } else {
+        Runner::Uprobe(Some(kernel.tracefs()?))
+    };
+    Ok(Rc::new(Special { at_start, runner }))
 }
 
-pub static BEGIN: SpecialProvider = SpecialProvider { at_start: true };
-pub static END: SpecialProvider = SpecialProvider { at_start: false };
-
-impl Syntax for SpecialProvider {
-    fn name(&self) -> &'static str {
-        if self.at_start {
-            "BEGIN"
-        } else {
-            "END"
-        }
-    }
-
-    fn bare(&self) -> bool {
-        true
-    }
-}
-
-impl Provider for SpecialProvider {
-    fn resolve(&self, _: &str, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
-        let features = kernel.features();
-        let runner = if features.has(Feature::TestRunRawTracepoint) {
-            Runner::TestRun
-        } else if features.has(Feature::UprobePmu) {
-            Runner::Uprobe(None)
-        } else {
-            Runner::Uprobe(Some(kernel.tracefs()?))
-        };
-        Ok(Rc::new(Special {
-            at_start: self.at_start,
-            runner,
-        }))
-    }
-
-    /// As run by a test run, the way of kernels since 5.10.
-    fn offline(&self, _: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
-        Ok(OfflineProbe::of(&Special {
-            at_start: self.at_start,
-            runner: Runner::TestRun,
-        }))
-    }
+/// As run by a test run, the way of kernels since 5.10.
+fn offline_probe(at_start: bool) -> OfflineProbe {
+    OfflineProbe::of(&Special {
+        at_start,
+        runner: Runner::TestRun,
+    })
 }
 
 impl Probe for Special {

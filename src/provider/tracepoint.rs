@@ -13,7 +13,7 @@ use crate::sema::types::{AddressSpace, Field as RecordField, Record, Type};
 use crate::lang::Syntax;
 
 use super::offline::{OfflineProbe, OfflineProviders};
-use super::{glob, Attachment, Probe, Provider, Registry, Variable};
+use super::{glob, Attachment, Probe, Provider, Variable};
 
 /// `tracepoint:group/event`: the events a spec names (a glob may name several) and `data`, the
 /// record they share.
@@ -100,67 +100,51 @@ impl Tracepoint {
 }
 
 /// `tracepoint:`.
-pub struct TracepointProvider;
-
-pub static TRACEPOINT: TracepointProvider = TracepointProvider;
-
-impl Syntax for TracepointProvider {
-    fn name(&self) -> &'static str {
-        "tracepoint"
-    }
-
-    /// bpftrace writes `group:event`.
-    fn canonical(&self, spec: &str) -> String {
-        spec.replacen(':', "/", 1)
-    }
-}
-
-impl Provider for TracepointProvider {
-    fn resolve(&self, spec: &str, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
-        Ok(Rc::new(Tracepoint::resolve(&*kernel.tracefs()?, spec)?))
-    }
-
-    /// A glob over events whose records differ has no `data`, as when tracing.
-    fn offline(&self, spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, String> {
-        let variables = (sources.tracepoint_record)(spec)?
-            .into_iter()
-            .map(|record| Variable {
-                name: "data".to_string(),
-                ty: Type::Pointer {
-                    target: Box::new(Type::Struct(record)),
-                    // The context itself, loaded directly: no probe read goes through it.
-                    space: AddressSpace::Unknown,
-                },
-                access: Access::Context,
-            })
-            .collect();
-        Ok(OfflineProbe {
-            space: address_space(std::iter::once(spec)),
-            ..OfflineProbe::new(ProgramKind::Tracepoint, variables)
-        })
-    }
-
-    /// A glob's points decide its record, so its types.
-    fn offline_points(
-        &self,
-        spec: &str,
-        sources: &OfflineProviders,
-    ) -> Result<Vec<String>, String> {
+pub static TRACEPOINT: Provider = Provider {
+    syntax: Syntax {
+        name: "tracepoint",
+        bare: false,
+        // bpftrace writes `group:event`.
+        canonical: |spec| spec.replacen(':', "/", 1),
+    },
+    resolve: |spec, kernel| Ok(Rc::new(Tracepoint::resolve(&*kernel.tracefs()?, spec)?)),
+    offline: offline_probe,
+    // A glob's points decide its record, so its types.
+    offline_points: Some(|spec, sources| {
         if glob::is_glob(spec) {
             (sources.tracepoint_events)(spec)
         } else {
             Ok(Vec::new())
         }
-    }
-
-    /// bpftrace's `group:event` when the script wrote it so.
-    fn respell(&self, point: &str, written: &str) -> String {
+    }),
+    // bpftrace's `group:event` when the script wrote it so.
+    respell: Some(|point, written| {
         if written.contains('/') {
             point.to_string()
         } else {
             point.replacen('/', ":", 1)
         }
-    }
+    }),
+};
+
+/// A glob over events whose records differ has no `data`, as when tracing.
+fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, String> {
+    let variables = (sources.tracepoint_record)(spec)?
+        .into_iter()
+        .map(|record| Variable {
+            name: "data".to_string(),
+            ty: Type::Pointer {
+                target: Box::new(Type::Struct(record)),
+                // The context itself, loaded directly: no probe read goes through it.
+                space: AddressSpace::Unknown,
+            },
+            access: Access::Context,
+        })
+        .collect();
+    Ok(OfflineProbe {
+        space: address_space(std::iter::once(spec)),
+        ..OfflineProbe::new(ProgramKind::Tracepoint, variables)
+    })
 }
 
 impl Probe for Tracepoint {

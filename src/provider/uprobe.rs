@@ -22,7 +22,7 @@ use crate::sema::types::{AddressSpace, U64};
 use super::binary::{find_binary, Search};
 use crate::lang::Syntax;
 
-use super::offline::{OfflineProbe, OfflineProviders};
+use super::offline::OfflineProbe;
 use super::{
     attach_each, attach_through_tracefs, regs, Attachment, Probe, Provider, Registry, Variable,
 };
@@ -284,45 +284,37 @@ impl Uprobe {
     }
 }
 
-/// `uprobe:` and `uretprobe:`.
-pub struct UprobeProvider {
-    retprobe: bool,
+/// `uprobe:`.
+pub static UPROBE: Provider = Provider {
+    syntax: Syntax::named("uprobe"),
+    resolve: |spec, kernel| resolve_probe(spec, false, kernel),
+    offline: |spec, _| offline_probe(spec, false),
+    offline_points: None,
+    respell: None,
+};
+
+/// `uretprobe:`.
+pub static URETPROBE: Provider = Provider {
+    syntax: Syntax::named("uretprobe"),
+    resolve: |spec, kernel| resolve_probe(spec, true, kernel),
+    offline: |spec, _| offline_probe(spec, true),
+    offline_points: None,
+    respell: None,
+};
+
+fn resolve_probe(spec: &str, retprobe: bool, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+    let tracefs = || kernel.tracefs();
+    let probe = Uprobe::resolve(spec, retprobe, kernel.features(), kernel.pid(), tracefs)?;
+    Ok(Rc::new(probe))
 }
 
-pub static UPROBE: UprobeProvider = UprobeProvider { retprobe: false };
-pub static URETPROBE: UprobeProvider = UprobeProvider { retprobe: true };
-
-impl Syntax for UprobeProvider {
-    fn name(&self) -> &'static str {
-        if self.retprobe {
-            "uretprobe"
-        } else {
-            "uprobe"
-        }
-    }
-}
-
-impl Provider for UprobeProvider {
-    fn resolve(&self, spec: &str, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
-        let tracefs = || kernel.tracefs();
-        let probe = Uprobe::resolve(
-            spec,
-            self.retprobe,
-            kernel.features(),
-            kernel.pid(),
-            tracefs,
-        )?;
-        Ok(Rc::new(probe))
-    }
-
-    fn offline(&self, spec: &str, _: &OfflineProviders) -> Result<OfflineProbe, String> {
-        UprobeSpec::parse(spec, self.retprobe).map_err(|error| error.to_string())?;
-        let variables = regs::variables(regs::current_arch()?, self.retprobe, U64);
-        Ok(OfflineProbe {
-            space: AddressSpace::User,
-            ..OfflineProbe::new(ProgramKind::Kprobe, variables)
-        })
-    }
+fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, String> {
+    UprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+    let variables = regs::variables(regs::current_arch()?, retprobe, U64);
+    Ok(OfflineProbe {
+        space: AddressSpace::User,
+        ..OfflineProbe::new(ProgramKind::Kprobe, variables)
+    })
 }
 
 impl Probe for Uprobe {

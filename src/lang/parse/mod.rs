@@ -18,16 +18,32 @@ mod statement;
 /// How the parser reads one provider's probes. The provider layer's list gives one per name,
 /// in the order ply matches abbreviations: the first name that starts with what was written
 /// wins, so `k` is kprobe and `kr` kretprobe.
-pub trait Syntax {
-    fn name(&self) -> &'static str;
+pub struct Syntax {
+    pub name: &'static str,
     /// Written alone, without `:spec`, and never abbreviated (BEGIN, END).
-    fn bare(&self) -> bool {
-        false
-    }
+    pub bare: bool,
     /// The spec in the one spelling the provider reads, from ply's or bpftrace's
     /// (`sched:sched_switch` is `sched/sched_switch`).
-    fn canonical(&self, spec: &str) -> String {
-        spec.to_string()
+    pub canonical: fn(&str) -> String,
+}
+
+impl Syntax {
+    /// `name:spec`, the spec read as written.
+    pub const fn named(name: &'static str) -> Syntax {
+        Syntax {
+            name,
+            bare: false,
+            canonical: str::to_string,
+        }
+    }
+
+    /// `name` alone.
+    pub const fn bare(name: &'static str) -> Syntax {
+        Syntax {
+            name,
+            bare: true,
+            canonical: str::to_string,
+        }
     }
 }
 
@@ -38,7 +54,7 @@ const KEYWORDS: &[&str] = &["if", "else", "return", "delete"];
 
 /// Parses a whole script whose probes name `providers`; on failure every error found is
 /// returned.
-pub fn parse(source: &str, providers: &[&dyn Syntax]) -> Result<Script, Vec<Diag>> {
+pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
     let mut parser = Parser {
         source,
         providers,
@@ -62,7 +78,7 @@ type Parsed<'a, T> = Result<(&'a str, T), Diag>;
 
 struct Parser<'a> {
     source: &'a str,
-    providers: &'a [&'a dyn Syntax],
+    providers: &'a [&'a Syntax],
     errors: Vec<Diag>,
     depth: usize,
 }
@@ -300,13 +316,13 @@ impl<'a> Parser<'a> {
         let bare = self
             .providers
             .iter()
-            .find(|provider| provider.bare() && provider.name() == name);
+            .find(|provider| provider.bare && provider.name == name);
         if let Some(bare) = bare.filter(|_| !rest.starts_with(':')) {
             let span = self.span(input, rest);
             return Ok((
                 rest,
                 ProbeSpec {
-                    provider: bare.name().to_string(),
+                    provider: bare.name.to_string(),
                     spec: String::new(),
                     written: String::new(),
                     span,
@@ -323,16 +339,16 @@ impl<'a> Parser<'a> {
         let (text, rest) = after_colon.split_at(end);
         let span = self.span(input, rest);
         let spec_span = self.span(after_colon, rest);
-        let with_spec = || self.providers.iter().filter(|provider| !provider.bare());
+        let with_spec = || self.providers.iter().filter(|provider| !provider.bare);
         let provider = with_spec()
-            .find(|known| known.name().starts_with(name))
+            .find(|known| known.name.starts_with(name))
             .ok_or_else(|| {
                 let name_span = self.span(input, &input[name.len()..]);
                 if let Some(message) = unsupported::provider(name) {
                     return Diag::new(name_span, message);
                 }
                 let mut diag = Diag::new(name_span, format!("unknown provider `{name}`"));
-                let names = with_spec().map(|provider| provider.name());
+                let names = with_spec().map(|provider| provider.name);
                 if let Some(near) = super::suggest::nearest(name, names) {
                     diag = diag.with_label(format!("did you mean `{near}`?"));
                 }
@@ -341,14 +357,14 @@ impl<'a> Parser<'a> {
         if text.is_empty() {
             return Err(Diag::new(
                 span,
-                format!("`{}` needs a spec after the `:`", provider.name()),
+                format!("`{}` needs a spec after the `:`", provider.name),
             ));
         }
-        let spec = provider.canonical(text);
+        let spec = (provider.canonical)(text);
         Ok((
             rest,
             ProbeSpec {
-                provider: provider.name().to_string(),
+                provider: provider.name.to_string(),
                 spec,
                 written: text.to_string(),
                 span,
