@@ -104,10 +104,16 @@ fn units<'s>(
 
 /// A provider's error about `spec`, with the spec as the script spelled it (`interval:hz:0`,
 /// not the `interval:0hz` providers read).
+/// Under the spec, or under the name of a provider written bare (BEGIN, END).
 fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
     let canonical = format!("`{}:{}`", spec.provider, spec.spec);
     let written = format!("`{}:{}`", spec.provider, spec.written);
-    Diag::new(spec.spec_span, message.replace(&canonical, &written))
+    let span = if spec.spec_span.start == spec.spec_span.end {
+        spec.span
+    } else {
+        spec.spec_span
+    };
+    Diag::new(span, message.replace(&canonical, &written))
 }
 
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
@@ -216,5 +222,34 @@ impl Checker<'_> {
                 .collect(),
             body,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A provider's error points at the spec as written, or at BEGIN/END themselves.
+    #[test]
+    fn a_spec_error_is_under_the_spec_or_the_bare_name() {
+        let spec = |provider: &str, spec: &str, written: &str, span, spec_span| ast::ProbeSpec {
+            provider: provider.to_string(),
+            spec: spec.to_string(),
+            written: written.to_string(),
+            span,
+            spec_span,
+        };
+        let interval = spec(
+            "interval",
+            "0hz",
+            "hz:0",
+            Span::new(0, 13),
+            Span::new(9, 13),
+        );
+        let diag = spec_error(&interval, "`interval:0hz` is not a period");
+        assert_eq!(diag.span, Span::new(9, 13));
+        assert_eq!(diag.message, "`interval:hz:0` is not a period");
+        let begin = spec("BEGIN", "", "", Span::new(0, 5), Span::new(5, 5));
+        assert_eq!(spec_error(&begin, "no tracefs").span, Span::new(0, 5));
     }
 }
