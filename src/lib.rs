@@ -25,7 +25,7 @@ use kernel::child::Child;
 use kernel::features::{Feature, Features};
 use lang::Diagnostics;
 use provider::offline::OfflineProviders;
-use provider::{Lowering, Registry};
+use provider::Registry;
 use runtime::{RunError, Settings};
 use sema::{Environment, Program, Providers};
 
@@ -37,8 +37,8 @@ pub fn check(
     providers: &dyn Providers,
     environment: &Environment,
 ) -> Result<Program, Diagnostics> {
-    let script =
-        lang::parse(source).map_err(|errors| Diagnostics::new(file_name, source, errors))?;
+    let script = lang::parse(source, &provider::syntax())
+        .map_err(|errors| Diagnostics::new(file_name, source, errors))?;
     sema::check_script(&script, providers, environment)
         .map_err(|errors| Diagnostics::new(file_name, source, errors))
 }
@@ -114,13 +114,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         &invocation,
         child.as_ref().map(|child| child.pid() as u32),
     );
-    let lowering = |index: usize| -> Result<Box<dyn compile::ProbeLowering>, lang::Diag> {
-        let probe = &program.probes[index];
-        let resolved = registry
-            .probe(&probe.provider, &probe.spec)
-            .map_err(|message| lang::Diag::new(probe.span, message))?;
-        Ok(Box::new(Lowering(resolved)))
-    };
+    let lowering = |probe| registry.lowering(probe);
     let compiled = compile::compile(&program, &lowering, &options).map_err(diagnostics)?;
     if invocation.dump {
         print_listings(&program, &compiled, source);
@@ -201,14 +195,7 @@ pub fn dry_run(
         target_pid: environment.target.then_some(0),
         only_pid: None,
     };
-    let lowering = |index: usize| -> Result<Box<dyn compile::ProbeLowering>, lang::Diag> {
-        let probe = &program.probes[index];
-        let offline = providers
-            .probe(&probe.provider, &probe.spec)
-            .map_err(|message| lang::Diag::new(probe.span, message))?;
-        Ok(Box::new(offline))
-    };
-    let compiled = compile::compile(&program, &lowering, &options)
+    let compiled = compile::compile(&program, &|probe| providers.lowering(probe), &options)
         .map_err(|errors| Diagnostics::new(file_name, source, errors))?;
     if dump {
         print_listings(&program, &compiled, source);

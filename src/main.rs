@@ -4,14 +4,10 @@
 
 use std::ffi::OsString;
 use std::process::ExitCode;
-use std::rc::Rc;
 
-use tine::kernel::tracefs::Tracefs;
 use tine::provider::offline::OfflineProviders;
-use tine::provider::tracepoint::Tracepoint;
-use tine::provider::Probe;
 use tine::runtime::Settings;
-use tine::sema::{Environment, Record, Type};
+use tine::sema::Environment;
 
 const USAGE: &str = "\
 usage: tine [options] (script-file | - | 'program text') [arguments...]
@@ -112,30 +108,6 @@ fn read_script(argument: &str) -> Result<(String, String), String> {
     }
 }
 
-/// A tracepoint's record for dry runs, from tracefs when it is mounted and readable; None for a
-/// glob over events whose records differ.
-fn tracepoint_record(spec: &str) -> Result<Option<Rc<Record>>, String> {
-    let tracefs = Tracefs::find().map_err(|error| error.to_string())?;
-    let tracepoint = Tracepoint::resolve(&tracefs, spec)?;
-    let data = tracepoint
-        .variables()
-        .iter()
-        .find(|variable| variable.name == "data");
-    match data.map(|variable| &variable.ty) {
-        Some(Type::Pointer { target, .. }) => match &**target {
-            Type::Struct(record) => Ok(Some(record.clone())),
-            _ => Err(format!("`{spec}` has no record")),
-        },
-        _ => Ok(None),
-    }
-}
-
-/// The events a tracepoint glob matches, for dry runs.
-fn tracepoint_events(spec: &str) -> Result<Vec<String>, String> {
-    let tracefs = Tracefs::find().map_err(|error| error.to_string())?;
-    Ok(Tracepoint::resolve(&tracefs, spec)?.points())
-}
-
 /// A number from the environment, for the knobs that have no flag.
 fn environment_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -178,10 +150,7 @@ fn main() -> ExitCode {
     let environment =
         Environment::from_process(options.positional.clone(), options.command.is_some());
     if options.dry_run {
-        let providers = OfflineProviders {
-            tracepoint_record: Box::new(tracepoint_record),
-            tracepoint_events: Box::new(tracepoint_events),
-        };
+        let providers = OfflineProviders::from_tracefs();
         let map_entries = environment_number("TINE_MAP_ENTRIES", 4096) as u32;
         return match tine::dry_run(
             &source,

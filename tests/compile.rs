@@ -11,9 +11,10 @@ use std::path::Path;
 use tine::compile::Compiled;
 
 fn compiled(source: &str, name: &str) -> Result<Compiled, String> {
-    let program = tine::check(source, name, &fake::providers(), &fake::environment())
+    let providers = fake::providers();
+    let program = tine::check(source, name, &providers, &fake::environment())
         .map_err(|diagnostics| diagnostics.to_string())?;
-    fake::compile(&program)
+    fake::compile(&providers, &program)
         .map_err(|errors| tine::lang::Diagnostics::new(name, source, errors).to_string())
 }
 

@@ -70,7 +70,7 @@ fn accepted_scripts_type_check_and_dump_as_their_goldens() {
                 if let Some(mismatch) = golden(&path.with_extension("dump"), &dump) {
                     failures.push(mismatch);
                 }
-                if let Err(error) = fake::compile(&program) {
+                if let Err(error) = fake::compile(&providers, &program) {
                     failures.push(format!("{} does not compile: {error:?}", path.display()));
                 }
             }

@@ -169,7 +169,7 @@ fn run(input: &str, providers: &OfflineProviders, environment: &Environment) -> 
         match tine::check(input, "<fuzz>", providers, environment) {
             Ok(program) => {
                 // The compiler takes every program sema accepts: an error is a value.
-                let _ = fake::compile(&program);
+                let _ = fake::compile(providers, &program);
                 !program.to_string().is_empty()
             }
             Err(diagnostics) => {

@@ -3,9 +3,10 @@
 
 use tine::lang::ast::{BinaryOp, Expr, ExprKind, Script, StmtKind, UnaryOp};
 use tine::lang::parse;
+use tine::provider::syntax;
 
 fn script(source: &str) -> Script {
-    match parse(source) {
+    match parse(source, &syntax()) {
         Ok(script) => script,
         Err(errors) => panic!("{source:?} did not parse: {errors:?}"),
     }
@@ -276,8 +277,11 @@ fn a_negative_number_is_negation_of_a_literal() {
 
 #[test]
 fn errors_inside_blocks_are_recovered_from_and_all_reported() {
-    let errors = parse("BEGIN {\n  a b;\n  print(1);\n  c d;\n  e f;\n}\nEND { exit(); }")
-        .expect_err("three bad statements");
+    let errors = parse(
+        "BEGIN {\n  a b;\n  print(1);\n  c d;\n  e f;\n}\nEND { exit(); }",
+        &syntax(),
+    )
+    .expect_err("three bad statements");
     let starts: Vec<usize> = errors.iter().map(|error| error.span.start).collect();
     assert_eq!(errors.len(), 3, "{errors:?}");
     assert!(starts.windows(2).all(|pair| pair[0] < pair[1]));
@@ -285,7 +289,7 @@ fn errors_inside_blocks_are_recovered_from_and_all_reported() {
 
 #[test]
 fn keywords_are_not_expressions_and_prefixes_of_words_are_not_keywords() {
-    assert!(parse("BEGIN { print(if); }").is_err());
+    assert!(parse("BEGIN { print(if); }", &syntax()).is_err());
     let parsed = script("BEGIN { iffy[1] = 2; returned[1] = 3; }");
     assert_eq!(parsed.probes[0].body.len(), 2);
 }

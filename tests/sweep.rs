@@ -6,12 +6,11 @@ mod common;
 
 use std::rc::Rc;
 
-use tine::compile::{self, Channel, Options, ProbeLowering, ProbeRead};
+use tine::compile::{self, Channel, Options, ProbeRead};
 use tine::kernel::features::Features;
 use tine::kernel::tracefs::Tracefs;
-use tine::lang::Diag;
 use tine::provider::tracepoint::parse_format;
-use tine::provider::{Lowering, Registry};
+use tine::provider::Registry;
 use tine::sema::Environment;
 
 fn options(probe_read: ProbeRead) -> Options {
@@ -32,13 +31,7 @@ fn rejections(source: &str, probe_read: ProbeRead) -> Vec<(String, String)> {
     let registry = Registry::new(features, None);
     let program = tine::check(source, "<sweep>", &registry, &Environment::default())
         .unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
-    let lowering = |index: usize| -> Result<Box<dyn ProbeLowering>, Diag> {
-        let probe = &program.probes[index];
-        let resolved = registry
-            .probe(&probe.provider, &probe.spec)
-            .map_err(|message| Diag::new(probe.span, message))?;
-        Ok(Box::new(Lowering(resolved)))
-    };
+    let lowering = |probe| registry.lowering(probe);
     let compiled =
         compile::compile(&program, &lowering, &options(probe_read)).unwrap_or_else(|diags| {
             panic!("{}", tine::lang::Diagnostics::new("<sweep>", source, diags))

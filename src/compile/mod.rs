@@ -12,6 +12,7 @@ use tine_asm::{Helper, Insn, Size};
 
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::Program;
+use crate::sema::ProbeId;
 
 pub use layout::layout_of;
 pub use maps::{Fold, MapSpec, Storage};
@@ -28,6 +29,17 @@ pub enum ProgramKind {
     PerfEvent,
     /// Context: the raw tracepoint's argument array (BEGIN and END, run by test-run).
     RawTracepoint,
+}
+
+/// When a probe's program runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// On the kernel's events, while tracing (and so only once the state map says so).
+    Tracing,
+    /// Once, run by tine before tracing starts (BEGIN).
+    Start,
+    /// Once, run by tine after tracing stops (END).
+    End,
 }
 
 /// How a provider variable reads from the program's context (register r1 at entry).
@@ -52,10 +64,8 @@ pub trait ProbeLowering {
     fn in_process_context(&self) -> bool {
         true
     }
-    /// Whether the probe fires while tracing (and so waits for the state map to say so), as
-    /// opposed to BEGIN and END, which tine runs itself before and after.
-    fn runs_while_tracing(&self) -> bool {
-        true
+    fn lifecycle(&self) -> Lifecycle {
+        Lifecycle::Tracing
     }
 }
 
@@ -95,6 +105,7 @@ pub struct ProbeCode {
     /// Index of the probe in `Program::probes`.
     pub probe: usize,
     pub kind: ProgramKind,
+    pub lifecycle: Lifecycle,
     pub insns: Vec<Insn>,
     /// The script text each run of instructions came from: (first instruction, span), in
     /// order, for `-S` and for pointing verifier errors at a line.
@@ -155,20 +166,24 @@ pub struct Compiled {
     pub stack_map: Option<usize>,
 }
 
-/// Compiles every probe. `lowering(i)` is the provider lowering of probe `i`. A probe that
-/// fails does not stop the others: every probe's first error is returned.
+/// Compiles every probe. `lowering` gives the provider lowering of each probe, as sema resolved
+/// it. A probe that fails does not stop the others: every probe's first error is returned.
 pub fn compile(
     program: &Program,
-    lowering: &dyn Fn(usize) -> Result<Box<dyn ProbeLowering>, Diag>,
+    lowering: &dyn Fn(ProbeId) -> Box<dyn ProbeLowering>,
     options: &Options,
 ) -> Result<Compiled, Vec<Diag>> {
     let mut shared = maps::Shared::new(program, options);
     let mut probes = Vec::with_capacity(program.probes.len());
     let mut errors = Vec::new();
     for (index, probe) in program.probes.iter().enumerate() {
-        match lowering(index)
-            .and_then(|lowering| emit::probe(program, probe, index, &*lowering, &mut shared))
-        {
+        match emit::probe(
+            program,
+            probe,
+            index,
+            &*lowering(probe.resolved),
+            &mut shared,
+        ) {
             Ok(code) => probes.push(code),
             Err(error) => errors.push(error),
         }

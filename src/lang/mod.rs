@@ -8,4 +8,4 @@ pub mod suggest;
 pub mod unsupported;
 
 pub use diag::{Diag, Diagnostics, Span};
-pub use parse::parse;
+pub use parse::{parse, Syntax};

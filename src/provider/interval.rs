@@ -7,7 +7,12 @@ use crate::kernel::bpf::Program;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::{PerfEvent, Rate};
 
-use super::{Attachment, Probe, Variable};
+use std::rc::Rc;
+
+use crate::lang::Syntax;
+
+use super::offline::OfflineProbe;
+use super::{Attachment, Probe, Provider, Variable};
 
 pub struct Interval {
     pub period_ns: u64,
@@ -30,15 +35,10 @@ impl Interval {
         let bad = || {
             format!("`interval:{spec}` is not a period: write interval:1, interval:500ms or interval:ms:500 (units: m, s, ms, us, ns, or hz for a rate)")
         };
-        let (count, unit) = match spec.split_once(':') {
-            Some((unit, count)) => (count, unit),
-            None => {
-                let digits = spec
-                    .find(|c: char| !c.is_ascii_digit())
-                    .unwrap_or(spec.len());
-                (&spec[..digits], &spec[digits..])
-            }
-        };
+        let digits = spec
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(spec.len());
+        let (count, unit) = spec.split_at(digits);
         let count: u64 = count.parse().map_err(|_| bad())?;
         if unit == "hz" {
             return match count {
@@ -55,6 +55,34 @@ impl Interval {
         Ok(Interval { period_ns })
     }
 }
+
+/// bpftrace's `unit:count` (`s:1`, `hz:99`) in ply's spelling, `count` then `unit` (`1s`,
+/// `99hz`); interval and profile write periods and rates alike.
+pub(super) fn ply_rate(spec: &str) -> String {
+    match spec.split_once(':') {
+        Some((unit, count))
+            if matches!(unit, "s" | "ms" | "us" | "ns" | "m" | "hz")
+                && !count.is_empty()
+                && count.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            format!("{count}{unit}")
+        }
+        _ => spec.to_string(),
+    }
+}
+
+/// `interval:`.
+pub static INTERVAL: Provider = Provider {
+    syntax: Syntax {
+        name: "interval",
+        bare: false,
+        canonical: ply_rate,
+    },
+    resolve: |spec, _| Ok(Rc::new(Interval::parse(spec)?)),
+    offline: |spec, _| Ok(OfflineProbe::of(&Interval::parse(spec)?)),
+    offline_points: None,
+    respell: None,
+};
 
 impl Probe for Interval {
     fn kind(&self) -> ProgramKind {
@@ -82,7 +110,9 @@ mod tests {
 
     #[test]
     fn ply_and_bpftrace_spellings() {
-        let period = |spec: &str| Interval::parse(spec).map(|interval| interval.period_ns);
+        let period = |spec: &str| {
+            Interval::parse(&(INTERVAL.syntax.canonical)(spec)).map(|interval| interval.period_ns)
+        };
         assert_eq!(period("1"), Ok(1_000_000_000));
         assert_eq!(period("500ms"), Ok(500_000_000));
         assert_eq!(period("2s"), Ok(2_000_000_000));

@@ -24,7 +24,12 @@ use crate::provider::location::{Location, LocationError};
 use crate::sema::types::AddressSpace;
 use crate::sema::Type;
 
-use super::{attach_each, attach_through_tracefs, regs, Attachment, Probe, Variable};
+use crate::lang::Syntax;
+
+use super::offline::OfflineProbe;
+use super::{
+    attach_each, attach_through_tracefs, regs, Attachment, Probe, Provider, Registry, Variable,
+};
 
 /// A parsed `kprobe:`/`kretprobe:` spec; its function may still be a glob. A plain name
 /// needs no symbol table in user space: the kernel resolves it.
@@ -314,6 +319,39 @@ impl Kprobe {
         })?;
         Ok(Attachment::Events(events))
     }
+}
+
+/// `kprobe:`.
+pub static KPROBE: Provider = Provider {
+    syntax: Syntax::named("kprobe"),
+    resolve: |spec, kernel| resolve_probe(spec, false, kernel),
+    offline: |spec, _| offline_probe(spec, false),
+    offline_points: None,
+    respell: None,
+};
+
+/// `kretprobe:`.
+pub static KRETPROBE: Provider = Provider {
+    syntax: Syntax::named("kretprobe"),
+    resolve: |spec, kernel| resolve_probe(spec, true, kernel),
+    offline: |spec, _| offline_probe(spec, true),
+    offline_points: None,
+    respell: None,
+};
+
+fn resolve_probe(spec: &str, retprobe: bool, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+    let tracefs = || kernel.tracefs();
+    let probe = Kprobe::resolve(spec, retprobe, kernel.features(), tracefs)?;
+    Ok(Rc::new(probe))
+}
+
+fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, String> {
+    KprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+    let variables = variables(regs::current_arch()?, retprobe);
+    Ok(OfflineProbe {
+        space: AddressSpace::Kernel,
+        ..OfflineProbe::new(ProgramKind::Kprobe, variables)
+    })
 }
 
 impl Probe for Kprobe {

@@ -1,7 +1,10 @@
-//! provider: where a probe spec meets the kernel — one file per provider, each listing its attach
-//! points, the variables it adds and how it attaches. `Registry` hands sema each probe's
-//! variables and the compiler their lowering, from the same `Probe` value.
+//! provider: where a probe spec meets the kernel — one file per provider, each giving its names
+//! and spellings, its probes' variables with and without the kernel, its attach points and how
+//! it attaches; `PROVIDERS` lists them for the parser, sema, the dry run and the registry.
+//! `Registry` hands sema each probe's variables and the compiler their lowering, from the same
+//! `Probe` value.
 
+pub mod binary;
 pub mod glob;
 pub mod interval;
 pub mod kprobe;
@@ -17,14 +20,83 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::compile::{Access, ProbeLowering, ProgramKind};
+use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
 use crate::kernel::bpf::{AttachType, Link, Program};
 use crate::kernel::error::KernelError;
-use crate::kernel::features::{Feature, Features};
+use crate::kernel::features::Features;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
+use crate::lang::Syntax;
 use crate::sema::types::AddressSpace;
-use crate::sema::{ProbeContext, Providers, Type};
+use crate::sema::{ProbeContext, ProbeId, Providers, Type};
+use offline::{OfflineProbe, OfflineProviders};
+
+/// A provider: how scripts name and spell it, and its probes, typed without the kernel (dry
+/// runs, the front end's tests) and resolved against it. Each provider's file defines its
+/// values; `PROVIDERS` lists them. A table of functions rather than a trait: no vtable and no
+/// copy of a default method per provider in the binary.
+pub struct Provider {
+    pub syntax: Syntax,
+    /// The probe at a spec (in the provider's spelling), resolved against the running kernel.
+    pub resolve: fn(&str, &Registry) -> Result<Resolved, String>,
+    /// The probe at a spec as a dry run compiles it. Specs are parsed as when tracing, so a
+    /// spec the run would refuse is refused here.
+    pub offline: fn(&str, &OfflineProviders) -> Result<OfflineProbe, String>,
+    /// The points of a glob a dry run lists, where they decide the probe's types. None: the
+    /// points type alike (and listing them would read the kernel's symbols).
+    pub offline_points: Option<fn(&str, &OfflineProviders) -> Points>,
+    /// A point of a glob spelled in the style the script wrote the glob, which is what `probe`
+    /// reads there. None: as listed.
+    pub respell: Option<fn(&str, &str) -> String>,
+}
+
+/// A probe resolved against the running kernel.
+pub type Resolved = Rc<dyn Probe>;
+
+/// The specs of a glob's points, or why they cannot be listed.
+pub type Points = Result<Vec<String>, String>;
+
+/// Every provider, in the order ply matches abbreviations: `k` is kprobe, `kr` kretprobe.
+pub static PROVIDERS: &[&Provider] = &[
+    &kprobe::KPROBE,
+    &kprobe::KRETPROBE,
+    &tracepoint::TRACEPOINT,
+    &uprobe::UPROBE,
+    &uprobe::URETPROBE,
+    &profile::PROFILE,
+    &interval::INTERVAL,
+    &special::BEGIN,
+    &special::END,
+];
+
+/// The providers as the parser reads them.
+pub fn syntax() -> Vec<&'static Syntax> {
+    PROVIDERS.iter().map(|provider| &provider.syntax).collect()
+}
+
+/// The provider named `name` (in full, as the parser gives it).
+pub fn find(name: &str) -> Result<&'static Provider, String> {
+    PROVIDERS
+        .iter()
+        .copied()
+        .find(|provider| provider.syntax.name == name)
+        // The parser knows every provider there is: a front end out of step with this list.
+        .ok_or_else(|| format!("no provider `{name}`"))
+}
+
+/// The points of a glob, each with its spelling as `probe` reads it.
+fn spelled(provider: &Provider, points: Vec<String>, written: &str) -> Vec<(String, String)> {
+    points
+        .into_iter()
+        .map(|point| {
+            let spelled = match provider.respell {
+                Some(respell) => respell(&point, written),
+                None => point.clone(),
+            };
+            (point, spelled)
+        })
+        .collect()
+}
 
 /// A variable a provider adds: its name, type and how a program reads it.
 #[derive(Clone, Debug)]
@@ -45,14 +117,11 @@ pub enum Attachment {
     },
     /// One BPF link for many functions (kprobe.multi).
     Link(Link),
-    /// BEGIN (true) or END (false): run once by the runtime with a test run, not attached.
-    Run {
-        at_start: bool,
-    },
+    /// BEGIN or END: run once by the runtime with a test run, not attached.
+    Run,
     /// BEGIN or END attached to a uprobe on `trigger`, one of tine's own functions: calling it
     /// runs the program.
     Triggered {
-        at_start: bool,
         trigger: extern "C" fn(),
         attached: Box<Attachment>,
     },
@@ -64,9 +133,7 @@ impl Attachment {
     pub fn enable(&self) -> Result<(), KernelError> {
         let events = match self {
             Attachment::Events(events) | Attachment::Created { events, .. } => events,
-            Attachment::Link(_) | Attachment::Run { .. } | Attachment::Triggered { .. } => {
-                return Ok(())
-            }
+            Attachment::Link(_) | Attachment::Run | Attachment::Triggered { .. } => return Ok(()),
         };
         events.iter().try_for_each(PerfEvent::enable)
     }
@@ -95,9 +162,9 @@ pub trait Probe {
     fn in_process_context(&self) -> bool {
         true
     }
-    /// False for BEGIN and END, which tine runs itself rather than the kernel's events.
-    fn runs_while_tracing(&self) -> bool {
-        true
+    /// BEGIN and END are run by tine itself, before and after the kernel's events.
+    fn lifecycle(&self) -> Lifecycle {
+        Lifecycle::Tracing
     }
     /// Whether programs attached to one point run newest first, so that the runtime attaches
     /// these probes in reverse to have them fire in the script's order. A tracepoint appends
@@ -108,7 +175,8 @@ pub trait Probe {
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError>;
 }
 
-/// Resolves `provider:spec` strings, once each, for sema, the compiler and attaching.
+/// Resolves `provider:spec` strings, once each, for sema; the compiler and attaching take the
+/// probes it resolved by their `ProbeId`.
 pub struct Registry {
     /// Which attach paths this kernel offers (after `TINE_FORCE`).
     /// Shared with the pipeline, so each feature is probed once for both.
@@ -116,7 +184,9 @@ pub struct Registry {
     /// `-p`: uprobes fire in this process only.
     pid: Option<u32>,
     tracefs: RefCell<Option<Rc<Tracefs>>>,
-    resolved: RefCell<HashMap<(String, String), Rc<dyn Probe>>>,
+    resolved: RefCell<Vec<Rc<dyn Probe>>>,
+    /// Where each `(provider, spec)` resolved so far is in `resolved`.
+    known: RefCell<HashMap<(String, String), ProbeId>>,
 }
 
 impl Registry {
@@ -126,6 +196,7 @@ impl Registry {
             pid,
             tracefs: RefCell::default(),
             resolved: RefCell::default(),
+            known: RefCell::default(),
         }
     }
 
@@ -134,7 +205,13 @@ impl Registry {
         &self.features
     }
 
-    fn tracefs(&self) -> Result<Rc<Tracefs>, String> {
+    /// `-p`: the one process uprobes fire in.
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+
+    /// Tracefs, found (or mounted) when a provider first asks.
+    pub fn tracefs(&self) -> Result<Rc<Tracefs>, String> {
         if let Some(tracefs) = self.tracefs.borrow().as_ref() {
             return Ok(tracefs.clone());
         }
@@ -143,50 +220,15 @@ impl Registry {
         Ok(tracefs)
     }
 
-    /// The probe for `provider:spec` (canonical provider name, as sema has it).
-    pub fn probe(&self, provider: &str, spec: &str) -> Result<Rc<dyn Probe>, String> {
-        let key = (provider.to_string(), spec.to_string());
-        if let Some(probe) = self.resolved.borrow().get(&key) {
-            return Ok(probe.clone());
-        }
-        let probe: Rc<dyn Probe> = match provider {
-            "tracepoint" => Rc::new(tracepoint::Tracepoint::resolve(&*self.tracefs()?, spec)?),
-            "BEGIN" | "END" => Rc::new(special::Special {
-                at_start: provider == "BEGIN",
-                runner: if self.features.has(Feature::TestRunRawTracepoint) {
-                    special::Runner::TestRun
-                } else if self.features.has(Feature::UprobePmu) {
-                    special::Runner::Uprobe(None)
-                } else {
-                    special::Runner::Uprobe(Some(self.tracefs()?))
-                },
-            }),
-            "interval" => Rc::new(interval::Interval::parse(spec)?),
-            "profile" => Rc::new(profile::Profile::parse(spec)?),
-            "kprobe" | "kretprobe" => Rc::new(kprobe::Kprobe::resolve(
-                spec,
-                provider == "kretprobe",
-                &self.features,
-                || self.tracefs(),
-            )?),
-            "uprobe" | "uretprobe" => Rc::new(uprobe::Uprobe::resolve(
-                spec,
-                provider == "uretprobe",
-                &self.features,
-                self.pid,
-                || self.tracefs(),
-            )?),
-            other => return Err(unknown_provider(other)),
-        };
-        self.resolved.borrow_mut().insert(key, probe.clone());
-        Ok(probe)
+    /// A probe this registry resolved.
+    pub fn probe(&self, id: ProbeId) -> Rc<dyn Probe> {
+        self.resolved.borrow()[id.0].clone()
     }
-}
 
-/// Why `provider` (as sema names it) cannot be traced; the parser knows every provider there
-/// is, so this is a front end out of step with this file.
-pub fn unknown_provider(provider: &str) -> String {
-    format!("no provider `{provider}`")
+    /// A probe this registry resolved, as the compiler lowers it.
+    pub fn lowering(&self, id: ProbeId) -> Box<dyn ProbeLowering> {
+        Box::new(Lowering(self.probe(id)))
+    }
 }
 
 /// Variables as sema sees them: their names and types, and where their addresses point.
@@ -213,24 +255,42 @@ impl ProbeContext for Listed {
 }
 
 impl Providers for Registry {
-    fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
-        let probe = self.probe(provider, spec)?;
-        Ok(Box::new(Listed(
-            probe.variables().to_vec(),
-            probe.address_space(),
-        )))
+    /// The probe for `provider:spec` (canonical provider name, as sema has it), resolved the
+    /// first time it is asked for.
+    fn resolve(&self, provider: &str, spec: &str) -> Result<ProbeId, String> {
+        let key = (provider.to_string(), spec.to_string());
+        if let Some(id) = self.known.borrow().get(&key) {
+            return Ok(*id);
+        }
+        let probe = (find(provider)?.resolve)(spec, self)?;
+        let mut resolved = self.resolved.borrow_mut();
+        let id = ProbeId(resolved.len());
+        resolved.push(probe);
+        self.known.borrow_mut().insert(key, id);
+        Ok(id)
     }
 
-    fn expand(&self, provider: &str, spec: &str) -> Result<Vec<String>, String> {
+    fn context(&self, id: ProbeId) -> Box<dyn ProbeContext> {
+        let probe = self.probe(id);
+        Box::new(Listed(probe.variables().to_vec(), probe.address_space()))
+    }
+
+    fn expand(
+        &self,
+        provider: &str,
+        spec: &str,
+        written: &str,
+    ) -> Result<Vec<(String, String)>, String> {
         if !glob::is_glob(spec) {
             return Ok(Vec::new());
         }
-        Ok(self.probe(provider, spec)?.points())
+        let points = self.probe(self.resolve(provider, spec)?).points();
+        Ok(spelled(find(provider)?, points, written))
     }
 }
 
 /// A probe's variables as the compiler lowers them.
-pub struct Lowering(pub Rc<dyn Probe>);
+struct Lowering(Rc<dyn Probe>);
 
 impl ProbeLowering for Lowering {
     fn program_kind(&self) -> ProgramKind {
@@ -241,8 +301,8 @@ impl ProbeLowering for Lowering {
         self.0.in_process_context()
     }
 
-    fn runs_while_tracing(&self) -> bool {
-        self.0.runs_while_tracing()
+    fn lifecycle(&self) -> Lifecycle {
+        self.0.lifecycle()
     }
 
     fn access(&self, name: &str) -> Option<Access> {
@@ -302,6 +362,22 @@ mod tests {
     use super::*;
     use crate::kernel::bpf::{ProgramKind as KernelProgramKind, ProgramSpec};
     use tine_asm::{Builder, ByteOrder, Reg::R0};
+
+    /// One provider per name, each found by it; only BEGIN and END are written bare.
+    #[test]
+    fn each_name_is_one_provider() {
+        for (index, provider) in PROVIDERS.iter().enumerate() {
+            let name = provider.syntax.name;
+            assert!(std::ptr::eq(find(name).unwrap(), *provider), "{name}");
+            let later = &PROVIDERS[index + 1..];
+            assert!(
+                later.iter().all(|other| other.syntax.name != name),
+                "{name}"
+            );
+            assert_eq!(provider.syntax.bare, matches!(name, "BEGIN" | "END"));
+        }
+        assert_eq!(find("kp").err(), Some("no provider `kp`".to_string()));
+    }
 
     /// A probe event created before a later step failed is removed before the error returns.
     #[test]

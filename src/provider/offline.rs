@@ -1,15 +1,18 @@
 //! provider::offline: every provider's variables typed without asking the kernel — kprobes and
 //! uprobes from the build architecture's pt_regs table (the same variables as when tracing),
 //! tracepoints from a record source — and their lowering, for dry runs (`-e`) and the front
-//! end's tests. Specs are parsed as when tracing, so a spec the run would refuse is refused here.
+//! end's tests. Each provider's `offline` gives its probe; this holds what they draw on.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::compile::{Access, ProbeLowering, ProgramKind};
-use crate::sema::types::{AddressSpace, U64};
-use crate::sema::{ProbeContext, Providers, Record, Type};
+use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
+use crate::kernel::tracefs::Tracefs;
+use crate::sema::types::AddressSpace;
+use crate::sema::{ProbeContext, ProbeId, Providers, Record, Type};
 
-use super::{interval, kprobe, profile, regs, uprobe, Listed, Variable};
+use super::tracepoint::Tracepoint;
+use super::{find, spelled, Listed, Probe, Variable};
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
 /// can read it, from a table in tests. None: a glob over events whose records differ.
@@ -19,117 +22,132 @@ pub type RecordSource = dyn Fn(&str) -> Result<Option<Rc<Record>>, String>;
 pub type EventSource = dyn Fn(&str) -> Result<Vec<String>, String>;
 
 pub struct OfflineProviders {
-    pub tracepoint_record: Box<RecordSource>,
-    pub tracepoint_events: Box<EventSource>,
+    pub(super) tracepoint_record: Box<RecordSource>,
+    pub(super) tracepoint_events: Box<EventSource>,
+    resolved: RefCell<Vec<Rc<OfflineProbe>>>,
 }
 
 /// A probe as a dry run compiles it: what the resolved probe would say, without the kernel.
 pub struct OfflineProbe {
-    kind: ProgramKind,
-    in_process_context: bool,
-    variables: Vec<Variable>,
-    space: AddressSpace,
+    pub(super) kind: ProgramKind,
+    pub(super) in_process_context: bool,
+    pub(super) lifecycle: Lifecycle,
+    pub(super) variables: Vec<Variable>,
+    pub(super) space: AddressSpace,
 }
 
-impl OfflineProviders {
-    pub fn probe(&self, provider: &str, spec: &str) -> Result<OfflineProbe, String> {
-        let probe = |kind, variables| OfflineProbe {
+impl OfflineProbe {
+    /// What `probe` says, for providers whose probes need no kernel to resolve.
+    pub(super) fn of(probe: &dyn Probe) -> OfflineProbe {
+        OfflineProbe {
+            kind: probe.kind(),
+            in_process_context: probe.in_process_context(),
+            lifecycle: probe.lifecycle(),
+            variables: probe.variables().to_vec(),
+            space: probe.address_space(),
+        }
+    }
+
+    /// A probe of `kind` with `variables`, in some process's context, its addresses anywhere.
+    pub(super) fn new(kind: ProgramKind, variables: Vec<Variable>) -> OfflineProbe {
+        OfflineProbe {
             kind,
             in_process_context: true,
+            lifecycle: Lifecycle::Tracing,
             variables,
             space: AddressSpace::Unknown,
-        };
-        Ok(match provider {
-            "kprobe" | "kretprobe" => {
-                let retprobe = provider == "kretprobe";
-                kprobe::KprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
-                let variables = kprobe::variables(regs::current_arch()?, retprobe);
-                OfflineProbe {
-                    space: AddressSpace::Kernel,
-                    ..probe(ProgramKind::Kprobe, variables)
-                }
-            }
-            "uprobe" | "uretprobe" => {
-                let retprobe = provider == "uretprobe";
-                uprobe::UprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
-                let variables = regs::variables(regs::current_arch()?, retprobe, U64);
-                OfflineProbe {
-                    space: AddressSpace::User,
-                    ..probe(ProgramKind::Kprobe, variables)
-                }
-            }
-            // A glob over events whose records differ has no `data`, as when tracing.
-            "tracepoint" => {
-                let variables = (self.tracepoint_record)(spec)?
-                    .into_iter()
-                    .map(|record| Variable {
-                        name: "data".to_string(),
-                        ty: Type::Pointer {
-                            target: Box::new(Type::Struct(record)),
-                            // The context itself, loaded directly: no probe read goes through it.
-                            space: AddressSpace::Unknown,
-                        },
-                        access: Access::Context,
-                    })
-                    .collect();
-                OfflineProbe {
-                    space: super::tracepoint::address_space(std::iter::once(spec)),
-                    ..probe(ProgramKind::Tracepoint, variables)
-                }
-            }
-            "profile" => {
-                profile::Profile::parse(spec)?;
-                probe(ProgramKind::PerfEvent, Vec::new())
-            }
-            "interval" => {
-                interval::Interval::parse(spec)?;
-                OfflineProbe {
-                    in_process_context: false,
-                    ..probe(ProgramKind::PerfEvent, Vec::new())
-                }
-            }
-            "BEGIN" | "END" => OfflineProbe {
-                in_process_context: false,
-                ..probe(ProgramKind::RawTracepoint, Vec::new())
-            },
-            other => return Err(super::unknown_provider(other)),
-        })
-    }
-}
-
-impl Providers for OfflineProviders {
-    fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
-        let probe = self.probe(provider, spec)?;
-        Ok(Box::new(Listed(probe.variables, probe.space)))
-    }
-
-    /// Tracepoint globs only: a glob's points decide its records, so its types. Function
-    /// globs type alike at every point, and listing them would read the kernel's symbols.
-    fn expand(&self, provider: &str, spec: &str) -> Result<Vec<String>, String> {
-        if provider == "tracepoint" && super::glob::is_glob(spec) {
-            (self.tracepoint_events)(spec)
-        } else {
-            Ok(Vec::new())
         }
     }
 }
 
-impl ProbeLowering for OfflineProbe {
+impl OfflineProviders {
+    pub fn new(tracepoint_record: Box<RecordSource>, tracepoint_events: Box<EventSource>) -> Self {
+        OfflineProviders {
+            tracepoint_record,
+            tracepoint_events,
+            resolved: RefCell::default(),
+        }
+    }
+
+    /// What `-e` reads: tracepoints' records and globs from tracefs, when it is mounted and
+    /// readable.
+    pub fn from_tracefs() -> Self {
+        let tracepoint = |spec: &str| {
+            let tracefs = Tracefs::find().map_err(|error| error.to_string())?;
+            Tracepoint::resolve(&tracefs, spec)
+        };
+        // None: a glob over events whose records differ.
+        let record = move |spec: &str| {
+            let tracepoint = tracepoint(spec)?;
+            let data = tracepoint
+                .variables()
+                .iter()
+                .find(|variable| variable.name == "data");
+            match data.map(|variable| &variable.ty) {
+                Some(Type::Pointer { target, .. }) => match &**target {
+                    Type::Struct(record) => Ok(Some(record.clone())),
+                    _ => Err(format!("`{spec}` has no record")),
+                },
+                _ => Ok(None),
+            }
+        };
+        let events = move |spec: &str| Ok(tracepoint(spec)?.points());
+        OfflineProviders::new(Box::new(record), Box::new(events))
+    }
+
+    /// A probe this resolved, as the compiler lowers it.
+    pub fn lowering(&self, id: ProbeId) -> Box<dyn ProbeLowering> {
+        Box::new(Lowering(self.resolved.borrow()[id.0].clone()))
+    }
+}
+
+impl Providers for OfflineProviders {
+    fn resolve(&self, provider: &str, spec: &str) -> Result<ProbeId, String> {
+        let probe = (find(provider)?.offline)(spec, self)?;
+        let mut resolved = self.resolved.borrow_mut();
+        resolved.push(Rc::new(probe));
+        Ok(ProbeId(resolved.len() - 1))
+    }
+
+    fn context(&self, id: ProbeId) -> Box<dyn ProbeContext> {
+        let probe = &self.resolved.borrow()[id.0];
+        Box::new(Listed(probe.variables.clone(), probe.space))
+    }
+
+    fn expand(
+        &self,
+        provider: &str,
+        spec: &str,
+        written: &str,
+    ) -> Result<Vec<(String, String)>, String> {
+        let provider = find(provider)?;
+        let points = match provider.offline_points {
+            Some(list) => list(spec, self)?,
+            None => Vec::new(),
+        };
+        Ok(spelled(provider, points, written))
+    }
+}
+
+/// An offline probe as the compiler lowers it.
+struct Lowering(Rc<OfflineProbe>);
+
+impl ProbeLowering for Lowering {
     fn program_kind(&self) -> ProgramKind {
-        self.kind
+        self.0.kind
     }
 
     fn in_process_context(&self) -> bool {
-        self.in_process_context
+        self.0.in_process_context
     }
 
-    /// BEGIN and END, the one raw tracepoint kind, are run by tine itself.
-    fn runs_while_tracing(&self) -> bool {
-        self.kind != ProgramKind::RawTracepoint
+    fn lifecycle(&self) -> Lifecycle {
+        self.0.lifecycle
     }
 
     fn access(&self, name: &str) -> Option<Access> {
-        self.variables
+        self.0
+            .variables
             .iter()
             .find(|variable| variable.name == name)
             .map(|variable| variable.access)

@@ -8,7 +8,12 @@ use crate::kernel::cpu::online_cpus;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::{PerfEvent, Rate};
 
-use super::{Attachment, Probe, Variable};
+use std::rc::Rc;
+
+use crate::lang::Syntax;
+
+use super::offline::OfflineProbe;
+use super::{Attachment, Probe, Provider, Variable};
 
 /// Where the kernel caps sampling frequencies; it lowers the cap itself when samples take
 /// too long, so the cap is read when an event is refused, not assumed.
@@ -29,7 +34,6 @@ impl Profile {
             )
         };
         let (cpu, rate) = match spec.split(':').collect::<Vec<_>>().as_slice() {
-            [unit @ ("hz" | "s" | "ms" | "us"), count] => (None, format!("{count}{unit}")),
             [rate] => (None, rate.to_string()),
             [cpu, rate] => (Some(cpu.parse().map_err(|_| bad())?), rate.to_string()),
             _ => return Err(bad()),
@@ -56,6 +60,19 @@ impl Profile {
         Ok(Profile { cpu, rate })
     }
 }
+
+/// `profile:`.
+pub static PROFILE: Provider = Provider {
+    syntax: Syntax {
+        name: "profile",
+        bare: false,
+        canonical: super::interval::ply_rate,
+    },
+    resolve: |spec, _| Ok(Rc::new(Profile::parse(spec)?)),
+    offline: |spec, _| Ok(OfflineProbe::of(&Profile::parse(spec)?)),
+    offline_points: None,
+    respell: None,
+};
 
 impl Probe for Profile {
     fn kind(&self) -> ProgramKind {
@@ -101,7 +118,10 @@ mod tests {
 
     #[test]
     fn ply_and_bpftrace_spellings() {
-        let parsed = |spec: &str| Profile::parse(spec).map(|profile| (profile.cpu, profile.rate));
+        let parsed = |spec: &str| {
+            Profile::parse(&(PROFILE.syntax.canonical)(spec))
+                .map(|profile| (profile.cpu, profile.rate))
+        };
         assert_eq!(parsed("100hz"), Ok((None, Rate::Frequency(100))));
         assert_eq!(parsed("0:100hz"), Ok((Some(0), Rate::Frequency(100))));
         assert_eq!(parsed("hz:99"), Ok((None, Rate::Frequency(99))));

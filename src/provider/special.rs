@@ -5,14 +5,18 @@
 use std::hint::black_box;
 use std::rc::Rc;
 
-use crate::compile::ProgramKind;
+use crate::compile::{Lifecycle, ProgramKind};
 use crate::kernel::bpf::Program;
 use crate::kernel::error::KernelError;
 use crate::kernel::memory_map;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeKind, Tracefs};
 
-use super::{attach_through_tracefs, Attachment, Probe, Variable};
+use crate::kernel::features::Feature;
+use crate::lang::Syntax;
+
+use super::offline::OfflineProbe;
+use super::{attach_through_tracefs, Attachment, Probe, Provider, Registry, Variable};
 
 /// How a special probe runs.
 pub enum Runner {
@@ -38,6 +42,44 @@ extern "C" fn end_trigger() {
     black_box(2u8);
 }
 
+/// `BEGIN`.
+pub static BEGIN: Provider = Provider {
+    syntax: Syntax::bare("BEGIN"),
+    resolve: |_, kernel| resolve_probe(true, kernel),
+    offline: |_, _| Ok(offline_probe(true)),
+    offline_points: None,
+    respell: None,
+};
+
+/// `END`.
+pub static END: Provider = Provider {
+    syntax: Syntax::bare("END"),
+    resolve: |_, kernel| resolve_probe(false, kernel),
+    offline: |_, _| Ok(offline_probe(false)),
+    offline_points: None,
+    respell: None,
+};
+
+fn resolve_probe(at_start: bool, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+    let features = kernel.features();
+    let runner = if features.has(Feature::TestRunRawTracepoint) {
+        Runner::TestRun
+    } else if features.has(Feature::UprobePmu) {
+        Runner::Uprobe(None)
+    } else {
+        Runner::Uprobe(Some(kernel.tracefs()?))
+    };
+    Ok(Rc::new(Special { at_start, runner }))
+}
+
+/// As run by a test run, the way of kernels since 5.10.
+fn offline_probe(at_start: bool) -> OfflineProbe {
+    OfflineProbe::of(&Special {
+        at_start,
+        runner: Runner::TestRun,
+    })
+}
+
 impl Probe for Special {
     fn kind(&self) -> ProgramKind {
         match self.runner {
@@ -54,8 +96,12 @@ impl Probe for Special {
         false
     }
 
-    fn runs_while_tracing(&self) -> bool {
-        false
+    fn lifecycle(&self) -> Lifecycle {
+        if self.at_start {
+            Lifecycle::Start
+        } else {
+            Lifecycle::End
+        }
     }
 
     fn fires_newest_first(&self) -> bool {
@@ -69,11 +115,7 @@ impl Probe for Special {
             end_trigger
         };
         let tracefs = match &self.runner {
-            Runner::TestRun => {
-                return Ok(Attachment::Run {
-                    at_start: self.at_start,
-                })
-            }
+            Runner::TestRun => return Ok(Attachment::Run),
             Runner::Uprobe(tracefs) => tracefs,
         };
         let mappings = memory_map::read(None)
@@ -102,7 +144,6 @@ impl Probe for Special {
         };
         attached.enable()?;
         Ok(Attachment::Triggered {
-            at_start: self.at_start,
             trigger,
             attached: Box::new(attached),
         })

@@ -10,7 +10,10 @@ use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::Tracefs;
 use crate::sema::types::{AddressSpace, Field as RecordField, Record, Type};
 
-use super::{glob, Attachment, Probe, Variable};
+use crate::lang::Syntax;
+
+use super::offline::{OfflineProbe, OfflineProviders};
+use super::{glob, Attachment, Probe, Provider, Variable};
 
 /// `tracepoint:group/event`: the events a spec names (a glob may name several) and `data`, the
 /// record they share.
@@ -38,17 +41,15 @@ pub fn address_space<'a>(mut names: impl Iterator<Item = &'a str>) -> AddressSpa
 
 impl Tracepoint {
     pub fn resolve(tracefs: &Tracefs, spec: &str) -> Result<Tracepoint, String> {
-        // bpftrace writes `group:event`.
-        let spec = spec.replacen(':', "/", 1);
         let Some((group, event)) = spec.split_once('/') else {
             return Err(format!(
                 "`tracepoint:{spec}` needs a group and an event: tracepoint:sched/sched_switch"
             ));
         };
-        let names: Vec<String> = if glob::is_glob(&spec) {
+        let names: Vec<String> = if glob::is_glob(spec) {
             let all = tracefs.events().map_err(|error| error.to_string())?;
             all.into_iter()
-                .filter(|name| glob::matches(&spec, name))
+                .filter(|name| glob::matches(spec, name))
                 .collect()
         } else {
             vec![format!("{group}/{event}")]
@@ -96,6 +97,54 @@ impl Tracepoint {
             space,
         })
     }
+}
+
+/// `tracepoint:`.
+pub static TRACEPOINT: Provider = Provider {
+    syntax: Syntax {
+        name: "tracepoint",
+        bare: false,
+        // bpftrace writes `group:event`.
+        canonical: |spec| spec.replacen(':', "/", 1),
+    },
+    resolve: |spec, kernel| Ok(Rc::new(Tracepoint::resolve(&*kernel.tracefs()?, spec)?)),
+    offline: offline_probe,
+    // A glob's points decide its record, so its types.
+    offline_points: Some(|spec, sources| {
+        if glob::is_glob(spec) {
+            (sources.tracepoint_events)(spec)
+        } else {
+            Ok(Vec::new())
+        }
+    }),
+    // bpftrace's `group:event` when the script wrote it so.
+    respell: Some(|point, written| {
+        if written.contains('/') {
+            point.to_string()
+        } else {
+            point.replacen('/', ":", 1)
+        }
+    }),
+};
+
+/// A glob over events whose records differ has no `data`, as when tracing.
+fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, String> {
+    let variables = (sources.tracepoint_record)(spec)?
+        .into_iter()
+        .map(|record| Variable {
+            name: "data".to_string(),
+            ty: Type::Pointer {
+                target: Box::new(Type::Struct(record)),
+                // The context itself, loaded directly: no probe read goes through it.
+                space: AddressSpace::Unknown,
+            },
+            access: Access::Context,
+        })
+        .collect();
+    Ok(OfflineProbe {
+        space: address_space(std::iter::once(spec)),
+        ..OfflineProbe::new(ProgramKind::Tracepoint, variables)
+    })
 }
 
 impl Probe for Tracepoint {

@@ -4,7 +4,7 @@
 
 use tine_asm::{ByteOrder, Imm64, Insn};
 
-use crate::compile::{Compiled, MapSpec, ProgramKind, Storage};
+use crate::compile::{Compiled, Lifecycle, MapSpec, ProgramKind, Storage};
 use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
@@ -128,11 +128,18 @@ fn create_maps(compiled: &Compiled) -> Result<Vec<Map>, KernelError> {
 }
 
 impl Loaded {
-    /// Keeps `program`, attached to `probe` as `attachment` says: BEGIN and END to be run,
-    /// the others to be enabled.
-    fn add(&mut self, probe: &Probe, program: Program, attachment: Attachment) {
+    /// Keeps `program`, attached to `probe` as `attachment` says: BEGIN and END to be run
+    /// when `lifecycle` says, the others to be enabled.
+    fn add(
+        &mut self,
+        probe: &Probe,
+        lifecycle: Lifecycle,
+        program: Program,
+        attachment: Attachment,
+    ) {
+        let at_start = lifecycle == Lifecycle::Start;
         match attachment {
-            Attachment::Run { at_start } => {
+            Attachment::Run => {
                 let list = if at_start {
                     &mut self.begin
                 } else {
@@ -140,11 +147,7 @@ impl Loaded {
                 };
                 list.push(Special::TestRun(program));
             }
-            Attachment::Triggered {
-                at_start,
-                trigger,
-                attached,
-            } => {
+            Attachment::Triggered { trigger, attached } => {
                 let list = if at_start {
                     &mut self.begin
                 } else {
@@ -190,9 +193,7 @@ pub(super) fn load(
         let bytes = tine_asm::encode(&insns, ByteOrder::HOST)
             .map_err(|error| RunError::Message(format!("cannot encode a program: {error}")))?;
         let name = format!("tine_{}", probe.provider);
-        let resolved = registry
-            .probe(&probe.provider, &probe.spec)
-            .map_err(RunError::Message)?;
+        let resolved = registry.probe(probe.resolved);
         let spec = ProgramSpec {
             kind: kernel_program_kind(code.kind),
             insns: &bytes,
@@ -200,16 +201,16 @@ pub(super) fn load(
             expected_attach_type: resolved.attach_type(),
         };
         let program = Program::load(&spec).map_err(|error| rejection(error, code, settings))?;
-        programs.push((probe, resolved, program));
+        programs.push((probe, code.lifecycle, resolved, program));
     }
     // Probes on one point fire in the script's order: those whose points run the newest
     // program first are attached last to first.
-    let newest_first = |index: &usize| programs[*index].1.fires_newest_first();
+    let newest_first = |index: &usize| programs[*index].2.fires_newest_first();
     let mut order: Vec<usize> = (0..programs.len()).filter(|i| !newest_first(i)).collect();
     order.extend((0..programs.len()).rev().filter(newest_first));
     let mut programs: Vec<_> = programs.into_iter().map(Some).collect();
     for index in order {
-        let Some((probe, resolved, program)) = programs[index].take() else {
+        let Some((probe, lifecycle, resolved, program)) = programs[index].take() else {
             continue;
         };
         let started = std::time::Instant::now();
@@ -225,7 +226,7 @@ pub(super) fn load(
                 tenths % 10
             );
         }
-        loaded.add(probe, program, attachment);
+        loaded.add(probe, lifecycle, program, attachment);
     }
     Ok(loaded)
 }
@@ -237,11 +238,11 @@ pub(super) fn set_state(state: &Map, value: i32) -> Result<(), KernelError> {
 }
 
 /// Which records END's probes send: after an `exit()`, those are the only ones printed.
-pub(super) fn end_records(compiled: &Compiled, script: &Script) -> Vec<bool> {
+pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
     let spans: Vec<Span> = compiled
         .probes
         .iter()
-        .filter(|code| script.probes[code.probe].provider == "END")
+        .filter(|code| code.lifecycle == Lifecycle::End)
         .flat_map(|code| code.spans.iter().map(|(_, span)| *span))
         .collect();
     compiled
@@ -322,6 +323,7 @@ mod tests {
         let code = ProbeCode {
             probe: 0,
             kind: ProgramKind::Tracepoint,
+            lifecycle: Lifecycle::Tracing,
             insns: builder.finish().expect("assembles"),
             // Statement one is the move and the 16-byte load, statement two the rest.
             spans: vec![(0, Span::new(0, 5)), (2, Span::new(10, 20))],

@@ -71,7 +71,7 @@ impl<'a> Printer<'a> {
             out: String::new(),
             stop: None,
             exited: false,
-            end_records: end_records(compiled, script),
+            end_records: end_records(compiled),
             broken: false,
             lost: 0,
             unbuffered: settings.unbuffered,

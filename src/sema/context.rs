@@ -18,16 +18,31 @@ pub trait ProbeContext {
     }
 }
 
-/// The registry of providers: turns a canonical provider name and its spec into the context of
-/// that probe. The error string becomes a diagnostic under the spec.
+/// A probe as `Providers::resolve` resolved it: its place among what that resolver holds. The
+/// compiler and the runtime take the probe from the same resolver by it, so a probe is looked up
+/// once and fails (or not) once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProbeId(pub usize);
+
+/// The registry of providers: resolves a canonical provider name and its spec into a probe, and
+/// gives its context.
 pub trait Providers {
-    fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String>;
+    /// The error string becomes a diagnostic under the spec.
+    fn resolve(&self, provider: &str, spec: &str) -> Result<ProbeId, String>;
+    /// The variables of a probe this resolved.
+    fn context(&self, probe: ProbeId) -> Box<dyn ProbeContext>;
 
     /// The specs of each point a glob `spec` matches (`sched/sched_switch`, ...), for probes
-    /// that read `probe`, which must name the point that fired. Empty: not a glob, or a
+    /// that read `probe`, which must name the point that fired: each with its spelling in the
+    /// style the script wrote the glob (`written`, `sched:sched_*`). Empty: not a glob, or a
     /// provider that cannot list its points here.
-    fn expand(&self, provider: &str, spec: &str) -> Result<Vec<String>, String> {
-        let _ = (provider, spec);
+    fn expand(
+        &self,
+        provider: &str,
+        spec: &str,
+        written: &str,
+    ) -> Result<Vec<(String, String)>, String> {
+        let _ = (provider, spec, written);
         Ok(Vec::new())
     }
 }

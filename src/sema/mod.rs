@@ -8,6 +8,6 @@ pub mod program;
 pub mod types;
 
 pub use check::check_script;
-pub use context::{Environment, ProbeContext, Providers};
+pub use context::{Environment, ProbeContext, ProbeId, Providers};
 pub use program::{Builtin, Function, Map, MapId, MapKind, Program};
 pub use types::{Record, Type};

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use super::context::ProbeId;
 use super::types::{Record, Type};
 use crate::lang::ast::{BinaryOp, UnaryOp};
 use crate::lang::diag::Span;
@@ -25,6 +26,8 @@ pub struct Probe {
     /// interval, kfunc, BEGIN, END.
     pub provider: String,
     pub spec: String,
+    /// The probe resolved, for the compiler and the runtime to take from the same providers.
+    pub resolved: ProbeId,
     pub span: Span,
     /// Scratch variables (`$x`) of this probe, indexed by slot.
     pub scratch: Vec<Scratch>,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use tine::compile::{Channel, Compiled, Options, ProbeLowering, ProbeRead};
+use tine::compile::{Channel, Compiled, Options, ProbeRead};
 use tine::lang::Diag;
 use tine::provider::offline::OfflineProviders;
 use tine::sema::program::Program;
@@ -215,8 +215,15 @@ fn records() -> HashMap<String, Rc<Record>> {
 pub fn providers() -> OfflineProviders {
     let records = records();
     let names: Vec<String> = records.keys().cloned().collect();
-    OfflineProviders {
-        tracepoint_events: Box::new(move |spec| {
+    OfflineProviders::new(
+        Box::new(move |spec| {
+            records
+                .get(spec)
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| format!("no tracepoint `{spec}`"))
+        }),
+        Box::new(move |spec| {
             let mut matched: Vec<String> = names
                 .iter()
                 .filter(|name| !tine::provider::glob::is_glob(name))
@@ -226,14 +233,7 @@ pub fn providers() -> OfflineProviders {
             matched.sort();
             Ok(matched)
         }),
-        tracepoint_record: Box::new(move |spec| {
-            records
-                .get(spec)
-                .cloned()
-                .map(Some)
-                .ok_or_else(|| format!("no tracepoint `{spec}`"))
-        }),
-    }
+    )
 }
 
 /// `$TINE_TEST_NUMBER` is 42, `$TINE_TEST_WORD` is hello, `$1` 7, `$2` seven, and `-c` given.
@@ -250,10 +250,10 @@ pub fn environment() -> Environment {
     }
 }
 
-/// Compiles a typed program with the offline providers' lowering and fixed options (ring
-/// buffer, split probe reads), as the real pipeline would on this machine.
+/// Compiles a typed program with the lowering of the offline providers that checked it and fixed
+/// options (ring buffer, split probe reads), as the real pipeline would on this machine.
 #[allow(dead_code)]
-pub fn compile(program: &Program) -> Result<Compiled, Vec<Diag>> {
+pub fn compile(providers: &OfflineProviders, program: &Program) -> Result<Compiled, Vec<Diag>> {
     let options = Options {
         channel: Channel::RingBuffer,
         probe_read: ProbeRead::Split,
@@ -262,13 +262,5 @@ pub fn compile(program: &Program) -> Result<Compiled, Vec<Diag>> {
         target_pid: Some(4242),
         only_pid: None,
     };
-    let providers = providers();
-    let lowering = |index: usize| -> Result<Box<dyn ProbeLowering>, Diag> {
-        let probe = &program.probes[index];
-        let offline = providers
-            .probe(&probe.provider, &probe.spec)
-            .map_err(|message| Diag::new(probe.span, message))?;
-        Ok(Box::new(offline))
-    };
-    tine::compile::compile(program, &lowering, &options)
+    tine::compile::compile(program, &|probe| providers.lowering(probe), &options)
 }

@@ -24,7 +24,7 @@ use crate::wire;
 
 use super::frame::Frame;
 use super::maps::Shared;
-use super::{ProbeCode, ProbeLowering};
+use super::{Lifecycle, ProbeCode, ProbeLowering};
 
 const CONTEXT: Reg = R6;
 const TEMPS: [Reg; 3] = [R9, R8, R7];
@@ -60,7 +60,7 @@ pub(super) fn probe(
     };
     emitter.mark(probe.span);
     emitter.b.mov64(CONTEXT, R1);
-    if lowering.runs_while_tracing() {
+    if lowering.lifecycle() == Lifecycle::Tracing {
         emitter.state_pointer(probe.span, exit)?;
         emitter
             .b
@@ -93,6 +93,7 @@ pub(super) fn probe(
     Ok(ProbeCode {
         probe: index,
         kind: lowering.program_kind(),
+        lifecycle: lowering.lifecycle(),
         insns,
         spans: emitter.spans,
     })

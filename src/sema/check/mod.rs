@@ -13,7 +13,7 @@ mod statement;
 
 use std::collections::{HashMap, HashSet};
 
-use super::context::{Environment, ProbeContext, Providers};
+use super::context::{Environment, ProbeContext, ProbeId, Providers};
 use super::program::{MapId, Probe, Program, Scratch, Stmt, StmtKind};
 use super::types::Type;
 use crate::lang::ast;
@@ -83,28 +83,18 @@ fn units<'s>(
                 }
             };
             for (point, name) in points {
-                let context: Option<Box<dyn ProbeContext>> =
-                    if spec.provider == "BEGIN" || spec.provider == "END" {
-                        Some(Box::new(NoVariables))
-                    } else {
-                        match providers.context(&spec.provider, &point) {
-                            Ok(context) => Some(context),
-                            Err(message) => {
-                                errors.push(spec_error(spec, &message));
-                                None
-                            }
-                        }
-                    };
-                if let Some(context) = context {
-                    units.push(Unit {
+                match providers.resolve(&spec.provider, &point) {
+                    Ok(resolved) => units.push(Unit {
                         probe,
                         provider: &spec.provider,
                         spec: point,
                         name,
                         span: spec.span,
-                        context,
+                        resolved,
+                        context: providers.context(resolved),
                         scratch: Vec::new(),
-                    });
+                    }),
+                    Err(message) => errors.push(spec_error(spec, &message)),
                 }
             }
         }
@@ -114,10 +104,16 @@ fn units<'s>(
 
 /// A provider's error about `spec`, with the spec as the script spelled it (`interval:hz:0`,
 /// not the `interval:0hz` providers read).
+/// Under the spec, or under the name of a provider written bare (BEGIN, END).
 fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
     let canonical = format!("`{}:{}`", spec.provider, spec.spec);
     let written = format!("`{}:{}`", spec.provider, spec.written);
-    Diag::new(spec.spec_span, message.replace(&canonical, &written))
+    let span = if spec.spec_span.start == spec.spec_span.end {
+        spec.span
+    } else {
+        spec.spec_span
+    };
+    Diag::new(span, message.replace(&canonical, &written))
 }
 
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
@@ -133,38 +129,17 @@ fn points(
         written => format!("{}:{written}", spec.provider),
     };
     let points = if probe.reads("probe") {
-        providers.expand(&spec.provider, &spec.spec)?
+        providers.expand(&spec.provider, &spec.spec, &spec.written)?
     } else {
         Vec::new()
     };
     if points.is_empty() {
         return Ok(vec![(spec.spec.clone(), name(&spec.written))]);
     }
-    // bpftrace's `group:event` when the script wrote it so.
-    let colon = spec.provider == "tracepoint" && !spec.written.contains('/');
     Ok(points
         .into_iter()
-        .map(|point| {
-            let written = if colon {
-                point.replacen('/', ":", 1)
-            } else {
-                point.clone()
-            };
-            (point, name(&written))
-        })
+        .map(|(point, written)| (point, name(&written)))
         .collect())
-}
-
-/// BEGIN and END: no provider variables.
-struct NoVariables;
-
-impl ProbeContext for NoVariables {
-    fn variable(&self, _name: &str) -> Option<Type> {
-        None
-    }
-    fn names(&self) -> Vec<String> {
-        Vec::new()
-    }
 }
 
 struct Unit<'s> {
@@ -175,6 +150,7 @@ struct Unit<'s> {
     /// What `probe` reads: the provider and the spec as the script spelled it.
     name: String,
     span: Span,
+    resolved: ProbeId,
     context: Box<dyn ProbeContext>,
     /// Scratch variable names and their types so far, by slot.
     scratch: Vec<(String, Option<(Type, Span)>)>,
@@ -234,6 +210,7 @@ impl Checker<'_> {
         Probe {
             provider: unit.provider.to_string(),
             spec: unit.spec.clone(),
+            resolved: unit.resolved,
             span: unit.span,
             scratch: unit
                 .scratch
@@ -245,5 +222,34 @@ impl Checker<'_> {
                 .collect(),
             body,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A provider's error points at the spec as written, or at BEGIN/END themselves.
+    #[test]
+    fn a_spec_error_is_under_the_spec_or_the_bare_name() {
+        let spec = |provider: &str, spec: &str, written: &str, span, spec_span| ast::ProbeSpec {
+            provider: provider.to_string(),
+            spec: spec.to_string(),
+            written: written.to_string(),
+            span,
+            spec_span,
+        };
+        let interval = spec(
+            "interval",
+            "0hz",
+            "hz:0",
+            Span::new(0, 13),
+            Span::new(9, 13),
+        );
+        let diag = spec_error(&interval, "`interval:0hz` is not a period");
+        assert_eq!(diag.span, Span::new(9, 13));
+        assert_eq!(diag.message, "`interval:hz:0` is not a period");
+        let begin = spec("BEGIN", "", "", Span::new(0, 5), Span::new(5, 5));
+        assert_eq!(spec_error(&begin, "no tracefs").span, Span::new(0, 5));
     }
 }

@@ -1,0 +1,140 @@
+//! lang::parse::literal: numbers, strings and character literals.
+
+use nom::bytes::complete::take_while1;
+
+use super::{is_ident_char, Parsed, Parser};
+use crate::lang::diag::{Diag, Span};
+
+impl<'a> Parser<'a> {
+    /// Decimal, `0x` hex, `0b` binary or leading-`0` octal, with `_` separators.
+    pub(super) fn number(&self, input: &'a str) -> Parsed<'a, u64> {
+        let (rest, text) = take_while1::<_, _, nom::error::Error<&str>>(is_ident_char)(input)
+            .map_err(|_| self.expected("a number", input))?;
+        let span = self.span(input, rest);
+        let lower = text.to_ascii_lowercase();
+        // bpftrace's `1e6`: a decimal integer times a power of ten.
+        if let Some((mantissa, exponent)) = lower
+            .split_once('e')
+            .filter(|_| !lower.starts_with("0x") && !lower.starts_with("0b"))
+        {
+            let digits = |part: &str| -> String { part.chars().filter(|&c| c != '_').collect() };
+            let (mantissa, exponent) = (digits(mantissa), digits(exponent));
+            let decimal = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+            if !decimal(&mantissa) || !decimal(&exponent) {
+                return Err(Diag::new(span, format!("`{text}` is not a number")));
+            }
+            let value = mantissa.parse::<u64>().ok().and_then(|mantissa| {
+                let power = 10u64.checked_pow(exponent.parse::<u32>().ok()?)?;
+                mantissa.checked_mul(power)
+            });
+            return match value {
+                Some(value) => Ok((rest, value)),
+                None => Err(Diag::new(span, format!("`{text}` does not fit in 64 bits"))),
+            };
+        }
+        let (digits, radix) = if let Some(digits) = lower.strip_prefix("0x") {
+            (digits, 16)
+        } else if let Some(digits) = lower.strip_prefix("0b") {
+            (digits, 2)
+        } else if lower.len() > 1 && lower.starts_with('0') {
+            (&lower[1..], 8)
+        } else {
+            (lower.as_str(), 10)
+        };
+        let digits: String = digits.chars().filter(|&c| c != '_').collect();
+        if digits.is_empty() {
+            return Err(Diag::new(span, format!("`{text}` is not a number")));
+        }
+        match u64::from_str_radix(&digits, radix) {
+            Ok(value) => Ok((rest, value)),
+            Err(error) => {
+                let reason = match error.kind() {
+                    std::num::IntErrorKind::PosOverflow => "does not fit in 64 bits",
+                    _ => "is not a number",
+                };
+                Err(Diag::new(span, format!("`{text}` {reason}")))
+            }
+        }
+    }
+
+    /// A string or character literal with C's escapes, decoded to bytes.
+    pub(super) fn quoted(&self, input: &'a str, quote: char) -> Parsed<'a, Vec<u8>> {
+        let mut bytes = Vec::new();
+        let mut chars = input.char_indices().skip(1).peekable();
+        while let Some((at, c)) = chars.next() {
+            if c == quote {
+                return Ok((&input[at + 1..], bytes));
+            }
+            if c == '\n' && quote == '\'' {
+                break;
+            }
+            if c != '\\' {
+                let mut buffer = [0u8; 4];
+                bytes.extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
+                continue;
+            }
+            let Some((escape_at, escape)) = chars.next() else {
+                break;
+            };
+            let byte = match escape {
+                'n' => b'\n',
+                't' => b'\t',
+                'r' => b'\r',
+                'a' => 0x07,
+                'b' => 0x08,
+                'f' => 0x0c,
+                'v' => 0x0b,
+                'e' => 0x1b,
+                '\\' | '\'' | '"' | '?' => escape as u8,
+                'x' => {
+                    let mut value = 0u32;
+                    let mut count = 0;
+                    while let Some(&(_, digit)) = chars.peek() {
+                        let Some(digit) = digit.to_digit(16).filter(|_| count < 2) else {
+                            break;
+                        };
+                        value = value * 16 + digit;
+                        count += 1;
+                        chars.next();
+                    }
+                    if count == 0 {
+                        let start = self.offset(input) + escape_at - 1;
+                        return Err(Diag::new(
+                            Span::new(start, start + 2),
+                            "`\\x` needs hex digits",
+                        ));
+                    }
+                    value as u8
+                }
+                '0'..='7' => {
+                    let mut value = escape.to_digit(8).unwrap_or(0);
+                    let mut count = 1;
+                    while let Some(&(_, digit)) = chars.peek() {
+                        let Some(digit) = digit.to_digit(8).filter(|_| count < 3) else {
+                            break;
+                        };
+                        value = value * 8 + digit;
+                        count += 1;
+                        chars.next();
+                    }
+                    (value & 0xff) as u8
+                }
+                other => {
+                    let start = self.offset(input) + escape_at - 1;
+                    return Err(Diag::new(
+                        Span::new(start, start + 1 + other.len_utf8()),
+                        format!("unknown escape `\\{other}`"),
+                    ));
+                }
+            };
+            bytes.push(byte);
+        }
+        let start = self.offset(input);
+        let what = if quote == '"' {
+            "unterminated string"
+        } else {
+            "unterminated character literal"
+        };
+        Err(Diag::new(Span::new(start, start + 1), what))
+    }
+}

@@ -1,0 +1,421 @@
+//! lang::parse: script text to `ast::Script`, with nom for the tokens and precedence climbing
+//! for expressions. A bad statement is skipped to its `;`, a bad probe to the end of its block,
+//! so one run reports several errors.
+
+use nom::bytes::complete::{take_while, take_while1};
+use nom::combinator::recognize;
+use nom::sequence::pair;
+use nom::{IResult, Parser as _};
+
+use super::ast::{Probe, ProbeSpec, Script, Stmt, StmtKind};
+use super::diag::{Diag, Span, MAX_SHOWN};
+use super::unsupported::{self, message};
+
+mod expression;
+mod literal;
+mod statement;
+
+/// How the parser reads one provider's probes. The provider layer's list gives one per name,
+/// in the order ply matches abbreviations: the first name that starts with what was written
+/// wins, so `k` is kprobe and `kr` kretprobe.
+pub struct Syntax {
+    pub name: &'static str,
+    /// Written alone, without `:spec`, and never abbreviated (BEGIN, END).
+    pub bare: bool,
+    /// The spec in the one spelling the provider reads, from ply's or bpftrace's
+    /// (`sched:sched_switch` is `sched/sched_switch`).
+    pub canonical: fn(&str) -> String,
+}
+
+impl Syntax {
+    /// `name:spec`, the spec read as written.
+    pub const fn named(name: &'static str) -> Syntax {
+        Syntax {
+            name,
+            bare: false,
+            canonical: str::to_string,
+        }
+    }
+
+    /// `name` alone.
+    pub const fn bare(name: &'static str) -> Syntax {
+        Syntax {
+            name,
+            bare: true,
+            canonical: str::to_string,
+        }
+    }
+}
+
+/// Nesting deeper than this is refused rather than risking the stack on hostile input.
+const MAX_DEPTH: usize = 100;
+
+const KEYWORDS: &[&str] = &["if", "else", "return", "delete"];
+
+/// Parses a whole script whose probes name `providers`; on failure every error found is
+/// returned.
+pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
+    let mut parser = Parser {
+        source,
+        providers,
+        errors: Vec::new(),
+        depth: 0,
+    };
+    let script = parser.script();
+    if let Err(error) = &script {
+        parser.errors.push(error.clone());
+    }
+    match script {
+        Ok(script) if parser.errors.is_empty() => Ok(script),
+        _ => {
+            parser.errors.sort_by_key(|diag| diag.span.start);
+            Err(parser.errors)
+        }
+    }
+}
+
+type Parsed<'a, T> = Result<(&'a str, T), Diag>;
+
+struct Parser<'a> {
+    source: &'a str,
+    providers: &'a [&'a Syntax],
+    errors: Vec<Diag>,
+    depth: usize,
+}
+
+fn is_ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+fn identifier(input: &str) -> IResult<&str, &str> {
+    recognize(pair(take_while1(is_ident_start), take_while(is_ident_char))).parse_complete(input)
+}
+
+/// The word-like token at the start of `input`, for "found ..." in messages.
+fn token_at(input: &str) -> &str {
+    if let Ok((_, word)) = take_while1::<_, _, nom::error::Error<&str>>(is_ident_char)(input) {
+        return word;
+    }
+    input
+        .char_indices()
+        .nth(1)
+        .map_or(input, |(at, _)| &input[..at])
+}
+
+impl<'a> Parser<'a> {
+    fn offset(&self, rest: &str) -> usize {
+        self.source.len() - rest.len()
+    }
+
+    fn span(&self, from: &str, to: &str) -> Span {
+        Span::new(self.offset(from), self.offset(to))
+    }
+
+    /// An error about the token at `rest`.
+    fn expected(&self, what: &str, rest: &'a str) -> Diag {
+        let token = token_at(rest);
+        let start = self.offset(rest);
+        if token.is_empty() {
+            Diag::new(
+                Span::new(start, start),
+                format!("expected {what}, found end of input"),
+            )
+        } else {
+            Diag::new(
+                Span::new(start, start + token.len()),
+                format!("expected {what}, found `{token}`"),
+            )
+        }
+    }
+
+    /// Skips whitespace and comments (`/* */`, `//`, and `#` to the end of the line, which also
+    /// covers a shebang).
+    fn skip(&self, mut input: &'a str) -> Result<&'a str, Diag> {
+        loop {
+            let trimmed = input.trim_start();
+            if let Some(rest) = trimmed.strip_prefix("/*") {
+                match rest.find("*/") {
+                    Some(end) => input = &rest[end + 2..],
+                    None => {
+                        let start = self.offset(trimmed);
+                        return Err(Diag::new(
+                            Span::new(start, start + 2),
+                            "unterminated comment",
+                        ));
+                    }
+                }
+            } else if trimmed.starts_with("//") || trimmed.starts_with('#') {
+                input = trimmed.find('\n').map_or("", |end| &trimmed[end..]);
+            } else {
+                return Ok(trimmed);
+            }
+        }
+    }
+
+    /// `token` after whitespace, or None.
+    fn eat(&self, input: &'a str, token: &str) -> Result<Option<&'a str>, Diag> {
+        let input = self.skip(input)?;
+        Ok(input.strip_prefix(token))
+    }
+
+    fn expect(&self, input: &'a str, token: &str) -> Result<&'a str, Diag> {
+        let input = self.skip(input)?;
+        input
+            .strip_prefix(token)
+            .ok_or_else(|| self.expected(&format!("`{token}`"), input))
+    }
+
+    /// `word` as a whole word (not the start of a longer identifier).
+    fn keyword(&self, input: &'a str, word: &str) -> Result<Option<&'a str>, Diag> {
+        let input = self.skip(input)?;
+        Ok(input
+            .strip_prefix(word)
+            .filter(|rest| !rest.starts_with(is_ident_char)))
+    }
+
+    fn enter(&mut self, at: &'a str) -> Result<(), Diag> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.depth -= 1;
+            let start = self.offset(at);
+            return Err(Diag::new(
+                Span::new(start, start + token_at(at).len()),
+                format!("nesting is deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn script(&mut self) -> Result<Script, Diag> {
+        let mut probes = Vec::new();
+        let mut input = self.skip(self.source)?;
+        if input.is_empty() {
+            return Err(self.expected("a probe", input));
+        }
+        while !input.is_empty() {
+            if let Some(rest) = self.c_definition(input)? {
+                input = self.skip(rest)?;
+                continue;
+            }
+            match self.probe(input) {
+                Ok((rest, probe)) => {
+                    probes.push(probe);
+                    input = self.skip(rest)?;
+                }
+                Err(error) => {
+                    let at = error.span.start.max(self.offset(input));
+                    self.errors.push(error);
+                    if self.errors.len() > MAX_SHOWN {
+                        break;
+                    }
+                    let rest = self.skip_probe(self.source.get(at..).unwrap_or(""));
+                    if rest.len() >= input.len() {
+                        break;
+                    }
+                    input = self.skip(rest)?;
+                }
+            }
+        }
+        Ok(Script { probes })
+    }
+
+    /// A C `struct`/`union`/`enum`/`typedef` definition where a probe belongs: reported, and
+    /// skipped to its end.
+    fn c_definition(&mut self, input: &'a str) -> Result<Option<&'a str>, Diag> {
+        let Ok((after, word)) = identifier(input) else {
+            return Ok(None);
+        };
+        if !matches!(word, "struct" | "union" | "enum" | "typedef") {
+            return Ok(None);
+        }
+        self.errors.push(Diag::new(
+            self.span(input, after),
+            message(
+                &format!("C `{word}` definitions are"),
+                "tracepoints give typed records (args->field); elsewhere read a field at its \
+                 offset, as in *(u32 *)(arg0 + 8)",
+            ),
+        ));
+        let body = skip_code(after, |c, _| match c {
+            '{' | ';' => Skip::Before,
+            _ => Skip::On,
+        });
+        let rest = if body.starts_with('{') {
+            skip_group(body)
+        } else {
+            body
+        };
+        let rest = self.skip(rest)?;
+        Ok(Some(rest.strip_prefix(';').unwrap_or(rest)))
+    }
+
+    /// After a bad probe: skips past the `}` that closes the block the error is in or before,
+    /// so the next probe is read on its own.
+    fn skip_probe(&self, input: &'a str) -> &'a str {
+        skip_code(input, |c, depth| match c {
+            '}' if depth <= 1 => Skip::After,
+            _ => Skip::On,
+        })
+    }
+
+    fn probe(&mut self, input: &'a str) -> Parsed<'a, Probe> {
+        let start = input;
+        let (mut rest, first) = self.spec(input)?;
+        let mut specs = vec![first];
+        while let Some(after) = self.eat(rest, ",")? {
+            let (after, spec) = self.spec(self.skip(after)?)?;
+            specs.push(spec);
+            rest = after;
+        }
+        rest = self.skip(rest)?;
+        let (rest, predicate, body) = if let Some(predicate_start) = rest.strip_prefix('/') {
+            let (after, predicate) = self.expr(predicate_start)?;
+            let after = self.expect(after, "/")?;
+            let after = self.skip(after)?;
+            if !after.starts_with('{') {
+                return Err(self.expected("`{` after the predicate", after));
+            }
+            let (after, body) = self.block(after)?;
+            (after, Some(predicate), body)
+        } else {
+            let (after, statement) = self.statement(rest)?;
+            let body = match statement {
+                Some(Stmt {
+                    kind: StmtKind::Block(body),
+                    ..
+                }) => body,
+                Some(statement) => vec![statement],
+                None => Vec::new(),
+            };
+            (after, None, body)
+        };
+        Ok((
+            rest,
+            Probe {
+                specs,
+                predicate,
+                body,
+                span: self.span(start, rest),
+            },
+        ))
+    }
+
+    /// `provider:spec` up to whitespace (or `{` / `,`, which no spec contains), or BEGIN/END.
+    fn spec(&mut self, input: &'a str) -> Parsed<'a, ProbeSpec> {
+        let Ok((rest, name)) = identifier(input) else {
+            return Err(self.expected("a probe (`provider:spec`, BEGIN or END)", input));
+        };
+        let bare = self
+            .providers
+            .iter()
+            .find(|provider| provider.bare && provider.name == name);
+        if let Some(bare) = bare.filter(|_| !rest.starts_with(':')) {
+            let span = self.span(input, rest);
+            return Ok((
+                rest,
+                ProbeSpec {
+                    provider: bare.name.to_string(),
+                    spec: String::new(),
+                    written: String::new(),
+                    span,
+                    spec_span: Span::new(span.end, span.end),
+                },
+            ));
+        }
+        let Some(after_colon) = rest.strip_prefix(':') else {
+            return Err(self.expected("`:` after the provider name", rest));
+        };
+        let end = after_colon
+            .find(|c: char| c.is_whitespace() || c == '{' || c == ',')
+            .unwrap_or(after_colon.len());
+        let (text, rest) = after_colon.split_at(end);
+        let span = self.span(input, rest);
+        let spec_span = self.span(after_colon, rest);
+        let with_spec = || self.providers.iter().filter(|provider| !provider.bare);
+        let provider = with_spec()
+            .find(|known| known.name.starts_with(name))
+            .ok_or_else(|| {
+                let name_span = self.span(input, &input[name.len()..]);
+                if let Some(message) = unsupported::provider(name) {
+                    return Diag::new(name_span, message);
+                }
+                let mut diag = Diag::new(name_span, format!("unknown provider `{name}`"));
+                let names = with_spec().map(|provider| provider.name);
+                if let Some(near) = super::suggest::nearest(name, names) {
+                    diag = diag.with_label(format!("did you mean `{near}`?"));
+                }
+                diag
+            })?;
+        if text.is_empty() {
+            return Err(Diag::new(
+                span,
+                format!("`{}` needs a spec after the `:`", provider.name),
+            ));
+        }
+        let spec = (provider.canonical)(text);
+        Ok((
+            rest,
+            ProbeSpec {
+                provider: provider.name.to_string(),
+                spec,
+                written: text.to_string(),
+                span,
+                spec_span,
+            },
+        ))
+    }
+}
+
+/// Skips a bracketed group, from its opening bracket past the one that closes it.
+fn skip_group(input: &str) -> &str {
+    skip_code(input, |c, depth| match c {
+        ')' | ']' | '}' if depth == 1 => Skip::After,
+        _ => Skip::On,
+    })
+}
+
+/// Where `skip_code` stops: before this character, after it, or not here.
+enum Skip {
+    Before,
+    After,
+    On,
+}
+
+/// Skips code, not counting what is inside string literals, until `stop` (given a character
+/// and the bracket depth before it) says where to resume; the rest is empty if it never does.
+fn skip_code(input: &str, stop: impl Fn(char, usize) -> Skip) -> &str {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (at, c) in input.char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match stop(c, depth) {
+            Skip::Before => return &input[at..],
+            Skip::After => return &input[at + c.len_utf8()..],
+            Skip::On => {}
+        }
+        match c {
+            '"' => in_string = true,
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    ""
+}
