@@ -557,3 +557,49 @@ fn signals_end_a_busy_print_and_clear() {
     busy.kill().ok();
     busy.wait().ok();
 }
+
+/// A glob of tracepoints read with `probe` is one program and one perf event per tracepoint,
+/// all released together at the end (two closers at a time): each still counts exactly its
+/// own events, and after the exit nothing of the run is left in the kernel.
+#[test]
+fn a_glob_counts_each_tracepoint_exactly_and_leaves_nothing() {
+    kernel_test!(a_glob_counts_each_tracepoint_exactly_and_leaves_nothing);
+    // dd with bs=1 writes each byte with one write(2), and nothing else it does writes.
+    const BYTES: u64 = 300;
+    let writer = common::unique_copy("dd", "tinewriter");
+    // The pause leaves time to list every program while tracing.
+    let command = format!(
+        "sleep 0.5; {} if=/dev/zero of=/dev/null bs=1 count={BYTES} status=none",
+        writer.display()
+    );
+    // sys_enter_/sys_exit_ of wait4, waitid, write and writev: eight tracepoints.
+    let script = "tracepoint:syscalls:sys_*_w* / comm == \"tinewriter\" / { @[probe] = count(); }";
+    let (mut child, mut ids) = started(&["-c", &command, script]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ids.len() < 8 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        ids = programs_of(child.id());
+    }
+    assert!(ids.len() >= 8, "one program per tracepoint: {ids:?}");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let status = ended(child, Duration::from_secs(60));
+    let mut text = String::new();
+    stdout.read_to_string(&mut text).expect("read the output");
+    assert!(status.success(), "{status:?}: {text}");
+    let mut rows: Vec<(&str, &str)> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix('{')?.split_once("}: "))
+        .map(|(key, value)| (key.trim(), value.trim()))
+        .collect();
+    rows.sort();
+    let bytes = BYTES.to_string();
+    assert_eq!(
+        rows,
+        [
+            ("tracepoint:syscalls:sys_enter_write", bytes.as_str()),
+            ("tracepoint:syscalls:sys_exit_write", bytes.as_str()),
+        ],
+        "{text}"
+    );
+    common::wait_until_gone(&ids, tine::kernel::bpf::program_ids);
+}

@@ -8,6 +8,7 @@ use crate::compile::{Compiled, MapSpec, ProgramKind, Storage};
 use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
+use crate::kernel::perf::close_all;
 use crate::lang::diag::{Diag, Span};
 use crate::provider::{Attachment, Registry};
 use crate::sema::program::Probe;
@@ -113,6 +114,34 @@ pub(super) struct Loaded {
     _triggers: Vec<Attachment>,
     /// Each attached program, with its probe as written (`kprobe:vfs_read`) for warnings.
     pub(super) programs: Vec<(String, Program)>,
+}
+
+/// Detaches every probe at once rather than one after another (see `perf::close_all`): the
+/// perf events first, then the tracefs probe events they were opened on.
+impl Drop for Loaded {
+    fn drop(&mut self) {
+        let mut events = Vec::new();
+        let mut probe_events = Vec::new();
+        let mut rest = Vec::new();
+        let mut attachments: Vec<Attachment> = self.attachments.drain(..).collect();
+        attachments.append(&mut self._triggers);
+        while let Some(attachment) = attachments.pop() {
+            match attachment {
+                Attachment::Events(list) => events.extend(list),
+                Attachment::Created {
+                    events: list,
+                    probe_events: created,
+                } => {
+                    events.extend(list);
+                    probe_events.extend(created);
+                }
+                Attachment::Triggered { attached, .. } => attachments.push(*attached),
+                other => rest.push(other),
+            }
+        }
+        close_all(events);
+        drop(probe_events);
+    }
 }
 
 /// The maps of `compiled`, created in the kernel.
