@@ -328,14 +328,16 @@ pub fn close_all(mut events: Vec<PerfEvent>) {
         drop(unsafe { Box::from_raw(events.cast::<Vec<PerfEvent>>()) });
         std::ptr::null_mut()
     }
-    let mut thread: libc::pthread_t = 0;
+    // pthread_t is an integer on glibc and a pointer on musl: left to pthread_create to fill.
+    let mut thread = std::mem::MaybeUninit::<libc::pthread_t>::uninit();
     // SAFETY: `thread` is written by pthread_create; `half` stays valid until `close` frees it.
-    let started =
-        unsafe { libc::pthread_create(&mut thread, std::ptr::null(), close, half.cast()) == 0 };
+    let started = unsafe {
+        libc::pthread_create(thread.as_mut_ptr(), std::ptr::null(), close, half.cast()) == 0
+    };
     drop(events);
     if started {
-        // SAFETY: `thread` was started above and is joined once.
-        unsafe { libc::pthread_join(thread, std::ptr::null_mut()) };
+        // SAFETY: pthread_create succeeded, so `thread` is set; the thread is joined once.
+        unsafe { libc::pthread_join(thread.assume_init(), std::ptr::null_mut()) };
     } else {
         // SAFETY: no thread took `half`: it is still this function's to free.
         drop(unsafe { Box::from_raw(half) });

@@ -8,6 +8,7 @@ use crate::compile::{Compiled, MapSpec, ProgramKind, Storage};
 use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
+use crate::kernel::mapping::page_size;
 use crate::kernel::perf::close_all;
 use crate::lang::diag::{Diag, Span};
 use crate::provider::{Attachment, Registry};
@@ -144,13 +145,30 @@ impl Drop for Loaded {
     }
 }
 
+/// Whether any program writes to the output ring (printf, print, exit, clear ...). A script
+/// that only counts never does, and its ring is made as small as the kernel allows: a ring
+/// buffer is mapped twice, so 256 KB of it is 512 KB of tine's resident memory.
+pub(super) fn writes_output(compiled: &Compiled) -> bool {
+    let output = compiled.output_map as i32;
+    compiled.probes.iter().flat_map(|code| &code.insns).any(
+        |insn| matches!(insn, Insn::LoadImm64 { imm: Imm64::MapFd(index), .. } if *index == output),
+    )
+}
+
 /// The maps of `compiled`, created in the kernel.
 fn create_maps(compiled: &Compiled) -> Result<Vec<Map>, KernelError> {
     let cpus = possible_cpus()?.len() as u32;
+    let silent = !writes_output(compiled);
     compiled
         .maps
         .iter()
-        .map(|spec| Map::create(&kernel_map(spec, cpus)))
+        .map(|spec| {
+            let mut spec = kernel_map(spec, cpus);
+            if silent && spec.kind == MapKind::Ringbuf {
+                spec.max_entries = page_size() as u32;
+            }
+            Map::create(&spec)
+        })
         .collect()
 }
 
