@@ -604,14 +604,17 @@ fn a_glob_counts_each_tracepoint_exactly_and_leaves_nothing() {
     common::wait_until_gone(&ids, tine::kernel::bpf::program_ids);
 }
 
-/// Bytes of `pid`'s address space mapped from BPF maps (the output ring), once there are any.
+/// Bytes of `pid`'s address space mapped from its output ring (a ring buffer map, or perf
+/// buffers), once there are any.
 fn ring_mapped(pid: u32) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
         let bytes: u64 = maps
             .lines()
-            .filter(|line| line.ends_with("anon_inode:bpf-map"))
+            .filter(|line| {
+                line.ends_with("anon_inode:bpf-map") || line.ends_with("anon_inode:[perf_event]")
+            })
             .filter_map(|line| {
                 let (start, end) = line.split_whitespace().next()?.split_once('-')?;
                 Some(u64::from_str_radix(end, 16).ok()? - u64::from_str_radix(start, 16).ok()?)
@@ -626,25 +629,33 @@ fn ring_mapped(pid: u32) -> u64 {
 
 /// A script that writes nothing to the output ring (it only counts) gets the smallest ring the
 /// kernel makes, not the 256 KB a printf needs: a ring buffer's data is mapped twice, and was
-/// half of such a run's resident memory.
+/// half of such a run's resident memory. So too with perf buffers, one page per CPU.
 #[test]
 fn a_script_that_prints_nothing_maps_no_big_ring() {
     kernel_test!(a_script_that_prints_nothing_maps_no_big_ring);
-    for (script, big) in [
-        (
-            "tracepoint:sched/sched_switch { @[comm] = count(); }",
-            false,
-        ),
-        (
-            "tracepoint:sched/sched_switch { printf(\"%d\\n\", pid); }",
-            true,
-        ),
-    ] {
-        let (mut child, _) = started(&[script]);
-        let mapped = ring_mapped(child.id());
-        child.kill().ok();
-        child.wait().ok();
-        assert!(mapped > 0, "{script}: no ring mapped");
-        assert_eq!(mapped > 64 * 1024, big, "{script}: {mapped} bytes mapped");
+    for force in ["", "perfbuf"] {
+        for (script, big) in [
+            (
+                "tracepoint:sched/sched_switch { @[comm] = count(); }",
+                false,
+            ),
+            (
+                "tracepoint:sched/sched_switch { printf(\"%d\\n\", pid); }",
+                true,
+            ),
+        ] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_tine"))
+                .arg(script)
+                .env("TINE_FORCE", force)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start tine");
+            let mapped = ring_mapped(child.id());
+            child.kill().ok();
+            child.wait().ok();
+            assert!(mapped > 0, "{force} {script}: no ring mapped");
+            assert_eq!(mapped > 64 * 1024, big, "{force} {script}: {mapped} bytes");
+        }
     }
 }
