@@ -117,13 +117,12 @@ pub(super) struct Loaded {
     pub(super) programs: Vec<(String, Program)>,
 }
 
-/// Detaches every probe at once rather than one after another (see `perf::close_all`): the
+/// Detaches every probe together rather than one after another (see `perf::close_all`): the
 /// perf events first, then the tracefs probe events they were opened on.
 impl Drop for Loaded {
     fn drop(&mut self) {
         let mut events = Vec::new();
         let mut probe_events = Vec::new();
-        let mut rest = Vec::new();
         let mut attachments: Vec<Attachment> = self.attachments.drain(..).collect();
         attachments.append(&mut self._triggers);
         while let Some(attachment) = attachments.pop() {
@@ -137,7 +136,8 @@ impl Drop for Loaded {
                     probe_events.extend(created);
                 }
                 Attachment::Triggered { attached, .. } => attachments.push(*attached),
-                other => rest.push(other),
+                // A link (kprobe.multi) detaches at once; BEGIN and END hold nothing.
+                other => drop(other),
             }
         }
         close_all(events);
