@@ -557,3 +557,105 @@ fn signals_end_a_busy_print_and_clear() {
     busy.kill().ok();
     busy.wait().ok();
 }
+
+/// A glob of tracepoints read with `probe` is one program and one perf event per tracepoint,
+/// all released together at the end (two closers at a time): each still counts exactly its
+/// own events, and after the exit nothing of the run is left in the kernel.
+#[test]
+fn a_glob_counts_each_tracepoint_exactly_and_leaves_nothing() {
+    kernel_test!(a_glob_counts_each_tracepoint_exactly_and_leaves_nothing);
+    // dd with bs=1 writes each byte with one write(2), and nothing else it does writes.
+    const BYTES: u64 = 300;
+    let writer = common::unique_copy("dd", "tinewriter");
+    // The pause leaves time to list every program while tracing.
+    let command = format!(
+        "sleep 0.5; {} if=/dev/zero of=/dev/null bs=1 count={BYTES} status=none",
+        writer.display()
+    );
+    // sys_enter_/sys_exit_ of wait4, waitid, write and writev: eight tracepoints.
+    let script = "tracepoint:syscalls:sys_*_w* / comm == \"tinewriter\" / { @[probe] = count(); }";
+    let (mut child, mut ids) = started(&["-c", &command, script]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ids.len() < 8 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        ids = programs_of(child.id());
+    }
+    assert!(ids.len() >= 8, "one program per tracepoint: {ids:?}");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let status = ended(child, Duration::from_secs(60));
+    let mut text = String::new();
+    stdout.read_to_string(&mut text).expect("read the output");
+    assert!(status.success(), "{status:?}: {text}");
+    let mut rows: Vec<(&str, &str)> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix('{')?.split_once("}: "))
+        .map(|(key, value)| (key.trim(), value.trim()))
+        .collect();
+    rows.sort();
+    let bytes = BYTES.to_string();
+    assert_eq!(
+        rows,
+        [
+            ("tracepoint:syscalls:sys_enter_write", bytes.as_str()),
+            ("tracepoint:syscalls:sys_exit_write", bytes.as_str()),
+        ],
+        "{text}"
+    );
+    common::wait_until_gone(&ids, tine::kernel::bpf::program_ids);
+}
+
+/// Bytes of `pid`'s address space mapped from its output ring (a ring buffer map, or perf
+/// buffers), once there are any.
+fn ring_mapped(pid: u32) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+        let bytes: u64 = maps
+            .lines()
+            .filter(|line| {
+                line.ends_with("anon_inode:bpf-map") || line.ends_with("anon_inode:[perf_event]")
+            })
+            .filter_map(|line| {
+                let (start, end) = line.split_whitespace().next()?.split_once('-')?;
+                Some(u64::from_str_radix(end, 16).ok()? - u64::from_str_radix(start, 16).ok()?)
+            })
+            .sum();
+        if bytes > 0 || Instant::now() > deadline {
+            return bytes;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A script that writes nothing to the output ring (it only counts) gets the smallest ring the
+/// kernel makes, not the 256 KB a printf needs: a ring buffer's data is mapped twice, and was
+/// half of such a run's resident memory. So too with perf buffers, one page per CPU.
+#[test]
+fn a_script_that_prints_nothing_maps_no_big_ring() {
+    kernel_test!(a_script_that_prints_nothing_maps_no_big_ring);
+    for force in ["", "perfbuf"] {
+        for (script, big) in [
+            (
+                "tracepoint:sched/sched_switch { @[comm] = count(); }",
+                false,
+            ),
+            (
+                "tracepoint:sched/sched_switch { printf(\"%d\\n\", pid); }",
+                true,
+            ),
+        ] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_tine"))
+                .arg(script)
+                .env("TINE_FORCE", force)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start tine");
+            let mapped = ring_mapped(child.id());
+            child.kill().ok();
+            child.wait().ok();
+            assert!(mapped > 0, "{force} {script}: no ring mapped");
+            assert_eq!(mapped > 64 * 1024, big, "{force} {script}: {mapped} bytes");
+        }
+    }
+}

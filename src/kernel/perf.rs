@@ -312,6 +312,38 @@ impl PerfEvent {
     }
 }
 
+/// Closes `events`, two at a time. Closing the last perf event on a tracepoint waits out two RCU
+/// grace periods, the first under a lock the kernel takes for every trace event, the second
+/// outside it; with two closers one waits out its second while the other holds the lock
+/// (measured on 6.18: 28 tracepoints, 2.0 s closed in turn, 1.0 s two at a time; more closers
+/// gain nothing).
+pub fn close_all(mut events: Vec<PerfEvent>) {
+    if events.len() < 2 {
+        return;
+    }
+    let half = Box::into_raw(Box::new(events.split_off(events.len() / 2)));
+    // A bare pthread rather than std::thread, which costs the binary 18 KB.
+    extern "C" fn close(events: *mut libc::c_void) -> *mut libc::c_void {
+        // SAFETY: `events` is the box `close_all` gave up for this thread alone.
+        drop(unsafe { Box::from_raw(events.cast::<Vec<PerfEvent>>()) });
+        std::ptr::null_mut()
+    }
+    // pthread_t is an integer on glibc and a pointer on musl: left to pthread_create to fill.
+    let mut thread = std::mem::MaybeUninit::<libc::pthread_t>::uninit();
+    // SAFETY: `thread` is written by pthread_create; `half` stays valid until `close` frees it.
+    let started = unsafe {
+        libc::pthread_create(thread.as_mut_ptr(), std::ptr::null(), close, half.cast()) == 0
+    };
+    drop(events);
+    if started {
+        // SAFETY: pthread_create succeeded, so `thread` is set; the thread is joined once.
+        unsafe { libc::pthread_join(thread.assume_init(), std::ptr::null_mut()) };
+    } else {
+        // SAFETY: no thread took `half`: it is still this function's to free.
+        drop(unsafe { Box::from_raw(half) });
+    }
+}
+
 impl AsFd for PerfEvent {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()

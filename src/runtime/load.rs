@@ -8,6 +8,8 @@ use crate::compile::{Compiled, Lifecycle, MapSpec, ProgramKind, Storage};
 use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
+use crate::kernel::mapping::page_size;
+use crate::kernel::perf::close_all;
 use crate::lang::diag::{Diag, Span};
 use crate::provider::{Attachment, Registry};
 use crate::sema::program::Probe;
@@ -117,13 +119,58 @@ pub(super) struct Loaded {
     pub(super) programs: Vec<(String, Program)>,
 }
 
+/// Detaches every probe together rather than one after another (see `perf::close_all`): the
+/// perf events first, then the tracefs probe events they were opened on.
+impl Drop for Loaded {
+    fn drop(&mut self) {
+        let mut events = Vec::new();
+        let mut probe_events = Vec::new();
+        let mut attachments: Vec<Attachment> = self.attachments.drain(..).collect();
+        attachments.append(&mut self._triggers);
+        while let Some(attachment) = attachments.pop() {
+            match attachment {
+                Attachment::Events(list) => events.extend(list),
+                Attachment::Created {
+                    events: list,
+                    probe_events: created,
+                } => {
+                    events.extend(list);
+                    probe_events.extend(created);
+                }
+                Attachment::Triggered { attached, .. } => attachments.push(*attached),
+                // A link (kprobe.multi) detaches at once; BEGIN and END hold nothing.
+                other => drop(other),
+            }
+        }
+        close_all(events);
+        drop(probe_events);
+    }
+}
+
+/// Whether any program writes to the output ring (printf, print, exit, clear ...). A script
+/// that only counts never does, and its ring is made as small as the kernel allows: a ring
+/// buffer is mapped twice, so 256 KB of it is 512 KB of tine's resident memory.
+pub(super) fn writes_output(compiled: &Compiled) -> bool {
+    let output = compiled.output_map as i32;
+    compiled.probes.iter().flat_map(|code| &code.insns).any(
+        |insn| matches!(insn, Insn::LoadImm64 { imm: Imm64::MapFd(index), .. } if *index == output),
+    )
+}
+
 /// The maps of `compiled`, created in the kernel.
 fn create_maps(compiled: &Compiled) -> Result<Vec<Map>, KernelError> {
     let cpus = possible_cpus()?.len() as u32;
+    let silent = !writes_output(compiled);
     compiled
         .maps
         .iter()
-        .map(|spec| Map::create(&kernel_map(spec, cpus)))
+        .map(|spec| {
+            let mut spec = kernel_map(spec, cpus);
+            if silent && spec.kind == MapKind::Ringbuf {
+                spec.max_entries = page_size() as u32;
+            }
+            Map::create(&spec)
+        })
         .collect()
 }
 

@@ -29,7 +29,7 @@ use crate::provider::Registry;
 use crate::sema::Program as Script;
 use crate::wire::{STOPPED, TRACING};
 
-use load::{load, set_state};
+use load::{load, set_state, writes_output};
 use print::Printer;
 use report::{dropped_records, lost_error, report_errors, report_misses};
 
@@ -94,7 +94,13 @@ pub fn run(
         .map_err(|error| RunError::Message(format!("cannot catch signals: {error}")))?;
     let loaded = load(compiled, script, registry, settings)?;
     let state = &loaded.maps[compiled.state_map];
-    let mut ring = Ring::open(&loaded.maps[compiled.output_map], settings.perf_pages)?;
+    // Perf buffers are per CPU: one page each when nothing is written to them.
+    let pages = if writes_output(compiled) {
+        settings.perf_pages
+    } else {
+        1
+    };
+    let mut ring = Ring::open(&loaded.maps[compiled.output_map], pages)?;
     let batch = registry.features().has(Feature::MapBatch);
     let mut printer = Printer::new(compiled, script, &loaded.maps, settings, batch);
     for special in &loaded.begin {
