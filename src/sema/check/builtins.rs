@@ -6,7 +6,7 @@
 use std::mem::discriminant;
 
 use super::functions::{
-    clear, dyn_field, exit, pointer, print, printf, read, strcmp, symbol, Call,
+    clear, dyn_field, exit, pointer, print, printf, read, strcmp, strftime, symbol, Call,
 };
 use super::{Checker, Scope};
 use crate::lang::ast;
@@ -75,6 +75,7 @@ static TABLE: &[Definition] = &[
     variable("time",     Builtin::Nsecs,       || Type::Time),
     variable("nsecs",    Builtin::Nsecs,       || U64),
     variable("walltime", Builtin::WallTime,    || Type::WallTime),
+    variable("elapsed",  Builtin::Elapsed,     || U64),
     variable("stack",    Builtin::KernelStack, || Type::Stack),
     variable("kstack",   Builtin::KernelStack, || Type::Stack),
     variable("ustack",   Builtin::UserStack,   || Type::UserStack),
@@ -91,6 +92,7 @@ static TABLE: &[Definition] = &[
     function("usym",   1, 1,   "one address",                       symbol,    &[Function::Usym]),
     function("dyn",    1, 1,   "one `__data_loc` field",            dyn_field, &[Function::Dyn]),
     function("strcmp", 2, 2,   "two strings",                       strcmp,    &[Function::StrCmp]),
+    function("strftime", 2, 2, "a format string and nanoseconds",   strftime,  &[Function::Strftime]),
     aggregation("count",    MapKind::Count,    0),
     aggregation("sum",      MapKind::Sum,      1),
     aggregation("quantize", MapKind::Quantize, 1),
@@ -171,6 +173,10 @@ fn function_names() -> impl Iterator<Item = &'static str> {
 
 /// The name a typed call prints under (`-S`, compile's errors).
 pub(in crate::sema) fn function_name(function: &Function) -> &'static str {
+    // `time` names ply's variable in the table; bpftrace's statement is typed by `functions`.
+    if let Function::Time { .. } = function {
+        return "time";
+    }
     TABLE
         .iter()
         .find(|definition| match &definition.form {
@@ -251,7 +257,17 @@ impl Checker<'_> {
     fn variable_call(&mut self, call: Call<'_, '_>) -> Option<Expr> {
         let name = call.name;
         if let Some(first) = call.arguments.first() {
-            // bpftrace's `time("%H:%M")`, `kstack(perf)`: a function of another kind.
+            if name == "time" {
+                self.error(
+                    Diag::new(
+                        call.span,
+                        "bpftrace's `time(format)` is a statement of its own",
+                    )
+                    .with_label("it prints the time of day; it has no value"),
+                );
+                return None;
+            }
+            // bpftrace's `kstack(perf)`: a function of another kind.
             if let Some(message) = unsupported::function(name) {
                 self.error(Diag::new(call.name_span, message));
                 return None;
@@ -296,7 +312,7 @@ mod tests {
             names,
             [
                 "printf", "print", "print", "exit", "clear", "str", "mem", "uptr", "kptr", "ksym",
-                "usym", "dyn", "strcmp"
+                "usym", "dyn", "strcmp", "strftime"
             ]
         );
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));

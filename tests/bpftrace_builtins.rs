@@ -1,0 +1,102 @@
+//! bpftrace's built-ins on this kernel: `time()`, `strftime()` and `elapsed` printed for real
+//! events, and `func` in uprobes, checked against the workload and the test's own clock.
+
+mod common;
+
+use std::process::{Command, Output};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+fn tine(environment: &[(&str, &str)], arguments: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(arguments)
+        .envs(environment.iter().copied())
+        .output()
+        .expect("run tine");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64
+}
+
+/// `YYYY-MM-DD HH:MM:SS` as seconds since the epoch (the proleptic Gregorian calendar).
+fn seconds_of(text: &str) -> i64 {
+    let number = |range: std::ops::Range<usize>| -> i64 {
+        text.get(range)
+            .and_then(|digits| digits.parse().ok())
+            .unwrap_or_else(|| panic!("not a date and time: {text:?}"))
+    };
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let (hour, minute, second) = (number(11..13), number(14..16), number(17..19));
+    // Days from the civil date (H. Hinnant's algorithm).
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    days * 86_400 + hour * 3600 + minute * 60 + second
+}
+
+/// Each of five one-byte reads prints one line: `time()`'s clock when user space printed it,
+/// `strftime()` of the event's `nsecs` with microseconds, and `elapsed`. Both times are the
+/// wall clock of the run in the zone TZ names (UTC, then three hours east of it), and
+/// `elapsed` grows and stays within the run.
+#[test]
+fn time_strftime_and_elapsed_print_the_clock_of_each_event() {
+    if !common::kernel_available("time_strftime_and_elapsed_print_the_clock_of_each_event") {
+        return;
+    }
+    let reader = common::unique_copy("dd", "tinetime");
+    let workload = format!(
+        "{} bs=1 count=5 status=none </dev/zero >/dev/null",
+        reader.display()
+    );
+    let script = "tracepoint:syscalls/sys_enter_read / comm == \"tinetime\" && data->fd == 0 / { \
+                  time(\"%Y-%m-%d %H:%M:%S \"); \
+                  printf(\"%s %u\\n\", strftime(\"%Y-%m-%d %H:%M:%S.%f\", nsecs), elapsed); }";
+    for (zone, east) in [("UTC0", 0), ("TST-3", 3 * 3600)] {
+        let before = now();
+        let output = tine(&[("TZ", zone)], &["-c", &workload, script]);
+        let after = now();
+        let text = stdout(&output);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5, "{text}");
+        let mut last_elapsed = 0;
+        for line in lines {
+            let fields: Vec<&str> = line.split(' ').collect();
+            assert_eq!(fields.len(), 5, "{line}");
+            let printed = seconds_of(&format!("{} {}", fields[0], fields[1])) - east;
+            let event = seconds_of(&format!("{} {}", fields[2], fields[3])) - east;
+            for seconds in [printed, event] {
+                assert!(
+                    (before..=after).contains(&seconds),
+                    "{line}: not in {before}..={after} ({zone})"
+                );
+            }
+            let micros = fields[3].split_once('.').map(|(_, micros)| micros);
+            assert!(
+                micros.is_some_and(
+                    |micros| micros.len() == 6 && micros.bytes().all(|b| b.is_ascii_digit())
+                ),
+                "%f is six digits of microseconds: {line}"
+            );
+            let elapsed: u64 = fields[4].parse().expect("elapsed is a number");
+            assert!(elapsed >= last_elapsed, "elapsed went back: {text}");
+            assert!(
+                elapsed <= (after - before + 1) as u64 * 1_000_000_000,
+                "{line}"
+            );
+            last_elapsed = elapsed;
+        }
+        assert!(last_elapsed > 0, "{text}");
+    }
+}
