@@ -100,3 +100,77 @@ fn time_strftime_and_elapsed_print_the_clock_of_each_event() {
         assert!(last_elapsed > 0, "{text}");
     }
 }
+
+/// `func` in a uprobe glob and a uretprobe names the function each event came from: `id`
+/// calls getuid and getgid, each counted under its own name on entry and on return.
+#[test]
+fn func_names_each_uprobes_function_on_entry_and_return() {
+    if !common::kernel_available("func_names_each_uprobes_function_on_entry_and_return") {
+        return;
+    }
+    let script = "uprobe:libc:get[ug]id / pid == $target / { @entry[func] = count(); } \
+                  uretprobe:libc:get[ug]id / pid == $target / { @exit[func] = count(); }";
+    let output = tine(&[], &["-c", "/usr/bin/id", script]);
+    let text = stdout(&output);
+    for map in ["@entry:", "@exit:"] {
+        let rows: Vec<&str> = text
+            .split(map)
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {map}: {text}"))
+            .lines()
+            .skip(1)
+            .take_while(|line| !line.is_empty())
+            .collect();
+        let mut names: Vec<&str> = rows
+            .iter()
+            .map(|row| {
+                row.trim_start_matches("{ ")
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+            })
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, ["getgid", "getuid"], "{text}");
+        for row in rows {
+            let count: u64 = row
+                .rsplit(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            assert!(count >= 1, "{row}");
+        }
+    }
+}
+
+/// `kaddr("vfs_read")` is where /proc/kallsyms says vfs_read is; a symbol the kernel has not
+/// got is an error before anything is loaded.
+#[test]
+fn kaddr_is_the_address_kallsyms_lists() {
+    if !common::kernel_available("kaddr_is_the_address_kallsyms_lists") {
+        return;
+    }
+    let kallsyms = std::fs::read_to_string("/proc/kallsyms").expect("read kallsyms");
+    let listed = kallsyms
+        .lines()
+        .find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            (fields.len() == 3 && fields[2] == "vfs_read").then(|| fields[0].to_string())
+        })
+        .expect("vfs_read in kallsyms");
+    let output = tine(
+        &[],
+        &["BEGIN { printf(\"%016x\\n\", kaddr(\"vfs_read\")); exit(); }"],
+    );
+    assert_eq!(stdout(&output).trim(), listed);
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .arg("BEGIN { printf(\"%x\\n\", kaddr(\"tine_no_such_symbol\")); }")
+        .output()
+        .expect("run tine");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("the kernel has no symbol `tine_no_such_symbol`"),
+        "{message}"
+    );
+}

@@ -132,3 +132,90 @@ fn elapsed_is_nanoseconds_since_the_start() {
     );
     assert_eq!(right.kind, ExprKind::Int(1_000_000));
 }
+
+/// The string constant a probe's first statement `print(x)` prints.
+fn printed_string(program: &Program, probe: usize) -> String {
+    let StmtKind::Expr(print) = &program.probes[probe].body[0].kind else {
+        panic!("no print");
+    };
+    let ExprKind::Call { arguments, .. } = &print.kind else {
+        panic!("no call");
+    };
+    match &arguments[0].kind {
+        ExprKind::Str(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        other => panic!("not a string constant: {other:?}"),
+    }
+}
+
+#[test]
+fn func_in_a_uprobe_is_the_function_its_spec_names() {
+    let program = check("uprobe:/bin/sh:main, uretprobe:libc:malloc { print(func); }");
+    assert_eq!(printed_string(&program, 0), "main");
+    assert_eq!(printed_string(&program, 1), "malloc");
+    // A kprobe's is read at run time (bpf_get_func_ip), a kernel address.
+    let program = check("kprobe:vfs_read { print(func); }");
+    let StmtKind::Expr(print) = &statement(&program, 0).kind else {
+        panic!("no print");
+    };
+    let ExprKind::Call { arguments, .. } = &print.kind else {
+        panic!("no call");
+    };
+    assert_eq!(arguments[0].ty, Type::KernelAddress);
+}
+
+#[test]
+fn func_is_refused_where_no_function_is_probed() {
+    for script in [
+        "tracepoint:sched/sched_switch { print(func); }",
+        "uprobe:/bin/sh:0x1000 { print(func); }",
+        "BEGIN { print(func); }",
+    ] {
+        let message = refused(script);
+        assert!(
+            message.contains("`func` is the function a kprobe or uprobe is in"),
+            "{script}: {message}"
+        );
+    }
+}
+
+#[test]
+fn kaddr_is_the_symbols_address_and_an_integer_address_reads_a_u64() {
+    // The dry run's providers read no symbol table: every symbol is at 0.
+    let program = check("BEGIN { $a = kaddr(\"avenrun\"); @ = *($a + 8); }");
+    let StmtKind::ScratchStore { value, .. } = &statement(&program, 0).kind else {
+        panic!("no store");
+    };
+    assert_eq!((&value.kind, &value.ty), (&ExprKind::Int(0), &U64));
+    assert_eq!(program.maps[0].value, U64);
+    let message = refused("BEGIN { @ = kaddr(comm); }");
+    assert!(
+        message.contains("kaddr's symbol must be a string literal"),
+        "{message}"
+    );
+    let message = refused("BEGIN { @ = *pid; }");
+    assert!(message.contains("cannot dereference pid"), "{message}");
+}
+
+#[test]
+fn number_literals_take_exponents_and_separators() {
+    for (literal, value) in [
+        ("1e6", 1_000_000u64),
+        ("2e4", 20_000),
+        ("1_000_000", 1_000_000),
+        ("1_0e1_0", 100_000_000_000),
+        ("0", 0),
+    ] {
+        let program = check(&format!("BEGIN {{ @ = {literal}; }}"));
+        let StmtKind::MapStore { value: stored, .. } = &statement(&program, 0).kind else {
+            panic!("no store");
+        };
+        assert_eq!(stored.kind, ExprKind::Int(value), "{literal}");
+    }
+    let message = refused("BEGIN { @ = 1e; }");
+    assert!(message.contains("`1e` is not a number"), "{message}");
+    let message = refused("BEGIN { @ = 1e20; }");
+    assert!(
+        message.contains("`1e20` does not fit in 64 bits"),
+        "{message}"
+    );
+}

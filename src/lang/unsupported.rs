@@ -72,7 +72,6 @@ const FUNCTIONS: &[Entry] = &[
 const VARIABLES: &[Entry] = &[
     (&["username"], "uid is the user id"),
     (&["cpid"], "$target is the pid of the -c command"),
-    (&["func"], "probe names the probe that fired"),
     (
         &[
             "curtask", "rand", "cgroup", "numaid", "jiffies", "sarg0", "sarg1", "sarg2",

@@ -105,6 +105,11 @@ pub trait Probe {
     fn fires_newest_first(&self) -> bool {
         false
     }
+    /// The function this probe is in when the spec names one (not a glob), for `func` where
+    /// the provider has no variable of that name.
+    fn function(&self) -> Option<String> {
+        None
+    }
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError>;
 }
 
@@ -189,12 +194,17 @@ pub fn unknown_provider(provider: &str) -> String {
     format!("no provider `{provider}`")
 }
 
-/// Variables as sema sees them: their names and types, and where their addresses point.
-struct Listed(Vec<Variable>, AddressSpace);
+/// Variables as sema sees them: their names and types, where their addresses point, and the
+/// function the probe is in.
+struct Listed(Vec<Variable>, AddressSpace, Option<String>);
 
 impl ProbeContext for Listed {
     fn address_space(&self) -> AddressSpace {
         self.1
+    }
+
+    fn function(&self) -> Option<String> {
+        self.2.clone()
     }
 
     fn variable(&self, name: &str) -> Option<Type> {
@@ -218,6 +228,7 @@ impl Providers for Registry {
         Ok(Box::new(Listed(
             probe.variables().to_vec(),
             probe.address_space(),
+            probe.function(),
         )))
     }
 
@@ -226,6 +237,10 @@ impl Providers for Registry {
             return Ok(Vec::new());
         }
         Ok(self.probe(provider, spec)?.points())
+    }
+
+    fn kernel_symbol(&self, name: &str) -> Result<Option<u64>, String> {
+        crate::kernel::kallsyms::symbol_address(name)
     }
 }
 

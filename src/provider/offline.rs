@@ -9,6 +9,7 @@ use crate::compile::{Access, ProbeLowering, ProgramKind};
 use crate::sema::types::{AddressSpace, U64};
 use crate::sema::{ProbeContext, Providers, Record, Type};
 
+use super::location::Location;
 use super::{interval, kprobe, profile, regs, uprobe, Listed, Variable};
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
@@ -29,6 +30,9 @@ pub struct OfflineProbe {
     in_process_context: bool,
     variables: Vec<Variable>,
     space: AddressSpace,
+    /// What `func` reads: the spec's function, a glob's pattern standing for the function
+    /// that a run would name (a dry run does not list them).
+    function: Option<String>,
 }
 
 impl OfflineProviders {
@@ -38,6 +42,7 @@ impl OfflineProviders {
             in_process_context: true,
             variables,
             space: AddressSpace::Unknown,
+            function: None,
         };
         Ok(match provider {
             "kprobe" | "kretprobe" => {
@@ -51,10 +56,16 @@ impl OfflineProviders {
             }
             "uprobe" | "uretprobe" => {
                 let retprobe = provider == "uretprobe";
-                uprobe::UprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+                let parsed =
+                    uprobe::UprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
                 let variables = regs::variables(regs::current_arch()?, retprobe, U64);
+                let function = match &parsed.location {
+                    Location::Symbol { name, .. } => Some(name.clone()),
+                    Location::Address(_) => None,
+                };
                 OfflineProbe {
                     space: AddressSpace::User,
+                    function,
                     ..probe(ProgramKind::Kprobe, variables)
                 }
             }
@@ -100,7 +111,11 @@ impl OfflineProviders {
 impl Providers for OfflineProviders {
     fn context(&self, provider: &str, spec: &str) -> Result<Box<dyn ProbeContext>, String> {
         let probe = self.probe(provider, spec)?;
-        Ok(Box::new(Listed(probe.variables, probe.space)))
+        Ok(Box::new(Listed(
+            probe.variables,
+            probe.space,
+            probe.function,
+        )))
     }
 
     /// Tracepoint globs only: a glob's points decide its records, so its types. Function
@@ -111,6 +126,11 @@ impl Providers for OfflineProviders {
         } else {
             Ok(Vec::new())
         }
+    }
+
+    /// A dry run reads no symbol table: every symbol is at 0.
+    fn kernel_symbol(&self, _name: &str) -> Result<Option<u64>, String> {
+        Ok(Some(0))
     }
 }
 

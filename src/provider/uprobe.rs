@@ -226,6 +226,8 @@ pub struct Uprobe {
     /// None: the uprobe PMU; else the tracefs whose `uprobe_events` takes the probes.
     tracefs: Option<Rc<Tracefs>>,
     variables: Vec<Variable>,
+    /// The function the spec names, when it names one.
+    function: Option<String>,
 }
 
 impl Uprobe {
@@ -274,6 +276,7 @@ impl Uprobe {
             retprobe,
             pid,
             tracefs,
+            function: parsed.location.function().map(str::to_string),
             // A user-space address means nothing to the kernel's symbol table: a plain number.
             variables: regs::variables(arch, retprobe, U64),
         })
@@ -299,6 +302,10 @@ impl Probe for Uprobe {
             .iter()
             .map(|point| format!("{}:{}", point.path, point.name))
             .collect()
+    }
+
+    fn function(&self) -> Option<String> {
+        self.function.clone()
     }
 
     /// Return probes too: their handlers run in the order of the uprobe's consumers.

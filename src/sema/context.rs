@@ -16,6 +16,11 @@ pub trait ProbeContext {
     fn address_space(&self) -> AddressSpace {
         AddressSpace::Unknown
     }
+    /// The function the probe is in, by name, when the spec names one: what `func` reads
+    /// where the provider has no variable of that name (uprobes).
+    fn function(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The registry of providers: turns a canonical provider name and its spec into the context of
@@ -29,6 +34,12 @@ pub trait Providers {
     fn expand(&self, provider: &str, spec: &str) -> Result<Vec<String>, String> {
         let _ = (provider, spec);
         Ok(Vec::new())
+    }
+
+    /// Where kernel symbol `name` is (bpftrace's `kaddr("name")`), None when there is none.
+    fn kernel_symbol(&self, name: &str) -> Result<Option<u64>, String> {
+        let _ = name;
+        Err("kernel symbols cannot be read here".into())
     }
 }
 

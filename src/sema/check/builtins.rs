@@ -6,7 +6,7 @@
 use std::mem::discriminant;
 
 use super::functions::{
-    clear, dyn_field, exit, pointer, print, printf, read, strcmp, strftime, symbol, Call,
+    clear, dyn_field, exit, kaddr, pointer, print, printf, read, strcmp, strftime, symbol, Call,
 };
 use super::{Checker, Scope};
 use crate::lang::ast;
@@ -30,6 +30,10 @@ pub(super) enum Form {
     Variable(Builtin, fn() -> Type),
     /// `probe`: the name of the probe that fired, a string constant in each probe.
     ProbeName,
+    /// bpftrace's `func` where the provider has no variable of that name (uprobes): the
+    /// function the spec names, a string constant in each probe (a glob's points are probes of
+    /// their own), so it is exact in return probes and after the process has gone.
+    FunctionName,
     /// A function whose argument count `arity` admits, typed by `typing`. `named` are the
     /// typed calls that print under this name (a `str()` of a `__data_loc` field is a `dyn`).
     Function {
@@ -80,6 +84,7 @@ static TABLE: &[Definition] = &[
     variable("kstack",   Builtin::KernelStack, || Type::Stack),
     variable("ustack",   Builtin::UserStack,   || Type::UserStack),
     Definition { name: "probe", form: Form::ProbeName },
+    Definition { name: "func",  form: Form::FunctionName },
     function("printf", 1, ANY, "a format string and its values",    printf,    PRINTF),
     function("print",  0, ANY, "values or a map",                   print,     PRINT),
     function("exit",   0, 1,   "at most one exit code",             exit,      &[Function::Exit]),
@@ -93,6 +98,7 @@ static TABLE: &[Definition] = &[
     function("dyn",    1, 1,   "one `__data_loc` field",            dyn_field, &[Function::Dyn]),
     function("strcmp", 2, 2,   "two strings",                       strcmp,    &[Function::StrCmp]),
     function("strftime", 2, 2, "a format string and nanoseconds",   strftime,  &[Function::Strftime]),
+    function("kaddr",  1, 1,   "one kernel symbol's name",          kaddr,     &[]),
     aggregation("count",    MapKind::Count,    0),
     aggregation("sum",      MapKind::Sum,      1),
     aggregation("quantize", MapKind::Quantize, 1),
@@ -154,7 +160,12 @@ pub(super) fn aggregation_of(name: &str) -> Option<(MapKind, usize)> {
 pub(super) fn variable_names() -> impl Iterator<Item = &'static str> {
     TABLE
         .iter()
-        .filter(|definition| matches!(definition.form, Form::Variable(..) | Form::ProbeName))
+        .filter(|definition| {
+            matches!(
+                definition.form,
+                Form::Variable(..) | Form::ProbeName | Form::FunctionName
+            )
+        })
         .map(|definition| definition.name)
 }
 
@@ -238,7 +249,7 @@ impl Checker<'_> {
                 None
             }
             Some(Form::Variable(..)) => self.variable_call(call),
-            Some(Form::ProbeName) | None => {
+            Some(Form::ProbeName | Form::FunctionName) | None => {
                 if let Some(message) = unsupported::function(name) {
                     self.error(Diag::new(name_span, message));
                     return None;

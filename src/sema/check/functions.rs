@@ -7,7 +7,7 @@ use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
 use crate::output::PrintOptions;
 use crate::sema::program::{Expr, ExprKind, Function};
-use crate::sema::types::{AddressSpace, Type, I32};
+use crate::sema::types::{AddressSpace, Type, I32, U64};
 
 /// Bytes `str()` and `mem()` read when no length is given (ply's string size).
 pub const DEFAULT_STRING_SIZE: usize = 128;
@@ -373,6 +373,27 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
         ty,
         call.span,
     ))
+}
+
+/// bpftrace's `kaddr("symbol")`: where a kernel symbol is, read from kallsyms as the script is
+/// compiled, a u64 constant.
+pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let name_node = &call.arguments[0];
+    let name = format_literal(checker, name_node, "kaddr's symbol")?;
+    match checker.providers.kernel_symbol(&name) {
+        Ok(Some(address)) => Some(expr(ExprKind::Int(address), U64, call.span)),
+        Ok(None) => {
+            checker.error(Diag::new(
+                name_node.span,
+                format!("the kernel has no symbol `{name}`"),
+            ));
+            None
+        }
+        Err(message) => {
+            checker.error(Diag::new(name_node.span, message));
+            None
+        }
+    }
 }
 
 /// The default format of bpftrace's `time()`.

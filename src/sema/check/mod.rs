@@ -31,6 +31,7 @@ pub fn check_script(
     let mut units = units(script, providers, &mut errors);
     let mut checker = Checker {
         environment,
+        providers,
         maps: Vec::new(),
         map_index: HashMap::new(),
         errors: Vec::new(),
@@ -121,7 +122,8 @@ fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
 }
 
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
-/// there: the spec itself, or, when the probe reads `probe`, each point of a glob.
+/// there: the spec itself, or, when the probe reads `probe` (or a `func` only the spec can
+/// tell), each point of a glob.
 fn points(
     probe: &ast::Probe,
     spec: &ast::ProbeSpec,
@@ -132,7 +134,14 @@ fn points(
         "" => spec.provider.clone(),
         written => format!("{}:{written}", spec.provider),
     };
-    let points = if probe.reads("probe") {
+    // `func` names the point too where the provider has no variable of that name to read
+    // at run time (a kprobe's is bpf_get_func_ip).
+    let names_point = probe.reads("probe")
+        || (probe.reads("func")
+            && providers
+                .context(&spec.provider, &spec.spec)
+                .is_ok_and(|context| context.variable("func").is_none()));
+    let points = if names_point {
         providers.expand(&spec.provider, &spec.spec)?
     } else {
         Vec::new()
@@ -182,6 +191,8 @@ struct Unit<'s> {
 
 struct Checker<'e> {
     environment: &'e Environment,
+    /// For what sema asks the kernel beyond probes: `kaddr()`'s symbols.
+    providers: &'e dyn Providers,
     maps: Vec<MapState>,
     map_index: HashMap<String, MapId>,
     errors: Vec<Diag>,
