@@ -380,7 +380,13 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
 pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let name_node = &call.arguments[0];
     let name = format_literal(checker, name_node, "kaddr's symbol")?;
-    match checker.providers.kernel_symbol(&name) {
+    let providers = checker.providers;
+    let address = checker
+        .kernel_symbols
+        .entry(name.clone())
+        .or_insert_with(|| providers.kernel_symbol(&name))
+        .clone();
+    match address {
         Ok(Some(address)) => Some(expr(ExprKind::Int(address), U64, call.span)),
         Ok(None) => {
             checker.error(Diag::new(

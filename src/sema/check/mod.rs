@@ -32,6 +32,7 @@ pub fn check_script(
     let mut checker = Checker {
         environment,
         providers,
+        kernel_symbols: HashMap::new(),
         maps: Vec::new(),
         map_index: HashMap::new(),
         errors: Vec::new(),
@@ -193,6 +194,9 @@ struct Checker<'e> {
     environment: &'e Environment,
     /// For what sema asks the kernel beyond probes: `kaddr()`'s symbols.
     providers: &'e dyn Providers,
+    /// `kaddr()`'s answers, asked once each: reading kallsyms takes the kernel a while, and
+    /// every round of typing asks again.
+    kernel_symbols: HashMap<String, Result<Option<u64>, String>>,
     maps: Vec<MapState>,
     map_index: HashMap<String, MapId>,
     errors: Vec<Diag>,
