@@ -141,3 +141,14 @@ impl UserSymbols {
         }
     }
 }
+
+#[cfg(test)]
+mod clock_tests {
+    #[test]
+    fn percent_f_is_the_microseconds_and_a_doubled_percent_stays_a_percent() {
+        // 1_500_000_007 s and 123_456_789 ns: seconds and microseconds read alike in any zone.
+        let realtime = 1_500_000_007 * 1_000_000_000 + 123_456_789;
+        assert_eq!(super::local_time("%S.%f %%f", realtime), "07.123456 %f");
+        assert_eq!(super::local_time("%f", 999), "000000");
+    }
+}
