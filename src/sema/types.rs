@@ -252,7 +252,7 @@ impl fmt::Display for Type {
             Type::Id(Id::Cpu) => f.write_str("cpu"),
             Type::Time => f.write_str("time"),
             Type::WallTime => f.write_str("walltime"),
-            Type::Strftime(_) => f.write_str("strftime"),
+            Type::Strftime(format) => write!(f, "strftime({format:?})"),
             Type::KernelAddress => f.write_str("kaddr"),
             Type::Stack => f.write_str("stack"),
             Type::UserStack => f.write_str("ustack"),
