@@ -86,6 +86,8 @@ pub enum Layout {
     Time,
     /// Wall-clock nanoseconds since the epoch (u64): local `HH:MM:SS.nnnnnnnnn`.
     WallTime,
+    /// Monotonic nanoseconds (u64) printed as local time by C's strftime with this format.
+    Strftime(String),
     /// A kernel code address (u64): `sym+off` once resolved, else `<%016x>`.
     KernelAddress,
     /// A stack id (u64) of the stack map, a user one with its pid (`encode_user_stack`): one
@@ -110,6 +112,7 @@ impl Layout {
             Layout::Pointer
             | Layout::Time
             | Layout::WallTime
+            | Layout::Strftime(_)
             | Layout::KernelAddress
             | Layout::Stack { .. } => 8,
             Layout::Id { .. } => 4,
@@ -182,6 +185,12 @@ pub const SETTING_UP: i32 = 0;
 pub const TRACING: i32 = 1;
 pub const STOPPED: i32 = 2;
 pub const STATE_SIZE: usize = 8;
+/// The state map's entries, each `STATE_SIZE` bytes: the state word, and the monotonic
+/// nanoseconds (`bpf_ktime_get_ns`) at which user space started the script, which `elapsed`
+/// counts from.
+pub const STATE_WORD_KEY: u32 = 0;
+pub const STATE_START_KEY: u32 = 1;
+pub const STATE_ENTRIES: u32 = 2;
 
 pub fn encode_state(state: i32, order: ByteOrder) -> Vec<u8> {
     encode_int(state as u64, STATE_SIZE, order)

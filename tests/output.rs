@@ -554,6 +554,29 @@ fn printf_follows_c_conversions() {
         ),
         "[bash] [      bash] [bash  ] [ba]"
     );
+    // `%s` of a value that is not text prints it as `%v` does (bpftrace's `%s` of a ksym(),
+    // a strftime(), a kprobe's func), padded and cut like text.
+    let address = 0xffff_ffff_8100_0000u64.to_ne_bytes();
+    assert_eq!(
+        rendered(
+            "[%s] [%-20s] [%.5s] [%s]",
+            &[
+                (&Layout::KernelAddress, &address[..]),
+                (&Layout::KernelAddress, &address),
+                (&Layout::KernelAddress, &address),
+                (&u64_layout(), &42u64.to_ne_bytes())
+            ]
+        ),
+        "[<ffffffff81000000>] [<ffffffff81000000>  ] [<ffff] [42]"
+    );
+    assert_eq!(
+        rendered(
+            "%s",
+            &[(&Layout::Strftime("%H".into()), &7u64.to_ne_bytes()[..])]
+        ),
+        "7",
+        "without a clock, a strftime() value prints its nanoseconds"
+    );
     assert_eq!(
         rendered(
             "%c%c",

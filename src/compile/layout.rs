@@ -34,6 +34,7 @@ pub fn layout_of(ty: &Type) -> Layout {
         Type::Id(id) => Layout::Id { width: id.width() },
         Type::Time => Layout::Time,
         Type::WallTime => Layout::WallTime,
+        Type::Strftime(format) => Layout::Strftime(format.to_string()),
         Type::KernelAddress => Layout::KernelAddress,
         Type::Stack => Layout::Stack { user: false },
         Type::UserStack => Layout::Stack { user: true },

@@ -186,7 +186,13 @@ impl Shared {
         ));
         let state_map = maps.len();
         let word = wire::STATE_SIZE as u32;
-        maps.push(MapSpec::internal("tine_state", Storage::Array, 4, word, 1));
+        maps.push(MapSpec::internal(
+            "tine_state",
+            Storage::Array,
+            4,
+            word,
+            wire::STATE_ENTRIES,
+        ));
         Shared {
             options: *options,
             maps,

@@ -22,6 +22,9 @@ pub enum RecordKind {
     PrintAndClear { map: usize, options: PrintOptions },
     /// `exit(code)`: the code is the one value (`wire::exit_code`).
     Exit,
+    /// bpftrace's `time(format)`: the time of day when user space reads the record, as C's
+    /// strftime formats it.
+    Time { format: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -29,6 +29,51 @@ fn local_offset_seconds(seconds_since_epoch: i64) -> i64 {
     }
 }
 
+/// Nanoseconds to add to a monotonic timestamp (`bpf_ktime_get_ns`) to get UTC since the epoch.
+pub fn realtime_offset() -> i64 {
+    now(libc::CLOCK_REALTIME) - now(libc::CLOCK_MONOTONIC)
+}
+
+/// Nanoseconds since the epoch, now.
+pub fn realtime() -> i64 {
+    now(libc::CLOCK_REALTIME)
+}
+
+/// Nanoseconds of the monotonic clock probes read (`bpf_ktime_get_ns`), now.
+pub fn monotonic() -> i64 {
+    now(libc::CLOCK_MONOTONIC)
+}
+
+/// `seconds_since_epoch` as local time (TZ, else /etc/localtime, as libc reads them) formatted
+/// by C's strftime; None when the time cannot be converted or the text would exceed 512 bytes.
+#[allow(clippy::unnecessary_cast)]
+pub fn strftime(format: &str, seconds_since_epoch: i64) -> Option<String> {
+    if format.is_empty() {
+        return Some(String::new());
+    }
+    let format = std::ffi::CString::new(format).ok()?;
+    let time = seconds_since_epoch as _;
+    // SAFETY: tm is plain data; all-zero is a valid value for it.
+    let mut local: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: localtime_r reads `time` and writes only `local`, both on this stack frame.
+    if unsafe { libc::localtime_r(&time, &mut local) }.is_null() {
+        return None;
+    }
+    let mut buffer = [0u8; 512];
+    // SAFETY: strftime writes at most buffer.len() bytes into `buffer`, reads the NUL-ended
+    // `format` and `local`; all live across the call.
+    let written = unsafe {
+        libc::strftime(
+            buffer.as_mut_ptr().cast(),
+            buffer.len(),
+            format.as_ptr(),
+            &local,
+        )
+    };
+    // 0 is also a format that prints nothing (`%p` in some locales): not an error worth telling.
+    Some(String::from_utf8_lossy(&buffer[..written]).into_owned())
+}
+
 /// Nanoseconds to add to a monotonic timestamp to get local time since the epoch.
 pub fn wall_clock_offset() -> i64 {
     let real = now(libc::CLOCK_REALTIME);
@@ -38,6 +83,16 @@ pub fn wall_clock_offset() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn strftime_formats_the_epoch_in_utc() {
+        // The zone is the process's: UTC unless TZ says otherwise, so set it for this test's
+        // fields only through a format that does not depend on it.
+        assert_eq!(super::strftime("%Y", 86_400 * 366).as_deref(), Some("1971"));
+        assert_eq!(super::strftime("%%", 0).as_deref(), Some("%"));
+        assert_eq!(super::strftime("", 0).as_deref(), Some(""));
+        assert_eq!(super::strftime("a\0b", 0), None);
+    }
+
     #[test]
     fn monotonic_plus_offset_is_close_to_the_wall_clock() {
         let offset = super::wall_clock_offset();

@@ -98,9 +98,57 @@ impl KernelSymbols {
     }
 }
 
+/// Where kernel symbol `name` (code or data) is, from kallsyms text: the first line naming it,
+/// the kernel's own before a module's; Err when addresses are hidden (kptr_restrict: all 0).
+pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, String> {
+    let mut found = None;
+    for line in text.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(address), Some(_kind), Some(symbol)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if symbol != name {
+            continue;
+        }
+        let Ok(address) = u64::from_str_radix(address, 16) else {
+            continue;
+        };
+        let in_module = parts.next().is_some();
+        if found.is_none() || !in_module {
+            found = Some(address);
+        }
+        if !in_module {
+            break;
+        }
+    }
+    match found {
+        Some(0) => Err("/proc/kallsyms hides kernel addresses (kptr_restrict); run as root with kernel.kptr_restrict < 2".into()),
+        found => Ok(found),
+    }
+}
+
+/// `find_symbol` in /proc/kallsyms.
+pub fn symbol_address(name: &str) -> Result<Option<u64>, String> {
+    let text = std::fs::read_to_string("/proc/kallsyms")
+        .map_err(|error| format!("cannot read /proc/kallsyms: {error}"))?;
+    find_symbol(&text, name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_code_and_data_symbols_the_kernels_before_a_modules() {
+        let text = "ffffffffc0200000 d avenrun\t[mod]\nffffffff81300000 D avenrun\n\
+                    ffffffff81200000 T vfs_read\n";
+        assert_eq!(find_symbol(text, "avenrun"), Ok(Some(0xffffffff81300000)));
+        assert_eq!(find_symbol(text, "vfs_read"), Ok(Some(0xffffffff81200000)));
+        assert_eq!(find_symbol(text, "nothing"), Ok(None));
+        let hidden = "0000000000000000 D avenrun\n";
+        assert!(find_symbol(hidden, "avenrun").is_err());
+    }
 
     const SAMPLE: &str = "ffffffff81000000 T _text\n\
         ffffffff81200000 T vfs_read\n\

@@ -33,10 +33,6 @@ const PROVIDERS: &[Entry] = &[
 ];
 
 const FUNCTIONS: &[Entry] = &[
-    (
-        &["time", "strftime"],
-        "printf(\"%v\", walltime) prints the time of day",
-    ),
     (&["buf"], "mem(address, length) reads raw bytes"),
     (
         &["strncmp", "strcontains"],
@@ -52,7 +48,6 @@ const FUNCTIONS: &[Entry] = &[
         &[
             "ntop",
             "pton",
-            "kaddr",
             "uaddr",
             "kptr",
             "cgroupid",
@@ -75,13 +70,8 @@ const FUNCTIONS: &[Entry] = &[
 ];
 
 const VARIABLES: &[Entry] = &[
-    (
-        &["elapsed"],
-        "nsecs is monotonic time: subtract a start stored in BEGIN",
-    ),
     (&["username"], "uid is the user id"),
     (&["cpid"], "$target is the pid of the -c command"),
-    (&["func"], "probe names the probe that fired"),
     (
         &[
             "curtask", "rand", "cgroup", "numaid", "jiffies", "sarg0", "sarg1", "sarg2",

@@ -210,6 +210,15 @@ fn write_conversion(
             write_value(&mut text, layout, data, symbols);
             text
         }
+        's' if !matches!(layout, Layout::Chars(_)) => {
+            // A value that is not text (strftime(), ksym(), a kprobe's func) as it prints.
+            let mut text = String::new();
+            write_value(&mut text, layout, data, symbols);
+            match spec.precision {
+                Some(precision) => text.chars().take(precision).collect(),
+                None => text,
+            }
+        }
         's' => {
             let end = data
                 .iter()

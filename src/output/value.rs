@@ -26,6 +26,12 @@ pub trait Symbols {
         write!(out, "<{address:016x}>").ok();
     }
 
+    /// Monotonic nanoseconds as local time, formatted by C's strftime (`%f`: microseconds).
+    fn write_strftime(&self, out: &mut String, format: &str, monotonic: u64) {
+        let _ = format;
+        write!(out, "{monotonic}").ok();
+    }
+
     /// Nanoseconds from the monotonic clock probes read to local wall-clock time.
     fn wall_clock_offset(&self) -> i64 {
         0
@@ -73,6 +79,10 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
                 out,
                 monotonic.wrapping_add_signed(symbols.wall_clock_offset()),
             );
+            Ok(())
+        }
+        Layout::Strftime(format) => {
+            symbols.write_strftime(out, format, wire::unsigned(data, 8, order));
             Ok(())
         }
         Layout::Id { width } => write!(out, "{:width$}", wire::unsigned(data, 4, order)),
@@ -234,6 +244,7 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Orderin
         } => wire::unsigned(a, *bytes, order).cmp(&wire::unsigned(b, *bytes, order)),
         Layout::Pointer
         | Layout::WallTime
+        | Layout::Strftime(_)
         | Layout::KernelAddress
         | Layout::Stack { .. }
         | Layout::UserAddress => wire::unsigned(a, 8, order).cmp(&wire::unsigned(b, 8, order)),

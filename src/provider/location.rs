@@ -121,6 +121,15 @@ impl Location {
     }
 
     /// The pattern, when this names functions by a glob.
+    /// The function a probe here is in, by name: what bpftrace's `func` reads. None for an
+    /// address, or a glob (which names many).
+    pub fn function(&self) -> Option<&str> {
+        match self {
+            Location::Symbol { name, .. } if !glob::is_glob(name) => Some(name),
+            _ => None,
+        }
+    }
+
     pub fn glob(&self) -> Option<&str> {
         match self {
             Location::Symbol { name, .. } if glob::is_glob(name) => Some(name),

@@ -172,6 +172,11 @@ pub trait Probe {
     fn fires_newest_first(&self) -> bool {
         false
     }
+    /// The function this probe is in when the spec names one (not a glob), for `func` where
+    /// the provider has no variable of that name.
+    fn function(&self) -> Option<String> {
+        None
+    }
     fn attach(&self, program: &Program) -> Result<Attachment, KernelError>;
 }
 
@@ -231,12 +236,17 @@ impl Registry {
     }
 }
 
-/// Variables as sema sees them: their names and types, and where their addresses point.
-struct Listed(Vec<Variable>, AddressSpace);
+/// Variables as sema sees them: their names and types, where their addresses point, and the
+/// function the probe is in.
+struct Listed(Vec<Variable>, AddressSpace, Option<String>);
 
 impl ProbeContext for Listed {
     fn address_space(&self) -> AddressSpace {
         self.1
+    }
+
+    fn function(&self) -> Option<String> {
+        self.2.clone()
     }
 
     fn variable(&self, name: &str) -> Option<Type> {
@@ -272,7 +282,11 @@ impl Providers for Registry {
 
     fn context(&self, id: ProbeId) -> Box<dyn ProbeContext> {
         let probe = self.probe(id);
-        Box::new(Listed(probe.variables().to_vec(), probe.address_space()))
+        Box::new(Listed(
+            probe.variables().to_vec(),
+            probe.address_space(),
+            probe.function(),
+        ))
     }
 
     fn expand(
@@ -286,6 +300,10 @@ impl Providers for Registry {
         }
         let points = self.probe(self.resolve(provider, spec)?).points();
         Ok(spelled(find(provider)?, points, written))
+    }
+
+    fn kernel_symbol(&self, name: &str) -> Result<Option<u64>, String> {
+        crate::kernel::kallsyms::symbol_address(name)
     }
 }
 

@@ -34,6 +34,8 @@ pub struct OfflineProbe {
     pub(super) lifecycle: Lifecycle,
     pub(super) variables: Vec<Variable>,
     pub(super) space: AddressSpace,
+    /// What `func` reads where the provider has no such variable: the function the spec names.
+    pub(super) function: Option<String>,
 }
 
 impl OfflineProbe {
@@ -45,6 +47,7 @@ impl OfflineProbe {
             lifecycle: probe.lifecycle(),
             variables: probe.variables().to_vec(),
             space: probe.address_space(),
+            function: probe.function(),
         }
     }
 
@@ -56,6 +59,7 @@ impl OfflineProbe {
             lifecycle: Lifecycle::Tracing,
             variables,
             space: AddressSpace::Unknown,
+            function: None,
         }
     }
 }
@@ -111,7 +115,11 @@ impl Providers for OfflineProviders {
 
     fn context(&self, id: ProbeId) -> Box<dyn ProbeContext> {
         let probe = &self.resolved.borrow()[id.0];
-        Box::new(Listed(probe.variables.clone(), probe.space))
+        Box::new(Listed(
+            probe.variables.clone(),
+            probe.space,
+            probe.function.clone(),
+        ))
     }
 
     fn expand(
@@ -126,6 +134,11 @@ impl Providers for OfflineProviders {
             None => Vec::new(),
         };
         Ok(spelled(provider, points, written))
+    }
+
+    /// A dry run reads no symbol table: every symbol is at 0.
+    fn kernel_symbol(&self, _name: &str) -> Result<Option<u64>, String> {
+        Ok(Some(0))
     }
 }
 

@@ -230,6 +230,8 @@ pub struct Uprobe {
     /// None: the uprobe PMU; else the tracefs whose `uprobe_events` takes the probes.
     tracefs: Option<Rc<Tracefs>>,
     variables: Vec<Variable>,
+    /// The function the spec names, when it names one.
+    function: Option<String>,
 }
 
 impl Uprobe {
@@ -278,6 +280,7 @@ impl Uprobe {
             retprobe,
             pid,
             tracefs,
+            function: parsed.location.function().map(str::to_string),
             // A user-space address means nothing to the kernel's symbol table: a plain number.
             variables: regs::variables(arch, retprobe, U64),
         })
@@ -309,10 +312,11 @@ fn resolve_probe(spec: &str, retprobe: bool, kernel: &Registry) -> Result<Rc<dyn
 }
 
 fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, String> {
-    UprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+    let parsed = UprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
     let variables = regs::variables(regs::current_arch()?, retprobe, U64);
     Ok(OfflineProbe {
         space: AddressSpace::User,
+        function: parsed.location.function().map(str::to_string),
         ..OfflineProbe::new(ProgramKind::Kprobe, variables)
     })
 }
@@ -336,6 +340,10 @@ impl Probe for Uprobe {
             .iter()
             .map(|point| format!("{}:{}", point.path, point.name))
             .collect()
+    }
+
+    fn function(&self) -> Option<String> {
+        self.function.clone()
     }
 
     /// Return probes too: their handlers run in the order of the uprobe's consumers.

@@ -281,7 +281,13 @@ pub(super) fn load(
 /// Sets the state word every probe checks first (see `wire::TRACING`).
 pub(super) fn set_state(state: &Map, value: i32) -> Result<(), KernelError> {
     let word = wire::encode_state(value, wire::HOST);
-    state.update(&0u32.to_ne_bytes(), &word, Update::Any)
+    state.update(&wire::STATE_WORD_KEY.to_ne_bytes(), &word, Update::Any)
+}
+
+/// Stores when the script starts (monotonic nanoseconds), which `elapsed` counts from.
+pub(super) fn set_start(state: &Map, monotonic: i64) -> Result<(), KernelError> {
+    let start = wire::encode_int(monotonic as u64, wire::STATE_SIZE, wire::HOST);
+    state.update(&wire::STATE_START_KEY.to_ne_bytes(), &start, Update::Any)
 }
 
 /// Which records END's probes send: after an `exit()`, those are the only ones printed.

@@ -29,7 +29,7 @@ use crate::provider::Registry;
 use crate::sema::Program as Script;
 use crate::wire::{STOPPED, TRACING};
 
-use load::{load, set_state, writes_output};
+use load::{load, set_start, set_state, writes_output};
 use print::Printer;
 use report::{dropped_records, lost_error, report_errors, report_misses};
 
@@ -103,6 +103,8 @@ pub fn run(
     let mut ring = Ring::open(&loaded.maps[compiled.output_map], pages)?;
     let batch = registry.features().has(Feature::MapBatch);
     let mut printer = Printer::new(compiled, script, &loaded.maps, settings, batch);
+    // `elapsed` counts from here.
+    set_start(state, crate::kernel::clock::monotonic())?;
     for special in &loaded.begin {
         special.run()?;
     }

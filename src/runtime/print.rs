@@ -67,6 +67,7 @@ impl<'a> Printer<'a> {
                 user: UserSymbols::default(),
                 stacks: compiled.stack_map.map(|index| &maps[index]),
                 wall_clock_offset: wall_clock_offset(),
+                realtime_offset: crate::kernel::clock::realtime_offset(),
             },
             out: String::new(),
             stop: None,
@@ -171,6 +172,10 @@ impl<'a> Printer<'a> {
                 let name = self.compiled.maps[*map].name.clone();
                 let entries = self.take(*map)?;
                 self.write_entries(*map, &name, entries, *options);
+            }
+            RecordKind::Time { format } => {
+                let now = crate::kernel::clock::realtime();
+                self.out.push_str(&super::symbols::local_time(format, now));
             }
             RecordKind::Exit => {
                 let code = wire::exit_code(bytes, wire::HOST);

@@ -16,6 +16,11 @@ pub trait ProbeContext {
     fn address_space(&self) -> AddressSpace {
         AddressSpace::Unknown
     }
+    /// The function the probe is in, by name, when the spec names one: what `func` reads
+    /// where the provider has no variable of that name (uprobes).
+    fn function(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A probe as `Providers::resolve` resolved it: its place among what that resolver holds. The
@@ -44,6 +49,12 @@ pub trait Providers {
     ) -> Result<Vec<(String, String)>, String> {
         let _ = (provider, spec, written);
         Ok(Vec::new())
+    }
+
+    /// Where kernel symbol `name` is (bpftrace's `kaddr("name")`), None when there is none.
+    fn kernel_symbol(&self, name: &str) -> Result<Option<u64>, String> {
+        let _ = name;
+        Err("kernel symbols cannot be read here".into())
     }
 }
 

@@ -211,6 +211,9 @@ fn dump_call(function: &Function, out: &mut String) {
         Function::Printf { format } => {
             let _ = write!(out, "call printf {:?}", format.text());
         }
+        Function::Time { format } => {
+            let _ = write!(out, "call time {format:?}");
+        }
         Function::PrintMap(options) if *options != PrintOptions::WHOLE => {
             let _ = write!(
                 out,

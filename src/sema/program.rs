@@ -204,6 +204,8 @@ pub enum Builtin {
     Nsecs,
     /// `walltime`.
     WallTime,
+    /// bpftrace's `elapsed`: nanoseconds since tine started the script (just before BEGIN).
+    Elapsed,
     /// `stack` / `kstack`.
     KernelStack,
     /// `ustack`.
@@ -221,6 +223,7 @@ impl Builtin {
             Builtin::Cpu => "cpu",
             Builtin::Nsecs => "nsecs",
             Builtin::WallTime => "walltime",
+            Builtin::Elapsed => "elapsed",
             Builtin::KernelStack => "kstack",
             Builtin::UserStack => "ustack",
         }
@@ -258,6 +261,11 @@ pub enum Function {
     Dyn,
     /// `strcmp(a, b)`: -1, 0 or 1 (s32).
     StrCmp,
+    /// bpftrace's `strftime(format, nsecs)`: the nanoseconds, typed `Strftime(format)`.
+    Strftime,
+    /// bpftrace's `time(format)` statement: user space prints the time of day when it reads
+    /// the record, formatted by C's strftime.
+    Time { format: String },
 }
 
 impl Function {

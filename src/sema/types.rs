@@ -29,6 +29,9 @@ pub enum Type {
     Time,
     /// Wall-clock nanoseconds (u64), printed `HH:MM:SS.nnnnnnnnn`.
     WallTime,
+    /// bpftrace's `strftime(format, nsecs)`: monotonic nanoseconds (u64), printed as local
+    /// time by C's strftime with this format (`%f` its microseconds).
+    Strftime(Rc<str>),
     /// A kernel code address (u64), printed `sym+off`.
     KernelAddress,
     /// A kernel stack id (u64) from the stack map, printed frame by frame.
@@ -125,6 +128,7 @@ impl Type {
             Type::Pointer { .. }
             | Type::Time
             | Type::WallTime
+            | Type::Strftime(_)
             | Type::KernelAddress
             | Type::Stack
             | Type::UserStack => 8,
@@ -155,6 +159,7 @@ impl Type {
                 | Type::Id(_)
                 | Type::Time
                 | Type::WallTime
+                | Type::Strftime(_)
                 | Type::KernelAddress
                 | Type::Stack
                 | Type::UserStack
@@ -247,6 +252,7 @@ impl fmt::Display for Type {
             Type::Id(Id::Cpu) => f.write_str("cpu"),
             Type::Time => f.write_str("time"),
             Type::WallTime => f.write_str("walltime"),
+            Type::Strftime(format) => write!(f, "strftime({format:?})"),
             Type::KernelAddress => f.write_str("kaddr"),
             Type::Stack => f.write_str("stack"),
             Type::UserStack => f.write_str("ustack"),

@@ -153,7 +153,7 @@ impl Emitter<'_> {
         register: Reg,
     ) -> Result<()> {
         match function {
-            Function::Uptr | Function::Kptr | Function::Ksym => {
+            Function::Uptr | Function::Kptr | Function::Ksym | Function::Strftime => {
                 let pointer = arguments.first().ok_or_else(|| {
                     Diag::new(expr.span, format!("{}() needs an address", function.name()))
                 })?;
@@ -227,6 +227,16 @@ impl Emitter<'_> {
             }
             Builtin::Nsecs | Builtin::WallTime => {
                 self.b.call(Helper::KtimeGetNs).mov64(register, R0);
+            }
+            Builtin::Elapsed => {
+                // Now less the start user space stored before BEGIN ran (wire's state map).
+                let missing = self.b.label();
+                self.b.call(Helper::KtimeGetNs).mov64(register, R0);
+                self.state_pointer(span, wire::STATE_START_KEY, missing)?;
+                self.b
+                    .load(size_of_bytes(8), R0, R0, 0)
+                    .sub64(register, R0)
+                    .bind(missing);
             }
             Builtin::KernelStack | Builtin::UserStack => {
                 let stacks = self.shared.stack_map();

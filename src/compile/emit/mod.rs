@@ -61,7 +61,7 @@ pub(super) fn probe(
     emitter.mark(probe.span);
     emitter.b.mov64(CONTEXT, R1);
     if lowering.lifecycle() == Lifecycle::Tracing {
-        emitter.state_pointer(probe.span, exit)?;
+        emitter.state_pointer(probe.span, wire::STATE_WORD_KEY, exit)?;
         emitter
             .b
             .load(size_of_bytes(wire::STATE_SIZE), R0, R0, 0)
@@ -235,12 +235,12 @@ impl Emitter<'_> {
             .add64_imm(register, i32::from(slot));
     }
 
-    /// r0 = the address of the state word; to `missing` if the lookup fails (it cannot: the
-    /// check is for the verifier).
-    fn state_pointer(&mut self, span: Span, missing: Label) -> Result<()> {
+    /// r0 = the address of the state map's entry `index` (`wire::STATE_*_KEY`); to `missing`
+    /// if the lookup fails (it cannot: the check is for the verifier).
+    fn state_pointer(&mut self, span: Span, index: u32, missing: Label) -> Result<()> {
         let mark = self.frame.mark();
         let key = self.alloc(4, span)?;
-        self.b.store_imm(Size::U32, R10, key, 0);
+        self.b.store_imm(Size::U32, R10, key, index as i32);
         self.map_address(R1, self.shared.state_map);
         self.stack_pointer(R2, key);
         self.b.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);

@@ -56,6 +56,10 @@ impl Emitter<'_> {
                 }
                 _ => Err(Diag::new(expr.span, "clear() takes a map")),
             },
+            Function::Time { format } => {
+                let format = format.clone();
+                self.send(expr.span, &[], |_| RecordKind::Time { format })
+            }
             Function::Exit => {
                 let code = arguments.first().cloned().unwrap_or(Expr {
                     kind: ExprKind::Int(0),
@@ -69,7 +73,7 @@ impl Emitter<'_> {
                 };
                 // Other CPUs stop recording now; the statements after exit() do not run.
                 let stopped = self.b.label();
-                self.state_pointer(expr.span, stopped)?;
+                self.state_pointer(expr.span, wire::STATE_WORD_KEY, stopped)?;
                 self.b
                     .store_imm(size_of_bytes(wire::STATE_SIZE), R0, 0, wire::STOPPED)
                     .bind(stopped);

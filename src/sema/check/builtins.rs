@@ -6,7 +6,7 @@
 use std::mem::discriminant;
 
 use super::functions::{
-    clear, dyn_field, exit, pointer, print, printf, read, strcmp, symbol, Call,
+    clear, dyn_field, exit, kaddr, pointer, print, printf, read, strcmp, strftime, symbol, Call,
 };
 use super::{Checker, Scope};
 use crate::lang::ast;
@@ -30,6 +30,10 @@ pub(super) enum Form {
     Variable(Builtin, fn() -> Type),
     /// `probe`: the name of the probe that fired, a string constant in each probe.
     ProbeName,
+    /// bpftrace's `func` where the provider has no variable of that name (uprobes): the
+    /// function the spec names, a string constant in each probe (a glob's points are probes of
+    /// their own), so it is exact in return probes and after the process has gone.
+    FunctionName,
     /// A function whose argument count `arity` admits, typed by `typing`. `named` are the
     /// typed calls that print under this name (a `str()` of a `__data_loc` field is a `dyn`).
     Function {
@@ -75,10 +79,12 @@ static TABLE: &[Definition] = &[
     variable("time",     Builtin::Nsecs,       || Type::Time),
     variable("nsecs",    Builtin::Nsecs,       || U64),
     variable("walltime", Builtin::WallTime,    || Type::WallTime),
+    variable("elapsed",  Builtin::Elapsed,     || U64),
     variable("stack",    Builtin::KernelStack, || Type::Stack),
     variable("kstack",   Builtin::KernelStack, || Type::Stack),
     variable("ustack",   Builtin::UserStack,   || Type::UserStack),
     Definition { name: "probe", form: Form::ProbeName },
+    Definition { name: "func",  form: Form::FunctionName },
     function("printf", 1, ANY, "a format string and its values",    printf,    PRINTF),
     function("print",  0, ANY, "values or a map",                   print,     PRINT),
     function("exit",   0, 1,   "at most one exit code",             exit,      &[Function::Exit]),
@@ -91,6 +97,8 @@ static TABLE: &[Definition] = &[
     function("usym",   1, 1,   "one address",                       symbol,    &[Function::Usym]),
     function("dyn",    1, 1,   "one `__data_loc` field",            dyn_field, &[Function::Dyn]),
     function("strcmp", 2, 2,   "two strings",                       strcmp,    &[Function::StrCmp]),
+    function("strftime", 2, 2, "a format string and nanoseconds",   strftime,  &[Function::Strftime]),
+    function("kaddr",  1, 1,   "one kernel symbol's name",          kaddr,     &[]),
     aggregation("count",    MapKind::Count,    0),
     aggregation("sum",      MapKind::Sum,      1),
     aggregation("quantize", MapKind::Quantize, 1),
@@ -152,7 +160,12 @@ pub(super) fn aggregation_of(name: &str) -> Option<(MapKind, usize)> {
 pub(super) fn variable_names() -> impl Iterator<Item = &'static str> {
     TABLE
         .iter()
-        .filter(|definition| matches!(definition.form, Form::Variable(..) | Form::ProbeName))
+        .filter(|definition| {
+            matches!(
+                definition.form,
+                Form::Variable(..) | Form::ProbeName | Form::FunctionName
+            )
+        })
         .map(|definition| definition.name)
 }
 
@@ -171,6 +184,10 @@ fn function_names() -> impl Iterator<Item = &'static str> {
 
 /// The name a typed call prints under (`-S`, compile's errors).
 pub(in crate::sema) fn function_name(function: &Function) -> &'static str {
+    // `time` names ply's variable in the table; bpftrace's statement is typed by `functions`.
+    if let Function::Time { .. } = function {
+        return "time";
+    }
     TABLE
         .iter()
         .find(|definition| match &definition.form {
@@ -232,7 +249,7 @@ impl Checker<'_> {
                 None
             }
             Some(Form::Variable(..)) => self.variable_call(call),
-            Some(Form::ProbeName) | None => {
+            Some(Form::ProbeName | Form::FunctionName) | None => {
                 if let Some(message) = unsupported::function(name) {
                     self.error(Diag::new(name_span, message));
                     return None;
@@ -251,7 +268,17 @@ impl Checker<'_> {
     fn variable_call(&mut self, call: Call<'_, '_>) -> Option<Expr> {
         let name = call.name;
         if let Some(first) = call.arguments.first() {
-            // bpftrace's `time("%H:%M")`, `kstack(perf)`: a function of another kind.
+            if name == "time" {
+                self.error(
+                    Diag::new(
+                        call.span,
+                        "bpftrace's `time(format)` is a statement of its own",
+                    )
+                    .with_label("it prints the time of day; it has no value"),
+                );
+                return None;
+            }
+            // bpftrace's `kstack(perf)`: a function of another kind.
             if let Some(message) = unsupported::function(name) {
                 self.error(Diag::new(call.name_span, message));
                 return None;
@@ -296,7 +323,7 @@ mod tests {
             names,
             [
                 "printf", "print", "print", "exit", "clear", "str", "mem", "uptr", "kptr", "ksym",
-                "usym", "dyn", "strcmp"
+                "usym", "dyn", "strcmp", "strftime"
             ]
         );
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));

@@ -5,13 +5,13 @@ use super::builtins::{definition, variable_names, Form};
 use super::conversion::{arithmetic, cast_type, literal_type, unify};
 use super::functions::{typed_call, DEFAULT_STRING_SIZE};
 use super::{Checker, Scope};
-use crate::lang::ast::{self};
+use crate::lang::ast::{self, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
 use crate::sema::program::{Expr, ExprKind, Function};
-use crate::sema::types::{string_literal, AddressSpace, Type};
+use crate::sema::types::{string_literal, AddressSpace, Type, U64};
 
 /// A literal `Int` node's value as i64 (folding unary minus), for lhist bounds.
 pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
@@ -134,7 +134,17 @@ impl Checker<'_> {
                 arguments,
             } => self.call(name, *name_span, arguments, span, scope),
             ast::ExprKind::Unary { operator, operand } => {
-                let operand = self.value(operand, scope)?;
+                let mut operand = self.value(operand, scope)?;
+                if *operator == UnaryOp::Deref && operand.ty.is_integer() && operand.ty.size() == 8
+                {
+                    // bpftrace's `*kaddr("avenrun")`: an address held in an integer reads a u64.
+                    let ty = Type::Pointer {
+                        target: Box::new(U64),
+                        space: scope.context.address_space(),
+                    };
+                    let span = operand.span;
+                    operand = expr(ExprKind::Cast(Box::new(operand)), ty, span);
+                }
                 self.unary(*operator, operand, span)
             }
             ast::ExprKind::Binary {
@@ -353,6 +363,17 @@ impl Checker<'_> {
                 let text = scope.probe_name.clone().into_bytes();
                 let ty = string_literal(text.len());
                 Some(expr(ExprKind::Str(text), ty, span))
+            }
+            Some(Form::FunctionName) => {
+                let Some(function) = scope.context.function() else {
+                    self.error(
+                        Diag::new(span, "`func` is the function a kprobe or uprobe is in")
+                            .with_label("this probe names no function"),
+                    );
+                    return None;
+                };
+                let ty = string_literal(function.len());
+                Some(expr(ExprKind::Str(function.into_bytes()), ty, span))
             }
             Some(Form::Variable(builtin, ty)) => {
                 Some(expr(ExprKind::Builtin(*builtin), ty(), span))

@@ -7,7 +7,7 @@ use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
 use crate::output::PrintOptions;
 use crate::sema::program::{Expr, ExprKind, Function};
-use crate::sema::types::{AddressSpace, Type, I32};
+use crate::sema::types::{AddressSpace, Type, I32, U64};
 
 /// Bytes `str()` and `mem()` read when no length is given (ply's string size).
 pub const DEFAULT_STRING_SIZE: usize = 128;
@@ -352,6 +352,93 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
         I32,
         call.span,
     ))
+}
+
+/// bpftrace's `strftime(format, nsecs)`: nanoseconds (of the clock `nsecs` reads) that print
+/// as the local time, formatted in user space.
+pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let format = format_literal(checker, &call.arguments[0], "strftime's format");
+    let nanoseconds = checker.value(&call.arguments[1], call.scope)?;
+    if !nanoseconds.ty.is_integer() {
+        checker.error(Diag::new(
+            nanoseconds.span,
+            format!("strftime() takes nanoseconds, not {}", nanoseconds.ty),
+        ));
+        return None;
+    }
+    let ty = Type::Strftime(format?.into());
+    Some(typed_call(
+        Function::Strftime,
+        vec![nanoseconds],
+        ty,
+        call.span,
+    ))
+}
+
+/// bpftrace's `kaddr("symbol")`: where a kernel symbol is, read from kallsyms as the script is
+/// compiled, a u64 constant.
+pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let name_node = &call.arguments[0];
+    let name = format_literal(checker, name_node, "kaddr's symbol")?;
+    let providers = checker.providers;
+    let address = checker
+        .kernel_symbols
+        .entry(name.clone())
+        .or_insert_with(|| providers.kernel_symbol(&name))
+        .clone();
+    match address {
+        Ok(Some(address)) => Some(expr(ExprKind::Int(address), U64, call.span)),
+        Ok(None) => {
+            checker.error(Diag::new(
+                name_node.span,
+                format!("the kernel has no symbol `{name}`"),
+            ));
+            None
+        }
+        Err(message) => {
+            checker.error(Diag::new(name_node.span, message));
+            None
+        }
+    }
+}
+
+/// The default format of bpftrace's `time()`.
+pub const TIME_FORMAT: &str = "%H:%M:%S\n";
+
+/// bpftrace's `time()` / `time(format)` statement: the time of day, printed by user space.
+pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    if call.arguments.len() > 1 {
+        checker.error(Diag::new(
+            call.arguments[1].span,
+            "`time()` takes at most one format string",
+        ));
+        return None;
+    }
+    let format = match call.arguments.first() {
+        Some(format) => format_literal(checker, format, "time's format")?,
+        None => TIME_FORMAT.to_string(),
+    };
+    Some(typed_call(
+        Function::Time { format },
+        Vec::new(),
+        Type::Void,
+        call.span,
+    ))
+}
+
+/// A format string for C's strftime: a literal, UTF-8, without NUL.
+fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Option<String> {
+    let text = match &node.kind {
+        ast::ExprKind::Str(bytes) if !bytes.contains(&0) => std::str::from_utf8(bytes).ok(),
+        _ => None,
+    };
+    if text.is_none() {
+        checker.error(Diag::new(
+            node.span,
+            format!("{what} must be a string literal (UTF-8, without NUL)"),
+        ));
+    }
+    text.map(str::to_string)
 }
 
 /// A printf value: anything with a printable value.

@@ -31,6 +31,8 @@ pub fn check_script(
     let mut units = units(script, providers, &mut errors);
     let mut checker = Checker {
         environment,
+        providers,
+        kernel_symbols: HashMap::new(),
         maps: Vec::new(),
         map_index: HashMap::new(),
         errors: Vec::new(),
@@ -117,7 +119,8 @@ fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
 }
 
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
-/// there: the spec itself, or, when the probe reads `probe`, each point of a glob.
+/// there: the spec itself, or, when the probe reads `probe` (or a `func` only the spec can
+/// tell), each point of a glob.
 fn points(
     probe: &ast::Probe,
     spec: &ast::ProbeSpec,
@@ -128,7 +131,14 @@ fn points(
         "" => spec.provider.clone(),
         written => format!("{}:{written}", spec.provider),
     };
-    let points = if probe.reads("probe") {
+    // `func` names the point too where the provider has no variable of that name to read
+    // at run time (a kprobe's is bpf_get_func_ip).
+    let names_point = probe.reads("probe")
+        || (probe.reads("func")
+            && providers
+                .resolve(&spec.provider, &spec.spec)
+                .is_ok_and(|id| providers.context(id).variable("func").is_none()));
+    let points = if names_point {
         providers.expand(&spec.provider, &spec.spec, &spec.written)?
     } else {
         Vec::new()
@@ -158,6 +168,11 @@ struct Unit<'s> {
 
 struct Checker<'e> {
     environment: &'e Environment,
+    /// For what sema asks the kernel beyond probes: `kaddr()`'s symbols.
+    providers: &'e dyn Providers,
+    /// `kaddr()`'s answers, asked once each: reading kallsyms takes the kernel a while, and
+    /// every round of typing asks again.
+    kernel_symbols: HashMap<String, Result<Option<u64>, String>>,
     maps: Vec<MapState>,
     map_index: HashMap<String, MapId>,
     errors: Vec<Diag>,

@@ -3,10 +3,10 @@
 
 use super::builtins::aggregation_of;
 use super::expression::literal_value;
+use super::functions::{self, Call};
 use super::{Checker, Scope};
 use crate::lang::ast::{self, BinaryOp};
 use crate::lang::diag::{Diag, Span};
-use crate::lang::unsupported;
 use crate::sema::program::{Expr, MapId, MapKind, Stmt, StmtKind};
 use crate::sema::types::{Type, U64};
 
@@ -75,13 +75,20 @@ impl Checker<'_> {
             ast::StmtKind::Expr(ast::Expr {
                 kind:
                     ast::ExprKind::Call {
-                        name, name_span, ..
+                        name,
+                        name_span,
+                        arguments,
                     },
-                ..
+                span,
             }) if name == "time" => {
-                let message = unsupported::function(name).unwrap_or_default();
-                self.error(Diag::new(*name_span, message));
-                return None;
+                let call = Call {
+                    name,
+                    name_span: *name_span,
+                    arguments,
+                    span: *span,
+                    scope,
+                };
+                StmtKind::Expr(functions::time(self, call)?)
             }
             ast::StmtKind::Expr(expression) => StmtKind::Expr(self.value(expression, scope)?),
         };

@@ -1,0 +1,178 @@
+//! bpftrace's built-ins on this kernel: `time()`, `strftime()` and `elapsed` printed for real
+//! events, and `func` in uprobes, checked against the workload and the test's own clock.
+
+mod common;
+
+use std::process::{Command, Output};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+fn tine(environment: &[(&str, &str)], arguments: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(arguments)
+        .envs(environment.iter().copied())
+        .output()
+        .expect("run tine");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64
+}
+
+/// `YYYY-MM-DD HH:MM:SS` as seconds since the epoch (the proleptic Gregorian calendar).
+fn seconds_of(text: &str) -> i64 {
+    let number = |range: std::ops::Range<usize>| -> i64 {
+        text.get(range)
+            .and_then(|digits| digits.parse().ok())
+            .unwrap_or_else(|| panic!("not a date and time: {text:?}"))
+    };
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let (hour, minute, second) = (number(11..13), number(14..16), number(17..19));
+    // Days from the civil date (H. Hinnant's algorithm).
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    days * 86_400 + hour * 3600 + minute * 60 + second
+}
+
+/// Each of five one-byte reads prints one line: `time()`'s clock when user space printed it,
+/// `strftime()` of the event's `nsecs` with microseconds, and `elapsed`. Both times are the
+/// wall clock of the run in the zone TZ names (UTC, then three hours east of it), and
+/// `elapsed` grows and stays within the run.
+#[test]
+fn time_strftime_and_elapsed_print_the_clock_of_each_event() {
+    if !common::kernel_available("time_strftime_and_elapsed_print_the_clock_of_each_event") {
+        return;
+    }
+    let reader = common::unique_copy("dd", "tinetime");
+    let workload = format!(
+        "{} bs=1 count=5 status=none </dev/zero >/dev/null",
+        reader.display()
+    );
+    let script = "tracepoint:syscalls/sys_enter_read / comm == \"tinetime\" && data->fd == 0 / { \
+                  time(\"%Y-%m-%d %H:%M:%S \"); \
+                  printf(\"%s %u\\n\", strftime(\"%Y-%m-%d %H:%M:%S.%f\", nsecs), elapsed); }";
+    // The second run through perf buffers, the output of kernels before 5.8.
+    for (zone, east, force) in [("UTC0", 0, ""), ("TST-3", 3 * 3600, "perfbuf")] {
+        let before = now();
+        let environment = [("TZ", zone), ("TINE_FORCE", force)];
+        let output = tine(&environment, &["-c", &workload, script]);
+        let after = now();
+        let text = stdout(&output);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5, "{text}");
+        let mut last_elapsed = 0;
+        for line in lines {
+            let fields: Vec<&str> = line.split(' ').collect();
+            assert_eq!(fields.len(), 5, "{line}");
+            let printed = seconds_of(&format!("{} {}", fields[0], fields[1])) - east;
+            let event = seconds_of(&format!("{} {}", fields[2], fields[3])) - east;
+            for seconds in [printed, event] {
+                assert!(
+                    (before..=after).contains(&seconds),
+                    "{line}: not in {before}..={after} ({zone})"
+                );
+            }
+            let micros = fields[3].split_once('.').map(|(_, micros)| micros);
+            assert!(
+                micros.is_some_and(
+                    |micros| micros.len() == 6 && micros.bytes().all(|b| b.is_ascii_digit())
+                ),
+                "%f is six digits of microseconds: {line}"
+            );
+            let elapsed: u64 = fields[4].parse().expect("elapsed is a number");
+            assert!(elapsed >= last_elapsed, "elapsed went back: {text}");
+            assert!(
+                elapsed <= (after - before + 1) as u64 * 1_000_000_000,
+                "{line}"
+            );
+            last_elapsed = elapsed;
+        }
+        assert!(last_elapsed > 0, "{text}");
+    }
+}
+
+/// `func` in a uprobe glob and a uretprobe names the function each event came from: `id`
+/// calls getuid and getgid, each counted under its own name on entry and on return.
+#[test]
+fn func_names_each_uprobes_function_on_entry_and_return() {
+    if !common::kernel_available("func_names_each_uprobes_function_on_entry_and_return") {
+        return;
+    }
+    let script = "uprobe:libc:get[ug]id / pid == $target / { @entry[func] = count(); } \
+                  uretprobe:libc:get[ug]id / pid == $target / { @exit[func] = count(); }";
+    let output = tine(&[], &["-c", "/usr/bin/id", script]);
+    let text = stdout(&output);
+    for map in ["@entry:", "@exit:"] {
+        let rows: Vec<&str> = text
+            .split(map)
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {map}: {text}"))
+            .lines()
+            .skip(1)
+            .take_while(|line| !line.is_empty())
+            .collect();
+        let mut names: Vec<&str> = rows
+            .iter()
+            .map(|row| {
+                row.trim_start_matches("{ ")
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+            })
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, ["getgid", "getuid"], "{text}");
+        for row in rows {
+            let count: u64 = row
+                .rsplit(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            assert!(count >= 1, "{row}");
+        }
+    }
+}
+
+/// `kaddr("vfs_read")` is where /proc/kallsyms says vfs_read is; a symbol the kernel has not
+/// got is an error before anything is loaded.
+#[test]
+fn kaddr_is_the_address_kallsyms_lists() {
+    if !common::kernel_available("kaddr_is_the_address_kallsyms_lists") {
+        return;
+    }
+    let kallsyms = std::fs::read_to_string("/proc/kallsyms").expect("read kallsyms");
+    let listed = kallsyms
+        .lines()
+        .find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            (fields.len() == 3 && fields[2] == "vfs_read").then(|| fields[0].to_string())
+        })
+        .expect("vfs_read in kallsyms");
+    let output = tine(
+        &[],
+        &["BEGIN { printf(\"%016x\\n\", kaddr(\"vfs_read\")); exit(); }"],
+    );
+    assert_eq!(stdout(&output).trim(), listed);
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .arg("BEGIN { printf(\"%x\\n\", kaddr(\"tine_no_such_symbol\")); }")
+        .output()
+        .expect("run tine");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("the kernel has no symbol `tine_no_such_symbol`"),
+        "{message}"
+    );
+}
