@@ -6,6 +6,7 @@
  *     work ARG0 ARG1 CALLS RETURNS
  *     greet STRING CALLS
  *     name STRING CALLS
+ * On 32-bit ARM it is ARM code (-marm), but for thumb_work, never called.
  * No header: built with -nostdinc, it declares the little of libc it uses; no printf, whose
  * 64-bit and float arithmetic would want a libgcc built for the same float ABI as the musl. */
 
@@ -55,6 +56,15 @@ __attribute__((noinline)) int greet(const char *who)
     __asm__ volatile("" : : "r"(who) : "memory");
     return who[0];
 }
+
+#ifdef __arm__
+/* Thumb code, which 32-bit ARM's uprobes cannot take (tine refuses it); the rest is ARM code. */
+__attribute__((noinline, target("thumb"))) int thumb_work(int n)
+{
+    __asm__ volatile("" : : "r"(n) : "memory");
+    return n + 1;
+}
+#endif
 
 static const char *const names[] = {"alpha", "beta", "gamma"};
 

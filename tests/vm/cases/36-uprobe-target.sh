@@ -1,7 +1,8 @@
 # uprobes and uretprobes on /bin/tinetarget (tests/vm/tinetarget.c, built for this guest with its
 # symbols), through both attach paths: argN and retval from this architecture's registers,
 # counted exactly, and str() of a string on the target's stack (an argument) and of one it
-# returns. Every number is compared with what the target says it did.
+# returns. Every number is compared with what the target says it did. On 32-bit ARM, Thumb code
+# (which the kernel's uprobes would corrupt, not probe) is refused.
 . /etc/tine-vm-lib.sh
 calls=40
 target=/bin/tinetarget
@@ -48,3 +49,10 @@ printed=$(echo "$OUT" | grep -E '^(arg|ret) ' | tr '\n' ' ')
 [ "$printed" = "arg greet-0 arg greet-1 arg greet-0 ret alpha ret beta ret gamma " ] ||
     fail "printf of str() printed '$printed'"
 assert_tracefs_clean
+
+if [ "$ARCH" = armv7 ]; then
+    run_tine "uprobe:$target:thumb_work { @ = count(); }"
+    [ "$STATUS" = 1 ] || fail "a uprobe on Thumb code was not refused"
+    echo "$OUT" | grep -q 'is Thumb code' || fail "the refusal does not say why"
+    assert_tracefs_clean
+fi
