@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+use tine::kernel::tracefs::Tracefs;
 use tine::provider::offline::OfflineProviders;
 use tine::runtime::Settings;
 use tine::sema::Environment;
@@ -182,6 +183,11 @@ fn main() -> ExitCode {
         dump: options.dump,
         pid: options.pid,
     };
+    // A tine ended by SIGKILL leaves the probe events it made through tracefs: the next run
+    // removes them (tracefs is not mounted for that: tine never unmounts what it mounted).
+    if let Ok(Some(tracefs)) = Tracefs::mounted() {
+        tracefs.remove_stale_probes();
+    }
     match tine::trace(invocation) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(failure) => {

@@ -446,6 +446,46 @@ fn tracefs_probe_events_are_removed_on_every_way_out() {
     }
 }
 
+/// SIGKILL leaves tine no way to remove its tracefs probe events: the next tine removes them,
+/// and only those of tines no longer running.
+#[test]
+fn the_next_tine_removes_the_probe_events_a_killed_one_left() {
+    let (path, _serial) = uprobe_test!(the_next_tine_removes_the_probe_events_a_killed_one_left);
+    let script =
+        format!("BEGIN {{ printf(\"ready\\n\"); }} uprobe:{path}:tine_target {{ @ = count(); }}");
+    let killed = Running::start(&[&script], Some("tracefs"));
+    let killed_pid = killed.child.id();
+    let living = Running::start(&[&script], Some("tracefs"));
+    let living_pid = living.child.id();
+    killed.signal("KILL");
+    let (code, _) = killed.finish();
+    assert_eq!(code, None, "tine was not killed");
+    assert_eq!(
+        probe_events_of(killed_pid).len(),
+        1,
+        "SIGKILL removed the event"
+    );
+
+    let output = tine(&["BEGIN { exit(); }"], None);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        probe_events_of(killed_pid),
+        Vec::<String>::new(),
+        "left after the next run"
+    );
+    assert_eq!(
+        probe_events_of(living_pid).len(),
+        1,
+        "a running tine's event was removed"
+    );
+    run_target(path, 5);
+    living.signal("INT");
+    let (code, text) = living.finish();
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(scalar(&text, "@"), Some(5), "{text}");
+    assert_eq!(probe_events_of(living_pid), Vec::<String>::new());
+}
+
 #[test]
 fn a_missing_function_is_an_error_with_a_caret() {
     let (path, _serial) = uprobe_test!(a_missing_function_is_an_error_with_a_caret);

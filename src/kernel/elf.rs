@@ -11,6 +11,8 @@ pub struct Function {
     /// Its virtual address in the file's own address space.
     pub address: u64,
     pub size: u64,
+    /// 32-bit ARM's Thumb code (the symbol's low address bit), which ARM's uprobes cannot take.
+    pub thumb: bool,
 }
 
 /// A loadable segment: `size` bytes at file `offset` are mapped at `address`.
@@ -237,11 +239,8 @@ impl ElfFile {
                 }
                 let name = r.string((strings_offset, strings_size), u64::from(name))?;
                 // ARM marks Thumb functions with the low address bit; the code starts without it.
-                let address = if machine == EM_ARM {
-                    address & !1
-                } else {
-                    address
-                };
+                let thumb = machine == EM_ARM && address & 1 == 1;
+                let address = address & !u64::from(thumb);
                 if !functions
                     .iter()
                     .any(|function: &Function| function.name == name && function.address == address)
@@ -250,6 +249,7 @@ impl ElfFile {
                         name,
                         address,
                         size,
+                        thumb,
                     });
                 }
             }
@@ -342,6 +342,22 @@ mod tests {
         let bytes = include_bytes!("../../tests/fixtures/elf/aarch64-le-stripped.so");
         fixture("aarch64-le-stripped", bytes, true, false, 0x10270, 0x270);
         assert_eq!(ElfFile::parse(bytes).unwrap().machine, 183);
+    }
+
+    /// ARM's Thumb functions are marked, and start at their symbol's address less its low bit.
+    #[test]
+    fn arm_functions_say_whether_they_are_thumb_code() {
+        let bytes = include_bytes!("../../tests/fixtures/elf/armv7-thumb.elf");
+        fixture("armv7", bytes, false, false, 0x200bc, 0xbc);
+        let elf = ElfFile::parse(bytes).unwrap();
+        assert!(!elf.function("probe_me").unwrap().thumb);
+        let thumb = elf.function("thumb_me").unwrap();
+        assert_eq!((thumb.address, thumb.size, thumb.thumb), (0x200c4, 4, true));
+        assert_eq!(elf.function_at_file_offset(0xc6).unwrap().0, thumb);
+        // The same low bit elsewhere is an address like any other.
+        let mips =
+            ElfFile::parse(include_bytes!("../../tests/fixtures/elf/mips32-be.elf")).unwrap();
+        assert!(mips.functions().iter().all(|function| !function.thumb));
     }
 
     #[inline(never)]

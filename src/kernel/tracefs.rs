@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::kernel::error::KernelError;
+use crate::kernel::process::Watched;
 
 const TRACEFS_MOUNT_POINT: &str = "/sys/kernel/tracing";
 
@@ -69,14 +70,19 @@ impl Tracefs {
     /// Finds tracefs through /proc/mounts; when it is not mounted, mounts it at
     /// /sys/kernel/tracing (which needs root), as a user would expect a tracer to.
     pub fn find() -> Result<Tracefs, KernelError> {
+        match Tracefs::mounted()? {
+            Some(tracefs) => Ok(tracefs),
+            None => Tracefs::mount(),
+        }
+    }
+
+    /// Tracefs where /proc/mounts says it is, or None when it is not mounted.
+    pub fn mounted() -> Result<Option<Tracefs>, KernelError> {
         let mounts = fs::read_to_string("/proc/mounts")
             .map_err(|error| KernelError::io("read /proc/mounts", &error))?;
-        if let Some(root) = tracing_root_in_mounts(&mounts) {
-            if root.join("events").is_dir() {
-                return Ok(Tracefs { root });
-            }
-        }
-        Tracefs::mount()
+        Ok(tracing_root_in_mounts(&mounts)
+            .filter(|root| root.join("events").is_dir())
+            .map(|root| Tracefs { root }))
     }
 
     fn mount() -> Result<Tracefs, KernelError> {
@@ -188,6 +194,49 @@ impl Tracefs {
         event.write(&command, &format!("add {} probe on {target}", kind.word()))?;
         Ok(event)
     }
+
+    /// Removes the probe events that a tine which is no longer running left behind (SIGKILL
+    /// gives it no chance to): those of groups `tine_<pid>` where no process `pid` runs. A live
+    /// tine's are kept; the kernel refuses to remove an event a perf event is open on anyway.
+    pub fn remove_stale_probes(&self) {
+        self.remove_probes_of_dead(|pid| match Watched::open(pid) {
+            Ok(process) => !process.exited(),
+            // No such process; any other error counts as alive, so nothing of it is touched.
+            Err(error) => error.raw_os_error() != Some(libc::ESRCH),
+        });
+    }
+
+    fn remove_probes_of_dead(&self, alive: impl Fn(u32) -> bool) {
+        for kind in [ProbeKind::Kprobe, ProbeKind::Uprobe] {
+            let control = self.root.join(kind.control_file());
+            // Without the file there are no events of that kind to remove.
+            let Ok(text) = fs::read_to_string(&control) else {
+                continue;
+            };
+            for (pid, group, name) in text.lines().filter_map(tine_event) {
+                if pid != std::process::id() && !alive(pid) {
+                    // Dropping the event removes it.
+                    drop(ProbeEvent {
+                        control: control.clone(),
+                        group: group.to_string(),
+                        name: name.to_string(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The pid, group and name of a line of kprobe_events or uprobe_events when a tine made it
+/// (`p:tine_123/p0 vfs_read+0`, `r16:tine_123/r1 …`); None for any other event.
+fn tine_event(line: &str) -> Option<(u32, &str, &str)> {
+    let (_, event) = line.split_whitespace().next()?.split_once(':')?;
+    let (group, name) = event.split_once('/')?;
+    let pid = group.strip_prefix("tine_")?;
+    if !pid.bytes().all(|digit| digit.is_ascii_digit()) {
+        return None;
+    }
+    Some((pid.parse().ok()?, group, name))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -330,6 +379,33 @@ mod tests {
         assert_eq!(
             written,
             format!("r:{group}/{name} /bin/true:0x1040\n-:{group}/{name}\n")
+        );
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn only_the_probe_events_of_dead_tines_are_removed() {
+        let (root, tracefs) = fake_tracefs();
+        let own = std::process::id();
+        let events = format!(
+            "p:tine_100/p0 vfs_read+0\nr16:tine_200/r1 vfs_read+0\np:kprobes/p_x vfs_read+0\n\
+             p:tine_1x/p0 vfs_read+0\np:tine_{own}/p2 vfs_read+0\n"
+        );
+        fs::write(root.join("kprobe_events"), &events).unwrap();
+        fs::write(
+            root.join("uprobe_events"),
+            "p:tine_300/p0 /bin/true:0x1040\n",
+        )
+        .unwrap();
+        // 200 runs; 100 and 300 do not, nor (as far as the test says) this process.
+        tracefs.remove_probes_of_dead(|pid| pid == 200);
+        assert_eq!(
+            fs::read_to_string(root.join("kprobe_events")).unwrap(),
+            format!("{events}-:tine_100/p0\n")
+        );
+        assert_eq!(
+            fs::read_to_string(root.join("uprobe_events")).unwrap(),
+            "p:tine_300/p0 /bin/true:0x1040\n-:tine_300/p0\n"
         );
         fs::remove_dir_all(root).unwrap();
     }

@@ -82,6 +82,12 @@ pub enum UprobeError {
         path: String,
         what: String,
     },
+    /// 32-bit ARM's kernel puts an ARM breakpoint wherever asked: in Thumb code it traps never,
+    /// and corrupts the code it overwrites.
+    Thumb {
+        path: String,
+        name: String,
+    },
 }
 
 impl fmt::Display for UprobeError {
@@ -118,6 +124,10 @@ impl fmt::Display for UprobeError {
             UprobeError::NotMapped { path, what } => {
                 write!(f, "{what} is in no loadable segment of {path}")
             }
+            UprobeError::Thumb { path, name } => write!(
+                f,
+                "`{name}` in {path} is Thumb code, and the ARM kernel's uprobes take only ARM code (build it with -marm)"
+            ),
         }
     }
 }
@@ -148,6 +158,22 @@ impl UprobeSpec {
     /// an address, one per distinct function for a glob (aliases such as `malloc` and
     /// `__libc_malloc` share an address and would fire twice), sorted by name.
     pub fn points(&self, path: &str, elf: &ElfFile) -> Result<Vec<UprobePoint>, UprobeError> {
+        let points = self.points_anywhere(path, elf)?;
+        for point in &points {
+            if let Some((function, _)) = elf.function_at_file_offset(point.offset) {
+                if function.thumb {
+                    return Err(UprobeError::Thumb {
+                        path: path.into(),
+                        name: function.name.clone(),
+                    });
+                }
+            }
+        }
+        Ok(points)
+    }
+
+    /// The attach points, Thumb code included.
+    fn points_anywhere(&self, path: &str, elf: &ElfFile) -> Result<Vec<UprobePoint>, UprobeError> {
         let not_mapped = |what: String| UprobeError::NotMapped {
             path: path.into(),
             what,
@@ -525,6 +551,31 @@ mod tests {
         assert_eq!(
             points("0x99999999").unwrap_err().to_string(),
             "address 0x99999999 is in no loadable segment of /x.so"
+        );
+    }
+
+    /// 32-bit ARM: an ARM function takes a uprobe, Thumb code (by name, address or glob) not.
+    #[test]
+    fn thumb_code_is_refused() {
+        let elf =
+            ElfFile::parse(include_bytes!("../../tests/fixtures/elf/armv7-thumb.elf")).unwrap();
+        let points = |spec: &str| {
+            UprobeSpec::parse(&format!("/x:{spec}"), false)
+                .unwrap()
+                .points("/x", &elf)
+        };
+        let thumb = Err(UprobeError::Thumb {
+            path: "/x".into(),
+            name: "thumb_me".into(),
+        });
+        assert_eq!(points("probe_me").unwrap()[0].offset, 0xbc);
+        assert_eq!(points("thumb_me"), thumb);
+        assert_eq!(points("thumb_me+2"), thumb);
+        assert_eq!(points("0x200c5"), thumb);
+        assert_eq!(points("*_me"), thumb);
+        assert_eq!(
+            points("thumb_me").unwrap_err().to_string(),
+            "`thumb_me` in /x is Thumb code, and the ARM kernel's uprobes take only ARM code (build it with -marm)"
         );
     }
 
