@@ -79,6 +79,16 @@ fn shape(expr: &Expr) -> String {
         ExprKind::Member {
             base, field, arrow, ..
         } => format!("{}{}{field}", shape(base), if *arrow { "->" } else { "." }),
+        ExprKind::TypeQuery {
+            type_name,
+            operand,
+            members,
+            ..
+        } => match operand {
+            Some(operand) => format!("sizeof({})", shape(operand)),
+            None if members.is_empty() => format!("sizeof({type_name})"),
+            None => format!("offsetof({type_name},{})", members.join(".")),
+        },
     }
 }
 

@@ -6,6 +6,9 @@ use super::diag::Span;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Script {
     pub probes: Vec<Probe>,
+    /// The text above the first probe, where C definitions (`struct`, `#define`, …) stand, as
+    /// bpftrace's tools write them; read by `ctypes::script`. Lines count from the script's.
+    pub definitions: String,
 }
 
 /// `spec[, spec...] [/ predicate /] body`. Several specs share one body (bpftrace's probe lists).
@@ -84,6 +87,7 @@ impl Expr {
                 otherwise,
             } => condition.any(found) || then.any(found) || otherwise.any(found),
             ExprKind::Member { base, .. } => base.any(found),
+            ExprKind::TypeQuery { operand, .. } => operand.iter().any(|operand| operand.any(found)),
         }
     }
 }
@@ -162,6 +166,14 @@ pub enum ExprKind {
         type_name: String,
         type_span: Span,
         operand: Box<Expr>,
+    },
+    /// `sizeof(type)`, `sizeof(operand)` (`type_name` empty), or `offsetof(type, a.b)`
+    /// (`members` not empty). A type as a cast spells it (`struct sock*`).
+    TypeQuery {
+        type_name: String,
+        type_span: Span,
+        operand: Option<Box<Expr>>,
+        members: Vec<String>,
     },
     /// `base.field` (`arrow` false) or `base->field`.
     Member {

@@ -21,7 +21,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
+use crate::ctypes::TypeSource;
 use crate::kernel::bpf::{AttachType, Link, Program};
+use crate::kernel::btf;
 use crate::kernel::error::KernelError;
 use crate::kernel::features::Features;
 use crate::kernel::perf::PerfEvent;
@@ -187,6 +189,39 @@ pub struct Registry {
     resolved: RefCell<Vec<Rc<dyn Probe>>>,
     /// Where each `(provider, spec)` resolved so far is in `resolved`.
     known: RefCell<HashMap<(String, String), ProbeId>>,
+    types: KernelTypes,
+}
+
+/// The kernel's BTF, read once, when sema first asks: `TINE_BTF=PATH` reads another file (a
+/// guest's, a board's), `TINE_BTF=none` none, as on a kernel built without BTF. `read` false:
+/// none (the front end's tests, which must not depend on the machine's kernel).
+pub(crate) struct KernelTypes {
+    read: bool,
+    types: std::cell::OnceCell<Result<Option<Rc<dyn TypeSource>>, String>>,
+}
+
+impl KernelTypes {
+    pub(crate) fn new(read: bool) -> KernelTypes {
+        KernelTypes {
+            read,
+            types: Default::default(),
+        }
+    }
+
+    pub(crate) fn get(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {
+        self.types
+            .get_or_init(|| {
+                let path = std::env::var("TINE_BTF").unwrap_or_else(|_| btf::VMLINUX.to_string());
+                if !self.read || path == "none" || !std::path::Path::new(&path).exists() {
+                    return Ok(None);
+                }
+                match btf::Btf::read(&path, None) {
+                    Ok(types) => Ok(Some(Rc::new(types) as Rc<dyn TypeSource>)),
+                    Err(error) => Err(error.to_string()),
+                }
+            })
+            .clone()
+    }
 }
 
 impl Registry {
@@ -197,6 +232,7 @@ impl Registry {
             tracefs: RefCell::default(),
             resolved: RefCell::default(),
             known: RefCell::default(),
+            types: KernelTypes::new(true),
         }
     }
 
@@ -286,6 +322,10 @@ impl Providers for Registry {
         }
         let points = self.probe(self.resolve(provider, spec)?).points();
         Ok(spelled(find(provider)?, points, written))
+    }
+
+    fn kernel_types(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {
+        self.types.get()
     }
 }
 

@@ -2,6 +2,9 @@
 //! environment (`$NAME`, `$1`, `-c`) — as small traits and values, so sema knows no kernel.
 
 use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::ctypes::TypeSource;
 
 use super::types::{AddressSpace, Type};
 
@@ -44,6 +47,12 @@ pub trait Providers {
     ) -> Result<Vec<(String, String)>, String> {
         let _ = (provider, spec, written);
         Ok(Vec::new())
+    }
+
+    /// The kernel's C types (its BTF), read the first time they are asked for; None when the
+    /// kernel has none. For casts, `->` chains, `curtask`, `sizeof` and enum constants.
+    fn kernel_types(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {
+        Ok(None)
     }
 }
 

@@ -208,6 +208,8 @@ pub enum Builtin {
     KernelStack,
     /// `ustack`.
     UserStack,
+    /// `curtask`: the current `struct task_struct *` (bpf_get_current_task).
+    CurrentTask,
 }
 
 impl Builtin {
@@ -223,6 +225,7 @@ impl Builtin {
             Builtin::WallTime => "walltime",
             Builtin::KernelStack => "kstack",
             Builtin::UserStack => "ustack",
+            Builtin::CurrentTask => "curtask",
         }
     }
 }

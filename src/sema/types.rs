@@ -42,6 +42,28 @@ pub enum Type {
     /// A user code address with the pid of its process (`usym()`): `{ u64, u32, pad }`,
     /// printed `function+offset` from that process's mappings.
     UserAddress,
+    /// A C struct or union in memory, described by kernel BTF or the script's definitions:
+    /// reached through a pointer or as a member, its members read one at a time.
+    CStruct(CStruct),
+}
+
+/// Which source of C types (`ctypes::TypeSource`) an id belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeOrigin {
+    /// The C definitions above the script's probes.
+    Script,
+    /// The kernel's BTF.
+    Kernel,
+}
+
+/// A struct or union of a type source, with what sema needs of it without asking again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CStruct {
+    pub origin: TypeOrigin,
+    pub id: crate::ctypes::TypeId,
+    pub size: usize,
+    /// The C spelling: `struct task_struct`.
+    pub name: Rc<str>,
 }
 
 /// Which memory an address points into.
@@ -133,13 +155,14 @@ impl Type {
             Type::Chars(length) => *length,
             Type::Array(element, count) => element.size().saturating_mul(*count),
             Type::Struct(record) => record.size,
+            Type::CStruct(c) => c.size,
         }
     }
 
     /// Alignment in bytes, as C would give it.
     pub fn align(&self) -> usize {
         match self {
-            Type::Void | Type::Chars(_) => 1,
+            Type::Void | Type::Chars(_) | Type::CStruct(_) => 1,
             Type::Array(element, _) => element.align(),
             Type::Struct(record) => record.align,
             Type::UserAddress => 8,
@@ -252,6 +275,7 @@ impl fmt::Display for Type {
             Type::UserStack => f.write_str("ustack"),
             Type::UserAddress => f.write_str("uaddr"),
             Type::DataLoc { .. } => f.write_str("__data_loc"),
+            Type::CStruct(c) => f.write_str(&c.name),
         }
     }
 }

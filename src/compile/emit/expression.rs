@@ -228,6 +228,9 @@ impl Emitter<'_> {
             Builtin::Nsecs | Builtin::WallTime => {
                 self.b.call(Helper::KtimeGetNs).mov64(register, R0);
             }
+            Builtin::CurrentTask => {
+                self.b.call(Helper::GetCurrentTask).mov64(register, R0);
+            }
             Builtin::KernelStack | Builtin::UserStack => {
                 let stacks = self.shared.stack_map();
                 let flags = if builtin == Builtin::UserStack {

@@ -4,14 +4,14 @@
 use super::builtins::{definition, variable_names, Form};
 use super::conversion::{arithmetic, cast_type, literal_type, unify};
 use super::functions::{typed_call, DEFAULT_STRING_SIZE};
-use super::{Checker, Scope};
-use crate::lang::ast::{self};
+use super::{memory, Checker, Scope};
+use crate::lang::ast::{self, BinaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
-use crate::sema::program::{Expr, ExprKind, Function};
-use crate::sema::types::{string_literal, AddressSpace, Type};
+use crate::sema::program::{Builtin, Expr, ExprKind, Function};
+use crate::sema::types::{string_literal, AddressSpace, Type, U64};
 
 /// A literal `Int` node's value as i64 (folding unary minus), for lhist bounds.
 pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
@@ -95,6 +95,16 @@ impl Checker<'_> {
     /// An expression that must produce a value.
     pub(super) fn value(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
         let typed = self.expression(node, scope, false)?;
+        if let Type::CStruct(_) = typed.ty {
+            self.error(
+                Diag::new(
+                    node.span,
+                    format!("a whole `{}` is not a value yet", typed.ty),
+                )
+                .with_label("read its members, one at a time"),
+            );
+            return None;
+        }
         if let ExprKind::MapRef(map) = typed.kind {
             let name = self.maps[map].name.clone();
             self.error(Diag::new(
@@ -162,6 +172,12 @@ impl Checker<'_> {
                 field_span,
                 arrow: _,
             } => self.member(base, field, *field_span, span, scope),
+            ast::ExprKind::TypeQuery {
+                type_name,
+                type_span,
+                operand,
+                members,
+            } => self.type_query(type_name, *type_span, operand, members, span, scope),
         }
     }
 
@@ -246,7 +262,16 @@ impl Checker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<Expr> {
         let operand = self.value(operand, scope)?;
-        let Some(mut ty) = cast_type(type_name) else {
+        let space = address_space(&operand.ty, scope.context);
+        let named = match self.types.named(type_name, space) {
+            Some(Ok(ty)) => Some(ty),
+            Some(Err(message)) => {
+                self.error(Diag::new(type_span, message));
+                return None;
+            }
+            None => cast_type(type_name),
+        };
+        let Some(mut ty) = named else {
             self.error(Diag::new(
                 type_span,
                 format!("cannot cast to `{type_name}`"),
@@ -260,8 +285,8 @@ impl Checker<'_> {
             );
             return None;
         }
-        if let Type::Pointer { space, .. } = &mut ty {
-            *space = address_space(&operand.ty, scope.context);
+        if let Type::Pointer { space: into, .. } = &mut ty {
+            *into = space;
         }
         Some(expr(ExprKind::Cast(Box::new(operand)), ty, span))
     }
@@ -275,7 +300,57 @@ impl Checker<'_> {
         span: Span,
         scope: &mut Scope<'_>,
     ) -> Option<Expr> {
-        let base = self.value(base, scope)?;
+        let base = self.expression(base, scope, false)?;
+        let c_struct = match &base.ty {
+            Type::CStruct(owner) => Some((owner, false, memory::space_of_place(&base))),
+            Type::Pointer { target, space } => match target.as_ref() {
+                Type::CStruct(owner) => Some((owner, true, *space)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((owner, through_pointer, space)) = c_struct {
+            let memory::MemberRead {
+                offset,
+                ty,
+                bitfield,
+            } = match self.types.member(owner, field, space) {
+                Ok(found) => found,
+                Err(message) => {
+                    self.error(Diag::new(field_span, message));
+                    return None;
+                }
+            };
+            let member = expr(
+                ExprKind::Member {
+                    base: Box::new(base),
+                    field: field.clone(),
+                    offset,
+                    through_pointer,
+                },
+                ty.clone(),
+                span,
+            );
+            let Some((shift, bits)) = bitfield else {
+                return Some(member);
+            };
+            // A bitfield: the integer that holds it, shifted down and masked.
+            let constant = |value: u64| expr(ExprKind::Int(value), ty.clone(), span);
+            let binary = |operator, left, right| {
+                expr(
+                    ExprKind::Binary {
+                        operator,
+                        left: Box::new(left),
+                        right: Box::new(right),
+                    },
+                    ty.clone(),
+                    span,
+                )
+            };
+            let shifted = binary(BinaryOp::ShiftRight, member, constant(u64::from(shift)));
+            let mask = u64::MAX >> (64 - u32::from(bits));
+            return Some(binary(BinaryOp::BitAnd, shifted, constant(mask)));
+        }
         let (record, through_pointer) = match &base.ty {
             Type::Struct(record) => (record.clone(), false),
             Type::Pointer { target, .. } => match target.as_ref() {
@@ -286,7 +361,13 @@ impl Checker<'_> {
                 }
             },
             other => {
-                self.error(Diag::new(base.span, format!("{other} has no fields")));
+                let mut diag = Diag::new(base.span, format!("{other} has no fields"));
+                if base.kind == ExprKind::Builtin(Builtin::CurrentTask) {
+                    diag = diag.with_label(
+                        "without the kernel's BTF, define struct task_struct above the probes",
+                    );
+                }
+                self.error(diag);
                 return None;
             }
         };
@@ -357,16 +438,39 @@ impl Checker<'_> {
             Some(Form::Variable(builtin, ty)) => {
                 Some(expr(ExprKind::Builtin(*builtin), ty(), span))
             }
-            _ => {
-                self.unknown_name(name, span, scope);
-                None
-            }
+            _ if name == "curtask" => Some(expr(
+                ExprKind::Builtin(Builtin::CurrentTask),
+                self.types.task(),
+                span,
+            )),
+            _ => match self.types.constant(name) {
+                Ok(Some(constant)) => Some(Expr { span, ..constant }),
+                Ok(None) => {
+                    self.unknown_name(name, span, scope);
+                    None
+                }
+                Err(message) => {
+                    self.error(Diag::new(span, message));
+                    None
+                }
+            },
         }
     }
 
     fn unknown_name(&mut self, name: &str, span: Span, scope: &Scope<'_>) {
         if let Some(message) = unsupported::variable(name) {
             self.error(Diag::new(span, message));
+            return;
+        }
+        let constant_like = name.len() > 1
+            && name.starts_with(|c: char| c.is_ascii_uppercase())
+            && !name.contains(|c: char| c.is_ascii_lowercase());
+        if constant_like {
+            self.error(
+                Diag::new(span, format!("unknown constant `{name}`")).with_label(format!(
+                    "no enum of the script's or the kernel's has it: if it is a C #define, write `#define {name} VALUE` above the probes"
+                )),
+            );
             return;
         }
         let mut known: Vec<String> = variable_names().map(str::to_string).collect();
@@ -378,6 +482,47 @@ impl Checker<'_> {
             diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
         }
         self.error(diag);
+    }
+
+    /// `sizeof(type)`, `sizeof(operand)` or `offsetof(type, a.b)`: a u64 constant.
+    fn type_query(
+        &mut self,
+        type_name: &str,
+        type_span: Span,
+        operand: &Option<Box<ast::Expr>>,
+        members: &[String],
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let ty = match operand {
+            Some(operand) => self.expression(operand, scope, false)?.ty,
+            None => match self.types.named(type_name, AddressSpace::Kernel) {
+                Some(Ok(ty)) => ty,
+                Some(Err(message)) => {
+                    self.error(Diag::new(type_span, message));
+                    return None;
+                }
+                None => match cast_type(type_name) {
+                    Some(ty) => ty,
+                    None => {
+                        self.error(Diag::new(type_span, format!("unknown type `{type_name}`")));
+                        return None;
+                    }
+                },
+            },
+        };
+        let value = if members.is_empty() {
+            Ok(ty.size() as u64)
+        } else {
+            self.types.offset_of(&ty, members)
+        };
+        match value {
+            Ok(value) => Some(expr(ExprKind::Int(value), U64, span)),
+            Err(message) => {
+                self.error(Diag::new(type_span, message));
+                None
+            }
+        }
     }
 
     /// `address` as a pointer, so the compiler knows which memory to read through it: a number

@@ -7,6 +7,7 @@ mod conversion;
 mod expression;
 mod functions;
 mod maps;
+mod memory;
 mod operators;
 mod scratch;
 mod statement;
@@ -29,8 +30,13 @@ pub fn check_script(
 ) -> Result<Program, Vec<Diag>> {
     let mut errors = Vec::new();
     let mut units = units(script, providers, &mut errors);
+    let types = memory::CTypes::new(&script.definitions, providers).unwrap_or_else(|diag| {
+        errors.push(diag);
+        memory::CTypes::new("", providers).expect("no definitions, no error")
+    });
     let mut checker = Checker {
         environment,
+        types,
         maps: Vec::new(),
         map_index: HashMap::new(),
         errors: Vec::new(),
@@ -158,6 +164,7 @@ struct Unit<'s> {
 
 struct Checker<'e> {
     environment: &'e Environment,
+    types: memory::CTypes<'e>,
     maps: Vec<MapState>,
     map_index: HashMap<String, MapId>,
     errors: Vec<Diag>,
