@@ -93,7 +93,7 @@ fn kernel_btf(test: &str) -> Option<Btf> {
 
 /// `curtask->tgid` and `curtask->real_parent->tgid` are the pid and parent pid the program
 /// itself printed; the script's own struct, read through a uprobe's `arg0`, holds what the
-/// program wrote (a signed short, a char array, a pointer followed, bitfields), and `sizeof` and
+/// program wrote (a signed short, a char array, a pointer followed, bitfields, array elements), and `sizeof` and
 /// `offsetof` agree with gcc's.
 #[test]
 fn curtask_and_a_script_struct_read_what_the_program_has() {
@@ -118,8 +118,9 @@ tracepoint:syscalls:sys_enter_getppid /comm == \"tinerecord\"/ {{
 }}
 uprobe:{program}:tine_record {{
     $r = (struct record *)arg0;
-    printf(\"record %d %d %s %d %d %d %d %d\\n\", $r->head, $r->in.a, $r->in.name,
-        $r->next->head, $r->flag, $r->level, sizeof(struct record), offsetof(struct record, numbers));
+    printf(\"record %d %d %s %d %d %d %d %d %d %d\\n\", $r->head, $r->in.a, $r->in.name,
+        $r->next->head, $r->flag, $r->level, $r->numbers[2], $r->in.name[1],
+        sizeof(struct record), offsetof(struct record, numbers));
 }}"
     );
     let output = tine(&["-c", program, &script]);
@@ -132,8 +133,20 @@ uprobe:{program}:tine_record {{
     let printed = words(&text, "program");
     assert_eq!(words(&text, "task"), printed[..2]);
     let record = words(&text, "record");
-    assert_eq!(record[..6], ["-5", "-3", "gadget", "777", "1", "5"]);
-    assert_eq!(record[6..], printed[2..]);
+    assert_eq!(
+        record[..8],
+        [
+            "-5",
+            "-3",
+            "gadget",
+            "777",
+            "1",
+            "5",
+            "3",
+            &b'a'.to_string()
+        ]
+    );
+    assert_eq!(record[8..], printed[2..]);
 }
 
 /// `sizeof(struct task_struct)` and an enum constant are what the kernel's BTF holds.

@@ -79,6 +79,7 @@ fn shape(expr: &Expr) -> String {
         ExprKind::Member {
             base, field, arrow, ..
         } => format!("{}{}{field}", shape(base), if *arrow { "->" } else { "." }),
+        ExprKind::Index { base, index } => format!("{}[{}]", shape(base), shape(index)),
         ExprKind::TypeQuery {
             type_name,
             operand,

@@ -81,6 +81,7 @@ impl Expr {
             }
             ExprKind::Unary { operand, .. } | ExprKind::Cast { operand, .. } => operand.any(found),
             ExprKind::Binary { left, right, .. } => left.any(found) || right.any(found),
+            ExprKind::Index { base, index } => base.any(found) || index.any(found),
             ExprKind::Ternary {
                 condition,
                 then,
@@ -167,6 +168,8 @@ pub enum ExprKind {
         type_span: Span,
         operand: Box<Expr>,
     },
+    /// `base[index]` on an array or a pointer (maps' `m[k]` is `Map`).
+    Index { base: Box<Expr>, index: Box<Expr> },
     /// `sizeof(type)`, `sizeof(operand)` (`type_name` empty), or `offsetof(type, a.b)`
     /// (`members` not empty). A type as a cast spells it (`struct sock*`).
     TypeQuery {

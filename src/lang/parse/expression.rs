@@ -224,15 +224,20 @@ impl<'a> Parser<'a> {
                 (true, field)
             } else if let Some(field) = after.strip_prefix('.') {
                 (false, field)
-            } else if after.starts_with('[') {
-                let end = skip_group(after);
-                return Err(Diag::new(
-                    self.span(after, end),
-                    message(
-                        "indexing anything but a map is",
-                        "read element i at its offset, as in *(u64 *)(address + 8 * i)",
-                    ),
-                ));
+            } else if let Some(index_start) = after.strip_prefix('[') {
+                self.enter(after)?;
+                let (after_index, index) = self.expr(index_start)?;
+                let after_index = self.expect(after_index, "]")?;
+                let span = Span::new(expression.span.start, self.offset(after_index));
+                expression = Expr {
+                    kind: ExprKind::Index {
+                        base: Box::new(expression),
+                        index: Box::new(index),
+                    },
+                    span,
+                };
+                rest = after_index;
+                continue;
             } else {
                 break;
             };

@@ -172,6 +172,7 @@ impl Checker<'_> {
                 field_span,
                 arrow: _,
             } => self.member(base, field, *field_span, span, scope),
+            ast::ExprKind::Index { base, index } => self.index(base, index, span, scope),
             ast::ExprKind::TypeQuery {
                 type_name,
                 type_span,
@@ -482,6 +483,52 @@ impl Checker<'_> {
             diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
         }
         self.error(diag);
+    }
+
+    /// `base[index]`: an element of an array in memory, or at a pointer; the index a constant,
+    /// so the element is one read at a known offset.
+    fn index(
+        &mut self,
+        base: &ast::Expr,
+        index: &ast::Expr,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let base = self.expression(base, scope, false)?;
+        let index_value = self.value(index, scope)?;
+        let (element, length, through_pointer) = match &base.ty {
+            Type::Array(element, length) => ((**element).clone(), Some(*length), false),
+            Type::Chars(length) => (crate::sema::types::U8, Some(*length), false),
+            Type::Pointer { target, .. } if target.size() > 0 => ((**target).clone(), None, true),
+            other => {
+                self.error(Diag::new(base.span, format!("{other} cannot be indexed")));
+                return None;
+            }
+        };
+        let position = literal_value(&index_value)
+            .and_then(|value| usize::try_from(value).ok())
+            .filter(|&value| length.map_or(true, |length| value < length));
+        let offset = position
+            .map(|position| position.saturating_mul(element.size()))
+            .filter(|&offset| offset <= i16::MAX as usize);
+        let (Some(position), Some(offset)) = (position, offset) else {
+            let bound = length.map_or(String::new(), |length| format!(" below {length}"));
+            self.error(Diag::new(
+                index.span,
+                format!("the index must be a constant number{bound}"),
+            ));
+            return None;
+        };
+        Some(expr(
+            ExprKind::Member {
+                base: Box::new(base),
+                field: format!("[{position}]"),
+                offset,
+                through_pointer,
+            },
+            element,
+            span,
+        ))
     }
 
     /// `sizeof(type)`, `sizeof(operand)` or `offsetof(type, a.b)`: a u64 constant.
