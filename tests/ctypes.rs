@@ -179,3 +179,27 @@ fn sizeof_and_enum_constants_come_from_the_kernel_btf() {
         ]
     );
 }
+
+/// A tracepoint's `struct __kernel_timespec *rqtp` is typed through the kernel's BTF: its
+/// members read what `sleep 1.25` asked for.
+#[test]
+fn a_tracepoint_pointer_field_is_typed_through_btf() {
+    if kernel_btf("a_tracepoint_pointer_field_is_typed_through_btf").is_none() {
+        return;
+    }
+    let sleeper = common::unique_copy("sleep", "tinesleeper");
+    let command = format!("{} 1.25", sleeper.display());
+    let output = tine(&[
+        "-c",
+        &command,
+        "tracepoint:syscalls:sys_enter_clock_nanosleep /comm == \"tinesleeper\"/ { \
+         printf(\"asked %d %d\\n\", args->rqtp->tv_sec, args->rqtp->tv_nsec); }",
+    ]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(words(&text, "asked"), ["1", "250000000"]);
+}

@@ -6,7 +6,7 @@ use crate::wire::{Field, Layout};
 pub fn layout_of(ty: &Type) -> Layout {
     match ty {
         // Sema lets no C struct through as a value: an array of them is bytes.
-        Type::Void | Type::CStruct(_) => Layout::Array(
+        Type::Void | Type::CStruct(_) | Type::Named(_) => Layout::Array(
             Box::new(Layout::Int {
                 bytes: 1,
                 signed: false,

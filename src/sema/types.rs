@@ -45,6 +45,10 @@ pub enum Type {
     /// A C struct or union in memory, described by kernel BTF or the script's definitions:
     /// reached through a pointer or as a member, its members read one at a time.
     CStruct(CStruct),
+    /// What a pointer of a tracepoint's record points to, known by its C name only (`struct
+    /// __kernel_timespec`): a member read through it looks the name up in the C types; else a
+    /// `void`.
+    Named(Rc<str>),
 }
 
 /// Which source of C types (`ctypes::TypeSource`) an id belongs to.
@@ -142,7 +146,7 @@ impl Type {
     /// Size in bytes, as stored in a map or a record.
     pub fn size(&self) -> usize {
         match self {
-            Type::Void => 0,
+            Type::Void | Type::Named(_) => 0,
             Type::Int { bytes, .. } => usize::from(*bytes),
             Type::Pointer { .. }
             | Type::Time
@@ -162,7 +166,7 @@ impl Type {
     /// Alignment in bytes, as C would give it.
     pub fn align(&self) -> usize {
         match self {
-            Type::Void | Type::Chars(_) | Type::CStruct(_) => 1,
+            Type::Void | Type::Chars(_) | Type::CStruct(_) | Type::Named(_) => 1,
             Type::Array(element, _) => element.align(),
             Type::Struct(record) => record.align,
             Type::UserAddress => 8,
@@ -276,6 +280,7 @@ impl fmt::Display for Type {
             Type::UserAddress => f.write_str("uaddr"),
             Type::DataLoc { .. } => f.write_str("__data_loc"),
             Type::CStruct(c) => f.write_str(&c.name),
+            Type::Named(name) => f.write_str(name),
         }
     }
 }

@@ -301,7 +301,19 @@ impl Checker<'_> {
         span: Span,
         scope: &mut Scope<'_>,
     ) -> Option<Expr> {
-        let base = self.expression(base, scope, false)?;
+        let mut base = self.expression(base, scope, false)?;
+        // A tracepoint's `struct X *` field: typed through the C types when they have X.
+        if let Type::Pointer { target, space } = &base.ty {
+            if let Type::Named(name) = target.as_ref() {
+                base.ty = match self.types.named(&format!("{name}*"), *space) {
+                    Some(Ok(ty)) => ty,
+                    _ => Type::Pointer {
+                        target: Box::new(Type::Void),
+                        space: *space,
+                    },
+                };
+            }
+        }
         let c_struct = match &base.ty {
             Type::CStruct(owner) => Some((owner, false, memory::space_of_place(&base))),
             Type::Pointer { target, space } => match target.as_ref() {
