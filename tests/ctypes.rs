@@ -61,12 +61,20 @@ fn program() -> Result<&'static str, String> {
 }
 
 fn tine(arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tine"))
+    tine_with_btf(arguments, None)
+}
+
+/// tine with `TINE_BTF` set as given, or unset (the kernel's BTF).
+fn tine_with_btf(arguments: &[&str], btf: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tine"));
+    command
         .args(arguments)
         .env_remove("TINE_FORCE")
-        .env_remove("TINE_BTF")
-        .output()
-        .expect("run tine")
+        .env_remove("TINE_BTF");
+    if let Some(btf) = btf {
+        command.env("TINE_BTF", btf);
+    }
+    command.output().expect("run tine")
 }
 
 /// The words after `prefix ` on the line that starts so.
@@ -202,4 +210,30 @@ fn a_tracepoint_pointer_field_is_typed_through_btf() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(words(&text, "asked"), ["1", "250000000"]);
+}
+
+/// As bpftrace's tools expect, `BPFTRACE_HAVE_BTF` is defined when the kernel has BTF: the
+/// script's fallback definition is skipped and the kernel's type used; with no BTF
+/// (`TINE_BTF=none`) the script's own definition is.
+#[test]
+fn a_script_definition_stands_in_where_there_is_no_btf() {
+    let Some(btf) = kernel_btf("a_script_definition_stands_in_where_there_is_no_btf") else {
+        return;
+    };
+    let task = btf
+        .lookup(NameKind::Struct, "task_struct")
+        .expect("task_struct");
+    let size = btf.size_of(task).expect("its size");
+    let script = "#ifndef BPFTRACE_HAVE_BTF\nstruct task_struct { int pid; int tgid; };\n#endif\n\
+                  BEGIN { printf(\"size %d\\n\", sizeof(struct task_struct)); exit(); }";
+    for (btf, expected) in [(None, size), (Some("none"), 8)] {
+        let output = tine_with_btf(&[script], btf);
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{text}");
+        assert_eq!(
+            words(&text, "size"),
+            [expected.to_string()],
+            "TINE_BTF={btf:?}"
+        );
+    }
 }
