@@ -19,13 +19,13 @@ const PROGRAM: &str = r#"
 #include <unistd.h>
 #include <sys/syscall.h>
 struct inner { short a; char name[8]; };
-struct record { long head; struct inner in; struct record *next; unsigned int flag:1, level:3; int numbers[4]; };
+struct record { long head; struct inner in; struct record *next; unsigned int flag:1, level:3; int delta:4; int numbers[4]; };
 __attribute__((noinline)) void tine_record(struct record *r) { __asm__ volatile("" ::: "memory"); }
 int main(void)
 {
     static struct record second = { .head = 777 };
     static struct record first = { .head = -5, .in = { .a = -3, .name = "gadget" }, .next = &second,
-                                   .flag = 1, .level = 5, .numbers = { 1, 2, 3, 4 } };
+                                   .flag = 1, .level = 5, .delta = -3, .numbers = { 1, 2, 3, 4 } };
     printf("program %d %ld %zu %zu\n", getpid(), syscall(SYS_getppid), sizeof(struct record),
            offsetof(struct record, numbers));
     fflush(stdout);
@@ -120,14 +120,14 @@ fn curtask_and_a_script_struct_read_what_the_program_has() {
     };
     let script = format!(
         "struct inner {{ short a; char name[8]; }};
-struct record {{ long head; struct inner in; struct record *next; unsigned int flag:1, level:3; int numbers[4]; }};
+struct record {{ long head; struct inner in; struct record *next; unsigned int flag:1, level:3; int delta:4; int numbers[4]; }};
 tracepoint:syscalls:sys_enter_getppid /comm == \"tinerecord\"/ {{
     printf(\"task %d %d\\n\", curtask->tgid, curtask->real_parent->tgid);
 }}
 uprobe:{program}:tine_record {{
     $r = (struct record *)arg0;
-    printf(\"record %d %d %s %d %d %d %d %d %d %d\\n\", $r->head, $r->in.a, $r->in.name,
-        $r->next->head, $r->flag, $r->level, $r->numbers[2], $r->in.name[1],
+    printf(\"record %d %d %s %d %d %d %d %d %d %d %d\\n\", $r->head, $r->in.a, $r->in.name,
+        $r->next->head, $r->flag, $r->level, $r->delta, $r->numbers[2], $r->in.name[1],
         sizeof(struct record), offsetof(struct record, numbers));
 }}"
     );
@@ -141,20 +141,10 @@ uprobe:{program}:tine_record {{
     let printed = words(&text, "program");
     assert_eq!(words(&text, "task"), printed[..2]);
     let record = words(&text, "record");
-    assert_eq!(
-        record[..8],
-        [
-            "-5",
-            "-3",
-            "gadget",
-            "777",
-            "1",
-            "5",
-            "3",
-            &b'a'.to_string()
-        ]
-    );
-    assert_eq!(record[8..], printed[2..]);
+    let expected = ["-5", "-3", "gadget", "777", "1", "5", "-3", "3"];
+    assert_eq!(record[..8], expected);
+    assert_eq!(record[8], b'a'.to_string());
+    assert_eq!(record[9..], printed[2..]);
 }
 
 /// `sizeof(struct task_struct)` and an enum constant are what the kernel's BTF holds.

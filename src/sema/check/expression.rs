@@ -11,7 +11,7 @@ use crate::lang::suggest::nearest;
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
-use crate::sema::types::{string_literal, AddressSpace, Type, U64};
+use crate::sema::types::{string_literal, AddressSpace, Type, I64, U64};
 
 /// A literal `Int` node's value as i64 (folding unary minus), for lhist bounds.
 pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
@@ -344,11 +344,13 @@ impl Checker<'_> {
                 ty.clone(),
                 span,
             );
-            let Some((shift, bits)) = bitfield else {
+            let Some((shift, bits, signed)) = bitfield else {
                 return Some(member);
             };
-            // A bitfield: the integer that holds it, shifted down and masked.
-            let constant = |value: u64| expr(ExprKind::Int(value), ty.clone(), span);
+            // A bitfield: the integer that holds it, its bits moved to the top, then down, as
+            // far as its sign says.
+            let ty = if signed { I64 } else { U64 };
+            let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty.clone(), span);
             let binary = |operator, left, right| {
                 expr(
                     ExprKind::Binary {
@@ -360,9 +362,10 @@ impl Checker<'_> {
                     span,
                 )
             };
-            let shifted = binary(BinaryOp::ShiftRight, member, constant(u64::from(shift)));
-            let mask = u64::MAX >> (64 - u32::from(bits));
-            return Some(binary(BinaryOp::BitAnd, shifted, constant(mask)));
+            let wide = expr(ExprKind::Cast(Box::new(member)), ty.clone(), span);
+            let bits = u32::from(bits);
+            let top = binary(BinaryOp::ShiftLeft, wide, constant(64 - shift - bits));
+            return Some(binary(BinaryOp::ShiftRight, top, constant(64 - bits)));
         }
         let (record, through_pointer) = match &base.ty {
             Type::Struct(record) => (record.clone(), false),

@@ -223,12 +223,12 @@ impl<'p> CTypes<'p> {
         let ty = self.convert(owner.origin, found.target, space, 0)?;
         let (offset, ty, bits) = match found.bitfield_read(cfg!(target_endian = "big")) {
             Some(read) => {
-                let bytes = read.size as u8;
+                let signed = ty.is_signed();
                 let ty = Type::Int {
-                    bytes,
+                    bytes: read.size as u8,
                     signed: false,
                 };
-                (read.byte_offset, ty, Some((read.shift, read.bits)))
+                (read.byte_offset, ty, Some((read.shift, read.bits, signed)))
             }
             None if found.bitfield_size > 0 => {
                 return Err(format!(
@@ -318,9 +318,9 @@ pub(super) struct MemberRead {
     /// From the start of the struct, in bytes.
     pub offset: usize,
     pub ty: Type,
-    /// For a bitfield (whose `ty` is the integer that holds it): how to take it out of that
-    /// integer, (shift right, bits).
-    pub bitfield: Option<(u32, u8)>,
+    /// For a bitfield (whose `ty` is the unsigned integer that holds it): how to take it out
+    /// of that integer, (shift right, bits, whether signed).
+    pub bitfield: Option<(u32, u8, bool)>,
 }
 
 fn kind_word(kind: NameKind) -> &'static str {
