@@ -211,11 +211,14 @@ impl KernelTypes {
     pub(crate) fn get(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {
         self.types
             .get_or_init(|| {
-                let path = std::env::var("TINE_BTF").unwrap_or_else(|_| btf::VMLINUX.to_string());
-                if !self.read || path == "none" || !std::path::Path::new(&path).exists() {
+                let chosen = std::env::var("TINE_BTF").ok();
+                let path = chosen.as_deref().unwrap_or(btf::VMLINUX);
+                // The kernel's file missing means a kernel without BTF; a file named, an error.
+                let missing = chosen.is_none() && !std::path::Path::new(path).exists();
+                if !self.read || path == "none" || missing {
                     return Ok(None);
                 }
-                match btf::Btf::read(&path, None) {
+                match btf::Btf::read(path, None) {
                     Ok(types) => Ok(Some(Rc::new(types) as Rc<dyn TypeSource>)),
                     Err(error) => Err(error.to_string()),
                 }
