@@ -406,6 +406,21 @@ fn parse_field(line: &str) -> Result<Field, String> {
 mod tests {
     use super::*;
 
+    /// A pointer field names the struct it points to, for sema to find in BTF; a pointer to a
+    /// pointer or to a scalar stays `void *`.
+    #[test]
+    fn pointer_fields_keep_the_struct_they_point_to() {
+        let named = |name: &str| Type::Named(name.into());
+        assert_eq!(
+            pointed("struct __kernel_timespec *"),
+            named("struct __kernel_timespec")
+        );
+        assert_eq!(pointed("const union u __user *"), named("union u"));
+        assert_eq!(pointed("const char *"), integer(1, false));
+        assert_eq!(pointed("struct s **"), Type::Void);
+        assert_eq!(pointed("unsigned long *"), Type::Void);
+    }
+
     const SCHED_SWITCH: &str = "name: sched_switch\nID: 372\nformat:\n\
         \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\
         \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n\

@@ -32,11 +32,7 @@ impl<'p> CTypes<'p> {
     /// Reads the definitions above the probes; with `#if`s in them, `BPFTRACE_HAVE_BTF` is
     /// defined when the kernel has BTF, as bpftrace defines it.
     pub(super) fn new(definitions: &str, providers: &'p dyn Providers) -> Result<Self, Diag> {
-        let mut types = CTypes {
-            script: None,
-            providers,
-            kernel: OnceCell::new(),
-        };
+        let mut types = CTypes::without_definitions(providers);
         if definitions.trim().is_empty() {
             return Ok(types);
         }
@@ -67,6 +63,15 @@ impl<'p> CTypes<'p> {
             }
         }
         Ok(types)
+    }
+
+    /// The kernel's types only.
+    pub(super) fn without_definitions(providers: &'p dyn Providers) -> Self {
+        CTypes {
+            script: None,
+            providers,
+            kernel: OnceCell::new(),
+        }
     }
 
     fn kernel(&self) -> Result<Option<&dyn TypeSource>, String> {

@@ -32,7 +32,7 @@ pub fn check_script(
     let mut units = units(script, providers, &mut errors);
     let types = memory::CTypes::new(&script.definitions, providers).unwrap_or_else(|diag| {
         errors.push(diag);
-        memory::CTypes::new("", providers).expect("no definitions, no error")
+        memory::CTypes::without_definitions(providers)
     });
     let mut checker = Checker {
         environment,
