@@ -263,7 +263,11 @@ impl Checker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<Expr> {
         let operand = self.value(operand, scope)?;
-        let space = address_space(&operand.ty, scope.context);
+        // `curtask` is a kernel address even where it is typed a number (no task_struct known).
+        let space = match operand.kind {
+            ExprKind::Builtin(Builtin::CurrentTask) => AddressSpace::Kernel,
+            _ => address_space(&operand.ty, scope.context),
+        };
         let named = match self.types.named(type_name, space) {
             Some(Ok(ty)) => Some(ty),
             Some(Err(message)) => {
