@@ -338,6 +338,14 @@ impl Checker<'_> {
                     return None;
                 }
             };
+            let within = match through_pointer {
+                true => Ok(offset),
+                false => memory::offset_within(&base, offset),
+            };
+            if let Err(message) = within {
+                self.error(Diag::new(field_span, message));
+                return None;
+            }
             let member = expr(
                 ExprKind::Member {
                     base: Box::new(base),
@@ -529,7 +537,10 @@ impl Checker<'_> {
             .filter(|&value| length.map_or(true, |length| value < length));
         let offset = position
             .map(|position| position.saturating_mul(element.size()))
-            .filter(|&offset| offset <= i16::MAX as usize);
+            .filter(|&offset| match through_pointer {
+                true => offset <= i16::MAX as usize,
+                false => memory::offset_within(&base, offset).is_ok(),
+            });
         let (Some(position), Some(offset)) = (position, offset) else {
             let bound = length.map_or(String::new(), |length| format!(" below {length}"));
             self.error(Diag::new(

@@ -366,3 +366,29 @@ pub(super) fn space_of_place(place: &Expr) -> AddressSpace {
         _ => AddressSpace::Kernel,
     }
 }
+
+/// How far into the memory of the pointer last gone through a member of `place` starts: the
+/// offsets of a `.` chain add up, and a load's offset is 16 bits.
+pub(super) fn offset_within(place: &Expr, offset: usize) -> Result<usize, String> {
+    let mut total = offset;
+    let mut at = place;
+    while let ExprKind::Member {
+        base,
+        offset,
+        through_pointer,
+        ..
+    } = &at.kind
+    {
+        total = total.saturating_add(*offset);
+        if *through_pointer {
+            break;
+        }
+        at = base;
+    }
+    if total > i16::MAX as usize {
+        return Err(format!(
+            "this is {total} bytes into a struct: too far for one load"
+        ));
+    }
+    Ok(total)
+}
