@@ -49,7 +49,8 @@ impl Checker<'_> {
         let mut failed = false;
         for node in nodes {
             let value = if maps {
-                self.expression(node, scope, true)
+                let value = self.expression(node, scope, true);
+                value.and_then(|value| self.whole(value))
             } else {
                 self.value(node, scope)
             };
@@ -65,6 +66,21 @@ impl Checker<'_> {
             }
         }
         (!failed).then_some(typed)
+    }
+
+    /// `typed`, unless it is a whole C struct, which tine does not copy yet.
+    fn whole(&mut self, typed: Expr) -> Option<Expr> {
+        if let Type::CStruct(_) = typed.ty {
+            self.error(
+                Diag::new(
+                    typed.span,
+                    format!("a whole `{}` is not a value yet", typed.ty),
+                )
+                .with_label("read its members, one at a time"),
+            );
+            return None;
+        }
+        Some(typed)
     }
 
     /// A condition: any scalar; its truth is C's `!= 0`.
@@ -95,16 +111,7 @@ impl Checker<'_> {
     /// An expression that must produce a value.
     pub(super) fn value(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
         let typed = self.expression(node, scope, false)?;
-        if let Type::CStruct(_) = typed.ty {
-            self.error(
-                Diag::new(
-                    node.span,
-                    format!("a whole `{}` is not a value yet", typed.ty),
-                )
-                .with_label("read its members, one at a time"),
-            );
-            return None;
-        }
+        let typed = self.whole(typed)?;
         if let ExprKind::MapRef(map) = typed.kind {
             let name = self.maps[map].name.clone();
             self.error(Diag::new(
