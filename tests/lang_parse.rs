@@ -79,6 +79,17 @@ fn shape(expr: &Expr) -> String {
         ExprKind::Member {
             base, field, arrow, ..
         } => format!("{}{}{field}", shape(base), if *arrow { "->" } else { "." }),
+        ExprKind::Index { base, index } => format!("{}[{}]", shape(base), shape(index)),
+        ExprKind::TypeQuery {
+            type_name,
+            operand,
+            members,
+            ..
+        } => match operand {
+            Some(operand) => format!("sizeof({})", shape(operand)),
+            None if members.is_empty() => format!("sizeof({type_name})"),
+            None => format!("offsetof({type_name},{})", members.join(".")),
+        },
     }
 }
 
@@ -292,4 +303,40 @@ fn keywords_are_not_expressions_and_prefixes_of_words_are_not_keywords() {
     assert!(parse("BEGIN { print(if); }", &syntax()).is_err());
     let parsed = script("BEGIN { iffy[1] = 2; returned[1] = 3; }");
     assert_eq!(parsed.probes[0].body.len(), 2);
+}
+
+/// C's casts to struct pointers bind looser than `->` and `[]`; `sizeof` takes a type or an
+/// expression, `offsetof` a type and a member path.
+#[test]
+fn c_casts_indexes_sizeof_and_offsetof() {
+    let cases = [
+        (
+            "(struct task_struct *)curtask->real_parent",
+            "((struct task_struct*)curtask->real_parent)",
+        ),
+        (
+            "((struct sock **) arg0)[1]->sk",
+            "((struct sock**)arg0)[1]->sk",
+        ),
+        ("$r->numbers[2] + 1", "($r->numbers[2] + 1)"),
+        ("sizeof(union u)", "sizeof(union u)"),
+        ("sizeof(u32 *)", "sizeof(u32*)"),
+        ("sizeof($r->in)", "sizeof($r->in)"),
+        ("offsetof(struct s, a . b)", "offsetof(struct s,a.b)"),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(shape(&expression(text)), expected, "{text}");
+    }
+}
+
+/// The text above the first probe is kept for the C definitions; a definition below a probe is
+/// an error.
+#[test]
+fn definitions_stand_above_the_probes() {
+    let source = "#include <x.h>\nstruct s { int a; };\nBEGIN { exit(); }\n";
+    assert_eq!(
+        script(source).definitions,
+        "#include <x.h>\nstruct s { int a; };\n"
+    );
+    assert!(parse("BEGIN { exit(); }\nstruct s { int a; };\n", &syntax()).is_err());
 }

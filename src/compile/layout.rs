@@ -5,12 +5,13 @@ use crate::wire::{Field, Layout};
 
 pub fn layout_of(ty: &Type) -> Layout {
     match ty {
-        Type::Void => Layout::Array(
+        // Sema lets no C struct through as a value: an array of them is bytes.
+        Type::Void | Type::CStruct(_) | Type::Named(_) => Layout::Array(
             Box::new(Layout::Int {
                 bytes: 1,
                 signed: false,
             }),
-            0,
+            ty.size(),
         ),
         Type::Int { bytes, signed } => Layout::Int {
             bytes: usize::from(*bytes),

@@ -345,6 +345,10 @@ pub trait TypeSource {
     /// Bytes in a pointer of the machine these types describe.
     fn pointer_size(&self) -> Result<u32, TypeError>;
 
+    /// This source as a trait object: the walks below are written once over `dyn TypeSource`,
+    /// not copied into each source (binary size).
+    fn as_dyn(&self) -> &dyn TypeSource;
+
     /// `find`, with an error that names what was missing.
     fn lookup(&self, kind: NameKind, name: &str) -> Result<TypeId, TypeError> {
         self.find(kind, name)?.ok_or_else(|| TypeError::Unknown {
@@ -354,138 +358,166 @@ pub trait TypeSource {
     }
 
     /// `id` with typedefs, qualifiers and type tags taken off: what it is underneath.
-    fn resolve(&self, mut id: TypeId) -> Result<(TypeId, CType), TypeError> {
-        for _ in 0..MAX_DEPTH {
-            match self.get(id)? {
-                CType::Typedef { target, .. }
-                | CType::Qualified { target, .. }
-                | CType::TypeTag { target, .. } => id = target,
-                other => return Ok((id, other)),
-            }
-        }
-        Err(too_deep(id))
+    fn resolve(&self, id: TypeId) -> Result<(TypeId, CType), TypeError> {
+        resolve(self.as_dyn(), id)
     }
 
     /// `sizeof`.
     fn size_of(&self, id: TypeId) -> Result<u64, TypeError> {
-        let mut count = 1u64;
-        let mut id = id;
-        for _ in 0..MAX_DEPTH {
-            let size = match self.resolve(id)?.1 {
-                CType::Int(int) => u64::from(int.size),
-                CType::Float { size, .. } | CType::Section { size, .. } => u64::from(size),
-                CType::Enum(Enum { size, .. }) => u64::from(size),
-                CType::Struct(composite) | CType::Union(composite) => u64::from(composite.size),
-                CType::Pointer { .. } => u64::from(self.pointer_size()?),
-                CType::Array {
-                    element, length, ..
-                } => {
-                    count = count.saturating_mul(u64::from(length));
-                    id = element;
-                    continue;
-                }
-                CType::Variable { target, .. } => {
-                    id = target;
-                    continue;
-                }
-                _ => {
-                    return Err(TypeError::Incomplete {
-                        name: self.name_of(id)?,
-                    })
-                }
-            };
-            return Ok(count.saturating_mul(size));
-        }
-        Err(too_deep(id))
+        size_of(self.as_dyn(), id)
     }
 
     /// The member `name` of the struct or union `id` (through typedefs and qualifiers),
     /// looking inside anonymous struct and union members as C does.
     fn member(&self, id: TypeId, name: &str) -> Result<Field, TypeError> {
-        let members = match self.resolve(id)?.1 {
-            CType::Struct(composite) | CType::Union(composite) => composite.members,
-            CType::Forward { .. } => {
-                return Err(TypeError::Incomplete {
-                    name: self.name_of(id)?,
-                })
-            }
-            _ => {
-                return Err(TypeError::NotComposite {
-                    owner: self.name_of(id)?,
-                    member: name.to_string(),
-                })
-            }
-        };
-        match find_member(self, members, name, 0, &mut { MAX_WORK })? {
-            Some(field) => Ok(field),
-            None => Err(TypeError::NoMember {
-                owner: self.name_of(id)?,
-                member: name.to_string(),
-            }),
-        }
+        member(self.as_dyn(), id, name)
     }
 
     /// A chain of member names from a struct or a pointer to one, as C's `.` and `->` would
     /// take it: each step through a pointer is marked, so the reader knows where to load one.
     fn chain(&self, id: TypeId, names: &[&str]) -> Result<Vec<Step>, TypeError> {
-        let mut steps = Vec::with_capacity(names.len());
-        let mut current = id;
-        for name in names {
-            let (through_pointer, owner) = match self.resolve(current)?.1 {
-                CType::Pointer { target } => (true, target),
-                _ => (false, current),
-            };
-            let field = self.member(owner, name)?;
-            steps.push(Step {
-                through_pointer,
-                field,
-            });
-            current = field.target;
-        }
-        Ok(steps)
+        chain(self.as_dyn(), id, names)
     }
 
     /// `offsetof(type, a.b.c)`: the members' offsets added up, never through a pointer.
     fn offset_of(&self, id: TypeId, names: &[&str]) -> Result<Field, TypeError> {
-        let mut total: Option<Field> = None;
-        for (index, name) in names.iter().enumerate() {
-            let owner = total.map_or(id, |field| field.target);
-            if index > 0 && matches!(self.resolve(owner)?.1, CType::Pointer { .. }) {
-                return Err(TypeError::ThroughPointer {
-                    owner: self.name_of(id)?,
-                    member: names[..index].join("."),
-                });
-            }
-            let mut field = self.member(owner, name)?;
-            field.bit_offset += total.map_or(0, |before| before.bit_offset);
-            total = Some(field);
-        }
-        total.ok_or_else(|| TypeError::Malformed("offsetof of no member".to_string()))
+        offset_of(self.as_dyn(), id, names)
     }
 
     /// A function's id and prototype, by the function's name.
     fn function(&self, name: &str) -> Result<Option<(TypeId, Prototype)>, TypeError> {
-        let Some(id) = self.find(NameKind::Function, name)? else {
-            return Ok(None);
-        };
-        let CType::Function { prototype, .. } = self.get(id)? else {
-            return Err(TypeError::Malformed(format!(
-                "type {id} was found as function `{name}` but is not one"
-            )));
-        };
-        match self.get(prototype)? {
-            CType::Prototype(found) => Ok(Some((id, found))),
-            _ => Err(TypeError::Malformed(format!(
-                "function `{name}`'s prototype (type {prototype}) is not one"
-            ))),
-        }
+        function(self.as_dyn(), name)
     }
 
     /// The C spelling of a type: `struct task_struct *`, `const char *`, `char[16]`, `pid_t`,
     /// `int (*)(struct file *, long)`.
     fn name_of(&self, id: TypeId) -> Result<String, TypeError> {
-        spell(self, id, String::new(), 0, &mut { MAX_WORK })
+        name_of(self.as_dyn(), id)
     }
+}
+
+fn resolve(source: &dyn TypeSource, mut id: TypeId) -> Result<(TypeId, CType), TypeError> {
+    for _ in 0..MAX_DEPTH {
+        match source.get(id)? {
+            CType::Typedef { target, .. }
+            | CType::Qualified { target, .. }
+            | CType::TypeTag { target, .. } => id = target,
+            other => return Ok((id, other)),
+        }
+    }
+    Err(too_deep(id))
+}
+
+fn size_of(source: &dyn TypeSource, id: TypeId) -> Result<u64, TypeError> {
+    let mut count = 1u64;
+    let mut id = id;
+    for _ in 0..MAX_DEPTH {
+        let size = match source.resolve(id)?.1 {
+            CType::Int(int) => u64::from(int.size),
+            CType::Float { size, .. } | CType::Section { size, .. } => u64::from(size),
+            CType::Enum(Enum { size, .. }) => u64::from(size),
+            CType::Struct(composite) | CType::Union(composite) => u64::from(composite.size),
+            CType::Pointer { .. } => u64::from(source.pointer_size()?),
+            CType::Array {
+                element, length, ..
+            } => {
+                count = count.saturating_mul(u64::from(length));
+                id = element;
+                continue;
+            }
+            CType::Variable { target, .. } => {
+                id = target;
+                continue;
+            }
+            _ => {
+                return Err(TypeError::Incomplete {
+                    name: source.name_of(id)?,
+                })
+            }
+        };
+        return Ok(count.saturating_mul(size));
+    }
+    Err(too_deep(id))
+}
+
+fn member(source: &dyn TypeSource, id: TypeId, name: &str) -> Result<Field, TypeError> {
+    let members = match source.resolve(id)?.1 {
+        CType::Struct(composite) | CType::Union(composite) => composite.members,
+        CType::Forward { .. } => {
+            return Err(TypeError::Incomplete {
+                name: source.name_of(id)?,
+            })
+        }
+        _ => {
+            return Err(TypeError::NotComposite {
+                owner: source.name_of(id)?,
+                member: name.to_string(),
+            })
+        }
+    };
+    match find_member(source, members, name, 0, &mut { MAX_WORK })? {
+        Some(field) => Ok(field),
+        None => Err(TypeError::NoMember {
+            owner: source.name_of(id)?,
+            member: name.to_string(),
+        }),
+    }
+}
+
+fn chain(source: &dyn TypeSource, id: TypeId, names: &[&str]) -> Result<Vec<Step>, TypeError> {
+    let mut steps = Vec::with_capacity(names.len());
+    let mut current = id;
+    for name in names {
+        let (through_pointer, owner) = match source.resolve(current)?.1 {
+            CType::Pointer { target } => (true, target),
+            _ => (false, current),
+        };
+        let field = source.member(owner, name)?;
+        steps.push(Step {
+            through_pointer,
+            field,
+        });
+        current = field.target;
+    }
+    Ok(steps)
+}
+
+fn offset_of(source: &dyn TypeSource, id: TypeId, names: &[&str]) -> Result<Field, TypeError> {
+    let mut total: Option<Field> = None;
+    for (index, name) in names.iter().enumerate() {
+        let owner = total.map_or(id, |field| field.target);
+        if index > 0 && matches!(source.resolve(owner)?.1, CType::Pointer { .. }) {
+            return Err(TypeError::ThroughPointer {
+                owner: source.name_of(id)?,
+                member: names[..index].join("."),
+            });
+        }
+        let mut field = source.member(owner, name)?;
+        field.bit_offset += total.map_or(0, |before| before.bit_offset);
+        total = Some(field);
+    }
+    total.ok_or_else(|| TypeError::Malformed("offsetof of no member".to_string()))
+}
+
+fn function(source: &dyn TypeSource, name: &str) -> Result<Option<(TypeId, Prototype)>, TypeError> {
+    let Some(id) = source.find(NameKind::Function, name)? else {
+        return Ok(None);
+    };
+    let CType::Function { prototype, .. } = source.get(id)? else {
+        return Err(TypeError::Malformed(format!(
+            "type {id} was found as function `{name}` but is not one"
+        )));
+    };
+    match source.get(prototype)? {
+        CType::Prototype(found) => Ok(Some((id, found))),
+        _ => Err(TypeError::Malformed(format!(
+            "function `{name}`'s prototype (type {prototype}) is not one"
+        ))),
+    }
+}
+
+fn name_of(source: &dyn TypeSource, id: TypeId) -> Result<String, TypeError> {
+    spell(source, id, String::new(), 0, &mut { MAX_WORK })
 }
 
 fn too_deep(id: TypeId) -> TypeError {
@@ -495,8 +527,8 @@ fn too_deep(id: TypeId) -> TypeError {
 }
 
 /// `name` among `members` or inside their anonymous members.
-fn find_member<S: TypeSource + ?Sized>(
-    source: &S,
+fn find_member(
+    source: &dyn TypeSource,
     members: Vec<Member>,
     name: &str,
     depth: usize,
@@ -528,7 +560,7 @@ fn find_member<S: TypeSource + ?Sized>(
 }
 
 /// A member's field; an old-encoding bitfield keeps its width and offset in its int type.
-fn field<S: TypeSource + ?Sized>(source: &S, member: &Member) -> Result<Field, TypeError> {
+fn field(source: &dyn TypeSource, member: &Member) -> Result<Field, TypeError> {
     let mut field = Field {
         target: member.target,
         bit_offset: u64::from(member.bit_offset),
@@ -546,8 +578,8 @@ fn field<S: TypeSource + ?Sized>(source: &S, member: &Member) -> Result<Field, T
 }
 
 /// The type `id` declaring `inner` (C's declarators read inside out).
-fn spell<S: TypeSource + ?Sized>(
-    source: &S,
+fn spell(
+    source: &dyn TypeSource,
     id: TypeId,
     inner: String,
     depth: usize,

@@ -18,6 +18,10 @@ fn name(ty: &CType) -> Option<&str> {
 }
 
 impl TypeSource for Table {
+    fn as_dyn(&self) -> &dyn TypeSource {
+        self
+    }
+
     fn get(&self, id: TypeId) -> Result<CType, TypeError> {
         self.types
             .get(id as usize)

@@ -6,6 +6,9 @@ use super::diag::Span;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Script {
     pub probes: Vec<Probe>,
+    /// The text above the first probe, where C definitions (`struct`, `#define`, …) stand, as
+    /// bpftrace's tools write them; read by `ctypes::script`. Lines count from the script's.
+    pub definitions: String,
 }
 
 /// `spec[, spec...] [/ predicate /] body`. Several specs share one body (bpftrace's probe lists).
@@ -78,12 +81,14 @@ impl Expr {
             }
             ExprKind::Unary { operand, .. } | ExprKind::Cast { operand, .. } => operand.any(found),
             ExprKind::Binary { left, right, .. } => left.any(found) || right.any(found),
+            ExprKind::Index { base, index } => base.any(found) || index.any(found),
             ExprKind::Ternary {
                 condition,
                 then,
                 otherwise,
             } => condition.any(found) || then.any(found) || otherwise.any(found),
             ExprKind::Member { base, .. } => base.any(found),
+            ExprKind::TypeQuery { operand, .. } => operand.iter().any(|operand| operand.any(found)),
         }
     }
 }
@@ -162,6 +167,16 @@ pub enum ExprKind {
         type_name: String,
         type_span: Span,
         operand: Box<Expr>,
+    },
+    /// `base[index]` on an array or a pointer (maps' `m[k]` is `Map`).
+    Index { base: Box<Expr>, index: Box<Expr> },
+    /// `sizeof(type)`, `sizeof(operand)` (`type_name` empty), or `offsetof(type, a.b)`
+    /// (`members` not empty). A type as a cast spells it (`struct sock*`).
+    TypeQuery {
+        type_name: String,
+        type_span: Span,
+        operand: Option<Box<Expr>>,
+        members: Vec<String>,
     },
     /// `base.field` (`arrow` false) or `base->field`.
     Member {

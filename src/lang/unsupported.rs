@@ -106,20 +106,7 @@ pub fn function(name: &str) -> Option<String> {
     find(FUNCTIONS, name).map(|instead| message(&format!("`{name}()` is"), instead))
 }
 
-/// A variable tine has not got; an all-caps name is a C constant, which tine cannot know.
+/// A variable tine has not got.
 pub fn variable(name: &str) -> Option<String> {
-    if let Some(instead) = find(VARIABLES, name) {
-        return Some(message(&format!("`{name}` is"), instead));
-    }
-    let constant = name.len() > 1
-        && name.starts_with(|c: char| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    constant.then(|| {
-        message(
-            &format!("`{name}` looks like a C constant; kernel constants are"),
-            "write its value",
-        )
-    })
+    find(VARIABLES, name).map(|instead| message(&format!("`{name}` is"), instead))
 }

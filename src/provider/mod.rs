@@ -21,7 +21,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
+use crate::ctypes::TypeSource;
 use crate::kernel::bpf::{AttachType, Link, Program};
+use crate::kernel::btf;
 use crate::kernel::error::KernelError;
 use crate::kernel::features::Features;
 use crate::kernel::perf::PerfEvent;
@@ -192,6 +194,42 @@ pub struct Registry {
     resolved: RefCell<Vec<Rc<dyn Probe>>>,
     /// Where each `(provider, spec)` resolved so far is in `resolved`.
     known: RefCell<HashMap<(String, String), ProbeId>>,
+    types: KernelTypes,
+}
+
+/// The kernel's BTF, read once, when sema first asks: `TINE_BTF=PATH` reads another file (a
+/// guest's, a board's), `TINE_BTF=none` none, as on a kernel built without BTF. `read` false:
+/// none (the front end's tests, which must not depend on the machine's kernel).
+pub(crate) struct KernelTypes {
+    read: bool,
+    types: std::cell::OnceCell<Result<Option<Rc<dyn TypeSource>>, String>>,
+}
+
+impl KernelTypes {
+    pub(crate) fn new(read: bool) -> KernelTypes {
+        KernelTypes {
+            read,
+            types: Default::default(),
+        }
+    }
+
+    pub(crate) fn get(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {
+        self.types
+            .get_or_init(|| {
+                let chosen = std::env::var("TINE_BTF").ok();
+                let path = chosen.as_deref().unwrap_or(btf::VMLINUX);
+                // The kernel's file missing means a kernel without BTF; a file named, an error.
+                let missing = chosen.is_none() && !std::path::Path::new(path).exists();
+                if !self.read || path == "none" || missing {
+                    return Ok(None);
+                }
+                match btf::Btf::read(path, None) {
+                    Ok(types) => Ok(Some(Rc::new(types) as Rc<dyn TypeSource>)),
+                    Err(error) => Err(error.to_string()),
+                }
+            })
+            .clone()
+    }
 }
 
 impl Registry {
@@ -202,6 +240,7 @@ impl Registry {
             tracefs: RefCell::default(),
             resolved: RefCell::default(),
             known: RefCell::default(),
+            types: KernelTypes::new(true),
         }
     }
 
@@ -304,6 +343,10 @@ impl Providers for Registry {
 
     fn kernel_symbol(&self, name: &str) -> Result<Option<u64>, String> {
         crate::kernel::kallsyms::symbol_address(name)
+    }
+
+    fn kernel_types(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {
+        self.types.get()
     }
 }
 

@@ -25,6 +25,7 @@ pub struct OfflineProviders {
     pub(super) tracepoint_record: Box<RecordSource>,
     pub(super) tracepoint_events: Box<EventSource>,
     resolved: RefCell<Vec<Rc<OfflineProbe>>>,
+    types: super::KernelTypes,
 }
 
 /// A probe as a dry run compiles it: what the resolved probe would say, without the kernel.
@@ -70,6 +71,7 @@ impl OfflineProviders {
             tracepoint_record,
             tracepoint_events,
             resolved: RefCell::default(),
+            types: super::KernelTypes::new(false),
         }
     }
 
@@ -96,7 +98,10 @@ impl OfflineProviders {
             }
         };
         let events = move |spec: &str| Ok(tracepoint(spec)?.points());
-        OfflineProviders::new(Box::new(record), Box::new(events))
+        OfflineProviders {
+            types: super::KernelTypes::new(true),
+            ..OfflineProviders::new(Box::new(record), Box::new(events))
+        }
     }
 
     /// A probe this resolved, as the compiler lowers it.
@@ -139,6 +144,10 @@ impl Providers for OfflineProviders {
     /// A dry run reads no symbol table: every symbol is at 0.
     fn kernel_symbol(&self, _name: &str) -> Result<Option<u64>, String> {
         Ok(Some(0))
+    }
+
+    fn kernel_types(&self) -> Result<Option<Rc<dyn crate::ctypes::TypeSource>>, String> {
+        self.types.get()
     }
 }
 

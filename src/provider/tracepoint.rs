@@ -185,6 +185,22 @@ fn integer(size: usize, signed: bool) -> Type {
     }
 }
 
+/// What a pointer field of C type `c_type` points to: a char, a struct or union by name (which
+/// sema may find in BTF), else void.
+fn pointed(c_type: &str) -> Type {
+    let words: Vec<&str> = c_type
+        .split(|c: char| c.is_whitespace() || c == '*')
+        .filter(|word| !word.is_empty() && !matches!(*word, "const" | "volatile" | "__user"))
+        .collect();
+    match words[..] {
+        _ if c_type.contains("char") => integer(1, false),
+        [tag @ ("struct" | "union"), name] if c_type.matches('*').count() == 1 => {
+            Type::Named(format!("{tag} {name}").into())
+        }
+        _ => Type::Void,
+    }
+}
+
 /// The record type sema gives `data`: every field at its offset, typed from its size and
 /// kind (the size is the truth: syscall arguments declared `int` take 8 bytes); its pointers
 /// point into `space`. The `common_` header is left out: before a BPF program runs, the kernel
@@ -204,11 +220,7 @@ pub fn record_type(format: &Format, space: AddressSpace) -> Record {
                 // str() and mem() read through as the probe's memory, as any address.
                 FieldKind::Pointer if field.size < 8 => integer(field.size, false),
                 FieldKind::Pointer => Type::Pointer {
-                    target: Box::new(if field.c_type.contains("char") {
-                        integer(1, false)
-                    } else {
-                        Type::Void
-                    }),
+                    target: Box::new(pointed(&field.c_type)),
                     space,
                 },
                 FieldKind::Array { count } if field.c_type.contains("char") => Type::Chars(count),
@@ -393,6 +405,21 @@ fn parse_field(line: &str) -> Result<Field, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pointer field names the struct it points to, for sema to find in BTF; a pointer to a
+    /// pointer or to a scalar stays `void *`.
+    #[test]
+    fn pointer_fields_keep_the_struct_they_point_to() {
+        let named = |name: &str| Type::Named(name.into());
+        assert_eq!(
+            pointed("struct __kernel_timespec *"),
+            named("struct __kernel_timespec")
+        );
+        assert_eq!(pointed("const union u __user *"), named("union u"));
+        assert_eq!(pointed("const char *"), integer(1, false));
+        assert_eq!(pointed("struct s **"), Type::Void);
+        assert_eq!(pointed("unsigned long *"), Type::Void);
+    }
 
     const SCHED_SWITCH: &str = "name: sched_switch\nID: 372\nformat:\n\
         \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\

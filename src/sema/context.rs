@@ -2,6 +2,9 @@
 //! environment (`$NAME`, `$1`, `-c`) — as small traits and values, so sema knows no kernel.
 
 use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::ctypes::TypeSource;
 
 use super::types::{AddressSpace, Type};
 
@@ -55,6 +58,12 @@ pub trait Providers {
     fn kernel_symbol(&self, name: &str) -> Result<Option<u64>, String> {
         let _ = name;
         Err("kernel symbols cannot be read here".into())
+    }
+
+    /// The kernel's C types (its BTF), read the first time they are asked for; None when the
+    /// kernel has none. For casts, `->` chains, `curtask`, `sizeof` and enum constants.
+    fn kernel_types(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {
+        Ok(None)
     }
 }
 

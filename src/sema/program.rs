@@ -210,6 +210,8 @@ pub enum Builtin {
     KernelStack,
     /// `ustack`.
     UserStack,
+    /// `curtask`: the current `struct task_struct *` (bpf_get_current_task).
+    CurrentTask,
 }
 
 impl Builtin {
@@ -226,6 +228,7 @@ impl Builtin {
             Builtin::Elapsed => "elapsed",
             Builtin::KernelStack => "kstack",
             Builtin::UserStack => "ustack",
+            Builtin::CurrentTask => "curtask",
         }
     }
 }

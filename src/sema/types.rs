@@ -45,6 +45,32 @@ pub enum Type {
     /// A user code address with the pid of its process (`usym()`): `{ u64, u32, pad }`,
     /// printed `function+offset` from that process's mappings.
     UserAddress,
+    /// A C struct or union in memory, described by kernel BTF or the script's definitions:
+    /// reached through a pointer or as a member, its members read one at a time.
+    CStruct(CStruct),
+    /// What a pointer of a tracepoint's record points to, known by its C name only (`struct
+    /// __kernel_timespec`): a member read through it looks the name up in the C types; else a
+    /// `void`.
+    Named(Rc<str>),
+}
+
+/// Which source of C types (`ctypes::TypeSource`) an id belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeOrigin {
+    /// The C definitions above the script's probes.
+    Script,
+    /// The kernel's BTF.
+    Kernel,
+}
+
+/// A struct or union of a type source, with what sema needs of it without asking again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CStruct {
+    pub origin: TypeOrigin,
+    pub id: crate::ctypes::TypeId,
+    pub size: usize,
+    /// The C spelling: `struct task_struct`.
+    pub name: Rc<str>,
 }
 
 /// Which memory an address points into.
@@ -123,7 +149,7 @@ impl Type {
     /// Size in bytes, as stored in a map or a record.
     pub fn size(&self) -> usize {
         match self {
-            Type::Void => 0,
+            Type::Void | Type::Named(_) => 0,
             Type::Int { bytes, .. } => usize::from(*bytes),
             Type::Pointer { .. }
             | Type::Time
@@ -137,13 +163,14 @@ impl Type {
             Type::Chars(length) => *length,
             Type::Array(element, count) => element.size().saturating_mul(*count),
             Type::Struct(record) => record.size,
+            Type::CStruct(c) => c.size,
         }
     }
 
     /// Alignment in bytes, as C would give it.
     pub fn align(&self) -> usize {
         match self {
-            Type::Void | Type::Chars(_) => 1,
+            Type::Void | Type::Chars(_) | Type::CStruct(_) | Type::Named(_) => 1,
             Type::Array(element, _) => element.align(),
             Type::Struct(record) => record.align,
             Type::UserAddress => 8,
@@ -258,6 +285,8 @@ impl fmt::Display for Type {
             Type::UserStack => f.write_str("ustack"),
             Type::UserAddress => f.write_str("uaddr"),
             Type::DataLoc { .. } => f.write_str("__data_loc"),
+            Type::CStruct(c) => f.write_str(&c.name),
+            Type::Named(name) => f.write_str(name),
         }
     }
 }

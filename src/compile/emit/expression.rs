@@ -238,6 +238,9 @@ impl Emitter<'_> {
                     .sub64(register, R0)
                     .bind(missing);
             }
+            Builtin::CurrentTask => {
+                self.b.call(Helper::GetCurrentTask).mov64(register, R0);
+            }
             Builtin::KernelStack | Builtin::UserStack => {
                 let stacks = self.shared.stack_map();
                 let flags = if builtin == Builtin::UserStack {

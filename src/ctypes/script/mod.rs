@@ -350,6 +350,10 @@ impl Definitions {
 }
 
 impl TypeSource for Definitions {
+    fn as_dyn(&self) -> &dyn TypeSource {
+        self
+    }
+
     fn get(&self, id: TypeId) -> Result<CType, TypeError> {
         self.types.get(id as usize).cloned().ok_or_else(|| {
             TypeError::Malformed(format!("no type {id} in the script's definitions"))

@@ -712,6 +712,10 @@ fn read_u32(data: &[u8], at: usize, big_endian: bool) -> Result<u32, TypeError> 
 }
 
 impl TypeSource for Btf {
+    fn as_dyn(&self) -> &dyn TypeSource {
+        self
+    }
+
     fn get(&self, id: TypeId) -> Result<CType, TypeError> {
         if id == 0 {
             return Ok(CType::Void);

@@ -106,7 +106,6 @@ impl<'a> Parser<'a> {
             ));
         }
         if let Some(after_paren) = start.strip_prefix('(') {
-            self.c_struct_cast(after_paren)?;
             if let Some((type_name, type_span, rest)) = self.cast_type(after_paren)? {
                 let (rest, operand) = self.unary(rest)?;
                 let span = Span::new(self.offset(start), operand.span.end);
@@ -126,49 +125,88 @@ impl<'a> Parser<'a> {
         self.postfix(start)
     }
 
-    /// `(struct sock *)arg0`: a C cast to a kernel type, which tine cannot type yet.
-    fn c_struct_cast(&self, input: &'a str) -> Result<(), Diag> {
-        let word_start = self.skip(input)?;
-        let Ok((rest, word)) = identifier(word_start) else {
-            return Ok(());
-        };
-        if !matches!(word, "struct" | "union" | "enum") {
-            return Ok(());
-        }
-        let end = rest.find(')').unwrap_or(rest.len());
-        let span = self.span(word_start, &rest[end..]);
-        let written: Vec<&str> = word_start[..word_start.len() - rest.len() + end]
-            .split_whitespace()
-            .collect();
-        Err(Diag::new(
-            span,
-            message(
-                &format!("casts to `{}` are", written.join(" ")),
-                "read a field at its offset, as in *(u32 *)(arg0 + 8)",
-            ),
-        ))
-    }
-
-    /// `u32)` and friends after a `(`: a cast, when the word is a type name.
+    /// `u32)`, `struct sock *)` and friends after a `(`: a cast, when the words name a type.
     fn cast_type(&self, input: &'a str) -> Result<Option<(String, Span, &'a str)>, Diag> {
-        let word_start = self.skip(input)?;
-        let Ok((rest, word)) = identifier(word_start) else {
+        let Some((name, type_span, rest)) = self.type_name(input)? else {
             return Ok(None);
         };
-        if base_type(word).is_none() {
-            return Ok(None);
-        }
-        let mut name = word.to_string();
-        let mut rest = self.skip(rest)?;
-        while let Some(after) = rest.strip_prefix('*') {
-            name.push('*');
-            rest = self.skip(after)?;
-        }
-        let type_span = self.span(word_start, rest);
-        match rest.strip_prefix(')') {
+        match self.skip(rest)?.strip_prefix(')') {
             Some(after) => Ok(Some((name, type_span, after))),
             None => Ok(None),
         }
+    }
+
+    /// A type as a cast or `sizeof` writes it: a base type (`u32`), or C's `struct X`,
+    /// `union X`, `enum X`, then any `*`s; spelled with single spaces (`struct sock**`).
+    fn type_name(&self, input: &'a str) -> Result<Option<(String, Span, &'a str)>, Diag> {
+        let word_start = self.skip(input)?;
+        let Ok((mut rest, word)) = identifier(word_start) else {
+            return Ok(None);
+        };
+        let mut name = word.to_string();
+        if matches!(word, "struct" | "union" | "enum") {
+            let Ok((after, tag)) = identifier(self.skip(rest)?) else {
+                return Err(self.expected(&format!("a name after `{word}`"), self.skip(rest)?));
+            };
+            name = format!("{word} {tag}");
+            rest = after;
+        } else if base_type(word).is_none() {
+            return Ok(None);
+        }
+        let mut end = rest;
+        let mut rest = self.skip(rest)?;
+        while let Some(after) = rest.strip_prefix('*') {
+            name.push('*');
+            end = after;
+            rest = self.skip(after)?;
+        }
+        Ok(Some((name, self.span(word_start, end), end)))
+    }
+
+    /// `sizeof(type)`, `sizeof(expression)` or `offsetof(type, a.b)`, after the `(`.
+    fn type_query(&mut self, start: &'a str, offsetof: bool, input: &'a str) -> Parsed<'a, Expr> {
+        let typed = self.type_name(input)?;
+        let (rest, type_name, type_span, operand) = match typed {
+            Some((name, span, rest)) => (rest, name, span, None),
+            None if offsetof => return Err(self.expected("a struct type", self.skip(input)?)),
+            None => {
+                let (rest, operand) = self.expr(input)?;
+                (rest, String::new(), operand.span, Some(Box::new(operand)))
+            }
+        };
+        let mut members = Vec::new();
+        let mut rest = rest;
+        if offsetof {
+            rest = self.expect(rest, ",")?;
+            loop {
+                let field_start = self.skip(rest)?;
+                let Ok((after, field)) = identifier(field_start) else {
+                    return Err(self.expected("a member name", field_start));
+                };
+                members.push(field.to_string());
+                match self.eat(after, ".")? {
+                    Some(after) => rest = after,
+                    None => {
+                        rest = after;
+                        break;
+                    }
+                }
+            }
+        }
+        let rest = self.expect(rest, ")")?;
+        let span = self.span(start, rest);
+        Ok((
+            rest,
+            Expr {
+                kind: ExprKind::TypeQuery {
+                    type_name,
+                    type_span,
+                    operand,
+                    members,
+                },
+                span,
+            },
+        ))
     }
 
     fn postfix(&mut self, input: &'a str) -> Parsed<'a, Expr> {
@@ -186,15 +224,20 @@ impl<'a> Parser<'a> {
                 (true, field)
             } else if let Some(field) = after.strip_prefix('.') {
                 (false, field)
-            } else if after.starts_with('[') {
-                let end = skip_group(after);
-                return Err(Diag::new(
-                    self.span(after, end),
-                    message(
-                        "indexing anything but a map is",
-                        "read element i at its offset, as in *(u64 *)(address + 8 * i)",
-                    ),
-                ));
+            } else if let Some(index_start) = after.strip_prefix('[') {
+                self.enter(after)?;
+                let (after_index, index) = self.expr(index_start)?;
+                let after_index = self.expect(after_index, "]")?;
+                let span = Span::new(expression.span.start, self.offset(after_index));
+                expression = Expr {
+                    kind: ExprKind::Index {
+                        base: Box::new(expression),
+                        index: Box::new(index),
+                    },
+                    span,
+                };
+                rest = after_index;
+                continue;
             } else {
                 break;
             };
@@ -331,6 +374,9 @@ impl<'a> Parser<'a> {
         }
         let after = self.skip(rest)?;
         if let Some(arguments_start) = after.strip_prefix('(') {
+            if matches!(name, "sizeof" | "offsetof") {
+                return self.type_query(start, name == "offsetof", arguments_start);
+            }
             let name_span = self.span(start, rest);
             let (rest, arguments) = self.list(arguments_start, ")")?;
             let span = self.span(start, rest);

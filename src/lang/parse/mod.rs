@@ -9,7 +9,7 @@ use nom::{IResult, Parser as _};
 
 use super::ast::{Probe, ProbeSpec, Script, Stmt, StmtKind};
 use super::diag::{Diag, Span, MAX_SHOWN};
-use super::unsupported::{self, message};
+use super::unsupported;
 
 mod expression;
 mod literal;
@@ -200,13 +200,17 @@ impl<'a> Parser<'a> {
         if input.is_empty() {
             return Err(self.expected("a probe", input));
         }
+        let mut definitions = String::new();
         while !input.is_empty() {
-            if let Some(rest) = self.c_definition(input)? {
+            if let Some(rest) = self.c_definition(input, probes.is_empty())? {
                 input = self.skip(rest)?;
                 continue;
             }
             match self.probe(input) {
                 Ok((rest, probe)) => {
+                    if probes.is_empty() {
+                        definitions = self.source[..probe.span.start].to_string();
+                    }
                     probes.push(probe);
                     input = self.skip(rest)?;
                 }
@@ -224,26 +228,27 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Ok(Script { probes })
+        Ok(Script {
+            probes,
+            definitions,
+        })
     }
 
-    /// A C `struct`/`union`/`enum`/`typedef` definition where a probe belongs: reported, and
-    /// skipped to its end.
-    fn c_definition(&mut self, input: &'a str) -> Result<Option<&'a str>, Diag> {
+    /// A C `struct`/`union`/`enum`/`typedef` definition: skipped to its end, for
+    /// `ctypes::script` to read when it stands above the first probe (`preamble`), else reported.
+    fn c_definition(&mut self, input: &'a str, preamble: bool) -> Result<Option<&'a str>, Diag> {
         let Ok((after, word)) = identifier(input) else {
             return Ok(None);
         };
         if !matches!(word, "struct" | "union" | "enum" | "typedef") {
             return Ok(None);
         }
-        self.errors.push(Diag::new(
-            self.span(input, after),
-            message(
-                &format!("C `{word}` definitions are"),
-                "tracepoints give typed records (args->field); elsewhere read a field at its \
-                 offset, as in *(u32 *)(arg0 + 8)",
-            ),
-        ));
+        if !preamble {
+            self.errors.push(Diag::new(
+                self.span(input, after),
+                format!("a C `{word}` definition must stand above the first probe"),
+            ));
+        }
         let body = skip_code(after, |c, _| match c {
             '{' | ';' => Skip::Before,
             _ => Skip::On,

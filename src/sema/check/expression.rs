@@ -4,14 +4,14 @@
 use super::builtins::{definition, variable_names, Form};
 use super::conversion::{arithmetic, cast_type, literal_type, unify};
 use super::functions::{typed_call, DEFAULT_STRING_SIZE};
-use super::{Checker, Scope};
-use crate::lang::ast::{self, UnaryOp};
+use super::{memory, Checker, Scope};
+use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
-use crate::sema::program::{Expr, ExprKind, Function};
-use crate::sema::types::{string_literal, AddressSpace, Type, U64};
+use crate::sema::program::{Builtin, Expr, ExprKind, Function};
+use crate::sema::types::{string_literal, AddressSpace, Type, I64, U64};
 
 /// A literal `Int` node's value as i64 (folding unary minus), for lhist bounds.
 pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
@@ -49,7 +49,8 @@ impl Checker<'_> {
         let mut failed = false;
         for node in nodes {
             let value = if maps {
-                self.expression(node, scope, true)
+                let value = self.expression(node, scope, true);
+                value.and_then(|value| self.whole(value))
             } else {
                 self.value(node, scope)
             };
@@ -65,6 +66,21 @@ impl Checker<'_> {
             }
         }
         (!failed).then_some(typed)
+    }
+
+    /// `typed`, unless it is a whole C struct, which tine does not copy yet.
+    fn whole(&mut self, typed: Expr) -> Option<Expr> {
+        if let Type::CStruct(_) = typed.ty {
+            self.error(
+                Diag::new(
+                    typed.span,
+                    format!("a whole `{}` is not a value yet", typed.ty),
+                )
+                .with_label("read its members, one at a time"),
+            );
+            return None;
+        }
+        Some(typed)
     }
 
     /// A condition: any scalar; its truth is C's `!= 0`.
@@ -95,6 +111,7 @@ impl Checker<'_> {
     /// An expression that must produce a value.
     pub(super) fn value(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
         let typed = self.expression(node, scope, false)?;
+        let typed = self.whole(typed)?;
         if let ExprKind::MapRef(map) = typed.kind {
             let name = self.maps[map].name.clone();
             self.error(Diag::new(
@@ -172,6 +189,13 @@ impl Checker<'_> {
                 field_span,
                 arrow: _,
             } => self.member(base, field, *field_span, span, scope),
+            ast::ExprKind::Index { base, index } => self.index(base, index, span, scope),
+            ast::ExprKind::TypeQuery {
+                type_name,
+                type_span,
+                operand,
+                members,
+            } => self.type_query(type_name, *type_span, operand, members, span, scope),
         }
     }
 
@@ -256,7 +280,20 @@ impl Checker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<Expr> {
         let operand = self.value(operand, scope)?;
-        let Some(mut ty) = cast_type(type_name) else {
+        // `curtask` is a kernel address even where it is typed a number (no task_struct known).
+        let space = match operand.kind {
+            ExprKind::Builtin(Builtin::CurrentTask) => AddressSpace::Kernel,
+            _ => address_space(&operand.ty, scope.context),
+        };
+        let named = match self.types.named(type_name, space) {
+            Some(Ok(ty)) => Some(ty),
+            Some(Err(message)) => {
+                self.error(Diag::new(type_span, message));
+                return None;
+            }
+            None => cast_type(type_name),
+        };
+        let Some(mut ty) = named else {
             self.error(Diag::new(
                 type_span,
                 format!("cannot cast to `{type_name}`"),
@@ -270,8 +307,8 @@ impl Checker<'_> {
             );
             return None;
         }
-        if let Type::Pointer { space, .. } = &mut ty {
-            *space = address_space(&operand.ty, scope.context);
+        if let Type::Pointer { space: into, .. } = &mut ty {
+            *into = space;
         }
         Some(expr(ExprKind::Cast(Box::new(operand)), ty, span))
     }
@@ -285,7 +322,80 @@ impl Checker<'_> {
         span: Span,
         scope: &mut Scope<'_>,
     ) -> Option<Expr> {
-        let base = self.value(base, scope)?;
+        let mut base = self.expression(base, scope, false)?;
+        // A tracepoint's `struct X *` field: typed through the C types when they have X.
+        if let Type::Pointer { target, space } = &base.ty {
+            if let Type::Named(name) = target.as_ref() {
+                base.ty = match self.types.named(&format!("{name}*"), *space) {
+                    Some(Ok(ty)) => ty,
+                    _ => Type::Pointer {
+                        target: Box::new(Type::Void),
+                        space: *space,
+                    },
+                };
+            }
+        }
+        let c_struct = match &base.ty {
+            Type::CStruct(owner) => Some((owner, false, memory::space_of_place(&base))),
+            Type::Pointer { target, space } => match target.as_ref() {
+                Type::CStruct(owner) => Some((owner, true, *space)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((owner, through_pointer, space)) = c_struct {
+            let memory::MemberRead {
+                offset,
+                ty,
+                bitfield,
+            } = match self.types.member(owner, field, space) {
+                Ok(found) => found,
+                Err(message) => {
+                    self.error(Diag::new(field_span, message));
+                    return None;
+                }
+            };
+            let within = match through_pointer {
+                true => Ok(offset),
+                false => memory::offset_within(&base, offset),
+            };
+            if let Err(message) = within {
+                self.error(Diag::new(field_span, message));
+                return None;
+            }
+            let member = expr(
+                ExprKind::Member {
+                    base: Box::new(base),
+                    field: field.clone(),
+                    offset,
+                    through_pointer,
+                },
+                ty.clone(),
+                span,
+            );
+            let Some((shift, bits, signed)) = bitfield else {
+                return Some(member);
+            };
+            // A bitfield: the integer that holds it, its bits moved to the top, then down, as
+            // far as its sign says.
+            let ty = if signed { I64 } else { U64 };
+            let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty.clone(), span);
+            let binary = |operator, left, right| {
+                expr(
+                    ExprKind::Binary {
+                        operator,
+                        left: Box::new(left),
+                        right: Box::new(right),
+                    },
+                    ty.clone(),
+                    span,
+                )
+            };
+            let wide = expr(ExprKind::Cast(Box::new(member)), ty.clone(), span);
+            let bits = u32::from(bits);
+            let top = binary(BinaryOp::ShiftLeft, wide, constant(64 - shift - bits));
+            return Some(binary(BinaryOp::ShiftRight, top, constant(64 - bits)));
+        }
         let (record, through_pointer) = match &base.ty {
             Type::Struct(record) => (record.clone(), false),
             Type::Pointer { target, .. } => match target.as_ref() {
@@ -296,7 +406,13 @@ impl Checker<'_> {
                 }
             },
             other => {
-                self.error(Diag::new(base.span, format!("{other} has no fields")));
+                let mut diag = Diag::new(base.span, format!("{other} has no fields"));
+                if base.kind == ExprKind::Builtin(Builtin::CurrentTask) {
+                    diag = diag.with_label(
+                        "without the kernel's BTF, define struct task_struct above the probes",
+                    );
+                }
+                self.error(diag);
                 return None;
             }
         };
@@ -378,16 +494,39 @@ impl Checker<'_> {
             Some(Form::Variable(builtin, ty)) => {
                 Some(expr(ExprKind::Builtin(*builtin), ty(), span))
             }
-            _ => {
-                self.unknown_name(name, span, scope);
-                None
-            }
+            _ if name == "curtask" => Some(expr(
+                ExprKind::Builtin(Builtin::CurrentTask),
+                self.types.task(),
+                span,
+            )),
+            _ => match self.types.constant(name) {
+                Ok(Some(constant)) => Some(Expr { span, ..constant }),
+                Ok(None) => {
+                    self.unknown_name(name, span, scope);
+                    None
+                }
+                Err(message) => {
+                    self.error(Diag::new(span, message));
+                    None
+                }
+            },
         }
     }
 
     fn unknown_name(&mut self, name: &str, span: Span, scope: &Scope<'_>) {
         if let Some(message) = unsupported::variable(name) {
             self.error(Diag::new(span, message));
+            return;
+        }
+        let constant_like = name.len() > 1
+            && name.starts_with(|c: char| c.is_ascii_uppercase())
+            && !name.contains(|c: char| c.is_ascii_lowercase());
+        if constant_like {
+            self.error(
+                Diag::new(span, format!("unknown constant `{name}`")).with_label(format!(
+                    "no enum of the script's or the kernel's has it: if it is a C #define, write `#define {name} VALUE` above the probes"
+                )),
+            );
             return;
         }
         let mut known: Vec<String> = variable_names().map(str::to_string).collect();
@@ -399,6 +538,96 @@ impl Checker<'_> {
             diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
         }
         self.error(diag);
+    }
+
+    /// `base[index]`: an element of an array in memory, or at a pointer; the index a constant,
+    /// so the element is one read at a known offset.
+    fn index(
+        &mut self,
+        base: &ast::Expr,
+        index: &ast::Expr,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let base = self.expression(base, scope, false)?;
+        let index_value = self.value(index, scope)?;
+        let (element, length, through_pointer) = match &base.ty {
+            Type::Array(element, length) => ((**element).clone(), Some(*length), false),
+            Type::Chars(length) => (crate::sema::types::U8, Some(*length), false),
+            Type::Pointer { target, .. } if target.size() > 0 => ((**target).clone(), None, true),
+            other => {
+                self.error(Diag::new(base.span, format!("{other} cannot be indexed")));
+                return None;
+            }
+        };
+        let position = literal_value(&index_value)
+            .and_then(|value| usize::try_from(value).ok())
+            .filter(|&value| length.map_or(true, |length| value < length));
+        let offset = position
+            .map(|position| position.saturating_mul(element.size()))
+            .filter(|&offset| match through_pointer {
+                true => offset <= i16::MAX as usize,
+                false => memory::offset_within(&base, offset).is_ok(),
+            });
+        let (Some(position), Some(offset)) = (position, offset) else {
+            let bound = length.map_or(String::new(), |length| format!(" below {length}"));
+            self.error(Diag::new(
+                index.span,
+                format!("the index must be a constant number{bound}"),
+            ));
+            return None;
+        };
+        Some(expr(
+            ExprKind::Member {
+                base: Box::new(base),
+                field: format!("[{position}]"),
+                offset,
+                through_pointer,
+            },
+            element,
+            span,
+        ))
+    }
+
+    /// `sizeof(type)`, `sizeof(operand)` or `offsetof(type, a.b)`: a u64 constant.
+    fn type_query(
+        &mut self,
+        type_name: &str,
+        type_span: Span,
+        operand: &Option<Box<ast::Expr>>,
+        members: &[String],
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Expr> {
+        let ty = match operand {
+            Some(operand) => self.expression(operand, scope, false)?.ty,
+            None => match self.types.named(type_name, AddressSpace::Kernel) {
+                Some(Ok(ty)) => ty,
+                Some(Err(message)) => {
+                    self.error(Diag::new(type_span, message));
+                    return None;
+                }
+                None => match cast_type(type_name) {
+                    Some(ty) => ty,
+                    None => {
+                        self.error(Diag::new(type_span, format!("unknown type `{type_name}`")));
+                        return None;
+                    }
+                },
+            },
+        };
+        let value = if members.is_empty() {
+            Ok(ty.size() as u64)
+        } else {
+            self.types.offset_of(&ty, members)
+        };
+        match value {
+            Ok(value) => Some(expr(ExprKind::Int(value), U64, span)),
+            Err(message) => {
+                self.error(Diag::new(type_span, message));
+                None
+            }
+        }
     }
 
     /// `address` as a pointer, so the compiler knows which memory to read through it: a number

@@ -7,6 +7,7 @@ mod conversion;
 mod expression;
 mod functions;
 mod maps;
+mod memory;
 mod operators;
 mod scratch;
 mod statement;
@@ -29,10 +30,15 @@ pub fn check_script(
 ) -> Result<Program, Vec<Diag>> {
     let mut errors = Vec::new();
     let mut units = units(script, providers, &mut errors);
+    let types = memory::CTypes::new(&script.definitions, providers).unwrap_or_else(|diag| {
+        errors.push(diag);
+        memory::CTypes::without_definitions(providers)
+    });
     let mut checker = Checker {
         environment,
         providers,
         kernel_symbols: HashMap::new(),
+        types,
         maps: Vec::new(),
         map_index: HashMap::new(),
         errors: Vec::new(),
@@ -173,6 +179,7 @@ struct Checker<'e> {
     /// `kaddr()`'s answers, asked once each: reading kallsyms takes the kernel a while, and
     /// every round of typing asks again.
     kernel_symbols: HashMap<String, Result<Option<u64>, String>>,
+    types: memory::CTypes<'e>,
     maps: Vec<MapState>,
     map_index: HashMap<String, MapId>,
     errors: Vec<Diag>,

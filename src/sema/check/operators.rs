@@ -20,7 +20,7 @@ impl Checker<'_> {
                     ));
                     return None;
                 };
-                if **target == Type::Void {
+                if matches!(**target, Type::Void | Type::Named(_)) {
                     self.error(
                         Diag::new(operand.span, "cannot dereference a `void *`")
                             .with_label("cast it first, e.g. `*(u64*)p`"),

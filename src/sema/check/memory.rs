@@ -1,0 +1,394 @@
+//! sema::check::memory: typed C memory — casts to `struct X *`, `->` and `.` through them,
+//! `curtask`, `sizeof`, `offsetof`, enum constants and `#define`s — with types from the
+//! script's own definitions first, then the kernel's BTF (`Providers::kernel_types`).
+
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+use crate::ctypes::script::{Abi, Definitions};
+use crate::ctypes::{CType, NameKind, TypeId, TypeSource};
+use crate::lang::diag::{Diag, Span};
+use crate::sema::context::Providers;
+use crate::sema::program::{Expr, ExprKind};
+use crate::sema::types::{AddressSpace, CStruct, Type, TypeOrigin, U64};
+
+/// `#define`s of the kernel's ABI that bpftrace's tools take from headers and that BTF, which
+/// holds enums only, lacks.
+const KERNEL_DEFINES: [(&str, u64); 3] = [("AF_INET", 2), ("AF_INET6", 10), ("TASK_RUNNING", 0)];
+
+/// The preprocessor's words, after a `#`.
+const DIRECTIVES: [&str; 8] = [
+    "define", "undef", "include", "if", "else", "elif", "endif", "pragma",
+];
+
+/// The C types a script can name.
+pub(super) struct CTypes<'p> {
+    script: Option<Definitions>,
+    providers: &'p dyn Providers,
+    kernel: OnceCell<Result<Option<Rc<dyn TypeSource>>, String>>,
+}
+
+impl<'p> CTypes<'p> {
+    /// Reads the definitions above the probes; with `#if`s in them, `BPFTRACE_HAVE_BTF` is
+    /// defined when the kernel has BTF, as bpftrace defines it.
+    pub(super) fn new(definitions: &str, providers: &'p dyn Providers) -> Result<Self, Diag> {
+        let mut types = CTypes::without_definitions(providers);
+        if definitions.trim().is_empty() {
+            return Ok(types);
+        }
+        // tine reads a line starting `#` that is no directive as a comment (ply's `# ...`).
+        let text: String = definitions
+            .split_inclusive('\n')
+            .map(|line| {
+                let directive = line.trim_start().strip_prefix('#').map(|rest| {
+                    let word = rest.trim_start();
+                    DIRECTIVES.iter().any(|known| word.starts_with(known))
+                });
+                match directive {
+                    Some(false) => "\n",
+                    _ => line,
+                }
+            })
+            .collect();
+        let btf = text.contains("#if") && matches!(types.kernel(), Ok(Some(_)));
+        let predefined: &[&str] = if btf { &["BPFTRACE_HAVE_BTF"] } else { &[] };
+        match Definitions::parse(&text, Abi::host(), predefined) {
+            Ok(parsed) => types.script = Some(parsed),
+            Err(error) => {
+                let at = offset_of_line(definitions, error.line, error.column);
+                return Err(Diag::new(
+                    Span::new(at, at + 1),
+                    format!("in the C definitions: {}", error.message),
+                ));
+            }
+        }
+        Ok(types)
+    }
+
+    /// The kernel's types only.
+    pub(super) fn without_definitions(providers: &'p dyn Providers) -> Self {
+        CTypes {
+            script: None,
+            providers,
+            kernel: OnceCell::new(),
+        }
+    }
+
+    fn kernel(&self) -> Result<Option<&dyn TypeSource>, String> {
+        match self.kernel.get_or_init(|| self.providers.kernel_types()) {
+            Ok(kernel) => Ok(kernel.as_deref()),
+            Err(error) => Err(error.clone()),
+        }
+    }
+
+    fn source(&self, origin: TypeOrigin) -> Result<&dyn TypeSource, String> {
+        let source = match origin {
+            TypeOrigin::Script => self.script.as_ref().map(|script| script as &dyn TypeSource),
+            TypeOrigin::Kernel => self.kernel()?,
+        };
+        source.ok_or_else(|| "no C types".to_string())
+    }
+
+    /// The type of `kind name`, from the script's definitions, else the kernel's.
+    fn find(&self, kind: NameKind, name: &str) -> Result<(TypeOrigin, TypeId), String> {
+        if let Some(script) = &self.script {
+            if let Some(id) = script.find(kind, name).map_err(|error| error.to_string())? {
+                return Ok((TypeOrigin::Script, id));
+            }
+        }
+        let spelled = format!("{} {name}", kind_word(kind));
+        match self.kernel()? {
+            Some(kernel) => match kernel.find(kind, name).map_err(|error| error.to_string())? {
+                Some(id) => Ok((TypeOrigin::Kernel, id)),
+                None => Err(format!("the kernel's BTF has no `{spelled}`")),
+            },
+            None => Err(format!(
+                "unknown `{spelled}`: define it above the probes, or run on a kernel with BTF"
+            )),
+        }
+    }
+
+    /// A cast's or `sizeof`'s `struct X**`, `union X`, `enum X`; None for other spellings.
+    pub(super) fn named(
+        &self,
+        type_name: &str,
+        space: AddressSpace,
+    ) -> Option<Result<Type, String>> {
+        let stars = type_name.len() - type_name.trim_end_matches('*').len();
+        let (word, name) = type_name.trim_end_matches('*').split_once(' ')?;
+        let kind = match word {
+            "struct" => NameKind::Struct,
+            "union" => NameKind::Union,
+            "enum" => NameKind::Enum,
+            _ => return None,
+        };
+        Some(self.find(kind, name).and_then(|(origin, id)| {
+            let mut ty = self.convert(origin, id, space, 0)?;
+            for _ in 0..stars {
+                ty = Type::Pointer {
+                    target: Box::new(ty),
+                    space,
+                };
+            }
+            Ok(ty)
+        }))
+    }
+
+    /// sema's type for C type `id`: integers and enums as integers, `char[N]` as a string,
+    /// a struct or union as itself (its members typed when read); pointers into `space`, or
+    /// user memory when BTF tags them `__user`.
+    fn convert(
+        &self,
+        origin: TypeOrigin,
+        id: TypeId,
+        space: AddressSpace,
+        depth: usize,
+    ) -> Result<Type, String> {
+        let source = self.source(origin)?;
+        let failed = |error: crate::ctypes::TypeError| error.to_string();
+        if depth > 16 {
+            return Err(format!(
+                "type {} nests too deep",
+                source.name_of(id).map_err(failed)?
+            ));
+        }
+        let (resolved, ty) = source.resolve(id).map_err(failed)?;
+        Ok(match ty {
+            CType::Void | CType::Prototype(_) | CType::Function { .. } => Type::Void,
+            CType::Int(int) if matches!(int.size, 1 | 2 | 4 | 8) => Type::Int {
+                bytes: int.size as u8,
+                signed: int.signed,
+            },
+            CType::Enum(found) if matches!(found.size, 1 | 2 | 4 | 8) => Type::Int {
+                bytes: found.size as u8,
+                signed: found.signed,
+            },
+            CType::Pointer { target } => {
+                let user =
+                    matches!(source.get(target), Ok(CType::TypeTag { name, .. }) if name == "user");
+                let space = if user { AddressSpace::User } else { space };
+                Type::Pointer {
+                    target: Box::new(self.convert(origin, target, space, depth + 1)?),
+                    space,
+                }
+            }
+            CType::Array {
+                element, length, ..
+            } => match self.convert(origin, element, space, depth + 1)? {
+                Type::Int { bytes: 1, .. } if matches!(source.resolve(element).map_err(failed)?.1, CType::Int(int) if int.char) => {
+                    Type::Chars(length as usize)
+                }
+                element => Type::Array(Box::new(element), length as usize),
+            },
+            CType::Struct(composite) | CType::Union(composite) => Type::CStruct(CStruct {
+                origin,
+                id: resolved,
+                size: composite.size as usize,
+                name: source.name_of(resolved).map_err(failed)?.into(),
+            }),
+            // A pointer to a struct declared here and defined elsewhere in the same source.
+            CType::Forward { name, union } => {
+                let kind = if union {
+                    NameKind::Union
+                } else {
+                    NameKind::Struct
+                };
+                match source.find(kind, &name).map_err(failed)? {
+                    Some(defined) if defined != resolved => {
+                        self.convert(origin, defined, space, depth + 1)?
+                    }
+                    _ => {
+                        return Err(format!(
+                            "`{} {name}` is declared but never defined",
+                            kind_word(kind)
+                        ))
+                    }
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "`{}` is not a type tine reads (integers, pointers, arrays, structs)",
+                    source.name_of(id).map_err(failed)?
+                ))
+            }
+        })
+    }
+
+    /// `base.field` or `base->field` of a C struct.
+    pub(super) fn member(
+        &self,
+        owner: &CStruct,
+        field: &str,
+        space: AddressSpace,
+    ) -> Result<MemberRead, String> {
+        let source = self.source(owner.origin)?;
+        let found = source
+            .member(owner.id, field)
+            .map_err(|error| error.to_string())?;
+        let ty = self.convert(owner.origin, found.target, space, 0)?;
+        let (offset, ty, bits) = match found.bitfield_read(cfg!(target_endian = "big")) {
+            Some(read) => {
+                let signed = ty.is_signed();
+                let ty = Type::Int {
+                    bytes: read.size as u8,
+                    signed: false,
+                };
+                (read.byte_offset, ty, Some((read.shift, read.bits, signed)))
+            }
+            None if found.bitfield_size > 0 => {
+                return Err(format!(
+                    "bitfield `{field}` straddles 8 bytes: tine cannot read it"
+                ))
+            }
+            None => (found.byte_offset(), ty, None),
+        };
+        // A load's offset is 16 bits.
+        if offset > i16::MAX as u64 {
+            return Err(format!(
+                "`{field}` is {offset} bytes into {}: too far for one load",
+                owner.name
+            ));
+        }
+        Ok(MemberRead {
+            offset: offset as usize,
+            ty,
+            bitfield: bits,
+        })
+    }
+
+    /// `offsetof(type, a.b)`.
+    pub(super) fn offset_of(&self, ty: &Type, members: &[String]) -> Result<u64, String> {
+        let Type::CStruct(owner) = ty else {
+            return Err(format!("{ty} has no members"));
+        };
+        let names: Vec<&str> = members.iter().map(String::as_str).collect();
+        let source = self.source(owner.origin)?;
+        let field = source
+            .offset_of(owner.id, &names)
+            .map_err(|error| error.to_string())?;
+        Ok(field.byte_offset())
+    }
+
+    /// `curtask`'s type: a `struct task_struct *` when the types know one, else a number.
+    pub(super) fn task(&self) -> Type {
+        match self.named("struct task_struct*", AddressSpace::Kernel) {
+            Some(Ok(ty)) => ty,
+            _ => U64,
+        }
+    }
+
+    /// A constant by name: the script's `#define` or enum, a kernel `#define` BTF lacks, then an
+    /// enum of the kernel's.
+    pub(super) fn constant(&self, name: &str) -> Result<Option<Expr>, String> {
+        let int = |value: u64, ty: Type| {
+            Ok(Some(Expr {
+                kind: ExprKind::Int(value),
+                ty,
+                span: Span::new(0, 0),
+            }))
+        };
+        let enumerator = |source: &dyn TypeSource| -> Result<Option<Expr>, String> {
+            let failed = |error: crate::ctypes::TypeError| error.to_string();
+            match source.find_enumerator(name).map_err(failed)? {
+                Some((id, value)) => {
+                    let ty = match source.resolve(id).map_err(failed)?.1 {
+                        CType::Enum(found) if found.signed => crate::sema::types::I64,
+                        _ => U64,
+                    };
+                    int(value, ty)
+                }
+                None => Ok(None),
+            }
+        };
+        if let Some(script) = &self.script {
+            if let Some(value) = script.constant(name) {
+                return int(value as u64, crate::sema::types::I64);
+            }
+            if let Some(found) = enumerator(script)? {
+                return Ok(Some(found));
+            }
+        }
+        if let Some(&(_, value)) = KERNEL_DEFINES.iter().find(|(known, _)| *known == name) {
+            return int(value, crate::sema::types::I64);
+        }
+        match self.kernel()? {
+            Some(kernel) => enumerator(kernel),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Where a member is and what it reads as.
+pub(super) struct MemberRead {
+    /// From the start of the struct, in bytes.
+    pub offset: usize,
+    pub ty: Type,
+    /// For a bitfield (whose `ty` is the unsigned integer that holds it): how to take it out
+    /// of that integer, (shift right, bits, whether signed).
+    pub bitfield: Option<(u32, u8, bool)>,
+}
+
+fn kind_word(kind: NameKind) -> &'static str {
+    match kind {
+        NameKind::Union => "union",
+        NameKind::Enum => "enum",
+        _ => "struct",
+    }
+}
+
+/// The byte offset of `line`:`column` (from 1) in `text`.
+fn offset_of_line(text: &str, line: u32, column: u32) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum();
+    (start + column.saturating_sub(1) as usize).min(text.len().saturating_sub(1))
+}
+
+/// Where the memory a member of `place` is read from points: the space of the pointer the
+/// chain went through last.
+pub(super) fn space_of_place(place: &Expr) -> AddressSpace {
+    match &place.kind {
+        ExprKind::Member {
+            base,
+            through_pointer: true,
+            ..
+        } => match &base.ty {
+            Type::Pointer { space, .. } => *space,
+            _ => AddressSpace::Kernel,
+        },
+        ExprKind::Member { base, .. } => space_of_place(base),
+        ExprKind::Unary { operand, .. } => match &operand.ty {
+            Type::Pointer { space, .. } => *space,
+            _ => AddressSpace::Kernel,
+        },
+        _ => AddressSpace::Kernel,
+    }
+}
+
+/// How far into the memory of the pointer last gone through a member of `place` starts: the
+/// offsets of a `.` chain add up, and a load's offset is 16 bits.
+pub(super) fn offset_within(place: &Expr, offset: usize) -> Result<usize, String> {
+    let mut total = offset;
+    let mut at = place;
+    while let ExprKind::Member {
+        base,
+        offset,
+        through_pointer,
+        ..
+    } = &at.kind
+    {
+        total = total.saturating_add(*offset);
+        if *through_pointer {
+            break;
+        }
+        at = base;
+    }
+    if total > i16::MAX as usize {
+        return Err(format!(
+            "this is {total} bytes into a struct: too far for one load"
+        ));
+    }
+    Ok(total)
+}
