@@ -31,13 +31,16 @@ pub struct Special {
 }
 
 // The uprobe targets. Their bodies differ so that no optimisation folds them into one
-// function, which would fire BEGIN's program at the end too.
+// function, which would fire BEGIN's program at the end too. On 32-bit ARM they are ARM code
+// whatever the build's mode: the kernel's uprobes cannot take Thumb code.
 #[inline(never)]
+#[cfg_attr(target_arch = "arm", instruction_set(arm::a32))]
 extern "C" fn begin_trigger() {
     black_box(1u8);
 }
 
 #[inline(never)]
+#[cfg_attr(target_arch = "arm", instruction_set(arm::a32))]
 extern "C" fn end_trigger() {
     black_box(2u8);
 }
