@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use crate::lang::Syntax;
 
+use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{Attachment, Probe, Provider, Variable};
 
@@ -31,10 +32,8 @@ pub(super) fn unit_ns(unit: &str) -> Option<u64> {
 }
 
 impl Interval {
-    pub fn parse(spec: &str) -> Result<Interval, String> {
-        let bad = || {
-            format!("`interval:{spec}` is not a period: write interval:1, interval:500ms or interval:ms:500 (units: m, s, ms, us, ns, or hz for a rate)")
-        };
+    pub fn parse(spec: &str) -> Result<Interval, ProviderError> {
+        let bad = || ProviderError::NotAPeriod(spec.to_string());
         let digits = spec
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(spec.len());

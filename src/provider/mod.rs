@@ -5,6 +5,7 @@
 //! `Probe` value.
 
 pub mod binary;
+pub mod error;
 pub mod glob;
 pub mod interval;
 pub mod kprobe;
@@ -26,9 +27,11 @@ use crate::kernel::error::KernelError;
 use crate::kernel::features::Features;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
+use crate::lang::diag::chain;
 use crate::lang::Syntax;
 use crate::sema::types::AddressSpace;
 use crate::sema::{ProbeContext, ProbeId, Providers, Type};
+use error::ProviderError;
 use offline::{OfflineProbe, OfflineProviders};
 
 /// A provider: how scripts name and spell it, and its probes, typed without the kernel (dry
@@ -38,10 +41,10 @@ use offline::{OfflineProbe, OfflineProviders};
 pub struct Provider {
     pub syntax: Syntax,
     /// The probe at a spec (in the provider's spelling), resolved against the running kernel.
-    pub resolve: fn(&str, &Registry) -> Result<Resolved, String>,
+    pub resolve: fn(&str, &Registry) -> Result<Resolved, ProviderError>,
     /// The probe at a spec as a dry run compiles it. Specs are parsed as when tracing, so a
     /// spec the run would refuse is refused here.
-    pub offline: fn(&str, &OfflineProviders) -> Result<OfflineProbe, String>,
+    pub offline: fn(&str, &OfflineProviders) -> Result<OfflineProbe, ProviderError>,
     /// The points of a glob a dry run lists, where they decide the probe's types. None: the
     /// points type alike (and listing them would read the kernel's symbols).
     pub offline_points: Option<fn(&str, &OfflineProviders) -> Points>,
@@ -54,7 +57,7 @@ pub struct Provider {
 pub type Resolved = Rc<dyn Probe>;
 
 /// The specs of a glob's points, or why they cannot be listed.
-pub type Points = Result<Vec<String>, String>;
+pub type Points = Result<Vec<String>, ProviderError>;
 
 /// Every provider, in the order ply matches abbreviations: `k` is kprobe, `kr` kretprobe.
 pub static PROVIDERS: &[&Provider] = &[
@@ -75,13 +78,13 @@ pub fn syntax() -> Vec<&'static Syntax> {
 }
 
 /// The provider named `name` (in full, as the parser gives it).
-pub fn find(name: &str) -> Result<&'static Provider, String> {
+pub fn find(name: &str) -> Result<&'static Provider, ProviderError> {
     PROVIDERS
         .iter()
         .copied()
         .find(|provider| provider.syntax.name == name)
         // The parser knows every provider there is: a front end out of step with this list.
-        .ok_or_else(|| format!("no provider `{name}`"))
+        .ok_or_else(|| ProviderError::Unknown(name.to_string()))
 }
 
 /// The points of a glob, each with its spelling as `probe` reads it.
@@ -211,11 +214,11 @@ impl Registry {
     }
 
     /// Tracefs, found (or mounted) when a provider first asks.
-    pub fn tracefs(&self) -> Result<Rc<Tracefs>, String> {
+    pub fn tracefs(&self) -> Result<Rc<Tracefs>, ProviderError> {
         if let Some(tracefs) = self.tracefs.borrow().as_ref() {
             return Ok(tracefs.clone());
         }
-        let tracefs = Rc::new(Tracefs::find().map_err(|error| error.to_string())?);
+        let tracefs = Rc::new(Tracefs::find()?);
         *self.tracefs.borrow_mut() = Some(tracefs.clone());
         Ok(tracefs)
     }
@@ -262,7 +265,9 @@ impl Providers for Registry {
         if let Some(id) = self.known.borrow().get(&key) {
             return Ok(*id);
         }
-        let probe = (find(provider)?.resolve)(spec, self)?;
+        let probe = find(provider)
+            .and_then(|provider| (provider.resolve)(spec, self))
+            .map_err(|error| chain(&error))?;
         let mut resolved = self.resolved.borrow_mut();
         let id = ProbeId(resolved.len());
         resolved.push(probe);
@@ -285,7 +290,8 @@ impl Providers for Registry {
             return Ok(Vec::new());
         }
         let points = self.probe(self.resolve(provider, spec)?).points();
-        Ok(spelled(find(provider)?, points, written))
+        let provider = find(provider).map_err(|error| chain(&error))?;
+        Ok(spelled(provider, points, written))
     }
 }
 
@@ -376,7 +382,9 @@ mod tests {
             );
             assert_eq!(provider.syntax.bare, matches!(name, "BEGIN" | "END"));
         }
-        assert_eq!(find("kp").err(), Some("no provider `kp`".to_string()));
+        let error = find("kp").err();
+        assert_eq!(error, Some(ProviderError::Unknown("kp".into())));
+        assert_eq!(error.unwrap().to_string(), "no provider `kp`");
     }
 
     /// A probe event created before a later step failed is removed before the error returns.

@@ -8,18 +8,20 @@ use std::rc::Rc;
 
 use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
 use crate::kernel::tracefs::Tracefs;
+use crate::lang::diag::chain;
 use crate::sema::types::AddressSpace;
 use crate::sema::{ProbeContext, ProbeId, Providers, Record, Type};
 
+use super::error::{ProviderError, TracepointError};
 use super::tracepoint::Tracepoint;
 use super::{find, spelled, Listed, Probe, Variable};
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
 /// can read it, from a table in tests. None: a glob over events whose records differ.
-pub type RecordSource = dyn Fn(&str) -> Result<Option<Rc<Record>>, String>;
+pub type RecordSource = dyn Fn(&str) -> Result<Option<Rc<Record>>, ProviderError>;
 
 /// The events a tracepoint glob matches (`sched/sched_switch`, ...), as `Probe::points`.
-pub type EventSource = dyn Fn(&str) -> Result<Vec<String>, String>;
+pub type EventSource = dyn Fn(&str) -> Result<Vec<String>, ProviderError>;
 
 pub struct OfflineProviders {
     pub(super) tracepoint_record: Box<RecordSource>,
@@ -73,7 +75,7 @@ impl OfflineProviders {
     /// readable.
     pub fn from_tracefs() -> Self {
         let tracepoint = |spec: &str| {
-            let tracefs = Tracefs::find().map_err(|error| error.to_string())?;
+            let tracefs = Tracefs::find()?;
             Tracepoint::resolve(&tracefs, spec)
         };
         // None: a glob over events whose records differ.
@@ -86,7 +88,7 @@ impl OfflineProviders {
             match data.map(|variable| &variable.ty) {
                 Some(Type::Pointer { target, .. }) => match &**target {
                     Type::Struct(record) => Ok(Some(record.clone())),
-                    _ => Err(format!("`{spec}` has no record")),
+                    _ => Err(TracepointError::NoRecord(spec.to_string()).into()),
                 },
                 _ => Ok(None),
             }
@@ -103,7 +105,9 @@ impl OfflineProviders {
 
 impl Providers for OfflineProviders {
     fn resolve(&self, provider: &str, spec: &str) -> Result<ProbeId, String> {
-        let probe = (find(provider)?.offline)(spec, self)?;
+        let probe = find(provider)
+            .and_then(|provider| (provider.offline)(spec, self))
+            .map_err(|error| chain(&error))?;
         let mut resolved = self.resolved.borrow_mut();
         resolved.push(Rc::new(probe));
         Ok(ProbeId(resolved.len() - 1))
@@ -120,9 +124,9 @@ impl Providers for OfflineProviders {
         spec: &str,
         written: &str,
     ) -> Result<Vec<(String, String)>, String> {
-        let provider = find(provider)?;
+        let provider = find(provider).map_err(|error| chain(&error))?;
         let points = match provider.offline_points {
-            Some(list) => list(spec, self)?,
+            Some(list) => list(spec, self).map_err(|error| chain(&error))?,
             None => Vec::new(),
         };
         Ok(spelled(provider, points, written))

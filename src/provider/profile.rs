@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use crate::lang::Syntax;
 
+use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{Attachment, Probe, Provider, Variable};
 
@@ -26,13 +27,8 @@ pub struct Profile {
 }
 
 impl Profile {
-    pub fn parse(spec: &str) -> Result<Profile, String> {
-        let bad = || {
-            format!(
-                "`profile:{spec}` is not a rate: write profile:99hz, profile:0:99hz, \
-                 profile:hz:99 or profile:ms:10 (units: hz, s, ms, us)"
-            )
-        };
+    pub fn parse(spec: &str) -> Result<Profile, ProviderError> {
+        let bad = || ProviderError::NotARate(spec.to_string());
         let (cpu, rate) = match spec.split(':').collect::<Vec<_>>().as_slice() {
             [rate] => (None, rate.to_string()),
             [cpu, rate] => (Some(cpu.parse().map_err(|_| bad())?), rate.to_string()),

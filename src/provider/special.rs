@@ -15,6 +15,7 @@ use crate::kernel::tracefs::{ProbeKind, Tracefs};
 use crate::kernel::features::Feature;
 use crate::lang::Syntax;
 
+use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{attach_through_tracefs, Attachment, Probe, Provider, Registry, Variable};
 
@@ -60,7 +61,7 @@ pub static END: Provider = Provider {
     respell: None,
 };
 
-fn resolve_probe(at_start: bool, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+fn resolve_probe(at_start: bool, kernel: &Registry) -> Result<Rc<dyn Probe>, ProviderError> {
     let features = kernel.features();
     let runner = if features.has(Feature::TestRunRawTracepoint) {
         Runner::TestRun

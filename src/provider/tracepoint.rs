@@ -12,6 +12,7 @@ use crate::sema::types::{AddressSpace, Field as RecordField, Record, Type};
 
 use crate::lang::Syntax;
 
+use super::error::{ProviderError, TracepointError};
 use super::offline::{OfflineProbe, OfflineProviders};
 use super::{glob, Attachment, Probe, Provider, Variable};
 
@@ -40,14 +41,12 @@ pub fn address_space<'a>(mut names: impl Iterator<Item = &'a str>) -> AddressSpa
 }
 
 impl Tracepoint {
-    pub fn resolve(tracefs: &Tracefs, spec: &str) -> Result<Tracepoint, String> {
+    pub fn resolve(tracefs: &Tracefs, spec: &str) -> Result<Tracepoint, ProviderError> {
         let Some((group, event)) = spec.split_once('/') else {
-            return Err(format!(
-                "`tracepoint:{spec}` needs a group and an event: tracepoint:sched/sched_switch"
-            ));
+            return Err(TracepointError::NoEvent(spec.to_string()).into());
         };
         let names: Vec<String> = if glob::is_glob(spec) {
-            let all = tracefs.events().map_err(|error| error.to_string())?;
+            let all = tracefs.events()?;
             all.into_iter()
                 .filter(|name| glob::matches(spec, name))
                 .collect()
@@ -55,21 +54,19 @@ impl Tracepoint {
             vec![format!("{group}/{event}")]
         };
         if names.is_empty() {
-            return Err(format!("no tracepoint matches `{spec}`"));
+            return Err(TracepointError::NoMatch(spec.to_string()).into());
         }
         let mut events = Vec::with_capacity(names.len());
         let mut formats = Vec::with_capacity(names.len());
         for name in names {
             let (group, event) = name.split_once('/').unwrap_or((&name, ""));
-            let missing = |_| {
-                format!(
-                    "no tracepoint `{name}` in {}/events",
-                    tracefs.root().display()
-                )
+            let missing = |_| TracepointError::Missing {
+                name: name.clone(),
+                events: tracefs.root().join("events"),
             };
             let id = tracefs.event_id(group, event).map_err(missing)?;
             let text = tracefs.event_format(group, event).map_err(missing)?;
-            formats.push(parse_format(&text)?);
+            formats.push(parse_format(&text).map_err(TracepointError::BadFormat)?);
             events.push((name, id));
         }
         // One program serves every event of a glob, so `data` exists only when all records
@@ -128,7 +125,7 @@ pub static TRACEPOINT: Provider = Provider {
 };
 
 /// A glob over events whose records differ has no `data`, as when tracing.
-fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, String> {
+fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, ProviderError> {
     let variables = (sources.tracepoint_record)(spec)?
         .into_iter()
         .map(|record| Variable {

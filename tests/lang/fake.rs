@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use tine::compile::{Channel, Compiled, Options, ProbeRead};
 use tine::lang::Diag;
+use tine::provider::error::{ProviderError, TracepointError};
 use tine::provider::offline::OfflineProviders;
 use tine::sema::program::Program;
 use tine::sema::types::{AddressSpace, Field};
@@ -217,11 +218,12 @@ pub fn providers() -> OfflineProviders {
     let names: Vec<String> = records.keys().cloned().collect();
     OfflineProviders::new(
         Box::new(move |spec| {
-            records
-                .get(spec)
-                .cloned()
-                .map(Some)
-                .ok_or_else(|| format!("no tracepoint `{spec}`"))
+            records.get(spec).cloned().map(Some).ok_or_else(|| {
+                ProviderError::from(TracepointError::Missing {
+                    name: spec.to_string(),
+                    events: "the test records".into(),
+                })
+            })
         }),
         Box::new(move |spec| {
             let mut matched: Vec<String> = names
