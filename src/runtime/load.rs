@@ -190,8 +190,7 @@ pub(super) fn load(
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
         let insns = with_fds(&code.insns, &loaded.maps);
-        let bytes = tine_asm::encode(&insns, ByteOrder::HOST)
-            .map_err(|error| RunError::Message(format!("cannot encode a program: {error}")))?;
+        let bytes = tine_asm::encode(&insns, ByteOrder::HOST).map_err(RunError::Encode)?;
         let name = format!("tine_{}", probe.provider);
         let resolved = registry.probe(probe.resolved);
         let spec = ProgramSpec {

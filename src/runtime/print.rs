@@ -137,9 +137,7 @@ impl<'a> Printer<'a> {
     fn record(&mut self, bytes: &[u8]) -> Result<(), RunError> {
         let id = wire::record_id(bytes, wire::HOST).unwrap_or(u64::MAX);
         let Some(record) = self.compiled.records.get(id as usize) else {
-            return Err(RunError::Message(format!(
-                "a probe sent an unknown record ({id})"
-            )));
+            return Err(RunError::UnknownRecord(id));
         };
         if self.exited && !self.end_records.get(id as usize).copied().unwrap_or(false) {
             return Ok(());
