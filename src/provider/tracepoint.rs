@@ -69,25 +69,19 @@ impl Tracepoint {
             formats.push(parse_format(&text).map_err(TracepointError::BadFormat)?);
             events.push((name, id));
         }
-        // One program serves every event of a glob, so `data` exists only when all records
-        // are laid out alike.
-        let same = formats
-            .windows(2)
-            .all(|pair| pair[0].fields == pair[1].fields);
         let space = address_space(events.iter().map(|(name, _)| name.as_str()));
-        let variables = if same {
-            vec![Variable {
+        let variables = data_record(&formats, space)
+            .map(|record| Variable {
                 name: "data".to_string(),
                 ty: Type::Pointer {
-                    target: Box::new(Type::Struct(Rc::new(record_type(&formats[0], space)))),
+                    target: Box::new(Type::Struct(Rc::new(record))),
                     // The context itself, loaded directly: no probe read goes through it.
                     space: AddressSpace::Unknown,
                 },
                 access: Access::Context,
-            }]
-        } else {
-            Vec::new()
-        };
+            })
+            .into_iter()
+            .collect();
         Ok(Tracepoint {
             events,
             variables,
@@ -180,6 +174,17 @@ fn integer(size: usize, signed: bool) -> Type {
         },
         signed,
     }
+}
+
+/// The record `data` points to in events of these formats, whose pointers point into `space`.
+/// One program serves every event of a glob, so there is one only when all records are laid
+/// out alike.
+pub fn data_record(formats: &[Format], space: AddressSpace) -> Option<Record> {
+    let same = formats
+        .windows(2)
+        .all(|pair| pair[0].fields == pair[1].fields);
+    let first = formats.first().filter(|_| same)?;
+    Some(record_type(first, space))
 }
 
 /// The record type sema gives `data`: every field at its offset, typed from its size and
