@@ -63,7 +63,6 @@ pub struct Invocation<'a> {
 }
 
 /// Why tracing could not start or go on.
-#[derive(Debug)]
 pub enum Failure {
     /// Errors in the script, or a verifier rejection, each shown against the script text.
     Script(Diagnostics),
@@ -87,7 +86,16 @@ impl Failure {
     pub fn report(&self) -> String {
         match self {
             Failure::Script(diagnostics) => diagnostics.to_string(),
-            _ => format!("error: {}\n", lang::diag::chain(self)),
+            _ => {
+                let mut text = format!("error: {self}");
+                let mut cause = self.source();
+                while let Some(error) = cause {
+                    text.push_str(&format!(": {error}"));
+                    cause = error.source();
+                }
+                text.push('\n');
+                text
+            }
         }
     }
 
@@ -109,6 +117,13 @@ impl fmt::Display for Failure {
             Failure::Kernel(error) => error.fmt(f),
             Failure::Run(error) => error.fmt(f),
         }
+    }
+}
+
+/// As Display: a derived Debug would put every variant's field names in the binary.
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -3,19 +3,6 @@
 
 use std::fmt;
 
-/// An error and each of its causes (`Error::source`), joined by `: ` into one line: how an
-/// error of another layer reads when it becomes a diagnostic's or the command line's message.
-pub fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(error) = cause {
-        text.push_str(": ");
-        text.push_str(&error.to_string());
-        cause = error.source();
-    }
-    text
-}
-
 /// A byte range `start..end` of the script text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
@@ -177,28 +164,6 @@ impl std::error::Error for Diagnostics {}
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[derive(Debug)]
-    struct Outer(std::io::Error);
-
-    impl fmt::Display for Outer {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("cannot start `x`")
-        }
-    }
-
-    impl std::error::Error for Outer {
-        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-            Some(&self.0)
-        }
-    }
-
-    #[test]
-    fn a_chain_reads_as_one_line_of_causes() {
-        let error = Outer(std::io::Error::other("no fork"));
-        assert_eq!(chain(&error), "cannot start `x`: no fork");
-        assert_eq!(chain(&error.0), "no fork");
-    }
 
     #[test]
     fn caret_under_the_span_on_the_right_line() {

@@ -27,7 +27,6 @@ use crate::kernel::error::KernelError;
 use crate::kernel::features::Features;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
-use crate::lang::diag::chain;
 use crate::lang::Syntax;
 use crate::sema::types::AddressSpace;
 use crate::sema::{ProbeContext, ProbeId, Providers, Type};
@@ -267,7 +266,7 @@ impl Providers for Registry {
         }
         let probe = find(provider)
             .and_then(|provider| (provider.resolve)(spec, self))
-            .map_err(|error| chain(&error))?;
+            .map_err(|error| error.to_string())?;
         let mut resolved = self.resolved.borrow_mut();
         let id = ProbeId(resolved.len());
         resolved.push(probe);
@@ -290,7 +289,7 @@ impl Providers for Registry {
             return Ok(Vec::new());
         }
         let points = self.probe(self.resolve(provider, spec)?).points();
-        let provider = find(provider).map_err(|error| chain(&error))?;
+        let provider = find(provider).map_err(|error| error.to_string())?;
         Ok(spelled(provider, points, written))
     }
 }

@@ -8,7 +8,6 @@ use std::rc::Rc;
 
 use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
 use crate::kernel::tracefs::Tracefs;
-use crate::lang::diag::chain;
 use crate::sema::types::AddressSpace;
 use crate::sema::{ProbeContext, ProbeId, Providers, Record, Type};
 
@@ -107,7 +106,7 @@ impl Providers for OfflineProviders {
     fn resolve(&self, provider: &str, spec: &str) -> Result<ProbeId, String> {
         let probe = find(provider)
             .and_then(|provider| (provider.offline)(spec, self))
-            .map_err(|error| chain(&error))?;
+            .map_err(|error| error.to_string())?;
         let mut resolved = self.resolved.borrow_mut();
         resolved.push(Rc::new(probe));
         Ok(ProbeId(resolved.len() - 1))
@@ -124,9 +123,9 @@ impl Providers for OfflineProviders {
         spec: &str,
         written: &str,
     ) -> Result<Vec<(String, String)>, String> {
-        let provider = find(provider).map_err(|error| chain(&error))?;
+        let provider = find(provider).map_err(|error| error.to_string())?;
         let points = match provider.offline_points {
-            Some(list) => list(spec, self).map_err(|error| chain(&error))?,
+            Some(list) => list(spec, self).map_err(|error| error.to_string())?,
             None => Vec::new(),
         };
         Ok(spelled(provider, points, written))

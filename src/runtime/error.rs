@@ -10,7 +10,6 @@ use tine_asm::AsmError;
 use crate::kernel::error::KernelError;
 use crate::lang::diag::Diag;
 
-#[derive(Debug)]
 pub enum RunError {
     /// The kernel refused a map, a program or an attachment.
     Kernel(KernelError),
@@ -36,9 +35,16 @@ impl fmt::Display for RunError {
             RunError::ReadSignals(_) => f.write_str("cannot read signals"),
             RunError::StartCommand(_) => f.write_str("cannot start the command"),
             RunError::WaitCommand(_) => f.write_str("cannot wait for the command"),
-            RunError::Encode(_) => f.write_str("cannot encode a program"),
+            RunError::Encode(error) => write!(f, "cannot encode a program: {error}"),
             RunError::UnknownRecord(id) => write!(f, "a probe sent an unknown record ({id})"),
         }
+    }
+}
+
+/// As Display: a derived Debug would put every variant's field names in the binary.
+impl fmt::Debug for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -49,8 +55,12 @@ impl Error for RunError {
             | RunError::ReadSignals(error)
             | RunError::StartCommand(error)
             | RunError::WaitCommand(error) => Some(error),
-            RunError::Encode(error) => Some(error),
-            RunError::Kernel(_) | RunError::Script(_) | RunError::UnknownRecord(_) => None,
+            // Not a source, so that tine-asm's Debug of every instruction stays out of the
+            // binary: a compiler bug, said in one line.
+            RunError::Kernel(_)
+            | RunError::Script(_)
+            | RunError::Encode(_)
+            | RunError::UnknownRecord(_) => None,
         }
     }
 }
@@ -64,20 +74,19 @@ impl From<KernelError> for RunError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lang::diag::chain;
 
-    /// What `main` prints is the message and its cause, as when both were one string.
+    /// The context is the message, the I/O error its cause.
     #[test]
-    fn a_cause_follows_its_context() {
+    fn a_cause_is_a_source_not_part_of_the_message() {
         let error = RunError::StartCommand(io::Error::from_raw_os_error(libc::EAGAIN));
-        assert!(error.source().is_some());
+        assert_eq!(error.to_string(), "cannot start the command");
+        let cause = error.source().map(ToString::to_string);
         assert_eq!(
-            chain(&error),
-            "cannot start the command: Resource temporarily unavailable (os error 11)"
+            cause.as_deref(),
+            Some("Resource temporarily unavailable (os error 11)")
         );
-        assert_eq!(
-            chain(&RunError::UnknownRecord(7)),
-            "a probe sent an unknown record (7)"
-        );
+        let error = RunError::UnknownRecord(7);
+        assert_eq!(error.to_string(), "a probe sent an unknown record (7)");
+        assert!(error.source().is_none());
     }
 }
