@@ -8,7 +8,7 @@ use crate::kernel::bpf::Program;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::Tracefs;
-use crate::sema::types::{AddressSpace, Field as RecordField, Record, Type};
+use crate::sema::types::{AddressSpace, Field, Record, Type};
 
 use crate::lang::Syntax;
 
@@ -179,7 +179,7 @@ fn integer(size: usize, signed: bool) -> Type {
 /// The record `data` points to in events of these formats, whose pointers point into `space`.
 /// One program serves every event of a glob, so there is one only when all records are laid
 /// out alike.
-pub fn data_record(formats: &[Format], space: AddressSpace) -> Option<Record> {
+pub fn data_record(formats: &[EventFormat], space: AddressSpace) -> Option<Record> {
     let same = formats
         .windows(2)
         .all(|pair| pair[0].fields == pair[1].fields);
@@ -191,7 +191,7 @@ pub fn data_record(formats: &[Format], space: AddressSpace) -> Option<Record> {
 /// kind (the size is the truth: syscall arguments declared `int` take 8 bytes); its pointers
 /// point into `space`. The `common_` header is left out: before a BPF program runs, the kernel
 /// writes a pointer to the registers over it (`perf_trace_run_bpf_submit`).
-pub fn record_type(format: &Format, space: AddressSpace) -> Record {
+pub fn record_type(format: &EventFormat, space: AddressSpace) -> Record {
     let mut size = 0;
     let fields = format
         .own_fields()
@@ -220,7 +220,7 @@ pub fn record_type(format: &Format, space: AddressSpace) -> Record {
                 ),
             };
             size = size.max(field.offset + field.size);
-            RecordField {
+            Field {
                 name: field.name.clone(),
                 ty,
                 offset: field.offset,
@@ -237,7 +237,7 @@ pub fn record_type(format: &Format, space: AddressSpace) -> Record {
 
 /// One field of a tracepoint record.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field {
+pub struct FormatField {
     pub name: String,
     /// The C type as the format file declares it, without the array suffix: `const char *`,
     /// `pid_t`, `char`, `__data_loc char[]` becomes `char`.
@@ -266,19 +266,19 @@ pub enum FieldKind {
 
 /// An event's format: its id and its fields, common ones (`common_pid` ...) included.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Format {
+pub struct EventFormat {
     pub name: String,
     pub id: u32,
-    pub fields: Vec<Field>,
+    pub fields: Vec<FormatField>,
 }
 
-impl Format {
-    pub fn field(&self, name: &str) -> Option<&Field> {
+impl EventFormat {
+    pub fn field(&self, name: &str) -> Option<&FormatField> {
         self.fields.iter().find(|field| field.name == name)
     }
 
     /// The fields a script reads, without the `common_` header every event shares.
-    pub fn own_fields(&self) -> impl Iterator<Item = &Field> {
+    pub fn own_fields(&self) -> impl Iterator<Item = &FormatField> {
         self.fields
             .iter()
             .filter(|field| !field.name.starts_with("common_"))
@@ -286,7 +286,7 @@ impl Format {
 }
 
 /// Parses the text of `events/GROUP/EVENT/format`.
-pub fn parse_format(text: &str) -> Result<Format, String> {
+pub fn parse_format(text: &str) -> Result<EventFormat, String> {
     let mut name = None;
     let mut id = None;
     let mut fields = Vec::new();
@@ -305,7 +305,7 @@ pub fn parse_format(text: &str) -> Result<Format, String> {
             fields.push(parse_field(line)?);
         }
     }
-    Ok(Format {
+    Ok(EventFormat {
         name: name.ok_or("the format has no `name:` line")?,
         id: id.ok_or("the format has no `ID:` line")?,
         fields,
@@ -313,7 +313,7 @@ pub fn parse_format(text: &str) -> Result<Format, String> {
 }
 
 /// A line like `field:char prev_comm[16]; offset:8; size:16; signed:0;` (tab-separated).
-fn parse_field(line: &str) -> Result<Field, String> {
+fn parse_field(line: &str) -> Result<FormatField, String> {
     let mut declaration = None;
     let (mut offset, mut size, mut signed) = (None, None, None);
     for part in line
@@ -382,7 +382,7 @@ fn parse_field(line: &str) -> Result<Field, String> {
         (None, None) if c_type.ends_with('*') => FieldKind::Pointer,
         (None, None) => FieldKind::Integer,
     };
-    Ok(Field {
+    Ok(FormatField {
         name: name.to_string(),
         c_type,
         offset,
@@ -411,7 +411,7 @@ mod tests {
         assert_eq!(format.fields.len(), 5);
         assert_eq!(
             format.field("prev_comm").unwrap(),
-            &Field {
+            &FormatField {
                 name: "prev_comm".into(),
                 c_type: "char".into(),
                 offset: 8,
