@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use tine::kernel::bpf::{
-    kernel_version_code, running_kernel_version, Map, Program, ProgramKind, ProgramSpec,
+    kernel_version_code, running_kernel_version, Map, Program, ProgramSpec, ProgramType,
 };
 use tine_asm::{encode, listing, Builder, ByteOrder, Insn, Reg::*, Size, Swap};
 
@@ -20,7 +20,7 @@ const PACKET: [u8; 64] = [0; 64];
 fn load(insns: &[Insn], name: &str) -> Program {
     let bytes = encode(insns, ByteOrder::HOST).expect("the test programs encode");
     let spec = ProgramSpec {
-        kind: ProgramKind::SocketFilter,
+        kind: ProgramType::SocketFilter,
         insns: &bytes,
         name,
         expected_attach_type: None,
@@ -210,7 +210,7 @@ fn listing_lines(insns: &[Insn]) -> BTreeMap<usize, String> {
 fn compare_with_verifier(insns: &[Insn], name: &str) -> usize {
     let bytes = encode(insns, ByteOrder::HOST).expect("encodes");
     let spec = ProgramSpec {
-        kind: ProgramKind::SocketFilter,
+        kind: ProgramType::SocketFilter,
         insns: &bytes,
         name,
         expected_attach_type: None,

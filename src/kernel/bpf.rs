@@ -73,7 +73,7 @@ fn object_name(name: &str) -> [u8; OBJECT_NAME_LENGTH] {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum MapKind {
+pub enum MapType {
     Hash = 1,
     Array = 2,
     PerfEventArray = 4,
@@ -85,9 +85,9 @@ pub enum MapKind {
     Arena = 33,
 }
 
-impl MapKind {
+impl MapType {
     pub fn is_per_cpu(self) -> bool {
-        matches!(self, MapKind::PercpuHash | MapKind::PercpuArray)
+        matches!(self, MapType::PercpuHash | MapType::PercpuArray)
     }
 }
 
@@ -102,7 +102,7 @@ pub enum Update {
 /// What a map is: everything `Map::create` needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MapSpec {
-    pub kind: MapKind,
+    pub kind: MapType,
     /// Shown by `bpftool map`; sanitised to the kernel's alphabet and 15 bytes.
     pub name: String,
     pub key_size: u32,
@@ -183,7 +183,7 @@ impl Map {
     pub fn create_arena(name: &str, pages: u32, user_address: u64) -> Result<Map, KernelError> {
         const BPF_F_MMAPABLE: u32 = 1 << 10;
         let spec = MapSpec {
-            kind: MapKind::Arena,
+            kind: MapType::Arena,
             name: name.into(),
             key_size: 0,
             value_size: 0,
@@ -509,7 +509,7 @@ fn stride(value_size: u32) -> usize {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProgramKind {
+pub enum ProgramType {
     SocketFilter = 1,
     /// kprobes and uprobes.
     Kprobe = 2,
@@ -527,7 +527,7 @@ pub enum AttachType {
 /// What a program is: everything `Program::load` needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProgramSpec<'a> {
-    pub kind: ProgramKind,
+    pub kind: ProgramType,
     /// Encoded instructions in the host's byte order (`tine_asm::encode`).
     pub insns: &'a [u8],
     pub name: &'a str,
@@ -694,7 +694,7 @@ impl Program {
                 log.as_mut_ptr() as u64
             },
             // Kernels before 5.0 refuse kprobe programs whose version is not the running one.
-            kern_version: if spec.kind == ProgramKind::Kprobe {
+            kern_version: if spec.kind == ProgramType::Kprobe {
                 running_kernel_version()
             } else {
                 0
@@ -986,7 +986,7 @@ pub fn raise_memlock() -> Result<(), KernelError> {
     }
     let refused = KernelError::last("raise RLIMIT_MEMLOCK");
     let probe = MapSpec {
-        kind: MapKind::Array,
+        kind: MapType::Array,
         name: "tine_memlock".into(),
         key_size: 4,
         value_size: 8,

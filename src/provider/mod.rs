@@ -365,7 +365,7 @@ fn attach_through_tracefs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::bpf::{ProgramKind as KernelProgramKind, ProgramSpec};
+    use crate::kernel::bpf::{ProgramSpec, ProgramType};
     use tine_asm::{Builder, ByteOrder, Reg::R0};
 
     /// One provider per name, each found by it; only BEGIN and END are written bare.
@@ -393,7 +393,7 @@ mod tests {
         b.mov64_imm(R0, 0).exit();
         let bytes = tine_asm::encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
         let spec = ProgramSpec {
-            kind: KernelProgramKind::Tracepoint,
+            kind: ProgramType::Tracepoint,
             insns: &bytes,
             name: "tine_test",
             expected_attach_type: None,

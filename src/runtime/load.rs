@@ -5,7 +5,7 @@
 use tine_asm::{ByteOrder, Imm64, Insn};
 
 use crate::compile::{Compiled, Lifecycle, MapSpec, ProgramKind, Storage};
-use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
+use crate::kernel::bpf::{self, Map, MapType, Program, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
 use crate::lang::diag::{Diag, Span};
@@ -21,13 +21,13 @@ fn kernel_map(spec: &MapSpec, cpus: u32) -> bpf::MapSpec {
         // Preallocated: an entry allocated on demand can fail where a probe runs with
         // interrupts off (sched_wakeup lost keys that way), and a lost count is worse than
         // memory taken up front (TINE_MAP_ENTRIES sizes it).
-        Storage::Hash => (MapKind::Hash, 0),
-        Storage::PerCpuHash => (MapKind::PercpuHash, 0),
-        Storage::Array => (MapKind::Array, 0),
-        Storage::PerCpuArray => (MapKind::PercpuArray, 0),
-        Storage::RingBuffer => (MapKind::Ringbuf, 0),
-        Storage::PerfEventArray => (MapKind::PerfEventArray, 0),
-        Storage::StackTrace => (MapKind::StackTrace, 0),
+        Storage::Hash => (MapType::Hash, 0),
+        Storage::PerCpuHash => (MapType::PercpuHash, 0),
+        Storage::Array => (MapType::Array, 0),
+        Storage::PerCpuArray => (MapType::PercpuArray, 0),
+        Storage::RingBuffer => (MapType::Ringbuf, 0),
+        Storage::PerfEventArray => (MapType::PerfEventArray, 0),
+        Storage::StackTrace => (MapType::StackTrace, 0),
     };
     bpf::MapSpec {
         kind,
@@ -43,12 +43,12 @@ fn kernel_map(spec: &MapSpec, cpus: u32) -> bpf::MapSpec {
     }
 }
 
-fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramKind {
+fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramType {
     match kind {
-        ProgramKind::Tracepoint => bpf::ProgramKind::Tracepoint,
-        ProgramKind::Kprobe => bpf::ProgramKind::Kprobe,
-        ProgramKind::PerfEvent => bpf::ProgramKind::PerfEvent,
-        ProgramKind::RawTracepoint => bpf::ProgramKind::RawTracepoint,
+        ProgramKind::Tracepoint => bpf::ProgramType::Tracepoint,
+        ProgramKind::Kprobe => bpf::ProgramType::Kprobe,
+        ProgramKind::PerfEvent => bpf::ProgramType::PerfEvent,
+        ProgramKind::RawTracepoint => bpf::ProgramType::RawTracepoint,
     }
 }
 
