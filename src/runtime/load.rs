@@ -4,7 +4,7 @@
 
 use tine_asm::{ByteOrder, Imm64, Insn};
 
-use crate::compile::{Compiled, Lifecycle, MapSpec, ProgramKind, Storage};
+use crate::compile::{Compiled, Lifecycle, MapPlan, ProgramKind, Storage};
 use crate::kernel::bpf::{self, Map, MapType, Program, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
@@ -16,7 +16,7 @@ use crate::wire;
 
 use super::{RunError, Settings};
 
-fn kernel_map(spec: &MapSpec, cpus: u32) -> bpf::MapSpec {
+fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
     let (kind, flags) = match spec.storage {
         // Preallocated: an entry allocated on demand can fail where a probe runs with
         // interrupts off (sched_wakeup lost keys that way), and a lost count is worse than
