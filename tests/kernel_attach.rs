@@ -4,7 +4,7 @@
 
 mod common;
 
-use tine::kernel::bpf::{Map, MapSpec, MapType, Program, ProgramSpec, ProgramType};
+use tine::kernel::bpf::{LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType};
 use tine::kernel::cpu::online_cpus;
 use tine::kernel::elf::ElfFile;
 use tine::kernel::perf::{PerfEvent, Rate};
@@ -44,7 +44,12 @@ fn thread_id() -> i32 {
 }
 
 /// A program adding one to `counter[0]` on this CPU, when `thread` (if any) is running.
-fn counting_program(kind: ProgramType, counter: &Map, thread: Option<i32>, name: &str) -> Program {
+fn counting_program(
+    kind: ProgramType,
+    counter: &Map,
+    thread: Option<i32>,
+    name: &str,
+) -> LoadedProgram {
     let mut b = Builder::new();
     let out = b.label();
     if let Some(thread) = thread {
@@ -71,7 +76,7 @@ fn counting_program(kind: ProgramType, counter: &Map, thread: Option<i32>, name:
         name,
         expected_attach_type: None,
     };
-    Program::load(&spec).unwrap_or_else(|error| panic!("{error}\n{}", error.verifier_log))
+    LoadedProgram::load(&spec).unwrap_or_else(|error| panic!("{error}\n{}", error.verifier_log))
 }
 
 #[test]
@@ -252,7 +257,7 @@ fn a_tracefs_uprobe_event_counts_calls_and_is_removed_on_drop() {
 
 /// A raw-tracepoint program that writes a 28-byte record `{ ctx[0], 0x5ead, 0, 0:u32 }` to the
 /// output map, so a test run with `ctx[0] = i` emits record i.
-fn emitting_program(output: &Map) -> Program {
+fn emitting_program(output: &Map) -> LoadedProgram {
     let mut b = Builder::new();
     b.load(Size::U64, R2, R1, 0)
         .store(Size::U64, R10, -32, R2)
@@ -286,13 +291,13 @@ fn emitting_program(output: &Map) -> Program {
         name: "emit",
         expected_attach_type: None,
     };
-    Program::load(&spec).unwrap_or_else(|error| panic!("{error}\n{}", error.verifier_log))
+    LoadedProgram::load(&spec).unwrap_or_else(|error| panic!("{error}\n{}", error.verifier_log))
 }
 
 /// Runs `program` once per record number in `numbers`, draining `ring` every 50 runs; returns
 /// the record numbers read and the lost count.
 fn emit_and_collect(
-    program: &Program,
+    program: &LoadedProgram,
     ring: &mut Ring,
     numbers: std::ops::Range<u64>,
     drain_every: u64,

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use tine::kernel::bpf::{
-    map_ids, program_ids, Map, MapSpec, MapType, Program, ProgramSpec, ProgramType, Update,
+    map_ids, program_ids, LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType, Update,
 };
 use tine::kernel::cpu::possible_cpus;
 use tine_asm::{encode, Builder, ByteOrder, Reg::*, Size};
@@ -185,7 +185,7 @@ fn a_rejected_program_carries_the_verifier_log() {
         name: "uninit",
         expected_attach_type: None,
     };
-    let error = Program::load(&spec).unwrap_err();
+    let error = LoadedProgram::load(&spec).unwrap_err();
     assert_eq!(error.raw_errno(), Some(libc::EACCES));
     assert!(
         error.verifier_log.contains("R2 !read_ok"),
@@ -224,7 +224,7 @@ fn a_rejection_names_the_instruction_on_the_failing_path() {
         name: "ctx_write",
         expected_attach_type: None,
     };
-    let error = Program::load(&spec).unwrap_err();
+    let error = LoadedProgram::load(&spec).unwrap_err();
     assert_eq!(
         error.rejected_instruction(),
         Some(4),
@@ -251,7 +251,7 @@ fn a_loaded_program_reports_its_id_name_and_instructions() {
         name: "tine:info/test",
         expected_attach_type: None,
     };
-    let program = Program::load(&spec).expect("loads");
+    let program = LoadedProgram::load(&spec).expect("loads");
     let info = program.info().unwrap();
     assert_ne!(info.id, 0);
     assert_eq!(info.name, "tine_info_test");
@@ -287,7 +287,7 @@ fn a_repeated_test_run_runs_the_program_that_many_times() {
         name: "repeat",
         expected_attach_type: None,
     };
-    let program = Program::load(&spec).unwrap();
+    let program = LoadedProgram::load(&spec).unwrap();
     let run = program.test_run_repeated(&[0u8; 64], &[], 1000).unwrap();
     assert_eq!(run.retval, 3);
     let count = counter.lookup(&0u32.to_ne_bytes()).unwrap().unwrap();
@@ -300,7 +300,7 @@ fn dropping_maps_and_programs_leaves_nothing_loaded() {
         return;
     }
     let bytes = return_zero();
-    let programs: Vec<Program> = (0..3)
+    let programs: Vec<LoadedProgram> = (0..3)
         .map(|index| {
             let name = format!("leak_check{index}");
             let spec = ProgramSpec {
@@ -309,7 +309,7 @@ fn dropping_maps_and_programs_leaves_nothing_loaded() {
                 name: &name,
                 expected_attach_type: None,
             };
-            Program::load(&spec).unwrap()
+            LoadedProgram::load(&spec).unwrap()
         })
         .collect();
     let ids: Vec<u32> = programs

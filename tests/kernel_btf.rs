@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use tine::ctypes::{CType, Linkage, NameKind, Qualifier, TypeId, TypeSource};
-use tine::kernel::bpf::{Map, MapSpec, MapType, Program, ProgramSpec, ProgramType};
+use tine::kernel::bpf::{LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType};
 use tine::kernel::btf::{Btf, VMLINUX};
 use tine_asm::{encode, Builder, ByteOrder, Helper, Reg::*, Size};
 
@@ -507,7 +507,7 @@ fn a_program_following_the_offsets_reads_our_pid_and_parent_pid() {
         .mov64_imm(R0, 0)
         .exit();
     let bytes = encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
-    let program = Program::load(&ProgramSpec {
+    let program = LoadedProgram::load(&ProgramSpec {
         kind: ProgramType::RawTracepoint,
         insns: &bytes,
         name: "btf_pids",

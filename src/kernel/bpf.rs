@@ -626,28 +626,31 @@ const LOG_LEVEL_STATES: u32 = 1;
 
 /// A loaded BPF program, unloaded when the last fd to it (ours, or an attachment's) closes.
 #[derive(Debug)]
-pub struct Program {
+pub struct LoadedProgram {
     fd: OwnedFd,
     name: String,
 }
 
-impl Program {
+impl LoadedProgram {
     /// Loads without a verifier log; only when the kernel refuses is the load repeated with a
     /// log (64 KiB, growing to 4 MiB while it does not fit), whose text the error carries.
-    pub fn load(spec: &ProgramSpec) -> Result<Program, KernelError> {
-        match Program::load_once(spec, 0, &mut []) {
+    pub fn load(spec: &ProgramSpec) -> Result<LoadedProgram, KernelError> {
+        match LoadedProgram::load_once(spec, 0, &mut []) {
             Ok(program) => Ok(program),
-            Err(errno) => Err(Program::explain_rejection(spec, errno)),
+            Err(errno) => Err(LoadedProgram::explain_rejection(spec, errno)),
         }
     }
 
     /// Loads with the verifier log at `level` (1: rejection details, 2: every instruction with
     /// its register state) and returns the log too; for `-S`-style output and tests.
-    pub fn load_logged(spec: &ProgramSpec, level: u32) -> Result<(Program, String), KernelError> {
+    pub fn load_logged(
+        spec: &ProgramSpec,
+        level: u32,
+    ) -> Result<(LoadedProgram, String), KernelError> {
         let mut size = LOG_START;
         loop {
             let mut log = vec![0u8; size];
-            match Program::load_once(spec, level, &mut log) {
+            match LoadedProgram::load_once(spec, level, &mut log) {
                 Ok(program) => return Ok((program, log_text(&log))),
                 Err(libc::ENOSPC) if size < LOG_LIMIT => size *= 4,
                 Err(errno) => {
@@ -664,7 +667,7 @@ impl Program {
         let mut size = LOG_START;
         loop {
             let mut log = vec![0u8; size];
-            match Program::load_once(spec, LOG_LEVEL_STATES, &mut log) {
+            match LoadedProgram::load_once(spec, LOG_LEVEL_STATES, &mut log) {
                 // Loading with a log should not change the verdict; if it does, keep the first.
                 Ok(_) => return error,
                 Err(libc::ENOSPC) if size < LOG_LIMIT => size *= 4,
@@ -676,7 +679,7 @@ impl Program {
         }
     }
 
-    fn load_once(spec: &ProgramSpec, log_level: u32, log: &mut [u8]) -> Result<Program, i32> {
+    fn load_once(spec: &ProgramSpec, log_level: u32, log: &mut [u8]) -> Result<LoadedProgram, i32> {
         const INSN_SIZE: usize = 8;
         if spec.insns.len() % INSN_SIZE != 0 {
             return Err(libc::EINVAL);
@@ -711,7 +714,7 @@ impl Program {
             }
             other => other,
         }?;
-        Ok(Program {
+        Ok(LoadedProgram {
             fd,
             name: spec.name.to_string(),
         })
@@ -825,7 +828,7 @@ impl Program {
     }
 }
 
-impl AsFd for Program {
+impl AsFd for LoadedProgram {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
@@ -903,7 +906,7 @@ impl Link {
     /// One kprobe.multi link (5.18) attaching `program` (loaded with
     /// `AttachType::TraceKprobeMulti`) to every function in `symbols` at once.
     pub fn kprobe_multi(
-        program: &Program,
+        program: &LoadedProgram,
         symbols: &[&str],
         retprobe: bool,
     ) -> Result<Link, KernelError> {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tine_asm::{Builder, ByteOrder, Helper, Insn, Reg::*};
 
 use crate::kernel::bpf::{
-    AttachType, Link, Map, MapSpec, MapType, Program, ProgramSpec, ProgramType,
+    AttachType, Link, LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType,
 };
 use crate::kernel::btf;
 use crate::kernel::error::KernelError;
@@ -226,7 +226,7 @@ fn loads(
     kind: ProgramType,
     insns: &[Insn],
     expected_attach_type: Option<AttachType>,
-) -> Option<Program> {
+) -> Option<LoadedProgram> {
     let bytes = tine_asm::encode(insns, ByteOrder::HOST).ok()?;
     let spec = ProgramSpec {
         kind,
@@ -234,7 +234,7 @@ fn loads(
         name: "tine_probe",
         expected_attach_type,
     };
-    Program::load(&spec).ok()
+    LoadedProgram::load(&spec).ok()
 }
 
 /// `r0 = 0; exit`, the smallest valid program.

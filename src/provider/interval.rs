@@ -3,7 +3,7 @@
 //! that period.
 
 use crate::compile::ProgramKind;
-use crate::kernel::bpf::Program;
+use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::{PerfEvent, Rate};
 
@@ -96,7 +96,7 @@ impl Probe for Interval {
         false
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         let event = PerfEvent::cpu_clock(0, Rate::Period(self.period_ns))?;
         event.attach(program)?;
         Ok(Attachment::Events(vec![event]))

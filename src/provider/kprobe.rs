@@ -13,7 +13,7 @@ use tine_asm::Helper;
 
 use crate::arch::Arch;
 use crate::compile::{Access, ProgramKind};
-use crate::kernel::bpf::{AttachType, Link, Program};
+use crate::kernel::bpf::{AttachType, Link, LoadedProgram};
 use crate::kernel::error::KernelError;
 use crate::kernel::features::{Feature, Features};
 use crate::kernel::kallsyms::KernelSymbols;
@@ -317,7 +317,7 @@ impl Kprobe {
         })
     }
 
-    fn attach_per_function(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach_per_function(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         let events = attach_each(&self.locations, program, |location| match location {
             Location::Symbol { name, offset } => PerfEvent::kprobe(name, *offset, self.retprobe),
             // An empty name makes the PMU take the offset as an address.
@@ -392,7 +392,7 @@ impl Probe for Kprobe {
         !self.retprobe
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         match &self.method {
             KprobeMethod::Multi => {
                 let names: Vec<&str> = self

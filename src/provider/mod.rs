@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
-use crate::kernel::bpf::{AttachType, Link, Program};
+use crate::kernel::bpf::{AttachType, Link, LoadedProgram};
 use crate::kernel::error::KernelError;
 use crate::kernel::features::Features;
 use crate::kernel::perf::PerfEvent;
@@ -174,7 +174,7 @@ pub trait Probe {
     fn fires_newest_first(&self) -> bool {
         false
     }
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError>;
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError>;
 }
 
 /// Resolves `provider:spec` strings, once each, for sema; the compiler and attaching take the
@@ -323,7 +323,7 @@ impl ProbeLowering for Lowering {
 /// every other probe's). On an error the events opened so far close again.
 fn attach_each<T>(
     targets: &[T],
-    program: &Program,
+    program: &LoadedProgram,
     open: impl Fn(&T) -> Result<PerfEvent, KernelError>,
 ) -> Result<Vec<PerfEvent>, KernelError> {
     let mut events = Vec::with_capacity(targets.len());
@@ -343,7 +343,7 @@ fn attach_through_tracefs(
     kind: ProbeKind,
     retprobe: bool,
     targets: &[String],
-    program: &Program,
+    program: &LoadedProgram,
 ) -> Result<Attachment, KernelError> {
     let mut probe_events = Vec::with_capacity(targets.len());
     // Declared after `probe_events`, so dropped before them when an error returns early.
@@ -398,7 +398,7 @@ mod tests {
             name: "tine_test",
             expected_attach_type: None,
         };
-        let program = match Program::load(&spec) {
+        let program = match LoadedProgram::load(&spec) {
             Ok(program) => program,
             Err(error) => {
                 crate::testing::skip("a_failed_tracefs_attach_removes_what_it_created", error);

@@ -3,7 +3,7 @@
 //! period.
 
 use crate::compile::ProgramKind;
-use crate::kernel::bpf::Program;
+use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::cpu::online_cpus;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::{PerfEvent, Rate};
@@ -79,7 +79,7 @@ impl Probe for Profile {
         &[]
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         let cpus = match self.cpu {
             Some(cpu) => vec![cpu],
             None => online_cpus()?,

@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::rc::Rc;
 
 use crate::compile::{Lifecycle, ProgramKind};
-use crate::kernel::bpf::Program;
+use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::error::KernelError;
 use crate::kernel::memory_map;
 use crate::kernel::perf::PerfEvent;
@@ -109,7 +109,7 @@ impl Probe for Special {
         matches!(self.runner, Runner::Uprobe(_))
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         let trigger: extern "C" fn() = if self.at_start {
             begin_trigger
         } else {

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use crate::compile::{Access, ProgramKind};
-use crate::kernel::bpf::Program;
+use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::Tracefs;
@@ -155,7 +155,7 @@ impl Probe for Tracepoint {
         self.events.iter().map(|(name, _)| name.clone()).collect()
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         let mut attached = Vec::with_capacity(self.events.len());
         for (_, id) in &self.events {
             let event = PerfEvent::tracepoint(*id)?;

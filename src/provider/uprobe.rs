@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use crate::compile::ProgramKind;
-use crate::kernel::bpf::Program;
+use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::elf::ElfFile;
 use crate::kernel::error::KernelError;
 use crate::kernel::features::{Feature, Features};
@@ -364,7 +364,7 @@ impl Probe for Uprobe {
         true
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         match &self.tracefs {
             None => {
                 let pid = self.pid.map(|pid| pid as i32);

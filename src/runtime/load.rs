@@ -5,7 +5,7 @@
 use tine_asm::{ByteOrder, Imm64, Insn};
 
 use crate::compile::{Compiled, Lifecycle, MapPlan, ProgramKind, Storage};
-use crate::kernel::bpf::{self, Map, MapType, Program, ProgramSpec, Update};
+use crate::kernel::bpf::{self, LoadedProgram, Map, MapType, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
 use crate::lang::diag::{Diag, Span};
@@ -88,7 +88,7 @@ fn instruction_at_slot(insns: &[Insn], slot: usize) -> usize {
 
 /// How a BEGIN or END probe is run.
 pub(super) enum Special {
-    TestRun(Program),
+    TestRun(LoadedProgram),
     /// Calling the function fires the uprobe the program is attached to.
     Trigger(extern "C" fn()),
 }
@@ -114,7 +114,7 @@ pub(super) struct Loaded {
     /// BEGIN and END attached to their triggers, kept for their drop.
     _triggers: Vec<Attachment>,
     /// Each attached program, with its probe as written (`kprobe:vfs_read`) for warnings.
-    pub(super) programs: Vec<(String, Program)>,
+    pub(super) programs: Vec<(String, LoadedProgram)>,
 }
 
 /// The maps of `compiled`, created in the kernel.
@@ -134,7 +134,7 @@ impl Loaded {
         &mut self,
         probe: &Probe,
         lifecycle: Lifecycle,
-        program: Program,
+        program: LoadedProgram,
         attachment: Attachment,
     ) {
         let at_start = lifecycle == Lifecycle::Start;
@@ -199,7 +199,8 @@ pub(super) fn load(
             name: &name,
             expected_attach_type: resolved.attach_type(),
         };
-        let program = Program::load(&spec).map_err(|error| rejection(error, code, settings))?;
+        let program =
+            LoadedProgram::load(&spec).map_err(|error| rejection(error, code, settings))?;
         programs.push((probe, code.lifecycle, resolved, program));
     }
     // Probes on one point fire in the script's order: those whose points run the newest
@@ -299,7 +300,7 @@ pub fn verify(
             name: "tine_verify",
             expected_attach_type: None,
         };
-        verdict(code.probe, Program::load(&spec).map(drop));
+        verdict(code.probe, LoadedProgram::load(&spec).map(drop));
     }
     Ok(())
 }

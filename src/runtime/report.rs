@@ -2,13 +2,13 @@
 //! failed reads, lost records.
 
 use crate::compile::Compiled;
-use crate::kernel::bpf::{Map, Program};
+use crate::kernel::bpf::{LoadedProgram, Map};
 use crate::kernel::error::KernelError;
 use crate::sema::Program as Script;
 use crate::wire;
 
 /// Events the kernel counted but did not run a probe for: its counts and records miss them.
-pub(super) fn report_misses(programs: &[(String, Program)]) {
+pub(super) fn report_misses(programs: &[(String, LoadedProgram)]) {
     for (probe, program) in programs {
         match program.recursion_misses() {
             Ok(0) => {}
