@@ -11,7 +11,7 @@ use crate::kernel::error::KernelError;
 use crate::lang::diag::{Diag, Span};
 use crate::provider::{Attachment, Registry};
 use crate::sema::program::Probe;
-use crate::sema::Program as Script;
+use crate::sema::Program;
 use crate::wire;
 
 use super::{RunError, Settings};
@@ -173,7 +173,7 @@ impl Loaded {
 
 pub(super) fn load(
     compiled: &Compiled,
-    script: &Script,
+    script: &Program,
     registry: &Registry,
     settings: &Settings,
 ) -> Result<Loaded, RunError> {

@@ -25,7 +25,7 @@ use crate::kernel::ring::{wait, Ring};
 use crate::kernel::signal::{die_of_broken_pipe, Signals};
 use crate::output::PrintOptions;
 use crate::provider::Registry;
-use crate::sema::Program as Script;
+use crate::sema::Program;
 use crate::wire::{STOPPED, TRACING};
 
 use load::{load, set_state};
@@ -67,7 +67,7 @@ enum Stop {
 /// prints first, and an interval's first tick is a full period after the start. On the way out the state word is
 /// closed first: the maps hold still for END and the dump.
 pub fn run(
-    script: &Script,
+    script: &Program,
     compiled: &Compiled,
     registry: &Registry,
     mut child: Option<Child>,

@@ -16,7 +16,7 @@ use super::symbols::KernelNames;
 use super::symbols::UserSymbols;
 use super::{RunError, Settings, Stop};
 use crate::kernel::clock::wall_clock_offset;
-use crate::sema::Program as Script;
+use crate::sema::Program;
 use crate::wire::{self, Layout};
 
 /// A value's layout and bytes, borrowed from the record.
@@ -54,7 +54,7 @@ impl<'a> Printer<'a> {
     /// reads maps in batches.
     pub(super) fn new(
         compiled: &'a Compiled,
-        script: &Script,
+        script: &Program,
         maps: &'a [Map],
         settings: &Settings,
         batch: bool,
