@@ -289,11 +289,11 @@ fn probe_name(probe: &Probe) -> String {
 pub fn verify(
     compiled: &Compiled,
     mut verdict: impl FnMut(usize, Result<(), KernelError>),
-) -> Result<(), KernelError> {
+) -> Result<(), RunError> {
     let maps = create_maps(compiled)?;
     for code in &compiled.probes {
         let bytes = tine_asm::encode(&with_fds(&code.insns, &maps), ByteOrder::HOST)
-            .map_err(|error| KernelError::message("encode a program", error.to_string()))?;
+            .map_err(RunError::Encode)?;
         let spec = ProgramSpec {
             kind: kernel_program_kind(code.kind),
             insns: &bytes,
