@@ -7,7 +7,7 @@ mod fake;
 
 use tine::kernel::tracefs::Tracefs;
 use tine::provider::tracepoint::Tracepoint;
-use tine::provider::Probe;
+use tine::provider::ResolvedProbe;
 use tine::sema::types::AddressSpace;
 use tine::sema::Type;
 

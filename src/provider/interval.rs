@@ -13,7 +13,7 @@ use crate::lang::Syntax;
 
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
-use super::{Attachment, Probe, Provider, Variable};
+use super::{Attachment, Provider, ResolvedProbe, Variable};
 
 pub struct Interval {
     pub period_ns: u64,
@@ -83,7 +83,7 @@ pub static INTERVAL: Provider = Provider {
     respell: None,
 };
 
-impl Probe for Interval {
+impl ResolvedProbe for Interval {
     fn kind(&self) -> ProgramKind {
         ProgramKind::PerfEvent
     }

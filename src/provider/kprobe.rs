@@ -29,7 +29,8 @@ use crate::lang::Syntax;
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{
-    attach_each, attach_through_tracefs, regs, Attachment, Probe, Provider, Registry, Variable,
+    attach_each, attach_through_tracefs, regs, Attachment, Provider, Registry, ResolvedProbe,
+    Variable,
 };
 
 /// A parsed `kprobe:`/`kretprobe:` spec; its function may still be a glob. A plain name
@@ -349,7 +350,7 @@ fn resolve_probe(
     spec: &str,
     retprobe: bool,
     kernel: &Registry,
-) -> Result<Rc<dyn Probe>, ProviderError> {
+) -> Result<Rc<dyn ResolvedProbe>, ProviderError> {
     let tracefs = || kernel.tracefs();
     let probe = Kprobe::resolve(spec, retprobe, kernel.features(), tracefs)?;
     Ok(Rc::new(probe))
@@ -364,7 +365,7 @@ fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, ProviderErr
     })
 }
 
-impl Probe for Kprobe {
+impl ResolvedProbe for Kprobe {
     fn kind(&self) -> ProgramKind {
         ProgramKind::Kprobe
     }

@@ -2,7 +2,7 @@
 //! and spellings, its probes' variables with and without the kernel, its attach points and how
 //! it attaches; `PROVIDERS` lists them for the parser, sema, the dry run and the registry.
 //! `Registry` hands sema each probe's variables and the compiler their lowering, from the same
-//! `Probe` value.
+//! `ResolvedProbe` value.
 
 pub mod binary;
 pub mod error;
@@ -53,7 +53,7 @@ pub struct Provider {
 }
 
 /// A probe resolved against the running kernel.
-pub type Resolved = Rc<dyn Probe>;
+pub type Resolved = Rc<dyn ResolvedProbe>;
 
 /// The specs of a glob's points, or why they cannot be listed.
 pub type Points = Result<Vec<String>, ProviderError>;
@@ -142,7 +142,7 @@ impl Attachment {
 }
 
 /// One probe spec, resolved against the running kernel.
-pub trait Probe {
+pub trait ResolvedProbe {
     fn kind(&self) -> ProgramKind;
     fn variables(&self) -> &[Variable];
     /// The memory addresses in this probe's values point into.
@@ -186,7 +186,7 @@ pub struct Registry {
     /// `-p`: uprobes fire in this process only.
     pid: Option<u32>,
     tracefs: RefCell<Option<Rc<Tracefs>>>,
-    resolved: RefCell<Vec<Rc<dyn Probe>>>,
+    resolved: RefCell<Vec<Rc<dyn ResolvedProbe>>>,
     /// Where each `(provider, spec)` resolved so far is in `resolved`.
     known: RefCell<HashMap<(String, String), ProbeId>>,
 }
@@ -223,7 +223,7 @@ impl Registry {
     }
 
     /// A probe this registry resolved.
-    pub fn probe(&self, id: ProbeId) -> Rc<dyn Probe> {
+    pub fn probe(&self, id: ProbeId) -> Rc<dyn ResolvedProbe> {
         self.resolved.borrow()[id.0].clone()
     }
 
@@ -295,7 +295,7 @@ impl Providers for Registry {
 }
 
 /// A probe's variables as the compiler lowers them.
-struct Lowering(Rc<dyn Probe>);
+struct Lowering(Rc<dyn ResolvedProbe>);
 
 impl ProbeLowering for Lowering {
     fn program_kind(&self) -> ProgramKind {

@@ -13,13 +13,13 @@ use crate::sema::{ProbeContext, ProbeId, Providers, Record, Type};
 
 use super::error::{ProviderError, TracepointError};
 use super::tracepoint::Tracepoint;
-use super::{find, spelled, Listed, Probe, Variable};
+use super::{find, spelled, Listed, ResolvedProbe, Variable};
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
 /// can read it, from a table in tests. None: a glob over events whose records differ.
 pub type RecordSource = dyn Fn(&str) -> Result<Option<Rc<Record>>, ProviderError>;
 
-/// The events a tracepoint glob matches (`sched/sched_switch`, ...), as `Probe::points`.
+/// The events a tracepoint glob matches (`sched/sched_switch`, ...), as `ResolvedProbe::points`.
 pub type EventSource = dyn Fn(&str) -> Result<Vec<String>, ProviderError>;
 
 pub struct OfflineProviders {
@@ -39,7 +39,7 @@ pub struct OfflineProbe {
 
 impl OfflineProbe {
     /// What `probe` says, for providers whose probes need no kernel to resolve.
-    pub(super) fn of(probe: &dyn Probe) -> OfflineProbe {
+    pub(super) fn of(probe: &dyn ResolvedProbe) -> OfflineProbe {
         OfflineProbe {
             kind: probe.kind(),
             in_process_context: probe.in_process_context(),

@@ -14,7 +14,7 @@ use crate::lang::Syntax;
 
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
-use super::{Attachment, Probe, Provider, Variable};
+use super::{Attachment, Provider, ResolvedProbe, Variable};
 
 /// Where the kernel caps sampling frequencies; it lowers the cap itself when samples take
 /// too long, so the cap is read when an event is refused, not assumed.
@@ -70,7 +70,7 @@ pub static PROFILE: Provider = Provider {
     respell: None,
 };
 
-impl Probe for Profile {
+impl ResolvedProbe for Profile {
     fn kind(&self) -> ProgramKind {
         ProgramKind::PerfEvent
     }

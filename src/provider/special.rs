@@ -17,7 +17,7 @@ use crate::lang::Syntax;
 
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
-use super::{attach_through_tracefs, Attachment, Probe, Provider, Registry, Variable};
+use super::{attach_through_tracefs, Attachment, Provider, Registry, ResolvedProbe, Variable};
 
 /// How a special probe runs.
 pub enum Runner {
@@ -61,7 +61,10 @@ pub static END: Provider = Provider {
     respell: None,
 };
 
-fn resolve_probe(at_start: bool, kernel: &Registry) -> Result<Rc<dyn Probe>, ProviderError> {
+fn resolve_probe(
+    at_start: bool,
+    kernel: &Registry,
+) -> Result<Rc<dyn ResolvedProbe>, ProviderError> {
     let features = kernel.features();
     let runner = if features.has(Feature::TestRunRawTracepoint) {
         Runner::TestRun
@@ -81,7 +84,7 @@ fn offline_probe(at_start: bool) -> OfflineProbe {
     })
 }
 
-impl Probe for Special {
+impl ResolvedProbe for Special {
     fn kind(&self) -> ProgramKind {
         match self.runner {
             Runner::TestRun => ProgramKind::RawTracepoint,

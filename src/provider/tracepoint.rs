@@ -14,7 +14,7 @@ use crate::lang::Syntax;
 
 use super::error::{ProviderError, TracepointError};
 use super::offline::{OfflineProbe, OfflineProviders};
-use super::{glob, Attachment, Probe, Provider, Variable};
+use super::{glob, Attachment, Provider, ResolvedProbe, Variable};
 
 /// `tracepoint:group/event`: the events a spec names (a glob may name several) and `data`, the
 /// record they share.
@@ -138,7 +138,7 @@ fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe,
     })
 }
 
-impl Probe for Tracepoint {
+impl ResolvedProbe for Tracepoint {
     fn kind(&self) -> ProgramKind {
         ProgramKind::Tracepoint
     }

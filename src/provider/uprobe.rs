@@ -26,7 +26,8 @@ use crate::lang::Syntax;
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{
-    attach_each, attach_through_tracefs, regs, Attachment, Probe, Provider, Registry, Variable,
+    attach_each, attach_through_tracefs, regs, Attachment, Provider, Registry, ResolvedProbe,
+    Variable,
 };
 
 /// A parsed `uprobe:`/`uretprobe:` spec; the binary is not looked up yet.
@@ -323,7 +324,7 @@ fn resolve_probe(
     spec: &str,
     retprobe: bool,
     kernel: &Registry,
-) -> Result<Rc<dyn Probe>, ProviderError> {
+) -> Result<Rc<dyn ResolvedProbe>, ProviderError> {
     let tracefs = || kernel.tracefs();
     let probe = Uprobe::resolve(spec, retprobe, kernel.features(), kernel.pid(), tracefs)?;
     Ok(Rc::new(probe))
@@ -338,7 +339,7 @@ fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, ProviderErr
     })
 }
 
-impl Probe for Uprobe {
+impl ResolvedProbe for Uprobe {
     fn kind(&self) -> ProgramKind {
         ProgramKind::Kprobe
     }
