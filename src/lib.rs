@@ -18,10 +18,13 @@ pub mod sema;
 mod testing;
 pub mod wire;
 
+use std::error::Error;
 use std::fmt;
+use std::io;
 
 use compile::{Channel, Options, ProbeRead};
 use kernel::child::Child;
+use kernel::error::KernelError;
 use kernel::features::{Feature, Features};
 use lang::Diagnostics;
 use provider::offline::OfflineProviders;
@@ -59,43 +62,106 @@ pub struct Invocation<'a> {
     pub pid: Option<u32>,
 }
 
-/// Why tracing could not start or go on; printed by `main` as is.
-#[derive(Debug)]
-pub struct Failure(String);
+/// Why tracing could not start or go on.
+pub enum Failure {
+    /// Errors in the script, or a verifier rejection, each shown against the script text.
+    Script(Diagnostics),
+    /// The `-c` command could not be forked.
+    Command {
+        command: String,
+        error: io::Error,
+    },
+    /// `-p PID` names no process, or one tine cannot watch.
+    Process {
+        pid: u32,
+        error: io::Error,
+    },
+    /// The kernel's features could not be probed.
+    Kernel(KernelError),
+    Run(RunError),
+}
 
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl Failure {
+    /// The text `main` prints: the script's diagnostics, or one line of the error and its causes.
+    pub fn report(&self) -> String {
+        match self {
+            Failure::Script(diagnostics) => diagnostics.to_string(),
+            _ => {
+                let mut text = format!("error: {self}");
+                let mut cause = self.source();
+                while let Some(error) = cause {
+                    text.push_str(&format!(": {error}"));
+                    cause = error.source();
+                }
+                text.push('\n');
+                text
+            }
+        }
+    }
+
+    fn no_such_process(&self) -> bool {
+        matches!(self, Failure::Process { error, .. } if error.raw_os_error() == Some(libc::ESRCH))
     }
 }
 
-fn kernel_failure(error: impl fmt::Display) -> Failure {
-    Failure(format!("error: {error}\n"))
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Script(diagnostics) => diagnostics.fmt(f),
+            Failure::Command { command, .. } => write!(f, "cannot start `{command}`"),
+            // Said plainly: there is nothing more to know.
+            Failure::Process { pid, .. } if self.no_such_process() => {
+                write!(f, "-p {pid}: no such process")
+            }
+            Failure::Process { pid, .. } => write!(f, "-p {pid}"),
+            Failure::Kernel(error) => error.fmt(f),
+            Failure::Run(error) => error.fmt(f),
+        }
+    }
+}
+
+/// As Display: a derived Debug would put every variant's field names in the binary.
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl Error for Failure {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Failure::Command { error, .. } => Some(error),
+            Failure::Process { .. } if self.no_such_process() => None,
+            Failure::Process { error, .. } => Some(error),
+            Failure::Script(_) | Failure::Kernel(_) => None,
+            Failure::Run(error) => error.source(),
+        }
+    }
 }
 
 /// The whole pipeline: check, compile, load, attach, trace; returns the exit code.
 pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     let source = invocation.source;
     let diagnostics = |errors: Vec<lang::Diag>| {
-        Failure(Diagnostics::new(invocation.file_name, source, errors).to_string())
+        Failure::Script(Diagnostics::new(invocation.file_name, source, errors))
     };
     // The child is forked first so `$target` has its pid; until released it waits, and it
     // exits unrun when dropped on any error below.
-    let child =
-        match invocation.command {
-            Some(command) => Some(Child::spawn(command).map_err(|error| {
-                kernel_failure(format_args!("cannot start `{command}`: {error}"))
-            })?),
-            None => None,
-        };
-    let watched = match invocation.pid {
-        Some(pid) => Some(kernel::process::Watched::open(pid).map_err(|error| {
-            kernel_failure(format_args!("-p {pid}: {}", process_error(&error)))
+    let child = match invocation.command {
+        Some(command) => Some(Child::spawn(command).map_err(|error| Failure::Command {
+            command: command.to_string(),
+            error,
         })?),
         None => None,
     };
+    let watched = match invocation.pid {
+        Some(pid) => Some(
+            kernel::process::Watched::open(pid).map_err(|error| Failure::Process { pid, error })?,
+        ),
+        None => None,
+    };
     // Before the registry: providers choose their attach path from the features.
-    let features = std::rc::Rc::new(Features::probe().map_err(kernel_failure)?);
+    let features = std::rc::Rc::new(Features::probe().map_err(Failure::Kernel)?);
     let registry = Registry::new(features.clone(), invocation.pid);
     let program = check(
         source,
@@ -103,7 +169,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         &registry,
         &invocation.environment,
     )
-    .map_err(|diagnostics| Failure(diagnostics.to_string()))?;
+    .map_err(Failure::Script)?;
     if invocation.dump {
         print!("{program}");
     }
@@ -129,8 +195,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     )
     .map_err(|error| match error {
         RunError::Script(diag) => diagnostics(vec![diag]),
-        RunError::Kernel(error) => kernel_failure(error),
-        RunError::Message(message) => kernel_failure(message),
+        error => Failure::Run(error),
     })
 }
 
@@ -203,13 +268,6 @@ pub fn dry_run(
     Ok(())
 }
 
-fn process_error(error: &std::io::Error) -> String {
-    match error.raw_os_error() {
-        Some(libc::ESRCH) => "no such process".to_string(),
-        _ => error.to_string(),
-    }
-}
-
 /// `-T`: what the kernel offers, then one real probe of each provider that can run here,
 /// `OK` or the error it gave. Returns 0 when every provider worked.
 pub fn self_test() -> i32 {
@@ -259,7 +317,7 @@ pub fn self_test() -> i32 {
             Err(failure) => {
                 failures += 1;
                 // The first line says it; the rest is the script it already names.
-                let reason = failure.to_string();
+                let reason = failure.report();
                 let reason = reason.lines().next().unwrap_or_default();
                 println!("{script:<45} ERROR: {reason}");
             }
@@ -289,6 +347,39 @@ mod tests {
             pid: Some(7),
         };
         compile_options(&Features::from_present(present), &invocation, Some(9))
+    }
+
+    /// The text of a failure is what it was when each was formatted where it happened.
+    #[test]
+    fn a_failure_reports_its_context_then_its_causes() {
+        let errno = io::Error::from_raw_os_error;
+        let gone = Failure::Process {
+            pid: 9,
+            error: errno(libc::ESRCH),
+        };
+        assert!(gone.source().is_none());
+        assert_eq!(gone.report(), "error: -p 9: no such process\n");
+        let denied = Failure::Process {
+            pid: 9,
+            error: errno(libc::EPERM),
+        };
+        assert_eq!(
+            denied.report(),
+            "error: -p 9: Operation not permitted (os error 1)\n"
+        );
+        let command = Failure::Command {
+            command: "x".into(),
+            error: errno(libc::EAGAIN),
+        };
+        assert_eq!(
+            command.report(),
+            "error: cannot start `x`: Resource temporarily unavailable (os error 11)\n"
+        );
+        let run = Failure::Run(RunError::WaitCommand(errno(libc::ECHILD)));
+        assert_eq!(
+            run.report(),
+            "error: cannot wait for the command: No child processes (os error 10)\n"
+        );
     }
 
     #[test]

@@ -191,7 +191,7 @@ fn main() -> ExitCode {
     match tine::trace(invocation) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(failure) => {
-            eprint!("{failure}");
+            eprint!("{}", failure.report());
             ExitCode::FAILURE
         }
     }

@@ -1,6 +1,7 @@
-//! The compiler: every script of the front end's accepted corpus compiles (with the offline
-//! provider contexts and a lowering like the real providers'), and a few scripts compile to
-//! exactly their golden listings in tests/compile/. `TINE_BLESS=1` rewrites the goldens.
+//! The compiler: every script of the front end's accepted corpus compiles (through the real
+//! providers' offline probes and lowering, as `-e` compiles, with tracepoint records typed from
+//! format text by the provider), and a few scripts compile to exactly their golden listings in
+//! tests/compile/. `TINE_BLESS=1` rewrites the goldens.
 
 #[path = "lang/fake.rs"]
 mod fake;
@@ -111,4 +112,26 @@ fn builtins_carry_plys_print_widths() {
             &Layout::Chars(16),
         ]
     );
+}
+
+/// The records the tests compile against are typed by the provider from format text, as a dry
+/// run types them: every field the kernel declares is there, `__syscall_nr` included.
+#[test]
+fn records_have_every_field_the_kernel_declares() {
+    for script in [
+        "tracepoint:syscalls/sys_enter_read { @[data->__syscall_nr] = count(); }",
+        "tracepoint:sched/sched_process_exit { @[data->group_dead] = count(); }",
+        "tracepoint:tcp/tcp_receive_reset { @[data->sock_cookie] = count(); }",
+    ] {
+        compiled(script, "<t>").unwrap_or_else(|error| panic!("{error}"));
+    }
+    // A glob over events whose records differ has no `data`, as when tracing.
+    let glob = compiled(
+        "tracepoint:syscalls/sys_enter_* { @[data->fd] = count(); }",
+        "<t>",
+    );
+    let Err(error) = glob else {
+        panic!("a glob over events whose records differ has `data`");
+    };
+    assert!(error.contains("unknown name `data`"), "{error}");
 }

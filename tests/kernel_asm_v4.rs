@@ -10,22 +10,22 @@ mod common;
 use std::collections::BTreeMap;
 
 use tine::kernel::bpf::{
-    kernel_version_code, running_kernel_version, Map, Program, ProgramKind, ProgramSpec,
+    kernel_version_code, running_kernel_version, LoadedProgram, Map, ProgramSpec, ProgramType,
 };
 use tine_asm::{encode, listing, Builder, ByteOrder, Insn, Reg::*, Size, Swap};
 
 /// A socket filter's test run needs at least an Ethernet header of packet data.
 const PACKET: [u8; 64] = [0; 64];
 
-fn load(insns: &[Insn], name: &str) -> Program {
+fn load(insns: &[Insn], name: &str) -> LoadedProgram {
     let bytes = encode(insns, ByteOrder::HOST).expect("the test programs encode");
     let spec = ProgramSpec {
-        kind: ProgramKind::SocketFilter,
+        kind: ProgramType::SocketFilter,
         insns: &bytes,
         name,
         expected_attach_type: None,
     };
-    Program::load(&spec).unwrap_or_else(|error| panic!("{error}\n{}", error.verifier_log))
+    LoadedProgram::load(&spec).unwrap_or_else(|error| panic!("{error}\n{}", error.verifier_log))
 }
 
 /// Runs `body` (which leaves its result in r0) and returns all 64 bits of r0: the test run's
@@ -210,12 +210,12 @@ fn listing_lines(insns: &[Insn]) -> BTreeMap<usize, String> {
 fn compare_with_verifier(insns: &[Insn], name: &str) -> usize {
     let bytes = encode(insns, ByteOrder::HOST).expect("encodes");
     let spec = ProgramSpec {
-        kind: ProgramKind::SocketFilter,
+        kind: ProgramType::SocketFilter,
         insns: &bytes,
         name,
         expected_attach_type: None,
     };
-    let (_program, log) = Program::load_logged(&spec, 2)
+    let (_program, log) = LoadedProgram::load_logged(&spec, 2)
         .unwrap_or_else(|error| panic!("{error}\n{}", error.verifier_log));
     let kernel = verifier_lines(&log);
     let ours = listing_lines(insns);

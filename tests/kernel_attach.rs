@@ -4,7 +4,7 @@
 
 mod common;
 
-use tine::kernel::bpf::{Map, MapKind, MapSpec, Program, ProgramKind, ProgramSpec};
+use tine::kernel::bpf::{LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType};
 use tine::kernel::cpu::online_cpus;
 use tine::kernel::elf::ElfFile;
 use tine::kernel::perf::{PerfEvent, Rate};
@@ -14,7 +14,7 @@ use tine_asm::{encode, Builder, ByteOrder, Helper, Reg::*, Size};
 
 fn per_cpu_counter(name: &str) -> Map {
     Map::create(&MapSpec {
-        kind: MapKind::PercpuArray,
+        kind: MapType::PercpuArray,
         name: name.into(),
         key_size: 4,
         value_size: 8,
@@ -44,7 +44,12 @@ fn thread_id() -> i32 {
 }
 
 /// A program adding one to `counter[0]` on this CPU, when `thread` (if any) is running.
-fn counting_program(kind: ProgramKind, counter: &Map, thread: Option<i32>, name: &str) -> Program {
+fn counting_program(
+    kind: ProgramType,
+    counter: &Map,
+    thread: Option<i32>,
+    name: &str,
+) -> LoadedProgram {
     let mut b = Builder::new();
     let out = b.label();
     if let Some(thread) = thread {
@@ -71,7 +76,7 @@ fn counting_program(kind: ProgramKind, counter: &Map, thread: Option<i32>, name:
         name,
         expected_attach_type: None,
     };
-    Program::load(&spec).unwrap_or_else(|error| panic!("{error}\n{}", error.verifier_log))
+    LoadedProgram::load(&spec).unwrap_or_else(|error| panic!("{error}\n{}", error.verifier_log))
 }
 
 #[test]
@@ -85,7 +90,7 @@ fn a_syscall_tracepoint_counts_every_call_exactly() {
         .expect("the getppid tracepoint");
     let counter = per_cpu_counter("getppid_count");
     let program = counting_program(
-        ProgramKind::Tracepoint,
+        ProgramType::Tracepoint,
         &counter,
         Some(thread_id()),
         "count_getppid",
@@ -115,7 +120,7 @@ fn cpu_clock_events_fire_their_program() {
         return;
     }
     let counter = per_cpu_counter("clock_count");
-    let program = counting_program(ProgramKind::PerfEvent, &counter, None, "count_clock");
+    let program = counting_program(ProgramType::PerfEvent, &counter, None, "count_clock");
     let cpus = online_cpus().unwrap();
     let start = std::time::Instant::now();
     let events: Vec<PerfEvent> = cpus
@@ -194,7 +199,7 @@ fn the_uprobe_pmu_counts_calls_of_a_function() {
     let (path, offset) = target_offset();
     let counter = per_cpu_counter("uprobe_count");
     let program = counting_program(
-        ProgramKind::Kprobe,
+        ProgramType::Kprobe,
         &counter,
         Some(thread_id()),
         "count_uprobe",
@@ -223,7 +228,7 @@ fn a_tracefs_uprobe_event_counts_calls_and_is_removed_on_drop() {
     let (path, offset) = target_offset();
     let counter = per_cpu_counter("uprobe_events");
     let program = counting_program(
-        ProgramKind::Kprobe,
+        ProgramType::Kprobe,
         &counter,
         Some(thread_id()),
         "count_uevent",
@@ -252,7 +257,7 @@ fn a_tracefs_uprobe_event_counts_calls_and_is_removed_on_drop() {
 
 /// A raw-tracepoint program that writes a 28-byte record `{ ctx[0], 0x5ead, 0, 0:u32 }` to the
 /// output map, so a test run with `ctx[0] = i` emits record i.
-fn emitting_program(output: &Map) -> Program {
+fn emitting_program(output: &Map) -> LoadedProgram {
     let mut b = Builder::new();
     b.load(Size::U64, R2, R1, 0)
         .store(Size::U64, R10, -32, R2)
@@ -260,7 +265,7 @@ fn emitting_program(output: &Map) -> Program {
         .store_imm(Size::U64, R10, -16, 0)
         .store_imm(Size::U64, R10, -8, 0);
     match output.spec().kind {
-        MapKind::Ringbuf => {
+        MapType::Ringbuf => {
             b.load_map_fd(R1, output.raw_fd())
                 .mov64(R2, R10)
                 .add64_imm(R2, -32)
@@ -281,18 +286,18 @@ fn emitting_program(output: &Map) -> Program {
     b.mov64_imm(R0, 0).exit();
     let bytes = encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
     let spec = ProgramSpec {
-        kind: ProgramKind::RawTracepoint,
+        kind: ProgramType::RawTracepoint,
         insns: &bytes,
         name: "emit",
         expected_attach_type: None,
     };
-    Program::load(&spec).unwrap_or_else(|error| panic!("{error}\n{}", error.verifier_log))
+    LoadedProgram::load(&spec).unwrap_or_else(|error| panic!("{error}\n{}", error.verifier_log))
 }
 
 /// Runs `program` once per record number in `numbers`, draining `ring` every 50 runs; returns
 /// the record numbers read and the lost count.
 fn emit_and_collect(
-    program: &Program,
+    program: &LoadedProgram,
     ring: &mut Ring,
     numbers: std::ops::Range<u64>,
     drain_every: u64,
@@ -332,7 +337,7 @@ fn records_come_back_exactly_through_a_bpf_ring_buffer() {
         return;
     }
     let map = Map::create(&MapSpec {
-        kind: MapKind::Ringbuf,
+        kind: MapType::Ringbuf,
         name: "test_ringbuf".into(),
         key_size: 0,
         value_size: 0,
@@ -355,7 +360,7 @@ fn records_come_back_exactly_through_perf_buffers() {
     }
     let cpus = tine::kernel::cpu::possible_cpus().unwrap().len() as u32;
     let map = Map::create(&MapSpec {
-        kind: MapKind::PerfEventArray,
+        kind: MapType::PerfEventArray,
         name: "test_perfbuf".into(),
         key_size: 4,
         value_size: 4,

@@ -6,12 +6,12 @@ mod common;
 use std::collections::BTreeMap;
 
 use tine::kernel::bpf::{
-    map_ids, program_ids, Map, MapKind, MapSpec, Program, ProgramKind, ProgramSpec, Update,
+    map_ids, program_ids, LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType, Update,
 };
 use tine::kernel::cpu::possible_cpus;
 use tine_asm::{encode, Builder, ByteOrder, Reg::*, Size};
 
-fn spec(kind: MapKind, key_size: u32, value_size: u32, max_entries: u32) -> MapSpec {
+fn spec(kind: MapType, key_size: u32, value_size: u32, max_entries: u32) -> MapSpec {
     MapSpec {
         kind,
         name: format!("test_{kind:?}"),
@@ -27,7 +27,7 @@ fn hash_maps_store_look_up_delete_and_iterate() {
     if !common::kernel_available("hash_maps_store_look_up_delete_and_iterate") {
         return;
     }
-    let map = Map::create(&spec(MapKind::Hash, 4, 8, 16)).expect("hash map");
+    let map = Map::create(&spec(MapType::Hash, 4, 8, 16)).expect("hash map");
     assert_eq!(map.lookup(&7u32.to_ne_bytes()).unwrap(), None);
     assert_eq!(
         map.next_key(None).unwrap(),
@@ -89,7 +89,7 @@ fn a_full_hash_map_refuses_new_keys() {
     if !common::kernel_available("a_full_hash_map_refuses_new_keys") {
         return;
     }
-    let map = Map::create(&spec(MapKind::Hash, 8, 8, 2)).expect("hash map");
+    let map = Map::create(&spec(MapType::Hash, 8, 8, 2)).expect("hash map");
     map.update(&1u64.to_ne_bytes(), &1u64.to_ne_bytes(), Update::Any)
         .unwrap();
     map.update(&2u64.to_ne_bytes(), &2u64.to_ne_bytes(), Update::Any)
@@ -111,7 +111,7 @@ fn per_cpu_maps_hold_one_value_per_possible_cpu() {
         return;
     }
     let cpus = possible_cpus().unwrap().len();
-    for kind in [MapKind::PercpuArray, MapKind::PercpuHash] {
+    for kind in [MapType::PercpuArray, MapType::PercpuHash] {
         // A 12-byte value is padded to 16 per CPU: the split must undo exactly that.
         let map = Map::create(&spec(kind, 4, 12, 4)).expect("per-CPU map");
         let key = 1u32.to_ne_bytes();
@@ -155,7 +155,7 @@ fn stack_trace_maps_create_and_report_missing_ids() {
         return;
     }
     // 127 frames of u64 addresses, ply's and the kernel's default depth.
-    let map = Map::create(&spec(MapKind::StackTrace, 4, 8 * 127, 64)).expect("stack map");
+    let map = Map::create(&spec(MapType::StackTrace, 4, 8 * 127, 64)).expect("stack map");
     assert_eq!(
         map.lookup(&0u32.to_ne_bytes()).unwrap(),
         None,
@@ -180,12 +180,12 @@ fn a_rejected_program_carries_the_verifier_log() {
     b.mov64(R0, R2).exit();
     let bytes = encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
     let spec = ProgramSpec {
-        kind: ProgramKind::SocketFilter,
+        kind: ProgramType::SocketFilter,
         insns: &bytes,
         name: "uninit",
         expected_attach_type: None,
     };
-    let error = Program::load(&spec).unwrap_err();
+    let error = LoadedProgram::load(&spec).unwrap_err();
     assert_eq!(error.raw_errno(), Some(libc::EACCES));
     assert!(
         error.verifier_log.contains("R2 !read_ok"),
@@ -219,12 +219,12 @@ fn a_rejection_names_the_instruction_on_the_failing_path() {
         .exit();
     let bytes = encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
     let spec = ProgramSpec {
-        kind: ProgramKind::SocketFilter,
+        kind: ProgramType::SocketFilter,
         insns: &bytes,
         name: "ctx_write",
         expected_attach_type: None,
     };
-    let error = Program::load(&spec).unwrap_err();
+    let error = LoadedProgram::load(&spec).unwrap_err();
     assert_eq!(
         error.rejected_instruction(),
         Some(4),
@@ -246,12 +246,12 @@ fn a_loaded_program_reports_its_id_name_and_instructions() {
     }
     let bytes = return_zero();
     let spec = ProgramSpec {
-        kind: ProgramKind::SocketFilter,
+        kind: ProgramType::SocketFilter,
         insns: &bytes,
         name: "tine:info/test",
         expected_attach_type: None,
     };
-    let program = Program::load(&spec).expect("loads");
+    let program = LoadedProgram::load(&spec).expect("loads");
     let info = program.info().unwrap();
     assert_ne!(info.id, 0);
     assert_eq!(info.name, "tine_info_test");
@@ -265,7 +265,7 @@ fn a_repeated_test_run_runs_the_program_that_many_times() {
         return;
     }
     use tine_asm::Helper;
-    let counter = Map::create(&spec(MapKind::Array, 4, 8, 1)).unwrap();
+    let counter = Map::create(&spec(MapType::Array, 4, 8, 1)).unwrap();
     let mut b = Builder::new();
     let out = b.label();
     b.store_imm(Size::U32, R10, -4, 0)
@@ -282,12 +282,12 @@ fn a_repeated_test_run_runs_the_program_that_many_times() {
         .exit();
     let bytes = encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
     let spec = ProgramSpec {
-        kind: ProgramKind::SocketFilter,
+        kind: ProgramType::SocketFilter,
         insns: &bytes,
         name: "repeat",
         expected_attach_type: None,
     };
-    let program = Program::load(&spec).unwrap();
+    let program = LoadedProgram::load(&spec).unwrap();
     let run = program.test_run_repeated(&[0u8; 64], &[], 1000).unwrap();
     assert_eq!(run.retval, 3);
     let count = counter.lookup(&0u32.to_ne_bytes()).unwrap().unwrap();
@@ -300,16 +300,16 @@ fn dropping_maps_and_programs_leaves_nothing_loaded() {
         return;
     }
     let bytes = return_zero();
-    let programs: Vec<Program> = (0..3)
+    let programs: Vec<LoadedProgram> = (0..3)
         .map(|index| {
             let name = format!("leak_check{index}");
             let spec = ProgramSpec {
-                kind: ProgramKind::SocketFilter,
+                kind: ProgramType::SocketFilter,
                 insns: &bytes,
                 name: &name,
                 expected_attach_type: None,
             };
-            Program::load(&spec).unwrap()
+            LoadedProgram::load(&spec).unwrap()
         })
         .collect();
     let ids: Vec<u32> = programs
@@ -321,7 +321,7 @@ fn dropping_maps_and_programs_leaves_nothing_loaded() {
         ids.iter().all(|id| live.contains(id)),
         "{ids:?} in {live:?}"
     );
-    let map = Map::create(&spec(MapKind::Hash, 4, 4, 1)).unwrap();
+    let map = Map::create(&spec(MapType::Hash, 4, 4, 1)).unwrap();
     let map_id = map.id().unwrap();
     assert!(map_ids().unwrap().contains(&map_id));
     drop(programs);

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use tine::ctypes::{CType, Linkage, NameKind, Qualifier, TypeId, TypeSource};
-use tine::kernel::bpf::{Map, MapKind, MapSpec, Program, ProgramKind, ProgramSpec};
+use tine::kernel::bpf::{LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType};
 use tine::kernel::btf::{Btf, VMLINUX};
 use tine_asm::{encode, Builder, ByteOrder, Helper, Reg::*, Size};
 
@@ -461,7 +461,7 @@ fn a_program_following_the_offsets_reads_our_pid_and_parent_pid() {
     let parent = steps[0].field.byte_offset() as i32;
     let parent_tgid = steps[1].field.byte_offset() as i32;
     let output = Map::create(&MapSpec {
-        kind: MapKind::Array,
+        kind: MapType::Array,
         name: "btf_pids".into(),
         key_size: 4,
         value_size: 8,
@@ -507,8 +507,8 @@ fn a_program_following_the_offsets_reads_our_pid_and_parent_pid() {
         .mov64_imm(R0, 0)
         .exit();
     let bytes = encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
-    let program = Program::load(&ProgramSpec {
-        kind: ProgramKind::RawTracepoint,
+    let program = LoadedProgram::load(&ProgramSpec {
+        kind: ProgramType::RawTracepoint,
         insns: &bytes,
         name: "btf_pids",
         expected_attach_type: None,

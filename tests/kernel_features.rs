@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use tine::kernel::bpf::{Map, MapKind, MapSpec};
+use tine::kernel::bpf::{Map, MapSpec, MapType};
 use tine::kernel::features::{Feature, Features};
 use tine::kernel::ring::Ring;
 
@@ -33,7 +33,7 @@ fn probes_agree_with_sysfs_and_with_using_the_feature() {
     // Whichever transport the probe chose for output opens as a Ring.
     let output = if features.has(Feature::Ringbuf) {
         MapSpec {
-            kind: MapKind::Ringbuf,
+            kind: MapType::Ringbuf,
             name: "feature_ring".into(),
             key_size: 0,
             value_size: 0,
@@ -43,7 +43,7 @@ fn probes_agree_with_sysfs_and_with_using_the_feature() {
     } else {
         let cpus = tine::kernel::cpu::possible_cpus().unwrap().len() as u32;
         MapSpec {
-            kind: MapKind::PerfEventArray,
+            kind: MapType::PerfEventArray,
             name: "feature_ring".into(),
             key_size: 4,
             value_size: 4,

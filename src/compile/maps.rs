@@ -39,9 +39,9 @@ pub enum Fold {
     },
 }
 
-/// One map to create.
+/// One map the compiled program uses, as the compiler planned it; the loader creates it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct MapSpec {
+pub struct MapPlan {
     pub name: String,
     pub storage: Storage,
     pub key_size: u32,
@@ -56,8 +56,8 @@ pub struct MapSpec {
 /// Size of the stack map's values: 127 frames, the kernel's default `perf_event_max_stack`.
 pub const STACK_DEPTH: u32 = 127;
 
-impl MapSpec {
-    fn for_script(map: &crate::sema::program::Map, options: &Options) -> MapSpec {
+impl MapPlan {
+    fn for_script(map: &crate::sema::program::Map, options: &Options) -> MapPlan {
         let keyed = map.key.is_some();
         let key_size = map.key.as_ref().map_or(4, |record| record.size.max(1)) as u32;
         let argument = layout_of(&map.value);
@@ -95,7 +95,7 @@ impl MapSpec {
             (_, true) => Storage::PerCpuHash,
             (_, false) => Storage::PerCpuArray,
         };
-        MapSpec {
+        MapPlan {
             name: map.name.clone(),
             storage,
             key_size,
@@ -117,8 +117,8 @@ impl MapSpec {
         key_size: u32,
         value_size: u32,
         max_entries: u32,
-    ) -> MapSpec {
-        MapSpec {
+    ) -> MapPlan {
+        MapPlan {
             name: name.to_string(),
             storage,
             key_size,
@@ -150,7 +150,7 @@ pub fn lhist_buckets(min: i64, max: i64, step: i64) -> u64 {
 
 pub(super) struct Shared {
     pub options: Options,
-    pub maps: Vec<MapSpec>,
+    pub maps: Vec<MapPlan>,
     pub records: Vec<Record>,
     pub error_sites: Vec<ErrorSite>,
     pub output_map: usize,
@@ -162,22 +162,22 @@ pub(super) struct Shared {
 
 impl Shared {
     pub fn new(program: &Program, options: &Options) -> Shared {
-        let mut maps: Vec<MapSpec> = program
+        let mut maps: Vec<MapPlan> = program
             .maps
             .iter()
-            .map(|map| MapSpec::for_script(map, options))
+            .map(|map| MapPlan::for_script(map, options))
             .collect();
         let output_map = maps.len();
         maps.push(match options.channel {
             super::Channel::RingBuffer => {
-                MapSpec::internal("tine_output", Storage::RingBuffer, 0, 0, options.ring_bytes)
+                MapPlan::internal("tine_output", Storage::RingBuffer, 0, 0, options.ring_bytes)
             }
             super::Channel::PerfBuffer => {
-                MapSpec::internal("tine_output", Storage::PerfEventArray, 4, 4, 0)
+                MapPlan::internal("tine_output", Storage::PerfEventArray, 4, 4, 0)
             }
         });
         let error_map = maps.len();
-        maps.push(MapSpec::internal(
+        maps.push(MapPlan::internal(
             "tine_errors",
             Storage::PerCpuArray,
             4,
@@ -186,7 +186,7 @@ impl Shared {
         ));
         let state_map = maps.len();
         let word = wire::STATE_SIZE as u32;
-        maps.push(MapSpec::internal(
+        maps.push(MapPlan::internal(
             "tine_state",
             Storage::Array,
             4,
@@ -210,7 +210,7 @@ impl Shared {
     pub fn stack_map(&mut self) -> usize {
         let index = self.maps.len();
         *self.stack_map.get_or_insert_with(|| {
-            self.maps.push(MapSpec::internal(
+            self.maps.push(MapPlan::internal(
                 "tine_stacks",
                 Storage::StackTrace,
                 4,
@@ -227,7 +227,7 @@ impl Shared {
         let index = self.maps.len();
         let map = *self.zeros_map.get_or_insert_with(|| {
             self.maps
-                .push(MapSpec::internal("tine_zeros", Storage::Array, 4, size, 1));
+                .push(MapPlan::internal("tine_zeros", Storage::Array, 4, size, 1));
             index
         });
         let spec = &mut self.maps[map];

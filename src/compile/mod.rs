@@ -15,7 +15,7 @@ use crate::sema::program::Program;
 use crate::sema::ProbeId;
 
 pub use layout::layout_of;
-pub use maps::{Fold, MapSpec, Storage};
+pub use maps::{Fold, MapPlan, Storage};
 pub use records::{ErrorKind, ErrorSite, Record, RecordKind};
 
 /// The kind of BPF program a probe's provider attaches, which fixes what its context is.
@@ -150,7 +150,7 @@ impl ProbeCode {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Compiled {
     /// The script's maps (same indices as `Program::maps`), then tine's own.
-    pub maps: Vec<MapSpec>,
+    pub maps: Vec<MapPlan>,
     pub probes: Vec<ProbeCode>,
     /// Output records by id.
     pub records: Vec<Record>,

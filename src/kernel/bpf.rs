@@ -73,7 +73,7 @@ fn object_name(name: &str) -> [u8; OBJECT_NAME_LENGTH] {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum MapKind {
+pub enum MapType {
     Hash = 1,
     Array = 2,
     PerfEventArray = 4,
@@ -85,9 +85,9 @@ pub enum MapKind {
     Arena = 33,
 }
 
-impl MapKind {
+impl MapType {
     pub fn is_per_cpu(self) -> bool {
-        matches!(self, MapKind::PercpuHash | MapKind::PercpuArray)
+        matches!(self, MapType::PercpuHash | MapType::PercpuArray)
     }
 }
 
@@ -102,7 +102,7 @@ pub enum Update {
 /// What a map is: everything `Map::create` needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MapSpec {
-    pub kind: MapKind,
+    pub kind: MapType,
     /// Shown by `bpftool map`; sanitised to the kernel's alphabet and 15 bytes.
     pub name: String,
     pub key_size: u32,
@@ -183,7 +183,7 @@ impl Map {
     pub fn create_arena(name: &str, pages: u32, user_address: u64) -> Result<Map, KernelError> {
         const BPF_F_MMAPABLE: u32 = 1 << 10;
         let spec = MapSpec {
-            kind: MapKind::Arena,
+            kind: MapType::Arena,
             name: name.into(),
             key_size: 0,
             value_size: 0,
@@ -509,7 +509,7 @@ fn stride(value_size: u32) -> usize {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProgramKind {
+pub enum ProgramType {
     SocketFilter = 1,
     /// kprobes and uprobes.
     Kprobe = 2,
@@ -527,7 +527,7 @@ pub enum AttachType {
 /// What a program is: everything `Program::load` needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProgramSpec<'a> {
-    pub kind: ProgramKind,
+    pub kind: ProgramType,
     /// Encoded instructions in the host's byte order (`tine_asm::encode`).
     pub insns: &'a [u8],
     pub name: &'a str,
@@ -626,28 +626,31 @@ const LOG_LEVEL_STATES: u32 = 1;
 
 /// A loaded BPF program, unloaded when the last fd to it (ours, or an attachment's) closes.
 #[derive(Debug)]
-pub struct Program {
+pub struct LoadedProgram {
     fd: OwnedFd,
     name: String,
 }
 
-impl Program {
+impl LoadedProgram {
     /// Loads without a verifier log; only when the kernel refuses is the load repeated with a
     /// log (64 KiB, growing to 4 MiB while it does not fit), whose text the error carries.
-    pub fn load(spec: &ProgramSpec) -> Result<Program, KernelError> {
-        match Program::load_once(spec, 0, &mut []) {
+    pub fn load(spec: &ProgramSpec) -> Result<LoadedProgram, KernelError> {
+        match LoadedProgram::load_once(spec, 0, &mut []) {
             Ok(program) => Ok(program),
-            Err(errno) => Err(Program::explain_rejection(spec, errno)),
+            Err(errno) => Err(LoadedProgram::explain_rejection(spec, errno)),
         }
     }
 
     /// Loads with the verifier log at `level` (1: rejection details, 2: every instruction with
     /// its register state) and returns the log too; for `-S`-style output and tests.
-    pub fn load_logged(spec: &ProgramSpec, level: u32) -> Result<(Program, String), KernelError> {
+    pub fn load_logged(
+        spec: &ProgramSpec,
+        level: u32,
+    ) -> Result<(LoadedProgram, String), KernelError> {
         let mut size = LOG_START;
         loop {
             let mut log = vec![0u8; size];
-            match Program::load_once(spec, level, &mut log) {
+            match LoadedProgram::load_once(spec, level, &mut log) {
                 Ok(program) => return Ok((program, log_text(&log))),
                 Err(libc::ENOSPC) if size < LOG_LIMIT => size *= 4,
                 Err(errno) => {
@@ -664,7 +667,7 @@ impl Program {
         let mut size = LOG_START;
         loop {
             let mut log = vec![0u8; size];
-            match Program::load_once(spec, LOG_LEVEL_STATES, &mut log) {
+            match LoadedProgram::load_once(spec, LOG_LEVEL_STATES, &mut log) {
                 // Loading with a log should not change the verdict; if it does, keep the first.
                 Ok(_) => return error,
                 Err(libc::ENOSPC) if size < LOG_LIMIT => size *= 4,
@@ -676,7 +679,7 @@ impl Program {
         }
     }
 
-    fn load_once(spec: &ProgramSpec, log_level: u32, log: &mut [u8]) -> Result<Program, i32> {
+    fn load_once(spec: &ProgramSpec, log_level: u32, log: &mut [u8]) -> Result<LoadedProgram, i32> {
         const INSN_SIZE: usize = 8;
         if spec.insns.len() % INSN_SIZE != 0 {
             return Err(libc::EINVAL);
@@ -694,7 +697,7 @@ impl Program {
                 log.as_mut_ptr() as u64
             },
             // Kernels before 5.0 refuse kprobe programs whose version is not the running one.
-            kern_version: if spec.kind == ProgramKind::Kprobe {
+            kern_version: if spec.kind == ProgramType::Kprobe {
                 running_kernel_version()
             } else {
                 0
@@ -711,7 +714,7 @@ impl Program {
             }
             other => other,
         }?;
-        Ok(Program {
+        Ok(LoadedProgram {
             fd,
             name: spec.name.to_string(),
         })
@@ -825,7 +828,7 @@ impl Program {
     }
 }
 
-impl AsFd for Program {
+impl AsFd for LoadedProgram {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
@@ -903,7 +906,7 @@ impl Link {
     /// One kprobe.multi link (5.18) attaching `program` (loaded with
     /// `AttachType::TraceKprobeMulti`) to every function in `symbols` at once.
     pub fn kprobe_multi(
-        program: &Program,
+        program: &LoadedProgram,
         symbols: &[&str],
         retprobe: bool,
     ) -> Result<Link, KernelError> {
@@ -986,7 +989,7 @@ pub fn raise_memlock() -> Result<(), KernelError> {
     }
     let refused = KernelError::last("raise RLIMIT_MEMLOCK");
     let probe = MapSpec {
-        kind: MapKind::Array,
+        kind: MapType::Array,
         name: "tine_memlock".into(),
         key_size: 4,
         value_size: 8,

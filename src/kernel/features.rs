@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tine_asm::{Builder, ByteOrder, Helper, Insn, Reg::*};
 
 use crate::kernel::bpf::{
-    AttachType, Link, Map, MapKind, MapSpec, Program, ProgramKind, ProgramSpec,
+    AttachType, Link, LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType,
 };
 use crate::kernel::btf;
 use crate::kernel::error::KernelError;
@@ -75,14 +75,14 @@ impl Feature {
 
     fn probe(self) -> bool {
         match self {
-            Feature::Ringbuf => map_creates(MapKind::Ringbuf, 0, 0, page_size() as u32),
+            Feature::Ringbuf => map_creates(MapType::Ringbuf, 0, 0, page_size() as u32),
             Feature::ProbeReadKernel => probe_read_helpers_load(),
             Feature::KprobePmu => kprobe_pmu_available(),
             Feature::UprobePmu => uprobe_pmu_available(),
             Feature::KprobeMulti => kprobe_multi_links(),
             Feature::TestRunRawTracepoint => raw_tracepoint_test_runs(),
             Feature::Btf => btf::is_btf(btf::VMLINUX),
-            Feature::PerCpuMaps => map_creates(MapKind::PercpuArray, 4, 8, 1),
+            Feature::PerCpuMaps => map_creates(MapType::PercpuArray, 4, 8, 1),
             Feature::MapBatch => map_batches(),
         }
     }
@@ -199,7 +199,7 @@ impl Features {
     }
 }
 
-fn probe_map(kind: MapKind, key_size: u32, value_size: u32, max_entries: u32) -> Option<Map> {
+fn probe_map(kind: MapType, key_size: u32, value_size: u32, max_entries: u32) -> Option<Map> {
     let spec = MapSpec {
         kind,
         name: "tine_probe".into(),
@@ -211,22 +211,22 @@ fn probe_map(kind: MapKind, key_size: u32, value_size: u32, max_entries: u32) ->
     Map::create(&spec).ok()
 }
 
-fn map_creates(kind: MapKind, key_size: u32, value_size: u32, max_entries: u32) -> bool {
+fn map_creates(kind: MapType, key_size: u32, value_size: u32, max_entries: u32) -> bool {
     probe_map(kind, key_size, value_size, max_entries).is_some()
 }
 
 /// An empty per-CPU hash read-and-emptied by batch: ENOENT (done) where the command exists.
 fn map_batches() -> bool {
-    probe_map(MapKind::PercpuHash, 4, 8, 1)
+    probe_map(MapType::PercpuHash, 4, 8, 1)
         .is_some_and(|map| matches!(map.take_batched(), Ok(Some(_))))
 }
 
 /// Loads `insns` as `kind`; the program when the kernel accepts it.
 fn loads(
-    kind: ProgramKind,
+    kind: ProgramType,
     insns: &[Insn],
     expected_attach_type: Option<AttachType>,
-) -> Option<Program> {
+) -> Option<LoadedProgram> {
     let bytes = tine_asm::encode(insns, ByteOrder::HOST).ok()?;
     let spec = ProgramSpec {
         kind,
@@ -234,7 +234,7 @@ fn loads(
         name: "tine_probe",
         expected_attach_type,
     };
-    Program::load(&spec).ok()
+    LoadedProgram::load(&spec).ok()
 }
 
 /// `r0 = 0; exit`, the smallest valid program.
@@ -257,18 +257,18 @@ fn probe_read_helpers_load() -> bool {
                 .mov64_imm(R0, 0)
                 .exit();
             let insns = b.finish().unwrap_or_default();
-            loads(ProgramKind::Tracepoint, &insns, None).is_some()
+            loads(ProgramType::Tracepoint, &insns, None).is_some()
         })
 }
 
 /// Whether a program of `kind` that returns 0 loads: tracing kinds exist only in kernels built
 /// with BPF events.
-pub fn program_kind_loads(kind: ProgramKind) -> bool {
+pub fn program_kind_loads(kind: ProgramType) -> bool {
     loads(kind, &return_zero(), None).is_some()
 }
 
 fn raw_tracepoint_test_runs() -> bool {
-    let Some(program) = loads(ProgramKind::RawTracepoint, &return_zero(), None) else {
+    let Some(program) = loads(ProgramType::RawTracepoint, &return_zero(), None) else {
         return false;
     };
     program.test_run(&[], &[0u8; 8]).is_ok()
@@ -279,7 +279,7 @@ fn raw_tracepoint_test_runs() -> bool {
 /// otherwise succeed (EOPNOTSUPP without fprobe).
 fn kprobe_multi_links() -> bool {
     let Some(program) = loads(
-        ProgramKind::Kprobe,
+        ProgramType::Kprobe,
         &return_zero(),
         Some(AttachType::TraceKprobeMulti),
     ) else {

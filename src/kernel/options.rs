@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::kernel::bpf::ProgramKind;
+use crate::kernel::bpf::ProgramType;
 use crate::kernel::features::{program_kind_loads, Feature, Features};
 use crate::kernel::tracefs::Tracefs;
 
@@ -105,7 +105,7 @@ impl Facility {
     fn present(self, features: &Features, tracefs: Option<&Tracefs>) -> bool {
         let events = |name: &str| tracefs.is_some_and(|tracefs| tracefs.root().join(name).exists());
         match self {
-            Facility::BpfEvents => program_kind_loads(ProgramKind::Tracepoint),
+            Facility::BpfEvents => program_kind_loads(ProgramType::Tracepoint),
             // The sysctl exists exactly where perf events are built in.
             Facility::PerfEvents => Path::new("/proc/sys/kernel/perf_event_paranoid").exists(),
             Facility::Tracing => tracefs.is_some(),

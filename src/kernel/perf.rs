@@ -6,7 +6,7 @@ use std::ffi::CString;
 use std::mem::size_of;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
-use crate::kernel::bpf::{Map, Program, Update};
+use crate::kernel::bpf::{LoadedProgram, Map, Update};
 use crate::kernel::error::{last_errno, KernelError};
 use crate::kernel::mapping::{page_size, Mapping};
 use crate::kernel::ring::Record;
@@ -280,7 +280,7 @@ impl PerfEvent {
 
     /// Runs `program` on every firing (PERF_EVENT_IOC_SET_BPF); the event keeps a reference
     /// to the program until it is closed.
-    pub fn attach(&self, program: &Program) -> Result<(), KernelError> {
+    pub fn attach(&self, program: &LoadedProgram) -> Result<(), KernelError> {
         let action = format!("attach program `{}` to", program.name());
         self.ioctl(IOC_SET_BPF, program.raw_fd() as libc::c_ulong, &action)
     }

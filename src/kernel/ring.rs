@@ -5,7 +5,7 @@
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::time::Duration;
 
-use crate::kernel::bpf::{Map, MapKind};
+use crate::kernel::bpf::{Map, MapType};
 use crate::kernel::cpu::online_cpus;
 use crate::kernel::error::{last_errno, KernelError};
 use crate::kernel::perf::PerfBuffer;
@@ -30,8 +30,8 @@ impl Ring {
     /// gets a BPF-output event with `data_pages` pages of ring on every online CPU.
     pub fn open(map: &Map, data_pages: usize) -> Result<Ring, KernelError> {
         match map.spec().kind {
-            MapKind::Ringbuf => Ok(Ring::Ringbuf(Ringbuf::open(map)?)),
-            MapKind::PerfEventArray => {
+            MapType::Ringbuf => Ok(Ring::Ringbuf(Ringbuf::open(map)?)),
+            MapType::PerfEventArray => {
                 let buffers = online_cpus()?
                     .into_iter()
                     .map(|cpu| PerfBuffer::open(map, cpu, data_pages))

@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use libc::{c_long, c_ulong};
 
-use crate::kernel::bpf::{Map, MapKind};
+use crate::kernel::bpf::{Map, MapType};
 use crate::kernel::error::KernelError;
 use crate::kernel::mapping::{page_size, Mapping};
 use crate::kernel::ring::Record;
@@ -33,7 +33,7 @@ impl Ringbuf {
     pub fn open(map: &Map) -> Result<Ringbuf, KernelError> {
         let spec = map.spec();
         let what = format!("ring buffer `{}`", spec.name);
-        if spec.kind != MapKind::Ringbuf {
+        if spec.kind != MapType::Ringbuf {
             return Err(KernelError::message(
                 format!("map the {what}"),
                 "the map is not a ring buffer",

@@ -3,7 +3,7 @@
 //! that period.
 
 use crate::compile::ProgramKind;
-use crate::kernel::bpf::Program;
+use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::{PerfEvent, Rate};
 
@@ -11,8 +11,9 @@ use std::rc::Rc;
 
 use crate::lang::Syntax;
 
+use super::error::ProviderError;
 use super::offline::OfflineProbe;
-use super::{Attachment, Probe, Provider, Variable};
+use super::{Attachment, Provider, ResolvedProbe, Variable};
 
 pub struct Interval {
     pub period_ns: u64,
@@ -31,10 +32,8 @@ pub(super) fn unit_ns(unit: &str) -> Option<u64> {
 }
 
 impl Interval {
-    pub fn parse(spec: &str) -> Result<Interval, String> {
-        let bad = || {
-            format!("`interval:{spec}` is not a period: write interval:1, interval:500ms or interval:ms:500 (units: m, s, ms, us, ns, or hz for a rate)")
-        };
+    pub fn parse(spec: &str) -> Result<Interval, ProviderError> {
+        let bad = || ProviderError::NotAPeriod(spec.to_string());
         let digits = spec
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(spec.len());
@@ -84,7 +83,7 @@ pub static INTERVAL: Provider = Provider {
     respell: None,
 };
 
-impl Probe for Interval {
+impl ResolvedProbe for Interval {
     fn kind(&self) -> ProgramKind {
         ProgramKind::PerfEvent
     }
@@ -97,7 +96,7 @@ impl Probe for Interval {
         false
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         let event = PerfEvent::cpu_clock(0, Rate::Period(self.period_ns))?;
         event.attach(program)?;
         Ok(Attachment::Events(vec![event]))

@@ -6,14 +6,14 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use tine_asm::Helper;
 
 use crate::arch::Arch;
 use crate::compile::{Access, ProgramKind};
-use crate::kernel::bpf::{AttachType, Link, Program};
+use crate::kernel::bpf::{AttachType, Link, LoadedProgram};
 use crate::kernel::error::KernelError;
 use crate::kernel::features::{Feature, Features};
 use crate::kernel::kallsyms::KernelSymbols;
@@ -26,9 +26,11 @@ use crate::sema::Type;
 
 use crate::lang::Syntax;
 
+use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{
-    attach_each, attach_through_tracefs, regs, Attachment, Probe, Provider, Registry, Variable,
+    attach_each, attach_through_tracefs, regs, Attachment, Provider, Registry, ResolvedProbe,
+    Variable,
 };
 
 /// A parsed `kprobe:`/`kretprobe:` spec; its function may still be a glob. A plain name
@@ -52,6 +54,10 @@ pub enum KprobeError {
     NoListing {
         reason: String,
     },
+    /// Neither the kprobe PMU nor `kprobe_events` in the tracefs at this path.
+    NoKprobes {
+        tracefs: PathBuf,
+    },
 }
 
 impl fmt::Display for KprobeError {
@@ -68,6 +74,11 @@ impl fmt::Display for KprobeError {
             KprobeError::NoListing { reason } => {
                 write!(f, "cannot list the kernel's functions: {reason}")
             }
+            KprobeError::NoKprobes { tracefs } => write!(
+                f,
+                "this kernel has no kprobes: no kprobe PMU, and no kprobe_events in {}",
+                tracefs.display()
+            ),
         }
     }
 }
@@ -245,8 +256,8 @@ impl KprobeMethod {
     pub fn choose(
         glob: bool,
         features: &Features,
-        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, String>,
-    ) -> Result<KprobeMethod, String> {
+        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, ProviderError>,
+    ) -> Result<KprobeMethod, ProviderError> {
         if glob && features.has(Feature::KprobeMulti) {
             return Ok(KprobeMethod::Multi);
         }
@@ -255,10 +266,8 @@ impl KprobeMethod {
         }
         let tracefs = tracefs()?;
         if !tracefs.root().join("kprobe_events").exists() {
-            return Err(format!(
-                "this kernel has no kprobes: no kprobe PMU, and no kprobe_events in {}",
-                tracefs.root().display()
-            ));
+            let tracefs = tracefs.root().to_path_buf();
+            return Err(KprobeError::NoKprobes { tracefs }.into());
         }
         Ok(KprobeMethod::Tracefs(tracefs))
     }
@@ -292,16 +301,14 @@ impl Kprobe {
         spec: &str,
         retprobe: bool,
         features: &Features,
-        tracefs: impl Fn() -> Result<Rc<Tracefs>, String>,
-    ) -> Result<Kprobe, String> {
+        tracefs: impl Fn() -> Result<Rc<Tracefs>, ProviderError>,
+    ) -> Result<Kprobe, ProviderError> {
         let arch = regs::current_arch()?;
-        let parsed = KprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+        let parsed = KprobeSpec::parse(spec, retprobe)?;
         // A glob is matched against what ftrace can patch, so tracefs is found (or mounted)
         // first; kallsyms, the fallback, also lists functions no kprobe can take.
         let listing = || KernelFunctions::read(tracefs().ok().as_deref().map(Tracefs::root));
-        let locations = parsed
-            .locations(listing)
-            .map_err(|error| error.to_string())?;
+        let locations = parsed.locations(listing)?;
         let method = KprobeMethod::choose(parsed.location.glob().is_some(), features, tracefs)?;
         Ok(Kprobe {
             locations,
@@ -311,7 +318,7 @@ impl Kprobe {
         })
     }
 
-    fn attach_per_function(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach_per_function(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         let events = attach_each(&self.locations, program, |location| match location {
             Location::Symbol { name, offset } => PerfEvent::kprobe(name, *offset, self.retprobe),
             // An empty name makes the PMU take the offset as an address.
@@ -339,14 +346,18 @@ pub static KRETPROBE: Provider = Provider {
     respell: None,
 };
 
-fn resolve_probe(spec: &str, retprobe: bool, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+fn resolve_probe(
+    spec: &str,
+    retprobe: bool,
+    kernel: &Registry,
+) -> Result<Rc<dyn ResolvedProbe>, ProviderError> {
     let tracefs = || kernel.tracefs();
     let probe = Kprobe::resolve(spec, retprobe, kernel.features(), tracefs)?;
     Ok(Rc::new(probe))
 }
 
-fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, String> {
-    KprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, ProviderError> {
+    KprobeSpec::parse(spec, retprobe)?;
     let variables = variables(regs::current_arch()?, retprobe);
     Ok(OfflineProbe {
         space: AddressSpace::Kernel,
@@ -354,7 +365,7 @@ fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, String> {
     })
 }
 
-impl Probe for Kprobe {
+impl ResolvedProbe for Kprobe {
     fn kind(&self) -> ProgramKind {
         ProgramKind::Kprobe
     }
@@ -382,7 +393,7 @@ impl Probe for Kprobe {
         !self.retprobe
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         match &self.method {
             KprobeMethod::Multi => {
                 let names: Vec<&str> = self
@@ -594,13 +605,15 @@ kprobe_ftrace_handler
         features.force(force).unwrap();
         let tracefs = || match tracefs {
             Some(root) => Ok(Rc::new(Tracefs::at(root))),
-            None => Err("no tracefs".to_string()),
+            None => Err(KernelError::message("find tracefs", "none here").into()),
         };
-        KprobeMethod::choose(glob, &features, tracefs).map(|method| match method {
-            KprobeMethod::Multi => "multi".into(),
-            KprobeMethod::Pmu => "pmu".into(),
-            KprobeMethod::Tracefs(tracefs) => format!("tracefs {}", tracefs.root().display()),
-        })
+        KprobeMethod::choose(glob, &features, tracefs)
+            .map(|method| match method {
+                KprobeMethod::Multi => "multi".into(),
+                KprobeMethod::Pmu => "pmu".into(),
+                KprobeMethod::Tracefs(tracefs) => format!("tracefs {}", tracefs.root().display()),
+            })
+            .map_err(|error| error.to_string())
     }
 
     #[test]
@@ -624,7 +637,7 @@ kprobe_ftrace_handler
             ))
         );
         assert_eq!(with_events, Ok(format!("tracefs {}", root.display())));
-        assert_eq!(no_tracefs, Err("no tracefs".into()));
+        assert_eq!(no_tracefs, Err("cannot find tracefs: none here".into()));
     }
 
     #[test]

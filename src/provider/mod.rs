@@ -2,9 +2,10 @@
 //! and spellings, its probes' variables with and without the kernel, its attach points and how
 //! it attaches; `PROVIDERS` lists them for the parser, sema, the dry run and the registry.
 //! `Registry` hands sema each probe's variables and the compiler their lowering, from the same
-//! `Probe` value.
+//! `ResolvedProbe` value.
 
 pub mod binary;
+pub mod error;
 pub mod glob;
 pub mod interval;
 pub mod kprobe;
@@ -22,7 +23,7 @@ use std::rc::Rc;
 
 use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
 use crate::ctypes::TypeSource;
-use crate::kernel::bpf::{AttachType, Link, Program};
+use crate::kernel::bpf::{AttachType, Link, LoadedProgram};
 use crate::kernel::btf;
 use crate::kernel::error::KernelError;
 use crate::kernel::features::Features;
@@ -31,6 +32,7 @@ use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
 use crate::lang::Syntax;
 use crate::sema::types::AddressSpace;
 use crate::sema::{ProbeContext, ProbeId, Providers, Type};
+use error::ProviderError;
 use offline::{OfflineProbe, OfflineProviders};
 
 /// A provider: how scripts name and spell it, and its probes, typed without the kernel (dry
@@ -40,10 +42,10 @@ use offline::{OfflineProbe, OfflineProviders};
 pub struct Provider {
     pub syntax: Syntax,
     /// The probe at a spec (in the provider's spelling), resolved against the running kernel.
-    pub resolve: fn(&str, &Registry) -> Result<Resolved, String>,
+    pub resolve: fn(&str, &Registry) -> Result<Resolved, ProviderError>,
     /// The probe at a spec as a dry run compiles it. Specs are parsed as when tracing, so a
     /// spec the run would refuse is refused here.
-    pub offline: fn(&str, &OfflineProviders) -> Result<OfflineProbe, String>,
+    pub offline: fn(&str, &OfflineProviders) -> Result<OfflineProbe, ProviderError>,
     /// The points of a glob a dry run lists, where they decide the probe's types. None: the
     /// points type alike (and listing them would read the kernel's symbols).
     pub offline_points: Option<fn(&str, &OfflineProviders) -> Points>,
@@ -53,10 +55,10 @@ pub struct Provider {
 }
 
 /// A probe resolved against the running kernel.
-pub type Resolved = Rc<dyn Probe>;
+pub type Resolved = Rc<dyn ResolvedProbe>;
 
 /// The specs of a glob's points, or why they cannot be listed.
-pub type Points = Result<Vec<String>, String>;
+pub type Points = Result<Vec<String>, ProviderError>;
 
 /// Every provider, in the order ply matches abbreviations: `k` is kprobe, `kr` kretprobe.
 pub static PROVIDERS: &[&Provider] = &[
@@ -77,13 +79,13 @@ pub fn syntax() -> Vec<&'static Syntax> {
 }
 
 /// The provider named `name` (in full, as the parser gives it).
-pub fn find(name: &str) -> Result<&'static Provider, String> {
+pub fn find(name: &str) -> Result<&'static Provider, ProviderError> {
     PROVIDERS
         .iter()
         .copied()
         .find(|provider| provider.syntax.name == name)
         // The parser knows every provider there is: a front end out of step with this list.
-        .ok_or_else(|| format!("no provider `{name}`"))
+        .ok_or_else(|| ProviderError::Unknown(name.to_string()))
 }
 
 /// The points of a glob, each with its spelling as `probe` reads it.
@@ -142,7 +144,7 @@ impl Attachment {
 }
 
 /// One probe spec, resolved against the running kernel.
-pub trait Probe {
+pub trait ResolvedProbe {
     fn kind(&self) -> ProgramKind;
     fn variables(&self) -> &[Variable];
     /// The memory addresses in this probe's values point into.
@@ -179,7 +181,7 @@ pub trait Probe {
     fn function(&self) -> Option<String> {
         None
     }
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError>;
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError>;
 }
 
 /// Resolves `provider:spec` strings, once each, for sema; the compiler and attaching take the
@@ -191,7 +193,7 @@ pub struct Registry {
     /// `-p`: uprobes fire in this process only.
     pid: Option<u32>,
     tracefs: RefCell<Option<Rc<Tracefs>>>,
-    resolved: RefCell<Vec<Rc<dyn Probe>>>,
+    resolved: RefCell<Vec<Rc<dyn ResolvedProbe>>>,
     /// Where each `(provider, spec)` resolved so far is in `resolved`.
     known: RefCell<HashMap<(String, String), ProbeId>>,
     types: KernelTypes,
@@ -255,17 +257,17 @@ impl Registry {
     }
 
     /// Tracefs, found (or mounted) when a provider first asks.
-    pub fn tracefs(&self) -> Result<Rc<Tracefs>, String> {
+    pub fn tracefs(&self) -> Result<Rc<Tracefs>, ProviderError> {
         if let Some(tracefs) = self.tracefs.borrow().as_ref() {
             return Ok(tracefs.clone());
         }
-        let tracefs = Rc::new(Tracefs::find().map_err(|error| error.to_string())?);
+        let tracefs = Rc::new(Tracefs::find()?);
         *self.tracefs.borrow_mut() = Some(tracefs.clone());
         Ok(tracefs)
     }
 
     /// A probe this registry resolved.
-    pub fn probe(&self, id: ProbeId) -> Rc<dyn Probe> {
+    pub fn probe(&self, id: ProbeId) -> Rc<dyn ResolvedProbe> {
         self.resolved.borrow()[id.0].clone()
     }
 
@@ -311,7 +313,9 @@ impl Providers for Registry {
         if let Some(id) = self.known.borrow().get(&key) {
             return Ok(*id);
         }
-        let probe = (find(provider)?.resolve)(spec, self)?;
+        let probe = find(provider)
+            .and_then(|provider| (provider.resolve)(spec, self))
+            .map_err(|error| error.to_string())?;
         let mut resolved = self.resolved.borrow_mut();
         let id = ProbeId(resolved.len());
         resolved.push(probe);
@@ -338,7 +342,8 @@ impl Providers for Registry {
             return Ok(Vec::new());
         }
         let points = self.probe(self.resolve(provider, spec)?).points();
-        Ok(spelled(find(provider)?, points, written))
+        let provider = find(provider).map_err(|error| error.to_string())?;
+        Ok(spelled(provider, points, written))
     }
 
     fn kernel_symbol(&self, name: &str) -> Result<Option<u64>, String> {
@@ -351,7 +356,7 @@ impl Providers for Registry {
 }
 
 /// A probe's variables as the compiler lowers them.
-struct Lowering(Rc<dyn Probe>);
+struct Lowering(Rc<dyn ResolvedProbe>);
 
 impl ProbeLowering for Lowering {
     fn program_kind(&self) -> ProgramKind {
@@ -379,7 +384,7 @@ impl ProbeLowering for Lowering {
 /// every other probe's). On an error the events opened so far close again.
 fn attach_each<T>(
     targets: &[T],
-    program: &Program,
+    program: &LoadedProgram,
     open: impl Fn(&T) -> Result<PerfEvent, KernelError>,
 ) -> Result<Vec<PerfEvent>, KernelError> {
     let mut events = Vec::with_capacity(targets.len());
@@ -399,7 +404,7 @@ fn attach_through_tracefs(
     kind: ProbeKind,
     retprobe: bool,
     targets: &[String],
-    program: &Program,
+    program: &LoadedProgram,
 ) -> Result<Attachment, KernelError> {
     let mut probe_events = Vec::with_capacity(targets.len());
     // Declared after `probe_events`, so dropped before them when an error returns early.
@@ -421,7 +426,7 @@ fn attach_through_tracefs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::bpf::{ProgramKind as KernelProgramKind, ProgramSpec};
+    use crate::kernel::bpf::{ProgramSpec, ProgramType};
     use tine_asm::{Builder, ByteOrder, Reg::R0};
 
     /// One provider per name, each found by it; only BEGIN and END are written bare.
@@ -437,7 +442,9 @@ mod tests {
             );
             assert_eq!(provider.syntax.bare, matches!(name, "BEGIN" | "END"));
         }
-        assert_eq!(find("kp").err(), Some("no provider `kp`".to_string()));
+        let error = find("kp").err();
+        assert_eq!(error, Some(ProviderError::Unknown("kp".into())));
+        assert_eq!(error.unwrap().to_string(), "no provider `kp`");
     }
 
     /// A probe event created before a later step failed is removed before the error returns.
@@ -447,12 +454,12 @@ mod tests {
         b.mov64_imm(R0, 0).exit();
         let bytes = tine_asm::encode(&b.finish().unwrap(), ByteOrder::HOST).unwrap();
         let spec = ProgramSpec {
-            kind: KernelProgramKind::Tracepoint,
+            kind: ProgramType::Tracepoint,
             insns: &bytes,
             name: "tine_test",
             expected_attach_type: None,
         };
-        let program = match Program::load(&spec) {
+        let program = match LoadedProgram::load(&spec) {
             Ok(program) => program,
             Err(error) => {
                 crate::testing::skip("a_failed_tracefs_attach_removes_what_it_created", error);

@@ -11,15 +11,16 @@ use crate::kernel::tracefs::Tracefs;
 use crate::sema::types::AddressSpace;
 use crate::sema::{ProbeContext, ProbeId, Providers, Record, Type};
 
+use super::error::{ProviderError, TracepointError};
 use super::tracepoint::Tracepoint;
-use super::{find, spelled, Listed, Probe, Variable};
+use super::{find, spelled, Listed, ResolvedProbe, Variable};
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
 /// can read it, from a table in tests. None: a glob over events whose records differ.
-pub type RecordSource = dyn Fn(&str) -> Result<Option<Rc<Record>>, String>;
+pub type RecordSource = dyn Fn(&str) -> Result<Option<Rc<Record>>, ProviderError>;
 
-/// The events a tracepoint glob matches (`sched/sched_switch`, ...), as `Probe::points`.
-pub type EventSource = dyn Fn(&str) -> Result<Vec<String>, String>;
+/// The events a tracepoint glob matches (`sched/sched_switch`, ...), as `ResolvedProbe::points`.
+pub type EventSource = dyn Fn(&str) -> Result<Vec<String>, ProviderError>;
 
 pub struct OfflineProviders {
     pub(super) tracepoint_record: Box<RecordSource>,
@@ -41,7 +42,7 @@ pub struct OfflineProbe {
 
 impl OfflineProbe {
     /// What `probe` says, for providers whose probes need no kernel to resolve.
-    pub(super) fn of(probe: &dyn Probe) -> OfflineProbe {
+    pub(super) fn of(probe: &dyn ResolvedProbe) -> OfflineProbe {
         OfflineProbe {
             kind: probe.kind(),
             in_process_context: probe.in_process_context(),
@@ -79,7 +80,7 @@ impl OfflineProviders {
     /// readable.
     pub fn from_tracefs() -> Self {
         let tracepoint = |spec: &str| {
-            let tracefs = Tracefs::find().map_err(|error| error.to_string())?;
+            let tracefs = Tracefs::find()?;
             Tracepoint::resolve(&tracefs, spec)
         };
         // None: a glob over events whose records differ.
@@ -92,7 +93,7 @@ impl OfflineProviders {
             match data.map(|variable| &variable.ty) {
                 Some(Type::Pointer { target, .. }) => match &**target {
                     Type::Struct(record) => Ok(Some(record.clone())),
-                    _ => Err(format!("`{spec}` has no record")),
+                    _ => Err(TracepointError::NoRecord(spec.to_string()).into()),
                 },
                 _ => Ok(None),
             }
@@ -112,7 +113,9 @@ impl OfflineProviders {
 
 impl Providers for OfflineProviders {
     fn resolve(&self, provider: &str, spec: &str) -> Result<ProbeId, String> {
-        let probe = (find(provider)?.offline)(spec, self)?;
+        let probe = find(provider)
+            .and_then(|provider| (provider.offline)(spec, self))
+            .map_err(|error| error.to_string())?;
         let mut resolved = self.resolved.borrow_mut();
         resolved.push(Rc::new(probe));
         Ok(ProbeId(resolved.len() - 1))
@@ -133,9 +136,9 @@ impl Providers for OfflineProviders {
         spec: &str,
         written: &str,
     ) -> Result<Vec<(String, String)>, String> {
-        let provider = find(provider)?;
+        let provider = find(provider).map_err(|error| error.to_string())?;
         let points = match provider.offline_points {
-            Some(list) => list(spec, self)?,
+            Some(list) => list(spec, self).map_err(|error| error.to_string())?,
             None => Vec::new(),
         };
         Ok(spelled(provider, points, written))

@@ -3,7 +3,7 @@
 //! period.
 
 use crate::compile::ProgramKind;
-use crate::kernel::bpf::Program;
+use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::cpu::online_cpus;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::{PerfEvent, Rate};
@@ -12,8 +12,9 @@ use std::rc::Rc;
 
 use crate::lang::Syntax;
 
+use super::error::ProviderError;
 use super::offline::OfflineProbe;
-use super::{Attachment, Probe, Provider, Variable};
+use super::{Attachment, Provider, ResolvedProbe, Variable};
 
 /// Where the kernel caps sampling frequencies; it lowers the cap itself when samples take
 /// too long, so the cap is read when an event is refused, not assumed.
@@ -26,13 +27,8 @@ pub struct Profile {
 }
 
 impl Profile {
-    pub fn parse(spec: &str) -> Result<Profile, String> {
-        let bad = || {
-            format!(
-                "`profile:{spec}` is not a rate: write profile:99hz, profile:0:99hz, \
-                 profile:hz:99 or profile:ms:10 (units: hz, s, ms, us)"
-            )
-        };
+    pub fn parse(spec: &str) -> Result<Profile, ProviderError> {
+        let bad = || ProviderError::NotARate(spec.to_string());
         let (cpu, rate) = match spec.split(':').collect::<Vec<_>>().as_slice() {
             [rate] => (None, rate.to_string()),
             [cpu, rate] => (Some(cpu.parse().map_err(|_| bad())?), rate.to_string()),
@@ -74,7 +70,7 @@ pub static PROFILE: Provider = Provider {
     respell: None,
 };
 
-impl Probe for Profile {
+impl ResolvedProbe for Profile {
     fn kind(&self) -> ProgramKind {
         ProgramKind::PerfEvent
     }
@@ -83,7 +79,7 @@ impl Probe for Profile {
         &[]
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         let cpus = match self.cpu {
             Some(cpu) => vec![cpu],
             None => online_cpus()?,

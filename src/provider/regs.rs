@@ -9,6 +9,7 @@ use crate::arch::Arch;
 use crate::compile::Access;
 use crate::sema::types::{AddressSpace, Field, Record, Type};
 
+use super::error::ProviderError;
 use super::Variable;
 
 /// How many `argN` sema knows of (`arg0`..`arg9`); an architecture passes fewer in registers,
@@ -91,13 +92,8 @@ pub fn variables(arch: &Arch, retprobe: bool, caller_type: Type) -> Vec<Variable
 }
 
 /// The build architecture, or why there are no register variables for it.
-pub fn current_arch() -> Result<&'static Arch, String> {
-    crate::arch::current().ok_or_else(|| {
-        format!(
-            "tine knows no pt_regs layout for {}: kprobes and uprobes are unavailable",
-            std::env::consts::ARCH
-        )
-    })
+pub fn current_arch() -> Result<&'static Arch, ProviderError> {
+    crate::arch::current().ok_or(ProviderError::NoRegisters)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::rc::Rc;
 
 use crate::compile::{Lifecycle, ProgramKind};
-use crate::kernel::bpf::Program;
+use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::error::KernelError;
 use crate::kernel::memory_map;
 use crate::kernel::perf::PerfEvent;
@@ -15,8 +15,9 @@ use crate::kernel::tracefs::{ProbeKind, Tracefs};
 use crate::kernel::features::Feature;
 use crate::lang::Syntax;
 
+use super::error::ProviderError;
 use super::offline::OfflineProbe;
-use super::{attach_through_tracefs, Attachment, Probe, Provider, Registry, Variable};
+use super::{attach_through_tracefs, Attachment, Provider, Registry, ResolvedProbe, Variable};
 
 /// How a special probe runs.
 pub enum Runner {
@@ -63,7 +64,10 @@ pub static END: Provider = Provider {
     respell: None,
 };
 
-fn resolve_probe(at_start: bool, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+fn resolve_probe(
+    at_start: bool,
+    kernel: &Registry,
+) -> Result<Rc<dyn ResolvedProbe>, ProviderError> {
     let features = kernel.features();
     let runner = if features.has(Feature::TestRunRawTracepoint) {
         Runner::TestRun
@@ -83,7 +87,7 @@ fn offline_probe(at_start: bool) -> OfflineProbe {
     })
 }
 
-impl Probe for Special {
+impl ResolvedProbe for Special {
     fn kind(&self) -> ProgramKind {
         match self.runner {
             Runner::TestRun => ProgramKind::RawTracepoint,
@@ -111,7 +115,7 @@ impl Probe for Special {
         matches!(self.runner, Runner::Uprobe(_))
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         let trigger: extern "C" fn() = if self.at_start {
             begin_trigger
         } else {

@@ -4,16 +4,17 @@
 use std::rc::Rc;
 
 use crate::compile::{Access, ProgramKind};
-use crate::kernel::bpf::Program;
+use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::Tracefs;
-use crate::sema::types::{AddressSpace, Field as RecordField, Record, Type};
+use crate::sema::types::{AddressSpace, Field, Record, Type};
 
 use crate::lang::Syntax;
 
+use super::error::{ProviderError, TracepointError};
 use super::offline::{OfflineProbe, OfflineProviders};
-use super::{glob, Attachment, Probe, Provider, Variable};
+use super::{glob, Attachment, Provider, ResolvedProbe, Variable};
 
 /// `tracepoint:group/event`: the events a spec names (a glob may name several) and `data`, the
 /// record they share.
@@ -40,14 +41,12 @@ pub fn address_space<'a>(mut names: impl Iterator<Item = &'a str>) -> AddressSpa
 }
 
 impl Tracepoint {
-    pub fn resolve(tracefs: &Tracefs, spec: &str) -> Result<Tracepoint, String> {
+    pub fn resolve(tracefs: &Tracefs, spec: &str) -> Result<Tracepoint, ProviderError> {
         let Some((group, event)) = spec.split_once('/') else {
-            return Err(format!(
-                "`tracepoint:{spec}` needs a group and an event: tracepoint:sched/sched_switch"
-            ));
+            return Err(TracepointError::NoEvent(spec.to_string()).into());
         };
         let names: Vec<String> = if glob::is_glob(spec) {
-            let all = tracefs.events().map_err(|error| error.to_string())?;
+            let all = tracefs.events()?;
             all.into_iter()
                 .filter(|name| glob::matches(spec, name))
                 .collect()
@@ -55,42 +54,34 @@ impl Tracepoint {
             vec![format!("{group}/{event}")]
         };
         if names.is_empty() {
-            return Err(format!("no tracepoint matches `{spec}`"));
+            return Err(TracepointError::NoMatch(spec.to_string()).into());
         }
         let mut events = Vec::with_capacity(names.len());
         let mut formats = Vec::with_capacity(names.len());
         for name in names {
             let (group, event) = name.split_once('/').unwrap_or((&name, ""));
-            let missing = |_| {
-                format!(
-                    "no tracepoint `{name}` in {}/events",
-                    tracefs.root().display()
-                )
+            let missing = |_| TracepointError::Missing {
+                name: name.clone(),
+                events: tracefs.root().join("events"),
             };
             let id = tracefs.event_id(group, event).map_err(missing)?;
             let text = tracefs.event_format(group, event).map_err(missing)?;
-            formats.push(parse_format(&text)?);
+            formats.push(parse_format(&text).map_err(TracepointError::BadFormat)?);
             events.push((name, id));
         }
-        // One program serves every event of a glob, so `data` exists only when all records
-        // are laid out alike.
-        let same = formats
-            .windows(2)
-            .all(|pair| pair[0].fields == pair[1].fields);
         let space = address_space(events.iter().map(|(name, _)| name.as_str()));
-        let variables = if same {
-            vec![Variable {
+        let variables = data_record(&formats, space)
+            .map(|record| Variable {
                 name: "data".to_string(),
                 ty: Type::Pointer {
-                    target: Box::new(Type::Struct(Rc::new(record_type(&formats[0], space)))),
+                    target: Box::new(Type::Struct(Rc::new(record))),
                     // The context itself, loaded directly: no probe read goes through it.
                     space: AddressSpace::Unknown,
                 },
                 access: Access::Context,
-            }]
-        } else {
-            Vec::new()
-        };
+            })
+            .into_iter()
+            .collect();
         Ok(Tracepoint {
             events,
             variables,
@@ -128,7 +119,7 @@ pub static TRACEPOINT: Provider = Provider {
 };
 
 /// A glob over events whose records differ has no `data`, as when tracing.
-fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, String> {
+fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, ProviderError> {
     let variables = (sources.tracepoint_record)(spec)?
         .into_iter()
         .map(|record| Variable {
@@ -147,7 +138,7 @@ fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe,
     })
 }
 
-impl Probe for Tracepoint {
+impl ResolvedProbe for Tracepoint {
     fn kind(&self) -> ProgramKind {
         ProgramKind::Tracepoint
     }
@@ -164,7 +155,7 @@ impl Probe for Tracepoint {
         self.events.iter().map(|(name, _)| name.clone()).collect()
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         let mut attached = Vec::with_capacity(self.events.len());
         for (_, id) in &self.events {
             let event = PerfEvent::tracepoint(*id)?;
@@ -201,11 +192,22 @@ fn pointed(c_type: &str) -> Type {
     }
 }
 
+/// The record `data` points to in events of these formats, whose pointers point into `space`.
+/// One program serves every event of a glob, so there is one only when all records are laid
+/// out alike.
+pub fn data_record(formats: &[EventFormat], space: AddressSpace) -> Option<Record> {
+    let same = formats
+        .windows(2)
+        .all(|pair| pair[0].fields == pair[1].fields);
+    let first = formats.first().filter(|_| same)?;
+    Some(record_type(first, space))
+}
+
 /// The record type sema gives `data`: every field at its offset, typed from its size and
 /// kind (the size is the truth: syscall arguments declared `int` take 8 bytes); its pointers
 /// point into `space`. The `common_` header is left out: before a BPF program runs, the kernel
 /// writes a pointer to the registers over it (`perf_trace_run_bpf_submit`).
-pub fn record_type(format: &Format, space: AddressSpace) -> Record {
+pub fn record_type(format: &EventFormat, space: AddressSpace) -> Record {
     let mut size = 0;
     let fields = format
         .own_fields()
@@ -230,7 +232,7 @@ pub fn record_type(format: &Format, space: AddressSpace) -> Record {
                 ),
             };
             size = size.max(field.offset + field.size);
-            RecordField {
+            Field {
                 name: field.name.clone(),
                 ty,
                 offset: field.offset,
@@ -247,7 +249,7 @@ pub fn record_type(format: &Format, space: AddressSpace) -> Record {
 
 /// One field of a tracepoint record.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field {
+pub struct FormatField {
     pub name: String,
     /// The C type as the format file declares it, without the array suffix: `const char *`,
     /// `pid_t`, `char`, `__data_loc char[]` becomes `char`.
@@ -276,19 +278,19 @@ pub enum FieldKind {
 
 /// An event's format: its id and its fields, common ones (`common_pid` ...) included.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Format {
+pub struct EventFormat {
     pub name: String,
     pub id: u32,
-    pub fields: Vec<Field>,
+    pub fields: Vec<FormatField>,
 }
 
-impl Format {
-    pub fn field(&self, name: &str) -> Option<&Field> {
+impl EventFormat {
+    pub fn field(&self, name: &str) -> Option<&FormatField> {
         self.fields.iter().find(|field| field.name == name)
     }
 
     /// The fields a script reads, without the `common_` header every event shares.
-    pub fn own_fields(&self) -> impl Iterator<Item = &Field> {
+    pub fn own_fields(&self) -> impl Iterator<Item = &FormatField> {
         self.fields
             .iter()
             .filter(|field| !field.name.starts_with("common_"))
@@ -296,7 +298,7 @@ impl Format {
 }
 
 /// Parses the text of `events/GROUP/EVENT/format`.
-pub fn parse_format(text: &str) -> Result<Format, String> {
+pub fn parse_format(text: &str) -> Result<EventFormat, String> {
     let mut name = None;
     let mut id = None;
     let mut fields = Vec::new();
@@ -315,7 +317,7 @@ pub fn parse_format(text: &str) -> Result<Format, String> {
             fields.push(parse_field(line)?);
         }
     }
-    Ok(Format {
+    Ok(EventFormat {
         name: name.ok_or("the format has no `name:` line")?,
         id: id.ok_or("the format has no `ID:` line")?,
         fields,
@@ -323,7 +325,7 @@ pub fn parse_format(text: &str) -> Result<Format, String> {
 }
 
 /// A line like `field:char prev_comm[16]; offset:8; size:16; signed:0;` (tab-separated).
-fn parse_field(line: &str) -> Result<Field, String> {
+fn parse_field(line: &str) -> Result<FormatField, String> {
     let mut declaration = None;
     let (mut offset, mut size, mut signed) = (None, None, None);
     for part in line
@@ -392,7 +394,7 @@ fn parse_field(line: &str) -> Result<Field, String> {
         (None, None) if c_type.ends_with('*') => FieldKind::Pointer,
         (None, None) => FieldKind::Integer,
     };
-    Ok(Field {
+    Ok(FormatField {
         name: name.to_string(),
         c_type,
         offset,
@@ -436,7 +438,7 @@ mod tests {
         assert_eq!(format.fields.len(), 5);
         assert_eq!(
             format.field("prev_comm").unwrap(),
-            &Field {
+            &FormatField {
                 name: "prev_comm".into(),
                 c_type: "char".into(),
                 offset: 8,

@@ -6,10 +6,11 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use crate::compile::ProgramKind;
-use crate::kernel::bpf::Program;
+use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::elf::ElfFile;
 use crate::kernel::error::KernelError;
 use crate::kernel::features::{Feature, Features};
@@ -22,9 +23,11 @@ use crate::sema::types::{AddressSpace, U64};
 use super::binary::{find_binary, Search};
 use crate::lang::Syntax;
 
+use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{
-    attach_each, attach_through_tracefs, regs, Attachment, Probe, Provider, Registry, Variable,
+    attach_each, attach_through_tracefs, regs, Attachment, Provider, Registry, ResolvedProbe,
+    Variable,
 };
 
 /// A parsed `uprobe:`/`uretprobe:` spec; the binary is not looked up yet.
@@ -88,6 +91,16 @@ pub enum UprobeError {
         path: String,
         name: String,
     },
+    /// `-p` without the uprobe PMU.
+    PidWithoutPmu,
+    /// Neither the uprobe PMU nor `uprobe_events` in the tracefs at this path.
+    NoUprobes {
+        tracefs: PathBuf,
+    },
+    /// A path `uprobe_events` cannot take.
+    WhiteSpace {
+        path: String,
+    },
 }
 
 impl fmt::Display for UprobeError {
@@ -127,6 +140,18 @@ impl fmt::Display for UprobeError {
             UprobeError::Thumb { path, name } => write!(
                 f,
                 "`{name}` in {path} is Thumb code, and the ARM kernel's uprobes take only ARM code (build it with -marm)"
+            ),
+            UprobeError::PidWithoutPmu => f.write_str(
+                "-p needs the uprobe PMU (4.17+): a uprobe made through tracefs fires in every process",
+            ),
+            UprobeError::NoUprobes { tracefs } => write!(
+                f,
+                "this kernel has no uprobes: no uprobe PMU, and no uprobe_events in {}",
+                tracefs.display()
+            ),
+            UprobeError::WhiteSpace { path } => write!(
+                f,
+                "{path}: a path with white space cannot be written to uprobe_events (this kernel has no uprobe PMU)"
             ),
         }
     }
@@ -268,36 +293,29 @@ impl Uprobe {
         retprobe: bool,
         features: &Features,
         pid: Option<u32>,
-        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, String>,
-    ) -> Result<Uprobe, String> {
+        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, ProviderError>,
+    ) -> Result<Uprobe, ProviderError> {
         let arch = regs::current_arch()?;
-        let parsed = UprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
-        let points = parsed.resolve().map_err(|error| error.to_string())?;
+        let parsed = UprobeSpec::parse(spec, retprobe)?;
+        let points = parsed.resolve()?;
         let tracefs = if features.has(Feature::UprobePmu) {
             None
         } else {
             if pid.is_some() {
-                return Err(
-                    "-p needs the uprobe PMU (4.17+): a uprobe made through tracefs fires in every process"
-                        .into(),
-                );
+                return Err(UprobeError::PidWithoutPmu.into());
             }
             let tracefs = tracefs()?;
             if !tracefs.root().join("uprobe_events").exists() {
-                return Err(format!(
-                    "this kernel has no uprobes: no uprobe PMU, and no uprobe_events in {}",
-                    tracefs.root().display()
-                ));
+                let tracefs = tracefs.root().to_path_buf();
+                return Err(UprobeError::NoUprobes { tracefs }.into());
             }
             // A space in the path would end the definition written to uprobe_events early.
             if let Some(point) = points
                 .iter()
                 .find(|point| point.path.contains(char::is_whitespace))
             {
-                return Err(format!(
-                    "{}: a path with white space cannot be written to uprobe_events (this kernel has no uprobe PMU)",
-                    point.path
-                ));
+                let path = point.path.clone();
+                return Err(UprobeError::WhiteSpace { path }.into());
             }
             Some(tracefs)
         };
@@ -331,14 +349,18 @@ pub static URETPROBE: Provider = Provider {
     respell: None,
 };
 
-fn resolve_probe(spec: &str, retprobe: bool, kernel: &Registry) -> Result<Rc<dyn Probe>, String> {
+fn resolve_probe(
+    spec: &str,
+    retprobe: bool,
+    kernel: &Registry,
+) -> Result<Rc<dyn ResolvedProbe>, ProviderError> {
     let tracefs = || kernel.tracefs();
     let probe = Uprobe::resolve(spec, retprobe, kernel.features(), kernel.pid(), tracefs)?;
     Ok(Rc::new(probe))
 }
 
-fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, String> {
-    let parsed = UprobeSpec::parse(spec, retprobe).map_err(|error| error.to_string())?;
+fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, ProviderError> {
+    let parsed = UprobeSpec::parse(spec, retprobe)?;
     let variables = regs::variables(regs::current_arch()?, retprobe, U64);
     Ok(OfflineProbe {
         space: AddressSpace::User,
@@ -347,7 +369,7 @@ fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, String> {
     })
 }
 
-impl Probe for Uprobe {
+impl ResolvedProbe for Uprobe {
     fn kind(&self) -> ProgramKind {
         ProgramKind::Kprobe
     }
@@ -377,7 +399,7 @@ impl Probe for Uprobe {
         true
     }
 
-    fn attach(&self, program: &Program) -> Result<Attachment, KernelError> {
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         match &self.tracefs {
             None => {
                 let pid = self.pid.map(|pid| pid as i32);
@@ -459,7 +481,9 @@ mod tests {
     fn the_attach_path_follows_the_features() {
         let exe = std::env::current_exe().unwrap();
         let spec = format!("{}:main", exe.display());
-        let no_tracefs = || -> Result<Rc<Tracefs>, String> { Err("no tracefs".into()) };
+        let no_tracefs = || -> Result<Rc<Tracefs>, ProviderError> {
+            Err(KernelError::message("find tracefs", "none here").into())
+        };
         let pmu = Features::from_present(&[Feature::UprobePmu]);
         let probe = Uprobe::resolve(&spec, true, &pmu, Some(1), no_tracefs).unwrap();
         assert!(probe.tracefs.is_none());
@@ -475,20 +499,26 @@ mod tests {
 
         let none = Features::from_present(&[]);
         assert_eq!(
-            Uprobe::resolve(&spec, false, &none, Some(1), no_tracefs).err(),
+            Uprobe::resolve(&spec, false, &none, Some(1), no_tracefs)
+                .err()
+                .map(|error| error.to_string()),
             Some(
                 "-p needs the uprobe PMU (4.17+): a uprobe made through tracefs fires in every process"
                     .into()
             )
         );
         assert_eq!(
-            Uprobe::resolve(&spec, false, &none, None, no_tracefs).err(),
-            Some("no tracefs".into())
+            Uprobe::resolve(&spec, false, &none, None, no_tracefs)
+                .err()
+                .map(|error| error.to_string()),
+            Some("cannot find tracefs: none here".into())
         );
         let root = std::env::temp_dir().join(format!("tine-uprobe-path-{}", std::process::id()));
         std::fs::create_dir_all(&root).unwrap();
         let fake = || Ok(Rc::new(Tracefs::at(&root)));
-        let without_events = Uprobe::resolve(&spec, false, &none, None, fake).err();
+        let without_events = Uprobe::resolve(&spec, false, &none, None, fake)
+            .err()
+            .map(|error| error.to_string());
         std::fs::write(root.join("uprobe_events"), "").unwrap();
         let with_events =
             Uprobe::resolve(&spec, false, &none, None, fake).map(|probe| probe.tracefs);

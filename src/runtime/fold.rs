@@ -1,6 +1,6 @@
 //! runtime::fold: a map's per-CPU values folded into one value per key, as the aggregation says.
 
-use crate::compile::{Fold, MapSpec, Storage};
+use crate::compile::{Fold, MapPlan, Storage};
 use crate::kernel::bpf::Entry;
 use crate::wire::{self, ByteOrder};
 
@@ -9,7 +9,7 @@ pub(super) type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// How a map's entries fold and print.
 pub(super) struct Folding<'a> {
-    pub(super) spec: &'a MapSpec,
+    pub(super) spec: &'a MapPlan,
     /// What a keyless summed aggregation held when it was last cleared (see `Printer::take`).
     pub(super) baseline: Option<&'a [u64]>,
     /// A keyless aggregation that was never fed or was cleared prints as zero (a `count()`,
@@ -92,8 +92,8 @@ pub(super) fn summed(
 mod tests {
     use super::*;
 
-    fn spec(storage: Storage, fold: Fold, value_size: u32) -> MapSpec {
-        MapSpec {
+    fn spec(storage: Storage, fold: Fold, value_size: u32) -> MapPlan {
+        MapPlan {
             name: "m".to_string(),
             storage,
             key_size: 4,
@@ -116,7 +116,7 @@ mod tests {
     }
 
     fn folded(
-        spec: &MapSpec,
+        spec: &MapPlan,
         baseline: Option<&[u64]>,
         zero_shown: bool,
         entries: Vec<Entry>,

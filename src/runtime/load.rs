@@ -4,8 +4,8 @@
 
 use tine_asm::{ByteOrder, Imm64, Insn};
 
-use crate::compile::{Compiled, Lifecycle, MapSpec, ProgramKind, Storage};
-use crate::kernel::bpf::{self, Map, MapKind, Program, ProgramSpec, Update};
+use crate::compile::{Compiled, Lifecycle, MapPlan, ProgramKind, Storage};
+use crate::kernel::bpf::{self, LoadedProgram, Map, MapType, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
 use crate::kernel::mapping::page_size;
@@ -13,23 +13,23 @@ use crate::kernel::perf::close_all;
 use crate::lang::diag::{Diag, Span};
 use crate::provider::{Attachment, Registry};
 use crate::sema::program::Probe;
-use crate::sema::Program as Script;
+use crate::sema::Program;
 use crate::wire;
 
 use super::{RunError, Settings};
 
-fn kernel_map(spec: &MapSpec, cpus: u32) -> bpf::MapSpec {
+fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
     let (kind, flags) = match spec.storage {
         // Preallocated: an entry allocated on demand can fail where a probe runs with
         // interrupts off (sched_wakeup lost keys that way), and a lost count is worse than
         // memory taken up front (TINE_MAP_ENTRIES sizes it).
-        Storage::Hash => (MapKind::Hash, 0),
-        Storage::PerCpuHash => (MapKind::PercpuHash, 0),
-        Storage::Array => (MapKind::Array, 0),
-        Storage::PerCpuArray => (MapKind::PercpuArray, 0),
-        Storage::RingBuffer => (MapKind::Ringbuf, 0),
-        Storage::PerfEventArray => (MapKind::PerfEventArray, 0),
-        Storage::StackTrace => (MapKind::StackTrace, 0),
+        Storage::Hash => (MapType::Hash, 0),
+        Storage::PerCpuHash => (MapType::PercpuHash, 0),
+        Storage::Array => (MapType::Array, 0),
+        Storage::PerCpuArray => (MapType::PercpuArray, 0),
+        Storage::RingBuffer => (MapType::Ringbuf, 0),
+        Storage::PerfEventArray => (MapType::PerfEventArray, 0),
+        Storage::StackTrace => (MapType::StackTrace, 0),
     };
     bpf::MapSpec {
         kind,
@@ -45,12 +45,12 @@ fn kernel_map(spec: &MapSpec, cpus: u32) -> bpf::MapSpec {
     }
 }
 
-fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramKind {
+fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramType {
     match kind {
-        ProgramKind::Tracepoint => bpf::ProgramKind::Tracepoint,
-        ProgramKind::Kprobe => bpf::ProgramKind::Kprobe,
-        ProgramKind::PerfEvent => bpf::ProgramKind::PerfEvent,
-        ProgramKind::RawTracepoint => bpf::ProgramKind::RawTracepoint,
+        ProgramKind::Tracepoint => bpf::ProgramType::Tracepoint,
+        ProgramKind::Kprobe => bpf::ProgramType::Kprobe,
+        ProgramKind::PerfEvent => bpf::ProgramType::PerfEvent,
+        ProgramKind::RawTracepoint => bpf::ProgramType::RawTracepoint,
     }
 }
 
@@ -90,7 +90,7 @@ fn instruction_at_slot(insns: &[Insn], slot: usize) -> usize {
 
 /// How a BEGIN or END probe is run.
 pub(super) enum Special {
-    TestRun(Program),
+    TestRun(LoadedProgram),
     /// Calling the function fires the uprobe the program is attached to.
     Trigger(extern "C" fn()),
 }
@@ -116,7 +116,7 @@ pub(super) struct Loaded {
     /// BEGIN and END attached to their triggers, kept for their drop.
     _triggers: Vec<Attachment>,
     /// Each attached program, with its probe as written (`kprobe:vfs_read`) for warnings.
-    pub(super) programs: Vec<(String, Program)>,
+    pub(super) programs: Vec<(String, LoadedProgram)>,
 }
 
 /// Detaches every probe together rather than one after another (see `perf::close_all`): the
@@ -166,7 +166,7 @@ fn create_maps(compiled: &Compiled) -> Result<Vec<Map>, KernelError> {
         .iter()
         .map(|spec| {
             let mut spec = kernel_map(spec, cpus);
-            if silent && spec.kind == MapKind::Ringbuf {
+            if silent && spec.kind == MapType::Ringbuf {
                 spec.max_entries = page_size() as u32;
             }
             Map::create(&spec)
@@ -181,7 +181,7 @@ impl Loaded {
         &mut self,
         probe: &Probe,
         lifecycle: Lifecycle,
-        program: Program,
+        program: LoadedProgram,
         attachment: Attachment,
     ) {
         let at_start = lifecycle == Lifecycle::Start;
@@ -220,7 +220,7 @@ impl Loaded {
 
 pub(super) fn load(
     compiled: &Compiled,
-    script: &Script,
+    script: &Program,
     registry: &Registry,
     settings: &Settings,
 ) -> Result<Loaded, RunError> {
@@ -237,8 +237,7 @@ pub(super) fn load(
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
         let insns = with_fds(&code.insns, &loaded.maps);
-        let bytes = tine_asm::encode(&insns, ByteOrder::HOST)
-            .map_err(|error| RunError::Message(format!("cannot encode a program: {error}")))?;
+        let bytes = tine_asm::encode(&insns, ByteOrder::HOST).map_err(RunError::Encode)?;
         let name = format!("tine_{}", probe.provider);
         let resolved = registry.probe(probe.resolved);
         let spec = ProgramSpec {
@@ -247,7 +246,8 @@ pub(super) fn load(
             name: &name,
             expected_attach_type: resolved.attach_type(),
         };
-        let program = Program::load(&spec).map_err(|error| rejection(error, code, settings))?;
+        let program =
+            LoadedProgram::load(&spec).map_err(|error| rejection(error, code, settings))?;
         programs.push((probe, code.lifecycle, resolved, program));
     }
     // Probes on one point fire in the script's order: those whose points run the newest
@@ -342,18 +342,18 @@ fn probe_name(probe: &Probe) -> String {
 pub fn verify(
     compiled: &Compiled,
     mut verdict: impl FnMut(usize, Result<(), KernelError>),
-) -> Result<(), KernelError> {
+) -> Result<(), RunError> {
     let maps = create_maps(compiled)?;
     for code in &compiled.probes {
         let bytes = tine_asm::encode(&with_fds(&code.insns, &maps), ByteOrder::HOST)
-            .map_err(|error| KernelError::message("encode a program", error.to_string()))?;
+            .map_err(RunError::Encode)?;
         let spec = ProgramSpec {
             kind: kernel_program_kind(code.kind),
             insns: &bytes,
             name: "tine_verify",
             expected_attach_type: None,
         };
-        verdict(code.probe, Program::load(&spec).map(drop));
+        verdict(code.probe, LoadedProgram::load(&spec).map(drop));
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! and prints records and maps, `fold` folds per-CPU values, `symbols` names addresses and
 //! `report` tells what the kernel counted but could not show.
 
+mod error;
 mod fold;
 mod load;
 mod print;
@@ -18,35 +19,21 @@ use std::time::Duration;
 use crate::compile::Compiled;
 use crate::kernel::bpf::Map;
 use crate::kernel::child::Child;
-use crate::kernel::error::KernelError;
 use crate::kernel::features::Feature;
 use crate::kernel::process::Watched;
 use crate::kernel::ring::{wait, Ring};
 use crate::kernel::signal::{die_of_broken_pipe, Signals};
-use crate::lang::diag::Diag;
 use crate::output::PrintOptions;
 use crate::provider::Registry;
-use crate::sema::Program as Script;
+use crate::sema::Program;
 use crate::wire::{STOPPED, TRACING};
 
 use load::{load, set_start, set_state, writes_output};
 use print::Printer;
 use report::{dropped_records, lost_error, report_errors, report_misses};
 
+pub use error::RunError;
 pub use load::verify;
-
-/// Why a run failed: a kernel refusal, or one pointing at the script (a verifier rejection).
-pub enum RunError {
-    Kernel(KernelError),
-    Script(Diag),
-    Message(String),
-}
-
-impl From<KernelError> for RunError {
-    fn from(error: KernelError) -> RunError {
-        RunError::Kernel(error)
-    }
-}
 
 pub struct Settings {
     /// `-k`: warn about lost records and go on.
@@ -80,7 +67,7 @@ enum Stop {
 /// prints first, and an interval's first tick is a full period after the start. On the way out the state word is
 /// closed first: the maps hold still for END and the dump.
 pub fn run(
-    script: &Script,
+    script: &Program,
     compiled: &Compiled,
     registry: &Registry,
     mut child: Option<Child>,
@@ -91,7 +78,7 @@ pub fn run(
     // attaching or tearing down must not kill tine with probe events left in tracefs.
     // SIGCHLD only wakes the loop, to look at the `-c` child at once.
     let signals = Signals::catch(&[libc::SIGINT, libc::SIGTERM, libc::SIGCHLD])
-        .map_err(|error| RunError::Message(format!("cannot catch signals: {error}")))?;
+        .map_err(RunError::CatchSignals)?;
     let loaded = load(compiled, script, registry, settings)?;
     let state = &loaded.maps[compiled.state_map];
     // Perf buffers are per CPU: one page each when nothing is written to them.
@@ -120,9 +107,7 @@ pub fn run(
     printer.flush();
     if printer.stop.is_none() {
         if let Some(child) = child.as_mut() {
-            child
-                .release()
-                .map_err(|error| RunError::Message(format!("cannot start the command: {error}")))?;
+            child.release().map_err(RunError::StartCommand)?;
         }
     }
     follow(
@@ -190,10 +175,7 @@ fn follow(
         if hung_up {
             printer.broken_pipe();
         }
-        while let Some(signal) = signals
-            .next()
-            .map_err(|error| RunError::Message(format!("cannot read signals: {error}")))?
-        {
+        while let Some(signal) = signals.next().map_err(RunError::ReadSignals)? {
             if signal != libc::SIGCHLD && printer.stop.is_none() {
                 printer.stop = Some(Stop::Signal);
             }
@@ -206,9 +188,7 @@ fn follow(
             printer.stop = Some(Stop::Lost);
         }
         if let Some(child) = child.as_mut() {
-            let exited = child.try_wait().map_err(|error| {
-                RunError::Message(format!("cannot wait for the command: {error}"))
-            })?;
+            let exited = child.try_wait().map_err(RunError::WaitCommand)?;
             if exited.is_some() && printer.stop.is_none() {
                 printer.stop = Some(Stop::ChildExited);
             }

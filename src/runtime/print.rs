@@ -16,7 +16,7 @@ use super::symbols::KernelNames;
 use super::symbols::UserSymbols;
 use super::{RunError, Settings, Stop};
 use crate::kernel::clock::wall_clock_offset;
-use crate::sema::Program as Script;
+use crate::sema::Program;
 use crate::wire::{self, Layout};
 
 /// A value's layout and bytes, borrowed from the record.
@@ -54,7 +54,7 @@ impl<'a> Printer<'a> {
     /// reads maps in batches.
     pub(super) fn new(
         compiled: &'a Compiled,
-        script: &Script,
+        script: &Program,
         maps: &'a [Map],
         settings: &Settings,
         batch: bool,
@@ -138,9 +138,7 @@ impl<'a> Printer<'a> {
     fn record(&mut self, bytes: &[u8]) -> Result<(), RunError> {
         let id = wire::record_id(bytes, wire::HOST).unwrap_or(u64::MAX);
         let Some(record) = self.compiled.records.get(id as usize) else {
-            return Err(RunError::Message(format!(
-                "a probe sent an unknown record ({id})"
-            )));
+            return Err(RunError::UnknownRecord(id));
         };
         if self.exited && !self.end_records.get(id as usize).copied().unwrap_or(false) {
             return Ok(());

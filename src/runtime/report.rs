@@ -2,13 +2,13 @@
 //! failed reads, lost records.
 
 use crate::compile::Compiled;
-use crate::kernel::bpf::{Map, Program};
+use crate::kernel::bpf::{LoadedProgram, Map};
 use crate::kernel::error::KernelError;
-use crate::sema::Program as Script;
+use crate::sema::Program;
 use crate::wire;
 
 /// Events the kernel counted but did not run a probe for: its counts and records miss them.
-pub(super) fn report_misses(programs: &[(String, Program)]) {
+pub(super) fn report_misses(programs: &[(String, LoadedProgram)]) {
     for (probe, program) in programs {
         match program.recursion_misses() {
             Ok(0) => {}
@@ -51,7 +51,7 @@ pub(super) fn dropped_records(compiled: &Compiled, errors: &Map) -> Result<u64, 
 pub(super) fn report_errors(
     compiled: &Compiled,
     errors: &Map,
-    script: &Script,
+    script: &Program,
 ) -> Result<(), KernelError> {
     for (index, site) in compiled.error_sites.iter().enumerate() {
         let count = error_count(errors, index)?;

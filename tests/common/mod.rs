@@ -9,7 +9,7 @@
 pub mod testing;
 pub use testing::skip;
 
-use tine::kernel::bpf::{raise_memlock, Map, MapKind, MapSpec};
+use tine::kernel::bpf::{raise_memlock, Map, MapSpec, MapType};
 
 /// True when the test may talk to the kernel. Otherwise skips `test` (see `skip`) and returns false.
 pub fn kernel_available(test: &str) -> bool {
@@ -18,7 +18,7 @@ pub fn kernel_available(test: &str) -> bool {
     } else {
         let _ = raise_memlock();
         let probe = MapSpec {
-            kind: MapKind::Array,
+            kind: MapType::Array,
             name: "tine_test_probe".into(),
             key_size: 4,
             value_size: 8,

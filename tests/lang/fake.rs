@@ -1,234 +1,230 @@
-//! A stand-in for the provider layer in front-end tests: the offline contexts, with tracepoint
-//! records written out by hand from this machine's tracefs format files.
+//! The provider layer for front-end and compiler tests: the real providers offline (as `-e`
+//! runs them), with tracepoint format files written from a table of this machine's events
+//! instead of read from tracefs, so the tests run anywhere and read the same records.
 
-use std::collections::HashMap;
+// Each test file compiles this module on its own and uses only some of it.
+#![allow(dead_code)]
+
 use std::rc::Rc;
 
 use tine::compile::{Channel, Compiled, Options, ProbeRead};
 use tine::lang::Diag;
+use tine::provider::error::{ProviderError, TracepointError};
+use tine::provider::glob;
 use tine::provider::offline::OfflineProviders;
+use tine::provider::tracepoint::{self, parse_format};
 use tine::sema::program::Program;
-use tine::sema::types::{AddressSpace, Field};
-use tine::sema::{Environment, Record, Type};
+use tine::sema::{Environment, Record};
 
-/// Field types in a short notation: `u32`, `s64`, `char*`, `void*`, `char[16]`, `u8[4]`, and
-/// `loc` for a `__data_loc char[]`, `locbytes` for another `__data_loc` (`cpumask_t`).
-type FieldRow = (&'static str, &'static str, usize);
+/// A field as an event's `format` file declares it: `(declaration, offset, size, signed)`. The
+/// `common_` header every event starts with is added when the format text is written.
+type FieldRow = (&'static str, usize, usize, bool);
 
+/// The kernel release `RECORDS` was written from.
+pub const RECORDS_KERNEL: &str = "6.18";
+
+/// The events the front-end tests trace, each field as this machine's kernel (6.18, x86_64)
+/// declares it. They are typed by the provider's own format parser and record typing, so the
+/// tests compile `data` exactly as a dry run would.
 const RECORDS: &[(&str, &[FieldRow])] = &[
     (
         "sched/sched_process_exec",
         &[
-            ("filename", "loc", 8),
-            ("pid", "s32", 12),
-            ("old_pid", "s32", 16),
+            ("__data_loc char[] filename", 8, 4, false),
+            ("pid_t pid", 12, 4, true),
+            ("pid_t old_pid", 16, 4, true),
         ],
     ),
     (
         "sched/sched_process_exit",
         &[
-            ("comm", "char[16]", 8),
-            ("pid", "s32", 24),
-            ("prio", "s32", 28),
+            ("char comm[16]", 8, 16, false),
+            ("pid_t pid", 24, 4, true),
+            ("int prio", 28, 4, true),
+            ("bool group_dead", 32, 1, false),
         ],
     ),
     (
         "sched/sched_process_fork",
         &[
-            ("parent_comm", "loc", 8),
-            ("parent_pid", "s32", 12),
-            ("child_comm", "loc", 16),
-            ("child_pid", "s32", 20),
+            ("__data_loc char[] parent_comm", 8, 4, false),
+            ("pid_t parent_pid", 12, 4, true),
+            ("__data_loc char[] child_comm", 16, 4, false),
+            ("pid_t child_pid", 20, 4, true),
         ],
     ),
     (
         "sched/sched_wakeup",
         &[
-            ("comm", "char[16]", 8),
-            ("pid", "s32", 24),
-            ("prio", "s32", 28),
-            ("target_cpu", "s32", 32),
+            ("char comm[16]", 8, 16, false),
+            ("pid_t pid", 24, 4, true),
+            ("int prio", 28, 4, true),
+            ("int target_cpu", 32, 4, true),
         ],
     ),
     (
         "sched/sched_switch",
         &[
-            ("prev_comm", "char[16]", 8),
-            ("prev_pid", "s32", 24),
-            ("prev_prio", "s32", 28),
-            ("prev_state", "s64", 32),
-            ("next_comm", "char[16]", 40),
-            ("next_pid", "s32", 56),
-            ("next_prio", "s32", 60),
+            ("char prev_comm[16]", 8, 16, false),
+            ("pid_t prev_pid", 24, 4, true),
+            ("int prev_prio", 28, 4, true),
+            ("long prev_state", 32, 8, true),
+            ("char next_comm[16]", 40, 16, false),
+            ("pid_t next_pid", 56, 4, true),
+            ("int next_prio", 60, 4, true),
         ],
     ),
     (
         "syscalls/sys_enter_open",
         &[
-            ("filename", "char*", 16),
-            ("flags", "u64", 24),
-            ("mode", "u64", 32),
+            ("int __syscall_nr", 8, 4, true),
+            ("const char * filename", 16, 8, false),
+            ("int flags", 24, 8, false),
+            ("umode_t mode", 32, 8, false),
         ],
     ),
     (
         "syscalls/sys_enter_openat",
         &[
-            ("dfd", "u64", 16),
-            ("filename", "char*", 24),
-            ("flags", "u64", 32),
-            ("mode", "u64", 40),
+            ("int __syscall_nr", 8, 4, true),
+            ("int dfd", 16, 8, false),
+            ("const char * filename", 24, 8, false),
+            ("int flags", 32, 8, false),
+            ("umode_t mode", 40, 8, false),
         ],
     ),
     (
         "syscalls/sys_enter_openat2",
         &[
-            ("dfd", "u64", 16),
-            ("filename", "char*", 24),
-            ("how", "void*", 32),
-            ("usize", "u64", 40),
+            ("int __syscall_nr", 8, 4, true),
+            ("int dfd", 16, 8, false),
+            ("const char * filename", 24, 8, false),
+            ("struct open_how * how", 32, 8, false),
+            ("size_t usize", 40, 8, false),
         ],
     ),
     (
         "syscalls/sys_enter_read",
         &[
-            ("fd", "u64", 16),
-            ("buf", "char*", 24),
-            ("count", "u64", 32),
+            ("int __syscall_nr", 8, 4, true),
+            ("unsigned int fd", 16, 8, false),
+            ("char * buf", 24, 8, false),
+            ("size_t count", 32, 8, false),
         ],
     ),
-    ("syscalls/sys_exit_read", &[("ret", "s64", 16)]),
+    (
+        "syscalls/sys_exit_read",
+        &[("int __syscall_nr", 8, 4, true), ("long ret", 16, 8, true)],
+    ),
     (
         "syscalls/sys_enter_execve",
         &[
-            ("filename", "char*", 16),
-            ("argv", "void*", 24),
-            ("envp", "void*", 32),
+            ("int __syscall_nr", 8, 4, true),
+            ("const char * filename", 16, 8, false),
+            ("const char *const * argv", 24, 8, false),
+            ("const char *const * envp", 32, 8, false),
         ],
     ),
     (
         "raw_syscalls/sys_enter",
-        &[("id", "s64", 8), ("args", "u64[6]", 16)],
+        &[
+            ("long id", 8, 8, true),
+            ("unsigned long args[6]", 16, 48, false),
+        ],
     ),
     (
         "block/block_rq_issue",
         &[
-            ("dev", "u32", 8),
-            ("sector", "u64", 16),
-            ("nr_sector", "u32", 24),
-            ("bytes", "u32", 28),
-            ("rwbs", "char[10]", 34),
-            ("comm", "char[16]", 44),
-            ("cmd", "loc", 60),
+            ("dev_t dev", 8, 4, false),
+            ("sector_t sector", 16, 8, false),
+            ("unsigned int nr_sector", 24, 4, false),
+            ("unsigned int bytes", 28, 4, false),
+            ("unsigned short ioprio", 32, 2, false),
+            ("char rwbs[10]", 34, 10, false),
+            ("char comm[16]", 44, 16, false),
+            ("__data_loc char[] cmd", 60, 4, false),
         ],
     ),
     (
         "tcp/tcp_receive_reset",
         &[
-            ("skaddr", "void*", 8),
-            ("sport", "u16", 16),
-            ("dport", "u16", 18),
-            ("family", "u16", 20),
-            ("saddr", "u8[4]", 22),
-            ("daddr", "u8[4]", 26),
+            ("const void * skaddr", 8, 8, false),
+            ("__u16 sport", 16, 2, false),
+            ("__u16 dport", 18, 2, false),
+            ("__u16 family", 20, 2, false),
+            ("__u8 saddr[4]", 22, 4, false),
+            ("__u8 daddr[4]", 26, 4, false),
+            ("__u8 saddr_v6[16]", 30, 16, false),
+            ("__u8 daddr_v6[16]", 46, 16, false),
+            ("__u64 sock_cookie", 64, 8, false),
         ],
     ),
     (
         "ipi/ipi_send_cpumask",
         &[
-            ("cpumask", "locbytes", 8),
-            ("callsite", "void*", 16),
-            ("callback", "void*", 24),
+            ("__data_loc cpumask_t cpumask", 8, 4, false),
+            ("void * callsite", 16, 8, false),
+            ("void * callback", 24, 8, false),
         ],
     ),
-    // A glob: the real provider decides what a glob's record is; here it has no fields.
-    ("syscalls/sys_enter_*", &[]),
 ];
 
-fn parse_type(text: &str, space: AddressSpace) -> Type {
-    let integer = |name: &str| {
-        let signed = name.starts_with('s');
-        let bits: u8 = name[1..].parse().expect("a width in the fake's table");
-        Type::Int {
-            bytes: bits / 8,
-            signed,
-        }
-    };
-    if let Some(kind) = text.strip_prefix("loc") {
-        return Type::DataLoc {
-            relative: false,
-            string: kind.is_empty(),
-        };
+/// The text of `events/EVENT/format` for an event of `RECORDS`.
+fn format_text(event: &str, fields: &[FieldRow]) -> String {
+    let name = event.rsplit('/').next().unwrap_or(event);
+    let mut text = format!(
+        "name: {name}\nID: 1\nformat:\n\
+         \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\
+         \tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n\
+         \tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n\
+         \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+    );
+    for (declaration, offset, size, signed) in fields {
+        text.push_str(&format!(
+            "\tfield:{declaration};\toffset:{offset};\tsize:{size};\tsigned:{};\n",
+            u8::from(*signed)
+        ));
     }
-    if let Some(target) = text.strip_suffix('*') {
-        let target = if target == "char" {
-            integer("u8")
-        } else {
-            Type::Void
-        };
-        return Type::Pointer {
-            target: Box::new(target),
-            space,
-        };
-    }
-    if let Some((element, count)) = text.split_once('[') {
-        let count: usize = count.trim_end_matches(']').parse().expect("a count");
-        return if element == "char" {
-            Type::Chars(count)
-        } else {
-            Type::Array(Box::new(integer(element)), count)
-        };
-    }
-    integer(text)
+    text
 }
 
-fn records() -> HashMap<String, Rc<Record>> {
-    RECORDS
-        .iter()
-        .map(|(event, own)| {
-            let space = tine::provider::tracepoint::address_space(std::iter::once(*event));
-            // As the provider gives them: without the common header BPF cannot read.
-            let fields: Vec<Field> = own
-                .iter()
-                .map(|(name, ty, offset)| Field {
-                    name: name.to_string(),
-                    ty: parse_type(ty, space),
-                    offset: *offset,
-                })
-                .collect();
-            let size = fields
-                .iter()
-                .map(|field| field.offset + field.ty.size())
-                .max()
-                .unwrap_or(0);
-            let name = event.rsplit('/').next().unwrap_or(event).to_string();
-            let record = Record {
-                name: Some(name),
-                fields,
-                size,
-                align: 8,
-            };
-            (event.to_string(), Rc::new(record))
-        })
-        .collect()
+/// The record of `spec`, an event or a glob over `RECORDS`, as the tracepoint provider types
+/// it: None for a glob over events whose records differ.
+pub fn record(spec: &str) -> Result<Option<Rc<Record>>, ProviderError> {
+    let mut names = Vec::new();
+    let mut formats = Vec::new();
+    for (event, fields) in RECORDS {
+        if event == &spec || (glob::is_glob(spec) && glob::matches(spec, event)) {
+            let format = parse_format(&format_text(event, fields))
+                .unwrap_or_else(|error| panic!("{event}: {error}"));
+            names.push(*event);
+            formats.push(format);
+        }
+    }
+    if formats.is_empty() {
+        return Err(TracepointError::Missing {
+            name: spec.to_string(),
+            events: "the test records".into(),
+        }
+        .into());
+    }
+    let space = tracepoint::address_space(names.into_iter());
+    Ok(tracepoint::data_record(&formats, space).map(Rc::new))
+}
+
+/// The events of `RECORDS`.
+pub fn events() -> impl Iterator<Item = &'static str> {
+    RECORDS.iter().map(|(event, _)| *event)
 }
 
 pub fn providers() -> OfflineProviders {
-    let records = records();
-    let names: Vec<String> = records.keys().cloned().collect();
     OfflineProviders::new(
-        Box::new(move |spec| {
-            records
-                .get(spec)
-                .cloned()
-                .map(Some)
-                .ok_or_else(|| format!("no tracepoint `{spec}`"))
-        }),
-        Box::new(move |spec| {
-            let mut matched: Vec<String> = names
+        Box::new(record),
+        Box::new(|spec| {
+            let mut matched: Vec<String> = RECORDS
                 .iter()
-                .filter(|name| !tine::provider::glob::is_glob(name))
-                .filter(|name| tine::provider::glob::matches(spec, name))
-                .cloned()
+                .map(|(event, _)| event.to_string())
+                .filter(|event| glob::matches(spec, event))
                 .collect();
             matched.sort();
             Ok(matched)
@@ -252,7 +248,6 @@ pub fn environment() -> Environment {
 
 /// Compiles a typed program with the lowering of the offline providers that checked it and fixed
 /// options (ring buffer, split probe reads), as the real pipeline would on this machine.
-#[allow(dead_code)]
 pub fn compile(providers: &OfflineProviders, program: &Program) -> Result<Compiled, Vec<Diag>> {
     let options = Options {
         channel: Channel::RingBuffer,
