@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::Style;
 use crate::wire::Layout;
 
 use super::value::write_time;
@@ -130,4 +131,140 @@ fn write_count(out: &mut String, count: u64, total: u64) {
     }
     write!(out, "{:1$}", "", (32 - cells).max(0) as usize).ok();
     out.push_str("│\n");
+}
+
+/// How a histogram's buckets map to values, for bpftrace's layouts.
+#[derive(Clone, Copy)]
+pub enum Buckets {
+    /// `quantize`/`hist`: see `write_log2_histogram`.
+    Log2 { signed: bool },
+    /// `lhist`: see `write_linear_histogram`.
+    Linear { min: i64, step: i64 },
+}
+
+/// One bucket in the order bpftrace lists them: its count and inclusive bounds (`None`: open).
+struct Row {
+    count: u64,
+    low: Option<i128>,
+    high: Option<i128>,
+}
+
+fn rows(buckets: &[u64], kind: Buckets) -> Vec<Row> {
+    let last = buckets.len().saturating_sub(1);
+    let row = |index: usize| {
+        let count = buckets[index];
+        match kind {
+            Buckets::Log2 { signed: true } if index == last => Row {
+                count,
+                low: None,
+                high: Some(-1),
+            },
+            Buckets::Log2 { .. } => Row {
+                count,
+                low: Some(if index == 0 { 0 } else { 1 << index }),
+                high: Some((1i128 << (index + 1)) - 1),
+            },
+            Buckets::Linear { min, step } => {
+                let low = i128::from(min) + i128::from(step) * (index as i128 - 1);
+                Row {
+                    count,
+                    low: (index > 0).then_some(low),
+                    high: (index < last).then_some(low + i128::from(step) - 1),
+                }
+            }
+        }
+    };
+    let mut order: Vec<usize> = (0..buckets.len()).collect();
+    if let Buckets::Log2 { signed: true } = kind {
+        // The negative values' bucket is the last one and is listed first.
+        order.rotate_right(1);
+    }
+    let first = order.iter().position(|&index| buckets[index] > 0);
+    let end = order.iter().rposition(|&index| buckets[index] > 0);
+    match (first, end) {
+        (Some(first), Some(end)) => order[first..=end].iter().map(|&index| row(index)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A bucket bound as bpftrace labels it: powers of two with a K/M/G/T suffix, linear bounds
+/// with one where they are whole multiples of 1K or 1M.
+fn write_bound(out: &mut String, value: i128, kind: Buckets) {
+    const SUFFIXES: [&str; 5] = ["", "K", "M", "G", "T"];
+    let (value, suffix) = match kind {
+        _ if value == 0 => (0, ""),
+        Buckets::Log2 { .. } => {
+            let power = 127 - value.leading_zeros() as usize;
+            let step = (power / 10).min(SUFFIXES.len() - 1);
+            (value >> (10 * step), SUFFIXES[step])
+        }
+        Buckets::Linear { .. } if value % (1 << 20) == 0 => (value >> 20, "M"),
+        Buckets::Linear { .. } if value % (1 << 10) == 0 => (value >> 10, "K"),
+        Buckets::Linear { .. } => (value, ""),
+    };
+    write!(out, "{value}{suffix}").ok();
+}
+
+/// Appends a histogram as bpftrace prints it: every bucket from the first non-empty one to the
+/// last, each a label in 16 columns, the count (divided by `divisor`) in 8 and a bar of up to
+/// 52 `@` scaled to the largest count; in JSON, a list of `{"min", "max", "count"}` objects.
+pub fn write_bpftrace_histogram(
+    out: &mut String,
+    buckets: &[u64],
+    kind: Buckets,
+    divisor: u64,
+    style: Style,
+) {
+    let rows = rows(buckets, kind);
+    let divisor = divisor.max(1);
+    if style == Style::Json {
+        out.push('[');
+        for (index, row) in rows.iter().enumerate() {
+            out.push_str(if index > 0 { ", {" } else { "{" });
+            if let Some(low) = row.low {
+                write!(out, "\"min\": {low}, ").ok();
+            }
+            if let Some(high) = row.high {
+                write!(out, "\"max\": {high}, ").ok();
+            }
+            write!(out, "\"count\": {}}}", row.count / divisor).ok();
+        }
+        out.push(']');
+        return;
+    }
+    let largest = rows.iter().map(|row| row.count).max().unwrap_or(0);
+    for row in &rows {
+        let mut label = String::new();
+        match (row.low, row.high) {
+            (None, Some(high)) => {
+                label.push_str("(..., ");
+                write_bound(&mut label, high + 1, kind);
+                label.push(')');
+            }
+            (Some(low), None) => {
+                label.push('[');
+                write_bound(&mut label, low, kind);
+                label.push_str(", ...)");
+            }
+            (Some(low), Some(high)) if low == high => {
+                write!(label, "[{low}]").ok();
+            }
+            (low, high) => {
+                label.push('[');
+                write_bound(&mut label, low.unwrap_or(0), kind);
+                label.push_str(", ");
+                write_bound(&mut label, high.unwrap_or(0) + 1, kind);
+                label.push(')');
+            }
+        }
+        // bpftrace scales in single precision and truncates.
+        let cells = (row.count as f32 / largest as f32 * 52.0) as usize;
+        writeln!(
+            out,
+            "{label:<16}{:>8} |{:<52}|",
+            row.count / divisor,
+            "@".repeat(cells)
+        )
+        .ok();
+    }
 }

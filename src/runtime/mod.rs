@@ -24,7 +24,6 @@ use crate::kernel::process::Watched;
 use crate::kernel::ring::{wait, Ring};
 use crate::kernel::signal::{die_of_broken_pipe, Signals};
 use crate::lang::diag::Diag;
-use crate::output::PrintOptions;
 use crate::provider::Registry;
 use crate::sema::Program as Script;
 use crate::wire::{STOPPED, TRACING};
@@ -57,6 +56,8 @@ pub struct Settings {
     pub perf_pages: usize,
     /// `-u`: write each record's output as soon as it is decoded.
     pub unbuffered: bool,
+    /// `-f`: whose layout the output takes.
+    pub style: crate::output::Style,
 }
 
 /// Ends tracing: how the loop stopped.
@@ -103,6 +104,7 @@ pub fn run(
     let mut ring = Ring::open(&loaded.maps[compiled.output_map], pages)?;
     let batch = registry.features().has(Feature::MapBatch);
     let mut printer = Printer::new(compiled, script, &loaded.maps, settings, batch);
+    printer.attached(loaded.begin.len() + loaded.end.len() + loaded.attachments.len());
     // `elapsed` counts from here.
     set_start(state, crate::kernel::clock::monotonic())?;
     for special in &loaded.begin {
@@ -142,9 +144,8 @@ pub fn run(
     }
     let stop = printer.stop.take();
     printer.drain(&mut ring)?;
-    for (index, map) in script.maps.iter().enumerate() {
-        printer.print_map(index, &map.name, PrintOptions::WHOLE)?;
-    }
+    let names: Vec<&str> = script.maps.iter().map(|map| map.name.as_str()).collect();
+    printer.print_all(&names)?;
     printer.flush();
     report_misses(&loaded.programs);
     report_errors(compiled, &loaded.maps[compiled.error_map], script)?;

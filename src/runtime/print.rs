@@ -2,13 +2,14 @@
 //! printed.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Write;
 
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
 use crate::kernel::bpf::{Entry, Map, Update};
 use crate::kernel::error::KernelError;
 use crate::kernel::ring::{Record, Ring};
-use crate::output::{write_map, write_value, PrintOptions};
+use crate::output::{write_map, write_styled, write_text, MapShape, PrintOptions, Style};
 
 use super::fold::{fold, summed, Entries, Folding};
 use super::load::end_records;
@@ -41,6 +42,7 @@ pub(super) struct Printer<'a> {
     pub(super) broken: bool,
     pub(super) lost: u64,
     unbuffered: bool,
+    style: Style,
     /// Whether the kernel reads (and deletes) maps in batches.
     batch: bool,
     /// What each keyless summed aggregation held when it was last cleared, word by word.
@@ -76,6 +78,7 @@ impl<'a> Printer<'a> {
             broken: false,
             lost: 0,
             unbuffered: settings.unbuffered,
+            style: settings.style,
             batch,
             baselines: HashMap::new(),
             counts: script
@@ -119,13 +122,24 @@ impl<'a> Printer<'a> {
     /// `flush_each`.
     pub(super) fn decode(&mut self, ring: &mut Ring, flush_each: bool) -> Result<(), RunError> {
         let mut samples: Vec<Vec<u8>> = Vec::new();
+        let mut lost = Vec::new();
         ring.drain(|record| match record {
             Record::Sample(bytes) => samples.push(bytes.to_vec()),
             Record::Lost(count) => {
-                eprintln!("warning: lost {count} records");
+                match self.style {
+                    Style::Ply => eprintln!("warning: lost {count} records"),
+                    Style::Bpftrace => lost.push(format!("Lost {count} events\n")),
+                    Style::Json => lost.push(format!(
+                        "{{\"type\": \"lost_events\", \"data\": {{\"events\": {count}}}}}\n"
+                    )),
+                }
                 self.lost += count;
             }
         });
+        // bpftrace reports lost events where its output goes.
+        for line in lost {
+            self.out.push_str(&line);
+        }
         for sample in samples {
             self.record(&sample)?;
             if flush_each {
@@ -149,17 +163,24 @@ impl<'a> Printer<'a> {
         match &record.kind {
             RecordKind::Printf { format, arguments } => {
                 let values: Vec<_> = arguments.iter().map(value).collect();
-                format.write(&mut self.out, &values, &self.names);
+                let mut text = String::new();
+                format.write(&mut text, &values, &self.names);
+                self.message("printf", &text);
             }
             RecordKind::Print { arguments } => {
+                let style = self.style;
+                if style == Style::Json {
+                    self.out.push_str("{\"type\": \"value\", \"data\": ");
+                }
                 for (index, argument) in arguments.iter().enumerate() {
                     if index > 0 {
                         self.out.push_str(", ");
                     }
                     let (layout, data) = value(argument);
-                    write_value(&mut self.out, layout, data, &self.names);
+                    write_styled(&mut self.out, layout, data, &self.names, style);
                 }
-                self.out.push('\n');
+                self.out
+                    .push_str(if style == Style::Json { "}\n" } else { "\n" });
             }
             RecordKind::PrintMap { map, options } => {
                 let name = self.compiled.maps[*map].name.clone();
@@ -175,7 +196,7 @@ impl<'a> Printer<'a> {
             }
             RecordKind::Time { format } => {
                 let now = crate::kernel::clock::realtime();
-                self.out.push_str(&super::symbols::local_time(format, now));
+                self.message("time", &super::symbols::local_time(format, now));
             }
             RecordKind::Exit => {
                 let code = wire::exit_code(bytes, wire::HOST);
@@ -184,6 +205,49 @@ impl<'a> Printer<'a> {
                 }
                 self.exited = true;
             }
+        }
+        Ok(())
+    }
+
+    /// Text a `printf` or `time` made: as it is, or as a JSON line of bpftrace's `kind`.
+    fn message(&mut self, kind: &str, text: &str) {
+        if self.style != Style::Json {
+            self.out.push_str(text);
+            return;
+        }
+        write!(self.out, "{{\"type\": \"{kind}\", \"data\": ").ok();
+        write_text(&mut self.out, text, Style::Json);
+        self.out.push_str("}\n");
+    }
+
+    /// What bpftrace prints once its probes are attached.
+    pub(super) fn attached(&mut self, probes: usize) {
+        match self.style {
+            Style::Ply => {}
+            Style::Bpftrace => {
+                let plural = if probes == 1 { "" } else { "s" };
+                writeln!(self.out, "Attaching {probes} probe{plural}...").ok();
+            }
+            Style::Json => {
+                writeln!(
+                    self.out,
+                    "{{\"type\": \"attached_probes\", \"data\": {{\"probes\": {probes}}}}}"
+                )
+                .ok();
+            }
+        }
+    }
+
+    /// The maps printed at the end: ply's in the script's order; bpftrace's after two newlines
+    /// (in JSON too), in the order of their names.
+    pub(super) fn print_all(&mut self, names: &[&str]) -> Result<(), KernelError> {
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        if self.style != Style::Ply {
+            self.out.push_str("\n\n");
+            order.sort_by_key(|&index| names[index]);
+        }
+        for index in order {
+            self.print_map(index, names[index], PrintOptions::WHOLE)?;
         }
         Ok(())
     }
@@ -216,15 +280,13 @@ impl<'a> Printer<'a> {
 
     fn write_entries(&mut self, index: usize, name: &str, entries: Entries, options: PrintOptions) {
         if let Some((key, shown)) = &self.compiled.maps[index].printed {
-            write_map(
-                &mut self.out,
+            let shape = MapShape {
                 name,
-                key.as_ref(),
+                key: key.as_ref(),
                 shown,
-                entries,
-                options,
-                &self.names,
-            );
+                style: self.style,
+            };
+            write_map(&mut self.out, &shape, entries, options, &self.names);
         }
     }
 

@@ -1,0 +1,58 @@
+//! `-f bpftrace` and `-f json`: tine runs scripts of literal values and prints what bpftrace 0.17
+//! printed for the same scripts, byte for byte. The expected outputs in tests/fixtures/format
+//! were made with `bpftrace SCRIPT` and `bpftrace -f json SCRIPT` (0.17, stdout only).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+/// tine's standard output for `script` (in tests/fixtures/format) with `-f style`.
+fn tine(style: &str, script: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/format")
+        .join(script);
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-f", style])
+        .arg(&path)
+        .output()
+        .expect("run tine");
+    assert!(
+        output.status.success(),
+        "tine -f {style} {script}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+fn expected(file: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/format")
+        .join(file);
+    std::fs::read_to_string(path).expect("read the expected output")
+}
+
+/// Runs `script` in both of bpftrace's layouts and compares with `NAME.txt` and `NAME.json`.
+fn prints_as_bpftrace(test: &str, name: &str) {
+    if !common::kernel_available(test) {
+        return;
+    }
+    let script = format!("{name}.bt");
+    assert_eq!(tine("bpftrace", &script), expected(&format!("{name}.txt")));
+    assert_eq!(tine("json", &script), expected(&format!("{name}.json")));
+}
+
+#[test]
+fn maps_print_as_bpftrace_prints_them() {
+    prints_as_bpftrace("maps_print_as_bpftrace_prints_them", "maps");
+}
+
+#[test]
+fn an_unknown_format_is_an_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-f", "xml", "-e", "BEGIN { exit(); }"])
+        .output()
+        .expect("run tine");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown output format `xml`"));
+}
