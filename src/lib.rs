@@ -157,6 +157,7 @@ fn compile_options(
         ring_bytes: (invocation.settings.perf_pages * 4096).next_power_of_two() as u32,
         target_pid,
         only_pid: invocation.pid,
+        ones_apart: invocation.settings.style != crate::output::Style::Ply,
     }
 }
 
@@ -194,6 +195,7 @@ pub fn dry_run(
         // `$target` compiles to the child's pid, which a dry run never has.
         target_pid: environment.target.then_some(0),
         only_pid: None,
+        ones_apart: false,
     };
     let compiled = compile::compile(&program, &|probe| providers.lowering(probe), &options)
         .map_err(|errors| Diagnostics::new(file_name, source, errors))?;

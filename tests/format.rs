@@ -56,3 +56,8 @@ fn an_unknown_format_is_an_error() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown output format `xml`"));
 }
+
+#[test]
+fn histograms_print_as_bpftrace_prints_them() {
+    prints_as_bpftrace("histograms_print_as_bpftrace_prints_them", "hist");
+}

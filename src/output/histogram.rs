@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::Style;
-use crate::wire::Layout;
+use crate::wire::{self, Layout};
 
 use super::value::write_time;
 
@@ -151,34 +151,38 @@ struct Row {
 
 fn rows(buckets: &[u64], kind: Buckets) -> Vec<Row> {
     let last = buckets.len().saturating_sub(1);
+    // With the ones counted apart (`wire::ONES_BUCKET`), bucket 0 holds the zeros alone.
+    let ones_apart = matches!(kind, Buckets::Log2 { .. }) && buckets.len() > wire::ONES_BUCKET;
     let row = |index: usize| {
         let count = buckets[index];
-        match kind {
-            Buckets::Log2 { signed: true } if index == last => Row {
-                count,
-                low: None,
-                high: Some(-1),
-            },
-            Buckets::Log2 { .. } => Row {
-                count,
-                low: Some(if index == 0 { 0 } else { 1 << index }),
-                high: Some((1i128 << (index + 1)) - 1),
-            },
+        let (low, high) = match kind {
+            Buckets::Log2 { .. } if ones_apart && index == wire::ONES_BUCKET => (Some(1), Some(1)),
+            Buckets::Log2 { .. } if ones_apart && index == 0 => (Some(0), Some(0)),
+            Buckets::Log2 { signed: true } if index == 63 => (None, Some(-1)),
+            Buckets::Log2 { .. } => (
+                Some(if index == 0 { 0 } else { 1 << index }),
+                Some((1i128 << (index + 1)) - 1),
+            ),
             Buckets::Linear { min, step } => {
                 let low = i128::from(min) + i128::from(step) * (index as i128 - 1);
-                Row {
-                    count,
-                    low: (index > 0).then_some(low),
-                    high: (index < last).then_some(low + i128::from(step) - 1),
-                }
+                (
+                    (index > 0).then_some(low),
+                    (index < last).then_some(low + i128::from(step) - 1),
+                )
             }
-        }
+        };
+        Row { count, low, high }
     };
-    let mut order: Vec<usize> = (0..buckets.len()).collect();
-    if let Buckets::Log2 { signed: true } = kind {
-        // The negative values' bucket is the last one and is listed first.
-        order.rotate_right(1);
-    }
+    // Negative values (bucket 63 of a signed argument) first, then 0, then 1, then upwards.
+    let order: Vec<usize> = match kind {
+        Buckets::Linear { .. } => (0..buckets.len()).collect(),
+        Buckets::Log2 { signed } => (signed.then_some(63).into_iter())
+            .chain([0])
+            .chain(ones_apart.then_some(wire::ONES_BUCKET))
+            .chain(1..if signed { 63 } else { 64 })
+            .filter(|&index| index < buckets.len())
+            .collect(),
+    };
     let first = order.iter().position(|&index| buckets[index] > 0);
     let end = order.iter().rposition(|&index| buckets[index] > 0);
     match (first, end) {
