@@ -7,12 +7,17 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-/// tine's standard output for `script` (in tests/fixtures/format) with `-f style`.
-fn tine(style: &str, script: &str) -> String {
+/// tine's standard output for `script` (in tests/fixtures/format) with `-f style`, tracing
+/// while `command` runs when there is one.
+fn tine(style: &str, script: &str, command: Option<&str>) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/format")
         .join(script);
-    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+    let mut tine = Command::new(env!("CARGO_BIN_EXE_tine"));
+    if let Some(command) = command {
+        tine.args(["-c", command]);
+    }
+    let output = tine
         .args(["-f", style])
         .arg(&path)
         .output()
@@ -32,19 +37,25 @@ fn expected(file: &str) -> String {
     std::fs::read_to_string(path).expect("read the expected output")
 }
 
-/// Runs `script` in both of bpftrace's layouts and compares with `NAME.txt` and `NAME.json`.
-fn prints_as_bpftrace(test: &str, name: &str) {
+/// Runs `NAME.bt` in both of bpftrace's layouts and compares with `NAME.txt` and `NAME.json`.
+fn prints_as_bpftrace(test: &str, name: &str, command: Option<&str>) {
     if !common::kernel_available(test) {
         return;
     }
     let script = format!("{name}.bt");
-    assert_eq!(tine("bpftrace", &script), expected(&format!("{name}.txt")));
-    assert_eq!(tine("json", &script), expected(&format!("{name}.json")));
+    assert_eq!(
+        tine("bpftrace", &script, command),
+        expected(&format!("{name}.txt"))
+    );
+    assert_eq!(
+        tine("json", &script, command),
+        expected(&format!("{name}.json"))
+    );
 }
 
 #[test]
 fn maps_print_as_bpftrace_prints_them() {
-    prints_as_bpftrace("maps_print_as_bpftrace_prints_them", "maps");
+    prints_as_bpftrace("maps_print_as_bpftrace_prints_them", "maps", None);
 }
 
 #[test]
@@ -59,5 +70,23 @@ fn an_unknown_format_is_an_error() {
 
 #[test]
 fn histograms_print_as_bpftrace_prints_them() {
-    prints_as_bpftrace("histograms_print_as_bpftrace_prints_them", "hist");
+    prints_as_bpftrace("histograms_print_as_bpftrace_prints_them", "hist", None);
+}
+
+/// A real tracepoint run: 300 one-byte reads on each CPU, counted by comm and cpu, in a log2
+/// histogram, linear ones (of step 1: bpftrace labels them `[1, 2)`), stats and a sum; the
+/// expected files are bpftrace's output for the same readers.
+#[test]
+fn a_traced_workload_prints_as_bpftrace_prints_it() {
+    let reader = common::unique_copy("dd", "tinefmtread");
+    let reader = reader.display();
+    let command = format!(
+        "taskset -c 0 {reader} bs=1 count=300 status=none </dev/zero >/dev/null & \
+         taskset -c 1 {reader} bs=1 count=300 status=none </dev/zero >/dev/null & wait"
+    );
+    prints_as_bpftrace(
+        "a_traced_workload_prints_as_bpftrace_prints_it",
+        "reads",
+        Some(&command),
+    );
 }

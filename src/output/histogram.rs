@@ -250,7 +250,8 @@ pub fn write_bpftrace_histogram(
                 write_bound(&mut label, low, kind);
                 label.push_str(", ...)");
             }
-            (Some(low), Some(high)) if low == high => {
+            // A log2 bucket of one value; a linear one of step 1 keeps its range.
+            (Some(low), Some(high)) if low == high && matches!(kind, Buckets::Log2 { .. }) => {
                 write!(label, "[{low}]").ok();
             }
             (low, high) => {
