@@ -90,3 +90,46 @@ fn a_traced_workload_prints_as_bpftrace_prints_it() {
         Some(&command),
     );
 }
+
+/// Stacks as bpftrace lays them out: one frame a line, indented by 4 in a key (between `@[` and
+/// `]: count`) and by 8 as a value, which a blank line ends.
+#[test]
+fn stacks_print_as_bpftrace_prints_them() {
+    if !common::kernel_available("stacks_print_as_bpftrace_prints_them") {
+        return;
+    }
+    let reader = common::unique_copy("dd", "tinefmtread");
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-f", "bpftrace", "-c"])
+        .arg(format!(
+            "{} bs=1 count=1 status=none </dev/zero >/dev/null",
+            reader.display()
+        ))
+        .arg(
+            "tracepoint:syscalls:sys_enter_read /comm == \"tinefmtread\" && args->count == 1/ \
+             { @[kstack] = count(); @s = kstack; }",
+        )
+        .output()
+        .expect("run tine");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    let (head, value) = text
+        .split_once("]: 1\n@s: \n")
+        .expect("a stack key, then @s");
+    let (_, key) = head
+        .split_once("\n\n@[\n")
+        .expect("the maps after two newlines");
+    let key_frames: Vec<&str> = key.lines().collect();
+    assert!(!key_frames.is_empty(), "{text}");
+    for frame in &key_frames {
+        assert!(
+            frame.starts_with("    ") && !frame.starts_with("     "),
+            "{text}"
+        );
+    }
+    let value_frames: Vec<String> = key_frames
+        .iter()
+        .map(|frame| format!("        {}\n", frame.trim_start()))
+        .collect();
+    assert_eq!(value, format!("{}\n", value_frames.concat()));
+}

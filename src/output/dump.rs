@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::histogram::{
     write_bpftrace_histogram, write_linear_histogram, write_log2_histogram, Buckets,
 };
-use super::value::{compare, write_styled, write_text, write_value, Symbols};
+use super::value::{compare, write_stack, write_styled, write_text, write_value, Symbols};
 use super::Style;
 use crate::wire::{self, ByteOrder, Layout};
 
@@ -214,6 +214,7 @@ fn write_bpftrace_key(
                 )
                 .ok();
             }
+            Layout::Stack { .. } => write_stack(&mut text, layout, data, symbols, "    "),
             _ => write_styled(&mut text, layout, data, symbols, Style::Bpftrace),
         }
     }
@@ -292,6 +293,14 @@ impl Shown {
     }
 }
 
+/// Whether bpftrace runs a map's text rows together: stacks and code addresses.
+fn ends_itself(shown: &Shown) -> bool {
+    matches!(
+        shown,
+        Shown::Plain(Layout::Stack { .. } | Layout::KernelAddress | Layout::UserAddress)
+    )
+}
+
 /// Appends the map `shape.name` with its `entries` (key bytes, value bytes).
 ///
 /// In ply's layout an empty map prints nothing at all, not even its name; then the name and one
@@ -351,7 +360,8 @@ pub fn write_map(
             match (style, index) {
                 (Style::Json, 0) => {}
                 (Style::Json, _) => out.push_str(", "),
-                _ if index > 0 => out.push('\n'),
+                // Stacks end in their own newline; bpftrace adds none after symbols either.
+                _ if index > 0 && !ends_itself(shown) => out.push('\n'),
                 _ => {}
             }
             if style == Style::Bpftrace {

@@ -190,6 +190,9 @@ pub fn write_styled(
             }
             out.push(']');
         }
+        (Style::Bpftrace, Layout::Stack { .. }) => {
+            write_stack(out, layout, data, symbols, "        ")
+        }
         (Style::Bpftrace, _) => write_value(out, layout, data, symbols),
         (Style::Json, _) => {
             let mut text = String::new();
@@ -197,6 +200,20 @@ pub fn write_styled(
             write_text(out, &text, style);
         }
     }
+}
+
+/// A stack's frames one a line, each after `indent` (bpftrace indents a stack by 8 columns as a
+/// value, by 4 in a key) rather than ply's tab.
+pub fn write_stack(
+    out: &mut String,
+    stack: &Layout,
+    data: &[u8],
+    symbols: &dyn Symbols,
+    indent: &str,
+) {
+    let mut frames = String::new();
+    write_value(&mut frames, stack, data, symbols);
+    out.push_str(&frames.replace("\n\t", &format!("\n{indent}")));
 }
 
 /// Text as it is, or, in JSON, as a quoted string.
