@@ -133,3 +133,36 @@ fn stacks_print_as_bpftrace_prints_them() {
         .collect();
     assert_eq!(value, format!("{}\n", value_frames.concat()));
 }
+
+/// bpftrace's `ksym()` names the function alone, in keys, values and JSON.
+#[test]
+fn ksym_names_the_function_alone() {
+    if !common::kernel_available("ksym_names_the_function_alone") {
+        return;
+    }
+    let symbols = std::fs::read_to_string("/proc/kallsyms").expect("read /proc/kallsyms");
+    let address = symbols
+        .lines()
+        .find_map(|line| line.strip_suffix(" T schedule"))
+        .expect("schedule in /proc/kallsyms");
+    let script = format!(
+        "BEGIN {{ @k[ksym(0x{address} + 5)] = count(); @v = ksym(0x{address} + 5); exit(); }}"
+    );
+    let run = |style: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+            .args(["-f", style, &script])
+            .output()
+            .expect("run tine");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert_eq!(
+        run("bpftrace"),
+        "Attaching 1 probe...\n\n\n@k[schedule]: 1\n@v: schedule\n"
+    );
+    assert_eq!(
+        run("json"),
+        "{\"type\": \"attached_probes\", \"data\": {\"probes\": 1}}\n\n\n\
+         {\"type\": \"map\", \"data\": {\"@k\": {\"schedule\": 1}}}\n\
+         {\"type\": \"map\", \"data\": {\"@v\": \"schedule\"}}\n"
+    );
+}

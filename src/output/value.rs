@@ -193,6 +193,18 @@ pub fn write_styled(
         (Style::Bpftrace, Layout::Stack { .. }) => {
             write_stack(out, layout, data, symbols, "        ")
         }
+        // bpftrace's ksym() and usym() name the function alone, where ply adds `+offset`.
+        (_, Layout::KernelAddress | Layout::UserAddress) => {
+            let mut text = String::new();
+            write_value(&mut text, layout, data, symbols);
+            let function = match text.rsplit_once('+') {
+                Some((function, offset)) if offset.bytes().all(|byte| byte.is_ascii_digit()) => {
+                    function
+                }
+                _ => &text,
+            };
+            write_text(out, function, style);
+        }
         (Style::Bpftrace, _) => write_value(out, layout, data, symbols),
         (Style::Json, _) => {
             let mut text = String::new();
