@@ -206,7 +206,18 @@ fn write_bound(out: &mut String, value: i128, kind: Buckets) {
         Buckets::Linear { .. } if value % (1 << 10) == 0 => (value >> 10, "K"),
         Buckets::Linear { .. } => (value, ""),
     };
-    write!(out, "{value}{suffix}").ok();
+    write_number(out, value);
+    out.push_str(suffix);
+}
+
+/// A bound, printed without Rust's 128-bit formatting (kilobytes of code): every bound fits an
+/// i64 or, from 2^63 up, a u64.
+fn write_number(out: &mut String, value: i128) {
+    match i64::try_from(value) {
+        Ok(value) => write!(out, "{value}"),
+        Err(_) => write!(out, "{}", value as u64),
+    }
+    .ok();
 }
 
 /// Appends a histogram as bpftrace prints it: every bucket from the first non-empty one to the
@@ -226,10 +237,14 @@ pub fn write_bpftrace_histogram(
         for (index, row) in rows.iter().enumerate() {
             out.push_str(if index > 0 { ", {" } else { "{" });
             if let Some(low) = row.low {
-                write!(out, "\"min\": {low}, ").ok();
+                out.push_str("\"min\": ");
+                write_number(out, low);
+                out.push_str(", ");
             }
             if let Some(high) = row.high {
-                write!(out, "\"max\": {high}, ").ok();
+                out.push_str("\"max\": ");
+                write_number(out, high);
+                out.push_str(", ");
             }
             write!(out, "\"count\": {}}}", row.count / divisor).ok();
         }
@@ -252,7 +267,9 @@ pub fn write_bpftrace_histogram(
             }
             // A log2 bucket of one value; a linear one of step 1 keeps its range.
             (Some(low), Some(high)) if low == high && matches!(kind, Buckets::Log2 { .. }) => {
-                write!(label, "[{low}]").ok();
+                label.push('[');
+                write_number(&mut label, low);
+                label.push(']');
             }
             (low, high) => {
                 label.push('[');

@@ -225,7 +225,18 @@ pub fn write_stack(
 ) {
     let mut frames = String::new();
     write_value(&mut frames, stack, data, symbols);
-    out.push_str(&frames.replace("\n\t", &format!("\n{indent}")));
+    for (index, line) in frames.split('\n').enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        match line.strip_prefix('\t') {
+            Some(frame) => {
+                out.push_str(indent);
+                out.push_str(frame);
+            }
+            None => out.push_str(line),
+        }
+    }
 }
 
 /// Text as it is, or, in JSON, as a quoted string.

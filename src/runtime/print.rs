@@ -244,7 +244,15 @@ impl<'a> Printer<'a> {
         let mut order: Vec<usize> = (0..names.len()).collect();
         if self.style != Style::Ply {
             self.out.push_str("\n\n");
-            order.sort_by_key(|&index| names[index]);
+            // By insertion: a script has a handful of maps, and a library sort of its own
+            // instantiation costs kilobytes of binary.
+            for end in 1..order.len() {
+                let mut at = end;
+                while at > 0 && names[order[at - 1]] > names[order[at]] {
+                    order.swap(at - 1, at);
+                    at -= 1;
+                }
+            }
         }
         for index in order {
             self.print_map(index, names[index], PrintOptions::WHOLE)?;
