@@ -2,8 +2,8 @@
 //! ply uses (`%-*s`, `%5u`, `\t%8u `, `\t[%4d, %4d]`, ...), documented in ply-compat.md.
 
 use tine::output::{
-    write_log2_histogram, write_map, write_time, write_value, MapShape, NoSymbols, PrintOptions,
-    Shown, Style, Symbols,
+    write_log2_histogram, write_map, write_styled, write_time, write_value, MapShape, NoSymbols,
+    PrintOptions, Shown, Style, Symbols,
 };
 use tine::wire::{self, ByteOrder, Field, Layout};
 
@@ -139,6 +139,73 @@ fn arrays_and_structs() {
     assert_eq!(
         printed(&named, &data),
         "{\n\tcomm = dd             ,\n\tpid =     7\n}"
+    );
+}
+
+/// bpftrace's value layouts: strings unpadded (quoted and escaped in JSON), ids unaligned,
+/// pointers signed, tuples `(a, b)` / `[a,b]`, arrays `[a,b]`, structs `{ .a = 1 }` /
+/// `{ "a": 1 }` (as bpftrace 0.17's runtime tests expect).
+#[test]
+fn values_in_bpftrace_layouts() {
+    let styled = |layout: &Layout, data: &[u8], style: Style| {
+        let mut out = String::new();
+        write_styled(&mut out, layout, data, &NoSymbols, style);
+        out
+    };
+    let fields = vec![
+        Field {
+            name: "comm".into(),
+            offset: 0,
+            layout: Layout::Chars(16),
+        },
+        Field {
+            name: "pid".into(),
+            offset: 16,
+            layout: Layout::Id { width: 5 },
+        },
+    ];
+    let mut data = comm("a\"b\n\u{1}");
+    data.extend_from_slice(&7u32.to_ne_bytes());
+    let tuple = Layout::Struct {
+        fields: fields.clone(),
+        anonymous: true,
+    };
+    assert_eq!(styled(&tuple, &data, Style::Bpftrace), "(a\"b\n\u{1}, 7)");
+    assert_eq!(
+        styled(&tuple, &data, Style::Json),
+        "[\"a\\\"b\\n\\u0001\",7]"
+    );
+    let named = Layout::Struct {
+        fields,
+        anonymous: false,
+    };
+    assert_eq!(
+        styled(&named, &data, Style::Bpftrace),
+        "{ .comm = a\"b\n\u{1}, .pid = 7 }"
+    );
+    assert_eq!(
+        styled(&named, &data, Style::Json),
+        "{ \"comm\": \"a\\\"b\\n\\u0001\", \"pid\": 7 }"
+    );
+    let array = Layout::Array(
+        Box::new(Layout::Int {
+            bytes: 4,
+            signed: true,
+        }),
+        2,
+    );
+    let data: Vec<u8> = [1i32, -2].iter().flat_map(|v| v.to_ne_bytes()).collect();
+    assert_eq!(styled(&array, &data, Style::Bpftrace), "[1,-2]");
+    assert_eq!(styled(&array, &data, Style::Json), "[1,-2]");
+    let pointer = 0xffff_8880_0000_0000u64.to_ne_bytes();
+    assert_eq!(
+        styled(&Layout::Pointer, &pointer, Style::Bpftrace),
+        "-131391639519232"
+    );
+    // ply's layout is untouched.
+    assert_eq!(
+        styled(&Layout::Pointer, &pointer, Style::Ply),
+        "<ffff888000000000>"
     );
 }
 

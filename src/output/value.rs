@@ -155,8 +155,9 @@ pub fn write_styled(
         (_, Layout::Id { .. }) => {
             write!(out, "{}", wire::unsigned(data, 4, order)).ok();
         }
+        // bpftrace prints a pointer as a signed number.
         (_, Layout::Pointer) => {
-            write!(out, "{}", wire::unsigned(data, 8, order)).ok();
+            write!(out, "{}", wire::signed(data, 8, order)).ok();
         }
         (
             _,
@@ -178,6 +179,23 @@ pub fn write_styled(
                 write_styled(out, &field.layout, data, symbols, style);
             }
             out.push_str(close);
+        }
+        // A struct: `{ .a = 1, .b = x }`, in JSON `{ "a": 1, "b": "x" }`.
+        (_, Layout::Struct { fields, .. }) => {
+            out.push_str("{ ");
+            for (index, field) in fields.iter().enumerate() {
+                if index > 0 {
+                    out.push_str(", ");
+                }
+                if style == Style::Json {
+                    write!(out, "\"{}\": ", field.name).ok();
+                } else {
+                    write!(out, ".{} = ", field.name).ok();
+                }
+                let data = data.get(field.offset..).unwrap_or(&[]);
+                write_styled(out, &field.layout, data, symbols, style);
+            }
+            out.push_str(" }");
         }
         (_, Layout::Array(element, count)) => {
             out.push('[');
