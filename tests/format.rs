@@ -166,3 +166,56 @@ fn ksym_names_the_function_alone() {
          {\"type\": \"map\", \"data\": {\"@v\": \"schedule\"}}\n"
     );
 }
+
+/// Records that a full ring lost are reported on standard output as they happen, as bpftrace
+/// does (`Lost N events`, `{"type": "lost_events", ...}`), and add up to what the exit warning
+/// counts; each record printed or lost accounts for one read.
+#[test]
+fn lost_events_are_reported_where_the_output_goes() {
+    if !common::kernel_available("lost_events_are_reported_where_the_output_goes") {
+        return;
+    }
+    let reader = common::unique_copy("dd", "tinefmtflood");
+    let reads = 200_000;
+    for (style, prefix, suffix) in [
+        ("bpftrace", "Lost ", " events"),
+        (
+            "json",
+            "{\"type\": \"lost_events\", \"data\": {\"events\": ",
+            "}}",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+            .env("TINE_RING_PAGES", "1")
+            .args(["-k", "-f", style, "-c"])
+            .arg(format!(
+                "{} if=/dev/zero of=/dev/null bs=1 count={reads} status=none",
+                reader.display()
+            ))
+            .arg(
+                "tracepoint:syscalls:sys_enter_read /comm == \"tinefmtflood\" && args->count == 1/ \
+                 { printf(\"%s %s %s %s %s\\n\", comm, comm, comm, comm, comm); }",
+            )
+            .output()
+            .expect("run tine");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let reported: u64 = stdout
+            .lines()
+            .filter_map(|line| {
+                line.strip_prefix(prefix)?
+                    .strip_suffix(suffix)?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .sum();
+        let printed = stdout.matches(&["tinefmtflood"; 5].join(" ")).count() as u64;
+        let warned: u64 = stderr
+            .split_once("warning: lost ")
+            .and_then(|(_, rest)| rest.split(' ').next()?.parse().ok())
+            .expect("a warning about lost records");
+        assert!(reported > 0, "{style}: {stderr}");
+        assert_eq!(reported, warned, "{style}");
+        assert_eq!(reported + printed, reads, "{style}");
+    }
+}

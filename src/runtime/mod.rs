@@ -144,6 +144,7 @@ pub fn run(
     }
     let stop = printer.stop.take();
     printer.drain(&mut ring)?;
+    printer.dropped(dropped_records(compiled, &loaded.maps[compiled.error_map])?);
     let names: Vec<&str> = script.maps.iter().map(|map| map.name.as_str()).collect();
     printer.print_all(&names)?;
     printer.flush();
@@ -202,7 +203,9 @@ fn follow(
         printer.drain(ring)?;
         // Records the kernel dropped (perf buffers) and those a probe could not write (the
         // ring buffer tells only the probe, which counts them).
-        let lost = printer.lost + dropped_records(printer.compiled, errors)?;
+        let dropped = dropped_records(printer.compiled, errors)?;
+        printer.dropped(dropped);
+        let lost = printer.lost + dropped;
         if lost > 0 && !settings.keep_going && printer.stop.is_none() {
             printer.stop = Some(Stop::Lost);
         }

@@ -41,6 +41,8 @@ pub(super) struct Printer<'a> {
     /// Standard output is a pipe nobody reads: nothing more is written.
     pub(super) broken: bool,
     pub(super) lost: u64,
+    /// Records the probes could not write, as last reported.
+    dropped: u64,
     unbuffered: bool,
     style: Style,
     /// Whether the kernel reads (and deletes) maps in batches.
@@ -77,6 +79,7 @@ impl<'a> Printer<'a> {
             end_records: end_records(compiled),
             broken: false,
             lost: 0,
+            dropped: 0,
             unbuffered: settings.unbuffered,
             style: settings.style,
             batch,
@@ -122,24 +125,18 @@ impl<'a> Printer<'a> {
     /// `flush_each`.
     pub(super) fn decode(&mut self, ring: &mut Ring, flush_each: bool) -> Result<(), RunError> {
         let mut samples: Vec<Vec<u8>> = Vec::new();
-        let mut lost = Vec::new();
+        let mut lost = 0;
         ring.drain(|record| match record {
             Record::Sample(bytes) => samples.push(bytes.to_vec()),
             Record::Lost(count) => {
-                match self.style {
-                    Style::Ply => eprintln!("warning: lost {count} records"),
-                    Style::Bpftrace => lost.push(format!("Lost {count} events\n")),
-                    Style::Json => lost.push(format!(
-                        "{{\"type\": \"lost_events\", \"data\": {{\"events\": {count}}}}}\n"
-                    )),
+                if self.style == Style::Ply {
+                    eprintln!("warning: lost {count} records");
                 }
-                self.lost += count;
+                lost += count;
             }
         });
-        // bpftrace reports lost events where its output goes.
-        for line in lost {
-            self.out.push_str(&line);
-        }
+        self.lost += lost;
+        self.lost_events(lost);
         for sample in samples {
             self.record(&sample)?;
             if flush_each {
@@ -218,6 +215,34 @@ impl<'a> Printer<'a> {
         write!(self.out, "{{\"type\": \"{kind}\", \"data\": ").ok();
         write_text(&mut self.out, text, Style::Json);
         self.out.push_str("}\n");
+    }
+
+    /// bpftrace reports lost events where its output goes; ply's layout warns on stderr.
+    fn lost_events(&mut self, count: u64) {
+        match self.style {
+            _ if count == 0 => {}
+            Style::Ply => {}
+            Style::Bpftrace => {
+                writeln!(self.out, "Lost {count} events").ok();
+            }
+            Style::Json => {
+                writeln!(
+                    self.out,
+                    "{{\"type\": \"lost_events\", \"data\": {{\"events\": {count}}}}}"
+                )
+                .ok();
+            }
+        }
+    }
+
+    /// `total` records the probes could not write (the ring buffer's losses, which only the
+    /// probes see): the ones not reported yet are reported as lost events.
+    pub(super) fn dropped(&mut self, total: u64) {
+        if total > self.dropped {
+            self.lost_events(total - self.dropped);
+            self.dropped = total;
+            self.flush();
+        }
     }
 
     /// What bpftrace prints once its probes are attached.
