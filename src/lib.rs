@@ -222,6 +222,7 @@ fn compile_options(
         ring_bytes: (invocation.settings.perf_pages * 4096).next_power_of_two() as u32,
         target_pid,
         only_pid: invocation.pid,
+        ones_apart: invocation.settings.style != crate::output::Style::Ply,
     }
 }
 
@@ -259,6 +260,7 @@ pub fn dry_run(
         // `$target` compiles to the child's pid, which a dry run never has.
         target_pid: environment.target.then_some(0),
         only_pid: None,
+        ones_apart: false,
     };
     let compiled = compile::compile(&program, &|probe| providers.lowering(probe), &options)
         .map_err(|errors| Diagnostics::new(file_name, source, errors))?;
@@ -303,6 +305,7 @@ pub fn self_test() -> i32 {
                 debug: false,
                 perf_pages: 8,
                 unbuffered: false,
+                style: crate::output::Style::Ply,
             },
             map_entries: 16,
             dump: false,
@@ -341,6 +344,7 @@ mod tests {
                 debug: false,
                 perf_pages: 8,
                 unbuffered: false,
+                style: crate::output::Style::Ply,
             },
             map_entries: 16,
             dump: false,

@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use tine::kernel::tracefs::Tracefs;
+use tine::output::Style;
 use tine::provider::offline::OfflineProviders;
 use tine::runtime::Settings;
 use tine::sema::Environment;
@@ -17,6 +18,8 @@ options:
   -c, --command CMD   run CMD (with sh -c) once every probe is attached; stop when it exits
   -d, --debug         debug output, and the verifier's log when a program is rejected
   -e, --dry-run       compile, then exit without tracing
+  -f, --format FMT    print maps, histograms and values as `ply` does (the default), as
+                      `bpftrace` 0.17 does (text), or as bpftrace's `json` lines
   -h, --help          this text
   -k, --keep-going    warn about lost events instead of stopping
   -p, --pid PID       trace process PID only
@@ -38,6 +41,7 @@ struct Options {
     dump: bool,
     self_test: bool,
     unbuffer: bool,
+    style: Style,
     script: Option<String>,
     positional: Vec<String>,
 }
@@ -63,6 +67,19 @@ fn parse_arguments() -> Result<Parsed, lexopt::Error> {
             Short('c') | Long("command") => options.command = Some(parser.value()?.string()?),
             Short('d') | Long("debug") => options.debug = true,
             Short('e') | Long("dry-run") => options.dry_run = true,
+            Short('f') | Long("format") => {
+                options.style = match parser.value()?.string()?.as_str() {
+                    "ply" => Style::Ply,
+                    "bpftrace" | "text" => Style::Bpftrace,
+                    "json" => Style::Json,
+                    other => {
+                        return Err(format!(
+                            "unknown output format `{other}` (ply, bpftrace or json)"
+                        )
+                        .into())
+                    }
+                }
+            }
             Short('h') | Long("help") => return Ok(Parsed::Help),
             Short('k') | Long("keep-going") => options.keep_going = true,
             Short('p') | Long("pid") => options.pid = Some(parser.value()?.parse()?),
@@ -178,6 +195,7 @@ fn main() -> ExitCode {
             debug: options.debug,
             perf_pages: environment_number("TINE_RING_PAGES", 64),
             unbuffered: options.unbuffer,
+            style: options.style,
         },
         map_entries: environment_number("TINE_MAP_ENTRIES", 4096) as u32,
         dump: options.dump,

@@ -265,6 +265,10 @@ pub fn decode_extreme(data: &[u8], order: ByteOrder) -> Option<u64> {
 
 /// `avg()`/`stats()`: `{ u64 count; i64 sum }`.
 pub const AVERAGE_SUM: usize = 8;
+
+/// The log2 histogram's bucket for the value 1 when it is counted apart from 0 (after the 64
+/// buckets of `compile::Options::ones_apart`).
+pub const ONES_BUCKET: usize = 64;
 pub const AVERAGE_SIZE: usize = 16;
 
 pub fn encode_average(count: u64, sum: i64, order: ByteOrder) -> Vec<u8> {

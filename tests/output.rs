@@ -2,8 +2,8 @@
 //! ply uses (`%-*s`, `%5u`, `\t%8u `, `\t[%4d, %4d]`, ...), documented in ply-compat.md.
 
 use tine::output::{
-    write_log2_histogram, write_map, write_time, write_value, NoSymbols, PrintOptions, Shown,
-    Symbols,
+    write_log2_histogram, write_map, write_styled, write_time, write_value, MapShape, NoSymbols,
+    PrintOptions, Shown, Style, Symbols,
 };
 use tine::wire::{self, ByteOrder, Field, Layout};
 
@@ -142,6 +142,73 @@ fn arrays_and_structs() {
     );
 }
 
+/// bpftrace's value layouts: strings unpadded (quoted and escaped in JSON), ids unaligned,
+/// pointers signed, tuples `(a, b)` / `[a,b]`, arrays `[a,b]`, structs `{ .a = 1 }` /
+/// `{ "a": 1 }` (as bpftrace 0.17's runtime tests expect).
+#[test]
+fn values_in_bpftrace_layouts() {
+    let styled = |layout: &Layout, data: &[u8], style: Style| {
+        let mut out = String::new();
+        write_styled(&mut out, layout, data, &NoSymbols, style);
+        out
+    };
+    let fields = vec![
+        Field {
+            name: "comm".into(),
+            offset: 0,
+            layout: Layout::Chars(16),
+        },
+        Field {
+            name: "pid".into(),
+            offset: 16,
+            layout: Layout::Id { width: 5 },
+        },
+    ];
+    let mut data = comm("a\"b\n\u{1}");
+    data.extend_from_slice(&7u32.to_ne_bytes());
+    let tuple = Layout::Struct {
+        fields: fields.clone(),
+        anonymous: true,
+    };
+    assert_eq!(styled(&tuple, &data, Style::Bpftrace), "(a\"b\n\u{1}, 7)");
+    assert_eq!(
+        styled(&tuple, &data, Style::Json),
+        "[\"a\\\"b\\n\\u0001\",7]"
+    );
+    let named = Layout::Struct {
+        fields,
+        anonymous: false,
+    };
+    assert_eq!(
+        styled(&named, &data, Style::Bpftrace),
+        "{ .comm = a\"b\n\u{1}, .pid = 7 }"
+    );
+    assert_eq!(
+        styled(&named, &data, Style::Json),
+        "{ \"comm\": \"a\\\"b\\n\\u0001\", \"pid\": 7 }"
+    );
+    let array = Layout::Array(
+        Box::new(Layout::Int {
+            bytes: 4,
+            signed: true,
+        }),
+        2,
+    );
+    let data: Vec<u8> = [1i32, -2].iter().flat_map(|v| v.to_ne_bytes()).collect();
+    assert_eq!(styled(&array, &data, Style::Bpftrace), "[1,-2]");
+    assert_eq!(styled(&array, &data, Style::Json), "[1,-2]");
+    let pointer = 0xffff_8880_0000_0000u64.to_ne_bytes();
+    assert_eq!(
+        styled(&Layout::Pointer, &pointer, Style::Bpftrace),
+        "-131391639519232"
+    );
+    // ply's layout is untouched.
+    assert_eq!(
+        styled(&Layout::Pointer, &pointer, Style::Ply),
+        "<ffff888000000000>"
+    );
+}
+
 #[test]
 fn durations_scale_to_four_digits() {
     let cases = [
@@ -264,9 +331,12 @@ fn maps_sort_by_value_then_key_and_empty_maps_print_nothing() {
     let mut out = String::new();
     write_map(
         &mut out,
-        "@",
-        Some(&key),
-        &Shown::Plain(u64_layout()),
+        &MapShape {
+            name: "@",
+            key: Some(&key),
+            shown: &Shown::Plain(u64_layout()),
+            style: Style::Ply,
+        },
         entries,
         PrintOptions::WHOLE,
         &NoSymbols,
@@ -278,9 +348,12 @@ fn maps_sort_by_value_then_key_and_empty_maps_print_nothing() {
     let mut out = String::new();
     write_map(
         &mut out,
-        "@",
-        Some(&key),
-        &Shown::Plain(u64_layout()),
+        &MapShape {
+            name: "@",
+            key: Some(&key),
+            shown: &Shown::Plain(u64_layout()),
+            style: Style::Ply,
+        },
         Vec::new(),
         PrintOptions::WHOLE,
         &NoSymbols,
@@ -303,12 +376,15 @@ fn a_histogram_map_puts_each_histogram_under_its_key() {
     let mut out = String::new();
     write_map(
         &mut out,
-        "@",
-        Some(&key),
-        &Shown::Log2Histogram(Layout::Int {
-            bytes: 8,
-            signed: true,
-        }),
+        &MapShape {
+            name: "@",
+            key: Some(&key),
+            shown: &Shown::Log2Histogram(Layout::Int {
+                bytes: 8,
+                signed: true,
+            }),
+            style: Style::Ply,
+        },
         vec![(b"rdsz\0\0\0\0".to_vec(), buckets)],
         PrintOptions::WHOLE,
         &NoSymbols,
@@ -327,9 +403,12 @@ fn a_keyless_map_prints_its_value_after_its_name() {
     let mut out = String::new();
     write_map(
         &mut out,
-        "@",
-        None,
-        &Shown::Plain(u64_layout()),
+        &MapShape {
+            name: "@",
+            key: None,
+            shown: &Shown::Plain(u64_layout()),
+            style: Style::Ply,
+        },
         vec![(0u32.to_ne_bytes().to_vec(), 42u64.to_ne_bytes().to_vec())],
         PrintOptions::WHOLE,
         &NoSymbols,
@@ -358,9 +437,12 @@ fn linear_histograms_mark_under_and_overflow() {
     let mut out = String::new();
     write_map(
         &mut out,
-        "@l",
-        Some(&key),
-        &Shown::LinearHistogram { min: 0, step: 10 },
+        &MapShape {
+            name: "@l",
+            key: Some(&key),
+            shown: &Shown::LinearHistogram { min: 0, step: 10 },
+            style: Style::Ply,
+        },
         vec![(words(&[1]), words(&[2, 2, 0, 0, 4]))],
         PrintOptions::WHOLE,
         &NoSymbols,
@@ -403,9 +485,12 @@ fn averages_and_stats_print_as_bpftrace_does_and_sort_by_mean() {
     let mut out = String::new();
     write_map(
         &mut out,
-        "@a",
-        Some(&key),
-        &Shown::Average,
+        &MapShape {
+            name: "@a",
+            key: Some(&key),
+            shown: &Shown::Average,
+            style: Style::Ply,
+        },
         entries(),
         PrintOptions::WHOLE,
         &NoSymbols,
@@ -414,9 +499,12 @@ fn averages_and_stats_print_as_bpftrace_does_and_sort_by_mean() {
     let mut out = String::new();
     write_map(
         &mut out,
-        "@s",
-        Some(&key),
-        &Shown::Stats,
+        &MapShape {
+            name: "@s",
+            key: Some(&key),
+            shown: &Shown::Stats,
+            style: Style::Ply,
+        },
         entries(),
         PrintOptions::WHOLE,
         &NoSymbols,
@@ -453,9 +541,12 @@ fn print_options_keep_the_top_and_divide() {
         let options = PrintOptions { top, divisor };
         write_map(
             &mut out,
-            "@",
-            Some(&key),
-            shown,
+            &MapShape {
+                name: "@",
+                key: Some(&key),
+                shown,
+                style: Style::Ply,
+            },
             entries,
             options,
             &NoSymbols,
@@ -657,12 +748,15 @@ fn a_recorded_ply_histogram_is_reproduced_byte_for_byte() {
     let mut out = String::new();
     write_map(
         &mut out,
-        "@",
-        Some(&key),
-        &Shown::Log2Histogram(Layout::Int {
-            bytes: 8,
-            signed: true,
-        }),
+        &MapShape {
+            name: "@",
+            key: Some(&key),
+            shown: &Shown::Log2Histogram(Layout::Int {
+                bytes: 8,
+                signed: true,
+            }),
+            style: Style::Ply,
+        },
         vec![(b"rdsz\0\0\0\0".to_vec(), buckets)],
         PrintOptions::WHOLE,
         &NoSymbols,
@@ -826,9 +920,12 @@ fn map_dumps_and_printf_read_either_byte_order() {
             let options = PrintOptions { top: 0, divisor };
             write_map(
                 &mut out,
-                "@",
-                Some(&key),
-                shown,
+                &MapShape {
+                    name: "@",
+                    key: Some(&key),
+                    shown,
+                    style: Style::Ply,
+                },
                 entries,
                 options,
                 &Kernel(order),

@@ -21,6 +21,7 @@ fn options(probe_read: ProbeRead) -> Options {
         ring_bytes: 1 << 16,
         target_pid: None,
         only_pid: None,
+        ones_apart: false,
     }
 }
 

@@ -81,7 +81,11 @@ impl MapPlan {
             ),
             MapKind::Avg => (wire::AVERAGE_SIZE, Fold::Sum, Shown::Average),
             MapKind::Stats => (wire::AVERAGE_SIZE, Fold::Sum, Shown::Stats),
-            MapKind::Quantize => (64 * 8, Fold::Sum, Shown::Log2Histogram(argument)),
+            MapKind::Quantize => (
+                (64 + usize::from(options.ones_apart)) * 8,
+                Fold::Sum,
+                Shown::Log2Histogram(argument),
+            ),
             MapKind::Lhist { min, max, step } => (
                 (lhist_buckets(min, max, step) * 8) as usize,
                 Fold::Sum,

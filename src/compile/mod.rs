@@ -97,6 +97,9 @@ pub struct Options {
     pub target_pid: Option<u32>,
     /// `-p`: probes in a process's context keep only this process's events.
     pub only_pid: Option<u32>,
+    /// `hist()` counts the value 1 apart from 0, in a 65th bucket, so bpftrace's layout can
+    /// show its `[0]` and `[1]` rows; ply's `[0, 1]` bucket needs one word less.
+    pub ones_apart: bool,
 }
 
 /// One probe's program.

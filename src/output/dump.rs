@@ -4,8 +4,11 @@
 use std::cmp::Ordering;
 use std::fmt::Write;
 
-use super::histogram::{write_linear_histogram, write_log2_histogram};
-use super::value::{compare, write_value, Symbols};
+use super::histogram::{
+    write_bpftrace_histogram, write_linear_histogram, write_log2_histogram, Buckets,
+};
+use super::value::{compare, write_stack, write_styled, write_text, write_value, Symbols};
+use super::Style;
 use crate::wire::{self, ByteOrder, Layout};
 
 /// How a map's values print.
@@ -132,48 +135,269 @@ fn write_int(target: &mut [u8], value: u64, order: ByteOrder) {
     target[..bytes].copy_from_slice(&wire::encode_int(value, bytes, order));
 }
 
-/// Appends the map `name` with its `entries` (key bytes, value bytes); an empty map prints
-/// nothing at all, not even its name. A keyless map (`@ = count()`, which ply lacks) prints its
+/// What a map is, for printing it: its name, the layout of its key (none: keyless), how its
+/// values show, and in whose layout.
+pub struct MapShape<'a> {
+    pub name: &'a str,
+    pub key: Option<&'a Layout>,
+    pub shown: &'a Shown,
+    pub style: Style,
+}
+
+/// The order rows print in: ply sorts by value, then key; bpftrace sorts integers by value,
+/// histograms by their total count, averages and stats by their mean, ties and anything else by
+/// key.
+fn compare_rows(
+    shape: &MapShape,
+    (key_a, value_a): &(Vec<u8>, Vec<u8>),
+    (key_b, value_b): &(Vec<u8>, Vec<u8>),
+    order: ByteOrder,
+) -> Ordering {
+    let by_key = || match shape.key {
+        Some(key) => compare(key, key_a, key_b, order),
+        None => Ordering::Equal,
+    };
+    if shape.style == Style::Ply {
+        return shape
+            .shown
+            .compare(value_a, value_b, order)
+            .then_with(by_key);
+    }
+    let total = |data: &[u8]| buckets(data, order).iter().sum::<u64>();
+    match shape.shown {
+        Shown::Plain(Layout::Int { .. }) | Shown::Average | Shown::Stats => {
+            shape.shown.compare(value_a, value_b, order)
+        }
+        Shown::Log2Histogram(_) | Shown::LinearHistogram { .. } => {
+            total(value_a).cmp(&total(value_b))
+        }
+        Shown::Plain(_) => Ordering::Equal,
+    }
+    .then_with(by_key)
+}
+
+/// A key as bpftrace prints it: `[1, abc]` in text, `"1,abc"` in JSON.
+fn write_bpftrace_key(
+    out: &mut String,
+    key: &Layout,
+    data: &[u8],
+    symbols: &dyn Symbols,
+    style: Style,
+) {
+    let (open, separator, close) = match style {
+        Style::Json => ("\"", ",", "\""),
+        _ => ("[", ", ", "]"),
+    };
+    let parts = match key {
+        Layout::Struct { fields, .. } => fields
+            .iter()
+            .map(|field| (&field.layout, field.offset))
+            .collect(),
+        other => vec![(other, 0)],
+    };
+    let mut text = String::new();
+    for (index, (layout, offset)) in parts.into_iter().enumerate() {
+        if index > 0 {
+            text.push_str(separator);
+        }
+        let data = data.get(offset..).unwrap_or(&[]);
+        match layout {
+            // bpftrace reads integer keys as signed.
+            Layout::Int { bytes, .. } => {
+                write!(text, "{}", wire::signed(data, *bytes, symbols.byte_order())).ok();
+            }
+            Layout::Pointer => {
+                write!(
+                    text,
+                    "0x{:x}",
+                    wire::unsigned(data, 8, symbols.byte_order())
+                )
+                .ok();
+            }
+            Layout::Stack { .. } => write_stack(&mut text, layout, data, symbols, "    "),
+            _ => write_styled(&mut text, layout, data, symbols, Style::Bpftrace),
+        }
+    }
+    out.push_str(open);
+    match style {
+        // The key's parts are joined, then the whole is escaped as one string.
+        Style::Json => {
+            let mut escaped = String::new();
+            write_text(&mut escaped, &text, Style::Json);
+            out.push_str(&escaped[1..escaped.len() - 1]);
+        }
+        _ => out.push_str(&text),
+    }
+    out.push_str(close);
+}
+
+impl Shown {
+    /// A value as bpftrace prints it: histograms by `write_bpftrace_histogram` (counts divided
+    /// there), `stats` as `count N, average A, total T` or a JSON object.
+    fn write_bpftrace(
+        &self,
+        out: &mut String,
+        data: &[u8],
+        divisor: u64,
+        symbols: &dyn Symbols,
+        style: Style,
+    ) {
+        let order = symbols.byte_order();
+        match self {
+            Shown::Plain(layout) => write_styled(out, layout, data, symbols, style),
+            Shown::Log2Histogram(argument) => {
+                let signed = matches!(argument, Layout::Int { signed: true, .. } | Layout::Time);
+                write_bpftrace_histogram(
+                    out,
+                    &buckets(data, order),
+                    Buckets::Log2 { signed },
+                    divisor,
+                    style,
+                )
+            }
+            // bpftrace 0.17 does not divide linear histograms.
+            Shown::LinearHistogram { min, step } => write_bpftrace_histogram(
+                out,
+                &buckets(data, order),
+                Buckets::Linear {
+                    min: *min,
+                    step: *step,
+                },
+                1,
+                style,
+            ),
+            Shown::Average => {
+                write!(out, "{}", mean(data, order)).ok();
+            }
+            Shown::Stats => {
+                let (count, sum) = wire::decode_average(data, order);
+                let mean = mean(data, order);
+                let text = match style {
+                    Style::Json => {
+                        format!("{{\"count\": {count}, \"average\": {mean}, \"total\": {sum}}}")
+                    }
+                    _ => format!("count {count}, average {mean}, total {sum}"),
+                };
+                out.push_str(&text);
+            }
+        }
+    }
+
+    /// bpftrace's JSON type for a map of these values.
+    fn json_type(&self) -> &'static str {
+        match self {
+            Shown::Plain(_) => "map",
+            Shown::Log2Histogram(_) | Shown::LinearHistogram { .. } => "hist",
+            Shown::Average | Shown::Stats => "stats",
+        }
+    }
+}
+
+/// Whether bpftrace runs a map's text rows together: stacks and code addresses.
+fn ends_itself(shown: &Shown) -> bool {
+    matches!(
+        shown,
+        Shown::Plain(Layout::Stack { .. } | Layout::KernelAddress | Layout::UserAddress)
+    )
+}
+
+/// Appends the map `shape.name` with its `entries` (key bytes, value bytes).
+///
+/// In ply's layout an empty map prints nothing at all, not even its name; then the name and one
+/// `{ key }: value` row per entry. A keyless map (`@ = count()`, which ply lacks) prints its
 /// one value after the name, as bpftrace does: `@: 42`.
+///
+/// In bpftrace's, each entry is a `@name[key]: value` line; histograms start on the next line
+/// and are followed by a blank one, averages and stats by one after the map, and an empty map
+/// prints a blank line. In JSON, the whole map is one line, nothing when it is empty.
 pub fn write_map(
     out: &mut String,
-    name: &str,
-    key: Option<&Layout>,
-    shown: &Shown,
+    shape: &MapShape,
     mut entries: Vec<(Vec<u8>, Vec<u8>)>,
     options: PrintOptions,
     symbols: &dyn Symbols,
 ) {
+    let (name, shown, style) = (shape.name, shape.shown, shape.style);
+    let order = symbols.byte_order();
+    let histogram = matches!(
+        shown,
+        Shown::Log2Histogram(_) | Shown::LinearHistogram { .. }
+    );
     if entries.is_empty() {
+        if style == Style::Bpftrace {
+            out.push_str(if matches!(shown, Shown::Average | Shown::Stats) {
+                "\n\n"
+            } else {
+                "\n"
+            });
+        }
         return;
     }
-    let order = symbols.byte_order();
     let value = |data: &[u8]| match options.divisor {
         0 | 1 => data.to_vec(),
+        // bpftrace divides histogram counts as it prints them: its bars stay undivided.
+        _ if style != Style::Ply && histogram => data.to_vec(),
         divisor => divided(shown, data, divisor, order),
     };
-    let Some(key) = key else {
-        for (_, data) in &entries {
+    entries.sort_by(|a, b| compare_rows(shape, a, b, order));
+    // Ascending, so the largest are last. bpftrace 0.17 ignores `top` for stats.
+    let shown_from = match usize::try_from(options.top) {
+        _ if style != Style::Ply && *shown == Shown::Stats => 0,
+        Ok(0) | Err(_) => 0,
+        Ok(top) => entries.len().saturating_sub(top),
+    };
+    let entries = &entries[shown_from..];
+    if style != Style::Ply {
+        if style == Style::Json {
+            write!(out, "{{\"type\": \"{}\", \"data\": {{", shown.json_type()).ok();
+            write_text(out, name, style);
+            out.push_str(": ");
+            if shape.key.is_some() {
+                out.push('{');
+            }
+        }
+        for (index, (key_data, value_data)) in entries.iter().enumerate() {
+            match (style, index) {
+                (Style::Json, 0) => {}
+                (Style::Json, _) => out.push_str(", "),
+                // Stacks end in their own newline; bpftrace adds none after symbols either.
+                _ if index > 0 && !ends_itself(shown) => out.push('\n'),
+                _ => {}
+            }
+            if style == Style::Bpftrace {
+                out.push_str(name);
+            }
+            if let Some(key) = shape.key {
+                write_bpftrace_key(out, key, key_data, symbols, style);
+                out.push_str(": ");
+            } else if style == Style::Bpftrace {
+                out.push_str(": ");
+            }
+            if style == Style::Bpftrace && histogram {
+                out.push('\n');
+            }
+            shown.write_bpftrace(out, &value(value_data), options.divisor, symbols, style);
+        }
+        out.push_str(match style {
+            Style::Json if shape.key.is_some() => "}}}\n",
+            Style::Json => "}}\n",
+            _ if matches!(shown, Shown::Average | Shown::Stats) => "\n\n",
+            _ => "\n",
+        });
+        return;
+    }
+    let Some(key) = shape.key else {
+        for (_, data) in entries {
             write!(out, "\n{name}: ").ok();
             shown.write(out, &value(data), symbols);
             out.push('\n');
         }
         return;
     };
-    entries.sort_by(|(key_a, value_a), (key_b, value_b)| {
-        shown
-            .compare(value_a, value_b, order)
-            .then_with(|| compare(key, key_a, key_b, order))
-    });
-    // Ascending, so the largest are last.
-    let shown_from = match usize::try_from(options.top) {
-        Ok(0) | Err(_) => 0,
-        Ok(top) => entries.len().saturating_sub(top),
-    };
     out.push('\n');
     out.push_str(name);
     out.push_str(":\n");
-    for (key_data, value_data) in &entries[shown_from..] {
+    for (key_data, value_data) in entries {
         write_value(out, key, key_data, symbols);
         out.push_str(": ");
         shown.write(out, &value(value_data), symbols);

@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::wire::Layout;
+use super::Style;
+use crate::wire::{self, Layout};
 
 use super::value::write_time;
 
@@ -130,4 +131,162 @@ fn write_count(out: &mut String, count: u64, total: u64) {
     }
     write!(out, "{:1$}", "", (32 - cells).max(0) as usize).ok();
     out.push_str("│\n");
+}
+
+/// How a histogram's buckets map to values, for bpftrace's layouts.
+#[derive(Clone, Copy)]
+pub enum Buckets {
+    /// `quantize`/`hist`: see `write_log2_histogram`.
+    Log2 { signed: bool },
+    /// `lhist`: see `write_linear_histogram`.
+    Linear { min: i64, step: i64 },
+}
+
+/// One bucket in the order bpftrace lists them: its count and inclusive bounds (`None`: open).
+struct Row {
+    count: u64,
+    low: Option<i128>,
+    high: Option<i128>,
+}
+
+fn rows(buckets: &[u64], kind: Buckets) -> Vec<Row> {
+    let last = buckets.len().saturating_sub(1);
+    // With the ones counted apart (`wire::ONES_BUCKET`), bucket 0 holds the zeros alone.
+    let ones_apart = matches!(kind, Buckets::Log2 { .. }) && buckets.len() > wire::ONES_BUCKET;
+    let row = |index: usize| {
+        let count = buckets[index];
+        let (low, high) = match kind {
+            Buckets::Log2 { .. } if ones_apart && index == wire::ONES_BUCKET => (Some(1), Some(1)),
+            Buckets::Log2 { .. } if ones_apart && index == 0 => (Some(0), Some(0)),
+            Buckets::Log2 { signed: true } if index == 63 => (None, Some(-1)),
+            Buckets::Log2 { .. } => (
+                Some(if index == 0 { 0 } else { 1 << index }),
+                Some((1i128 << (index + 1)) - 1),
+            ),
+            Buckets::Linear { min, step } => {
+                let low = i128::from(min) + i128::from(step) * (index as i128 - 1);
+                (
+                    (index > 0).then_some(low),
+                    (index < last).then_some(low + i128::from(step) - 1),
+                )
+            }
+        };
+        Row { count, low, high }
+    };
+    // Negative values (bucket 63 of a signed argument) first, then 0, then 1, then upwards.
+    let order: Vec<usize> = match kind {
+        Buckets::Linear { .. } => (0..buckets.len()).collect(),
+        Buckets::Log2 { signed } => (signed.then_some(63).into_iter())
+            .chain([0])
+            .chain(ones_apart.then_some(wire::ONES_BUCKET))
+            .chain(1..if signed { 63 } else { 64 })
+            .filter(|&index| index < buckets.len())
+            .collect(),
+    };
+    let first = order.iter().position(|&index| buckets[index] > 0);
+    let end = order.iter().rposition(|&index| buckets[index] > 0);
+    match (first, end) {
+        (Some(first), Some(end)) => order[first..=end].iter().map(|&index| row(index)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A bucket bound as bpftrace labels it: powers of two with a K/M/G/T suffix, linear bounds
+/// with one where they are whole multiples of 1K or 1M.
+fn write_bound(out: &mut String, value: i128, kind: Buckets) {
+    const SUFFIXES: [&str; 5] = ["", "K", "M", "G", "T"];
+    let (value, suffix) = match kind {
+        _ if value == 0 => (0, ""),
+        Buckets::Log2 { .. } => {
+            let power = 127 - value.leading_zeros() as usize;
+            let step = (power / 10).min(SUFFIXES.len() - 1);
+            (value >> (10 * step), SUFFIXES[step])
+        }
+        Buckets::Linear { .. } if value % (1 << 20) == 0 => (value >> 20, "M"),
+        Buckets::Linear { .. } if value % (1 << 10) == 0 => (value >> 10, "K"),
+        Buckets::Linear { .. } => (value, ""),
+    };
+    write_number(out, value);
+    out.push_str(suffix);
+}
+
+/// A bound, printed without Rust's 128-bit formatting (kilobytes of code): every bound fits an
+/// i64 or, from 2^63 up, a u64.
+fn write_number(out: &mut String, value: i128) {
+    match i64::try_from(value) {
+        Ok(value) => write!(out, "{value}"),
+        Err(_) => write!(out, "{}", value as u64),
+    }
+    .ok();
+}
+
+/// Appends a histogram as bpftrace prints it: every bucket from the first non-empty one to the
+/// last, each a label in 16 columns, the count (divided by `divisor`) in 8 and a bar of up to
+/// 52 `@` scaled to the largest count; in JSON, a list of `{"min", "max", "count"}` objects.
+pub fn write_bpftrace_histogram(
+    out: &mut String,
+    buckets: &[u64],
+    kind: Buckets,
+    divisor: u64,
+    style: Style,
+) {
+    let rows = rows(buckets, kind);
+    let divisor = divisor.max(1);
+    if style == Style::Json {
+        out.push('[');
+        for (index, row) in rows.iter().enumerate() {
+            out.push_str(if index > 0 { ", {" } else { "{" });
+            if let Some(low) = row.low {
+                out.push_str("\"min\": ");
+                write_number(out, low);
+                out.push_str(", ");
+            }
+            if let Some(high) = row.high {
+                out.push_str("\"max\": ");
+                write_number(out, high);
+                out.push_str(", ");
+            }
+            write!(out, "\"count\": {}}}", row.count / divisor).ok();
+        }
+        out.push(']');
+        return;
+    }
+    let largest = rows.iter().map(|row| row.count).max().unwrap_or(0);
+    for row in &rows {
+        let mut label = String::new();
+        match (row.low, row.high) {
+            (None, Some(high)) => {
+                label.push_str("(..., ");
+                write_bound(&mut label, high + 1, kind);
+                label.push(')');
+            }
+            (Some(low), None) => {
+                label.push('[');
+                write_bound(&mut label, low, kind);
+                label.push_str(", ...)");
+            }
+            // A log2 bucket of one value; a linear one of step 1 keeps its range.
+            (Some(low), Some(high)) if low == high && matches!(kind, Buckets::Log2 { .. }) => {
+                label.push('[');
+                write_number(&mut label, low);
+                label.push(']');
+            }
+            (low, high) => {
+                label.push('[');
+                write_bound(&mut label, low.unwrap_or(0), kind);
+                label.push_str(", ");
+                write_bound(&mut label, high.unwrap_or(0) + 1, kind);
+                label.push(')');
+            }
+        }
+        // bpftrace scales in single precision and truncates.
+        let cells = (row.count as f32 / largest as f32 * 52.0) as usize;
+        writeln!(
+            out,
+            "{label:<16}{:>8} |{:<52}|",
+            row.count / divisor,
+            "@".repeat(cells)
+        )
+        .ok();
+    }
 }

@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 use std::fmt::Write;
 
+use super::Style;
 use crate::wire::{self, ByteOrder, Layout};
 
 /// What values naming kernel objects need to print: symbols, stacks and the wall clock, and the
@@ -128,6 +129,155 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
         }
     }
     .ok();
+}
+
+/// Appends `data` printed by `layout` in `style`. bpftrace's text differs from ply's in
+/// strings (not padded), ids (not aligned), tuples `(a, b)` and arrays `[a,b]`; its JSON quotes
+/// whatever is not a number.
+pub fn write_styled(
+    out: &mut String,
+    layout: &Layout,
+    data: &[u8],
+    symbols: &dyn Symbols,
+    style: Style,
+) {
+    let order = symbols.byte_order();
+    match (style, layout) {
+        (Style::Ply, _) | (_, Layout::Int { .. }) => write_value(out, layout, data, symbols),
+        (_, Layout::Chars(len)) => {
+            let data = &data[..(*len).min(data.len())];
+            let end = data
+                .iter()
+                .position(|&byte| byte == 0)
+                .unwrap_or(data.len());
+            write_text(out, &String::from_utf8_lossy(&data[..end]), style);
+        }
+        (_, Layout::Id { .. }) => {
+            write!(out, "{}", wire::unsigned(data, 4, order)).ok();
+        }
+        // bpftrace prints a pointer as a signed number.
+        (_, Layout::Pointer) => {
+            write!(out, "{}", wire::signed(data, 8, order)).ok();
+        }
+        (
+            _,
+            Layout::Struct {
+                fields,
+                anonymous: true,
+            },
+        ) => {
+            let (open, separator, close) = match style {
+                Style::Json => ("[", ",", "]"),
+                _ => ("(", ", ", ")"),
+            };
+            out.push_str(open);
+            for (index, field) in fields.iter().enumerate() {
+                if index > 0 {
+                    out.push_str(separator);
+                }
+                let data = data.get(field.offset..).unwrap_or(&[]);
+                write_styled(out, &field.layout, data, symbols, style);
+            }
+            out.push_str(close);
+        }
+        // A struct: `{ .a = 1, .b = x }`, in JSON `{ "a": 1, "b": "x" }`.
+        (_, Layout::Struct { fields, .. }) => {
+            out.push_str("{ ");
+            for (index, field) in fields.iter().enumerate() {
+                if index > 0 {
+                    out.push_str(", ");
+                }
+                if style == Style::Json {
+                    write!(out, "\"{}\": ", field.name).ok();
+                } else {
+                    write!(out, ".{} = ", field.name).ok();
+                }
+                let data = data.get(field.offset..).unwrap_or(&[]);
+                write_styled(out, &field.layout, data, symbols, style);
+            }
+            out.push_str(" }");
+        }
+        (_, Layout::Array(element, count)) => {
+            out.push('[');
+            for index in 0..*count {
+                if index > 0 {
+                    out.push(',');
+                }
+                let data = data.get(index * element.size()..).unwrap_or(&[]);
+                write_styled(out, element, data, symbols, style);
+            }
+            out.push(']');
+        }
+        (Style::Bpftrace, Layout::Stack { .. }) => {
+            write_stack(out, layout, data, symbols, "        ")
+        }
+        // bpftrace's ksym() and usym() name the function alone, where ply adds `+offset`.
+        (_, Layout::KernelAddress | Layout::UserAddress) => {
+            let mut text = String::new();
+            write_value(&mut text, layout, data, symbols);
+            let function = match text.rsplit_once('+') {
+                Some((function, offset)) if offset.bytes().all(|byte| byte.is_ascii_digit()) => {
+                    function
+                }
+                _ => &text,
+            };
+            write_text(out, function, style);
+        }
+        (Style::Bpftrace, _) => write_value(out, layout, data, symbols),
+        (Style::Json, _) => {
+            let mut text = String::new();
+            write_value(&mut text, layout, data, symbols);
+            write_text(out, &text, style);
+        }
+    }
+}
+
+/// A stack's frames one a line, each after `indent` (bpftrace indents a stack by 8 columns as a
+/// value, by 4 in a key) rather than ply's tab.
+pub fn write_stack(
+    out: &mut String,
+    stack: &Layout,
+    data: &[u8],
+    symbols: &dyn Symbols,
+    indent: &str,
+) {
+    let mut frames = String::new();
+    write_value(&mut frames, stack, data, symbols);
+    for (index, line) in frames.split('\n').enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        match line.strip_prefix('\t') {
+            Some(frame) => {
+                out.push_str(indent);
+                out.push_str(frame);
+            }
+            None => out.push_str(line),
+        }
+    }
+}
+
+/// Text as it is, or, in JSON, as a quoted string.
+pub fn write_text(out: &mut String, text: &str, style: Style) {
+    if style != Style::Json {
+        out.push_str(text);
+        return;
+    }
+    out.push('"');
+    for character in text.chars() {
+        match character {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            control if (control as u32) < 0x20 => {
+                write!(out, "\\u{:04x}", control as u32).ok();
+            }
+            other => out.push(other),
+        }
+    }
+    out.push('"');
 }
 
 /// ply's test for a string: printable ASCII up to a NUL, and nothing but NULs after it.

@@ -390,6 +390,7 @@ mod tests {
             debug: false,
             perf_pages: 1,
             unbuffered: false,
+            style: crate::output::Style::Ply,
         };
         match rejection(error, &code, &settings) {
             RunError::Script(diag) => {

@@ -23,7 +23,6 @@ use crate::kernel::features::Feature;
 use crate::kernel::process::Watched;
 use crate::kernel::ring::{wait, Ring};
 use crate::kernel::signal::{die_of_broken_pipe, Signals};
-use crate::output::PrintOptions;
 use crate::provider::Registry;
 use crate::sema::Program;
 use crate::wire::{STOPPED, TRACING};
@@ -44,6 +43,8 @@ pub struct Settings {
     pub perf_pages: usize,
     /// `-u`: write each record's output as soon as it is decoded.
     pub unbuffered: bool,
+    /// `-f`: whose layout the output takes.
+    pub style: crate::output::Style,
 }
 
 /// Ends tracing: how the loop stopped.
@@ -90,6 +91,7 @@ pub fn run(
     let mut ring = Ring::open(&loaded.maps[compiled.output_map], pages)?;
     let batch = registry.features().has(Feature::MapBatch);
     let mut printer = Printer::new(compiled, script, &loaded.maps, settings, batch);
+    printer.attached(loaded.begin.len() + loaded.end.len() + loaded.attachments.len());
     // `elapsed` counts from here.
     set_start(state, crate::kernel::clock::monotonic())?;
     for special in &loaded.begin {
@@ -127,9 +129,9 @@ pub fn run(
     }
     let stop = printer.stop.take();
     printer.drain(&mut ring)?;
-    for (index, map) in script.maps.iter().enumerate() {
-        printer.print_map(index, &map.name, PrintOptions::WHOLE)?;
-    }
+    printer.dropped(dropped_records(compiled, &loaded.maps[compiled.error_map])?);
+    let names: Vec<&str> = script.maps.iter().map(|map| map.name.as_str()).collect();
+    printer.print_all(&names)?;
     printer.flush();
     report_misses(&loaded.programs);
     report_errors(compiled, &loaded.maps[compiled.error_map], script)?;
@@ -183,7 +185,9 @@ fn follow(
         printer.drain(ring)?;
         // Records the kernel dropped (perf buffers) and those a probe could not write (the
         // ring buffer tells only the probe, which counts them).
-        let lost = printer.lost + dropped_records(printer.compiled, errors)?;
+        let dropped = dropped_records(printer.compiled, errors)?;
+        printer.dropped(dropped);
+        let lost = printer.lost + dropped;
         if lost > 0 && !settings.keep_going && printer.stop.is_none() {
             printer.stop = Some(Stop::Lost);
         }

@@ -2,13 +2,14 @@
 //! printed.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Write;
 
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
 use crate::kernel::bpf::{Entry, Map, Update};
 use crate::kernel::error::KernelError;
 use crate::kernel::ring::{Record, Ring};
-use crate::output::{write_map, write_value, PrintOptions};
+use crate::output::{write_map, write_styled, write_text, MapShape, PrintOptions, Style};
 
 use super::fold::{fold, summed, Entries, Folding};
 use super::load::end_records;
@@ -40,7 +41,10 @@ pub(super) struct Printer<'a> {
     /// Standard output is a pipe nobody reads: nothing more is written.
     pub(super) broken: bool,
     pub(super) lost: u64,
+    /// Records the probes could not write, as last reported.
+    dropped: u64,
     unbuffered: bool,
+    style: Style,
     /// Whether the kernel reads (and deletes) maps in batches.
     batch: bool,
     /// What each keyless summed aggregation held when it was last cleared, word by word.
@@ -75,7 +79,9 @@ impl<'a> Printer<'a> {
             end_records: end_records(compiled),
             broken: false,
             lost: 0,
+            dropped: 0,
             unbuffered: settings.unbuffered,
+            style: settings.style,
             batch,
             baselines: HashMap::new(),
             counts: script
@@ -119,13 +125,18 @@ impl<'a> Printer<'a> {
     /// `flush_each`.
     pub(super) fn decode(&mut self, ring: &mut Ring, flush_each: bool) -> Result<(), RunError> {
         let mut samples: Vec<Vec<u8>> = Vec::new();
+        let mut lost = 0;
         ring.drain(|record| match record {
             Record::Sample(bytes) => samples.push(bytes.to_vec()),
             Record::Lost(count) => {
-                eprintln!("warning: lost {count} records");
-                self.lost += count;
+                if self.style == Style::Ply {
+                    eprintln!("warning: lost {count} records");
+                }
+                lost += count;
             }
         });
+        self.lost += lost;
+        self.lost_events(lost);
         for sample in samples {
             self.record(&sample)?;
             if flush_each {
@@ -147,17 +158,24 @@ impl<'a> Printer<'a> {
         match &record.kind {
             RecordKind::Printf { format, arguments } => {
                 let values: Vec<_> = arguments.iter().map(value).collect();
-                format.write(&mut self.out, &values, &self.names);
+                let mut text = String::new();
+                format.write(&mut text, &values, &self.names);
+                self.message("printf", &text);
             }
             RecordKind::Print { arguments } => {
+                let style = self.style;
+                if style == Style::Json {
+                    self.out.push_str("{\"type\": \"value\", \"data\": ");
+                }
                 for (index, argument) in arguments.iter().enumerate() {
                     if index > 0 {
                         self.out.push_str(", ");
                     }
                     let (layout, data) = value(argument);
-                    write_value(&mut self.out, layout, data, &self.names);
+                    write_styled(&mut self.out, layout, data, &self.names, style);
                 }
-                self.out.push('\n');
+                self.out
+                    .push_str(if style == Style::Json { "}\n" } else { "\n" });
             }
             RecordKind::PrintMap { map, options } => {
                 let name = self.compiled.maps[*map].name.clone();
@@ -173,7 +191,7 @@ impl<'a> Printer<'a> {
             }
             RecordKind::Time { format } => {
                 let now = crate::kernel::clock::realtime();
-                self.out.push_str(&super::symbols::local_time(format, now));
+                self.message("time", &super::symbols::local_time(format, now));
             }
             RecordKind::Exit => {
                 let code = wire::exit_code(bytes, wire::HOST);
@@ -182,6 +200,85 @@ impl<'a> Printer<'a> {
                 }
                 self.exited = true;
             }
+        }
+        Ok(())
+    }
+
+    /// Text a `printf` or `time` made: as it is, or as a JSON line of bpftrace's `kind`.
+    fn message(&mut self, kind: &str, text: &str) {
+        if self.style != Style::Json {
+            self.out.push_str(text);
+            return;
+        }
+        write!(self.out, "{{\"type\": \"{kind}\", \"data\": ").ok();
+        write_text(&mut self.out, text, Style::Json);
+        self.out.push_str("}\n");
+    }
+
+    /// bpftrace reports lost events where its output goes; ply's layout warns on stderr.
+    fn lost_events(&mut self, count: u64) {
+        match self.style {
+            _ if count == 0 => {}
+            Style::Ply => {}
+            Style::Bpftrace => {
+                writeln!(self.out, "Lost {count} events").ok();
+            }
+            Style::Json => {
+                writeln!(
+                    self.out,
+                    "{{\"type\": \"lost_events\", \"data\": {{\"events\": {count}}}}}"
+                )
+                .ok();
+            }
+        }
+    }
+
+    /// `total` records the probes could not write (the ring buffer's losses, which only the
+    /// probes see): the ones not reported yet are reported as lost events.
+    pub(super) fn dropped(&mut self, total: u64) {
+        if total > self.dropped {
+            self.lost_events(total - self.dropped);
+            self.dropped = total;
+            self.flush();
+        }
+    }
+
+    /// What bpftrace prints once its probes are attached.
+    pub(super) fn attached(&mut self, probes: usize) {
+        match self.style {
+            Style::Ply => {}
+            Style::Bpftrace => {
+                let plural = if probes == 1 { "" } else { "s" };
+                writeln!(self.out, "Attaching {probes} probe{plural}...").ok();
+            }
+            Style::Json => {
+                writeln!(
+                    self.out,
+                    "{{\"type\": \"attached_probes\", \"data\": {{\"probes\": {probes}}}}}"
+                )
+                .ok();
+            }
+        }
+    }
+
+    /// The maps printed at the end: ply's in the script's order; bpftrace's after two newlines
+    /// (in JSON too), in the order of their names.
+    pub(super) fn print_all(&mut self, names: &[&str]) -> Result<(), KernelError> {
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        if self.style != Style::Ply {
+            self.out.push_str("\n\n");
+            // By insertion: a script has a handful of maps, and a library sort of its own
+            // instantiation costs kilobytes of binary.
+            for end in 1..order.len() {
+                let mut at = end;
+                while at > 0 && names[order[at - 1]] > names[order[at]] {
+                    order.swap(at - 1, at);
+                    at -= 1;
+                }
+            }
+        }
+        for index in order {
+            self.print_map(index, names[index], PrintOptions::WHOLE)?;
         }
         Ok(())
     }
@@ -214,15 +311,13 @@ impl<'a> Printer<'a> {
 
     fn write_entries(&mut self, index: usize, name: &str, entries: Entries, options: PrintOptions) {
         if let Some((key, shown)) = &self.compiled.maps[index].printed {
-            write_map(
-                &mut self.out,
+            let shape = MapShape {
                 name,
-                key.as_ref(),
+                key: key.as_ref(),
                 shown,
-                entries,
-                options,
-                &self.names,
-            );
+                style: self.style,
+            };
+            write_map(&mut self.out, &shape, entries, options, &self.names);
         }
     }
 

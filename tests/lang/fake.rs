@@ -256,6 +256,7 @@ pub fn compile(providers: &OfflineProviders, program: &Program) -> Result<Compil
         ring_bytes: 1 << 18,
         target_pid: Some(4242),
         only_pid: None,
+        ones_apart: false,
     };
     tine::compile::compile(program, &|probe| providers.lowering(probe), &options)
 }

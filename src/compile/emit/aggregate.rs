@@ -184,6 +184,13 @@ impl Emitter<'_> {
             MapKind::Quantize => {
                 let (register, signed) = argument()?;
                 self.log2_bucket(register, signed);
+                if self.shared.options.ones_apart {
+                    let zero = self.b.label();
+                    self.b
+                        .jne_imm(register, 1, zero)
+                        .mov64_imm(R1, wire::ONES_BUCKET as i32)
+                        .bind(zero);
+                }
                 self.bucket_add();
             }
             MapKind::Lhist { min, max, step } => {

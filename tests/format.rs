@@ -1,0 +1,221 @@
+//! `-f bpftrace` and `-f json`: tine runs scripts of literal values and prints what bpftrace 0.17
+//! printed for the same scripts, byte for byte. The expected outputs in tests/fixtures/format
+//! were made with `bpftrace SCRIPT` and `bpftrace -f json SCRIPT` (0.17, stdout only).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+/// tine's standard output for `script` (in tests/fixtures/format) with `-f style`, tracing
+/// while `command` runs when there is one.
+fn tine(style: &str, script: &str, command: Option<&str>) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/format")
+        .join(script);
+    let mut tine = Command::new(env!("CARGO_BIN_EXE_tine"));
+    if let Some(command) = command {
+        tine.args(["-c", command]);
+    }
+    let output = tine
+        .args(["-f", style])
+        .arg(&path)
+        .output()
+        .expect("run tine");
+    assert!(
+        output.status.success(),
+        "tine -f {style} {script}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+fn expected(file: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/format")
+        .join(file);
+    std::fs::read_to_string(path).expect("read the expected output")
+}
+
+/// Runs `NAME.bt` in both of bpftrace's layouts and compares with `NAME.txt` and `NAME.json`.
+fn prints_as_bpftrace(test: &str, name: &str, command: Option<&str>) {
+    if !common::kernel_available(test) {
+        return;
+    }
+    let script = format!("{name}.bt");
+    assert_eq!(
+        tine("bpftrace", &script, command),
+        expected(&format!("{name}.txt"))
+    );
+    assert_eq!(
+        tine("json", &script, command),
+        expected(&format!("{name}.json"))
+    );
+}
+
+#[test]
+fn maps_print_as_bpftrace_prints_them() {
+    prints_as_bpftrace("maps_print_as_bpftrace_prints_them", "maps", None);
+}
+
+#[test]
+fn an_unknown_format_is_an_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-f", "xml", "-e", "BEGIN { exit(); }"])
+        .output()
+        .expect("run tine");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown output format `xml`"));
+}
+
+#[test]
+fn histograms_print_as_bpftrace_prints_them() {
+    prints_as_bpftrace("histograms_print_as_bpftrace_prints_them", "hist", None);
+}
+
+/// A real tracepoint run: 300 one-byte reads on each CPU, counted by comm and cpu, in a log2
+/// histogram, linear ones (of step 1: bpftrace labels them `[1, 2)`), stats and a sum; the
+/// expected files are bpftrace's output for the same readers.
+#[test]
+fn a_traced_workload_prints_as_bpftrace_prints_it() {
+    let reader = common::unique_copy("dd", "tinefmtread");
+    let reader = reader.display();
+    let command = format!(
+        "taskset -c 0 {reader} bs=1 count=300 status=none </dev/zero >/dev/null & \
+         taskset -c 1 {reader} bs=1 count=300 status=none </dev/zero >/dev/null & wait"
+    );
+    prints_as_bpftrace(
+        "a_traced_workload_prints_as_bpftrace_prints_it",
+        "reads",
+        Some(&command),
+    );
+}
+
+/// Stacks as bpftrace lays them out: one frame a line, indented by 4 in a key (between `@[` and
+/// `]: count`) and by 8 as a value, which a blank line ends.
+#[test]
+fn stacks_print_as_bpftrace_prints_them() {
+    if !common::kernel_available("stacks_print_as_bpftrace_prints_them") {
+        return;
+    }
+    let reader = common::unique_copy("dd", "tinefmtread");
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-f", "bpftrace", "-c"])
+        .arg(format!(
+            "{} bs=1 count=1 status=none </dev/zero >/dev/null",
+            reader.display()
+        ))
+        .arg(
+            "tracepoint:syscalls:sys_enter_read /comm == \"tinefmtread\" && args->count == 1/ \
+             { @[kstack] = count(); @s = kstack; }",
+        )
+        .output()
+        .expect("run tine");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    let (head, value) = text
+        .split_once("]: 1\n@s: \n")
+        .expect("a stack key, then @s");
+    let (_, key) = head
+        .split_once("\n\n@[\n")
+        .expect("the maps after two newlines");
+    let key_frames: Vec<&str> = key.lines().collect();
+    assert!(!key_frames.is_empty(), "{text}");
+    for frame in &key_frames {
+        assert!(
+            frame.starts_with("    ") && !frame.starts_with("     "),
+            "{text}"
+        );
+    }
+    let value_frames: Vec<String> = key_frames
+        .iter()
+        .map(|frame| format!("        {}\n", frame.trim_start()))
+        .collect();
+    assert_eq!(value, format!("{}\n", value_frames.concat()));
+}
+
+/// bpftrace's `ksym()` names the function alone, in keys, values and JSON.
+#[test]
+fn ksym_names_the_function_alone() {
+    if !common::kernel_available("ksym_names_the_function_alone") {
+        return;
+    }
+    let symbols = std::fs::read_to_string("/proc/kallsyms").expect("read /proc/kallsyms");
+    let address = symbols
+        .lines()
+        .find_map(|line| line.strip_suffix(" T schedule"))
+        .expect("schedule in /proc/kallsyms");
+    let script = format!(
+        "BEGIN {{ @k[ksym(0x{address} + 5)] = count(); @v = ksym(0x{address} + 5); exit(); }}"
+    );
+    let run = |style: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+            .args(["-f", style, &script])
+            .output()
+            .expect("run tine");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert_eq!(
+        run("bpftrace"),
+        "Attaching 1 probe...\n\n\n@k[schedule]: 1\n@v: schedule\n"
+    );
+    assert_eq!(
+        run("json"),
+        "{\"type\": \"attached_probes\", \"data\": {\"probes\": 1}}\n\n\n\
+         {\"type\": \"map\", \"data\": {\"@k\": {\"schedule\": 1}}}\n\
+         {\"type\": \"map\", \"data\": {\"@v\": \"schedule\"}}\n"
+    );
+}
+
+/// Records that a full ring lost are reported on standard output as they happen, as bpftrace
+/// does (`Lost N events`, `{"type": "lost_events", ...}`), and add up to what the exit warning
+/// counts; each record printed or lost accounts for one read.
+#[test]
+fn lost_events_are_reported_where_the_output_goes() {
+    if !common::kernel_available("lost_events_are_reported_where_the_output_goes") {
+        return;
+    }
+    let reader = common::unique_copy("dd", "tinefmtflood");
+    let reads = 200_000;
+    for (style, prefix, suffix) in [
+        ("bpftrace", "Lost ", " events"),
+        (
+            "json",
+            "{\"type\": \"lost_events\", \"data\": {\"events\": ",
+            "}}",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+            .env("TINE_RING_PAGES", "1")
+            .args(["-k", "-f", style, "-c"])
+            .arg(format!(
+                "{} if=/dev/zero of=/dev/null bs=1 count={reads} status=none",
+                reader.display()
+            ))
+            .arg(
+                "tracepoint:syscalls:sys_enter_read /comm == \"tinefmtflood\" && args->count == 1/ \
+                 { printf(\"%s %s %s %s %s\\n\", comm, comm, comm, comm, comm); }",
+            )
+            .output()
+            .expect("run tine");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let reported: u64 = stdout
+            .lines()
+            .filter_map(|line| {
+                line.strip_prefix(prefix)?
+                    .strip_suffix(suffix)?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .sum();
+        let printed = stdout.matches(&["tinefmtflood"; 5].join(" ")).count() as u64;
+        let warned: u64 = stderr
+            .split_once("warning: lost ")
+            .and_then(|(_, rest)| rest.split(' ').next()?.parse().ok())
+            .expect("a warning about lost records");
+        assert!(reported > 0, "{style}: {stderr}");
+        assert_eq!(reported, warned, "{style}");
+        assert_eq!(reported + printed, reads, "{style}");
+    }
+}
