@@ -1,0 +1,65 @@
+//! kernel::bpf::link: BPF links (kprobe.multi), detached when dropped.
+
+use super::*;
+
+#[repr(C)]
+#[derive(Default)]
+pub(super) struct KprobeMultiLinkAttr {
+    pub(super) prog_fd: u32,
+    pub(super) target_fd: u32,
+    pub(super) attach_type: u32,
+    pub(super) flags: u32,
+    pub(super) multi_flags: u32,
+    pub(super) count: u32,
+    pub(super) symbols: u64,
+    pub(super) addresses: u64,
+    pub(super) cookies: u64,
+}
+
+/// A BPF link (an attachment made by bpf(2) rather than a perf event), detached on drop.
+#[derive(Debug)]
+pub struct Link {
+    fd: OwnedFd,
+}
+
+impl Link {
+    /// One kprobe.multi link (5.18) attaching `program` (loaded with
+    /// `AttachType::TraceKprobeMulti`) to every function in `symbols` at once.
+    pub fn kprobe_multi(
+        program: &LoadedProgram,
+        symbols: &[&str],
+        retprobe: bool,
+    ) -> Result<Link, KernelError> {
+        const RETURN_PROBE: u32 = 1;
+        let action = || {
+            format!(
+                "attach program `{}` to {} functions with kprobe.multi",
+                program.name(),
+                symbols.len()
+            )
+        };
+        let names = symbols
+            .iter()
+            .map(|symbol| std::ffi::CString::new(*symbol))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| KernelError::message(action(), "NUL in a function name"))?;
+        let pointers: Vec<u64> = names.iter().map(|name| name.as_ptr() as u64).collect();
+        let mut attr = KprobeMultiLinkAttr {
+            prog_fd: program.raw_fd() as u32,
+            attach_type: AttachType::TraceKprobeMulti as u32,
+            multi_flags: if retprobe { RETURN_PROBE } else { 0 },
+            count: pointers.len() as u32,
+            symbols: address(&pointers),
+            ..KprobeMultiLinkAttr::default()
+        };
+        let fd =
+            bpf_fd(LINK_CREATE, &mut attr).map_err(|errno| KernelError::errno(action(), errno))?;
+        Ok(Link { fd })
+    }
+}
+
+impl AsFd for Link {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}

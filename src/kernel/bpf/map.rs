@@ -1,0 +1,439 @@
+//! kernel::bpf::map: BPF maps — creation, element and batch operations, per-CPU values.
+
+use super::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MapType {
+    Hash = 1,
+    Array = 2,
+    PerfEventArray = 4,
+    PercpuHash = 5,
+    PercpuArray = 6,
+    StackTrace = 7,
+    Ringbuf = 27,
+    /// Memory shared by programs and user space (6.9); made by `Map::create_arena`.
+    Arena = 33,
+}
+
+impl MapType {
+    pub fn is_per_cpu(self) -> bool {
+        matches!(self, MapType::PercpuHash | MapType::PercpuArray)
+    }
+}
+
+/// `BPF_ANY`/`BPF_NOEXIST`/`BPF_EXIST`: whether an update may create or replace a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Update {
+    Any = 0,
+    NoExist = 1,
+    Exist = 2,
+}
+
+/// What a map is: everything `Map::create` needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapSpec {
+    pub kind: MapType,
+    /// Shown by `bpftool map`; sanitised to the kernel's alphabet and 15 bytes.
+    pub name: String,
+    pub key_size: u32,
+    pub value_size: u32,
+    pub max_entries: u32,
+    /// BPF_F_* map flags, e.g. BPF_F_NO_PREALLOC (1).
+    pub flags: u32,
+}
+
+#[repr(C)]
+#[derive(Default)]
+pub(super) struct MapCreateAttr {
+    pub(super) map_type: u32,
+    pub(super) key_size: u32,
+    pub(super) value_size: u32,
+    pub(super) max_entries: u32,
+    pub(super) map_flags: u32,
+    pub(super) inner_map_fd: u32,
+    pub(super) numa_node: u32,
+    pub(super) map_name: [u8; OBJECT_NAME_LENGTH],
+    pub(super) map_ifindex: u32,
+    pub(super) btf_fd: u32,
+    pub(super) btf_key_type_id: u32,
+    pub(super) btf_value_type_id: u32,
+    pub(super) btf_vmlinux_value_type_id: u32,
+    /// An arena's user address (5.16 added the field, for bloom filters first).
+    pub(super) map_extra: u64,
+}
+
+#[repr(C)]
+#[derive(Default)]
+pub(super) struct ElementAttr {
+    pub(super) map_fd: u32,
+    pub(super) _pad: u32,
+    pub(super) key: u64,
+    /// `value`, or `next_key` for MAP_GET_NEXT_KEY.
+    pub(super) value: u64,
+    pub(super) flags: u64,
+}
+
+#[repr(C)]
+#[derive(Default)]
+pub(super) struct BatchAttr {
+    pub(super) in_batch: u64,
+    pub(super) out_batch: u64,
+    pub(super) keys: u64,
+    pub(super) values: u64,
+    pub(super) count: u32,
+    pub(super) map_fd: u32,
+    pub(super) elem_flags: u64,
+    pub(super) flags: u64,
+}
+
+/// One map entry as read back: per-CPU maps give one value per possible CPU, others one value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub key: Vec<u8>,
+    pub values: Vec<Vec<u8>>,
+}
+
+/// A BPF map, closed on drop.
+#[derive(Debug)]
+pub struct Map {
+    fd: OwnedFd,
+    spec: MapSpec,
+    /// Number of values a lookup returns: possible CPUs for per-CPU maps, else 1.
+    copies: usize,
+}
+
+impl Map {
+    pub fn create(spec: &MapSpec) -> Result<Map, KernelError> {
+        Map::create_with_extra(spec, 0)
+    }
+
+    /// An arena of `pages` pages that user space would map at `user_address` (page-aligned,
+    /// not crossing a 4 GiB boundary): the verifier wants that address before a program that
+    /// uses the arena loads.
+    pub fn create_arena(name: &str, pages: u32, user_address: u64) -> Result<Map, KernelError> {
+        const BPF_F_MMAPABLE: u32 = 1 << 10;
+        let spec = MapSpec {
+            kind: MapType::Arena,
+            name: name.into(),
+            key_size: 0,
+            value_size: 0,
+            max_entries: pages,
+            flags: BPF_F_MMAPABLE,
+        };
+        Map::create_with_extra(&spec, user_address)
+    }
+
+    fn create_with_extra(spec: &MapSpec, map_extra: u64) -> Result<Map, KernelError> {
+        let action = || format!("create {:?} map `{}`", spec.kind, spec.name);
+        let copies = if spec.kind.is_per_cpu() {
+            possible_cpus()?.len()
+        } else {
+            1
+        };
+        let mut attr = MapCreateAttr {
+            map_type: spec.kind as u32,
+            key_size: spec.key_size,
+            value_size: spec.value_size,
+            max_entries: spec.max_entries,
+            map_flags: spec.flags,
+            map_name: object_name(&spec.name),
+            map_extra,
+            ..MapCreateAttr::default()
+        };
+        let fd = match bpf_fd(MAP_CREATE, &mut attr) {
+            // Kernels before 4.15 know no names and refuse the non-zero bytes they don't know.
+            Err(libc::E2BIG | libc::EINVAL) if attr.map_name[0] != 0 => {
+                attr.map_name = [0; OBJECT_NAME_LENGTH];
+                bpf_fd(MAP_CREATE, &mut attr)
+            }
+            other => other,
+        }
+        .map_err(|errno| KernelError::errno(action(), errno))?;
+        Ok(Map {
+            fd,
+            spec: spec.clone(),
+            copies,
+        })
+    }
+
+    pub fn spec(&self) -> &MapSpec {
+        &self.spec
+    }
+
+    /// The fd, for `Imm64::MapFd` in a program that uses this map.
+    pub fn raw_fd(&self) -> i32 {
+        self.fd.as_raw_fd()
+    }
+
+    /// The kernel's id of this map (as `bpftool map` lists it).
+    pub fn id(&self) -> Result<u32, KernelError> {
+        // The head of `struct bpf_map_info`; the kernel fills only what `info_len` covers.
+        #[repr(C)]
+        #[derive(Default)]
+        struct MapInfoHead {
+            kind: u32,
+            id: u32,
+        }
+        let mut head = MapInfoHead::default();
+        let mut attr = InfoAttr {
+            bpf_fd: self.fd.as_raw_fd() as u32,
+            info_len: size_of::<MapInfoHead>() as u32,
+            info: (&mut head as *mut MapInfoHead) as u64,
+        };
+        bpf(OBJ_GET_INFO_BY_FD, &mut attr).map_err(|errno| {
+            KernelError::errno(format!("read the info of map `{}`", self.spec.name), errno)
+        })?;
+        Ok(head.id)
+    }
+
+    /// Bytes a lookup fills: per-CPU values are each padded to 8 bytes.
+    fn lookup_size(&self) -> usize {
+        if self.spec.kind.is_per_cpu() {
+            stride(self.spec.value_size) * self.copies
+        } else {
+            self.spec.value_size as usize
+        }
+    }
+
+    fn check_key(&self, key: &[u8], action: &str) -> Result<(), KernelError> {
+        if key.len() != self.spec.key_size as usize {
+            return Err(KernelError::message(
+                format!("{action} in map `{}`", self.spec.name),
+                format!(
+                    "key is {} bytes, the map's are {}",
+                    key.len(),
+                    self.spec.key_size
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn element(&self, key: &[u8], value: u64, flags: u64) -> ElementAttr {
+        ElementAttr {
+            map_fd: self.fd.as_raw_fd() as u32,
+            key: if key.is_empty() { 0 } else { address(key) },
+            value,
+            flags,
+            ..ElementAttr::default()
+        }
+    }
+
+    /// Fills `value` (exactly the lookup size) with the value at `key`; false when absent.
+    fn lookup_raw(&self, key: &[u8], value: &mut [u8]) -> Result<bool, KernelError> {
+        self.check_key(key, "look up a key")?;
+        let mut attr = self.element(key, value.as_mut_ptr() as u64, 0);
+        match bpf(MAP_LOOKUP_ELEM, &mut attr) {
+            Ok(_) => Ok(true),
+            Err(libc::ENOENT) => Ok(false),
+            Err(errno) => Err(KernelError::errno(
+                format!("look up a key in map `{}`", self.spec.name),
+                errno,
+            )),
+        }
+    }
+
+    /// The value at `key` (for per-CPU maps, all CPUs' values back to back, each padded to 8
+    /// bytes; `lookup_per_cpu` splits them).
+    pub fn lookup(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KernelError> {
+        let mut value = vec![0u8; self.lookup_size()];
+        Ok(self.lookup_raw(key, &mut value)?.then_some(value))
+    }
+
+    /// One value per possible CPU, each `value_size` bytes.
+    pub fn lookup_per_cpu(&self, key: &[u8]) -> Result<Option<Vec<Vec<u8>>>, KernelError> {
+        Ok(self.lookup(key)?.map(|bytes| self.split(&bytes)))
+    }
+
+    fn split(&self, bytes: &[u8]) -> Vec<Vec<u8>> {
+        let size = self.spec.value_size as usize;
+        if !self.spec.kind.is_per_cpu() {
+            return vec![bytes[..size].to_vec()];
+        }
+        bytes
+            .chunks(stride(self.spec.value_size))
+            .map(|chunk| chunk[..size].to_vec())
+            .collect()
+    }
+
+    /// Stores `value` at `key`. For per-CPU maps `value` is either one value for every CPU or
+    /// all CPUs' values padded to 8 bytes each.
+    pub fn update(&self, key: &[u8], value: &[u8], mode: Update) -> Result<(), KernelError> {
+        self.check_key(key, "update a key")?;
+        let action = || format!("update a key in map `{}`", self.spec.name);
+        let size = self.spec.value_size as usize;
+        let full;
+        let value = if self.spec.kind.is_per_cpu() && value.len() == size {
+            let mut copies = vec![0u8; self.lookup_size()];
+            for chunk in copies.chunks_mut(stride(self.spec.value_size)) {
+                chunk[..size].copy_from_slice(value);
+            }
+            full = copies;
+            &full[..]
+        } else {
+            value
+        };
+        if value.len() != self.lookup_size() {
+            return Err(KernelError::message(
+                action(),
+                format!(
+                    "value is {} bytes, the map's are {}",
+                    value.len(),
+                    self.lookup_size()
+                ),
+            ));
+        }
+        let mut attr = self.element(key, address(value), mode as u64);
+        bpf(MAP_UPDATE_ELEM, &mut attr).map_err(|errno| KernelError::errno(action(), errno))?;
+        Ok(())
+    }
+
+    /// Removes `key`; false when it was not there.
+    pub fn delete(&self, key: &[u8]) -> Result<bool, KernelError> {
+        self.check_key(key, "delete a key")?;
+        let mut attr = self.element(key, 0, 0);
+        match bpf(MAP_DELETE_ELEM, &mut attr) {
+            Ok(_) => Ok(true),
+            Err(libc::ENOENT) => Ok(false),
+            Err(errno) => Err(KernelError::errno(
+                format!("delete a key in map `{}`", self.spec.name),
+                errno,
+            )),
+        }
+    }
+
+    /// The key after `key` in the map's order, the first key for None; None at the end.
+    pub fn next_key(&self, key: Option<&[u8]>) -> Result<Option<Vec<u8>>, KernelError> {
+        if let Some(key) = key {
+            self.check_key(key, "iterate")?;
+        }
+        let mut next = vec![0u8; self.spec.key_size as usize];
+        let mut attr = self.element(key.unwrap_or(&[]), next.as_mut_ptr() as u64, 0);
+        match bpf(MAP_GET_NEXT_KEY, &mut attr) {
+            Ok(_) => Ok(Some(next)),
+            Err(libc::ENOENT) => Ok(None),
+            Err(errno) => Err(KernelError::errno(
+                format!("iterate map `{}`", self.spec.name),
+                errno,
+            )),
+        }
+    }
+
+    /// Every entry: by batch lookup where the kernel has it (5.6+), else key by key.
+    pub fn entries(&self) -> Result<Vec<Entry>, KernelError> {
+        match self.entries_batched()? {
+            Some(entries) => Ok(entries),
+            None => self.entries_one_by_one(),
+        }
+    }
+
+    /// Entries key by key with MAP_GET_NEXT_KEY; a key deleted between the two calls is skipped.
+    /// Bounded by the map's capacity: a key deleted under the walk sends the kernel back to the
+    /// first key, and a map that probes keep writing must not keep the walk going forever.
+    pub fn entries_one_by_one(&self) -> Result<Vec<Entry>, KernelError> {
+        let mut entries = Vec::new();
+        let mut value = vec![0u8; self.lookup_size()];
+        for key in self.keys()? {
+            if self.lookup_raw(&key, &mut value)? {
+                entries.push(Entry {
+                    key,
+                    values: self.split(&value),
+                });
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The keys there are now, at most `max_entries` of them (see `entries_one_by_one`).
+    pub fn keys(&self) -> Result<Vec<Vec<u8>>, KernelError> {
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        let mut key = self.next_key(None)?;
+        while let Some(current) = key {
+            if keys.len() >= self.spec.max_entries as usize {
+                break;
+            }
+            key = self.next_key(Some(&current))?;
+            keys.push(current);
+        }
+        Ok(keys)
+    }
+
+    /// Entries by MAP_LOOKUP_BATCH; None when this kernel or map type has no batch lookup.
+    pub fn entries_batched(&self) -> Result<Option<Vec<Entry>>, KernelError> {
+        self.batch(MAP_LOOKUP_BATCH, "read")
+    }
+
+    /// Every entry, each deleted as it is read (MAP_LOOKUP_AND_DELETE_BATCH, 5.6+, hash maps):
+    /// one pass over the buckets, each read and emptied under its lock, so a count a probe adds
+    /// is either in what is returned or in the map afterwards, never lost between a read and a
+    /// delete. None when this kernel or map type has no such batch.
+    pub fn take_batched(&self) -> Result<Option<Vec<Entry>>, KernelError> {
+        self.batch(MAP_LOOKUP_AND_DELETE_BATCH, "read and empty")
+    }
+
+    /// A batch command over the whole map, in chunks; one pass: the kernel's cursor only moves
+    /// forward, so the loop ends however busy the map is.
+    fn batch(&self, command: u32, verb: &str) -> Result<Option<Vec<Entry>>, KernelError> {
+        let mut chunk = self.spec.max_entries.clamp(1, 256) as usize;
+        let key_size = self.spec.key_size as usize;
+        let value_size = self.lookup_size();
+        let mut keys = vec![0u8; key_size * chunk];
+        let mut values = vec![0u8; value_size * chunk];
+        // The batch token is the map's business: a bucket index for hashes, a key for arrays.
+        let mut token_in = vec![0u8; key_size.max(8)];
+        let mut token_out = vec![0u8; key_size.max(8)];
+        let mut entries = Vec::new();
+        let mut first = true;
+        loop {
+            let mut attr = BatchAttr {
+                in_batch: if first { 0 } else { address(&token_in) },
+                out_batch: token_out.as_mut_ptr() as u64,
+                keys: keys.as_mut_ptr() as u64,
+                values: values.as_mut_ptr() as u64,
+                count: chunk as u32,
+                map_fd: self.fd.as_raw_fd() as u32,
+                ..BatchAttr::default()
+            };
+            let finished = match bpf(command, &mut attr) {
+                Ok(_) => false,
+                Err(libc::ENOENT) => true,
+                Err(libc::EINVAL | libc::EOPNOTSUPP | ENOTSUPP) if first => return Ok(None),
+                // One bucket holds more keys than the chunk: nothing was taken, ask again with room.
+                Err(libc::ENOSPC) if chunk < self.spec.max_entries as usize => {
+                    chunk *= 2;
+                    keys.resize(key_size * chunk, 0);
+                    values.resize(value_size * chunk, 0);
+                    continue;
+                }
+                Err(errno) => {
+                    return Err(KernelError::errno(
+                        format!("{verb} map `{}`", self.spec.name),
+                        errno,
+                    ))
+                }
+            };
+            for index in 0..attr.count as usize {
+                entries.push(Entry {
+                    key: keys[index * key_size..][..key_size].to_vec(),
+                    values: self.split(&values[index * value_size..][..value_size]),
+                });
+            }
+            if finished {
+                return Ok(Some(entries));
+            }
+            std::mem::swap(&mut token_in, &mut token_out);
+            first = false;
+        }
+    }
+}
+
+impl AsFd for Map {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// Per-CPU values are laid out 8-byte aligned.
+pub(super) fn stride(value_size: u32) -> usize {
+    (value_size as usize).next_multiple_of(8)
+}
