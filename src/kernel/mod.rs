@@ -19,5 +19,6 @@ pub mod ring;
 pub mod ringbuf;
 pub mod signal;
 pub mod tracefs;
+pub mod trigger;
 
 pub use error::KernelError;

@@ -29,6 +29,7 @@ use crate::kernel::error::KernelError;
 use crate::kernel::features::Features;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
+use crate::kernel::trigger::Trigger;
 use crate::lang::Syntax;
 use crate::sema::types::AddressSpace;
 use crate::sema::{ProbeContext, ProbeId, Providers, Type};
@@ -126,7 +127,7 @@ pub enum Attachment {
     /// BEGIN or END attached to a uprobe on `trigger`, one of tine's own functions: calling it
     /// runs the program.
     Triggered {
-        trigger: extern "C" fn(),
+        trigger: Trigger,
         attached: Box<Attachment>,
     },
 }

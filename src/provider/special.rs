@@ -2,7 +2,6 @@
 //! it stops, so their maps and printf work as anywhere: a test run of a raw-tracepoint program
 //! (5.10+), else a uprobe on one of tine's own functions, fired by calling it.
 
-use std::hint::black_box;
 use std::rc::Rc;
 
 use crate::compile::{Lifecycle, ProgramKind};
@@ -11,6 +10,7 @@ use crate::kernel::error::KernelError;
 use crate::kernel::memory_map;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeKind, Tracefs};
+use crate::kernel::trigger::Trigger;
 
 use crate::kernel::features::Feature;
 use crate::lang::Syntax;
@@ -29,21 +29,6 @@ pub enum Runner {
 pub struct Special {
     pub at_start: bool,
     pub runner: Runner,
-}
-
-// The uprobe targets. Their bodies differ so that no optimisation folds them into one
-// function, which would fire BEGIN's program at the end too. On 32-bit ARM they are ARM code
-// whatever the build's mode: the kernel's uprobes cannot take Thumb code.
-#[inline(never)]
-#[cfg_attr(target_arch = "arm", instruction_set(arm::a32))]
-extern "C" fn begin_trigger() {
-    black_box(1u8);
-}
-
-#[inline(never)]
-#[cfg_attr(target_arch = "arm", instruction_set(arm::a32))]
-extern "C" fn end_trigger() {
-    black_box(2u8);
 }
 
 /// `BEGIN`.
@@ -116,10 +101,10 @@ impl ResolvedProbe for Special {
     }
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
-        let trigger: extern "C" fn() = if self.at_start {
-            begin_trigger
+        let trigger = if self.at_start {
+            Trigger::Begin
         } else {
-            end_trigger
+            Trigger::End
         };
         let tracefs = match &self.runner {
             Runner::TestRun => return Ok(Attachment::Run),
@@ -127,8 +112,8 @@ impl ResolvedProbe for Special {
         };
         let mappings = memory_map::read(None)
             .map_err(|error| KernelError::io("read /proc/self/maps", &error))?;
-        let (path, offset) = memory_map::file_offset(&mappings, trigger as usize as u64)
-            .ok_or_else(|| {
+        let (path, offset) =
+            memory_map::file_offset(&mappings, trigger.address()).ok_or_else(|| {
                 KernelError::message(
                     "find tine's own code for BEGIN/END",
                     "no file mapping of /proc/self/maps holds it",

@@ -10,6 +10,7 @@ use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
 use crate::kernel::mapping::page_size;
 use crate::kernel::perf::close_all;
+use crate::kernel::trigger::Trigger;
 use crate::lang::diag::{Diag, Span};
 use crate::provider::{Attachment, Registry};
 use crate::sema::program::Probe;
@@ -92,7 +93,7 @@ fn instruction_at_slot(insns: &[Insn], slot: usize) -> usize {
 pub(super) enum Special {
     TestRun(LoadedProgram),
     /// Calling the function fires the uprobe the program is attached to.
-    Trigger(extern "C" fn()),
+    Trigger(Trigger),
 }
 
 impl Special {
@@ -100,7 +101,7 @@ impl Special {
         match self {
             Special::TestRun(program) => program.test_run(&[], &[0u8; 8]).map(|_| ()),
             Special::Trigger(trigger) => {
-                trigger();
+                trigger.fire();
                 Ok(())
             }
         }
@@ -201,9 +202,9 @@ impl Loaded {
                     &mut self.end
                 };
                 // Every BEGIN (END) program sits on the same function: one call runs them all.
-                let called = list.iter().any(|special| {
-                    matches!(special, Special::Trigger(known) if *known as usize == trigger as usize)
-                });
+                let called = list
+                    .iter()
+                    .any(|special| matches!(special, Special::Trigger(known) if *known == trigger));
                 if !called {
                     list.push(Special::Trigger(trigger));
                 }
