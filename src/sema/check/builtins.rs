@@ -230,10 +230,10 @@ impl Checker<'_> {
             Some(Form::Function { arity, typing, .. }) => {
                 let given = arguments.len();
                 if given < arity.low || given > arity.high {
-                    self.error(Diag::new(
+                    self.report(
                         span,
-                        format!("`{name}()` takes {}, {given} given", arity.wanted),
-                    ));
+                        format_args!("`{name}()` takes {}, {given} given", arity.wanted),
+                    );
                     return None;
                 }
                 typing(self, call)

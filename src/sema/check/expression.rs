@@ -114,10 +114,10 @@ impl Checker<'_> {
         let typed = self.whole(typed)?;
         if let ExprKind::MapRef(map) = typed.kind {
             let name = self.maps[map].name.clone();
-            self.error(Diag::new(
+            self.report(
                 node.span,
-                format!("`{name}` is a whole map here; only print() and clear() take one"),
-            ));
+                format_args!("`{name}` is a whole map here; only print() and clear() take one"),
+            );
             return None;
         }
         Some(typed)
@@ -294,10 +294,7 @@ impl Checker<'_> {
             None => cast_type(type_name),
         };
         let Some(mut ty) = named else {
-            self.error(Diag::new(
-                type_span,
-                format!("cannot cast to `{type_name}`"),
-            ));
+            self.report(type_span, format_args!("cannot cast to `{type_name}`"));
             return None;
         };
         if !operand.ty.is_scalar() {
@@ -401,7 +398,7 @@ impl Checker<'_> {
             Type::Pointer { target, .. } => match target.as_ref() {
                 Type::Struct(record) => (record.clone(), true),
                 _ => {
-                    self.error(Diag::new(base.span, format!("{} has no fields", base.ty)));
+                    self.report(base.span, format_args!("{} has no fields", base.ty));
                     return None;
                 }
             },
@@ -556,7 +553,7 @@ impl Checker<'_> {
             Type::Chars(length) => (crate::sema::types::U8, Some(*length), false),
             Type::Pointer { target, .. } if target.size() > 0 => ((**target).clone(), None, true),
             other => {
-                self.error(Diag::new(base.span, format!("{other} cannot be indexed")));
+                self.report(base.span, format_args!("{other} cannot be indexed"));
                 return None;
             }
         };
@@ -571,10 +568,10 @@ impl Checker<'_> {
             });
         let (Some(position), Some(offset)) = (position, offset) else {
             let bound = length.map_or(String::new(), |length| format!(" below {length}"));
-            self.error(Diag::new(
+            self.report(
                 index.span,
-                format!("the index must be a constant number{bound}"),
-            ));
+                format_args!("the index must be a constant number{bound}"),
+            );
             return None;
         };
         Some(expr(
@@ -610,7 +607,7 @@ impl Checker<'_> {
                 None => match cast_type(type_name) {
                     Some(ty) => ty,
                     None => {
-                        self.error(Diag::new(type_span, format!("unknown type `{type_name}`")));
+                        self.report(type_span, format_args!("unknown type `{type_name}`"));
                         return None;
                     }
                 },

@@ -28,23 +28,26 @@ pub(super) struct Call<'a, 's> {
 pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let format_node = call.arguments.first()?;
     let ast::ExprKind::Str(bytes) = &format_node.kind else {
-        checker.error(Diag::new(
+        checker.report(
             format_node.span,
-            "printf's format must be a string literal",
-        ));
+            format_args!("printf's format must be a string literal"),
+        );
         return None;
     };
     let Ok(format_text) = std::str::from_utf8(bytes) else {
-        checker.error(Diag::new(format_node.span, "printf's format is not UTF-8"));
+        checker.report(
+            format_node.span,
+            format_args!("printf's format is not UTF-8"),
+        );
         return None;
     };
     let format = match crate::output::Format::parse(format_text) {
         Ok(format) => format,
         Err(error) => {
-            checker.error(Diag::new(
+            checker.report(
                 format_span(format_node.span, bytes, error.offset),
-                format!("bad printf format: {}", error.message),
-            ));
+                format_args!("bad printf format: {}", error.message),
+            );
             return None;
         }
     };
@@ -118,10 +121,7 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
             None => Some(0),
             Some((Some(number), _)) if number >= 0 => Some(number as u64),
             Some((_, value)) => {
-                checker.error(Diag::new(
-                    value.span,
-                    format!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"),
-                ));
+                checker.report(value.span, format_args!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"));
                 None
             }
         }
@@ -174,10 +174,10 @@ pub(super) fn exit(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
     if let Some(argument) = call.arguments.first() {
         let code = checker.value(argument, call.scope)?;
         if !code.ty.is_integer() {
-            checker.error(Diag::new(
+            checker.report(
                 argument.span,
-                format!("the exit code must be an integer, not {}", code.ty),
-            ));
+                format_args!("the exit code must be an integer, not {}", code.ty),
+            );
             return None;
         }
         values.push(code);
@@ -192,13 +192,13 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
     let readable = (address.ty.is_scalar() && address.ty.size() <= 8)
         || (name == "str" && matches!(address.ty, Type::Chars(_)));
     if !readable {
-        checker.error(Diag::new(
+        checker.report(
             call.arguments[0].span,
-            format!(
+            format_args!(
                 "`{name}()` reads through an address, and {} is not one",
                 address.ty
             ),
-        ));
+        );
         return None;
     }
     let length = match call.arguments.get(1) {
@@ -208,17 +208,19 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
             match literal_value(&length) {
                 Some(value) if value >= 1 && value as usize <= MAX_STACK => value as usize,
                 Some(_) => {
-                    checker.error(Diag::new(
+                    checker.report(
                         length_node.span,
-                        format!("the length must be between 1 and {MAX_STACK} (the BPF stack)"),
-                    ));
+                        format_args!(
+                            "the length must be between 1 and {MAX_STACK} (the BPF stack)"
+                        ),
+                    );
                     return None;
                 }
                 None => {
-                    checker.error(Diag::new(
+                    checker.report(
                         length_node.span,
-                        "the length must be a number literal",
-                    ));
+                        format_args!("the length must be a number literal"),
+                    );
                     return None;
                 }
             }
@@ -262,10 +264,10 @@ pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<E
         Type::Pointer { target, .. } => target.clone(),
         ty if ty.is_integer() && ty.size() <= 8 => Box::new(Type::Void),
         other => {
-            checker.error(Diag::new(
+            checker.report(
                 call.arguments[0].span,
-                format!("{name}() needs an address, not {other}"),
-            ));
+                format_args!("{name}() needs an address, not {other}"),
+            );
             return None;
         }
     };
@@ -283,10 +285,10 @@ pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     let name = call.name;
     let address = checker.value(&call.arguments[0], call.scope)?;
     if !address.ty.is_scalar() {
-        checker.error(Diag::new(
+        checker.report(
             call.arguments[0].span,
-            format!("{name}() needs an address, not {}", address.ty),
-        ));
+            format_args!("{name}() needs an address, not {}", address.ty),
+        );
         return None;
     }
     Some(if name == "ksym" {
@@ -339,10 +341,10 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     let (left, right) = (left?, right?);
     for side in [&left, &right] {
         if !matches!(side.ty, Type::Chars(_)) {
-            checker.error(Diag::new(
+            checker.report(
                 side.span,
-                format!("strcmp() compares strings; this is {}", side.ty),
-            ));
+                format_args!("strcmp() compares strings; this is {}", side.ty),
+            );
             return None;
         }
     }
@@ -360,10 +362,10 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
     let format = format_literal(checker, &call.arguments[0], "strftime's format");
     let nanoseconds = checker.value(&call.arguments[1], call.scope)?;
     if !nanoseconds.ty.is_integer() {
-        checker.error(Diag::new(
+        checker.report(
             nanoseconds.span,
-            format!("strftime() takes nanoseconds, not {}", nanoseconds.ty),
-        ));
+            format_args!("strftime() takes nanoseconds, not {}", nanoseconds.ty),
+        );
         return None;
     }
     let ty = Type::Strftime(format?.into());
@@ -389,10 +391,10 @@ pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
     match address {
         Ok(Some(address)) => Some(expr(ExprKind::Int(address), U64, call.span)),
         Ok(None) => {
-            checker.error(Diag::new(
+            checker.report(
                 name_node.span,
-                format!("the kernel has no symbol `{name}`"),
-            ));
+                format_args!("the kernel has no symbol `{name}`"),
+            );
             None
         }
         Err(message) => {
@@ -408,10 +410,10 @@ pub const TIME_FORMAT: &str = "%H:%M:%S\n";
 /// bpftrace's `time()` / `time(format)` statement: the time of day, printed by user space.
 pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     if call.arguments.len() > 1 {
-        checker.error(Diag::new(
+        checker.report(
             call.arguments[1].span,
-            "`time()` takes at most one format string",
-        ));
+            format_args!("`time()` takes at most one format string"),
+        );
         return None;
     }
     let format = match call.arguments.first() {
@@ -433,10 +435,10 @@ fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Op
         _ => None,
     };
     if text.is_none() {
-        checker.error(Diag::new(
+        checker.report(
             node.span,
-            format!("{what} must be a string literal (UTF-8, without NUL)"),
-        ));
+            format_args!("{what} must be a string literal (UTF-8, without NUL)"),
+        );
     }
     text.map(str::to_string)
 }
@@ -445,7 +447,7 @@ fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Op
 fn printable(checker: &mut Checker<'_>, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
     let typed = checker.value(node, scope)?;
     if typed.ty == Type::Void {
-        checker.error(Diag::new(node.span, "this has no value to print"));
+        checker.report(node.span, format_args!("this has no value to print"));
         return None;
     }
     Some(typed)

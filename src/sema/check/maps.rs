@@ -73,7 +73,7 @@ impl Checker<'_> {
     /// Records (or checks) a map's value type; returns the map's type after this use.
     pub(super) fn map_value(&mut self, map: MapId, ty: &Type, span: Span) -> Option<Type> {
         if *ty == Type::Void {
-            self.error(Diag::new(span, "this has no value to store"));
+            self.report(span, format_args!("this has no value to store"));
             return None;
         }
         match self.maps[map].value.clone() {

@@ -13,6 +13,7 @@ mod scratch;
 mod statement;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 use super::context::{Environment, ProbeContext, ProbeId, Providers};
 use super::program::{MapId, Probe, Program, Scratch, Stmt, StmtKind};
@@ -200,6 +201,15 @@ impl Checker<'_> {
     fn error(&mut self, diag: Diag) {
         if self.final_round {
             self.errors.push(diag);
+        }
+    }
+
+    /// An error of just a message, formatted only in the final round: one place builds the
+    /// string and the `Diag` for every call site.
+    #[inline(never)]
+    fn report(&mut self, span: Span, message: fmt::Arguments<'_>) {
+        if self.final_round {
+            self.errors.push(Diag::new(span, fmt::format(message)));
         }
     }
 

@@ -81,10 +81,10 @@ impl Checker<'_> {
             Some((ty, _)) => Some(expr(ExprKind::Scratch(slot), ty.clone(), span)),
             None => {
                 let name = scope.scratch[slot].0.clone();
-                self.error(Diag::new(
+                self.report(
                     span,
-                    format!("`${name}` has no type: it is only assigned from itself"),
-                ));
+                    format_args!("`${name}` has no type: it is only assigned from itself"),
+                );
                 None
             }
         }
@@ -97,7 +97,7 @@ impl Checker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<Type> {
         if value.ty == Type::Void || matches!(value.kind, ExprKind::MapRef(_)) {
-            self.error(Diag::new(value.span, "this has no value to store"));
+            self.report(value.span, format_args!("this has no value to store"));
             return None;
         }
         match scope.scratch[slot].1.clone() {

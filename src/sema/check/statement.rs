@@ -56,10 +56,10 @@ impl Checker<'_> {
                     keys: Some(keys),
                 } = &target.kind
                 else {
-                    self.error(Diag::new(
+                    self.report(
                         target.span,
-                        "`delete` takes a map element: `delete m[key]`",
-                    ));
+                        format_args!("`delete` takes a map element: `delete m[key]`"),
+                    );
                     return None;
                 };
                 let map = self.map_id(name, target.span);
@@ -227,13 +227,13 @@ impl Checker<'_> {
         let wanted = call.wanted;
         if arguments.len() != wanted {
             let plural = if wanted == 1 { "" } else { "s" };
-            self.error(Diag::new(
+            self.report(
                 call.span,
-                format!(
+                format_args!(
                     "`{function}()` takes {wanted} argument{plural}, {} given",
                     arguments.len()
                 ),
-            ));
+            );
             return None;
         }
         let argument = match arguments.first() {
@@ -290,27 +290,27 @@ impl Checker<'_> {
             match literal_value(&typed) {
                 Some(value) => bounds.push(value),
                 None => {
-                    self.error(Diag::new(
+                    self.report(
                         bound.span,
-                        "`lhist()` bounds must be number literals",
-                    ));
+                        format_args!("`lhist()` bounds must be number literals"),
+                    );
                     return None;
                 }
             }
         }
         let (min, max, step) = (bounds[0], bounds[1], bounds[2]);
         if step <= 0 || max <= min {
-            self.error(Diag::new(
+            self.report(
                 arguments[1].span.to(arguments[3].span),
-                "`lhist(value, min, max, step)` needs min < max and step > 0",
-            ));
+                format_args!("`lhist(value, min, max, step)` needs min < max and step > 0"),
+            );
             return None;
         }
         if (max - min) / step > MAX_LHIST_BUCKETS {
-            self.error(Diag::new(
+            self.report(
                 arguments[1].span.to(arguments[3].span),
-                format!("`lhist()` would have more than {MAX_LHIST_BUCKETS} buckets"),
-            ));
+                format_args!("`lhist()` would have more than {MAX_LHIST_BUCKETS} buckets"),
+            );
             return None;
         }
         Some(MapKind::Lhist { min, max, step })
