@@ -239,12 +239,11 @@ impl Checker<'_> {
                 typing(self, call)
             }
             Some(Form::Aggregation { .. }) => {
-                self.error(
-                    Diag::new(
-                        span,
-                        format!("`{name}()` is an aggregation; it can only be assigned to a map"),
-                    )
-                    .with_label(format!("write `@name[key] = {name}(...)`")),
+                self.report_with(
+                    span,
+                    format_args!("`{name}()` is an aggregation; it can only be assigned to a map"),
+                    Some(format_args!("write `@name[key] = {name}(...)`")),
+                    None,
                 );
                 None
             }
@@ -269,12 +268,11 @@ impl Checker<'_> {
         let name = call.name;
         if let Some(first) = call.arguments.first() {
             if name == "time" {
-                self.error(
-                    Diag::new(
-                        call.span,
-                        "bpftrace's `time(format)` is a statement of its own",
-                    )
-                    .with_label("it prints the time of day; it has no value"),
+                self.report_with(
+                    call.span,
+                    format_args!("bpftrace's `time(format)` is a statement of its own"),
+                    Some(format_args!("it prints the time of day; it has no value")),
+                    None,
                 );
                 return None;
             }
@@ -283,9 +281,11 @@ impl Checker<'_> {
                 self.error(Diag::new(call.name_span, message));
                 return None;
             }
-            self.error(
-                Diag::new(first.span, format!("`{name}()` takes no arguments"))
-                    .with_label(format!("write `{name}` or `{name}()`")),
+            self.report_with(
+                first.span,
+                format_args!("`{name}()` takes no arguments"),
+                Some(format_args!("write `{name}` or `{name}()`")),
+                None,
             );
             return None;
         }

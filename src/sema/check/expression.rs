@@ -71,12 +71,11 @@ impl Checker<'_> {
     /// `typed`, unless it is a whole C struct, which tine does not copy yet.
     fn whole(&mut self, typed: Expr) -> Option<Expr> {
         if let Type::CStruct(_) = typed.ty {
-            self.error(
-                Diag::new(
-                    typed.span,
-                    format!("a whole `{}` is not a value yet", typed.ty),
-                )
-                .with_label("read its members, one at a time"),
+            self.report_with(
+                typed.span,
+                format_args!("a whole `{}` is not a value yet", typed.ty),
+                Some(format_args!("read its members, one at a time")),
+                None,
             );
             return None;
         }
@@ -243,15 +242,14 @@ impl Checker<'_> {
             match unify(&then.ty, &otherwise.ty) {
                 Some(ty) => ty,
                 None => {
-                    self.error(
-                        Diag::new(
-                            otherwise.span,
-                            format!(
-                                "the branches of `?:` differ: {} and {}",
-                                then.ty, otherwise.ty
-                            ),
-                        )
-                        .with_note(then.span, format!("this is {}", then.ty)),
+                    self.report_with(
+                        otherwise.span,
+                        format_args!(
+                            "the branches of `?:` differ: {} and {}",
+                            then.ty, otherwise.ty
+                        ),
+                        None,
+                        Some((then.span, format_args!("this is {}", then.ty))),
                     );
                     return None;
                 }
@@ -298,9 +296,11 @@ impl Checker<'_> {
             return None;
         };
         if !operand.ty.is_scalar() {
-            self.error(
-                Diag::new(operand.span, format!("cannot cast {} to {ty}", operand.ty))
-                    .with_label("only numbers and pointers convert"),
+            self.report_with(
+                operand.span,
+                format_args!("cannot cast {} to {ty}", operand.ty),
+                Some(format_args!("only numbers and pointers convert")),
+                None,
             );
             return None;
         }
@@ -479,9 +479,11 @@ impl Checker<'_> {
             }
             Some(Form::FunctionName) => {
                 let Some(function) = scope.context.function() else {
-                    self.error(
-                        Diag::new(span, "`func` is the function a kprobe or uprobe is in")
-                            .with_label("this probe names no function"),
+                    self.report_with(
+                        span,
+                        format_args!("`func` is the function a kprobe or uprobe is in"),
+                        Some(format_args!("this probe names no function")),
+                        None,
                     );
                     return None;
                 };
@@ -519,11 +521,9 @@ impl Checker<'_> {
             && name.starts_with(|c: char| c.is_ascii_uppercase())
             && !name.contains(|c: char| c.is_ascii_lowercase());
         if constant_like {
-            self.error(
-                Diag::new(span, format!("unknown constant `{name}`")).with_label(format!(
+            self.report_with(span, format_args!("unknown constant `{name}`"), Some(format_args!(
                     "no enum of the script's or the kernel's has it: if it is a C #define, write `#define {name} VALUE` above the probes"
-                )),
-            );
+                )), None);
             return;
         }
         let mut known: Vec<String> = variable_names().map(str::to_string).collect();

@@ -58,23 +58,21 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     let wanted = format.arguments();
     let given = call.arguments.len() - 1;
     if given > wanted {
-        checker.error(
-            Diag::new(
-                call.arguments[1 + wanted].span,
-                format!("printf has {given} values but its format uses {wanted}"),
-            )
-            .with_label("not used by the format"),
+        checker.report_with(
+            call.arguments[1 + wanted].span,
+            format_args!("printf has {given} values but its format uses {wanted}"),
+            Some(format_args!("not used by the format")),
+            None,
         );
         return None;
     }
     if given < wanted {
         let end = Span::new(call.span.end.saturating_sub(1), call.span.end);
-        checker.error(
-            Diag::new(
-                end,
-                format!("printf's format uses {wanted} values but only {given} given"),
-            )
-            .with_note(format_node.span, "the format"),
+        checker.report_with(
+            end,
+            format_args!("printf's format uses {wanted} values but only {given} given"),
+            None,
+            Some((format_node.span, format_args!("the format"))),
         );
         return None;
     }
@@ -103,9 +101,13 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
             .iter()
             .find(|value| matches!(value.kind, ExprKind::MapRef(_)))
         {
-            checker.error(
-                Diag::new(map.span, "a whole map prints by itself")
-                    .with_label("write print(@map), or print(@map, top, divisor)"),
+            checker.report_with(
+                map.span,
+                format_args!("a whole map prints by itself"),
+                Some(format_args!(
+                    "write print(@map), or print(@map, top, divisor)"
+                )),
+                None,
             );
             return None;
         }
@@ -129,12 +131,11 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
     let top = option("top");
     let divisor = option("divisor");
     if let Some((_, extra)) = numbers.next() {
-        checker.error(
-            Diag::new(
-                extra.span,
-                "print(@map, top, divisor) takes a map and up to two numbers",
-            )
-            .with_label("one too many"),
+        checker.report_with(
+            extra.span,
+            format_args!("print(@map, top, divisor) takes a map and up to two numbers"),
+            Some(format_args!("one too many")),
+            None,
         );
         return None;
     }
@@ -154,9 +155,11 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
 pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let typed = checker.expression(&call.arguments[0], call.scope, true)?;
     if !matches!(typed.kind, ExprKind::MapRef(_)) {
-        checker.error(
-            Diag::new(call.arguments[0].span, "clear() takes a whole map")
-                .with_label("write the map's name without a key"),
+        checker.report_with(
+            call.arguments[0].span,
+            format_args!("clear() takes a whole map"),
+            Some(format_args!("write the map's name without a key")),
+            None,
         );
         return None;
     }
@@ -317,12 +320,11 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
         return Some(field);
     }
     if !matches!(field.kind, ExprKind::Member { .. }) || !field.ty.is_integer() {
-        checker.error(
-            Diag::new(
-                call.arguments[0].span,
-                "dyn() reads a tracepoint's `__data_loc` field",
-            )
-            .with_label("write `dyn(data->field)`"),
+        checker.report_with(
+            call.arguments[0].span,
+            format_args!("dyn() reads a tracepoint's `__data_loc` field"),
+            Some(format_args!("write `dyn(data->field)`")),
+            None,
         );
         return None;
     }

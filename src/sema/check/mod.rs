@@ -213,6 +213,24 @@ impl Checker<'_> {
         }
     }
 
+    /// `report` with a label after the caret or a note pointing elsewhere.
+    #[inline(never)]
+    fn report_with(
+        &mut self,
+        span: Span,
+        message: fmt::Arguments<'_>,
+        label: Option<fmt::Arguments<'_>>,
+        note: Option<(Span, fmt::Arguments<'_>)>,
+    ) {
+        if self.final_round {
+            let mut diag = Diag::new(span, fmt::format(message));
+            diag.label = label.map(fmt::format);
+            diag.notes
+                .extend(note.map(|(span, note)| (span, fmt::format(note))));
+            self.errors.push(diag);
+        }
+    }
+
     fn probe(&mut self, unit: &mut Unit<'_>) -> Probe {
         let mut assigned = HashSet::new();
         collect_assigned(&unit.probe.body, &mut assigned);

@@ -21,9 +21,11 @@ impl Checker<'_> {
                     return None;
                 };
                 if matches!(**target, Type::Void | Type::Named(_)) {
-                    self.error(
-                        Diag::new(operand.span, "cannot dereference a `void *`")
-                            .with_label("cast it first, e.g. `*(u64*)p`"),
+                    self.report_with(
+                        operand.span,
+                        format_args!("cannot dereference a `void *`"),
+                        Some(format_args!("cast it first, e.g. `*(u64*)p`")),
+                        None,
                     );
                     return None;
                 }

@@ -6,7 +6,7 @@ use super::expression::literal_value;
 use super::functions::{self, Call};
 use super::{Checker, Scope};
 use crate::lang::ast::{self, BinaryOp};
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::sema::program::{Expr, MapId, MapKind, Stmt, StmtKind};
 use crate::sema::types::{Type, U64};
 
@@ -138,12 +138,11 @@ impl Checker<'_> {
                 self.assign_map(place, operator, value, scope)?
             }
             _ => {
-                self.error(
-                    Diag::new(
-                        target.span,
-                        "can only assign to a map element or a `$variable`",
-                    )
-                    .with_label("not assignable"),
+                self.report_with(
+                    target.span,
+                    format_args!("can only assign to a map element or a `$variable`"),
+                    Some(format_args!("not assignable")),
+                    None,
                 );
                 return None;
             }
@@ -240,12 +239,11 @@ impl Checker<'_> {
             Some(argument) => {
                 let typed = self.value(argument, scope)?;
                 if !typed.ty.is_integer() {
-                    self.error(
-                        Diag::new(
-                            argument.span,
-                            format!("`{function}()` needs an integer, not {}", typed.ty),
-                        )
-                        .with_label(format!("this is {}", typed.ty)),
+                    self.report_with(
+                        argument.span,
+                        format_args!("`{function}()` needs an integer, not {}", typed.ty),
+                        Some(format_args!("this is {}", typed.ty)),
+                        None,
                     );
                     return None;
                 }
