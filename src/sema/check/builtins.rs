@@ -250,7 +250,7 @@ impl Checker<'_> {
             Some(Form::Variable(..)) => self.variable_call(call),
             Some(Form::ProbeName | Form::FunctionName) | None => {
                 if let Some(message) = unsupported::function(name) {
-                    self.error(Diag::new(name_span, message));
+                    self.error_at(name_span, message);
                     return None;
                 }
                 let mut diag = Diag::new(name_span, format!("unknown function `{name}`"));
@@ -278,7 +278,7 @@ impl Checker<'_> {
             }
             // bpftrace's `kstack(perf)`: a function of another kind.
             if let Some(message) = unsupported::function(name) {
-                self.error(Diag::new(call.name_span, message));
+                self.error_at(call.name_span, message);
                 return None;
             }
             self.report_with(

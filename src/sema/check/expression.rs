@@ -286,7 +286,7 @@ impl Checker<'_> {
         let named = match self.types.named(type_name, space) {
             Some(Ok(ty)) => Some(ty),
             Some(Err(message)) => {
-                self.error(Diag::new(type_span, message));
+                self.error_at(type_span, message);
                 return None;
             }
             None => cast_type(type_name),
@@ -348,7 +348,7 @@ impl Checker<'_> {
             } = match self.types.member(owner, field, space) {
                 Ok(found) => found,
                 Err(message) => {
-                    self.error(Diag::new(field_span, message));
+                    self.error_at(field_span, message);
                     return None;
                 }
             };
@@ -357,7 +357,7 @@ impl Checker<'_> {
                 false => memory::offset_within(&base, offset),
             };
             if let Err(message) = within {
-                self.error(Diag::new(field_span, message));
+                self.error_at(field_span, message);
                 return None;
             }
             let member = expr(
@@ -505,7 +505,7 @@ impl Checker<'_> {
                     None
                 }
                 Err(message) => {
-                    self.error(Diag::new(span, message));
+                    self.error_at(span, message);
                     None
                 }
             },
@@ -514,7 +514,7 @@ impl Checker<'_> {
 
     fn unknown_name(&mut self, name: &str, span: Span, scope: &Scope<'_>) {
         if let Some(message) = unsupported::variable(name) {
-            self.error(Diag::new(span, message));
+            self.error_at(span, message);
             return;
         }
         let constant_like = name.len() > 1
@@ -601,7 +601,7 @@ impl Checker<'_> {
             None => match self.types.named(type_name, AddressSpace::Kernel) {
                 Some(Ok(ty)) => ty,
                 Some(Err(message)) => {
-                    self.error(Diag::new(type_span, message));
+                    self.error_at(type_span, message);
                     return None;
                 }
                 None => match cast_type(type_name) {
@@ -621,7 +621,7 @@ impl Checker<'_> {
         match value {
             Ok(value) => Some(expr(ExprKind::Int(value), U64, span)),
             Err(message) => {
-                self.error(Diag::new(type_span, message));
+                self.error_at(type_span, message);
                 None
             }
         }

@@ -4,7 +4,7 @@
 use super::expression::{expr, literal_value};
 use super::{Checker, Scope};
 use crate::lang::ast;
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::output::PrintOptions;
 use crate::sema::program::{Expr, ExprKind, Function};
 use crate::sema::types::{AddressSpace, Type, I32, U64};
@@ -400,7 +400,7 @@ pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
             None
         }
         Err(message) => {
-            checker.error(Diag::new(name_node.span, message));
+            checker.error_at(name_node.span, message);
             None
         }
     }

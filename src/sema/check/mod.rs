@@ -204,6 +204,12 @@ impl Checker<'_> {
         }
     }
 
+    /// An error of just a message made already: one place builds the `Diag`.
+    #[inline(never)]
+    fn error_at(&mut self, span: Span, message: String) {
+        self.error(Diag::new(span, message));
+    }
+
     /// An error of just a message, formatted only in the final round: one place builds the
     /// string and the `Diag` for every call site.
     #[inline(never)]
