@@ -230,28 +230,27 @@ impl Checker<'_> {
             Some(Form::Function { arity, typing, .. }) => {
                 let given = arguments.len();
                 if given < arity.low || given > arity.high {
-                    self.error(Diag::new(
+                    self.report(
                         span,
-                        format!("`{name}()` takes {}, {given} given", arity.wanted),
-                    ));
+                        format_args!("`{name}()` takes {}, {given} given", arity.wanted),
+                    );
                     return None;
                 }
                 typing(self, call)
             }
             Some(Form::Aggregation { .. }) => {
-                self.error(
-                    Diag::new(
-                        span,
-                        format!("`{name}()` is an aggregation; it can only be assigned to a map"),
-                    )
-                    .with_label(format!("write `@name[key] = {name}(...)`")),
+                self.report_with(
+                    span,
+                    format_args!("`{name}()` is an aggregation; it can only be assigned to a map"),
+                    Some(format_args!("write `@name[key] = {name}(...)`")),
+                    None,
                 );
                 None
             }
             Some(Form::Variable(..)) => self.variable_call(call),
             Some(Form::ProbeName | Form::FunctionName) | None => {
                 if let Some(message) = unsupported::function(name) {
-                    self.error(Diag::new(name_span, message));
+                    self.error_at(name_span, message);
                     return None;
                 }
                 let mut diag = Diag::new(name_span, format!("unknown function `{name}`"));
@@ -269,23 +268,24 @@ impl Checker<'_> {
         let name = call.name;
         if let Some(first) = call.arguments.first() {
             if name == "time" {
-                self.error(
-                    Diag::new(
-                        call.span,
-                        "bpftrace's `time(format)` is a statement of its own",
-                    )
-                    .with_label("it prints the time of day; it has no value"),
+                self.report_with(
+                    call.span,
+                    format_args!("bpftrace's `time(format)` is a statement of its own"),
+                    Some(format_args!("it prints the time of day; it has no value")),
+                    None,
                 );
                 return None;
             }
             // bpftrace's `kstack(perf)`: a function of another kind.
             if let Some(message) = unsupported::function(name) {
-                self.error(Diag::new(call.name_span, message));
+                self.error_at(call.name_span, message);
                 return None;
             }
-            self.error(
-                Diag::new(first.span, format!("`{name}()` takes no arguments"))
-                    .with_label(format!("write `{name}` or `{name}()`")),
+            self.report_with(
+                first.span,
+                format_args!("`{name}()` takes no arguments"),
+                Some(format_args!("write `{name}` or `{name}()`")),
+                None,
             );
             return None;
         }

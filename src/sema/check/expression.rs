@@ -71,12 +71,11 @@ impl Checker<'_> {
     /// `typed`, unless it is a whole C struct, which tine does not copy yet.
     fn whole(&mut self, typed: Expr) -> Option<Expr> {
         if let Type::CStruct(_) = typed.ty {
-            self.error(
-                Diag::new(
-                    typed.span,
-                    format!("a whole `{}` is not a value yet", typed.ty),
-                )
-                .with_label("read its members, one at a time"),
+            self.report_with(
+                typed.span,
+                format_args!("a whole `{}` is not a value yet", typed.ty),
+                Some(format_args!("read its members, one at a time")),
+                None,
             );
             return None;
         }
@@ -114,10 +113,10 @@ impl Checker<'_> {
         let typed = self.whole(typed)?;
         if let ExprKind::MapRef(map) = typed.kind {
             let name = self.maps[map].name.clone();
-            self.error(Diag::new(
+            self.report(
                 node.span,
-                format!("`{name}` is a whole map here; only print() and clear() take one"),
-            ));
+                format_args!("`{name}` is a whole map here; only print() and clear() take one"),
+            );
             return None;
         }
         Some(typed)
@@ -243,15 +242,14 @@ impl Checker<'_> {
             match unify(&then.ty, &otherwise.ty) {
                 Some(ty) => ty,
                 None => {
-                    self.error(
-                        Diag::new(
-                            otherwise.span,
-                            format!(
-                                "the branches of `?:` differ: {} and {}",
-                                then.ty, otherwise.ty
-                            ),
-                        )
-                        .with_note(then.span, format!("this is {}", then.ty)),
+                    self.report_with(
+                        otherwise.span,
+                        format_args!(
+                            "the branches of `?:` differ: {} and {}",
+                            then.ty, otherwise.ty
+                        ),
+                        None,
+                        Some((then.span, format_args!("this is {}", then.ty))),
                     );
                     return None;
                 }
@@ -288,22 +286,21 @@ impl Checker<'_> {
         let named = match self.types.named(type_name, space) {
             Some(Ok(ty)) => Some(ty),
             Some(Err(message)) => {
-                self.error(Diag::new(type_span, message));
+                self.error_at(type_span, message);
                 return None;
             }
             None => cast_type(type_name),
         };
         let Some(mut ty) = named else {
-            self.error(Diag::new(
-                type_span,
-                format!("cannot cast to `{type_name}`"),
-            ));
+            self.report(type_span, format_args!("cannot cast to `{type_name}`"));
             return None;
         };
         if !operand.ty.is_scalar() {
-            self.error(
-                Diag::new(operand.span, format!("cannot cast {} to {ty}", operand.ty))
-                    .with_label("only numbers and pointers convert"),
+            self.report_with(
+                operand.span,
+                format_args!("cannot cast {} to {ty}", operand.ty),
+                Some(format_args!("only numbers and pointers convert")),
+                None,
             );
             return None;
         }
@@ -351,7 +348,7 @@ impl Checker<'_> {
             } = match self.types.member(owner, field, space) {
                 Ok(found) => found,
                 Err(message) => {
-                    self.error(Diag::new(field_span, message));
+                    self.error_at(field_span, message);
                     return None;
                 }
             };
@@ -360,7 +357,7 @@ impl Checker<'_> {
                 false => memory::offset_within(&base, offset),
             };
             if let Err(message) = within {
-                self.error(Diag::new(field_span, message));
+                self.error_at(field_span, message);
                 return None;
             }
             let member = expr(
@@ -401,7 +398,7 @@ impl Checker<'_> {
             Type::Pointer { target, .. } => match target.as_ref() {
                 Type::Struct(record) => (record.clone(), true),
                 _ => {
-                    self.error(Diag::new(base.span, format!("{} has no fields", base.ty)));
+                    self.report(base.span, format_args!("{} has no fields", base.ty));
                     return None;
                 }
             },
@@ -482,9 +479,11 @@ impl Checker<'_> {
             }
             Some(Form::FunctionName) => {
                 let Some(function) = scope.context.function() else {
-                    self.error(
-                        Diag::new(span, "`func` is the function a kprobe or uprobe is in")
-                            .with_label("this probe names no function"),
+                    self.report_with(
+                        span,
+                        format_args!("`func` is the function a kprobe or uprobe is in"),
+                        Some(format_args!("this probe names no function")),
+                        None,
                     );
                     return None;
                 };
@@ -506,7 +505,7 @@ impl Checker<'_> {
                     None
                 }
                 Err(message) => {
-                    self.error(Diag::new(span, message));
+                    self.error_at(span, message);
                     None
                 }
             },
@@ -515,18 +514,16 @@ impl Checker<'_> {
 
     fn unknown_name(&mut self, name: &str, span: Span, scope: &Scope<'_>) {
         if let Some(message) = unsupported::variable(name) {
-            self.error(Diag::new(span, message));
+            self.error_at(span, message);
             return;
         }
         let constant_like = name.len() > 1
             && name.starts_with(|c: char| c.is_ascii_uppercase())
             && !name.contains(|c: char| c.is_ascii_lowercase());
         if constant_like {
-            self.error(
-                Diag::new(span, format!("unknown constant `{name}`")).with_label(format!(
+            self.report_with(span, format_args!("unknown constant `{name}`"), Some(format_args!(
                     "no enum of the script's or the kernel's has it: if it is a C #define, write `#define {name} VALUE` above the probes"
-                )),
-            );
+                )), None);
             return;
         }
         let mut known: Vec<String> = variable_names().map(str::to_string).collect();
@@ -556,7 +553,7 @@ impl Checker<'_> {
             Type::Chars(length) => (crate::sema::types::U8, Some(*length), false),
             Type::Pointer { target, .. } if target.size() > 0 => ((**target).clone(), None, true),
             other => {
-                self.error(Diag::new(base.span, format!("{other} cannot be indexed")));
+                self.report(base.span, format_args!("{other} cannot be indexed"));
                 return None;
             }
         };
@@ -571,10 +568,10 @@ impl Checker<'_> {
             });
         let (Some(position), Some(offset)) = (position, offset) else {
             let bound = length.map_or(String::new(), |length| format!(" below {length}"));
-            self.error(Diag::new(
+            self.report(
                 index.span,
-                format!("the index must be a constant number{bound}"),
-            ));
+                format_args!("the index must be a constant number{bound}"),
+            );
             return None;
         };
         Some(expr(
@@ -604,13 +601,13 @@ impl Checker<'_> {
             None => match self.types.named(type_name, AddressSpace::Kernel) {
                 Some(Ok(ty)) => ty,
                 Some(Err(message)) => {
-                    self.error(Diag::new(type_span, message));
+                    self.error_at(type_span, message);
                     return None;
                 }
                 None => match cast_type(type_name) {
                     Some(ty) => ty,
                     None => {
-                        self.error(Diag::new(type_span, format!("unknown type `{type_name}`")));
+                        self.report(type_span, format_args!("unknown type `{type_name}`"));
                         return None;
                     }
                 },
@@ -624,7 +621,7 @@ impl Checker<'_> {
         match value {
             Ok(value) => Some(expr(ExprKind::Int(value), U64, span)),
             Err(message) => {
-                self.error(Diag::new(type_span, message));
+                self.error_at(type_span, message);
                 None
             }
         }

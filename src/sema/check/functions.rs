@@ -4,7 +4,7 @@
 use super::expression::{expr, literal_value};
 use super::{Checker, Scope};
 use crate::lang::ast;
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::output::PrintOptions;
 use crate::sema::program::{Expr, ExprKind, Function};
 use crate::sema::types::{AddressSpace, Type, I32, U64};
@@ -28,23 +28,26 @@ pub(super) struct Call<'a, 's> {
 pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let format_node = call.arguments.first()?;
     let ast::ExprKind::Str(bytes) = &format_node.kind else {
-        checker.error(Diag::new(
+        checker.report(
             format_node.span,
-            "printf's format must be a string literal",
-        ));
+            format_args!("printf's format must be a string literal"),
+        );
         return None;
     };
     let Ok(format_text) = std::str::from_utf8(bytes) else {
-        checker.error(Diag::new(format_node.span, "printf's format is not UTF-8"));
+        checker.report(
+            format_node.span,
+            format_args!("printf's format is not UTF-8"),
+        );
         return None;
     };
     let format = match crate::output::Format::parse(format_text) {
         Ok(format) => format,
         Err(error) => {
-            checker.error(Diag::new(
+            checker.report(
                 format_span(format_node.span, bytes, error.offset),
-                format!("bad printf format: {}", error.message),
-            ));
+                format_args!("bad printf format: {}", error.message),
+            );
             return None;
         }
     };
@@ -55,23 +58,21 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     let wanted = format.arguments();
     let given = call.arguments.len() - 1;
     if given > wanted {
-        checker.error(
-            Diag::new(
-                call.arguments[1 + wanted].span,
-                format!("printf has {given} values but its format uses {wanted}"),
-            )
-            .with_label("not used by the format"),
+        checker.report_with(
+            call.arguments[1 + wanted].span,
+            format_args!("printf has {given} values but its format uses {wanted}"),
+            Some(format_args!("not used by the format")),
+            None,
         );
         return None;
     }
     if given < wanted {
         let end = Span::new(call.span.end.saturating_sub(1), call.span.end);
-        checker.error(
-            Diag::new(
-                end,
-                format!("printf's format uses {wanted} values but only {given} given"),
-            )
-            .with_note(format_node.span, "the format"),
+        checker.report_with(
+            end,
+            format_args!("printf's format uses {wanted} values but only {given} given"),
+            None,
+            Some((format_node.span, format_args!("the format"))),
         );
         return None;
     }
@@ -100,9 +101,13 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
             .iter()
             .find(|value| matches!(value.kind, ExprKind::MapRef(_)))
         {
-            checker.error(
-                Diag::new(map.span, "a whole map prints by itself")
-                    .with_label("write print(@map), or print(@map, top, divisor)"),
+            checker.report_with(
+                map.span,
+                format_args!("a whole map prints by itself"),
+                Some(format_args!(
+                    "write print(@map), or print(@map, top, divisor)"
+                )),
+                None,
             );
             return None;
         }
@@ -118,10 +123,7 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
             None => Some(0),
             Some((Some(number), _)) if number >= 0 => Some(number as u64),
             Some((_, value)) => {
-                checker.error(Diag::new(
-                    value.span,
-                    format!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"),
-                ));
+                checker.report(value.span, format_args!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"));
                 None
             }
         }
@@ -129,12 +131,11 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
     let top = option("top");
     let divisor = option("divisor");
     if let Some((_, extra)) = numbers.next() {
-        checker.error(
-            Diag::new(
-                extra.span,
-                "print(@map, top, divisor) takes a map and up to two numbers",
-            )
-            .with_label("one too many"),
+        checker.report_with(
+            extra.span,
+            format_args!("print(@map, top, divisor) takes a map and up to two numbers"),
+            Some(format_args!("one too many")),
+            None,
         );
         return None;
     }
@@ -154,9 +155,11 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
 pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let typed = checker.expression(&call.arguments[0], call.scope, true)?;
     if !matches!(typed.kind, ExprKind::MapRef(_)) {
-        checker.error(
-            Diag::new(call.arguments[0].span, "clear() takes a whole map")
-                .with_label("write the map's name without a key"),
+        checker.report_with(
+            call.arguments[0].span,
+            format_args!("clear() takes a whole map"),
+            Some(format_args!("write the map's name without a key")),
+            None,
         );
         return None;
     }
@@ -174,10 +177,10 @@ pub(super) fn exit(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
     if let Some(argument) = call.arguments.first() {
         let code = checker.value(argument, call.scope)?;
         if !code.ty.is_integer() {
-            checker.error(Diag::new(
+            checker.report(
                 argument.span,
-                format!("the exit code must be an integer, not {}", code.ty),
-            ));
+                format_args!("the exit code must be an integer, not {}", code.ty),
+            );
             return None;
         }
         values.push(code);
@@ -192,13 +195,13 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
     let readable = (address.ty.is_scalar() && address.ty.size() <= 8)
         || (name == "str" && matches!(address.ty, Type::Chars(_)));
     if !readable {
-        checker.error(Diag::new(
+        checker.report(
             call.arguments[0].span,
-            format!(
+            format_args!(
                 "`{name}()` reads through an address, and {} is not one",
                 address.ty
             ),
-        ));
+        );
         return None;
     }
     let length = match call.arguments.get(1) {
@@ -208,17 +211,19 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
             match literal_value(&length) {
                 Some(value) if value >= 1 && value as usize <= MAX_STACK => value as usize,
                 Some(_) => {
-                    checker.error(Diag::new(
+                    checker.report(
                         length_node.span,
-                        format!("the length must be between 1 and {MAX_STACK} (the BPF stack)"),
-                    ));
+                        format_args!(
+                            "the length must be between 1 and {MAX_STACK} (the BPF stack)"
+                        ),
+                    );
                     return None;
                 }
                 None => {
-                    checker.error(Diag::new(
+                    checker.report(
                         length_node.span,
-                        "the length must be a number literal",
-                    ));
+                        format_args!("the length must be a number literal"),
+                    );
                     return None;
                 }
             }
@@ -262,10 +267,10 @@ pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<E
         Type::Pointer { target, .. } => target.clone(),
         ty if ty.is_integer() && ty.size() <= 8 => Box::new(Type::Void),
         other => {
-            checker.error(Diag::new(
+            checker.report(
                 call.arguments[0].span,
-                format!("{name}() needs an address, not {other}"),
-            ));
+                format_args!("{name}() needs an address, not {other}"),
+            );
             return None;
         }
     };
@@ -283,10 +288,10 @@ pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     let name = call.name;
     let address = checker.value(&call.arguments[0], call.scope)?;
     if !address.ty.is_scalar() {
-        checker.error(Diag::new(
+        checker.report(
             call.arguments[0].span,
-            format!("{name}() needs an address, not {}", address.ty),
-        ));
+            format_args!("{name}() needs an address, not {}", address.ty),
+        );
         return None;
     }
     Some(if name == "ksym" {
@@ -315,12 +320,11 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
         return Some(field);
     }
     if !matches!(field.kind, ExprKind::Member { .. }) || !field.ty.is_integer() {
-        checker.error(
-            Diag::new(
-                call.arguments[0].span,
-                "dyn() reads a tracepoint's `__data_loc` field",
-            )
-            .with_label("write `dyn(data->field)`"),
+        checker.report_with(
+            call.arguments[0].span,
+            format_args!("dyn() reads a tracepoint's `__data_loc` field"),
+            Some(format_args!("write `dyn(data->field)`")),
+            None,
         );
         return None;
     }
@@ -339,10 +343,10 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     let (left, right) = (left?, right?);
     for side in [&left, &right] {
         if !matches!(side.ty, Type::Chars(_)) {
-            checker.error(Diag::new(
+            checker.report(
                 side.span,
-                format!("strcmp() compares strings; this is {}", side.ty),
-            ));
+                format_args!("strcmp() compares strings; this is {}", side.ty),
+            );
             return None;
         }
     }
@@ -360,10 +364,10 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
     let format = format_literal(checker, &call.arguments[0], "strftime's format");
     let nanoseconds = checker.value(&call.arguments[1], call.scope)?;
     if !nanoseconds.ty.is_integer() {
-        checker.error(Diag::new(
+        checker.report(
             nanoseconds.span,
-            format!("strftime() takes nanoseconds, not {}", nanoseconds.ty),
-        ));
+            format_args!("strftime() takes nanoseconds, not {}", nanoseconds.ty),
+        );
         return None;
     }
     let ty = Type::Strftime(format?.into());
@@ -389,14 +393,14 @@ pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
     match address {
         Ok(Some(address)) => Some(expr(ExprKind::Int(address), U64, call.span)),
         Ok(None) => {
-            checker.error(Diag::new(
+            checker.report(
                 name_node.span,
-                format!("the kernel has no symbol `{name}`"),
-            ));
+                format_args!("the kernel has no symbol `{name}`"),
+            );
             None
         }
         Err(message) => {
-            checker.error(Diag::new(name_node.span, message));
+            checker.error_at(name_node.span, message);
             None
         }
     }
@@ -408,10 +412,10 @@ pub const TIME_FORMAT: &str = "%H:%M:%S\n";
 /// bpftrace's `time()` / `time(format)` statement: the time of day, printed by user space.
 pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     if call.arguments.len() > 1 {
-        checker.error(Diag::new(
+        checker.report(
             call.arguments[1].span,
-            "`time()` takes at most one format string",
-        ));
+            format_args!("`time()` takes at most one format string"),
+        );
         return None;
     }
     let format = match call.arguments.first() {
@@ -433,10 +437,10 @@ fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Op
         _ => None,
     };
     if text.is_none() {
-        checker.error(Diag::new(
+        checker.report(
             node.span,
-            format!("{what} must be a string literal (UTF-8, without NUL)"),
-        ));
+            format_args!("{what} must be a string literal (UTF-8, without NUL)"),
+        );
     }
     text.map(str::to_string)
 }
@@ -445,7 +449,7 @@ fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Op
 fn printable(checker: &mut Checker<'_>, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
     let typed = checker.value(node, scope)?;
     if typed.ty == Type::Void {
-        checker.error(Diag::new(node.span, "this has no value to print"));
+        checker.report(node.span, format_args!("this has no value to print"));
         return None;
     }
     Some(typed)

@@ -52,19 +52,18 @@ impl Checker<'_> {
             Some((existing, _)) if existing == kind => {}
             Some((existing, first)) => {
                 let name = self.maps[map].name.clone();
-                self.error(
-                    Diag::new(
-                        span,
-                        format!(
-                            "`{name}` is used as {} here but as {} elsewhere",
-                            describe_kind(kind),
-                            describe_kind(existing)
-                        ),
-                    )
-                    .with_note(
-                        first,
-                        format!("`{name}` is {} here", describe_kind(existing)),
+                self.report_with(
+                    span,
+                    format_args!(
+                        "`{name}` is used as {} here but as {} elsewhere",
+                        describe_kind(kind),
+                        describe_kind(existing)
                     ),
+                    None,
+                    Some((
+                        first,
+                        format_args!("`{name}` is {} here", describe_kind(existing)),
+                    )),
                 );
             }
         }
@@ -73,7 +72,7 @@ impl Checker<'_> {
     /// Records (or checks) a map's value type; returns the map's type after this use.
     pub(super) fn map_value(&mut self, map: MapId, ty: &Type, span: Span) -> Option<Type> {
         if *ty == Type::Void {
-            self.error(Diag::new(span, "this has no value to store"));
+            self.report(span, format_args!("this has no value to store"));
             return None;
         }
         match self.maps[map].value.clone() {
@@ -92,12 +91,11 @@ impl Checker<'_> {
                 }
                 None => {
                     let name = self.maps[map].name.clone();
-                    self.error(
-                        Diag::new(
-                            span,
-                            format!("`{name}` holds {existing} values, this is {ty}"),
-                        )
-                        .with_note(first, format!("`{name}` first gets a {existing} here")),
+                    self.report_with(
+                        span,
+                        format_args!("`{name}` holds {existing} values, this is {ty}"),
+                        None,
+                        Some((first, format_args!("`{name}` first gets a {existing} here"))),
                     );
                     None
                 }
@@ -116,9 +114,11 @@ impl Checker<'_> {
             Some((None, _)) => true,
             Some((Some(_), first)) => {
                 let (name, first) = (self.maps[map].name.clone(), *first);
-                self.error(
-                    Diag::new(span, format!("`{name}` is used without a key here"))
-                        .with_note(first, format!("`{name}` has a key here")),
+                self.report_with(
+                    span,
+                    format_args!("`{name}` is used without a key here"),
+                    None,
+                    Some((first, format_args!("`{name}` has a key here"))),
                 );
                 false
             }
@@ -146,20 +146,21 @@ impl Checker<'_> {
                 types
             }
             Some((None, first)) => {
-                self.error(
-                    Diag::new(span, format!("`{name}` is used with a key here"))
-                        .with_note(first, format!("`{name}` has no key here")),
+                self.report_with(
+                    span,
+                    format_args!("`{name}` is used with a key here"),
+                    None,
+                    Some((first, format_args!("`{name}` has no key here"))),
                 );
                 return None;
             }
             Some((Some(existing), first)) => {
                 if existing.len() != types.len() {
-                    self.error(
-                        Diag::new(
-                            span,
-                            format!("`{name}` has a key of {} expressions here", types.len()),
-                        )
-                        .with_note(first, format!("and of {} here", existing.len())),
+                    self.report_with(
+                        span,
+                        format_args!("`{name}` has a key of {} expressions here", types.len()),
+                        None,
+                        Some((first, format_args!("and of {} here", existing.len()))),
                     );
                     return None;
                 }
@@ -168,15 +169,14 @@ impl Checker<'_> {
                     match unify(old, new) {
                         Some(ty) => common.push(ty),
                         None => {
-                            self.error(
-                                Diag::new(
-                                    typed[index].span,
-                                    format!(
-                                        "key {} of `{name}` is {old}, this is {new}",
-                                        index + 1
-                                    ),
-                                )
-                                .with_note(first, format!("`{name}` gets a {old} key here")),
+                            self.report_with(
+                                typed[index].span,
+                                format_args!(
+                                    "key {} of `{name}` is {old}, this is {new}",
+                                    index + 1
+                                ),
+                                None,
+                                Some((first, format_args!("`{name}` gets a {old} key here"))),
                             );
                             return None;
                         }
@@ -203,12 +203,11 @@ impl Checker<'_> {
         if let Some((kind, first)) = state.kind {
             if kind != MapKind::Plain {
                 let name = state.name.clone();
-                self.error(
-                    Diag::new(
-                        span,
-                        format!("`{name}` is an aggregation; its value can only be printed"),
-                    )
-                    .with_note(first, format!("`{name}` aggregates here")),
+                self.report_with(
+                    span,
+                    format_args!("`{name}` is an aggregation; its value can only be printed"),
+                    None,
+                    Some((first, format_args!("`{name}` aggregates here"))),
                 );
                 return None;
             }

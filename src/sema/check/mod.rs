@@ -13,6 +13,7 @@ mod scratch;
 mod statement;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 use super::context::{Environment, ProbeContext, ProbeId, Providers};
 use super::program::{MapId, Probe, Program, Scratch, Stmt, StmtKind};
@@ -199,6 +200,39 @@ struct Scope<'u> {
 impl Checker<'_> {
     fn error(&mut self, diag: Diag) {
         if self.final_round {
+            self.errors.push(diag);
+        }
+    }
+
+    /// An error of just a message made already: one place builds the `Diag`.
+    #[inline(never)]
+    fn error_at(&mut self, span: Span, message: String) {
+        self.error(Diag::new(span, message));
+    }
+
+    /// An error of just a message, formatted only in the final round: one place builds the
+    /// string and the `Diag` for every call site.
+    #[inline(never)]
+    fn report(&mut self, span: Span, message: fmt::Arguments<'_>) {
+        if self.final_round {
+            self.errors.push(Diag::new(span, fmt::format(message)));
+        }
+    }
+
+    /// `report` with a label after the caret or a note pointing elsewhere.
+    #[inline(never)]
+    fn report_with(
+        &mut self,
+        span: Span,
+        message: fmt::Arguments<'_>,
+        label: Option<fmt::Arguments<'_>>,
+        note: Option<(Span, fmt::Arguments<'_>)>,
+    ) {
+        if self.final_round {
+            let mut diag = Diag::new(span, fmt::format(message));
+            diag.label = label.map(fmt::format);
+            diag.notes
+                .extend(note.map(|(span, note)| (span, fmt::format(note))));
             self.errors.push(diag);
         }
     }

@@ -14,16 +14,18 @@ impl Checker<'_> {
         match operator {
             UnaryOp::Deref => {
                 let Type::Pointer { target, .. } = &operand.ty else {
-                    self.error(Diag::new(
+                    self.report(
                         operand.span,
-                        format!("cannot dereference {}: it is not a pointer", operand.ty),
-                    ));
+                        format_args!("cannot dereference {}: it is not a pointer", operand.ty),
+                    );
                     return None;
                 };
                 if matches!(**target, Type::Void | Type::Named(_)) {
-                    self.error(
-                        Diag::new(operand.span, "cannot dereference a `void *`")
-                            .with_label("cast it first, e.g. `*(u64*)p`"),
+                    self.report_with(
+                        operand.span,
+                        format_args!("cannot dereference a `void *`"),
+                        Some(format_args!("cast it first, e.g. `*(u64*)p`")),
+                        None,
                     );
                     return None;
                 }
@@ -32,10 +34,10 @@ impl Checker<'_> {
             }
             UnaryOp::Not => {
                 if !operand.ty.is_scalar() {
-                    self.error(Diag::new(
+                    self.report(
                         operand.span,
-                        format!("`!` needs a number or pointer, not {}", operand.ty),
-                    ));
+                        format_args!("`!` needs a number or pointer, not {}", operand.ty),
+                    );
                     return None;
                 }
                 Some(unary_node(operator, operand, I32, span))
@@ -47,14 +49,14 @@ impl Checker<'_> {
     /// `-x` and `~x`: integers, promoted as C does; a negated literal stays a literal.
     fn negate(&mut self, operator: UnaryOp, operand: Expr, span: Span) -> Option<Expr> {
         if !operand.ty.is_integer() {
-            self.error(Diag::new(
+            self.report(
                 operand.span,
-                format!(
+                format_args!(
                     "`{}` needs an integer, not {}",
                     operator.symbol(),
                     operand.ty
                 ),
-            ));
+            );
             return None;
         }
         // A negative literal is a literal, so lhist bounds and keys stay constants.
@@ -86,14 +88,14 @@ impl Checker<'_> {
         if operator.is_logical() {
             for side in [&left, &right] {
                 if !side.ty.is_scalar() {
-                    self.error(Diag::new(
+                    self.report(
                         side.span,
-                        format!(
+                        format_args!(
                             "`{}` needs numbers or pointers, not {}",
                             operator.symbol(),
                             side.ty
                         ),
-                    ));
+                    );
                     return None;
                 }
             }

@@ -7,7 +7,7 @@ use super::conversion::{literal_type, unify};
 use super::expression::expr;
 use super::{Checker, Scope};
 use crate::lang::ast;
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind};
 use crate::sema::types::{string_literal, Id, Type, I64};
 
@@ -81,10 +81,10 @@ impl Checker<'_> {
             Some((ty, _)) => Some(expr(ExprKind::Scratch(slot), ty.clone(), span)),
             None => {
                 let name = scope.scratch[slot].0.clone();
-                self.error(Diag::new(
+                self.report(
                     span,
-                    format!("`${name}` has no type: it is only assigned from itself"),
-                ));
+                    format_args!("`${name}` has no type: it is only assigned from itself"),
+                );
                 None
             }
         }
@@ -97,7 +97,7 @@ impl Checker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<Type> {
         if value.ty == Type::Void || matches!(value.kind, ExprKind::MapRef(_)) {
-            self.error(Diag::new(value.span, "this has no value to store"));
+            self.report(value.span, format_args!("this has no value to store"));
             return None;
         }
         match scope.scratch[slot].1.clone() {
@@ -116,12 +116,14 @@ impl Checker<'_> {
                 }
                 None => {
                     let name = scope.scratch[slot].0.clone();
-                    self.error(
-                        Diag::new(
-                            value.span,
-                            format!("`${name}` holds {existing} values, this is {}", value.ty),
-                        )
-                        .with_note(first, format!("`${name}` first gets a {existing} here")),
+                    self.report_with(
+                        value.span,
+                        format_args!("`${name}` holds {existing} values, this is {}", value.ty),
+                        None,
+                        Some((
+                            first,
+                            format_args!("`${name}` first gets a {existing} here"),
+                        )),
                     );
                     None
                 }
@@ -140,9 +142,11 @@ impl Checker<'_> {
         }
         if name == "target" {
             if !self.environment.target {
-                self.error(
-                    Diag::new(span, "`$target` is the pid of the -c command")
-                        .with_label("there is no -c COMMAND"),
+                self.report_with(
+                    span,
+                    format_args!("`$target` is the pid of the -c command"),
+                    Some(format_args!("there is no -c COMMAND")),
+                    None,
                 );
                 return None;
             }
@@ -157,9 +161,11 @@ impl Checker<'_> {
                 Some(text) => text.clone(),
                 None => {
                     let given = self.environment.positional.len();
-                    self.error(
-                        Diag::new(span, format!("there is no positional argument ${name}"))
-                            .with_label(format!("{given} given after the script")),
+                    self.report_with(
+                        span,
+                        format_args!("there is no positional argument ${name}"),
+                        Some(format_args!("{given} given after the script")),
+                        None,
                     );
                     return None;
                 }
@@ -168,9 +174,13 @@ impl Checker<'_> {
             match self.environment.variables.get(name) {
                 Some(text) => text.clone(),
                 None => {
-                    self.error(
-                        Diag::new(span, format!("environment variable `{name}` is not set"))
-                            .with_label("assign it in this probe to make it a scratch variable"),
+                    self.report_with(
+                        span,
+                        format_args!("environment variable `{name}` is not set"),
+                        Some(format_args!(
+                            "assign it in this probe to make it a scratch variable"
+                        )),
+                        None,
                     );
                     return None;
                 }

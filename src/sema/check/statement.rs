@@ -6,7 +6,7 @@ use super::expression::literal_value;
 use super::functions::{self, Call};
 use super::{Checker, Scope};
 use crate::lang::ast::{self, BinaryOp};
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::sema::program::{Expr, MapId, MapKind, Stmt, StmtKind};
 use crate::sema::types::{Type, U64};
 
@@ -56,10 +56,10 @@ impl Checker<'_> {
                     keys: Some(keys),
                 } = &target.kind
                 else {
-                    self.error(Diag::new(
+                    self.report(
                         target.span,
-                        "`delete` takes a map element: `delete m[key]`",
-                    ));
+                        format_args!("`delete` takes a map element: `delete m[key]`"),
+                    );
                     return None;
                 };
                 let map = self.map_id(name, target.span);
@@ -138,12 +138,11 @@ impl Checker<'_> {
                 self.assign_map(place, operator, value, scope)?
             }
             _ => {
-                self.error(
-                    Diag::new(
-                        target.span,
-                        "can only assign to a map element or a `$variable`",
-                    )
-                    .with_label("not assignable"),
+                self.report_with(
+                    target.span,
+                    format_args!("can only assign to a map element or a `$variable`"),
+                    Some(format_args!("not assignable")),
+                    None,
                 );
                 return None;
             }
@@ -227,25 +226,24 @@ impl Checker<'_> {
         let wanted = call.wanted;
         if arguments.len() != wanted {
             let plural = if wanted == 1 { "" } else { "s" };
-            self.error(Diag::new(
+            self.report(
                 call.span,
-                format!(
+                format_args!(
                     "`{function}()` takes {wanted} argument{plural}, {} given",
                     arguments.len()
                 ),
-            ));
+            );
             return None;
         }
         let argument = match arguments.first() {
             Some(argument) => {
                 let typed = self.value(argument, scope)?;
                 if !typed.ty.is_integer() {
-                    self.error(
-                        Diag::new(
-                            argument.span,
-                            format!("`{function}()` needs an integer, not {}", typed.ty),
-                        )
-                        .with_label(format!("this is {}", typed.ty)),
+                    self.report_with(
+                        argument.span,
+                        format_args!("`{function}()` needs an integer, not {}", typed.ty),
+                        Some(format_args!("this is {}", typed.ty)),
+                        None,
                     );
                     return None;
                 }
@@ -290,27 +288,27 @@ impl Checker<'_> {
             match literal_value(&typed) {
                 Some(value) => bounds.push(value),
                 None => {
-                    self.error(Diag::new(
+                    self.report(
                         bound.span,
-                        "`lhist()` bounds must be number literals",
-                    ));
+                        format_args!("`lhist()` bounds must be number literals"),
+                    );
                     return None;
                 }
             }
         }
         let (min, max, step) = (bounds[0], bounds[1], bounds[2]);
         if step <= 0 || max <= min {
-            self.error(Diag::new(
+            self.report(
                 arguments[1].span.to(arguments[3].span),
-                "`lhist(value, min, max, step)` needs min < max and step > 0",
-            ));
+                format_args!("`lhist(value, min, max, step)` needs min < max and step > 0"),
+            );
             return None;
         }
         if (max - min) / step > MAX_LHIST_BUCKETS {
-            self.error(Diag::new(
+            self.report(
                 arguments[1].span.to(arguments[3].span),
-                format!("`lhist()` would have more than {MAX_LHIST_BUCKETS} buckets"),
-            ));
+                format_args!("`lhist()` would have more than {MAX_LHIST_BUCKETS} buckets"),
+            );
             return None;
         }
         Some(MapKind::Lhist { min, max, step })
