@@ -4,6 +4,28 @@
 
 use super::*;
 
+/// Binary operators and their precedence, in the order `binary` evaluates them by index.
+const OPERATORS: [(&str, u8); 18] = [
+    ("||", 1),
+    ("&&", 2),
+    ("|", 3),
+    ("^", 4),
+    ("&", 5),
+    ("==", 6),
+    ("!=", 6),
+    ("<", 7),
+    (">", 7),
+    ("<=", 7),
+    (">=", 7),
+    ("+", 9),
+    ("-", 9),
+    ("*", 10),
+    ("<<", 8),
+    (">>", 8),
+    ("/", 10),
+    ("%", 10),
+];
+
 impl<'a, 't> Parser<'a, 't> {
     pub(super) fn directive(&mut self, hash: Token<'a>) -> Result<()> {
         let active = self.conditions.last().map_or(true, |open| open.active);
@@ -186,47 +208,39 @@ impl<'a, 't> Parser<'a, 't> {
             else {
                 return Ok(left);
             };
-            let precedence = match operator {
-                "||" => 1,
-                "&&" => 2,
-                "|" => 3,
-                "^" => 4,
-                "&" => 5,
-                "==" | "!=" => 6,
-                "<" | ">" | "<=" | ">=" => 7,
-                "<<" | ">>" => 8,
-                "+" | "-" => 9,
-                "*" | "/" | "%" => 10,
-                _ => return Ok(left),
+            // One table for both steps: a match on strings twice over is twice the code.
+            let Some(index) = OPERATORS.iter().position(|(found, _)| *found == operator) else {
+                return Ok(left);
             };
+            let precedence = OPERATORS[index].1;
             if precedence < lowest {
                 return Ok(left);
             }
             self.at += 1;
             let token = self.peek();
             let right = self.binary(precedence + 1)?;
-            left = match operator {
-                "||" => i64::from(left != 0 || right != 0),
-                "&&" => i64::from(left != 0 && right != 0),
-                "|" => left | right,
-                "^" => left ^ right,
-                "&" => left & right,
-                "==" => i64::from(left == right),
-                "!=" => i64::from(left != right),
-                "<" => i64::from(left < right),
-                ">" => i64::from(left > right),
-                "<=" => i64::from(left <= right),
-                ">=" => i64::from(left >= right),
-                "+" => left.wrapping_add(right),
-                "-" => left.wrapping_sub(right),
-                "*" => left.wrapping_mul(right),
-                "<<" | ">>" if !(0..64).contains(&right) => {
+            left = match index {
+                0 => i64::from(left != 0 || right != 0),
+                1 => i64::from(left != 0 && right != 0),
+                2 => left | right,
+                3 => left ^ right,
+                4 => left & right,
+                5 => i64::from(left == right),
+                6 => i64::from(left != right),
+                7 => i64::from(left < right),
+                8 => i64::from(left > right),
+                9 => i64::from(left <= right),
+                10 => i64::from(left >= right),
+                11 => left.wrapping_add(right),
+                12 => left.wrapping_sub(right),
+                13 => left.wrapping_mul(right),
+                14 | 15 if !(0..64).contains(&right) => {
                     return Err(error_at(token, &format!("cannot shift by {right}")))
                 }
-                "<<" => left << right,
-                ">>" => left >> right,
+                14 => left << right,
+                15 => left >> right,
                 _ if right == 0 => return Err(error_at(token, "division by zero")),
-                "/" => left.wrapping_div(right),
+                16 => left.wrapping_div(right),
                 _ => left.wrapping_rem(right),
             };
         }
