@@ -22,16 +22,14 @@ impl<'a, 't> Parser<'a, 't> {
         while self.eat("*") {
             target = self.definitions.push(CType::Pointer { target });
             while let Some(word) = self.ident() {
-                let qualifier = match word {
-                    "const" | "__const" | "__const__" => Qualifier::Const,
-                    "volatile" | "__volatile" | "__volatile__" => Qualifier::Volatile,
-                    "restrict" => Qualifier::Restrict,
-                    _ if IGNORED.contains(&word) => {
+                let qualifier = match qualifier(word) {
+                    Some(qualifier) => qualifier,
+                    None if IGNORED.contains(&word) => {
                         self.at += 1;
                         continue;
                     }
-                    _ if self.attributes(&mut Attributes::default())? => continue,
-                    _ => break,
+                    None if self.attributes(&mut Attributes::default())? => continue,
+                    None => break,
                 };
                 self.at += 1;
                 target = self

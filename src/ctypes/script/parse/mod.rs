@@ -41,6 +41,24 @@ const IGNORED: [&str; 18] = [
     "__restrict__",
 ];
 
+/// The qualifiers' spellings; `restrict` only after a `*`.
+const QUALIFIERS: [(&str, Qualifier); 7] = [
+    ("const", Qualifier::Const),
+    ("__const", Qualifier::Const),
+    ("__const__", Qualifier::Const),
+    ("volatile", Qualifier::Volatile),
+    ("__volatile", Qualifier::Volatile),
+    ("__volatile__", Qualifier::Volatile),
+    ("restrict", Qualifier::Restrict),
+];
+
+fn qualifier(word: &str) -> Option<Qualifier> {
+    QUALIFIERS
+        .iter()
+        .find(|(found, _)| *found == word)
+        .map(|(_, qualifier)| *qualifier)
+}
+
 const SCALAR_WORDS: [&str; 10] = [
     "signed", "unsigned", "char", "short", "int", "long", "_Bool", "float", "double", "void",
 ];
@@ -293,8 +311,8 @@ impl<'a, 't> Parser<'a, 't> {
         while let Some(word) = self.ident() {
             let open = base.is_none() && words.is_empty();
             match word {
-                "const" | "__const" | "__const__" => constant = true,
-                "volatile" | "__volatile" | "__volatile__" => volatile = true,
+                _ if qualifier(word) == Some(Qualifier::Const) => constant = true,
+                _ if qualifier(word) == Some(Qualifier::Volatile) => volatile = true,
                 _ if IGNORED.contains(&word) => {}
                 _ if self.attributes(&mut attributes)? => continue,
                 _ if base.is_none() && SCALAR_WORDS.contains(&word) => words.push(word),
