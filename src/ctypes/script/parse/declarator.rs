@@ -106,8 +106,12 @@ impl<'a, 't> Parser<'a, 't> {
     fn length(&mut self) -> Result<u32> {
         let token = self.peek();
         let length = self.expression()?;
-        u32::try_from(length)
-            .map_err(|_| error_at(token, &format!("an array cannot have {length} elements")))
+        u32::try_from(length).map_err(|_| {
+            error_at(
+                token,
+                format_args!("an array cannot have {length} elements"),
+            )
+        })
     }
 
     /// A prototype's parameters, after its `(`.
