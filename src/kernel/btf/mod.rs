@@ -234,19 +234,18 @@ impl Btf {
     /// The BTF file at `path`, split on `base` when given.
     pub fn read(path: &str, base: Option<Rc<Btf>>) -> Result<Btf, KernelError> {
         let action = || format!("read BTF from {path}");
-        let mut file = File::open(path).map_err(|error| KernelError::io(action(), &error))?;
+        let file = File::open(path).map_err(|error| KernelError::io(action(), &error))?;
         let length = file
             .metadata()
             .map_err(|error| KernelError::io(action(), &error))?
             .len() as usize;
         let bytes = match Mapping::file(file.as_fd(), length, path) {
             Ok(mapping) => Bytes::Mapped(mapping),
-            Err(_) => {
-                let mut bytes = Vec::with_capacity(length);
-                file.read_to_end(&mut bytes)
-                    .map_err(|error| KernelError::io(action(), &error))?;
-                Bytes::Owned(bytes)
-            }
+            // std's own reader, which the binary has anyway (a read of `file` here would be a
+            // second copy of it).
+            Err(_) => Bytes::Owned(
+                std::fs::read(path).map_err(|error| KernelError::io(action(), &error))?,
+            ),
         };
         Btf::from_bytes(bytes, base)
             .map_err(|error| KernelError::message(action(), error.to_string()))
