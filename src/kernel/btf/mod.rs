@@ -234,19 +234,18 @@ impl Btf {
     /// The BTF file at `path`, split on `base` when given.
     pub fn read(path: &str, base: Option<Rc<Btf>>) -> Result<Btf, KernelError> {
         let action = || format!("read BTF from {path}");
-        let mut file = File::open(path).map_err(|error| KernelError::io(action(), &error))?;
+        let file = File::open(path).map_err(|error| KernelError::io(action(), &error))?;
         let length = file
             .metadata()
             .map_err(|error| KernelError::io(action(), &error))?
             .len() as usize;
         let bytes = match Mapping::file(file.as_fd(), length, path) {
             Ok(mapping) => Bytes::Mapped(mapping),
-            Err(_) => {
-                let mut bytes = Vec::with_capacity(length);
-                file.read_to_end(&mut bytes)
-                    .map_err(|error| KernelError::io(action(), &error))?;
-                Bytes::Owned(bytes)
-            }
+            // std's own reader, which the binary has anyway (a read of `file` here would be a
+            // second copy of it).
+            Err(_) => Bytes::Owned(
+                std::fs::read(path).map_err(|error| KernelError::io(action(), &error))?,
+            ),
         };
         Btf::from_bytes(bytes, base)
             .map_err(|error| KernelError::message(action(), error.to_string()))
@@ -322,6 +321,12 @@ impl Btf {
 
     fn u32_at(&self, at: usize) -> Result<u32, TypeError> {
         read_u32(self.data(), at, self.big_endian)
+    }
+
+    /// A word of a record that `record` found: `start` checked that the whole record lies in the
+    /// type section, so the read cannot fail (and no error path is needed at each word).
+    fn word(&self, at: usize) -> u32 {
+        self.u32_at(at).unwrap_or(0)
     }
 
     /// Where this file's `index`-th type starts; None past its last type. Walks the type
@@ -512,9 +517,9 @@ impl Btf {
     /// Decodes the record of type `id` (of this file).
     fn decode(&self, id: TypeId) -> Result<CType, TypeError> {
         let (start, info) = self.record(id)?;
-        let name = || self.name(self.u32_at(start)?);
+        let name = || self.name(self.word(start));
         // The word after name and info: a size or a type id, by kind.
-        let third = self.u32_at(start + 8)?;
+        let third = self.word(start + 8);
         let tail = start + TYPE_SIZE;
         let count = vlen(info);
         let linkage = |value: u32| match value {
@@ -525,7 +530,7 @@ impl Btf {
         };
         Ok(match kind(info) {
             KIND_INT => {
-                let encoding = self.u32_at(tail)?;
+                let encoding = self.word(tail);
                 CType::Int(Int {
                     name: name()?,
                     size: third,
@@ -538,15 +543,15 @@ impl Btf {
             }
             KIND_PTR => CType::Pointer { target: third },
             KIND_ARRAY => CType::Array {
-                element: self.u32_at(tail)?,
-                index: self.u32_at(tail + 4)?,
-                length: self.u32_at(tail + 8)?,
+                element: self.word(tail),
+                index: self.word(tail + 4),
+                length: self.word(tail + 8),
             },
             KIND_STRUCT | KIND_UNION => {
                 let mut members = Vec::with_capacity(count);
                 for index in 0..count {
                     let at = tail + index * 12;
-                    let offset = self.u32_at(at + 8)?;
+                    let offset = self.word(at + 8);
                     // kind_flag: the offset word holds the bitfield size above 24 bits of offset.
                     let (bit_offset, bitfield_size) = if kind_flag(info) {
                         (offset & 0xff_ffff, (offset >> 24) as u8)
@@ -554,8 +559,8 @@ impl Btf {
                         (offset, 0)
                     };
                     members.push(Member {
-                        name: self.name(self.u32_at(at)?)?,
-                        target: self.u32_at(at + 4)?,
+                        name: self.name(self.word(at))?,
+                        target: self.word(at + 4),
                         bit_offset,
                         bitfield_size,
                     });
@@ -577,7 +582,7 @@ impl Btf {
                 for index in 0..count {
                     let at = tail + index * entry_size;
                     values.push(Enumerator {
-                        name: self.name(self.u32_at(at)?)?,
+                        name: self.name(self.word(at))?,
                         value: self.enum_value(info, at)?,
                     });
                 }
@@ -614,7 +619,7 @@ impl Btf {
                 let mut variadic = false;
                 for index in 0..count {
                     let at = tail + index * 8;
-                    let (name_offset, target) = (self.u32_at(at)?, self.u32_at(at + 4)?);
+                    let (name_offset, target) = (self.word(at), self.word(at + 4));
                     // A last parameter of no name and type void stands for `...`.
                     if index + 1 == count && name_offset == 0 && target == 0 {
                         variadic = true;
@@ -634,16 +639,16 @@ impl Btf {
             KIND_VAR => CType::Variable {
                 name: name()?,
                 target: third,
-                linkage: linkage(self.u32_at(tail)?),
+                linkage: linkage(self.word(tail)),
             },
             KIND_DATASEC => {
                 let mut variables = Vec::with_capacity(count);
                 for index in 0..count {
                     let at = tail + index * 12;
                     variables.push(SectionVariable {
-                        variable: self.u32_at(at)?,
-                        offset: self.u32_at(at + 4)?,
-                        size: self.u32_at(at + 8)?,
+                        variable: self.word(at),
+                        offset: self.word(at + 4),
+                        size: self.word(at + 8),
                     });
                 }
                 CType::Section {
@@ -657,7 +662,7 @@ impl Btf {
                 size: third,
             },
             KIND_DECL_TAG => {
-                let component = self.u32_at(tail)? as i32;
+                let component = self.word(tail) as i32;
                 CType::DeclTag {
                     name: name()?,
                     target: third,

@@ -22,16 +22,14 @@ impl<'a, 't> Parser<'a, 't> {
         while self.eat("*") {
             target = self.definitions.push(CType::Pointer { target });
             while let Some(word) = self.ident() {
-                let qualifier = match word {
-                    "const" | "__const" | "__const__" => Qualifier::Const,
-                    "volatile" | "__volatile" | "__volatile__" => Qualifier::Volatile,
-                    "restrict" => Qualifier::Restrict,
-                    _ if IGNORED.contains(&word) => {
+                let qualifier = match qualifier(word) {
+                    Some(qualifier) => qualifier,
+                    None if IGNORED.contains(&word) => {
                         self.at += 1;
                         continue;
                     }
-                    _ if self.attributes(&mut Attributes::default())? => continue,
-                    _ => break,
+                    None if self.attributes(&mut Attributes::default())? => continue,
+                    None => break,
                 };
                 self.at += 1;
                 target = self
@@ -108,8 +106,12 @@ impl<'a, 't> Parser<'a, 't> {
     fn length(&mut self) -> Result<u32> {
         let token = self.peek();
         let length = self.expression()?;
-        u32::try_from(length)
-            .map_err(|_| error_at(token, &format!("an array cannot have {length} elements")))
+        u32::try_from(length).map_err(|_| {
+            error_at(
+                token,
+                format_args!("an array cannot have {length} elements"),
+            )
+        })
     }
 
     /// A prototype's parameters, after its `(`.

@@ -28,9 +28,9 @@ impl<'a, 't> Parser<'a, 't> {
                         "packed" | "__packed__" => attributes.packed = true,
                         "aligned" | "__aligned__" => {
                             if !self.eat("(") {
-                                return Err(self.error(
-                                    "`aligned` without a value is not understood: give it one",
-                                ));
+                                return Err(self.error(format_args!(
+                                    "`aligned` without a value is not understood: give it one"
+                                )));
                             }
                             attributes.aligned = attributes.aligned.max(self.alignment()?);
                             self.expect(")")?;
@@ -56,7 +56,7 @@ impl<'a, 't> Parser<'a, 't> {
         if value <= 0 || value > 1 << 28 || value & (value - 1) != 0 {
             return Err(error_at(
                 token,
-                &format!("alignment {value} is not a power of two"),
+                format_args!("alignment {value} is not a power of two"),
             ));
         }
         Ok(value as u64)
@@ -75,7 +75,7 @@ impl<'a, 't> Parser<'a, 't> {
         let mut members = Vec::with_capacity(declared.len());
         let (mut end, mut align) = (0u64, 1u64);
         for member in declared {
-            let fail = |message: String| error_at(member.token, &message);
+            let fail = |message: fmt::Arguments| error_at(member.token, message);
             let spelled = || definitions.name_of(member.target).unwrap_or_default();
             let (size, type_align) = match (
                 definitions.size_of(member.target),
@@ -85,7 +85,7 @@ impl<'a, 't> Parser<'a, 't> {
                     (size, u64::from(type_align))
                 }
                 (Ok(_), Ok(_)) => {
-                    return Err(fail(format!("member `{}` is too large", member.name)))
+                    return Err(fail(format_args!("member `{}` is too large", member.name)))
                 }
                 _ => {
                     let what = match definitions.resolve(member.target) {
@@ -95,7 +95,7 @@ impl<'a, 't> Parser<'a, 't> {
                         }
                         _ => "which has no size",
                     };
-                    return Err(fail(format!(
+                    return Err(fail(format_args!(
                         "member `{}` has type `{}`, {what}",
                         member.name,
                         spelled()
@@ -112,14 +112,14 @@ impl<'a, 't> Parser<'a, 't> {
                         definitions.resolve(member.target),
                         Ok((_, CType::Int(_) | CType::Enum(_)))
                     ) {
-                        return Err(fail(format!(
+                        return Err(fail(format_args!(
                             "bitfield `{}` must have an integer type, not `{}`",
                             member.name,
                             spelled()
                         )));
                     }
                     if bits > size * 8 {
-                        return Err(fail(format!(
+                        return Err(fail(format_args!(
                             "bitfield `{}` is {bits} bits wide, more than `{}` holds",
                             member.name,
                             spelled()
@@ -130,7 +130,10 @@ impl<'a, 't> Parser<'a, 't> {
                     }
                     if bits == 0 {
                         if !member.name.is_empty() {
-                            return Err(fail(format!("bitfield `{}` has no bits", member.name)));
+                            return Err(fail(format_args!(
+                                "bitfield `{}` has no bits",
+                                member.name
+                            )));
                         }
                         // `int : 0;` ends the unit: what follows starts at the next one.
                         if !union {
@@ -156,7 +159,7 @@ impl<'a, 't> Parser<'a, 't> {
                     name: member.name.to_string(),
                     target: member.target,
                     bit_offset: u32::try_from(offset)
-                        .map_err(|_| fail(format!("`{}` lies too far in", member.name)))?,
+                        .map_err(|_| fail(format_args!("`{}` lies too far in", member.name)))?,
                     bitfield_size: member.bits.unwrap_or(0) as u8,
                 });
             }
@@ -167,7 +170,7 @@ impl<'a, 't> Parser<'a, 't> {
         let too_large = || {
             error_at(
                 declared.first().and_then(|member| member.token),
-                "this struct or union is too large",
+                format_args!("this struct or union is too large"),
             )
         };
         Ok((

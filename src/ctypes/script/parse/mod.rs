@@ -13,6 +13,8 @@ use crate::ctypes::{
     TypeSource, VOID,
 };
 
+use std::fmt;
+
 type Result<T> = std::result::Result<T, DefinitionError>;
 
 /// How deep declarators, struct bodies and expressions may nest: garbled input must not
@@ -40,6 +42,24 @@ const IGNORED: [&str; 18] = [
     "__restrict",
     "__restrict__",
 ];
+
+/// The qualifiers' spellings; `restrict` only after a `*`.
+const QUALIFIERS: [(&str, Qualifier); 7] = [
+    ("const", Qualifier::Const),
+    ("__const", Qualifier::Const),
+    ("__const__", Qualifier::Const),
+    ("volatile", Qualifier::Volatile),
+    ("__volatile", Qualifier::Volatile),
+    ("__volatile__", Qualifier::Volatile),
+    ("restrict", Qualifier::Restrict),
+];
+
+fn qualifier(word: &str) -> Option<Qualifier> {
+    QUALIFIERS
+        .iter()
+        .find(|(found, _)| *found == word)
+        .map(|(_, qualifier)| *qualifier)
+}
 
 const SCALAR_WORDS: [&str; 10] = [
     "signed", "unsigned", "char", "short", "int", "long", "_Bool", "float", "double", "void",
@@ -118,7 +138,10 @@ impl<'a, 't> Parser<'a, 't> {
             }
         }
         match self.conditions.last() {
-            Some(open) => Err(error_at(Some(open.token), "this #if has no #endif")),
+            Some(open) => Err(error_at(
+                Some(open.token),
+                format_args!("this #if has no #endif"),
+            )),
             None => Ok(()),
         }
     }
@@ -176,7 +199,7 @@ impl<'a, 't> Parser<'a, 't> {
         if self.eat(text) {
             return Ok(());
         }
-        Err(self.error(&format!("expected `{text}`")))
+        Err(self.error(format_args!("expected `{text}`")))
     }
 
     fn ident(&mut self) -> Option<&'a str> {
@@ -187,7 +210,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// "`what`, found …" at the current token.
-    fn error(&mut self, what: &str) -> DefinitionError {
+    fn error(&mut self, what: fmt::Arguments) -> DefinitionError {
         let token = self.tokens.get(self.at).copied();
         let found = match token.map(|token| token.kind) {
             None => "the end of the definitions".to_string(),
@@ -201,13 +224,13 @@ impl<'a, 't> Parser<'a, 't> {
         };
         error_at(
             token.or(self.tokens.last().copied()),
-            &format!("{what}, found {found}"),
+            format_args!("{what}, found {found}"),
         )
     }
 
     fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         if self.depth >= MAX_NESTING {
-            return Err(self.error("definitions nest too deep"));
+            return Err(self.error(format_args!("definitions nest too deep")));
         }
         self.depth += 1;
         let result = parse(self);
@@ -222,7 +245,7 @@ impl<'a, 't> Parser<'a, 't> {
                 Some(Kind::Punct("(")) => open += 1,
                 Some(Kind::Punct(")")) if open <= 1 => return Ok(()),
                 Some(Kind::Punct(")")) => open -= 1,
-                Some(Kind::End) | None => return Err(self.error("expected `)`")),
+                Some(Kind::End) | None => return Err(self.error(format_args!("expected `)`"))),
                 _ => {}
             }
         }
@@ -241,12 +264,12 @@ impl<'a, 't> Parser<'a, 't> {
             let (name, target) = self.declarator(base, false)?;
             while self.attributes(&mut Attributes::default())? {}
             let Some(name) = name else {
-                return Err(self.error("expected a name"));
+                return Err(self.error(format_args!("expected a name")));
             };
             if !typedef {
                 return Err(error_at(
                     token,
-                    &format!(
+                    format_args!(
                         "`{name}` declares a variable or a function: only types (struct, \
                          union, enum, typedef) and #define are understood here"
                     ),
@@ -271,7 +294,7 @@ impl<'a, 't> Parser<'a, 't> {
                 Some(_) => {
                     return Err(error_at(
                         token,
-                        &format!("typedef `{name}` is defined twice"),
+                        format_args!("typedef `{name}` is defined twice"),
                     ))
                 }
             }
@@ -293,8 +316,8 @@ impl<'a, 't> Parser<'a, 't> {
         while let Some(word) = self.ident() {
             let open = base.is_none() && words.is_empty();
             match word {
-                "const" | "__const" | "__const__" => constant = true,
-                "volatile" | "__volatile" | "__volatile__" => volatile = true,
+                _ if qualifier(word) == Some(Qualifier::Const) => constant = true,
+                _ if qualifier(word) == Some(Qualifier::Volatile) => volatile = true,
                 _ if IGNORED.contains(&word) => {}
                 _ if self.attributes(&mut attributes)? => continue,
                 _ if base.is_none() && SCALAR_WORDS.contains(&word) => words.push(word),
@@ -318,12 +341,12 @@ impl<'a, 't> Parser<'a, 't> {
                 return Err(match self.ident() {
                     Some(word) => error_at(
                         self.peek(),
-                        &format!(
+                        format_args!(
                             "unknown type `{word}`: define it above (there are no headers to \
                              include), or run on a kernel with BTF"
                         ),
                     ),
-                    None => self.error("expected a type"),
+                    None => self.error(format_args!("expected a type")),
                 })
             }
         };
@@ -354,8 +377,8 @@ impl<'a, 't> Parser<'a, 't> {
                 .flatten()
         });
         found.ok_or_else(|| match name {
-            Some(name) => error_at(first, &format!("`{name}` is not understood")),
-            None => error_at(first, &format!("`{}` is not a C type", words.join(" "))),
+            Some(name) => error_at(first, format_args!("`{name}` is not understood")),
+            None => error_at(first, format_args!("`{}` is not a C type", words.join(" "))),
         })
     }
 
@@ -373,7 +396,7 @@ impl<'a, 't> Parser<'a, 't> {
         };
         let defining = self.is("{");
         if !defining && name.is_empty() {
-            return Err(self.error(&format!("expected a name or `{{` after `{word}`")));
+            return Err(self.error(format_args!("expected a name or `{{` after `{word}`")));
         }
         let id = match self.definitions.tag(name).filter(|_| !name.is_empty()) {
             Some(id) => {
@@ -391,11 +414,14 @@ impl<'a, 't> Parser<'a, 't> {
                 if kind != word {
                     return Err(error_at(
                         token,
-                        &format!("`{name}` is a {kind}, not a {word}"),
+                        format_args!("`{name}` is a {kind}, not a {word}"),
                     ));
                 }
                 if defined && defining {
-                    return Err(error_at(token, &format!("{word} {name} is defined twice")));
+                    return Err(error_at(
+                        token,
+                        format_args!("{word} {name} is defined twice"),
+                    ));
                 }
                 id
             }
@@ -443,7 +469,7 @@ impl<'a, 't> Parser<'a, 't> {
         while !self.eat("}") {
             let token = self.peek();
             let Some(constant) = self.ident() else {
-                return Err(self.error("expected an enum constant's name"));
+                return Err(self.error(format_args!("expected an enum constant's name")));
             };
             self.at += 1;
             if self.eat("=") {
@@ -454,7 +480,7 @@ impl<'a, 't> Parser<'a, 't> {
             {
                 return Err(error_at(
                     token,
-                    &format!("enum constant `{constant}` is defined twice"),
+                    format_args!("enum constant `{constant}` is defined twice"),
                 ));
             }
             self.enumerators.push((constant, next));
@@ -493,7 +519,7 @@ impl<'a, 't> Parser<'a, 't> {
         let mut members = Vec::new();
         while !self.eat("}") {
             if self.peek().is_none() {
-                return Err(self.error("expected `}`"));
+                return Err(self.error(format_args!("expected `}}`")));
             }
             if self.eat(";") {
                 continue;
@@ -528,7 +554,7 @@ impl<'a, 't> Parser<'a, 't> {
                 let bits = if self.eat(":") {
                     let bits = self.expression()?;
                     Some(u32::try_from(bits).map_err(|_| {
-                        error_at(token, &format!("a bitfield cannot be {bits} bits wide"))
+                        error_at(token, format_args!("a bitfield cannot be {bits} bits wide"))
                     })?)
                 } else {
                     None
@@ -538,12 +564,12 @@ impl<'a, 't> Parser<'a, 't> {
                 let name = match name {
                     Some(name) => name,
                     None if bits.is_some() => "",
-                    None => return Err(self.error("expected a member's name")),
+                    None => return Err(self.error(format_args!("expected a member's name"))),
                 };
                 if !name.is_empty() && members.iter().any(|member: &Declared| member.name == name) {
                     return Err(error_at(
                         token,
-                        &format!("member `{name}` is declared twice"),
+                        format_args!("member `{name}` is declared twice"),
                     ));
                 }
                 members.push(Declared {
@@ -563,10 +589,11 @@ impl<'a, 't> Parser<'a, 't> {
     }
 }
 
-fn error_at(token: Option<Token>, message: &str) -> DefinitionError {
+/// Takes the message unformatted: each caller formatting its own String is code at every one.
+fn error_at(token: Option<Token>, message: fmt::Arguments) -> DefinitionError {
     DefinitionError {
         line: token.map_or(1, |token| token.line),
         column: token.map_or(1, |token| token.column),
-        message: message.to_string(),
+        message: fmt::format(message),
     }
 }
