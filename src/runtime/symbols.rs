@@ -21,30 +21,10 @@ pub(super) struct KernelNames<'a> {
     pub(super) realtime_offset: i64,
 }
 
-/// `realtime` (nanoseconds since the epoch) as local time, by C's strftime with `format`,
-/// bpftrace's `%f` first replaced by the microseconds; `(?)` when libc cannot convert it.
+/// `realtime` (nanoseconds since the epoch) as local time, by strftime's `format` with
+/// bpftrace's `%f` for the microseconds; `(?)` when libc cannot convert it.
 pub(super) fn local_time(format: &str, realtime: i64) -> String {
-    let (seconds, nanoseconds) = (
-        realtime.div_euclid(1_000_000_000),
-        realtime.rem_euclid(1_000_000_000),
-    );
-    let mut expanded = String::with_capacity(format.len());
-    let mut chars = format.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            expanded.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('f') => expanded.push_str(&format!("{:06}", nanoseconds / 1000)),
-            Some(next) => {
-                expanded.push('%');
-                expanded.push(next);
-            }
-            None => expanded.push('%'),
-        }
-    }
-    crate::kernel::clock::strftime(&expanded, seconds).unwrap_or_else(|| "(?)".to_string())
+    crate::kernel::clock::strftime(format, realtime).unwrap_or_else(|| "(?)".to_string())
 }
 
 impl KernelNames<'_> {
@@ -139,16 +119,5 @@ impl UserSymbols {
             Some((function, into)) => out.push_str(&format!("{}+{into}", function.name)),
             None => out.push_str(&format!("<{address:016x}>")),
         }
-    }
-}
-
-#[cfg(test)]
-mod clock_tests {
-    #[test]
-    fn percent_f_is_the_microseconds_and_a_doubled_percent_stays_a_percent() {
-        // 1_500_000_007 s and 123_456_789 ns: seconds and microseconds read alike in any zone.
-        let realtime = 1_500_000_007 * 1_000_000_000 + 123_456_789;
-        assert_eq!(super::local_time("%S.%f %%f", realtime), "07.123456 %f");
-        assert_eq!(super::local_time("%f", 999), "000000");
     }
 }
