@@ -2,6 +2,7 @@
 //! wall clock.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use crate::kernel::bpf::Map;
 use crate::kernel::elf::ElfFile;
@@ -50,7 +51,7 @@ impl Symbols for KernelNames<'_> {
         // bpf_get_stackid returns a negative errno when there is no stack to take (EFAULT:
         // a sample in user space has no kernel stack).
         if id < 0 {
-            out.push_str(&format!("<no stack: errno {}>", id.unsigned_abs()));
+            write!(out, "<no stack: errno {}>", id.unsigned_abs()).ok();
             return;
         }
         let frames = self.stacks.and_then(|stacks| {
@@ -60,7 +61,7 @@ impl Symbols for KernelNames<'_> {
                 .flatten()
         });
         let Some(frames) = frames else {
-            out.push_str(&format!("<STACKID{id}>"));
+            write!(out, "<STACKID{id}>").ok();
             return;
         };
         out.push('\n');
@@ -104,7 +105,7 @@ impl UserSymbols {
             .entry(pid)
             .or_insert_with(|| memory_map::read(Some(pid)).unwrap_or_default());
         let Some((path, offset)) = memory_map::file_offset(mappings, address) else {
-            out.push_str(&format!("<{address:016x}>"));
+            write!(out, "<{address:016x}>").ok();
             return;
         };
         let mut files = self.files.borrow_mut();
@@ -116,8 +117,12 @@ impl UserSymbols {
             .and_then(|elf| elf.function_at_file_offset(offset))
         {
             Some((function, 0)) => out.push_str(&function.name),
-            Some((function, into)) => out.push_str(&format!("{}+{into}", function.name)),
-            None => out.push_str(&format!("<{address:016x}>")),
+            Some((function, into)) => {
+                write!(out, "{}+{into}", function.name).ok();
+            }
+            None => {
+                write!(out, "<{address:016x}>").ok();
+            }
         }
     }
 }
