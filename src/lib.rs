@@ -40,9 +40,8 @@ pub fn check(
     providers: &dyn Providers,
     environment: &Environment,
 ) -> Result<Program, Diagnostics> {
-    let script = lang::parse(source, &provider::syntax())
-        .map_err(|errors| Diagnostics::new(file_name, source, errors))?;
-    sema::check_script(&script, providers, environment)
+    lang::parse(source, &provider::syntax())
+        .and_then(|script| sema::check_script(&script, providers, environment))
         .map_err(|errors| Diagnostics::new(file_name, source, errors))
 }
 
