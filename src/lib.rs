@@ -83,13 +83,14 @@ pub enum Failure {
 impl Failure {
     /// The text `main` prints: the script's diagnostics, or one line of the error and its causes.
     pub fn report(&self) -> String {
+        use fmt::Write as _;
         match self {
             Failure::Script(diagnostics) => diagnostics.to_string(),
             _ => {
                 let mut text = format!("error: {self}");
                 let mut cause = self.source();
                 while let Some(error) = cause {
-                    text.push_str(&format!(": {error}"));
+                    write!(text, ": {error}").ok();
                     cause = error.source();
                 }
                 text.push('\n');
