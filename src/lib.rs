@@ -40,9 +40,8 @@ pub fn check(
     providers: &dyn Providers,
     environment: &Environment,
 ) -> Result<Program, Diagnostics> {
-    let script = lang::parse(source, &provider::syntax())
-        .map_err(|errors| Diagnostics::new(file_name, source, errors))?;
-    sema::check_script(&script, providers, environment)
+    lang::parse(source, &provider::syntax())
+        .and_then(|script| sema::check_script(&script, providers, environment))
         .map_err(|errors| Diagnostics::new(file_name, source, errors))
 }
 
@@ -84,13 +83,14 @@ pub enum Failure {
 impl Failure {
     /// The text `main` prints: the script's diagnostics, or one line of the error and its causes.
     pub fn report(&self) -> String {
+        use fmt::Write as _;
         match self {
             Failure::Script(diagnostics) => diagnostics.to_string(),
             _ => {
                 let mut text = format!("error: {self}");
                 let mut cause = self.source();
                 while let Some(error) = cause {
-                    text.push_str(&format!(": {error}"));
+                    write!(text, ": {error}").ok();
                     cause = error.source();
                 }
                 text.push('\n');

@@ -44,34 +44,231 @@ pub fn monotonic() -> i64 {
     now(libc::CLOCK_MONOTONIC)
 }
 
-/// `seconds_since_epoch` as local time (TZ, else /etc/localtime, as libc reads them) formatted
-/// by C's strftime; None when the time cannot be converted or the text would exceed 512 bytes.
+/// `realtime` (nanoseconds since the epoch) as local time (TZ, else /etc/localtime, as libc
+/// reads them) formatted as C's strftime does in the C locale, with bpftrace's `%f` for the
+/// microseconds; None when libc cannot convert the time. Formatted here rather than by libc's
+/// strftime, which links musl's whole printf (~8 KB) into the board binary. As musl's strftime,
+/// a conversion it does not know (or width and `+` flags) prints nothing at all.
 #[allow(clippy::unnecessary_cast)]
-pub fn strftime(format: &str, seconds_since_epoch: i64) -> Option<String> {
-    if format.is_empty() {
-        return Some(String::new());
-    }
-    let format = std::ffi::CString::new(format).ok()?;
-    let time = seconds_since_epoch as _;
+pub fn strftime(format: &str, realtime: i64) -> Option<String> {
+    let seconds = realtime.div_euclid(1_000_000_000);
+    let time = seconds as _;
     // SAFETY: tm is plain data; all-zero is a valid value for it.
     let mut local: libc::tm = unsafe { std::mem::zeroed() };
     // SAFETY: localtime_r reads `time` and writes only `local`, both on this stack frame.
     if unsafe { libc::localtime_r(&time, &mut local) }.is_null() {
         return None;
     }
-    let mut buffer = [0u8; 512];
-    // SAFETY: strftime writes at most buffer.len() bytes into `buffer`, reads the NUL-ended
-    // `format` and `local`; all live across the call.
-    let written = unsafe {
-        libc::strftime(
-            buffer.as_mut_ptr().cast(),
-            buffer.len(),
-            format.as_ptr(),
-            &local,
-        )
+    let zone = if local.tm_zone.is_null() {
+        String::new()
+    } else {
+        // SAFETY: a non-null tm_zone from localtime_r is a NUL-ended string libc keeps alive.
+        unsafe { std::ffi::CStr::from_ptr(local.tm_zone) }
+            .to_string_lossy()
+            .into_owned()
     };
-    // 0 is also a format that prints nothing (`%p` in some locales): not an error worth telling.
-    Some(String::from_utf8_lossy(&buffer[..written]).into_owned())
+    let fields = Fields {
+        year: local.tm_year as i64 + 1900,
+        month: local.tm_mon as usize,
+        day: local.tm_mday as i64,
+        hour: local.tm_hour as i64,
+        minute: local.tm_min as i64,
+        second: local.tm_sec as i64,
+        weekday: local.tm_wday as i64,
+        yearday: local.tm_yday as i64,
+        offset: local.tm_gmtoff as i64,
+        zone,
+        seconds,
+        microseconds: realtime.rem_euclid(1_000_000_000) / 1000,
+    };
+    let mut out = String::with_capacity(format.len() + 16);
+    Some(if fields.write(&mut out, format) {
+        out
+    } else {
+        String::new()
+    })
+}
+
+/// A broken-down local time, as struct tm holds it, for `strftime`.
+struct Fields {
+    year: i64,
+    /// 0 to 11.
+    month: usize,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+    /// 0 (Sunday) to 6.
+    weekday: i64,
+    /// 0 to 365.
+    yearday: i64,
+    /// Seconds east of UTC.
+    offset: i64,
+    zone: String,
+    seconds: i64,
+    microseconds: i64,
+}
+
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn is_leap(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+impl Fields {
+    /// Appends `format` expanded; false at a conversion C's strftime (musl's) refuses.
+    fn write(&self, out: &mut String, format: &str) -> bool {
+        let mut chars = format.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            let mut conversion = chars.next();
+            // musl's padding flags: `-` none, `_` spaces, `0` zeros.
+            let pad = match conversion {
+                Some(flag @ ('-' | '_' | '0')) => {
+                    conversion = chars.next();
+                    Some(flag)
+                }
+                _ => None,
+            };
+            // The E and O modifiers change nothing in the C locale.
+            if let Some('E' | 'O') = conversion {
+                conversion = chars.next();
+            }
+            let Some(conversion) = conversion else {
+                return false;
+            };
+            if !self.conversion(out, conversion, pad) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn conversion(&self, out: &mut String, conversion: char, pad: Option<char>) -> bool {
+        let twelve_hour = (self.hour + 11) % 12 + 1;
+        let (value, width, default_pad) = match conversion {
+            'a' => return push(out, &DAYS[self.weekday as usize][..3]),
+            'A' => return push(out, DAYS[self.weekday as usize]),
+            'b' | 'h' => return push(out, &MONTHS[self.month][..3]),
+            'B' => return push(out, MONTHS[self.month]),
+            'c' => return self.write(out, "%a %b %e %T %Y"),
+            'D' | 'x' => return self.write(out, "%m/%d/%y"),
+            'F' => return self.write(out, "%Y-%m-%d"),
+            'R' => return self.write(out, "%H:%M"),
+            'T' | 'X' => return self.write(out, "%H:%M:%S"),
+            'r' => return self.write(out, "%I:%M:%S %p"),
+            'p' => return push(out, if self.hour < 12 { "AM" } else { "PM" }),
+            'n' => return push(out, "\n"),
+            't' => return push(out, "\t"),
+            '%' => return push(out, "%"),
+            'Z' => return push(out, &self.zone),
+            'z' => {
+                let minutes = self.offset / 60;
+                let sign = if minutes < 0 { '-' } else { '+' };
+                let minutes = minutes.abs();
+                out.push(sign);
+                number(out, minutes / 60 * 100 + minutes % 60, 4, '0');
+                return true;
+            }
+            'f' => (self.microseconds, 6, '0'),
+            'C' => (self.year.div_euclid(100), 2, '0'),
+            'd' => (self.day, 2, '0'),
+            'e' => (self.day, 2, ' '),
+            'G' => (self.iso_week().0, 4, '0'),
+            'g' => (self.iso_week().0.rem_euclid(100), 2, '0'),
+            'H' => (self.hour, 2, '0'),
+            'I' => (twelve_hour, 2, '0'),
+            'j' => (self.yearday + 1, 3, '0'),
+            'm' => (self.month as i64 + 1, 2, '0'),
+            'M' => (self.minute, 2, '0'),
+            's' => (self.seconds, 1, '0'),
+            'S' => (self.second, 2, '0'),
+            'u' => ((self.weekday + 6) % 7 + 1, 1, '0'),
+            'U' => ((self.yearday + 7 - self.weekday) / 7, 2, '0'),
+            'V' => (self.iso_week().1, 2, '0'),
+            'w' => (self.weekday, 1, '0'),
+            'W' => ((self.yearday + 7 - (self.weekday + 6) % 7) / 7, 2, '0'),
+            'y' => (self.year.rem_euclid(100), 2, '0'),
+            'Y' => (self.year, 4, '0'),
+            _ => return false,
+        };
+        match pad {
+            Some('-') => number(out, value, 1, '0'),
+            Some('_') => number(out, value, width, ' '),
+            Some(_) => number(out, value, width, '0'),
+            None => number(out, value, width, default_pad),
+        }
+        true
+    }
+
+    /// The ISO 8601 week-based year and week (1 to 53): weeks start on Monday, and week 1
+    /// holds the year's first Thursday.
+    fn iso_week(&self) -> (i64, i64) {
+        let monday_based = (self.weekday + 6) % 7;
+        let week = (self.yearday - monday_based + 10) / 7;
+        // Weekday (Monday 0) of January 1st of this year, and the weeks a year has: 53 when
+        // it starts on a Thursday, or on a Wednesday in a leap year.
+        let january_first = (monday_based - self.yearday).rem_euclid(7);
+        let weeks = |january_first: i64, year: i64| {
+            if january_first == 3 || (january_first == 2 && is_leap(year)) {
+                53
+            } else {
+                52
+            }
+        };
+        if week < 1 {
+            let last_year = self.year - 1;
+            let days = if is_leap(last_year) { 366 } else { 365 };
+            let first = (january_first - days).rem_euclid(7);
+            (last_year, weeks(first, last_year))
+        } else if week > weeks(january_first, self.year) {
+            (self.year + 1, 1)
+        } else {
+            (self.year, week)
+        }
+    }
+}
+
+fn push(out: &mut String, text: &str) -> bool {
+    out.push_str(text);
+    true
+}
+
+/// `value` in decimal, padded with `pad` to `width` characters (after a minus sign).
+fn number(out: &mut String, value: i64, width: usize, pad: char) {
+    if value < 0 {
+        out.push('-');
+    }
+    let digits = value.unsigned_abs().to_string();
+    for _ in digits.len()..width {
+        out.push(pad);
+    }
+    out.push_str(&digits);
 }
 
 /// Nanoseconds to add to a monotonic timestamp to get local time since the epoch.
@@ -83,14 +280,66 @@ pub fn wall_clock_offset() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    /// libc's strftime of `seconds` as local time.
+    #[allow(clippy::unnecessary_cast)]
+    fn libc_strftime(format: &str, seconds: i64) -> String {
+        let format = std::ffi::CString::new(format).unwrap();
+        let time = seconds as _;
+        // SAFETY: tm is plain data; all-zero is a valid value for it.
+        let mut local: libc::tm = unsafe { std::mem::zeroed() };
+        // SAFETY: localtime_r reads `time` and writes only `local`, both on this stack frame.
+        assert!(!unsafe { libc::localtime_r(&time, &mut local) }.is_null());
+        let mut buffer = [0u8; 256];
+        // SAFETY: strftime writes at most buffer.len() bytes into `buffer`, reads the NUL-ended
+        // `format` and `local`; all live across the call.
+        let written = unsafe {
+            libc::strftime(
+                buffer.as_mut_ptr().cast(),
+                buffer.len(),
+                format.as_ptr(),
+                &local,
+            )
+        };
+        String::from_utf8(buffer[..written].to_vec()).unwrap()
+    }
+
     #[test]
-    fn strftime_formats_the_epoch_in_utc() {
-        // The zone is the process's: UTC unless TZ says otherwise, so set it for this test's
-        // fields only through a format that does not depend on it.
-        assert_eq!(super::strftime("%Y", 86_400 * 366).as_deref(), Some("1971"));
-        assert_eq!(super::strftime("%%", 0).as_deref(), Some("%"));
-        assert_eq!(super::strftime("", 0).as_deref(), Some(""));
-        assert_eq!(super::strftime("a\0b", 0), None);
+    fn strftime_prints_every_conversion_as_libc_does() {
+        let conversions = "aAbBcCdDeFgGhHIjmMnprRsStTuUVwWxXyYzZ%";
+        let mut formats: Vec<String> = conversions.chars().map(|c| format!("<%{c}>")).collect();
+        formats.extend(["%-d %_m %0e %-j", "%Ey %OH", "at %H:%M:%S on %Y-%m-%d"].map(String::from));
+        // Every 13 days and 7 hours from 1969 to 2045: each weekday on each side of every
+        // New Year (ISO weeks 52, 53 and 1), leap years, AM and PM.
+        let mut seconds = -86_400 * 400;
+        while seconds < 2_400_000_000 {
+            for format in &formats {
+                assert_eq!(
+                    super::strftime(format, seconds * 1_000_000_000).unwrap(),
+                    libc_strftime(format, seconds),
+                    "{format} at {seconds}"
+                );
+            }
+            seconds += 13 * 86_400 + 7 * 3600 + 59;
+        }
+    }
+
+    #[test]
+    fn strftime_reads_percent_f_as_the_microseconds() {
+        // 1_500_000_007 s and 123_456_789 ns: seconds and microseconds read alike in any zone.
+        let realtime = 1_500_000_007 * 1_000_000_000 + 123_456_789;
+        assert_eq!(
+            super::strftime("%S.%f %%f", realtime).unwrap(),
+            "07.123456 %f"
+        );
+        assert_eq!(super::strftime("%f", 999).unwrap(), "000000");
+        assert_eq!(super::strftime("", 0).unwrap(), "");
+    }
+
+    #[test]
+    fn strftime_prints_nothing_for_a_conversion_musl_refuses() {
+        assert_eq!(super::strftime("a %Q b", 0).unwrap(), "");
+        assert_eq!(super::strftime("a %", 0).unwrap(), "");
+        assert_eq!(super::strftime("a %4Y", 0).unwrap(), "");
     }
 
     #[test]

@@ -174,15 +174,22 @@ fn rows(buckets: &[u64], kind: Buckets) -> Vec<Row> {
         Row { count, low, high }
     };
     // Negative values (bucket 63 of a signed argument) first, then 0, then 1, then upwards.
-    let order: Vec<usize> = match kind {
-        Buckets::Linear { .. } => (0..buckets.len()).collect(),
-        Buckets::Log2 { signed } => (signed.then_some(63).into_iter())
-            .chain([0])
-            .chain(ones_apart.then_some(wire::ONES_BUCKET))
-            .chain(1..if signed { 63 } else { 64 })
-            .filter(|&index| index < buckets.len())
-            .collect(),
-    };
+    // Pushed one by one: an iterator chain here costs the board binary ~500 bytes.
+    let mut order: Vec<usize> = Vec::with_capacity(buckets.len());
+    match kind {
+        Buckets::Linear { .. } => order.extend(0..buckets.len()),
+        Buckets::Log2 { signed } => {
+            if signed {
+                order.push(63);
+            }
+            order.push(0);
+            if ones_apart {
+                order.push(wire::ONES_BUCKET);
+            }
+            order.extend(1..if signed { 63 } else { 64 });
+            order.retain(|&index| index < buckets.len());
+        }
+    }
     let first = order.iter().position(|&index| buckets[index] > 0);
     let end = order.iter().rposition(|&index| buckets[index] > 0);
     match (first, end) {
