@@ -153,7 +153,7 @@ impl Drop for Loaded {
 pub(super) fn writes_output(compiled: &Compiled) -> bool {
     let output = compiled.output_map as i32;
     compiled.probes.iter().flat_map(|code| &code.insns).any(
-        |insn| matches!(insn, Insn::LoadImm64 { imm: Imm64::MapFd(index), .. } if *index == output),
+        |insn| matches!(insn, Insn::LoadImm64 { imm: Imm64::MapIdx(index), .. } if *index == output),
     )
 }
 
