@@ -149,6 +149,44 @@ pub fn record_layout(sizes: impl IntoIterator<Item = usize>) -> (Vec<usize>, usi
     (offsets, end.next_multiple_of(ALIGN))
 }
 
+/// bpftrace's `join()` record: the id, then `JOIN_ARGUMENTS` slots of `JOIN_ARGUMENT_BYTES`,
+/// each a NUL-terminated string (bpftrace 0.17's limits: 16 arguments of 1023 bytes). It is
+/// built in a per-CPU map value, as it is far bigger than a BPF stack.
+pub const JOIN_ARGUMENTS: usize = 16;
+pub const JOIN_ARGUMENT_BYTES: usize = 1024;
+pub const JOIN_SIZE: usize = PAYLOAD + JOIN_ARGUMENTS * JOIN_ARGUMENT_BYTES;
+
+/// Where `join()`'s string number `index` starts in its record.
+pub const fn join_slot(index: usize) -> usize {
+    PAYLOAD + index * JOIN_ARGUMENT_BYTES
+}
+
+/// The strings of a `join()` record, up to the first empty slot (the probe stops at argv's
+/// null, leaving the slots after it empty).
+pub fn joined(record: &[u8]) -> Vec<&[u8]> {
+    (0..JOIN_ARGUMENTS)
+        .map_while(|index| {
+            let slot = record.get(join_slot(index)..join_slot(index + 1).min(record.len()))?;
+            let text = &slot[..slot
+                .iter()
+                .position(|&byte| byte == 0)
+                .unwrap_or(slot.len())];
+            (!text.is_empty()).then_some(text)
+        })
+        .collect()
+}
+
+/// A `join()` record of `strings` as a probe writes it (each cut to its slot, NUL included).
+pub fn encode_join(id: u64, strings: &[&[u8]], order: ByteOrder) -> Vec<u8> {
+    let mut record = vec![0u8; JOIN_SIZE];
+    record[..ID_SIZE].copy_from_slice(&encode_int(id, ID_SIZE, order));
+    for (index, string) in strings.iter().take(JOIN_ARGUMENTS).enumerate() {
+        let length = string.len().min(JOIN_ARGUMENT_BYTES - 1);
+        record[join_slot(index)..][..length].copy_from_slice(&string[..length]);
+    }
+    record
+}
+
 /// A record as a probe writes it (padding zeroed): what `compile`'s stores build on the stack.
 pub fn encode_record(id: u64, values: &[&[u8]], order: ByteOrder) -> Vec<u8> {
     let (offsets, size) = record_layout(values.iter().map(|value| value.len()));
@@ -288,6 +326,22 @@ mod tests {
     use super::*;
 
     const ORDERS: [ByteOrder; 2] = [ByteOrder::Little, ByteOrder::Big];
+
+    /// A `join()` record holds 16 strings of at most 1023 bytes; decoding stops at the first
+    /// empty slot, where the probe met argv's null.
+    #[test]
+    fn join_records_hold_sixteen_cut_strings() {
+        let long = vec![b'x'; 2000];
+        let many: Vec<&[u8]> = std::iter::repeat_n(&b"a"[..], 20).collect();
+        for order in ORDERS {
+            let record = encode_join(3, &[b"ls", &long, b"-l"], order);
+            assert_eq!(record.len(), JOIN_SIZE);
+            assert_eq!(unsigned(&record, ID_SIZE, order), 3);
+            assert_eq!(joined(&record), [&b"ls"[..], &long[..1023], b"-l"]);
+            assert_eq!(joined(&encode_join(3, &many, order)).len(), 16);
+            assert!(joined(&encode_join(3, &[], order)).is_empty());
+        }
+    }
 
     #[test]
     fn integers_of_every_width_round_trip_in_both_orders() {

@@ -176,3 +176,39 @@ fn kaddr_is_the_address_kallsyms_lists() {
         "{message}"
     );
 }
+
+/// `join(args->argv)` prints the arguments execve was given, `join(argv, sep)` with `sep`
+/// between, with bpftrace 0.17's limits: the first 16 arguments, each cut to 1023 bytes.
+/// The record (16 KiB) is built in a map, and goes out through ring and perf buffers alike.
+#[test]
+fn join_prints_the_arguments_of_execve() {
+    if !common::kernel_available("join_prints_the_arguments_of_execve") {
+        return;
+    }
+    let program = common::unique_copy("true", "tinejoin");
+    let long = "y".repeat(1500);
+    let short: Vec<String> = (1..=20).map(|number| format!("a{number}")).collect();
+    let workload = format!(
+        "{program} {long} two; {program} {}",
+        short.join(" "),
+        program = program.display()
+    );
+    let script = format!(
+        "tracepoint:syscalls:sys_enter_execve / str(args->filename) == \"{}\" / {{ \
+         join(args->argv); join(args->argv, \",\"); }}",
+        program.display()
+    );
+    let mut first = vec![program.display().to_string()];
+    first.extend(short.iter().take(15).cloned());
+    let expected = format!(
+        "{program} {cut} two\n{program},{cut},two\n{}\n{}\n",
+        first.join(" "),
+        first.join(","),
+        program = program.display(),
+        cut = &long[..1023],
+    );
+    for force in ["", "perfbuf"] {
+        let output = tine(&[("TINE_FORCE", force)], &["-c", &workload, &script]);
+        assert_eq!(stdout(&output), expected, "TINE_FORCE={force}");
+    }
+}

@@ -219,3 +219,22 @@ fn number_literals_take_exponents_and_separators() {
         "{message}"
     );
 }
+
+/// `join(argv)` is a statement with a space between the strings; `join(argv, sep)` takes the
+/// separator, a literal; what is not an address, or a separator that is not a literal, is refused.
+#[test]
+fn join_takes_an_address_and_a_literal_separator() {
+    let program = check("BEGIN { join(1234); join(1234, \",\"); }");
+    let separator = |index| match call(&program, index) {
+        (Function::Join { separator }, Type::Void) => separator,
+        other => panic!("not a join: {other:?}"),
+    };
+    assert_eq!((separator(0), separator(1)), (" ".into(), ",".into()));
+    let message = refused("BEGIN { join(comm); }");
+    assert!(message.contains("join() needs the address"), "{message}");
+    let message = refused("BEGIN { join(1234, comm); }");
+    assert!(
+        message.contains("join's separator must be a string literal"),
+        "{message}"
+    );
+}

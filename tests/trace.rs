@@ -704,3 +704,40 @@ fn profile_takes_every_rate_the_kernel_takes() {
         );
     }
 }
+
+/// Syscall records keep every argument in an unsigned 8-byte slot: kill(2)'s `pid_t pid` of
+/// -424242 sits there as 4294543054. Read through the C type it prints as the syscall saw it,
+/// in printf, as a map key and summed, as do openat's `int dfd` (AT_FDCWD, -100) and the
+/// `long ret` of a failed kill (-ESRCH).
+#[test]
+fn signed_syscall_arguments_print_negative() {
+    kernel_test!(signed_syscall_arguments_print_negative);
+    let shell = common::unique_copy("bash", "tinesigned");
+    let workload = format!(
+        "{} -c 'kill -0 -- -424242 2>/dev/null; kill -0 -- -424242 2>/dev/null; : </etc/hostname'",
+        shell.display()
+    );
+    let script = "tracepoint:syscalls:sys_enter_kill / comm == \"tinesigned\" / { \
+                  printf(\"kill %d %d\\n\", args->pid, args->sig); \
+                  @pids[args->pid] = count(); @sum = sum(args->pid); } \
+                  tracepoint:syscalls:sys_exit_kill / comm == \"tinesigned\" / { \
+                  printf(\"ret %d\\n\", args->ret); } \
+                  tracepoint:syscalls:sys_enter_openat / comm == \"tinesigned\" && \
+                  str(args->filename) == \"/etc/hostname\" / { printf(\"dfd %d\\n\", args->dfd); }";
+    let output = tine(&["-c", &workload, script], None);
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().take(5).collect();
+    assert_eq!(
+        lines,
+        [
+            "kill -424242 0",
+            "ret -3",
+            "kill -424242 0",
+            "ret -3",
+            "dfd -100"
+        ],
+        "{output:?}"
+    );
+    assert!(text.contains("{ -424242 }: 2"), "{text}");
+    assert!(text.contains("@sum: -848484"), "{text}");
+}

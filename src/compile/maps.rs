@@ -162,6 +162,7 @@ pub(super) struct Shared {
     pub state_map: usize,
     stack_map: Option<usize>,
     zeros_map: Option<usize>,
+    join_map: Option<usize>,
 }
 
 impl Shared {
@@ -207,6 +208,7 @@ impl Shared {
             state_map,
             stack_map: None,
             zeros_map: None,
+            join_map: None,
         }
     }
 
@@ -237,6 +239,21 @@ impl Shared {
         let spec = &mut self.maps[map];
         spec.value_size = spec.value_size.max(size);
         map
+    }
+
+    /// A one-entry per-CPU array where `join()` builds its record, made on first use.
+    pub fn join_map(&mut self) -> usize {
+        let index = self.maps.len();
+        *self.join_map.get_or_insert_with(|| {
+            self.maps.push(MapSpec::internal(
+                "tine_join",
+                Storage::PerCpuArray,
+                4,
+                wire::JOIN_SIZE as u32,
+                1,
+            ));
+            index
+        })
     }
 
     pub fn error_site(&mut self, span: Span, kind: ErrorKind) -> u32 {

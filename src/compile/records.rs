@@ -25,6 +25,8 @@ pub enum RecordKind {
     /// bpftrace's `time(format)`: the time of day when user space reads the record, as C's
     /// strftime formats it.
     Time { format: String },
+    /// bpftrace's `join(argv, separator)`: `wire::joined` strings, `separator` between.
+    Join { separator: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]

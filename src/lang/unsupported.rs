@@ -43,7 +43,6 @@ const FUNCTIONS: &[Entry] = &[
         "regs is the probe's pt_regs, caller its instruction pointer",
     ),
     (&["zero"], "clear(@map) empties a map"),
-    (&["join"], "print each argument with str()"),
     (
         &[
             "ntop",

@@ -166,6 +166,30 @@ impl ResolvedProbe for Tracepoint {
     }
 }
 
+/// The width and signedness of the C integer types tracepoint formats declare, where the
+/// format's own `size`/`signed` can mislead: a syscall's arguments are kept as `unsigned long`
+/// slots (`signed:0`, `size:8`) whatever the parameter's type, so kill(2)'s `pid_t pid` of -5
+/// sits in its slot as 0xfffffffb. Read through the C type, it is -5, as the syscall saw it.
+fn c_integer(c_type: &str) -> Option<(usize, bool)> {
+    let name = c_type
+        .trim_start_matches("const ")
+        .trim_start_matches("volatile ");
+    Some(match name {
+        "signed char" | "s8" | "__s8" => (1, true),
+        "unsigned char" | "u8" | "__u8" | "bool" => (1, false),
+        "short" | "s16" | "__s16" => (2, true),
+        "unsigned short" | "u16" | "__u16" | "umode_t" => (2, false),
+        "int" | "s32" | "__s32" | "pid_t" | "key_t" | "mqd_t" | "clockid_t" | "timer_t"
+        | "rwf_t" | "key_serial_t" => (4, true),
+        "unsigned int" | "unsigned" | "u32" | "__u32" | "uid_t" | "gid_t" | "qid_t" => (4, false),
+        "long" | "long long" | "s64" | "__s64" | "off_t" | "loff_t" | "ssize_t" => (8, true),
+        "unsigned long" | "unsigned long long" | "u64" | "__u64" | "size_t" | "aio_context_t" => {
+            (8, false)
+        }
+        _ => return None,
+    })
+}
+
 fn integer(size: usize, signed: bool) -> Type {
     Type::Int {
         bytes: match size {
@@ -204,7 +228,8 @@ pub fn data_record(formats: &[EventFormat], space: AddressSpace) -> Option<Recor
 }
 
 /// The record type sema gives `data`: every field at its offset, typed from its size and
-/// kind (the size is the truth: syscall arguments declared `int` take 8 bytes); its pointers
+/// kind; an integer whose C type is known is read at that type's width (at most the size: a
+/// 32-bit kernel's `long` is 4 bytes) and signedness, from the low bytes of its slot; its pointers
 /// point into `space`. The `common_` header is left out: before a BPF program runs, the kernel
 /// writes a pointer to the registers over it (`perf_trace_run_bpf_submit`).
 pub fn record_type(format: &EventFormat, space: AddressSpace) -> Record {
@@ -212,8 +237,18 @@ pub fn record_type(format: &EventFormat, space: AddressSpace) -> Record {
     let fields = format
         .own_fields()
         .map(|field| {
+            let mut offset = field.offset;
             let ty = match field.kind {
-                FieldKind::Integer => integer(field.size, field.signed),
+                FieldKind::Integer => match c_integer(&field.c_type) {
+                    Some((width, signed)) => {
+                        let width = width.min(field.size);
+                        if cfg!(target_endian = "big") {
+                            offset += field.size - width;
+                        }
+                        integer(width, signed)
+                    }
+                    _ => integer(field.size, field.signed),
+                },
                 FieldKind::DataLoc { relative } => Type::DataLoc {
                     relative,
                     string: field.c_type.contains("char"),
@@ -235,7 +270,7 @@ pub fn record_type(format: &EventFormat, space: AddressSpace) -> Record {
             Field {
                 name: field.name.clone(),
                 ty,
-                offset: field.offset,
+                offset,
             }
         })
         .collect();
@@ -255,8 +290,7 @@ pub struct FormatField {
     /// `pid_t`, `char`, `__data_loc char[]` becomes `char`.
     pub c_type: String,
     pub offset: usize,
-    /// Bytes in the record. Syscall arguments are declared `int` but stored as 8 bytes: the size
-    /// is the truth, the C type is a hint.
+    /// Bytes in the record. Syscall arguments are declared `int` but stored as 8-byte slots.
     pub size: usize,
     pub signed: bool,
     pub kind: FieldKind,
@@ -514,6 +548,42 @@ mod tests {
             .iter()
             .find(|field| field.name == "prev_state");
         assert!(matches!(state.unwrap().ty, Type::Pointer { .. }));
+    }
+
+    /// A syscall's arguments sit in unsigned 8-byte slots; each is read at its C type's width
+    /// and signedness from the low bytes, so a negative `pid_t` is negative. A type the table
+    /// does not know keeps the format's size and `signed:`.
+    #[test]
+    fn syscall_slots_are_read_as_their_c_types() {
+        let text = "name: sys_enter_kill\nID: 7\nformat:\n\
+            \tfield:pid_t pid;\toffset:16;\tsize:8;\tsigned:0;\n\
+            \tfield:const unsigned int flags;\toffset:24;\tsize:8;\tsigned:0;\n\
+            \tfield:long offset;\toffset:32;\tsize:8;\tsigned:0;\n\
+            \tfield:cap_user_header_t header;\toffset:40;\tsize:8;\tsigned:0;\n";
+        let record = record_type(&parse_format(text).unwrap(), AddressSpace::User);
+        let fields: Vec<(usize, &Type)> = record
+            .fields
+            .iter()
+            .map(|field| (field.offset, &field.ty))
+            .collect();
+        let low = |offset| {
+            if cfg!(target_endian = "big") {
+                offset + 4
+            } else {
+                offset
+            }
+        };
+        let int = |bytes, signed| Type::Int { bytes, signed };
+        assert_eq!(
+            fields,
+            [
+                (low(16), &int(4, true)),
+                (low(24), &int(4, false)),
+                (32, &int(8, true)),
+                (40, &int(8, false)),
+            ]
+        );
+        assert_eq!(record.size, 48);
     }
 
     #[test]

@@ -189,6 +189,14 @@ impl<'a> Printer<'a> {
                 let entries = self.take(*map)?;
                 self.write_entries(*map, &name, entries, *options);
             }
+            RecordKind::Join { separator } => {
+                let strings: Vec<String> = wire::joined(bytes)
+                    .into_iter()
+                    .map(|text| String::from_utf8_lossy(text).into_owned())
+                    .collect();
+                self.out.push_str(&strings.join(separator));
+                self.out.push('\n');
+            }
             RecordKind::Time { format } => {
                 let now = crate::kernel::clock::realtime();
                 self.message("time", &super::symbols::local_time(format, now));

@@ -214,6 +214,9 @@ fn dump_call(function: &Function, out: &mut String) {
         Function::Time { format } => {
             let _ = write!(out, "call time {format:?}");
         }
+        Function::Join { separator } => {
+            let _ = write!(out, "call join {separator:?}");
+        }
         Function::PrintMap(options) if *options != PrintOptions::WHOLE => {
             let _ = write!(
                 out,

@@ -269,6 +269,9 @@ pub enum Function {
     /// bpftrace's `time(format)` statement: user space prints the time of day when it reads
     /// the record, formatted by C's strftime.
     Time { format: String },
+    /// bpftrace's `join(argv, separator)` statement: the strings of a user array of string
+    /// addresses, up to the first null, printed on one line with `separator` between.
+    Join { separator: String },
 }
 
 impl Function {

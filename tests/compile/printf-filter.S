@@ -5,9 +5,9 @@
    4: (bf) r2 = r10
    5: (07) r2 += -8
    6: (85) call bpf_map_lookup_elem#1
-   7: (15) if r0 == 0x0 goto pc+97
+   7: (15) if r0 == 0x0 goto pc+98
    8: (79) r0 = *(u64 *)(r0 +0)
-   9: (55) if r0 != 0x1 goto pc+95
+   9: (55) if r0 != 0x1 goto pc+96
   10: (7a) *(u64 *)(r10 -16) = 0
   11: (7a) *(u64 *)(r10 -8) = 0
   12: (bf) r1 = r10
@@ -38,14 +38,14 @@
   37: (b7) r7 = 1
   38: (05) goto pc+1
   39: (b7) r7 = -1
-  40: (55) if r7 != 0x0 goto pc+64
+  40: (55) if r7 != 0x0 goto pc+65
   41: (85) call bpf_get_current_pid_tgid#14
   42: (bf) r7 = r0
   43: (77) r7 >>= 32
   44: (bc) w7 = w7
   45: (b7) r8 = 4242
   46: (bc) w8 = w8
-  47: (1d) if r7 == r8 goto pc+57
+  47: (1d) if r7 == r8 goto pc+58
 ; printf("%v %s\n", pid, str(uptr(data->filename)));
   48: (85) call bpf_get_current_pid_tgid#14
   49: (bf) r7 = r0
@@ -85,21 +85,22 @@
   84: (7b) *(u64 *)(r0 +0) = r1
   85: (7a) *(u64 *)(r10 -144) = 0
   86: (62) *(u32 *)(r10 -132) = 0
-  87: (18) r1 = map[idx:0]
-  89: (bf) r2 = r10
-  90: (07) r2 += -144
-  91: (b7) r3 = 144
-  92: (b7) r4 = 0
-  93: (85) call bpf_ringbuf_output#130
-  94: (15) if r0 == 0x0 goto pc+10
-  95: (62) *(u32 *)(r10 -152) = 1
-  96: (18) r1 = map[idx:1]
-  98: (bf) r2 = r10
-  99: (07) r2 += -152
- 100: (85) call bpf_map_lookup_elem#1
- 101: (15) if r0 == 0x0 goto pc+3
- 102: (79) r1 = *(u64 *)(r0 +0)
- 103: (07) r1 += 1
- 104: (7b) *(u64 *)(r0 +0) = r1
- 105: (b7) r0 = 0
- 106: (95) exit
+  87: (bf) r0 = r10
+  88: (07) r0 += -144
+  89: (bf) r2 = r0
+  90: (18) r1 = map[idx:0]
+  92: (b7) r3 = 144
+  93: (b7) r4 = 0
+  94: (85) call bpf_ringbuf_output#130
+  95: (15) if r0 == 0x0 goto pc+10
+  96: (62) *(u32 *)(r10 -152) = 1
+  97: (18) r1 = map[idx:1]
+  99: (bf) r2 = r10
+ 100: (07) r2 += -152
+ 101: (85) call bpf_map_lookup_elem#1
+ 102: (15) if r0 == 0x0 goto pc+3
+ 103: (79) r1 = *(u64 *)(r0 +0)
+ 104: (07) r1 += 1
+ 105: (7b) *(u64 *)(r0 +0) = r1
+ 106: (b7) r0 = 0
+ 107: (95) exit

@@ -1,7 +1,7 @@
 //! compile::emit::record: records to user space (printf, print, exit, clear) through the
 //! output channel.
 
-use tine_asm::{Helper, Reg::*};
+use tine_asm::{Helper, Reg, Reg::*, Size};
 
 use crate::compile::layout::layout_of;
 use crate::compile::records::{ErrorKind, Record, RecordKind};
@@ -56,6 +56,7 @@ impl Emitter<'_> {
                 }
                 _ => Err(Diag::new(expr.span, "clear() takes a map")),
             },
+            Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
             Function::Time { format } => {
                 let format = format.clone();
                 self.send(expr.span, &[], |_| RecordKind::Time { format })
@@ -122,22 +123,28 @@ impl Emitter<'_> {
             size,
             std::iter::once((0, wire::ID_SIZE)).chain(covered),
         );
+        self.stack_pointer(R0, slot);
+        self.output(span, R0, size)
+    }
+
+    /// Writes the `size` bytes at the address in `data` (the stack or a map value) to the
+    /// output map; a full ring is counted.
+    fn output(&mut self, span: Span, data: Reg, size: usize) -> Result<()> {
         let sent = self.b.label();
         match self.shared.options.channel {
             Channel::RingBuffer => {
+                self.b.mov64(R2, data);
                 self.map_address(R1, self.shared.output_map);
-                self.stack_pointer(R2, slot);
                 self.b
                     .mov64_imm(R3, size as i32)
                     .mov64_imm(R4, 0)
                     .call(Helper::RingbufOutput);
             }
             Channel::PerfBuffer => {
-                self.b.mov64(R1, CONTEXT);
+                self.b.mov64(R4, data).mov64(R1, CONTEXT);
                 self.map_address(R2, self.shared.output_map);
                 // BPF_F_CURRENT_CPU: this CPU's ring.
                 self.b.load_imm64(R3, 0xffff_ffff);
-                self.stack_pointer(R4, slot);
                 self.b
                     .mov64_imm(R5, size as i32)
                     .call(Helper::PerfEventOutput);
@@ -146,6 +153,72 @@ impl Emitter<'_> {
         self.b.jeq_imm(R0, 0, sent);
         self.count_error(span, ErrorKind::OutputFull)?;
         self.b.bind(sent);
+        Ok(())
+    }
+
+    /// bpftrace's `join(argv, separator)`: the record is built in the join map's value (16 KiB,
+    /// far past the stack): each of argv's first `wire::JOIN_ARGUMENTS` addresses up to its
+    /// null, read as a user string into its slot.
+    fn join(&mut self, span: Span, argv: &Expr, separator: &str) -> Result<()> {
+        let map = self.shared.join_map();
+        let id = self.shared.record(Record {
+            kind: RecordKind::Join {
+                separator: separator.to_string(),
+            },
+            size: wire::JOIN_SIZE,
+            span,
+        });
+        let array = self.temp(span)?;
+        self.scalar(argv, array)?;
+        let buffer = self.temp(span)?;
+        let mark = self.frame.mark();
+        let key = self.alloc(8, span)?;
+        let (missing, end) = (self.b.label(), self.b.label());
+        self.b.store_imm(Size::U64, R10, key, 0);
+        self.map_address(R1, map);
+        self.stack_pointer(R2, key);
+        self.b
+            .call(Helper::MapLookupElem)
+            .jeq_imm(R0, 0, missing)
+            .mov64(buffer, R0)
+            .store_imm(size_of_bytes(wire::ID_SIZE), buffer, 0, id as i32);
+        for index in 0..wire::JOIN_ARGUMENTS {
+            self.b
+                .store_imm(Size::U8, buffer, wire::join_slot(index) as i16, 0);
+        }
+        // argv holds the process's own pointers: 4 bytes on a 32-bit system.
+        let width = std::mem::size_of::<usize>();
+        let (read_pointer, read_string) =
+            (self.read_helper(true, false), self.read_helper(true, true));
+        for index in 0..wire::JOIN_ARGUMENTS {
+            self.stack_pointer(R1, key);
+            self.b
+                .mov64_imm(R2, width as i32)
+                .mov64(R3, array)
+                .add64_imm(R3, (index * width) as i32)
+                .call(read_pointer);
+            let read = self.b.label();
+            self.b.jeq_imm(R0, 0, read);
+            self.count_error(span, ErrorKind::ReadFailed { string: false })?;
+            self.b.ja(end).bind(read);
+            self.b
+                .load(size_of_bytes(width), R3, R10, key)
+                .jeq_imm(R3, 0, end)
+                .mov64(R1, buffer)
+                .add64_imm(R1, wire::join_slot(index) as i32)
+                .mov64_imm(R2, wire::JOIN_ARGUMENT_BYTES as i32)
+                .call(read_string);
+            let copied = self.b.label();
+            self.b.jsge_imm(R0, 0, copied);
+            self.count_error(span, ErrorKind::ReadFailed { string: true })?;
+            self.b.bind(copied);
+        }
+        self.b.bind(end);
+        self.output(span, buffer, wire::JOIN_SIZE)?;
+        self.b.bind(missing);
+        self.frame.release(mark);
+        self.release(buffer);
+        self.release(array);
         Ok(())
     }
 

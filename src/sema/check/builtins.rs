@@ -6,7 +6,8 @@
 use std::mem::discriminant;
 
 use super::functions::{
-    clear, dyn_field, exit, kaddr, pointer, print, printf, read, strcmp, strftime, symbol, Call,
+    clear, dyn_field, exit, join, kaddr, pointer, print, printf, read, strcmp, strftime, symbol,
+    Call,
 };
 use super::{Checker, Scope};
 use crate::lang::ast;
@@ -62,6 +63,9 @@ const ANY: usize = usize::MAX;
 const PRINTF: &[Function] = &[Function::Printf {
     format: Format::EMPTY,
 }];
+const JOIN: &[Function] = &[Function::Join {
+    separator: String::new(),
+}];
 const PRINT: &[Function] = &[Function::Print, Function::PrintMap(PrintOptions::WHOLE)];
 
 /// Variables, then functions, then aggregations: "did you mean" takes the first of equally
@@ -99,6 +103,7 @@ static TABLE: &[Definition] = &[
     function("strcmp", 2, 2,   "two strings",                       strcmp,    &[Function::StrCmp]),
     function("strftime", 2, 2, "a format string and nanoseconds",   strftime,  &[Function::Strftime]),
     function("kaddr",  1, 1,   "one kernel symbol's name",          kaddr,     &[]),
+    function("join",   1, 2,   "an array of string addresses and an optional separator", join, JOIN),
     aggregation("count",    MapKind::Count,    0),
     aggregation("sum",      MapKind::Sum,      1),
     aggregation("quantize", MapKind::Quantize, 1),
@@ -323,7 +328,7 @@ mod tests {
             names,
             [
                 "printf", "print", "print", "exit", "clear", "str", "mem", "uptr", "kptr", "ksym",
-                "usym", "dyn", "strcmp", "strftime"
+                "usym", "dyn", "strcmp", "strftime", "join"
             ]
         );
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));

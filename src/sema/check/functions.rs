@@ -430,6 +430,32 @@ pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
     ))
 }
 
+/// bpftrace's `join(argv)` / `join(argv, separator)` statement: the strings an array of user
+/// string addresses (execve's `argv`) points to, printed by user space on one line.
+pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let array = checker.value(&call.arguments[0], call.scope)?;
+    if !(matches!(array.ty, Type::Pointer { .. }) || array.ty.is_integer()) {
+        checker.error(Diag::new(
+            call.arguments[0].span,
+            format!(
+                "join() needs the address of an array of strings, not {}",
+                array.ty
+            ),
+        ));
+        return None;
+    }
+    let separator = match call.arguments.get(1) {
+        Some(separator) => format_literal(checker, separator, "join's separator")?,
+        None => " ".to_string(),
+    };
+    Some(typed_call(
+        Function::Join { separator },
+        vec![array],
+        Type::Void,
+        call.span,
+    ))
+}
+
 /// A format string for C's strftime: a literal, UTF-8, without NUL.
 fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Option<String> {
     let text = match &node.kind {
