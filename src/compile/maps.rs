@@ -245,7 +245,7 @@ impl Shared {
     pub fn join_map(&mut self) -> usize {
         let index = self.maps.len();
         *self.join_map.get_or_insert_with(|| {
-            self.maps.push(MapSpec::internal(
+            self.maps.push(MapPlan::internal(
                 "tine_join",
                 Storage::PerCpuArray,
                 4,

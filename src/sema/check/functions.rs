@@ -435,13 +435,13 @@ pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let array = checker.value(&call.arguments[0], call.scope)?;
     if !(matches!(array.ty, Type::Pointer { .. }) || array.ty.is_integer()) {
-        checker.error(Diag::new(
+        checker.report(
             call.arguments[0].span,
-            format!(
+            format_args!(
                 "join() needs the address of an array of strings, not {}",
                 array.ty
             ),
-        ));
+        );
         return None;
     }
     let separator = match call.arguments.get(1) {
