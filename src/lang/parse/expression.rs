@@ -2,7 +2,7 @@
 
 use nom::bytes::complete::{take_while, take_while1};
 
-use super::{identifier, is_ident_char, skip_group, Parsed, Parser, KEYWORDS};
+use super::{identifier, is_ident_char, skip_group, Error, Parsed, Parser, KEYWORDS};
 use crate::lang::ast::{base_type, BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported::message;
@@ -126,7 +126,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `u32)`, `struct sock *)` and friends after a `(`: a cast, when the words name a type.
-    fn cast_type(&self, input: &'a str) -> Result<Option<(String, Span, &'a str)>, Diag> {
+    fn cast_type(&self, input: &'a str) -> Result<Option<(String, Span, &'a str)>, Error> {
         let Some((name, type_span, rest)) = self.type_name(input)? else {
             return Ok(None);
         };
@@ -138,7 +138,7 @@ impl<'a> Parser<'a> {
 
     /// A type as a cast or `sizeof` writes it: a base type (`u32`), or C's `struct X`,
     /// `union X`, `enum X`, then any `*`s; spelled with single spaces (`struct sock**`).
-    fn type_name(&self, input: &'a str) -> Result<Option<(String, Span, &'a str)>, Diag> {
+    fn type_name(&self, input: &'a str) -> Result<Option<(String, Span, &'a str)>, Error> {
         let word_start = self.skip(input)?;
         let Ok((mut rest, word)) = identifier(word_start) else {
             return Ok(None);
@@ -279,7 +279,8 @@ impl<'a> Parser<'a> {
                         "tuples are",
                         "a map key takes several values (@m[a, b]), and so does print(a, b)",
                     ),
-                ));
+                )
+                .into());
             }
             let rest = self.expect(rest, ")")?;
             // The parentheses belong to the span, so a caret covers what was written.
@@ -325,7 +326,8 @@ impl<'a> Parser<'a> {
                         "floating-point numbers are",
                         "tine computes with integers (write 15 / 10 for 1.5)",
                     ),
-                ));
+                )
+                .into());
             }
             let span = self.span(start, rest);
             return Ok((
@@ -350,10 +352,7 @@ impl<'a> Parser<'a> {
         let (rest, bytes) = self.quoted(start, '\'')?;
         let span = self.span(start, rest);
         if bytes.len() != 1 {
-            return Err(Diag::new(
-                span,
-                "a character literal holds exactly one character",
-            ));
+            return Err(Diag::new(span, "a character literal holds exactly one character").into());
         }
         Ok((
             rest,
@@ -415,7 +414,8 @@ impl<'a> Parser<'a> {
                     return Err(Diag::new(
                         self.span(after, rest),
                         "a map key needs at least one expression",
-                    ));
+                    )
+                    .into());
                 }
                 (rest, Some(keys))
             }

@@ -21,7 +21,7 @@ impl<'a> Parser<'a> {
             let (mantissa, exponent) = (digits(mantissa), digits(exponent));
             let decimal = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
             if !decimal(&mantissa) || !decimal(&exponent) {
-                return Err(Diag::new(span, format!("`{text}` is not a number")));
+                return Err(Diag::new(span, format!("`{text}` is not a number")).into());
             }
             let value = mantissa.parse::<u64>().ok().and_then(|mantissa| {
                 let power = 10u64.checked_pow(exponent.parse::<u32>().ok()?)?;
@@ -29,7 +29,7 @@ impl<'a> Parser<'a> {
             });
             return match value {
                 Some(value) => Ok((rest, value)),
-                None => Err(Diag::new(span, format!("`{text}` does not fit in 64 bits"))),
+                None => Err(Diag::new(span, format!("`{text}` does not fit in 64 bits")).into()),
             };
         }
         let (digits, radix) = if let Some(digits) = lower.strip_prefix("0x") {
@@ -43,7 +43,7 @@ impl<'a> Parser<'a> {
         };
         let digits: String = digits.chars().filter(|&c| c != '_').collect();
         if digits.is_empty() {
-            return Err(Diag::new(span, format!("`{text}` is not a number")));
+            return Err(Diag::new(span, format!("`{text}` is not a number")).into());
         }
         match u64::from_str_radix(&digits, radix) {
             Ok(value) => Ok((rest, value)),
@@ -52,7 +52,7 @@ impl<'a> Parser<'a> {
                     std::num::IntErrorKind::PosOverflow => "does not fit in 64 bits",
                     _ => "is not a number",
                 };
-                Err(Diag::new(span, format!("`{text}` {reason}")))
+                Err(Diag::new(span, format!("`{text}` {reason}")).into())
             }
         }
     }
@@ -102,7 +102,8 @@ impl<'a> Parser<'a> {
                         return Err(Diag::new(
                             Span::new(start, start + 2),
                             "`\\x` needs hex digits",
-                        ));
+                        )
+                        .into());
                     }
                     value as u8
                 }
@@ -124,7 +125,8 @@ impl<'a> Parser<'a> {
                     return Err(Diag::new(
                         Span::new(start, start + 1 + other.len_utf8()),
                         format!("unknown escape `\\{other}`"),
-                    ));
+                    )
+                    .into());
                 }
             };
             bytes.push(byte);
@@ -135,6 +137,6 @@ impl<'a> Parser<'a> {
         } else {
             "unterminated character literal"
         };
-        Err(Diag::new(Span::new(start, start + 1), what))
+        Err(Diag::new(Span::new(start, start + 1), what).into())
     }
 }

@@ -63,7 +63,7 @@ pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
     };
     let script = parser.script();
     if let Err(error) = &script {
-        parser.errors.push(error.clone());
+        parser.errors.push(Diag::clone(error));
     }
     match script {
         Ok(script) if parser.errors.is_empty() => Ok(script),
@@ -74,7 +74,10 @@ pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
     }
 }
 
-type Parsed<'a, T> = Result<(&'a str, T), Diag>;
+/// The parser's error, boxed so that a result stays small and `?` moves one pointer.
+type Error = Box<Diag>;
+
+type Parsed<'a, T> = Result<(&'a str, T), Error>;
 
 struct Parser<'a> {
     source: &'a str,
@@ -116,10 +119,10 @@ impl<'a> Parser<'a> {
     }
 
     /// An error about the token at `rest`.
-    fn expected(&self, what: &str, rest: &'a str) -> Diag {
+    fn expected(&self, what: &str, rest: &'a str) -> Error {
         let token = token_at(rest);
         let start = self.offset(rest);
-        if token.is_empty() {
+        let diag = if token.is_empty() {
             Diag::new(
                 Span::new(start, start),
                 format!("expected {what}, found end of input"),
@@ -129,12 +132,13 @@ impl<'a> Parser<'a> {
                 Span::new(start, start + token.len()),
                 format!("expected {what}, found `{token}`"),
             )
-        }
+        };
+        Box::new(diag)
     }
 
     /// Skips whitespace and comments (`/* */`, `//`, and `#` to the end of the line, which also
     /// covers a shebang).
-    fn skip(&self, mut input: &'a str) -> Result<&'a str, Diag> {
+    fn skip(&self, mut input: &'a str) -> Result<&'a str, Error> {
         loop {
             let trimmed = input.trim_start();
             if let Some(rest) = trimmed.strip_prefix("/*") {
@@ -142,10 +146,9 @@ impl<'a> Parser<'a> {
                     Some(end) => input = &rest[end + 2..],
                     None => {
                         let start = self.offset(trimmed);
-                        return Err(Diag::new(
-                            Span::new(start, start + 2),
-                            "unterminated comment",
-                        ));
+                        return Err(
+                            Diag::new(Span::new(start, start + 2), "unterminated comment").into(),
+                        );
                     }
                 }
             } else if trimmed.starts_with("//") || trimmed.starts_with('#') {
@@ -157,12 +160,12 @@ impl<'a> Parser<'a> {
     }
 
     /// `token` after whitespace, or None.
-    fn eat(&self, input: &'a str, token: &str) -> Result<Option<&'a str>, Diag> {
+    fn eat(&self, input: &'a str, token: &str) -> Result<Option<&'a str>, Error> {
         let input = self.skip(input)?;
         Ok(input.strip_prefix(token))
     }
 
-    fn expect(&self, input: &'a str, token: &str) -> Result<&'a str, Diag> {
+    fn expect(&self, input: &'a str, token: &str) -> Result<&'a str, Error> {
         let input = self.skip(input)?;
         input
             .strip_prefix(token)
@@ -170,14 +173,14 @@ impl<'a> Parser<'a> {
     }
 
     /// `word` as a whole word (not the start of a longer identifier).
-    fn keyword(&self, input: &'a str, word: &str) -> Result<Option<&'a str>, Diag> {
+    fn keyword(&self, input: &'a str, word: &str) -> Result<Option<&'a str>, Error> {
         let input = self.skip(input)?;
         Ok(input
             .strip_prefix(word)
             .filter(|rest| !rest.starts_with(is_ident_char)))
     }
 
-    fn enter(&mut self, at: &'a str) -> Result<(), Diag> {
+    fn enter(&mut self, at: &'a str) -> Result<(), Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.depth -= 1;
@@ -185,7 +188,8 @@ impl<'a> Parser<'a> {
             return Err(Diag::new(
                 Span::new(start, start + token_at(at).len()),
                 format!("nesting is deeper than {MAX_DEPTH} levels"),
-            ));
+            )
+            .into());
         }
         Ok(())
     }
@@ -194,7 +198,7 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
     }
 
-    fn script(&mut self) -> Result<Script, Diag> {
+    fn script(&mut self) -> Result<Script, Error> {
         let mut probes = Vec::new();
         let mut input = self.skip(self.source)?;
         if input.is_empty() {
@@ -216,7 +220,7 @@ impl<'a> Parser<'a> {
                 }
                 Err(error) => {
                     let at = error.span.start.max(self.offset(input));
-                    self.errors.push(error);
+                    self.errors.push(*error);
                     if self.errors.len() > MAX_SHOWN {
                         break;
                     }
@@ -236,7 +240,7 @@ impl<'a> Parser<'a> {
 
     /// A C `struct`/`union`/`enum`/`typedef` definition: skipped to its end, for
     /// `ctypes::script` to read when it stands above the first probe (`preamble`), else reported.
-    fn c_definition(&mut self, input: &'a str, preamble: bool) -> Result<Option<&'a str>, Diag> {
+    fn c_definition(&mut self, input: &'a str, preamble: bool) -> Result<Option<&'a str>, Error> {
         let Ok((after, word)) = identifier(input) else {
             return Ok(None);
         };
@@ -363,7 +367,8 @@ impl<'a> Parser<'a> {
             return Err(Diag::new(
                 span,
                 format!("`{}` needs a spec after the `:`", provider.name),
-            ));
+            )
+            .into());
         }
         let spec = (provider.canonical)(text);
         Ok((

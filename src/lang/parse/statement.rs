@@ -1,7 +1,7 @@
 //! lang::parse::statement: blocks and statements, and the recovery that skips a bad one.
 
 use super::expression::assignment_operator;
-use super::{skip_code, skip_group, Parsed, Parser, Skip};
+use super::{skip_code, skip_group, Error, Parsed, Parser, Skip};
 use crate::lang::ast::{BinaryOp, Expr, ExprKind, Stmt, StmtKind};
 use crate::lang::diag::{Diag, Span, MAX_SHOWN};
 use crate::lang::unsupported::message;
@@ -26,7 +26,8 @@ impl<'a> Parser<'a> {
             if rest.is_empty() {
                 let start = self.offset(open);
                 return Err(Diag::new(Span::new(start, start + 1), "unclosed `{`")
-                    .with_label("this block is never closed"));
+                    .with_label("this block is never closed")
+                    .into());
             }
             match self.statement(rest) {
                 Ok((after, statement)) => {
@@ -34,10 +35,10 @@ impl<'a> Parser<'a> {
                     rest = after;
                 }
                 Err(error) => {
-                    self.errors.push(error);
+                    self.errors.push(*error);
                     rest = self.recover(rest);
                     if rest.is_empty() || self.errors.len() > MAX_SHOWN {
-                        return Err(self.errors.pop().expect("an error was just pushed"));
+                        return Err(self.errors.pop().expect("an error was just pushed").into());
                     }
                 }
             }
@@ -88,7 +89,7 @@ impl<'a> Parser<'a> {
     }
 
     /// bpftrace's `while`, `for` and `unroll`, and C's `do`: reported, and skipped whole.
-    fn loop_statement(&mut self, start: &'a str) -> Result<Option<&'a str>, Diag> {
+    fn loop_statement(&mut self, start: &'a str) -> Result<Option<&'a str>, Error> {
         const INSTEAD: &str =
             "write the statements out, or keep state in a map from one event to the next";
         const LOOPS: [(&str, &str, &str, &str); 4] = [
@@ -265,7 +266,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `;`, which may be left out before `}` and at the end of the script.
-    fn terminator(&self, input: &'a str) -> Result<&'a str, Diag> {
+    fn terminator(&self, input: &'a str) -> Result<&'a str, Error> {
         let rest = self.skip(input)?;
         if let Some(after) = rest.strip_prefix(';') {
             return Ok(after);
