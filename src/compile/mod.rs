@@ -188,7 +188,7 @@ pub fn compile(
             &mut shared,
         ) {
             Ok(code) => probes.push(code),
-            Err(error) => errors.push(error),
+            Err(error) => errors.push(*error),
         }
     }
     if errors.is_empty() {

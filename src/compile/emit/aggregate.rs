@@ -199,7 +199,7 @@ impl Emitter<'_> {
                 self.bucket_add();
             }
             MapKind::Plain => {
-                return Err(Diag::new(span, "a plain map cannot aggregate"));
+                return Err(Diag::new(span, "a plain map cannot aggregate").into());
             }
         }
         self.b.bind(done);

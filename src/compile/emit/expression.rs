@@ -43,10 +43,9 @@ impl Emitter<'_> {
                     self.b.mov64_imm(register, pid as i32);
                 }
                 None => {
-                    return Err(Diag::new(
-                        expr.span,
-                        "$target needs a command given with -c",
-                    ))
+                    return Err(
+                        Diag::new(expr.span, "$target needs a command given with -c").into(),
+                    )
                 }
             },
             ExprKind::Builtin(builtin) => self.builtin(*builtin, register, expr.span)?,
@@ -96,7 +95,8 @@ impl Emitter<'_> {
                 return Err(Diag::new(
                     expr.span,
                     format!("a value of type {} is not a number", expr.ty),
-                ))
+                )
+                .into())
             }
         }
         Ok(())
@@ -119,7 +119,8 @@ impl Emitter<'_> {
                 return Err(Diag::new(
                     expr.span,
                     format!("`{name}` is not available in this probe"),
-                ))
+                )
+                .into())
             }
         }
         Ok(())
@@ -161,13 +162,12 @@ impl Emitter<'_> {
             }
             Function::StrCmp => match arguments {
                 [left, right] => self.string_compare(left, right, register, expr.span)?,
-                _ => return Err(Diag::new(expr.span, "strcmp() takes two strings")),
+                _ => return Err(Diag::new(expr.span, "strcmp() takes two strings").into()),
             },
             other => {
-                return Err(Diag::new(
-                    expr.span,
-                    format!("{}() has no value here", other.name()),
-                ))
+                return Err(
+                    Diag::new(expr.span, format!("{}() has no value here", other.name())).into(),
+                )
             }
         }
         Ok(())
@@ -266,7 +266,7 @@ impl Emitter<'_> {
                 }
             }
             Builtin::Comm => {
-                return Err(Diag::new(span, "comm is a string, not a number"));
+                return Err(Diag::new(span, "comm is a string, not a number").into());
             }
         }
         Ok(())

@@ -120,7 +120,8 @@ impl Emitter<'_> {
                 return Err(Diag::new(
                     expr.span,
                     format!("cannot compile a value of type {} here", expr.ty),
-                ))
+                )
+                .into())
             }
         }
         Ok(())
@@ -171,10 +172,9 @@ impl Emitter<'_> {
                 self.probe_read(slot, size, from, Read::Bytes, span)?;
             }
             other => {
-                return Err(Diag::new(
-                    span,
-                    format!("{}() has no value to store", other.name()),
-                ))
+                return Err(
+                    Diag::new(span, format!("{}() has no value to store", other.name())).into(),
+                )
             }
         }
         self.release(register);
@@ -257,7 +257,9 @@ impl Emitter<'_> {
                 offset,
                 space,
             } => (base, offset, space),
-            Place::Stack(_) => return Err(Diag::new(span, "the stack is not read with a helper")),
+            Place::Stack(_) => {
+                return Err(Diag::new(span, "the stack is not read with a helper").into())
+            }
         };
         if size == 0 {
             return Ok(());

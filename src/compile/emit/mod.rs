@@ -36,7 +36,8 @@ const BPF_F_USER_STACK: i32 = 1 << 8;
 /// zeros map.
 const STACK_ZERO_LIMIT: u32 = 32;
 
-type Result<T> = std::result::Result<T, Diag>;
+/// Boxed, so that a result stays small and `?` moves one pointer.
+type Result<T> = std::result::Result<T, Box<Diag>>;
 
 pub(super) fn probe(
     program: &Program,
@@ -205,13 +206,14 @@ impl Emitter<'_> {
                     super::frame::STACK_LIMIT
                 ),
             )
+            .into()
         })
     }
 
     fn temp(&mut self, span: Span) -> Result<Reg> {
         self.free
             .pop()
-            .ok_or_else(|| Diag::new(span, "expression too deeply nested to compile"))
+            .ok_or_else(|| Diag::new(span, "expression too deeply nested to compile").into())
     }
 
     fn release(&mut self, register: Reg) {
