@@ -28,12 +28,12 @@ impl Emitter<'_> {
         };
         match function {
             Function::Printf { format } => {
-                self.send(expr.span, arguments, |arguments| RecordKind::Printf {
+                self.send(expr.span, arguments, &|arguments| RecordKind::Printf {
                     format: format.clone(),
                     arguments,
                 })
             }
-            Function::Print => self.send(expr.span, arguments, |arguments| RecordKind::Print {
+            Function::Print => self.send(expr.span, arguments, &|arguments| RecordKind::Print {
                 arguments,
             }),
             Function::PrintMap(options) => match arguments.as_slice() {
@@ -42,7 +42,7 @@ impl Emitter<'_> {
                     ..
                 }] => {
                     let (map, options) = (*map, *options);
-                    self.send(expr.span, &[], |_| RecordKind::PrintMap { map, options })
+                    self.send(expr.span, &[], &|_| RecordKind::PrintMap { map, options })
                 }
                 _ => Err(Diag::new(expr.span, "print() of a map takes the map").into()),
             },
@@ -52,15 +52,14 @@ impl Emitter<'_> {
                     ..
                 }] => {
                     let map = *map;
-                    self.send(expr.span, &[], |_| RecordKind::Clear { map })
+                    self.send(expr.span, &[], &|_| RecordKind::Clear { map })
                 }
                 _ => Err(Diag::new(expr.span, "clear() takes a map").into()),
             },
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
-            Function::Time { format } => {
-                let format = format.clone();
-                self.send(expr.span, &[], |_| RecordKind::Time { format })
-            }
+            Function::Time { format } => self.send(expr.span, &[], &|_| RecordKind::Time {
+                format: format.clone(),
+            }),
             Function::Exit => {
                 let code = arguments.first().cloned().unwrap_or(Expr {
                     kind: ExprKind::Int(0),
@@ -78,7 +77,9 @@ impl Emitter<'_> {
                 self.b
                     .store_imm(size_of_bytes(wire::STATE_SIZE), R0, 0, wire::STOPPED)
                     .bind(stopped);
-                self.send(expr.span, std::slice::from_ref(&code), |_| RecordKind::Exit)?;
+                self.send(expr.span, std::slice::from_ref(&code), &|_| {
+                    RecordKind::Exit
+                })?;
                 self.b.ja(self.exit);
                 Ok(())
             }
@@ -96,7 +97,7 @@ impl Emitter<'_> {
         &mut self,
         span: Span,
         values: &[Expr],
-        kind: impl FnOnce(Vec<(Layout, usize)>) -> RecordKind,
+        kind: &dyn Fn(Vec<(Layout, usize)>) -> RecordKind,
     ) -> Result<()> {
         let (offsets, size) = wire::record_layout(values.iter().map(|value| value.ty.size()));
         let layouts: Vec<(Layout, usize)> = values

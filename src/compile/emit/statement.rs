@@ -131,7 +131,7 @@ impl Emitter<'_> {
                 {
                     fused[clear] = true;
                     self.mark(statement.span);
-                    self.send(statement.span, &[], |_| RecordKind::PrintAndClear {
+                    self.send(statement.span, &[], &|_| RecordKind::PrintAndClear {
                         map,
                         options,
                     })?;
