@@ -196,22 +196,7 @@ impl fmt::Display for Insn {
                 dst,
                 off,
                 src,
-            } => {
-                let bits = if size == Size::U64 { "64" } else { "" };
-                let mem = Pointer(size, dst, off);
-                match op {
-                    AtomicOp::Add => write!(f, "lock *{mem} += {src}"),
-                    AtomicOp::Or => write!(f, "lock *{mem} |= {src}"),
-                    AtomicOp::And => write!(f, "lock *{mem} &= {src}"),
-                    AtomicOp::Xor => write!(f, "lock *{mem} ^= {src}"),
-                    AtomicOp::FetchAdd => write!(f, "{src} = atomic{bits}_fetch_add({mem}, {src})"),
-                    AtomicOp::FetchOr => write!(f, "{src} = atomic{bits}_fetch_or({mem}, {src})"),
-                    AtomicOp::FetchAnd => write!(f, "{src} = atomic{bits}_fetch_and({mem}, {src})"),
-                    AtomicOp::FetchXor => write!(f, "{src} = atomic{bits}_fetch_xor({mem}, {src})"),
-                    AtomicOp::Xchg => write!(f, "{src} = atomic{bits}_xchg({mem}, {src})"),
-                    AtomicOp::CmpXchg => write!(f, "r0 = atomic{bits}_cmpxchg({mem}, r0, {src})"),
-                }
-            }
+            } => atomic(f, op, Pointer(size, dst, off), src),
             Insn::LoadAcquire {
                 size,
                 dst,
@@ -234,17 +219,7 @@ impl fmt::Display for Insn {
                 let (to, from) = (u32::from(dst_space), u32::from(src_space));
                 write!(f, "{dst} = addr_space_cast({src}, {to}, {from})")
             }
-            Insn::LoadImm64 { dst, imm } => match imm {
-                Imm64::Value(value) => write!(f, "{dst} = {value:#x}"),
-                Imm64::MapFd(fd) => write!(f, "{dst} = map[fd:{fd}]"),
-                Imm64::MapValue { fd, offset } => write!(f, "{dst} = map[fd:{fd}][0]+{offset}"),
-                Imm64::BtfId { id, btf_fd } => write!(f, "{dst} = btf_id[{id}] btf_fd[{btf_fd}]"),
-                Imm64::Func(offset) => write!(f, "{dst} = subprog[{offset:+}]"),
-                Imm64::MapIdx(index) => write!(f, "{dst} = map[idx:{index}]"),
-                Imm64::MapIdxValue { index, offset } => {
-                    write!(f, "{dst} = map[idx:{index}]+{offset}")
-                }
-            },
+            Insn::LoadImm64 { dst, imm } => load_imm64(f, dst, imm),
             Insn::LoadAbs { size, imm } => {
                 write!(f, "r0 = *({} *)skb[{imm}]", size.unsigned_name())
             }
@@ -257,14 +232,7 @@ impl fmt::Display for Insn {
                 dst,
                 src,
                 off,
-            } => {
-                write!(f, "if {} {} ", Sized(width, dst), cond.symbol())?;
-                match src {
-                    Source::Reg(src) => write!(f, "{}", Sized(width, src))?,
-                    Source::Imm(imm) => write!(f, "{:#x}", imm as u32)?,
-                }
-                write!(f, " goto pc{off:+}")
-            }
+            } => jump(f, width, cond, dst, src, off),
             Insn::Ja { off } => write!(f, "goto pc{off:+}"),
             Insn::JaLong { off } => write!(f, "gotol pc{off:+}"),
             Insn::MayGoto { off } => write!(f, "may_goto pc{off:+}"),
@@ -279,6 +247,59 @@ impl fmt::Display for Insn {
             Insn::Exit => write!(f, "exit"),
         }
     }
+}
+
+/// `lock *(u64 *)(r1 +0) += r2`, `r2 = atomic64_fetch_add((u64 *)(r1 +0), r2)` and the like.
+fn atomic(f: &mut fmt::Formatter<'_>, op: AtomicOp, mem: Pointer, src: Reg) -> fmt::Result {
+    let bits = if mem.0 == Size::U64 { "64" } else { "" };
+    let name = match op {
+        AtomicOp::Add | AtomicOp::Or | AtomicOp::And | AtomicOp::Xor => {
+            let symbol = match op {
+                AtomicOp::Add => "+=",
+                AtomicOp::Or => "|=",
+                AtomicOp::And => "&=",
+                _ => "^=",
+            };
+            return write!(f, "lock *{mem} {symbol} {src}");
+        }
+        AtomicOp::CmpXchg => return write!(f, "r0 = atomic{bits}_cmpxchg({mem}, r0, {src})"),
+        AtomicOp::FetchAdd => "fetch_add",
+        AtomicOp::FetchOr => "fetch_or",
+        AtomicOp::FetchAnd => "fetch_and",
+        AtomicOp::FetchXor => "fetch_xor",
+        AtomicOp::Xchg => "xchg",
+    };
+    write!(f, "{src} = atomic{bits}_{name}({mem}, {src})")
+}
+
+/// `r1 = 0x10`, `r1 = map[fd:3]` and the other 16-byte loads.
+fn load_imm64(f: &mut fmt::Formatter<'_>, dst: Reg, imm: Imm64) -> fmt::Result {
+    match imm {
+        Imm64::Value(value) => write!(f, "{dst} = {value:#x}"),
+        Imm64::MapFd(fd) => write!(f, "{dst} = map[fd:{fd}]"),
+        Imm64::MapValue { fd, offset } => write!(f, "{dst} = map[fd:{fd}][0]+{offset}"),
+        Imm64::BtfId { id, btf_fd } => write!(f, "{dst} = btf_id[{id}] btf_fd[{btf_fd}]"),
+        Imm64::Func(offset) => write!(f, "{dst} = subprog[{offset:+}]"),
+        Imm64::MapIdx(index) => write!(f, "{dst} = map[idx:{index}]"),
+        Imm64::MapIdxValue { index, offset } => write!(f, "{dst} = map[idx:{index}]+{offset}"),
+    }
+}
+
+/// `if r1 > 0x5 goto pc+3`: the kernel prints jump immediates in hex.
+fn jump(
+    f: &mut fmt::Formatter<'_>,
+    width: Width,
+    cond: JmpCond,
+    dst: Reg,
+    src: Source,
+    off: i16,
+) -> fmt::Result {
+    write!(f, "if {} {} ", Sized(width, dst), cond.symbol())?;
+    match src {
+        Source::Reg(src) => write!(f, "{}", Sized(width, src))?,
+        Source::Imm(imm) => write!(f, "{:#x}", imm as u32)?,
+    }
+    write!(f, " goto pc{off:+}")
 }
 
 /// A program as the verifier log lists it: `slot: (opcode) text`, one instruction a line.
