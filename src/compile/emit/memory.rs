@@ -96,19 +96,9 @@ impl Emitter<'_> {
                     // A `char[N]` in a record is a string: the kernel leaves whatever was
                     // there after its NUL (block_rq_issue's `rwbs`), which would split map
                     // keys and print as garbage. Read up to the NUL, zeros after it.
-                    (Type::Chars(_), Place::Context(offset)) => {
+                    (Type::Chars(_), Place::Context(_) | Place::Memory { .. }) => {
                         self.zero(slot, size);
-                        self.probe_read(
-                            slot,
-                            size,
-                            Place::Context(offset),
-                            Read::String,
-                            expr.span,
-                        )?;
-                    }
-                    (Type::Chars(_), memory @ Place::Memory { .. }) => {
-                        self.zero(slot, size);
-                        self.probe_read(slot, size, memory, Read::String, expr.span)?;
+                        self.probe_read(slot, size, place, Read::String, expr.span)?;
                     }
                     _ => self.read_into(place, slot, size, expr.span)?,
                 }

@@ -100,25 +100,22 @@ impl Emitter<'_> {
         kind: &dyn Fn(Vec<(Layout, usize)>) -> RecordKind,
     ) -> Result<()> {
         let (offsets, size) = wire::record_layout(values.iter().map(|value| value.ty.size()));
-        let layouts: Vec<(Layout, usize)> = values
-            .iter()
-            .zip(offsets)
-            .map(|(value, offset)| (layout_of(&value.ty), offset))
-            .collect();
         let slot = self.alloc(size, span)?;
-        for (value, (_, offset)) in values.iter().zip(&layouts) {
+        for (value, offset) in values.iter().zip(&offsets) {
             self.store_into(value, slot + *offset as i16)?;
         }
-        // Padding between values goes out too: it must be initialised.
+        let layouts = values.iter().zip(&offsets);
+        let layouts = layouts.map(|(value, &offset)| (layout_of(&value.ty), offset));
         let id = self.shared.record(Record {
-            kind: kind(layouts.clone()),
+            kind: kind(layouts.collect()),
             size,
             span,
         });
         self.b
             .store_imm(size_of_bytes(wire::ID_SIZE), R10, slot, id as i32);
-        let covered = values.iter().zip(&layouts);
-        let covered = covered.map(|(value, (_, offset))| (*offset, value.ty.size()));
+        // Padding between values goes out too: it must be initialised.
+        let covered = values.iter().zip(&offsets);
+        let covered = covered.map(|(value, &offset)| (offset, value.ty.size()));
         self.zero_gaps(
             slot,
             size,
