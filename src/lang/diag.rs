@@ -1,7 +1,7 @@
 //! lang::diag: spans into the script text, and errors rendered as `file:line:col`, the source
 //! line and a caret under the span. Every error of lang and sema is one of these values.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// A byte range `start..end` of the script text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -116,20 +116,23 @@ fn write_one(
     writeln!(f, "{text}")?;
     let start = floor_char_boundary(source, span.start.min(source.len()));
     // Tabs are repeated so the caret lines up whatever the terminal's tab width.
-    let indent: String = source[line_start..start]
-        .chars()
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
+    for c in source[line_start..start].chars() {
+        f.write_char(if c == '\t' { '\t' } else { ' ' })?;
+    }
     // The caret stops at the end of the line; a span starting on the line's trailing `\r` (cut
     // from the printed text) still gets its one caret.
     let line_limit = (line_start + text.len()).max(start);
     let end = floor_char_boundary(source, span.end.clamp(start, line_limit)).max(start);
     let width = source[start..end].chars().count().max(1);
-    write!(f, "{indent}^{}", "~".repeat(width - 1))?;
-    if let Some(label) = label {
-        write!(f, " {label}")?;
+    f.write_char('^')?;
+    for _ in 1..width {
+        f.write_char('~')?;
     }
-    writeln!(f)
+    if let Some(label) = label {
+        f.write_char(' ')?;
+        f.write_str(label)?;
+    }
+    f.write_char('\n')
 }
 
 impl fmt::Display for Diagnostics {
