@@ -1,7 +1,7 @@
 //! compile::emit::expression: scalars in registers: built-ins, arithmetic, comparisons and
 //! branches.
 
-use tine_asm::{Helper, Label, Reg, Reg::*, Size};
+use tine_asm::{AluOp, Helper, Label, Reg, Reg::*, Size, Source, Width};
 
 use crate::compile::Access;
 use crate::lang::ast::{BinaryOp, UnaryOp};
@@ -61,14 +61,13 @@ impl Emitter<'_> {
                 arguments,
             } => self.call_value(function, arguments, expr, register)?,
             ExprKind::Unary { operator, operand } => match operator {
-                UnaryOp::Negate => {
+                UnaryOp::Negate | UnaryOp::BitNot => {
                     self.scalar(operand, register)?;
-                    self.b.neg64(register);
-                    self.normalize(register, &expr.ty);
-                }
-                UnaryOp::BitNot => {
-                    self.scalar(operand, register)?;
-                    self.b.xor64_imm(register, -1);
+                    if *operator == UnaryOp::Negate {
+                        self.b.neg64(register);
+                    } else {
+                        self.b.xor64_imm(register, -1);
+                    }
                     self.normalize(register, &expr.ty);
                 }
                 UnaryOp::Not => self.truth(expr, register)?,
@@ -339,21 +338,13 @@ impl Emitter<'_> {
         value: i32,
         signed: bool,
     ) {
-        use BinaryOp::*;
-        match operator {
-            Add => self.b.add64_imm(register, value),
-            Subtract => self.b.sub64_imm(register, value),
-            Multiply => self.b.mul64_imm(register, value),
-            Divide => self.b.div64_imm(register, value),
-            Modulo => self.b.mod64_imm(register, value),
-            BitAnd => self.b.and64_imm(register, value),
-            BitOr => self.b.or64_imm(register, value),
-            BitXor => self.b.xor64_imm(register, value),
-            ShiftLeft => self.b.lsh64_imm(register, value & 63),
-            ShiftRight if signed => self.b.arsh64_imm(register, value & 63),
-            ShiftRight => self.b.rsh64_imm(register, value & 63),
-            _ => &mut self.b,
-        };
+        if let Some(op) = alu_op(operator, signed) {
+            let value = match op {
+                AluOp::Lsh | AluOp::Rsh | AluOp::Arsh => value & 63,
+                _ => value,
+            };
+            self.b.alu(Width::W64, op, register, Source::Imm(value));
+        }
     }
 
     /// `register op= other`. Signed division is built from unsigned division: `sdiv` and
@@ -367,9 +358,6 @@ impl Emitter<'_> {
     ) {
         use BinaryOp::*;
         match operator {
-            Add => self.b.add64(register, other),
-            Subtract => self.b.sub64(register, other),
-            Multiply => self.b.mul64(register, other),
             Divide | Modulo if signed => {
                 let modulo = operator == Modulo;
                 let left_positive = self.b.label();
@@ -402,15 +390,10 @@ impl Emitter<'_> {
                     .bind(positive)
                     .mov64(register, R1)
             }
-            Divide => self.b.div64(register, other),
-            Modulo => self.b.mod64(register, other),
-            BitAnd => self.b.and64(register, other),
-            BitOr => self.b.or64(register, other),
-            BitXor => self.b.xor64(register, other),
-            ShiftLeft => self.b.lsh64(register, other),
-            ShiftRight if signed => self.b.arsh64(register, other),
-            ShiftRight => self.b.rsh64(register, other),
-            _ => &mut self.b,
+            _ => match alu_op(operator, signed) {
+                Some(op) => self.b.alu(Width::W64, op, register, Source::Reg(other)),
+                None => &mut self.b,
+            },
         };
     }
 
@@ -467,7 +450,7 @@ impl Emitter<'_> {
         target: Label,
         span: Span,
     ) -> Result<()> {
-        use tine_asm::{JmpCond, Source, Width};
+        use tine_asm::JmpCond;
         use BinaryOp::*;
         let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
         let register = self.temp(span)?;
@@ -554,6 +537,25 @@ impl Emitter<'_> {
         self.frame.release(mark);
         Ok(())
     }
+}
+
+/// The ALU operation of an arithmetic operator (None for comparisons and logic).
+fn alu_op(operator: BinaryOp, signed: bool) -> Option<AluOp> {
+    use BinaryOp::*;
+    Some(match operator {
+        Add => AluOp::Add,
+        Subtract => AluOp::Sub,
+        Multiply => AluOp::Mul,
+        Divide => AluOp::Div,
+        Modulo => AluOp::Mod,
+        BitAnd => AluOp::And,
+        BitOr => AluOp::Or,
+        BitXor => AluOp::Xor,
+        ShiftLeft => AluOp::Lsh,
+        ShiftRight if signed => AluOp::Arsh,
+        ShiftRight => AluOp::Rsh,
+        _ => return None,
+    })
 }
 
 fn negate(operator: BinaryOp) -> BinaryOp {
