@@ -2,7 +2,10 @@
 
 use nom::bytes::complete::take_while1;
 
-use super::{is_ident_char, Parsed, Parser};
+use std::iter::{Peekable, Skip};
+use std::str::CharIndices;
+
+use super::{is_ident_char, Error, Parsed, Parser};
 use crate::lang::diag::{Diag, Span};
 
 impl<'a> Parser<'a> {
@@ -76,59 +79,7 @@ impl<'a> Parser<'a> {
             let Some((escape_at, escape)) = chars.next() else {
                 break;
             };
-            let byte = match escape {
-                'n' => b'\n',
-                't' => b'\t',
-                'r' => b'\r',
-                'a' => 0x07,
-                'b' => 0x08,
-                'f' => 0x0c,
-                'v' => 0x0b,
-                'e' => 0x1b,
-                '\\' | '\'' | '"' | '?' => escape as u8,
-                'x' => {
-                    let mut value = 0u32;
-                    let mut count = 0;
-                    while let Some(&(_, digit)) = chars.peek() {
-                        let Some(digit) = digit.to_digit(16).filter(|_| count < 2) else {
-                            break;
-                        };
-                        value = value * 16 + digit;
-                        count += 1;
-                        chars.next();
-                    }
-                    if count == 0 {
-                        let start = self.offset(input) + escape_at - 1;
-                        return Err(Diag::new(
-                            Span::new(start, start + 2),
-                            "`\\x` needs hex digits",
-                        )
-                        .into());
-                    }
-                    value as u8
-                }
-                '0'..='7' => {
-                    let mut value = escape.to_digit(8).unwrap_or(0);
-                    let mut count = 1;
-                    while let Some(&(_, digit)) = chars.peek() {
-                        let Some(digit) = digit.to_digit(8).filter(|_| count < 3) else {
-                            break;
-                        };
-                        value = value * 8 + digit;
-                        count += 1;
-                        chars.next();
-                    }
-                    (value & 0xff) as u8
-                }
-                other => {
-                    let start = self.offset(input) + escape_at - 1;
-                    return Err(Diag::new(
-                        Span::new(start, start + 1 + other.len_utf8()),
-                        format!("unknown escape `\\{other}`"),
-                    )
-                    .into());
-                }
-            };
+            let byte = self.escape(input, escape_at, escape, &mut chars)?;
             bytes.push(byte);
         }
         let start = self.offset(input);
@@ -139,4 +90,69 @@ impl<'a> Parser<'a> {
         };
         Err(Diag::new(Span::new(start, start + 1), what).into())
     }
+
+    /// The byte of the escape `\escape` (at `escape_at` in `input`), reading any further
+    /// digits it takes from `chars`.
+    fn escape(
+        &self,
+        input: &'a str,
+        escape_at: usize,
+        escape: char,
+        chars: &mut Peekable<Skip<CharIndices<'a>>>,
+    ) -> Result<u8, Error> {
+        Ok(match escape {
+            'n' => b'\n',
+            't' => b'\t',
+            'r' => b'\r',
+            'a' => 0x07,
+            'b' => 0x08,
+            'f' => 0x0c,
+            'v' => 0x0b,
+            'e' => 0x1b,
+            '\\' | '\'' | '"' | '?' => escape as u8,
+            'x' => {
+                let (value, count) = digits(chars, 16, 2, 0, 0);
+                if count == 0 {
+                    let start = self.offset(input) + escape_at - 1;
+                    return Err(
+                        Diag::new(Span::new(start, start + 2), "`\\x` needs hex digits").into(),
+                    );
+                }
+                value as u8
+            }
+            '0'..='7' => {
+                let (value, _) = digits(chars, 8, 3, escape.to_digit(8).unwrap_or(0), 1);
+                (value & 0xff) as u8
+            }
+            other => {
+                let start = self.offset(input) + escape_at - 1;
+                return Err(Diag::new(
+                    Span::new(start, start + 1 + other.len_utf8()),
+                    format!("unknown escape `\\{other}`"),
+                )
+                .into());
+            }
+        })
+    }
+}
+
+/// More digits of `radix` from `chars`, up to `max` in all, after the `count` already read
+/// into `value`.
+fn digits(
+    chars: &mut Peekable<Skip<CharIndices<'_>>>,
+    radix: u32,
+    max: usize,
+    mut value: u32,
+    mut count: usize,
+) -> (u32, usize) {
+    while let Some(digit) = chars
+        .peek()
+        .and_then(|&(_, digit)| digit.to_digit(radix))
+        .filter(|_| count < max)
+    {
+        value = value * radix + digit;
+        count += 1;
+        chars.next();
+    }
+    (value, count)
 }
