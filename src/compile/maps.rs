@@ -68,17 +68,14 @@ impl MapPlan {
                 Fold::Shared,
                 Shown::Plain(argument),
             ),
-            MapKind::Count | MapKind::Sum => (8, Fold::Sum, Shown::Plain(word_layout(&map.value))),
-            MapKind::Min => (
-                wire::EXTREME_SIZE,
-                Fold::Min { signed },
-                Shown::Plain(word_layout(&map.value)),
-            ),
-            MapKind::Max => (
-                wire::EXTREME_SIZE,
-                Fold::Max { signed },
-                Shown::Plain(word_layout(&map.value)),
-            ),
+            MapKind::Count | MapKind::Sum | MapKind::Min | MapKind::Max => {
+                let (size, fold) = match map.kind {
+                    MapKind::Min => (wire::EXTREME_SIZE, Fold::Min { signed }),
+                    MapKind::Max => (wire::EXTREME_SIZE, Fold::Max { signed }),
+                    _ => (8, Fold::Sum),
+                };
+                (size, fold, Shown::Plain(word_layout(&map.value)))
+            }
             MapKind::Avg => (wire::AVERAGE_SIZE, Fold::Sum, Shown::Average),
             MapKind::Stats => (wire::AVERAGE_SIZE, Fold::Sum, Shown::Stats),
             MapKind::Quantize => (

@@ -1,7 +1,7 @@
 //! compile::emit::aggregate: map stores, keys, and the aggregations (count, sum, min, max,
 //! hist, lhist) folded into map values.
 
-use tine_asm::{Builder, Helper, Label, Reg, Reg::*, Size};
+use tine_asm::{Builder, Helper, JmpCond, Label, Reg, Reg::*, Size, Source, Width};
 
 use crate::compile::maps::{lhist_buckets, Storage};
 use crate::compile::records::ErrorKind;
@@ -56,7 +56,7 @@ impl Emitter<'_> {
         self.zero_gaps(
             slot,
             record.size,
-            covered.map(|field| (field.offset, field.ty.size())),
+            &mut covered.map(|field| (field.offset, field.ty.size())),
         );
         Ok(slot)
     }
@@ -170,12 +170,14 @@ impl Emitter<'_> {
                 // A CPU's first value is stored whatever it is.
                 self.b.load(Size::U64, R1, R0, seen).jeq_imm(R1, 0, store);
                 self.b.load(Size::U64, R1, R0, 0);
-                match (kind == MapKind::Min, signed) {
-                    (true, true) => self.b.jsge(register, R1, done),
-                    (true, false) => self.b.jge(register, R1, done),
-                    (false, true) => self.b.jsle(register, R1, done),
-                    (false, false) => self.b.jle(register, R1, done),
+                let keep = match (kind == MapKind::Min, signed) {
+                    (true, true) => JmpCond::SGe,
+                    (true, false) => JmpCond::Ge,
+                    (false, true) => JmpCond::SLe,
+                    (false, false) => JmpCond::Le,
                 };
+                self.b
+                    .jump(Width::W64, keep, register, Source::Reg(R1), done);
                 self.b
                     .bind(store)
                     .store(Size::U64, R0, 0, register)

@@ -82,7 +82,7 @@ impl Emitter<'_> {
                 condition,
                 then,
                 otherwise,
-            } => self.choose(condition, then, otherwise, |this, value| {
+            } => self.choose(condition, then, otherwise, &mut |this, value| {
                 this.scalar(value, register)
             })?,
             ExprKind::Cast(operand) => {
@@ -178,7 +178,7 @@ impl Emitter<'_> {
         condition: &Expr,
         then: &Expr,
         otherwise: &Expr,
-        mut emit: impl FnMut(&mut Self, &Expr) -> Result<()>,
+        emit: &mut dyn FnMut(&mut Self, &Expr) -> Result<()>,
     ) -> Result<()> {
         let second = self.b.label();
         let end = self.b.label();

@@ -63,7 +63,7 @@ impl Emitter<'_> {
                 condition,
                 then,
                 otherwise,
-            } => self.choose(condition, then, otherwise, |this, value| {
+            } => self.choose(condition, then, otherwise, &mut |this, value| {
                 this.store_into(value, slot)
             })?,
             _ => self.store_from_place(expr, slot, size)?,

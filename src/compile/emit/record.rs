@@ -119,7 +119,7 @@ impl Emitter<'_> {
         self.zero_gaps(
             slot,
             size,
-            std::iter::once((0, wire::ID_SIZE)).chain(covered),
+            &mut std::iter::once((0, wire::ID_SIZE)).chain(covered),
         );
         self.stack_pointer(R0, slot);
         self.output(span, R0, size)
@@ -226,7 +226,7 @@ impl Emitter<'_> {
         &mut self,
         slot: i16,
         size: usize,
-        values: impl Iterator<Item = (usize, usize)>,
+        values: &mut dyn Iterator<Item = (usize, usize)>,
     ) {
         let mut covered = vec![false; size];
         for (offset, length) in values {

@@ -253,7 +253,7 @@ impl<'a> Parser<'a> {
                 format!("a C `{word}` definition must stand above the first probe"),
             ));
         }
-        let body = skip_code(after, |c, _| match c {
+        let body = skip_code(after, &|c, _| match c {
             '{' | ';' => Skip::Before,
             _ => Skip::On,
         });
@@ -269,7 +269,7 @@ impl<'a> Parser<'a> {
     /// After a bad probe: skips past the `}` that closes the block the error is in or before,
     /// so the next probe is read on its own.
     fn skip_probe(&self, input: &'a str) -> &'a str {
-        skip_code(input, |c, depth| match c {
+        skip_code(input, &|c, depth| match c {
             '}' if depth <= 1 => Skip::After,
             _ => Skip::On,
         })
@@ -386,7 +386,7 @@ impl<'a> Parser<'a> {
 
 /// Skips a bracketed group, from its opening bracket past the one that closes it.
 fn skip_group(input: &str) -> &str {
-    skip_code(input, |c, depth| match c {
+    skip_code(input, &|c, depth| match c {
         ')' | ']' | '}' if depth == 1 => Skip::After,
         _ => Skip::On,
     })
@@ -401,7 +401,7 @@ enum Skip {
 
 /// Skips code, not counting what is inside string literals, until `stop` (given a character
 /// and the bracket depth before it) says where to resume; the rest is empty if it never does.
-fn skip_code(input: &str, stop: impl Fn(char, usize) -> Skip) -> &str {
+fn skip_code<'a>(input: &'a str, stop: &dyn Fn(char, usize) -> Skip) -> &'a str {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;

@@ -48,7 +48,7 @@ impl<'a> Parser<'a> {
     /// After a bad statement: skips past the next `;` outside brackets, or to the `}` that
     /// closes the current block.
     fn recover(&self, input: &'a str) -> &'a str {
-        skip_code(input, |c, depth| match c {
+        skip_code(input, &|c, depth| match c {
             '}' if depth == 0 => Skip::Before,
             ';' if depth == 0 => Skip::After,
             _ => Skip::On,
