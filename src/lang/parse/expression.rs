@@ -1,6 +1,6 @@
 //! lang::parse::expression: expressions by precedence climbing, casts, calls and map keys.
 
-use nom::bytes::complete::{take_while, take_while1};
+use nom::bytes::complete::take_while1;
 
 use super::{identifier, is_ident_char, skip_group, Error, Parsed, Parser, KEYWORDS};
 use crate::lang::ast::{base_type, BinaryOp, Expr, ExprKind, UnaryOp};
@@ -288,9 +288,9 @@ impl<'a> Parser<'a> {
             return Ok((rest, expression));
         }
         if let Some(after) = start.strip_prefix('@') {
-            let (rest, name) = take_while::<_, _, nom::error::Error<&str>>(is_ident_char)(after)
-                .unwrap_or((after, ""));
-            let name = format!("@{name}");
+            let rest = after.trim_start_matches(is_ident_char);
+            // The name keeps its `@`.
+            let name = start[..start.len() - rest.len()].to_string();
             return self.map_keys(start, rest, name);
         }
         if let Some(after) = start.strip_prefix('$') {
