@@ -18,7 +18,6 @@ pub mod tracepoint;
 pub mod uprobe;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
@@ -194,9 +193,9 @@ pub struct Registry {
     /// `-p`: uprobes fire in this process only.
     pid: Option<u32>,
     tracefs: RefCell<Option<Rc<Tracefs>>>,
-    resolved: RefCell<Vec<Rc<dyn ResolvedProbe>>>,
-    /// Where each `(provider, spec)` resolved so far is in `resolved`.
-    known: RefCell<HashMap<(String, String), ProbeId>>,
+    /// Each `(provider, spec)` resolved so far and its probe; a `ProbeId` is the index. A
+    /// script has few probes: a search costs less than a hash map's code.
+    resolved: RefCell<Vec<(String, String, Resolved)>>,
     types: KernelTypes,
 }
 
@@ -242,7 +241,6 @@ impl Registry {
             pid,
             tracefs: RefCell::default(),
             resolved: RefCell::default(),
-            known: RefCell::default(),
             types: KernelTypes::new(true),
         }
     }
@@ -269,7 +267,7 @@ impl Registry {
 
     /// A probe this registry resolved.
     pub fn probe(&self, id: ProbeId) -> Rc<dyn ResolvedProbe> {
-        self.resolved.borrow()[id.0].clone()
+        self.resolved.borrow()[id.0].2.clone()
     }
 
     /// A probe this registry resolved, as the compiler lowers it.
@@ -310,18 +308,20 @@ impl Providers for Registry {
     /// The probe for `provider:spec` (canonical provider name, as sema has it), resolved the
     /// first time it is asked for.
     fn resolve(&self, provider: &str, spec: &str) -> Result<ProbeId, String> {
-        let key = (provider.to_string(), spec.to_string());
-        if let Some(id) = self.known.borrow().get(&key) {
-            return Ok(*id);
+        let known = self
+            .resolved
+            .borrow()
+            .iter()
+            .position(|(name, known, _)| name == provider && known == spec);
+        if let Some(index) = known {
+            return Ok(ProbeId(index));
         }
         let probe = find(provider)
             .and_then(|provider| (provider.resolve)(spec, self))
             .map_err(|error| error.to_string())?;
         let mut resolved = self.resolved.borrow_mut();
-        let id = ProbeId(resolved.len());
-        resolved.push(probe);
-        self.known.borrow_mut().insert(key, id);
-        Ok(id)
+        resolved.push((provider.to_string(), spec.to_string(), probe));
+        Ok(ProbeId(resolved.len() - 1))
     }
 
     fn context(&self, id: ProbeId) -> Box<dyn ProbeContext> {
