@@ -174,21 +174,35 @@ fn c_integer(c_type: &str) -> Option<(usize, bool)> {
     let name = c_type
         .trim_start_matches("const ")
         .trim_start_matches("volatile ");
-    Some(match name {
-        "signed char" | "s8" | "__s8" => (1, true),
-        "unsigned char" | "u8" | "__u8" | "bool" => (1, false),
-        "short" | "s16" | "__s16" => (2, true),
-        "unsigned short" | "u16" | "__u16" | "umode_t" => (2, false),
-        "int" | "s32" | "__s32" | "pid_t" | "key_t" | "mqd_t" | "clockid_t" | "timer_t"
-        | "rwf_t" | "key_serial_t" => (4, true),
-        "unsigned int" | "unsigned" | "u32" | "__u32" | "uid_t" | "gid_t" | "qid_t" => (4, false),
-        "long" | "long long" | "s64" | "__s64" | "off_t" | "loff_t" | "ssize_t" => (8, true),
-        "unsigned long" | "unsigned long long" | "u64" | "__u64" | "size_t" | "aio_context_t" => {
-            (8, false)
-        }
-        _ => return None,
-    })
+    C_INTEGERS
+        .iter()
+        .find(|(names, ..)| names.split('|').any(|known| known == name))
+        .map(|&(_, width, signed)| (width, signed))
 }
+
+/// The C integer types of tracepoint formats, `|`-separated, with their width and signedness.
+static C_INTEGERS: [(&str, usize, bool); 8] = [
+    ("signed char|s8|__s8", 1, true),
+    ("unsigned char|u8|__u8|bool", 1, false),
+    ("short|s16|__s16", 2, true),
+    ("unsigned short|u16|__u16|umode_t", 2, false),
+    (
+        "int|s32|__s32|pid_t|key_t|mqd_t|clockid_t|timer_t|rwf_t|key_serial_t",
+        4,
+        true,
+    ),
+    (
+        "unsigned int|unsigned|u32|__u32|uid_t|gid_t|qid_t",
+        4,
+        false,
+    ),
+    ("long|long long|s64|__s64|off_t|loff_t|ssize_t", 8, true),
+    (
+        "unsigned long|unsigned long long|u64|__u64|size_t|aio_context_t",
+        8,
+        false,
+    ),
+];
 
 fn integer(size: usize, signed: bool) -> Type {
     Type::Int {
