@@ -272,35 +272,7 @@ impl Registry {
 
     /// A probe this registry resolved, as the compiler lowers it.
     pub fn lowering(&self, id: ProbeId) -> Box<dyn ProbeLowering> {
-        Box::new(Lowering(self.probe(id)))
-    }
-}
-
-/// Variables as sema sees them: their names and types, where their addresses point, and the
-/// function the probe is in.
-struct Listed(Vec<Variable>, AddressSpace, Option<String>);
-
-impl ProbeContext for Listed {
-    fn address_space(&self) -> AddressSpace {
-        self.1
-    }
-
-    fn function(&self) -> Option<String> {
-        self.2.clone()
-    }
-
-    fn variable(&self, name: &str) -> Option<Type> {
-        self.0
-            .iter()
-            .find(|variable| variable.name == name)
-            .map(|variable| variable.ty.clone())
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.0
-            .iter()
-            .map(|variable| variable.name.clone())
-            .collect()
+        Box::new(OfflineProbe::of(&*self.probe(id)))
     }
 }
 
@@ -325,12 +297,7 @@ impl Providers for Registry {
     }
 
     fn context(&self, id: ProbeId) -> Box<dyn ProbeContext> {
-        let probe = self.probe(id);
-        Box::new(Listed(
-            probe.variables().to_vec(),
-            probe.address_space(),
-            probe.function(),
-        ))
+        Box::new(OfflineProbe::of(&*self.probe(id)))
     }
 
     fn expand(
@@ -353,31 +320,6 @@ impl Providers for Registry {
 
     fn kernel_types(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {
         self.types.get()
-    }
-}
-
-/// A probe's variables as the compiler lowers them.
-struct Lowering(Rc<dyn ResolvedProbe>);
-
-impl ProbeLowering for Lowering {
-    fn program_kind(&self) -> ProgramKind {
-        self.0.kind()
-    }
-
-    fn in_process_context(&self) -> bool {
-        self.0.in_process_context()
-    }
-
-    fn lifecycle(&self) -> Lifecycle {
-        self.0.lifecycle()
-    }
-
-    fn access(&self, name: &str) -> Option<Access> {
-        self.0
-            .variables()
-            .iter()
-            .find(|variable| variable.name == name)
-            .map(|variable| variable.access)
     }
 }
 
