@@ -279,10 +279,10 @@ pub struct Uprobe {
     /// `-p PID`: fire only in this process.
     pub pid: Option<u32>,
     /// None: the uprobe PMU; else the tracefs whose `uprobe_events` takes the probes.
-    tracefs: Option<Rc<Tracefs>>,
-    variables: Vec<Variable>,
+    pub(super) tracefs: Option<Rc<Tracefs>>,
+    pub(super) variables: Vec<Variable>,
     /// The function the spec names, when it names one.
-    function: Option<String>,
+    pub(super) function: Option<String>,
 }
 
 impl Uprobe {
