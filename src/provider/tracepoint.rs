@@ -217,13 +217,16 @@ fn integer(size: usize, signed: bool) -> Type {
 /// What a pointer field of C type `c_type` points to: a char, a struct or union by name (which
 /// sema may find in BTF), else void.
 fn pointed(c_type: &str) -> Type {
-    let words: Vec<&str> = c_type
+    if c_type.contains("char") {
+        return integer(1, false);
+    }
+    let mut words = c_type
         .split(|c: char| c.is_whitespace() || c == '*')
-        .filter(|word| !word.is_empty() && !matches!(*word, "const" | "volatile" | "__user"))
-        .collect();
-    match words[..] {
-        _ if c_type.contains("char") => integer(1, false),
-        [tag @ ("struct" | "union"), name] if c_type.matches('*').count() == 1 => {
+        .filter(|word| !word.is_empty() && !matches!(*word, "const" | "volatile" | "__user"));
+    match (words.next(), words.next(), words.next()) {
+        (Some(tag @ ("struct" | "union")), Some(name), None)
+            if c_type.matches('*').count() == 1 =>
+        {
             Type::Named(format!("{tag} {name}").into())
         }
         _ => Type::Void,
