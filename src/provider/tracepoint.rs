@@ -71,15 +71,7 @@ impl Tracepoint {
         }
         let space = address_space(events.iter().map(|(name, _)| name.as_str()));
         let variables = data_record(&formats, space)
-            .map(|record| Variable {
-                name: "data".to_string(),
-                ty: Type::Pointer {
-                    target: Box::new(Type::Struct(Rc::new(record))),
-                    // The context itself, loaded directly: no probe read goes through it.
-                    space: AddressSpace::Unknown,
-                },
-                access: Access::Context,
-            })
+            .map(|record| data(Rc::new(record)))
             .into_iter()
             .collect();
         Ok(Tracepoint {
@@ -87,6 +79,19 @@ impl Tracepoint {
             variables,
             space,
         })
+    }
+}
+
+/// `data`, the variable that points to the record.
+fn data(record: Rc<Record>) -> Variable {
+    Variable {
+        name: "data".to_string(),
+        ty: Type::Pointer {
+            target: Box::new(Type::Struct(record)),
+            // The context itself, loaded directly: no probe read goes through it.
+            space: AddressSpace::Unknown,
+        },
+        access: Access::Context,
     }
 }
 
@@ -122,15 +127,7 @@ pub static TRACEPOINT: Provider = Provider {
 fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, ProviderError> {
     let variables = (sources.tracepoint_record)(spec)?
         .into_iter()
-        .map(|record| Variable {
-            name: "data".to_string(),
-            ty: Type::Pointer {
-                target: Box::new(Type::Struct(record)),
-                // The context itself, loaded directly: no probe read goes through it.
-                space: AddressSpace::Unknown,
-            },
-            access: Access::Context,
-        })
+        .map(data)
         .collect();
     Ok(OfflineProbe {
         space: address_space(std::iter::once(spec)),
