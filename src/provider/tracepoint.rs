@@ -398,8 +398,8 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
             _ => {} // later kernels may add keys; they do not change the layout
         }
     }
-    let declaration = declaration.ok_or_else(|| format!("no declaration in `{line}`"))?;
     let missing = |what: &str| format!("no {what} in `{line}`");
+    let declaration = declaration.ok_or_else(|| missing("declaration"))?;
     let (offset, size) = (
         offset.ok_or_else(|| missing("offset"))?,
         size.ok_or_else(|| missing("size"))?,
