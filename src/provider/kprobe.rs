@@ -319,12 +319,12 @@ impl Kprobe {
     }
 
     fn attach_per_function(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
-        let events = attach_each(&self.locations, program, |location| match location {
+        let mut opened = self.locations.iter().map(|location| match location {
             Location::Symbol { name, offset } => PerfEvent::kprobe(name, *offset, self.retprobe),
             // An empty name makes the PMU take the offset as an address.
             Location::Address(address) => PerfEvent::kprobe("", *address, self.retprobe),
-        })?;
-        Ok(Attachment::Events(events))
+        });
+        attach_each(&mut opened, program)
     }
 }
 

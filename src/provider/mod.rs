@@ -323,20 +323,20 @@ impl Providers for Registry {
     }
 }
 
-/// Opens one perf event per target with `open` and runs `program` on each (enabled later, with
-/// every other probe's). On an error the events opened so far close again.
-fn attach_each<T>(
-    targets: &[T],
+/// Runs `program` on each perf event `opened` opens, one at a time (enabled later, with every
+/// other probe's). On an error the events opened so far close again. Not generic: one copy
+/// serves every provider.
+fn attach_each(
+    opened: &mut dyn Iterator<Item = Result<PerfEvent, KernelError>>,
     program: &LoadedProgram,
-    open: impl Fn(&T) -> Result<PerfEvent, KernelError>,
-) -> Result<Vec<PerfEvent>, KernelError> {
-    let mut events = Vec::with_capacity(targets.len());
-    for target in targets {
-        let event = open(target)?;
+) -> Result<Attachment, KernelError> {
+    let mut events = Vec::new();
+    for event in opened {
+        let event = event?;
         event.attach(program)?;
         events.push(event);
     }
-    Ok(events)
+    Ok(Attachment::Events(events))
 }
 
 /// The legacy path, for kernels without the kprobe/uprobe PMUs (or under `TINE_FORCE=tracefs`):

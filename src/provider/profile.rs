@@ -85,7 +85,7 @@ pub(super) fn cpu_clocks(
     rate: Rate,
     program: &LoadedProgram,
 ) -> Result<Attachment, KernelError> {
-    let events = attach_each(cpus, program, |&cpu| {
+    let mut opened = cpus.iter().map(|&cpu| {
         PerfEvent::cpu_clock(cpu, rate).map_err(|error| match (rate, error.raw_errno()) {
             (Rate::Frequency(hz), Some(libc::EINVAL)) => {
                 let cap = std::fs::read_to_string(MAX_SAMPLE_RATE).unwrap_or_default();
@@ -99,8 +99,8 @@ pub(super) fn cpu_clocks(
             }
             _ => error,
         })
-    })?;
-    Ok(Attachment::Events(events))
+    });
+    attach_each(&mut opened, program)
 }
 
 #[cfg(test)]

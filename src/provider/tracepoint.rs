@@ -14,7 +14,7 @@ use crate::lang::Syntax;
 
 use super::error::{ProviderError, TracepointError};
 use super::offline::{OfflineProbe, OfflineProviders};
-use super::{glob, Attachment, Provider, ResolvedProbe, Variable};
+use super::{attach_each, glob, Attachment, Provider, ResolvedProbe, Variable};
 
 /// `tracepoint:group/event`: the events a spec names (a glob may name several) and `data`, the
 /// record they share.
@@ -153,13 +153,8 @@ impl ResolvedProbe for Tracepoint {
     }
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
-        let mut attached = Vec::with_capacity(self.events.len());
-        for (_, id) in &self.events {
-            let event = PerfEvent::tracepoint(*id)?;
-            event.attach(program)?;
-            attached.push(event);
-        }
-        Ok(Attachment::Events(attached))
+        let mut opened = self.events.iter().map(|(_, id)| PerfEvent::tracepoint(*id));
+        attach_each(&mut opened, program)
     }
 }
 

@@ -403,10 +403,11 @@ impl ResolvedProbe for Uprobe {
         match &self.tracefs {
             None => {
                 let pid = self.pid.map(|pid| pid as i32);
-                let events = attach_each(&self.points, program, |point| {
-                    PerfEvent::uprobe(&point.path, point.offset, self.retprobe, pid)
-                })?;
-                Ok(Attachment::Events(events))
+                let mut opened = self
+                    .points
+                    .iter()
+                    .map(|point| PerfEvent::uprobe(&point.path, point.offset, self.retprobe, pid));
+                attach_each(&mut opened, program)
             }
             Some(tracefs) => {
                 let targets: Vec<String> = self
