@@ -168,13 +168,8 @@ impl Search {
     /// and standard library directories, and $PATH.
     pub fn system() -> Search {
         let arch = std::env::consts::ARCH;
-        let mut directories: Vec<String> =
-            std::fs::read_to_string(format!("/etc/ld-musl-{arch}.path"))
-                .unwrap_or_default()
-                .split([':', '\n'])
-                .filter(|directory| !directory.is_empty())
-                .map(String::from)
-                .collect();
+        let musl = std::fs::read_to_string(format!("/etc/ld-musl-{arch}.path"));
+        let mut directories = pieces(musl.as_deref().unwrap_or_default(), &[':', '\n']);
         let triple = match arch {
             "x86" => "i386-linux-gnu".to_string(),
             "arm" => "arm-linux-gnueabihf".to_string(),
@@ -185,25 +180,31 @@ impl Search {
         for prefix in ["/lib", "/usr/lib"] {
             directories.push(format!("{prefix}/{triple}"));
         }
-        directories.extend(
-            ["/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib"].map(String::from),
-        );
-        let path = std::env::var("PATH").unwrap_or_else(|_| {
-            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()
-        });
+        directories.extend(pieces(
+            "/lib64:/usr/lib64:/lib:/usr/lib:/usr/local/lib",
+            &[':'],
+        ));
+        let path = std::env::var("PATH");
+        let path = path
+            .as_deref()
+            .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         Search {
             cache: std::fs::read("/etc/ld.so.cache")
                 .ok()
                 .and_then(|bytes| LdCache::parse(&bytes).ok()),
             abi: native_abi(),
             directories,
-            path: path
-                .split(':')
-                .filter(|directory| !directory.is_empty())
-                .map(String::from)
-                .collect(),
+            path: pieces(path, &[':']),
         }
     }
+}
+
+/// The non-empty pieces of `text` between `separators`.
+fn pieces(text: &str, separators: &[char]) -> Vec<String> {
+    text.split(separators)
+        .filter(|piece| !piece.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// The absolute path of the binary a spec names: a path as it is (resolved to an absolute

@@ -5,7 +5,7 @@
 use crate::compile::ProgramKind;
 use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::error::KernelError;
-use crate::kernel::perf::{PerfEvent, Rate};
+use crate::kernel::perf::Rate;
 
 use std::rc::Rc;
 
@@ -31,27 +31,28 @@ pub(super) fn unit_ns(unit: &str) -> Option<u64> {
     })
 }
 
+/// `count` then `unit` (`500ms`, `99hz`, `1`): the count, which must be a number, and the rest.
+pub(super) fn count_and_unit(text: &str) -> Option<(u64, &str)> {
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (count, unit) = text.split_at(digits);
+    Some((count.parse().ok()?, unit))
+}
+
 impl Interval {
     pub fn parse(spec: &str) -> Result<Interval, ProviderError> {
-        let bad = || ProviderError::NotAPeriod(spec.to_string());
-        let digits = spec
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(spec.len());
-        let (count, unit) = spec.split_at(digits);
-        let count: u64 = count.parse().map_err(|_| bad())?;
-        if unit == "hz" {
-            return match count {
-                1..=1_000_000_000 => Ok(Interval {
-                    period_ns: 1_000_000_000 / count,
-                }),
-                _ => Err(bad()),
-            };
+        let period_ns = match count_and_unit(spec) {
+            Some((count @ 1..=1_000_000_000, "hz")) => Some(1_000_000_000 / count),
+            Some((_, "hz")) | None => None,
+            Some((count, unit)) => unit_ns(unit)
+                .and_then(|ns| ns.checked_mul(count))
+                .filter(|&ns| ns > 0),
+        };
+        match period_ns {
+            Some(period_ns) => Ok(Interval { period_ns }),
+            None => Err(ProviderError::NotAPeriod(spec.to_string())),
         }
-        let period_ns = unit_ns(unit)
-            .and_then(|ns| ns.checked_mul(count))
-            .filter(|&ns| ns > 0)
-            .ok_or_else(bad)?;
-        Ok(Interval { period_ns })
     }
 }
 
@@ -97,9 +98,7 @@ impl ResolvedProbe for Interval {
     }
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
-        let event = PerfEvent::cpu_clock(0, Rate::Period(self.period_ns))?;
-        event.attach(program)?;
-        Ok(Attachment::Events(vec![event]))
+        super::profile::cpu_clocks(&[0], Rate::Period(self.period_ns), program)
     }
 }
 

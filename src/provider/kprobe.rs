@@ -4,7 +4,6 @@
 //! one kprobe.multi link for a glob where the kernel has them, else the kprobe PMU per function,
 //! else probe events written to tracefs.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -189,12 +188,13 @@ impl KernelFunctions {
     /// Drops the functions in the kprobes blacklist (debugfs `kprobes/blacklist`, lines of
     /// `0xSTART-0xEND\tname`, maybe followed by `[module]`): the kernel refuses probes there.
     pub fn without_blacklisted(mut self, blacklist: &str) -> KernelFunctions {
-        let blacklisted: HashSet<&str> = blacklist
+        let mut blacklisted: Vec<&str> = blacklist
             .lines()
             .filter_map(|line| line.split_whitespace().nth(1))
             .collect();
+        blacklisted.sort_unstable();
         self.names
-            .retain(|name| !blacklisted.contains(name.as_str()));
+            .retain(|name| blacklisted.binary_search(&name.as_str()).is_err());
         self
     }
 
@@ -319,12 +319,12 @@ impl Kprobe {
     }
 
     fn attach_per_function(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
-        let events = attach_each(&self.locations, program, |location| match location {
+        let mut opened = self.locations.iter().map(|location| match location {
             Location::Symbol { name, offset } => PerfEvent::kprobe(name, *offset, self.retprobe),
             // An empty name makes the PMU take the offset as an address.
             Location::Address(address) => PerfEvent::kprobe("", *address, self.retprobe),
-        })?;
-        Ok(Attachment::Events(events))
+        });
+        attach_each(&mut opened, program)
     }
 }
 

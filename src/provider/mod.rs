@@ -18,7 +18,6 @@ pub mod tracepoint;
 pub mod uprobe;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
@@ -194,9 +193,9 @@ pub struct Registry {
     /// `-p`: uprobes fire in this process only.
     pid: Option<u32>,
     tracefs: RefCell<Option<Rc<Tracefs>>>,
-    resolved: RefCell<Vec<Rc<dyn ResolvedProbe>>>,
-    /// Where each `(provider, spec)` resolved so far is in `resolved`.
-    known: RefCell<HashMap<(String, String), ProbeId>>,
+    /// Each `(provider, spec)` resolved so far and its probe; a `ProbeId` is the index. A
+    /// script has few probes: a search costs less than a hash map's code.
+    resolved: RefCell<Vec<(String, String, Resolved)>>,
     types: KernelTypes,
 }
 
@@ -242,7 +241,6 @@ impl Registry {
             pid,
             tracefs: RefCell::default(),
             resolved: RefCell::default(),
-            known: RefCell::default(),
             types: KernelTypes::new(true),
         }
     }
@@ -269,40 +267,12 @@ impl Registry {
 
     /// A probe this registry resolved.
     pub fn probe(&self, id: ProbeId) -> Rc<dyn ResolvedProbe> {
-        self.resolved.borrow()[id.0].clone()
+        self.resolved.borrow()[id.0].2.clone()
     }
 
     /// A probe this registry resolved, as the compiler lowers it.
     pub fn lowering(&self, id: ProbeId) -> Box<dyn ProbeLowering> {
-        Box::new(Lowering(self.probe(id)))
-    }
-}
-
-/// Variables as sema sees them: their names and types, where their addresses point, and the
-/// function the probe is in.
-struct Listed(Vec<Variable>, AddressSpace, Option<String>);
-
-impl ProbeContext for Listed {
-    fn address_space(&self) -> AddressSpace {
-        self.1
-    }
-
-    fn function(&self) -> Option<String> {
-        self.2.clone()
-    }
-
-    fn variable(&self, name: &str) -> Option<Type> {
-        self.0
-            .iter()
-            .find(|variable| variable.name == name)
-            .map(|variable| variable.ty.clone())
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.0
-            .iter()
-            .map(|variable| variable.name.clone())
-            .collect()
+        Box::new(OfflineProbe::of(&*self.probe(id)))
     }
 }
 
@@ -310,27 +280,24 @@ impl Providers for Registry {
     /// The probe for `provider:spec` (canonical provider name, as sema has it), resolved the
     /// first time it is asked for.
     fn resolve(&self, provider: &str, spec: &str) -> Result<ProbeId, String> {
-        let key = (provider.to_string(), spec.to_string());
-        if let Some(id) = self.known.borrow().get(&key) {
-            return Ok(*id);
+        let known = self
+            .resolved
+            .borrow()
+            .iter()
+            .position(|(name, known, _)| name == provider && known == spec);
+        if let Some(index) = known {
+            return Ok(ProbeId(index));
         }
         let probe = find(provider)
             .and_then(|provider| (provider.resolve)(spec, self))
             .map_err(|error| error.to_string())?;
         let mut resolved = self.resolved.borrow_mut();
-        let id = ProbeId(resolved.len());
-        resolved.push(probe);
-        self.known.borrow_mut().insert(key, id);
-        Ok(id)
+        resolved.push((provider.to_string(), spec.to_string(), probe));
+        Ok(ProbeId(resolved.len() - 1))
     }
 
     fn context(&self, id: ProbeId) -> Box<dyn ProbeContext> {
-        let probe = self.probe(id);
-        Box::new(Listed(
-            probe.variables().to_vec(),
-            probe.address_space(),
-            probe.function(),
-        ))
+        Box::new(OfflineProbe::of(&*self.probe(id)))
     }
 
     fn expand(
@@ -356,45 +323,20 @@ impl Providers for Registry {
     }
 }
 
-/// A probe's variables as the compiler lowers them.
-struct Lowering(Rc<dyn ResolvedProbe>);
-
-impl ProbeLowering for Lowering {
-    fn program_kind(&self) -> ProgramKind {
-        self.0.kind()
-    }
-
-    fn in_process_context(&self) -> bool {
-        self.0.in_process_context()
-    }
-
-    fn lifecycle(&self) -> Lifecycle {
-        self.0.lifecycle()
-    }
-
-    fn access(&self, name: &str) -> Option<Access> {
-        self.0
-            .variables()
-            .iter()
-            .find(|variable| variable.name == name)
-            .map(|variable| variable.access)
-    }
-}
-
-/// Opens one perf event per target with `open` and runs `program` on each (enabled later, with
-/// every other probe's). On an error the events opened so far close again.
-fn attach_each<T>(
-    targets: &[T],
+/// Runs `program` on each perf event `opened` opens, one at a time (enabled later, with every
+/// other probe's). On an error the events opened so far close again. Not generic: one copy
+/// serves every provider.
+fn attach_each(
+    opened: &mut dyn Iterator<Item = Result<PerfEvent, KernelError>>,
     program: &LoadedProgram,
-    open: impl Fn(&T) -> Result<PerfEvent, KernelError>,
-) -> Result<Vec<PerfEvent>, KernelError> {
-    let mut events = Vec::with_capacity(targets.len());
-    for target in targets {
-        let event = open(target)?;
+) -> Result<Attachment, KernelError> {
+    let mut events = Vec::new();
+    for event in opened {
+        let event = event?;
         event.attach(program)?;
         events.push(event);
     }
-    Ok(events)
+    Ok(Attachment::Events(events))
 }
 
 /// The legacy path, for kernels without the kprobe/uprobe PMUs (or under `TINE_FORCE=tracefs`):

@@ -13,7 +13,7 @@ use crate::sema::{ProbeContext, ProbeId, Providers, Record, Type};
 
 use super::error::{ProviderError, TracepointError};
 use super::tracepoint::Tracepoint;
-use super::{find, spelled, Listed, ResolvedProbe, Variable};
+use super::{find, spelled, ResolvedProbe, Variable};
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
 /// can read it, from a table in tests. None: a glob over events whose records differ.
@@ -25,11 +25,13 @@ pub type EventSource = dyn Fn(&str) -> Result<Vec<String>, ProviderError>;
 pub struct OfflineProviders {
     pub(super) tracepoint_record: Box<RecordSource>,
     pub(super) tracepoint_events: Box<EventSource>,
-    resolved: RefCell<Vec<Rc<OfflineProbe>>>,
+    resolved: RefCell<Vec<OfflineProbe>>,
     types: super::KernelTypes,
 }
 
 /// A probe as a dry run compiles it: what the resolved probe would say, without the kernel.
+/// Also what sema and the compiler are given of a resolved probe (`of`).
+#[derive(Clone)]
 pub struct OfflineProbe {
     pub(super) kind: ProgramKind,
     pub(super) in_process_context: bool,
@@ -41,7 +43,8 @@ pub struct OfflineProbe {
 }
 
 impl OfflineProbe {
-    /// What `probe` says, for providers whose probes need no kernel to resolve.
+    /// What `probe` says: the dry run of providers whose probes need no kernel to resolve, and
+    /// what sema and the compiler see of every resolved probe.
     pub(super) fn of(probe: &dyn ResolvedProbe) -> OfflineProbe {
         OfflineProbe {
             kind: probe.kind(),
@@ -107,7 +110,7 @@ impl OfflineProviders {
 
     /// A probe this resolved, as the compiler lowers it.
     pub fn lowering(&self, id: ProbeId) -> Box<dyn ProbeLowering> {
-        Box::new(Lowering(self.resolved.borrow()[id.0].clone()))
+        Box::new(self.resolved.borrow()[id.0].clone())
     }
 }
 
@@ -117,17 +120,12 @@ impl Providers for OfflineProviders {
             .and_then(|provider| (provider.offline)(spec, self))
             .map_err(|error| error.to_string())?;
         let mut resolved = self.resolved.borrow_mut();
-        resolved.push(Rc::new(probe));
+        resolved.push(probe);
         Ok(ProbeId(resolved.len() - 1))
     }
 
     fn context(&self, id: ProbeId) -> Box<dyn ProbeContext> {
-        let probe = &self.resolved.borrow()[id.0];
-        Box::new(Listed(
-            probe.variables.clone(),
-            probe.space,
-            probe.function.clone(),
-        ))
+        Box::new(self.resolved.borrow()[id.0].clone())
     }
 
     fn expand(
@@ -154,27 +152,50 @@ impl Providers for OfflineProviders {
     }
 }
 
-/// An offline probe as the compiler lowers it.
-struct Lowering(Rc<OfflineProbe>);
+impl OfflineProbe {
+    fn find(&self, name: &str) -> Option<&Variable> {
+        self.variables.iter().find(|variable| variable.name == name)
+    }
+}
 
-impl ProbeLowering for Lowering {
+/// The probe's variables as sema sees them: names and types, where their addresses point, and
+/// the function the probe is in.
+impl ProbeContext for OfflineProbe {
+    fn address_space(&self) -> AddressSpace {
+        self.space
+    }
+
+    fn function(&self) -> Option<String> {
+        self.function.clone()
+    }
+
+    fn variable(&self, name: &str) -> Option<Type> {
+        self.find(name).map(|variable| variable.ty.clone())
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.variables
+            .iter()
+            .map(|variable| variable.name.clone())
+            .collect()
+    }
+}
+
+/// The probe as the compiler lowers it.
+impl ProbeLowering for OfflineProbe {
     fn program_kind(&self) -> ProgramKind {
-        self.0.kind
+        self.kind
     }
 
     fn in_process_context(&self) -> bool {
-        self.0.in_process_context
+        self.in_process_context
     }
 
     fn lifecycle(&self) -> Lifecycle {
-        self.0.lifecycle
+        self.lifecycle
     }
 
     fn access(&self, name: &str) -> Option<Access> {
-        self.0
-            .variables
-            .iter()
-            .find(|variable| variable.name == name)
-            .map(|variable| variable.access)
+        self.find(name).map(|variable| variable.access)
     }
 }

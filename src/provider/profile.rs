@@ -13,8 +13,9 @@ use std::rc::Rc;
 use crate::lang::Syntax;
 
 use super::error::ProviderError;
+use super::interval::{count_and_unit, unit_ns};
 use super::offline::OfflineProbe;
-use super::{Attachment, Provider, ResolvedProbe, Variable};
+use super::{attach_each, Attachment, Provider, ResolvedProbe, Variable};
 
 /// Where the kernel caps sampling frequencies; it lowers the cap itself when samples take
 /// too long, so the cap is read when an event is refused, not assumed.
@@ -29,25 +30,15 @@ pub struct Profile {
 impl Profile {
     pub fn parse(spec: &str) -> Result<Profile, ProviderError> {
         let bad = || ProviderError::NotARate(spec.to_string());
-        let (cpu, rate) = match spec.split(':').collect::<Vec<_>>().as_slice() {
-            [rate] => (None, rate.to_string()),
-            [cpu, rate] => (Some(cpu.parse().map_err(|_| bad())?), rate.to_string()),
-            _ => return Err(bad()),
+        let (cpu, rate) = match spec.split_once(':') {
+            Some((cpu, rate)) => (Some(cpu.parse().map_err(|_| bad())?), rate),
+            None => (None, spec),
         };
-        let digits = rate
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rate.len());
-        let (count, unit) = rate.split_at(digits);
-        let count: u64 = count
-            .parse()
-            .ok()
-            .filter(|&count| count > 0)
-            .ok_or_else(bad)?;
-        let rate = match unit {
+        let rate = match count_and_unit(rate) {
             // The kernel takes any frequency up to its cap (perf_event_max_sample_rate).
-            "hz" => Rate::Frequency(count),
-            "s" | "ms" | "us" => Rate::Period(
-                super::interval::unit_ns(unit)
+            Some((count @ 1.., "hz")) => Rate::Frequency(count),
+            Some((count @ 1.., unit @ ("s" | "ms" | "us"))) => Rate::Period(
+                unit_ns(unit)
                     .and_then(|ns| ns.checked_mul(count))
                     .ok_or_else(bad)?,
             ),
@@ -80,32 +71,36 @@ impl ResolvedProbe for Profile {
     }
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
-        let cpus = match self.cpu {
-            Some(cpu) => vec![cpu],
-            None => online_cpus()?,
-        };
-        let mut events = Vec::with_capacity(cpus.len());
-        for cpu in cpus {
-            let event = PerfEvent::cpu_clock(cpu, self.rate).map_err(|error| {
-                match (self.rate, error.raw_errno()) {
-                    (Rate::Frequency(hz), Some(libc::EINVAL)) => {
-                        let cap = std::fs::read_to_string(MAX_SAMPLE_RATE).unwrap_or_default();
-                        KernelError::message(
-                            format!("sample CPU {cpu} at {hz} hz"),
-                            format!(
-                                "the kernel samples at most {} hz ({MAX_SAMPLE_RATE})",
-                                cap.trim()
-                            ),
-                        )
-                    }
-                    _ => error,
-                }
-            })?;
-            event.attach(program)?;
-            events.push(event);
+        match self.cpu {
+            Some(cpu) => cpu_clocks(&[cpu], self.rate, program),
+            None => cpu_clocks(&online_cpus()?, self.rate, program),
         }
-        Ok(Attachment::Events(events))
     }
+}
+
+/// A cpu-clock event at `rate` on each of `cpus`, running `program`: profile's, and interval's
+/// on CPU 0.
+pub(super) fn cpu_clocks(
+    cpus: &[u32],
+    rate: Rate,
+    program: &LoadedProgram,
+) -> Result<Attachment, KernelError> {
+    let mut opened = cpus.iter().map(|&cpu| {
+        PerfEvent::cpu_clock(cpu, rate).map_err(|error| match (rate, error.raw_errno()) {
+            (Rate::Frequency(hz), Some(libc::EINVAL)) => {
+                let cap = std::fs::read_to_string(MAX_SAMPLE_RATE).unwrap_or_default();
+                KernelError::message(
+                    format!("sample CPU {cpu} at {hz} hz"),
+                    format!(
+                        "the kernel samples at most {} hz ({MAX_SAMPLE_RATE})",
+                        cap.trim()
+                    ),
+                )
+            }
+            _ => error,
+        })
+    });
+    attach_each(&mut opened, program)
 }
 
 #[cfg(test)]

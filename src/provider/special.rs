@@ -8,8 +8,7 @@ use crate::compile::{Lifecycle, ProgramKind};
 use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::error::KernelError;
 use crate::kernel::memory_map;
-use crate::kernel::perf::PerfEvent;
-use crate::kernel::tracefs::{ProbeKind, Tracefs};
+use crate::kernel::tracefs::Tracefs;
 use crate::kernel::trigger::Trigger;
 
 use crate::kernel::features::Feature;
@@ -17,7 +16,8 @@ use crate::lang::Syntax;
 
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
-use super::{attach_through_tracefs, Attachment, Provider, Registry, ResolvedProbe, Variable};
+use super::uprobe::{Uprobe, UprobePoint};
+use super::{Attachment, Provider, Registry, ResolvedProbe, Variable};
 
 /// How a special probe runs.
 pub enum Runner {
@@ -119,21 +119,21 @@ impl ResolvedProbe for Special {
                     "no file mapping of /proc/self/maps holds it",
                 )
             })?;
-        let attached = match tracefs {
-            None => {
-                let event =
-                    PerfEvent::uprobe(path, offset, false, Some(std::process::id() as i32))?;
-                event.attach(program)?;
-                Attachment::Events(vec![event])
-            }
-            Some(tracefs) => attach_through_tracefs(
-                tracefs,
-                ProbeKind::Uprobe,
-                false,
-                &[format!("{path}:{offset:#x}")],
-                program,
-            )?,
+        // A uprobe on it in this process only (tracefs's fires in every process, but only
+        // tine calls its own function).
+        let uprobe = Uprobe {
+            points: vec![UprobePoint {
+                path: path.to_string(),
+                offset,
+                name: String::new(),
+            }],
+            retprobe: false,
+            pid: Some(std::process::id()),
+            tracefs: tracefs.clone(),
+            variables: Vec::new(),
+            function: None,
         };
+        let attached = uprobe.attach(program)?;
         attached.enable()?;
         Ok(Attachment::Triggered {
             trigger,

@@ -14,7 +14,7 @@ use crate::lang::Syntax;
 
 use super::error::{ProviderError, TracepointError};
 use super::offline::{OfflineProbe, OfflineProviders};
-use super::{glob, Attachment, Provider, ResolvedProbe, Variable};
+use super::{attach_each, glob, Attachment, Provider, ResolvedProbe, Variable};
 
 /// `tracepoint:group/event`: the events a spec names (a glob may name several) and `data`, the
 /// record they share.
@@ -71,15 +71,7 @@ impl Tracepoint {
         }
         let space = address_space(events.iter().map(|(name, _)| name.as_str()));
         let variables = data_record(&formats, space)
-            .map(|record| Variable {
-                name: "data".to_string(),
-                ty: Type::Pointer {
-                    target: Box::new(Type::Struct(Rc::new(record))),
-                    // The context itself, loaded directly: no probe read goes through it.
-                    space: AddressSpace::Unknown,
-                },
-                access: Access::Context,
-            })
+            .map(|record| data(Rc::new(record)))
             .into_iter()
             .collect();
         Ok(Tracepoint {
@@ -87,6 +79,19 @@ impl Tracepoint {
             variables,
             space,
         })
+    }
+}
+
+/// `data`, the variable that points to the record.
+fn data(record: Rc<Record>) -> Variable {
+    Variable {
+        name: "data".to_string(),
+        ty: Type::Pointer {
+            target: Box::new(Type::Struct(record)),
+            // The context itself, loaded directly: no probe read goes through it.
+            space: AddressSpace::Unknown,
+        },
+        access: Access::Context,
     }
 }
 
@@ -122,15 +127,7 @@ pub static TRACEPOINT: Provider = Provider {
 fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, ProviderError> {
     let variables = (sources.tracepoint_record)(spec)?
         .into_iter()
-        .map(|record| Variable {
-            name: "data".to_string(),
-            ty: Type::Pointer {
-                target: Box::new(Type::Struct(record)),
-                // The context itself, loaded directly: no probe read goes through it.
-                space: AddressSpace::Unknown,
-            },
-            access: Access::Context,
-        })
+        .map(data)
         .collect();
     Ok(OfflineProbe {
         space: address_space(std::iter::once(spec)),
@@ -156,13 +153,8 @@ impl ResolvedProbe for Tracepoint {
     }
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
-        let mut attached = Vec::with_capacity(self.events.len());
-        for (_, id) in &self.events {
-            let event = PerfEvent::tracepoint(*id)?;
-            event.attach(program)?;
-            attached.push(event);
-        }
-        Ok(Attachment::Events(attached))
+        let mut opened = self.events.iter().map(|(_, id)| PerfEvent::tracepoint(*id));
+        attach_each(&mut opened, program)
     }
 }
 
@@ -174,21 +166,35 @@ fn c_integer(c_type: &str) -> Option<(usize, bool)> {
     let name = c_type
         .trim_start_matches("const ")
         .trim_start_matches("volatile ");
-    Some(match name {
-        "signed char" | "s8" | "__s8" => (1, true),
-        "unsigned char" | "u8" | "__u8" | "bool" => (1, false),
-        "short" | "s16" | "__s16" => (2, true),
-        "unsigned short" | "u16" | "__u16" | "umode_t" => (2, false),
-        "int" | "s32" | "__s32" | "pid_t" | "key_t" | "mqd_t" | "clockid_t" | "timer_t"
-        | "rwf_t" | "key_serial_t" => (4, true),
-        "unsigned int" | "unsigned" | "u32" | "__u32" | "uid_t" | "gid_t" | "qid_t" => (4, false),
-        "long" | "long long" | "s64" | "__s64" | "off_t" | "loff_t" | "ssize_t" => (8, true),
-        "unsigned long" | "unsigned long long" | "u64" | "__u64" | "size_t" | "aio_context_t" => {
-            (8, false)
-        }
-        _ => return None,
-    })
+    C_INTEGERS
+        .iter()
+        .find(|(names, ..)| names.split('|').any(|known| known == name))
+        .map(|&(_, width, signed)| (width, signed))
 }
+
+/// The C integer types of tracepoint formats, `|`-separated, with their width and signedness.
+static C_INTEGERS: [(&str, usize, bool); 8] = [
+    ("signed char|s8|__s8", 1, true),
+    ("unsigned char|u8|__u8|bool", 1, false),
+    ("short|s16|__s16", 2, true),
+    ("unsigned short|u16|__u16|umode_t", 2, false),
+    (
+        "int|s32|__s32|pid_t|key_t|mqd_t|clockid_t|timer_t|rwf_t|key_serial_t",
+        4,
+        true,
+    ),
+    (
+        "unsigned int|unsigned|u32|__u32|uid_t|gid_t|qid_t",
+        4,
+        false,
+    ),
+    ("long|long long|s64|__s64|off_t|loff_t|ssize_t", 8, true),
+    (
+        "unsigned long|unsigned long long|u64|__u64|size_t|aio_context_t",
+        8,
+        false,
+    ),
+];
 
 fn integer(size: usize, signed: bool) -> Type {
     Type::Int {
@@ -203,13 +209,16 @@ fn integer(size: usize, signed: bool) -> Type {
 /// What a pointer field of C type `c_type` points to: a char, a struct or union by name (which
 /// sema may find in BTF), else void.
 fn pointed(c_type: &str) -> Type {
-    let words: Vec<&str> = c_type
+    if c_type.contains("char") {
+        return integer(1, false);
+    }
+    let mut words = c_type
         .split(|c: char| c.is_whitespace() || c == '*')
-        .filter(|word| !word.is_empty() && !matches!(*word, "const" | "volatile" | "__user"))
-        .collect();
-    match words[..] {
-        _ if c_type.contains("char") => integer(1, false),
-        [tag @ ("struct" | "union"), name] if c_type.matches('*').count() == 1 => {
+        .filter(|word| !word.is_empty() && !matches!(*word, "const" | "volatile" | "__user"));
+    match (words.next(), words.next(), words.next()) {
+        (Some(tag @ ("struct" | "union")), Some(name), None)
+            if c_type.matches('*').count() == 1 =>
+        {
             Type::Named(format!("{tag} {name}").into())
         }
         _ => Type::Void,
@@ -384,8 +393,8 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
             _ => {} // later kernels may add keys; they do not change the layout
         }
     }
-    let declaration = declaration.ok_or_else(|| format!("no declaration in `{line}`"))?;
     let missing = |what: &str| format!("no {what} in `{line}`");
+    let declaration = declaration.ok_or_else(|| missing("declaration"))?;
     let (offset, size) = (
         offset.ok_or_else(|| missing("offset"))?,
         size.ok_or_else(|| missing("size"))?,

@@ -4,7 +4,6 @@
 //! `Uprobe` attaches there through the uprobe PMU (in every process, or in `-p PID`'s only) or,
 //! without it, through tracefs's `uprobe_events`.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -215,9 +214,10 @@ impl UprobeSpec {
                 .filter(|function| glob::matches(pattern, &function.name))
                 .filter_map(|function| Some((elf.file_offset(function.address)?, function)))
                 .collect();
-            matches.sort_by(|(_, a), (_, b)| a.name.cmp(&b.name));
-            let mut seen = HashSet::new();
-            matches.retain(|&(offset, _)| seen.insert(offset));
+            // Of the names at one offset, the first in order is kept.
+            matches.sort_unstable_by(|(a, f), (b, g)| (a, &f.name).cmp(&(b, &g.name)));
+            matches.dedup_by_key(|(offset, _)| *offset);
+            matches.sort_unstable_by(|(_, a), (_, b)| a.name.cmp(&b.name));
             if matches.is_empty() {
                 return Err(UprobeError::NoMatch {
                     path: path.into(),
@@ -279,10 +279,10 @@ pub struct Uprobe {
     /// `-p PID`: fire only in this process.
     pub pid: Option<u32>,
     /// None: the uprobe PMU; else the tracefs whose `uprobe_events` takes the probes.
-    tracefs: Option<Rc<Tracefs>>,
-    variables: Vec<Variable>,
+    pub(super) tracefs: Option<Rc<Tracefs>>,
+    pub(super) variables: Vec<Variable>,
     /// The function the spec names, when it names one.
-    function: Option<String>,
+    pub(super) function: Option<String>,
 }
 
 impl Uprobe {
@@ -403,10 +403,11 @@ impl ResolvedProbe for Uprobe {
         match &self.tracefs {
             None => {
                 let pid = self.pid.map(|pid| pid as i32);
-                let events = attach_each(&self.points, program, |point| {
-                    PerfEvent::uprobe(&point.path, point.offset, self.retprobe, pid)
-                })?;
-                Ok(Attachment::Events(events))
+                let mut opened = self
+                    .points
+                    .iter()
+                    .map(|point| PerfEvent::uprobe(&point.path, point.offset, self.retprobe, pid));
+                attach_each(&mut opened, program)
             }
             Some(tracefs) => {
                 let targets: Vec<String> = self
@@ -607,6 +608,26 @@ mod tests {
             points("thumb_me").unwrap_err().to_string(),
             "`thumb_me` in /x is Thumb code, and the ARM kernel's uprobes take only ARM code (build it with -marm)"
         );
+    }
+
+    /// A glob takes each address once, under the first of its names: glibc's `malloc` is also
+    /// `__libc_malloc`, and two probes there would fire twice.
+    #[test]
+    fn a_glob_takes_each_address_once() {
+        if !cfg!(target_env = "gnu") {
+            eprintln!("skipped: this test binary does not run on glibc");
+            return;
+        }
+        let spec = UprobeSpec::parse("libc:*malloc", false).unwrap();
+        let points = spec.resolve().unwrap();
+        let names: Vec<&str> = points.iter().map(|point| point.name.as_str()).collect();
+        assert!(names.contains(&"__libc_malloc"), "{names:?}");
+        assert!(!names.contains(&"malloc"), "{names:?}");
+        assert!(names.is_sorted(), "{names:?}");
+        let mut offsets: Vec<u64> = points.iter().map(|point| point.offset).collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        assert_eq!(offsets.len(), points.len(), "{names:?}");
     }
 
     /// `uprobe:libc:malloc` on this machine lands where the dynamic loader mapped malloc's code
