@@ -61,6 +61,28 @@ pub struct Invocation<'a> {
     pub pid: Option<u32>,
 }
 
+impl<'a> Invocation<'a> {
+    /// `source` run as it is, with small maps and rings and ply's output: what `-T` runs.
+    pub fn plain(source: &'a str) -> Invocation<'a> {
+        Invocation {
+            source,
+            file_name: "<self-test>",
+            environment: Environment::default(),
+            command: None,
+            settings: Settings {
+                keep_going: false,
+                debug: false,
+                perf_pages: 8,
+                unbuffered: false,
+                style: crate::output::Style::Ply,
+            },
+            map_entries: 16,
+            dump: false,
+            pid: None,
+        }
+    }
+}
+
 /// Why tracing could not start or go on.
 pub enum Failure {
     /// Errors in the script, or a verifier rejection, each shown against the script text.
@@ -295,23 +317,7 @@ pub fn self_test() -> i32 {
     ];
     let mut failures = 0;
     for script in PROBES {
-        let invocation = Invocation {
-            source: script,
-            file_name: "<self-test>",
-            environment: Environment::default(),
-            command: None,
-            settings: Settings {
-                keep_going: false,
-                debug: false,
-                perf_pages: 8,
-                unbuffered: false,
-                style: crate::output::Style::Ply,
-            },
-            map_entries: 16,
-            dump: false,
-            pid: None,
-        };
-        match trace(invocation) {
+        match trace(Invocation::plain(script)) {
             Ok(0) => println!("{script:<45} OK"),
             Ok(code) => {
                 failures += 1;
@@ -335,20 +341,8 @@ mod tests {
 
     fn options_on(present: &[Feature]) -> Options {
         let invocation = Invocation {
-            source: "BEGIN { exit(0); }",
-            file_name: "<script>",
-            environment: Environment::default(),
-            command: None,
-            settings: Settings {
-                keep_going: false,
-                debug: false,
-                perf_pages: 8,
-                unbuffered: false,
-                style: crate::output::Style::Ply,
-            },
-            map_entries: 16,
-            dump: false,
             pid: Some(7),
+            ..Invocation::plain("BEGIN { exit(0); }")
         };
         compile_options(&Features::from_present(present), &invocation, Some(9))
     }
