@@ -108,27 +108,40 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
             Ok(())
         }
         Layout::Struct { fields, anonymous } => {
-            out.push_str(if *anonymous { "{ " } else { "{\n\t" });
-            for field in fields {
-                // ply separates by offset, so a field at offset 0 is always the first.
-                if field.offset > 0 {
-                    out.push_str(if *anonymous { ", " } else { ",\n\t" });
-                }
-                if !anonymous {
-                    write!(out, "{} = ", field.name).ok();
-                }
-                write_value(
-                    out,
-                    &field.layout,
-                    &data[field.offset.min(data.len())..],
-                    symbols,
-                );
-            }
-            out.push_str(if *anonymous { " }" } else { "\n}" });
+            write_struct(out, fields, *anonymous, data, symbols);
             Ok(())
         }
     }
     .ok();
+}
+
+/// A struct as ply prints it: `{ a, b }` when anonymous (a tuple), else one `name = value`
+/// field a line.
+fn write_struct(
+    out: &mut String,
+    fields: &[wire::Field],
+    anonymous: bool,
+    data: &[u8],
+    symbols: &dyn Symbols,
+) {
+    out.push_str(if anonymous { "{ " } else { "{\n\t" });
+    for field in fields {
+        // ply separates by offset, so a field at offset 0 is always the first.
+        if field.offset > 0 {
+            out.push_str(if anonymous { ", " } else { ",\n\t" });
+        }
+        if !anonymous {
+            out.push_str(&field.name);
+            out.push_str(" = ");
+        }
+        write_value(
+            out,
+            &field.layout,
+            &data[field.offset.min(data.len())..],
+            symbols,
+        );
+    }
+    out.push_str(if anonymous { " }" } else { "\n}" });
 }
 
 /// Appends `data` printed by `layout` in `style`. bpftrace's text differs from ply's in
@@ -159,54 +172,8 @@ pub fn write_styled(
         (_, Layout::Pointer) => {
             write!(out, "{}", wire::signed(data, 8, order)).ok();
         }
-        (
-            _,
-            Layout::Struct {
-                fields,
-                anonymous: true,
-            },
-        ) => {
-            let (open, separator, close) = match style {
-                Style::Json => ("[", ",", "]"),
-                _ => ("(", ", ", ")"),
-            };
-            out.push_str(open);
-            for (index, field) in fields.iter().enumerate() {
-                if index > 0 {
-                    out.push_str(separator);
-                }
-                let data = data.get(field.offset..).unwrap_or(&[]);
-                write_styled(out, &field.layout, data, symbols, style);
-            }
-            out.push_str(close);
-        }
-        // A struct: `{ .a = 1, .b = x }`, in JSON `{ "a": 1, "b": "x" }`.
-        (_, Layout::Struct { fields, .. }) => {
-            out.push_str("{ ");
-            for (index, field) in fields.iter().enumerate() {
-                if index > 0 {
-                    out.push_str(", ");
-                }
-                if style == Style::Json {
-                    write!(out, "\"{}\": ", field.name).ok();
-                } else {
-                    write!(out, ".{} = ", field.name).ok();
-                }
-                let data = data.get(field.offset..).unwrap_or(&[]);
-                write_styled(out, &field.layout, data, symbols, style);
-            }
-            out.push_str(" }");
-        }
-        (_, Layout::Array(element, count)) => {
-            out.push('[');
-            for index in 0..*count {
-                if index > 0 {
-                    out.push(',');
-                }
-                let data = data.get(index * element.size()..).unwrap_or(&[]);
-                write_styled(out, element, data, symbols, style);
-            }
-            out.push(']');
+        (_, Layout::Struct { .. } | Layout::Array(..)) => {
+            write_styled_parts(out, layout, data, symbols, style)
         }
         (Style::Bpftrace, Layout::Stack { .. }) => {
             write_stack(out, layout, data, symbols, "        ")
@@ -229,6 +196,53 @@ pub fn write_styled(
             write_value(&mut text, layout, data, symbols);
             write_text(out, &text, style);
         }
+    }
+}
+
+/// A tuple `(a, b)`, a struct `{ .a = 1, .b = x }` or an array `[a,b]` in bpftrace's text; in
+/// JSON `[a,b]`, `{ "a": 1, "b": "x" }` and `[a,b]`.
+fn write_styled_parts(
+    out: &mut String,
+    layout: &Layout,
+    data: &[u8],
+    symbols: &dyn Symbols,
+    style: Style,
+) {
+    match layout {
+        Layout::Struct { fields, anonymous } => {
+            let json = style == Style::Json;
+            let (open, separator, close) = match anonymous {
+                true if json => ("[", ",", "]"),
+                true => ("(", ", ", ")"),
+                false => ("{ ", ", ", " }"),
+            };
+            out.push_str(open);
+            for (index, field) in fields.iter().enumerate() {
+                if index > 0 {
+                    out.push_str(separator);
+                }
+                if !anonymous {
+                    out.push_str(if json { "\"" } else { "." });
+                    out.push_str(&field.name);
+                    out.push_str(if json { "\": " } else { " = " });
+                }
+                let data = data.get(field.offset..).unwrap_or(&[]);
+                write_styled(out, &field.layout, data, symbols, style);
+            }
+            out.push_str(close);
+        }
+        Layout::Array(element, count) => {
+            out.push('[');
+            for index in 0..*count {
+                if index > 0 {
+                    out.push(',');
+                }
+                let data = data.get(index * element.size()..).unwrap_or(&[]);
+                write_styled(out, element, data, symbols, style);
+            }
+            out.push(']');
+        }
+        _ => {}
     }
 }
 
