@@ -185,28 +185,20 @@ impl Loaded {
         program: LoadedProgram,
         attachment: Attachment,
     ) {
-        let at_start = lifecycle == Lifecycle::Start;
+        let special = if lifecycle == Lifecycle::Start {
+            &mut self.begin
+        } else {
+            &mut self.end
+        };
         match attachment {
-            Attachment::Run => {
-                let list = if at_start {
-                    &mut self.begin
-                } else {
-                    &mut self.end
-                };
-                list.push(Special::TestRun(program));
-            }
+            Attachment::Run => special.push(Special::TestRun(program)),
             Attachment::Triggered { trigger, attached } => {
-                let list = if at_start {
-                    &mut self.begin
-                } else {
-                    &mut self.end
-                };
                 // Every BEGIN (END) program sits on the same function: one call runs them all.
-                let called = list
+                let called = special
                     .iter()
-                    .any(|special| matches!(special, Special::Trigger(known) if *known == trigger));
+                    .any(|known| matches!(known, Special::Trigger(known) if *known == trigger));
                 if !called {
-                    list.push(Special::Trigger(trigger));
+                    special.push(Special::Trigger(trigger));
                 }
                 self._triggers.push(*attached);
                 self.programs.push((probe_name(probe), program));

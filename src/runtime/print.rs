@@ -110,9 +110,7 @@ impl<'a> Printer<'a> {
 
     pub(super) fn broken_pipe(&mut self) {
         self.broken = true;
-        if self.stop.is_none() {
-            self.stop = Some(Stop::BrokenPipe);
-        }
+        self.stop.get_or_insert(Stop::BrokenPipe);
     }
 
     pub(super) fn drain(&mut self, ring: &mut Ring) -> Result<(), RunError> {
@@ -190,11 +188,12 @@ impl<'a> Printer<'a> {
                 self.write_entries(*map, &compiled.maps[*map].name, entries, *options);
             }
             RecordKind::Join { separator } => {
-                let strings: Vec<String> = wire::joined(bytes)
-                    .into_iter()
-                    .map(|text| String::from_utf8_lossy(text).into_owned())
-                    .collect();
-                self.out.push_str(&strings.join(separator));
+                for (index, text) in wire::joined(bytes).into_iter().enumerate() {
+                    if index > 0 {
+                        self.out.push_str(separator);
+                    }
+                    self.out.push_str(&String::from_utf8_lossy(text));
+                }
                 self.out.push('\n');
             }
             RecordKind::Time { format } => {
@@ -203,9 +202,7 @@ impl<'a> Printer<'a> {
             }
             RecordKind::Exit => {
                 let code = wire::exit_code(bytes, wire::HOST);
-                if self.stop.is_none() {
-                    self.stop = Some(Stop::Exit(code as i32));
-                }
+                self.stop.get_or_insert(Stop::Exit(code as i32));
                 self.exited = true;
             }
         }
