@@ -396,47 +396,49 @@ fn write_wall_time(out: &mut String, ns: u64) {
 /// Orders two values of one layout as ply sorts map rows: numbers by value, arrays, strings and
 /// structs element by element.
 pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
-    match layout {
-        Layout::Int {
-            bytes,
-            signed: true,
-        } => wire::signed(a, *bytes, order).cmp(&wire::signed(b, *bytes, order)),
-        Layout::Time => wire::signed(a, 8, order).cmp(&wire::signed(b, 8, order)),
-        Layout::Int {
-            bytes,
-            signed: false,
-        } => wire::unsigned(a, *bytes, order).cmp(&wire::unsigned(b, *bytes, order)),
+    let (bytes, signed) = match layout {
+        Layout::Int { bytes, signed } => (*bytes, *signed),
+        Layout::Time => (8, true),
+        Layout::Id { .. } => (4, false),
         Layout::Pointer
         | Layout::WallTime
         | Layout::Strftime(_)
         | Layout::KernelAddress
         | Layout::Stack { .. }
-        | Layout::UserAddress => wire::unsigned(a, 8, order).cmp(&wire::unsigned(b, 8, order)),
-        Layout::Id { .. } => wire::unsigned(a, 4, order).cmp(&wire::unsigned(b, 4, order)),
-        Layout::Chars(len) => a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
-        Layout::Array(element, count) => (0..*count)
-            .map(|index| {
-                let start = index * element.size();
-                compare(
-                    element,
-                    a.get(start..).unwrap_or(&[]),
-                    b.get(start..).unwrap_or(&[]),
-                    order,
-                )
-            })
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or(Ordering::Equal),
-        Layout::Struct { fields, .. } => fields
-            .iter()
-            .map(|field| {
-                compare(
-                    &field.layout,
-                    a.get(field.offset..).unwrap_or(&[]),
-                    b.get(field.offset..).unwrap_or(&[]),
-                    order,
-                )
-            })
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or(Ordering::Equal),
+        | Layout::UserAddress => (8, false),
+        Layout::Chars(len) => return a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
+        Layout::Array(element, count) => {
+            for index in 0..*count {
+                let ordering = compare_at(element, index * element.size(), a, b, order);
+                if ordering.is_ne() {
+                    return ordering;
+                }
+            }
+            return Ordering::Equal;
+        }
+        Layout::Struct { fields, .. } => {
+            for field in fields {
+                let ordering = compare_at(&field.layout, field.offset, a, b, order);
+                if ordering.is_ne() {
+                    return ordering;
+                }
+            }
+            return Ordering::Equal;
+        }
+    };
+    if signed {
+        wire::signed(a, bytes, order).cmp(&wire::signed(b, bytes, order))
+    } else {
+        wire::unsigned(a, bytes, order).cmp(&wire::unsigned(b, bytes, order))
     }
+}
+
+/// `compare` of the values at `offset` of `a` and `b`.
+fn compare_at(layout: &Layout, offset: usize, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
+    compare(
+        layout,
+        a.get(offset..).unwrap_or(&[]),
+        b.get(offset..).unwrap_or(&[]),
+        order,
+    )
 }

@@ -226,7 +226,10 @@ pub(super) fn load(
         _triggers: Vec::new(),
         programs: Vec::new(),
     };
-    let mut programs = Vec::with_capacity(compiled.probes.len());
+    // Probes on one point fire in the script's order: those whose points run the newest
+    // program first are attached last to first, after the others.
+    let mut ordered = Vec::with_capacity(compiled.probes.len());
+    let mut newest_first = Vec::new();
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
         let insns = with_fds(&code.insns, &loaded.maps);
@@ -241,18 +244,15 @@ pub(super) fn load(
         };
         let program =
             LoadedProgram::load(&spec).map_err(|error| rejection(error, code, settings))?;
-        programs.push((probe, code.lifecycle, resolved, program));
-    }
-    // Probes on one point fire in the script's order: those whose points run the newest
-    // program first are attached last to first.
-    let newest_first = |index: &usize| programs[*index].2.fires_newest_first();
-    let mut order: Vec<usize> = (0..programs.len()).filter(|i| !newest_first(i)).collect();
-    order.extend((0..programs.len()).rev().filter(newest_first));
-    let mut programs: Vec<_> = programs.into_iter().map(Some).collect();
-    for index in order {
-        let Some((probe, lifecycle, resolved, program)) = programs[index].take() else {
-            continue;
+        let list = if resolved.fires_newest_first() {
+            &mut newest_first
+        } else {
+            &mut ordered
         };
+        list.push((probe, code.lifecycle, resolved, program));
+    }
+    ordered.extend(newest_first.into_iter().rev());
+    for (probe, lifecycle, resolved, program) in ordered {
         let started = std::time::Instant::now();
         let attachment = resolved.attach(&program)?;
         if settings.debug {

@@ -228,14 +228,17 @@ impl<'a> Printer<'a> {
             Style::Bpftrace => {
                 writeln!(self.out, "Lost {count} events").ok();
             }
-            Style::Json => {
-                writeln!(
-                    self.out,
-                    "{{\"type\": \"lost_events\", \"data\": {{\"events\": {count}}}}}"
-                )
-                .ok();
-            }
+            Style::Json => self.json_count("lost_events", "events", count),
         }
+    }
+
+    /// bpftrace's JSON line of a count: `{"type": "lost_events", "data": {"events": 3}}`.
+    fn json_count(&mut self, kind: &str, name: &str, count: u64) {
+        writeln!(
+            self.out,
+            "{{\"type\": \"{kind}\", \"data\": {{\"{name}\": {count}}}}}"
+        )
+        .ok();
     }
 
     /// `total` records the probes could not write (the ring buffer's losses, which only the
@@ -256,13 +259,7 @@ impl<'a> Printer<'a> {
                 let plural = if probes == 1 { "" } else { "s" };
                 writeln!(self.out, "Attaching {probes} probe{plural}...").ok();
             }
-            Style::Json => {
-                writeln!(
-                    self.out,
-                    "{{\"type\": \"attached_probes\", \"data\": {{\"probes\": {probes}}}}}"
-                )
-                .ok();
-            }
+            Style::Json => self.json_count("attached_probes", "probes", probes as u64),
         }
     }
 
