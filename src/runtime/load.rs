@@ -11,7 +11,7 @@ use crate::kernel::error::KernelError;
 use crate::kernel::mapping::page_size;
 use crate::kernel::perf::close_all;
 use crate::kernel::trigger::Trigger;
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Diag;
 use crate::provider::{Attachment, Registry};
 use crate::sema::program::Probe;
 use crate::sema::Program;
@@ -126,7 +126,7 @@ impl Drop for Loaded {
     fn drop(&mut self) {
         let mut events = Vec::new();
         let mut probe_events = Vec::new();
-        let mut attachments: Vec<Attachment> = self.attachments.drain(..).collect();
+        let mut attachments = std::mem::take(&mut self.attachments);
         attachments.append(&mut self._triggers);
         while let Some(attachment) = attachments.pop() {
             match attachment {
@@ -153,9 +153,11 @@ impl Drop for Loaded {
 /// buffer is mapped twice, so 256 KB of it is 512 KB of tine's resident memory.
 pub(super) fn writes_output(compiled: &Compiled) -> bool {
     let output = compiled.output_map as i32;
-    compiled.probes.iter().flat_map(|code| &code.insns).any(
-        |insn| matches!(insn, Insn::LoadImm64 { imm: Imm64::MapIdx(index), .. } if *index == output),
-    )
+    compiled.probes.iter().any(|code| {
+        code.insns.iter().any(|insn| {
+            matches!(insn, Insn::LoadImm64 { imm: Imm64::MapIdx(index), .. } if *index == output)
+        })
+    })
 }
 
 /// The maps of `compiled`, created in the kernel.
@@ -285,21 +287,18 @@ pub(super) fn set_start(state: &Map, monotonic: i64) -> Result<(), KernelError> 
 
 /// Which records END's probes send: after an `exit()`, those are the only ones printed.
 pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
-    let spans: Vec<Span> = compiled
-        .probes
-        .iter()
-        .filter(|code| code.lifecycle == Lifecycle::End)
-        .flat_map(|code| code.spans.iter().map(|(_, span)| *span))
-        .collect();
-    compiled
-        .records
-        .iter()
-        .map(|record| {
-            spans
-                .iter()
-                .any(|span| span.start <= record.span.start && record.span.end <= span.end)
-        })
-        .collect()
+    let mut sent = vec![false; compiled.records.len()];
+    for code in &compiled.probes {
+        if code.lifecycle != Lifecycle::End {
+            continue;
+        }
+        for (_, span) in &code.spans {
+            for (record, sent) in compiled.records.iter().zip(&mut sent) {
+                *sent |= span.start <= record.span.start && record.span.end <= span.end;
+            }
+        }
+    }
+    sent
 }
 
 /// A verifier rejection, pointed at the script line whose instructions it stopped at.
