@@ -83,10 +83,11 @@ impl<'a> Invocation<'a> {
     }
 }
 
-/// Why tracing could not start or go on.
+/// Why tracing could not start or go on. The large causes are boxed, so that each `?` of
+/// `trace` moves little.
 pub enum Failure {
     /// Errors in the script, or a verifier rejection, each shown against the script text.
-    Script(Diagnostics),
+    Script(Box<Diagnostics>),
     /// The `-c` command could not be forked.
     Command {
         command: String,
@@ -98,7 +99,7 @@ pub enum Failure {
         error: io::Error,
     },
     /// The kernel's features could not be probed.
-    Kernel(KernelError),
+    Kernel(Box<KernelError>),
     Run(RunError),
 }
 
@@ -165,7 +166,11 @@ impl Error for Failure {
 pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     let source = invocation.source;
     let diagnostics = |errors: Vec<lang::Diag>| {
-        Failure::Script(Diagnostics::new(invocation.file_name, source, errors))
+        Failure::Script(Box::new(Diagnostics::new(
+            invocation.file_name,
+            source,
+            errors,
+        )))
     };
     // The child is forked first so `$target` has its pid; until released it waits, and it
     // exits unrun when dropped on any error below.
@@ -183,7 +188,8 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         None => None,
     };
     // Before the registry: providers choose their attach path from the features.
-    let features = std::rc::Rc::new(Features::probe().map_err(Failure::Kernel)?);
+    let features =
+        std::rc::Rc::new(Features::probe().map_err(|error| Failure::Kernel(Box::new(error)))?);
     let registry = Registry::new(features.clone(), invocation.pid);
     let program = check(
         source,
@@ -191,7 +197,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         &registry,
         &invocation.environment,
     )
-    .map_err(Failure::Script)?;
+    .map_err(|diagnostics| Failure::Script(Box::new(diagnostics)))?;
     if invocation.dump {
         print!("{program}");
     }
@@ -216,7 +222,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         &invocation.settings,
     )
     .map_err(|error| match error {
-        RunError::Script(diag) => diagnostics(vec![diag]),
+        RunError::Script(diag) => diagnostics(vec![*diag]),
         error => Failure::Run(error),
     })
 }

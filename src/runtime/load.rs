@@ -235,7 +235,8 @@ pub(super) fn load(
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
         let insns = with_fds(&code.insns, &loaded.maps);
-        let bytes = tine_asm::encode(&insns, ByteOrder::HOST).map_err(RunError::Encode)?;
+        let bytes = tine_asm::encode(&insns, ByteOrder::HOST)
+            .map_err(|error| RunError::Encode(Box::new(error)))?;
         let name = format!("tine_{}", probe.provider);
         let resolved = registry.probe(probe.resolved);
         let spec = ProgramSpec {
@@ -311,7 +312,7 @@ fn rejection(
         .rejected_instruction()
         .and_then(|slot| code.span_of(instruction_at_slot(&code.insns, slot)))
     else {
-        return RunError::Kernel(error);
+        return RunError::from(error);
     };
     let lines = if settings.debug { usize::MAX } else { 8 };
     let tail = error.verifier_tail(lines);
@@ -321,7 +322,7 @@ fn rejection(
         message.push_str("\n    ");
         message.push_str(line);
     }
-    RunError::Script(Diag::new(span, message))
+    RunError::Script(Box::new(Diag::new(span, message)))
 }
 
 fn probe_name(probe: &Probe) -> String {
@@ -338,7 +339,7 @@ pub fn verify(
     let maps = create_maps(compiled)?;
     for code in &compiled.probes {
         let bytes = tine_asm::encode(&with_fds(&code.insns, &maps), ByteOrder::HOST)
-            .map_err(RunError::Encode)?;
+            .map_err(|error| RunError::Encode(Box::new(error)))?;
         let spec = ProgramSpec {
             kind: kernel_program_kind(code.kind),
             insns: &bytes,
