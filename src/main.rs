@@ -119,7 +119,10 @@ fn read_script(argument: &str) -> Result<(String, String), String> {
     }
     match std::fs::read_to_string(argument) {
         Ok(source) => Ok((source, argument.to_string())),
-        Err(error) if std::path::Path::new(argument).exists() || !argument.contains(['{', ':']) => {
+        Err(error)
+            if std::path::Path::new(argument).exists()
+                || !argument.bytes().any(|byte| byte == b'{' || byte == b':') =>
+        {
             Err(format!("cannot read script file `{argument}`: {error}"))
         }
         Err(_) => Ok((argument.to_string(), "<script>".to_string())),

@@ -205,19 +205,17 @@ fn integer_text(
         _ if spec.space && signed => " ",
         _ => "",
     };
-    let mut digits = match conversion {
-        'o' => format!("{magnitude:o}"),
-        'x' => format!("{magnitude:x}"),
-        'X' => format!("{magnitude:X}"),
-        _ => magnitude.to_string(),
+    let radix = match conversion {
+        'o' => 8,
+        'x' | 'X' => 16,
+        _ => 10,
     };
+    let mut digits = in_radix(magnitude, radix, conversion == 'X');
     if spec.precision == Some(0) && magnitude == 0 {
         digits.clear();
     }
-    if let Some(precision) = spec.precision {
-        if digits.len() < precision {
-            digits.insert_str(0, &"0".repeat(precision - digits.len()));
-        }
+    while digits.len() < spec.precision.unwrap_or(0) {
+        digits.insert(0, '0');
     }
     let mut prefix = "";
     if spec.alternate {
@@ -229,6 +227,27 @@ fn integer_text(
         }
     }
     (sign, prefix, digits)
+}
+
+/// `value`'s digits in `radix` (upper-case letters if `upper`): one loop for the four radixes
+/// printf has, where `format!` would take one formatting routine each.
+fn in_radix(mut value: u64, radix: u64, upper: bool) -> String {
+    let mut digits = String::new();
+    loop {
+        let digit = char::from_digit((value % radix) as u32, radix as u32).unwrap_or('?');
+        digits.insert(
+            0,
+            if upper {
+                digit.to_ascii_uppercase()
+            } else {
+                digit
+            },
+        );
+        value /= radix;
+        if value == 0 {
+            return digits;
+        }
+    }
 }
 
 fn write_conversion(
@@ -253,12 +272,12 @@ fn write_conversion(
                 // func): as it prints.
                 _ => write_value(&mut text, layout, data, symbols),
             }
-            match spec.precision {
-                Some(precision) if spec.conversion == 's' => {
-                    ("", "", text.chars().take(precision).collect())
+            if let (Some(precision), 's') = (spec.precision, spec.conversion) {
+                if let Some((end, _)) = text.char_indices().nth(precision) {
+                    text.truncate(end);
                 }
-                _ => ("", "", text),
             }
+            ("", "", text)
         }
         'c' => (
             "",
@@ -267,18 +286,24 @@ fn write_conversion(
         ),
         'p' => match wire::unsigned(data, 8, symbols.byte_order()) {
             0 => ("", "", "(nil)".to_string()),
-            value => ("", "", format!("0x{value:x}")),
+            value => ("", "0x", in_radix(value, 16, false)),
         },
         _ => integer_text(spec, layout, data, symbols.byte_order()),
     };
     let length = sign.len() + prefix.len() + body.chars().count();
     let padding = spec.width.saturating_sub(length);
     let numeric = "diuoxX".contains(spec.conversion);
-    if spec.left {
-        write!(out, "{sign}{prefix}{body}{:padding$}", "").ok();
+    let (spaces_before, zeros, spaces_after) = if spec.left {
+        (0, 0, padding)
     } else if spec.zero && numeric && spec.precision.is_none() {
-        write!(out, "{sign}{prefix}{}{body}", "0".repeat(padding)).ok();
+        (0, padding, 0)
     } else {
-        write!(out, "{:padding$}{sign}{prefix}{body}", "").ok();
-    }
+        (padding, 0, 0)
+    };
+    write!(
+        out,
+        "{:spaces_before$}{sign}{prefix}{:0>zeros$}{body}{:spaces_after$}",
+        "", "", ""
+    )
+    .ok();
 }
