@@ -61,10 +61,33 @@ pub struct Invocation<'a> {
     pub pid: Option<u32>,
 }
 
-/// Why tracing could not start or go on.
+impl<'a> Invocation<'a> {
+    /// `source` run as it is, with small maps and rings and ply's output: what `-T` runs.
+    pub fn plain(source: &'a str) -> Invocation<'a> {
+        Invocation {
+            source,
+            file_name: "<self-test>",
+            environment: Environment::default(),
+            command: None,
+            settings: Settings {
+                keep_going: false,
+                debug: false,
+                perf_pages: 8,
+                unbuffered: false,
+                style: crate::output::Style::Ply,
+            },
+            map_entries: 16,
+            dump: false,
+            pid: None,
+        }
+    }
+}
+
+/// Why tracing could not start or go on. The large causes are boxed, so that each `?` of
+/// `trace` moves little.
 pub enum Failure {
     /// Errors in the script, or a verifier rejection, each shown against the script text.
-    Script(Diagnostics),
+    Script(Box<Diagnostics>),
     /// The `-c` command could not be forked.
     Command {
         command: String,
@@ -76,7 +99,7 @@ pub enum Failure {
         error: io::Error,
     },
     /// The kernel's features could not be probed.
-    Kernel(KernelError),
+    Kernel(Box<KernelError>),
     Run(RunError),
 }
 
@@ -143,7 +166,11 @@ impl Error for Failure {
 pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     let source = invocation.source;
     let diagnostics = |errors: Vec<lang::Diag>| {
-        Failure::Script(Diagnostics::new(invocation.file_name, source, errors))
+        Failure::Script(Box::new(Diagnostics::new(
+            invocation.file_name,
+            source,
+            errors,
+        )))
     };
     // The child is forked first so `$target` has its pid; until released it waits, and it
     // exits unrun when dropped on any error below.
@@ -161,7 +188,8 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         None => None,
     };
     // Before the registry: providers choose their attach path from the features.
-    let features = std::rc::Rc::new(Features::probe().map_err(Failure::Kernel)?);
+    let features =
+        std::rc::Rc::new(Features::probe().map_err(|error| Failure::Kernel(Box::new(error)))?);
     let registry = Registry::new(features.clone(), invocation.pid);
     let program = check(
         source,
@@ -169,7 +197,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         &registry,
         &invocation.environment,
     )
-    .map_err(Failure::Script)?;
+    .map_err(|diagnostics| Failure::Script(Box::new(diagnostics)))?;
     if invocation.dump {
         print!("{program}");
     }
@@ -194,7 +222,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         &invocation.settings,
     )
     .map_err(|error| match error {
-        RunError::Script(diag) => diagnostics(vec![diag]),
+        RunError::Script(diag) => diagnostics(vec![*diag]),
         error => Failure::Run(error),
     })
 }
@@ -295,23 +323,7 @@ pub fn self_test() -> i32 {
     ];
     let mut failures = 0;
     for script in PROBES {
-        let invocation = Invocation {
-            source: script,
-            file_name: "<self-test>",
-            environment: Environment::default(),
-            command: None,
-            settings: Settings {
-                keep_going: false,
-                debug: false,
-                perf_pages: 8,
-                unbuffered: false,
-                style: crate::output::Style::Ply,
-            },
-            map_entries: 16,
-            dump: false,
-            pid: None,
-        };
-        match trace(invocation) {
+        match trace(Invocation::plain(script)) {
             Ok(0) => println!("{script:<45} OK"),
             Ok(code) => {
                 failures += 1;
@@ -335,20 +347,8 @@ mod tests {
 
     fn options_on(present: &[Feature]) -> Options {
         let invocation = Invocation {
-            source: "BEGIN { exit(0); }",
-            file_name: "<script>",
-            environment: Environment::default(),
-            command: None,
-            settings: Settings {
-                keep_going: false,
-                debug: false,
-                perf_pages: 8,
-                unbuffered: false,
-                style: crate::output::Style::Ply,
-            },
-            map_entries: 16,
-            dump: false,
             pid: Some(7),
+            ..Invocation::plain("BEGIN { exit(0); }")
         };
         compile_options(&Features::from_present(present), &invocation, Some(9))
     }

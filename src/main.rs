@@ -119,7 +119,10 @@ fn read_script(argument: &str) -> Result<(String, String), String> {
     }
     match std::fs::read_to_string(argument) {
         Ok(source) => Ok((source, argument.to_string())),
-        Err(error) if std::path::Path::new(argument).exists() || !argument.contains(['{', ':']) => {
+        Err(error)
+            if std::path::Path::new(argument).exists()
+                || !argument.bytes().any(|byte| byte == b'{' || byte == b':') =>
+        {
             Err(format!("cannot read script file `{argument}`: {error}"))
         }
         Err(_) => Ok((argument.to_string(), "<script>".to_string())),
@@ -135,6 +138,12 @@ fn environment_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// A command line tine cannot run: why, then how to write one.
+fn usage_error(error: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {error}\n\n{USAGE}");
+    ExitCode::FAILURE
+}
+
 fn main() -> ExitCode {
     let options = match parse_arguments() {
         Ok(Parsed::Run(options)) => options,
@@ -146,17 +155,13 @@ fn main() -> ExitCode {
             println!("tine {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        Err(error) => {
-            eprintln!("error: {error}\n\n{USAGE}");
-            return ExitCode::FAILURE;
-        }
+        Err(error) => return usage_error(&error),
     };
     if options.self_test {
         return ExitCode::from(tine::self_test() as u8);
     }
     let Some(argument) = options.script.as_deref() else {
-        eprintln!("error: no script given\n\n{USAGE}");
-        return ExitCode::FAILURE;
+        return usage_error(&"no script given");
     };
     let (source, file_name) = match read_script(argument) {
         Ok(script) => script,
@@ -167,9 +172,9 @@ fn main() -> ExitCode {
     };
     let environment =
         Environment::from_process(options.positional.clone(), options.command.is_some());
+    let map_entries = environment_number("TINE_MAP_ENTRIES", 4096) as u32;
     if options.dry_run {
         let providers = OfflineProviders::from_tracefs();
-        let map_entries = environment_number("TINE_MAP_ENTRIES", 4096) as u32;
         return match tine::dry_run(
             &source,
             &file_name,
@@ -197,7 +202,7 @@ fn main() -> ExitCode {
             unbuffered: options.unbuffer,
             style: options.style,
         },
-        map_entries: environment_number("TINE_MAP_ENTRIES", 4096) as u32,
+        map_entries,
         dump: options.dump,
         pid: options.pid,
     };

@@ -50,28 +50,17 @@ impl Shown {
         }
     }
 
+    /// A value as ply prints it: only histograms differ from bpftrace's text.
     fn write(&self, out: &mut String, data: &[u8], symbols: &dyn Symbols) {
         let order = symbols.byte_order();
         match self {
-            Shown::Plain(layout) => write_value(out, layout, data, symbols),
             Shown::Log2Histogram(argument) => {
                 write_log2_histogram(out, &buckets(data, order), argument)
             }
             Shown::LinearHistogram { min, step } => {
                 write_linear_histogram(out, &buckets(data, order), *min, *step)
             }
-            Shown::Average => {
-                write!(out, "{}", mean(data, order)).ok();
-            }
-            Shown::Stats => {
-                let (count, sum) = wire::decode_average(data, order);
-                write!(
-                    out,
-                    "count {count}, average {}, total {sum}",
-                    mean(data, order)
-                )
-                .ok();
-            }
+            _ => self.write_bpftrace(out, data, 1, symbols, Style::Ply),
         }
     }
 }
@@ -272,13 +261,14 @@ impl Shown {
             Shown::Stats => {
                 let (count, sum) = wire::decode_average(data, order);
                 let mean = mean(data, order);
-                let text = match style {
-                    Style::Json => {
-                        format!("{{\"count\": {count}, \"average\": {mean}, \"total\": {sum}}}")
-                    }
-                    _ => format!("count {count}, average {mean}, total {sum}"),
-                };
-                out.push_str(&text);
+                match style {
+                    Style::Json => write!(
+                        out,
+                        "{{\"count\": {count}, \"average\": {mean}, \"total\": {sum}}}"
+                    ),
+                    _ => write!(out, "count {count}, average {mean}, total {sum}"),
+                }
+                .ok();
             }
         }
     }
@@ -317,12 +307,8 @@ pub fn write_map(
     options: PrintOptions,
     symbols: &dyn Symbols,
 ) {
-    let (name, shown, style) = (shape.name, shape.shown, shape.style);
+    let (shown, style) = (shape.shown, shape.style);
     let order = symbols.byte_order();
-    let histogram = matches!(
-        shown,
-        Shown::Log2Histogram(_) | Shown::LinearHistogram { .. }
-    );
     if entries.is_empty() {
         if style == Style::Bpftrace {
             out.push_str(if matches!(shown, Shown::Average | Shown::Stats) {
@@ -333,12 +319,6 @@ pub fn write_map(
         }
         return;
     }
-    let value = |data: &[u8]| match options.divisor {
-        0 | 1 => data.to_vec(),
-        // bpftrace divides histogram counts as it prints them: its bars stay undivided.
-        _ if style != Style::Ply && histogram => data.to_vec(),
-        divisor => divided(shown, data, divisor, order),
-    };
     entries.sort_by(|a, b| compare_rows(shape, a, b, order));
     // Ascending, so the largest are last. bpftrace 0.17 ignores `top` for stats.
     let shown_from = match usize::try_from(options.top) {
@@ -347,49 +327,45 @@ pub fn write_map(
         Ok(top) => entries.len().saturating_sub(top),
     };
     let entries = &entries[shown_from..];
-    if style != Style::Ply {
-        if style == Style::Json {
-            write!(out, "{{\"type\": \"{}\", \"data\": {{", shown.json_type()).ok();
-            write_text(out, name, style);
-            out.push_str(": ");
-            if shape.key.is_some() {
-                out.push('{');
-            }
-        }
-        for (index, (key_data, value_data)) in entries.iter().enumerate() {
-            match (style, index) {
-                (Style::Json, 0) => {}
-                (Style::Json, _) => out.push_str(", "),
-                // Stacks end in their own newline; bpftrace adds none after symbols either.
-                _ if index > 0 && !ends_itself(shown) => out.push('\n'),
-                _ => {}
-            }
-            if style == Style::Bpftrace {
-                out.push_str(name);
-            }
-            if let Some(key) = shape.key {
-                write_bpftrace_key(out, key, key_data, symbols, style);
-                out.push_str(": ");
-            } else if style == Style::Bpftrace {
-                out.push_str(": ");
-            }
-            if style == Style::Bpftrace && histogram {
-                out.push('\n');
-            }
-            shown.write_bpftrace(out, &value(value_data), options.divisor, symbols, style);
-        }
-        out.push_str(match style {
-            Style::Json if shape.key.is_some() => "}}}\n",
-            Style::Json => "}}\n",
-            _ if matches!(shown, Shown::Average | Shown::Stats) => "\n\n",
-            _ => "\n",
-        });
-        return;
+    if style == Style::Ply {
+        write_ply_rows(out, shape, entries, options, symbols);
+    } else {
+        write_bpftrace_rows(out, shape, entries, options, symbols);
     }
+}
+
+/// A row's value as it prints: divided by `options.divisor`, except a histogram's in
+/// bpftrace's layouts (bpftrace divides its counts as it prints them: its bars stay undivided).
+fn printed_value(
+    shape: &MapShape,
+    data: &[u8],
+    options: PrintOptions,
+    order: ByteOrder,
+) -> Vec<u8> {
+    let histogram = matches!(
+        shape.shown,
+        Shown::Log2Histogram(_) | Shown::LinearHistogram { .. }
+    );
+    match options.divisor {
+        0 | 1 => data.to_vec(),
+        _ if shape.style != Style::Ply && histogram => data.to_vec(),
+        divisor => divided(shape.shown, data, divisor, order),
+    }
+}
+
+/// The rows of a map that has some, in ply's layout.
+fn write_ply_rows(
+    out: &mut String,
+    shape: &MapShape,
+    entries: &[(Vec<u8>, Vec<u8>)],
+    options: PrintOptions,
+    symbols: &dyn Symbols,
+) {
+    let (name, shown, order) = (shape.name, shape.shown, symbols.byte_order());
     let Some(key) = shape.key else {
         for (_, data) in entries {
             write!(out, "\n{name}: ").ok();
-            shown.write(out, &value(data), symbols);
+            shown.write(out, &printed_value(shape, data, options, order), symbols);
             out.push('\n');
         }
         return;
@@ -400,8 +376,64 @@ pub fn write_map(
     for (key_data, value_data) in entries {
         write_value(out, key, key_data, symbols);
         out.push_str(": ");
-        shown.write(out, &value(value_data), symbols);
+        shown.write(
+            out,
+            &printed_value(shape, value_data, options, order),
+            symbols,
+        );
         // After a histogram, whose lines end in their own newline, this leaves a blank line.
         out.push('\n');
     }
+}
+
+/// The rows of a map that has some, in bpftrace's text or JSON.
+fn write_bpftrace_rows(
+    out: &mut String,
+    shape: &MapShape,
+    entries: &[(Vec<u8>, Vec<u8>)],
+    options: PrintOptions,
+    symbols: &dyn Symbols,
+) {
+    let (name, shown, style) = (shape.name, shape.shown, shape.style);
+    let histogram = matches!(
+        shown,
+        Shown::Log2Histogram(_) | Shown::LinearHistogram { .. }
+    );
+    if style == Style::Json {
+        write!(out, "{{\"type\": \"{}\", \"data\": {{", shown.json_type()).ok();
+        write_text(out, name, style);
+        out.push_str(": ");
+        if shape.key.is_some() {
+            out.push('{');
+        }
+    }
+    for (index, (key_data, value_data)) in entries.iter().enumerate() {
+        match (style, index) {
+            (Style::Json, 0) => {}
+            (Style::Json, _) => out.push_str(", "),
+            // Stacks end in their own newline; bpftrace adds none after symbols either.
+            _ if index > 0 && !ends_itself(shown) => out.push('\n'),
+            _ => {}
+        }
+        if style == Style::Bpftrace {
+            out.push_str(name);
+        }
+        if let Some(key) = shape.key {
+            write_bpftrace_key(out, key, key_data, symbols, style);
+            out.push_str(": ");
+        } else if style == Style::Bpftrace {
+            out.push_str(": ");
+        }
+        if style == Style::Bpftrace && histogram {
+            out.push('\n');
+        }
+        let value = printed_value(shape, value_data, options, symbols.byte_order());
+        shown.write_bpftrace(out, &value, options.divisor, symbols, style);
+    }
+    out.push_str(match style {
+        Style::Json if shape.key.is_some() => "}}}\n",
+        Style::Json => "}}\n",
+        _ if matches!(shown, Shown::Average | Shown::Stats) => "\n\n",
+        _ => "\n",
+    });
 }

@@ -68,61 +68,7 @@ impl Format {
                 literal.push('%');
                 continue;
             }
-            let mut spec = Spec::default();
-            while let Some((_, flag)) = chars.next_if(|&(_, c)| "-+ #0".contains(c)) {
-                match flag {
-                    '-' => spec.left = true,
-                    '+' => spec.plus = true,
-                    ' ' => spec.space = true,
-                    '#' => spec.alternate = true,
-                    _ => spec.zero = true,
-                }
-            }
-            spec.width = number(&mut chars);
-            if chars.next_if(|&(_, c)| c == '.').is_some() {
-                spec.precision = Some(number(&mut chars));
-            }
-            let mut modifier = String::new();
-            while let Some((_, c)) = chars.next_if(|&(_, c)| "hljztqL".contains(c)) {
-                modifier.push(c);
-            }
-            spec.length = match modifier.as_str() {
-                "" => None,
-                "hh" => Some(1),
-                "h" => Some(2),
-                "l" | "ll" | "q" | "j" | "z" | "t" | "L" => Some(8),
-                other => {
-                    return Err(FormatError {
-                        offset,
-                        message: format!("unknown length modifier `{other}`"),
-                    });
-                }
-            };
-            match chars.next() {
-                Some((_, conversion)) if "diuoxXcspv".contains(conversion) => {
-                    spec.conversion = conversion
-                }
-                Some((_, conversion)) if "aAeEfFgG".contains(conversion) => {
-                    return Err(FormatError {
-                        offset,
-                        message: format!(
-                            "`%{conversion}` prints a floating-point value, and BPF has none"
-                        ),
-                    });
-                }
-                Some((_, conversion)) => {
-                    return Err(FormatError {
-                        offset,
-                        message: format!("unknown conversion `%{conversion}`"),
-                    });
-                }
-                None => {
-                    return Err(FormatError {
-                        offset,
-                        message: "the format ends inside a conversion".into(),
-                    })
-                }
-            }
+            let spec = parse_spec(&mut chars, offset)?;
             if !literal.is_empty() {
                 pieces.push(Piece::Text(std::mem::take(&mut literal)));
             }
@@ -167,7 +113,55 @@ impl Format {
     }
 }
 
-fn number(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> usize {
+type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
+
+/// One conversion after its `%` (at byte `offset`): flags, width, precision, length, conversion.
+fn parse_spec(chars: &mut Chars<'_>, offset: usize) -> Result<Spec, FormatError> {
+    let mut spec = Spec::default();
+    while let Some((_, flag)) = chars.next_if(|&(_, c)| "-+ #0".contains(c)) {
+        match flag {
+            '-' => spec.left = true,
+            '+' => spec.plus = true,
+            ' ' => spec.space = true,
+            '#' => spec.alternate = true,
+            _ => spec.zero = true,
+        }
+    }
+    spec.width = number(chars);
+    if chars.next_if(|&(_, c)| c == '.').is_some() {
+        spec.precision = Some(number(chars));
+    }
+    let mut modifier = String::new();
+    while let Some((_, c)) = chars.next_if(|&(_, c)| "hljztqL".contains(c)) {
+        modifier.push(c);
+    }
+    spec.length = match modifier.as_str() {
+        "" => None,
+        "hh" => Some(1),
+        "h" => Some(2),
+        "l" | "ll" | "q" | "j" | "z" | "t" | "L" => Some(8),
+        other => {
+            return Err(FormatError {
+                offset,
+                message: format!("unknown length modifier `{other}`"),
+            });
+        }
+    };
+    let message = match chars.next() {
+        Some((_, conversion)) if "diuoxXcspv".contains(conversion) => {
+            spec.conversion = conversion;
+            return Ok(spec);
+        }
+        Some((_, conversion)) if "aAeEfFgG".contains(conversion) => {
+            format!("`%{conversion}` prints a floating-point value, and BPF has none")
+        }
+        Some((_, conversion)) => format!("unknown conversion `%{conversion}`"),
+        None => "the format ends inside a conversion".into(),
+    };
+    Err(FormatError { offset, message })
+}
+
+fn number(chars: &mut Chars<'_>) -> usize {
     let mut value = 0usize;
     while let Some((_, digit)) = chars.next_if(|(_, c)| c.is_ascii_digit()) {
         value = value
@@ -195,6 +189,67 @@ fn integer(spec: &Spec, layout: &Layout, data: &[u8], order: ByteOrder) -> (bool
     }
 }
 
+/// An integer conversion: its sign, its `#` prefix and its digits (with its precision).
+fn integer_text(
+    spec: &Spec,
+    layout: &Layout,
+    data: &[u8],
+    order: ByteOrder,
+) -> (&'static str, &'static str, String) {
+    let conversion = spec.conversion;
+    let signed = matches!(conversion, 'd' | 'i');
+    let (negative, magnitude) = integer(spec, layout, data, order);
+    let sign = match () {
+        _ if negative => "-",
+        _ if spec.plus && signed => "+",
+        _ if spec.space && signed => " ",
+        _ => "",
+    };
+    let radix = match conversion {
+        'o' => 8,
+        'x' | 'X' => 16,
+        _ => 10,
+    };
+    let mut digits = in_radix(magnitude, radix, conversion == 'X');
+    if spec.precision == Some(0) && magnitude == 0 {
+        digits.clear();
+    }
+    while digits.len() < spec.precision.unwrap_or(0) {
+        digits.insert(0, '0');
+    }
+    let mut prefix = "";
+    if spec.alternate {
+        match conversion {
+            'o' if !digits.starts_with('0') => digits.insert(0, '0'),
+            'x' if magnitude != 0 => prefix = "0x",
+            'X' if magnitude != 0 => prefix = "0X",
+            _ => {}
+        }
+    }
+    (sign, prefix, digits)
+}
+
+/// `value`'s digits in `radix` (upper-case letters if `upper`): one loop for the four radixes
+/// printf has, where `format!` would take one formatting routine each.
+fn in_radix(mut value: u64, radix: u64, upper: bool) -> String {
+    let mut digits = String::new();
+    loop {
+        let digit = char::from_digit((value % radix) as u32, radix as u32).unwrap_or('?');
+        digits.insert(
+            0,
+            if upper {
+                digit.to_ascii_uppercase()
+            } else {
+                digit
+            },
+        );
+        value /= radix;
+        if value == 0 {
+            return digits;
+        }
+    }
+}
+
 fn write_conversion(
     out: &mut String,
     spec: &Spec,
@@ -202,81 +257,53 @@ fn write_conversion(
     data: &[u8],
     symbols: &dyn Symbols,
 ) {
-    let mut sign = String::new();
-    let mut prefix = "";
-    let body = match spec.conversion {
-        'v' => {
+    let (sign, prefix, body) = match spec.conversion {
+        'v' | 's' => {
             let mut text = String::new();
-            write_value(&mut text, layout, data, symbols);
-            text
-        }
-        's' if !matches!(layout, Layout::Chars(_)) => {
-            // A value that is not text (strftime(), ksym(), a kprobe's func) as it prints.
-            let mut text = String::new();
-            write_value(&mut text, layout, data, symbols);
-            match spec.precision {
-                Some(precision) => text.chars().take(precision).collect(),
-                None => text,
+            match layout {
+                Layout::Chars(_) if spec.conversion == 's' => {
+                    let end = data
+                        .iter()
+                        .position(|&byte| byte == 0)
+                        .unwrap_or(data.len());
+                    text = String::from_utf8_lossy(&data[..end]).into_owned();
+                }
+                // `%v`, and `%s` of a value that is not text (strftime(), ksym(), a kprobe's
+                // func): as it prints.
+                _ => write_value(&mut text, layout, data, symbols),
             }
-        }
-        's' => {
-            let end = data
-                .iter()
-                .position(|&byte| byte == 0)
-                .unwrap_or(data.len());
-            let text = String::from_utf8_lossy(&data[..end]);
-            match spec.precision {
-                Some(precision) => text.chars().take(precision).collect(),
-                None => text.into_owned(),
+            if let (Some(precision), 's') = (spec.precision, spec.conversion) {
+                if let Some((end, _)) = text.char_indices().nth(precision) {
+                    text.truncate(end);
+                }
             }
+            ("", "", text)
         }
-        'c' => char::from(data.first().copied().unwrap_or(0)).to_string(),
+        'c' => (
+            "",
+            "",
+            char::from(data.first().copied().unwrap_or(0)).to_string(),
+        ),
         'p' => match wire::unsigned(data, 8, symbols.byte_order()) {
-            0 => "(nil)".to_string(),
-            value => format!("0x{value:x}"),
+            0 => ("", "", "(nil)".to_string()),
+            value => ("", "0x", in_radix(value, 16, false)),
         },
-        conversion => {
-            let (negative, magnitude) = integer(spec, layout, data, symbols.byte_order());
-            if negative {
-                sign.push('-');
-            } else if spec.plus && matches!(conversion, 'd' | 'i') {
-                sign.push('+');
-            } else if spec.space && matches!(conversion, 'd' | 'i') {
-                sign.push(' ');
-            }
-            let mut digits = match conversion {
-                'o' => format!("{magnitude:o}"),
-                'x' => format!("{magnitude:x}"),
-                'X' => format!("{magnitude:X}"),
-                _ => magnitude.to_string(),
-            };
-            if spec.precision == Some(0) && magnitude == 0 {
-                digits.clear();
-            }
-            if let Some(precision) = spec.precision {
-                if digits.len() < precision {
-                    digits.insert_str(0, &"0".repeat(precision - digits.len()));
-                }
-            }
-            if spec.alternate {
-                match conversion {
-                    'o' if !digits.starts_with('0') => digits.insert(0, '0'),
-                    'x' if magnitude != 0 => prefix = "0x",
-                    'X' if magnitude != 0 => prefix = "0X",
-                    _ => {}
-                }
-            }
-            digits
-        }
+        _ => integer_text(spec, layout, data, symbols.byte_order()),
     };
     let length = sign.len() + prefix.len() + body.chars().count();
     let padding = spec.width.saturating_sub(length);
     let numeric = "diuoxX".contains(spec.conversion);
-    if spec.left {
-        write!(out, "{sign}{prefix}{body}{:padding$}", "").ok();
+    let (spaces_before, zeros, spaces_after) = if spec.left {
+        (0, 0, padding)
     } else if spec.zero && numeric && spec.precision.is_none() {
-        write!(out, "{sign}{prefix}{}{body}", "0".repeat(padding)).ok();
+        (0, padding, 0)
     } else {
-        write!(out, "{:padding$}{sign}{prefix}{body}", "").ok();
-    }
+        (padding, 0, 0)
+    };
+    write!(
+        out,
+        "{:spaces_before$}{sign}{prefix}{:0>zeros$}{body}{:spaces_after$}",
+        "", "", ""
+    )
+    .ok();
 }

@@ -108,27 +108,40 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
             Ok(())
         }
         Layout::Struct { fields, anonymous } => {
-            out.push_str(if *anonymous { "{ " } else { "{\n\t" });
-            for field in fields {
-                // ply separates by offset, so a field at offset 0 is always the first.
-                if field.offset > 0 {
-                    out.push_str(if *anonymous { ", " } else { ",\n\t" });
-                }
-                if !anonymous {
-                    write!(out, "{} = ", field.name).ok();
-                }
-                write_value(
-                    out,
-                    &field.layout,
-                    &data[field.offset.min(data.len())..],
-                    symbols,
-                );
-            }
-            out.push_str(if *anonymous { " }" } else { "\n}" });
+            write_struct(out, fields, *anonymous, data, symbols);
             Ok(())
         }
     }
     .ok();
+}
+
+/// A struct as ply prints it: `{ a, b }` when anonymous (a tuple), else one `name = value`
+/// field a line.
+fn write_struct(
+    out: &mut String,
+    fields: &[wire::Field],
+    anonymous: bool,
+    data: &[u8],
+    symbols: &dyn Symbols,
+) {
+    out.push_str(if anonymous { "{ " } else { "{\n\t" });
+    for field in fields {
+        // ply separates by offset, so a field at offset 0 is always the first.
+        if field.offset > 0 {
+            out.push_str(if anonymous { ", " } else { ",\n\t" });
+        }
+        if !anonymous {
+            out.push_str(&field.name);
+            out.push_str(" = ");
+        }
+        write_value(
+            out,
+            &field.layout,
+            &data[field.offset.min(data.len())..],
+            symbols,
+        );
+    }
+    out.push_str(if anonymous { " }" } else { "\n}" });
 }
 
 /// Appends `data` printed by `layout` in `style`. bpftrace's text differs from ply's in
@@ -159,54 +172,8 @@ pub fn write_styled(
         (_, Layout::Pointer) => {
             write!(out, "{}", wire::signed(data, 8, order)).ok();
         }
-        (
-            _,
-            Layout::Struct {
-                fields,
-                anonymous: true,
-            },
-        ) => {
-            let (open, separator, close) = match style {
-                Style::Json => ("[", ",", "]"),
-                _ => ("(", ", ", ")"),
-            };
-            out.push_str(open);
-            for (index, field) in fields.iter().enumerate() {
-                if index > 0 {
-                    out.push_str(separator);
-                }
-                let data = data.get(field.offset..).unwrap_or(&[]);
-                write_styled(out, &field.layout, data, symbols, style);
-            }
-            out.push_str(close);
-        }
-        // A struct: `{ .a = 1, .b = x }`, in JSON `{ "a": 1, "b": "x" }`.
-        (_, Layout::Struct { fields, .. }) => {
-            out.push_str("{ ");
-            for (index, field) in fields.iter().enumerate() {
-                if index > 0 {
-                    out.push_str(", ");
-                }
-                if style == Style::Json {
-                    write!(out, "\"{}\": ", field.name).ok();
-                } else {
-                    write!(out, ".{} = ", field.name).ok();
-                }
-                let data = data.get(field.offset..).unwrap_or(&[]);
-                write_styled(out, &field.layout, data, symbols, style);
-            }
-            out.push_str(" }");
-        }
-        (_, Layout::Array(element, count)) => {
-            out.push('[');
-            for index in 0..*count {
-                if index > 0 {
-                    out.push(',');
-                }
-                let data = data.get(index * element.size()..).unwrap_or(&[]);
-                write_styled(out, element, data, symbols, style);
-            }
-            out.push(']');
+        (_, Layout::Struct { .. } | Layout::Array(..)) => {
+            write_styled_parts(out, layout, data, symbols, style)
         }
         (Style::Bpftrace, Layout::Stack { .. }) => {
             write_stack(out, layout, data, symbols, "        ")
@@ -229,6 +196,53 @@ pub fn write_styled(
             write_value(&mut text, layout, data, symbols);
             write_text(out, &text, style);
         }
+    }
+}
+
+/// A tuple `(a, b)`, a struct `{ .a = 1, .b = x }` or an array `[a,b]` in bpftrace's text; in
+/// JSON `[a,b]`, `{ "a": 1, "b": "x" }` and `[a,b]`.
+fn write_styled_parts(
+    out: &mut String,
+    layout: &Layout,
+    data: &[u8],
+    symbols: &dyn Symbols,
+    style: Style,
+) {
+    match layout {
+        Layout::Struct { fields, anonymous } => {
+            let json = style == Style::Json;
+            let (open, separator, close) = match anonymous {
+                true if json => ("[", ",", "]"),
+                true => ("(", ", ", ")"),
+                false => ("{ ", ", ", " }"),
+            };
+            out.push_str(open);
+            for (index, field) in fields.iter().enumerate() {
+                if index > 0 {
+                    out.push_str(separator);
+                }
+                if !anonymous {
+                    out.push_str(if json { "\"" } else { "." });
+                    out.push_str(&field.name);
+                    out.push_str(if json { "\": " } else { " = " });
+                }
+                let data = data.get(field.offset..).unwrap_or(&[]);
+                write_styled(out, &field.layout, data, symbols, style);
+            }
+            out.push_str(close);
+        }
+        Layout::Array(element, count) => {
+            out.push('[');
+            for index in 0..*count {
+                if index > 0 {
+                    out.push(',');
+                }
+                let data = data.get(index * element.size()..).unwrap_or(&[]);
+                write_styled(out, element, data, symbols, style);
+            }
+            out.push(']');
+        }
+        _ => {}
     }
 }
 
@@ -382,47 +396,49 @@ fn write_wall_time(out: &mut String, ns: u64) {
 /// Orders two values of one layout as ply sorts map rows: numbers by value, arrays, strings and
 /// structs element by element.
 pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
-    match layout {
-        Layout::Int {
-            bytes,
-            signed: true,
-        } => wire::signed(a, *bytes, order).cmp(&wire::signed(b, *bytes, order)),
-        Layout::Time => wire::signed(a, 8, order).cmp(&wire::signed(b, 8, order)),
-        Layout::Int {
-            bytes,
-            signed: false,
-        } => wire::unsigned(a, *bytes, order).cmp(&wire::unsigned(b, *bytes, order)),
+    let (bytes, signed) = match layout {
+        Layout::Int { bytes, signed } => (*bytes, *signed),
+        Layout::Time => (8, true),
+        Layout::Id { .. } => (4, false),
         Layout::Pointer
         | Layout::WallTime
         | Layout::Strftime(_)
         | Layout::KernelAddress
         | Layout::Stack { .. }
-        | Layout::UserAddress => wire::unsigned(a, 8, order).cmp(&wire::unsigned(b, 8, order)),
-        Layout::Id { .. } => wire::unsigned(a, 4, order).cmp(&wire::unsigned(b, 4, order)),
-        Layout::Chars(len) => a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
-        Layout::Array(element, count) => (0..*count)
-            .map(|index| {
-                let start = index * element.size();
-                compare(
-                    element,
-                    a.get(start..).unwrap_or(&[]),
-                    b.get(start..).unwrap_or(&[]),
-                    order,
-                )
-            })
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or(Ordering::Equal),
-        Layout::Struct { fields, .. } => fields
-            .iter()
-            .map(|field| {
-                compare(
-                    &field.layout,
-                    a.get(field.offset..).unwrap_or(&[]),
-                    b.get(field.offset..).unwrap_or(&[]),
-                    order,
-                )
-            })
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or(Ordering::Equal),
+        | Layout::UserAddress => (8, false),
+        Layout::Chars(len) => return a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
+        Layout::Array(element, count) => {
+            for index in 0..*count {
+                let ordering = compare_at(element, index * element.size(), a, b, order);
+                if ordering.is_ne() {
+                    return ordering;
+                }
+            }
+            return Ordering::Equal;
+        }
+        Layout::Struct { fields, .. } => {
+            for field in fields {
+                let ordering = compare_at(&field.layout, field.offset, a, b, order);
+                if ordering.is_ne() {
+                    return ordering;
+                }
+            }
+            return Ordering::Equal;
+        }
+    };
+    if signed {
+        wire::signed(a, bytes, order).cmp(&wire::signed(b, bytes, order))
+    } else {
+        wire::unsigned(a, bytes, order).cmp(&wire::unsigned(b, bytes, order))
     }
+}
+
+/// `compare` of the values at `offset` of `a` and `b`.
+fn compare_at(layout: &Layout, offset: usize, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
+    compare(
+        layout,
+        a.get(offset..).unwrap_or(&[]),
+        b.get(offset..).unwrap_or(&[]),
+        order,
+    )
 }

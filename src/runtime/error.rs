@@ -10,18 +10,20 @@ use tine_asm::AsmError;
 use crate::kernel::error::KernelError;
 use crate::lang::diag::Diag;
 
+/// The large causes are boxed: a `RunError` is moved by every `?` of the runtime, and a small
+/// one keeps those moves (and the binary) small.
 pub enum RunError {
     /// The kernel refused a map, a program or an attachment.
-    Kernel(KernelError),
+    Kernel(Box<KernelError>),
     /// A verifier rejection, pointing at the script text that produced the instruction.
-    Script(Diag),
+    Script(Box<Diag>),
     CatchSignals(io::Error),
     ReadSignals(io::Error),
     /// The `-c` command could not be let run.
     StartCommand(io::Error),
     WaitCommand(io::Error),
     /// The compiler made a program tine-asm cannot encode (a compiler bug).
-    Encode(AsmError),
+    Encode(Box<AsmError>),
     /// A record whose id the compiler never gave.
     UnknownRecord(u64),
 }
@@ -67,7 +69,7 @@ impl Error for RunError {
 
 impl From<KernelError> for RunError {
     fn from(error: KernelError) -> RunError {
-        RunError::Kernel(error)
+        RunError::Kernel(Box::new(error))
     }
 }
 

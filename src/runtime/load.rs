@@ -11,7 +11,7 @@ use crate::kernel::error::KernelError;
 use crate::kernel::mapping::page_size;
 use crate::kernel::perf::close_all;
 use crate::kernel::trigger::Trigger;
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Diag;
 use crate::provider::{Attachment, Registry};
 use crate::sema::program::Probe;
 use crate::sema::Program;
@@ -126,7 +126,7 @@ impl Drop for Loaded {
     fn drop(&mut self) {
         let mut events = Vec::new();
         let mut probe_events = Vec::new();
-        let mut attachments: Vec<Attachment> = self.attachments.drain(..).collect();
+        let mut attachments = std::mem::take(&mut self.attachments);
         attachments.append(&mut self._triggers);
         while let Some(attachment) = attachments.pop() {
             match attachment {
@@ -153,9 +153,11 @@ impl Drop for Loaded {
 /// buffer is mapped twice, so 256 KB of it is 512 KB of tine's resident memory.
 pub(super) fn writes_output(compiled: &Compiled) -> bool {
     let output = compiled.output_map as i32;
-    compiled.probes.iter().flat_map(|code| &code.insns).any(
-        |insn| matches!(insn, Insn::LoadImm64 { imm: Imm64::MapIdx(index), .. } if *index == output),
-    )
+    compiled.probes.iter().any(|code| {
+        code.insns.iter().any(|insn| {
+            matches!(insn, Insn::LoadImm64 { imm: Imm64::MapIdx(index), .. } if *index == output)
+        })
+    })
 }
 
 /// The maps of `compiled`, created in the kernel.
@@ -185,28 +187,20 @@ impl Loaded {
         program: LoadedProgram,
         attachment: Attachment,
     ) {
-        let at_start = lifecycle == Lifecycle::Start;
+        let special = if lifecycle == Lifecycle::Start {
+            &mut self.begin
+        } else {
+            &mut self.end
+        };
         match attachment {
-            Attachment::Run => {
-                let list = if at_start {
-                    &mut self.begin
-                } else {
-                    &mut self.end
-                };
-                list.push(Special::TestRun(program));
-            }
+            Attachment::Run => special.push(Special::TestRun(program)),
             Attachment::Triggered { trigger, attached } => {
-                let list = if at_start {
-                    &mut self.begin
-                } else {
-                    &mut self.end
-                };
                 // Every BEGIN (END) program sits on the same function: one call runs them all.
-                let called = list
+                let called = special
                     .iter()
-                    .any(|special| matches!(special, Special::Trigger(known) if *known == trigger));
+                    .any(|known| matches!(known, Special::Trigger(known) if *known == trigger));
                 if !called {
-                    list.push(Special::Trigger(trigger));
+                    special.push(Special::Trigger(trigger));
                 }
                 self._triggers.push(*attached);
                 self.programs.push((probe_name(probe), program));
@@ -234,11 +228,15 @@ pub(super) fn load(
         _triggers: Vec::new(),
         programs: Vec::new(),
     };
-    let mut programs = Vec::with_capacity(compiled.probes.len());
+    // Probes on one point fire in the script's order: those whose points run the newest
+    // program first are attached last to first, after the others.
+    let mut ordered = Vec::with_capacity(compiled.probes.len());
+    let mut newest_first = Vec::new();
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
         let insns = with_fds(&code.insns, &loaded.maps);
-        let bytes = tine_asm::encode(&insns, ByteOrder::HOST).map_err(RunError::Encode)?;
+        let bytes = tine_asm::encode(&insns, ByteOrder::HOST)
+            .map_err(|error| RunError::Encode(Box::new(error)))?;
         let name = format!("tine_{}", probe.provider);
         let resolved = registry.probe(probe.resolved);
         let spec = ProgramSpec {
@@ -249,18 +247,15 @@ pub(super) fn load(
         };
         let program =
             LoadedProgram::load(&spec).map_err(|error| rejection(error, code, settings))?;
-        programs.push((probe, code.lifecycle, resolved, program));
-    }
-    // Probes on one point fire in the script's order: those whose points run the newest
-    // program first are attached last to first.
-    let newest_first = |index: &usize| programs[*index].2.fires_newest_first();
-    let mut order: Vec<usize> = (0..programs.len()).filter(|i| !newest_first(i)).collect();
-    order.extend((0..programs.len()).rev().filter(newest_first));
-    let mut programs: Vec<_> = programs.into_iter().map(Some).collect();
-    for index in order {
-        let Some((probe, lifecycle, resolved, program)) = programs[index].take() else {
-            continue;
+        let list = if resolved.fires_newest_first() {
+            &mut newest_first
+        } else {
+            &mut ordered
         };
+        list.push((probe, code.lifecycle, resolved, program));
+    }
+    ordered.extend(newest_first.into_iter().rev());
+    for (probe, lifecycle, resolved, program) in ordered {
         let started = std::time::Instant::now();
         let attachment = resolved.attach(&program)?;
         if settings.debug {
@@ -293,21 +288,18 @@ pub(super) fn set_start(state: &Map, monotonic: i64) -> Result<(), KernelError> 
 
 /// Which records END's probes send: after an `exit()`, those are the only ones printed.
 pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
-    let spans: Vec<Span> = compiled
-        .probes
-        .iter()
-        .filter(|code| code.lifecycle == Lifecycle::End)
-        .flat_map(|code| code.spans.iter().map(|(_, span)| *span))
-        .collect();
-    compiled
-        .records
-        .iter()
-        .map(|record| {
-            spans
-                .iter()
-                .any(|span| span.start <= record.span.start && record.span.end <= span.end)
-        })
-        .collect()
+    let mut sent = vec![false; compiled.records.len()];
+    for code in &compiled.probes {
+        if code.lifecycle != Lifecycle::End {
+            continue;
+        }
+        for (_, span) in &code.spans {
+            for (record, sent) in compiled.records.iter().zip(&mut sent) {
+                *sent |= span.start <= record.span.start && record.span.end <= span.end;
+            }
+        }
+    }
+    sent
 }
 
 /// A verifier rejection, pointed at the script line whose instructions it stopped at.
@@ -320,7 +312,7 @@ fn rejection(
         .rejected_instruction()
         .and_then(|slot| code.span_of(instruction_at_slot(&code.insns, slot)))
     else {
-        return RunError::Kernel(error);
+        return RunError::from(error);
     };
     let lines = if settings.debug { usize::MAX } else { 8 };
     let tail = error.verifier_tail(lines);
@@ -330,7 +322,7 @@ fn rejection(
         message.push_str("\n    ");
         message.push_str(line);
     }
-    RunError::Script(Diag::new(span, message))
+    RunError::Script(Box::new(Diag::new(span, message)))
 }
 
 fn probe_name(probe: &Probe) -> String {
@@ -347,7 +339,7 @@ pub fn verify(
     let maps = create_maps(compiled)?;
     for code in &compiled.probes {
         let bytes = tine_asm::encode(&with_fds(&code.insns, &maps), ByteOrder::HOST)
-            .map_err(RunError::Encode)?;
+            .map_err(|error| RunError::Encode(Box::new(error)))?;
         let spec = ProgramSpec {
             kind: kernel_program_kind(code.kind),
             insns: &bytes,

@@ -27,7 +27,7 @@ use crate::provider::Registry;
 use crate::sema::Program;
 use crate::wire::{STOPPED, TRACING};
 
-use load::{load, set_start, set_state, writes_output};
+use load::{load, set_start, set_state, writes_output, Loaded};
 use print::Printer;
 use report::{dropped_records, lost_error, report_errors, report_misses};
 
@@ -92,26 +92,7 @@ pub fn run(
     let batch = registry.features().has(Feature::MapBatch);
     let mut printer = Printer::new(compiled, script, &loaded.maps, settings, batch);
     printer.attached(loaded.begin.len() + loaded.end.len() + loaded.attachments.len());
-    // `elapsed` counts from here.
-    set_start(state, crate::kernel::clock::monotonic())?;
-    for special in &loaded.begin {
-        special.run()?;
-    }
-    // BEGIN's output is shown once tracing has started, so whoever waits for it (a user, a
-    // script) knows that what happens next is traced.
-    printer.decode(&mut ring, false)?;
-    if printer.stop.is_none() {
-        for attachment in &loaded.attachments {
-            attachment.enable()?;
-        }
-        set_state(state, TRACING)?;
-    }
-    printer.flush();
-    if printer.stop.is_none() {
-        if let Some(child) = child.as_mut() {
-            child.release().map_err(RunError::StartCommand)?;
-        }
-    }
+    start(&mut printer, &mut ring, &loaded, state, child.as_mut())?;
     follow(
         &mut printer,
         &mut ring,
@@ -121,25 +102,8 @@ pub fn run(
         &loaded.maps[compiled.error_map],
         settings,
     )?;
-    set_state(state, STOPPED)?;
-    // What was recorded before the stop (after an exit(), only END's records are printed).
-    printer.drain(&mut ring)?;
-    for special in &loaded.end {
-        special.run()?;
-    }
-    let stop = printer.stop.take();
-    printer.drain(&mut ring)?;
-    printer.dropped(dropped_records(compiled, &loaded.maps[compiled.error_map])?);
-    let names: Vec<&str> = script.maps.iter().map(|map| map.name.as_str()).collect();
-    printer.print_all(&names)?;
-    printer.flush();
-    report_misses(&loaded.programs);
-    report_errors(compiled, &loaded.maps[compiled.error_map], script)?;
-    // Records lost in the last moments count as much as those lost earlier.
-    let lost = printer.lost + dropped_records(compiled, &loaded.maps[compiled.error_map])?;
-    let broken_pipe = printer.broken;
-    let code = exit_code(stop, lost, settings.keep_going);
-    if broken_pipe {
+    let code = finish(&mut printer, &mut ring, &loaded, script, settings)?;
+    if printer.broken {
         // Every kernel object is released first.
         drop(printer);
         drop(ring);
@@ -148,6 +112,64 @@ pub fn run(
         die_of_broken_pipe();
     }
     Ok(code)
+}
+
+/// BEGIN run and its output shown, then, unless it stopped tracing, the probes enabled and
+/// the `-c` command let go. BEGIN's output is shown once tracing has started, so whoever
+/// waits for it (a user, a script) knows that what happens next is traced.
+fn start(
+    printer: &mut Printer,
+    ring: &mut Ring,
+    loaded: &Loaded,
+    state: &Map,
+    child: Option<&mut Child>,
+) -> Result<(), RunError> {
+    // `elapsed` counts from here.
+    set_start(state, crate::kernel::clock::monotonic())?;
+    for special in &loaded.begin {
+        special.run()?;
+    }
+    printer.decode(ring, false)?;
+    if printer.stop.is_none() {
+        for attachment in &loaded.attachments {
+            attachment.enable()?;
+        }
+        set_state(state, TRACING)?;
+    }
+    printer.flush();
+    if let (None, Some(child)) = (&printer.stop, child) {
+        child.release().map_err(RunError::StartCommand)?;
+    }
+    Ok(())
+}
+
+/// Tracing stopped: what was recorded before the stop (after an `exit()`, only END's records
+/// are printed), END run and its output, the maps, and the warnings; returns the exit code.
+fn finish(
+    printer: &mut Printer,
+    ring: &mut Ring,
+    loaded: &Loaded,
+    script: &Program,
+    settings: &Settings,
+) -> Result<i32, RunError> {
+    let compiled = printer.compiled;
+    let errors = &loaded.maps[compiled.error_map];
+    set_state(&loaded.maps[compiled.state_map], STOPPED)?;
+    printer.drain(ring)?;
+    for special in &loaded.end {
+        special.run()?;
+    }
+    let stop = printer.stop.take();
+    printer.drain(ring)?;
+    printer.dropped(dropped_records(compiled, errors)?);
+    let names: Vec<&str> = script.maps.iter().map(|map| map.name.as_str()).collect();
+    printer.print_all(&names)?;
+    printer.flush();
+    report_misses(&loaded.programs);
+    report_errors(compiled, errors, script)?;
+    // Records lost in the last moments count as much as those lost earlier.
+    let lost = printer.lost + dropped_records(compiled, errors)?;
+    Ok(exit_code(stop, lost, settings.keep_going))
 }
 
 /// The event loop: records printed as they come until something stops tracing (an `exit()`, a
@@ -178,8 +200,8 @@ fn follow(
             printer.broken_pipe();
         }
         while let Some(signal) = signals.next().map_err(RunError::ReadSignals)? {
-            if signal != libc::SIGCHLD && printer.stop.is_none() {
-                printer.stop = Some(Stop::Signal);
+            if signal != libc::SIGCHLD {
+                printer.stop.get_or_insert(Stop::Signal);
             }
         }
         printer.drain(ring)?;
@@ -188,17 +210,16 @@ fn follow(
         let dropped = dropped_records(printer.compiled, errors)?;
         printer.dropped(dropped);
         let lost = printer.lost + dropped;
-        if lost > 0 && !settings.keep_going && printer.stop.is_none() {
-            printer.stop = Some(Stop::Lost);
+        if lost > 0 && !settings.keep_going {
+            printer.stop.get_or_insert(Stop::Lost);
         }
         if let Some(child) = child.as_mut() {
-            let exited = child.try_wait().map_err(RunError::WaitCommand)?;
-            if exited.is_some() && printer.stop.is_none() {
-                printer.stop = Some(Stop::ChildExited);
+            if child.try_wait().map_err(RunError::WaitCommand)?.is_some() {
+                printer.stop.get_or_insert(Stop::ChildExited);
             }
         }
-        if watched.is_some_and(Watched::exited) && printer.stop.is_none() {
-            printer.stop = Some(Stop::ProcessExited);
+        if watched.is_some_and(Watched::exited) {
+            printer.stop.get_or_insert(Stop::ProcessExited);
         }
     }
     Ok(())

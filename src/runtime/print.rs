@@ -1,7 +1,6 @@
 //! runtime::print: records from the output ring decoded and printed, and maps read, folded and
 //! printed.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -47,8 +46,9 @@ pub(super) struct Printer<'a> {
     style: Style,
     /// Whether the kernel reads (and deletes) maps in batches.
     batch: bool,
-    /// What each keyless summed aggregation held when it was last cleared, word by word.
-    baselines: HashMap<usize, Vec<u64>>,
+    /// By map index: what a keyless summed aggregation held when it was last cleared, word by
+    /// word (empty: never cleared).
+    baselines: Vec<Vec<u64>>,
     /// By map index: whether the map is a `count()`.
     counts: Vec<bool>,
 }
@@ -83,7 +83,7 @@ impl<'a> Printer<'a> {
             unbuffered: settings.unbuffered,
             style: settings.style,
             batch,
-            baselines: HashMap::new(),
+            baselines: vec![Vec::new(); compiled.maps.len()],
             counts: script
                 .maps
                 .iter()
@@ -110,9 +110,7 @@ impl<'a> Printer<'a> {
 
     pub(super) fn broken_pipe(&mut self) {
         self.broken = true;
-        if self.stop.is_none() {
-            self.stop = Some(Stop::BrokenPipe);
-        }
+        self.stop.get_or_insert(Stop::BrokenPipe);
     }
 
     pub(super) fn drain(&mut self, ring: &mut Ring) -> Result<(), RunError> {
@@ -178,23 +176,24 @@ impl<'a> Printer<'a> {
                     .push_str(if style == Style::Json { "}\n" } else { "\n" });
             }
             RecordKind::PrintMap { map, options } => {
-                let name = self.compiled.maps[*map].name.clone();
-                self.print_map(*map, &name, *options)?;
+                let compiled = self.compiled;
+                self.print_map(*map, &compiled.maps[*map].name, *options)?;
             }
             RecordKind::Clear { map } => {
                 self.take(*map)?;
             }
             RecordKind::PrintAndClear { map, options } => {
-                let name = self.compiled.maps[*map].name.clone();
+                let compiled = self.compiled;
                 let entries = self.take(*map)?;
-                self.write_entries(*map, &name, entries, *options);
+                self.write_entries(*map, &compiled.maps[*map].name, entries, *options);
             }
             RecordKind::Join { separator } => {
-                let strings: Vec<String> = wire::joined(bytes)
-                    .into_iter()
-                    .map(|text| String::from_utf8_lossy(text).into_owned())
-                    .collect();
-                self.out.push_str(&strings.join(separator));
+                for (index, text) in wire::joined(bytes).into_iter().enumerate() {
+                    if index > 0 {
+                        self.out.push_str(separator);
+                    }
+                    self.out.push_str(&String::from_utf8_lossy(text));
+                }
                 self.out.push('\n');
             }
             RecordKind::Time { format } => {
@@ -203,9 +202,7 @@ impl<'a> Printer<'a> {
             }
             RecordKind::Exit => {
                 let code = wire::exit_code(bytes, wire::HOST);
-                if self.stop.is_none() {
-                    self.stop = Some(Stop::Exit(code as i32));
-                }
+                self.stop.get_or_insert(Stop::Exit(code as i32));
                 self.exited = true;
             }
         }
@@ -231,14 +228,17 @@ impl<'a> Printer<'a> {
             Style::Bpftrace => {
                 writeln!(self.out, "Lost {count} events").ok();
             }
-            Style::Json => {
-                writeln!(
-                    self.out,
-                    "{{\"type\": \"lost_events\", \"data\": {{\"events\": {count}}}}}"
-                )
-                .ok();
-            }
+            Style::Json => self.json_count("lost_events", "events", count),
         }
+    }
+
+    /// bpftrace's JSON line of a count: `{"type": "lost_events", "data": {"events": 3}}`.
+    fn json_count(&mut self, kind: &str, name: &str, count: u64) {
+        writeln!(
+            self.out,
+            "{{\"type\": \"{kind}\", \"data\": {{\"{name}\": {count}}}}}"
+        )
+        .ok();
     }
 
     /// `total` records the probes could not write (the ring buffer's losses, which only the
@@ -259,13 +259,7 @@ impl<'a> Printer<'a> {
                 let plural = if probes == 1 { "" } else { "s" };
                 writeln!(self.out, "Attaching {probes} probe{plural}...").ok();
             }
-            Style::Json => {
-                writeln!(
-                    self.out,
-                    "{{\"type\": \"attached_probes\", \"data\": {{\"probes\": {probes}}}}}"
-                )
-                .ok();
-            }
+            Style::Json => self.json_count("attached_probes", "probes", probes as u64),
         }
     }
 
@@ -311,7 +305,7 @@ impl<'a> Printer<'a> {
     fn folding(&self, index: usize) -> Folding<'_> {
         Folding {
             spec: &self.compiled.maps[index],
-            baseline: self.baselines.get(&index).map(Vec::as_slice),
+            baseline: self.baselines.get(index).map(Vec::as_slice),
             zero_shown: self.counts.get(index).copied().unwrap_or(false),
             order: wire::HOST,
         }
@@ -335,6 +329,17 @@ impl<'a> Printer<'a> {
     /// cannot be deleted) is not written at all: what it holds becomes the baseline later
     /// reads are taken from, so no count is lost between a read and a reset.
     fn take(&mut self, index: usize) -> Result<Entries, KernelError> {
+        let (entries, baseline) = self.take_entries(index)?;
+        let entries = fold(entries, &self.folding(index));
+        if let Some(baseline) = baseline {
+            self.baselines[index] = baseline;
+        }
+        Ok(entries)
+    }
+
+    /// The entries `take` empties the map of, unfolded, and the new baseline of a keyless
+    /// summed aggregation.
+    fn take_entries(&self, index: usize) -> Result<(Vec<Entry>, Option<Vec<u64>>), KernelError> {
         let map = &self.maps[index];
         let spec = &self.compiled.maps[index];
         if matches!(spec.storage, Storage::PerCpuArray | Storage::Array) {
@@ -346,29 +351,25 @@ impl<'a> Printer<'a> {
             };
             if spec.fold == Fold::Sum {
                 let total = summed(&entry.values, spec.value_size as usize, None, wire::HOST);
-                let entries = fold(vec![entry], &self.folding(index));
-                self.baselines.insert(index, total);
-                return Ok(entries);
+                return Ok((vec![entry], Some(total)));
             }
             // Minima and maxima start again from nothing: one value serves every CPU.
             map.update(&key, &vec![0u8; spec.value_size as usize], Update::Any)?;
-            return Ok(fold(vec![entry], &self.folding(index)));
+            return Ok((vec![entry], None));
         }
         if self.batch {
             if let Some(entries) = map.take_batched()? {
-                return Ok(fold(entries, &self.folding(index)));
+                return Ok((entries, None));
             }
         }
         let mut entries = Vec::new();
         for key in map.keys()? {
-            if let Some(values) = map.lookup_per_cpu(&key)? {
-                entries.push(Entry {
-                    key: key.clone(),
-                    values,
-                });
-            }
+            let values = map.lookup_per_cpu(&key)?;
             map.delete(&key)?;
+            if let Some(values) = values {
+                entries.push(Entry { key, values });
+            }
         }
-        Ok(fold(entries, &self.folding(index)))
+        Ok((entries, None))
     }
 }

@@ -58,14 +58,20 @@ pub(super) fn report_errors(
         if count == 0 {
             continue;
         }
+        let name = |map: usize| {
+            script
+                .maps
+                .get(map)
+                .map_or("a map", |map| map.name.as_str())
+        };
         match site.kind {
             crate::compile::ErrorKind::MapFull { map } => eprintln!(
                 "warning: {count} updates of {} were dropped: the map is full (raise TINE_MAP_ENTRIES)",
-                script.maps.get(map).map_or("a map", |map| map.name.as_str())
+                name(map)
             ),
             crate::compile::ErrorKind::MapRefused { map } => eprintln!(
                 "warning: the kernel refused {count} updates of {}: the map was busy (a probe fired inside another that held it) or out of memory",
-                script.maps.get(map).map_or("a map", |map| map.name.as_str())
+                name(map)
             ),
             crate::compile::ErrorKind::OutputFull => eprintln!(
                 "warning: lost {count} records: the output ring was full (raise TINE_RING_PAGES)"

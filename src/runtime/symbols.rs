@@ -1,7 +1,6 @@
 //! runtime::symbols: names for the numbers probes record: kernel and user symbols, stacks, the
 //! wall clock.
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::kernel::bpf::Map;
@@ -90,28 +89,49 @@ impl Symbols for KernelNames<'_> {
 }
 
 /// Function names for user-space addresses: a process's mappings (read while it lives), then
-/// the ELF symbols of the mapped file. Both are read once and kept.
+/// the ELF symbols of the mapped file. Both are read once and kept (in lists: a trace sees a
+/// handful of processes and files, and a hash map of each costs the binary more).
 #[derive(Default)]
 pub(super) struct UserSymbols {
-    processes: std::cell::RefCell<HashMap<u32, Vec<Mapping>>>,
-    files: std::cell::RefCell<HashMap<String, Option<ElfFile>>>,
+    processes: std::cell::RefCell<Vec<(u32, Vec<Mapping>)>>,
+    files: std::cell::RefCell<Vec<(String, Option<ElfFile>)>>,
+}
+
+/// The value kept under the key `is_key` finds, made by `make` the first time.
+fn cached<K, V>(
+    list: &mut Vec<(K, V)>,
+    is_key: impl Fn(&K) -> bool,
+    make: impl FnOnce() -> (K, V),
+) -> &V {
+    let index = match list.iter().position(|(key, _)| is_key(key)) {
+        Some(index) => index,
+        None => {
+            list.push(make());
+            list.len() - 1
+        }
+    };
+    &list[index].1
 }
 
 impl UserSymbols {
     /// `function+offset`, or `<address>` when the process or its file cannot be read.
     fn write_address(&self, out: &mut String, pid: u32, address: u64) {
         let mut processes = self.processes.borrow_mut();
-        let mappings = processes
-            .entry(pid)
-            .or_insert_with(|| memory_map::read(Some(pid)).unwrap_or_default());
+        let mappings = cached(
+            &mut processes,
+            |&known| known == pid,
+            || (pid, memory_map::read(Some(pid)).unwrap_or_default()),
+        );
         let Some((path, offset)) = memory_map::file_offset(mappings, address) else {
             write!(out, "<{address:016x}>").ok();
             return;
         };
         let mut files = self.files.borrow_mut();
-        let elf = files
-            .entry(path.to_string())
-            .or_insert_with(|| ElfFile::read(path).ok());
+        let elf = cached(
+            &mut files,
+            |known| known == path,
+            || (path.to_string(), ElfFile::read(path).ok()),
+        );
         match elf
             .as_ref()
             .and_then(|elf| elf.function_at_file_offset(offset))
