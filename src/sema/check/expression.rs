@@ -35,6 +35,28 @@ fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
     }
 }
 
+/// A bitfield's value: the integer `member` that holds it, its bits moved to the top, then
+/// down, as far as its sign says; `bitfield` is (shift right, bits, whether signed).
+fn bitfield_value(member: Expr, (shift, bits, signed): (u32, u8, bool), span: Span) -> Expr {
+    let ty = if signed { I64 } else { U64 };
+    let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty.clone(), span);
+    let binary = |operator, left, right| {
+        expr(
+            ExprKind::Binary {
+                operator,
+                left: Box::new(left),
+                right: Box::new(right),
+            },
+            ty.clone(),
+            span,
+        )
+    };
+    let wide = expr(ExprKind::Cast(Box::new(member)), ty.clone(), span);
+    let bits = u32::from(bits);
+    let top = binary(BinaryOp::ShiftLeft, wide, constant(64 - shift - bits));
+    binary(BinaryOp::ShiftRight, top, constant(64 - bits))
+}
+
 impl Checker<'_> {
     /// Types every expression (whole maps allowed where `maps` says), reporting each that
     /// fails or that `refuse` names a reason for; None when any did.
@@ -340,59 +362,52 @@ impl Checker<'_> {
             },
             _ => None,
         };
-        if let Some((owner, through_pointer, space)) = c_struct {
-            let memory::MemberRead {
-                offset,
-                ty,
-                bitfield,
-            } = match self.types.member(owner, field, space) {
-                Ok(found) => found,
-                Err(message) => {
-                    self.error_at(field_span, message);
-                    return None;
-                }
-            };
-            let within = match through_pointer {
-                true => Ok(offset),
-                false => memory::offset_within(&base, offset),
-            };
-            if let Err(message) = within {
+        let Some((owner, through_pointer, space)) = c_struct else {
+            return self.record_member(base, field, field_span, span);
+        };
+        let memory::MemberRead {
+            offset,
+            ty,
+            bitfield,
+        } = match self.types.member(owner, field, space) {
+            Ok(found) => found,
+            Err(message) => {
                 self.error_at(field_span, message);
                 return None;
             }
-            let member = expr(
-                ExprKind::Member {
-                    base: Box::new(base),
-                    field: field.clone(),
-                    offset,
-                    through_pointer,
-                },
-                ty.clone(),
-                span,
-            );
-            let Some((shift, bits, signed)) = bitfield else {
-                return Some(member);
-            };
-            // A bitfield: the integer that holds it, its bits moved to the top, then down, as
-            // far as its sign says.
-            let ty = if signed { I64 } else { U64 };
-            let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty.clone(), span);
-            let binary = |operator, left, right| {
-                expr(
-                    ExprKind::Binary {
-                        operator,
-                        left: Box::new(left),
-                        right: Box::new(right),
-                    },
-                    ty.clone(),
-                    span,
-                )
-            };
-            let wide = expr(ExprKind::Cast(Box::new(member)), ty.clone(), span);
-            let bits = u32::from(bits);
-            let top = binary(BinaryOp::ShiftLeft, wide, constant(64 - shift - bits));
-            return Some(binary(BinaryOp::ShiftRight, top, constant(64 - bits)));
+        };
+        let within = match through_pointer {
+            true => Ok(offset),
+            false => memory::offset_within(&base, offset),
+        };
+        if let Err(message) = within {
+            self.error_at(field_span, message);
+            return None;
         }
+        let member = expr(
+            ExprKind::Member {
+                base: Box::new(base),
+                field: field.clone(),
+                offset,
+                through_pointer,
+            },
+            ty,
+            span,
+        );
+        Some(match bitfield {
+            Some(bitfield) => bitfield_value(member, bitfield, span),
+            None => member,
+        })
+    }
+
+    /// `base.field` or `base->field` of a record: a tracepoint's `data`, a map's key struct.
+    fn record_member(
+        &mut self,
+        base: Expr,
+        field: &String,
+        field_span: Span,
+        span: Span,
+    ) -> Option<Expr> {
         let (record, through_pointer) = match &base.ty {
             Type::Struct(record) => (record.clone(), false),
             Type::Pointer { target, .. } => match target.as_ref() {
@@ -457,7 +472,7 @@ impl Checker<'_> {
         allow_map: bool,
     ) -> Option<Expr> {
         if allow_map {
-            if let Some(&map) = self.map_index.get(name) {
+            if let Some(map) = self.map_named(name) {
                 return Some(expr(ExprKind::MapRef(map), Type::Void, span));
             }
         }
@@ -531,7 +546,7 @@ impl Checker<'_> {
         let mut diag = Diag::new(span, format!("unknown name `{name}`"));
         if let Some(near) = nearest(name, known.iter().map(String::as_str)) {
             diag = diag.with_label(format!("did you mean `{near}`?"));
-        } else if self.map_index.contains_key(name) {
+        } else if self.map_named(name).is_some() {
             diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
         }
         self.error(diag);

@@ -384,12 +384,18 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
 pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let name_node = &call.arguments[0];
     let name = format_literal(checker, name_node, "kaddr's symbol")?;
-    let providers = checker.providers;
-    let address = checker
+    let known = checker
         .kernel_symbols
-        .entry(name.clone())
-        .or_insert_with(|| providers.kernel_symbol(&name))
-        .clone();
+        .iter()
+        .find(|(known, _)| *known == name);
+    let address = match known {
+        Some((_, address)) => address.clone(),
+        None => {
+            let address = checker.providers.kernel_symbol(&name);
+            checker.kernel_symbols.push((name.clone(), address.clone()));
+            address
+        }
+    };
     match address {
         Ok(Some(address)) => Some(expr(ExprKind::Int(address), U64, call.span)),
         Ok(None) => {

@@ -26,7 +26,7 @@ pub(super) struct MapState {
 
 impl Checker<'_> {
     pub(super) fn map_id(&mut self, name: &str, span: Span) -> MapId {
-        if let Some(&id) = self.map_index.get(name) {
+        if let Some(id) = self.map_named(name) {
             return id;
         }
         let id = self.maps.len();
@@ -38,9 +38,13 @@ impl Checker<'_> {
             kind: None,
             assigned: false,
         });
-        self.map_index.insert(name.to_string(), id);
         self.changed = true;
         id
+    }
+
+    /// The map of this name, if a use has named it.
+    pub(super) fn map_named(&self, name: &str) -> Option<MapId> {
+        self.maps.iter().position(|map| map.name == name)
     }
 
     pub(super) fn set_kind(&mut self, map: MapId, kind: MapKind, span: Span) {
