@@ -169,8 +169,9 @@ impl Checker<'_> {
                 }
             }
         } else {
-            match self.environment.variables.get(name) {
-                Some(text) => text.clone(),
+            let variables = &self.environment.variables;
+            match variables.iter().rfind(|(known, _)| known == name) {
+                Some((_, text)) => text.clone(),
                 None => {
                     self.report_with(
                         span,
