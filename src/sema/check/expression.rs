@@ -65,7 +65,7 @@ impl Checker<'_> {
         nodes: &[ast::Expr],
         scope: &mut Scope<'_>,
         maps: bool,
-        refuse: impl Fn(&Expr) -> Option<&'static str>,
+        refuse: fn(&Expr) -> Option<&'static str>,
     ) -> Option<Vec<Expr>> {
         let mut typed = Vec::with_capacity(nodes.len());
         let mut failed = false;
