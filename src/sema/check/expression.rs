@@ -4,10 +4,9 @@
 use super::builtins::{definition, variable_names, Form};
 use super::conversion::{arithmetic, cast_type, literal_type, unify};
 use super::functions::{typed_call, DEFAULT_STRING_SIZE};
-use super::{memory, Checker, Scope};
+use super::{did_you_mean, memory, Checker, Scope};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
-use crate::lang::suggest::nearest;
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
@@ -434,10 +433,9 @@ impl Checker<'_> {
                 diag = diag.with_label(
                     "BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu",
                 );
-            } else if let Some(near) =
-                nearest(field, record.fields.iter().map(|field| field.name.as_str()))
-            {
-                diag = diag.with_label(format!("did you mean `{near}`?"));
+            } else {
+                let mut names = record.fields.iter().map(|field| field.name.as_str());
+                diag.label = did_you_mean(field, &mut names);
             }
             self.error(diag);
             return None;
@@ -541,12 +539,12 @@ impl Checker<'_> {
                 )), None);
             return;
         }
-        let mut known: Vec<String> = variable_names().map(str::to_string).collect();
-        known.extend(scope.context.names());
+        let provided = scope.context.names();
+        let mut known: Vec<&str> = variable_names().collect();
+        known.extend(provided.iter().map(String::as_str));
         let mut diag = Diag::new(span, format!("unknown name `{name}`"));
-        if let Some(near) = nearest(name, known.iter().map(String::as_str)) {
-            diag = diag.with_label(format!("did you mean `{near}`?"));
-        } else if self.map_named(name).is_some() {
+        diag.label = did_you_mean(name, &mut known.into_iter());
+        if diag.label.is_none() && self.map_named(name).is_some() {
             diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
         }
         self.error(diag);

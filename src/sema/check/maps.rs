@@ -5,10 +5,9 @@ use std::rc::Rc;
 
 use super::conversion::unify;
 use super::expression::expr;
-use super::{Checker, Scope};
+use super::{did_you_mean, Checker, Scope};
 use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
-use crate::lang::suggest::nearest;
 use crate::sema::program::{Expr, ExprKind, Map, MapId, MapKind};
 use crate::sema::types::{Record, Type, I64};
 
@@ -224,15 +223,13 @@ impl Checker<'_> {
             None => {
                 if self.final_round {
                     let name = state.name.clone();
-                    let assigned = self
+                    let mut assigned = self
                         .maps
                         .iter()
                         .filter(|other| other.value.is_some())
                         .map(|other| other.name.as_str());
                     let mut diag = Diag::new(span, format!("`{name}` is read but never assigned"));
-                    if let Some(near) = nearest(&name, assigned) {
-                        diag = diag.with_label(format!("did you mean `{near}`?"));
-                    }
+                    diag.label = did_you_mean(&name, &mut assigned);
                     self.errors.push(diag);
                 }
                 None

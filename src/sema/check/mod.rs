@@ -19,6 +19,7 @@ use super::program::{Probe, Program, Scratch, Stmt, StmtKind};
 use super::types::Type;
 use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
+use crate::lang::suggest::nearest;
 use maps::MapState;
 use scratch::collect_assigned;
 
@@ -121,6 +122,12 @@ fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
         spec.spec_span
     };
     Diag::new(span, message.replace(&canonical, &written))
+}
+
+/// "did you mean `x`?" when one of `candidates` is near `word`. One copy of `nearest` for
+/// every caller's kind of list.
+fn did_you_mean(word: &str, candidates: &mut dyn Iterator<Item = &str>) -> Option<String> {
+    nearest(word, candidates).map(|near| format!("did you mean `{near}`?"))
 }
 
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
