@@ -118,12 +118,11 @@ impl Checker<'_> {
         } else {
             "only numbers and pointers are true or false"
         };
-        self.error(
-            Diag::new(
-                condition.span,
-                format!("{} cannot be a condition", typed.ty),
-            )
-            .with_label(hint),
+        self.report_with(
+            condition.span,
+            format_args!("{} cannot be a condition", typed.ty),
+            Some(format_args!("{hint}")),
+            None,
         );
         None
     }
@@ -407,25 +406,29 @@ impl Checker<'_> {
         field_span: Span,
         span: Span,
     ) -> Option<Expr> {
-        let (record, through_pointer) = match &base.ty {
-            Type::Struct(record) => (record.clone(), false),
+        let record = match &base.ty {
+            Type::Struct(record) => Some((record, false)),
             Type::Pointer { target, .. } => match target.as_ref() {
-                Type::Struct(record) => (record.clone(), true),
-                _ => {
-                    self.report(base.span, format_args!("{} has no fields", base.ty));
-                    return None;
-                }
+                Type::Struct(record) => Some((record, true)),
+                _ => None,
             },
-            other => {
-                let mut diag = Diag::new(base.span, format!("{other} has no fields"));
-                if base.kind == ExprKind::Builtin(Builtin::CurrentTask) {
-                    diag = diag.with_label(
-                        "without the kernel's BTF, define struct task_struct above the probes",
-                    );
-                }
-                self.error(diag);
-                return None;
-            }
+            _ => None,
+        };
+        let Some((record, through_pointer)) = record.map(|(record, at)| (record.clone(), at))
+        else {
+            // `curtask` is a number when no C types know `struct task_struct`.
+            let task = base.kind == ExprKind::Builtin(Builtin::CurrentTask);
+            self.report_with(
+                base.span,
+                format_args!("{} has no fields", base.ty),
+                task.then(|| {
+                    format_args!(
+                        "without the kernel's BTF, define struct task_struct above the probes"
+                    )
+                }),
+                None,
+            );
+            return None;
         };
         let Some(found) = record.field(field) else {
             let mut diag = Diag::new(field_span, format!("{} has no field `{field}`", base.ty));
