@@ -140,7 +140,10 @@ impl Checker<'_> {
             (value.ty == Type::Void || matches!(value.kind, ExprKind::MapRef(_)))
                 .then_some("this cannot be a map key")
         })?;
-        let types: Vec<Type> = typed.iter().map(|key| key.ty.clone()).collect();
+        let mut types = Vec::with_capacity(typed.len());
+        for key in &typed {
+            types.push(key.ty.clone());
+        }
         let name = self.maps[map].name.clone();
         let common = match self.maps[map].key.clone() {
             None => {
@@ -192,13 +195,11 @@ impl Checker<'_> {
                 common
             }
         };
-        Some(
-            typed
-                .into_iter()
-                .zip(&common)
-                .map(|(key, ty)| self.coerce(key, ty))
-                .collect(),
-        )
+        let mut keys = Vec::with_capacity(typed.len());
+        for (key, ty) in typed.into_iter().zip(&common) {
+            keys.push(self.coerce(key, ty));
+        }
+        Some(keys)
     }
 
     pub(super) fn map_read(&mut self, map: MapId, key: Vec<Expr>, span: Span) -> Option<Expr> {
