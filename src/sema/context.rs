@@ -1,7 +1,6 @@
 //! sema::context: what sema needs from outside — the variables each provider adds, the
 //! environment (`$NAME`, `$1`, `-c`) — as small traits and values, so sema knows no kernel.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::ctypes::TypeSource;
@@ -71,7 +70,9 @@ pub trait Providers {
 /// arguments after the script (`$1`...), and whether `-c` gives a child whose pid is `$target`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Environment {
-    pub variables: HashMap<String, String>,
+    /// Names and values; a name given twice means its last value, as a map built from them
+    /// would.
+    pub variables: Vec<(String, String)>,
     pub positional: Vec<String>,
     pub target: bool,
 }

@@ -126,6 +126,15 @@ fn dump_exprs(program: &Program, expressions: &[Expr], depth: usize, out: &mut S
 
 fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut String) {
     indent(out, depth);
+    let children = dump_node(program, expression, out);
+    let _ = writeln!(out, "  : {}", expression.ty);
+    for child in children {
+        dump_expr(program, child, depth + 1, out);
+    }
+}
+
+/// Writes what `expression` is, without its type; returns its operands.
+fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> Vec<&'p Expr> {
     let map_name = |map: usize| program.maps.get(map).map_or("?", |map| map.name.as_str());
     let mut children: Vec<&Expr> = Vec::new();
     match &expression.kind {
@@ -200,10 +209,7 @@ fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut Strin
             children.push(base);
         }
     }
-    let _ = writeln!(out, "  : {}", expression.ty);
-    for child in children {
-        dump_expr(program, child, depth + 1, out);
-    }
+    children
 }
 
 fn dump_call(function: &Function, out: &mut String) {

@@ -248,46 +248,50 @@ pub fn string_literal(length: usize) -> Type {
 
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Type::Void => f.write_str("void"),
+        let name = match self {
+            Type::Void => "void",
             Type::Int { bytes, signed } => {
-                write!(f, "{}{}", if *signed { 's' } else { 'u' }, bytes * 8)
+                return write!(f, "{}{}", if *signed { 's' } else { 'u' }, bytes * 8);
             }
-            Type::Pointer { target, space } => match space {
-                AddressSpace::User => write!(f, "user {target} *"),
-                AddressSpace::Kernel => write!(f, "kernel {target} *"),
-                AddressSpace::Unknown => write!(f, "{target} *"),
-            },
-            Type::Chars(length) => write!(f, "char[{length}]"),
-            Type::Array(element, count) => write!(f, "{element}[{count}]"),
+            Type::Pointer { target, space } => {
+                let space = match space {
+                    AddressSpace::User => "user ",
+                    AddressSpace::Kernel => "kernel ",
+                    AddressSpace::Unknown => "",
+                };
+                return write!(f, "{space}{target} *");
+            }
+            Type::Chars(length) => return write!(f, "char[{length}]"),
+            Type::Array(element, count) => return write!(f, "{element}[{count}]"),
             Type::Struct(record) => match &record.name {
-                Some(name) => write!(f, "struct {name}"),
+                Some(name) => return write!(f, "struct {name}"),
                 None => {
                     f.write_str("{ ")?;
                     for (index, field) in record.fields.iter().enumerate() {
                         if index > 0 {
                             f.write_str(", ")?;
                         }
-                        write!(f, "{}", field.ty)?;
+                        field.ty.fmt(f)?;
                     }
-                    f.write_str(" }")
+                    " }"
                 }
             },
-            Type::Id(Id::Process) => f.write_str("pid"),
-            Type::Id(Id::User) => f.write_str("uid"),
-            Type::Id(Id::Group) => f.write_str("gid"),
-            Type::Id(Id::Cpu) => f.write_str("cpu"),
-            Type::Time => f.write_str("time"),
-            Type::WallTime => f.write_str("walltime"),
-            Type::Strftime(format) => write!(f, "strftime({format:?})"),
-            Type::KernelAddress => f.write_str("kaddr"),
-            Type::Stack => f.write_str("stack"),
-            Type::UserStack => f.write_str("ustack"),
-            Type::UserAddress => f.write_str("uaddr"),
-            Type::DataLoc { .. } => f.write_str("__data_loc"),
-            Type::CStruct(c) => f.write_str(&c.name),
-            Type::Named(name) => f.write_str(name),
-        }
+            Type::Id(Id::Process) => "pid",
+            Type::Id(Id::User) => "uid",
+            Type::Id(Id::Group) => "gid",
+            Type::Id(Id::Cpu) => "cpu",
+            Type::Time => "time",
+            Type::WallTime => "walltime",
+            Type::Strftime(format) => return write!(f, "strftime({format:?})"),
+            Type::KernelAddress => "kaddr",
+            Type::Stack => "stack",
+            Type::UserStack => "ustack",
+            Type::UserAddress => "uaddr",
+            Type::DataLoc { .. } => "__data_loc",
+            Type::CStruct(c) => &c.name,
+            Type::Named(name) => name,
+        };
+        f.write_str(name)
     }
 }
 

@@ -9,10 +9,9 @@ use super::functions::{
     clear, dyn_field, exit, join, kaddr, pointer, print, printf, read, strcmp, strftime, symbol,
     Call,
 };
-use super::{Checker, Scope};
+use super::{did_you_mean, Checker, Scope};
 use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
-use crate::lang::suggest::nearest;
 use crate::lang::unsupported;
 use crate::output::{Format, PrintOptions};
 use crate::sema::program::{Builtin, Expr, Function, MapKind};
@@ -259,9 +258,7 @@ impl Checker<'_> {
                     return None;
                 }
                 let mut diag = Diag::new(name_span, format!("unknown function `{name}`"));
-                if let Some(near) = nearest(name, function_names()) {
-                    diag = diag.with_label(format!("did you mean `{near}`?"));
-                }
+                diag.label = did_you_mean(name, &mut function_names());
                 self.error(diag);
                 None
             }

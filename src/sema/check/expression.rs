@@ -4,10 +4,9 @@
 use super::builtins::{definition, variable_names, Form};
 use super::conversion::{arithmetic, cast_type, literal_type, unify};
 use super::functions::{typed_call, DEFAULT_STRING_SIZE};
-use super::{memory, Checker, Scope};
+use super::{did_you_mean, memory, Checker, Scope};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
-use crate::lang::suggest::nearest;
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
@@ -35,6 +34,28 @@ fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
     }
 }
 
+/// A bitfield's value: the integer `member` that holds it, its bits moved to the top, then
+/// down, as far as its sign says; `bitfield` is (shift right, bits, whether signed).
+fn bitfield_value(member: Expr, (shift, bits, signed): (u32, u8, bool), span: Span) -> Expr {
+    let ty = if signed { I64 } else { U64 };
+    let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty.clone(), span);
+    let binary = |operator, left, right| {
+        expr(
+            ExprKind::Binary {
+                operator,
+                left: Box::new(left),
+                right: Box::new(right),
+            },
+            ty.clone(),
+            span,
+        )
+    };
+    let wide = expr(ExprKind::Cast(Box::new(member)), ty.clone(), span);
+    let bits = u32::from(bits);
+    let top = binary(BinaryOp::ShiftLeft, wide, constant(64 - shift - bits));
+    binary(BinaryOp::ShiftRight, top, constant(64 - bits))
+}
+
 impl Checker<'_> {
     /// Types every expression (whole maps allowed where `maps` says), reporting each that
     /// fails or that `refuse` names a reason for; None when any did.
@@ -43,7 +64,7 @@ impl Checker<'_> {
         nodes: &[ast::Expr],
         scope: &mut Scope<'_>,
         maps: bool,
-        refuse: impl Fn(&Expr) -> Option<&'static str>,
+        refuse: fn(&Expr) -> Option<&'static str>,
     ) -> Option<Vec<Expr>> {
         let mut typed = Vec::with_capacity(nodes.len());
         let mut failed = false;
@@ -97,12 +118,11 @@ impl Checker<'_> {
         } else {
             "only numbers and pointers are true or false"
         };
-        self.error(
-            Diag::new(
-                condition.span,
-                format!("{} cannot be a condition", typed.ty),
-            )
-            .with_label(hint),
+        self.report_with(
+            condition.span,
+            format_args!("{} cannot be a condition", typed.ty),
+            Some(format_args!("{hint}")),
+            None,
         );
         None
     }
@@ -340,78 +360,75 @@ impl Checker<'_> {
             },
             _ => None,
         };
-        if let Some((owner, through_pointer, space)) = c_struct {
-            let memory::MemberRead {
-                offset,
-                ty,
-                bitfield,
-            } = match self.types.member(owner, field, space) {
-                Ok(found) => found,
-                Err(message) => {
-                    self.error_at(field_span, message);
-                    return None;
-                }
-            };
-            let within = match through_pointer {
-                true => Ok(offset),
-                false => memory::offset_within(&base, offset),
-            };
-            if let Err(message) = within {
+        let Some((owner, through_pointer, space)) = c_struct else {
+            return self.record_member(base, field, field_span, span);
+        };
+        let memory::MemberRead {
+            offset,
+            ty,
+            bitfield,
+        } = match self.types.member(owner, field, space) {
+            Ok(found) => found,
+            Err(message) => {
                 self.error_at(field_span, message);
                 return None;
             }
-            let member = expr(
-                ExprKind::Member {
-                    base: Box::new(base),
-                    field: field.clone(),
-                    offset,
-                    through_pointer,
-                },
-                ty.clone(),
-                span,
-            );
-            let Some((shift, bits, signed)) = bitfield else {
-                return Some(member);
-            };
-            // A bitfield: the integer that holds it, its bits moved to the top, then down, as
-            // far as its sign says.
-            let ty = if signed { I64 } else { U64 };
-            let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty.clone(), span);
-            let binary = |operator, left, right| {
-                expr(
-                    ExprKind::Binary {
-                        operator,
-                        left: Box::new(left),
-                        right: Box::new(right),
-                    },
-                    ty.clone(),
-                    span,
-                )
-            };
-            let wide = expr(ExprKind::Cast(Box::new(member)), ty.clone(), span);
-            let bits = u32::from(bits);
-            let top = binary(BinaryOp::ShiftLeft, wide, constant(64 - shift - bits));
-            return Some(binary(BinaryOp::ShiftRight, top, constant(64 - bits)));
+        };
+        let within = match through_pointer {
+            true => Ok(offset),
+            false => memory::offset_within(&base, offset),
+        };
+        if let Err(message) = within {
+            self.error_at(field_span, message);
+            return None;
         }
-        let (record, through_pointer) = match &base.ty {
-            Type::Struct(record) => (record.clone(), false),
-            Type::Pointer { target, .. } => match target.as_ref() {
-                Type::Struct(record) => (record.clone(), true),
-                _ => {
-                    self.report(base.span, format_args!("{} has no fields", base.ty));
-                    return None;
-                }
+        let member = expr(
+            ExprKind::Member {
+                base: Box::new(base),
+                field: field.clone(),
+                offset,
+                through_pointer,
             },
-            other => {
-                let mut diag = Diag::new(base.span, format!("{other} has no fields"));
-                if base.kind == ExprKind::Builtin(Builtin::CurrentTask) {
-                    diag = diag.with_label(
-                        "without the kernel's BTF, define struct task_struct above the probes",
-                    );
-                }
-                self.error(diag);
-                return None;
-            }
+            ty,
+            span,
+        );
+        Some(match bitfield {
+            Some(bitfield) => bitfield_value(member, bitfield, span),
+            None => member,
+        })
+    }
+
+    /// `base.field` or `base->field` of a record: a tracepoint's `data`, a map's key struct.
+    fn record_member(
+        &mut self,
+        base: Expr,
+        field: &String,
+        field_span: Span,
+        span: Span,
+    ) -> Option<Expr> {
+        let record = match &base.ty {
+            Type::Struct(record) => Some((record, false)),
+            Type::Pointer { target, .. } => match target.as_ref() {
+                Type::Struct(record) => Some((record, true)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some((record, through_pointer)) = record.map(|(record, at)| (record.clone(), at))
+        else {
+            // `curtask` is a number when no C types know `struct task_struct`.
+            let task = base.kind == ExprKind::Builtin(Builtin::CurrentTask);
+            self.report_with(
+                base.span,
+                format_args!("{} has no fields", base.ty),
+                task.then(|| {
+                    format_args!(
+                        "without the kernel's BTF, define struct task_struct above the probes"
+                    )
+                }),
+                None,
+            );
+            return None;
         };
         let Some(found) = record.field(field) else {
             let mut diag = Diag::new(field_span, format!("{} has no field `{field}`", base.ty));
@@ -419,10 +436,9 @@ impl Checker<'_> {
                 diag = diag.with_label(
                     "BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu",
                 );
-            } else if let Some(near) =
-                nearest(field, record.fields.iter().map(|field| field.name.as_str()))
-            {
-                diag = diag.with_label(format!("did you mean `{near}`?"));
+            } else {
+                let mut names = record.fields.iter().map(|field| field.name.as_str());
+                diag.label = did_you_mean(field, &mut names);
             }
             self.error(diag);
             return None;
@@ -457,7 +473,7 @@ impl Checker<'_> {
         allow_map: bool,
     ) -> Option<Expr> {
         if allow_map {
-            if let Some(&map) = self.map_index.get(name) {
+            if let Some(map) = self.map_named(name) {
                 return Some(expr(ExprKind::MapRef(map), Type::Void, span));
             }
         }
@@ -526,12 +542,12 @@ impl Checker<'_> {
                 )), None);
             return;
         }
-        let mut known: Vec<String> = variable_names().map(str::to_string).collect();
-        known.extend(scope.context.names());
+        let provided = scope.context.names();
+        let mut known: Vec<&str> = variable_names().collect();
+        known.extend(provided.iter().map(String::as_str));
         let mut diag = Diag::new(span, format!("unknown name `{name}`"));
-        if let Some(near) = nearest(name, known.iter().map(String::as_str)) {
-            diag = diag.with_label(format!("did you mean `{near}`?"));
-        } else if self.map_index.contains_key(name) {
+        diag.label = did_you_mean(name, &mut known.into_iter());
+        if diag.label.is_none() && self.map_named(name).is_some() {
             diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
         }
         self.error(diag);

@@ -51,10 +51,9 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
             return None;
         }
     };
-    let values: Vec<Option<Expr>> = call.arguments[1..]
-        .iter()
-        .map(|argument| printable(checker, argument, call.scope))
-        .collect();
+    let values = checker.all_typed(&call.arguments[1..], call.scope, false, |value| {
+        (value.ty == Type::Void).then_some("this has no value to print")
+    });
     let wanted = format.arguments();
     let given = call.arguments.len() - 1;
     if given > wanted {
@@ -76,7 +75,6 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
         );
         return None;
     }
-    let values: Option<Vec<Expr>> = values.into_iter().collect();
     Some(expr(
         ExprKind::Call {
             function: Function::Printf { format },
@@ -384,12 +382,18 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
 pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let name_node = &call.arguments[0];
     let name = format_literal(checker, name_node, "kaddr's symbol")?;
-    let providers = checker.providers;
-    let address = checker
+    let known = checker
         .kernel_symbols
-        .entry(name.clone())
-        .or_insert_with(|| providers.kernel_symbol(&name))
-        .clone();
+        .iter()
+        .find(|(known, _)| *known == name);
+    let address = match known {
+        Some((_, address)) => address.clone(),
+        None => {
+            let address = checker.providers.kernel_symbol(&name);
+            checker.kernel_symbols.push((name.clone(), address.clone()));
+            address
+        }
+    };
     match address {
         Ok(Some(address)) => Some(expr(ExprKind::Int(address), U64, call.span)),
         Ok(None) => {
@@ -469,16 +473,6 @@ fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Op
         );
     }
     text.map(str::to_string)
-}
-
-/// A printf value: anything with a printable value.
-fn printable(checker: &mut Checker<'_>, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
-    let typed = checker.value(node, scope)?;
-    if typed.ty == Type::Void {
-        checker.report(node.span, format_args!("this has no value to print"));
-        return None;
-    }
-    Some(typed)
 }
 
 pub(super) fn typed_call(function: Function, arguments: Vec<Expr>, ty: Type, span: Span) -> Expr {

@@ -5,10 +5,9 @@ use std::rc::Rc;
 
 use super::conversion::unify;
 use super::expression::expr;
-use super::{Checker, Scope};
+use super::{did_you_mean, Checker, Scope};
 use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
-use crate::lang::suggest::nearest;
 use crate::sema::program::{Expr, ExprKind, Map, MapId, MapKind};
 use crate::sema::types::{Record, Type, I64};
 
@@ -26,7 +25,7 @@ pub(super) struct MapState {
 
 impl Checker<'_> {
     pub(super) fn map_id(&mut self, name: &str, span: Span) -> MapId {
-        if let Some(&id) = self.map_index.get(name) {
+        if let Some(id) = self.map_named(name) {
             return id;
         }
         let id = self.maps.len();
@@ -38,9 +37,13 @@ impl Checker<'_> {
             kind: None,
             assigned: false,
         });
-        self.map_index.insert(name.to_string(), id);
         self.changed = true;
         id
+    }
+
+    /// The map of this name, if a use has named it.
+    pub(super) fn map_named(&self, name: &str) -> Option<MapId> {
+        self.maps.iter().position(|map| map.name == name)
     }
 
     pub(super) fn set_kind(&mut self, map: MapId, kind: MapKind, span: Span) {
@@ -137,7 +140,10 @@ impl Checker<'_> {
             (value.ty == Type::Void || matches!(value.kind, ExprKind::MapRef(_)))
                 .then_some("this cannot be a map key")
         })?;
-        let types: Vec<Type> = typed.iter().map(|key| key.ty.clone()).collect();
+        let mut types = Vec::with_capacity(typed.len());
+        for key in &typed {
+            types.push(key.ty.clone());
+        }
         let name = self.maps[map].name.clone();
         let common = match self.maps[map].key.clone() {
             None => {
@@ -189,13 +195,11 @@ impl Checker<'_> {
                 common
             }
         };
-        Some(
-            typed
-                .into_iter()
-                .zip(&common)
-                .map(|(key, ty)| self.coerce(key, ty))
-                .collect(),
-        )
+        let mut keys = Vec::with_capacity(typed.len());
+        for (key, ty) in typed.into_iter().zip(&common) {
+            keys.push(self.coerce(key, ty));
+        }
+        Some(keys)
     }
 
     pub(super) fn map_read(&mut self, map: MapId, key: Vec<Expr>, span: Span) -> Option<Expr> {
@@ -220,15 +224,13 @@ impl Checker<'_> {
             None => {
                 if self.final_round {
                     let name = state.name.clone();
-                    let assigned = self
+                    let mut assigned = self
                         .maps
                         .iter()
                         .filter(|other| other.value.is_some())
                         .map(|other| other.name.as_str());
                     let mut diag = Diag::new(span, format!("`{name}` is read but never assigned"));
-                    if let Some(near) = nearest(&name, assigned) {
-                        diag = diag.with_label(format!("did you mean `{near}`?"));
-                    }
+                    diag.label = did_you_mean(&name, &mut assigned);
                     self.errors.push(diag);
                 }
                 None

@@ -12,14 +12,14 @@ mod operators;
 mod scratch;
 mod statement;
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::context::{Environment, ProbeContext, ProbeId, Providers};
-use super::program::{MapId, Probe, Program, Scratch, Stmt, StmtKind};
+use super::program::{Probe, Program, Scratch, Stmt, StmtKind};
 use super::types::Type;
 use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
+use crate::lang::suggest::nearest;
 use maps::MapState;
 use scratch::collect_assigned;
 
@@ -38,10 +38,9 @@ pub fn check_script(
     let mut checker = Checker {
         environment,
         providers,
-        kernel_symbols: HashMap::new(),
+        kernel_symbols: Vec::new(),
         types,
         maps: Vec::new(),
-        map_index: HashMap::new(),
         errors: Vec::new(),
         final_round: false,
         changed: false,
@@ -125,6 +124,12 @@ fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
     Diag::new(span, message.replace(&canonical, &written))
 }
 
+/// "did you mean `x`?" when one of `candidates` is near `word`. One copy of `nearest` for
+/// every caller's kind of list.
+fn did_you_mean(word: &str, candidates: &mut dyn Iterator<Item = &str>) -> Option<String> {
+    nearest(word, candidates).map(|near| format!("did you mean `{near}`?"))
+}
+
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
 /// there: the spec itself, or, when the probe reads `probe` (or a `func` only the spec can
 /// tell), each point of a glob.
@@ -178,11 +183,10 @@ struct Checker<'e> {
     /// For what sema asks the kernel beyond probes: `kaddr()`'s symbols.
     providers: &'e dyn Providers,
     /// `kaddr()`'s answers, asked once each: reading kallsyms takes the kernel a while, and
-    /// every round of typing asks again.
-    kernel_symbols: HashMap<String, Result<Option<u64>, String>>,
+    /// every round of typing asks again. A script names few symbols: a list is enough.
+    kernel_symbols: Vec<(String, Result<Option<u64>, String>)>,
     types: memory::CTypes<'e>,
     maps: Vec<MapState>,
-    map_index: HashMap<String, MapId>,
     errors: Vec<Diag>,
     final_round: bool,
     changed: bool,
@@ -194,7 +198,8 @@ struct Scope<'u> {
     /// `provider:spec` as written (canonical provider name), what `probe` reads.
     probe_name: String,
     scratch: &'u mut Vec<(String, Option<(Type, Span)>)>,
-    assigned: HashSet<String>,
+    /// The `$names` the probe assigns (few: a list is enough).
+    assigned: Vec<String>,
 }
 
 impl Checker<'_> {
@@ -238,7 +243,7 @@ impl Checker<'_> {
     }
 
     fn probe(&mut self, unit: &mut Unit<'_>) -> Probe {
-        let mut assigned = HashSet::new();
+        let mut assigned = Vec::new();
         collect_assigned(&unit.probe.body, &mut assigned);
         let mut scope = Scope {
             context: unit.context.as_ref(),

@@ -1,8 +1,6 @@
 //! sema::check::scratch: `$names` — scratch variables a probe assigns, and otherwise `$target`,
 //! positional arguments and environment variables.
 
-use std::collections::HashSet;
-
 use super::conversion::{literal_type, unify};
 use super::expression::expr;
 use super::{Checker, Scope};
@@ -34,7 +32,7 @@ fn parse_number(text: &str) -> Option<u64> {
     }
 }
 
-pub(super) fn collect_assigned(statements: &[ast::Stmt], names: &mut HashSet<String>) {
+pub(super) fn collect_assigned(statements: &[ast::Stmt], names: &mut Vec<String>) {
     for statement in statements {
         match &statement.kind {
             ast::StmtKind::Block(body) => collect_assigned(body, names),
@@ -54,7 +52,7 @@ pub(super) fn collect_assigned(statements: &[ast::Stmt], names: &mut HashSet<Str
                     },
                 ..
             } => {
-                names.insert(name.clone());
+                names.push(name.clone());
             }
             _ => {}
         }
@@ -132,7 +130,7 @@ impl Checker<'_> {
     }
 
     pub(super) fn dollar(&mut self, name: &str, span: Span, scope: &mut Scope<'_>) -> Option<Expr> {
-        if scope.assigned.contains(name) {
+        if scope.assigned.iter().any(|assigned| assigned == name) {
             let slot = self.scratch_slot(name, scope);
             return match &scope.scratch[slot].1 {
                 Some((ty, _)) => Some(expr(ExprKind::Scratch(slot), ty.clone(), span)),
@@ -171,8 +169,9 @@ impl Checker<'_> {
                 }
             }
         } else {
-            match self.environment.variables.get(name) {
-                Some(text) => text.clone(),
+            let variables = &self.environment.variables;
+            match variables.iter().rfind(|(known, _)| known == name) {
+                Some((_, text)) => text.clone(),
                 None => {
                     self.report_with(
                         span,
