@@ -170,7 +170,7 @@ fn c_integer_spellings_are_gccs_types_and_kernel_typedefs_are_built_in() {
         ("", None),
     ] {
         let words: Vec<&str> = words.split_whitespace().collect();
-        assert_eq!(scalar_name(&words).as_deref(), name, "{words:?}");
+        assert_eq!(scalar_name(&words), name, "{words:?}");
     }
 }
 

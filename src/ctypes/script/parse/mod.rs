@@ -7,7 +7,7 @@ mod layout;
 mod preprocess;
 
 use super::lex::{Kind, Token};
-use super::{scalar_name, DefinitionError, Definitions, Include, INT};
+use super::{scalar_name, DefinitionError, Definitions, Include, INT, SCALAR_WORDS};
 use crate::ctypes::{
     CType, Composite, Enum, Enumerator, Member, Parameter, Prototype, Qualifier, TypeId,
     TypeSource, VOID,
@@ -60,10 +60,6 @@ fn qualifier(word: &str) -> Option<Qualifier> {
         .find(|(found, _)| *found == word)
         .map(|(_, qualifier)| *qualifier)
 }
-
-const SCALAR_WORDS: [&str; 10] = [
-    "signed", "unsigned", "char", "short", "int", "long", "_Bool", "float", "double", "void",
-];
 
 #[derive(Clone, Copy, Default)]
 struct Attributes {
@@ -367,10 +363,10 @@ impl<'a, 't> Parser<'a, 't> {
     /// `unsigned long`, `short int`, `char`… as the built-in type gcc names.
     fn scalar(&self, words: &[&str], first: Option<Token<'a>>) -> Result<TypeId> {
         let name = scalar_name(words);
-        if name.as_deref() == Some("void") {
+        if name == Some("void") {
             return Ok(VOID);
         }
-        let found = name.as_deref().and_then(|name| {
+        let found = name.and_then(|name| {
             self.definitions
                 .find(crate::ctypes::NameKind::Scalar, name)
                 .ok()
