@@ -164,8 +164,9 @@ impl Header {
                 data[2]
             )));
         }
-        let word = |at: usize| read_u32(data, at, big_endian);
-        let header_length = word(4)? as usize;
+        // Within the HEADER_SIZE bytes checked above.
+        let word = |at: usize| read_u32(data, at, big_endian).unwrap_or(0);
+        let header_length = word(4) as usize;
         if header_length < HEADER_SIZE || header_length > file_length {
             return Err(malformed(format!(
                 "the header says it is {header_length} bytes long"
@@ -183,8 +184,8 @@ impl Header {
             }
             Ok(start..end)
         };
-        let types = section(word(8)?, word(12)?, "type")?;
-        let strings = section(word(16)?, word(20)?, "string")?;
+        let types = section(word(8), word(12), "type")?;
+        let strings = section(word(16), word(20), "string")?;
         if types.start % 4 != 0 {
             return Err(malformed("the type section is not 4-byte aligned"));
         }
@@ -321,12 +322,13 @@ impl Btf {
 
     fn u32_at(&self, at: usize) -> Result<u32, TypeError> {
         read_u32(self.data(), at, self.big_endian)
+            .ok_or_else(|| malformed(format!("a read at byte {at} is past the end")))
     }
 
     /// A word of a record that `record` found: `start` checked that the whole record lies in the
     /// type section, so the read cannot fail (and no error path is needed at each word).
     fn word(&self, at: usize) -> u32 {
-        self.u32_at(at).unwrap_or(0)
+        read_u32(self.data(), at, self.big_endian).unwrap_or(0)
     }
 
     /// Where this file's `index`-th type starts; None past its last type. Walks the type
@@ -372,7 +374,7 @@ impl Btf {
                 self.first_id + self.count()? - 1
             )));
         };
-        Ok((start, self.u32_at(start + 4)?))
+        Ok((start, self.word(start + 4)))
     }
 
     /// The NUL-terminated name at string `offset` (in the base's strings when below ours).
@@ -423,7 +425,7 @@ impl Btf {
     ) -> Result<(), TypeError> {
         let mut index = 0;
         while let Some(start) = self.start(index)? {
-            if visit(self.first_id + index as u32, start, self.u32_at(start + 4)?)? {
+            if visit(self.first_id + index as u32, start, self.word(start + 4))? {
                 break;
             }
             index += 1;
@@ -449,7 +451,7 @@ impl Btf {
             let Some(is_complete) = matches_kind(kind, info) else {
                 return Ok(false);
             };
-            if !self.name_is(self.u32_at(start)?, name)? {
+            if !self.name_is(self.word(start), name)? {
                 return Ok(false);
             }
             if is_complete {
@@ -471,7 +473,7 @@ impl Btf {
         };
         self.scan(|id, start, info| {
             if matches_kind(kind, info).is_some() {
-                let offset = self.u32_at(start)?;
+                let offset = self.word(start);
                 let name = std::str::from_utf8(self.name_bytes(offset)?).map_err(|_| {
                     malformed(format!("the name at string offset {offset} is not UTF-8"))
                 })?;
@@ -492,8 +494,8 @@ impl Btf {
             };
             for index in 0..vlen(info) {
                 let at = start + TYPE_SIZE + index * entry_size;
-                if self.name_is(self.u32_at(at)?, name)? {
-                    found = Some((id, self.enum_value(info, at)?));
+                if self.name_is(self.word(at), name)? {
+                    found = Some((id, self.enum_value(info, at)));
                     return Ok(true);
                 }
             }
@@ -502,16 +504,17 @@ impl Btf {
         Ok(found)
     }
 
-    /// The value of the enumerator whose entry is at `at`, widened to 64 bits.
-    fn enum_value(&self, info: u32, at: usize) -> Result<u64, TypeError> {
-        let low = self.u32_at(at + 4)?;
-        Ok(if kind(info) == KIND_ENUM64 {
-            u64::from(self.u32_at(at + 8)?) << 32 | u64::from(low)
+    /// The value of the enumerator whose entry is at `at` (in a record `start` checked),
+    /// widened to 64 bits.
+    fn enum_value(&self, info: u32, at: usize) -> u64 {
+        let low = self.word(at + 4);
+        if kind(info) == KIND_ENUM64 {
+            u64::from(self.word(at + 8)) << 32 | u64::from(low)
         } else if kind_flag(info) {
             low as i32 as i64 as u64
         } else {
             u64::from(low)
-        })
+        }
     }
 
     /// Decodes the record of type `id` (of this file).
@@ -521,13 +524,6 @@ impl Btf {
         // The word after name and info: a size or a type id, by kind.
         let third = self.word(start + 8);
         let tail = start + TYPE_SIZE;
-        let count = vlen(info);
-        let linkage = |value: u32| match value {
-            0 => Linkage::Static,
-            1 => Linkage::Global,
-            2 => Linkage::Extern,
-            other => Linkage::Other(other),
-        };
         Ok(match kind(info) {
             KIND_INT => {
                 let encoding = self.word(tail);
@@ -548,27 +544,10 @@ impl Btf {
                 length: self.word(tail + 8),
             },
             KIND_STRUCT | KIND_UNION => {
-                let mut members = Vec::with_capacity(count);
-                for index in 0..count {
-                    let at = tail + index * 12;
-                    let offset = self.word(at + 8);
-                    // kind_flag: the offset word holds the bitfield size above 24 bits of offset.
-                    let (bit_offset, bitfield_size) = if kind_flag(info) {
-                        (offset & 0xff_ffff, (offset >> 24) as u8)
-                    } else {
-                        (offset, 0)
-                    };
-                    members.push(Member {
-                        name: self.name(self.word(at))?,
-                        target: self.word(at + 4),
-                        bit_offset,
-                        bitfield_size,
-                    });
-                }
                 let composite = Composite {
+                    members: self.members(info, tail)?,
                     name: name()?,
                     size: third,
-                    members,
                 };
                 if kind(info) == KIND_STRUCT {
                     CType::Struct(composite)
@@ -576,23 +555,12 @@ impl Btf {
                     CType::Union(composite)
                 }
             }
-            KIND_ENUM | KIND_ENUM64 => {
-                let entry_size = if kind(info) == KIND_ENUM { 8 } else { 12 };
-                let mut values = Vec::with_capacity(count);
-                for index in 0..count {
-                    let at = tail + index * entry_size;
-                    values.push(Enumerator {
-                        name: self.name(self.word(at))?,
-                        value: self.enum_value(info, at)?,
-                    });
-                }
-                CType::Enum(Enum {
-                    name: name()?,
-                    size: third,
-                    signed: kind_flag(info),
-                    values,
-                })
-            }
+            KIND_ENUM | KIND_ENUM64 => CType::Enum(Enum {
+                values: self.enumerators(info, tail)?,
+                name: name()?,
+                size: third,
+                signed: kind_flag(info),
+            }),
             KIND_FWD => CType::Forward {
                 name: name()?,
                 union: kind_flag(info),
@@ -612,51 +580,28 @@ impl Btf {
             KIND_FUNC => CType::Function {
                 name: name()?,
                 prototype: third,
-                linkage: linkage(count as u32),
+                linkage: linkage(vlen(info) as u32),
             },
-            KIND_FUNC_PROTO => {
-                let mut parameters = Vec::with_capacity(count);
-                let mut variadic = false;
-                for index in 0..count {
-                    let at = tail + index * 8;
-                    let (name_offset, target) = (self.word(at), self.word(at + 4));
-                    // A last parameter of no name and type void stands for `...`.
-                    if index + 1 == count && name_offset == 0 && target == 0 {
-                        variadic = true;
-                    } else {
-                        parameters.push(Parameter {
-                            name: self.name(name_offset)?,
-                            target,
-                        });
-                    }
-                }
-                CType::Prototype(Prototype {
-                    returns: third,
-                    parameters,
-                    variadic,
-                })
-            }
+            KIND_FUNC_PROTO => self.prototype(info, tail, third)?,
             KIND_VAR => CType::Variable {
                 name: name()?,
                 target: third,
                 linkage: linkage(self.word(tail)),
             },
-            KIND_DATASEC => {
-                let mut variables = Vec::with_capacity(count);
-                for index in 0..count {
-                    let at = tail + index * 12;
-                    variables.push(SectionVariable {
-                        variable: self.word(at),
-                        offset: self.word(at + 4),
-                        size: self.word(at + 8),
-                    });
-                }
-                CType::Section {
-                    name: name()?,
-                    size: third,
-                    variables,
-                }
-            }
+            KIND_DATASEC => CType::Section {
+                variables: (0..vlen(info))
+                    .map(|index| {
+                        let at = tail + index * 12;
+                        SectionVariable {
+                            variable: self.word(at),
+                            offset: self.word(at + 4),
+                            size: self.word(at + 8),
+                        }
+                    })
+                    .collect(),
+                name: name()?,
+                size: third,
+            },
             KIND_FLOAT => CType::Float {
                 name: name()?,
                 size: third,
@@ -677,6 +622,76 @@ impl Btf {
             },
             other => return Err(malformed(format!("type {id} is of unknown kind {other}"))),
         })
+    }
+
+    /// A struct's or union's members, from the record's `tail`.
+    fn members(&self, info: u32, tail: usize) -> Result<Vec<Member>, TypeError> {
+        let mut members = Vec::with_capacity(vlen(info));
+        for index in 0..vlen(info) {
+            let at = tail + index * 12;
+            let offset = self.word(at + 8);
+            // kind_flag: the offset word holds the bitfield size above 24 bits of offset.
+            let (bit_offset, bitfield_size) = if kind_flag(info) {
+                (offset & 0xff_ffff, (offset >> 24) as u8)
+            } else {
+                (offset, 0)
+            };
+            members.push(Member {
+                name: self.name(self.word(at))?,
+                target: self.word(at + 4),
+                bit_offset,
+                bitfield_size,
+            });
+        }
+        Ok(members)
+    }
+
+    /// An enum's constants, from the record's `tail`.
+    fn enumerators(&self, info: u32, tail: usize) -> Result<Vec<Enumerator>, TypeError> {
+        let entry_size = if kind(info) == KIND_ENUM { 8 } else { 12 };
+        let mut values = Vec::with_capacity(vlen(info));
+        for index in 0..vlen(info) {
+            let at = tail + index * entry_size;
+            values.push(Enumerator {
+                name: self.name(self.word(at))?,
+                value: self.enum_value(info, at),
+            });
+        }
+        Ok(values)
+    }
+
+    /// A function prototype returning `returns`, its parameters from the record's `tail`.
+    fn prototype(&self, info: u32, tail: usize, returns: TypeId) -> Result<CType, TypeError> {
+        let count = vlen(info);
+        let mut parameters = Vec::with_capacity(count);
+        let mut variadic = false;
+        for index in 0..count {
+            let at = tail + index * 8;
+            let (name_offset, target) = (self.word(at), self.word(at + 4));
+            // A last parameter of no name and type void stands for `...`.
+            if index + 1 == count && name_offset == 0 && target == 0 {
+                variadic = true;
+            } else {
+                parameters.push(Parameter {
+                    name: self.name(name_offset)?,
+                    target,
+                });
+            }
+        }
+        Ok(CType::Prototype(Prototype {
+            returns,
+            parameters,
+            variadic,
+        }))
+    }
+}
+
+fn linkage(value: u32) -> Linkage {
+    match value {
+        0 => Linkage::Static,
+        1 => Linkage::Global,
+        2 => Linkage::Extern,
+        other => Linkage::Other(other),
     }
 }
 
@@ -704,12 +719,10 @@ fn matches_kind(kind_wanted: NameKind, info: u32) -> Option<bool> {
     }
 }
 
-fn read_u32(data: &[u8], at: usize, big_endian: bool) -> Result<u32, TypeError> {
-    let bytes: [u8; 4] = data
-        .get(at..at + 4)
-        .and_then(|bytes| bytes.try_into().ok())
-        .ok_or_else(|| malformed(format!("a read at byte {at} is past the end")))?;
-    Ok(if big_endian {
+/// The word at `at`; None past the end of `data`.
+fn read_u32(data: &[u8], at: usize, big_endian: bool) -> Option<u32> {
+    let bytes: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if big_endian {
         u32::from_be_bytes(bytes)
     } else {
         u32::from_le_bytes(bytes)
