@@ -520,15 +520,21 @@ impl Btf {
     /// Decodes the record of type `id` (of this file).
     fn decode(&self, id: TypeId) -> Result<CType, TypeError> {
         let (start, info) = self.record(id)?;
-        let name = || self.name(self.word(start));
+        let kind = kind(info);
+        // Every kind but these has a name.
+        let name = match kind {
+            KIND_PTR | KIND_ARRAY | KIND_VOLATILE | KIND_CONST | KIND_RESTRICT
+            | KIND_FUNC_PROTO => String::new(),
+            _ => self.name(self.word(start))?,
+        };
         // The word after name and info: a size or a type id, by kind.
         let third = self.word(start + 8);
         let tail = start + TYPE_SIZE;
-        Ok(match kind(info) {
+        Ok(match kind {
             KIND_INT => {
                 let encoding = self.word(tail);
                 CType::Int(Int {
-                    name: name()?,
+                    name,
                     size: third,
                     signed: encoding & (1 << 24) != 0,
                     char: encoding & (1 << 25) != 0,
@@ -546,10 +552,10 @@ impl Btf {
             KIND_STRUCT | KIND_UNION => {
                 let composite = Composite {
                     members: self.members(info, tail)?,
-                    name: name()?,
+                    name,
                     size: third,
                 };
-                if kind(info) == KIND_STRUCT {
+                if kind == KIND_STRUCT {
                     CType::Struct(composite)
                 } else {
                     CType::Union(composite)
@@ -557,20 +563,20 @@ impl Btf {
             }
             KIND_ENUM | KIND_ENUM64 => CType::Enum(Enum {
                 values: self.enumerators(info, tail)?,
-                name: name()?,
+                name,
                 size: third,
                 signed: kind_flag(info),
             }),
             KIND_FWD => CType::Forward {
-                name: name()?,
+                name,
                 union: kind_flag(info),
             },
             KIND_TYPEDEF => CType::Typedef {
-                name: name()?,
+                name,
                 target: third,
             },
             KIND_VOLATILE | KIND_CONST | KIND_RESTRICT => CType::Qualified {
-                qualifier: match kind(info) {
+                qualifier: match kind {
                     KIND_VOLATILE => Qualifier::Volatile,
                     KIND_CONST => Qualifier::Const,
                     _ => Qualifier::Restrict,
@@ -578,13 +584,13 @@ impl Btf {
                 target: third,
             },
             KIND_FUNC => CType::Function {
-                name: name()?,
+                name,
                 prototype: third,
                 linkage: linkage(vlen(info) as u32),
             },
             KIND_FUNC_PROTO => self.prototype(info, tail, third)?,
             KIND_VAR => CType::Variable {
-                name: name()?,
+                name,
                 target: third,
                 linkage: linkage(self.word(tail)),
             },
@@ -599,24 +605,21 @@ impl Btf {
                         }
                     })
                     .collect(),
-                name: name()?,
+                name,
                 size: third,
             },
-            KIND_FLOAT => CType::Float {
-                name: name()?,
-                size: third,
-            },
+            KIND_FLOAT => CType::Float { name, size: third },
             KIND_DECL_TAG => {
                 let component = self.word(tail) as i32;
                 CType::DeclTag {
-                    name: name()?,
+                    name,
                     target: third,
                     component: u32::try_from(component).ok(),
                     attribute: kind_flag(info),
                 }
             }
             KIND_TYPE_TAG => CType::TypeTag {
-                name: name()?,
+                name,
                 target: third,
                 attribute: kind_flag(info),
             },
