@@ -589,91 +589,112 @@ fn spell(
     if depth > MAX_DEPTH || *work == 0 {
         return Err(too_deep(id));
     }
-    let named = |base: String| {
-        if inner.is_empty() {
-            base
-        } else if inner.starts_with('[') {
-            base + &inner
-        } else {
-            base + " " + &inner
-        }
-    };
-    let tagged = |tag: &str, name: &str| {
-        if name.is_empty() {
-            named(format!("{tag} (anonymous)"))
-        } else {
-            named(format!("{tag} {name}"))
-        }
-    };
-    Ok(match source.get(id)? {
-        CType::Void => named("void".to_string()),
+    let ty = source.get(id)?;
+    // A named type: its tag ("struct", or none) and name.
+    let (tag, name) = match &ty {
+        CType::Void => ("", "void"),
         CType::Int(Int { name, .. })
         | CType::Float { name, .. }
         | CType::Typedef { name, .. }
         | CType::Function { name, .. }
         | CType::Variable { name, .. }
-        | CType::Section { name, .. } => named(name),
-        CType::Struct(composite) => tagged("struct", &composite.name),
-        CType::Union(composite) => tagged("union", &composite.name),
-        CType::Enum(found) => tagged("enum", &found.name),
-        CType::Forward { name, union } => tagged(if union { "union" } else { "struct" }, &name),
+        | CType::Section { name, .. } => ("", name.as_str()),
+        CType::Struct(composite) => ("struct", composite.name.as_str()),
+        CType::Union(composite) => ("union", composite.name.as_str()),
+        CType::Enum(found) => ("enum", found.name.as_str()),
+        CType::Forward { name, union } => (if *union { "union" } else { "struct" }, name.as_str()),
         CType::Pointer { target } => {
             let pointer = format!("*{inner}");
-            let wrapped = match source.get(target)? {
+            let wrapped = match source.get(*target)? {
                 CType::Array { .. } | CType::Prototype(_) => format!("({pointer})"),
                 _ => pointer,
             };
-            spell(source, target, wrapped, depth + 1, work)?
+            return spell(source, *target, wrapped, depth + 1, work);
         }
         CType::Array {
             element, length, ..
-        } => spell(
-            source,
-            element,
-            format!("{inner}[{length}]"),
-            depth + 1,
-            work,
-        )?,
+        } => {
+            let inner = format!("{inner}[{length}]");
+            return spell(source, *element, inner, depth + 1, work);
+        }
         CType::Qualified { qualifier, target } => {
-            let word = match qualifier {
-                Qualifier::Const => "const",
-                Qualifier::Volatile => "volatile",
-                Qualifier::Restrict => "restrict",
-            };
-            if matches!(source.get(target)?, CType::Pointer { .. }) {
-                let inner = if inner.is_empty() {
-                    word.to_string()
-                } else {
-                    format!("{word} {inner}")
-                };
-                spell(source, target, inner, depth + 1, work)?
-            } else {
-                format!("{word} {}", spell(source, target, inner, depth + 1, work)?)
-            }
+            return qualified(source, *qualifier, *target, inner, depth, work)
         }
         CType::TypeTag { target, .. } | CType::DeclTag { target, .. } => {
-            spell(source, target, inner, depth + 1, work)?
+            return spell(source, *target, inner, depth + 1, work)
         }
         CType::Prototype(prototype) => {
-            let mut parameters = Vec::with_capacity(prototype.parameters.len() + 1);
-            for parameter in &prototype.parameters {
-                parameters.push(spell(
-                    source,
-                    parameter.target,
-                    String::new(),
-                    depth + 1,
-                    work,
-                )?);
-            }
-            if prototype.variadic {
-                parameters.push("...".to_string());
-            } else if parameters.is_empty() {
-                parameters.push("void".to_string());
-            }
-            let declarator = format!("{inner}({})", parameters.join(", "));
-            spell(source, prototype.returns, declarator, depth + 1, work)?
+            return spell_prototype(source, prototype, inner, depth, work)
         }
+    };
+    let mut spelled = if tag.is_empty() {
+        name.to_string()
+    } else {
+        format!(
+            "{tag} {}",
+            if name.is_empty() { "(anonymous)" } else { name }
+        )
+    };
+    if !inner.is_empty() {
+        if !inner.starts_with('[') {
+            spelled.push(' ');
+        }
+        spelled.push_str(&inner);
+    }
+    Ok(spelled)
+}
+
+/// `const int`, or `int *const` (a pointer's qualifier is written after its `*`).
+fn qualified(
+    source: &dyn TypeSource,
+    qualifier: Qualifier,
+    target: TypeId,
+    inner: String,
+    depth: usize,
+    work: &mut usize,
+) -> Result<String, TypeError> {
+    let word = match qualifier {
+        Qualifier::Const => "const",
+        Qualifier::Volatile => "volatile",
+        Qualifier::Restrict => "restrict",
+    };
+    Ok(if matches!(source.get(target)?, CType::Pointer { .. }) {
+        let inner = if inner.is_empty() {
+            word.to_string()
+        } else {
+            format!("{word} {inner}")
+        };
+        spell(source, target, inner, depth + 1, work)?
+    } else {
+        format!("{word} {}", spell(source, target, inner, depth + 1, work)?)
     })
+}
+
+/// A function type declaring `inner`: `int (*)(struct file *, long)`.
+fn spell_prototype(
+    source: &dyn TypeSource,
+    prototype: &Prototype,
+    inner: String,
+    depth: usize,
+    work: &mut usize,
+) -> Result<String, TypeError> {
+    let mut parameters = Vec::with_capacity(prototype.parameters.len() + 1);
+    for parameter in &prototype.parameters {
+        parameters.push(spell(
+            source,
+            parameter.target,
+            String::new(),
+            depth + 1,
+            work,
+        )?);
+    }
+    if prototype.variadic {
+        parameters.push("...".to_string());
+    } else if parameters.is_empty() {
+        parameters.push("void".to_string());
+    }
+    let declarator = format!("{inner}({})", parameters.join(", "));
+    spell(source, prototype.returns, declarator, depth + 1, work)
 }
 
 #[cfg(test)]
