@@ -65,6 +65,7 @@ impl<'a, 't> Parser<'a, 't> {
     /// A struct's or union's size, alignment and members, placed as gcc places them: each
     /// member at its type's alignment (1 when packed); a bitfield after the one before it
     /// unless it would span more alignment units of its type than the type has.
+    #[inline(never)]
     pub(super) fn lay_out(
         &self,
         union: bool,

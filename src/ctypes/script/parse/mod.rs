@@ -361,6 +361,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// `unsigned long`, `short int`, `char`… as the built-in type gcc names.
+    #[inline(never)]
     fn scalar(&self, words: &[&str], first: Option<Token<'a>>) -> Result<TypeId> {
         let name = scalar_name(words);
         if name == Some("void") {
@@ -379,6 +380,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// After `struct`, `union` or `enum`: a reference to one, or its definition.
+    #[inline(never)]
     fn tagged(&mut self, word: &'a str) -> Result<TypeId> {
         let mut attributes = Attributes::default();
         while self.attributes(&mut attributes)? {}
@@ -459,6 +461,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// An enum's constants, after its `{`, with the type gcc gives them.
+    #[inline(never)]
     fn enumerators(&mut self, name: &str) -> Result<Enum> {
         let outer = std::mem::take(&mut self.enumerators);
         let mut next = 0i64;
@@ -511,6 +514,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// A struct's or union's members, after its `{`.
+    #[inline(never)]
     fn members(&mut self) -> Result<Vec<Declared<'a>>> {
         let mut members = Vec::new();
         while !self.eat("}") {
