@@ -8,6 +8,7 @@
 mod lex;
 mod parse;
 
+use std::borrow::Cow;
 use std::fmt;
 
 use super::{CType, Enum, Int, NameKind, TypeError, TypeId, TypeSource};
@@ -294,6 +295,12 @@ impl Definitions {
             .map(|(_, value)| *value)
     }
 
+    /// `id` with typedefs and qualifiers taken off (see `resolve`); None when it cannot be.
+    fn resolved(&self, id: TypeId) -> Option<&CType> {
+        let (resolved, _) = self.resolve(id).ok()?;
+        self.types.get(resolved as usize)
+    }
+
     fn push(&mut self, ty: CType) -> TypeId {
         self.types.push(ty);
         self.aligns.push(0);
@@ -303,7 +310,7 @@ impl Definitions {
     /// The alignment C gives `id` on this ABI; None when it has no size (see `size_of`).
     fn align_of(&self, id: TypeId) -> Result<u32, TypeError> {
         let (resolved, ty) = self.resolve(id)?;
-        Ok(1.max(match ty {
+        Ok(1.max(match *ty {
             CType::Int(Int { size, .. })
             | CType::Float { size, .. }
             | CType::Enum(Enum { size, .. }) => size.min(self.abi.int64_align),
@@ -359,10 +366,13 @@ impl TypeSource for Definitions {
         self
     }
 
-    fn get(&self, id: TypeId) -> Result<CType, TypeError> {
-        self.types.get(id as usize).cloned().ok_or_else(|| {
-            TypeError::Malformed(format!("no type {id} in the script's definitions"))
-        })
+    fn get(&self, id: TypeId) -> Result<Cow<'_, CType>, TypeError> {
+        self.types
+            .get(id as usize)
+            .map(Cow::Borrowed)
+            .ok_or_else(|| {
+                TypeError::Malformed(format!("no type {id} in the script's definitions"))
+            })
     }
 
     fn find(&self, kind: NameKind, name: &str) -> Result<Option<TypeId>, TypeError> {

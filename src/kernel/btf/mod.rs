@@ -6,6 +6,7 @@
 //! place and stops at the first match. A script that touches one struct decodes that struct, not
 //! 100,000 others (tests/bench/btf.md has the numbers).
 
+use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::fs::File;
 use std::io::Read;
@@ -741,13 +742,13 @@ impl TypeSource for Btf {
         self
     }
 
-    fn get(&self, id: TypeId) -> Result<CType, TypeError> {
+    fn get(&self, id: TypeId) -> Result<Cow<'_, CType>, TypeError> {
         if id == 0 {
-            return Ok(CType::Void);
+            return Ok(Cow::Owned(CType::Void));
         }
         match &self.base {
             Some(base) if id < self.first_id => base.get(id),
-            _ => self.decode(id),
+            _ => self.decode(id).map(Cow::Owned),
         }
     }
 
@@ -777,7 +778,7 @@ impl TypeSource for Btf {
         let mut size = std::mem::size_of::<usize>() as u32;
         for name in ["long int", "long unsigned int"] {
             if let Some(id) = self.find(NameKind::Scalar, name)? {
-                if let CType::Int(int) = self.get(id)? {
+                if let CType::Int(int) = &*self.get(id)? {
                     size = int.size;
                     break;
                 }

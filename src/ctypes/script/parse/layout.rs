@@ -89,8 +89,8 @@ impl<'a, 't> Parser<'a, 't> {
                     return Err(fail(format_args!("member `{}` is too large", member.name)))
                 }
                 _ => {
-                    let what = match definitions.resolve(member.target) {
-                        Ok((_, CType::Forward { .. } | CType::Enum(_))) => {
+                    let what = match definitions.resolved(member.target) {
+                        Some(CType::Forward { .. } | CType::Enum(_)) => {
                             "which is only declared here: define it above (#include lines \
                              are not read), or run on a kernel with BTF"
                         }
@@ -110,8 +110,8 @@ impl<'a, 't> Parser<'a, 't> {
                 Some(bits) => {
                     let bits = u64::from(bits);
                     if !matches!(
-                        definitions.resolve(member.target),
-                        Ok((_, CType::Int(_) | CType::Enum(_)))
+                        definitions.resolved(member.target),
+                        Some(CType::Int(_) | CType::Enum(_))
                     ) {
                         return Err(fail(format_args!(
                             "bitfield `{}` must have an integer type, not `{}`",

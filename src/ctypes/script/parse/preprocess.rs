@@ -278,8 +278,8 @@ impl<'a, 't> Parser<'a, 't> {
                 if bits == 0 || bits >= 64 {
                     return Ok(value);
                 }
-                let signed = matches!(self.definitions.resolve(target),
-                    Ok((_, CType::Int(int))) if int.signed);
+                let signed = matches!(self.definitions.resolved(target),
+                    Some(CType::Int(int)) if int.signed);
                 let shift = 64 - bits as u32;
                 Ok(if signed {
                     value << shift >> shift
