@@ -241,7 +241,8 @@ fn raw(btf: &Btf, id: TypeId, ty: &CType, enum64: bool) -> String {
                 format!("size={size} vlen={}", variables.len()),
             );
             for variable in variables {
-                let CType::Variable { name, .. } = btf.get(variable.variable).unwrap() else {
+                let CType::Variable { name, .. } = btf.get(variable.variable).unwrap().into_owned()
+                else {
                     panic!("section {id} lists a non-variable");
                 };
                 text += &format!(
@@ -359,7 +360,7 @@ fn names_resolve_to_the_ids_and_offsets_bpftool_shows() {
     // skc_dport is in an anonymous struct in an anonymous union of sock_common: bpftool lists
     // it in the anonymous struct, at an offset of its own.
     let dport = btf.member(common, "skc_dport").unwrap();
-    let CType::Struct(outer) = btf.get(common).unwrap() else {
+    let CType::Struct(outer) = btf.get(common).unwrap().into_owned() else {
         panic!("sock_common is a struct");
     };
     let holder = outer
@@ -367,11 +368,11 @@ fn names_resolve_to_the_ids_and_offsets_bpftool_shows() {
         .iter()
         .filter(|member| member.name.is_empty())
         .find_map(|member| {
-            let CType::Union(union) = btf.get(member.target).ok()? else {
+            let CType::Union(union) = btf.get(member.target).ok()?.into_owned() else {
                 return None;
             };
             union.members.iter().find_map(|inner| {
-                let CType::Struct(found) = btf.get(inner.target).ok()? else {
+                let CType::Struct(found) = btf.get(inner.target).ok()?.into_owned() else {
                     return None;
                 };
                 found
@@ -390,7 +391,7 @@ fn names_resolve_to_the_ids_and_offsets_bpftool_shows() {
     // An enum's values, and a constant found by name.
     let map_type = btf.lookup(NameKind::Enum, "bpf_map_type").unwrap();
     assert_eq!(map_type, first("ENUM", "bpf_map_type"));
-    let CType::Enum(found) = btf.get(map_type).unwrap() else {
+    let CType::Enum(found) = btf.get(map_type).unwrap().into_owned() else {
         panic!("bpf_map_type is an enum");
     };
     for value in &found.values {
@@ -427,7 +428,7 @@ fn names_resolve_to_the_ids_and_offsets_bpftool_shows() {
         .map(|(&id, _)| id)
         .min()
         .expect("some struct has bitfields");
-    let CType::Struct(found) = btf.get(bitfields).unwrap() else {
+    let CType::Struct(found) = btf.get(bitfields).unwrap().into_owned() else {
         panic!("type {bitfields} is a struct");
     };
     let member = found.members.iter().find(|m| m.bitfield_size != 0).unwrap();

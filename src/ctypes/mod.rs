@@ -7,6 +7,7 @@
 
 pub mod script;
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A type's number in its source. 0 is `void`, as in BTF.
@@ -332,8 +333,9 @@ const MAX_WORK: usize = 1_000_000;
 
 /// A source of types: kernel BTF, or C definitions from a script.
 pub trait TypeSource {
-    /// The type numbered `id`.
-    fn get(&self, id: TypeId) -> Result<CType, TypeError>;
+    /// The type numbered `id`: borrowed where the source holds it decoded (script
+    /// definitions), made where it is decoded on demand (BTF).
+    fn get(&self, id: TypeId) -> Result<Cow<'_, CType>, TypeError>;
 
     /// The first type of `kind` called `name`; a struct's or union's definition before a
     /// forward declaration of it.
@@ -358,7 +360,7 @@ pub trait TypeSource {
     }
 
     /// `id` with typedefs, qualifiers and type tags taken off: what it is underneath.
-    fn resolve(&self, id: TypeId) -> Result<(TypeId, CType), TypeError> {
+    fn resolve(&self, id: TypeId) -> Result<(TypeId, Cow<'_, CType>), TypeError> {
         resolve(self.as_dyn(), id)
     }
 
@@ -396,13 +398,14 @@ pub trait TypeSource {
     }
 }
 
-fn resolve(source: &dyn TypeSource, mut id: TypeId) -> Result<(TypeId, CType), TypeError> {
+fn resolve(source: &dyn TypeSource, mut id: TypeId) -> Result<(TypeId, Cow<'_, CType>), TypeError> {
     for _ in 0..MAX_DEPTH {
-        match source.get(id)? {
+        let ty = source.get(id)?;
+        match *ty {
             CType::Typedef { target, .. }
             | CType::Qualified { target, .. }
             | CType::TypeTag { target, .. } => id = target,
-            other => return Ok((id, other)),
+            _ => return Ok((id, ty)),
         }
     }
     Err(too_deep(id))
@@ -412,11 +415,11 @@ fn size_of(source: &dyn TypeSource, id: TypeId) -> Result<u64, TypeError> {
     let mut count = 1u64;
     let mut id = id;
     for _ in 0..MAX_DEPTH {
-        let size = match source.resolve(id)?.1 {
-            CType::Int(int) => u64::from(int.size),
+        let size = match *source.resolve(id)?.1 {
+            CType::Int(ref int) => u64::from(int.size),
             CType::Float { size, .. } | CType::Section { size, .. } => u64::from(size),
             CType::Enum(Enum { size, .. }) => u64::from(size),
-            CType::Struct(composite) | CType::Union(composite) => u64::from(composite.size),
+            CType::Struct(ref composite) | CType::Union(ref composite) => u64::from(composite.size),
             CType::Pointer { .. } => u64::from(source.pointer_size()?),
             CType::Array {
                 element, length, ..
@@ -441,8 +444,9 @@ fn size_of(source: &dyn TypeSource, id: TypeId) -> Result<u64, TypeError> {
 }
 
 fn member(source: &dyn TypeSource, id: TypeId, name: &str) -> Result<Field, TypeError> {
-    let members = match source.resolve(id)?.1 {
-        CType::Struct(composite) | CType::Union(composite) => composite.members,
+    let ty = source.resolve(id)?.1;
+    let members = match &*ty {
+        CType::Struct(composite) | CType::Union(composite) => &composite.members,
         CType::Forward { .. } => {
             return Err(TypeError::Incomplete {
                 name: source.name_of(id)?,
@@ -468,7 +472,7 @@ fn chain(source: &dyn TypeSource, id: TypeId, names: &[&str]) -> Result<Vec<Step
     let mut steps = Vec::with_capacity(names.len());
     let mut current = id;
     for name in names {
-        let (through_pointer, owner) = match source.resolve(current)?.1 {
+        let (through_pointer, owner) = match *source.resolve(current)?.1 {
             CType::Pointer { target } => (true, target),
             _ => (false, current),
         };
@@ -486,7 +490,7 @@ fn offset_of(source: &dyn TypeSource, id: TypeId, names: &[&str]) -> Result<Fiel
     let mut total: Option<Field> = None;
     for (index, name) in names.iter().enumerate() {
         let owner = total.map_or(id, |field| field.target);
-        if index > 0 && matches!(source.resolve(owner)?.1, CType::Pointer { .. }) {
+        if index > 0 && matches!(*source.resolve(owner)?.1, CType::Pointer { .. }) {
             return Err(TypeError::ThroughPointer {
                 owner: source.name_of(id)?,
                 member: names[..index].join("."),
@@ -503,13 +507,14 @@ fn function(source: &dyn TypeSource, name: &str) -> Result<Option<(TypeId, Proto
     let Some(id) = source.find(NameKind::Function, name)? else {
         return Ok(None);
     };
-    let CType::Function { prototype, .. } = source.get(id)? else {
+    let CType::Function { prototype, .. } = *source.get(id)? else {
         return Err(TypeError::Malformed(format!(
             "type {id} was found as function `{name}` but is not one"
         )));
     };
     match source.get(prototype)? {
-        CType::Prototype(found) => Ok(Some((id, found))),
+        Cow::Owned(CType::Prototype(found)) => Ok(Some((id, found))),
+        Cow::Borrowed(CType::Prototype(found)) => Ok(Some((id, found.clone()))),
         _ => Err(TypeError::Malformed(format!(
             "function `{name}`'s prototype (type {prototype}) is not one"
         ))),
@@ -529,7 +534,7 @@ fn too_deep(id: TypeId) -> TypeError {
 /// `name` among `members` or inside their anonymous members.
 fn find_member(
     source: &dyn TypeSource,
-    members: Vec<Member>,
+    members: &[Member],
     name: &str,
     depth: usize,
     work: &mut usize,
@@ -542,13 +547,14 @@ fn find_member(
     }
     for member in members {
         if member.name == name {
-            return field(source, &member).map(Some);
+            return field(source, member).map(Some);
         }
         if !member.name.is_empty() {
             continue;
         }
-        let inner = match source.resolve(member.target)?.1 {
-            CType::Struct(composite) | CType::Union(composite) => composite.members,
+        let ty = source.resolve(member.target)?.1;
+        let inner = match &*ty {
+            CType::Struct(composite) | CType::Union(composite) => &composite.members,
             _ => continue,
         };
         if let Some(mut field) = find_member(source, inner, name, depth + 1, work)? {
@@ -567,7 +573,7 @@ fn field(source: &dyn TypeSource, member: &Member) -> Result<Field, TypeError> {
         bitfield_size: member.bitfield_size,
     };
     if field.bitfield_size == 0 {
-        if let CType::Int(int) = source.resolve(member.target)?.1 {
+        if let CType::Int(int) = &*source.resolve(member.target)?.1 {
             if u64::from(int.bits) != u64::from(int.size) * 8 || int.bit_offset != 0 {
                 field.bit_offset += u64::from(int.bit_offset);
                 field.bitfield_size = int.bits;
@@ -589,91 +595,112 @@ fn spell(
     if depth > MAX_DEPTH || *work == 0 {
         return Err(too_deep(id));
     }
-    let named = |base: String| {
-        if inner.is_empty() {
-            base
-        } else if inner.starts_with('[') {
-            base + &inner
-        } else {
-            base + " " + &inner
-        }
-    };
-    let tagged = |tag: &str, name: &str| {
-        if name.is_empty() {
-            named(format!("{tag} (anonymous)"))
-        } else {
-            named(format!("{tag} {name}"))
-        }
-    };
-    Ok(match source.get(id)? {
-        CType::Void => named("void".to_string()),
+    let ty = source.get(id)?;
+    // A named type: its tag ("struct", or none) and name.
+    let (tag, name) = match &*ty {
+        CType::Void => ("", "void"),
         CType::Int(Int { name, .. })
         | CType::Float { name, .. }
         | CType::Typedef { name, .. }
         | CType::Function { name, .. }
         | CType::Variable { name, .. }
-        | CType::Section { name, .. } => named(name),
-        CType::Struct(composite) => tagged("struct", &composite.name),
-        CType::Union(composite) => tagged("union", &composite.name),
-        CType::Enum(found) => tagged("enum", &found.name),
-        CType::Forward { name, union } => tagged(if union { "union" } else { "struct" }, &name),
+        | CType::Section { name, .. } => ("", name.as_str()),
+        CType::Struct(composite) => ("struct", composite.name.as_str()),
+        CType::Union(composite) => ("union", composite.name.as_str()),
+        CType::Enum(found) => ("enum", found.name.as_str()),
+        CType::Forward { name, union } => (if *union { "union" } else { "struct" }, name.as_str()),
         CType::Pointer { target } => {
             let pointer = format!("*{inner}");
-            let wrapped = match source.get(target)? {
+            let wrapped = match *source.get(*target)? {
                 CType::Array { .. } | CType::Prototype(_) => format!("({pointer})"),
                 _ => pointer,
             };
-            spell(source, target, wrapped, depth + 1, work)?
+            return spell(source, *target, wrapped, depth + 1, work);
         }
         CType::Array {
             element, length, ..
-        } => spell(
-            source,
-            element,
-            format!("{inner}[{length}]"),
-            depth + 1,
-            work,
-        )?,
+        } => {
+            let inner = format!("{inner}[{length}]");
+            return spell(source, *element, inner, depth + 1, work);
+        }
         CType::Qualified { qualifier, target } => {
-            let word = match qualifier {
-                Qualifier::Const => "const",
-                Qualifier::Volatile => "volatile",
-                Qualifier::Restrict => "restrict",
-            };
-            if matches!(source.get(target)?, CType::Pointer { .. }) {
-                let inner = if inner.is_empty() {
-                    word.to_string()
-                } else {
-                    format!("{word} {inner}")
-                };
-                spell(source, target, inner, depth + 1, work)?
-            } else {
-                format!("{word} {}", spell(source, target, inner, depth + 1, work)?)
-            }
+            return qualified(source, *qualifier, *target, inner, depth, work)
         }
         CType::TypeTag { target, .. } | CType::DeclTag { target, .. } => {
-            spell(source, target, inner, depth + 1, work)?
+            return spell(source, *target, inner, depth + 1, work)
         }
         CType::Prototype(prototype) => {
-            let mut parameters = Vec::with_capacity(prototype.parameters.len() + 1);
-            for parameter in &prototype.parameters {
-                parameters.push(spell(
-                    source,
-                    parameter.target,
-                    String::new(),
-                    depth + 1,
-                    work,
-                )?);
-            }
-            if prototype.variadic {
-                parameters.push("...".to_string());
-            } else if parameters.is_empty() {
-                parameters.push("void".to_string());
-            }
-            let declarator = format!("{inner}({})", parameters.join(", "));
-            spell(source, prototype.returns, declarator, depth + 1, work)?
+            return spell_prototype(source, prototype, inner, depth, work)
         }
+    };
+    let mut spelled = if tag.is_empty() {
+        name.to_string()
+    } else {
+        format!(
+            "{tag} {}",
+            if name.is_empty() { "(anonymous)" } else { name }
+        )
+    };
+    if !inner.is_empty() {
+        if !inner.starts_with('[') {
+            spelled.push(' ');
+        }
+        spelled.push_str(&inner);
+    }
+    Ok(spelled)
+}
+
+/// `const int`, or `int *const` (a pointer's qualifier is written after its `*`).
+fn qualified(
+    source: &dyn TypeSource,
+    qualifier: Qualifier,
+    target: TypeId,
+    inner: String,
+    depth: usize,
+    work: &mut usize,
+) -> Result<String, TypeError> {
+    let word = match qualifier {
+        Qualifier::Const => "const",
+        Qualifier::Volatile => "volatile",
+        Qualifier::Restrict => "restrict",
+    };
+    Ok(if matches!(*source.get(target)?, CType::Pointer { .. }) {
+        let inner = if inner.is_empty() {
+            word.to_string()
+        } else {
+            format!("{word} {inner}")
+        };
+        spell(source, target, inner, depth + 1, work)?
+    } else {
+        format!("{word} {}", spell(source, target, inner, depth + 1, work)?)
     })
+}
+
+/// A function type declaring `inner`: `int (*)(struct file *, long)`.
+fn spell_prototype(
+    source: &dyn TypeSource,
+    prototype: &Prototype,
+    inner: String,
+    depth: usize,
+    work: &mut usize,
+) -> Result<String, TypeError> {
+    let mut parameters = Vec::with_capacity(prototype.parameters.len() + 1);
+    for parameter in &prototype.parameters {
+        parameters.push(spell(
+            source,
+            parameter.target,
+            String::new(),
+            depth + 1,
+            work,
+        )?);
+    }
+    if prototype.variadic {
+        parameters.push("...".to_string());
+    } else if parameters.is_empty() {
+        parameters.push("void".to_string());
+    }
+    let declarator = format!("{inner}({})", parameters.join(", "));
+    spell(source, prototype.returns, declarator, depth + 1, work)
 }
 
 #[cfg(test)]

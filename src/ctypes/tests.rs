@@ -1,4 +1,5 @@
 use super::*;
+use std::borrow::Cow;
 
 /// A source of types held in a list (id = index), as script definitions will be: the
 /// resolution above must work for any source, not BTF alone.
@@ -22,10 +23,10 @@ impl TypeSource for Table {
         self
     }
 
-    fn get(&self, id: TypeId) -> Result<CType, TypeError> {
+    fn get(&self, id: TypeId) -> Result<Cow<'_, CType>, TypeError> {
         self.types
             .get(id as usize)
-            .cloned()
+            .map(Cow::Borrowed)
             .ok_or_else(|| TypeError::Malformed(format!("no type {id}")))
     }
 

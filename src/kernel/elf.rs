@@ -44,10 +44,29 @@ impl fmt::Display for ElfError {
 
 const EM_ARM: u16 = 40;
 const PT_LOAD: u32 = 1;
-const SHT_SYMTAB: u32 = 2;
-const SHT_DYNSYM: u32 = 11;
+const SHT_SYMTAB: u64 = 2;
+const SHT_DYNSYM: u64 = 11;
 const STT_FUNC: u8 = 2;
 const STT_GNU_IFUNC: u8 = 10;
+
+/// Where the fields read lie in each class, as (offset, bytes): ELF32's, then ELF64's.
+/// e_phoff, e_shoff, e_phentsize, e_phnum, e_shentsize, e_shnum.
+const FILE_HEADER: [&[(u8, u8)]; 2] = [
+    &[(28, 4), (32, 4), (42, 2), (44, 2), (46, 2), (48, 2)],
+    &[(32, 8), (40, 8), (54, 2), (56, 2), (58, 2), (60, 2)],
+];
+/// p_offset, p_vaddr, p_filesz.
+const PROGRAM_HEADER: [&[(u8, u8)]; 2] = [&[(4, 4), (8, 4), (16, 4)], &[(8, 8), (16, 8), (32, 8)]];
+/// sh_type, sh_offset, sh_size, sh_link, sh_entsize.
+const SECTION_HEADER: [&[(u8, u8)]; 2] = [
+    &[(4, 4), (16, 4), (20, 4), (24, 4), (36, 4)],
+    &[(4, 4), (24, 8), (32, 8), (40, 4), (56, 8)],
+];
+/// st_name, st_info, st_shndx, st_value, st_size.
+const SYMBOL: [&[(u8, u8)]; 2] = [
+    &[(0, 4), (12, 1), (14, 2), (4, 4), (8, 4)],
+    &[(0, 4), (4, 1), (6, 2), (8, 8), (16, 8)],
+];
 
 /// Bounds-checked reads in the file's byte order and word size. Offsets come from the file and
 /// may be anything: arithmetic on them wraps, and `slice` turns anything out of bounds into an
@@ -89,9 +108,91 @@ impl Reader<'_> {
         Ok(self.unsigned(offset, 4)? as u32)
     }
 
-    /// An address-sized field: 8 bytes in ELF64, 4 in ELF32.
-    fn word(&self, offset: u64) -> Result<u64, ElfError> {
-        self.unsigned(offset, if self.is_64 { 8 } else { 4 })
+    /// The fields at `layout` (offset, bytes: ELF32's, then ELF64's) of the entry at `at`, as
+    /// many as `layout` has; the rest 0.
+    fn fields(&self, at: u64, layout: [&[(u8, u8)]; 2]) -> Result<[u64; 6], ElfError> {
+        let mut values = [0; 6];
+        for (value, &(offset, size)) in values.iter_mut().zip(layout[usize::from(self.is_64)]) {
+            *value = self.unsigned(at.wrapping_add(u64::from(offset)), u64::from(size))?;
+        }
+        Ok(values)
+    }
+
+    /// Where the `count` entries of `size` bytes each from `offset` start.
+    fn entries(&self, offset: u64, size: u64, count: u64) -> impl Iterator<Item = u64> + '_ {
+        (0..count).map(move |index| offset.wrapping_add(index.wrapping_mul(size)))
+    }
+
+    /// The loadable segments of the program headers.
+    fn segments(&self, offset: u64, size: u64, count: u64) -> Result<Vec<Segment>, ElfError> {
+        let mut segments = Vec::new();
+        for header in self.entries(offset, size, count) {
+            self.slice(header, size)?;
+            if self.u32(header)? != PT_LOAD {
+                continue;
+            }
+            let [offset, address, size, ..] = self.fields(header, PROGRAM_HEADER)?;
+            segments.push(Segment {
+                address,
+                offset,
+                size,
+            });
+        }
+        Ok(segments)
+    }
+
+    /// (type, offset, size, link, entry size) of every section.
+    fn sections(&self, offset: u64, size: u64, count: u64) -> Result<Vec<[u64; 6]>, ElfError> {
+        let mut sections = Vec::new();
+        for header in self.entries(offset, size, count) {
+            self.slice(header, size)?;
+            sections.push(self.fields(header, SECTION_HEADER)?);
+        }
+        Ok(sections)
+    }
+
+    /// Adds the functions `section` defines, when it is a symbol table.
+    fn functions(
+        &self,
+        section: &[u64; 6],
+        sections: &[[u64; 6]],
+        machine: u16,
+        functions: &mut Vec<Function>,
+    ) -> Result<(), ElfError> {
+        let &[kind, offset, size, link, entry_size, _] = section;
+        if !(kind == SHT_SYMTAB || kind == SHT_DYNSYM) || entry_size == 0 {
+            return Ok(());
+        }
+        let &[_, strings_offset, strings_size, ..] =
+            sections.get(link as usize).ok_or_else(|| {
+                ElfError(format!(
+                    "a symbol table links to section {link}, which does not exist"
+                ))
+            })?;
+        for symbol in self.entries(offset, entry_size, size / entry_size) {
+            self.slice(symbol, entry_size)?;
+            let [name, info, section, address, size, _] = self.fields(symbol, SYMBOL)?;
+            // Section 0 is "undefined": a function this file imports, not one it has.
+            if !matches!(info as u8 & 0xf, STT_FUNC | STT_GNU_IFUNC) || section == 0 {
+                continue;
+            }
+            let name = self.string((strings_offset, strings_size), name)?;
+            // ARM marks Thumb functions with the low address bit; the code starts without it.
+            let thumb = machine == EM_ARM && address & 1 == 1;
+            let address = address & !u64::from(thumb);
+            if !functions
+                .iter()
+                .any(|function| function.name == name && function.address == address)
+            {
+                functions.push(Function {
+                    name,
+                    address,
+                    size,
+                    thumb,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The NUL-terminated string at `offset` of a string table.
@@ -135,124 +236,13 @@ impl ElfFile {
             big_endian,
             is_64,
         };
-        // Header field offsets differ between the two classes only after e_entry.
-        let (phoff, shoff, phentsize, phnum, shentsize, shnum) = if is_64 {
-            (
-                r.word(32)?,
-                r.word(40)?,
-                r.u16(54)?,
-                r.u16(56)?,
-                r.u16(58)?,
-                r.u16(60)?,
-            )
-        } else {
-            (
-                r.word(28)?,
-                r.word(32)?,
-                r.u16(42)?,
-                r.u16(44)?,
-                r.u16(46)?,
-                r.u16(48)?,
-            )
-        };
+        let [phoff, shoff, phentsize, phnum, shentsize, shnum] = r.fields(0, FILE_HEADER)?;
         let machine = r.u16(18)?;
-
-        let mut segments = Vec::new();
-        for index in 0..u64::from(phnum) {
-            let header = phoff.wrapping_add(index.wrapping_mul(u64::from(phentsize)));
-            r.slice(header, u64::from(phentsize))?;
-            if r.u32(header)? != PT_LOAD {
-                continue;
-            }
-            segments.push(if is_64 {
-                Segment {
-                    offset: r.word(header + 8)?,
-                    address: r.word(header + 16)?,
-                    size: r.word(header + 32)?,
-                }
-            } else {
-                Segment {
-                    offset: r.word(header + 4)?,
-                    address: r.word(header + 8)?,
-                    size: r.word(header + 16)?,
-                }
-            });
-        }
-
-        // (type, offset, size, link, entry size) of every section.
-        let mut sections = Vec::new();
-        for index in 0..u64::from(shnum) {
-            let header = shoff.wrapping_add(index.wrapping_mul(u64::from(shentsize)));
-            r.slice(header, u64::from(shentsize))?;
-            sections.push(if is_64 {
-                (
-                    r.u32(header + 4)?,
-                    r.word(header + 24)?,
-                    r.word(header + 32)?,
-                    r.u32(header + 40)?,
-                    r.word(header + 56)?,
-                )
-            } else {
-                (
-                    r.u32(header + 4)?,
-                    r.word(header + 16)?,
-                    r.word(header + 20)?,
-                    r.u32(header + 24)?,
-                    r.word(header + 36)?,
-                )
-            });
-        }
+        let segments = r.segments(phoff, phentsize, phnum)?;
+        let sections = r.sections(shoff, shentsize, shnum)?;
         let mut functions = Vec::new();
-        for &(kind, offset, size, link, entry_size) in &sections {
-            if !(kind == SHT_SYMTAB || kind == SHT_DYNSYM) || entry_size == 0 {
-                continue;
-            }
-            let &(_, strings_offset, strings_size, ..) =
-                sections.get(link as usize).ok_or_else(|| {
-                    ElfError(format!(
-                        "a symbol table links to section {link}, which does not exist"
-                    ))
-                })?;
-            for index in 0..size / entry_size {
-                let symbol = offset.wrapping_add(index.wrapping_mul(entry_size));
-                r.slice(symbol, entry_size)?;
-                let (name, info, section, address, size) = if is_64 {
-                    (
-                        r.u32(symbol)?,
-                        r.unsigned(symbol + 4, 1)? as u8,
-                        r.u16(symbol + 6)?,
-                        r.word(symbol + 8)?,
-                        r.word(symbol + 16)?,
-                    )
-                } else {
-                    (
-                        r.u32(symbol)?,
-                        r.unsigned(symbol + 12, 1)? as u8,
-                        r.u16(symbol + 14)?,
-                        r.word(symbol + 4)?,
-                        r.word(symbol + 8)?,
-                    )
-                };
-                // Section 0 is "undefined": a function this file imports, not one it has.
-                if !matches!(info & 0xf, STT_FUNC | STT_GNU_IFUNC) || section == 0 {
-                    continue;
-                }
-                let name = r.string((strings_offset, strings_size), u64::from(name))?;
-                // ARM marks Thumb functions with the low address bit; the code starts without it.
-                let thumb = machine == EM_ARM && address & 1 == 1;
-                let address = address & !u64::from(thumb);
-                if !functions
-                    .iter()
-                    .any(|function: &Function| function.name == name && function.address == address)
-                {
-                    functions.push(Function {
-                        name,
-                        address,
-                        size,
-                        thumb,
-                    });
-                }
-            }
+        for section in &sections {
+            r.functions(section, &sections, machine, &mut functions)?;
         }
         Ok(ElfFile {
             is_64,

@@ -8,6 +8,7 @@
 mod lex;
 mod parse;
 
+use std::borrow::Cow;
 use std::fmt;
 
 use super::{CType, Enum, Int, NameKind, TypeError, TypeId, TypeSource};
@@ -167,35 +168,40 @@ const TYPEDEFS: [(&str, &str); 49] = [
     ("bool", "_Bool"),
 ];
 
+/// The words a base type is spelled with, in the order `scalar_name` counts them.
+pub(super) const SCALAR_WORDS: [&str; 10] = [
+    "signed", "unsigned", "char", "short", "int", "long", "_Bool", "float", "double", "void",
+];
+
 /// The name gcc's debug info (and so BTF) gives the base type spelled `words`, in any order:
 /// `unsigned long` is `long unsigned int`, `signed` is `int`, `void` is `void`; None when the
 /// words spell no C type (`unsigned float`, `short long`).
-pub fn scalar_name(words: &[&str]) -> Option<String> {
-    let count = |word: &str| words.iter().filter(|found| **found == word).count();
-    let [signed, unsigned, int, long] = ["signed", "unsigned", "int", "long"].map(count);
-    let [char, short, boolean, float, double, void] =
-        ["char", "short", "_Bool", "float", "double", "void"].map(count);
+pub fn scalar_name(words: &[&str]) -> Option<&'static str> {
+    let mut counts = [0usize; SCALAR_WORDS.len()];
+    for word in words {
+        counts[SCALAR_WORDS.iter().position(|found| found == word)?] += 1;
+    }
+    let [signed, unsigned, char, short, int, long, boolean, float, double, void] = counts;
     let kinds = char + short + boolean + float + double + void;
-    let sign = if unsigned > 0 { "unsigned " } else { "" };
+    // The unsigned spelling where there is one.
+    let pick = |plain, unsigned_name| if unsigned > 0 { unsigned_name } else { plain };
     let name = match long {
-        _ if words.is_empty() || words.len() != signed + unsigned + int + long + kinds => {
-            return None
-        }
+        _ if words.is_empty() => return None,
         _ if signed + unsigned > 1 || int > 1 || long > 2 || kinds > 1 => return None,
         _ if signed + unsigned + int > 0 && boolean + float + double + void > 0 => return None,
-        1 if double == 1 => "long double".to_string(),
+        1 if double == 1 => "long double",
         1.. if kinds > 0 => return None,
-        _ if void == 1 => "void".to_string(),
-        _ if boolean == 1 => "_Bool".to_string(),
-        _ if float == 1 => "float".to_string(),
-        _ if double == 1 => "double".to_string(),
+        _ if void == 1 => "void",
+        _ if boolean == 1 => "_Bool",
+        _ if float == 1 => "float",
+        _ if double == 1 => "double",
         _ if char == 1 && int > 0 => return None,
-        _ if char == 1 && signed + unsigned == 0 => "char".to_string(),
-        _ if char == 1 => format!("{}signed char", if unsigned > 0 { "un" } else { "" }),
-        _ if short == 1 => format!("short {sign}int"),
-        1 => format!("long {sign}int"),
-        2 => format!("long long {sign}int"),
-        _ => format!("{sign}int"),
+        _ if char == 1 && signed + unsigned == 0 => "char",
+        _ if char == 1 => pick("signed char", "unsigned char"),
+        _ if short == 1 => pick("short int", "short unsigned int"),
+        1 => pick("long int", "long unsigned int"),
+        2 => pick("long long int", "long long unsigned int"),
+        _ => pick("int", "unsigned int"),
     };
     Some(name)
 }
@@ -289,6 +295,12 @@ impl Definitions {
             .map(|(_, value)| *value)
     }
 
+    /// `id` with typedefs and qualifiers taken off (see `resolve`); None when it cannot be.
+    fn resolved(&self, id: TypeId) -> Option<&CType> {
+        let (resolved, _) = self.resolve(id).ok()?;
+        self.types.get(resolved as usize)
+    }
+
     fn push(&mut self, ty: CType) -> TypeId {
         self.types.push(ty);
         self.aligns.push(0);
@@ -298,7 +310,7 @@ impl Definitions {
     /// The alignment C gives `id` on this ABI; None when it has no size (see `size_of`).
     fn align_of(&self, id: TypeId) -> Result<u32, TypeError> {
         let (resolved, ty) = self.resolve(id)?;
-        Ok(1.max(match ty {
+        Ok(1.max(match *ty {
             CType::Int(Int { size, .. })
             | CType::Float { size, .. }
             | CType::Enum(Enum { size, .. }) => size.min(self.abi.int64_align),
@@ -354,10 +366,13 @@ impl TypeSource for Definitions {
         self
     }
 
-    fn get(&self, id: TypeId) -> Result<CType, TypeError> {
-        self.types.get(id as usize).cloned().ok_or_else(|| {
-            TypeError::Malformed(format!("no type {id} in the script's definitions"))
-        })
+    fn get(&self, id: TypeId) -> Result<Cow<'_, CType>, TypeError> {
+        self.types
+            .get(id as usize)
+            .map(Cow::Borrowed)
+            .ok_or_else(|| {
+                TypeError::Malformed(format!("no type {id} in the script's definitions"))
+            })
     }
 
     fn find(&self, kind: NameKind, name: &str) -> Result<Option<TypeId>, TypeError> {

@@ -170,7 +170,7 @@ fn c_integer_spellings_are_gccs_types_and_kernel_typedefs_are_built_in() {
         ("", None),
     ] {
         let words: Vec<&str> = words.split_whitespace().collect();
-        assert_eq!(scalar_name(&words).as_deref(), name, "{words:?}");
+        assert_eq!(scalar_name(&words), name, "{words:?}");
     }
 }
 
@@ -188,7 +188,7 @@ fn unions_enums_and_typedefs() {
     ";
     let types = parse(text, Abi::X86_64);
     let state = id(&types, NameKind::Enum, "state");
-    let values: Vec<(String, u64)> = match types.get(state).unwrap() {
+    let values: Vec<(String, u64)> = match types.get(state).unwrap().into_owned() {
         CType::Enum(found) => {
             assert_eq!((found.size, found.signed), (4, false));
             found
@@ -217,7 +217,7 @@ fn unions_enums_and_typedefs() {
     );
     let sign = id(&types, NameKind::Enum, "sign");
     assert!(matches!(
-        types.get(sign).unwrap(),
+        types.get(sign).unwrap().into_owned(),
         CType::Enum(Enum {
             size: 4,
             signed: true,
@@ -234,7 +234,7 @@ fn unions_enums_and_typedefs() {
     assert_eq!(types.name_of(word).unwrap(), "word_t");
     let handler = id(&types, NameKind::Typedef, "handler_t");
     let (_, pointer) = types.resolve(handler).unwrap();
-    let CType::Pointer { target } = pointer else {
+    let CType::Pointer { target } = *pointer else {
         panic!("{pointer:?}")
     };
     assert_eq!(
@@ -293,7 +293,7 @@ fn declarators_read_inside_out() {
     assert_eq!(size(&types, NameKind::Struct, "d"), 104);
     let label = types.member(owner, "label").unwrap().target;
     assert!(matches!(
-        types.get(label).unwrap(),
+        types.get(label).unwrap().into_owned(),
         CType::Qualified {
             qualifier: Qualifier::Const,
             ..

@@ -6,6 +6,7 @@
 //! place and stops at the first match. A script that touches one struct decodes that struct, not
 //! 100,000 others (tests/bench/btf.md has the numbers).
 
+use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::fs::File;
 use std::io::Read;
@@ -164,8 +165,9 @@ impl Header {
                 data[2]
             )));
         }
-        let word = |at: usize| read_u32(data, at, big_endian);
-        let header_length = word(4)? as usize;
+        // Within the HEADER_SIZE bytes checked above.
+        let word = |at: usize| read_u32(data, at, big_endian).unwrap_or(0);
+        let header_length = word(4) as usize;
         if header_length < HEADER_SIZE || header_length > file_length {
             return Err(malformed(format!(
                 "the header says it is {header_length} bytes long"
@@ -183,8 +185,8 @@ impl Header {
             }
             Ok(start..end)
         };
-        let types = section(word(8)?, word(12)?, "type")?;
-        let strings = section(word(16)?, word(20)?, "string")?;
+        let types = section(word(8), word(12), "type")?;
+        let strings = section(word(16), word(20), "string")?;
         if types.start % 4 != 0 {
             return Err(malformed("the type section is not 4-byte aligned"));
         }
@@ -321,12 +323,13 @@ impl Btf {
 
     fn u32_at(&self, at: usize) -> Result<u32, TypeError> {
         read_u32(self.data(), at, self.big_endian)
+            .ok_or_else(|| malformed(format!("a read at byte {at} is past the end")))
     }
 
     /// A word of a record that `record` found: `start` checked that the whole record lies in the
     /// type section, so the read cannot fail (and no error path is needed at each word).
     fn word(&self, at: usize) -> u32 {
-        self.u32_at(at).unwrap_or(0)
+        read_u32(self.data(), at, self.big_endian).unwrap_or(0)
     }
 
     /// Where this file's `index`-th type starts; None past its last type. Walks the type
@@ -372,7 +375,7 @@ impl Btf {
                 self.first_id + self.count()? - 1
             )));
         };
-        Ok((start, self.u32_at(start + 4)?))
+        Ok((start, self.word(start + 4)))
     }
 
     /// The NUL-terminated name at string `offset` (in the base's strings when below ours).
@@ -423,7 +426,7 @@ impl Btf {
     ) -> Result<(), TypeError> {
         let mut index = 0;
         while let Some(start) = self.start(index)? {
-            if visit(self.first_id + index as u32, start, self.u32_at(start + 4)?)? {
+            if visit(self.first_id + index as u32, start, self.word(start + 4))? {
                 break;
             }
             index += 1;
@@ -449,7 +452,7 @@ impl Btf {
             let Some(is_complete) = matches_kind(kind, info) else {
                 return Ok(false);
             };
-            if !self.name_is(self.u32_at(start)?, name)? {
+            if !self.name_is(self.word(start), name)? {
                 return Ok(false);
             }
             if is_complete {
@@ -471,7 +474,7 @@ impl Btf {
         };
         self.scan(|id, start, info| {
             if matches_kind(kind, info).is_some() {
-                let offset = self.u32_at(start)?;
+                let offset = self.word(start);
                 let name = std::str::from_utf8(self.name_bytes(offset)?).map_err(|_| {
                     malformed(format!("the name at string offset {offset} is not UTF-8"))
                 })?;
@@ -492,8 +495,8 @@ impl Btf {
             };
             for index in 0..vlen(info) {
                 let at = start + TYPE_SIZE + index * entry_size;
-                if self.name_is(self.u32_at(at)?, name)? {
-                    found = Some((id, self.enum_value(info, at)?));
+                if self.name_is(self.word(at), name)? {
+                    found = Some((id, self.enum_value(info, at)));
                     return Ok(true);
                 }
             }
@@ -502,181 +505,17 @@ impl Btf {
         Ok(found)
     }
 
-    /// The value of the enumerator whose entry is at `at`, widened to 64 bits.
-    fn enum_value(&self, info: u32, at: usize) -> Result<u64, TypeError> {
-        let low = self.u32_at(at + 4)?;
-        Ok(if kind(info) == KIND_ENUM64 {
-            u64::from(self.u32_at(at + 8)?) << 32 | u64::from(low)
+    /// The value of the enumerator whose entry is at `at` (in a record `start` checked),
+    /// widened to 64 bits.
+    fn enum_value(&self, info: u32, at: usize) -> u64 {
+        let low = self.word(at + 4);
+        if kind(info) == KIND_ENUM64 {
+            u64::from(self.word(at + 8)) << 32 | u64::from(low)
         } else if kind_flag(info) {
             low as i32 as i64 as u64
         } else {
             u64::from(low)
-        })
-    }
-
-    /// Decodes the record of type `id` (of this file).
-    fn decode(&self, id: TypeId) -> Result<CType, TypeError> {
-        let (start, info) = self.record(id)?;
-        let name = || self.name(self.word(start));
-        // The word after name and info: a size or a type id, by kind.
-        let third = self.word(start + 8);
-        let tail = start + TYPE_SIZE;
-        let count = vlen(info);
-        let linkage = |value: u32| match value {
-            0 => Linkage::Static,
-            1 => Linkage::Global,
-            2 => Linkage::Extern,
-            other => Linkage::Other(other),
-        };
-        Ok(match kind(info) {
-            KIND_INT => {
-                let encoding = self.word(tail);
-                CType::Int(Int {
-                    name: name()?,
-                    size: third,
-                    signed: encoding & (1 << 24) != 0,
-                    char: encoding & (1 << 25) != 0,
-                    boolean: encoding & (1 << 26) != 0,
-                    bit_offset: (encoding >> 16) as u8,
-                    bits: encoding as u8,
-                })
-            }
-            KIND_PTR => CType::Pointer { target: third },
-            KIND_ARRAY => CType::Array {
-                element: self.word(tail),
-                index: self.word(tail + 4),
-                length: self.word(tail + 8),
-            },
-            KIND_STRUCT | KIND_UNION => {
-                let mut members = Vec::with_capacity(count);
-                for index in 0..count {
-                    let at = tail + index * 12;
-                    let offset = self.word(at + 8);
-                    // kind_flag: the offset word holds the bitfield size above 24 bits of offset.
-                    let (bit_offset, bitfield_size) = if kind_flag(info) {
-                        (offset & 0xff_ffff, (offset >> 24) as u8)
-                    } else {
-                        (offset, 0)
-                    };
-                    members.push(Member {
-                        name: self.name(self.word(at))?,
-                        target: self.word(at + 4),
-                        bit_offset,
-                        bitfield_size,
-                    });
-                }
-                let composite = Composite {
-                    name: name()?,
-                    size: third,
-                    members,
-                };
-                if kind(info) == KIND_STRUCT {
-                    CType::Struct(composite)
-                } else {
-                    CType::Union(composite)
-                }
-            }
-            KIND_ENUM | KIND_ENUM64 => {
-                let entry_size = if kind(info) == KIND_ENUM { 8 } else { 12 };
-                let mut values = Vec::with_capacity(count);
-                for index in 0..count {
-                    let at = tail + index * entry_size;
-                    values.push(Enumerator {
-                        name: self.name(self.word(at))?,
-                        value: self.enum_value(info, at)?,
-                    });
-                }
-                CType::Enum(Enum {
-                    name: name()?,
-                    size: third,
-                    signed: kind_flag(info),
-                    values,
-                })
-            }
-            KIND_FWD => CType::Forward {
-                name: name()?,
-                union: kind_flag(info),
-            },
-            KIND_TYPEDEF => CType::Typedef {
-                name: name()?,
-                target: third,
-            },
-            KIND_VOLATILE | KIND_CONST | KIND_RESTRICT => CType::Qualified {
-                qualifier: match kind(info) {
-                    KIND_VOLATILE => Qualifier::Volatile,
-                    KIND_CONST => Qualifier::Const,
-                    _ => Qualifier::Restrict,
-                },
-                target: third,
-            },
-            KIND_FUNC => CType::Function {
-                name: name()?,
-                prototype: third,
-                linkage: linkage(count as u32),
-            },
-            KIND_FUNC_PROTO => {
-                let mut parameters = Vec::with_capacity(count);
-                let mut variadic = false;
-                for index in 0..count {
-                    let at = tail + index * 8;
-                    let (name_offset, target) = (self.word(at), self.word(at + 4));
-                    // A last parameter of no name and type void stands for `...`.
-                    if index + 1 == count && name_offset == 0 && target == 0 {
-                        variadic = true;
-                    } else {
-                        parameters.push(Parameter {
-                            name: self.name(name_offset)?,
-                            target,
-                        });
-                    }
-                }
-                CType::Prototype(Prototype {
-                    returns: third,
-                    parameters,
-                    variadic,
-                })
-            }
-            KIND_VAR => CType::Variable {
-                name: name()?,
-                target: third,
-                linkage: linkage(self.word(tail)),
-            },
-            KIND_DATASEC => {
-                let mut variables = Vec::with_capacity(count);
-                for index in 0..count {
-                    let at = tail + index * 12;
-                    variables.push(SectionVariable {
-                        variable: self.word(at),
-                        offset: self.word(at + 4),
-                        size: self.word(at + 8),
-                    });
-                }
-                CType::Section {
-                    name: name()?,
-                    size: third,
-                    variables,
-                }
-            }
-            KIND_FLOAT => CType::Float {
-                name: name()?,
-                size: third,
-            },
-            KIND_DECL_TAG => {
-                let component = self.word(tail) as i32;
-                CType::DeclTag {
-                    name: name()?,
-                    target: third,
-                    component: u32::try_from(component).ok(),
-                    attribute: kind_flag(info),
-                }
-            }
-            KIND_TYPE_TAG => CType::TypeTag {
-                name: name()?,
-                target: third,
-                attribute: kind_flag(info),
-            },
-            other => return Err(malformed(format!("type {id} is of unknown kind {other}"))),
-        })
+        }
     }
 }
 
@@ -704,12 +543,10 @@ fn matches_kind(kind_wanted: NameKind, info: u32) -> Option<bool> {
     }
 }
 
-fn read_u32(data: &[u8], at: usize, big_endian: bool) -> Result<u32, TypeError> {
-    let bytes: [u8; 4] = data
-        .get(at..at + 4)
-        .and_then(|bytes| bytes.try_into().ok())
-        .ok_or_else(|| malformed(format!("a read at byte {at} is past the end")))?;
-    Ok(if big_endian {
+/// The word at `at`; None past the end of `data`.
+fn read_u32(data: &[u8], at: usize, big_endian: bool) -> Option<u32> {
+    let bytes: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if big_endian {
         u32::from_be_bytes(bytes)
     } else {
         u32::from_le_bytes(bytes)
@@ -721,13 +558,13 @@ impl TypeSource for Btf {
         self
     }
 
-    fn get(&self, id: TypeId) -> Result<CType, TypeError> {
+    fn get(&self, id: TypeId) -> Result<Cow<'_, CType>, TypeError> {
         if id == 0 {
-            return Ok(CType::Void);
+            return Ok(Cow::Owned(CType::Void));
         }
         match &self.base {
             Some(base) if id < self.first_id => base.get(id),
-            _ => self.decode(id),
+            _ => self.decode(id).map(Cow::Owned),
         }
     }
 
@@ -757,7 +594,7 @@ impl TypeSource for Btf {
         let mut size = std::mem::size_of::<usize>() as u32;
         for name in ["long int", "long unsigned int"] {
             if let Some(id) = self.find(NameKind::Scalar, name)? {
-                if let CType::Int(int) = self.get(id)? {
+                if let CType::Int(int) = &*self.get(id)? {
                     size = int.size;
                     break;
                 }
@@ -766,6 +603,8 @@ impl TypeSource for Btf {
         Ok(*self.pointer_size.get_or_init(|| size))
     }
 }
+
+mod decode;
 
 #[cfg(test)]
 mod tests;

@@ -385,10 +385,10 @@ fn every_kind_decodes_in_either_byte_order() {
     for (bytes, big_endian) in [(little, false), (big, true)] {
         let btf = Btf::parse(bytes, None).unwrap();
         assert_eq!(btf.big_endian(), big_endian);
-        assert_eq!(btf.get(0).unwrap(), CType::Void);
+        assert_eq!(*btf.get(0).unwrap(), CType::Void);
         for (id, want) in &expected {
             assert_eq!(
-                &btf.get(*id).unwrap(),
+                &*btf.get(*id).unwrap(),
                 want,
                 "type {id}, big-endian {big_endian}"
             );
@@ -513,7 +513,7 @@ fn split_btf_goes_on_from_its_bases_ids_and_strings() {
         );
         assert_eq!(module.find(NameKind::Struct, "pair").unwrap(), Some(5));
         assert_eq!(module.get(5).unwrap(), base.get(5).unwrap());
-        let CType::Struct(composite) = module.get(conn).unwrap() else {
+        let CType::Struct(composite) = module.get(conn).unwrap().into_owned() else {
             panic!("not a struct");
         };
         assert_eq!(composite.members[0].name, "pair", "a base string");

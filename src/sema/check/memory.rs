@@ -153,19 +153,18 @@ impl<'p> CTypes<'p> {
             ));
         }
         let (resolved, ty) = source.resolve(id).map_err(failed)?;
-        Ok(match ty {
+        Ok(match *ty {
             CType::Void | CType::Prototype(_) | CType::Function { .. } => Type::Void,
-            CType::Int(int) if matches!(int.size, 1 | 2 | 4 | 8) => Type::Int {
+            CType::Int(ref int) if matches!(int.size, 1 | 2 | 4 | 8) => Type::Int {
                 bytes: int.size as u8,
                 signed: int.signed,
             },
-            CType::Enum(found) if matches!(found.size, 1 | 2 | 4 | 8) => Type::Int {
+            CType::Enum(ref found) if matches!(found.size, 1 | 2 | 4 | 8) => Type::Int {
                 bytes: found.size as u8,
                 signed: found.signed,
             },
             CType::Pointer { target } => {
-                let user =
-                    matches!(source.get(target), Ok(CType::TypeTag { name, .. }) if name == "user");
+                let user = matches!(source.get(target).as_deref(), Ok(CType::TypeTag { name, .. }) if name == "user");
                 let space = if user { AddressSpace::User } else { space };
                 Type::Pointer {
                     target: Box::new(self.convert(origin, target, space, depth + 1)?),
@@ -175,25 +174,25 @@ impl<'p> CTypes<'p> {
             CType::Array {
                 element, length, ..
             } => match self.convert(origin, element, space, depth + 1)? {
-                Type::Int { bytes: 1, .. } if matches!(source.resolve(element).map_err(failed)?.1, CType::Int(int) if int.char) => {
+                Type::Int { bytes: 1, .. } if matches!(*source.resolve(element).map_err(failed)?.1, CType::Int(ref int) if int.char) => {
                     Type::Chars(length as usize)
                 }
                 element => Type::Array(Box::new(element), length as usize),
             },
-            CType::Struct(composite) | CType::Union(composite) => Type::CStruct(CStruct {
+            CType::Struct(ref composite) | CType::Union(ref composite) => Type::CStruct(CStruct {
                 origin,
                 id: resolved,
                 size: composite.size as usize,
                 name: source.name_of(resolved).map_err(failed)?.into(),
             }),
             // A pointer to a struct declared here and defined elsewhere in the same source.
-            CType::Forward { name, union } => {
+            CType::Forward { ref name, union } => {
                 let kind = if union {
                     NameKind::Union
                 } else {
                     NameKind::Struct
                 };
-                match source.find(kind, &name).map_err(failed)? {
+                match source.find(kind, name).map_err(failed)? {
                     Some(defined) if defined != resolved => {
                         self.convert(origin, defined, space, depth + 1)?
                     }
@@ -291,8 +290,8 @@ impl<'p> CTypes<'p> {
             let failed = |error: crate::ctypes::TypeError| error.to_string();
             match source.find_enumerator(name).map_err(failed)? {
                 Some((id, value)) => {
-                    let ty = match source.resolve(id).map_err(failed)?.1 {
-                        CType::Enum(found) if found.signed => crate::sema::types::I64,
+                    let ty = match *source.resolve(id).map_err(failed)?.1 {
+                        CType::Enum(ref found) if found.signed => crate::sema::types::I64,
                         _ => U64,
                     };
                     int(value, ty)

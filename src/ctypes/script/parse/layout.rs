@@ -65,6 +65,7 @@ impl<'a, 't> Parser<'a, 't> {
     /// A struct's or union's size, alignment and members, placed as gcc places them: each
     /// member at its type's alignment (1 when packed); a bitfield after the one before it
     /// unless it would span more alignment units of its type than the type has.
+    #[inline(never)]
     pub(super) fn lay_out(
         &self,
         union: bool,
@@ -88,8 +89,8 @@ impl<'a, 't> Parser<'a, 't> {
                     return Err(fail(format_args!("member `{}` is too large", member.name)))
                 }
                 _ => {
-                    let what = match definitions.resolve(member.target) {
-                        Ok((_, CType::Forward { .. } | CType::Enum(_))) => {
+                    let what = match definitions.resolved(member.target) {
+                        Some(CType::Forward { .. } | CType::Enum(_)) => {
                             "which is only declared here: define it above (#include lines \
                              are not read), or run on a kernel with BTF"
                         }
@@ -109,8 +110,8 @@ impl<'a, 't> Parser<'a, 't> {
                 Some(bits) => {
                     let bits = u64::from(bits);
                     if !matches!(
-                        definitions.resolve(member.target),
-                        Ok((_, CType::Int(_) | CType::Enum(_)))
+                        definitions.resolved(member.target),
+                        Some(CType::Int(_) | CType::Enum(_))
                     ) {
                         return Err(fail(format_args!(
                             "bitfield `{}` must have an integer type, not `{}`",

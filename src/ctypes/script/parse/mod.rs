@@ -7,7 +7,7 @@ mod layout;
 mod preprocess;
 
 use super::lex::{Kind, Token};
-use super::{scalar_name, DefinitionError, Definitions, Include, INT};
+use super::{scalar_name, DefinitionError, Definitions, Include, INT, SCALAR_WORDS};
 use crate::ctypes::{
     CType, Composite, Enum, Enumerator, Member, Parameter, Prototype, Qualifier, TypeId,
     TypeSource, VOID,
@@ -60,10 +60,6 @@ fn qualifier(word: &str) -> Option<Qualifier> {
         .find(|(found, _)| *found == word)
         .map(|(_, qualifier)| *qualifier)
 }
-
-const SCALAR_WORDS: [&str; 10] = [
-    "signed", "unsigned", "char", "short", "int", "long", "_Bool", "float", "double", "void",
-];
 
 #[derive(Clone, Copy, Default)]
 struct Attributes {
@@ -365,12 +361,13 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// `unsigned long`, `short int`, `char`… as the built-in type gcc names.
+    #[inline(never)]
     fn scalar(&self, words: &[&str], first: Option<Token<'a>>) -> Result<TypeId> {
         let name = scalar_name(words);
-        if name.as_deref() == Some("void") {
+        if name == Some("void") {
             return Ok(VOID);
         }
-        let found = name.as_deref().and_then(|name| {
+        let found = name.and_then(|name| {
             self.definitions
                 .find(crate::ctypes::NameKind::Scalar, name)
                 .ok()
@@ -383,6 +380,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// After `struct`, `union` or `enum`: a reference to one, or its definition.
+    #[inline(never)]
     fn tagged(&mut self, word: &'a str) -> Result<TypeId> {
         let mut attributes = Attributes::default();
         while self.attributes(&mut attributes)? {}
@@ -463,6 +461,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// An enum's constants, after its `{`, with the type gcc gives them.
+    #[inline(never)]
     fn enumerators(&mut self, name: &str) -> Result<Enum> {
         let outer = std::mem::take(&mut self.enumerators);
         let mut next = 0i64;
@@ -515,6 +514,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// A struct's or union's members, after its `{`.
+    #[inline(never)]
     fn members(&mut self) -> Result<Vec<Declared<'a>>> {
         let mut members = Vec::new();
         while !self.eat("}") {

@@ -27,6 +27,7 @@ const OPERATORS: [(&str, u8); 18] = [
 ];
 
 impl<'a, 't> Parser<'a, 't> {
+    #[inline(never)]
     pub(super) fn directive(&mut self, hash: Token<'a>) -> Result<()> {
         let active = self.conditions.last().map_or(true, |open| open.active);
         let word = match self.next().map(|token| token.kind) {
@@ -133,6 +134,7 @@ impl<'a, 't> Parser<'a, 't> {
         }
     }
 
+    #[inline(never)]
     fn define(&mut self) -> Result<()> {
         let name_token = self.peek();
         let name = self.directive_name("define")?;
@@ -173,6 +175,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     /// `#if`'s condition, to the end of its line.
+    #[inline(never)]
     fn condition(&mut self) -> Result<bool> {
         self.in_condition = true;
         let value = self.expression();
@@ -275,8 +278,8 @@ impl<'a, 't> Parser<'a, 't> {
                 if bits == 0 || bits >= 64 {
                     return Ok(value);
                 }
-                let signed = matches!(self.definitions.resolve(target),
-                    Ok((_, CType::Int(int))) if int.signed);
+                let signed = matches!(self.definitions.resolved(target),
+                    Some(CType::Int(int)) if int.signed);
                 let shift = 64 - bits as u32;
                 Ok(if signed {
                     value << shift >> shift

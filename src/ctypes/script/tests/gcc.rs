@@ -156,7 +156,7 @@ fn checks(types: &Definitions, big_endian: bool) -> (String, Vec<Probe>) {
 
 /// Every named member of a struct or union, through anonymous and nested ones, with its path.
 fn walk(types: &Definitions, id: TypeId, prefix: &str, base: u64, out: &mut Vec<(String, Field)>) {
-    let members = match types.resolve(id).unwrap().1 {
+    let members = match types.resolve(id).unwrap().1.into_owned() {
         CType::Struct(composite) | CType::Union(composite) => composite.members,
         _ => return,
     };
