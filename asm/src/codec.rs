@@ -480,317 +480,393 @@ impl Insn {
     }
 
     fn parse(raw: RawInsn, next: Option<RawInsn>) -> Result<Insn, Malformed> {
-        let RawInsn {
-            code,
+        match raw.code & 0x07 {
+            ALU | ALU64 => parse_alu(raw),
+            JMP | JMP32 => parse_jump(raw),
+            LDX => parse_load(raw),
+            ST => parse_store(raw),
+            STX => parse_store_reg(raw),
+            _ => parse_ld(raw, next),
+        }
+    }
+}
+
+fn reg(number: u8) -> Result<Reg, Malformed> {
+    Reg::from_number(number).ok_or(Malformed::Register(number))
+}
+
+/// Fails on the first of `fields` (name, value) that is not zero.
+fn zero(fields: &[(&'static str, i64)]) -> Result<(), Malformed> {
+    match fields.iter().find(|(_, value)| *value != 0) {
+        Some(&(field, value)) => Err(Malformed::Reserved { field, value }),
+        None => Ok(()),
+    }
+}
+
+/// The size bits of a load or store's opcode.
+fn size_of_code(code: u8) -> Size {
+    Size::ALL
+        .into_iter()
+        .find(|&size| size_bits(size) == code & 0x18)
+        .unwrap_or(Size::U64)
+}
+
+fn parse_alu(raw: RawInsn) -> Result<Insn, Malformed> {
+    let RawInsn {
+        code,
+        dst,
+        src,
+        off,
+        imm,
+    } = raw;
+    let no_operation =
+        |field: &'static str, value: i64| Malformed::Operation { code, field, value };
+    let class = code & 0x07;
+    let width = if class == ALU { Width::W32 } else { Width::W64 };
+    let x = code & SRC_X != 0;
+    let op_bits = code & OP_MASK;
+    let dst = reg(dst)?;
+    match op_bits {
+        OP_NEG => {
+            zero(&[
+                ("source bit", i64::from(x)),
+                ("src", src.into()),
+                ("off", off.into()),
+                ("imm", imm.into()),
+            ])?;
+            Ok(Insn::Neg { width, dst })
+        }
+        OP_END => {
+            zero(&[("src", src.into()), ("off", off.into())])?;
+            let swap = Swap::ALL
+                .into_iter()
+                .find(|&swap| swap_fields(swap) == (class, code & SRC_X, imm))
+                .ok_or(no_operation("imm", imm.into()))?;
+            Ok(Insn::Endian { dst, swap })
+        }
+        OP_MOV if x && off == ADDR_SPACE_CAST && width == Width::W64 => Ok(Insn::AddrSpaceCast {
+            dst,
+            src: reg(src)?,
+            dst_space: (imm as u32 >> 16) as u16,
+            src_space: imm as u16,
+        }),
+        OP_MOV if x && off != 0 => {
+            let from = match (off, width) {
+                (8, _) => Size::U8,
+                (16, _) => Size::U16,
+                (32, Width::W64) => Size::U32,
+                _ => return Err(no_operation("off", off.into())),
+            };
+            zero(&[("imm", imm.into())])?;
+            Ok(Insn::MovSx {
+                width,
+                dst,
+                src: reg(src)?,
+                from,
+            })
+        }
+        _ => {
+            let op = AluOp::ALL
+                .into_iter()
+                .find(|&op| alu_bits(op) == (op_bits, off))
+                .ok_or_else(|| {
+                    if AluOp::ALL.iter().any(|&op| alu_bits(op).0 == op_bits) {
+                        no_operation("off", off.into())
+                    } else {
+                        Malformed::Opcode(code)
+                    }
+                })?;
+            let src = if x {
+                zero(&[("imm", imm.into())])?;
+                Source::Reg(reg(src)?)
+            } else {
+                zero(&[("src", src.into())])?;
+                Source::Imm(imm)
+            };
+            Ok(Insn::Alu {
+                width,
+                op,
+                dst,
+                src,
+            })
+        }
+    }
+}
+
+fn parse_jump(raw: RawInsn) -> Result<Insn, Malformed> {
+    let RawInsn {
+        code,
+        dst,
+        src,
+        off,
+        imm,
+    } = raw;
+    let no_operation =
+        |field: &'static str, value: i64| Malformed::Operation { code, field, value };
+    let class = code & 0x07;
+    let width = if class == JMP32 {
+        Width::W32
+    } else {
+        Width::W64
+    };
+    let x = code & SRC_X != 0;
+    match (code & OP_MASK, class) {
+        (OP_JA, JMP) => {
+            zero(&[
+                ("source bit", x.into()),
+                ("dst", dst.into()),
+                ("src", src.into()),
+                ("imm", imm.into()),
+            ])?;
+            Ok(Insn::Ja { off })
+        }
+        (OP_JA, JMP32) => {
+            zero(&[
+                ("source bit", x.into()),
+                ("dst", dst.into()),
+                ("src", src.into()),
+                ("off", off.into()),
+            ])?;
+            Ok(Insn::JaLong { off: imm })
+        }
+        (OP_CALL, JMP) => parse_call(raw, x),
+        (OP_JCOND, JMP) => {
+            if src != MAY_GOTO {
+                return Err(no_operation("src", src.into()));
+            }
+            zero(&[
+                ("source bit", x.into()),
+                ("dst", dst.into()),
+                ("imm", imm.into()),
+            ])?;
+            Ok(Insn::MayGoto { off })
+        }
+        (OP_EXIT, JMP) => {
+            zero(&[
+                ("source bit", x.into()),
+                ("dst", dst.into()),
+                ("src", src.into()),
+                ("off", off.into()),
+                ("imm", imm.into()),
+            ])?;
+            Ok(Insn::Exit)
+        }
+        (bits, _) => {
+            let cond = JmpCond::ALL
+                .into_iter()
+                .find(|&cond| cond_bits(cond) == bits)
+                .ok_or(Malformed::Opcode(code))?;
+            let src = if x {
+                zero(&[("imm", imm.into())])?;
+                Source::Reg(reg(src)?)
+            } else {
+                zero(&[("src", src.into())])?;
+                Source::Imm(imm)
+            };
+            Ok(Insn::Jump {
+                width,
+                cond,
+                dst: reg(dst)?,
+                src,
+                off,
+            })
+        }
+    }
+}
+
+/// `call`: a helper, a function of the program, or a kernel function.
+fn parse_call(raw: RawInsn, x: bool) -> Result<Insn, Malformed> {
+    let RawInsn {
+        code,
+        dst,
+        src,
+        off,
+        imm,
+    } = raw;
+    let no_operation =
+        |field: &'static str, value: i64| Malformed::Operation { code, field, value };
+    zero(&[("source bit", x.into()), ("dst", dst.into())])?;
+    let target = match src {
+        0 => {
+            zero(&[("off", off.into())])?;
+            CallTarget::Helper(imm)
+        }
+        PSEUDO_CALL => {
+            zero(&[("off", off.into())])?;
+            CallTarget::Local(imm)
+        }
+        PSEUDO_KFUNC_CALL => CallTarget::Kfunc {
+            btf_id: imm,
+            module: off,
+        },
+        _ => return Err(no_operation("src", src.into())),
+    };
+    Ok(Insn::Call(target))
+}
+
+fn parse_load(raw: RawInsn) -> Result<Insn, Malformed> {
+    let RawInsn {
+        code,
+        dst,
+        src,
+        off,
+        imm,
+    } = raw;
+    let size = size_of_code(code);
+    let (dst, src) = (reg(dst)?, reg(src)?);
+    zero(&[("imm", imm.into())])?;
+    match code & MODE_MASK {
+        MODE_MEM => Ok(Insn::Load {
+            size,
             dst,
             src,
             off,
-            imm,
-        } = raw;
-        let reg = |number: u8| Reg::from_number(number).ok_or(Malformed::Register(number));
-        let zero = |fields: &[(&'static str, i64)]| -> Result<(), Malformed> {
-            match fields.iter().find(|(_, value)| *value != 0) {
-                Some(&(field, value)) => Err(Malformed::Reserved { field, value }),
-                None => Ok(()),
-            }
-        };
-        let no_operation =
-            |field: &'static str, value: i64| Malformed::Operation { code, field, value };
-        let class = code & 0x07;
-        let size = Size::ALL
-            .into_iter()
-            .find(|&size| size_bits(size) == code & 0x18)
-            .unwrap_or(Size::U64);
-        match class {
-            ALU | ALU64 => {
-                let width = if class == ALU { Width::W32 } else { Width::W64 };
-                let x = code & SRC_X != 0;
-                let op_bits = code & OP_MASK;
-                let dst = reg(dst)?;
-                match op_bits {
-                    OP_NEG => {
-                        zero(&[
-                            ("source bit", i64::from(x)),
-                            ("src", src.into()),
-                            ("off", off.into()),
-                            ("imm", imm.into()),
-                        ])?;
-                        Ok(Insn::Neg { width, dst })
-                    }
-                    OP_END => {
-                        zero(&[("src", src.into()), ("off", off.into())])?;
-                        let swap = Swap::ALL
-                            .into_iter()
-                            .find(|&swap| swap_fields(swap) == (class, code & SRC_X, imm))
-                            .ok_or(no_operation("imm", imm.into()))?;
-                        Ok(Insn::Endian { dst, swap })
-                    }
-                    OP_MOV if x && off == ADDR_SPACE_CAST && width == Width::W64 => {
-                        Ok(Insn::AddrSpaceCast {
-                            dst,
-                            src: reg(src)?,
-                            dst_space: (imm as u32 >> 16) as u16,
-                            src_space: imm as u16,
-                        })
-                    }
-                    OP_MOV if x && off != 0 => {
-                        let from = match (off, width) {
-                            (8, _) => Size::U8,
-                            (16, _) => Size::U16,
-                            (32, Width::W64) => Size::U32,
-                            _ => return Err(no_operation("off", off.into())),
-                        };
-                        zero(&[("imm", imm.into())])?;
-                        Ok(Insn::MovSx {
-                            width,
-                            dst,
-                            src: reg(src)?,
-                            from,
-                        })
-                    }
-                    _ => {
-                        let op = AluOp::ALL
-                            .into_iter()
-                            .find(|&op| alu_bits(op) == (op_bits, off))
-                            .ok_or_else(|| {
-                                if AluOp::ALL.iter().any(|&op| alu_bits(op).0 == op_bits) {
-                                    no_operation("off", off.into())
-                                } else {
-                                    Malformed::Opcode(code)
-                                }
-                            })?;
-                        let src = if x {
-                            zero(&[("imm", imm.into())])?;
-                            Source::Reg(reg(src)?)
-                        } else {
-                            zero(&[("src", src.into())])?;
-                            Source::Imm(imm)
-                        };
-                        Ok(Insn::Alu {
-                            width,
-                            op,
-                            dst,
-                            src,
-                        })
-                    }
-                }
-            }
-            JMP | JMP32 => {
-                let width = if class == JMP32 {
-                    Width::W32
-                } else {
-                    Width::W64
-                };
-                let x = code & SRC_X != 0;
-                match (code & OP_MASK, class) {
-                    (OP_JA, JMP) => {
-                        zero(&[
-                            ("source bit", x.into()),
-                            ("dst", dst.into()),
-                            ("src", src.into()),
-                            ("imm", imm.into()),
-                        ])?;
-                        Ok(Insn::Ja { off })
-                    }
-                    (OP_JA, JMP32) => {
-                        zero(&[
-                            ("source bit", x.into()),
-                            ("dst", dst.into()),
-                            ("src", src.into()),
-                            ("off", off.into()),
-                        ])?;
-                        Ok(Insn::JaLong { off: imm })
-                    }
-                    (OP_CALL, JMP) => {
-                        zero(&[("source bit", x.into()), ("dst", dst.into())])?;
-                        let target = match src {
-                            0 => {
-                                zero(&[("off", off.into())])?;
-                                CallTarget::Helper(imm)
-                            }
-                            PSEUDO_CALL => {
-                                zero(&[("off", off.into())])?;
-                                CallTarget::Local(imm)
-                            }
-                            PSEUDO_KFUNC_CALL => CallTarget::Kfunc {
-                                btf_id: imm,
-                                module: off,
-                            },
-                            _ => return Err(no_operation("src", src.into())),
-                        };
-                        Ok(Insn::Call(target))
-                    }
-                    (OP_JCOND, JMP) => {
-                        if src != MAY_GOTO {
-                            return Err(no_operation("src", src.into()));
-                        }
-                        zero(&[
-                            ("source bit", x.into()),
-                            ("dst", dst.into()),
-                            ("imm", imm.into()),
-                        ])?;
-                        Ok(Insn::MayGoto { off })
-                    }
-                    (OP_EXIT, JMP) => {
-                        zero(&[
-                            ("source bit", x.into()),
-                            ("dst", dst.into()),
-                            ("src", src.into()),
-                            ("off", off.into()),
-                            ("imm", imm.into()),
-                        ])?;
-                        Ok(Insn::Exit)
-                    }
-                    (bits, _) => {
-                        let cond = JmpCond::ALL
-                            .into_iter()
-                            .find(|&cond| cond_bits(cond) == bits)
-                            .ok_or(Malformed::Opcode(code))?;
-                        let src = if x {
-                            zero(&[("imm", imm.into())])?;
-                            Source::Reg(reg(src)?)
-                        } else {
-                            zero(&[("src", src.into())])?;
-                            Source::Imm(imm)
-                        };
-                        Ok(Insn::Jump {
-                            width,
-                            cond,
-                            dst: reg(dst)?,
-                            src,
-                            off,
-                        })
-                    }
-                }
-            }
-            LDX => {
-                let (dst, src) = (reg(dst)?, reg(src)?);
-                zero(&[("imm", imm.into())])?;
-                match code & MODE_MASK {
-                    MODE_MEM => Ok(Insn::Load {
-                        size,
-                        dst,
-                        src,
-                        off,
-                    }),
-                    MODE_MEMSX if size != Size::U64 => Ok(Insn::LoadSx {
-                        size,
-                        dst,
-                        src,
-                        off,
-                    }),
-                    _ => Err(Malformed::Opcode(code)),
-                }
-            }
-            ST => {
-                if code & MODE_MASK != MODE_MEM {
-                    return Err(Malformed::Opcode(code));
-                }
-                zero(&[("src", src.into())])?;
-                Ok(Insn::Store {
-                    size,
-                    dst: reg(dst)?,
-                    off,
-                    imm,
-                })
-            }
-            STX => {
-                let (dst, src) = (reg(dst)?, reg(src)?);
-                match code & MODE_MASK {
-                    MODE_MEM => {
-                        zero(&[("imm", imm.into())])?;
-                        Ok(Insn::StoreReg {
-                            size,
-                            dst,
-                            off,
-                            src,
-                        })
-                    }
-                    MODE_ATOMIC => match imm {
-                        LOAD_ACQ => Ok(Insn::LoadAcquire {
-                            size,
-                            dst,
-                            src,
-                            off,
-                        }),
-                        STORE_REL => Ok(Insn::StoreRelease {
-                            size,
-                            dst,
-                            off,
-                            src,
-                        }),
-                        // Read-modify-write operations are 32 or 64 bits wide.
-                        _ => AtomicOp::ALL
-                            .into_iter()
-                            .find(|&op| atomic_imm(op) == imm)
-                            .filter(|_| matches!(size, Size::U32 | Size::U64))
-                            .map(|op| Insn::Atomic {
-                                size,
-                                op,
-                                dst,
-                                off,
-                                src,
-                            })
-                            .ok_or(no_operation("imm", imm.into())),
-                    },
-                    _ => Err(Malformed::Opcode(code)),
-                }
-            }
-            _ => {
-                match code & MODE_MASK {
-                    // class LD
-                    MODE_IMM if size == Size::U64 => {
-                        let dst = reg(dst)?;
-                        zero(&[("off", off.into())])?;
-                        let next = next.ok_or(Malformed::CutOff)?;
-                        if (next.code, next.dst, next.src, next.off) != (0, 0, 0, 0) {
-                            return Err(Malformed::SecondHalf);
-                        }
-                        let high = next.imm;
-                        let need_zero_high = |imm: Imm64| {
-                            zero(&[("imm of the second half", high.into())]).map(|_| imm)
-                        };
-                        let imm = match src {
-                            0 => Imm64::Value(u64::from(imm as u32) | u64::from(high as u32) << 32),
-                            PSEUDO_MAP_FD => need_zero_high(Imm64::MapFd(imm))?,
-                            PSEUDO_MAP_VALUE => Imm64::MapValue {
-                                fd: imm,
-                                offset: high as u32,
-                            },
-                            PSEUDO_BTF_ID => Imm64::BtfId {
-                                id: imm,
-                                btf_fd: high,
-                            },
-                            PSEUDO_FUNC => need_zero_high(Imm64::Func(imm))?,
-                            PSEUDO_MAP_IDX => need_zero_high(Imm64::MapIdx(imm))?,
-                            PSEUDO_MAP_IDX_VALUE => Imm64::MapIdxValue {
-                                index: imm,
-                                offset: high as u32,
-                            },
-                            _ => return Err(no_operation("src", src.into())),
-                        };
-                        Ok(Insn::LoadImm64 { dst, imm })
-                    }
-                    MODE_ABS if size != Size::U64 => {
-                        zero(&[
-                            ("dst", dst.into()),
-                            ("src", src.into()),
-                            ("off", off.into()),
-                        ])?;
-                        Ok(Insn::LoadAbs { size, imm })
-                    }
-                    MODE_IND if size != Size::U64 => {
-                        zero(&[("dst", dst.into()), ("off", off.into())])?;
-                        Ok(Insn::LoadInd {
-                            size,
-                            src: reg(src)?,
-                            imm,
-                        })
-                    }
-                    _ => Err(Malformed::Opcode(code)),
-                }
-            }
+        }),
+        MODE_MEMSX if size != Size::U64 => Ok(Insn::LoadSx {
+            size,
+            dst,
+            src,
+            off,
+        }),
+        _ => Err(Malformed::Opcode(code)),
+    }
+}
+
+fn parse_store(raw: RawInsn) -> Result<Insn, Malformed> {
+    let RawInsn {
+        code,
+        dst,
+        src,
+        off,
+        imm,
+    } = raw;
+    let size = size_of_code(code);
+    if code & MODE_MASK != MODE_MEM {
+        return Err(Malformed::Opcode(code));
+    }
+    zero(&[("src", src.into())])?;
+    Ok(Insn::Store {
+        size,
+        dst: reg(dst)?,
+        off,
+        imm,
+    })
+}
+
+fn parse_store_reg(raw: RawInsn) -> Result<Insn, Malformed> {
+    let RawInsn {
+        code,
+        dst,
+        src,
+        off,
+        imm,
+    } = raw;
+    let size = size_of_code(code);
+    let no_operation =
+        |field: &'static str, value: i64| Malformed::Operation { code, field, value };
+    let (dst, src) = (reg(dst)?, reg(src)?);
+    match code & MODE_MASK {
+        MODE_MEM => {
+            zero(&[("imm", imm.into())])?;
+            Ok(Insn::StoreReg {
+                size,
+                dst,
+                off,
+                src,
+            })
         }
+        MODE_ATOMIC => match imm {
+            LOAD_ACQ => Ok(Insn::LoadAcquire {
+                size,
+                dst,
+                src,
+                off,
+            }),
+            STORE_REL => Ok(Insn::StoreRelease {
+                size,
+                dst,
+                off,
+                src,
+            }),
+            // Read-modify-write operations are 32 or 64 bits wide.
+            _ => AtomicOp::ALL
+                .into_iter()
+                .find(|&op| atomic_imm(op) == imm)
+                .filter(|_| matches!(size, Size::U32 | Size::U64))
+                .map(|op| Insn::Atomic {
+                    size,
+                    op,
+                    dst,
+                    off,
+                    src,
+                })
+                .ok_or(no_operation("imm", imm.into())),
+        },
+        _ => Err(Malformed::Opcode(code)),
+    }
+}
+
+/// Class LD: the 16-byte immediate load, and the packet loads.
+fn parse_ld(raw: RawInsn, next: Option<RawInsn>) -> Result<Insn, Malformed> {
+    let RawInsn {
+        code,
+        dst,
+        src,
+        off,
+        imm,
+    } = raw;
+    let size = size_of_code(code);
+    let no_operation =
+        |field: &'static str, value: i64| Malformed::Operation { code, field, value };
+    match code & MODE_MASK {
+        MODE_IMM if size == Size::U64 => {
+            let dst = reg(dst)?;
+            zero(&[("off", off.into())])?;
+            let next = next.ok_or(Malformed::CutOff)?;
+            if (next.code, next.dst, next.src, next.off) != (0, 0, 0, 0) {
+                return Err(Malformed::SecondHalf);
+            }
+            let high = next.imm;
+            let need_zero_high =
+                |imm: Imm64| zero(&[("imm of the second half", high.into())]).map(|_| imm);
+            let imm = match src {
+                0 => Imm64::Value(u64::from(imm as u32) | u64::from(high as u32) << 32),
+                PSEUDO_MAP_FD => need_zero_high(Imm64::MapFd(imm))?,
+                PSEUDO_MAP_VALUE => Imm64::MapValue {
+                    fd: imm,
+                    offset: high as u32,
+                },
+                PSEUDO_BTF_ID => Imm64::BtfId {
+                    id: imm,
+                    btf_fd: high,
+                },
+                PSEUDO_FUNC => need_zero_high(Imm64::Func(imm))?,
+                PSEUDO_MAP_IDX => need_zero_high(Imm64::MapIdx(imm))?,
+                PSEUDO_MAP_IDX_VALUE => Imm64::MapIdxValue {
+                    index: imm,
+                    offset: high as u32,
+                },
+                _ => return Err(no_operation("src", src.into())),
+            };
+            Ok(Insn::LoadImm64 { dst, imm })
+        }
+        MODE_ABS if size != Size::U64 => {
+            zero(&[
+                ("dst", dst.into()),
+                ("src", src.into()),
+                ("off", off.into()),
+            ])?;
+            Ok(Insn::LoadAbs { size, imm })
+        }
+        MODE_IND if size != Size::U64 => {
+            zero(&[("dst", dst.into()), ("off", off.into())])?;
+            Ok(Insn::LoadInd {
+                size,
+                src: reg(src)?,
+                imm,
+            })
+        }
+        _ => Err(Malformed::Opcode(code)),
     }
 }
 

@@ -111,24 +111,27 @@ impl MapPlan {
             )),
         }
     }
+}
 
-    fn internal(
-        name: &str,
-        storage: Storage,
-        key_size: u32,
-        value_size: u32,
-        max_entries: u32,
-    ) -> MapPlan {
-        MapPlan {
-            name: name.to_string(),
-            storage,
-            key_size,
-            value_size,
-            max_entries,
-            fold: Fold::Shared,
-            printed: None,
-        }
-    }
+/// Adds one of tine's own maps to `maps`; its index.
+fn add_internal(
+    maps: &mut Vec<MapPlan>,
+    name: &str,
+    storage: Storage,
+    key_size: u32,
+    value_size: u32,
+    max_entries: u32,
+) -> usize {
+    maps.push(MapPlan {
+        name: name.to_string(),
+        storage,
+        key_size,
+        value_size,
+        max_entries,
+        fold: Fold::Shared,
+        printed: None,
+    });
+    maps.len() - 1
 }
 
 /// Counts, sums, minima and maxima are kept as 64-bit words, signed as their argument is;
@@ -169,32 +172,21 @@ impl Shared {
             .iter()
             .map(|map| MapPlan::for_script(map, options))
             .collect();
-        let output_map = maps.len();
-        maps.push(match options.channel {
-            super::Channel::RingBuffer => {
-                MapPlan::internal("tine_output", Storage::RingBuffer, 0, 0, options.ring_bytes)
-            }
-            super::Channel::PerfBuffer => {
-                MapPlan::internal("tine_output", Storage::PerfEventArray, 4, 4, 0)
-            }
-        });
-        let error_map = maps.len();
-        maps.push(MapPlan::internal(
-            "tine_errors",
-            Storage::PerCpuArray,
-            4,
-            8,
-            1,
-        ));
-        let state_map = maps.len();
+        let (storage, size, entries) = match options.channel {
+            super::Channel::RingBuffer => (Storage::RingBuffer, 0, options.ring_bytes),
+            super::Channel::PerfBuffer => (Storage::PerfEventArray, 4, 0),
+        };
+        let output_map = add_internal(&mut maps, "tine_output", storage, size, size, entries);
+        let error_map = add_internal(&mut maps, "tine_errors", Storage::PerCpuArray, 4, 8, 1);
         let word = wire::STATE_SIZE as u32;
-        maps.push(MapPlan::internal(
+        let state_map = add_internal(
+            &mut maps,
             "tine_state",
             Storage::Array,
             4,
             word,
             wire::STATE_ENTRIES,
-        ));
+        );
         Shared {
             options: *options,
             maps,
@@ -211,27 +203,23 @@ impl Shared {
 
     /// The stack-trace map, made on first use.
     pub fn stack_map(&mut self) -> usize {
-        let index = self.maps.len();
         *self.stack_map.get_or_insert_with(|| {
-            self.maps.push(MapPlan::internal(
+            add_internal(
+                &mut self.maps,
                 "tine_stacks",
                 Storage::StackTrace,
                 4,
                 STACK_DEPTH * 8,
                 self.options.map_entries,
-            ));
-            index
+            )
         })
     }
 
     /// A one-entry array of zeros at least `size` bytes long, the initial value of new keys of
     /// aggregations too big to zero on the stack.
     pub fn zeros_map(&mut self, size: u32) -> usize {
-        let index = self.maps.len();
         let map = *self.zeros_map.get_or_insert_with(|| {
-            self.maps
-                .push(MapPlan::internal("tine_zeros", Storage::Array, 4, size, 1));
-            index
+            add_internal(&mut self.maps, "tine_zeros", Storage::Array, 4, size, 1)
         });
         let spec = &mut self.maps[map];
         spec.value_size = spec.value_size.max(size);
@@ -240,16 +228,15 @@ impl Shared {
 
     /// A one-entry per-CPU array where `join()` builds its record, made on first use.
     pub fn join_map(&mut self) -> usize {
-        let index = self.maps.len();
         *self.join_map.get_or_insert_with(|| {
-            self.maps.push(MapPlan::internal(
+            add_internal(
+                &mut self.maps,
                 "tine_join",
                 Storage::PerCpuArray,
                 4,
                 wire::JOIN_SIZE as u32,
                 1,
-            ));
-            index
+            )
         })
     }
 

@@ -32,7 +32,7 @@ fn diverges(statement: &Stmt) -> bool {
 }
 
 /// `print(@m)` or `clear(@m)` as a statement: the function and the map.
-fn map_call(statement: &Stmt) -> Option<(Function, usize)> {
+fn map_call(statement: &Stmt) -> Option<(&Function, usize)> {
     let StmtKind::Expr(Expr {
         kind: ExprKind::Call {
             function,
@@ -50,7 +50,7 @@ fn map_call(statement: &Stmt) -> Option<(Function, usize)> {
                 kind: ExprKind::MapRef(map),
                 ..
             }],
-        ) => Some((function.clone(), *map)),
+        ) => Some((function, *map)),
         _ => None,
     }
 }
@@ -131,6 +131,7 @@ impl Emitter<'_> {
                 {
                     fused[clear] = true;
                     self.mark(statement.span);
+                    let options = *options;
                     self.send(statement.span, &[], &|_| RecordKind::PrintAndClear {
                         map,
                         options,
