@@ -6,7 +6,6 @@ use std::io::Write;
 
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
 use crate::kernel::bpf::{Entry, Map, Update};
-use crate::kernel::error::KernelError;
 use crate::kernel::ring::{Record, Ring};
 use crate::output::{write_map, write_styled, write_text, MapShape, PrintOptions, Style};
 
@@ -265,7 +264,7 @@ impl<'a> Printer<'a> {
 
     /// The maps printed at the end: ply's in the script's order; bpftrace's after two newlines
     /// (in JSON too), in the order of their names.
-    pub(super) fn print_all(&mut self, names: &[&str]) -> Result<(), KernelError> {
+    pub(super) fn print_all(&mut self, names: &[&str]) -> Result<(), RunError> {
         let mut order: Vec<usize> = (0..names.len()).collect();
         if self.style != Style::Ply {
             self.out.push_str("\n\n");
@@ -290,7 +289,7 @@ impl<'a> Printer<'a> {
         index: usize,
         name: &str,
         options: PrintOptions,
-    ) -> Result<(), KernelError> {
+    ) -> Result<(), RunError> {
         let map = &self.maps[index];
         let entries = if self.batch {
             map.entries()?
@@ -328,7 +327,7 @@ impl<'a> Printer<'a> {
     /// each read and then deleted. A keyless summed aggregation (a per-CPU array, whose entry
     /// cannot be deleted) is not written at all: what it holds becomes the baseline later
     /// reads are taken from, so no count is lost between a read and a reset.
-    fn take(&mut self, index: usize) -> Result<Entries, KernelError> {
+    fn take(&mut self, index: usize) -> Result<Entries, RunError> {
         let (entries, baseline) = self.take_entries(index)?;
         let entries = fold(entries, &self.folding(index));
         if let Some(baseline) = baseline {
@@ -339,7 +338,7 @@ impl<'a> Printer<'a> {
 
     /// The entries `take` empties the map of, unfolded, and the new baseline of a keyless
     /// summed aggregation.
-    fn take_entries(&self, index: usize) -> Result<(Vec<Entry>, Option<Vec<u64>>), KernelError> {
+    fn take_entries(&self, index: usize) -> Result<(Vec<Entry>, Option<Vec<u64>>), RunError> {
         let map = &self.maps[index];
         let spec = &self.compiled.maps[index];
         if matches!(spec.storage, Storage::PerCpuArray | Storage::Array) {
