@@ -45,11 +45,17 @@ pub(super) struct Printer<'a> {
     style: Style,
     /// Whether the kernel reads (and deletes) maps in batches.
     batch: bool,
-    /// By map index: what a keyless summed aggregation held when it was last cleared, word by
-    /// word (empty: never cleared).
-    baselines: Vec<Vec<u64>>,
-    /// By map index: whether the map is a `count()`.
-    counts: Vec<bool>,
+    /// By index, the script's maps as printing keeps them.
+    kept: Vec<Kept>,
+}
+
+/// What the printer keeps of one of the script's maps.
+struct Kept {
+    /// Whether the map is a `count()`.
+    count: bool,
+    /// What a keyless summed aggregation held when it was last cleared, word by word (empty:
+    /// never cleared).
+    baseline: Vec<u64>,
 }
 
 impl<'a> Printer<'a> {
@@ -82,11 +88,13 @@ impl<'a> Printer<'a> {
             unbuffered: settings.unbuffered,
             style: settings.style,
             batch,
-            baselines: vec![Vec::new(); compiled.maps.len()],
-            counts: script
+            kept: script
                 .maps
                 .iter()
-                .map(|map| map.kind == crate::sema::program::MapKind::Count)
+                .map(|map| Kept {
+                    count: map.kind == crate::sema::program::MapKind::Count,
+                    baseline: Vec::new(),
+                })
                 .collect(),
         }
     }
@@ -304,8 +312,8 @@ impl<'a> Printer<'a> {
     fn folding(&self, index: usize) -> Folding<'_> {
         Folding {
             spec: &self.compiled.maps[index],
-            baseline: self.baselines.get(index).map(Vec::as_slice),
-            zero_shown: self.counts.get(index).copied().unwrap_or(false),
+            baseline: self.kept.get(index).map(|kept| kept.baseline.as_slice()),
+            zero_shown: self.kept.get(index).is_some_and(|kept| kept.count),
             order: wire::HOST,
         }
     }
@@ -330,8 +338,8 @@ impl<'a> Printer<'a> {
     fn take(&mut self, index: usize) -> Result<Entries, RunError> {
         let (entries, baseline) = self.take_entries(index)?;
         let entries = fold(entries, &self.folding(index));
-        if let Some(baseline) = baseline {
-            self.baselines[index] = baseline;
+        if let (Some(baseline), Some(kept)) = (baseline, self.kept.get_mut(index)) {
+            kept.baseline = baseline;
         }
         Ok(entries)
     }
