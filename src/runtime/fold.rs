@@ -51,9 +51,10 @@ pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
                     let Some(value) = wire::decode_extreme(value, order) else {
                         continue;
                     };
-                    if !best.is_some_and(|best| (key(value) < key(best)) != is_min) {
-                        best = Some(value);
-                    }
+                    best = match best {
+                        Some(best) if (key(value) < key(best)) != is_min => Some(best),
+                        _ => Some(value),
+                    };
                 }
                 if best.is_none() {
                     continue;
