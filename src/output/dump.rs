@@ -177,35 +177,18 @@ fn write_bpftrace_key(
         Style::Json => ("\"", ",", "\""),
         _ => ("[", ", ", "]"),
     };
-    let parts = match key {
-        Layout::Struct { fields, .. } => fields
-            .iter()
-            .map(|field| (&field.layout, field.offset))
-            .collect(),
-        other => vec![(other, 0)],
-    };
     let mut text = String::new();
-    for (index, (layout, offset)) in parts.into_iter().enumerate() {
-        if index > 0 {
-            text.push_str(separator);
-        }
-        let data = data.get(offset..).unwrap_or(&[]);
-        match layout {
-            // bpftrace reads integer keys as signed.
-            Layout::Int { bytes, .. } => {
-                write!(text, "{}", wire::signed(data, *bytes, symbols.byte_order())).ok();
+    match key {
+        Layout::Struct { fields, .. } => {
+            for (index, field) in fields.iter().enumerate() {
+                if index > 0 {
+                    text.push_str(separator);
+                }
+                let data = data.get(field.offset..).unwrap_or(&[]);
+                write_key_part(&mut text, &field.layout, data, symbols);
             }
-            Layout::Pointer => {
-                write!(
-                    text,
-                    "0x{:x}",
-                    wire::unsigned(data, 8, symbols.byte_order())
-                )
-                .ok();
-            }
-            Layout::Stack { .. } => write_stack(&mut text, layout, data, symbols, "    "),
-            _ => write_styled(&mut text, layout, data, symbols, Style::Bpftrace),
         }
+        _ => write_key_part(&mut text, key, data, symbols),
     }
     out.push_str(open);
     match style {
@@ -218,6 +201,21 @@ fn write_bpftrace_key(
         _ => out.push_str(&text),
     }
     out.push_str(close);
+}
+
+/// One part of a key (the key itself, or one field of a tuple key) as bpftrace prints it.
+fn write_key_part(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn Symbols) {
+    match layout {
+        // bpftrace reads integer keys as signed.
+        Layout::Int { bytes, .. } => {
+            write!(out, "{}", wire::signed(data, *bytes, symbols.byte_order())).ok();
+        }
+        Layout::Pointer => {
+            write!(out, "0x{:x}", wire::unsigned(data, 8, symbols.byte_order())).ok();
+        }
+        Layout::Stack { .. } => write_stack(out, layout, data, symbols, "    "),
+        _ => write_styled(out, layout, data, symbols, Style::Bpftrace),
+    }
 }
 
 impl Shown {
