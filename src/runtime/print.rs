@@ -272,22 +272,23 @@ impl<'a> Printer<'a> {
 
     /// The maps printed at the end: ply's in the script's order; bpftrace's after two newlines
     /// (in JSON too), in the order of their names.
-    pub(super) fn print_all(&mut self, names: &[&str]) -> Result<(), RunError> {
-        let mut order: Vec<usize> = (0..names.len()).collect();
+    pub(super) fn print_all(&mut self, script: &Program) -> Result<(), RunError> {
+        let maps = &script.maps;
+        let mut order: Vec<usize> = (0..maps.len()).collect();
         if self.style != Style::Ply {
             self.out.push_str("\n\n");
             // By insertion: a script has a handful of maps, and a library sort of its own
             // instantiation costs kilobytes of binary.
             for end in 1..order.len() {
                 let mut at = end;
-                while at > 0 && names[order[at - 1]] > names[order[at]] {
+                while at > 0 && maps[order[at - 1]].name > maps[order[at]].name {
                     order.swap(at - 1, at);
                     at -= 1;
                 }
             }
         }
         for index in order {
-            self.print_map(index, names[index], PrintOptions::WHOLE)?;
+            self.print_map(index, &maps[index].name, PrintOptions::WHOLE)?;
         }
         Ok(())
     }
