@@ -232,27 +232,20 @@ impl Shown {
         let order = symbols.byte_order();
         match self {
             Shown::Plain(layout) => write_styled(out, layout, data, symbols, style),
-            Shown::Log2Histogram(argument) => {
-                let signed = matches!(argument, Layout::Int { signed: true, .. } | Layout::Time);
-                write_bpftrace_histogram(
-                    out,
-                    &buckets(data, order),
-                    Buckets::Log2 { signed },
-                    divisor,
-                    style,
-                )
+            Shown::Log2Histogram(_) | Shown::LinearHistogram { .. } => {
+                let (kind, divisor) = match *self {
+                    // bpftrace 0.17 does not divide linear histograms.
+                    Shown::LinearHistogram { min, step } => (Buckets::Linear { min, step }, 1),
+                    _ => {
+                        let signed = matches!(
+                            self,
+                            Shown::Log2Histogram(Layout::Int { signed: true, .. } | Layout::Time)
+                        );
+                        (Buckets::Log2 { signed }, divisor)
+                    }
+                };
+                write_bpftrace_histogram(out, &buckets(data, order), kind, divisor, style)
             }
-            // bpftrace 0.17 does not divide linear histograms.
-            Shown::LinearHistogram { min, step } => write_bpftrace_histogram(
-                out,
-                &buckets(data, order),
-                Buckets::Linear {
-                    min: *min,
-                    step: *step,
-                },
-                1,
-                style,
-            ),
             Shown::Average => {
                 write!(out, "{}", mean(data, order)).ok();
             }
