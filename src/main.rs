@@ -152,7 +152,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Ok(Parsed::Version) => {
-            println!("tine {}", env!("CARGO_PKG_VERSION"));
+            println!(concat!("tine ", env!("CARGO_PKG_VERSION")));
             return ExitCode::SUCCESS;
         }
         Err(error) => return usage_error(&error),

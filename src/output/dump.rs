@@ -177,35 +177,18 @@ fn write_bpftrace_key(
         Style::Json => ("\"", ",", "\""),
         _ => ("[", ", ", "]"),
     };
-    let parts = match key {
-        Layout::Struct { fields, .. } => fields
-            .iter()
-            .map(|field| (&field.layout, field.offset))
-            .collect(),
-        other => vec![(other, 0)],
-    };
     let mut text = String::new();
-    for (index, (layout, offset)) in parts.into_iter().enumerate() {
-        if index > 0 {
-            text.push_str(separator);
-        }
-        let data = data.get(offset..).unwrap_or(&[]);
-        match layout {
-            // bpftrace reads integer keys as signed.
-            Layout::Int { bytes, .. } => {
-                write!(text, "{}", wire::signed(data, *bytes, symbols.byte_order())).ok();
+    match key {
+        Layout::Struct { fields, .. } => {
+            for (index, field) in fields.iter().enumerate() {
+                if index > 0 {
+                    text.push_str(separator);
+                }
+                let data = data.get(field.offset..).unwrap_or(&[]);
+                write_key_part(&mut text, &field.layout, data, symbols);
             }
-            Layout::Pointer => {
-                write!(
-                    text,
-                    "0x{:x}",
-                    wire::unsigned(data, 8, symbols.byte_order())
-                )
-                .ok();
-            }
-            Layout::Stack { .. } => write_stack(&mut text, layout, data, symbols, "    "),
-            _ => write_styled(&mut text, layout, data, symbols, Style::Bpftrace),
         }
+        _ => write_key_part(&mut text, key, data, symbols),
     }
     out.push_str(open);
     match style {
@@ -218,6 +201,21 @@ fn write_bpftrace_key(
         _ => out.push_str(&text),
     }
     out.push_str(close);
+}
+
+/// One part of a key (the key itself, or one field of a tuple key) as bpftrace prints it.
+fn write_key_part(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn Symbols) {
+    match layout {
+        // bpftrace reads integer keys as signed.
+        Layout::Int { bytes, .. } => {
+            write!(out, "{}", wire::signed(data, *bytes, symbols.byte_order())).ok();
+        }
+        Layout::Pointer => {
+            write!(out, "0x{:x}", wire::unsigned(data, 8, symbols.byte_order())).ok();
+        }
+        Layout::Stack { .. } => write_stack(out, layout, data, symbols, "    "),
+        _ => write_styled(out, layout, data, symbols, Style::Bpftrace),
+    }
 }
 
 impl Shown {
@@ -234,27 +232,20 @@ impl Shown {
         let order = symbols.byte_order();
         match self {
             Shown::Plain(layout) => write_styled(out, layout, data, symbols, style),
-            Shown::Log2Histogram(argument) => {
-                let signed = matches!(argument, Layout::Int { signed: true, .. } | Layout::Time);
-                write_bpftrace_histogram(
-                    out,
-                    &buckets(data, order),
-                    Buckets::Log2 { signed },
-                    divisor,
-                    style,
-                )
+            Shown::Log2Histogram(_) | Shown::LinearHistogram { .. } => {
+                let (kind, divisor) = match *self {
+                    // bpftrace 0.17 does not divide linear histograms.
+                    Shown::LinearHistogram { min, step } => (Buckets::Linear { min, step }, 1),
+                    _ => {
+                        let signed = matches!(
+                            self,
+                            Shown::Log2Histogram(Layout::Int { signed: true, .. } | Layout::Time)
+                        );
+                        (Buckets::Log2 { signed }, divisor)
+                    }
+                };
+                write_bpftrace_histogram(out, &buckets(data, order), kind, divisor, style)
             }
-            // bpftrace 0.17 does not divide linear histograms.
-            Shown::LinearHistogram { min, step } => write_bpftrace_histogram(
-                out,
-                &buckets(data, order),
-                Buckets::Linear {
-                    min: *min,
-                    step: *step,
-                },
-                1,
-                style,
-            ),
             Shown::Average => {
                 write!(out, "{}", mean(data, order)).ok();
             }

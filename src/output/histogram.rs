@@ -29,7 +29,7 @@ pub fn write_log2_histogram(out: &mut String, buckets: &[u64], argument: &Layout
             }
         }
     }
-    write_rows(out, buckets, total, |out, index| {
+    write_rows(out, buckets, total, &|out, index| {
         write_bucket_label(out, index as u32, argument)
     });
 }
@@ -41,7 +41,7 @@ pub fn write_linear_histogram(out: &mut String, buckets: &[u64], min: i64, step:
     let total: u64 = buckets.iter().sum();
     let last = buckets.len().saturating_sub(1);
     out.push('\n');
-    write_rows(out, buckets, total, |out, index| {
+    write_rows(out, buckets, total, &|out, index| {
         let low = min.saturating_add(step.saturating_mul(index as i64 - 1));
         if index == 0 {
             write!(out, "\t{:>12}", format!("< {min}")).ok();
@@ -55,12 +55,7 @@ pub fn write_linear_histogram(out: &mut String, buckets: &[u64], min: i64, step:
 
 /// One row per non-empty bucket: its label, count and bar; a run of empty buckets between two
 /// rows becomes a `...` row (empty ones before the first row are not marked).
-fn write_rows(
-    out: &mut String,
-    buckets: &[u64],
-    total: u64,
-    mut label: impl FnMut(&mut String, usize),
-) {
+fn write_rows(out: &mut String, buckets: &[u64], total: u64, label: &dyn Fn(&mut String, usize)) {
     let mut gap = 0;
     for (index, &count) in buckets.iter().enumerate() {
         if count == 0 {

@@ -51,6 +51,8 @@ impl Symbols for NoSymbols {}
 /// Appends `data` printed by `layout`.
 pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn Symbols) {
     let order = symbols.byte_order();
+    // Addresses, stack ids and times are all one u64: read once.
+    let word = wire::unsigned(data, 8, order);
     match layout {
         Layout::Int {
             bytes,
@@ -60,9 +62,9 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
             bytes,
             signed: true,
         } => write!(out, "{}", wire::signed(data, *bytes, order)),
-        Layout::Pointer => write!(out, "<{:x}>", wire::unsigned(data, 8, order)),
+        Layout::Pointer => write!(out, "<{word:x}>"),
         Layout::KernelAddress => {
-            symbols.write_kernel_address(out, wire::unsigned(data, 8, order));
+            symbols.write_kernel_address(out, word);
             Ok(())
         }
         Layout::UserAddress => {
@@ -71,24 +73,20 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
             Ok(())
         }
         Layout::Stack { user } => {
-            symbols.write_stack(out, wire::unsigned(data, 8, order), *user);
+            symbols.write_stack(out, word, *user);
             Ok(())
         }
         Layout::WallTime => {
-            let monotonic = wire::unsigned(data, 8, order);
-            write_wall_time(
-                out,
-                monotonic.wrapping_add_signed(symbols.wall_clock_offset()),
-            );
+            write_wall_time(out, word.wrapping_add_signed(symbols.wall_clock_offset()));
             Ok(())
         }
         Layout::Strftime(format) => {
-            symbols.write_strftime(out, format, wire::unsigned(data, 8, order));
+            symbols.write_strftime(out, format, word);
             Ok(())
         }
         Layout::Id { width } => write!(out, "{:width$}", wire::unsigned(data, 4, order)),
         Layout::Time => {
-            write_time(out, wire::signed(data, 8, order));
+            write_time(out, word as i64);
             Ok(())
         }
         Layout::Chars(len) => {

@@ -44,24 +44,22 @@ pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
             }
             Fold::Min { signed } | Fold::Max { signed } => {
                 let is_min = matches!(spec.fold, Fold::Min { .. });
-                let seen = entry.values.iter();
-                let seen = seen.filter_map(|value| wire::decode_extreme(value, order));
-                let best = seen.reduce(|a, b| {
-                    let a_first = if signed {
-                        (a as i64 <= b as i64) == is_min
-                    } else {
-                        (a <= b) == is_min
+                // With the sign bit flipped, signed values order as unsigned ones do.
+                let key = |value: u64| if signed { value ^ (1 << 63) } else { value };
+                let mut best = None;
+                for value in &entry.values {
+                    let Some(value) = wire::decode_extreme(value, order) else {
+                        continue;
                     };
-                    if a_first {
-                        a
-                    } else {
-                        b
-                    }
-                });
-                match best {
-                    Some(best) => wire::encode_extreme(Some(best), order),
-                    None => continue,
+                    best = match best {
+                        Some(best) if (key(value) < key(best)) != is_min => Some(best),
+                        _ => Some(value),
+                    };
                 }
+                if best.is_none() {
+                    continue;
+                }
+                wire::encode_extreme(best, order)
             }
         };
         folded.push((entry.key, value));

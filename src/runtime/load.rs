@@ -164,17 +164,15 @@ pub(super) fn writes_output(compiled: &Compiled) -> bool {
 fn create_maps(compiled: &Compiled) -> Result<Vec<Map>, KernelError> {
     let cpus = possible_cpus()?.len() as u32;
     let silent = !writes_output(compiled);
-    compiled
-        .maps
-        .iter()
-        .map(|spec| {
-            let mut spec = kernel_map(spec, cpus);
-            if silent && spec.kind == MapType::Ringbuf {
-                spec.max_entries = page_size() as u32;
-            }
-            Map::create(&spec)
-        })
-        .collect()
+    let mut maps = Vec::with_capacity(compiled.maps.len());
+    for spec in &compiled.maps {
+        let mut spec = kernel_map(spec, cpus);
+        if silent && spec.kind == MapType::Ringbuf {
+            spec.max_entries = page_size() as u32;
+        }
+        maps.push(Map::create(&spec)?);
+    }
+    Ok(maps)
 }
 
 impl Loaded {

@@ -162,8 +162,7 @@ fn finish(
     let stop = printer.stop.take();
     printer.drain(ring)?;
     printer.dropped(dropped_records(compiled, errors)?);
-    let names: Vec<&str> = script.maps.iter().map(|map| map.name.as_str()).collect();
-    printer.print_all(&names)?;
+    printer.print_all(script)?;
     printer.flush();
     report_misses(&loaded.programs);
     report_errors(compiled, errors, script)?;

@@ -6,7 +6,6 @@ use std::io::Write;
 
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
 use crate::kernel::bpf::{Entry, Map, Update};
-use crate::kernel::error::KernelError;
 use crate::kernel::ring::{Record, Ring};
 use crate::output::{write_map, write_styled, write_text, MapShape, PrintOptions, Style};
 
@@ -46,11 +45,17 @@ pub(super) struct Printer<'a> {
     style: Style,
     /// Whether the kernel reads (and deletes) maps in batches.
     batch: bool,
-    /// By map index: what a keyless summed aggregation held when it was last cleared, word by
-    /// word (empty: never cleared).
-    baselines: Vec<Vec<u64>>,
-    /// By map index: whether the map is a `count()`.
-    counts: Vec<bool>,
+    /// By index, the script's maps as printing keeps them.
+    kept: Vec<Kept>,
+}
+
+/// What the printer keeps of one of the script's maps.
+struct Kept {
+    /// Whether the map is a `count()`.
+    count: bool,
+    /// What a keyless summed aggregation held when it was last cleared, word by word (empty:
+    /// never cleared).
+    baseline: Vec<u64>,
 }
 
 impl<'a> Printer<'a> {
@@ -83,11 +88,13 @@ impl<'a> Printer<'a> {
             unbuffered: settings.unbuffered,
             style: settings.style,
             batch,
-            baselines: vec![Vec::new(); compiled.maps.len()],
-            counts: script
+            kept: script
                 .maps
                 .iter()
-                .map(|map| map.kind == crate::sema::program::MapKind::Count)
+                .map(|map| Kept {
+                    count: map.kind == crate::sema::program::MapKind::Count,
+                    baseline: Vec::new(),
+                })
                 .collect(),
         }
     }
@@ -265,22 +272,23 @@ impl<'a> Printer<'a> {
 
     /// The maps printed at the end: ply's in the script's order; bpftrace's after two newlines
     /// (in JSON too), in the order of their names.
-    pub(super) fn print_all(&mut self, names: &[&str]) -> Result<(), KernelError> {
-        let mut order: Vec<usize> = (0..names.len()).collect();
+    pub(super) fn print_all(&mut self, script: &Program) -> Result<(), RunError> {
+        let maps = &script.maps;
+        let mut order: Vec<usize> = (0..maps.len()).collect();
         if self.style != Style::Ply {
             self.out.push_str("\n\n");
             // By insertion: a script has a handful of maps, and a library sort of its own
             // instantiation costs kilobytes of binary.
             for end in 1..order.len() {
                 let mut at = end;
-                while at > 0 && names[order[at - 1]] > names[order[at]] {
+                while at > 0 && maps[order[at - 1]].name > maps[order[at]].name {
                     order.swap(at - 1, at);
                     at -= 1;
                 }
             }
         }
         for index in order {
-            self.print_map(index, names[index], PrintOptions::WHOLE)?;
+            self.print_map(index, &maps[index].name, PrintOptions::WHOLE)?;
         }
         Ok(())
     }
@@ -290,7 +298,7 @@ impl<'a> Printer<'a> {
         index: usize,
         name: &str,
         options: PrintOptions,
-    ) -> Result<(), KernelError> {
+    ) -> Result<(), RunError> {
         let map = &self.maps[index];
         let entries = if self.batch {
             map.entries()?
@@ -305,8 +313,8 @@ impl<'a> Printer<'a> {
     fn folding(&self, index: usize) -> Folding<'_> {
         Folding {
             spec: &self.compiled.maps[index],
-            baseline: self.baselines.get(index).map(Vec::as_slice),
-            zero_shown: self.counts.get(index).copied().unwrap_or(false),
+            baseline: self.kept.get(index).map(|kept| kept.baseline.as_slice()),
+            zero_shown: self.kept.get(index).is_some_and(|kept| kept.count),
             order: wire::HOST,
         }
     }
@@ -328,18 +336,18 @@ impl<'a> Printer<'a> {
     /// each read and then deleted. A keyless summed aggregation (a per-CPU array, whose entry
     /// cannot be deleted) is not written at all: what it holds becomes the baseline later
     /// reads are taken from, so no count is lost between a read and a reset.
-    fn take(&mut self, index: usize) -> Result<Entries, KernelError> {
+    fn take(&mut self, index: usize) -> Result<Entries, RunError> {
         let (entries, baseline) = self.take_entries(index)?;
         let entries = fold(entries, &self.folding(index));
-        if let Some(baseline) = baseline {
-            self.baselines[index] = baseline;
+        if let (Some(baseline), Some(kept)) = (baseline, self.kept.get_mut(index)) {
+            kept.baseline = baseline;
         }
         Ok(entries)
     }
 
     /// The entries `take` empties the map of, unfolded, and the new baseline of a keyless
     /// summed aggregation.
-    fn take_entries(&self, index: usize) -> Result<(Vec<Entry>, Option<Vec<u64>>), KernelError> {
+    fn take_entries(&self, index: usize) -> Result<(Vec<Entry>, Option<Vec<u64>>), RunError> {
         let map = &self.maps[index];
         let spec = &self.compiled.maps[index];
         if matches!(spec.storage, Storage::PerCpuArray | Storage::Array) {

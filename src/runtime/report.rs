@@ -1,9 +1,9 @@
 //! runtime::report: what the kernel counted but tine could not show: skipped events, full maps,
 //! failed reads, lost records.
 
+use super::RunError;
 use crate::compile::Compiled;
 use crate::kernel::bpf::{LoadedProgram, Map};
-use crate::kernel::error::KernelError;
 use crate::sema::Program;
 use crate::wire;
 
@@ -28,7 +28,7 @@ pub(super) fn lost_error(count: u64) -> i32 {
 }
 
 /// The count of error site `index`, summed over CPUs.
-fn error_count(errors: &Map, index: usize) -> Result<u64, KernelError> {
+fn error_count(errors: &Map, index: usize) -> Result<u64, RunError> {
     let values = errors.lookup_per_cpu(&wire::encode_int(index as u64, 4, wire::HOST))?;
     Ok(values
         .unwrap_or_default()
@@ -37,7 +37,7 @@ fn error_count(errors: &Map, index: usize) -> Result<u64, KernelError> {
         .sum())
 }
 
-pub(super) fn dropped_records(compiled: &Compiled, errors: &Map) -> Result<u64, KernelError> {
+pub(super) fn dropped_records(compiled: &Compiled, errors: &Map) -> Result<u64, RunError> {
     let mut dropped = 0;
     for (index, site) in compiled.error_sites.iter().enumerate() {
         if site.kind == crate::compile::ErrorKind::OutputFull {
@@ -52,7 +52,7 @@ pub(super) fn report_errors(
     compiled: &Compiled,
     errors: &Map,
     script: &Program,
-) -> Result<(), KernelError> {
+) -> Result<(), RunError> {
     for (index, site) in compiled.error_sites.iter().enumerate() {
         let count = error_count(errors, index)?;
         if count == 0 {
