@@ -112,15 +112,15 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
         return Some(typed_call(Function::Print, values, Type::Void, call.span));
     }
     // bpftrace's print(@map, top, divisor): number literals, 0 meaning all / 1.
-    let options: Vec<Expr> = values.drain(1..).collect();
-    let mut numbers = options
-        .into_iter()
-        .map(|value| (literal_value(&value), value));
+    let options = values.split_off(1);
+    let mut numbers = options.iter();
     let mut option = |what: &str| -> Option<u64> {
-        match numbers.next() {
-            None => Some(0),
-            Some((Some(number), _)) if number >= 0 => Some(number as u64),
-            Some((_, value)) => {
+        let Some(value) = numbers.next() else {
+            return Some(0);
+        };
+        match literal_value(value) {
+            Some(number) if number >= 0 => Some(number as u64),
+            _ => {
                 checker.report(value.span, format_args!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"));
                 None
             }
@@ -128,7 +128,7 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
     };
     let top = option("top");
     let divisor = option("divisor");
-    if let Some((_, extra)) = numbers.next() {
+    if let Some(extra) = numbers.next() {
         checker.report_with(
             extra.span,
             format_args!("print(@map, top, divisor) takes a map and up to two numbers"),

@@ -243,14 +243,13 @@ impl Checker<'_> {
         let mut maps = Vec::new();
         for state in &self.maps {
             let key = match &state.key {
-                Some((Some(types), _)) => Some(Rc::new(Record::c_layout(
-                    None,
-                    types
-                        .iter()
-                        .enumerate()
-                        .map(|(index, ty)| (index.to_string(), ty.clone()))
-                        .collect(),
-                ))),
+                Some((Some(types), _)) => {
+                    let mut fields = Vec::with_capacity(types.len());
+                    for (index, ty) in types.iter().enumerate() {
+                        fields.push((index.to_string(), ty.clone()));
+                    }
+                    Some(Rc::new(Record::c_layout(None, fields)))
+                }
                 _ => None,
             };
             let Some((value, _)) = &state.value else {
