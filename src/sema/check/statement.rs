@@ -19,10 +19,11 @@ impl Checker<'_> {
         statements: &[ast::Stmt],
         scope: &mut Scope<'_>,
     ) -> Vec<Stmt> {
-        statements
-            .iter()
-            .filter_map(|statement| self.statement(statement, scope))
-            .collect()
+        let mut typed = Vec::with_capacity(statements.len());
+        for statement in statements {
+            typed.extend(self.statement(statement, scope));
+        }
+        typed
     }
 
     pub(super) fn statement(
