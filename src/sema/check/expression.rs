@@ -92,11 +92,10 @@ impl Checker<'_> {
     /// `typed`, unless it is a whole C struct, which tine does not copy yet.
     fn whole(&mut self, typed: Expr) -> Option<Expr> {
         if let Type::CStruct(_) = typed.ty {
-            self.report_with(
+            self.report_label(
                 typed.span,
                 format_args!("a whole `{}` is not a value yet", typed.ty),
-                Some(format_args!("read its members, one at a time")),
-                None,
+                format_args!("read its members, one at a time"),
             );
             return None;
         }
@@ -118,11 +117,10 @@ impl Checker<'_> {
         } else {
             "only numbers and pointers are true or false"
         };
-        self.report_with(
+        self.report_label(
             condition.span,
             format_args!("{} cannot be a condition", typed.ty),
-            Some(format_args!("{hint}")),
-            None,
+            format_args!("{hint}"),
         );
         None
     }
@@ -316,11 +314,10 @@ impl Checker<'_> {
             return None;
         };
         if !operand.ty.is_scalar() {
-            self.report_with(
+            self.report_label(
                 operand.span,
                 format_args!("cannot cast {} to {ty}", operand.ty),
-                Some(format_args!("only numbers and pointers convert")),
-                None,
+                format_args!("only numbers and pointers convert"),
             );
             return None;
         }
@@ -495,11 +492,10 @@ impl Checker<'_> {
             }
             Some(Form::FunctionName) => {
                 let Some(function) = scope.context.function() else {
-                    self.report_with(
+                    self.report_label(
                         span,
                         format_args!("`func` is the function a kprobe or uprobe is in"),
-                        Some(format_args!("this probe names no function")),
-                        None,
+                        format_args!("this probe names no function"),
                     );
                     return None;
                 };
@@ -537,9 +533,9 @@ impl Checker<'_> {
             && name.starts_with(|c: char| c.is_ascii_uppercase())
             && !name.contains(|c: char| c.is_ascii_lowercase());
         if constant_like {
-            self.report_with(span, format_args!("unknown constant `{name}`"), Some(format_args!(
+            self.report_label(span, format_args!("unknown constant `{name}`"), format_args!(
                     "no enum of the script's or the kernel's has it: if it is a C #define, write `#define {name} VALUE` above the probes"
-                )), None);
+                ));
             return;
         }
         let provided = scope.context.names();

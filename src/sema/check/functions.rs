@@ -57,11 +57,10 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     let wanted = format.arguments();
     let given = call.arguments.len() - 1;
     if given > wanted {
-        checker.report_with(
+        checker.report_label(
             call.arguments[1 + wanted].span,
             format_args!("printf has {given} values but its format uses {wanted}"),
-            Some(format_args!("not used by the format")),
-            None,
+            format_args!("not used by the format"),
         );
         return None;
     }
@@ -99,13 +98,10 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
             .iter()
             .find(|value| matches!(value.kind, ExprKind::MapRef(_)))
         {
-            checker.report_with(
+            checker.report_label(
                 map.span,
                 format_args!("a whole map prints by itself"),
-                Some(format_args!(
-                    "write print(@map), or print(@map, top, divisor)"
-                )),
-                None,
+                format_args!("write print(@map), or print(@map, top, divisor)"),
             );
             return None;
         }
@@ -129,11 +125,10 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
     let top = option("top");
     let divisor = option("divisor");
     if let Some(extra) = numbers.next() {
-        checker.report_with(
+        checker.report_label(
             extra.span,
             format_args!("print(@map, top, divisor) takes a map and up to two numbers"),
-            Some(format_args!("one too many")),
-            None,
+            format_args!("one too many"),
         );
         return None;
     }
@@ -153,11 +148,10 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
 pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let typed = checker.expression(&call.arguments[0], call.scope, true)?;
     if !matches!(typed.kind, ExprKind::MapRef(_)) {
-        checker.report_with(
+        checker.report_label(
             call.arguments[0].span,
             format_args!("clear() takes a whole map"),
-            Some(format_args!("write the map's name without a key")),
-            None,
+            format_args!("write the map's name without a key"),
         );
         return None;
     }
@@ -318,11 +312,10 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
         return Some(field);
     }
     if !matches!(field.kind, ExprKind::Member { .. }) || !field.ty.is_integer() {
-        checker.report_with(
+        checker.report_label(
             call.arguments[0].span,
             format_args!("dyn() reads a tracepoint's `__data_loc` field"),
-            Some(format_args!("write `dyn(data->field)`")),
-            None,
+            format_args!("write `dyn(data->field)`"),
         );
         return None;
     }

@@ -224,6 +224,12 @@ impl Checker<'_> {
         }
     }
 
+    /// `report` with a label after the caret: the call sites leave out the note.
+    #[inline(never)]
+    fn report_label(&mut self, span: Span, message: fmt::Arguments<'_>, label: fmt::Arguments<'_>) {
+        self.report_with(span, message, Some(label), None);
+    }
+
     /// `report` with a label after the caret or a note pointing elsewhere.
     #[inline(never)]
     fn report_with(

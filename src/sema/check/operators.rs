@@ -21,11 +21,10 @@ impl Checker<'_> {
                     return None;
                 };
                 if matches!(**target, Type::Void | Type::Named(_)) {
-                    self.report_with(
+                    self.report_label(
                         operand.span,
                         format_args!("cannot dereference a `void *`"),
-                        Some(format_args!("cast it first, e.g. `*(u64*)p`")),
-                        None,
+                        format_args!("cast it first, e.g. `*(u64*)p`"),
                     );
                     return None;
                 }

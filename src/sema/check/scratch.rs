@@ -140,11 +140,10 @@ impl Checker<'_> {
         }
         if name == "target" {
             if !self.environment.target {
-                self.report_with(
+                self.report_label(
                     span,
                     format_args!("`$target` is the pid of the -c command"),
-                    Some(format_args!("there is no -c COMMAND")),
-                    None,
+                    format_args!("there is no -c COMMAND"),
                 );
                 return None;
             }
@@ -159,11 +158,10 @@ impl Checker<'_> {
                 Some(text) => text.clone(),
                 None => {
                     let given = self.environment.positional.len();
-                    self.report_with(
+                    self.report_label(
                         span,
                         format_args!("there is no positional argument ${name}"),
-                        Some(format_args!("{given} given after the script")),
-                        None,
+                        format_args!("{given} given after the script"),
                     );
                     return None;
                 }
@@ -173,13 +171,10 @@ impl Checker<'_> {
             match variables.iter().rfind(|(known, _)| known == name) {
                 Some((_, text)) => text.clone(),
                 None => {
-                    self.report_with(
+                    self.report_label(
                         span,
                         format_args!("environment variable `{name}` is not set"),
-                        Some(format_args!(
-                            "assign it in this probe to make it a scratch variable"
-                        )),
-                        None,
+                        format_args!("assign it in this probe to make it a scratch variable"),
                     );
                     return None;
                 }
