@@ -260,14 +260,13 @@ impl Checker<'_> {
             match unify(&then.ty, &otherwise.ty) {
                 Some(ty) => ty,
                 None => {
-                    self.report_with(
+                    self.report_note(
                         otherwise.span,
                         format_args!(
                             "the branches of `?:` differ: {} and {}",
                             then.ty, otherwise.ty
                         ),
-                        None,
-                        Some((then.span, format_args!("this is {}", then.ty))),
+                        (then.span, format_args!("this is {}", then.ty)),
                     );
                     return None;
                 }

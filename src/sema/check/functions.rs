@@ -66,11 +66,10 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     }
     if given < wanted {
         let end = Span::new(call.span.end.saturating_sub(1), call.span.end);
-        checker.report_with(
+        checker.report_note(
             end,
             format_args!("printf's format uses {wanted} values but only {given} given"),
-            None,
-            Some((format_node.span, format_args!("the format"))),
+            (format_node.span, format_args!("the format")),
         );
         return None;
     }

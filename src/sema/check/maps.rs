@@ -55,18 +55,17 @@ impl Checker<'_> {
             Some((existing, _)) if existing == kind => {}
             Some((existing, first)) => {
                 let name = self.maps[map].name.clone();
-                self.report_with(
+                self.report_note(
                     span,
                     format_args!(
                         "`{name}` is used as {} here but as {} elsewhere",
                         describe_kind(kind),
                         describe_kind(existing)
                     ),
-                    None,
-                    Some((
+                    (
                         first,
                         format_args!("`{name}` is {} here", describe_kind(existing)),
-                    )),
+                    ),
                 );
             }
         }
@@ -94,11 +93,10 @@ impl Checker<'_> {
                 }
                 None => {
                     let name = self.maps[map].name.clone();
-                    self.report_with(
+                    self.report_note(
                         span,
                         format_args!("`{name}` holds {existing} values, this is {ty}"),
-                        None,
-                        Some((first, format_args!("`{name}` first gets a {existing} here"))),
+                        (first, format_args!("`{name}` first gets a {existing} here")),
                     );
                     None
                 }
@@ -117,11 +115,10 @@ impl Checker<'_> {
             Some((None, _)) => true,
             Some((Some(_), first)) => {
                 let (name, first) = (self.maps[map].name.clone(), *first);
-                self.report_with(
+                self.report_note(
                     span,
                     format_args!("`{name}` is used without a key here"),
-                    None,
-                    Some((first, format_args!("`{name}` has a key here"))),
+                    (first, format_args!("`{name}` has a key here")),
                 );
                 false
             }
@@ -152,21 +149,19 @@ impl Checker<'_> {
                 types
             }
             Some((None, first)) => {
-                self.report_with(
+                self.report_note(
                     span,
                     format_args!("`{name}` is used with a key here"),
-                    None,
-                    Some((first, format_args!("`{name}` has no key here"))),
+                    (first, format_args!("`{name}` has no key here")),
                 );
                 return None;
             }
             Some((Some(existing), first)) => {
                 if existing.len() != types.len() {
-                    self.report_with(
+                    self.report_note(
                         span,
                         format_args!("`{name}` has a key of {} expressions here", types.len()),
-                        None,
-                        Some((first, format_args!("and of {} here", existing.len()))),
+                        (first, format_args!("and of {} here", existing.len())),
                     );
                     return None;
                 }
@@ -175,14 +170,13 @@ impl Checker<'_> {
                     match unify(old, new) {
                         Some(ty) => common.push(ty),
                         None => {
-                            self.report_with(
+                            self.report_note(
                                 typed[index].span,
                                 format_args!(
                                     "key {} of `{name}` is {old}, this is {new}",
                                     index + 1
                                 ),
-                                None,
-                                Some((first, format_args!("`{name}` gets a {old} key here"))),
+                                (first, format_args!("`{name}` gets a {old} key here")),
                             );
                             return None;
                         }
@@ -207,11 +201,10 @@ impl Checker<'_> {
         if let Some((kind, first)) = state.kind {
             if kind != MapKind::Plain {
                 let name = state.name.clone();
-                self.report_with(
+                self.report_note(
                     span,
                     format_args!("`{name}` is an aggregation; its value can only be printed"),
-                    None,
-                    Some((first, format_args!("`{name}` aggregates here"))),
+                    (first, format_args!("`{name}` aggregates here")),
                 );
                 return None;
             }

@@ -230,6 +230,17 @@ impl Checker<'_> {
         self.report_with(span, message, Some(label), None);
     }
 
+    /// `report` with a note pointing elsewhere: the call sites leave out the label.
+    #[inline(never)]
+    fn report_note(
+        &mut self,
+        span: Span,
+        message: fmt::Arguments<'_>,
+        note: (Span, fmt::Arguments<'_>),
+    ) {
+        self.report_with(span, message, None, Some(note));
+    }
+
     /// `report` with a label after the caret or a note pointing elsewhere.
     #[inline(never)]
     fn report_with(

@@ -114,14 +114,13 @@ impl Checker<'_> {
                 }
                 None => {
                     let name = scope.scratch[slot].0.clone();
-                    self.report_with(
+                    self.report_note(
                         value.span,
                         format_args!("`${name}` holds {existing} values, this is {}", value.ty),
-                        None,
-                        Some((
+                        (
                             first,
                             format_args!("`${name}` first gets a {existing} here"),
-                        )),
+                        ),
                     );
                     None
                 }
