@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::conversion::unify;
+use super::conversion::{unify, widen};
 use super::expression::expr;
 use super::{did_you_mean, Checker, Scope};
 use crate::lang::ast;
@@ -77,30 +77,17 @@ impl Checker<'_> {
             self.report(span, format_args!("this has no value to store"));
             return None;
         }
-        match self.maps[map].value.clone() {
-            None => {
-                self.maps[map].value = Some((ty.clone(), span));
-                self.changed = true;
-                Some(ty.clone())
+        match widen(&mut self.maps[map].value, ty, span, &mut self.changed) {
+            Ok(common) => Some(common),
+            Err((existing, first)) => {
+                let name = self.maps[map].name.clone();
+                self.report_note(
+                    span,
+                    format_args!("`{name}` holds {existing} values, this is {ty}"),
+                    (first, format_args!("`{name}` first gets a {existing} here")),
+                );
+                None
             }
-            Some((existing, first)) => match unify(&existing, ty) {
-                Some(common) => {
-                    if common != existing {
-                        self.maps[map].value = Some((common.clone(), first));
-                        self.changed = true;
-                    }
-                    Some(common)
-                }
-                None => {
-                    let name = self.maps[map].name.clone();
-                    self.report_note(
-                        span,
-                        format_args!("`{name}` holds {existing} values, this is {ty}"),
-                        (first, format_args!("`{name}` first gets a {existing} here")),
-                    );
-                    None
-                }
-            },
         }
     }
 

@@ -1,7 +1,7 @@
 //! sema::check::scratch: `$names` — scratch variables a probe assigns, and otherwise `$target`,
 //! positional arguments and environment variables.
 
-use super::conversion::{literal_type, unify};
+use super::conversion::{literal_type, widen};
 use super::expression::expr;
 use super::{Checker, Scope};
 use crate::lang::ast;
@@ -98,33 +98,25 @@ impl Checker<'_> {
             self.report(value.span, format_args!("this has no value to store"));
             return None;
         }
-        match scope.scratch[slot].1.clone() {
-            None => {
-                scope.scratch[slot].1 = Some((value.ty.clone(), value.span));
-                self.changed = true;
-                Some(value.ty.clone())
+        match widen(
+            &mut scope.scratch[slot].1,
+            &value.ty,
+            value.span,
+            &mut self.changed,
+        ) {
+            Ok(common) => Some(common),
+            Err((existing, first)) => {
+                let name = scope.scratch[slot].0.clone();
+                self.report_note(
+                    value.span,
+                    format_args!("`${name}` holds {existing} values, this is {}", value.ty),
+                    (
+                        first,
+                        format_args!("`${name}` first gets a {existing} here"),
+                    ),
+                );
+                None
             }
-            Some((existing, first)) => match unify(&existing, &value.ty) {
-                Some(common) => {
-                    if common != existing {
-                        scope.scratch[slot].1 = Some((common.clone(), first));
-                        self.changed = true;
-                    }
-                    Some(common)
-                }
-                None => {
-                    let name = scope.scratch[slot].0.clone();
-                    self.report_note(
-                        value.span,
-                        format_args!("`${name}` holds {existing} values, this is {}", value.ty),
-                        (
-                            first,
-                            format_args!("`${name}` first gets a {existing} here"),
-                        ),
-                    );
-                    None
-                }
-            },
         }
     }
 
