@@ -19,15 +19,20 @@ pub fn dump(program: &Program, out: &mut String) {
     if !program.maps.is_empty() {
         out.push_str("maps\n");
         for map in &program.maps {
-            let key = match &map.key {
-                Some(record) => Type::Struct(record.clone()).to_string(),
-                None => "(no key)".to_string(),
-            };
-            let kind = match map.kind {
-                MapKind::Lhist { min, max, step } => format!("lhist({min}, {max}, {step})"),
-                other => other.name().to_string(),
-            };
-            let _ = writeln!(out, "  {} {kind} {key} -> {}", map.name, map.value);
+            let _ = write!(out, "  {} ", map.name);
+            match map.kind {
+                MapKind::Lhist { min, max, step } => {
+                    let _ = write!(out, "lhist({min}, {max}, {step})");
+                }
+                other => out.push_str(other.name()),
+            }
+            match &map.key {
+                Some(record) => {
+                    let _ = write!(out, " {}", Type::Struct(record.clone()));
+                }
+                None => out.push_str(" (no key)"),
+            }
+            let _ = writeln!(out, " -> {}", map.value);
         }
     }
     for probe in &program.probes {
