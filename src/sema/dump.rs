@@ -96,17 +96,14 @@ fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut S
             dump_expr(program, value, depth + 1, out);
         }
         StmtKind::Aggregate { map, key, argument } => {
-            let kind = program.maps.get(*map).map_or("?", |map| map.kind.name());
+            let found = program.maps.get(*map);
+            let kind = found.map_or("?", |map| map.kind.name());
             let brackets = if key.is_empty() { "" } else { "[]" };
-            let value = program
-                .maps
-                .get(*map)
-                .map_or(String::new(), |map| map.value.to_string());
-            let _ = writeln!(
-                out,
-                "aggregate {}{brackets} {kind}()  : {value}",
-                map_name(*map)
-            );
+            let _ = write!(out, "aggregate {}{brackets} {kind}()  : ", map_name(*map));
+            if let Some(found) = found {
+                let _ = write!(out, "{}", found.value);
+            }
+            out.push('\n');
             dump_exprs(program, key, depth + 1, out);
             if let Some(argument) = argument {
                 dump_expr(program, argument, depth + 1, out);
