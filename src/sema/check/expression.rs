@@ -3,7 +3,7 @@
 
 use super::builtins::{definition, variable_names, Form};
 use super::conversion::{arithmetic, cast_type, literal_type, unify};
-use super::functions::{typed_call, DEFAULT_STRING_SIZE};
+use super::functions::{typed_call_of, DEFAULT_STRING_SIZE};
 use super::{did_you_mean, memory, Checker, Scope};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
@@ -451,9 +451,9 @@ impl Checker<'_> {
         );
         // A `__data_loc` field means its string wherever it is used, as `dyn()` reads it.
         Some(match found.ty {
-            Type::DataLoc { .. } => typed_call(
+            Type::DataLoc { .. } => typed_call_of(
                 Function::Dyn,
-                vec![member],
+                member,
                 Type::Chars(DEFAULT_STRING_SIZE),
                 span,
             ),

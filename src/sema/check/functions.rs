@@ -154,12 +154,7 @@ pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
         );
         return None;
     }
-    Some(typed_call(
-        Function::Clear,
-        vec![typed],
-        Type::Void,
-        call.span,
-    ))
+    Some(typed_call_of(Function::Clear, typed, Type::Void, call.span))
 }
 
 /// `exit()` or `exit(code)`.
@@ -242,9 +237,9 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
         Function::Mem { length }
     };
     let address = checker.as_pointer(address, call.scope);
-    Some(typed_call(
+    Some(typed_call_of(
         function,
-        vec![address],
+        address,
         Type::Chars(length),
         call.span,
     ))
@@ -271,7 +266,7 @@ pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<E
         (Function::Kptr, AddressSpace::Kernel)
     };
     let ty = Type::Pointer { target, space };
-    Some(typed_call(function, vec![address], ty, call.span))
+    Some(typed_call_of(function, address, ty, call.span))
 }
 
 /// `ksym(address)` and `usym(address)`: an address that prints as the symbol it is in.
@@ -286,14 +281,9 @@ pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
         return None;
     }
     Some(if name == "ksym" {
-        typed_call(
-            Function::Ksym,
-            vec![address],
-            Type::KernelAddress,
-            call.span,
-        )
+        typed_call_of(Function::Ksym, address, Type::KernelAddress, call.span)
     } else {
-        typed_call(Function::Usym, vec![address], Type::UserAddress, call.span)
+        typed_call_of(Function::Usym, address, Type::UserAddress, call.span)
     })
 }
 
@@ -318,9 +308,9 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
         );
         return None;
     }
-    Some(typed_call(
+    Some(typed_call_of(
         Function::Dyn,
-        vec![field],
+        field,
         Type::Chars(DEFAULT_STRING_SIZE),
         call.span,
     ))
@@ -361,9 +351,9 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
         return None;
     }
     let ty = Type::Strftime(format?.into());
-    Some(typed_call(
+    Some(typed_call_of(
         Function::Strftime,
-        vec![nanoseconds],
+        nanoseconds,
         ty,
         call.span,
     ))
@@ -444,9 +434,9 @@ pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
         Some(separator) => format_literal(checker, separator, "join's separator")?,
         None => " ".to_string(),
     };
-    Some(typed_call(
+    Some(typed_call_of(
         Function::Join { separator },
-        vec![array],
+        array,
         Type::Void,
         call.span,
     ))
@@ -465,6 +455,12 @@ fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Op
         );
     }
     text.map(str::to_string)
+}
+
+/// `typed_call` of one argument: one place allocates the argument list.
+#[inline(never)]
+pub(super) fn typed_call_of(function: Function, argument: Expr, ty: Type, span: Span) -> Expr {
+    typed_call(function, vec![argument], ty, span)
 }
 
 pub(super) fn typed_call(function: Function, arguments: Vec<Expr>, ty: Type, span: Span) -> Expr {
