@@ -1,7 +1,7 @@
 //! sema::check::conversion: C's conversions — integer promotion, the usual arithmetic
 //! conversions, the common type two uses of one slot share — and the casts that apply them.
 
-use super::expression::expr;
+use super::expression::cast_to;
 use super::Checker;
 use crate::lang::ast::{self, BaseType};
 use crate::lang::diag::Span;
@@ -159,6 +159,6 @@ impl Checker<'_> {
             };
         }
         let span = value.span;
-        expr(ExprKind::Cast(Box::new(value)), ty.clone(), span)
+        cast_to(value, ty.clone(), span)
     }
 }

@@ -25,6 +25,30 @@ pub(super) fn expr(kind: ExprKind, ty: Type, span: Span) -> Expr {
     Expr { kind, ty, span }
 }
 
+/// `operand` converted to `ty`: one place boxes the operand.
+#[inline(never)]
+pub(super) fn cast_to(operand: Expr, ty: Type, span: Span) -> Expr {
+    expr(ExprKind::Cast(Box::new(operand)), ty, span)
+}
+
+/// A member of `base` (or an element: `field` is `[i]`) of type `ty`, `offset` bytes into it.
+#[inline(never)]
+fn member_of(
+    base: Expr,
+    field: String,
+    (offset, through_pointer): (usize, bool),
+    ty: Type,
+    span: Span,
+) -> Expr {
+    let member = ExprKind::Member {
+        base: Box::new(base),
+        field,
+        offset,
+        through_pointer,
+    };
+    expr(member, ty, span)
+}
+
 /// The memory an address of type `ty` points into: a pointer's own, or for a number, the
 /// memory the probe's values point into.
 fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
@@ -50,7 +74,7 @@ fn bitfield_value(member: Expr, (shift, bits, signed): (u32, u8, bool), span: Sp
             span,
         )
     };
-    let wide = expr(ExprKind::Cast(Box::new(member)), ty.clone(), span);
+    let wide = cast_to(member, ty.clone(), span);
     let bits = u32::from(bits);
     let top = binary(BinaryOp::ShiftLeft, wide, constant(64 - shift - bits));
     binary(BinaryOp::ShiftRight, top, constant(64 - bits))
@@ -177,7 +201,7 @@ impl Checker<'_> {
                         space: scope.context.address_space(),
                     };
                     let span = operand.span;
-                    operand = expr(ExprKind::Cast(Box::new(operand)), ty, span);
+                    operand = cast_to(operand, ty, span);
                 }
                 self.unary(*operator, operand, span)
             }
@@ -323,7 +347,7 @@ impl Checker<'_> {
         if let Type::Pointer { space: into, .. } = &mut ty {
             *into = space;
         }
-        Some(expr(ExprKind::Cast(Box::new(operand)), ty, span))
+        Some(cast_to(operand, ty, span))
     }
 
     /// `base.field` or `base->field`.
@@ -378,16 +402,7 @@ impl Checker<'_> {
             self.error_at(field_span, message);
             return None;
         }
-        let member = expr(
-            ExprKind::Member {
-                base: Box::new(base),
-                field: field.clone(),
-                offset,
-                through_pointer,
-            },
-            ty,
-            span,
-        );
+        let member = member_of(base, field.clone(), (offset, through_pointer), ty, span);
         Some(match bitfield {
             Some(bitfield) => bitfield_value(member, bitfield, span),
             None => member,
@@ -439,16 +454,8 @@ impl Checker<'_> {
             self.error(diag);
             return None;
         };
-        let member = expr(
-            ExprKind::Member {
-                base: Box::new(base),
-                field: field.clone(),
-                offset: found.offset,
-                through_pointer,
-            },
-            found.ty.clone(),
-            span,
-        );
+        let at = (found.offset, through_pointer);
+        let member = member_of(base, field.clone(), at, found.ty.clone(), span);
         // A `__data_loc` field means its string wherever it is used, as `dyn()` reads it.
         Some(match found.ty {
             Type::DataLoc { .. } => typed_call_of(
@@ -585,13 +592,11 @@ impl Checker<'_> {
             );
             return None;
         };
-        Some(expr(
-            ExprKind::Member {
-                base: Box::new(base),
-                field: format!("[{position}]"),
-                offset,
-                through_pointer,
-            },
+        let field = format!("[{position}]");
+        Some(member_of(
+            base,
+            field,
+            (offset, through_pointer),
             element,
             span,
         ))
@@ -649,6 +654,6 @@ impl Checker<'_> {
             space: scope.context.address_space(),
         };
         let span = address.span;
-        expr(ExprKind::Cast(Box::new(address)), ty, span)
+        cast_to(address, ty, span)
     }
 }
