@@ -4,6 +4,7 @@
 use super::builtins::{definition, variable_names, Form};
 use super::conversion::{arithmetic, cast_type, literal_type, unify};
 use super::functions::{typed_call_of, DEFAULT_STRING_SIZE};
+use super::operators::binary;
 use super::{did_you_mean, memory, Checker, Scope};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
@@ -63,21 +64,11 @@ fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
 fn bitfield_value(member: Expr, (shift, bits, signed): (u32, u8, bool), span: Span) -> Expr {
     let ty = if signed { I64 } else { U64 };
     let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty.clone(), span);
-    let binary = |operator, left, right| {
-        expr(
-            ExprKind::Binary {
-                operator,
-                left: Box::new(left),
-                right: Box::new(right),
-            },
-            ty.clone(),
-            span,
-        )
-    };
     let wide = cast_to(member, ty.clone(), span);
     let bits = u32::from(bits);
-    let top = binary(BinaryOp::ShiftLeft, wide, constant(64 - shift - bits));
-    binary(BinaryOp::ShiftRight, top, constant(64 - bits))
+    let left = constant(64 - shift - bits);
+    let top = binary(BinaryOp::ShiftLeft, wide, left, ty.clone(), span);
+    binary(BinaryOp::ShiftRight, top, constant(64 - bits), ty, span)
 }
 
 impl Checker<'_> {

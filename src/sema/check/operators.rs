@@ -157,7 +157,7 @@ impl Checker<'_> {
     }
 }
 
-fn binary(operator: BinaryOp, left: Expr, right: Expr, ty: Type, span: Span) -> Expr {
+pub(super) fn binary(operator: BinaryOp, left: Expr, right: Expr, ty: Type, span: Span) -> Expr {
     let kind = ExprKind::Binary {
         operator,
         left: Box::new(left),
