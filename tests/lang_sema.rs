@@ -202,6 +202,30 @@ fn names_resolve_to_builtins_provider_variables_scratch_and_literals() {
     assert_eq!(kinds[5], &ExprKind::Int(42));
 }
 
+/// An environment variable given twice means its last value (the environment is a list).
+#[test]
+fn an_environment_variable_given_twice_is_its_last_value() {
+    let mut environment = fake::environment();
+    environment
+        .variables
+        .push(("TINE_TEST_NUMBER".to_string(), "43".to_string()));
+    let program = tine::check(
+        "BEGIN { exit($TINE_TEST_NUMBER); }",
+        "<t>",
+        &fake::providers(),
+        &environment,
+    )
+    .unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    let StmtKind::Expr(Expr {
+        kind: ExprKind::Call { arguments, .. },
+        ..
+    }) = &first_statement(&program).kind
+    else {
+        panic!("exit");
+    };
+    assert_eq!(arguments[0].kind, ExprKind::Int(43));
+}
+
 #[test]
 fn increments_read_modify_write_plain_maps() {
     let program = check("kprobe:f { @calls[comm]++; }");

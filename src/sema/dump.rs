@@ -19,15 +19,20 @@ pub fn dump(program: &Program, out: &mut String) {
     if !program.maps.is_empty() {
         out.push_str("maps\n");
         for map in &program.maps {
-            let key = match &map.key {
-                Some(record) => Type::Struct(record.clone()).to_string(),
-                None => "(no key)".to_string(),
-            };
-            let kind = match map.kind {
-                MapKind::Lhist { min, max, step } => format!("lhist({min}, {max}, {step})"),
-                other => other.name().to_string(),
-            };
-            let _ = writeln!(out, "  {} {kind} {key} -> {}", map.name, map.value);
+            let _ = write!(out, "  {} ", map.name);
+            match map.kind {
+                MapKind::Lhist { min, max, step } => {
+                    let _ = write!(out, "lhist({min}, {max}, {step})");
+                }
+                other => out.push_str(other.name()),
+            }
+            match &map.key {
+                Some(record) => {
+                    let _ = write!(out, " {}", Type::Struct(record.clone()));
+                }
+                None => out.push_str(" (no key)"),
+            }
+            let _ = writeln!(out, " -> {}", map.value);
         }
     }
     for probe in &program.probes {
@@ -91,17 +96,14 @@ fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut S
             dump_expr(program, value, depth + 1, out);
         }
         StmtKind::Aggregate { map, key, argument } => {
-            let kind = program.maps.get(*map).map_or("?", |map| map.kind.name());
+            let found = program.maps.get(*map);
+            let kind = found.map_or("?", |map| map.kind.name());
             let brackets = if key.is_empty() { "" } else { "[]" };
-            let value = program
-                .maps
-                .get(*map)
-                .map_or(String::new(), |map| map.value.to_string());
-            let _ = writeln!(
-                out,
-                "aggregate {}{brackets} {kind}()  : {value}",
-                map_name(*map)
-            );
+            let _ = write!(out, "aggregate {}{brackets} {kind}()  : ", map_name(*map));
+            if let Some(found) = found {
+                let _ = write!(out, "{}", found.value);
+            }
+            out.push('\n');
             dump_exprs(program, key, depth + 1, out);
             if let Some(argument) = argument {
                 dump_expr(program, argument, depth + 1, out);

@@ -243,11 +243,10 @@ impl Checker<'_> {
                 typing(self, call)
             }
             Some(Form::Aggregation { .. }) => {
-                self.report_with(
+                self.report_label(
                     span,
                     format_args!("`{name}()` is an aggregation; it can only be assigned to a map"),
-                    Some(format_args!("write `@name[key] = {name}(...)`")),
-                    None,
+                    format_args!("write `@name[key] = {name}(...)`"),
                 );
                 None
             }
@@ -270,11 +269,10 @@ impl Checker<'_> {
         let name = call.name;
         if let Some(first) = call.arguments.first() {
             if name == "time" {
-                self.report_with(
+                self.report_label(
                     call.span,
                     format_args!("bpftrace's `time(format)` is a statement of its own"),
-                    Some(format_args!("it prints the time of day; it has no value")),
-                    None,
+                    format_args!("it prints the time of day; it has no value"),
                 );
                 return None;
             }
@@ -283,11 +281,10 @@ impl Checker<'_> {
                 self.error_at(call.name_span, message);
                 return None;
             }
-            self.report_with(
+            self.report_label(
                 first.span,
                 format_args!("`{name}()` takes no arguments"),
-                Some(format_args!("write `{name}` or `{name}()`")),
-                None,
+                format_args!("write `{name}` or `{name}()`"),
             );
             return None;
         }

@@ -1,11 +1,34 @@
 //! sema::check::conversion: C's conversions — integer promotion, the usual arithmetic
 //! conversions, the common type two uses of one slot share — and the casts that apply them.
 
-use super::expression::expr;
+use super::expression::cast_to;
 use super::Checker;
 use crate::lang::ast::{self, BaseType};
+use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind};
 use crate::sema::types::{AddressSpace, Type, I32, I64, U32, U64};
+
+/// What a slot (a map's value, a scratch variable: `known`, None before its first store)
+/// holds once `ty` is stored at `span` too: the common type, widened in place (`changed` set
+/// when it is new); or, when there is none, the type it holds and where it first got it.
+pub(super) fn widen(
+    known: &mut Option<(Type, Span)>,
+    ty: &Type,
+    span: Span,
+    changed: &mut bool,
+) -> Result<Type, (Type, Span)> {
+    let Some((existing, first)) = known else {
+        *known = Some((ty.clone(), span));
+        *changed = true;
+        return Ok(ty.clone());
+    };
+    let common = unify(existing, ty).ok_or_else(|| (existing.clone(), *first))?;
+    if common != *existing {
+        *existing = common.clone();
+        *changed = true;
+    }
+    Ok(common)
+}
 
 /// The common type two uses of one slot (map key, value, scratch variable) can share.
 pub(super) fn unify(a: &Type, b: &Type) -> Option<Type> {
@@ -136,6 +159,6 @@ impl Checker<'_> {
             };
         }
         let span = value.span;
-        expr(ExprKind::Cast(Box::new(value)), ty.clone(), span)
+        cast_to(value, ty.clone(), span)
     }
 }

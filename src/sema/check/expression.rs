@@ -3,7 +3,8 @@
 
 use super::builtins::{definition, variable_names, Form};
 use super::conversion::{arithmetic, cast_type, literal_type, unify};
-use super::functions::{typed_call, DEFAULT_STRING_SIZE};
+use super::functions::{typed_call_of, DEFAULT_STRING_SIZE};
+use super::operators::binary;
 use super::{did_you_mean, memory, Checker, Scope};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
@@ -25,6 +26,30 @@ pub(super) fn expr(kind: ExprKind, ty: Type, span: Span) -> Expr {
     Expr { kind, ty, span }
 }
 
+/// `operand` converted to `ty`: one place boxes the operand.
+#[inline(never)]
+pub(super) fn cast_to(operand: Expr, ty: Type, span: Span) -> Expr {
+    expr(ExprKind::Cast(Box::new(operand)), ty, span)
+}
+
+/// A member of `base` (or an element: `field` is `[i]`) of type `ty`, `offset` bytes into it.
+#[inline(never)]
+fn member_of(
+    base: Expr,
+    field: String,
+    (offset, through_pointer): (usize, bool),
+    ty: Type,
+    span: Span,
+) -> Expr {
+    let member = ExprKind::Member {
+        base: Box::new(base),
+        field,
+        offset,
+        through_pointer,
+    };
+    expr(member, ty, span)
+}
+
 /// The memory an address of type `ty` points into: a pointer's own, or for a number, the
 /// memory the probe's values point into.
 fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
@@ -39,21 +64,11 @@ fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
 fn bitfield_value(member: Expr, (shift, bits, signed): (u32, u8, bool), span: Span) -> Expr {
     let ty = if signed { I64 } else { U64 };
     let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty.clone(), span);
-    let binary = |operator, left, right| {
-        expr(
-            ExprKind::Binary {
-                operator,
-                left: Box::new(left),
-                right: Box::new(right),
-            },
-            ty.clone(),
-            span,
-        )
-    };
-    let wide = expr(ExprKind::Cast(Box::new(member)), ty.clone(), span);
+    let wide = cast_to(member, ty.clone(), span);
     let bits = u32::from(bits);
-    let top = binary(BinaryOp::ShiftLeft, wide, constant(64 - shift - bits));
-    binary(BinaryOp::ShiftRight, top, constant(64 - bits))
+    let left = constant(64 - shift - bits);
+    let top = binary(BinaryOp::ShiftLeft, wide, left, ty.clone(), span);
+    binary(BinaryOp::ShiftRight, top, constant(64 - bits), ty, span)
 }
 
 impl Checker<'_> {
@@ -92,11 +107,10 @@ impl Checker<'_> {
     /// `typed`, unless it is a whole C struct, which tine does not copy yet.
     fn whole(&mut self, typed: Expr) -> Option<Expr> {
         if let Type::CStruct(_) = typed.ty {
-            self.report_with(
+            self.report_label(
                 typed.span,
                 format_args!("a whole `{}` is not a value yet", typed.ty),
-                Some(format_args!("read its members, one at a time")),
-                None,
+                format_args!("read its members, one at a time"),
             );
             return None;
         }
@@ -118,11 +132,10 @@ impl Checker<'_> {
         } else {
             "only numbers and pointers are true or false"
         };
-        self.report_with(
+        self.report_label(
             condition.span,
             format_args!("{} cannot be a condition", typed.ty),
-            Some(format_args!("{hint}")),
-            None,
+            format_args!("{hint}"),
         );
         None
     }
@@ -179,7 +192,7 @@ impl Checker<'_> {
                         space: scope.context.address_space(),
                     };
                     let span = operand.span;
-                    operand = expr(ExprKind::Cast(Box::new(operand)), ty, span);
+                    operand = cast_to(operand, ty, span);
                 }
                 self.unary(*operator, operand, span)
             }
@@ -262,14 +275,13 @@ impl Checker<'_> {
             match unify(&then.ty, &otherwise.ty) {
                 Some(ty) => ty,
                 None => {
-                    self.report_with(
+                    self.report_note(
                         otherwise.span,
                         format_args!(
                             "the branches of `?:` differ: {} and {}",
                             then.ty, otherwise.ty
                         ),
-                        None,
-                        Some((then.span, format_args!("this is {}", then.ty))),
+                        (then.span, format_args!("this is {}", then.ty)),
                     );
                     return None;
                 }
@@ -316,18 +328,17 @@ impl Checker<'_> {
             return None;
         };
         if !operand.ty.is_scalar() {
-            self.report_with(
+            self.report_label(
                 operand.span,
                 format_args!("cannot cast {} to {ty}", operand.ty),
-                Some(format_args!("only numbers and pointers convert")),
-                None,
+                format_args!("only numbers and pointers convert"),
             );
             return None;
         }
         if let Type::Pointer { space: into, .. } = &mut ty {
             *into = space;
         }
-        Some(expr(ExprKind::Cast(Box::new(operand)), ty, span))
+        Some(cast_to(operand, ty, span))
     }
 
     /// `base.field` or `base->field`.
@@ -382,16 +393,7 @@ impl Checker<'_> {
             self.error_at(field_span, message);
             return None;
         }
-        let member = expr(
-            ExprKind::Member {
-                base: Box::new(base),
-                field: field.clone(),
-                offset,
-                through_pointer,
-            },
-            ty,
-            span,
-        );
+        let member = member_of(base, field.clone(), (offset, through_pointer), ty, span);
         Some(match bitfield {
             Some(bitfield) => bitfield_value(member, bitfield, span),
             None => member,
@@ -443,21 +445,13 @@ impl Checker<'_> {
             self.error(diag);
             return None;
         };
-        let member = expr(
-            ExprKind::Member {
-                base: Box::new(base),
-                field: field.clone(),
-                offset: found.offset,
-                through_pointer,
-            },
-            found.ty.clone(),
-            span,
-        );
+        let at = (found.offset, through_pointer);
+        let member = member_of(base, field.clone(), at, found.ty.clone(), span);
         // A `__data_loc` field means its string wherever it is used, as `dyn()` reads it.
         Some(match found.ty {
-            Type::DataLoc { .. } => typed_call(
+            Type::DataLoc { .. } => typed_call_of(
                 Function::Dyn,
-                vec![member],
+                member,
                 Type::Chars(DEFAULT_STRING_SIZE),
                 span,
             ),
@@ -495,11 +489,10 @@ impl Checker<'_> {
             }
             Some(Form::FunctionName) => {
                 let Some(function) = scope.context.function() else {
-                    self.report_with(
+                    self.report_label(
                         span,
                         format_args!("`func` is the function a kprobe or uprobe is in"),
-                        Some(format_args!("this probe names no function")),
-                        None,
+                        format_args!("this probe names no function"),
                     );
                     return None;
                 };
@@ -537,9 +530,9 @@ impl Checker<'_> {
             && name.starts_with(|c: char| c.is_ascii_uppercase())
             && !name.contains(|c: char| c.is_ascii_lowercase());
         if constant_like {
-            self.report_with(span, format_args!("unknown constant `{name}`"), Some(format_args!(
+            self.report_label(span, format_args!("unknown constant `{name}`"), format_args!(
                     "no enum of the script's or the kernel's has it: if it is a C #define, write `#define {name} VALUE` above the probes"
-                )), None);
+                ));
             return;
         }
         let provided = scope.context.names();
@@ -590,13 +583,11 @@ impl Checker<'_> {
             );
             return None;
         };
-        Some(expr(
-            ExprKind::Member {
-                base: Box::new(base),
-                field: format!("[{position}]"),
-                offset,
-                through_pointer,
-            },
+        let field = format!("[{position}]");
+        Some(member_of(
+            base,
+            field,
+            (offset, through_pointer),
             element,
             span,
         ))
@@ -654,6 +645,6 @@ impl Checker<'_> {
             space: scope.context.address_space(),
         };
         let span = address.span;
-        expr(ExprKind::Cast(Box::new(address)), ty, span)
+        cast_to(address, ty, span)
     }
 }

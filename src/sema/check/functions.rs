@@ -57,21 +57,19 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     let wanted = format.arguments();
     let given = call.arguments.len() - 1;
     if given > wanted {
-        checker.report_with(
+        checker.report_label(
             call.arguments[1 + wanted].span,
             format_args!("printf has {given} values but its format uses {wanted}"),
-            Some(format_args!("not used by the format")),
-            None,
+            format_args!("not used by the format"),
         );
         return None;
     }
     if given < wanted {
         let end = Span::new(call.span.end.saturating_sub(1), call.span.end);
-        checker.report_with(
+        checker.report_note(
             end,
             format_args!("printf's format uses {wanted} values but only {given} given"),
-            None,
-            Some((format_node.span, format_args!("the format"))),
+            (format_node.span, format_args!("the format")),
         );
         return None;
     }
@@ -99,28 +97,25 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
             .iter()
             .find(|value| matches!(value.kind, ExprKind::MapRef(_)))
         {
-            checker.report_with(
+            checker.report_label(
                 map.span,
                 format_args!("a whole map prints by itself"),
-                Some(format_args!(
-                    "write print(@map), or print(@map, top, divisor)"
-                )),
-                None,
+                format_args!("write print(@map), or print(@map, top, divisor)"),
             );
             return None;
         }
         return Some(typed_call(Function::Print, values, Type::Void, call.span));
     }
     // bpftrace's print(@map, top, divisor): number literals, 0 meaning all / 1.
-    let options: Vec<Expr> = values.drain(1..).collect();
-    let mut numbers = options
-        .into_iter()
-        .map(|value| (literal_value(&value), value));
+    let options = values.split_off(1);
+    let mut numbers = options.iter();
     let mut option = |what: &str| -> Option<u64> {
-        match numbers.next() {
-            None => Some(0),
-            Some((Some(number), _)) if number >= 0 => Some(number as u64),
-            Some((_, value)) => {
+        let Some(value) = numbers.next() else {
+            return Some(0);
+        };
+        match literal_value(value) {
+            Some(number) if number >= 0 => Some(number as u64),
+            _ => {
                 checker.report(value.span, format_args!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"));
                 None
             }
@@ -128,12 +123,11 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
     };
     let top = option("top");
     let divisor = option("divisor");
-    if let Some((_, extra)) = numbers.next() {
-        checker.report_with(
+    if let Some(extra) = numbers.next() {
+        checker.report_label(
             extra.span,
             format_args!("print(@map, top, divisor) takes a map and up to two numbers"),
-            Some(format_args!("one too many")),
-            None,
+            format_args!("one too many"),
         );
         return None;
     }
@@ -153,20 +147,14 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
 pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let typed = checker.expression(&call.arguments[0], call.scope, true)?;
     if !matches!(typed.kind, ExprKind::MapRef(_)) {
-        checker.report_with(
+        checker.report_label(
             call.arguments[0].span,
             format_args!("clear() takes a whole map"),
-            Some(format_args!("write the map's name without a key")),
-            None,
+            format_args!("write the map's name without a key"),
         );
         return None;
     }
-    Some(typed_call(
-        Function::Clear,
-        vec![typed],
-        Type::Void,
-        call.span,
-    ))
+    Some(typed_call_of(Function::Clear, typed, Type::Void, call.span))
 }
 
 /// `exit()` or `exit(code)`.
@@ -249,9 +237,9 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
         Function::Mem { length }
     };
     let address = checker.as_pointer(address, call.scope);
-    Some(typed_call(
+    Some(typed_call_of(
         function,
-        vec![address],
+        address,
         Type::Chars(length),
         call.span,
     ))
@@ -278,7 +266,7 @@ pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<E
         (Function::Kptr, AddressSpace::Kernel)
     };
     let ty = Type::Pointer { target, space };
-    Some(typed_call(function, vec![address], ty, call.span))
+    Some(typed_call_of(function, address, ty, call.span))
 }
 
 /// `ksym(address)` and `usym(address)`: an address that prints as the symbol it is in.
@@ -293,14 +281,9 @@ pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
         return None;
     }
     Some(if name == "ksym" {
-        typed_call(
-            Function::Ksym,
-            vec![address],
-            Type::KernelAddress,
-            call.span,
-        )
+        typed_call_of(Function::Ksym, address, Type::KernelAddress, call.span)
     } else {
-        typed_call(Function::Usym, vec![address], Type::UserAddress, call.span)
+        typed_call_of(Function::Usym, address, Type::UserAddress, call.span)
     })
 }
 
@@ -318,17 +301,16 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
         return Some(field);
     }
     if !matches!(field.kind, ExprKind::Member { .. }) || !field.ty.is_integer() {
-        checker.report_with(
+        checker.report_label(
             call.arguments[0].span,
             format_args!("dyn() reads a tracepoint's `__data_loc` field"),
-            Some(format_args!("write `dyn(data->field)`")),
-            None,
+            format_args!("write `dyn(data->field)`"),
         );
         return None;
     }
-    Some(typed_call(
+    Some(typed_call_of(
         Function::Dyn,
-        vec![field],
+        field,
         Type::Chars(DEFAULT_STRING_SIZE),
         call.span,
     ))
@@ -369,9 +351,9 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
         return None;
     }
     let ty = Type::Strftime(format?.into());
-    Some(typed_call(
+    Some(typed_call_of(
         Function::Strftime,
-        vec![nanoseconds],
+        nanoseconds,
         ty,
         call.span,
     ))
@@ -452,9 +434,9 @@ pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
         Some(separator) => format_literal(checker, separator, "join's separator")?,
         None => " ".to_string(),
     };
-    Some(typed_call(
+    Some(typed_call_of(
         Function::Join { separator },
-        vec![array],
+        array,
         Type::Void,
         call.span,
     ))
@@ -473,6 +455,12 @@ fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Op
         );
     }
     text.map(str::to_string)
+}
+
+/// `typed_call` of one argument: one place allocates the argument list.
+#[inline(never)]
+pub(super) fn typed_call_of(function: Function, argument: Expr, ty: Type, span: Span) -> Expr {
+    typed_call(function, vec![argument], ty, span)
 }
 
 pub(super) fn typed_call(function: Function, arguments: Vec<Expr>, ty: Type, span: Span) -> Expr {

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::conversion::unify;
+use super::conversion::{unify, widen};
 use super::expression::expr;
 use super::{did_you_mean, Checker, Scope};
 use crate::lang::ast;
@@ -55,18 +55,17 @@ impl Checker<'_> {
             Some((existing, _)) if existing == kind => {}
             Some((existing, first)) => {
                 let name = self.maps[map].name.clone();
-                self.report_with(
+                self.report_note(
                     span,
                     format_args!(
                         "`{name}` is used as {} here but as {} elsewhere",
                         describe_kind(kind),
                         describe_kind(existing)
                     ),
-                    None,
-                    Some((
+                    (
                         first,
                         format_args!("`{name}` is {} here", describe_kind(existing)),
-                    )),
+                    ),
                 );
             }
         }
@@ -78,31 +77,17 @@ impl Checker<'_> {
             self.report(span, format_args!("this has no value to store"));
             return None;
         }
-        match self.maps[map].value.clone() {
-            None => {
-                self.maps[map].value = Some((ty.clone(), span));
-                self.changed = true;
-                Some(ty.clone())
+        match widen(&mut self.maps[map].value, ty, span, &mut self.changed) {
+            Ok(common) => Some(common),
+            Err((existing, first)) => {
+                let name = self.maps[map].name.clone();
+                self.report_note(
+                    span,
+                    format_args!("`{name}` holds {existing} values, this is {ty}"),
+                    (first, format_args!("`{name}` first gets a {existing} here")),
+                );
+                None
             }
-            Some((existing, first)) => match unify(&existing, ty) {
-                Some(common) => {
-                    if common != existing {
-                        self.maps[map].value = Some((common.clone(), first));
-                        self.changed = true;
-                    }
-                    Some(common)
-                }
-                None => {
-                    let name = self.maps[map].name.clone();
-                    self.report_with(
-                        span,
-                        format_args!("`{name}` holds {existing} values, this is {ty}"),
-                        None,
-                        Some((first, format_args!("`{name}` first gets a {existing} here"))),
-                    );
-                    None
-                }
-            },
         }
     }
 
@@ -117,11 +102,10 @@ impl Checker<'_> {
             Some((None, _)) => true,
             Some((Some(_), first)) => {
                 let (name, first) = (self.maps[map].name.clone(), *first);
-                self.report_with(
+                self.report_note(
                     span,
                     format_args!("`{name}` is used without a key here"),
-                    None,
-                    Some((first, format_args!("`{name}` has a key here"))),
+                    (first, format_args!("`{name}` has a key here")),
                 );
                 false
             }
@@ -152,21 +136,19 @@ impl Checker<'_> {
                 types
             }
             Some((None, first)) => {
-                self.report_with(
+                self.report_note(
                     span,
                     format_args!("`{name}` is used with a key here"),
-                    None,
-                    Some((first, format_args!("`{name}` has no key here"))),
+                    (first, format_args!("`{name}` has no key here")),
                 );
                 return None;
             }
             Some((Some(existing), first)) => {
                 if existing.len() != types.len() {
-                    self.report_with(
+                    self.report_note(
                         span,
                         format_args!("`{name}` has a key of {} expressions here", types.len()),
-                        None,
-                        Some((first, format_args!("and of {} here", existing.len()))),
+                        (first, format_args!("and of {} here", existing.len())),
                     );
                     return None;
                 }
@@ -175,14 +157,13 @@ impl Checker<'_> {
                     match unify(old, new) {
                         Some(ty) => common.push(ty),
                         None => {
-                            self.report_with(
+                            self.report_note(
                                 typed[index].span,
                                 format_args!(
                                     "key {} of `{name}` is {old}, this is {new}",
                                     index + 1
                                 ),
-                                None,
-                                Some((first, format_args!("`{name}` gets a {old} key here"))),
+                                (first, format_args!("`{name}` gets a {old} key here")),
                             );
                             return None;
                         }
@@ -207,11 +188,10 @@ impl Checker<'_> {
         if let Some((kind, first)) = state.kind {
             if kind != MapKind::Plain {
                 let name = state.name.clone();
-                self.report_with(
+                self.report_note(
                     span,
                     format_args!("`{name}` is an aggregation; its value can only be printed"),
-                    None,
-                    Some((first, format_args!("`{name}` aggregates here"))),
+                    (first, format_args!("`{name}` aggregates here")),
                 );
                 return None;
             }
@@ -243,14 +223,13 @@ impl Checker<'_> {
         let mut maps = Vec::new();
         for state in &self.maps {
             let key = match &state.key {
-                Some((Some(types), _)) => Some(Rc::new(Record::c_layout(
-                    None,
-                    types
-                        .iter()
-                        .enumerate()
-                        .map(|(index, ty)| (index.to_string(), ty.clone()))
-                        .collect(),
-                ))),
+                Some((Some(types), _)) => {
+                    let mut fields = Vec::with_capacity(types.len());
+                    for (index, ty) in types.iter().enumerate() {
+                        fields.push((index.to_string(), ty.clone()));
+                    }
+                    Some(Rc::new(Record::c_layout(None, fields)))
+                }
                 _ => None,
             };
             let Some((value, _)) = &state.value else {

@@ -150,7 +150,7 @@ fn points(
             && providers
                 .resolve(&spec.provider, &spec.spec)
                 .is_ok_and(|id| providers.context(id).variable("func").is_none()));
-    let points = if names_point {
+    let mut points = if names_point {
         providers.expand(&spec.provider, &spec.spec, &spec.written)?
     } else {
         Vec::new()
@@ -158,10 +158,10 @@ fn points(
     if points.is_empty() {
         return Ok(vec![(spec.spec.clone(), name(&spec.written))]);
     }
-    Ok(points
-        .into_iter()
-        .map(|(point, written)| (point, name(&written)))
-        .collect())
+    for (_, written) in &mut points {
+        *written = name(written);
+    }
+    Ok(points)
 }
 
 struct Unit<'s> {
@@ -224,6 +224,23 @@ impl Checker<'_> {
         }
     }
 
+    /// `report` with a label after the caret: the call sites leave out the note.
+    #[inline(never)]
+    fn report_label(&mut self, span: Span, message: fmt::Arguments<'_>, label: fmt::Arguments<'_>) {
+        self.report_with(span, message, Some(label), None);
+    }
+
+    /// `report` with a note pointing elsewhere: the call sites leave out the label.
+    #[inline(never)]
+    fn report_note(
+        &mut self,
+        span: Span,
+        message: fmt::Arguments<'_>,
+        note: (Span, fmt::Arguments<'_>),
+    ) {
+        self.report_with(span, message, None, Some(note));
+    }
+
     /// `report` with a label after the caret or a note pointing elsewhere.
     #[inline(never)]
     fn report_with(
@@ -268,19 +285,19 @@ impl Checker<'_> {
                 }];
             }
         }
+        let mut scratch = Vec::with_capacity(unit.scratch.len());
+        for (name, ty) in unit.scratch.iter() {
+            scratch.push(Scratch {
+                name: name.clone(),
+                ty: ty.as_ref().map_or(Type::Void, |(ty, _)| ty.clone()),
+            });
+        }
         Probe {
             provider: unit.provider.to_string(),
             spec: unit.spec.clone(),
             resolved: unit.resolved,
             span: unit.span,
-            scratch: unit
-                .scratch
-                .iter()
-                .map(|(name, ty)| Scratch {
-                    name: name.clone(),
-                    ty: ty.as_ref().map_or(Type::Void, |(ty, _)| ty.clone()),
-                })
-                .collect(),
+            scratch,
             body,
         }
     }

@@ -21,11 +21,10 @@ impl Checker<'_> {
                     return None;
                 };
                 if matches!(**target, Type::Void | Type::Named(_)) {
-                    self.report_with(
+                    self.report_label(
                         operand.span,
                         format_args!("cannot dereference a `void *`"),
-                        Some(format_args!("cast it first, e.g. `*(u64*)p`")),
-                        None,
+                        format_args!("cast it first, e.g. `*(u64*)p`"),
                     );
                     return None;
                 }
@@ -158,7 +157,7 @@ impl Checker<'_> {
     }
 }
 
-fn binary(operator: BinaryOp, left: Expr, right: Expr, ty: Type, span: Span) -> Expr {
+pub(super) fn binary(operator: BinaryOp, left: Expr, right: Expr, ty: Type, span: Span) -> Expr {
     let kind = ExprKind::Binary {
         operator,
         left: Box::new(left),

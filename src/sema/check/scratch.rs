@@ -1,7 +1,7 @@
 //! sema::check::scratch: `$names` — scratch variables a probe assigns, and otherwise `$target`,
 //! positional arguments and environment variables.
 
-use super::conversion::{literal_type, unify};
+use super::conversion::{literal_type, widen};
 use super::expression::expr;
 use super::{Checker, Scope};
 use crate::lang::ast;
@@ -98,34 +98,25 @@ impl Checker<'_> {
             self.report(value.span, format_args!("this has no value to store"));
             return None;
         }
-        match scope.scratch[slot].1.clone() {
-            None => {
-                scope.scratch[slot].1 = Some((value.ty.clone(), value.span));
-                self.changed = true;
-                Some(value.ty.clone())
+        match widen(
+            &mut scope.scratch[slot].1,
+            &value.ty,
+            value.span,
+            &mut self.changed,
+        ) {
+            Ok(common) => Some(common),
+            Err((existing, first)) => {
+                let name = scope.scratch[slot].0.clone();
+                self.report_note(
+                    value.span,
+                    format_args!("`${name}` holds {existing} values, this is {}", value.ty),
+                    (
+                        first,
+                        format_args!("`${name}` first gets a {existing} here"),
+                    ),
+                );
+                None
             }
-            Some((existing, first)) => match unify(&existing, &value.ty) {
-                Some(common) => {
-                    if common != existing {
-                        scope.scratch[slot].1 = Some((common.clone(), first));
-                        self.changed = true;
-                    }
-                    Some(common)
-                }
-                None => {
-                    let name = scope.scratch[slot].0.clone();
-                    self.report_with(
-                        value.span,
-                        format_args!("`${name}` holds {existing} values, this is {}", value.ty),
-                        None,
-                        Some((
-                            first,
-                            format_args!("`${name}` first gets a {existing} here"),
-                        )),
-                    );
-                    None
-                }
-            },
         }
     }
 
@@ -140,11 +131,10 @@ impl Checker<'_> {
         }
         if name == "target" {
             if !self.environment.target {
-                self.report_with(
+                self.report_label(
                     span,
                     format_args!("`$target` is the pid of the -c command"),
-                    Some(format_args!("there is no -c COMMAND")),
-                    None,
+                    format_args!("there is no -c COMMAND"),
                 );
                 return None;
             }
@@ -159,11 +149,10 @@ impl Checker<'_> {
                 Some(text) => text.clone(),
                 None => {
                     let given = self.environment.positional.len();
-                    self.report_with(
+                    self.report_label(
                         span,
                         format_args!("there is no positional argument ${name}"),
-                        Some(format_args!("{given} given after the script")),
-                        None,
+                        format_args!("{given} given after the script"),
                     );
                     return None;
                 }
@@ -173,13 +162,10 @@ impl Checker<'_> {
             match variables.iter().rfind(|(known, _)| known == name) {
                 Some((_, text)) => text.clone(),
                 None => {
-                    self.report_with(
+                    self.report_label(
                         span,
                         format_args!("environment variable `{name}` is not set"),
-                        Some(format_args!(
-                            "assign it in this probe to make it a scratch variable"
-                        )),
-                        None,
+                        format_args!("assign it in this probe to make it a scratch variable"),
                     );
                     return None;
                 }

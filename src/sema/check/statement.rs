@@ -19,10 +19,11 @@ impl Checker<'_> {
         statements: &[ast::Stmt],
         scope: &mut Scope<'_>,
     ) -> Vec<Stmt> {
-        statements
-            .iter()
-            .filter_map(|statement| self.statement(statement, scope))
-            .collect()
+        let mut typed = Vec::with_capacity(statements.len());
+        for statement in statements {
+            typed.extend(self.statement(statement, scope));
+        }
+        typed
     }
 
     pub(super) fn statement(
@@ -138,11 +139,10 @@ impl Checker<'_> {
                 self.assign_map(place, operator, value, scope)?
             }
             _ => {
-                self.report_with(
+                self.report_label(
                     target.span,
                     format_args!("can only assign to a map element or a `$variable`"),
-                    Some(format_args!("not assignable")),
-                    None,
+                    format_args!("not assignable"),
                 );
                 return None;
             }
@@ -239,11 +239,10 @@ impl Checker<'_> {
             Some(argument) => {
                 let typed = self.value(argument, scope)?;
                 if !typed.ty.is_integer() {
-                    self.report_with(
+                    self.report_label(
                         argument.span,
                         format_args!("`{function}()` needs an integer, not {}", typed.ty),
-                        Some(format_args!("this is {}", typed.ty)),
-                        None,
+                        format_args!("this is {}", typed.ty),
                     );
                     return None;
                 }
