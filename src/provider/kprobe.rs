@@ -143,7 +143,8 @@ impl KernelFunctions {
     /// already out.
     pub fn from_filter_functions(text: &str) -> KernelFunctions {
         KernelFunctions::new(
-            text.lines()
+            &mut text
+                .lines()
                 .filter_map(|line| line.split_whitespace().next())
                 // Records of functions the kernel dropped (5.19+) keep a placeholder name.
                 .filter(|name| !name.starts_with("__ftrace_invalid_address_")),
@@ -157,7 +158,7 @@ impl KernelFunctions {
     pub fn from_kallsyms(symbols: &KernelSymbols) -> KernelFunctions {
         let mut in_init_text = false;
         KernelFunctions::new(
-            symbols.names().filter(move |&name| {
+            &mut symbols.names().filter(move |&name| {
                 match name {
                     "_sinittext" => in_init_text = true,
                     "_einittext" => in_init_text = false,
@@ -173,7 +174,7 @@ impl KernelFunctions {
         )
     }
 
-    fn new<'a>(names: impl Iterator<Item = &'a str>, source: &'static str) -> KernelFunctions {
+    fn new(names: &mut dyn Iterator<Item = &str>, source: &'static str) -> KernelFunctions {
         let mut names: Vec<String> = names
             // GCC's local clones (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`) and other
             // dotted names are pieces of functions: a probe there sees no proper entry.
@@ -188,13 +189,24 @@ impl KernelFunctions {
     /// Drops the functions in the kprobes blacklist (debugfs `kprobes/blacklist`, lines of
     /// `0xSTART-0xEND\tname`, maybe followed by `[module]`): the kernel refuses probes there.
     pub fn without_blacklisted(mut self, blacklist: &str) -> KernelFunctions {
-        let mut blacklisted: Vec<&str> = blacklist
+        // The names are sorted: each blacklisted one is found by a binary search.
+        let mut blacklisted = vec![false; self.names.len()];
+        for name in blacklist
             .lines()
             .filter_map(|line| line.split_whitespace().nth(1))
-            .collect();
-        blacklisted.sort_unstable();
-        self.names
-            .retain(|name| blacklisted.binary_search(&name.as_str()).is_err());
+        {
+            if let Ok(index) = self
+                .names
+                .binary_search_by(|known| known.as_str().cmp(name))
+            {
+                blacklisted[index] = true;
+            }
+        }
+        let mut index = 0;
+        self.names.retain(|_| {
+            index += 1;
+            !blacklisted[index - 1]
+        });
         self
     }
 
