@@ -28,30 +28,28 @@ pub struct Tracepoint {
 /// The memory the addresses in the records of events `names` (`group/event`, or a glob of them)
 /// point into: the syscalls' arguments are the caller's (user) addresses; any other record
 /// may hold either.
-pub fn address_space<'a>(mut names: impl Iterator<Item = &'a str>) -> AddressSpace {
-    let syscall = |name: &str| {
+pub fn address_space(names: &mut dyn Iterator<Item = &str>) -> AddressSpace {
+    for name in names {
         let group = name.split(['/', ':']).next().unwrap_or_default();
-        group == "syscalls" || group == "raw_syscalls"
-    };
-    if names.all(syscall) {
-        AddressSpace::User
-    } else {
-        AddressSpace::Unknown
+        if group != "syscalls" && group != "raw_syscalls" {
+            return AddressSpace::Unknown;
+        }
     }
+    AddressSpace::User
 }
 
 impl Tracepoint {
     pub fn resolve(tracefs: &Tracefs, spec: &str) -> Result<Tracepoint, ProviderError> {
-        let Some((group, event)) = spec.split_once('/') else {
+        if !spec.contains('/') {
             return Err(TracepointError::NoEvent(spec.to_string()).into());
-        };
+        }
         let names: Vec<String> = if glob::is_glob(spec) {
             let all = tracefs.events()?;
             all.into_iter()
                 .filter(|name| glob::matches(spec, name))
                 .collect()
         } else {
-            vec![format!("{group}/{event}")]
+            vec![spec.to_string()]
         };
         if names.is_empty() {
             return Err(TracepointError::NoMatch(spec.to_string()).into());
@@ -69,7 +67,7 @@ impl Tracepoint {
             formats.push(parse_format(&text).map_err(TracepointError::BadFormat)?);
             events.push((name, id));
         }
-        let space = address_space(events.iter().map(|(name, _)| name.as_str()));
+        let space = address_space(&mut events.iter().map(|(name, _)| name.as_str()));
         let variables = data_record(&formats, space)
             .map(|record| data(Rc::new(record)))
             .into_iter()
@@ -130,7 +128,7 @@ fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe,
         .map(data)
         .collect();
     Ok(OfflineProbe {
-        space: address_space(std::iter::once(spec)),
+        space: address_space(&mut std::iter::once(spec)),
         ..OfflineProbe::new(ProgramKind::Tracepoint, variables)
     })
 }
