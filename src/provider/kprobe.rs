@@ -443,16 +443,10 @@ impl ResolvedProbe for Kprobe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::location::tests::symbol;
 
     fn parsed(spec: &str) -> Result<KprobeSpec, KprobeError> {
         KprobeSpec::parse(spec, false)
-    }
-
-    fn symbol(name: &str, offset: u64) -> Location {
-        Location::Symbol {
-            name: name.into(),
-            offset,
-        }
     }
 
     #[test]

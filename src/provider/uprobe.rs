@@ -424,13 +424,7 @@ impl ResolvedProbe for Uprobe {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn symbol(name: &str, offset: u64) -> Location {
-        Location::Symbol {
-            name: name.into(),
-            offset,
-        }
-    }
+    use crate::provider::location::tests::symbol;
 
     #[test]
     fn parses_the_binary_and_the_location() {
