@@ -428,12 +428,9 @@ impl ResolvedProbe for Kprobe {
                 }
             }
             KprobeMethod::Pmu => self.attach_per_function(program),
+            // Each point's spec is what kprobe_events takes: `symbol+offset` or an address.
             KprobeMethod::Tracefs(tracefs) => {
-                let targets: Vec<String> = self
-                    .locations
-                    .iter()
-                    .map(|location| location.to_string())
-                    .collect();
+                let targets = self.points();
                 attach_through_tracefs(tracefs, ProbeKind::Kprobe, self.retprobe, &targets, program)
             }
         }
