@@ -58,12 +58,16 @@ impl Tracepoint {
         let mut formats = Vec::with_capacity(names.len());
         for name in names {
             let (group, event) = name.split_once('/').unwrap_or((&name, ""));
-            let missing = |_| TracepointError::Missing {
+            let read = || {
+                Ok((
+                    tracefs.event_id(group, event)?,
+                    tracefs.event_format(group, event)?,
+                ))
+            };
+            let (id, text) = read().map_err(|_: KernelError| TracepointError::Missing {
                 name: name.clone(),
                 events: tracefs.root().join("events"),
-            };
-            let id = tracefs.event_id(group, event).map_err(missing)?;
-            let text = tracefs.event_format(group, event).map_err(missing)?;
+            })?;
             formats.push(parse_format(&text).map_err(TracepointError::BadFormat)?);
             events.push((name, id));
         }
