@@ -21,6 +21,8 @@ use super::{attach_each, glob, Attachment, Provider, ResolvedProbe, Variable};
 pub struct Tracepoint {
     /// `(group/event, perf event id)`.
     pub events: Vec<(String, u64)>,
+    /// What `data` points to; None for a glob over events whose records differ.
+    pub record: Option<Rc<Record>>,
     variables: Vec<Variable>,
     space: AddressSpace,
 }
@@ -72,13 +74,11 @@ impl Tracepoint {
             events.push((name, id));
         }
         let space = address_space(&mut events.iter().map(|(name, _)| name.as_str()));
-        let variables = data_record(&formats, space)
-            .map(|record| data(Rc::new(record)))
-            .into_iter()
-            .collect();
+        let record = data_record(&formats, space).map(Rc::new);
         Ok(Tracepoint {
             events,
-            variables,
+            variables: record.clone().into_iter().map(data).collect(),
+            record,
             space,
         })
     }
