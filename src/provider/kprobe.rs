@@ -28,8 +28,8 @@ use crate::lang::Syntax;
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{
-    attach_each, attach_through_tracefs, regs, Attachment, Provider, Registry, ResolvedProbe,
-    Variable,
+    attach_each, attach_through_tracefs, lacks, regs, Attachment, Provider, Registry,
+    ResolvedProbe, Variable,
 };
 
 /// A parsed `kprobe:`/`kretprobe:` spec; its function may still be a glob. A plain name
@@ -277,8 +277,7 @@ impl KprobeMethod {
             return Ok(KprobeMethod::Pmu);
         }
         let tracefs = tracefs()?;
-        if !tracefs.root().join("kprobe_events").exists() {
-            let tracefs = tracefs.root().to_path_buf();
+        if let Some(tracefs) = lacks(&tracefs, "kprobe_events") {
             return Err(KprobeError::NoKprobes { tracefs }.into());
         }
         Ok(KprobeMethod::Tracefs(tracefs))
