@@ -429,7 +429,12 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
     }
     let kind = match (loc, array) {
         (Some(relative), _) => {
-            c_type = c_type.trim_end_matches("[]").trim_end().to_string();
+            // `strip_suffix` in a loop: `trim_end_matches` with a string pattern is far larger.
+            let mut element = c_type.as_str();
+            while let Some(rest) = element.strip_suffix("[]") {
+                element = rest;
+            }
+            c_type = element.trim_end().to_string();
             FieldKind::DataLoc { relative }
         }
         (None, Some(count)) => {
