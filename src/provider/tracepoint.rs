@@ -165,9 +165,12 @@ impl ResolvedProbe for Tracepoint {
 /// slots (`signed:0`, `size:8`) whatever the parameter's type, so kill(2)'s `pid_t pid` of -5
 /// sits in its slot as 0xfffffffb. Read through the C type, it is -5, as the syscall saw it.
 fn c_integer(c_type: &str) -> Option<(usize, bool)> {
-    let name = c_type
-        .trim_start_matches("const ")
-        .trim_start_matches("volatile ");
+    let mut name = c_type;
+    for qualifier in ["const ", "volatile "] {
+        while let Some(rest) = name.strip_prefix(qualifier) {
+            name = rest;
+        }
+    }
     C_INTEGERS
         .iter()
         .find(|(names, ..)| names.split('|').any(|known| known == name))
