@@ -235,19 +235,16 @@ pub fn find_binary(name: &str, search: &Search) -> Result<String, UprobeError> {
         let Ok(listing) = std::fs::read_dir(directory) else {
             continue;
         };
-        let mut candidates: Vec<(u8, String)> = listing
+        // The best ELF file by rank, then the shortest name, then the first in order.
+        let best = listing
             .filter_map(|entry| {
                 let file = entry.ok()?.file_name().into_string().ok()?;
-                Some((library_rank(name, &file)?, file))
+                let rank = library_rank(name, &file)?;
+                let path = format!("{directory}/{file}");
+                is_elf(&path).then_some((rank, file.len(), path))
             })
-            .collect();
-        candidates
-            .sort_by(|(rank_a, a), (rank_b, b)| (rank_a, a.len(), a).cmp(&(rank_b, b.len(), b)));
-        if let Some(path) = candidates
-            .into_iter()
-            .map(|(_, file)| format!("{directory}/{file}"))
-            .find(|path| is_elf(path))
-        {
+            .min();
+        if let Some((_, _, path)) = best {
             return absolute(&path);
         }
     }

@@ -37,8 +37,6 @@ pub enum TracepointError {
     Missing { name: String, events: PathBuf },
     /// A `format` file tine cannot read.
     BadFormat(String),
-    /// A dry run's record source knows the event but not its record.
-    NoRecord(String),
 }
 
 impl fmt::Display for ProviderError {
@@ -93,7 +91,6 @@ impl fmt::Display for TracepointError {
                 write!(f, "no tracepoint `{name}` in {}", events.display())
             }
             TracepointError::BadFormat(reason) => f.write_str(reason),
-            TracepointError::NoRecord(spec) => write!(f, "`{spec}` has no record"),
         }
     }
 }

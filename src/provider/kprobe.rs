@@ -28,8 +28,8 @@ use crate::lang::Syntax;
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{
-    attach_each, attach_through_tracefs, regs, Attachment, Provider, Registry, ResolvedProbe,
-    Variable,
+    attach_each, attach_through_tracefs, lacks, regs, Attachment, Provider, Registry,
+    ResolvedProbe, Variable,
 };
 
 /// A parsed `kprobe:`/`kretprobe:` spec; its function may still be a glob. A plain name
@@ -143,7 +143,8 @@ impl KernelFunctions {
     /// already out.
     pub fn from_filter_functions(text: &str) -> KernelFunctions {
         KernelFunctions::new(
-            text.lines()
+            &mut text
+                .lines()
                 .filter_map(|line| line.split_whitespace().next())
                 // Records of functions the kernel dropped (5.19+) keep a placeholder name.
                 .filter(|name| !name.starts_with("__ftrace_invalid_address_")),
@@ -157,7 +158,7 @@ impl KernelFunctions {
     pub fn from_kallsyms(symbols: &KernelSymbols) -> KernelFunctions {
         let mut in_init_text = false;
         KernelFunctions::new(
-            symbols.names().filter(move |&name| {
+            &mut symbols.names().filter(move |&name| {
                 match name {
                     "_sinittext" => in_init_text = true,
                     "_einittext" => in_init_text = false,
@@ -173,7 +174,7 @@ impl KernelFunctions {
         )
     }
 
-    fn new<'a>(names: impl Iterator<Item = &'a str>, source: &'static str) -> KernelFunctions {
+    fn new(names: &mut dyn Iterator<Item = &str>, source: &'static str) -> KernelFunctions {
         let mut names: Vec<String> = names
             // GCC's local clones (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`) and other
             // dotted names are pieces of functions: a probe there sees no proper entry.
@@ -188,13 +189,24 @@ impl KernelFunctions {
     /// Drops the functions in the kprobes blacklist (debugfs `kprobes/blacklist`, lines of
     /// `0xSTART-0xEND\tname`, maybe followed by `[module]`): the kernel refuses probes there.
     pub fn without_blacklisted(mut self, blacklist: &str) -> KernelFunctions {
-        let mut blacklisted: Vec<&str> = blacklist
+        // The names are sorted: each blacklisted one is found by a binary search.
+        let mut blacklisted = vec![false; self.names.len()];
+        for name in blacklist
             .lines()
             .filter_map(|line| line.split_whitespace().nth(1))
-            .collect();
-        blacklisted.sort_unstable();
-        self.names
-            .retain(|name| blacklisted.binary_search(&name.as_str()).is_err());
+        {
+            if let Ok(index) = self
+                .names
+                .binary_search_by(|known| known.as_str().cmp(name))
+            {
+                blacklisted[index] = true;
+            }
+        }
+        let mut index = 0;
+        self.names.retain(|_| {
+            index += 1;
+            !blacklisted[index - 1]
+        });
         self
     }
 
@@ -265,8 +277,7 @@ impl KprobeMethod {
             return Ok(KprobeMethod::Pmu);
         }
         let tracefs = tracefs()?;
-        if !tracefs.root().join("kprobe_events").exists() {
-            let tracefs = tracefs.root().to_path_buf();
+        if let Some(tracefs) = lacks(&tracefs, "kprobe_events") {
             return Err(KprobeError::NoKprobes { tracefs }.into());
         }
         Ok(KprobeMethod::Tracefs(tracefs))
@@ -416,12 +427,9 @@ impl ResolvedProbe for Kprobe {
                 }
             }
             KprobeMethod::Pmu => self.attach_per_function(program),
+            // Each point's spec is what kprobe_events takes: `symbol+offset` or an address.
             KprobeMethod::Tracefs(tracefs) => {
-                let targets: Vec<String> = self
-                    .locations
-                    .iter()
-                    .map(|location| location.to_string())
-                    .collect();
+                let targets = self.points();
                 attach_through_tracefs(tracefs, ProbeKind::Kprobe, self.retprobe, &targets, program)
             }
         }
@@ -431,16 +439,10 @@ impl ResolvedProbe for Kprobe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::location::tests::symbol;
 
     fn parsed(spec: &str) -> Result<KprobeSpec, KprobeError> {
         KprobeSpec::parse(spec, false)
-    }
-
-    fn symbol(name: &str, offset: u64) -> Location {
-        Location::Symbol {
-            name: name.into(),
-            offset,
-        }
     }
 
     #[test]

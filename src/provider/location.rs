@@ -151,10 +151,11 @@ fn parse_number(text: &str) -> Option<u64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn symbol(name: &str, offset: u64) -> Location {
+    /// `name+offset`, for the kprobe and uprobe tests too.
+    pub(in crate::provider) fn symbol(name: &str, offset: u64) -> Location {
         Location::Symbol {
             name: name.into(),
             offset,

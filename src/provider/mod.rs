@@ -339,6 +339,13 @@ fn attach_each(
     Ok(Attachment::Events(events))
 }
 
+/// The tracefs root, when it has no `file` (`kprobe_events`): a kernel without that kind of
+/// probe event.
+fn lacks(tracefs: &Tracefs, file: &str) -> Option<std::path::PathBuf> {
+    let root = tracefs.root();
+    (!root.join(file).exists()).then(|| root.to_path_buf())
+}
+
 /// The legacy path, for kernels without the kprobe/uprobe PMUs (or under `TINE_FORCE=tracefs`):
 /// one probe event written to tracefs per target (`symbol+offset` or `/path:0xoffset`), opened
 /// as a tracepoint. Whatever was created is removed again on any error, and on drop.

@@ -11,7 +11,7 @@ use crate::kernel::tracefs::Tracefs;
 use crate::sema::types::AddressSpace;
 use crate::sema::{ProbeContext, ProbeId, Providers, Record, Type};
 
-use super::error::{ProviderError, TracepointError};
+use super::error::ProviderError;
 use super::tracepoint::Tracepoint;
 use super::{find, spelled, ResolvedProbe, Variable};
 
@@ -87,20 +87,7 @@ impl OfflineProviders {
             Tracepoint::resolve(&tracefs, spec)
         };
         // None: a glob over events whose records differ.
-        let record = move |spec: &str| {
-            let tracepoint = tracepoint(spec)?;
-            let data = tracepoint
-                .variables()
-                .iter()
-                .find(|variable| variable.name == "data");
-            match data.map(|variable| &variable.ty) {
-                Some(Type::Pointer { target, .. }) => match &**target {
-                    Type::Struct(record) => Ok(Some(record.clone())),
-                    _ => Err(TracepointError::NoRecord(spec.to_string()).into()),
-                },
-                _ => Ok(None),
-            }
-        };
+        let record = move |spec: &str| Ok(tracepoint(spec)?.record);
         let events = move |spec: &str| Ok(tracepoint(spec)?.points());
         OfflineProviders {
             types: super::KernelTypes::new(true),

@@ -21,6 +21,8 @@ use super::{attach_each, glob, Attachment, Provider, ResolvedProbe, Variable};
 pub struct Tracepoint {
     /// `(group/event, perf event id)`.
     pub events: Vec<(String, u64)>,
+    /// What `data` points to; None for a glob over events whose records differ.
+    pub record: Option<Rc<Record>>,
     variables: Vec<Variable>,
     space: AddressSpace,
 }
@@ -28,30 +30,28 @@ pub struct Tracepoint {
 /// The memory the addresses in the records of events `names` (`group/event`, or a glob of them)
 /// point into: the syscalls' arguments are the caller's (user) addresses; any other record
 /// may hold either.
-pub fn address_space<'a>(mut names: impl Iterator<Item = &'a str>) -> AddressSpace {
-    let syscall = |name: &str| {
+pub fn address_space(names: &mut dyn Iterator<Item = &str>) -> AddressSpace {
+    for name in names {
         let group = name.split(['/', ':']).next().unwrap_or_default();
-        group == "syscalls" || group == "raw_syscalls"
-    };
-    if names.all(syscall) {
-        AddressSpace::User
-    } else {
-        AddressSpace::Unknown
+        if group != "syscalls" && group != "raw_syscalls" {
+            return AddressSpace::Unknown;
+        }
     }
+    AddressSpace::User
 }
 
 impl Tracepoint {
     pub fn resolve(tracefs: &Tracefs, spec: &str) -> Result<Tracepoint, ProviderError> {
-        let Some((group, event)) = spec.split_once('/') else {
+        if !spec.contains('/') {
             return Err(TracepointError::NoEvent(spec.to_string()).into());
-        };
+        }
         let names: Vec<String> = if glob::is_glob(spec) {
             let all = tracefs.events()?;
             all.into_iter()
                 .filter(|name| glob::matches(spec, name))
                 .collect()
         } else {
-            vec![format!("{group}/{event}")]
+            vec![spec.to_string()]
         };
         if names.is_empty() {
             return Err(TracepointError::NoMatch(spec.to_string()).into());
@@ -60,23 +60,25 @@ impl Tracepoint {
         let mut formats = Vec::with_capacity(names.len());
         for name in names {
             let (group, event) = name.split_once('/').unwrap_or((&name, ""));
-            let missing = |_| TracepointError::Missing {
+            let read = || {
+                Ok((
+                    tracefs.event_id(group, event)?,
+                    tracefs.event_format(group, event)?,
+                ))
+            };
+            let (id, text) = read().map_err(|_: KernelError| TracepointError::Missing {
                 name: name.clone(),
                 events: tracefs.root().join("events"),
-            };
-            let id = tracefs.event_id(group, event).map_err(missing)?;
-            let text = tracefs.event_format(group, event).map_err(missing)?;
+            })?;
             formats.push(parse_format(&text).map_err(TracepointError::BadFormat)?);
             events.push((name, id));
         }
-        let space = address_space(events.iter().map(|(name, _)| name.as_str()));
-        let variables = data_record(&formats, space)
-            .map(|record| data(Rc::new(record)))
-            .into_iter()
-            .collect();
+        let space = address_space(&mut events.iter().map(|(name, _)| name.as_str()));
+        let record = data_record(&formats, space).map(Rc::new);
         Ok(Tracepoint {
             events,
-            variables,
+            variables: record.clone().into_iter().map(data).collect(),
+            record,
             space,
         })
     }
@@ -130,7 +132,7 @@ fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe,
         .map(data)
         .collect();
     Ok(OfflineProbe {
-        space: address_space(std::iter::once(spec)),
+        space: address_space(&mut std::iter::once(spec)),
         ..OfflineProbe::new(ProgramKind::Tracepoint, variables)
     })
 }
@@ -163,9 +165,12 @@ impl ResolvedProbe for Tracepoint {
 /// slots (`signed:0`, `size:8`) whatever the parameter's type, so kill(2)'s `pid_t pid` of -5
 /// sits in its slot as 0xfffffffb. Read through the C type, it is -5, as the syscall saw it.
 fn c_integer(c_type: &str) -> Option<(usize, bool)> {
-    let name = c_type
-        .trim_start_matches("const ")
-        .trim_start_matches("volatile ");
+    let mut name = c_type;
+    for qualifier in ["const ", "volatile "] {
+        while let Some(rest) = name.strip_prefix(qualifier) {
+            name = rest;
+        }
+    }
     C_INTEGERS
         .iter()
         .find(|(names, ..)| names.split('|').any(|known| known == name))
@@ -427,7 +432,12 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
     }
     let kind = match (loc, array) {
         (Some(relative), _) => {
-            c_type = c_type.trim_end_matches("[]").trim_end().to_string();
+            // `strip_suffix` in a loop: `trim_end_matches` with a string pattern is far larger.
+            let mut element = c_type.as_str();
+            while let Some(rest) = element.strip_suffix("[]") {
+                element = rest;
+            }
+            c_type = element.trim_end().to_string();
             FieldKind::DataLoc { relative }
         }
         (None, Some(count)) => {

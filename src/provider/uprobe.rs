@@ -25,8 +25,8 @@ use crate::lang::Syntax;
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{
-    attach_each, attach_through_tracefs, regs, Attachment, Provider, Registry, ResolvedProbe,
-    Variable,
+    attach_each, attach_through_tracefs, lacks, regs, Attachment, Provider, Registry,
+    ResolvedProbe, Variable,
 };
 
 /// A parsed `uprobe:`/`uretprobe:` spec; the binary is not looked up yet.
@@ -305,8 +305,7 @@ impl Uprobe {
                 return Err(UprobeError::PidWithoutPmu.into());
             }
             let tracefs = tracefs()?;
-            if !tracefs.root().join("uprobe_events").exists() {
-                let tracefs = tracefs.root().to_path_buf();
+            if let Some(tracefs) = lacks(&tracefs, "uprobe_events") {
                 return Err(UprobeError::NoUprobes { tracefs }.into());
             }
             // A space in the path would end the definition written to uprobe_events early.
@@ -424,13 +423,7 @@ impl ResolvedProbe for Uprobe {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn symbol(name: &str, offset: u64) -> Location {
-        Location::Symbol {
-            name: name.into(),
-            offset,
-        }
-    }
+    use crate::provider::location::tests::symbol;
 
     #[test]
     fn parses_the_binary_and_the_location() {

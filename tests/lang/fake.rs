@@ -208,7 +208,7 @@ pub fn record(spec: &str) -> Result<Option<Rc<Record>>, ProviderError> {
         }
         .into());
     }
-    let space = tracepoint::address_space(names.into_iter());
+    let space = tracepoint::address_space(&mut names.into_iter());
     Ok(tracepoint::data_record(&formats, space).map(Rc::new))
 }
 
