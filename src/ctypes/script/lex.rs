@@ -120,16 +120,10 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
 fn comment_end(text: &str, at: usize) -> Option<usize> {
     let rest = &text[at..];
     if rest.starts_with("//") {
-        Some(at + rest.find('\n').unwrap_or(rest.len()))
-    } else if rest.starts_with("/*") {
-        Some(
-            rest[2..]
-                .find("*/")
-                .map_or(text.len(), |end| at + 2 + end + 2),
-        )
-    } else {
-        None
+        return Some(at + rest.find('\n').unwrap_or(rest.len()));
     }
+    let body = rest.strip_prefix("/*")?;
+    Some(body.find("*/").map_or(text.len(), |end| at + 2 + end + 2))
 }
 
 /// Where the identifier or number at `at` ends.
