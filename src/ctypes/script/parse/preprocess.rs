@@ -59,31 +59,7 @@ impl<'a, 't> Parser<'a, 't> {
                     token: hash,
                 });
             }
-            "elif" | "else" | "endif" => {
-                let Some(open) = self.conditions.last() else {
-                    return Err(error_at(Some(hash), format_args!("#{word} without #if")));
-                };
-                if open.seen_else && word != "endif" {
-                    return Err(error_at(Some(hash), format_args!("#{word} after #else")));
-                }
-                let (taken, parent_active) = (open.taken, open.parent_active);
-                if word == "endif" {
-                    self.conditions.pop();
-                } else {
-                    let value = if taken || !parent_active {
-                        false
-                    } else if word == "elif" {
-                        self.condition()?
-                    } else {
-                        true
-                    };
-                    if let Some(open) = self.conditions.last_mut() {
-                        open.active = parent_active && value;
-                        open.taken |= value;
-                        open.seen_else = word == "else";
-                    }
-                }
-            }
+            "elif" | "else" | "endif" => self.next_branch(word, hash)?,
             _ if !active => {}
             "include" => {
                 let header = match self.next().map(|token| token.kind) {
@@ -120,6 +96,35 @@ impl<'a, 't> Parser<'a, 't> {
             if token.kind == Kind::End {
                 break;
             }
+        }
+        Ok(())
+    }
+
+    /// `#elif`, `#else` or `#endif`: the open `#if`'s next branch, or its end.
+    #[inline(never)]
+    fn next_branch(&mut self, word: &str, hash: Token<'a>) -> Result<()> {
+        let Some(open) = self.conditions.last() else {
+            return Err(error_at(Some(hash), format_args!("#{word} without #if")));
+        };
+        if open.seen_else && word != "endif" {
+            return Err(error_at(Some(hash), format_args!("#{word} after #else")));
+        }
+        let (taken, parent_active) = (open.taken, open.parent_active);
+        if word == "endif" {
+            self.conditions.pop();
+            return Ok(());
+        }
+        let value = if taken || !parent_active {
+            false
+        } else if word == "elif" {
+            self.condition()?
+        } else {
+            true
+        };
+        if let Some(open) = self.conditions.last_mut() {
+            open.active = parent_active && value;
+            open.taken |= value;
+            open.seen_else = word == "else";
         }
         Ok(())
     }
