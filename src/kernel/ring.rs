@@ -32,10 +32,10 @@ impl Ring {
         match map.spec().kind {
             MapType::Ringbuf => Ok(Ring::Ringbuf(Ringbuf::open(map)?)),
             MapType::PerfEventArray => {
-                let buffers = online_cpus()?
-                    .into_iter()
-                    .map(|cpu| PerfBuffer::open(map, cpu, data_pages))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut buffers = Vec::new();
+                for cpu in online_cpus()? {
+                    buffers.push(PerfBuffer::open(map, cpu, data_pages)?);
+                }
                 Ok(Ring::PerfBuffers(buffers))
             }
             kind => Err(KernelError::message(
