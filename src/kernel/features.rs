@@ -66,11 +66,9 @@ impl Feature {
         }
     }
 
+    /// Its place in `ALL`, which lists the features in the order they are declared.
     fn index(self) -> usize {
-        Feature::ALL
-            .iter()
-            .position(|&feature| feature == self)
-            .unwrap_or(0)
+        self as usize
     }
 
     fn probe(self) -> bool {
@@ -294,6 +292,13 @@ fn kprobe_multi_links() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_the_features_in_declaration_order() {
+        for (index, feature) in Feature::ALL.into_iter().enumerate() {
+            assert_eq!(feature.index(), index, "{feature:?}");
+        }
+    }
 
     #[test]
     fn force_words_mask_their_features() {
