@@ -263,6 +263,25 @@ impl<'a, 't> Parser<'a, 't> {
         self.nested(|parser| parser.unary_here())
     }
 
+    /// A cast, after its `(`: the value as the type would hold it.
+    fn cast(&mut self) -> Result<i64> {
+        let target = self.type_name()?;
+        self.expect(")")?;
+        let value = self.unary()?;
+        let bits = self.definitions.size_of(target).unwrap_or(8) * 8;
+        if bits == 0 || bits >= 64 {
+            return Ok(value);
+        }
+        let signed = matches!(self.definitions.resolved(target),
+            Some(CType::Int(int)) if int.signed);
+        let shift = 64 - bits as u32;
+        Ok(if signed {
+            value << shift >> shift
+        } else {
+            ((value as u64) << shift >> shift) as i64
+        })
+    }
+
     fn unary_here(&mut self) -> Result<i64> {
         let Some(token) = self.peek() else {
             return Err(self.error(format_args!("expected a value")));
@@ -274,24 +293,7 @@ impl<'a, 't> Parser<'a, 't> {
             Kind::Punct("+") => self.unary(),
             Kind::Punct("~") => Ok(!self.unary()?),
             Kind::Punct("!") => Ok(i64::from(self.unary()? == 0)),
-            Kind::Punct("(") if self.starts_type(self.tokens.get(self.at)) => {
-                // A cast: the value as the type would hold it.
-                let target = self.type_name()?;
-                self.expect(")")?;
-                let value = self.unary()?;
-                let bits = self.definitions.size_of(target).unwrap_or(8) * 8;
-                if bits == 0 || bits >= 64 {
-                    return Ok(value);
-                }
-                let signed = matches!(self.definitions.resolved(target),
-                    Some(CType::Int(int)) if int.signed);
-                let shift = 64 - bits as u32;
-                Ok(if signed {
-                    value << shift >> shift
-                } else {
-                    ((value as u64) << shift >> shift) as i64
-                })
-            }
+            Kind::Punct("(") if self.starts_type(self.tokens.get(self.at)) => self.cast(),
             Kind::Punct("(") => {
                 let value = self.expression()?;
                 self.expect(")")?;
