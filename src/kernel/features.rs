@@ -154,10 +154,16 @@ impl Features {
             .filter(|word| !word.is_empty())
         {
             let Some((_, masked)) = FORCE_WORDS.iter().find(|(name, _)| *name == word) else {
-                let known: Vec<&str> = FORCE_WORDS.iter().map(|(name, _)| *name).collect();
+                let mut known = String::new();
+                for (name, _) in FORCE_WORDS {
+                    if !known.is_empty() {
+                        known.push_str(", ");
+                    }
+                    known.push_str(name);
+                }
                 return Err(KernelError::message(
                     "apply TINE_FORCE",
-                    format!("unknown word `{word}` (known: {})", known.join(", ")),
+                    format!("unknown word `{word}` (known: {known})"),
                 ));
             };
             for feature in masked.iter() {
