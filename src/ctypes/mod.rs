@@ -184,14 +184,15 @@ pub enum NameKind {
 }
 
 impl NameKind {
-    fn spell(self, name: &str) -> String {
+    /// What is written before and after a name of this kind in a message.
+    fn around(self) -> (&'static str, &'static str) {
         match self {
-            NameKind::Struct => format!("struct {name}"),
-            NameKind::Union => format!("union {name}"),
-            NameKind::Enum => format!("enum {name}"),
-            NameKind::Typedef | NameKind::Scalar => format!("type `{name}`"),
-            NameKind::Function => format!("function `{name}`"),
-            NameKind::Variable => format!("variable `{name}`"),
+            NameKind::Struct => ("struct ", ""),
+            NameKind::Union => ("union ", ""),
+            NameKind::Enum => ("enum ", ""),
+            NameKind::Typedef | NameKind::Scalar => ("type `", "`"),
+            NameKind::Function => ("function `", "`"),
+            NameKind::Variable => ("variable `", "`"),
         }
     }
 }
@@ -228,7 +229,10 @@ impl fmt::Display for TypeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TypeError::Malformed(message) => f.write_str(message),
-            TypeError::Unknown { kind, name } => write!(f, "unknown {}", kind.spell(name)),
+            TypeError::Unknown { kind, name } => {
+                let (before, after) = kind.around();
+                write!(f, "unknown {before}{name}{after}")
+            }
             TypeError::NoMember { owner, member } => write!(f, "{owner} has no member `{member}`"),
             TypeError::NotComposite { owner, member } => write!(
                 f,

@@ -70,13 +70,16 @@ impl KernelError {
     /// The end of the verifier log, at most `lines` lines: the failing path's last
     /// instructions and the reason, without the summary lines.
     pub fn verifier_tail(&self, lines: usize) -> Vec<&str> {
-        let mut tail: Vec<&str> = self
-            .verifier_log
-            .lines()
-            .rev()
-            .skip_while(|line| is_summary(line.trim()))
-            .take(lines)
-            .collect();
+        let mut tail = Vec::new();
+        for line in self.verifier_log.lines().rev() {
+            if tail.len() == lines {
+                break;
+            }
+            if tail.is_empty() && is_summary(line.trim()) {
+                continue;
+            }
+            tail.push(line);
+        }
         tail.reverse();
         tail
     }

@@ -66,11 +66,9 @@ impl Feature {
         }
     }
 
+    /// Its place in `ALL`, which lists the features in the order they are declared.
     fn index(self) -> usize {
-        Feature::ALL
-            .iter()
-            .position(|&feature| feature == self)
-            .unwrap_or(0)
+        self as usize
     }
 
     fn probe(self) -> bool {
@@ -156,10 +154,16 @@ impl Features {
             .filter(|word| !word.is_empty())
         {
             let Some((_, masked)) = FORCE_WORDS.iter().find(|(name, _)| *name == word) else {
-                let known: Vec<&str> = FORCE_WORDS.iter().map(|(name, _)| *name).collect();
+                let mut known = String::new();
+                for (name, _) in FORCE_WORDS {
+                    if !known.is_empty() {
+                        known.push_str(", ");
+                    }
+                    known.push_str(name);
+                }
                 return Err(KernelError::message(
                     "apply TINE_FORCE",
-                    format!("unknown word `{word}` (known: {})", known.join(", ")),
+                    format!("unknown word `{word}` (known: {known})"),
                 ));
             };
             for feature in masked.iter() {
@@ -294,6 +298,13 @@ fn kprobe_multi_links() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_the_features_in_declaration_order() {
+        for (index, feature) in Feature::ALL.into_iter().enumerate() {
+            assert_eq!(feature.index(), index, "{feature:?}");
+        }
+    }
 
     #[test]
     fn force_words_mask_their_features() {

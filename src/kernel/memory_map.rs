@@ -12,23 +12,32 @@ pub struct Mapping {
 
 /// The file mappings in the text of a `maps` file; anonymous ones are left out.
 pub fn parse(text: &str) -> Vec<Mapping> {
+    let mut mappings = Vec::new();
+    for line in text.lines() {
+        if let Some(mapping) = parse_line(line) {
+            mappings.push(mapping);
+        }
+    }
+    mappings
+}
+
+/// `start-end perms offset dev inode path`, when the path is a file's.
+fn parse_line(line: &str) -> Option<Mapping> {
     let hex = |text: &str| u64::from_str_radix(text, 16).ok();
-    text.lines()
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let [range, _, offset, _, _, path, ..] = fields.as_slice() else {
-                return None;
-            };
-            let (start, end) = range.split_once('-')?;
-            Some(Mapping {
-                start: hex(start)?,
-                end: hex(end)?,
-                offset: hex(offset)?,
-                path: (*path).to_string(),
-            })
-        })
-        .filter(|mapping| mapping.path.starts_with('/'))
-        .collect()
+    let mut fields = line.split_whitespace();
+    let range = fields.next()?;
+    let offset = fields.nth(1)?;
+    let path = fields.nth(2)?;
+    if !path.starts_with('/') {
+        return None;
+    }
+    let (start, end) = range.split_once('-')?;
+    Some(Mapping {
+        start: hex(start)?,
+        end: hex(end)?,
+        offset: hex(offset)?,
+        path: path.to_string(),
+    })
 }
 
 /// The mappings of process `pid`, or of this process for None.

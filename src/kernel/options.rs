@@ -120,10 +120,13 @@ impl Facility {
 /// The facilities this kernel lacks.
 pub fn missing(features: &Features) -> Vec<Facility> {
     let tracefs = Tracefs::find().ok();
-    Facility::ALL
-        .into_iter()
-        .filter(|facility| !facility.present(features, tracefs.as_ref()))
-        .collect()
+    let mut missing = Vec::new();
+    for facility in Facility::ALL {
+        if !facility.present(features, tracefs.as_ref()) {
+            missing.push(facility);
+        }
+    }
+    missing
 }
 
 /// `tine -T`'s lines for the facilities in `missing`: the option, OpenWrt's, what still works.

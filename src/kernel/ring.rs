@@ -32,10 +32,10 @@ impl Ring {
         match map.spec().kind {
             MapType::Ringbuf => Ok(Ring::Ringbuf(Ringbuf::open(map)?)),
             MapType::PerfEventArray => {
-                let buffers = online_cpus()?
-                    .into_iter()
-                    .map(|cpu| PerfBuffer::open(map, cpu, data_pages))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut buffers = Vec::new();
+                for cpu in online_cpus()? {
+                    buffers.push(PerfBuffer::open(map, cpu, data_pages)?);
+                }
                 Ok(Ring::PerfBuffers(buffers))
             }
             kind => Err(KernelError::message(
@@ -91,11 +91,13 @@ pub fn wait(
         events,
         revents: 0,
     };
-    let mut polls: Vec<libc::pollfd> = readable
-        .iter()
-        .map(|fd| entry(fd, libc::POLLIN))
-        .chain(watched.iter().map(|fd| entry(fd, 0)))
-        .collect();
+    let mut polls = Vec::with_capacity(readable.len() + watched.len());
+    for fd in readable {
+        polls.push(entry(fd, libc::POLLIN));
+    }
+    for fd in watched {
+        polls.push(entry(fd, 0));
+    }
     let milliseconds = timeout.map_or(-1, |timeout| {
         timeout.as_millis().min(i32::MAX as u128) as i32
     });

@@ -65,16 +65,10 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
             at += 1;
             continue;
         }
-        if text[at..].starts_with("//") {
-            at += text[at..].find('\n').unwrap_or(text.len() - at);
-            continue;
-        }
-        if text[at..].starts_with("/*") {
-            let end = text[at + 2..]
-                .find("*/")
-                .map_or(text.len(), |end| at + 2 + end + 2);
-            line += text[at..end].matches('\n').count() as u32;
-            if let Some(newline) = text[at..end].rfind('\n') {
+        if let Some(end) = comment_end(text, at) {
+            let skipped = &text[at..end];
+            line += skipped.matches('\n').count() as u32;
+            if let Some(newline) = skipped.rfind('\n') {
                 line_start = at + newline + 1;
             }
             at = end;
@@ -86,9 +80,7 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
             at += 1;
             Kind::Hash
         } else if byte.is_ascii_alphabetic() || byte == b'_' {
-            while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
-                at += 1;
-            }
+            at = word_end(bytes, at);
             let word = &text[start..at];
             if directive
                 && word == "include"
@@ -96,63 +88,25 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
             {
                 out.push(token(Kind::Ident(word), line, line_start, start, at));
                 // The header's name is not C tokens (`blk-mq.h`): keep it as written.
-                let rest = text[at..].find('\n').map_or(text.len(), |end| at + end);
-                let header = text[at..rest].split("//").next().unwrap_or("");
-                let header = header.split("/*").next().unwrap_or("").trim();
-                let header_start = start + text[start..rest].find(header).unwrap_or(0);
-                out.push(token(
-                    Kind::Header(header),
-                    line,
-                    line_start,
-                    header_start,
-                    rest,
-                ));
+                let (name, name_start, rest) = header(text, start, at);
+                let name = token(Kind::Header(name), line, line_start, name_start, rest);
+                out.push(name);
                 at = rest;
                 first_on_line = false;
                 continue;
             }
             Kind::Ident(word)
         } else if byte.is_ascii_digit() {
-            while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
-                at += 1;
-            }
+            at = word_end(bytes, at);
             number(&text[start..at]).map_or(Kind::Bad(&text[start..at]), Kind::Number)
         } else if byte == b'\'' || byte == b'"' {
-            at += 1;
-            while at < bytes.len() && bytes[at] != byte && bytes[at] != b'\n' {
-                let escaped = bytes[at] == b'\\' && bytes.get(at + 1) != Some(&b'\n');
-                at += if escaped { 2 } else { 1 };
-            }
-            // Past the closing quote, but never past the end of the line.
-            at = at.min(bytes.len());
-            while at < text.len() && !text.is_char_boundary(at) {
-                at += 1;
-            }
-            if bytes.get(at) == Some(&byte) {
-                at += 1;
-            }
-            let literal = text.get(start..at).unwrap_or("");
-            if byte == b'"' {
-                Kind::Str(literal)
-            } else {
-                character(literal).map_or(Kind::Bad(literal), Kind::Number)
-            }
-        } else if let Some(punct) = PUNCTS.iter().find(|punct| text[at..].starts_with(**punct)) {
-            at += punct.len();
-            Kind::Punct(punct)
+            at = quoted_end(text, at);
+            literal(text.get(start..at).unwrap_or(""))
         } else {
-            let width = text[at..].chars().next().map_or(1, char::len_utf8);
-            at += width;
-            if byte.is_ascii_punctuation() {
-                Kind::Punct(&text[start..at])
-            } else {
-                Kind::Bad(&text[start..at])
-            }
+            let (kind, end) = punct(text, at);
+            at = end;
+            kind
         };
-        // A `\` inside a string may have stepped past the end of a character: stay on one.
-        while at < text.len() && !text.is_char_boundary(at) {
-            at += 1;
-        }
         out.push(token(kind, line, line_start, start, at));
         first_on_line = false;
     }
@@ -160,6 +114,77 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
         out.push(token(Kind::End, line, line_start, at, at));
     }
     out
+}
+
+/// Where the `//` or `/* */` comment at `at` ends; None when there is none.
+fn comment_end(text: &str, at: usize) -> Option<usize> {
+    let rest = &text[at..];
+    if rest.starts_with("//") {
+        return Some(at + rest.find('\n').unwrap_or(rest.len()));
+    }
+    let body = rest.strip_prefix("/*")?;
+    Some(body.find("*/").map_or(text.len(), |end| at + 2 + end + 2))
+}
+
+/// Where the identifier or number at `at` ends.
+fn word_end(bytes: &[u8], mut at: usize) -> usize {
+    while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
+        at += 1;
+    }
+    at
+}
+
+/// The header named after `#include` (the word from `start` to `at`): its text, where it
+/// starts, and where its line ends.
+fn header(text: &str, start: usize, at: usize) -> (&str, usize, usize) {
+    let rest = text[at..].find('\n').map_or(text.len(), |end| at + end);
+    let header = text[at..rest].split("//").next().unwrap_or("");
+    let header = header.split("/*").next().unwrap_or("").trim();
+    let header_start = start + text[start..rest].find(header).unwrap_or(0);
+    (header, header_start, rest)
+}
+
+/// Where the string or character literal opening at `start` ends: past its closing quote,
+/// but never past the end of its line.
+fn quoted_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let quote = bytes[start];
+    let mut at = start + 1;
+    while at < bytes.len() && bytes[at] != quote && bytes[at] != b'\n' {
+        let escaped = bytes[at] == b'\\' && bytes.get(at + 1) != Some(&b'\n');
+        at += if escaped { 2 } else { 1 };
+    }
+    at = at.min(bytes.len());
+    // A `\` may have stepped past the end of a character: stay on one.
+    while at < text.len() && !text.is_char_boundary(at) {
+        at += 1;
+    }
+    if bytes.get(at) == Some(&quote) {
+        at += 1;
+    }
+    at
+}
+
+/// A string literal, or a character literal's value.
+fn literal(literal: &str) -> Kind<'_> {
+    if literal.starts_with('"') {
+        Kind::Str(literal)
+    } else {
+        character(literal).map_or(Kind::Bad(literal), Kind::Number)
+    }
+}
+
+/// The operator or stray character at `at`, and where it ends.
+fn punct(text: &str, at: usize) -> (Kind<'_>, usize) {
+    if let Some(punct) = PUNCTS.iter().find(|punct| text[at..].starts_with(**punct)) {
+        return (Kind::Punct(punct), at + punct.len());
+    }
+    let end = at + text[at..].chars().next().map_or(1, char::len_utf8);
+    if text.as_bytes()[at].is_ascii_punctuation() {
+        (Kind::Punct(&text[at..end]), end)
+    } else {
+        (Kind::Bad(&text[at..end]), end)
+    }
 }
 
 fn token(kind: Kind<'_>, line: u32, line_start: usize, start: usize, end: usize) -> Token<'_> {

@@ -217,10 +217,9 @@ impl Definitions {
         predefined: &[&str],
     ) -> Result<Definitions, DefinitionError> {
         let mut definitions = Definitions::builtin(abi);
-        definitions.defines = predefined
-            .iter()
-            .map(|name| (name.to_string(), None))
-            .collect();
+        for name in predefined {
+            definitions.defines.push((name.to_string(), None));
+        }
         parse::Parser::new(&lex::tokens(text), &mut definitions).run()?;
         Ok(definitions)
     }

@@ -38,11 +38,13 @@ impl Link {
                 symbols.len()
             )
         };
-        let names = symbols
-            .iter()
-            .map(|symbol| std::ffi::CString::new(*symbol))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| KernelError::message(action(), "NUL in a function name"))?;
+        let mut names = Vec::with_capacity(symbols.len());
+        for symbol in symbols {
+            names.push(
+                std::ffi::CString::new(*symbol)
+                    .map_err(|_| KernelError::message(action(), "NUL in a function name"))?,
+            );
+        }
         let pointers: Vec<u64> = names.iter().map(|name| name.as_ptr() as u64).collect();
         let mut attr = KprobeMultiLinkAttr {
             prog_fd: program.raw_fd() as u32,

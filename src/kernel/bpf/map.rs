@@ -250,10 +250,11 @@ impl Map {
         if !self.spec.kind.is_per_cpu() {
             return vec![bytes[..size].to_vec()];
         }
-        bytes
-            .chunks(stride(self.spec.value_size))
-            .map(|chunk| chunk[..size].to_vec())
-            .collect()
+        let mut values = Vec::new();
+        for chunk in bytes.chunks(stride(self.spec.value_size)) {
+            values.push(chunk[..size].to_vec());
+        }
+        values
     }
 
     /// Stores `value` at `key`. For per-CPU maps `value` is either one value for every CPU or

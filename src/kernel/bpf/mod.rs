@@ -98,12 +98,10 @@ pub fn running_kernel_version() -> u32 {
     if unsafe { libc::uname(&mut name) } != 0 {
         return 0;
     }
-    let release: Vec<u8> = name
-        .release
-        .iter()
-        .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
-        .collect();
+    let mut release = Vec::new();
+    for &c in name.release.iter().take_while(|&&c| c != 0) {
+        release.push(c as u8);
+    }
     kernel_version_code(&String::from_utf8_lossy(&release))
 }
 

@@ -77,38 +77,14 @@ impl<'a, 't> Parser<'a, 't> {
         let (mut end, mut align) = (0u64, 1u64);
         for member in declared {
             let fail = |message: fmt::Arguments| error_at(member.token, message);
-            let spelled = || definitions.name_of(member.target).unwrap_or_default();
-            let (size, type_align) = match (
-                definitions.size_of(member.target),
-                definitions.align_of(member.target),
-            ) {
-                (Ok(size), Ok(type_align)) if size <= u64::from(u32::MAX) => {
-                    (size, u64::from(type_align))
-                }
-                (Ok(_), Ok(_)) => {
-                    return Err(fail(format_args!("member `{}` is too large", member.name)))
-                }
-                _ => {
-                    let what = match definitions.resolved(member.target) {
-                        Some(CType::Forward { .. } | CType::Enum(_)) => {
-                            "which is only declared here: define it above (#include lines \
-                             are not read), or run on a kernel with BTF"
-                        }
-                        _ => "which has no size",
-                    };
-                    return Err(fail(format_args!(
-                        "member `{}` has type `{}`, {what}",
-                        member.name,
-                        spelled()
-                    )));
-                }
-            };
+            let (size, type_align) = self.size_and_align(member)?;
             let packed = attributes.packed || member.attributes.packed;
             let field_align = if packed { 1 } else { type_align }.max(member.attributes.aligned);
             let start = if union { 0 } else { end };
             let (offset, bits) = match member.bits {
                 Some(bits) => {
                     let bits = u64::from(bits);
+                    let spelled = || definitions.name_of(member.target).unwrap_or_default();
                     if !matches!(
                         definitions.resolved(member.target),
                         Some(CType::Int(_) | CType::Enum(_))
@@ -126,16 +102,13 @@ impl<'a, 't> Parser<'a, 't> {
                             spelled()
                         )));
                     }
+                    if bits == 0 && !member.name.is_empty() {
+                        return Err(fail(format_args!("bitfield `{}` has no bits", member.name)));
+                    }
                     if !member.name.is_empty() || definitions.abi.unnamed_bitfields_align {
                         align = align.max(field_align);
                     }
                     if bits == 0 {
-                        if !member.name.is_empty() {
-                            return Err(fail(format_args!(
-                                "bitfield `{}` has no bits",
-                                member.name
-                            )));
-                        }
                         // `int : 0;` ends the unit: what follows starts at the next one.
                         if !union {
                             end = start.next_multiple_of(type_align * 8);
@@ -168,16 +141,47 @@ impl<'a, 't> Parser<'a, 't> {
         }
         let align = align.max(attributes.aligned);
         let size = end.div_ceil(8).next_multiple_of(align);
-        let too_large = || {
-            error_at(
+        match (u32::try_from(size), u32::try_from(align)) {
+            (Ok(size), Ok(align)) => Ok((size, align, members)),
+            _ => Err(error_at(
                 declared.first().and_then(|member| member.token),
                 format_args!("this struct or union is too large"),
-            )
+            )),
+        }
+    }
+
+    /// A member's size and its type's alignment.
+    fn size_and_align(&self, member: &Declared) -> Result<(u64, u64)> {
+        let definitions = &*self.definitions;
+        let (size, align) = match (
+            definitions.size_of(member.target),
+            definitions.align_of(member.target),
+        ) {
+            (Ok(size), Ok(align)) => (size, align),
+            _ => {
+                let what = match definitions.resolved(member.target) {
+                    Some(CType::Forward { .. } | CType::Enum(_)) => {
+                        "which is only declared here: define it above (#include lines are not \
+                         read), or run on a kernel with BTF"
+                    }
+                    _ => "which has no size",
+                };
+                return Err(error_at(
+                    member.token,
+                    format_args!(
+                        "member `{}` has type `{}`, {what}",
+                        member.name,
+                        definitions.name_of(member.target).unwrap_or_default()
+                    ),
+                ));
+            }
         };
-        Ok((
-            u32::try_from(size).map_err(|_| too_large())?,
-            u32::try_from(align).map_err(|_| too_large())?,
-            members,
-        ))
+        if size > u64::from(u32::MAX) {
+            return Err(error_at(
+                member.token,
+                format_args!("member `{}` is too large", member.name),
+            ));
+        }
+        Ok((size, u64::from(align)))
     }
 }

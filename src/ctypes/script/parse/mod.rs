@@ -499,17 +499,18 @@ impl<'a, 't> Parser<'a, 't> {
         } else {
             high <= i64::from(u32::MAX)
         };
+        let mut enumerators = Vec::with_capacity(values.len());
+        for (name, value) in values {
+            enumerators.push(Enumerator {
+                name: name.to_string(),
+                value: value as u64,
+            });
+        }
         Ok(Enum {
             name: name.to_string(),
             size: if fits { 4 } else { 8 },
             signed,
-            values: values
-                .into_iter()
-                .map(|(name, value)| Enumerator {
-                    name: name.to_string(),
-                    value: value as u64,
-                })
-                .collect(),
+            values: enumerators,
         })
     }
 

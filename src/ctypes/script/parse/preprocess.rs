@@ -59,31 +59,7 @@ impl<'a, 't> Parser<'a, 't> {
                     token: hash,
                 });
             }
-            "elif" | "else" | "endif" => {
-                let Some(open) = self.conditions.last() else {
-                    return Err(error_at(Some(hash), format_args!("#{word} without #if")));
-                };
-                if open.seen_else && word != "endif" {
-                    return Err(error_at(Some(hash), format_args!("#{word} after #else")));
-                }
-                let (taken, parent_active) = (open.taken, open.parent_active);
-                if word == "endif" {
-                    self.conditions.pop();
-                } else {
-                    let value = if taken || !parent_active {
-                        false
-                    } else if word == "elif" {
-                        self.condition()?
-                    } else {
-                        true
-                    };
-                    if let Some(open) = self.conditions.last_mut() {
-                        open.active = parent_active && value;
-                        open.taken |= value;
-                        open.seen_else = word == "else";
-                    }
-                }
-            }
+            "elif" | "else" | "endif" => self.next_branch(word, hash)?,
             _ if !active => {}
             "include" => {
                 let header = match self.next().map(|token| token.kind) {
@@ -120,6 +96,35 @@ impl<'a, 't> Parser<'a, 't> {
             if token.kind == Kind::End {
                 break;
             }
+        }
+        Ok(())
+    }
+
+    /// `#elif`, `#else` or `#endif`: the open `#if`'s next branch, or its end.
+    #[inline(never)]
+    fn next_branch(&mut self, word: &str, hash: Token<'a>) -> Result<()> {
+        let Some(open) = self.conditions.last() else {
+            return Err(error_at(Some(hash), format_args!("#{word} without #if")));
+        };
+        if open.seen_else && word != "endif" {
+            return Err(error_at(Some(hash), format_args!("#{word} after #else")));
+        }
+        let (taken, parent_active) = (open.taken, open.parent_active);
+        if word == "endif" {
+            self.conditions.pop();
+            return Ok(());
+        }
+        let value = if taken || !parent_active {
+            false
+        } else if word == "elif" {
+            self.condition()?
+        } else {
+            true
+        };
+        if let Some(open) = self.conditions.last_mut() {
+            open.active = parent_active && value;
+            open.taken |= value;
+            open.seen_else = word == "else";
         }
         Ok(())
     }
@@ -258,6 +263,25 @@ impl<'a, 't> Parser<'a, 't> {
         self.nested(|parser| parser.unary_here())
     }
 
+    /// A cast, after its `(`: the value as the type would hold it.
+    fn cast(&mut self) -> Result<i64> {
+        let target = self.type_name()?;
+        self.expect(")")?;
+        let value = self.unary()?;
+        let bits = self.definitions.size_of(target).unwrap_or(8) * 8;
+        if bits == 0 || bits >= 64 {
+            return Ok(value);
+        }
+        let signed = matches!(self.definitions.resolved(target),
+            Some(CType::Int(int)) if int.signed);
+        let shift = 64 - bits as u32;
+        Ok(if signed {
+            value << shift >> shift
+        } else {
+            ((value as u64) << shift >> shift) as i64
+        })
+    }
+
     fn unary_here(&mut self) -> Result<i64> {
         let Some(token) = self.peek() else {
             return Err(self.error(format_args!("expected a value")));
@@ -269,24 +293,7 @@ impl<'a, 't> Parser<'a, 't> {
             Kind::Punct("+") => self.unary(),
             Kind::Punct("~") => Ok(!self.unary()?),
             Kind::Punct("!") => Ok(i64::from(self.unary()? == 0)),
-            Kind::Punct("(") if self.starts_type(self.tokens.get(self.at)) => {
-                // A cast: the value as the type would hold it.
-                let target = self.type_name()?;
-                self.expect(")")?;
-                let value = self.unary()?;
-                let bits = self.definitions.size_of(target).unwrap_or(8) * 8;
-                if bits == 0 || bits >= 64 {
-                    return Ok(value);
-                }
-                let signed = matches!(self.definitions.resolved(target),
-                    Some(CType::Int(int)) if int.signed);
-                let shift = 64 - bits as u32;
-                Ok(if signed {
-                    value << shift >> shift
-                } else {
-                    ((value as u64) << shift >> shift) as i64
-                })
-            }
+            Kind::Punct("(") if self.starts_type(self.tokens.get(self.at)) => self.cast(),
             Kind::Punct("(") => {
                 let value = self.expression()?;
                 self.expect(")")?;
