@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use tine::kernel::bpf::{
-    kernel_version_code, running_kernel_version, LoadedProgram, Map, ProgramSpec, ProgramType,
+    kernel_version_code, running_kernel_version, BpfMap, LoadedProgram, ProgramSpec, ProgramType,
 };
 use tine_asm::{encode, listing, Builder, ByteOrder, Insn, Reg::*, Size, Swap};
 
@@ -426,7 +426,7 @@ fn arena_pointers_cast_between_address_spaces() {
     if !kernel_at_least(test, "6.9", "addr_space_cast") {
         return;
     }
-    let arena = Map::create_arena("tine_test_arena", 1, ARENA_USER_ADDRESS)
+    let arena = BpfMap::create_arena("tine_test_arena", 1, ARENA_USER_ADDRESS)
         .unwrap_or_else(|error| panic!("{error}"));
     // The verifier takes addr_space_cast only in a program that uses an arena. To the user's
     // space (1 from 0) keeps the low 32 bits under the arena's upper half, and a pointer whose
@@ -460,7 +460,7 @@ fn later_additions_read_like_the_verifier_log() {
     if !kernel_at_least(test, "6.15", "load-acquire") {
         return;
     }
-    let arena = Map::create_arena("tine_test_arena", 1, ARENA_USER_ADDRESS)
+    let arena = BpfMap::create_arena("tine_test_arena", 1, ARENA_USER_ADDRESS)
         .unwrap_or_else(|error| panic!("{error}"));
     let mut b = Builder::new();
     let top = b.label();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use tine::kernel::bpf::{LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType};
+use tine::kernel::bpf::{BpfMap, LoadedProgram, MapSpec, MapType, ProgramSpec, ProgramType};
 use tine::kernel::cpu::online_cpus;
 use tine::kernel::elf::ElfFile;
 use tine::kernel::perf::{PerfEvent, Rate};
@@ -12,8 +12,8 @@ use tine::kernel::ring::{wait_readable, Record, Ring};
 use tine::kernel::tracefs::{ProbeKind, Tracefs};
 use tine_asm::{encode, Builder, ByteOrder, Helper, Reg::*, Size};
 
-fn per_cpu_counter(name: &str) -> Map {
-    Map::create(&MapSpec {
+fn per_cpu_counter(name: &str) -> BpfMap {
+    BpfMap::create(&MapSpec {
         kind: MapType::PercpuArray,
         name: name.into(),
         key_size: 4,
@@ -24,7 +24,7 @@ fn per_cpu_counter(name: &str) -> Map {
     .expect("per-CPU counter")
 }
 
-fn total(counter: &Map) -> u64 {
+fn total(counter: &BpfMap) -> u64 {
     let values = counter
         .lookup_per_cpu(&0u32.to_ne_bytes())
         .unwrap()
@@ -46,7 +46,7 @@ fn thread_id() -> i32 {
 /// A program adding one to `counter[0]` on this CPU, when `thread` (if any) is running.
 fn counting_program(
     kind: ProgramType,
-    counter: &Map,
+    counter: &BpfMap,
     thread: Option<i32>,
     name: &str,
 ) -> LoadedProgram {
@@ -257,7 +257,7 @@ fn a_tracefs_uprobe_event_counts_calls_and_is_removed_on_drop() {
 
 /// A raw-tracepoint program that writes a 28-byte record `{ ctx[0], 0x5ead, 0, 0:u32 }` to the
 /// output map, so a test run with `ctx[0] = i` emits record i.
-fn emitting_program(output: &Map) -> LoadedProgram {
+fn emitting_program(output: &BpfMap) -> LoadedProgram {
     let mut b = Builder::new();
     b.load(Size::U64, R2, R1, 0)
         .store(Size::U64, R10, -32, R2)
@@ -336,7 +336,7 @@ fn records_come_back_exactly_through_a_bpf_ring_buffer() {
     if !common::kernel_available("records_come_back_exactly_through_a_bpf_ring_buffer") {
         return;
     }
-    let map = Map::create(&MapSpec {
+    let map = BpfMap::create(&MapSpec {
         kind: MapType::Ringbuf,
         name: "test_ringbuf".into(),
         key_size: 0,
@@ -359,7 +359,7 @@ fn records_come_back_exactly_through_perf_buffers() {
         return;
     }
     let cpus = tine::kernel::cpu::possible_cpus().unwrap().len() as u32;
-    let map = Map::create(&MapSpec {
+    let map = BpfMap::create(&MapSpec {
         kind: MapType::PerfEventArray,
         name: "test_perfbuf".into(),
         key_size: 4,

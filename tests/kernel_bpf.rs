@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use tine::kernel::bpf::{
-    map_ids, program_ids, LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType, Update,
+    map_ids, program_ids, BpfMap, LoadedProgram, MapSpec, MapType, ProgramSpec, ProgramType, Update,
 };
 use tine::kernel::cpu::possible_cpus;
 use tine_asm::{encode, Builder, ByteOrder, Reg::*, Size};
@@ -27,7 +27,7 @@ fn hash_maps_store_look_up_delete_and_iterate() {
     if !common::kernel_available("hash_maps_store_look_up_delete_and_iterate") {
         return;
     }
-    let map = Map::create(&spec(MapType::Hash, 4, 8, 16)).expect("hash map");
+    let map = BpfMap::create(&spec(MapType::Hash, 4, 8, 16)).expect("hash map");
     assert_eq!(map.lookup(&7u32.to_ne_bytes()).unwrap(), None);
     assert_eq!(
         map.next_key(None).unwrap(),
@@ -89,7 +89,7 @@ fn a_full_hash_map_refuses_new_keys() {
     if !common::kernel_available("a_full_hash_map_refuses_new_keys") {
         return;
     }
-    let map = Map::create(&spec(MapType::Hash, 8, 8, 2)).expect("hash map");
+    let map = BpfMap::create(&spec(MapType::Hash, 8, 8, 2)).expect("hash map");
     map.update(&1u64.to_ne_bytes(), &1u64.to_ne_bytes(), Update::Any)
         .unwrap();
     map.update(&2u64.to_ne_bytes(), &2u64.to_ne_bytes(), Update::Any)
@@ -113,7 +113,7 @@ fn per_cpu_maps_hold_one_value_per_possible_cpu() {
     let cpus = possible_cpus().unwrap().len();
     for kind in [MapType::PercpuArray, MapType::PercpuHash] {
         // A 12-byte value is padded to 16 per CPU: the split must undo exactly that.
-        let map = Map::create(&spec(kind, 4, 12, 4)).expect("per-CPU map");
+        let map = BpfMap::create(&spec(kind, 4, 12, 4)).expect("per-CPU map");
         let key = 1u32.to_ne_bytes();
         let mut all = Vec::new();
         for cpu in 0..cpus {
@@ -155,7 +155,7 @@ fn stack_trace_maps_create_and_report_missing_ids() {
         return;
     }
     // 127 frames of u64 addresses, ply's and the kernel's default depth.
-    let map = Map::create(&spec(MapType::StackTrace, 4, 8 * 127, 64)).expect("stack map");
+    let map = BpfMap::create(&spec(MapType::StackTrace, 4, 8 * 127, 64)).expect("stack map");
     assert_eq!(
         map.lookup(&0u32.to_ne_bytes()).unwrap(),
         None,
@@ -265,7 +265,7 @@ fn a_repeated_test_run_runs_the_program_that_many_times() {
         return;
     }
     use tine_asm::Helper;
-    let counter = Map::create(&spec(MapType::Array, 4, 8, 1)).unwrap();
+    let counter = BpfMap::create(&spec(MapType::Array, 4, 8, 1)).unwrap();
     let mut b = Builder::new();
     let out = b.label();
     b.store_imm(Size::U32, R10, -4, 0)
@@ -321,7 +321,7 @@ fn dropping_maps_and_programs_leaves_nothing_loaded() {
         ids.iter().all(|id| live.contains(id)),
         "{ids:?} in {live:?}"
     );
-    let map = Map::create(&spec(MapType::Hash, 4, 4, 1)).unwrap();
+    let map = BpfMap::create(&spec(MapType::Hash, 4, 4, 1)).unwrap();
     let map_id = map.id().unwrap();
     assert!(map_ids().unwrap().contains(&map_id));
     drop(programs);

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use tine::ctypes::{CType, Linkage, NameKind, Qualifier, TypeId, TypeSource};
-use tine::kernel::bpf::{LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType};
+use tine::kernel::bpf::{BpfMap, LoadedProgram, MapSpec, MapType, ProgramSpec, ProgramType};
 use tine::kernel::btf::{Btf, VMLINUX};
 use tine_asm::{encode, Builder, ByteOrder, Helper, Reg::*, Size};
 
@@ -461,7 +461,7 @@ fn a_program_following_the_offsets_reads_our_pid_and_parent_pid() {
     let steps = btf.chain(task, &["real_parent", "tgid"]).unwrap();
     let parent = steps[0].field.byte_offset() as i32;
     let parent_tgid = steps[1].field.byte_offset() as i32;
-    let output = Map::create(&MapSpec {
+    let output = BpfMap::create(&MapSpec {
         kind: MapType::Array,
         name: "btf_pids".into(),
         key_size: 4,

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use tine::kernel::bpf::{Map, MapSpec, MapType};
+use tine::kernel::bpf::{BpfMap, MapSpec, MapType};
 use tine::kernel::features::{Feature, Features};
 use tine::kernel::ring::Ring;
 
@@ -51,7 +51,7 @@ fn probes_agree_with_sysfs_and_with_using_the_feature() {
             flags: 0,
         }
     };
-    let map = Map::create(&output).unwrap();
+    let map = BpfMap::create(&output).unwrap();
     let mut ring = Ring::open(&map, 1).unwrap();
     assert_eq!(ring.drain(|_| {}), 0, "a new ring is empty");
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tine_asm::{Builder, ByteOrder, Helper, Insn, Reg::*};
 
 use crate::kernel::bpf::{
-    AttachType, Link, LoadedProgram, Map, MapSpec, MapType, ProgramSpec, ProgramType,
+    AttachType, BpfMap, Link, LoadedProgram, MapSpec, MapType, ProgramSpec, ProgramType,
 };
 use crate::kernel::btf;
 use crate::kernel::error::KernelError;
@@ -203,7 +203,7 @@ impl Features {
     }
 }
 
-fn probe_map(kind: MapType, key_size: u32, value_size: u32, max_entries: u32) -> Option<Map> {
+fn probe_map(kind: MapType, key_size: u32, value_size: u32, max_entries: u32) -> Option<BpfMap> {
     let spec = MapSpec {
         kind,
         name: "tine_probe".into(),
@@ -212,7 +212,7 @@ fn probe_map(kind: MapType, key_size: u32, value_size: u32, max_entries: u32) ->
         max_entries,
         flags: 0,
     };
-    Map::create(&spec).ok()
+    BpfMap::create(&spec).ok()
 }
 
 fn map_creates(kind: MapType, key_size: u32, value_size: u32, max_entries: u32) -> bool {

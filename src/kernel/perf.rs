@@ -6,7 +6,7 @@ use std::ffi::CString;
 use std::mem::size_of;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
-use crate::kernel::bpf::{LoadedProgram, Map, Update};
+use crate::kernel::bpf::{BpfMap, LoadedProgram, Update};
 use crate::kernel::error::{last_errno, KernelError};
 use crate::kernel::mapping::{page_size, Mapping};
 use crate::kernel::ring::Record;
@@ -371,7 +371,7 @@ pub struct PerfBuffer {
 impl PerfBuffer {
     /// Opens the BPF-output event on `cpu` with a ring of `data_pages` (a power of two) pages
     /// and stores its fd in the perf event array `map` at index `cpu`.
-    pub fn open(map: &Map, cpu: u32, data_pages: usize) -> Result<PerfBuffer, KernelError> {
+    pub fn open(map: &BpfMap, cpu: u32, data_pages: usize) -> Result<PerfBuffer, KernelError> {
         if !data_pages.is_power_of_two() {
             return Err(KernelError::message(
                 format!("open the perf buffer on CPU {cpu}"),

@@ -5,7 +5,7 @@
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::time::Duration;
 
-use crate::kernel::bpf::{Map, MapType};
+use crate::kernel::bpf::{BpfMap, MapType};
 use crate::kernel::cpu::online_cpus;
 use crate::kernel::error::{last_errno, KernelError};
 use crate::kernel::perf::PerfBuffer;
@@ -28,7 +28,7 @@ pub enum Ring {
 impl Ring {
     /// The reader for an output map: a RINGBUF map is read directly; a PERF_EVENT_ARRAY map
     /// gets a BPF-output event with `data_pages` pages of ring on every online CPU.
-    pub fn open(map: &Map, data_pages: usize) -> Result<Ring, KernelError> {
+    pub fn open(map: &BpfMap, data_pages: usize) -> Result<Ring, KernelError> {
         match map.spec().kind {
             MapType::Ringbuf => Ok(Ring::Ringbuf(Ringbuf::open(map)?)),
             MapType::PerfEventArray => {

@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use libc::{c_long, c_ulong};
 
-use crate::kernel::bpf::{Map, MapType};
+use crate::kernel::bpf::{BpfMap, MapType};
 use crate::kernel::error::KernelError;
 use crate::kernel::mapping::{page_size, Mapping};
 use crate::kernel::ring::Record;
@@ -30,7 +30,7 @@ pub struct Ringbuf {
 
 impl Ringbuf {
     /// Maps the ring of a RINGBUF map; the map's `max_entries` is its size in bytes.
-    pub fn open(map: &Map) -> Result<Ringbuf, KernelError> {
+    pub fn open(map: &BpfMap) -> Result<Ringbuf, KernelError> {
         let spec = map.spec();
         let what = format!("ring buffer `{}`", spec.name);
         if spec.kind != MapType::Ringbuf {

@@ -5,7 +5,7 @@
 use tine_asm::{ByteOrder, Imm64, Insn};
 
 use crate::compile::{Compiled, Lifecycle, MapPlan, ProgramKind, Storage};
-use crate::kernel::bpf::{self, LoadedProgram, Map, MapType, ProgramSpec, Update};
+use crate::kernel::bpf::{self, BpfMap, LoadedProgram, MapType, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
 use crate::kernel::mapping::page_size;
@@ -57,7 +57,7 @@ fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramType {
 
 /// The instructions with each map index relocated to its map's fd: an `fd_array` would need
 /// 5.14, an fd works on every kernel.
-fn with_fds(insns: &[Insn], maps: &[Map]) -> Vec<Insn> {
+fn with_fds(insns: &[Insn], maps: &[BpfMap]) -> Vec<Insn> {
     insns
         .iter()
         .map(|insn| match *insn {
@@ -109,7 +109,7 @@ impl Special {
 }
 
 pub(super) struct Loaded {
-    pub(super) maps: Vec<Map>,
+    pub(super) maps: Vec<BpfMap>,
     pub(super) begin: Vec<Special>,
     pub(super) end: Vec<Special>,
     /// The probes that fire while tracing, attached but not yet enabled; dropping detaches.
@@ -161,7 +161,7 @@ pub(super) fn writes_output(compiled: &Compiled) -> bool {
 }
 
 /// The maps of `compiled`, created in the kernel.
-fn create_maps(compiled: &Compiled) -> Result<Vec<Map>, KernelError> {
+fn create_maps(compiled: &Compiled) -> Result<Vec<BpfMap>, KernelError> {
     let cpus = possible_cpus()?.len() as u32;
     let silent = !writes_output(compiled);
     let mut maps = Vec::with_capacity(compiled.maps.len());
@@ -170,7 +170,7 @@ fn create_maps(compiled: &Compiled) -> Result<Vec<Map>, KernelError> {
         if silent && spec.kind == MapType::Ringbuf {
             spec.max_entries = page_size() as u32;
         }
-        maps.push(Map::create(&spec)?);
+        maps.push(BpfMap::create(&spec)?);
     }
     Ok(maps)
 }
@@ -273,13 +273,13 @@ pub(super) fn load(
 }
 
 /// Sets the state word every probe checks first (see `wire::TRACING`).
-pub(super) fn set_state(state: &Map, value: i32) -> Result<(), KernelError> {
+pub(super) fn set_state(state: &BpfMap, value: i32) -> Result<(), KernelError> {
     let word = wire::encode_state(value, wire::HOST);
     state.update(&wire::STATE_WORD_KEY.to_ne_bytes(), &word, Update::Any)
 }
 
 /// Stores when the script starts (monotonic nanoseconds), which `elapsed` counts from.
-pub(super) fn set_start(state: &Map, monotonic: i64) -> Result<(), KernelError> {
+pub(super) fn set_start(state: &BpfMap, monotonic: i64) -> Result<(), KernelError> {
     let start = wire::encode_int(monotonic as u64, wire::STATE_SIZE, wire::HOST);
     state.update(&wire::STATE_START_KEY.to_ne_bytes(), &start, Update::Any)
 }

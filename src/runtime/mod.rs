@@ -17,7 +17,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
 use crate::compile::Compiled;
-use crate::kernel::bpf::Map;
+use crate::kernel::bpf::BpfMap;
 use crate::kernel::child::Child;
 use crate::kernel::features::Feature;
 use crate::kernel::process::Watched;
@@ -121,7 +121,7 @@ fn start(
     printer: &mut Printer,
     ring: &mut Ring,
     loaded: &Loaded,
-    state: &Map,
+    state: &BpfMap,
     child: Option<&mut Child>,
 ) -> Result<(), RunError> {
     // `elapsed` counts from here.
@@ -179,7 +179,7 @@ fn follow(
     signals: &Signals,
     mut child: Option<&mut Child>,
     watched: Option<&Watched>,
-    errors: &Map,
+    errors: &BpfMap,
     settings: &Settings,
 ) -> Result<(), RunError> {
     let stdout = std::io::stdout();

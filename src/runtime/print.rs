@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
-use crate::kernel::bpf::{Entry, Map, Update};
+use crate::kernel::bpf::{BpfMap, Entry, Update};
 use crate::kernel::ring::{Record, Ring};
 use crate::output::{write_map, write_styled, write_text, MapShape, PrintOptions, Style};
 
@@ -28,7 +28,7 @@ fn record_value<'a>(
 
 pub(super) struct Printer<'a> {
     pub(super) compiled: &'a Compiled,
-    maps: &'a [Map],
+    maps: &'a [BpfMap],
     names: KernelNames<'a>,
     out: String,
     pub(super) stop: Option<Stop>,
@@ -64,7 +64,7 @@ impl<'a> Printer<'a> {
     pub(super) fn new(
         compiled: &'a Compiled,
         script: &Program,
-        maps: &'a [Map],
+        maps: &'a [BpfMap],
         settings: &Settings,
         batch: bool,
     ) -> Printer<'a> {

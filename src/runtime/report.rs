@@ -3,7 +3,7 @@
 
 use super::RunError;
 use crate::compile::Compiled;
-use crate::kernel::bpf::{LoadedProgram, Map};
+use crate::kernel::bpf::{BpfMap, LoadedProgram};
 use crate::sema::Program;
 use crate::wire;
 
@@ -28,7 +28,7 @@ pub(super) fn lost_error(count: u64) -> i32 {
 }
 
 /// The count of error site `index`, summed over CPUs.
-fn error_count(errors: &Map, index: usize) -> Result<u64, RunError> {
+fn error_count(errors: &BpfMap, index: usize) -> Result<u64, RunError> {
     let values = errors.lookup_per_cpu(&wire::encode_int(index as u64, 4, wire::HOST))?;
     Ok(values
         .unwrap_or_default()
@@ -37,7 +37,7 @@ fn error_count(errors: &Map, index: usize) -> Result<u64, RunError> {
         .sum())
 }
 
-pub(super) fn dropped_records(compiled: &Compiled, errors: &Map) -> Result<u64, RunError> {
+pub(super) fn dropped_records(compiled: &Compiled, errors: &BpfMap) -> Result<u64, RunError> {
     let mut dropped = 0;
     for (index, site) in compiled.error_sites.iter().enumerate() {
         if site.kind == crate::compile::ErrorKind::OutputFull {
@@ -50,7 +50,7 @@ pub(super) fn dropped_records(compiled: &Compiled, errors: &Map) -> Result<u64, 
 /// Warns about every failed map update and dropped record the programs counted.
 pub(super) fn report_errors(
     compiled: &Compiled,
-    errors: &Map,
+    errors: &BpfMap,
     script: &Program,
 ) -> Result<(), RunError> {
     for (index, site) in compiled.error_sites.iter().enumerate() {

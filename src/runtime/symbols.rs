@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::kernel::bpf::Map;
+use crate::kernel::bpf::BpfMap;
 use crate::kernel::elf::ElfFile;
 use crate::kernel::kallsyms::KernelSymbols;
 use crate::kernel::memory_map::{self, Mapping};
@@ -15,7 +15,7 @@ use crate::wire;
 pub(super) struct KernelNames<'a> {
     pub(super) symbols: std::cell::OnceCell<KernelSymbols>,
     pub(super) user: UserSymbols,
-    pub(super) stacks: Option<&'a Map>,
+    pub(super) stacks: Option<&'a BpfMap>,
     pub(super) wall_clock_offset: i64,
     /// Nanoseconds from the monotonic clock probes read to UTC since the epoch.
     pub(super) realtime_offset: i64,

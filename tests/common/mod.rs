@@ -9,7 +9,7 @@
 pub mod testing;
 pub use testing::skip;
 
-use tine::kernel::bpf::{raise_memlock, Map, MapSpec, MapType};
+use tine::kernel::bpf::{raise_memlock, BpfMap, MapSpec, MapType};
 
 /// True when the test may talk to the kernel. Otherwise skips `test` (see `skip`) and returns false.
 pub fn kernel_available(test: &str) -> bool {
@@ -25,7 +25,7 @@ pub fn kernel_available(test: &str) -> bool {
             max_entries: 1,
             flags: 0,
         };
-        Map::create(&probe).err().map(|error| error.to_string())
+        BpfMap::create(&probe).err().map(|error| error.to_string())
     };
     match reason {
         None => true,

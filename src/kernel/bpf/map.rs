@@ -11,7 +11,7 @@ pub enum MapType {
     PercpuArray = 6,
     StackTrace = 7,
     Ringbuf = 27,
-    /// Memory shared by programs and user space (6.9); made by `Map::create_arena`.
+    /// Memory shared by programs and user space (6.9); made by `BpfMap::create_arena`.
     Arena = 33,
 }
 
@@ -29,7 +29,7 @@ pub enum Update {
     Exist = 2,
 }
 
-/// What a map is: everything `Map::create` needs.
+/// What a map is: everything `BpfMap::create` needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MapSpec {
     pub kind: MapType,
@@ -93,24 +93,24 @@ pub struct Entry {
     pub values: Vec<Vec<u8>>,
 }
 
-/// A BPF map, closed on drop.
+/// A created BPF map (its fd), closed on drop.
 #[derive(Debug)]
-pub struct Map {
+pub struct BpfMap {
     fd: OwnedFd,
     spec: MapSpec,
     /// Number of values a lookup returns: possible CPUs for per-CPU maps, else 1.
     copies: usize,
 }
 
-impl Map {
-    pub fn create(spec: &MapSpec) -> Result<Map, KernelError> {
-        Map::create_with_extra(spec, 0)
+impl BpfMap {
+    pub fn create(spec: &MapSpec) -> Result<BpfMap, KernelError> {
+        BpfMap::create_with_extra(spec, 0)
     }
 
     /// An arena of `pages` pages that user space would map at `user_address` (page-aligned,
     /// not crossing a 4 GiB boundary): the verifier wants that address before a program that
     /// uses the arena loads.
-    pub fn create_arena(name: &str, pages: u32, user_address: u64) -> Result<Map, KernelError> {
+    pub fn create_arena(name: &str, pages: u32, user_address: u64) -> Result<BpfMap, KernelError> {
         const BPF_F_MMAPABLE: u32 = 1 << 10;
         let spec = MapSpec {
             kind: MapType::Arena,
@@ -120,10 +120,10 @@ impl Map {
             max_entries: pages,
             flags: BPF_F_MMAPABLE,
         };
-        Map::create_with_extra(&spec, user_address)
+        BpfMap::create_with_extra(&spec, user_address)
     }
 
-    fn create_with_extra(spec: &MapSpec, map_extra: u64) -> Result<Map, KernelError> {
+    fn create_with_extra(spec: &MapSpec, map_extra: u64) -> Result<BpfMap, KernelError> {
         let action = || format!("create {:?} map `{}`", spec.kind, spec.name);
         let copies = if spec.kind.is_per_cpu() {
             possible_cpus()?.len()
@@ -149,7 +149,7 @@ impl Map {
             other => other,
         }
         .map_err(|errno| KernelError::errno(action(), errno))?;
-        Ok(Map {
+        Ok(BpfMap {
             fd,
             spec: spec.clone(),
             copies,
@@ -428,7 +428,7 @@ impl Map {
     }
 }
 
-impl AsFd for Map {
+impl AsFd for BpfMap {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }

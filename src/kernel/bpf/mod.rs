@@ -168,7 +168,7 @@ pub fn raise_memlock() -> Result<(), KernelError> {
         max_entries: 1,
         flags: 0,
     };
-    match Map::create(&probe) {
+    match BpfMap::create(&probe) {
         Ok(_) => Ok(()),
         Err(_) => Err(refused),
     }

@@ -193,7 +193,7 @@ impl LoadedProgram {
             ..ProgramLoadAttr::default()
         };
         let fd = match bpf_fd(PROG_LOAD, &mut attr) {
-            // Kernels before 4.15 know no names (see Map::create).
+            // Kernels before 4.15 know no names (see BpfMap::create).
             Err(libc::E2BIG) if attr.prog_name[0] != 0 => {
                 attr.prog_name = [0; OBJECT_NAME_LENGTH];
                 bpf_fd(PROG_LOAD, &mut attr)
