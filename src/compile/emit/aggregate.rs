@@ -22,20 +22,20 @@ impl Emitter<'_> {
         let value_slot = self.alloc(value.ty.size(), span)?;
         self.store_into(value, value_slot)?;
         let key = self.key(map, key, span)?;
-        let done = self.b.label();
+        let done = self.asm.label();
         self.map_address(R1, map);
         self.stack_pointer(R2, key);
         self.stack_pointer(R3, value_slot);
-        self.b
+        self.asm
             .mov64_imm(R4, 0)
             .call(Helper::MapUpdateElem)
             .jeq_imm(R0, 0, done);
-        let refused = self.b.label();
-        self.b.jne_imm(R0, -E2BIG, refused);
+        let refused = self.asm.label();
+        self.asm.jne_imm(R0, -E2BIG, refused);
         self.count_error(span, ErrorKind::MapFull { map })?;
-        self.b.ja(done).bind(refused);
+        self.asm.ja(done).bind(refused);
         self.count_error(span, ErrorKind::MapRefused { map })?;
-        self.b.bind(done);
+        self.asm.bind(done);
         Ok(())
     }
 
@@ -44,7 +44,7 @@ impl Emitter<'_> {
     pub(super) fn key(&mut self, map: usize, keys: &[Expr], span: Span) -> Result<i16> {
         let Some(record) = self.program.maps[map].key.clone() else {
             let slot = self.alloc(4, span)?;
-            self.b.store_imm(Size::U32, R10, slot, 0);
+            self.asm.store_imm(Size::U32, R10, slot, 0);
             return Ok(slot);
         };
         let slot = self.alloc(record.size, span)?;
@@ -70,17 +70,17 @@ impl Emitter<'_> {
         span: Span,
         failed: Label,
     ) -> Result<()> {
-        let found = self.b.label();
+        let found = self.asm.label();
         self.map_address(R1, map);
         self.stack_pointer(R2, key);
-        self.b.call(Helper::MapLookupElem);
+        self.asm.call(Helper::MapLookupElem);
         let spec = &self.shared.maps[map];
         if spec.storage == Storage::PerCpuArray {
             // A one-entry array always has its entry; the check is for the verifier.
-            self.b.jeq_imm(R0, 0, failed);
+            self.asm.jeq_imm(R0, 0, failed);
             return Ok(());
         }
-        self.b.jne_imm(R0, 0, found);
+        self.asm.jne_imm(R0, 0, found);
         /// Where a new key's zero value is copied from.
         enum Zeros {
             Stack(i16),
@@ -93,7 +93,7 @@ impl Emitter<'_> {
             Zeros::Stack(zeros)
         } else {
             let zero_key = self.alloc(4, span)?;
-            self.b.store_imm(Size::U32, R10, zero_key, 0);
+            self.asm.store_imm(Size::U32, R10, zero_key, 0);
             Zeros::Map {
                 map: self.shared.zeros_map(value_size),
                 key: zero_key,
@@ -101,7 +101,7 @@ impl Emitter<'_> {
         };
         // A clear() in user space may delete the key between the update and the lookup: one
         // more try, since a clear passes each key once; only then is the map full.
-        let full = self.b.label();
+        let full = self.asm.label();
         for _ in 0..2 {
             match zeros {
                 Zeros::Stack(slot) => self.stack_pointer(R3, slot),
@@ -111,7 +111,7 @@ impl Emitter<'_> {
                 } => {
                     self.map_address(R1, zeros_map);
                     self.stack_pointer(R2, zero_key);
-                    self.b
+                    self.asm
                         .call(Helper::MapLookupElem)
                         .jeq_imm(R0, 0, failed)
                         .mov64(R3, R0);
@@ -120,18 +120,18 @@ impl Emitter<'_> {
             self.map_address(R1, map);
             self.stack_pointer(R2, key);
             // Another CPU may add the key first (EEXIST): looking it up again covers both.
-            self.b
+            self.asm
                 .mov64_imm(R4, BPF_NOEXIST)
                 .call(Helper::MapUpdateElem)
                 .jeq_imm(R0, -E2BIG, full);
             self.map_address(R1, map);
             self.stack_pointer(R2, key);
-            self.b.call(Helper::MapLookupElem).jne_imm(R0, 0, found);
+            self.asm.call(Helper::MapLookupElem).jne_imm(R0, 0, found);
         }
         self.count_error(span, ErrorKind::MapRefused { map })?;
-        self.b.ja(failed).bind(full);
+        self.asm.ja(failed).bind(full);
         self.count_error(span, ErrorKind::MapFull { map })?;
-        self.b.ja(failed).bind(found);
+        self.asm.ja(failed).bind(found);
         Ok(())
     }
 
@@ -152,7 +152,7 @@ impl Emitter<'_> {
             None => None,
         };
         let key = self.key(map, key, span)?;
-        let done = self.b.label();
+        let done = self.asm.label();
         self.lookup_or_create(map, key, span, done)?;
         let argument =
             || value.ok_or_else(|| Diag::new(span, format!("{} needs an argument", kind.name())));
@@ -165,20 +165,20 @@ impl Emitter<'_> {
             }
             MapKind::Min | MapKind::Max => {
                 let (register, signed) = argument()?;
-                let store = self.b.label();
+                let store = self.asm.label();
                 let seen = wire::EXTREME_SEEN as i16;
                 // A CPU's first value is stored whatever it is.
-                self.b.load(Size::U64, R1, R0, seen).jeq_imm(R1, 0, store);
-                self.b.load(Size::U64, R1, R0, 0);
+                self.asm.load(Size::U64, R1, R0, seen).jeq_imm(R1, 0, store);
+                self.asm.load(Size::U64, R1, R0, 0);
                 let keep = match (kind == MapKind::Min, signed) {
                     (true, true) => JmpCond::SGe,
                     (true, false) => JmpCond::Ge,
                     (false, true) => JmpCond::SLe,
                     (false, false) => JmpCond::Le,
                 };
-                self.b
+                self.asm
                     .jump(Width::W64, keep, register, Source::Reg(R1), done);
-                self.b
+                self.asm
                     .bind(store)
                     .store(Size::U64, R0, 0, register)
                     .store_imm(Size::U64, R0, seen, 1);
@@ -187,8 +187,8 @@ impl Emitter<'_> {
                 let (register, signed) = argument()?;
                 self.log2_bucket(register, signed);
                 if self.shared.options.ones_apart {
-                    let zero = self.b.label();
-                    self.b
+                    let zero = self.asm.label();
+                    self.asm
                         .jne_imm(register, 1, zero)
                         .mov64_imm(R1, wire::ONES_BUCKET as i32)
                         .bind(zero);
@@ -204,7 +204,7 @@ impl Emitter<'_> {
                 return Err(Diag::new(span, "a plain map cannot aggregate").into());
             }
         }
-        self.b.bind(done);
+        self.asm.bind(done);
         if let Some((register, _)) = value {
             self.release(register);
         }
@@ -214,36 +214,36 @@ impl Emitter<'_> {
     /// `*(u64 *)(pointer + offset) += register` (or `+= 1`). This CPU's value only: no other
     /// CPU writes it, so no atomic is needed.
     pub(super) fn add_to(&mut self, pointer: Reg, offset: i16, register: Option<Reg>) {
-        self.b.load(Size::U64, R1, pointer, offset);
+        self.asm.load(Size::U64, R1, pointer, offset);
         match register {
-            Some(register) => self.b.add64(R1, register),
-            None => self.b.add64_imm(R1, 1),
+            Some(register) => self.asm.add64(R1, register),
+            None => self.asm.add64_imm(R1, 1),
         };
-        self.b.store(Size::U64, pointer, offset, R1);
+        self.asm.store(Size::U64, pointer, offset, R1);
     }
 
     /// Adds 1 to bucket r1 of the histogram r0 points at.
     pub(super) fn bucket_add(&mut self) {
-        self.b.lsh64_imm(R1, 3).add64(R0, R1);
+        self.asm.lsh64_imm(R1, 3).add64(R0, R1);
         self.add_to(R0, 0, None);
     }
 
     /// r1 = floor(log2(value)), with 0 and 1 in bucket 0 (ply's buckets); negative values of a
     /// signed argument go to the last bucket, 63.
     pub(super) fn log2_bucket(&mut self, value: Reg, signed: bool) {
-        let done = self.b.label();
-        self.b.mov64_imm(R1, 0).mov64(R2, value);
+        let done = self.asm.label();
+        self.asm.mov64_imm(R1, 0).mov64(R2, value);
         if signed {
-            let positive = self.b.label();
-            self.b
+            let positive = self.asm.label();
+            self.asm
                 .jsge_imm(R2, 0, positive)
                 .mov64_imm(R1, 63)
                 .ja(done)
                 .bind(positive);
         }
         // The upper half first: a 64-bit constant does not fit an immediate.
-        let low = self.b.label();
-        self.b
+        let low = self.asm.label();
+        self.asm
             .mov64(R3, R2)
             .rsh64_imm(R3, 32)
             .jeq_imm(R3, 0, low)
@@ -251,21 +251,21 @@ impl Emitter<'_> {
             .mov64_imm(R1, 32)
             .bind(low);
         for shift in [16, 8, 4, 2, 1] {
-            let next = self.b.label();
-            self.b
+            let next = self.asm.label();
+            self.asm
                 .jle_imm(R2, (1 << shift) - 1, next)
                 .rsh64_imm(R2, shift)
                 .add64_imm(R1, shift)
                 .bind(next);
         }
-        self.b.bind(done);
+        self.asm.bind(done);
     }
 
     /// r1 = the lhist bucket of `value` (see `output::write_linear_histogram`), bounded so the
     /// verifier sees the access stays inside the value.
     pub(super) fn linear_bucket(&mut self, value: Reg, min: i64, max: i64, step: i64) {
         let last = (lhist_buckets(min, max, step) - 1) as i32;
-        let done = self.b.label();
+        let done = self.asm.label();
         // Compare with `bound`, from an immediate when it fits one.
         let jump_if = |b: &mut Builder, cond: tine_asm::JmpCond, bound: i64| {
             let source = match i32::try_from(bound) {
@@ -277,20 +277,20 @@ impl Emitter<'_> {
             };
             b.jump(tine_asm::Width::W64, cond, value, source, done);
         };
-        self.b.mov64_imm(R1, 0);
-        jump_if(&mut self.b, tine_asm::JmpCond::SLt, min);
-        self.b.mov64_imm(R1, last);
-        jump_if(&mut self.b, tine_asm::JmpCond::SGe, max);
-        self.b.mov64(R1, value);
+        self.asm.mov64_imm(R1, 0);
+        jump_if(&mut self.asm, tine_asm::JmpCond::SLt, min);
+        self.asm.mov64_imm(R1, last);
+        jump_if(&mut self.asm, tine_asm::JmpCond::SGe, max);
+        self.asm.mov64(R1, value);
         if min != 0 {
-            self.b.load_imm64(R2, min as u64).sub64(R1, R2);
+            self.asm.load_imm64(R2, min as u64).sub64(R1, R2);
         }
         match i32::try_from(step.max(1)) {
-            Ok(step) => self.b.div64_imm(R1, step),
-            Err(_) => self.b.load_imm64(R2, step as u64).div64(R1, R2),
+            Ok(step) => self.asm.div64_imm(R1, step),
+            Err(_) => self.asm.load_imm64(R2, step as u64).div64(R1, R2),
         };
-        let bounded = self.b.label();
-        self.b
+        let bounded = self.asm.label();
+        self.asm
             .add64_imm(R1, 1)
             .jle_imm(R1, last, bounded)
             .mov64_imm(R1, last)

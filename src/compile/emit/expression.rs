@@ -30,17 +30,17 @@ impl Emitter<'_> {
             ExprKind::Int(value) => {
                 let value = *value;
                 if let Ok(small) = i32::try_from(value as i64) {
-                    self.b.mov64_imm(register, small);
+                    self.asm.mov64_imm(register, small);
                 } else if value <= u64::from(u32::MAX) {
                     // mov32 zero-extends: a u32 constant without the 16-byte load.
-                    self.b.mov32_imm(register, value as u32 as i32);
+                    self.asm.mov32_imm(register, value as u32 as i32);
                 } else {
-                    self.b.load_imm64(register, value);
+                    self.asm.load_imm64(register, value);
                 }
             }
             ExprKind::TargetPid => match self.shared.options.target_pid {
                 Some(pid) => {
-                    self.b.mov64_imm(register, pid as i32);
+                    self.asm.mov64_imm(register, pid as i32);
                 }
                 None => {
                     return Err(
@@ -52,7 +52,7 @@ impl Emitter<'_> {
             ExprKind::Provider(name) => self.provider_value(name, expr, register)?,
             ExprKind::Scratch(index) => {
                 let slot = self.scratch[*index];
-                self.b
+                self.asm
                     .load(size_of_bytes(expr.ty.size()), register, R10, slot);
             }
             ExprKind::MapRead { map, key } => self.map_read(*map, key, expr, register)?,
@@ -64,9 +64,9 @@ impl Emitter<'_> {
                 UnaryOp::Negate | UnaryOp::BitNot => {
                     self.scalar(operand, register)?;
                     if *operator == UnaryOp::Negate {
-                        self.b.neg64(register);
+                        self.asm.neg64(register);
                     } else {
-                        self.b.xor64_imm(register, -1);
+                        self.asm.xor64_imm(register, -1);
                     }
                     self.normalize(register, &expr.ty);
                 }
@@ -105,14 +105,14 @@ impl Emitter<'_> {
     fn provider_value(&mut self, name: &str, expr: &Expr, register: Reg) -> Result<()> {
         match self.lowering.access(name) {
             Some(Access::ContextLoad { offset, size }) => {
-                self.b.load(size, register, CONTEXT, offset);
+                self.asm.load(size, register, CONTEXT, offset);
                 self.normalize(register, &expr.ty);
             }
             Some(Access::Context) => {
-                self.b.mov64(register, CONTEXT);
+                self.asm.mov64(register, CONTEXT);
             }
             Some(Access::Helper(helper)) => {
-                self.b.mov64(R1, CONTEXT).call(helper).mov64(register, R0);
+                self.asm.mov64(R1, CONTEXT).call(helper).mov64(register, R0);
             }
             None => {
                 return Err(Diag::new(
@@ -129,17 +129,17 @@ impl Emitter<'_> {
     fn map_read(&mut self, map: usize, key: &[Expr], expr: &Expr, register: Reg) -> Result<()> {
         let mark = self.frame.mark();
         let key = self.key(map, key, expr.span)?;
-        let missing = self.b.label();
+        let missing = self.asm.label();
         self.map_address(R1, map);
         self.stack_pointer(R2, key);
         // A missing key reads as zero, as in ply.
-        self.b
+        self.asm
             .call(Helper::MapLookupElem)
             .mov64_imm(register, 0)
             .jeq_imm(R0, 0, missing)
             .load(size_of_bytes(expr.ty.size()), register, R0, 0);
         self.normalize(register, &expr.ty);
-        self.b.bind(missing);
+        self.asm.bind(missing);
         self.frame.release(mark);
         Ok(())
     }
@@ -180,13 +180,13 @@ impl Emitter<'_> {
         otherwise: &Expr,
         emit: &mut dyn FnMut(&mut Self, &Expr) -> Result<()>,
     ) -> Result<()> {
-        let second = self.b.label();
-        let end = self.b.label();
+        let second = self.asm.label();
+        let end = self.asm.label();
         self.branch(condition, false, second)?;
         emit(self, then)?;
-        self.b.ja(end).bind(second);
+        self.asm.ja(end).bind(second);
         emit(self, otherwise)?;
-        self.b.bind(end);
+        self.asm.bind(end);
         Ok(())
     }
 
@@ -204,41 +204,41 @@ impl Emitter<'_> {
     pub(super) fn builtin(&mut self, builtin: Builtin, register: Reg, span: Span) -> Result<()> {
         match builtin {
             Builtin::Pid => {
-                self.b
+                self.asm
                     .call(Helper::GetCurrentPidTgid)
                     .mov64(register, R0)
                     .rsh64_imm(register, 32);
             }
             Builtin::Tid => {
-                self.b.call(Helper::GetCurrentPidTgid).mov32(register, R0);
+                self.asm.call(Helper::GetCurrentPidTgid).mov32(register, R0);
             }
             Builtin::Uid => {
-                self.b.call(Helper::GetCurrentUidGid).mov32(register, R0);
+                self.asm.call(Helper::GetCurrentUidGid).mov32(register, R0);
             }
             Builtin::Gid => {
-                self.b
+                self.asm
                     .call(Helper::GetCurrentUidGid)
                     .mov64(register, R0)
                     .rsh64_imm(register, 32);
             }
             Builtin::Cpu => {
-                self.b.call(Helper::GetSmpProcessorId).mov64(register, R0);
+                self.asm.call(Helper::GetSmpProcessorId).mov64(register, R0);
             }
             Builtin::Nsecs | Builtin::WallTime => {
-                self.b.call(Helper::KtimeGetNs).mov64(register, R0);
+                self.asm.call(Helper::KtimeGetNs).mov64(register, R0);
             }
             Builtin::Elapsed => {
                 // Now less the start user space stored before BEGIN ran (wire's state map).
-                let missing = self.b.label();
-                self.b.call(Helper::KtimeGetNs).mov64(register, R0);
+                let missing = self.asm.label();
+                self.asm.call(Helper::KtimeGetNs).mov64(register, R0);
                 self.state_pointer(span, wire::STATE_START_KEY, missing)?;
-                self.b
+                self.asm
                     .load(size_of_bytes(8), R0, R0, 0)
                     .sub64(register, R0)
                     .bind(missing);
             }
             Builtin::CurrentTask => {
-                self.b.call(Helper::GetCurrentTask).mov64(register, R0);
+                self.asm.call(Helper::GetCurrentTask).mov64(register, R0);
             }
             Builtin::KernelStack | Builtin::UserStack => {
                 let stacks = self.shared.stack_map();
@@ -247,16 +247,16 @@ impl Emitter<'_> {
                 } else {
                     0
                 };
-                self.b.mov64(R1, CONTEXT);
+                self.asm.mov64(R1, CONTEXT);
                 self.map_address(R2, stacks);
-                self.b
+                self.asm
                     .mov64_imm(R3, flags)
                     .call(Helper::GetStackid)
                     .mov64(register, R0);
                 if builtin == Builtin::UserStack {
                     // wire::encode_user_stack: the id's lower half, then the pid (the upper
                     // half of pid_tgid) above it.
-                    self.b
+                    self.asm
                         .mov32(register, register)
                         .call(Helper::GetCurrentPidTgid)
                         .rsh64_imm(R0, 32)
@@ -273,12 +273,12 @@ impl Emitter<'_> {
 
     /// `register` = 1 if `expr` is true, else 0.
     pub(super) fn truth(&mut self, expr: &Expr, register: Reg) -> Result<()> {
-        let no = self.b.label();
-        let end = self.b.label();
+        let no = self.asm.label();
+        let end = self.asm.label();
         // Keep `register` out of the evaluation: it is set only at the end.
         self.branch(expr, false, no)?;
-        self.b.mov64_imm(register, 1).ja(end).bind(no);
-        self.b.mov64_imm(register, 0).bind(end);
+        self.asm.mov64_imm(register, 1).ja(end).bind(no);
+        self.asm.mov64_imm(register, 0).bind(end);
         Ok(())
     }
 
@@ -298,7 +298,7 @@ impl Emitter<'_> {
                 let other = self.temp(expr.span)?;
                 self.truth(left, register)?;
                 self.truth(right, other)?;
-                self.b.xor64(register, other);
+                self.asm.xor64(register, other);
                 self.release(other);
                 return Ok(());
             }
@@ -319,9 +319,9 @@ impl Emitter<'_> {
             // No register left: park the left value on the stack while the right is computed.
             let mark = self.frame.mark();
             let parked = self.alloc(8, expr.span)?;
-            self.b.store(Size::U64, R10, parked, register);
+            self.asm.store(Size::U64, R10, parked, register);
             self.scalar(right, register)?;
-            self.b
+            self.asm
                 .mov64(R5, register)
                 .load(Size::U64, register, R10, parked);
             self.arithmetic(operator, register, R5, signed);
@@ -343,7 +343,7 @@ impl Emitter<'_> {
                 AluOp::Lsh | AluOp::Rsh | AluOp::Arsh => value & 63,
                 _ => value,
             };
-            self.b.alu(Width::W64, op, register, Source::Imm(value));
+            self.asm.alu(Width::W64, op, register, Source::Imm(value));
         }
     }
 
@@ -360,10 +360,10 @@ impl Emitter<'_> {
         match operator {
             Divide | Modulo if signed => {
                 let modulo = operator == Modulo;
-                let left_positive = self.b.label();
-                let right_positive = self.b.label();
-                let positive = self.b.label();
-                self.b
+                let left_positive = self.asm.label();
+                let right_positive = self.asm.label();
+                let positive = self.asm.label();
+                self.asm
                     .mov64(R1, register)
                     .mov64(R2, other)
                     .mov64_imm(R3, 0)
@@ -376,23 +376,23 @@ impl Emitter<'_> {
                 // The quotient's sign is the product of both signs; the remainder's is the
                 // dividend's, as in C.
                 if !modulo {
-                    self.b.xor64_imm(R3, 1);
+                    self.asm.xor64_imm(R3, 1);
                 }
-                self.b.bind(right_positive);
+                self.asm.bind(right_positive);
                 if modulo {
-                    self.b.mod64(R1, R2);
+                    self.asm.mod64(R1, R2);
                 } else {
-                    self.b.div64(R1, R2);
+                    self.asm.div64(R1, R2);
                 }
-                self.b
+                self.asm
                     .jeq_imm(R3, 0, positive)
                     .neg64(R1)
                     .bind(positive)
                     .mov64(register, R1)
             }
             _ => match alu_op(operator, signed) {
-                Some(op) => self.b.alu(Width::W64, op, register, Source::Reg(other)),
-                None => &mut self.b,
+                Some(op) => self.asm.alu(Width::W64, op, register, Source::Reg(other)),
+                None => &mut self.asm,
             },
         };
     }
@@ -416,10 +416,10 @@ impl Emitter<'_> {
                     self.branch(left, when, target)?;
                     self.branch(right, when, target)?;
                 } else {
-                    let skip = self.b.label();
+                    let skip = self.asm.label();
                     self.branch(left, !when, skip)?;
                     self.branch(right, when, target)?;
-                    self.b.bind(skip);
+                    self.asm.bind(skip);
                 }
                 return Ok(());
             }
@@ -433,9 +433,9 @@ impl Emitter<'_> {
         let register = self.temp(condition.span)?;
         self.scalar(condition, register)?;
         if when {
-            self.b.jne_imm(register, 0, target);
+            self.asm.jne_imm(register, 0, target);
         } else {
-            self.b.jeq_imm(register, 0, target);
+            self.asm.jeq_imm(register, 0, target);
         }
         self.release(register);
         Ok(())
@@ -484,7 +484,7 @@ impl Emitter<'_> {
             (GreaterEqual, true) => JmpCond::SGe,
             _ => JmpCond::Ge,
         };
-        self.b.jump(Width::W64, cond, register, source, target);
+        self.asm.jump(Width::W64, cond, register, source, target);
         if let Some(other) = held {
             self.release(other);
         }
@@ -511,23 +511,23 @@ impl Emitter<'_> {
             _ => expr.ty.size(),
         };
         let length = length(left).min(length(right));
-        let differ = self.b.label();
-        let equal = self.b.label();
-        let end = self.b.label();
+        let differ = self.asm.label();
+        let equal = self.asm.label();
+        let end = self.asm.label();
         for index in 0..length as i16 {
-            self.b
+            self.asm
                 .load(Size::U8, R1, R10, a + index)
                 .load(Size::U8, R2, R10, b + index)
                 .jne(R1, R2, differ)
                 .jeq_imm(R1, 0, equal);
         }
-        self.b
+        self.asm
             .bind(equal)
             .mov64_imm(register, 0)
             .ja(end)
             .bind(differ);
-        let less = self.b.label();
-        self.b
+        let less = self.asm.label();
+        self.asm
             .jlt(R1, R2, less)
             .mov64_imm(register, 1)
             .ja(end)

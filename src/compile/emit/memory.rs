@@ -20,7 +20,7 @@ impl Emitter<'_> {
         if expr.ty.is_scalar() {
             let register = self.temp(expr.span)?;
             self.scalar(expr, register)?;
-            self.b.store(size_of_bytes(size), R10, slot, register);
+            self.asm.store(size_of_bytes(size), R10, slot, register);
             self.release(register);
             return Ok(());
         }
@@ -37,7 +37,7 @@ impl Emitter<'_> {
                 // as they were: stack garbage in a map key.
                 self.zero(slot, size);
                 self.stack_pointer(R1, slot);
-                self.b
+                self.asm
                     .mov64_imm(R2, size as i32)
                     .call(Helper::GetCurrentComm);
             }
@@ -47,13 +47,13 @@ impl Emitter<'_> {
             }
             ExprKind::MapRead { map, key } => {
                 let key = self.key(*map, key, expr.span)?;
-                let missing = self.b.label();
+                let missing = self.asm.label();
                 self.zero(slot, size);
                 self.map_address(R1, *map);
                 self.stack_pointer(R2, key);
-                self.b.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
+                self.asm.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
                 self.copy(R0, 0, slot, size);
-                self.b.bind(missing);
+                self.asm.bind(missing);
             }
             ExprKind::Call {
                 function,
@@ -82,7 +82,7 @@ impl Emitter<'_> {
             let width = piece(size - at, to, to).min(4);
             // The bytes land in memory in the kernel's order.
             let value = wire::unsigned(&padded[at..at + width], width, wire::HOST) as u32 as i32;
-            self.b
+            self.asm
                 .store_imm(size_of_bytes(width), R10, to as i16, value);
             at += width;
         }
@@ -146,8 +146,8 @@ impl Emitter<'_> {
             Function::Usym => {
                 // wire::encode_user_address: the address, then the pid.
                 let pid = slot + wire::USER_ADDRESS_PID as i16;
-                self.b.store(Size::U64, R10, slot, register);
-                self.b
+                self.asm.store(Size::U64, R10, slot, register);
+                self.asm
                     .call(Helper::GetCurrentPidTgid)
                     .rsh64_imm(R0, 32)
                     .store(Size::U32, R10, pid, R0)
@@ -194,8 +194,8 @@ impl Emitter<'_> {
         let kind = match length {
             None => Read::String,
             Some(length) => {
-                let fits = self.b.label();
-                self.b
+                let fits = self.asm.label();
+                self.asm
                     .mov64(length, register)
                     .rsh64_imm(length, 16)
                     .jle_imm(length, size as i32, fits)
@@ -204,7 +204,9 @@ impl Emitter<'_> {
                 Read::Upto(length)
             }
         };
-        self.b.and64_imm(register, 0xffff).add64(register, CONTEXT);
+        self.asm
+            .and64_imm(register, 0xffff)
+            .add64(register, CONTEXT);
         let from = Place::Memory {
             base: register,
             offset,
@@ -261,22 +263,22 @@ impl Emitter<'_> {
             (ProbeRead::Split, AddressSpace::Unknown) => &[false, true],
         };
         let string = kind == Read::String;
-        let done = self.b.label();
+        let done = self.asm.label();
         for &user in attempts {
             self.stack_pointer(R1, slot);
             match kind {
-                Read::Upto(length) => self.b.mov64(R2, length),
-                Read::Bytes | Read::String => self.b.mov64_imm(R2, size as i32),
+                Read::Upto(length) => self.asm.mov64(R2, length),
+                Read::Bytes | Read::String => self.asm.mov64_imm(R2, size as i32),
             };
-            self.b.mov64(R3, address);
+            self.asm.mov64(R3, address);
             if offset != 0 {
-                self.b.add64_imm(R3, i32::from(offset));
+                self.asm.add64_imm(R3, i32::from(offset));
             }
             let helper = self.read_helper(user, string);
-            self.b.call(helper).jsge_imm(R0, 0, done);
+            self.asm.call(helper).jsge_imm(R0, 0, done);
         }
         self.count_error(span, ErrorKind::ReadFailed { string })?;
-        self.b.bind(done);
+        self.asm.bind(done);
         Ok(())
     }
 
@@ -288,7 +290,7 @@ impl Emitter<'_> {
             let (from, to) = (offset + at as i16, slot + at as i16);
             let chunk = piece(size - at, i32::from(from), i32::from(to));
             let width = size_of_bytes(chunk);
-            self.b
+            self.asm
                 .load(width, R1, pointer, from)
                 .store(width, R10, to, R1);
             at += chunk;
@@ -399,13 +401,13 @@ impl Emitter<'_> {
         }
         let shift = 64 - 8 * i32::from(bytes);
         if signed {
-            self.b
+            self.asm
                 .lsh64_imm(register, shift)
                 .arsh64_imm(register, shift);
         } else if bytes == 4 {
-            self.b.mov32(register, register);
+            self.asm.mov32(register, register);
         } else {
-            self.b.and64_imm(register, (1 << (8 * bytes)) - 1);
+            self.asm.and64_imm(register, (1 << (8 * bytes)) - 1);
         }
     }
 
@@ -423,16 +425,16 @@ impl Emitter<'_> {
                 if self.context_loadable(offset)
                     && i32::from(offset) % ty.size().max(1) as i32 == 0 =>
             {
-                self.b.load(size, register, CONTEXT, offset);
+                self.asm.load(size, register, CONTEXT, offset);
             }
             Place::Stack(offset) => {
-                self.b.load(size, register, R10, offset);
+                self.asm.load(size, register, R10, offset);
             }
             Place::Context(_) | Place::Memory { .. } => {
                 let mark = self.frame.mark();
                 let slot = self.alloc(8, span)?;
                 self.read_into(place, slot, ty.size(), span)?;
-                self.b.load(size, register, R10, slot);
+                self.asm.load(size, register, R10, slot);
                 self.frame.release(mark);
             }
         }

@@ -49,7 +49,7 @@ pub(super) fn probe(
     let mut builder = Builder::new();
     let exit = builder.label();
     let mut emitter = Emitter {
-        b: builder,
+        asm: builder,
         frame: Frame::default(),
         free: TEMPS.to_vec(),
         scratch: Vec::new(),
@@ -60,11 +60,11 @@ pub(super) fn probe(
         shared,
     };
     emitter.mark(probe.span);
-    emitter.b.mov64(CONTEXT, R1);
+    emitter.asm.mov64(CONTEXT, R1);
     if lowering.lifecycle() == Lifecycle::Tracing {
         emitter.state_pointer(probe.span, wire::STATE_WORD_KEY, exit)?;
         emitter
-            .b
+            .asm
             .load(size_of_bytes(wire::STATE_SIZE), R0, R0, 0)
             .jne_imm(R0, wire::TRACING, exit);
     }
@@ -75,7 +75,7 @@ pub(super) fn probe(
         .filter(|_| lowering.in_process_context())
     {
         emitter
-            .b
+            .asm
             .call(Helper::GetCurrentPidTgid)
             .rsh64_imm(R0, 32)
             .jne_imm(R0, pid as i32, exit);
@@ -86,9 +86,9 @@ pub(super) fn probe(
         emitter.scratch.push(slot);
     }
     emitter.statements(&probe.body)?;
-    emitter.b.bind(exit).mov64_imm(R0, 0).exit();
+    emitter.asm.bind(exit).mov64_imm(R0, 0).exit();
     let insns = emitter
-        .b
+        .asm
         .finish()
         .map_err(|error| Diag::new(probe.span, format!("cannot assemble this probe: {error}")))?;
     Ok(ProbeCode {
@@ -135,7 +135,8 @@ impl Place {
 }
 
 struct Emitter<'a> {
-    b: Builder,
+    /// The assembler writing this probe's instructions.
+    asm: Builder,
     frame: Frame,
     free: Vec<Reg>,
     /// Stack slot of each scratch variable.
@@ -190,7 +191,7 @@ fn size_of_bytes(bytes: usize) -> Size {
 
 impl Emitter<'_> {
     fn mark(&mut self, span: Span) {
-        let at = self.b.len();
+        let at = self.asm.len();
         match self.spans.last_mut() {
             Some((start, last)) if *start == at => *last = span,
             _ => self.spans.push((at, span)),
@@ -226,13 +227,13 @@ impl Emitter<'_> {
         while at < size {
             let to = i32::from(slot) + at as i32;
             let width = piece(size - at, to, to);
-            self.b.store_imm(size_of_bytes(width), R10, to as i16, 0);
+            self.asm.store_imm(size_of_bytes(width), R10, to as i16, 0);
             at += width;
         }
     }
 
     fn stack_pointer(&mut self, register: Reg, slot: i16) {
-        self.b
+        self.asm
             .mov64(register, R10)
             .add64_imm(register, i32::from(slot));
     }
@@ -242,15 +243,15 @@ impl Emitter<'_> {
     fn state_pointer(&mut self, span: Span, index: u32, missing: Label) -> Result<()> {
         let mark = self.frame.mark();
         let key = self.alloc(4, span)?;
-        self.b.store_imm(Size::U32, R10, key, index as i32);
+        self.asm.store_imm(Size::U32, R10, key, index as i32);
         self.map_address(R1, self.shared.state_map);
         self.stack_pointer(R2, key);
-        self.b.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
+        self.asm.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
         self.frame.release(mark);
         Ok(())
     }
 
     fn map_address(&mut self, register: Reg, map: usize) {
-        self.b.load_map_idx(register, map as i32);
+        self.asm.load_map_idx(register, map as i32);
     }
 }

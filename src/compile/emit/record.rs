@@ -72,15 +72,15 @@ impl Emitter<'_> {
                     kind: ExprKind::Cast(Box::new(code)),
                 };
                 // Other CPUs stop recording now; the statements after exit() do not run.
-                let stopped = self.b.label();
+                let stopped = self.asm.label();
                 self.state_pointer(expr.span, wire::STATE_WORD_KEY, stopped)?;
-                self.b
+                self.asm
                     .store_imm(size_of_bytes(wire::STATE_SIZE), R0, 0, wire::STOPPED)
                     .bind(stopped);
                 self.send(expr.span, std::slice::from_ref(&code), &|_| {
                     RecordKind::Exit
                 })?;
-                self.b.ja(self.exit);
+                self.asm.ja(self.exit);
                 Ok(())
             }
             _ => {
@@ -111,7 +111,7 @@ impl Emitter<'_> {
             size,
             span,
         });
-        self.b
+        self.asm
             .store_imm(size_of_bytes(wire::ID_SIZE), R10, slot, id as i32);
         // Padding between values goes out too: it must be initialised.
         let covered = values.iter().zip(&offsets);
@@ -128,29 +128,29 @@ impl Emitter<'_> {
     /// Writes the `size` bytes at the address in `data` (the stack or a map value) to the
     /// output map; a full ring is counted.
     fn output(&mut self, span: Span, data: Reg, size: usize) -> Result<()> {
-        let sent = self.b.label();
+        let sent = self.asm.label();
         match self.shared.options.channel {
             Channel::RingBuffer => {
-                self.b.mov64(R2, data);
+                self.asm.mov64(R2, data);
                 self.map_address(R1, self.shared.output_map);
-                self.b
+                self.asm
                     .mov64_imm(R3, size as i32)
                     .mov64_imm(R4, 0)
                     .call(Helper::RingbufOutput);
             }
             Channel::PerfBuffer => {
-                self.b.mov64(R4, data).mov64(R1, CONTEXT);
+                self.asm.mov64(R4, data).mov64(R1, CONTEXT);
                 self.map_address(R2, self.shared.output_map);
                 // BPF_F_CURRENT_CPU: this CPU's ring.
-                self.b.load_imm64(R3, 0xffff_ffff);
-                self.b
+                self.asm.load_imm64(R3, 0xffff_ffff);
+                self.asm
                     .mov64_imm(R5, size as i32)
                     .call(Helper::PerfEventOutput);
             }
         }
-        self.b.jeq_imm(R0, 0, sent);
+        self.asm.jeq_imm(R0, 0, sent);
         self.count_error(span, ErrorKind::OutputFull)?;
-        self.b.bind(sent);
+        self.asm.bind(sent);
         Ok(())
     }
 
@@ -171,17 +171,17 @@ impl Emitter<'_> {
         let buffer = self.temp(span)?;
         let mark = self.frame.mark();
         let key = self.alloc(8, span)?;
-        let (missing, end) = (self.b.label(), self.b.label());
-        self.b.store_imm(Size::U64, R10, key, 0);
+        let (missing, end) = (self.asm.label(), self.asm.label());
+        self.asm.store_imm(Size::U64, R10, key, 0);
         self.map_address(R1, map);
         self.stack_pointer(R2, key);
-        self.b
+        self.asm
             .call(Helper::MapLookupElem)
             .jeq_imm(R0, 0, missing)
             .mov64(buffer, R0)
             .store_imm(size_of_bytes(wire::ID_SIZE), buffer, 0, id as i32);
         for index in 0..wire::JOIN_ARGUMENTS {
-            self.b
+            self.asm
                 .store_imm(Size::U8, buffer, wire::join_slot(index) as i16, 0);
         }
         // argv holds the process's own pointers: 4 bytes on a 32-bit system.
@@ -190,30 +190,30 @@ impl Emitter<'_> {
             (self.read_helper(true, false), self.read_helper(true, true));
         for index in 0..wire::JOIN_ARGUMENTS {
             self.stack_pointer(R1, key);
-            self.b
+            self.asm
                 .mov64_imm(R2, width as i32)
                 .mov64(R3, array)
                 .add64_imm(R3, (index * width) as i32)
                 .call(read_pointer);
-            let read = self.b.label();
-            self.b.jeq_imm(R0, 0, read);
+            let read = self.asm.label();
+            self.asm.jeq_imm(R0, 0, read);
             self.count_error(span, ErrorKind::ReadFailed { string: false })?;
-            self.b.ja(end).bind(read);
-            self.b
+            self.asm.ja(end).bind(read);
+            self.asm
                 .load(size_of_bytes(width), R3, R10, key)
                 .jeq_imm(R3, 0, end)
                 .mov64(R1, buffer)
                 .add64_imm(R1, wire::join_slot(index) as i32)
                 .mov64_imm(R2, wire::JOIN_ARGUMENT_BYTES as i32)
                 .call(read_string);
-            let copied = self.b.label();
-            self.b.jsge_imm(R0, 0, copied);
+            let copied = self.asm.label();
+            self.asm.jsge_imm(R0, 0, copied);
             self.count_error(span, ErrorKind::ReadFailed { string: true })?;
-            self.b.bind(copied);
+            self.asm.bind(copied);
         }
-        self.b.bind(end);
+        self.asm.bind(end);
         self.output(span, buffer, wire::JOIN_SIZE)?;
-        self.b.bind(missing);
+        self.asm.bind(missing);
         self.frame.release(mark);
         self.release(buffer);
         self.release(array);

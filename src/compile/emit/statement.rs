@@ -66,32 +66,32 @@ impl Emitter<'_> {
                 then,
                 otherwise,
             } => {
-                let skip = self.b.label();
+                let skip = self.asm.label();
                 self.branch(condition, false, skip)?;
                 self.statement(then)?;
                 match otherwise {
                     Some(otherwise) => {
-                        let end = self.b.label();
+                        let end = self.asm.label();
                         if !diverges(then) {
-                            self.b.ja(end);
+                            self.asm.ja(end);
                         }
-                        self.b.bind(skip);
+                        self.asm.bind(skip);
                         self.statement(otherwise)?;
-                        self.b.bind(end);
+                        self.asm.bind(end);
                     }
                     None => {
-                        self.b.bind(skip);
+                        self.asm.bind(skip);
                     }
                 }
             }
             StmtKind::Return => {
-                self.b.ja(self.exit);
+                self.asm.ja(self.exit);
             }
             StmtKind::Delete { map, key } => {
                 let key = self.key(*map, key, statement.span)?;
                 self.map_address(R1, *map);
                 self.stack_pointer(R2, key);
-                self.b.call(Helper::MapDeleteElem);
+                self.asm.call(Helper::MapDeleteElem);
             }
             StmtKind::MapStore { map, key, value } => {
                 self.map_store(*map, key, value, statement.span)?
@@ -153,11 +153,11 @@ impl Emitter<'_> {
         let site = self.shared.error_site(span, kind);
         let mark = self.frame.mark();
         let key = self.alloc(4, span)?;
-        let skip = self.b.label();
-        self.b.store_imm(Size::U32, R10, key, site as i32);
+        let skip = self.asm.label();
+        self.asm.store_imm(Size::U32, R10, key, site as i32);
         self.map_address(R1, self.shared.error_map);
         self.stack_pointer(R2, key);
-        self.b
+        self.asm
             .call(Helper::MapLookupElem)
             .jeq_imm(R0, 0, skip)
             .load(Size::U64, R1, R0, 0)
