@@ -251,7 +251,7 @@ impl std::error::Error for TypeError {}
 
 /// A member found by name, and where it lies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Field {
+pub struct MemberLocation {
     /// The member's type as declared (typedefs kept, so `pid_t` is still `pid_t`).
     pub target: TypeId,
     /// From the start of the struct (or union) it was looked up in, in bits.
@@ -260,7 +260,7 @@ pub struct Field {
     pub bitfield_size: u8,
 }
 
-impl Field {
+impl MemberLocation {
     /// From the start of the struct, in bytes (rounded down for a bitfield).
     pub fn byte_offset(&self) -> u64 {
         self.bit_offset / 8
@@ -324,7 +324,7 @@ impl BitfieldRead {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Step {
     pub through_pointer: bool,
-    pub field: Field,
+    pub field: MemberLocation,
 }
 
 /// How deep typedefs, qualifiers and anonymous members may nest before a source is called
@@ -375,7 +375,7 @@ pub trait TypeSource {
 
     /// The member `name` of the struct or union `id` (through typedefs and qualifiers),
     /// looking inside anonymous struct and union members as C does.
-    fn member(&self, id: TypeId, name: &str) -> Result<Field, TypeError> {
+    fn member(&self, id: TypeId, name: &str) -> Result<MemberLocation, TypeError> {
         member(self.as_dyn(), id, name)
     }
 
@@ -386,7 +386,7 @@ pub trait TypeSource {
     }
 
     /// `offsetof(type, a.b.c)`: the members' offsets added up, never through a pointer.
-    fn offset_of(&self, id: TypeId, names: &[&str]) -> Result<Field, TypeError> {
+    fn offset_of(&self, id: TypeId, names: &[&str]) -> Result<MemberLocation, TypeError> {
         offset_of(self.as_dyn(), id, names)
     }
 
@@ -447,7 +447,7 @@ fn size_of(source: &dyn TypeSource, id: TypeId) -> Result<u64, TypeError> {
     Err(too_deep(id))
 }
 
-fn member(source: &dyn TypeSource, id: TypeId, name: &str) -> Result<Field, TypeError> {
+fn member(source: &dyn TypeSource, id: TypeId, name: &str) -> Result<MemberLocation, TypeError> {
     let ty = source.resolve(id)?.1;
     let members = match &*ty {
         CType::Struct(composite) | CType::Union(composite) => &composite.members,
@@ -490,8 +490,12 @@ fn chain(source: &dyn TypeSource, id: TypeId, names: &[&str]) -> Result<Vec<Step
     Ok(steps)
 }
 
-fn offset_of(source: &dyn TypeSource, id: TypeId, names: &[&str]) -> Result<Field, TypeError> {
-    let mut total: Option<Field> = None;
+fn offset_of(
+    source: &dyn TypeSource,
+    id: TypeId,
+    names: &[&str],
+) -> Result<MemberLocation, TypeError> {
+    let mut total: Option<MemberLocation> = None;
     for (index, name) in names.iter().enumerate() {
         let owner = total.map_or(id, |field| field.target);
         if index > 0 && matches!(*source.resolve(owner)?.1, CType::Pointer { .. }) {
@@ -542,7 +546,7 @@ fn find_member(
     name: &str,
     depth: usize,
     work: &mut usize,
-) -> Result<Option<Field>, TypeError> {
+) -> Result<Option<MemberLocation>, TypeError> {
     *work = work.saturating_sub(members.len() + 1);
     if depth > MAX_DEPTH || *work == 0 {
         return Err(TypeError::Malformed(
@@ -570,8 +574,8 @@ fn find_member(
 }
 
 /// A member's field; an old-encoding bitfield keeps its width and offset in its int type.
-fn field(source: &dyn TypeSource, member: &Member) -> Result<Field, TypeError> {
-    let mut field = Field {
+fn field(source: &dyn TypeSource, member: &Member) -> Result<MemberLocation, TypeError> {
+    let mut field = MemberLocation {
         target: member.target,
         bit_offset: u64::from(member.bit_offset),
         bitfield_size: member.bitfield_size,

@@ -210,7 +210,7 @@ fn a_chain_goes_through_pointers_typedefs_and_anonymous_members() {
         [
             Step {
                 through_pointer: true,
-                field: Field {
+                field: MemberLocation {
                     target: 7,
                     bit_offset: 160,
                     bitfield_size: 0
@@ -218,7 +218,7 @@ fn a_chain_goes_through_pointers_typedefs_and_anonymous_members() {
             },
             Step {
                 through_pointer: true,
-                field: Field {
+                field: MemberLocation {
                     target: 3,
                     bit_offset: 128,
                     bitfield_size: 0
@@ -275,7 +275,7 @@ fn bitfield_reads_agree_with_memory_bit_by_bit() {
     for big_endian in [false, true] {
         for bits in 1..=32u8 {
             for bit_offset in 0..(128 - u64::from(bits)) {
-                let field = Field {
+                let field = MemberLocation {
                     target: 1,
                     bit_offset,
                     bitfield_size: bits,

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ctypes::{Field, Qualifier};
+use crate::ctypes::{MemberLocation, Qualifier};
 
 mod gcc;
 
@@ -22,7 +22,7 @@ fn id(definitions: &Definitions, kind: NameKind, name: &str) -> TypeId {
 fn at(definitions: &Definitions, name: &str, chain: &str) -> (u64, u8) {
     let owner = id(definitions, NameKind::Struct, name);
     let names: Vec<&str> = chain.split('.').collect();
-    let Field {
+    let MemberLocation {
         bit_offset,
         bitfield_size,
         ..

@@ -144,7 +144,7 @@ fn checks(types: &Definitions, big_endian: bool) -> (String, Vec<Probe>) {
             );
             let mut bytes = vec![0u8; size as usize];
             for bit in field.bit_offset..field.bit_offset + u64::from(field.bitfield_size) {
-                // Bit offsets count in memory order (see ctypes::Field::bitfield_read).
+                // Bit offsets count in memory order (see ctypes::MemberLocation::bitfield_read).
                 let shift = if big_endian { 7 - bit % 8 } else { bit % 8 };
                 bytes[(bit / 8) as usize] |= 1 << shift;
             }
@@ -155,7 +155,13 @@ fn checks(types: &Definitions, big_endian: bool) -> (String, Vec<Probe>) {
 }
 
 /// Every named member of a struct or union, through anonymous and nested ones, with its path.
-fn walk(types: &Definitions, id: TypeId, prefix: &str, base: u64, out: &mut Vec<(String, Field)>) {
+fn walk(
+    types: &Definitions,
+    id: TypeId,
+    prefix: &str,
+    base: u64,
+    out: &mut Vec<(String, MemberLocation)>,
+) {
     let members = match types.resolve(id).unwrap().1.into_owned() {
         CType::Struct(composite) | CType::Union(composite) => composite.members,
         _ => return,
@@ -169,7 +175,7 @@ fn walk(types: &Definitions, id: TypeId, prefix: &str, base: u64, out: &mut Vec<
         let path = format!("{prefix}{}", member.name);
         out.push((
             path.clone(),
-            Field {
+            MemberLocation {
                 target: member.target,
                 bit_offset: offset,
                 bitfield_size: member.bitfield_size,
