@@ -7,7 +7,7 @@ use tine_asm::Size;
 
 use crate::arch::Arch;
 use crate::compile::Access;
-use crate::sema::types::{AddressSpace, Field, Record, Type};
+use crate::sema::types::{AddressSpace, Record, StructField, Type};
 
 use super::error::ProviderError;
 use super::Variable;
@@ -39,7 +39,7 @@ pub fn pt_regs(arch: &Arch) -> Record {
             .registers
             .iter()
             .enumerate()
-            .map(|(index, register)| Field {
+            .map(|(index, register)| StructField {
                 name: (*register).into(),
                 ty: word(arch, false),
                 offset: index * arch.word,

@@ -8,7 +8,7 @@ use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::Tracefs;
-use crate::sema::types::{AddressSpace, Field, Record, Type};
+use crate::sema::types::{AddressSpace, Record, StructField, Type};
 
 use crate::lang::Syntax;
 
@@ -281,7 +281,7 @@ pub fn record_type(format: &EventFormat, space: AddressSpace) -> Record {
                 ),
             };
             size = size.max(field.offset + field.size);
-            Field {
+            StructField {
                 name: field.name.clone(),
                 ty,
                 offset,

@@ -112,13 +112,14 @@ impl Id {
 pub struct Record {
     /// None for the anonymous key structs of maps (printed `{ a, b }`).
     pub name: Option<String>,
-    pub fields: Vec<Field>,
+    pub fields: Vec<StructField>,
     pub size: usize,
     pub align: usize,
 }
 
+/// One field of a struct: its name, type and byte offset.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field {
+pub struct StructField {
     pub name: String,
     pub ty: Type,
     pub offset: usize,
@@ -216,7 +217,7 @@ impl Record {
             align = align.max(field_align);
             offset = round_up(offset, field_align);
             let size = ty.size();
-            laid_out.push(Field {
+            laid_out.push(StructField {
                 name: field_name,
                 ty,
                 offset,
@@ -231,7 +232,7 @@ impl Record {
         }
     }
 
-    pub fn field(&self, name: &str) -> Option<&Field> {
+    pub fn field(&self, name: &str) -> Option<&StructField> {
         self.fields.iter().find(|field| field.name == name)
     }
 }
