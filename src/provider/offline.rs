@@ -9,7 +9,7 @@ use std::rc::Rc;
 use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
 use crate::kernel::tracefs::Tracefs;
 use crate::sema::types::AddressSpace;
-use crate::sema::{ProbeContext, ProbeId, Providers, Record, Type};
+use crate::sema::{ProbeContext, ProbeId, Providers, StructType, Type};
 
 use super::error::ProviderError;
 use super::tracepoint::Tracepoint;
@@ -17,7 +17,7 @@ use super::{find, spelled, ResolvedProbe, Variable};
 
 /// How a dry run learns a tracepoint's record: from the kernel's format file when the caller
 /// can read it, from a table in tests. None: a glob over events whose records differ.
-pub type RecordSource = dyn Fn(&str) -> Result<Option<Rc<Record>>, ProviderError>;
+pub type RecordSource = dyn Fn(&str) -> Result<Option<Rc<StructType>>, ProviderError>;
 
 /// The events a tracepoint glob matches (`sched/sched_switch`, ...), as `ResolvedProbe::points`.
 pub type EventSource = dyn Fn(&str) -> Result<Vec<String>, ProviderError>;

@@ -7,7 +7,7 @@ use tine_asm::Size;
 
 use crate::arch::Arch;
 use crate::compile::Access;
-use crate::sema::types::{AddressSpace, Record, StructField, Type};
+use crate::sema::types::{AddressSpace, StructField, StructType, Type};
 
 use super::error::ProviderError;
 use super::Variable;
@@ -32,8 +32,8 @@ fn load(arch: &Arch, offset: usize) -> Access {
 }
 
 /// `struct pt_regs` as a record whose fields are the architecture's registers, for `regs->ip`.
-pub fn pt_regs(arch: &Arch) -> Record {
-    Record {
+pub fn pt_regs(arch: &Arch) -> StructType {
+    StructType {
         name: Some("pt_regs".into()),
         fields: arch
             .registers

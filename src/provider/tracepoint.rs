@@ -8,7 +8,7 @@ use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::error::KernelError;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::Tracefs;
-use crate::sema::types::{AddressSpace, Record, StructField, Type};
+use crate::sema::types::{AddressSpace, StructField, StructType, Type};
 
 use crate::lang::Syntax;
 
@@ -22,7 +22,7 @@ pub struct Tracepoint {
     /// `(group/event, perf event id)`.
     pub events: Vec<(String, u64)>,
     /// What `data` points to; None for a glob over events whose records differ.
-    pub record: Option<Rc<Record>>,
+    pub record: Option<Rc<StructType>>,
     variables: Vec<Variable>,
     space: AddressSpace,
 }
@@ -85,7 +85,7 @@ impl Tracepoint {
 }
 
 /// `data`, the variable that points to the record.
-fn data(record: Rc<Record>) -> Variable {
+fn data(record: Rc<StructType>) -> Variable {
     Variable {
         name: "data".to_string(),
         ty: Type::Pointer {
@@ -233,7 +233,7 @@ fn pointed(c_type: &str) -> Type {
 /// The record `data` points to in events of these formats, whose pointers point into `space`.
 /// One program serves every event of a glob, so there is one only when all records are laid
 /// out alike.
-pub fn data_record(formats: &[EventFormat], space: AddressSpace) -> Option<Record> {
+pub fn data_record(formats: &[EventFormat], space: AddressSpace) -> Option<StructType> {
     let same = formats
         .windows(2)
         .all(|pair| pair[0].fields == pair[1].fields);
@@ -246,7 +246,7 @@ pub fn data_record(formats: &[EventFormat], space: AddressSpace) -> Option<Recor
 /// 32-bit kernel's `long` is 4 bytes) and signedness, from the low bytes of its slot; its pointers
 /// point into `space`. The `common_` header is left out: before a BPF program runs, the kernel
 /// writes a pointer to the registers over it (`perf_trace_run_bpf_submit`).
-pub fn record_type(format: &EventFormat, space: AddressSpace) -> Record {
+pub fn record_type(format: &EventFormat, space: AddressSpace) -> StructType {
     let mut size = 0;
     let fields = format
         .own_fields()
@@ -288,7 +288,7 @@ pub fn record_type(format: &EventFormat, space: AddressSpace) -> Record {
             }
         })
         .collect();
-    Record {
+    StructType {
         name: Some(format.name.clone()),
         fields,
         size,

@@ -10,4 +10,4 @@ pub mod types;
 pub use check::check_script;
 pub use context::{Environment, ProbeContext, ProbeId, Providers};
 pub use program::{Builtin, Function, Map, MapId, MapKind, Program};
-pub use types::{Record, Type};
+pub use types::{StructType, Type};

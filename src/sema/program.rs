@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use super::context::ProbeId;
-use super::types::{Record, Type};
+use super::types::{StructType, Type};
 use crate::lang::ast::{BinaryOp, UnaryOp};
 use crate::lang::diag::Span;
 use crate::output::{Format, PrintOptions};
@@ -46,7 +46,7 @@ pub struct Scratch {
 pub struct Map {
     pub name: String,
     /// The anonymous struct of the key expressions; None for a keyless `@name`.
-    pub key: Option<Rc<Record>>,
+    pub key: Option<Rc<StructType>>,
     /// For a plain map, the stored value's type. For an aggregation, the type of the values
     /// fed in (its argument; u64 for count), which also says how results print.
     pub value: Type,

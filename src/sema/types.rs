@@ -22,7 +22,7 @@ pub enum Type {
     /// Any other fixed array.
     Array(Box<Type>, usize),
     /// A record: a tracepoint's `data`, or the anonymous struct of a map key.
-    Struct(Rc<Record>),
+    Struct(Rc<StructType>),
     /// A u32 id that ply prints right-aligned in a width of its own.
     Id(Id),
     /// A duration or timestamp in nanoseconds (u64), printed auto-scaled (`  1.23ms`).
@@ -109,7 +109,7 @@ impl Id {
 /// A struct: fields with byte offsets, total size and alignment, as a C compiler lays them out
 /// (or as a tracepoint's `format` file dictates).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
+pub struct StructType {
     /// None for the anonymous key structs of maps (printed `{ a, b }`).
     pub name: Option<String>,
     pub fields: Vec<StructField>,
@@ -205,10 +205,10 @@ impl Type {
     }
 }
 
-impl Record {
+impl StructType {
     /// Lays out `fields` in order with C's alignment rules; the size is padded to the largest
     /// alignment so arrays of the record (and map keys) have no trailing garbage.
-    pub fn c_layout(name: Option<String>, fields: Vec<(String, Type)>) -> Record {
+    pub fn c_layout(name: Option<String>, fields: Vec<(String, Type)>) -> StructType {
         let mut offset = 0usize;
         let mut align = 1usize;
         let mut laid_out = Vec::with_capacity(fields.len());
@@ -224,7 +224,7 @@ impl Record {
             });
             offset = offset.saturating_add(size);
         }
-        Record {
+        StructType {
             name,
             fields: laid_out,
             size: round_up(offset, align),
@@ -302,7 +302,7 @@ mod tests {
 
     #[test]
     fn key_structs_are_laid_out_as_c_does() {
-        let record = Record::c_layout(
+        let record = StructType::c_layout(
             None,
             vec![
                 ("0".into(), Type::Chars(16)),

@@ -14,7 +14,7 @@ use tine::provider::glob;
 use tine::provider::offline::OfflineProviders;
 use tine::provider::tracepoint::{self, parse_format};
 use tine::sema::program::Program;
-use tine::sema::{Environment, Record};
+use tine::sema::{Environment, StructType};
 
 /// A field as an event's `format` file declares it: `(declaration, offset, size, signed)`. The
 /// `common_` header every event starts with is added when the format text is written.
@@ -190,7 +190,7 @@ fn format_text(event: &str, fields: &[FieldRow]) -> String {
 
 /// The record of `spec`, an event or a glob over `RECORDS`, as the tracepoint provider types
 /// it: None for a glob over events whose records differ.
-pub fn record(spec: &str) -> Result<Option<Rc<Record>>, ProviderError> {
+pub fn record(spec: &str) -> Result<Option<Rc<StructType>>, ProviderError> {
     let mut names = Vec::new();
     let mut formats = Vec::new();
     for (event, fields) in RECORDS {

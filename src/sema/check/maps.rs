@@ -9,7 +9,7 @@ use super::{did_you_mean, Checker, Scope};
 use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Expr, ExprKind, Map, MapId, MapKind};
-use crate::sema::types::{Record, Type, I64};
+use crate::sema::types::{StructType, Type, I64};
 
 /// What is known about one map so far.
 pub(super) struct MapState {
@@ -228,7 +228,7 @@ impl Checker<'_> {
                     for (index, ty) in types.iter().enumerate() {
                         fields.push((index.to_string(), ty.clone()));
                     }
-                    Some(Rc::new(Record::c_layout(None, fields)))
+                    Some(Rc::new(StructType::c_layout(None, fields)))
                 }
                 _ => None,
             };
