@@ -8,7 +8,7 @@ use tine::kernel::bpf::{BpfMap, LoadedProgram, MapSpec, MapType, ProgramSpec, Pr
 use tine::kernel::cpu::online_cpus;
 use tine::kernel::elf::ElfFile;
 use tine::kernel::perf::{PerfEvent, Rate};
-use tine::kernel::ring::{wait_readable, Record, Ring};
+use tine::kernel::ring::{wait_readable, Ring, RingItem};
 use tine::kernel::tracefs::{ProbeKind, Tracefs};
 use tine_asm::{encode, Builder, ByteOrder, Helper, Reg::*, Size};
 
@@ -304,8 +304,8 @@ fn emit_and_collect(
 ) -> (Vec<u64>, u64) {
     let mut seen = Vec::new();
     let mut lost = 0;
-    let mut collect = |record: Record| match record {
-        Record::Sample(payload) => {
+    let mut collect = |record: RingItem| match record {
+        RingItem::Sample(payload) => {
             assert!(payload.len() >= 28, "{payload:?}");
             assert_eq!(
                 u64::from_ne_bytes(payload[8..16].try_into().unwrap()),
@@ -313,7 +313,7 @@ fn emit_and_collect(
             );
             seen.push(u64::from_ne_bytes(payload[..8].try_into().unwrap()));
         }
-        Record::Lost(count) => lost += count,
+        RingItem::Lost(count) => lost += count,
     };
     for number in numbers {
         // Always CPU 0: a perf buffer's LOST record comes out on the CPU that lost.

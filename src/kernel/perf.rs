@@ -9,7 +9,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use crate::kernel::bpf::{BpfMap, LoadedProgram, Update};
 use crate::kernel::error::{last_errno, KernelError};
 use crate::kernel::mapping::{page_size, Mapping};
-use crate::kernel::ring::Record;
+use crate::kernel::ring::RingItem;
 
 const TYPE_SOFTWARE: u32 = 1;
 const TYPE_TRACEPOINT: u32 = 2;
@@ -398,7 +398,7 @@ impl PerfBuffer {
     }
 
     /// Hands every record written since the last call to `handle`; returns how many.
-    pub fn drain(&mut self, handle: &mut dyn FnMut(Record)) -> usize {
+    pub fn drain(&mut self, handle: &mut dyn FnMut(RingItem)) -> usize {
         let head = self.mapping.load_acquire_u64(DATA_HEAD);
         let mut tail = self.mapping.load_acquire_u64(DATA_TAIL);
         let mut count = 0;
@@ -422,11 +422,11 @@ impl PerfBuffer {
                     let raw_size =
                         u32::from_ne_bytes(body[..4].try_into().unwrap_or_default()) as usize;
                     let end = (4 + raw_size).min(body.len());
-                    handle(Record::Sample(&body[4..end]));
+                    handle(RingItem::Sample(&body[4..end]));
                     count += 1;
                 }
                 RECORD_LOST if body.len() >= 16 => {
-                    handle(Record::Lost(u64::from_ne_bytes(
+                    handle(RingItem::Lost(u64::from_ne_bytes(
                         body[8..16].try_into().unwrap_or_default(),
                     )));
                     count += 1;

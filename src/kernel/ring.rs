@@ -14,7 +14,7 @@ use crate::kernel::ringbuf::Ringbuf;
 /// What a ring delivers: a record's payload, or a count of records the kernel had to drop
 /// because the ring was full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Record<'a> {
+pub enum RingItem<'a> {
     Sample(&'a [u8]),
     Lost(u64),
 }
@@ -57,7 +57,7 @@ impl Ring {
     }
 
     /// Hands every record ready now to `handle`, in order per CPU; returns how many.
-    pub fn drain(&mut self, mut handle: impl FnMut(Record)) -> usize {
+    pub fn drain(&mut self, mut handle: impl FnMut(RingItem)) -> usize {
         match self {
             Ring::Ringbuf(ring) => ring.drain(&mut handle),
             Ring::PerfBuffers(buffers) => buffers

@@ -9,7 +9,7 @@ use libc::{c_long, c_ulong};
 use crate::kernel::bpf::{BpfMap, MapType};
 use crate::kernel::error::KernelError;
 use crate::kernel::mapping::{page_size, Mapping};
-use crate::kernel::ring::Record;
+use crate::kernel::ring::RingItem;
 
 /// Set in a record's length word while the producer is still writing it.
 const BUSY: u32 = 1 << 31;
@@ -64,7 +64,7 @@ impl Ringbuf {
     /// up to the first one still being written; returns how many were handed. Records that
     /// come meanwhile wait for the next call: probes that write as fast as this reads must not
     /// keep the caller from its signals.
-    pub fn drain(&mut self, handle: &mut dyn FnMut(Record)) -> usize {
+    pub fn drain(&mut self, handle: &mut dyn FnMut(RingItem)) -> usize {
         // The positions are the kernel's `unsigned long`s: 32 bits on a 32-bit machine, where
         // they wrap after 4 GiB of records, so they are compared by their difference.
         let mask = self.data_size as c_ulong - 1;
@@ -79,7 +79,7 @@ impl Ringbuf {
             }
             let length = (length_word & !(BUSY | DISCARD)) as usize;
             if length_word & DISCARD == 0 {
-                handle(Record::Sample(
+                handle(RingItem::Sample(
                     self.producer.bytes(start + HEADER_SIZE, length),
                 ));
                 count += 1;

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
 use crate::kernel::bpf::{BpfMap, Entry, Update};
-use crate::kernel::ring::{Record, Ring};
+use crate::kernel::ring::{Ring, RingItem};
 use crate::output::{write_map, write_styled, write_text, MapShape, PrintOptions, Style};
 
 use super::fold::{fold, summed, Entries, Folding};
@@ -132,8 +132,8 @@ impl<'a> Printer<'a> {
         let mut samples: Vec<Vec<u8>> = Vec::new();
         let mut lost = 0;
         ring.drain(|record| match record {
-            Record::Sample(bytes) => samples.push(bytes.to_vec()),
-            Record::Lost(count) => {
+            RingItem::Sample(bytes) => samples.push(bytes.to_vec()),
+            RingItem::Lost(count) => {
                 if self.style == Style::Ply {
                     eprintln!("warning: lost {count} records");
                 }
