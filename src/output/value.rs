@@ -2,6 +2,7 @@
 
 use std::cmp::Ordering;
 use std::fmt::Write;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::Style;
 use crate::wire::{self, ByteOrder, Layout};
@@ -82,6 +83,10 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
         }
         Layout::Strftime(format) => {
             symbols.write_strftime(out, format, word);
+            Ok(())
+        }
+        Layout::Inet => {
+            write_inet(out, data, order);
             Ok(())
         }
         Layout::Id { width } => write!(out, "{:width$}", wire::unsigned(data, 4, order)),
@@ -391,6 +396,26 @@ fn write_wall_time(out: &mut String, ns: u64) {
     .ok();
 }
 
+/// An `ntop()` value as glibc's inet_ntop (which bpftrace calls) prints it, and nothing for
+/// another family, as bpftrace. IPv6 is std's RFC 5952 text, glibc's too (the first longest run
+/// of two or more zero groups as `::`, `::ffff:a.b.c.d`) but for one form glibc keeps: the
+/// IPv4-compatible `::a.b.c.d` (96 zero bits, then a nonzero upper half).
+fn write_inet(out: &mut String, data: &[u8], order: ByteOrder) {
+    let (family, address) = wire::decode_inet(data, order);
+    let [a, b, c, d, ..] = address;
+    let ipv4_compatible = address[..12] == [0; 12] && (address[12] | address[13]) != 0;
+    match family {
+        wire::AF_INET => write!(out, "{}", Ipv4Addr::new(a, b, c, d)),
+        wire::AF_INET6 if ipv4_compatible => {
+            let [.., a, b, c, d] = address;
+            write!(out, "::{}", Ipv4Addr::new(a, b, c, d))
+        }
+        wire::AF_INET6 => write!(out, "{}", Ipv6Addr::from(address)),
+        _ => Ok(()),
+    }
+    .ok();
+}
+
 /// Orders two values of one layout as ply sorts map rows: numbers by value, arrays, strings and
 /// structs element by element.
 pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
@@ -404,7 +429,10 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Orderin
         | Layout::KernelAddress
         | Layout::Stack { .. }
         | Layout::UserAddress => (8, false),
-        Layout::Chars(len) => return a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
+        Layout::Chars(_) | Layout::Inet => {
+            let len = layout.size();
+            return a[..len.min(a.len())].cmp(&b[..len.min(b.len())]);
+        }
         Layout::Array(element, count) => {
             for index in 0..*count {
                 let ordering = compare_at(element, index * element.size(), a, b, order);
