@@ -700,6 +700,34 @@ fn printf_follows_c_conversions() {
         rendered("%u %hhu %lu", &[(&u64_layout(), &u64_bytes[..]); 3]),
         "4294967301 5 4294967301"
     );
+    // An unsigned short or char is promoted to an int: `%d` never makes it negative.
+    let u16_layout = Layout::Int {
+        bytes: 2,
+        signed: false,
+    };
+    let s16_layout = Layout::Int {
+        bytes: 2,
+        signed: true,
+    };
+    let u8_layout = Layout::Int {
+        bytes: 1,
+        signed: false,
+    };
+    let fffe = 0xfffeu16.to_ne_bytes();
+    assert_eq!(
+        rendered(
+            "%d %i %d %d %hd %x",
+            &[
+                (&u16_layout, &fffe[..]),
+                (&u16_layout, &fffe),
+                (&u8_layout, &[0xfe]),
+                (&s16_layout, &fffe),
+                (&u16_layout, &fffe),
+                (&u16_layout, &fffe)
+            ]
+        ),
+        "65534 65534 254 -2 -2 fffe"
+    );
     assert_eq!(
         rendered(
             "%.3d|%8.3x|%.0d",
