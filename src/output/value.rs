@@ -2,7 +2,6 @@
 
 use std::cmp::Ordering;
 use std::fmt::Write;
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::Style;
 use crate::wire::{self, ByteOrder, Layout};
@@ -397,23 +396,52 @@ fn write_wall_time(out: &mut String, ns: u64) {
 }
 
 /// An `ntop()` value as glibc's inet_ntop (which bpftrace calls) prints it, and nothing for
-/// another family, as bpftrace. IPv6 is std's RFC 5952 text, glibc's too (the first longest run
-/// of two or more zero groups as `::`, `::ffff:a.b.c.d`) but for one form glibc keeps: the
-/// IPv4-compatible `::a.b.c.d` (96 zero bits, then a nonzero upper half).
+/// another family, as bpftrace. IPv6: groups in hex, the first longest run of two or more zero
+/// groups as `::`, and the last 32 bits dotted in `::a.b.c.d` and `::ffff:a.b.c.d`.
 fn write_inet(out: &mut String, data: &[u8], order: ByteOrder) {
     let (family, address) = wire::decode_inet(data, order);
-    let [a, b, c, d, ..] = address;
-    let ipv4_compatible = address[..12] == [0; 12] && (address[12] | address[13]) != 0;
-    match family {
-        wire::AF_INET => write!(out, "{}", Ipv4Addr::new(a, b, c, d)),
-        wire::AF_INET6 if ipv4_compatible => {
-            let [.., a, b, c, d] = address;
-            write!(out, "::{}", Ipv4Addr::new(a, b, c, d))
+    let dotted = |out: &mut String, bytes: &[u8]| {
+        for (index, byte) in bytes.iter().enumerate() {
+            if index > 0 {
+                out.push('.');
+            }
+            write!(out, "{byte}").ok();
         }
-        wire::AF_INET6 => write!(out, "{}", Ipv6Addr::from(address)),
-        _ => Ok(()),
+    };
+    match family {
+        wire::AF_INET => dotted(out, &address[..4]),
+        wire::AF_INET6 => {
+            let group =
+                |index: usize| u16::from_be_bytes([address[2 * index], address[2 * index + 1]]);
+            let (mut start, mut length, mut run) = (8, 0, 0);
+            for index in 0..8 {
+                run = if group(index) == 0 { run + 1 } else { 0 };
+                if run > length.max(1) {
+                    (start, length) = (index + 1 - run, run);
+                }
+            }
+            let dots = start == 0 && (length == 6 || length == 5 && group(5) == 0xffff);
+            for index in 0..if dots { 6 } else { 8 } {
+                if (start..start + length).contains(&index) {
+                    if index == start {
+                        out.push_str("::");
+                    }
+                    continue;
+                }
+                if index > 0 && index != start + length {
+                    out.push(':');
+                }
+                write!(out, "{:x}", u64::from(group(index))).ok();
+            }
+            if dots {
+                if length == 5 {
+                    out.push(':');
+                }
+                dotted(out, &address[12..]);
+            }
+        }
+        _ => {}
     }
-    .ok();
 }
 
 /// Orders two values of one layout as ply sorts map rows: numbers by value, arrays, strings and

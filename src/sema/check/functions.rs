@@ -364,12 +364,8 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
 /// low 4 bytes as they are in memory: network order when read from a socket) or a 4-byte array,
 /// an IPv6 one in a 16-byte array; without a family, the address's size says which.
 pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
-    let (family_node, address_node) = match call.arguments {
-        [family, address] => (Some(family), address),
-        [address, ..] => (None, address),
-        [] => return None,
-    };
-    let family = family_node.map(|node| {
+    let (address_node, family_node) = call.arguments.split_last()?;
+    let family = family_node.first().map(|node| {
         integer(
             checker,
             node,
@@ -378,29 +374,28 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
         )
     });
     let address = checker.value(address_node, call.scope)?;
-    let ipv4 = match address.ty {
-        ref ty if ty.is_integer() => true,
-        Type::Array(..) | Type::Chars(_) if matches!(address.ty.size(), 4 | 16) => {
-            address.ty.size() == 4
-        }
-        ref other => {
-            checker.report(
-                address_node.span,
-                format_args!("ntop() takes an integer or a 4- or 16-byte array, not {other}"),
-            );
-            return None;
-        }
-    };
+    let size = address.ty.size();
+    let array = matches!(address.ty, Type::Array(..) | Type::Chars(_)) && (size == 4 || size == 16);
+    if !array && !address.ty.is_integer() {
+        checker.report(
+            address_node.span,
+            format_args!(
+                "ntop() takes an integer or a 4- or 16-byte array, not {}",
+                address.ty
+            ),
+        );
+        return None;
+    }
     let family = match family {
-        Some(family) => checker.coerce(family?, &U32),
+        Some(family) => family?,
         None => {
-            let family = if ipv4 { wire::AF_INET } else { wire::AF_INET6 };
+            let family = if array && size == 16 {
+                wire::AF_INET6
+            } else {
+                wire::AF_INET
+            };
             expr(ExprKind::Int(family.into()), U32, call.span)
         }
-    };
-    let address = match address.ty.is_integer() {
-        true => checker.coerce(address, &U32),
-        false => address,
     };
     Some(typed_call(
         Function::Ntop,
