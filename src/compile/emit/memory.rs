@@ -174,39 +174,25 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// `ntop(family, address)` into `slot` (`wire::encode_inet`): the family and an integer
-    /// address as u32s, an array address's bytes as they are (read as bytes even when it is a
-    /// `char[]`), then zeros.
+    /// `ntop(family, address)` into `slot` (`wire::encode_inet`): the family, then the
+    /// address's bytes as they are (an array read as bytes even when it is a `char[]`), then
+    /// zeros; sema made the family and an integer address u32s.
     fn ntop_into(&mut self, family: &Expr, address: &Expr, slot: i16, span: Span) -> Result<()> {
         let at = slot + wire::INET_ADDRESS as i16;
-        let integer = address.ty.is_integer();
-        let size = if integer { 4 } else { address.ty.size() };
+        let size = address.ty.size();
         self.zero(
             at + size as i16,
             wire::INET_SIZE - wire::INET_ADDRESS - size,
         );
-        let register = self.temp(span)?;
-        for (value, to) in [(family, slot), (address, at)] {
-            if value.ty.is_integer() {
-                self.scalar(value, register)?;
-                // Zero-extended, as bpftrace does: `ntop((int16)-1)` is 255.255.0.0.
-                let bytes = value.ty.size().min(4) as u8;
-                let signed = false;
-                self.normalize(register, &Type::Int { bytes, signed });
-                self.b.store(Size::U32, R10, to, register);
-            }
-        }
-        self.release(register);
-        if !integer {
-            match self.place(address)? {
-                Some((place, held)) => {
-                    self.read_into(place, at, size, span)?;
-                    if let Some(register) = held {
-                        self.release(register);
-                    }
+        self.store_into(family, slot)?;
+        match self.place(address)? {
+            Some((place, held)) => {
+                self.read_into(place, at, size, span)?;
+                if let Some(register) = held {
+                    self.release(register);
                 }
-                None => self.store_into(address, at)?,
             }
+            None => self.store_into(address, at)?,
         }
         Ok(())
     }

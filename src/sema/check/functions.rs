@@ -387,7 +387,7 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
         return None;
     }
     let family = match family {
-        Some(family) => family?,
+        Some(family) => checker.coerce(family?, &U32),
         None => {
             let family = if array && size == 16 {
                 wire::AF_INET6
@@ -395,6 +395,22 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
                 wire::AF_INET
             };
             expr(ExprKind::Int(family.into()), U32, call.span)
+        }
+    };
+    // An integer's low 4 bytes, zero-extended as bpftrace does: `ntop((int16)-1)` is
+    // 255.255.0.0.
+    let address = match array {
+        true => address,
+        false => {
+            let bytes = size.min(4) as u8;
+            let unsigned = checker.coerce(
+                address,
+                &Type::Int {
+                    bytes,
+                    signed: false,
+                },
+            );
+            checker.coerce(unsigned, &U32)
         }
     };
     Some(typed_call(
