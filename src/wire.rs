@@ -96,6 +96,8 @@ pub enum Layout {
     /// A user code address and its process's pid (`encode_user_address`): `function+offset`
     /// once resolved, else `<%016x>`.
     UserAddress,
+    /// An address family and an address (`encode_inet`): `127.0.0.1`, `::1`.
+    Inet,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,6 +119,7 @@ impl Layout {
             | Layout::Stack { .. } => 8,
             Layout::Id { .. } => 4,
             Layout::UserAddress => USER_ADDRESS_SIZE,
+            Layout::Inet => INET_SIZE,
             Layout::Chars(len) => *len,
             Layout::Array(element, count) => element.size() * count,
             Layout::Struct { fields, .. } => fields
@@ -283,6 +286,29 @@ pub fn encode_user_address(address: u64, pid: u32, order: ByteOrder) -> Vec<u8> 
 pub fn decode_user_address(value: &[u8], order: ByteOrder) -> (u64, u32) {
     let pid = value.get(USER_ADDRESS_PID..).unwrap_or_default();
     (unsigned(value, 8, order), unsigned(pid, 4, order) as u32)
+}
+
+/// `ntop()`: `{ u32 family; u8 address[16] }`, an IPv4 address in the first 4 bytes of the
+/// address and zeros after it; the families are Linux's on every architecture.
+pub const INET_ADDRESS: usize = 4;
+pub const INET_SIZE: usize = INET_ADDRESS + 16;
+pub const AF_INET: u32 = 2;
+pub const AF_INET6: u32 = 10;
+
+pub fn encode_inet(family: u32, address: &[u8], order: ByteOrder) -> Vec<u8> {
+    let mut value = encode_int(u64::from(family), 4, order);
+    value.extend_from_slice(address);
+    value.resize(INET_SIZE, 0);
+    value
+}
+
+/// (family, the 16 bytes of address) of an `ntop()` value.
+pub fn decode_inet(value: &[u8], order: ByteOrder) -> (u32, [u8; 16]) {
+    let mut address = [0; 16];
+    let bytes = value.get(INET_ADDRESS..).unwrap_or_default();
+    let length = bytes.len().min(16);
+    address[..length].copy_from_slice(&bytes[..length]);
+    (unsigned(value, 4, order) as u32, address)
 }
 
 // ---- Aggregation values, one per CPU, as probes keep them in maps
@@ -464,6 +490,11 @@ mod tests {
                 assert_eq!(extreme.len(), EXTREME_SIZE);
                 assert_eq!(decode_extreme(&extreme, order), value);
             }
+            let inet = encode_inet(AF_INET6, &[0xfe, 0x80, 15, 1], order);
+            assert_eq!(inet.len(), INET_SIZE);
+            let mut address = [0; 16];
+            address[..4].copy_from_slice(&[0xfe, 0x80, 15, 1]);
+            assert_eq!(decode_inet(&inet, order), (AF_INET6, address));
             let average = encode_average(3, -300, order);
             assert_eq!(average.len(), AVERAGE_SIZE);
             assert_eq!(decode_average(&average, order), (3, -300));

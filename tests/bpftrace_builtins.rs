@@ -226,3 +226,80 @@ fn join_prints_the_arguments_of_execve() {
         }
     }
 }
+
+/// `ntop()` of the addresses of two TCP connections this test makes, to its own listeners on
+/// 127.0.0.2 and ::1: the tracepoint's `u8[4]` and `u8[16]` fields (an IPv4 socket's IPv6
+/// fields hold its addresses v4-mapped) and the socket's own `__be32` and `u8[16]` through
+/// BTF, in printf, a key and a value. `bswap()` of the socket's network-order port is the port; of the
+/// record's host-order one, the port with its bytes swapped here, at 16 and 32 bits.
+#[test]
+fn ntop_and_bswap_print_the_addresses_and_ports_of_real_connections() {
+    if !common::kernel_available("ntop_and_bswap_print_the_addresses_and_ports_of_real_connections")
+    {
+        return;
+    }
+    let ipv4 = std::net::TcpListener::bind("127.0.0.2:0").expect("listen on 127.0.0.2");
+    let ipv6 = std::net::TcpListener::bind("[::1]:0").expect("listen on ::1");
+    let port = |listener: &std::net::TcpListener| listener.local_addr().expect("a port").port();
+    let (port4, port6) = (port(&ipv4), port(&ipv6));
+    // The kernel completes each handshake in the listener's backlog: no accept is needed.
+    let workload =
+        format!("bash -c 'exec 3<>/dev/tcp/127.0.0.2/{port4}; exec 4<>/dev/tcp/::1/{port6}'");
+    let script = format!(
+        "tracepoint:sock:inet_sock_set_state / args->newstate == 1 && \
+         (args->dport == {port4} || args->dport == {port6}) / {{ \
+         $sk = (struct sock *)args->skaddr; \
+         printf(\"%d %s %s %s %s %s %d %d %u\\n\", args->family, ntop(args->saddr), \
+         ntop(args->daddr), ntop(args->saddr_v6), ntop(args->daddr_v6), \
+         ntop($sk->__sk_common.skc_daddr), bswap($sk->__sk_common.skc_dport), \
+         bswap(args->dport), bswap((uint32)args->dport)); \
+         if (args->family == 10) {{ printf(\"v6 %s %s\\n\", \
+         ntop($sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8), \
+         ntop(10, $sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8)); }} \
+         @conn[ntop(args->daddr_v6), bswap(args->dport)] = count(); \
+         @to[args->family] = ntop(args->daddr_v6); }}"
+    );
+    // Then through perf buffers and the legacy probe_read helper, as kernels before 5.5 have.
+    for force in ["", "perfbuf,probe_read"] {
+        let output = tine(
+            &[("TINE_FORCE", force)],
+            &["-f", "bpftrace", "-c", &workload, &script],
+        );
+        connections_printed(&stdout(&output), port4, port6);
+    }
+    drop((ipv4, ipv6));
+}
+
+/// What the script of `ntop_and_bswap_print_the_addresses_and_ports_of_real_connections`
+/// prints for connections to 127.0.0.2:`port4` and [::1]:`port6`.
+fn connections_printed(text: &str, port4: u16, port6: u16) {
+    let lines: Vec<&str> = text.lines().collect();
+    let swapped = |port: u16| (port.swap_bytes(), u32::from(port).swap_bytes());
+    let (short4, long4) = swapped(port4);
+    let (short6, long6) = swapped(port6);
+    assert!(
+        lines.contains(&&*format!(
+            "2 127.0.0.1 127.0.0.2 ::ffff:127.0.0.1 ::ffff:127.0.0.2 127.0.0.2 {port4} {short4} {long4}"
+        )),
+        "{text}"
+    );
+    // An IPv6 socket's IPv4 fields are zeros; its `skc_daddr` is not asserted.
+    let ipv6_line = "10 0.0.0.0 0.0.0.0 ::1 ::1 ";
+    let ipv6_end = format!(" {port6} {short6} {long6}");
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with(ipv6_line) && line.ends_with(&ipv6_end)),
+        "{text}"
+    );
+    for row in [
+        format!("@conn[::ffff:127.0.0.2, {short4}]: 1"),
+        format!("@conn[::1, {short6}]: 1"),
+        "@to[2]: ::ffff:127.0.0.2".to_string(),
+        "@to[10]: ::1".to_string(),
+        // The IPv6 socket's own addresses, `u8[16]` read through BTF.
+        "v6 ::1 ::1".to_string(),
+    ] {
+        assert!(lines.contains(&row.as_str()), "no {row}: {text}");
+    }
+}

@@ -58,6 +58,13 @@ fn maps_print_as_bpftrace_prints_them() {
     prints_as_bpftrace("maps_print_as_bpftrace_prints_them", "maps", None);
 }
 
+/// ntop() and bswap() in printf, keys, values and print(); unsigned keys narrower than 64 bits
+/// print unsigned (a u16 port swapped by bswap()), 64-bit and signed ones signed.
+#[test]
+fn ntop_and_bswap_print_as_bpftrace_prints_them() {
+    prints_as_bpftrace("ntop_and_bswap_print_as_bpftrace_prints_them", "inet", None);
+}
+
 #[test]
 fn an_unknown_format_is_an_error() {
     let output = Command::new(env!("CARGO_BIN_EXE_tine"))

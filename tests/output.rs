@@ -2,8 +2,8 @@
 //! ply uses (`%-*s`, `%5u`, `\t%8u `, `\t[%4d, %4d]`, ...), documented in ply-compat.md.
 
 use tine::output::{
-    write_log2_histogram, write_map, write_styled, write_time, write_value, MapShape, NoSymbols,
-    PrintOptions, Shown, Style, Symbols,
+    compare, write_log2_histogram, write_map, write_styled, write_time, write_value, MapShape,
+    NoSymbols, PrintOptions, Shown, Style, Symbols,
 };
 use tine::wire::{self, ByteOrder, Field, Layout};
 
@@ -206,6 +206,79 @@ fn values_in_bpftrace_layouts() {
     assert_eq!(
         styled(&Layout::Pointer, &pointer, Style::Ply),
         "<ffff888000000000>"
+    );
+}
+
+/// `ntop()` values print as glibc's inet_ntop prints them (each expected text is what it gave
+/// for these bytes, through Python's socket.inet_ntop): dotted IPv4, IPv6 with the first
+/// longest run of two or more zero groups as `::`, IPv4-mapped and IPv4-compatible addresses
+/// with their last 32 bits dotted; another family prints nothing, as in bpftrace.
+#[test]
+fn ntop_values_print_as_inet_ntop() {
+    let hex = |text: &str| -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&text[at..at + 2], 16).expect("hex"))
+            .collect()
+    };
+    let ipv6 = [
+        ("00000000000000000000000000000000", "::"),
+        ("00000000000000000000000000000001", "::1"),
+        ("00000000000000000000000000000002", "::2"),
+        ("00000000000000000000000000000100", "::100"),
+        ("00000000000000000000000001020304", "::1.2.3.4"),
+        ("00000000000000000000000000010000", "::0.1.0.0"),
+        ("00000000000000000000ffff7f000001", "::ffff:127.0.0.1"),
+        ("00000000000000000000ffff00000000", "::ffff:0.0.0.0"),
+        ("00000000000000000000fffe01020304", "::fffe:102:304"),
+        ("00010000000000000000ffff01020304", "1::ffff:102:304"),
+        ("20010db8000000000001000000000001", "2001:db8::1:0:0:1"),
+        ("20010db8000000010000000000000001", "2001:db8:0:1::1"),
+        ("20010000000000000001000000000000", "2001::1:0:0:0"),
+        ("fe800000000000000000000000000000", "fe80::"),
+        ("01000000000000000000000000000000", "100::"),
+        ("20010001000000010000000100000001", "2001:1:0:1:0:1:0:1"),
+        ("00000001000000000000000000000000", "0:1::"),
+        (
+            "fe80000000000000abcdef0123456789",
+            "fe80::abcd:ef01:2345:6789",
+        ),
+    ];
+    for order in ORDERS {
+        let inet = |family, address: &[u8]| {
+            let mut out = String::new();
+            let value = wire::encode_inet(family, address, order);
+            write_value(&mut out, &Layout::Inet, &value, &Kernel(order));
+            out
+        };
+        for (address, expected) in ipv6 {
+            assert_eq!(inet(wire::AF_INET6, &hex(address)), expected, "{order:?}");
+        }
+        assert_eq!(inet(wire::AF_INET, &[127, 0, 0, 1]), "127.0.0.1");
+        assert_eq!(inet(wire::AF_INET, &[0, 0, 0, 0]), "0.0.0.0");
+        assert_eq!(inet(wire::AF_INET, &[255, 255, 10, 200]), "255.255.10.200");
+        // IPv4 of the first 4 bytes, IPv6 of 4 bytes and zeros, as bpftrace's ntop(af, x).
+        assert_eq!(inet(wire::AF_INET, &hex("0a000001ffffffff")), "10.0.0.1");
+        assert_eq!(inet(wire::AF_INET6, &[0x7f, 0, 0, 1]), "7f00:1::");
+        assert_eq!(inet(7, &[127, 0, 0, 1]), "");
+    }
+    // In bpftrace's layouts: text, quoted in JSON; sorted by family, then address.
+    let value = wire::encode_inet(wire::AF_INET, &[10, 1, 2, 3], wire::HOST);
+    for (style, expected) in [(Style::Bpftrace, "10.1.2.3"), (Style::Json, "\"10.1.2.3\"")] {
+        let mut out = String::new();
+        write_styled(&mut out, &Layout::Inet, &value, &NoSymbols, style);
+        assert_eq!(out, expected);
+    }
+    let higher = wire::encode_inet(wire::AF_INET, &[10, 1, 2, 4], wire::HOST);
+    let ipv6 = wire::encode_inet(wire::AF_INET6, &[0; 16], wire::HOST);
+    assert!(compare(&Layout::Inet, &value, &higher, wire::HOST).is_lt());
+    assert!(compare(&Layout::Inet, &higher, &ipv6, wire::HOST).is_lt());
+    assert_eq!(
+        rendered(
+            "[%-16s] [%s]",
+            &[(&Layout::Inet, &value), (&Layout::Inet, &ipv6)]
+        ),
+        "[10.1.2.3        ] [::]"
     );
 }
 
@@ -626,6 +699,34 @@ fn printf_follows_c_conversions() {
     assert_eq!(
         rendered("%u %hhu %lu", &[(&u64_layout(), &u64_bytes[..]); 3]),
         "4294967301 5 4294967301"
+    );
+    // An unsigned short or char is promoted to an int: `%d` never makes it negative.
+    let u16_layout = Layout::Int {
+        bytes: 2,
+        signed: false,
+    };
+    let s16_layout = Layout::Int {
+        bytes: 2,
+        signed: true,
+    };
+    let u8_layout = Layout::Int {
+        bytes: 1,
+        signed: false,
+    };
+    let fffe = 0xfffeu16.to_ne_bytes();
+    assert_eq!(
+        rendered(
+            "%d %i %d %d %hd %x",
+            &[
+                (&u16_layout, &fffe[..]),
+                (&u16_layout, &fffe),
+                (&u8_layout, &[0xfe]),
+                (&s16_layout, &fffe),
+                (&u16_layout, &fffe),
+                (&u16_layout, &fffe)
+            ]
+        ),
+        "65534 65534 254 -2 -2 fffe"
     );
     assert_eq!(
         rendered(

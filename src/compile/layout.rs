@@ -40,6 +40,7 @@ pub fn layout_of(ty: &Type) -> Layout {
         Type::Stack => Layout::Stack { user: false },
         Type::UserStack => Layout::Stack { user: true },
         Type::UserAddress => Layout::UserAddress,
+        Type::Inet => Layout::Inet,
         Type::DataLoc { .. } => Layout::Int {
             bytes: 4,
             signed: false,

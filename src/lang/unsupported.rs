@@ -45,7 +45,6 @@ const FUNCTIONS: &[Entry] = &[
     (&["zero"], "clear(@map) empties a map"),
     (
         &[
-            "ntop",
             "pton",
             "uaddr",
             "kptr",

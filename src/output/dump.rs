@@ -206,8 +206,8 @@ fn write_bpftrace_key(
 /// One part of a key (the key itself, or one field of a tuple key) as bpftrace prints it.
 fn write_key_part(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn Symbols) {
     match layout {
-        // bpftrace reads integer keys as signed.
-        Layout::Int { bytes, .. } => {
+        // bpftrace reads a 64-bit integer key as signed, a narrower one as its type says.
+        Layout::Int { bytes, signed } if *signed || *bytes == 8 => {
             write!(out, "{}", wire::signed(data, *bytes, symbols.byte_order())).ok();
         }
         Layout::Pointer => {

@@ -173,15 +173,17 @@ fn number(chars: &mut Chars<'_>) -> usize {
 
 /// The integer a conversion reads: (negative, magnitude). A length modifier reads that many
 /// bytes, as C does; without one the value keeps its own size, so a 64-bit value prints whole
-/// where ply (C's `%d` reads an int) would print its low 32 bits.
+/// where ply (C's `%d` reads an int) would print its low 32 bits, and an unsigned one narrower
+/// than an int is never negative (C promotes it to an int; bpftrace prints bswap()'s u16 so).
 fn integer(spec: &Spec, layout: &Layout, data: &[u8], order: ByteOrder) -> (bool, u64) {
-    let size = spec.length.unwrap_or(match layout {
-        Layout::Int { bytes, .. } => *bytes,
-        Layout::Id { .. } => 4,
-        Layout::Chars(len) => (*len).clamp(1, 8),
-        _ => 8,
-    });
-    if matches!(spec.conversion, 'd' | 'i') {
+    let (size, promoted) = match (spec.length, layout) {
+        (Some(length), _) => (length, false),
+        (None, Layout::Int { bytes, signed }) => (*bytes, !signed && *bytes < 4),
+        (None, Layout::Id { .. }) => (4, false),
+        (None, Layout::Chars(len)) => ((*len).clamp(1, 8), false),
+        (None, _) => (8, false),
+    };
+    if matches!(spec.conversion, 'd' | 'i') && !promoted {
         let value = wire::signed(data, size, order);
         (value < 0, value.unsigned_abs())
     } else {

@@ -84,6 +84,10 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
             symbols.write_strftime(out, format, word);
             Ok(())
         }
+        Layout::Inet => {
+            write_inet(out, data, order);
+            Ok(())
+        }
         Layout::Id { width } => write!(out, "{:width$}", wire::unsigned(data, 4, order)),
         Layout::Time => {
             write_time(out, word as i64);
@@ -391,6 +395,55 @@ fn write_wall_time(out: &mut String, ns: u64) {
     .ok();
 }
 
+/// An `ntop()` value as glibc's inet_ntop (which bpftrace calls) prints it, and nothing for
+/// another family, as bpftrace. IPv6: groups in hex, the first longest run of two or more zero
+/// groups as `::`, and the last 32 bits dotted in `::a.b.c.d` and `::ffff:a.b.c.d`.
+fn write_inet(out: &mut String, data: &[u8], order: ByteOrder) {
+    let (family, address) = wire::decode_inet(data, order);
+    let dotted = |out: &mut String, bytes: &[u8]| {
+        for (index, byte) in bytes.iter().enumerate() {
+            if index > 0 {
+                out.push('.');
+            }
+            write!(out, "{byte}").ok();
+        }
+    };
+    match family {
+        wire::AF_INET => dotted(out, &address[..4]),
+        wire::AF_INET6 => {
+            let group =
+                |index: usize| u16::from_be_bytes([address[2 * index], address[2 * index + 1]]);
+            let (mut start, mut length, mut run) = (8, 0, 0);
+            for index in 0..8 {
+                run = if group(index) == 0 { run + 1 } else { 0 };
+                if run > length.max(1) {
+                    (start, length) = (index + 1 - run, run);
+                }
+            }
+            let dots = start == 0 && (length == 6 || length == 5 && group(5) == 0xffff);
+            for index in 0..if dots { 6 } else { 8 } {
+                if (start..start + length).contains(&index) {
+                    if index == start {
+                        out.push_str("::");
+                    }
+                    continue;
+                }
+                if index > 0 && index != start + length {
+                    out.push(':');
+                }
+                write!(out, "{:x}", u64::from(group(index))).ok();
+            }
+            if dots {
+                if length == 5 {
+                    out.push(':');
+                }
+                dotted(out, &address[12..]);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Orders two values of one layout as ply sorts map rows: numbers by value, arrays, strings and
 /// structs element by element.
 pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
@@ -404,7 +457,10 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Orderin
         | Layout::KernelAddress
         | Layout::Stack { .. }
         | Layout::UserAddress => (8, false),
-        Layout::Chars(len) => return a[..(*len).min(a.len())].cmp(&b[..(*len).min(b.len())]),
+        Layout::Chars(_) | Layout::Inet => {
+            let len = layout.size();
+            return a[..len.min(a.len())].cmp(&b[..len.min(b.len())]);
+        }
         Layout::Array(element, count) => {
             for index in 0..*count {
                 let ordering = compare_at(element, index * element.size(), a, b, order);

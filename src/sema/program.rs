@@ -266,6 +266,11 @@ pub enum Function {
     StrCmp,
     /// bpftrace's `strftime(format, nsecs)`: the nanoseconds, typed `Strftime(format)`.
     Strftime,
+    /// bpftrace's `ntop([family, ]address)`: the family (a u32) and the address (a u32, or a
+    /// 4- or 16-byte array), typed `Inet`.
+    Ntop,
+    /// bpftrace's `bswap(n)`: n's bytes reversed; its type, an unsigned integer, says how many.
+    Bswap,
     /// bpftrace's `time(format)` statement: user space prints the time of day when it reads
     /// the record, formatted by C's strftime.
     Time { format: String },

@@ -45,6 +45,9 @@ pub enum Type {
     /// A user code address with the pid of its process (`usym()`): `{ u64, u32, pad }`,
     /// printed `function+offset` from that process's mappings.
     UserAddress,
+    /// bpftrace's `ntop()`: an address family and an IPv4 or IPv6 address (`wire::INET_SIZE`
+    /// bytes), printed as inet_ntop does.
+    Inet,
     /// A C struct or union in memory, described by kernel BTF or the script's definitions:
     /// reached through a pointer or as a member, its members read one at a time.
     CStruct(CStruct),
@@ -161,6 +164,7 @@ impl Type {
             | Type::UserStack => 8,
             Type::Id(_) | Type::DataLoc { .. } => 4,
             Type::UserAddress => crate::wire::USER_ADDRESS_SIZE,
+            Type::Inet => crate::wire::INET_SIZE,
             Type::Chars(length) => *length,
             Type::Array(element, count) => element.size().saturating_mul(*count),
             Type::Struct(record) => record.size,
@@ -175,6 +179,8 @@ impl Type {
             Type::Array(element, _) => element.align(),
             Type::Struct(record) => record.align,
             Type::UserAddress => 8,
+            // Its family is a u32.
+            Type::Inet => 4,
             other => other.size().max(1),
         }
     }
@@ -288,6 +294,7 @@ impl fmt::Display for Type {
             Type::Stack => "stack",
             Type::UserStack => "ustack",
             Type::UserAddress => "uaddr",
+            Type::Inet => "inet",
             Type::DataLoc { .. } => "__data_loc",
             Type::CStruct(c) => &c.name,
             Type::Named(name) => name,

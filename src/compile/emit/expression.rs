@@ -1,7 +1,7 @@
 //! compile::emit::expression: scalars in registers: built-ins, arithmetic, comparisons and
 //! branches.
 
-use tine_asm::{AluOp, Helper, Label, Reg, Reg::*, Size, Source, Width};
+use tine_asm::{AluOp, ByteOrder, Helper, Label, Reg, Reg::*, Size, Source, Swap, Width};
 
 use crate::compile::Access;
 use crate::lang::ast::{BinaryOp, UnaryOp};
@@ -163,6 +163,28 @@ impl Emitter<'_> {
                 [left, right] => self.string_compare(left, right, register, expr.span)?,
                 _ => return Err(Diag::new(expr.span, "strcmp() takes two strings").into()),
             },
+            Function::Bswap => {
+                let value = arguments
+                    .first()
+                    .ok_or_else(|| Diag::new(expr.span, "bswap() takes an integer"))?;
+                self.scalar(value, register)?;
+                // `be` swaps on a little-endian kernel, `le` on a big-endian one; both clear
+                // the bits above the width. ISA v4's `bswap` would need 6.6.
+                let little = wire::HOST == ByteOrder::Little;
+                let swap = match expr.ty.size() {
+                    2 if little => Swap::Be16,
+                    2 => Swap::Le16,
+                    4 if little => Swap::Be32,
+                    4 => Swap::Le32,
+                    8 if little => Swap::Be64,
+                    8 => Swap::Le64,
+                    _ => {
+                        self.normalize(register, &expr.ty);
+                        return Ok(());
+                    }
+                };
+                self.b.endian(register, swap);
+            }
             other => {
                 return Err(
                     Diag::new(expr.span, format!("{}() has no value here", other.name())).into(),

@@ -125,6 +125,9 @@ impl Emitter<'_> {
         size: usize,
         span: Span,
     ) -> Result<()> {
+        if let (Function::Ntop, [family, address]) = (function, arguments) {
+            return self.ntop_into(family, address, slot, span);
+        }
         let pointer = arguments
             .first()
             .ok_or_else(|| Diag::new(span, format!("{}() needs an argument", function.name())))?;
@@ -168,6 +171,29 @@ impl Emitter<'_> {
             }
         }
         self.release(register);
+        Ok(())
+    }
+
+    /// `ntop(family, address)` into `slot` (`wire::encode_inet`): the family, then the
+    /// address's bytes as they are (an array read as bytes even when it is a `char[]`), then
+    /// zeros; sema made the family and an integer address u32s.
+    fn ntop_into(&mut self, family: &Expr, address: &Expr, slot: i16, span: Span) -> Result<()> {
+        let at = slot + wire::INET_ADDRESS as i16;
+        let size = address.ty.size();
+        self.zero(
+            at + size as i16,
+            wire::INET_SIZE - wire::INET_ADDRESS - size,
+        );
+        self.store_into(family, slot)?;
+        match self.place(address)? {
+            Some((place, held)) => {
+                self.read_into(place, at, size, span)?;
+                if let Some(register) = held {
+                    self.release(register);
+                }
+            }
+            None => self.store_into(address, at)?,
+        }
         Ok(())
     }
 

@@ -6,8 +6,8 @@
 use std::mem::discriminant;
 
 use super::functions::{
-    clear, dyn_field, exit, join, kaddr, pointer, print, printf, read, strcmp, strftime, symbol,
-    Call,
+    bswap, clear, dyn_field, exit, join, kaddr, ntop, pointer, print, printf, read, strcmp,
+    strftime, symbol, Call,
 };
 use super::{did_you_mean, Checker, Scope};
 use crate::lang::ast;
@@ -103,6 +103,8 @@ static TABLE: &[Definition] = &[
     function("strftime", 2, 2, "a format string and nanoseconds",   strftime,  &[Function::Strftime]),
     function("kaddr",  1, 1,   "one kernel symbol's name",          kaddr,     &[]),
     function("join",   1, 2,   "an array of string addresses and an optional separator", join, JOIN),
+    function("ntop",   1, 2,   "an optional address family and an address", ntop, &[Function::Ntop]),
+    function("bswap",  1, 1,   "one integer",                       bswap,     &[Function::Bswap]),
     aggregation("count",    MapKind::Count,    0),
     aggregation("sum",      MapKind::Sum,      1),
     aggregation("quantize", MapKind::Quantize, 1),
@@ -322,7 +324,7 @@ mod tests {
             names,
             [
                 "printf", "print", "print", "exit", "clear", "str", "mem", "uptr", "kptr", "ksym",
-                "usym", "dyn", "strcmp", "strftime", "join"
+                "usym", "dyn", "strcmp", "strftime", "join", "ntop", "bswap"
             ]
         );
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));

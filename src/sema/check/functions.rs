@@ -3,11 +3,12 @@
 
 use super::expression::{expr, literal_value};
 use super::{Checker, Scope};
-use crate::lang::ast;
+use crate::lang::ast::{self, UnaryOp};
 use crate::lang::diag::Span;
 use crate::output::PrintOptions;
 use crate::sema::program::{Expr, ExprKind, Function};
-use crate::sema::types::{AddressSpace, Type, I32, U64};
+use crate::sema::types::{AddressSpace, Type, I32, U32, U64};
+use crate::wire;
 
 /// Bytes `str()` and `mem()` read when no length is given (ply's string size).
 pub const DEFAULT_STRING_SIZE: usize = 128;
@@ -357,6 +358,107 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
         ty,
         call.span,
     ))
+}
+
+/// bpftrace's `ntop(address)` / `ntop(family, address)`: an IPv4 address in an integer (its
+/// low 4 bytes as they are in memory: network order when read from a socket) or a 4-byte array,
+/// an IPv6 one in a 16-byte array; without a family, the address's size says which.
+pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let (address_node, family_node) = call.arguments.split_last()?;
+    let family = family_node.first().map(|node| {
+        integer(
+            checker,
+            node,
+            call.scope,
+            "ntop()'s address family is an integer",
+        )
+    });
+    let address = checker.value(address_node, call.scope)?;
+    let size = address.ty.size();
+    let array = matches!(address.ty, Type::Array(..) | Type::Chars(_)) && (size == 4 || size == 16);
+    if !array && !address.ty.is_integer() {
+        checker.report(
+            address_node.span,
+            format_args!(
+                "ntop() takes an integer or a 4- or 16-byte array, not {}",
+                address.ty
+            ),
+        );
+        return None;
+    }
+    let family = match family {
+        Some(family) => checker.coerce(family?, &U32),
+        None => {
+            let family = if array && size == 16 {
+                wire::AF_INET6
+            } else {
+                wire::AF_INET
+            };
+            expr(ExprKind::Int(family.into()), U32, call.span)
+        }
+    };
+    // An integer's low 4 bytes, zero-extended as bpftrace does: `ntop((int16)-1)` is
+    // 255.255.0.0.
+    let address = match array {
+        true => address,
+        false => {
+            let bytes = size.min(4) as u8;
+            let unsigned = checker.coerce(
+                address,
+                &Type::Int {
+                    bytes,
+                    signed: false,
+                },
+            );
+            checker.coerce(unsigned, &U32)
+        }
+    };
+    Some(typed_call(
+        Function::Ntop,
+        vec![family, address],
+        Type::Inet,
+        call.span,
+    ))
+}
+
+/// bpftrace's `bswap(n)`: n's bytes in reverse order, as many as its type has, unsigned; a
+/// literal or an operator's result has 8, as bpftrace's integers do (tine's are C's `int`).
+pub(super) fn bswap(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let value = integer(
+        checker,
+        &call.arguments[0],
+        call.scope,
+        "bswap() reverses the bytes of an integer",
+    )?;
+    let bytes = match value.kind {
+        ExprKind::Int(_)
+        | ExprKind::Binary { .. }
+        | ExprKind::Unary {
+            operator: UnaryOp::Negate | UnaryOp::BitNot | UnaryOp::Not,
+            ..
+        } => 8,
+        _ => value.ty.size() as u8,
+    };
+    let ty = Type::Int {
+        bytes,
+        signed: false,
+    };
+    Some(typed_call_of(Function::Bswap, value, ty, call.span))
+}
+
+/// An argument that must be an integer; `rule` says so in the error.
+fn integer(
+    checker: &mut Checker<'_>,
+    node: &ast::Expr,
+    scope: &mut Scope<'_>,
+    rule: &str,
+) -> Option<Expr> {
+    let value = checker.value(node, scope)?;
+    if !value.ty.is_integer() {
+        checker.report(node.span, format_args!("{rule}, not {}", value.ty));
+        return None;
+    }
+    Some(value)
 }
 
 /// bpftrace's `kaddr("symbol")`: where a kernel symbol is, read from kallsyms as the script is
