@@ -183,7 +183,7 @@ impl Emitter<'_> {
                         return Ok(());
                     }
                 };
-                self.b.endian(register, swap);
+                self.asm.endian(register, swap);
             }
             other => {
                 return Err(
