@@ -102,6 +102,7 @@ fn provider_names_abbreviate_as_ply_matches_them() {
         ("tr:sched/sched_switch", "tracepoint"),
         ("i:1", "interval"),
         ("p:99hz", "profile"),
+        ("s:faults:1", "software"),
         ("u:/bin/sh:main", "uprobe"),
         ("ur:/bin/sh:main", "uretprobe"),
     ];

@@ -80,12 +80,13 @@ struct EventAttr {
     config2: u64,
 }
 
-/// How often a cpu-clock event fires.
+/// How often a software event fires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rate {
     /// Samples per second (`profile:hz:99`).
     Frequency(u64),
-    /// Nanoseconds between samples (`interval:1s`).
+    /// Events between samples: nanoseconds for the clocks (`interval:1s`), faults for
+    /// `software:page-faults:100`.
     Period(u64),
 }
 
@@ -231,18 +232,29 @@ impl PerfEvent {
 
     /// A cpu-clock software event on one CPU; `profile` opens one per CPU, `interval` one.
     pub fn cpu_clock(cpu: u32, rate: Rate) -> Result<PerfEvent, KernelError> {
+        PerfEvent::software(SOFTWARE_CPU_CLOCK, "cpu-clock", cpu, rate)
+    }
+
+    /// The software event `config` (PERF_COUNT_SW_*, called `name` in messages) on one CPU,
+    /// sampled at `rate`: the `software:` provider opens one per CPU.
+    pub fn software(
+        config: u64,
+        name: &str,
+        cpu: u32,
+        rate: Rate,
+    ) -> Result<PerfEvent, KernelError> {
         let (sample_period, frequency) = match rate {
             Rate::Frequency(hertz) => (hertz, FLAG_FREQUENCY),
-            Rate::Period(nanoseconds) => (nanoseconds, 0),
+            Rate::Period(period) => (period, 0),
         };
         let mut attr = EventAttr {
             kind: TYPE_SOFTWARE,
-            config: SOFTWARE_CPU_CLOCK,
+            config,
             sample_period,
             flags: FLAG_DISABLED | frequency,
             ..EventAttr::default()
         };
-        open(&mut attr, -1, cpu as i32, format!("cpu-clock on CPU {cpu}"))
+        open(&mut attr, -1, cpu as i32, format!("{name} on CPU {cpu}"))
     }
 
     /// A kprobe (or kretprobe) on `symbol` + `offset` through the kprobe PMU.

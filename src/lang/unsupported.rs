@@ -19,8 +19,8 @@ const PROVIDERS: &[Entry] = &[
         "use uprobe: on the function that holds the marker",
     ),
     (
-        &["software", "s", "hardware", "h"],
-        "profile: and interval: sample the cpu-clock",
+        &["hardware", "h"],
+        "software: counts the kernel's software events, profile: samples the cpu-clock",
     ),
     (
         &["rawtracepoint", "rt"],

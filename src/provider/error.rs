@@ -25,6 +25,10 @@ pub enum ProviderError {
     NotAPeriod(String),
     /// `profile:SPEC` that is no rate.
     NotARate(String),
+    /// `software:SPEC` that names no software event.
+    NoSoftwareEvent(String),
+    /// `software:EVENT:COUNT` whose count is no number of events.
+    NotACount(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +65,25 @@ impl fmt::Display for ProviderError {
                 f,
                 "`profile:{spec}` is not a rate: write profile:99hz, profile:0:99hz, \
                  profile:hz:99 or profile:ms:10 (units: hz, s, ms, us)"
+            ),
+            ProviderError::NoSoftwareEvent(spec) => {
+                write!(
+                    f,
+                    "`software:{spec}` names no software event; the events are"
+                )?;
+                for (index, (name, alias, ..)) in super::software::EVENTS.iter().enumerate() {
+                    let separator = if index == 0 { " " } else { ", " };
+                    write!(f, "{separator}{name}")?;
+                    if !alias.is_empty() {
+                        write!(f, " ({alias})")?;
+                    }
+                }
+                Ok(())
+            }
+            ProviderError::NotACount(spec) => write!(
+                f,
+                "`software:{spec}`: the count is not a number of events: write \
+                 software:page-faults or software:page-faults:100"
             ),
         }
     }

@@ -13,6 +13,7 @@ pub mod location;
 pub mod offline;
 pub mod profile;
 pub mod regs;
+pub mod software;
 pub mod special;
 pub mod tracepoint;
 pub mod uprobe;
@@ -69,6 +70,7 @@ pub static PROVIDERS: &[&Provider] = &[
     &uprobe::URETPROBE,
     &profile::PROFILE,
     &interval::INTERVAL,
+    &software::SOFTWARE,
     &special::BEGIN,
     &special::END,
 ];

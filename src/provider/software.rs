@@ -1,0 +1,141 @@
+//! provider::software: bpftrace's `software:page-faults:100` (alias `s:faults:100`): one of the
+//! kernel's software perf events (perf_event_open(2), PERF_TYPE_SOFTWARE) on every CPU, running
+//! the program once every COUNT events.
+
+use crate::compile::ProgramKind;
+use crate::kernel::bpf::LoadedProgram;
+use crate::kernel::cpu::online_cpus;
+use crate::kernel::error::KernelError;
+use crate::kernel::perf::{PerfEvent, Rate};
+
+use std::rc::Rc;
+
+use crate::lang::Syntax;
+
+use super::error::ProviderError;
+use super::offline::OfflineProbe;
+use super::{attach_each, Attachment, Provider, ResolvedProbe, Variable};
+
+/// The events by name, with bpftrace's alias ("" for none), the kernel's PERF_COUNT_SW_* number
+/// and the count bpftrace 0.17 uses when the spec gives none (or 0).
+pub(super) const EVENTS: &[(&str, &str, u8, u32)] = &[
+    ("cpu-clock", "cpu", 0, 1_000_000),
+    ("task-clock", "", 1, 1),
+    ("page-faults", "faults", 2, 100),
+    ("context-switches", "cs", 3, 1000),
+    ("cpu-migrations", "", 4, 1),
+    ("minor-faults", "", 5, 100),
+    ("major-faults", "", 6, 1),
+    ("alignment-faults", "", 7, 1),
+    ("emulation-faults", "", 8, 1),
+    ("dummy", "", 9, 1),
+    ("bpf-output", "", 10, 1),
+];
+
+pub struct Software {
+    /// The event's full name, for messages.
+    pub name: &'static str,
+    /// PERF_COUNT_SW_*.
+    pub config: u64,
+    /// The program runs once every `count` events.
+    pub count: u64,
+}
+
+impl Software {
+    /// `EVENT` or `EVENT:COUNT`.
+    pub fn parse(spec: &str) -> Result<Software, ProviderError> {
+        let (event, count) = match spec.split_once(':') {
+            Some((event, count)) => (event, Some(count)),
+            None => (spec, None),
+        };
+        let &(name, _, config, default) = EVENTS
+            .iter()
+            .find(|(name, alias, ..)| event == *name || event == *alias && !alias.is_empty())
+            .ok_or_else(|| ProviderError::NoSoftwareEvent(spec.to_string()))?;
+        let count = match count.map(str::parse::<u64>) {
+            // The kernel refuses a period with the top bit set.
+            Some(Ok(count)) if count < 1 << 63 => count,
+            Some(_) => return Err(ProviderError::NotACount(spec.to_string())),
+            None => 0,
+        };
+        Ok(Software {
+            name,
+            config: config.into(),
+            // As bpftrace: no count, or 0, is the event's default.
+            count: if count == 0 { default.into() } else { count },
+        })
+    }
+}
+
+/// `software:`, `s:`.
+pub static SOFTWARE: Provider = Provider {
+    syntax: Syntax::named("software"),
+    resolve: |spec, _| Ok(Rc::new(Software::parse(spec)?)),
+    offline: |spec, _| Ok(OfflineProbe::of(&Software::parse(spec)?)),
+    offline_points: None,
+    respell: None,
+};
+
+impl ResolvedProbe for Software {
+    fn kind(&self) -> ProgramKind {
+        ProgramKind::PerfEvent
+    }
+
+    fn variables(&self) -> &[Variable] {
+        &[]
+    }
+
+    fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
+        let rate = Rate::Period(self.count);
+        let mut opened = online_cpus()?
+            .into_iter()
+            .map(|cpu| PerfEvent::software(self.config, self.name, cpu, rate));
+        attach_each(&mut opened, program)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_aliases_and_default_counts() {
+        let parsed = |spec: &str| {
+            Software::parse(&(SOFTWARE.syntax.canonical)(spec))
+                .map(|event| (event.name, event.config, event.count))
+        };
+        assert_eq!(parsed("page-faults:1"), Ok(("page-faults", 2, 1)));
+        assert_eq!(parsed("faults"), Ok(("page-faults", 2, 100)));
+        assert_eq!(parsed("cs:0"), Ok(("context-switches", 3, 1000)));
+        assert_eq!(parsed("cpu"), Ok(("cpu-clock", 0, 1_000_000)));
+        assert_eq!(parsed("bpf-output:7"), Ok(("bpf-output", 10, 7)));
+        assert_eq!(parsed("major-faults"), Ok(("major-faults", 6, 1)));
+        // No alias is the empty name.
+        assert!(parsed(":5").is_err());
+        assert!(parsed("").is_err());
+        assert!(parsed("faults:").is_err());
+        assert!(parsed("faults:-1").is_err());
+        assert!(parsed("faults:1x").is_err());
+        assert!(parsed("faults:1:2").is_err());
+        assert!(parsed("faults:9223372036854775808").is_err());
+        assert!(parsed("*:1").is_err());
+        // Each name and alias once, and each event number once.
+        for (index, (name, alias, config, _)) in EVENTS.iter().enumerate() {
+            for (other, other_alias, other_config, _) in &EVENTS[index + 1..] {
+                assert!(![other, other_alias].contains(&name), "{name}");
+                assert!(alias.is_empty() || ![other, other_alias].contains(&alias));
+                assert_ne!(config, other_config, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_event_names_every_event() {
+        let error = Software::parse("pagefaults:1").err().unwrap().to_string();
+        assert!(error.contains("`software:pagefaults:1`"), "{error}");
+        for (name, alias, ..) in EVENTS {
+            assert!(error.contains(name), "{error}");
+            assert!(error.contains(alias), "{error}");
+        }
+    }
+}
