@@ -277,7 +277,10 @@ fn nothing_recorded_after_exit_is_printed() {
         assert_eq!(text.lines().count(), 1, "{force:?}:\n{text}");
         assert!(text.trim().parse::<u32>().is_ok(), "{force:?}:\n{text}");
     }
-    // ply's own case=print: exactly one line.
+    // ply's own case=print. An invocation on another CPU that began before exit() stopped
+    // recording prints too (it ran before the exit), so there may be one line per CPU, never
+    // one of the eight processes' more.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     for _ in 0..5 {
         let output = tine_within(
             &[
@@ -288,7 +291,13 @@ fn nothing_recorded_after_exit_is_printed() {
             None,
             Duration::from_secs(30),
         );
-        assert_eq!(stdout(&output), "test   \n", "{output:?}");
+        let text = stdout(&output);
+        let lines = text.lines().count();
+        assert!(
+            (1..=cpus.min(7)).contains(&lines),
+            "{cpus} CPUs: {output:?}"
+        );
+        assert!(text.lines().all(|line| line == "test   "), "{output:?}");
     }
 }
 
