@@ -227,6 +227,42 @@ fn join_prints_the_arguments_of_execve() {
     }
 }
 
+/// A glob over tracepoints whose records differ (execve's and execveat's: `argv` at other
+/// offsets) types each point with its own record, as bpftrace does: execsnoop's probe.
+#[test]
+fn a_glob_over_tracepoints_with_different_records_reads_each_ones_args() {
+    if !common::kernel_available(
+        "a_glob_over_tracepoints_with_different_records_reads_each_ones_args",
+    ) {
+        return;
+    }
+    let program = common::unique_copy("true", "tineexecglob");
+    let script = format!(
+        "tracepoint:syscalls:sys_enter_exec* / str(args->filename) == \"{}\" / {{ \
+         printf(\"%s \", probe); join(args->argv); }}",
+        program.display()
+    );
+    let listing = stdout(&tine(&[], &["-e", "-S", &script]));
+    for event in ["sys_enter_execve", "sys_enter_execveat"] {
+        let typed = format!("provider data  : struct {event} *");
+        assert!(listing.contains(&typed), "{typed}:\n{listing}");
+    }
+    let workload = format!(
+        "{program} one; {program} two three",
+        program = program.display()
+    );
+    let output = tine(&[], &["-c", &workload, &script]);
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "tracepoint:syscalls:sys_enter_execve {program} one\n\
+             tracepoint:syscalls:sys_enter_execve {program} two three\n",
+            program = program.display()
+        ),
+        "{output:?}"
+    );
+}
+
 /// `ntop()` of the addresses of two TCP connections this test makes, to its own listeners on
 /// 127.0.0.2 and ::1: the tracepoint's `u8[4]` and `u8[16]` fields (an IPv4 socket's IPv6
 /// fields hold its addresses v4-mapped) and the socket's own `__be32` and `u8[16]` through

@@ -131,8 +131,8 @@ fn did_you_mean(word: &str, candidates: &mut dyn Iterator<Item = &str>) -> Optio
 }
 
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
-/// there: the spec itself, or, when the probe reads `probe` (or a `func` only the spec can
-/// tell), each point of a glob.
+/// there: the spec itself, or, when the probe reads `probe` (or a `func` or record only the
+/// point can tell), each point of a glob.
 fn points(
     probe: &ast::Probe,
     spec: &ast::ProbeSpec,
@@ -143,13 +143,18 @@ fn points(
         "" => spec.provider.clone(),
         written => format!("{}:{written}", spec.provider),
     };
+    let lacks = |variable: &str| {
+        providers
+            .resolve(&spec.provider, &spec.spec)
+            .is_ok_and(|id| providers.context(id).variable(variable).is_none())
+    };
     // `func` names the point too where the provider has no variable of that name to read
-    // at run time (a kprobe's is bpf_get_func_ip).
+    // at run time (a kprobe's is bpf_get_func_ip). A glob over tracepoints whose records
+    // differ (`sys_enter_exec*`) has no one `data`: each point is typed with its own, as
+    // bpftrace types each.
     let names_point = probe.reads("probe")
-        || (probe.reads("func")
-            && providers
-                .resolve(&spec.provider, &spec.spec)
-                .is_ok_and(|id| providers.context(id).variable("func").is_none()));
+        || (probe.reads("func") && lacks("func"))
+        || ((probe.reads("data") || probe.reads("args")) && lacks("data"));
     let mut points = if names_point {
         providers.expand(&spec.provider, &spec.spec, &spec.written)?
     } else {
