@@ -263,6 +263,39 @@ fn a_glob_over_tracepoints_with_different_records_reads_each_ones_args() {
     );
 }
 
+/// `cat("format", values...)` prints the file the format names as user space reads the record,
+/// in the text layout and as bpftrace's JSON `cat` line; a file it cannot read is a warning
+/// that names it, and the script goes on.
+#[test]
+fn cat_prints_the_file_its_format_names() {
+    if !common::kernel_available("cat_prints_the_file_its_format_names") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("tine-cat-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("file-1"), "first line\nsecond line\n").unwrap();
+    let script = format!(
+        "BEGIN {{ cat(\"{dir}/file-%d\", 1); cat(\"{dir}/file-%d\", 2); printf(\"after\\n\"); exit(); }}",
+        dir = dir.display()
+    );
+    let output = tine(&[], &[&script]);
+    assert_eq!(stdout(&output), "first line\nsecond line\nafter\n");
+    let warning = format!(
+        "warning: cannot cat {}/file-2: No such file or directory",
+        dir.display()
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(&warning),
+        "{output:?}"
+    );
+    let json = stdout(&tine(&[], &["-f", "json", &script]));
+    assert!(
+        json.contains("{\"type\": \"cat\", \"data\": \"first line\\nsecond line\\n\"}\n"),
+        "{json}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// `ntop()` of the addresses of two TCP connections this test makes, to its own listeners on
 /// 127.0.0.2 and ::1: the tracepoint's `u8[4]` and `u8[16]` fields (an IPv4 socket's IPv6
 /// fields hold its addresses v4-mapped) and the socket's own `__be32` and `u8[16]` through

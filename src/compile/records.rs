@@ -27,6 +27,11 @@ pub enum RecordKind {
     Time { format: String },
     /// bpftrace's `join(argv, separator)`: `wire::joined` strings, `separator` between.
     Join { separator: String },
+    /// bpftrace's `cat(format, ...)`: the file the formatted values name, printed as it is.
+    Cat {
+        format: Format,
+        arguments: Vec<(Layout, usize)>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -58,7 +58,6 @@ const FUNCTIONS: &[Entry] = &[
             "signal",
             "override",
             "system",
-            "cat",
             "unwatch",
             "skboutput",
             "percpu_kaddr",

@@ -167,6 +167,18 @@ impl<'a> Printer<'a> {
                 format.write(&mut text, &values, &self.names);
                 self.message("printf", &text);
             }
+            RecordKind::Cat { format, arguments } => {
+                let values: Vec<_> = arguments.iter().map(value).collect();
+                let mut path = String::new();
+                format.write(&mut path, &values, &self.names);
+                match read_head(&path) {
+                    Ok(text) => self.message("cat", &text),
+                    Err(error) => {
+                        let error = crate::kernel::KernelError::io(format!("cat {path}"), &error);
+                        eprintln!("warning: {error}");
+                    }
+                }
+            }
             RecordKind::Print { arguments } => {
                 let style = self.style;
                 if style == Style::Json {
@@ -381,3 +393,15 @@ impl<'a> Printer<'a> {
         Ok((entries, None))
     }
 }
+
+/// The first 10 KiB of the file at `path` (bpftrace's `cat` limit), as text.
+fn read_head(path: &str) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(CAT_LIMIT)
+        .read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+const CAT_LIMIT: u64 = 10 * 1024;

@@ -216,8 +216,8 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
 
 fn dump_call(function: &Function, out: &mut String) {
     match function {
-        Function::Printf { format } => {
-            let _ = write!(out, "call printf {:?}", format.text());
+        Function::Printf { format } | Function::Cat { format } => {
+            let _ = write!(out, "call {} {:?}", function.name(), format.text());
         }
         Function::Time { format } => {
             let _ = write!(out, "call time {format:?}");

@@ -277,6 +277,9 @@ pub enum Function {
     /// bpftrace's `join(argv, separator)` statement: the strings of a user array of string
     /// addresses, up to the first null, printed on one line with `separator` between.
     Join { separator: String },
+    /// bpftrace's `cat("fmt", args...)` statement: user space prints the file the format names
+    /// when it reads the record.
+    Cat { format: Format },
 }
 
 impl Function {

@@ -27,6 +27,12 @@ impl Emitter<'_> {
             return Ok(());
         };
         match function {
+            Function::Cat { format } => {
+                self.send(expr.span, arguments, &|arguments| RecordKind::Cat {
+                    format: format.clone(),
+                    arguments,
+                })
+            }
             Function::Printf { format } => {
                 self.send(expr.span, arguments, &|arguments| RecordKind::Printf {
                     format: format.clone(),

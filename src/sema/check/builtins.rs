@@ -6,7 +6,7 @@
 use std::mem::discriminant;
 
 use super::functions::{
-    bswap, clear, dyn_field, exit, join, kaddr, ntop, pointer, print, printf, read, strcmp,
+    bswap, cat, clear, dyn_field, exit, join, kaddr, ntop, pointer, print, printf, read, strcmp,
     strftime, symbol, Call,
 };
 use super::{did_you_mean, Checker, Scope};
@@ -62,6 +62,9 @@ const ANY: usize = usize::MAX;
 const PRINTF: &[Function] = &[Function::Printf {
     format: Format::EMPTY,
 }];
+const CAT: &[Function] = &[Function::Cat {
+    format: Format::EMPTY,
+}];
 const JOIN: &[Function] = &[Function::Join {
     separator: String::new(),
 }];
@@ -89,6 +92,7 @@ static TABLE: &[Definition] = &[
     Definition { name: "probe", form: Form::ProbeName },
     Definition { name: "func",  form: Form::FunctionName },
     function("printf", 1, ANY, "a format string and its values",    printf,    PRINTF),
+    function("cat",    1, ANY, "a file name's format string and its values", cat, CAT),
     function("print",  0, ANY, "values or a map",                   print,     PRINT),
     function("exit",   0, 1,   "at most one exit code",             exit,      &[Function::Exit]),
     function("clear",  1, 1,   "one map",                           clear,     &[Function::Clear]),
@@ -323,8 +327,8 @@ mod tests {
         assert_eq!(
             names,
             [
-                "printf", "print", "print", "exit", "clear", "str", "mem", "uptr", "kptr", "ksym",
-                "usym", "dyn", "strcmp", "strftime", "join", "ntop", "bswap"
+                "printf", "cat", "print", "print", "exit", "clear", "str", "mem", "uptr", "kptr",
+                "ksym", "usym", "dyn", "strcmp", "strftime", "join", "ntop", "bswap"
             ]
         );
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));

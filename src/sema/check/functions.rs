@@ -5,7 +5,7 @@ use super::expression::{expr, literal_value};
 use super::{Checker, Scope};
 use crate::lang::ast::{self, UnaryOp};
 use crate::lang::diag::Span;
-use crate::output::PrintOptions;
+use crate::output::{Format, PrintOptions};
 use crate::sema::program::{Expr, ExprKind, Function};
 use crate::sema::types::{AddressSpace, Type, I32, U32, U64};
 use crate::wire;
@@ -27,18 +27,39 @@ pub(super) struct Call<'a, 's> {
 
 /// `printf("format", values...)`: the format is a literal that must fit its values.
 pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let span = call.span;
+    let (format, arguments) = formatted(checker, call)?;
+    let function = Function::Printf { format };
+    Some(typed_call(function, arguments, Type::Void, span))
+}
+
+/// bpftrace's `cat("format", values...)`: the file the format names, printed by user space.
+pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let span = call.span;
+    let (format, arguments) = formatted(checker, call)?;
+    Some(typed_call(
+        Function::Cat { format },
+        arguments,
+        Type::Void,
+        span,
+    ))
+}
+
+/// A call whose first argument is a printf format literal that must fit the values after it.
+fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, Vec<Expr>)> {
+    let name = call.name;
     let format_node = call.arguments.first()?;
     let ast::ExprKind::Str(bytes) = &format_node.kind else {
         checker.report(
             format_node.span,
-            format_args!("printf's format must be a string literal"),
+            format_args!("{name}'s format must be a string literal"),
         );
         return None;
     };
     let Ok(format_text) = std::str::from_utf8(bytes) else {
         checker.report(
             format_node.span,
-            format_args!("printf's format is not UTF-8"),
+            format_args!("{name}'s format is not UTF-8"),
         );
         return None;
     };
@@ -47,7 +68,7 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
         Err(error) => {
             checker.report(
                 format_span(format_node.span, bytes, error.offset),
-                format_args!("bad printf format: {}", error.message),
+                format_args!("bad {name} format: {}", error.message),
             );
             return None;
         }
@@ -60,7 +81,7 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     if given > wanted {
         checker.report_label(
             call.arguments[1 + wanted].span,
-            format_args!("printf has {given} values but its format uses {wanted}"),
+            format_args!("{name} has {given} values but its format uses {wanted}"),
             format_args!("not used by the format"),
         );
         return None;
@@ -69,19 +90,12 @@ pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
         let end = Span::new(call.span.end.saturating_sub(1), call.span.end);
         checker.report_note(
             end,
-            format_args!("printf's format uses {wanted} values but only {given} given"),
+            format_args!("{name}'s format uses {wanted} values but only {given} given"),
             (format_node.span, format_args!("the format")),
         );
         return None;
     }
-    Some(expr(
-        ExprKind::Call {
-            function: Function::Printf { format },
-            arguments: values?,
-        },
-        Type::Void,
-        call.span,
-    ))
+    Some((format, values?))
 }
 
 /// `print(values...)`, or bpftrace's `print(@map, top, divisor)`.
