@@ -296,6 +296,76 @@ fn cat_prints_the_file_its_format_names() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `rand`, `cgroup`, `numaid` and `jiffies` at two execs of the workload: `cgroup` is the id
+/// (the inode) of the cgroup v2 directory the workload runs in, `numaid` the node of the CPU the
+/// probe ran on (0 without NUMA), `jiffies` counts up, and the two `rand`s differ.
+#[test]
+fn rand_cgroup_numaid_and_jiffies_are_the_kernels() {
+    if !common::kernel_available("rand_cgroup_numaid_and_jiffies_are_the_kernels") {
+        return;
+    }
+    let program = common::unique_copy("true", "tinebuiltins");
+    let script = format!(
+        "tracepoint:syscalls:sys_enter_execve / str(args->filename) == \"{}\" / {{ \
+         printf(\"%u %u %u %u %u\\n\", rand, cgroup, numaid, jiffies, cpu); }}",
+        program.display()
+    );
+    let workload = format!(
+        "{program}; sleep 0.1; {program}",
+        program = program.display()
+    );
+    let text = stdout(&tine(&[], &["-c", &workload, &script]));
+    let rows: Vec<Vec<u64>> = text
+        .lines()
+        .map(|line| line.split(' ').map(|word| word.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert_ne!(rows[0][0], rows[1][0], "rand:\n{text}");
+    if let Some(directory) = cgroup2_directory() {
+        let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&directory).unwrap());
+        assert_eq!(rows[0][1], inode, "cgroup of {directory}:\n{text}");
+    }
+    for row in &rows {
+        let cpus =
+            std::fs::read_to_string(format!("/sys/devices/system/node/node{}/cpulist", row[2]));
+        match cpus {
+            Ok(list) => assert!(
+                in_cpu_list(&list, row[4]),
+                "cpu {} not in node {}: {list}",
+                row[4],
+                row[2]
+            ),
+            Err(_) => assert_eq!(row[2], 0, "{text}"),
+        }
+    }
+    assert!(
+        rows[0][3] > 0 && rows[1][3] >= rows[0][3],
+        "jiffies:\n{text}"
+    );
+}
+
+/// The directory of this process's cgroup in the mounted cgroup v2 hierarchy, if there is one.
+fn cgroup2_directory() -> Option<String> {
+    let membership = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let path = membership
+        .lines()
+        .find_map(|line| line.strip_prefix("0::"))?;
+    let mounts = std::fs::read_to_string("/proc/self/mounts").ok()?;
+    let mount = mounts.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(' ').collect();
+        (fields.get(2) == Some(&"cgroup2")).then(|| fields[1].to_string())
+    })?;
+    Some(format!("{mount}{}", path.trim_end_matches('/')))
+}
+
+/// Whether `cpu` is in a sysfs CPU list (`0-3,8`).
+fn in_cpu_list(list: &str, cpu: u64) -> bool {
+    list.trim().split(',').any(|range| {
+        let (low, high) = range.split_once('-').unwrap_or((range, range));
+        (low.parse::<u64>().unwrap()..=high.parse().unwrap()).contains(&cpu)
+    })
+}
+
 /// `ntop()` of the addresses of two TCP connections this test makes, to its own listeners on
 /// 127.0.0.2 and ::1: the tracepoint's `u8[4]` and `u8[16]` fields (an IPv4 socket's IPv6
 /// fields hold its addresses v4-mapped) and the socket's own `__be32` and `u8[16]` through

@@ -69,12 +69,7 @@ const FUNCTIONS: &[Entry] = &[
 const VARIABLES: &[Entry] = &[
     (&["username"], "uid is the user id"),
     (&["cpid"], "$target is the pid of the -c command"),
-    (
-        &[
-            "curtask", "rand", "cgroup", "numaid", "jiffies", "sarg0", "sarg1", "sarg2",
-        ],
-        "",
-    ),
+    (&["curtask", "sarg0", "sarg1", "sarg2"], ""),
 ];
 
 fn find(entries: &[Entry], name: &str) -> Option<&'static str> {

@@ -212,6 +212,14 @@ pub enum Builtin {
     UserStack,
     /// `curtask`: the current `struct task_struct *` (bpf_get_current_task).
     CurrentTask,
+    /// bpftrace's `rand`: a pseudo-random u32.
+    Rand,
+    /// bpftrace's `cgroup`: the id of the current task's cgroup (v2), u64.
+    Cgroup,
+    /// bpftrace's `numaid`: the NUMA node the probe runs on, u32.
+    NumaId,
+    /// bpftrace's `jiffies`: the kernel's tick count, u64.
+    Jiffies,
 }
 
 impl Builtin {
@@ -229,6 +237,10 @@ impl Builtin {
             Builtin::KernelStack => "kstack",
             Builtin::UserStack => "ustack",
             Builtin::CurrentTask => "curtask",
+            Builtin::Rand => "rand",
+            Builtin::Cgroup => "cgroup",
+            Builtin::NumaId => "numaid",
+            Builtin::Jiffies => "jiffies",
         }
     }
 }

@@ -246,6 +246,22 @@ impl Emitter<'_> {
             Builtin::Cpu => {
                 self.asm.call(Helper::GetSmpProcessorId).mov64(register, R0);
             }
+            Builtin::Rand | Builtin::NumaId => {
+                let helper = if builtin == Builtin::Rand {
+                    Helper::GetPrandomU32
+                } else {
+                    Helper::GetNumaNodeId
+                };
+                self.asm.call(helper).mov32(register, R0);
+            }
+            Builtin::Cgroup => {
+                self.asm
+                    .call(Helper::GetCurrentCgroupId)
+                    .mov64(register, R0);
+            }
+            Builtin::Jiffies => {
+                self.asm.call(Helper::Jiffies64).mov64(register, R0);
+            }
             Builtin::Nsecs | Builtin::WallTime => {
                 self.asm.call(Helper::KtimeGetNs).mov64(register, R0);
             }

@@ -15,7 +15,7 @@ use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported;
 use crate::output::{Format, PrintOptions};
 use crate::sema::program::{Builtin, Expr, Function, MapKind};
-use crate::sema::types::{Id, Type, U64};
+use crate::sema::types::{Id, Type, U32, U64};
 
 pub(super) struct Definition {
     /// The name a script writes; a second spelling (bpftrace's `hist` for `quantize`) is a
@@ -82,6 +82,10 @@ static TABLE: &[Definition] = &[
     variable("uid",      Builtin::Uid,         || Type::Id(Id::User)),
     variable("gid",      Builtin::Gid,         || Type::Id(Id::Group)),
     variable("cpu",      Builtin::Cpu,         || Type::Id(Id::Cpu)),
+    variable("rand",     Builtin::Rand,        || U32),
+    variable("cgroup",   Builtin::Cgroup,      || U64),
+    variable("numaid",   Builtin::NumaId,      || U32),
+    variable("jiffies",  Builtin::Jiffies,     || U64),
     variable("time",     Builtin::Nsecs,       || Type::Time),
     variable("nsecs",    Builtin::Nsecs,       || U64),
     variable("walltime", Builtin::WallTime,    || Type::WallTime),
