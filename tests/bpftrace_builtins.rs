@@ -366,6 +366,30 @@ fn in_cpu_list(list: &str, cpu: u64) -> bool {
     })
 }
 
+/// bpftrace's `strncmp(a, b, n)`: 0 when the first n bytes agree, else 1; as a filter it
+/// counts exactly the execs of the workload's program whose name starts with the prefix.
+#[test]
+fn strncmp_compares_the_first_bytes() {
+    if !common::kernel_available("strncmp_compares_the_first_bytes") {
+        return;
+    }
+    let program = common::unique_copy("true", "tinestrncmp");
+    let script = "BEGIN { printf(\"%d %d %d\\n\", strncmp(\"hello\", \"help\", 3), \
+                  strncmp(\"hello\", \"help\", 4), strncmp(\"a\", \"b\", 1)); } \
+                  tracepoint:sched:sched_process_exec / strncmp(comm, \"tinestrn\", 8) == 0 / { @ = count(); }";
+    let workload = format!(
+        "{program}; /bin/true; {program}",
+        program = program.display()
+    );
+    let output = tine(&[], &["-c", &workload, "-f", "bpftrace", script]);
+    // bpftrace 0.17 prints the same bytes.
+    assert_eq!(
+        stdout(&output),
+        "Attaching 2 probes...\n0 1 1\n\n\n@: 2\n",
+        "{output:?}"
+    );
+}
+
 /// `ntop()` of the addresses of two TCP connections this test makes, to its own listeners on
 /// 127.0.0.2 and ::1: the tracepoint's `u8[4]` and `u8[16]` fields (an IPv4 socket's IPv6
 /// fields hold its addresses v4-mapped) and the socket's own `__be32` and `u8[16]` through

@@ -34,10 +34,7 @@ const PROVIDERS: &[Entry] = &[
 
 const FUNCTIONS: &[Entry] = &[
     (&["buf"], "mem(address, length) reads raw bytes"),
-    (
-        &["strncmp", "strcontains"],
-        "strcmp() compares whole strings",
-    ),
+    (&["strcontains"], "strcmp() compares whole strings"),
     (
         &["reg"],
         "regs is the probe's pt_regs, caller its instruction pointer",

@@ -276,6 +276,8 @@ pub enum Function {
     Dyn,
     /// `strcmp(a, b)`: -1, 0 or 1 (s32).
     StrCmp,
+    /// bpftrace's `strncmp(a, b, length)`: strcmp of at most the first `length` bytes.
+    StrNCmp { length: usize },
     /// bpftrace's `strftime(format, nsecs)`: the nanoseconds, typed `Strftime(format)`.
     Strftime,
     /// bpftrace's `ntop([family, ]address)`: the family (a u32) and the address (a u32, or a

@@ -159,10 +159,18 @@ impl Emitter<'_> {
                 })?;
                 self.scalar(pointer, register)?;
             }
-            Function::StrCmp => match arguments {
-                [left, right] => self.string_compare(left, right, register, expr.span)?,
-                _ => return Err(Diag::new(expr.span, "strcmp() takes two strings").into()),
-            },
+            Function::StrCmp | Function::StrNCmp { .. } => {
+                let limit = match function {
+                    Function::StrNCmp { length } => Some(*length),
+                    _ => None,
+                };
+                match arguments {
+                    [left, right] => {
+                        self.string_compare(left, right, limit, register, expr.span)?
+                    }
+                    _ => return Err(Diag::new(expr.span, "strcmp() takes two strings").into()),
+                }
+            }
             Function::Bswap => {
                 let value = arguments
                     .first()
@@ -494,7 +502,7 @@ impl Emitter<'_> {
         let register = self.temp(span)?;
         let (source, held) = if strings {
             // Strings compare as strcmp(left, right) against 0.
-            self.string_compare(left, right, register, span)?;
+            self.string_compare(left, right, None, register, span)?;
             (Source::Imm(0), None)
         } else {
             self.scalar(left, register)?;
@@ -531,11 +539,13 @@ impl Emitter<'_> {
     }
 
     /// `register` = strcmp(left, right) as -1, 0 or 1, comparing up to the shorter array (a
-    /// string literal's NUL included).
+    /// string literal's NUL included); with a `limit`, bpftrace's strncmp: at most that many
+    /// bytes, and 1 for any difference.
     pub(super) fn string_compare(
         &mut self,
         left: &Expr,
         right: &Expr,
+        limit: Option<usize>,
         register: Reg,
         span: Span,
     ) -> Result<()> {
@@ -548,7 +558,9 @@ impl Emitter<'_> {
             ExprKind::Str(bytes) => bytes.len() + 1,
             _ => expr.ty.size(),
         };
-        let length = length(left).min(length(right));
+        let length = length(left)
+            .min(length(right))
+            .min(limit.unwrap_or(usize::MAX));
         let differ = self.asm.label();
         let equal = self.asm.label();
         let end = self.asm.label();
@@ -570,7 +582,7 @@ impl Emitter<'_> {
             .mov64_imm(register, 1)
             .ja(end)
             .bind(less)
-            .mov64_imm(register, -1)
+            .mov64_imm(register, if limit.is_some() { 1 } else { -1 })
             .bind(end);
         self.frame.release(mark);
         Ok(())

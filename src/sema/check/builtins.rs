@@ -108,6 +108,7 @@ static TABLE: &[Definition] = &[
     function("usym",   1, 1,   "one address",                       symbol,    &[Function::Usym]),
     function("dyn",    1, 1,   "one `__data_loc` field",            dyn_field, &[Function::Dyn]),
     function("strcmp", 2, 2,   "two strings",                       strcmp,    &[Function::StrCmp]),
+    function("strncmp", 3, 3,  "two strings and a length",          strcmp,    &[Function::StrNCmp { length: 0 }]),
     function("strftime", 2, 2, "a format string and nanoseconds",   strftime,  &[Function::Strftime]),
     function("kaddr",  1, 1,   "one kernel symbol's name",          kaddr,     &[]),
     function("join",   1, 2,   "an array of string addresses and an optional separator", join, JOIN),
@@ -332,7 +333,7 @@ mod tests {
             names,
             [
                 "printf", "cat", "print", "print", "exit", "clear", "str", "mem", "uptr", "kptr",
-                "ksym", "usym", "dyn", "strcmp", "strftime", "join", "ntop", "bswap"
+                "ksym", "usym", "dyn", "strcmp", "strncmp", "strftime", "join", "ntop", "bswap"
             ]
         );
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));

@@ -333,6 +333,7 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
 
 /// `strcmp(a, b)`.
 pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    let name = call.name;
     let left = checker.value(&call.arguments[0], call.scope);
     let right = checker.value(&call.arguments[1], call.scope);
     let (left, right) = (left?, right?);
@@ -340,17 +341,30 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
         if !matches!(side.ty, Type::Chars(_)) {
             checker.report(
                 side.span,
-                format_args!("strcmp() compares strings; this is {}", side.ty),
+                format_args!("{name}() compares strings; this is {}", side.ty),
             );
             return None;
         }
     }
-    Some(typed_call(
-        Function::StrCmp,
-        vec![left, right],
-        I32,
-        call.span,
-    ))
+    let function = match call.arguments.get(2) {
+        None => Function::StrCmp,
+        Some(node) => {
+            let length = checker.value(node, call.scope)?;
+            match literal_value(&length) {
+                Some(length) if length >= 1 => Function::StrNCmp {
+                    length: length as usize,
+                },
+                _ => {
+                    checker.report(
+                        node.span,
+                        format_args!("the length must be a number literal of at least 1"),
+                    );
+                    return None;
+                }
+            }
+        }
+    };
+    Some(typed_call(function, vec![left, right], I32, call.span))
 }
 
 /// bpftrace's `strftime(format, nsecs)`: nanoseconds (of the clock `nsecs` reads) that print
