@@ -41,8 +41,36 @@ pub fn check(
     environment: &Environment,
 ) -> Result<Program, Diagnostics> {
     lang::parse(source, &provider::syntax())
-        .and_then(|script| sema::check_script(&script, providers, environment))
+        .and_then(|script| {
+            warn_of_missing_positional(&script, environment.positional.len());
+            sema::check_script(&script, providers, environment)
+        })
         .map_err(|errors| Diagnostics::new(file_name, source, errors))
+}
+
+/// A positional argument the script reads but the command line lacks is 0, as in bpftrace:
+/// say so, naming the first missing one.
+fn warn_of_missing_positional(script: &lang::ast::Script, given: usize) {
+    let first = std::cell::Cell::new(usize::MAX);
+    let missing = |expr: &lang::ast::Expr| {
+        if let lang::ast::ExprKind::Dollar(name) = &expr.kind {
+            if let Ok(index) = name.parse::<usize>() {
+                if index > given {
+                    first.set(first.get().min(index));
+                }
+            }
+        }
+        false
+    };
+    for probe in &script.probes {
+        probe.any(&missing);
+    }
+    if first.get() != usize::MAX {
+        eprintln!(
+            "warning: ${} is not given ({given} argument(s) after the script): it reads as 0",
+            first.get()
+        );
+    }
 }
 
 /// What a traced run needs beyond the script.

@@ -228,3 +228,22 @@ fn every_corpus_script_dry_runs_as_its_folder_says() {
         assert!(scripts >= 40, "{folder}: {scripts} scripts");
     }
 }
+
+/// bpftrace's positional arguments: `$#` counts them, one not given reads as 0 with a warning
+/// that names it, and a script that reads only given ones gets no warning.
+#[test]
+fn positional_arguments_count_and_default_to_zero() {
+    let output = tine(&["-e", "-S", "BEGIN { print($#, $3, $1); }", "7"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let dump = stdout(&output);
+    assert!(
+        dump.contains("int 1  : s32\n      int 0  : s32\n      int 7  : s32\n"),
+        "{dump}"
+    );
+    assert_eq!(
+        stderr(&output),
+        "warning: $3 is not given (1 argument(s) after the script): it reads as 0\n"
+    );
+    let output = tine(&["-e", "BEGIN { print($1); }", "7"]);
+    assert_eq!(stderr(&output), "");
+}

@@ -38,9 +38,13 @@ pub struct ProbeSpec {
 impl Probe {
     /// Whether the predicate or the body reads the bare name `name` (a builtin like `probe`).
     pub fn reads(&self, name: &str) -> bool {
-        let found = |expr: &Expr| matches!(&expr.kind, ExprKind::Ident(ident) if ident == name);
-        self.predicate.iter().any(|predicate| predicate.any(&found))
-            || self.body.iter().any(|statement| statement.any(&found))
+        self.any(&|expr: &Expr| matches!(&expr.kind, ExprKind::Ident(ident) if ident == name))
+    }
+
+    /// Whether `found` holds for any expression of the predicate or the body.
+    pub fn any(&self, found: &impl Fn(&Expr) -> bool) -> bool {
+        self.predicate.iter().any(|predicate| predicate.any(found))
+            || self.body.iter().any(|statement| statement.any(found))
     }
 }
 

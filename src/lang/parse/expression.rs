@@ -294,9 +294,11 @@ impl<'a> Parser<'a> {
             return self.map_keys(start, rest, name);
         }
         if let Some(after) = start.strip_prefix('$') {
-            let Ok((rest, name)) =
-                take_while1::<_, _, nom::error::Error<&str>>(is_ident_char)(after)
-            else {
+            // bpftrace's `$#`: how many positional arguments were given.
+            let name = after.strip_prefix('#').map(|rest| (rest, "#"));
+            let Some((rest, name)) = name.or_else(|| {
+                take_while1::<_, _, nom::error::Error<&str>>(is_ident_char)(after).ok()
+            }) else {
                 return Err(self.expected("a name after `$`", after));
             };
             let span = self.span(start, rest);

@@ -140,23 +140,14 @@ impl Checker<'_> {
             }
             return Some(expr(ExprKind::TargetPid, Type::Id(Id::Process), span));
         }
-        let text = if name.chars().all(|c| c.is_ascii_digit()) {
+        let positional = &self.environment.positional;
+        let text = if name == "#" {
+            positional.len().to_string()
+        } else if name.chars().all(|c| c.is_ascii_digit()) {
+            // As in bpftrace, one not given is 0 (`crate::check` warns of it).
             let index: usize = name.parse().unwrap_or(usize::MAX);
-            match index
-                .checked_sub(1)
-                .and_then(|index| self.environment.positional.get(index))
-            {
-                Some(text) => text.clone(),
-                None => {
-                    let given = self.environment.positional.len();
-                    self.report_label(
-                        span,
-                        format_args!("there is no positional argument ${name}"),
-                        format_args!("{given} given after the script"),
-                    );
-                    return None;
-                }
-            }
+            let given = index.checked_sub(1).and_then(|index| positional.get(index));
+            given.map_or_else(|| "0".to_string(), String::clone)
         } else {
             let variables = &self.environment.variables;
             match variables.iter().rfind(|(known, _)| known == name) {
