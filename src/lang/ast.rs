@@ -115,7 +115,8 @@ pub enum StmtKind {
     Assign {
         target: Expr,
         operator: Option<BinaryOp>,
-        value: Expr,
+        /// Boxed, so that a statement is not two expressions big.
+        value: Box<Expr>,
     },
     Expr(Expr),
 }

@@ -218,7 +218,7 @@ impl<'a> Parser<'a> {
                     kind: StmtKind::Assign {
                         target: expression,
                         operator,
-                        value,
+                        value: Box::new(value),
                     },
                     span,
                 }),
@@ -247,10 +247,10 @@ impl<'a> Parser<'a> {
             kind: StmtKind::Assign {
                 target,
                 operator: Some(operator),
-                value: Expr {
+                value: Box::new(Expr {
                     kind: ExprKind::Int(1),
                     span: one_span,
-                },
+                }),
             },
             span: self.span(start, end),
         }
