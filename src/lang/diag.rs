@@ -44,6 +44,13 @@ impl Diag {
         }
     }
 
+    /// `new`, boxed, as the parser and the compiler return their errors: built in one place,
+    /// not at every error site.
+    #[inline(never)]
+    pub fn boxed(span: Span, message: impl Into<String>) -> Box<Diag> {
+        Box::new(Diag::new(span, message))
+    }
+
     pub fn with_label(mut self, label: impl Into<String>) -> Diag {
         self.label = Some(label.into());
         self

@@ -155,7 +155,7 @@ impl Emitter<'_> {
         let done = self.asm.label();
         self.lookup_or_create(map, key, span, done)?;
         let argument =
-            || value.ok_or_else(|| Diag::new(span, format!("{} needs an argument", kind.name())));
+            || value.ok_or_else(|| Diag::boxed(span, format!("{} needs an argument", kind.name())));
         match kind {
             MapKind::Count => self.add_to(R0, 0, None),
             MapKind::Sum => self.add_to(R0, 0, Some(argument()?.0)),
@@ -201,7 +201,7 @@ impl Emitter<'_> {
                 self.bucket_add();
             }
             MapKind::Plain => {
-                return Err(Diag::new(span, "a plain map cannot aggregate").into());
+                return Err(Diag::boxed(span, "a plain map cannot aggregate"));
             }
         }
         self.asm.bind(done);

@@ -43,9 +43,10 @@ impl Emitter<'_> {
                     self.asm.mov64_imm(register, pid as i32);
                 }
                 None => {
-                    return Err(
-                        Diag::new(expr.span, "$target needs a command given with -c").into(),
-                    )
+                    return Err(Diag::boxed(
+                        expr.span,
+                        "$target needs a command given with -c",
+                    ))
                 }
             },
             ExprKind::Builtin(builtin) => self.builtin(*builtin, register, expr.span)?,
@@ -91,11 +92,10 @@ impl Emitter<'_> {
             }
             ExprKind::Member { .. } => self.scalar_from_place(expr, register)?,
             ExprKind::Str(_) | ExprKind::MapRef(_) => {
-                return Err(Diag::new(
+                return Err(Diag::boxed(
                     expr.span,
                     format!("a value of type {} is not a number", expr.ty),
-                )
-                .into())
+                ))
             }
         }
         Ok(())
@@ -115,11 +115,10 @@ impl Emitter<'_> {
                 self.asm.mov64(R1, CONTEXT).call(helper).mov64(register, R0);
             }
             None => {
-                return Err(Diag::new(
+                return Err(Diag::boxed(
                     expr.span,
                     format!("`{name}` is not available in this probe"),
-                )
-                .into())
+                ))
             }
         }
         Ok(())
@@ -161,12 +160,12 @@ impl Emitter<'_> {
             }
             Function::StrCmp => match arguments {
                 [left, right] => self.string_compare(left, right, register, expr.span)?,
-                _ => return Err(Diag::new(expr.span, "strcmp() takes two strings").into()),
+                _ => return Err(Diag::boxed(expr.span, "strcmp() takes two strings")),
             },
             Function::Bswap => {
                 let value = arguments
                     .first()
-                    .ok_or_else(|| Diag::new(expr.span, "bswap() takes an integer"))?;
+                    .ok_or_else(|| Diag::boxed(expr.span, "bswap() takes an integer"))?;
                 self.scalar(value, register)?;
                 // `be` swaps on a little-endian kernel, `le` on a big-endian one; both clear
                 // the bits above the width. ISA v4's `bswap` would need 6.6.
@@ -186,9 +185,10 @@ impl Emitter<'_> {
                 self.asm.endian(register, swap);
             }
             other => {
-                return Err(
-                    Diag::new(expr.span, format!("{}() has no value here", other.name())).into(),
-                )
+                return Err(Diag::boxed(
+                    expr.span,
+                    format!("{}() has no value here", other.name()),
+                ))
             }
         }
         Ok(())
@@ -215,7 +215,7 @@ impl Emitter<'_> {
     pub(super) fn scalar_from_place(&mut self, expr: &Expr, register: Reg) -> Result<()> {
         let (place, held) = self
             .place(expr)?
-            .ok_or_else(|| Diag::new(expr.span, "cannot read this value"))?;
+            .ok_or_else(|| Diag::boxed(expr.span, "cannot read this value"))?;
         self.load_scalar(place, register, &expr.ty, expr.span)?;
         if let Some(held) = held {
             self.release(held);
@@ -287,7 +287,7 @@ impl Emitter<'_> {
                 }
             }
             Builtin::Comm => {
-                return Err(Diag::new(span, "comm is a string, not a number").into());
+                return Err(Diag::boxed(span, "comm is a string, not a number"));
             }
         }
         Ok(())

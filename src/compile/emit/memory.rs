@@ -107,11 +107,10 @@ impl Emitter<'_> {
                 }
             }
             None => {
-                return Err(Diag::new(
+                return Err(Diag::boxed(
                     expr.span,
                     format!("cannot compile a value of type {} here", expr.ty),
-                )
-                .into())
+                ))
             }
         }
         Ok(())
@@ -130,7 +129,7 @@ impl Emitter<'_> {
         }
         let pointer = arguments
             .first()
-            .ok_or_else(|| Diag::new(span, format!("{}() needs an argument", function.name())))?;
+            .ok_or_else(|| Diag::boxed(span, format!("{}() needs an argument", function.name())))?;
         let register = self.temp(span)?;
         self.scalar(pointer, register)?;
         let space = space_of(&pointer.ty);
@@ -165,9 +164,10 @@ impl Emitter<'_> {
                 self.probe_read(slot, size, from, Read::Bytes, span)?;
             }
             other => {
-                return Err(
-                    Diag::new(span, format!("{}() has no value to store", other.name())).into(),
-                )
+                return Err(Diag::boxed(
+                    span,
+                    format!("{}() has no value to store", other.name()),
+                ))
             }
         }
         self.release(register);
@@ -276,7 +276,7 @@ impl Emitter<'_> {
                 space,
             } => (base, offset, space),
             Place::Stack(_) => {
-                return Err(Diag::new(span, "the stack is not read with a helper").into())
+                return Err(Diag::boxed(span, "the stack is not read with a helper"))
             }
         };
         if size == 0 {

@@ -90,7 +90,7 @@ pub(super) fn probe(
     let insns = emitter
         .asm
         .finish()
-        .map_err(|error| Diag::new(probe.span, format!("cannot assemble this probe: {error}")))?;
+        .map_err(|error| Diag::boxed(probe.span, format!("cannot assemble this probe: {error}")))?;
     Ok(ProbeCode {
         probe: index,
         kind: lowering.program_kind(),
@@ -200,21 +200,20 @@ impl Emitter<'_> {
 
     fn alloc(&mut self, size: usize, span: Span) -> Result<i16> {
         self.frame.alloc(size).ok_or_else(|| {
-            Diag::new(
+            Diag::boxed(
                 span,
                 format!(
                     "this probe needs more than the {} bytes of stack a BPF program may use",
                     super::frame::STACK_LIMIT
                 ),
             )
-            .into()
         })
     }
 
     fn temp(&mut self, span: Span) -> Result<Reg> {
         self.free
             .pop()
-            .ok_or_else(|| Diag::new(span, "expression too deeply nested to compile").into())
+            .ok_or_else(|| Diag::boxed(span, "expression too deeply nested to compile"))
     }
 
     fn release(&mut self, register: Reg) {

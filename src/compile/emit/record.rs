@@ -44,7 +44,7 @@ impl Emitter<'_> {
                     let (map, options) = (*map, *options);
                     self.send(expr.span, &[], &|_| RecordKind::PrintMap { map, options })
                 }
-                _ => Err(Diag::new(expr.span, "print() of a map takes the map").into()),
+                _ => Err(Diag::boxed(expr.span, "print() of a map takes the map")),
             },
             Function::Clear => match arguments.as_slice() {
                 [Expr {
@@ -54,7 +54,7 @@ impl Emitter<'_> {
                     let map = *map;
                     self.send(expr.span, &[], &|_| RecordKind::Clear { map })
                 }
-                _ => Err(Diag::new(expr.span, "clear() takes a map").into()),
+                _ => Err(Diag::boxed(expr.span, "clear() takes a map")),
             },
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
             Function::Time { format } => self.send(expr.span, &[], &|_| RecordKind::Time {

@@ -273,14 +273,13 @@ impl<'a> Parser<'a> {
         if let Some(inner) = start.strip_prefix('(') {
             let (rest, mut expression) = self.expr(inner)?;
             if self.skip(rest)?.starts_with(',') {
-                return Err(Diag::new(
+                return Err(Diag::boxed(
                     self.span(start, skip_group(start)),
                     message(
                         "tuples are",
                         "a map key takes several values (@m[a, b]), and so does print(a, b)",
                     ),
-                )
-                .into());
+                ));
             }
             let rest = self.expect(rest, ")")?;
             // The parentheses belong to the span, so a caret covers what was written.
@@ -320,14 +319,13 @@ impl<'a> Parser<'a> {
                 .filter(|fraction| fraction.starts_with(|c: char| c.is_ascii_digit()))
             {
                 let end = fraction.trim_start_matches(is_ident_char);
-                return Err(Diag::new(
+                return Err(Diag::boxed(
                     self.span(start, end),
                     message(
                         "floating-point numbers are",
                         "tine computes with integers (write 15 / 10 for 1.5)",
                     ),
-                )
-                .into());
+                ));
             }
             let span = self.span(start, rest);
             return Ok((
@@ -352,7 +350,10 @@ impl<'a> Parser<'a> {
         let (rest, bytes) = self.quoted(start, '\'')?;
         let span = self.span(start, rest);
         if bytes.len() != 1 {
-            return Err(Diag::new(span, "a character literal holds exactly one character").into());
+            return Err(Diag::boxed(
+                span,
+                "a character literal holds exactly one character",
+            ));
         }
         Ok((
             rest,
@@ -411,11 +412,10 @@ impl<'a> Parser<'a> {
             Some(keys_start) => {
                 let (rest, keys) = self.list(keys_start, "]")?;
                 if keys.is_empty() {
-                    return Err(Diag::new(
+                    return Err(Diag::boxed(
                         self.span(after, rest),
                         "a map key needs at least one expression",
-                    )
-                    .into());
+                    ));
                 }
                 (rest, Some(keys))
             }

@@ -24,7 +24,7 @@ impl<'a> Parser<'a> {
             let (mantissa, exponent) = (digits(mantissa), digits(exponent));
             let decimal = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
             if !decimal(&mantissa) || !decimal(&exponent) {
-                return Err(Diag::new(span, format!("`{text}` is not a number")).into());
+                return Err(Diag::boxed(span, format!("`{text}` is not a number")));
             }
             let value = mantissa.parse::<u64>().ok().and_then(|mantissa| {
                 let power = 10u64.checked_pow(exponent.parse::<u32>().ok()?)?;
@@ -32,7 +32,10 @@ impl<'a> Parser<'a> {
             });
             return match value {
                 Some(value) => Ok((rest, value)),
-                None => Err(Diag::new(span, format!("`{text}` does not fit in 64 bits")).into()),
+                None => Err(Diag::boxed(
+                    span,
+                    format!("`{text}` does not fit in 64 bits"),
+                )),
             };
         }
         let (digits, radix) = if let Some(digits) = lower.strip_prefix("0x") {
@@ -46,7 +49,7 @@ impl<'a> Parser<'a> {
         };
         let digits: String = digits.chars().filter(|&c| c != '_').collect();
         if digits.is_empty() {
-            return Err(Diag::new(span, format!("`{text}` is not a number")).into());
+            return Err(Diag::boxed(span, format!("`{text}` is not a number")));
         }
         match u64::from_str_radix(&digits, radix) {
             Ok(value) => Ok((rest, value)),
@@ -55,7 +58,7 @@ impl<'a> Parser<'a> {
                     std::num::IntErrorKind::PosOverflow => "does not fit in 64 bits",
                     _ => "is not a number",
                 };
-                Err(Diag::new(span, format!("`{text}` {reason}")).into())
+                Err(Diag::boxed(span, format!("`{text}` {reason}")))
             }
         }
     }
@@ -88,7 +91,7 @@ impl<'a> Parser<'a> {
         } else {
             "unterminated character literal"
         };
-        Err(Diag::new(Span::new(start, start + 1), what).into())
+        Err(Diag::boxed(Span::new(start, start + 1), what))
     }
 
     /// The byte of the escape `\escape` (at `escape_at` in `input`), reading any further
@@ -114,9 +117,10 @@ impl<'a> Parser<'a> {
                 let (value, count) = digits(chars, 16, 2, 0, 0);
                 if count == 0 {
                     let start = self.offset(input) + escape_at - 1;
-                    return Err(
-                        Diag::new(Span::new(start, start + 2), "`\\x` needs hex digits").into(),
-                    );
+                    return Err(Diag::boxed(
+                        Span::new(start, start + 2),
+                        "`\\x` needs hex digits",
+                    ));
                 }
                 value as u8
             }
@@ -126,11 +130,10 @@ impl<'a> Parser<'a> {
             }
             other => {
                 let start = self.offset(input) + escape_at - 1;
-                return Err(Diag::new(
+                return Err(Diag::boxed(
                     Span::new(start, start + 1 + other.len_utf8()),
                     format!("unknown escape `\\{other}`"),
-                )
-                .into());
+                ));
             }
         })
     }

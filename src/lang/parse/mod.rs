@@ -122,18 +122,17 @@ impl<'a> Parser<'a> {
     fn expected(&self, what: &str, rest: &'a str) -> Error {
         let token = token_at(rest);
         let start = self.offset(rest);
-        let diag = if token.is_empty() {
-            Diag::new(
+        if token.is_empty() {
+            Diag::boxed(
                 Span::new(start, start),
                 format!("expected {what}, found end of input"),
             )
         } else {
-            Diag::new(
+            Diag::boxed(
                 Span::new(start, start + token.len()),
                 format!("expected {what}, found `{token}`"),
             )
-        };
-        Box::new(diag)
+        }
     }
 
     /// Skips whitespace and comments (`/* */`, `//`, and `#` to the end of the line, which also
@@ -146,9 +145,10 @@ impl<'a> Parser<'a> {
                     Some(end) => input = &rest[end + 2..],
                     None => {
                         let start = self.offset(trimmed);
-                        return Err(
-                            Diag::new(Span::new(start, start + 2), "unterminated comment").into(),
-                        );
+                        return Err(Diag::boxed(
+                            Span::new(start, start + 2),
+                            "unterminated comment",
+                        ));
                     }
                 }
             } else if trimmed.starts_with("//") || trimmed.starts_with('#') {
@@ -185,11 +185,10 @@ impl<'a> Parser<'a> {
         if self.depth > MAX_DEPTH {
             self.depth -= 1;
             let start = self.offset(at);
-            return Err(Diag::new(
+            return Err(Diag::boxed(
                 Span::new(start, start + token_at(at).len()),
                 format!("nesting is deeper than {MAX_DEPTH} levels"),
-            )
-            .into());
+            ));
         }
         Ok(())
     }
@@ -364,11 +363,10 @@ impl<'a> Parser<'a> {
                 diag
             })?;
         if text.is_empty() {
-            return Err(Diag::new(
+            return Err(Diag::boxed(
                 span,
                 format!("`{}` needs a spec after the `:`", provider.name),
-            )
-            .into());
+            ));
         }
         let spec = (provider.canonical)(text);
         Ok((
