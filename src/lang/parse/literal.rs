@@ -13,53 +13,46 @@ impl<'a> Parser<'a> {
     pub(super) fn number(&self, input: &'a str) -> Parsed<'a, u64> {
         let (rest, text) = take_while1::<_, _, nom::error::Error<&str>>(is_ident_char)(input)
             .map_err(|_| self.expected("a number", input))?;
-        let span = self.span(input, rest);
         let lower = text.to_ascii_lowercase();
-        // bpftrace's `1e6`: a decimal integer times a power of ten.
-        if let Some((mantissa, exponent)) = lower
-            .split_once('e')
-            .filter(|_| !lower.starts_with("0x") && !lower.starts_with("0b"))
-        {
-            let digits = |part: &str| -> String { part.chars().filter(|&c| c != '_').collect() };
-            let (mantissa, exponent) = (digits(mantissa), digits(exponent));
-            let decimal = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-            if !decimal(&mantissa) || !decimal(&exponent) {
-                return Err(Diag::boxed(span, format!("`{text}` is not a number")));
-            }
-            let value = mantissa.parse::<u64>().ok().and_then(|mantissa| {
-                let power = 10u64.checked_pow(exponent.parse::<u32>().ok()?)?;
-                mantissa.checked_mul(power)
-            });
-            return match value {
-                Some(value) => Ok((rest, value)),
-                None => Err(Diag::boxed(
-                    span,
-                    format!("`{text}` does not fit in 64 bits"),
-                )),
-            };
-        }
+        // bpftrace's `1e6`, a decimal integer times a power of ten, has no radix prefix.
         let (digits, radix) = if let Some(digits) = lower.strip_prefix("0x") {
             (digits, 16)
         } else if let Some(digits) = lower.strip_prefix("0b") {
             (digits, 2)
-        } else if lower.len() > 1 && lower.starts_with('0') {
+        } else if lower.len() > 1 && lower.starts_with('0') && !lower.contains('e') {
             (&lower[1..], 8)
         } else {
             (lower.as_str(), 10)
         };
         let digits: String = digits.chars().filter(|&c| c != '_').collect();
-        if digits.is_empty() {
-            return Err(Diag::boxed(span, format!("`{text}` is not a number")));
-        }
-        match u64::from_str_radix(&digits, radix) {
-            Ok(value) => Ok((rest, value)),
-            Err(error) => {
-                let reason = match error.kind() {
-                    std::num::IntErrorKind::PosOverflow => "does not fit in 64 bits",
-                    _ => "is not a number",
-                };
-                Err(Diag::boxed(span, format!("`{text}` {reason}")))
+        const NOT_A_NUMBER: &str = "is not a number";
+        const TOO_BIG: &str = "does not fit in 64 bits";
+        let value = match digits.split_once('e') {
+            Some((mantissa, exponent)) if radix == 10 => {
+                let decimal =
+                    |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+                if decimal(mantissa) && decimal(exponent) {
+                    let value = mantissa.parse::<u64>().ok().and_then(|mantissa| {
+                        let power = 10u64.checked_pow(exponent.parse::<u32>().ok()?)?;
+                        mantissa.checked_mul(power)
+                    });
+                    value.ok_or(TOO_BIG)
+                } else {
+                    Err(NOT_A_NUMBER)
+                }
             }
+            _ if digits.is_empty() => Err(NOT_A_NUMBER),
+            _ => u64::from_str_radix(&digits, radix).map_err(|error| match error.kind() {
+                std::num::IntErrorKind::PosOverflow => TOO_BIG,
+                _ => NOT_A_NUMBER,
+            }),
+        };
+        match value {
+            Ok(value) => Ok((rest, value)),
+            Err(reason) => Err(Diag::boxed(
+                self.span(input, rest),
+                format!("`{text}` {reason}"),
+            )),
         }
     }
 
