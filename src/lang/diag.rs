@@ -88,6 +88,18 @@ impl Diagnostics {
     }
 }
 
+/// Sorts errors by where they start, keeping the order of those that start together: an
+/// insertion sort, smaller than the standard library's for the few errors a run keeps.
+pub fn in_source_order(errors: &mut [Diag]) {
+    for sorted in 1..errors.len() {
+        let mut at = sorted;
+        while at > 0 && errors[at - 1].span.start > errors[at].span.start {
+            errors.swap(at - 1, at);
+            at -= 1;
+        }
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset, plus the line's byte range.
 fn locate(source: &str, offset: usize) -> (usize, usize, usize, usize) {
     let offset = floor_char_boundary(source, offset.min(source.len()));
@@ -174,6 +186,15 @@ impl std::error::Error for Diagnostics {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_sort_by_start_and_ties_keep_their_order() {
+        let at = |start, message| Diag::new(Span::new(start, start + 1), message);
+        let mut errors = vec![at(9, "a"), at(2, "b"), at(9, "c"), at(0, "d"), at(2, "e")];
+        in_source_order(&mut errors);
+        let order: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
+        assert_eq!(order, ["d", "b", "e", "a", "c"]);
+    }
 
     #[test]
     fn caret_under_the_span_on_the_right_line() {

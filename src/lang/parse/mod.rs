@@ -8,7 +8,7 @@ use nom::sequence::pair;
 use nom::{IResult, Parser as _};
 
 use super::ast::{Probe, ProbeSpec, Script, Stmt, StmtKind};
-use super::diag::{Diag, Span, MAX_SHOWN};
+use super::diag::{in_source_order, Diag, Span, MAX_SHOWN};
 use super::unsupported;
 
 mod expression;
@@ -68,7 +68,7 @@ pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
     match script {
         Ok(script) if parser.errors.is_empty() => Ok(script),
         _ => {
-            parser.errors.sort_by_key(|diag| diag.span.start);
+            in_source_order(&mut parser.errors);
             Err(parser.errors)
         }
     }
