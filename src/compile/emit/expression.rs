@@ -129,11 +129,8 @@ impl Emitter<'_> {
         let mark = self.frame.mark();
         let key = self.key(map, key, expr.span)?;
         let missing = self.asm.label();
-        self.map_address(R1, map);
-        self.stack_pointer(R2, key);
         // A missing key reads as zero, as in ply.
-        self.asm
-            .call(Helper::MapLookupElem)
+        self.map_call(Helper::MapLookupElem, map, key)
             .mov64_imm(register, 0)
             .jeq_imm(R0, 0, missing)
             .load(size_of_bytes(expr.ty.size()), register, R0, 0);

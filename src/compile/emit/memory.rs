@@ -49,9 +49,8 @@ impl Emitter<'_> {
                 let key = self.key(*map, key, expr.span)?;
                 let missing = self.asm.label();
                 self.zero(slot, size);
-                self.map_address(R1, *map);
-                self.stack_pointer(R2, key);
-                self.asm.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
+                self.map_call(Helper::MapLookupElem, *map, key)
+                    .jeq_imm(R0, 0, missing);
                 self.copy(R0, 0, slot, size);
                 self.asm.bind(missing);
             }

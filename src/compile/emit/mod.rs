@@ -243,11 +243,17 @@ impl Emitter<'_> {
         let mark = self.frame.mark();
         let key = self.alloc(4, span)?;
         self.asm.store_imm(Size::U32, R10, key, index as i32);
-        self.map_address(R1, self.shared.state_map);
-        self.stack_pointer(R2, key);
-        self.asm.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
+        self.map_call(Helper::MapLookupElem, self.shared.state_map, key)
+            .jeq_imm(R0, 0, missing);
         self.frame.release(mark);
         Ok(())
+    }
+
+    /// `call helper` on `map` and the key at `key` on the stack (r1 and r2).
+    fn map_call(&mut self, helper: Helper, map: usize, key: i16) -> &mut Builder {
+        self.map_address(R1, map);
+        self.stack_pointer(R2, key);
+        self.asm.call(helper)
     }
 
     fn map_address(&mut self, register: Reg, map: usize) {

@@ -173,10 +173,7 @@ impl Emitter<'_> {
         let key = self.alloc(8, span)?;
         let (missing, end) = (self.asm.label(), self.asm.label());
         self.asm.store_imm(Size::U64, R10, key, 0);
-        self.map_address(R1, map);
-        self.stack_pointer(R2, key);
-        self.asm
-            .call(Helper::MapLookupElem)
+        self.map_call(Helper::MapLookupElem, map, key)
             .jeq_imm(R0, 0, missing)
             .mov64(buffer, R0)
             .store_imm(size_of_bytes(wire::ID_SIZE), buffer, 0, id as i32);
