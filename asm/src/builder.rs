@@ -39,6 +39,8 @@ pub struct Builder {
 }
 
 impl Default for Builder {
+    // Not inlined: the compiler and the feature probes each make builders.
+    #[inline(never)]
     fn default() -> Builder {
         Builder {
             id: BUILDERS.fetch_add(1, Ordering::Relaxed),
