@@ -8,7 +8,7 @@ use crate::compile::records::{ErrorKind, Record, RecordKind};
 use crate::compile::Channel;
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Expr, ExprKind, Function};
-use crate::wire::{self, Layout};
+use crate::wire;
 
 use super::{size_of_bytes, Emitter, Result, CONTEXT};
 
@@ -28,21 +28,26 @@ impl Emitter<'_> {
         };
         match function {
             Function::Printf { format } => {
-                self.send(expr.span, arguments, &|arguments| RecordKind::Printf {
-                    format: format.clone(),
-                    arguments,
-                })
+                let format = format.clone();
+                let kind = RecordKind::Printf {
+                    format,
+                    arguments: Vec::new(),
+                };
+                self.send(expr.span, arguments, kind)
             }
-            Function::Print => self.send(expr.span, arguments, &|arguments| RecordKind::Print {
-                arguments,
-            }),
+            Function::Print => {
+                let kind = RecordKind::Print {
+                    arguments: Vec::new(),
+                };
+                self.send(expr.span, arguments, kind)
+            }
             Function::PrintMap(options) => match arguments.as_slice() {
                 [Expr {
                     kind: ExprKind::MapRef(map),
                     ..
                 }] => {
                     let (map, options) = (*map, *options);
-                    self.send(expr.span, &[], &|_| RecordKind::PrintMap { map, options })
+                    self.send(expr.span, &[], RecordKind::PrintMap { map, options })
                 }
                 _ => Err(Diag::boxed(expr.span, "print() of a map takes the map")),
             },
@@ -52,14 +57,15 @@ impl Emitter<'_> {
                     ..
                 }] => {
                     let map = *map;
-                    self.send(expr.span, &[], &|_| RecordKind::Clear { map })
+                    self.send(expr.span, &[], RecordKind::Clear { map })
                 }
                 _ => Err(Diag::boxed(expr.span, "clear() takes a map")),
             },
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
-            Function::Time { format } => self.send(expr.span, &[], &|_| RecordKind::Time {
-                format: format.clone(),
-            }),
+            Function::Time { format } => {
+                let format = format.clone();
+                self.send(expr.span, &[], RecordKind::Time { format })
+            }
             Function::Exit => {
                 let code = arguments.first().cloned().unwrap_or(Expr {
                     kind: ExprKind::Int(0),
@@ -77,9 +83,7 @@ impl Emitter<'_> {
                 self.asm
                     .store_imm(size_of_bytes(wire::STATE_SIZE), R0, 0, wire::STOPPED)
                     .bind(stopped);
-                self.send(expr.span, std::slice::from_ref(&code), &|_| {
-                    RecordKind::Exit
-                })?;
+                self.send(expr.span, std::slice::from_ref(&code), RecordKind::Exit)?;
                 self.asm.ja(self.exit);
                 Ok(())
             }
@@ -92,13 +96,9 @@ impl Emitter<'_> {
         }
     }
 
-    /// Builds `wire`'s record of `values` on the stack and writes it to the output map.
-    pub(super) fn send(
-        &mut self,
-        span: Span,
-        values: &[Expr],
-        kind: &dyn Fn(Vec<(Layout, usize)>) -> RecordKind,
-    ) -> Result<()> {
+    /// Builds `wire`'s record of `values` on the stack and writes it to the output map; the
+    /// values' layouts are filled into `kind`'s arguments (printf's and print's).
+    pub(super) fn send(&mut self, span: Span, values: &[Expr], mut kind: RecordKind) -> Result<()> {
         let (offsets, size) = wire::record_layout(values.iter().map(|value| value.ty.size()));
         let slot = self.alloc(size, span)?;
         for (value, offset) in values.iter().zip(&offsets) {
@@ -106,11 +106,10 @@ impl Emitter<'_> {
         }
         let layouts = values.iter().zip(&offsets);
         let layouts = layouts.map(|(value, &offset)| (layout_of(&value.ty), offset));
-        let id = self.shared.record(Record {
-            kind: kind(layouts.collect()),
-            size,
-            span,
-        });
+        if let RecordKind::Printf { arguments, .. } | RecordKind::Print { arguments } = &mut kind {
+            *arguments = layouts.collect();
+        }
+        let id = self.shared.record(Record { kind, size, span });
         self.asm
             .store_imm(size_of_bytes(wire::ID_SIZE), R10, slot, id as i32);
         // Padding between values goes out too: it must be initialised.

@@ -130,10 +130,8 @@ impl Emitter<'_> {
                     fused[clear] = true;
                     self.mark(statement.span);
                     let options = *options;
-                    self.send(statement.span, &[], &|_| RecordKind::PrintAndClear {
-                        map,
-                        options,
-                    })?;
+                    let kind = RecordKind::PrintAndClear { map, options };
+                    self.send(statement.span, &[], kind)?;
                     continue;
                 }
             }
