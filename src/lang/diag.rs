@@ -35,6 +35,8 @@ pub struct Diag {
 }
 
 impl Diag {
+    // Not inlined: errors are built at a hundred places, and rarely.
+    #[inline(never)]
     pub fn new(span: Span, message: impl Into<String>) -> Diag {
         Diag {
             span,
