@@ -337,7 +337,7 @@ impl<'a> Parser<'a> {
             ));
         }
         if first == '"' {
-            let (rest, bytes) = self.quoted(start, '"')?;
+            let (rest, bytes) = self.quoted(start, b'"')?;
             let span = self.span(start, rest);
             return Ok((
                 rest,
@@ -347,7 +347,7 @@ impl<'a> Parser<'a> {
                 },
             ));
         }
-        let (rest, bytes) = self.quoted(start, '\'')?;
+        let (rest, bytes) = self.quoted(start, b'\'')?;
         let span = self.span(start, rest);
         if bytes.len() != 1 {
             return Err(Diag::boxed(
