@@ -109,7 +109,11 @@ fn locate(source: &str, offset: usize) -> (usize, usize, usize, usize) {
     let line_end = source[offset..]
         .find('\n')
         .map_or(source.len(), |at| offset + at);
-    let line = source[..line_start].matches('\n').count() + 1;
+    let line = source.as_bytes()[..line_start]
+        .iter()
+        .filter(|&&byte| byte == b'\n')
+        .count()
+        + 1;
     let column = source[line_start..offset].chars().count() + 1;
     (line, column, line_start, line_end)
 }
