@@ -10,7 +10,7 @@ use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::Type;
 use crate::wire;
 
-use super::{size_of_bytes, Emitter, Result, BPF_F_USER_STACK, CONTEXT};
+use super::{call_error, size_of_bytes, Emitter, Result, BPF_F_USER_STACK, CONTEXT};
 
 /// A literal that fits an instruction's 32-bit immediate, sign-extended to the same 64 bits.
 fn immediate(expr: &Expr) -> Option<i32> {
@@ -150,9 +150,9 @@ impl Emitter<'_> {
     ) -> Result<()> {
         match function {
             Function::Uptr | Function::Kptr | Function::Ksym | Function::Strftime => {
-                let pointer = arguments.first().ok_or_else(|| {
-                    Diag::new(expr.span, format!("{}() needs an address", function.name()))
-                })?;
+                let pointer = arguments
+                    .first()
+                    .ok_or_else(|| call_error(expr.span, function, "needs an address"))?;
                 self.scalar(pointer, register)?;
             }
             Function::StrCmp => match arguments {
@@ -181,12 +181,7 @@ impl Emitter<'_> {
                 };
                 self.asm.endian(register, swap);
             }
-            other => {
-                return Err(Diag::boxed(
-                    expr.span,
-                    format!("{}() has no value here", other.name()),
-                ))
-            }
+            other => return Err(call_error(expr.span, other, "has no value here")),
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::{AddressSpace, Type};
 use crate::wire;
 
-use super::{piece, size_of_bytes, space_of, Emitter, Place, Read, Result, CONTEXT};
+use super::{call_error, piece, size_of_bytes, space_of, Emitter, Place, Read, Result, CONTEXT};
 
 impl Emitter<'_> {
     /// Writes the value of `expr` (`expr.ty.size()` bytes) at `slot`.
@@ -128,7 +128,7 @@ impl Emitter<'_> {
         }
         let pointer = arguments
             .first()
-            .ok_or_else(|| Diag::boxed(span, format!("{}() needs an argument", function.name())))?;
+            .ok_or_else(|| call_error(span, function, "needs an argument"))?;
         let register = self.temp(span)?;
         self.scalar(pointer, register)?;
         let space = space_of(&pointer.ty);
@@ -162,12 +162,7 @@ impl Emitter<'_> {
                 };
                 self.probe_read(slot, size, from, Read::Bytes, span)?;
             }
-            other => {
-                return Err(Diag::boxed(
-                    span,
-                    format!("{}() has no value to store", other.name()),
-                ))
-            }
+            other => return Err(call_error(span, other, "has no value to store")),
         }
         self.release(register);
         Ok(())

@@ -18,7 +18,7 @@ mod statement;
 use tine_asm::{Builder, Helper, Label, Reg, Reg::*, Size};
 
 use crate::lang::diag::{Diag, Span};
-use crate::sema::program::{Probe, Program};
+use crate::sema::program::{Function, Probe, Program};
 use crate::sema::types::{AddressSpace, Type};
 use crate::wire;
 
@@ -157,6 +157,12 @@ enum Read {
     String,
     /// As many bytes as this register (one that survives calls) says, at most those asked for.
     Upto(Reg),
+}
+
+/// An error about a call sema let through that this place cannot compile (`needs an
+/// argument`, ...).
+fn call_error(span: Span, function: &Function, problem: &str) -> Box<Diag> {
+    Diag::boxed(span, format!("{}() {problem}", function.name()))
 }
 
 /// The memory a pointer of type `ty` points into (a number's is not known).
