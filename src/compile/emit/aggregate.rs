@@ -244,7 +244,7 @@ impl Emitter<'_> {
             .mov64(R2, R3)
             .mov64_imm(R1, 32)
             .bind(low);
-        for shift in [16, 8, 4, 2, 1] {
+        for &shift in &[16, 8, 4, 2, 1] {
             let next = self.asm.label();
             self.asm
                 .jle_imm(R2, (1 << shift) - 1, next)

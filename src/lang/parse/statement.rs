@@ -103,7 +103,7 @@ impl<'a> Parser<'a> {
                 "write the statements out as many times",
             ),
         ];
-        for (word, opening, what, instead) in LOOPS {
+        for &(word, opening, what, instead) in &LOOPS {
             let Some(after) = self.keyword(start, word)? else {
                 continue;
             };
