@@ -1,8 +1,6 @@
 //! lang::parse::expression: expressions by precedence climbing, casts, calls and map keys.
 
-use nom::bytes::complete::take_while1;
-
-use super::{identifier, is_ident_char, skip_group, Error, Parsed, Parser, KEYWORDS};
+use super::{identifier, is_ident_char, skip_group, word, Error, Parsed, Parser, KEYWORDS};
 use crate::lang::ast::{base_type, BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported::message;
@@ -293,9 +291,7 @@ impl<'a> Parser<'a> {
             return self.map_keys(start, rest, name);
         }
         if let Some(after) = start.strip_prefix('$') {
-            let Ok((rest, name)) =
-                take_while1::<_, _, nom::error::Error<&str>>(is_ident_char)(after)
-            else {
+            let Ok((rest, name)) = word(after) else {
                 return Err(self.expected("a name after `$`", after));
             };
             let span = self.span(start, rest);

@@ -1,15 +1,12 @@
 //! lang::parse::literal: numbers, strings and character literals.
 
-use nom::bytes::complete::take_while1;
-
-use super::{is_ident_char, Error, Parsed, Parser};
+use super::{word, Error, Parsed, Parser};
 use crate::lang::diag::{Diag, Span};
 
 impl<'a> Parser<'a> {
     /// Decimal, `0x` hex, `0b` binary or leading-`0` octal, with `_` separators.
     pub(super) fn number(&self, input: &'a str) -> Parsed<'a, u64> {
-        let (rest, text) = take_while1::<_, _, nom::error::Error<&str>>(is_ident_char)(input)
-            .map_err(|_| self.expected("a number", input))?;
+        let (rest, text) = word(input).map_err(|_| self.expected("a number", input))?;
         let lower = text.to_ascii_lowercase();
         // bpftrace's `1e6`, a decimal integer times a power of ten, has no radix prefix.
         let (digits, radix) = if let Some(digits) = lower.strip_prefix("0x") {

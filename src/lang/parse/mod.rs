@@ -2,9 +2,7 @@
 //! for expressions. A bad statement is skipped to its `;`, a bad probe to the end of its block,
 //! so one run reports several errors.
 
-use nom::bytes::complete::{take_while, take_while1};
-use nom::combinator::recognize;
-use nom::sequence::pair;
+use nom::bytes::complete::take_while1;
 use nom::{IResult, Parser as _};
 
 use super::ast::{Probe, ProbeSpec, Script, Stmt, StmtKind};
@@ -94,13 +92,25 @@ fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// Letters, digits and `_` at the start of `input`: one nom parser the others reuse.
+fn word(input: &str) -> IResult<&str, &str> {
+    take_while1(is_ident_char).parse_complete(input)
+}
+
+/// A `word` that starts with a letter or `_`.
 fn identifier(input: &str) -> IResult<&str, &str> {
-    recognize(pair(take_while1(is_ident_start), take_while(is_ident_char))).parse_complete(input)
+    if !input.starts_with(is_ident_start) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Alpha,
+        )));
+    }
+    word(input)
 }
 
 /// The word-like token at the start of `input`, for "found ..." in messages.
 fn token_at(input: &str) -> &str {
-    if let Ok((_, word)) = take_while1::<_, _, nom::error::Error<&str>>(is_ident_char)(input) {
+    if let Ok((_, word)) = word(input) {
         return word;
     }
     input
