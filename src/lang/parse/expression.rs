@@ -1,6 +1,6 @@
 //! lang::parse::expression: expressions by precedence climbing, casts, calls and map keys.
 
-use super::{identifier, is_ident_char, skip_group, word, Error, Parsed, Parser, KEYWORDS};
+use super::{after_word, identifier, skip_group, word, Error, Parsed, Parser, KEYWORDS};
 use crate::lang::ast::{base_type, BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported::message;
@@ -285,7 +285,7 @@ impl<'a> Parser<'a> {
             return Ok((rest, expression));
         }
         if let Some(after) = start.strip_prefix('@') {
-            let rest = after.trim_start_matches(is_ident_char);
+            let rest = after_word(after);
             // The name keeps its `@`.
             let name = start[..start.len() - rest.len()].to_string();
             return self.map_keys(start, rest, name);
@@ -314,7 +314,7 @@ impl<'a> Parser<'a> {
                 .strip_prefix('.')
                 .filter(|fraction| fraction.starts_with(|c: char| c.is_ascii_digit()))
             {
-                let end = fraction.trim_start_matches(is_ident_char);
+                let end = after_word(fraction);
                 return Err(Diag::boxed(
                     self.span(start, end),
                     message(

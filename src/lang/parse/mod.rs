@@ -97,6 +97,11 @@ fn word(input: &str) -> IResult<&str, &str> {
     take_while1(is_ident_char).parse_complete(input)
 }
 
+/// What follows the `word` at the start of `input`, if there is one.
+fn after_word(input: &str) -> &str {
+    word(input).map_or(input, |(rest, _)| rest)
+}
+
 /// A `word` that starts with a letter or `_`.
 fn identifier(input: &str) -> IResult<&str, &str> {
     if !input.starts_with(is_ident_start) {
