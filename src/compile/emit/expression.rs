@@ -1,7 +1,7 @@
 //! compile::emit::expression: scalars in registers: built-ins, arithmetic, comparisons and
 //! branches.
 
-use tine_asm::{AluOp, ByteOrder, Helper, Label, Reg, Reg::*, Size, Source, Swap, Width};
+use tine_asm::{AluOp, ByteOrder, Helper, JmpCond, Label, Reg, Reg::*, Size, Source, Swap, Width};
 
 use crate::compile::Access;
 use crate::lang::ast::{BinaryOp, UnaryOp};
@@ -446,11 +446,9 @@ impl Emitter<'_> {
         }
         let register = self.temp(condition.span)?;
         self.scalar(condition, register)?;
-        if when {
-            self.asm.jne_imm(register, 0, target);
-        } else {
-            self.asm.jeq_imm(register, 0, target);
-        }
+        let cond = if when { JmpCond::Ne } else { JmpCond::Eq };
+        self.asm
+            .jump(Width::W64, cond, register, Source::Imm(0), target);
         self.release(register);
         Ok(())
     }
@@ -464,7 +462,6 @@ impl Emitter<'_> {
         target: Label,
         span: Span,
     ) -> Result<()> {
-        use tine_asm::JmpCond;
         use BinaryOp::*;
         let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
         let register = self.temp(span)?;
@@ -486,18 +483,15 @@ impl Emitter<'_> {
         let signed = strings || left.ty.is_signed();
         // The condition under which to jump: the comparison itself, or its negation.
         let operator = if when { operator } else { negate(operator) };
-        let cond = match (operator, signed) {
-            (Equal, _) => JmpCond::Eq,
-            (NotEqual, _) => JmpCond::Ne,
-            (Less, true) => JmpCond::SLt,
-            (Less, false) => JmpCond::Lt,
-            (Greater, true) => JmpCond::SGt,
-            (Greater, false) => JmpCond::Gt,
-            (LessEqual, true) => JmpCond::SLe,
-            (LessEqual, false) => JmpCond::Le,
-            (GreaterEqual, true) => JmpCond::SGe,
-            _ => JmpCond::Ge,
+        let (when_signed, when_unsigned) = match operator {
+            Equal => (JmpCond::Eq, JmpCond::Eq),
+            NotEqual => (JmpCond::Ne, JmpCond::Ne),
+            Less => (JmpCond::SLt, JmpCond::Lt),
+            Greater => (JmpCond::SGt, JmpCond::Gt),
+            LessEqual => (JmpCond::SLe, JmpCond::Le),
+            _ => (JmpCond::SGe, JmpCond::Ge),
         };
+        let cond = if signed { when_signed } else { when_unsigned };
         self.asm.jump(Width::W64, cond, register, source, target);
         if let Some(other) = held {
             self.release(other);
