@@ -39,6 +39,8 @@ pub struct Builder {
 }
 
 impl Default for Builder {
+    // Not inlined: the compiler and the feature probes each make builders.
+    #[inline(never)]
     fn default() -> Builder {
         Builder {
             id: BUILDERS.fetch_add(1, Ordering::Relaxed),
@@ -79,6 +81,8 @@ macro_rules! jump_methods {
             self.jump(Width::W64, JmpCond::$cond, dst, src.into(), target)
         }
         #[doc = concat!("`if dst ", $text, " imm goto target`, comparing 64 bits.")]
+        // Not inlined: the emitter writes these at dozens of places.
+        #[inline(never)]
         pub fn $imm64(&mut self, dst: Reg, imm: i32, target: Label) -> &mut Self {
             self.jump(Width::W64, JmpCond::$cond, dst, imm.into(), target)
         }

@@ -2,9 +2,8 @@
 //! (`r1 = *(u64 *)(r10 -8)`, `if r1 > 0x5 goto pc+3`, `call bpf_map_lookup_elem#1`), so `tine -S`
 //! and a verifier log read the same.
 
-use alloc::format;
 use alloc::string::String;
-use core::fmt;
+use core::fmt::{self, Write as _};
 
 use crate::helper::helper_name;
 use crate::insn::{
@@ -307,10 +306,11 @@ pub fn listing(insns: &[Insn]) -> String {
     let mut text = String::new();
     let mut slot = 0;
     for insn in insns {
-        match insn.to_raw() {
-            Ok((raw, _)) => text += &format!("{slot:4}: ({:02x}) {insn}\n", raw.code),
-            Err(_) => text += &format!("{slot:4}: (..) {insn}\n"),
-        }
+        // Writing to a String cannot fail.
+        let _ = match insn.to_raw() {
+            Ok((raw, _)) => writeln!(text, "{slot:4}: ({:02x}) {insn}", raw.code),
+            Err(_) => writeln!(text, "{slot:4}: (..) {insn}"),
+        };
         slot += insn.slots();
     }
     text

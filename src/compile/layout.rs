@@ -1,6 +1,6 @@
 //! compile::layout: how a value of a sema type sits in the bytes a probe sends, for output.
 
-use crate::sema::types::Type;
+use crate::sema::types::{StructType, Type};
 use crate::wire::{Field, Layout};
 
 pub fn layout_of(ty: &Type) -> Layout {
@@ -20,18 +20,7 @@ pub fn layout_of(ty: &Type) -> Layout {
         Type::Pointer { .. } => Layout::Pointer,
         Type::Chars(length) => Layout::Chars(*length),
         Type::Array(element, count) => Layout::Array(Box::new(layout_of(element)), *count),
-        Type::Struct(record) => Layout::Struct {
-            fields: record
-                .fields
-                .iter()
-                .map(|field| Field {
-                    name: field.name.clone(),
-                    offset: field.offset,
-                    layout: layout_of(&field.ty),
-                })
-                .collect(),
-            anonymous: record.name.is_none(),
-        },
+        Type::Struct(record) => struct_layout(record),
         Type::Id(id) => Layout::Id { width: id.width() },
         Type::Time => Layout::Time,
         Type::WallTime => Layout::WallTime,
@@ -45,5 +34,21 @@ pub fn layout_of(ty: &Type) -> Layout {
             bytes: 4,
             signed: false,
         },
+    }
+}
+
+/// The layout of a struct (a map's key is one).
+pub fn struct_layout(record: &StructType) -> Layout {
+    Layout::Struct {
+        fields: record
+            .fields
+            .iter()
+            .map(|field| Field {
+                name: field.name.clone(),
+                offset: field.offset,
+                layout: layout_of(&field.ty),
+            })
+            .collect(),
+        anonymous: record.name.is_none(),
     }
 }

@@ -7,7 +7,7 @@ use crate::sema::program::{MapKind, Program};
 use crate::sema::types::Type;
 use crate::wire::{self, Layout};
 
-use super::layout::layout_of;
+use super::layout::{layout_of, struct_layout};
 use super::records::{ErrorKind, ErrorSite, Record};
 use super::{Compiled, Options, ProbeCode};
 
@@ -103,12 +103,7 @@ impl MapPlan {
             value_size: value_size as u32,
             max_entries: if keyed { options.map_entries } else { 1 },
             fold,
-            printed: Some((
-                map.key
-                    .as_ref()
-                    .map(|record| layout_of(&Type::Struct(record.clone()))),
-                shown,
-            )),
+            printed: Some((map.key.as_deref().map(struct_layout), shown)),
         }
     }
 }

@@ -132,7 +132,9 @@ impl ProbeCode {
                     let end = source[start..]
                         .find('\n')
                         .map_or(source.len(), |at| start + at);
-                    text.push_str(&format!("; {}\n", source[start..end].trim()));
+                    text.push_str("; ");
+                    text.push_str(source[start..end].trim());
+                    text.push('\n');
                     last_line = Some(start);
                 }
             }

@@ -77,23 +77,33 @@ impl Expr {
         if found(self) {
             return true;
         }
+        // The operands, then any list of them (a call's arguments, a map's keys).
+        let mut operands: [Option<&Expr>; 3] = [None; 3];
+        let mut list: &[Expr] = &[];
         match &self.kind {
-            ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Ident(_) | ExprKind::Dollar(_) => false,
-            ExprKind::Map { keys, .. } => keys.iter().flatten().any(|key| key.any(found)),
-            ExprKind::Call { arguments, .. } => {
-                arguments.iter().any(|argument| argument.any(found))
-            }
-            ExprKind::Unary { operand, .. } | ExprKind::Cast { operand, .. } => operand.any(found),
-            ExprKind::Binary { left, right, .. } => left.any(found) || right.any(found),
-            ExprKind::Index { base, index } => base.any(found) || index.any(found),
+            ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Ident(_) | ExprKind::Dollar(_) => {}
+            ExprKind::Map { keys, .. } => list = keys.as_deref().unwrap_or_default(),
+            ExprKind::Call { arguments, .. } => list = arguments,
+            ExprKind::Unary { operand, .. }
+            | ExprKind::Cast { operand, .. }
+            | ExprKind::Member { base: operand, .. } => operands[0] = Some(operand),
+            ExprKind::Binary { left, right, .. }
+            | ExprKind::Index {
+                base: left,
+                index: right,
+            } => operands = [Some(left), Some(right), None],
             ExprKind::Ternary {
                 condition,
                 then,
                 otherwise,
-            } => condition.any(found) || then.any(found) || otherwise.any(found),
-            ExprKind::Member { base, .. } => base.any(found),
-            ExprKind::TypeQuery { operand, .. } => operand.iter().any(|operand| operand.any(found)),
+            } => operands = [Some(condition), Some(then), Some(otherwise)],
+            ExprKind::TypeQuery { operand, .. } => operands[0] = operand.as_deref(),
         }
+        operands
+            .into_iter()
+            .flatten()
+            .chain(list)
+            .any(|operand| operand.any(found))
     }
 }
 
@@ -119,7 +129,8 @@ pub enum StmtKind {
     Assign {
         target: Expr,
         operator: Option<BinaryOp>,
-        value: Expr,
+        /// Boxed, so that a statement is not two expressions big.
+        value: Box<Expr>,
     },
     Expr(Expr),
 }

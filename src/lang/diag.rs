@@ -35,6 +35,8 @@ pub struct Diag {
 }
 
 impl Diag {
+    // Not inlined: errors are built at a hundred places, and rarely.
+    #[inline(never)]
     pub fn new(span: Span, message: impl Into<String>) -> Diag {
         Diag {
             span,
@@ -42,6 +44,13 @@ impl Diag {
             label: None,
             notes: Vec::new(),
         }
+    }
+
+    /// `new`, boxed, as the parser and the compiler return their errors: built in one place,
+    /// not at every error site.
+    #[inline(never)]
+    pub fn boxed(span: Span, message: impl Into<String>) -> Box<Diag> {
+        Box::new(Diag::new(span, message))
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Diag {
@@ -81,6 +90,18 @@ impl Diagnostics {
     }
 }
 
+/// Sorts errors by where they start, keeping the order of those that start together: an
+/// insertion sort, smaller than the standard library's for the few errors a run keeps.
+pub fn in_source_order(errors: &mut [Diag]) {
+    for sorted in 1..errors.len() {
+        let mut at = sorted;
+        while at > 0 && errors[at - 1].span.start > errors[at].span.start {
+            errors.swap(at - 1, at);
+            at -= 1;
+        }
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset, plus the line's byte range.
 fn locate(source: &str, offset: usize) -> (usize, usize, usize, usize) {
     let offset = floor_char_boundary(source, offset.min(source.len()));
@@ -88,7 +109,11 @@ fn locate(source: &str, offset: usize) -> (usize, usize, usize, usize) {
     let line_end = source[offset..]
         .find('\n')
         .map_or(source.len(), |at| offset + at);
-    let line = source[..line_start].matches('\n').count() + 1;
+    let line = source.as_bytes()[..line_start]
+        .iter()
+        .filter(|&&byte| byte == b'\n')
+        .count()
+        + 1;
     let column = source[line_start..offset].chars().count() + 1;
     (line, column, line_start, line_end)
 }
@@ -167,6 +192,15 @@ impl std::error::Error for Diagnostics {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_sort_by_start_and_ties_keep_their_order() {
+        let at = |start, message| Diag::new(Span::new(start, start + 1), message);
+        let mut errors = vec![at(9, "a"), at(2, "b"), at(9, "c"), at(0, "d"), at(2, "e")];
+        in_source_order(&mut errors);
+        let order: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
+        assert_eq!(order, ["d", "b", "e", "a", "c"]);
+    }
 
     #[test]
     fn caret_under_the_span_on_the_right_line() {

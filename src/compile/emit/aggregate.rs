@@ -71,9 +71,7 @@ impl Emitter<'_> {
         failed: Label,
     ) -> Result<()> {
         let found = self.asm.label();
-        self.map_address(R1, map);
-        self.stack_pointer(R2, key);
-        self.asm.call(Helper::MapLookupElem);
+        self.map_call(Helper::MapLookupElem, map, key);
         let spec = &self.shared.maps[map];
         if spec.storage == Storage::PerCpuArray {
             // A one-entry array always has its entry; the check is for the verifier.
@@ -109,10 +107,7 @@ impl Emitter<'_> {
                     map: zeros_map,
                     key: zero_key,
                 } => {
-                    self.map_address(R1, zeros_map);
-                    self.stack_pointer(R2, zero_key);
-                    self.asm
-                        .call(Helper::MapLookupElem)
+                    self.map_call(Helper::MapLookupElem, zeros_map, zero_key)
                         .jeq_imm(R0, 0, failed)
                         .mov64(R3, R0);
                 }
@@ -124,9 +119,8 @@ impl Emitter<'_> {
                 .mov64_imm(R4, BPF_NOEXIST)
                 .call(Helper::MapUpdateElem)
                 .jeq_imm(R0, -E2BIG, full);
-            self.map_address(R1, map);
-            self.stack_pointer(R2, key);
-            self.asm.call(Helper::MapLookupElem).jne_imm(R0, 0, found);
+            self.map_call(Helper::MapLookupElem, map, key)
+                .jne_imm(R0, 0, found);
         }
         self.count_error(span, ErrorKind::MapRefused { map })?;
         self.asm.ja(failed).bind(full);
@@ -155,7 +149,7 @@ impl Emitter<'_> {
         let done = self.asm.label();
         self.lookup_or_create(map, key, span, done)?;
         let argument =
-            || value.ok_or_else(|| Diag::new(span, format!("{} needs an argument", kind.name())));
+            || value.ok_or_else(|| Diag::boxed(span, format!("{} needs an argument", kind.name())));
         match kind {
             MapKind::Count => self.add_to(R0, 0, None),
             MapKind::Sum => self.add_to(R0, 0, Some(argument()?.0)),
@@ -201,7 +195,7 @@ impl Emitter<'_> {
                 self.bucket_add();
             }
             MapKind::Plain => {
-                return Err(Diag::new(span, "a plain map cannot aggregate").into());
+                return Err(Diag::boxed(span, "a plain map cannot aggregate"));
             }
         }
         self.asm.bind(done);
@@ -250,7 +244,7 @@ impl Emitter<'_> {
             .mov64(R2, R3)
             .mov64_imm(R1, 32)
             .bind(low);
-        for shift in [16, 8, 4, 2, 1] {
+        for &shift in &[16, 8, 4, 2, 1] {
             let next = self.asm.label();
             self.asm
                 .jle_imm(R2, (1 << shift) - 1, next)

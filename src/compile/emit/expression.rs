@@ -1,7 +1,7 @@
 //! compile::emit::expression: scalars in registers: built-ins, arithmetic, comparisons and
 //! branches.
 
-use tine_asm::{AluOp, ByteOrder, Helper, Label, Reg, Reg::*, Size, Source, Swap, Width};
+use tine_asm::{AluOp, ByteOrder, Helper, JmpCond, Label, Reg, Reg::*, Size, Source, Swap, Width};
 
 use crate::compile::Access;
 use crate::lang::ast::{BinaryOp, UnaryOp};
@@ -10,7 +10,7 @@ use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::Type;
 use crate::wire;
 
-use super::{size_of_bytes, Emitter, Result, BPF_F_USER_STACK, CONTEXT};
+use super::{call_error, size_of_bytes, Emitter, Result, BPF_F_USER_STACK, CONTEXT};
 
 /// A literal that fits an instruction's 32-bit immediate, sign-extended to the same 64 bits.
 fn immediate(expr: &Expr) -> Option<i32> {
@@ -43,9 +43,10 @@ impl Emitter<'_> {
                     self.asm.mov64_imm(register, pid as i32);
                 }
                 None => {
-                    return Err(
-                        Diag::new(expr.span, "$target needs a command given with -c").into(),
-                    )
+                    return Err(Diag::boxed(
+                        expr.span,
+                        "$target needs a command given with -c",
+                    ))
                 }
             },
             ExprKind::Builtin(builtin) => self.builtin(*builtin, register, expr.span)?,
@@ -91,11 +92,10 @@ impl Emitter<'_> {
             }
             ExprKind::Member { .. } => self.scalar_from_place(expr, register)?,
             ExprKind::Str(_) | ExprKind::MapRef(_) => {
-                return Err(Diag::new(
+                return Err(Diag::boxed(
                     expr.span,
                     format!("a value of type {} is not a number", expr.ty),
-                )
-                .into())
+                ))
             }
         }
         Ok(())
@@ -115,11 +115,10 @@ impl Emitter<'_> {
                 self.asm.mov64(R1, CONTEXT).call(helper).mov64(register, R0);
             }
             None => {
-                return Err(Diag::new(
+                return Err(Diag::boxed(
                     expr.span,
                     format!("`{name}` is not available in this probe"),
-                )
-                .into())
+                ))
             }
         }
         Ok(())
@@ -130,11 +129,8 @@ impl Emitter<'_> {
         let mark = self.frame.mark();
         let key = self.key(map, key, expr.span)?;
         let missing = self.asm.label();
-        self.map_address(R1, map);
-        self.stack_pointer(R2, key);
         // A missing key reads as zero, as in ply.
-        self.asm
-            .call(Helper::MapLookupElem)
+        self.map_call(Helper::MapLookupElem, map, key)
             .mov64_imm(register, 0)
             .jeq_imm(R0, 0, missing)
             .load(size_of_bytes(expr.ty.size()), register, R0, 0);
@@ -154,9 +150,9 @@ impl Emitter<'_> {
     ) -> Result<()> {
         match function {
             Function::Uptr | Function::Kptr | Function::Ksym | Function::Strftime => {
-                let pointer = arguments.first().ok_or_else(|| {
-                    Diag::new(expr.span, format!("{}() needs an address", function.name()))
-                })?;
+                let pointer = arguments
+                    .first()
+                    .ok_or_else(|| call_error(expr.span, function, "needs an address"))?;
                 self.scalar(pointer, register)?;
             }
             Function::StrCmp | Function::StrNCmp { .. } => {
@@ -168,13 +164,13 @@ impl Emitter<'_> {
                     [left, right] => {
                         self.string_compare(left, right, limit, register, expr.span)?
                     }
-                    _ => return Err(Diag::new(expr.span, "strcmp() takes two strings").into()),
+                    _ => return Err(Diag::boxed(expr.span, "strcmp() takes two strings")),
                 }
             }
             Function::Bswap => {
                 let value = arguments
                     .first()
-                    .ok_or_else(|| Diag::new(expr.span, "bswap() takes an integer"))?;
+                    .ok_or_else(|| Diag::boxed(expr.span, "bswap() takes an integer"))?;
                 self.scalar(value, register)?;
                 // `be` swaps on a little-endian kernel, `le` on a big-endian one; both clear
                 // the bits above the width. ISA v4's `bswap` would need 6.6.
@@ -193,11 +189,7 @@ impl Emitter<'_> {
                 };
                 self.asm.endian(register, swap);
             }
-            other => {
-                return Err(
-                    Diag::new(expr.span, format!("{}() has no value here", other.name())).into(),
-                )
-            }
+            other => return Err(call_error(expr.span, other, "has no value here")),
         }
         Ok(())
     }
@@ -223,7 +215,7 @@ impl Emitter<'_> {
     pub(super) fn scalar_from_place(&mut self, expr: &Expr, register: Reg) -> Result<()> {
         let (place, held) = self
             .place(expr)?
-            .ok_or_else(|| Diag::new(expr.span, "cannot read this value"))?;
+            .ok_or_else(|| Diag::boxed(expr.span, "cannot read this value"))?;
         self.load_scalar(place, register, &expr.ty, expr.span)?;
         if let Some(held) = held {
             self.release(held);
@@ -311,7 +303,7 @@ impl Emitter<'_> {
                 }
             }
             Builtin::Comm => {
-                return Err(Diag::new(span, "comm is a string, not a number").into());
+                return Err(Diag::boxed(span, "comm is a string, not a number"));
             }
         }
         Ok(())
@@ -478,11 +470,9 @@ impl Emitter<'_> {
         }
         let register = self.temp(condition.span)?;
         self.scalar(condition, register)?;
-        if when {
-            self.asm.jne_imm(register, 0, target);
-        } else {
-            self.asm.jeq_imm(register, 0, target);
-        }
+        let cond = if when { JmpCond::Ne } else { JmpCond::Eq };
+        self.asm
+            .jump(Width::W64, cond, register, Source::Imm(0), target);
         self.release(register);
         Ok(())
     }
@@ -496,7 +486,6 @@ impl Emitter<'_> {
         target: Label,
         span: Span,
     ) -> Result<()> {
-        use tine_asm::JmpCond;
         use BinaryOp::*;
         let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
         let register = self.temp(span)?;
@@ -518,18 +507,15 @@ impl Emitter<'_> {
         let signed = strings || left.ty.is_signed();
         // The condition under which to jump: the comparison itself, or its negation.
         let operator = if when { operator } else { negate(operator) };
-        let cond = match (operator, signed) {
-            (Equal, _) => JmpCond::Eq,
-            (NotEqual, _) => JmpCond::Ne,
-            (Less, true) => JmpCond::SLt,
-            (Less, false) => JmpCond::Lt,
-            (Greater, true) => JmpCond::SGt,
-            (Greater, false) => JmpCond::Gt,
-            (LessEqual, true) => JmpCond::SLe,
-            (LessEqual, false) => JmpCond::Le,
-            (GreaterEqual, true) => JmpCond::SGe,
-            _ => JmpCond::Ge,
+        let (when_signed, when_unsigned) = match operator {
+            Equal => (JmpCond::Eq, JmpCond::Eq),
+            NotEqual => (JmpCond::Ne, JmpCond::Ne),
+            Less => (JmpCond::SLt, JmpCond::Lt),
+            Greater => (JmpCond::SGt, JmpCond::Gt),
+            LessEqual => (JmpCond::SLe, JmpCond::Le),
+            _ => (JmpCond::SGe, JmpCond::Ge),
         };
+        let cond = if signed { when_signed } else { when_unsigned };
         self.asm.jump(Width::W64, cond, register, source, target);
         if let Some(other) = held {
             self.release(other);

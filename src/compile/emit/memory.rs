@@ -11,7 +11,7 @@ use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::{AddressSpace, Type};
 use crate::wire;
 
-use super::{piece, size_of_bytes, space_of, Emitter, Place, Read, Result, CONTEXT};
+use super::{call_error, piece, size_of_bytes, space_of, Emitter, Place, Read, Result, CONTEXT};
 
 impl Emitter<'_> {
     /// Writes the value of `expr` (`expr.ty.size()` bytes) at `slot`.
@@ -49,9 +49,8 @@ impl Emitter<'_> {
                 let key = self.key(*map, key, expr.span)?;
                 let missing = self.asm.label();
                 self.zero(slot, size);
-                self.map_address(R1, *map);
-                self.stack_pointer(R2, key);
-                self.asm.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
+                self.map_call(Helper::MapLookupElem, *map, key)
+                    .jeq_imm(R0, 0, missing);
                 self.copy(R0, 0, slot, size);
                 self.asm.bind(missing);
             }
@@ -107,11 +106,10 @@ impl Emitter<'_> {
                 }
             }
             None => {
-                return Err(Diag::new(
+                return Err(Diag::boxed(
                     expr.span,
                     format!("cannot compile a value of type {} here", expr.ty),
-                )
-                .into())
+                ))
             }
         }
         Ok(())
@@ -130,7 +128,7 @@ impl Emitter<'_> {
         }
         let pointer = arguments
             .first()
-            .ok_or_else(|| Diag::new(span, format!("{}() needs an argument", function.name())))?;
+            .ok_or_else(|| call_error(span, function, "needs an argument"))?;
         let register = self.temp(span)?;
         self.scalar(pointer, register)?;
         let space = space_of(&pointer.ty);
@@ -164,11 +162,7 @@ impl Emitter<'_> {
                 };
                 self.probe_read(slot, size, from, Read::Bytes, span)?;
             }
-            other => {
-                return Err(
-                    Diag::new(span, format!("{}() has no value to store", other.name())).into(),
-                )
-            }
+            other => return Err(call_error(span, other, "has no value to store")),
         }
         self.release(register);
         Ok(())
@@ -276,7 +270,7 @@ impl Emitter<'_> {
                 space,
             } => (base, offset, space),
             Place::Stack(_) => {
-                return Err(Diag::new(span, "the stack is not read with a helper").into())
+                return Err(Diag::boxed(span, "the stack is not read with a helper"))
             }
         };
         if size == 0 {

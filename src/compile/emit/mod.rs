@@ -18,7 +18,7 @@ mod statement;
 use tine_asm::{Builder, Helper, Label, Reg, Reg::*, Size};
 
 use crate::lang::diag::{Diag, Span};
-use crate::sema::program::{Probe, Program};
+use crate::sema::program::{Function, Probe, Program};
 use crate::sema::types::{AddressSpace, Type};
 use crate::wire;
 
@@ -90,7 +90,7 @@ pub(super) fn probe(
     let insns = emitter
         .asm
         .finish()
-        .map_err(|error| Diag::new(probe.span, format!("cannot assemble this probe: {error}")))?;
+        .map_err(|error| Diag::boxed(probe.span, format!("cannot assemble this probe: {error}")))?;
     Ok(ProbeCode {
         probe: index,
         kind: lowering.program_kind(),
@@ -159,6 +159,12 @@ enum Read {
     Upto(Reg),
 }
 
+/// An error about a call sema let through that this place cannot compile (`needs an
+/// argument`, ...).
+fn call_error(span: Span, function: &Function, problem: &str) -> Box<Diag> {
+    Diag::boxed(span, format!("{}() {problem}", function.name()))
+}
+
 /// The memory a pointer of type `ty` points into (a number's is not known).
 fn space_of(ty: &Type) -> AddressSpace {
     match ty {
@@ -200,21 +206,20 @@ impl Emitter<'_> {
 
     fn alloc(&mut self, size: usize, span: Span) -> Result<i16> {
         self.frame.alloc(size).ok_or_else(|| {
-            Diag::new(
+            Diag::boxed(
                 span,
                 format!(
                     "this probe needs more than the {} bytes of stack a BPF program may use",
                     super::frame::STACK_LIMIT
                 ),
             )
-            .into()
         })
     }
 
     fn temp(&mut self, span: Span) -> Result<Reg> {
         self.free
             .pop()
-            .ok_or_else(|| Diag::new(span, "expression too deeply nested to compile").into())
+            .ok_or_else(|| Diag::boxed(span, "expression too deeply nested to compile"))
     }
 
     fn release(&mut self, register: Reg) {
@@ -244,11 +249,17 @@ impl Emitter<'_> {
         let mark = self.frame.mark();
         let key = self.alloc(4, span)?;
         self.asm.store_imm(Size::U32, R10, key, index as i32);
-        self.map_address(R1, self.shared.state_map);
-        self.stack_pointer(R2, key);
-        self.asm.call(Helper::MapLookupElem).jeq_imm(R0, 0, missing);
+        self.map_call(Helper::MapLookupElem, self.shared.state_map, key)
+            .jeq_imm(R0, 0, missing);
         self.frame.release(mark);
         Ok(())
+    }
+
+    /// `call helper` on `map` and the key at `key` on the stack (r1 and r2).
+    fn map_call(&mut self, helper: Helper, map: usize, key: i16) -> &mut Builder {
+        self.map_address(R1, map);
+        self.stack_pointer(R2, key);
+        self.asm.call(helper)
     }
 
     fn map_address(&mut self, register: Reg, map: usize) {

@@ -8,7 +8,7 @@ use crate::compile::records::{ErrorKind, Record, RecordKind};
 use crate::compile::Channel;
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Expr, ExprKind, Function};
-use crate::wire::{self, Layout};
+use crate::wire;
 
 use super::{size_of_bytes, Emitter, Result, CONTEXT};
 
@@ -28,29 +28,35 @@ impl Emitter<'_> {
         };
         match function {
             Function::Cat { format } => {
-                self.send(expr.span, arguments, &|arguments| RecordKind::Cat {
+                let kind = RecordKind::Cat {
                     format: format.clone(),
-                    arguments,
-                })
+                    arguments: Vec::new(),
+                };
+                self.send(expr.span, arguments, kind)
             }
             Function::Printf { format } => {
-                self.send(expr.span, arguments, &|arguments| RecordKind::Printf {
-                    format: format.clone(),
-                    arguments,
-                })
+                let format = format.clone();
+                let kind = RecordKind::Printf {
+                    format,
+                    arguments: Vec::new(),
+                };
+                self.send(expr.span, arguments, kind)
             }
-            Function::Print => self.send(expr.span, arguments, &|arguments| RecordKind::Print {
-                arguments,
-            }),
+            Function::Print => {
+                let kind = RecordKind::Print {
+                    arguments: Vec::new(),
+                };
+                self.send(expr.span, arguments, kind)
+            }
             Function::PrintMap(options) => match arguments.as_slice() {
                 [Expr {
                     kind: ExprKind::MapRef(map),
                     ..
                 }] => {
                     let (map, options) = (*map, *options);
-                    self.send(expr.span, &[], &|_| RecordKind::PrintMap { map, options })
+                    self.send(expr.span, &[], RecordKind::PrintMap { map, options })
                 }
-                _ => Err(Diag::new(expr.span, "print() of a map takes the map").into()),
+                _ => Err(Diag::boxed(expr.span, "print() of a map takes the map")),
             },
             Function::Clear => match arguments.as_slice() {
                 [Expr {
@@ -58,14 +64,15 @@ impl Emitter<'_> {
                     ..
                 }] => {
                     let map = *map;
-                    self.send(expr.span, &[], &|_| RecordKind::Clear { map })
+                    self.send(expr.span, &[], RecordKind::Clear { map })
                 }
-                _ => Err(Diag::new(expr.span, "clear() takes a map").into()),
+                _ => Err(Diag::boxed(expr.span, "clear() takes a map")),
             },
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
-            Function::Time { format } => self.send(expr.span, &[], &|_| RecordKind::Time {
-                format: format.clone(),
-            }),
+            Function::Time { format } => {
+                let format = format.clone();
+                self.send(expr.span, &[], RecordKind::Time { format })
+            }
             Function::Exit => {
                 let code = arguments.first().cloned().unwrap_or(Expr {
                     kind: ExprKind::Int(0),
@@ -83,9 +90,7 @@ impl Emitter<'_> {
                 self.asm
                     .store_imm(size_of_bytes(wire::STATE_SIZE), R0, 0, wire::STOPPED)
                     .bind(stopped);
-                self.send(expr.span, std::slice::from_ref(&code), &|_| {
-                    RecordKind::Exit
-                })?;
+                self.send(expr.span, std::slice::from_ref(&code), RecordKind::Exit)?;
                 self.asm.ja(self.exit);
                 Ok(())
             }
@@ -98,13 +103,9 @@ impl Emitter<'_> {
         }
     }
 
-    /// Builds `wire`'s record of `values` on the stack and writes it to the output map.
-    pub(super) fn send(
-        &mut self,
-        span: Span,
-        values: &[Expr],
-        kind: &dyn Fn(Vec<(Layout, usize)>) -> RecordKind,
-    ) -> Result<()> {
+    /// Builds `wire`'s record of `values` on the stack and writes it to the output map; the
+    /// values' layouts are filled into `kind`'s arguments (printf's and print's).
+    pub(super) fn send(&mut self, span: Span, values: &[Expr], mut kind: RecordKind) -> Result<()> {
         let (offsets, size) = wire::record_layout(values.iter().map(|value| value.ty.size()));
         let slot = self.alloc(size, span)?;
         for (value, offset) in values.iter().zip(&offsets) {
@@ -112,11 +113,13 @@ impl Emitter<'_> {
         }
         let layouts = values.iter().zip(&offsets);
         let layouts = layouts.map(|(value, &offset)| (layout_of(&value.ty), offset));
-        let id = self.shared.record(Record {
-            kind: kind(layouts.collect()),
-            size,
-            span,
-        });
+        if let RecordKind::Printf { arguments, .. }
+        | RecordKind::Cat { arguments, .. }
+        | RecordKind::Print { arguments } = &mut kind
+        {
+            *arguments = layouts.collect();
+        }
+        let id = self.shared.record(Record { kind, size, span });
         self.asm
             .store_imm(size_of_bytes(wire::ID_SIZE), R10, slot, id as i32);
         // Padding between values goes out too: it must be initialised.
@@ -179,10 +182,7 @@ impl Emitter<'_> {
         let key = self.alloc(8, span)?;
         let (missing, end) = (self.asm.label(), self.asm.label());
         self.asm.store_imm(Size::U64, R10, key, 0);
-        self.map_address(R1, map);
-        self.stack_pointer(R2, key);
-        self.asm
-            .call(Helper::MapLookupElem)
+        self.map_call(Helper::MapLookupElem, map, key)
             .jeq_imm(R0, 0, missing)
             .mov64(buffer, R0)
             .store_imm(size_of_bytes(wire::ID_SIZE), buffer, 0, id as i32);

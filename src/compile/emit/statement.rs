@@ -89,9 +89,7 @@ impl Emitter<'_> {
             }
             StmtKind::Delete { map, key } => {
                 let key = self.key(*map, key, statement.span)?;
-                self.map_address(R1, *map);
-                self.stack_pointer(R2, key);
-                self.asm.call(Helper::MapDeleteElem);
+                self.map_call(Helper::MapDeleteElem, *map, key);
             }
             StmtKind::MapStore { map, key, value } => {
                 self.map_store(*map, key, value, statement.span)?
@@ -132,10 +130,8 @@ impl Emitter<'_> {
                     fused[clear] = true;
                     self.mark(statement.span);
                     let options = *options;
-                    self.send(statement.span, &[], &|_| RecordKind::PrintAndClear {
-                        map,
-                        options,
-                    })?;
+                    let kind = RecordKind::PrintAndClear { map, options };
+                    self.send(statement.span, &[], kind)?;
                     continue;
                 }
             }
@@ -155,10 +151,7 @@ impl Emitter<'_> {
         let key = self.alloc(4, span)?;
         let skip = self.asm.label();
         self.asm.store_imm(Size::U32, R10, key, site as i32);
-        self.map_address(R1, self.shared.error_map);
-        self.stack_pointer(R2, key);
-        self.asm
-            .call(Helper::MapLookupElem)
+        self.map_call(Helper::MapLookupElem, self.shared.error_map, key)
             .jeq_imm(R0, 0, skip)
             .load(Size::U64, R1, R0, 0)
             .add64_imm(R1, 1)

@@ -1,8 +1,6 @@
 //! lang::parse::expression: expressions by precedence climbing, casts, calls and map keys.
 
-use nom::bytes::complete::take_while1;
-
-use super::{identifier, is_ident_char, skip_group, Error, Parsed, Parser, KEYWORDS};
+use super::{after_word, identifier, skip_group, word, Error, Parsed, Parser, KEYWORDS};
 use crate::lang::ast::{base_type, BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported::message;
@@ -273,14 +271,13 @@ impl<'a> Parser<'a> {
         if let Some(inner) = start.strip_prefix('(') {
             let (rest, mut expression) = self.expr(inner)?;
             if self.skip(rest)?.starts_with(',') {
-                return Err(Diag::new(
+                return Err(Diag::boxed(
                     self.span(start, skip_group(start)),
                     message(
                         "tuples are",
                         "a map key takes several values (@m[a, b]), and so does print(a, b)",
                     ),
-                )
-                .into());
+                ));
             }
             let rest = self.expect(rest, ")")?;
             // The parentheses belong to the span, so a caret covers what was written.
@@ -288,7 +285,7 @@ impl<'a> Parser<'a> {
             return Ok((rest, expression));
         }
         if let Some(after) = start.strip_prefix('@') {
-            let rest = after.trim_start_matches(is_ident_char);
+            let rest = after_word(after);
             // The name keeps its `@`.
             let name = start[..start.len() - rest.len()].to_string();
             return self.map_keys(start, rest, name);
@@ -296,9 +293,7 @@ impl<'a> Parser<'a> {
         if let Some(after) = start.strip_prefix('$') {
             // bpftrace's `$#`: how many positional arguments were given.
             let name = after.strip_prefix('#').map(|rest| (rest, "#"));
-            let Some((rest, name)) = name.or_else(|| {
-                take_while1::<_, _, nom::error::Error<&str>>(is_ident_char)(after).ok()
-            }) else {
+            let Some((rest, name)) = name.or_else(|| word(after).ok()) else {
                 return Err(self.expected("a name after `$`", after));
             };
             let span = self.span(start, rest);
@@ -321,15 +316,14 @@ impl<'a> Parser<'a> {
                 .strip_prefix('.')
                 .filter(|fraction| fraction.starts_with(|c: char| c.is_ascii_digit()))
             {
-                let end = fraction.trim_start_matches(is_ident_char);
-                return Err(Diag::new(
+                let end = after_word(fraction);
+                return Err(Diag::boxed(
                     self.span(start, end),
                     message(
                         "floating-point numbers are",
                         "tine computes with integers (write 15 / 10 for 1.5)",
                     ),
-                )
-                .into());
+                ));
             }
             let span = self.span(start, rest);
             return Ok((
@@ -341,7 +335,7 @@ impl<'a> Parser<'a> {
             ));
         }
         if first == '"' {
-            let (rest, bytes) = self.quoted(start, '"')?;
+            let (rest, bytes) = self.quoted(start, b'"')?;
             let span = self.span(start, rest);
             return Ok((
                 rest,
@@ -351,10 +345,13 @@ impl<'a> Parser<'a> {
                 },
             ));
         }
-        let (rest, bytes) = self.quoted(start, '\'')?;
+        let (rest, bytes) = self.quoted(start, b'\'')?;
         let span = self.span(start, rest);
         if bytes.len() != 1 {
-            return Err(Diag::new(span, "a character literal holds exactly one character").into());
+            return Err(Diag::boxed(
+                span,
+                "a character literal holds exactly one character",
+            ));
         }
         Ok((
             rest,
@@ -413,11 +410,10 @@ impl<'a> Parser<'a> {
             Some(keys_start) => {
                 let (rest, keys) = self.list(keys_start, "]")?;
                 if keys.is_empty() {
-                    return Err(Diag::new(
+                    return Err(Diag::boxed(
                         self.span(after, rest),
                         "a map key needs at least one expression",
-                    )
-                    .into());
+                    ));
                 }
                 (rest, Some(keys))
             }

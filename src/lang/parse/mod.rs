@@ -2,13 +2,11 @@
 //! for expressions. A bad statement is skipped to its `;`, a bad probe to the end of its block,
 //! so one run reports several errors.
 
-use nom::bytes::complete::{take_while, take_while1};
-use nom::combinator::recognize;
-use nom::sequence::pair;
+use nom::bytes::complete::take_while1;
 use nom::{IResult, Parser as _};
 
 use super::ast::{Probe, ProbeSpec, Script, Stmt, StmtKind};
-use super::diag::{Diag, Span, MAX_SHOWN};
+use super::diag::{in_source_order, Diag, Span, MAX_SHOWN};
 use super::unsupported;
 
 mod expression;
@@ -68,7 +66,7 @@ pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
     match script {
         Ok(script) if parser.errors.is_empty() => Ok(script),
         _ => {
-            parser.errors.sort_by_key(|diag| diag.span.start);
+            in_source_order(&mut parser.errors);
             Err(parser.errors)
         }
     }
@@ -94,13 +92,30 @@ fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// Letters, digits and `_` at the start of `input`: one nom parser the others reuse.
+fn word(input: &str) -> IResult<&str, &str> {
+    take_while1(is_ident_char).parse_complete(input)
+}
+
+/// What follows the `word` at the start of `input`, if there is one.
+fn after_word(input: &str) -> &str {
+    word(input).map_or(input, |(rest, _)| rest)
+}
+
+/// A `word` that starts with a letter or `_`.
 fn identifier(input: &str) -> IResult<&str, &str> {
-    recognize(pair(take_while1(is_ident_start), take_while(is_ident_char))).parse_complete(input)
+    if !input.starts_with(is_ident_start) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Alpha,
+        )));
+    }
+    word(input)
 }
 
 /// The word-like token at the start of `input`, for "found ..." in messages.
 fn token_at(input: &str) -> &str {
-    if let Ok((_, word)) = take_while1::<_, _, nom::error::Error<&str>>(is_ident_char)(input) {
+    if let Ok((_, word)) = word(input) {
         return word;
     }
     input
@@ -122,18 +137,17 @@ impl<'a> Parser<'a> {
     fn expected(&self, what: &str, rest: &'a str) -> Error {
         let token = token_at(rest);
         let start = self.offset(rest);
-        let diag = if token.is_empty() {
-            Diag::new(
+        if token.is_empty() {
+            Diag::boxed(
                 Span::new(start, start),
                 format!("expected {what}, found end of input"),
             )
         } else {
-            Diag::new(
+            Diag::boxed(
                 Span::new(start, start + token.len()),
                 format!("expected {what}, found `{token}`"),
             )
-        };
-        Box::new(diag)
+        }
     }
 
     /// Skips whitespace and comments (`/* */`, `//`, and `#` to the end of the line, which also
@@ -146,9 +160,10 @@ impl<'a> Parser<'a> {
                     Some(end) => input = &rest[end + 2..],
                     None => {
                         let start = self.offset(trimmed);
-                        return Err(
-                            Diag::new(Span::new(start, start + 2), "unterminated comment").into(),
-                        );
+                        return Err(Diag::boxed(
+                            Span::new(start, start + 2),
+                            "unterminated comment",
+                        ));
                     }
                 }
             } else if trimmed.starts_with("//") || trimmed.starts_with('#') {
@@ -185,11 +200,10 @@ impl<'a> Parser<'a> {
         if self.depth > MAX_DEPTH {
             self.depth -= 1;
             let start = self.offset(at);
-            return Err(Diag::new(
+            return Err(Diag::boxed(
                 Span::new(start, start + token_at(at).len()),
                 format!("nesting is deeper than {MAX_DEPTH} levels"),
-            )
-            .into());
+            ));
         }
         Ok(())
     }
@@ -364,11 +378,10 @@ impl<'a> Parser<'a> {
                 diag
             })?;
         if text.is_empty() {
-            return Err(Diag::new(
+            return Err(Diag::boxed(
                 span,
                 format!("`{}` needs a spec after the `:`", provider.name),
-            )
-            .into());
+            ));
         }
         let spec = (provider.canonical)(text);
         Ok((

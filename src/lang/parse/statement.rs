@@ -103,7 +103,7 @@ impl<'a> Parser<'a> {
                 "write the statements out as many times",
             ),
         ];
-        for (word, opening, what, instead) in LOOPS {
+        for &(word, opening, what, instead) in &LOOPS {
             let Some(after) = self.keyword(start, word)? else {
                 continue;
             };
@@ -185,28 +185,24 @@ impl<'a> Parser<'a> {
             ));
         }
         // `++x` / `--x` as a statement.
-        for (token, operator) in [("++", BinaryOp::Add), ("--", BinaryOp::Subtract)] {
-            if let Some(rest) = start.strip_prefix(token) {
-                let (rest, target) = self.unary(rest)?;
-                let one_span = self.span(start, &start[2..]);
-                let rest = self.terminator(rest)?;
-                return Ok((
-                    rest,
-                    Some(self.step(start, rest, target, operator, one_span)),
-                ));
-            }
+        if let Some((operator, rest)) = step_operator(start) {
+            let (rest, target) = self.unary(rest)?;
+            let one_span = self.span(start, &start[2..]);
+            let rest = self.terminator(rest)?;
+            return Ok((
+                rest,
+                Some(self.step(start, rest, target, operator, one_span)),
+            ));
         }
         let (rest, expression) = self.expr(start)?;
         let after = self.skip(rest)?;
-        for (token, operator) in [("++", BinaryOp::Add), ("--", BinaryOp::Subtract)] {
-            if let Some(end) = after.strip_prefix(token) {
-                let one_span = self.span(after, end);
-                let end = self.terminator(end)?;
-                return Ok((
-                    end,
-                    Some(self.step(start, end, expression, operator, one_span)),
-                ));
-            }
+        if let Some((operator, end)) = step_operator(after) {
+            let one_span = self.span(after, end);
+            let end = self.terminator(end)?;
+            return Ok((
+                end,
+                Some(self.step(start, end, expression, operator, one_span)),
+            ));
         }
         if let Some((operator, value_start)) = assignment_operator(after) {
             let (rest, value) = self.expr(value_start)?;
@@ -218,7 +214,7 @@ impl<'a> Parser<'a> {
                     kind: StmtKind::Assign {
                         target: expression,
                         operator,
-                        value,
+                        value: Box::new(value),
                     },
                     span,
                 }),
@@ -247,10 +243,10 @@ impl<'a> Parser<'a> {
             kind: StmtKind::Assign {
                 target,
                 operator: Some(operator),
-                value: Expr {
+                value: Box::new(Expr {
                     kind: ExprKind::Int(1),
                     span: one_span,
-                },
+                }),
             },
             span: self.span(start, end),
         }
@@ -276,4 +272,14 @@ impl<'a> Parser<'a> {
         }
         Err(self.expected("`;`", rest))
     }
+}
+
+/// `++` or `--` at the start of `input`: the operator it adds 1 with, and the text after it.
+fn step_operator(input: &str) -> Option<(BinaryOp, &str)> {
+    if let Some(rest) = input.strip_prefix("++") {
+        return Some((BinaryOp::Add, rest));
+    }
+    input
+        .strip_prefix("--")
+        .map(|rest| (BinaryOp::Subtract, rest))
 }
