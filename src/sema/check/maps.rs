@@ -219,6 +219,7 @@ impl Checker<'_> {
     }
 
     /// The map table, with any map that never got a type reported.
+    #[inline(never)]
     pub(super) fn finish_maps(&mut self, errors: &mut Vec<Diag>) -> Vec<Map> {
         let mut maps = Vec::new();
         for state in &self.maps {

@@ -31,6 +31,7 @@ pub(super) struct CTypes<'p> {
 impl<'p> CTypes<'p> {
     /// Reads the definitions above the probes; with `#if`s in them, `BPFTRACE_HAVE_BTF` is
     /// defined when the kernel has BTF, as bpftrace defines it.
+    #[inline(never)]
     pub(super) fn new(definitions: &str, providers: &'p dyn Providers) -> Result<Self, Diag> {
         let mut types = CTypes::without_definitions(providers);
         if definitions.trim().is_empty() {
