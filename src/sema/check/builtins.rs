@@ -11,7 +11,7 @@ use super::functions::{
 };
 use super::{did_you_mean, Checker, Scope};
 use crate::lang::ast;
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::lang::unsupported;
 use crate::output::{Format, PrintOptions};
 use crate::sema::program::{Builtin, Expr, Function, MapKind};
@@ -258,9 +258,9 @@ impl Checker<'_> {
                     self.error_at(name_span, message);
                     return None;
                 }
-                let mut diag = Diag::new(name_span, format!("unknown function `{name}`"));
-                diag.label = did_you_mean(name, &mut function_names());
-                self.error(diag);
+                let label = did_you_mean(name, &mut function_names());
+                let message = format_args!("unknown function `{name}`");
+                self.report_with(name_span, message, label, None);
                 None
             }
         }

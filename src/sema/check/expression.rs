@@ -86,7 +86,7 @@ impl Checker<'_> {
         for node in nodes {
             let value = if maps {
                 let value = self.expression(node, scope, true);
-                value.and_then(|value| self.whole(value))
+                value.filter(|value| self.copyable(value))
             } else {
                 self.value(node, scope)
             };
@@ -104,17 +104,17 @@ impl Checker<'_> {
         (!failed).then_some(typed)
     }
 
-    /// `typed`, unless it is a whole C struct, which tine does not copy yet.
-    fn whole(&mut self, typed: Expr) -> Option<Expr> {
+    /// False (with an error) when `typed` is a whole C struct, which tine does not copy yet.
+    fn copyable(&mut self, typed: &Expr) -> bool {
         if let Type::CStruct(_) = typed.ty {
             self.report_label(
                 typed.span,
                 format_args!("a whole `{}` is not a value yet", typed.ty),
                 format_args!("read its members, one at a time"),
             );
-            return None;
+            return false;
         }
-        Some(typed)
+        true
     }
 
     /// A condition: any scalar; its truth is C's `!= 0`.
@@ -143,7 +143,9 @@ impl Checker<'_> {
     /// An expression that must produce a value.
     pub(super) fn value(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
         let typed = self.expression(node, scope, false)?;
-        let typed = self.whole(typed)?;
+        if !self.copyable(&typed) {
+            return None;
+        }
         if let ExprKind::MapRef(map) = typed.kind {
             let name = self.maps[map].name.clone();
             self.report(
@@ -420,29 +422,24 @@ impl Checker<'_> {
         else {
             // `curtask` is a number when no C types know `struct task_struct`.
             let task = base.kind == ExprKind::Builtin(Builtin::CurrentTask);
+            let label = "without the kernel's BTF, define struct task_struct above the probes";
             self.report_with(
                 base.span,
                 format_args!("{} has no fields", base.ty),
-                task.then(|| {
-                    format_args!(
-                        "without the kernel's BTF, define struct task_struct above the probes"
-                    )
-                }),
+                task.then(|| label.to_string()),
                 None,
             );
             return None;
         };
         let Some(found) = record.field(field) else {
-            let mut diag = Diag::new(field_span, format!("{} has no field `{field}`", base.ty));
-            if field.starts_with("common_") {
-                diag = diag.with_label(
-                    "BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu",
-                );
+            let label = if field.starts_with("common_") {
+                Some("BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu".to_string())
             } else {
                 let mut names = record.fields.iter().map(|field| field.name.as_str());
-                diag.label = did_you_mean(field, &mut names);
-            }
-            self.error(diag);
+                did_you_mean(field, &mut names)
+            };
+            let message = format_args!("{} has no field `{field}`", base.ty);
+            self.report_with(field_span, message, label, None);
             return None;
         };
         let at = (found.offset, through_pointer);
@@ -538,12 +535,11 @@ impl Checker<'_> {
         let provided = scope.context.names();
         let mut known: Vec<&str> = variable_names().collect();
         known.extend(provided.iter().map(String::as_str));
-        let mut diag = Diag::new(span, format!("unknown name `{name}`"));
-        diag.label = did_you_mean(name, &mut known.into_iter());
-        if diag.label.is_none() && self.map_named(name).is_some() {
-            diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
+        let mut label = did_you_mean(name, &mut known.into_iter());
+        if label.is_none() && self.map_named(name).is_some() {
+            label = Some(format!("`{name}` is a map: write `{name}[key]`"));
         }
-        self.error(diag);
+        self.report_with(span, format_args!("unknown name `{name}`"), label, None);
     }
 
     /// `base[index]`: an element of an array in memory, or at a pointer; the index a constant,

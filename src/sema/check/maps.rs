@@ -209,9 +209,9 @@ impl Checker<'_> {
                         .iter()
                         .filter(|other| other.value.is_some())
                         .map(|other| other.name.as_str());
-                    let mut diag = Diag::new(span, format!("`{name}` is read but never assigned"));
-                    diag.label = did_you_mean(&name, &mut assigned);
-                    self.errors.push(diag);
+                    let label = did_you_mean(&name, &mut assigned);
+                    let message = format_args!("`{name}` is read but never assigned");
+                    self.report_with(span, message, label, None);
                 }
                 None
             }

@@ -229,7 +229,9 @@ impl Checker<'_> {
     /// `report` with a label after the caret: the call sites leave out the note.
     #[inline(never)]
     fn report_label(&mut self, span: Span, message: fmt::Arguments<'_>, label: fmt::Arguments<'_>) {
-        self.report_with(span, message, Some(label), None);
+        if self.final_round {
+            self.report_with(span, message, Some(fmt::format(label)), None);
+        }
     }
 
     /// `report` with a note pointing elsewhere: the call sites leave out the label.
@@ -243,18 +245,19 @@ impl Checker<'_> {
         self.report_with(span, message, None, Some(note));
     }
 
-    /// `report` with a label after the caret or a note pointing elsewhere.
+    /// `report` with a label after the caret (a "did you mean", made already) or a note
+    /// pointing elsewhere.
     #[inline(never)]
     fn report_with(
         &mut self,
         span: Span,
         message: fmt::Arguments<'_>,
-        label: Option<fmt::Arguments<'_>>,
+        label: Option<String>,
         note: Option<(Span, fmt::Arguments<'_>)>,
     ) {
         if self.final_round {
             let mut diag = Diag::new(span, fmt::format(message));
-            diag.label = label.map(fmt::format);
+            diag.label = label;
             diag.notes
                 .extend(note.map(|(span, note)| (span, fmt::format(note))));
             self.errors.push(diag);

@@ -188,16 +188,16 @@ impl Checker<'_> {
         let key = self.place_key(&place, scope);
         let mut typed = self.value(value, scope);
         self.set_kind(map, MapKind::Plain, place.span);
-        if let (Some(operator), Some(current), Some(key)) = (operator, &typed, &key) {
-            // `m[k]++` may be the first use: the increment gives the value type.
-            if self.maps[map].value.is_none() {
-                self.map_value(map, &current.ty, value.span);
+        if let (Some(operator), Some(key)) = (operator, &key) {
+            if let Some(current) = typed.take() {
+                // `m[k]++` may be the first use: the increment gives the value type.
+                if self.maps[map].value.is_none() {
+                    self.map_value(map, &current.ty, value.span);
+                }
+                let read = self.map_read(map, key.clone(), place.span);
+                typed =
+                    read.and_then(|read| self.binary_typed(operator, read, current, value.span));
             }
-            let read = self.map_read(map, key.clone(), place.span);
-            typed = match read {
-                Some(read) => self.binary_typed(operator, read, current.clone(), value.span),
-                None => None,
-            };
         }
         let (key, typed) = (key?, typed?);
         let ty = self.map_value(map, &typed.ty, value.span)?;
