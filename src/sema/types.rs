@@ -150,6 +150,15 @@ pub const I64: Type = Type::Int {
 };
 
 impl Type {
+    /// A pointer to `target` in `space`: one place boxes the target.
+    #[inline(never)]
+    pub fn pointer(target: Type, space: AddressSpace) -> Type {
+        Type::Pointer {
+            target: Box::new(target),
+            space,
+        }
+    }
+
     /// Size in bytes, as stored in a map or a record.
     pub fn size(&self) -> usize {
         match self {

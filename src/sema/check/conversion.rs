@@ -63,10 +63,7 @@ pub(super) fn unify(a: &Type, b: &Type) -> Option<Type> {
             } else {
                 AddressSpace::Unknown
             };
-            Some(Type::Pointer {
-                target: Box::new(target),
-                space,
-            })
+            Some(Type::pointer(target, space))
         }
         _ => None,
     }
@@ -131,10 +128,7 @@ pub(super) fn cast_type(name: &str) -> Option<Type> {
         BaseType::Void => return None,
     };
     for _ in 0..pointers {
-        ty = Type::Pointer {
-            target: Box::new(ty),
-            space: AddressSpace::Unknown,
-        };
+        ty = Type::pointer(ty, AddressSpace::Unknown);
     }
     Some(ty)
 }

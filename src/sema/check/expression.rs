@@ -189,10 +189,7 @@ impl Checker<'_> {
                 if *operator == UnaryOp::Deref && operand.ty.is_integer() && operand.ty.size() == 8
                 {
                     // bpftrace's `*kaddr("avenrun")`: an address held in an integer reads a u64.
-                    let ty = Type::Pointer {
-                        target: Box::new(U64),
-                        space: scope.context.address_space(),
-                    };
+                    let ty = Type::pointer(U64, scope.context.address_space());
                     let span = operand.span;
                     operand = cast_to(operand, ty, span);
                 }
@@ -358,10 +355,7 @@ impl Checker<'_> {
             if let Type::Named(name) = target.as_ref() {
                 base.ty = match self.types.named(&format!("{name}*"), *space) {
                     Some(Ok(ty)) => ty,
-                    _ => Type::Pointer {
-                        target: Box::new(Type::Void),
-                        space: *space,
-                    },
+                    _ => Type::pointer(Type::Void, *space),
                 };
             }
         }
@@ -636,10 +630,7 @@ impl Checker<'_> {
         if matches!(address.ty, Type::Pointer { .. }) {
             return address;
         }
-        let ty = Type::Pointer {
-            target: Box::new(Type::Void),
-            space: scope.context.address_space(),
-        };
+        let ty = Type::pointer(Type::Void, scope.context.address_space());
         let span = address.span;
         cast_to(address, ty, span)
     }

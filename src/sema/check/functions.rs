@@ -251,8 +251,8 @@ pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<E
     let name = call.name;
     let address = checker.value(&call.arguments[0], call.scope)?;
     let target = match &address.ty {
-        Type::Pointer { target, .. } => target.clone(),
-        ty if ty.is_integer() && ty.size() <= 8 => Box::new(Type::Void),
+        Type::Pointer { target, .. } => (**target).clone(),
+        ty if ty.is_integer() && ty.size() <= 8 => Type::Void,
         other => {
             checker.report(
                 call.arguments[0].span,
@@ -266,7 +266,7 @@ pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<E
     } else {
         (Function::Kptr, AddressSpace::Kernel)
     };
-    let ty = Type::Pointer { target, space };
+    let ty = Type::pointer(target, space);
     Some(typed_call_of(function, address, ty, call.span))
 }
 

@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 
 use crate::ctypes::script::{Abi, Definitions};
-use crate::ctypes::{CType, NameKind, TypeId, TypeSource};
+use crate::ctypes::{CType, NameKind, TypeError, TypeId, TypeSource};
 use crate::lang::diag::{Diag, Span};
 use crate::sema::context::Providers;
 use crate::sema::program::{Expr, ExprKind};
@@ -93,13 +93,13 @@ impl<'p> CTypes<'p> {
     /// The type of `kind name`, from the script's definitions, else the kernel's.
     fn find(&self, kind: NameKind, name: &str) -> Result<(TypeOrigin, TypeId), String> {
         if let Some(script) = &self.script {
-            if let Some(id) = script.find(kind, name).map_err(|error| error.to_string())? {
+            if let Some(id) = script.find(kind, name).map_err(failed)? {
                 return Ok((TypeOrigin::Script, id));
             }
         }
         let spelled = format!("{} {name}", kind_word(kind));
         match self.kernel()? {
-            Some(kernel) => match kernel.find(kind, name).map_err(|error| error.to_string())? {
+            Some(kernel) => match kernel.find(kind, name).map_err(failed)? {
                 Some(id) => Ok((TypeOrigin::Kernel, id)),
                 None => Err(format!("the kernel's BTF has no `{spelled}`")),
             },
@@ -126,10 +126,7 @@ impl<'p> CTypes<'p> {
         Some(self.find(kind, name).and_then(|(origin, id)| {
             let mut ty = self.convert(origin, id, space, 0)?;
             for _ in 0..stars {
-                ty = Type::Pointer {
-                    target: Box::new(ty),
-                    space,
-                };
+                ty = Type::pointer(ty, space);
             }
             Ok(ty)
         }))
@@ -146,7 +143,6 @@ impl<'p> CTypes<'p> {
         depth: usize,
     ) -> Result<Type, String> {
         let source = self.source(origin)?;
-        let failed = |error: crate::ctypes::TypeError| error.to_string();
         if depth > 16 {
             return Err(format!(
                 "type {} nests too deep",
@@ -167,10 +163,7 @@ impl<'p> CTypes<'p> {
             CType::Pointer { target } => {
                 let user = matches!(source.get(target).as_deref(), Ok(CType::TypeTag { name, .. }) if name == "user");
                 let space = if user { AddressSpace::User } else { space };
-                Type::Pointer {
-                    target: Box::new(self.convert(origin, target, space, depth + 1)?),
-                    space,
-                }
+                Type::pointer(self.convert(origin, target, space, depth + 1)?, space)
             }
             CType::Array {
                 element, length, ..
@@ -222,9 +215,7 @@ impl<'p> CTypes<'p> {
         space: AddressSpace,
     ) -> Result<MemberRead, String> {
         let source = self.source(owner.origin)?;
-        let found = source
-            .member(owner.id, field)
-            .map_err(|error| error.to_string())?;
+        let found = source.member(owner.id, field).map_err(failed)?;
         let ty = self.convert(owner.origin, found.target, space, 0)?;
         let (offset, ty, bits) = match found.bitfield_read(cfg!(target_endian = "big")) {
             Some(read) => {
@@ -263,9 +254,7 @@ impl<'p> CTypes<'p> {
         };
         let names: Vec<&str> = members.iter().map(String::as_str).collect();
         let source = self.source(owner.origin)?;
-        let field = source
-            .offset_of(owner.id, &names)
-            .map_err(|error| error.to_string())?;
+        let field = source.offset_of(owner.id, &names).map_err(failed)?;
         Ok(field.byte_offset())
     }
 
@@ -288,7 +277,6 @@ impl<'p> CTypes<'p> {
             }))
         };
         let enumerator = |source: &dyn TypeSource| -> Result<Option<Expr>, String> {
-            let failed = |error: crate::ctypes::TypeError| error.to_string();
             match source.find_enumerator(name).map_err(failed)? {
                 Some((id, value)) => {
                     let ty = match *source.resolve(id).map_err(failed)?.1 {
@@ -326,6 +314,12 @@ pub(super) struct MemberRead {
     /// For a bitfield (whose `ty` is the unsigned integer that holds it): how to take it out
     /// of that integer, (shift right, bits, whether signed).
     pub bitfield: Option<(u32, u8, bool)>,
+}
+
+/// A type source's error as sema's message: one place formats and drops it.
+#[inline(never)]
+fn failed(error: TypeError) -> String {
+    error.to_string()
 }
 
 fn kind_word(kind: NameKind) -> &'static str {

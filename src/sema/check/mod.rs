@@ -115,8 +115,8 @@ fn units<'s>(
 /// not the `interval:0hz` providers read).
 /// Under the spec, or under the name of a provider written bare (BEGIN, END).
 fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
-    let canonical = format!("`{}:{}`", spec.provider, spec.spec);
-    let written = format!("`{}:{}`", spec.provider, spec.written);
+    let quoted = |text: &str| format!("`{}:{text}`", spec.provider);
+    let (canonical, written) = (quoted(&spec.spec), quoted(&spec.written));
     let span = if spec.spec_span.start == spec.spec_span.end {
         spec.span
     } else {
