@@ -50,7 +50,7 @@ pub enum Type {
     Inet,
     /// A C struct or union in memory, described by kernel BTF or the script's definitions:
     /// reached through a pointer or as a member, its members read one at a time.
-    CStruct(CStruct),
+    CStruct(Rc<CStruct>),
     /// What a pointer of a tracepoint's record points to, known by its C name only (`struct
     /// __kernel_timespec`): a member read through it looks the name up in the C types; else a
     /// `void`.

@@ -173,12 +173,14 @@ impl<'p> CTypes<'p> {
                 }
                 element => Type::Array(Box::new(element), length as usize),
             },
-            CType::Struct(ref composite) | CType::Union(ref composite) => Type::CStruct(CStruct {
-                origin,
-                id: resolved,
-                size: composite.size as usize,
-                name: source.name_of(resolved).map_err(failed)?.into(),
-            }),
+            CType::Struct(ref composite) | CType::Union(ref composite) => {
+                Type::CStruct(Rc::new(CStruct {
+                    origin,
+                    id: resolved,
+                    size: composite.size as usize,
+                    name: source.name_of(resolved).map_err(failed)?.into(),
+                }))
+            }
             // A pointer to a struct declared here and defined elsewhere in the same source.
             CType::Forward { ref name, union } => {
                 let kind = if union {
