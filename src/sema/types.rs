@@ -20,7 +20,7 @@ pub enum Type {
     /// `str()` (128).
     Chars(usize),
     /// Any other fixed array.
-    Array(Box<Type>, usize),
+    Array(Box<Type>, u32),
     /// A record: a tracepoint's `data`, or the anonymous struct of a map key.
     Struct(Rc<StructType>),
     /// A u32 id that ply prints right-aligned in a width of its own.
@@ -31,7 +31,7 @@ pub enum Type {
     WallTime,
     /// bpftrace's `strftime(format, nsecs)`: monotonic nanoseconds (u64), printed as local
     /// time by C's strftime with this format (`%f` its microseconds).
-    Strftime(Rc<str>),
+    Strftime(Text),
     /// A kernel code address (u64), printed `sym+off`.
     KernelAddress,
     /// A kernel stack id (u64) from the stack map, printed frame by frame.
@@ -54,7 +54,43 @@ pub enum Type {
     /// What a pointer of a tracepoint's record points to, known by its C name only (`struct
     /// __kernel_timespec`): a member read through it looks the name up in the C types; else a
     /// `void`.
-    Named(Rc<str>),
+    Named(Text),
+}
+
+/// A text a `Type` holds (a strftime format, a C type's name): behind one thin pointer, so
+/// that a `Type` is 16 bytes and each of its many copies is small.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Text(Rc<String>);
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text(Rc::new(text.to_string()))
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text(Rc::new(text))
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// Which source of C types (`ctypes::TypeSource`) an id belongs to.
@@ -175,7 +211,7 @@ impl Type {
             Type::UserAddress => crate::wire::USER_ADDRESS_SIZE,
             Type::Inet => crate::wire::INET_SIZE,
             Type::Chars(length) => *length,
-            Type::Array(element, count) => element.size().saturating_mul(*count),
+            Type::Array(element, count) => element.size().saturating_mul(*count as usize),
             Type::Struct(record) => record.size,
             Type::CStruct(c) => c.size,
         }
@@ -298,7 +334,7 @@ impl fmt::Display for Type {
             Type::Id(Id::Cpu) => "cpu",
             Type::Time => "time",
             Type::WallTime => "walltime",
-            Type::Strftime(format) => return write!(f, "strftime({format:?})"),
+            Type::Strftime(format) => return write!(f, "strftime({:?})", &**format),
             Type::KernelAddress => "kaddr",
             Type::Stack => "stack",
             Type::UserStack => "ustack",

@@ -548,7 +548,7 @@ impl Checker<'_> {
         let base = self.expression(base, scope, false)?;
         let index_value = self.value(index, scope)?;
         let (element, length, through_pointer) = match &base.ty {
-            Type::Array(element, length) => ((**element).clone(), Some(*length), false),
+            Type::Array(element, length) => ((**element).clone(), Some(*length as usize), false),
             Type::Chars(length) => (crate::sema::types::U8, Some(*length), false),
             Type::Pointer { target, .. } if target.size() > 0 => ((**target).clone(), None, true),
             other => {

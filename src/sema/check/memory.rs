@@ -171,7 +171,7 @@ impl<'p> CTypes<'p> {
                 Type::Int { bytes: 1, .. } if matches!(*source.resolve(element).map_err(failed)?.1, CType::Int(ref int) if int.char) => {
                     Type::Chars(length as usize)
                 }
-                element => Type::Array(Box::new(element), length as usize),
+                element => Type::Array(Box::new(element), length),
             },
             CType::Struct(ref composite) | CType::Union(ref composite) => {
                 Type::CStruct(Rc::new(CStruct {
