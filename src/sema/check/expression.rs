@@ -462,19 +462,19 @@ impl Checker<'_> {
                 return Some(expr(ExprKind::MapRef(map), Type::Void, span));
             }
         }
-        if let Some(ty) = scope.context.variable(name) {
+        let provided = match scope.context.variable(name) {
+            Some(ty) => Some((name, ty)),
+            // bpftrace's `args` is ply's `data`.
+            None if name == "args" => scope.context.variable("data").map(|ty| ("data", ty)),
+            None => None,
+        };
+        if let Some((name, ty)) = provided {
             return Some(expr(ExprKind::Provider(name.to_string()), ty, span));
-        }
-        // bpftrace's `args` is ply's `data`.
-        if name == "args" {
-            if let Some(ty) = scope.context.variable("data") {
-                return Some(expr(ExprKind::Provider("data".to_string()), ty, span));
-            }
         }
         match definition(name).map(|definition| &definition.form) {
             // A constant per probe: each spec of a probe list is a probe of its own.
             Some(Form::ProbeName) => {
-                let text = scope.probe_name.clone().into_bytes();
+                let text = scope.probe_name.as_bytes().to_vec();
                 let ty = string_literal(text.len());
                 Some(expr(ExprKind::Str(text), ty, span))
             }

@@ -198,7 +198,7 @@ struct Checker<'e> {
 struct Scope<'u> {
     context: &'u dyn ProbeContext,
     /// `provider:spec` as written (canonical provider name), what `probe` reads.
-    probe_name: String,
+    probe_name: &'u str,
     scratch: &'u mut Vec<(String, Option<(Type, Span)>)>,
     /// The `$names` the probe assigns (few: a list is enough).
     assigned: Vec<String>,
@@ -269,7 +269,7 @@ impl Checker<'_> {
         collect_assigned(&unit.probe.body, &mut assigned);
         let mut scope = Scope {
             context: unit.context.as_ref(),
-            probe_name: unit.name.clone(),
+            probe_name: &unit.name,
             scratch: &mut unit.scratch,
             assigned,
         };

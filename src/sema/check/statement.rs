@@ -281,21 +281,19 @@ impl Checker<'_> {
     /// `lhist(value, min, max, step)`: the bounds, literals that make at most
     /// `MAX_LHIST_BUCKETS` buckets.
     fn lhist_bounds(&mut self, arguments: &[ast::Expr], scope: &mut Scope<'_>) -> Option<MapKind> {
-        let mut bounds = Vec::new();
-        for bound in &arguments[1..] {
+        let mut bounds = [0; 3];
+        for (value, bound) in bounds.iter_mut().zip(&arguments[1..]) {
             let typed = self.value(bound, scope)?;
-            match literal_value(&typed) {
-                Some(value) => bounds.push(value),
-                None => {
-                    self.report(
-                        bound.span,
-                        format_args!("`lhist()` bounds must be number literals"),
-                    );
-                    return None;
-                }
-            }
+            let Some(literal) = literal_value(&typed) else {
+                self.report(
+                    bound.span,
+                    format_args!("`lhist()` bounds must be number literals"),
+                );
+                return None;
+            };
+            *value = literal;
         }
-        let (min, max, step) = (bounds[0], bounds[1], bounds[2]);
+        let [min, max, step] = bounds;
         if step <= 0 || max <= min {
             self.report(
                 arguments[1].span.to(arguments[3].span),
