@@ -81,10 +81,10 @@ impl Checker<'_> {
         span: Span,
     ) -> Option<Expr> {
         let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
-        if strings && operator.is_comparison() {
-            return Some(binary(operator, left, right, I32, span));
-        }
-        if operator.is_logical() {
+        // One node at the end: each case says only its operands' conversions and the type.
+        let (left, right, ty) = if strings && operator.is_comparison() {
+            (left, right, I32)
+        } else if operator.is_logical() {
             for side in [&left, &right] {
                 if !side.ty.is_scalar() {
                     self.report(
@@ -98,35 +98,33 @@ impl Checker<'_> {
                     return None;
                 }
             }
-            return Some(binary(operator, left, right, I32, span));
-        }
-        if !self.numbers(operator, &left, &right) {
-            return None;
-        }
-        // Pointers take part in arithmetic as plain addresses (no C scaling).
-        let address = |ty: &Type| {
-            if matches!(ty, Type::Pointer { .. }) {
-                U64
+            (left, right, I32)
+        } else {
+            if !self.numbers(operator, &left, &right) {
+                return None;
+            }
+            // Pointers take part in arithmetic as plain addresses (no C scaling).
+            let address = |ty: &Type| {
+                if matches!(ty, Type::Pointer { .. }) {
+                    U64
+                } else {
+                    ty.clone()
+                }
+            };
+            let (left_type, right_type) = (address(&left.ty), address(&right.ty));
+            if operator.is_comparison() {
+                let common = arithmetic(&left_type, &right_type);
+                (self.coerce(left, &common), self.coerce(right, &common), I32)
+            } else if matches!(operator, BinaryOp::ShiftLeft | BinaryOp::ShiftRight) {
+                let ty = promote(&left_type);
+                (self.coerce(left, &ty), right, ty)
             } else {
-                ty.clone()
+                let ty = arithmetic_result(operator, &left_type, &right_type);
+                let operand_type = if special(&ty) { U64 } else { ty.clone() };
+                let left = self.coerce(left, &operand_type);
+                (left, self.coerce(right, &operand_type), ty)
             }
         };
-        let (left_type, right_type) = (address(&left.ty), address(&right.ty));
-        if operator.is_comparison() {
-            let common = arithmetic(&left_type, &right_type);
-            let left = self.coerce(left, &common);
-            let right = self.coerce(right, &common);
-            return Some(binary(operator, left, right, I32, span));
-        }
-        if matches!(operator, BinaryOp::ShiftLeft | BinaryOp::ShiftRight) {
-            let ty = promote(&left_type);
-            let left = self.coerce(left, &ty);
-            return Some(binary(operator, left, right, ty, span));
-        }
-        let ty = arithmetic_result(operator, &left_type, &right_type);
-        let operand_type = if special(&ty) { U64 } else { ty.clone() };
-        let left = self.coerce(left, &operand_type);
-        let right = self.coerce(right, &operand_type);
         Some(binary(operator, left, right, ty, span))
     }
 
