@@ -2,7 +2,7 @@
 //! members here; operators, calls and `$names` in their own files.
 
 use super::builtins::{definition, variable_names, Form};
-use super::conversion::{arithmetic, cast_type, literal_type, unify};
+use super::conversion::{arithmetic, cast_type, coerce, literal_type, unify};
 use super::functions::{typed_call_of, DEFAULT_STRING_SIZE};
 use super::operators::binary;
 use super::{did_you_mean, memory, Checker, Scope};
@@ -286,8 +286,9 @@ impl Checker<'_> {
                 }
             }
         };
-        let then = self.coerce(then, &ty);
-        let otherwise = self.coerce(otherwise, &ty);
+        let (mut then, mut otherwise) = (then, otherwise);
+        coerce(&mut then, &ty);
+        coerce(&mut otherwise, &ty);
         Some(expr(
             ExprKind::Ternary {
                 condition: Box::new(condition),

@@ -1,6 +1,7 @@
 //! sema::check::functions: the typing of each built-in function's call, as the table in
 //! `builtins` names them; the argument count is already checked there.
 
+use super::conversion::coerce;
 use super::expression::{expr, literal_value};
 use super::{Checker, Scope};
 use crate::lang::ast::{self, UnaryOp};
@@ -387,7 +388,11 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
         return None;
     }
     let family = match family {
-        Some(family) => checker.coerce(family?, &U32),
+        Some(family) => {
+            let mut family = family?;
+            coerce(&mut family, &U32);
+            family
+        }
         None => {
             let family = if array && size == 16 {
                 wire::AF_INET6
@@ -399,20 +404,16 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
     };
     // An integer's low 4 bytes, zero-extended as bpftrace does: `ntop((int16)-1)` is
     // 255.255.0.0.
-    let address = match array {
-        true => address,
-        false => {
-            let bytes = size.min(4) as u8;
-            let unsigned = checker.coerce(
-                address,
-                &Type::Int {
-                    bytes,
-                    signed: false,
-                },
-            );
-            checker.coerce(unsigned, &U32)
-        }
-    };
+    let mut address = address;
+    if !array {
+        let bytes = size.min(4) as u8;
+        let unsigned = Type::Int {
+            bytes,
+            signed: false,
+        };
+        coerce(&mut address, &unsigned);
+        coerce(&mut address, &U32);
+    }
     Some(typed_call(
         Function::Ntop,
         vec![family, address],

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::conversion::{unify, widen};
+use super::conversion::{coerce, unify, widen};
 use super::expression::expr;
 use super::{did_you_mean, Checker, Scope};
 use crate::lang::ast;
@@ -172,9 +172,9 @@ impl Checker<'_> {
             *existing = common.clone();
             self.changed = true;
         }
-        let mut keys = Vec::with_capacity(typed.len());
-        for (key, ty) in typed.into_iter().zip(&common) {
-            keys.push(self.coerce(key, ty));
+        let mut keys = typed;
+        for (key, ty) in keys.iter_mut().zip(&common) {
+            coerce(key, ty);
         }
         Some(keys)
     }

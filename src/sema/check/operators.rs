@@ -1,7 +1,7 @@
 //! sema::check::operators: the type of a unary or binary operation, with C's conversions of
 //! its operands made explicit.
 
-use super::conversion::{arithmetic, promote};
+use super::conversion::{arithmetic, coerce, promote};
 use super::expression::expr;
 use super::Checker;
 use crate::lang::ast::{BinaryOp, UnaryOp};
@@ -69,15 +69,16 @@ impl Checker<'_> {
             return Some(expr(ExprKind::Int(negated as u64), ty, span));
         }
         let ty = promote(&operand.ty);
-        let operand = self.coerce(operand, &ty);
+        let mut operand = operand;
+        coerce(&mut operand, &ty);
         Some(unary_node(operator, operand, ty, span))
     }
 
     pub(super) fn binary_typed(
         &mut self,
         operator: BinaryOp,
-        left: Expr,
-        right: Expr,
+        mut left: Expr,
+        mut right: Expr,
         span: Span,
     ) -> Option<Expr> {
         let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
@@ -114,15 +115,19 @@ impl Checker<'_> {
             let (left_type, right_type) = (address(&left.ty), address(&right.ty));
             if operator.is_comparison() {
                 let common = arithmetic(&left_type, &right_type);
-                (self.coerce(left, &common), self.coerce(right, &common), I32)
+                coerce(&mut left, &common);
+                coerce(&mut right, &common);
+                (left, right, I32)
             } else if matches!(operator, BinaryOp::ShiftLeft | BinaryOp::ShiftRight) {
                 let ty = promote(&left_type);
-                (self.coerce(left, &ty), right, ty)
+                coerce(&mut left, &ty);
+                (left, right, ty)
             } else {
                 let ty = arithmetic_result(operator, &left_type, &right_type);
                 let operand_type = if special(&ty) { U64 } else { ty.clone() };
-                let left = self.coerce(left, &operand_type);
-                (left, self.coerce(right, &operand_type), ty)
+                coerce(&mut left, &operand_type);
+                coerce(&mut right, &operand_type);
+                (left, right, ty)
             }
         };
         Some(binary(operator, left, right, ty, span))

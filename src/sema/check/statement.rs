@@ -2,6 +2,7 @@
 //! aggregations.
 
 use super::builtins::aggregation_of;
+use super::conversion::coerce;
 use super::expression::literal_value;
 use super::functions::{self, Call};
 use super::{Checker, Scope};
@@ -172,8 +173,8 @@ impl Checker<'_> {
             typed = self.binary_typed(operator, current, typed, value.span)?;
         }
         let ty = self.scratch_store_type(slot, &typed, scope)?;
-        let value = self.coerce(typed, &ty);
-        Some(StmtKind::ScratchStore { slot, value })
+        coerce(&mut typed, &ty);
+        Some(StmtKind::ScratchStore { slot, value: typed })
     }
 
     /// `m[k] = v`, `m[k] += v` on a plain map.
@@ -199,10 +200,14 @@ impl Checker<'_> {
                     read.and_then(|read| self.binary_typed(operator, read, current, value.span));
             }
         }
-        let (key, typed) = (key?, typed?);
+        let (key, mut typed) = (key?, typed?);
         let ty = self.map_value(map, &typed.ty, value.span)?;
-        let value = self.coerce(typed, &ty);
-        Some(StmtKind::MapStore { map, key, value })
+        coerce(&mut typed, &ty);
+        Some(StmtKind::MapStore {
+            map,
+            key,
+            value: typed,
+        })
     }
 
     /// The key of an assignment's map: its key expressions, or none for a keyless map.
@@ -264,10 +269,13 @@ impl Checker<'_> {
             },
         };
         let value_type = self.map_value(map, &value_type, call.span)?;
-        let argument = match (kind, argument) {
-            (MapKind::Quantize | MapKind::Lhist { .. }, argument) => argument,
-            (_, argument) => argument.map(|argument| self.coerce(argument, &value_type)),
-        };
+        // Histograms bucket the value as it is.
+        let mut argument = argument;
+        if let Some(argument) = &mut argument {
+            if !matches!(kind, MapKind::Quantize | MapKind::Lhist { .. }) {
+                coerce(argument, &value_type);
+            }
+        }
         Some(Stmt {
             kind: StmtKind::Aggregate {
                 map,
