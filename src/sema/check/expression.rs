@@ -123,18 +123,19 @@ impl Checker<'_> {
         condition: &ast::Expr,
         scope: &mut Scope<'_>,
     ) -> Option<Expr> {
-        let typed = self.value(condition, scope)?;
-        if typed.ty.is_scalar() {
-            return Some(typed);
+        let typed = self.value(condition, scope);
+        let ty = &typed.as_ref()?.ty;
+        if ty.is_scalar() {
+            return typed;
         }
-        let hint = if matches!(typed.ty, Type::Chars(_)) {
+        let hint = if matches!(ty, Type::Chars(_)) {
             "compare strings with `==` or strcmp()"
         } else {
             "only numbers and pointers are true or false"
         };
         self.report_label(
             condition.span,
-            format_args!("{} cannot be a condition", typed.ty),
+            format_args!("{ty} cannot be a condition"),
             format_args!("{hint}"),
         );
         None
@@ -142,11 +143,15 @@ impl Checker<'_> {
 
     /// An expression that must produce a value.
     pub(super) fn value(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
-        let typed = self.expression(node, scope, false)?;
-        if !self.copyable(&typed) {
+        // Checked where it lies, so the node is returned without a move.
+        let typed = self.expression(node, scope, false);
+        let Some(checked) = &typed else {
+            return None;
+        };
+        if !self.copyable(checked) {
             return None;
         }
-        if let ExprKind::MapRef(map) = typed.kind {
+        if let ExprKind::MapRef(map) = checked.kind {
             let name = self.maps[map].name.clone();
             self.report(
                 node.span,
@@ -154,7 +159,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(typed)
+        typed
     }
 
     /// `allow_map`: a bare map name is a reference to the whole map (print, clear).

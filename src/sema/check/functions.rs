@@ -454,12 +454,13 @@ fn integer(
     scope: &mut Scope<'_>,
     rule: &str,
 ) -> Option<Expr> {
-    let value = checker.value(node, scope)?;
-    if !value.ty.is_integer() {
-        checker.report(node.span, format_args!("{rule}, not {}", value.ty));
+    let value = checker.value(node, scope);
+    let ty = &value.as_ref()?.ty;
+    if !ty.is_integer() {
+        checker.report(node.span, format_args!("{rule}, not {ty}"));
         return None;
     }
-    Some(value)
+    value
 }
 
 /// bpftrace's `kaddr("symbol")`: where a kernel symbol is, read from kallsyms as the script is
