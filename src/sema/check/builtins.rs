@@ -217,6 +217,7 @@ pub(in crate::sema) fn aggregation_name(kind: MapKind) -> Option<&'static str> {
 }
 
 impl Checker<'_> {
+    #[inline(never)]
     pub(super) fn call(
         &mut self,
         name: &str,

@@ -403,6 +403,7 @@ impl Checker<'_> {
     }
 
     /// `base.field` or `base->field` of a record: a tracepoint's `data`, a map's key struct.
+    #[inline(never)]
     fn record_member(
         &mut self,
         base: Expr,
@@ -518,6 +519,7 @@ impl Checker<'_> {
         }
     }
 
+    #[inline(never)]
     fn unknown_name(&mut self, name: &str, span: Span, scope: &Scope<'_>) {
         if let Some(message) = unsupported::variable(name) {
             self.error_at(span, message);

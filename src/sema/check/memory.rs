@@ -210,6 +210,7 @@ impl<'p> CTypes<'p> {
     }
 
     /// `base.field` or `base->field` of a C struct.
+    #[inline(never)]
     pub(super) fn member(
         &self,
         owner: &CStruct,
@@ -270,6 +271,7 @@ impl<'p> CTypes<'p> {
 
     /// A constant by name: the script's `#define` or enum, a kernel `#define` BTF lacks, then an
     /// enum of the kernel's.
+    #[inline(never)]
     pub(super) fn constant(&self, name: &str) -> Result<Option<Expr>, String> {
         let int = |value: u64, ty: Type| {
             Ok(Some(Expr {

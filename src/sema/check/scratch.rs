@@ -120,6 +120,7 @@ impl Checker<'_> {
         }
     }
 
+    #[inline(never)]
     pub(super) fn dollar(&mut self, name: &str, span: Span, scope: &mut Scope<'_>) -> Option<Expr> {
         if scope.assigned.iter().any(|assigned| assigned == name) {
             let slot = self.scratch_slot(name, scope);
