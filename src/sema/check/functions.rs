@@ -332,9 +332,10 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
             return None;
         }
     }
-    Some(typed_call(
+    Some(typed_call_of_two(
         Function::StrCmp,
-        vec![left, right],
+        left,
+        right,
         I32,
         call.span,
     ))
@@ -414,9 +415,10 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
         coerce(&mut address, &unsigned);
         coerce(&mut address, &U32);
     }
-    Some(typed_call(
+    Some(typed_call_of_two(
         Function::Ntop,
-        vec![family, address],
+        family,
+        address,
         Type::Inet,
         call.span,
     ))
@@ -565,6 +567,12 @@ fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Op
 #[inline(never)]
 pub(super) fn typed_call_of(function: Function, argument: Expr, ty: Type, span: Span) -> Expr {
     typed_call(function, vec![argument], ty, span)
+}
+
+/// `typed_call` of two arguments.
+#[inline(never)]
+fn typed_call_of_two(function: Function, first: Expr, second: Expr, ty: Type, span: Span) -> Expr {
+    typed_call(function, vec![first, second], ty, span)
 }
 
 pub(super) fn typed_call(function: Function, arguments: Vec<Expr>, ty: Type, span: Span) -> Expr {
