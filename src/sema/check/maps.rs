@@ -192,11 +192,11 @@ impl Checker<'_> {
                 return None;
             }
         }
-        match &state.value {
-            Some((ty, _)) => Some(expr(ExprKind::MapRead { map, key }, ty.clone(), span)),
+        let ty = match &state.value {
+            Some((ty, _)) => ty.clone(),
             // `@x = @x + 1`: the read is what gives the store its type. A missing key reads
             // as zero, so until a store types the map, a read is a 64-bit integer, as in bpftrace.
-            None if state.assigned => Some(expr(ExprKind::MapRead { map, key }, I64, span)),
+            None if state.assigned => I64,
             None => {
                 if self.final_round {
                     let name = state.name.clone();
@@ -209,9 +209,10 @@ impl Checker<'_> {
                     let message = format_args!("`{name}` is read but never assigned");
                     self.report_with(span, message, label, None);
                 }
-                None
+                return None;
             }
-        }
+        };
+        Some(expr(ExprKind::MapRead { map, key }, ty, span))
     }
 
     /// The map table, with any map that never got a type reported.

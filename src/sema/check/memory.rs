@@ -97,15 +97,15 @@ impl<'p> CTypes<'p> {
                 return Ok((TypeOrigin::Script, id));
             }
         }
-        let spelled = format!("{} {name}", kind_word(kind));
-        match self.kernel()? {
-            Some(kernel) => match kernel.find(kind, name).map_err(failed)? {
-                Some(id) => Ok((TypeOrigin::Kernel, id)),
-                None => Err(format!("the kernel's BTF has no `{spelled}`")),
-            },
-            None => Err(format!(
-                "unknown `{spelled}`: define it above the probes, or run on a kernel with BTF"
-            )),
+        let word = kind_word(kind);
+        let Some(kernel) = self.kernel()? else {
+            return Err(format!(
+                "unknown `{word} {name}`: define it above the probes, or run on a kernel with BTF"
+            ));
+        };
+        match kernel.find(kind, name).map_err(failed)? {
+            Some(id) => Ok((TypeOrigin::Kernel, id)),
+            None => Err(format!("the kernel's BTF has no `{word} {name}`")),
         }
     }
 
