@@ -124,11 +124,7 @@ impl Checker<'_> {
     pub(super) fn dollar(&mut self, name: &str, span: Span, scope: &mut Scope<'_>) -> Option<Expr> {
         if scope.assigned.iter().any(|assigned| assigned == name) {
             let slot = self.scratch_slot(name, scope);
-            return match &scope.scratch[slot].1 {
-                Some((ty, _)) => Some(expr(ExprKind::Scratch(slot), ty.clone(), span)),
-                None if self.final_round => self.scratch_read(slot, span, scope),
-                None => None,
-            };
+            return self.scratch_read(slot, span, scope);
         }
         if name == "target" {
             if !self.environment.target {
@@ -141,15 +137,17 @@ impl Checker<'_> {
             }
             return Some(expr(ExprKind::TargetPid, Type::Id(Id::Process), span));
         }
+        // Borrowed for as long as the checker's environment, not through `self`.
+        let environment = self.environment;
         let text = if name.chars().all(|c| c.is_ascii_digit()) {
             let index: usize = name.parse().unwrap_or(usize::MAX);
             match index
                 .checked_sub(1)
-                .and_then(|index| self.environment.positional.get(index))
+                .and_then(|index| environment.positional.get(index))
             {
-                Some(text) => text.clone(),
+                Some(text) => text,
                 None => {
-                    let given = self.environment.positional.len();
+                    let given = environment.positional.len();
                     self.report_label(
                         span,
                         format_args!("there is no positional argument ${name}"),
@@ -159,9 +157,9 @@ impl Checker<'_> {
                 }
             }
         } else {
-            let variables = &self.environment.variables;
+            let variables = &environment.variables;
             match variables.iter().rfind(|(known, _)| known == name) {
-                Some((_, text)) => text.clone(),
+                Some((_, text)) => text,
                 None => {
                     self.report_label(
                         span,
@@ -172,7 +170,7 @@ impl Checker<'_> {
                 }
             }
         };
-        Some(match parse_number(&text) {
+        Some(match parse_number(text) {
             Some(value) => {
                 let ty = if (value as i64) < 0 && text.trim_start().starts_with('-') {
                     I64
