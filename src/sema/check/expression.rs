@@ -535,9 +535,12 @@ impl Checker<'_> {
             return;
         }
         let provided = scope.context.names();
-        let mut known: Vec<&str> = variable_names().collect();
-        known.extend(provided.iter().map(String::as_str));
-        let mut label = did_you_mean(name, &mut known.into_iter());
+        // Both lists in one pass, no list built; the map shortens the built-ins' 'static names.
+        let provided = provided.iter().map(String::as_str);
+        let mut known = variable_names()
+            .map(|known| -> &str { known })
+            .chain(provided);
+        let mut label = did_you_mean(name, &mut known);
         if label.is_none() && self.map_named(name).is_some() {
             label = Some(format!("`{name}` is a map: write `{name}[key]`"));
         }
