@@ -294,6 +294,7 @@ fn round_up(value: usize, align: usize) -> usize {
 
 /// The type of a string literal of `length` bytes: room for the NUL, rounded up to 8 as ply
 /// does so keys and printf arguments stay aligned.
+#[inline(never)]
 pub fn string_literal(length: usize) -> Type {
     Type::Chars(round_up(length + 1, 8))
 }
