@@ -231,6 +231,7 @@ impl Type {
     }
 
     /// Integer-like scalars: anything arithmetic and comparison work on.
+    #[inline(never)]
     pub fn is_integer(&self) -> bool {
         matches!(
             self,
@@ -246,6 +247,7 @@ impl Type {
     }
 
     /// Scalars fit a register: integers and pointers. Their truth value is C's `!= 0`.
+    #[inline(never)]
     pub fn is_scalar(&self) -> bool {
         self.is_integer() || matches!(self, Type::Pointer { .. })
     }
