@@ -19,7 +19,7 @@ pub fn layout_of(ty: &Type) -> Layout {
         },
         Type::Pointer { .. } => Layout::Pointer,
         Type::Chars(length) => Layout::Chars(*length),
-        Type::Array(element, count) => Layout::Array(Box::new(layout_of(element)), *count),
+        Type::Array(element, count) => Layout::Array(Box::new(layout_of(element)), *count as usize),
         Type::Struct(record) => struct_layout(record),
         Type::Id(id) => Layout::Id { width: id.width() },
         Type::Time => Layout::Time,

@@ -277,7 +277,7 @@ pub fn record_type(format: &EventFormat, space: AddressSpace) -> StructType {
                 FieldKind::Array { count } if field.c_type.contains("char") => Type::Chars(count),
                 FieldKind::Array { count } => Type::Array(
                     Box::new(integer(field.size / count.max(1), field.signed)),
-                    count,
+                    count.try_into().unwrap_or(u32::MAX),
                 ),
             };
             size = size.max(field.offset + field.size);

@@ -20,7 +20,7 @@ pub enum Type {
     /// `str()` (128).
     Chars(usize),
     /// Any other fixed array.
-    Array(Box<Type>, usize),
+    Array(Box<Type>, u32),
     /// A record: a tracepoint's `data`, or the anonymous struct of a map key.
     Struct(Rc<StructType>),
     /// A u32 id that ply prints right-aligned in a width of its own.
@@ -31,7 +31,7 @@ pub enum Type {
     WallTime,
     /// bpftrace's `strftime(format, nsecs)`: monotonic nanoseconds (u64), printed as local
     /// time by C's strftime with this format (`%f` its microseconds).
-    Strftime(Rc<str>),
+    Strftime(Text),
     /// A kernel code address (u64), printed `sym+off`.
     KernelAddress,
     /// A kernel stack id (u64) from the stack map, printed frame by frame.
@@ -50,11 +50,47 @@ pub enum Type {
     Inet,
     /// A C struct or union in memory, described by kernel BTF or the script's definitions:
     /// reached through a pointer or as a member, its members read one at a time.
-    CStruct(CStruct),
+    CStruct(Rc<CStruct>),
     /// What a pointer of a tracepoint's record points to, known by its C name only (`struct
     /// __kernel_timespec`): a member read through it looks the name up in the C types; else a
     /// `void`.
-    Named(Rc<str>),
+    Named(Text),
+}
+
+/// A text a `Type` holds (a strftime format, a C type's name): behind one thin pointer, so
+/// that a `Type` is 16 bytes and each of its many copies is small.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Text(Rc<String>);
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text(Rc::new(text.to_string()))
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text(Rc::new(text))
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// Which source of C types (`ctypes::TypeSource`) an id belongs to.
@@ -150,6 +186,15 @@ pub const I64: Type = Type::Int {
 };
 
 impl Type {
+    /// A pointer to `target` in `space`: one place boxes the target.
+    #[inline(never)]
+    pub fn pointer(target: Type, space: AddressSpace) -> Type {
+        Type::Pointer {
+            target: Box::new(target),
+            space,
+        }
+    }
+
     /// Size in bytes, as stored in a map or a record.
     pub fn size(&self) -> usize {
         match self {
@@ -166,7 +211,7 @@ impl Type {
             Type::UserAddress => crate::wire::USER_ADDRESS_SIZE,
             Type::Inet => crate::wire::INET_SIZE,
             Type::Chars(length) => *length,
-            Type::Array(element, count) => element.size().saturating_mul(*count),
+            Type::Array(element, count) => element.size().saturating_mul(*count as usize),
             Type::Struct(record) => record.size,
             Type::CStruct(c) => c.size,
         }
@@ -186,6 +231,7 @@ impl Type {
     }
 
     /// Integer-like scalars: anything arithmetic and comparison work on.
+    #[inline(never)]
     pub fn is_integer(&self) -> bool {
         matches!(
             self,
@@ -201,6 +247,7 @@ impl Type {
     }
 
     /// Scalars fit a register: integers and pointers. Their truth value is C's `!= 0`.
+    #[inline(never)]
     pub fn is_scalar(&self) -> bool {
         self.is_integer() || matches!(self, Type::Pointer { .. })
     }
@@ -249,6 +296,7 @@ fn round_up(value: usize, align: usize) -> usize {
 
 /// The type of a string literal of `length` bytes: room for the NUL, rounded up to 8 as ply
 /// does so keys and printf arguments stay aligned.
+#[inline(never)]
 pub fn string_literal(length: usize) -> Type {
     Type::Chars(round_up(length + 1, 8))
 }
@@ -289,7 +337,7 @@ impl fmt::Display for Type {
             Type::Id(Id::Cpu) => "cpu",
             Type::Time => "time",
             Type::WallTime => "walltime",
-            Type::Strftime(format) => return write!(f, "strftime({format:?})"),
+            Type::Strftime(format) => return write!(f, "strftime({:?})", &**format),
             Type::KernelAddress => "kaddr",
             Type::Stack => "stack",
             Type::UserStack => "ustack",

@@ -11,7 +11,7 @@ use super::functions::{
 };
 use super::{did_you_mean, Checker, Scope};
 use crate::lang::ast;
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::lang::unsupported;
 use crate::output::{Format, PrintOptions};
 use crate::sema::program::{Builtin, Expr, Function, MapKind};
@@ -226,6 +226,7 @@ pub(in crate::sema) fn aggregation_name(kind: MapKind) -> Option<&'static str> {
 }
 
 impl Checker<'_> {
+    #[inline(never)]
     pub(super) fn call(
         &mut self,
         name: &str,
@@ -267,9 +268,9 @@ impl Checker<'_> {
                     self.error_at(name_span, message);
                     return None;
                 }
-                let mut diag = Diag::new(name_span, format!("unknown function `{name}`"));
-                diag.label = did_you_mean(name, &mut function_names());
-                self.error(diag);
+                let label = did_you_mean(name, &mut function_names());
+                let message = format_args!("unknown function `{name}`");
+                self.report_with(name_span, message, label, None);
                 None
             }
         }

@@ -2,7 +2,6 @@
 //! conversions, the common type two uses of one slot share — and the casts that apply them.
 
 use super::expression::cast_to;
-use super::Checker;
 use crate::lang::ast::{self, BaseType};
 use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind};
@@ -63,10 +62,7 @@ pub(super) fn unify(a: &Type, b: &Type) -> Option<Type> {
             } else {
                 AddressSpace::Unknown
             };
-            Some(Type::Pointer {
-                target: Box::new(target),
-                space,
-            })
+            Some(Type::pointer(target, space))
         }
         _ => None,
     }
@@ -131,34 +127,34 @@ pub(super) fn cast_type(name: &str) -> Option<Type> {
         BaseType::Void => return None,
     };
     for _ in 0..pointers {
-        ty = Type::Pointer {
-            target: Box::new(ty),
-            space: AddressSpace::Unknown,
-        };
+        ty = Type::pointer(ty, AddressSpace::Unknown);
     }
     Some(ty)
 }
 
-impl Checker<'_> {
-    /// Wraps `value` in a conversion when its type differs from the slot's.
-    pub(super) fn coerce(&self, value: Expr, ty: &Type) -> Expr {
-        if value.ty == *ty {
-            return value;
-        }
-        // A literal takes the slot's type itself: an integer's bits are already the i64/u64
-        // value, and a string is padded with zeros to its type's length.
-        let literal = match (&value.kind, ty) {
-            (ExprKind::Int(_), ty) => ty.is_integer(),
-            (ExprKind::Str(bytes), Type::Chars(length)) => bytes.len() < *length,
-            _ => false,
-        };
-        if literal {
-            return Expr {
-                ty: ty.clone(),
-                ..value
-            };
-        }
-        let span = value.span;
-        cast_to(value, ty.clone(), span)
+/// Wraps `value`, in place, in a conversion when its type differs from the slot's `ty`: the
+/// node is not moved in and out at each of the many callers.
+pub(super) fn coerce(value: &mut Expr, ty: &Type) {
+    if value.ty == *ty {
+        return;
     }
+    // A literal takes the slot's type itself: an integer's bits are already the i64/u64
+    // value, and a string is padded with zeros to its type's length.
+    let literal = match (&value.kind, ty) {
+        (ExprKind::Int(_), ty) => ty.is_integer(),
+        (ExprKind::Str(bytes), Type::Chars(length)) => bytes.len() < *length,
+        _ => false,
+    };
+    if literal {
+        value.ty = ty.clone();
+        return;
+    }
+    let span = value.span;
+    let placeholder = Expr {
+        kind: ExprKind::TargetPid,
+        ty: Type::Void,
+        span,
+    };
+    let operand = std::mem::replace(value, placeholder);
+    *value = cast_to(operand, ty.clone(), span);
 }

@@ -2,7 +2,7 @@
 //! members here; operators, calls and `$names` in their own files.
 
 use super::builtins::{definition, variable_names, Form};
-use super::conversion::{arithmetic, cast_type, literal_type, unify};
+use super::conversion::{arithmetic, cast_type, coerce, literal_type, unify};
 use super::functions::{typed_call_of, DEFAULT_STRING_SIZE};
 use super::operators::binary;
 use super::{did_you_mean, memory, Checker, Scope};
@@ -86,7 +86,7 @@ impl Checker<'_> {
         for node in nodes {
             let value = if maps {
                 let value = self.expression(node, scope, true);
-                value.and_then(|value| self.whole(value))
+                value.filter(|value| self.copyable(value))
             } else {
                 self.value(node, scope)
             };
@@ -104,17 +104,17 @@ impl Checker<'_> {
         (!failed).then_some(typed)
     }
 
-    /// `typed`, unless it is a whole C struct, which tine does not copy yet.
-    fn whole(&mut self, typed: Expr) -> Option<Expr> {
+    /// False (with an error) when `typed` is a whole C struct, which tine does not copy yet.
+    fn copyable(&mut self, typed: &Expr) -> bool {
         if let Type::CStruct(_) = typed.ty {
             self.report_label(
                 typed.span,
                 format_args!("a whole `{}` is not a value yet", typed.ty),
                 format_args!("read its members, one at a time"),
             );
-            return None;
+            return false;
         }
-        Some(typed)
+        true
     }
 
     /// A condition: any scalar; its truth is C's `!= 0`.
@@ -123,18 +123,19 @@ impl Checker<'_> {
         condition: &ast::Expr,
         scope: &mut Scope<'_>,
     ) -> Option<Expr> {
-        let typed = self.value(condition, scope)?;
-        if typed.ty.is_scalar() {
-            return Some(typed);
+        let typed = self.value(condition, scope);
+        let ty = &typed.as_ref()?.ty;
+        if ty.is_scalar() {
+            return typed;
         }
-        let hint = if matches!(typed.ty, Type::Chars(_)) {
+        let hint = if matches!(ty, Type::Chars(_)) {
             "compare strings with `==` or strcmp()"
         } else {
             "only numbers and pointers are true or false"
         };
         self.report_label(
             condition.span,
-            format_args!("{} cannot be a condition", typed.ty),
+            format_args!("{ty} cannot be a condition"),
             format_args!("{hint}"),
         );
         None
@@ -142,9 +143,15 @@ impl Checker<'_> {
 
     /// An expression that must produce a value.
     pub(super) fn value(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
-        let typed = self.expression(node, scope, false)?;
-        let typed = self.whole(typed)?;
-        if let ExprKind::MapRef(map) = typed.kind {
+        // Checked where it lies, so the node is returned without a move.
+        let typed = self.expression(node, scope, false);
+        let Some(checked) = &typed else {
+            return None;
+        };
+        if !self.copyable(checked) {
+            return None;
+        }
+        if let ExprKind::MapRef(map) = checked.kind {
             let name = self.maps[map].name.clone();
             self.report(
                 node.span,
@@ -152,7 +159,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(typed)
+        typed
     }
 
     /// `allow_map`: a bare map name is a reference to the whole map (print, clear).
@@ -187,10 +194,7 @@ impl Checker<'_> {
                 if *operator == UnaryOp::Deref && operand.ty.is_integer() && operand.ty.size() == 8
                 {
                     // bpftrace's `*kaddr("avenrun")`: an address held in an integer reads a u64.
-                    let ty = Type::Pointer {
-                        target: Box::new(U64),
-                        space: scope.context.address_space(),
-                    };
+                    let ty = Type::pointer(U64, scope.context.address_space());
                     let span = operand.span;
                     operand = cast_to(operand, ty, span);
                 }
@@ -287,8 +291,9 @@ impl Checker<'_> {
                 }
             }
         };
-        let then = self.coerce(then, &ty);
-        let otherwise = self.coerce(otherwise, &ty);
+        let (mut then, mut otherwise) = (then, otherwise);
+        coerce(&mut then, &ty);
+        coerce(&mut otherwise, &ty);
         Some(expr(
             ExprKind::Ternary {
                 condition: Box::new(condition),
@@ -356,10 +361,7 @@ impl Checker<'_> {
             if let Type::Named(name) = target.as_ref() {
                 base.ty = match self.types.named(&format!("{name}*"), *space) {
                     Some(Ok(ty)) => ty,
-                    _ => Type::Pointer {
-                        target: Box::new(Type::Void),
-                        space: *space,
-                    },
+                    _ => Type::pointer(Type::Void, *space),
                 };
             }
         }
@@ -401,6 +403,7 @@ impl Checker<'_> {
     }
 
     /// `base.field` or `base->field` of a record: a tracepoint's `data`, a map's key struct.
+    #[inline(never)]
     fn record_member(
         &mut self,
         base: Expr,
@@ -420,29 +423,24 @@ impl Checker<'_> {
         else {
             // `curtask` is a number when no C types know `struct task_struct`.
             let task = base.kind == ExprKind::Builtin(Builtin::CurrentTask);
+            let label = "without the kernel's BTF, define struct task_struct above the probes";
             self.report_with(
                 base.span,
                 format_args!("{} has no fields", base.ty),
-                task.then(|| {
-                    format_args!(
-                        "without the kernel's BTF, define struct task_struct above the probes"
-                    )
-                }),
+                task.then(|| label.to_string()),
                 None,
             );
             return None;
         };
         let Some(found) = record.field(field) else {
-            let mut diag = Diag::new(field_span, format!("{} has no field `{field}`", base.ty));
-            if field.starts_with("common_") {
-                diag = diag.with_label(
-                    "BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu",
-                );
+            let label = if field.starts_with("common_") {
+                Some("BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu".to_string())
             } else {
                 let mut names = record.fields.iter().map(|field| field.name.as_str());
-                diag.label = did_you_mean(field, &mut names);
-            }
-            self.error(diag);
+                did_you_mean(field, &mut names)
+            };
+            let message = format_args!("{} has no field `{field}`", base.ty);
+            self.report_with(field_span, message, label, None);
             return None;
         };
         let at = (found.offset, through_pointer);
@@ -471,19 +469,19 @@ impl Checker<'_> {
                 return Some(expr(ExprKind::MapRef(map), Type::Void, span));
             }
         }
-        if let Some(ty) = scope.context.variable(name) {
+        let provided = match scope.context.variable(name) {
+            Some(ty) => Some((name, ty)),
+            // bpftrace's `args` is ply's `data`.
+            None if name == "args" => scope.context.variable("data").map(|ty| ("data", ty)),
+            None => None,
+        };
+        if let Some((name, ty)) = provided {
             return Some(expr(ExprKind::Provider(name.to_string()), ty, span));
-        }
-        // bpftrace's `args` is ply's `data`.
-        if name == "args" {
-            if let Some(ty) = scope.context.variable("data") {
-                return Some(expr(ExprKind::Provider("data".to_string()), ty, span));
-            }
         }
         match definition(name).map(|definition| &definition.form) {
             // A constant per probe: each spec of a probe list is a probe of its own.
             Some(Form::ProbeName) => {
-                let text = scope.probe_name.clone().into_bytes();
+                let text = scope.probe_name.as_bytes().to_vec();
                 let ty = string_literal(text.len());
                 Some(expr(ExprKind::Str(text), ty, span))
             }
@@ -521,6 +519,7 @@ impl Checker<'_> {
         }
     }
 
+    #[inline(never)]
     fn unknown_name(&mut self, name: &str, span: Span, scope: &Scope<'_>) {
         if let Some(message) = unsupported::variable(name) {
             self.error_at(span, message);
@@ -536,14 +535,16 @@ impl Checker<'_> {
             return;
         }
         let provided = scope.context.names();
-        let mut known: Vec<&str> = variable_names().collect();
-        known.extend(provided.iter().map(String::as_str));
-        let mut diag = Diag::new(span, format!("unknown name `{name}`"));
-        diag.label = did_you_mean(name, &mut known.into_iter());
-        if diag.label.is_none() && self.map_named(name).is_some() {
-            diag = diag.with_label(format!("`{name}` is a map: write `{name}[key]`"));
+        // Both lists in one pass, no list built; the map shortens the built-ins' 'static names.
+        let provided = provided.iter().map(String::as_str);
+        let mut known = variable_names()
+            .map(|known| -> &str { known })
+            .chain(provided);
+        let mut label = did_you_mean(name, &mut known);
+        if label.is_none() && self.map_named(name).is_some() {
+            label = Some(format!("`{name}` is a map: write `{name}[key]`"));
         }
-        self.error(diag);
+        self.report_with(span, format_args!("unknown name `{name}`"), label, None);
     }
 
     /// `base[index]`: an element of an array in memory, or at a pointer; the index a constant,
@@ -558,7 +559,7 @@ impl Checker<'_> {
         let base = self.expression(base, scope, false)?;
         let index_value = self.value(index, scope)?;
         let (element, length, through_pointer) = match &base.ty {
-            Type::Array(element, length) => ((**element).clone(), Some(*length), false),
+            Type::Array(element, length) => ((**element).clone(), Some(*length as usize), false),
             Type::Chars(length) => (crate::sema::types::U8, Some(*length), false),
             Type::Pointer { target, .. } if target.size() > 0 => ((**target).clone(), None, true),
             other => {
@@ -640,10 +641,7 @@ impl Checker<'_> {
         if matches!(address.ty, Type::Pointer { .. }) {
             return address;
         }
-        let ty = Type::Pointer {
-            target: Box::new(Type::Void),
-            space: scope.context.address_space(),
-        };
+        let ty = Type::pointer(Type::Void, scope.context.address_space());
         let span = address.span;
         cast_to(address, ty, span)
     }

@@ -1,6 +1,9 @@
 //! sema::check::functions: the typing of each built-in function's call, as the table in
 //! `builtins` names them; the argument count is already checked there.
 
+use std::fmt;
+
+use super::conversion::coerce;
 use super::expression::{expr, literal_value};
 use super::{Checker, Scope};
 use crate::lang::ast::{self, UnaryOp};
@@ -176,15 +179,14 @@ pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
 pub(super) fn exit(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let mut values = Vec::new();
     if let Some(argument) = call.arguments.first() {
-        let code = checker.value(argument, call.scope)?;
-        if !code.ty.is_integer() {
-            checker.report(
-                argument.span,
-                format_args!("the exit code must be an integer, not {}", code.ty),
-            );
-            return None;
-        }
-        values.push(code);
+        let rule = format_args!("the exit code must be an integer");
+        values.push(typed_argument(
+            checker,
+            argument,
+            call.scope,
+            Type::is_integer,
+            rule,
+        )?);
     }
     Some(typed_call(Function::Exit, values, Type::Void, call.span))
 }
@@ -263,38 +265,30 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 /// `uptr(address)` and `kptr(address)`: the address, marked as into user or kernel memory.
 pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let name = call.name;
-    let address = checker.value(&call.arguments[0], call.scope)?;
+    let rule = format_args!("{name}() needs an address");
+    let is_address =
+        |ty: &Type| matches!(ty, Type::Pointer { .. }) || (ty.is_integer() && ty.size() <= 8);
+    let node = &call.arguments[0];
+    let address = typed_argument(checker, node, call.scope, is_address, rule)?;
     let target = match &address.ty {
-        Type::Pointer { target, .. } => target.clone(),
-        ty if ty.is_integer() && ty.size() <= 8 => Box::new(Type::Void),
-        other => {
-            checker.report(
-                call.arguments[0].span,
-                format_args!("{name}() needs an address, not {other}"),
-            );
-            return None;
-        }
+        Type::Pointer { target, .. } => (**target).clone(),
+        _ => Type::Void,
     };
     let (function, space) = if name == "uptr" {
         (Function::Uptr, AddressSpace::User)
     } else {
         (Function::Kptr, AddressSpace::Kernel)
     };
-    let ty = Type::Pointer { target, space };
+    let ty = Type::pointer(target, space);
     Some(typed_call_of(function, address, ty, call.span))
 }
 
 /// `ksym(address)` and `usym(address)`: an address that prints as the symbol it is in.
 pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let name = call.name;
-    let address = checker.value(&call.arguments[0], call.scope)?;
-    if !address.ty.is_scalar() {
-        checker.report(
-            call.arguments[0].span,
-            format_args!("{name}() needs an address, not {}", address.ty),
-        );
-        return None;
-    }
+    let rule = format_args!("{name}() needs an address");
+    let node = &call.arguments[0];
+    let address = typed_argument(checker, node, call.scope, Type::is_scalar, rule)?;
     Some(if name == "ksym" {
         typed_call_of(Function::Ksym, address, Type::KernelAddress, call.span)
     } else {
@@ -394,12 +388,8 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
 pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let (address_node, family_node) = call.arguments.split_last()?;
     let family = family_node.first().map(|node| {
-        integer(
-            checker,
-            node,
-            call.scope,
-            "ntop()'s address family is an integer",
-        )
+        let rule = format_args!("ntop()'s address family is an integer");
+        typed_argument(checker, node, call.scope, Type::is_integer, rule)
     });
     let address = checker.value(address_node, call.scope)?;
     let size = address.ty.size();
@@ -415,7 +405,11 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
         return None;
     }
     let family = match family {
-        Some(family) => checker.coerce(family?, &U32),
+        Some(family) => {
+            let mut family = family?;
+            coerce(&mut family, &U32);
+            family
+        }
         None => {
             let family = if array && size == 16 {
                 wire::AF_INET6
@@ -427,23 +421,20 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
     };
     // An integer's low 4 bytes, zero-extended as bpftrace does: `ntop((int16)-1)` is
     // 255.255.0.0.
-    let address = match array {
-        true => address,
-        false => {
-            let bytes = size.min(4) as u8;
-            let unsigned = checker.coerce(
-                address,
-                &Type::Int {
-                    bytes,
-                    signed: false,
-                },
-            );
-            checker.coerce(unsigned, &U32)
-        }
-    };
-    Some(typed_call(
+    let mut address = address;
+    if !array {
+        let bytes = size.min(4) as u8;
+        let unsigned = Type::Int {
+            bytes,
+            signed: false,
+        };
+        coerce(&mut address, &unsigned);
+        coerce(&mut address, &U32);
+    }
+    Some(typed_call_of_two(
         Function::Ntop,
-        vec![family, address],
+        family,
+        address,
         Type::Inet,
         call.span,
     ))
@@ -452,12 +443,9 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 /// bpftrace's `bswap(n)`: n's bytes in reverse order, as many as its type has, unsigned; a
 /// literal or an operator's result has 8, as bpftrace's integers do (tine's are C's `int`).
 pub(super) fn bswap(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
-    let value = integer(
-        checker,
-        &call.arguments[0],
-        call.scope,
-        "bswap() reverses the bytes of an integer",
-    )?;
+    let rule = format_args!("bswap() reverses the bytes of an integer");
+    let node = &call.arguments[0];
+    let value = typed_argument(checker, node, call.scope, Type::is_integer, rule)?;
     let bytes = match value.kind {
         ExprKind::Int(_)
         | ExprKind::Binary { .. }
@@ -474,19 +462,21 @@ pub(super) fn bswap(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
     Some(typed_call_of(Function::Bswap, value, ty, call.span))
 }
 
-/// An argument that must be an integer; `rule` says so in the error.
-fn integer(
+/// An argument of a type that `accepts` admits; `rule` says which in the error.
+fn typed_argument(
     checker: &mut Checker<'_>,
     node: &ast::Expr,
     scope: &mut Scope<'_>,
-    rule: &str,
+    accepts: fn(&Type) -> bool,
+    rule: fmt::Arguments<'_>,
 ) -> Option<Expr> {
-    let value = checker.value(node, scope)?;
-    if !value.ty.is_integer() {
-        checker.report(node.span, format_args!("{rule}, not {}", value.ty));
+    let value = checker.value(node, scope);
+    let ty = &value.as_ref()?.ty;
+    if !accepts(ty) {
+        checker.report(node.span, format_args!("{rule}, not {ty}"));
         return None;
     }
-    Some(value)
+    value
 }
 
 /// bpftrace's `kaddr("symbol")`: where a kernel symbol is, read from kallsyms as the script is
@@ -549,17 +539,10 @@ pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 /// bpftrace's `join(argv)` / `join(argv, separator)` statement: the strings an array of user
 /// string addresses (execve's `argv`) points to, printed by user space on one line.
 pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
-    let array = checker.value(&call.arguments[0], call.scope)?;
-    if !(matches!(array.ty, Type::Pointer { .. }) || array.ty.is_integer()) {
-        checker.report(
-            call.arguments[0].span,
-            format_args!(
-                "join() needs the address of an array of strings, not {}",
-                array.ty
-            ),
-        );
-        return None;
-    }
+    let rule = format_args!("join() needs the address of an array of strings");
+    let is_address = |ty: &Type| matches!(ty, Type::Pointer { .. }) || ty.is_integer();
+    let node = &call.arguments[0];
+    let array = typed_argument(checker, node, call.scope, is_address, rule)?;
     let separator = match call.arguments.get(1) {
         Some(separator) => format_literal(checker, separator, "join's separator")?,
         None => " ".to_string(),
@@ -591,6 +574,12 @@ fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Op
 #[inline(never)]
 pub(super) fn typed_call_of(function: Function, argument: Expr, ty: Type, span: Span) -> Expr {
     typed_call(function, vec![argument], ty, span)
+}
+
+/// `typed_call` of two arguments.
+#[inline(never)]
+fn typed_call_of_two(function: Function, first: Expr, second: Expr, ty: Type, span: Span) -> Expr {
+    typed_call(function, vec![first, second], ty, span)
 }
 
 pub(super) fn typed_call(function: Function, arguments: Vec<Expr>, ty: Type, span: Span) -> Expr {

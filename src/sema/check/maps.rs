@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::conversion::{unify, widen};
+use super::conversion::{coerce, unify, widen};
 use super::expression::expr;
 use super::{did_you_mean, Checker, Scope};
 use crate::lang::ast;
@@ -124,61 +124,57 @@ impl Checker<'_> {
             (value.ty == Type::Void || matches!(value.kind, ExprKind::MapRef(_)))
                 .then_some("this cannot be a map key")
         })?;
-        let mut types = Vec::with_capacity(typed.len());
-        for key in &typed {
-            types.push(key.ty.clone());
-        }
+        let types: Vec<Type> = typed.iter().map(|key| key.ty.clone()).collect();
         let name = self.maps[map].name.clone();
-        let common = match self.maps[map].key.clone() {
-            None => {
-                self.maps[map].key = Some((Some(types.clone()), span));
-                self.changed = true;
-                types
-            }
-            Some((None, first)) => {
-                self.report_note(
-                    span,
-                    format_args!("`{name}` is used with a key here"),
-                    (first, format_args!("`{name}` has no key here")),
-                );
-                return None;
-            }
-            Some((Some(existing), first)) => {
-                if existing.len() != types.len() {
-                    self.report_note(
-                        span,
-                        format_args!("`{name}` has a key of {} expressions here", types.len()),
-                        (first, format_args!("and of {} here", existing.len())),
-                    );
-                    return None;
-                }
-                let mut common = Vec::new();
-                for (index, (old, new)) in existing.iter().zip(&types).enumerate() {
-                    match unify(old, new) {
-                        Some(ty) => common.push(ty),
-                        None => {
-                            self.report_note(
-                                typed[index].span,
-                                format_args!(
-                                    "key {} of `{name}` is {old}, this is {new}",
-                                    index + 1
-                                ),
-                                (first, format_args!("`{name}` gets a {old} key here")),
-                            );
-                            return None;
-                        }
-                    }
-                }
-                if common != existing {
-                    self.maps[map].key = Some((Some(common.clone()), first));
-                    self.changed = true;
-                }
-                common
-            }
+        let Some((known, first)) = &mut self.maps[map].key else {
+            // The first use with a key: the key is its types.
+            self.maps[map].key = Some((Some(types), span));
+            self.changed = true;
+            return Some(typed);
         };
-        let mut keys = Vec::with_capacity(typed.len());
-        for (key, ty) in typed.into_iter().zip(&common) {
-            keys.push(self.coerce(key, ty));
+        let first = *first;
+        let Some(existing) = known else {
+            self.report_note(
+                span,
+                format_args!("`{name}` is used with a key here"),
+                (first, format_args!("`{name}` has no key here")),
+            );
+            return None;
+        };
+        if existing.len() != types.len() {
+            let count = existing.len();
+            self.report_note(
+                span,
+                format_args!("`{name}` has a key of {} expressions here", types.len()),
+                (first, format_args!("and of {count} here")),
+            );
+            return None;
+        }
+        let mut common = Vec::with_capacity(types.len());
+        for (old, new) in existing.iter().zip(&types) {
+            let Some(ty) = unify(old, new) else { break };
+            common.push(ty);
+        }
+        let index = common.len();
+        if let Some(old) = existing.get(index).cloned() {
+            self.report_note(
+                typed[index].span,
+                format_args!(
+                    "key {} of `{name}` is {old}, this is {}",
+                    index + 1,
+                    types[index]
+                ),
+                (first, format_args!("`{name}` gets a {old} key here")),
+            );
+            return None;
+        }
+        if common != *existing {
+            *existing = common.clone();
+            self.changed = true;
+        }
+        let mut keys = typed;
+        for (key, ty) in keys.iter_mut().zip(&common) {
+            coerce(key, ty);
         }
         Some(keys)
     }
@@ -196,11 +192,11 @@ impl Checker<'_> {
                 return None;
             }
         }
-        match &state.value {
-            Some((ty, _)) => Some(expr(ExprKind::MapRead { map, key }, ty.clone(), span)),
+        let ty = match &state.value {
+            Some((ty, _)) => ty.clone(),
             // `@x = @x + 1`: the read is what gives the store its type. A missing key reads
             // as zero, so until a store types the map, a read is a 64-bit integer, as in bpftrace.
-            None if state.assigned => Some(expr(ExprKind::MapRead { map, key }, I64, span)),
+            None if state.assigned => I64,
             None => {
                 if self.final_round {
                     let name = state.name.clone();
@@ -209,16 +205,18 @@ impl Checker<'_> {
                         .iter()
                         .filter(|other| other.value.is_some())
                         .map(|other| other.name.as_str());
-                    let mut diag = Diag::new(span, format!("`{name}` is read but never assigned"));
-                    diag.label = did_you_mean(&name, &mut assigned);
-                    self.errors.push(diag);
+                    let label = did_you_mean(&name, &mut assigned);
+                    let message = format_args!("`{name}` is read but never assigned");
+                    self.report_with(span, message, label, None);
                 }
-                None
+                return None;
             }
-        }
+        };
+        Some(expr(ExprKind::MapRead { map, key }, ty, span))
     }
 
     /// The map table, with any map that never got a type reported.
+    #[inline(never)]
     pub(super) fn finish_maps(&mut self, errors: &mut Vec<Diag>) -> Vec<Map> {
         let mut maps = Vec::new();
         for state in &self.maps {

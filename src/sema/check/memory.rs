@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 
 use crate::ctypes::script::{Abi, Definitions};
-use crate::ctypes::{CType, NameKind, TypeId, TypeSource};
+use crate::ctypes::{CType, NameKind, TypeError, TypeId, TypeSource};
 use crate::lang::diag::{Diag, Span};
 use crate::sema::context::Providers;
 use crate::sema::program::{Expr, ExprKind};
@@ -31,6 +31,7 @@ pub(super) struct CTypes<'p> {
 impl<'p> CTypes<'p> {
     /// Reads the definitions above the probes; with `#if`s in them, `BPFTRACE_HAVE_BTF` is
     /// defined when the kernel has BTF, as bpftrace defines it.
+    #[inline(never)]
     pub(super) fn new(definitions: &str, providers: &'p dyn Providers) -> Result<Self, Diag> {
         let mut types = CTypes::without_definitions(providers);
         if definitions.trim().is_empty() {
@@ -92,19 +93,19 @@ impl<'p> CTypes<'p> {
     /// The type of `kind name`, from the script's definitions, else the kernel's.
     fn find(&self, kind: NameKind, name: &str) -> Result<(TypeOrigin, TypeId), String> {
         if let Some(script) = &self.script {
-            if let Some(id) = script.find(kind, name).map_err(|error| error.to_string())? {
+            if let Some(id) = script.find(kind, name).map_err(failed)? {
                 return Ok((TypeOrigin::Script, id));
             }
         }
-        let spelled = format!("{} {name}", kind_word(kind));
-        match self.kernel()? {
-            Some(kernel) => match kernel.find(kind, name).map_err(|error| error.to_string())? {
-                Some(id) => Ok((TypeOrigin::Kernel, id)),
-                None => Err(format!("the kernel's BTF has no `{spelled}`")),
-            },
-            None => Err(format!(
-                "unknown `{spelled}`: define it above the probes, or run on a kernel with BTF"
-            )),
+        let word = kind_word(kind);
+        let Some(kernel) = self.kernel()? else {
+            return Err(format!(
+                "unknown `{word} {name}`: define it above the probes, or run on a kernel with BTF"
+            ));
+        };
+        match kernel.find(kind, name).map_err(failed)? {
+            Some(id) => Ok((TypeOrigin::Kernel, id)),
+            None => Err(format!("the kernel's BTF has no `{word} {name}`")),
         }
     }
 
@@ -125,10 +126,7 @@ impl<'p> CTypes<'p> {
         Some(self.find(kind, name).and_then(|(origin, id)| {
             let mut ty = self.convert(origin, id, space, 0)?;
             for _ in 0..stars {
-                ty = Type::Pointer {
-                    target: Box::new(ty),
-                    space,
-                };
+                ty = Type::pointer(ty, space);
             }
             Ok(ty)
         }))
@@ -145,7 +143,6 @@ impl<'p> CTypes<'p> {
         depth: usize,
     ) -> Result<Type, String> {
         let source = self.source(origin)?;
-        let failed = |error: crate::ctypes::TypeError| error.to_string();
         if depth > 16 {
             return Err(format!(
                 "type {} nests too deep",
@@ -166,10 +163,7 @@ impl<'p> CTypes<'p> {
             CType::Pointer { target } => {
                 let user = matches!(source.get(target).as_deref(), Ok(CType::TypeTag { name, .. }) if name == "user");
                 let space = if user { AddressSpace::User } else { space };
-                Type::Pointer {
-                    target: Box::new(self.convert(origin, target, space, depth + 1)?),
-                    space,
-                }
+                Type::pointer(self.convert(origin, target, space, depth + 1)?, space)
             }
             CType::Array {
                 element, length, ..
@@ -177,14 +171,16 @@ impl<'p> CTypes<'p> {
                 Type::Int { bytes: 1, .. } if matches!(*source.resolve(element).map_err(failed)?.1, CType::Int(ref int) if int.char) => {
                     Type::Chars(length as usize)
                 }
-                element => Type::Array(Box::new(element), length as usize),
+                element => Type::Array(Box::new(element), length),
             },
-            CType::Struct(ref composite) | CType::Union(ref composite) => Type::CStruct(CStruct {
-                origin,
-                id: resolved,
-                size: composite.size as usize,
-                name: source.name_of(resolved).map_err(failed)?.into(),
-            }),
+            CType::Struct(ref composite) | CType::Union(ref composite) => {
+                Type::CStruct(Rc::new(CStruct {
+                    origin,
+                    id: resolved,
+                    size: composite.size as usize,
+                    name: source.name_of(resolved).map_err(failed)?.into(),
+                }))
+            }
             // A pointer to a struct declared here and defined elsewhere in the same source.
             CType::Forward { ref name, union } => {
                 let kind = if union {
@@ -214,6 +210,7 @@ impl<'p> CTypes<'p> {
     }
 
     /// `base.field` or `base->field` of a C struct.
+    #[inline(never)]
     pub(super) fn member(
         &self,
         owner: &CStruct,
@@ -221,9 +218,7 @@ impl<'p> CTypes<'p> {
         space: AddressSpace,
     ) -> Result<MemberRead, String> {
         let source = self.source(owner.origin)?;
-        let found = source
-            .member(owner.id, field)
-            .map_err(|error| error.to_string())?;
+        let found = source.member(owner.id, field).map_err(failed)?;
         let ty = self.convert(owner.origin, found.target, space, 0)?;
         let (offset, ty, bits) = match found.bitfield_read(cfg!(target_endian = "big")) {
             Some(read) => {
@@ -262,9 +257,7 @@ impl<'p> CTypes<'p> {
         };
         let names: Vec<&str> = members.iter().map(String::as_str).collect();
         let source = self.source(owner.origin)?;
-        let field = source
-            .offset_of(owner.id, &names)
-            .map_err(|error| error.to_string())?;
+        let field = source.offset_of(owner.id, &names).map_err(failed)?;
         Ok(field.byte_offset())
     }
 
@@ -278,6 +271,7 @@ impl<'p> CTypes<'p> {
 
     /// A constant by name: the script's `#define` or enum, a kernel `#define` BTF lacks, then an
     /// enum of the kernel's.
+    #[inline(never)]
     pub(super) fn constant(&self, name: &str) -> Result<Option<Expr>, String> {
         let int = |value: u64, ty: Type| {
             Ok(Some(Expr {
@@ -287,7 +281,6 @@ impl<'p> CTypes<'p> {
             }))
         };
         let enumerator = |source: &dyn TypeSource| -> Result<Option<Expr>, String> {
-            let failed = |error: crate::ctypes::TypeError| error.to_string();
             match source.find_enumerator(name).map_err(failed)? {
                 Some((id, value)) => {
                     let ty = match *source.resolve(id).map_err(failed)?.1 {
@@ -325,6 +318,12 @@ pub(super) struct MemberRead {
     /// For a bitfield (whose `ty` is the unsigned integer that holds it): how to take it out
     /// of that integer, (shift right, bits, whether signed).
     pub bitfield: Option<(u32, u8, bool)>,
+}
+
+/// A type source's error as sema's message: one place formats and drops it.
+#[inline(never)]
+fn failed(error: TypeError) -> String {
+    error.to_string()
 }
 
 fn kind_word(kind: NameKind) -> &'static str {

@@ -75,6 +75,7 @@ pub fn check_script(
 
 /// Each spec of a probe list is typed on its own, in its own provider's context; so is each
 /// point of a glob when the probe reads `probe`, which names the point that fired.
+#[inline(never)]
 fn units<'s>(
     script: &'s ast::Script,
     providers: &dyn Providers,
@@ -114,8 +115,8 @@ fn units<'s>(
 /// not the `interval:0hz` providers read).
 /// Under the spec, or under the name of a provider written bare (BEGIN, END).
 fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
-    let canonical = format!("`{}:{}`", spec.provider, spec.spec);
-    let written = format!("`{}:{}`", spec.provider, spec.written);
+    let quoted = |text: &str| format!("`{}:{text}`", spec.provider);
+    let (canonical, written) = (quoted(&spec.spec), quoted(&spec.written));
     let span = if spec.spec_span.start == spec.spec_span.end {
         spec.span
     } else {
@@ -133,6 +134,7 @@ fn did_you_mean(word: &str, candidates: &mut dyn Iterator<Item = &str>) -> Optio
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
 /// there: the spec itself, or, when the probe reads `probe` (or a `func` or record only the
 /// point can tell), each point of a glob.
+#[inline(never)]
 fn points(
     probe: &ast::Probe,
     spec: &ast::ProbeSpec,
@@ -201,7 +203,7 @@ struct Checker<'e> {
 struct Scope<'u> {
     context: &'u dyn ProbeContext,
     /// `provider:spec` as written (canonical provider name), what `probe` reads.
-    probe_name: String,
+    probe_name: &'u str,
     scratch: &'u mut Vec<(String, Option<(Type, Span)>)>,
     /// The `$names` the probe assigns (few: a list is enough).
     assigned: Vec<String>,
@@ -232,7 +234,9 @@ impl Checker<'_> {
     /// `report` with a label after the caret: the call sites leave out the note.
     #[inline(never)]
     fn report_label(&mut self, span: Span, message: fmt::Arguments<'_>, label: fmt::Arguments<'_>) {
-        self.report_with(span, message, Some(label), None);
+        if self.final_round {
+            self.report_with(span, message, Some(fmt::format(label)), None);
+        }
     }
 
     /// `report` with a note pointing elsewhere: the call sites leave out the label.
@@ -246,18 +250,19 @@ impl Checker<'_> {
         self.report_with(span, message, None, Some(note));
     }
 
-    /// `report` with a label after the caret or a note pointing elsewhere.
+    /// `report` with a label after the caret (a "did you mean", made already) or a note
+    /// pointing elsewhere.
     #[inline(never)]
     fn report_with(
         &mut self,
         span: Span,
         message: fmt::Arguments<'_>,
-        label: Option<fmt::Arguments<'_>>,
+        label: Option<String>,
         note: Option<(Span, fmt::Arguments<'_>)>,
     ) {
         if self.final_round {
             let mut diag = Diag::new(span, fmt::format(message));
-            diag.label = label.map(fmt::format);
+            diag.label = label;
             diag.notes
                 .extend(note.map(|(span, note)| (span, fmt::format(note))));
             self.errors.push(diag);
@@ -269,7 +274,7 @@ impl Checker<'_> {
         collect_assigned(&unit.probe.body, &mut assigned);
         let mut scope = Scope {
             context: unit.context.as_ref(),
-            probe_name: unit.name.clone(),
+            probe_name: &unit.name,
             scratch: &mut unit.scratch,
             assigned,
         };

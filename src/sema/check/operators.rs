@@ -1,7 +1,7 @@
 //! sema::check::operators: the type of a unary or binary operation, with C's conversions of
 //! its operands made explicit.
 
-use super::conversion::{arithmetic, promote};
+use super::conversion::{arithmetic, coerce, promote};
 use super::expression::expr;
 use super::Checker;
 use crate::lang::ast::{BinaryOp, UnaryOp};
@@ -69,22 +69,23 @@ impl Checker<'_> {
             return Some(expr(ExprKind::Int(negated as u64), ty, span));
         }
         let ty = promote(&operand.ty);
-        let operand = self.coerce(operand, &ty);
+        let mut operand = operand;
+        coerce(&mut operand, &ty);
         Some(unary_node(operator, operand, ty, span))
     }
 
     pub(super) fn binary_typed(
         &mut self,
         operator: BinaryOp,
-        left: Expr,
-        right: Expr,
+        mut left: Expr,
+        mut right: Expr,
         span: Span,
     ) -> Option<Expr> {
         let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
-        if strings && operator.is_comparison() {
-            return Some(binary(operator, left, right, I32, span));
-        }
-        if operator.is_logical() {
+        // One node at the end: each case says only its operands' conversions and the type.
+        let (left, right, ty) = if strings && operator.is_comparison() {
+            (left, right, I32)
+        } else if operator.is_logical() {
             for side in [&left, &right] {
                 if !side.ty.is_scalar() {
                     self.report(
@@ -98,35 +99,37 @@ impl Checker<'_> {
                     return None;
                 }
             }
-            return Some(binary(operator, left, right, I32, span));
-        }
-        if !self.numbers(operator, &left, &right) {
-            return None;
-        }
-        // Pointers take part in arithmetic as plain addresses (no C scaling).
-        let address = |ty: &Type| {
-            if matches!(ty, Type::Pointer { .. }) {
-                U64
+            (left, right, I32)
+        } else {
+            if !self.numbers(operator, &left, &right) {
+                return None;
+            }
+            // Pointers take part in arithmetic as plain addresses (no C scaling).
+            let address = |ty: &Type| {
+                if matches!(ty, Type::Pointer { .. }) {
+                    U64
+                } else {
+                    ty.clone()
+                }
+            };
+            let (left_type, right_type) = (address(&left.ty), address(&right.ty));
+            if operator.is_comparison() {
+                let common = arithmetic(&left_type, &right_type);
+                coerce(&mut left, &common);
+                coerce(&mut right, &common);
+                (left, right, I32)
+            } else if matches!(operator, BinaryOp::ShiftLeft | BinaryOp::ShiftRight) {
+                let ty = promote(&left_type);
+                coerce(&mut left, &ty);
+                (left, right, ty)
             } else {
-                ty.clone()
+                let ty = arithmetic_result(operator, &left_type, &right_type);
+                let operand_type = if special(&ty) { U64 } else { ty.clone() };
+                coerce(&mut left, &operand_type);
+                coerce(&mut right, &operand_type);
+                (left, right, ty)
             }
         };
-        let (left_type, right_type) = (address(&left.ty), address(&right.ty));
-        if operator.is_comparison() {
-            let common = arithmetic(&left_type, &right_type);
-            let left = self.coerce(left, &common);
-            let right = self.coerce(right, &common);
-            return Some(binary(operator, left, right, I32, span));
-        }
-        if matches!(operator, BinaryOp::ShiftLeft | BinaryOp::ShiftRight) {
-            let ty = promote(&left_type);
-            let left = self.coerce(left, &ty);
-            return Some(binary(operator, left, right, ty, span));
-        }
-        let ty = arithmetic_result(operator, &left_type, &right_type);
-        let operand_type = if special(&ty) { U64 } else { ty.clone() };
-        let left = self.coerce(left, &operand_type);
-        let right = self.coerce(right, &operand_type);
         Some(binary(operator, left, right, ty, span))
     }
 

@@ -120,14 +120,11 @@ impl Checker<'_> {
         }
     }
 
+    #[inline(never)]
     pub(super) fn dollar(&mut self, name: &str, span: Span, scope: &mut Scope<'_>) -> Option<Expr> {
         if scope.assigned.iter().any(|assigned| assigned == name) {
             let slot = self.scratch_slot(name, scope);
-            return match &scope.scratch[slot].1 {
-                Some((ty, _)) => Some(expr(ExprKind::Scratch(slot), ty.clone(), span)),
-                None if self.final_round => self.scratch_read(slot, span, scope),
-                None => None,
-            };
+            return self.scratch_read(slot, span, scope);
         }
         if name == "target" {
             if !self.environment.target {
@@ -140,18 +137,23 @@ impl Checker<'_> {
             }
             return Some(expr(ExprKind::TargetPid, Type::Id(Id::Process), span));
         }
-        let positional = &self.environment.positional;
+        // Borrowed for as long as the checker's environment, not through `self`.
+        let environment = self.environment;
+        let count;
         let text = if name == "#" {
-            positional.len().to_string()
+            count = environment.positional.len().to_string();
+            count.as_str()
         } else if name.chars().all(|c| c.is_ascii_digit()) {
             // As in bpftrace, one not given is 0 (`crate::check` warns of it).
             let index: usize = name.parse().unwrap_or(usize::MAX);
-            let given = index.checked_sub(1).and_then(|index| positional.get(index));
-            given.map_or_else(|| "0".to_string(), String::clone)
+            let given = index
+                .checked_sub(1)
+                .and_then(|index| environment.positional.get(index));
+            given.map_or("0", String::as_str)
         } else {
-            let variables = &self.environment.variables;
+            let variables = &environment.variables;
             match variables.iter().rfind(|(known, _)| known == name) {
-                Some((_, text)) => text.clone(),
+                Some((_, text)) => text.as_str(),
                 None => {
                     self.report_label(
                         span,
@@ -162,7 +164,7 @@ impl Checker<'_> {
                 }
             }
         };
-        Some(match parse_number(&text) {
+        Some(match parse_number(text) {
             Some(value) => {
                 let ty = if (value as i64) < 0 && text.trim_start().starts_with('-') {
                     I64

@@ -2,6 +2,7 @@
 //! aggregations.
 
 use super::builtins::aggregation_of;
+use super::conversion::coerce;
 use super::expression::literal_value;
 use super::functions::{self, Call};
 use super::{Checker, Scope};
@@ -172,8 +173,8 @@ impl Checker<'_> {
             typed = self.binary_typed(operator, current, typed, value.span)?;
         }
         let ty = self.scratch_store_type(slot, &typed, scope)?;
-        let value = self.coerce(typed, &ty);
-        Some(StmtKind::ScratchStore { slot, value })
+        coerce(&mut typed, &ty);
+        Some(StmtKind::ScratchStore { slot, value: typed })
     }
 
     /// `m[k] = v`, `m[k] += v` on a plain map.
@@ -188,21 +189,25 @@ impl Checker<'_> {
         let key = self.place_key(&place, scope);
         let mut typed = self.value(value, scope);
         self.set_kind(map, MapKind::Plain, place.span);
-        if let (Some(operator), Some(current), Some(key)) = (operator, &typed, &key) {
-            // `m[k]++` may be the first use: the increment gives the value type.
-            if self.maps[map].value.is_none() {
-                self.map_value(map, &current.ty, value.span);
+        if let (Some(operator), Some(key)) = (operator, &key) {
+            if let Some(current) = typed.take() {
+                // `m[k]++` may be the first use: the increment gives the value type.
+                if self.maps[map].value.is_none() {
+                    self.map_value(map, &current.ty, value.span);
+                }
+                let read = self.map_read(map, key.clone(), place.span);
+                typed =
+                    read.and_then(|read| self.binary_typed(operator, read, current, value.span));
             }
-            let read = self.map_read(map, key.clone(), place.span);
-            typed = match read {
-                Some(read) => self.binary_typed(operator, read, current.clone(), value.span),
-                None => None,
-            };
         }
-        let (key, typed) = (key?, typed?);
+        let (key, mut typed) = (key?, typed?);
         let ty = self.map_value(map, &typed.ty, value.span)?;
-        let value = self.coerce(typed, &ty);
-        Some(StmtKind::MapStore { map, key, value })
+        coerce(&mut typed, &ty);
+        Some(StmtKind::MapStore {
+            map,
+            key,
+            value: typed,
+        })
     }
 
     /// The key of an assignment's map: its key expressions, or none for a keyless map.
@@ -264,10 +269,13 @@ impl Checker<'_> {
             },
         };
         let value_type = self.map_value(map, &value_type, call.span)?;
-        let argument = match (kind, argument) {
-            (MapKind::Quantize | MapKind::Lhist { .. }, argument) => argument,
-            (_, argument) => argument.map(|argument| self.coerce(argument, &value_type)),
-        };
+        // Histograms bucket the value as it is.
+        let mut argument = argument;
+        if let Some(argument) = &mut argument {
+            if !matches!(kind, MapKind::Quantize | MapKind::Lhist { .. }) {
+                coerce(argument, &value_type);
+            }
+        }
         Some(Stmt {
             kind: StmtKind::Aggregate {
                 map,
@@ -281,21 +289,19 @@ impl Checker<'_> {
     /// `lhist(value, min, max, step)`: the bounds, literals that make at most
     /// `MAX_LHIST_BUCKETS` buckets.
     fn lhist_bounds(&mut self, arguments: &[ast::Expr], scope: &mut Scope<'_>) -> Option<MapKind> {
-        let mut bounds = Vec::new();
-        for bound in &arguments[1..] {
+        let mut bounds = [0; 3];
+        for (value, bound) in bounds.iter_mut().zip(&arguments[1..]) {
             let typed = self.value(bound, scope)?;
-            match literal_value(&typed) {
-                Some(value) => bounds.push(value),
-                None => {
-                    self.report(
-                        bound.span,
-                        format_args!("`lhist()` bounds must be number literals"),
-                    );
-                    return None;
-                }
-            }
+            let Some(literal) = literal_value(&typed) else {
+                self.report(
+                    bound.span,
+                    format_args!("`lhist()` bounds must be number literals"),
+                );
+                return None;
+            };
+            *value = literal;
         }
-        let (min, max, step) = (bounds[0], bounds[1], bounds[2]);
+        let [min, max, step] = bounds;
         if step <= 0 || max <= min {
             self.report(
                 arguments[1].span.to(arguments[3].span),
