@@ -52,12 +52,15 @@ enum Parsed {
     Version,
 }
 
+#[inline(never)]
 fn text(value: OsString) -> Result<String, String> {
     value
         .into_string()
         .map_err(|value| format!("argument {} is not UTF-8", value.to_string_lossy()))
 }
 
+// Out of line, as the other steps of `main`: inlined, they make the binary bigger.
+#[inline(never)]
 fn parse_arguments() -> Result<Parsed, lexopt::Error> {
     use lexopt::prelude::*;
     let mut options = Options::default();
@@ -106,6 +109,7 @@ fn parse_arguments() -> Result<Parsed, lexopt::Error> {
 /// file is that file; one that names none is program text, unless it looks like no program
 /// (no `{`, no `provider:`): then it was meant as a file, and the error says why that cannot be
 /// read.
+#[inline(never)]
 fn read_script(argument: &str) -> Result<(String, String), String> {
     use std::io::Read;
     if argument == "-" {
@@ -130,6 +134,7 @@ fn read_script(argument: &str) -> Result<(String, String), String> {
 }
 
 /// A number from the environment, for the knobs that have no flag.
+#[inline(never)]
 fn environment_number(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

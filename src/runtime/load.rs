@@ -19,6 +19,7 @@ use crate::wire;
 
 use super::{RunError, Settings};
 
+#[inline(never)]
 fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
     let (kind, flags) = match spec.storage {
         // Preallocated: an entry allocated on demand can fail where a probe runs with
@@ -57,6 +58,7 @@ fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramType {
 
 /// The instructions with each map index relocated to its map's fd: an `fd_array` would need
 /// 5.14, an fd works on every kernel.
+#[inline(never)]
 fn with_fds(insns: &[Insn], maps: &[BpfMap]) -> Vec<Insn> {
     insns
         .iter()
@@ -161,6 +163,7 @@ pub(super) fn writes_output(compiled: &Compiled) -> bool {
 }
 
 /// The maps of `compiled`, created in the kernel.
+#[inline(never)]
 fn create_maps(compiled: &Compiled) -> Result<Vec<BpfMap>, KernelError> {
     let cpus = possible_cpus()?.len() as u32;
     let silent = !writes_output(compiled);
@@ -178,6 +181,7 @@ fn create_maps(compiled: &Compiled) -> Result<Vec<BpfMap>, KernelError> {
 impl Loaded {
     /// Keeps `program`, attached to `probe` as `attachment` says: BEGIN and END to be run
     /// when `lifecycle` says, the others to be enabled.
+    #[inline(never)]
     fn add(
         &mut self,
         probe: &Probe,
@@ -211,6 +215,7 @@ impl Loaded {
     }
 }
 
+#[inline(never)]
 pub(super) fn load(
     compiled: &Compiled,
     script: &Program,
@@ -285,6 +290,7 @@ pub(super) fn set_start(state: &BpfMap, monotonic: i64) -> Result<(), KernelErro
 }
 
 /// Which records END's probes send: after an `exit()`, those are the only ones printed.
+#[inline(never)]
 pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
     let mut sent = vec![false; compiled.records.len()];
     for code in &compiled.probes {
@@ -301,6 +307,7 @@ pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
 }
 
 /// A verifier rejection, pointed at the script line whose instructions it stopped at.
+#[inline(never)]
 fn rejection(
     error: KernelError,
     code: &crate::compile::ProbeCode,

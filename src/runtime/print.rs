@@ -61,6 +61,7 @@ struct Kept {
 impl<'a> Printer<'a> {
     /// A printer for `compiled`'s records and maps, `maps` as loaded; `batch` if the kernel
     /// reads maps in batches.
+    #[inline(never)]
     pub(super) fn new(
         compiled: &'a Compiled,
         script: &Program,
