@@ -166,6 +166,7 @@ fn compare_rows(
 }
 
 /// A key as bpftrace prints it: `[1, abc]` in text, `"1,abc"` in JSON.
+#[inline(never)]
 fn write_bpftrace_key(
     out: &mut String,
     key: &Layout,
@@ -291,6 +292,7 @@ fn ends_itself(shown: &Shown) -> bool {
 /// In bpftrace's, each entry is a `@name[key]: value` line; histograms start on the next line
 /// and are followed by a blank one, averages and stats by one after the map, and an empty map
 /// prints a blank line. In JSON, the whole map is one line, nothing when it is empty.
+#[inline(never)]
 pub fn write_map(
     out: &mut String,
     shape: &MapShape,
@@ -345,6 +347,7 @@ fn printed_value(
 }
 
 /// The rows of a map that has some, in ply's layout.
+#[inline(never)]
 fn write_ply_rows(
     out: &mut String,
     shape: &MapShape,
@@ -378,6 +381,7 @@ fn write_ply_rows(
 }
 
 /// The rows of a map that has some, in bpftrace's text or JSON.
+#[inline(never)]
 fn write_bpftrace_rows(
     out: &mut String,
     shape: &MapShape,

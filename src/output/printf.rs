@@ -98,6 +98,7 @@ impl Format {
 
     /// Appends the format rendered with `values`, one (layout, bytes) per conversion; a missing
     /// value renders as nothing.
+    #[inline(never)]
     pub fn write(&self, out: &mut String, values: &[(&Layout, &[u8])], symbols: &dyn Symbols) {
         let mut values = values.iter();
         for piece in &self.pieces {

@@ -119,6 +119,7 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
 
 /// A struct as ply prints it: `{ a, b }` when anonymous (a tuple), else one `name = value`
 /// field a line.
+#[inline(never)]
 fn write_struct(
     out: &mut String,
     fields: &[wire::Field],
@@ -203,6 +204,7 @@ pub fn write_styled(
 
 /// A tuple `(a, b)`, a struct `{ .a = 1, .b = x }` or an array `[a,b]` in bpftrace's text; in
 /// JSON `[a,b]`, `{ "a": 1, "b": "x" }` and `[a,b]`.
+#[inline(never)]
 fn write_styled_parts(
     out: &mut String,
     layout: &Layout,
@@ -307,6 +309,7 @@ fn is_printable(data: &[u8]) -> bool {
     }
 }
 
+#[inline(never)]
 fn write_chars(out: &mut String, data: &[u8]) {
     if is_printable(data) {
         let end = data
@@ -382,6 +385,7 @@ pub fn write_time(out: &mut String, ns: i64) {
 }
 
 /// `HH:MM:SS.nnnnnnnnn` of the time of day at `ns` (local time since the epoch).
+#[inline(never)]
 fn write_wall_time(out: &mut String, ns: u64) {
     let of_day = (ns / 1_000_000_000) % 86_400;
     write!(
@@ -398,6 +402,7 @@ fn write_wall_time(out: &mut String, ns: u64) {
 /// An `ntop()` value as glibc's inet_ntop (which bpftrace calls) prints it, and nothing for
 /// another family, as bpftrace. IPv6: groups in hex, the first longest run of two or more zero
 /// groups as `::`, and the last 32 bits dotted in `::a.b.c.d` and `::ffff:a.b.c.d`.
+#[inline(never)]
 fn write_inet(out: &mut String, data: &[u8], order: ByteOrder) {
     let (family, address) = wire::decode_inet(data, order);
     let dotted = |out: &mut String, bytes: &[u8]| {

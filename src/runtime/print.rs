@@ -152,6 +152,7 @@ impl<'a> Printer<'a> {
         Ok(())
     }
 
+    #[inline(never)]
     fn record(&mut self, bytes: &[u8]) -> Result<(), RunError> {
         let id = wire::record_id(bytes, wire::HOST).unwrap_or(u64::MAX);
         let Some(record) = self.compiled.records.get(id as usize) else {
@@ -273,6 +274,7 @@ impl<'a> Printer<'a> {
 
     /// The maps printed at the end: ply's in the script's order; bpftrace's after two newlines
     /// (in JSON too), in the order of their names.
+    #[inline(never)]
     pub(super) fn print_all(&mut self, script: &Program) -> Result<(), RunError> {
         let maps = &script.maps;
         let mut order: Vec<usize> = (0..maps.len()).collect();
@@ -348,6 +350,7 @@ impl<'a> Printer<'a> {
 
     /// The entries `take` empties the map of, unfolded, and the new baseline of a keyless
     /// summed aggregation.
+    #[inline(never)]
     fn take_entries(&self, index: usize) -> Result<(Vec<Entry>, Option<Vec<u64>>), RunError> {
         let map = &self.maps[index];
         let spec = &self.compiled.maps[index];
