@@ -7,7 +7,9 @@ use std::fmt::Write;
 use super::histogram::{
     write_bpftrace_histogram, write_linear_histogram, write_log2_histogram, Buckets,
 };
-use super::value::{compare, write_stack, write_styled, write_text, write_value, Symbols};
+use super::value::{
+    compare, write_signed, write_stack, write_styled, write_text, write_value, Symbols,
+};
 use super::Style;
 use crate::wire::{self, ByteOrder, Layout};
 
@@ -209,7 +211,7 @@ fn write_key_part(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn 
     match layout {
         // bpftrace reads a 64-bit integer key as signed, a narrower one as its type says.
         Layout::Int { bytes, signed } if *signed || *bytes == 8 => {
-            write!(out, "{}", wire::signed(data, *bytes, symbols.byte_order())).ok();
+            write_signed(out, wire::signed(data, *bytes, symbols.byte_order()));
         }
         Layout::Pointer => {
             write!(out, "0x{:x}", wire::unsigned(data, 8, symbols.byte_order())).ok();
@@ -247,9 +249,7 @@ impl Shown {
                 };
                 write_bpftrace_histogram(out, &buckets(data, order), kind, divisor, style)
             }
-            Shown::Average => {
-                write!(out, "{}", mean(data, order)).ok();
-            }
+            Shown::Average => write_signed(out, mean(data, order)),
             Shown::Stats => {
                 let (count, sum) = wire::decode_average(data, order);
                 let mean = mean(data, order);

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::Style;
 use crate::wire::{self, Layout};
 
-use super::value::write_time;
+use super::value::{pad, write_signed, write_time, write_unsigned};
 
 /// Appends the histogram of `buckets`, where bucket 0 counts 0 and 1 and bucket i counts
 /// [2^i, 2^(i+1)). For a signed argument the last bucket counts the negative values and is
@@ -124,7 +124,7 @@ fn write_count(out: &mut String, count: u64, total: u64) {
         // U+2588 is the full block; each code point after it is one eighth narrower.
         out.push(char::from_u32(0x2588 + (8 - eighths) as u32).unwrap_or('█'));
     }
-    write!(out, "{:1$}", "", (32 - cells).max(0) as usize).ok();
+    pad(out, ' ', (32 - cells).max(0) as usize);
     out.push_str("│\n");
 }
 
@@ -217,10 +217,9 @@ fn write_bound(out: &mut String, value: i128, kind: Buckets) {
 /// i64 or, from 2^63 up, a u64.
 fn write_number(out: &mut String, value: i128) {
     match i64::try_from(value) {
-        Ok(value) => write!(out, "{value}"),
-        Err(_) => write!(out, "{}", value as u64),
+        Ok(value) => write_signed(out, value),
+        Err(_) => write_unsigned(out, value as u64),
     }
-    .ok();
 }
 
 /// Appends a histogram as bpftrace prints it: every bucket from the first non-empty one to the

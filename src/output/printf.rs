@@ -2,11 +2,11 @@
 //! printed as `print()` would). The format is parsed once, when the script is compiled; each
 //! record is then rendered without re-parsing.
 
-use std::fmt::{self, Write};
+use std::fmt;
 
 use crate::wire::{self, ByteOrder, Layout};
 
-use super::value::{write_value, Symbols};
+use super::value::{pad, write_value, Symbols};
 
 /// A parsed format string: literal text and conversions, in order, and the text as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -303,10 +303,10 @@ fn write_conversion(
     } else {
         (padding, 0, 0)
     };
-    write!(
-        out,
-        "{:spaces_before$}{sign}{prefix}{:0>zeros$}{body}{:spaces_after$}",
-        "", "", ""
-    )
-    .ok();
+    pad(out, ' ', spaces_before);
+    out.push_str(sign);
+    out.push_str(prefix);
+    pad(out, '0', zeros);
+    out.push_str(&body);
+    pad(out, ' ', spaces_after);
 }
