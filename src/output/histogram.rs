@@ -284,12 +284,19 @@ pub fn write_bpftrace_histogram(
         }
         // bpftrace scales in single precision and truncates.
         let cells = (row.count as f32 / largest as f32 * 52.0) as usize;
-        writeln!(
+        // `{label:<16}{count:>8} |{bar:<52}|`, padded by hand: one format fewer.
+        let mut count = String::new();
+        write_unsigned(&mut count, row.count / divisor);
+        out.push_str(&label);
+        pad(
             out,
-            "{label:<16}{:>8} |{:<52}|",
-            row.count / divisor,
-            "@".repeat(cells)
-        )
-        .ok();
+            ' ',
+            16usize.saturating_sub(label.len()) + 8usize.saturating_sub(count.len()),
+        );
+        out.push_str(&count);
+        out.push_str(" |");
+        pad(out, '@', cells);
+        pad(out, ' ', 52usize.saturating_sub(cells));
+        out.push_str("|\n");
     }
 }
