@@ -257,7 +257,8 @@ pub(super) fn load(
         };
         list.push((probe, code.lifecycle, resolved, program));
     }
-    ordered.extend(newest_first.into_iter().rev());
+    newest_first.reverse();
+    ordered.append(&mut newest_first);
     for (probe, lifecycle, resolved, program) in ordered {
         let started = std::time::Instant::now();
         let attachment = resolved.attach(&program)?;
