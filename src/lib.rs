@@ -229,7 +229,6 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
 
 /// What the compiler needs to know of the kernel and the invocation, every kernel fact asked
 /// before compiling so the script compiles once.
-#[inline(never)]
 fn compile_options(
     features: &Features,
     invocation: &Invocation,

@@ -52,7 +52,6 @@ enum Parsed {
     Version,
 }
 
-#[inline(never)]
 fn text(value: OsString) -> Result<String, String> {
     value
         .into_string()
@@ -134,7 +133,6 @@ fn read_script(argument: &str) -> Result<(String, String), String> {
 }
 
 /// A number from the environment, for the knobs that have no flag.
-#[inline(never)]
 fn environment_number(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

@@ -19,7 +19,6 @@ use crate::wire;
 
 use super::{RunError, Settings};
 
-#[inline(never)]
 fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
     let (kind, flags) = match spec.storage {
         // Preallocated: an entry allocated on demand can fail where a probe runs with
@@ -58,7 +57,6 @@ fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramType {
 
 /// The instructions with each map index relocated to its map's fd: an `fd_array` would need
 /// 5.14, an fd works on every kernel.
-#[inline(never)]
 fn with_fds(insns: &[Insn], maps: &[BpfMap]) -> Vec<Insn> {
     insns
         .iter()
@@ -291,7 +289,6 @@ pub(super) fn set_start(state: &BpfMap, monotonic: i64) -> Result<(), KernelErro
 }
 
 /// Which records END's probes send: after an `exit()`, those are the only ones printed.
-#[inline(never)]
 pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
     let mut sent = vec![false; compiled.records.len()];
     for code in &compiled.probes {
