@@ -72,6 +72,7 @@ fn write_rows(out: &mut String, buckets: &[u64], total: u64, label: &dyn Fn(&mut
 }
 
 /// `[   2,    3]` below 1k, `[  4k,   8k)` above; durations as `[lo, hi]` in the time format.
+#[inline(never)]
 fn write_bucket_label(out: &mut String, index: u32, argument: &Layout) {
     let low = if index == 0 { 0 } else { 1u64 << index.min(63) };
     let high = (1u64 << (index + 1).min(63)).wrapping_sub(1);

@@ -55,6 +55,7 @@ impl Format {
         pieces: Vec::new(),
     };
 
+    #[inline(never)]
     pub fn parse(text: &str) -> Result<Format, FormatError> {
         let mut pieces = Vec::new();
         let mut literal = String::new();
@@ -117,6 +118,7 @@ impl Format {
 type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
 
 /// One conversion after its `%` (at byte `offset`): flags, width, precision, length, conversion.
+#[inline(never)]
 fn parse_spec(chars: &mut Chars<'_>, offset: usize) -> Result<Spec, FormatError> {
     let mut spec = Spec::default();
     while let Some((_, flag)) = chars.next_if(|&(_, c)| "-+ #0".contains(c)) {
@@ -193,6 +195,7 @@ fn integer(spec: &Spec, layout: &Layout, data: &[u8], order: ByteOrder) -> (bool
 }
 
 /// An integer conversion: its sign, its `#` prefix and its digits (with its precision).
+#[inline(never)]
 fn integer_text(
     spec: &Spec,
     layout: &Layout,
@@ -253,6 +256,7 @@ fn in_radix(mut value: u64, radix: u64, upper: bool) -> String {
     }
 }
 
+#[inline(never)]
 fn write_conversion(
     out: &mut String,
     spec: &Spec,
