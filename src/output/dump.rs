@@ -176,10 +176,7 @@ fn write_bpftrace_key(
     symbols: &dyn Symbols,
     style: Style,
 ) {
-    let (open, separator, close) = match style {
-        Style::Json => ("\"", ",", "\""),
-        _ => ("[", ", ", "]"),
-    };
+    let separator = if style == Style::Json { "," } else { ", " };
     let mut text = String::new();
     match key {
         Layout::Struct { fields, .. } => {
@@ -193,17 +190,15 @@ fn write_bpftrace_key(
         }
         _ => write_key_part(&mut text, key, data, symbols),
     }
-    out.push_str(open);
     match style {
-        // The key's parts are joined, then the whole is escaped as one string.
-        Style::Json => {
-            let mut escaped = String::new();
-            write_text(&mut escaped, &text, Style::Json);
-            out.push_str(&escaped[1..escaped.len() - 1]);
+        // The key's parts are joined, then the whole is quoted and escaped as one string.
+        Style::Json => write_text(out, &text, Style::Json),
+        _ => {
+            out.push('[');
+            out.push_str(&text);
+            out.push(']');
         }
-        _ => out.push_str(&text),
     }
-    out.push_str(close);
 }
 
 /// One part of a key (the key itself, or one field of a tuple key) as bpftrace prints it.
