@@ -109,26 +109,26 @@ fn parse_arguments() -> Result<Parsed, lexopt::Error> {
 /// (no `{`, no `provider:`): then it was meant as a file, and the error says why that cannot be
 /// read.
 #[inline(never)]
-fn read_script(argument: &str) -> Result<(String, String), String> {
+fn read_script(argument: &str) -> Result<(String, &str), String> {
     use std::io::Read;
     if argument == "-" {
         let mut source = String::new();
         return match std::io::stdin().read_to_string(&mut source) {
-            Ok(_) => Ok((source, "<stdin>".to_string())),
+            Ok(_) => Ok((source, "<stdin>")),
             Err(error) => Err(format!(
                 "cannot read the script from standard input: {error}"
             )),
         };
     }
     match std::fs::read_to_string(argument) {
-        Ok(source) => Ok((source, argument.to_string())),
+        Ok(source) => Ok((source, argument)),
         Err(error)
             if std::path::Path::new(argument).exists()
                 || !argument.bytes().any(|byte| byte == b'{' || byte == b':') =>
         {
             Err(format!("cannot read script file `{argument}`: {error}"))
         }
-        Err(_) => Ok((argument.to_string(), "<script>".to_string())),
+        Err(_) => Ok((argument.to_string(), "<script>")),
     }
 }
 
@@ -180,7 +180,7 @@ fn main() -> ExitCode {
         let providers = OfflineProviders::from_tracefs();
         return match tine::dry_run(
             &source,
-            &file_name,
+            file_name,
             &providers,
             &environment,
             options.dump,
@@ -195,7 +195,7 @@ fn main() -> ExitCode {
     }
     let invocation = tine::Invocation {
         source: &source,
-        file_name: &file_name,
+        file_name,
         environment,
         command: options.command.as_deref(),
         settings: Settings {
