@@ -148,7 +148,7 @@ fn usage_error(error: &dyn std::fmt::Display) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let options = match parse_arguments() {
+    let mut options = match parse_arguments() {
         Ok(Parsed::Run(options)) => options,
         Ok(Parsed::Help) => {
             print!("{USAGE}");
@@ -173,8 +173,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let environment =
-        Environment::from_process(options.positional.clone(), options.command.is_some());
+    let environment = Environment::from_process(
+        std::mem::take(&mut options.positional),
+        options.command.is_some(),
+    );
     let map_entries = environment_number("TINE_MAP_ENTRIES", 4096) as u32;
     if options.dry_run {
         let providers = OfflineProviders::from_tracefs();
