@@ -4,7 +4,7 @@
 
 use tine_asm::{ByteOrder, Imm64, Insn};
 
-use crate::compile::{Compiled, Lifecycle, MapPlan, ProgramKind, Storage};
+use crate::compile::{Compiled, Lifecycle, MapPlan, ProbeCode, ProgramKind, Storage};
 use crate::kernel::bpf::{self, BpfMap, LoadedProgram, MapType, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
@@ -12,7 +12,7 @@ use crate::kernel::mapping::page_size;
 use crate::kernel::perf::close_all;
 use crate::kernel::trigger::Trigger;
 use crate::lang::diag::Diag;
-use crate::provider::{Attachment, Registry};
+use crate::provider::{Attachment, Registry, ResolvedProbe};
 use crate::sema::program::Probe;
 use crate::sema::Program;
 use crate::wire;
@@ -235,19 +235,8 @@ pub(super) fn load(
     let mut newest_first = Vec::new();
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
-        let insns = with_fds(&code.insns, &loaded.maps);
-        let bytes = tine_asm::encode(&insns, ByteOrder::HOST)
-            .map_err(|error| RunError::Encode(Box::new(error)))?;
-        let name = format!("tine_{}", probe.provider);
         let resolved = registry.probe(probe.resolved);
-        let spec = ProgramSpec {
-            kind: kernel_program_kind(code.kind),
-            insns: &bytes,
-            name: &name,
-            expected_attach_type: resolved.attach_type(),
-        };
-        let program =
-            LoadedProgram::load(&spec).map_err(|error| rejection(error, code, settings))?;
+        let program = load_program(code, probe, &*resolved, &loaded.maps, settings)?;
         let list = if resolved.fires_newest_first() {
             &mut newest_first
         } else {
@@ -274,6 +263,32 @@ pub(super) fn load(
         loaded.add(probe, lifecycle, program, attachment);
     }
     Ok(loaded)
+}
+
+/// The instructions of `code`, each map index relocated to its map's fd, encoded.
+fn encoded(code: &ProbeCode, maps: &[BpfMap]) -> Result<Vec<u8>, RunError> {
+    tine_asm::encode(&with_fds(&code.insns, maps), ByteOrder::HOST)
+        .map_err(|error| RunError::Encode(Box::new(error)))
+}
+
+/// The program of `code`, for `probe` (resolved as `resolved`), loaded into the kernel.
+#[inline(never)]
+fn load_program(
+    code: &ProbeCode,
+    probe: &Probe,
+    resolved: &dyn ResolvedProbe,
+    maps: &[BpfMap],
+    settings: &Settings,
+) -> Result<LoadedProgram, RunError> {
+    let bytes = encoded(code, maps)?;
+    let name = format!("tine_{}", probe.provider);
+    let spec = ProgramSpec {
+        kind: kernel_program_kind(code.kind),
+        insns: &bytes,
+        name: &name,
+        expected_attach_type: resolved.attach_type(),
+    };
+    LoadedProgram::load(&spec).map_err(|error| rejection(error, code, settings))
 }
 
 /// Sets the state word every probe checks first (see `wire::TRACING`).
@@ -308,7 +323,7 @@ pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
 #[inline(never)]
 fn rejection(
     error: KernelError,
-    code: &crate::compile::ProbeCode,
+    code: &ProbeCode,
     settings: &Settings,
 ) -> RunError {
     let Some(span) = error
@@ -341,8 +356,7 @@ pub fn verify(
 ) -> Result<(), RunError> {
     let maps = create_maps(compiled)?;
     for code in &compiled.probes {
-        let bytes = tine_asm::encode(&with_fds(&code.insns, &maps), ByteOrder::HOST)
-            .map_err(|error| RunError::Encode(Box::new(error)))?;
+        let bytes = encoded(code, &maps)?;
         let spec = ProgramSpec {
             kind: kernel_program_kind(code.kind),
             insns: &bytes,
