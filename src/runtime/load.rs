@@ -321,11 +321,7 @@ pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
 
 /// A verifier rejection, pointed at the script line whose instructions it stopped at.
 #[inline(never)]
-fn rejection(
-    error: KernelError,
-    code: &ProbeCode,
-    settings: &Settings,
-) -> RunError {
+fn rejection(error: KernelError, code: &ProbeCode, settings: &Settings) -> RunError {
     let Some(span) = error
         .rejected_instruction()
         .and_then(|slot| code.span_of(instruction_at_slot(&code.insns, slot)))
