@@ -161,7 +161,6 @@ pub(super) fn writes_output(compiled: &Compiled) -> bool {
 }
 
 /// The maps of `compiled`, created in the kernel.
-#[inline(never)]
 fn create_maps(compiled: &Compiled) -> Result<Vec<BpfMap>, KernelError> {
     let cpus = possible_cpus()?.len() as u32;
     let silent = !writes_output(compiled);
@@ -179,7 +178,6 @@ fn create_maps(compiled: &Compiled) -> Result<Vec<BpfMap>, KernelError> {
 impl Loaded {
     /// Keeps `program`, attached to `probe` as `attachment` says: BEGIN and END to be run
     /// when `lifecycle` says, the others to be enabled.
-    #[inline(never)]
     fn add(
         &mut self,
         probe: &Probe,
@@ -320,7 +318,6 @@ pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
 }
 
 /// A verifier rejection, pointed at the script line whose instructions it stopped at.
-#[inline(never)]
 fn rejection(error: KernelError, code: &ProbeCode, settings: &Settings) -> RunError {
     let Some(span) = error
         .rejected_instruction()
