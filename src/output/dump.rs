@@ -168,7 +168,6 @@ fn compare_rows(
 }
 
 /// A key as bpftrace prints it: `[1, abc]` in text, `"1,abc"` in JSON.
-#[inline(never)]
 fn write_bpftrace_key(
     out: &mut String,
     key: &Layout,

@@ -142,7 +142,6 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
 
 /// A struct as ply prints it: `{ a, b }` when anonymous (a tuple), else one `name = value`
 /// field a line.
-#[inline(never)]
 fn write_struct(
     out: &mut String,
     fields: &[wire::Field],
@@ -328,7 +327,6 @@ fn is_printable(data: &[u8]) -> bool {
     }
 }
 
-#[inline(never)]
 fn write_chars(out: &mut String, data: &[u8]) {
     if is_printable(data) {
         let end = data
@@ -404,7 +402,6 @@ pub fn write_time(out: &mut String, ns: i64) {
 }
 
 /// `HH:MM:SS.nnnnnnnnn` of the time of day at `ns` (local time since the epoch).
-#[inline(never)]
 fn write_wall_time(out: &mut String, ns: u64) {
     let of_day = (ns / 1_000_000_000) % 86_400;
     write!(
@@ -421,7 +418,6 @@ fn write_wall_time(out: &mut String, ns: u64) {
 /// An `ntop()` value as glibc's inet_ntop (which bpftrace calls) prints it, and nothing for
 /// another family, as bpftrace. IPv6: groups in hex, the first longest run of two or more zero
 /// groups as `::`, and the last 32 bits dotted in `::a.b.c.d` and `::ffff:a.b.c.d`.
-#[inline(never)]
 fn write_inet(out: &mut String, data: &[u8], order: ByteOrder) {
     let (family, address) = wire::decode_inet(data, order);
     let dotted = |out: &mut String, bytes: &[u8]| {

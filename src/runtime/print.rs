@@ -274,7 +274,6 @@ impl<'a> Printer<'a> {
 
     /// The maps printed at the end: ply's in the script's order; bpftrace's after two newlines
     /// (in JSON too), in the order of their names.
-    #[inline(never)]
     pub(super) fn print_all(&mut self, script: &Program) -> Result<(), RunError> {
         let maps = &script.maps;
         let mut order: Vec<usize> = (0..maps.len()).collect();

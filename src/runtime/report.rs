@@ -8,7 +8,6 @@ use crate::sema::Program;
 use crate::wire;
 
 /// Events the kernel counted but did not run a probe for: its counts and records miss them.
-#[inline(never)]
 pub(super) fn report_misses(programs: &[(String, LoadedProgram)]) {
     for (probe, program) in programs {
         match program.recursion_misses() {
@@ -49,7 +48,6 @@ pub(super) fn dropped_records(compiled: &Compiled, errors: &BpfMap) -> Result<u6
 }
 
 /// Warns about every failed map update and dropped record the programs counted.
-#[inline(never)]
 pub(super) fn report_errors(
     compiled: &Compiled,
     errors: &BpfMap,
