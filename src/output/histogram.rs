@@ -145,7 +145,6 @@ struct Row {
     high: Option<i128>,
 }
 
-#[inline(never)]
 fn rows(buckets: &[u64], kind: Buckets) -> Vec<Row> {
     let last = buckets.len().saturating_sub(1);
     // With the ones counted apart (`wire::ONES_BUCKET`), bucket 0 holds the zeros alone.
@@ -226,7 +225,6 @@ fn write_number(out: &mut String, value: i128) {
 /// Appends a histogram as bpftrace prints it: every bucket from the first non-empty one to the
 /// last, each a label in 16 columns, the count (divided by `divisor`) in 8 and a bar of up to
 /// 52 `@` scaled to the largest count; in JSON, a list of `{"min", "max", "count"}` objects.
-#[inline(never)]
 pub fn write_bpftrace_histogram(
     out: &mut String,
     buckets: &[u64],
