@@ -70,7 +70,6 @@ enum Stop {
 /// opened, and BEGIN's output printed. So nothing tine does while setting up is traced, BEGIN
 /// prints first, and an interval's first tick is a full period after the start. On the way out the state word is
 /// closed first: the maps hold still for END and the dump.
-#[inline(never)]
 pub fn run(
     script: &Program,
     compiled: &Compiled,
