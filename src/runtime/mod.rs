@@ -6,8 +6,8 @@
 //! and prints records and maps, `fold` folds per-CPU values, `symbols` names addresses and
 //! `report` tells what the kernel counted but could not show.
 //!
-//! The phases of `run` are `#[inline(never)]`: inlined into one frame they made the binary
-//! about 1 KB bigger (one frame's worth of moves and drop paths for all of them).
+//! Some steps of `run` (`start`, `load`, `Printer::new`) are `#[inline(never)]`: inlined into
+//! one frame they made the binary bigger (that frame's moves and drop paths for all of them).
 
 mod error;
 mod fold;
@@ -149,7 +149,6 @@ fn start(
 
 /// Tracing stopped: what was recorded before the stop (after an `exit()`, only END's records
 /// are printed), END run and its output, the maps, and the warnings; returns the exit code.
-#[inline(never)]
 fn finish(
     printer: &mut Printer,
     ring: &mut Ring,
@@ -178,7 +177,6 @@ fn finish(
 
 /// The event loop: records printed as they come until something stops tracing (an `exit()`, a
 /// signal, lost records, the `-c` command or `-p` process ending, a closed pipe).
-#[inline(never)]
 fn follow(
     printer: &mut Printer,
     ring: &mut Ring,
