@@ -183,7 +183,6 @@ impl Features {
     }
 
     /// `tine -T`: one `feature: yes|no` line each, noting features TINE_FORCE masked.
-    #[inline(never)]
     pub fn table(&self) -> String {
         let width = Feature::ALL
             .iter()

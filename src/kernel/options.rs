@@ -118,7 +118,6 @@ impl Facility {
 }
 
 /// The facilities this kernel lacks.
-#[inline(never)]
 pub fn missing(features: &Features) -> Vec<Facility> {
     let tracefs = Tracefs::find().ok();
     let mut missing = Vec::new();
@@ -131,7 +130,6 @@ pub fn missing(features: &Features) -> Vec<Facility> {
 }
 
 /// `tine -T`'s lines for the facilities in `missing`: the option, OpenWrt's, what still works.
-#[inline(never)]
 pub fn report(missing: &[Facility]) -> String {
     let mut text = String::new();
     for facility in missing {
