@@ -296,6 +296,7 @@ fn print_listings(program: &Program, compiled: &compile::Compiled, source: &str)
 
 /// `-e`: the front end and the compiler without the kernel, so a dry run finds every error that
 /// does not need the kernel to be found. With `dump`, the typed program and each probe's BPF.
+#[inline(never)]
 pub fn dry_run(
     source: &str,
     file_name: &str,
@@ -328,6 +329,7 @@ pub fn dry_run(
 
 /// `-T`: what the kernel offers, then one real probe of each provider that can run here,
 /// `OK` or the error it gave. Returns 0 when every provider worked.
+#[inline(never)]
 pub fn self_test() -> i32 {
     let features = match Features::probe() {
         Ok(features) => features,

@@ -58,6 +58,8 @@ fn text(value: OsString) -> Result<String, String> {
         .map_err(|value| format!("argument {} is not UTF-8", value.to_string_lossy()))
 }
 
+// Out of line, as the other steps of `main`: inlined, they make the binary bigger.
+#[inline(never)]
 fn parse_arguments() -> Result<Parsed, lexopt::Error> {
     use lexopt::prelude::*;
     let mut options = Options::default();
@@ -106,26 +108,27 @@ fn parse_arguments() -> Result<Parsed, lexopt::Error> {
 /// file is that file; one that names none is program text, unless it looks like no program
 /// (no `{`, no `provider:`): then it was meant as a file, and the error says why that cannot be
 /// read.
-fn read_script(argument: &str) -> Result<(String, String), String> {
+#[inline(never)]
+fn read_script(argument: &str) -> Result<(String, &str), String> {
     use std::io::Read;
     if argument == "-" {
         let mut source = String::new();
         return match std::io::stdin().read_to_string(&mut source) {
-            Ok(_) => Ok((source, "<stdin>".to_string())),
+            Ok(_) => Ok((source, "<stdin>")),
             Err(error) => Err(format!(
                 "cannot read the script from standard input: {error}"
             )),
         };
     }
     match std::fs::read_to_string(argument) {
-        Ok(source) => Ok((source, argument.to_string())),
+        Ok(source) => Ok((source, argument)),
         Err(error)
             if std::path::Path::new(argument).exists()
                 || !argument.bytes().any(|byte| byte == b'{' || byte == b':') =>
         {
             Err(format!("cannot read script file `{argument}`: {error}"))
         }
-        Err(_) => Ok((argument.to_string(), "<script>".to_string())),
+        Err(_) => Ok((argument.to_string(), "<script>")),
     }
 }
 
@@ -145,7 +148,7 @@ fn usage_error(error: &dyn std::fmt::Display) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let options = match parse_arguments() {
+    let mut options = match parse_arguments() {
         Ok(Parsed::Run(options)) => options,
         Ok(Parsed::Help) => {
             print!("{USAGE}");
@@ -170,14 +173,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let environment =
-        Environment::from_process(options.positional.clone(), options.command.is_some());
+    let environment = Environment::from_process(
+        std::mem::take(&mut options.positional),
+        options.command.is_some(),
+    );
     let map_entries = environment_number("TINE_MAP_ENTRIES", 4096) as u32;
     if options.dry_run {
         let providers = OfflineProviders::from_tracefs();
         return match tine::dry_run(
             &source,
-            &file_name,
+            file_name,
             &providers,
             &environment,
             options.dump,
@@ -192,7 +197,7 @@ fn main() -> ExitCode {
     }
     let invocation = tine::Invocation {
         source: &source,
-        file_name: &file_name,
+        file_name,
         environment,
         command: options.command.as_deref(),
         settings: Settings {

@@ -25,6 +25,7 @@ pub struct Child {
 
 impl Child {
     /// Forks the child, held at the gate.
+    #[inline(never)]
     pub fn spawn(command: &str) -> io::Result<Child> {
         // Everything the child touches is made before fork: between fork and exec only
         // async-signal-safe calls are allowed.

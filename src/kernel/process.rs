@@ -12,6 +12,7 @@ pub struct Watched {
 
 impl Watched {
     /// Starts watching `pid`; an error when there is no such process.
+    #[inline(never)]
     pub fn open(pid: u32) -> io::Result<Watched> {
         // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
         let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };

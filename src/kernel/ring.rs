@@ -28,6 +28,7 @@ pub enum Ring {
 impl Ring {
     /// The reader for an output map: a RINGBUF map is read directly; a PERF_EVENT_ARRAY map
     /// gets a BPF-output event with `data_pages` pages of ring on every online CPU.
+    #[inline(never)]
     pub fn open(map: &BpfMap, data_pages: usize) -> Result<Ring, KernelError> {
         match map.spec().kind {
             MapType::Ringbuf => Ok(Ring::Ringbuf(Ringbuf::open(map)?)),

@@ -13,6 +13,7 @@ pub struct Signals {
 impl Signals {
     /// Blocks `signals` for this thread (and the threads it starts) and opens a signalfd that
     /// reports them; dropping it restores the previous mask.
+    #[inline(never)]
     pub fn catch(signals: &[libc::c_int]) -> io::Result<Signals> {
         // SAFETY: sigset_t is plain data; sigemptyset/sigaddset initialise it in place.
         let mut mask: libc::sigset_t = unsafe { std::mem::zeroed() };

@@ -198,6 +198,7 @@ impl Tracefs {
     /// Removes the probe events that a tine which is no longer running left behind (SIGKILL
     /// gives it no chance to): those of groups `tine_<pid>` where no process `pid` runs. A live
     /// tine's are kept; the kernel refuses to remove an event a perf event is open on anyway.
+    #[inline(never)]
     pub fn remove_stale_probes(&self) {
         self.remove_probes_of_dead(|pid| match Watched::open(pid) {
             Ok(process) => !process.exited(),

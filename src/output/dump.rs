@@ -7,7 +7,9 @@ use std::fmt::Write;
 use super::histogram::{
     write_bpftrace_histogram, write_linear_histogram, write_log2_histogram, Buckets,
 };
-use super::value::{compare, write_stack, write_styled, write_text, write_value, Symbols};
+use super::value::{
+    compare, write_signed, write_stack, write_styled, write_text, write_value, Symbols,
+};
 use super::Style;
 use crate::wire::{self, ByteOrder, Layout};
 
@@ -173,10 +175,7 @@ fn write_bpftrace_key(
     symbols: &dyn Symbols,
     style: Style,
 ) {
-    let (open, separator, close) = match style {
-        Style::Json => ("\"", ",", "\""),
-        _ => ("[", ", ", "]"),
-    };
+    let separator = if style == Style::Json { "," } else { ", " };
     let mut text = String::new();
     match key {
         Layout::Struct { fields, .. } => {
@@ -190,17 +189,15 @@ fn write_bpftrace_key(
         }
         _ => write_key_part(&mut text, key, data, symbols),
     }
-    out.push_str(open);
     match style {
-        // The key's parts are joined, then the whole is escaped as one string.
-        Style::Json => {
-            let mut escaped = String::new();
-            write_text(&mut escaped, &text, Style::Json);
-            out.push_str(&escaped[1..escaped.len() - 1]);
+        // The key's parts are joined, then the whole is quoted and escaped as one string.
+        Style::Json => write_text(out, &text, Style::Json),
+        _ => {
+            out.push('[');
+            out.push_str(&text);
+            out.push(']');
         }
-        _ => out.push_str(&text),
     }
-    out.push_str(close);
 }
 
 /// One part of a key (the key itself, or one field of a tuple key) as bpftrace prints it.
@@ -208,7 +205,7 @@ fn write_key_part(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn 
     match layout {
         // bpftrace reads a 64-bit integer key as signed, a narrower one as its type says.
         Layout::Int { bytes, signed } if *signed || *bytes == 8 => {
-            write!(out, "{}", wire::signed(data, *bytes, symbols.byte_order())).ok();
+            write_signed(out, wire::signed(data, *bytes, symbols.byte_order()));
         }
         Layout::Pointer => {
             write!(out, "0x{:x}", wire::unsigned(data, 8, symbols.byte_order())).ok();
@@ -246,9 +243,7 @@ impl Shown {
                 };
                 write_bpftrace_histogram(out, &buckets(data, order), kind, divisor, style)
             }
-            Shown::Average => {
-                write!(out, "{}", mean(data, order)).ok();
-            }
+            Shown::Average => write_signed(out, mean(data, order)),
             Shown::Stats => {
                 let (count, sum) = wire::decode_average(data, order);
                 let mean = mean(data, order);
@@ -291,6 +286,7 @@ fn ends_itself(shown: &Shown) -> bool {
 /// In bpftrace's, each entry is a `@name[key]: value` line; histograms start on the next line
 /// and are followed by a blank one, averages and stats by one after the map, and an empty map
 /// prints a blank line. In JSON, the whole map is one line, nothing when it is empty.
+#[inline(never)]
 pub fn write_map(
     out: &mut String,
     shape: &MapShape,
@@ -345,6 +341,7 @@ fn printed_value(
 }
 
 /// The rows of a map that has some, in ply's layout.
+#[inline(never)]
 fn write_ply_rows(
     out: &mut String,
     shape: &MapShape,
@@ -378,6 +375,7 @@ fn write_ply_rows(
 }
 
 /// The rows of a map that has some, in bpftrace's text or JSON.
+#[inline(never)]
 fn write_bpftrace_rows(
     out: &mut String,
     shape: &MapShape,

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::Style;
 use crate::wire::{self, Layout};
 
-use super::value::write_time;
+use super::value::{pad, write_signed, write_time, write_unsigned};
 
 /// Appends the histogram of `buckets`, where bucket 0 counts 0 and 1 and bucket i counts
 /// [2^i, 2^(i+1)). For a signed argument the last bucket counts the negative values and is
@@ -72,6 +72,7 @@ fn write_rows(out: &mut String, buckets: &[u64], total: u64, label: &dyn Fn(&mut
 }
 
 /// `[   2,    3]` below 1k, `[  4k,   8k)` above; durations as `[lo, hi]` in the time format.
+#[inline(never)]
 fn write_bucket_label(out: &mut String, index: u32, argument: &Layout) {
     let low = if index == 0 { 0 } else { 1u64 << index.min(63) };
     let high = (1u64 << (index + 1).min(63)).wrapping_sub(1);
@@ -124,7 +125,7 @@ fn write_count(out: &mut String, count: u64, total: u64) {
         // U+2588 is the full block; each code point after it is one eighth narrower.
         out.push(char::from_u32(0x2588 + (8 - eighths) as u32).unwrap_or('█'));
     }
-    write!(out, "{:1$}", "", (32 - cells).max(0) as usize).ok();
+    pad(out, ' ', (32 - cells).max(0) as usize);
     out.push_str("│\n");
 }
 
@@ -216,10 +217,9 @@ fn write_bound(out: &mut String, value: i128, kind: Buckets) {
 /// i64 or, from 2^63 up, a u64.
 fn write_number(out: &mut String, value: i128) {
     match i64::try_from(value) {
-        Ok(value) => write!(out, "{value}"),
-        Err(_) => write!(out, "{}", value as u64),
+        Ok(value) => write_signed(out, value),
+        Err(_) => write_unsigned(out, value as u64),
     }
-    .ok();
 }
 
 /// Appends a histogram as bpftrace prints it: every bucket from the first non-empty one to the
@@ -283,12 +283,19 @@ pub fn write_bpftrace_histogram(
         }
         // bpftrace scales in single precision and truncates.
         let cells = (row.count as f32 / largest as f32 * 52.0) as usize;
-        writeln!(
+        // `{label:<16}{count:>8} |{bar:<52}|`, padded by hand: one format fewer.
+        let mut count = String::new();
+        write_unsigned(&mut count, row.count / divisor);
+        out.push_str(&label);
+        pad(
             out,
-            "{label:<16}{:>8} |{:<52}|",
-            row.count / divisor,
-            "@".repeat(cells)
-        )
-        .ok();
+            ' ',
+            16usize.saturating_sub(label.len()) + 8usize.saturating_sub(count.len()),
+        );
+        out.push_str(&count);
+        out.push_str(" |");
+        pad(out, '@', cells);
+        pad(out, ' ', 52usize.saturating_sub(cells));
+        out.push_str("|\n");
     }
 }

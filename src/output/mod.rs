@@ -1,6 +1,9 @@
 //! output: turns the bytes that come out of the kernel into the text ply prints — values,
 //! histograms and map dumps — byte for byte, or into bpftrace's text or JSON (`Style`). Knows
 //! no kernel and no language: the compiler describes every value with a `wire::Layout`.
+//!
+//! The larger steps are `#[inline(never)]`: inlined into their one caller they made the
+//! binary bigger (measured).
 
 mod dump;
 mod histogram;

@@ -2,11 +2,11 @@
 //! printed as `print()` would). The format is parsed once, when the script is compiled; each
 //! record is then rendered without re-parsing.
 
-use std::fmt::{self, Write};
+use std::fmt;
 
 use crate::wire::{self, ByteOrder, Layout};
 
-use super::value::{write_value, Symbols};
+use super::value::{pad, write_value, Symbols};
 
 /// A parsed format string: literal text and conversions, in order, and the text as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +55,7 @@ impl Format {
         pieces: Vec::new(),
     };
 
+    #[inline(never)]
     pub fn parse(text: &str) -> Result<Format, FormatError> {
         let mut pieces = Vec::new();
         let mut literal = String::new();
@@ -98,6 +99,7 @@ impl Format {
 
     /// Appends the format rendered with `values`, one (layout, bytes) per conversion; a missing
     /// value renders as nothing.
+    #[inline(never)]
     pub fn write(&self, out: &mut String, values: &[(&Layout, &[u8])], symbols: &dyn Symbols) {
         let mut values = values.iter();
         for piece in &self.pieces {
@@ -116,6 +118,7 @@ impl Format {
 type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
 
 /// One conversion after its `%` (at byte `offset`): flags, width, precision, length, conversion.
+#[inline(never)]
 fn parse_spec(chars: &mut Chars<'_>, offset: usize) -> Result<Spec, FormatError> {
     let mut spec = Spec::default();
     while let Some((_, flag)) = chars.next_if(|&(_, c)| "-+ #0".contains(c)) {
@@ -192,6 +195,7 @@ fn integer(spec: &Spec, layout: &Layout, data: &[u8], order: ByteOrder) -> (bool
 }
 
 /// An integer conversion: its sign, its `#` prefix and its digits (with its precision).
+#[inline(never)]
 fn integer_text(
     spec: &Spec,
     layout: &Layout,
@@ -252,6 +256,7 @@ fn in_radix(mut value: u64, radix: u64, upper: bool) -> String {
     }
 }
 
+#[inline(never)]
 fn write_conversion(
     out: &mut String,
     spec: &Spec,
@@ -302,10 +307,10 @@ fn write_conversion(
     } else {
         (padding, 0, 0)
     };
-    write!(
-        out,
-        "{:spaces_before$}{sign}{prefix}{:0>zeros$}{body}{:spaces_after$}",
-        "", "", ""
-    )
-    .ok();
+    pad(out, ' ', spaces_before);
+    out.push_str(sign);
+    out.push_str(prefix);
+    pad(out, '0', zeros);
+    out.push_str(&body);
+    pad(out, ' ', spaces_after);
 }

@@ -48,6 +48,23 @@ pub struct NoSymbols;
 
 impl Symbols for NoSymbols {}
 
+/// Appends `value` in decimal: one formatting call site that every integer shares.
+pub(super) fn write_unsigned(out: &mut String, value: u64) {
+    write!(out, "{value}").ok();
+}
+
+/// Appends `value` in decimal, with its sign.
+pub(super) fn write_signed(out: &mut String, value: i64) {
+    write!(out, "{value}").ok();
+}
+
+/// Appends `count` copies of `fill`.
+pub(super) fn pad(out: &mut String, fill: char, count: usize) {
+    for _ in 0..count {
+        out.push(fill);
+    }
+}
+
 /// Appends `data` printed by `layout`.
 pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn Symbols) {
     let order = symbols.byte_order();
@@ -57,11 +74,17 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
         Layout::Int {
             bytes,
             signed: false,
-        } => write!(out, "{}", wire::unsigned(data, *bytes, order)),
+        } => {
+            write_unsigned(out, wire::unsigned(data, *bytes, order));
+            Ok(())
+        }
         Layout::Int {
             bytes,
             signed: true,
-        } => write!(out, "{}", wire::signed(data, *bytes, order)),
+        } => {
+            write_signed(out, wire::signed(data, *bytes, order));
+            Ok(())
+        }
         Layout::Pointer => write!(out, "<{word:x}>"),
         Layout::KernelAddress => {
             symbols.write_kernel_address(out, word);
@@ -167,13 +190,9 @@ pub fn write_styled(
                 .unwrap_or(data.len());
             write_text(out, &String::from_utf8_lossy(&data[..end]), style);
         }
-        (_, Layout::Id { .. }) => {
-            write!(out, "{}", wire::unsigned(data, 4, order)).ok();
-        }
+        (_, Layout::Id { .. }) => write_unsigned(out, wire::unsigned(data, 4, order)),
         // bpftrace prints a pointer as a signed number.
-        (_, Layout::Pointer) => {
-            write!(out, "{}", wire::signed(data, 8, order)).ok();
-        }
+        (_, Layout::Pointer) => write_signed(out, wire::signed(data, 8, order)),
         (_, Layout::Struct { .. } | Layout::Array(..)) => {
             write_styled_parts(out, layout, data, symbols, style)
         }
@@ -203,6 +222,7 @@ pub fn write_styled(
 
 /// A tuple `(a, b)`, a struct `{ .a = 1, .b = x }` or an array `[a,b]` in bpftrace's text; in
 /// JSON `[a,b]`, `{ "a": 1, "b": "x" }` and `[a,b]`.
+#[inline(never)]
 fn write_styled_parts(
     out: &mut String,
     layout: &Layout,
@@ -326,8 +346,8 @@ fn write_chars(out: &mut String, data: &[u8]) {
             }
             write!(out, " {byte:02x}").ok();
         }
-        let pad = (16 - chunk.len()) * 3 + 3 + usize::from(chunk.len() < 8);
-        write!(out, "{:pad$}", "").ok();
+        let pad_width = (16 - chunk.len()) * 3 + 3 + usize::from(chunk.len() < 8);
+        pad(out, ' ', pad_width);
         for (index, &byte) in chunk.iter().enumerate() {
             if index == 8 {
                 out.push(' ');
@@ -405,7 +425,7 @@ fn write_inet(out: &mut String, data: &[u8], order: ByteOrder) {
             if index > 0 {
                 out.push('.');
             }
-            write!(out, "{byte}").ok();
+            write_unsigned(out, u64::from(*byte));
         }
     };
     match family {

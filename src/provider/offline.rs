@@ -81,6 +81,7 @@ impl OfflineProviders {
 
     /// What `-e` reads: tracepoints' records and globs from tracefs, when it is mounted and
     /// readable.
+    #[inline(never)]
     pub fn from_tracefs() -> Self {
         let tracepoint = |spec: &str| {
             let tracefs = Tracefs::find()?;

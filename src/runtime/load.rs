@@ -4,7 +4,7 @@
 
 use tine_asm::{ByteOrder, Imm64, Insn};
 
-use crate::compile::{Compiled, Lifecycle, MapPlan, ProgramKind, Storage};
+use crate::compile::{Compiled, Lifecycle, MapPlan, ProbeCode, ProgramKind, Storage};
 use crate::kernel::bpf::{self, BpfMap, LoadedProgram, MapType, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
@@ -12,7 +12,7 @@ use crate::kernel::mapping::page_size;
 use crate::kernel::perf::close_all;
 use crate::kernel::trigger::Trigger;
 use crate::lang::diag::Diag;
-use crate::provider::{Attachment, Registry};
+use crate::provider::{Attachment, Registry, ResolvedProbe};
 use crate::sema::program::Probe;
 use crate::sema::Program;
 use crate::wire;
@@ -211,6 +211,7 @@ impl Loaded {
     }
 }
 
+#[inline(never)]
 pub(super) fn load(
     compiled: &Compiled,
     script: &Program,
@@ -232,19 +233,8 @@ pub(super) fn load(
     let mut newest_first = Vec::new();
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
-        let insns = with_fds(&code.insns, &loaded.maps);
-        let bytes = tine_asm::encode(&insns, ByteOrder::HOST)
-            .map_err(|error| RunError::Encode(Box::new(error)))?;
-        let name = format!("tine_{}", probe.provider);
         let resolved = registry.probe(probe.resolved);
-        let spec = ProgramSpec {
-            kind: kernel_program_kind(code.kind),
-            insns: &bytes,
-            name: &name,
-            expected_attach_type: resolved.attach_type(),
-        };
-        let program =
-            LoadedProgram::load(&spec).map_err(|error| rejection(error, code, settings))?;
+        let program = load_program(code, probe, &*resolved, &loaded.maps, settings)?;
         let list = if resolved.fires_newest_first() {
             &mut newest_first
         } else {
@@ -252,7 +242,8 @@ pub(super) fn load(
         };
         list.push((probe, code.lifecycle, resolved, program));
     }
-    ordered.extend(newest_first.into_iter().rev());
+    newest_first.reverse();
+    ordered.append(&mut newest_first);
     for (probe, lifecycle, resolved, program) in ordered {
         let started = std::time::Instant::now();
         let attachment = resolved.attach(&program)?;
@@ -270,6 +261,32 @@ pub(super) fn load(
         loaded.add(probe, lifecycle, program, attachment);
     }
     Ok(loaded)
+}
+
+/// The instructions of `code`, each map index relocated to its map's fd, encoded.
+fn encoded(code: &ProbeCode, maps: &[BpfMap]) -> Result<Vec<u8>, RunError> {
+    tine_asm::encode(&with_fds(&code.insns, maps), ByteOrder::HOST)
+        .map_err(|error| RunError::Encode(Box::new(error)))
+}
+
+/// The program of `code`, for `probe` (resolved as `resolved`), loaded into the kernel.
+#[inline(never)]
+fn load_program(
+    code: &ProbeCode,
+    probe: &Probe,
+    resolved: &dyn ResolvedProbe,
+    maps: &[BpfMap],
+    settings: &Settings,
+) -> Result<LoadedProgram, RunError> {
+    let bytes = encoded(code, maps)?;
+    let name = format!("tine_{}", probe.provider);
+    let spec = ProgramSpec {
+        kind: kernel_program_kind(code.kind),
+        insns: &bytes,
+        name: &name,
+        expected_attach_type: resolved.attach_type(),
+    };
+    LoadedProgram::load(&spec).map_err(|error| rejection(error, code, settings))
 }
 
 /// Sets the state word every probe checks first (see `wire::TRACING`).
@@ -301,11 +318,7 @@ pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
 }
 
 /// A verifier rejection, pointed at the script line whose instructions it stopped at.
-fn rejection(
-    error: KernelError,
-    code: &crate::compile::ProbeCode,
-    settings: &Settings,
-) -> RunError {
+fn rejection(error: KernelError, code: &ProbeCode, settings: &Settings) -> RunError {
     let Some(span) = error
         .rejected_instruction()
         .and_then(|slot| code.span_of(instruction_at_slot(&code.insns, slot)))
@@ -336,8 +349,7 @@ pub fn verify(
 ) -> Result<(), RunError> {
     let maps = create_maps(compiled)?;
     for code in &compiled.probes {
-        let bytes = tine_asm::encode(&with_fds(&code.insns, &maps), ByteOrder::HOST)
-            .map_err(|error| RunError::Encode(Box::new(error)))?;
+        let bytes = encoded(code, &maps)?;
         let spec = ProgramSpec {
             kind: kernel_program_kind(code.kind),
             insns: &bytes,

@@ -5,6 +5,9 @@
 //! This file holds `run` and its event loop; `load` makes the kernel objects, `print` decodes
 //! and prints records and maps, `fold` folds per-CPU values, `symbols` names addresses and
 //! `report` tells what the kernel counted but could not show.
+//!
+//! Some steps of `run` (`start`, `load`, `Printer::new`) are `#[inline(never)]`: inlined into
+//! one frame they made the binary bigger (that frame's moves and drop paths for all of them).
 
 mod error;
 mod fold;
@@ -117,6 +120,7 @@ pub fn run(
 /// BEGIN run and its output shown, then, unless it stopped tracing, the probes enabled and
 /// the `-c` command let go. BEGIN's output is shown once tracing has started, so whoever
 /// waits for it (a user, a script) knows that what happens next is traced.
+#[inline(never)]
 fn start(
     printer: &mut Printer,
     ring: &mut Ring,

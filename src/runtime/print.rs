@@ -61,6 +61,7 @@ struct Kept {
 impl<'a> Printer<'a> {
     /// A printer for `compiled`'s records and maps, `maps` as loaded; `batch` if the kernel
     /// reads maps in batches.
+    #[inline(never)]
     pub(super) fn new(
         compiled: &'a Compiled,
         script: &Program,
@@ -151,6 +152,7 @@ impl<'a> Printer<'a> {
         Ok(())
     }
 
+    #[inline(never)]
     fn record(&mut self, bytes: &[u8]) -> Result<(), RunError> {
         let id = wire::record_id(bytes, wire::HOST).unwrap_or(u64::MAX);
         let Some(record) = self.compiled.records.get(id as usize) else {
@@ -359,6 +361,7 @@ impl<'a> Printer<'a> {
 
     /// The entries `take` empties the map of, unfolded, and the new baseline of a keyless
     /// summed aggregation.
+    #[inline(never)]
     fn take_entries(&self, index: usize) -> Result<(Vec<Entry>, Option<Vec<u64>>), RunError> {
         let map = &self.maps[index];
         let spec = &self.compiled.maps[index];

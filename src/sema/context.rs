@@ -79,6 +79,7 @@ pub struct Environment {
 
 impl Environment {
     /// The process environment, with the given positional arguments and `-c` flag.
+    #[inline(never)]
     pub fn from_process(positional: Vec<String>, target: bool) -> Environment {
         Environment {
             variables: std::env::vars().collect(),

@@ -52,6 +52,7 @@ const KEYWORDS: &[&str] = &["if", "else", "return", "delete"];
 
 /// Parses a whole script whose probes name `providers`; on failure every error found is
 /// returned.
+#[inline(never)]
 pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
     let mut parser = Parser {
         source,
