@@ -67,7 +67,7 @@ pub fn check_script(
     if errors.is_empty() {
         Ok(Program { maps, probes })
     } else {
-        errors.sort_by_key(|diag| diag.span.start);
+        crate::lang::diag::in_source_order(&mut errors);
         errors.dedup();
         Err(errors)
     }
