@@ -2,7 +2,6 @@
 //! or the library directories, or a program found through PATH.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
 use super::uprobe::UprobeError;
 
@@ -269,9 +268,17 @@ fn is_elf(path: &str) -> bool {
         .is_ok_and(|()| magic == *b"\x7fELF")
 }
 
-/// The canonical path, so listings and the kernel see one name for one file.
+/// The canonical path, so listings and the kernel see one name for one file: the kernel's
+/// name for the file opened (O_PATH: no access to it needed), which is realpath's answer
+/// without realpath's code.
 fn absolute(path: &str) -> Result<String, UprobeError> {
-    std::fs::canonicalize(Path::new(path))
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH)
+        .open(path)
+        .and_then(|file| std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())))
         .map(|path| path.to_string_lossy().into_owned())
         .map_err(|error| UprobeError::Unreadable {
             path: path.into(),
@@ -282,6 +289,7 @@ fn absolute(path: &str) -> Result<String, UprobeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     /// Writes a new-format cache as glibc's ldconfig lays it out, in either byte order.
     fn cache_bytes(entries: &[(u32, &str, &str, u64)], big_endian: bool) -> Vec<u8> {
