@@ -34,6 +34,7 @@ const OLD_HEADER: usize = 16;
 const OLD_ENTRY: usize = 12;
 
 impl LdCache {
+    #[inline(never)]
     pub fn parse(bytes: &[u8]) -> Result<LdCache, String> {
         let start = if bytes.starts_with(NEW_MAGIC) {
             0
@@ -109,6 +110,7 @@ impl LdCache {
 
     /// Where the library `name` (`libc`, `libc.so.6`) is, among the entries for the ABI whose
     /// flags are `abi` (all ABIs when None); a baseline library before a hwcaps variant.
+    #[inline(never)]
     pub fn find(&self, name: &str, abi: Option<u32>) -> Option<&str> {
         self.entries
             .iter()
@@ -165,6 +167,7 @@ pub struct Search {
 impl Search {
     /// This system's: /etc/ld.so.cache (glibc), musl's /etc/ld-musl-ARCH.path, the multiarch
     /// and standard library directories, and $PATH.
+    #[inline(never)]
     pub fn system() -> Search {
         let arch = std::env::consts::ARCH;
         let musl = std::fs::read_to_string(format!("/etc/ld-musl-{arch}.path"));
@@ -208,6 +211,7 @@ fn pieces(text: &str, separators: &[char]) -> Vec<String> {
 
 /// The absolute path of the binary a spec names: a path as it is (resolved to an absolute
 /// one), else a library from the cache or the library directories, else a program in PATH.
+#[inline(never)]
 pub fn find_binary(name: &str, search: &Search) -> Result<String, UprobeError> {
     if name.contains('/') {
         let metadata = std::fs::metadata(name).map_err(|error| UprobeError::Unreadable {

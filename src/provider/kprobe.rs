@@ -92,6 +92,7 @@ impl From<LocationError> for KprobeError {
 
 impl KprobeSpec {
     /// Parses what follows `kprobe:` (or `kretprobe:`, with `retprobe` set).
+    #[inline(never)]
     pub fn parse(spec: &str, retprobe: bool) -> Result<KprobeSpec, KprobeError> {
         Ok(KprobeSpec {
             location: Location::parse(spec, retprobe)?,
@@ -102,6 +103,7 @@ impl KprobeSpec {
     /// The concrete locations: the spec's own unless it is a glob, else every probe-able
     /// function the glob matches, sorted. `functions` is called only for a glob, so a plain
     /// name never pays for reading a symbol table.
+    #[inline(never)]
     pub fn locations(
         &self,
         functions: impl FnOnce() -> Result<KernelFunctions, KprobeError>,
@@ -141,6 +143,7 @@ impl KernelFunctions {
     /// From tracefs `available_filter_functions`: one `name` or `name [module]` per line. The
     /// kernel lists only functions ftrace can patch, so init code and notrace functions are
     /// already out.
+    #[inline(never)]
     pub fn from_filter_functions(text: &str) -> KernelFunctions {
         KernelFunctions::new(
             &mut text
@@ -155,6 +158,7 @@ impl KernelFunctions {
     /// From kallsyms' code symbols, where `available_filter_functions` is unreadable (no
     /// tracefs, no dynamic ftrace, or access refused). Init code, freed after boot, lies between
     /// `_sinittext` and `_einittext`; `names()` is in address order, so that range is a run.
+    #[inline(never)]
     pub fn from_kallsyms(symbols: &KernelSymbols) -> KernelFunctions {
         let mut in_init_text = false;
         KernelFunctions::new(
@@ -174,6 +178,7 @@ impl KernelFunctions {
         )
     }
 
+    #[inline(never)]
     fn new(names: &mut dyn Iterator<Item = &str>, source: &'static str) -> KernelFunctions {
         let mut names: Vec<String> = names
             // GCC's local clones (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`) and other
@@ -188,6 +193,7 @@ impl KernelFunctions {
 
     /// Drops the functions in the kprobes blacklist (debugfs `kprobes/blacklist`, lines of
     /// `0xSTART-0xEND\tname`, maybe followed by `[module]`): the kernel refuses probes there.
+    #[inline(never)]
     pub fn without_blacklisted(mut self, blacklist: &str) -> KernelFunctions {
         // The names are sorted: each blacklisted one is found by a binary search.
         let mut blacklisted = vec![false; self.names.len()];
@@ -217,6 +223,7 @@ impl KernelFunctions {
     /// Reads the running kernel's listing: `available_filter_functions` in `tracing` (tracefs
     /// where it is mounted) or the usual places, else kallsyms, minus the blacklist when debugfs
     /// shows it.
+    #[inline(never)]
     pub fn read(tracing: Option<&Path>) -> Result<KernelFunctions, KprobeError> {
         let usual = [
             Path::new("/sys/kernel/tracing"),
@@ -265,6 +272,7 @@ pub enum KprobeMethod {
 impl KprobeMethod {
     /// The best path this kernel offers: kprobe.multi for a glob, else the PMU, else tracefs
     /// (asked for only then) when it has `kprobe_events`.
+    #[inline(never)]
     pub fn choose(
         glob: bool,
         features: &Features,
@@ -286,6 +294,7 @@ impl KprobeMethod {
 
 /// A kprobe's variables: the registers (`caller` a kernel address), and `func`, the probed
 /// function, which tells the functions of a glob apart.
+#[inline(never)]
 pub fn variables(arch: &Arch, retprobe: bool) -> Vec<Variable> {
     let mut variables = regs::variables(arch, retprobe, Type::KernelAddress);
     variables.push(Variable {
@@ -308,6 +317,7 @@ pub struct Kprobe {
 impl Kprobe {
     /// Parses `spec`, expands a glob against the kernel's functions and picks the attach path
     /// from `features`; `tracefs` is asked for only when that path is tracefs.
+    #[inline(never)]
     pub fn resolve(
         spec: &str,
         retprobe: bool,

@@ -164,6 +164,7 @@ impl ResolvedProbe for Tracepoint {
 /// format's own `size`/`signed` can mislead: a syscall's arguments are kept as `unsigned long`
 /// slots (`signed:0`, `size:8`) whatever the parameter's type, so kill(2)'s `pid_t pid` of -5
 /// sits in its slot as 0xfffffffb. Read through the C type, it is -5, as the syscall saw it.
+#[inline(never)]
 fn c_integer(c_type: &str) -> Option<(usize, bool)> {
     let mut name = c_type;
     for qualifier in ["const ", "volatile "] {
@@ -213,6 +214,7 @@ fn integer(size: usize, signed: bool) -> Type {
 
 /// What a pointer field of C type `c_type` points to: a char, a struct or union by name (which
 /// sema may find in BTF), else void.
+#[inline(never)]
 fn pointed(c_type: &str) -> Type {
     if c_type.contains("char") {
         return integer(1, false);
@@ -233,6 +235,7 @@ fn pointed(c_type: &str) -> Type {
 /// The record `data` points to in events of these formats, whose pointers point into `space`.
 /// One program serves every event of a glob, so there is one only when all records are laid
 /// out alike.
+#[inline(never)]
 pub fn data_record(formats: &[EventFormat], space: AddressSpace) -> Option<StructType> {
     let same = formats
         .windows(2)
@@ -246,6 +249,7 @@ pub fn data_record(formats: &[EventFormat], space: AddressSpace) -> Option<Struc
 /// 32-bit kernel's `long` is 4 bytes) and signedness, from the low bytes of its slot; its pointers
 /// point into `space`. The `common_` header is left out: before a BPF program runs, the kernel
 /// writes a pointer to the registers over it (`perf_trace_run_bpf_submit`).
+#[inline(never)]
 pub fn record_type(format: &EventFormat, space: AddressSpace) -> StructType {
     let mut size = 0;
     let fields = format
@@ -346,6 +350,7 @@ impl EventFormat {
 }
 
 /// Parses the text of `events/GROUP/EVENT/format`.
+#[inline(never)]
 pub fn parse_format(text: &str) -> Result<EventFormat, String> {
     let mut name = None;
     let mut id = None;
@@ -373,6 +378,7 @@ pub fn parse_format(text: &str) -> Result<EventFormat, String> {
 }
 
 /// A line like `field:char prev_comm[16]; offset:8; size:16; signed:0;` (tab-separated).
+#[inline(never)]
 fn parse_field(line: &str) -> Result<FormatField, String> {
     let mut declaration = None;
     let (mut offset, mut size, mut signed) = (None, None, None);

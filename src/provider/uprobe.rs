@@ -167,6 +167,7 @@ impl From<LocationError> for UprobeError {
 impl UprobeSpec {
     /// Parses what follows `uprobe:` (or `uretprobe:`, with `retprobe` set). The function is
     /// after the last colon, so a path may hold colons.
+    #[inline(never)]
     pub fn parse(spec: &str, retprobe: bool) -> Result<UprobeSpec, UprobeError> {
         match spec.rsplit_once(':') {
             Some((binary, location)) if !binary.is_empty() => Ok(UprobeSpec {
@@ -181,6 +182,7 @@ impl UprobeSpec {
     /// The attach points in `elf`, the contents of the file at `path`: one for a function or
     /// an address, one per distinct function for a glob (aliases such as `malloc` and
     /// `__libc_malloc` share an address and would fire twice), sorted by name.
+    #[inline(never)]
     pub fn points(&self, path: &str, elf: &ElfFile) -> Result<Vec<UprobePoint>, UprobeError> {
         let points = self.points_anywhere(path, elf)?;
         for point in &points {
@@ -197,6 +199,7 @@ impl UprobeSpec {
     }
 
     /// The attach points, Thumb code included.
+    #[inline(never)]
     fn points_anywhere(&self, path: &str, elf: &ElfFile) -> Result<Vec<UprobePoint>, UprobeError> {
         let not_mapped = |what: String| UprobeError::NotMapped {
             path: path.into(),
@@ -262,6 +265,7 @@ impl UprobeSpec {
     }
 
     /// Finds the binary on this system, reads it and returns its attach points.
+    #[inline(never)]
     pub fn resolve(&self) -> Result<Vec<UprobePoint>, UprobeError> {
         let path = find_binary(&self.binary, &Search::system())?;
         let elf = ElfFile::read(&path).map_err(|error| UprobeError::Unreadable {
@@ -288,6 +292,7 @@ pub struct Uprobe {
 impl Uprobe {
     /// Parses `spec`, finds its file and offsets and picks the attach path from `features`;
     /// `tracefs` is asked for only without the uprobe PMU.
+    #[inline(never)]
     pub fn resolve(
         spec: &str,
         retprobe: bool,
