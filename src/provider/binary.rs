@@ -110,7 +110,6 @@ impl LdCache {
 
     /// Where the library `name` (`libc`, `libc.so.6`) is, among the entries for the ABI whose
     /// flags are `abi` (all ABIs when None); a baseline library before a hwcaps variant.
-    #[inline(never)]
     pub fn find(&self, name: &str, abi: Option<u32>) -> Option<&str> {
         self.entries
             .iter()

@@ -92,7 +92,6 @@ impl From<LocationError> for KprobeError {
 
 impl KprobeSpec {
     /// Parses what follows `kprobe:` (or `kretprobe:`, with `retprobe` set).
-    #[inline(never)]
     pub fn parse(spec: &str, retprobe: bool) -> Result<KprobeSpec, KprobeError> {
         Ok(KprobeSpec {
             location: Location::parse(spec, retprobe)?,
@@ -143,7 +142,6 @@ impl KernelFunctions {
     /// From tracefs `available_filter_functions`: one `name` or `name [module]` per line. The
     /// kernel lists only functions ftrace can patch, so init code and notrace functions are
     /// already out.
-    #[inline(never)]
     pub fn from_filter_functions(text: &str) -> KernelFunctions {
         KernelFunctions::new(
             &mut text
@@ -158,7 +156,6 @@ impl KernelFunctions {
     /// From kallsyms' code symbols, where `available_filter_functions` is unreadable (no
     /// tracefs, no dynamic ftrace, or access refused). Init code, freed after boot, lies between
     /// `_sinittext` and `_einittext`; `names()` is in address order, so that range is a run.
-    #[inline(never)]
     pub fn from_kallsyms(symbols: &KernelSymbols) -> KernelFunctions {
         let mut in_init_text = false;
         KernelFunctions::new(
@@ -272,7 +269,6 @@ pub enum KprobeMethod {
 impl KprobeMethod {
     /// The best path this kernel offers: kprobe.multi for a glob, else the PMU, else tracefs
     /// (asked for only then) when it has `kprobe_events`.
-    #[inline(never)]
     pub fn choose(
         glob: bool,
         features: &Features,
@@ -294,7 +290,6 @@ impl KprobeMethod {
 
 /// A kprobe's variables: the registers (`caller` a kernel address), and `func`, the probed
 /// function, which tells the functions of a glob apart.
-#[inline(never)]
 pub fn variables(arch: &Arch, retprobe: bool) -> Vec<Variable> {
     let mut variables = regs::variables(arch, retprobe, Type::KernelAddress);
     variables.push(Variable {

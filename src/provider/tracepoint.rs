@@ -164,7 +164,6 @@ impl ResolvedProbe for Tracepoint {
 /// format's own `size`/`signed` can mislead: a syscall's arguments are kept as `unsigned long`
 /// slots (`signed:0`, `size:8`) whatever the parameter's type, so kill(2)'s `pid_t pid` of -5
 /// sits in its slot as 0xfffffffb. Read through the C type, it is -5, as the syscall saw it.
-#[inline(never)]
 fn c_integer(c_type: &str) -> Option<(usize, bool)> {
     let mut name = c_type;
     for qualifier in ["const ", "volatile "] {
@@ -214,7 +213,6 @@ fn integer(size: usize, signed: bool) -> Type {
 
 /// What a pointer field of C type `c_type` points to: a char, a struct or union by name (which
 /// sema may find in BTF), else void.
-#[inline(never)]
 fn pointed(c_type: &str) -> Type {
     if c_type.contains("char") {
         return integer(1, false);
@@ -235,7 +233,6 @@ fn pointed(c_type: &str) -> Type {
 /// The record `data` points to in events of these formats, whose pointers point into `space`.
 /// One program serves every event of a glob, so there is one only when all records are laid
 /// out alike.
-#[inline(never)]
 pub fn data_record(formats: &[EventFormat], space: AddressSpace) -> Option<StructType> {
     let same = formats
         .windows(2)

@@ -167,7 +167,6 @@ impl From<LocationError> for UprobeError {
 impl UprobeSpec {
     /// Parses what follows `uprobe:` (or `uretprobe:`, with `retprobe` set). The function is
     /// after the last colon, so a path may hold colons.
-    #[inline(never)]
     pub fn parse(spec: &str, retprobe: bool) -> Result<UprobeSpec, UprobeError> {
         match spec.rsplit_once(':') {
             Some((binary, location)) if !binary.is_empty() => Ok(UprobeSpec {
