@@ -142,6 +142,7 @@ impl Tracefs {
     }
 
     /// Every tracepoint as `group/event`, sorted; what probe-name globs are matched against.
+    #[inline(never)]
     pub fn events(&self) -> Result<Vec<String>, KernelError> {
         let events_dir = self.root.join("events");
         let list = |dir: &Path| -> Result<Vec<String>, KernelError> {
@@ -169,6 +170,7 @@ impl Tracefs {
     /// Creates a legacy probe event through `kprobe_events`/`uprobe_events`: `target` is
     /// `symbol[+offset]` for kprobes and `/path:0xoffset` for uprobes. The event is in group
     /// `tine_<pid>` so that leftovers are recognisably ours, and is removed when dropped.
+    #[inline(never)]
     pub fn add_probe(
         &self,
         kind: ProbeKind,
