@@ -214,22 +214,27 @@ impl UprobeSpec {
                 .functions()
                 .iter()
                 .filter(|function| glob::matches(pattern, &function.name))
-                .filter_map(|function| Some((elf.file_offset(function.address)?, function)))
                 .collect();
+            matches.sort_unstable_by(|a, b| a.name.cmp(&b.name));
             // Of the names at one offset, the first in order is kept.
-            matches.sort_unstable_by(|(a, f), (b, g)| (a, &f.name).cmp(&(b, &g.name)));
-            matches.dedup_by_key(|(offset, _)| *offset);
-            matches.sort_unstable_by(|(_, a), (_, b)| a.name.cmp(&b.name));
-            if matches.is_empty() {
+            let mut offsets = Vec::new();
+            let mut points = Vec::new();
+            for function in matches {
+                let Some(offset) = elf.file_offset(function.address) else {
+                    continue;
+                };
+                if let Err(at) = offsets.binary_search(&offset) {
+                    offsets.insert(at, offset);
+                    points.push(point(offset, function.name.clone()));
+                }
+            }
+            if points.is_empty() {
                 return Err(UprobeError::NoMatch {
                     path: path.into(),
                     pattern: pattern.into(),
                 });
             }
-            return Ok(matches
-                .into_iter()
-                .map(|(offset, function)| point(offset, function.name.clone()))
-                .collect());
+            return Ok(points);
         }
         match &self.location {
             Location::Address(address) => {
