@@ -387,19 +387,18 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
         let (key, value) = part
             .split_once(':')
             .ok_or_else(|| format!("bad field part `{part}`"))?;
-        let number = || {
-            value
-                .trim()
-                .parse::<usize>()
-                .map_err(|_| format!("bad {key} `{value}` in `{line}`"))
+        let number = match key {
+            "field" => {
+                declaration = Some(value.trim());
+                continue;
+            }
+            "offset" => &mut offset,
+            "size" => &mut size,
+            "signed" => &mut signed,
+            _ => continue, // later kernels may add keys; they do not change the layout
         };
-        match key {
-            "field" => declaration = Some(value.trim()),
-            "offset" => offset = Some(number()?),
-            "size" => size = Some(number()?),
-            "signed" => signed = Some(number()? != 0),
-            _ => {} // later kernels may add keys; they do not change the layout
-        }
+        let parsed = value.trim().parse::<usize>();
+        *number = Some(parsed.map_err(|_| format!("bad {key} `{value}` in `{line}`"))?);
     }
     let missing = |what: &str| format!("no {what} in `{line}`");
     let declaration = declaration.ok_or_else(|| missing("declaration"))?;
@@ -407,7 +406,7 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
         offset.ok_or_else(|| missing("offset"))?,
         size.ok_or_else(|| missing("size"))?,
     );
-    let signed = signed.unwrap_or(false);
+    let signed = signed.is_some_and(|signed| signed != 0);
 
     let (loc, declaration) = if let Some(rest) = declaration.strip_prefix("__data_loc ") {
         (Some(false), rest)
