@@ -671,6 +671,7 @@ fn spell(
 }
 
 /// `const int`, or `int *const` (a pointer's qualifier is written after its `*`).
+#[inline(never)]
 fn qualified(
     source: &dyn TypeSource,
     qualifier: Qualifier,
@@ -697,6 +698,7 @@ fn qualified(
 }
 
 /// A function type declaring `inner`: `int (*)(struct file *, long)`.
+#[inline(never)]
 fn spell_prototype(
     source: &dyn TypeSource,
     prototype: &Prototype,
