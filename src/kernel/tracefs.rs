@@ -163,7 +163,7 @@ impl Tracefs {
                 events.push(format!("{group}/{event}"));
             }
         }
-        events.sort();
+        events.sort_unstable();
         Ok(events)
     }
 
