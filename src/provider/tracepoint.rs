@@ -77,10 +77,18 @@ impl Tracepoint {
         let record = data_record(&formats, space).map(Rc::new);
         Ok(Tracepoint {
             events,
-            variables: record.clone().into_iter().map(data).collect(),
+            variables: variables(record.clone()),
             record,
             space,
         })
+    }
+}
+
+/// `data` when there is a record, else no variable.
+fn variables(record: Option<Rc<StructType>>) -> Vec<Variable> {
+    match record {
+        Some(record) => vec![data(record)],
+        None => Vec::new(),
     }
 }
 
@@ -127,10 +135,7 @@ pub static TRACEPOINT: Provider = Provider {
 
 /// A glob over events whose records differ has no `data`, as when tracing.
 fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, ProviderError> {
-    let variables = (sources.tracepoint_record)(spec)?
-        .into_iter()
-        .map(data)
-        .collect();
+    let variables = variables((sources.tracepoint_record)(spec)?);
     Ok(OfflineProbe {
         space: address_space(&mut std::iter::once(spec)),
         ..OfflineProbe::new(ProgramKind::Tracepoint, variables)
