@@ -143,14 +143,15 @@ impl KernelFunctions {
     /// kernel lists only functions ftrace can patch, so init code and notrace functions are
     /// already out.
     pub fn from_filter_functions(text: &str) -> KernelFunctions {
-        KernelFunctions::new(
-            &mut text
-                .lines()
-                .filter_map(|line| line.split_whitespace().next())
+        let mut names = Vec::new();
+        for line in text.lines() {
+            match line.split_whitespace().next() {
                 // Records of functions the kernel dropped (5.19+) keep a placeholder name.
-                .filter(|name| !name.starts_with("__ftrace_invalid_address_")),
-            "available_filter_functions",
-        )
+                Some(name) if !name.starts_with("__ftrace_invalid_address_") => names.push(name),
+                _ => {}
+            }
+        }
+        KernelFunctions::new(names, "available_filter_functions")
     }
 
     /// From kallsyms' code symbols, where `available_filter_functions` is unreadable (no
@@ -158,26 +159,26 @@ impl KernelFunctions {
     /// `_sinittext` and `_einittext`; `names()` is in address order, so that range is a run.
     pub fn from_kallsyms(symbols: &KernelSymbols) -> KernelFunctions {
         let mut in_init_text = false;
-        KernelFunctions::new(
-            &mut symbols.names().filter(move |&name| {
-                match name {
-                    "_sinittext" => in_init_text = true,
-                    "_einittext" => in_init_text = false,
-                    _ => {}
-                }
-                !in_init_text
-                    // The padding before each function (6.2+ with call depth tracking or
-                    // CFI) and CFI preambles are symbols but not functions.
-                    && !name.starts_with("__pfx_")
-                    && !name.starts_with("__cfi_")
-            }),
-            "/proc/kallsyms",
-        )
+        let mut names = Vec::new();
+        for name in symbols.names() {
+            match name {
+                "_sinittext" => in_init_text = true,
+                "_einittext" => in_init_text = false,
+                _ => {}
+            }
+            // The padding before each function (6.2+ with call depth tracking or CFI) and CFI
+            // preambles are symbols but not functions.
+            if !in_init_text && !name.starts_with("__pfx_") && !name.starts_with("__cfi_") {
+                names.push(name);
+            }
+        }
+        KernelFunctions::new(names, "/proc/kallsyms")
     }
 
     #[inline(never)]
-    fn new(names: &mut dyn Iterator<Item = &str>, source: &'static str) -> KernelFunctions {
+    fn new(names: Vec<&str>, source: &'static str) -> KernelFunctions {
         let mut names: Vec<String> = names
+            .into_iter()
             // GCC's local clones (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`) and other
             // dotted names are pieces of functions: a probe there sees no proper entry.
             .filter(|name| !name.contains('.'))
