@@ -202,10 +202,13 @@ impl Search {
 
 /// The non-empty pieces of `text` between `separators`.
 fn pieces(text: &str, separators: &[char]) -> Vec<String> {
-    text.split(separators)
-        .filter(|piece| !piece.is_empty())
-        .map(String::from)
-        .collect()
+    let mut pieces = Vec::new();
+    for piece in text.split(separators) {
+        if !piece.is_empty() {
+            pieces.push(piece.to_string());
+        }
+    }
+    pieces
 }
 
 /// The absolute path of the binary a spec names: a path as it is (resolved to an absolute
