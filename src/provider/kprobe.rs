@@ -111,14 +111,15 @@ impl KprobeSpec {
             return Ok(vec![self.location.clone()]);
         };
         let functions = functions()?;
-        let locations: Vec<Location> = functions
-            .names()
-            .filter(|name| glob::matches(pattern, name))
-            .map(|name| Location::Symbol {
-                name: name.into(),
-                offset: 0,
-            })
-            .collect();
+        let mut locations = Vec::new();
+        for name in &functions.names {
+            if glob::matches(pattern, name) {
+                locations.push(Location::Symbol {
+                    name: name.clone(),
+                    offset: 0,
+                });
+            }
+        }
         if locations.is_empty() {
             return Err(KprobeError::NoMatch {
                 pattern: pattern.into(),
@@ -177,13 +178,15 @@ impl KernelFunctions {
 
     #[inline(never)]
     fn new(names: Vec<&str>, source: &'static str) -> KernelFunctions {
-        let mut names: Vec<String> = names
-            .into_iter()
+        let mut kept = Vec::with_capacity(names.len());
+        for name in names {
             // GCC's local clones (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`) and other
             // dotted names are pieces of functions: a probe there sees no proper entry.
-            .filter(|name| !name.contains('.'))
-            .map(String::from)
-            .collect();
+            if !name.contains('.') {
+                kept.push(name.to_string());
+            }
+        }
+        let mut names = kept;
         names.sort_unstable();
         names.dedup();
         KernelFunctions { names, source }
@@ -396,7 +399,11 @@ impl ResolvedProbe for Kprobe {
     }
 
     fn points(&self) -> Vec<String> {
-        self.locations.iter().map(Location::to_string).collect()
+        let mut points = Vec::with_capacity(self.locations.len());
+        for location in &self.locations {
+            points.push(location.to_string());
+        }
+        points
     }
 
     fn attach_type(&self) -> Option<AttachType> {

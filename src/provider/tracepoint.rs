@@ -156,7 +156,11 @@ impl ResolvedProbe for Tracepoint {
     }
 
     fn points(&self) -> Vec<String> {
-        self.events.iter().map(|(name, _)| name.clone()).collect()
+        let mut points = Vec::with_capacity(self.events.len());
+        for (name, _) in &self.events {
+            points.push(name.clone());
+        }
+        points
     }
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {

@@ -392,10 +392,11 @@ impl ResolvedProbe for Uprobe {
     }
 
     fn points(&self) -> Vec<String> {
-        self.points
-            .iter()
-            .map(|point| format!("{}:{}", point.path, point.name))
-            .collect()
+        let mut points = Vec::with_capacity(self.points.len());
+        for point in &self.points {
+            points.push(format!("{}:{}", point.path, point.name));
+        }
+        points
     }
 
     fn function(&self) -> Option<String> {
