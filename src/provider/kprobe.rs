@@ -420,14 +420,12 @@ impl ResolvedProbe for Kprobe {
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         match &self.method {
             KprobeMethod::Multi => {
-                let names: Vec<&str> = self
-                    .locations
-                    .iter()
-                    .filter_map(|location| match location {
-                        Location::Symbol { name, .. } => Some(name.as_str()),
-                        Location::Address(_) => None,
-                    })
-                    .collect();
+                let mut names = Vec::with_capacity(self.locations.len());
+                for location in &self.locations {
+                    if let Location::Symbol { name, .. } = location {
+                        names.push(name.as_str());
+                    }
+                }
                 match Link::kprobe_multi(program, &names, self.retprobe) {
                     Ok(link) => Ok(Attachment::Link(link)),
                     // A program loaded without the kprobe.multi attach type (by a loader that

@@ -92,16 +92,15 @@ pub fn find(name: &str) -> Result<&'static Provider, ProviderError> {
 
 /// The points of a glob, each with its spelling as `probe` reads it.
 fn spelled(provider: &Provider, points: Vec<String>, written: &str) -> Vec<(String, String)> {
-    points
-        .into_iter()
-        .map(|point| {
-            let spelled = match provider.respell {
-                Some(respell) => respell(&point, written),
-                None => point.clone(),
-            };
-            (point, spelled)
-        })
-        .collect()
+    let mut spelled = Vec::with_capacity(points.len());
+    for point in points {
+        let spelling = match provider.respell {
+            Some(respell) => respell(&point, written),
+            None => point.clone(),
+        };
+        spelled.push((point, spelling));
+    }
+    spelled
 }
 
 /// A variable a provider adds: its name, type and how a program reads it.

@@ -46,10 +46,9 @@ impl Tracepoint {
             return Err(TracepointError::NoEvent(spec.to_string()).into());
         }
         let names: Vec<String> = if glob::is_glob(spec) {
-            let all = tracefs.events()?;
-            all.into_iter()
-                .filter(|name| glob::matches(spec, name))
-                .collect()
+            let mut names = tracefs.events()?;
+            names.retain(|name| glob::matches(spec, name));
+            names
         } else {
             vec![spec.to_string()]
         };

@@ -419,11 +419,10 @@ impl ResolvedProbe for Uprobe {
                 attach_each(&mut opened, program)
             }
             Some(tracefs) => {
-                let targets: Vec<String> = self
-                    .points
-                    .iter()
-                    .map(|point| format!("{}:{:#x}", point.path, point.offset))
-                    .collect();
+                let mut targets = Vec::with_capacity(self.points.len());
+                for point in &self.points {
+                    targets.push(format!("{}:{:#x}", point.path, point.offset));
+                }
                 attach_through_tracefs(tracefs, ProbeKind::Uprobe, self.retprobe, &targets, program)
             }
         }
