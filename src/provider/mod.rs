@@ -77,7 +77,11 @@ pub static PROVIDERS: &[&Provider] = &[
 
 /// The providers as the parser reads them.
 pub fn syntax() -> Vec<&'static Syntax> {
-    PROVIDERS.iter().map(|provider| &provider.syntax).collect()
+    let mut syntax = Vec::with_capacity(PROVIDERS.len());
+    for provider in PROVIDERS {
+        syntax.push(&provider.syntax);
+    }
+    syntax
 }
 
 /// The provider named `name` (in full, as the parser gives it).

@@ -91,16 +91,16 @@ impl Btf {
 
     /// A data section's variables, from the record's `tail`.
     fn variables(&self, info: u32, tail: usize) -> Vec<SectionVariable> {
-        (0..vlen(info))
-            .map(|index| {
-                let at = tail + index * 12;
-                SectionVariable {
-                    variable: self.word(at),
-                    offset: self.word(at + 4),
-                    size: self.word(at + 8),
-                }
-            })
-            .collect()
+        let mut variables = Vec::with_capacity(vlen(info));
+        for index in 0..vlen(info) {
+            let at = tail + index * 12;
+            variables.push(SectionVariable {
+                variable: self.word(at),
+                offset: self.word(at + 4),
+                size: self.word(at + 8),
+            });
+        }
+        variables
     }
 
     /// A struct's or union's members, from the record's `tail`.
