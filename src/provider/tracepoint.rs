@@ -257,46 +257,44 @@ pub fn data_record(formats: &[EventFormat], space: AddressSpace) -> Option<Struc
 #[inline(never)]
 pub fn record_type(format: &EventFormat, space: AddressSpace) -> StructType {
     let mut size = 0;
-    let fields = format
-        .own_fields()
-        .map(|field| {
-            let mut offset = field.offset;
-            let ty = match field.kind {
-                FieldKind::Integer => match c_integer(&field.c_type) {
-                    Some((width, signed)) => {
-                        let width = width.min(field.size);
-                        if cfg!(target_endian = "big") {
-                            offset += field.size - width;
-                        }
-                        integer(width, signed)
+    let mut fields = Vec::new();
+    for field in format.own_fields() {
+        let mut offset = field.offset;
+        let ty = match field.kind {
+            FieldKind::Integer => match c_integer(&field.c_type) {
+                Some((width, signed)) => {
+                    let width = width.min(field.size);
+                    if cfg!(target_endian = "big") {
+                        offset += field.size - width;
                     }
-                    _ => integer(field.size, field.signed),
-                },
-                FieldKind::DataLoc { relative } => Type::DataLoc {
-                    relative,
-                    string: field.c_type.contains("char"),
-                },
-                // A 32-bit kernel's pointers are 4 bytes: read as the address they hold, which
-                // str() and mem() read through as the probe's memory, as any address.
-                FieldKind::Pointer if field.size < 8 => integer(field.size, false),
-                FieldKind::Pointer => Type::Pointer {
-                    target: Box::new(pointed(&field.c_type)),
-                    space,
-                },
-                FieldKind::Array { count } if field.c_type.contains("char") => Type::Chars(count),
-                FieldKind::Array { count } => Type::Array(
-                    Box::new(integer(field.size / count.max(1), field.signed)),
-                    count,
-                ),
-            };
-            size = size.max(field.offset + field.size);
-            StructField {
-                name: field.name.clone(),
-                ty,
-                offset,
-            }
-        })
-        .collect();
+                    integer(width, signed)
+                }
+                _ => integer(field.size, field.signed),
+            },
+            FieldKind::DataLoc { relative } => Type::DataLoc {
+                relative,
+                string: field.c_type.contains("char"),
+            },
+            // A 32-bit kernel's pointers are 4 bytes: read as the address they hold, which
+            // str() and mem() read through as the probe's memory, as any address.
+            FieldKind::Pointer if field.size < 8 => integer(field.size, false),
+            FieldKind::Pointer => Type::Pointer {
+                target: Box::new(pointed(&field.c_type)),
+                space,
+            },
+            FieldKind::Array { count } if field.c_type.contains("char") => Type::Chars(count),
+            FieldKind::Array { count } => Type::Array(
+                Box::new(integer(field.size / count.max(1), field.signed)),
+                count,
+            ),
+        };
+        size = size.max(field.offset + field.size);
+        fields.push(StructField {
+            name: field.name.clone(),
+            ty,
+            offset,
+        });
+    }
     StructType {
         name: Some(format.name.clone()),
         fields,
