@@ -210,11 +210,12 @@ impl UprobeSpec {
             name,
         };
         if let Some(pattern) = self.location.glob() {
-            let mut matches: Vec<_> = elf
-                .functions()
-                .iter()
-                .filter(|function| glob::matches(pattern, &function.name))
-                .collect();
+            let mut matches = Vec::new();
+            for function in elf.functions() {
+                if glob::matches(pattern, &function.name) {
+                    matches.push(function);
+                }
+            }
             matches.sort_unstable_by(|a, b| a.name.cmp(&b.name));
             // Of the names at one offset, the first in order is kept.
             let mut offsets = Vec::new();
