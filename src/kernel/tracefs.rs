@@ -149,7 +149,10 @@ impl Tracefs {
             let entries = fs::read_dir(dir)
                 .map_err(|error| KernelError::io(format!("list {}", dir.display()), &error))?;
             let mut names = Vec::new();
-            for entry in entries.flatten() {
+            for entry in entries {
+                let Ok(entry) = entry else {
+                    continue;
+                };
                 if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
                     names.push(entry.file_name().to_string_lossy().into_owned());
                 }
