@@ -127,7 +127,7 @@ pub enum Failure {
         error: io::Error,
     },
     /// The kernel's features could not be probed.
-    Kernel(Box<KernelError>),
+    Kernel(KernelError),
     Run(RunError),
 }
 
@@ -216,8 +216,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         None => None,
     };
     // Before the registry: providers choose their attach path from the features.
-    let features =
-        std::rc::Rc::new(Features::probe().map_err(|error| Failure::Kernel(Box::new(error)))?);
+    let features = std::rc::Rc::new(Features::probe().map_err(Failure::Kernel)?);
     let registry = Registry::new(features.clone(), invocation.pid);
     let program = check(
         source,

@@ -206,23 +206,28 @@ pub enum TypeError {
         kind: NameKind,
         name: String,
     },
-    NoMember {
-        owner: String,
-        member: String,
-    },
-    NotComposite {
-        owner: String,
-        member: String,
-    },
+    NoMember(Box<MemberOf>),
+    NotComposite(Box<MemberOf>),
     /// `offsetof` (which adds offsets, never reads) was asked to go through a pointer.
-    ThroughPointer {
-        owner: String,
-        member: String,
-    },
+    ThroughPointer(Box<MemberOf>),
     /// No size: `void`, a function, a struct only declared.
     Incomplete {
         name: String,
     },
+}
+
+/// The member a failed lookup asked for, and the C spelling of the type asked. Boxed in
+/// `TypeError`, whose every result it would otherwise make larger to move.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberOf {
+    pub owner: String,
+    pub member: String,
+}
+
+impl TypeError {
+    fn member_of(kind: fn(Box<MemberOf>) -> TypeError, owner: String, member: String) -> TypeError {
+        kind(Box::new(MemberOf { owner, member }))
+    }
 }
 
 impl fmt::Display for TypeError {
@@ -233,14 +238,18 @@ impl fmt::Display for TypeError {
                 let (before, after) = kind.around();
                 write!(f, "unknown {before}{name}{after}")
             }
-            TypeError::NoMember { owner, member } => write!(f, "{owner} has no member `{member}`"),
-            TypeError::NotComposite { owner, member } => write!(
+            TypeError::NoMember(asked) => {
+                write!(f, "{} has no member `{}`", asked.owner, asked.member)
+            }
+            TypeError::NotComposite(asked) => write!(
                 f,
-                "`{owner}` is not a struct or union, so it has no member `{member}`"
+                "`{}` is not a struct or union, so it has no member `{}`",
+                asked.owner, asked.member
             ),
-            TypeError::ThroughPointer { owner, member } => write!(
+            TypeError::ThroughPointer(asked) => write!(
                 f,
-                "`{member}` of {owner} is a pointer: offsetof cannot go through it"
+                "`{}` of {} is a pointer: offsetof cannot go through it",
+                asked.member, asked.owner
             ),
             TypeError::Incomplete { name } => write!(f, "`{name}` has no size here"),
         }
@@ -457,18 +466,20 @@ fn member(source: &dyn TypeSource, id: TypeId, name: &str) -> Result<MemberLocat
             })
         }
         _ => {
-            return Err(TypeError::NotComposite {
-                owner: source.name_of(id)?,
-                member: name.to_string(),
-            })
+            return Err(TypeError::member_of(
+                TypeError::NotComposite,
+                source.name_of(id)?,
+                name.to_string(),
+            ))
         }
     };
     match find_member(source, members, name, 0, &mut { MAX_WORK })? {
         Some(field) => Ok(field),
-        None => Err(TypeError::NoMember {
-            owner: source.name_of(id)?,
-            member: name.to_string(),
-        }),
+        None => Err(TypeError::member_of(
+            TypeError::NoMember,
+            source.name_of(id)?,
+            name.to_string(),
+        )),
     }
 }
 
@@ -499,10 +510,11 @@ fn offset_of(
     for (index, name) in names.iter().enumerate() {
         let owner = total.map_or(id, |field| field.target);
         if index > 0 && matches!(*source.resolve(owner)?.1, CType::Pointer { .. }) {
-            return Err(TypeError::ThroughPointer {
-                owner: source.name_of(id)?,
-                member: names[..index].join("."),
-            });
+            return Err(TypeError::member_of(
+                TypeError::ThroughPointer,
+                source.name_of(id)?,
+                names[..index].join("."),
+            ));
         }
         let mut field = source.member(owner, name)?;
         field.bit_offset += total.map_or(0, |before| before.bit_offset);
@@ -659,6 +671,7 @@ fn spell(
 }
 
 /// `const int`, or `int *const` (a pointer's qualifier is written after its `*`).
+#[inline(never)]
 fn qualified(
     source: &dyn TypeSource,
     qualifier: Qualifier,
@@ -685,6 +698,7 @@ fn qualified(
 }
 
 /// A function type declaring `inner`: `int (*)(struct file *, long)`.
+#[inline(never)]
 fn spell_prototype(
     source: &dyn TypeSource,
     prototype: &Prototype,

@@ -12,8 +12,13 @@ pub enum Cause {
     Message(String),
 }
 
+/// Boxed: a `Result` of the kernel layer is moved through many `?`s, and a pointer is cheaper
+/// to move than the three strings (binary size). Its fields are read through `Deref`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KernelError {
+pub struct KernelError(Box<Failure>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
     /// What was being done, as a phrase that follows "cannot": "load program `count`".
     pub action: String,
     pub cause: Cause,
@@ -21,13 +26,31 @@ pub struct KernelError {
     pub verifier_log: String,
 }
 
+impl std::ops::Deref for KernelError {
+    type Target = Failure;
+
+    fn deref(&self) -> &Failure {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KernelError {
+    fn deref_mut(&mut self) -> &mut Failure {
+        &mut self.0
+    }
+}
+
 impl KernelError {
-    pub fn errno(action: impl Into<String>, errno: i32) -> KernelError {
-        KernelError {
-            action: action.into(),
-            cause: Cause::Errno(errno),
+    fn new(action: String, cause: Cause) -> KernelError {
+        KernelError(Box::new(Failure {
+            action,
+            cause,
             verifier_log: String::new(),
-        }
+        }))
+    }
+
+    pub fn errno(action: impl Into<String>, errno: i32) -> KernelError {
+        KernelError::new(action.into(), Cause::Errno(errno))
     }
 
     /// The error of the system call that just failed on this thread.
@@ -36,11 +59,7 @@ impl KernelError {
     }
 
     pub fn message(action: impl Into<String>, message: impl Into<String>) -> KernelError {
-        KernelError {
-            action: action.into(),
-            cause: Cause::Message(message.into()),
-            verifier_log: String::new(),
-        }
+        KernelError::new(action.into(), Cause::Message(message.into()))
     }
 
     pub fn io(action: impl Into<String>, error: &io::Error) -> KernelError {

@@ -50,10 +50,13 @@ impl Ring {
     pub fn fds(&self) -> Vec<BorrowedFd<'_>> {
         match self {
             Ring::Ringbuf(ring) => vec![ring.fd()],
-            Ring::PerfBuffers(buffers) => buffers
-                .iter()
-                .map(|buffer| buffer.event().as_fd())
-                .collect(),
+            Ring::PerfBuffers(buffers) => {
+                let mut fds = Vec::with_capacity(buffers.len());
+                for buffer in buffers {
+                    fds.push(buffer.event().as_fd());
+                }
+                fds
+            }
         }
     }
 

@@ -142,13 +142,17 @@ impl Tracefs {
     }
 
     /// Every tracepoint as `group/event`, sorted; what probe-name globs are matched against.
+    #[inline(never)]
     pub fn events(&self) -> Result<Vec<String>, KernelError> {
         let events_dir = self.root.join("events");
         let list = |dir: &Path| -> Result<Vec<String>, KernelError> {
             let entries = fs::read_dir(dir)
                 .map_err(|error| KernelError::io(format!("list {}", dir.display()), &error))?;
             let mut names = Vec::new();
-            for entry in entries.flatten() {
+            for entry in entries {
+                let Ok(entry) = entry else {
+                    continue;
+                };
                 if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
                     names.push(entry.file_name().to_string_lossy().into_owned());
                 }
@@ -162,13 +166,14 @@ impl Tracefs {
                 events.push(format!("{group}/{event}"));
             }
         }
-        events.sort();
+        events.sort_unstable();
         Ok(events)
     }
 
     /// Creates a legacy probe event through `kprobe_events`/`uprobe_events`: `target` is
     /// `symbol[+offset]` for kprobes and `/path:0xoffset` for uprobes. The event is in group
     /// `tine_<pid>` so that leftovers are recognisably ours, and is removed when dropped.
+    #[inline(never)]
     pub fn add_probe(
         &self,
         kind: ProbeKind,

@@ -2,7 +2,6 @@
 //! or the library directories, or a program found through PATH.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
 use super::uprobe::UprobeError;
 
@@ -35,6 +34,7 @@ const OLD_HEADER: usize = 16;
 const OLD_ENTRY: usize = 12;
 
 impl LdCache {
+    #[inline(never)]
     pub fn parse(bytes: &[u8]) -> Result<LdCache, String> {
         let start = if bytes.starts_with(NEW_MAGIC) {
             0
@@ -166,6 +166,7 @@ pub struct Search {
 impl Search {
     /// This system's: /etc/ld.so.cache (glibc), musl's /etc/ld-musl-ARCH.path, the multiarch
     /// and standard library directories, and $PATH.
+    #[inline(never)]
     pub fn system() -> Search {
         let arch = std::env::consts::ARCH;
         let musl = std::fs::read_to_string(format!("/etc/ld-musl-{arch}.path"));
@@ -201,14 +202,18 @@ impl Search {
 
 /// The non-empty pieces of `text` between `separators`.
 fn pieces(text: &str, separators: &[char]) -> Vec<String> {
-    text.split(separators)
-        .filter(|piece| !piece.is_empty())
-        .map(String::from)
-        .collect()
+    let mut pieces = Vec::new();
+    for piece in text.split(separators) {
+        if !piece.is_empty() {
+            pieces.push(piece.to_string());
+        }
+    }
+    pieces
 }
 
 /// The absolute path of the binary a spec names: a path as it is (resolved to an absolute
 /// one), else a library from the cache or the library directories, else a program in PATH.
+#[inline(never)]
 pub fn find_binary(name: &str, search: &Search) -> Result<String, UprobeError> {
     if name.contains('/') {
         let metadata = std::fs::metadata(name).map_err(|error| UprobeError::Unreadable {
@@ -269,9 +274,17 @@ fn is_elf(path: &str) -> bool {
         .is_ok_and(|()| magic == *b"\x7fELF")
 }
 
-/// The canonical path, so listings and the kernel see one name for one file.
+/// The canonical path, so listings and the kernel see one name for one file: the kernel's
+/// name for the file opened (O_PATH: no access to it needed), which is realpath's answer
+/// without realpath's code.
 fn absolute(path: &str) -> Result<String, UprobeError> {
-    std::fs::canonicalize(Path::new(path))
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH)
+        .open(path)
+        .and_then(|file| std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())))
         .map(|path| path.to_string_lossy().into_owned())
         .map_err(|error| UprobeError::Unreadable {
             path: path.into(),
@@ -282,6 +295,7 @@ fn absolute(path: &str) -> Result<String, UprobeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     /// Writes a new-format cache as glibc's ldconfig lays it out, in either byte order.
     fn cache_bytes(entries: &[(u32, &str, &str, u64)], big_endian: bool) -> Vec<u8> {

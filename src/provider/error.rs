@@ -18,9 +18,10 @@ pub enum ProviderError {
     NoRegisters,
     /// Tracefs could not be found, mounted or listed.
     Kernel(KernelError),
-    Kprobe(KprobeError),
-    Uprobe(UprobeError),
-    Tracepoint(TracepointError),
+    // Boxed: the larger errors would make every provider's result larger to move.
+    Kprobe(Box<KprobeError>),
+    Uprobe(Box<UprobeError>),
+    Tracepoint(Box<TracepointError>),
     /// `interval:SPEC` that is no period.
     NotAPeriod(String),
     /// `profile:SPEC` that is no rate.
@@ -128,18 +129,18 @@ impl From<KernelError> for ProviderError {
 
 impl From<KprobeError> for ProviderError {
     fn from(error: KprobeError) -> ProviderError {
-        ProviderError::Kprobe(error)
+        ProviderError::Kprobe(Box::new(error))
     }
 }
 
 impl From<UprobeError> for ProviderError {
     fn from(error: UprobeError) -> ProviderError {
-        ProviderError::Uprobe(error)
+        ProviderError::Uprobe(Box::new(error))
     }
 }
 
 impl From<TracepointError> for ProviderError {
     fn from(error: TracepointError) -> ProviderError {
-        ProviderError::Tracepoint(error)
+        ProviderError::Tracepoint(Box::new(error))
     }
 }

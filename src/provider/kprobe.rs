@@ -102,6 +102,7 @@ impl KprobeSpec {
     /// The concrete locations: the spec's own unless it is a glob, else every probe-able
     /// function the glob matches, sorted. `functions` is called only for a glob, so a plain
     /// name never pays for reading a symbol table.
+    #[inline(never)]
     pub fn locations(
         &self,
         functions: impl FnOnce() -> Result<KernelFunctions, KprobeError>,
@@ -110,14 +111,15 @@ impl KprobeSpec {
             return Ok(vec![self.location.clone()]);
         };
         let functions = functions()?;
-        let locations: Vec<Location> = functions
-            .names()
-            .filter(|name| glob::matches(pattern, name))
-            .map(|name| Location::Symbol {
-                name: name.into(),
-                offset: 0,
-            })
-            .collect();
+        let mut locations = Vec::new();
+        for name in &functions.names {
+            if glob::matches(pattern, name) {
+                locations.push(Location::Symbol {
+                    name: name.clone(),
+                    offset: 0,
+                });
+            }
+        }
         if locations.is_empty() {
             return Err(KprobeError::NoMatch {
                 pattern: pattern.into(),
@@ -142,14 +144,15 @@ impl KernelFunctions {
     /// kernel lists only functions ftrace can patch, so init code and notrace functions are
     /// already out.
     pub fn from_filter_functions(text: &str) -> KernelFunctions {
-        KernelFunctions::new(
-            &mut text
-                .lines()
-                .filter_map(|line| line.split_whitespace().next())
+        let mut names = Vec::new();
+        for line in text.lines() {
+            match line.split_whitespace().next() {
                 // Records of functions the kernel dropped (5.19+) keep a placeholder name.
-                .filter(|name| !name.starts_with("__ftrace_invalid_address_")),
-            "available_filter_functions",
-        )
+                Some(name) if !name.starts_with("__ftrace_invalid_address_") => names.push(name),
+                _ => {}
+            }
+        }
+        KernelFunctions::new(names, "available_filter_functions")
     }
 
     /// From kallsyms' code symbols, where `available_filter_functions` is unreadable (no
@@ -157,30 +160,33 @@ impl KernelFunctions {
     /// `_sinittext` and `_einittext`; `names()` is in address order, so that range is a run.
     pub fn from_kallsyms(symbols: &KernelSymbols) -> KernelFunctions {
         let mut in_init_text = false;
-        KernelFunctions::new(
-            &mut symbols.names().filter(move |&name| {
-                match name {
-                    "_sinittext" => in_init_text = true,
-                    "_einittext" => in_init_text = false,
-                    _ => {}
-                }
-                !in_init_text
-                    // The padding before each function (6.2+ with call depth tracking or
-                    // CFI) and CFI preambles are symbols but not functions.
-                    && !name.starts_with("__pfx_")
-                    && !name.starts_with("__cfi_")
-            }),
-            "/proc/kallsyms",
-        )
+        let mut names = Vec::new();
+        for name in symbols.names() {
+            match name {
+                "_sinittext" => in_init_text = true,
+                "_einittext" => in_init_text = false,
+                _ => {}
+            }
+            // The padding before each function (6.2+ with call depth tracking or CFI) and CFI
+            // preambles are symbols but not functions.
+            if !in_init_text && !name.starts_with("__pfx_") && !name.starts_with("__cfi_") {
+                names.push(name);
+            }
+        }
+        KernelFunctions::new(names, "/proc/kallsyms")
     }
 
-    fn new(names: &mut dyn Iterator<Item = &str>, source: &'static str) -> KernelFunctions {
-        let mut names: Vec<String> = names
+    #[inline(never)]
+    fn new(names: Vec<&str>, source: &'static str) -> KernelFunctions {
+        let mut kept = Vec::with_capacity(names.len());
+        for name in names {
             // GCC's local clones (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`) and other
             // dotted names are pieces of functions: a probe there sees no proper entry.
-            .filter(|name| !name.contains('.'))
-            .map(String::from)
-            .collect();
+            if !name.contains('.') {
+                kept.push(name.to_string());
+            }
+        }
+        let mut names = kept;
         names.sort_unstable();
         names.dedup();
         KernelFunctions { names, source }
@@ -188,6 +194,7 @@ impl KernelFunctions {
 
     /// Drops the functions in the kprobes blacklist (debugfs `kprobes/blacklist`, lines of
     /// `0xSTART-0xEND\tname`, maybe followed by `[module]`): the kernel refuses probes there.
+    #[inline(never)]
     pub fn without_blacklisted(mut self, blacklist: &str) -> KernelFunctions {
         // The names are sorted: each blacklisted one is found by a binary search.
         let mut blacklisted = vec![false; self.names.len()];
@@ -217,6 +224,7 @@ impl KernelFunctions {
     /// Reads the running kernel's listing: `available_filter_functions` in `tracing` (tracefs
     /// where it is mounted) or the usual places, else kallsyms, minus the blacklist when debugfs
     /// shows it.
+    #[inline(never)]
     pub fn read(tracing: Option<&Path>) -> Result<KernelFunctions, KprobeError> {
         let usual = [
             Path::new("/sys/kernel/tracing"),
@@ -308,6 +316,7 @@ pub struct Kprobe {
 impl Kprobe {
     /// Parses `spec`, expands a glob against the kernel's functions and picks the attach path
     /// from `features`; `tracefs` is asked for only when that path is tracefs.
+    #[inline(never)]
     pub fn resolve(
         spec: &str,
         retprobe: bool,
@@ -390,7 +399,11 @@ impl ResolvedProbe for Kprobe {
     }
 
     fn points(&self) -> Vec<String> {
-        self.locations.iter().map(Location::to_string).collect()
+        let mut points = Vec::with_capacity(self.locations.len());
+        for location in &self.locations {
+            points.push(location.to_string());
+        }
+        points
     }
 
     fn attach_type(&self) -> Option<AttachType> {
@@ -407,14 +420,12 @@ impl ResolvedProbe for Kprobe {
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         match &self.method {
             KprobeMethod::Multi => {
-                let names: Vec<&str> = self
-                    .locations
-                    .iter()
-                    .filter_map(|location| match location {
-                        Location::Symbol { name, .. } => Some(name.as_str()),
-                        Location::Address(_) => None,
-                    })
-                    .collect();
+                let mut names = Vec::with_capacity(self.locations.len());
+                for location in &self.locations {
+                    if let Location::Symbol { name, .. } = location {
+                        names.push(name.as_str());
+                    }
+                }
                 match Link::kprobe_multi(program, &names, self.retprobe) {
                     Ok(link) => Ok(Attachment::Link(link)),
                     // A program loaded without the kprobe.multi attach type (by a loader that

@@ -77,7 +77,11 @@ pub static PROVIDERS: &[&Provider] = &[
 
 /// The providers as the parser reads them.
 pub fn syntax() -> Vec<&'static Syntax> {
-    PROVIDERS.iter().map(|provider| &provider.syntax).collect()
+    let mut syntax = Vec::with_capacity(PROVIDERS.len());
+    for provider in PROVIDERS {
+        syntax.push(&provider.syntax);
+    }
+    syntax
 }
 
 /// The provider named `name` (in full, as the parser gives it).
@@ -92,16 +96,15 @@ pub fn find(name: &str) -> Result<&'static Provider, ProviderError> {
 
 /// The points of a glob, each with its spelling as `probe` reads it.
 fn spelled(provider: &Provider, points: Vec<String>, written: &str) -> Vec<(String, String)> {
-    points
-        .into_iter()
-        .map(|point| {
-            let spelled = match provider.respell {
-                Some(respell) => respell(&point, written),
-                None => point.clone(),
-            };
-            (point, spelled)
-        })
-        .collect()
+    let mut spelled = Vec::with_capacity(points.len());
+    for point in points {
+        let spelling = match provider.respell {
+            Some(respell) => respell(&point, written),
+            None => point.clone(),
+        };
+        spelled.push((point, spelling));
+    }
+    spelled
 }
 
 /// A variable a provider adds: its name, type and how a program reads it.

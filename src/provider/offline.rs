@@ -162,10 +162,11 @@ impl ProbeContext for OfflineProbe {
     }
 
     fn names(&self) -> Vec<String> {
-        self.variables
-            .iter()
-            .map(|variable| variable.name.clone())
-            .collect()
+        let mut names = Vec::with_capacity(self.variables.len());
+        for variable in &self.variables {
+            names.push(variable.name.clone());
+        }
+        names
     }
 }
 

@@ -33,18 +33,17 @@ fn load(arch: &Arch, offset: usize) -> Access {
 
 /// `struct pt_regs` as a record whose fields are the architecture's registers, for `regs->ip`.
 pub fn pt_regs(arch: &Arch) -> StructType {
+    let mut fields = Vec::with_capacity(arch.registers.len());
+    for (index, register) in arch.registers.iter().enumerate() {
+        fields.push(StructField {
+            name: (*register).into(),
+            ty: word(arch, false),
+            offset: index * arch.word,
+        });
+    }
     StructType {
         name: Some("pt_regs".into()),
-        fields: arch
-            .registers
-            .iter()
-            .enumerate()
-            .map(|(index, register)| StructField {
-                name: (*register).into(),
-                ty: word(arch, false),
-                offset: index * arch.word,
-            })
-            .collect(),
+        fields,
         size: arch.size(),
         align: arch.word,
     }

@@ -46,10 +46,9 @@ impl Tracepoint {
             return Err(TracepointError::NoEvent(spec.to_string()).into());
         }
         let names: Vec<String> = if glob::is_glob(spec) {
-            let all = tracefs.events()?;
-            all.into_iter()
-                .filter(|name| glob::matches(spec, name))
-                .collect()
+            let mut names = tracefs.events()?;
+            names.retain(|name| glob::matches(spec, name));
+            names
         } else {
             vec![spec.to_string()]
         };
@@ -77,10 +76,18 @@ impl Tracepoint {
         let record = data_record(&formats, space).map(Rc::new);
         Ok(Tracepoint {
             events,
-            variables: record.clone().into_iter().map(data).collect(),
+            variables: variables(record.clone()),
             record,
             space,
         })
+    }
+}
+
+/// `data` when there is a record, else no variable.
+fn variables(record: Option<Rc<StructType>>) -> Vec<Variable> {
+    match record {
+        Some(record) => vec![data(record)],
+        None => Vec::new(),
     }
 }
 
@@ -127,10 +134,7 @@ pub static TRACEPOINT: Provider = Provider {
 
 /// A glob over events whose records differ has no `data`, as when tracing.
 fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, ProviderError> {
-    let variables = (sources.tracepoint_record)(spec)?
-        .into_iter()
-        .map(data)
-        .collect();
+    let variables = variables((sources.tracepoint_record)(spec)?);
     Ok(OfflineProbe {
         space: address_space(&mut std::iter::once(spec)),
         ..OfflineProbe::new(ProgramKind::Tracepoint, variables)
@@ -151,7 +155,11 @@ impl ResolvedProbe for Tracepoint {
     }
 
     fn points(&self) -> Vec<String> {
-        self.events.iter().map(|(name, _)| name.clone()).collect()
+        let mut points = Vec::with_capacity(self.events.len());
+        for (name, _) in &self.events {
+            points.push(name.clone());
+        }
+        points
     }
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
@@ -246,48 +254,47 @@ pub fn data_record(formats: &[EventFormat], space: AddressSpace) -> Option<Struc
 /// 32-bit kernel's `long` is 4 bytes) and signedness, from the low bytes of its slot; its pointers
 /// point into `space`. The `common_` header is left out: before a BPF program runs, the kernel
 /// writes a pointer to the registers over it (`perf_trace_run_bpf_submit`).
+#[inline(never)]
 pub fn record_type(format: &EventFormat, space: AddressSpace) -> StructType {
     let mut size = 0;
-    let fields = format
-        .own_fields()
-        .map(|field| {
-            let mut offset = field.offset;
-            let ty = match field.kind {
-                FieldKind::Integer => match c_integer(&field.c_type) {
-                    Some((width, signed)) => {
-                        let width = width.min(field.size);
-                        if cfg!(target_endian = "big") {
-                            offset += field.size - width;
-                        }
-                        integer(width, signed)
+    let mut fields = Vec::new();
+    for field in format.own_fields() {
+        let mut offset = field.offset;
+        let ty = match field.kind {
+            FieldKind::Integer => match c_integer(&field.c_type) {
+                Some((width, signed)) => {
+                    let width = width.min(field.size);
+                    if cfg!(target_endian = "big") {
+                        offset += field.size - width;
                     }
-                    _ => integer(field.size, field.signed),
-                },
-                FieldKind::DataLoc { relative } => Type::DataLoc {
-                    relative,
-                    string: field.c_type.contains("char"),
-                },
-                // A 32-bit kernel's pointers are 4 bytes: read as the address they hold, which
-                // str() and mem() read through as the probe's memory, as any address.
-                FieldKind::Pointer if field.size < 8 => integer(field.size, false),
-                FieldKind::Pointer => Type::Pointer {
-                    target: Box::new(pointed(&field.c_type)),
-                    space,
-                },
-                FieldKind::Array { count } if field.c_type.contains("char") => Type::Chars(count),
-                FieldKind::Array { count } => Type::Array(
-                    Box::new(integer(field.size / count.max(1), field.signed)),
-                    count.try_into().unwrap_or(u32::MAX),
-                ),
-            };
-            size = size.max(field.offset + field.size);
-            StructField {
-                name: field.name.clone(),
-                ty,
-                offset,
-            }
-        })
-        .collect();
+                    integer(width, signed)
+                }
+                _ => integer(field.size, field.signed),
+            },
+            FieldKind::DataLoc { relative } => Type::DataLoc {
+                relative,
+                string: field.c_type.contains("char"),
+            },
+            // A 32-bit kernel's pointers are 4 bytes: read as the address they hold, which
+            // str() and mem() read through as the probe's memory, as any address.
+            FieldKind::Pointer if field.size < 8 => integer(field.size, false),
+            FieldKind::Pointer => Type::Pointer {
+                target: Box::new(pointed(&field.c_type)),
+                space,
+            },
+            FieldKind::Array { count } if field.c_type.contains("char") => Type::Chars(count),
+            FieldKind::Array { count } => Type::Array(
+                Box::new(integer(field.size / count.max(1), field.signed)),
+                count.try_into().unwrap_or(u32::MAX),
+            ),
+        };
+        size = size.max(field.offset + field.size);
+        fields.push(StructField {
+            name: field.name.clone(),
+            ty,
+            offset,
+        });
+    }
     StructType {
         name: Some(format.name.clone()),
         fields,
@@ -346,6 +353,7 @@ impl EventFormat {
 }
 
 /// Parses the text of `events/GROUP/EVENT/format`.
+#[inline(never)]
 pub fn parse_format(text: &str) -> Result<EventFormat, String> {
     let mut name = None;
     let mut id = None;
@@ -373,6 +381,7 @@ pub fn parse_format(text: &str) -> Result<EventFormat, String> {
 }
 
 /// A line like `field:char prev_comm[16]; offset:8; size:16; signed:0;` (tab-separated).
+#[inline(never)]
 fn parse_field(line: &str) -> Result<FormatField, String> {
     let mut declaration = None;
     let (mut offset, mut size, mut signed) = (None, None, None);
@@ -384,19 +393,18 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
         let (key, value) = part
             .split_once(':')
             .ok_or_else(|| format!("bad field part `{part}`"))?;
-        let number = || {
-            value
-                .trim()
-                .parse::<usize>()
-                .map_err(|_| format!("bad {key} `{value}` in `{line}`"))
+        let number = match key {
+            "field" => {
+                declaration = Some(value.trim());
+                continue;
+            }
+            "offset" => &mut offset,
+            "size" => &mut size,
+            "signed" => &mut signed,
+            _ => continue, // later kernels may add keys; they do not change the layout
         };
-        match key {
-            "field" => declaration = Some(value.trim()),
-            "offset" => offset = Some(number()?),
-            "size" => size = Some(number()?),
-            "signed" => signed = Some(number()? != 0),
-            _ => {} // later kernels may add keys; they do not change the layout
-        }
+        let parsed = value.trim().parse::<usize>();
+        *number = Some(parsed.map_err(|_| format!("bad {key} `{value}` in `{line}`"))?);
     }
     let missing = |what: &str| format!("no {what} in `{line}`");
     let declaration = declaration.ok_or_else(|| missing("declaration"))?;
@@ -404,7 +412,7 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
         offset.ok_or_else(|| missing("offset"))?,
         size.ok_or_else(|| missing("size"))?,
     );
-    let signed = signed.unwrap_or(false);
+    let signed = signed.is_some_and(|signed| signed != 0);
 
     let (loc, declaration) = if let Some(rest) = declaration.strip_prefix("__data_loc ") {
         (Some(false), rest)

@@ -181,6 +181,7 @@ impl UprobeSpec {
     /// The attach points in `elf`, the contents of the file at `path`: one for a function or
     /// an address, one per distinct function for a glob (aliases such as `malloc` and
     /// `__libc_malloc` share an address and would fire twice), sorted by name.
+    #[inline(never)]
     pub fn points(&self, path: &str, elf: &ElfFile) -> Result<Vec<UprobePoint>, UprobeError> {
         let points = self.points_anywhere(path, elf)?;
         for point in &points {
@@ -197,6 +198,7 @@ impl UprobeSpec {
     }
 
     /// The attach points, Thumb code included.
+    #[inline(never)]
     fn points_anywhere(&self, path: &str, elf: &ElfFile) -> Result<Vec<UprobePoint>, UprobeError> {
         let not_mapped = |what: String| UprobeError::NotMapped {
             path: path.into(),
@@ -208,26 +210,32 @@ impl UprobeSpec {
             name,
         };
         if let Some(pattern) = self.location.glob() {
-            let mut matches: Vec<_> = elf
-                .functions()
-                .iter()
-                .filter(|function| glob::matches(pattern, &function.name))
-                .filter_map(|function| Some((elf.file_offset(function.address)?, function)))
-                .collect();
+            let mut matches = Vec::new();
+            for function in elf.functions() {
+                if glob::matches(pattern, &function.name) {
+                    matches.push(function);
+                }
+            }
+            matches.sort_unstable_by(|a, b| a.name.cmp(&b.name));
             // Of the names at one offset, the first in order is kept.
-            matches.sort_unstable_by(|(a, f), (b, g)| (a, &f.name).cmp(&(b, &g.name)));
-            matches.dedup_by_key(|(offset, _)| *offset);
-            matches.sort_unstable_by(|(_, a), (_, b)| a.name.cmp(&b.name));
-            if matches.is_empty() {
+            let mut offsets = Vec::new();
+            let mut points = Vec::new();
+            for function in matches {
+                let Some(offset) = elf.file_offset(function.address) else {
+                    continue;
+                };
+                if let Err(at) = offsets.binary_search(&offset) {
+                    offsets.insert(at, offset);
+                    points.push(point(offset, function.name.clone()));
+                }
+            }
+            if points.is_empty() {
                 return Err(UprobeError::NoMatch {
                     path: path.into(),
                     pattern: pattern.into(),
                 });
             }
-            return Ok(matches
-                .into_iter()
-                .map(|(offset, function)| point(offset, function.name.clone()))
-                .collect());
+            return Ok(points);
         }
         match &self.location {
             Location::Address(address) => {
@@ -262,6 +270,7 @@ impl UprobeSpec {
     }
 
     /// Finds the binary on this system, reads it and returns its attach points.
+    #[inline(never)]
     pub fn resolve(&self) -> Result<Vec<UprobePoint>, UprobeError> {
         let path = find_binary(&self.binary, &Search::system())?;
         let elf = ElfFile::read(&path).map_err(|error| UprobeError::Unreadable {
@@ -288,6 +297,7 @@ pub struct Uprobe {
 impl Uprobe {
     /// Parses `spec`, finds its file and offsets and picks the attach path from `features`;
     /// `tracefs` is asked for only without the uprobe PMU.
+    #[inline(never)]
     pub fn resolve(
         spec: &str,
         retprobe: bool,
@@ -383,10 +393,11 @@ impl ResolvedProbe for Uprobe {
     }
 
     fn points(&self) -> Vec<String> {
-        self.points
-            .iter()
-            .map(|point| format!("{}:{}", point.path, point.name))
-            .collect()
+        let mut points = Vec::with_capacity(self.points.len());
+        for point in &self.points {
+            points.push(format!("{}:{}", point.path, point.name));
+        }
+        points
     }
 
     fn function(&self) -> Option<String> {
@@ -409,11 +420,10 @@ impl ResolvedProbe for Uprobe {
                 attach_each(&mut opened, program)
             }
             Some(tracefs) => {
-                let targets: Vec<String> = self
-                    .points
-                    .iter()
-                    .map(|point| format!("{}:{:#x}", point.path, point.offset))
-                    .collect();
+                let mut targets = Vec::with_capacity(self.points.len());
+                for point in &self.points {
+                    targets.push(format!("{}:{:#x}", point.path, point.offset));
+                }
                 attach_through_tracefs(tracefs, ProbeKind::Uprobe, self.retprobe, &targets, program)
             }
         }

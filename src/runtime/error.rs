@@ -14,7 +14,7 @@ use crate::lang::diag::Diag;
 /// one keeps those moves (and the binary) small.
 pub enum RunError {
     /// The kernel refused a map, a program or an attachment.
-    Kernel(Box<KernelError>),
+    Kernel(KernelError),
     /// A verifier rejection, pointing at the script text that produced the instruction.
     Script(Box<Diag>),
     CatchSignals(io::Error),
@@ -69,7 +69,7 @@ impl Error for RunError {
 
 impl From<KernelError> for RunError {
     fn from(error: KernelError) -> RunError {
-        RunError::Kernel(Box::new(error))
+        RunError::Kernel(error)
     }
 }
 

@@ -56,12 +56,30 @@ impl Abi {
     }
 }
 
-/// A definition that was not understood: where, and what.
+/// A definition that was not understood: where, and what. Boxed, since the parser's every
+/// result carries it (binary size); the fields are read through `Deref`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DefinitionError {
+pub struct DefinitionError(Box<Misread>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Misread {
     pub line: u32,
     pub column: u32,
     pub message: String,
+}
+
+impl std::ops::Deref for DefinitionError {
+    type Target = Misread;
+
+    fn deref(&self) -> &Misread {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for DefinitionError {
+    fn deref_mut(&mut self) -> &mut Misread {
+        &mut self.0
+    }
 }
 
 impl fmt::Display for DefinitionError {

@@ -45,7 +45,10 @@ impl Link {
                     .map_err(|_| KernelError::message(action(), "NUL in a function name"))?,
             );
         }
-        let pointers: Vec<u64> = names.iter().map(|name| name.as_ptr() as u64).collect();
+        let mut pointers = Vec::with_capacity(names.len());
+        for name in &names {
+            pointers.push(name.as_ptr() as u64);
+        }
         let mut attr = KprobeMultiLinkAttr {
             prog_fd: program.raw_fd() as u32,
             attach_type: AttachType::TraceKprobeMulti as u32,

@@ -180,9 +180,8 @@ impl BpfMap {
             info_len: size_of::<MapInfoHead>() as u32,
             info: (&mut head as *mut MapInfoHead) as u64,
         };
-        bpf(OBJ_GET_INFO_BY_FD, &mut attr).map_err(|errno| {
-            KernelError::errno(format!("read the info of map `{}`", self.spec.name), errno)
-        })?;
+        bpf(OBJ_GET_INFO_BY_FD, &mut attr)
+            .map_err(|errno| KernelError::errno(self.action("read the info of"), errno))?;
         Ok(head.id)
     }
 
@@ -195,10 +194,15 @@ impl BpfMap {
         }
     }
 
+    /// "ACTION map `NAME`": what failed, for an error; one place formats it for every action.
+    fn action(&self, action: &str) -> String {
+        format!("{action} map `{}`", self.spec.name)
+    }
+
     fn check_key(&self, key: &[u8], action: &str) -> Result<(), KernelError> {
         if key.len() != self.spec.key_size as usize {
             return Err(KernelError::message(
-                format!("{action} in map `{}`", self.spec.name),
+                self.action(action),
                 format!(
                     "key is {} bytes, the map's are {}",
                     key.len(),
@@ -221,15 +225,12 @@ impl BpfMap {
 
     /// Fills `value` (exactly the lookup size) with the value at `key`; false when absent.
     fn lookup_raw(&self, key: &[u8], value: &mut [u8]) -> Result<bool, KernelError> {
-        self.check_key(key, "look up a key")?;
+        self.check_key(key, "look up a key in")?;
         let mut attr = self.element(key, value.as_mut_ptr() as u64, 0);
         match bpf(MAP_LOOKUP_ELEM, &mut attr) {
             Ok(_) => Ok(true),
             Err(libc::ENOENT) => Ok(false),
-            Err(errno) => Err(KernelError::errno(
-                format!("look up a key in map `{}`", self.spec.name),
-                errno,
-            )),
+            Err(errno) => Err(KernelError::errno(self.action("look up a key in"), errno)),
         }
     }
 
@@ -260,8 +261,8 @@ impl BpfMap {
     /// Stores `value` at `key`. For per-CPU maps `value` is either one value for every CPU or
     /// all CPUs' values padded to 8 bytes each.
     pub fn update(&self, key: &[u8], value: &[u8], mode: Update) -> Result<(), KernelError> {
-        self.check_key(key, "update a key")?;
-        let action = || format!("update a key in map `{}`", self.spec.name);
+        self.check_key(key, "update a key in")?;
+        let action = || self.action("update a key in");
         let size = self.spec.value_size as usize;
         let full;
         let value = if self.spec.kind.is_per_cpu() && value.len() == size {
@@ -291,32 +292,26 @@ impl BpfMap {
 
     /// Removes `key`; false when it was not there.
     pub fn delete(&self, key: &[u8]) -> Result<bool, KernelError> {
-        self.check_key(key, "delete a key")?;
+        self.check_key(key, "delete a key in")?;
         let mut attr = self.element(key, 0, 0);
         match bpf(MAP_DELETE_ELEM, &mut attr) {
             Ok(_) => Ok(true),
             Err(libc::ENOENT) => Ok(false),
-            Err(errno) => Err(KernelError::errno(
-                format!("delete a key in map `{}`", self.spec.name),
-                errno,
-            )),
+            Err(errno) => Err(KernelError::errno(self.action("delete a key in"), errno)),
         }
     }
 
     /// The key after `key` in the map's order, the first key for None; None at the end.
     pub fn next_key(&self, key: Option<&[u8]>) -> Result<Option<Vec<u8>>, KernelError> {
         if let Some(key) = key {
-            self.check_key(key, "iterate")?;
+            self.check_key(key, "iterate in")?;
         }
         let mut next = vec![0u8; self.spec.key_size as usize];
         let mut attr = self.element(key.unwrap_or(&[]), next.as_mut_ptr() as u64, 0);
         match bpf(MAP_GET_NEXT_KEY, &mut attr) {
             Ok(_) => Ok(Some(next)),
             Err(libc::ENOENT) => Ok(None),
-            Err(errno) => Err(KernelError::errno(
-                format!("iterate map `{}`", self.spec.name),
-                errno,
-            )),
+            Err(errno) => Err(KernelError::errno(self.action("iterate"), errno)),
         }
     }
 
@@ -406,12 +401,7 @@ impl BpfMap {
                     values.resize(value_size * chunk, 0);
                     continue;
                 }
-                Err(errno) => {
-                    return Err(KernelError::errno(
-                        format!("{verb} map `{}`", self.spec.name),
-                        errno,
-                    ))
-                }
+                Err(errno) => return Err(KernelError::errno(self.action(verb), errno)),
             };
             for index in 0..attr.count as usize {
                 entries.push(Entry {

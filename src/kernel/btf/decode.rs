@@ -91,20 +91,19 @@ impl Btf {
 
     /// A data section's variables, from the record's `tail`.
     fn variables(&self, info: u32, tail: usize) -> Vec<SectionVariable> {
-        (0..vlen(info))
-            .map(|index| {
-                let at = tail + index * 12;
-                SectionVariable {
-                    variable: self.word(at),
-                    offset: self.word(at + 4),
-                    size: self.word(at + 8),
-                }
-            })
-            .collect()
+        let mut variables = Vec::with_capacity(vlen(info));
+        for index in 0..vlen(info) {
+            let at = tail + index * 12;
+            variables.push(SectionVariable {
+                variable: self.word(at),
+                offset: self.word(at + 4),
+                size: self.word(at + 8),
+            });
+        }
+        variables
     }
 
     /// A struct's or union's members, from the record's `tail`.
-    #[inline(never)]
     fn members(&self, info: u32, tail: usize) -> Result<Vec<Member>, TypeError> {
         let mut members = Vec::with_capacity(vlen(info));
         for index in 0..vlen(info) {
@@ -127,7 +126,6 @@ impl Btf {
     }
 
     /// An enum's constants, from the record's `tail`.
-    #[inline(never)]
     fn enumerators(&self, info: u32, tail: usize) -> Result<Vec<Enumerator>, TypeError> {
         let entry_size = if kind(info) == KIND_ENUM { 8 } else { 12 };
         let mut values = Vec::with_capacity(vlen(info));
@@ -142,7 +140,6 @@ impl Btf {
     }
 
     /// A function prototype returning `returns`, its parameters from the record's `tail`.
-    #[inline(never)]
     fn prototype(&self, info: u32, tail: usize, returns: TypeId) -> Result<CType, TypeError> {
         let count = vlen(info);
         let mut parameters = Vec::with_capacity(count);

@@ -234,6 +234,7 @@ impl Btf {
     }
 
     /// The BTF file at `path`, split on `base` when given.
+    #[inline(never)]
     pub fn read(path: &str, base: Option<Rc<Btf>>) -> Result<Btf, KernelError> {
         let action = || format!("read BTF from {path}");
         let file = File::open(path).map_err(|error| KernelError::io(action(), &error))?;

@@ -7,7 +7,7 @@ mod layout;
 mod preprocess;
 
 use super::lex::{Kind, Token};
-use super::{scalar_name, DefinitionError, Definitions, Include, INT, SCALAR_WORDS};
+use super::{scalar_name, DefinitionError, Definitions, Include, Misread, INT, SCALAR_WORDS};
 use crate::ctypes::{
     CType, Composite, Enum, Enumerator, Member, Parameter, Prototype, Qualifier, TypeId,
     TypeSource, VOID,
@@ -592,9 +592,9 @@ impl<'a, 't> Parser<'a, 't> {
 
 /// Takes the message unformatted: each caller formatting its own String is code at every one.
 fn error_at(token: Option<Token>, message: fmt::Arguments) -> DefinitionError {
-    DefinitionError {
+    DefinitionError(Box::new(Misread {
         line: token.map_or(1, |token| token.line),
         column: token.map_or(1, |token| token.column),
         message: fmt::format(message),
-    }
+    }))
 }
