@@ -156,16 +156,14 @@ impl Emitter<'_> {
                 self.scalar(pointer, register)?;
             }
             Function::StrCmp | Function::StrNCmp { .. } => {
+                let [left, right] = arguments else {
+                    return Err(call_error(expr.span, function, "takes two strings"));
+                };
                 let limit = match function {
                     Function::StrNCmp { length } => Some(*length),
                     _ => None,
                 };
-                match arguments {
-                    [left, right] => {
-                        self.string_compare(left, right, limit, register, expr.span)?
-                    }
-                    _ => return Err(Diag::boxed(expr.span, "strcmp() takes two strings")),
-                }
+                self.string_compare(left, right, limit, register, expr.span)?;
             }
             Function::Bswap => {
                 let value = arguments
@@ -243,27 +241,25 @@ impl Emitter<'_> {
                     .mov64(register, R0)
                     .rsh64_imm(register, 32);
             }
-            Builtin::Cpu => {
-                self.asm.call(Helper::GetSmpProcessorId).mov64(register, R0);
-            }
-            Builtin::Rand | Builtin::NumaId => {
-                let helper = if builtin == Builtin::Rand {
-                    Helper::GetPrandomU32
-                } else {
-                    Helper::GetNumaNodeId
+            // The helper's return value is the variable.
+            Builtin::Cpu
+            | Builtin::Rand
+            | Builtin::NumaId
+            | Builtin::Cgroup
+            | Builtin::Jiffies
+            | Builtin::Nsecs
+            | Builtin::WallTime
+            | Builtin::CurrentTask => {
+                let helper = match builtin {
+                    Builtin::Cpu => Helper::GetSmpProcessorId,
+                    Builtin::Rand => Helper::GetPrandomU32,
+                    Builtin::NumaId => Helper::GetNumaNodeId,
+                    Builtin::Cgroup => Helper::GetCurrentCgroupId,
+                    Builtin::Jiffies => Helper::Jiffies64,
+                    Builtin::CurrentTask => Helper::GetCurrentTask,
+                    _ => Helper::KtimeGetNs,
                 };
-                self.asm.call(helper).mov32(register, R0);
-            }
-            Builtin::Cgroup => {
-                self.asm
-                    .call(Helper::GetCurrentCgroupId)
-                    .mov64(register, R0);
-            }
-            Builtin::Jiffies => {
-                self.asm.call(Helper::Jiffies64).mov64(register, R0);
-            }
-            Builtin::Nsecs | Builtin::WallTime => {
-                self.asm.call(Helper::KtimeGetNs).mov64(register, R0);
+                self.asm.call(helper).mov64(register, R0);
             }
             Builtin::Elapsed => {
                 // Now less the start user space stored before BEGIN ran (wire's state map).
@@ -274,9 +270,6 @@ impl Emitter<'_> {
                     .load(size_of_bytes(8), R0, R0, 0)
                     .sub64(register, R0)
                     .bind(missing);
-            }
-            Builtin::CurrentTask => {
-                self.asm.call(Helper::GetCurrentTask).mov64(register, R0);
             }
             Builtin::KernelStack | Builtin::UserStack => {
                 let stacks = self.shared.stack_map();

@@ -358,7 +358,7 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
             }
         }
     };
-    Some(typed_call(function, vec![left, right], I32, call.span))
+    Some(typed_call_of_two(function, left, right, I32, call.span))
 }
 
 /// bpftrace's `strftime(format, nsecs)`: nanoseconds (of the clock `nsecs` reads) that print
