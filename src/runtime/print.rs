@@ -163,22 +163,14 @@ impl<'a> Printer<'a> {
         }
         let value = |argument| record_value(bytes, argument);
         match &record.kind {
-            RecordKind::Printf { format, arguments } => {
+            RecordKind::Printf { format, arguments } | RecordKind::Cat { format, arguments } => {
                 let values: Vec<_> = arguments.iter().map(value).collect();
                 let mut text = String::new();
                 format.write(&mut text, &values, &self.names);
-                self.message("printf", &text);
-            }
-            RecordKind::Cat { format, arguments } => {
-                let values: Vec<_> = arguments.iter().map(value).collect();
-                let mut path = String::new();
-                format.write(&mut path, &values, &self.names);
-                match read_head(&path) {
-                    Ok(text) => self.message("cat", &text),
-                    Err(error) => {
-                        let error = crate::kernel::KernelError::io(format!("cat {path}"), &error);
-                        eprintln!("warning: {error}");
-                    }
+                if matches!(record.kind, RecordKind::Printf { .. }) {
+                    self.message("printf", &text);
+                } else {
+                    self.cat(&text);
                 }
             }
             RecordKind::Print { arguments } => {
@@ -228,6 +220,17 @@ impl<'a> Printer<'a> {
             }
         }
         Ok(())
+    }
+
+    /// bpftrace's `cat`: the file at `path`, or a warning that names it.
+    fn cat(&mut self, path: &str) {
+        match read_head(path) {
+            Ok(text) => self.message("cat", &text),
+            Err(error) => {
+                let error = crate::kernel::KernelError::io(format!("cat {path}"), &error);
+                eprintln!("warning: {error}");
+            }
+        }
     }
 
     /// Text a `printf` or `time` made: as it is, or as a JSON line of bpftrace's `kind`.
