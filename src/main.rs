@@ -2,7 +2,8 @@
 
 #![forbid(unsafe_code)]
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::process::ExitCode;
 
 use tine::kernel::tracefs::Tracefs;
@@ -58,50 +59,161 @@ fn text(value: OsString) -> Result<String, String> {
         .map_err(|value| format!("argument {} is not UTF-8", value.to_string_lossy()))
 }
 
-// Out of line, as the other steps of `main`: inlined, they make the binary bigger.
+/// Every option, short and long; `-c`, `-f` and `-p` take a value.
+const OPTIONS: [(&str, &str); 11] = [
+    ("-c", "--command"),
+    ("-d", "--debug"),
+    ("-e", "--dry-run"),
+    ("-f", "--format"),
+    ("-h", "--help"),
+    ("-k", "--keep-going"),
+    ("-p", "--pid"),
+    ("-S", "--dump"),
+    ("-T", "--self-test"),
+    ("-u", "--unbuffer"),
+    ("-v", "--version"),
+];
+
+/// A value given to an option that takes none.
+fn unexpected_value(option: &str, value: &[u8]) -> String {
+    format!(
+        "unexpected argument for option '{option}': {:?}",
+        OsStr::from_bytes(value)
+    )
+}
+
+/// The command line, getopt-style: short options cluster (`-de`) and take their value attached
+/// (`-p7`, `-p=7`) or as the next argument; long ones as `--pid=7` or the next argument; `--`
+/// ends the options. The first argument that is no option is the script, and everything after
+/// it belongs to the script, even what looks like a flag.
 #[inline(never)]
-fn parse_arguments() -> Result<Parsed, lexopt::Error> {
-    use lexopt::prelude::*;
+fn parse_arguments() -> Result<Parsed, String> {
     let mut options = Options::default();
-    let mut parser = lexopt::Parser::from_env();
-    while let Some(argument) = parser.next()? {
-        match argument {
-            Short('c') | Long("command") => options.command = Some(parser.value()?.string()?),
-            Short('d') | Long("debug") => options.debug = true,
-            Short('e') | Long("dry-run") => options.dry_run = true,
-            Short('f') | Long("format") => {
-                options.style = match parser.value()?.string()?.as_str() {
-                    "ply" => Style::Ply,
-                    "bpftrace" | "text" => Style::Bpftrace,
-                    "json" => Style::Json,
-                    other => {
-                        return Err(format!(
-                            "unknown output format `{other}` (ply, bpftrace or json)"
-                        )
-                        .into())
-                    }
-                }
+    let mut arguments = std::env::args_os().skip(1);
+    let mut script = None;
+    while let Some(argument) = arguments.next() {
+        let bytes = argument.as_bytes();
+        if bytes == b"--" {
+            script = arguments.next();
+            break;
+        }
+        if bytes.len() < 2 || bytes[0] != b'-' {
+            script = Some(argument);
+            break;
+        }
+        if bytes[1] == b'-' {
+            let (name, attached) = match bytes.iter().position(|&byte| byte == b'=') {
+                Some(at) => (&bytes[..at], Some(&bytes[at + 1..])),
+                None => (bytes, None),
+            };
+            let Some((short, long)) = OPTIONS.iter().find(|option| option.1.as_bytes() == name)
+            else {
+                let name = String::from_utf8_lossy(name);
+                return Err(format!("invalid option '{name}'"));
+            };
+            let short = short.as_bytes()[1];
+            if let Some(parsed) = option(&mut options, short, long, attached, &mut arguments)? {
+                return Ok(parsed);
             }
-            Short('h') | Long("help") => return Ok(Parsed::Help),
-            Short('k') | Long("keep-going") => options.keep_going = true,
-            Short('p') | Long("pid") => options.pid = Some(parser.value()?.parse()?),
-            Short('S') | Long("dump") => options.dump = true,
-            Short('T') | Long("self-test") => options.self_test = true,
-            Short('u') | Long("unbuffer") => options.unbuffer = true,
-            Short('v') | Long("version") => return Ok(Parsed::Version),
-            Value(script) => {
-                options.script = Some(text(script).map_err(lexopt::Error::from)?);
-                // Everything after the script belongs to it, even what looks like a flag.
-                for value in parser.raw_args()? {
-                    options
-                        .positional
-                        .push(text(value).map_err(lexopt::Error::from)?);
-                }
+            continue;
+        }
+        // A cluster of short options; one that takes a value takes the rest of it.
+        let mut previous = "";
+        let mut at = 1;
+        while let Some(&short) = bytes.get(at) {
+            if short == b'=' && at > 1 {
+                return Err(unexpected_value(previous, &bytes[at + 1..]));
             }
-            _ => return Err(argument.unexpected()),
+            let Some((name, _)) = OPTIONS
+                .iter()
+                .find(|option| option.0.as_bytes()[1] == short)
+            else {
+                let bad = bytes[at..].utf8_chunks().next();
+                let bad = bad.and_then(|chunk| chunk.valid().chars().next());
+                let bad = bad.unwrap_or(char::REPLACEMENT_CHARACTER);
+                return Err(format!("invalid option '-{bad}'"));
+            };
+            at += 1;
+            let mut attached = None;
+            if takes_value(short) && at < bytes.len() {
+                let rest = &bytes[at..];
+                attached = Some(rest.strip_prefix(b"=").unwrap_or(rest));
+                at = bytes.len();
+            }
+            if let Some(parsed) = option(&mut options, short, name, attached, &mut arguments)? {
+                return Ok(parsed);
+            }
+            previous = name;
+        }
+    }
+    if let Some(script) = script {
+        options.script = Some(text(script)?);
+        for value in arguments {
+            options.positional.push(text(value)?);
         }
     }
     Ok(Parsed::Run(Box::new(options)))
+}
+
+fn takes_value(short: u8) -> bool {
+    matches!(short, b'c' | b'f' | b'p')
+}
+
+/// Option `short` (written `name`) applied, its value the `attached` one or the next
+/// argument; `Some` when it ends the parse (`-h`, `-v`).
+fn option(
+    options: &mut Options,
+    short: u8,
+    name: &str,
+    attached: Option<&[u8]>,
+    arguments: &mut dyn Iterator<Item = OsString>,
+) -> Result<Option<Parsed>, String> {
+    match (short, attached) {
+        (b'h', _) => return Ok(Some(Parsed::Help)),
+        (b'v', _) => return Ok(Some(Parsed::Version)),
+        (_, Some(value)) if !takes_value(short) => return Err(unexpected_value(name, value)),
+        _ => {}
+    }
+    let mut value = || {
+        let value = match attached {
+            Some(value) => OsString::from_vec(value.to_vec()),
+            None => arguments
+                .next()
+                .ok_or_else(|| format!("missing argument for option '{name}'"))?,
+        };
+        value
+            .into_string()
+            .map_err(|value| format!("argument is invalid unicode: {value:?}"))
+    };
+    match short {
+        b'c' => options.command = Some(value()?),
+        b'd' => options.debug = true,
+        b'e' => options.dry_run = true,
+        b'f' => {
+            options.style = match value()?.as_str() {
+                "ply" => Style::Ply,
+                "bpftrace" | "text" => Style::Bpftrace,
+                "json" => Style::Json,
+                other => {
+                    return Err(format!(
+                        "unknown output format `{other}` (ply, bpftrace or json)"
+                    ))
+                }
+            }
+        }
+        b'k' => options.keep_going = true,
+        b'p' => {
+            let text = value()?;
+            match text.parse() {
+                Ok(pid) => options.pid = Some(pid),
+                Err(error) => return Err(format!("cannot parse argument {text:?}: {error}")),
+            }
+        }
+        b'S' => options.dump = true,
+        b'T' => options.self_test = true,
+        _ => options.unbuffer = true,
+    }
+    Ok(None)
 }
 
 /// The script and the name messages give it: `-` is standard input; an argument that names a

@@ -247,3 +247,148 @@ fn positional_arguments_count_and_default_to_zero() {
     let output = tine(&["-e", "BEGIN { print($1); }", "7"]);
     assert_eq!(stderr(&output), "");
 }
+
+/// Each way a command line can be wrong gets its own message, word for word, and the flags
+/// read as getopt-style options do: clustered (`-de`), with attached values (`-pabc`, `-c=x`,
+/// `--pid=x`), `--` ending the options, and bytes that are not UTF-8 shown escaped.
+#[test]
+fn each_bad_command_line_is_named_exactly() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    const SCRIPT: &[u8] = b"BEGIN { exit(0); }";
+    let cases: &[(&[&[u8]], &str)] = &[
+        (
+            &[b"--frobnicate", SCRIPT],
+            "error: invalid option '--frobnicate'",
+        ),
+        (
+            &[b"--debug=1", SCRIPT],
+            "error: unexpected argument for option '--debug': \"1\"",
+        ),
+        (
+            &[b"--debug=", SCRIPT],
+            "error: unexpected argument for option '--debug': \"\"",
+        ),
+        (
+            &[b"-d=1", SCRIPT],
+            "error: unexpected argument for option '-d': \"1\"",
+        ),
+        (
+            &[b"-de=x", SCRIPT],
+            "error: unexpected argument for option '-e': \"x\"",
+        ),
+        (&[b"-x", SCRIPT], "error: invalid option '-x'"),
+        (&[b"-dx", SCRIPT], "error: invalid option '-x'"),
+        (&[b"-xh", SCRIPT], "error: invalid option '-x'"),
+        (&[b"-=", SCRIPT], "error: invalid option '-='"),
+        (&[b"--=x", SCRIPT], "error: invalid option '--'"),
+        (&[b"---x", SCRIPT], "error: invalid option '---x'"),
+        (&[b"-c", SCRIPT], "error: no script given"),
+        (&[b"-ec", SCRIPT], "error: no script given"),
+        (&[b"-dkSue"], "error: no script given"),
+        (&[b"-e", b"-c"], "error: missing argument for option '-c'"),
+        (
+            &[b"-e", b"--command"],
+            "error: missing argument for option '--command'",
+        ),
+        (&[b"-e", b"-p"], "error: missing argument for option '-p'"),
+        (
+            &[b"-p", SCRIPT],
+            "error: cannot parse argument \"BEGIN { exit(0); }\": invalid digit found in string",
+        ),
+        (
+            &[b"-pabc", SCRIPT],
+            "error: cannot parse argument \"abc\": invalid digit found in string",
+        ),
+        (
+            &[b"-p=", SCRIPT],
+            "error: cannot parse argument \"\": cannot parse integer from empty string",
+        ),
+        (
+            &[b"--pid=-1", SCRIPT],
+            "error: cannot parse argument \"-1\": invalid digit found in string",
+        ),
+        (
+            &[b"-fxml", SCRIPT],
+            "error: unknown output format `xml` (ply, bpftrace or json)",
+        ),
+        (
+            &[b"-f=", SCRIPT],
+            "error: unknown output format `` (ply, bpftrace or json)",
+        ),
+        (
+            &[b"-f", SCRIPT],
+            "error: unknown output format `BEGIN { exit(0); }` (ply, bpftrace or json)",
+        ),
+        (
+            &[b"-e", b"--", b"-e"],
+            "error: cannot read script file `-e`: No such file or directory (os error 2)",
+        ),
+        (&[b"-\xff", SCRIPT], "error: invalid option '-\u{fffd}'"),
+        (&[b"-d\xff", SCRIPT], "error: invalid option '-\u{fffd}'"),
+        (&[b"-e\xc3", SCRIPT], "error: invalid option '-\u{fffd}'"),
+        (&["-é".as_bytes(), SCRIPT], "error: invalid option '-é'"),
+        (
+            &[b"--\xffx=1", SCRIPT],
+            "error: invalid option '--\u{fffd}x'",
+        ),
+        (
+            &[b"--debug=\xff", SCRIPT],
+            "error: unexpected argument for option '--debug': \"\\xFF\"",
+        ),
+        (
+            &[b"-d=\xff\n\"", SCRIPT],
+            "error: unexpected argument for option '-d': \"\\xFF\\n\\\"\"",
+        ),
+        (
+            &[b"-c\xff", SCRIPT],
+            "error: argument is invalid unicode: \"\\xFF\"",
+        ),
+        (
+            &[b"-p\xff", SCRIPT],
+            "error: argument is invalid unicode: \"\\xFF\"",
+        ),
+        (
+            &[b"-f\xff", SCRIPT],
+            "error: argument is invalid unicode: \"\\xFF\"",
+        ),
+        (&[b"\xff", SCRIPT], "error: argument \u{fffd} is not UTF-8"),
+        (
+            &[b"-e", SCRIPT, b"\xff"],
+            "error: argument \u{fffd} is not UTF-8",
+        ),
+    ];
+    for (arguments, message) in cases {
+        let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+            .args(arguments.iter().map(|bytes| OsStr::from_bytes(bytes)))
+            .output()
+            .expect("running tine");
+        let text = stderr(&output);
+        assert_eq!(text.lines().next(), Some(*message), "{arguments:?}");
+        assert_eq!(output.status.code(), Some(1), "{arguments:?}");
+    }
+}
+
+/// What is right runs; help and version win over what follows them, even a wrong value.
+#[test]
+fn options_cluster_take_attached_values_and_end_at_the_script() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["-p+5", "-e", "BEGIN { exit(0); }"], ""),
+        (&["-f=json", "-e", "BEGIN { exit(0); }"], ""),
+        (&["--format=bpftrace", "-e", "BEGIN { exit(0); }"], ""),
+        (&["--format", "text", "-e", "BEGIN { exit(0); }"], ""),
+        (&["-c=é", "-e", "BEGIN { exit(0); }"], ""),
+        (&["-e", "--", "BEGIN { exit(0); }", "-x"], ""),
+        (&["-h=x"], "usage: tine"),
+        (&["--help=x"], "usage: tine"),
+        (&["-hx"], "usage: tine"),
+        (&["-vh"], "tine "),
+        (&["--version=3"], "tine "),
+    ];
+    for (arguments, start) in cases {
+        let output = tine(arguments);
+        let text = stdout(&output);
+        assert!(text.starts_with(start), "{arguments:?}: {text}");
+        assert_eq!(output.status.code(), Some(0), "{arguments:?}");
+    }
+}
