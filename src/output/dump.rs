@@ -8,7 +8,8 @@ use super::histogram::{
     write_bpftrace_histogram, write_linear_histogram, write_log2_histogram, Buckets,
 };
 use super::value::{
-    compare, write_signed, write_stack, write_styled, write_text, write_value, Symbols,
+    compare, write_json_type, write_signed, write_stack, write_styled, write_text, write_unsigned,
+    write_value, Symbols,
 };
 use super::Style;
 use crate::wire::{self, ByteOrder, Layout};
@@ -246,15 +247,20 @@ impl Shown {
             Shown::Average => write_signed(out, mean(data, order)),
             Shown::Stats => {
                 let (count, sum) = wire::decode_average(data, order);
-                let mean = mean(data, order);
-                match style {
-                    Style::Json => write!(
-                        out,
-                        "{{\"count\": {count}, \"average\": {mean}, \"total\": {sum}}}"
-                    ),
-                    _ => write!(out, "count {count}, average {mean}, total {sum}"),
+                let json = style == Style::Json;
+                out.push_str(if json { "{\"count\": " } else { "count " });
+                write_unsigned(out, count);
+                out.push_str(if json {
+                    ", \"average\": "
+                } else {
+                    ", average "
+                });
+                write_signed(out, mean(data, order));
+                out.push_str(if json { ", \"total\": " } else { ", total " });
+                write_signed(out, sum);
+                if json {
+                    out.push('}');
                 }
-                .ok();
             }
         }
     }
@@ -389,7 +395,8 @@ fn write_bpftrace_rows(
         Shown::Log2Histogram(_) | Shown::LinearHistogram { .. }
     );
     if style == Style::Json {
-        write!(out, "{{\"type\": \"{}\", \"data\": {{", shown.json_type()).ok();
+        write_json_type(out, shown.json_type());
+        out.push('{');
         write_text(out, name, style);
         out.push_str(": ");
         if shape.key.is_some() {

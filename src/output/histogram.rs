@@ -248,7 +248,9 @@ pub fn write_bpftrace_histogram(
                 write_number(out, high);
                 out.push_str(", ");
             }
-            write!(out, "\"count\": {}}}", row.count / divisor).ok();
+            out.push_str("\"count\": ");
+            write_unsigned(out, row.count / divisor);
+            out.push('}');
         }
         out.push(']');
         return;

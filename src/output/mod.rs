@@ -13,7 +13,10 @@ mod value;
 pub use dump::{write_map, MapShape, PrintOptions, Shown};
 pub use histogram::{write_linear_histogram, write_log2_histogram};
 pub use printf::{Format, FormatError};
-pub use value::{compare, write_styled, write_text, write_time, write_value, NoSymbols, Symbols};
+pub use value::{
+    compare, write_json_type, write_styled, write_text, write_time, write_unsigned, write_value,
+    NoSymbols, Symbols,
+};
 
 /// Whose layout maps, histograms and values print in (`-f`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

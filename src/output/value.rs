@@ -48,8 +48,15 @@ pub struct NoSymbols;
 
 impl Symbols for NoSymbols {}
 
+/// The start of a line of bpftrace's JSON: `{"type": "kind", "data": `.
+pub fn write_json_type(out: &mut String, kind: &str) {
+    out.push_str("{\"type\": \"");
+    out.push_str(kind);
+    out.push_str("\", \"data\": ");
+}
+
 /// Appends `value` in decimal: one formatting call site that every integer shares.
-pub(super) fn write_unsigned(out: &mut String, value: u64) {
+pub fn write_unsigned(out: &mut String, value: u64) {
     write!(out, "{value}").ok();
 }
 

@@ -7,7 +7,10 @@ use std::io::Write;
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
 use crate::kernel::bpf::{BpfMap, Entry, Update};
 use crate::kernel::ring::{Ring, RingItem};
-use crate::output::{write_map, write_styled, write_text, MapShape, PrintOptions, Style};
+use crate::output::{
+    write_json_type, write_map, write_styled, write_text, write_unsigned, MapShape, PrintOptions,
+    Style,
+};
 
 use super::fold::{fold, summed, Entries, Folding};
 use super::load::end_records;
@@ -176,7 +179,7 @@ impl<'a> Printer<'a> {
             RecordKind::Print { arguments } => {
                 let style = self.style;
                 if style == Style::Json {
-                    self.out.push_str("{\"type\": \"value\", \"data\": ");
+                    write_json_type(&mut self.out, "value");
                 }
                 for (index, argument) in arguments.iter().enumerate() {
                     if index > 0 {
@@ -239,7 +242,7 @@ impl<'a> Printer<'a> {
             self.out.push_str(text);
             return;
         }
-        write!(self.out, "{{\"type\": \"{kind}\", \"data\": ").ok();
+        write_json_type(&mut self.out, kind);
         write_text(&mut self.out, text, Style::Json);
         self.out.push_str("}\n");
     }
@@ -258,11 +261,12 @@ impl<'a> Printer<'a> {
 
     /// bpftrace's JSON line of a count: `{"type": "lost_events", "data": {"events": 3}}`.
     fn json_count(&mut self, kind: &str, name: &str, count: u64) {
-        writeln!(
-            self.out,
-            "{{\"type\": \"{kind}\", \"data\": {{\"{name}\": {count}}}}}"
-        )
-        .ok();
+        write_json_type(&mut self.out, kind);
+        self.out.push_str("{\"");
+        self.out.push_str(name);
+        self.out.push_str("\": ");
+        write_unsigned(&mut self.out, count);
+        self.out.push_str("}}\n");
     }
 
     /// `total` records the probes could not write (the ring buffer's losses, which only the
