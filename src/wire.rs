@@ -57,10 +57,12 @@ pub fn words(data: &[u8], order: ByteOrder) -> Vec<u64> {
 }
 
 pub fn encode_words(words: &[u64], order: ByteOrder) -> Vec<u8> {
-    words
-        .iter()
-        .flat_map(|&word| encode_int(word, 8, order))
-        .collect()
+    // A loop: a flat_map's iterator costs the binary a few hundred bytes more.
+    let mut bytes = Vec::new();
+    for &word in words {
+        bytes.extend_from_slice(&encode_int(word, 8, order));
+    }
+    bytes
 }
 
 // ---- Layouts: what each value's bytes are
@@ -167,16 +169,20 @@ pub const fn join_slot(index: usize) -> usize {
 /// The strings of a `join()` record, up to the first empty slot (the probe stops at argv's
 /// null, leaving the slots after it empty).
 pub fn joined(record: &[u8]) -> Vec<&[u8]> {
-    (0..JOIN_ARGUMENTS)
-        .map_while(|index| {
-            let slot = record.get(join_slot(index)..join_slot(index + 1).min(record.len()))?;
-            let text = &slot[..slot
-                .iter()
-                .position(|&byte| byte == 0)
-                .unwrap_or(slot.len())];
-            (!text.is_empty()).then_some(text)
-        })
-        .collect()
+    let mut strings = Vec::new();
+    for index in 0..JOIN_ARGUMENTS {
+        let Some(slot) = record.get(join_slot(index)..join_slot(index + 1).min(record.len()))
+        else {
+            break;
+        };
+        let end = slot.iter().position(|&byte| byte == 0);
+        let text = &slot[..end.unwrap_or(slot.len())];
+        if text.is_empty() {
+            break;
+        }
+        strings.push(text);
+    }
+    strings
 }
 
 /// A `join()` record of `strings` as a probe writes it (each cut to its slot, NUL included).
