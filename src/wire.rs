@@ -51,9 +51,11 @@ pub fn word(data: &[u8], index: usize, order: ByteOrder) -> u64 {
 
 /// Every whole u64 of `data`: histogram buckets, summed words.
 pub fn words(data: &[u8], order: ByteOrder) -> Vec<u64> {
-    (0..data.len() / 8)
-        .map(|index| word(data, index, order))
-        .collect()
+    let mut words = Vec::new();
+    for index in 0..data.len() / 8 {
+        words.push(word(data, index, order));
+    }
+    words
 }
 
 pub fn encode_words(words: &[u64], order: ByteOrder) -> Vec<u8> {
@@ -124,11 +126,13 @@ impl Layout {
             Layout::Inet => INET_SIZE,
             Layout::Chars(len) => *len,
             Layout::Array(element, count) => element.size() * count,
-            Layout::Struct { fields, .. } => fields
-                .iter()
-                .map(|field| field.offset + field.layout.size())
-                .max()
-                .unwrap_or(0),
+            Layout::Struct { fields, .. } => {
+                let mut end = 0;
+                for field in fields {
+                    end = end.max(field.offset + field.layout.size());
+                }
+                end
+            }
         }
     }
 }
@@ -270,10 +274,10 @@ pub fn decode_user_stack(value: u64) -> (i64, u32) {
 /// A stack map's value as the kernel writes it: code addresses, innermost first, the first
 /// zero ending them.
 pub fn stack_frames(value: &[u8], order: ByteOrder) -> Vec<u64> {
-    words(value, order)
-        .into_iter()
-        .take_while(|&address| address != 0)
-        .collect()
+    let mut frames = words(value, order);
+    let end = frames.iter().position(|&address| address == 0);
+    frames.truncate(end.unwrap_or(frames.len()));
+    frames
 }
 
 /// `usym(address)`: `{ u64 address; u32 pid; u32 zero }`, the pid of the process the
