@@ -58,19 +58,15 @@ fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramType {
 /// The instructions with each map index relocated to its map's fd: an `fd_array` would need
 /// 5.14, an fd works on every kernel.
 fn with_fds(insns: &[Insn], maps: &[BpfMap]) -> Vec<Insn> {
-    insns
-        .iter()
-        .map(|insn| match *insn {
-            Insn::LoadImm64 {
-                dst,
-                imm: Imm64::MapIdx(index),
-            } => Insn::LoadImm64 {
-                dst,
-                imm: Imm64::MapFd(maps[index as usize].raw_fd()),
-            },
-            other => other,
-        })
-        .collect()
+    let mut relocated = insns.to_vec();
+    for insn in &mut relocated {
+        if let Insn::LoadImm64 { imm, .. } = insn {
+            if let Imm64::MapIdx(index) = *imm {
+                *imm = Imm64::MapFd(maps[index as usize].raw_fd());
+            }
+        }
+    }
+    relocated
 }
 
 /// Slot index (a 16-byte load takes two) to instruction index.

@@ -167,7 +167,10 @@ impl<'a> Printer<'a> {
         let value = |argument| record_value(bytes, argument);
         match &record.kind {
             RecordKind::Printf { format, arguments } | RecordKind::Cat { format, arguments } => {
-                let values: Vec<_> = arguments.iter().map(value).collect();
+                let mut values = Vec::new();
+                for argument in arguments {
+                    values.push(value(argument));
+                }
                 let mut text = String::new();
                 format.write(&mut text, &values, &self.names);
                 if matches!(record.kind, RecordKind::Printf { .. }) {
