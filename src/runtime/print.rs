@@ -410,11 +410,43 @@ impl<'a> Printer<'a> {
 /// The first 10 KiB of the file at `path` (bpftrace's `cat` limit), as text.
 fn read_head(path: &str) -> std::io::Result<String> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(CAT_LIMIT)
-        .read_to_end(&mut bytes)?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    let mut file = std::fs::File::open(path)?;
+    // Plain reads into a buffer of the limit: `take(..).read_to_end` costs the binary more.
+    let mut bytes = vec![0u8; CAT_LIMIT];
+    let mut length = 0;
+    while length < CAT_LIMIT {
+        match file.read(&mut bytes[length..]) {
+            Ok(0) => break,
+            Ok(read) => length += read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes[..length]).into_owned())
 }
 
-const CAT_LIMIT: u64 = 10 * 1024;
+const CAT_LIMIT: usize = 10 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cat` shows a file whole up to bpftrace's 10 KiB and cuts a longer one there; bytes
+    /// that are not UTF-8 show as U+FFFD; a file that cannot be opened is the error.
+    #[test]
+    fn cat_reads_a_file_up_to_ten_kib() {
+        let dir = std::env::temp_dir().join(format!("tine-read-head-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let long: String = (0..15_000)
+            .map(|index| (b'a' + (index % 26) as u8) as char)
+            .collect();
+        std::fs::write(dir.join("long"), &long).unwrap();
+        std::fs::write(dir.join("short"), b"ab\xffc\n").unwrap();
+        let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+        assert_eq!(read_head(&path("long")).unwrap(), long[..CAT_LIMIT]);
+        assert_eq!(read_head(&path("short")).unwrap(), "ab\u{fffd}c\n");
+        let missing = read_head(&path("missing")).unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
