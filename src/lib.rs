@@ -139,14 +139,30 @@ impl Failure {
             Failure::Script(diagnostics) => diagnostics.to_string(),
             _ => {
                 let mut text = format!("error: {self}");
-                let mut cause = self.source();
-                while let Some(error) = cause {
+                if let Some(error) = self.cause() {
                     write!(text, ": {error}").ok();
-                    cause = error.source();
+                    let mut cause = error.source();
+                    while let Some(error) = cause {
+                        write!(text, ": {error}").ok();
+                        cause = error.source();
+                    }
                 }
                 text.push('\n');
                 text
             }
+        }
+    }
+
+    /// The I/O error that caused this one, if one did: `source()` as its concrete type, so
+    /// that `report` needs no `dyn Error` of it (whose Debug would cost the binary a
+    /// kilobyte).
+    fn cause(&self) -> Option<&io::Error> {
+        match self {
+            Failure::Command { error, .. } => Some(error),
+            Failure::Process { .. } if self.no_such_process() => None,
+            Failure::Process { error, .. } => Some(error),
+            Failure::Script(_) | Failure::Kernel(_) => None,
+            Failure::Run(error) => error.cause(),
         }
     }
 
@@ -180,13 +196,7 @@ impl fmt::Debug for Failure {
 
 impl Error for Failure {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
-        match self {
-            Failure::Command { error, .. } => Some(error),
-            Failure::Process { .. } if self.no_such_process() => None,
-            Failure::Process { error, .. } => Some(error),
-            Failure::Script(_) | Failure::Kernel(_) => None,
-            Failure::Run(error) => error.source(),
-        }
+        self.cause().map(|error| error as &(dyn Error + 'static))
     }
 }
 

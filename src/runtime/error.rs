@@ -50,8 +50,9 @@ impl fmt::Debug for RunError {
     }
 }
 
-impl Error for RunError {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
+impl RunError {
+    /// `source()` as its concrete type (see `Failure::cause`).
+    pub fn cause(&self) -> Option<&io::Error> {
         match self {
             RunError::CatchSignals(error)
             | RunError::ReadSignals(error)
@@ -64,6 +65,12 @@ impl Error for RunError {
             | RunError::Encode(_)
             | RunError::UnknownRecord(_) => None,
         }
+    }
+}
+
+impl Error for RunError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.cause().map(|error| error as &(dyn Error + 'static))
     }
 }
 
