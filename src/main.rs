@@ -2,7 +2,7 @@
 
 #![forbid(unsafe_code)]
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::process::ExitCode;
 
@@ -77,9 +77,32 @@ const OPTIONS: [(&str, &str); 11] = [
 /// A value given to an option that takes none.
 fn unexpected_value(option: &str, value: &[u8]) -> String {
     format!(
-        "unexpected argument for option '{option}': {:?}",
-        OsStr::from_bytes(value)
+        "unexpected argument for option '{option}': {}",
+        quoted(value)
     )
+}
+
+/// An argument in quotes, escaped as Rust's Debug of an OsStr escapes it (`\n`, `\"`,
+/// `\u{301}`, and `\xFF` for a byte that is not UTF-8; `'` as it is), written here: std's
+/// costs more.
+fn quoted(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut text = String::from('"');
+    for chunk in bytes.utf8_chunks() {
+        for character in chunk.valid().chars() {
+            match character {
+                '\'' => text.push(character),
+                _ => text.extend(character.escape_debug()),
+            }
+        }
+        for &byte in chunk.invalid() {
+            text.push_str("\\x");
+            text.push(char::from(HEX[usize::from(byte >> 4)]));
+            text.push(char::from(HEX[usize::from(byte & 15)]));
+        }
+    }
+    text.push('"');
+    text
 }
 
 /// The command line, getopt-style: short options cluster (`-de`) and take their value attached
@@ -181,9 +204,10 @@ fn option(
                 .next()
                 .ok_or_else(|| format!("missing argument for option '{name}'"))?,
         };
-        value
-            .into_string()
-            .map_err(|value| format!("argument is invalid unicode: {value:?}"))
+        value.into_string().map_err(|value| {
+            let value = quoted(value.as_bytes());
+            format!("argument is invalid unicode: {value}")
+        })
     };
     match short {
         b'c' => options.command = Some(value()?),

@@ -369,6 +369,44 @@ fn each_bad_command_line_is_named_exactly() {
     }
 }
 
+/// A value no option takes, and one that is not UTF-8, are quoted as Rust's Debug of an OsStr
+/// quotes them, whatever their bytes.
+#[test]
+fn bad_values_are_quoted_as_rust_quotes_them() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let values: [&[u8]; 7] = [
+        b"it's \"x\"\t\\",
+        "é\u{301}a\u{200b}\u{7f}".as_bytes(),
+        b"\xc3(\xf0\x9f\x98\xff",
+        b"\x01\x1b[0m",
+        "\u{10ffff}\u{e000}".as_bytes(),
+        b"",
+        b"plain",
+    ];
+    for value in values {
+        let quoted = format!("{:?}", OsStr::from_bytes(value));
+        let mut flag = b"--debug=".to_vec();
+        flag.extend_from_slice(value);
+        let mut pid = b"-p".to_vec();
+        pid.extend_from_slice(value);
+        let mut cases = vec![(
+            flag,
+            format!("error: unexpected argument for option '--debug': {quoted}"),
+        )];
+        if std::str::from_utf8(value).is_err() {
+            cases.push((pid, format!("error: argument is invalid unicode: {quoted}")));
+        }
+        for (argument, message) in cases {
+            let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+                .arg(OsStr::from_bytes(&argument))
+                .output()
+                .expect("running tine");
+            assert_eq!(stderr(&output).lines().next(), Some(&*message));
+        }
+    }
+}
+
 /// What is right runs; help and version win over what follows them, even a wrong value.
 #[test]
 fn options_cluster_take_attached_values_and_end_at_the_script() {
