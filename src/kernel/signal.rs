@@ -63,7 +63,8 @@ impl Signals {
         };
         if n < 0 {
             let error = io::Error::last_os_error();
-            return if error.kind() == io::ErrorKind::WouldBlock {
+            // By errno: `kind()` would bring std's whole errno-to-kind table into the binary.
+            return if error.raw_os_error() == Some(libc::EAGAIN) {
                 Ok(None)
             } else {
                 Err(error)

@@ -111,7 +111,9 @@ impl<'a> Printer<'a> {
             let written = stdout
                 .write_all(self.out.as_bytes())
                 .and_then(|()| stdout.flush());
-            if written.is_err_and(|error| error.kind() == std::io::ErrorKind::BrokenPipe) {
+            // By errno, as a closed pipe fails a write: `kind()` would bring std's whole
+            // errno-to-kind table into the binary.
+            if written.is_err_and(|error| error.raw_os_error() == Some(libc::EPIPE)) {
                 drop(stdout);
                 self.broken_pipe();
             }
@@ -418,7 +420,7 @@ fn read_head(path: &str) -> std::io::Result<String> {
         match file.read(&mut bytes[length..]) {
             Ok(0) => break,
             Ok(read) => length += read,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) if error.raw_os_error() == Some(libc::EINTR) => {}
             Err(error) => return Err(error),
         }
     }
