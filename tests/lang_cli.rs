@@ -430,3 +430,48 @@ fn options_cluster_take_attached_values_and_end_at_the_script() {
         assert_eq!(output.status.code(), Some(0), "{arguments:?}");
     }
 }
+
+/// `-` reads the script from standard input: whole, in any number of reads; bytes that are not
+/// UTF-8 are refused in std's words; an empty standard input is an empty script.
+#[test]
+fn a_script_on_standard_input_is_read_whole() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let run = |input: Option<&[u8]>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tine"));
+        command
+            .args(["-e", "-S", "-"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command.stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = command.spawn().expect("running tine");
+        if let Some(input) = input {
+            child.stdin.take().unwrap().write_all(input).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    // Longer than any one read, with the last probe at its end.
+    let mut script = "BEGIN { @a = count(); }\n".repeat(400);
+    script.push_str("END { printf(\"last\\n\"); }\n");
+    let output = run(Some(script.as_bytes()));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output).matches("probe BEGIN").count(), 400);
+    assert!(stdout(&output).contains("probe END"), "{}", stdout(&output));
+    let output = run(Some(b"BEGIN { printf(\"\xff\"); }"));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "error: cannot read the script from standard input: stream did not contain valid UTF-8\n"
+    );
+    let output = run(None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with("<stdin>:1:1: error: expected a probe, found end of input\n"),
+        "{}",
+        stderr(&output)
+    );
+}
