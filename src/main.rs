@@ -235,6 +235,7 @@ fn option(
         }
         b'S' => options.dump = true,
         b'T' => options.self_test = true,
+        // `-u`, the one left of OPTIONS.
         _ => options.unbuffer = true,
     }
     Ok(None)
