@@ -208,6 +208,41 @@ fn begin_comes_first_and_set_up_is_not_traced() {
     }
 }
 
+/// An interval ticks once a period however busy the other probes keep every CPU: the kernel
+/// silently skips a perf event's program whose timer fires while another BPF program runs on
+/// that CPU (a fifth of the ticks went missing that way), so tine runs intervals itself. The
+/// ticks counted by END are the time elapsed over the period, to the one that may fall
+/// between the last tick and END.
+#[test]
+fn no_interval_tick_is_lost_beside_busy_probes() {
+    kernel_test!(no_interval_tick_is_lost_beside_busy_probes);
+    let output = tine_within(
+        &[
+            "-c",
+            &common::readers(1_000_000),
+            "tracepoint:syscalls:sys_enter_read / data->fd == 0 && comm == \"tinereader\" / { @reads = count(); }
+             interval:20ms { @ticks = count(); }
+             END { printf(\"elapsed %d\\n\", elapsed); }",
+        ],
+        None,
+        Duration::from_secs(120),
+    );
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let elapsed: u64 = text
+        .lines()
+        .find_map(|line| line.strip_prefix("elapsed ")?.parse().ok())
+        .unwrap_or_else(|| panic!("END printed no elapsed time:\n{text}"));
+    let ticks = printed(&text, "@ticks", None);
+    let reads = printed(&text, "@reads", None);
+    assert_eq!(reads, [2_000_000], "{text}");
+    let due = elapsed / 20_000_000;
+    assert!(
+        ticks.len() == 1 && (due.saturating_sub(1)..=due).contains(&ticks[0]),
+        "{ticks:?} ticks in {elapsed} ns ({due} periods of 20 ms):\n{text}"
+    );
+}
+
 /// The first tick of an interval comes a full period after BEGIN, not sooner: its event is
 /// started once BEGIN has run. (A lower bound that only a wrong order can break.)
 #[test]

@@ -128,6 +128,8 @@ pub enum Attachment {
     Link(Link),
     /// BEGIN or END: run once by the runtime with a test run, not attached.
     Run,
+    /// An interval: run by the runtime with a test run every this many nanoseconds.
+    Every(u64),
     /// BEGIN or END attached to a uprobe on `trigger`, one of tine's own functions: calling it
     /// runs the program.
     Triggered {
@@ -142,7 +144,10 @@ impl Attachment {
     pub fn enable(&self) -> Result<(), KernelError> {
         let events = match self {
             Attachment::Events(events) | Attachment::Created { events, .. } => events,
-            Attachment::Link(_) | Attachment::Run | Attachment::Triggered { .. } => return Ok(()),
+            Attachment::Link(_)
+            | Attachment::Run
+            | Attachment::Every(_)
+            | Attachment::Triggered { .. } => return Ok(()),
         };
         events.iter().try_for_each(PerfEvent::enable)
     }

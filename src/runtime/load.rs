@@ -16,6 +16,7 @@ use crate::provider::{Attachment, Registry, ResolvedProbe};
 use crate::sema::program::Probe;
 use crate::sema::Program;
 use crate::wire;
+use std::cell::Cell;
 
 use super::{RunError, Settings};
 
@@ -104,10 +105,34 @@ impl Special {
     }
 }
 
+/// An interval's program, run by the event loop once every `period` nanoseconds.
+pub(super) struct Timed {
+    pub(super) program: LoadedProgram,
+    pub(super) period: i64,
+    /// When it is next due (CLOCK_MONOTONIC), from the start of tracing.
+    pub(super) due: Cell<i64>,
+}
+
+/// The kernel's shortest cpu-clock period, which a timed interval keeps too.
+const SHORTEST_PERIOD: u64 = 10_000;
+
+impl Timed {
+    /// Runs the program once for every period that has ended by `now`: late (tine was not
+    /// scheduled) but never skipped, so the number of ticks is the time over the period.
+    pub(super) fn run_due(&self, now: i64) -> Result<(), KernelError> {
+        while self.due.get() <= now {
+            self.program.test_run(&[], &[0u8; 8])?;
+            self.due.set(self.due.get() + self.period);
+        }
+        Ok(())
+    }
+}
+
 pub(super) struct Loaded {
     pub(super) maps: Vec<BpfMap>,
     pub(super) begin: Vec<Special>,
     pub(super) end: Vec<Special>,
+    pub(super) timed: Vec<Timed>,
     /// The probes that fire while tracing, attached but not yet enabled; dropping detaches.
     pub(super) attachments: Vec<Attachment>,
     /// BEGIN and END attached to their triggers, kept for their drop.
@@ -188,6 +213,11 @@ impl Loaded {
         };
         match attachment {
             Attachment::Run => special.push(Special::TestRun(program)),
+            Attachment::Every(period) => self.timed.push(Timed {
+                program,
+                period: period.max(SHORTEST_PERIOD) as i64,
+                due: Cell::new(0),
+            }),
             Attachment::Triggered { trigger, attached } => {
                 // Every BEGIN (END) program sits on the same function: one call runs them all.
                 let called = special
@@ -218,6 +248,7 @@ pub(super) fn load(
     let mut loaded = Loaded {
         maps,
         begin: Vec::new(),
+        timed: Vec::new(),
         end: Vec::new(),
         attachments: Vec::new(),
         _triggers: Vec::new(),

@@ -94,7 +94,9 @@ pub fn run(
     let mut ring = Ring::open(&loaded.maps[compiled.output_map], pages)?;
     let batch = registry.features().has(Feature::MapBatch);
     let mut printer = Printer::new(compiled, script, &loaded.maps, settings, batch);
-    printer.attached(loaded.begin.len() + loaded.end.len() + loaded.attachments.len());
+    printer.attached(
+        loaded.begin.len() + loaded.end.len() + loaded.timed.len() + loaded.attachments.len(),
+    );
     start(&mut printer, &mut ring, &loaded, state, child.as_mut())?;
     follow(
         &mut printer,
@@ -102,7 +104,7 @@ pub fn run(
         &signals,
         child.as_mut(),
         watched.as_ref(),
-        &loaded.maps[compiled.error_map],
+        &loaded,
         settings,
     )?;
     let code = finish(&mut printer, &mut ring, &loaded, script, settings)?;
@@ -137,6 +139,10 @@ fn start(
     if printer.stop.is_none() {
         for attachment in &loaded.attachments {
             attachment.enable()?;
+        }
+        let now = crate::kernel::clock::monotonic();
+        for timed in &loaded.timed {
+            timed.due.set(now + timed.period);
         }
         set_state(state, TRACING)?;
     }
@@ -183,20 +189,27 @@ fn follow(
     signals: &Signals,
     mut child: Option<&mut Child>,
     watched: Option<&Watched>,
-    errors: &BpfMap,
+    loaded: &Loaded,
     settings: &Settings,
 ) -> Result<(), RunError> {
+    let errors = &loaded.maps[printer.compiled.error_map];
     let stdout = std::io::stdout();
     while printer.stop.is_none() {
         let mut fds: Vec<BorrowedFd> = ring.fds();
         fds.push(signals.as_fd());
         fds.extend(watched.and_then(Watched::fd));
         // Everything that ends tracing wakes the loop, except the exit of a `-p` process on a
-        // kernel without pidfds: that is looked for every 100 ms.
-        let timeout = watched
+        // kernel without pidfds: that is looked for every 100 ms. So does the next interval.
+        let mut timeout = watched
             .as_ref()
             .filter(|watched| watched.fd().is_none())
             .map(|_| Duration::from_millis(100));
+        let now = crate::kernel::clock::monotonic();
+        if let Some(due) = loaded.timed.iter().map(|timed| timed.due.get()).min() {
+            // Rounded up: poll counts milliseconds, and waking early only goes round again.
+            let wait = Duration::from_millis(((due - now).max(0) as u64).div_ceil(1_000_000));
+            timeout = Some(timeout.map_or(wait, |timeout| timeout.min(wait)));
+        }
         let (_, hung_up) = wait(&fds, &[stdout.as_fd()], timeout)?;
         drop(fds);
         if hung_up {
@@ -205,6 +218,12 @@ fn follow(
         while let Some(signal) = signals.next().map_err(RunError::ReadSignals)? {
             if signal != libc::SIGCHLD {
                 printer.stop.get_or_insert(Stop::Signal);
+            }
+        }
+        if printer.stop.is_none() {
+            let now = crate::kernel::clock::monotonic();
+            for timed in &loaded.timed {
+                timed.run_due(now)?;
             }
         }
         printer.drain(ring)?;

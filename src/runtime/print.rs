@@ -133,28 +133,29 @@ impl<'a> Printer<'a> {
     }
 
     /// Decodes what the ring holds into `out`, writing it out after each record when
-    /// `flush_each`.
+    /// `flush_each`. Each record is decoded where it lies in the ring: copied out first, a full
+    /// ring's records were a megabyte of small allocations on every drain.
     pub(super) fn decode(&mut self, ring: &mut Ring, flush_each: bool) -> Result<(), RunError> {
-        let mut samples: Vec<Vec<u8>> = Vec::new();
-        let mut lost = 0;
+        let mut decoded = Ok(());
         ring.drain(|record| match record {
-            RingItem::Sample(bytes) => samples.push(bytes.to_vec()),
+            RingItem::Sample(bytes) => {
+                if decoded.is_ok() {
+                    decoded = self.record(bytes);
+                    // Written out at a bound too: a full ring's text is not held at once.
+                    if flush_each || self.out.len() >= 1 << 16 {
+                        self.flush();
+                    }
+                }
+            }
             RingItem::Lost(count) => {
                 if self.style == Style::Ply {
                     eprintln!("warning: lost {count} records");
                 }
-                lost += count;
+                self.lost += count;
+                self.lost_events(count);
             }
         });
-        self.lost += lost;
-        self.lost_events(lost);
-        for sample in samples {
-            self.record(&sample)?;
-            if flush_each {
-                self.flush();
-            }
-        }
-        Ok(())
+        decoded
     }
 
     #[inline(never)]
