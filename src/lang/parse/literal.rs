@@ -5,7 +5,8 @@ use crate::lang::diag::{Diag, Span};
 
 impl<'a> Parser<'a> {
     /// Decimal, `0x` hex, `0b` binary or leading-`0` octal, with `_` separators.
-    pub(super) fn number(&self, input: &'a str) -> Parsed<'a, u64> {
+    pub(super) fn number(&mut self) -> Parsed<u64> {
+        let input = self.rest;
         let (rest, text) = word(input).map_err(|_| self.expected("a number", input))?;
         let lower = text.to_ascii_lowercase();
         // bpftrace's `1e6`, a decimal integer times a power of ten, has no radix prefix.
@@ -42,7 +43,10 @@ impl<'a> Parser<'a> {
             }),
         };
         match value {
-            Ok(value) => Ok((rest, value)),
+            Ok(value) => {
+                self.rest = rest;
+                Ok(value)
+            }
             Err(reason) => Err(Diag::boxed(
                 self.span(input, rest),
                 format!("`{text}` {reason}"),
@@ -53,14 +57,16 @@ impl<'a> Parser<'a> {
     /// A string or character literal with C's escapes, decoded to bytes. Bytes other than
     /// escapes are copied as they are, so `at` is on a character boundary after each quote or
     /// backslash (both ASCII).
-    pub(super) fn quoted(&self, input: &'a str, quote: u8) -> Parsed<'a, Vec<u8>> {
+    pub(super) fn quoted(&mut self, quote: u8) -> Parsed<Vec<u8>> {
+        let input = self.rest;
         let text = input.as_bytes();
         let mut bytes = Vec::new();
         let mut at = 1;
         while let Some(&byte) = text.get(at) {
             at += 1;
             if byte == quote {
-                return Ok((&input[at..], bytes));
+                self.rest = &input[at..];
+                return Ok(bytes);
             }
             if byte == b'\n' && quote == b'\'' {
                 break;

@@ -56,6 +56,7 @@ const KEYWORDS: &[&str] = &["if", "else", "return", "delete"];
 pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
     let mut parser = Parser {
         source,
+        rest: source,
         providers,
         errors: Vec::new(),
         depth: 0,
@@ -76,10 +77,14 @@ pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
 /// The parser's error, boxed so that a result stays small and `?` moves one pointer.
 type Error = Box<Diag>;
 
-type Parsed<'a, T> = Result<(&'a str, T), Error>;
+type Parsed<T> = Result<T, Error>;
 
+/// Each method reads from `rest` and leaves it after what it read, so results carry only the
+/// value read.
 struct Parser<'a> {
     source: &'a str,
+    /// The text not read yet.
+    rest: &'a str,
     providers: &'a [&'a Syntax],
     errors: Vec<Diag>,
     depth: usize,
@@ -134,6 +139,11 @@ impl<'a> Parser<'a> {
         Span::new(self.offset(from), self.offset(to))
     }
 
+    /// From `start` to where the parser is.
+    fn from(&self, start: &str) -> Span {
+        self.span(start, self.rest)
+    }
+
     /// An error about the token at `rest`.
     fn expected(&self, what: &str, rest: &'a str) -> Error {
         let token = token_at(rest);
@@ -175,25 +185,41 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// `token` after whitespace, or None.
-    fn eat(&self, input: &'a str, token: &str) -> Result<Option<&'a str>, Error> {
-        let input = self.skip(input)?;
-        Ok(input.strip_prefix(token))
+    /// Moves past whitespace and comments; returns where the parser is then.
+    fn skip_space(&mut self) -> Result<&'a str, Error> {
+        self.rest = self.skip(self.rest)?;
+        Ok(self.rest)
     }
 
-    fn expect(&self, input: &'a str, token: &str) -> Result<&'a str, Error> {
-        let input = self.skip(input)?;
-        input
-            .strip_prefix(token)
-            .ok_or_else(|| self.expected(&format!("`{token}`"), input))
+    /// Moves past `token` after whitespace, if it is there; else stays where it is.
+    fn eat(&mut self, token: &str) -> Result<bool, Error> {
+        let input = self.skip(self.rest)?;
+        let found = input.strip_prefix(token);
+        self.rest = found.unwrap_or(self.rest);
+        Ok(found.is_some())
     }
 
-    /// `word` as a whole word (not the start of a longer identifier).
-    fn keyword(&self, input: &'a str, word: &str) -> Result<Option<&'a str>, Error> {
+    fn expect(&mut self, token: &str) -> Result<(), Error> {
+        if self.eat(token)? {
+            return Ok(());
+        }
+        Err(self.expected(&format!("`{token}`"), self.skip(self.rest)?))
+    }
+
+    /// `word` as a whole word (not the start of a longer identifier) after `input`'s
+    /// whitespace: what follows it.
+    fn keyword_at(&self, input: &'a str, word: &str) -> Result<Option<&'a str>, Error> {
         let input = self.skip(input)?;
         Ok(input
             .strip_prefix(word)
             .filter(|rest| !rest.starts_with(is_ident_char)))
+    }
+
+    /// Moves past `word` (see `keyword_at`), if it is there.
+    fn keyword(&mut self, word: &str) -> Result<bool, Error> {
+        let found = self.keyword_at(self.rest, word)?;
+        self.rest = found.unwrap_or(self.rest);
+        Ok(found.is_some())
     }
 
     fn enter(&mut self, at: &'a str) -> Result<(), Error> {
@@ -215,23 +241,24 @@ impl<'a> Parser<'a> {
 
     fn script(&mut self) -> Result<Script, Error> {
         let mut probes = Vec::new();
-        let mut input = self.skip(self.source)?;
+        let input = self.skip_space()?;
         if input.is_empty() {
             return Err(self.expected("a probe", input));
         }
         let mut definitions = String::new();
-        while !input.is_empty() {
-            if let Some(rest) = self.c_definition(input, probes.is_empty())? {
-                input = self.skip(rest)?;
+        while !self.rest.is_empty() {
+            let input = self.rest;
+            if self.c_definition(probes.is_empty())? {
+                self.skip_space()?;
                 continue;
             }
-            match self.probe(input) {
-                Ok((rest, probe)) => {
+            match self.probe() {
+                Ok(probe) => {
                     if probes.is_empty() {
                         definitions = self.source[..probe.span.start].to_string();
                     }
                     probes.push(probe);
-                    input = self.skip(rest)?;
+                    self.skip_space()?;
                 }
                 Err(error) => {
                     let at = error.span.start.max(self.offset(input));
@@ -243,7 +270,8 @@ impl<'a> Parser<'a> {
                     if rest.len() >= input.len() {
                         break;
                     }
-                    input = self.skip(rest)?;
+                    self.rest = rest;
+                    self.skip_space()?;
                 }
             }
         }
@@ -255,12 +283,13 @@ impl<'a> Parser<'a> {
 
     /// A C `struct`/`union`/`enum`/`typedef` definition: skipped to its end, for
     /// `ctypes::script` to read when it stands above the first probe (`preamble`), else reported.
-    fn c_definition(&mut self, input: &'a str, preamble: bool) -> Result<Option<&'a str>, Error> {
+    fn c_definition(&mut self, preamble: bool) -> Result<bool, Error> {
+        let input = self.rest;
         let Ok((after, word)) = identifier(input) else {
-            return Ok(None);
+            return Ok(false);
         };
         if !matches!(word, "struct" | "union" | "enum" | "typedef") {
-            return Ok(None);
+            return Ok(false);
         }
         if !preamble {
             self.errors.push(Diag::new(
@@ -278,7 +307,8 @@ impl<'a> Parser<'a> {
             body
         };
         let rest = self.skip(rest)?;
-        Ok(Some(rest.strip_prefix(';').unwrap_or(rest)))
+        self.rest = rest.strip_prefix(';').unwrap_or(rest);
+        Ok(true)
     }
 
     /// After a bad probe: skips past the `}` that closes the block the error is in or before,
@@ -290,28 +320,25 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn probe(&mut self, input: &'a str) -> Parsed<'a, Probe> {
-        let start = input;
-        let (mut rest, first) = self.spec(input)?;
-        let mut specs = vec![first];
-        while let Some(after) = self.eat(rest, ",")? {
-            let (after, spec) = self.spec(self.skip(after)?)?;
-            specs.push(spec);
-            rest = after;
+    fn probe(&mut self) -> Parsed<Probe> {
+        let start = self.rest;
+        let mut specs = vec![self.spec()?];
+        while self.eat(",")? {
+            self.skip_space()?;
+            specs.push(self.spec()?);
         }
-        rest = self.skip(rest)?;
-        let (rest, predicate, body) = if let Some(predicate_start) = rest.strip_prefix('/') {
-            let (after, predicate) = self.expr(predicate_start)?;
-            let after = self.expect(after, "/")?;
-            let after = self.skip(after)?;
+        let rest = self.skip_space()?;
+        let (predicate, body) = if let Some(predicate_start) = rest.strip_prefix('/') {
+            self.rest = predicate_start;
+            let predicate = self.expr()?;
+            self.expect("/")?;
+            let after = self.skip_space()?;
             if !after.starts_with('{') {
                 return Err(self.expected("`{` after the predicate", after));
             }
-            let (after, body) = self.block(after)?;
-            (after, Some(predicate), body)
+            (Some(predicate), self.block()?)
         } else {
-            let (after, statement) = self.statement(rest)?;
-            let body = match statement {
+            let body = match self.statement()? {
                 Some(Stmt {
                     kind: StmtKind::Block(body),
                     ..
@@ -319,21 +346,19 @@ impl<'a> Parser<'a> {
                 Some(statement) => vec![statement],
                 None => Vec::new(),
             };
-            (after, None, body)
+            (None, body)
         };
-        Ok((
-            rest,
-            Probe {
-                specs,
-                predicate,
-                body,
-                span: self.span(start, rest),
-            },
-        ))
+        Ok(Probe {
+            specs,
+            predicate,
+            body,
+            span: self.from(start),
+        })
     }
 
     /// `provider:spec` up to whitespace (or `{` / `,`, which no spec contains), or BEGIN/END.
-    fn spec(&mut self, input: &'a str) -> Parsed<'a, ProbeSpec> {
+    fn spec(&mut self) -> Parsed<ProbeSpec> {
+        let input = self.rest;
         let Ok((rest, name)) = identifier(input) else {
             return Err(self.expected("a probe (`provider:spec`, BEGIN or END)", input));
         };
@@ -342,17 +367,15 @@ impl<'a> Parser<'a> {
             .iter()
             .find(|provider| provider.bare && provider.name == name);
         if let Some(bare) = bare.filter(|_| !rest.starts_with(':')) {
-            let span = self.span(input, rest);
-            return Ok((
-                rest,
-                ProbeSpec {
-                    provider: bare.name.to_string(),
-                    spec: String::new(),
-                    written: String::new(),
-                    span,
-                    spec_span: Span::new(span.end, span.end),
-                },
-            ));
+            self.rest = rest;
+            let span = self.from(input);
+            return Ok(ProbeSpec {
+                provider: bare.name.to_string(),
+                spec: String::new(),
+                written: String::new(),
+                span,
+                spec_span: Span::new(span.end, span.end),
+            });
         }
         let Some(after_colon) = rest.strip_prefix(':') else {
             return Err(self.expected("`:` after the provider name", rest));
@@ -385,16 +408,14 @@ impl<'a> Parser<'a> {
             ));
         }
         let spec = (provider.canonical)(text);
-        Ok((
-            rest,
-            ProbeSpec {
-                provider: provider.name.to_string(),
-                spec,
-                written: text.to_string(),
-                span,
-                spec_span,
-            },
-        ))
+        self.rest = rest;
+        Ok(ProbeSpec {
+            provider: provider.name.to_string(),
+            spec,
+            written: text.to_string(),
+            span,
+            spec_span,
+        })
     }
 }
 

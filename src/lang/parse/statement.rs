@@ -7,21 +7,22 @@ use crate::lang::diag::{Diag, Span, MAX_SHOWN};
 use crate::lang::unsupported::message;
 
 impl<'a> Parser<'a> {
-    pub(super) fn block(&mut self, input: &'a str) -> Parsed<'a, Vec<Stmt>> {
-        self.enter(input)?;
-        let result = self.block_inner(input);
+    pub(super) fn block(&mut self) -> Parsed<Vec<Stmt>> {
+        self.enter(self.rest)?;
+        let result = self.block_inner();
         self.leave();
         result
     }
 
-    fn block_inner(&mut self, input: &'a str) -> Parsed<'a, Vec<Stmt>> {
-        let open = self.skip(input)?;
-        let mut rest = self.expect(open, "{")?;
+    fn block_inner(&mut self) -> Parsed<Vec<Stmt>> {
+        let open = self.skip_space()?;
+        self.expect("{")?;
         let mut statements = Vec::new();
         loop {
-            rest = self.skip(rest)?;
+            let rest = self.skip_space()?;
             if let Some(after) = rest.strip_prefix('}') {
-                return Ok((after, statements));
+                self.rest = after;
+                return Ok(statements);
             }
             if rest.is_empty() {
                 let start = self.offset(open);
@@ -29,15 +30,12 @@ impl<'a> Parser<'a> {
                     .with_label("this block is never closed")
                     .into());
             }
-            match self.statement(rest) {
-                Ok((after, statement)) => {
-                    statements.extend(statement);
-                    rest = after;
-                }
+            match self.statement() {
+                Ok(statement) => statements.extend(statement),
                 Err(error) => {
                     self.errors.push(*error);
-                    rest = self.recover(rest);
-                    if rest.is_empty() || self.errors.len() > MAX_SHOWN {
+                    self.rest = self.recover(rest);
+                    if self.rest.is_empty() || self.errors.len() > MAX_SHOWN {
                         return Err(self.errors.pop().expect("an error was just pushed").into());
                     }
                 }
@@ -56,40 +54,37 @@ impl<'a> Parser<'a> {
     }
 
     /// One statement; a stray `;` is None.
-    pub(super) fn statement(&mut self, input: &'a str) -> Parsed<'a, Option<Stmt>> {
-        self.enter(input)?;
-        let result = self.statement_inner(input);
+    pub(super) fn statement(&mut self) -> Parsed<Option<Stmt>> {
+        self.enter(self.rest)?;
+        let result = self.statement_inner();
         self.leave();
         result
     }
 
-    fn statement_inner(&mut self, input: &'a str) -> Parsed<'a, Option<Stmt>> {
-        let start = self.skip(input)?;
+    fn statement_inner(&mut self) -> Parsed<Option<Stmt>> {
+        let start = self.skip_space()?;
         if let Some(rest) = start.strip_prefix(';') {
-            return Ok((rest, None));
+            self.rest = rest;
+            return Ok(None);
         }
         if start.starts_with('{') {
-            let (rest, body) = self.block(start)?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Some(Stmt {
-                    kind: StmtKind::Block(body),
-                    span,
-                }),
-            ));
+            let body = self.block()?;
+            return Ok(Some(Stmt {
+                kind: StmtKind::Block(body),
+                span: self.from(start),
+            }));
         }
-        if let Some(rest) = self.keyword(start, "if")? {
-            return self.if_statement(start, rest);
+        if self.keyword("if")? {
+            return self.if_statement(start);
         }
-        if let Some(rest) = self.loop_statement(start)? {
-            return Ok((rest, None));
+        if self.loop_statement(start)? {
+            return Ok(None);
         }
         self.simple_statement(start)
     }
 
     /// bpftrace's `while`, `for` and `unroll`, and C's `do`: reported, and skipped whole.
-    fn loop_statement(&mut self, start: &'a str) -> Result<Option<&'a str>, Error> {
+    fn loop_statement(&mut self, start: &'a str) -> Result<bool, Error> {
         const INSTEAD: &str =
             "write the statements out, or keep state in a map from one event to the next";
         const LOOPS: [(&str, &str, &str, &str); 4] = [
@@ -104,7 +99,7 @@ impl<'a> Parser<'a> {
             ),
         ];
         for &(word, opening, what, instead) in &LOOPS {
-            let Some(after) = self.keyword(start, word)? else {
+            let Some(after) = self.keyword_at(start, word)? else {
                 continue;
             };
             let mut rest = self.skip(after)?;
@@ -123,122 +118,91 @@ impl<'a> Parser<'a> {
             };
             // `do { } while (...);`
             if word == "do" {
-                if let Some(after) = self.keyword(rest, "while")? {
+                if let Some(after) = self.keyword_at(rest, "while")? {
                     rest = self.recover(after);
                 }
             }
-            return Ok(Some(rest));
+            self.rest = rest;
+            return Ok(true);
         }
-        Ok(None)
+        Ok(false)
     }
 
     /// The recursive path through nested statements goes through small frames only, so deep
     /// nesting up to `MAX_DEPTH` fits even a 2 MiB thread stack in a debug build.
-    fn if_statement(&mut self, start: &'a str, rest: &'a str) -> Parsed<'a, Option<Stmt>> {
-        let rest = self.expect(rest, "(")?;
-        let (rest, condition) = self.expr(rest)?;
-        let rest = self.expect(rest, ")")?;
-        let (mut rest, then) = self.required_statement(rest)?;
+    fn if_statement(&mut self, start: &'a str) -> Parsed<Option<Stmt>> {
+        self.expect("(")?;
+        let condition = self.expr()?;
+        self.expect(")")?;
+        let then = self.required_statement()?;
         let mut otherwise = None;
-        if let Some(after) = self.keyword(rest, "else")? {
-            let (after, statement) = self.required_statement(after)?;
-            otherwise = Some(Box::new(statement));
-            rest = after;
+        if self.keyword("else")? {
+            otherwise = Some(Box::new(self.required_statement()?));
         }
-        let span = self.span(start, rest);
-        Ok((
-            rest,
-            Some(Stmt {
-                kind: StmtKind::If {
-                    condition,
-                    then: Box::new(then),
-                    otherwise,
-                },
-                span,
-            }),
-        ))
+        Ok(Some(Stmt {
+            kind: StmtKind::If {
+                condition,
+                then: Box::new(then),
+                otherwise,
+            },
+            span: self.from(start),
+        }))
     }
 
     /// `return;`, `delete m[k];`, assignments, increments and expression statements.
-    fn simple_statement(&mut self, start: &'a str) -> Parsed<'a, Option<Stmt>> {
-        if let Some(rest) = self.keyword(start, "return")? {
-            let rest = self.terminator(rest)?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Some(Stmt {
-                    kind: StmtKind::Return,
-                    span,
-                }),
-            ));
+    fn simple_statement(&mut self, start: &'a str) -> Parsed<Option<Stmt>> {
+        if self.keyword("return")? {
+            self.terminator()?;
+            return Ok(Some(Stmt {
+                kind: StmtKind::Return,
+                span: self.from(start),
+            }));
         }
-        if let Some(rest) = self.keyword(start, "delete")? {
-            let (rest, target) = self.expr(rest)?;
-            let rest = self.terminator(rest)?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Some(Stmt {
-                    kind: StmtKind::Delete(target),
-                    span,
-                }),
-            ));
+        if self.keyword("delete")? {
+            let target = self.expr()?;
+            self.terminator()?;
+            return Ok(Some(Stmt {
+                kind: StmtKind::Delete(target),
+                span: self.from(start),
+            }));
         }
         // `++x` / `--x` as a statement.
         if let Some((operator, rest)) = step_operator(start) {
-            let (rest, target) = self.unary(rest)?;
+            self.rest = rest;
+            let target = self.unary()?;
             let one_span = self.span(start, &start[2..]);
-            let rest = self.terminator(rest)?;
-            return Ok((
-                rest,
-                Some(self.step(start, rest, target, operator, one_span)),
-            ));
+            self.terminator()?;
+            return Ok(Some(self.step(start, target, operator, one_span)));
         }
-        let (rest, expression) = self.expr(start)?;
-        let after = self.skip(rest)?;
+        let expression = self.expr()?;
+        let after = self.skip(self.rest)?;
         if let Some((operator, end)) = step_operator(after) {
             let one_span = self.span(after, end);
-            let end = self.terminator(end)?;
-            return Ok((
-                end,
-                Some(self.step(start, end, expression, operator, one_span)),
-            ));
+            self.rest = end;
+            self.terminator()?;
+            return Ok(Some(self.step(start, expression, operator, one_span)));
         }
         if let Some((operator, value_start)) = assignment_operator(after) {
-            let (rest, value) = self.expr(value_start)?;
-            let rest = self.terminator(rest)?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Some(Stmt {
-                    kind: StmtKind::Assign {
-                        target: expression,
-                        operator,
-                        value: Box::new(value),
-                    },
-                    span,
-                }),
-            ));
+            self.rest = value_start;
+            let value = self.expr()?;
+            self.terminator()?;
+            return Ok(Some(Stmt {
+                kind: StmtKind::Assign {
+                    target: expression,
+                    operator,
+                    value: Box::new(value),
+                },
+                span: self.from(start),
+            }));
         }
-        let rest = self.terminator(rest)?;
-        let span = self.span(start, rest);
-        Ok((
-            rest,
-            Some(Stmt {
-                kind: StmtKind::Expr(expression),
-                span,
-            }),
-        ))
+        self.terminator()?;
+        Ok(Some(Stmt {
+            kind: StmtKind::Expr(expression),
+            span: self.from(start),
+        }))
     }
 
-    fn step(
-        &self,
-        start: &'a str,
-        end: &'a str,
-        target: Expr,
-        operator: BinaryOp,
-        one_span: Span,
-    ) -> Stmt {
+    fn step(&self, start: &'a str, target: Expr, operator: BinaryOp, one_span: Span) -> Stmt {
         Stmt {
             kind: StmtKind::Assign {
                 target,
@@ -248,27 +212,28 @@ impl<'a> Parser<'a> {
                     span: one_span,
                 }),
             },
-            span: self.span(start, end),
+            span: self.from(start),
         }
     }
 
     /// The body of `if`/`else`: a statement that is not just `;`.
-    fn required_statement(&mut self, input: &'a str) -> Parsed<'a, Stmt> {
-        let start = self.skip(input)?;
-        match self.statement(start)? {
-            (rest, Some(statement)) => Ok((rest, statement)),
-            (_, None) => Err(self.expected("a statement", start)),
+    fn required_statement(&mut self) -> Parsed<Stmt> {
+        let start = self.skip_space()?;
+        match self.statement()? {
+            Some(statement) => Ok(statement),
+            None => Err(self.expected("a statement", start)),
         }
     }
 
     /// `;`, which may be left out before `}` and at the end of the script.
-    fn terminator(&self, input: &'a str) -> Result<&'a str, Error> {
-        let rest = self.skip(input)?;
+    fn terminator(&mut self) -> Result<(), Error> {
+        let rest = self.skip_space()?;
         if let Some(after) = rest.strip_prefix(';') {
-            return Ok(after);
+            self.rest = after;
+            return Ok(());
         }
         if rest.is_empty() || rest.starts_with('}') {
-            return Ok(rest);
+            return Ok(());
         }
         Err(self.expected("`;`", rest))
     }
