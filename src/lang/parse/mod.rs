@@ -61,13 +61,12 @@ pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
         errors: Vec::new(),
         depth: 0,
     };
-    let script = parser.script();
-    if let Err(error) = &script {
-        parser.errors.push(Diag::clone(error));
-    }
-    match script {
+    match parser.script() {
         Ok(script) if parser.errors.is_empty() => Ok(script),
-        _ => {
+        result => {
+            if let Err(error) = result {
+                parser.errors.push(*error);
+            }
             in_source_order(&mut parser.errors);
             Err(parser.errors)
         }

@@ -63,24 +63,30 @@ impl<'a> Parser<'a> {
 
     fn statement_inner(&mut self) -> Parsed<Option<Stmt>> {
         let start = self.skip_space()?;
+        let kind = self.statement_kind(start)?;
+        Ok(kind.map(|kind| Stmt {
+            kind,
+            span: self.from(start),
+        }))
+    }
+
+    fn statement_kind(&mut self, start: &'a str) -> Parsed<Option<StmtKind>> {
         if let Some(rest) = start.strip_prefix(';') {
             self.rest = rest;
             return Ok(None);
         }
         if start.starts_with('{') {
-            let body = self.block()?;
-            return Ok(Some(Stmt {
-                kind: StmtKind::Block(body),
-                span: self.from(start),
-            }));
+            return Ok(Some(StmtKind::Block(self.block()?)));
         }
         if self.keyword("if")? {
-            return self.if_statement(start);
+            return self.if_statement().map(Some);
         }
         if self.loop_statement(start)? {
             return Ok(None);
         }
-        self.simple_statement(start)
+        let kind = self.simple_statement(start)?;
+        self.terminator()?;
+        Ok(Some(kind))
     }
 
     /// bpftrace's `while`, `for` and `unroll`, and C's `do`: reported, and skipped whole.
@@ -130,7 +136,7 @@ impl<'a> Parser<'a> {
 
     /// The recursive path through nested statements goes through small frames only, so deep
     /// nesting up to `MAX_DEPTH` fits even a 2 MiB thread stack in a debug build.
-    fn if_statement(&mut self, start: &'a str) -> Parsed<Option<Stmt>> {
+    fn if_statement(&mut self) -> Parsed<StmtKind> {
         self.expect("(")?;
         let condition = self.expr()?;
         self.expect(")")?;
@@ -139,81 +145,44 @@ impl<'a> Parser<'a> {
         if self.keyword("else")? {
             otherwise = Some(Box::new(self.required_statement()?));
         }
-        Ok(Some(Stmt {
-            kind: StmtKind::If {
-                condition,
-                then: Box::new(then),
-                otherwise,
-            },
-            span: self.from(start),
-        }))
+        Ok(StmtKind::If {
+            condition,
+            then: Box::new(then),
+            otherwise,
+        })
     }
 
-    /// `return;`, `delete m[k];`, assignments, increments and expression statements.
-    fn simple_statement(&mut self, start: &'a str) -> Parsed<Option<Stmt>> {
+    /// `return`, `delete m[k]`, assignments, increments and expression statements, before
+    /// their `;`.
+    fn simple_statement(&mut self, start: &'a str) -> Parsed<StmtKind> {
         if self.keyword("return")? {
-            self.terminator()?;
-            return Ok(Some(Stmt {
-                kind: StmtKind::Return,
-                span: self.from(start),
-            }));
+            return Ok(StmtKind::Return);
         }
         if self.keyword("delete")? {
-            let target = self.expr()?;
-            self.terminator()?;
-            return Ok(Some(Stmt {
-                kind: StmtKind::Delete(target),
-                span: self.from(start),
-            }));
+            return Ok(StmtKind::Delete(self.expr()?));
         }
         // `++x` / `--x` as a statement.
         if let Some((operator, rest)) = step_operator(start) {
             self.rest = rest;
             let target = self.unary()?;
-            let one_span = self.span(start, &start[2..]);
-            self.terminator()?;
-            return Ok(Some(self.step(start, target, operator, one_span)));
+            return Ok(step(target, operator, self.span(start, rest)));
         }
         let expression = self.expr()?;
         let after = self.skip(self.rest)?;
         if let Some((operator, end)) = step_operator(after) {
-            let one_span = self.span(after, end);
             self.rest = end;
-            self.terminator()?;
-            return Ok(Some(self.step(start, expression, operator, one_span)));
+            return Ok(step(expression, operator, self.span(after, end)));
         }
         if let Some((operator, value_start)) = assignment_operator(after) {
             self.rest = value_start;
             let value = self.expr()?;
-            self.terminator()?;
-            return Ok(Some(Stmt {
-                kind: StmtKind::Assign {
-                    target: expression,
-                    operator,
-                    value: Box::new(value),
-                },
-                span: self.from(start),
-            }));
+            return Ok(StmtKind::Assign {
+                target: expression,
+                operator,
+                value: Box::new(value),
+            });
         }
-        self.terminator()?;
-        Ok(Some(Stmt {
-            kind: StmtKind::Expr(expression),
-            span: self.from(start),
-        }))
-    }
-
-    fn step(&self, start: &'a str, target: Expr, operator: BinaryOp, one_span: Span) -> Stmt {
-        Stmt {
-            kind: StmtKind::Assign {
-                target,
-                operator: Some(operator),
-                value: Box::new(Expr {
-                    kind: ExprKind::Int(1),
-                    span: one_span,
-                }),
-            },
-            span: self.from(start),
-        }
+        Ok(StmtKind::Expr(expression))
     }
 
     /// The body of `if`/`else`: a statement that is not just `;`.
@@ -236,6 +205,18 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         Err(self.expected("`;`", rest))
+    }
+}
+
+/// `target` plus or minus the 1 written at `one_span`.
+fn step(target: Expr, operator: BinaryOp, one_span: Span) -> StmtKind {
+    StmtKind::Assign {
+        target,
+        operator: Some(operator),
+        value: Box::new(Expr {
+            kind: ExprKind::Int(1),
+            span: one_span,
+        }),
     }
 }
 
