@@ -42,7 +42,7 @@ impl Probe {
     }
 
     /// Whether `found` holds for any expression of the predicate or the body.
-    pub fn any(&self, found: &impl Fn(&Expr) -> bool) -> bool {
+    pub fn any(&self, found: &dyn Fn(&Expr) -> bool) -> bool {
         self.predicate.iter().any(|predicate| predicate.any(found))
             || self.body.iter().any(|statement| statement.any(found))
     }
@@ -50,7 +50,7 @@ impl Probe {
 
 impl Stmt {
     /// Whether `found` holds for any expression in the statement.
-    pub fn any(&self, found: &impl Fn(&Expr) -> bool) -> bool {
+    pub fn any(&self, found: &dyn Fn(&Expr) -> bool) -> bool {
         match &self.kind {
             StmtKind::Block(body) => body.iter().any(|statement| statement.any(found)),
             StmtKind::If {
@@ -73,7 +73,7 @@ impl Stmt {
 
 impl Expr {
     /// Whether `found` holds for this expression or any inside it.
-    pub fn any(&self, found: &impl Fn(&Expr) -> bool) -> bool {
+    pub fn any(&self, found: &dyn Fn(&Expr) -> bool) -> bool {
         if found(self) {
             return true;
         }
