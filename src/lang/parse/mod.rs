@@ -365,56 +365,55 @@ impl<'a> Parser<'a> {
             .providers
             .iter()
             .find(|provider| provider.bare && provider.name == name);
-        if let Some(bare) = bare.filter(|_| !rest.starts_with(':')) {
-            self.rest = rest;
-            let span = self.from(input);
-            return Ok(ProbeSpec {
-                provider: bare.name.to_string(),
-                spec: String::new(),
-                written: String::new(),
-                span,
-                spec_span: Span::new(span.end, span.end),
-            });
-        }
-        let Some(after_colon) = rest.strip_prefix(':') else {
-            return Err(self.expected("`:` after the provider name", rest));
+        // The spec's text starts here; a bare provider's is empty.
+        let (provider, spec_start, rest) = match (bare, rest.strip_prefix(':')) {
+            (Some(bare), None) => (*bare, rest, rest),
+            (_, None) => return Err(self.expected("`:` after the provider name", rest)),
+            (_, Some(after_colon)) => {
+                let end = after_colon
+                    .find(|c: char| c.is_whitespace() || c == '{' || c == ',')
+                    .unwrap_or(after_colon.len());
+                (
+                    self.provider(input, name)?,
+                    after_colon,
+                    &after_colon[end..],
+                )
+            }
         };
-        let end = after_colon
-            .find(|c: char| c.is_whitespace() || c == '{' || c == ',')
-            .unwrap_or(after_colon.len());
-        let (text, rest) = after_colon.split_at(end);
+        let text = &spec_start[..spec_start.len() - rest.len()];
         let span = self.span(input, rest);
-        let spec_span = self.span(after_colon, rest);
-        let with_spec = || self.providers.iter().filter(|provider| !provider.bare);
-        let provider = with_spec()
-            .find(|known| known.name.starts_with(name))
-            .ok_or_else(|| {
-                let name_span = self.span(input, &input[name.len()..]);
-                if let Some(message) = unsupported::provider(name) {
-                    return Diag::new(name_span, message);
-                }
-                let mut diag = Diag::new(name_span, format!("unknown provider `{name}`"));
-                let names = with_spec().map(|provider| provider.name);
-                if let Some(near) = super::suggest::nearest(name, names) {
-                    diag = diag.with_label(format!("did you mean `{near}`?"));
-                }
-                diag
-            })?;
-        if text.is_empty() {
+        if text.is_empty() && !provider.bare {
             return Err(Diag::boxed(
                 span,
                 format!("`{}` needs a spec after the `:`", provider.name),
             ));
         }
-        let spec = (provider.canonical)(text);
         self.rest = rest;
         Ok(ProbeSpec {
             provider: provider.name.to_string(),
-            spec,
+            spec: (provider.canonical)(text),
             written: text.to_string(),
             span,
-            spec_span,
+            spec_span: self.span(spec_start, rest),
         })
+    }
+
+    /// The provider with a spec whose name starts with `name` (written at `input`).
+    fn provider(&self, input: &str, name: &str) -> Result<&'a Syntax, Error> {
+        let with_spec = || self.providers.iter().filter(|provider| !provider.bare);
+        if let Some(known) = with_spec().find(|known| known.name.starts_with(name)) {
+            return Ok(known);
+        }
+        let name_span = self.span(input, &input[name.len()..]);
+        if let Some(message) = unsupported::provider(name) {
+            return Err(Diag::boxed(name_span, message));
+        }
+        let mut diag = Diag::new(name_span, format!("unknown provider `{name}`"));
+        let names = with_spec().map(|provider| provider.name);
+        if let Some(near) = super::suggest::nearest(name, names) {
+            diag = diag.with_label(format!("did you mean `{near}`?"));
+        }
+        Err(diag.into())
     }
 }
 
