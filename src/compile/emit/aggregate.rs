@@ -42,7 +42,8 @@ impl Emitter<'_> {
     /// Builds the key of `map` on the stack: the anonymous key struct, or index 0 of a keyless
     /// map's one-entry array.
     pub(super) fn key(&mut self, map: usize, keys: &[Expr], span: Span) -> Result<i16> {
-        let Some(record) = self.program.maps[map].key.clone() else {
+        let program = self.program;
+        let Some(record) = &program.maps[map].key else {
             let slot = self.alloc(4, span)?;
             self.asm.store_imm(Size::U32, R10, slot, 0);
             return Ok(slot);
