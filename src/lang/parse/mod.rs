@@ -147,17 +147,12 @@ impl<'a> Parser<'a> {
     fn expected(&self, what: &str, rest: &'a str) -> Error {
         let token = token_at(rest);
         let start = self.offset(rest);
-        if token.is_empty() {
-            Diag::boxed(
-                Span::new(start, start),
-                format!("expected {what}, found end of input"),
-            )
+        let message = if token.is_empty() {
+            format!("expected {what}, found end of input")
         } else {
-            Diag::boxed(
-                Span::new(start, start + token.len()),
-                format!("expected {what}, found `{token}`"),
-            )
-        }
+            format!("expected {what}, found `{token}`")
+        };
+        Diag::boxed(Span::new(start, start + token.len()), message)
     }
 
     /// Skips whitespace and comments (`/* */`, `//`, and `#` to the end of the line, which also
