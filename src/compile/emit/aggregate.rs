@@ -140,8 +140,7 @@ impl Emitter<'_> {
         let kind = self.program.maps[map].kind;
         let value = match argument {
             Some(argument) => {
-                let register = self.temp(span)?;
-                self.scalar(argument, register)?;
+                let register = self.evaluated(argument, span)?;
                 Some((register, argument.ty.is_signed()))
             }
             None => None,

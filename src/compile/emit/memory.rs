@@ -18,8 +18,7 @@ impl Emitter<'_> {
     pub(super) fn store_into(&mut self, expr: &Expr, slot: i16) -> Result<()> {
         let size = expr.ty.size();
         if expr.ty.is_scalar() {
-            let register = self.temp(expr.span)?;
-            self.scalar(expr, register)?;
+            let register = self.evaluated(expr, expr.span)?;
             self.asm.store(size_of_bytes(size), R10, slot, register);
             self.release(register);
             return Ok(());
@@ -129,8 +128,7 @@ impl Emitter<'_> {
         let pointer = arguments
             .first()
             .ok_or_else(|| call_error(span, function, "needs an argument"))?;
-        let register = self.temp(span)?;
-        self.scalar(pointer, register)?;
+        let register = self.evaluated(pointer, span)?;
         let space = space_of(&pointer.ty);
         match function {
             Function::Str { .. } => {
@@ -366,8 +364,7 @@ impl Emitter<'_> {
                         return Ok(Some((Place::Context(*offset as i16), None)));
                     }
                 }
-                let register = self.temp(expr.span)?;
-                self.scalar(base, register)?;
+                let register = self.evaluated(base, expr.span)?;
                 (
                     Place::Memory {
                         base: register,
@@ -395,8 +392,7 @@ impl Emitter<'_> {
                 operator: UnaryOp::Deref,
                 operand,
             } => {
-                let register = self.temp(expr.span)?;
-                self.scalar(operand, register)?;
+                let register = self.evaluated(operand, expr.span)?;
                 (
                     Place::Memory {
                         base: register,

@@ -18,7 +18,7 @@ mod statement;
 use tine_asm::{Builder, Helper, Label, Reg, Reg::*, Size};
 
 use crate::lang::diag::{Diag, Span};
-use crate::sema::program::{Function, Probe, Program};
+use crate::sema::program::{Expr, Function, Probe, Program};
 use crate::sema::types::{AddressSpace, Type};
 use crate::wire;
 
@@ -220,6 +220,14 @@ impl Emitter<'_> {
         self.free
             .pop()
             .ok_or_else(|| Diag::boxed(span, "expression too deeply nested to compile"))
+    }
+
+    /// A temporary holding the value of `expr`; `span` is where running out of them is
+    /// reported.
+    fn evaluated(&mut self, expr: &Expr, span: Span) -> Result<Reg> {
+        let register = self.temp(span)?;
+        self.scalar(expr, register)?;
+        Ok(register)
     }
 
     fn release(&mut self, register: Reg) {
