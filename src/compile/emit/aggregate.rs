@@ -44,9 +44,7 @@ impl Emitter<'_> {
     pub(super) fn key(&mut self, map: usize, keys: &[Expr], span: Span) -> Result<i16> {
         let program = self.program;
         let Some(record) = &program.maps[map].key else {
-            let slot = self.alloc(4, span)?;
-            self.asm.store_imm(Size::U32, R10, slot, 0);
-            return Ok(slot);
+            return self.word_key(0, span);
         };
         let slot = self.alloc(record.size, span)?;
         for (field, expr) in record.fields.iter().zip(keys) {
@@ -91,8 +89,7 @@ impl Emitter<'_> {
             self.zero(zeros, value_size as usize);
             Zeros::Stack(zeros)
         } else {
-            let zero_key = self.alloc(4, span)?;
-            self.asm.store_imm(Size::U32, R10, zero_key, 0);
+            let zero_key = self.word_key(0, span)?;
             Zeros::Map {
                 map: self.shared.zeros_map(value_size),
                 key: zero_key,

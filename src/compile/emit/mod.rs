@@ -216,6 +216,13 @@ impl Emitter<'_> {
         })
     }
 
+    /// A 4-byte map key holding `value`, on the stack.
+    fn word_key(&mut self, value: u32, span: Span) -> Result<i16> {
+        let slot = self.alloc(4, span)?;
+        self.asm.store_imm(Size::U32, R10, slot, value as i32);
+        Ok(slot)
+    }
+
     fn temp(&mut self, span: Span) -> Result<Reg> {
         self.free
             .pop()
@@ -255,8 +262,7 @@ impl Emitter<'_> {
     /// if the lookup fails (it cannot: the check is for the verifier).
     fn state_pointer(&mut self, span: Span, index: u32, missing: Label) -> Result<()> {
         let mark = self.frame.mark();
-        let key = self.alloc(4, span)?;
-        self.asm.store_imm(Size::U32, R10, key, index as i32);
+        let key = self.word_key(index, span)?;
         self.map_call(Helper::MapLookupElem, self.shared.state_map, key)
             .jeq_imm(R0, 0, missing);
         self.frame.release(mark);
