@@ -1,6 +1,8 @@
 //! lang::parse::expression: expressions by precedence climbing, casts, calls and map keys.
 
-use super::{after_word, identifier, skip_group, word, Error, Parsed, Parser, KEYWORDS};
+use super::{
+    after_word, identifier, skip_group, word, Error, Parsed, Parser, C_DEFINITIONS, KEYWORDS,
+};
 use crate::lang::ast::{base_type, BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported::message;
@@ -134,7 +136,7 @@ impl<'a> Parser<'a> {
             return Ok(None);
         };
         let mut name = word.to_string();
-        if matches!(word, "struct" | "union" | "enum") {
+        if C_DEFINITIONS[..3].contains(&word) {
             let Ok((after, tag)) = identifier(self.skip(rest)?) else {
                 return Err(self.expected(&format!("a name after `{word}`"), self.skip(rest)?));
             };

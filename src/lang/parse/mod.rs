@@ -50,6 +50,9 @@ const MAX_DEPTH: usize = 100;
 
 const KEYWORDS: &[&str] = &["if", "else", "return", "delete"];
 
+/// The words a C definition starts with; all but `typedef` also start a type's name.
+const C_DEFINITIONS: [&str; 4] = ["struct", "union", "enum", "typedef"];
+
 /// Parses a whole script whose probes name `providers`; on failure every error found is
 /// returned.
 #[inline(never)]
@@ -282,7 +285,7 @@ impl<'a> Parser<'a> {
         let Ok((after, word)) = identifier(input) else {
             return Ok(false);
         };
-        if !matches!(word, "struct" | "union" | "enum" | "typedef") {
+        if !C_DEFINITIONS.contains(&word) {
             return Ok(false);
         }
         if !preamble {
