@@ -33,11 +33,12 @@ impl<'a> Parser<'a> {
             match self.statement() {
                 Ok(statement) => statements.extend(statement),
                 Err(error) => {
-                    self.errors.push(*error);
                     self.rest = self.recover(rest);
-                    if self.rest.is_empty() || self.errors.len() > MAX_SHOWN {
-                        return Err(self.errors.pop().expect("an error was just pushed").into());
+                    // With nothing left to read, or enough errors, this one ends the block.
+                    if self.rest.is_empty() || self.errors.len() >= MAX_SHOWN {
+                        return Err(error);
                     }
+                    self.errors.push(*error);
                 }
             }
         }
