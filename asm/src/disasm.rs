@@ -12,7 +12,7 @@ use crate::insn::{
 
 impl fmt::Display for Reg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "r{}", self.number())
+        Sized(Width::W64, *self).fmt(f)
     }
 }
 
@@ -21,10 +21,11 @@ struct Sized(Width, Reg);
 
 impl fmt::Display for Sized {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Width::W32 => write!(f, "w{}", self.1.number()),
-            Width::W64 => write!(f, "r{}", self.1.number()),
-        }
+        let prefix = match self.0 {
+            Width::W32 => 'w',
+            Width::W64 => 'r',
+        };
+        write!(f, "{prefix}{}", self.1.number())
     }
 }
 
