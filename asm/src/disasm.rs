@@ -104,21 +104,13 @@ impl Swap {
     }
 }
 
-/// `(r10 -8)`: the kernel prints the offset with its sign and no space after it.
-struct Mem(Reg, i16);
-
-impl fmt::Display for Mem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "({} {:+})", self.0, self.1)
-    }
-}
-
-/// `(u64 *)(r10 -8)`: a memory operand with its size.
+/// `(u64 *)(r10 -8)`: a memory operand with its size; the kernel prints the offset with its
+/// sign and no space after it.
 struct Pointer(Size, Reg, i16);
 
 impl fmt::Display for Pointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "({} *){}", self.0.unsigned_name(), Mem(self.1, self.2))
+        write!(f, "({} *)({} {:+})", self.0.unsigned_name(), self.1, self.2)
     }
 }
 
@@ -176,7 +168,7 @@ impl fmt::Display for Insn {
                 src,
                 off,
             } => {
-                write!(f, "{dst} = *({} *){}", size.signed_name(), Mem(src, off))
+                write!(f, "{dst} = *({} *)({src} {off:+})", size.signed_name())
             }
             Insn::Store {
                 size,
