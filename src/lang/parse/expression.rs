@@ -132,12 +132,12 @@ impl<'a> Parser<'a> {
     /// `union X`, `enum X`, then any `*`s; spelled with single spaces (`struct sock**`).
     fn type_name(&self, input: &'a str) -> Result<Option<(String, Span, &'a str)>, Error> {
         let word_start = self.skip(input)?;
-        let Ok((mut rest, word)) = identifier(word_start) else {
+        let Some((mut rest, word)) = identifier(word_start) else {
             return Ok(None);
         };
         let mut name = word.to_string();
         if C_DEFINITIONS[..3].contains(&word) {
-            let Ok((after, tag)) = identifier(self.skip(rest)?) else {
+            let Some((after, tag)) = identifier(self.skip(rest)?) else {
                 return Err(self.expected(&format!("a name after `{word}`"), self.skip(rest)?));
             };
             name = format!("{word} {tag}");
@@ -174,7 +174,7 @@ impl<'a> Parser<'a> {
             self.expect(",")?;
             loop {
                 let field_start = self.skip_space()?;
-                let Ok((after, field)) = identifier(field_start) else {
+                let Some((after, field)) = identifier(field_start) else {
                     return Err(self.expected("a member name", field_start));
                 };
                 members.push(field.to_string());
@@ -230,7 +230,7 @@ impl<'a> Parser<'a> {
             };
             self.enter(after)?;
             let field_start = self.skip(field_start)?;
-            let Ok((after_field, field)) = identifier(field_start) else {
+            let Some((after_field, field)) = identifier(field_start) else {
                 return Err(self.expected("a field name", field_start));
             };
             let field_span = self.span(field_start, after_field);
@@ -283,7 +283,7 @@ impl<'a> Parser<'a> {
         if let Some(after) = start.strip_prefix('$') {
             // bpftrace's `$#`: how many positional arguments were given.
             let name = after.strip_prefix('#').map(|rest| (rest, "#"));
-            let Some((rest, name)) = name.or_else(|| word(after).ok()) else {
+            let Some((rest, name)) = name.or_else(|| word(after)) else {
                 return Err(self.expected("a name after `$`", after));
             };
             self.rest = rest;
@@ -342,7 +342,7 @@ impl<'a> Parser<'a> {
 
     /// A name: a call `f(...)`, a plain map `m[...]`, or an identifier.
     fn name_or_call(&mut self, start: &'a str) -> Parsed<Expr> {
-        let Ok((rest, name)) = identifier(start) else {
+        let Some((rest, name)) = identifier(start) else {
             return Err(self.expected("an expression", start));
         };
         if KEYWORDS.contains(&name) {

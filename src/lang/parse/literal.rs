@@ -7,7 +7,7 @@ impl<'a> Parser<'a> {
     /// Decimal, `0x` hex, `0b` binary or leading-`0` octal, with `_` separators.
     pub(super) fn number(&mut self) -> Parsed<u64> {
         let input = self.rest;
-        let (rest, text) = word(input).map_err(|_| self.expected("a number", input))?;
+        let (rest, text) = word(input).ok_or_else(|| self.expected("a number", input))?;
         let lower = text.to_ascii_lowercase();
         // bpftrace's `1e6`, a decimal integer times a power of ten, has no radix prefix.
         let (digits, radix) = if let Some(digits) = lower.strip_prefix("0x") {

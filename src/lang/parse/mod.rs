@@ -1,9 +1,6 @@
-//! lang::parse: script text to `ast::Script`, with nom for the tokens and precedence climbing
-//! for expressions. A bad statement is skipped to its `;`, a bad probe to the end of its block,
-//! so one run reports several errors.
-
-use nom::bytes::complete::take_while1;
-use nom::{IResult, Parser as _};
+//! lang::parse: script text to `ast::Script`, by recursive descent over the text, with
+//! precedence climbing for expressions. A bad statement is skipped to its `;`, a bad probe to
+//! the end of its block, so one run reports several errors.
 
 use super::ast::{Probe, ProbeSpec, Script, Stmt, StmtKind};
 use super::diag::{in_source_order, Diag, Span, MAX_SHOWN};
@@ -100,9 +97,12 @@ fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// Letters, digits and `_` at the start of `input`: one nom parser the others reuse.
-fn word(input: &str) -> IResult<&str, &str> {
-    take_while1(is_ident_char).parse_complete(input)
+/// Letters, digits and `_` at the start of `input`, if any: what follows them, and them.
+fn word(input: &str) -> Option<(&str, &str)> {
+    let end = input
+        .find(|c: char| !is_ident_char(c))
+        .unwrap_or(input.len());
+    (end > 0).then(|| (&input[end..], &input[..end]))
 }
 
 /// What follows the `word` at the start of `input`, if there is one.
@@ -111,19 +111,16 @@ fn after_word(input: &str) -> &str {
 }
 
 /// A `word` that starts with a letter or `_`.
-fn identifier(input: &str) -> IResult<&str, &str> {
+fn identifier(input: &str) -> Option<(&str, &str)> {
     if !input.starts_with(is_ident_start) {
-        return Err(nom::Err::Error(nom::error::Error::new(
-            input,
-            nom::error::ErrorKind::Alpha,
-        )));
+        return None;
     }
     word(input)
 }
 
 /// The word-like token at the start of `input`, for "found ..." in messages.
 fn token_at(input: &str) -> &str {
-    if let Ok((_, word)) = word(input) {
+    if let Some((_, word)) = word(input) {
         return word;
     }
     input
@@ -282,7 +279,7 @@ impl<'a> Parser<'a> {
     /// `ctypes::script` to read when it stands above the first probe (`preamble`), else reported.
     fn c_definition(&mut self, preamble: bool) -> Result<bool, Error> {
         let input = self.rest;
-        let Ok((after, word)) = identifier(input) else {
+        let Some((after, word)) = identifier(input) else {
             return Ok(false);
         };
         if !C_DEFINITIONS.contains(&word) {
@@ -356,7 +353,7 @@ impl<'a> Parser<'a> {
     /// `provider:spec` up to whitespace (or `{` / `,`, which no spec contains), or BEGIN/END.
     fn spec(&mut self) -> Parsed<ProbeSpec> {
         let input = self.rest;
-        let Ok((rest, name)) = identifier(input) else {
+        let Some((rest, name)) = identifier(input) else {
             return Err(self.expected("a probe (`provider:spec`, BEGIN or END)", input));
         };
         let bare = self
