@@ -225,20 +225,25 @@ impl fmt::Display for Insn {
                 src,
                 off,
             } => jump(f, width, cond, dst, src, off),
-            Insn::Ja { off } => write!(f, "goto pc{off:+}"),
-            Insn::JaLong { off } => write!(f, "gotol pc{off:+}"),
-            Insn::MayGoto { off } => write!(f, "may_goto pc{off:+}"),
+            Insn::Ja { off } => relative(f, "goto", off.into()),
+            Insn::JaLong { off } => relative(f, "gotol", off),
+            Insn::MayGoto { off } => relative(f, "may_goto", off.into()),
+            Insn::Call(CallTarget::Local(offset)) => relative(f, "call", offset),
             Insn::Call(CallTarget::Helper(id)) => match helper_name(id) {
                 Some(name) => write!(f, "call bpf_{name}#{id}"),
                 None => write!(f, "call unknown#{id}"),
             },
-            Insn::Call(CallTarget::Local(offset)) => write!(f, "call pc{offset:+}"),
             Insn::Call(CallTarget::Kfunc { btf_id, .. }) => {
                 write!(f, "call kernel-function#{btf_id}")
             }
-            Insn::Exit => write!(f, "exit"),
+            Insn::Exit => f.write_str("exit"),
         }
     }
+}
+
+/// `goto pc+3` and the other instructions with an offset from the next one.
+fn relative(f: &mut fmt::Formatter<'_>, mnemonic: &str, offset: i32) -> fmt::Result {
+    write!(f, "{mnemonic} pc{offset:+}")
 }
 
 /// `lock *(u64 *)(r1 +0) += r2`, `r2 = atomic64_fetch_add((u64 *)(r1 +0), r2)` and the like.

@@ -351,8 +351,9 @@ impl<'a> Parser<'a> {
         let after = self.skip(rest)?;
         if let Some(arguments_start) = after.strip_prefix('(') {
             self.rest = arguments_start;
-            if matches!(name, "sizeof" | "offsetof") {
-                return self.type_query(start, name == "offsetof");
+            let offsetof = name == "offsetof";
+            if offsetof || name == "sizeof" {
+                return self.type_query(start, offsetof);
             }
             let name_span = self.span(start, rest);
             let arguments = self.list(")")?;
