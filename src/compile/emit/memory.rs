@@ -131,15 +131,21 @@ impl Emitter<'_> {
         let register = self.evaluated(pointer, span)?;
         let space = space_of(&pointer.ty);
         match function {
-            Function::Str { .. } => {
-                // The helper stops at the NUL; the rest must be zero to print and hash alike.
-                self.zero(slot, size);
+            Function::Str { .. } | Function::Mem { .. } => {
+                let read = if matches!(function, Function::Str { .. }) {
+                    // The helper stops at the NUL; the rest must be zero to print and hash
+                    // alike.
+                    self.zero(slot, size);
+                    Read::String
+                } else {
+                    Read::Bytes
+                };
                 let from = Place::Memory {
                     base: register,
                     offset: 0,
                     space,
                 };
-                self.probe_read(slot, size, from, Read::String, span)?;
+                self.probe_read(slot, size, from, read, span)?;
             }
             Function::Dyn => self.read_data_loc(pointer, register, slot, size, span)?,
             Function::Usym => {
@@ -151,14 +157,6 @@ impl Emitter<'_> {
                     .rsh64_imm(R0, 32)
                     .store(Size::U32, R10, pid, R0)
                     .store_imm(Size::U32, R10, pid + 4, 0);
-            }
-            Function::Mem { .. } => {
-                let from = Place::Memory {
-                    base: register,
-                    offset: 0,
-                    space,
-                };
-                self.probe_read(slot, size, from, Read::Bytes, span)?;
             }
             other => return Err(call_error(span, other, "has no value to store")),
         }
