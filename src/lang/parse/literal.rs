@@ -96,15 +96,10 @@ impl<'a> Parser<'a> {
         let escape_at = *at;
         *at += 1;
         let start = self.offset(input) + escape_at - 1;
+        if let Some(&(_, byte)) = ESCAPES.iter().find(|(letter, _)| *letter == escape) {
+            return Ok(byte);
+        }
         Ok(match escape {
-            b'n' => b'\n',
-            b't' => b'\t',
-            b'r' => b'\r',
-            b'a' => 0x07,
-            b'b' => 0x08,
-            b'f' => 0x0c,
-            b'v' => 0x0b,
-            b'e' => 0x1b,
             b'\\' | b'\'' | b'"' | b'?' => escape,
             b'x' => {
                 let (value, count) = digits(text, at, 16, 2, 0, 0);
@@ -130,6 +125,18 @@ impl<'a> Parser<'a> {
         })
     }
 }
+
+/// C's one-letter escapes and the bytes they stand for.
+const ESCAPES: [(u8, u8); 8] = [
+    (b'n', b'\n'),
+    (b't', b'\t'),
+    (b'r', b'\r'),
+    (b'a', 0x07),
+    (b'b', 0x08),
+    (b'f', 0x0c),
+    (b'v', 0x0b),
+    (b'e', 0x1b),
+];
 
 /// More digits of `radix` from `text` at `*at`, up to `max` in all, after the `count` already
 /// read into `value`.
