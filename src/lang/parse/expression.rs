@@ -137,10 +137,12 @@ impl<'a> Parser<'a> {
         };
         let mut name = word.to_string();
         if C_DEFINITIONS[..3].contains(&word) {
-            let Some((after, tag)) = identifier(self.skip(rest)?) else {
-                return Err(self.expected(&format!("a name after `{word}`"), self.skip(rest)?));
+            let tag_start = self.skip(rest)?;
+            let Some((after, tag)) = identifier(tag_start) else {
+                return Err(self.expected(&format!("a name after `{word}`"), tag_start));
             };
-            name = format!("{word} {tag}");
+            name.push(' ');
+            name.push_str(tag);
             rest = after;
         } else if base_type(word).is_none() {
             return Ok(None);
