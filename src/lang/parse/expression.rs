@@ -412,10 +412,12 @@ impl<'a> Parser<'a> {
             if self.eat(",")? {
                 continue;
             }
-            if self.eat(close)? {
-                return Ok(items);
-            }
-            return Err(self.expected(&format!("`,` or `{close}`"), self.skip(self.rest)?));
+            let after = self.skip(self.rest)?;
+            let Some(after) = after.strip_prefix(close) else {
+                return Err(self.expected(&format!("`,` or `{close}`"), after));
+            };
+            self.rest = after;
+            return Ok(items);
         }
     }
 }

@@ -194,10 +194,12 @@ impl<'a> Parser<'a> {
     }
 
     fn expect(&mut self, token: &str) -> Result<(), Error> {
-        if self.eat(token)? {
-            return Ok(());
-        }
-        Err(self.expected(&format!("`{token}`"), self.skip(self.rest)?))
+        let input = self.skip(self.rest)?;
+        let Some(after) = input.strip_prefix(token) else {
+            return Err(self.expected(&format!("`{token}`"), input));
+        };
+        self.rest = after;
+        Ok(())
     }
 
     /// `word` as a whole word (not the start of a longer identifier) after `input`'s
