@@ -26,9 +26,9 @@ impl<'a> Parser<'a> {
         let span = condition.span.to(otherwise.span);
         Ok(Expr {
             kind: ExprKind::Ternary {
-                condition: Box::new(condition),
-                then: Box::new(then),
-                otherwise: Box::new(otherwise),
+                condition: node(condition),
+                then: node(then),
+                otherwise: node(otherwise),
             },
             span,
         })
@@ -61,8 +61,8 @@ impl<'a> Parser<'a> {
             left = Expr {
                 kind: ExprKind::Binary {
                     operator,
-                    left: Box::new(left),
-                    right: Box::new(right),
+                    left: node(left),
+                    right: node(right),
                 },
                 span,
             };
@@ -95,7 +95,7 @@ impl<'a> Parser<'a> {
             return Ok(Expr {
                 kind: ExprKind::Unary {
                     operator,
-                    operand: Box::new(operand),
+                    operand: node(operand),
                 },
                 span,
             });
@@ -109,7 +109,7 @@ impl<'a> Parser<'a> {
                     kind: ExprKind::Cast {
                         type_name,
                         type_span,
-                        operand: Box::new(operand),
+                        operand: node(operand),
                     },
                     span,
                 });
@@ -168,7 +168,7 @@ impl<'a> Parser<'a> {
             None if offsetof => return Err(self.expected("a struct type", self.skip(input)?)),
             None => {
                 let operand = self.expr()?;
-                (String::new(), operand.span, Some(Box::new(operand)))
+                (String::new(), operand.span, Some(node(operand)))
             }
         };
         let mut members = Vec::new();
@@ -221,8 +221,8 @@ impl<'a> Parser<'a> {
                 let span = Span::new(expression.span.start, self.offset(self.rest));
                 expression = Expr {
                     kind: ExprKind::Index {
-                        base: Box::new(expression),
-                        index: Box::new(index),
+                        base: node(expression),
+                        index: node(index),
                     },
                     span,
                 };
@@ -239,7 +239,7 @@ impl<'a> Parser<'a> {
             let span = expression.span.to(field_span);
             expression = Expr {
                 kind: ExprKind::Member {
-                    base: Box::new(expression),
+                    base: node(expression),
                     field: field.to_string(),
                     field_span,
                     arrow,
@@ -420,6 +420,13 @@ impl<'a> Parser<'a> {
             return Ok(items);
         }
     }
+}
+
+/// A boxed operand: `Box::new` written once, where inlined at each site it would copy the
+/// expression there.
+#[inline(never)]
+pub(super) fn node(expr: Expr) -> Box<Expr> {
+    Box::new(expr)
 }
 
 /// The binary operator at the start of `input`, its precedence level (loosest = 0) and the

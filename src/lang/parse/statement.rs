@@ -1,6 +1,6 @@
 //! lang::parse::statement: blocks and statements, and the recovery that skips a bad one.
 
-use super::expression::assignment_operator;
+use super::expression::{assignment_operator, node};
 use super::{skip_code, skip_group, Error, Parsed, Parser, Skip};
 use crate::lang::ast::{BinaryOp, Expr, ExprKind, Stmt, StmtKind};
 use crate::lang::diag::{Diag, Span, MAX_SHOWN};
@@ -180,7 +180,7 @@ impl<'a> Parser<'a> {
             return Ok(StmtKind::Assign {
                 target: expression,
                 operator,
-                value: Box::new(value),
+                value: node(value),
             });
         }
         Ok(StmtKind::Expr(expression))
@@ -214,7 +214,7 @@ fn step(target: Expr, operator: BinaryOp, one_span: Span) -> StmtKind {
     StmtKind::Assign {
         target,
         operator: Some(operator),
-        value: Box::new(Expr {
+        value: node(Expr {
             kind: ExprKind::Int(1),
             span: one_span,
         }),
