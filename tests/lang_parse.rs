@@ -197,6 +197,15 @@ fn number_string_and_char_literals() {
 }
 
 #[test]
+fn every_escape_decodes_to_its_byte() {
+    let ExprKind::Str(bytes) = expression(r#""\n\t\r\a\b\f\v\e\\\'\"\?\x7f\177""#).kind else {
+        panic!("not a string");
+    };
+    let expected = b"\n\t\r\x07\x08\x0c\x0b\x1b\\'\"?\x7f\x7f";
+    assert_eq!(bytes, expected);
+}
+
+#[test]
 fn predicates_end_at_a_slash_before_a_brace() {
     let parsed = script("kprobe:f / arg0 / 2 / { exit(); }");
     let predicate = parsed.probes[0].predicate.as_ref().expect("a predicate");

@@ -12,7 +12,7 @@ use crate::insn::{
 
 impl fmt::Display for Reg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "r{}", self.number())
+        Sized(Width::W64, *self).fmt(f)
     }
 }
 
@@ -21,10 +21,11 @@ struct Sized(Width, Reg);
 
 impl fmt::Display for Sized {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Width::W32 => write!(f, "w{}", self.1.number()),
-            Width::W64 => write!(f, "r{}", self.1.number()),
-        }
+        let prefix = match self.0 {
+            Width::W32 => 'w',
+            Width::W64 => 'r',
+        };
+        write!(f, "{prefix}{}", self.1.number())
     }
 }
 
@@ -103,21 +104,13 @@ impl Swap {
     }
 }
 
-/// `(r10 -8)`: the kernel prints the offset with its sign and no space after it.
-struct Mem(Reg, i16);
-
-impl fmt::Display for Mem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "({} {:+})", self.0, self.1)
-    }
-}
-
-/// `(u64 *)(r10 -8)`: a memory operand with its size.
+/// `(u64 *)(r10 -8)`: a memory operand with its size; the kernel prints the offset with its
+/// sign and no space after it.
 struct Pointer(Size, Reg, i16);
 
 impl fmt::Display for Pointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "({} *){}", self.0.unsigned_name(), Mem(self.1, self.2))
+        write!(f, "({} *)({} {:+})", self.0.unsigned_name(), self.1, self.2)
     }
 }
 
@@ -175,7 +168,7 @@ impl fmt::Display for Insn {
                 src,
                 off,
             } => {
-                write!(f, "{dst} = *({} *){}", size.signed_name(), Mem(src, off))
+                write!(f, "{dst} = *({} *)({src} {off:+})", size.signed_name())
             }
             Insn::Store {
                 size,
@@ -232,20 +225,25 @@ impl fmt::Display for Insn {
                 src,
                 off,
             } => jump(f, width, cond, dst, src, off),
-            Insn::Ja { off } => write!(f, "goto pc{off:+}"),
-            Insn::JaLong { off } => write!(f, "gotol pc{off:+}"),
-            Insn::MayGoto { off } => write!(f, "may_goto pc{off:+}"),
+            Insn::Ja { off } => relative(f, "goto", off.into()),
+            Insn::JaLong { off } => relative(f, "gotol", off),
+            Insn::MayGoto { off } => relative(f, "may_goto", off.into()),
+            Insn::Call(CallTarget::Local(offset)) => relative(f, "call", offset),
             Insn::Call(CallTarget::Helper(id)) => match helper_name(id) {
                 Some(name) => write!(f, "call bpf_{name}#{id}"),
                 None => write!(f, "call unknown#{id}"),
             },
-            Insn::Call(CallTarget::Local(offset)) => write!(f, "call pc{offset:+}"),
             Insn::Call(CallTarget::Kfunc { btf_id, .. }) => {
                 write!(f, "call kernel-function#{btf_id}")
             }
-            Insn::Exit => write!(f, "exit"),
+            Insn::Exit => f.write_str("exit"),
         }
     }
+}
+
+/// `goto pc+3` and the other instructions with an offset from the next one.
+fn relative(f: &mut fmt::Formatter<'_>, mnemonic: &str, offset: i32) -> fmt::Result {
+    write!(f, "{mnemonic} pc{offset:+}")
 }
 
 /// `lock *(u64 *)(r1 +0) += r2`, `r2 = atomic64_fetch_add((u64 *)(r1 +0), r2)` and the like.

@@ -98,15 +98,11 @@ impl fmt::Display for Malformed {
                 )
             }
             Malformed::CutOff => {
-                write!(
-                    f,
-                    "the 16-byte immediate load is cut off after its first half"
-                )
+                f.write_str("the 16-byte immediate load is cut off after its first half")
             }
-            Malformed::SecondHalf => write!(
-                f,
-                "the second half of a 16-byte immediate load must have only imm set"
-            ),
+            Malformed::SecondHalf => {
+                f.write_str("the second half of a 16-byte immediate load must have only imm set")
+            }
         }
     }
 }

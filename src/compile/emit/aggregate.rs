@@ -42,10 +42,9 @@ impl Emitter<'_> {
     /// Builds the key of `map` on the stack: the anonymous key struct, or index 0 of a keyless
     /// map's one-entry array.
     pub(super) fn key(&mut self, map: usize, keys: &[Expr], span: Span) -> Result<i16> {
-        let Some(record) = self.program.maps[map].key.clone() else {
-            let slot = self.alloc(4, span)?;
-            self.asm.store_imm(Size::U32, R10, slot, 0);
-            return Ok(slot);
+        let program = self.program;
+        let Some(record) = &program.maps[map].key else {
+            return self.word_key(0, span);
         };
         let slot = self.alloc(record.size, span)?;
         for (field, expr) in record.fields.iter().zip(keys) {
@@ -90,8 +89,7 @@ impl Emitter<'_> {
             self.zero(zeros, value_size as usize);
             Zeros::Stack(zeros)
         } else {
-            let zero_key = self.alloc(4, span)?;
-            self.asm.store_imm(Size::U32, R10, zero_key, 0);
+            let zero_key = self.word_key(0, span)?;
             Zeros::Map {
                 map: self.shared.zeros_map(value_size),
                 key: zero_key,
@@ -139,8 +137,7 @@ impl Emitter<'_> {
         let kind = self.program.maps[map].kind;
         let value = match argument {
             Some(argument) => {
-                let register = self.temp(span)?;
-                self.scalar(argument, register)?;
+                let register = self.evaluated(argument, span)?;
                 Some((register, argument.ty.is_signed()))
             }
             None => None,

@@ -461,8 +461,7 @@ impl Emitter<'_> {
             } => return self.compare_branch(*operator, left, right, when, target, condition.span),
             _ => {}
         }
-        let register = self.temp(condition.span)?;
-        self.scalar(condition, register)?;
+        let register = self.evaluated(condition, condition.span)?;
         let cond = if when { JmpCond::Ne } else { JmpCond::Eq };
         self.asm
             .jump(Width::W64, cond, register, Source::Imm(0), target);
@@ -491,8 +490,7 @@ impl Emitter<'_> {
             match immediate(right) {
                 Some(value) => (Source::Imm(value), None),
                 None => {
-                    let other = self.temp(span)?;
-                    self.scalar(right, other)?;
+                    let other = self.evaluated(right, span)?;
                     (Source::Reg(other), Some(other))
                 }
             }

@@ -18,8 +18,7 @@ impl Emitter<'_> {
     pub(super) fn store_into(&mut self, expr: &Expr, slot: i16) -> Result<()> {
         let size = expr.ty.size();
         if expr.ty.is_scalar() {
-            let register = self.temp(expr.span)?;
-            self.scalar(expr, register)?;
+            let register = self.evaluated(expr, expr.span)?;
             self.asm.store(size_of_bytes(size), R10, slot, register);
             self.release(register);
             return Ok(());
@@ -129,19 +128,24 @@ impl Emitter<'_> {
         let pointer = arguments
             .first()
             .ok_or_else(|| call_error(span, function, "needs an argument"))?;
-        let register = self.temp(span)?;
-        self.scalar(pointer, register)?;
+        let register = self.evaluated(pointer, span)?;
         let space = space_of(&pointer.ty);
         match function {
-            Function::Str { .. } => {
-                // The helper stops at the NUL; the rest must be zero to print and hash alike.
-                self.zero(slot, size);
+            Function::Str { .. } | Function::Mem { .. } => {
+                let read = if matches!(function, Function::Str { .. }) {
+                    // The helper stops at the NUL; the rest must be zero to print and hash
+                    // alike.
+                    self.zero(slot, size);
+                    Read::String
+                } else {
+                    Read::Bytes
+                };
                 let from = Place::Memory {
                     base: register,
                     offset: 0,
                     space,
                 };
-                self.probe_read(slot, size, from, Read::String, span)?;
+                self.probe_read(slot, size, from, read, span)?;
             }
             Function::Dyn => self.read_data_loc(pointer, register, slot, size, span)?,
             Function::Usym => {
@@ -153,14 +157,6 @@ impl Emitter<'_> {
                     .rsh64_imm(R0, 32)
                     .store(Size::U32, R10, pid, R0)
                     .store_imm(Size::U32, R10, pid + 4, 0);
-            }
-            Function::Mem { .. } => {
-                let from = Place::Memory {
-                    base: register,
-                    offset: 0,
-                    space,
-                };
-                self.probe_read(slot, size, from, Read::Bytes, span)?;
             }
             other => return Err(call_error(span, other, "has no value to store")),
         }
@@ -366,8 +362,7 @@ impl Emitter<'_> {
                         return Ok(Some((Place::Context(*offset as i16), None)));
                     }
                 }
-                let register = self.temp(expr.span)?;
-                self.scalar(base, register)?;
+                let register = self.evaluated(base, expr.span)?;
                 (
                     Place::Memory {
                         base: register,
@@ -395,8 +390,7 @@ impl Emitter<'_> {
                 operator: UnaryOp::Deref,
                 operand,
             } => {
-                let register = self.temp(expr.span)?;
-                self.scalar(operand, register)?;
+                let register = self.evaluated(operand, expr.span)?;
                 (
                     Place::Memory {
                         base: register,

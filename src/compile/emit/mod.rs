@@ -18,7 +18,7 @@ mod statement;
 use tine_asm::{Builder, Helper, Label, Reg, Reg::*, Size};
 
 use crate::lang::diag::{Diag, Span};
-use crate::sema::program::{Function, Probe, Program};
+use crate::sema::program::{Expr, Function, Probe, Program};
 use crate::sema::types::{AddressSpace, Type};
 use crate::wire;
 
@@ -216,10 +216,25 @@ impl Emitter<'_> {
         })
     }
 
+    /// A 4-byte map key holding `value`, on the stack.
+    fn word_key(&mut self, value: u32, span: Span) -> Result<i16> {
+        let slot = self.alloc(4, span)?;
+        self.asm.store_imm(Size::U32, R10, slot, value as i32);
+        Ok(slot)
+    }
+
     fn temp(&mut self, span: Span) -> Result<Reg> {
         self.free
             .pop()
             .ok_or_else(|| Diag::boxed(span, "expression too deeply nested to compile"))
+    }
+
+    /// A temporary holding the value of `expr`; `span` is where running out of them is
+    /// reported.
+    fn evaluated(&mut self, expr: &Expr, span: Span) -> Result<Reg> {
+        let register = self.temp(span)?;
+        self.scalar(expr, register)?;
+        Ok(register)
     }
 
     fn release(&mut self, register: Reg) {
@@ -247,8 +262,7 @@ impl Emitter<'_> {
     /// if the lookup fails (it cannot: the check is for the verifier).
     fn state_pointer(&mut self, span: Span, index: u32, missing: Label) -> Result<()> {
         let mark = self.frame.mark();
-        let key = self.alloc(4, span)?;
-        self.asm.store_imm(Size::U32, R10, key, index as i32);
+        let key = self.word_key(index, span)?;
         self.map_call(Helper::MapLookupElem, self.shared.state_map, key)
             .jeq_imm(R0, 0, missing);
         self.frame.release(mark);

@@ -21,8 +21,7 @@ impl Emitter<'_> {
             arguments,
         } = &expr.kind
         else {
-            let register = self.temp(expr.span)?;
-            self.scalar(expr, register)?;
+            let register = self.evaluated(expr, expr.span)?;
             self.release(register);
             return Ok(());
         };
@@ -95,8 +94,7 @@ impl Emitter<'_> {
                 Ok(())
             }
             _ => {
-                let register = self.temp(expr.span)?;
-                self.scalar(expr, register)?;
+                let register = self.evaluated(expr, expr.span)?;
                 self.release(register);
                 Ok(())
             }
@@ -175,8 +173,7 @@ impl Emitter<'_> {
             size: wire::JOIN_SIZE,
             span,
         });
-        let array = self.temp(span)?;
-        self.scalar(argv, array)?;
+        let array = self.evaluated(argv, span)?;
         let buffer = self.temp(span)?;
         let mark = self.frame.mark();
         let key = self.alloc(8, span)?;

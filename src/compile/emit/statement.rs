@@ -148,9 +148,8 @@ impl Emitter<'_> {
     pub(super) fn count_error(&mut self, span: Span, kind: ErrorKind) -> Result<()> {
         let site = self.shared.error_site(span, kind);
         let mark = self.frame.mark();
-        let key = self.alloc(4, span)?;
+        let key = self.word_key(site, span)?;
         let skip = self.asm.label();
-        self.asm.store_imm(Size::U32, R10, key, site as i32);
         self.map_call(Helper::MapLookupElem, self.shared.error_map, key)
             .jeq_imm(R0, 0, skip)
             .load(Size::U64, R1, R0, 0)

@@ -1,54 +1,53 @@
 //! lang::parse::expression: expressions by precedence climbing, casts, calls and map keys.
 
-use super::{after_word, identifier, skip_group, word, Error, Parsed, Parser, KEYWORDS};
+use super::{
+    after_word, identifier, skip_group, word, Error, Parsed, Parser, C_DEFINITIONS, KEYWORDS,
+};
 use crate::lang::ast::{base_type, BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported::message;
 
 impl<'a> Parser<'a> {
-    pub(super) fn expr(&mut self, input: &'a str) -> Parsed<'a, Expr> {
-        self.enter(input)?;
-        let result = self.ternary(input);
+    pub(super) fn expr(&mut self) -> Parsed<Expr> {
+        self.enter(self.rest)?;
+        let result = self.ternary();
         self.leave();
         result
     }
 
-    fn ternary(&mut self, input: &'a str) -> Parsed<'a, Expr> {
-        let (rest, condition) = self.binary(input, 0)?;
-        let Some(after) = self.eat(rest, "?")? else {
-            return Ok((rest, condition));
-        };
-        let (after, then) = self.expr(after)?;
-        let after = self.expect(after, ":")?;
-        let (after, otherwise) = self.expr(after)?;
+    fn ternary(&mut self) -> Parsed<Expr> {
+        let condition = self.binary(0)?;
+        if !self.eat("?")? {
+            return Ok(condition);
+        }
+        let then = self.expr()?;
+        self.expect(":")?;
+        let otherwise = self.expr()?;
         let span = condition.span.to(otherwise.span);
-        Ok((
-            after,
-            Expr {
-                kind: ExprKind::Ternary {
-                    condition: Box::new(condition),
-                    then: Box::new(then),
-                    otherwise: Box::new(otherwise),
-                },
-                span,
+        Ok(Expr {
+            kind: ExprKind::Ternary {
+                condition: node(condition),
+                then: node(then),
+                otherwise: node(otherwise),
             },
-        ))
+            span,
+        })
     }
 
     /// Precedence climbing over C's binary operators; `min_level` indexes `binary_operator`'s
     /// levels, loosest first.
-    pub(super) fn binary(&mut self, input: &'a str, min_level: usize) -> Parsed<'a, Expr> {
+    pub(super) fn binary(&mut self, min_level: usize) -> Parsed<Expr> {
         // Each operator of a chain deepens the tree by one, though the loop does not recurse.
         let depth = self.depth;
-        let result = self.binary_chain(input, min_level);
+        let result = self.binary_chain(min_level);
         self.depth = depth;
         result
     }
 
-    fn binary_chain(&mut self, input: &'a str, min_level: usize) -> Parsed<'a, Expr> {
-        let (mut rest, mut left) = self.unary(input)?;
+    fn binary_chain(&mut self, min_level: usize) -> Parsed<Expr> {
+        let mut left = self.unary()?;
         loop {
-            let after = self.skip(rest)?;
+            let after = self.skip(self.rest)?;
             let Some((operator, level, operand)) = binary_operator(after) else {
                 break;
             };
@@ -56,30 +55,30 @@ impl<'a> Parser<'a> {
                 break;
             }
             self.enter(after)?;
-            let (after_right, right) = self.binary(operand, level + 1)?;
+            self.rest = operand;
+            let right = self.binary(level + 1)?;
             let span = left.span.to(right.span);
             left = Expr {
                 kind: ExprKind::Binary {
                     operator,
-                    left: Box::new(left),
-                    right: Box::new(right),
+                    left: node(left),
+                    right: node(right),
                 },
                 span,
             };
-            rest = after_right;
         }
-        Ok((rest, left))
+        Ok(left)
     }
 
-    pub(super) fn unary(&mut self, input: &'a str) -> Parsed<'a, Expr> {
-        self.enter(input)?;
-        let result = self.unary_inner(input);
+    pub(super) fn unary(&mut self) -> Parsed<Expr> {
+        self.enter(self.rest)?;
+        let result = self.unary_inner();
         self.leave();
         result
     }
 
-    fn unary_inner(&mut self, input: &'a str) -> Parsed<'a, Expr> {
-        let start = self.skip(input)?;
+    fn unary_inner(&mut self) -> Parsed<Expr> {
+        let start = self.skip_space()?;
         let operator = match start.chars().next() {
             Some('-') if !start.starts_with("--") && !start.starts_with("->") => {
                 Some(UnaryOp::Negate)
@@ -90,39 +89,34 @@ impl<'a> Parser<'a> {
             _ => None,
         };
         if let Some(operator) = operator {
-            let (rest, operand) = self.unary(&start[1..])?;
-            let span = self.span(start, rest).to(operand.span);
-            return Ok((
-                rest,
-                Expr {
-                    kind: ExprKind::Unary {
-                        operator,
-                        operand: Box::new(operand),
-                    },
-                    span,
+            self.rest = &start[1..];
+            let operand = self.unary()?;
+            let span = self.from(start).to(operand.span);
+            return Ok(Expr {
+                kind: ExprKind::Unary {
+                    operator,
+                    operand: node(operand),
                 },
-            ));
+                span,
+            });
         }
         if let Some(after_paren) = start.strip_prefix('(') {
             if let Some((type_name, type_span, rest)) = self.cast_type(after_paren)? {
-                let (rest, operand) = self.unary(rest)?;
+                self.rest = rest;
+                let operand = self.unary()?;
                 let span = Span::new(self.offset(start), operand.span.end);
-                return Ok((
-                    rest,
-                    Expr {
-                        kind: ExprKind::Cast {
-                            type_name,
-                            type_span,
-                            operand: Box::new(operand),
-                        },
-                        span,
+                return Ok(Expr {
+                    kind: ExprKind::Cast {
+                        type_name,
+                        type_span,
+                        operand: node(operand),
                     },
-                ));
+                    span,
+                });
             }
         }
-        self.postfix(start)
+        self.postfix()
     }
-
     /// `u32)`, `struct sock *)` and friends after a `(`: a cast, when the words name a type.
     fn cast_type(&self, input: &'a str) -> Result<Option<(String, Span, &'a str)>, Error> {
         let Some((name, type_span, rest)) = self.type_name(input)? else {
@@ -138,15 +132,17 @@ impl<'a> Parser<'a> {
     /// `union X`, `enum X`, then any `*`s; spelled with single spaces (`struct sock**`).
     fn type_name(&self, input: &'a str) -> Result<Option<(String, Span, &'a str)>, Error> {
         let word_start = self.skip(input)?;
-        let Ok((mut rest, word)) = identifier(word_start) else {
+        let Some((mut rest, word)) = identifier(word_start) else {
             return Ok(None);
         };
         let mut name = word.to_string();
-        if matches!(word, "struct" | "union" | "enum") {
-            let Ok((after, tag)) = identifier(self.skip(rest)?) else {
-                return Err(self.expected(&format!("a name after `{word}`"), self.skip(rest)?));
+        if C_DEFINITIONS[..3].contains(&word) {
+            let tag_start = self.skip(rest)?;
+            let Some((after, tag)) = identifier(tag_start) else {
+                return Err(self.expected(&format!("a name after `{word}`"), tag_start));
             };
-            name = format!("{word} {tag}");
+            name.push(' ');
+            name.push_str(tag);
             rest = after;
         } else if base_type(word).is_none() {
             return Ok(None);
@@ -162,115 +158,111 @@ impl<'a> Parser<'a> {
     }
 
     /// `sizeof(type)`, `sizeof(expression)` or `offsetof(type, a.b)`, after the `(`.
-    fn type_query(&mut self, start: &'a str, offsetof: bool, input: &'a str) -> Parsed<'a, Expr> {
-        let typed = self.type_name(input)?;
-        let (rest, type_name, type_span, operand) = match typed {
-            Some((name, span, rest)) => (rest, name, span, None),
+    fn type_query(&mut self, start: &'a str, offsetof: bool) -> Parsed<Expr> {
+        let input = self.rest;
+        let (type_name, type_span, operand) = match self.type_name(input)? {
+            Some((name, span, rest)) => {
+                self.rest = rest;
+                (name, span, None)
+            }
             None if offsetof => return Err(self.expected("a struct type", self.skip(input)?)),
             None => {
-                let (rest, operand) = self.expr(input)?;
-                (rest, String::new(), operand.span, Some(Box::new(operand)))
+                let operand = self.expr()?;
+                (String::new(), operand.span, Some(node(operand)))
             }
         };
         let mut members = Vec::new();
-        let mut rest = rest;
         if offsetof {
-            rest = self.expect(rest, ",")?;
+            self.expect(",")?;
             loop {
-                let field_start = self.skip(rest)?;
-                let Ok((after, field)) = identifier(field_start) else {
+                let field_start = self.skip_space()?;
+                let Some((after, field)) = identifier(field_start) else {
                     return Err(self.expected("a member name", field_start));
                 };
                 members.push(field.to_string());
-                match self.eat(after, ".")? {
-                    Some(after) => rest = after,
-                    None => {
-                        rest = after;
-                        break;
-                    }
+                self.rest = after;
+                if !self.eat(".")? {
+                    break;
                 }
             }
         }
-        let rest = self.expect(rest, ")")?;
-        let span = self.span(start, rest);
-        Ok((
-            rest,
-            Expr {
-                kind: ExprKind::TypeQuery {
-                    type_name,
-                    type_span,
-                    operand,
-                    members,
-                },
-                span,
+        self.expect(")")?;
+        Ok(Expr {
+            kind: ExprKind::TypeQuery {
+                type_name,
+                type_span,
+                operand,
+                members,
             },
-        ))
+            span: self.from(start),
+        })
     }
 
-    fn postfix(&mut self, input: &'a str) -> Parsed<'a, Expr> {
+    fn postfix(&mut self) -> Parsed<Expr> {
         let depth = self.depth;
-        let result = self.postfix_chain(input);
+        let result = self.postfix_chain();
         self.depth = depth;
         result
     }
 
-    fn postfix_chain(&mut self, input: &'a str) -> Parsed<'a, Expr> {
-        let (mut rest, mut expression) = self.primary(input)?;
+    fn postfix_chain(&mut self) -> Parsed<Expr> {
+        let mut expression = self.primary()?;
         loop {
-            let after = self.skip(rest)?;
+            let after = self.skip(self.rest)?;
             let (arrow, field_start) = if let Some(field) = after.strip_prefix("->") {
                 (true, field)
             } else if let Some(field) = after.strip_prefix('.') {
                 (false, field)
             } else if let Some(index_start) = after.strip_prefix('[') {
                 self.enter(after)?;
-                let (after_index, index) = self.expr(index_start)?;
-                let after_index = self.expect(after_index, "]")?;
-                let span = Span::new(expression.span.start, self.offset(after_index));
+                self.rest = index_start;
+                let index = self.expr()?;
+                self.expect("]")?;
+                let span = Span::new(expression.span.start, self.offset(self.rest));
                 expression = Expr {
                     kind: ExprKind::Index {
-                        base: Box::new(expression),
-                        index: Box::new(index),
+                        base: node(expression),
+                        index: node(index),
                     },
                     span,
                 };
-                rest = after_index;
                 continue;
             } else {
                 break;
             };
             self.enter(after)?;
             let field_start = self.skip(field_start)?;
-            let Ok((after_field, field)) = identifier(field_start) else {
+            let Some((after_field, field)) = identifier(field_start) else {
                 return Err(self.expected("a field name", field_start));
             };
             let field_span = self.span(field_start, after_field);
             let span = expression.span.to(field_span);
             expression = Expr {
                 kind: ExprKind::Member {
-                    base: Box::new(expression),
+                    base: node(expression),
                     field: field.to_string(),
                     field_span,
                     arrow,
                 },
                 span,
             };
-            rest = after_field;
+            self.rest = after_field;
         }
-        Ok((rest, expression))
+        Ok(expression)
     }
 
-    fn primary(&mut self, input: &'a str) -> Parsed<'a, Expr> {
-        let start = self.skip(input)?;
+    fn primary(&mut self) -> Parsed<Expr> {
+        let start = self.skip_space()?;
         let Some(first) = start.chars().next() else {
             return Err(self.expected("an expression", start));
         };
         if first.is_ascii_digit() || first == '"' || first == '\'' {
-            return self.literal(start, first);
+            return self.literal(first);
         }
         if let Some(inner) = start.strip_prefix('(') {
-            let (rest, mut expression) = self.expr(inner)?;
-            if self.skip(rest)?.starts_with(',') {
+            self.rest = inner;
+            let mut expression = self.expr()?;
+            if self.skip(self.rest)?.starts_with(',') {
                 return Err(Diag::boxed(
                     self.span(start, skip_group(start)),
                     message(
@@ -279,40 +271,39 @@ impl<'a> Parser<'a> {
                     ),
                 ));
             }
-            let rest = self.expect(rest, ")")?;
+            self.expect(")")?;
             // The parentheses belong to the span, so a caret covers what was written.
-            expression.span = self.span(start, rest);
-            return Ok((rest, expression));
+            expression.span = self.from(start);
+            return Ok(expression);
         }
         if let Some(after) = start.strip_prefix('@') {
-            let rest = after_word(after);
+            self.rest = after_word(after);
             // The name keeps its `@`.
-            let name = start[..start.len() - rest.len()].to_string();
-            return self.map_keys(start, rest, name);
+            let name = start[..start.len() - self.rest.len()].to_string();
+            return self.map_keys(start, name);
         }
         if let Some(after) = start.strip_prefix('$') {
             // bpftrace's `$#`: how many positional arguments were given.
             let name = after.strip_prefix('#').map(|rest| (rest, "#"));
-            let Some((rest, name)) = name.or_else(|| word(after).ok()) else {
+            let Some((rest, name)) = name.or_else(|| word(after)) else {
                 return Err(self.expected("a name after `$`", after));
             };
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Expr {
-                    kind: ExprKind::Dollar(name.to_string()),
-                    span,
-                },
-            ));
+            self.rest = rest;
+            return Ok(Expr {
+                kind: ExprKind::Dollar(name.to_string()),
+                span: self.from(start),
+            });
         }
         self.name_or_call(start)
     }
 
     /// A number, a `"string"` or a `'c'` character (a number), starting with `first`.
-    pub(super) fn literal(&mut self, start: &'a str, first: char) -> Parsed<'a, Expr> {
+    pub(super) fn literal(&mut self, first: char) -> Parsed<Expr> {
+        let start = self.rest;
         if first.is_ascii_digit() {
-            let (rest, value) = self.number(start)?;
-            if let Some(fraction) = rest
+            let value = self.number()?;
+            if let Some(fraction) = self
+                .rest
                 .strip_prefix('.')
                 .filter(|fraction| fraction.starts_with(|c: char| c.is_ascii_digit()))
             {
@@ -325,46 +316,35 @@ impl<'a> Parser<'a> {
                     ),
                 ));
             }
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Expr {
-                    kind: ExprKind::Int(value),
-                    span,
-                },
-            ));
+            return Ok(Expr {
+                kind: ExprKind::Int(value),
+                span: self.from(start),
+            });
         }
         if first == '"' {
-            let (rest, bytes) = self.quoted(start, b'"')?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Expr {
-                    kind: ExprKind::Str(bytes),
-                    span,
-                },
-            ));
+            let bytes = self.quoted(b'"')?;
+            return Ok(Expr {
+                kind: ExprKind::Str(bytes),
+                span: self.from(start),
+            });
         }
-        let (rest, bytes) = self.quoted(start, b'\'')?;
-        let span = self.span(start, rest);
+        let bytes = self.quoted(b'\'')?;
+        let span = self.from(start);
         if bytes.len() != 1 {
             return Err(Diag::boxed(
                 span,
                 "a character literal holds exactly one character",
             ));
         }
-        Ok((
-            rest,
-            Expr {
-                kind: ExprKind::Int(u64::from(bytes[0])),
-                span,
-            },
-        ))
+        Ok(Expr {
+            kind: ExprKind::Int(u64::from(bytes[0])),
+            span,
+        })
     }
 
     /// A name: a call `f(...)`, a plain map `m[...]`, or an identifier.
-    fn name_or_call(&mut self, start: &'a str) -> Parsed<'a, Expr> {
-        let Ok((rest, name)) = identifier(start) else {
+    fn name_or_call(&mut self, start: &'a str) -> Parsed<Expr> {
+        let Some((rest, name)) = identifier(start) else {
             return Err(self.expected("an expression", start));
         };
         if KEYWORDS.contains(&name) {
@@ -372,84 +352,81 @@ impl<'a> Parser<'a> {
         }
         let after = self.skip(rest)?;
         if let Some(arguments_start) = after.strip_prefix('(') {
-            if matches!(name, "sizeof" | "offsetof") {
-                return self.type_query(start, name == "offsetof", arguments_start);
+            self.rest = arguments_start;
+            let offsetof = name == "offsetof";
+            if offsetof || name == "sizeof" {
+                return self.type_query(start, offsetof);
             }
             let name_span = self.span(start, rest);
-            let (rest, arguments) = self.list(arguments_start, ")")?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Expr {
-                    kind: ExprKind::Call {
-                        name: name.to_string(),
-                        name_span,
-                        arguments,
-                    },
-                    span,
+            let arguments = self.list(")")?;
+            return Ok(Expr {
+                kind: ExprKind::Call {
+                    name: name.to_string(),
+                    name_span,
+                    arguments,
                 },
-            ));
+                span: self.from(start),
+            });
         }
+        self.rest = rest;
         if after.starts_with('[') {
-            return self.map_keys(start, rest, name.to_string());
+            return self.map_keys(start, name.to_string());
         }
-        let span = self.span(start, rest);
-        Ok((
-            rest,
-            Expr {
-                kind: ExprKind::Ident(name.to_string()),
-                span,
-            },
-        ))
+        Ok(Expr {
+            kind: ExprKind::Ident(name.to_string()),
+            span: self.from(start),
+        })
     }
 
     /// A map name followed by an optional `[k, ...]`.
-    fn map_keys(&mut self, start: &'a str, rest: &'a str, name: String) -> Parsed<'a, Expr> {
-        let after = self.skip(rest)?;
-        let (rest, keys) = match after.strip_prefix('[') {
+    fn map_keys(&mut self, start: &'a str, name: String) -> Parsed<Expr> {
+        let after = self.skip(self.rest)?;
+        let keys = match after.strip_prefix('[') {
             Some(keys_start) => {
-                let (rest, keys) = self.list(keys_start, "]")?;
+                self.rest = keys_start;
+                let keys = self.list("]")?;
                 if keys.is_empty() {
                     return Err(Diag::boxed(
-                        self.span(after, rest),
+                        self.from(after),
                         "a map key needs at least one expression",
                     ));
                 }
-                (rest, Some(keys))
+                Some(keys)
             }
-            None => (rest, None),
+            None => None,
         };
-        let span = self.span(start, rest);
-        Ok((
-            rest,
-            Expr {
-                kind: ExprKind::Map { name, keys },
-                span,
-            },
-        ))
+        Ok(Expr {
+            kind: ExprKind::Map { name, keys },
+            span: self.from(start),
+        })
     }
 
     /// `a, b, c` up to `close` (already past the opening bracket); may be empty.
-    fn list(&mut self, input: &'a str, close: &str) -> Parsed<'a, Vec<Expr>> {
+    fn list(&mut self, close: &str) -> Parsed<Vec<Expr>> {
         let mut items = Vec::new();
-        if let Some(rest) = self.eat(input, close)? {
-            return Ok((rest, items));
+        if self.eat(close)? {
+            return Ok(items);
         }
-        let mut rest = input;
         loop {
-            let (after, item) = self.expr(rest)?;
-            items.push(item);
-            if let Some(after) = self.eat(after, ",")? {
-                rest = after;
+            items.push(self.expr()?);
+            if self.eat(",")? {
                 continue;
             }
-            let after = self.skip(after)?;
-            return match after.strip_prefix(close) {
-                Some(after) => Ok((after, items)),
-                None => Err(self.expected(&format!("`,` or `{close}`"), after)),
+            let after = self.skip(self.rest)?;
+            let Some(after) = after.strip_prefix(close) else {
+                return Err(self.expected(&format!("`,` or `{close}`"), after));
             };
+            self.rest = after;
+            return Ok(items);
         }
     }
+}
+
+/// A boxed operand: `Box::new` written once, where inlined at each site it would copy the
+/// expression there.
+#[inline(never)]
+pub(super) fn node(expr: Expr) -> Box<Expr> {
+    Box::new(expr)
 }
 
 /// The binary operator at the start of `input`, its precedence level (loosest = 0) and the

@@ -5,8 +5,9 @@ use crate::lang::diag::{Diag, Span};
 
 impl<'a> Parser<'a> {
     /// Decimal, `0x` hex, `0b` binary or leading-`0` octal, with `_` separators.
-    pub(super) fn number(&self, input: &'a str) -> Parsed<'a, u64> {
-        let (rest, text) = word(input).map_err(|_| self.expected("a number", input))?;
+    pub(super) fn number(&mut self) -> Parsed<u64> {
+        let input = self.rest;
+        let (rest, text) = word(input).ok_or_else(|| self.expected("a number", input))?;
         let lower = text.to_ascii_lowercase();
         // bpftrace's `1e6`, a decimal integer times a power of ten, has no radix prefix.
         let (digits, radix) = if let Some(digits) = lower.strip_prefix("0x") {
@@ -42,7 +43,10 @@ impl<'a> Parser<'a> {
             }),
         };
         match value {
-            Ok(value) => Ok((rest, value)),
+            Ok(value) => {
+                self.rest = rest;
+                Ok(value)
+            }
             Err(reason) => Err(Diag::boxed(
                 self.span(input, rest),
                 format!("`{text}` {reason}"),
@@ -53,14 +57,16 @@ impl<'a> Parser<'a> {
     /// A string or character literal with C's escapes, decoded to bytes. Bytes other than
     /// escapes are copied as they are, so `at` is on a character boundary after each quote or
     /// backslash (both ASCII).
-    pub(super) fn quoted(&self, input: &'a str, quote: u8) -> Parsed<'a, Vec<u8>> {
+    pub(super) fn quoted(&mut self, quote: u8) -> Parsed<Vec<u8>> {
+        let input = self.rest;
         let text = input.as_bytes();
         let mut bytes = Vec::new();
         let mut at = 1;
         while let Some(&byte) = text.get(at) {
             at += 1;
             if byte == quote {
-                return Ok((&input[at..], bytes));
+                self.rest = &input[at..];
+                return Ok(bytes);
             }
             if byte == b'\n' && quote == b'\'' {
                 break;
@@ -90,15 +96,10 @@ impl<'a> Parser<'a> {
         let escape_at = *at;
         *at += 1;
         let start = self.offset(input) + escape_at - 1;
+        if let Some(&(_, byte)) = ESCAPES.iter().find(|(letter, _)| *letter == escape) {
+            return Ok(byte);
+        }
         Ok(match escape {
-            b'n' => b'\n',
-            b't' => b'\t',
-            b'r' => b'\r',
-            b'a' => 0x07,
-            b'b' => 0x08,
-            b'f' => 0x0c,
-            b'v' => 0x0b,
-            b'e' => 0x1b,
             b'\\' | b'\'' | b'"' | b'?' => escape,
             b'x' => {
                 let (value, count) = digits(text, at, 16, 2, 0, 0);
@@ -124,6 +125,18 @@ impl<'a> Parser<'a> {
         })
     }
 }
+
+/// C's one-letter escapes and the bytes they stand for.
+const ESCAPES: [(u8, u8); 8] = [
+    (b'n', b'\n'),
+    (b't', b'\t'),
+    (b'r', b'\r'),
+    (b'a', 0x07),
+    (b'b', 0x08),
+    (b'f', 0x0c),
+    (b'v', 0x0b),
+    (b'e', 0x1b),
+];
 
 /// More digits of `radix` from `text` at `*at`, up to `max` in all, after the `count` already
 /// read into `value`.

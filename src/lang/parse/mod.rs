@@ -1,9 +1,6 @@
-//! lang::parse: script text to `ast::Script`, with nom for the tokens and precedence climbing
-//! for expressions. A bad statement is skipped to its `;`, a bad probe to the end of its block,
-//! so one run reports several errors.
-
-use nom::bytes::complete::take_while1;
-use nom::{IResult, Parser as _};
+//! lang::parse: script text to `ast::Script`, by recursive descent over the text, with
+//! precedence climbing for expressions. A bad statement is skipped to its `;`, a bad probe to
+//! the end of its block, so one run reports several errors.
 
 use super::ast::{Probe, ProbeSpec, Script, Stmt, StmtKind};
 use super::diag::{in_source_order, Diag, Span, MAX_SHOWN};
@@ -50,23 +47,26 @@ const MAX_DEPTH: usize = 100;
 
 const KEYWORDS: &[&str] = &["if", "else", "return", "delete"];
 
+/// The words a C definition starts with; all but `typedef` also start a type's name.
+const C_DEFINITIONS: [&str; 4] = ["struct", "union", "enum", "typedef"];
+
 /// Parses a whole script whose probes name `providers`; on failure every error found is
 /// returned.
 #[inline(never)]
 pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
     let mut parser = Parser {
         source,
+        rest: source,
         providers,
         errors: Vec::new(),
         depth: 0,
     };
-    let script = parser.script();
-    if let Err(error) = &script {
-        parser.errors.push(Diag::clone(error));
-    }
-    match script {
+    match parser.script() {
         Ok(script) if parser.errors.is_empty() => Ok(script),
-        _ => {
+        result => {
+            if let Err(error) = result {
+                parser.errors.push(*error);
+            }
             in_source_order(&mut parser.errors);
             Err(parser.errors)
         }
@@ -76,10 +76,14 @@ pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
 /// The parser's error, boxed so that a result stays small and `?` moves one pointer.
 type Error = Box<Diag>;
 
-type Parsed<'a, T> = Result<(&'a str, T), Error>;
+type Parsed<T> = Result<T, Error>;
 
+/// Each method reads from `rest` and leaves it after what it read, so results carry only the
+/// value read.
 struct Parser<'a> {
     source: &'a str,
+    /// The text not read yet.
+    rest: &'a str,
     providers: &'a [&'a Syntax],
     errors: Vec<Diag>,
     depth: usize,
@@ -93,9 +97,12 @@ fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// Letters, digits and `_` at the start of `input`: one nom parser the others reuse.
-fn word(input: &str) -> IResult<&str, &str> {
-    take_while1(is_ident_char).parse_complete(input)
+/// Letters, digits and `_` at the start of `input`, if any: what follows them, and them.
+fn word(input: &str) -> Option<(&str, &str)> {
+    let end = input
+        .find(|c: char| !is_ident_char(c))
+        .unwrap_or(input.len());
+    (end > 0).then(|| (&input[end..], &input[..end]))
 }
 
 /// What follows the `word` at the start of `input`, if there is one.
@@ -104,19 +111,16 @@ fn after_word(input: &str) -> &str {
 }
 
 /// A `word` that starts with a letter or `_`.
-fn identifier(input: &str) -> IResult<&str, &str> {
+fn identifier(input: &str) -> Option<(&str, &str)> {
     if !input.starts_with(is_ident_start) {
-        return Err(nom::Err::Error(nom::error::Error::new(
-            input,
-            nom::error::ErrorKind::Alpha,
-        )));
+        return None;
     }
     word(input)
 }
 
 /// The word-like token at the start of `input`, for "found ..." in messages.
 fn token_at(input: &str) -> &str {
-    if let Ok((_, word)) = word(input) {
+    if let Some((_, word)) = word(input) {
         return word;
     }
     input
@@ -134,21 +138,21 @@ impl<'a> Parser<'a> {
         Span::new(self.offset(from), self.offset(to))
     }
 
+    /// From `start` to where the parser is.
+    fn from(&self, start: &str) -> Span {
+        self.span(start, self.rest)
+    }
+
     /// An error about the token at `rest`.
     fn expected(&self, what: &str, rest: &'a str) -> Error {
         let token = token_at(rest);
         let start = self.offset(rest);
-        if token.is_empty() {
-            Diag::boxed(
-                Span::new(start, start),
-                format!("expected {what}, found end of input"),
-            )
+        let message = if token.is_empty() {
+            format!("expected {what}, found end of input")
         } else {
-            Diag::boxed(
-                Span::new(start, start + token.len()),
-                format!("expected {what}, found `{token}`"),
-            )
-        }
+            format!("expected {what}, found `{token}`")
+        };
+        Diag::boxed(Span::new(start, start + token.len()), message)
     }
 
     /// Skips whitespace and comments (`/* */`, `//`, and `#` to the end of the line, which also
@@ -175,25 +179,43 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// `token` after whitespace, or None.
-    fn eat(&self, input: &'a str, token: &str) -> Result<Option<&'a str>, Error> {
-        let input = self.skip(input)?;
-        Ok(input.strip_prefix(token))
+    /// Moves past whitespace and comments; returns where the parser is then.
+    fn skip_space(&mut self) -> Result<&'a str, Error> {
+        self.rest = self.skip(self.rest)?;
+        Ok(self.rest)
     }
 
-    fn expect(&self, input: &'a str, token: &str) -> Result<&'a str, Error> {
-        let input = self.skip(input)?;
-        input
-            .strip_prefix(token)
-            .ok_or_else(|| self.expected(&format!("`{token}`"), input))
+    /// Moves past `token` after whitespace, if it is there; else stays where it is.
+    fn eat(&mut self, token: &str) -> Result<bool, Error> {
+        let input = self.skip(self.rest)?;
+        let found = input.strip_prefix(token);
+        self.rest = found.unwrap_or(self.rest);
+        Ok(found.is_some())
     }
 
-    /// `word` as a whole word (not the start of a longer identifier).
-    fn keyword(&self, input: &'a str, word: &str) -> Result<Option<&'a str>, Error> {
+    fn expect(&mut self, token: &str) -> Result<(), Error> {
+        let input = self.skip(self.rest)?;
+        let Some(after) = input.strip_prefix(token) else {
+            return Err(self.expected(&format!("`{token}`"), input));
+        };
+        self.rest = after;
+        Ok(())
+    }
+
+    /// `word` as a whole word (not the start of a longer identifier) after `input`'s
+    /// whitespace: what follows it.
+    fn keyword_at(&self, input: &'a str, word: &str) -> Result<Option<&'a str>, Error> {
         let input = self.skip(input)?;
         Ok(input
             .strip_prefix(word)
             .filter(|rest| !rest.starts_with(is_ident_char)))
+    }
+
+    /// Moves past `word` (see `keyword_at`), if it is there.
+    fn keyword(&mut self, word: &str) -> Result<bool, Error> {
+        let found = self.keyword_at(self.rest, word)?;
+        self.rest = found.unwrap_or(self.rest);
+        Ok(found.is_some())
     }
 
     fn enter(&mut self, at: &'a str) -> Result<(), Error> {
@@ -215,23 +237,24 @@ impl<'a> Parser<'a> {
 
     fn script(&mut self) -> Result<Script, Error> {
         let mut probes = Vec::new();
-        let mut input = self.skip(self.source)?;
+        let input = self.skip_space()?;
         if input.is_empty() {
             return Err(self.expected("a probe", input));
         }
         let mut definitions = String::new();
-        while !input.is_empty() {
-            if let Some(rest) = self.c_definition(input, probes.is_empty())? {
-                input = self.skip(rest)?;
+        while !self.rest.is_empty() {
+            let input = self.rest;
+            if self.c_definition(probes.is_empty())? {
+                self.skip_space()?;
                 continue;
             }
-            match self.probe(input) {
-                Ok((rest, probe)) => {
+            match self.probe() {
+                Ok(probe) => {
                     if probes.is_empty() {
                         definitions = self.source[..probe.span.start].to_string();
                     }
                     probes.push(probe);
-                    input = self.skip(rest)?;
+                    self.skip_space()?;
                 }
                 Err(error) => {
                     let at = error.span.start.max(self.offset(input));
@@ -243,7 +266,8 @@ impl<'a> Parser<'a> {
                     if rest.len() >= input.len() {
                         break;
                     }
-                    input = self.skip(rest)?;
+                    self.rest = rest;
+                    self.skip_space()?;
                 }
             }
         }
@@ -255,12 +279,13 @@ impl<'a> Parser<'a> {
 
     /// A C `struct`/`union`/`enum`/`typedef` definition: skipped to its end, for
     /// `ctypes::script` to read when it stands above the first probe (`preamble`), else reported.
-    fn c_definition(&mut self, input: &'a str, preamble: bool) -> Result<Option<&'a str>, Error> {
-        let Ok((after, word)) = identifier(input) else {
-            return Ok(None);
+    fn c_definition(&mut self, preamble: bool) -> Result<bool, Error> {
+        let input = self.rest;
+        let Some((after, word)) = identifier(input) else {
+            return Ok(false);
         };
-        if !matches!(word, "struct" | "union" | "enum" | "typedef") {
-            return Ok(None);
+        if !C_DEFINITIONS.contains(&word) {
+            return Ok(false);
         }
         if !preamble {
             self.errors.push(Diag::new(
@@ -278,7 +303,8 @@ impl<'a> Parser<'a> {
             body
         };
         let rest = self.skip(rest)?;
-        Ok(Some(rest.strip_prefix(';').unwrap_or(rest)))
+        self.rest = rest.strip_prefix(';').unwrap_or(rest);
+        Ok(true)
     }
 
     /// After a bad probe: skips past the `}` that closes the block the error is in or before,
@@ -290,28 +316,25 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn probe(&mut self, input: &'a str) -> Parsed<'a, Probe> {
-        let start = input;
-        let (mut rest, first) = self.spec(input)?;
-        let mut specs = vec![first];
-        while let Some(after) = self.eat(rest, ",")? {
-            let (after, spec) = self.spec(self.skip(after)?)?;
-            specs.push(spec);
-            rest = after;
+    fn probe(&mut self) -> Parsed<Probe> {
+        let start = self.rest;
+        let mut specs = vec![self.spec()?];
+        while self.eat(",")? {
+            self.skip_space()?;
+            specs.push(self.spec()?);
         }
-        rest = self.skip(rest)?;
-        let (rest, predicate, body) = if let Some(predicate_start) = rest.strip_prefix('/') {
-            let (after, predicate) = self.expr(predicate_start)?;
-            let after = self.expect(after, "/")?;
-            let after = self.skip(after)?;
+        let rest = self.skip_space()?;
+        let (predicate, body) = if let Some(predicate_start) = rest.strip_prefix('/') {
+            self.rest = predicate_start;
+            let predicate = self.expr()?;
+            self.expect("/")?;
+            let after = self.skip_space()?;
             if !after.starts_with('{') {
                 return Err(self.expected("`{` after the predicate", after));
             }
-            let (after, body) = self.block(after)?;
-            (after, Some(predicate), body)
+            (Some(predicate), self.block()?)
         } else {
-            let (after, statement) = self.statement(rest)?;
-            let body = match statement {
+            let body = match self.statement()? {
                 Some(Stmt {
                     kind: StmtKind::Block(body),
                     ..
@@ -319,82 +342,75 @@ impl<'a> Parser<'a> {
                 Some(statement) => vec![statement],
                 None => Vec::new(),
             };
-            (after, None, body)
+            (None, body)
         };
-        Ok((
-            rest,
-            Probe {
-                specs,
-                predicate,
-                body,
-                span: self.span(start, rest),
-            },
-        ))
+        Ok(Probe {
+            specs,
+            predicate,
+            body,
+            span: self.from(start),
+        })
     }
 
     /// `provider:spec` up to whitespace (or `{` / `,`, which no spec contains), or BEGIN/END.
-    fn spec(&mut self, input: &'a str) -> Parsed<'a, ProbeSpec> {
-        let Ok((rest, name)) = identifier(input) else {
+    fn spec(&mut self) -> Parsed<ProbeSpec> {
+        let input = self.rest;
+        let Some((rest, name)) = identifier(input) else {
             return Err(self.expected("a probe (`provider:spec`, BEGIN or END)", input));
         };
         let bare = self
             .providers
             .iter()
             .find(|provider| provider.bare && provider.name == name);
-        if let Some(bare) = bare.filter(|_| !rest.starts_with(':')) {
-            let span = self.span(input, rest);
-            return Ok((
-                rest,
-                ProbeSpec {
-                    provider: bare.name.to_string(),
-                    spec: String::new(),
-                    written: String::new(),
-                    span,
-                    spec_span: Span::new(span.end, span.end),
-                },
-            ));
-        }
-        let Some(after_colon) = rest.strip_prefix(':') else {
-            return Err(self.expected("`:` after the provider name", rest));
+        // The spec's text starts here; a bare provider's is empty.
+        let (provider, spec_start, rest) = match (bare, rest.strip_prefix(':')) {
+            (Some(bare), None) => (*bare, rest, rest),
+            (_, None) => return Err(self.expected("`:` after the provider name", rest)),
+            (_, Some(after_colon)) => {
+                let end = after_colon
+                    .find(|c: char| c.is_whitespace() || c == '{' || c == ',')
+                    .unwrap_or(after_colon.len());
+                (
+                    self.provider(input, name)?,
+                    after_colon,
+                    &after_colon[end..],
+                )
+            }
         };
-        let end = after_colon
-            .find(|c: char| c.is_whitespace() || c == '{' || c == ',')
-            .unwrap_or(after_colon.len());
-        let (text, rest) = after_colon.split_at(end);
+        let text = &spec_start[..spec_start.len() - rest.len()];
         let span = self.span(input, rest);
-        let spec_span = self.span(after_colon, rest);
-        let with_spec = || self.providers.iter().filter(|provider| !provider.bare);
-        let provider = with_spec()
-            .find(|known| known.name.starts_with(name))
-            .ok_or_else(|| {
-                let name_span = self.span(input, &input[name.len()..]);
-                if let Some(message) = unsupported::provider(name) {
-                    return Diag::new(name_span, message);
-                }
-                let mut diag = Diag::new(name_span, format!("unknown provider `{name}`"));
-                let names = with_spec().map(|provider| provider.name);
-                if let Some(near) = super::suggest::nearest(name, names) {
-                    diag = diag.with_label(format!("did you mean `{near}`?"));
-                }
-                diag
-            })?;
-        if text.is_empty() {
+        if text.is_empty() && !provider.bare {
             return Err(Diag::boxed(
                 span,
                 format!("`{}` needs a spec after the `:`", provider.name),
             ));
         }
-        let spec = (provider.canonical)(text);
-        Ok((
-            rest,
-            ProbeSpec {
-                provider: provider.name.to_string(),
-                spec,
-                written: text.to_string(),
-                span,
-                spec_span,
-            },
-        ))
+        self.rest = rest;
+        Ok(ProbeSpec {
+            provider: provider.name.to_string(),
+            spec: (provider.canonical)(text),
+            written: text.to_string(),
+            span,
+            spec_span: self.span(spec_start, rest),
+        })
+    }
+
+    /// The provider with a spec whose name starts with `name` (written at `input`).
+    fn provider(&self, input: &str, name: &str) -> Result<&'a Syntax, Error> {
+        let with_spec = || self.providers.iter().filter(|provider| !provider.bare);
+        if let Some(known) = with_spec().find(|known| known.name.starts_with(name)) {
+            return Ok(known);
+        }
+        let name_span = self.span(input, &input[name.len()..]);
+        if let Some(message) = unsupported::provider(name) {
+            return Err(Diag::boxed(name_span, message));
+        }
+        let mut diag = Diag::new(name_span, format!("unknown provider `{name}`"));
+        let names = with_spec().map(|provider| provider.name);
+        if let Some(near) = super::suggest::nearest(name, names) {
+            diag = diag.with_label(format!("did you mean `{near}`?"));
+        }
+        Err(diag.into())
     }
 }
 

@@ -1,27 +1,28 @@
 //! lang::parse::statement: blocks and statements, and the recovery that skips a bad one.
 
-use super::expression::assignment_operator;
+use super::expression::{assignment_operator, node};
 use super::{skip_code, skip_group, Error, Parsed, Parser, Skip};
 use crate::lang::ast::{BinaryOp, Expr, ExprKind, Stmt, StmtKind};
 use crate::lang::diag::{Diag, Span, MAX_SHOWN};
 use crate::lang::unsupported::message;
 
 impl<'a> Parser<'a> {
-    pub(super) fn block(&mut self, input: &'a str) -> Parsed<'a, Vec<Stmt>> {
-        self.enter(input)?;
-        let result = self.block_inner(input);
+    pub(super) fn block(&mut self) -> Parsed<Vec<Stmt>> {
+        self.enter(self.rest)?;
+        let result = self.block_inner();
         self.leave();
         result
     }
 
-    fn block_inner(&mut self, input: &'a str) -> Parsed<'a, Vec<Stmt>> {
-        let open = self.skip(input)?;
-        let mut rest = self.expect(open, "{")?;
+    fn block_inner(&mut self) -> Parsed<Vec<Stmt>> {
+        let open = self.skip_space()?;
+        self.expect("{")?;
         let mut statements = Vec::new();
         loop {
-            rest = self.skip(rest)?;
+            let rest = self.skip_space()?;
             if let Some(after) = rest.strip_prefix('}') {
-                return Ok((after, statements));
+                self.rest = after;
+                return Ok(statements);
             }
             if rest.is_empty() {
                 let start = self.offset(open);
@@ -29,17 +30,15 @@ impl<'a> Parser<'a> {
                     .with_label("this block is never closed")
                     .into());
             }
-            match self.statement(rest) {
-                Ok((after, statement)) => {
-                    statements.extend(statement);
-                    rest = after;
-                }
+            match self.statement() {
+                Ok(statement) => statements.extend(statement),
                 Err(error) => {
-                    self.errors.push(*error);
-                    rest = self.recover(rest);
-                    if rest.is_empty() || self.errors.len() > MAX_SHOWN {
-                        return Err(self.errors.pop().expect("an error was just pushed").into());
+                    self.rest = self.recover(rest);
+                    // With nothing left to read, or enough errors, this one ends the block.
+                    if self.rest.is_empty() || self.errors.len() >= MAX_SHOWN {
+                        return Err(error);
                     }
+                    self.errors.push(*error);
                 }
             }
         }
@@ -56,40 +55,43 @@ impl<'a> Parser<'a> {
     }
 
     /// One statement; a stray `;` is None.
-    pub(super) fn statement(&mut self, input: &'a str) -> Parsed<'a, Option<Stmt>> {
-        self.enter(input)?;
-        let result = self.statement_inner(input);
+    pub(super) fn statement(&mut self) -> Parsed<Option<Stmt>> {
+        self.enter(self.rest)?;
+        let result = self.statement_inner();
         self.leave();
         result
     }
 
-    fn statement_inner(&mut self, input: &'a str) -> Parsed<'a, Option<Stmt>> {
-        let start = self.skip(input)?;
+    fn statement_inner(&mut self) -> Parsed<Option<Stmt>> {
+        let start = self.skip_space()?;
+        let kind = self.statement_kind(start)?;
+        Ok(kind.map(|kind| Stmt {
+            kind,
+            span: self.from(start),
+        }))
+    }
+
+    fn statement_kind(&mut self, start: &'a str) -> Parsed<Option<StmtKind>> {
         if let Some(rest) = start.strip_prefix(';') {
-            return Ok((rest, None));
+            self.rest = rest;
+            return Ok(None);
         }
         if start.starts_with('{') {
-            let (rest, body) = self.block(start)?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Some(Stmt {
-                    kind: StmtKind::Block(body),
-                    span,
-                }),
-            ));
+            return Ok(Some(StmtKind::Block(self.block()?)));
         }
-        if let Some(rest) = self.keyword(start, "if")? {
-            return self.if_statement(start, rest);
+        if self.keyword("if")? {
+            return self.if_statement().map(Some);
         }
-        if let Some(rest) = self.loop_statement(start)? {
-            return Ok((rest, None));
+        if self.loop_statement(start)? {
+            return Ok(None);
         }
-        self.simple_statement(start)
+        let kind = self.simple_statement(start)?;
+        self.terminator()?;
+        Ok(Some(kind))
     }
 
     /// bpftrace's `while`, `for` and `unroll`, and C's `do`: reported, and skipped whole.
-    fn loop_statement(&mut self, start: &'a str) -> Result<Option<&'a str>, Error> {
+    fn loop_statement(&mut self, start: &'a str) -> Result<bool, Error> {
         const INSTEAD: &str =
             "write the statements out, or keep state in a map from one event to the next";
         const LOOPS: [(&str, &str, &str, &str); 4] = [
@@ -104,7 +106,7 @@ impl<'a> Parser<'a> {
             ),
         ];
         for &(word, opening, what, instead) in &LOOPS {
-            let Some(after) = self.keyword(start, word)? else {
+            let Some(after) = self.keyword_at(start, word)? else {
                 continue;
             };
             let mut rest = self.skip(after)?;
@@ -123,154 +125,99 @@ impl<'a> Parser<'a> {
             };
             // `do { } while (...);`
             if word == "do" {
-                if let Some(after) = self.keyword(rest, "while")? {
+                if let Some(after) = self.keyword_at(rest, "while")? {
                     rest = self.recover(after);
                 }
             }
-            return Ok(Some(rest));
+            self.rest = rest;
+            return Ok(true);
         }
-        Ok(None)
+        Ok(false)
     }
 
     /// The recursive path through nested statements goes through small frames only, so deep
     /// nesting up to `MAX_DEPTH` fits even a 2 MiB thread stack in a debug build.
-    fn if_statement(&mut self, start: &'a str, rest: &'a str) -> Parsed<'a, Option<Stmt>> {
-        let rest = self.expect(rest, "(")?;
-        let (rest, condition) = self.expr(rest)?;
-        let rest = self.expect(rest, ")")?;
-        let (mut rest, then) = self.required_statement(rest)?;
+    fn if_statement(&mut self) -> Parsed<StmtKind> {
+        self.expect("(")?;
+        let condition = self.expr()?;
+        self.expect(")")?;
+        let then = self.required_statement()?;
         let mut otherwise = None;
-        if let Some(after) = self.keyword(rest, "else")? {
-            let (after, statement) = self.required_statement(after)?;
-            otherwise = Some(Box::new(statement));
-            rest = after;
+        if self.keyword("else")? {
+            otherwise = Some(Box::new(self.required_statement()?));
         }
-        let span = self.span(start, rest);
-        Ok((
-            rest,
-            Some(Stmt {
-                kind: StmtKind::If {
-                    condition,
-                    then: Box::new(then),
-                    otherwise,
-                },
-                span,
-            }),
-        ))
+        Ok(StmtKind::If {
+            condition,
+            then: Box::new(then),
+            otherwise,
+        })
     }
 
-    /// `return;`, `delete m[k];`, assignments, increments and expression statements.
-    fn simple_statement(&mut self, start: &'a str) -> Parsed<'a, Option<Stmt>> {
-        if let Some(rest) = self.keyword(start, "return")? {
-            let rest = self.terminator(rest)?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Some(Stmt {
-                    kind: StmtKind::Return,
-                    span,
-                }),
-            ));
+    /// `return`, `delete m[k]`, assignments, increments and expression statements, before
+    /// their `;`.
+    fn simple_statement(&mut self, start: &'a str) -> Parsed<StmtKind> {
+        if self.keyword("return")? {
+            return Ok(StmtKind::Return);
         }
-        if let Some(rest) = self.keyword(start, "delete")? {
-            let (rest, target) = self.expr(rest)?;
-            let rest = self.terminator(rest)?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Some(Stmt {
-                    kind: StmtKind::Delete(target),
-                    span,
-                }),
-            ));
+        if self.keyword("delete")? {
+            return Ok(StmtKind::Delete(self.expr()?));
         }
         // `++x` / `--x` as a statement.
         if let Some((operator, rest)) = step_operator(start) {
-            let (rest, target) = self.unary(rest)?;
-            let one_span = self.span(start, &start[2..]);
-            let rest = self.terminator(rest)?;
-            return Ok((
-                rest,
-                Some(self.step(start, rest, target, operator, one_span)),
-            ));
+            self.rest = rest;
+            let target = self.unary()?;
+            return Ok(step(target, operator, self.span(start, rest)));
         }
-        let (rest, expression) = self.expr(start)?;
-        let after = self.skip(rest)?;
+        let expression = self.expr()?;
+        let after = self.skip(self.rest)?;
         if let Some((operator, end)) = step_operator(after) {
-            let one_span = self.span(after, end);
-            let end = self.terminator(end)?;
-            return Ok((
-                end,
-                Some(self.step(start, end, expression, operator, one_span)),
-            ));
+            self.rest = end;
+            return Ok(step(expression, operator, self.span(after, end)));
         }
         if let Some((operator, value_start)) = assignment_operator(after) {
-            let (rest, value) = self.expr(value_start)?;
-            let rest = self.terminator(rest)?;
-            let span = self.span(start, rest);
-            return Ok((
-                rest,
-                Some(Stmt {
-                    kind: StmtKind::Assign {
-                        target: expression,
-                        operator,
-                        value: Box::new(value),
-                    },
-                    span,
-                }),
-            ));
+            self.rest = value_start;
+            let value = self.expr()?;
+            return Ok(StmtKind::Assign {
+                target: expression,
+                operator,
+                value: node(value),
+            });
         }
-        let rest = self.terminator(rest)?;
-        let span = self.span(start, rest);
-        Ok((
-            rest,
-            Some(Stmt {
-                kind: StmtKind::Expr(expression),
-                span,
-            }),
-        ))
-    }
-
-    fn step(
-        &self,
-        start: &'a str,
-        end: &'a str,
-        target: Expr,
-        operator: BinaryOp,
-        one_span: Span,
-    ) -> Stmt {
-        Stmt {
-            kind: StmtKind::Assign {
-                target,
-                operator: Some(operator),
-                value: Box::new(Expr {
-                    kind: ExprKind::Int(1),
-                    span: one_span,
-                }),
-            },
-            span: self.span(start, end),
-        }
+        Ok(StmtKind::Expr(expression))
     }
 
     /// The body of `if`/`else`: a statement that is not just `;`.
-    fn required_statement(&mut self, input: &'a str) -> Parsed<'a, Stmt> {
-        let start = self.skip(input)?;
-        match self.statement(start)? {
-            (rest, Some(statement)) => Ok((rest, statement)),
-            (_, None) => Err(self.expected("a statement", start)),
+    fn required_statement(&mut self) -> Parsed<Stmt> {
+        let start = self.skip_space()?;
+        match self.statement()? {
+            Some(statement) => Ok(statement),
+            None => Err(self.expected("a statement", start)),
         }
     }
 
     /// `;`, which may be left out before `}` and at the end of the script.
-    fn terminator(&self, input: &'a str) -> Result<&'a str, Error> {
-        let rest = self.skip(input)?;
+    fn terminator(&mut self) -> Result<(), Error> {
+        let rest = self.skip_space()?;
         if let Some(after) = rest.strip_prefix(';') {
-            return Ok(after);
+            self.rest = after;
+            return Ok(());
         }
         if rest.is_empty() || rest.starts_with('}') {
-            return Ok(rest);
+            return Ok(());
         }
         Err(self.expected("`;`", rest))
+    }
+}
+
+/// `target` plus or minus the 1 written at `one_span`.
+fn step(target: Expr, operator: BinaryOp, one_span: Span) -> StmtKind {
+    StmtKind::Assign {
+        target,
+        operator: Some(operator),
+        value: node(Expr {
+            kind: ExprKind::Int(1),
+            span: one_span,
+        }),
     }
 }
 
