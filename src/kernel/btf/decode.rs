@@ -85,7 +85,11 @@ impl Btf {
                 target: third,
                 attribute: kind_flag(info),
             },
-            other => return Err(malformed(format!("type {id} is of unknown kind {other}"))),
+            other => {
+                return Err(malformed(format_args!(
+                    "type {id} is of unknown kind {other}"
+                )))
+            }
         })
     }
 
