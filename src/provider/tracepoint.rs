@@ -32,7 +32,8 @@ pub struct Tracepoint {
 /// may hold either.
 pub fn address_space(names: &mut dyn Iterator<Item = &str>) -> AddressSpace {
     for name in names {
-        let group = name.split(['/', ':']).next().unwrap_or_default();
+        let end = name.bytes().position(|byte| byte == b'/' || byte == b':');
+        let group = &name[..end.unwrap_or(name.len())];
         if group != "syscalls" && group != "raw_syscalls" {
             return AddressSpace::Unknown;
         }
