@@ -34,7 +34,8 @@ pub(super) fn unit_ns(unit: &str) -> Option<u64> {
 /// `count` then `unit` (`500ms`, `99hz`, `1`): the count, which must be a number, and the rest.
 pub(super) fn count_and_unit(text: &str) -> Option<(u64, &str)> {
     let digits = text
-        .find(|c: char| !c.is_ascii_digit())
+        .bytes()
+        .position(|byte| !byte.is_ascii_digit())
         .unwrap_or(text.len());
     let (count, unit) = text.split_at(digits);
     Some((count.parse().ok()?, unit))
