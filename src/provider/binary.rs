@@ -170,7 +170,7 @@ impl Search {
     pub fn system() -> Search {
         let arch = std::env::consts::ARCH;
         let musl = std::fs::read_to_string(format!("/etc/ld-musl-{arch}.path"));
-        let mut directories = pieces(musl.as_deref().unwrap_or_default(), &[':', '\n']);
+        let mut directories = pieces(musl.as_deref().unwrap_or_default(), b":\n");
         let triple = match arch {
             "x86" => "i386-linux-gnu".to_string(),
             "arm" => "arm-linux-gnueabihf".to_string(),
@@ -183,7 +183,7 @@ impl Search {
         }
         directories.extend(pieces(
             "/lib64:/usr/lib64:/lib:/usr/lib:/usr/local/lib",
-            &[':'],
+            b":",
         ));
         let path = std::env::var("PATH");
         let path = path
@@ -195,17 +195,17 @@ impl Search {
                 .and_then(|bytes| LdCache::parse(&bytes).ok()),
             abi: native_abi(),
             directories,
-            path: pieces(path, &[':']),
+            path: pieces(path, b":"),
         }
     }
 }
 
-/// The non-empty pieces of `text` between `separators`.
-fn pieces(text: &str, separators: &[char]) -> Vec<String> {
+/// The non-empty pieces of `text` between `separators` (ASCII, so each piece stays UTF-8).
+fn pieces(text: &str, separators: &[u8]) -> Vec<String> {
     let mut pieces = Vec::new();
-    for piece in text.split(separators) {
+    for piece in text.as_bytes().split(|byte| separators.contains(byte)) {
         if !piece.is_empty() {
-            pieces.push(piece.to_string());
+            pieces.push(String::from_utf8_lossy(piece).into_owned());
         }
     }
     pieces
