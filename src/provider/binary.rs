@@ -111,15 +111,21 @@ impl LdCache {
     /// Where the library `name` (`libc`, `libc.so.6`) is, among the entries for the ABI whose
     /// flags are `abi` (all ABIs when None); a baseline library before a hwcaps variant.
     pub fn find(&self, name: &str, abi: Option<u32>) -> Option<&str> {
-        self.entries
-            .iter()
-            .filter(|entry| match abi {
-                Some(abi) => entry.flags & 0xff00 == abi,
-                None => true,
-            })
-            .filter_map(|entry| Some((library_rank(name, &entry.name)?, entry)))
-            .min_by_key(|&(rank, entry)| (entry.hwcap != 0, rank, entry.name.len()))
-            .map(|(_, entry)| entry.path.as_str())
+        let mut best = None;
+        for entry in &self.entries {
+            if abi.is_some_and(|abi| entry.flags & 0xff00 != abi) {
+                continue;
+            }
+            let Some(rank) = library_rank(name, &entry.name) else {
+                continue;
+            };
+            // The first of the least (hwcaps variant, rank, name length).
+            let key = (entry.hwcap != 0, rank, entry.name.len());
+            if best.map_or(true, |(least, _)| key < least) {
+                best = Some((key, entry.path.as_str()));
+            }
+        }
+        best.map(|(_, path)| path)
     }
 }
 
@@ -240,15 +246,21 @@ pub fn find_binary(name: &str, search: &Search) -> Result<String, UprobeError> {
         let Ok(listing) = std::fs::read_dir(directory) else {
             continue;
         };
-        // The best ELF file by rank, then the shortest name, then the first in order.
-        let best = listing
-            .filter_map(|entry| {
-                let file = entry.ok()?.file_name().into_string().ok()?;
-                let rank = library_rank(name, &file)?;
-                let path = format!("{directory}/{file}");
-                is_elf(&path).then_some((rank, file.len(), path))
-            })
-            .min();
+        // The best ELF file by rank, then the shortest name, then the first path in order.
+        let mut best: Option<(u8, usize, String)> = None;
+        for entry in listing.flatten() {
+            let Ok(file) = entry.file_name().into_string() else {
+                continue;
+            };
+            let Some(rank) = library_rank(name, &file) else {
+                continue;
+            };
+            let path = format!("{directory}/{file}");
+            let candidate = (rank, file.len(), path);
+            if is_elf(&candidate.2) && best.as_ref().map_or(true, |best| candidate < *best) {
+                best = Some(candidate);
+            }
+        }
         if let Some((_, _, path)) = best {
             return absolute(&path);
         }
