@@ -188,7 +188,7 @@ impl Tracefs {
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let command = format!(
-            "{}:{group}/{name} {target}",
+            "{}:{group}/{name} {target}\n",
             if retprobe { "r" } else { "p" }
         );
         let event = ProbeEvent {
@@ -219,7 +219,10 @@ impl Tracefs {
             let Ok(text) = fs::read_to_string(&control) else {
                 continue;
             };
-            for (pid, group, name) in text.lines().filter_map(tine_event) {
+            for line in text.lines() {
+                let Some((pid, group, name)) = tine_event(line) else {
+                    continue;
+                };
                 if pid != std::process::id() && !alive(pid) {
                     // Dropping the event removes it.
                     drop(ProbeEvent {
@@ -285,6 +288,7 @@ impl ProbeEvent {
         &self.name
     }
 
+    /// Writes `command`, a line, to the control file.
     fn write(&self, command: &str, action: &str) -> Result<(), KernelError> {
         // Appending: truncating the control file would remove every probe event on the system.
         let mut file = fs::OpenOptions::new()
@@ -296,14 +300,14 @@ impl ProbeEvent {
                     &error,
                 )
             })?;
-        file.write_all(format!("{command}\n").as_bytes())
+        file.write_all(command.as_bytes())
             .map_err(|error| KernelError::io(action.to_string(), &error))
     }
 }
 
 impl Drop for ProbeEvent {
     fn drop(&mut self) {
-        let command = format!("-:{}/{}", self.group, self.name);
+        let command = format!("-:{}/{}\n", self.group, self.name);
         // Nothing useful can be done with a failure in a destructor; the group name says whose
         // a leftover is.
         let _ = self.write(&command, "remove a probe event");
