@@ -92,6 +92,18 @@ enum Bytes {
 }
 
 impl Bytes {
+    /// The bytes of the file at `path`.
+    fn of_file(path: &str) -> std::io::Result<Bytes> {
+        let file = File::open(path)?;
+        let length = file.metadata()?.len() as usize;
+        Ok(match Mapping::file(file.as_fd(), length, path) {
+            Ok(mapping) => Bytes::Mapped(mapping),
+            // std's own reader, which the binary has anyway (a read of `file` here would be a
+            // second copy of it).
+            Err(_) => Bytes::Owned(std::fs::read(path)?),
+        })
+    }
+
     fn slice(&self) -> &[u8] {
         match self {
             Bytes::Owned(bytes) => bytes,
@@ -240,19 +252,7 @@ impl Btf {
     #[inline(never)]
     pub fn read(path: &str, base: Option<Rc<Btf>>) -> Result<Btf, KernelError> {
         let action = || format!("read BTF from {path}");
-        let file = File::open(path).map_err(|error| KernelError::io(action(), &error))?;
-        let length = file
-            .metadata()
-            .map_err(|error| KernelError::io(action(), &error))?
-            .len() as usize;
-        let bytes = match Mapping::file(file.as_fd(), length, path) {
-            Ok(mapping) => Bytes::Mapped(mapping),
-            // std's own reader, which the binary has anyway (a read of `file` here would be a
-            // second copy of it).
-            Err(_) => Bytes::Owned(
-                std::fs::read(path).map_err(|error| KernelError::io(action(), &error))?,
-            ),
-        };
+        let bytes = Bytes::of_file(path).map_err(|error| KernelError::io(action(), &error))?;
         Btf::from_bytes(bytes, base)
             .map_err(|error| KernelError::message(action(), error.to_string()))
     }
