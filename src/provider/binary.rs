@@ -222,16 +222,6 @@ fn pieces(text: &str, separators: &[u8]) -> Vec<String> {
 #[inline(never)]
 pub fn find_binary(name: &str, search: &Search) -> Result<String, UprobeError> {
     if name.contains('/') {
-        let metadata = std::fs::metadata(name).map_err(|error| UprobeError::Unreadable {
-            path: name.into(),
-            reason: error.to_string(),
-        })?;
-        if !metadata.is_file() {
-            return Err(UprobeError::Unreadable {
-                path: name.into(),
-                reason: "not a regular file".into(),
-            });
-        }
         return absolute(name);
     }
     if let Some(path) = search
@@ -286,22 +276,27 @@ fn is_elf(path: &str) -> bool {
         .is_ok_and(|()| magic == *b"\x7fELF")
 }
 
-/// The canonical path, so listings and the kernel see one name for one file: the kernel's
-/// name for the file opened (O_PATH: no access to it needed), which is realpath's answer
-/// without realpath's code.
+/// The canonical path of a regular file, so listings and the kernel see one name for one
+/// file: the kernel's name for the file opened (O_PATH: no access to it needed), which is
+/// realpath's answer without realpath's code.
 fn absolute(path: &str) -> Result<String, UprobeError> {
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
+    let unreadable = |reason: String| UprobeError::Unreadable {
+        path: path.into(),
+        reason,
+    };
+    let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_PATH)
         .open(path)
-        .and_then(|file| std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())))
+        .map_err(|error| unreadable(error.to_string()))?;
+    if !file.metadata().is_ok_and(|metadata| metadata.is_file()) {
+        return Err(unreadable("not a regular file".into()));
+    }
+    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
         .map(|path| path.to_string_lossy().into_owned())
-        .map_err(|error| UprobeError::Unreadable {
-            path: path.into(),
-            reason: error.to_string(),
-        })
+        .map_err(|error| unreadable(error.to_string()))
 }
 
 #[cfg(test)]
