@@ -2,7 +2,7 @@
 //! we are root) — event ids and formats for tracepoints, the list of all events for globs, and
 //! legacy kprobe/uprobe events, created for kernels without the perf PMUs and removed on drop.
 
-use std::ffi::CString;
+use std::ffi::CStr;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::kernel::error::KernelError;
 use crate::kernel::process::Watched;
 
-const TRACEFS_MOUNT_POINT: &str = "/sys/kernel/tracing";
+/// NUL-terminated for mount(2).
+const TRACEFS_MOUNT_POINT: &CStr = c"/sys/kernel/tracing";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tracefs {
@@ -86,17 +87,15 @@ impl Tracefs {
     }
 
     fn mount() -> Result<Tracefs, KernelError> {
-        let action = format!("mount tracefs at {TRACEFS_MOUNT_POINT}");
-        let to_c = |text: &str| {
-            CString::new(text).map_err(|_| KernelError::message(&action, "NUL in a name"))
-        };
-        let (source, target, kind) = (to_c("nodev")?, to_c(TRACEFS_MOUNT_POINT)?, to_c("tracefs")?);
-        // SAFETY: the strings are NUL-terminated and live across the call; no data argument.
+        let mount_point = TRACEFS_MOUNT_POINT.to_string_lossy();
+        // Formatted before the call, so no allocation comes between it and errno.
+        let action = format!("mount tracefs at {mount_point}");
+        // SAFETY: the strings are static and NUL-terminated; no data argument.
         let result = unsafe {
             libc::mount(
-                source.as_ptr(),
-                target.as_ptr(),
-                kind.as_ptr(),
+                c"nodev".as_ptr(),
+                TRACEFS_MOUNT_POINT.as_ptr(),
+                c"tracefs".as_ptr(),
                 0,
                 std::ptr::null(),
             )
@@ -105,7 +104,7 @@ impl Tracefs {
             return Err(KernelError::last(action));
         }
         Ok(Tracefs {
-            root: PathBuf::from(TRACEFS_MOUNT_POINT),
+            root: PathBuf::from(&*mount_point),
         })
     }
 
