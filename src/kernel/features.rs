@@ -196,8 +196,15 @@ impl Features {
                 (true, true) => "no (TINE_FORCE)",
                 (false, _) => "no",
             };
-            let name = format!("{}:", feature.name());
-            text += &format!("{name:<0$} {answer}\n", width + 1);
+            // `name:`, padded so the answers line up a space after the longest.
+            let name = feature.name();
+            text.push_str(name);
+            text.push(':');
+            for _ in name.len()..=width {
+                text.push(' ');
+            }
+            text.push_str(answer);
+            text.push('\n');
         }
         text
     }
