@@ -29,8 +29,6 @@ impl Child {
     pub fn spawn(command: &str) -> io::Result<Child> {
         // Everything the child touches is made before fork: between fork and exec only
         // async-signal-safe calls are allowed.
-        let shell = CString::new("/bin/sh").map_err(io::Error::other)?;
-        let dash_c = CString::new("-c").map_err(io::Error::other)?;
         let command = CString::new(command).map_err(|_| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -38,8 +36,8 @@ impl Child {
             )
         })?;
         let argv = [
-            shell.as_ptr(),
-            dash_c.as_ptr(),
+            c"/bin/sh".as_ptr(),
+            c"-c".as_ptr(),
             command.as_ptr(),
             std::ptr::null(),
         ];

@@ -92,12 +92,17 @@ impl Reader<'_> {
 
     fn unsigned(&self, offset: u64, size: u64) -> Result<u64, ElfError> {
         let bytes = self.slice(offset, size)?;
-        let fold = |value: u64, &byte: &u8| value << 8 | u64::from(byte);
-        Ok(if self.big_endian {
-            bytes.iter().fold(0, fold)
-        } else {
-            bytes.iter().rev().fold(0, fold)
-        })
+        let mut value = 0;
+        for (index, &byte) in bytes.iter().enumerate() {
+            // Big-endian bytes come most significant first, little-endian ones least.
+            let shift = if self.big_endian {
+                bytes.len() - 1 - index
+            } else {
+                index
+            };
+            value |= u64::from(byte) << (8 * shift);
+        }
+        Ok(value)
     }
 
     fn u16(&self, offset: u64) -> Result<u16, ElfError> {

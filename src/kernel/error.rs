@@ -49,13 +49,14 @@ impl KernelError {
         }))
     }
 
+    // The generic constructors only convert their arguments: one copy of each body serves all.
     pub fn errno(action: impl Into<String>, errno: i32) -> KernelError {
         KernelError::new(action.into(), Cause::Errno(errno))
     }
 
     /// The error of the system call that just failed on this thread.
     pub fn last(action: impl Into<String>) -> KernelError {
-        KernelError::errno(action, last_errno())
+        KernelError::new(action.into(), Cause::Errno(last_errno()))
     }
 
     pub fn message(action: impl Into<String>, message: impl Into<String>) -> KernelError {
@@ -63,10 +64,7 @@ impl KernelError {
     }
 
     pub fn io(action: impl Into<String>, error: &io::Error) -> KernelError {
-        match error.raw_os_error() {
-            Some(errno) => KernelError::errno(action, errno),
-            None => KernelError::message(action, error.to_string()),
-        }
+        KernelError::new(action.into(), io_cause(error))
     }
 
     pub fn raw_errno(&self) -> Option<i32> {
@@ -106,6 +104,14 @@ impl KernelError {
     /// True when the kernel refused for lack of privilege rather than for what was asked.
     pub fn is_permission(&self) -> bool {
         self.verifier_log.is_empty() && matches!(self.raw_errno(), Some(libc::EPERM | libc::EACCES))
+    }
+}
+
+/// The errno of a failed I/O call, or its text when it has none.
+fn io_cause(error: &io::Error) -> Cause {
+    match error.raw_os_error() {
+        Some(errno) => Cause::Errno(errno),
+        None => Cause::Message(error.to_string()),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::cell::{Cell, OnceCell};
 use std::time::{Duration, Instant};
 
-use tine_asm::{Builder, ByteOrder, Helper, Insn, Reg::*};
+use tine_asm::{AluOp, ByteOrder, CallTarget, Helper, Insn, Reg, Reg::*, Source, Width};
 
 use crate::kernel::bpf::{
     AttachType, BpfMap, Link, LoadedProgram, MapSpec, MapType, ProgramSpec, ProgramType,
@@ -196,8 +196,15 @@ impl Features {
                 (true, true) => "no (TINE_FORCE)",
                 (false, _) => "no",
             };
-            let name = format!("{}:", feature.name());
-            text += &format!("{name:<0$} {answer}\n", width + 1);
+            // `name:`, padded so the answers line up a space after the longest.
+            let name = feature.name();
+            text.push_str(name);
+            text.push(':');
+            for _ in name.len()..=width {
+                text.push(' ');
+            }
+            text.push_str(answer);
+            text.push('\n');
         }
         text
     }
@@ -241,38 +248,52 @@ fn loads(
     LoadedProgram::load(&spec).ok()
 }
 
-/// `r0 = 0; exit`, the smallest valid program.
-fn return_zero() -> Vec<Insn> {
-    let mut b = Builder::new();
-    b.mov64_imm(R0, 0).exit();
-    b.finish().unwrap_or_default()
+/// `dst = src` or `dst += src`, at 64 bits.
+const fn alu64(op: AluOp, dst: Reg, src: Source) -> Insn {
+    Insn::Alu {
+        width: Width::W64,
+        op,
+        dst,
+        src,
+    }
 }
 
+/// `r0 = 0; exit`, the smallest valid program. The probe programs are data, not code that
+/// builds them (binary size).
+static RETURN_ZERO: [Insn; 2] = [alu64(AluOp::Mov, R0, Source::Imm(0)), Insn::Exit];
+
+/// Reads 8 bytes from the stack with `helper` into the same place, and returns 0.
+const fn probe_read(helper: Helper) -> [Insn; 7] {
+    [
+        alu64(AluOp::Mov, R1, Source::Reg(R10)),
+        alu64(AluOp::Add, R1, Source::Imm(-8)),
+        alu64(AluOp::Mov, R2, Source::Imm(8)),
+        alu64(AluOp::Mov, R3, Source::Imm(0)),
+        Insn::Call(CallTarget::Helper(helper as i32)),
+        alu64(AluOp::Mov, R0, Source::Imm(0)),
+        Insn::Exit,
+    ]
+}
+
+static PROBE_READS: [[Insn; 7]; 2] = [
+    probe_read(Helper::ProbeReadUser),
+    probe_read(Helper::ProbeReadKernel),
+];
+
 fn probe_read_helpers_load() -> bool {
-    [Helper::ProbeReadUser, Helper::ProbeReadKernel]
+    PROBE_READS
         .iter()
-        .all(|&helper| {
-            let mut b = Builder::new();
-            b.mov64(R1, R10)
-                .add64_imm(R1, -8)
-                .mov64_imm(R2, 8)
-                .mov64_imm(R3, 0)
-                .call(helper)
-                .mov64_imm(R0, 0)
-                .exit();
-            let insns = b.finish().unwrap_or_default();
-            loads(ProgramType::Tracepoint, &insns, None).is_some()
-        })
+        .all(|insns| loads(ProgramType::Tracepoint, insns, None).is_some())
 }
 
 /// Whether a program of `kind` that returns 0 loads: tracing kinds exist only in kernels built
 /// with BPF events.
 pub fn program_kind_loads(kind: ProgramType) -> bool {
-    loads(kind, &return_zero(), None).is_some()
+    loads(kind, &RETURN_ZERO, None).is_some()
 }
 
 fn raw_tracepoint_test_runs() -> bool {
-    let Some(program) = loads(ProgramType::RawTracepoint, &return_zero(), None) else {
+    let Some(program) = loads(ProgramType::RawTracepoint, &RETURN_ZERO, None) else {
         return false;
     };
     program.test_run(&[], &[0u8; 8]).is_ok()
@@ -284,7 +305,7 @@ fn raw_tracepoint_test_runs() -> bool {
 fn kprobe_multi_links() -> bool {
     let Some(program) = loads(
         ProgramType::Kprobe,
-        &return_zero(),
+        &RETURN_ZERO,
         Some(AttachType::TraceKprobeMulti),
     ) else {
         return false;
@@ -303,6 +324,28 @@ mod tests {
     fn all_lists_the_features_in_declaration_order() {
         for (index, feature) in Feature::ALL.into_iter().enumerate() {
             assert_eq!(feature.index(), index, "{feature:?}");
+        }
+    }
+
+    /// The probe programs, written as data, are what the builder makes of the same steps.
+    #[test]
+    fn the_probe_programs_are_the_builders() {
+        let mut b = tine_asm::Builder::new();
+        b.mov64_imm(R0, 0).exit();
+        assert_eq!(b.finish().unwrap(), RETURN_ZERO);
+        for (helper, insns) in [Helper::ProbeReadUser, Helper::ProbeReadKernel]
+            .into_iter()
+            .zip(&PROBE_READS)
+        {
+            let mut b = tine_asm::Builder::new();
+            b.mov64(R1, R10)
+                .add64_imm(R1, -8)
+                .mov64_imm(R2, 8)
+                .mov64_imm(R3, 0)
+                .call(helper)
+                .mov64_imm(R0, 0)
+                .exit();
+            assert_eq!(b.finish().unwrap(), insns);
         }
     }
 

@@ -35,7 +35,7 @@ impl KernelSymbols {
             let Ok(address) = u64::from_str_radix(address, 16) else {
                 continue;
             };
-            if address == 0 || !matches!(kind, "t" | "T" | "w" | "W") {
+            if address == 0 || !matches!(kind.as_bytes(), [b't' | b'T' | b'w' | b'W']) {
                 continue;
             }
             let (Ok(start), Ok(length)) = (

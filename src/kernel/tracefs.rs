@@ -2,7 +2,7 @@
 //! we are root) — event ids and formats for tracepoints, the list of all events for globs, and
 //! legacy kprobe/uprobe events, created for kernels without the perf PMUs and removed on drop.
 
-use std::ffi::CString;
+use std::ffi::CStr;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::kernel::error::KernelError;
 use crate::kernel::process::Watched;
 
-const TRACEFS_MOUNT_POINT: &str = "/sys/kernel/tracing";
+/// NUL-terminated for mount(2).
+const TRACEFS_MOUNT_POINT: &CStr = c"/sys/kernel/tracing";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tracefs {
@@ -86,17 +87,15 @@ impl Tracefs {
     }
 
     fn mount() -> Result<Tracefs, KernelError> {
-        let action = format!("mount tracefs at {TRACEFS_MOUNT_POINT}");
-        let to_c = |text: &str| {
-            CString::new(text).map_err(|_| KernelError::message(&action, "NUL in a name"))
-        };
-        let (source, target, kind) = (to_c("nodev")?, to_c(TRACEFS_MOUNT_POINT)?, to_c("tracefs")?);
-        // SAFETY: the strings are NUL-terminated and live across the call; no data argument.
+        let mount_point = TRACEFS_MOUNT_POINT.to_string_lossy();
+        // Formatted before the call, so no allocation comes between it and errno.
+        let action = format!("mount tracefs at {mount_point}");
+        // SAFETY: the strings are static and NUL-terminated; no data argument.
         let result = unsafe {
             libc::mount(
-                source.as_ptr(),
-                target.as_ptr(),
-                kind.as_ptr(),
+                c"nodev".as_ptr(),
+                TRACEFS_MOUNT_POINT.as_ptr(),
+                c"tracefs".as_ptr(),
                 0,
                 std::ptr::null(),
             )
@@ -105,7 +104,7 @@ impl Tracefs {
             return Err(KernelError::last(action));
         }
         Ok(Tracefs {
-            root: PathBuf::from(TRACEFS_MOUNT_POINT),
+            root: PathBuf::from(&*mount_point),
         })
     }
 
@@ -188,7 +187,7 @@ impl Tracefs {
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let command = format!(
-            "{}:{group}/{name} {target}",
+            "{}:{group}/{name} {target}\n",
             if retprobe { "r" } else { "p" }
         );
         let event = ProbeEvent {
@@ -219,7 +218,10 @@ impl Tracefs {
             let Ok(text) = fs::read_to_string(&control) else {
                 continue;
             };
-            for (pid, group, name) in text.lines().filter_map(tine_event) {
+            for line in text.lines() {
+                let Some((pid, group, name)) = tine_event(line) else {
+                    continue;
+                };
                 if pid != std::process::id() && !alive(pid) {
                     // Dropping the event removes it.
                     drop(ProbeEvent {
@@ -285,6 +287,7 @@ impl ProbeEvent {
         &self.name
     }
 
+    /// Writes `command`, a line, to the control file.
     fn write(&self, command: &str, action: &str) -> Result<(), KernelError> {
         // Appending: truncating the control file would remove every probe event on the system.
         let mut file = fs::OpenOptions::new()
@@ -296,14 +299,14 @@ impl ProbeEvent {
                     &error,
                 )
             })?;
-        file.write_all(format!("{command}\n").as_bytes())
+        file.write_all(command.as_bytes())
             .map_err(|error| KernelError::io(action.to_string(), &error))
     }
 }
 
 impl Drop for ProbeEvent {
     fn drop(&mut self) {
-        let command = format!("-:{}/{}", self.group, self.name);
+        let command = format!("-:{}/{}\n", self.group, self.name);
         // Nothing useful can be done with a failure in a destructor; the group name says whose
         // a leftover is.
         let _ = self.write(&command, "remove a probe event");

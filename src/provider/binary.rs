@@ -111,15 +111,21 @@ impl LdCache {
     /// Where the library `name` (`libc`, `libc.so.6`) is, among the entries for the ABI whose
     /// flags are `abi` (all ABIs when None); a baseline library before a hwcaps variant.
     pub fn find(&self, name: &str, abi: Option<u32>) -> Option<&str> {
-        self.entries
-            .iter()
-            .filter(|entry| match abi {
-                Some(abi) => entry.flags & 0xff00 == abi,
-                None => true,
-            })
-            .filter_map(|entry| Some((library_rank(name, &entry.name)?, entry)))
-            .min_by_key(|&(rank, entry)| (entry.hwcap != 0, rank, entry.name.len()))
-            .map(|(_, entry)| entry.path.as_str())
+        let mut best = None;
+        for entry in &self.entries {
+            if abi.is_some_and(|abi| entry.flags & 0xff00 != abi) {
+                continue;
+            }
+            let Some(rank) = library_rank(name, &entry.name) else {
+                continue;
+            };
+            // The first of the least (hwcaps variant, rank, name length).
+            let key = (entry.hwcap != 0, rank, entry.name.len());
+            if best.map_or(true, |(least, _)| key < least) {
+                best = Some((key, entry.path.as_str()));
+            }
+        }
+        best.map(|(_, path)| path)
     }
 }
 
@@ -170,7 +176,7 @@ impl Search {
     pub fn system() -> Search {
         let arch = std::env::consts::ARCH;
         let musl = std::fs::read_to_string(format!("/etc/ld-musl-{arch}.path"));
-        let mut directories = pieces(musl.as_deref().unwrap_or_default(), &[':', '\n']);
+        let mut directories = pieces(musl.as_deref().unwrap_or_default(), b":\n");
         let triple = match arch {
             "x86" => "i386-linux-gnu".to_string(),
             "arm" => "arm-linux-gnueabihf".to_string(),
@@ -183,7 +189,7 @@ impl Search {
         }
         directories.extend(pieces(
             "/lib64:/usr/lib64:/lib:/usr/lib:/usr/local/lib",
-            &[':'],
+            b":",
         ));
         let path = std::env::var("PATH");
         let path = path
@@ -195,17 +201,17 @@ impl Search {
                 .and_then(|bytes| LdCache::parse(&bytes).ok()),
             abi: native_abi(),
             directories,
-            path: pieces(path, &[':']),
+            path: pieces(path, b":"),
         }
     }
 }
 
-/// The non-empty pieces of `text` between `separators`.
-fn pieces(text: &str, separators: &[char]) -> Vec<String> {
+/// The non-empty pieces of `text` between `separators` (ASCII, so each piece stays UTF-8).
+fn pieces(text: &str, separators: &[u8]) -> Vec<String> {
     let mut pieces = Vec::new();
-    for piece in text.split(separators) {
+    for piece in text.as_bytes().split(|byte| separators.contains(byte)) {
         if !piece.is_empty() {
-            pieces.push(piece.to_string());
+            pieces.push(String::from_utf8_lossy(piece).into_owned());
         }
     }
     pieces
@@ -216,16 +222,6 @@ fn pieces(text: &str, separators: &[char]) -> Vec<String> {
 #[inline(never)]
 pub fn find_binary(name: &str, search: &Search) -> Result<String, UprobeError> {
     if name.contains('/') {
-        let metadata = std::fs::metadata(name).map_err(|error| UprobeError::Unreadable {
-            path: name.into(),
-            reason: error.to_string(),
-        })?;
-        if !metadata.is_file() {
-            return Err(UprobeError::Unreadable {
-                path: name.into(),
-                reason: "not a regular file".into(),
-            });
-        }
         return absolute(name);
     }
     if let Some(path) = search
@@ -240,15 +236,21 @@ pub fn find_binary(name: &str, search: &Search) -> Result<String, UprobeError> {
         let Ok(listing) = std::fs::read_dir(directory) else {
             continue;
         };
-        // The best ELF file by rank, then the shortest name, then the first in order.
-        let best = listing
-            .filter_map(|entry| {
-                let file = entry.ok()?.file_name().into_string().ok()?;
-                let rank = library_rank(name, &file)?;
-                let path = format!("{directory}/{file}");
-                is_elf(&path).then_some((rank, file.len(), path))
-            })
-            .min();
+        // The best ELF file by rank, then the shortest name, then the first path in order.
+        let mut best: Option<(u8, usize, String)> = None;
+        for entry in listing.flatten() {
+            let Ok(file) = entry.file_name().into_string() else {
+                continue;
+            };
+            let Some(rank) = library_rank(name, &file) else {
+                continue;
+            };
+            let path = format!("{directory}/{file}");
+            let candidate = (rank, file.len(), path);
+            if is_elf(&candidate.2) && best.as_ref().map_or(true, |best| candidate < *best) {
+                best = Some(candidate);
+            }
+        }
         if let Some((_, _, path)) = best {
             return absolute(&path);
         }
@@ -274,22 +276,27 @@ fn is_elf(path: &str) -> bool {
         .is_ok_and(|()| magic == *b"\x7fELF")
 }
 
-/// The canonical path, so listings and the kernel see one name for one file: the kernel's
-/// name for the file opened (O_PATH: no access to it needed), which is realpath's answer
-/// without realpath's code.
+/// The canonical path of a regular file, so listings and the kernel see one name for one
+/// file: the kernel's name for the file opened (O_PATH: no access to it needed), which is
+/// realpath's answer without realpath's code.
 fn absolute(path: &str) -> Result<String, UprobeError> {
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
+    let unreadable = |reason: String| UprobeError::Unreadable {
+        path: path.into(),
+        reason,
+    };
+    let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_PATH)
         .open(path)
-        .and_then(|file| std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())))
+        .map_err(|error| unreadable(error.to_string()))?;
+    if !file.metadata().is_ok_and(|metadata| metadata.is_file()) {
+        return Err(unreadable("not a regular file".into()));
+    }
+    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
         .map(|path| path.to_string_lossy().into_owned())
-        .map_err(|error| UprobeError::Unreadable {
-            path: path.into(),
-            reason: error.to_string(),
-        })
+        .map_err(|error| unreadable(error.to_string()))
 }
 
 #[cfg(test)]

@@ -72,12 +72,16 @@ impl fmt::Display for ProviderError {
                     f,
                     "`software:{spec}` names no software event; the events are"
                 )?;
-                for (index, (name, alias, ..)) in super::software::EVENTS.iter().enumerate() {
-                    let separator = if index == 0 { " " } else { ", " };
-                    write!(f, "{separator}{name}")?;
+                let mut separator = " ";
+                for (name, alias, ..) in super::software::EVENTS {
+                    f.write_str(separator)?;
+                    f.write_str(name)?;
                     if !alias.is_empty() {
-                        write!(f, " ({alias})")?;
+                        f.write_str(" (")?;
+                        f.write_str(alias)?;
+                        f.write_str(")")?;
                     }
+                    separator = ", ";
                 }
                 Ok(())
             }

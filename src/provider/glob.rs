@@ -4,7 +4,9 @@
 
 /// Whether `pattern` has a wildcard at all, so a plain name skips the listing of candidates.
 pub fn is_glob(pattern: &str) -> bool {
-    pattern.contains(['*', '?', '['])
+    pattern
+        .bytes()
+        .any(|byte| matches!(byte, b'*' | b'?' | b'['))
 }
 
 /// Whether `name` matches `pattern` as a whole.

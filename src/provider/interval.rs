@@ -39,7 +39,8 @@ pub(super) fn unit_ns(unit: &str) -> Option<u64> {
 /// `count` then `unit` (`500ms`, `99hz`, `1`): the count, which must be a number, and the rest.
 pub(super) fn count_and_unit(text: &str) -> Option<(u64, &str)> {
     let digits = text
-        .find(|c: char| !c.is_ascii_digit())
+        .bytes()
+        .position(|byte| !byte.is_ascii_digit())
         .unwrap_or(text.len());
     let (count, unit) = text.split_at(digits);
     Some((count.parse().ok()?, unit))
@@ -69,9 +70,9 @@ impl Interval {
 pub(super) fn ply_rate(spec: &str) -> String {
     match spec.split_once(':') {
         Some((unit, count))
-            if matches!(unit, "s" | "ms" | "us" | "ns" | "m" | "hz")
+            if (unit == "hz" || (!unit.is_empty() && unit_ns(unit).is_some()))
                 && !count.is_empty()
-                && count.chars().all(|c| c.is_ascii_digit()) =>
+                && count.bytes().all(|byte| byte.is_ascii_digit()) =>
         {
             format!("{count}{unit}")
         }
@@ -144,5 +145,12 @@ mod tests {
         assert!(period("0").is_err());
         assert!(period("1h").is_err());
         assert!(period("").is_err());
+        // Every unit is respelled, nothing else.
+        for unit in ["s", "ms", "us", "ns", "m", "hz"] {
+            assert_eq!(ply_rate(&format!("{unit}:12")), format!("12{unit}"));
+        }
+        for spec in [":1", "h:1", "s:", "s:1x", "s:١"] {
+            assert_eq!(ply_rate(spec), spec);
+        }
     }
 }

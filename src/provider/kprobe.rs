@@ -226,14 +226,18 @@ impl KernelFunctions {
     /// shows it.
     #[inline(never)]
     pub fn read(tracing: Option<&Path>) -> Result<KernelFunctions, KprobeError> {
-        let usual = [
-            Path::new("/sys/kernel/tracing"),
-            Path::new("/sys/kernel/debug/tracing"),
-        ];
-        let filter_functions = tracing
+        let usual = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"].map(Path::new);
+        // The first listing that reads, where tracefs is, else in the usual places.
+        let mut filter_functions = None;
+        for root in [tracing, Some(usual[0]), Some(usual[1])]
             .into_iter()
-            .chain(usual)
-            .find_map(|root| std::fs::read_to_string(root.join("available_filter_functions")).ok());
+            .flatten()
+        {
+            if let Ok(text) = std::fs::read_to_string(root.join("available_filter_functions")) {
+                filter_functions = Some(text);
+                break;
+            }
+        }
         let functions = match filter_functions {
             Some(text) => KernelFunctions::from_filter_functions(&text),
             None => {

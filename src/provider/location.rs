@@ -100,8 +100,13 @@ impl Location {
             return Err(LocationError::Empty);
         }
         // Symbol characters (`.` of GCC's clones, `$` of some assemblers) plus the glob's.
-        let allowed =
-            |c: char| c.is_ascii_alphanumeric() || "_.$".contains(c) || "*?[]!^-\\".contains(c);
+        let allowed = |c: char| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    '_' | '.' | '$' | '*' | '?' | '[' | ']' | '!' | '^' | '-' | '\\'
+                )
+        };
         if let Some(character) = name.chars().find(|&c| !allowed(c)) {
             return Err(LocationError::BadName {
                 spec: spec.into(),

@@ -32,7 +32,8 @@ pub struct Tracepoint {
 /// may hold either.
 pub fn address_space(names: &mut dyn Iterator<Item = &str>) -> AddressSpace {
     for name in names {
-        let group = name.split(['/', ':']).next().unwrap_or_default();
+        let end = name.bytes().position(|byte| byte == b'/' || byte == b':');
+        let group = &name[..end.unwrap_or(name.len())];
         if group != "syscalls" && group != "raw_syscalls" {
             return AddressSpace::Unknown;
         }
@@ -225,9 +226,10 @@ fn pointed(c_type: &str) -> Type {
     if c_type.contains("char") {
         return integer(1, false);
     }
-    let mut words = c_type
-        .split(|c: char| c.is_whitespace() || c == '*')
-        .filter(|word| !word.is_empty() && !matches!(*word, "const" | "volatile" | "__user"));
+    let spaced = c_type.replace('*', " ");
+    let mut words = spaced
+        .split_whitespace()
+        .filter(|word| !matches!(*word, "const" | "volatile" | "__user"));
     match (words.next(), words.next(), words.next()) {
         (Some(tag @ ("struct" | "union")), Some(name), None)
             if c_type.matches('*').count() == 1 =>
@@ -431,7 +433,8 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
         _ => (declaration, None),
     };
     let name_start = declaration
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .bytes()
+        .rposition(|byte| !(byte.is_ascii_alphanumeric() || byte == b'_'))
         .map_or(0, |position| position + 1);
     let name = &declaration[name_start..];
     let mut c_type = declaration[..name_start].trim().to_string();

@@ -181,7 +181,7 @@ impl BpfMap {
             info: (&mut head as *mut MapInfoHead) as u64,
         };
         bpf(OBJ_GET_INFO_BY_FD, &mut attr)
-            .map_err(|errno| KernelError::errno(self.action("read the info of"), errno))?;
+            .map_err(|errno| self.failed("read the info of", errno))?;
         Ok(head.id)
     }
 
@@ -197,6 +197,11 @@ impl BpfMap {
     /// "ACTION map `NAME`": what failed, for an error; one place formats it for every action.
     fn action(&self, action: &str) -> String {
         format!("{action} map `{}`", self.spec.name)
+    }
+
+    /// The error of a failed command on this map.
+    fn failed(&self, action: &str, errno: i32) -> KernelError {
+        KernelError::errno(self.action(action), errno)
     }
 
     fn check_key(&self, key: &[u8], action: &str) -> Result<(), KernelError> {
@@ -230,7 +235,7 @@ impl BpfMap {
         match bpf(MAP_LOOKUP_ELEM, &mut attr) {
             Ok(_) => Ok(true),
             Err(libc::ENOENT) => Ok(false),
-            Err(errno) => Err(KernelError::errno(self.action("look up a key in"), errno)),
+            Err(errno) => Err(self.failed("look up a key in", errno)),
         }
     }
 
@@ -286,7 +291,7 @@ impl BpfMap {
             ));
         }
         let mut attr = self.element(key, address(value), mode as u64);
-        bpf(MAP_UPDATE_ELEM, &mut attr).map_err(|errno| KernelError::errno(action(), errno))?;
+        bpf(MAP_UPDATE_ELEM, &mut attr).map_err(|errno| self.failed("update a key in", errno))?;
         Ok(())
     }
 
@@ -297,7 +302,7 @@ impl BpfMap {
         match bpf(MAP_DELETE_ELEM, &mut attr) {
             Ok(_) => Ok(true),
             Err(libc::ENOENT) => Ok(false),
-            Err(errno) => Err(KernelError::errno(self.action("delete a key in"), errno)),
+            Err(errno) => Err(self.failed("delete a key in", errno)),
         }
     }
 
@@ -311,7 +316,7 @@ impl BpfMap {
         match bpf(MAP_GET_NEXT_KEY, &mut attr) {
             Ok(_) => Ok(Some(next)),
             Err(libc::ENOENT) => Ok(None),
-            Err(errno) => Err(KernelError::errno(self.action("iterate"), errno)),
+            Err(errno) => Err(self.failed("iterate", errno)),
         }
     }
 
@@ -401,7 +406,7 @@ impl BpfMap {
                     values.resize(value_size * chunk, 0);
                     continue;
                 }
-                Err(errno) => return Err(KernelError::errno(self.action(verb), errno)),
+                Err(errno) => return Err(self.failed(verb, errno)),
             };
             for index in 0..attr.count as usize {
                 entries.push(Entry {

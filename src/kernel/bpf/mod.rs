@@ -107,12 +107,19 @@ pub fn running_kernel_version() -> u32 {
 
 /// `6.18.44-fc` -> KERNEL_VERSION(6, 18, 44); the sublevel saturates at 255 as the kernel's does.
 pub fn kernel_version_code(release: &str) -> u32 {
-    let mut numbers = release
-        .split(|c: char| !c.is_ascii_digit())
-        .map(|n| n.parse::<u32>().unwrap_or(0));
-    let major = numbers.next().unwrap_or(0);
-    let minor = numbers.next().unwrap_or(0);
-    let sublevel = numbers.next().unwrap_or(0);
+    // The first three runs of digits; a missing one, or one past u32, counts as 0.
+    let mut numbers = [Some(0u32); 3];
+    let mut index = 0;
+    for c in release.chars() {
+        let Some(number) = numbers.get_mut(index) else {
+            break;
+        };
+        match c.to_digit(10) {
+            Some(digit) => *number = number.and_then(|n| n.checked_mul(10)?.checked_add(digit)),
+            None => index += 1,
+        }
+    }
+    let [major, minor, sublevel] = numbers.map(|number| number.unwrap_or(0));
     (major << 16) | (minor.min(255) << 8) | sublevel.min(255)
 }
 
@@ -198,6 +205,9 @@ mod tests {
         );
         assert_eq!(kernel_version_code("4.19.300"), (4 << 16) | (19 << 8) | 255);
         assert_eq!(kernel_version_code("5.4"), (5 << 16) | (4 << 8));
+        // An empty run, and one past u32, are 0.
+        assert_eq!(kernel_version_code("5..7"), (5 << 16) | 7);
+        assert_eq!(kernel_version_code("5.99999999999.7"), (5 << 16) | 7);
         assert_ne!(running_kernel_version(), 0);
     }
 

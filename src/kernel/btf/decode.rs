@@ -18,11 +18,13 @@ impl Btf {
         // The word after name and info: a size or a type id, by kind.
         let third = self.word(start + 8);
         let tail = start + TYPE_SIZE;
+        // The first word after the record, which some kinds have (0 past the data for others).
+        let fourth = self.word(tail);
         Ok(match kind {
-            KIND_INT => CType::Int(int(name, third, self.word(tail))),
+            KIND_INT => CType::Int(int(name, third, fourth)),
             KIND_PTR => CType::Pointer { target: third },
             KIND_ARRAY => CType::Array {
-                element: self.word(tail),
+                element: fourth,
                 index: self.word(tail + 4),
                 length: self.word(tail + 8),
             },
@@ -65,7 +67,7 @@ impl Btf {
             KIND_VAR => CType::Variable {
                 name,
                 target: third,
-                linkage: linkage(self.word(tail)),
+                linkage: linkage(fourth),
             },
             KIND_DATASEC => CType::Section {
                 variables: self.variables(info, tail),
@@ -77,7 +79,7 @@ impl Btf {
                 name,
                 target: third,
                 // -1 when the tag is on the type itself.
-                component: u32::try_from(self.word(tail) as i32).ok(),
+                component: u32::try_from(fourth as i32).ok(),
                 attribute: kind_flag(info),
             },
             KIND_TYPE_TAG => CType::TypeTag {
@@ -85,7 +87,11 @@ impl Btf {
                 target: third,
                 attribute: kind_flag(info),
             },
-            other => return Err(malformed(format!("type {id} is of unknown kind {other}"))),
+            other => {
+                return Err(malformed(format_args!(
+                    "type {id} is of unknown kind {other}"
+                )))
+            }
         })
     }
 

@@ -71,7 +71,7 @@ fn record_size(id: TypeId, info: u32) -> Result<usize, TypeError> {
         KIND_STRUCT | KIND_UNION | KIND_DATASEC | KIND_ENUM64 => 12 * count,
         KIND_ENUM | KIND_FUNC_PROTO => 8 * count,
         other => {
-            return Err(malformed(format!(
+            return Err(malformed(format_args!(
                 "type {id} is of BTF kind {other}, which this tine does not know (BTF from a \
                  newer kernel?)"
             )))
@@ -80,8 +80,9 @@ fn record_size(id: TypeId, info: u32) -> Result<usize, TypeError> {
     Ok(TYPE_SIZE + tail)
 }
 
-fn malformed(message: impl Into<String>) -> TypeError {
-    TypeError::Malformed(format!("BTF: {}", message.into()))
+/// Not generic, and formatted once: every caller passes its message unformatted.
+fn malformed(message: std::fmt::Arguments) -> TypeError {
+    TypeError::Malformed(format!("BTF: {message}"))
 }
 
 /// The file's bytes: mapped where the kernel allows it (vmlinux, since 6.16), else read.
@@ -91,6 +92,18 @@ enum Bytes {
 }
 
 impl Bytes {
+    /// The bytes of the file at `path`.
+    fn of_file(path: &str) -> std::io::Result<Bytes> {
+        let file = File::open(path)?;
+        let length = file.metadata()?.len() as usize;
+        Ok(match Mapping::file(file.as_fd(), length, path) {
+            Ok(mapping) => Bytes::Mapped(mapping),
+            // std's own reader, which the binary has anyway (a read of `file` here would be a
+            // second copy of it).
+            Err(_) => Bytes::Owned(std::fs::read(path)?),
+        })
+    }
+
     fn slice(&self) -> &[u8] {
         match self {
             Bytes::Owned(bytes) => bytes,
@@ -141,26 +154,26 @@ impl Header {
     /// which `data` may hold only the header).
     fn parse(data: &[u8], file_length: usize) -> Result<Header, TypeError> {
         if data.len() < HEADER_SIZE {
-            return Err(malformed(format!(
+            return Err(malformed(format_args!(
                 "{} bytes are too few for a header",
                 data.len()
             )));
         }
         if file_length > u32::MAX as usize {
-            return Err(malformed("the file is larger than 4 GiB"));
+            return Err(malformed(format_args!("the file is larger than 4 GiB")));
         }
         let big_endian = match [data[0], data[1]] {
             [0x9f, 0xeb] => false,
             [0xeb, 0x9f] => true,
             other => {
-                return Err(malformed(format!(
+                return Err(malformed(format_args!(
                     "not BTF: the magic is {:02x}{:02x}, not eb9f",
                     other[0], other[1]
                 )))
             }
         };
         if data[2] != 1 {
-            return Err(malformed(format!(
+            return Err(malformed(format_args!(
                 "version {} (only version 1 is known)",
                 data[2]
             )));
@@ -169,7 +182,7 @@ impl Header {
         let word = |at: usize| read_u32(data, at, big_endian).unwrap_or(0);
         let header_length = word(4) as usize;
         if header_length < HEADER_SIZE || header_length > file_length {
-            return Err(malformed(format!(
+            return Err(malformed(format_args!(
                 "the header says it is {header_length} bytes long"
             )));
         }
@@ -178,7 +191,7 @@ impl Header {
             let start = header_length.saturating_add(offset as usize);
             let end = start.saturating_add(length as usize);
             if end > file_length {
-                return Err(malformed(format!(
+                return Err(malformed(format_args!(
                     "the {what} section ({length} bytes at {start}) runs past the end of the \
                      {file_length} bytes"
                 )));
@@ -188,10 +201,12 @@ impl Header {
         let types = section(word(8), word(12), "type")?;
         let strings = section(word(16), word(20), "string")?;
         if types.start % 4 != 0 {
-            return Err(malformed("the type section is not 4-byte aligned"));
+            return Err(malformed(format_args!(
+                "the type section is not 4-byte aligned"
+            )));
         }
         if strings.is_empty() {
-            return Err(malformed("the string section is empty"));
+            return Err(malformed(format_args!("the string section is empty")));
         }
         Ok(Header {
             big_endian,
@@ -237,19 +252,7 @@ impl Btf {
     #[inline(never)]
     pub fn read(path: &str, base: Option<Rc<Btf>>) -> Result<Btf, KernelError> {
         let action = || format!("read BTF from {path}");
-        let file = File::open(path).map_err(|error| KernelError::io(action(), &error))?;
-        let length = file
-            .metadata()
-            .map_err(|error| KernelError::io(action(), &error))?
-            .len() as usize;
-        let bytes = match Mapping::file(file.as_fd(), length, path) {
-            Ok(mapping) => Bytes::Mapped(mapping),
-            // std's own reader, which the binary has anyway (a read of `file` here would be a
-            // second copy of it).
-            Err(_) => Bytes::Owned(
-                std::fs::read(path).map_err(|error| KernelError::io(action(), &error))?,
-            ),
-        };
+        let bytes = Bytes::of_file(path).map_err(|error| KernelError::io(action(), &error))?;
         Btf::from_bytes(bytes, base)
             .map_err(|error| KernelError::message(action(), error.to_string()))
     }
@@ -267,20 +270,26 @@ impl Btf {
             strings,
         } = Header::parse(data, data.len())?;
         if data[strings.clone()].last() != Some(&0) {
-            return Err(malformed("the string section does not end in NUL"));
+            return Err(malformed(format_args!(
+                "the string section does not end in NUL"
+            )));
         }
         if base.is_none() && data[strings.start] != 0 {
-            return Err(malformed("the string section does not start with \"\""));
+            return Err(malformed(format_args!(
+                "the string section does not start with \"\""
+            )));
         }
         let (first_id, first_string) = match &base {
             None => (1, 0),
             Some(base) => {
                 if base.big_endian != big_endian {
-                    return Err(malformed("split BTF of another byte order than its base"));
+                    return Err(malformed(format_args!(
+                        "split BTF of another byte order than its base"
+                    )));
                 }
                 let strings_end = base.first_string as usize + base.strings.len();
                 let first_string = u32::try_from(strings_end)
-                    .map_err(|_| malformed("the base's strings pass 4 GiB"))?;
+                    .map_err(|_| malformed(format_args!("the base's strings pass 4 GiB")))?;
                 (base.last_id()? + 1, first_string)
             }
         };
@@ -324,7 +333,7 @@ impl Btf {
 
     fn u32_at(&self, at: usize) -> Result<u32, TypeError> {
         read_u32(self.data(), at, self.big_endian)
-            .ok_or_else(|| malformed(format!("a read at byte {at} is past the end")))
+            .ok_or_else(|| malformed(format_args!("a read at byte {at} is past the end")))
     }
 
     /// A word of a record that `record` found: `start` checked that the whole record lies in the
@@ -349,7 +358,7 @@ impl Btf {
             let id = self.first_id + starts.len() as u32;
             let next = at + record_size(id, self.u32_at(at + 4)?)?;
             if next > self.types.end {
-                return Err(malformed(format!(
+                return Err(malformed(format_args!(
                     "type {id} runs past the end of the type section"
                 )));
             }
@@ -370,7 +379,7 @@ impl Btf {
     fn record(&self, id: TypeId) -> Result<(usize, u32), TypeError> {
         let index = id.checked_sub(self.first_id).map(|index| index as usize);
         let Some(start) = index.map(|index| self.start(index)).transpose()?.flatten() else {
-            return Err(malformed(format!(
+            return Err(malformed(format_args!(
                 "type id {id} is not in {}..={}",
                 self.first_id,
                 self.first_id + self.count()? - 1
@@ -400,13 +409,16 @@ impl Btf {
         self.data()[self.strings.clone()]
             .get(local..)
             .filter(|tail| !tail.is_empty())
-            .ok_or_else(|| malformed(format!("string offset {offset} is past the strings")))
+            .ok_or_else(|| malformed(format_args!("string offset {offset} is past the strings")))
     }
 
     fn name(&self, offset: u32) -> Result<String, TypeError> {
         let bytes = self.name_bytes(offset)?;
-        String::from_utf8(bytes.to_vec())
-            .map_err(|_| malformed(format!("the name at string offset {offset} is not UTF-8")))
+        String::from_utf8(bytes.to_vec()).map_err(|_| {
+            malformed(format_args!(
+                "the name at string offset {offset} is not UTF-8"
+            ))
+        })
     }
 
     /// Whether the string at `offset` is `name`, without looking past the first difference.
@@ -477,7 +489,9 @@ impl Btf {
             if matches_kind(kind, info).is_some() {
                 let offset = self.word(start);
                 let name = std::str::from_utf8(self.name_bytes(offset)?).map_err(|_| {
-                    malformed(format!("the name at string offset {offset} is not UTF-8"))
+                    malformed(format_args!(
+                        "the name at string offset {offset} is not UTF-8"
+                    ))
                 })?;
                 names.push((id, name));
             }
