@@ -236,7 +236,7 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     )
     .map_err(|diagnostics| Failure::Script(Box::new(diagnostics)))?;
     if invocation.dump {
-        print!("{program}");
+        say(format_args!("{program}"));
     }
     // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones ignore it.
     kernel::bpf::raise_memlock().ok();
@@ -294,12 +294,25 @@ fn compile_options(
 fn print_listings(program: &Program, compiled: &compile::Compiled, source: &str) {
     for code in &compiled.probes {
         let probe = &program.probes[code.probe];
-        print!(
+        say(format_args!(
             "-- {}:{}\n{}",
             probe.provider,
             probe.spec,
             code.listing(source)
-        );
+        ));
+    }
+}
+
+/// Writes to standard output; a closed pipe (`tine -T | head`) ends tine as SIGPIPE would, as
+/// it ends ply, rather than the panic of `print!`. For what tine prints while holding no
+/// kernel object that outlives it (listings, -T's lines between its runs, --help).
+pub fn say(text: fmt::Arguments) {
+    use io::Write as _;
+    let mut stdout = io::stdout().lock();
+    if let Err(error) = stdout.write_fmt(text).and_then(|()| stdout.flush()) {
+        if error.raw_os_error() == Some(libc::EPIPE) {
+            kernel::signal::die_of_broken_pipe();
+        }
     }
 }
 
@@ -316,7 +329,7 @@ pub fn dry_run(
 ) -> Result<(), Diagnostics> {
     let program = check(source, file_name, providers, environment)?;
     if dump {
-        print!("{program}");
+        say(format_args!("{program}"));
     }
     let options = Options {
         channel: Channel::RingBuffer,
@@ -343,15 +356,15 @@ pub fn self_test() -> i32 {
     let features = match Features::probe() {
         Ok(features) => features,
         Err(error) => {
-            println!("error: {error}");
+            say(format_args!("error: {error}\n"));
             return 1;
         }
     };
-    print!("{}", features.table());
-    print!(
-        "{}",
+    say(format_args!(
+        "{}{}",
+        features.table(),
         kernel::options::report(&kernel::options::missing(&features))
-    );
+    ));
     // Each fires by itself within moments (a uprobe would wait for some process to call it).
     const PROBES: [&str; 5] = [
         "BEGIN { exit(0); }",
@@ -363,17 +376,17 @@ pub fn self_test() -> i32 {
     let mut failures = 0;
     for script in PROBES {
         match trace(Invocation::plain(script)) {
-            Ok(0) => println!("{script:<45} OK"),
+            Ok(0) => say(format_args!("{script:<45} OK\n")),
             Ok(code) => {
                 failures += 1;
-                println!("{script:<45} ERROR: exit code {code}");
+                say(format_args!("{script:<45} ERROR: exit code {code}\n"));
             }
             Err(failure) => {
                 failures += 1;
                 // The first line says it; the rest is the script it already names.
                 let reason = failure.report();
                 let reason = reason.lines().next().unwrap_or_default();
-                println!("{script:<45} ERROR: {reason}");
+                say(format_args!("{script:<45} ERROR: {reason}\n"));
             }
         }
     }

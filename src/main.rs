@@ -307,11 +307,15 @@ fn main() -> ExitCode {
     let mut options = match parse_arguments() {
         Ok(Parsed::Run(options)) => options,
         Ok(Parsed::Help) => {
-            print!("{USAGE}");
+            tine::say(format_args!("{USAGE}"));
             return ExitCode::SUCCESS;
         }
         Ok(Parsed::Version) => {
-            println!(concat!("tine ", env!("CARGO_PKG_VERSION")));
+            tine::say(format_args!(concat!(
+                "tine ",
+                env!("CARGO_PKG_VERSION"),
+                "\n"
+            )));
             return ExitCode::SUCCESS;
         }
         Err(error) => return usage_error(&error),

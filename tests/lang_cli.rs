@@ -475,3 +475,26 @@ fn a_script_on_standard_input_is_read_whole() {
         stderr(&output)
     );
 }
+
+/// Output that no one reads any more (`tine -e -S script | head -1`, `tine --help | true`) ends
+/// tine as SIGPIPE ends ply: status 141 in a shell, and no panic. The reader is gone before
+/// tine starts, so its first write fails.
+#[test]
+fn a_closed_pipe_ends_listings_and_help_by_sigpipe() {
+    for arguments in [
+        "--help",
+        "--version",
+        "-e -S 'kprobe:vfs_read { @[comm] = count(); }'",
+    ] {
+        // The pipeline's status is `true`'s; tine's own is its subshell's, reported here.
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{{ (sleep 0.3; exec '{}' {arguments}); echo \"status $?\" >&2; }} | true",
+                env!("CARGO_BIN_EXE_tine")
+            ))
+            .output()
+            .expect("running sh");
+        assert_eq!(stderr(&output), "status 141\n", "{arguments}");
+    }
+}
