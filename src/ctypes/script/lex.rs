@@ -35,6 +35,7 @@ const PUNCTS: [&str; 11] = [
     "...", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "->", "##",
 ];
 
+#[inline(never)]
 pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();

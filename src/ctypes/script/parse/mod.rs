@@ -249,6 +249,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     // Declarations.
 
+    #[inline(never)]
     fn declaration(&mut self) -> Result<()> {
         let typedef = self.eat("typedef");
         let (base, _) = self.specifiers()?;
@@ -286,7 +287,8 @@ impl<'a, 't> Parser<'a, 't> {
                         target,
                     };
                 }
-                Some(id) if definitions.resolve(id).ok() == definitions.resolve(target).ok() => {}
+                // The same type again (ids are enough: both are in these definitions).
+                Some(id) if resolved_id(definitions, id) == resolved_id(definitions, target) => {}
                 Some(_) => {
                     return Err(error_at(
                         token,
@@ -588,6 +590,11 @@ impl<'a, 't> Parser<'a, 't> {
         }
         Ok(members)
     }
+}
+
+/// `id` with typedefs and qualifiers taken off, None when that fails.
+fn resolved_id(definitions: &Definitions, id: TypeId) -> Option<TypeId> {
+    definitions.resolve(id).ok().map(|(resolved, _)| resolved)
 }
 
 /// Takes the message unformatted: each caller formatting its own String is code at every one.

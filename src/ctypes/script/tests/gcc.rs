@@ -94,6 +94,7 @@ fn prelude() -> String {
          #define __rcu\n#define __user\n",
     );
     for (name, target) in TYPEDEFS {
+        let (target, ..) = SCALARS[target as usize - 1];
         text += &format!("typedef {target} {name};\n");
     }
     text
