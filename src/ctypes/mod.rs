@@ -630,17 +630,24 @@ fn spell(
         CType::Enum(found) => ("enum", found.name.as_str()),
         CType::Forward { name, union } => (if *union { "union" } else { "struct" }, name.as_str()),
         CType::Pointer { target } => {
-            let pointer = format!("*{inner}");
-            let wrapped = match *source.get(*target)? {
-                CType::Array { .. } | CType::Prototype(_) => format!("({pointer})"),
-                _ => pointer,
-            };
-            return spell(source, *target, wrapped, depth + 1, work);
+            let mut pointer = inner;
+            pointer.insert(0, '*');
+            if matches!(
+                *source.get(*target)?,
+                CType::Array { .. } | CType::Prototype(_)
+            ) {
+                pointer.insert(0, '(');
+                pointer.push(')');
+            }
+            return spell(source, *target, pointer, depth + 1, work);
         }
         CType::Array {
             element, length, ..
         } => {
-            let inner = format!("{inner}[{length}]");
+            let mut inner = inner;
+            inner.push('[');
+            inner.push_str(&length.to_string());
+            inner.push(']');
             return spell(source, *element, inner, depth + 1, work);
         }
         CType::Qualified { qualifier, target } => {
@@ -653,14 +660,13 @@ fn spell(
             return spell_prototype(source, prototype, inner, depth, work)
         }
     };
-    let mut spelled = if tag.is_empty() {
-        name.to_string()
+    let mut spelled = String::from(tag);
+    if !tag.is_empty() {
+        spelled.push(' ');
+        spelled.push_str(if name.is_empty() { "(anonymous)" } else { name });
     } else {
-        format!(
-            "{tag} {}",
-            if name.is_empty() { "(anonymous)" } else { name }
-        )
-    };
+        spelled.push_str(name);
+    }
     if !inner.is_empty() {
         if !inner.starts_with('[') {
             spelled.push(' ');
@@ -685,16 +691,19 @@ fn qualified(
         Qualifier::Volatile => "volatile",
         Qualifier::Restrict => "restrict",
     };
-    Ok(if matches!(*source.get(target)?, CType::Pointer { .. }) {
-        let inner = if inner.is_empty() {
-            word.to_string()
-        } else {
-            format!("{word} {inner}")
-        };
-        spell(source, target, inner, depth + 1, work)?
+    if matches!(*source.get(target)?, CType::Pointer { .. }) {
+        let mut inner = inner;
+        if !inner.is_empty() {
+            inner.insert(0, ' ');
+        }
+        inner.insert_str(0, word);
+        spell(source, target, inner, depth + 1, work)
     } else {
-        format!("{word} {}", spell(source, target, inner, depth + 1, work)?)
-    })
+        let mut spelled = spell(source, target, inner, depth + 1, work)?;
+        spelled.insert(0, ' ');
+        spelled.insert_str(0, word);
+        Ok(spelled)
+    }
 }
 
 /// A function type declaring `inner`: `int (*)(struct file *, long)`.

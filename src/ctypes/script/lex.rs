@@ -139,8 +139,14 @@ fn word_end(bytes: &[u8], mut at: usize) -> usize {
 /// starts, and where its line ends.
 fn header(text: &str, start: usize, at: usize) -> (&str, usize, usize) {
     let rest = text[at..].find('\n').map_or(text.len(), |end| at + end);
-    let header = text[at..rest].split("//").next().unwrap_or("");
-    let header = header.split("/*").next().unwrap_or("").trim();
+    // A comment after the name ends it.
+    let line = &text.as_bytes()[at..rest];
+    let mut end = 0;
+    while end < line.len() && !(line[end] == b'/' && matches!(line.get(end + 1), Some(b'/' | b'*')))
+    {
+        end += 1;
+    }
+    let header = text[at..at + end].trim();
     let header_start = start + text[start..rest].find(header).unwrap_or(0);
     (header, header_start, rest)
 }

@@ -144,10 +144,7 @@ impl<'p> CTypes<'p> {
     ) -> Result<Type, String> {
         let source = self.source(origin)?;
         if depth > 16 {
-            return Err(format!(
-                "type {} nests too deep",
-                source.name_of(id).map_err(failed)?
-            ));
+            return Err(about(source, id, "type ", " nests too deep"));
         }
         let (resolved, ty) = source.resolve(id).map_err(failed)?;
         Ok(match *ty {
@@ -201,9 +198,11 @@ impl<'p> CTypes<'p> {
                 }
             }
             _ => {
-                return Err(format!(
-                    "`{}` is not a type tine reads (integers, pointers, arrays, structs)",
-                    source.name_of(id).map_err(failed)?
+                return Err(about(
+                    source,
+                    id,
+                    "`",
+                    "` is not a type tine reads (integers, pointers, arrays, structs)",
                 ))
             }
         })
@@ -324,6 +323,15 @@ pub(super) struct MemberRead {
 #[inline(never)]
 fn failed(error: TypeError) -> String {
     error.to_string()
+}
+
+/// A message about type `id`: `before`, its C spelling, `after`.
+#[inline(never)]
+fn about(source: &dyn TypeSource, id: TypeId, before: &str, after: &str) -> String {
+    match source.name_of(id) {
+        Ok(name) => format!("{before}{name}{after}"),
+        Err(error) => failed(error),
+    }
 }
 
 fn kind_word(kind: NameKind) -> &'static str {
