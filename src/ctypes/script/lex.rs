@@ -194,6 +194,7 @@ fn punct(text: &str, at: usize) -> (Kind<'_>, usize) {
     }
 }
 
+#[inline(never)]
 fn token(kind: Kind<'_>, line: u32, line_start: usize, start: usize, end: usize) -> Token<'_> {
     Token {
         kind,

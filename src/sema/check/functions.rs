@@ -77,7 +77,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, V
         }
     };
     let values = checker.all_typed(&call.arguments[1..], call.scope, false, |value| {
-        (value.ty == Type::Void).then_some("this has no value to print")
+        matches!(value.ty, Type::Void).then_some("this has no value to print")
     });
     let wanted = format.arguments();
     let given = call.arguments.len() - 1;
@@ -104,7 +104,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, V
 /// `print(values...)`, or bpftrace's `print(@map, top, divisor)`.
 pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let mut values = checker.all_typed(call.arguments, call.scope, true, |value| {
-        (value.ty == Type::Void && !matches!(value.kind, ExprKind::MapRef(_)))
+        (matches!(value.ty, Type::Void) && !matches!(value.kind, ExprKind::MapRef(_)))
             .then_some("this has no value to print")
     })?;
     if !values
