@@ -22,6 +22,7 @@ pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
     }
 }
 
+#[inline(never)]
 pub(super) fn expr(kind: ExprKind, ty: Type, span: Span) -> Expr {
     Expr { kind, ty, span }
 }
