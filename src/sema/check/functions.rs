@@ -30,22 +30,23 @@ pub(super) struct Call<'a, 's> {
 
 /// `printf("format", values...)`: the format is a literal that must fit its values.
 pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
-    let span = call.span;
-    let (format, arguments) = formatted(checker, call)?;
-    let function = Function::Printf { format };
-    Some(typed_call(function, arguments, Type::Void, span))
+    formatted_call(checker, call, |format| Function::Printf { format })
 }
 
 /// bpftrace's `cat("format", values...)`: the file the format names, printed by user space.
 pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    formatted_call(checker, call, |format| Function::Cat { format })
+}
+
+/// A call of `function`, whose format and values `formatted` checks.
+fn formatted_call(
+    checker: &mut Checker<'_>,
+    call: Call<'_, '_>,
+    function: fn(Format) -> Function,
+) -> Option<Expr> {
     let span = call.span;
     let (format, arguments) = formatted(checker, call)?;
-    Some(typed_call(
-        Function::Cat { format },
-        arguments,
-        Type::Void,
-        span,
-    ))
+    Some(typed_call(function(format), arguments, Type::Void, span))
 }
 
 /// A call whose first argument is a printf format literal that must fit the values after it.

@@ -115,8 +115,9 @@ impl<'p> CTypes<'p> {
         type_name: &str,
         space: AddressSpace,
     ) -> Option<Result<Type, String>> {
-        let stars = type_name.len() - type_name.trim_end_matches('*').len();
-        let (word, name) = type_name.trim_end_matches('*').split_once(' ')?;
+        let trimmed = type_name.trim_end_matches('*');
+        let stars = type_name.len() - trimmed.len();
+        let (word, name) = trimmed.split_once(' ')?;
         let kind = match word {
             "struct" => NameKind::Struct,
             "union" => NameKind::Union,
