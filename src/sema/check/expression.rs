@@ -507,7 +507,7 @@ impl Checker<'_> {
                 span,
             )),
             _ => match self.types.constant(name) {
-                Ok(Some(constant)) => Some(Expr { span, ..constant }),
+                Ok(Some((value, ty))) => Some(expr(ExprKind::Int(value), ty, span)),
                 Ok(None) => {
                     self.unknown_name(name, span, scope);
                     None

@@ -10,7 +10,7 @@ use crate::ctypes::{CType, NameKind, TypeError, TypeId, TypeSource};
 use crate::lang::diag::{Diag, Span};
 use crate::sema::context::Providers;
 use crate::sema::program::{Expr, ExprKind};
-use crate::sema::types::{AddressSpace, CStruct, Type, TypeOrigin, U64};
+use crate::sema::types::{AddressSpace, CStruct, Type, TypeOrigin, I64, U64};
 
 /// `#define`s of the kernel's ABI that bpftrace's tools take from headers and that BTF, which
 /// holds enums only, lacks.
@@ -269,39 +269,32 @@ impl<'p> CTypes<'p> {
         }
     }
 
-    /// A constant by name: the script's `#define` or enum, a kernel `#define` BTF lacks, then an
-    /// enum of the kernel's.
+    /// A constant by name, its value and type: the script's `#define` or enum, a kernel
+    /// `#define` BTF lacks, then an enum of the kernel's.
     #[inline(never)]
-    pub(super) fn constant(&self, name: &str) -> Result<Option<Expr>, String> {
-        let int = |value: u64, ty: Type| {
-            Ok(Some(Expr {
-                kind: ExprKind::Int(value),
-                ty,
-                span: Span::new(0, 0),
-            }))
-        };
-        let enumerator = |source: &dyn TypeSource| -> Result<Option<Expr>, String> {
+    pub(super) fn constant(&self, name: &str) -> Result<Option<(u64, Type)>, String> {
+        let enumerator = |source: &dyn TypeSource| -> Result<Option<(u64, Type)>, String> {
             match source.find_enumerator(name).map_err(failed)? {
                 Some((id, value)) => {
                     let ty = match *source.resolve(id).map_err(failed)?.1 {
-                        CType::Enum(ref found) if found.signed => crate::sema::types::I64,
+                        CType::Enum(ref found) if found.signed => I64,
                         _ => U64,
                     };
-                    int(value, ty)
+                    Ok(Some((value, ty)))
                 }
                 None => Ok(None),
             }
         };
         if let Some(script) = &self.script {
             if let Some(value) = script.constant(name) {
-                return int(value as u64, crate::sema::types::I64);
+                return Ok(Some((value as u64, I64)));
             }
             if let Some(found) = enumerator(script)? {
                 return Ok(Some(found));
             }
         }
         if let Some(&(_, value)) = KERNEL_DEFINES.iter().find(|(known, _)| *known == name) {
-            return int(value, crate::sema::types::I64);
+            return Ok(Some((value, I64)));
         }
         match self.kernel()? {
             Some(kernel) => enumerator(kernel),
