@@ -233,18 +233,18 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
             }
         }
     };
-    if let ExprKind::Call {
-        function: Function::Dyn,
-        arguments,
-    } = address.kind
-    {
-        // `str()` of a `__data_loc` field: the string it locates.
-        return Some(typed_call(
-            Function::Dyn,
-            arguments,
-            Type::Chars(length),
-            call.span,
-        ));
+    if matches!(
+        address.kind,
+        ExprKind::Call {
+            function: Function::Dyn,
+            ..
+        }
+    ) {
+        // `str()` of a `__data_loc` field: the string it locates, as long as `str()` says.
+        let mut located = address;
+        located.ty = Type::Chars(length);
+        located.span = call.span;
+        return Some(located);
     }
     if matches!(address.ty, Type::Chars(_)) {
         return Some(address);
