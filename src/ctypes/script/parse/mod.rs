@@ -225,13 +225,20 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.enter()?;
+        let result = parse(self);
+        self.depth -= 1;
+        result
+    }
+
+    /// One level deeper, for `nested`: out of line, not in each of its instances.
+    #[inline(never)]
+    fn enter(&mut self) -> Result<()> {
         if self.depth >= MAX_NESTING {
             return Err(self.error(format_args!("definitions nest too deep")));
         }
         self.depth += 1;
-        let result = parse(self);
-        self.depth -= 1;
-        result
+        Ok(())
     }
 
     fn skip_parenthesized(&mut self) -> Result<()> {
