@@ -532,9 +532,8 @@ fn function(source: &dyn TypeSource, name: &str) -> Result<Option<(TypeId, Proto
             "type {id} was found as function `{name}` but is not one"
         )));
     };
-    match source.get(prototype)? {
-        Cow::Owned(CType::Prototype(found)) => Ok(Some((id, found))),
-        Cow::Borrowed(CType::Prototype(found)) => Ok(Some((id, found.clone()))),
+    match &*source.get(prototype)? {
+        CType::Prototype(found) => Ok(Some((id, found.clone()))),
         _ => Err(TypeError::Malformed(format!(
             "function `{name}`'s prototype (type {prototype}) is not one"
         ))),
