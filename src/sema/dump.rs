@@ -222,7 +222,9 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
             otherwise,
         } => {
             out.push_str("ternary");
-            children.extend([&**condition, &**then, &**otherwise]);
+            children.push(condition);
+            children.push(then);
+            children.push(otherwise);
         }
         ExprKind::Cast(operand) => {
             out.push_str("cast");
