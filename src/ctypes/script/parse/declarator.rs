@@ -62,7 +62,7 @@ impl<'a, 't> Parser<'a, 't> {
             }
         }
         // `a[2][3]` is two arrays of three: the suffix nearest the name applies last.
-        for suffix in suffixes.into_iter().rev() {
+        while let Some(suffix) = suffixes.pop() {
             target = self.definitions.push(match suffix {
                 Suffix::Array(length) => CType::Array {
                     element: target,
