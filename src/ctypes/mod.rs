@@ -285,9 +285,13 @@ impl MemberLocation {
         let first = self.bit_offset;
         let last = first + bits - 1;
         // The smallest naturally aligned load that holds every bit of the field.
-        let size = [1u64, 2, 4, 8]
-            .into_iter()
-            .find(|size| first / (size * 8) == last / (size * 8))?;
+        let mut size = 1u64;
+        while first / (size * 8) != last / (size * 8) {
+            if size == 8 {
+                return None;
+            }
+            size *= 2;
+        }
         let byte_offset = first / (size * 8) * size;
         let within = first - byte_offset * 8;
         // Bit offsets count in memory order: from the least significant bit of the first byte

@@ -259,7 +259,7 @@ impl Definitions {
     #[inline(never)]
     fn builtin(abi: Abi) -> Definitions {
         let mut types = vec![CType::Void];
-        for (id, (name, size, signed)) in (1..).zip(SCALARS) {
+        for (id, &(name, size, signed)) in (1..).zip(&SCALARS) {
             let size = if size == 0 { abi.long_size } else { size };
             types.push(CType::Int(Int {
                 name: name.to_string(),
@@ -271,13 +271,13 @@ impl Definitions {
                 bit_offset: 0,
             }));
         }
-        for (name, size) in [("float", 4), ("double", 8)] {
+        for &(name, size) in &[("float", 4), ("double", 8)] {
             types.push(CType::Float {
                 name: name.to_string(),
                 size,
             });
         }
-        for (name, target) in TYPEDEFS {
+        for &(name, target) in &TYPEDEFS {
             types.push(CType::Typedef {
                 name: name.to_string(),
                 target,

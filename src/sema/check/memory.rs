@@ -338,11 +338,13 @@ fn kind_word(kind: NameKind) -> &'static str {
 
 /// The byte offset of `line`:`column` (from 1) in `text`.
 fn offset_of_line(text: &str, line: u32, column: u32) -> usize {
-    let start: usize = text
+    let mut start = 0;
+    for before in text
         .split_inclusive('\n')
         .take(line.saturating_sub(1) as usize)
-        .map(str::len)
-        .sum();
+    {
+        start += before.len();
+    }
     (start + column.saturating_sub(1) as usize).min(text.len().saturating_sub(1))
 }
 
