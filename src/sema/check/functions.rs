@@ -332,7 +332,7 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     let left = checker.value(&call.arguments[0], call.scope);
     let right = checker.value(&call.arguments[1], call.scope);
     let (left, right) = (left?, right?);
-    for side in [&left, &right] {
+    for side in [&left, &right].iter() {
         if !matches!(side.ty, Type::Chars(_)) {
             checker.report(
                 side.span,

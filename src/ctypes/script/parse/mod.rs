@@ -355,10 +355,12 @@ impl<'a, 't> Parser<'a, 't> {
                 })
             }
         };
-        for (qualified, qualifier) in [
+        for &(qualified, qualifier) in [
             (volatile, Qualifier::Volatile),
             (constant, Qualifier::Const),
-        ] {
+        ]
+        .iter()
+        {
             if qualified {
                 base = self.definitions.push(CType::Qualified {
                     qualifier,
