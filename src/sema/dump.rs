@@ -189,7 +189,7 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
         }
         ExprKind::MapRead { map, key } => {
             put_map(out, "map ", program, *map, !key.is_empty());
-            children.extend(key);
+            children.extend(key.iter());
         }
         ExprKind::MapRef(map) => {
             put_map(out, "whole map ", program, *map, false);
@@ -199,7 +199,7 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
             arguments,
         } => {
             dump_call(function, out);
-            children.extend(arguments);
+            children.extend(arguments.iter());
         }
         ExprKind::Unary { operator, operand } => {
             out.push_str("unary ");
