@@ -19,20 +19,24 @@ pub fn dump(program: &Program, out: &mut String) {
     if !program.maps.is_empty() {
         out.push_str("maps\n");
         for map in &program.maps {
-            let _ = write!(out, "  {} ", map.name);
+            out.push_str("  ");
+            out.push_str(&map.name);
+            out.push(' ');
             match map.kind {
                 MapKind::Lhist { min, max, step } => {
-                    let _ = write!(out, "lhist({min}, {max}, {step})");
+                    put(out, "lhist(", &min);
+                    put(out, ", ", &max);
+                    put(out, ", ", &step);
+                    out.push(')');
                 }
                 other => out.push_str(other.name()),
             }
             match &map.key {
-                Some(record) => {
-                    let _ = write!(out, " {}", Type::Struct(record.clone()));
-                }
+                Some(record) => put(out, " ", &Type::Struct(record.clone())),
                 None => out.push_str(" (no key)"),
             }
-            let _ = writeln!(out, " -> {}", map.value);
+            put(out, " -> ", &map.value);
+            out.push('\n');
         }
     }
     for probe in &program.probes {
@@ -41,13 +45,19 @@ pub fn dump(program: &Program, out: &mut String) {
 }
 
 fn dump_probe(program: &Program, probe: &Probe, out: &mut String) {
-    if probe.spec.is_empty() {
-        let _ = writeln!(out, "probe {}", probe.provider);
-    } else {
-        let _ = writeln!(out, "probe {}:{}", probe.provider, probe.spec);
+    out.push_str("probe ");
+    out.push_str(&probe.provider);
+    if !probe.spec.is_empty() {
+        out.push(':');
+        out.push_str(&probe.spec);
     }
+    out.push('\n');
     for (slot, scratch) in probe.scratch.iter().enumerate() {
-        let _ = writeln!(out, "  scratch {slot} ${}  : {}", scratch.name, scratch.ty);
+        put(out, "  scratch ", &slot);
+        out.push_str(" $");
+        out.push_str(&scratch.name);
+        put(out, "  : ", &scratch.ty);
+        out.push('\n');
     }
     for statement in &probe.body {
         dump_statement(program, statement, 1, out);
