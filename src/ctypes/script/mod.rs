@@ -145,58 +145,45 @@ const LLONG: TypeId = 10;
 const ULLONG: TypeId = 11;
 const BOOL: TypeId = 12;
 
-/// The kernel's typedefs of integer types that a pasted definition uses without defining.
-const TYPEDEFS: [(&str, TypeId); 49] = [
-    ("u8", UCHAR),
-    ("__u8", UCHAR),
-    ("uint8_t", UCHAR),
-    ("s8", SCHAR),
-    ("__s8", SCHAR),
-    ("int8_t", SCHAR),
-    ("u16", USHORT),
-    ("__u16", USHORT),
-    ("uint16_t", USHORT),
-    ("__le16", USHORT),
-    ("__be16", USHORT),
-    ("__sum16", USHORT),
-    ("umode_t", USHORT),
-    ("s16", SHORT),
-    ("__s16", SHORT),
-    ("int16_t", SHORT),
-    ("u32", UINT),
-    ("__u32", UINT),
-    ("uint32_t", UINT),
-    ("__le32", UINT),
-    ("__be32", UINT),
-    ("__wsum", UINT),
-    ("gfp_t", UINT),
-    ("fmode_t", UINT),
-    ("dev_t", UINT),
-    ("uid_t", UINT),
-    ("gid_t", UINT),
-    ("s32", INT),
-    ("__s32", INT),
-    ("int32_t", INT),
-    ("pid_t", INT),
-    ("u64", ULLONG),
-    ("__u64", ULLONG),
-    ("uint64_t", ULLONG),
-    ("__le64", ULLONG),
-    ("__be64", ULLONG),
-    ("sector_t", ULLONG),
-    // 8-aligned on i386 only, where the kernel needs it to be; u64 is on every target here.
-    ("__aligned_u64", ULLONG),
-    ("aligned_u64", ULLONG),
-    ("s64", LLONG),
-    ("__s64", LLONG),
-    ("int64_t", LLONG),
-    ("loff_t", LLONG),
-    ("ktime_t", LLONG),
-    ("size_t", ULONG),
-    ("uintptr_t", ULONG),
-    ("ssize_t", LONG),
-    ("intptr_t", LONG),
-    ("bool", BOOL),
+/// The kernel's typedefs of integer types that a pasted definition uses without defining, by
+/// the type they name.
+const TYPEDEFS: [(TypeId, &[&str]); 11] = [
+    (UCHAR, &["u8", "__u8", "uint8_t"]),
+    (SCHAR, &["s8", "__s8", "int8_t"]),
+    (
+        USHORT,
+        &[
+            "u16", "__u16", "uint16_t", "__le16", "__be16", "__sum16", "umode_t",
+        ],
+    ),
+    (SHORT, &["s16", "__s16", "int16_t"]),
+    (
+        UINT,
+        &[
+            "u32", "__u32", "uint32_t", "__le32", "__be32", "__wsum", "gfp_t", "fmode_t", "dev_t",
+            "uid_t", "gid_t",
+        ],
+    ),
+    (INT, &["s32", "__s32", "int32_t", "pid_t"]),
+    // `__aligned_u64` is 8-aligned on i386 only, where the kernel needs it to be; u64 is on
+    // every target here.
+    (
+        ULLONG,
+        &[
+            "u64",
+            "__u64",
+            "uint64_t",
+            "__le64",
+            "__be64",
+            "sector_t",
+            "__aligned_u64",
+            "aligned_u64",
+        ],
+    ),
+    (LLONG, &["s64", "__s64", "int64_t", "loff_t", "ktime_t"]),
+    (ULONG, &["size_t", "uintptr_t"]),
+    (LONG, &["ssize_t", "intptr_t"]),
+    (BOOL, &["bool"]),
 ];
 
 /// The words a base type is spelled with, in the order `scalar_name` counts them.
@@ -277,11 +264,13 @@ impl Definitions {
                 size,
             });
         }
-        for &(name, target) in &TYPEDEFS {
-            types.push(CType::Typedef {
-                name: name.to_string(),
-                target,
-            });
+        for &(target, names) in &TYPEDEFS {
+            for name in names {
+                types.push(CType::Typedef {
+                    name: name.to_string(),
+                    target,
+                });
+            }
         }
         Definitions {
             abi,
