@@ -351,6 +351,19 @@ impl Definitions {
             .map(|id| id as TypeId)
     }
 
+    /// The base type gcc calls `name`.
+    fn scalar(&self, name: &str) -> Option<TypeId> {
+        self.types
+            .iter()
+            .position(|ty| match ty {
+                CType::Int(Int { name: found, .. }) | CType::Float { name: found, .. } => {
+                    found == name
+                }
+                _ => false,
+            })
+            .map(|id| id as TypeId)
+    }
+
     fn typedef(&self, name: &str) -> Option<TypeId> {
         self.types
             .iter()
@@ -400,16 +413,7 @@ impl TypeSource for Definitions {
                 )
             }),
             NameKind::Typedef => self.typedef(name),
-            NameKind::Scalar => self
-                .types
-                .iter()
-                .position(|ty| match ty {
-                    CType::Int(Int { name: found, .. }) | CType::Float { name: found, .. } => {
-                        found == name
-                    }
-                    _ => false,
-                })
-                .map(|id| id as TypeId),
+            NameKind::Scalar => self.scalar(name),
             NameKind::Function | NameKind::Variable => None,
         };
         Ok(found)

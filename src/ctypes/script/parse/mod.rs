@@ -378,12 +378,7 @@ impl<'a, 't> Parser<'a, 't> {
         if name == Some("void") {
             return Ok(VOID);
         }
-        let found = name.and_then(|name| {
-            self.definitions
-                .find(crate::ctypes::NameKind::Scalar, name)
-                .ok()
-                .flatten()
-        });
+        let found = name.and_then(|name| self.definitions.scalar(name));
         found.ok_or_else(|| match name {
             Some(name) => error_at(first, format_args!("`{name}` is not understood")),
             None => error_at(first, format_args!("`{}` is not a C type", words.join(" "))),
