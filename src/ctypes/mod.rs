@@ -285,9 +285,13 @@ impl MemberLocation {
         let first = self.bit_offset;
         let last = first + bits - 1;
         // The smallest naturally aligned load that holds every bit of the field.
-        let size = [1u64, 2, 4, 8]
-            .into_iter()
-            .find(|size| first / (size * 8) == last / (size * 8))?;
+        let mut size = 1u64;
+        while first / (size * 8) != last / (size * 8) {
+            if size == 8 {
+                return None;
+            }
+            size *= 2;
+        }
         let byte_offset = first / (size * 8) * size;
         let within = first - byte_offset * 8;
         // Bit offsets count in memory order: from the least significant bit of the first byte
@@ -532,9 +536,8 @@ fn function(source: &dyn TypeSource, name: &str) -> Result<Option<(TypeId, Proto
             "type {id} was found as function `{name}` but is not one"
         )));
     };
-    match source.get(prototype)? {
-        Cow::Owned(CType::Prototype(found)) => Ok(Some((id, found))),
-        Cow::Borrowed(CType::Prototype(found)) => Ok(Some((id, found.clone()))),
+    match &*source.get(prototype)? {
+        CType::Prototype(found) => Ok(Some((id, found.clone()))),
         _ => Err(TypeError::Malformed(format!(
             "function `{name}`'s prototype (type {prototype}) is not one"
         ))),
@@ -630,17 +633,24 @@ fn spell(
         CType::Enum(found) => ("enum", found.name.as_str()),
         CType::Forward { name, union } => (if *union { "union" } else { "struct" }, name.as_str()),
         CType::Pointer { target } => {
-            let pointer = format!("*{inner}");
-            let wrapped = match *source.get(*target)? {
-                CType::Array { .. } | CType::Prototype(_) => format!("({pointer})"),
-                _ => pointer,
-            };
-            return spell(source, *target, wrapped, depth + 1, work);
+            let mut pointer = inner;
+            pointer.insert(0, '*');
+            if matches!(
+                *source.get(*target)?,
+                CType::Array { .. } | CType::Prototype(_)
+            ) {
+                pointer.insert(0, '(');
+                pointer.push(')');
+            }
+            return spell(source, *target, pointer, depth + 1, work);
         }
         CType::Array {
             element, length, ..
         } => {
-            let inner = format!("{inner}[{length}]");
+            let mut inner = inner;
+            inner.push('[');
+            inner.push_str(&length.to_string());
+            inner.push(']');
             return spell(source, *element, inner, depth + 1, work);
         }
         CType::Qualified { qualifier, target } => {
@@ -653,14 +663,13 @@ fn spell(
             return spell_prototype(source, prototype, inner, depth, work)
         }
     };
-    let mut spelled = if tag.is_empty() {
-        name.to_string()
+    let mut spelled = String::from(tag);
+    if !tag.is_empty() {
+        spelled.push(' ');
+        spelled.push_str(if name.is_empty() { "(anonymous)" } else { name });
     } else {
-        format!(
-            "{tag} {}",
-            if name.is_empty() { "(anonymous)" } else { name }
-        )
-    };
+        spelled.push_str(name);
+    }
     if !inner.is_empty() {
         if !inner.starts_with('[') {
             spelled.push(' ');
@@ -685,16 +694,19 @@ fn qualified(
         Qualifier::Volatile => "volatile",
         Qualifier::Restrict => "restrict",
     };
-    Ok(if matches!(*source.get(target)?, CType::Pointer { .. }) {
-        let inner = if inner.is_empty() {
-            word.to_string()
-        } else {
-            format!("{word} {inner}")
-        };
-        spell(source, target, inner, depth + 1, work)?
+    if matches!(*source.get(target)?, CType::Pointer { .. }) {
+        let mut inner = inner;
+        if !inner.is_empty() {
+            inner.insert(0, ' ');
+        }
+        inner.insert_str(0, word);
+        spell(source, target, inner, depth + 1, work)
     } else {
-        format!("{word} {}", spell(source, target, inner, depth + 1, work)?)
-    })
+        let mut spelled = spell(source, target, inner, depth + 1, work)?;
+        spelled.insert(0, ' ');
+        spelled.insert_str(0, word);
+        Ok(spelled)
+    }
 }
 
 /// A function type declaring `inner`: `int (*)(struct file *, long)`.

@@ -81,8 +81,12 @@ impl Environment {
     /// The process environment, with the given positional arguments and `-c` flag.
     #[inline(never)]
     pub fn from_process(positional: Vec<String>, target: bool) -> Environment {
+        let mut variables = Vec::new();
+        for variable in std::env::vars() {
+            variables.push(variable);
+        }
         Environment {
-            variables: std::env::vars().collect(),
+            variables,
             positional,
             target,
         }

@@ -19,20 +19,24 @@ pub fn dump(program: &Program, out: &mut String) {
     if !program.maps.is_empty() {
         out.push_str("maps\n");
         for map in &program.maps {
-            let _ = write!(out, "  {} ", map.name);
+            out.push_str("  ");
+            out.push_str(&map.name);
+            out.push(' ');
             match map.kind {
                 MapKind::Lhist { min, max, step } => {
-                    let _ = write!(out, "lhist({min}, {max}, {step})");
+                    put(out, "lhist(", &min);
+                    put(out, ", ", &max);
+                    put(out, ", ", &step);
+                    out.push(')');
                 }
                 other => out.push_str(other.name()),
             }
             match &map.key {
-                Some(record) => {
-                    let _ = write!(out, " {}", Type::Struct(record.clone()));
-                }
+                Some(record) => put(out, " ", &Type::Struct(record.clone())),
                 None => out.push_str(" (no key)"),
             }
-            let _ = writeln!(out, " -> {}", map.value);
+            put(out, " -> ", &map.value);
+            out.push('\n');
         }
     }
     for probe in &program.probes {
@@ -41,16 +45,45 @@ pub fn dump(program: &Program, out: &mut String) {
 }
 
 fn dump_probe(program: &Program, probe: &Probe, out: &mut String) {
-    if probe.spec.is_empty() {
-        let _ = writeln!(out, "probe {}", probe.provider);
-    } else {
-        let _ = writeln!(out, "probe {}:{}", probe.provider, probe.spec);
+    out.push_str("probe ");
+    out.push_str(&probe.provider);
+    if !probe.spec.is_empty() {
+        out.push(':');
+        out.push_str(&probe.spec);
     }
+    out.push('\n');
     for (slot, scratch) in probe.scratch.iter().enumerate() {
-        let _ = writeln!(out, "  scratch {slot} ${}  : {}", scratch.name, scratch.ty);
+        put(out, "  scratch ", &slot);
+        out.push_str(" $");
+        out.push_str(&scratch.name);
+        put(out, "  : ", &scratch.ty);
+        out.push('\n');
     }
     for statement in &probe.body {
         dump_statement(program, statement, 1, out);
+    }
+}
+
+/// `text`, then `value` as `{}` writes it: one place formats for every kind of line.
+#[inline(never)]
+fn put(out: &mut String, text: &str, value: &dyn fmt::Display) {
+    out.push_str(text);
+    let _ = write!(out, "{value}");
+}
+
+/// `text`, then `value` quoted as Rust's `{:?}` writes a string.
+#[inline(never)]
+fn put_quoted(out: &mut String, text: &str, value: &str) {
+    out.push_str(text);
+    let _ = write!(out, "{value:?}");
+}
+
+/// `text`, then `map`'s name, then `[]` when it has a key.
+fn put_map(out: &mut String, text: &str, program: &Program, map: usize, keyed: bool) {
+    out.push_str(text);
+    out.push_str(program.maps.get(map).map_or("?", |map| map.name.as_str()));
+    if keyed {
+        out.push_str("[]");
     }
 }
 
@@ -62,7 +95,6 @@ fn indent(out: &mut String, depth: usize) {
 
 fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut String) {
     indent(out, depth);
-    let map_name = |map: usize| program.maps.get(map).map_or("?", |map| map.name.as_str());
     match &statement.kind {
         StmtKind::Block(body) => {
             out.push_str("block\n");
@@ -86,22 +118,24 @@ fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut S
         }
         StmtKind::Return => out.push_str("return\n"),
         StmtKind::Delete { map, key } => {
-            let _ = writeln!(out, "delete {}[]", map_name(*map));
+            put_map(out, "delete ", program, *map, true);
+            out.push('\n');
             dump_exprs(program, key, depth + 1, out);
         }
         StmtKind::MapStore { map, key, value } => {
-            let brackets = if key.is_empty() { "" } else { "[]" };
-            let _ = writeln!(out, "store {}{brackets}", map_name(*map));
+            put_map(out, "store ", program, *map, !key.is_empty());
+            out.push('\n');
             dump_exprs(program, key, depth + 1, out);
             dump_expr(program, value, depth + 1, out);
         }
         StmtKind::Aggregate { map, key, argument } => {
             let found = program.maps.get(*map);
-            let kind = found.map_or("?", |map| map.kind.name());
-            let brackets = if key.is_empty() { "" } else { "[]" };
-            let _ = write!(out, "aggregate {}{brackets} {kind}()  : ", map_name(*map));
+            put_map(out, "aggregate ", program, *map, !key.is_empty());
+            out.push(' ');
+            out.push_str(found.map_or("?", |map| map.kind.name()));
+            out.push_str("()  : ");
             if let Some(found) = found {
-                let _ = write!(out, "{}", found.value);
+                put(out, "", &found.value);
             }
             out.push('\n');
             dump_exprs(program, key, depth + 1, out);
@@ -110,7 +144,8 @@ fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut S
             }
         }
         StmtKind::ScratchStore { slot, value } => {
-            let _ = writeln!(out, "store scratch {slot}");
+            put(out, "store scratch ", slot);
+            out.push('\n');
             dump_expr(program, value, depth + 1, out);
         }
         StmtKind::Expr(expression) => {
@@ -129,7 +164,8 @@ fn dump_exprs(program: &Program, expressions: &[Expr], depth: usize, out: &mut S
 fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut String) {
     indent(out, depth);
     let children = dump_node(program, expression, out);
-    let _ = writeln!(out, "  : {}", expression.ty);
+    put(out, "  : ", &expression.ty);
+    out.push('\n');
     for child in children {
         dump_expr(program, child, depth + 1, out);
     }
@@ -137,46 +173,47 @@ fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut Strin
 
 /// Writes what `expression` is, without its type; returns its operands.
 fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> Vec<&'p Expr> {
-    let map_name = |map: usize| program.maps.get(map).map_or("?", |map| map.name.as_str());
     let mut children: Vec<&Expr> = Vec::new();
     match &expression.kind {
         ExprKind::Int(value) => {
             if expression.ty.is_signed() {
-                let _ = write!(out, "int {}", *value as i64);
+                put(out, "int ", &(*value as i64));
             } else {
-                let _ = write!(out, "int {value}");
+                put(out, "int ", value);
             }
         }
         ExprKind::Str(bytes) => {
-            let _ = write!(out, "string {:?}", String::from_utf8_lossy(bytes));
+            put_quoted(out, "string ", &String::from_utf8_lossy(bytes));
         }
         ExprKind::TargetPid => out.push_str("target-pid"),
         ExprKind::Builtin(builtin) => {
-            let _ = write!(out, "builtin {}", builtin.name());
+            out.push_str("builtin ");
+            out.push_str(builtin.name());
         }
         ExprKind::Provider(name) => {
-            let _ = write!(out, "provider {name}");
+            out.push_str("provider ");
+            out.push_str(name);
         }
         ExprKind::Scratch(slot) => {
-            let _ = write!(out, "scratch {slot}");
+            put(out, "scratch ", slot);
         }
         ExprKind::MapRead { map, key } => {
-            let brackets = if key.is_empty() { "" } else { "[]" };
-            let _ = write!(out, "map {}{brackets}", map_name(*map));
-            children.extend(key);
+            put_map(out, "map ", program, *map, !key.is_empty());
+            children.extend(key.iter());
         }
         ExprKind::MapRef(map) => {
-            let _ = write!(out, "whole map {}", map_name(*map));
+            put_map(out, "whole map ", program, *map, false);
         }
         ExprKind::Call {
             function,
             arguments,
         } => {
             dump_call(function, out);
-            children.extend(arguments);
+            children.extend(arguments.iter());
         }
         ExprKind::Unary { operator, operand } => {
-            let _ = write!(out, "unary {}", operator.symbol());
+            out.push_str("unary ");
+            out.push_str(operator.symbol());
             children.push(operand);
         }
         ExprKind::Binary {
@@ -184,7 +221,8 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
             left,
             right,
         } => {
-            let _ = write!(out, "binary {}", operator.symbol());
+            out.push_str("binary ");
+            out.push_str(operator.symbol());
             children.push(left);
             children.push(right);
         }
@@ -194,7 +232,9 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
             otherwise,
         } => {
             out.push_str("ternary");
-            children.extend([&**condition, &**then, &**otherwise]);
+            children.push(condition);
+            children.push(then);
+            children.push(otherwise);
         }
         ExprKind::Cast(operand) => {
             out.push_str("cast");
@@ -206,8 +246,13 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
             offset,
             through_pointer,
         } => {
-            let arrow = if *through_pointer { "->" } else { "." };
-            let _ = write!(out, "member {arrow}{field} @{offset}");
+            out.push_str(if *through_pointer {
+                "member ->"
+            } else {
+                "member ."
+            });
+            out.push_str(field);
+            put(out, " @", offset);
             children.push(base);
         }
     }
@@ -215,28 +260,19 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
 }
 
 fn dump_call(function: &Function, out: &mut String) {
+    out.push_str("call ");
+    out.push_str(function.name());
     match function {
         Function::Printf { format } | Function::Cat { format } => {
-            let _ = write!(out, "call {} {:?}", function.name(), format.text());
+            put_quoted(out, " ", format.text());
         }
-        Function::Time { format } => {
-            let _ = write!(out, "call time {format:?}");
-        }
-        Function::Join { separator } => {
-            let _ = write!(out, "call join {separator:?}");
-        }
+        Function::Time { format } => put_quoted(out, " ", format),
+        Function::Join { separator } => put_quoted(out, " ", separator),
         Function::PrintMap(options) if *options != PrintOptions::WHOLE => {
-            let _ = write!(
-                out,
-                "call print top {} divisor {}",
-                options.top, options.divisor
-            );
+            put(out, " top ", &options.top);
+            put(out, " divisor ", &options.divisor);
         }
-        Function::Str { length } | Function::Mem { length } => {
-            let _ = write!(out, "call {}/{length}", function.name());
-        }
-        other => {
-            let _ = write!(out, "call {}", other.name());
-        }
+        Function::Str { length } | Function::Mem { length } => put(out, "/", length),
+        _ => {}
     }
 }

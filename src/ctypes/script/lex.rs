@@ -35,6 +35,7 @@ const PUNCTS: [&str; 11] = [
     "...", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "->", "##",
 ];
 
+#[inline(never)]
 pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
@@ -138,8 +139,14 @@ fn word_end(bytes: &[u8], mut at: usize) -> usize {
 /// starts, and where its line ends.
 fn header(text: &str, start: usize, at: usize) -> (&str, usize, usize) {
     let rest = text[at..].find('\n').map_or(text.len(), |end| at + end);
-    let header = text[at..rest].split("//").next().unwrap_or("");
-    let header = header.split("/*").next().unwrap_or("").trim();
+    // A comment after the name ends it.
+    let line = &text.as_bytes()[at..rest];
+    let mut end = 0;
+    while end < line.len() && !(line[end] == b'/' && matches!(line.get(end + 1), Some(b'/' | b'*')))
+    {
+        end += 1;
+    }
+    let header = text[at..at + end].trim();
     let header_start = start + text[start..rest].find(header).unwrap_or(0);
     (header, header_start, rest)
 }
@@ -187,6 +194,7 @@ fn punct(text: &str, at: usize) -> (Kind<'_>, usize) {
     }
 }
 
+#[inline(never)]
 fn token(kind: Kind<'_>, line: u32, line_start: usize, start: usize, end: usize) -> Token<'_> {
     Token {
         kind,
@@ -218,13 +226,11 @@ fn character(literal: &str) -> Option<u64> {
     let inner = literal.strip_prefix('\'')?.strip_suffix('\'')?;
     let mut chars = inner.chars();
     let value = match (chars.next()?, chars.as_str()) {
-        ('\\', escape) => match escape {
-            "n" => 10,
-            "t" => 9,
-            "r" => 13,
-            "\\" => 92,
-            "'" => 39,
-            "\"" => 34,
+        ('\\', escape) => match escape.as_bytes() {
+            b"n" => 10,
+            b"t" => 9,
+            b"r" => 13,
+            [quoted @ (b'\\' | b'\'' | b'"')] => u64::from(*quoted),
             _ => match escape.strip_prefix('x') {
                 Some(hex) => u64::from_str_radix(hex, 16).ok()?,
                 None => u64::from_str_radix(escape, 8).ok()?,

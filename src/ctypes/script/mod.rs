@@ -113,77 +113,77 @@ pub struct Definitions {
     builtins: TypeId,
 }
 
-/// C's integer types by the names gcc's debug info (and so BTF) gives them, and the kernel's
-/// typedefs of them that a pasted definition uses without defining.
-const SCALARS: [&str; 12] = [
-    "char",
-    "signed char",
-    "unsigned char",
-    "short int",
-    "short unsigned int",
-    "int",
-    "unsigned int",
-    "long int",
-    "long unsigned int",
-    "long long int",
-    "long long unsigned int",
-    "_Bool",
+/// C's integer types by the names gcc's debug info (and so BTF) gives them: the name, its size
+/// (0: `long`'s, which the ABI decides) and whether it is signed. The kernel builds with
+/// -funsigned-char on every architecture since 6.2, so `char` is not.
+const SCALARS: [(&str, u32, bool); 12] = [
+    ("char", 1, false),
+    ("signed char", 1, true),
+    ("unsigned char", 1, false),
+    ("short int", 2, true),
+    ("short unsigned int", 2, false),
+    ("int", 4, true),
+    ("unsigned int", 4, false),
+    ("long int", 0, true),
+    ("long unsigned int", 0, false),
+    ("long long int", 8, true),
+    ("long long unsigned int", 8, false),
+    ("_Bool", 1, false),
 ];
 
-/// `int`'s id (void, then `SCALARS`): the index type of arrays, as in BTF.
+// The scalars' ids: void, then `SCALARS`.
+const SCHAR: TypeId = 2;
+const UCHAR: TypeId = 3;
+const SHORT: TypeId = 4;
+const USHORT: TypeId = 5;
+/// `int`: also the index type of arrays, as in BTF.
 const INT: TypeId = 6;
+const UINT: TypeId = 7;
+const LONG: TypeId = 8;
+const ULONG: TypeId = 9;
+const LLONG: TypeId = 10;
+const ULLONG: TypeId = 11;
+const BOOL: TypeId = 12;
 
-const TYPEDEFS: [(&str, &str); 49] = [
-    ("u8", "unsigned char"),
-    ("__u8", "unsigned char"),
-    ("uint8_t", "unsigned char"),
-    ("s8", "signed char"),
-    ("__s8", "signed char"),
-    ("int8_t", "signed char"),
-    ("u16", "short unsigned int"),
-    ("__u16", "short unsigned int"),
-    ("uint16_t", "short unsigned int"),
-    ("__le16", "short unsigned int"),
-    ("__be16", "short unsigned int"),
-    ("__sum16", "short unsigned int"),
-    ("umode_t", "short unsigned int"),
-    ("s16", "short int"),
-    ("__s16", "short int"),
-    ("int16_t", "short int"),
-    ("u32", "unsigned int"),
-    ("__u32", "unsigned int"),
-    ("uint32_t", "unsigned int"),
-    ("__le32", "unsigned int"),
-    ("__be32", "unsigned int"),
-    ("__wsum", "unsigned int"),
-    ("gfp_t", "unsigned int"),
-    ("fmode_t", "unsigned int"),
-    ("dev_t", "unsigned int"),
-    ("uid_t", "unsigned int"),
-    ("gid_t", "unsigned int"),
-    ("s32", "int"),
-    ("__s32", "int"),
-    ("int32_t", "int"),
-    ("pid_t", "int"),
-    ("u64", "long long unsigned int"),
-    ("__u64", "long long unsigned int"),
-    ("uint64_t", "long long unsigned int"),
-    ("__le64", "long long unsigned int"),
-    ("__be64", "long long unsigned int"),
-    ("sector_t", "long long unsigned int"),
-    // 8-aligned on i386 only, where the kernel needs it to be; u64 is on every target here.
-    ("__aligned_u64", "long long unsigned int"),
-    ("aligned_u64", "long long unsigned int"),
-    ("s64", "long long int"),
-    ("__s64", "long long int"),
-    ("int64_t", "long long int"),
-    ("loff_t", "long long int"),
-    ("ktime_t", "long long int"),
-    ("size_t", "long unsigned int"),
-    ("uintptr_t", "long unsigned int"),
-    ("ssize_t", "long int"),
-    ("intptr_t", "long int"),
-    ("bool", "_Bool"),
+/// The kernel's typedefs of integer types that a pasted definition uses without defining, by
+/// the type they name.
+const TYPEDEFS: [(TypeId, &[&str]); 11] = [
+    (UCHAR, &["u8", "__u8", "uint8_t"]),
+    (SCHAR, &["s8", "__s8", "int8_t"]),
+    (
+        USHORT,
+        &[
+            "u16", "__u16", "uint16_t", "__le16", "__be16", "__sum16", "umode_t",
+        ],
+    ),
+    (SHORT, &["s16", "__s16", "int16_t"]),
+    (
+        UINT,
+        &[
+            "u32", "__u32", "uint32_t", "__le32", "__be32", "__wsum", "gfp_t", "fmode_t", "dev_t",
+            "uid_t", "gid_t",
+        ],
+    ),
+    (INT, &["s32", "__s32", "int32_t", "pid_t"]),
+    // `__aligned_u64` is 8-aligned on i386 only, where the kernel needs it to be; u64 is on
+    // every target here.
+    (
+        ULLONG,
+        &[
+            "u64",
+            "__u64",
+            "uint64_t",
+            "__le64",
+            "__be64",
+            "sector_t",
+            "__aligned_u64",
+            "aligned_u64",
+        ],
+    ),
+    (LLONG, &["s64", "__s64", "int64_t", "loff_t", "ktime_t"]),
+    (ULONG, &["size_t", "uintptr_t"]),
+    (LONG, &["ssize_t", "intptr_t"]),
+    (BOOL, &["bool"]),
 ];
 
 /// The words a base type is spelled with, in the order `scalar_name` counts them.
@@ -229,6 +229,7 @@ impl Definitions {
     /// a target of `abi`. `predefined` names count as `#define`d, for `#ifdef` (bpftrace's
     /// tools test `BPFTRACE_HAVE_BTF`). A `#define`'s value is computed where it stands, from
     /// what is defined above it (C would wait until it is used).
+    #[inline(never)]
     pub fn parse(
         text: &str,
         abi: Abi,
@@ -242,42 +243,34 @@ impl Definitions {
         Ok(definitions)
     }
 
+    #[inline(never)]
     fn builtin(abi: Abi) -> Definitions {
         let mut types = vec![CType::Void];
-        for name in SCALARS {
-            let size = match name {
-                "char" | "signed char" | "unsigned char" | "_Bool" => 1,
-                "short int" | "short unsigned int" => 2,
-                "long int" | "long unsigned int" => abi.long_size,
-                "long long int" | "long long unsigned int" => 8,
-                _ => 4,
-            };
+        for (id, &(name, size, signed)) in (1..).zip(&SCALARS) {
+            let size = if size == 0 { abi.long_size } else { size };
             types.push(CType::Int(Int {
                 name: name.to_string(),
                 size,
-                // The kernel builds with -funsigned-char on every architecture since 6.2.
-                signed: !name.contains("unsigned") && name != "char" && name != "_Bool",
-                char: name.contains("char"),
-                boolean: name == "_Bool",
+                signed,
+                char: id <= UCHAR,
+                boolean: id == BOOL,
                 bits: (size * 8) as u8,
                 bit_offset: 0,
             }));
         }
-        for (name, size) in [("float", 4), ("double", 8)] {
+        for &(name, size) in &[("float", 4), ("double", 8)] {
             types.push(CType::Float {
                 name: name.to_string(),
                 size,
             });
         }
-        for (name, target) in TYPEDEFS {
-            let target = 1 + SCALARS
-                .iter()
-                .position(|scalar| *scalar == target)
-                .unwrap_or(0);
-            types.push(CType::Typedef {
-                name: name.to_string(),
-                target: target as TypeId,
-            });
+        for &(target, names) in &TYPEDEFS {
+            for name in names {
+                types.push(CType::Typedef {
+                    name: name.to_string(),
+                    target,
+                });
+            }
         }
         Definitions {
             abi,
@@ -358,6 +351,19 @@ impl Definitions {
             .map(|id| id as TypeId)
     }
 
+    /// The base type gcc calls `name`.
+    fn scalar(&self, name: &str) -> Option<TypeId> {
+        self.types
+            .iter()
+            .position(|ty| match ty {
+                CType::Int(Int { name: found, .. }) | CType::Float { name: found, .. } => {
+                    found == name
+                }
+                _ => false,
+            })
+            .map(|id| id as TypeId)
+    }
+
     fn typedef(&self, name: &str) -> Option<TypeId> {
         self.types
             .iter()
@@ -407,16 +413,7 @@ impl TypeSource for Definitions {
                 )
             }),
             NameKind::Typedef => self.typedef(name),
-            NameKind::Scalar => self
-                .types
-                .iter()
-                .position(|ty| match ty {
-                    CType::Int(Int { name: found, .. }) | CType::Float { name: found, .. } => {
-                        found == name
-                    }
-                    _ => false,
-                })
-                .map(|id| id as TypeId),
+            NameKind::Scalar => self.scalar(name),
             NameKind::Function | NameKind::Variable => None,
         };
         Ok(found)

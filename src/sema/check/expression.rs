@@ -22,6 +22,7 @@ pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
     }
 }
 
+#[inline(never)]
 pub(super) fn expr(kind: ExprKind, ty: Type, span: Span) -> Expr {
     Expr { kind, ty, span }
 }
@@ -506,7 +507,7 @@ impl Checker<'_> {
                 span,
             )),
             _ => match self.types.constant(name) {
-                Ok(Some(constant)) => Some(Expr { span, ..constant }),
+                Ok(Some((value, ty))) => Some(expr(ExprKind::Int(value), ty, span)),
                 Ok(None) => {
                     self.unknown_name(name, span, scope);
                     None

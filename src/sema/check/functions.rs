@@ -30,22 +30,23 @@ pub(super) struct Call<'a, 's> {
 
 /// `printf("format", values...)`: the format is a literal that must fit its values.
 pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
-    let span = call.span;
-    let (format, arguments) = formatted(checker, call)?;
-    let function = Function::Printf { format };
-    Some(typed_call(function, arguments, Type::Void, span))
+    formatted_call(checker, call, |format| Function::Printf { format })
 }
 
 /// bpftrace's `cat("format", values...)`: the file the format names, printed by user space.
 pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+    formatted_call(checker, call, |format| Function::Cat { format })
+}
+
+/// A call of `function`, whose format and values `formatted` checks.
+fn formatted_call(
+    checker: &mut Checker<'_>,
+    call: Call<'_, '_>,
+    function: fn(Format) -> Function,
+) -> Option<Expr> {
     let span = call.span;
     let (format, arguments) = formatted(checker, call)?;
-    Some(typed_call(
-        Function::Cat { format },
-        arguments,
-        Type::Void,
-        span,
-    ))
+    Some(typed_call(function(format), arguments, Type::Void, span))
 }
 
 /// A call whose first argument is a printf format literal that must fit the values after it.
@@ -77,7 +78,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, V
         }
     };
     let values = checker.all_typed(&call.arguments[1..], call.scope, false, |value| {
-        (value.ty == Type::Void).then_some("this has no value to print")
+        matches!(value.ty, Type::Void).then_some("this has no value to print")
     });
     let wanted = format.arguments();
     let given = call.arguments.len() - 1;
@@ -104,7 +105,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, V
 /// `print(values...)`, or bpftrace's `print(@map, top, divisor)`.
 pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
     let mut values = checker.all_typed(call.arguments, call.scope, true, |value| {
-        (value.ty == Type::Void && !matches!(value.kind, ExprKind::MapRef(_)))
+        (matches!(value.ty, Type::Void) && !matches!(value.kind, ExprKind::MapRef(_)))
             .then_some("this has no value to print")
     })?;
     if !values
@@ -232,18 +233,18 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
             }
         }
     };
-    if let ExprKind::Call {
-        function: Function::Dyn,
-        arguments,
-    } = address.kind
-    {
-        // `str()` of a `__data_loc` field: the string it locates.
-        return Some(typed_call(
-            Function::Dyn,
-            arguments,
-            Type::Chars(length),
-            call.span,
-        ));
+    if matches!(
+        address.kind,
+        ExprKind::Call {
+            function: Function::Dyn,
+            ..
+        }
+    ) {
+        // `str()` of a `__data_loc` field: the string it locates, as long as `str()` says.
+        let mut located = address;
+        located.ty = Type::Chars(length);
+        located.span = call.span;
+        return Some(located);
     }
     if matches!(address.ty, Type::Chars(_)) {
         return Some(address);
@@ -331,7 +332,7 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
     let left = checker.value(&call.arguments[0], call.scope);
     let right = checker.value(&call.arguments[1], call.scope);
     let (left, right) = (left?, right?);
-    for side in [&left, &right] {
+    for side in [&left, &right].iter() {
         if !matches!(side.ty, Type::Chars(_)) {
             checker.report(
                 side.span,

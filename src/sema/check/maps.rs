@@ -73,7 +73,7 @@ impl Checker<'_> {
 
     /// Records (or checks) a map's value type; returns the map's type after this use.
     pub(super) fn map_value(&mut self, map: MapId, ty: &Type, span: Span) -> Option<Type> {
-        if *ty == Type::Void {
+        if matches!(ty, Type::Void) {
             self.report(span, format_args!("this has no value to store"));
             return None;
         }
@@ -121,7 +121,7 @@ impl Checker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<Vec<Expr>> {
         let typed = self.all_typed(keys, scope, false, |value| {
-            (value.ty == Type::Void || matches!(value.kind, ExprKind::MapRef(_)))
+            (matches!(value.ty, Type::Void) || matches!(value.kind, ExprKind::MapRef(_)))
                 .then_some("this cannot be a map key")
         })?;
         let types: Vec<Type> = typed.iter().map(|key| key.ty.clone()).collect();

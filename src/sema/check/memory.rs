@@ -10,7 +10,7 @@ use crate::ctypes::{CType, NameKind, TypeError, TypeId, TypeSource};
 use crate::lang::diag::{Diag, Span};
 use crate::sema::context::Providers;
 use crate::sema::program::{Expr, ExprKind};
-use crate::sema::types::{AddressSpace, CStruct, Type, TypeOrigin, U64};
+use crate::sema::types::{AddressSpace, CStruct, Type, TypeOrigin, I64, U64};
 
 /// `#define`s of the kernel's ABI that bpftrace's tools take from headers and that BTF, which
 /// holds enums only, lacks.
@@ -115,8 +115,9 @@ impl<'p> CTypes<'p> {
         type_name: &str,
         space: AddressSpace,
     ) -> Option<Result<Type, String>> {
-        let stars = type_name.len() - type_name.trim_end_matches('*').len();
-        let (word, name) = type_name.trim_end_matches('*').split_once(' ')?;
+        let trimmed = type_name.trim_end_matches('*');
+        let stars = type_name.len() - trimmed.len();
+        let (word, name) = trimmed.split_once(' ')?;
         let kind = match word {
             "struct" => NameKind::Struct,
             "union" => NameKind::Union,
@@ -144,10 +145,7 @@ impl<'p> CTypes<'p> {
     ) -> Result<Type, String> {
         let source = self.source(origin)?;
         if depth > 16 {
-            return Err(format!(
-                "type {} nests too deep",
-                source.name_of(id).map_err(failed)?
-            ));
+            return Err(about(source, id, "type ", " nests too deep"));
         }
         let (resolved, ty) = source.resolve(id).map_err(failed)?;
         Ok(match *ty {
@@ -201,9 +199,11 @@ impl<'p> CTypes<'p> {
                 }
             }
             _ => {
-                return Err(format!(
-                    "`{}` is not a type tine reads (integers, pointers, arrays, structs)",
-                    source.name_of(id).map_err(failed)?
+                return Err(about(
+                    source,
+                    id,
+                    "`",
+                    "` is not a type tine reads (integers, pointers, arrays, structs)",
                 ))
             }
         })
@@ -269,39 +269,32 @@ impl<'p> CTypes<'p> {
         }
     }
 
-    /// A constant by name: the script's `#define` or enum, a kernel `#define` BTF lacks, then an
-    /// enum of the kernel's.
+    /// A constant by name, its value and type: the script's `#define` or enum, a kernel
+    /// `#define` BTF lacks, then an enum of the kernel's.
     #[inline(never)]
-    pub(super) fn constant(&self, name: &str) -> Result<Option<Expr>, String> {
-        let int = |value: u64, ty: Type| {
-            Ok(Some(Expr {
-                kind: ExprKind::Int(value),
-                ty,
-                span: Span::new(0, 0),
-            }))
-        };
-        let enumerator = |source: &dyn TypeSource| -> Result<Option<Expr>, String> {
+    pub(super) fn constant(&self, name: &str) -> Result<Option<(u64, Type)>, String> {
+        let enumerator = |source: &dyn TypeSource| -> Result<Option<(u64, Type)>, String> {
             match source.find_enumerator(name).map_err(failed)? {
                 Some((id, value)) => {
                     let ty = match *source.resolve(id).map_err(failed)?.1 {
-                        CType::Enum(ref found) if found.signed => crate::sema::types::I64,
+                        CType::Enum(ref found) if found.signed => I64,
                         _ => U64,
                     };
-                    int(value, ty)
+                    Ok(Some((value, ty)))
                 }
                 None => Ok(None),
             }
         };
         if let Some(script) = &self.script {
             if let Some(value) = script.constant(name) {
-                return int(value as u64, crate::sema::types::I64);
+                return Ok(Some((value as u64, I64)));
             }
             if let Some(found) = enumerator(script)? {
                 return Ok(Some(found));
             }
         }
         if let Some(&(_, value)) = KERNEL_DEFINES.iter().find(|(known, _)| *known == name) {
-            return int(value, crate::sema::types::I64);
+            return Ok(Some((value, I64)));
         }
         match self.kernel()? {
             Some(kernel) => enumerator(kernel),
@@ -326,6 +319,15 @@ fn failed(error: TypeError) -> String {
     error.to_string()
 }
 
+/// A message about type `id`: `before`, its C spelling, `after`.
+#[inline(never)]
+fn about(source: &dyn TypeSource, id: TypeId, before: &str, after: &str) -> String {
+    match source.name_of(id) {
+        Ok(name) => format!("{before}{name}{after}"),
+        Err(error) => failed(error),
+    }
+}
+
 fn kind_word(kind: NameKind) -> &'static str {
     match kind {
         NameKind::Union => "union",
@@ -336,11 +338,13 @@ fn kind_word(kind: NameKind) -> &'static str {
 
 /// The byte offset of `line`:`column` (from 1) in `text`.
 fn offset_of_line(text: &str, line: u32, column: u32) -> usize {
-    let start: usize = text
+    let mut start = 0;
+    for before in text
         .split_inclusive('\n')
         .take(line.saturating_sub(1) as usize)
-        .map(str::len)
-        .sum();
+    {
+        start += before.len();
+    }
     (start + column.saturating_sub(1) as usize).min(text.len().saturating_sub(1))
 }
 

@@ -263,8 +263,9 @@ impl Checker<'_> {
         if self.final_round {
             let mut diag = Diag::new(span, fmt::format(message));
             diag.label = label;
-            diag.notes
-                .extend(note.map(|(span, note)| (span, fmt::format(note))));
+            if let Some((span, note)) = note {
+                diag.notes.push((span, fmt::format(note)));
+            }
             self.errors.push(diag);
         }
     }

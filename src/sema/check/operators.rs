@@ -86,7 +86,7 @@ impl Checker<'_> {
         let (left, right, ty) = if strings && operator.is_comparison() {
             (left, right, I32)
         } else if operator.is_logical() {
-            for side in [&left, &right] {
+            for side in [&left, &right].iter() {
                 if !side.ty.is_scalar() {
                     self.report(
                         side.span,
@@ -136,7 +136,7 @@ impl Checker<'_> {
     /// Both sides of an arithmetic or comparison operator are numbers or pointers; false (with
     /// an error) when one is not.
     fn numbers(&mut self, operator: BinaryOp, left: &Expr, right: &Expr) -> bool {
-        for (side, other) in [(left, right), (right, left)] {
+        for &(side, other) in [(left, right), (right, left)].iter() {
             if !side.ty.is_scalar() {
                 let mut diag = Diag::new(
                     side.span,

@@ -94,7 +94,7 @@ impl Checker<'_> {
         value: &Expr,
         scope: &mut Scope<'_>,
     ) -> Option<Type> {
-        if value.ty == Type::Void || matches!(value.kind, ExprKind::MapRef(_)) {
+        if matches!(value.ty, Type::Void) || matches!(value.kind, ExprKind::MapRef(_)) {
             self.report(value.span, format_args!("this has no value to store"));
             return None;
         }

@@ -22,7 +22,9 @@ impl Checker<'_> {
     ) -> Vec<Stmt> {
         let mut typed = Vec::with_capacity(statements.len());
         for statement in statements {
-            typed.extend(self.statement(statement, scope));
+            if let Some(statement) = self.statement(statement, scope) {
+                typed.push(statement);
+            }
         }
         typed
     }

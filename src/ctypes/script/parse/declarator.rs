@@ -62,7 +62,7 @@ impl<'a, 't> Parser<'a, 't> {
             }
         }
         // `a[2][3]` is two arrays of three: the suffix nearest the name applies last.
-        for suffix in suffixes.into_iter().rev() {
+        while let Some(suffix) = suffixes.pop() {
             target = self.definitions.push(match suffix {
                 Suffix::Array(length) => CType::Array {
                     element: target,
@@ -93,12 +93,7 @@ impl<'a, 't> Parser<'a, 't> {
     fn opens_declarator(&self, abstract_: bool) -> bool {
         match self.tokens.get(self.at + 1).map(|token| token.kind) {
             Some(Kind::Punct("*" | "(")) => true,
-            Some(Kind::Ident(word)) => {
-                !abstract_
-                    && !SCALAR_WORDS.contains(&word)
-                    && self.definitions.typedef(word).is_none()
-                    && !matches!(word, "struct" | "union" | "enum" | "const" | "volatile")
-            }
+            Some(Kind::Ident(word)) => !abstract_ && !self.names_type(word),
             _ => false,
         }
     }
@@ -147,13 +142,13 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     pub(super) fn starts_type(&self, token: Option<&Token>) -> bool {
-        match token.map(|token| token.kind) {
-            Some(Kind::Ident(word)) => {
-                SCALAR_WORDS.contains(&word)
-                    || matches!(word, "struct" | "union" | "enum" | "const" | "volatile")
-                    || self.definitions.typedef(word).is_some()
-            }
-            _ => false,
-        }
+        matches!(token.map(|token| token.kind), Some(Kind::Ident(word)) if self.names_type(word))
+    }
+
+    /// Whether `word` begins a type: a base type's word, a tag, a qualifier, a typedef's name.
+    fn names_type(&self, word: &str) -> bool {
+        SCALAR_WORDS.contains(&word)
+            || matches!(word, "struct" | "union" | "enum" | "const" | "volatile")
+            || self.definitions.typedef(word).is_some()
     }
 }

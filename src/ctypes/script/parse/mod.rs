@@ -225,13 +225,20 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.enter()?;
+        let result = parse(self);
+        self.depth -= 1;
+        result
+    }
+
+    /// One level deeper, for `nested`: out of line, not in each of its instances.
+    #[inline(never)]
+    fn enter(&mut self) -> Result<()> {
         if self.depth >= MAX_NESTING {
             return Err(self.error(format_args!("definitions nest too deep")));
         }
         self.depth += 1;
-        let result = parse(self);
-        self.depth -= 1;
-        result
+        Ok(())
     }
 
     fn skip_parenthesized(&mut self) -> Result<()> {
@@ -249,6 +256,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     // Declarations.
 
+    #[inline(never)]
     fn declaration(&mut self) -> Result<()> {
         let typedef = self.eat("typedef");
         let (base, _) = self.specifiers()?;
@@ -286,7 +294,8 @@ impl<'a, 't> Parser<'a, 't> {
                         target,
                     };
                 }
-                Some(id) if definitions.resolve(id).ok() == definitions.resolve(target).ok() => {}
+                // The same type again (ids are enough: both are in these definitions).
+                Some(id) if resolved_id(definitions, id) == resolved_id(definitions, target) => {}
                 Some(_) => {
                     return Err(error_at(
                         token,
@@ -346,10 +355,12 @@ impl<'a, 't> Parser<'a, 't> {
                 })
             }
         };
-        for (qualified, qualifier) in [
+        for &(qualified, qualifier) in [
             (volatile, Qualifier::Volatile),
             (constant, Qualifier::Const),
-        ] {
+        ]
+        .iter()
+        {
             if qualified {
                 base = self.definitions.push(CType::Qualified {
                     qualifier,
@@ -367,12 +378,7 @@ impl<'a, 't> Parser<'a, 't> {
         if name == Some("void") {
             return Ok(VOID);
         }
-        let found = name.and_then(|name| {
-            self.definitions
-                .find(crate::ctypes::NameKind::Scalar, name)
-                .ok()
-                .flatten()
-        });
+        let found = name.and_then(|name| self.definitions.scalar(name));
         found.ok_or_else(|| match name {
             Some(name) => error_at(first, format_args!("`{name}` is not understood")),
             None => error_at(first, format_args!("`{}` is not a C type", words.join(" "))),
@@ -588,6 +594,11 @@ impl<'a, 't> Parser<'a, 't> {
         }
         Ok(members)
     }
+}
+
+/// `id` with typedefs and qualifiers taken off, None when that fails.
+fn resolved_id(definitions: &Definitions, id: TypeId) -> Option<TypeId> {
+    definitions.resolve(id).ok().map(|(resolved, _)| resolved)
 }
 
 /// Takes the message unformatted: each caller formatting its own String is code at every one.

@@ -93,8 +93,11 @@ fn prelude() -> String {
          #define __aligned(x) __attribute__((aligned(x)))\n\
          #define __rcu\n#define __user\n",
     );
-    for (name, target) in TYPEDEFS {
-        text += &format!("typedef {target} {name};\n");
+    for (target, names) in TYPEDEFS {
+        let (target, ..) = SCALARS[target as usize - 1];
+        for name in names {
+            text += &format!("typedef {target} {name};\n");
+        }
     }
     text
 }
