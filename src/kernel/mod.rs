@@ -9,6 +9,7 @@ pub mod cpu;
 pub mod elf;
 pub mod error;
 pub mod features;
+pub mod heap;
 pub mod kallsyms;
 pub mod mapping;
 pub mod memory_map;
