@@ -196,7 +196,9 @@ pub unsafe extern "C" fn calloc(count: usize, size: usize) -> *mut c_void {
     // SAFETY: malloc's payload holds `total` bytes.
     unsafe {
         let payload = malloc(total);
-        if !payload.is_null() {
+        // A big block is a fresh mapping, zero already: writing it would make every page of
+        // a buffer that may stay mostly unused resident.
+        if !payload.is_null() && total <= LARGEST - HEADER {
             payload.cast::<u8>().write_bytes(0, total);
         }
         payload
@@ -390,6 +392,24 @@ mod tests {
                 .all(|&byte| byte == 0));
             free(zeroed.cast());
             assert!(calloc(usize::MAX, 2).is_null());
+            // A big zeroed buffer costs no memory until it is written.
+            let big = calloc(1 << 20, 1).cast::<u8>();
+            let page = 4096;
+            let first_page = big.add(page).sub(big as usize % page);
+            let mut resident = vec![0u8; (1 << 20) / page - 1];
+            assert_eq!(
+                libc::mincore(
+                    first_page.cast(),
+                    resident.len() * page,
+                    resident.as_mut_ptr()
+                ),
+                0
+            );
+            assert!(
+                resident.iter().all(|&page| page & 1 == 0),
+                "calloc touched its mapping"
+            );
+            free(big.cast());
             assert!(malloc(usize::MAX).is_null());
         }
     }
