@@ -44,7 +44,7 @@ static HEAP: Shared = Shared {
     }),
 };
 
-/// `work` on the heap, alone: tine allocates from its main thread and its closing thread.
+/// `work` on the heap, alone: tine has one thread, but a test harness that links it has many.
 fn locked<R>(work: impl FnOnce(&mut Heap) -> R) -> R {
     while HEAP
         .busy
