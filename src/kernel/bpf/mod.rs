@@ -158,12 +158,21 @@ pub fn map_ids() -> Result<Vec<u32>, KernelError> {
 /// Lifts RLIMIT_MEMLOCK, which charged BPF memory before 5.11 (later kernels use memcg). A
 /// refusal matters only if it stops a map from being created, so that is what decides.
 pub fn raise_memlock() -> Result<(), KernelError> {
-    let unlimited = libc::rlimit {
-        rlim_cur: libc::RLIM_INFINITY,
-        rlim_max: libc::RLIM_INFINITY,
+    // prlimit64(2) itself: libc's setrlimit applies the limit to every thread through a
+    // signal to each, code tine (one thread) would carry for nothing.
+    let unlimited = [u64::MAX; 2];
+    // SAFETY: `unlimited` is a live rlimit64 (current, maximum) the kernel only reads; no old
+    // value is asked for.
+    let set = unsafe {
+        libc::syscall(
+            libc::SYS_prlimit64,
+            0 as libc::c_long,
+            libc::RLIMIT_MEMLOCK as libc::c_long,
+            unlimited.as_ptr(),
+            std::ptr::null_mut::<u64>(),
+        )
     };
-    // SAFETY: `unlimited` is a live rlimit that setrlimit only reads.
-    if unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &unlimited) } == 0 {
+    if set == 0 {
         return Ok(());
     }
     let refused = KernelError::last("raise RLIMIT_MEMLOCK");
