@@ -51,12 +51,16 @@ impl Child {
         let (wait_end, gate) =
             unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
 
+        // fork(2) as the bare clone system call: libc's fork runs at-fork handlers tine has
+        // none of, code the binary would carry for nothing.
         // SAFETY: tine is single-threaded when it forks, and the child below only calls
         // async-signal-safe functions (close, read, sigprocmask, execv, _exit) before exec.
-        let pid = unsafe { libc::fork() };
+        let pid =
+            unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_long, 0, 0, 0, 0) };
         if pid < 0 {
             return Err(io::Error::last_os_error());
         }
+        let pid = pid as libc::pid_t;
         if pid == 0 {
             // SAFETY: in the child; the pointers stay valid because nothing is freed before
             // execv replaces the process or _exit ends it.
