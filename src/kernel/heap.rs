@@ -140,10 +140,12 @@ unsafe fn capacity(payload: *mut u8) -> usize {
     }
 }
 
-/// # Safety
-/// Called as C's malloc.
-#[no_mangle]
-pub unsafe extern "C" fn malloc(size: usize) -> *mut c_void {
+// The C functions below call each other's work through these Rust names, never by C's: the
+// compiler knows what C's allocation functions do, and would fold a malloc and a memset in
+// calloc into a call of calloc itself.
+
+/// malloc's work: a payload of `size` bytes, or null.
+fn allocate(size: usize) -> *mut u8 {
     let Some(total) = size.checked_add(HEADER) else {
         return null_mut();
     };
@@ -160,24 +162,24 @@ pub unsafe extern "C" fn malloc(size: usize) -> *mut c_void {
     // SAFETY: `block` is a fresh block of at least `total` bytes, aligned to 16.
     unsafe {
         block.cast::<[usize; 2]>().write([kind, 0]);
-        block.add(HEADER).cast()
+        block.add(HEADER)
     }
 }
 
+/// free's work.
+///
 /// # Safety
-/// Called as C's free.
-#[no_mangle]
-pub unsafe extern "C" fn free(payload: *mut c_void) {
-    let payload = payload.cast::<u8>();
+/// `payload` is null or came from this heap, and is not used again.
+unsafe fn release(payload: *mut u8) {
     if payload.is_null() {
         return;
     }
-    // SAFETY: C's contract: `payload` came from this heap and is freed once.
+    // SAFETY: the caller's promise: `payload` came from this heap and is freed once.
     unsafe {
         let [kind, back] = *header(payload);
         let block = payload.sub(HEADER);
         if back != 0 {
-            free(payload.sub(back).cast());
+            release(payload.sub(back));
         } else if kind < CLASSES {
             locked(|heap| heap.give(block, kind));
         } else {
@@ -187,22 +189,35 @@ pub unsafe extern "C" fn free(payload: *mut c_void) {
 }
 
 /// # Safety
+/// Called as C's malloc.
+#[no_mangle]
+pub unsafe extern "C" fn malloc(size: usize) -> *mut c_void {
+    allocate(size).cast()
+}
+
+/// # Safety
+/// Called as C's free.
+#[no_mangle]
+pub unsafe extern "C" fn free(payload: *mut c_void) {
+    // SAFETY: C's contract: `payload` came from this heap and is freed once.
+    unsafe { release(payload.cast()) }
+}
+
+/// # Safety
 /// Called as C's calloc.
 #[no_mangle]
 pub unsafe extern "C" fn calloc(count: usize, size: usize) -> *mut c_void {
     let Some(total) = count.checked_mul(size) else {
         return null_mut();
     };
-    // SAFETY: malloc's payload holds `total` bytes.
-    unsafe {
-        let payload = malloc(total);
-        // A big block is a fresh mapping, zero already: writing it would make every page of
-        // a buffer that may stay mostly unused resident.
-        if !payload.is_null() && total <= LARGEST - HEADER {
-            payload.cast::<u8>().write_bytes(0, total);
-        }
-        payload
+    let payload = allocate(total);
+    // A big block is a fresh mapping, zero already: writing it would make every page of a
+    // buffer that may stay mostly unused resident.
+    if !payload.is_null() && total <= LARGEST - HEADER {
+        // SAFETY: the payload holds `total` bytes.
+        unsafe { payload.write_bytes(0, total) };
     }
+    payload.cast()
 }
 
 /// # Safety
@@ -211,8 +226,7 @@ pub unsafe extern "C" fn calloc(count: usize, size: usize) -> *mut c_void {
 pub unsafe extern "C" fn realloc(payload: *mut c_void, size: usize) -> *mut c_void {
     let old = payload.cast::<u8>();
     if old.is_null() {
-        // SAFETY: realloc of null is malloc.
-        return unsafe { malloc(size) };
+        return allocate(size).cast();
     }
     // SAFETY: C's contract: `old` came from this heap and is still live.
     unsafe {
@@ -236,12 +250,12 @@ pub unsafe extern "C" fn realloc(payload: *mut c_void, size: usize) -> *mut c_vo
             block.cast::<[usize; 2]>().write([size + HEADER, 0]);
             return block.add(HEADER).cast();
         }
-        let new = malloc(size);
+        let new = allocate(size);
         if !new.is_null() {
-            old.copy_to_nonoverlapping(new.cast(), held);
-            free(payload);
+            old.copy_to_nonoverlapping(new, held);
+            release(old);
         }
-        new
+        new.cast()
     }
 }
 
@@ -251,8 +265,7 @@ pub unsafe extern "C" fn realloc(payload: *mut c_void, size: usize) -> *mut c_vo
 /// As malloc.
 unsafe fn aligned(align: usize, size: usize) -> *mut c_void {
     if align <= HEADER {
-        // SAFETY: as malloc.
-        return unsafe { malloc(size) };
+        return allocate(size).cast();
     }
     if !align.is_power_of_two() {
         return null_mut();
@@ -263,7 +276,7 @@ unsafe fn aligned(align: usize, size: usize) -> *mut c_void {
         let Some(total) = size.checked_add(align) else {
             return null_mut();
         };
-        let block = malloc(total).cast::<u8>();
+        let block = allocate(total);
         if block.is_null() {
             return null_mut();
         }
@@ -324,9 +337,30 @@ pub unsafe extern "C" fn malloc_usable_size(payload: *mut c_void) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::hint::black_box;
+
+    // The C functions, called through pointers the compiler cannot see through: knowing what
+    // C's allocation functions do, it could drop a test's allocation or assume it succeeded.
+    type Malloc = unsafe extern "C" fn(usize) -> *mut c_void;
+    type Calloc = unsafe extern "C" fn(usize, usize) -> *mut c_void;
+    type Realloc = unsafe extern "C" fn(*mut c_void, usize) -> *mut c_void;
+    type Free = unsafe extern "C" fn(*mut c_void);
+    type Usable = unsafe extern "C" fn(*mut c_void) -> usize;
+
+    fn functions() -> (Malloc, Calloc, Realloc, Free, Usable, Calloc) {
+        black_box((
+            malloc as Malloc,
+            calloc as Calloc,
+            realloc as Realloc,
+            free as Free,
+            malloc_usable_size as Usable,
+            aligned_alloc as Calloc,
+        ))
+    }
 
     #[test]
     fn blocks_hold_what_was_asked_at_their_alignment_and_are_reused() {
+        let (malloc, _, _, free, malloc_usable_size, aligned_alloc) = functions();
         // SAFETY: each payload is used within what was asked and freed once.
         unsafe {
             for size in [
@@ -375,6 +409,7 @@ mod tests {
 
     #[test]
     fn realloc_keeps_the_bytes_as_blocks_grow_into_mappings() {
+        let (malloc, calloc, realloc, free, _, _) = functions();
         // SAFETY: each payload is used within its current size and freed once.
         unsafe {
             let mut payload = malloc(10).cast::<u8>();
