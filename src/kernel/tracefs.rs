@@ -181,15 +181,9 @@ impl Tracefs {
     ) -> Result<ProbeEvent, KernelError> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let group = format!("tine_{}", std::process::id());
-        let name = format!(
-            "{}{}",
-            if retprobe { "r" } else { "p" },
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let command = format!(
-            "{}:{group}/{name} {target}\n",
-            if retprobe { "r" } else { "p" }
-        );
+        let kind_letter = if retprobe { 'r' } else { 'p' };
+        let name = format!("{kind_letter}{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let command = format!("{kind_letter}:{group}/{name} {target}\n");
         let event = ProbeEvent {
             control: self.root.join(kind.control_file()),
             group,

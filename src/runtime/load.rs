@@ -290,10 +290,22 @@ pub(super) fn load(
     Ok(loaded)
 }
 
-/// The instructions of `code`, each map index relocated to its map's fd, encoded.
-fn encoded(code: &ProbeCode, maps: &[BpfMap]) -> Result<Vec<u8>, RunError> {
-    tine_asm::encode(&with_fds(&code.insns, maps), ByteOrder::HOST)
-        .map_err(|error| RunError::Encode(Box::new(error)))
+/// The program of `code` loaded into the kernel as `name`, each map index relocated to its
+/// map's fd: what tracing and `verify` both load.
+fn load_code(
+    code: &ProbeCode,
+    maps: &[BpfMap],
+    name: &str,
+    expected_attach_type: Option<bpf::AttachType>,
+) -> Result<Result<LoadedProgram, KernelError>, RunError> {
+    let bytes = tine_asm::encode(&with_fds(&code.insns, maps), ByteOrder::HOST)
+        .map_err(|error| RunError::Encode(Box::new(error)))?;
+    Ok(LoadedProgram::load(&ProgramSpec {
+        kind: kernel_program_kind(code.kind),
+        insns: &bytes,
+        name,
+        expected_attach_type,
+    }))
 }
 
 /// The program of `code`, for `probe` (resolved as `resolved`), loaded into the kernel.
@@ -305,15 +317,9 @@ fn load_program(
     maps: &[BpfMap],
     settings: &Settings,
 ) -> Result<LoadedProgram, RunError> {
-    let bytes = encoded(code, maps)?;
     let name = format!("tine_{}", probe.provider);
-    let spec = ProgramSpec {
-        kind: kernel_program_kind(code.kind),
-        insns: &bytes,
-        name: &name,
-        expected_attach_type: resolved.attach_type(),
-    };
-    LoadedProgram::load(&spec).map_err(|error| rejection(error, code, settings))
+    load_code(code, maps, &name, resolved.attach_type())?
+        .map_err(|error| rejection(error, code, settings))
 }
 
 /// Sets the state word every probe checks first (see `wire::TRACING`).
@@ -376,14 +382,10 @@ pub fn verify(
 ) -> Result<(), RunError> {
     let maps = create_maps(compiled)?;
     for code in &compiled.probes {
-        let bytes = encoded(code, &maps)?;
-        let spec = ProgramSpec {
-            kind: kernel_program_kind(code.kind),
-            insns: &bytes,
-            name: "tine_verify",
-            expected_attach_type: None,
-        };
-        verdict(code.probe, LoadedProgram::load(&spec).map(drop));
+        verdict(
+            code.probe,
+            load_code(code, &maps, "tine_verify", None)?.map(drop),
+        );
     }
     Ok(())
 }
