@@ -312,7 +312,9 @@ pub fn write_map(
         }
         return;
     }
-    entries.sort_by(|a, b| compare_rows(shape, a, b, order));
+    // Rows the order leaves tied (keys it reads only in part) by their bytes, so an unstable
+    // sort's order is one order: a stable sort's code costs the binary more.
+    entries.sort_unstable_by(|a, b| compare_rows(shape, a, b, order).then_with(|| a.cmp(b)));
     // Ascending, so the largest are last. bpftrace 0.17 ignores `top` for stats.
     let shown_from = match usize::try_from(options.top) {
         _ if style != Style::Ply && *shown == Shown::Stats => 0,
