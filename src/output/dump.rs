@@ -247,20 +247,18 @@ impl Shown {
             Shown::Average => write_signed(out, mean(data, order)),
             Shown::Stats => {
                 let (count, sum) = wire::decode_average(data, order);
-                let json = style == Style::Json;
-                out.push_str(if json { "{\"count\": " } else { "count " });
-                write_unsigned(out, count);
-                out.push_str(if json {
-                    ", \"average\": "
+                let [count_label, average_label, total_label, close] = if style == Style::Json {
+                    ["{\"count\": ", ", \"average\": ", ", \"total\": ", "}"]
                 } else {
-                    ", average "
-                });
+                    ["count ", ", average ", ", total ", ""]
+                };
+                out.push_str(count_label);
+                write_unsigned(out, count);
+                out.push_str(average_label);
                 write_signed(out, mean(data, order));
-                out.push_str(if json { ", \"total\": " } else { ", total " });
+                out.push_str(total_label);
                 write_signed(out, sum);
-                if json {
-                    out.push('}');
-                }
+                out.push_str(close);
             }
         }
     }

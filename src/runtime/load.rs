@@ -21,17 +21,17 @@ use std::cell::Cell;
 use super::{RunError, Settings};
 
 fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
-    let (kind, flags) = match spec.storage {
+    let kind = match spec.storage {
         // Preallocated: an entry allocated on demand can fail where a probe runs with
         // interrupts off (sched_wakeup lost keys that way), and a lost count is worse than
         // memory taken up front (TINE_MAP_ENTRIES sizes it).
-        Storage::Hash => (MapType::Hash, 0),
-        Storage::PerCpuHash => (MapType::PercpuHash, 0),
-        Storage::Array => (MapType::Array, 0),
-        Storage::PerCpuArray => (MapType::PercpuArray, 0),
-        Storage::RingBuffer => (MapType::Ringbuf, 0),
-        Storage::PerfEventArray => (MapType::PerfEventArray, 0),
-        Storage::StackTrace => (MapType::StackTrace, 0),
+        Storage::Hash => MapType::Hash,
+        Storage::PerCpuHash => MapType::PercpuHash,
+        Storage::Array => MapType::Array,
+        Storage::PerCpuArray => MapType::PercpuArray,
+        Storage::RingBuffer => MapType::Ringbuf,
+        Storage::PerfEventArray => MapType::PerfEventArray,
+        Storage::StackTrace => MapType::StackTrace,
     };
     bpf::MapSpec {
         kind,
@@ -43,7 +43,8 @@ fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
         } else {
             spec.max_entries
         },
-        flags,
+        // No flags: preallocated (see above).
+        flags: 0,
     }
 }
 
