@@ -255,24 +255,33 @@ pub(super) fn load(
         _triggers: Vec::new(),
         programs: Vec::new(),
     };
-    // Probes on one point fire in the script's order: those whose points run the newest
-    // program first are attached last to first, after the others.
-    let mut ordered = Vec::with_capacity(compiled.probes.len());
-    let mut newest_first = Vec::new();
+    let mut programs = Vec::with_capacity(compiled.probes.len());
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
         let resolved = registry.probe(probe.resolved);
         let program = load_program(code, probe, &*resolved, &loaded.maps, settings)?;
-        let list = if resolved.fires_newest_first() {
-            &mut newest_first
-        } else {
-            &mut ordered
-        };
-        list.push((probe, code.lifecycle, resolved, program));
+        programs.push(Some(program));
     }
-    newest_first.reverse();
-    ordered.append(&mut newest_first);
-    for (probe, lifecycle, resolved, program) in ordered {
+    // Probes on one point fire in the script's order: those whose points run the newest
+    // program first are attached last to first, after the others. Step `count + n` is the
+    // `n`th from the end.
+    let count = programs.len();
+    for step in 0..2 * count {
+        let newest_first = step >= count;
+        let index = if newest_first {
+            2 * count - 1 - step
+        } else {
+            step
+        };
+        let code = &compiled.probes[index];
+        let probe = &script.probes[code.probe];
+        let resolved = registry.probe(probe.resolved);
+        if resolved.fires_newest_first() != newest_first {
+            continue;
+        }
+        let Some(program) = programs[index].take() else {
+            continue;
+        };
         let started = std::time::Instant::now();
         let attachment = resolved.attach(&program)?;
         if settings.debug {
@@ -286,7 +295,7 @@ pub(super) fn load(
                 tenths % 10
             );
         }
-        loaded.add(probe, lifecycle, program, attachment);
+        loaded.add(probe, code.lifecycle, program, attachment);
     }
     Ok(loaded)
 }
