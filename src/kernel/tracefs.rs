@@ -120,7 +120,7 @@ impl Tracefs {
     fn read(&self, relative: &str) -> Result<String, KernelError> {
         let path = self.root.join(relative);
         fs::read_to_string(&path)
-            .map_err(|error| KernelError::io(format!("read {}", path.display()), &error))
+            .map_err(|error| KernelError::io(format!("read {}", path.to_string_lossy()), &error))
     }
 
     /// The perf event id of tracepoint `group/event`.
@@ -145,8 +145,9 @@ impl Tracefs {
     pub fn events(&self) -> Result<Vec<String>, KernelError> {
         let events_dir = self.root.join("events");
         let list = |dir: &Path| -> Result<Vec<String>, KernelError> {
-            let entries = fs::read_dir(dir)
-                .map_err(|error| KernelError::io(format!("list {}", dir.display()), &error))?;
+            let entries = fs::read_dir(dir).map_err(|error| {
+                KernelError::io(format!("list {}", dir.to_string_lossy()), &error)
+            })?;
             let mut names = Vec::new();
             for entry in entries {
                 let Ok(entry) = entry else {
@@ -289,7 +290,7 @@ impl ProbeEvent {
             .open(&self.control)
             .map_err(|error| {
                 KernelError::io(
-                    format!("{action} (open {})", self.control.display()),
+                    format!("{action} (open {})", self.control.to_string_lossy()),
                     &error,
                 )
             })?;

@@ -76,7 +76,7 @@ impl fmt::Display for KprobeError {
             KprobeError::NoKprobes { tracefs } => write!(
                 f,
                 "this kernel has no kprobes: no kprobe PMU, and no kprobe_events in {}",
-                tracefs.display()
+                tracefs.to_string_lossy()
             ),
         }
     }

@@ -146,7 +146,7 @@ impl fmt::Display for UprobeError {
             UprobeError::NoUprobes { tracefs } => write!(
                 f,
                 "this kernel has no uprobes: no uprobe PMU, and no uprobe_events in {}",
-                tracefs.display()
+                tracefs.to_string_lossy()
             ),
             UprobeError::WhiteSpace { path } => write!(
                 f,
