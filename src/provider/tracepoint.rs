@@ -111,7 +111,7 @@ pub static TRACEPOINT: Provider = Provider {
         name: "tracepoint",
         bare: false,
         // bpftrace writes `group:event`.
-        canonical: |spec| spec.replacen(':', "/", 1),
+        canonical: |spec| replace_first(spec, ':', "/"),
     },
     resolve: |spec, kernel| Ok(Rc::new(Tracepoint::resolve(&*kernel.tracefs()?, spec)?)),
     offline: offline_probe,
@@ -128,10 +128,18 @@ pub static TRACEPOINT: Provider = Provider {
         if written.contains('/') {
             point.to_string()
         } else {
-            point.replacen('/', ":", 1)
+            replace_first(point, '/', ":")
         }
     }),
 };
+
+/// `text` with its first `from` made `to`: `str::replacen` is linked for these two alone.
+fn replace_first(text: &str, from: char, to: &str) -> String {
+    match text.split_once(from) {
+        Some((head, tail)) => [head, to, tail].concat(),
+        None => text.to_string(),
+    }
+}
 
 /// A glob over events whose records differ has no `data`, as when tracing.
 fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, ProviderError> {
@@ -427,7 +435,8 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
     // (`char comm[16]`, `__data_loc char[] name`).
     let (declaration, array) = match declaration.rfind('[') {
         Some(open) if declaration.ends_with(']') => (
-            declaration[..open].trim_end(),
+            // `trim`: the declaration starts trimmed, and one trim is linked already.
+            declaration[..open].trim(),
             Some(&declaration[open + 1..declaration.len() - 1]),
         ),
         _ => (declaration, None),
@@ -448,7 +457,7 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
             while let Some(rest) = element.strip_suffix("[]") {
                 element = rest;
             }
-            c_type = element.trim_end().to_string();
+            c_type = element.trim().to_string();
             FieldKind::DataLoc { relative }
         }
         (None, Some(count)) => {
