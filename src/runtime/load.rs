@@ -282,11 +282,11 @@ pub(super) fn load(
         let Some(program) = programs[index].take() else {
             continue;
         };
-        let started = std::time::Instant::now();
+        let started = crate::kernel::clock::monotonic();
         let attachment = resolved.attach(&program)?;
         if settings.debug {
             // In integers: float formatting would cost the binary kilobytes for this one line.
-            let tenths = started.elapsed().as_micros() as u64 / 100;
+            let tenths = (crate::kernel::clock::monotonic() - started) / 100_000;
             eprintln!(
                 "debug: {}:{} attached in {}.{} ms",
                 probe.provider,
