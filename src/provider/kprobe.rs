@@ -198,10 +198,10 @@ impl KernelFunctions {
     pub fn without_blacklisted(mut self, blacklist: &str) -> KernelFunctions {
         // The names are sorted: each blacklisted one is found by a binary search.
         let mut blacklisted = vec![false; self.names.len()];
-        for name in blacklist
-            .lines()
-            .filter_map(|line| line.split_whitespace().nth(1))
-        {
+        for name in blacklist.lines().filter_map(|line| {
+            let mut words = line.split_whitespace();
+            words.next().and(words.next())
+        }) {
             if let Ok(index) = self
                 .names
                 .binary_search_by(|known| known.as_str().cmp(name))

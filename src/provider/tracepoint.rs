@@ -434,7 +434,7 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
     // Split `TYPE NAME[N]` at the last identifier; the array suffix may be on either side
     // (`char comm[16]`, `__data_loc char[] name`).
     let (declaration, array) = match declaration.rfind('[') {
-        Some(open) if declaration.ends_with(']') => (
+        Some(open) if declaration.ends_with("]") => (
             // `trim`: the declaration starts trimmed, and one trim is linked already.
             declaration[..open].trim(),
             Some(&declaration[open + 1..declaration.len() - 1]),
@@ -464,7 +464,7 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
             let count = count.trim().parse().unwrap_or(0);
             FieldKind::Array { count }
         }
-        (None, None) if c_type.ends_with('*') => FieldKind::Pointer,
+        (None, None) if c_type.ends_with("*") => FieldKind::Pointer,
         (None, None) => FieldKind::Integer,
     };
     Ok(FormatField {
