@@ -281,12 +281,16 @@ impl ElfFile {
             .iter()
             .find(|segment| segment.offset <= offset && offset - segment.offset < segment.size)?;
         let address = segment.address + (offset - segment.offset);
-        self.functions
-            .iter()
-            .filter(|function| function.address <= address)
-            .filter(|function| function.size == 0 || address - function.address < function.size)
-            .max_by_key(|function| function.address)
-            .map(|function| (function, address - function.address))
+        // The highest start that holds the address (the last of equals, as `max_by_key`).
+        let mut best: Option<&Function> = None;
+        for function in &self.functions {
+            let holds = function.address <= address
+                && (function.size == 0 || address - function.address < function.size);
+            if holds && best.map_or(true, |best| function.address >= best.address) {
+                best = Some(function);
+            }
+        }
+        best.map(|function| (function, address - function.address))
     }
 }
 

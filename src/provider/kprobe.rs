@@ -226,13 +226,13 @@ impl KernelFunctions {
     /// shows it.
     #[inline(never)]
     pub fn read(tracing: Option<&Path>) -> Result<KernelFunctions, KprobeError> {
-        let usual = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"].map(Path::new);
         // The first listing that reads, where tracefs is, else in the usual places.
         let mut filter_functions = None;
-        for root in [tracing, Some(usual[0]), Some(usual[1])]
-            .into_iter()
-            .flatten()
-        {
+        let usual = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"].map(Path::new);
+        for root in [tracing, Some(usual[0]), Some(usual[1])] {
+            let Some(root) = root else {
+                continue;
+            };
             if let Ok(text) = std::fs::read_to_string(root.join("available_filter_functions")) {
                 filter_functions = Some(text);
                 break;
