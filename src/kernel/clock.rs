@@ -133,6 +133,22 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
+/// The conversions that are others in one: `%c`, `%D` ... as the C locale spells them.
+const SHORTHANDS: [(char, &str); 8] = [
+    ('c', "%a %b %e %T %Y"),
+    ('D', "%m/%d/%y"),
+    ('x', "%m/%d/%y"),
+    ('F', "%Y-%m-%d"),
+    ('R', "%H:%M"),
+    ('T', "%H:%M:%S"),
+    ('X', "%H:%M:%S"),
+    ('r', "%I:%M:%S %p"),
+];
+
+/// The conversions that print a number, and the width each is padded to.
+const NUMERIC: &str = "fCdeGgHIjmMsSuUVwWyY";
+const NUMERIC_WIDTHS: [u8; 20] = [6, 2, 2, 2, 4, 2, 2, 2, 3, 2, 2, 1, 2, 1, 2, 2, 1, 2, 2, 4];
+
 fn is_leap(year: i64) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
@@ -170,59 +186,76 @@ impl Fields {
     }
 
     fn conversion(&self, out: &mut String, conversion: char, pad: Option<char>) -> bool {
-        let twelve_hour = (self.hour + 11) % 12 + 1;
-        let (value, width, default_pad) = match conversion {
-            'a' => return push(out, &DAYS[self.weekday as usize][..3]),
-            'A' => return push(out, DAYS[self.weekday as usize]),
-            'b' | 'h' => return push(out, &MONTHS[self.month][..3]),
-            'B' => return push(out, MONTHS[self.month]),
-            'c' => return self.write(out, "%a %b %e %T %Y"),
-            'D' | 'x' => return self.write(out, "%m/%d/%y"),
-            'F' => return self.write(out, "%Y-%m-%d"),
-            'R' => return self.write(out, "%H:%M"),
-            'T' | 'X' => return self.write(out, "%H:%M:%S"),
-            'r' => return self.write(out, "%I:%M:%S %p"),
-            'p' => return push(out, if self.hour < 12 { "AM" } else { "PM" }),
-            'n' => return push(out, "\n"),
-            't' => return push(out, "\t"),
-            '%' => return push(out, "%"),
-            'Z' => return push(out, &self.zone),
-            'z' => {
-                let minutes = self.offset / 60;
-                let sign = if minutes < 0 { '-' } else { '+' };
-                let minutes = minutes.abs();
-                out.push(sign);
-                number(out, minutes / 60 * 100 + minutes % 60, 4, '0');
-                return true;
+        for (letter, expansion) in SHORTHANDS {
+            if conversion == letter {
+                return self.write(out, expansion);
             }
-            'f' => (self.microseconds, 6, '0'),
-            'C' => (self.year.div_euclid(100), 2, '0'),
-            'd' => (self.day, 2, '0'),
-            'e' => (self.day, 2, ' '),
-            'G' => (self.iso_week().0, 4, '0'),
-            'g' => (self.iso_week().0.rem_euclid(100), 2, '0'),
-            'H' => (self.hour, 2, '0'),
-            'I' => (twelve_hour, 2, '0'),
-            'j' => (self.yearday + 1, 3, '0'),
-            'm' => (self.month as i64 + 1, 2, '0'),
-            'M' => (self.minute, 2, '0'),
-            's' => (self.seconds, 1, '0'),
-            'S' => (self.second, 2, '0'),
-            'u' => ((self.weekday + 6) % 7 + 1, 1, '0'),
-            'U' => ((self.yearday + 7 - self.weekday) / 7, 2, '0'),
-            'V' => (self.iso_week().1, 2, '0'),
-            'w' => (self.weekday, 1, '0'),
-            'W' => ((self.yearday + 7 - (self.weekday + 6) % 7) / 7, 2, '0'),
-            'y' => (self.year.rem_euclid(100), 2, '0'),
-            'Y' => (self.year, 4, '0'),
-            _ => return false,
-        };
-        match pad {
-            Some('-') => number(out, value, 1, '0'),
-            Some('_') => number(out, value, width, ' '),
-            Some(_) => number(out, value, width, '0'),
-            None => number(out, value, width, default_pad),
         }
+        let text = match conversion {
+            'a' => &DAYS[self.weekday as usize][..3],
+            'A' => DAYS[self.weekday as usize],
+            'b' | 'h' => &MONTHS[self.month][..3],
+            'B' => MONTHS[self.month],
+            'p' => ["AM", "PM"][usize::from(self.hour >= 12)],
+            'n' => "\n",
+            't' => "\t",
+            '%' => "%",
+            'Z' => &self.zone,
+            _ => return self.numeric(out, conversion, pad),
+        };
+        out.push_str(text);
+        true
+    }
+
+    /// The conversions that print a number (`%z` among them).
+    fn numeric(&self, out: &mut String, conversion: char, pad: Option<char>) -> bool {
+        if conversion == 'z' {
+            let minutes = self.offset / 60;
+            out.push(if minutes < 0 { '-' } else { '+' });
+            let minutes = minutes.abs();
+            number(out, minutes / 60 * 100 + minutes % 60, 4, '0');
+            return true;
+        }
+        let Some(index) = NUMERIC
+            .bytes()
+            .position(|letter| char::from(letter) == conversion)
+        else {
+            return false;
+        };
+        let (iso_year, iso_week) = self.iso_week();
+        // In the order of `NUMERIC`.
+        let values = [
+            self.microseconds,
+            self.year.div_euclid(100),
+            self.day,
+            self.day,
+            iso_year,
+            iso_year.rem_euclid(100),
+            self.hour,
+            (self.hour + 11) % 12 + 1,
+            self.yearday + 1,
+            self.month as i64 + 1,
+            self.minute,
+            self.seconds,
+            self.second,
+            (self.weekday + 6) % 7 + 1,
+            (self.yearday + 7 - self.weekday) / 7,
+            iso_week,
+            self.weekday,
+            (self.yearday + 7 - (self.weekday + 6) % 7) / 7,
+            self.year.rem_euclid(100),
+            self.year,
+        ];
+        let width = usize::from(NUMERIC_WIDTHS[index]);
+        let (width, fill) = match pad {
+            Some('-') => (1, '0'),
+            Some('_') => (width, ' '),
+            Some(_) => (width, '0'),
+            // `%e` is the one padded with spaces unless told otherwise.
+            None if conversion == 'e' => (width, ' '),
+            None => (width, '0'),
+        };
+        number(out, values[index], width, fill);
         true
     }
 
@@ -252,11 +285,6 @@ impl Fields {
             (self.year, week)
         }
     }
-}
-
-fn push(out: &mut String, text: &str) -> bool {
-    out.push_str(text);
-    true
 }
 
 /// `value` in decimal, padded with `pad` to `width` characters (after a minus sign).

@@ -35,13 +35,13 @@ fn read_cpu_list(path: &str) -> Result<Vec<u32>, KernelError> {
 
 /// Every CPU that could ever come online; per-CPU maps hold one value for each. Fixed at boot,
 /// so it is read once.
-pub fn possible_cpus() -> Result<Vec<u32>, KernelError> {
+pub fn possible_cpus() -> Result<&'static [u32], KernelError> {
     static POSSIBLE: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
     if let Some(cpus) = POSSIBLE.get() {
-        return Ok(cpus.clone());
+        return Ok(cpus);
     }
     let cpus = read_cpu_list("/sys/devices/system/cpu/possible")?;
-    Ok(POSSIBLE.get_or_init(|| cpus).clone())
+    Ok(POSSIBLE.get_or_init(|| cpus))
 }
 
 /// The CPUs online now; perf events can open only on these.

@@ -43,7 +43,7 @@ impl fmt::Display for ElfError {
 }
 
 const EM_ARM: u16 = 40;
-const PT_LOAD: u32 = 1;
+const PT_LOAD: u64 = 1;
 const SHT_SYMTAB: u64 = 2;
 const SHT_DYNSYM: u64 = 11;
 const STT_FUNC: u8 = 2;
@@ -55,8 +55,11 @@ const FILE_HEADER: [&[(u8, u8)]; 2] = [
     &[(28, 4), (32, 4), (42, 2), (44, 2), (46, 2), (48, 2)],
     &[(32, 8), (40, 8), (54, 2), (56, 2), (58, 2), (60, 2)],
 ];
-/// p_offset, p_vaddr, p_filesz.
-const PROGRAM_HEADER: [&[(u8, u8)]; 2] = [&[(4, 4), (8, 4), (16, 4)], &[(8, 8), (16, 8), (32, 8)]];
+/// p_type, p_offset, p_vaddr, p_filesz.
+const PROGRAM_HEADER: [&[(u8, u8)]; 2] = [
+    &[(0, 4), (4, 4), (8, 4), (16, 4)],
+    &[(0, 4), (8, 8), (16, 8), (32, 8)],
+];
 /// sh_type, sh_offset, sh_size, sh_link, sh_entsize.
 const SECTION_HEADER: [&[(u8, u8)]; 2] = [
     &[(4, 4), (16, 4), (20, 4), (24, 4), (36, 4)],
@@ -109,10 +112,6 @@ impl Reader<'_> {
         Ok(self.unsigned(offset, 2)? as u16)
     }
 
-    fn u32(&self, offset: u64) -> Result<u32, ElfError> {
-        Ok(self.unsigned(offset, 4)? as u32)
-    }
-
     /// The fields at `layout` (offset, bytes: ELF32's, then ELF64's) of the entry at `at`, as
     /// many as `layout` has; the rest 0.
     fn fields(&self, at: u64, layout: [&[(u8, u8)]; 2]) -> Result<[u64; 6], ElfError> {
@@ -128,32 +127,20 @@ impl Reader<'_> {
         (0..count).map(move |index| offset.wrapping_add(index.wrapping_mul(size)))
     }
 
-    /// The loadable segments of the program headers.
-    fn segments(&self, offset: u64, size: u64, count: u64) -> Result<Vec<Segment>, ElfError> {
-        let mut segments = Vec::new();
+    /// The fields at `layout` of each of the `count` headers of `size` bytes from `offset`.
+    fn headers(
+        &self,
+        offset: u64,
+        size: u64,
+        count: u64,
+        layout: [&[(u8, u8)]; 2],
+    ) -> Result<Vec<[u64; 6]>, ElfError> {
+        let mut headers = Vec::new();
         for header in self.entries(offset, size, count) {
             self.slice(header, size)?;
-            if self.u32(header)? != PT_LOAD {
-                continue;
-            }
-            let [offset, address, size, ..] = self.fields(header, PROGRAM_HEADER)?;
-            segments.push(Segment {
-                address,
-                offset,
-                size,
-            });
+            headers.push(self.fields(header, layout)?);
         }
-        Ok(segments)
-    }
-
-    /// (type, offset, size, link, entry size) of every section.
-    fn sections(&self, offset: u64, size: u64, count: u64) -> Result<Vec<[u64; 6]>, ElfError> {
-        let mut sections = Vec::new();
-        for header in self.entries(offset, size, count) {
-            self.slice(header, size)?;
-            sections.push(self.fields(header, SECTION_HEADER)?);
-        }
-        Ok(sections)
+        Ok(headers)
     }
 
     /// Adds the functions `section` defines, when it is a symbol table.
@@ -243,8 +230,19 @@ impl ElfFile {
         };
         let [phoff, shoff, phentsize, phnum, shentsize, shnum] = r.fields(0, FILE_HEADER)?;
         let machine = r.u16(18)?;
-        let segments = r.segments(phoff, phentsize, phnum)?;
-        let sections = r.sections(shoff, shentsize, shnum)?;
+        let mut segments = Vec::new();
+        for [kind, offset, address, size, ..] in
+            r.headers(phoff, phentsize, phnum, PROGRAM_HEADER)?
+        {
+            if kind == PT_LOAD {
+                segments.push(Segment {
+                    address,
+                    offset,
+                    size,
+                });
+            }
+        }
+        let sections = r.headers(shoff, shentsize, shnum, SECTION_HEADER)?;
         let mut functions = Vec::new();
         for section in &sections {
             r.functions(section, &sections, machine, &mut functions)?;
@@ -283,12 +281,16 @@ impl ElfFile {
             .iter()
             .find(|segment| segment.offset <= offset && offset - segment.offset < segment.size)?;
         let address = segment.address + (offset - segment.offset);
-        self.functions
-            .iter()
-            .filter(|function| function.address <= address)
-            .filter(|function| function.size == 0 || address - function.address < function.size)
-            .max_by_key(|function| function.address)
-            .map(|function| (function, address - function.address))
+        // The highest start that holds the address (the last of equals, as `max_by_key`).
+        let mut best: Option<&Function> = None;
+        for function in &self.functions {
+            let holds = function.address <= address
+                && (function.size == 0 || address - function.address < function.size);
+            if holds && best.map_or(true, |best| function.address >= best.address) {
+                best = Some(function);
+            }
+        }
+        best.map(|function| (function, address - function.address))
     }
 }
 

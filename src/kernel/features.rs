@@ -3,7 +3,7 @@
 //! providers pick a path that works and a fallback where there is one. `tine -T` prints it.
 
 use std::cell::{Cell, OnceCell};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tine_asm::{AluOp, ByteOrder, CallTarget, Helper, Insn, Reg, Reg::*, Source, Width};
 
@@ -11,6 +11,7 @@ use crate::kernel::bpf::{
     AttachType, BpfMap, Link, LoadedProgram, MapSpec, MapType, ProgramSpec, ProgramType,
 };
 use crate::kernel::btf;
+use crate::kernel::clock::monotonic;
 use crate::kernel::error::KernelError;
 use crate::kernel::mapping::page_size;
 use crate::kernel::perf::{kprobe_pmu_available, uprobe_pmu_available};
@@ -104,8 +105,9 @@ pub struct Features {
     /// Probed (or given) answers; unset until first asked.
     present: [OnceCell<bool>; Feature::ALL.len()],
     forced_off: [bool; Feature::ALL.len()],
-    /// How long each probe took, for `-T`.
-    probe_time: [Cell<Duration>; Feature::ALL.len()],
+    /// How long each probe took, in nanoseconds of the monotonic clock (std's `Instant`
+    /// would link its own arithmetic for this alone).
+    probe_time: [Cell<u64>; Feature::ALL.len()],
 }
 
 impl Features {
@@ -139,9 +141,9 @@ impl Features {
     /// Whether the kernel has `feature`, probing it now if it was never asked about.
     fn present(&self, feature: Feature) -> bool {
         *self.present[feature.index()].get_or_init(|| {
-            let start = Instant::now();
+            let start = monotonic();
             let present = feature.probe();
-            self.probe_time[feature.index()].set(start.elapsed());
+            self.probe_time[feature.index()].set((monotonic() - start) as u64);
             present
         })
     }
@@ -179,7 +181,7 @@ impl Features {
 
     /// Sum of the durations of the probes run so far.
     pub fn probe_time(&self) -> Duration {
-        self.probe_time.iter().map(Cell::get).sum()
+        Duration::from_nanos(self.probe_time.iter().map(Cell::get).sum())
     }
 
     /// `tine -T`: one `feature: yes|no` line each, noting features TINE_FORCE masked.

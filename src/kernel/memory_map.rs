@@ -25,9 +25,9 @@ pub fn parse(text: &str) -> Vec<Mapping> {
 fn parse_line(line: &str) -> Option<Mapping> {
     let hex = |text: &str| u64::from_str_radix(text, 16).ok();
     let mut fields = line.split_whitespace();
-    let range = fields.next()?;
-    let offset = fields.nth(1)?;
-    let path = fields.nth(2)?;
+    let mut next = || fields.next();
+    let (range, _perms, offset, _dev, _inode, path) =
+        (next()?, next()?, next()?, next()?, next()?, next()?);
     if !path.starts_with('/') {
         return None;
     }

@@ -13,7 +13,8 @@ use crate::kernel::ring::RingItem;
 
 const TYPE_SOFTWARE: u32 = 1;
 const TYPE_TRACEPOINT: u32 = 2;
-const SOFTWARE_CPU_CLOCK: u64 = 0;
+/// PERF_COUNT_SW_CPU_CLOCK.
+pub const SOFTWARE_CPU_CLOCK: u64 = 0;
 const SOFTWARE_BPF_OUTPUT: u64 = 10;
 const SAMPLE_RAW: u64 = 1 << 10;
 const FLAG_DISABLED: u64 = flag(0, cfg!(target_endian = "big"));

@@ -54,8 +54,8 @@ impl Watched {
         // `pid (comm) S ...`: the state follows the last `)`.
         match std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) {
             Ok(stat) => stat
-                .rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+                .rfind(')')
+                .is_some_and(|end| stat[end + 1..].trim_start().starts_with(['Z', 'X'])),
             Err(_) => true,
         }
     }

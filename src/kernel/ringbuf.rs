@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use libc::{c_long, c_ulong};
 
-use crate::kernel::bpf::{BpfMap, MapType};
+use crate::kernel::bpf::BpfMap;
 use crate::kernel::error::KernelError;
 use crate::kernel::mapping::{page_size, Mapping};
 use crate::kernel::ring::RingItem;
@@ -29,16 +29,11 @@ pub struct Ringbuf {
 }
 
 impl Ringbuf {
-    /// Maps the ring of a RINGBUF map; the map's `max_entries` is its size in bytes.
-    pub fn open(map: &BpfMap) -> Result<Ringbuf, KernelError> {
+    /// Maps the ring of a RINGBUF map (`Ring::open` has checked the kind); the map's
+    /// `max_entries` is its size in bytes.
+    pub(super) fn open(map: &BpfMap) -> Result<Ringbuf, KernelError> {
         let spec = map.spec();
         let what = format!("ring buffer `{}`", spec.name);
-        if spec.kind != MapType::Ringbuf {
-            return Err(KernelError::message(
-                format!("map the {what}"),
-                "the map is not a ring buffer",
-            ));
-        }
         let page = page_size();
         let data_size = spec.max_entries as usize;
         let consumer = Mapping::new(map.as_fd(), page, 0, true, &what)?;

@@ -120,7 +120,7 @@ impl Tracefs {
     fn read(&self, relative: &str) -> Result<String, KernelError> {
         let path = self.root.join(relative);
         fs::read_to_string(&path)
-            .map_err(|error| KernelError::io(format!("read {}", path.display()), &error))
+            .map_err(|error| KernelError::io(format!("read {}", path.to_string_lossy()), &error))
     }
 
     /// The perf event id of tracepoint `group/event`.
@@ -145,8 +145,9 @@ impl Tracefs {
     pub fn events(&self) -> Result<Vec<String>, KernelError> {
         let events_dir = self.root.join("events");
         let list = |dir: &Path| -> Result<Vec<String>, KernelError> {
-            let entries = fs::read_dir(dir)
-                .map_err(|error| KernelError::io(format!("list {}", dir.display()), &error))?;
+            let entries = fs::read_dir(dir).map_err(|error| {
+                KernelError::io(format!("list {}", dir.to_string_lossy()), &error)
+            })?;
             let mut names = Vec::new();
             for entry in entries {
                 let Ok(entry) = entry else {
@@ -181,15 +182,9 @@ impl Tracefs {
     ) -> Result<ProbeEvent, KernelError> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let group = format!("tine_{}", std::process::id());
-        let name = format!(
-            "{}{}",
-            if retprobe { "r" } else { "p" },
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let command = format!(
-            "{}:{group}/{name} {target}\n",
-            if retprobe { "r" } else { "p" }
-        );
+        let kind_letter = if retprobe { 'r' } else { 'p' };
+        let name = format!("{kind_letter}{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let command = format!("{kind_letter}:{group}/{name} {target}\n");
         let event = ProbeEvent {
             control: self.root.join(kind.control_file()),
             group,
@@ -295,7 +290,7 @@ impl ProbeEvent {
             .open(&self.control)
             .map_err(|error| {
                 KernelError::io(
-                    format!("{action} (open {})", self.control.display()),
+                    format!("{action} (open {})", self.control.to_string_lossy()),
                     &error,
                 )
             })?;

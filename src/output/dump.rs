@@ -247,20 +247,18 @@ impl Shown {
             Shown::Average => write_signed(out, mean(data, order)),
             Shown::Stats => {
                 let (count, sum) = wire::decode_average(data, order);
-                let json = style == Style::Json;
-                out.push_str(if json { "{\"count\": " } else { "count " });
-                write_unsigned(out, count);
-                out.push_str(if json {
-                    ", \"average\": "
+                let [count_label, average_label, total_label, close] = if style == Style::Json {
+                    ["{\"count\": ", ", \"average\": ", ", \"total\": ", "}"]
                 } else {
-                    ", average "
-                });
+                    ["count ", ", average ", ", total ", ""]
+                };
+                out.push_str(count_label);
+                write_unsigned(out, count);
+                out.push_str(average_label);
                 write_signed(out, mean(data, order));
-                out.push_str(if json { ", \"total\": " } else { ", total " });
+                out.push_str(total_label);
                 write_signed(out, sum);
-                if json {
-                    out.push('}');
-                }
+                out.push_str(close);
             }
         }
     }
@@ -312,7 +310,9 @@ pub fn write_map(
         }
         return;
     }
-    entries.sort_by(|a, b| compare_rows(shape, a, b, order));
+    // Rows the order leaves tied (keys it reads only in part) by their bytes, so an unstable
+    // sort's order is one order: a stable sort's code costs the binary more.
+    entries.sort_unstable_by(|a, b| compare_rows(shape, a, b, order).then_with(|| a.cmp(b)));
     // Ascending, so the largest are last. bpftrace 0.17 ignores `top` for stats.
     let shown_from = match usize::try_from(options.top) {
         _ if style != Style::Ply && *shown == Shown::Stats => 0,

@@ -149,8 +149,12 @@ fn rows(buckets: &[u64], kind: Buckets) -> Vec<Row> {
     let last = buckets.len().saturating_sub(1);
     // With the ones counted apart (`wire::ONES_BUCKET`), bucket 0 holds the zeros alone.
     let ones_apart = matches!(kind, Buckets::Log2 { .. }) && buckets.len() > wire::ONES_BUCKET;
-    let row = |index: usize| {
-        let count = buckets[index];
+    let mut rows = Vec::with_capacity(buckets.len());
+    // Adds bucket `index`'s row, when the histogram has that bucket.
+    let mut push = |index: usize| {
+        let Some(&count) = buckets.get(index) else {
+            return;
+        };
         let (low, high) = match kind {
             Buckets::Log2 { .. } if ones_apart && index == wire::ONES_BUCKET => (Some(1), Some(1)),
             Buckets::Log2 { .. } if ones_apart && index == 0 => (Some(0), Some(0)),
@@ -167,31 +171,34 @@ fn rows(buckets: &[u64], kind: Buckets) -> Vec<Row> {
                 )
             }
         };
-        Row { count, low, high }
+        rows.push(Row { count, low, high });
     };
     // Negative values (bucket 63 of a signed argument) first, then 0, then 1, then upwards.
-    // Pushed one by one: an iterator chain here costs the board binary ~500 bytes.
-    let mut order: Vec<usize> = Vec::with_capacity(buckets.len());
     match kind {
-        Buckets::Linear { .. } => order.extend(0..buckets.len()),
+        Buckets::Linear { .. } => (0..buckets.len()).for_each(&mut push),
         Buckets::Log2 { signed } => {
             if signed {
-                order.push(63);
+                push(63);
             }
-            order.push(0);
+            push(0);
             if ones_apart {
-                order.push(wire::ONES_BUCKET);
+                push(wire::ONES_BUCKET);
             }
-            order.extend(1..if signed { 63 } else { 64 });
-            order.retain(|&index| index < buckets.len());
+            (1..if signed { 63 } else { 64 }).for_each(&mut push);
         }
     }
-    let first = order.iter().position(|&index| buckets[index] > 0);
-    let end = order.iter().rposition(|&index| buckets[index] > 0);
-    match (first, end) {
-        (Some(first), Some(end)) => order[first..=end].iter().map(|&index| row(index)).collect(),
-        _ => Vec::new(),
-    }
+    // From the first non-empty bucket to the last.
+    let first = rows
+        .iter()
+        .position(|row| row.count > 0)
+        .unwrap_or(rows.len());
+    let end = rows
+        .iter()
+        .rposition(|row| row.count > 0)
+        .map_or(first, |end| end + 1);
+    rows.truncate(end);
+    rows.drain(..first);
+    rows
 }
 
 /// A bucket bound as bpftrace labels it: powers of two with a K/M/G/T suffix, linear bounds

@@ -210,9 +210,10 @@ pub fn write_styled(
         (_, Layout::KernelAddress | Layout::UserAddress) => {
             let mut text = String::new();
             write_value(&mut text, layout, data, symbols);
-            let function = match text.rsplit_once('+') {
-                Some((function, offset)) if offset.bytes().all(|byte| byte.is_ascii_digit()) => {
-                    function
+            // `rfind`, not `rsplit_once`: linked for this alone otherwise.
+            let function = match text.rfind('+') {
+                Some(plus) if text[plus + 1..].bytes().all(|byte| byte.is_ascii_digit()) => {
+                    &text[..plus]
                 }
                 _ => &text,
             };

@@ -116,7 +116,7 @@ impl fmt::Display for TracepointError {
             ),
             TracepointError::NoMatch(spec) => write!(f, "no tracepoint matches `{spec}`"),
             TracepointError::Missing { name, events } => {
-                write!(f, "no tracepoint `{name}` in {}", events.display())
+                write!(f, "no tracepoint `{name}` in {}", events.to_string_lossy())
             }
             TracepointError::BadFormat(reason) => f.write_str(reason),
         }

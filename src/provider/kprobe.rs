@@ -76,7 +76,7 @@ impl fmt::Display for KprobeError {
             KprobeError::NoKprobes { tracefs } => write!(
                 f,
                 "this kernel has no kprobes: no kprobe PMU, and no kprobe_events in {}",
-                tracefs.display()
+                tracefs.to_string_lossy()
             ),
         }
     }
@@ -198,10 +198,10 @@ impl KernelFunctions {
     pub fn without_blacklisted(mut self, blacklist: &str) -> KernelFunctions {
         // The names are sorted: each blacklisted one is found by a binary search.
         let mut blacklisted = vec![false; self.names.len()];
-        for name in blacklist
-            .lines()
-            .filter_map(|line| line.split_whitespace().nth(1))
-        {
+        for name in blacklist.lines().filter_map(|line| {
+            let mut words = line.split_whitespace();
+            words.next().and(words.next())
+        }) {
             if let Ok(index) = self
                 .names
                 .binary_search_by(|known| known.as_str().cmp(name))
@@ -226,13 +226,13 @@ impl KernelFunctions {
     /// shows it.
     #[inline(never)]
     pub fn read(tracing: Option<&Path>) -> Result<KernelFunctions, KprobeError> {
-        let usual = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"].map(Path::new);
         // The first listing that reads, where tracefs is, else in the usual places.
         let mut filter_functions = None;
-        for root in [tracing, Some(usual[0]), Some(usual[1])]
-            .into_iter()
-            .flatten()
-        {
+        let usual = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"].map(Path::new);
+        for root in [tracing, Some(usual[0]), Some(usual[1])] {
+            let Some(root) = root else {
+                continue;
+            };
             if let Ok(text) = std::fs::read_to_string(root.join("available_filter_functions")) {
                 filter_functions = Some(text);
                 break;

@@ -6,7 +6,7 @@ use crate::compile::ProgramKind;
 use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::cpu::online_cpus;
 use crate::kernel::error::KernelError;
-use crate::kernel::perf::{PerfEvent, Rate};
+use crate::kernel::perf::{PerfEvent, Rate, SOFTWARE_CPU_CLOCK};
 
 use std::rc::Rc;
 
@@ -85,19 +85,33 @@ pub(super) fn cpu_clocks(
     rate: Rate,
     program: &LoadedProgram,
 ) -> Result<Attachment, KernelError> {
+    software_events(SOFTWARE_CPU_CLOCK, "cpu-clock", cpus, rate, program)
+}
+
+/// The software event `config` (`name` in messages) at `rate` on each of `cpus`, running
+/// `program`: the cpu-clocks, and `software:`'s events.
+pub(super) fn software_events(
+    config: u64,
+    name: &str,
+    cpus: &[u32],
+    rate: Rate,
+    program: &LoadedProgram,
+) -> Result<Attachment, KernelError> {
     let mut opened = cpus.iter().map(|&cpu| {
-        PerfEvent::cpu_clock(cpu, rate).map_err(|error| match (rate, error.raw_errno()) {
-            (Rate::Frequency(hz), Some(libc::EINVAL)) => {
-                let cap = std::fs::read_to_string(MAX_SAMPLE_RATE).unwrap_or_default();
-                KernelError::message(
-                    format!("sample CPU {cpu} at {hz} hz"),
-                    format!(
-                        "the kernel samples at most {} hz ({MAX_SAMPLE_RATE})",
-                        cap.trim()
-                    ),
-                )
+        PerfEvent::software(config, name, cpu, rate).map_err(|error| {
+            match (rate, error.raw_errno()) {
+                (Rate::Frequency(hz), Some(libc::EINVAL)) => {
+                    let cap = std::fs::read_to_string(MAX_SAMPLE_RATE).unwrap_or_default();
+                    KernelError::message(
+                        format!("sample CPU {cpu} at {hz} hz"),
+                        format!(
+                            "the kernel samples at most {} hz ({MAX_SAMPLE_RATE})",
+                            cap.trim()
+                        ),
+                    )
+                }
+                _ => error,
             }
-            _ => error,
         })
     });
     attach_each(&mut opened, program)

@@ -6,7 +6,7 @@ use crate::compile::ProgramKind;
 use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::cpu::online_cpus;
 use crate::kernel::error::KernelError;
-use crate::kernel::perf::{PerfEvent, Rate};
+use crate::kernel::perf::Rate;
 
 use std::rc::Rc;
 
@@ -14,7 +14,7 @@ use crate::lang::Syntax;
 
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
-use super::{attach_each, Attachment, Provider, ResolvedProbe, Variable};
+use super::{Attachment, Provider, ResolvedProbe, Variable};
 
 /// The events by name, with bpftrace's alias ("" for none), the kernel's PERF_COUNT_SW_* number
 /// and the count bpftrace 0.17 uses when the spec gives none (or 0).
@@ -87,10 +87,7 @@ impl ResolvedProbe for Software {
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         let rate = Rate::Period(self.count);
-        let mut opened = online_cpus()?
-            .into_iter()
-            .map(|cpu| PerfEvent::software(self.config, self.name, cpu, rate));
-        attach_each(&mut opened, program)
+        super::profile::software_events(self.config, self.name, &online_cpus()?, rate, program)
     }
 }
 

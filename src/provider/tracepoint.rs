@@ -111,7 +111,7 @@ pub static TRACEPOINT: Provider = Provider {
         name: "tracepoint",
         bare: false,
         // bpftrace writes `group:event`.
-        canonical: |spec| spec.replacen(':', "/", 1),
+        canonical: |spec| replace_first(spec, ':', "/"),
     },
     resolve: |spec, kernel| Ok(Rc::new(Tracepoint::resolve(&*kernel.tracefs()?, spec)?)),
     offline: offline_probe,
@@ -128,10 +128,18 @@ pub static TRACEPOINT: Provider = Provider {
         if written.contains('/') {
             point.to_string()
         } else {
-            point.replacen('/', ":", 1)
+            replace_first(point, '/', ":")
         }
     }),
 };
+
+/// `text` with its first `from` made `to`: `str::replacen` is linked for these two alone.
+fn replace_first(text: &str, from: char, to: &str) -> String {
+    match text.split_once(from) {
+        Some((head, tail)) => [head, to, tail].concat(),
+        None => text.to_string(),
+    }
+}
 
 /// A glob over events whose records differ has no `data`, as when tracing.
 fn offline_probe(spec: &str, sources: &OfflineProviders) -> Result<OfflineProbe, ProviderError> {
@@ -426,8 +434,9 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
     // Split `TYPE NAME[N]` at the last identifier; the array suffix may be on either side
     // (`char comm[16]`, `__data_loc char[] name`).
     let (declaration, array) = match declaration.rfind('[') {
-        Some(open) if declaration.ends_with(']') => (
-            declaration[..open].trim_end(),
+        Some(open) if declaration.ends_with("]") => (
+            // `trim`: the declaration starts trimmed, and one trim is linked already.
+            declaration[..open].trim(),
             Some(&declaration[open + 1..declaration.len() - 1]),
         ),
         _ => (declaration, None),
@@ -448,14 +457,14 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
             while let Some(rest) = element.strip_suffix("[]") {
                 element = rest;
             }
-            c_type = element.trim_end().to_string();
+            c_type = element.trim().to_string();
             FieldKind::DataLoc { relative }
         }
         (None, Some(count)) => {
             let count = count.trim().parse().unwrap_or(0);
             FieldKind::Array { count }
         }
-        (None, None) if c_type.ends_with('*') => FieldKind::Pointer,
+        (None, None) if c_type.ends_with("*") => FieldKind::Pointer,
         (None, None) => FieldKind::Integer,
     };
     Ok(FormatField {

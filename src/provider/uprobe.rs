@@ -146,7 +146,7 @@ impl fmt::Display for UprobeError {
             UprobeError::NoUprobes { tracefs } => write!(
                 f,
                 "this kernel has no uprobes: no uprobe PMU, and no uprobe_events in {}",
-                tracefs.display()
+                tracefs.to_string_lossy()
             ),
             UprobeError::WhiteSpace { path } => write!(
                 f,
@@ -168,10 +168,10 @@ impl UprobeSpec {
     /// Parses what follows `uprobe:` (or `uretprobe:`, with `retprobe` set). The function is
     /// after the last colon, so a path may hold colons.
     pub fn parse(spec: &str, retprobe: bool) -> Result<UprobeSpec, UprobeError> {
-        match spec.rsplit_once(':') {
-            Some((binary, location)) if !binary.is_empty() => Ok(UprobeSpec {
-                binary: binary.into(),
-                location: Location::parse(location, retprobe)?,
+        match spec.rfind(':') {
+            Some(colon) if colon > 0 => Ok(UprobeSpec {
+                binary: spec[..colon].into(),
+                location: Location::parse(&spec[colon + 1..], retprobe)?,
                 retprobe,
             }),
             _ => Err(UprobeError::Syntax { spec: spec.into() }),

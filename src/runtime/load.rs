@@ -21,17 +21,17 @@ use std::cell::Cell;
 use super::{RunError, Settings};
 
 fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
-    let (kind, flags) = match spec.storage {
+    let kind = match spec.storage {
         // Preallocated: an entry allocated on demand can fail where a probe runs with
         // interrupts off (sched_wakeup lost keys that way), and a lost count is worse than
         // memory taken up front (TINE_MAP_ENTRIES sizes it).
-        Storage::Hash => (MapType::Hash, 0),
-        Storage::PerCpuHash => (MapType::PercpuHash, 0),
-        Storage::Array => (MapType::Array, 0),
-        Storage::PerCpuArray => (MapType::PercpuArray, 0),
-        Storage::RingBuffer => (MapType::Ringbuf, 0),
-        Storage::PerfEventArray => (MapType::PerfEventArray, 0),
-        Storage::StackTrace => (MapType::StackTrace, 0),
+        Storage::Hash => MapType::Hash,
+        Storage::PerCpuHash => MapType::PercpuHash,
+        Storage::Array => MapType::Array,
+        Storage::PerCpuArray => MapType::PercpuArray,
+        Storage::RingBuffer => MapType::Ringbuf,
+        Storage::PerfEventArray => MapType::PerfEventArray,
+        Storage::StackTrace => MapType::StackTrace,
     };
     bpf::MapSpec {
         kind,
@@ -43,7 +43,8 @@ fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
         } else {
             spec.max_entries
         },
-        flags,
+        // No flags: preallocated (see above).
+        flags: 0,
     }
 }
 
@@ -254,29 +255,38 @@ pub(super) fn load(
         _triggers: Vec::new(),
         programs: Vec::new(),
     };
-    // Probes on one point fire in the script's order: those whose points run the newest
-    // program first are attached last to first, after the others.
-    let mut ordered = Vec::with_capacity(compiled.probes.len());
-    let mut newest_first = Vec::new();
+    let mut programs = Vec::with_capacity(compiled.probes.len());
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
         let resolved = registry.probe(probe.resolved);
         let program = load_program(code, probe, &*resolved, &loaded.maps, settings)?;
-        let list = if resolved.fires_newest_first() {
-            &mut newest_first
-        } else {
-            &mut ordered
-        };
-        list.push((probe, code.lifecycle, resolved, program));
+        programs.push(Some(program));
     }
-    newest_first.reverse();
-    ordered.append(&mut newest_first);
-    for (probe, lifecycle, resolved, program) in ordered {
-        let started = std::time::Instant::now();
+    // Probes on one point fire in the script's order: those whose points run the newest
+    // program first are attached last to first, after the others. Step `count + n` is the
+    // `n`th from the end.
+    let count = programs.len();
+    for step in 0..2 * count {
+        let newest_first = step >= count;
+        let index = if newest_first {
+            2 * count - 1 - step
+        } else {
+            step
+        };
+        let code = &compiled.probes[index];
+        let probe = &script.probes[code.probe];
+        let resolved = registry.probe(probe.resolved);
+        if resolved.fires_newest_first() != newest_first {
+            continue;
+        }
+        let Some(program) = programs[index].take() else {
+            continue;
+        };
+        let started = crate::kernel::clock::monotonic();
         let attachment = resolved.attach(&program)?;
         if settings.debug {
             // In integers: float formatting would cost the binary kilobytes for this one line.
-            let tenths = started.elapsed().as_micros() as u64 / 100;
+            let tenths = (crate::kernel::clock::monotonic() - started) / 100_000;
             eprintln!(
                 "debug: {}:{} attached in {}.{} ms",
                 probe.provider,
@@ -285,15 +295,27 @@ pub(super) fn load(
                 tenths % 10
             );
         }
-        loaded.add(probe, lifecycle, program, attachment);
+        loaded.add(probe, code.lifecycle, program, attachment);
     }
     Ok(loaded)
 }
 
-/// The instructions of `code`, each map index relocated to its map's fd, encoded.
-fn encoded(code: &ProbeCode, maps: &[BpfMap]) -> Result<Vec<u8>, RunError> {
-    tine_asm::encode(&with_fds(&code.insns, maps), ByteOrder::HOST)
-        .map_err(|error| RunError::Encode(Box::new(error)))
+/// The program of `code` loaded into the kernel as `name`, each map index relocated to its
+/// map's fd: what tracing and `verify` both load.
+fn load_code(
+    code: &ProbeCode,
+    maps: &[BpfMap],
+    name: &str,
+    expected_attach_type: Option<bpf::AttachType>,
+) -> Result<Result<LoadedProgram, KernelError>, RunError> {
+    let bytes = tine_asm::encode(&with_fds(&code.insns, maps), ByteOrder::HOST)
+        .map_err(|error| RunError::Encode(Box::new(error)))?;
+    Ok(LoadedProgram::load(&ProgramSpec {
+        kind: kernel_program_kind(code.kind),
+        insns: &bytes,
+        name,
+        expected_attach_type,
+    }))
 }
 
 /// The program of `code`, for `probe` (resolved as `resolved`), loaded into the kernel.
@@ -305,15 +327,9 @@ fn load_program(
     maps: &[BpfMap],
     settings: &Settings,
 ) -> Result<LoadedProgram, RunError> {
-    let bytes = encoded(code, maps)?;
     let name = format!("tine_{}", probe.provider);
-    let spec = ProgramSpec {
-        kind: kernel_program_kind(code.kind),
-        insns: &bytes,
-        name: &name,
-        expected_attach_type: resolved.attach_type(),
-    };
-    LoadedProgram::load(&spec).map_err(|error| rejection(error, code, settings))
+    load_code(code, maps, &name, resolved.attach_type())?
+        .map_err(|error| rejection(error, code, settings))
 }
 
 /// Sets the state word every probe checks first (see `wire::TRACING`).
@@ -376,14 +392,10 @@ pub fn verify(
 ) -> Result<(), RunError> {
     let maps = create_maps(compiled)?;
     for code in &compiled.probes {
-        let bytes = encoded(code, &maps)?;
-        let spec = ProgramSpec {
-            kind: kernel_program_kind(code.kind),
-            insns: &bytes,
-            name: "tine_verify",
-            expected_attach_type: None,
-        };
-        verdict(code.probe, LoadedProgram::load(&spec).map(drop));
+        verdict(
+            code.probe,
+            load_code(code, &maps, "tine_verify", None)?.map(drop),
+        );
     }
     Ok(())
 }

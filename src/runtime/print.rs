@@ -398,15 +398,7 @@ impl<'a> Printer<'a> {
                 return Ok((entries, None));
             }
         }
-        let mut entries = Vec::new();
-        for key in map.keys()? {
-            let values = map.lookup_per_cpu(&key)?;
-            map.delete(&key)?;
-            if let Some(values) = values {
-                entries.push(Entry { key, values });
-            }
-        }
-        Ok((entries, None))
+        Ok((map.take_one_by_one()?, None))
     }
 }
 

@@ -122,27 +122,24 @@ impl UserSymbols {
             |&known| known == pid,
             || (pid, memory_map::read(Some(pid)).unwrap_or_default()),
         );
-        let Some((path, offset)) = memory_map::file_offset(mappings, address) else {
-            write!(out, "<{address:016x}>").ok();
-            return;
-        };
-        let mut files = self.files.borrow_mut();
-        let elf = cached(
-            &mut files,
-            |known| known == path,
-            || (path.to_string(), ElfFile::read(path).ok()),
-        );
-        match elf
-            .as_ref()
-            .and_then(|elf| elf.function_at_file_offset(offset))
-        {
-            Some((function, 0)) => out.push_str(&function.name),
-            Some((function, into)) => {
-                write!(out, "{}+{into}", function.name).ok();
-            }
-            None => {
-                write!(out, "<{address:016x}>").ok();
+        if let Some((path, offset)) = memory_map::file_offset(mappings, address) {
+            let mut files = self.files.borrow_mut();
+            let elf = cached(
+                &mut files,
+                |known| known == path,
+                || (path.to_string(), ElfFile::read(path).ok()),
+            );
+            let found = elf
+                .as_ref()
+                .and_then(|elf| elf.function_at_file_offset(offset));
+            if let Some((function, into)) = found {
+                out.push_str(&function.name);
+                if into != 0 {
+                    write!(out, "+{into}").ok();
+                }
+                return;
             }
         }
+        write!(out, "<{address:016x}>").ok();
     }
 }

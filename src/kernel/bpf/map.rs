@@ -332,10 +332,24 @@ impl BpfMap {
     /// Bounded by the map's capacity: a key deleted under the walk sends the kernel back to the
     /// first key, and a map that probes keep writing must not keep the walk going forever.
     pub fn entries_one_by_one(&self) -> Result<Vec<Entry>, KernelError> {
+        self.walk(false)
+    }
+
+    /// Every entry, each deleted after it is read, key by key: where there is no batch to
+    /// read and empty the map at once (see `entries_one_by_one` and `take_batched`).
+    pub fn take_one_by_one(&self) -> Result<Vec<Entry>, KernelError> {
+        self.walk(true)
+    }
+
+    fn walk(&self, delete: bool) -> Result<Vec<Entry>, KernelError> {
         let mut entries = Vec::new();
         let mut value = vec![0u8; self.lookup_size()];
         for key in self.keys()? {
-            if self.lookup_raw(&key, &mut value)? {
+            let found = self.lookup_raw(&key, &mut value)?;
+            if delete {
+                self.delete(&key)?;
+            }
+            if found {
                 entries.push(Entry {
                     key,
                     values: self.split(&value),
