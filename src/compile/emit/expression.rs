@@ -222,45 +222,18 @@ impl Emitter<'_> {
     }
 
     pub(super) fn builtin(&mut self, builtin: Builtin, register: Reg, span: Span) -> Result<()> {
+        if let Some(&(_, helper, half)) = HELPER_READS.iter().find(|read| read.0 == builtin) {
+            self.asm.call(helper);
+            match half {
+                Half::Lower => self.asm.mov32(register, R0),
+                _ => self.asm.mov64(register, R0),
+            };
+            if half == Half::Upper {
+                self.asm.rsh64_imm(register, 32);
+            }
+            return Ok(());
+        }
         match builtin {
-            Builtin::Pid => {
-                self.asm
-                    .call(Helper::GetCurrentPidTgid)
-                    .mov64(register, R0)
-                    .rsh64_imm(register, 32);
-            }
-            Builtin::Tid => {
-                self.asm.call(Helper::GetCurrentPidTgid).mov32(register, R0);
-            }
-            Builtin::Uid => {
-                self.asm.call(Helper::GetCurrentUidGid).mov32(register, R0);
-            }
-            Builtin::Gid => {
-                self.asm
-                    .call(Helper::GetCurrentUidGid)
-                    .mov64(register, R0)
-                    .rsh64_imm(register, 32);
-            }
-            // The helper's return value is the variable.
-            Builtin::Cpu
-            | Builtin::Rand
-            | Builtin::NumaId
-            | Builtin::Cgroup
-            | Builtin::Jiffies
-            | Builtin::Nsecs
-            | Builtin::WallTime
-            | Builtin::CurrentTask => {
-                let helper = match builtin {
-                    Builtin::Cpu => Helper::GetSmpProcessorId,
-                    Builtin::Rand => Helper::GetPrandomU32,
-                    Builtin::NumaId => Helper::GetNumaNodeId,
-                    Builtin::Cgroup => Helper::GetCurrentCgroupId,
-                    Builtin::Jiffies => Helper::Jiffies64,
-                    Builtin::CurrentTask => Helper::GetCurrentTask,
-                    _ => Helper::KtimeGetNs,
-                };
-                self.asm.call(helper).mov64(register, R0);
-            }
             Builtin::Elapsed => {
                 // Now less the start user space stored before BEGIN ran (wire's state map).
                 let missing = self.asm.label();
@@ -295,7 +268,8 @@ impl Emitter<'_> {
                         .or64(register, R0);
                 }
             }
-            Builtin::Comm => {
+            // comm; the others are in `HELPER_READS`.
+            _ => {
                 return Err(Diag::boxed(span, "comm is a string, not a number"));
             }
         }
@@ -565,6 +539,30 @@ impl Emitter<'_> {
         Ok(())
     }
 }
+
+/// Which part of a helper's return value a built-in variable is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Half {
+    Whole,
+    Lower,
+    Upper,
+}
+
+/// The built-in variables that are a helper's return value, or a half of it.
+const HELPER_READS: [(Builtin, Helper, Half); 12] = [
+    (Builtin::Pid, Helper::GetCurrentPidTgid, Half::Upper),
+    (Builtin::Tid, Helper::GetCurrentPidTgid, Half::Lower),
+    (Builtin::Uid, Helper::GetCurrentUidGid, Half::Lower),
+    (Builtin::Gid, Helper::GetCurrentUidGid, Half::Upper),
+    (Builtin::Cpu, Helper::GetSmpProcessorId, Half::Whole),
+    (Builtin::Rand, Helper::GetPrandomU32, Half::Whole),
+    (Builtin::NumaId, Helper::GetNumaNodeId, Half::Whole),
+    (Builtin::Cgroup, Helper::GetCurrentCgroupId, Half::Whole),
+    (Builtin::Jiffies, Helper::Jiffies64, Half::Whole),
+    (Builtin::Nsecs, Helper::KtimeGetNs, Half::Whole),
+    (Builtin::WallTime, Helper::KtimeGetNs, Half::Whole),
+    (Builtin::CurrentTask, Helper::GetCurrentTask, Half::Whole),
+];
 
 /// The ALU operation of an arithmetic operator (None for comparisons and logic).
 fn alu_op(operator: BinaryOp, signed: bool) -> Option<AluOp> {

@@ -236,14 +236,20 @@ impl Emitter<'_> {
     }
 
     pub(super) fn read_helper(&self, user: bool, string: bool) -> Helper {
-        match (self.shared.options.probe_read, user, string) {
-            (ProbeRead::Legacy, _, false) => Helper::ProbeRead,
-            (ProbeRead::Legacy, _, true) => Helper::ProbeReadStr,
-            (ProbeRead::Split, true, false) => Helper::ProbeReadUser,
-            (ProbeRead::Split, true, true) => Helper::ProbeReadUserStr,
-            (ProbeRead::Split, false, false) => Helper::ProbeReadKernel,
-            (ProbeRead::Split, false, true) => Helper::ProbeReadKernelStr,
-        }
+        use Helper::*;
+        /// By (split, user) and then string: the legacy pair reads user memory too.
+        const HELPERS: [Helper; 8] = [
+            ProbeRead,
+            ProbeReadStr,
+            ProbeRead,
+            ProbeReadStr,
+            ProbeReadKernel,
+            ProbeReadKernelStr,
+            ProbeReadUser,
+            ProbeReadUserStr,
+        ];
+        let split = self.shared.options.probe_read == crate::compile::ProbeRead::Split;
+        HELPERS[usize::from(split) * 4 + usize::from(user) * 2 + usize::from(string)]
     }
 
     /// Reads what `kind` says from `from` (the context or memory) into the stack at `slot`, at
