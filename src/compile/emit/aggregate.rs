@@ -9,6 +9,7 @@ use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Expr, MapKind};
 use crate::wire;
 
+use super::record::cover;
 use super::{Emitter, Result, BPF_NOEXIST, E2BIG, STACK_ZERO_LIMIT};
 
 impl Emitter<'_> {
@@ -47,16 +48,15 @@ impl Emitter<'_> {
             return self.word_key(0, span);
         };
         let slot = self.alloc(record.size, span)?;
+        // Padding is part of the hashed key: it must be zero, not stack garbage.
+        let mut covered = vec![false; record.size];
+        for field in &record.fields {
+            cover(&mut covered, field.offset, field.ty.size());
+        }
         for (field, expr) in record.fields.iter().zip(keys) {
             self.store_into(expr, slot + field.offset as i16)?;
         }
-        // Padding is part of the hashed key: it must be zero, not stack garbage.
-        let covered = record.fields.iter();
-        self.zero_gaps(
-            slot,
-            record.size,
-            &mut covered.map(|field| (field.offset, field.ty.size())),
-        );
+        self.zero_gaps(slot, &covered);
         Ok(slot)
     }
 

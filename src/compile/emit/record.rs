@@ -106,8 +106,12 @@ impl Emitter<'_> {
     pub(super) fn send(&mut self, span: Span, values: &[Expr], mut kind: RecordKind) -> Result<()> {
         let (offsets, size) = wire::record_layout(values.iter().map(|value| value.ty.size()));
         let slot = self.alloc(size, span)?;
-        for (value, offset) in values.iter().zip(&offsets) {
-            self.store_into(value, slot + *offset as i16)?;
+        // Padding between values goes out too: it must be initialised.
+        let mut covered = vec![false; size];
+        cover(&mut covered, 0, wire::ID_SIZE);
+        for (value, &offset) in values.iter().zip(&offsets) {
+            self.store_into(value, slot + offset as i16)?;
+            cover(&mut covered, offset, value.ty.size());
         }
         let layouts = values.iter().zip(&offsets);
         let layouts = layouts.map(|(value, &offset)| (layout_of(&value.ty), offset));
@@ -120,14 +124,7 @@ impl Emitter<'_> {
         let id = self.shared.record(Record { kind, size, span });
         self.asm
             .store_imm(size_of_bytes(wire::ID_SIZE), R10, slot, id as i32);
-        // Padding between values goes out too: it must be initialised.
-        let covered = values.iter().zip(&offsets);
-        let covered = covered.map(|(value, &offset)| (offset, value.ty.size()));
-        self.zero_gaps(
-            slot,
-            size,
-            &mut std::iter::once((0, wire::ID_SIZE)).chain(covered),
-        );
+        self.zero_gaps(slot, &covered);
         self.stack_pointer(R0, slot);
         self.output(span, R0, size)
     }
@@ -223,27 +220,24 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// Zeroes the bytes of `size` at `slot` outside the `(offset, length)` ranges that values
-    /// cover (alignment padding): a record or key goes out whole, and must hold no garbage.
-    pub(super) fn zero_gaps(
-        &mut self,
-        slot: i16,
-        size: usize,
-        values: &mut dyn Iterator<Item = (usize, usize)>,
-    ) {
-        let mut covered = vec![false; size];
-        for (offset, length) in values {
-            for byte in &mut covered[offset.min(size)..(offset + length).min(size)] {
-                *byte = true;
-            }
-        }
+    /// Zeroes the bytes at `slot` that no value covers (`covered`, one flag a byte: alignment
+    /// padding): a record or key goes out whole, and must hold no garbage.
+    pub(super) fn zero_gaps(&mut self, slot: i16, covered: &[bool]) {
         let mut at = 0;
-        while at < size {
+        while at < covered.len() {
             let run = covered[at..].iter().take_while(|&&byte| !byte).count();
             if run > 0 {
                 self.zero(slot + at as i16, run);
             }
             at += run.max(1);
         }
+    }
+}
+
+/// Marks the `length` bytes at `offset` of a record or key as holding a value.
+pub(super) fn cover(covered: &mut [bool], offset: usize, length: usize) {
+    let end = covered.len();
+    for byte in &mut covered[offset.min(end)..(offset + length).min(end)] {
+        *byte = true;
     }
 }
