@@ -10,20 +10,20 @@ use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Expr, ExprKind, Function};
 use crate::wire;
 
-use super::{size_of_bytes, Emitter, Result, CONTEXT};
+use super::{size_of_bytes, Emitter, CONTEXT};
 
 impl Emitter<'_> {
     /// An expression evaluated for its effect: printf, print, exit, clear, or anything else
     /// (evaluated and dropped).
-    pub(super) fn effect(&mut self, expr: &Expr) -> Result<()> {
+    pub(super) fn effect(&mut self, expr: &Expr) {
         let ExprKind::Call {
             function,
             arguments,
         } = &expr.kind
         else {
-            let register = self.evaluated(expr, expr.span)?;
+            let register = self.evaluated(expr, expr.span);
             self.release(register);
-            return Ok(());
+            return;
         };
         match function {
             Function::Cat { format } => {
@@ -55,7 +55,7 @@ impl Emitter<'_> {
                     let (map, options) = (*map, *options);
                     self.send(expr.span, &[], RecordKind::PrintMap { map, options })
                 }
-                _ => Err(Diag::boxed(expr.span, "print() of a map takes the map")),
+                _ => self.fail(Diag::boxed(expr.span, "print() of a map takes the map")),
             },
             Function::Clear => match arguments.as_slice() {
                 [Expr {
@@ -65,7 +65,7 @@ impl Emitter<'_> {
                     let map = *map;
                     self.send(expr.span, &[], RecordKind::Clear { map })
                 }
-                _ => Err(Diag::boxed(expr.span, "clear() takes a map")),
+                _ => self.fail(Diag::boxed(expr.span, "clear() takes a map")),
             },
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
             Function::Time { format } => {
@@ -85,32 +85,34 @@ impl Emitter<'_> {
                 };
                 // Other CPUs stop recording now; the statements after exit() do not run.
                 let stopped = self.asm.label();
-                self.state_pointer(expr.span, wire::STATE_WORD_KEY, stopped)?;
+                self.state_pointer(expr.span, wire::STATE_WORD_KEY, stopped);
                 self.asm
                     .store_imm(size_of_bytes(wire::STATE_SIZE), R0, 0, wire::STOPPED)
                     .bind(stopped);
-                self.send(expr.span, std::slice::from_ref(&code), RecordKind::Exit)?;
+                self.send(expr.span, std::slice::from_ref(&code), RecordKind::Exit);
                 self.asm.ja(self.exit);
-                Ok(())
             }
             _ => {
-                let register = self.evaluated(expr, expr.span)?;
+                let register = self.evaluated(expr, expr.span);
                 self.release(register);
-                Ok(())
             }
         }
     }
 
     /// Builds `wire`'s record of `values` on the stack and writes it to the output map; the
     /// values' layouts are filled into `kind`'s arguments (printf's and print's).
-    pub(super) fn send(&mut self, span: Span, values: &[Expr], mut kind: RecordKind) -> Result<()> {
+    pub(super) fn send(&mut self, span: Span, values: &[Expr], mut kind: RecordKind) {
         let (offsets, size) = wire::record_layout(values.iter().map(|value| value.ty.size()));
-        let slot = self.alloc(size, span)?;
+        let slot = self.alloc(size, span);
+        if self.error.is_some() {
+            // A record past the stack: its offsets would not fit one.
+            return;
+        }
         // Padding between values goes out too: it must be initialised.
         let mut covered = vec![false; size];
         cover(&mut covered, 0, wire::ID_SIZE);
         for (value, &offset) in values.iter().zip(&offsets) {
-            self.store_into(value, slot + offset as i16)?;
+            self.store_into(value, slot + offset as i16);
             cover(&mut covered, offset, value.ty.size());
         }
         let layouts = values.iter().zip(&offsets);
@@ -131,7 +133,7 @@ impl Emitter<'_> {
 
     /// Writes the `size` bytes at the address in `data` (the stack or a map value) to the
     /// output map; a full ring is counted.
-    fn output(&mut self, span: Span, data: Reg, size: usize) -> Result<()> {
+    fn output(&mut self, span: Span, data: Reg, size: usize) {
         let sent = self.asm.label();
         match self.shared.options.channel {
             Channel::RingBuffer => {
@@ -153,15 +155,14 @@ impl Emitter<'_> {
             }
         }
         self.asm.jeq_imm(R0, 0, sent);
-        self.count_error(span, ErrorKind::OutputFull)?;
+        self.count_error(span, ErrorKind::OutputFull);
         self.asm.bind(sent);
-        Ok(())
     }
 
     /// bpftrace's `join(argv, separator)`: the record is built in the join map's value (16 KiB,
     /// far past the stack): each of argv's first `wire::JOIN_ARGUMENTS` addresses up to its
     /// null, read as a user string into its slot.
-    fn join(&mut self, span: Span, argv: &Expr, separator: &str) -> Result<()> {
+    fn join(&mut self, span: Span, argv: &Expr, separator: &str) {
         let map = self.shared.join_map();
         let id = self.shared.record(Record {
             kind: RecordKind::Join {
@@ -170,10 +171,10 @@ impl Emitter<'_> {
             size: wire::JOIN_SIZE,
             span,
         });
-        let array = self.evaluated(argv, span)?;
-        let buffer = self.temp(span)?;
+        let array = self.evaluated(argv, span);
+        let buffer = self.temp(span);
         let mark = self.frame.mark();
-        let key = self.alloc(8, span)?;
+        let key = self.alloc(8, span);
         let (missing, end) = (self.asm.label(), self.asm.label());
         self.asm.store_imm(Size::U64, R10, key, 0);
         self.map_call(Helper::MapLookupElem, map, key)
@@ -197,7 +198,7 @@ impl Emitter<'_> {
                 .call(read_pointer);
             let read = self.asm.label();
             self.asm.jeq_imm(R0, 0, read);
-            self.count_error(span, ErrorKind::ReadFailed { string: false })?;
+            self.count_error(span, ErrorKind::ReadFailed { string: false });
             self.asm.ja(end).bind(read);
             self.asm
                 .load(size_of_bytes(width), R3, R10, key)
@@ -208,16 +209,15 @@ impl Emitter<'_> {
                 .call(read_string);
             let copied = self.asm.label();
             self.asm.jsge_imm(R0, 0, copied);
-            self.count_error(span, ErrorKind::ReadFailed { string: true })?;
+            self.count_error(span, ErrorKind::ReadFailed { string: true });
             self.asm.bind(copied);
         }
         self.asm.bind(end);
-        self.output(span, buffer, wire::JOIN_SIZE)?;
+        self.output(span, buffer, wire::JOIN_SIZE);
         self.asm.bind(missing);
         self.frame.release(mark);
         self.release(buffer);
         self.release(array);
-        Ok(())
     }
 
     /// Zeroes the bytes at `slot` that no value covers (`covered`, one flag a byte: alignment
