@@ -326,7 +326,7 @@ impl<'a> Parser<'a> {
         let rest = self.skip_space()?;
         let (predicate, body) = if let Some(predicate_start) = rest.strip_prefix('/') {
             self.rest = predicate_start;
-            let predicate = self.expr()?;
+            let predicate = *self.expr()?;
             self.expect("/")?;
             let after = self.skip_space()?;
             if !after.starts_with('{') {

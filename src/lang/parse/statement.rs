@@ -139,7 +139,7 @@ impl<'a> Parser<'a> {
     /// nesting up to `MAX_DEPTH` fits even a 2 MiB thread stack in a debug build.
     fn if_statement(&mut self) -> Parsed<StmtKind> {
         self.expect("(")?;
-        let condition = self.expr()?;
+        let condition = *self.expr()?;
         self.expect(")")?;
         let then = self.required_statement()?;
         let mut otherwise = None;
@@ -160,15 +160,15 @@ impl<'a> Parser<'a> {
             return Ok(StmtKind::Return);
         }
         if self.keyword("delete")? {
-            return Ok(StmtKind::Delete(self.expr()?));
+            return Ok(StmtKind::Delete(*self.expr()?));
         }
         // `++x` / `--x` as a statement.
         if let Some((operator, rest)) = step_operator(start) {
             self.rest = rest;
-            let target = self.unary()?;
+            let target = *self.unary()?;
             return Ok(step(target, operator, self.span(start, rest)));
         }
-        let expression = self.expr()?;
+        let expression = *self.expr()?;
         let after = self.skip(self.rest)?;
         if let Some((operator, end)) = step_operator(after) {
             self.rest = end;
@@ -180,7 +180,7 @@ impl<'a> Parser<'a> {
             return Ok(StmtKind::Assign {
                 target: expression,
                 operator,
-                value: node(value),
+                value,
             });
         }
         Ok(StmtKind::Expr(expression))
