@@ -334,7 +334,7 @@ impl<'a> Parser<'a> {
             }
             (Some(predicate), self.block()?)
         } else {
-            let body = match self.statement()? {
+            let body = match self.statement()?.map(|statement| *statement) {
                 Some(Stmt {
                     kind: StmtKind::Block(body),
                     ..

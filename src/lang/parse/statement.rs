@@ -31,7 +31,7 @@ impl<'a> Parser<'a> {
                     .into());
             }
             match self.statement() {
-                Ok(statement) => statements.extend(statement),
+                Ok(statement) => statements.extend(statement.map(|statement| *statement)),
                 Err(error) => {
                     self.rest = self.recover(rest);
                     // With nothing left to read, or enough errors, this one ends the block.
@@ -55,19 +55,22 @@ impl<'a> Parser<'a> {
     }
 
     /// One statement; a stray `;` is None.
-    pub(super) fn statement(&mut self) -> Parsed<Option<Stmt>> {
+    pub(super) fn statement(&mut self) -> Parsed<Option<Box<Stmt>>> {
         self.enter(self.rest)?;
         let result = self.statement_inner();
         self.leave();
         result
     }
 
-    fn statement_inner(&mut self) -> Parsed<Option<Stmt>> {
+    /// Boxed, as `if` keeps its branches: built once where it stays.
+    fn statement_inner(&mut self) -> Parsed<Option<Box<Stmt>>> {
         let start = self.skip_space()?;
         let kind = self.statement_kind(start)?;
-        Ok(kind.map(|kind| Stmt {
-            kind,
-            span: self.from(start),
+        Ok(kind.map(|kind| {
+            Box::new(Stmt {
+                kind,
+                span: self.from(start),
+            })
         }))
     }
 
@@ -144,11 +147,11 @@ impl<'a> Parser<'a> {
         let then = self.required_statement()?;
         let mut otherwise = None;
         if self.keyword("else")? {
-            otherwise = Some(Box::new(self.required_statement()?));
+            otherwise = Some(self.required_statement()?);
         }
         Ok(StmtKind::If {
             condition,
-            then: Box::new(then),
+            then,
             otherwise,
         })
     }
@@ -187,7 +190,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The body of `if`/`else`: a statement that is not just `;`.
-    fn required_statement(&mut self) -> Parsed<Stmt> {
+    fn required_statement(&mut self) -> Parsed<Box<Stmt>> {
         let start = self.skip_space()?;
         match self.statement()? {
             Some(statement) => Ok(statement),
