@@ -25,48 +25,61 @@ impl Emitter<'_> {
             self.release(register);
             return;
         };
-        match function {
-            Function::Cat { format } => {
-                let kind = RecordKind::Cat {
+        // The records sent as they are: the values (if any) and what they mean.
+        let map = match arguments.as_slice() {
+            [Expr {
+                kind: ExprKind::MapRef(map),
+                ..
+            }] => Some(*map),
+            _ => None,
+        };
+        let (values, kind) = match (function, map) {
+            (Function::Cat { format }, _) => (
+                arguments.as_slice(),
+                RecordKind::Cat {
                     format: format.clone(),
                     arguments: Vec::new(),
-                };
-                self.send(expr.span, arguments, kind)
-            }
-            Function::Printf { format } => {
-                let format = format.clone();
-                let kind = RecordKind::Printf {
-                    format,
+                },
+            ),
+            (Function::Printf { format }, _) => (
+                arguments.as_slice(),
+                RecordKind::Printf {
+                    format: format.clone(),
                     arguments: Vec::new(),
-                };
-                self.send(expr.span, arguments, kind)
-            }
-            Function::Print => {
-                let kind = RecordKind::Print {
+                },
+            ),
+            (Function::Print, _) => (
+                arguments.as_slice(),
+                RecordKind::Print {
                     arguments: Vec::new(),
-                };
-                self.send(expr.span, arguments, kind)
+                },
+            ),
+            (Function::PrintMap(options), Some(map)) => (
+                &[][..],
+                RecordKind::PrintMap {
+                    map,
+                    options: *options,
+                },
+            ),
+            (Function::Clear, Some(map)) => (&[][..], RecordKind::Clear { map }),
+            (Function::Time { format }, _) => (
+                &[][..],
+                RecordKind::Time {
+                    format: format.clone(),
+                },
+            ),
+            _ => return self.effect_other(expr, function, arguments),
+        };
+        self.send(expr.span, values, kind);
+    }
+
+    /// The effects other than a record sent as it is.
+    fn effect_other(&mut self, expr: &Expr, function: &Function, arguments: &[Expr]) {
+        match function {
+            Function::PrintMap(_) => {
+                self.fail(Diag::boxed(expr.span, "print() of a map takes the map"))
             }
-            Function::PrintMap(options) => match arguments.as_slice() {
-                [Expr {
-                    kind: ExprKind::MapRef(map),
-                    ..
-                }] => {
-                    let (map, options) = (*map, *options);
-                    self.send(expr.span, &[], RecordKind::PrintMap { map, options })
-                }
-                _ => self.fail(Diag::boxed(expr.span, "print() of a map takes the map")),
-            },
-            Function::Clear => match arguments.as_slice() {
-                [Expr {
-                    kind: ExprKind::MapRef(map),
-                    ..
-                }] => {
-                    let map = *map;
-                    self.send(expr.span, &[], RecordKind::Clear { map })
-                }
-                _ => self.fail(Diag::boxed(expr.span, "clear() takes a map")),
-            },
+            Function::Clear => self.fail(Diag::boxed(expr.span, "clear() takes a map")),
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
             Function::Time { format } => {
                 let format = format.clone();
