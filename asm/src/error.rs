@@ -119,10 +119,12 @@ impl fmt::Display for AsmError {
             AsmError::LabelBoundTwice { label } => {
                 return write!(f, "label {label} is bound twice")
             }
-            AsmError::OffsetOverflow { index, distance } => return write!(
+            AsmError::OffsetOverflow { index, distance } => {
+                return write!(
                 f,
                 "instruction {index} jumps {distance} instructions, too far for its offset field"
-            ),
+            )
+            }
             AsmError::UnboundLabel { index } => (index, "jumps to a label that was never bound"),
             AsmError::ForeignLabel { index } => (index, "uses a label made by another builder"),
         };
