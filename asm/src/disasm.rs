@@ -260,12 +260,17 @@ pub fn listing(insns: &[Insn]) -> String {
     let mut text = String::new();
     let mut slot = 0;
     for insn in insns {
-        // Writing to a String cannot fail.
-        let _ = match insn.to_raw() {
-            Ok((raw, _)) => writeln!(text, "{slot:4}: ({:02x}) {insn}", raw.code),
-            Err(_) => writeln!(text, "{slot:4}: (..) {insn}"),
-        };
+        listing_line(&mut text, slot, insn);
         slot += insn.slots();
     }
     text
+}
+
+/// One line of `listing`: `insn`, the instruction at 8-byte slot `slot`, added to `text`.
+pub fn listing_line(text: &mut String, slot: usize, insn: &Insn) {
+    // Writing to a String cannot fail.
+    let _ = match insn.to_raw() {
+        Ok((raw, _)) => writeln!(text, "{slot:4}: ({:02x}) {insn}", raw.code),
+        Err(_) => writeln!(text, "{slot:4}: (..) {insn}"),
+    };
 }
