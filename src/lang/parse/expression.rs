@@ -81,13 +81,13 @@ impl<'a> Parser<'a> {
 
     fn unary_inner(&mut self) -> Parsed<Box<Expr>> {
         let start = self.skip_space()?;
-        let operator = match start.chars().next() {
-            Some('-') if !start.starts_with("--") && !start.starts_with("->") => {
+        let operator = match start.as_bytes().first() {
+            Some(b'-') if !start.starts_with("--") && !start.starts_with("->") => {
                 Some(UnaryOp::Negate)
             }
-            Some('~') => Some(UnaryOp::BitNot),
-            Some('!') if !start.starts_with("!=") => Some(UnaryOp::Not),
-            Some('*') => Some(UnaryOp::Deref),
+            Some(b'~') => Some(UnaryOp::BitNot),
+            Some(b'!') if !start.starts_with("!=") => Some(UnaryOp::Not),
+            Some(b'*') => Some(UnaryOp::Deref),
             _ => None,
         };
         if let Some(operator) = operator {
@@ -252,10 +252,10 @@ impl<'a> Parser<'a> {
 
     fn primary(&mut self) -> Parsed<Box<Expr>> {
         let start = self.skip_space()?;
-        let Some(first) = start.chars().next() else {
+        let Some(&first) = start.as_bytes().first() else {
             return Err(self.expected("an expression", start));
         };
-        if first.is_ascii_digit() || first == '"' || first == '\'' {
+        if first.is_ascii_digit() || first == b'"' || first == b'\'' {
             return self.literal(first);
         }
         if let Some(inner) = start.strip_prefix('(') {
@@ -296,15 +296,15 @@ impl<'a> Parser<'a> {
         self.name_or_call(start)
     }
 
-    /// A number, a `"string"` or a `'c'` character (a number), starting with `first`.
-    pub(super) fn literal(&mut self, first: char) -> Parsed<Box<Expr>> {
+    /// A number, a `"string"` or a `'c'` character (a number), starting with the byte `first`.
+    pub(super) fn literal(&mut self, first: u8) -> Parsed<Box<Expr>> {
         let start = self.rest;
         if first.is_ascii_digit() {
             let value = self.number()?;
             if let Some(fraction) = self
                 .rest
                 .strip_prefix('.')
-                .filter(|fraction| fraction.starts_with(|c: char| c.is_ascii_digit()))
+                .filter(|fraction| fraction.as_bytes().first().is_some_and(u8::is_ascii_digit))
             {
                 let end = after_word(fraction);
                 return Err(Diag::boxed(
@@ -320,7 +320,7 @@ impl<'a> Parser<'a> {
                 span: self.from(start),
             }));
         }
-        if first == '"' {
+        if first == b'"' {
             let bytes = self.quoted(b'"')?;
             return Ok(node(Expr {
                 kind: ExprKind::Str(bytes),
