@@ -162,11 +162,10 @@ pub(super) struct Shared {
 
 impl Shared {
     pub fn new(program: &Program, options: &Options) -> Shared {
-        let mut maps: Vec<MapPlan> = program
-            .maps
-            .iter()
-            .map(|map| MapPlan::for_script(map, options))
-            .collect();
+        let mut maps = Vec::new();
+        for map in &program.maps {
+            maps.push(MapPlan::for_script(map, options));
+        }
         let (storage, size, entries) = match options.channel {
             super::Channel::RingBuffer => (Storage::RingBuffer, 0, options.ring_bytes),
             super::Channel::PerfBuffer => (Storage::PerfEventArray, 4, 0),

@@ -128,13 +128,13 @@ impl Emitter<'_> {
             self.store_into(value, slot + offset as i16);
             cover(&mut covered, offset, value.ty.size());
         }
-        let layouts = values.iter().zip(&offsets);
-        let layouts = layouts.map(|(value, &offset)| (layout_of(&value.ty), offset));
         if let RecordKind::Printf { arguments, .. }
         | RecordKind::Cat { arguments, .. }
         | RecordKind::Print { arguments } = &mut kind
         {
-            *arguments = layouts.collect();
+            for (value, &offset) in values.iter().zip(&offsets) {
+                arguments.push((layout_of(&value.ty), offset));
+            }
         }
         let id = self.shared.record(Record { kind, size, span });
         self.asm
