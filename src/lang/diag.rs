@@ -139,7 +139,8 @@ fn write_one(
     writeln!(f, "{file_name}:{line}:{column}: {severity}: {message}")?;
     let text = &source[line_start..line_end];
     let text = text.strip_suffix('\r').unwrap_or(text);
-    writeln!(f, "{text}")?;
+    f.write_str(text)?;
+    f.write_char('\n')?;
     let start = floor_char_boundary(source, span.start.min(source.len()));
     // Tabs are repeated so the caret lines up whatever the terminal's tab width.
     for c in source[line_start..start].chars() {

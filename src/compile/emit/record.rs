@@ -81,10 +81,6 @@ impl Emitter<'_> {
             }
             Function::Clear => self.fail(Diag::boxed(expr.span, "clear() takes a map")),
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
-            Function::Time { format } => {
-                let format = format.clone();
-                self.send(expr.span, &[], RecordKind::Time { format })
-            }
             Function::Exit => {
                 let code = arguments.first().cloned().unwrap_or(Expr {
                     kind: ExprKind::Int(0),
