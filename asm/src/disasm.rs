@@ -6,9 +6,7 @@ use alloc::string::String;
 use core::fmt::{self, Write as _};
 
 use crate::helper::helper_name;
-use crate::insn::{
-    AluOp, AtomicOp, CallTarget, Imm64, Insn, JmpCond, Reg, Size, Source, Swap, Width,
-};
+use crate::insn::{AtomicOp, CallTarget, Imm64, Insn, Reg, Size, Source, Width};
 
 impl fmt::Display for Reg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -29,88 +27,59 @@ impl fmt::Display for Sized {
     }
 }
 
-impl Size {
-    fn unsigned_name(self) -> &'static str {
-        match self {
-            Size::U8 => "u8",
-            Size::U16 => "u16",
-            Size::U32 => "u32",
-            Size::U64 => "u64",
-        }
-    }
+/// A size's C type name, `u8` to `u64`; `s8` to `s64` for a sign-extending access.
+struct SizeName(Size, bool);
 
-    fn signed_name(self) -> &'static str {
-        match self {
-            Size::U8 => "s8",
-            Size::U16 => "s16",
-            Size::U32 => "s32",
-            Size::U64 => "s64",
-        }
+impl fmt::Display for SizeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const NAMES: [&str; 4] = ["8", "16", "32", "64"];
+        f.write_char(if self.1 { 's' } else { 'u' })?;
+        f.write_str(NAMES[self.0 as usize])
     }
 }
 
-impl AluOp {
-    fn symbol(self) -> &'static str {
-        match self {
-            AluOp::Add => "+=",
-            AluOp::Sub => "-=",
-            AluOp::Mul => "*=",
-            AluOp::Div => "/=",
-            AluOp::SDiv => "s/=",
-            AluOp::Or => "|=",
-            AluOp::And => "&=",
-            AluOp::Lsh => "<<=",
-            AluOp::Rsh => ">>=",
-            AluOp::Mod => "%=",
-            AluOp::SMod => "s%=",
-            AluOp::Xor => "^=",
-            AluOp::Mov => "=",
-            AluOp::Arsh => "s>>=",
-        }
-    }
-}
+/// ALU operations' symbols, in `AluOp` order.
+const ALU_SYMBOLS: [&str; 14] = [
+    "+=", "-=", "*=", "/=", "s/=", "|=", "&=", "<<=", ">>=", "%=", "s%=", "^=", "=", "s>>=",
+];
 
-impl JmpCond {
-    fn symbol(self) -> &'static str {
-        match self {
-            JmpCond::Eq => "==",
-            JmpCond::Gt => ">",
-            JmpCond::Ge => ">=",
-            JmpCond::Set => "&",
-            JmpCond::Ne => "!=",
-            JmpCond::SGt => "s>",
-            JmpCond::SGe => "s>=",
-            JmpCond::Lt => "<",
-            JmpCond::Le => "<=",
-            JmpCond::SLt => "s<",
-            JmpCond::SLe => "s<=",
-        }
-    }
-}
+/// Jump conditions' symbols, in `JmpCond` order.
+const JMP_SYMBOLS: [&str; 11] = [
+    "==", ">", ">=", "&", "!=", "s>", "s>=", "<", "<=", "s<", "s<=",
+];
 
-impl Swap {
-    fn mnemonic(self) -> &'static str {
-        match self {
-            Swap::Le16 => "le16",
-            Swap::Le32 => "le32",
-            Swap::Le64 => "le64",
-            Swap::Be16 => "be16",
-            Swap::Be32 => "be32",
-            Swap::Be64 => "be64",
-            Swap::Bswap16 => "bswap16",
-            Swap::Bswap32 => "bswap32",
-            Swap::Bswap64 => "bswap64",
-        }
-    }
-}
+/// Byte swaps' mnemonics, in `Swap` order.
+const SWAPS: [&str; 9] = [
+    "le16", "le32", "le64", "be16", "be32", "be64", "bswap16", "bswap32", "bswap64",
+];
 
-/// `(u64 *)(r10 -8)`: a memory operand with its size; the kernel prints the offset with its
-/// sign and no space after it.
-struct Pointer(Size, Reg, i16);
+/// `(u64 *)(r10 -8)`: a memory operand with its size (signed for a sign-extending load); the
+/// kernel prints the offset with its sign and no space after it.
+struct Pointer(Size, bool, Reg, i16);
 
 impl fmt::Display for Pointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "({} *)({} {:+})", self.0.unsigned_name(), self.1, self.2)
+        write!(
+            f,
+            "({} *)({} {:+})",
+            SizeName(self.0, self.1),
+            self.2,
+            self.3
+        )
+    }
+}
+
+/// The second operand of an ALU operation, a jump or a store: a register as the width names
+/// it, or the immediate; the kernel prints jump immediates in hex, the others in decimal.
+struct Operand(Width, Source, bool);
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            Source::Reg(reg) => Sized(self.0, reg).fmt(f),
+            Source::Imm(imm) if self.2 => write!(f, "{:#x}", imm as u32),
+            Source::Imm(imm) => write!(f, "{imm}"),
+        }
     }
 }
 
@@ -121,26 +90,15 @@ impl fmt::Display for Insn {
                 width,
                 op,
                 dst,
-                src: Source::Reg(src),
-            } => {
-                write!(
-                    f,
-                    "{} {} {}",
-                    Sized(width, dst),
-                    op.symbol(),
-                    Sized(width, src)
-                )
-            }
-            // The kernel prints ALU immediates in signed decimal but jump immediates in hex.
-            Insn::Alu {
-                width,
-                op,
-                dst,
-                src: Source::Imm(imm),
-            } => {
-                write!(f, "{} {} {imm}", Sized(width, dst), op.symbol())
-            }
-            Insn::Neg { width, dst } => write!(f, "{} = -{}", Sized(width, dst), Sized(width, dst)),
+                src,
+            } => write!(
+                f,
+                "{} {} {}",
+                Sized(width, dst),
+                ALU_SYMBOLS[op as usize],
+                Operand(width, src, false)
+            ),
+            Insn::Neg { width, dst } => write!(f, "{} = -{0}", Sized(width, dst)),
             Insn::MovSx {
                 width,
                 dst,
@@ -151,56 +109,65 @@ impl fmt::Display for Insn {
                     f,
                     "{} = ({}){}",
                     Sized(width, dst),
-                    from.signed_name(),
+                    SizeName(from, true),
                     Sized(width, src)
                 )
             }
-            Insn::Endian { dst, swap } => write!(f, "{dst} = {} {dst}", swap.mnemonic()),
+            Insn::Endian { dst, swap } => write!(f, "{dst} = {} {dst}", SWAPS[swap as usize]),
             Insn::Load {
                 size,
                 dst,
                 src,
                 off,
-            } => write!(f, "{dst} = *{}", Pointer(size, src, off)),
-            Insn::LoadSx {
+            }
+            | Insn::LoadSx {
                 size,
                 dst,
                 src,
                 off,
             } => {
-                write!(f, "{dst} = *({} *)({src} {off:+})", size.signed_name())
+                let signed = matches!(self, Insn::LoadSx { .. });
+                write!(f, "{dst} = *{}", Pointer(size, signed, src, off))
             }
             Insn::Store {
                 size,
                 dst,
                 off,
                 imm,
-            } => write!(f, "*{} = {imm}", Pointer(size, dst, off)),
+            } => write!(f, "*{} = {imm}", Pointer(size, false, dst, off)),
             Insn::StoreReg {
                 size,
                 dst,
                 off,
                 src,
-            } => write!(f, "*{} = {src}", Pointer(size, dst, off)),
+            } => write!(f, "*{} = {src}", Pointer(size, false, dst, off)),
             Insn::Atomic {
                 size,
                 op,
                 dst,
                 off,
                 src,
-            } => atomic(f, op, Pointer(size, dst, off), src),
+            } => atomic(f, op, Pointer(size, false, dst, off), src),
             Insn::LoadAcquire {
                 size,
                 dst,
                 src,
                 off,
-            } => write!(f, "{dst} = load_acquire({})", Pointer(size, src, off)),
+            } => write!(
+                f,
+                "{dst} = load_acquire({})",
+                Pointer(size, false, src, off)
+            ),
             Insn::StoreRelease {
                 size,
                 dst,
                 off,
                 src,
-            } => write!(f, "store_release({}, {src})", Pointer(size, dst, off)),
+            } => write!(
+                f,
+                "store_release({}, {src})",
+                Pointer(size, false, dst, off)
+            ),
             Insn::AddrSpaceCast {
                 dst,
                 src,
@@ -213,10 +180,10 @@ impl fmt::Display for Insn {
             }
             Insn::LoadImm64 { dst, imm } => load_imm64(f, dst, imm),
             Insn::LoadAbs { size, imm } => {
-                write!(f, "r0 = *({} *)skb[{imm}]", size.unsigned_name())
+                write!(f, "r0 = *({} *)skb[{imm}]", SizeName(size, false))
             }
             Insn::LoadInd { size, src, imm } => {
-                write!(f, "r0 = *({} *)skb[{src} + {imm}]", size.unsigned_name())
+                write!(f, "r0 = *({} *)skb[{src} + {imm}]", SizeName(size, false))
             }
             Insn::Jump {
                 width,
@@ -224,7 +191,13 @@ impl fmt::Display for Insn {
                 dst,
                 src,
                 off,
-            } => jump(f, width, cond, dst, src, off),
+            } => write!(
+                f,
+                "if {} {} {} goto pc{off:+}",
+                Sized(width, dst),
+                JMP_SYMBOLS[cond as usize],
+                Operand(width, src, true)
+            ),
             Insn::Ja { off } => relative(f, "goto", off.into()),
             Insn::JaLong { off } => relative(f, "gotol", off),
             Insn::MayGoto { off } => relative(f, "may_goto", off.into()),
@@ -282,34 +255,22 @@ fn load_imm64(f: &mut fmt::Formatter<'_>, dst: Reg, imm: Imm64) -> fmt::Result {
     }
 }
 
-/// `if r1 > 0x5 goto pc+3`: the kernel prints jump immediates in hex.
-fn jump(
-    f: &mut fmt::Formatter<'_>,
-    width: Width,
-    cond: JmpCond,
-    dst: Reg,
-    src: Source,
-    off: i16,
-) -> fmt::Result {
-    write!(f, "if {} {} ", Sized(width, dst), cond.symbol())?;
-    match src {
-        Source::Reg(src) => write!(f, "{}", Sized(width, src))?,
-        Source::Imm(imm) => write!(f, "{:#x}", imm as u32)?,
-    }
-    write!(f, " goto pc{off:+}")
-}
-
 /// A program as the verifier log lists it: `slot: (opcode) text`, one instruction a line.
 pub fn listing(insns: &[Insn]) -> String {
     let mut text = String::new();
     let mut slot = 0;
     for insn in insns {
-        // Writing to a String cannot fail.
-        let _ = match insn.to_raw() {
-            Ok((raw, _)) => writeln!(text, "{slot:4}: ({:02x}) {insn}", raw.code),
-            Err(_) => writeln!(text, "{slot:4}: (..) {insn}"),
-        };
+        listing_line(&mut text, slot, insn);
         slot += insn.slots();
     }
     text
+}
+
+/// One line of `listing`: `insn`, the instruction at 8-byte slot `slot`, added to `text`.
+pub fn listing_line(text: &mut String, slot: usize, insn: &Insn) {
+    // Writing to a String cannot fail.
+    let _ = match insn.to_raw() {
+        Ok((raw, _)) => writeln!(text, "{slot:4}: ({:02x}) {insn}", raw.code),
+        Err(_) => writeln!(text, "{slot:4}: (..) {insn}"),
+    };
 }

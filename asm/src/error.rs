@@ -109,29 +109,26 @@ impl fmt::Display for Malformed {
 
 impl fmt::Display for AsmError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let (index, problem) = match self {
             AsmError::Invalid { insn, reason } => {
-                write!(f, "invalid instruction `{insn}`: {reason}")
+                return write!(f, "invalid instruction `{insn}`: {reason}")
             }
             AsmError::Decode { slot, reason } => {
-                write!(f, "instruction {slot} does not decode: {reason}")
+                return write!(f, "instruction {slot} does not decode: {reason}")
             }
-            AsmError::UnboundLabel { index } => {
-                write!(
-                    f,
-                    "instruction {index} jumps to a label that was never bound"
-                )
+            AsmError::LabelBoundTwice { label } => {
+                return write!(f, "label {label} is bound twice")
             }
-            AsmError::LabelBoundTwice { label } => write!(f, "label {label} is bound twice"),
-            AsmError::ForeignLabel { index } => write!(
-                f,
-                "instruction {index} uses a label made by another builder"
-            ),
-            AsmError::OffsetOverflow { index, distance } => write!(
+            AsmError::OffsetOverflow { index, distance } => {
+                return write!(
                 f,
                 "instruction {index} jumps {distance} instructions, too far for its offset field"
-            ),
-        }
+            )
+            }
+            AsmError::UnboundLabel { index } => (index, "jumps to a label that was never bound"),
+            AsmError::ForeignLabel { index } => (index, "uses a label made by another builder"),
+        };
+        write!(f, "instruction {index} {problem}")
     }
 }
 

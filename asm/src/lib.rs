@@ -41,7 +41,7 @@ mod insn;
 
 pub use builder::{Builder, Label};
 pub use codec::{decode, encode, ByteOrder, RawInsn};
-pub use disasm::listing;
+pub use disasm::{listing, listing_line};
 pub use error::{AsmError, Malformed};
 pub use helper::{helper_name, Helper};
 pub use insn::{AluOp, AtomicOp, CallTarget, Imm64, Insn, JmpCond, Reg, Size, Source, Swap, Width};

@@ -39,16 +39,16 @@ pub fn layout_of(ty: &Type) -> Layout {
 
 /// The layout of a struct (a map's key is one).
 pub fn struct_layout(record: &StructType) -> Layout {
+    let mut fields = Vec::new();
+    for field in &record.fields {
+        fields.push(Field {
+            name: field.name.clone(),
+            offset: field.offset,
+            layout: layout_of(&field.ty),
+        });
+    }
     Layout::Struct {
-        fields: record
-            .fields
-            .iter()
-            .map(|field| Field {
-                name: field.name.clone(),
-                offset: field.offset,
-                layout: layout_of(&field.ty),
-            })
-            .collect(),
+        fields,
         anonymous: record.name.is_none(),
     }
 }

@@ -60,13 +60,13 @@ impl MapPlan {
     fn for_script(map: &crate::sema::program::Map, options: &Options) -> MapPlan {
         let keyed = map.key.is_some();
         let key_size = map.key.as_ref().map_or(4, |record| record.size.max(1)) as u32;
-        let argument = layout_of(&map.value);
+        let argument = || layout_of(&map.value);
         let signed = map.value.is_signed();
         let (value_size, fold, shown) = match map.kind {
             MapKind::Plain => (
                 map.value.size().max(1),
                 Fold::Shared,
-                Shown::Plain(argument),
+                Shown::Plain(argument()),
             ),
             MapKind::Count | MapKind::Sum | MapKind::Min | MapKind::Max => {
                 let (size, fold) = match map.kind {
@@ -81,7 +81,7 @@ impl MapPlan {
             MapKind::Quantize => (
                 (64 + usize::from(options.ones_apart)) * 8,
                 Fold::Sum,
-                Shown::Log2Histogram(argument),
+                Shown::Log2Histogram(argument()),
             ),
             MapKind::Lhist { min, max, step } => (
                 (lhist_buckets(min, max, step) * 8) as usize,
@@ -162,11 +162,10 @@ pub(super) struct Shared {
 
 impl Shared {
     pub fn new(program: &Program, options: &Options) -> Shared {
-        let mut maps: Vec<MapPlan> = program
-            .maps
-            .iter()
-            .map(|map| MapPlan::for_script(map, options))
-            .collect();
+        let mut maps = Vec::new();
+        for map in &program.maps {
+            maps.push(MapPlan::for_script(map, options));
+        }
         let (storage, size, entries) = match options.channel {
             super::Channel::RingBuffer => (Storage::RingBuffer, 0, options.ring_bytes),
             super::Channel::PerfBuffer => (Storage::PerfEventArray, 4, 0),

@@ -119,11 +119,11 @@ impl ProbeCode {
     /// The program as `-S` prints it: the verifier's listing, each run of instructions under
     /// the script line it came from (`; line`).
     pub fn listing(&self, source: &str) -> String {
-        let lines = tine_asm::listing(&self.insns);
         let mut text = String::new();
         let mut spans = self.spans.iter().peekable();
         let mut last_line = None;
-        for (index, line) in lines.lines().enumerate() {
+        let mut slot = 0;
+        for (index, insn) in self.insns.iter().enumerate() {
             while let Some((_, span)) = spans.next_if(|(start, _)| *start <= index) {
                 let start = source[..span.start.min(source.len())]
                     .rfind('\n')
@@ -138,8 +138,8 @@ impl ProbeCode {
                     last_line = Some(start);
                 }
             }
-            text.push_str(line);
-            text.push('\n');
+            tine_asm::listing_line(&mut text, slot, insn);
+            slot += insn.slots();
         }
         text
     }

@@ -99,11 +99,12 @@ impl Expr {
             } => operands = [Some(condition), Some(then), Some(otherwise)],
             ExprKind::TypeQuery { operand, .. } => operands[0] = operand.as_deref(),
         }
-        operands
-            .into_iter()
-            .flatten()
-            .chain(list)
-            .any(|operand| operand.any(found))
+        for operand in operands.into_iter().flatten() {
+            if operand.any(found) {
+                return true;
+            }
+        }
+        list.iter().any(|operand| operand.any(found))
     }
 }
 

@@ -105,15 +105,16 @@ pub fn in_source_order(errors: &mut [Diag]) {
 /// 1-based line and column (in characters) of a byte offset, plus the line's byte range.
 fn locate(source: &str, offset: usize) -> (usize, usize, usize, usize) {
     let offset = floor_char_boundary(source, offset.min(source.len()));
-    let line_start = source[..offset].rfind('\n').map_or(0, |at| at + 1);
+    let (mut line, mut line_start) = (1, 0);
+    for (at, byte) in source.as_bytes()[..offset].iter().enumerate() {
+        if *byte == b'\n' {
+            line += 1;
+            line_start = at + 1;
+        }
+    }
     let line_end = source[offset..]
         .find('\n')
         .map_or(source.len(), |at| offset + at);
-    let line = source.as_bytes()[..line_start]
-        .iter()
-        .filter(|&&byte| byte == b'\n')
-        .count()
-        + 1;
     let column = source[line_start..offset].chars().count() + 1;
     (line, column, line_start, line_end)
 }
@@ -138,7 +139,8 @@ fn write_one(
     writeln!(f, "{file_name}:{line}:{column}: {severity}: {message}")?;
     let text = &source[line_start..line_end];
     let text = text.strip_suffix('\r').unwrap_or(text);
-    writeln!(f, "{text}")?;
+    f.write_str(text)?;
+    f.write_char('\n')?;
     let start = floor_char_boundary(source, span.start.min(source.len()));
     // Tabs are repeated so the caret lines up whatever the terminal's tab width.
     for c in source[line_start..start].chars() {

@@ -8,7 +8,7 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// `nearest`'s work, written once rather than once per kind of candidate list.
 fn nearest_of<'a>(word: &str, candidates: &mut dyn Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
+    let limit = (word.len() / 3).max(1);
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
         if candidate == word {
@@ -22,11 +22,10 @@ fn nearest_of<'a>(word: &str, candidates: &mut dyn Iterator<Item = &'a str>) -> 
     best.map(|(_, candidate)| candidate)
 }
 
-/// Edit distance over characters where swapping two neighbours counts as one edit (the most
-/// common typo: `strat` for `start`).
+/// Edit distance where swapping two neighbours counts as one edit (the most common typo:
+/// `strat` for `start`). Over bytes: the names compared are C and script identifiers, ASCII.
 fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     // rows[i * width + j]: distance between a[..i] and b[..j].
     let width = b.len() + 1;
     let mut rows = vec![0usize; (a.len() + 1) * width];

@@ -87,15 +87,20 @@ pub fn message(what: &str, instead: &str) -> String {
 
 /// A provider tine has not got, as the script named it.
 pub fn provider(name: &str) -> Option<String> {
-    find(PROVIDERS, name).map(|instead| message(&format!("`{name}` probes are"), instead))
+    named(PROVIDERS, name, "` probes are")
 }
 
 /// A function tine has not got (bpftrace's, mostly).
 pub fn function(name: &str) -> Option<String> {
-    find(FUNCTIONS, name).map(|instead| message(&format!("`{name}()` is"), instead))
+    named(FUNCTIONS, name, "()` is")
 }
 
 /// A variable tine has not got.
 pub fn variable(name: &str) -> Option<String> {
-    find(VARIABLES, name).map(|instead| message(&format!("`{name}` is"), instead))
+    named(VARIABLES, name, "` is")
+}
+
+/// The message for `name` when `entries` has it: `` `name`{what} not supported yet``.
+fn named(entries: &[Entry], name: &str, what: &str) -> Option<String> {
+    find(entries, name).map(|instead| message(&format!("`{name}{what}"), instead))
 }

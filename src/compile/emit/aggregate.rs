@@ -9,19 +9,14 @@ use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Expr, MapKind};
 use crate::wire;
 
-use super::{Emitter, Result, BPF_NOEXIST, E2BIG, STACK_ZERO_LIMIT};
+use super::record::cover;
+use super::{Emitter, BPF_NOEXIST, E2BIG, STACK_ZERO_LIMIT};
 
 impl Emitter<'_> {
-    pub(super) fn map_store(
-        &mut self,
-        map: usize,
-        key: &[Expr],
-        value: &Expr,
-        span: Span,
-    ) -> Result<()> {
-        let value_slot = self.alloc(value.ty.size(), span)?;
-        self.store_into(value, value_slot)?;
-        let key = self.key(map, key, span)?;
+    pub(super) fn map_store(&mut self, map: usize, key: &[Expr], value: &Expr, span: Span) {
+        let value_slot = self.alloc(value.ty.size(), span);
+        self.store_into(value, value_slot);
+        let key = self.key(map, key, span);
         let done = self.asm.label();
         self.map_address(R1, map);
         self.stack_pointer(R2, key);
@@ -32,50 +27,46 @@ impl Emitter<'_> {
             .jeq_imm(R0, 0, done);
         let refused = self.asm.label();
         self.asm.jne_imm(R0, -E2BIG, refused);
-        self.count_error(span, ErrorKind::MapFull { map })?;
+        self.count_error(span, ErrorKind::MapFull { map });
         self.asm.ja(done).bind(refused);
-        self.count_error(span, ErrorKind::MapRefused { map })?;
+        self.count_error(span, ErrorKind::MapRefused { map });
         self.asm.bind(done);
-        Ok(())
     }
 
     /// Builds the key of `map` on the stack: the anonymous key struct, or index 0 of a keyless
     /// map's one-entry array.
-    pub(super) fn key(&mut self, map: usize, keys: &[Expr], span: Span) -> Result<i16> {
+    pub(super) fn key(&mut self, map: usize, keys: &[Expr], span: Span) -> i16 {
         let program = self.program;
         let Some(record) = &program.maps[map].key else {
             return self.word_key(0, span);
         };
-        let slot = self.alloc(record.size, span)?;
-        for (field, expr) in record.fields.iter().zip(keys) {
-            self.store_into(expr, slot + field.offset as i16)?;
+        let slot = self.alloc(record.size, span);
+        if self.error.is_some() {
+            // A key past the stack: its offsets would not fit one.
+            return slot;
         }
         // Padding is part of the hashed key: it must be zero, not stack garbage.
-        let covered = record.fields.iter();
-        self.zero_gaps(
-            slot,
-            record.size,
-            &mut covered.map(|field| (field.offset, field.ty.size())),
-        );
-        Ok(slot)
+        let mut covered = vec![false; record.size];
+        for field in &record.fields {
+            cover(&mut covered, field.offset, field.ty.size());
+        }
+        for (field, expr) in record.fields.iter().zip(keys) {
+            self.store_into(expr, slot + field.offset as i16);
+        }
+        self.zero_gaps(slot, &covered);
+        slot
     }
 
     /// Leaves in r0 a pointer to this CPU's value of `key` in aggregation `map`, making the key
     /// (zeroed) when it is new; jumps to `failed` when the map is full.
-    pub(super) fn lookup_or_create(
-        &mut self,
-        map: usize,
-        key: i16,
-        span: Span,
-        failed: Label,
-    ) -> Result<()> {
+    pub(super) fn lookup_or_create(&mut self, map: usize, key: i16, span: Span, failed: Label) {
         let found = self.asm.label();
         self.map_call(Helper::MapLookupElem, map, key);
         let spec = &self.shared.maps[map];
         if spec.storage == Storage::PerCpuArray {
             // A one-entry array always has its entry; the check is for the verifier.
             self.asm.jeq_imm(R0, 0, failed);
-            return Ok(());
+            return;
         }
         self.asm.jne_imm(R0, 0, found);
         /// Where a new key's zero value is copied from.
@@ -85,11 +76,11 @@ impl Emitter<'_> {
         }
         let value_size = spec.value_size;
         let zeros = if value_size <= STACK_ZERO_LIMIT {
-            let zeros = self.alloc(value_size as usize, span)?;
+            let zeros = self.alloc(value_size as usize, span);
             self.zero(zeros, value_size as usize);
             Zeros::Stack(zeros)
         } else {
-            let zero_key = self.word_key(0, span)?;
+            let zero_key = self.word_key(0, span);
             Zeros::Map {
                 map: self.shared.zeros_map(value_size),
                 key: zero_key,
@@ -120,11 +111,10 @@ impl Emitter<'_> {
             self.map_call(Helper::MapLookupElem, map, key)
                 .jne_imm(R0, 0, found);
         }
-        self.count_error(span, ErrorKind::MapRefused { map })?;
+        self.count_error(span, ErrorKind::MapRefused { map });
         self.asm.ja(failed).bind(full);
-        self.count_error(span, ErrorKind::MapFull { map })?;
+        self.count_error(span, ErrorKind::MapFull { map });
         self.asm.ja(failed).bind(found);
-        Ok(())
     }
 
     pub(super) fn aggregate(
@@ -133,29 +123,35 @@ impl Emitter<'_> {
         key: &[Expr],
         argument: Option<&Expr>,
         span: Span,
-    ) -> Result<()> {
+    ) {
         let kind = self.program.maps[map].kind;
         let value = match argument {
             Some(argument) => {
-                let register = self.evaluated(argument, span)?;
+                let register = self.evaluated(argument, span);
                 Some((register, argument.ty.is_signed()))
             }
             None => None,
         };
-        let key = self.key(map, key, span)?;
+        let key = self.key(map, key, span);
         let done = self.asm.label();
-        self.lookup_or_create(map, key, span, done)?;
-        let argument =
-            || value.ok_or_else(|| Diag::boxed(span, format!("{} needs an argument", kind.name())));
+        self.lookup_or_create(map, key, span, done);
+        let (register, signed) = match value {
+            Some(value) => value,
+            None if !matches!(kind, MapKind::Count | MapKind::Plain) => {
+                let message = format!("{} needs an argument", kind.name());
+                return self.fail(Diag::boxed(span, message));
+            }
+            // Not read: counts take no argument.
+            None => (R0, false),
+        };
         match kind {
             MapKind::Count => self.add_to(R0, 0, None),
-            MapKind::Sum => self.add_to(R0, 0, Some(argument()?.0)),
+            MapKind::Sum => self.add_to(R0, 0, Some(register)),
             MapKind::Avg | MapKind::Stats => {
                 self.add_to(R0, 0, None);
-                self.add_to(R0, wire::AVERAGE_SUM as i16, Some(argument()?.0));
+                self.add_to(R0, wire::AVERAGE_SUM as i16, Some(register));
             }
             MapKind::Min | MapKind::Max => {
-                let (register, signed) = argument()?;
                 let store = self.asm.label();
                 let seen = wire::EXTREME_SEEN as i16;
                 // A CPU's first value is stored whatever it is.
@@ -175,7 +171,6 @@ impl Emitter<'_> {
                     .store_imm(Size::U64, R0, seen, 1);
             }
             MapKind::Quantize => {
-                let (register, signed) = argument()?;
                 self.log2_bucket(register, signed);
                 if self.shared.options.ones_apart {
                     let zero = self.asm.label();
@@ -187,19 +182,17 @@ impl Emitter<'_> {
                 self.bucket_add();
             }
             MapKind::Lhist { min, max, step } => {
-                let (register, _) = argument()?;
                 self.linear_bucket(register, min, max, step);
                 self.bucket_add();
             }
             MapKind::Plain => {
-                return Err(Diag::boxed(span, "a plain map cannot aggregate"));
+                return self.fail(Diag::boxed(span, "a plain map cannot aggregate"));
             }
         }
         self.asm.bind(done);
         if let Some((register, _)) = value {
             self.release(register);
         }
-        Ok(())
     }
 
     /// `*(u64 *)(pointer + offset) += register` (or `+= 1`). This CPU's value only: no other

@@ -10,7 +10,7 @@ use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::Type;
 use crate::wire;
 
-use super::{call_error, size_of_bytes, Emitter, Result, BPF_F_USER_STACK, CONTEXT};
+use super::{call_error, size_of_bytes, Emitter, BPF_F_USER_STACK, CONTEXT};
 
 /// A literal that fits an instruction's 32-bit immediate, sign-extended to the same 64 bits.
 fn immediate(expr: &Expr) -> Option<i32> {
@@ -25,7 +25,7 @@ fn immediate(expr: &Expr) -> Option<i32> {
 
 impl Emitter<'_> {
     /// Evaluates a scalar expression into `register`.
-    pub(super) fn scalar(&mut self, expr: &Expr, register: Reg) -> Result<()> {
+    pub(super) fn scalar(&mut self, expr: &Expr, register: Reg) {
         match &expr.kind {
             ExprKind::Int(value) => {
                 let value = *value;
@@ -42,28 +42,26 @@ impl Emitter<'_> {
                 Some(pid) => {
                     self.asm.mov64_imm(register, pid as i32);
                 }
-                None => {
-                    return Err(Diag::boxed(
-                        expr.span,
-                        "$target needs a command given with -c",
-                    ))
-                }
+                None => self.fail(Diag::boxed(
+                    expr.span,
+                    "$target needs a command given with -c",
+                )),
             },
-            ExprKind::Builtin(builtin) => self.builtin(*builtin, register, expr.span)?,
-            ExprKind::Provider(name) => self.provider_value(name, expr, register)?,
+            ExprKind::Builtin(builtin) => self.builtin(*builtin, register, expr.span),
+            ExprKind::Provider(name) => self.provider_value(name, expr, register),
             ExprKind::Scratch(index) => {
                 let slot = self.scratch[*index];
                 self.asm
                     .load(size_of_bytes(expr.ty.size()), register, R10, slot);
             }
-            ExprKind::MapRead { map, key } => self.map_read(*map, key, expr, register)?,
+            ExprKind::MapRead { map, key } => self.map_read(*map, key, expr, register),
             ExprKind::Call {
                 function,
                 arguments,
-            } => self.call_value(function, arguments, expr, register)?,
+            } => self.call_value(function, arguments, expr, register),
             ExprKind::Unary { operator, operand } => match operator {
                 UnaryOp::Negate | UnaryOp::BitNot => {
-                    self.scalar(operand, register)?;
+                    self.scalar(operand, register);
                     if *operator == UnaryOp::Negate {
                         self.asm.neg64(register);
                     } else {
@@ -71,38 +69,35 @@ impl Emitter<'_> {
                     }
                     self.normalize(register, &expr.ty);
                 }
-                UnaryOp::Not => self.truth(expr, register)?,
-                UnaryOp::Deref => self.scalar_from_place(expr, register)?,
+                UnaryOp::Not => self.truth(expr, register),
+                UnaryOp::Deref => self.scalar_from_place(expr, register),
             },
             ExprKind::Binary {
                 operator,
                 left,
                 right,
-            } => self.binary(expr, *operator, left, right, register)?,
+            } => self.binary(expr, *operator, left, right, register),
             ExprKind::Ternary {
                 condition,
                 then,
                 otherwise,
             } => self.choose(condition, then, otherwise, &mut |this, value| {
                 this.scalar(value, register)
-            })?,
+            }),
             ExprKind::Cast(operand) => {
-                self.scalar(operand, register)?;
+                self.scalar(operand, register);
                 self.normalize(register, &expr.ty);
             }
-            ExprKind::Member { .. } => self.scalar_from_place(expr, register)?,
-            ExprKind::Str(_) | ExprKind::MapRef(_) => {
-                return Err(Diag::boxed(
-                    expr.span,
-                    format!("a value of type {} is not a number", expr.ty),
-                ))
-            }
+            ExprKind::Member { .. } => self.scalar_from_place(expr, register),
+            ExprKind::Str(_) | ExprKind::MapRef(_) => self.fail(Diag::boxed(
+                expr.span,
+                format!("a value of type {} is not a number", expr.ty),
+            )),
         }
-        Ok(())
     }
 
     /// A provider's variable (`pid`, `arg0`, a tracepoint field) into `register`.
-    fn provider_value(&mut self, name: &str, expr: &Expr, register: Reg) -> Result<()> {
+    fn provider_value(&mut self, name: &str, expr: &Expr, register: Reg) {
         match self.lowering.access(name) {
             Some(Access::ContextLoad { offset, size }) => {
                 self.asm.load(size, register, CONTEXT, offset);
@@ -114,20 +109,17 @@ impl Emitter<'_> {
             Some(Access::Helper(helper)) => {
                 self.asm.mov64(R1, CONTEXT).call(helper).mov64(register, R0);
             }
-            None => {
-                return Err(Diag::boxed(
-                    expr.span,
-                    format!("`{name}` is not available in this probe"),
-                ))
-            }
+            None => self.fail(Diag::boxed(
+                expr.span,
+                format!("`{name}` is not available in this probe"),
+            )),
         }
-        Ok(())
     }
 
     /// `@m[key]` into `register`: zero when the key is missing, as in ply.
-    fn map_read(&mut self, map: usize, key: &[Expr], expr: &Expr, register: Reg) -> Result<()> {
+    fn map_read(&mut self, map: usize, key: &[Expr], expr: &Expr, register: Reg) {
         let mark = self.frame.mark();
-        let key = self.key(map, key, expr.span)?;
+        let key = self.key(map, key, expr.span);
         let missing = self.asm.label();
         // A missing key reads as zero, as in ply.
         self.map_call(Helper::MapLookupElem, map, key)
@@ -137,39 +129,32 @@ impl Emitter<'_> {
         self.normalize(register, &expr.ty);
         self.asm.bind(missing);
         self.frame.release(mark);
-        Ok(())
     }
 
     /// A call that has a number as its value into `register`.
-    fn call_value(
-        &mut self,
-        function: &Function,
-        arguments: &[Expr],
-        expr: &Expr,
-        register: Reg,
-    ) -> Result<()> {
+    fn call_value(&mut self, function: &Function, arguments: &[Expr], expr: &Expr, register: Reg) {
         match function {
             Function::Uptr | Function::Kptr | Function::Ksym | Function::Strftime => {
-                let pointer = arguments
-                    .first()
-                    .ok_or_else(|| call_error(expr.span, function, "needs an address"))?;
-                self.scalar(pointer, register)?;
+                let Some(pointer) = arguments.first() else {
+                    return self.fail(call_error(expr.span, function, "needs an address"));
+                };
+                self.scalar(pointer, register);
             }
             Function::StrCmp | Function::StrNCmp { .. } => {
                 let [left, right] = arguments else {
-                    return Err(call_error(expr.span, function, "takes two strings"));
+                    return self.fail(call_error(expr.span, function, "takes two strings"));
                 };
                 let limit = match function {
                     Function::StrNCmp { length } => Some(*length),
                     _ => None,
                 };
-                self.string_compare(left, right, limit, register, expr.span)?;
+                self.string_compare(left, right, limit, register, expr.span);
             }
             Function::Bswap => {
-                let value = arguments
-                    .first()
-                    .ok_or_else(|| Diag::boxed(expr.span, "bswap() takes an integer"))?;
-                self.scalar(value, register)?;
+                let Some(value) = arguments.first() else {
+                    return self.fail(Diag::boxed(expr.span, "bswap() takes an integer"));
+                };
+                self.scalar(value, register);
                 // `be` swaps on a little-endian kernel, `le` on a big-endian one; both clear
                 // the bits above the width. ISA v4's `bswap` would need 6.6.
                 let little = wire::HOST == ByteOrder::Little;
@@ -182,14 +167,13 @@ impl Emitter<'_> {
                     8 => Swap::Le64,
                     _ => {
                         self.normalize(register, &expr.ty);
-                        return Ok(());
+                        return;
                     }
                 };
                 self.asm.endian(register, swap);
             }
-            other => return Err(call_error(expr.span, other, "has no value here")),
+            other => self.fail(call_error(expr.span, other, "has no value here")),
         }
-        Ok(())
     }
 
     /// `condition ? then : otherwise`, each side emitted by `emit`.
@@ -198,74 +182,45 @@ impl Emitter<'_> {
         condition: &Expr,
         then: &Expr,
         otherwise: &Expr,
-        emit: &mut dyn FnMut(&mut Self, &Expr) -> Result<()>,
-    ) -> Result<()> {
+        emit: &mut dyn FnMut(&mut Self, &Expr),
+    ) {
         let second = self.asm.label();
         let end = self.asm.label();
-        self.branch(condition, false, second)?;
-        emit(self, then)?;
+        self.branch(condition, false, second);
+        emit(self, then);
         self.asm.ja(end).bind(second);
-        emit(self, otherwise)?;
+        emit(self, otherwise);
         self.asm.bind(end);
-        Ok(())
     }
 
-    pub(super) fn scalar_from_place(&mut self, expr: &Expr, register: Reg) -> Result<()> {
-        let (place, held) = self
-            .place(expr)?
-            .ok_or_else(|| Diag::boxed(expr.span, "cannot read this value"))?;
-        self.load_scalar(place, register, &expr.ty, expr.span)?;
+    pub(super) fn scalar_from_place(&mut self, expr: &Expr, register: Reg) {
+        let Some((place, held)) = self.place(expr) else {
+            return self.fail(Diag::boxed(expr.span, "cannot read this value"));
+        };
+        self.load_scalar(place, register, &expr.ty, expr.span);
         if let Some(held) = held {
             self.release(held);
         }
-        Ok(())
     }
 
-    pub(super) fn builtin(&mut self, builtin: Builtin, register: Reg, span: Span) -> Result<()> {
+    pub(super) fn builtin(&mut self, builtin: Builtin, register: Reg, span: Span) {
+        if let Some(&(_, helper, half)) = HELPER_READS.iter().find(|read| read.0 == builtin) {
+            self.asm.call(helper);
+            match half {
+                Half::Lower => self.asm.mov32(register, R0),
+                _ => self.asm.mov64(register, R0),
+            };
+            if half == Half::Upper {
+                self.asm.rsh64_imm(register, 32);
+            }
+            return;
+        }
         match builtin {
-            Builtin::Pid => {
-                self.asm
-                    .call(Helper::GetCurrentPidTgid)
-                    .mov64(register, R0)
-                    .rsh64_imm(register, 32);
-            }
-            Builtin::Tid => {
-                self.asm.call(Helper::GetCurrentPidTgid).mov32(register, R0);
-            }
-            Builtin::Uid => {
-                self.asm.call(Helper::GetCurrentUidGid).mov32(register, R0);
-            }
-            Builtin::Gid => {
-                self.asm
-                    .call(Helper::GetCurrentUidGid)
-                    .mov64(register, R0)
-                    .rsh64_imm(register, 32);
-            }
-            // The helper's return value is the variable.
-            Builtin::Cpu
-            | Builtin::Rand
-            | Builtin::NumaId
-            | Builtin::Cgroup
-            | Builtin::Jiffies
-            | Builtin::Nsecs
-            | Builtin::WallTime
-            | Builtin::CurrentTask => {
-                let helper = match builtin {
-                    Builtin::Cpu => Helper::GetSmpProcessorId,
-                    Builtin::Rand => Helper::GetPrandomU32,
-                    Builtin::NumaId => Helper::GetNumaNodeId,
-                    Builtin::Cgroup => Helper::GetCurrentCgroupId,
-                    Builtin::Jiffies => Helper::Jiffies64,
-                    Builtin::CurrentTask => Helper::GetCurrentTask,
-                    _ => Helper::KtimeGetNs,
-                };
-                self.asm.call(helper).mov64(register, R0);
-            }
             Builtin::Elapsed => {
                 // Now less the start user space stored before BEGIN ran (wire's state map).
                 let missing = self.asm.label();
                 self.asm.call(Helper::KtimeGetNs).mov64(register, R0);
-                self.state_pointer(span, wire::STATE_START_KEY, missing)?;
+                self.state_pointer(span, wire::STATE_START_KEY, missing);
                 self.asm
                     .load(size_of_bytes(8), R0, R0, 0)
                     .sub64(register, R0)
@@ -295,22 +250,19 @@ impl Emitter<'_> {
                         .or64(register, R0);
                 }
             }
-            Builtin::Comm => {
-                return Err(Diag::boxed(span, "comm is a string, not a number"));
-            }
+            // comm; the others are in `HELPER_READS`.
+            _ => self.fail(Diag::boxed(span, "comm is a string, not a number")),
         }
-        Ok(())
     }
 
     /// `register` = 1 if `expr` is true, else 0.
-    pub(super) fn truth(&mut self, expr: &Expr, register: Reg) -> Result<()> {
+    pub(super) fn truth(&mut self, expr: &Expr, register: Reg) {
         let no = self.asm.label();
         let end = self.asm.label();
         // Keep `register` out of the evaluation: it is set only at the end.
-        self.branch(expr, false, no)?;
+        self.branch(expr, false, no);
         self.asm.mov64_imm(register, 1).ja(end).bind(no);
         self.asm.mov64_imm(register, 0).bind(end);
-        Ok(())
     }
 
     pub(super) fn binary(
@@ -320,38 +272,38 @@ impl Emitter<'_> {
         left: &Expr,
         right: &Expr,
         register: Reg,
-    ) -> Result<()> {
+    ) {
         use BinaryOp::*;
         match operator {
             LogicalOr | LogicalAnd | Equal | NotEqual | Less | Greater | LessEqual
             | GreaterEqual => return self.truth(expr, register),
             LogicalXor => {
-                let other = self.temp(expr.span)?;
-                self.truth(left, register)?;
-                self.truth(right, other)?;
+                let other = self.temp(expr.span);
+                self.truth(left, register);
+                self.truth(right, other);
                 self.asm.xor64(register, other);
                 self.release(other);
-                return Ok(());
+                return;
             }
             _ => {}
         }
         let signed = expr.ty.is_signed();
-        self.scalar(left, register)?;
+        self.scalar(left, register);
         if let (Some(value), false) = (
             immediate(right),
             matches!(operator, Divide | Modulo) && signed,
         ) {
             self.arithmetic_immediate(operator, register, value, signed);
         } else if let Some(other) = self.free.pop() {
-            self.scalar(right, other)?;
+            self.scalar(right, other);
             self.arithmetic(operator, register, other, signed);
             self.release(other);
         } else {
             // No register left: park the left value on the stack while the right is computed.
             let mark = self.frame.mark();
-            let parked = self.alloc(8, expr.span)?;
+            let parked = self.alloc(8, expr.span);
             self.asm.store(Size::U64, R10, parked, register);
-            self.scalar(right, register)?;
+            self.scalar(right, register);
             self.asm
                 .mov64(R5, register)
                 .load(Size::U64, register, R10, parked);
@@ -359,7 +311,6 @@ impl Emitter<'_> {
             self.frame.release(mark);
         }
         self.normalize(register, &expr.ty);
-        Ok(())
     }
 
     pub(super) fn arithmetic_immediate(
@@ -429,7 +380,7 @@ impl Emitter<'_> {
     }
 
     /// Jumps to `target` when `condition`'s truth is `when`; falls through otherwise.
-    pub(super) fn branch(&mut self, condition: &Expr, when: bool, target: Label) -> Result<()> {
+    pub(super) fn branch(&mut self, condition: &Expr, when: bool, target: Label) {
         use BinaryOp::*;
         match &condition.kind {
             ExprKind::Unary {
@@ -444,15 +395,15 @@ impl Emitter<'_> {
                 // `a && b` is false when either is; `a || b` true when either is.
                 let short = (*operator == LogicalOr) == when;
                 if short {
-                    self.branch(left, when, target)?;
-                    self.branch(right, when, target)?;
+                    self.branch(left, when, target);
+                    self.branch(right, when, target);
                 } else {
                     let skip = self.asm.label();
-                    self.branch(left, !when, skip)?;
-                    self.branch(right, when, target)?;
+                    self.branch(left, !when, skip);
+                    self.branch(right, when, target);
                     self.asm.bind(skip);
                 }
-                return Ok(());
+                return;
             }
             ExprKind::Binary {
                 operator: operator @ (Equal | NotEqual | Less | Greater | LessEqual | GreaterEqual),
@@ -461,12 +412,11 @@ impl Emitter<'_> {
             } => return self.compare_branch(*operator, left, right, when, target, condition.span),
             _ => {}
         }
-        let register = self.evaluated(condition, condition.span)?;
+        let register = self.evaluated(condition, condition.span);
         let cond = if when { JmpCond::Ne } else { JmpCond::Eq };
         self.asm
             .jump(Width::W64, cond, register, Source::Imm(0), target);
         self.release(register);
-        Ok(())
     }
 
     pub(super) fn compare_branch(
@@ -477,20 +427,20 @@ impl Emitter<'_> {
         when: bool,
         target: Label,
         span: Span,
-    ) -> Result<()> {
+    ) {
         use BinaryOp::*;
         let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
-        let register = self.temp(span)?;
+        let register = self.temp(span);
         let (source, held) = if strings {
             // Strings compare as strcmp(left, right) against 0.
-            self.string_compare(left, right, None, register, span)?;
+            self.string_compare(left, right, None, register, span);
             (Source::Imm(0), None)
         } else {
-            self.scalar(left, register)?;
+            self.scalar(left, register);
             match immediate(right) {
                 Some(value) => (Source::Imm(value), None),
                 None => {
-                    let other = self.evaluated(right, span)?;
+                    let other = self.evaluated(right, span);
                     (Source::Reg(other), Some(other))
                 }
             }
@@ -512,7 +462,6 @@ impl Emitter<'_> {
             self.release(other);
         }
         self.release(register);
-        Ok(())
     }
 
     /// `register` = strcmp(left, right) as -1, 0 or 1, comparing up to the shorter array (a
@@ -525,12 +474,12 @@ impl Emitter<'_> {
         limit: Option<usize>,
         register: Reg,
         span: Span,
-    ) -> Result<()> {
+    ) {
         let mark = self.frame.mark();
-        let a = self.alloc(left.ty.size(), span)?;
-        self.store_into(left, a)?;
-        let b = self.alloc(right.ty.size(), span)?;
-        self.store_into(right, b)?;
+        let a = self.alloc(left.ty.size(), span);
+        self.store_into(left, a);
+        let b = self.alloc(right.ty.size(), span);
+        self.store_into(right, b);
         let length = |expr: &Expr| match &expr.kind {
             ExprKind::Str(bytes) => bytes.len() + 1,
             _ => expr.ty.size(),
@@ -562,9 +511,32 @@ impl Emitter<'_> {
             .mov64_imm(register, if limit.is_some() { 1 } else { -1 })
             .bind(end);
         self.frame.release(mark);
-        Ok(())
     }
 }
+
+/// Which part of a helper's return value a built-in variable is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Half {
+    Whole,
+    Lower,
+    Upper,
+}
+
+/// The built-in variables that are a helper's return value, or a half of it.
+const HELPER_READS: [(Builtin, Helper, Half); 12] = [
+    (Builtin::Pid, Helper::GetCurrentPidTgid, Half::Upper),
+    (Builtin::Tid, Helper::GetCurrentPidTgid, Half::Lower),
+    (Builtin::Uid, Helper::GetCurrentUidGid, Half::Lower),
+    (Builtin::Gid, Helper::GetCurrentUidGid, Half::Upper),
+    (Builtin::Cpu, Helper::GetSmpProcessorId, Half::Whole),
+    (Builtin::Rand, Helper::GetPrandomU32, Half::Whole),
+    (Builtin::NumaId, Helper::GetNumaNodeId, Half::Whole),
+    (Builtin::Cgroup, Helper::GetCurrentCgroupId, Half::Whole),
+    (Builtin::Jiffies, Helper::Jiffies64, Half::Whole),
+    (Builtin::Nsecs, Helper::KtimeGetNs, Half::Whole),
+    (Builtin::WallTime, Helper::KtimeGetNs, Half::Whole),
+    (Builtin::CurrentTask, Helper::GetCurrentTask, Half::Whole),
+];
 
 /// The ALU operation of an arithmetic operator (None for comparisons and logic).
 fn alu_op(operator: BinaryOp, signed: bool) -> Option<AluOp> {

@@ -11,17 +11,17 @@ use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::{AddressSpace, Type};
 use crate::wire;
 
-use super::{call_error, piece, size_of_bytes, space_of, Emitter, Place, Read, Result, CONTEXT};
+use super::{call_error, piece, size_of_bytes, space_of, Emitter, Place, Read, CONTEXT};
 
 impl Emitter<'_> {
     /// Writes the value of `expr` (`expr.ty.size()` bytes) at `slot`.
-    pub(super) fn store_into(&mut self, expr: &Expr, slot: i16) -> Result<()> {
+    pub(super) fn store_into(&mut self, expr: &Expr, slot: i16) {
         let size = expr.ty.size();
         if expr.ty.is_scalar() {
-            let register = self.evaluated(expr, expr.span)?;
+            let register = self.evaluated(expr, expr.span);
             self.asm.store(size_of_bytes(size), R10, slot, register);
             self.release(register);
-            return Ok(());
+            return;
         }
         match &expr.kind {
             ExprKind::Str(bytes) => self.store_literal(bytes, slot, size),
@@ -29,7 +29,7 @@ impl Emitter<'_> {
                 // A string into a longer one: the rest is zeros.
                 let inner_size = inner.ty.size().min(size);
                 self.zero(slot + inner_size as i16, size - inner_size);
-                self.store_into(inner, slot)?;
+                self.store_into(inner, slot);
             }
             ExprKind::Builtin(Builtin::Comm) => {
                 // Some kernels (Debian's 6.1 seen in the guests) leave the bytes after the NUL
@@ -45,7 +45,7 @@ impl Emitter<'_> {
                 self.copy_stack(from, slot, size);
             }
             ExprKind::MapRead { map, key } => {
-                let key = self.key(*map, key, expr.span)?;
+                let key = self.key(*map, key, expr.span);
                 let missing = self.asm.label();
                 self.zero(slot, size);
                 self.map_call(Helper::MapLookupElem, *map, key)
@@ -56,17 +56,16 @@ impl Emitter<'_> {
             ExprKind::Call {
                 function,
                 arguments,
-            } => self.call_into(function, arguments, slot, size, expr.span)?,
+            } => self.call_into(function, arguments, slot, size, expr.span),
             ExprKind::Ternary {
                 condition,
                 then,
                 otherwise,
             } => self.choose(condition, then, otherwise, &mut |this, value| {
                 this.store_into(value, slot)
-            })?,
-            _ => self.store_from_place(expr, slot, size)?,
+            }),
+            _ => self.store_from_place(expr, slot, size),
         }
-        Ok(())
     }
 
     /// A string literal's bytes, zero-padded to `size`, stored at `slot` with immediates.
@@ -87,8 +86,8 @@ impl Emitter<'_> {
     }
 
     /// A value read from where it lives (the context, the stack, memory) into `slot`.
-    fn store_from_place(&mut self, expr: &Expr, slot: i16, size: usize) -> Result<()> {
-        match self.place(expr)? {
+    fn store_from_place(&mut self, expr: &Expr, slot: i16, size: usize) {
+        match self.place(expr) {
             Some((place, held)) => {
                 match (&expr.ty, place) {
                     // A `char[N]` in a record is a string: the kernel leaves whatever was
@@ -96,22 +95,19 @@ impl Emitter<'_> {
                     // keys and print as garbage. Read up to the NUL, zeros after it.
                     (Type::Chars(_), Place::Context(_) | Place::Memory { .. }) => {
                         self.zero(slot, size);
-                        self.probe_read(slot, size, place, Read::String, expr.span)?;
+                        self.probe_read(slot, size, place, Read::String, expr.span);
                     }
-                    _ => self.read_into(place, slot, size, expr.span)?,
+                    _ => self.read_into(place, slot, size, expr.span),
                 }
                 if let Some(register) = held {
                     self.release(register);
                 }
             }
-            None => {
-                return Err(Diag::boxed(
-                    expr.span,
-                    format!("cannot compile a value of type {} here", expr.ty),
-                ))
-            }
+            None => self.fail(Diag::boxed(
+                expr.span,
+                format!("cannot compile a value of type {} here", expr.ty),
+            )),
         }
-        Ok(())
     }
 
     pub(super) fn call_into(
@@ -121,14 +117,14 @@ impl Emitter<'_> {
         slot: i16,
         size: usize,
         span: Span,
-    ) -> Result<()> {
+    ) {
         if let (Function::Ntop, [family, address]) = (function, arguments) {
             return self.ntop_into(family, address, slot, span);
         }
-        let pointer = arguments
-            .first()
-            .ok_or_else(|| call_error(span, function, "needs an argument"))?;
-        let register = self.evaluated(pointer, span)?;
+        let Some(pointer) = arguments.first() else {
+            return self.fail(call_error(span, function, "needs an argument"));
+        };
+        let register = self.evaluated(pointer, span);
         let space = space_of(&pointer.ty);
         match function {
             Function::Str { .. } | Function::Mem { .. } => {
@@ -145,9 +141,9 @@ impl Emitter<'_> {
                     offset: 0,
                     space,
                 };
-                self.probe_read(slot, size, from, read, span)?;
+                self.probe_read(slot, size, from, read, span);
             }
-            Function::Dyn => self.read_data_loc(pointer, register, slot, size, span)?,
+            Function::Dyn => self.read_data_loc(pointer, register, slot, size, span),
             Function::Usym => {
                 // wire::encode_user_address: the address, then the pid.
                 let pid = slot + wire::USER_ADDRESS_PID as i16;
@@ -158,47 +154,38 @@ impl Emitter<'_> {
                     .store(Size::U32, R10, pid, R0)
                     .store_imm(Size::U32, R10, pid + 4, 0);
             }
-            other => return Err(call_error(span, other, "has no value to store")),
+            other => return self.fail(call_error(span, other, "has no value to store")),
         }
         self.release(register);
-        Ok(())
     }
 
     /// `ntop(family, address)` into `slot` (`wire::encode_inet`): the family, then the
     /// address's bytes as they are (an array read as bytes even when it is a `char[]`), then
     /// zeros; sema made the family and an integer address u32s.
-    fn ntop_into(&mut self, family: &Expr, address: &Expr, slot: i16, span: Span) -> Result<()> {
+    fn ntop_into(&mut self, family: &Expr, address: &Expr, slot: i16, span: Span) {
         let at = slot + wire::INET_ADDRESS as i16;
         let size = address.ty.size();
         self.zero(
             at + size as i16,
             wire::INET_SIZE - wire::INET_ADDRESS - size,
         );
-        self.store_into(family, slot)?;
-        match self.place(address)? {
+        self.store_into(family, slot);
+        match self.place(address) {
             Some((place, held)) => {
-                self.read_into(place, at, size, span)?;
+                self.read_into(place, at, size, span);
                 if let Some(register) = held {
                     self.release(register);
                 }
             }
-            None => self.store_into(address, at)?,
+            None => self.store_into(address, at),
         }
-        Ok(())
     }
 
     /// `dyn(field)` into `slot`, `register` holding the `__data_loc` field's value: the data's
     /// offset in the record in the low 16 bits (counted from the end of the field for a
     /// `__rel_loc` one), its length in the high 16. Text is read as a string; anything else
     /// (`u64[]`) as bytes, as many as there are and fit.
-    fn read_data_loc(
-        &mut self,
-        pointer: &Expr,
-        register: Reg,
-        slot: i16,
-        size: usize,
-        span: Span,
-    ) -> Result<()> {
+    fn read_data_loc(&mut self, pointer: &Expr, register: Reg, slot: i16, size: usize, span: Span) {
         let (offset, string) = match (&pointer.ty, &pointer.kind) {
             (Type::DataLoc { relative, string }, ExprKind::Member { offset, .. }) => {
                 (if *relative { *offset as i16 + 4 } else { 0 }, *string)
@@ -206,7 +193,7 @@ impl Emitter<'_> {
             _ => (0, true),
         };
         self.zero(slot, size);
-        let length = if string { None } else { Some(self.temp(span)?) };
+        let length = if string { None } else { Some(self.temp(span)) };
         let kind = match length {
             None => Read::String,
             Some(length) => {
@@ -228,22 +215,27 @@ impl Emitter<'_> {
             offset,
             space: AddressSpace::Kernel,
         };
-        self.probe_read(slot, size, from, kind, span)?;
+        self.probe_read(slot, size, from, kind, span);
         if let Some(length) = length {
             self.release(length);
         }
-        Ok(())
     }
 
     pub(super) fn read_helper(&self, user: bool, string: bool) -> Helper {
-        match (self.shared.options.probe_read, user, string) {
-            (ProbeRead::Legacy, _, false) => Helper::ProbeRead,
-            (ProbeRead::Legacy, _, true) => Helper::ProbeReadStr,
-            (ProbeRead::Split, true, false) => Helper::ProbeReadUser,
-            (ProbeRead::Split, true, true) => Helper::ProbeReadUserStr,
-            (ProbeRead::Split, false, false) => Helper::ProbeReadKernel,
-            (ProbeRead::Split, false, true) => Helper::ProbeReadKernelStr,
-        }
+        use Helper::*;
+        /// By (split, user) and then string: the legacy pair reads user memory too.
+        const HELPERS: [Helper; 8] = [
+            ProbeRead,
+            ProbeReadStr,
+            ProbeRead,
+            ProbeReadStr,
+            ProbeReadKernel,
+            ProbeReadKernelStr,
+            ProbeReadUser,
+            ProbeReadUserStr,
+        ];
+        let split = self.shared.options.probe_read == crate::compile::ProbeRead::Split;
+        HELPERS[usize::from(split) * 4 + usize::from(user) * 2 + usize::from(string)]
     }
 
     /// Reads what `kind` says from `from` (the context or memory) into the stack at `slot`, at
@@ -257,7 +249,7 @@ impl Emitter<'_> {
         from: Place,
         kind: Read,
         span: Span,
-    ) -> Result<()> {
+    ) {
         let (address, offset, space) = match from {
             Place::Context(offset) => (CONTEXT, offset, AddressSpace::Kernel),
             Place::Memory {
@@ -266,11 +258,11 @@ impl Emitter<'_> {
                 space,
             } => (base, offset, space),
             Place::Stack(_) => {
-                return Err(Diag::boxed(span, "the stack is not read with a helper"))
+                return self.fail(Diag::boxed(span, "the stack is not read with a helper"))
             }
         };
         if size == 0 {
-            return Ok(());
+            return;
         }
         // The legacy helpers read user addresses too, wherever they are the only ones.
         let attempts: &[bool] = match (self.shared.options.probe_read, space) {
@@ -293,9 +285,8 @@ impl Emitter<'_> {
             let helper = self.read_helper(user, string);
             self.asm.call(helper).jsge_imm(R0, 0, done);
         }
-        self.count_error(span, ErrorKind::ReadFailed { string })?;
+        self.count_error(span, ErrorKind::ReadFailed { string });
         self.asm.bind(done);
-        Ok(())
     }
 
     /// Copies `size` bytes from `pointer + offset` (directly loadable memory) to the stack,
@@ -324,29 +315,22 @@ impl Emitter<'_> {
     }
 
     /// Copies `size` bytes of a place to the stack.
-    pub(super) fn read_into(
-        &mut self,
-        place: Place,
-        slot: i16,
-        size: usize,
-        span: Span,
-    ) -> Result<()> {
+    pub(super) fn read_into(&mut self, place: Place, slot: i16, size: usize, span: Span) {
         match place {
             Place::Stack(from) => self.copy_stack(from, slot, size),
             Place::Context(offset) if self.context_loadable(offset) => {
                 self.copy(CONTEXT, offset, slot, size)
             }
             Place::Context(_) | Place::Memory { .. } => {
-                self.probe_read(slot, size, place, Read::Bytes, span)?
+                self.probe_read(slot, size, place, Read::Bytes, span)
             }
         }
-        Ok(())
     }
 
     /// Where a struct value or a value read through a pointer lives, with the register it holds
     /// (to release once read). None for values that are not in memory.
-    pub(super) fn place(&mut self, expr: &Expr) -> Result<Option<(Place, Option<Reg>)>> {
-        Ok(Some(match &expr.kind {
+    pub(super) fn place(&mut self, expr: &Expr) -> Option<(Place, Option<Reg>)> {
+        Some(match &expr.kind {
             ExprKind::Provider(name) if self.lowering.access(name) == Some(Access::Context) => {
                 (Place::Context(0), None)
             }
@@ -359,10 +343,10 @@ impl Emitter<'_> {
             } => {
                 if let ExprKind::Provider(name) = &base.kind {
                     if self.lowering.access(name) == Some(Access::Context) {
-                        return Ok(Some((Place::Context(*offset as i16), None)));
+                        return Some((Place::Context(*offset as i16), None));
                     }
                 }
-                let register = self.evaluated(base, expr.span)?;
+                let register = self.evaluated(base, expr.span);
                 (
                     Place::Memory {
                         base: register,
@@ -377,12 +361,12 @@ impl Emitter<'_> {
                 offset,
                 through_pointer: false,
                 ..
-            } => match self.place(base)? {
+            } => match self.place(base) {
                 Some((place, held)) => (place.offset_by(*offset), held),
                 None => {
                     // A struct value that is not in memory yet: build it on the stack.
-                    let slot = self.alloc(base.ty.size(), expr.span)?;
-                    self.store_into(base, slot)?;
+                    let slot = self.alloc(base.ty.size(), expr.span);
+                    self.store_into(base, slot);
                     (Place::Stack(slot + *offset as i16), None)
                 }
             },
@@ -390,7 +374,7 @@ impl Emitter<'_> {
                 operator: UnaryOp::Deref,
                 operand,
             } => {
-                let register = self.evaluated(operand, expr.span)?;
+                let register = self.evaluated(operand, expr.span);
                 (
                     Place::Memory {
                         base: register,
@@ -400,8 +384,8 @@ impl Emitter<'_> {
                     Some(register),
                 )
             }
-            _ => return Ok(None),
-        }))
+            _ => return None,
+        })
     }
 
     /// Sign- or zero-extends the low bytes of `register` to 64 bits as `ty` says.
@@ -426,13 +410,7 @@ impl Emitter<'_> {
     }
 
     /// Loads a scalar of `ty` from `place` into `register`.
-    pub(super) fn load_scalar(
-        &mut self,
-        place: Place,
-        register: Reg,
-        ty: &Type,
-        span: Span,
-    ) -> Result<()> {
+    pub(super) fn load_scalar(&mut self, place: Place, register: Reg, ty: &Type, span: Span) {
         let size = size_of_bytes(ty.size());
         match place {
             Place::Context(offset)
@@ -446,13 +424,12 @@ impl Emitter<'_> {
             }
             Place::Context(_) | Place::Memory { .. } => {
                 let mark = self.frame.mark();
-                let slot = self.alloc(8, span)?;
-                self.read_into(place, slot, ty.size(), span)?;
+                let slot = self.alloc(8, span);
+                self.read_into(place, slot, ty.size(), span);
                 self.asm.load(size, register, R10, slot);
                 self.frame.release(mark);
             }
         }
         self.normalize(register, ty);
-        Ok(())
     }
 }

@@ -36,16 +36,17 @@ const BPF_F_USER_STACK: i32 = 1 << 8;
 /// zeros map.
 const STACK_ZERO_LIMIT: u32 = 32;
 
-/// Boxed, so that a result stays small and `?` moves one pointer.
-type Result<T> = std::result::Result<T, Box<Diag>>;
-
+/// Compiles one probe, or gives the first error met. The emitter keeps that error and goes on
+/// to the end, with a stand-in slot or register where one was wanted, rather than every
+/// function returning a `Result`: the code emitted after an error is thrown away, and so is
+/// everything the probes share, since `compile` fails then.
 pub(super) fn probe(
     program: &Program,
     probe: &Probe,
     index: usize,
     lowering: &dyn ProbeLowering,
     shared: &mut Shared,
-) -> Result<ProbeCode> {
+) -> Result<ProbeCode, Box<Diag>> {
     let mut builder = Builder::new();
     let exit = builder.label();
     let mut emitter = Emitter {
@@ -58,11 +59,12 @@ pub(super) fn probe(
         program,
         lowering,
         shared,
+        error: None,
     };
     emitter.mark(probe.span);
     emitter.asm.mov64(CONTEXT, R1);
     if lowering.lifecycle() == Lifecycle::Tracing {
-        emitter.state_pointer(probe.span, wire::STATE_WORD_KEY, exit)?;
+        emitter.state_pointer(probe.span, wire::STATE_WORD_KEY, exit);
         emitter
             .asm
             .load(size_of_bytes(wire::STATE_SIZE), R0, R0, 0)
@@ -81,12 +83,15 @@ pub(super) fn probe(
             .jne_imm(R0, pid as i32, exit);
     }
     for variable in &probe.scratch {
-        let slot = emitter.alloc(variable.ty.size(), probe.span)?;
+        let slot = emitter.alloc(variable.ty.size(), probe.span);
         emitter.zero(slot, variable.ty.size());
         emitter.scratch.push(slot);
     }
-    emitter.statements(&probe.body)?;
+    emitter.statements(&probe.body);
     emitter.asm.bind(exit).mov64_imm(R0, 0).exit();
+    if let Some(error) = emitter.error {
+        return Err(error);
+    }
     let insns = emitter
         .asm
         .finish()
@@ -146,6 +151,8 @@ struct Emitter<'a> {
     program: &'a Program,
     lowering: &'a dyn ProbeLowering,
     shared: &'a mut Shared,
+    /// The first error met (see `probe`).
+    error: Option<Box<Diag>>,
 }
 
 /// What a probe read reads.
@@ -204,37 +211,49 @@ impl Emitter<'_> {
         }
     }
 
-    fn alloc(&mut self, size: usize, span: Span) -> Result<i16> {
-        self.frame.alloc(size).ok_or_else(|| {
-            Diag::boxed(
-                span,
-                format!(
-                    "this probe needs more than the {} bytes of stack a BPF program may use",
-                    super::frame::STACK_LIMIT
-                ),
-            )
-        })
+    /// Keeps `error` if it is the first; the probe fails with it.
+    #[inline(never)]
+    fn fail(&mut self, error: Box<Diag>) {
+        self.error.get_or_insert(error);
+    }
+
+    /// A stack slot of `size` bytes; past the limit, an error (and a stand-in slot).
+    fn alloc(&mut self, size: usize, span: Span) -> i16 {
+        if let Some(slot) = self.frame.alloc(size) {
+            return slot;
+        }
+        self.fail(Diag::boxed(
+            span,
+            format!(
+                "this probe needs more than the {} bytes of stack a BPF program may use",
+                super::frame::STACK_LIMIT
+            ),
+        ));
+        -8
     }
 
     /// A 4-byte map key holding `value`, on the stack.
-    fn word_key(&mut self, value: u32, span: Span) -> Result<i16> {
-        let slot = self.alloc(4, span)?;
+    fn word_key(&mut self, value: u32, span: Span) -> i16 {
+        let slot = self.alloc(4, span);
         self.asm.store_imm(Size::U32, R10, slot, value as i32);
-        Ok(slot)
+        slot
     }
 
-    fn temp(&mut self, span: Span) -> Result<Reg> {
-        self.free
-            .pop()
-            .ok_or_else(|| Diag::boxed(span, "expression too deeply nested to compile"))
+    /// A free temporary; when none is left, an error (and a stand-in).
+    fn temp(&mut self, span: Span) -> Reg {
+        if let Some(register) = self.free.pop() {
+            return register;
+        }
+        self.fail(Diag::boxed(span, "expression too deeply nested to compile"));
+        R0
     }
 
     /// A temporary holding the value of `expr`; `span` is where running out of them is
     /// reported.
-    fn evaluated(&mut self, expr: &Expr, span: Span) -> Result<Reg> {
-        let register = self.temp(span)?;
-        self.scalar(expr, register)?;
-        Ok(register)
+    fn evaluated(&mut self, expr: &Expr, span: Span) -> Reg {
+        let register = self.temp(span);
+        self.scalar(expr, register);
+        register
     }
 
     fn release(&mut self, register: Reg) {
@@ -260,13 +279,12 @@ impl Emitter<'_> {
 
     /// r0 = the address of the state map's entry `index` (`wire::STATE_*_KEY`); to `missing`
     /// if the lookup fails (it cannot: the check is for the verifier).
-    fn state_pointer(&mut self, span: Span, index: u32, missing: Label) -> Result<()> {
+    fn state_pointer(&mut self, span: Span, index: u32, missing: Label) {
         let mark = self.frame.mark();
-        let key = self.word_key(index, span)?;
+        let key = self.word_key(index, span);
         self.map_call(Helper::MapLookupElem, self.shared.state_map, key)
             .jeq_imm(R0, 0, missing);
         self.frame.release(mark);
-        Ok(())
     }
 
     /// `call helper` on `map` and the key at `key` on the stack (r1 and r2).

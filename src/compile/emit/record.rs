@@ -10,68 +10,77 @@ use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Expr, ExprKind, Function};
 use crate::wire;
 
-use super::{size_of_bytes, Emitter, Result, CONTEXT};
+use super::{size_of_bytes, Emitter, CONTEXT};
 
 impl Emitter<'_> {
     /// An expression evaluated for its effect: printf, print, exit, clear, or anything else
     /// (evaluated and dropped).
-    pub(super) fn effect(&mut self, expr: &Expr) -> Result<()> {
+    pub(super) fn effect(&mut self, expr: &Expr) {
         let ExprKind::Call {
             function,
             arguments,
         } = &expr.kind
         else {
-            let register = self.evaluated(expr, expr.span)?;
+            let register = self.evaluated(expr, expr.span);
             self.release(register);
-            return Ok(());
+            return;
         };
-        match function {
-            Function::Cat { format } => {
-                let kind = RecordKind::Cat {
+        // The records sent as they are: the values (if any) and what they mean.
+        let map = match arguments.as_slice() {
+            [Expr {
+                kind: ExprKind::MapRef(map),
+                ..
+            }] => Some(*map),
+            _ => None,
+        };
+        let (values, kind) = match (function, map) {
+            (Function::Cat { format }, _) => (
+                arguments.as_slice(),
+                RecordKind::Cat {
                     format: format.clone(),
                     arguments: Vec::new(),
-                };
-                self.send(expr.span, arguments, kind)
-            }
-            Function::Printf { format } => {
-                let format = format.clone();
-                let kind = RecordKind::Printf {
-                    format,
+                },
+            ),
+            (Function::Printf { format }, _) => (
+                arguments.as_slice(),
+                RecordKind::Printf {
+                    format: format.clone(),
                     arguments: Vec::new(),
-                };
-                self.send(expr.span, arguments, kind)
-            }
-            Function::Print => {
-                let kind = RecordKind::Print {
+                },
+            ),
+            (Function::Print, _) => (
+                arguments.as_slice(),
+                RecordKind::Print {
                     arguments: Vec::new(),
-                };
-                self.send(expr.span, arguments, kind)
+                },
+            ),
+            (Function::PrintMap(options), Some(map)) => (
+                &[][..],
+                RecordKind::PrintMap {
+                    map,
+                    options: *options,
+                },
+            ),
+            (Function::Clear, Some(map)) => (&[][..], RecordKind::Clear { map }),
+            (Function::Time { format }, _) => (
+                &[][..],
+                RecordKind::Time {
+                    format: format.clone(),
+                },
+            ),
+            _ => return self.effect_other(expr, function, arguments),
+        };
+        self.send(expr.span, values, kind);
+    }
+
+    /// The effects other than a record sent as it is.
+    fn effect_other(&mut self, expr: &Expr, function: &Function, arguments: &[Expr]) {
+        match function {
+            Function::PrintMap(_) => {
+                self.fail(Diag::boxed(expr.span, "print() of a map takes the map"))
             }
-            Function::PrintMap(options) => match arguments.as_slice() {
-                [Expr {
-                    kind: ExprKind::MapRef(map),
-                    ..
-                }] => {
-                    let (map, options) = (*map, *options);
-                    self.send(expr.span, &[], RecordKind::PrintMap { map, options })
-                }
-                _ => Err(Diag::boxed(expr.span, "print() of a map takes the map")),
-            },
-            Function::Clear => match arguments.as_slice() {
-                [Expr {
-                    kind: ExprKind::MapRef(map),
-                    ..
-                }] => {
-                    let map = *map;
-                    self.send(expr.span, &[], RecordKind::Clear { map })
-                }
-                _ => Err(Diag::boxed(expr.span, "clear() takes a map")),
-            },
+            Function::Clear => self.fail(Diag::boxed(expr.span, "clear() takes a map")),
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
-            Function::Time { format } => {
-                let format = format.clone();
-                self.send(expr.span, &[], RecordKind::Time { format })
-            }
             Function::Exit => {
                 let code = arguments.first().cloned().unwrap_or(Expr {
                     kind: ExprKind::Int(0),
@@ -85,56 +94,55 @@ impl Emitter<'_> {
                 };
                 // Other CPUs stop recording now; the statements after exit() do not run.
                 let stopped = self.asm.label();
-                self.state_pointer(expr.span, wire::STATE_WORD_KEY, stopped)?;
+                self.state_pointer(expr.span, wire::STATE_WORD_KEY, stopped);
                 self.asm
                     .store_imm(size_of_bytes(wire::STATE_SIZE), R0, 0, wire::STOPPED)
                     .bind(stopped);
-                self.send(expr.span, std::slice::from_ref(&code), RecordKind::Exit)?;
+                self.send(expr.span, std::slice::from_ref(&code), RecordKind::Exit);
                 self.asm.ja(self.exit);
-                Ok(())
             }
             _ => {
-                let register = self.evaluated(expr, expr.span)?;
+                let register = self.evaluated(expr, expr.span);
                 self.release(register);
-                Ok(())
             }
         }
     }
 
     /// Builds `wire`'s record of `values` on the stack and writes it to the output map; the
     /// values' layouts are filled into `kind`'s arguments (printf's and print's).
-    pub(super) fn send(&mut self, span: Span, values: &[Expr], mut kind: RecordKind) -> Result<()> {
+    pub(super) fn send(&mut self, span: Span, values: &[Expr], mut kind: RecordKind) {
         let (offsets, size) = wire::record_layout(values.iter().map(|value| value.ty.size()));
-        let slot = self.alloc(size, span)?;
-        for (value, offset) in values.iter().zip(&offsets) {
-            self.store_into(value, slot + *offset as i16)?;
+        let slot = self.alloc(size, span);
+        if self.error.is_some() {
+            // A record past the stack: its offsets would not fit one.
+            return;
         }
-        let layouts = values.iter().zip(&offsets);
-        let layouts = layouts.map(|(value, &offset)| (layout_of(&value.ty), offset));
+        // Padding between values goes out too: it must be initialised.
+        let mut covered = vec![false; size];
+        cover(&mut covered, 0, wire::ID_SIZE);
+        for (value, &offset) in values.iter().zip(&offsets) {
+            self.store_into(value, slot + offset as i16);
+            cover(&mut covered, offset, value.ty.size());
+        }
         if let RecordKind::Printf { arguments, .. }
         | RecordKind::Cat { arguments, .. }
         | RecordKind::Print { arguments } = &mut kind
         {
-            *arguments = layouts.collect();
+            for (value, &offset) in values.iter().zip(&offsets) {
+                arguments.push((layout_of(&value.ty), offset));
+            }
         }
         let id = self.shared.record(Record { kind, size, span });
         self.asm
             .store_imm(size_of_bytes(wire::ID_SIZE), R10, slot, id as i32);
-        // Padding between values goes out too: it must be initialised.
-        let covered = values.iter().zip(&offsets);
-        let covered = covered.map(|(value, &offset)| (offset, value.ty.size()));
-        self.zero_gaps(
-            slot,
-            size,
-            &mut std::iter::once((0, wire::ID_SIZE)).chain(covered),
-        );
+        self.zero_gaps(slot, &covered);
         self.stack_pointer(R0, slot);
         self.output(span, R0, size)
     }
 
     /// Writes the `size` bytes at the address in `data` (the stack or a map value) to the
     /// output map; a full ring is counted.
-    fn output(&mut self, span: Span, data: Reg, size: usize) -> Result<()> {
+    fn output(&mut self, span: Span, data: Reg, size: usize) {
         let sent = self.asm.label();
         match self.shared.options.channel {
             Channel::RingBuffer => {
@@ -156,15 +164,14 @@ impl Emitter<'_> {
             }
         }
         self.asm.jeq_imm(R0, 0, sent);
-        self.count_error(span, ErrorKind::OutputFull)?;
+        self.count_error(span, ErrorKind::OutputFull);
         self.asm.bind(sent);
-        Ok(())
     }
 
     /// bpftrace's `join(argv, separator)`: the record is built in the join map's value (16 KiB,
     /// far past the stack): each of argv's first `wire::JOIN_ARGUMENTS` addresses up to its
     /// null, read as a user string into its slot.
-    fn join(&mut self, span: Span, argv: &Expr, separator: &str) -> Result<()> {
+    fn join(&mut self, span: Span, argv: &Expr, separator: &str) {
         let map = self.shared.join_map();
         let id = self.shared.record(Record {
             kind: RecordKind::Join {
@@ -173,10 +180,10 @@ impl Emitter<'_> {
             size: wire::JOIN_SIZE,
             span,
         });
-        let array = self.evaluated(argv, span)?;
-        let buffer = self.temp(span)?;
+        let array = self.evaluated(argv, span);
+        let buffer = self.temp(span);
         let mark = self.frame.mark();
-        let key = self.alloc(8, span)?;
+        let key = self.alloc(8, span);
         let (missing, end) = (self.asm.label(), self.asm.label());
         self.asm.store_imm(Size::U64, R10, key, 0);
         self.map_call(Helper::MapLookupElem, map, key)
@@ -200,7 +207,7 @@ impl Emitter<'_> {
                 .call(read_pointer);
             let read = self.asm.label();
             self.asm.jeq_imm(R0, 0, read);
-            self.count_error(span, ErrorKind::ReadFailed { string: false })?;
+            self.count_error(span, ErrorKind::ReadFailed { string: false });
             self.asm.ja(end).bind(read);
             self.asm
                 .load(size_of_bytes(width), R3, R10, key)
@@ -211,39 +218,35 @@ impl Emitter<'_> {
                 .call(read_string);
             let copied = self.asm.label();
             self.asm.jsge_imm(R0, 0, copied);
-            self.count_error(span, ErrorKind::ReadFailed { string: true })?;
+            self.count_error(span, ErrorKind::ReadFailed { string: true });
             self.asm.bind(copied);
         }
         self.asm.bind(end);
-        self.output(span, buffer, wire::JOIN_SIZE)?;
+        self.output(span, buffer, wire::JOIN_SIZE);
         self.asm.bind(missing);
         self.frame.release(mark);
         self.release(buffer);
         self.release(array);
-        Ok(())
     }
 
-    /// Zeroes the bytes of `size` at `slot` outside the `(offset, length)` ranges that values
-    /// cover (alignment padding): a record or key goes out whole, and must hold no garbage.
-    pub(super) fn zero_gaps(
-        &mut self,
-        slot: i16,
-        size: usize,
-        values: &mut dyn Iterator<Item = (usize, usize)>,
-    ) {
-        let mut covered = vec![false; size];
-        for (offset, length) in values {
-            for byte in &mut covered[offset.min(size)..(offset + length).min(size)] {
-                *byte = true;
-            }
-        }
+    /// Zeroes the bytes at `slot` that no value covers (`covered`, one flag a byte: alignment
+    /// padding): a record or key goes out whole, and must hold no garbage.
+    pub(super) fn zero_gaps(&mut self, slot: i16, covered: &[bool]) {
         let mut at = 0;
-        while at < size {
+        while at < covered.len() {
             let run = covered[at..].iter().take_while(|&&byte| !byte).count();
             if run > 0 {
                 self.zero(slot + at as i16, run);
             }
             at += run.max(1);
         }
+    }
+}
+
+/// Marks the `length` bytes at `offset` of a record or key as holding a value.
+pub(super) fn cover(covered: &mut [bool], offset: usize, length: usize) {
+    let end = covered.len();
+    for byte in &mut covered[offset.min(end)..(offset + length).min(end)] {
+        *byte = true;
     }
 }

@@ -6,7 +6,7 @@ use crate::compile::records::{ErrorKind, RecordKind};
 use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind, Function, Stmt, StmtKind};
 
-use super::{Emitter, Result};
+use super::Emitter;
 
 /// Whether no path runs past `statement`: it returns, or calls `exit()` (which ends the probe
 /// as in bpftrace), on every path.
@@ -56,19 +56,19 @@ fn map_call(statement: &Stmt) -> Option<(&Function, usize)> {
 }
 
 impl Emitter<'_> {
-    pub(super) fn statement(&mut self, statement: &Stmt) -> Result<()> {
+    pub(super) fn statement(&mut self, statement: &Stmt) {
         self.mark(statement.span);
         let mark = self.frame.mark();
         match &statement.kind {
-            StmtKind::Block(statements) => self.statements(statements)?,
+            StmtKind::Block(statements) => self.statements(statements),
             StmtKind::If {
                 condition,
                 then,
                 otherwise,
             } => {
                 let skip = self.asm.label();
-                self.branch(condition, false, skip)?;
-                self.statement(then)?;
+                self.branch(condition, false, skip);
+                self.statement(then);
                 match otherwise {
                     Some(otherwise) => {
                         let end = self.asm.label();
@@ -76,7 +76,7 @@ impl Emitter<'_> {
                             self.asm.ja(end);
                         }
                         self.asm.bind(skip);
-                        self.statement(otherwise)?;
+                        self.statement(otherwise);
                         self.asm.bind(end);
                     }
                     None => {
@@ -88,30 +88,29 @@ impl Emitter<'_> {
                 self.asm.ja(self.exit);
             }
             StmtKind::Delete { map, key } => {
-                let key = self.key(*map, key, statement.span)?;
+                let key = self.key(*map, key, statement.span);
                 self.map_call(Helper::MapDeleteElem, *map, key);
             }
             StmtKind::MapStore { map, key, value } => {
-                self.map_store(*map, key, value, statement.span)?
+                self.map_store(*map, key, value, statement.span)
             }
             StmtKind::Aggregate { map, key, argument } => {
-                self.aggregate(*map, key, argument.as_ref(), statement.span)?
+                self.aggregate(*map, key, argument.as_ref(), statement.span)
             }
             StmtKind::ScratchStore { slot, value } => {
                 let at = self.scratch[*slot];
-                self.store_into(value, at)?;
+                self.store_into(value, at);
             }
-            StmtKind::Expr(expr) => self.effect(expr)?,
+            StmtKind::Expr(expr) => self.effect(expr),
         }
         self.frame.release(mark);
-        Ok(())
     }
 
     /// A list of statements, where `print(@m)` and a `clear(@m)` after it, with only other
     /// maps' prints and clears between (`print(@a); print(@b); clear(@a); clear(@b);`), become
     /// one record: user space reads and deletes in one pass, so no count that lands between
     /// the two is lost.
-    pub(super) fn statements(&mut self, list: &[Stmt]) -> Result<()> {
+    pub(super) fn statements(&mut self, list: &[Stmt]) {
         let mut fused = vec![false; list.len()];
         for (index, statement) in list.iter().enumerate() {
             if fused[index] {
@@ -131,24 +130,23 @@ impl Emitter<'_> {
                     self.mark(statement.span);
                     let options = *options;
                     let kind = RecordKind::PrintAndClear { map, options };
-                    self.send(statement.span, &[], kind)?;
+                    self.send(statement.span, &[], kind);
                     continue;
                 }
             }
-            self.statement(statement)?;
+            self.statement(statement);
             // The verifier refuses code no path reaches.
             if diverges(statement) {
                 break;
             }
         }
-        Ok(())
     }
 
     /// Adds 1 to the per-CPU error counter of `kind` at `span`.
-    pub(super) fn count_error(&mut self, span: Span, kind: ErrorKind) -> Result<()> {
+    pub(super) fn count_error(&mut self, span: Span, kind: ErrorKind) {
         let site = self.shared.error_site(span, kind);
         let mark = self.frame.mark();
-        let key = self.word_key(site, span)?;
+        let key = self.word_key(site, span);
         let skip = self.asm.label();
         self.map_call(Helper::MapLookupElem, self.shared.error_map, key)
             .jeq_imm(R0, 0, skip)
@@ -157,6 +155,5 @@ impl Emitter<'_> {
             .store(Size::U64, R0, 0, R1)
             .bind(skip);
         self.frame.release(mark);
-        Ok(())
     }
 }

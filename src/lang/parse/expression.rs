@@ -1,4 +1,6 @@
 //! lang::parse::expression: expressions by precedence climbing, casts, calls and map keys.
+//! Each is returned boxed: a node is built once where it stays, an operand of the next one up,
+//! and moves as a pointer rather than as a whole `Expr` at every level.
 
 use super::{
     after_word, identifier, skip_group, word, Error, Parsed, Parser, C_DEFINITIONS, KEYWORDS,
@@ -8,14 +10,14 @@ use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported::message;
 
 impl<'a> Parser<'a> {
-    pub(super) fn expr(&mut self) -> Parsed<Expr> {
+    pub(super) fn expr(&mut self) -> Parsed<Box<Expr>> {
         self.enter(self.rest)?;
         let result = self.ternary();
         self.leave();
         result
     }
 
-    fn ternary(&mut self) -> Parsed<Expr> {
+    fn ternary(&mut self) -> Parsed<Box<Expr>> {
         let condition = self.binary(0)?;
         if !self.eat("?")? {
             return Ok(condition);
@@ -24,19 +26,19 @@ impl<'a> Parser<'a> {
         self.expect(":")?;
         let otherwise = self.expr()?;
         let span = condition.span.to(otherwise.span);
-        Ok(Expr {
+        Ok(node(Expr {
             kind: ExprKind::Ternary {
-                condition: node(condition),
-                then: node(then),
-                otherwise: node(otherwise),
+                condition,
+                then,
+                otherwise,
             },
             span,
-        })
+        }))
     }
 
     /// Precedence climbing over C's binary operators; `min_level` indexes `binary_operator`'s
     /// levels, loosest first.
-    pub(super) fn binary(&mut self, min_level: usize) -> Parsed<Expr> {
+    pub(super) fn binary(&mut self, min_level: usize) -> Parsed<Box<Expr>> {
         // Each operator of a chain deepens the tree by one, though the loop does not recurse.
         let depth = self.depth;
         let result = self.binary_chain(min_level);
@@ -44,7 +46,7 @@ impl<'a> Parser<'a> {
         result
     }
 
-    fn binary_chain(&mut self, min_level: usize) -> Parsed<Expr> {
+    fn binary_chain(&mut self, min_level: usize) -> Parsed<Box<Expr>> {
         let mut left = self.unary()?;
         loop {
             let after = self.skip(self.rest)?;
@@ -58,61 +60,58 @@ impl<'a> Parser<'a> {
             self.rest = operand;
             let right = self.binary(level + 1)?;
             let span = left.span.to(right.span);
-            left = Expr {
+            left = node(Expr {
                 kind: ExprKind::Binary {
                     operator,
-                    left: node(left),
-                    right: node(right),
+                    left,
+                    right,
                 },
                 span,
-            };
+            });
         }
         Ok(left)
     }
 
-    pub(super) fn unary(&mut self) -> Parsed<Expr> {
+    pub(super) fn unary(&mut self) -> Parsed<Box<Expr>> {
         self.enter(self.rest)?;
         let result = self.unary_inner();
         self.leave();
         result
     }
 
-    fn unary_inner(&mut self) -> Parsed<Expr> {
+    fn unary_inner(&mut self) -> Parsed<Box<Expr>> {
         let start = self.skip_space()?;
-        let operator = match start.chars().next() {
-            Some('-') if !start.starts_with("--") && !start.starts_with("->") => {
+        let operator = match start.as_bytes().first() {
+            Some(b'-') if !start.starts_with("--") && !start.starts_with("->") => {
                 Some(UnaryOp::Negate)
             }
-            Some('~') => Some(UnaryOp::BitNot),
-            Some('!') if !start.starts_with("!=") => Some(UnaryOp::Not),
-            Some('*') => Some(UnaryOp::Deref),
+            Some(b'~') => Some(UnaryOp::BitNot),
+            Some(b'!') if !start.starts_with("!=") => Some(UnaryOp::Not),
+            Some(b'*') => Some(UnaryOp::Deref),
             _ => None,
         };
         if let Some(operator) = operator {
             self.rest = &start[1..];
             let operand = self.unary()?;
             let span = self.from(start).to(operand.span);
-            return Ok(Expr {
-                kind: ExprKind::Unary {
-                    operator,
-                    operand: node(operand),
-                },
+            return Ok(node(Expr {
+                kind: ExprKind::Unary { operator, operand },
                 span,
-            });
+            }));
         }
         if let Some(after_paren) = start.strip_prefix('(') {
             if let Some((type_name, type_span, rest)) = self.cast_type(after_paren)? {
                 self.rest = rest;
                 let operand = self.unary()?;
                 let span = Span::new(self.offset(start), operand.span.end);
-                return Ok(Expr {
+                return Ok(node(Expr {
                     kind: ExprKind::Cast {
                         type_name,
                         type_span,
-                        operand: node(operand),
+                        operand,
                     },
                     span,
-                });
+                }));
             }
         }
         self.postfix()
@@ -158,7 +157,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `sizeof(type)`, `sizeof(expression)` or `offsetof(type, a.b)`, after the `(`.
-    fn type_query(&mut self, start: &'a str, offsetof: bool) -> Parsed<Expr> {
+    fn type_query(&mut self, start: &'a str, offsetof: bool) -> Parsed<Box<Expr>> {
         let input = self.rest;
         let (type_name, type_span, operand) = match self.type_name(input)? {
             Some((name, span, rest)) => {
@@ -168,7 +167,7 @@ impl<'a> Parser<'a> {
             None if offsetof => return Err(self.expected("a struct type", self.skip(input)?)),
             None => {
                 let operand = self.expr()?;
-                (String::new(), operand.span, Some(node(operand)))
+                (String::new(), operand.span, Some(operand))
             }
         };
         let mut members = Vec::new();
@@ -187,7 +186,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.expect(")")?;
-        Ok(Expr {
+        Ok(node(Expr {
             kind: ExprKind::TypeQuery {
                 type_name,
                 type_span,
@@ -195,17 +194,17 @@ impl<'a> Parser<'a> {
                 members,
             },
             span: self.from(start),
-        })
+        }))
     }
 
-    fn postfix(&mut self) -> Parsed<Expr> {
+    fn postfix(&mut self) -> Parsed<Box<Expr>> {
         let depth = self.depth;
         let result = self.postfix_chain();
         self.depth = depth;
         result
     }
 
-    fn postfix_chain(&mut self) -> Parsed<Expr> {
+    fn postfix_chain(&mut self) -> Parsed<Box<Expr>> {
         let mut expression = self.primary()?;
         loop {
             let after = self.skip(self.rest)?;
@@ -219,13 +218,13 @@ impl<'a> Parser<'a> {
                 let index = self.expr()?;
                 self.expect("]")?;
                 let span = Span::new(expression.span.start, self.offset(self.rest));
-                expression = Expr {
+                expression = node(Expr {
                     kind: ExprKind::Index {
-                        base: node(expression),
-                        index: node(index),
+                        base: expression,
+                        index,
                     },
                     span,
-                };
+                });
                 continue;
             } else {
                 break;
@@ -237,26 +236,26 @@ impl<'a> Parser<'a> {
             };
             let field_span = self.span(field_start, after_field);
             let span = expression.span.to(field_span);
-            expression = Expr {
+            expression = node(Expr {
                 kind: ExprKind::Member {
-                    base: node(expression),
+                    base: expression,
                     field: field.to_string(),
                     field_span,
                     arrow,
                 },
                 span,
-            };
+            });
             self.rest = after_field;
         }
         Ok(expression)
     }
 
-    fn primary(&mut self) -> Parsed<Expr> {
+    fn primary(&mut self) -> Parsed<Box<Expr>> {
         let start = self.skip_space()?;
-        let Some(first) = start.chars().next() else {
+        let Some(&first) = start.as_bytes().first() else {
             return Err(self.expected("an expression", start));
         };
-        if first.is_ascii_digit() || first == '"' || first == '\'' {
+        if first.is_ascii_digit() || first == b'"' || first == b'\'' {
             return self.literal(first);
         }
         if let Some(inner) = start.strip_prefix('(') {
@@ -289,23 +288,23 @@ impl<'a> Parser<'a> {
                 return Err(self.expected("a name after `$`", after));
             };
             self.rest = rest;
-            return Ok(Expr {
+            return Ok(node(Expr {
                 kind: ExprKind::Dollar(name.to_string()),
                 span: self.from(start),
-            });
+            }));
         }
         self.name_or_call(start)
     }
 
-    /// A number, a `"string"` or a `'c'` character (a number), starting with `first`.
-    pub(super) fn literal(&mut self, first: char) -> Parsed<Expr> {
+    /// A number, a `"string"` or a `'c'` character (a number), starting with the byte `first`.
+    pub(super) fn literal(&mut self, first: u8) -> Parsed<Box<Expr>> {
         let start = self.rest;
         if first.is_ascii_digit() {
             let value = self.number()?;
             if let Some(fraction) = self
                 .rest
                 .strip_prefix('.')
-                .filter(|fraction| fraction.starts_with(|c: char| c.is_ascii_digit()))
+                .filter(|fraction| fraction.as_bytes().first().is_some_and(u8::is_ascii_digit))
             {
                 let end = after_word(fraction);
                 return Err(Diag::boxed(
@@ -316,17 +315,17 @@ impl<'a> Parser<'a> {
                     ),
                 ));
             }
-            return Ok(Expr {
+            return Ok(node(Expr {
                 kind: ExprKind::Int(value),
                 span: self.from(start),
-            });
+            }));
         }
-        if first == '"' {
+        if first == b'"' {
             let bytes = self.quoted(b'"')?;
-            return Ok(Expr {
+            return Ok(node(Expr {
                 kind: ExprKind::Str(bytes),
                 span: self.from(start),
-            });
+            }));
         }
         let bytes = self.quoted(b'\'')?;
         let span = self.from(start);
@@ -336,14 +335,14 @@ impl<'a> Parser<'a> {
                 "a character literal holds exactly one character",
             ));
         }
-        Ok(Expr {
+        Ok(node(Expr {
             kind: ExprKind::Int(u64::from(bytes[0])),
             span,
-        })
+        }))
     }
 
     /// A name: a call `f(...)`, a plain map `m[...]`, or an identifier.
-    fn name_or_call(&mut self, start: &'a str) -> Parsed<Expr> {
+    fn name_or_call(&mut self, start: &'a str) -> Parsed<Box<Expr>> {
         let Some((rest, name)) = identifier(start) else {
             return Err(self.expected("an expression", start));
         };
@@ -359,27 +358,27 @@ impl<'a> Parser<'a> {
             }
             let name_span = self.span(start, rest);
             let arguments = self.list(")")?;
-            return Ok(Expr {
+            return Ok(node(Expr {
                 kind: ExprKind::Call {
                     name: name.to_string(),
                     name_span,
                     arguments,
                 },
                 span: self.from(start),
-            });
+            }));
         }
         self.rest = rest;
         if after.starts_with('[') {
             return self.map_keys(start, name.to_string());
         }
-        Ok(Expr {
+        Ok(node(Expr {
             kind: ExprKind::Ident(name.to_string()),
             span: self.from(start),
-        })
+        }))
     }
 
     /// A map name followed by an optional `[k, ...]`.
-    fn map_keys(&mut self, start: &'a str, name: String) -> Parsed<Expr> {
+    fn map_keys(&mut self, start: &'a str, name: String) -> Parsed<Box<Expr>> {
         let after = self.skip(self.rest)?;
         let keys = match after.strip_prefix('[') {
             Some(keys_start) => {
@@ -395,10 +394,10 @@ impl<'a> Parser<'a> {
             }
             None => None,
         };
-        Ok(Expr {
+        Ok(node(Expr {
             kind: ExprKind::Map { name, keys },
             span: self.from(start),
-        })
+        }))
     }
 
     /// `a, b, c` up to `close` (already past the opening bracket); may be empty.
@@ -408,7 +407,7 @@ impl<'a> Parser<'a> {
             return Ok(items);
         }
         loop {
-            items.push(self.expr()?);
+            items.push(*self.expr()?);
             if self.eat(",")? {
                 continue;
             }

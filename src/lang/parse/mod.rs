@@ -89,18 +89,25 @@ struct Parser<'a> {
     depth: usize,
 }
 
-fn is_ident_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
+// Names are ASCII: the checks look at bytes, and a byte of a multi-byte character is in none.
+fn is_ident_start(byte: u8) -> bool {
+    byte.is_ascii_alphabetic() || byte == b'_'
 }
 
-fn is_ident_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
+fn is_ident_char(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+/// Whether `input` starts with a byte that `class` takes.
+fn starts_with(input: &str, class: fn(u8) -> bool) -> bool {
+    input.as_bytes().first().is_some_and(|&byte| class(byte))
 }
 
 /// Letters, digits and `_` at the start of `input`, if any: what follows them, and them.
 fn word(input: &str) -> Option<(&str, &str)> {
     let end = input
-        .find(|c: char| !is_ident_char(c))
+        .bytes()
+        .position(|byte| !is_ident_char(byte))
         .unwrap_or(input.len());
     (end > 0).then(|| (&input[end..], &input[..end]))
 }
@@ -112,7 +119,7 @@ fn after_word(input: &str) -> &str {
 
 /// A `word` that starts with a letter or `_`.
 fn identifier(input: &str) -> Option<(&str, &str)> {
-    if !input.starts_with(is_ident_start) {
+    if !starts_with(input, is_ident_start) {
         return None;
     }
     word(input)
@@ -208,7 +215,7 @@ impl<'a> Parser<'a> {
         let input = self.skip(input)?;
         Ok(input
             .strip_prefix(word)
-            .filter(|rest| !rest.starts_with(is_ident_char)))
+            .filter(|rest| !starts_with(rest, is_ident_char)))
     }
 
     /// Moves past `word` (see `keyword_at`), if it is there.
@@ -326,7 +333,7 @@ impl<'a> Parser<'a> {
         let rest = self.skip_space()?;
         let (predicate, body) = if let Some(predicate_start) = rest.strip_prefix('/') {
             self.rest = predicate_start;
-            let predicate = self.expr()?;
+            let predicate = *self.expr()?;
             self.expect("/")?;
             let after = self.skip_space()?;
             if !after.starts_with('{') {
@@ -334,7 +341,7 @@ impl<'a> Parser<'a> {
             }
             (Some(predicate), self.block()?)
         } else {
-            let body = match self.statement()? {
+            let body = match self.statement()?.map(|statement| *statement) {
                 Some(Stmt {
                     kind: StmtKind::Block(body),
                     ..
@@ -435,7 +442,10 @@ fn skip_code<'a>(input: &'a str, stop: &dyn Fn(char, usize) -> Skip) -> &'a str 
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
-    for (at, c) in input.char_indices() {
+    // Bytes, not characters: every character that counts is ASCII, and no byte of a
+    // multi-byte character is one.
+    for (at, &byte) in input.as_bytes().iter().enumerate() {
+        let c = char::from(byte);
         if in_string {
             match c {
                 _ if escaped => escaped = false,
@@ -447,7 +457,7 @@ fn skip_code<'a>(input: &'a str, stop: &dyn Fn(char, usize) -> Skip) -> &'a str 
         }
         match stop(c, depth) {
             Skip::Before => return &input[at..],
-            Skip::After => return &input[at + c.len_utf8()..],
+            Skip::After => return &input[at + 1..],
             Skip::On => {}
         }
         match c {

@@ -31,7 +31,7 @@ impl<'a> Parser<'a> {
                     .into());
             }
             match self.statement() {
-                Ok(statement) => statements.extend(statement),
+                Ok(statement) => statements.extend(statement.map(|statement| *statement)),
                 Err(error) => {
                     self.rest = self.recover(rest);
                     // With nothing left to read, or enough errors, this one ends the block.
@@ -55,39 +55,47 @@ impl<'a> Parser<'a> {
     }
 
     /// One statement; a stray `;` is None.
-    pub(super) fn statement(&mut self) -> Parsed<Option<Stmt>> {
+    pub(super) fn statement(&mut self) -> Parsed<Option<Box<Stmt>>> {
         self.enter(self.rest)?;
         let result = self.statement_inner();
         self.leave();
         result
     }
 
-    fn statement_inner(&mut self) -> Parsed<Option<Stmt>> {
+    /// Boxed, as `if` keeps its branches: built once where it stays, its kind written in place.
+    fn statement_inner(&mut self) -> Parsed<Option<Box<Stmt>>> {
         let start = self.skip_space()?;
-        let kind = self.statement_kind(start)?;
-        Ok(kind.map(|kind| Stmt {
-            kind,
-            span: self.from(start),
-        }))
+        let mut statement = Box::new(Stmt {
+            kind: StmtKind::Return,
+            span: Span::default(),
+        });
+        if !self.statement_kind(start, &mut statement.kind)? {
+            return Ok(None);
+        }
+        statement.span = self.from(start);
+        Ok(Some(statement))
     }
 
-    fn statement_kind(&mut self, start: &'a str) -> Parsed<Option<StmtKind>> {
+    /// Writes the statement at `start` to `kind`; false for a stray `;` or a loop.
+    fn statement_kind(&mut self, start: &'a str, kind: &mut StmtKind) -> Result<bool, Error> {
         if let Some(rest) = start.strip_prefix(';') {
             self.rest = rest;
-            return Ok(None);
+            return Ok(false);
         }
         if start.starts_with('{') {
-            return Ok(Some(StmtKind::Block(self.block()?)));
+            *kind = StmtKind::Block(self.block()?);
+            return Ok(true);
         }
         if self.keyword("if")? {
-            return self.if_statement().map(Some);
+            self.if_statement(kind)?;
+            return Ok(true);
         }
         if self.loop_statement(start)? {
-            return Ok(None);
+            return Ok(false);
         }
-        let kind = self.simple_statement(start)?;
+        self.simple_statement(start, kind)?;
         self.terminator()?;
-        Ok(Some(kind))
+        Ok(true)
     }
 
     /// bpftrace's `while`, `for` and `unroll`, and C's `do`: reported, and skipped whole.
@@ -137,57 +145,62 @@ impl<'a> Parser<'a> {
 
     /// The recursive path through nested statements goes through small frames only, so deep
     /// nesting up to `MAX_DEPTH` fits even a 2 MiB thread stack in a debug build.
-    fn if_statement(&mut self) -> Parsed<StmtKind> {
+    fn if_statement(&mut self, kind: &mut StmtKind) -> Result<(), Error> {
         self.expect("(")?;
-        let condition = self.expr()?;
+        let condition = *self.expr()?;
         self.expect(")")?;
         let then = self.required_statement()?;
         let mut otherwise = None;
         if self.keyword("else")? {
-            otherwise = Some(Box::new(self.required_statement()?));
+            otherwise = Some(self.required_statement()?);
         }
-        Ok(StmtKind::If {
+        *kind = StmtKind::If {
             condition,
-            then: Box::new(then),
+            then,
             otherwise,
-        })
+        };
+        Ok(())
     }
 
     /// `return`, `delete m[k]`, assignments, increments and expression statements, before
     /// their `;`.
-    fn simple_statement(&mut self, start: &'a str) -> Parsed<StmtKind> {
+    fn simple_statement(&mut self, start: &'a str, kind: &mut StmtKind) -> Result<(), Error> {
         if self.keyword("return")? {
-            return Ok(StmtKind::Return);
+            // `kind` is a `Return` already.
+            return Ok(());
         }
         if self.keyword("delete")? {
-            return Ok(StmtKind::Delete(self.expr()?));
+            *kind = StmtKind::Delete(*self.expr()?);
+            return Ok(());
         }
         // `++x` / `--x` as a statement.
         if let Some((operator, rest)) = step_operator(start) {
             self.rest = rest;
-            let target = self.unary()?;
-            return Ok(step(target, operator, self.span(start, rest)));
+            let target = *self.unary()?;
+            *kind = step(target, operator, self.span(start, rest));
+            return Ok(());
         }
-        let expression = self.expr()?;
+        let expression = *self.expr()?;
         let after = self.skip(self.rest)?;
-        if let Some((operator, end)) = step_operator(after) {
+        *kind = if let Some((operator, end)) = step_operator(after) {
             self.rest = end;
-            return Ok(step(expression, operator, self.span(after, end)));
-        }
-        if let Some((operator, value_start)) = assignment_operator(after) {
+            step(expression, operator, self.span(after, end))
+        } else if let Some((operator, value_start)) = assignment_operator(after) {
             self.rest = value_start;
             let value = self.expr()?;
-            return Ok(StmtKind::Assign {
+            StmtKind::Assign {
                 target: expression,
                 operator,
-                value: node(value),
-            });
-        }
-        Ok(StmtKind::Expr(expression))
+                value,
+            }
+        } else {
+            StmtKind::Expr(expression)
+        };
+        Ok(())
     }
 
     /// The body of `if`/`else`: a statement that is not just `;`.
-    fn required_statement(&mut self) -> Parsed<Stmt> {
+    fn required_statement(&mut self) -> Parsed<Box<Stmt>> {
         let start = self.skip_space()?;
         match self.statement()? {
             Some(statement) => Ok(statement),
