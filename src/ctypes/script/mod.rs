@@ -131,7 +131,10 @@ const SCALARS: [(&str, u32, bool); 12] = [
     ("_Bool", 1, false),
 ];
 
-// The scalars' ids: void, then `SCALARS`.
+/// The floating-point types, after `SCALARS`.
+const FLOATS: [(&str, u32); 2] = [("float", 4), ("double", 8)];
+
+// The scalars' ids: void, then `SCALARS`, then `FLOATS`.
 const SCHAR: TypeId = 2;
 const UCHAR: TypeId = 3;
 const SHORT: TypeId = 4;
@@ -186,42 +189,92 @@ const TYPEDEFS: [(TypeId, &[&str]); 11] = [
     (BOOL, &["bool"]),
 ];
 
-/// The words a base type is spelled with, in the order `scalar_name` counts them.
+/// The words a base type is spelled with, in the order `scalar_id` counts them.
 pub(super) const SCALAR_WORDS: [&str; 10] = [
     "signed", "unsigned", "char", "short", "int", "long", "_Bool", "float", "double", "void",
 ];
 
-/// The name gcc's debug info (and so BTF) gives the base type spelled `words`, in any order:
-/// `unsigned long` is `long unsigned int`, `signed` is `int`, `void` is `void`; None when the
-/// words spell no C type (`unsigned float`, `short long`).
-pub fn scalar_name(words: &[&str]) -> Option<&'static str> {
-    let mut counts = [0usize; SCALAR_WORDS.len()];
-    for word in words {
-        counts[SCALAR_WORDS.iter().position(|found| found == word)?] += 1;
+// Each word of `SCALAR_WORDS` counted in 3 bits of a spelling's key: no word can be written
+// more than 4 times in the 4 words a spelling may have, so no count spills into the next.
+const SG: u32 = 1;
+const UN: u32 = 1 << 3;
+const CH: u32 = 1 << 6;
+const SH: u32 = 1 << 9;
+const IN: u32 = 1 << 12;
+const LO: u32 = 1 << 15;
+const BO: u32 = 1 << 18;
+const FL: u32 = 1 << 21;
+const DO: u32 = 1 << 24;
+const VO: u32 = 1 << 27;
+
+/// Every spelling of a C base type, in any order, as its key: the words' counts.
+const SPELLINGS: [u32; 31] = [
+    VO,
+    CH,
+    SG + CH,
+    UN + CH,
+    SH,
+    SH + IN,
+    SG + SH,
+    SG + SH + IN,
+    UN + SH,
+    UN + SH + IN,
+    IN,
+    SG,
+    SG + IN,
+    UN,
+    UN + IN,
+    LO,
+    LO + IN,
+    SG + LO,
+    SG + LO + IN,
+    UN + LO,
+    UN + LO + IN,
+    2 * LO,
+    2 * LO + IN,
+    SG + 2 * LO,
+    SG + 2 * LO + IN,
+    UN + 2 * LO,
+    UN + 2 * LO + IN,
+    BO,
+    FL,
+    DO,
+    LO + DO,
+];
+
+/// Beside `SPELLINGS`: the type each spells, by its id (`LONG_DOUBLE` past the built-ins).
+const SPELLED: [u8; 31] = [
+    0, 1, 2, 3, 4, 4, 4, 4, 5, 5, 6, 6, 6, 7, 7, 8, 8, 8, 8, 9, 9, 10, 10, 10, 10, 11, 11, 12, 13,
+    14, 15,
+];
+
+/// The id `SPELLED` gives `long double`, which has no type here.
+const LONG_DOUBLE: TypeId = 15;
+
+/// The id of the base type spelled `words`, in any order: `unsigned long` is
+/// `long unsigned int`, `signed` is `int`, `void` is `void` (0); None when the words spell no
+/// C type (`unsigned float`, `short long`).
+fn scalar_id(words: &[&str]) -> Option<TypeId> {
+    if words.len() > 4 {
+        return None;
     }
-    let [signed, unsigned, char, short, int, long, boolean, float, double, void] = counts;
-    let kinds = char + short + boolean + float + double + void;
-    // The unsigned spelling where there is one.
-    let pick = |plain, unsigned_name| if unsigned > 0 { unsigned_name } else { plain };
-    let name = match long {
-        _ if words.is_empty() => return None,
-        _ if signed + unsigned > 1 || int > 1 || long > 2 || kinds > 1 => return None,
-        _ if signed + unsigned + int > 0 && boolean + float + double + void > 0 => return None,
-        1 if double == 1 => "long double",
-        1.. if kinds > 0 => return None,
-        _ if void == 1 => "void",
-        _ if boolean == 1 => "_Bool",
-        _ if float == 1 => "float",
-        _ if double == 1 => "double",
-        _ if char == 1 && int > 0 => return None,
-        _ if char == 1 && signed + unsigned == 0 => "char",
-        _ if char == 1 => pick("signed char", "unsigned char"),
-        _ if short == 1 => pick("short int", "short unsigned int"),
-        1 => pick("long int", "long unsigned int"),
-        2 => pick("long long int", "long long unsigned int"),
-        _ => pick("int", "unsigned int"),
-    };
-    Some(name)
+    let mut key = 0;
+    for word in words {
+        key += 1 << (3 * SCALAR_WORDS.iter().position(|found| found == word)?);
+    }
+    let index = SPELLINGS.iter().position(|&found| found == key)?;
+    Some(TypeId::from(SPELLED[index]))
+}
+
+/// The name gcc's debug info (and so BTF) gives the base type spelled `words` (see
+/// `scalar_id`).
+pub fn scalar_name(words: &[&str]) -> Option<&'static str> {
+    Some(match scalar_id(words)? {
+        0 => "void",
+        LONG_DOUBLE => "long double",
+        id @ 1..=12 => SCALARS[id as usize - 1].0,
+        id => FLOATS[id as usize - 13].0,
+    })
 }
 
 impl Definitions {
@@ -258,7 +311,7 @@ impl Definitions {
                 bit_offset: 0,
             }));
         }
-        for &(name, size) in &[("float", 4), ("double", 8)] {
+        for &(name, size) in &FLOATS {
             types.push(CType::Float {
                 name: name.to_string(),
                 size,

@@ -7,7 +7,9 @@ mod layout;
 mod preprocess;
 
 use super::lex::{Kind, Token};
-use super::{scalar_name, DefinitionError, Definitions, Include, Misread, INT, SCALAR_WORDS};
+use super::{
+    scalar_id, DefinitionError, Definitions, Include, Misread, INT, LONG_DOUBLE, SCALAR_WORDS,
+};
 use crate::ctypes::{
     CType, Composite, Enum, Enumerator, Member, Parameter, Prototype, Qualifier, TypeId,
     TypeSource, VOID,
@@ -374,15 +376,17 @@ impl<'a, 't> Parser<'a, 't> {
     /// `unsigned long`, `short int`, `char`… as the built-in type gcc names.
     #[inline(never)]
     fn scalar(&self, words: &[&str], first: Option<Token<'a>>) -> Result<TypeId> {
-        let name = scalar_name(words);
-        if name == Some("void") {
-            return Ok(VOID);
+        match scalar_id(words) {
+            Some(LONG_DOUBLE) => Err(error_at(
+                first,
+                format_args!("`long double` is not understood"),
+            )),
+            Some(id) => Ok(id),
+            None => Err(error_at(
+                first,
+                format_args!("`{}` is not a C type", words.join(" ")),
+            )),
         }
-        let found = name.and_then(|name| self.definitions.scalar(name));
-        found.ok_or_else(|| match name {
-            Some(name) => error_at(first, format_args!("`{name}` is not understood")),
-            None => error_at(first, format_args!("`{}` is not a C type", words.join(" "))),
-        })
     }
 
     /// After `struct`, `union` or `enum`: a reference to one, or its definition.
