@@ -369,7 +369,13 @@ pub trait TypeSource {
     fn as_dyn(&self) -> &dyn TypeSource;
 
     /// `find`, with an error that names what was missing.
-    fn lookup(&self, kind: NameKind, name: &str) -> Result<TypeId, TypeError> {
+    ///
+    /// This and the other methods bound by `Self: Sized` are not in the trait object's table
+    /// (what tine itself never calls through one is not in its binary); call them on a source.
+    fn lookup(&self, kind: NameKind, name: &str) -> Result<TypeId, TypeError>
+    where
+        Self: Sized,
+    {
         self.find(kind, name)?.ok_or_else(|| TypeError::Unknown {
             kind,
             name: name.to_string(),
@@ -394,7 +400,10 @@ pub trait TypeSource {
 
     /// A chain of member names from a struct or a pointer to one, as C's `.` and `->` would
     /// take it: each step through a pointer is marked, so the reader knows where to load one.
-    fn chain(&self, id: TypeId, names: &[&str]) -> Result<Vec<Step>, TypeError> {
+    fn chain(&self, id: TypeId, names: &[&str]) -> Result<Vec<Step>, TypeError>
+    where
+        Self: Sized,
+    {
         chain(self.as_dyn(), id, names)
     }
 
@@ -404,7 +413,10 @@ pub trait TypeSource {
     }
 
     /// A function's id and prototype, by the function's name.
-    fn function(&self, name: &str) -> Result<Option<(TypeId, Prototype)>, TypeError> {
+    fn function(&self, name: &str) -> Result<Option<(TypeId, Prototype)>, TypeError>
+    where
+        Self: Sized,
+    {
         function(self.as_dyn(), name)
     }
 
