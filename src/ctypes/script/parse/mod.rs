@@ -63,6 +63,12 @@ fn qualifier(word: &str) -> Option<Qualifier> {
         .map(|(_, qualifier)| *qualifier)
 }
 
+/// The words a tagged type is named with, by the index `tagged` compares.
+const TAGS: [&str; 3] = ["struct", "union", "enum"];
+const STRUCT: usize = 0;
+const UNION: usize = 1;
+const ENUM: usize = 2;
+
 #[derive(Clone, Copy, Default)]
 struct Attributes {
     packed: bool,
@@ -392,6 +398,8 @@ impl<'a, 't> Parser<'a, 't> {
     /// After `struct`, `union` or `enum`: a reference to one, or its definition.
     #[inline(never)]
     fn tagged(&mut self, word: &'a str) -> Result<TypeId> {
+        // An index in `TAGS`: compared as a number below, not as a string each time.
+        let wanted = TAGS.iter().position(|tag| *tag == word).unwrap_or(0);
         let mut attributes = Attributes::default();
         while self.attributes(&mut attributes)? {}
         let token = self.peek();
@@ -410,19 +418,18 @@ impl<'a, 't> Parser<'a, 't> {
             Some(id) => {
                 let ty = &self.definitions.types[id as usize];
                 let (kind, defined) = match ty {
-                    CType::Struct(_) => ("struct", true),
-                    CType::Union(_) => ("union", true),
-                    CType::Forward { union: false, .. } => ("struct", false),
-                    CType::Forward { union: true, .. } => ("union", false),
+                    CType::Struct(_) => (STRUCT, true),
+                    CType::Union(_) => (UNION, true),
+                    CType::Forward { union, .. } => (usize::from(*union), false),
                     _ => (
-                        "enum",
+                        ENUM,
                         matches!(ty, CType::Enum(found) if !found.values.is_empty()),
                     ),
                 };
-                if kind != word {
+                if kind != wanted {
                     return Err(error_at(
                         token,
-                        format_args!("`{name}` is a {kind}, not a {word}"),
+                        format_args!("`{name}` is a {}, not a {word}", TAGS[kind]),
                     ));
                 }
                 if defined && defining {
@@ -433,7 +440,7 @@ impl<'a, 't> Parser<'a, 't> {
                 }
                 id
             }
-            None if word == "enum" => self.definitions.push(CType::Enum(Enum {
+            None if wanted == ENUM => self.definitions.push(CType::Enum(Enum {
                 name: name.to_string(),
                 size: 4,
                 signed: false,
@@ -441,27 +448,27 @@ impl<'a, 't> Parser<'a, 't> {
             })),
             None => self.definitions.push(CType::Forward {
                 name: name.to_string(),
-                union: word == "union",
+                union: wanted == UNION,
             }),
         };
         if !defining {
             return Ok(id);
         }
         self.at += 1;
-        if word == "enum" {
+        if wanted == ENUM {
             let found = self.nested(|parser| parser.enumerators(name))?;
             self.definitions.types[id as usize] = CType::Enum(found);
             return Ok(id);
         }
         let declared = self.nested(|parser| parser.members())?;
         while self.attributes(&mut attributes)? {}
-        let (size, align, members) = self.lay_out(word == "union", &declared, attributes)?;
+        let (size, align, members) = self.lay_out(wanted == UNION, &declared, attributes)?;
         let composite = Composite {
             name: name.to_string(),
             size,
             members,
         };
-        self.definitions.types[id as usize] = if word == "union" {
+        self.definitions.types[id as usize] = if wanted == UNION {
             CType::Union(composite)
         } else {
             CType::Struct(composite)
