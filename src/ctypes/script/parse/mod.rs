@@ -63,6 +63,16 @@ fn qualifier(word: &str) -> Option<Qualifier> {
         .map(|(_, qualifier)| *qualifier)
 }
 
+/// Where `word` is in `words`; `words.len()` when it is not there. One loop for every list of
+/// words the parser tells apart: a `match` on strings compares each arm's string in turn.
+#[inline(never)]
+fn index_of(words: &[&str], word: &str) -> usize {
+    words
+        .iter()
+        .position(|found| *found == word)
+        .unwrap_or(words.len())
+}
+
 /// The words a tagged type is named with, by the index `tagged` compares.
 const TAGS: [&str; 3] = ["struct", "union", "enum"];
 const STRUCT: usize = 0;
@@ -399,7 +409,7 @@ impl<'a, 't> Parser<'a, 't> {
     #[inline(never)]
     fn tagged(&mut self, word: &'a str) -> Result<TypeId> {
         // An index in `TAGS`: compared as a number below, not as a string each time.
-        let wanted = TAGS.iter().position(|tag| *tag == word).unwrap_or(0);
+        let wanted = index_of(&TAGS, word);
         let mut attributes = Attributes::default();
         while self.attributes(&mut attributes)? {}
         let token = self.peek();

@@ -26,6 +26,22 @@ const OPERATORS: [(&str, u8); 18] = [
     ("%", 10),
 ];
 
+/// The directives, by the index `directive` tells them apart with (`!`: a `#!` first line).
+const DIRECTIVES: [&str; 11] = [
+    "ifdef", "ifndef", "if", "elif", "else", "endif", "include", "define", "undef", "pragma", "!",
+];
+const IFDEF: usize = 0;
+const IFNDEF: usize = 1;
+const IF: usize = 2;
+const ELIF: usize = 3;
+const ELSE: usize = 4;
+const ENDIF: usize = 5;
+const INCLUDE: usize = 6;
+const DEFINE: usize = 7;
+const UNDEF: usize = 8;
+const PRAGMA: usize = 9;
+const SHEBANG: usize = 10;
+
 impl<'a, 't> Parser<'a, 't> {
     #[inline(never)]
     pub(super) fn directive(&mut self, hash: Token<'a>) -> Result<()> {
@@ -41,15 +57,16 @@ impl<'a, 't> Parser<'a, 't> {
                 return Err(self.error(format_args!("expected a directive after `#`")));
             }
         };
-        match word {
-            "ifdef" | "ifndef" | "if" => {
+        let directive = index_of(&DIRECTIVES, word);
+        match directive {
+            IFDEF | IFNDEF | IF => {
                 let value = if !active {
                     false
-                } else if word == "if" {
+                } else if directive == IF {
                     self.condition()?
                 } else {
                     let name = self.directive_name(word)?;
-                    self.definitions.define(name).is_some() == (word == "ifdef")
+                    self.definitions.define(name).is_some() == (directive == IFDEF)
                 };
                 self.conditions.push(Condition {
                     active: active && value,
@@ -59,9 +76,9 @@ impl<'a, 't> Parser<'a, 't> {
                     token: hash,
                 });
             }
-            "elif" | "else" | "endif" => self.next_branch(word, hash)?,
+            ELIF | ELSE | ENDIF => self.next_branch(word, directive, hash)?,
             _ if !active => {}
-            "include" => {
+            INCLUDE => {
                 let header = match self.next().map(|token| token.kind) {
                     Some(Kind::Header(header)) if !header.is_empty() => header,
                     _ => {
@@ -76,14 +93,14 @@ impl<'a, 't> Parser<'a, 't> {
                     header: header.to_string(),
                 });
             }
-            "define" => self.define()?,
-            "undef" => {
+            DEFINE => self.define()?,
+            UNDEF => {
                 let name = self.directive_name(word)?;
                 self.definitions
                     .defines
                     .retain(|(defined, _)| defined != name);
             }
-            "pragma" | "!" => {}
+            PRAGMA | SHEBANG => {}
             _ => {
                 return Err(error_at(
                     Some(hash),
@@ -100,23 +117,24 @@ impl<'a, 't> Parser<'a, 't> {
         Ok(())
     }
 
-    /// `#elif`, `#else` or `#endif`: the open `#if`'s next branch, or its end.
+    /// `#elif`, `#else` or `#endif` (`directive`, an index in `DIRECTIVES`): the open `#if`'s
+    /// next branch, or its end.
     #[inline(never)]
-    fn next_branch(&mut self, word: &str, hash: Token<'a>) -> Result<()> {
+    fn next_branch(&mut self, word: &str, directive: usize, hash: Token<'a>) -> Result<()> {
         let Some(open) = self.conditions.last() else {
             return Err(error_at(Some(hash), format_args!("#{word} without #if")));
         };
-        if open.seen_else && word != "endif" {
+        if open.seen_else && directive != ENDIF {
             return Err(error_at(Some(hash), format_args!("#{word} after #else")));
         }
         let (taken, parent_active) = (open.taken, open.parent_active);
-        if word == "endif" {
+        if directive == ENDIF {
             self.conditions.pop();
             return Ok(());
         }
         let value = if taken || !parent_active {
             false
-        } else if word == "elif" {
+        } else if directive == ELIF {
             self.condition()?
         } else {
             true
@@ -124,7 +142,7 @@ impl<'a, 't> Parser<'a, 't> {
         if let Some(open) = self.conditions.last_mut() {
             open.active = parent_active && value;
             open.taken |= value;
-            open.seen_else = word == "else";
+            open.seen_else = directive == ELSE;
         }
         Ok(())
     }
