@@ -609,8 +609,10 @@ impl TypeSource for Btf {
         let mut size = std::mem::size_of::<usize>() as u32;
         for name in ["long int", "long unsigned int"] {
             if let Some(id) = self.find(NameKind::Scalar, name)? {
-                if let CType::Int(int) = &*self.get(id)? {
-                    size = int.size;
+                // An int's size is its record's third word: read it, not the whole type.
+                let (start, info) = self.record(id)?;
+                if kind(info) == KIND_INT {
+                    size = self.word(start + 8);
                     break;
                 }
             }
