@@ -277,6 +277,14 @@ pub fn scalar_name(words: &[&str]) -> Option<&'static str> {
     })
 }
 
+/// The names `Definitions::named` looks among: C's tags, gcc's base type names, typedefs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Space {
+    Tag,
+    Scalar,
+    Typedef,
+}
+
 impl Definitions {
     /// Reads `text` (the lines above a script's probes; line numbers count from its start) for
     /// a target of `abi`. `predefined` names count as `#define`d, for `#ifdef` (bpftrace's
@@ -388,40 +396,41 @@ impl Definitions {
         }))
     }
 
-    /// The struct, union or enum called `name`, whatever it is.
-    fn tag(&self, name: &str) -> Option<TypeId> {
+    /// The first type of C's name space `space` called `name`: one walk for the three.
+    #[inline(never)]
+    fn named(&self, space: Space, name: &str) -> Option<TypeId> {
         self.types
             .iter()
             .position(|ty| {
-                let tag = match ty {
-                    CType::Struct(composite) | CType::Union(composite) => &composite.name,
-                    CType::Enum(found) => &found.name,
-                    CType::Forward { name, .. } => name,
+                let (found_space, found) = match ty {
+                    CType::Struct(composite) | CType::Union(composite) => {
+                        (Space::Tag, &composite.name)
+                    }
+                    CType::Enum(found) => (Space::Tag, &found.name),
+                    CType::Forward { name, .. } => (Space::Tag, name),
+                    CType::Int(Int { name, .. }) | CType::Float { name, .. } => {
+                        (Space::Scalar, name)
+                    }
+                    CType::Typedef { name, .. } => (Space::Typedef, name),
                     _ => return false,
                 };
-                tag == name
+                found_space == space && found == name
             })
             .map(|id| id as TypeId)
+    }
+
+    /// The struct, union or enum called `name`, whatever it is.
+    fn tag(&self, name: &str) -> Option<TypeId> {
+        self.named(Space::Tag, name)
     }
 
     /// The base type gcc calls `name`.
     fn scalar(&self, name: &str) -> Option<TypeId> {
-        self.types
-            .iter()
-            .position(|ty| match ty {
-                CType::Int(Int { name: found, .. }) | CType::Float { name: found, .. } => {
-                    found == name
-                }
-                _ => false,
-            })
-            .map(|id| id as TypeId)
+        self.named(Space::Scalar, name)
     }
 
     fn typedef(&self, name: &str) -> Option<TypeId> {
-        self.types
-            .iter()
-            .position(|ty| matches!(ty, CType::Typedef { name: found, .. } if found == name))
-            .map(|id| id as TypeId)
+        self.named(Space::Typedef, name)
     }
 
     /// A constant from an enum defined so far.
