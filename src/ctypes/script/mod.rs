@@ -180,9 +180,14 @@ const TYPEDEF_TARGETS: [u8; 11] = [
 ];
 
 /// The words a base type is spelled with, in the order `scalar_id` counts them.
-pub(super) const SCALAR_WORDS: [&str; 10] = [
-    "signed", "unsigned", "char", "short", "int", "long", "_Bool", "float", "double", "void",
-];
+pub(super) const SCALAR_WORDS: &str = "signed unsigned char short int long _Bool float double void";
+
+/// Where `word` is among the space-separated `words`. Every list of words here is one string:
+/// a table of `&str`s costs 16 bytes of pointer and length a word beside its letters.
+#[inline(never)]
+pub(super) fn word_index(words: &str, word: &str) -> Option<usize> {
+    words.split(' ').position(|found| found == word)
+}
 
 // Each word of `SCALAR_WORDS` counted in 3 bits of a spelling's key: no word can be written
 // more than 4 times in the 4 words a spelling may have, so no count spills into the next.
@@ -250,7 +255,7 @@ fn scalar_id(words: &[&str]) -> Option<TypeId> {
     }
     let mut key = 0;
     for word in words {
-        key += 1 << (3 * SCALAR_WORDS.iter().position(|found| found == word)?);
+        key += 1 << (3 * word_index(SCALAR_WORDS, word)?);
     }
     let index = SPELLINGS.iter().position(|&found| found == key)?;
     Some(TypeId::from(SPELLED[index]))

@@ -24,7 +24,7 @@ impl<'a, 't> Parser<'a, 't> {
             while let Some(word) = self.ident() {
                 let qualifier = match qualifier(word) {
                     Some(qualifier) => qualifier,
-                    None if IGNORED.contains(&word) => {
+                    None if word_index(IGNORED, word).is_some() => {
                         self.at += 1;
                         continue;
                     }
@@ -147,7 +147,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// Whether `word` begins a type: a base type's word, a tag, a qualifier, a typedef's name.
     fn names_type(&self, word: &str) -> bool {
-        SCALAR_WORDS.contains(&word)
+        word_index(SCALAR_WORDS, word).is_some()
             || matches!(word, "struct" | "union" | "enum" | "const" | "volatile")
             || self.definitions.typedef(word).is_some()
     }

@@ -8,7 +8,8 @@ mod preprocess;
 
 use super::lex::{Kind, Token};
 use super::{
-    scalar_id, DefinitionError, Definitions, Include, Misread, INT, LONG_DOUBLE, SCALAR_WORDS,
+    scalar_id, word_index, DefinitionError, Definitions, Include, Misread, INT, LONG_DOUBLE,
+    SCALAR_WORDS,
 };
 use crate::ctypes::{
     CType, Composite, Enum, Enumerator, Member, Parameter, Prototype, Qualifier, TypeId,
@@ -24,57 +25,21 @@ type Result<T> = std::result::Result<T, DefinitionError>;
 const MAX_NESTING: usize = 64;
 
 /// Words of the kernel's sparse annotations and storage classes, which change no layout.
-const IGNORED: [&str; 18] = [
-    "__user",
-    "__kernel",
-    "__rcu",
-    "__iomem",
-    "__percpu",
-    "__force",
-    "__bitwise",
-    "__must_check",
-    "__randomize_layout",
-    "__no_randomize_layout",
-    "__extension__",
-    "static",
-    "extern",
-    "inline",
-    "__inline",
-    "__inline__",
-    "__restrict",
-    "__restrict__",
-];
+const IGNORED: &str = "__user __kernel __rcu __iomem __percpu __force __bitwise __must_check \
+    __randomize_layout __no_randomize_layout __extension__ static extern inline __inline \
+    __inline__ __restrict __restrict__";
 
-/// The qualifiers' spellings; `restrict` only after a `*`.
-const QUALIFIERS: [(&str, Qualifier); 7] = [
-    ("const", Qualifier::Const),
-    ("__const", Qualifier::Const),
-    ("__const__", Qualifier::Const),
-    ("volatile", Qualifier::Volatile),
-    ("__volatile", Qualifier::Volatile),
-    ("__volatile__", Qualifier::Volatile),
-    ("restrict", Qualifier::Restrict),
-];
+/// The qualifiers' spellings, three for each of `const` and `volatile`; `restrict` only after
+/// a `*`.
+const QUALIFIERS: &str = "const __const __const__ volatile __volatile __volatile__ restrict";
 
 fn qualifier(word: &str) -> Option<Qualifier> {
-    QUALIFIERS
-        .iter()
-        .find(|(found, _)| *found == word)
-        .map(|(_, qualifier)| *qualifier)
-}
-
-/// Where `word` is in `words`; `words.len()` when it is not there. One loop for every list of
-/// words the parser tells apart: a `match` on strings compares each arm's string in turn.
-#[inline(never)]
-fn index_of(words: &[&str], word: &str) -> usize {
-    words
-        .iter()
-        .position(|found| *found == word)
-        .unwrap_or(words.len())
+    let index = word_index(QUALIFIERS, word)?;
+    Some([Qualifier::Const, Qualifier::Volatile, Qualifier::Restrict][index / 3])
 }
 
 /// The words a tagged type is named with, by the index `tagged` compares.
-const TAGS: [&str; 3] = ["struct", "union", "enum"];
+const TAGS: &str = "struct union enum";
 const STRUCT: usize = 0;
 const UNION: usize = 1;
 const ENUM: usize = 2;
@@ -341,9 +306,9 @@ impl<'a, 't> Parser<'a, 't> {
             match word {
                 _ if qualifier(word) == Some(Qualifier::Const) => constant = true,
                 _ if qualifier(word) == Some(Qualifier::Volatile) => volatile = true,
-                _ if IGNORED.contains(&word) => {}
+                _ if word_index(IGNORED, word).is_some() => {}
                 _ if self.attributes(&mut attributes)? => continue,
-                _ if base.is_none() && SCALAR_WORDS.contains(&word) => words.push(word),
+                _ if base.is_none() && word_index(SCALAR_WORDS, word).is_some() => words.push(word),
                 "struct" | "union" | "enum" if open => {
                     self.at += 1;
                     base = Some(self.tagged(word)?);
@@ -409,7 +374,7 @@ impl<'a, 't> Parser<'a, 't> {
     #[inline(never)]
     fn tagged(&mut self, word: &'a str) -> Result<TypeId> {
         // An index in `TAGS`: compared as a number below, not as a string each time.
-        let wanted = index_of(&TAGS, word);
+        let wanted = word_index(TAGS, word).unwrap_or(STRUCT);
         let mut attributes = Attributes::default();
         while self.attributes(&mut attributes)? {}
         let token = self.peek();
@@ -439,7 +404,10 @@ impl<'a, 't> Parser<'a, 't> {
                 if kind != wanted {
                     return Err(error_at(
                         token,
-                        format_args!("`{name}` is a {}, not a {word}", TAGS[kind]),
+                        format_args!(
+                            "`{name}` is a {}, not a {word}",
+                            TAGS.split(' ').nth(kind).unwrap_or_default()
+                        ),
                     ));
                 }
                 if defined && defining {

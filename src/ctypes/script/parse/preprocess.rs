@@ -27,9 +27,7 @@ const OPERATORS: [(&str, u8); 18] = [
 ];
 
 /// The directives, by the index `directive` tells them apart with (`!`: a `#!` first line).
-const DIRECTIVES: [&str; 11] = [
-    "ifdef", "ifndef", "if", "elif", "else", "endif", "include", "define", "undef", "pragma", "!",
-];
+const DIRECTIVES: &str = "ifdef ifndef if elif else endif include define undef pragma !";
 const IFDEF: usize = 0;
 const IFNDEF: usize = 1;
 const IF: usize = 2;
@@ -57,7 +55,7 @@ impl<'a, 't> Parser<'a, 't> {
                 return Err(self.error(format_args!("expected a directive after `#`")));
             }
         };
-        let directive = index_of(&DIRECTIVES, word);
+        let directive = word_index(DIRECTIVES, word).unwrap_or(usize::MAX);
         match directive {
             IFDEF | IFNDEF | IF => {
                 let value = if !active {
