@@ -4,27 +4,10 @@
 
 use super::*;
 
-/// Binary operators and their precedence, in the order `binary` evaluates them by index.
-const OPERATORS: [(&str, u8); 18] = [
-    ("||", 1),
-    ("&&", 2),
-    ("|", 3),
-    ("^", 4),
-    ("&", 5),
-    ("==", 6),
-    ("!=", 6),
-    ("<", 7),
-    (">", 7),
-    ("<=", 7),
-    (">=", 7),
-    ("+", 9),
-    ("-", 9),
-    ("*", 10),
-    ("<<", 8),
-    (">>", 8),
-    ("/", 10),
-    ("%", 10),
-];
+/// Binary operators, in the order `binary` evaluates them by index, and beside them their
+/// precedence.
+const OPERATORS: &str = "|| && | ^ & == != < > <= >= + - * << >> / %";
+const PRECEDENCE: [u8; 18] = [1, 2, 3, 4, 5, 6, 6, 7, 7, 7, 7, 9, 9, 10, 8, 8, 10, 10];
 
 /// The directives, by the index `directive` tells them apart with (`!`: a `#!` first line).
 const DIRECTIVES: &str = "ifdef ifndef if elif else endif include define undef pragma !";
@@ -238,10 +221,10 @@ impl<'a, 't> Parser<'a, 't> {
                 return Ok(left);
             };
             // One table for both steps: a match on strings twice over is twice the code.
-            let Some(index) = OPERATORS.iter().position(|(found, _)| *found == operator) else {
+            let Some(index) = word_index(OPERATORS, operator) else {
                 return Ok(left);
             };
-            let precedence = OPERATORS[index].1;
+            let precedence = PRECEDENCE[index];
             if precedence < lowest {
                 return Ok(left);
             }
