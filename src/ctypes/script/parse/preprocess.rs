@@ -9,6 +9,9 @@ use super::*;
 const OPERATORS: &str = "|| && | ^ & == != < > <= >= + - * << >> / %";
 const PRECEDENCE: [u8; 18] = [1, 2, 3, 4, 5, 6, 6, 7, 7, 7, 7, 9, 9, 10, 8, 8, 10, 10];
 
+/// What `unary_here` tells apart: its operators, `(`, `sizeof` and `defined`.
+const UNARY: &str = "- + ~ ! ( sizeof defined";
+
 /// The directives, by the index `directive` tells them apart with (`!`: a `#!` first line).
 const DIRECTIVES: &str = "ifdef ifndef if elif else endif include define undef pragma !";
 const IFDEF: usize = 0;
@@ -286,19 +289,24 @@ impl<'a, 't> Parser<'a, 't> {
             return Err(self.error(format_args!("expected a value")));
         };
         self.at += 1;
-        match token.kind {
-            Kind::Number(value) => Ok(value as i64),
-            Kind::Punct("-") => Ok(self.unary()?.wrapping_neg()),
-            Kind::Punct("+") => self.unary(),
-            Kind::Punct("~") => Ok(!self.unary()?),
-            Kind::Punct("!") => Ok(i64::from(self.unary()? == 0)),
-            Kind::Punct("(") if self.starts_type(self.tokens.get(self.at)) => self.cast(),
-            Kind::Punct("(") => {
+        let text = match token.kind {
+            Kind::Number(value) => return Ok(value as i64),
+            Kind::Punct(text) | Kind::Ident(text) => text,
+            _ => "",
+        };
+        // No operator is a word, so one list holds both.
+        match word_index(UNARY, text) {
+            Some(0) => Ok(self.unary()?.wrapping_neg()),
+            Some(1) => self.unary(),
+            Some(2) => Ok(!self.unary()?),
+            Some(3) => Ok(i64::from(self.unary()? == 0)),
+            Some(4) if self.starts_type(self.tokens.get(self.at)) => self.cast(),
+            Some(4) => {
                 let value = self.expression()?;
                 self.expect(")")?;
                 Ok(value)
             }
-            Kind::Ident("sizeof") => {
+            Some(5) => {
                 self.expect("(")?;
                 let target = self.type_name()?;
                 self.expect(")")?;
@@ -307,7 +315,7 @@ impl<'a, 't> Parser<'a, 't> {
                     .map(|size| size as i64)
                     .map_err(|error| error_at(Some(token), format_args!("{error}")))
             }
-            Kind::Ident("defined") if self.in_condition => {
+            Some(6) if self.in_condition => {
                 let parenthesized = self.eat("(");
                 let name = self.directive_name("if defined")?;
                 if parenthesized {
@@ -315,7 +323,8 @@ impl<'a, 't> Parser<'a, 't> {
                 }
                 Ok(i64::from(self.definitions.define(name).is_some()))
             }
-            Kind::Ident(name) => {
+            _ if matches!(token.kind, Kind::Ident(_)) => {
+                let name = text;
                 if let Some(value) = self.definitions.define(name) {
                     return value.ok_or_else(|| {
                         error_at(
