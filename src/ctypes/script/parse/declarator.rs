@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// The words beside `SCALAR_WORDS` that begin a type: tags and qualifiers.
+const TYPE_WORDS: &str = "struct union enum const volatile";
+
 impl<'a, 't> Parser<'a, 't> {
     /// The name declared (None in an abstract declarator: `int *` in a prototype or sizeof)
     /// and its type.
@@ -148,7 +151,7 @@ impl<'a, 't> Parser<'a, 't> {
     /// Whether `word` begins a type: a base type's word, a tag, a qualifier, a typedef's name.
     fn names_type(&self, word: &str) -> bool {
         word_index(SCALAR_WORDS, word).is_some()
-            || matches!(word, "struct" | "union" | "enum" | "const" | "volatile")
+            || word_index(TYPE_WORDS, word).is_some()
             || self.definitions.typedef(word).is_some()
     }
 }

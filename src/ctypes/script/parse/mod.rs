@@ -309,7 +309,7 @@ impl<'a, 't> Parser<'a, 't> {
                 _ if word_index(IGNORED, word).is_some() => {}
                 _ if self.attributes(&mut attributes)? => continue,
                 _ if base.is_none() && word_index(SCALAR_WORDS, word).is_some() => words.push(word),
-                "struct" | "union" | "enum" if open => {
+                _ if open && word_index(TAGS, word).is_some() => {
                     self.at += 1;
                     base = Some(self.tagged(word)?);
                     continue;
