@@ -406,7 +406,7 @@ impl<'a, 't> Parser<'a, 't> {
                         token,
                         format_args!(
                             "`{name}` is a {}, not a {word}",
-                            TAGS.split(' ').nth(kind).unwrap_or_default()
+                            ["struct", "union", "enum"][kind]
                         ),
                     ));
                 }
