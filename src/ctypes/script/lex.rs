@@ -70,25 +70,8 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
                 continue;
             }
             b' ' | b'\t' | b'\r' | 0x0c => continue,
-            b'/' if next == b'/' => {
-                while at < length && bytes[at] != b'\n' {
-                    at += 1;
-                }
-                continue;
-            }
-            b'/' if next == b'*' => {
-                let mut inside = start + 2;
-                at = length;
-                while inside < length {
-                    if bytes[inside] == b'\n' {
-                        line += 1;
-                        line_start = inside + 1;
-                    } else if bytes[inside] == b'*' && bytes.get(inside + 1) == Some(&b'/') {
-                        at = inside + 2;
-                        break;
-                    }
-                    inside += 1;
-                }
+            b'/' if next == b'/' || next == b'*' => {
+                at = comment_end(bytes, start, &mut line, &mut line_start);
                 continue;
             }
             b'#' if first_on_line => {
@@ -108,15 +91,9 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
                 {
                     out.push(token(Kind::Ident(word), line, line_start, start, at));
                     // The header's name is not C tokens (`blk-mq.h`): keep it as written.
-                    let (name, name_start, rest) = header(text, start, at);
-                    out.push(token(
-                        Kind::Header(name),
-                        line,
-                        line_start,
-                        name_start,
-                        rest,
-                    ));
-                    at = rest;
+                    let header = header(text, start, at, line, line_start);
+                    at = header.end;
+                    out.push(header);
                     first_on_line = false;
                     continue;
                 } else {
@@ -125,12 +102,7 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
             }
             b'\'' | b'"' => {
                 at = quoted_end(text, start);
-                let literal = &text[start..at];
-                if byte == b'"' {
-                    Kind::Str(literal)
-                } else {
-                    character(literal).map_or(Kind::Bad(literal), Kind::Number)
-                }
+                literal(&text[start..at])
             }
             _ => {
                 if bytes[start..].starts_with(b"...") {
@@ -153,6 +125,28 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
     }
 }
 
+/// Where the `//` or `/* */` comment at `start` ends (a `//` comment before its newline,
+/// which ends a directive), counting the lines a `/* */` comment spans.
+fn comment_end(bytes: &[u8], start: usize, line: &mut u32, line_start: &mut usize) -> usize {
+    let mut inside = start + 2;
+    if bytes[start + 1] == b'/' {
+        while inside < bytes.len() && bytes[inside] != b'\n' {
+            inside += 1;
+        }
+        return inside;
+    }
+    while inside < bytes.len() {
+        if bytes[inside] == b'\n' {
+            *line += 1;
+            *line_start = inside + 1;
+        } else if bytes[inside] == b'*' && bytes.get(inside + 1) == Some(&b'/') {
+            return inside + 2;
+        }
+        inside += 1;
+    }
+    bytes.len()
+}
+
 /// The first character boundary at or after `at`.
 fn boundary(text: &str, mut at: usize) -> usize {
     while !text.is_char_boundary(at) {
@@ -161,20 +155,21 @@ fn boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
-/// The header named after `#include` (the word from `start` to `at`): its text, where it
-/// starts, and where its line ends.
-fn header(text: &str, start: usize, at: usize) -> (&str, usize, usize) {
+/// The header named after `#include` (the word from `start` to `at`), as written: its token,
+/// which ends where its line does.
+fn header(text: &str, start: usize, at: usize, line: u32, line_start: usize) -> Token<'_> {
     let rest = text[at..].find('\n').map_or(text.len(), |end| at + end);
     // A comment after the name ends it.
-    let line = &text.as_bytes()[at..rest];
+    let bytes = &text.as_bytes()[at..rest];
     let mut end = 0;
-    while end < line.len() && !(line[end] == b'/' && matches!(line.get(end + 1), Some(b'/' | b'*')))
+    while end < bytes.len()
+        && !(bytes[end] == b'/' && matches!(bytes.get(end + 1), Some(b'/' | b'*')))
     {
         end += 1;
     }
     let header = text[at..at + end].trim();
     let header_start = start + text[start..rest].find(header).unwrap_or(0);
-    (header, header_start, rest)
+    token(Kind::Header(header), line, line_start, header_start, rest)
 }
 
 /// Where the string or character literal opening at `start` ends: past its closing quote,
@@ -203,6 +198,15 @@ fn token(kind: Kind<'_>, line: u32, line_start: usize, start: usize, end: usize)
         column: (start - line_start.min(start)) as u32 + 1,
         start,
         end,
+    }
+}
+
+/// A string literal, or a character literal's value.
+fn literal(literal: &str) -> Kind<'_> {
+    if literal.starts_with('"') {
+        Kind::Str(literal)
+    } else {
+        character(literal).map_or(Kind::Bad(literal), Kind::Number)
     }
 }
 
