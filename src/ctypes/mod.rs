@@ -674,11 +674,7 @@ fn spell(
             }
             // `const int`, or `int *const` (a pointer's qualifier is written after its `*`).
             CType::Qualified { qualifier, target } => {
-                let word = match qualifier {
-                    Qualifier::Const => "const",
-                    Qualifier::Volatile => "volatile",
-                    Qualifier::Restrict => "restrict",
-                };
+                let word = ["const", "volatile", "restrict"][*qualifier as usize];
                 if matches!(*source.get(*target)?, CType::Pointer { .. }) {
                     if !inner.is_empty() {
                         inner.insert(0, ' ');
@@ -697,47 +693,65 @@ fn spell(
             }
             // `int (*)(struct file *, long)`.
             CType::Prototype(prototype) => {
-                inner.push('(');
-                for (index, parameter) in prototype.parameters.iter().enumerate() {
-                    if index > 0 {
-                        inner.push_str(", ");
-                    }
-                    inner.push_str(&spell(
-                        source,
-                        parameter.target,
-                        String::new(),
-                        depth,
-                        work,
-                    )?);
-                }
-                if prototype.variadic {
-                    if !prototype.parameters.is_empty() {
-                        inner.push_str(", ");
-                    }
-                    inner.push_str("...");
-                } else if prototype.parameters.is_empty() {
-                    inner.push_str("void");
-                }
-                inner.push(')');
+                spell_parameters(source, prototype, &mut inner, depth, work)?;
                 id = prototype.returns;
                 continue;
             }
         };
-        spelled.push_str(tag);
-        if !tag.is_empty() {
-            spelled.push(' ');
-            spelled.push_str(if name.is_empty() { "(anonymous)" } else { name });
-        } else {
-            spelled.push_str(name);
-        }
-        if !inner.is_empty() {
-            if !inner.starts_with('[') {
-                spelled.push(' ');
-            }
-            spelled.push_str(&inner);
-        }
-        return Ok(spelled);
+        return Ok(spell_named(spelled, tag, name, &inner));
     }
+}
+
+/// The named type `tag name` (`struct sock`, `int`) declaring `inner`, after `spelled` (its
+/// qualifiers).
+fn spell_named(mut spelled: String, tag: &str, name: &str, inner: &str) -> String {
+    spelled.push_str(tag);
+    if !tag.is_empty() {
+        spelled.push(' ');
+        spelled.push_str(if name.is_empty() { "(anonymous)" } else { name });
+    } else {
+        spelled.push_str(name);
+    }
+    if !inner.is_empty() {
+        if !inner.starts_with('[') {
+            spelled.push(' ');
+        }
+        spelled.push_str(inner);
+    }
+    spelled
+}
+
+/// A prototype's parameters after `inner`: `(struct file *, long)`, `(void)`, `(int, ...)`.
+fn spell_parameters(
+    source: &dyn TypeSource,
+    prototype: &Prototype,
+    inner: &mut String,
+    depth: usize,
+    work: &mut usize,
+) -> Result<(), TypeError> {
+    inner.push('(');
+    for (index, parameter) in prototype.parameters.iter().enumerate() {
+        if index > 0 {
+            inner.push_str(", ");
+        }
+        inner.push_str(&spell(
+            source,
+            parameter.target,
+            String::new(),
+            depth,
+            work,
+        )?);
+    }
+    if prototype.variadic {
+        if !prototype.parameters.is_empty() {
+            inner.push_str(", ");
+        }
+        inner.push_str("...");
+    } else if prototype.parameters.is_empty() {
+        inner.push_str("void");
+    }
+    inner.push(')');
+    Ok(())
 }
 
 #[cfg(test)]
