@@ -113,28 +113,31 @@ pub struct Definitions {
     builtins: TypeId,
 }
 
-/// C's integer types by the names gcc's debug info (and so BTF) gives them: the name, its size
-/// (0: `long`'s, which the ABI decides) and whether it is signed. The kernel builds with
-/// -funsigned-char on every architecture since 6.2, so `char` is not.
-const SCALARS: [(&str, u32, bool); 12] = [
-    ("char", 1, false),
-    ("signed char", 1, true),
-    ("unsigned char", 1, false),
-    ("short int", 2, true),
-    ("short unsigned int", 2, false),
-    ("int", 4, true),
-    ("unsigned int", 4, false),
-    ("long int", 0, true),
-    ("long unsigned int", 0, false),
-    ("long long int", 8, true),
-    ("long long unsigned int", 8, false),
-    ("_Bool", 1, false),
-];
+/// C's base types by the names gcc's debug info (and so BTF) gives them, one a line in the
+/// order of their ids (from 1): the integers, then `float` and `double`.
+const SCALARS: &str = "char
+signed char
+unsigned char
+short int
+short unsigned int
+int
+unsigned int
+long int
+long unsigned int
+long long int
+long long unsigned int
+_Bool
+float
+double";
 
-/// The floating-point types, after `SCALARS`.
-const FLOATS: [(&str, u32); 2] = [("float", 4), ("double", 8)];
+/// Beside each line of `SCALARS`, its size: 0 for `long`'s, which the ABI decides.
+const SCALAR_SIZES: [u8; 14] = [1, 1, 1, 2, 2, 4, 4, 0, 0, 8, 8, 1, 4, 8];
 
-// The scalars' ids: void, then `SCALARS`, then `FLOATS`.
+/// The signed ones among `SCALARS`, a bit each (the first line's the lowest). The kernel builds
+/// with -funsigned-char on every architecture since 6.2, so `char` is not.
+const SIGNED: u16 = 0b10_1010_1010;
+
+// The scalars' ids: void, then `SCALARS`.
 const SCHAR: TypeId = 2;
 const UCHAR: TypeId = 3;
 const SHORT: TypeId = 4;
@@ -267,8 +270,7 @@ pub fn scalar_name(words: &[&str]) -> Option<&'static str> {
     Some(match scalar_id(words)? {
         0 => "void",
         LONG_DOUBLE => "long double",
-        id @ 1..=12 => SCALARS[id as usize - 1].0,
-        id => FLOATS[id as usize - 13].0,
+        id => SCALARS.lines().nth(id as usize - 1).unwrap_or_default(),
     })
 }
 
@@ -302,22 +304,27 @@ impl Definitions {
     #[inline(never)]
     fn builtin(abi: Abi) -> Definitions {
         let mut types = vec![CType::Void];
-        for (id, &(name, size, signed)) in (1..).zip(&SCALARS) {
-            let size = if size == 0 { abi.long_size } else { size };
-            types.push(CType::Int(Int {
-                name: name.to_string(),
-                size,
-                signed,
-                char: id <= UCHAR,
-                boolean: id == BOOL,
-                bits: (size * 8) as u8,
-                bit_offset: 0,
-            }));
-        }
-        for &(name, size) in &FLOATS {
-            types.push(CType::Float {
-                name: name.to_string(),
-                size,
+        for (index, name) in SCALARS.lines().enumerate() {
+            let size = match u32::from(SCALAR_SIZES[index]) {
+                0 => abi.long_size,
+                size => size,
+            };
+            let id = index as TypeId + 1;
+            types.push(if id > BOOL {
+                CType::Float {
+                    name: name.to_string(),
+                    size,
+                }
+            } else {
+                CType::Int(Int {
+                    name: name.to_string(),
+                    size,
+                    signed: SIGNED >> index & 1 != 0,
+                    char: id <= UCHAR,
+                    boolean: id == BOOL,
+                    bits: (size * 8) as u8,
+                    bit_offset: 0,
+                })
             });
         }
         for (line, &target) in TYPEDEFS.lines().zip(&TYPEDEF_TARGETS) {

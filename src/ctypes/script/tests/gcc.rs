@@ -94,7 +94,7 @@ fn prelude() -> String {
          #define __rcu\n#define __user\n",
     );
     for (names, target) in TYPEDEFS.lines().zip(TYPEDEF_TARGETS) {
-        let (target, ..) = SCALARS[target as usize - 1];
+        let target = SCALARS.lines().nth(target as usize - 1).unwrap();
         for name in names.split(' ') {
             text += &format!("typedef {target} {name};\n");
         }
