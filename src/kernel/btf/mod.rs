@@ -60,23 +60,43 @@ fn kind_flag(info: u32) -> bool {
     info >> 31 == 1
 }
 
+/// What each kind (by number, from 1) appends to the common part of its record: a fixed
+/// number of bytes, or (high bit set) that many for each of its `vlen` entries.
+const TAILS: [u8; 19] = [
+    4,         // int
+    0,         // ptr
+    12,        // array
+    0x80 | 12, // struct
+    0x80 | 12, // union
+    0x80 | 8,  // enum
+    0,         // fwd
+    0,         // typedef
+    0,         // volatile
+    0,         // const
+    0,         // restrict
+    0,         // func
+    0x80 | 8,  // func_proto
+    4,         // var
+    0x80 | 12, // datasec
+    0,         // float
+    4,         // decl_tag
+    0,         // type_tag
+    0x80 | 12, // enum64
+];
+
 /// Bytes of a type's record: the common part and what its kind appends.
 fn record_size(id: TypeId, info: u32) -> Result<usize, TypeError> {
-    let count = vlen(info);
-    let tail = match kind(info) {
-        KIND_INT | KIND_VAR | KIND_DECL_TAG => 4,
-        KIND_PTR | KIND_FWD | KIND_TYPEDEF | KIND_VOLATILE | KIND_CONST | KIND_RESTRICT
-        | KIND_FUNC | KIND_FLOAT | KIND_TYPE_TAG => 0,
-        KIND_ARRAY => 12,
-        KIND_STRUCT | KIND_UNION | KIND_DATASEC | KIND_ENUM64 => 12 * count,
-        KIND_ENUM | KIND_FUNC_PROTO => 8 * count,
-        other => {
-            return Err(malformed(format_args!(
-                "type {id} is of BTF kind {other}, which this tine does not know (BTF from a \
-                 newer kernel?)"
-            )))
-        }
+    let Some(&tail) = (kind(info) as usize)
+        .checked_sub(1)
+        .and_then(|index| TAILS.get(index))
+    else {
+        return Err(malformed(format_args!(
+            "type {id} is of BTF kind {}, which this tine does not know (BTF from a newer \
+             kernel?)",
+            kind(info)
+        )));
     };
+    let tail = usize::from(tail & 0x7f) * if tail & 0x80 != 0 { vlen(info) } else { 1 };
     Ok(TYPE_SIZE + tail)
 }
 
