@@ -676,3 +676,29 @@ fn tokens_carry_their_values_and_places() {
         ]
     );
 }
+
+/// Base type spellings are read in any order, and repeated words never pass for others.
+#[test]
+fn scalar_spellings_in_any_order_and_repeats_rejected() {
+    for order in [
+        "unsigned long long int",
+        "long unsigned long int",
+        "long long int unsigned",
+        "int long unsigned long",
+        "int unsigned long long",
+    ] {
+        let order: Vec<&str> = order.split(' ').collect();
+        assert_eq!(
+            scalar_name(&order),
+            Some("long long unsigned int"),
+            "{order:?}"
+        );
+    }
+    for repeated in SCALAR_WORDS.split(' ') {
+        for count in [2, 3, 4, 5, 8] {
+            let spelled = vec![repeated; count];
+            let expected = (repeated == "long" && count == 2).then_some("long long int");
+            assert_eq!(scalar_name(&spelled), expected, "{spelled:?}");
+        }
+    }
+}
