@@ -278,7 +278,7 @@ impl<'a, 't> Parser<'a, 't> {
                     };
                 }
                 // The same type again (ids are enough: both are in these definitions).
-                Some(id) if resolved_id(definitions, id) == resolved_id(definitions, target) => {}
+                Some(id) if same_type(definitions, id, target) => {}
                 Some(_) => {
                     return Err(error_at(
                         token,
@@ -585,9 +585,11 @@ impl<'a, 't> Parser<'a, 't> {
     }
 }
 
-/// `id` with typedefs and qualifiers taken off, None when that fails.
-fn resolved_id(definitions: &Definitions, id: TypeId) -> Option<TypeId> {
-    definitions.resolve(id).ok().map(|(resolved, _)| resolved)
+/// Whether `a` and `b` are one type under their typedefs and qualifiers (both when neither
+/// can be resolved): the same entry of `definitions`.
+fn same_type(definitions: &Definitions, a: TypeId, b: TypeId) -> bool {
+    let entry = |id| definitions.resolved(id).map(|ty| ty as *const CType);
+    entry(a) == entry(b)
 }
 
 /// Takes the message unformatted: each caller formatting its own String is code at every one.
