@@ -558,25 +558,26 @@ impl Btf {
 /// Some(false) for a forward declaration.
 fn matches_kind(kind_wanted: NameKind, info: u32) -> Option<bool> {
     let found = kind(info);
-    match kind_wanted {
-        NameKind::Struct => match found {
-            KIND_STRUCT => Some(true),
-            KIND_FWD if !kind_flag(info) => Some(false),
-            _ => None,
-        },
-        NameKind::Union => match found {
-            KIND_UNION => Some(true),
-            KIND_FWD if kind_flag(info) => Some(false),
-            _ => None,
-        },
+    let wanted = kind_wanted as usize;
+    if COMPLETE[wanted] >> found & 1 != 0 {
         // `enum X;` is an enum with no values.
-        NameKind::Enum => matches!(found, KIND_ENUM | KIND_ENUM64).then_some(vlen(info) > 0),
-        NameKind::Typedef => (found == KIND_TYPEDEF).then_some(true),
-        NameKind::Scalar => matches!(found, KIND_INT | KIND_FLOAT).then_some(true),
-        NameKind::Function => (found == KIND_FUNC).then_some(true),
-        NameKind::Variable => (found == KIND_VAR).then_some(true),
+        return Some(kind_wanted != NameKind::Enum || vlen(info) > 0);
     }
+    // A forward declaration's flag says union.
+    let forward = found == KIND_FWD && wanted <= NameKind::Union as usize;
+    (forward && kind_flag(info) == (kind_wanted == NameKind::Union)).then_some(false)
 }
+
+/// For each `NameKind` (by its number), the BTF kinds that define a type of it, a bit each.
+const COMPLETE: [u32; 7] = [
+    1 << KIND_STRUCT,
+    1 << KIND_UNION,
+    1 << KIND_ENUM | 1 << KIND_ENUM64,
+    1 << KIND_TYPEDEF,
+    1 << KIND_INT | 1 << KIND_FLOAT,
+    1 << KIND_FUNC,
+    1 << KIND_VAR,
+];
 
 /// The word at `at`; None past the end of `data`.
 fn read_u32(data: &[u8], at: usize, big_endian: bool) -> Option<u32> {
