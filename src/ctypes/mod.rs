@@ -369,7 +369,13 @@ pub trait TypeSource {
     fn as_dyn(&self) -> &dyn TypeSource;
 
     /// `find`, with an error that names what was missing.
-    fn lookup(&self, kind: NameKind, name: &str) -> Result<TypeId, TypeError> {
+    ///
+    /// This and the other methods bound by `Self: Sized` are not in the trait object's table
+    /// (what tine itself never calls through one is not in its binary); call them on a source.
+    fn lookup(&self, kind: NameKind, name: &str) -> Result<TypeId, TypeError>
+    where
+        Self: Sized,
+    {
         self.find(kind, name)?.ok_or_else(|| TypeError::Unknown {
             kind,
             name: name.to_string(),
@@ -394,7 +400,10 @@ pub trait TypeSource {
 
     /// A chain of member names from a struct or a pointer to one, as C's `.` and `->` would
     /// take it: each step through a pointer is marked, so the reader knows where to load one.
-    fn chain(&self, id: TypeId, names: &[&str]) -> Result<Vec<Step>, TypeError> {
+    fn chain(&self, id: TypeId, names: &[&str]) -> Result<Vec<Step>, TypeError>
+    where
+        Self: Sized,
+    {
         chain(self.as_dyn(), id, names)
     }
 
@@ -404,7 +413,10 @@ pub trait TypeSource {
     }
 
     /// A function's id and prototype, by the function's name.
-    fn function(&self, name: &str) -> Result<Option<(TypeId, Prototype)>, TypeError> {
+    fn function(&self, name: &str) -> Result<Option<(TypeId, Prototype)>, TypeError>
+    where
+        Self: Sized,
+    {
         function(self.as_dyn(), name)
     }
 
@@ -606,64 +618,94 @@ fn field(source: &dyn TypeSource, member: &Member) -> Result<MemberLocation, Typ
     Ok(field)
 }
 
-/// The type `id` declaring `inner` (C's declarators read inside out).
+/// The type `id` declaring `inner` (C's declarators read inside out): one step per type,
+/// what each adds written around `inner` (`*`, `[4]`, `(int)`, a pointer's `const`) or before
+/// the whole (a qualifier of anything else).
 fn spell(
     source: &dyn TypeSource,
-    id: TypeId,
-    inner: String,
-    depth: usize,
+    mut id: TypeId,
+    mut inner: String,
+    mut depth: usize,
     work: &mut usize,
 ) -> Result<String, TypeError> {
-    *work = work.saturating_sub(1);
-    if depth > MAX_DEPTH || *work == 0 {
-        return Err(too_deep(id));
-    }
-    let ty = source.get(id)?;
-    // A named type: its tag ("struct", or none) and name.
-    let (tag, name) = match &*ty {
-        CType::Void => ("", "void"),
-        CType::Int(Int { name, .. })
-        | CType::Float { name, .. }
-        | CType::Typedef { name, .. }
-        | CType::Function { name, .. }
-        | CType::Variable { name, .. }
-        | CType::Section { name, .. } => ("", name.as_str()),
-        CType::Struct(composite) => ("struct", composite.name.as_str()),
-        CType::Union(composite) => ("union", composite.name.as_str()),
-        CType::Enum(found) => ("enum", found.name.as_str()),
-        CType::Forward { name, union } => (if *union { "union" } else { "struct" }, name.as_str()),
-        CType::Pointer { target } => {
-            let mut pointer = inner;
-            pointer.insert(0, '*');
-            if matches!(
-                *source.get(*target)?,
-                CType::Array { .. } | CType::Prototype(_)
-            ) {
-                pointer.insert(0, '(');
-                pointer.push(')');
+    let mut spelled = String::new();
+    loop {
+        *work = work.saturating_sub(1);
+        if depth > MAX_DEPTH || *work == 0 {
+            return Err(too_deep(id));
+        }
+        depth += 1;
+        let ty = source.get(id)?;
+        // A named type: its tag ("struct", or none) and name.
+        let (tag, name) = match &*ty {
+            CType::Void => ("", "void"),
+            CType::Int(Int { name, .. })
+            | CType::Float { name, .. }
+            | CType::Typedef { name, .. }
+            | CType::Function { name, .. }
+            | CType::Variable { name, .. }
+            | CType::Section { name, .. } => ("", name.as_str()),
+            CType::Struct(composite) => ("struct", composite.name.as_str()),
+            CType::Union(composite) => ("union", composite.name.as_str()),
+            CType::Enum(found) => ("enum", found.name.as_str()),
+            CType::Forward { name, union } => {
+                (if *union { "union" } else { "struct" }, name.as_str())
             }
-            return spell(source, *target, pointer, depth + 1, work);
-        }
-        CType::Array {
-            element, length, ..
-        } => {
-            let mut inner = inner;
-            inner.push('[');
-            inner.push_str(&length.to_string());
-            inner.push(']');
-            return spell(source, *element, inner, depth + 1, work);
-        }
-        CType::Qualified { qualifier, target } => {
-            return qualified(source, *qualifier, *target, inner, depth, work)
-        }
-        CType::TypeTag { target, .. } | CType::DeclTag { target, .. } => {
-            return spell(source, *target, inner, depth + 1, work)
-        }
-        CType::Prototype(prototype) => {
-            return spell_prototype(source, prototype, inner, depth, work)
-        }
-    };
-    let mut spelled = String::from(tag);
+            CType::Pointer { target } => {
+                inner.insert(0, '*');
+                if matches!(
+                    *source.get(*target)?,
+                    CType::Array { .. } | CType::Prototype(_)
+                ) {
+                    inner.insert(0, '(');
+                    inner.push(')');
+                }
+                id = *target;
+                continue;
+            }
+            CType::Array {
+                element, length, ..
+            } => {
+                inner.push('[');
+                inner.push_str(&length.to_string());
+                inner.push(']');
+                id = *element;
+                continue;
+            }
+            // `const int`, or `int *const` (a pointer's qualifier is written after its `*`).
+            CType::Qualified { qualifier, target } => {
+                let word = ["const", "volatile", "restrict"][*qualifier as usize];
+                if matches!(*source.get(*target)?, CType::Pointer { .. }) {
+                    if !inner.is_empty() {
+                        inner.insert(0, ' ');
+                    }
+                    inner.insert_str(0, word);
+                } else {
+                    spelled.push_str(word);
+                    spelled.push(' ');
+                }
+                id = *target;
+                continue;
+            }
+            CType::TypeTag { target, .. } | CType::DeclTag { target, .. } => {
+                id = *target;
+                continue;
+            }
+            // `int (*)(struct file *, long)`.
+            CType::Prototype(prototype) => {
+                spell_parameters(source, prototype, &mut inner, depth, work)?;
+                id = prototype.returns;
+                continue;
+            }
+        };
+        return Ok(spell_named(spelled, tag, name, &inner));
+    }
+}
+
+/// The named type `tag name` (`struct sock`, `int`) declaring `inner`, after `spelled` (its
+/// qualifiers).
+fn spell_named(mut spelled: String, tag: &str, name: &str, inner: &str) -> String {
+    spelled.push_str(tag);
     if !tag.is_empty() {
         spelled.push(' ');
         spelled.push_str(if name.is_empty() { "(anonymous)" } else { name });
@@ -674,67 +716,42 @@ fn spell(
         if !inner.starts_with('[') {
             spelled.push(' ');
         }
-        spelled.push_str(&inner);
+        spelled.push_str(inner);
     }
-    Ok(spelled)
+    spelled
 }
 
-/// `const int`, or `int *const` (a pointer's qualifier is written after its `*`).
-#[inline(never)]
-fn qualified(
-    source: &dyn TypeSource,
-    qualifier: Qualifier,
-    target: TypeId,
-    inner: String,
-    depth: usize,
-    work: &mut usize,
-) -> Result<String, TypeError> {
-    let word = match qualifier {
-        Qualifier::Const => "const",
-        Qualifier::Volatile => "volatile",
-        Qualifier::Restrict => "restrict",
-    };
-    if matches!(*source.get(target)?, CType::Pointer { .. }) {
-        let mut inner = inner;
-        if !inner.is_empty() {
-            inner.insert(0, ' ');
-        }
-        inner.insert_str(0, word);
-        spell(source, target, inner, depth + 1, work)
-    } else {
-        let mut spelled = spell(source, target, inner, depth + 1, work)?;
-        spelled.insert(0, ' ');
-        spelled.insert_str(0, word);
-        Ok(spelled)
-    }
-}
-
-/// A function type declaring `inner`: `int (*)(struct file *, long)`.
-#[inline(never)]
-fn spell_prototype(
+/// A prototype's parameters after `inner`: `(struct file *, long)`, `(void)`, `(int, ...)`.
+fn spell_parameters(
     source: &dyn TypeSource,
     prototype: &Prototype,
-    inner: String,
+    inner: &mut String,
     depth: usize,
     work: &mut usize,
-) -> Result<String, TypeError> {
-    let mut parameters = Vec::with_capacity(prototype.parameters.len() + 1);
-    for parameter in &prototype.parameters {
-        parameters.push(spell(
+) -> Result<(), TypeError> {
+    inner.push('(');
+    for (index, parameter) in prototype.parameters.iter().enumerate() {
+        if index > 0 {
+            inner.push_str(", ");
+        }
+        inner.push_str(&spell(
             source,
             parameter.target,
             String::new(),
-            depth + 1,
+            depth,
             work,
         )?);
     }
     if prototype.variadic {
-        parameters.push("...".to_string());
-    } else if parameters.is_empty() {
-        parameters.push("void".to_string());
+        if !prototype.parameters.is_empty() {
+            inner.push_str(", ");
+        }
+        inner.push_str("...");
+    } else if prototype.parameters.is_empty() {
+        inner.push_str("void");
     }
-    let declarator = format!("{inner}({})", parameters.join(", "));
-    spell(source, prototype.returns, declarator, depth + 1, work)
+    inner.push(')');
+    Ok(())
 }
 
 #[cfg(test)]

@@ -31,124 +31,145 @@ pub(super) struct Token<'a> {
     pub start: usize,
 }
 
-const PUNCTS: [&str; 11] = [
-    "...", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "->", "##",
-];
+/// The operators of two characters, in pairs (`...` is the one of three).
+const PAIRS: &[u8; 20] = b"<<>><=>===!=&&||->##";
 
 #[inline(never)]
 pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
     let bytes = text.as_bytes();
+    let length = bytes.len();
     let mut out = Vec::new();
     let (mut at, mut line, mut line_start) = (0usize, 1u32, 0usize);
     let mut first_on_line = true;
     let mut directive = false;
-    while at < bytes.len() {
-        let byte = bytes[at];
-        if byte == b'\n' {
-            if directive {
-                out.push(token(Kind::End, line, line_start, at, at));
-                directive = false;
-            }
-            at += 1;
-            line += 1;
-            line_start = at;
-            first_on_line = true;
-            continue;
-        }
-        if byte == b'\\' && bytes.get(at + 1) == Some(&b'\n') {
-            // A continued line: the directive goes on.
-            at += 2;
-            line += 1;
-            line_start = at;
-            continue;
-        }
-        if byte.is_ascii_whitespace() {
-            at += 1;
-            continue;
-        }
-        if let Some(end) = comment_end(text, at) {
-            let skipped = &text[at..end];
-            line += skipped.matches('\n').count() as u32;
-            if let Some(newline) = skipped.rfind('\n') {
-                line_start = at + newline + 1;
-            }
-            at = end;
-            continue;
-        }
+    loop {
+        // The end of the text ends a directive's line as a newline does.
+        let byte = bytes.get(at).copied().unwrap_or(b'\n');
+        let next = bytes.get(at + 1).copied().unwrap_or(0);
         let start = at;
-        let kind = if byte == b'#' && first_on_line {
-            directive = true;
-            at += 1;
-            Kind::Hash
-        } else if byte.is_ascii_alphabetic() || byte == b'_' {
-            at = word_end(bytes, at);
-            let word = &text[start..at];
-            if directive
-                && word == "include"
-                && out.last().map(|t: &Token| t.kind) == Some(Kind::Hash)
-            {
-                out.push(token(Kind::Ident(word), line, line_start, start, at));
-                // The header's name is not C tokens (`blk-mq.h`): keep it as written.
-                let (name, name_start, rest) = header(text, start, at);
-                let name = token(Kind::Header(name), line, line_start, name_start, rest);
-                out.push(name);
-                at = rest;
-                first_on_line = false;
+        at += 1;
+        let kind = match byte {
+            b'\n' => {
+                if directive {
+                    out.push(token(Kind::End, line, line_start, start, start));
+                    directive = false;
+                }
+                if start >= length {
+                    return out;
+                }
+                line += 1;
+                line_start = at;
+                first_on_line = true;
                 continue;
             }
-            Kind::Ident(word)
-        } else if byte.is_ascii_digit() {
-            at = word_end(bytes, at);
-            number(&text[start..at]).map_or(Kind::Bad(&text[start..at]), Kind::Number)
-        } else if byte == b'\'' || byte == b'"' {
-            at = quoted_end(text, at);
-            literal(text.get(start..at).unwrap_or(""))
-        } else {
-            let (kind, end) = punct(text, at);
-            at = end;
-            kind
+            // A continued line: the directive goes on.
+            b'\\' if next == b'\n' => {
+                at += 1;
+                line += 1;
+                line_start = at;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' | 0x0c => continue,
+            b'/' if next == b'/' || next == b'*' => {
+                at = comment_end(bytes, start, &mut line, &mut line_start);
+                continue;
+            }
+            b'#' if first_on_line => {
+                directive = true;
+                Kind::Hash
+            }
+            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                while at < length && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
+                    at += 1;
+                }
+                let word = &text[start..at];
+                if byte.is_ascii_digit() {
+                    number(word).map_or(Kind::Bad(word), Kind::Number)
+                } else if directive
+                    && word == "include"
+                    && out.last().map(|t: &Token| t.kind) == Some(Kind::Hash)
+                {
+                    out.push(token(Kind::Ident(word), line, line_start, start, at));
+                    // The header's name is not C tokens (`blk-mq.h`): keep it as written.
+                    let header = header(text, start, at, line, line_start);
+                    at = header.end;
+                    out.push(header);
+                    first_on_line = false;
+                    continue;
+                } else {
+                    Kind::Ident(word)
+                }
+            }
+            b'\'' | b'"' => {
+                at = quoted_end(text, start);
+                literal(&text[start..at])
+            }
+            _ => {
+                if bytes[start..].starts_with(b"...") {
+                    at += 2;
+                } else if PAIRS.chunks(2).any(|pair| pair == [byte, next]) {
+                    at += 1;
+                } else {
+                    at = boundary(text, at);
+                }
+                let punct = &text[start..at];
+                if byte.is_ascii_punctuation() {
+                    Kind::Punct(punct)
+                } else {
+                    Kind::Bad(punct)
+                }
+            }
         };
         out.push(token(kind, line, line_start, start, at));
         first_on_line = false;
     }
-    if directive {
-        out.push(token(Kind::End, line, line_start, at, at));
-    }
-    out
 }
 
-/// Where the `//` or `/* */` comment at `at` ends; None when there is none.
-fn comment_end(text: &str, at: usize) -> Option<usize> {
-    let rest = &text[at..];
-    if rest.starts_with("//") {
-        return Some(at + rest.find('\n').unwrap_or(rest.len()));
+/// Where the `//` or `/* */` comment at `start` ends (a `//` comment before its newline,
+/// which ends a directive), counting the lines a `/* */` comment spans.
+fn comment_end(bytes: &[u8], start: usize, line: &mut u32, line_start: &mut usize) -> usize {
+    let mut inside = start + 2;
+    if bytes[start + 1] == b'/' {
+        while inside < bytes.len() && bytes[inside] != b'\n' {
+            inside += 1;
+        }
+        return inside;
     }
-    let body = rest.strip_prefix("/*")?;
-    Some(body.find("*/").map_or(text.len(), |end| at + 2 + end + 2))
+    while inside < bytes.len() {
+        if bytes[inside] == b'\n' {
+            *line += 1;
+            *line_start = inside + 1;
+        } else if bytes[inside] == b'*' && bytes.get(inside + 1) == Some(&b'/') {
+            return inside + 2;
+        }
+        inside += 1;
+    }
+    bytes.len()
 }
 
-/// Where the identifier or number at `at` ends.
-fn word_end(bytes: &[u8], mut at: usize) -> usize {
-    while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
+/// The first character boundary at or after `at`.
+fn boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
         at += 1;
     }
     at
 }
 
-/// The header named after `#include` (the word from `start` to `at`): its text, where it
-/// starts, and where its line ends.
-fn header(text: &str, start: usize, at: usize) -> (&str, usize, usize) {
+/// The header named after `#include` (the word from `start` to `at`), as written: its token,
+/// which ends where its line does.
+fn header(text: &str, start: usize, at: usize, line: u32, line_start: usize) -> Token<'_> {
     let rest = text[at..].find('\n').map_or(text.len(), |end| at + end);
     // A comment after the name ends it.
-    let line = &text.as_bytes()[at..rest];
+    let bytes = &text.as_bytes()[at..rest];
     let mut end = 0;
-    while end < line.len() && !(line[end] == b'/' && matches!(line.get(end + 1), Some(b'/' | b'*')))
+    while end < bytes.len()
+        && !(bytes[end] == b'/' && matches!(bytes.get(end + 1), Some(b'/' | b'*')))
     {
         end += 1;
     }
     let header = text[at..at + end].trim();
     let header_start = start + text[start..rest].find(header).unwrap_or(0);
-    (header, header_start, rest)
+    token(Kind::Header(header), line, line_start, header_start, rest)
 }
 
 /// Where the string or character literal opening at `start` ends: past its closing quote,
@@ -161,37 +182,12 @@ fn quoted_end(text: &str, start: usize) -> usize {
         let escaped = bytes[at] == b'\\' && bytes.get(at + 1) != Some(&b'\n');
         at += if escaped { 2 } else { 1 };
     }
-    at = at.min(bytes.len());
     // A `\` may have stepped past the end of a character: stay on one.
-    while at < text.len() && !text.is_char_boundary(at) {
-        at += 1;
-    }
+    at = boundary(text, at.min(bytes.len()));
     if bytes.get(at) == Some(&quote) {
         at += 1;
     }
     at
-}
-
-/// A string literal, or a character literal's value.
-fn literal(literal: &str) -> Kind<'_> {
-    if literal.starts_with('"') {
-        Kind::Str(literal)
-    } else {
-        character(literal).map_or(Kind::Bad(literal), Kind::Number)
-    }
-}
-
-/// The operator or stray character at `at`, and where it ends.
-fn punct(text: &str, at: usize) -> (Kind<'_>, usize) {
-    if let Some(punct) = PUNCTS.iter().find(|punct| text[at..].starts_with(**punct)) {
-        return (Kind::Punct(punct), at + punct.len());
-    }
-    let end = at + text[at..].chars().next().map_or(1, char::len_utf8);
-    if text.as_bytes()[at].is_ascii_punctuation() {
-        (Kind::Punct(&text[at..end]), end)
-    } else {
-        (Kind::Bad(&text[at..end]), end)
-    }
 }
 
 #[inline(never)]
@@ -205,38 +201,61 @@ fn token(kind: Kind<'_>, line: u32, line_start: usize, start: usize, end: usize)
     }
 }
 
+/// A string literal, or a character literal's value.
+fn literal(literal: &str) -> Kind<'_> {
+    if literal.starts_with('"') {
+        Kind::Str(literal)
+    } else {
+        character(literal).map_or(Kind::Bad(literal), Kind::Number)
+    }
+}
+
 /// `42`, `0x2a`, `052`, `0b101`, with any `u`/`l` suffixes.
 fn number(text: &str) -> Option<u64> {
-    let digits = text.trim_end_matches(['u', 'U', 'l', 'L']);
-    let (digits, radix) = if let Some(hex) = digits.strip_prefix("0x").or(digits.strip_prefix("0X"))
-    {
-        (hex, 16)
-    } else if let Some(binary) = digits.strip_prefix("0b").or(digits.strip_prefix("0B")) {
-        (binary, 2)
-    } else if digits.len() > 1 && digits.starts_with('0') {
-        (&digits[1..], 8)
-    } else {
-        (digits, 10)
+    let mut digits = text.as_bytes();
+    while let [rest @ .., b'u' | b'U' | b'l' | b'L'] = digits {
+        digits = rest;
+    }
+    match digits {
+        [b'0', b'x' | b'X', hex @ ..] => digits_value(hex, 16),
+        [b'0', b'b' | b'B', binary @ ..] => digits_value(binary, 2),
+        [b'0', octal @ ..] if !octal.is_empty() => digits_value(octal, 8),
+        _ => digits_value(digits, 10),
+    }
+}
+
+/// The value of `digits` in `radix`, as `u64::from_str_radix` reads them (a leading `+`
+/// allowed); None when one is not a digit, there are none, or the value passes 64 bits.
+#[inline(never)]
+fn digits_value(digits: &[u8], radix: u32) -> Option<u64> {
+    let digits = match digits {
+        [b'+', rest @ ..] if !rest.is_empty() => rest,
+        [] => return None,
+        _ => digits,
     };
-    u64::from_str_radix(digits, radix).ok()
+    let mut value = 0u64;
+    for &digit in digits {
+        let digit = char::from(digit).to_digit(radix)?;
+        value = value
+            .checked_mul(u64::from(radix))?
+            .checked_add(u64::from(digit))?;
+    }
+    Some(value)
 }
 
 /// `'a'`, `'\n'`, `'\0'`, `'\x41'`, `'\''`.
 fn character(literal: &str) -> Option<u64> {
-    let inner = literal.strip_prefix('\'')?.strip_suffix('\'')?;
-    let mut chars = inner.chars();
-    let value = match (chars.next()?, chars.as_str()) {
-        ('\\', escape) => match escape.as_bytes() {
-            b"n" => 10,
-            b"t" => 9,
-            b"r" => 13,
-            [quoted @ (b'\\' | b'\'' | b'"')] => u64::from(*quoted),
-            _ => match escape.strip_prefix('x') {
-                Some(hex) => u64::from_str_radix(hex, 16).ok()?,
-                None => u64::from_str_radix(escape, 8).ok()?,
-            },
-        },
-        (single, "") if single.is_ascii() => u64::from(single as u8),
+    let [b'\'', inner @ .., b'\''] = literal.as_bytes() else {
+        return None;
+    };
+    let value = match inner {
+        b"\\n" => 10,
+        b"\\t" => 9,
+        b"\\r" => 13,
+        [b'\\', quoted @ (b'\\' | b'\'' | b'"')] => u64::from(*quoted),
+        [b'\\', b'x', hex @ ..] => digits_value(hex, 16)?,
+        [b'\\', octal @ ..] => digits_value(octal, 8)?,
+        [single] if single.is_ascii() => u64::from(*single),
         _ => return None,
     };
     (value <= 0xff).then_some(value)

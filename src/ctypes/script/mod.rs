@@ -113,23 +113,29 @@ pub struct Definitions {
     builtins: TypeId,
 }
 
-/// C's integer types by the names gcc's debug info (and so BTF) gives them: the name, its size
-/// (0: `long`'s, which the ABI decides) and whether it is signed. The kernel builds with
-/// -funsigned-char on every architecture since 6.2, so `char` is not.
-const SCALARS: [(&str, u32, bool); 12] = [
-    ("char", 1, false),
-    ("signed char", 1, true),
-    ("unsigned char", 1, false),
-    ("short int", 2, true),
-    ("short unsigned int", 2, false),
-    ("int", 4, true),
-    ("unsigned int", 4, false),
-    ("long int", 0, true),
-    ("long unsigned int", 0, false),
-    ("long long int", 8, true),
-    ("long long unsigned int", 8, false),
-    ("_Bool", 1, false),
-];
+/// C's base types by the names gcc's debug info (and so BTF) gives them, one a line in the
+/// order of their ids (from 1): the integers, then `float` and `double`.
+const SCALARS: &str = "char
+signed char
+unsigned char
+short int
+short unsigned int
+int
+unsigned int
+long int
+long unsigned int
+long long int
+long long unsigned int
+_Bool
+float
+double";
+
+/// Beside each line of `SCALARS`, its size: 0 for `long`'s, which the ABI decides.
+const SCALAR_SIZES: [u8; 14] = [1, 1, 1, 2, 2, 4, 4, 0, 0, 8, 8, 1, 4, 8];
+
+/// The signed ones among `SCALARS`, a bit each (the first line's the lowest). The kernel builds
+/// with -funsigned-char on every architecture since 6.2, so `char` is not.
+const SIGNED: u16 = 0b10_1010_1010;
 
 // The scalars' ids: void, then `SCALARS`.
 const SCHAR: TypeId = 2;
@@ -145,83 +151,135 @@ const LLONG: TypeId = 10;
 const ULLONG: TypeId = 11;
 const BOOL: TypeId = 12;
 
-/// The kernel's typedefs of integer types that a pasted definition uses without defining, by
-/// the type they name.
-const TYPEDEFS: [(TypeId, &[&str]); 11] = [
-    (UCHAR, &["u8", "__u8", "uint8_t"]),
-    (SCHAR, &["s8", "__s8", "int8_t"]),
-    (
-        USHORT,
-        &[
-            "u16", "__u16", "uint16_t", "__le16", "__be16", "__sum16", "umode_t",
-        ],
-    ),
-    (SHORT, &["s16", "__s16", "int16_t"]),
-    (
-        UINT,
-        &[
-            "u32", "__u32", "uint32_t", "__le32", "__be32", "__wsum", "gfp_t", "fmode_t", "dev_t",
-            "uid_t", "gid_t",
-        ],
-    ),
-    (INT, &["s32", "__s32", "int32_t", "pid_t"]),
-    // `__aligned_u64` is 8-aligned on i386 only, where the kernel needs it to be; u64 is on
-    // every target here.
-    (
-        ULLONG,
-        &[
-            "u64",
-            "__u64",
-            "uint64_t",
-            "__le64",
-            "__be64",
-            "sector_t",
-            "__aligned_u64",
-            "aligned_u64",
-        ],
-    ),
-    (LLONG, &["s64", "__s64", "int64_t", "loff_t", "ktime_t"]),
-    (ULONG, &["size_t", "uintptr_t"]),
-    (LONG, &["ssize_t", "intptr_t"]),
-    (BOOL, &["bool"]),
+/// The kernel's typedefs of integer types that a pasted definition uses without defining: one
+/// line of names for each type of `TYPEDEF_TARGETS`, in one string (a table of `&str`s costs
+/// 16 bytes a name beside the names). `__aligned_u64` is 8-aligned on i386 only, where the
+/// kernel needs it to be; u64 is on every target here.
+const TYPEDEFS: &str = "u8 __u8 uint8_t
+s8 __s8 int8_t
+u16 __u16 uint16_t __le16 __be16 __sum16 umode_t
+s16 __s16 int16_t
+u32 __u32 uint32_t __le32 __be32 __wsum gfp_t fmode_t dev_t uid_t gid_t
+s32 __s32 int32_t pid_t
+u64 __u64 uint64_t __le64 __be64 sector_t __aligned_u64 aligned_u64
+s64 __s64 int64_t loff_t ktime_t
+size_t uintptr_t
+ssize_t intptr_t
+bool";
+
+/// The type each line of `TYPEDEFS` names.
+const TYPEDEF_TARGETS: [u8; 11] = [
+    UCHAR as u8,
+    SCHAR as u8,
+    USHORT as u8,
+    SHORT as u8,
+    UINT as u8,
+    INT as u8,
+    ULLONG as u8,
+    LLONG as u8,
+    ULONG as u8,
+    LONG as u8,
+    BOOL as u8,
 ];
 
-/// The words a base type is spelled with, in the order `scalar_name` counts them.
-pub(super) const SCALAR_WORDS: [&str; 10] = [
-    "signed", "unsigned", "char", "short", "int", "long", "_Bool", "float", "double", "void",
+/// The words a base type is spelled with, in the order `scalar_id` counts them.
+pub(super) const SCALAR_WORDS: &str = "signed unsigned char short int long _Bool float double void";
+
+/// Where `word` is among the space-separated `words`. Every list of words here is one string:
+/// a table of `&str`s costs 16 bytes of pointer and length a word beside its letters.
+#[inline(never)]
+pub(super) fn word_index(words: &str, word: &str) -> Option<usize> {
+    words.split(' ').position(|found| found == word)
+}
+
+// Each word of `SCALAR_WORDS` counted in 3 bits of a spelling's key: no word can be written
+// more than 4 times in the 4 words a spelling may have, so no count spills into the next.
+const SG: u32 = 1;
+const UN: u32 = 1 << 3;
+const CH: u32 = 1 << 6;
+const SH: u32 = 1 << 9;
+const IN: u32 = 1 << 12;
+const LO: u32 = 1 << 15;
+const BO: u32 = 1 << 18;
+const FL: u32 = 1 << 21;
+const DO: u32 = 1 << 24;
+const VO: u32 = 1 << 27;
+
+/// Every spelling of a C base type, in any order, as its key: the words' counts.
+const SPELLINGS: [u32; 31] = [
+    VO,
+    CH,
+    SG + CH,
+    UN + CH,
+    SH,
+    SH + IN,
+    SG + SH,
+    SG + SH + IN,
+    UN + SH,
+    UN + SH + IN,
+    IN,
+    SG,
+    SG + IN,
+    UN,
+    UN + IN,
+    LO,
+    LO + IN,
+    SG + LO,
+    SG + LO + IN,
+    UN + LO,
+    UN + LO + IN,
+    2 * LO,
+    2 * LO + IN,
+    SG + 2 * LO,
+    SG + 2 * LO + IN,
+    UN + 2 * LO,
+    UN + 2 * LO + IN,
+    BO,
+    FL,
+    DO,
+    LO + DO,
 ];
 
-/// The name gcc's debug info (and so BTF) gives the base type spelled `words`, in any order:
-/// `unsigned long` is `long unsigned int`, `signed` is `int`, `void` is `void`; None when the
-/// words spell no C type (`unsigned float`, `short long`).
-pub fn scalar_name(words: &[&str]) -> Option<&'static str> {
-    let mut counts = [0usize; SCALAR_WORDS.len()];
-    for word in words {
-        counts[SCALAR_WORDS.iter().position(|found| found == word)?] += 1;
+/// Beside `SPELLINGS`: the type each spells, by its id (`LONG_DOUBLE` past the built-ins).
+const SPELLED: [u8; 31] = [
+    0, 1, 2, 3, 4, 4, 4, 4, 5, 5, 6, 6, 6, 7, 7, 8, 8, 8, 8, 9, 9, 10, 10, 10, 10, 11, 11, 12, 13,
+    14, 15,
+];
+
+/// The id `SPELLED` gives `long double`, which has no type here.
+const LONG_DOUBLE: TypeId = 15;
+
+/// The id of the base type spelled `words`, in any order: `unsigned long` is
+/// `long unsigned int`, `signed` is `int`, `void` is `void` (0); None when the words spell no
+/// C type (`unsigned float`, `short long`).
+fn scalar_id(words: &[&str]) -> Option<TypeId> {
+    if words.len() > 4 {
+        return None;
     }
-    let [signed, unsigned, char, short, int, long, boolean, float, double, void] = counts;
-    let kinds = char + short + boolean + float + double + void;
-    // The unsigned spelling where there is one.
-    let pick = |plain, unsigned_name| if unsigned > 0 { unsigned_name } else { plain };
-    let name = match long {
-        _ if words.is_empty() => return None,
-        _ if signed + unsigned > 1 || int > 1 || long > 2 || kinds > 1 => return None,
-        _ if signed + unsigned + int > 0 && boolean + float + double + void > 0 => return None,
-        1 if double == 1 => "long double",
-        1.. if kinds > 0 => return None,
-        _ if void == 1 => "void",
-        _ if boolean == 1 => "_Bool",
-        _ if float == 1 => "float",
-        _ if double == 1 => "double",
-        _ if char == 1 && int > 0 => return None,
-        _ if char == 1 && signed + unsigned == 0 => "char",
-        _ if char == 1 => pick("signed char", "unsigned char"),
-        _ if short == 1 => pick("short int", "short unsigned int"),
-        1 => pick("long int", "long unsigned int"),
-        2 => pick("long long int", "long long unsigned int"),
-        _ => pick("int", "unsigned int"),
-    };
-    Some(name)
+    let mut key = 0;
+    for word in words {
+        key += 1 << (3 * word_index(SCALAR_WORDS, word)?);
+    }
+    let index = SPELLINGS.iter().position(|&found| found == key)?;
+    Some(TypeId::from(SPELLED[index]))
+}
+
+/// The name gcc's debug info (and so BTF) gives the base type spelled `words` (see
+/// `scalar_id`).
+pub fn scalar_name(words: &[&str]) -> Option<&'static str> {
+    Some(match scalar_id(words)? {
+        0 => "void",
+        LONG_DOUBLE => "long double",
+        id => SCALARS.lines().nth(id as usize - 1).unwrap_or_default(),
+    })
+}
+
+/// The names `Definitions::named` looks among: C's tags, gcc's base type names, typedefs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Space {
+    Tag,
+    Scalar,
+    Typedef,
 }
 
 impl Definitions {
@@ -246,29 +304,34 @@ impl Definitions {
     #[inline(never)]
     fn builtin(abi: Abi) -> Definitions {
         let mut types = vec![CType::Void];
-        for (id, &(name, size, signed)) in (1..).zip(&SCALARS) {
-            let size = if size == 0 { abi.long_size } else { size };
-            types.push(CType::Int(Int {
-                name: name.to_string(),
-                size,
-                signed,
-                char: id <= UCHAR,
-                boolean: id == BOOL,
-                bits: (size * 8) as u8,
-                bit_offset: 0,
-            }));
-        }
-        for &(name, size) in &[("float", 4), ("double", 8)] {
-            types.push(CType::Float {
-                name: name.to_string(),
-                size,
+        for (index, name) in SCALARS.lines().enumerate() {
+            let size = match u32::from(SCALAR_SIZES[index]) {
+                0 => abi.long_size,
+                size => size,
+            };
+            let id = index as TypeId + 1;
+            types.push(if id > BOOL {
+                CType::Float {
+                    name: name.to_string(),
+                    size,
+                }
+            } else {
+                CType::Int(Int {
+                    name: name.to_string(),
+                    size,
+                    signed: SIGNED >> index & 1 != 0,
+                    char: id <= UCHAR,
+                    boolean: id == BOOL,
+                    bits: (size * 8) as u8,
+                    bit_offset: 0,
+                })
             });
         }
-        for &(target, names) in &TYPEDEFS {
-            for name in names {
+        for (line, &target) in TYPEDEFS.lines().zip(&TYPEDEF_TARGETS) {
+            for name in line.split(' ') {
                 types.push(CType::Typedef {
                     name: name.to_string(),
-                    target,
+                    target: TypeId::from(target),
                 });
             }
         }
@@ -335,40 +398,41 @@ impl Definitions {
         }))
     }
 
-    /// The struct, union or enum called `name`, whatever it is.
-    fn tag(&self, name: &str) -> Option<TypeId> {
+    /// The first type of C's name space `space` called `name`: one walk for the three.
+    #[inline(never)]
+    fn named(&self, space: Space, name: &str) -> Option<TypeId> {
         self.types
             .iter()
             .position(|ty| {
-                let tag = match ty {
-                    CType::Struct(composite) | CType::Union(composite) => &composite.name,
-                    CType::Enum(found) => &found.name,
-                    CType::Forward { name, .. } => name,
+                let (found_space, found) = match ty {
+                    CType::Struct(composite) | CType::Union(composite) => {
+                        (Space::Tag, &composite.name)
+                    }
+                    CType::Enum(found) => (Space::Tag, &found.name),
+                    CType::Forward { name, .. } => (Space::Tag, name),
+                    CType::Int(Int { name, .. }) | CType::Float { name, .. } => {
+                        (Space::Scalar, name)
+                    }
+                    CType::Typedef { name, .. } => (Space::Typedef, name),
                     _ => return false,
                 };
-                tag == name
+                found_space == space && found == name
             })
             .map(|id| id as TypeId)
+    }
+
+    /// The struct, union or enum called `name`, whatever it is.
+    fn tag(&self, name: &str) -> Option<TypeId> {
+        self.named(Space::Tag, name)
     }
 
     /// The base type gcc calls `name`.
     fn scalar(&self, name: &str) -> Option<TypeId> {
-        self.types
-            .iter()
-            .position(|ty| match ty {
-                CType::Int(Int { name: found, .. }) | CType::Float { name: found, .. } => {
-                    found == name
-                }
-                _ => false,
-            })
-            .map(|id| id as TypeId)
+        self.named(Space::Scalar, name)
     }
 
     fn typedef(&self, name: &str) -> Option<TypeId> {
-        self.types
-            .iter()
-            .position(|ty| matches!(ty, CType::Typedef { name: found, .. } if found == name))
-            .map(|id| id as TypeId)
+        self.named(Space::Typedef, name)
     }
 
     /// A constant from an enum defined so far.

@@ -631,3 +631,74 @@ fn bpftrace_tools_preambles() {
         );
     }
 }
+
+/// The lexer's tokens for what C definitions hold: numbers in each base and with suffixes,
+/// character escapes, operators of one, two and three characters, a header kept as written,
+/// and where each stands after comments and continued lines.
+#[test]
+fn tokens_carry_their_values_and_places() {
+    let text = "#define A 0x1fUL 017 0b11 08 /* a\n b */ '\\n' '\\x41' 'ab' ...\n\
+                #include <linux/blk-mq.h> // note\n\
+                x->y <<= \"s\\\"t\" é \\\n z\n";
+    let tokens: Vec<String> = super::lex::tokens(text)
+        .iter()
+        .map(|token| format!("{}:{} {:?}", token.line, token.column, token.kind))
+        .collect();
+    assert_eq!(
+        tokens,
+        [
+            "1:1 Hash",
+            "1:2 Ident(\"define\")",
+            "1:9 Ident(\"A\")",
+            "1:11 Number(31)",
+            "1:18 Number(15)",
+            "1:22 Number(3)",
+            "1:27 Bad(\"08\")",
+            // A comment's lines count: what follows it is on the next.
+            "2:7 Number(10)",
+            "2:12 Number(65)",
+            "2:19 Bad(\"'ab'\")",
+            "2:24 Punct(\"...\")",
+            "2:27 End",
+            "3:1 Hash",
+            "3:2 Ident(\"include\")",
+            "3:10 Header(\"<linux/blk-mq.h>\")",
+            "3:34 End",
+            "4:1 Ident(\"x\")",
+            "4:2 Punct(\"->\")",
+            "4:4 Ident(\"y\")",
+            "4:6 Punct(\"<<\")",
+            "4:8 Punct(\"=\")",
+            "4:10 Str(\"\\\"s\\\\\\\"t\\\"\")",
+            "4:17 Bad(\"é\")",
+            // A continued line goes on on the next.
+            "5:2 Ident(\"z\")",
+        ]
+    );
+}
+
+/// Base type spellings are read in any order, and repeated words never pass for others.
+#[test]
+fn scalar_spellings_in_any_order_and_repeats_rejected() {
+    for order in [
+        "unsigned long long int",
+        "long unsigned long int",
+        "long long int unsigned",
+        "int long unsigned long",
+        "int unsigned long long",
+    ] {
+        let order: Vec<&str> = order.split(' ').collect();
+        assert_eq!(
+            scalar_name(&order),
+            Some("long long unsigned int"),
+            "{order:?}"
+        );
+    }
+    for repeated in SCALAR_WORDS.split(' ') {
+        for count in [2, 3, 4, 5, 8] {
+            let spelled = vec![repeated; count];
+            let expected = (repeated == "long" && count == 2).then_some("long long int");
+            assert_eq!(scalar_name(&spelled), expected, "{spelled:?}");
+        }
+    }
+}

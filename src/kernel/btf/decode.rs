@@ -96,6 +96,7 @@ impl Btf {
     }
 
     /// A data section's variables, from the record's `tail`.
+    #[inline(never)]
     fn variables(&self, info: u32, tail: usize) -> Vec<SectionVariable> {
         let mut variables = Vec::with_capacity(vlen(info));
         for index in 0..vlen(info) {
@@ -110,6 +111,7 @@ impl Btf {
     }
 
     /// A struct's or union's members, from the record's `tail`.
+    #[inline(never)]
     fn members(&self, info: u32, tail: usize) -> Result<Vec<Member>, TypeError> {
         let mut members = Vec::with_capacity(vlen(info));
         for index in 0..vlen(info) {
@@ -132,6 +134,7 @@ impl Btf {
     }
 
     /// An enum's constants, from the record's `tail`.
+    #[inline(never)]
     fn enumerators(&self, info: u32, tail: usize) -> Result<Vec<Enumerator>, TypeError> {
         let entry_size = if kind(info) == KIND_ENUM { 8 } else { 12 };
         let mut values = Vec::with_capacity(vlen(info));
@@ -146,6 +149,7 @@ impl Btf {
     }
 
     /// A function prototype returning `returns`, its parameters from the record's `tail`.
+    #[inline(never)]
     fn prototype(&self, info: u32, tail: usize, returns: TypeId) -> Result<CType, TypeError> {
         let count = vlen(info);
         let mut parameters = Vec::with_capacity(count);

@@ -60,23 +60,43 @@ fn kind_flag(info: u32) -> bool {
     info >> 31 == 1
 }
 
+/// What each kind (by number, from 1) appends to the common part of its record: a fixed
+/// number of bytes, or (high bit set) that many for each of its `vlen` entries.
+const TAILS: [u8; 19] = [
+    4,         // int
+    0,         // ptr
+    12,        // array
+    0x80 | 12, // struct
+    0x80 | 12, // union
+    0x80 | 8,  // enum
+    0,         // fwd
+    0,         // typedef
+    0,         // volatile
+    0,         // const
+    0,         // restrict
+    0,         // func
+    0x80 | 8,  // func_proto
+    4,         // var
+    0x80 | 12, // datasec
+    0,         // float
+    4,         // decl_tag
+    0,         // type_tag
+    0x80 | 12, // enum64
+];
+
 /// Bytes of a type's record: the common part and what its kind appends.
 fn record_size(id: TypeId, info: u32) -> Result<usize, TypeError> {
-    let count = vlen(info);
-    let tail = match kind(info) {
-        KIND_INT | KIND_VAR | KIND_DECL_TAG => 4,
-        KIND_PTR | KIND_FWD | KIND_TYPEDEF | KIND_VOLATILE | KIND_CONST | KIND_RESTRICT
-        | KIND_FUNC | KIND_FLOAT | KIND_TYPE_TAG => 0,
-        KIND_ARRAY => 12,
-        KIND_STRUCT | KIND_UNION | KIND_DATASEC | KIND_ENUM64 => 12 * count,
-        KIND_ENUM | KIND_FUNC_PROTO => 8 * count,
-        other => {
-            return Err(malformed(format_args!(
-                "type {id} is of BTF kind {other}, which this tine does not know (BTF from a \
-                 newer kernel?)"
-            )))
-        }
+    let Some(&tail) = (kind(info) as usize)
+        .checked_sub(1)
+        .and_then(|index| TAILS.get(index))
+    else {
+        return Err(malformed(format_args!(
+            "type {id} is of BTF kind {}, which this tine does not know (BTF from a newer \
+             kernel?)",
+            kind(info)
+        )));
     };
+    let tail = usize::from(tail & 0x7f) * if tail & 0x80 != 0 { vlen(info) } else { 1 };
     Ok(TYPE_SIZE + tail)
 }
 
@@ -538,25 +558,26 @@ impl Btf {
 /// Some(false) for a forward declaration.
 fn matches_kind(kind_wanted: NameKind, info: u32) -> Option<bool> {
     let found = kind(info);
-    match kind_wanted {
-        NameKind::Struct => match found {
-            KIND_STRUCT => Some(true),
-            KIND_FWD if !kind_flag(info) => Some(false),
-            _ => None,
-        },
-        NameKind::Union => match found {
-            KIND_UNION => Some(true),
-            KIND_FWD if kind_flag(info) => Some(false),
-            _ => None,
-        },
+    let wanted = kind_wanted as usize;
+    if COMPLETE[wanted] >> found & 1 != 0 {
         // `enum X;` is an enum with no values.
-        NameKind::Enum => matches!(found, KIND_ENUM | KIND_ENUM64).then_some(vlen(info) > 0),
-        NameKind::Typedef => (found == KIND_TYPEDEF).then_some(true),
-        NameKind::Scalar => matches!(found, KIND_INT | KIND_FLOAT).then_some(true),
-        NameKind::Function => (found == KIND_FUNC).then_some(true),
-        NameKind::Variable => (found == KIND_VAR).then_some(true),
+        return Some(kind_wanted != NameKind::Enum || vlen(info) > 0);
     }
+    // A forward declaration's flag says union.
+    let forward = found == KIND_FWD && wanted <= NameKind::Union as usize;
+    (forward && kind_flag(info) == (kind_wanted == NameKind::Union)).then_some(false)
 }
+
+/// For each `NameKind` (by its number), the BTF kinds that define a type of it, a bit each.
+const COMPLETE: [u32; 7] = [
+    1 << KIND_STRUCT,
+    1 << KIND_UNION,
+    1 << KIND_ENUM | 1 << KIND_ENUM64,
+    1 << KIND_TYPEDEF,
+    1 << KIND_INT | 1 << KIND_FLOAT,
+    1 << KIND_FUNC,
+    1 << KIND_VAR,
+];
 
 /// The word at `at`; None past the end of `data`.
 fn read_u32(data: &[u8], at: usize, big_endian: bool) -> Option<u32> {
@@ -609,8 +630,10 @@ impl TypeSource for Btf {
         let mut size = std::mem::size_of::<usize>() as u32;
         for name in ["long int", "long unsigned int"] {
             if let Some(id) = self.find(NameKind::Scalar, name)? {
-                if let CType::Int(int) = &*self.get(id)? {
-                    size = int.size;
+                // An int's size is its record's third word: read it, not the whole type.
+                let (start, info) = self.record(id)?;
+                if kind(info) == KIND_INT {
+                    size = self.word(start + 8);
                     break;
                 }
             }

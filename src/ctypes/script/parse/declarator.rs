@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// The words beside `SCALAR_WORDS` that begin a type: tags and qualifiers.
+const TYPE_WORDS: &str = "struct union enum const volatile";
+
 impl<'a, 't> Parser<'a, 't> {
     /// The name declared (None in an abstract declarator: `int *` in a prototype or sizeof)
     /// and its type.
@@ -24,7 +27,7 @@ impl<'a, 't> Parser<'a, 't> {
             while let Some(word) = self.ident() {
                 let qualifier = match qualifier(word) {
                     Some(qualifier) => qualifier,
-                    None if IGNORED.contains(&word) => {
+                    None if word_index(IGNORED, word).is_some() => {
                         self.at += 1;
                         continue;
                     }
@@ -147,8 +150,8 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// Whether `word` begins a type: a base type's word, a tag, a qualifier, a typedef's name.
     fn names_type(&self, word: &str) -> bool {
-        SCALAR_WORDS.contains(&word)
-            || matches!(word, "struct" | "union" | "enum" | "const" | "volatile")
+        word_index(SCALAR_WORDS, word).is_some()
+            || word_index(TYPE_WORDS, word).is_some()
             || self.definitions.typedef(word).is_some()
     }
 }

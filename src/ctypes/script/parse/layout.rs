@@ -3,30 +3,39 @@
 
 use super::*;
 
+/// The attribute words `attributes` knows, by index: the kernel's macros and gcc's keyword.
+const ATTRIBUTE_WORDS: &str = "__packed __aligned __attribute__ __attribute";
+
+/// Inside `__attribute__((…))`: the two that change a layout, each spelled two ways.
+const INNER_ATTRIBUTES: &str = "packed __packed__ aligned __aligned__";
+
 impl<'a, 't> Parser<'a, 't> {
     /// `__attribute__((packed, aligned(8)))`, `__packed`, `__aligned(8)`: false when the next
     /// token is none of them. Attributes that change no layout are read over.
     pub(super) fn attributes(&mut self, attributes: &mut Attributes) -> Result<bool> {
-        match self.ident() {
-            Some("__packed") => {
+        match self
+            .ident()
+            .and_then(|word| word_index(ATTRIBUTE_WORDS, word))
+        {
+            Some(0) => {
                 self.at += 1;
                 attributes.packed = true;
             }
-            Some("__aligned") => {
+            Some(1) => {
                 self.at += 1;
                 self.expect("(")?;
                 attributes.aligned = attributes.aligned.max(self.alignment()?);
                 self.expect(")")?;
             }
-            Some("__attribute__" | "__attribute") => {
+            Some(2 | 3) => {
                 self.at += 1;
                 self.expect("(")?;
                 self.expect("(")?;
                 while let Some(word) = self.ident() {
                     self.at += 1;
-                    match word {
-                        "packed" | "__packed__" => attributes.packed = true,
-                        "aligned" | "__aligned__" => {
+                    match word_index(INNER_ATTRIBUTES, word) {
+                        Some(0 | 1) => attributes.packed = true,
+                        Some(2 | 3) => {
                             if !self.eat("(") {
                                 return Err(self.error(format_args!(
                                     "`aligned` without a value is not understood: give it one"

@@ -7,7 +7,10 @@ mod layout;
 mod preprocess;
 
 use super::lex::{Kind, Token};
-use super::{scalar_name, DefinitionError, Definitions, Include, Misread, INT, SCALAR_WORDS};
+use super::{
+    scalar_id, word_index, DefinitionError, Definitions, Include, Misread, INT, LONG_DOUBLE,
+    SCALAR_WORDS,
+};
 use crate::ctypes::{
     CType, Composite, Enum, Enumerator, Member, Parameter, Prototype, Qualifier, TypeId,
     TypeSource, VOID,
@@ -22,44 +25,24 @@ type Result<T> = std::result::Result<T, DefinitionError>;
 const MAX_NESTING: usize = 64;
 
 /// Words of the kernel's sparse annotations and storage classes, which change no layout.
-const IGNORED: [&str; 18] = [
-    "__user",
-    "__kernel",
-    "__rcu",
-    "__iomem",
-    "__percpu",
-    "__force",
-    "__bitwise",
-    "__must_check",
-    "__randomize_layout",
-    "__no_randomize_layout",
-    "__extension__",
-    "static",
-    "extern",
-    "inline",
-    "__inline",
-    "__inline__",
-    "__restrict",
-    "__restrict__",
-];
+const IGNORED: &str = "__user __kernel __rcu __iomem __percpu __force __bitwise __must_check \
+    __randomize_layout __no_randomize_layout __extension__ static extern inline __inline \
+    __inline__ __restrict __restrict__";
 
-/// The qualifiers' spellings; `restrict` only after a `*`.
-const QUALIFIERS: [(&str, Qualifier); 7] = [
-    ("const", Qualifier::Const),
-    ("__const", Qualifier::Const),
-    ("__const__", Qualifier::Const),
-    ("volatile", Qualifier::Volatile),
-    ("__volatile", Qualifier::Volatile),
-    ("__volatile__", Qualifier::Volatile),
-    ("restrict", Qualifier::Restrict),
-];
+/// The qualifiers' spellings, three for each of `const` and `volatile`; `restrict` only after
+/// a `*`.
+const QUALIFIERS: &str = "const __const __const__ volatile __volatile __volatile__ restrict";
 
 fn qualifier(word: &str) -> Option<Qualifier> {
-    QUALIFIERS
-        .iter()
-        .find(|(found, _)| *found == word)
-        .map(|(_, qualifier)| *qualifier)
+    let index = word_index(QUALIFIERS, word)?;
+    Some([Qualifier::Const, Qualifier::Volatile, Qualifier::Restrict][index / 3])
 }
+
+/// The words a tagged type is named with, by the index `tagged` compares.
+const TAGS: &str = "struct union enum";
+const STRUCT: usize = 0;
+const UNION: usize = 1;
+const ENUM: usize = 2;
 
 #[derive(Clone, Copy, Default)]
 struct Attributes {
@@ -295,7 +278,7 @@ impl<'a, 't> Parser<'a, 't> {
                     };
                 }
                 // The same type again (ids are enough: both are in these definitions).
-                Some(id) if resolved_id(definitions, id) == resolved_id(definitions, target) => {}
+                Some(id) if same_type(definitions, id, target) => {}
                 Some(_) => {
                     return Err(error_at(
                         token,
@@ -323,10 +306,10 @@ impl<'a, 't> Parser<'a, 't> {
             match word {
                 _ if qualifier(word) == Some(Qualifier::Const) => constant = true,
                 _ if qualifier(word) == Some(Qualifier::Volatile) => volatile = true,
-                _ if IGNORED.contains(&word) => {}
+                _ if word_index(IGNORED, word).is_some() => {}
                 _ if self.attributes(&mut attributes)? => continue,
-                _ if base.is_none() && SCALAR_WORDS.contains(&word) => words.push(word),
-                "struct" | "union" | "enum" if open => {
+                _ if base.is_none() && word_index(SCALAR_WORDS, word).is_some() => words.push(word),
+                _ if open && word_index(TAGS, word).is_some() => {
                     self.at += 1;
                     base = Some(self.tagged(word)?);
                     continue;
@@ -374,20 +357,24 @@ impl<'a, 't> Parser<'a, 't> {
     /// `unsigned long`, `short int`, `char`… as the built-in type gcc names.
     #[inline(never)]
     fn scalar(&self, words: &[&str], first: Option<Token<'a>>) -> Result<TypeId> {
-        let name = scalar_name(words);
-        if name == Some("void") {
-            return Ok(VOID);
+        match scalar_id(words) {
+            Some(LONG_DOUBLE) => Err(error_at(
+                first,
+                format_args!("`long double` is not understood"),
+            )),
+            Some(id) => Ok(id),
+            None => Err(error_at(
+                first,
+                format_args!("`{}` is not a C type", words.join(" ")),
+            )),
         }
-        let found = name.and_then(|name| self.definitions.scalar(name));
-        found.ok_or_else(|| match name {
-            Some(name) => error_at(first, format_args!("`{name}` is not understood")),
-            None => error_at(first, format_args!("`{}` is not a C type", words.join(" "))),
-        })
     }
 
     /// After `struct`, `union` or `enum`: a reference to one, or its definition.
     #[inline(never)]
     fn tagged(&mut self, word: &'a str) -> Result<TypeId> {
+        // An index in `TAGS`: compared as a number below, not as a string each time.
+        let wanted = word_index(TAGS, word).unwrap_or(STRUCT);
         let mut attributes = Attributes::default();
         while self.attributes(&mut attributes)? {}
         let token = self.peek();
@@ -406,19 +393,21 @@ impl<'a, 't> Parser<'a, 't> {
             Some(id) => {
                 let ty = &self.definitions.types[id as usize];
                 let (kind, defined) = match ty {
-                    CType::Struct(_) => ("struct", true),
-                    CType::Union(_) => ("union", true),
-                    CType::Forward { union: false, .. } => ("struct", false),
-                    CType::Forward { union: true, .. } => ("union", false),
+                    CType::Struct(_) => (STRUCT, true),
+                    CType::Union(_) => (UNION, true),
+                    CType::Forward { union, .. } => (usize::from(*union), false),
                     _ => (
-                        "enum",
+                        ENUM,
                         matches!(ty, CType::Enum(found) if !found.values.is_empty()),
                     ),
                 };
-                if kind != word {
+                if kind != wanted {
                     return Err(error_at(
                         token,
-                        format_args!("`{name}` is a {kind}, not a {word}"),
+                        format_args!(
+                            "`{name}` is a {}, not a {word}",
+                            ["struct", "union", "enum"][kind]
+                        ),
                     ));
                 }
                 if defined && defining {
@@ -429,7 +418,7 @@ impl<'a, 't> Parser<'a, 't> {
                 }
                 id
             }
-            None if word == "enum" => self.definitions.push(CType::Enum(Enum {
+            None if wanted == ENUM => self.definitions.push(CType::Enum(Enum {
                 name: name.to_string(),
                 size: 4,
                 signed: false,
@@ -437,27 +426,27 @@ impl<'a, 't> Parser<'a, 't> {
             })),
             None => self.definitions.push(CType::Forward {
                 name: name.to_string(),
-                union: word == "union",
+                union: wanted == UNION,
             }),
         };
         if !defining {
             return Ok(id);
         }
         self.at += 1;
-        if word == "enum" {
+        if wanted == ENUM {
             let found = self.nested(|parser| parser.enumerators(name))?;
             self.definitions.types[id as usize] = CType::Enum(found);
             return Ok(id);
         }
         let declared = self.nested(|parser| parser.members())?;
         while self.attributes(&mut attributes)? {}
-        let (size, align, members) = self.lay_out(word == "union", &declared, attributes)?;
+        let (size, align, members) = self.lay_out(wanted == UNION, &declared, attributes)?;
         let composite = Composite {
             name: name.to_string(),
             size,
             members,
         };
-        self.definitions.types[id as usize] = if word == "union" {
+        self.definitions.types[id as usize] = if wanted == UNION {
             CType::Union(composite)
         } else {
             CType::Struct(composite)
@@ -596,9 +585,11 @@ impl<'a, 't> Parser<'a, 't> {
     }
 }
 
-/// `id` with typedefs and qualifiers taken off, None when that fails.
-fn resolved_id(definitions: &Definitions, id: TypeId) -> Option<TypeId> {
-    definitions.resolve(id).ok().map(|(resolved, _)| resolved)
+/// Whether `a` and `b` are one type under their typedefs and qualifiers (both when neither
+/// can be resolved): the same entry of `definitions`.
+fn same_type(definitions: &Definitions, a: TypeId, b: TypeId) -> bool {
+    let entry = |id| definitions.resolved(id).map(|ty| ty as *const CType);
+    entry(a) == entry(b)
 }
 
 /// Takes the message unformatted: each caller formatting its own String is code at every one.

@@ -4,27 +4,27 @@
 
 use super::*;
 
-/// Binary operators and their precedence, in the order `binary` evaluates them by index.
-const OPERATORS: [(&str, u8); 18] = [
-    ("||", 1),
-    ("&&", 2),
-    ("|", 3),
-    ("^", 4),
-    ("&", 5),
-    ("==", 6),
-    ("!=", 6),
-    ("<", 7),
-    (">", 7),
-    ("<=", 7),
-    (">=", 7),
-    ("+", 9),
-    ("-", 9),
-    ("*", 10),
-    ("<<", 8),
-    (">>", 8),
-    ("/", 10),
-    ("%", 10),
-];
+/// Binary operators, in the order `binary` evaluates them by index, and beside them their
+/// precedence.
+const OPERATORS: &str = "|| && | ^ & == != < > <= >= + - * << >> / %";
+const PRECEDENCE: [u8; 18] = [1, 2, 3, 4, 5, 6, 6, 7, 7, 7, 7, 9, 9, 10, 8, 8, 10, 10];
+
+/// What `unary_here` tells apart: its operators, `(`, `sizeof` and `defined`.
+const UNARY: &str = "- + ~ ! ( sizeof defined";
+
+/// The directives, by the index `directive` tells them apart with (`!`: a `#!` first line).
+const DIRECTIVES: &str = "ifdef ifndef if elif else endif include define undef pragma !";
+const IFDEF: usize = 0;
+const IFNDEF: usize = 1;
+const IF: usize = 2;
+const ELIF: usize = 3;
+const ELSE: usize = 4;
+const ENDIF: usize = 5;
+const INCLUDE: usize = 6;
+const DEFINE: usize = 7;
+const UNDEF: usize = 8;
+const PRAGMA: usize = 9;
+const SHEBANG: usize = 10;
 
 impl<'a, 't> Parser<'a, 't> {
     #[inline(never)]
@@ -41,15 +41,16 @@ impl<'a, 't> Parser<'a, 't> {
                 return Err(self.error(format_args!("expected a directive after `#`")));
             }
         };
-        match word {
-            "ifdef" | "ifndef" | "if" => {
+        let directive = word_index(DIRECTIVES, word).unwrap_or(usize::MAX);
+        match directive {
+            IFDEF | IFNDEF | IF => {
                 let value = if !active {
                     false
-                } else if word == "if" {
+                } else if directive == IF {
                     self.condition()?
                 } else {
                     let name = self.directive_name(word)?;
-                    self.definitions.define(name).is_some() == (word == "ifdef")
+                    self.definitions.define(name).is_some() == (directive == IFDEF)
                 };
                 self.conditions.push(Condition {
                     active: active && value,
@@ -59,9 +60,9 @@ impl<'a, 't> Parser<'a, 't> {
                     token: hash,
                 });
             }
-            "elif" | "else" | "endif" => self.next_branch(word, hash)?,
+            ELIF | ELSE | ENDIF => self.next_branch(word, directive, hash)?,
             _ if !active => {}
-            "include" => {
+            INCLUDE => {
                 let header = match self.next().map(|token| token.kind) {
                     Some(Kind::Header(header)) if !header.is_empty() => header,
                     _ => {
@@ -76,14 +77,14 @@ impl<'a, 't> Parser<'a, 't> {
                     header: header.to_string(),
                 });
             }
-            "define" => self.define()?,
-            "undef" => {
+            DEFINE => self.define()?,
+            UNDEF => {
                 let name = self.directive_name(word)?;
                 self.definitions
                     .defines
                     .retain(|(defined, _)| defined != name);
             }
-            "pragma" | "!" => {}
+            PRAGMA | SHEBANG => {}
             _ => {
                 return Err(error_at(
                     Some(hash),
@@ -100,23 +101,24 @@ impl<'a, 't> Parser<'a, 't> {
         Ok(())
     }
 
-    /// `#elif`, `#else` or `#endif`: the open `#if`'s next branch, or its end.
+    /// `#elif`, `#else` or `#endif` (`directive`, an index in `DIRECTIVES`): the open `#if`'s
+    /// next branch, or its end.
     #[inline(never)]
-    fn next_branch(&mut self, word: &str, hash: Token<'a>) -> Result<()> {
+    fn next_branch(&mut self, word: &str, directive: usize, hash: Token<'a>) -> Result<()> {
         let Some(open) = self.conditions.last() else {
             return Err(error_at(Some(hash), format_args!("#{word} without #if")));
         };
-        if open.seen_else && word != "endif" {
+        if open.seen_else && directive != ENDIF {
             return Err(error_at(Some(hash), format_args!("#{word} after #else")));
         }
         let (taken, parent_active) = (open.taken, open.parent_active);
-        if word == "endif" {
+        if directive == ENDIF {
             self.conditions.pop();
             return Ok(());
         }
         let value = if taken || !parent_active {
             false
-        } else if word == "elif" {
+        } else if directive == ELIF {
             self.condition()?
         } else {
             true
@@ -124,7 +126,7 @@ impl<'a, 't> Parser<'a, 't> {
         if let Some(open) = self.conditions.last_mut() {
             open.active = parent_active && value;
             open.taken |= value;
-            open.seen_else = word == "else";
+            open.seen_else = directive == ELSE;
         }
         Ok(())
     }
@@ -222,10 +224,10 @@ impl<'a, 't> Parser<'a, 't> {
                 return Ok(left);
             };
             // One table for both steps: a match on strings twice over is twice the code.
-            let Some(index) = OPERATORS.iter().position(|(found, _)| *found == operator) else {
+            let Some(index) = word_index(OPERATORS, operator) else {
                 return Ok(left);
             };
-            let precedence = OPERATORS[index].1;
+            let precedence = PRECEDENCE[index];
             if precedence < lowest {
                 return Ok(left);
             }
@@ -287,19 +289,24 @@ impl<'a, 't> Parser<'a, 't> {
             return Err(self.error(format_args!("expected a value")));
         };
         self.at += 1;
-        match token.kind {
-            Kind::Number(value) => Ok(value as i64),
-            Kind::Punct("-") => Ok(self.unary()?.wrapping_neg()),
-            Kind::Punct("+") => self.unary(),
-            Kind::Punct("~") => Ok(!self.unary()?),
-            Kind::Punct("!") => Ok(i64::from(self.unary()? == 0)),
-            Kind::Punct("(") if self.starts_type(self.tokens.get(self.at)) => self.cast(),
-            Kind::Punct("(") => {
+        let text = match token.kind {
+            Kind::Number(value) => return Ok(value as i64),
+            Kind::Punct(text) | Kind::Ident(text) => text,
+            _ => "",
+        };
+        // No operator is a word, so one list holds both.
+        match word_index(UNARY, text) {
+            Some(0) => Ok(self.unary()?.wrapping_neg()),
+            Some(1) => self.unary(),
+            Some(2) => Ok(!self.unary()?),
+            Some(3) => Ok(i64::from(self.unary()? == 0)),
+            Some(4) if self.starts_type(self.tokens.get(self.at)) => self.cast(),
+            Some(4) => {
                 let value = self.expression()?;
                 self.expect(")")?;
                 Ok(value)
             }
-            Kind::Ident("sizeof") => {
+            Some(5) => {
                 self.expect("(")?;
                 let target = self.type_name()?;
                 self.expect(")")?;
@@ -308,7 +315,7 @@ impl<'a, 't> Parser<'a, 't> {
                     .map(|size| size as i64)
                     .map_err(|error| error_at(Some(token), format_args!("{error}")))
             }
-            Kind::Ident("defined") if self.in_condition => {
+            Some(6) if self.in_condition => {
                 let parenthesized = self.eat("(");
                 let name = self.directive_name("if defined")?;
                 if parenthesized {
@@ -316,7 +323,8 @@ impl<'a, 't> Parser<'a, 't> {
                 }
                 Ok(i64::from(self.definitions.define(name).is_some()))
             }
-            Kind::Ident(name) => {
+            _ if matches!(token.kind, Kind::Ident(_)) => {
+                let name = text;
                 if let Some(value) = self.definitions.define(name) {
                     return value.ok_or_else(|| {
                         error_at(

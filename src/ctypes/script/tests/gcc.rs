@@ -93,9 +93,9 @@ fn prelude() -> String {
          #define __aligned(x) __attribute__((aligned(x)))\n\
          #define __rcu\n#define __user\n",
     );
-    for (target, names) in TYPEDEFS {
-        let (target, ..) = SCALARS[target as usize - 1];
-        for name in names {
+    for (names, target) in TYPEDEFS.lines().zip(TYPEDEF_TARGETS) {
+        let target = SCALARS.lines().nth(target as usize - 1).unwrap();
+        for name in names.split(' ') {
             text += &format!("typedef {target} {name};\n");
         }
     }
