@@ -78,7 +78,9 @@ impl KernelError {
     /// its log, which the compiler maps back to the script text that produced it.
     pub fn rejected_instruction(&self) -> Option<usize> {
         self.verifier_log.lines().rev().find_map(|line| {
-            let (slot, rest) = line.split_once(": (")?;
+            // By bytes: a `&str` search would link a searcher into the binary.
+            let at = line.as_bytes().windows(3).position(|pair| pair == b": (")?;
+            let (slot, rest) = (&line[..at], &line[at + 3..]);
             rest.get(2..4).filter(|close| close.starts_with(") "))?;
             slot.parse().ok()
         })
@@ -123,7 +125,11 @@ pub(crate) fn last_errno() -> i32 {
 /// strerror's text, without the "(os error N)" Rust appends.
 fn describe(errno: i32) -> String {
     let text = io::Error::from_raw_os_error(errno).to_string();
-    match text.find(" (os error") {
+    match text
+        .as_bytes()
+        .windows(10)
+        .position(|part| part == b" (os error")
+    {
         Some(end) => text[..end].to_string(),
         None => text,
     }

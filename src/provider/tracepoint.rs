@@ -228,10 +228,16 @@ fn integer(size: usize, signed: bool) -> Type {
     }
 }
 
+/// Whether C type `c_type` names a char: by bytes, as a `&str` search would link a searcher
+/// into the binary for this alone.
+fn is_char(c_type: &str) -> bool {
+    c_type.as_bytes().windows(4).any(|word| word == b"char")
+}
+
 /// What a pointer field of C type `c_type` points to: a char, a struct or union by name (which
 /// sema may find in BTF), else void.
 fn pointed(c_type: &str) -> Type {
-    if c_type.contains("char") {
+    if is_char(c_type) {
         return integer(1, false);
     }
     let spaced = c_type.replace('*', " ");
@@ -283,7 +289,7 @@ pub fn record_type(format: &EventFormat, space: AddressSpace) -> StructType {
             },
             FieldKind::DataLoc { relative } => Type::DataLoc {
                 relative,
-                string: field.c_type.contains("char"),
+                string: is_char(&field.c_type),
             },
             // A 32-bit kernel's pointers are 4 bytes: read as the address they hold, which
             // str() and mem() read through as the probe's memory, as any address.
@@ -292,7 +298,7 @@ pub fn record_type(format: &EventFormat, space: AddressSpace) -> StructType {
                 target: Box::new(pointed(&field.c_type)),
                 space,
             },
-            FieldKind::Array { count } if field.c_type.contains("char") => Type::Chars(count),
+            FieldKind::Array { count } if is_char(&field.c_type) => Type::Chars(count),
             FieldKind::Array { count } => Type::Array(
                 Box::new(integer(field.size / count.max(1), field.signed)),
                 count.try_into().unwrap_or(u32::MAX),
