@@ -28,13 +28,13 @@ impl Emitter<'_> {
         match function {
             Function::Cat { format } => {
                 let kind = RecordKind::Cat {
-                    format: format.clone(),
+                    format: (**format).clone(),
                     arguments: Vec::new(),
                 };
                 self.send(expr.span, arguments, kind)
             }
             Function::Printf { format } => {
-                let format = format.clone();
+                let format = (**format).clone();
                 let kind = RecordKind::Printf {
                     format,
                     arguments: Vec::new(),
@@ -69,7 +69,7 @@ impl Emitter<'_> {
             },
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
             Function::Time { format } => {
-                let format = format.clone();
+                let format = format.to_string();
                 self.send(expr.span, &[], RecordKind::Time { format })
             }
             Function::Exit => {

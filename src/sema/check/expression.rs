@@ -37,14 +37,14 @@ pub(super) fn cast_to(operand: Expr, ty: Type, span: Span) -> Expr {
 #[inline(never)]
 fn member_of(
     base: Expr,
-    field: String,
+    field: &str,
     (offset, through_pointer): (usize, bool),
     ty: Type,
     span: Span,
 ) -> Expr {
     let member = ExprKind::Member {
         base: Box::new(base),
-        field,
+        field: field.into(),
         offset,
         through_pointer,
     };
@@ -396,7 +396,7 @@ impl Checker<'_> {
             self.error_at(field_span, message);
             return None;
         }
-        let member = member_of(base, field.clone(), (offset, through_pointer), ty, span);
+        let member = member_of(base, field, (offset, through_pointer), ty, span);
         Some(match bitfield {
             Some(bitfield) => bitfield_value(member, bitfield, span),
             None => member,
@@ -445,7 +445,7 @@ impl Checker<'_> {
             return None;
         };
         let at = (found.offset, through_pointer);
-        let member = member_of(base, field.clone(), at, found.ty.clone(), span);
+        let member = member_of(base, field, at, found.ty.clone(), span);
         // A `__data_loc` field means its string wherever it is used, as `dyn()` reads it.
         Some(match found.ty {
             Type::DataLoc { .. } => typed_call_of(
@@ -588,7 +588,7 @@ impl Checker<'_> {
         let field = format!("[{position}]");
         Some(member_of(
             base,
-            field,
+            &field,
             (offset, through_pointer),
             element,
             span,

@@ -30,12 +30,16 @@ pub(super) struct Call<'a, 's> {
 
 /// `printf("format", values...)`: the format is a literal that must fit its values.
 pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
-    formatted_call(checker, call, |format| Function::Printf { format })
+    formatted_call(checker, call, |format| Function::Printf {
+        format: Box::new(format),
+    })
 }
 
 /// bpftrace's `cat("format", values...)`: the file the format names, printed by user space.
 pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
-    formatted_call(checker, call, |format| Function::Cat { format })
+    formatted_call(checker, call, |format| Function::Cat {
+        format: Box::new(format),
+    })
 }
 
 /// A call of `function`, whose format and values `formatted` checks.
@@ -488,12 +492,14 @@ pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
     let known = checker
         .kernel_symbols
         .iter()
-        .find(|(known, _)| *known == name);
+        .find(|(known, _)| known == name);
     let address = match known {
         Some((_, address)) => address.clone(),
         None => {
-            let address = checker.providers.kernel_symbol(&name);
-            checker.kernel_symbols.push((name.clone(), address.clone()));
+            let address = checker.providers.kernel_symbol(name);
+            checker
+                .kernel_symbols
+                .push((name.to_string(), address.clone()));
             address
         }
     };
@@ -527,10 +533,12 @@ pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
     }
     let format = match call.arguments.first() {
         Some(format) => format_literal(checker, format, "time's format")?,
-        None => TIME_FORMAT.to_string(),
+        None => TIME_FORMAT,
     };
     Some(typed_call(
-        Function::Time { format },
+        Function::Time {
+            format: format.into(),
+        },
         Vec::new(),
         Type::Void,
         call.span,
@@ -546,10 +554,12 @@ pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
     let array = typed_argument(checker, node, call.scope, is_address, rule)?;
     let separator = match call.arguments.get(1) {
         Some(separator) => format_literal(checker, separator, "join's separator")?,
-        None => " ".to_string(),
+        None => " ",
     };
     Some(typed_call_of(
-        Function::Join { separator },
+        Function::Join {
+            separator: separator.into(),
+        },
         array,
         Type::Void,
         call.span,
@@ -557,7 +567,11 @@ pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 }
 
 /// A format string for C's strftime: a literal, UTF-8, without NUL.
-fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Option<String> {
+fn format_literal<'a>(
+    checker: &mut Checker<'_>,
+    node: &'a ast::Expr,
+    what: &str,
+) -> Option<&'a str> {
     let text = match &node.kind {
         ast::ExprKind::Str(bytes) if !bytes.contains(&0) => std::str::from_utf8(bytes).ok(),
         _ => None,
@@ -568,7 +582,7 @@ fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Op
             format_args!("{what} must be a string literal (UTF-8, without NUL)"),
         );
     }
-    text.map(str::to_string)
+    text
 }
 
 /// `typed_call` of one argument: one place allocates the argument list.
