@@ -158,30 +158,20 @@ pub(super) fn aggregation_of(name: &str) -> Option<(MapKind, usize)> {
     }
 }
 
-/// The names of the variables every probe has, for "did you mean".
-pub(super) fn variable_names() -> impl Iterator<Item = &'static str> {
-    TABLE
-        .iter()
-        .filter(|definition| {
-            matches!(
-                definition.form,
-                Form::Variable(..) | Form::ProbeName | Form::FunctionName
-            )
-        })
-        .map(|definition| definition.name)
-}
-
-/// The names of the functions and aggregations, for "did you mean".
-fn function_names() -> impl Iterator<Item = &'static str> {
-    TABLE
-        .iter()
-        .filter(|definition| {
-            matches!(
-                definition.form,
-                Form::Function { .. } | Form::Aggregation { .. }
-            )
-        })
-        .map(|definition| definition.name)
+/// For "did you mean": the names of the variables every probe has (`variables`), or those of
+/// the functions and aggregations.
+pub(super) fn names(variables: bool) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    for definition in TABLE {
+        let variable = matches!(
+            definition.form,
+            Form::Variable(..) | Form::ProbeName | Form::FunctionName
+        );
+        if variable == variables {
+            names.push(definition.name);
+        }
+    }
+    names
 }
 
 /// The name a typed call prints under (`-S`, compile's errors).
@@ -253,7 +243,7 @@ impl Checker<'_> {
                     self.error_at(name_span, message);
                     return None;
                 }
-                let label = did_you_mean(name, &mut function_names());
+                let label = did_you_mean(name, &names(false));
                 let message = format_args!("unknown function `{name}`");
                 self.report_with(name_span, message, label, None);
                 None

@@ -1,7 +1,7 @@
 //! sema::check::expression: the type of every expression: literals, names, maps, casts and
 //! members here; operators, calls and `$names` in their own files.
 
-use super::builtins::{definition, variable_names, Form};
+use super::builtins::{definition, names, Form};
 use super::conversion::{arithmetic, cast_type, coerce, literal_type, unify};
 use super::functions::{typed_call_of, DEFAULT_STRING_SIZE};
 use super::operators::binary;
@@ -437,8 +437,11 @@ impl Checker<'_> {
             let label = if field.starts_with("common_") {
                 Some("BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu".to_string())
             } else {
-                let mut names = record.fields.iter().map(|field| field.name.as_str());
-                did_you_mean(field, &mut names)
+                let mut names = Vec::new();
+                for field in &record.fields {
+                    names.push(field.name.as_str());
+                }
+                did_you_mean(field, &names)
             };
             let message = format_args!("{} has no field `{field}`", base.ty);
             self.report_with(field_span, message, label, None);
@@ -536,12 +539,11 @@ impl Checker<'_> {
             return;
         }
         let provided = scope.context.names();
-        // Both lists in one pass, no list built; the map shortens the built-ins' 'static names.
-        let provided = provided.iter().map(String::as_str);
-        let mut known = variable_names()
-            .map(|known| -> &str { known })
-            .chain(provided);
-        let mut label = did_you_mean(name, &mut known);
+        let mut known: Vec<&str> = names(true);
+        for name in &provided {
+            known.push(name);
+        }
+        let mut label = did_you_mean(name, &known);
         if label.is_none() && self.map_named(name).is_some() {
             label = Some(format!("`{name}` is a map: write `{name}[key]`"));
         }

@@ -124,16 +124,20 @@ impl Checker<'_> {
             (matches!(value.ty, Type::Void) || matches!(value.kind, ExprKind::MapRef(_)))
                 .then_some("this cannot be a map key")
         })?;
-        let types: Vec<Type> = typed.iter().map(|key| key.ty.clone()).collect();
-        let name = self.maps[map].name.clone();
+        let mut keys = typed;
         let Some((known, first)) = &mut self.maps[map].key else {
             // The first use with a key: the key is its types.
+            let mut types = Vec::with_capacity(keys.len());
+            for key in &keys {
+                types.push(key.ty.clone());
+            }
             self.maps[map].key = Some((Some(types), span));
             self.changed = true;
-            return Some(typed);
+            return Some(keys);
         };
         let first = *first;
         let Some(existing) = known else {
+            let name = self.maps[map].name.clone();
             self.report_note(
                 span,
                 format_args!("`{name}` is used with a key here"),
@@ -141,40 +145,47 @@ impl Checker<'_> {
             );
             return None;
         };
-        if existing.len() != types.len() {
+        if existing.len() != keys.len() {
             let count = existing.len();
+            let name = self.maps[map].name.clone();
             self.report_note(
                 span,
-                format_args!("`{name}` has a key of {} expressions here", types.len()),
+                format_args!("`{name}` has a key of {} expressions here", keys.len()),
                 (first, format_args!("and of {count} here")),
             );
             return None;
         }
-        let mut common = Vec::with_capacity(types.len());
-        for (old, new) in existing.iter().zip(&types) {
-            let Some(ty) = unify(old, new) else { break };
+        let mut common = Vec::with_capacity(keys.len());
+        let mut widened = false;
+        let mut mismatch = None;
+        for (old, new) in existing.iter().zip(&keys) {
+            let Some(ty) = unify(old, &new.ty) else {
+                mismatch = Some(old.clone());
+                break;
+            };
+            widened |= ty != *old;
             common.push(ty);
         }
-        let index = common.len();
-        if let Some(old) = existing.get(index).cloned() {
+        if let Some(old) = mismatch {
+            let index = common.len();
+            let name = self.maps[map].name.clone();
             self.report_note(
-                typed[index].span,
+                keys[index].span,
                 format_args!(
                     "key {} of `{name}` is {old}, this is {}",
                     index + 1,
-                    types[index]
+                    keys[index].ty
                 ),
                 (first, format_args!("`{name}` gets a {old} key here")),
             );
             return None;
         }
-        if common != *existing {
-            *existing = common.clone();
-            self.changed = true;
-        }
-        let mut keys = typed;
         for (key, ty) in keys.iter_mut().zip(&common) {
             coerce(key, ty);
+        }
+        if widened {
+            *existing = common;
+            self.changed = true;
         }
         Some(keys)
     }
@@ -200,12 +211,13 @@ impl Checker<'_> {
             None => {
                 if self.final_round {
                     let name = state.name.clone();
-                    let mut assigned = self
-                        .maps
-                        .iter()
-                        .filter(|other| other.value.is_some())
-                        .map(|other| other.name.as_str());
-                    let label = did_you_mean(&name, &mut assigned);
+                    let mut assigned = Vec::new();
+                    for other in &self.maps {
+                        if other.value.is_some() {
+                            assigned.push(other.name.as_str());
+                        }
+                    }
+                    let label = did_you_mean(&name, &assigned);
                     let message = format_args!("`{name}` is read but never assigned");
                     self.report_with(span, message, label, None);
                 }

@@ -125,10 +125,10 @@ fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
     Diag::new(span, message.replace(&canonical, &written))
 }
 
-/// "did you mean `x`?" when one of `candidates` is near `word`. One copy of `nearest` for
-/// every caller's kind of list.
-fn did_you_mean(word: &str, candidates: &mut dyn Iterator<Item = &str>) -> Option<String> {
-    nearest(word, candidates).map(|near| format!("did you mean `{near}`?"))
+/// "did you mean `x`?" when one of `candidates` is near `word`. Every caller lists its names:
+/// one copy of `nearest` for every kind of list.
+fn did_you_mean(word: &str, candidates: &[&str]) -> Option<String> {
+    nearest(word, candidates.iter().copied()).map(|near| format!("did you mean `{near}`?"))
 }
 
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
