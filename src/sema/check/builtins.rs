@@ -9,11 +9,11 @@ use super::functions::{
     bswap, cat, clear, dyn_field, exit, join, kaddr, ntop, pointer, print, printf, read, strcmp,
     strftime, symbol, Call,
 };
-use super::{did_you_mean, Checker, Scope};
+use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
 use crate::lang::diag::Span;
 use crate::lang::unsupported;
-use crate::sema::program::{Builtin, Expr, Function, MapKind};
+use crate::sema::program::{Builtin, Function, MapKind};
 use crate::sema::types::{Id, Type, U32, U64};
 
 pub(super) struct Definition {
@@ -53,7 +53,7 @@ pub(super) struct Arity {
 }
 
 /// Types a call whose argument count is admitted.
-pub(super) type Typing = fn(&mut Checker<'_>, Call<'_, '_>) -> Option<Expr>;
+pub(super) type Typing = fn(&mut Checker<'_>, Call<'_, '_>) -> Option<Typed>;
 
 const ANY: usize = usize::MAX;
 
@@ -209,7 +209,7 @@ impl Checker<'_> {
         arguments: &[ast::Expr],
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let call = Call {
             name,
             name_span,
@@ -252,7 +252,7 @@ impl Checker<'_> {
     }
 
     /// ply's call forms of its variables: `pid()` is `pid`, `stack()` is `stack`.
-    fn variable_call(&mut self, call: Call<'_, '_>) -> Option<Expr> {
+    fn variable_call(&mut self, call: Call<'_, '_>) -> Option<Typed> {
         let name = call.name;
         if let Some(first) = call.arguments.first() {
             if name == "time" {

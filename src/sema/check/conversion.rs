@@ -1,7 +1,6 @@
 //! sema::check::conversion: C's conversions — integer promotion, the usual arithmetic
 //! conversions, the common type two uses of one slot share — and the casts that apply them.
 
-use super::expression::cast_to;
 use crate::lang::ast::{self, BaseType};
 use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind};
@@ -156,5 +155,9 @@ pub(super) fn coerce(value: &mut Expr, ty: &Type) {
         span,
     };
     let operand = std::mem::replace(value, placeholder);
-    *value = cast_to(operand, ty.clone(), span);
+    *value = Expr {
+        kind: ExprKind::Cast(Box::new(operand)),
+        ty: ty.clone(),
+        span,
+    };
 }

@@ -5,7 +5,7 @@ use super::builtins::{definition, names, Form};
 use super::conversion::{arithmetic, cast_type, coerce, literal_type, unify};
 use super::functions::{typed_call_of, DEFAULT_STRING_SIZE};
 use super::operators::binary;
-use super::{did_you_mean, memory, Checker, Scope};
+use super::{did_you_mean, memory, Checker, Scope, Typed};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported;
@@ -22,28 +22,29 @@ pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
     }
 }
 
+/// A typed node: the one place the checker allocates one.
 #[inline(never)]
-pub(super) fn expr(kind: ExprKind, ty: Type, span: Span) -> Expr {
-    Expr { kind, ty, span }
+pub(super) fn expr(kind: ExprKind, ty: Type, span: Span) -> Typed {
+    Box::new(Expr { kind, ty, span })
 }
 
-/// `operand` converted to `ty`: one place boxes the operand.
+/// `operand` converted to `ty`.
 #[inline(never)]
-pub(super) fn cast_to(operand: Expr, ty: Type, span: Span) -> Expr {
-    expr(ExprKind::Cast(Box::new(operand)), ty, span)
+pub(super) fn cast_to(operand: Typed, ty: Type, span: Span) -> Typed {
+    expr(ExprKind::Cast(operand), ty, span)
 }
 
 /// A member of `base` (or an element: `field` is `[i]`) of type `ty`, `offset` bytes into it.
 #[inline(never)]
 fn member_of(
-    base: Expr,
+    base: Typed,
     field: &str,
     (offset, through_pointer): (usize, bool),
     ty: Type,
     span: Span,
-) -> Expr {
+) -> Typed {
     let member = ExprKind::Member {
-        base: Box::new(base),
+        base,
         field: field.into(),
         offset,
         through_pointer,
@@ -62,7 +63,7 @@ fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
 
 /// A bitfield's value: the integer `member` that holds it, its bits moved to the top, then
 /// down, as far as its sign says; `bitfield` is (shift right, bits, whether signed).
-fn bitfield_value(member: Expr, (shift, bits, signed): (u32, u8, bool), span: Span) -> Expr {
+fn bitfield_value(member: Typed, (shift, bits, signed): (u32, u8, bool), span: Span) -> Typed {
     let ty = if signed { I64 } else { U64 };
     let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty.clone(), span);
     let wide = cast_to(member, ty.clone(), span);
@@ -97,7 +98,7 @@ impl Checker<'_> {
                         self.error(Diag::new(node.span, reason));
                         failed = true;
                     }
-                    None => typed.push(value),
+                    None => typed.push(*value),
                 },
                 None => failed = true,
             }
@@ -123,7 +124,7 @@ impl Checker<'_> {
         &mut self,
         condition: &ast::Expr,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let typed = self.value(condition, scope);
         let ty = &typed.as_ref()?.ty;
         if ty.is_scalar() {
@@ -143,7 +144,7 @@ impl Checker<'_> {
     }
 
     /// An expression that must produce a value.
-    pub(super) fn value(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
+    pub(super) fn value(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Typed> {
         // Checked where it lies, so the node is returned without a move.
         let typed = self.expression(node, scope, false);
         let Some(checked) = &typed else {
@@ -169,7 +170,7 @@ impl Checker<'_> {
         node: &ast::Expr,
         scope: &mut Scope<'_>,
         allow_map: bool,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let span = node.span;
         match &node.kind {
             ast::ExprKind::Int(value) => {
@@ -244,7 +245,7 @@ impl Checker<'_> {
         span: Span,
         scope: &mut Scope<'_>,
         allow_map: bool,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let map = self.map_id(name, span);
         match keys {
             Some(keys) => {
@@ -269,7 +270,7 @@ impl Checker<'_> {
         otherwise: &ast::Expr,
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let condition = self.condition(condition, scope);
         let then = self.value(then, scope);
         let otherwise = self.value(otherwise, scope);
@@ -297,9 +298,9 @@ impl Checker<'_> {
         coerce(&mut otherwise, &ty);
         Some(expr(
             ExprKind::Ternary {
-                condition: Box::new(condition),
-                then: Box::new(then),
-                otherwise: Box::new(otherwise),
+                condition,
+                then,
+                otherwise,
             },
             ty,
             span,
@@ -314,7 +315,7 @@ impl Checker<'_> {
         operand: &ast::Expr,
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let operand = self.value(operand, scope)?;
         // `curtask` is a kernel address even where it is typed a number (no task_struct known).
         let space = match operand.kind {
@@ -355,7 +356,7 @@ impl Checker<'_> {
         field_span: Span,
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let mut base = self.expression(base, scope, false)?;
         // A tracepoint's `struct X *` field: typed through the C types when they have X.
         if let Type::Pointer { target, space } = &base.ty {
@@ -407,11 +408,11 @@ impl Checker<'_> {
     #[inline(never)]
     fn record_member(
         &mut self,
-        base: Expr,
+        base: Typed,
         field: &String,
         field_span: Span,
         span: Span,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let record = match &base.ty {
             Type::Struct(record) => Some((record, false)),
             Type::Pointer { target, .. } => match target.as_ref() {
@@ -467,7 +468,7 @@ impl Checker<'_> {
         span: Span,
         scope: &mut Scope<'_>,
         allow_map: bool,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         if allow_map {
             if let Some(map) = self.map_named(name) {
                 return Some(expr(ExprKind::MapRef(map), Type::Void, span));
@@ -558,7 +559,7 @@ impl Checker<'_> {
         index: &ast::Expr,
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let base = self.expression(base, scope, false)?;
         let index_value = self.value(index, scope)?;
         let (element, length, through_pointer) = match &base.ty {
@@ -606,7 +607,7 @@ impl Checker<'_> {
         members: &[String],
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let ty = match operand {
             Some(operand) => self.expression(operand, scope, false)?.ty,
             None => match self.types.named(type_name, AddressSpace::Kernel) {
@@ -640,7 +641,7 @@ impl Checker<'_> {
 
     /// `address` as a pointer, so the compiler knows which memory to read through it: a number
     /// becomes a `void *` into the probe's memory.
-    pub(super) fn as_pointer(&self, address: Expr, scope: &Scope<'_>) -> Expr {
+    pub(super) fn as_pointer(&self, address: Typed, scope: &Scope<'_>) -> Typed {
         if matches!(address.ty, Type::Pointer { .. }) {
             return address;
         }

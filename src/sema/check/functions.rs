@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::conversion::coerce;
 use super::expression::{expr, literal_value};
-use super::{Checker, Scope};
+use super::{Checker, Scope, Typed};
 use crate::lang::ast::{self, UnaryOp};
 use crate::lang::diag::Span;
 use crate::output::{Format, PrintOptions};
@@ -29,14 +29,14 @@ pub(super) struct Call<'a, 's> {
 }
 
 /// `printf("format", values...)`: the format is a literal that must fit its values.
-pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     formatted_call(checker, call, |format| Function::Printf {
         format: Box::new(format),
     })
 }
 
 /// bpftrace's `cat("format", values...)`: the file the format names, printed by user space.
-pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     formatted_call(checker, call, |format| Function::Cat {
         format: Box::new(format),
     })
@@ -47,7 +47,7 @@ fn formatted_call(
     checker: &mut Checker<'_>,
     call: Call<'_, '_>,
     function: fn(Format) -> Function,
-) -> Option<Expr> {
+) -> Option<Typed> {
     let span = call.span;
     let (format, arguments) = formatted(checker, call)?;
     Some(typed_call(function(format), arguments, Type::Void, span))
@@ -107,7 +107,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, V
 }
 
 /// `print(values...)`, or bpftrace's `print(@map, top, divisor)`.
-pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let mut values = checker.all_typed(call.arguments, call.scope, true, |value| {
         (matches!(value.ty, Type::Void) && !matches!(value.kind, ExprKind::MapRef(_)))
             .then_some("this has no value to print")
@@ -167,7 +167,7 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
 }
 
 /// `clear(@map)`.
-pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let typed = checker.expression(&call.arguments[0], call.scope, true)?;
     if !matches!(typed.kind, ExprKind::MapRef(_)) {
         checker.report_label(
@@ -181,11 +181,11 @@ pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
 }
 
 /// `exit()` or `exit(code)`.
-pub(super) fn exit(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn exit(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let mut values = Vec::new();
     if let Some(argument) = call.arguments.first() {
         let rule = format_args!("the exit code must be an integer");
-        values.push(typed_argument(
+        values.push(*typed_argument(
             checker,
             argument,
             call.scope,
@@ -197,7 +197,7 @@ pub(super) fn exit(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 }
 
 /// `str(address[, length])` and `mem(address[, length])`: bytes read through an address.
-pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name = call.name;
     let address = checker.value(&call.arguments[0], call.scope)?;
     let readable = (address.ty.is_scalar() && address.ty.size() <= 8)
@@ -268,7 +268,7 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 }
 
 /// `uptr(address)` and `kptr(address)`: the address, marked as into user or kernel memory.
-pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name = call.name;
     let rule = format_args!("{name}() needs an address");
     let is_address =
@@ -289,7 +289,7 @@ pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<E
 }
 
 /// `ksym(address)` and `usym(address)`: an address that prints as the symbol it is in.
-pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name = call.name;
     let rule = format_args!("{name}() needs an address");
     let node = &call.arguments[0];
@@ -302,7 +302,7 @@ pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
 }
 
 /// `dyn(data->field)`: the string a tracepoint's `__data_loc` field locates.
-pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let field = checker.value(&call.arguments[0], call.scope)?;
     // The field already reads as its string.
     if matches!(
@@ -331,7 +331,7 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
 }
 
 /// `strcmp(a, b)`.
-pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name = call.name;
     let left = checker.value(&call.arguments[0], call.scope);
     let right = checker.value(&call.arguments[1], call.scope);
@@ -368,7 +368,7 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
 
 /// bpftrace's `strftime(format, nsecs)`: nanoseconds (of the clock `nsecs` reads) that print
 /// as the local time, formatted in user space.
-pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let format = format_literal(checker, &call.arguments[0], "strftime's format");
     let nanoseconds = checker.value(&call.arguments[1], call.scope)?;
     if !nanoseconds.ty.is_integer() {
@@ -390,7 +390,7 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
 /// bpftrace's `ntop(address)` / `ntop(family, address)`: an IPv4 address in an integer (its
 /// low 4 bytes as they are in memory: network order when read from a socket) or a 4-byte array,
 /// an IPv6 one in a 16-byte array; without a family, the address's size says which.
-pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let (address_node, family_node) = call.arguments.split_last()?;
     let family = family_node.first().map(|node| {
         let rule = format_args!("ntop()'s address family is an integer");
@@ -447,7 +447,7 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 
 /// bpftrace's `bswap(n)`: n's bytes in reverse order, as many as its type has, unsigned; a
 /// literal or an operator's result has 8, as bpftrace's integers do (tine's are C's `int`).
-pub(super) fn bswap(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn bswap(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let rule = format_args!("bswap() reverses the bytes of an integer");
     let node = &call.arguments[0];
     let value = typed_argument(checker, node, call.scope, Type::is_integer, rule)?;
@@ -474,7 +474,7 @@ fn typed_argument(
     scope: &mut Scope<'_>,
     accepts: fn(&Type) -> bool,
     rule: fmt::Arguments<'_>,
-) -> Option<Expr> {
+) -> Option<Typed> {
     let value = checker.value(node, scope);
     let ty = &value.as_ref()?.ty;
     if !accepts(ty) {
@@ -486,7 +486,7 @@ fn typed_argument(
 
 /// bpftrace's `kaddr("symbol")`: where a kernel symbol is, read from kallsyms as the script is
 /// compiled, a u64 constant.
-pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name_node = &call.arguments[0];
     let name = format_literal(checker, name_node, "kaddr's symbol")?;
     let known = checker
@@ -523,7 +523,7 @@ pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
 pub const TIME_FORMAT: &str = "%H:%M:%S\n";
 
 /// bpftrace's `time()` / `time(format)` statement: the time of day, printed by user space.
-pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     if call.arguments.len() > 1 {
         checker.report(
             call.arguments[1].span,
@@ -547,7 +547,7 @@ pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 
 /// bpftrace's `join(argv)` / `join(argv, separator)` statement: the strings an array of user
 /// string addresses (execve's `argv`) points to, printed by user space on one line.
-pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let rule = format_args!("join() needs the address of an array of strings");
     let is_address = |ty: &Type| matches!(ty, Type::Pointer { .. }) || ty.is_integer();
     let node = &call.arguments[0];
@@ -585,19 +585,28 @@ fn format_literal<'a>(
     text
 }
 
-/// `typed_call` of one argument: one place allocates the argument list.
+/// `typed_call` of one argument: one place allocates the argument list and unboxes into it
+/// what the checker passes boxed.
 #[inline(never)]
-pub(super) fn typed_call_of(function: Function, argument: Expr, ty: Type, span: Span) -> Expr {
-    typed_call(function, vec![argument], ty, span)
+#[allow(clippy::boxed_local)]
+pub(super) fn typed_call_of(function: Function, argument: Typed, ty: Type, span: Span) -> Typed {
+    typed_call(function, vec![*argument], ty, span)
 }
 
 /// `typed_call` of two arguments.
 #[inline(never)]
-fn typed_call_of_two(function: Function, first: Expr, second: Expr, ty: Type, span: Span) -> Expr {
-    typed_call(function, vec![first, second], ty, span)
+#[allow(clippy::boxed_local)]
+fn typed_call_of_two(
+    function: Function,
+    first: Typed,
+    second: Typed,
+    ty: Type,
+    span: Span,
+) -> Typed {
+    typed_call(function, vec![*first, *second], ty, span)
 }
 
-pub(super) fn typed_call(function: Function, arguments: Vec<Expr>, ty: Type, span: Span) -> Expr {
+pub(super) fn typed_call(function: Function, arguments: Vec<Expr>, ty: Type, span: Span) -> Typed {
     expr(
         ExprKind::Call {
             function,

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::conversion::{coerce, unify, widen};
 use super::expression::expr;
-use super::{did_you_mean, Checker, Scope};
+use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Expr, ExprKind, Map, MapId, MapKind};
@@ -190,7 +190,7 @@ impl Checker<'_> {
         Some(keys)
     }
 
-    pub(super) fn map_read(&mut self, map: MapId, key: Vec<Expr>, span: Span) -> Option<Expr> {
+    pub(super) fn map_read(&mut self, map: MapId, key: Vec<Expr>, span: Span) -> Option<Typed> {
         let state = &self.maps[map];
         if let Some((kind, first)) = state.kind {
             if kind != MapKind::Plain {

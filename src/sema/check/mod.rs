@@ -21,6 +21,10 @@ use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
 use maps::MapState;
+
+/// A typed expression as the checker passes it between its steps: boxed, so that each step
+/// moves a pointer, and a node built around it (a cast, an operator) takes it as it is.
+type Typed = Box<crate::sema::program::Expr>;
 use scratch::collect_assigned;
 
 /// Type-checks a parsed script. Every independent error is collected.
@@ -285,7 +289,7 @@ impl Checker<'_> {
                 let span = unit.probe.span;
                 body = vec![Stmt {
                     kind: StmtKind::If {
-                        condition,
+                        condition: *condition,
                         then: Box::new(Stmt {
                             kind: StmtKind::Block(body),
                             span,

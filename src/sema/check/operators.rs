@@ -3,14 +3,14 @@
 
 use super::conversion::{arithmetic, coerce, promote};
 use super::expression::expr;
-use super::Checker;
+use super::{Checker, Typed};
 use crate::lang::ast::{BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Expr, ExprKind};
 use crate::sema::types::{Type, I32, I64, U64};
 
 impl Checker<'_> {
-    pub(super) fn unary(&mut self, operator: UnaryOp, operand: Expr, span: Span) -> Option<Expr> {
+    pub(super) fn unary(&mut self, operator: UnaryOp, operand: Typed, span: Span) -> Option<Typed> {
         match operator {
             UnaryOp::Deref => {
                 let Type::Pointer { target, .. } = &operand.ty else {
@@ -46,7 +46,7 @@ impl Checker<'_> {
     }
 
     /// `-x` and `~x`: integers, promoted as C does; a negated literal stays a literal.
-    fn negate(&mut self, operator: UnaryOp, operand: Expr, span: Span) -> Option<Expr> {
+    fn negate(&mut self, operator: UnaryOp, operand: Typed, span: Span) -> Option<Typed> {
         if !operand.ty.is_integer() {
             self.report(
                 operand.span,
@@ -77,10 +77,10 @@ impl Checker<'_> {
     pub(super) fn binary_typed(
         &mut self,
         operator: BinaryOp,
-        mut left: Expr,
-        mut right: Expr,
+        mut left: Typed,
+        mut right: Typed,
         span: Span,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
         // One node at the end: each case says only its operands' conversions and the type.
         let (left, right, ty) = if strings && operator.is_comparison() {
@@ -160,11 +160,11 @@ impl Checker<'_> {
     }
 }
 
-pub(super) fn binary(operator: BinaryOp, left: Expr, right: Expr, ty: Type, span: Span) -> Expr {
+pub(super) fn binary(operator: BinaryOp, left: Typed, right: Typed, ty: Type, span: Span) -> Typed {
     let kind = ExprKind::Binary {
         operator,
-        left: Box::new(left),
-        right: Box::new(right),
+        left,
+        right,
     };
     expr(kind, ty, span)
 }
@@ -191,10 +191,7 @@ fn special(ty: &Type) -> bool {
     ty.is_integer() && !matches!(ty, Type::Int { .. } | Type::Id(_))
 }
 
-fn unary_node(operator: UnaryOp, operand: Expr, ty: Type, span: Span) -> Expr {
-    let kind = ExprKind::Unary {
-        operator,
-        operand: Box::new(operand),
-    };
+fn unary_node(operator: UnaryOp, operand: Typed, ty: Type, span: Span) -> Typed {
+    let kind = ExprKind::Unary { operator, operand };
     expr(kind, ty, span)
 }

@@ -3,7 +3,7 @@
 
 use super::conversion::{literal_type, widen};
 use super::expression::expr;
-use super::{Checker, Scope};
+use super::{Checker, Scope, Typed};
 use crate::lang::ast;
 use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind};
@@ -74,7 +74,7 @@ impl Checker<'_> {
         slot: usize,
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         match &scope.scratch[slot].1 {
             Some((ty, _)) => Some(expr(ExprKind::Scratch(slot), ty.clone(), span)),
             None => {
@@ -121,7 +121,12 @@ impl Checker<'_> {
     }
 
     #[inline(never)]
-    pub(super) fn dollar(&mut self, name: &str, span: Span, scope: &mut Scope<'_>) -> Option<Expr> {
+    pub(super) fn dollar(
+        &mut self,
+        name: &str,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Typed> {
         if scope.assigned.iter().any(|assigned| assigned == name) {
             let slot = self.scratch_slot(name, scope);
             return self.scratch_read(slot, span, scope);

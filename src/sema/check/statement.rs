@@ -48,7 +48,7 @@ impl Checker<'_> {
                     .as_ref()
                     .and_then(|otherwise| self.statement(otherwise, scope));
                 StmtKind::If {
-                    condition: condition?,
+                    condition: *condition?,
                     then: Box::new(then?),
                     otherwise: otherwise.map(Box::new),
                 }
@@ -92,9 +92,9 @@ impl Checker<'_> {
                     span: *span,
                     scope,
                 };
-                StmtKind::Expr(functions::time(self, call)?)
+                StmtKind::Expr(*functions::time(self, call)?)
             }
-            ast::StmtKind::Expr(expression) => StmtKind::Expr(self.value(expression, scope)?),
+            ast::StmtKind::Expr(expression) => StmtKind::Expr(*self.value(expression, scope)?),
         };
         Some(Stmt { kind, span })
     }
@@ -176,7 +176,10 @@ impl Checker<'_> {
         }
         let ty = self.scratch_store_type(slot, &typed, scope)?;
         coerce(&mut typed, &ty);
-        Some(StmtKind::ScratchStore { slot, value: typed })
+        Some(StmtKind::ScratchStore {
+            slot,
+            value: *typed,
+        })
     }
 
     /// `m[k] = v`, `m[k] += v` on a plain map.
@@ -208,7 +211,7 @@ impl Checker<'_> {
         Some(StmtKind::MapStore {
             map,
             key,
-            value: typed,
+            value: *typed,
         })
     }
 
@@ -282,7 +285,7 @@ impl Checker<'_> {
             kind: StmtKind::Aggregate {
                 map,
                 key: key?,
-                argument,
+                argument: argument.map(|argument| *argument),
             },
             span: statement.span,
         })
