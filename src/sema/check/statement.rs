@@ -23,7 +23,7 @@ impl Checker<'_> {
         let mut typed = Vec::with_capacity(statements.len());
         for statement in statements {
             if let Some(statement) = self.statement(statement, scope) {
-                typed.push(statement);
+                typed.push(*statement);
             }
         }
         typed
@@ -33,7 +33,7 @@ impl Checker<'_> {
         &mut self,
         statement: &ast::Stmt,
         scope: &mut Scope<'_>,
-    ) -> Option<Stmt> {
+    ) -> Option<Box<Stmt>> {
         let span = statement.span;
         let kind = match &statement.kind {
             ast::StmtKind::Block(body) => StmtKind::Block(self.statements(body, scope)),
@@ -49,8 +49,8 @@ impl Checker<'_> {
                     .and_then(|otherwise| self.statement(otherwise, scope));
                 StmtKind::If {
                     condition: *condition?,
-                    then: Box::new(then?),
-                    otherwise: otherwise.map(Box::new),
+                    then: then?,
+                    otherwise,
                 }
             }
             ast::StmtKind::Return => StmtKind::Return,
@@ -96,7 +96,7 @@ impl Checker<'_> {
             }
             ast::StmtKind::Expr(expression) => StmtKind::Expr(*self.value(expression, scope)?),
         };
-        Some(Stmt { kind, span })
+        Some(Box::new(Stmt { kind, span }))
     }
 
     pub(super) fn assign(
@@ -106,7 +106,7 @@ impl Checker<'_> {
         operator: Option<BinaryOp>,
         value: &ast::Expr,
         scope: &mut Scope<'_>,
-    ) -> Option<Stmt> {
+    ) -> Option<Box<Stmt>> {
         let kind = match &target.kind {
             ast::ExprKind::Dollar(name) => {
                 self.assign_scratch(name, target.span, operator, value, scope)?
@@ -150,10 +150,10 @@ impl Checker<'_> {
                 return None;
             }
         };
-        Some(Stmt {
+        Some(Box::new(Stmt {
             kind,
             span: statement.span,
-        })
+        }))
     }
 
     /// `$x = v`, `$x += v`.
@@ -230,7 +230,7 @@ impl Checker<'_> {
         place: Place<'_>,
         call: AggregationCall<'_>,
         scope: &mut Scope<'_>,
-    ) -> Option<Stmt> {
+    ) -> Option<Box<Stmt>> {
         let (map, function, arguments) = (place.map, call.function, call.arguments);
         let key = self.place_key(&place, scope);
         let wanted = call.wanted;
@@ -281,14 +281,14 @@ impl Checker<'_> {
                 coerce(argument, &value_type);
             }
         }
-        Some(Stmt {
+        Some(Box::new(Stmt {
             kind: StmtKind::Aggregate {
                 map,
                 key: key?,
                 argument: argument.map(|argument| *argument),
             },
             span: statement.span,
-        })
+        }))
     }
 
     /// `lhist(value, min, max, step)`: the bounds, literals that make at most
