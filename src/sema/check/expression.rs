@@ -11,7 +11,7 @@ use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
-use crate::sema::types::{string_literal, AddressSpace, Type, I64, U64};
+use crate::sema::types::{string_literal, AddressSpace, Type, U64};
 
 /// A literal `Int` node's value as i64 (folding unary minus), for lhist bounds.
 pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
@@ -64,13 +64,14 @@ fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
 /// A bitfield's value: the integer `member` that holds it, its bits moved to the top, then
 /// down, as far as its sign says; `bitfield` is (shift right, bits, whether signed).
 fn bitfield_value(member: Typed, (shift, bits, signed): (u32, u8, bool), span: Span) -> Typed {
-    let ty = if signed { I64 } else { U64 };
-    let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty.clone(), span);
-    let wide = cast_to(member, ty.clone(), span);
+    // An integer type is made anew where it is needed, not cloned.
+    let ty = || Type::Int { bytes: 8, signed };
+    let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty(), span);
+    let wide = cast_to(member, ty(), span);
     let bits = u32::from(bits);
     let left = constant(64 - shift - bits);
-    let top = binary(BinaryOp::ShiftLeft, wide, left, ty.clone(), span);
-    binary(BinaryOp::ShiftRight, top, constant(64 - bits), ty, span)
+    let top = binary(BinaryOp::ShiftLeft, wide, left, ty(), span);
+    binary(BinaryOp::ShiftRight, top, constant(64 - bits), ty(), span)
 }
 
 impl Checker<'_> {

@@ -30,23 +30,19 @@ pub(super) struct Call<'a, 's> {
 
 /// `printf("format", values...)`: the format is a literal that must fit its values.
 pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
-    formatted_call(checker, call, |format| Function::Printf {
-        format: Box::new(format),
-    })
+    formatted_call(checker, call, |format| Function::Printf { format })
 }
 
 /// bpftrace's `cat("format", values...)`: the file the format names, printed by user space.
 pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
-    formatted_call(checker, call, |format| Function::Cat {
-        format: Box::new(format),
-    })
+    formatted_call(checker, call, |format| Function::Cat { format })
 }
 
 /// A call of `function`, whose format and values `formatted` checks.
 fn formatted_call(
     checker: &mut Checker<'_>,
     call: Call<'_, '_>,
-    function: fn(Format) -> Function,
+    function: fn(Box<Format>) -> Function,
 ) -> Option<Typed> {
     let span = call.span;
     let (format, arguments) = formatted(checker, call)?;
@@ -54,7 +50,7 @@ fn formatted_call(
 }
 
 /// A call whose first argument is a printf format literal that must fit the values after it.
-fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, Vec<Expr>)> {
+fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Box<Format>, Vec<Expr>)> {
     let name = call.name;
     let format_node = call.arguments.first()?;
     let ast::ExprKind::Str(bytes) = &format_node.kind else {
@@ -103,7 +99,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, V
         );
         return None;
     }
-    Some((format, values?))
+    Some((Box::new(format), values?))
 }
 
 /// `print(values...)`, or bpftrace's `print(@map, top, divisor)`.
