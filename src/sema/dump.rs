@@ -172,17 +172,24 @@ fn dump_exprs(program: &Program, expressions: &[Expr], depth: usize, out: &mut S
 
 fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut String) {
     indent(out, depth);
-    let children = dump_node(program, expression, out);
+    let (list, operands) = dump_node(program, expression, out);
     put(out, "  : ", &expression.ty);
     add(out, "\n");
-    for child in children {
-        dump_expr(program, child, depth + 1, out);
+    dump_exprs(program, list, depth + 1, out);
+    for operand in operands.iter().flatten() {
+        dump_expr(program, operand, depth + 1, out);
     }
 }
 
-/// Writes what `expression` is, without its type; returns its operands.
-fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> Vec<&'p Expr> {
-    let mut children: Vec<&Expr> = Vec::new();
+/// Writes what `expression` is, without its type; returns its operands: a list (a key, a
+/// call's arguments), or up to three of their own.
+fn dump_node<'p>(
+    program: &Program,
+    expression: &'p Expr,
+    out: &mut String,
+) -> (&'p [Expr], [Option<&'p Expr>; 3]) {
+    let mut list: &[Expr] = &[];
+    let mut operands: [Option<&Expr>; 3] = [None; 3];
     match &expression.kind {
         ExprKind::Int(value) => {
             if expression.ty.is_signed() {
@@ -208,7 +215,7 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
         }
         ExprKind::MapRead { map, key } => {
             put_map(out, "map ", program, *map, !key.is_empty());
-            children.extend(key.iter());
+            list = key;
         }
         ExprKind::MapRef(map) => {
             put_map(out, "whole map ", program, *map, false);
@@ -218,12 +225,12 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
             arguments,
         } => {
             dump_call(function, out);
-            children.extend(arguments.iter());
+            list = arguments;
         }
         ExprKind::Unary { operator, operand } => {
             add(out, "unary ");
             add(out, operator.symbol());
-            children.push(operand);
+            operands[0] = Some(operand);
         }
         ExprKind::Binary {
             operator,
@@ -232,8 +239,7 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
         } => {
             add(out, "binary ");
             add(out, operator.symbol());
-            children.push(left);
-            children.push(right);
+            operands = [Some(left), Some(right), None];
         }
         ExprKind::Ternary {
             condition,
@@ -241,13 +247,11 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
             otherwise,
         } => {
             add(out, "ternary");
-            children.push(condition);
-            children.push(then);
-            children.push(otherwise);
+            operands = [Some(condition), Some(then), Some(otherwise)];
         }
         ExprKind::Cast(operand) => {
             add(out, "cast");
-            children.push(operand);
+            operands[0] = Some(operand);
         }
         ExprKind::Member {
             base,
@@ -265,10 +269,10 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
             );
             add(out, field);
             put(out, " @", offset);
-            children.push(base);
+            operands[0] = Some(base);
         }
     }
-    children
+    (list, operands)
 }
 
 fn dump_call(function: &Function, out: &mut String) {
