@@ -221,7 +221,7 @@ impl Checker<'_> {
             Some(Form::Function { arity, typing, .. }) => {
                 let given = arguments.len();
                 if given < arity.low || given > arity.high {
-                    self.report(
+                    self.errors.report(
                         span,
                         format_args!("`{name}()` takes {}, {given} given", arity.wanted),
                     );
@@ -230,7 +230,7 @@ impl Checker<'_> {
                 typing(self, call)
             }
             Some(Form::Aggregation { .. }) => {
-                self.report_label(
+                self.errors.report_label(
                     span,
                     format_args!("`{name}()` is an aggregation; it can only be assigned to a map"),
                     format_args!("write `@name[key] = {name}(...)`"),
@@ -240,12 +240,12 @@ impl Checker<'_> {
             Some(Form::Variable(..)) => self.variable_call(call),
             Some(Form::ProbeName | Form::FunctionName) | None => {
                 if let Some(message) = unsupported::function(name) {
-                    self.error_at(name_span, message);
+                    self.errors.error_at(name_span, message);
                     return None;
                 }
                 let label = did_you_mean(name, &names(false));
                 let message = format_args!("unknown function `{name}`");
-                self.report_with(name_span, message, label, None);
+                self.errors.report_with(name_span, message, label, None);
                 None
             }
         }
@@ -256,7 +256,7 @@ impl Checker<'_> {
         let name = call.name;
         if let Some(first) = call.arguments.first() {
             if name == "time" {
-                self.report_label(
+                self.errors.report_label(
                     call.span,
                     format_args!("bpftrace's `time(format)` is a statement of its own"),
                     format_args!("it prints the time of day; it has no value"),
@@ -265,10 +265,10 @@ impl Checker<'_> {
             }
             // bpftrace's `kstack(perf)`: a function of another kind.
             if let Some(message) = unsupported::function(name) {
-                self.error_at(call.name_span, message);
+                self.errors.error_at(call.name_span, message);
                 return None;
             }
-            self.report_label(
+            self.errors.report_label(
                 first.span,
                 format_args!("`{name}()` takes no arguments"),
                 format_args!("write `{name}` or `{name}()`"),

@@ -96,7 +96,7 @@ impl Checker<'_> {
             match value {
                 Some(value) => match refuse(&value) {
                     Some(reason) => {
-                        self.error(Diag::new(node.span, reason));
+                        self.errors.error(Diag::new(node.span, reason));
                         failed = true;
                     }
                     None => typed.push(*value),
@@ -110,7 +110,7 @@ impl Checker<'_> {
     /// False (with an error) when `typed` is a whole C struct, which tine does not copy yet.
     fn copyable(&mut self, typed: &Expr) -> bool {
         if let Type::CStruct(_) = typed.ty {
-            self.report_label(
+            self.errors.report_label(
                 typed.span,
                 format_args!("a whole `{}` is not a value yet", typed.ty),
                 format_args!("read its members, one at a time"),
@@ -136,7 +136,7 @@ impl Checker<'_> {
         } else {
             "only numbers and pointers are true or false"
         };
-        self.report_label(
+        self.errors.report_label(
             condition.span,
             format_args!("{ty} cannot be a condition"),
             format_args!("{hint}"),
@@ -155,8 +155,8 @@ impl Checker<'_> {
             return None;
         }
         if let ExprKind::MapRef(map) = checked.kind {
-            let name = self.maps[map].name.clone();
-            self.report(
+            let name = &self.maps[map].name;
+            self.errors.report(
                 node.span,
                 format_args!("`{name}` is a whole map here; only print() and clear() take one"),
             );
@@ -282,7 +282,7 @@ impl Checker<'_> {
             match unify(&then.ty, &otherwise.ty) {
                 Some(ty) => ty,
                 None => {
-                    self.report_note(
+                    self.errors.report_note(
                         otherwise.span,
                         format_args!(
                             "the branches of `?:` differ: {} and {}",
@@ -326,17 +326,18 @@ impl Checker<'_> {
         let named = match self.types.named(type_name, space) {
             Some(Ok(ty)) => Some(ty),
             Some(Err(message)) => {
-                self.error_at(type_span, message);
+                self.errors.error_at(type_span, message);
                 return None;
             }
             None => cast_type(type_name),
         };
         let Some(mut ty) = named else {
-            self.report(type_span, format_args!("cannot cast to `{type_name}`"));
+            self.errors
+                .report(type_span, format_args!("cannot cast to `{type_name}`"));
             return None;
         };
         if !operand.ty.is_scalar() {
-            self.report_label(
+            self.errors.report_label(
                 operand.span,
                 format_args!("cannot cast {} to {ty}", operand.ty),
                 format_args!("only numbers and pointers convert"),
@@ -386,7 +387,7 @@ impl Checker<'_> {
         } = match self.types.member(owner, field, space) {
             Ok(found) => found,
             Err(message) => {
-                self.error_at(field_span, message);
+                self.errors.error_at(field_span, message);
                 return None;
             }
         };
@@ -395,7 +396,7 @@ impl Checker<'_> {
             false => memory::offset_within(&base, offset),
         };
         if let Err(message) = within {
-            self.error_at(field_span, message);
+            self.errors.error_at(field_span, message);
             return None;
         }
         let member = member_of(base, field, (offset, through_pointer), ty, span);
@@ -427,7 +428,7 @@ impl Checker<'_> {
             // `curtask` is a number when no C types know `struct task_struct`.
             let task = base.kind == ExprKind::Builtin(Builtin::CurrentTask);
             let label = "without the kernel's BTF, define struct task_struct above the probes";
-            self.report_with(
+            self.errors.report_with(
                 base.span,
                 format_args!("{} has no fields", base.ty),
                 task.then(|| label.to_string()),
@@ -446,7 +447,7 @@ impl Checker<'_> {
                 did_you_mean(field, &names)
             };
             let message = format_args!("{} has no field `{field}`", base.ty);
-            self.report_with(field_span, message, label, None);
+            self.errors.report_with(field_span, message, label, None);
             return None;
         };
         let at = (found.offset, through_pointer);
@@ -493,7 +494,7 @@ impl Checker<'_> {
             }
             Some(Form::FunctionName) => {
                 let Some(function) = scope.context.function() else {
-                    self.report_label(
+                    self.errors.report_label(
                         span,
                         format_args!("`func` is the function a kprobe or uprobe is in"),
                         format_args!("this probe names no function"),
@@ -518,7 +519,7 @@ impl Checker<'_> {
                     None
                 }
                 Err(message) => {
-                    self.error_at(span, message);
+                    self.errors.error_at(span, message);
                     None
                 }
             },
@@ -528,14 +529,14 @@ impl Checker<'_> {
     #[inline(never)]
     fn unknown_name(&mut self, name: &str, span: Span, scope: &Scope<'_>) {
         if let Some(message) = unsupported::variable(name) {
-            self.error_at(span, message);
+            self.errors.error_at(span, message);
             return;
         }
         let constant_like = name.len() > 1
             && name.starts_with(|c: char| c.is_ascii_uppercase())
             && !name.contains(|c: char| c.is_ascii_lowercase());
         if constant_like {
-            self.report_label(span, format_args!("unknown constant `{name}`"), format_args!(
+            self.errors.report_label(span, format_args!("unknown constant `{name}`"), format_args!(
                     "no enum of the script's or the kernel's has it: if it is a C #define, write `#define {name} VALUE` above the probes"
                 ));
             return;
@@ -549,7 +550,8 @@ impl Checker<'_> {
         if label.is_none() && self.map_named(name).is_some() {
             label = Some(format!("`{name}` is a map: write `{name}[key]`"));
         }
-        self.report_with(span, format_args!("unknown name `{name}`"), label, None);
+        self.errors
+            .report_with(span, format_args!("unknown name `{name}`"), label, None);
     }
 
     /// `base[index]`: an element of an array in memory, or at a pointer; the index a constant,
@@ -568,7 +570,8 @@ impl Checker<'_> {
             Type::Chars(length) => (crate::sema::types::U8, Some(*length), false),
             Type::Pointer { target, .. } if target.size() > 0 => ((**target).clone(), None, true),
             other => {
-                self.report(base.span, format_args!("{other} cannot be indexed"));
+                self.errors
+                    .report(base.span, format_args!("{other} cannot be indexed"));
                 return None;
             }
         };
@@ -583,7 +586,7 @@ impl Checker<'_> {
             });
         let (Some(position), Some(offset)) = (position, offset) else {
             let bound = length.map_or(String::new(), |length| format!(" below {length}"));
-            self.report(
+            self.errors.report(
                 index.span,
                 format_args!("the index must be a constant number{bound}"),
             );
@@ -614,13 +617,14 @@ impl Checker<'_> {
             None => match self.types.named(type_name, AddressSpace::Kernel) {
                 Some(Ok(ty)) => ty,
                 Some(Err(message)) => {
-                    self.error_at(type_span, message);
+                    self.errors.error_at(type_span, message);
                     return None;
                 }
                 None => match cast_type(type_name) {
                     Some(ty) => ty,
                     None => {
-                        self.report(type_span, format_args!("unknown type `{type_name}`"));
+                        self.errors
+                            .report(type_span, format_args!("unknown type `{type_name}`"));
                         return None;
                     }
                 },
@@ -634,7 +638,7 @@ impl Checker<'_> {
         match value {
             Ok(value) => Some(expr(ExprKind::Int(value), U64, span)),
             Err(message) => {
-                self.error_at(type_span, message);
+                self.errors.error_at(type_span, message);
                 None
             }
         }

@@ -54,14 +54,14 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Box<Forma
     let name = call.name;
     let format_node = call.arguments.first()?;
     let ast::ExprKind::Str(bytes) = &format_node.kind else {
-        checker.report(
+        checker.errors.report(
             format_node.span,
             format_args!("{name}'s format must be a string literal"),
         );
         return None;
     };
     let Ok(format_text) = std::str::from_utf8(bytes) else {
-        checker.report(
+        checker.errors.report(
             format_node.span,
             format_args!("{name}'s format is not UTF-8"),
         );
@@ -70,7 +70,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Box<Forma
     let format = match crate::output::Format::parse(format_text) {
         Ok(format) => format,
         Err(error) => {
-            checker.report(
+            checker.errors.report(
                 format_span(format_node.span, bytes, error.offset),
                 format_args!("bad {name} format: {}", error.message),
             );
@@ -83,7 +83,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Box<Forma
     let wanted = format.arguments();
     let given = call.arguments.len() - 1;
     if given > wanted {
-        checker.report_label(
+        checker.errors.report_label(
             call.arguments[1 + wanted].span,
             format_args!("{name} has {given} values but its format uses {wanted}"),
             format_args!("not used by the format"),
@@ -92,7 +92,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Box<Forma
     }
     if given < wanted {
         let end = Span::new(call.span.end.saturating_sub(1), call.span.end);
-        checker.report_note(
+        checker.errors.report_note(
             end,
             format_args!("{name}'s format uses {wanted} values but only {given} given"),
             (format_node.span, format_args!("the format")),
@@ -116,7 +116,7 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typ
             .iter()
             .find(|value| matches!(value.kind, ExprKind::MapRef(_)))
         {
-            checker.report_label(
+            checker.errors.report_label(
                 map.span,
                 format_args!("a whole map prints by itself"),
                 format_args!("write print(@map), or print(@map, top, divisor)"),
@@ -135,7 +135,7 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typ
         match literal_value(value) {
             Some(number) if number >= 0 => Some(number as u64),
             _ => {
-                checker.report(value.span, format_args!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"));
+                checker.errors.report(value.span, format_args!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"));
                 None
             }
         }
@@ -143,7 +143,7 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typ
     let top = option("top");
     let divisor = option("divisor");
     if let Some(extra) = numbers.next() {
-        checker.report_label(
+        checker.errors.report_label(
             extra.span,
             format_args!("print(@map, top, divisor) takes a map and up to two numbers"),
             format_args!("one too many"),
@@ -166,7 +166,7 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typ
 pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let typed = checker.expression(&call.arguments[0], call.scope, true)?;
     if !matches!(typed.kind, ExprKind::MapRef(_)) {
-        checker.report_label(
+        checker.errors.report_label(
             call.arguments[0].span,
             format_args!("clear() takes a whole map"),
             format_args!("write the map's name without a key"),
@@ -199,7 +199,7 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Type
     let readable = (address.ty.is_scalar() && address.ty.size() <= 8)
         || (name == "str" && matches!(address.ty, Type::Chars(_)));
     if !readable {
-        checker.report(
+        checker.errors.report(
             call.arguments[0].span,
             format_args!(
                 "`{name}()` reads through an address, and {} is not one",
@@ -215,7 +215,7 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Type
             match literal_value(&length) {
                 Some(value) if value >= 1 && value as usize <= MAX_STACK => value as usize,
                 Some(_) => {
-                    checker.report(
+                    checker.errors.report(
                         length_node.span,
                         format_args!(
                             "the length must be between 1 and {MAX_STACK} (the BPF stack)"
@@ -224,7 +224,7 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Type
                     return None;
                 }
                 None => {
-                    checker.report(
+                    checker.errors.report(
                         length_node.span,
                         format_args!("the length must be a number literal"),
                     );
@@ -311,7 +311,7 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
         return Some(field);
     }
     if !matches!(field.kind, ExprKind::Member { .. }) || !field.ty.is_integer() {
-        checker.report_label(
+        checker.errors.report_label(
             call.arguments[0].span,
             format_args!("dyn() reads a tracepoint's `__data_loc` field"),
             format_args!("write `dyn(data->field)`"),
@@ -334,7 +334,7 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ty
     let (left, right) = (left?, right?);
     for side in [&left, &right].iter() {
         if !matches!(side.ty, Type::Chars(_)) {
-            checker.report(
+            checker.errors.report(
                 side.span,
                 format_args!("{name}() compares strings; this is {}", side.ty),
             );
@@ -350,7 +350,7 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ty
                     length: length as usize,
                 },
                 _ => {
-                    checker.report(
+                    checker.errors.report(
                         node.span,
                         format_args!("the length must be a number literal of at least 1"),
                     );
@@ -368,7 +368,7 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
     let format = format_literal(checker, &call.arguments[0], "strftime's format");
     let nanoseconds = checker.value(&call.arguments[1], call.scope)?;
     if !nanoseconds.ty.is_integer() {
-        checker.report(
+        checker.errors.report(
             nanoseconds.span,
             format_args!("strftime() takes nanoseconds, not {}", nanoseconds.ty),
         );
@@ -396,7 +396,7 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Type
     let size = address.ty.size();
     let array = matches!(address.ty, Type::Array(..) | Type::Chars(_)) && (size == 4 || size == 16);
     if !array && !address.ty.is_integer() {
-        checker.report(
+        checker.errors.report(
             address_node.span,
             format_args!(
                 "ntop() takes an integer or a 4- or 16-byte array, not {}",
@@ -474,7 +474,9 @@ fn typed_argument(
     let value = checker.value(node, scope);
     let ty = &value.as_ref()?.ty;
     if !accepts(ty) {
-        checker.report(node.span, format_args!("{rule}, not {ty}"));
+        checker
+            .errors
+            .report(node.span, format_args!("{rule}, not {ty}"));
         return None;
     }
     value
@@ -502,14 +504,14 @@ pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typ
     match address {
         Ok(Some(address)) => Some(expr(ExprKind::Int(address), U64, call.span)),
         Ok(None) => {
-            checker.report(
+            checker.errors.report(
                 name_node.span,
                 format_args!("the kernel has no symbol `{name}`"),
             );
             None
         }
         Err(message) => {
-            checker.error_at(name_node.span, message);
+            checker.errors.error_at(name_node.span, message);
             None
         }
     }
@@ -521,7 +523,7 @@ pub const TIME_FORMAT: &str = "%H:%M:%S\n";
 /// bpftrace's `time()` / `time(format)` statement: the time of day, printed by user space.
 pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     if call.arguments.len() > 1 {
-        checker.report(
+        checker.errors.report(
             call.arguments[1].span,
             format_args!("`time()` takes at most one format string"),
         );
@@ -573,7 +575,7 @@ fn format_literal<'a>(
         _ => None,
     };
     if text.is_none() {
-        checker.report(
+        checker.errors.report(
             node.span,
             format_args!("{what} must be a string literal (UTF-8, without NUL)"),
         );

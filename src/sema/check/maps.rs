@@ -54,8 +54,8 @@ impl Checker<'_> {
             }
             Some((existing, _)) if existing == kind => {}
             Some((existing, first)) => {
-                let name = self.maps[map].name.clone();
-                self.report_note(
+                let name = &self.maps[map].name;
+                self.errors.report_note(
                     span,
                     format_args!(
                         "`{name}` is used as {} here but as {} elsewhere",
@@ -74,14 +74,15 @@ impl Checker<'_> {
     /// Records (or checks) a map's value type; returns the map's type after this use.
     pub(super) fn map_value(&mut self, map: MapId, ty: &Type, span: Span) -> Option<Type> {
         if matches!(ty, Type::Void) {
-            self.report(span, format_args!("this has no value to store"));
+            self.errors
+                .report(span, format_args!("this has no value to store"));
             return None;
         }
         match widen(&mut self.maps[map].value, ty, span, &mut self.changed) {
             Ok(common) => Some(common),
             Err((existing, first)) => {
-                let name = self.maps[map].name.clone();
-                self.report_note(
+                let name = &self.maps[map].name;
+                self.errors.report_note(
                     span,
                     format_args!("`{name}` holds {existing} values, this is {ty}"),
                     (first, format_args!("`{name}` first gets a {existing} here")),
@@ -101,8 +102,8 @@ impl Checker<'_> {
             }
             Some((None, _)) => true,
             Some((Some(_), first)) => {
-                let (name, first) = (self.maps[map].name.clone(), *first);
-                self.report_note(
+                let (name, first) = (&self.maps[map].name, *first);
+                self.errors.report_note(
                     span,
                     format_args!("`{name}` is used without a key here"),
                     (first, format_args!("`{name}` has a key here")),
@@ -137,8 +138,8 @@ impl Checker<'_> {
         };
         let first = *first;
         let Some(existing) = known else {
-            let name = self.maps[map].name.clone();
-            self.report_note(
+            let name = &self.maps[map].name;
+            self.errors.report_note(
                 span,
                 format_args!("`{name}` is used with a key here"),
                 (first, format_args!("`{name}` has no key here")),
@@ -147,8 +148,8 @@ impl Checker<'_> {
         };
         if existing.len() != keys.len() {
             let count = existing.len();
-            let name = self.maps[map].name.clone();
-            self.report_note(
+            let name = &self.maps[map].name;
+            self.errors.report_note(
                 span,
                 format_args!("`{name}` has a key of {} expressions here", keys.len()),
                 (first, format_args!("and of {count} here")),
@@ -168,8 +169,8 @@ impl Checker<'_> {
         }
         if let Some(old) = mismatch {
             let index = common.len();
-            let name = self.maps[map].name.clone();
-            self.report_note(
+            let name = &self.maps[map].name;
+            self.errors.report_note(
                 keys[index].span,
                 format_args!(
                     "key {} of `{name}` is {old}, this is {}",
@@ -194,8 +195,8 @@ impl Checker<'_> {
         let state = &self.maps[map];
         if let Some((kind, first)) = state.kind {
             if kind != MapKind::Plain {
-                let name = state.name.clone();
-                self.report_note(
+                let name = &state.name;
+                self.errors.report_note(
                     span,
                     format_args!("`{name}` is an aggregation; its value can only be printed"),
                     (first, format_args!("`{name}` aggregates here")),
@@ -209,17 +210,17 @@ impl Checker<'_> {
             // as zero, so until a store types the map, a read is a 64-bit integer, as in bpftrace.
             None if state.assigned => I64,
             None => {
-                if self.final_round {
-                    let name = state.name.clone();
+                if self.errors.final_round {
+                    let name = &state.name;
                     let mut assigned = Vec::new();
                     for other in &self.maps {
                         if other.value.is_some() {
                             assigned.push(other.name.as_str());
                         }
                     }
-                    let label = did_you_mean(&name, &assigned);
+                    let label = did_you_mean(name, &assigned);
                     let message = format_args!("`{name}` is read but never assigned");
-                    self.report_with(span, message, label, None);
+                    self.errors.report_with(span, message, label, None);
                 }
                 return None;
             }

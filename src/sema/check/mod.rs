@@ -45,8 +45,10 @@ pub fn check_script(
         kernel_symbols: Vec::new(),
         types,
         maps: Vec::new(),
-        errors: Vec::new(),
-        final_round: false,
+        errors: Errors {
+            list: Vec::new(),
+            final_round: false,
+        },
         changed: false,
     };
     // Map and scratch types flow between uses in any order: iterate until nothing new is
@@ -56,17 +58,17 @@ pub fn check_script(
         for unit in &mut units {
             checker.probe(unit);
         }
-        checker.errors.clear();
+        checker.errors.list.clear();
         if !checker.changed {
             break;
         }
     }
-    checker.final_round = true;
+    checker.errors.final_round = true;
     let mut probes = Vec::new();
     for unit in &mut units {
         probes.push(checker.probe(unit));
     }
-    errors.append(&mut checker.errors);
+    errors.append(&mut checker.errors.list);
     let maps = checker.finish_maps(&mut errors);
     if errors.is_empty() {
         Ok(Program { maps, probes })
@@ -189,7 +191,10 @@ struct Unit<'s> {
     scratch: Vec<(String, Option<(Type, Span)>)>,
 }
 
+// `errors` first, and in this order: a report is passed the checker's own address.
+#[repr(C)]
 struct Checker<'e> {
+    errors: Errors,
     environment: &'e Environment,
     /// For what sema asks the kernel beyond probes: `kaddr()`'s symbols.
     providers: &'e dyn Providers,
@@ -198,9 +203,14 @@ struct Checker<'e> {
     kernel_symbols: Vec<(String, Result<Option<u64>, String>)>,
     types: memory::CTypes<'e>,
     maps: Vec<MapState>,
-    errors: Vec<Diag>,
-    final_round: bool,
     changed: bool,
+}
+
+/// The errors found, kept only in the final round: a field of its own, so that a message
+/// can borrow the checker's other fields (a map's name) while it is reported.
+struct Errors {
+    list: Vec<Diag>,
+    final_round: bool,
 }
 
 /// The scope of the probe being typed.
@@ -213,10 +223,10 @@ struct Scope<'u> {
     assigned: Vec<String>,
 }
 
-impl Checker<'_> {
+impl Errors {
     fn error(&mut self, diag: Diag) {
         if self.final_round {
-            self.errors.push(diag);
+            self.list.push(diag);
         }
     }
 
@@ -231,7 +241,7 @@ impl Checker<'_> {
     #[inline(never)]
     fn report(&mut self, span: Span, message: fmt::Arguments<'_>) {
         if self.final_round {
-            self.errors.push(Diag::new(span, fmt::format(message)));
+            self.list.push(Diag::new(span, fmt::format(message)));
         }
     }
 
@@ -270,10 +280,12 @@ impl Checker<'_> {
             if let Some((span, note)) = note {
                 diag.notes.push((span, fmt::format(note)));
             }
-            self.errors.push(diag);
+            self.list.push(diag);
         }
     }
+}
 
+impl Checker<'_> {
     fn probe(&mut self, unit: &mut Unit<'_>) -> Probe {
         let mut assigned = Vec::new();
         collect_assigned(&unit.probe.body, &mut assigned);

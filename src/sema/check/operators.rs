@@ -14,14 +14,14 @@ impl Checker<'_> {
         match operator {
             UnaryOp::Deref => {
                 let Type::Pointer { target, .. } = &operand.ty else {
-                    self.report(
+                    self.errors.report(
                         operand.span,
                         format_args!("cannot dereference {}: it is not a pointer", operand.ty),
                     );
                     return None;
                 };
                 if matches!(**target, Type::Void | Type::Named(_)) {
-                    self.report_label(
+                    self.errors.report_label(
                         operand.span,
                         format_args!("cannot dereference a `void *`"),
                         format_args!("cast it first, e.g. `*(u64*)p`"),
@@ -33,7 +33,7 @@ impl Checker<'_> {
             }
             UnaryOp::Not => {
                 if !operand.ty.is_scalar() {
-                    self.report(
+                    self.errors.report(
                         operand.span,
                         format_args!("`!` needs a number or pointer, not {}", operand.ty),
                     );
@@ -48,7 +48,7 @@ impl Checker<'_> {
     /// `-x` and `~x`: integers, promoted as C does; a negated literal stays a literal.
     fn negate(&mut self, operator: UnaryOp, operand: Typed, span: Span) -> Option<Typed> {
         if !operand.ty.is_integer() {
-            self.report(
+            self.errors.report(
                 operand.span,
                 format_args!(
                     "`{}` needs an integer, not {}",
@@ -88,7 +88,7 @@ impl Checker<'_> {
         } else if operator.is_logical() {
             for side in [&left, &right].iter() {
                 if !side.ty.is_scalar() {
-                    self.report(
+                    self.errors.report(
                         side.span,
                         format_args!(
                             "`{}` needs numbers or pointers, not {}",
@@ -152,7 +152,7 @@ impl Checker<'_> {
                         format!("a string compares only with a string; this is {}", other.ty),
                     );
                 }
-                self.error(diag);
+                self.errors.error(diag);
                 return false;
             }
         }

@@ -78,8 +78,8 @@ impl Checker<'_> {
         match &scope.scratch[slot].1 {
             Some((ty, _)) => Some(expr(ExprKind::Scratch(slot), ty.clone(), span)),
             None => {
-                let name = scope.scratch[slot].0.clone();
-                self.report(
+                let name = &scope.scratch[slot].0;
+                self.errors.report(
                     span,
                     format_args!("`${name}` has no type: it is only assigned from itself"),
                 );
@@ -95,7 +95,8 @@ impl Checker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<Type> {
         if matches!(value.ty, Type::Void) || matches!(value.kind, ExprKind::MapRef(_)) {
-            self.report(value.span, format_args!("this has no value to store"));
+            self.errors
+                .report(value.span, format_args!("this has no value to store"));
             return None;
         }
         match widen(
@@ -106,8 +107,8 @@ impl Checker<'_> {
         ) {
             Ok(common) => Some(common),
             Err((existing, first)) => {
-                let name = scope.scratch[slot].0.clone();
-                self.report_note(
+                let name = &scope.scratch[slot].0;
+                self.errors.report_note(
                     value.span,
                     format_args!("`${name}` holds {existing} values, this is {}", value.ty),
                     (
@@ -133,7 +134,7 @@ impl Checker<'_> {
         }
         if name == "target" {
             if !self.environment.target {
-                self.report_label(
+                self.errors.report_label(
                     span,
                     format_args!("`$target` is the pid of the -c command"),
                     format_args!("there is no -c COMMAND"),
@@ -160,7 +161,7 @@ impl Checker<'_> {
             match variables.iter().rfind(|(known, _)| known == name) {
                 Some((_, text)) => text.as_str(),
                 None => {
-                    self.report_label(
+                    self.errors.report_label(
                         span,
                         format_args!("environment variable `{name}` is not set"),
                         format_args!("assign it in this probe to make it a scratch variable"),

@@ -60,7 +60,7 @@ impl Checker<'_> {
                     keys: Some(keys),
                 } = &target.kind
                 else {
-                    self.report(
+                    self.errors.report(
                         target.span,
                         format_args!("`delete` takes a map element: `delete m[key]`"),
                     );
@@ -142,7 +142,7 @@ impl Checker<'_> {
                 self.assign_map(place, operator, value, scope)?
             }
             _ => {
-                self.report_label(
+                self.errors.report_label(
                     target.span,
                     format_args!("can only assign to a map element or a `$variable`"),
                     format_args!("not assignable"),
@@ -236,7 +236,7 @@ impl Checker<'_> {
         let wanted = call.wanted;
         if arguments.len() != wanted {
             let plural = if wanted == 1 { "" } else { "s" };
-            self.report(
+            self.errors.report(
                 call.span,
                 format_args!(
                     "`{function}()` takes {wanted} argument{plural}, {} given",
@@ -249,7 +249,7 @@ impl Checker<'_> {
             Some(argument) => {
                 let typed = self.value(argument, scope)?;
                 if !typed.ty.is_integer() {
-                    self.report_label(
+                    self.errors.report_label(
                         argument.span,
                         format_args!("`{function}()` needs an integer, not {}", typed.ty),
                         format_args!("this is {}", typed.ty),
@@ -298,7 +298,7 @@ impl Checker<'_> {
         for (value, bound) in bounds.iter_mut().zip(&arguments[1..]) {
             let typed = self.value(bound, scope)?;
             let Some(literal) = literal_value(&typed) else {
-                self.report(
+                self.errors.report(
                     bound.span,
                     format_args!("`lhist()` bounds must be number literals"),
                 );
@@ -308,14 +308,14 @@ impl Checker<'_> {
         }
         let [min, max, step] = bounds;
         if step <= 0 || max <= min {
-            self.report(
+            self.errors.report(
                 arguments[1].span.to(arguments[3].span),
                 format_args!("`lhist(value, min, max, step)` needs min < max and step > 0"),
             );
             return None;
         }
         if (max - min) / step > MAX_LHIST_BUCKETS {
-            self.report(
+            self.errors.report(
                 arguments[1].span.to(arguments[3].span),
                 format_args!("`lhist()` would have more than {MAX_LHIST_BUCKETS} buckets"),
             );
