@@ -1,6 +1,7 @@
 //! sema::check::maps: what each map's uses say about its key, value and kind, gathered across
 //! all probes, and the map table once nothing new is learnt.
 
+use std::fmt;
 use std::rc::Rc;
 
 use super::conversion::{coerce, unify, widen};
@@ -59,13 +60,10 @@ impl Checker<'_> {
                     span,
                     format_args!(
                         "`{name}` is used as {} here but as {} elsewhere",
-                        describe_kind(kind),
-                        describe_kind(existing)
+                        Kind(kind),
+                        Kind(existing)
                     ),
-                    (
-                        first,
-                        format_args!("`{name}` is {} here", describe_kind(existing)),
-                    ),
+                    (first, format_args!("`{name}` is {} here", Kind(existing))),
                 );
             }
         }
@@ -78,18 +76,20 @@ impl Checker<'_> {
                 .report(span, format_args!("this has no value to store"));
             return None;
         }
-        match widen(&mut self.maps[map].value, ty, span, &mut self.changed) {
-            Ok(common) => Some(common),
-            Err((existing, first)) => {
-                let name = &self.maps[map].name;
-                self.errors.report_note(
-                    span,
-                    format_args!("`{name}` holds {existing} values, this is {ty}"),
-                    (first, format_args!("`{name}` first gets a {existing} here")),
-                );
-                None
-            }
+        let state = &mut self.maps[map];
+        let common = widen(&mut state.value, ty, span, &mut self.changed);
+        if let (None, Some((existing, first))) = (&common, &state.value) {
+            let name = &state.name;
+            self.errors.report_note(
+                span,
+                format_args!("`{name}` holds {existing} values, this is {ty}"),
+                (
+                    *first,
+                    format_args!("`{name}` first gets a {existing} here"),
+                ),
+            );
         }
+        common
     }
 
     /// A keyless use (`@x`, `@ = count()`); false (with an error) when the map has keys.
@@ -126,19 +126,20 @@ impl Checker<'_> {
                 .then_some("this cannot be a map key")
         })?;
         let mut keys = typed;
-        let Some((known, first)) = &mut self.maps[map].key else {
+        // The name borrowed beside the key, for the errors.
+        let MapState { name, key, .. } = &mut self.maps[map];
+        let Some((known, first)) = key else {
             // The first use with a key: the key is its types.
             let mut types = Vec::with_capacity(keys.len());
             for key in &keys {
                 types.push(key.ty.clone());
             }
-            self.maps[map].key = Some((Some(types), span));
+            *key = Some((Some(types), span));
             self.changed = true;
             return Some(keys);
         };
         let first = *first;
         let Some(existing) = known else {
-            let name = &self.maps[map].name;
             self.errors.report_note(
                 span,
                 format_args!("`{name}` is used with a key here"),
@@ -148,7 +149,6 @@ impl Checker<'_> {
         };
         if existing.len() != keys.len() {
             let count = existing.len();
-            let name = &self.maps[map].name;
             self.errors.report_note(
                 span,
                 format_args!("`{name}` has a key of {} expressions here", keys.len()),
@@ -158,28 +158,17 @@ impl Checker<'_> {
         }
         let mut common = Vec::with_capacity(keys.len());
         let mut widened = false;
-        let mut mismatch = None;
-        for (old, new) in existing.iter().zip(&keys) {
+        for (index, (old, new)) in existing.iter().zip(&keys).enumerate() {
             let Some(ty) = unify(old, &new.ty) else {
-                mismatch = Some(old.clone());
-                break;
+                self.errors.report_note(
+                    new.span,
+                    format_args!("key {} of `{name}` is {old}, this is {}", index + 1, new.ty),
+                    (first, format_args!("`{name}` gets a {old} key here")),
+                );
+                return None;
             };
             widened |= ty != *old;
             common.push(ty);
-        }
-        if let Some(old) = mismatch {
-            let index = common.len();
-            let name = &self.maps[map].name;
-            self.errors.report_note(
-                keys[index].span,
-                format_args!(
-                    "key {} of `{name}` is {old}, this is {}",
-                    index + 1,
-                    keys[index].ty
-                ),
-                (first, format_args!("`{name}` gets a {old} key here")),
-            );
-            return None;
         }
         for (key, ty) in keys.iter_mut().zip(&common) {
             coerce(key, ty);
@@ -266,13 +255,21 @@ impl Checker<'_> {
     }
 }
 
-fn describe_kind(kind: MapKind) -> String {
-    match kind {
-        MapKind::Plain => "a plain map".to_string(),
-        // Two lhist() uses differ only in their bounds: name them.
-        MapKind::Lhist { min, max, step } => {
-            format!("a lhist() aggregation (min {min}, max {max}, step {step})")
+/// How an error names a map's kind: written into the message, not made a string first.
+struct Kind(MapKind);
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            MapKind::Plain => f.write_str("a plain map"),
+            // Two lhist() uses differ only in their bounds: name them.
+            MapKind::Lhist { min, max, step } => {
+                write!(
+                    f,
+                    "a lhist() aggregation (min {min}, max {max}, step {step})"
+                )
+            }
+            other => write!(f, "a {}() aggregation", other.name()),
         }
-        other => format!("a {}() aggregation", other.name()),
     }
 }

@@ -99,26 +99,19 @@ impl Checker<'_> {
                 .report(value.span, format_args!("this has no value to store"));
             return None;
         }
-        match widen(
-            &mut scope.scratch[slot].1,
-            &value.ty,
-            value.span,
-            &mut self.changed,
-        ) {
-            Ok(common) => Some(common),
-            Err((existing, first)) => {
-                let name = &scope.scratch[slot].0;
-                self.errors.report_note(
-                    value.span,
-                    format_args!("`${name}` holds {existing} values, this is {}", value.ty),
-                    (
-                        first,
-                        format_args!("`${name}` first gets a {existing} here"),
-                    ),
-                );
-                None
-            }
+        let (name, known) = &mut scope.scratch[slot];
+        let common = widen(known, &value.ty, value.span, &mut self.changed);
+        if let (None, Some((existing, first))) = (&common, known) {
+            self.errors.report_note(
+                value.span,
+                format_args!("`${name}` holds {existing} values, this is {}", value.ty),
+                (
+                    *first,
+                    format_args!("`${name}` first gets a {existing} here"),
+                ),
+            );
         }
+        common
     }
 
     #[inline(never)]
