@@ -585,11 +585,13 @@ impl Checker<'_> {
                 false => memory::offset_within(&base, offset).is_ok(),
             });
         let (Some(position), Some(offset)) = (position, offset) else {
-            let bound = length.map_or(String::new(), |length| format!(" below {length}"));
-            self.errors.report(
-                index.span,
-                format_args!("the index must be a constant number{bound}"),
-            );
+            let message = "the index must be a constant number";
+            match length {
+                Some(length) => self
+                    .errors
+                    .report(index.span, format_args!("{message} below {length}")),
+                None => self.errors.report(index.span, format_args!("{message}")),
+            }
             return None;
         };
         let field = format!("[{position}]");

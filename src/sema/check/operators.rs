@@ -5,7 +5,7 @@ use super::conversion::{arithmetic, coerce, promote};
 use super::expression::expr;
 use super::{Checker, Typed};
 use crate::lang::ast::{BinaryOp, UnaryOp};
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind};
 use crate::sema::types::{Type, I32, I64, U64};
 
@@ -138,21 +138,16 @@ impl Checker<'_> {
     fn numbers(&mut self, operator: BinaryOp, left: &Expr, right: &Expr) -> bool {
         for &(side, other) in [(left, right), (right, left)].iter() {
             if !side.ty.is_scalar() {
-                let mut diag = Diag::new(
-                    side.span,
-                    format!(
-                        "`{}` needs numbers, but this is {}",
-                        operator.symbol(),
-                        side.ty
-                    ),
-                );
+                let symbol = operator.symbol();
+                let message = format_args!("`{symbol}` needs numbers, but this is {}", side.ty);
                 if matches!(side.ty, Type::Chars(_)) && operator.is_comparison() {
-                    diag = diag.with_note(
-                        other.span,
-                        format!("a string compares only with a string; this is {}", other.ty),
-                    );
+                    let note =
+                        format_args!("a string compares only with a string; this is {}", other.ty);
+                    self.errors
+                        .report_note(side.span, message, (other.span, note));
+                } else {
+                    self.errors.report(side.span, message);
                 }
-                self.errors.error(diag);
                 return false;
             }
         }
