@@ -30,12 +30,17 @@ pub(super) struct CTypes<'p> {
 
 impl<'p> CTypes<'p> {
     /// Reads the definitions above the probes; with `#if`s in them, `BPFTRACE_HAVE_BTF` is
-    /// defined when the kernel has BTF, as bpftrace defines it.
+    /// defined when the kernel has BTF, as bpftrace defines it. When they do not parse, the
+    /// error joins `errors` and the kernel's types are the only ones.
     #[inline(never)]
-    pub(super) fn new(definitions: &str, providers: &'p dyn Providers) -> Result<Self, Diag> {
+    pub(super) fn new(
+        definitions: &str,
+        providers: &'p dyn Providers,
+        errors: &mut Vec<Diag>,
+    ) -> Self {
         let mut types = CTypes::without_definitions(providers);
         if definitions.trim().is_empty() {
-            return Ok(types);
+            return types;
         }
         // tine reads a line starting `#` that is no directive as a comment (ply's `# ...`).
         let text: String = definitions
@@ -57,17 +62,17 @@ impl<'p> CTypes<'p> {
             Ok(parsed) => types.script = Some(parsed),
             Err(error) => {
                 let at = offset_of_line(definitions, error.line, error.column);
-                return Err(Diag::new(
+                errors.push(Diag::new(
                     Span::new(at, at + 1),
                     format!("in the C definitions: {}", error.message),
                 ));
             }
         }
-        Ok(types)
+        types
     }
 
     /// The kernel's types only.
-    pub(super) fn without_definitions(providers: &'p dyn Providers) -> Self {
+    fn without_definitions(providers: &'p dyn Providers) -> Self {
         CTypes {
             script: None,
             providers,

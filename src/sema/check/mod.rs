@@ -35,10 +35,7 @@ pub fn check_script(
 ) -> Result<Program, Vec<Diag>> {
     let mut errors = Vec::new();
     let mut units = units(script, providers, &mut errors);
-    let types = memory::CTypes::new(&script.definitions, providers).unwrap_or_else(|diag| {
-        errors.push(diag);
-        memory::CTypes::without_definitions(providers)
-    });
+    let types = memory::CTypes::new(&script.definitions, providers, &mut errors);
     let mut checker = Checker {
         environment,
         providers,
