@@ -2,6 +2,7 @@
 //! `curtask`, `sizeof`, `offsetof`, enum constants and `#define`s — with types from the
 //! script's own definitions first, then the kernel's BTF (`Providers::kernel_types`).
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::rc::Rc;
 
@@ -98,7 +99,7 @@ impl<'p> CTypes<'p> {
     /// The type of `kind name`, from the script's definitions, else the kernel's.
     fn find(&self, kind: NameKind, name: &str) -> Result<(TypeOrigin, TypeId), String> {
         if let Some(script) = &self.script {
-            if let Some(id) = script.find(kind, name).map_err(failed)? {
+            if let Some(id) = find(script, kind, name)? {
                 return Ok((TypeOrigin::Script, id));
             }
         }
@@ -108,7 +109,7 @@ impl<'p> CTypes<'p> {
                 "unknown `{word} {name}`: define it above the probes, or run on a kernel with BTF"
             ));
         };
-        match kernel.find(kind, name).map_err(failed)? {
+        match find(kernel, kind, name)? {
             Some(id) => Ok((TypeOrigin::Kernel, id)),
             None => Err(format!("the kernel's BTF has no `{word} {name}`")),
         }
@@ -152,7 +153,7 @@ impl<'p> CTypes<'p> {
         if depth > 16 {
             return Err(about(source, id, "type ", " nests too deep"));
         }
-        let (resolved, ty) = source.resolve(id).map_err(failed)?;
+        let (resolved, ty) = resolve(source, id)?;
         Ok(match *ty {
             CType::Void | CType::Prototype(_) | CType::Function { .. } => Type::Void,
             CType::Int(ref int) if matches!(int.size, 1 | 2 | 4 | 8) => Type::Int {
@@ -171,7 +172,7 @@ impl<'p> CTypes<'p> {
             CType::Array {
                 element, length, ..
             } => match self.convert(origin, element, space, depth + 1)? {
-                Type::Int { bytes: 1, .. } if matches!(*source.resolve(element).map_err(failed)?.1, CType::Int(ref int) if int.char) => {
+                Type::Int { bytes: 1, .. } if matches!(*resolve(source, element)?.1, CType::Int(ref int) if int.char) => {
                     Type::Chars(length as usize)
                 }
                 element => Type::Array(Box::new(element), length),
@@ -191,7 +192,7 @@ impl<'p> CTypes<'p> {
                 } else {
                     NameKind::Struct
                 };
-                match source.find(kind, name).map_err(failed)? {
+                match find(source, kind, name)? {
                     Some(defined) if defined != resolved => {
                         self.convert(origin, defined, space, depth + 1)?
                     }
@@ -281,7 +282,7 @@ impl<'p> CTypes<'p> {
         let enumerator = |source: &dyn TypeSource| -> Result<Option<(u64, Type)>, String> {
             match source.find_enumerator(name).map_err(failed)? {
                 Some((id, value)) => {
-                    let ty = match *source.resolve(id).map_err(failed)?.1 {
+                    let ty = match *resolve(source, id)?.1 {
                         CType::Enum(ref found) if found.signed => I64,
                         _ => U64,
                     };
@@ -316,6 +317,18 @@ pub(super) struct MemberRead {
     /// For a bitfield (whose `ty` is the unsigned integer that holds it): how to take it out
     /// of that integer, (shift right, bits, whether signed).
     pub bitfield: Option<(u32, u8, bool)>,
+}
+
+/// `source.resolve(id)`, its error as sema's message: one copy of the conversion.
+#[inline(never)]
+fn resolve(source: &dyn TypeSource, id: TypeId) -> Result<(TypeId, Cow<'_, CType>), String> {
+    source.resolve(id).map_err(failed)
+}
+
+/// `source.find(kind, name)`, its error as sema's message.
+#[inline(never)]
+fn find(source: &dyn TypeSource, kind: NameKind, name: &str) -> Result<Option<TypeId>, String> {
+    source.find(kind, name).map_err(failed)
 }
 
 /// A type source's error as sema's message: one place formats and drops it.
