@@ -198,9 +198,10 @@ struct Checker<'e> {
     /// `kaddr()`'s answers, asked once each: reading kallsyms takes the kernel a while, and
     /// every round of typing asks again. A script names few symbols: a list is enough.
     kernel_symbols: Vec<(String, Result<Option<u64>, String>)>,
-    types: memory::CTypes<'e>,
     maps: Vec<MapState>,
     changed: bool,
+    // Last: the largest, and the fields before it stay within a short offset.
+    types: memory::CTypes<'e>,
 }
 
 /// The errors found, kept only in the final round: a field of its own, so that a message
