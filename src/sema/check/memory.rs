@@ -23,10 +23,12 @@ const DIRECTIVES: [&str; 8] = [
 ];
 
 /// The C types a script can name.
+// The script's definitions, the largest, last: the other fields sit at short offsets.
+#[repr(C)]
 pub(super) struct CTypes<'p> {
-    script: Option<Definitions>,
     providers: &'p dyn Providers,
     kernel: OnceCell<Result<Option<Rc<dyn TypeSource>>, String>>,
+    script: Option<Definitions>,
 }
 
 impl<'p> CTypes<'p> {
