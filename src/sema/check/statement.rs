@@ -11,6 +11,12 @@ use crate::lang::diag::Span;
 use crate::sema::program::{Expr, MapId, MapKind, Stmt, StmtKind};
 use crate::sema::types::{Type, U64};
 
+/// A typed statement: the one place the checker allocates one.
+#[inline(never)]
+fn stmt(kind: StmtKind, span: Span) -> Box<Stmt> {
+    Box::new(Stmt { kind, span })
+}
+
 /// Linear histograms with more buckets than this would not fit a map value comfortably.
 const MAX_LHIST_BUCKETS: i64 = 1000;
 
@@ -96,7 +102,7 @@ impl Checker<'_> {
             }
             ast::StmtKind::Expr(expression) => StmtKind::Expr(*self.value(expression, scope)?),
         };
-        Some(Box::new(Stmt { kind, span }))
+        Some(stmt(kind, span))
     }
 
     pub(super) fn assign(
@@ -150,10 +156,7 @@ impl Checker<'_> {
                 return None;
             }
         };
-        Some(Box::new(Stmt {
-            kind,
-            span: statement.span,
-        }))
+        Some(stmt(kind, statement.span))
     }
 
     /// `$x = v`, `$x += v`.
@@ -281,14 +284,13 @@ impl Checker<'_> {
                 coerce(argument, &value_type);
             }
         }
-        Some(Box::new(Stmt {
-            kind: StmtKind::Aggregate {
-                map,
-                key: key?,
-                argument: argument.map(|argument| *argument),
-            },
-            span: statement.span,
-        }))
+        let argument = argument.map(|argument| *argument);
+        let kind = StmtKind::Aggregate {
+            map,
+            key: key?,
+            argument,
+        };
+        Some(stmt(kind, statement.span))
     }
 
     /// `lhist(value, min, max, step)`: the bounds, literals that make at most
