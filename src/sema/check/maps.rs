@@ -13,13 +13,15 @@ use crate::sema::program::{Expr, ExprKind, Map, MapId, MapKind};
 use crate::sema::types::{StructType, Type, I64};
 
 /// What is known about one map so far.
+// In this order: the fields most used at short offsets, where one is rarely read last.
+#[repr(C)]
 pub(super) struct MapState {
     pub(super) name: String,
-    pub(super) first: Span,
     /// None until a use shows whether it has a key; then the key types (None = keyless).
     pub(super) key: Option<(Option<Vec<Type>>, Span)>,
     pub(super) value: Option<(Type, Span)>,
     pub(super) kind: Option<(MapKind, Span)>,
+    pub(super) first: Span,
     /// Some statement assigns or aggregates into it (even one with errors of its own).
     pub(super) assigned: bool,
 }
