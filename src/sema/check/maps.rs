@@ -225,13 +225,7 @@ impl Checker<'_> {
         let mut maps = Vec::new();
         for state in &self.maps {
             let key = match &state.key {
-                Some((Some(types), _)) => {
-                    let mut fields = Vec::with_capacity(types.len());
-                    for (index, ty) in types.iter().enumerate() {
-                        fields.push((index.to_string(), ty.clone()));
-                    }
-                    Some(Rc::new(StructType::c_layout(None, fields)))
-                }
+                Some((Some(types), _)) => Some(Rc::new(StructType::key(types))),
                 _ => None,
             };
             let Some((value, _)) = &state.value else {
