@@ -16,14 +16,16 @@ fn parse_number(text: &str) -> Option<u64> {
         Some(rest) => (true, rest),
         None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
     };
-    let lower = digits.to_ascii_lowercase();
-    let value = if let Some(hex) = lower.strip_prefix("0x") {
-        u64::from_str_radix(hex, 16).ok()?
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        u64::from_str_radix(&lower[1..], 8).ok()?
-    } else {
-        lower.parse::<u64>().ok()?
+    // One parse, in the radix the prefix says (hex digits of either case).
+    let (radix, digits) = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        Some(hex) => (16, hex),
+        None if digits.len() > 1 && digits.starts_with('0') => (8, &digits[1..]),
+        None => (10, digits),
     };
+    let value = u64::from_str_radix(digits, radix).ok()?;
     if negative {
         let magnitude = i64::try_from(value).ok()?;
         Some((-magnitude) as u64)
@@ -178,5 +180,33 @@ impl Checker<'_> {
                 span,
             ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_number;
+
+    /// strtoll with base 0, as ply reads `$NAME` and `$1`.
+    #[test]
+    fn numbers_parse_in_the_radix_their_prefix_says() {
+        let cases: [(&str, Option<u64>); 13] = [
+            ("42", Some(42)),
+            (" 12 ", Some(12)),
+            ("+7", Some(7)),
+            ("-5", Some(-5i64 as u64)),
+            ("0x1F", Some(31)),
+            ("0X1f", Some(31)),
+            ("017", Some(15)),
+            ("0", Some(0)),
+            ("0x", None),
+            ("08", None),
+            ("abc", None),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("-9223372036854775809", None),
+        ];
+        for (text, value) in cases {
+            assert_eq!(parse_number(text), value, "{text:?}");
+        }
     }
 }
