@@ -17,26 +17,26 @@ impl fmt::Display for Program {
 /// Appends the dump of `program` to `out`.
 pub fn dump(program: &Program, out: &mut String) {
     if !program.maps.is_empty() {
-        out.push_str("maps\n");
+        add(out, "maps\n");
         for map in &program.maps {
-            out.push_str("  ");
-            out.push_str(&map.name);
-            out.push(' ');
+            add(out, "  ");
+            add(out, &map.name);
+            add(out, " ");
             match map.kind {
                 MapKind::Lhist { min, max, step } => {
                     put(out, "lhist(", &min);
                     put(out, ", ", &max);
                     put(out, ", ", &step);
-                    out.push(')');
+                    add(out, ")");
                 }
-                other => out.push_str(other.name()),
+                other => add(out, other.name()),
             }
             match &map.key {
                 Some(record) => put(out, " ", &Type::Struct(record.clone())),
-                None => out.push_str(" (no key)"),
+                None => add(out, " (no key)"),
             }
             put(out, " -> ", &map.value);
-            out.push('\n');
+            add(out, "\n");
         }
     }
     for probe in &program.probes {
@@ -45,51 +45,60 @@ pub fn dump(program: &Program, out: &mut String) {
 }
 
 fn dump_probe(program: &Program, probe: &Probe, out: &mut String) {
-    out.push_str("probe ");
-    out.push_str(&probe.provider);
+    add(out, "probe ");
+    add(out, &probe.provider);
     if !probe.spec.is_empty() {
-        out.push(':');
-        out.push_str(&probe.spec);
+        add(out, ":");
+        add(out, &probe.spec);
     }
-    out.push('\n');
+    add(out, "\n");
     for (slot, scratch) in probe.scratch.iter().enumerate() {
         put(out, "  scratch ", &slot);
-        out.push_str(" $");
-        out.push_str(&scratch.name);
+        add(out, " $");
+        add(out, &scratch.name);
         put(out, "  : ", &scratch.ty);
-        out.push('\n');
+        add(out, "\n");
     }
     for statement in &probe.body {
         dump_statement(program, statement, 1, out);
     }
 }
 
+/// Appends `text`: one call, not `push_str` inlined at each of the many sites.
+#[inline(never)]
+fn add(out: &mut String, text: &str) {
+    out.push_str(text);
+}
+
 /// `text`, then `value` as `{}` writes it: one place formats for every kind of line.
 #[inline(never)]
 fn put(out: &mut String, text: &str, value: &dyn fmt::Display) {
-    out.push_str(text);
+    add(out, text);
     let _ = write!(out, "{value}");
 }
 
 /// `text`, then `value` quoted as Rust's `{:?}` writes a string.
 #[inline(never)]
 fn put_quoted(out: &mut String, text: &str, value: &str) {
-    out.push_str(text);
+    add(out, text);
     let _ = write!(out, "{value:?}");
 }
 
 /// `text`, then `map`'s name, then `[]` when it has a key.
 fn put_map(out: &mut String, text: &str, program: &Program, map: usize, keyed: bool) {
-    out.push_str(text);
-    out.push_str(program.maps.get(map).map_or("?", |map| map.name.as_str()));
+    add(out, text);
+    add(
+        out,
+        program.maps.get(map).map_or("?", |map| map.name.as_str()),
+    );
     if keyed {
-        out.push_str("[]");
+        add(out, "[]");
     }
 }
 
 fn indent(out: &mut String, depth: usize) {
     for _ in 0..depth {
-        out.push_str("  ");
+        add(out, "  ");
     }
 }
 
@@ -97,7 +106,7 @@ fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut S
     indent(out, depth);
     match &statement.kind {
         StmtKind::Block(body) => {
-            out.push_str("block\n");
+            add(out, "block\n");
             for inner in body {
                 dump_statement(program, inner, depth + 1, out);
             }
@@ -107,37 +116,37 @@ fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut S
             then,
             otherwise,
         } => {
-            out.push_str("if\n");
+            add(out, "if\n");
             dump_expr(program, condition, depth + 1, out);
             dump_statement(program, then, depth + 1, out);
             if let Some(otherwise) = otherwise {
                 indent(out, depth);
-                out.push_str("else\n");
+                add(out, "else\n");
                 dump_statement(program, otherwise, depth + 1, out);
             }
         }
-        StmtKind::Return => out.push_str("return\n"),
+        StmtKind::Return => add(out, "return\n"),
         StmtKind::Delete { map, key } => {
             put_map(out, "delete ", program, *map, true);
-            out.push('\n');
+            add(out, "\n");
             dump_exprs(program, key, depth + 1, out);
         }
         StmtKind::MapStore { map, key, value } => {
             put_map(out, "store ", program, *map, !key.is_empty());
-            out.push('\n');
+            add(out, "\n");
             dump_exprs(program, key, depth + 1, out);
             dump_expr(program, value, depth + 1, out);
         }
         StmtKind::Aggregate { map, key, argument } => {
             let found = program.maps.get(*map);
             put_map(out, "aggregate ", program, *map, !key.is_empty());
-            out.push(' ');
-            out.push_str(found.map_or("?", |map| map.kind.name()));
-            out.push_str("()  : ");
+            add(out, " ");
+            add(out, found.map_or("?", |map| map.kind.name()));
+            add(out, "()  : ");
             if let Some(found) = found {
                 put(out, "", &found.value);
             }
-            out.push('\n');
+            add(out, "\n");
             dump_exprs(program, key, depth + 1, out);
             if let Some(argument) = argument {
                 dump_expr(program, argument, depth + 1, out);
@@ -145,11 +154,11 @@ fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut S
         }
         StmtKind::ScratchStore { slot, value } => {
             put(out, "store scratch ", slot);
-            out.push('\n');
+            add(out, "\n");
             dump_expr(program, value, depth + 1, out);
         }
         StmtKind::Expr(expression) => {
-            out.push_str("expr\n");
+            add(out, "expr\n");
             dump_expr(program, expression, depth + 1, out);
         }
     }
@@ -163,17 +172,24 @@ fn dump_exprs(program: &Program, expressions: &[Expr], depth: usize, out: &mut S
 
 fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut String) {
     indent(out, depth);
-    let children = dump_node(program, expression, out);
+    let (list, operands) = dump_node(program, expression, out);
     put(out, "  : ", &expression.ty);
-    out.push('\n');
-    for child in children {
-        dump_expr(program, child, depth + 1, out);
+    add(out, "\n");
+    dump_exprs(program, list, depth + 1, out);
+    for operand in operands.iter().flatten() {
+        dump_expr(program, operand, depth + 1, out);
     }
 }
 
-/// Writes what `expression` is, without its type; returns its operands.
-fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> Vec<&'p Expr> {
-    let mut children: Vec<&Expr> = Vec::new();
+/// Writes what `expression` is, without its type; returns its operands: a list (a key, a
+/// call's arguments), or up to three of their own.
+fn dump_node<'p>(
+    program: &Program,
+    expression: &'p Expr,
+    out: &mut String,
+) -> (&'p [Expr], [Option<&'p Expr>; 3]) {
+    let mut list: &[Expr] = &[];
+    let mut operands: [Option<&Expr>; 3] = [None; 3];
     match &expression.kind {
         ExprKind::Int(value) => {
             if expression.ty.is_signed() {
@@ -185,21 +201,21 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
         ExprKind::Str(bytes) => {
             put_quoted(out, "string ", &String::from_utf8_lossy(bytes));
         }
-        ExprKind::TargetPid => out.push_str("target-pid"),
+        ExprKind::TargetPid => add(out, "target-pid"),
         ExprKind::Builtin(builtin) => {
-            out.push_str("builtin ");
-            out.push_str(builtin.name());
+            add(out, "builtin ");
+            add(out, builtin.name());
         }
         ExprKind::Provider(name) => {
-            out.push_str("provider ");
-            out.push_str(name);
+            add(out, "provider ");
+            add(out, name);
         }
         ExprKind::Scratch(slot) => {
             put(out, "scratch ", slot);
         }
         ExprKind::MapRead { map, key } => {
             put_map(out, "map ", program, *map, !key.is_empty());
-            children.extend(key.iter());
+            list = key;
         }
         ExprKind::MapRef(map) => {
             put_map(out, "whole map ", program, *map, false);
@@ -209,36 +225,33 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
             arguments,
         } => {
             dump_call(function, out);
-            children.extend(arguments.iter());
+            list = arguments;
         }
         ExprKind::Unary { operator, operand } => {
-            out.push_str("unary ");
-            out.push_str(operator.symbol());
-            children.push(operand);
+            add(out, "unary ");
+            add(out, operator.symbol());
+            operands[0] = Some(operand);
         }
         ExprKind::Binary {
             operator,
             left,
             right,
         } => {
-            out.push_str("binary ");
-            out.push_str(operator.symbol());
-            children.push(left);
-            children.push(right);
+            add(out, "binary ");
+            add(out, operator.symbol());
+            operands = [Some(left), Some(right), None];
         }
         ExprKind::Ternary {
             condition,
             then,
             otherwise,
         } => {
-            out.push_str("ternary");
-            children.push(condition);
-            children.push(then);
-            children.push(otherwise);
+            add(out, "ternary");
+            operands = [Some(condition), Some(then), Some(otherwise)];
         }
         ExprKind::Cast(operand) => {
-            out.push_str("cast");
-            children.push(operand);
+            add(out, "cast");
+            operands[0] = Some(operand);
         }
         ExprKind::Member {
             base,
@@ -246,22 +259,25 @@ fn dump_node<'p>(program: &Program, expression: &'p Expr, out: &mut String) -> V
             offset,
             through_pointer,
         } => {
-            out.push_str(if *through_pointer {
-                "member ->"
-            } else {
-                "member ."
-            });
-            out.push_str(field);
+            add(
+                out,
+                if *through_pointer {
+                    "member ->"
+                } else {
+                    "member ."
+                },
+            );
+            add(out, field);
             put(out, " @", offset);
-            children.push(base);
+            operands[0] = Some(base);
         }
     }
-    children
+    (list, operands)
 }
 
 fn dump_call(function: &Function, out: &mut String) {
-    out.push_str("call ");
-    out.push_str(function.name());
+    add(out, "call ");
+    add(out, function.name());
     match function {
         Function::Printf { format } | Function::Cat { format } => {
             put_quoted(out, " ", format.text());

@@ -182,7 +182,7 @@ pub enum ExprKind {
     /// `offset` bytes into the struct.
     Member {
         base: Box<Expr>,
-        field: String,
+        field: Box<str>,
         offset: usize,
         through_pointer: bool,
     },
@@ -249,7 +249,7 @@ impl Builtin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Function {
     /// `printf("fmt", args...)`: the format, parsed once here; the arguments exclude it.
-    Printf { format: Format },
+    Printf { format: Box<Format> },
     /// `print(a, b, ...)`, each printed as `%v` would, `", "` between.
     Print,
     /// `print(@m)` or `print(@m, top, divisor)`: the map (the one argument) dumped now.
@@ -287,13 +287,13 @@ pub enum Function {
     Bswap,
     /// bpftrace's `time(format)` statement: user space prints the time of day when it reads
     /// the record, formatted by C's strftime.
-    Time { format: String },
+    Time { format: Box<str> },
     /// bpftrace's `join(argv, separator)` statement: the strings of a user array of string
     /// addresses, up to the first null, printed on one line with `separator` between.
-    Join { separator: String },
+    Join { separator: Box<str> },
     /// bpftrace's `cat("fmt", args...)` statement: user space prints the file the format names
     /// when it reads the record.
-    Cat { format: Format },
+    Cat { format: Box<Format> },
 }
 
 impl Function {

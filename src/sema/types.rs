@@ -259,27 +259,27 @@ impl Type {
 }
 
 impl StructType {
-    /// Lays out `fields` in order with C's alignment rules; the size is padded to the largest
-    /// alignment so arrays of the record (and map keys) have no trailing garbage.
-    pub fn c_layout(name: Option<String>, fields: Vec<(String, Type)>) -> StructType {
+    /// The anonymous struct of a map's key: a field of each of `types`, named `0`, `1`... in
+    /// order, laid out with C's alignment rules; the size is padded to the largest alignment
+    /// so arrays of the record (and map keys) have no trailing garbage.
+    pub fn key(types: &[Type]) -> StructType {
         let mut offset = 0usize;
         let mut align = 1usize;
-        let mut laid_out = Vec::with_capacity(fields.len());
-        for (field_name, ty) in fields {
+        let mut fields = Vec::with_capacity(types.len());
+        for (index, ty) in types.iter().enumerate() {
             let field_align = ty.align();
             align = align.max(field_align);
             offset = round_up(offset, field_align);
-            let size = ty.size();
-            laid_out.push(StructField {
-                name: field_name,
-                ty,
+            fields.push(StructField {
+                name: index.to_string(),
+                ty: ty.clone(),
                 offset,
             });
-            offset = offset.saturating_add(size);
+            offset = offset.saturating_add(ty.size());
         }
         StructType {
-            name,
-            fields: laid_out,
+            name: None,
+            fields,
             size: round_up(offset, align),
             align,
         }
@@ -357,15 +357,13 @@ mod tests {
 
     #[test]
     fn key_structs_are_laid_out_as_c_does() {
-        let record = StructType::c_layout(
-            None,
-            vec![
-                ("0".into(), Type::Chars(16)),
-                ("1".into(), Type::Id(Id::Process)),
-                ("2".into(), U64),
-                ("3".into(), U8),
-            ],
-        );
+        let record = StructType::key(&[Type::Chars(16), Type::Id(Id::Process), U64, U8]);
+        let names: Vec<&str> = record
+            .fields
+            .iter()
+            .map(|field| field.name.as_str())
+            .collect();
+        assert_eq!(names, ["0", "1", "2", "3"]);
         let offsets: Vec<usize> = record.fields.iter().map(|field| field.offset).collect();
         assert_eq!(offsets, vec![0, 16, 24, 32]);
         assert_eq!((record.size, record.align), (40, 8));

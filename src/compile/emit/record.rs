@@ -37,14 +37,14 @@ impl Emitter<'_> {
             (Function::Cat { format }, _) => (
                 arguments.as_slice(),
                 RecordKind::Cat {
-                    format: format.clone(),
+                    format: (**format).clone(),
                     arguments: Vec::new(),
                 },
             ),
             (Function::Printf { format }, _) => (
                 arguments.as_slice(),
                 RecordKind::Printf {
-                    format: format.clone(),
+                    format: (**format).clone(),
                     arguments: Vec::new(),
                 },
             ),
@@ -65,7 +65,7 @@ impl Emitter<'_> {
             (Function::Time { format }, _) => (
                 &[][..],
                 RecordKind::Time {
-                    format: format.clone(),
+                    format: format.to_string(),
                 },
             ),
             _ => return self.effect_other(expr, function, arguments),

@@ -9,12 +9,11 @@ use super::functions::{
     bswap, cat, clear, dyn_field, exit, join, kaddr, ntop, pointer, print, printf, read, strcmp,
     strftime, symbol, Call,
 };
-use super::{did_you_mean, Checker, Scope};
+use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
 use crate::lang::diag::Span;
 use crate::lang::unsupported;
-use crate::output::{Format, PrintOptions};
-use crate::sema::program::{Builtin, Expr, Function, MapKind};
+use crate::sema::program::{Builtin, Function, MapKind};
 use crate::sema::types::{Id, Type, U32, U64};
 
 pub(super) struct Definition {
@@ -34,12 +33,12 @@ pub(super) enum Form {
     /// function the spec names, a string constant in each probe (a glob's points are probes of
     /// their own), so it is exact in return probes and after the process has gone.
     FunctionName,
-    /// A function whose argument count `arity` admits, typed by `typing`. `named` are the
-    /// typed calls that print under this name (a `str()` of a `__data_loc` field is a `dyn`).
+    /// A function whose argument count `arity` admits, typed by `typing`. `named` says which
+    /// typed calls print under this name (a `str()` of a `__data_loc` field is a `dyn`).
     Function {
         arity: Arity,
         typing: Typing,
-        named: &'static [Function],
+        named: fn(&Function) -> bool,
     },
     /// Only ever assigned to a map (`@m[k] = count()`), which it makes a `kind` map (lhist's
     /// bounds are its arguments); it takes `arguments` values, the first the one aggregated.
@@ -54,21 +53,9 @@ pub(super) struct Arity {
 }
 
 /// Types a call whose argument count is admitted.
-pub(super) type Typing = fn(&mut Checker<'_>, Call<'_, '_>) -> Option<Expr>;
+pub(super) type Typing = fn(&mut Checker<'_>, Call<'_, '_>) -> Option<Typed>;
 
 const ANY: usize = usize::MAX;
-
-// In a const of its own: a static cannot build a `String` it would have to drop.
-const PRINTF: &[Function] = &[Function::Printf {
-    format: Format::EMPTY,
-}];
-const CAT: &[Function] = &[Function::Cat {
-    format: Format::EMPTY,
-}];
-const JOIN: &[Function] = &[Function::Join {
-    separator: String::new(),
-}];
-const PRINT: &[Function] = &[Function::Print, Function::PrintMap(PrintOptions::WHOLE)];
 
 /// Variables, then functions, then aggregations: "did you mean" takes the first of equally
 /// near names in this order.
@@ -95,25 +82,25 @@ static TABLE: &[Definition] = &[
     variable("ustack",   Builtin::UserStack,   || Type::UserStack),
     Definition { name: "probe", form: Form::ProbeName },
     Definition { name: "func",  form: Form::FunctionName },
-    function("printf", 1, ANY, "a format string and its values",    printf,    PRINTF),
-    function("cat",    1, ANY, "a file name's format string and its values", cat, CAT),
-    function("print",  0, ANY, "values or a map",                   print,     PRINT),
-    function("exit",   0, 1,   "at most one exit code",             exit,      &[Function::Exit]),
-    function("clear",  1, 1,   "one map",                           clear,     &[Function::Clear]),
-    function("str",    1, 2,   "an address and an optional length", read,      &[Function::Str { length: 0 }]),
-    function("mem",    1, 2,   "an address and an optional length", read,      &[Function::Mem { length: 0 }]),
-    function("uptr",   1, 1,   "one address",                       pointer,   &[Function::Uptr]),
-    function("kptr",   1, 1,   "one address",                       pointer,   &[Function::Kptr]),
-    function("ksym",   1, 1,   "one address",                       symbol,    &[Function::Ksym]),
-    function("usym",   1, 1,   "one address",                       symbol,    &[Function::Usym]),
-    function("dyn",    1, 1,   "one `__data_loc` field",            dyn_field, &[Function::Dyn]),
-    function("strcmp", 2, 2,   "two strings",                       strcmp,    &[Function::StrCmp]),
-    function("strncmp", 3, 3,  "two strings and a length",          strcmp,    &[Function::StrNCmp { length: 0 }]),
-    function("strftime", 2, 2, "a format string and nanoseconds",   strftime,  &[Function::Strftime]),
-    function("kaddr",  1, 1,   "one kernel symbol's name",          kaddr,     &[]),
-    function("join",   1, 2,   "an array of string addresses and an optional separator", join, JOIN),
-    function("ntop",   1, 2,   "an optional address family and an address", ntop, &[Function::Ntop]),
-    function("bswap",  1, 1,   "one integer",                       bswap,     &[Function::Bswap]),
+    function("printf", 1, ANY, "a format string and its values",    printf,    |f| matches!(f, Function::Printf { .. })),
+    function("cat",    1, ANY, "a file name's format string and its values", cat, |f| matches!(f, Function::Cat { .. })),
+    function("print",  0, ANY, "values or a map",                   print,     |f| matches!(f, Function::Print | Function::PrintMap(_))),
+    function("exit",   0, 1,   "at most one exit code",             exit,      |f| matches!(f, Function::Exit)),
+    function("clear",  1, 1,   "one map",                           clear,     |f| matches!(f, Function::Clear)),
+    function("str",    1, 2,   "an address and an optional length", read,      |f| matches!(f, Function::Str { .. })),
+    function("mem",    1, 2,   "an address and an optional length", read,      |f| matches!(f, Function::Mem { .. })),
+    function("uptr",   1, 1,   "one address",                       pointer,   |f| matches!(f, Function::Uptr)),
+    function("kptr",   1, 1,   "one address",                       pointer,   |f| matches!(f, Function::Kptr)),
+    function("ksym",   1, 1,   "one address",                       symbol,    |f| matches!(f, Function::Ksym)),
+    function("usym",   1, 1,   "one address",                       symbol,    |f| matches!(f, Function::Usym)),
+    function("dyn",    1, 1,   "one `__data_loc` field",            dyn_field, |f| matches!(f, Function::Dyn)),
+    function("strcmp", 2, 2,   "two strings",                       strcmp,    |f| matches!(f, Function::StrCmp)),
+    function("strncmp", 3, 3,  "two strings and a length",          strcmp,    |f| matches!(f, Function::StrNCmp { .. })),
+    function("strftime", 2, 2, "a format string and nanoseconds",   strftime,  |f| matches!(f, Function::Strftime)),
+    function("kaddr",  1, 1,   "one kernel symbol's name",          kaddr,     |_| false),
+    function("join",   1, 2,   "an array of string addresses and an optional separator", join, |f| matches!(f, Function::Join { .. })),
+    function("ntop",   1, 2,   "an optional address family and an address", ntop, |f| matches!(f, Function::Ntop)),
+    function("bswap",  1, 1,   "one integer",                       bswap,     |f| matches!(f, Function::Bswap)),
     aggregation("count",    MapKind::Count,    0),
     aggregation("sum",      MapKind::Sum,      1),
     aggregation("quantize", MapKind::Quantize, 1),
@@ -138,7 +125,7 @@ const fn function(
     high: usize,
     wanted: &'static str,
     typing: Typing,
-    named: &'static [Function],
+    named: fn(&Function) -> bool,
 ) -> Definition {
     let arity = Arity { low, high, wanted };
     Definition {
@@ -171,30 +158,20 @@ pub(super) fn aggregation_of(name: &str) -> Option<(MapKind, usize)> {
     }
 }
 
-/// The names of the variables every probe has, for "did you mean".
-pub(super) fn variable_names() -> impl Iterator<Item = &'static str> {
-    TABLE
-        .iter()
-        .filter(|definition| {
-            matches!(
-                definition.form,
-                Form::Variable(..) | Form::ProbeName | Form::FunctionName
-            )
-        })
-        .map(|definition| definition.name)
-}
-
-/// The names of the functions and aggregations, for "did you mean".
-fn function_names() -> impl Iterator<Item = &'static str> {
-    TABLE
-        .iter()
-        .filter(|definition| {
-            matches!(
-                definition.form,
-                Form::Function { .. } | Form::Aggregation { .. }
-            )
-        })
-        .map(|definition| definition.name)
+/// For "did you mean": the names of the variables every probe has (`variables`), or those of
+/// the functions and aggregations.
+pub(super) fn names(variables: bool) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    for definition in TABLE {
+        let variable = matches!(
+            definition.form,
+            Form::Variable(..) | Form::ProbeName | Form::FunctionName
+        );
+        if variable == variables {
+            names.push(definition.name);
+        }
+    }
+    names
 }
 
 /// The name a typed call prints under (`-S`, compile's errors).
@@ -206,9 +183,7 @@ pub(in crate::sema) fn function_name(function: &Function) -> &'static str {
     TABLE
         .iter()
         .find(|definition| match &definition.form {
-            Form::Function { named, .. } => named
-                .iter()
-                .any(|named| discriminant(named) == discriminant(function)),
+            Form::Function { named, .. } => named(function),
             _ => false,
         })
         .map_or("?", |definition| definition.name)
@@ -234,7 +209,7 @@ impl Checker<'_> {
         arguments: &[ast::Expr],
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let call = Call {
             name,
             name_span,
@@ -246,7 +221,7 @@ impl Checker<'_> {
             Some(Form::Function { arity, typing, .. }) => {
                 let given = arguments.len();
                 if given < arity.low || given > arity.high {
-                    self.report(
+                    self.errors.report(
                         span,
                         format_args!("`{name}()` takes {}, {given} given", arity.wanted),
                     );
@@ -255,7 +230,7 @@ impl Checker<'_> {
                 typing(self, call)
             }
             Some(Form::Aggregation { .. }) => {
-                self.report_label(
+                self.errors.report_label(
                     span,
                     format_args!("`{name}()` is an aggregation; it can only be assigned to a map"),
                     format_args!("write `@name[key] = {name}(...)`"),
@@ -265,23 +240,23 @@ impl Checker<'_> {
             Some(Form::Variable(..)) => self.variable_call(call),
             Some(Form::ProbeName | Form::FunctionName) | None => {
                 if let Some(message) = unsupported::function(name) {
-                    self.error_at(name_span, message);
+                    self.errors.error_at(name_span, message);
                     return None;
                 }
-                let label = did_you_mean(name, &mut function_names());
+                let label = did_you_mean(name, &names(false));
                 let message = format_args!("unknown function `{name}`");
-                self.report_with(name_span, message, label, None);
+                self.errors.report_with(name_span, message, label, None);
                 None
             }
         }
     }
 
     /// ply's call forms of its variables: `pid()` is `pid`, `stack()` is `stack`.
-    fn variable_call(&mut self, call: Call<'_, '_>) -> Option<Expr> {
+    fn variable_call(&mut self, call: Call<'_, '_>) -> Option<Typed> {
         let name = call.name;
         if let Some(first) = call.arguments.first() {
             if name == "time" {
-                self.report_label(
+                self.errors.report_label(
                     call.span,
                     format_args!("bpftrace's `time(format)` is a statement of its own"),
                     format_args!("it prints the time of day; it has no value"),
@@ -290,10 +265,10 @@ impl Checker<'_> {
             }
             // bpftrace's `kstack(perf)`: a function of another kind.
             if let Some(message) = unsupported::function(name) {
-                self.error_at(call.name_span, message);
+                self.errors.error_at(call.name_span, message);
                 return None;
             }
-            self.report_label(
+            self.errors.report_label(
                 first.span,
                 format_args!("`{name}()` takes no arguments"),
                 format_args!("write `{name}` or `{name}()`"),
@@ -307,6 +282,7 @@ impl Checker<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::{Format, PrintOptions};
 
     #[test]
     fn each_name_is_one_record() {
@@ -323,18 +299,41 @@ mod tests {
 
     #[test]
     fn typed_calls_and_aggregations_print_under_their_records_names() {
-        let names: Vec<&str> = TABLE
-            .iter()
-            .flat_map(|definition| match &definition.form {
-                Form::Function { named, .. } => named.iter().map(function_name).collect(),
-                _ => Vec::new(),
-            })
-            .collect();
+        let calls = [
+            Function::Printf {
+                format: Box::new(Format::EMPTY),
+            },
+            Function::Cat {
+                format: Box::new(Format::EMPTY),
+            },
+            Function::Print,
+            Function::PrintMap(PrintOptions::WHOLE),
+            Function::Exit,
+            Function::Clear,
+            Function::Str { length: 1 },
+            Function::Mem { length: 1 },
+            Function::Uptr,
+            Function::Kptr,
+            Function::Ksym,
+            Function::Usym,
+            Function::Dyn,
+            Function::StrCmp,
+            Function::StrNCmp { length: 1 },
+            Function::Strftime,
+            Function::Join {
+                separator: "".into(),
+            },
+            Function::Ntop,
+            Function::Bswap,
+            Function::Time { format: "".into() },
+        ];
+        let names: Vec<&str> = calls.iter().map(function_name).collect();
         assert_eq!(
             names,
             [
                 "printf", "cat", "print", "print", "exit", "clear", "str", "mem", "uptr", "kptr",
-                "ksym", "usym", "dyn", "strcmp", "strncmp", "strftime", "join", "ntop", "bswap"
+                "ksym", "usym", "dyn", "strcmp", "strncmp", "strftime", "join", "ntop", "bswap",
+                "time"
             ]
         );
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));

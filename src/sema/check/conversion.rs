@@ -1,7 +1,6 @@
 //! sema::check::conversion: C's conversions — integer promotion, the usual arithmetic
 //! conversions, the common type two uses of one slot share — and the casts that apply them.
 
-use super::expression::cast_to;
 use crate::lang::ast::{self, BaseType};
 use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind};
@@ -9,24 +8,24 @@ use crate::sema::types::{AddressSpace, Type, I32, I64, U32, U64};
 
 /// What a slot (a map's value, a scratch variable: `known`, None before its first store)
 /// holds once `ty` is stored at `span` too: the common type, widened in place (`changed` set
-/// when it is new); or, when there is none, the type it holds and where it first got it.
+/// when it is new); None, the slot unchanged, when there is none.
 pub(super) fn widen(
     known: &mut Option<(Type, Span)>,
     ty: &Type,
     span: Span,
     changed: &mut bool,
-) -> Result<Type, (Type, Span)> {
-    let Some((existing, first)) = known else {
+) -> Option<Type> {
+    let Some((existing, _)) = known else {
         *known = Some((ty.clone(), span));
         *changed = true;
-        return Ok(ty.clone());
+        return Some(ty.clone());
     };
-    let common = unify(existing, ty).ok_or_else(|| (existing.clone(), *first))?;
+    let common = unify(existing, ty)?;
     if common != *existing {
         *existing = common.clone();
         *changed = true;
     }
-    Ok(common)
+    Some(common)
 }
 
 /// The common type two uses of one slot (map key, value, scratch variable) can share.
@@ -156,5 +155,9 @@ pub(super) fn coerce(value: &mut Expr, ty: &Type) {
         span,
     };
     let operand = std::mem::replace(value, placeholder);
-    *value = cast_to(operand, ty.clone(), span);
+    *value = Expr {
+        kind: ExprKind::Cast(Box::new(operand)),
+        ty: ty.clone(),
+        span,
+    };
 }

@@ -1,17 +1,17 @@
 //! sema::check::expression: the type of every expression: literals, names, maps, casts and
 //! members here; operators, calls and `$names` in their own files.
 
-use super::builtins::{definition, variable_names, Form};
+use super::builtins::{definition, names, Form};
 use super::conversion::{arithmetic, cast_type, coerce, literal_type, unify};
 use super::functions::{typed_call_of, DEFAULT_STRING_SIZE};
 use super::operators::binary;
-use super::{did_you_mean, memory, Checker, Scope};
+use super::{did_you_mean, memory, Checker, Scope, Typed};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
-use crate::sema::types::{string_literal, AddressSpace, Type, I64, U64};
+use crate::sema::types::{string_literal, AddressSpace, Type, U64};
 
 /// A literal `Int` node's value as i64 (folding unary minus), for lhist bounds.
 pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
@@ -22,29 +22,30 @@ pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
     }
 }
 
+/// A typed node: the one place the checker allocates one.
 #[inline(never)]
-pub(super) fn expr(kind: ExprKind, ty: Type, span: Span) -> Expr {
-    Expr { kind, ty, span }
+pub(super) fn expr(kind: ExprKind, ty: Type, span: Span) -> Typed {
+    Box::new(Expr { kind, ty, span })
 }
 
-/// `operand` converted to `ty`: one place boxes the operand.
+/// `operand` converted to `ty`.
 #[inline(never)]
-pub(super) fn cast_to(operand: Expr, ty: Type, span: Span) -> Expr {
-    expr(ExprKind::Cast(Box::new(operand)), ty, span)
+pub(super) fn cast_to(operand: Typed, ty: Type, span: Span) -> Typed {
+    expr(ExprKind::Cast(operand), ty, span)
 }
 
 /// A member of `base` (or an element: `field` is `[i]`) of type `ty`, `offset` bytes into it.
 #[inline(never)]
 fn member_of(
-    base: Expr,
-    field: String,
+    base: Typed,
+    field: &str,
     (offset, through_pointer): (usize, bool),
     ty: Type,
     span: Span,
-) -> Expr {
+) -> Typed {
     let member = ExprKind::Member {
-        base: Box::new(base),
-        field,
+        base,
+        field: field.into(),
         offset,
         through_pointer,
     };
@@ -62,14 +63,15 @@ fn address_space(ty: &Type, context: &dyn ProbeContext) -> AddressSpace {
 
 /// A bitfield's value: the integer `member` that holds it, its bits moved to the top, then
 /// down, as far as its sign says; `bitfield` is (shift right, bits, whether signed).
-fn bitfield_value(member: Expr, (shift, bits, signed): (u32, u8, bool), span: Span) -> Expr {
-    let ty = if signed { I64 } else { U64 };
-    let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty.clone(), span);
-    let wide = cast_to(member, ty.clone(), span);
+fn bitfield_value(member: Typed, (shift, bits, signed): (u32, u8, bool), span: Span) -> Typed {
+    // An integer type is made anew where it is needed, not cloned.
+    let ty = || Type::Int { bytes: 8, signed };
+    let constant = |value: u32| expr(ExprKind::Int(u64::from(value)), ty(), span);
+    let wide = cast_to(member, ty(), span);
     let bits = u32::from(bits);
     let left = constant(64 - shift - bits);
-    let top = binary(BinaryOp::ShiftLeft, wide, left, ty.clone(), span);
-    binary(BinaryOp::ShiftRight, top, constant(64 - bits), ty, span)
+    let top = binary(BinaryOp::ShiftLeft, wide, left, ty(), span);
+    binary(BinaryOp::ShiftRight, top, constant(64 - bits), ty(), span)
 }
 
 impl Checker<'_> {
@@ -94,10 +96,10 @@ impl Checker<'_> {
             match value {
                 Some(value) => match refuse(&value) {
                     Some(reason) => {
-                        self.error(Diag::new(node.span, reason));
+                        self.errors.error(Diag::new(node.span, reason));
                         failed = true;
                     }
-                    None => typed.push(value),
+                    None => typed.push(*value),
                 },
                 None => failed = true,
             }
@@ -108,7 +110,7 @@ impl Checker<'_> {
     /// False (with an error) when `typed` is a whole C struct, which tine does not copy yet.
     fn copyable(&mut self, typed: &Expr) -> bool {
         if let Type::CStruct(_) = typed.ty {
-            self.report_label(
+            self.errors.report_label(
                 typed.span,
                 format_args!("a whole `{}` is not a value yet", typed.ty),
                 format_args!("read its members, one at a time"),
@@ -123,7 +125,7 @@ impl Checker<'_> {
         &mut self,
         condition: &ast::Expr,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let typed = self.value(condition, scope);
         let ty = &typed.as_ref()?.ty;
         if ty.is_scalar() {
@@ -134,7 +136,7 @@ impl Checker<'_> {
         } else {
             "only numbers and pointers are true or false"
         };
-        self.report_label(
+        self.errors.report_label(
             condition.span,
             format_args!("{ty} cannot be a condition"),
             format_args!("{hint}"),
@@ -143,7 +145,7 @@ impl Checker<'_> {
     }
 
     /// An expression that must produce a value.
-    pub(super) fn value(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Expr> {
+    pub(super) fn value(&mut self, node: &ast::Expr, scope: &mut Scope<'_>) -> Option<Typed> {
         // Checked where it lies, so the node is returned without a move.
         let typed = self.expression(node, scope, false);
         let Some(checked) = &typed else {
@@ -153,8 +155,8 @@ impl Checker<'_> {
             return None;
         }
         if let ExprKind::MapRef(map) = checked.kind {
-            let name = self.maps[map].name.clone();
-            self.report(
+            let name = &self.maps[map].name;
+            self.errors.report(
                 node.span,
                 format_args!("`{name}` is a whole map here; only print() and clear() take one"),
             );
@@ -169,7 +171,7 @@ impl Checker<'_> {
         node: &ast::Expr,
         scope: &mut Scope<'_>,
         allow_map: bool,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let span = node.span;
         match &node.kind {
             ast::ExprKind::Int(value) => {
@@ -244,7 +246,7 @@ impl Checker<'_> {
         span: Span,
         scope: &mut Scope<'_>,
         allow_map: bool,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let map = self.map_id(name, span);
         match keys {
             Some(keys) => {
@@ -269,7 +271,7 @@ impl Checker<'_> {
         otherwise: &ast::Expr,
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let condition = self.condition(condition, scope);
         let then = self.value(then, scope);
         let otherwise = self.value(otherwise, scope);
@@ -280,7 +282,7 @@ impl Checker<'_> {
             match unify(&then.ty, &otherwise.ty) {
                 Some(ty) => ty,
                 None => {
-                    self.report_note(
+                    self.errors.report_note(
                         otherwise.span,
                         format_args!(
                             "the branches of `?:` differ: {} and {}",
@@ -297,9 +299,9 @@ impl Checker<'_> {
         coerce(&mut otherwise, &ty);
         Some(expr(
             ExprKind::Ternary {
-                condition: Box::new(condition),
-                then: Box::new(then),
-                otherwise: Box::new(otherwise),
+                condition,
+                then,
+                otherwise,
             },
             ty,
             span,
@@ -314,7 +316,7 @@ impl Checker<'_> {
         operand: &ast::Expr,
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let operand = self.value(operand, scope)?;
         // `curtask` is a kernel address even where it is typed a number (no task_struct known).
         let space = match operand.kind {
@@ -324,17 +326,18 @@ impl Checker<'_> {
         let named = match self.types.named(type_name, space) {
             Some(Ok(ty)) => Some(ty),
             Some(Err(message)) => {
-                self.error_at(type_span, message);
+                self.errors.error_at(type_span, message);
                 return None;
             }
             None => cast_type(type_name),
         };
         let Some(mut ty) = named else {
-            self.report(type_span, format_args!("cannot cast to `{type_name}`"));
+            self.errors
+                .report(type_span, format_args!("cannot cast to `{type_name}`"));
             return None;
         };
         if !operand.ty.is_scalar() {
-            self.report_label(
+            self.errors.report_label(
                 operand.span,
                 format_args!("cannot cast {} to {ty}", operand.ty),
                 format_args!("only numbers and pointers convert"),
@@ -355,7 +358,7 @@ impl Checker<'_> {
         field_span: Span,
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let mut base = self.expression(base, scope, false)?;
         // A tracepoint's `struct X *` field: typed through the C types when they have X.
         if let Type::Pointer { target, space } = &base.ty {
@@ -384,7 +387,7 @@ impl Checker<'_> {
         } = match self.types.member(owner, field, space) {
             Ok(found) => found,
             Err(message) => {
-                self.error_at(field_span, message);
+                self.errors.error_at(field_span, message);
                 return None;
             }
         };
@@ -393,10 +396,10 @@ impl Checker<'_> {
             false => memory::offset_within(&base, offset),
         };
         if let Err(message) = within {
-            self.error_at(field_span, message);
+            self.errors.error_at(field_span, message);
             return None;
         }
-        let member = member_of(base, field.clone(), (offset, through_pointer), ty, span);
+        let member = member_of(base, field, (offset, through_pointer), ty, span);
         Some(match bitfield {
             Some(bitfield) => bitfield_value(member, bitfield, span),
             None => member,
@@ -407,11 +410,11 @@ impl Checker<'_> {
     #[inline(never)]
     fn record_member(
         &mut self,
-        base: Expr,
+        base: Typed,
         field: &String,
         field_span: Span,
         span: Span,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let record = match &base.ty {
             Type::Struct(record) => Some((record, false)),
             Type::Pointer { target, .. } => match target.as_ref() {
@@ -425,7 +428,7 @@ impl Checker<'_> {
             // `curtask` is a number when no C types know `struct task_struct`.
             let task = base.kind == ExprKind::Builtin(Builtin::CurrentTask);
             let label = "without the kernel's BTF, define struct task_struct above the probes";
-            self.report_with(
+            self.errors.report_with(
                 base.span,
                 format_args!("{} has no fields", base.ty),
                 task.then(|| label.to_string()),
@@ -437,15 +440,18 @@ impl Checker<'_> {
             let label = if field.starts_with("common_") {
                 Some("BPF cannot read a tracepoint's common header (the kernel writes over it): use pid, tid or cpu".to_string())
             } else {
-                let mut names = record.fields.iter().map(|field| field.name.as_str());
-                did_you_mean(field, &mut names)
+                let mut names = Vec::new();
+                for field in &record.fields {
+                    names.push(field.name.as_str());
+                }
+                did_you_mean(field, &names)
             };
             let message = format_args!("{} has no field `{field}`", base.ty);
-            self.report_with(field_span, message, label, None);
+            self.errors.report_with(field_span, message, label, None);
             return None;
         };
         let at = (found.offset, through_pointer);
-        let member = member_of(base, field.clone(), at, found.ty.clone(), span);
+        let member = member_of(base, field, at, found.ty.clone(), span);
         // A `__data_loc` field means its string wherever it is used, as `dyn()` reads it.
         Some(match found.ty {
             Type::DataLoc { .. } => typed_call_of(
@@ -464,7 +470,7 @@ impl Checker<'_> {
         span: Span,
         scope: &mut Scope<'_>,
         allow_map: bool,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         if allow_map {
             if let Some(map) = self.map_named(name) {
                 return Some(expr(ExprKind::MapRef(map), Type::Void, span));
@@ -488,7 +494,7 @@ impl Checker<'_> {
             }
             Some(Form::FunctionName) => {
                 let Some(function) = scope.context.function() else {
-                    self.report_label(
+                    self.errors.report_label(
                         span,
                         format_args!("`func` is the function a kprobe or uprobe is in"),
                         format_args!("this probe names no function"),
@@ -513,7 +519,7 @@ impl Checker<'_> {
                     None
                 }
                 Err(message) => {
-                    self.error_at(span, message);
+                    self.errors.error_at(span, message);
                     None
                 }
             },
@@ -523,29 +529,29 @@ impl Checker<'_> {
     #[inline(never)]
     fn unknown_name(&mut self, name: &str, span: Span, scope: &Scope<'_>) {
         if let Some(message) = unsupported::variable(name) {
-            self.error_at(span, message);
+            self.errors.error_at(span, message);
             return;
         }
         let constant_like = name.len() > 1
             && name.starts_with(|c: char| c.is_ascii_uppercase())
             && !name.contains(|c: char| c.is_ascii_lowercase());
         if constant_like {
-            self.report_label(span, format_args!("unknown constant `{name}`"), format_args!(
+            self.errors.report_label(span, format_args!("unknown constant `{name}`"), format_args!(
                     "no enum of the script's or the kernel's has it: if it is a C #define, write `#define {name} VALUE` above the probes"
                 ));
             return;
         }
         let provided = scope.context.names();
-        // Both lists in one pass, no list built; the map shortens the built-ins' 'static names.
-        let provided = provided.iter().map(String::as_str);
-        let mut known = variable_names()
-            .map(|known| -> &str { known })
-            .chain(provided);
-        let mut label = did_you_mean(name, &mut known);
+        let mut known: Vec<&str> = names(true);
+        for name in &provided {
+            known.push(name);
+        }
+        let mut label = did_you_mean(name, &known);
         if label.is_none() && self.map_named(name).is_some() {
             label = Some(format!("`{name}` is a map: write `{name}[key]`"));
         }
-        self.report_with(span, format_args!("unknown name `{name}`"), label, None);
+        self.errors
+            .report_with(span, format_args!("unknown name `{name}`"), label, None);
     }
 
     /// `base[index]`: an element of an array in memory, or at a pointer; the index a constant,
@@ -556,7 +562,7 @@ impl Checker<'_> {
         index: &ast::Expr,
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let base = self.expression(base, scope, false)?;
         let index_value = self.value(index, scope)?;
         let (element, length, through_pointer) = match &base.ty {
@@ -564,7 +570,8 @@ impl Checker<'_> {
             Type::Chars(length) => (crate::sema::types::U8, Some(*length), false),
             Type::Pointer { target, .. } if target.size() > 0 => ((**target).clone(), None, true),
             other => {
-                self.report(base.span, format_args!("{other} cannot be indexed"));
+                self.errors
+                    .report(base.span, format_args!("{other} cannot be indexed"));
                 return None;
             }
         };
@@ -578,17 +585,19 @@ impl Checker<'_> {
                 false => memory::offset_within(&base, offset).is_ok(),
             });
         let (Some(position), Some(offset)) = (position, offset) else {
-            let bound = length.map_or(String::new(), |length| format!(" below {length}"));
-            self.report(
-                index.span,
-                format_args!("the index must be a constant number{bound}"),
-            );
+            let message = "the index must be a constant number";
+            match length {
+                Some(length) => self
+                    .errors
+                    .report(index.span, format_args!("{message} below {length}")),
+                None => self.errors.report(index.span, format_args!("{message}")),
+            }
             return None;
         };
         let field = format!("[{position}]");
         Some(member_of(
             base,
-            field,
+            &field,
             (offset, through_pointer),
             element,
             span,
@@ -604,19 +613,20 @@ impl Checker<'_> {
         members: &[String],
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let ty = match operand {
             Some(operand) => self.expression(operand, scope, false)?.ty,
             None => match self.types.named(type_name, AddressSpace::Kernel) {
                 Some(Ok(ty)) => ty,
                 Some(Err(message)) => {
-                    self.error_at(type_span, message);
+                    self.errors.error_at(type_span, message);
                     return None;
                 }
                 None => match cast_type(type_name) {
                     Some(ty) => ty,
                     None => {
-                        self.report(type_span, format_args!("unknown type `{type_name}`"));
+                        self.errors
+                            .report(type_span, format_args!("unknown type `{type_name}`"));
                         return None;
                     }
                 },
@@ -630,7 +640,7 @@ impl Checker<'_> {
         match value {
             Ok(value) => Some(expr(ExprKind::Int(value), U64, span)),
             Err(message) => {
-                self.error_at(type_span, message);
+                self.errors.error_at(type_span, message);
                 None
             }
         }
@@ -638,7 +648,7 @@ impl Checker<'_> {
 
     /// `address` as a pointer, so the compiler knows which memory to read through it: a number
     /// becomes a `void *` into the probe's memory.
-    pub(super) fn as_pointer(&self, address: Expr, scope: &Scope<'_>) -> Expr {
+    pub(super) fn as_pointer(&self, address: Typed, scope: &Scope<'_>) -> Typed {
         if matches!(address.ty, Type::Pointer { .. }) {
             return address;
         }

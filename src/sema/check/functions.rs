@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::conversion::coerce;
 use super::expression::{expr, literal_value};
-use super::{Checker, Scope};
+use super::{Checker, Scope, Typed};
 use crate::lang::ast::{self, UnaryOp};
 use crate::lang::diag::Span;
 use crate::output::{Format, PrintOptions};
@@ -29,12 +29,12 @@ pub(super) struct Call<'a, 's> {
 }
 
 /// `printf("format", values...)`: the format is a literal that must fit its values.
-pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn printf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     formatted_call(checker, call, |format| Function::Printf { format })
 }
 
 /// bpftrace's `cat("format", values...)`: the file the format names, printed by user space.
-pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     formatted_call(checker, call, |format| Function::Cat { format })
 }
 
@@ -42,26 +42,26 @@ pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr>
 fn formatted_call(
     checker: &mut Checker<'_>,
     call: Call<'_, '_>,
-    function: fn(Format) -> Function,
-) -> Option<Expr> {
+    function: fn(Box<Format>) -> Function,
+) -> Option<Typed> {
     let span = call.span;
     let (format, arguments) = formatted(checker, call)?;
     Some(typed_call(function(format), arguments, Type::Void, span))
 }
 
 /// A call whose first argument is a printf format literal that must fit the values after it.
-fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, Vec<Expr>)> {
+fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Box<Format>, Vec<Expr>)> {
     let name = call.name;
     let format_node = call.arguments.first()?;
     let ast::ExprKind::Str(bytes) = &format_node.kind else {
-        checker.report(
+        checker.errors.report(
             format_node.span,
             format_args!("{name}'s format must be a string literal"),
         );
         return None;
     };
     let Ok(format_text) = std::str::from_utf8(bytes) else {
-        checker.report(
+        checker.errors.report(
             format_node.span,
             format_args!("{name}'s format is not UTF-8"),
         );
@@ -70,7 +70,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, V
     let format = match crate::output::Format::parse(format_text) {
         Ok(format) => format,
         Err(error) => {
-            checker.report(
+            checker.errors.report(
                 format_span(format_node.span, bytes, error.offset),
                 format_args!("bad {name} format: {}", error.message),
             );
@@ -83,7 +83,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, V
     let wanted = format.arguments();
     let given = call.arguments.len() - 1;
     if given > wanted {
-        checker.report_label(
+        checker.errors.report_label(
             call.arguments[1 + wanted].span,
             format_args!("{name} has {given} values but its format uses {wanted}"),
             format_args!("not used by the format"),
@@ -92,18 +92,18 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Format, V
     }
     if given < wanted {
         let end = Span::new(call.span.end.saturating_sub(1), call.span.end);
-        checker.report_note(
+        checker.errors.report_note(
             end,
             format_args!("{name}'s format uses {wanted} values but only {given} given"),
             (format_node.span, format_args!("the format")),
         );
         return None;
     }
-    Some((format, values?))
+    Some((Box::new(format), values?))
 }
 
 /// `print(values...)`, or bpftrace's `print(@map, top, divisor)`.
-pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let mut values = checker.all_typed(call.arguments, call.scope, true, |value| {
         (matches!(value.ty, Type::Void) && !matches!(value.kind, ExprKind::MapRef(_)))
             .then_some("this has no value to print")
@@ -116,7 +116,7 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
             .iter()
             .find(|value| matches!(value.kind, ExprKind::MapRef(_)))
         {
-            checker.report_label(
+            checker.errors.report_label(
                 map.span,
                 format_args!("a whole map prints by itself"),
                 format_args!("write print(@map), or print(@map, top, divisor)"),
@@ -135,7 +135,7 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
         match literal_value(value) {
             Some(number) if number >= 0 => Some(number as u64),
             _ => {
-                checker.report(value.span, format_args!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"));
+                checker.errors.report(value.span, format_args!("the {what} of print(@map, top, divisor) must be a number literal, 0 or more"));
                 None
             }
         }
@@ -143,7 +143,7 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
     let top = option("top");
     let divisor = option("divisor");
     if let Some(extra) = numbers.next() {
-        checker.report_label(
+        checker.errors.report_label(
             extra.span,
             format_args!("print(@map, top, divisor) takes a map and up to two numbers"),
             format_args!("one too many"),
@@ -163,10 +163,10 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
 }
 
 /// `clear(@map)`.
-pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let typed = checker.expression(&call.arguments[0], call.scope, true)?;
     if !matches!(typed.kind, ExprKind::MapRef(_)) {
-        checker.report_label(
+        checker.errors.report_label(
             call.arguments[0].span,
             format_args!("clear() takes a whole map"),
             format_args!("write the map's name without a key"),
@@ -177,11 +177,11 @@ pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
 }
 
 /// `exit()` or `exit(code)`.
-pub(super) fn exit(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn exit(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let mut values = Vec::new();
     if let Some(argument) = call.arguments.first() {
         let rule = format_args!("the exit code must be an integer");
-        values.push(typed_argument(
+        values.push(*typed_argument(
             checker,
             argument,
             call.scope,
@@ -193,13 +193,13 @@ pub(super) fn exit(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 }
 
 /// `str(address[, length])` and `mem(address[, length])`: bytes read through an address.
-pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name = call.name;
     let address = checker.value(&call.arguments[0], call.scope)?;
     let readable = (address.ty.is_scalar() && address.ty.size() <= 8)
         || (name == "str" && matches!(address.ty, Type::Chars(_)));
     if !readable {
-        checker.report(
+        checker.errors.report(
             call.arguments[0].span,
             format_args!(
                 "`{name}()` reads through an address, and {} is not one",
@@ -215,7 +215,7 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
             match literal_value(&length) {
                 Some(value) if value >= 1 && value as usize <= MAX_STACK => value as usize,
                 Some(_) => {
-                    checker.report(
+                    checker.errors.report(
                         length_node.span,
                         format_args!(
                             "the length must be between 1 and {MAX_STACK} (the BPF stack)"
@@ -224,7 +224,7 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
                     return None;
                 }
                 None => {
-                    checker.report(
+                    checker.errors.report(
                         length_node.span,
                         format_args!("the length must be a number literal"),
                     );
@@ -264,7 +264,7 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 }
 
 /// `uptr(address)` and `kptr(address)`: the address, marked as into user or kernel memory.
-pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name = call.name;
     let rule = format_args!("{name}() needs an address");
     let is_address =
@@ -285,7 +285,7 @@ pub(super) fn pointer(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<E
 }
 
 /// `ksym(address)` and `usym(address)`: an address that prints as the symbol it is in.
-pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name = call.name;
     let rule = format_args!("{name}() needs an address");
     let node = &call.arguments[0];
@@ -298,7 +298,7 @@ pub(super) fn symbol(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
 }
 
 /// `dyn(data->field)`: the string a tracepoint's `__data_loc` field locates.
-pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let field = checker.value(&call.arguments[0], call.scope)?;
     // The field already reads as its string.
     if matches!(
@@ -311,7 +311,7 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
         return Some(field);
     }
     if !matches!(field.kind, ExprKind::Member { .. }) || !field.ty.is_integer() {
-        checker.report_label(
+        checker.errors.report_label(
             call.arguments[0].span,
             format_args!("dyn() reads a tracepoint's `__data_loc` field"),
             format_args!("write `dyn(data->field)`"),
@@ -327,14 +327,14 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
 }
 
 /// `strcmp(a, b)`.
-pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name = call.name;
     let left = checker.value(&call.arguments[0], call.scope);
     let right = checker.value(&call.arguments[1], call.scope);
     let (left, right) = (left?, right?);
     for side in [&left, &right].iter() {
         if !matches!(side.ty, Type::Chars(_)) {
-            checker.report(
+            checker.errors.report(
                 side.span,
                 format_args!("{name}() compares strings; this is {}", side.ty),
             );
@@ -350,7 +350,7 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
                     length: length as usize,
                 },
                 _ => {
-                    checker.report(
+                    checker.errors.report(
                         node.span,
                         format_args!("the length must be a number literal of at least 1"),
                     );
@@ -364,11 +364,11 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ex
 
 /// bpftrace's `strftime(format, nsecs)`: nanoseconds (of the clock `nsecs` reads) that print
 /// as the local time, formatted in user space.
-pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let format = format_literal(checker, &call.arguments[0], "strftime's format");
     let nanoseconds = checker.value(&call.arguments[1], call.scope)?;
     if !nanoseconds.ty.is_integer() {
-        checker.report(
+        checker.errors.report(
             nanoseconds.span,
             format_args!("strftime() takes nanoseconds, not {}", nanoseconds.ty),
         );
@@ -386,7 +386,7 @@ pub(super) fn strftime(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<
 /// bpftrace's `ntop(address)` / `ntop(family, address)`: an IPv4 address in an integer (its
 /// low 4 bytes as they are in memory: network order when read from a socket) or a 4-byte array,
 /// an IPv6 one in a 16-byte array; without a family, the address's size says which.
-pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let (address_node, family_node) = call.arguments.split_last()?;
     let family = family_node.first().map(|node| {
         let rule = format_args!("ntop()'s address family is an integer");
@@ -396,7 +396,7 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
     let size = address.ty.size();
     let array = matches!(address.ty, Type::Array(..) | Type::Chars(_)) && (size == 4 || size == 16);
     if !array && !address.ty.is_integer() {
-        checker.report(
+        checker.errors.report(
             address_node.span,
             format_args!(
                 "ntop() takes an integer or a 4- or 16-byte array, not {}",
@@ -443,7 +443,7 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 
 /// bpftrace's `bswap(n)`: n's bytes in reverse order, as many as its type has, unsigned; a
 /// literal or an operator's result has 8, as bpftrace's integers do (tine's are C's `int`).
-pub(super) fn bswap(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn bswap(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let rule = format_args!("bswap() reverses the bytes of an integer");
     let node = &call.arguments[0];
     let value = typed_argument(checker, node, call.scope, Type::is_integer, rule)?;
@@ -470,11 +470,13 @@ fn typed_argument(
     scope: &mut Scope<'_>,
     accepts: fn(&Type) -> bool,
     rule: fmt::Arguments<'_>,
-) -> Option<Expr> {
+) -> Option<Typed> {
     let value = checker.value(node, scope);
     let ty = &value.as_ref()?.ty;
     if !accepts(ty) {
-        checker.report(node.span, format_args!("{rule}, not {ty}"));
+        checker
+            .errors
+            .report(node.span, format_args!("{rule}, not {ty}"));
         return None;
     }
     value
@@ -482,32 +484,34 @@ fn typed_argument(
 
 /// bpftrace's `kaddr("symbol")`: where a kernel symbol is, read from kallsyms as the script is
 /// compiled, a u64 constant.
-pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name_node = &call.arguments[0];
     let name = format_literal(checker, name_node, "kaddr's symbol")?;
     let known = checker
         .kernel_symbols
         .iter()
-        .find(|(known, _)| *known == name);
+        .find(|(known, _)| known == name);
     let address = match known {
         Some((_, address)) => address.clone(),
         None => {
-            let address = checker.providers.kernel_symbol(&name);
-            checker.kernel_symbols.push((name.clone(), address.clone()));
+            let address = checker.providers.kernel_symbol(name);
+            checker
+                .kernel_symbols
+                .push((name.to_string(), address.clone()));
             address
         }
     };
     match address {
         Ok(Some(address)) => Some(expr(ExprKind::Int(address), U64, call.span)),
         Ok(None) => {
-            checker.report(
+            checker.errors.report(
                 name_node.span,
                 format_args!("the kernel has no symbol `{name}`"),
             );
             None
         }
         Err(message) => {
-            checker.error_at(name_node.span, message);
+            checker.errors.error_at(name_node.span, message);
             None
         }
     }
@@ -517,9 +521,9 @@ pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Exp
 pub const TIME_FORMAT: &str = "%H:%M:%S\n";
 
 /// bpftrace's `time()` / `time(format)` statement: the time of day, printed by user space.
-pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     if call.arguments.len() > 1 {
-        checker.report(
+        checker.errors.report(
             call.arguments[1].span,
             format_args!("`time()` takes at most one format string"),
         );
@@ -527,10 +531,12 @@ pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
     }
     let format = match call.arguments.first() {
         Some(format) => format_literal(checker, format, "time's format")?,
-        None => TIME_FORMAT.to_string(),
+        None => TIME_FORMAT,
     };
     Some(typed_call(
-        Function::Time { format },
+        Function::Time {
+            format: format.into(),
+        },
         Vec::new(),
         Type::Void,
         call.span,
@@ -539,17 +545,19 @@ pub(super) fn time(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 
 /// bpftrace's `join(argv)` / `join(argv, separator)` statement: the strings an array of user
 /// string addresses (execve's `argv`) points to, printed by user space on one line.
-pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr> {
+pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let rule = format_args!("join() needs the address of an array of strings");
     let is_address = |ty: &Type| matches!(ty, Type::Pointer { .. }) || ty.is_integer();
     let node = &call.arguments[0];
     let array = typed_argument(checker, node, call.scope, is_address, rule)?;
     let separator = match call.arguments.get(1) {
         Some(separator) => format_literal(checker, separator, "join's separator")?,
-        None => " ".to_string(),
+        None => " ",
     };
     Some(typed_call_of(
-        Function::Join { separator },
+        Function::Join {
+            separator: separator.into(),
+        },
         array,
         Type::Void,
         call.span,
@@ -557,33 +565,46 @@ pub(super) fn join(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Expr
 }
 
 /// A format string for C's strftime: a literal, UTF-8, without NUL.
-fn format_literal(checker: &mut Checker<'_>, node: &ast::Expr, what: &str) -> Option<String> {
+fn format_literal<'a>(
+    checker: &mut Checker<'_>,
+    node: &'a ast::Expr,
+    what: &str,
+) -> Option<&'a str> {
     let text = match &node.kind {
         ast::ExprKind::Str(bytes) if !bytes.contains(&0) => std::str::from_utf8(bytes).ok(),
         _ => None,
     };
     if text.is_none() {
-        checker.report(
+        checker.errors.report(
             node.span,
             format_args!("{what} must be a string literal (UTF-8, without NUL)"),
         );
     }
-    text.map(str::to_string)
+    text
 }
 
-/// `typed_call` of one argument: one place allocates the argument list.
+/// `typed_call` of one argument: one place allocates the argument list and unboxes into it
+/// what the checker passes boxed.
 #[inline(never)]
-pub(super) fn typed_call_of(function: Function, argument: Expr, ty: Type, span: Span) -> Expr {
-    typed_call(function, vec![argument], ty, span)
+#[allow(clippy::boxed_local)]
+pub(super) fn typed_call_of(function: Function, argument: Typed, ty: Type, span: Span) -> Typed {
+    typed_call(function, vec![*argument], ty, span)
 }
 
 /// `typed_call` of two arguments.
 #[inline(never)]
-fn typed_call_of_two(function: Function, first: Expr, second: Expr, ty: Type, span: Span) -> Expr {
-    typed_call(function, vec![first, second], ty, span)
+#[allow(clippy::boxed_local)]
+fn typed_call_of_two(
+    function: Function,
+    first: Typed,
+    second: Typed,
+    ty: Type,
+    span: Span,
+) -> Typed {
+    typed_call(function, vec![*first, *second], ty, span)
 }
 
-pub(super) fn typed_call(function: Function, arguments: Vec<Expr>, ty: Type, span: Span) -> Expr {
+pub(super) fn typed_call(function: Function, arguments: Vec<Expr>, ty: Type, span: Span) -> Typed {
     expr(
         ExprKind::Call {
             function,

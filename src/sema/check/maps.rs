@@ -1,24 +1,27 @@
 //! sema::check::maps: what each map's uses say about its key, value and kind, gathered across
 //! all probes, and the map table once nothing new is learnt.
 
+use std::fmt;
 use std::rc::Rc;
 
 use super::conversion::{coerce, unify, widen};
 use super::expression::expr;
-use super::{did_you_mean, Checker, Scope};
+use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
 use crate::sema::program::{Expr, ExprKind, Map, MapId, MapKind};
 use crate::sema::types::{StructType, Type, I64};
 
 /// What is known about one map so far.
+// In this order: the fields most used at short offsets, where one is rarely read last.
+#[repr(C)]
 pub(super) struct MapState {
     pub(super) name: String,
-    pub(super) first: Span,
     /// None until a use shows whether it has a key; then the key types (None = keyless).
     pub(super) key: Option<(Option<Vec<Type>>, Span)>,
     pub(super) value: Option<(Type, Span)>,
     pub(super) kind: Option<(MapKind, Span)>,
+    pub(super) first: Span,
     /// Some statement assigns or aggregates into it (even one with errors of its own).
     pub(super) assigned: bool,
 }
@@ -54,18 +57,15 @@ impl Checker<'_> {
             }
             Some((existing, _)) if existing == kind => {}
             Some((existing, first)) => {
-                let name = self.maps[map].name.clone();
-                self.report_note(
+                let name = &self.maps[map].name;
+                self.errors.report_note(
                     span,
                     format_args!(
                         "`{name}` is used as {} here but as {} elsewhere",
-                        describe_kind(kind),
-                        describe_kind(existing)
+                        Kind(kind),
+                        Kind(existing)
                     ),
-                    (
-                        first,
-                        format_args!("`{name}` is {} here", describe_kind(existing)),
-                    ),
+                    (first, format_args!("`{name}` is {} here", Kind(existing))),
                 );
             }
         }
@@ -74,21 +74,24 @@ impl Checker<'_> {
     /// Records (or checks) a map's value type; returns the map's type after this use.
     pub(super) fn map_value(&mut self, map: MapId, ty: &Type, span: Span) -> Option<Type> {
         if matches!(ty, Type::Void) {
-            self.report(span, format_args!("this has no value to store"));
+            self.errors
+                .report(span, format_args!("this has no value to store"));
             return None;
         }
-        match widen(&mut self.maps[map].value, ty, span, &mut self.changed) {
-            Ok(common) => Some(common),
-            Err((existing, first)) => {
-                let name = self.maps[map].name.clone();
-                self.report_note(
-                    span,
-                    format_args!("`{name}` holds {existing} values, this is {ty}"),
-                    (first, format_args!("`{name}` first gets a {existing} here")),
-                );
-                None
-            }
+        let state = &mut self.maps[map];
+        let common = widen(&mut state.value, ty, span, &mut self.changed);
+        if let (None, Some((existing, first))) = (&common, &state.value) {
+            let name = &state.name;
+            self.errors.report_note(
+                span,
+                format_args!("`{name}` holds {existing} values, this is {ty}"),
+                (
+                    *first,
+                    format_args!("`{name}` first gets a {existing} here"),
+                ),
+            );
         }
+        common
     }
 
     /// A keyless use (`@x`, `@ = count()`); false (with an error) when the map has keys.
@@ -101,8 +104,8 @@ impl Checker<'_> {
             }
             Some((None, _)) => true,
             Some((Some(_), first)) => {
-                let (name, first) = (self.maps[map].name.clone(), *first);
-                self.report_note(
+                let (name, first) = (&self.maps[map].name, *first);
+                self.errors.report_note(
                     span,
                     format_args!("`{name}` is used without a key here"),
                     (first, format_args!("`{name}` has a key here")),
@@ -124,67 +127,67 @@ impl Checker<'_> {
             (matches!(value.ty, Type::Void) || matches!(value.kind, ExprKind::MapRef(_)))
                 .then_some("this cannot be a map key")
         })?;
-        let types: Vec<Type> = typed.iter().map(|key| key.ty.clone()).collect();
-        let name = self.maps[map].name.clone();
-        let Some((known, first)) = &mut self.maps[map].key else {
+        let mut keys = typed;
+        // The name borrowed beside the key, for the errors.
+        let MapState { name, key, .. } = &mut self.maps[map];
+        let Some((known, first)) = key else {
             // The first use with a key: the key is its types.
-            self.maps[map].key = Some((Some(types), span));
+            let mut types = Vec::with_capacity(keys.len());
+            for key in &keys {
+                types.push(key.ty.clone());
+            }
+            *key = Some((Some(types), span));
             self.changed = true;
-            return Some(typed);
+            return Some(keys);
         };
         let first = *first;
         let Some(existing) = known else {
-            self.report_note(
+            self.errors.report_note(
                 span,
                 format_args!("`{name}` is used with a key here"),
                 (first, format_args!("`{name}` has no key here")),
             );
             return None;
         };
-        if existing.len() != types.len() {
+        if existing.len() != keys.len() {
             let count = existing.len();
-            self.report_note(
+            self.errors.report_note(
                 span,
-                format_args!("`{name}` has a key of {} expressions here", types.len()),
+                format_args!("`{name}` has a key of {} expressions here", keys.len()),
                 (first, format_args!("and of {count} here")),
             );
             return None;
         }
-        let mut common = Vec::with_capacity(types.len());
-        for (old, new) in existing.iter().zip(&types) {
-            let Some(ty) = unify(old, new) else { break };
+        let mut common = Vec::with_capacity(keys.len());
+        let mut widened = false;
+        for (index, (old, new)) in existing.iter().zip(&keys).enumerate() {
+            let Some(ty) = unify(old, &new.ty) else {
+                self.errors.report_note(
+                    new.span,
+                    format_args!("key {} of `{name}` is {old}, this is {}", index + 1, new.ty),
+                    (first, format_args!("`{name}` gets a {old} key here")),
+                );
+                return None;
+            };
+            widened |= ty != *old;
             common.push(ty);
         }
-        let index = common.len();
-        if let Some(old) = existing.get(index).cloned() {
-            self.report_note(
-                typed[index].span,
-                format_args!(
-                    "key {} of `{name}` is {old}, this is {}",
-                    index + 1,
-                    types[index]
-                ),
-                (first, format_args!("`{name}` gets a {old} key here")),
-            );
-            return None;
-        }
-        if common != *existing {
-            *existing = common.clone();
-            self.changed = true;
-        }
-        let mut keys = typed;
         for (key, ty) in keys.iter_mut().zip(&common) {
             coerce(key, ty);
+        }
+        if widened {
+            *existing = common;
+            self.changed = true;
         }
         Some(keys)
     }
 
-    pub(super) fn map_read(&mut self, map: MapId, key: Vec<Expr>, span: Span) -> Option<Expr> {
+    pub(super) fn map_read(&mut self, map: MapId, key: Vec<Expr>, span: Span) -> Option<Typed> {
         let state = &self.maps[map];
         if let Some((kind, first)) = state.kind {
             if kind != MapKind::Plain {
-                let name = state.name.clone();
-                self.report_note(
+                let name = &state.name;
+                self.errors.report_note(
                     span,
                     format_args!("`{name}` is an aggregation; its value can only be printed"),
                     (first, format_args!("`{name}` aggregates here")),
@@ -198,16 +201,17 @@ impl Checker<'_> {
             // as zero, so until a store types the map, a read is a 64-bit integer, as in bpftrace.
             None if state.assigned => I64,
             None => {
-                if self.final_round {
-                    let name = state.name.clone();
-                    let mut assigned = self
-                        .maps
-                        .iter()
-                        .filter(|other| other.value.is_some())
-                        .map(|other| other.name.as_str());
-                    let label = did_you_mean(&name, &mut assigned);
+                if self.errors.final_round {
+                    let name = &state.name;
+                    let mut assigned = Vec::new();
+                    for other in &self.maps {
+                        if other.value.is_some() {
+                            assigned.push(other.name.as_str());
+                        }
+                    }
+                    let label = did_you_mean(name, &assigned);
                     let message = format_args!("`{name}` is read but never assigned");
-                    self.report_with(span, message, label, None);
+                    self.errors.report_with(span, message, label, None);
                 }
                 return None;
             }
@@ -221,13 +225,7 @@ impl Checker<'_> {
         let mut maps = Vec::new();
         for state in &self.maps {
             let key = match &state.key {
-                Some((Some(types), _)) => {
-                    let mut fields = Vec::with_capacity(types.len());
-                    for (index, ty) in types.iter().enumerate() {
-                        fields.push((index.to_string(), ty.clone()));
-                    }
-                    Some(Rc::new(StructType::c_layout(None, fields)))
-                }
+                Some((Some(types), _)) => Some(Rc::new(StructType::key(types))),
                 _ => None,
             };
             let Some((value, _)) = &state.value else {
@@ -253,13 +251,21 @@ impl Checker<'_> {
     }
 }
 
-fn describe_kind(kind: MapKind) -> String {
-    match kind {
-        MapKind::Plain => "a plain map".to_string(),
-        // Two lhist() uses differ only in their bounds: name them.
-        MapKind::Lhist { min, max, step } => {
-            format!("a lhist() aggregation (min {min}, max {max}, step {step})")
+/// How an error names a map's kind: written into the message, not made a string first.
+struct Kind(MapKind);
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            MapKind::Plain => f.write_str("a plain map"),
+            // Two lhist() uses differ only in their bounds: name them.
+            MapKind::Lhist { min, max, step } => {
+                write!(
+                    f,
+                    "a lhist() aggregation (min {min}, max {max}, step {step})"
+                )
+            }
+            other => write!(f, "a {}() aggregation", other.name()),
         }
-        other => format!("a {}() aggregation", other.name()),
     }
 }

@@ -2,6 +2,7 @@
 //! `curtask`, `sizeof`, `offsetof`, enum constants and `#define`s — with types from the
 //! script's own definitions first, then the kernel's BTF (`Providers::kernel_types`).
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::rc::Rc;
 
@@ -22,20 +23,27 @@ const DIRECTIVES: [&str; 8] = [
 ];
 
 /// The C types a script can name.
+// The script's definitions, the largest, last: the other fields sit at short offsets.
+#[repr(C)]
 pub(super) struct CTypes<'p> {
-    script: Option<Definitions>,
     providers: &'p dyn Providers,
     kernel: OnceCell<Result<Option<Rc<dyn TypeSource>>, String>>,
+    script: Option<Definitions>,
 }
 
 impl<'p> CTypes<'p> {
     /// Reads the definitions above the probes; with `#if`s in them, `BPFTRACE_HAVE_BTF` is
-    /// defined when the kernel has BTF, as bpftrace defines it.
+    /// defined when the kernel has BTF, as bpftrace defines it. When they do not parse, the
+    /// error joins `errors` and the kernel's types are the only ones.
     #[inline(never)]
-    pub(super) fn new(definitions: &str, providers: &'p dyn Providers) -> Result<Self, Diag> {
+    pub(super) fn new(
+        definitions: &str,
+        providers: &'p dyn Providers,
+        errors: &mut Vec<Diag>,
+    ) -> Self {
         let mut types = CTypes::without_definitions(providers);
         if definitions.trim().is_empty() {
-            return Ok(types);
+            return types;
         }
         // tine reads a line starting `#` that is no directive as a comment (ply's `# ...`).
         let text: String = definitions
@@ -57,17 +65,17 @@ impl<'p> CTypes<'p> {
             Ok(parsed) => types.script = Some(parsed),
             Err(error) => {
                 let at = offset_of_line(definitions, error.line, error.column);
-                return Err(Diag::new(
+                errors.push(Diag::new(
                     Span::new(at, at + 1),
                     format!("in the C definitions: {}", error.message),
                 ));
             }
         }
-        Ok(types)
+        types
     }
 
     /// The kernel's types only.
-    pub(super) fn without_definitions(providers: &'p dyn Providers) -> Self {
+    fn without_definitions(providers: &'p dyn Providers) -> Self {
         CTypes {
             script: None,
             providers,
@@ -93,7 +101,7 @@ impl<'p> CTypes<'p> {
     /// The type of `kind name`, from the script's definitions, else the kernel's.
     fn find(&self, kind: NameKind, name: &str) -> Result<(TypeOrigin, TypeId), String> {
         if let Some(script) = &self.script {
-            if let Some(id) = script.find(kind, name).map_err(failed)? {
+            if let Some(id) = find(script, kind, name)? {
                 return Ok((TypeOrigin::Script, id));
             }
         }
@@ -103,7 +111,7 @@ impl<'p> CTypes<'p> {
                 "unknown `{word} {name}`: define it above the probes, or run on a kernel with BTF"
             ));
         };
-        match kernel.find(kind, name).map_err(failed)? {
+        match find(kernel, kind, name)? {
             Some(id) => Ok((TypeOrigin::Kernel, id)),
             None => Err(format!("the kernel's BTF has no `{word} {name}`")),
         }
@@ -147,7 +155,7 @@ impl<'p> CTypes<'p> {
         if depth > 16 {
             return Err(about(source, id, "type ", " nests too deep"));
         }
-        let (resolved, ty) = source.resolve(id).map_err(failed)?;
+        let (resolved, ty) = resolve(source, id)?;
         Ok(match *ty {
             CType::Void | CType::Prototype(_) | CType::Function { .. } => Type::Void,
             CType::Int(ref int) if matches!(int.size, 1 | 2 | 4 | 8) => Type::Int {
@@ -166,7 +174,7 @@ impl<'p> CTypes<'p> {
             CType::Array {
                 element, length, ..
             } => match self.convert(origin, element, space, depth + 1)? {
-                Type::Int { bytes: 1, .. } if matches!(*source.resolve(element).map_err(failed)?.1, CType::Int(ref int) if int.char) => {
+                Type::Int { bytes: 1, .. } if matches!(*resolve(source, element)?.1, CType::Int(ref int) if int.char) => {
                     Type::Chars(length as usize)
                 }
                 element => Type::Array(Box::new(element), length),
@@ -186,7 +194,7 @@ impl<'p> CTypes<'p> {
                 } else {
                     NameKind::Struct
                 };
-                match source.find(kind, name).map_err(failed)? {
+                match find(source, kind, name)? {
                     Some(defined) if defined != resolved => {
                         self.convert(origin, defined, space, depth + 1)?
                     }
@@ -276,7 +284,7 @@ impl<'p> CTypes<'p> {
         let enumerator = |source: &dyn TypeSource| -> Result<Option<(u64, Type)>, String> {
             match source.find_enumerator(name).map_err(failed)? {
                 Some((id, value)) => {
-                    let ty = match *source.resolve(id).map_err(failed)?.1 {
+                    let ty = match *resolve(source, id)?.1 {
                         CType::Enum(ref found) if found.signed => I64,
                         _ => U64,
                     };
@@ -311,6 +319,18 @@ pub(super) struct MemberRead {
     /// For a bitfield (whose `ty` is the unsigned integer that holds it): how to take it out
     /// of that integer, (shift right, bits, whether signed).
     pub bitfield: Option<(u32, u8, bool)>,
+}
+
+/// `source.resolve(id)`, its error as sema's message: one copy of the conversion.
+#[inline(never)]
+fn resolve(source: &dyn TypeSource, id: TypeId) -> Result<(TypeId, Cow<'_, CType>), String> {
+    source.resolve(id).map_err(failed)
+}
+
+/// `source.find(kind, name)`, its error as sema's message.
+#[inline(never)]
+fn find(source: &dyn TypeSource, kind: NameKind, name: &str) -> Result<Option<TypeId>, String> {
+    source.find(kind, name).map_err(failed)
 }
 
 /// A type source's error as sema's message: one place formats and drops it.

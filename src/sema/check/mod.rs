@@ -21,6 +21,10 @@ use crate::lang::ast;
 use crate::lang::diag::{Diag, Span};
 use crate::lang::suggest::nearest;
 use maps::MapState;
+
+/// A typed expression as the checker passes it between its steps: boxed, so that each step
+/// moves a pointer, and a node built around it (a cast, an operator) takes it as it is.
+type Typed = Box<crate::sema::program::Expr>;
 use scratch::collect_assigned;
 
 /// Type-checks a parsed script. Every independent error is collected.
@@ -31,18 +35,17 @@ pub fn check_script(
 ) -> Result<Program, Vec<Diag>> {
     let mut errors = Vec::new();
     let mut units = units(script, providers, &mut errors);
-    let types = memory::CTypes::new(&script.definitions, providers).unwrap_or_else(|diag| {
-        errors.push(diag);
-        memory::CTypes::without_definitions(providers)
-    });
+    let types = memory::CTypes::new(&script.definitions, providers, &mut errors);
     let mut checker = Checker {
         environment,
         providers,
         kernel_symbols: Vec::new(),
         types,
         maps: Vec::new(),
-        errors: Vec::new(),
-        final_round: false,
+        errors: Errors {
+            list: Vec::new(),
+            final_round: false,
+        },
         changed: false,
     };
     // Map and scratch types flow between uses in any order: iterate until nothing new is
@@ -52,17 +55,17 @@ pub fn check_script(
         for unit in &mut units {
             checker.probe(unit);
         }
-        checker.errors.clear();
+        checker.errors.list.clear();
         if !checker.changed {
             break;
         }
     }
-    checker.final_round = true;
+    checker.errors.final_round = true;
     let mut probes = Vec::new();
     for unit in &mut units {
         probes.push(checker.probe(unit));
     }
-    errors.append(&mut checker.errors);
+    errors.append(&mut checker.errors.list);
     let maps = checker.finish_maps(&mut errors);
     if errors.is_empty() {
         Ok(Program { maps, probes })
@@ -125,10 +128,10 @@ fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
     Diag::new(span, message.replace(&canonical, &written))
 }
 
-/// "did you mean `x`?" when one of `candidates` is near `word`. One copy of `nearest` for
-/// every caller's kind of list.
-fn did_you_mean(word: &str, candidates: &mut dyn Iterator<Item = &str>) -> Option<String> {
-    nearest(word, candidates).map(|near| format!("did you mean `{near}`?"))
+/// "did you mean `x`?" when one of `candidates` is near `word`. Every caller lists its names:
+/// one copy of `nearest` for every kind of list.
+fn did_you_mean(word: &str, candidates: &[&str]) -> Option<String> {
+    nearest(word, candidates.iter().copied()).map(|near| format!("did you mean `{near}`?"))
 }
 
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
@@ -185,18 +188,27 @@ struct Unit<'s> {
     scratch: Vec<(String, Option<(Type, Span)>)>,
 }
 
+// `errors` first, and in this order: a report is passed the checker's own address.
+#[repr(C)]
 struct Checker<'e> {
+    errors: Errors,
     environment: &'e Environment,
     /// For what sema asks the kernel beyond probes: `kaddr()`'s symbols.
     providers: &'e dyn Providers,
     /// `kaddr()`'s answers, asked once each: reading kallsyms takes the kernel a while, and
     /// every round of typing asks again. A script names few symbols: a list is enough.
     kernel_symbols: Vec<(String, Result<Option<u64>, String>)>,
-    types: memory::CTypes<'e>,
     maps: Vec<MapState>,
-    errors: Vec<Diag>,
-    final_round: bool,
     changed: bool,
+    // Last: the largest, and the fields before it stay within a short offset.
+    types: memory::CTypes<'e>,
+}
+
+/// The errors found, kept only in the final round: a field of its own, so that a message
+/// can borrow the checker's other fields (a map's name) while it is reported.
+struct Errors {
+    list: Vec<Diag>,
+    final_round: bool,
 }
 
 /// The scope of the probe being typed.
@@ -209,10 +221,10 @@ struct Scope<'u> {
     assigned: Vec<String>,
 }
 
-impl Checker<'_> {
+impl Errors {
     fn error(&mut self, diag: Diag) {
         if self.final_round {
-            self.errors.push(diag);
+            self.list.push(diag);
         }
     }
 
@@ -227,7 +239,7 @@ impl Checker<'_> {
     #[inline(never)]
     fn report(&mut self, span: Span, message: fmt::Arguments<'_>) {
         if self.final_round {
-            self.errors.push(Diag::new(span, fmt::format(message)));
+            self.list.push(Diag::new(span, fmt::format(message)));
         }
     }
 
@@ -266,10 +278,12 @@ impl Checker<'_> {
             if let Some((span, note)) = note {
                 diag.notes.push((span, fmt::format(note)));
             }
-            self.errors.push(diag);
+            self.list.push(diag);
         }
     }
+}
 
+impl Checker<'_> {
     fn probe(&mut self, unit: &mut Unit<'_>) -> Probe {
         let mut assigned = Vec::new();
         collect_assigned(&unit.probe.body, &mut assigned);
@@ -285,7 +299,7 @@ impl Checker<'_> {
                 let span = unit.probe.span;
                 body = vec![Stmt {
                     kind: StmtKind::If {
-                        condition,
+                        condition: *condition,
                         then: Box::new(Stmt {
                             kind: StmtKind::Block(body),
                             span,

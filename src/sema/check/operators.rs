@@ -3,25 +3,25 @@
 
 use super::conversion::{arithmetic, coerce, promote};
 use super::expression::expr;
-use super::Checker;
+use super::{Checker, Typed};
 use crate::lang::ast::{BinaryOp, UnaryOp};
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind};
 use crate::sema::types::{Type, I32, I64, U64};
 
 impl Checker<'_> {
-    pub(super) fn unary(&mut self, operator: UnaryOp, operand: Expr, span: Span) -> Option<Expr> {
+    pub(super) fn unary(&mut self, operator: UnaryOp, operand: Typed, span: Span) -> Option<Typed> {
         match operator {
             UnaryOp::Deref => {
                 let Type::Pointer { target, .. } = &operand.ty else {
-                    self.report(
+                    self.errors.report(
                         operand.span,
                         format_args!("cannot dereference {}: it is not a pointer", operand.ty),
                     );
                     return None;
                 };
                 if matches!(**target, Type::Void | Type::Named(_)) {
-                    self.report_label(
+                    self.errors.report_label(
                         operand.span,
                         format_args!("cannot dereference a `void *`"),
                         format_args!("cast it first, e.g. `*(u64*)p`"),
@@ -33,7 +33,7 @@ impl Checker<'_> {
             }
             UnaryOp::Not => {
                 if !operand.ty.is_scalar() {
-                    self.report(
+                    self.errors.report(
                         operand.span,
                         format_args!("`!` needs a number or pointer, not {}", operand.ty),
                     );
@@ -46,9 +46,9 @@ impl Checker<'_> {
     }
 
     /// `-x` and `~x`: integers, promoted as C does; a negated literal stays a literal.
-    fn negate(&mut self, operator: UnaryOp, operand: Expr, span: Span) -> Option<Expr> {
+    fn negate(&mut self, operator: UnaryOp, operand: Typed, span: Span) -> Option<Typed> {
         if !operand.ty.is_integer() {
-            self.report(
+            self.errors.report(
                 operand.span,
                 format_args!(
                     "`{}` needs an integer, not {}",
@@ -77,10 +77,10 @@ impl Checker<'_> {
     pub(super) fn binary_typed(
         &mut self,
         operator: BinaryOp,
-        mut left: Expr,
-        mut right: Expr,
+        mut left: Typed,
+        mut right: Typed,
         span: Span,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
         // One node at the end: each case says only its operands' conversions and the type.
         let (left, right, ty) = if strings && operator.is_comparison() {
@@ -88,7 +88,7 @@ impl Checker<'_> {
         } else if operator.is_logical() {
             for side in [&left, &right].iter() {
                 if !side.ty.is_scalar() {
-                    self.report(
+                    self.errors.report(
                         side.span,
                         format_args!(
                             "`{}` needs numbers or pointers, not {}",
@@ -138,21 +138,16 @@ impl Checker<'_> {
     fn numbers(&mut self, operator: BinaryOp, left: &Expr, right: &Expr) -> bool {
         for &(side, other) in [(left, right), (right, left)].iter() {
             if !side.ty.is_scalar() {
-                let mut diag = Diag::new(
-                    side.span,
-                    format!(
-                        "`{}` needs numbers, but this is {}",
-                        operator.symbol(),
-                        side.ty
-                    ),
-                );
+                let symbol = operator.symbol();
+                let message = format_args!("`{symbol}` needs numbers, but this is {}", side.ty);
                 if matches!(side.ty, Type::Chars(_)) && operator.is_comparison() {
-                    diag = diag.with_note(
-                        other.span,
-                        format!("a string compares only with a string; this is {}", other.ty),
-                    );
+                    let note =
+                        format_args!("a string compares only with a string; this is {}", other.ty);
+                    self.errors
+                        .report_note(side.span, message, (other.span, note));
+                } else {
+                    self.errors.report(side.span, message);
                 }
-                self.error(diag);
                 return false;
             }
         }
@@ -160,11 +155,11 @@ impl Checker<'_> {
     }
 }
 
-pub(super) fn binary(operator: BinaryOp, left: Expr, right: Expr, ty: Type, span: Span) -> Expr {
+pub(super) fn binary(operator: BinaryOp, left: Typed, right: Typed, ty: Type, span: Span) -> Typed {
     let kind = ExprKind::Binary {
         operator,
-        left: Box::new(left),
-        right: Box::new(right),
+        left,
+        right,
     };
     expr(kind, ty, span)
 }
@@ -191,10 +186,7 @@ fn special(ty: &Type) -> bool {
     ty.is_integer() && !matches!(ty, Type::Int { .. } | Type::Id(_))
 }
 
-fn unary_node(operator: UnaryOp, operand: Expr, ty: Type, span: Span) -> Expr {
-    let kind = ExprKind::Unary {
-        operator,
-        operand: Box::new(operand),
-    };
+fn unary_node(operator: UnaryOp, operand: Typed, ty: Type, span: Span) -> Typed {
+    let kind = ExprKind::Unary { operator, operand };
     expr(kind, ty, span)
 }

@@ -3,7 +3,7 @@
 
 use super::conversion::{literal_type, widen};
 use super::expression::expr;
-use super::{Checker, Scope};
+use super::{Checker, Scope, Typed};
 use crate::lang::ast;
 use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind};
@@ -16,14 +16,16 @@ fn parse_number(text: &str) -> Option<u64> {
         Some(rest) => (true, rest),
         None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
     };
-    let lower = digits.to_ascii_lowercase();
-    let value = if let Some(hex) = lower.strip_prefix("0x") {
-        u64::from_str_radix(hex, 16).ok()?
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        u64::from_str_radix(&lower[1..], 8).ok()?
-    } else {
-        lower.parse::<u64>().ok()?
+    // One parse, in the radix the prefix says (hex digits of either case).
+    let (radix, digits) = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        Some(hex) => (16, hex),
+        None if digits.len() > 1 && digits.starts_with('0') => (8, &digits[1..]),
+        None => (10, digits),
     };
+    let value = u64::from_str_radix(digits, radix).ok()?;
     if negative {
         let magnitude = i64::try_from(value).ok()?;
         Some((-magnitude) as u64)
@@ -74,12 +76,12 @@ impl Checker<'_> {
         slot: usize,
         span: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<Expr> {
+    ) -> Option<Typed> {
         match &scope.scratch[slot].1 {
             Some((ty, _)) => Some(expr(ExprKind::Scratch(slot), ty.clone(), span)),
             None => {
-                let name = scope.scratch[slot].0.clone();
-                self.report(
+                let name = &scope.scratch[slot].0;
+                self.errors.report(
                     span,
                     format_args!("`${name}` has no type: it is only assigned from itself"),
                 );
@@ -95,40 +97,39 @@ impl Checker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<Type> {
         if matches!(value.ty, Type::Void) || matches!(value.kind, ExprKind::MapRef(_)) {
-            self.report(value.span, format_args!("this has no value to store"));
+            self.errors
+                .report(value.span, format_args!("this has no value to store"));
             return None;
         }
-        match widen(
-            &mut scope.scratch[slot].1,
-            &value.ty,
-            value.span,
-            &mut self.changed,
-        ) {
-            Ok(common) => Some(common),
-            Err((existing, first)) => {
-                let name = scope.scratch[slot].0.clone();
-                self.report_note(
-                    value.span,
-                    format_args!("`${name}` holds {existing} values, this is {}", value.ty),
-                    (
-                        first,
-                        format_args!("`${name}` first gets a {existing} here"),
-                    ),
-                );
-                None
-            }
+        let (name, known) = &mut scope.scratch[slot];
+        let common = widen(known, &value.ty, value.span, &mut self.changed);
+        if let (None, Some((existing, first))) = (&common, known) {
+            self.errors.report_note(
+                value.span,
+                format_args!("`${name}` holds {existing} values, this is {}", value.ty),
+                (
+                    *first,
+                    format_args!("`${name}` first gets a {existing} here"),
+                ),
+            );
         }
+        common
     }
 
     #[inline(never)]
-    pub(super) fn dollar(&mut self, name: &str, span: Span, scope: &mut Scope<'_>) -> Option<Expr> {
+    pub(super) fn dollar(
+        &mut self,
+        name: &str,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Typed> {
         if scope.assigned.iter().any(|assigned| assigned == name) {
             let slot = self.scratch_slot(name, scope);
             return self.scratch_read(slot, span, scope);
         }
         if name == "target" {
             if !self.environment.target {
-                self.report_label(
+                self.errors.report_label(
                     span,
                     format_args!("`$target` is the pid of the -c command"),
                     format_args!("there is no -c COMMAND"),
@@ -155,7 +156,7 @@ impl Checker<'_> {
             match variables.iter().rfind(|(known, _)| known == name) {
                 Some((_, text)) => text.as_str(),
                 None => {
-                    self.report_label(
+                    self.errors.report_label(
                         span,
                         format_args!("environment variable `{name}` is not set"),
                         format_args!("assign it in this probe to make it a scratch variable"),
@@ -179,5 +180,33 @@ impl Checker<'_> {
                 span,
             ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_number;
+
+    /// strtoll with base 0, as ply reads `$NAME` and `$1`.
+    #[test]
+    fn numbers_parse_in_the_radix_their_prefix_says() {
+        let cases: [(&str, Option<u64>); 13] = [
+            ("42", Some(42)),
+            (" 12 ", Some(12)),
+            ("+7", Some(7)),
+            ("-5", Some(-5i64 as u64)),
+            ("0x1F", Some(31)),
+            ("0X1f", Some(31)),
+            ("017", Some(15)),
+            ("0", Some(0)),
+            ("0x", None),
+            ("08", None),
+            ("abc", None),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("-9223372036854775809", None),
+        ];
+        for (text, value) in cases {
+            assert_eq!(parse_number(text), value, "{text:?}");
+        }
     }
 }

@@ -11,6 +11,12 @@ use crate::lang::diag::Span;
 use crate::sema::program::{Expr, MapId, MapKind, Stmt, StmtKind};
 use crate::sema::types::{Type, U64};
 
+/// A typed statement: the one place the checker allocates one.
+#[inline(never)]
+fn stmt(kind: StmtKind, span: Span) -> Box<Stmt> {
+    Box::new(Stmt { kind, span })
+}
+
 /// Linear histograms with more buckets than this would not fit a map value comfortably.
 const MAX_LHIST_BUCKETS: i64 = 1000;
 
@@ -23,7 +29,7 @@ impl Checker<'_> {
         let mut typed = Vec::with_capacity(statements.len());
         for statement in statements {
             if let Some(statement) = self.statement(statement, scope) {
-                typed.push(statement);
+                typed.push(*statement);
             }
         }
         typed
@@ -33,7 +39,7 @@ impl Checker<'_> {
         &mut self,
         statement: &ast::Stmt,
         scope: &mut Scope<'_>,
-    ) -> Option<Stmt> {
+    ) -> Option<Box<Stmt>> {
         let span = statement.span;
         let kind = match &statement.kind {
             ast::StmtKind::Block(body) => StmtKind::Block(self.statements(body, scope)),
@@ -48,9 +54,9 @@ impl Checker<'_> {
                     .as_ref()
                     .and_then(|otherwise| self.statement(otherwise, scope));
                 StmtKind::If {
-                    condition: condition?,
-                    then: Box::new(then?),
-                    otherwise: otherwise.map(Box::new),
+                    condition: *condition?,
+                    then: then?,
+                    otherwise,
                 }
             }
             ast::StmtKind::Return => StmtKind::Return,
@@ -60,7 +66,7 @@ impl Checker<'_> {
                     keys: Some(keys),
                 } = &target.kind
                 else {
-                    self.report(
+                    self.errors.report(
                         target.span,
                         format_args!("`delete` takes a map element: `delete m[key]`"),
                     );
@@ -92,11 +98,11 @@ impl Checker<'_> {
                     span: *span,
                     scope,
                 };
-                StmtKind::Expr(functions::time(self, call)?)
+                StmtKind::Expr(*functions::time(self, call)?)
             }
-            ast::StmtKind::Expr(expression) => StmtKind::Expr(self.value(expression, scope)?),
+            ast::StmtKind::Expr(expression) => StmtKind::Expr(*self.value(expression, scope)?),
         };
-        Some(Stmt { kind, span })
+        Some(stmt(kind, span))
     }
 
     pub(super) fn assign(
@@ -106,7 +112,7 @@ impl Checker<'_> {
         operator: Option<BinaryOp>,
         value: &ast::Expr,
         scope: &mut Scope<'_>,
-    ) -> Option<Stmt> {
+    ) -> Option<Box<Stmt>> {
         let kind = match &target.kind {
             ast::ExprKind::Dollar(name) => {
                 self.assign_scratch(name, target.span, operator, value, scope)?
@@ -142,7 +148,7 @@ impl Checker<'_> {
                 self.assign_map(place, operator, value, scope)?
             }
             _ => {
-                self.report_label(
+                self.errors.report_label(
                     target.span,
                     format_args!("can only assign to a map element or a `$variable`"),
                     format_args!("not assignable"),
@@ -150,10 +156,7 @@ impl Checker<'_> {
                 return None;
             }
         };
-        Some(Stmt {
-            kind,
-            span: statement.span,
-        })
+        Some(stmt(kind, statement.span))
     }
 
     /// `$x = v`, `$x += v`.
@@ -176,7 +179,10 @@ impl Checker<'_> {
         }
         let ty = self.scratch_store_type(slot, &typed, scope)?;
         coerce(&mut typed, &ty);
-        Some(StmtKind::ScratchStore { slot, value: typed })
+        Some(StmtKind::ScratchStore {
+            slot,
+            value: *typed,
+        })
     }
 
     /// `m[k] = v`, `m[k] += v` on a plain map.
@@ -208,7 +214,7 @@ impl Checker<'_> {
         Some(StmtKind::MapStore {
             map,
             key,
-            value: typed,
+            value: *typed,
         })
     }
 
@@ -227,13 +233,13 @@ impl Checker<'_> {
         place: Place<'_>,
         call: AggregationCall<'_>,
         scope: &mut Scope<'_>,
-    ) -> Option<Stmt> {
+    ) -> Option<Box<Stmt>> {
         let (map, function, arguments) = (place.map, call.function, call.arguments);
         let key = self.place_key(&place, scope);
         let wanted = call.wanted;
         if arguments.len() != wanted {
             let plural = if wanted == 1 { "" } else { "s" };
-            self.report(
+            self.errors.report(
                 call.span,
                 format_args!(
                     "`{function}()` takes {wanted} argument{plural}, {} given",
@@ -246,7 +252,7 @@ impl Checker<'_> {
             Some(argument) => {
                 let typed = self.value(argument, scope)?;
                 if !typed.ty.is_integer() {
-                    self.report_label(
+                    self.errors.report_label(
                         argument.span,
                         format_args!("`{function}()` needs an integer, not {}", typed.ty),
                         format_args!("this is {}", typed.ty),
@@ -278,14 +284,13 @@ impl Checker<'_> {
                 coerce(argument, &value_type);
             }
         }
-        Some(Stmt {
-            kind: StmtKind::Aggregate {
-                map,
-                key: key?,
-                argument,
-            },
-            span: statement.span,
-        })
+        let argument = argument.map(|argument| *argument);
+        let kind = StmtKind::Aggregate {
+            map,
+            key: key?,
+            argument,
+        };
+        Some(stmt(kind, statement.span))
     }
 
     /// `lhist(value, min, max, step)`: the bounds, literals that make at most
@@ -295,7 +300,7 @@ impl Checker<'_> {
         for (value, bound) in bounds.iter_mut().zip(&arguments[1..]) {
             let typed = self.value(bound, scope)?;
             let Some(literal) = literal_value(&typed) else {
-                self.report(
+                self.errors.report(
                     bound.span,
                     format_args!("`lhist()` bounds must be number literals"),
                 );
@@ -305,14 +310,14 @@ impl Checker<'_> {
         }
         let [min, max, step] = bounds;
         if step <= 0 || max <= min {
-            self.report(
+            self.errors.report(
                 arguments[1].span.to(arguments[3].span),
                 format_args!("`lhist(value, min, max, step)` needs min < max and step > 0"),
             );
             return None;
         }
         if (max - min) / step > MAX_LHIST_BUCKETS {
-            self.report(
+            self.errors.report(
                 arguments[1].span.to(arguments[3].span),
                 format_args!("`lhist()` would have more than {MAX_LHIST_BUCKETS} buckets"),
             );
