@@ -117,11 +117,17 @@ impl Format {
 
 type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
 
+/// Whether `c` is one of the ASCII characters in `set`. By bytes: `str::contains` of a char
+/// links a substring searcher into the binary for the chars that are not ASCII.
+fn one_of(set: &str, c: char) -> bool {
+    c.is_ascii() && set.as_bytes().contains(&(c as u8))
+}
+
 /// One conversion after its `%` (at byte `offset`): flags, width, precision, length, conversion.
 #[inline(never)]
 fn parse_spec(chars: &mut Chars<'_>, offset: usize) -> Result<Spec, FormatError> {
     let mut spec = Spec::default();
-    while let Some((_, flag)) = chars.next_if(|&(_, c)| "-+ #0".contains(c)) {
+    while let Some((_, flag)) = chars.next_if(|&(_, c)| one_of("-+ #0", c)) {
         match flag {
             '-' => spec.left = true,
             '+' => spec.plus = true,
@@ -135,7 +141,7 @@ fn parse_spec(chars: &mut Chars<'_>, offset: usize) -> Result<Spec, FormatError>
         spec.precision = Some(number(chars));
     }
     let mut modifier = String::new();
-    while let Some((_, c)) = chars.next_if(|&(_, c)| "hljztqL".contains(c)) {
+    while let Some((_, c)) = chars.next_if(|&(_, c)| one_of("hljztqL", c)) {
         modifier.push(c);
     }
     spec.length = match modifier.as_str() {
@@ -151,11 +157,11 @@ fn parse_spec(chars: &mut Chars<'_>, offset: usize) -> Result<Spec, FormatError>
         }
     };
     let message = match chars.next() {
-        Some((_, conversion)) if "diuoxXcspv".contains(conversion) => {
+        Some((_, conversion)) if one_of("diuoxXcspv", conversion) => {
             spec.conversion = conversion;
             return Ok(spec);
         }
-        Some((_, conversion)) if "aAeEfFgG".contains(conversion) => {
+        Some((_, conversion)) if one_of("aAeEfFgG", conversion) => {
             format!("`%{conversion}` prints a floating-point value, and BPF has none")
         }
         Some((_, conversion)) => format!("unknown conversion `%{conversion}`"),
@@ -299,7 +305,7 @@ fn write_conversion(
     };
     let length = sign.len() + prefix.len() + body.chars().count();
     let padding = spec.width.saturating_sub(length);
-    let numeric = "diuoxX".contains(spec.conversion);
+    let numeric = one_of("diuoxX", spec.conversion);
     let (spaces_before, zeros, spaces_after) = if spec.left {
         (0, 0, padding)
     } else if spec.zero && numeric && spec.precision.is_none() {

@@ -221,7 +221,7 @@ fn pieces(text: &str, separators: &[u8]) -> Vec<String> {
 /// one), else a library from the cache or the library directories, else a program in PATH.
 #[inline(never)]
 pub fn find_binary(name: &str, search: &Search) -> Result<String, UprobeError> {
-    if name.contains('/') {
+    if name.as_bytes().contains(&b'/') {
         return absolute(name);
     }
     if let Some(path) = search

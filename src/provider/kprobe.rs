@@ -182,7 +182,7 @@ impl KernelFunctions {
         for name in names {
             // GCC's local clones (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`) and other
             // dotted names are pieces of functions: a probe there sees no proper entry.
-            if !name.contains('.') {
+            if !name.as_bytes().contains(&b'.') {
                 kept.push(name.to_string());
             }
         }

@@ -43,7 +43,7 @@ pub fn address_space(names: &mut dyn Iterator<Item = &str>) -> AddressSpace {
 
 impl Tracepoint {
     pub fn resolve(tracefs: &Tracefs, spec: &str) -> Result<Tracepoint, ProviderError> {
-        if !spec.contains('/') {
+        if !spec.as_bytes().contains(&b'/') {
             return Err(TracepointError::NoEvent(spec.to_string()).into());
         }
         let names: Vec<String> = if glob::is_glob(spec) {
@@ -125,7 +125,7 @@ pub static TRACEPOINT: Provider = Provider {
     }),
     // bpftrace's `group:event` when the script wrote it so.
     respell: Some(|point, written| {
-        if written.contains('/') {
+        if written.as_bytes().contains(&b'/') {
             point.to_string()
         } else {
             replace_first(point, '/', ":")

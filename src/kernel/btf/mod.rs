@@ -256,7 +256,7 @@ impl Btf {
 
     /// The BTF of the loaded module `name`, on top of the kernel's.
     pub fn module(name: &str, vmlinux: Rc<Btf>) -> Result<Btf, KernelError> {
-        if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        if name.is_empty() || name.as_bytes().contains(&b'/') || name.starts_with('.') {
             return Err(KernelError::message(
                 format!("read the BTF of module `{name}`"),
                 "not a module name",

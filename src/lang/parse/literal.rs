@@ -14,7 +14,7 @@ impl<'a> Parser<'a> {
             (digits, 16)
         } else if let Some(digits) = lower.strip_prefix("0b") {
             (digits, 2)
-        } else if lower.len() > 1 && lower.starts_with('0') && !lower.contains('e') {
+        } else if lower.len() > 1 && lower.starts_with('0') && !lower.as_bytes().contains(&b'e') {
             (&lower[1..], 8)
         } else {
             (lower.as_str(), 10)

@@ -59,7 +59,9 @@ impl<'p> CTypes<'p> {
                 }
             })
             .collect();
-        let btf = text.contains("#if") && matches!(types.kernel(), Ok(Some(_)));
+        // By bytes: a `&str` search would link a searcher into the binary.
+        let conditional = text.as_bytes().windows(3).any(|part| part == b"#if");
+        let btf = conditional && matches!(types.kernel(), Ok(Some(_)));
         let predefined: &[&str] = if btf { &["BPFTRACE_HAVE_BTF"] } else { &[] };
         match Definitions::parse(&text, Abi::host(), predefined) {
             Ok(parsed) => types.script = Some(parsed),

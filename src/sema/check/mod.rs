@@ -125,7 +125,18 @@ fn spec_error(spec: &ast::ProbeSpec, message: &str) -> Diag {
     } else {
         spec.spec_span
     };
-    Diag::new(span, message.replace(&canonical, &written))
+    // Replaced by bytes: a `&str` search would link a searcher into the binary.
+    let mut text = String::new();
+    let mut rest = message;
+    while let Some(at) =
+        (rest.as_bytes().windows(canonical.len())).position(|part| part == canonical.as_bytes())
+    {
+        text.push_str(&rest[..at]);
+        text.push_str(&written);
+        rest = &rest[at + canonical.len()..];
+    }
+    text.push_str(rest);
+    Diag::new(span, text)
 }
 
 /// "did you mean `x`?" when one of `candidates` is near `word`. Every caller lists its names:
