@@ -19,7 +19,7 @@ impl<'a> Parser<'a> {
 
     fn ternary(&mut self) -> Parsed<Box<Expr>> {
         let condition = self.binary(0)?;
-        if !self.eat("?")? {
+        if !self.eat("?") {
             return Ok(condition);
         }
         let then = self.expr()?;
@@ -49,7 +49,7 @@ impl<'a> Parser<'a> {
     fn binary_chain(&mut self, min_level: usize) -> Parsed<Box<Expr>> {
         let mut left = self.unary()?;
         loop {
-            let after = self.skip(self.rest)?;
+            let after = self.skip(self.rest);
             let Some((operator, level, operand)) = binary_operator(after) else {
                 break;
             };
@@ -80,7 +80,7 @@ impl<'a> Parser<'a> {
     }
 
     fn unary_inner(&mut self) -> Parsed<Box<Expr>> {
-        let start = self.skip_space()?;
+        let start = self.skip_space();
         let operator = match start.as_bytes().first() {
             Some(b'-') if !start.starts_with("--") && !start.starts_with("->") => {
                 Some(UnaryOp::Negate)
@@ -121,7 +121,7 @@ impl<'a> Parser<'a> {
         let Some((name, type_span, rest)) = self.type_name(input)? else {
             return Ok(None);
         };
-        match self.skip(rest)?.strip_prefix(')') {
+        match self.skip(rest).strip_prefix(')') {
             Some(after) => Ok(Some((name, type_span, after))),
             None => Ok(None),
         }
@@ -130,13 +130,13 @@ impl<'a> Parser<'a> {
     /// A type as a cast or `sizeof` writes it: a base type (`u32`), or C's `struct X`,
     /// `union X`, `enum X`, then any `*`s; spelled with single spaces (`struct sock**`).
     fn type_name(&self, input: &'a str) -> Result<Option<(String, Span, &'a str)>, Error> {
-        let word_start = self.skip(input)?;
+        let word_start = self.skip(input);
         let Some((mut rest, word)) = identifier(word_start) else {
             return Ok(None);
         };
         let mut name = word.to_string();
         if C_DEFINITIONS[..3].contains(&word) {
-            let tag_start = self.skip(rest)?;
+            let tag_start = self.skip(rest);
             let Some((after, tag)) = identifier(tag_start) else {
                 return Err(self.expected(&format!("a name after `{word}`"), tag_start));
             };
@@ -147,11 +147,11 @@ impl<'a> Parser<'a> {
             return Ok(None);
         }
         let mut end = rest;
-        let mut rest = self.skip(rest)?;
+        let mut rest = self.skip(rest);
         while let Some(after) = rest.strip_prefix('*') {
             name.push('*');
             end = after;
-            rest = self.skip(after)?;
+            rest = self.skip(after);
         }
         Ok(Some((name, self.span(word_start, end), end)))
     }
@@ -164,7 +164,7 @@ impl<'a> Parser<'a> {
                 self.rest = rest;
                 (name, span, None)
             }
-            None if offsetof => return Err(self.expected("a struct type", self.skip(input)?)),
+            None if offsetof => return Err(self.expected("a struct type", self.skip(input))),
             None => {
                 let operand = self.expr()?;
                 (String::new(), operand.span, Some(operand))
@@ -174,13 +174,13 @@ impl<'a> Parser<'a> {
         if offsetof {
             self.expect(",")?;
             loop {
-                let field_start = self.skip_space()?;
+                let field_start = self.skip_space();
                 let Some((after, field)) = identifier(field_start) else {
                     return Err(self.expected("a member name", field_start));
                 };
                 members.push(field.to_string());
                 self.rest = after;
-                if !self.eat(".")? {
+                if !self.eat(".") {
                     break;
                 }
             }
@@ -207,7 +207,7 @@ impl<'a> Parser<'a> {
     fn postfix_chain(&mut self) -> Parsed<Box<Expr>> {
         let mut expression = self.primary()?;
         loop {
-            let after = self.skip(self.rest)?;
+            let after = self.skip(self.rest);
             let (arrow, field_start) = if let Some(field) = after.strip_prefix("->") {
                 (true, field)
             } else if let Some(field) = after.strip_prefix('.') {
@@ -230,7 +230,7 @@ impl<'a> Parser<'a> {
                 break;
             };
             self.enter(after)?;
-            let field_start = self.skip(field_start)?;
+            let field_start = self.skip(field_start);
             let Some((after_field, field)) = identifier(field_start) else {
                 return Err(self.expected("a field name", field_start));
             };
@@ -251,7 +251,7 @@ impl<'a> Parser<'a> {
     }
 
     fn primary(&mut self) -> Parsed<Box<Expr>> {
-        let start = self.skip_space()?;
+        let start = self.skip_space();
         let Some(&first) = start.as_bytes().first() else {
             return Err(self.expected("an expression", start));
         };
@@ -261,7 +261,7 @@ impl<'a> Parser<'a> {
         if let Some(inner) = start.strip_prefix('(') {
             self.rest = inner;
             let mut expression = self.expr()?;
-            if self.skip(self.rest)?.starts_with(',') {
+            if self.skip(self.rest).starts_with(',') {
                 return Err(Diag::boxed(
                     self.span(start, skip_group(start)),
                     message(
@@ -349,7 +349,7 @@ impl<'a> Parser<'a> {
         if KEYWORDS.contains(&name) {
             return Err(self.expected("an expression", start));
         }
-        let after = self.skip(rest)?;
+        let after = self.skip(rest);
         if let Some(arguments_start) = after.strip_prefix('(') {
             self.rest = arguments_start;
             let offsetof = name == "offsetof";
@@ -379,7 +379,7 @@ impl<'a> Parser<'a> {
 
     /// A map name followed by an optional `[k, ...]`.
     fn map_keys(&mut self, start: &'a str, name: String) -> Parsed<Box<Expr>> {
-        let after = self.skip(self.rest)?;
+        let after = self.skip(self.rest);
         let keys = match after.strip_prefix('[') {
             Some(keys_start) => {
                 self.rest = keys_start;
@@ -403,15 +403,15 @@ impl<'a> Parser<'a> {
     /// `a, b, c` up to `close` (already past the opening bracket); may be empty.
     fn list(&mut self, close: &str) -> Parsed<Vec<Expr>> {
         let mut items = Vec::new();
-        if self.eat(close)? {
+        if self.eat(close) {
             return Ok(items);
         }
         loop {
             items.push(*self.expr()?);
-            if self.eat(",")? {
+            if self.eat(",") {
                 continue;
             }
-            let after = self.skip(self.rest)?;
+            let after = self.skip(self.rest);
             let Some(after) = after.strip_prefix(close) else {
                 return Err(self.expected(&format!("`,` or `{close}`"), after));
             };

@@ -15,11 +15,11 @@ impl<'a> Parser<'a> {
     }
 
     fn block_inner(&mut self) -> Parsed<Vec<Stmt>> {
-        let open = self.skip_space()?;
+        let open = self.skip_space();
         self.expect("{")?;
         let mut statements = Vec::new();
         loop {
-            let rest = self.skip_space()?;
+            let rest = self.skip_space();
             if let Some(after) = rest.strip_prefix('}') {
                 self.rest = after;
                 return Ok(statements);
@@ -64,7 +64,7 @@ impl<'a> Parser<'a> {
 
     /// Boxed, as `if` keeps its branches: built once where it stays, its kind written in place.
     fn statement_inner(&mut self) -> Parsed<Option<Box<Stmt>>> {
-        let start = self.skip_space()?;
+        let start = self.skip_space();
         let mut statement = Box::new(Stmt {
             kind: StmtKind::Return,
             span: Span::default(),
@@ -86,11 +86,11 @@ impl<'a> Parser<'a> {
             *kind = StmtKind::Block(self.block()?);
             return Ok(true);
         }
-        if self.keyword("if")? {
+        if self.keyword("if") {
             self.if_statement(kind)?;
             return Ok(true);
         }
-        if self.loop_statement(start)? {
+        if self.loop_statement(start) {
             return Ok(false);
         }
         self.simple_statement(start, kind)?;
@@ -99,7 +99,7 @@ impl<'a> Parser<'a> {
     }
 
     /// bpftrace's `while`, `for` and `unroll`, and C's `do`: reported, and skipped whole.
-    fn loop_statement(&mut self, start: &'a str) -> Result<bool, Error> {
+    fn loop_statement(&mut self, start: &'a str) -> bool {
         const INSTEAD: &str =
             "write the statements out, or keep state in a map from one event to the next";
         const LOOPS: [(&str, &str, &str, &str); 4] = [
@@ -114,17 +114,17 @@ impl<'a> Parser<'a> {
             ),
         ];
         for &(word, opening, what, instead) in &LOOPS {
-            let Some(after) = self.keyword_at(start, word)? else {
+            let Some(after) = self.keyword_at(start, word) else {
                 continue;
             };
-            let mut rest = self.skip(after)?;
+            let mut rest = self.skip(after);
             if !rest.starts_with(opening) {
                 continue;
             }
             self.errors
                 .push(Diag::new(self.span(start, after), message(what, instead)));
             if rest.starts_with('(') {
-                rest = self.skip(skip_group(rest))?;
+                rest = self.skip(skip_group(rest));
             }
             rest = if rest.starts_with('{') {
                 skip_group(rest)
@@ -133,14 +133,14 @@ impl<'a> Parser<'a> {
             };
             // `do { } while (...);`
             if word == "do" {
-                if let Some(after) = self.keyword_at(rest, "while")? {
+                if let Some(after) = self.keyword_at(rest, "while") {
                     rest = self.recover(after);
                 }
             }
             self.rest = rest;
-            return Ok(true);
+            return true;
         }
-        Ok(false)
+        false
     }
 
     /// The recursive path through nested statements goes through small frames only, so deep
@@ -151,7 +151,7 @@ impl<'a> Parser<'a> {
         self.expect(")")?;
         let then = self.required_statement()?;
         let mut otherwise = None;
-        if self.keyword("else")? {
+        if self.keyword("else") {
             otherwise = Some(self.required_statement()?);
         }
         *kind = StmtKind::If {
@@ -165,11 +165,11 @@ impl<'a> Parser<'a> {
     /// `return`, `delete m[k]`, assignments, increments and expression statements, before
     /// their `;`.
     fn simple_statement(&mut self, start: &'a str, kind: &mut StmtKind) -> Result<(), Error> {
-        if self.keyword("return")? {
+        if self.keyword("return") {
             // `kind` is a `Return` already.
             return Ok(());
         }
-        if self.keyword("delete")? {
+        if self.keyword("delete") {
             *kind = StmtKind::Delete(*self.expr()?);
             return Ok(());
         }
@@ -181,7 +181,7 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         let expression = *self.expr()?;
-        let after = self.skip(self.rest)?;
+        let after = self.skip(self.rest);
         *kind = if let Some((operator, end)) = step_operator(after) {
             self.rest = end;
             step(expression, operator, self.span(after, end))
@@ -201,7 +201,7 @@ impl<'a> Parser<'a> {
 
     /// The body of `if`/`else`: a statement that is not just `;`.
     fn required_statement(&mut self) -> Parsed<Box<Stmt>> {
-        let start = self.skip_space()?;
+        let start = self.skip_space();
         match self.statement()? {
             Some(statement) => Ok(statement),
             None => Err(self.expected("a statement", start)),
@@ -210,7 +210,7 @@ impl<'a> Parser<'a> {
 
     /// `;`, which may be left out before `}` and at the end of the script.
     fn terminator(&mut self) -> Result<(), Error> {
-        let rest = self.skip_space()?;
+        let rest = self.skip_space();
         if let Some(after) = rest.strip_prefix(';') {
             self.rest = after;
             return Ok(());
