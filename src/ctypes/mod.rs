@@ -114,7 +114,7 @@ pub struct Member {
     pub bitfield_size: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Enum {
     pub name: String,
     pub size: u32,
