@@ -8,7 +8,7 @@
 pub mod script;
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// A type's number in its source. 0 is `void`, as in BTF.
 pub type TypeId = u32;
@@ -652,13 +652,14 @@ fn spell(
                 (if *union { "union" } else { "struct" }, name.as_str())
             }
             CType::Pointer { target } => {
-                inner.insert(0, '*');
                 if matches!(
                     *source.get(*target)?,
                     CType::Array { .. } | CType::Prototype(_)
                 ) {
-                    inner.insert(0, '(');
+                    inner.insert_str(0, "(*");
                     inner.push(')');
+                } else {
+                    inner.insert_str(0, "*");
                 }
                 id = *target;
                 continue;
@@ -666,9 +667,8 @@ fn spell(
             CType::Array {
                 element, length, ..
             } => {
-                inner.push('[');
-                inner.push_str(&length.to_string());
-                inner.push(']');
+                // Writing to a String cannot fail.
+                let _ = write!(inner, "[{length}]");
                 id = *element;
                 continue;
             }
@@ -677,7 +677,7 @@ fn spell(
                 let word = ["const", "volatile", "restrict"][*qualifier as usize];
                 if matches!(*source.get(*target)?, CType::Pointer { .. }) {
                     if !inner.is_empty() {
-                        inner.insert(0, ' ');
+                        inner.insert_str(0, " ");
                     }
                     inner.insert_str(0, word);
                 } else {
