@@ -652,14 +652,13 @@ fn spell(
                 (if *union { "union" } else { "struct" }, name.as_str())
             }
             CType::Pointer { target } => {
-                if matches!(
+                let wrap = matches!(
                     *source.get(*target)?,
                     CType::Array { .. } | CType::Prototype(_)
-                ) {
-                    inner.insert_str(0, "(*");
+                );
+                inner.insert_str(0, if wrap { "(*" } else { "*" });
+                if wrap {
                     inner.push(')');
-                } else {
-                    inner.insert_str(0, "*");
                 }
                 id = *target;
                 continue;
@@ -676,9 +675,7 @@ fn spell(
             CType::Qualified { qualifier, target } => {
                 let word = ["const", "volatile", "restrict"][*qualifier as usize];
                 if matches!(*source.get(*target)?, CType::Pointer { .. }) {
-                    if !inner.is_empty() {
-                        inner.insert_str(0, " ");
-                    }
+                    inner.insert_str(0, if inner.is_empty() { "" } else { " " });
                     inner.insert_str(0, word);
                 } else {
                     spelled.push_str(word);
