@@ -62,6 +62,7 @@ pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
         errors: Vec::new(),
         depth: 0,
         unclosed: Cell::new(None),
+        failed: None,
     };
     let result = parser.script();
     let mut errors = parser.errors;
@@ -99,6 +100,8 @@ struct Parser<'a> {
     /// The first unterminated comment: where it starts, and how many errors were found before
     /// it. Recorded rather than returned, so that skipping whitespace cannot fail.
     unclosed: Cell<Option<(usize, usize)>>,
+    /// The error that ends the statement or probe being read (see `fail`).
+    failed: Option<Error>,
 }
 
 // Names are ASCII: the checks look at bytes, and a byte of a multi-byte character is in none.
@@ -213,13 +216,26 @@ impl<'a> Parser<'a> {
         found.is_some()
     }
 
-    fn expect(&mut self, token: &str) -> Result<(), Error> {
+    fn expect(&mut self, token: &str) {
         let input = self.skip(self.rest);
-        let Some(after) = input.strip_prefix(token) else {
-            return Err(self.expected(&format!("`{token}`"), input));
-        };
-        self.rest = after;
-        Ok(())
+        match input.strip_prefix(token) {
+            Some(after) => self.rest = after,
+            None => {
+                let error = self.expected(&format!("`{token}`"), input);
+                self.fail(error);
+            }
+        }
+    }
+
+    /// Keeps `error` unless one is kept already, and reads the rest as the end of input: what
+    /// is being read ends quickly, with stand-ins and errors that are dropped, up to where the
+    /// error is taken (`take_failure`: a block's statements, the script's probes) and reading
+    /// resumes as the error's own recovery says. Recorded rather than returned, so that every
+    /// function on the way is not a `Result`.
+    #[inline(never)]
+    fn fail(&mut self, error: Error) {
+        self.failed.get_or_insert(error);
+        self.rest = &self.source[self.source.len()..];
     }
 
     /// `word` as a whole word (not the start of a longer identifier) after `input`'s
@@ -237,17 +253,19 @@ impl<'a> Parser<'a> {
         found.is_some()
     }
 
-    fn enter(&mut self, at: &'a str) -> Result<(), Error> {
+    /// One level deeper; false (and a failure) past `MAX_DEPTH`.
+    fn enter(&mut self, at: &'a str) -> bool {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.depth -= 1;
             let start = self.offset(at);
-            return Err(Diag::boxed(
+            self.fail(Diag::boxed(
                 Span::new(start, start + token_at(at).len()),
                 format!("nesting is deeper than {MAX_DEPTH} levels"),
             ));
+            return false;
         }
-        Ok(())
+        true
     }
 
     fn leave(&mut self) {
@@ -345,15 +363,16 @@ impl<'a> Parser<'a> {
         let rest = self.skip_space();
         let (predicate, body) = if let Some(predicate_start) = rest.strip_prefix('/') {
             self.rest = predicate_start;
-            let predicate = *self.expr()?;
-            self.expect("/")?;
+            let predicate = *self.expr();
+            self.expect("/");
             let after = self.skip_space();
             if !after.starts_with('{') {
-                return Err(self.expected("`{` after the predicate", after));
+                let error = self.expected("`{` after the predicate", after);
+                self.fail(error);
             }
-            (Some(predicate), self.block()?)
+            (Some(predicate), self.block())
         } else {
-            let body = match self.statement()?.map(|statement| *statement) {
+            let body = match self.statement().map(|statement| *statement) {
                 Some(Stmt {
                     kind: StmtKind::Block(body),
                     ..
@@ -363,6 +382,9 @@ impl<'a> Parser<'a> {
             };
             (None, body)
         };
+        if let Some(error) = self.failed.take() {
+            return Err(error);
+        }
         Ok(Probe {
             specs,
             predicate,
