@@ -229,7 +229,7 @@ impl<'a> Parser<'a> {
 
     /// Keeps `error` unless one is kept already, and reads the rest as the end of input: what
     /// is being read ends quickly, with stand-ins and errors that are dropped, up to where the
-    /// error is taken (`take_failure`: a block's statements, the script's probes) and reading
+    /// error is taken (a block's statements, the script's probes) and reading
     /// resumes as the error's own recovery says. Recorded rather than returned, so that every
     /// function on the way is not a `Result`.
     #[inline(never)]
