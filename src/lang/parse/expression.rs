@@ -137,8 +137,7 @@ impl<'a> Parser<'a> {
         if C_DEFINITIONS[..3].contains(&word) {
             let tag_start = self.skip(rest);
             let Some((after, tag)) = identifier(tag_start) else {
-                let error = self.expected(&format!("a name after `{word}`"), tag_start);
-                self.fail(error);
+                self.fail_expected(&format!("a name after `{word}`"), tag_start);
                 return None;
             };
             name.push(' ');
@@ -166,8 +165,8 @@ impl<'a> Parser<'a> {
                 (name, span, None)
             }
             None if offsetof => {
-                let error = self.expected("a struct type", self.skip(input));
-                return self.fail_expr(error);
+                self.fail_expected("a struct type", self.skip(input));
+                return stand_in();
             }
             None => {
                 let operand = self.expr();
@@ -180,8 +179,8 @@ impl<'a> Parser<'a> {
             loop {
                 let field_start = self.skip_space();
                 let Some((after, field)) = identifier(field_start) else {
-                    let error = self.expected("a member name", field_start);
-                    return self.fail_expr(error);
+                    self.fail_expected("a member name", field_start);
+                    return stand_in();
                 };
                 members.push(field.to_string());
                 self.rest = after;
@@ -241,8 +240,7 @@ impl<'a> Parser<'a> {
             }
             let field_start = self.skip(field_start);
             let Some((after_field, field)) = identifier(field_start) else {
-                let error = self.expected("a field name", field_start);
-                self.fail(error);
+                self.fail_expected("a field name", field_start);
                 break;
             };
             let field_span = self.span(field_start, after_field);
@@ -264,8 +262,8 @@ impl<'a> Parser<'a> {
     fn primary(&mut self) -> Box<Expr> {
         let start = self.skip_space();
         let Some(&first) = start.as_bytes().first() else {
-            let error = self.expected("an expression", start);
-            return self.fail_expr(error);
+            self.fail_expected("an expression", start);
+            return stand_in();
         };
         if first.is_ascii_digit() || first == b'"' || first == b'\'' {
             return self.literal(first);
@@ -297,8 +295,8 @@ impl<'a> Parser<'a> {
             // bpftrace's `$#`: how many positional arguments were given.
             let name = after.strip_prefix('#').map(|rest| (rest, "#"));
             let Some((rest, name)) = name.or_else(|| word(after)) else {
-                let error = self.expected("a name after `$`", after);
-                return self.fail_expr(error);
+                self.fail_expected("a name after `$`", after);
+                return stand_in();
             };
             self.rest = rest;
             return node(Expr {
@@ -363,8 +361,8 @@ impl<'a> Parser<'a> {
     fn name_or_call(&mut self, start: &'a str) -> Box<Expr> {
         let Some((rest, name)) = identifier(start).filter(|(_, name)| !KEYWORDS.contains(name))
         else {
-            let error = self.expected("an expression", start);
-            return self.fail_expr(error);
+            self.fail_expected("an expression", start);
+            return stand_in();
         };
         let after = self.skip(rest);
         if let Some(arguments_start) = after.strip_prefix('(') {
@@ -432,8 +430,7 @@ impl<'a> Parser<'a> {
             match after.strip_prefix(close) {
                 Some(after) => self.rest = after,
                 None => {
-                    let error = self.expected(&format!("`,` or `{close}`"), after);
-                    self.fail(error);
+                    self.fail_expected(&format!("`,` or `{close}`"), after);
                 }
             }
             return items;

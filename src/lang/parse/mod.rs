@@ -221,10 +221,16 @@ impl<'a> Parser<'a> {
         match input.strip_prefix(token) {
             Some(after) => self.rest = after,
             None => {
-                let error = self.expected(&format!("`{token}`"), input);
-                self.fail(error);
+                self.fail_expected(&format!("`{token}`"), input);
             }
         }
+    }
+
+    /// `fail` with `expected`'s error.
+    #[inline(never)]
+    fn fail_expected(&mut self, what: &str, rest: &'a str) {
+        let error = self.expected(what, rest);
+        self.fail(error);
     }
 
     /// Keeps `error` unless one is kept already, and reads the rest as the end of input: what
@@ -367,8 +373,7 @@ impl<'a> Parser<'a> {
             self.expect("/");
             let after = self.skip_space();
             if !after.starts_with('{') {
-                let error = self.expected("`{` after the predicate", after);
-                self.fail(error);
+                self.fail_expected("`{` after the predicate", after);
             }
             (Some(predicate), self.block())
         } else {

@@ -207,8 +207,7 @@ impl<'a> Parser<'a> {
     fn required_statement(&mut self) -> Box<Stmt> {
         let start = self.skip_space();
         self.statement().unwrap_or_else(|| {
-            let error = self.expected("a statement", start);
-            self.fail(error);
+            self.fail_expected("a statement", start);
             new_statement()
         })
     }
@@ -219,8 +218,7 @@ impl<'a> Parser<'a> {
         if let Some(after) = rest.strip_prefix(';') {
             self.rest = after;
         } else if !rest.is_empty() && !rest.starts_with('}') {
-            let error = self.expected("`;`", rest);
-            self.fail(error);
+            self.fail_expected("`;`", rest);
         }
     }
 }
