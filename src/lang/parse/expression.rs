@@ -311,10 +311,7 @@ impl<'a> Parser<'a> {
     pub(super) fn literal(&mut self, first: u8) -> Box<Expr> {
         let start = self.rest;
         if first.is_ascii_digit() {
-            let value = match self.number() {
-                Ok(value) => value,
-                Err(error) => return self.fail_expr(error),
-            };
+            let value = self.number();
             if let Some(fraction) = self
                 .rest
                 .strip_prefix('.')
@@ -334,10 +331,7 @@ impl<'a> Parser<'a> {
                 span: self.from(start),
             });
         }
-        let bytes = match self.quoted(first) {
-            Ok(bytes) => bytes,
-            Err(error) => return self.fail_expr(error),
-        };
+        let bytes = self.quoted(first);
         let span = self.from(start);
         if first == b'"' {
             return node(Expr {
