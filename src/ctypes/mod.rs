@@ -8,7 +8,7 @@
 pub mod script;
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// A type's number in its source. 0 is `void`, as in BTF.
 pub type TypeId = u32;
@@ -114,7 +114,7 @@ pub struct Member {
     pub bitfield_size: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Enum {
     pub name: String,
     pub size: u32,
@@ -652,12 +652,12 @@ fn spell(
                 (if *union { "union" } else { "struct" }, name.as_str())
             }
             CType::Pointer { target } => {
-                inner.insert(0, '*');
-                if matches!(
+                let wrap = matches!(
                     *source.get(*target)?,
                     CType::Array { .. } | CType::Prototype(_)
-                ) {
-                    inner.insert(0, '(');
+                );
+                inner.insert_str(0, if wrap { "(*" } else { "*" });
+                if wrap {
                     inner.push(')');
                 }
                 id = *target;
@@ -666,9 +666,8 @@ fn spell(
             CType::Array {
                 element, length, ..
             } => {
-                inner.push('[');
-                inner.push_str(&length.to_string());
-                inner.push(']');
+                // Writing to a String cannot fail.
+                let _ = write!(inner, "[{length}]");
                 id = *element;
                 continue;
             }
@@ -676,9 +675,7 @@ fn spell(
             CType::Qualified { qualifier, target } => {
                 let word = ["const", "volatile", "restrict"][*qualifier as usize];
                 if matches!(*source.get(*target)?, CType::Pointer { .. }) {
-                    if !inner.is_empty() {
-                        inner.insert(0, ' ');
-                    }
+                    inner.insert_str(0, if inner.is_empty() { "" } else { " " });
                     inner.insert_str(0, word);
                 } else {
                     spelled.push_str(word);

@@ -27,8 +27,8 @@ pub(super) struct Token<'a> {
     pub line: u32,
     pub column: u32,
     /// Where it ends in the text, to tell `NAME(` from `NAME (` in a `#define`.
-    pub end: usize,
-    pub start: usize,
+    pub end: u32,
+    pub start: u32,
 }
 
 /// The operators of two characters, in pairs (`...` is the one of three).
@@ -92,7 +92,7 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
                     out.push(token(Kind::Ident(word), line, line_start, start, at));
                     // The header's name is not C tokens (`blk-mq.h`): keep it as written.
                     let header = header(text, start, at, line, line_start);
-                    at = header.end;
+                    at = header.end as usize;
                     out.push(header);
                     first_on_line = false;
                     continue;
@@ -204,8 +204,9 @@ fn token(kind: Kind<'_>, line: u32, line_start: usize, start: usize, end: usize)
         kind,
         line,
         column: (start - line_start.min(start)) as u32 + 1,
-        start,
-        end,
+        // Definitions are far shorter than 4 GiB.
+        start: start as u32,
+        end: end as u32,
     }
 }
 

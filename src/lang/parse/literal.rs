@@ -1,13 +1,17 @@
 //! lang::parse::literal: numbers, strings and character literals.
 
-use super::{word, Error, Parsed, Parser};
+use super::{word, Error, Parser};
 use crate::lang::diag::{Diag, Span};
 
 impl<'a> Parser<'a> {
     /// Decimal, `0x` hex, `0b` binary or leading-`0` octal, with `_` separators.
-    pub(super) fn number(&mut self) -> Parsed<u64> {
+    /// 0 after a failure.
+    pub(super) fn number(&mut self) -> u64 {
         let input = self.rest;
-        let (rest, text) = word(input).ok_or_else(|| self.expected("a number", input))?;
+        let Some((rest, text)) = word(input) else {
+            self.fail_expected("a number", input);
+            return 0;
+        };
         let lower = text.to_ascii_lowercase();
         // bpftrace's `1e6`, a decimal integer times a power of ten, has no radix prefix.
         let (digits, radix) = if let Some(digits) = lower.strip_prefix("0x") {
@@ -45,19 +49,23 @@ impl<'a> Parser<'a> {
         match value {
             Ok(value) => {
                 self.rest = rest;
-                Ok(value)
+                value
             }
-            Err(reason) => Err(Diag::boxed(
-                self.span(input, rest),
-                format!("`{text}` {reason}"),
-            )),
+            Err(reason) => {
+                self.fail(Diag::boxed(
+                    self.span(input, rest),
+                    format!("`{text}` {reason}"),
+                ));
+                0
+            }
         }
     }
 
     /// A string or character literal with C's escapes, decoded to bytes. Bytes other than
     /// escapes are copied as they are, so `at` is on a character boundary after each quote or
     /// backslash (both ASCII).
-    pub(super) fn quoted(&mut self, quote: u8) -> Parsed<Vec<u8>> {
+    /// What was read of it after a failure.
+    pub(super) fn quoted(&mut self, quote: u8) -> Vec<u8> {
         let input = self.rest;
         let text = input.as_bytes();
         let mut bytes = Vec::new();
@@ -66,7 +74,7 @@ impl<'a> Parser<'a> {
             at += 1;
             if byte == quote {
                 self.rest = &input[at..];
-                return Ok(bytes);
+                return bytes;
             }
             if byte == b'\n' && quote == b'\'' {
                 break;
@@ -78,7 +86,13 @@ impl<'a> Parser<'a> {
             let Some(&escape) = text.get(at) else {
                 break;
             };
-            bytes.push(self.escape(input, &mut at, escape)?);
+            match self.escape(input, &mut at, escape) {
+                Ok(byte) => bytes.push(byte),
+                Err(error) => {
+                    self.fail(error);
+                    return bytes;
+                }
+            }
         }
         let start = self.offset(input);
         let what = if quote == b'"' {
@@ -86,7 +100,8 @@ impl<'a> Parser<'a> {
         } else {
             "unterminated character literal"
         };
-        Err(Diag::boxed(Span::new(start, start + 1), what))
+        self.fail(Diag::boxed(Span::new(start, start + 1), what));
+        bytes
     }
 
     /// The byte of the escape `\escape` (at `*at` in `input`), moving `at` past it and any

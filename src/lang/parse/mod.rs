@@ -5,6 +5,7 @@
 use super::ast::{Probe, ProbeSpec, Script, Stmt, StmtKind};
 use super::diag::{in_source_order, Diag, Span, MAX_SHOWN};
 use super::unsupported;
+use std::cell::Cell;
 
 mod expression;
 mod literal;
@@ -60,17 +61,26 @@ pub fn parse(source: &str, providers: &[&Syntax]) -> Result<Script, Vec<Diag>> {
         providers,
         errors: Vec::new(),
         depth: 0,
+        unclosed: Cell::new(None),
+        failed: None,
     };
-    match parser.script() {
-        Ok(script) if parser.errors.is_empty() => Ok(script),
-        result => {
-            if let Err(error) = result {
-                parser.errors.push(*error);
-            }
-            in_source_order(&mut parser.errors);
-            Err(parser.errors)
+    let result = parser.script();
+    let mut errors = parser.errors;
+    match (result, parser.unclosed.get()) {
+        // What was read after it was read inside the comment: no error of that counts.
+        (_, Some((start, found))) => {
+            errors.truncate(found);
+            errors.push(Diag::new(
+                Span::new(start, start + 2),
+                "unterminated comment",
+            ));
         }
+        (Ok(script), None) if errors.is_empty() => return Ok(script),
+        (Ok(_), None) => {}
+        (Err(error), None) => errors.push(*error),
     }
+    in_source_order(&mut errors);
+    Err(errors)
 }
 
 /// The parser's error, boxed so that a result stays small and `?` moves one pointer.
@@ -87,6 +97,11 @@ struct Parser<'a> {
     providers: &'a [&'a Syntax],
     errors: Vec<Diag>,
     depth: usize,
+    /// The first unterminated comment: where it starts, and how many errors were found before
+    /// it. Recorded rather than returned, so that skipping whitespace cannot fail.
+    unclosed: Cell<Option<(usize, usize)>>,
+    /// The error that ends the statement or probe being read (see `fail`).
+    failed: Option<Error>,
 }
 
 // Names are ASCII: the checks look at bytes, and a byte of a multi-byte character is in none.
@@ -163,8 +178,8 @@ impl<'a> Parser<'a> {
     }
 
     /// Skips whitespace and comments (`/* */`, `//`, and `#` to the end of the line, which also
-    /// covers a shebang).
-    fn skip(&self, mut input: &'a str) -> Result<&'a str, Error> {
+    /// covers a shebang). An unterminated comment is recorded, and reads as the end of input.
+    fn skip(&self, mut input: &'a str) -> &'a str {
         loop {
             let trimmed = input.trim_start();
             if let Some(rest) = trimmed.strip_prefix("/*") {
@@ -172,71 +187,91 @@ impl<'a> Parser<'a> {
                 match rest.as_bytes().windows(2).position(|pair| pair == b"*/") {
                     Some(end) => input = &rest[end + 2..],
                     None => {
-                        let start = self.offset(trimmed);
-                        return Err(Diag::boxed(
-                            Span::new(start, start + 2),
-                            "unterminated comment",
-                        ));
+                        if self.unclosed.get().is_none() {
+                            self.unclosed
+                                .set(Some((self.offset(trimmed), self.errors.len())));
+                        }
+                        return &trimmed[trimmed.len()..];
                     }
                 }
             } else if trimmed.starts_with("//") || trimmed.starts_with('#') {
                 input = trimmed.find('\n').map_or("", |end| &trimmed[end..]);
             } else {
-                return Ok(trimmed);
+                return trimmed;
             }
         }
     }
 
     /// Moves past whitespace and comments; returns where the parser is then.
-    fn skip_space(&mut self) -> Result<&'a str, Error> {
-        self.rest = self.skip(self.rest)?;
-        Ok(self.rest)
+    fn skip_space(&mut self) -> &'a str {
+        self.rest = self.skip(self.rest);
+        self.rest
     }
 
     /// Moves past `token` after whitespace, if it is there; else stays where it is.
-    fn eat(&mut self, token: &str) -> Result<bool, Error> {
-        let input = self.skip(self.rest)?;
+    fn eat(&mut self, token: &str) -> bool {
+        let input = self.skip(self.rest);
         let found = input.strip_prefix(token);
         self.rest = found.unwrap_or(self.rest);
-        Ok(found.is_some())
+        found.is_some()
     }
 
-    fn expect(&mut self, token: &str) -> Result<(), Error> {
-        let input = self.skip(self.rest)?;
-        let Some(after) = input.strip_prefix(token) else {
-            return Err(self.expected(&format!("`{token}`"), input));
-        };
-        self.rest = after;
-        Ok(())
+    fn expect(&mut self, token: &str) {
+        let input = self.skip(self.rest);
+        match input.strip_prefix(token) {
+            Some(after) => self.rest = after,
+            None => {
+                self.fail_expected(&format!("`{token}`"), input);
+            }
+        }
+    }
+
+    /// `fail` with `expected`'s error.
+    #[inline(never)]
+    fn fail_expected(&mut self, what: &str, rest: &'a str) {
+        let error = self.expected(what, rest);
+        self.fail(error);
+    }
+
+    /// Keeps `error` unless one is kept already, and reads the rest as the end of input: what
+    /// is being read ends quickly, with stand-ins and errors that are dropped, up to where the
+    /// error is taken (a block's statements, the script's probes) and reading
+    /// resumes as the error's own recovery says. Recorded rather than returned, so that every
+    /// function on the way is not a `Result`.
+    #[inline(never)]
+    fn fail(&mut self, error: Error) {
+        self.failed.get_or_insert(error);
+        self.rest = &self.source[self.source.len()..];
     }
 
     /// `word` as a whole word (not the start of a longer identifier) after `input`'s
     /// whitespace: what follows it.
-    fn keyword_at(&self, input: &'a str, word: &str) -> Result<Option<&'a str>, Error> {
-        let input = self.skip(input)?;
-        Ok(input
+    fn keyword_at(&self, input: &'a str, word: &str) -> Option<&'a str> {
+        self.skip(input)
             .strip_prefix(word)
-            .filter(|rest| !starts_with(rest, is_ident_char)))
+            .filter(|rest| !starts_with(rest, is_ident_char))
     }
 
     /// Moves past `word` (see `keyword_at`), if it is there.
-    fn keyword(&mut self, word: &str) -> Result<bool, Error> {
-        let found = self.keyword_at(self.rest, word)?;
+    fn keyword(&mut self, word: &str) -> bool {
+        let found = self.keyword_at(self.rest, word);
         self.rest = found.unwrap_or(self.rest);
-        Ok(found.is_some())
+        found.is_some()
     }
 
-    fn enter(&mut self, at: &'a str) -> Result<(), Error> {
+    /// One level deeper; false (and a failure) past `MAX_DEPTH`.
+    fn enter(&mut self, at: &'a str) -> bool {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.depth -= 1;
             let start = self.offset(at);
-            return Err(Diag::boxed(
+            self.fail(Diag::boxed(
                 Span::new(start, start + token_at(at).len()),
                 format!("nesting is deeper than {MAX_DEPTH} levels"),
             ));
+            return false;
         }
-        Ok(())
+        true
     }
 
     fn leave(&mut self) {
@@ -245,15 +280,15 @@ impl<'a> Parser<'a> {
 
     fn script(&mut self) -> Result<Script, Error> {
         let mut probes = Vec::new();
-        let input = self.skip_space()?;
+        let input = self.skip_space();
         if input.is_empty() {
             return Err(self.expected("a probe", input));
         }
         let mut definitions = String::new();
         while !self.rest.is_empty() {
             let input = self.rest;
-            if self.c_definition(probes.is_empty())? {
-                self.skip_space()?;
+            if self.c_definition(probes.is_empty()) {
+                self.skip_space();
                 continue;
             }
             match self.probe() {
@@ -262,7 +297,7 @@ impl<'a> Parser<'a> {
                         definitions = self.source[..probe.span.start].to_string();
                     }
                     probes.push(probe);
-                    self.skip_space()?;
+                    self.skip_space();
                 }
                 Err(error) => {
                     let at = error.span.start.max(self.offset(input));
@@ -275,7 +310,7 @@ impl<'a> Parser<'a> {
                         break;
                     }
                     self.rest = rest;
-                    self.skip_space()?;
+                    self.skip_space();
                 }
             }
         }
@@ -287,13 +322,13 @@ impl<'a> Parser<'a> {
 
     /// A C `struct`/`union`/`enum`/`typedef` definition: skipped to its end, for
     /// `ctypes::script` to read when it stands above the first probe (`preamble`), else reported.
-    fn c_definition(&mut self, preamble: bool) -> Result<bool, Error> {
+    fn c_definition(&mut self, preamble: bool) -> bool {
         let input = self.rest;
         let Some((after, word)) = identifier(input) else {
-            return Ok(false);
+            return false;
         };
         if !C_DEFINITIONS.contains(&word) {
-            return Ok(false);
+            return false;
         }
         if !preamble {
             self.errors.push(Diag::new(
@@ -310,9 +345,9 @@ impl<'a> Parser<'a> {
         } else {
             body
         };
-        let rest = self.skip(rest)?;
+        let rest = self.skip(rest);
         self.rest = rest.strip_prefix(';').unwrap_or(rest);
-        Ok(true)
+        true
     }
 
     /// After a bad probe: skips past the `}` that closes the block the error is in or before,
@@ -327,22 +362,22 @@ impl<'a> Parser<'a> {
     fn probe(&mut self) -> Parsed<Probe> {
         let start = self.rest;
         let mut specs = vec![self.spec()?];
-        while self.eat(",")? {
-            self.skip_space()?;
+        while self.eat(",") {
+            self.skip_space();
             specs.push(self.spec()?);
         }
-        let rest = self.skip_space()?;
+        let rest = self.skip_space();
         let (predicate, body) = if let Some(predicate_start) = rest.strip_prefix('/') {
             self.rest = predicate_start;
-            let predicate = *self.expr()?;
-            self.expect("/")?;
-            let after = self.skip_space()?;
+            let predicate = *self.expr();
+            self.expect("/");
+            let after = self.skip_space();
             if !after.starts_with('{') {
-                return Err(self.expected("`{` after the predicate", after));
+                self.fail_expected("`{` after the predicate", after);
             }
-            (Some(predicate), self.block()?)
+            (Some(predicate), self.block())
         } else {
-            let body = match self.statement()?.map(|statement| *statement) {
+            let body = match self.statement().map(|statement| *statement) {
                 Some(Stmt {
                     kind: StmtKind::Block(body),
                     ..
@@ -352,6 +387,9 @@ impl<'a> Parser<'a> {
             };
             (None, body)
         };
+        if let Some(error) = self.failed.take() {
+            return Err(error);
+        }
         Ok(Probe {
             specs,
             predicate,

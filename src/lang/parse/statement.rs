@@ -1,46 +1,53 @@
 //! lang::parse::statement: blocks and statements, and the recovery that skips a bad one.
 
 use super::expression::{assignment_operator, node};
-use super::{skip_code, skip_group, Error, Parsed, Parser, Skip};
+use super::{skip_code, skip_group, Parser, Skip};
 use crate::lang::ast::{BinaryOp, Expr, ExprKind, Stmt, StmtKind};
 use crate::lang::diag::{Diag, Span, MAX_SHOWN};
 use crate::lang::unsupported::message;
 
 impl<'a> Parser<'a> {
-    pub(super) fn block(&mut self) -> Parsed<Vec<Stmt>> {
-        self.enter(self.rest)?;
+    pub(super) fn block(&mut self) -> Vec<Stmt> {
+        if !self.enter(self.rest) {
+            return Vec::new();
+        }
         let result = self.block_inner();
         self.leave();
         result
     }
 
-    fn block_inner(&mut self) -> Parsed<Vec<Stmt>> {
-        let open = self.skip_space()?;
-        self.expect("{")?;
+    fn block_inner(&mut self) -> Vec<Stmt> {
+        let open = self.skip_space();
+        self.expect("{");
         let mut statements = Vec::new();
         loop {
-            let rest = self.skip_space()?;
+            let rest = self.skip_space();
             if let Some(after) = rest.strip_prefix('}') {
                 self.rest = after;
-                return Ok(statements);
+                return statements;
             }
             if rest.is_empty() {
                 let start = self.offset(open);
-                return Err(Diag::new(Span::new(start, start + 1), "unclosed `{`")
-                    .with_label("this block is never closed")
-                    .into());
+                self.fail(
+                    Diag::new(Span::new(start, start + 1), "unclosed `{`")
+                        .with_label("this block is never closed")
+                        .into(),
+                );
+                return statements;
             }
-            match self.statement() {
-                Ok(statement) => statements.extend(statement.map(|statement| *statement)),
-                Err(error) => {
-                    self.rest = self.recover(rest);
-                    // With nothing left to read, or enough errors, this one ends the block.
-                    if self.rest.is_empty() || self.errors.len() >= MAX_SHOWN {
-                        return Err(error);
-                    }
-                    self.errors.push(*error);
-                }
+            // A failure leaves the rest empty: it is the statement's own.
+            let statement = self.statement();
+            let Some(error) = self.failed.take() else {
+                statements.extend(statement.map(|statement| *statement));
+                continue;
+            };
+            self.rest = self.recover(rest);
+            // With nothing left to read, or enough errors, this one ends the block.
+            if self.rest.is_empty() || self.errors.len() >= MAX_SHOWN {
+                self.fail(error);
+                return statements;
             }
+            self.errors.push(*error);
         }
     }
 
@@ -55,51 +62,50 @@ impl<'a> Parser<'a> {
     }
 
     /// One statement; a stray `;` is None.
-    pub(super) fn statement(&mut self) -> Parsed<Option<Box<Stmt>>> {
-        self.enter(self.rest)?;
+    pub(super) fn statement(&mut self) -> Option<Box<Stmt>> {
+        if !self.enter(self.rest) {
+            return None;
+        }
         let result = self.statement_inner();
         self.leave();
         result
     }
 
     /// Boxed, as `if` keeps its branches: built once where it stays, its kind written in place.
-    fn statement_inner(&mut self) -> Parsed<Option<Box<Stmt>>> {
-        let start = self.skip_space()?;
-        let mut statement = Box::new(Stmt {
-            kind: StmtKind::Return,
-            span: Span::default(),
-        });
-        if !self.statement_kind(start, &mut statement.kind)? {
-            return Ok(None);
+    fn statement_inner(&mut self) -> Option<Box<Stmt>> {
+        let start = self.skip_space();
+        let mut statement = new_statement();
+        if !self.statement_kind(start, &mut statement.kind) {
+            return None;
         }
         statement.span = self.from(start);
-        Ok(Some(statement))
+        Some(statement)
     }
 
     /// Writes the statement at `start` to `kind`; false for a stray `;` or a loop.
-    fn statement_kind(&mut self, start: &'a str, kind: &mut StmtKind) -> Result<bool, Error> {
+    fn statement_kind(&mut self, start: &'a str, kind: &mut StmtKind) -> bool {
         if let Some(rest) = start.strip_prefix(';') {
             self.rest = rest;
-            return Ok(false);
+            return false;
         }
         if start.starts_with('{') {
-            *kind = StmtKind::Block(self.block()?);
-            return Ok(true);
+            *kind = StmtKind::Block(self.block());
+            return true;
         }
-        if self.keyword("if")? {
-            self.if_statement(kind)?;
-            return Ok(true);
+        if self.keyword("if") {
+            self.if_statement(kind);
+            return true;
         }
-        if self.loop_statement(start)? {
-            return Ok(false);
+        if self.loop_statement(start) {
+            return false;
         }
-        self.simple_statement(start, kind)?;
-        self.terminator()?;
-        Ok(true)
+        self.simple_statement(start, kind);
+        self.terminator();
+        true
     }
 
     /// bpftrace's `while`, `for` and `unroll`, and C's `do`: reported, and skipped whole.
-    fn loop_statement(&mut self, start: &'a str) -> Result<bool, Error> {
+    fn loop_statement(&mut self, start: &'a str) -> bool {
         const INSTEAD: &str =
             "write the statements out, or keep state in a map from one event to the next";
         const LOOPS: [(&str, &str, &str, &str); 4] = [
@@ -114,17 +120,17 @@ impl<'a> Parser<'a> {
             ),
         ];
         for &(word, opening, what, instead) in &LOOPS {
-            let Some(after) = self.keyword_at(start, word)? else {
+            let Some(after) = self.keyword_at(start, word) else {
                 continue;
             };
-            let mut rest = self.skip(after)?;
+            let mut rest = self.skip(after);
             if !rest.starts_with(opening) {
                 continue;
             }
             self.errors
                 .push(Diag::new(self.span(start, after), message(what, instead)));
             if rest.starts_with('(') {
-                rest = self.skip(skip_group(rest))?;
+                rest = self.skip(skip_group(rest));
             }
             rest = if rest.starts_with('{') {
                 skip_group(rest)
@@ -133,61 +139,60 @@ impl<'a> Parser<'a> {
             };
             // `do { } while (...);`
             if word == "do" {
-                if let Some(after) = self.keyword_at(rest, "while")? {
+                if let Some(after) = self.keyword_at(rest, "while") {
                     rest = self.recover(after);
                 }
             }
             self.rest = rest;
-            return Ok(true);
+            return true;
         }
-        Ok(false)
+        false
     }
 
     /// The recursive path through nested statements goes through small frames only, so deep
     /// nesting up to `MAX_DEPTH` fits even a 2 MiB thread stack in a debug build.
-    fn if_statement(&mut self, kind: &mut StmtKind) -> Result<(), Error> {
-        self.expect("(")?;
-        let condition = *self.expr()?;
-        self.expect(")")?;
-        let then = self.required_statement()?;
+    fn if_statement(&mut self, kind: &mut StmtKind) {
+        self.expect("(");
+        let condition = *self.expr();
+        self.expect(")");
+        let then = self.required_statement();
         let mut otherwise = None;
-        if self.keyword("else")? {
-            otherwise = Some(self.required_statement()?);
+        if self.keyword("else") {
+            otherwise = Some(self.required_statement());
         }
         *kind = StmtKind::If {
             condition,
             then,
             otherwise,
         };
-        Ok(())
     }
 
     /// `return`, `delete m[k]`, assignments, increments and expression statements, before
     /// their `;`.
-    fn simple_statement(&mut self, start: &'a str, kind: &mut StmtKind) -> Result<(), Error> {
-        if self.keyword("return")? {
+    fn simple_statement(&mut self, start: &'a str, kind: &mut StmtKind) {
+        if self.keyword("return") {
             // `kind` is a `Return` already.
-            return Ok(());
+            return;
         }
-        if self.keyword("delete")? {
-            *kind = StmtKind::Delete(*self.expr()?);
-            return Ok(());
+        if self.keyword("delete") {
+            *kind = StmtKind::Delete(*self.expr());
+            return;
         }
         // `++x` / `--x` as a statement.
         if let Some((operator, rest)) = step_operator(start) {
             self.rest = rest;
-            let target = *self.unary()?;
+            let target = *self.unary();
             *kind = step(target, operator, self.span(start, rest));
-            return Ok(());
+            return;
         }
-        let expression = *self.expr()?;
-        let after = self.skip(self.rest)?;
+        let expression = *self.expr();
+        let after = self.skip(self.rest);
         *kind = if let Some((operator, end)) = step_operator(after) {
             self.rest = end;
             step(expression, operator, self.span(after, end))
         } else if let Some((operator, value_start)) = assignment_operator(after) {
             self.rest = value_start;
-            let value = self.expr()?;
+            let value = self.expr();
             StmtKind::Assign {
                 target: expression,
                 operator,
@@ -196,30 +201,34 @@ impl<'a> Parser<'a> {
         } else {
             StmtKind::Expr(expression)
         };
-        Ok(())
     }
 
     /// The body of `if`/`else`: a statement that is not just `;`.
-    fn required_statement(&mut self) -> Parsed<Box<Stmt>> {
-        let start = self.skip_space()?;
-        match self.statement()? {
-            Some(statement) => Ok(statement),
-            None => Err(self.expected("a statement", start)),
-        }
+    fn required_statement(&mut self) -> Box<Stmt> {
+        let start = self.skip_space();
+        self.statement().unwrap_or_else(|| {
+            self.fail_expected("a statement", start);
+            new_statement()
+        })
     }
 
     /// `;`, which may be left out before `}` and at the end of the script.
-    fn terminator(&mut self) -> Result<(), Error> {
-        let rest = self.skip_space()?;
+    fn terminator(&mut self) {
+        let rest = self.skip_space();
         if let Some(after) = rest.strip_prefix(';') {
             self.rest = after;
-            return Ok(());
+        } else if !rest.is_empty() && !rest.starts_with('}') {
+            self.fail_expected("`;`", rest);
         }
-        if rest.is_empty() || rest.starts_with('}') {
-            return Ok(());
-        }
-        Err(self.expected("`;`", rest))
     }
+}
+
+/// A statement to write a kind into (or a failed one's stand-in).
+fn new_statement() -> Box<Stmt> {
+    Box::new(Stmt {
+        kind: StmtKind::Return,
+        span: Span::default(),
+    })
 }
 
 /// `target` plus or minus the 1 written at `one_span`.

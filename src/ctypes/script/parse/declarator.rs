@@ -12,15 +12,11 @@ impl<'a, 't> Parser<'a, 't> {
         &mut self,
         base: TypeId,
         abstract_: bool,
-    ) -> Result<(Option<&'a str>, TypeId)> {
+    ) -> (Option<&'a str>, TypeId) {
         self.nested(|parser| parser.declarator_here(base, abstract_))
     }
 
-    fn declarator_here(
-        &mut self,
-        base: TypeId,
-        abstract_: bool,
-    ) -> Result<(Option<&'a str>, TypeId)> {
+    fn declarator_here(&mut self, base: TypeId, abstract_: bool) -> (Option<&'a str>, TypeId) {
         let mut target = base;
         while self.eat("*") {
             target = self.definitions.push(CType::Pointer { target });
@@ -31,7 +27,7 @@ impl<'a, 't> Parser<'a, 't> {
                         self.at += 1;
                         continue;
                     }
-                    None if self.attributes(&mut Attributes::default())? => continue,
+                    None if self.attributes(&mut Attributes::default()) => continue,
                     None => break,
                 };
                 self.at += 1;
@@ -44,7 +40,7 @@ impl<'a, 't> Parser<'a, 't> {
         let mut inner = None;
         if self.is("(") && self.opens_declarator(abstract_) {
             inner = Some(self.at + 1);
-            self.skip_parenthesized()?;
+            self.skip_parenthesized();
         } else if let Some(word) = self.ident() {
             if !abstract_ {
                 self.at += 1;
@@ -54,11 +50,11 @@ impl<'a, 't> Parser<'a, 't> {
         let mut suffixes = Vec::new();
         loop {
             if self.eat("[") {
-                let length = if self.is("]") { 0 } else { self.length()? };
-                self.expect("]")?;
+                let length = if self.is("]") { 0 } else { self.length() };
+                self.expect("]");
                 suffixes.push(Suffix::Array(length));
             } else if self.eat("(") {
-                let (parameters, variadic) = self.parameters()?;
+                let (parameters, variadic) = self.parameters();
                 suffixes.push(Suffix::Function(parameters, variadic));
             } else {
                 break;
@@ -83,13 +79,15 @@ impl<'a, 't> Parser<'a, 't> {
             // `(*name)` applies to what the suffixes after it made.
             let after = self.at;
             self.at = inner;
-            let (found, wrapped) = self.declarator(target, abstract_)?;
-            self.expect(")")?;
-            self.at = after;
+            let (found, wrapped) = self.declarator(target, abstract_);
+            // After a failure, what follows still reads as the end.
+            if self.expect(")") {
+                self.at = after;
+            }
             name = found;
             target = wrapped;
         }
-        Ok((name, target))
+        (name, target)
     }
 
     /// Whether the `(` at hand wraps a declarator (`(*name)`) rather than opening parameters.
@@ -101,47 +99,47 @@ impl<'a, 't> Parser<'a, 't> {
         }
     }
 
-    fn length(&mut self) -> Result<u32> {
+    fn length(&mut self) -> u32 {
         let token = self.peek();
-        let length = self.expression()?;
-        u32::try_from(length).map_err(|_| {
-            error_at(
+        let length = self.expression();
+        u32::try_from(length).unwrap_or_else(|_| {
+            self.fail(error_at(
                 token,
                 format_args!("an array cannot have {length} elements"),
-            )
+            ));
+            0
         })
     }
 
     /// A prototype's parameters, after its `(`.
-    fn parameters(&mut self) -> Result<(Vec<Parameter>, bool)> {
+    fn parameters(&mut self) -> (Vec<Parameter>, bool) {
         let mut parameters = Vec::new();
         if self.eat(")") {
-            return Ok((parameters, false));
+            return (parameters, false);
         }
         loop {
             if self.eat("...") {
-                self.expect(")")?;
-                return Ok((parameters, true));
+                self.expect(")");
+                return (parameters, true);
             }
-            let (base, _) = self.specifiers()?;
-            let (name, target) = self.declarator(base, false)?;
+            let (base, _) = self.specifiers();
+            let (name, target) = self.declarator(base, false);
             if target != VOID || name.is_some() || !parameters.is_empty() || !self.is(")") {
                 parameters.push(Parameter {
                     name: name.unwrap_or("").to_string(),
                     target,
                 });
             }
-            if self.eat(")") {
-                return Ok((parameters, false));
+            if self.eat(")") || !self.expect(",") {
+                return (parameters, false);
             }
-            self.expect(",")?;
         }
     }
 
     /// `unsigned long`, `struct sock *`: a type with no name, as in sizeof and casts.
-    pub(super) fn type_name(&mut self) -> Result<TypeId> {
-        let (base, _) = self.specifiers()?;
-        Ok(self.declarator(base, true)?.1)
+    pub(super) fn type_name(&mut self) -> TypeId {
+        let (base, _) = self.specifiers();
+        self.declarator(base, true).1
     }
 
     pub(super) fn starts_type(&self, token: Option<&Token>) -> bool {

@@ -12,7 +12,7 @@ const INNER_ATTRIBUTES: &str = "packed __packed__ aligned __aligned__";
 impl<'a, 't> Parser<'a, 't> {
     /// `__attribute__((packed, aligned(8)))`, `__packed`, `__aligned(8)`: false when the next
     /// token is none of them. Attributes that change no layout are read over.
-    pub(super) fn attributes(&mut self, attributes: &mut Attributes) -> Result<bool> {
+    pub(super) fn attributes(&mut self, attributes: &mut Attributes) -> bool {
         match self
             .ident()
             .and_then(|word| word_index(ATTRIBUTE_WORDS, word))
@@ -23,52 +23,54 @@ impl<'a, 't> Parser<'a, 't> {
             }
             Some(1) => {
                 self.at += 1;
-                self.expect("(")?;
-                attributes.aligned = attributes.aligned.max(self.alignment()?);
-                self.expect(")")?;
+                self.expect("(");
+                attributes.aligned = attributes.aligned.max(self.alignment());
+                self.expect(")");
             }
             Some(2 | 3) => {
                 self.at += 1;
-                self.expect("(")?;
-                self.expect("(")?;
+                self.expect("(");
+                self.expect("(");
                 while let Some(word) = self.ident() {
                     self.at += 1;
                     match word_index(INNER_ATTRIBUTES, word) {
                         Some(0 | 1) => attributes.packed = true,
                         Some(2 | 3) => {
                             if !self.eat("(") {
-                                return Err(self.error(format_args!(
+                                self.fail_here(format_args!(
                                     "`aligned` without a value is not understood: give it one"
-                                )));
+                                ));
+                                return false;
                             }
-                            attributes.aligned = attributes.aligned.max(self.alignment()?);
-                            self.expect(")")?;
+                            attributes.aligned = attributes.aligned.max(self.alignment());
+                            self.expect(")");
                         }
-                        _ if self.is("(") => self.skip_parenthesized()?,
+                        _ if self.is("(") => self.skip_parenthesized(),
                         _ => {}
                     }
                     if !self.eat(",") {
                         break;
                     }
                 }
-                self.expect(")")?;
-                self.expect(")")?;
+                self.expect(")");
+                self.expect(")");
             }
-            _ => return Ok(false),
+            _ => return false,
         }
-        Ok(true)
+        true
     }
 
-    fn alignment(&mut self) -> Result<u64> {
+    fn alignment(&mut self) -> u64 {
         let token = self.peek();
-        let value = self.expression()?;
+        let value = self.expression();
         if value <= 0 || value > 1 << 28 || value & (value - 1) != 0 {
-            return Err(error_at(
+            self.fail(error_at(
                 token,
                 format_args!("alignment {value} is not a power of two"),
             ));
+            return 0;
         }
-        Ok(value as u64)
+        value as u64
     }
 
     /// A struct's or union's size, alignment and members, placed as gcc places them: each

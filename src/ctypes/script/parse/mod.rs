@@ -86,7 +86,8 @@ pub(super) struct Parser<'a, 't> {
     in_condition: bool,
     /// The constants of the enum being read, for its later values.
     enumerators: Vec<(&'a str, i64)>,
-    /// The error of a directive, which ended the parse.
+    /// The first error, which ended the parse: what follows it reads as the end of the
+    /// definitions, and the functions after it return stand-ins.
     failed: Option<DefinitionError>,
 }
 
@@ -106,23 +107,31 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     pub(super) fn run(mut self) -> Result<()> {
-        let result = self.declarations();
-        self.failed.take().map_or(result, Err)
-    }
-
-    fn declarations(&mut self) -> Result<()> {
         while self.peek().is_some() {
             if !self.eat(";") {
-                self.declaration()?;
+                self.declaration();
             }
         }
-        match self.conditions.last() {
-            Some(open) => Err(error_at(
+        if let Some(open) = self.conditions.last() {
+            self.fail(error_at(
                 Some(open.token),
                 format_args!("this #if has no #endif"),
-            )),
-            None => Ok(()),
+            ));
         }
+        self.failed.map_or(Ok(()), Err)
+    }
+
+    /// Keeps `error` if it is the first, and ends the parse.
+    #[inline(never)]
+    fn fail(&mut self, error: DefinitionError) {
+        self.failed.get_or_insert(error);
+        self.at = self.tokens.len();
+    }
+
+    /// Fails with "`what`, found …" at the current token.
+    fn fail_here(&mut self, what: fmt::Arguments) {
+        let error = self.error(what);
+        self.fail(error);
     }
 
     // Tokens.
@@ -139,12 +148,8 @@ impl<'a, 't> Parser<'a, 't> {
             if token.kind == Kind::Hash {
                 self.at += 1;
                 self.in_directive = true;
-                let done = self.directive(token);
+                self.directive(token);
                 self.in_directive = false;
-                if let Err(error) = done {
-                    self.failed.get_or_insert(error);
-                    self.at = self.tokens.len();
-                }
             } else if self.conditions.last().is_some_and(|open| !open.active) {
                 self.at += 1;
             } else {
@@ -174,11 +179,13 @@ impl<'a, 't> Parser<'a, 't> {
         found
     }
 
-    fn expect(&mut self, text: &str) -> Result<()> {
-        if self.eat(text) {
-            return Ok(());
+    /// Whether `text` is there (and moves past it); fails if not.
+    fn expect(&mut self, text: &str) -> bool {
+        let found = self.eat(text);
+        if !found {
+            self.fail_here(format_args!("expected `{text}`"));
         }
-        Err(self.error(format_args!("expected `{text}`")))
+        found
     }
 
     fn ident(&mut self) -> Option<&'a str> {
@@ -207,8 +214,10 @@ impl<'a, 't> Parser<'a, 't> {
         )
     }
 
-    fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
-        self.enter()?;
+    fn nested<T: Default>(&mut self, parse: impl FnOnce(&mut Self) -> T) -> T {
+        if !self.enter() {
+            return T::default();
+        }
         let result = parse(self);
         self.depth -= 1;
         result
@@ -216,22 +225,23 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// One level deeper, for `nested`: out of line, not in each of its instances.
     #[inline(never)]
-    fn enter(&mut self) -> Result<()> {
+    fn enter(&mut self) -> bool {
         if self.depth >= MAX_NESTING {
-            return Err(self.error(format_args!("definitions nest too deep")));
+            self.fail_here(format_args!("definitions nest too deep"));
+            return false;
         }
         self.depth += 1;
-        Ok(())
+        true
     }
 
-    fn skip_parenthesized(&mut self) -> Result<()> {
+    fn skip_parenthesized(&mut self) {
         let mut open = 0usize;
         loop {
             match self.next().map(|token| token.kind) {
                 Some(Kind::Punct("(")) => open += 1,
-                Some(Kind::Punct(")")) if open <= 1 => return Ok(()),
+                Some(Kind::Punct(")")) if open <= 1 => return,
                 Some(Kind::Punct(")")) => open -= 1,
-                Some(Kind::End) | None => return Err(self.error(format_args!("expected `)`"))),
+                Some(Kind::End) | None => return self.fail_here(format_args!("expected `)`")),
                 _ => {}
             }
         }
@@ -240,21 +250,21 @@ impl<'a, 't> Parser<'a, 't> {
     // Declarations.
 
     #[inline(never)]
-    fn declaration(&mut self) -> Result<()> {
+    fn declaration(&mut self) {
         let typedef = self.eat("typedef");
-        let (base, _) = self.specifiers()?;
+        let (base, _) = self.specifiers();
         if self.eat(";") {
-            return Ok(());
+            return;
         }
         loop {
             let token = self.peek();
-            let (name, target) = self.declarator(base, false)?;
-            while self.attributes(&mut Attributes::default())? {}
+            let (name, target) = self.declarator(base, false);
+            while self.attributes(&mut Attributes::default()) {}
             let Some(name) = name else {
-                return Err(self.error(format_args!("expected a name")));
+                return self.fail_here(format_args!("expected a name"));
             };
             if !typedef {
-                return Err(error_at(
+                return self.fail(error_at(
                     token,
                     format_args!(
                         "`{name}` declares a variable or a function: only types (struct, \
@@ -280,7 +290,7 @@ impl<'a, 't> Parser<'a, 't> {
                 // The same type again (ids are enough: both are in these definitions).
                 Some(id) if same_type(definitions, id, target) => {}
                 Some(_) => {
-                    return Err(error_at(
+                    return self.fail(error_at(
                         token,
                         format_args!("typedef `{name}` is defined twice"),
                     ))
@@ -290,12 +300,12 @@ impl<'a, 't> Parser<'a, 't> {
                 break;
             }
         }
-        self.expect(";")
+        self.expect(";");
     }
 
     /// The type a declaration starts with (`const struct sock`, `unsigned long`, `u32`), and
     /// its attributes.
-    fn specifiers(&mut self) -> Result<(TypeId, Attributes)> {
+    fn specifiers(&mut self) -> (TypeId, Attributes) {
         let mut attributes = Attributes::default();
         let (mut constant, mut volatile) = (false, false);
         let mut words = Vec::new();
@@ -307,11 +317,11 @@ impl<'a, 't> Parser<'a, 't> {
                 _ if qualifier(word) == Some(Qualifier::Const) => constant = true,
                 _ if qualifier(word) == Some(Qualifier::Volatile) => volatile = true,
                 _ if word_index(IGNORED, word).is_some() => {}
-                _ if self.attributes(&mut attributes)? => continue,
+                _ if self.attributes(&mut attributes) => continue,
                 _ if base.is_none() && word_index(SCALAR_WORDS, word).is_some() => words.push(word),
                 _ if open && word_index(TAGS, word).is_some() => {
                     self.at += 1;
-                    base = Some(self.tagged(word)?);
+                    base = Some(self.tagged(word));
                     continue;
                 }
                 _ if open => match self.definitions.typedef(word) {
@@ -324,9 +334,9 @@ impl<'a, 't> Parser<'a, 't> {
         }
         let mut base = match base {
             Some(base) => base,
-            None if !words.is_empty() => self.scalar(&words, first)?,
+            None if !words.is_empty() => self.scalar(&words, first),
             None => {
-                return Err(match self.ident() {
+                let error = match self.ident() {
                     Some(word) => error_at(
                         self.peek(),
                         format_args!(
@@ -335,7 +345,9 @@ impl<'a, 't> Parser<'a, 't> {
                         ),
                     ),
                     None => self.error(format_args!("expected a type")),
-                })
+                };
+                self.fail(error);
+                return (VOID, attributes);
             }
         };
         for &(qualified, qualifier) in [
@@ -351,32 +363,28 @@ impl<'a, 't> Parser<'a, 't> {
                 });
             }
         }
-        Ok((base, attributes))
+        (base, attributes)
     }
 
     /// `unsigned long`, `short int`, `char`… as the built-in type gcc names.
     #[inline(never)]
-    fn scalar(&self, words: &[&str], first: Option<Token<'a>>) -> Result<TypeId> {
-        match scalar_id(words) {
-            Some(LONG_DOUBLE) => Err(error_at(
-                first,
-                format_args!("`long double` is not understood"),
-            )),
-            Some(id) => Ok(id),
-            None => Err(error_at(
-                first,
-                format_args!("`{}` is not a C type", words.join(" ")),
-            )),
-        }
+    fn scalar(&mut self, words: &[&str], first: Option<Token<'a>>) -> TypeId {
+        let error = match scalar_id(words) {
+            Some(LONG_DOUBLE) => error_at(first, format_args!("`long double` is not understood")),
+            Some(id) => return id,
+            None => error_at(first, format_args!("`{}` is not a C type", words.join(" "))),
+        };
+        self.fail(error);
+        VOID
     }
 
     /// After `struct`, `union` or `enum`: a reference to one, or its definition.
     #[inline(never)]
-    fn tagged(&mut self, word: &'a str) -> Result<TypeId> {
+    fn tagged(&mut self, word: &'a str) -> TypeId {
         // An index in `TAGS`: compared as a number below, not as a string each time.
         let wanted = word_index(TAGS, word).unwrap_or(STRUCT);
         let mut attributes = Attributes::default();
-        while self.attributes(&mut attributes)? {}
+        while self.attributes(&mut attributes) {}
         let token = self.peek();
         let name = match self.ident() {
             Some(name) => {
@@ -387,7 +395,8 @@ impl<'a, 't> Parser<'a, 't> {
         };
         let defining = self.is("{");
         if !defining && name.is_empty() {
-            return Err(self.error(format_args!("expected a name or `{{` after `{word}`")));
+            self.fail_here(format_args!("expected a name or `{{` after `{word}`"));
+            return VOID;
         }
         let id = match self.definitions.tag(name).filter(|_| !name.is_empty()) {
             Some(id) => {
@@ -402,19 +411,21 @@ impl<'a, 't> Parser<'a, 't> {
                     ),
                 };
                 if kind != wanted {
-                    return Err(error_at(
+                    self.fail(error_at(
                         token,
                         format_args!(
                             "`{name}` is a {}, not a {word}",
                             ["struct", "union", "enum"][kind]
                         ),
                     ));
+                    return VOID;
                 }
                 if defined && defining {
-                    return Err(error_at(
+                    self.fail(error_at(
                         token,
                         format_args!("{word} {name} is defined twice"),
                     ));
+                    return VOID;
                 }
                 id
             }
@@ -430,17 +441,23 @@ impl<'a, 't> Parser<'a, 't> {
             }),
         };
         if !defining {
-            return Ok(id);
+            return id;
         }
         self.at += 1;
         if wanted == ENUM {
-            let found = self.nested(|parser| parser.enumerators(name))?;
+            let found = self.nested(|parser| parser.enumerators(name));
             self.definitions.types[id as usize] = CType::Enum(found);
-            return Ok(id);
+            return id;
         }
-        let declared = self.nested(|parser| parser.members())?;
-        while self.attributes(&mut attributes)? {}
-        let (size, align, members) = self.lay_out(wanted == UNION, &declared, attributes)?;
+        let declared = self.nested(|parser| parser.members());
+        while self.attributes(&mut attributes) {}
+        let (size, align, members) = match self.lay_out(wanted == UNION, &declared, attributes) {
+            Ok(laid_out) => laid_out,
+            Err(error) => {
+                self.fail(error);
+                return VOID;
+            }
+        };
         let composite = Composite {
             name: name.to_string(),
             size,
@@ -452,35 +469,37 @@ impl<'a, 't> Parser<'a, 't> {
             CType::Struct(composite)
         };
         self.definitions.aligns[id as usize] = align;
-        Ok(id)
+        id
     }
 
     /// An enum's constants, after its `{`, with the type gcc gives them.
     #[inline(never)]
-    fn enumerators(&mut self, name: &str) -> Result<Enum> {
+    fn enumerators(&mut self, name: &str) -> Enum {
         let outer = std::mem::take(&mut self.enumerators);
         let mut next = 0i64;
         while !self.eat("}") {
             let token = self.peek();
             let Some(constant) = self.ident() else {
-                return Err(self.error(format_args!("expected an enum constant's name")));
+                self.fail_here(format_args!("expected an enum constant's name"));
+                break;
             };
             self.at += 1;
             if self.eat("=") {
-                next = self.expression()?;
+                next = self.expression();
             }
             if self.enumerators.iter().any(|(found, _)| *found == constant)
                 || self.definitions.enumerator(constant).is_some()
             {
-                return Err(error_at(
+                self.fail(error_at(
                     token,
                     format_args!("enum constant `{constant}` is defined twice"),
                 ));
+                break;
             }
             self.enumerators.push((constant, next));
             next = next.wrapping_add(1);
             if !self.eat(",") {
-                self.expect("}")?;
+                self.expect("}");
                 break;
             }
         }
@@ -501,27 +520,28 @@ impl<'a, 't> Parser<'a, 't> {
                 value: value as u64,
             });
         }
-        Ok(Enum {
+        Enum {
             name: name.to_string(),
             size: if fits { 4 } else { 8 },
             signed,
             values: enumerators,
-        })
+        }
     }
 
     /// A struct's or union's members, after its `{`.
     #[inline(never)]
-    fn members(&mut self) -> Result<Vec<Declared<'a>>> {
+    fn members(&mut self) -> Vec<Declared<'a>> {
         let mut members = Vec::new();
         while !self.eat("}") {
             if self.peek().is_none() {
-                return Err(self.error(format_args!("expected `}}`")));
+                self.fail_here(format_args!("expected `}}`"));
+                break;
             }
             if self.eat(";") {
                 continue;
             }
             let token = self.peek();
-            let (base, attributes) = self.specifiers()?;
+            let (base, attributes) = self.specifiers();
             if self.eat(";") {
                 // `struct { … };` or `union { … };`: an anonymous member, its members reached
                 // by their own names.
@@ -545,28 +565,37 @@ impl<'a, 't> Parser<'a, 't> {
                 let (name, target) = if self.is(":") {
                     (None, base)
                 } else {
-                    self.declarator(base, false)?
+                    self.declarator(base, false)
                 };
                 let bits = if self.eat(":") {
-                    let bits = self.expression()?;
-                    Some(u32::try_from(bits).map_err(|_| {
-                        error_at(token, format_args!("a bitfield cannot be {bits} bits wide"))
-                    })?)
+                    let bits = self.expression();
+                    let Ok(bits) = u32::try_from(bits) else {
+                        self.fail(error_at(
+                            token,
+                            format_args!("a bitfield cannot be {bits} bits wide"),
+                        ));
+                        return members;
+                    };
+                    Some(bits)
                 } else {
                     None
                 };
                 let mut attributes = attributes;
-                while self.attributes(&mut attributes)? {}
+                while self.attributes(&mut attributes) {}
                 let name = match name {
                     Some(name) => name,
                     None if bits.is_some() => "",
-                    None => return Err(self.error(format_args!("expected a member's name"))),
+                    None => {
+                        self.fail_here(format_args!("expected a member's name"));
+                        return members;
+                    }
                 };
                 if !name.is_empty() && members.iter().any(|member: &Declared| member.name == name) {
-                    return Err(error_at(
+                    self.fail(error_at(
                         token,
                         format_args!("member `{name}` is declared twice"),
                     ));
+                    return members;
                 }
                 members.push(Declared {
                     name,
@@ -579,9 +608,9 @@ impl<'a, 't> Parser<'a, 't> {
                     break;
                 }
             }
-            self.expect(";")?;
+            self.expect(";");
         }
-        Ok(members)
+        members
     }
 }
 

@@ -28,17 +28,17 @@ const SHEBANG: usize = 10;
 
 impl<'a, 't> Parser<'a, 't> {
     #[inline(never)]
-    pub(super) fn directive(&mut self, hash: Token<'a>) -> Result<()> {
+    pub(super) fn directive(&mut self, hash: Token<'a>) {
         let active = self.conditions.last().map_or(true, |open| open.active);
         let word = match self.next().map(|token| token.kind) {
             Some(Kind::Ident(word)) => word,
             // `#` alone does nothing; `#!` is the script's first line.
-            Some(Kind::End) | None => return Ok(()),
+            Some(Kind::End) | None => return,
             Some(Kind::Punct("!")) if hash.line == 1 => "!",
             _ if !active => "",
             _ => {
                 self.at -= 1;
-                return Err(self.error(format_args!("expected a directive after `#`")));
+                return self.fail_here(format_args!("expected a directive after `#`"));
             }
         };
         let directive = word_index(DIRECTIVES, word).unwrap_or(usize::MAX);
@@ -47,9 +47,9 @@ impl<'a, 't> Parser<'a, 't> {
                 let value = if !active {
                     false
                 } else if directive == IF {
-                    self.condition()?
+                    self.condition()
                 } else {
-                    let name = self.directive_name(word)?;
+                    let name = self.directive_name(word);
                     self.definitions.define(name).is_some() == (directive == IFDEF)
                 };
                 self.conditions.push(Condition {
@@ -60,13 +60,13 @@ impl<'a, 't> Parser<'a, 't> {
                     token: hash,
                 });
             }
-            ELIF | ELSE | ENDIF => self.next_branch(word, directive, hash)?,
+            ELIF | ELSE | ENDIF => self.next_branch(word, directive, hash),
             _ if !active => {}
             INCLUDE => {
                 let header = match self.next().map(|token| token.kind) {
                     Some(Kind::Header(header)) if !header.is_empty() => header,
                     _ => {
-                        return Err(error_at(
+                        return self.fail(error_at(
                             Some(hash),
                             format_args!("expected a header after #include"),
                         ))
@@ -77,16 +77,16 @@ impl<'a, 't> Parser<'a, 't> {
                     header: header.to_string(),
                 });
             }
-            DEFINE => self.define()?,
+            DEFINE => self.define(),
             UNDEF => {
-                let name = self.directive_name(word)?;
+                let name = self.directive_name(word);
                 self.definitions
                     .defines
                     .retain(|(defined, _)| defined != name);
             }
             PRAGMA | SHEBANG => {}
             _ => {
-                return Err(error_at(
+                return self.fail(error_at(
                     Some(hash),
                     format_args!("`#{word}` is not understood here"),
                 ))
@@ -98,28 +98,27 @@ impl<'a, 't> Parser<'a, 't> {
                 break;
             }
         }
-        Ok(())
     }
 
     /// `#elif`, `#else` or `#endif` (`directive`, an index in `DIRECTIVES`): the open `#if`'s
     /// next branch, or its end.
     #[inline(never)]
-    fn next_branch(&mut self, word: &str, directive: usize, hash: Token<'a>) -> Result<()> {
+    fn next_branch(&mut self, word: &str, directive: usize, hash: Token<'a>) {
         let Some(open) = self.conditions.last() else {
-            return Err(error_at(Some(hash), format_args!("#{word} without #if")));
+            return self.fail(error_at(Some(hash), format_args!("#{word} without #if")));
         };
         if open.seen_else && directive != ENDIF {
-            return Err(error_at(Some(hash), format_args!("#{word} after #else")));
+            return self.fail(error_at(Some(hash), format_args!("#{word} after #else")));
         }
         let (taken, parent_active) = (open.taken, open.parent_active);
         if directive == ENDIF {
             self.conditions.pop();
-            return Ok(());
+            return;
         }
         let value = if taken || !parent_active {
             false
         } else if directive == ELIF {
-            self.condition()?
+            self.condition()
         } else {
             true
         };
@@ -128,23 +127,25 @@ impl<'a, 't> Parser<'a, 't> {
             open.taken |= value;
             open.seen_else = directive == ELSE;
         }
-        Ok(())
     }
 
-    fn directive_name(&mut self, word: &str) -> Result<&'a str> {
+    fn directive_name(&mut self, word: &str) -> &'a str {
         match self.ident() {
             Some(name) => {
                 self.at += 1;
-                Ok(name)
+                name
             }
-            None => Err(self.error(format_args!("expected a name after #{word}"))),
+            None => {
+                self.fail_here(format_args!("expected a name after #{word}"));
+                ""
+            }
         }
     }
 
     #[inline(never)]
-    fn define(&mut self) -> Result<()> {
+    fn define(&mut self) {
         let name_token = self.peek();
-        let name = self.directive_name("define")?;
+        let name = self.directive_name("define");
         let value = match self.peek() {
             Some(Token {
                 kind: Kind::End, ..
@@ -155,43 +156,42 @@ impl<'a, 't> Parser<'a, 't> {
                 start,
                 ..
             }) if name_token.is_some_and(|token| token.end == start) => {
-                return Err(self.error(format_args!(
+                return self.fail_here(format_args!(
                     "#define {name}(…): macros with parameters are not understood, only \
                      `#define NAME value` with an integer value"
-                )));
+                ));
             }
             Some(_) => {
-                let value = self.expression().map_err(|mut error| {
+                let failed = self.failed.is_some();
+                let value = self.expression();
+                if let (false, Some(error)) = (failed, &mut self.failed) {
                     error.message = format!(
                         "#define {name}: only integer constants are understood: {}",
                         error.message
                     );
-                    error
-                })?;
+                }
                 if !self.is_end() {
-                    return Err(self.error(format_args!(
+                    return self.fail_here(format_args!(
                         "#define {name}: only integer constants are understood: expected the \
                          end of the line"
-                    )));
+                    ));
                 }
                 Some(value)
             }
         };
         self.definitions.defines.push((name.to_string(), value));
-        Ok(())
     }
 
     /// `#if`'s condition, to the end of its line.
     #[inline(never)]
-    fn condition(&mut self) -> Result<bool> {
+    fn condition(&mut self) -> bool {
         self.in_condition = true;
         let value = self.expression();
         self.in_condition = false;
-        let value = value?;
         if !self.is_end() {
-            return Err(self.error(format_args!("expected the end of the line")));
+            self.fail_here(format_args!("expected the end of the line"));
         }
-        Ok(value != 0)
+        value != 0
     }
 
     fn is_end(&mut self) -> bool {
@@ -200,40 +200,44 @@ impl<'a, 't> Parser<'a, 't> {
 
     // Constant expressions: array lengths, enum values, bitfield widths, #define and #if.
 
-    pub(super) fn expression(&mut self) -> Result<i64> {
+    pub(super) fn expression(&mut self) -> i64 {
         self.nested(|parser| {
-            let condition = parser.binary(1)?;
+            let condition = parser.binary(1);
             if !parser.eat("?") {
-                return Ok(condition);
+                return condition;
             }
-            let then = parser.expression()?;
-            parser.expect(":")?;
-            let otherwise = parser.expression()?;
-            Ok(if condition != 0 { then } else { otherwise })
+            let then = parser.expression();
+            parser.expect(":");
+            let otherwise = parser.expression();
+            if condition != 0 {
+                then
+            } else {
+                otherwise
+            }
         })
     }
 
-    fn binary(&mut self, lowest: u8) -> Result<i64> {
-        let mut left = self.unary()?;
+    fn binary(&mut self, lowest: u8) -> i64 {
+        let mut left = self.unary();
         loop {
             let Some(Token {
                 kind: Kind::Punct(operator),
                 ..
             }) = self.peek()
             else {
-                return Ok(left);
+                return left;
             };
             // One table for both steps: a match on strings twice over is twice the code.
             let Some(index) = word_index(OPERATORS, operator) else {
-                return Ok(left);
+                return left;
             };
             let precedence = PRECEDENCE[index];
             if precedence < lowest {
-                return Ok(left);
+                return left;
             }
             self.at += 1;
             let token = self.peek();
-            let right = self.binary(precedence + 1)?;
+            let right = self.binary(precedence + 1);
             left = match index {
                 0 => i64::from(left != 0 || right != 0),
                 1 => i64::from(left != 0 && right != 0),
@@ -250,88 +254,97 @@ impl<'a, 't> Parser<'a, 't> {
                 12 => left.wrapping_sub(right),
                 13 => left.wrapping_mul(right),
                 14 | 15 if !(0..64).contains(&right) => {
-                    return Err(error_at(token, format_args!("cannot shift by {right}")))
+                    self.fail(error_at(token, format_args!("cannot shift by {right}")));
+                    return 0;
                 }
                 14 => left << right,
                 15 => left >> right,
-                _ if right == 0 => return Err(error_at(token, format_args!("division by zero"))),
+                _ if right == 0 => {
+                    self.fail(error_at(token, format_args!("division by zero")));
+                    return 0;
+                }
                 16 => left.wrapping_div(right),
                 _ => left.wrapping_rem(right),
             };
         }
     }
 
-    fn unary(&mut self) -> Result<i64> {
+    fn unary(&mut self) -> i64 {
         self.nested(|parser| parser.unary_here())
     }
 
     /// A cast, after its `(`: the value as the type would hold it.
-    fn cast(&mut self) -> Result<i64> {
-        let target = self.type_name()?;
-        self.expect(")")?;
-        let value = self.unary()?;
+    fn cast(&mut self) -> i64 {
+        let target = self.type_name();
+        self.expect(")");
+        let value = self.unary();
         let bits = self.definitions.size_of(target).unwrap_or(8) * 8;
         if bits == 0 || bits >= 64 {
-            return Ok(value);
+            return value;
         }
         let signed = matches!(self.definitions.resolved(target),
             Some(CType::Int(int)) if int.signed);
         let shift = 64 - bits as u32;
-        Ok(if signed {
+        if signed {
             value << shift >> shift
         } else {
             ((value as u64) << shift >> shift) as i64
-        })
+        }
     }
 
-    fn unary_here(&mut self) -> Result<i64> {
+    fn unary_here(&mut self) -> i64 {
         let Some(token) = self.peek() else {
-            return Err(self.error(format_args!("expected a value")));
+            self.fail_here(format_args!("expected a value"));
+            return 0;
         };
         self.at += 1;
         let text = match token.kind {
-            Kind::Number(value) => return Ok(value as i64),
+            Kind::Number(value) => return value as i64,
             Kind::Punct(text) | Kind::Ident(text) => text,
             _ => "",
         };
         // No operator is a word, so one list holds both.
         match word_index(UNARY, text) {
-            Some(0) => Ok(self.unary()?.wrapping_neg()),
+            Some(0) => self.unary().wrapping_neg(),
             Some(1) => self.unary(),
-            Some(2) => Ok(!self.unary()?),
-            Some(3) => Ok(i64::from(self.unary()? == 0)),
+            Some(2) => !self.unary(),
+            Some(3) => i64::from(self.unary() == 0),
             Some(4) if self.starts_type(self.tokens.get(self.at)) => self.cast(),
             Some(4) => {
-                let value = self.expression()?;
-                self.expect(")")?;
-                Ok(value)
+                let value = self.expression();
+                self.expect(")");
+                value
             }
             Some(5) => {
-                self.expect("(")?;
-                let target = self.type_name()?;
-                self.expect(")")?;
-                self.definitions
-                    .size_of(target)
-                    .map(|size| size as i64)
-                    .map_err(|error| error_at(Some(token), format_args!("{error}")))
+                self.expect("(");
+                let target = self.type_name();
+                self.expect(")");
+                match self.definitions.size_of(target) {
+                    Ok(size) => size as i64,
+                    Err(error) => {
+                        self.fail(error_at(Some(token), format_args!("{error}")));
+                        0
+                    }
+                }
             }
             Some(6) if self.in_condition => {
                 let parenthesized = self.eat("(");
-                let name = self.directive_name("if defined")?;
+                let name = self.directive_name("if defined");
                 if parenthesized {
-                    self.expect(")")?;
+                    self.expect(")");
                 }
-                Ok(i64::from(self.definitions.define(name).is_some()))
+                i64::from(self.definitions.define(name).is_some())
             }
             _ if matches!(token.kind, Kind::Ident(_)) => {
                 let name = text;
                 if let Some(value) = self.definitions.define(name) {
-                    return value.ok_or_else(|| {
-                        error_at(
+                    if value.is_none() {
+                        self.fail(error_at(
                             Some(token),
                             format_args!("`{name}` is defined with no value"),
-                        )
-                    });
+                        ));
+                    }
+                    return value.unwrap_or(0);
                 }
                 let pending = self
                     .enumerators
@@ -339,20 +352,24 @@ impl<'a, 't> Parser<'a, 't> {
                     .rev()
                     .find(|(found, _)| *found == name);
                 if let Some((_, value)) = pending {
-                    return Ok(*value);
+                    return *value;
                 }
                 match self.definitions.enumerator(name) {
-                    Some((_, value)) => Ok(value as i64),
-                    None if self.in_condition => Ok(0),
-                    None => Err(error_at(
-                        Some(token),
-                        format_args!("unknown constant `{name}`: #define it above"),
-                    )),
+                    Some((_, value)) => value as i64,
+                    None if self.in_condition => 0,
+                    None => {
+                        self.fail(error_at(
+                            Some(token),
+                            format_args!("unknown constant `{name}`: #define it above"),
+                        ));
+                        0
+                    }
                 }
             }
             _ => {
                 self.at -= 1;
-                Err(self.error(format_args!("expected a value")))
+                self.fail_here(format_args!("expected a value"));
+                0
             }
         }
     }
