@@ -12,7 +12,7 @@ use crate::output::{Format, PrintOptions};
 /// Index into `Program::maps`.
 pub type MapId = usize;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Program {
     pub maps: Vec<Map>,
     /// One entry per probe spec: a probe list `a, b { ... }` becomes two probes with the same
@@ -20,7 +20,7 @@ pub struct Program {
     pub probes: Vec<Probe>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Probe {
     /// Canonical provider name: kprobe, kretprobe, tracepoint, uprobe, uretprobe, profile,
     /// interval, kfunc, BEGIN, END.
@@ -82,13 +82,13 @@ impl MapKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Stmt {
     pub kind: StmtKind,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum StmtKind {
     Block(Vec<Stmt>),
     If {
@@ -122,14 +122,14 @@ pub enum StmtKind {
     Expr(Expr),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
     pub ty: Type,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum ExprKind {
     /// An integer's bits; `ty` says its width and signedness. Environment variables and `$1`...
     /// that parse as numbers arrive here.

@@ -16,7 +16,11 @@ use super::{call_error, piece, size_of_bytes, space_of, Emitter, Place, Read, CO
 impl Emitter<'_> {
     /// Writes the value of `expr` (`expr.ty.size()` bytes) at `slot`.
     pub(super) fn store_into(&mut self, expr: &Expr, slot: i16) {
-        let size = expr.ty.size();
+        self.store_sized(expr, slot, expr.ty.size());
+    }
+
+    /// `store_into`, a scalar stored `size` bytes wide (its register holds it extended).
+    pub(super) fn store_sized(&mut self, expr: &Expr, slot: i16, size: usize) {
         if expr.ty.is_scalar() {
             let register = self.evaluated(expr, expr.span);
             self.asm.store(size_of_bytes(size), R10, slot, register);

@@ -197,13 +197,15 @@ impl Checker<'_> {
         let key = self.place_key(&place, scope);
         let mut typed = self.value(value, scope);
         self.set_kind(map, MapKind::Plain, place.span);
-        if let (Some(operator), Some(key)) = (operator, &key) {
+        if let (Some(operator), Some(_)) = (operator, &key) {
             if let Some(current) = typed.take() {
                 // `m[k]++` may be the first use: the increment gives the value type.
                 if self.maps[map].value.is_none() {
                     self.map_value(map, &current.ty, value.span);
                 }
-                let read = self.map_read(map, key.clone(), place.span);
+                // The read's key typed once more: the same key, and no copy of a tree.
+                let read = (self.place_key(&place, scope))
+                    .and_then(|key| self.map_read(map, key, place.span));
                 typed =
                     read.and_then(|read| self.binary_typed(operator, read, current, value.span));
             }
