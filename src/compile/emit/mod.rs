@@ -139,20 +139,23 @@ impl Place {
     }
 }
 
+// In this order: the assembler, used most, at the emitter's own address; the fields used
+// next most within a short offset of it.
+#[repr(C)]
 struct Emitter<'a> {
     /// The assembler writing this probe's instructions.
     asm: Builder,
     frame: Frame,
+    shared: &'a mut Shared,
     free: Vec<Reg>,
     /// Stack slot of each scratch variable.
     scratch: Vec<i16>,
-    spans: Vec<(usize, Span)>,
+    lowering: &'a dyn ProbeLowering,
     exit: Label,
     program: &'a Program,
-    lowering: &'a dyn ProbeLowering,
-    shared: &'a mut Shared,
     /// The first error met (see `probe`).
     error: Option<Box<Diag>>,
+    spans: Vec<(usize, Span)>,
 }
 
 /// What a probe read reads.
