@@ -249,7 +249,7 @@ impl Builtin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Function {
     /// `printf("fmt", args...)`: the format, parsed once here; the arguments exclude it.
-    Printf { format: Box<Format> },
+    Printf { format: Rc<Format> },
     /// `print(a, b, ...)`, each printed as `%v` would, `", "` between.
     Print,
     /// `print(@m)` or `print(@m, top, divisor)`: the map (the one argument) dumped now.
@@ -293,7 +293,7 @@ pub enum Function {
     Join { separator: Box<str> },
     /// bpftrace's `cat("fmt", args...)` statement: user space prints the file the format names
     /// when it reads the record.
-    Cat { format: Box<Format> },
+    Cat { format: Rc<Format> },
 }
 
 impl Function {

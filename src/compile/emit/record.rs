@@ -37,14 +37,14 @@ impl Emitter<'_> {
             (Function::Cat { format }, _) => (
                 arguments.as_slice(),
                 RecordKind::Cat {
-                    format: (**format).clone(),
+                    format: format.clone(),
                     arguments: Vec::new(),
                 },
             ),
             (Function::Printf { format }, _) => (
                 arguments.as_slice(),
                 RecordKind::Printf {
-                    format: (**format).clone(),
+                    format: format.clone(),
                     arguments: Vec::new(),
                 },
             ),
