@@ -6,7 +6,7 @@ use tine_asm::{Helper, Reg, Reg::*, Size};
 use crate::compile::layout::layout_of;
 use crate::compile::records::{ErrorKind, Record, RecordKind};
 use crate::compile::Channel;
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind, Function};
 use crate::wire;
 
@@ -77,9 +77,9 @@ impl Emitter<'_> {
     fn effect_other(&mut self, expr: &Expr, function: &Function, arguments: &[Expr]) {
         match function {
             Function::PrintMap(_) => {
-                self.fail(Diag::boxed(expr.span, "print() of a map takes the map"))
+                self.fail(expr.span, format_args!("print() of a map takes the map"))
             }
-            Function::Clear => self.fail(Diag::boxed(expr.span, "clear() takes a map")),
+            Function::Clear => self.fail(expr.span, format_args!("clear() takes a map")),
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
             Function::Exit => {
                 // The code goes out as an s64: the integer sema typed, widened.
