@@ -26,9 +26,9 @@ pub enum RecordKind {
     Exit,
     /// bpftrace's `time(format)`: the time of day when user space reads the record, as C's
     /// strftime formats it.
-    Time { format: String },
+    Time { format: Rc<str> },
     /// bpftrace's `join(argv, separator)`: `wire::joined` strings, `separator` between.
-    Join { separator: String },
+    Join { separator: Rc<str> },
     /// bpftrace's `cat(format, ...)`: the file the formatted values name, printed as it is.
     Cat {
         format: Rc<Format>,

@@ -287,10 +287,10 @@ pub enum Function {
     Bswap,
     /// bpftrace's `time(format)` statement: user space prints the time of day when it reads
     /// the record, formatted by C's strftime.
-    Time { format: Box<str> },
+    Time { format: Rc<str> },
     /// bpftrace's `join(argv, separator)` statement: the strings of a user array of string
     /// addresses, up to the first null, printed on one line with `separator` between.
-    Join { separator: Box<str> },
+    Join { separator: Rc<str> },
     /// bpftrace's `cat("fmt", args...)` statement: user space prints the file the format names
     /// when it reads the record.
     Cat { format: Rc<Format> },

@@ -1,6 +1,8 @@
 //! compile::emit::record: records to user space (printf, print, exit, clear) through the
 //! output channel.
 
+use std::rc::Rc;
+
 use tine_asm::{Helper, Reg, Reg::*, Size};
 
 use crate::compile::layout::layout_of;
@@ -65,7 +67,7 @@ impl Emitter<'_> {
             (Function::Time { format }, _) => (
                 &[][..],
                 RecordKind::Time {
-                    format: format.to_string(),
+                    format: format.clone(),
                 },
             ),
             _ => return self.effect_other(expr, function, arguments),
@@ -177,11 +179,11 @@ impl Emitter<'_> {
     /// bpftrace's `join(argv, separator)`: the record is built in the join map's value (16 KiB,
     /// far past the stack): each of argv's first `wire::JOIN_ARGUMENTS` addresses up to its
     /// null, read as a user string into its slot.
-    fn join(&mut self, span: Span, argv: &Expr, separator: &str) {
+    fn join(&mut self, span: Span, argv: &Expr, separator: &Rc<str>) {
         let map = self.shared.join_map();
         let id = self.shared.record(Record {
             kind: RecordKind::Join {
-                separator: separator.to_string(),
+                separator: separator.clone(),
             },
             size: wire::JOIN_SIZE,
             span,
