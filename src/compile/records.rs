@@ -1,6 +1,8 @@
 //! compile::records: what each output record a probe sends means, so user space can decode it;
 //! the bytes are `wire`'s record, whose id indexes `Compiled::records`.
 
+use std::rc::Rc;
+
 use crate::lang::diag::Span;
 use crate::output::{Format, PrintOptions};
 use crate::wire::Layout;
@@ -9,7 +11,7 @@ use crate::wire::Layout;
 #[derive(Clone, Debug, PartialEq)]
 pub enum RecordKind {
     Printf {
-        format: Format,
+        format: Rc<Format>,
         arguments: Vec<(Layout, usize)>,
     },
     /// `print(a, b)`: each value printed as `%v` would, `", "` between.
@@ -24,12 +26,12 @@ pub enum RecordKind {
     Exit,
     /// bpftrace's `time(format)`: the time of day when user space reads the record, as C's
     /// strftime formats it.
-    Time { format: String },
+    Time { format: Rc<str> },
     /// bpftrace's `join(argv, separator)`: `wire::joined` strings, `separator` between.
-    Join { separator: String },
+    Join { separator: Rc<str> },
     /// bpftrace's `cat(format, ...)`: the file the formatted values name, printed as it is.
     Cat {
-        format: Format,
+        format: Rc<Format>,
         arguments: Vec<(Layout, usize)>,
     },
 }

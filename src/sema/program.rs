@@ -12,7 +12,7 @@ use crate::output::{Format, PrintOptions};
 /// Index into `Program::maps`.
 pub type MapId = usize;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Program {
     pub maps: Vec<Map>,
     /// One entry per probe spec: a probe list `a, b { ... }` becomes two probes with the same
@@ -20,7 +20,7 @@ pub struct Program {
     pub probes: Vec<Probe>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Probe {
     /// Canonical provider name: kprobe, kretprobe, tracepoint, uprobe, uretprobe, profile,
     /// interval, kfunc, BEGIN, END.
@@ -82,13 +82,13 @@ impl MapKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Stmt {
     pub kind: StmtKind,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum StmtKind {
     Block(Vec<Stmt>),
     If {
@@ -122,14 +122,14 @@ pub enum StmtKind {
     Expr(Expr),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
     pub ty: Type,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum ExprKind {
     /// An integer's bits; `ty` says its width and signedness. Environment variables and `$1`...
     /// that parse as numbers arrive here.
@@ -249,7 +249,7 @@ impl Builtin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Function {
     /// `printf("fmt", args...)`: the format, parsed once here; the arguments exclude it.
-    Printf { format: Box<Format> },
+    Printf { format: Rc<Format> },
     /// `print(a, b, ...)`, each printed as `%v` would, `", "` between.
     Print,
     /// `print(@m)` or `print(@m, top, divisor)`: the map (the one argument) dumped now.
@@ -287,13 +287,13 @@ pub enum Function {
     Bswap,
     /// bpftrace's `time(format)` statement: user space prints the time of day when it reads
     /// the record, formatted by C's strftime.
-    Time { format: Box<str> },
+    Time { format: Rc<str> },
     /// bpftrace's `join(argv, separator)` statement: the strings of a user array of string
     /// addresses, up to the first null, printed on one line with `separator` between.
-    Join { separator: Box<str> },
+    Join { separator: Rc<str> },
     /// bpftrace's `cat("fmt", args...)` statement: user space prints the file the format names
     /// when it reads the record.
-    Cat { format: Box<Format> },
+    Cat { format: Rc<Format> },
 }
 
 impl Function {

@@ -5,7 +5,7 @@ use tine_asm::{Builder, Helper, JmpCond, Label, Reg, Reg::*, Size, Source, Width
 
 use crate::compile::maps::{lhist_buckets, Storage};
 use crate::compile::records::ErrorKind;
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::sema::program::{Expr, MapKind};
 use crate::wire;
 
@@ -138,8 +138,8 @@ impl Emitter<'_> {
         let (register, signed) = match value {
             Some(value) => value,
             None if !matches!(kind, MapKind::Count | MapKind::Plain) => {
-                let message = format!("{} needs an argument", kind.name());
-                return self.fail(Diag::boxed(span, message));
+                let name = kind.name();
+                return self.fail(span, format_args!("{name} needs an argument"));
             }
             // Not read: counts take no argument.
             None => (R0, false),
@@ -186,7 +186,7 @@ impl Emitter<'_> {
                 self.bucket_add();
             }
             MapKind::Plain => {
-                return self.fail(Diag::boxed(span, "a plain map cannot aggregate"));
+                return self.fail(span, format_args!("a plain map cannot aggregate"));
             }
         }
         self.asm.bind(done);

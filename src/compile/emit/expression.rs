@@ -5,12 +5,12 @@ use tine_asm::{AluOp, ByteOrder, Helper, JmpCond, Label, Reg, Reg::*, Size, Sour
 
 use crate::compile::Access;
 use crate::lang::ast::{BinaryOp, UnaryOp};
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::Type;
 use crate::wire;
 
-use super::{call_error, size_of_bytes, Emitter, BPF_F_USER_STACK, CONTEXT};
+use super::{size_of_bytes, Emitter, BPF_F_USER_STACK, CONTEXT};
 
 /// A literal that fits an instruction's 32-bit immediate, sign-extended to the same 64 bits.
 fn immediate(expr: &Expr) -> Option<i32> {
@@ -42,10 +42,10 @@ impl Emitter<'_> {
                 Some(pid) => {
                     self.asm.mov64_imm(register, pid as i32);
                 }
-                None => self.fail(Diag::boxed(
+                None => self.fail(
                     expr.span,
-                    "$target needs a command given with -c",
-                )),
+                    format_args!("$target needs a command given with -c"),
+                ),
             },
             ExprKind::Builtin(builtin) => self.builtin(*builtin, register, expr.span),
             ExprKind::Provider(name) => self.provider_value(name, expr, register),
@@ -89,10 +89,10 @@ impl Emitter<'_> {
                 self.normalize(register, &expr.ty);
             }
             ExprKind::Member { .. } => self.scalar_from_place(expr, register),
-            ExprKind::Str(_) | ExprKind::MapRef(_) => self.fail(Diag::boxed(
+            ExprKind::Str(_) | ExprKind::MapRef(_) => self.fail(
                 expr.span,
-                format!("a value of type {} is not a number", expr.ty),
-            )),
+                format_args!("a value of type {} is not a number", expr.ty),
+            ),
         }
     }
 
@@ -109,10 +109,10 @@ impl Emitter<'_> {
             Some(Access::Helper(helper)) => {
                 self.asm.mov64(R1, CONTEXT).call(helper).mov64(register, R0);
             }
-            None => self.fail(Diag::boxed(
+            None => self.fail(
                 expr.span,
-                format!("`{name}` is not available in this probe"),
-            )),
+                format_args!("`{name}` is not available in this probe"),
+            ),
         }
     }
 
@@ -136,13 +136,13 @@ impl Emitter<'_> {
         match function {
             Function::Uptr | Function::Kptr | Function::Ksym | Function::Strftime => {
                 let Some(pointer) = arguments.first() else {
-                    return self.fail(call_error(expr.span, function, "needs an address"));
+                    return self.call_failed(expr.span, function, "needs an address");
                 };
                 self.scalar(pointer, register);
             }
             Function::StrCmp | Function::StrNCmp { .. } => {
                 let [left, right] = arguments else {
-                    return self.fail(call_error(expr.span, function, "takes two strings"));
+                    return self.call_failed(expr.span, function, "takes two strings");
                 };
                 let limit = match function {
                     Function::StrNCmp { length } => Some(*length),
@@ -152,7 +152,7 @@ impl Emitter<'_> {
             }
             Function::Bswap => {
                 let Some(value) = arguments.first() else {
-                    return self.fail(Diag::boxed(expr.span, "bswap() takes an integer"));
+                    return self.fail(expr.span, format_args!("bswap() takes an integer"));
                 };
                 self.scalar(value, register);
                 // `be` swaps on a little-endian kernel, `le` on a big-endian one; both clear
@@ -172,7 +172,7 @@ impl Emitter<'_> {
                 };
                 self.asm.endian(register, swap);
             }
-            other => self.fail(call_error(expr.span, other, "has no value here")),
+            other => self.call_failed(expr.span, other, "has no value here"),
         }
     }
 
@@ -195,7 +195,7 @@ impl Emitter<'_> {
 
     pub(super) fn scalar_from_place(&mut self, expr: &Expr, register: Reg) {
         let Some((place, held)) = self.place(expr) else {
-            return self.fail(Diag::boxed(expr.span, "cannot read this value"));
+            return self.fail(expr.span, format_args!("cannot read this value"));
         };
         self.load_scalar(place, register, &expr.ty, expr.span);
         if let Some(held) = held {
@@ -251,7 +251,7 @@ impl Emitter<'_> {
                 }
             }
             // comm; the others are in `HELPER_READS`.
-            _ => self.fail(Diag::boxed(span, "comm is a string, not a number")),
+            _ => self.fail(span, format_args!("comm is a string, not a number")),
         }
     }
 

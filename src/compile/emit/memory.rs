@@ -6,17 +6,21 @@ use tine_asm::{Helper, Reg, Reg::*, Size};
 use crate::compile::records::ErrorKind;
 use crate::compile::{Access, ProbeRead, ProgramKind};
 use crate::lang::ast::UnaryOp;
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::{AddressSpace, Type};
 use crate::wire;
 
-use super::{call_error, piece, size_of_bytes, space_of, Emitter, Place, Read, CONTEXT};
+use super::{piece, size_of_bytes, space_of, Emitter, Place, Read, CONTEXT};
 
 impl Emitter<'_> {
     /// Writes the value of `expr` (`expr.ty.size()` bytes) at `slot`.
     pub(super) fn store_into(&mut self, expr: &Expr, slot: i16) {
-        let size = expr.ty.size();
+        self.store_sized(expr, slot, expr.ty.size());
+    }
+
+    /// `store_into`, a scalar stored `size` bytes wide (its register holds it extended).
+    pub(super) fn store_sized(&mut self, expr: &Expr, slot: i16, size: usize) {
         if expr.ty.is_scalar() {
             let register = self.evaluated(expr, expr.span);
             self.asm.store(size_of_bytes(size), R10, slot, register);
@@ -103,10 +107,10 @@ impl Emitter<'_> {
                     self.release(register);
                 }
             }
-            None => self.fail(Diag::boxed(
+            None => self.fail(
                 expr.span,
-                format!("cannot compile a value of type {} here", expr.ty),
-            )),
+                format_args!("cannot compile a value of type {} here", expr.ty),
+            ),
         }
     }
 
@@ -122,7 +126,7 @@ impl Emitter<'_> {
             return self.ntop_into(family, address, slot, span);
         }
         let Some(pointer) = arguments.first() else {
-            return self.fail(call_error(span, function, "needs an argument"));
+            return self.call_failed(span, function, "needs an argument");
         };
         let register = self.evaluated(pointer, span);
         let space = space_of(&pointer.ty);
@@ -154,7 +158,7 @@ impl Emitter<'_> {
                     .store(Size::U32, R10, pid, R0)
                     .store_imm(Size::U32, R10, pid + 4, 0);
             }
-            other => return self.fail(call_error(span, other, "has no value to store")),
+            other => return self.call_failed(span, other, "has no value to store"),
         }
         self.release(register);
     }
@@ -258,7 +262,7 @@ impl Emitter<'_> {
                 space,
             } => (base, offset, space),
             Place::Stack(_) => {
-                return self.fail(Diag::boxed(span, "the stack is not read with a helper"))
+                return self.fail(span, format_args!("the stack is not read with a helper"))
             }
         };
         if size == 0 {

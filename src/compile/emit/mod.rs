@@ -15,6 +15,8 @@ mod memory;
 mod record;
 mod statement;
 
+use std::fmt;
+
 use tine_asm::{Builder, Helper, Label, Reg, Reg::*, Size};
 
 use crate::lang::diag::{Diag, Span};
@@ -139,20 +141,23 @@ impl Place {
     }
 }
 
+// In this order: the assembler, used most, at the emitter's own address; the fields used
+// next most within a short offset of it.
+#[repr(C)]
 struct Emitter<'a> {
     /// The assembler writing this probe's instructions.
     asm: Builder,
     frame: Frame,
+    shared: &'a mut Shared,
     free: Vec<Reg>,
     /// Stack slot of each scratch variable.
     scratch: Vec<i16>,
-    spans: Vec<(usize, Span)>,
+    lowering: &'a dyn ProbeLowering,
     exit: Label,
     program: &'a Program,
-    lowering: &'a dyn ProbeLowering,
-    shared: &'a mut Shared,
     /// The first error met (see `probe`).
     error: Option<Box<Diag>>,
+    spans: Vec<(usize, Span)>,
 }
 
 /// What a probe read reads.
@@ -164,12 +169,6 @@ enum Read {
     String,
     /// As many bytes as this register (one that survives calls) says, at most those asked for.
     Upto(Reg),
-}
-
-/// An error about a call sema let through that this place cannot compile (`needs an
-/// argument`, ...).
-fn call_error(span: Span, function: &Function, problem: &str) -> Box<Diag> {
-    Diag::boxed(span, format!("{}() {problem}", function.name()))
 }
 
 /// The memory a pointer of type `ty` points into (a number's is not known).
@@ -211,10 +210,19 @@ impl Emitter<'_> {
         }
     }
 
-    /// Keeps `error` if it is the first; the probe fails with it.
+    /// Keeps the error `message` at `span` if it is the first; the probe fails with it.
     #[inline(never)]
-    fn fail(&mut self, error: Box<Diag>) {
-        self.error.get_or_insert(error);
+    fn fail(&mut self, span: Span, message: fmt::Arguments<'_>) {
+        if self.error.is_none() {
+            self.error = Some(Diag::boxed(span, fmt::format(message)));
+        }
+    }
+
+    /// An error about a call sema let through that this place cannot compile (`needs an
+    /// argument`, ...).
+    fn call_failed(&mut self, span: Span, function: &Function, problem: &str) {
+        let name = function.name();
+        self.fail(span, format_args!("{name}() {problem}"));
     }
 
     /// A stack slot of `size` bytes; past the limit, an error (and a stand-in slot).
@@ -222,13 +230,13 @@ impl Emitter<'_> {
         if let Some(slot) = self.frame.alloc(size) {
             return slot;
         }
-        self.fail(Diag::boxed(
+        self.fail(
             span,
-            format!(
+            format_args!(
                 "this probe needs more than the {} bytes of stack a BPF program may use",
                 super::frame::STACK_LIMIT
             ),
-        ));
+        );
         -8
     }
 
@@ -244,7 +252,10 @@ impl Emitter<'_> {
         if let Some(register) = self.free.pop() {
             return register;
         }
-        self.fail(Diag::boxed(span, "expression too deeply nested to compile"));
+        self.fail(
+            span,
+            format_args!("expression too deeply nested to compile"),
+        );
         R0
     }
 

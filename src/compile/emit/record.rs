@@ -1,12 +1,14 @@
 //! compile::emit::record: records to user space (printf, print, exit, clear) through the
 //! output channel.
 
+use std::rc::Rc;
+
 use tine_asm::{Helper, Reg, Reg::*, Size};
 
 use crate::compile::layout::layout_of;
 use crate::compile::records::{ErrorKind, Record, RecordKind};
 use crate::compile::Channel;
-use crate::lang::diag::{Diag, Span};
+use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind, Function};
 use crate::wire;
 
@@ -37,14 +39,14 @@ impl Emitter<'_> {
             (Function::Cat { format }, _) => (
                 arguments.as_slice(),
                 RecordKind::Cat {
-                    format: (**format).clone(),
+                    format: format.clone(),
                     arguments: Vec::new(),
                 },
             ),
             (Function::Printf { format }, _) => (
                 arguments.as_slice(),
                 RecordKind::Printf {
-                    format: (**format).clone(),
+                    format: format.clone(),
                     arguments: Vec::new(),
                 },
             ),
@@ -65,7 +67,7 @@ impl Emitter<'_> {
             (Function::Time { format }, _) => (
                 &[][..],
                 RecordKind::Time {
-                    format: format.to_string(),
+                    format: format.clone(),
                 },
             ),
             _ => return self.effect_other(expr, function, arguments),
@@ -77,20 +79,23 @@ impl Emitter<'_> {
     fn effect_other(&mut self, expr: &Expr, function: &Function, arguments: &[Expr]) {
         match function {
             Function::PrintMap(_) => {
-                self.fail(Diag::boxed(expr.span, "print() of a map takes the map"))
+                self.fail(expr.span, format_args!("print() of a map takes the map"))
             }
-            Function::Clear => self.fail(Diag::boxed(expr.span, "clear() takes a map")),
+            Function::Clear => self.fail(expr.span, format_args!("clear() takes a map")),
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
             Function::Exit => {
-                let code = arguments.first().cloned().unwrap_or(Expr {
-                    kind: ExprKind::Int(0),
-                    ty: crate::sema::types::I64,
-                    span: expr.span,
-                });
-                let code = Expr {
-                    ty: crate::sema::types::I64,
-                    span: code.span,
-                    kind: ExprKind::Cast(Box::new(code)),
+                // The code goes out as an s64: the integer sema typed, widened.
+                let zero;
+                let code = match arguments.first() {
+                    Some(code) => code,
+                    None => {
+                        zero = Expr {
+                            kind: ExprKind::Int(0),
+                            ty: crate::sema::types::I64,
+                            span: expr.span,
+                        };
+                        &zero
+                    }
                 };
                 // Other CPUs stop recording now; the statements after exit() do not run.
                 let stopped = self.asm.label();
@@ -98,7 +103,7 @@ impl Emitter<'_> {
                 self.asm
                     .store_imm(size_of_bytes(wire::STATE_SIZE), R0, 0, wire::STOPPED)
                     .bind(stopped);
-                self.send(expr.span, std::slice::from_ref(&code), RecordKind::Exit);
+                self.send(expr.span, std::slice::from_ref(code), RecordKind::Exit);
                 self.asm.ja(self.exit);
             }
             _ => {
@@ -111,7 +116,10 @@ impl Emitter<'_> {
     /// Builds `wire`'s record of `values` on the stack and writes it to the output map; the
     /// values' layouts are filled into `kind`'s arguments (printf's and print's).
     pub(super) fn send(&mut self, span: Span, values: &[Expr], mut kind: RecordKind) {
-        let (offsets, size) = wire::record_layout(values.iter().map(|value| value.ty.size()));
+        // exit()'s code is any integer, sent as an s64 (a register holds it extended).
+        let exit = matches!(kind, RecordKind::Exit);
+        let width = |value: &Expr| if exit { 8 } else { value.ty.size() };
+        let (offsets, size) = wire::record_layout(values.iter().map(width));
         let slot = self.alloc(size, span);
         if self.error.is_some() {
             // A record past the stack: its offsets would not fit one.
@@ -121,8 +129,8 @@ impl Emitter<'_> {
         let mut covered = vec![false; size];
         cover(&mut covered, 0, wire::ID_SIZE);
         for (value, &offset) in values.iter().zip(&offsets) {
-            self.store_into(value, slot + offset as i16);
-            cover(&mut covered, offset, value.ty.size());
+            self.store_sized(value, slot + offset as i16, width(value));
+            cover(&mut covered, offset, width(value));
         }
         if let RecordKind::Printf { arguments, .. }
         | RecordKind::Cat { arguments, .. }
@@ -171,11 +179,11 @@ impl Emitter<'_> {
     /// bpftrace's `join(argv, separator)`: the record is built in the join map's value (16 KiB,
     /// far past the stack): each of argv's first `wire::JOIN_ARGUMENTS` addresses up to its
     /// null, read as a user string into its slot.
-    fn join(&mut self, span: Span, argv: &Expr, separator: &str) {
+    fn join(&mut self, span: Span, argv: &Expr, separator: &Rc<str>) {
         let map = self.shared.join_map();
         let id = self.shared.record(Record {
             kind: RecordKind::Join {
-                separator: separator.to_string(),
+                separator: separator.clone(),
             },
             size: wire::JOIN_SIZE,
             span,

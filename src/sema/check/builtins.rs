@@ -301,10 +301,10 @@ mod tests {
     fn typed_calls_and_aggregations_print_under_their_records_names() {
         let calls = [
             Function::Printf {
-                format: Box::new(Format::EMPTY),
+                format: std::rc::Rc::new(Format::EMPTY),
             },
             Function::Cat {
-                format: Box::new(Format::EMPTY),
+                format: std::rc::Rc::new(Format::EMPTY),
             },
             Function::Print,
             Function::PrintMap(PrintOptions::WHOLE),

@@ -407,7 +407,6 @@ impl Checker<'_> {
     }
 
     /// `base.field` or `base->field` of a record: a tracepoint's `data`, a map's key struct.
-    #[inline(never)]
     fn record_member(
         &mut self,
         base: Typed,
@@ -526,7 +525,6 @@ impl Checker<'_> {
         }
     }
 
-    #[inline(never)]
     fn unknown_name(&mut self, name: &str, span: Span, scope: &Scope<'_>) {
         if let Some(message) = unsupported::variable(name) {
             self.errors.error_at(span, message);

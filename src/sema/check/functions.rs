@@ -2,6 +2,7 @@
 //! `builtins` names them; the argument count is already checked there.
 
 use std::fmt;
+use std::rc::Rc;
 
 use super::conversion::coerce;
 use super::expression::{expr, literal_value};
@@ -42,7 +43,7 @@ pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed
 fn formatted_call(
     checker: &mut Checker<'_>,
     call: Call<'_, '_>,
-    function: fn(Box<Format>) -> Function,
+    function: fn(Rc<Format>) -> Function,
 ) -> Option<Typed> {
     let span = call.span;
     let (format, arguments) = formatted(checker, call)?;
@@ -50,7 +51,7 @@ fn formatted_call(
 }
 
 /// A call whose first argument is a printf format literal that must fit the values after it.
-fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Box<Format>, Vec<Expr>)> {
+fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Rc<Format>, Vec<Expr>)> {
     let name = call.name;
     let format_node = call.arguments.first()?;
     let ast::ExprKind::Str(bytes) = &format_node.kind else {
@@ -99,7 +100,7 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Box<Forma
         );
         return None;
     }
-    Some((Box::new(format), values?))
+    Some((Rc::new(format), values?))
 }
 
 /// `print(values...)`, or bpftrace's `print(@map, top, divisor)`.

@@ -78,7 +78,6 @@ pub fn check_script(
 
 /// Each spec of a probe list is typed on its own, in its own provider's context; so is each
 /// point of a glob when the probe reads `probe`, which names the point that fired.
-#[inline(never)]
 fn units<'s>(
     script: &'s ast::Script,
     providers: &dyn Providers,
@@ -148,7 +147,6 @@ fn did_you_mean(word: &str, candidates: &[&str]) -> Option<String> {
 /// The points one spec of `probe` is typed and compiled at, each with what `probe` reads
 /// there: the spec itself, or, when the probe reads `probe` (or a `func` or record only the
 /// point can tell), each point of a glob.
-#[inline(never)]
 fn points(
     probe: &ast::Probe,
     spec: &ast::ProbeSpec,

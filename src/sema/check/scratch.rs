@@ -116,7 +116,6 @@ impl Checker<'_> {
         common
     }
 
-    #[inline(never)]
     pub(super) fn dollar(
         &mut self,
         name: &str,

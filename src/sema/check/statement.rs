@@ -113,9 +113,10 @@ impl Checker<'_> {
         value: &ast::Expr,
         scope: &mut Scope<'_>,
     ) -> Option<Box<Stmt>> {
-        let kind = match &target.kind {
+        let span = statement.span;
+        match &target.kind {
             ast::ExprKind::Dollar(name) => {
-                self.assign_scratch(name, target.span, operator, value, scope)?
+                self.assign_scratch(name, target.span, operator, value, span, scope)
             }
             ast::ExprKind::Map { name, keys } => {
                 let map = self.map_id(name, target.span);
@@ -145,7 +146,7 @@ impl Checker<'_> {
                         }
                     }
                 }
-                self.assign_map(place, operator, value, scope)?
+                self.assign_map(place, operator, value, span, scope)
             }
             _ => {
                 self.errors.report_label(
@@ -153,10 +154,9 @@ impl Checker<'_> {
                     format_args!("can only assign to a map element or a `$variable`"),
                     format_args!("not assignable"),
                 );
-                return None;
+                None
             }
-        };
-        Some(stmt(kind, statement.span))
+        }
     }
 
     /// `$x = v`, `$x += v`.
@@ -166,8 +166,9 @@ impl Checker<'_> {
         span: Span,
         operator: Option<BinaryOp>,
         value: &ast::Expr,
+        statement: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<StmtKind> {
+    ) -> Option<Box<Stmt>> {
         let slot = self.scratch_slot(name, scope);
         let mut typed = self.value(value, scope)?;
         if let Some(operator) = operator {
@@ -179,10 +180,11 @@ impl Checker<'_> {
         }
         let ty = self.scratch_store_type(slot, &typed, scope)?;
         coerce(&mut typed, &ty);
-        Some(StmtKind::ScratchStore {
+        let kind = StmtKind::ScratchStore {
             slot,
             value: *typed,
-        })
+        };
+        Some(stmt(kind, statement))
     }
 
     /// `m[k] = v`, `m[k] += v` on a plain map.
@@ -191,19 +193,22 @@ impl Checker<'_> {
         place: Place<'_>,
         operator: Option<BinaryOp>,
         value: &ast::Expr,
+        statement: Span,
         scope: &mut Scope<'_>,
-    ) -> Option<StmtKind> {
+    ) -> Option<Box<Stmt>> {
         let map = place.map;
         let key = self.place_key(&place, scope);
         let mut typed = self.value(value, scope);
         self.set_kind(map, MapKind::Plain, place.span);
-        if let (Some(operator), Some(key)) = (operator, &key) {
+        if let (Some(operator), Some(_)) = (operator, &key) {
             if let Some(current) = typed.take() {
                 // `m[k]++` may be the first use: the increment gives the value type.
                 if self.maps[map].value.is_none() {
                     self.map_value(map, &current.ty, value.span);
                 }
-                let read = self.map_read(map, key.clone(), place.span);
+                // The read's key typed once more: the same key, and no copy of a tree.
+                let read = (self.place_key(&place, scope))
+                    .and_then(|key| self.map_read(map, key, place.span));
                 typed =
                     read.and_then(|read| self.binary_typed(operator, read, current, value.span));
             }
@@ -211,11 +216,12 @@ impl Checker<'_> {
         let (key, mut typed) = (key?, typed?);
         let ty = self.map_value(map, &typed.ty, value.span)?;
         coerce(&mut typed, &ty);
-        Some(StmtKind::MapStore {
+        let kind = StmtKind::MapStore {
             map,
             key,
             value: *typed,
-        })
+        };
+        Some(stmt(kind, statement))
     }
 
     /// The key of an assignment's map: its key expressions, or none for a keyless map.
