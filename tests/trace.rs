@@ -96,6 +96,21 @@ fn if_else_and_print() {
     assert_eq!(stdout(&output), "test   \n");
 }
 
+/// A narrow signed scratch variable keeps its sign when it is read back: it compares below
+/// zero and computes negative, as in bpftrace (before the fix it read as 255 and 65534).
+#[test]
+fn narrow_signed_variables_keep_their_sign() {
+    kernel_test!(narrow_signed_variables_keep_their_sign);
+    let output = tine(
+        &["BEGIN { $x = (int8)-1; $y = (int16)-2; $w = (int32)-3; \
+           if ($x < 0) { printf(\"negative\\n\"); } \
+           printf(\"%d %d %d\\n\", $x * 2, $y + 1, $w / 3); exit(0); }"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(stdout(&output), "negative\n-2 -1 -1\n");
+}
+
 #[test]
 fn interval_prints_and_clears_each_second() {
     kernel_test!(interval_prints_and_clears_each_second);

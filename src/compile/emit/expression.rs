@@ -53,6 +53,11 @@ impl Emitter<'_> {
                 let slot = self.scratch[*index];
                 self.asm
                     .load(size_of_bytes(expr.ty.size()), register, R10, slot);
+                // The load zero-extends: a signed variable narrower than 8 bytes gets its sign
+                // back, or `(int8)-1` would compare and compute as 255.
+                if expr.ty.is_signed() {
+                    self.normalize(register, &expr.ty);
+                }
             }
             ExprKind::MapRead { map, key } => self.map_read(*map, key, expr, register),
             ExprKind::Call {
