@@ -143,7 +143,8 @@ pub(super) struct Loaded {
 }
 
 /// Detaches every probe together rather than one after another (see `perf::close_all`): the
-/// perf events first, then the links and the tracefs probe events they were opened on.
+/// perf events first; the links and the tracefs probe events they were opened on go after,
+/// with the fields.
 impl Drop for Loaded {
     fn drop(&mut self) {
         let mut events = Vec::new();
@@ -151,8 +152,6 @@ impl Drop for Loaded {
             attachment.take_events(&mut events);
         }
         close_all(events);
-        self.attachments.clear();
-        self._triggers.clear();
     }
 }
 
