@@ -35,7 +35,11 @@ fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
     };
     bpf::MapSpec {
         kind,
-        name: spec.name.strip_prefix('@').unwrap_or(&spec.name).to_string(),
+        name: spec
+            .name
+            .strip_prefix('@')
+            .unwrap_or(&spec.name)
+            .to_string(),
         key_size: spec.key_size,
         value_size: spec.value_size,
         max_entries: if spec.storage == Storage::PerfEventArray {
