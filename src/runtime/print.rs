@@ -75,7 +75,7 @@ impl<'a> Printer<'a> {
         settings: &Settings,
         batch: bool,
     ) -> Printer<'a> {
-        Printer {
+        let mut printer = Printer {
             compiled,
             maps,
             names: KernelNames {
@@ -95,15 +95,15 @@ impl<'a> Printer<'a> {
             unbuffered: settings.unbuffered,
             style: settings.style,
             batch,
-            kept: script
-                .maps
-                .iter()
-                .map(|map| Kept {
-                    count: map.kind == crate::sema::program::MapKind::Count,
-                    baseline: Vec::new(),
-                })
-                .collect(),
+            kept: Vec::with_capacity(script.maps.len()),
+        };
+        for map in &script.maps {
+            printer.kept.push(Kept {
+                count: map.kind == crate::sema::program::MapKind::Count,
+                baseline: Vec::new(),
+            });
         }
+        printer
     }
 
     /// Writes out what was decoded. A closed pipe ends tracing (once); other write errors
