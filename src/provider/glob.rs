@@ -11,8 +11,7 @@ pub fn is_glob(pattern: &str) -> bool {
 
 /// Whether `name` matches `pattern` as a whole.
 pub fn matches(pattern: &str, name: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let name: Vec<char> = name.chars().collect();
+    let (pattern, name) = (chars(pattern), chars(name));
     // Iterative matching with one backtrack point (the last `*`): linear in practice and never
     // exponential, whatever the pattern.
     let (mut p, mut n) = (0, 0);
@@ -65,6 +64,15 @@ pub fn matches(pattern: &str, name: &str) -> bool {
         }
     }
     pattern[p..].iter().all(|&c| c == '*')
+}
+
+/// The chars of `text`, pushed one by one: `collect` links a copy of its own for `Vec<char>`.
+fn chars(text: &str) -> Vec<char> {
+    let mut chars = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        chars.push(c);
+    }
+    chars
 }
 
 /// Matches `c` against the bracket expression starting at `pattern[start] == '['`: whether it

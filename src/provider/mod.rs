@@ -151,6 +151,16 @@ impl Attachment {
         };
         events.iter().try_for_each(PerfEvent::enable)
     }
+
+    /// Moves this attachment's perf events (a trigger's too) to `into`, for the runtime to
+    /// close them all at once; the probe events they were opened on stay until the drop.
+    pub fn take_events(&mut self, into: &mut Vec<PerfEvent>) {
+        match self {
+            Attachment::Events(events) | Attachment::Created { events, .. } => into.append(events),
+            Attachment::Triggered { attached, .. } => attached.take_events(into),
+            Attachment::Link(_) | Attachment::Run | Attachment::Every(_) => {}
+        }
+    }
 }
 
 /// One probe spec, resolved against the running kernel.

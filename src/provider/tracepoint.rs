@@ -240,14 +240,13 @@ fn pointed(c_type: &str) -> Type {
     if is_char(c_type) {
         return integer(1, false);
     }
-    let spaced = c_type.replace('*', " ");
-    let mut words = spaced
-        .split_whitespace()
-        .filter(|word| !matches!(*word, "const" | "volatile" | "__user"));
+    // The words between blanks and stars, by bytes (the format is ASCII), qualifiers left out.
+    let stars = c_type.bytes().filter(|&byte| byte == b'*').count();
+    let mut words = c_type
+        .split(|c: char| c == '*' || c.is_ascii_whitespace())
+        .filter(|word| !matches!(*word, "" | "const" | "volatile" | "__user"));
     match (words.next(), words.next(), words.next()) {
-        (Some(tag @ ("struct" | "union")), Some(name), None)
-            if c_type.matches('*').count() == 1 =>
-        {
+        (Some(tag @ ("struct" | "union")), Some(name), None) if stars == 1 => {
             Type::Named(format!("{tag} {name}").into())
         }
         _ => Type::Void,

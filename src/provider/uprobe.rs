@@ -321,7 +321,7 @@ impl Uprobe {
             // A space in the path would end the definition written to uprobe_events early.
             if let Some(point) = points
                 .iter()
-                .find(|point| point.path.contains(char::is_whitespace))
+                .find(|point| point.path.chars().any(char::is_whitespace))
             {
                 let path = point.path.clone();
                 return Err(UprobeError::WhiteSpace { path }.into());

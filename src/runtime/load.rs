@@ -35,7 +35,11 @@ fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
     };
     bpf::MapSpec {
         kind,
-        name: spec.name.trim_start_matches('@').to_string(),
+        name: spec
+            .name
+            .strip_prefix('@')
+            .unwrap_or(&spec.name)
+            .to_string(),
         key_size: spec.key_size,
         value_size: spec.value_size,
         max_entries: if spec.storage == Storage::PerfEventArray {
@@ -143,30 +147,15 @@ pub(super) struct Loaded {
 }
 
 /// Detaches every probe together rather than one after another (see `perf::close_all`): the
-/// perf events first, then the tracefs probe events they were opened on.
+/// perf events first; the links and the tracefs probe events they were opened on go after,
+/// with the fields.
 impl Drop for Loaded {
     fn drop(&mut self) {
         let mut events = Vec::new();
-        let mut probe_events = Vec::new();
-        let mut attachments = std::mem::take(&mut self.attachments);
-        attachments.append(&mut self._triggers);
-        while let Some(attachment) = attachments.pop() {
-            match attachment {
-                Attachment::Events(list) => events.extend(list),
-                Attachment::Created {
-                    events: list,
-                    probe_events: created,
-                } => {
-                    events.extend(list);
-                    probe_events.extend(created);
-                }
-                Attachment::Triggered { attached, .. } => attachments.push(*attached),
-                // A link (kprobe.multi) detaches at once; BEGIN and END hold nothing.
-                other => drop(other),
-            }
+        for attachment in self.attachments.iter_mut().chain(&mut self._triggers) {
+            attachment.take_events(&mut events);
         }
         close_all(events);
-        drop(probe_events);
     }
 }
 

@@ -83,6 +83,34 @@ pub fn run(
     // SIGCHLD only wakes the loop, to look at the `-c` child at once.
     let signals = Signals::catch(&[libc::SIGINT, libc::SIGTERM, libc::SIGCHLD])
         .map_err(RunError::CatchSignals)?;
+    let (code, broken) = trace(
+        script,
+        compiled,
+        registry,
+        child.as_mut(),
+        watched,
+        &signals,
+        settings,
+    )?;
+    if broken {
+        // Every kernel object is released first: `trace` dropped them.
+        drop(child);
+        die_of_broken_pipe();
+    }
+    Ok(code)
+}
+
+/// `run` once signals are caught: the exit code, and whether standard output was a closed
+/// pipe. Returning releases every kernel object.
+fn trace(
+    script: &Program,
+    compiled: &Compiled,
+    registry: &Registry,
+    mut child: Option<&mut Child>,
+    watched: Option<Watched>,
+    signals: &Signals,
+    settings: &Settings,
+) -> Result<(i32, bool), RunError> {
     let loaded = load(compiled, script, registry, settings)?;
     let state = &loaded.maps[compiled.state_map];
     // Perf buffers are per CPU: one page each when nothing is written to them.
@@ -97,26 +125,24 @@ pub fn run(
     printer.attached(
         loaded.begin.len() + loaded.end.len() + loaded.timed.len() + loaded.attachments.len(),
     );
-    start(&mut printer, &mut ring, &loaded, state, child.as_mut())?;
+    start(
+        &mut printer,
+        &mut ring,
+        &loaded,
+        state,
+        child.as_deref_mut(),
+    )?;
     follow(
         &mut printer,
         &mut ring,
-        &signals,
-        child.as_mut(),
+        signals,
+        child,
         watched.as_ref(),
         &loaded,
         settings,
     )?;
     let code = finish(&mut printer, &mut ring, &loaded, script, settings)?;
-    if printer.broken {
-        // Every kernel object is released first.
-        drop(printer);
-        drop(ring);
-        drop(loaded);
-        drop(child);
-        die_of_broken_pipe();
-    }
-    Ok(code)
+    Ok((code, printer.broken))
 }
 
 /// BEGIN run and its output shown, then, unless it stopped tracing, the probes enabled and

@@ -29,27 +29,30 @@ fn record_value<'a>(
     (layout, wire::record_value(bytes, *offset, layout.size()))
 }
 
+/// Laid out in this order (`repr(C)`): the fields every record uses first, at short offsets;
+/// the symbol caches last.
+#[repr(C)]
 pub(super) struct Printer<'a> {
+    out: String,
     pub(super) compiled: &'a Compiled,
     maps: &'a [BpfMap],
-    names: KernelNames<'a>,
-    out: String,
-    pub(super) stop: Option<Stop>,
-    /// An `exit()` was read: records after it are not printed, END's excepted.
-    exited: bool,
-    /// By record id: whether an END probe sends it.
-    end_records: Vec<bool>,
-    /// Standard output is a pipe nobody reads: nothing more is written.
-    pub(super) broken: bool,
     pub(super) lost: u64,
     /// Records the probes could not write, as last reported.
     dropped: u64,
-    unbuffered: bool,
+    pub(super) stop: Option<Stop>,
     style: Style,
+    /// An `exit()` was read: records after it are not printed, END's excepted.
+    exited: bool,
+    /// Standard output is a pipe nobody reads: nothing more is written.
+    pub(super) broken: bool,
+    unbuffered: bool,
     /// Whether the kernel reads (and deletes) maps in batches.
     batch: bool,
+    /// By record id: whether an END probe sends it.
+    end_records: Vec<bool>,
     /// By index, the script's maps as printing keeps them.
     kept: Vec<Kept>,
+    names: KernelNames<'a>,
 }
 
 /// What the printer keeps of one of the script's maps.
@@ -72,7 +75,7 @@ impl<'a> Printer<'a> {
         settings: &Settings,
         batch: bool,
     ) -> Printer<'a> {
-        Printer {
+        let mut printer = Printer {
             compiled,
             maps,
             names: KernelNames {
@@ -92,15 +95,15 @@ impl<'a> Printer<'a> {
             unbuffered: settings.unbuffered,
             style: settings.style,
             batch,
-            kept: script
-                .maps
-                .iter()
-                .map(|map| Kept {
-                    count: map.kind == crate::sema::program::MapKind::Count,
-                    baseline: Vec::new(),
-                })
-                .collect(),
+            kept: Vec::with_capacity(script.maps.len()),
+        };
+        for map in &script.maps {
+            printer.kept.push(Kept {
+                count: map.kind == crate::sema::program::MapKind::Count,
+                baseline: Vec::new(),
+            });
         }
+        printer
     }
 
     /// Writes out what was decoded. A closed pipe ends tracing (once); other write errors

@@ -29,8 +29,12 @@ pub(super) fn local_time(format: &str, realtime: i64) -> String {
 
 impl KernelNames<'_> {
     fn symbols(&self) -> &KernelSymbols {
-        self.symbols
-            .get_or_init(|| KernelSymbols::load().unwrap_or_else(|_| KernelSymbols::parse("")))
+        // By `get` and `set`: `get_or_init` links its generic init path for this alone.
+        if self.symbols.get().is_none() {
+            let symbols = KernelSymbols::load().unwrap_or_else(|_| KernelSymbols::parse(""));
+            let _ = self.symbols.set(symbols);
+        }
+        self.symbols.get().expect("set above")
     }
 }
 
