@@ -470,6 +470,20 @@ impl PerfBuffer {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_missing_pmu_says_what_could_not_be_opened_and_why() {
+        let error = dynamic_pmu("tine_no_such_pmu", "a test probe")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("open a test probe"), "{error}");
+        assert!(
+            error.contains(
+                "no tine_no_such_pmu PMU (/sys/bus/event_source/devices/tine_no_such_pmu is missing)"
+            ),
+            "{error}"
+        );
+    }
+
     /// The bits the kernel's own <linux/perf_event.h> gives `disabled` and `freq` when gcc
     /// compiles it for x86_64 and for big-endian MIPS (mips-linux-gnu-gcc, run under
     /// qemu-mips-static): 0x1 and 0x400, 0x8000000000000000 and 0x0020000000000000.
