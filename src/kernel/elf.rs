@@ -84,6 +84,8 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    // Not inlined: every read goes through it (binary size).
+    #[inline(never)]
     fn slice(&self, offset: u64, length: u64) -> &[u8] {
         let end = offset
             .checked_add(length)
