@@ -13,6 +13,8 @@ pub const HOST: ByteOrder = ByteOrder::HOST;
 // ---- Integers, in either byte order
 
 /// An unsigned integer of `bytes` bytes (1 to 8); input cut short reads as zeros.
+/// Not inlined: its two copies cost more at each of its dozens of callers (binary size).
+#[inline(never)]
 pub fn unsigned(data: &[u8], bytes: usize, order: ByteOrder) -> u64 {
     let mut buffer = [0u8; 8];
     let bytes = bytes.min(8).min(data.len());

@@ -817,6 +817,20 @@ fn printf_v_prints_like_print() {
     assert_eq!(text, "   42 dd              1.23us\n");
 }
 
+/// A format is shared by its copies; the empty text parses to the empty format.
+#[test]
+fn copied_formats_are_the_same_format() {
+    use tine::output::Format;
+    assert_eq!(Format::parse("").unwrap(), Format::EMPTY);
+    assert_eq!(Format::EMPTY.text(), "");
+    assert_eq!(Format::EMPTY.arguments(), 0);
+    let format = Format::parse("%d-%s\n").unwrap();
+    let copy = format.clone();
+    assert_eq!(copy, format);
+    assert_ne!(copy, Format::EMPTY);
+    assert_eq!((copy.text(), copy.arguments()), ("%d-%s\n", 2));
+}
+
 #[test]
 fn bad_formats_say_what_is_wrong() {
     let error = |format: &str| tine::output::Format::parse(format).unwrap_err();

@@ -13,7 +13,15 @@ pub fn parse_cpu_list(text: &str) -> Option<Vec<u32>> {
                 if first > last {
                     return None;
                 }
-                cpus.extend(first..=last);
+                // A loop, not `extend` of a range (binary size).
+                let mut cpu = first;
+                loop {
+                    cpus.push(cpu);
+                    if cpu == last {
+                        break;
+                    }
+                    cpu += 1;
+                }
             }
             None => cpus.push(part.parse().ok()?),
         }

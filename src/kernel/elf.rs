@@ -2,6 +2,7 @@
 //! where a function's code lies in the file, the offset a uprobe attaches at. Reads `.symtab`,
 //! and `.dynsym` too, so a stripped binary still shows its exported functions.
 
+use std::cell::Cell;
 use std::fmt;
 
 /// A defined function symbol.
@@ -72,29 +73,41 @@ const SYMBOL: [&[(u8, u8)]; 2] = [
 ];
 
 /// Bounds-checked reads in the file's byte order and word size. Offsets come from the file and
-/// may be anything: arithmetic on them wraps, and `slice` turns anything out of bounds into an
-/// error.
+/// may be anything: arithmetic on them wraps, and `slice` turns anything out of bounds into no
+/// bytes, noting the first such read in `cut` (length, offset); the loops stop at it and `parse`
+/// reports it (binary size: no `Result` through every read).
 struct Reader<'a> {
     bytes: &'a [u8],
     big_endian: bool,
     is_64: bool,
+    cut: Cell<Option<(u64, u64)>>,
 }
 
 impl Reader<'_> {
-    fn slice(&self, offset: u64, length: u64) -> Result<&[u8], ElfError> {
+    // Not inlined: every read goes through it (binary size).
+    #[inline(never)]
+    fn slice(&self, offset: u64, length: u64) -> &[u8] {
         let end = offset
             .checked_add(length)
             .filter(|&end| end <= self.bytes.len() as u64);
         match end {
-            Some(end) => Ok(&self.bytes[offset as usize..end as usize]),
-            None => Err(ElfError(format!(
-                "the file is cut short: {length} bytes at offset {offset} are past its end"
-            ))),
+            Some(end) => &self.bytes[offset as usize..end as usize],
+            None => {
+                if self.cut.get().is_none() {
+                    self.cut.set(Some((length, offset)));
+                }
+                &[]
+            }
         }
     }
 
-    fn unsigned(&self, offset: u64, size: u64) -> Result<u64, ElfError> {
-        let bytes = self.slice(offset, size)?;
+    /// Whether a read went past the end: what the loops stop at.
+    fn is_cut(&self) -> bool {
+        self.cut.get().is_some()
+    }
+
+    fn unsigned(&self, offset: u64, size: u64) -> u64 {
+        let bytes = self.slice(offset, size);
         let mut value = 0;
         for (index, &byte) in bytes.iter().enumerate() {
             // Big-endian bytes come most significant first, little-endian ones least.
@@ -105,21 +118,17 @@ impl Reader<'_> {
             };
             value |= u64::from(byte) << (8 * shift);
         }
-        Ok(value)
-    }
-
-    fn u16(&self, offset: u64) -> Result<u16, ElfError> {
-        Ok(self.unsigned(offset, 2)? as u16)
+        value
     }
 
     /// The fields at `layout` (offset, bytes: ELF32's, then ELF64's) of the entry at `at`, as
     /// many as `layout` has; the rest 0.
-    fn fields(&self, at: u64, layout: [&[(u8, u8)]; 2]) -> Result<[u64; 6], ElfError> {
+    fn fields(&self, at: u64, layout: [&[(u8, u8)]; 2]) -> [u64; 6] {
         let mut values = [0; 6];
         for (value, &(offset, size)) in values.iter_mut().zip(layout[usize::from(self.is_64)]) {
-            *value = self.unsigned(at.wrapping_add(u64::from(offset)), u64::from(size))?;
+            *value = self.unsigned(at.wrapping_add(u64::from(offset)), u64::from(size));
         }
-        Ok(values)
+        values
     }
 
     /// Where the `count` entries of `size` bytes each from `offset` start.
@@ -134,13 +143,16 @@ impl Reader<'_> {
         size: u64,
         count: u64,
         layout: [&[(u8, u8)]; 2],
-    ) -> Result<Vec<[u64; 6]>, ElfError> {
+    ) -> Vec<[u64; 6]> {
         let mut headers = Vec::new();
         for header in self.entries(offset, size, count) {
-            self.slice(header, size)?;
-            headers.push(self.fields(header, layout)?);
+            self.slice(header, size);
+            if self.is_cut() {
+                break;
+            }
+            headers.push(self.fields(header, layout));
         }
-        Ok(headers)
+        headers
     }
 
     /// Adds the functions `section` defines, when it is a symbol table.
@@ -162,13 +174,16 @@ impl Reader<'_> {
                 ))
             })?;
         for symbol in self.entries(offset, entry_size, size / entry_size) {
-            self.slice(symbol, entry_size)?;
-            let [name, info, section, address, size, _] = self.fields(symbol, SYMBOL)?;
+            self.slice(symbol, entry_size);
+            if self.is_cut() {
+                break;
+            }
+            let [name, info, section, address, size, _] = self.fields(symbol, SYMBOL);
             // Section 0 is "undefined": a function this file imports, not one it has.
             if !matches!(info as u8 & 0xf, STT_FUNC | STT_GNU_IFUNC) || section == 0 {
                 continue;
             }
-            let name = self.string((strings_offset, strings_size), name)?;
+            let name = self.string((strings_offset, strings_size), name);
             // ARM marks Thumb functions with the low address bit; the code starts without it.
             let thumb = machine == EM_ARM && address & 1 == 1;
             let address = address & !u64::from(thumb);
@@ -188,17 +203,17 @@ impl Reader<'_> {
     }
 
     /// The NUL-terminated string at `offset` of a string table.
-    fn string(&self, table: (u64, u64), offset: u64) -> Result<String, ElfError> {
+    fn string(&self, table: (u64, u64), offset: u64) -> String {
         let (table_offset, table_size) = table;
         let bytes = self.slice(
             table_offset.wrapping_add(offset.min(table_size)),
             table_size - offset.min(table_size),
-        )?;
+        );
         let end = bytes
             .iter()
             .position(|&byte| byte == 0)
             .unwrap_or(bytes.len());
-        Ok(String::from_utf8_lossy(&bytes[..end]).into_owned())
+        String::from_utf8_lossy(&bytes[..end]).into_owned()
     }
 }
 
@@ -227,12 +242,12 @@ impl ElfFile {
             bytes,
             big_endian,
             is_64,
+            cut: Cell::new(None),
         };
-        let [phoff, shoff, phentsize, phnum, shentsize, shnum] = r.fields(0, FILE_HEADER)?;
-        let machine = r.u16(18)?;
+        let [phoff, shoff, phentsize, phnum, shentsize, shnum] = r.fields(0, FILE_HEADER);
+        let machine = r.unsigned(18, 2) as u16;
         let mut segments = Vec::new();
-        for [kind, offset, address, size, ..] in
-            r.headers(phoff, phentsize, phnum, PROGRAM_HEADER)?
+        for [kind, offset, address, size, ..] in r.headers(phoff, phentsize, phnum, PROGRAM_HEADER)
         {
             if kind == PT_LOAD {
                 segments.push(Segment {
@@ -242,10 +257,18 @@ impl ElfFile {
                 });
             }
         }
-        let sections = r.headers(shoff, shentsize, shnum, SECTION_HEADER)?;
+        let sections = r.headers(shoff, shentsize, shnum, SECTION_HEADER);
         let mut functions = Vec::new();
         for section in &sections {
+            if r.is_cut() {
+                break;
+            }
             r.functions(section, &sections, machine, &mut functions)?;
+        }
+        if let Some((length, offset)) = r.cut.get() {
+            return Err(ElfError(format!(
+                "the file is cut short: {length} bytes at offset {offset} are past its end"
+            )));
         }
         Ok(ElfFile {
             is_64,

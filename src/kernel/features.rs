@@ -351,6 +351,27 @@ mod tests {
         }
     }
 
+    /// A name with a NUL fails the whole link, named with the count of functions asked for.
+    #[test]
+    fn a_nul_in_a_kprobe_multi_name_is_an_error() {
+        let Some(program) = loads(
+            ProgramType::Kprobe,
+            &RETURN_ZERO,
+            Some(AttachType::TraceKprobeMulti),
+        ) else {
+            crate::testing::skip(
+                "a_nul_in_a_kprobe_multi_name_is_an_error",
+                "no kprobe.multi program loads (needs root and BPF)",
+            );
+            return;
+        };
+        let error = Link::kprobe_multi(&program, &["vfs_read", "a\0b"], false)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("to 2 functions"), "{error}");
+        assert!(error.contains("NUL in a function name"), "{error}");
+    }
+
     #[test]
     fn force_words_mask_their_features() {
         let mut features = Features::from_present(&Feature::ALL);

@@ -124,29 +124,27 @@ fn open(attr: &mut EventAttr, pid: i32, cpu: i32, what: String) -> Result<PerfEv
 /// errors say what could not be opened (`what`) and why.
 fn dynamic_pmu(name: &str, what: &str) -> Result<(u32, u64), KernelError> {
     let directory = format!("/sys/bus/event_source/devices/{name}");
-    let fail = |message: String| KernelError::message(format!("open {what}"), message);
-    if !std::path::Path::new(&directory).exists() {
-        return Err(fail(format!(
-            "this kernel has no {name} PMU ({directory} is missing)"
-        )));
-    }
     let read = |file: &str| {
         let path = format!("{directory}/{file}");
         std::fs::read_to_string(&path)
             .map_err(|error| KernelError::io(format!("open {what} (read {path})"), &error))
     };
-    let kind_text = read("type")?;
-    let kind = kind_text
-        .trim()
-        .parse()
-        .map_err(|_| fail(format!("{directory}/type is not a number: {kind_text:?}")))?;
-    let format = read("format/retprobe")?;
-    let bit = parse_config_bit(&format).ok_or_else(|| {
-        fail(format!(
-            "{directory}/format/retprobe is not `config:N`: {format:?}"
-        ))
-    })?;
-    Ok((kind, 1 << bit))
+    // What is wrong with the PMU's files, said once below.
+    let message = 'wrong: {
+        if !std::path::Path::new(&directory).exists() {
+            break 'wrong format!("this kernel has no {name} PMU ({directory} is missing)");
+        }
+        let kind_text = read("type")?;
+        let Ok(kind) = kind_text.trim().parse() else {
+            break 'wrong format!("{directory}/type is not a number: {kind_text:?}");
+        };
+        let format = read("format/retprobe")?;
+        match parse_config_bit(&format) {
+            Some(bit) => return Ok((kind, 1 << bit)),
+            None => format!("{directory}/format/retprobe is not `config:N`: {format:?}"),
+        }
+    };
+    Err(KernelError::message(format!("open {what}"), message))
 }
 
 /// `config:0` -> 0.
@@ -471,6 +469,20 @@ impl PerfBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_pmu_says_what_could_not_be_opened_and_why() {
+        let error = dynamic_pmu("tine_no_such_pmu", "a test probe")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("open a test probe"), "{error}");
+        assert!(
+            error.contains(
+                "no tine_no_such_pmu PMU (/sys/bus/event_source/devices/tine_no_such_pmu is missing)"
+            ),
+            "{error}"
+        );
+    }
 
     /// The bits the kernel's own <linux/perf_event.h> gives `disabled` and `freq` when gcc
     /// compiles it for x86_64 and for big-endian MIPS (mips-linux-gnu-gcc, run under

@@ -144,27 +144,12 @@ impl Tracefs {
     #[inline(never)]
     pub fn events(&self) -> Result<Vec<String>, KernelError> {
         let events_dir = self.root.join("events");
-        let list = |dir: &Path| -> Result<Vec<String>, KernelError> {
-            let entries = fs::read_dir(dir).map_err(|error| {
-                KernelError::io(format!("list {}", dir.to_string_lossy()), &error)
-            })?;
-            let mut names = Vec::new();
-            for entry in entries {
-                let Ok(entry) = entry else {
-                    continue;
-                };
-                if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-                    names.push(entry.file_name().to_string_lossy().into_owned());
-                }
-            }
-            Ok(names)
-        };
+        let mut groups = Vec::new();
+        subdirectories(&events_dir, String::new(), &mut groups)?;
         let mut events = Vec::new();
-        for group in list(&events_dir)? {
+        for group in groups {
             // A group can vanish (a module unloaded) between listing and reading it.
-            for event in list(&events_dir.join(&group)).unwrap_or_default() {
-                events.push(format!("{group}/{event}"));
-            }
+            let _ = subdirectories(&events_dir.join(&group), group + "/", &mut events);
         }
         events.sort_unstable();
         Ok(events)
@@ -228,6 +213,23 @@ impl Tracefs {
             }
         }
     }
+}
+
+/// Appends `prefix` followed by its name for each directory in `dir`.
+fn subdirectories(dir: &Path, prefix: String, names: &mut Vec<String>) -> Result<(), KernelError> {
+    let entries = fs::read_dir(dir)
+        .map_err(|error| KernelError::io(format!("list {}", dir.to_string_lossy()), &error))?;
+    for entry in entries {
+        let Ok(entry) = entry else {
+            continue;
+        };
+        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            let mut name = prefix.clone();
+            name.push_str(&entry.file_name().to_string_lossy());
+            names.push(name);
+        }
+    }
+    Ok(())
 }
 
 /// The pid, group and name of a line of kprobe_events or uprobe_events when a tine made it

@@ -320,11 +320,7 @@ pub fn write_map(
         Ok(top) => entries.len().saturating_sub(top),
     };
     let entries = &entries[shown_from..];
-    if style == Style::Ply {
-        write_ply_rows(out, shape, entries, options, symbols);
-    } else {
-        write_bpftrace_rows(out, shape, entries, options, symbols);
-    }
+    write_rows(out, shape, entries, options, symbols);
 }
 
 /// A row's value as it prints: divided by `options.divisor`, except a histogram's in
@@ -346,54 +342,27 @@ fn printed_value(
     }
 }
 
-/// The rows of a map that has some, in ply's layout.
+/// The rows of a map that has some, in any style: one loop, as the styles differ in little.
 #[inline(never)]
-fn write_ply_rows(
+fn write_rows(
     out: &mut String,
     shape: &MapShape,
     entries: &[(Vec<u8>, Vec<u8>)],
     options: PrintOptions,
     symbols: &dyn Symbols,
 ) {
-    let (name, shown, order) = (shape.name, shape.shown, symbols.byte_order());
-    let Some(key) = shape.key else {
-        for (_, data) in entries {
-            write!(out, "\n{name}: ").ok();
-            shown.write(out, &printed_value(shape, data, options, order), symbols);
-            out.push('\n');
-        }
-        return;
-    };
-    out.push('\n');
-    out.push_str(name);
-    out.push_str(":\n");
-    for (key_data, value_data) in entries {
-        write_value(out, key, key_data, symbols);
-        out.push_str(": ");
-        shown.write(
-            out,
-            &printed_value(shape, value_data, options, order),
-            symbols,
-        );
-        // After a histogram, whose lines end in their own newline, this leaves a blank line.
-        out.push('\n');
-    }
-}
-
-/// The rows of a map that has some, in bpftrace's text or JSON.
-#[inline(never)]
-fn write_bpftrace_rows(
-    out: &mut String,
-    shape: &MapShape,
-    entries: &[(Vec<u8>, Vec<u8>)],
-    options: PrintOptions,
-    symbols: &dyn Symbols,
-) {
-    let (name, shown, style) = (shape.name, shape.shown, shape.style);
+    let (name, shown, style, key) = (shape.name, shape.shown, shape.style, shape.key);
     let histogram = matches!(
         shown,
         Shown::Log2Histogram(_) | Shown::LinearHistogram { .. }
     );
+    let ply = style == Style::Ply;
+    // ply's keyed rows follow a line with the name; a keyless row is `\n@name: value`.
+    if ply && key.is_some() {
+        out.push('\n');
+        out.push_str(name);
+        out.push_str(":\n");
+    }
     if style == Style::Json {
         write_json_type(out, shown.json_type());
         out.push('{');
@@ -404,27 +373,39 @@ fn write_bpftrace_rows(
         }
     }
     for (index, (key_data, value_data)) in entries.iter().enumerate() {
-        match (style, index) {
-            (Style::Json, 0) => {}
-            (Style::Json, _) => out.push_str(", "),
+        match style {
+            Style::Json if index > 0 => out.push_str(", "),
             // Stacks end in their own newline; bpftrace adds none after symbols either.
-            _ if index > 0 && !ends_itself(shown) => out.push('\n'),
+            Style::Bpftrace if index > 0 && !ends_itself(shown) => out.push('\n'),
+            Style::Ply if key.is_none() => out.push('\n'),
             _ => {}
         }
-        if style == Style::Bpftrace {
+        if style == Style::Bpftrace || ply && key.is_none() {
             out.push_str(name);
         }
-        if let Some(key) = shape.key {
-            write_bpftrace_key(out, key, key_data, symbols, style);
-            out.push_str(": ");
-        } else if style == Style::Bpftrace {
+        match key {
+            Some(key) if ply => write_value(out, key, key_data, symbols),
+            Some(key) => write_bpftrace_key(out, key, key_data, symbols, style),
+            None => {}
+        }
+        if key.is_some() || style != Style::Json {
             out.push_str(": ");
         }
         if style == Style::Bpftrace && histogram {
             out.push('\n');
         }
         let value = printed_value(shape, value_data, options, symbols.byte_order());
-        shown.write_bpftrace(out, &value, options.divisor, symbols, style);
+        if ply {
+            shown.write(out, &value, symbols);
+            // After a histogram, whose lines end in their own newline, this leaves a blank
+            // line.
+            out.push('\n');
+        } else {
+            shown.write_bpftrace(out, &value, options.divisor, symbols, style);
+        }
+    }
+    if ply {
+        return;
     }
     out.push_str(match style {
         Style::Json if shape.key.is_some() => "}}}\n",

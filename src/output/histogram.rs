@@ -150,11 +150,15 @@ fn rows(buckets: &[u64], kind: Buckets) -> Vec<Row> {
     // With the ones counted apart (`wire::ONES_BUCKET`), bucket 0 holds the zeros alone.
     let ones_apart = matches!(kind, Buckets::Log2 { .. }) && buckets.len() > wire::ONES_BUCKET;
     let mut rows = Vec::with_capacity(buckets.len());
-    // Adds bucket `index`'s row, when the histogram has that bucket.
+    // Adds bucket `index`'s row, when the histogram has that bucket and it is not an empty one
+    // before the first that is not.
     let mut push = |index: usize| {
         let Some(&count) = buckets.get(index) else {
             return;
         };
+        if count == 0 && rows.is_empty() {
+            return;
+        }
         let (low, high) = match kind {
             Buckets::Log2 { .. } if ones_apart && index == wire::ONES_BUCKET => (Some(1), Some(1)),
             Buckets::Log2 { .. } if ones_apart && index == 0 => (Some(0), Some(0)),
@@ -187,17 +191,12 @@ fn rows(buckets: &[u64], kind: Buckets) -> Vec<Row> {
             (1..if signed { 63 } else { 64 }).for_each(&mut push);
         }
     }
-    // From the first non-empty bucket to the last.
-    let first = rows
-        .iter()
-        .position(|row| row.count > 0)
-        .unwrap_or(rows.len());
+    // Up to the last non-empty bucket.
     let end = rows
         .iter()
         .rposition(|row| row.count > 0)
-        .map_or(first, |end| end + 1);
+        .map_or(0, |end| end + 1);
     rows.truncate(end);
-    rows.drain(..first);
     rows
 }
 

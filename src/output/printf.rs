@@ -3,17 +3,17 @@
 //! record is then rendered without re-parsing.
 
 use std::fmt;
+use std::rc::Rc;
 
 use crate::wire::{self, ByteOrder, Layout};
 
 use super::value::{pad, write_value, Symbols};
 
 /// A parsed format string: literal text and conversions, in order, and the text as written.
+/// Shared, so a copy (the compiler makes some) is a count, not the pieces (binary size); None
+/// is the empty format.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Format {
-    text: String,
-    pieces: Vec<Piece>,
-}
+pub struct Format(Option<Rc<(String, Vec<Piece>)>>);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Piece {
@@ -50,10 +50,7 @@ impl fmt::Display for FormatError {
 
 impl Format {
     /// The format of no text, which prints nothing.
-    pub const EMPTY: Format = Format {
-        text: String::new(),
-        pieces: Vec::new(),
-    };
+    pub const EMPTY: Format = Format(None);
 
     #[inline(never)]
     pub fn parse(text: &str) -> Result<Format, FormatError> {
@@ -78,20 +75,24 @@ impl Format {
         if !literal.is_empty() {
             pieces.push(Piece::Text(literal));
         }
-        Ok(Format {
-            text: text.to_string(),
-            pieces,
-        })
+        // The empty text is `EMPTY`, so that formats equal as texts compare equal.
+        Ok(Format(
+            (!text.is_empty()).then(|| Rc::new((text.to_string(), pieces))),
+        ))
+    }
+
+    fn pieces(&self) -> &[Piece] {
+        self.0.as_ref().map_or(&[], |format| &format.1)
     }
 
     /// The format as the script wrote it.
     pub fn text(&self) -> &str {
-        &self.text
+        self.0.as_ref().map_or("", |format| &format.0)
     }
 
     /// Number of values the format consumes.
     pub fn arguments(&self) -> usize {
-        self.pieces
+        self.pieces()
             .iter()
             .filter(|piece| matches!(piece, Piece::Conversion(_)))
             .count()
@@ -102,7 +103,7 @@ impl Format {
     #[inline(never)]
     pub fn write(&self, out: &mut String, values: &[(&Layout, &[u8])], symbols: &dyn Symbols) {
         let mut values = values.iter();
-        for piece in &self.pieces {
+        for piece in self.pieces() {
             match piece {
                 Piece::Text(text) => out.push_str(text),
                 Piece::Conversion(spec) => {

@@ -31,19 +31,12 @@ impl Link {
         retprobe: bool,
     ) -> Result<Link, KernelError> {
         const RETURN_PROBE: u32 = 1;
-        let action = || {
-            format!(
-                "attach program `{}` to {} functions with kprobe.multi",
-                program.name(),
-                symbols.len()
-            )
-        };
         let mut names = Vec::with_capacity(symbols.len());
         for symbol in symbols {
-            names.push(
-                std::ffi::CString::new(*symbol)
-                    .map_err(|_| KernelError::message(action(), "NUL in a function name"))?,
-            );
+            match std::ffi::CString::new(*symbol) {
+                Ok(name) => names.push(name),
+                Err(_) => break,
+            }
         }
         let mut pointers = Vec::with_capacity(names.len());
         for name in &names {
@@ -57,9 +50,23 @@ impl Link {
             symbols: address(&pointers),
             ..KprobeMultiLinkAttr::default()
         };
-        let fd =
-            bpf_fd(LINK_CREATE, &mut attr).map_err(|errno| KernelError::errno(action(), errno))?;
-        Ok(Link { fd })
+        // A name with a NUL stopped the list short: no call then.
+        let errno = match names.len() == symbols.len() {
+            true => match bpf_fd(LINK_CREATE, &mut attr) {
+                Ok(fd) => return Ok(Link { fd }),
+                Err(errno) => errno,
+            },
+            false => 0,
+        };
+        let action = format!(
+            "attach program `{}` to {} functions with kprobe.multi",
+            program.name(),
+            symbols.len()
+        );
+        Err(match errno {
+            0 => KernelError::message(action, "NUL in a function name"),
+            errno => KernelError::errno(action, errno),
+        })
     }
 }
 

@@ -13,14 +13,14 @@ impl Btf {
         let name = match kind {
             KIND_PTR | KIND_ARRAY | KIND_VOLATILE | KIND_CONST | KIND_RESTRICT
             | KIND_FUNC_PROTO => String::new(),
-            _ => self.name(self.word(start))?,
+            _ => self.name(self.word(start)),
         };
         // The word after name and info: a size or a type id, by kind.
         let third = self.word(start + 8);
         let tail = start + TYPE_SIZE;
         // The first word after the record, which some kinds have (0 past the data for others).
         let fourth = self.word(tail);
-        Ok(match kind {
+        let decoded = match kind {
             KIND_INT => CType::Int(int(name, third, fourth)),
             KIND_PTR => CType::Pointer { target: third },
             KIND_ARRAY => CType::Array {
@@ -30,7 +30,7 @@ impl Btf {
             },
             KIND_STRUCT | KIND_UNION => {
                 let composite = Composite {
-                    members: self.members(info, tail)?,
+                    members: self.members(info, tail),
                     name,
                     size: third,
                 };
@@ -41,7 +41,7 @@ impl Btf {
                 }
             }
             KIND_ENUM | KIND_ENUM64 => CType::Enum(Enum {
-                values: self.enumerators(info, tail)?,
+                values: self.enumerators(info, tail),
                 name,
                 size: third,
                 signed: kind_flag(info),
@@ -63,7 +63,7 @@ impl Btf {
                 prototype: third,
                 linkage: linkage(vlen(info) as u32),
             },
-            KIND_FUNC_PROTO => self.prototype(info, tail, third)?,
+            KIND_FUNC_PROTO => self.prototype(info, tail, third),
             KIND_VAR => CType::Variable {
                 name,
                 target: third,
@@ -88,11 +88,14 @@ impl Btf {
                 attribute: kind_flag(info),
             },
             other => {
+                self.name_error()?;
                 return Err(malformed(format_args!(
                     "type {id} is of unknown kind {other}"
-                )))
+                )));
             }
-        })
+        };
+        self.name_error()?;
+        Ok(decoded)
     }
 
     /// A data section's variables, from the record's `tail`.
@@ -112,7 +115,7 @@ impl Btf {
 
     /// A struct's or union's members, from the record's `tail`.
     #[inline(never)]
-    fn members(&self, info: u32, tail: usize) -> Result<Vec<Member>, TypeError> {
+    fn members(&self, info: u32, tail: usize) -> Vec<Member> {
         let mut members = Vec::with_capacity(vlen(info));
         for index in 0..vlen(info) {
             let at = tail + index * 12;
@@ -124,33 +127,33 @@ impl Btf {
                 (offset, 0)
             };
             members.push(Member {
-                name: self.name(self.word(at))?,
+                name: self.name(self.word(at)),
                 target: self.word(at + 4),
                 bit_offset,
                 bitfield_size,
             });
         }
-        Ok(members)
+        members
     }
 
     /// An enum's constants, from the record's `tail`.
     #[inline(never)]
-    fn enumerators(&self, info: u32, tail: usize) -> Result<Vec<Enumerator>, TypeError> {
+    fn enumerators(&self, info: u32, tail: usize) -> Vec<Enumerator> {
         let entry_size = if kind(info) == KIND_ENUM { 8 } else { 12 };
         let mut values = Vec::with_capacity(vlen(info));
         for index in 0..vlen(info) {
             let at = tail + index * entry_size;
             values.push(Enumerator {
-                name: self.name(self.word(at))?,
+                name: self.name(self.word(at)),
                 value: self.enum_value(info, at),
             });
         }
-        Ok(values)
+        values
     }
 
     /// A function prototype returning `returns`, its parameters from the record's `tail`.
     #[inline(never)]
-    fn prototype(&self, info: u32, tail: usize, returns: TypeId) -> Result<CType, TypeError> {
+    fn prototype(&self, info: u32, tail: usize, returns: TypeId) -> CType {
         let count = vlen(info);
         let mut parameters = Vec::with_capacity(count);
         let mut variadic = false;
@@ -162,16 +165,16 @@ impl Btf {
                 variadic = true;
             } else {
                 parameters.push(Parameter {
-                    name: self.name(name_offset)?,
+                    name: self.name(name_offset),
                     target,
                 });
             }
         }
-        Ok(CType::Prototype(Prototype {
+        CType::Prototype(Prototype {
             returns,
             parameters,
             variadic,
-        }))
+        })
     }
 }
 

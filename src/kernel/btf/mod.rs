@@ -149,6 +149,8 @@ pub struct Btf {
     /// Where the walk stopped: the next record not in `starts`, or the section's end.
     walked: Cell<usize>,
     pointer_size: OnceCell<u32>,
+    /// The string offset of the first name `decode` could not read.
+    bad_name: Cell<Option<u32>>,
 }
 
 impl std::fmt::Debug for Btf {
@@ -325,6 +327,7 @@ impl Btf {
             starts: RefCell::new(Vec::new()),
             walked,
             pointer_size: OnceCell::new(),
+            bad_name: Cell::new(None),
         })
     }
 
@@ -432,7 +435,26 @@ impl Btf {
             .ok_or_else(|| malformed(format_args!("string offset {offset} is past the strings")))
     }
 
-    fn name(&self, offset: u32) -> Result<String, TypeError> {
+    /// The name at string `offset`; when it cannot be read, "", with the offset kept in
+    /// `bad_name` for `decode` to report (no `Result` through every member's name).
+    fn name(&self, offset: u32) -> String {
+        self.checked_name(offset).unwrap_or_else(|_| {
+            if self.bad_name.get().is_none() {
+                self.bad_name.set(Some(offset));
+            }
+            String::new()
+        })
+    }
+
+    /// The error of the first name `name` could not read since the last call, read again.
+    fn name_error(&self) -> Result<(), TypeError> {
+        match self.bad_name.take() {
+            Some(offset) => self.checked_name(offset).map(drop),
+            None => Ok(()),
+        }
+    }
+
+    fn checked_name(&self, offset: u32) -> Result<String, TypeError> {
         let bytes = self.name_bytes(offset)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| {
             malformed(format_args!(

@@ -586,6 +586,19 @@ fn malformed_files_are_errors() {
         .to_string()
         .contains("string offset 1000"));
     assert!(btf.find(NameKind::Struct, "x").is_err());
+
+    // A member's name past the strings fails its struct, every time, and no other type.
+    let mut blob = Blob::new(false);
+    let s = blob.add("s", KIND_STRUCT, 1, false, 4);
+    blob.word(1000).word(2).word(0);
+    let int = blob.add("int", KIND_INT, 0, false, 4);
+    blob.word(1 << 24 | 32);
+    let btf = Btf::parse(blob.bytes(), None).unwrap();
+    for _ in 0..2 {
+        let message = btf.get(s).unwrap_err().to_string();
+        assert!(message.contains("string offset 1000"), "{message}");
+        assert!(btf.get(int).is_ok());
+    }
 }
 
 /// No cut or flipped byte makes the reader panic: every query answers or errs.
