@@ -28,7 +28,8 @@ assert_tracefs_clean() {
     return 0
 }
 
-# Oopses of the mipsel kernel (6.1, malta, TCG) in a kprobe's single-step slot, so far: now and
-# then it kills the process that hit the probe ("Break instruction in kernel code" at the
-# slot's trailing break). A case that sees one says so as a fact; tine's counts stay exact.
+# Oopses of the mipsel kernel (6.1, malta, TCG) in a kprobe's single-step slot: now and then it
+# kills the process that hit the probe ("Break instruction in kernel code" at the slot's
+# trailing break), with or without tine (tests/vm/README.md). A case that sees one says so as a
+# fact; tine's counts stay exact. /init runs a case the oops made fail again.
 kprobe_oopses() { dmesg | grep -c 'Break instruction in kernel code'; }
