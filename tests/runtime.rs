@@ -406,6 +406,59 @@ fn empty_and_cleared_maps_print_as_bpftrace_does() {
     assert_eq!(stdout(&output), "\n@c: 0\n", "never fed: {output:?}");
 }
 
+/// `zero(@m)` keeps every key, its value 0, as bpftrace 0.17 does (its output for this script,
+/// with the tie of its two zero rows aside): a keyless sum and a minimum print 0, a
+/// histogram its name and no bars. Then beside a workload, zeroed every 100 ms: the keyed
+/// count's key stays once the workload has ended, at 0.
+#[test]
+fn zero_keeps_the_keys_and_sets_the_values_to_zero() {
+    kernel_test!(zero_keeps_the_keys_and_sets_the_values_to_zero);
+    let output = tine_within(
+        &[
+            "-f",
+            "bpftrace",
+            "BEGIN { @a[1] = count(); @s = sum(5); @h = hist(10); @m[1] = max(7); @n = min(3);
+                     @v[3] = avg(4); @k = count();
+                     zero(@a); zero(@s); zero(@h); zero(@m); zero(@n); zero(@v); zero(@k);
+                     print(@a); print(@s); print(@h); print(@m); print(@n); print(@v); print(@k);
+                     clear(@s); print(@s); exit(); }",
+        ],
+        None,
+        Duration::from_secs(30),
+    );
+    let zeroed = "@a[1]: 0\n@s: 0\n@h: \n\n@m[1]: 0\n@n: 0\n@v[3]: 0\n\n@k: 0\n";
+    let cleared = "\n";
+    let at_exit = "\n\n@a[1]: 0\n@h: \n\n@k: 0\n@m[1]: 0\n@n: 0\n\n@v[3]: 0\n\n";
+    assert_eq!(
+        stdout(&output),
+        format!("Attaching 1 probe...\n{zeroed}{cleared}{at_exit}"),
+        "{output:?}"
+    );
+
+    const READS: u32 = 20_000;
+    let workload = format!("{}; sleep 0.3", common::readers(READS));
+    let output = tine_within(
+        &[
+            "-c",
+            &workload,
+            "tracepoint:syscalls:sys_enter_read / data->fd == 0 && comm == \"tinereader\" / {
+                 @k[comm] = count();
+             }
+             interval:100ms { print(@k); zero(@k); }",
+        ],
+        None,
+        Duration::from_secs(60),
+    );
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let counts = printed(&text, "@k", Some("tinereader"));
+    // Once the workload has ended, the key stays, at 0.
+    assert!(counts.ends_with(&[0]), "{text}");
+    // A read that lands between an interval's print and its zero is lost, as in bpftrace.
+    let total: u64 = counts.iter().sum();
+    assert!(total > 0 && total <= 2 * u64::from(READS), "{text}");
+}
+
 /// The ids of the BPF programs process `pid` holds open.
 fn programs_of(pid: u32) -> Vec<u32> {
     let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fdinfo")) else {

@@ -18,8 +18,8 @@ pub enum RecordKind {
     Print { arguments: Vec<(Layout, usize)> },
     /// `print(@m)`, `print(@m, top, divisor)`: dump the map now.
     PrintMap { map: usize, options: PrintOptions },
-    /// `clear(@m)`: delete every key now.
-    Clear { map: usize },
+    /// `clear(@m)`: delete every key now; `zero(@m)`: set every value to 0 and keep the keys.
+    Clear { map: usize, zero: bool },
     /// `print(@m)` and a `clear(@m)` right after it: read and delete in one pass.
     PrintAndClear { map: usize, options: PrintOptions },
     /// `exit(code)`: the code is the one value (`wire::exit_code`).

@@ -39,7 +39,6 @@ const FUNCTIONS: &[Entry] = &[
         &["reg"],
         "regs is the probe's pt_regs, caller its instruction pointer",
     ),
-    (&["zero"], "clear(@map) empties a map"),
     (
         &[
             "pton",

@@ -59,6 +59,9 @@ pub(super) struct Printer<'a> {
 struct Kept {
     /// Whether the map is a `count()`.
     count: bool,
+    /// Whether `zero()` reset the map since it was last cleared: bpftrace then prints its
+    /// keyless value as 0.
+    zeroed: bool,
     /// What a keyless summed aggregation held when it was last cleared, word by word (empty:
     /// never cleared).
     baseline: Vec<u64>,
@@ -100,6 +103,7 @@ impl<'a> Printer<'a> {
         for map in &script.maps {
             printer.kept.push(Kept {
                 count: map.kind == crate::sema::program::MapKind::Count,
+                zeroed: false,
                 baseline: Vec::new(),
             });
         }
@@ -204,9 +208,10 @@ impl<'a> Printer<'a> {
                 let compiled = self.compiled;
                 self.print_map(*map, &compiled.maps[*map].name, *options)?;
             }
-            RecordKind::Clear { map } => {
+            RecordKind::Clear { map, zero: false } => {
                 self.take(*map)?;
             }
+            RecordKind::Clear { map, zero: true } => self.zero(*map)?,
             RecordKind::PrintAndClear { map, options } => {
                 let compiled = self.compiled;
                 let entries = self.take(*map)?;
@@ -344,7 +349,10 @@ impl<'a> Printer<'a> {
         Folding {
             spec: &self.compiled.maps[index],
             baseline: self.kept.get(index).map(|kept| kept.baseline.as_slice()),
-            zero_shown: self.kept.get(index).is_some_and(|kept| kept.count),
+            zero_shown: self
+                .kept
+                .get(index)
+                .is_some_and(|kept| kept.count || kept.zeroed),
             order: wire::HOST,
         }
     }
@@ -369,10 +377,33 @@ impl<'a> Printer<'a> {
     fn take(&mut self, index: usize) -> Result<Entries, RunError> {
         let (entries, baseline) = self.take_entries(index)?;
         let entries = fold(entries, &self.folding(index));
-        if let (Some(baseline), Some(kept)) = (baseline, self.kept.get_mut(index)) {
-            kept.baseline = baseline;
+        if let Some(kept) = self.kept.get_mut(index) {
+            kept.zeroed = false;
+            if let Some(baseline) = baseline {
+                kept.baseline = baseline;
+            }
         }
         Ok(entries)
+    }
+
+    /// `zero(@m)`: every key stays, its value 0 (a minimum or maximum: a 0 seen). A keyless
+    /// summed aggregation starts again from a baseline, as `clear` starts it, and prints 0.
+    fn zero(&mut self, index: usize) -> Result<(), RunError> {
+        let spec = &self.compiled.maps[index];
+        if spec.storage == Storage::PerCpuArray && spec.fold == Fold::Sum {
+            self.take(index)?;
+            self.kept[index].zeroed = true;
+            return Ok(());
+        }
+        let mut zero = vec![0u8; spec.value_size as usize];
+        if matches!(spec.fold, Fold::Min { .. } | Fold::Max { .. }) {
+            zero[wire::EXTREME_SEEN..][..8].copy_from_slice(&wire::encode_words(&[1], wire::HOST));
+        }
+        let map = &self.maps[index];
+        for key in map.keys()? {
+            map.update(&key, &zero, Update::Any)?;
+        }
+        Ok(())
     }
 
     /// The entries `take` empties the map of, unfolded, and the new baseline of a keyless

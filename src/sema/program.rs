@@ -256,8 +256,8 @@ pub enum Function {
     PrintMap(PrintOptions),
     /// `exit()` / `exit(code)`.
     Exit,
-    /// `clear(@m)`.
-    Clear,
+    /// `clear(@m)` deletes every key; bpftrace's `zero(@m)` keeps them, their values 0.
+    Clear { zero: bool },
     /// `str(p[, length])`: a NUL-terminated string read through `p`, into char[length].
     Str { length: usize },
     /// `mem(p, length)`: raw bytes read through `p`.

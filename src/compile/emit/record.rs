@@ -63,7 +63,9 @@ impl Emitter<'_> {
                     options: *options,
                 },
             ),
-            (Function::Clear, Some(map)) => (&[][..], RecordKind::Clear { map }),
+            (Function::Clear { zero }, Some(map)) => {
+                (&[][..], RecordKind::Clear { map, zero: *zero })
+            }
             (Function::Time { format }, _) => (
                 &[][..],
                 RecordKind::Time {
@@ -81,7 +83,7 @@ impl Emitter<'_> {
             Function::PrintMap(_) => {
                 self.fail(expr.span, format_args!("print() of a map takes the map"))
             }
-            Function::Clear => self.fail(expr.span, format_args!("clear() takes a map")),
+            Function::Clear { .. } => self.fail(expr.span, format_args!("clear() takes a map")),
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
             Function::Exit => {
                 // The code goes out as an s64: the integer sema typed, widened.

@@ -45,7 +45,7 @@ fn map_call(statement: &Stmt) -> Option<(&Function, usize)> {
     };
     match (function, arguments.as_slice()) {
         (
-            Function::PrintMap(_) | Function::Clear,
+            Function::PrintMap(_) | Function::Clear { .. },
             [Expr {
                 kind: ExprKind::MapRef(map),
                 ..
@@ -124,7 +124,7 @@ impl Emitter<'_> {
                     .count()
                     + index
                     + 1;
-                if matches!(list.get(clear).and_then(map_call), Some((Function::Clear, other)) if other == map)
+                if matches!(list.get(clear).and_then(map_call), Some((Function::Clear { zero: false }, other)) if other == map)
                 {
                     fused[clear] = true;
                     self.mark(statement.span);

@@ -86,7 +86,8 @@ static TABLE: &[Definition] = &[
     function("cat",    1, ANY, "a file name's format string and its values", cat, |f| matches!(f, Function::Cat { .. })),
     function("print",  0, ANY, "values or a map",                   print,     |f| matches!(f, Function::Print | Function::PrintMap(_))),
     function("exit",   0, 1,   "at most one exit code",             exit,      |f| matches!(f, Function::Exit)),
-    function("clear",  1, 1,   "one map",                           clear,     |f| matches!(f, Function::Clear)),
+    function("clear",  1, 1,   "one map",                           clear,     |f| matches!(f, Function::Clear { zero: false })),
+    function("zero",   1, 1,   "one map",                           clear,     |f| matches!(f, Function::Clear { zero: true })),
     function("str",    1, 2,   "an address and an optional length", read,      |f| matches!(f, Function::Str { .. })),
     function("mem",    1, 2,   "an address and an optional length", read,      |f| matches!(f, Function::Mem { .. })),
     function("uptr",   1, 1,   "one address",                       pointer,   |f| matches!(f, Function::Uptr)),
@@ -309,7 +310,8 @@ mod tests {
             Function::Print,
             Function::PrintMap(PrintOptions::WHOLE),
             Function::Exit,
-            Function::Clear,
+            Function::Clear { zero: false },
+            Function::Clear { zero: true },
             Function::Str { length: 1 },
             Function::Mem { length: 1 },
             Function::Uptr,
@@ -331,9 +333,9 @@ mod tests {
         assert_eq!(
             names,
             [
-                "printf", "cat", "print", "print", "exit", "clear", "str", "mem", "uptr", "kptr",
-                "ksym", "usym", "dyn", "strcmp", "strncmp", "strftime", "join", "ntop", "bswap",
-                "time"
+                "printf", "cat", "print", "print", "exit", "clear", "zero", "str", "mem", "uptr",
+                "kptr", "ksym", "usym", "dyn", "strcmp", "strncmp", "strftime", "join", "ntop",
+                "bswap", "time"
             ]
         );
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));

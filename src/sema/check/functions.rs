@@ -163,18 +163,24 @@ pub(super) fn print(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typ
     ))
 }
 
-/// `clear(@map)`.
+/// `clear(@map)`, `zero(@map)`.
 pub(super) fn clear(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let typed = checker.expression(&call.arguments[0], call.scope, true)?;
     if !matches!(typed.kind, ExprKind::MapRef(_)) {
         checker.errors.report_label(
             call.arguments[0].span,
-            format_args!("clear() takes a whole map"),
+            format_args!("{}() takes a whole map", call.name),
             format_args!("write the map's name without a key"),
         );
         return None;
     }
-    Some(typed_call_of(Function::Clear, typed, Type::Void, call.span))
+    let zero = call.name == "zero";
+    Some(typed_call_of(
+        Function::Clear { zero },
+        typed,
+        Type::Void,
+        call.span,
+    ))
 }
 
 /// `exit()` or `exit(code)`.
