@@ -400,8 +400,8 @@ impl<'a> Printer<'a> {
             zero[wire::EXTREME_SEEN..][..8].copy_from_slice(&wire::encode_words(&[1], wire::HOST));
         }
         let map = &self.maps[index];
-        for key in map.keys()? {
-            map.update(&key, &zero, Update::Any)?;
+        for entry in map.entries_one_by_one()? {
+            map.update(&entry.key, &zero, Update::Any)?;
         }
         Ok(())
     }
