@@ -104,6 +104,9 @@ pub enum Layout {
     UserAddress,
     /// An address family and an address (`encode_inet`): `127.0.0.1`, `::1`.
     Inet,
+    /// bpftrace's `buf()` of this capacity (`BUFFER_DATA`): its bytes, `\xNN` for those that
+    /// are not printable ASCII.
+    Buffer(usize),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,6 +129,7 @@ impl Layout {
             Layout::Id { .. } => 4,
             Layout::UserAddress => USER_ADDRESS_SIZE,
             Layout::Inet => INET_SIZE,
+            Layout::Buffer(capacity) => BUFFER_DATA + capacity,
             Layout::Chars(len) => *len,
             Layout::Array(element, count) => element.size() * count,
             Layout::Struct { fields, .. } => {
@@ -305,6 +309,9 @@ pub fn decode_user_address(value: &[u8], order: ByteOrder) -> (u64, u32) {
 pub const INET_ADDRESS: usize = 4;
 pub const INET_SIZE: usize = INET_ADDRESS + 16;
 pub const AF_INET: u32 = 2;
+
+/// `buf()`: `{ u64 length; u8 data[capacity] }`, zeros after the length's bytes.
+pub const BUFFER_DATA: usize = 8;
 pub const AF_INET6: u32 = 10;
 
 pub fn encode_inet(family: u32, address: &[u8], order: ByteOrder) -> Vec<u8> {

@@ -466,3 +466,26 @@ fn connections_printed(text: &str, port4: u16, port6: u16) {
         assert!(lines.contains(&row.as_str()), "no {row}: {text}");
     }
 }
+
+/// `buf()` with `%r`: a write's bytes as the process wrote them, the printable ASCII ones as
+/// they are and the others `\xNN` (bpftrace 0.17 prints these lines), as a map key too (which
+/// bpftrace prints with its 64-byte buffer's trailing `\x00`s; tine prints the length it
+/// read); a literal's bytes up to a length computed as the probe runs, and none for 0.
+#[test]
+fn buf_prints_the_bytes_read_escaped() {
+    if !common::kernel_available("buf_prints_the_bytes_read_escaped") {
+        return;
+    }
+    let script = "tracepoint:syscalls:sys_enter_write / pid == $target / {
+                      printf(\"%r|\\n\", buf(args->buf, args->count));
+                      @[buf(args->buf, args->count)] = count();
+                  }
+                  END { $n = 2; printf(\"%r|%r|%r|\\n\", buf(\"ab\\tc\\\\d\", 6), buf(\"abcd\", $n), buf(\"x\", 0)); }";
+    let workload = r"exec printf 'hi\001\377x\\y\n' >/dev/null";
+    let output = tine(&[], &["-f", "bpftrace", "-c", workload, script]);
+    assert_eq!(
+        stdout(&output),
+        "Attaching 2 probes...\nhi\\x01\\xffx\\y\\x0a|\nab\\x09c\\d|ab||\n\n\n@[hi\\x01\\xffx\\y\\x0a]: 1\n",
+        "{output:?}"
+    );
+}

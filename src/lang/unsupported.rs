@@ -33,7 +33,6 @@ const PROVIDERS: &[Entry] = &[
 ];
 
 const FUNCTIONS: &[Entry] = &[
-    (&["buf"], "mem(address, length) reads raw bytes"),
     (&["strcontains"], "strcmp() compares whole strings"),
     (
         &["reg"],

@@ -158,7 +158,7 @@ fn parse_spec(chars: &mut Chars<'_>, offset: usize) -> Result<Spec, FormatError>
         }
     };
     let message = match chars.next() {
-        Some((_, conversion)) if one_of("diuoxXcspv", conversion) => {
+        Some((_, conversion)) if one_of("diuoxXcspvr", conversion) => {
             spec.conversion = conversion;
             return Ok(spec);
         }
@@ -272,7 +272,7 @@ fn write_conversion(
     symbols: &dyn Symbols,
 ) {
     let (sign, prefix, body) = match spec.conversion {
-        'v' | 's' => {
+        'v' | 's' | 'r' => {
             let mut text = String::new();
             match layout {
                 Layout::Chars(_) if spec.conversion == 's' => {

@@ -118,6 +118,17 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
             write_inet(out, data, order);
             Ok(())
         }
+        Layout::Buffer(capacity) => {
+            let length = (word as usize).min(*capacity);
+            for &byte in &data[wire::BUFFER_DATA..][..length] {
+                if (0x20..0x7f).contains(&byte) {
+                    out.push(byte as char);
+                } else {
+                    write!(out, "\\x{byte:02x}").ok();
+                }
+            }
+            Ok(())
+        }
         Layout::Id { width } => write!(out, "{:width$}", wire::unsigned(data, 4, order)),
         Layout::Time => {
             write_time(out, word as i64);
@@ -485,7 +496,7 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Orderin
         | Layout::KernelAddress
         | Layout::Stack { .. }
         | Layout::UserAddress => (8, false),
-        Layout::Chars(_) | Layout::Inet => {
+        Layout::Chars(_) | Layout::Inet | Layout::Buffer(_) => {
             let len = layout.size();
             return a[..len.min(a.len())].cmp(&b[..len.min(b.len())]);
         }

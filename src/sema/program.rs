@@ -283,6 +283,9 @@ pub enum Function {
     /// bpftrace's `ntop([family, ]address)`: the family (a u32) and the address (a u32, or a
     /// 4- or 16-byte array), typed `Inet`.
     Ntop,
+    /// bpftrace's `buf(address or array, length)`: at most the type's capacity of bytes,
+    /// with how many (`wire::BUFFER_DATA`), printed escaped by `%r`.
+    Buf,
     /// bpftrace's `bswap(n)`: n's bytes reversed; its type, an unsigned integer, says how many.
     Bswap,
     /// bpftrace's `time(format)` statement: user space prints the time of day when it reads

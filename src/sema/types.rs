@@ -48,6 +48,8 @@ pub enum Type {
     /// bpftrace's `ntop()`: an address family and an IPv4 or IPv6 address (`wire::INET_SIZE`
     /// bytes), printed as inet_ntop does.
     Inet,
+    /// bpftrace's `buf()`: a u64 length, then room for this many bytes (`wire::BUFFER_DATA`).
+    Buffer(usize),
     /// A C struct or union in memory, described by kernel BTF or the script's definitions:
     /// reached through a pointer or as a member, its members read one at a time.
     CStruct(Rc<CStruct>),
@@ -210,6 +212,7 @@ impl Type {
             Type::Id(_) | Type::DataLoc { .. } => 4,
             Type::UserAddress => crate::wire::USER_ADDRESS_SIZE,
             Type::Inet => crate::wire::INET_SIZE,
+            Type::Buffer(capacity) => crate::wire::BUFFER_DATA + capacity,
             Type::Chars(length) => *length,
             Type::Array(element, count) => element.size().saturating_mul(*count as usize),
             Type::Struct(record) => record.size,
@@ -226,6 +229,7 @@ impl Type {
             Type::UserAddress => 8,
             // Its family is a u32.
             Type::Inet => 4,
+            Type::Buffer(_) => 8,
             other => other.size().max(1),
         }
     }
@@ -343,6 +347,7 @@ impl fmt::Display for Type {
             Type::UserStack => "ustack",
             Type::UserAddress => "uaddr",
             Type::Inet => "inet",
+            Type::Buffer(_) => "buffer",
             Type::DataLoc { .. } => "__data_loc",
             Type::CStruct(c) => &c.name,
             Type::Named(name) => name,

@@ -122,8 +122,14 @@ impl Emitter<'_> {
         size: usize,
         span: Span,
     ) {
-        if let (Function::Ntop, [family, address]) = (function, arguments) {
-            return self.ntop_into(family, address, slot, span);
+        match (function, arguments) {
+            (Function::Ntop, [family, address]) => {
+                return self.ntop_into(family, address, slot, span)
+            }
+            (Function::Buf, [source, length]) => {
+                return self.buf_into(source, length, slot, size, span)
+            }
+            _ => {}
         }
         let Some(pointer) = arguments.first() else {
             return self.call_failed(span, function, "needs an argument");
@@ -182,6 +188,49 @@ impl Emitter<'_> {
                 }
             }
             None => self.store_into(address, at),
+        }
+    }
+
+    /// bpftrace's `buf()` into `slot` (`wire::BUFFER_DATA`): the length, capped at the
+    /// capacity sema gave, then as many bytes from the address or the array, zeros after them
+    /// so that equal buffers are equal keys.
+    fn buf_into(&mut self, source: &Expr, length: &Expr, slot: i16, size: usize, span: Span) {
+        let capacity = size - wire::BUFFER_DATA;
+        self.zero(slot, size);
+        let count = self.evaluated(length, span);
+        let fits = self.asm.label();
+        self.asm
+            .jle_imm(count, capacity as i32, fits)
+            .mov64_imm(count, capacity as i32)
+            .bind(fits)
+            .store(Size::U64, R10, slot, count);
+        let data = slot + wire::BUFFER_DATA as i16;
+        let pointer = matches!(source.ty, Type::Pointer { .. });
+        let (from, held) = match if pointer { None } else { self.place(source) } {
+            _ if pointer => {
+                let base = self.evaluated(source, span);
+                let space = space_of(&source.ty);
+                (
+                    Place::Memory {
+                        base,
+                        offset: 0,
+                        space,
+                    },
+                    Some(base),
+                )
+            }
+            Some((Place::Stack(_), _)) | None if source.ty.size() <= capacity => {
+                // A literal or a scratch array: its bytes as they are.
+                self.store_into(source, data);
+                return self.release(count);
+            }
+            Some(place) => place,
+            None => return self.fail(span, format_args!("buf() cannot read this array")),
+        };
+        self.probe_read(data, capacity, from, Read::Upto(count), span);
+        self.release(count);
+        if let Some(register) = held {
+            self.release(register);
         }
     }
 

@@ -6,8 +6,8 @@
 use std::mem::discriminant;
 
 use super::functions::{
-    bswap, cat, clear, dyn_field, exit, join, kaddr, ntop, pointer, print, printf, read, strcmp,
-    strftime, symbol, Call,
+    bswap, buf, cat, clear, dyn_field, exit, join, kaddr, ntop, pointer, print, printf, read,
+    strcmp, strftime, symbol, Call,
 };
 use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
@@ -101,6 +101,7 @@ static TABLE: &[Definition] = &[
     function("kaddr",  1, 1,   "one kernel symbol's name",          kaddr,     |_| false),
     function("join",   1, 2,   "an array of string addresses and an optional separator", join, |f| matches!(f, Function::Join { .. })),
     function("ntop",   1, 2,   "an optional address family and an address", ntop, |f| matches!(f, Function::Ntop)),
+    function("buf",    1, 2,   "an address or array and a length",  buf,       |f| matches!(f, Function::Buf)),
     function("bswap",  1, 1,   "one integer",                       bswap,     |f| matches!(f, Function::Bswap)),
     aggregation("count",    MapKind::Count,    0),
     aggregation("sum",      MapKind::Sum,      1),
@@ -326,6 +327,7 @@ mod tests {
                 separator: "".into(),
             },
             Function::Ntop,
+            Function::Buf,
             Function::Bswap,
             Function::Time { format: "".into() },
         ];
@@ -335,7 +337,7 @@ mod tests {
             [
                 "printf", "cat", "print", "print", "exit", "clear", "zero", "str", "mem", "uptr",
                 "kptr", "ksym", "usym", "dyn", "strcmp", "strncmp", "strftime", "join", "ntop",
-                "bswap", "time"
+                "buf", "bswap", "time"
             ]
         );
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));

@@ -448,6 +448,61 @@ pub(super) fn ntop(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Type
     ))
 }
 
+/// bpftrace's `buf(address, length)` / `buf(array[, length])`: that many bytes, at most the
+/// literal length, or bpftrace's 64 when the length is known only as the probe runs (then
+/// capped there); at most an array's own size (bpftrace reads on past its end).
+pub(super) fn buf(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
+    /// bpftrace's default string length, the cap of a length computed as the probe runs.
+    const RUNTIME_CAPACITY: usize = 64;
+    let source = checker.value(&call.arguments[0], call.scope)?;
+    let array = matches!(source.ty, Type::Array(..) | Type::Chars(_)).then(|| source.ty.size());
+    let length = match call.arguments.get(1) {
+        Some(node) => {
+            let rule = format_args!("buf()'s length is an integer");
+            let mut length = typed_argument(checker, node, call.scope, Type::is_integer, rule)?;
+            coerce(&mut length, &U64);
+            length
+        }
+        None => match array {
+            Some(size) => expr(ExprKind::Int(size as u64), U64, call.span),
+            None => {
+                let message = "buf() of an address needs a length: buf(address, length)";
+                checker.errors.report(call.span, format_args!("{message}"));
+                return None;
+            }
+        },
+    };
+    let capacity = match (literal_value(&length), array) {
+        (_, Some(size)) => size,
+        (Some(value), None) if (0..=MAX_STACK as i64 / 2).contains(&value) => value as usize,
+        (Some(_), None) => {
+            let max = MAX_STACK / 2;
+            let message = format_args!("buf()'s length must be between 0 and {max}");
+            checker.errors.report(length.span, message);
+            return None;
+        }
+        (None, None) => RUNTIME_CAPACITY,
+    };
+    let source = match array {
+        Some(_) => source,
+        None if source.ty.is_scalar() && source.ty.size() <= 8 => {
+            checker.as_pointer(source, call.scope)
+        }
+        None => {
+            let message = format_args!("buf() reads an address or an array, not {}", source.ty);
+            checker.errors.report(call.arguments[0].span, message);
+            return None;
+        }
+    };
+    Some(typed_call_of_two(
+        Function::Buf,
+        source,
+        length,
+        Type::Buffer(capacity),
+        call.span,
+    ))
+}
+
 /// bpftrace's `bswap(n)`: n's bytes in reverse order, as many as its type has, unsigned; a
 /// literal or an operator's result has 8, as bpftrace's integers do (tine's are C's `int`).
 pub(super) fn bswap(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
