@@ -489,3 +489,17 @@ fn buf_prints_the_bytes_read_escaped() {
         "{output:?}"
     );
 }
+
+/// bpftrace's `cpid`, and ply's `$target`, are the `-c` command's own pid, even where /bin/sh
+/// (dash) would fork a last command: the shell and then the command itself exec under it.
+#[test]
+fn cpid_and_target_are_the_commands_own_pid() {
+    if !common::kernel_available("cpid_and_target_are_the_commands_own_pid") {
+        return;
+    }
+    let script = "tracepoint:sched:sched_process_exec / pid == cpid && pid == $target / {
+                      printf(\"%s\\n\", comm);
+                  }";
+    let output = tine(&[], &["-c", "/bin/true", script]);
+    assert_eq!(stdout(&output), "sh\ntrue\n", "{output:?}");
+}

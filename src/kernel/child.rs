@@ -23,13 +23,62 @@ pub struct Child {
     exit: Option<ChildExit>,
 }
 
+/// What `sh -c` runs for `command`: `exec command` when it is one simple command whose first
+/// word is a program (a path, or a file on PATH), so that the child's pid — `$target`, `cpid` —
+/// is the command's own, as it is with a shell that execs a last command itself (bash, busybox
+/// ash) and is not with dash, which forks it. Anything else (`a; b`, a pipe, `(...)`, a builtin
+/// such as `exit`, `VAR=x cmd`) runs as written.
+fn shell_text(command: &str) -> String {
+    let bytes = command.trim_start().as_bytes();
+    let mut quote = None;
+    let mut escaped = false;
+    for &byte in bytes {
+        match (quote, byte) {
+            _ if escaped => escaped = false,
+            (Some(open), _) if byte == open => quote = None,
+            (Some(b'\''), _) => {}
+            (_, b'\\') => escaped = true,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(byte),
+            (None, b';' | b'&' | b'|' | b'(' | b')' | b'{' | b'}' | b'!' | b'\n' | b'`') => {
+                return command.to_string()
+            }
+            _ => {}
+        }
+    }
+    let end = bytes.iter().position(|&byte| byte == b' ' || byte == b'\t');
+    let first = &bytes[..end.unwrap_or(bytes.len())];
+    let plain =
+        !first.is_empty() && quote.is_none() && !first.iter().any(|byte| b"'\"\\=$".contains(byte));
+    let on_path = |directory: &str| {
+        let mut path = String::from(directory);
+        path.push('/');
+        path.push_str(&String::from_utf8_lossy(first));
+        is_program(&path)
+    };
+    let path = std::env::var("PATH").unwrap_or_default();
+    if plain && (first.contains(&b'/') || path.split(':').any(on_path)) {
+        let mut text = String::from("exec ");
+        text.push_str(command);
+        return text;
+    }
+    command.to_string()
+}
+
+/// Whether `path` is a file someone may execute.
+fn is_program(path: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
+
 impl Child {
     /// Forks the child, held at the gate.
     #[inline(never)]
     pub fn spawn(command: &str) -> io::Result<Child> {
         // Everything the child touches is made before fork: between fork and exec only
         // async-signal-safe calls are allowed.
-        let command = CString::new(command).map_err(|_| {
+        let command = CString::new(shell_text(command)).map_err(|_| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "the command contains a NUL byte",
@@ -158,6 +207,34 @@ mod tests {
             }
             assert!(Instant::now() < deadline, "the child did not exit");
             std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_simple_command_of_a_program_is_execed_anything_else_runs_as_written() {
+        for exec in [
+            "sh -c 'a; b'",
+            "/bin/echo x > /dev/null",
+            "  dd if=/dev/zero of=/dev/null count=1",
+            "printf 'a|b\\n' \"$HOME\"",
+        ] {
+            assert_eq!(shell_text(exec), format!("exec {exec}"), "{exec}");
+        }
+        for written in [
+            "a; b",
+            "ls | wc",
+            "sleep 1 &",
+            "(ls)",
+            "exit 3",
+            "cd /tmp",
+            "VAR=1 ls",
+            "exec ls",
+            "'ls' -l",
+            "ls 'x",
+            "no-such-program-here",
+            "",
+        ] {
+            assert_eq!(shell_text(written), written, "{written}");
         }
     }
 

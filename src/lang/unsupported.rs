@@ -63,7 +63,6 @@ const FUNCTIONS: &[Entry] = &[
 
 const VARIABLES: &[Entry] = &[
     (&["username"], "uid is the user id"),
-    (&["cpid"], "$target is the pid of the -c command"),
     (&["curtask", "sarg0", "sarg1", "sarg2"], ""),
 ];
 

@@ -506,6 +506,7 @@ impl Checker<'_> {
             Some(Form::Variable(builtin, ty)) => {
                 Some(expr(ExprKind::Builtin(*builtin), ty(), span))
             }
+            _ if name == "cpid" => self.target_pid(name, span),
             _ if name == "curtask" => Some(expr(
                 ExprKind::Builtin(Builtin::CurrentTask),
                 self.types.task(),

@@ -127,15 +127,7 @@ impl Checker<'_> {
             return self.scratch_read(slot, span, scope);
         }
         if name == "target" {
-            if !self.environment.target {
-                self.errors.report_label(
-                    span,
-                    format_args!("`$target` is the pid of the -c command"),
-                    format_args!("there is no -c COMMAND"),
-                );
-                return None;
-            }
-            return Some(expr(ExprKind::TargetPid, Type::Id(Id::Process), span));
+            return self.target_pid("$target", span);
         }
         // Borrowed for as long as the checker's environment, not through `self`.
         let environment = self.environment;
@@ -179,6 +171,22 @@ impl Checker<'_> {
                 span,
             ),
         })
+    }
+}
+
+impl Checker<'_> {
+    /// ply's `$target` and bpftrace's `cpid`: the pid of the `-c` command (the child runs it
+    /// by `exec` where it can, so that it is the command's own; see `kernel::child`).
+    pub(super) fn target_pid(&mut self, name: &str, span: Span) -> Option<Typed> {
+        if !self.environment.target {
+            self.errors.report_label(
+                span,
+                format_args!("`{name}` is the pid of the -c command"),
+                format_args!("there is no -c COMMAND"),
+            );
+            return None;
+        }
+        Some(expr(ExprKind::TargetPid, Type::Id(Id::Process), span))
     }
 }
 
