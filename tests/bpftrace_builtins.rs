@@ -503,3 +503,25 @@ fn cpid_and_target_are_the_commands_own_pid() {
     let output = tine(&[], &["-c", "/bin/true", script]);
     assert_eq!(stdout(&output), "sh\ntrue\n", "{output:?}");
 }
+
+/// bpftrace's `str(p, n)` with n known only as the probe runs: n characters, at most 63
+/// (bpftrace's 64 bytes with the NUL); the lines bpftrace 0.17 prints for the same write.
+#[test]
+fn str_reads_a_length_computed_as_the_probe_runs() {
+    if !common::kernel_available("str_reads_a_length_computed_as_the_probe_runs") {
+        return;
+    }
+    let text = "abcdefghij".repeat(8);
+    let script = "tracepoint:syscalls:sys_enter_write / pid == $target / {
+                      $three = 3; $none = 0;
+                      printf(\"<%s><%s><%s>\\n\", str(args->buf, args->count),
+                             str(args->buf, $three), str(args->buf, $none));
+                  }";
+    let workload = format!("exec printf '{text}' >/dev/null");
+    let output = tine(&[], &["-c", &workload, script]);
+    assert_eq!(
+        stdout(&output),
+        format!("<{}><abc><>\n", &text[..63]),
+        "{output:?}"
+    );
+}

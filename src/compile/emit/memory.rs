@@ -138,13 +138,28 @@ impl Emitter<'_> {
         let space = space_of(&pointer.ty);
         match function {
             Function::Str { .. } | Function::Mem { .. } => {
-                let read = if matches!(function, Function::Str { .. }) {
+                let read = match (function, arguments.get(1)) {
+                    // bpftrace's `str(p, n)` with n known as the probe runs: n characters, at
+                    // most as many as fit with their NUL.
+                    (Function::Str { .. }, Some(length)) => {
+                        self.zero(slot, size);
+                        let count = self.evaluated(length, span);
+                        let fits = self.asm.label();
+                        let most = size as i32 - 1;
+                        self.asm
+                            .jle_imm(count, most, fits)
+                            .mov64_imm(count, most)
+                            .bind(fits)
+                            .add64_imm(count, 1);
+                        Read::StringUpto(count)
+                    }
                     // The helper stops at the NUL; the rest must be zero to print and hash
                     // alike.
-                    self.zero(slot, size);
-                    Read::String
-                } else {
-                    Read::Bytes
+                    (Function::Str { .. }, None) => {
+                        self.zero(slot, size);
+                        Read::String
+                    }
+                    _ => Read::Bytes,
                 };
                 let from = Place::Memory {
                     base: register,
@@ -152,6 +167,9 @@ impl Emitter<'_> {
                     space,
                 };
                 self.probe_read(slot, size, from, read, span);
+                if let Read::StringUpto(count) = read {
+                    self.release(count);
+                }
             }
             Function::Dyn => self.read_data_loc(pointer, register, slot, size, span),
             Function::Usym => {
@@ -323,12 +341,12 @@ impl Emitter<'_> {
             (ProbeRead::Split, AddressSpace::User) => &[true],
             (ProbeRead::Split, AddressSpace::Unknown) => &[false, true],
         };
-        let string = kind == Read::String;
+        let string = matches!(kind, Read::String | Read::StringUpto(_));
         let done = self.asm.label();
         for &user in attempts {
             self.stack_pointer(R1, slot);
             match kind {
-                Read::Upto(length) => self.asm.mov64(R2, length),
+                Read::Upto(length) | Read::StringUpto(length) => self.asm.mov64(R2, length),
                 Read::Bytes | Read::String => self.asm.mov64_imm(R2, size as i32),
             };
             self.asm.mov64(R3, address);

@@ -169,6 +169,8 @@ enum Read {
     String,
     /// As many bytes as this register (one that survives calls) says, at most those asked for.
     Upto(Reg),
+    /// A NUL-terminated string in as many bytes as this register says (its NUL counted).
+    StringUpto(Reg),
 }
 
 /// The memory a pointer of type `ty` points into (a number's is not known).

@@ -215,10 +215,13 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Type
         );
         return None;
     }
+    // bpftrace's `str(p, n)` with n known only as the probe runs: n characters, at most
+    // bpftrace's 63 (its 64 bytes with the NUL).
+    let mut runtime = None;
     let length = match call.arguments.get(1) {
         None => DEFAULT_STRING_SIZE,
         Some(length_node) => {
-            let length = checker.value(length_node, call.scope)?;
+            let mut length = checker.value(length_node, call.scope)?;
             match literal_value(&length) {
                 Some(value) if value >= 1 && value as usize <= MAX_STACK => value as usize,
                 Some(_) => {
@@ -229,6 +232,14 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Type
                         ),
                     );
                     return None;
+                }
+                None if name == "str"
+                    && length.ty.is_integer()
+                    && matches!(address.ty, Type::Pointer { .. } | Type::Int { .. }) =>
+                {
+                    coerce(&mut length, &U64);
+                    runtime = Some(length);
+                    64
                 }
                 None => {
                     checker.errors.report(
@@ -262,12 +273,10 @@ pub(super) fn read(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Type
         Function::Mem { length }
     };
     let address = checker.as_pointer(address, call.scope);
-    Some(typed_call_of(
-        function,
-        address,
-        Type::Chars(length),
-        call.span,
-    ))
+    Some(match runtime {
+        Some(count) => typed_call_of_two(function, address, count, Type::Chars(length), call.span),
+        None => typed_call_of(function, address, Type::Chars(length), call.span),
+    })
 }
 
 /// `uptr(address)` and `kptr(address)`: the address, marked as into user or kernel memory.
