@@ -27,6 +27,7 @@ options:
   -S, --dump          print the typed program (with -e: and stop)
   -T, --self-test     check that the kernel has what tine needs
   -u, --unbuffer      do not buffer stdout/stderr
+      --unsafe        allow system() and signal(), which act on the system
   -v, --version       print the version
 
 `-` reads the script from standard input. Arguments after the script are $1, $2, ... in it.
@@ -42,6 +43,7 @@ struct Options {
     dump: bool,
     self_test: bool,
     unbuffer: bool,
+    unsafe_calls: bool,
     style: Style,
     script: Option<String>,
     positional: Vec<String>,
@@ -129,6 +131,14 @@ fn parse_arguments() -> Result<Parsed, String> {
                 Some(at) => (&bytes[..at], Some(&bytes[at + 1..])),
                 None => (bytes, None),
             };
+            // bpftrace's flag, long only: no letter is left that means it in both tracers.
+            if name == b"--unsafe" {
+                if let Some(value) = attached {
+                    return Err(unexpected_value("--unsafe", value));
+                }
+                options.unsafe_calls = true;
+                continue;
+            }
             let Some((short, long)) = OPTIONS.iter().find(|option| option.1.as_bytes() == name)
             else {
                 let name = String::from_utf8_lossy(name);
@@ -336,6 +346,7 @@ fn main() -> ExitCode {
     let environment = Environment::from_process(
         std::mem::take(&mut options.positional),
         options.command.is_some(),
+        options.unsafe_calls,
     );
     let map_entries = environment_number("TINE_MAP_ENTRIES", 4096) as u32;
     if options.dry_run {

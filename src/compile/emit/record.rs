@@ -43,6 +43,13 @@ impl Emitter<'_> {
                     arguments: Vec::new(),
                 },
             ),
+            (Function::System { format }, _) => (
+                arguments.as_slice(),
+                RecordKind::System {
+                    format: format.clone(),
+                    arguments: Vec::new(),
+                },
+            ),
             (Function::Printf { format }, _) => (
                 arguments.as_slice(),
                 RecordKind::Printf {
@@ -83,6 +90,18 @@ impl Emitter<'_> {
             }
             Function::Clear => self.fail(expr.span, format_args!("clear() takes a map")),
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
+            Function::Signal => {
+                // In BEGIN, END and interval probes the current task is tine itself, or any.
+                if !self.lowering.in_process_context() {
+                    self.fail(
+                        expr.span,
+                        format_args!("signal() needs a probe that fires in a task (not BEGIN, END or interval)"),
+                    );
+                }
+                let number = self.evaluated(&arguments[0], expr.span);
+                self.asm.mov64(R1, number).call(Helper::SendSignal);
+                self.release(number);
+            }
             Function::Exit => {
                 // The code goes out as an s64: the integer sema typed, widened.
                 let zero;
@@ -134,6 +153,7 @@ impl Emitter<'_> {
         }
         if let RecordKind::Printf { arguments, .. }
         | RecordKind::Cat { arguments, .. }
+        | RecordKind::System { arguments, .. }
         | RecordKind::Print { arguments } = &mut kind
         {
             for (value, &offset) in values.iter().zip(&offsets) {
