@@ -61,8 +61,9 @@ fn text(value: OsString) -> Result<String, String> {
         .map_err(|value| format!("argument {} is not UTF-8", value.to_string_lossy()))
 }
 
-/// Every option, short and long; `-c`, `-f` and `-p` take a value.
-const OPTIONS: [(&str, &str); 11] = [
+/// Every option, short and long; `-c`, `-f` and `-p` take a value. bpftrace's `--unsafe` is
+/// long only: its short form is a NUL, which no argument can hold.
+const OPTIONS: [(&str, &str); 12] = [
     ("-c", "--command"),
     ("-d", "--debug"),
     ("-e", "--dry-run"),
@@ -74,6 +75,7 @@ const OPTIONS: [(&str, &str); 11] = [
     ("-T", "--self-test"),
     ("-u", "--unbuffer"),
     ("-v", "--version"),
+    ("-\0", "--unsafe"),
 ];
 
 /// A value given to an option that takes none.
@@ -131,14 +133,6 @@ fn parse_arguments() -> Result<Parsed, String> {
                 Some(at) => (&bytes[..at], Some(&bytes[at + 1..])),
                 None => (bytes, None),
             };
-            // bpftrace's flag, long only: no letter is left that means it in both tracers.
-            if name == b"--unsafe" {
-                if let Some(value) = attached {
-                    return Err(unexpected_value("--unsafe", value));
-                }
-                options.unsafe_calls = true;
-                continue;
-            }
             let Some((short, long)) = OPTIONS.iter().find(|option| option.1.as_bytes() == name)
             else {
                 let name = String::from_utf8_lossy(name);
@@ -245,6 +239,7 @@ fn option(
         }
         b'S' => options.dump = true,
         b'T' => options.self_test = true,
+        b'\0' => options.unsafe_calls = true,
         // `-u`, the one left of OPTIONS.
         _ => options.unbuffer = true,
     }

@@ -283,11 +283,11 @@ const fn probe_read(helper: Helper) -> [Insn; 7] {
     ]
 }
 
-/// Signal 0 to the current task: loaded to see that the kernel knows the helper, never run.
-static SEND_SIGNAL: [Insn; 4] = [
+/// Signal 0 to the current task, returning what the helper returns: loaded to see that the
+/// kernel knows the helper, never run.
+static SEND_SIGNAL: [Insn; 3] = [
     alu64(AluOp::Mov, R1, Source::Imm(0)),
     Insn::Call(CallTarget::Helper(Helper::SendSignal as i32)),
-    alu64(AluOp::Mov, R0, Source::Imm(0)),
     Insn::Exit,
 ];
 
@@ -364,10 +364,7 @@ mod tests {
             assert_eq!(b.finish().unwrap(), insns);
         }
         let mut b = tine_asm::Builder::new();
-        b.mov64_imm(R1, 0)
-            .call(Helper::SendSignal)
-            .mov64_imm(R0, 0)
-            .exit();
+        b.mov64_imm(R1, 0).call(Helper::SendSignal).exit();
         assert_eq!(b.finish().unwrap(), SEND_SIGNAL);
     }
 

@@ -57,28 +57,26 @@ pub(super) fn signal(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ty
         return None;
     }
     let node = &call.arguments[0];
-    let mut number = match &node.kind {
+    let number = match &node.kind {
         ast::ExprKind::Str(name) => {
-            let Some(number) = signal_number(name) else {
-                let name = String::from_utf8_lossy(name);
-                checker
-                    .errors
-                    .report(node.span, format_args!("unknown signal `{name}`"));
-                return None;
-            };
-            expr(ExprKind::Int(number.into()), U32, node.span)
+            signal_number(name).map(|number| expr(ExprKind::Int(number.into()), U32, node.span))
         }
         _ => {
             let rule = format_args!("signal() takes a signal's name or number");
-            typed_argument(checker, node, call.scope, Type::is_integer, rule)?
+            let number = typed_argument(checker, node, call.scope, Type::is_integer, rule)?;
+            match literal_value(&number) {
+                Some(literal) if !(1..=64).contains(&literal) => None,
+                _ => Some(number),
+            }
         }
     };
-    if literal_value(&number).is_some_and(|number| !(1..=64).contains(&number)) {
-        checker
-            .errors
-            .report(node.span, format_args!("a signal's number is from 1 to 64"));
+    let Some(mut number) = number else {
+        checker.errors.report(
+            node.span,
+            format_args!("not a signal: name one as `kill -l` does, or number it from 1 to 64"),
+        );
         return None;
-    }
+    };
     coerce(&mut number, &U32);
     Some(typed_call_of(
         Function::Signal,
@@ -99,18 +97,13 @@ const SIGNALS: &str = "HUP INT QUIT ILL TRAP ABRT EMT FPE KILL BUS SEGV SYS PIPE
 
 /// The number of signal `name` (`KILL`, `SIGKILL`, `kill`; bpftrace's `POLL` is `IO`).
 fn signal_number(name: &[u8]) -> Option<u8> {
-    let name = match name.get(..3) {
-        Some(prefix) if prefix.eq_ignore_ascii_case(b"SIG") => &name[3..],
-        _ => name,
-    };
-    let name: &[u8] = if name.eq_ignore_ascii_case(b"POLL") {
-        b"IO"
-    } else {
-        name
-    };
+    let name = name.to_ascii_uppercase();
+    let name = name.strip_prefix(b"SIG").unwrap_or(&name);
+    let name: &[u8] = if name == b"POLL" { b"IO" } else { name };
     let found = SIGNALS
-        .split_ascii_whitespace()
-        .position(|known| known.as_bytes().eq_ignore_ascii_case(name));
+        .as_bytes()
+        .split(|&byte| byte == b' ')
+        .position(|known| known == name);
     found.map(|index| index as u8 + 1)
 }
 
