@@ -27,7 +27,7 @@ options:
   -S, --dump          print the typed program (with -e: and stop)
   -T, --self-test     check that the kernel has what tine needs
   -u, --unbuffer      do not buffer stdout/stderr
-      --unsafe        allow system() and signal(), which act on the system
+      --unsafe        allow system() and signal()
   -v, --version       print the version
 
 `-` reads the script from standard input. Arguments after the script are $1, $2, ... in it.

@@ -504,8 +504,8 @@ fn signal_kills_the_task_its_probe_fired_in_and_no_other() {
     let error = String::from_utf8_lossy(&output.stderr);
     assert!(
         error.starts_with(
-            "<script>:1:83: error: signal() needs the bpf_send_signal helper (Linux 5.3), \
-             which this kernel has not got\n"
+            "<script>:1:83: error: signal() needs bpf_send_signal (Linux 5.3); this kernel \
+             lacks it\n"
         ),
         "{error}"
     );

@@ -188,8 +188,7 @@ fn system_and_signal_need_unsafe() {
         assert_eq!(
             stderr(&output),
             format!(
-                "<script>:1:38: error: `{name}()` {does}: it needs --unsafe\n{script}\n{}{caret} \
-                 run tine with --unsafe to allow it\n",
+                "<script>:1:38: error: `{name}()` {does}: it needs --unsafe\n{script}\n{}{caret}\n",
                 " ".repeat(37)
             )
         );

@@ -95,7 +95,9 @@ impl Emitter<'_> {
                 if !self.lowering.in_process_context() {
                     self.fail(
                         expr.span,
-                        format_args!("signal() needs a probe that fires in a task (not BEGIN, END or interval)"),
+                        format_args!(
+                            "signal() needs a probe in a task, not BEGIN, END or interval"
+                        ),
                     );
                 }
                 let number = self.evaluated(&arguments[0], expr.span);

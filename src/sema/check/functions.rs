@@ -52,7 +52,7 @@ pub(super) fn signal(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ty
     if !checker.providers.sends_signals() {
         checker.errors.report(
             call.span,
-            format_args!("signal() needs the bpf_send_signal helper (Linux 5.3), which this kernel has not got"),
+            format_args!("signal() needs bpf_send_signal (Linux 5.3); this kernel lacks it"),
         );
         return None;
     }
@@ -62,18 +62,16 @@ pub(super) fn signal(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ty
             signal_number(name).map(|number| expr(ExprKind::Int(number.into()), U32, node.span))
         }
         _ => {
-            let rule = format_args!("signal() takes a signal's name or number");
-            let number = typed_argument(checker, node, call.scope, Type::is_integer, rule)?;
-            match literal_value(&number) {
-                Some(literal) if !(1..=64).contains(&literal) => None,
-                _ => Some(number),
-            }
+            let number = checker.value(node, call.scope)?;
+            let out_of_range = literal_value(&number).is_some_and(|n| !(1..=64).contains(&n));
+            let signal = number.ty.is_integer() && !out_of_range;
+            signal.then_some(number)
         }
     };
     let Some(mut number) = number else {
         checker.errors.report(
             node.span,
-            format_args!("not a signal: name one as `kill -l` does, or number it from 1 to 64"),
+            format_args!("not a signal: a name `kill -l` lists, or a number from 1 to 64"),
         );
         return None;
     };
@@ -113,10 +111,9 @@ fn permitted(checker: &mut Checker<'_>, call: &Call<'_, '_>, does: &str) -> Opti
         return Some(());
     }
     let name = call.name;
-    checker.errors.report_label(
+    checker.errors.report(
         call.span,
         format_args!("`{name}()` {does}: it needs --unsafe"),
-        format_args!("run tine with --unsafe to allow it"),
     );
     None
 }
