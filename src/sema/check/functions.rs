@@ -99,9 +99,8 @@ fn signal_number(name: &[u8]) -> Option<u8> {
     let name = name.strip_prefix(b"SIG").unwrap_or(&name);
     let name: &[u8] = if name == b"POLL" { b"IO" } else { name };
     let found = SIGNALS
-        .as_bytes()
-        .split(|&byte| byte == b' ')
-        .position(|known| known == name);
+        .split(' ')
+        .position(|known| known.as_bytes() == name);
     found.map(|index| index as u8 + 1)
 }
 
