@@ -90,20 +90,6 @@ impl Emitter<'_> {
             }
             Function::Clear => self.fail(expr.span, format_args!("clear() takes a map")),
             Function::Join { separator } => self.join(expr.span, &arguments[0], separator),
-            Function::Signal => {
-                // In BEGIN, END and interval probes the current task is tine itself, or any.
-                if !self.lowering.in_process_context() {
-                    self.fail(
-                        expr.span,
-                        format_args!(
-                            "signal() needs a probe in a task, not BEGIN, END or interval"
-                        ),
-                    );
-                }
-                let number = self.evaluated(&arguments[0], expr.span);
-                self.asm.mov64(R1, number).call(Helper::SendSignal);
-                self.release(number);
-            }
             Function::Exit => {
                 // The code goes out as an s64: the integer sema typed, widened.
                 let zero;
