@@ -228,6 +228,18 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// system()'s child: its standard output comes through the pipe whole, its exit through
+    /// `finish`.
+    #[test]
+    fn a_piped_child_writes_into_the_pipe() {
+        use std::io::Read;
+        let (child, mut output) = Child::piped("echo one; echo two >&1; exit 4").unwrap();
+        let mut text = String::new();
+        output.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "one\ntwo\n");
+        assert_eq!(child.finish().unwrap(), Some(ChildExit::Code(4)));
+    }
+
     #[test]
     fn a_signal_is_reported() {
         let mut child = Child::spawn("kill -TERM $$", None).unwrap();
