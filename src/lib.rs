@@ -213,10 +213,12 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     // The child is forked first so `$target` has its pid; until released it waits, and it
     // exits unrun when dropped on any error below.
     let child = match invocation.command {
-        Some(command) => Some(Child::spawn(command).map_err(|error| Failure::Command {
-            command: command.to_string(),
-            error,
-        })?),
+        Some(command) => Some(
+            Child::spawn(command, None).map_err(|error| Failure::Command {
+                command: command.to_string(),
+                error,
+            })?,
+        ),
         None => None,
     };
     let watched = match invocation.pid {

@@ -27,6 +27,7 @@ options:
   -S, --dump          print the typed program (with -e: and stop)
   -T, --self-test     check that the kernel has what tine needs
   -u, --unbuffer      do not buffer stdout/stderr
+      --unsafe        allow system() and signal()
   -v, --version       print the version
 
 `-` reads the script from standard input. Arguments after the script are $1, $2, ... in it.
@@ -42,6 +43,7 @@ struct Options {
     dump: bool,
     self_test: bool,
     unbuffer: bool,
+    unsafe_calls: bool,
     style: Style,
     script: Option<String>,
     positional: Vec<String>,
@@ -59,8 +61,9 @@ fn text(value: OsString) -> Result<String, String> {
         .map_err(|value| format!("argument {} is not UTF-8", value.to_string_lossy()))
 }
 
-/// Every option, short and long; `-c`, `-f` and `-p` take a value.
-const OPTIONS: [(&str, &str); 11] = [
+/// Every option, short and long; `-c`, `-f` and `-p` take a value. bpftrace's `--unsafe` is
+/// long only: its short form is a NUL, which no argument can hold.
+const OPTIONS: [(&str, &str); 12] = [
     ("-c", "--command"),
     ("-d", "--debug"),
     ("-e", "--dry-run"),
@@ -72,6 +75,7 @@ const OPTIONS: [(&str, &str); 11] = [
     ("-T", "--self-test"),
     ("-u", "--unbuffer"),
     ("-v", "--version"),
+    ("-\0", "--unsafe"),
 ];
 
 /// A value given to an option that takes none.
@@ -235,6 +239,7 @@ fn option(
         }
         b'S' => options.dump = true,
         b'T' => options.self_test = true,
+        b'\0' => options.unsafe_calls = true,
         // `-u`, the one left of OPTIONS.
         _ => options.unbuffer = true,
     }
@@ -336,6 +341,7 @@ fn main() -> ExitCode {
     let environment = Environment::from_process(
         std::mem::take(&mut options.positional),
         options.command.is_some(),
+        options.unsafe_calls,
     );
     let map_entries = environment_number("TINE_MAP_ENTRIES", 4096) as u32;
     if options.dry_run {

@@ -525,3 +525,111 @@ fn str_reads_a_length_computed_as_the_probe_runs() {
         "{output:?}"
     );
 }
+
+/// `signal()` with `--unsafe`: of three copies of dd reading standard input, the one the first
+/// probe's filter names is killed by SIGKILL (by name) and the one the second names by SIGTERM
+/// (by number), at their first read, as their wait statuses show; the third, which no probe
+/// names, reads all it was asked to and exits 0. Without the helper, a caret error and exit 1.
+#[test]
+fn signal_kills_the_task_its_probe_fired_in_and_no_other() {
+    if !common::kernel_available("signal_kills_the_task_its_probe_fired_in_and_no_other") {
+        return;
+    }
+    let dd = |name| {
+        let path = common::unique_copy("dd", name);
+        format!("{} bs=1 status=none </dev/zero >/dev/null", path.display())
+    };
+    // The shell's `$?` after `wait` is 128 + the signal for a task a signal ended.
+    let workload = format!(
+        "{} count=100000 & killed=$!; {} count=100000 & termed=$!; {} count=1000; echo spared $?; \
+         wait $killed; echo killed $(kill -l $?); wait $termed; echo termed $(kill -l $?)",
+        dd("tinesigkilled"),
+        dd("tinesigtermed"),
+        dd("tinesigspared"),
+    );
+    let script = "tracepoint:syscalls/sys_enter_read / comm == \"tinesigkilled\" && data->fd == 0 / \
+                  { signal(\"KILL\"); } \
+                  tracepoint:syscalls/sys_enter_read / comm == \"tinesigtermed\" && data->fd == 0 / \
+                  { signal(15); }";
+    let output = tine(&[], &["--unsafe", "-c", &workload, script]);
+    assert_eq!(stdout(&output), "spared 0\nkilled KILL\ntermed TERM\n");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["--unsafe", script])
+        .env("TINE_FORCE", "no_signal")
+        .output()
+        .expect("run tine");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.starts_with(
+            "<script>:1:83: error: signal() needs bpf_send_signal (Linux 5.3); this kernel \
+             lacks it\n"
+        ),
+        "{error}"
+    );
+}
+
+/// `system()` with `--unsafe`: each read of three runs of dd prints a printf line and then
+/// the line the command it ran wrote, in that order, in the text layout and as bpftrace's JSON
+/// `syscall` lines; what the command writes to its standard error is not in the output.
+/// Without `--unsafe` the script is refused before tracing, exit 1.
+#[test]
+fn system_runs_its_command_in_order_with_printf() {
+    if !common::kernel_available("system_runs_its_command_in_order_with_printf") {
+        return;
+    }
+    let dd = common::unique_copy("dd", "tinesystem");
+    let workload: Vec<String> = (1..=3)
+        .map(|bytes| {
+            format!(
+                "{} bs={bytes} count=1 status=none </dev/zero >/dev/null",
+                dd.display()
+            )
+        })
+        .collect();
+    let workload = workload.join("; ");
+    let script =
+        "tracepoint:syscalls/sys_enter_read / comm == \"tinesystem\" && data->fd == 0 / { \
+                  printf(\"printf %d\\n\", data->count); \
+                  system(\"echo system %d %s; echo stderr >&2\", data->count, comm); }";
+    let output = tine(&[], &["--unsafe", "-c", &workload, script]);
+    assert_eq!(
+        stdout(&output),
+        "printf 1\nsystem 1 tinesystem\nprintf 2\nsystem 2 tinesystem\n\
+         printf 3\nsystem 3 tinesystem\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr)
+            .matches("stderr\n")
+            .count(),
+        3,
+        "{output:?}"
+    );
+    let json = stdout(&tine(
+        &[],
+        &["--unsafe", "-f", "json", "-c", &workload, script],
+    ));
+    let mut lines = Vec::new();
+    for bytes in 1..=3 {
+        lines.push(format!(
+            "{{\"type\": \"printf\", \"data\": \"printf {bytes}\\n\"}}"
+        ));
+        lines.push(format!(
+            "{{\"type\": \"syscall\", \"data\": \"system {bytes} tinesystem\\n\"}}"
+        ));
+    }
+    assert!(json.contains(&(lines.join("\n") + "\n")), "{json}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-c", &workload, script])
+        .output()
+        .expect("run tine");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("error: `system()` runs a command: it needs --unsafe"),
+        "{output:?}"
+    );
+}

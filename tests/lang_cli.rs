@@ -171,6 +171,32 @@ fn help_version_and_bad_flags() {
     assert!(stderr(&output).starts_with("error: no script given"));
 }
 
+/// bpftrace's unsafe functions, `system()` and `signal()`, are a caret error that names
+/// `--unsafe` and exit 1 without it, and compile with it.
+#[test]
+fn system_and_signal_need_unsafe() {
+    assert!(stdout(&tine(&["-h"])).contains("      --unsafe "));
+    for (call, does) in [
+        ("system(\"echo %d\", pid)", "runs a command"),
+        ("signal(\"KILL\")", "sends signals"),
+    ] {
+        let script = format!("tracepoint:syscalls/sys_enter_read {{ {call}; }}");
+        let output = tine(&["-e", &script]);
+        assert_eq!(output.status.code(), Some(1), "{call}");
+        let name = &call[..call.find('(').unwrap()];
+        let caret = "^".to_string() + &"~".repeat(call.len() - 1);
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "<script>:1:38: error: `{name}()` {does}: it needs --unsafe\n{script}\n{}{caret}\n",
+                " ".repeat(37)
+            )
+        );
+        let output = tine(&["-e", "--unsafe", &script]);
+        assert_eq!(output.status.code(), Some(0), "{call}: {}", stderr(&output));
+    }
+}
+
 /// Every corpus script through the real binary, its tracepoints typed from this machine's
 /// tracefs (so the check needs the kernel's event formats; without them it is skipped).
 #[test]
@@ -200,7 +226,7 @@ fn every_corpus_script_dry_runs_as_its_folder_says() {
             scripts += 1;
             let path = path.to_string_lossy().into_owned();
             let output = Command::new(env!("CARGO_BIN_EXE_tine"))
-                .args(["-e", "-S", "-c", "true", &path, "7", "seven"])
+                .args(["-e", "-S", "--unsafe", "-c", "true", &path, "7", "seven"])
                 .env("TINE_TEST_NUMBER", "42")
                 .env("TINE_TEST_WORD", "hello")
                 .output()
@@ -265,6 +291,11 @@ fn each_bad_command_line_is_named_exactly() {
             &[b"--debug=1", SCRIPT],
             "error: unexpected argument for option '--debug': \"1\"",
         ),
+        (
+            &[b"--unsafe=yes", SCRIPT],
+            "error: unexpected argument for option '--unsafe': \"yes\"",
+        ),
+        (&[b"-U", SCRIPT], "error: invalid option '-U'"),
         (
             &[b"--debug=", SCRIPT],
             "error: unexpected argument for option '--debug': \"\"",

@@ -34,6 +34,12 @@ pub enum RecordKind {
         format: Rc<Format>,
         arguments: Vec<(Layout, usize)>,
     },
+    /// bpftrace's `system(format, ...)`: the formatted text run with `sh -c`, what it writes
+    /// printed.
+    System {
+        format: Rc<Format>,
+        arguments: Vec<(Layout, usize)>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

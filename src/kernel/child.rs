@@ -4,6 +4,7 @@
 //! outlives a failed start (ply's child waits forever then).
 
 use std::ffi::CString;
+use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -73,9 +74,10 @@ fn is_program(path: &str) -> bool {
 }
 
 impl Child {
-    /// Forks the child, held at the gate.
+    /// Forks the child, held at the gate; its standard output is `stdout` when given, else
+    /// tine's.
     #[inline(never)]
-    pub fn spawn(command: &str) -> io::Result<Child> {
+    pub fn spawn(command: &str, stdout: Option<&OwnedFd>) -> io::Result<Child> {
         // Everything the child touches is made before fork: between fork and exec only
         // async-signal-safe calls are allowed.
         let command = CString::new(shell_text(command)).map_err(|_| {
@@ -91,19 +93,14 @@ impl Child {
             std::ptr::null(),
         ];
 
-        let mut fds = [0; 2];
-        // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: pipe2 succeeded, so both fds are open and owned by nothing else.
-        let (wait_end, gate) =
-            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let stdout = stdout.map(AsRawFd::as_raw_fd);
+        let (wait_end, gate) = pipe()?;
 
         // fork(2) as the bare clone system call: libc's fork runs at-fork handlers tine has
         // none of, code the binary would carry for nothing.
         // SAFETY: tine is single-threaded when it forks, and the child below only calls
-        // async-signal-safe functions (close, read, sigprocmask, execv, _exit) before exec.
+        // async-signal-safe functions (close, read, dup2, sigprocmask, execv, _exit) before
+        // exec.
         let pid =
             unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_long, 0, 0, 0, 0) };
         if pid < 0 {
@@ -125,6 +122,9 @@ impl Child {
                 if got != 1 {
                     libc::_exit(0);
                 }
+                if let Some(stdout) = stdout {
+                    libc::dup2(stdout, 1);
+                }
                 // tine blocks the signals it handles itself; the command must see them.
                 let mut none: libc::sigset_t = std::mem::zeroed();
                 libc::sigemptyset(&mut none);
@@ -139,6 +139,20 @@ impl Child {
             gate: Some(gate),
             exit: None,
         })
+    }
+
+    /// bpftrace's `system()`: `sh -c command` run now, its standard output into a pipe whose
+    /// read end is returned, to be read to its end before `finish`.
+    pub fn piped(command: &str) -> io::Result<(Child, File)> {
+        let (read_end, write_end) = pipe()?;
+        let mut child = Child::spawn(command, Some(&write_end))?;
+        child.release()?;
+        Ok((child, File::from(read_end)))
+    }
+
+    /// Waits for the child to end.
+    pub fn finish(mut self) -> io::Result<Option<ChildExit>> {
+        self.wait(0)
     }
 
     pub fn pid(&self) -> i32 {
@@ -180,6 +194,17 @@ impl Child {
         }
         Ok(self.exit)
     }
+}
+
+/// A pipe's read and write ends, closed on exec.
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: pipe2 succeeded, so both fds are open and owned by nothing else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
 impl Drop for Child {
@@ -243,7 +268,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tine-child-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let marker = dir.join("ran");
-        let mut child = Child::spawn(&format!("echo $$ > {}; exit 3", marker.display())).unwrap();
+        let mut child =
+            Child::spawn(&format!("echo $$ > {}; exit 3", marker.display()), None).unwrap();
         std::thread::sleep(Duration::from_millis(100));
         assert!(!marker.exists(), "the command ran before it was released");
         assert_eq!(child.try_wait().unwrap(), None);
@@ -263,7 +289,7 @@ mod tests {
             std::env::temp_dir().join(format!("tine-child-unreleased-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let marker = dir.join("ran");
-        let child = Child::spawn(&format!("touch {}", marker.display())).unwrap();
+        let child = Child::spawn(&format!("touch {}", marker.display()), None).unwrap();
         let pid = child.pid();
         drop(child);
         // Dropped means reaped: the pid no longer names our child.
@@ -279,9 +305,21 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// system()'s child: its standard output comes through the pipe whole, its exit through
+    /// `finish`.
+    #[test]
+    fn a_piped_child_writes_into_the_pipe() {
+        use std::io::Read;
+        let (child, mut output) = Child::piped("echo one; echo two >&1; exit 4").unwrap();
+        let mut text = String::new();
+        output.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "one\ntwo\n");
+        assert_eq!(child.finish().unwrap(), Some(ChildExit::Code(4)));
+    }
+
     #[test]
     fn a_signal_is_reported() {
-        let mut child = Child::spawn("kill -TERM $$").unwrap();
+        let mut child = Child::spawn("kill -TERM $$", None).unwrap();
         child.release().unwrap();
         assert_eq!(wait_for_exit(&mut child), ChildExit::Signal(libc::SIGTERM));
     }

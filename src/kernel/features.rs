@@ -37,10 +37,12 @@ pub enum Feature {
     /// Batch map reads, and reads that delete what they read (5.6): `print(@m); clear(@m);`
     /// in one pass; else a snapshot of the keys, read and deleted one by one.
     MapBatch,
+    /// The bpf_send_signal helper (5.3), for `signal()`.
+    SendSignal,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 9] = [
+    pub const ALL: [Feature; 10] = [
         Feature::Ringbuf,
         Feature::ProbeReadKernel,
         Feature::KprobePmu,
@@ -50,6 +52,7 @@ impl Feature {
         Feature::Btf,
         Feature::PerCpuMaps,
         Feature::MapBatch,
+        Feature::SendSignal,
     ];
 
     /// The name `tine -T` prints.
@@ -64,6 +67,7 @@ impl Feature {
             Feature::Btf => "kernel BTF",
             Feature::PerCpuMaps => "per-CPU maps",
             Feature::MapBatch => "batch map reads and deletes",
+            Feature::SendSignal => "send_signal helper",
         }
     }
 
@@ -83,19 +87,21 @@ impl Feature {
             Feature::Btf => btf::is_btf(btf::VMLINUX),
             Feature::PerCpuMaps => map_creates(MapType::PercpuArray, 4, 8, 1),
             Feature::MapBatch => map_batches(),
+            Feature::SendSignal => loads(ProgramType::Tracepoint, &SEND_SIGNAL, None).is_some(),
         }
     }
 }
 
 /// The `TINE_FORCE` words and the features each masks, so tests can take the fallbacks on a
 /// kernel that would not need them.
-const FORCE_WORDS: [(&str, &[Feature]); 6] = [
+const FORCE_WORDS: [(&str, &[Feature]); 7] = [
     ("perfbuf", &[Feature::Ringbuf]),
     ("probe_read", &[Feature::ProbeReadKernel]),
     ("tracefs", &[Feature::KprobePmu, Feature::UprobePmu]),
     ("single_kprobes", &[Feature::KprobeMulti]),
     ("test_run", &[Feature::TestRunRawTracepoint]),
     ("key_by_key", &[Feature::MapBatch]),
+    ("no_signal", &[Feature::SendSignal]),
 ];
 
 /// What this kernel offers. Each feature is probed the first time it is asked about, so a
@@ -277,6 +283,14 @@ const fn probe_read(helper: Helper) -> [Insn; 7] {
     ]
 }
 
+/// Signal 0 to the current task, returning what the helper returns: loaded to see that the
+/// kernel knows the helper, never run.
+static SEND_SIGNAL: [Insn; 3] = [
+    alu64(AluOp::Mov, R1, Source::Imm(0)),
+    Insn::Call(CallTarget::Helper(Helper::SendSignal as i32)),
+    Insn::Exit,
+];
+
 static PROBE_READS: [[Insn; 7]; 2] = [
     probe_read(Helper::ProbeReadUser),
     probe_read(Helper::ProbeReadKernel),
@@ -349,6 +363,9 @@ mod tests {
                 .exit();
             assert_eq!(b.finish().unwrap(), insns);
         }
+        let mut b = tine_asm::Builder::new();
+        b.mov64_imm(R1, 0).call(Helper::SendSignal).exit();
+        assert_eq!(b.finish().unwrap(), SEND_SIGNAL);
     }
 
     /// A name with a NUL fails the whole link, named with the count of functions asked for.

@@ -26,7 +26,7 @@ use crate::ctypes::TypeSource;
 use crate::kernel::bpf::{AttachType, Link, LoadedProgram};
 use crate::kernel::btf;
 use crate::kernel::error::KernelError;
-use crate::kernel::features::Features;
+use crate::kernel::features::{Feature, Features};
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::{ProbeEvent, ProbeKind, Tracefs};
 use crate::kernel::trigger::Trigger;
@@ -336,6 +336,10 @@ impl Providers for Registry {
 
     fn kernel_symbol(&self, name: &str) -> Result<Option<u64>, String> {
         crate::kernel::kallsyms::symbol_address(name)
+    }
+
+    fn sends_signals(&self) -> bool {
+        self.features.has(Feature::SendSignal)
     }
 
     fn kernel_types(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {

@@ -2,10 +2,12 @@
 //! printed.
 
 use std::fmt::Write as _;
-use std::io::Write;
+use std::fs::File;
+use std::io::{self, Read, Write};
 
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
 use crate::kernel::bpf::{BpfMap, Entry, Update};
+use crate::kernel::child::Child;
 use crate::kernel::ring::{Ring, RingItem};
 use crate::output::{
     write_json_type, write_map, write_styled, write_text, write_unsigned, MapShape, PrintOptions,
@@ -176,17 +178,19 @@ impl<'a> Printer<'a> {
         }
         let value = |argument| record_value(bytes, argument);
         match &record.kind {
-            RecordKind::Printf { format, arguments } | RecordKind::Cat { format, arguments } => {
+            RecordKind::Printf { format, arguments }
+            | RecordKind::Cat { format, arguments }
+            | RecordKind::System { format, arguments } => {
                 let mut values = Vec::new();
                 for argument in arguments {
                     values.push(value(argument));
                 }
                 let mut text = String::new();
                 format.write(&mut text, &values, &self.names);
-                if matches!(record.kind, RecordKind::Printf { .. }) {
-                    self.message("printf", &text);
-                } else {
-                    self.cat(&text);
+                match record.kind {
+                    RecordKind::Printf { .. } => self.message("printf", &text),
+                    RecordKind::Cat { .. } => self.shown("cat", "cat", &text, cat(&text)),
+                    _ => self.shown("syscall", "run", &text, run(&text)),
                 }
             }
             RecordKind::Print { arguments } => {
@@ -239,12 +243,13 @@ impl<'a> Printer<'a> {
         Ok(())
     }
 
-    /// bpftrace's `cat`: the file at `path`, or a warning that names it.
-    fn cat(&mut self, path: &str) {
-        match read_head(path) {
-            Ok(text) => self.message("cat", &text),
+    /// What bpftrace's `cat` read or `system` ran wrote (`kind` in JSON), or a warning that
+    /// says it could not `verb` `what`.
+    fn shown(&mut self, kind: &str, verb: &str, what: &str, text: io::Result<String>) {
+        match text {
+            Ok(text) => self.message(kind, &text),
             Err(error) => {
-                let error = crate::kernel::KernelError::io(format!("cat {path}"), &error);
+                let error = crate::kernel::KernelError::io(format!("{verb} {what}"), &error);
                 eprintln!("warning: {error}");
             }
         }
@@ -437,21 +442,34 @@ impl<'a> Printer<'a> {
 }
 
 /// The first 10 KiB of the file at `path` (bpftrace's `cat` limit), as text.
-fn read_head(path: &str) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    // Plain reads into a buffer of the limit: `take(..).read_to_end` costs the binary more.
-    let mut bytes = vec![0u8; CAT_LIMIT];
-    let mut length = 0;
-    while length < CAT_LIMIT {
-        match file.read(&mut bytes[length..]) {
+fn cat(path: &str) -> io::Result<String> {
+    read_head(File::open(path)?, CAT_LIMIT)
+}
+
+/// What `sh -c command` writes to its standard output, as text; tine waits for it to end, as
+/// bpftrace does.
+fn run(command: &str) -> io::Result<String> {
+    let (child, output) = Child::piped(command)?;
+    let text = read_head(output, usize::MAX);
+    child.finish()?;
+    text
+}
+
+/// Up to `limit` bytes of `file`, as text (U+FFFD for what is not UTF-8).
+fn read_head(mut file: File, limit: usize) -> io::Result<String> {
+    // Plain reads: `take(..).read_to_end` costs the binary more.
+    let mut bytes = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while bytes.len() < limit {
+        match file.read(&mut buffer) {
             Ok(0) => break,
-            Ok(read) => length += read,
+            Ok(read) => bytes.extend_from_slice(&buffer[..read]),
             Err(error) if error.raw_os_error() == Some(libc::EINTR) => {}
             Err(error) => return Err(error),
         }
     }
-    Ok(String::from_utf8_lossy(&bytes[..length]).into_owned())
+    bytes.truncate(limit);
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 const CAT_LIMIT: usize = 10 * 1024;
@@ -472,9 +490,9 @@ mod tests {
         std::fs::write(dir.join("long"), &long).unwrap();
         std::fs::write(dir.join("short"), b"ab\xffc\n").unwrap();
         let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
-        assert_eq!(read_head(&path("long")).unwrap(), long[..CAT_LIMIT]);
-        assert_eq!(read_head(&path("short")).unwrap(), "ab\u{fffd}c\n");
-        let missing = read_head(&path("missing")).unwrap_err();
+        assert_eq!(cat(&path("long")).unwrap(), long[..CAT_LIMIT]);
+        assert_eq!(cat(&path("short")).unwrap(), "ab\u{fffd}c\n");
+        let missing = cat(&path("missing")).unwrap_err();
         assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -59,6 +59,11 @@ pub trait Providers {
         Err("kernel symbols cannot be read here".into())
     }
 
+    /// Whether the kernel has bpf_send_signal (`signal()`); a dry run assumes it has.
+    fn sends_signals(&self) -> bool {
+        true
+    }
+
     /// The kernel's C types (its BTF), read the first time they are asked for; None when the
     /// kernel has none. For casts, `->` chains, `curtask`, `sizeof` and enum constants.
     fn kernel_types(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {
@@ -75,12 +80,14 @@ pub struct Environment {
     pub variables: Vec<(String, String)>,
     pub positional: Vec<String>,
     pub target: bool,
+    /// `--unsafe`: `system()` and `signal()` are allowed.
+    pub unsafe_calls: bool,
 }
 
 impl Environment {
-    /// The process environment, with the given positional arguments and `-c` flag.
+    /// The process environment, with the given positional arguments, `-c` and `--unsafe` flags.
     #[inline(never)]
-    pub fn from_process(positional: Vec<String>, target: bool) -> Environment {
+    pub fn from_process(positional: Vec<String>, target: bool, unsafe_calls: bool) -> Environment {
         let mut variables = Vec::new();
         for variable in std::env::vars() {
             variables.push(variable);
@@ -89,6 +96,7 @@ impl Environment {
             variables,
             positional,
             target,
+            unsafe_calls,
         }
     }
 }

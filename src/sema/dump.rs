@@ -279,7 +279,7 @@ fn dump_call(function: &Function, out: &mut String) {
     add(out, "call ");
     add(out, function.name());
     match function {
-        Function::Printf { format } | Function::Cat { format } => {
+        Function::Printf { format } | Function::Cat { format } | Function::System { format } => {
             put_quoted(out, " ", format.text());
         }
         Function::Time { format } => put_quoted(out, " ", format),

@@ -297,6 +297,11 @@ pub enum Function {
     /// bpftrace's `cat("fmt", args...)` statement: user space prints the file the format names
     /// when it reads the record.
     Cat { format: Rc<Format> },
+    /// bpftrace's `system("fmt", args...)` statement (with `--unsafe`): user space runs the
+    /// formatted text with `sh -c` when it reads the record and prints what it writes.
+    System { format: Rc<Format> },
+    /// bpftrace's `signal(number)` (with `--unsafe`): bpf_send_signal to the current task.
+    Signal,
 }
 
 impl Function {

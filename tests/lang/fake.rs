@@ -232,7 +232,8 @@ pub fn providers() -> OfflineProviders {
     )
 }
 
-/// `$TINE_TEST_NUMBER` is 42, `$TINE_TEST_WORD` is hello, `$1` 7, `$2` seven, and `-c` given.
+/// `$TINE_TEST_NUMBER` is 42, `$TINE_TEST_WORD` is hello, `$1` 7, `$2` seven, and `-c` and
+/// `--unsafe` given.
 pub fn environment() -> Environment {
     Environment {
         variables: [
@@ -243,6 +244,7 @@ pub fn environment() -> Environment {
         .collect(),
         positional: vec!["7".to_string(), "seven".to_string()],
         target: true,
+        unsafe_calls: true,
     }
 }
 

@@ -177,6 +177,15 @@ impl Emitter<'_> {
                 };
                 self.asm.endian(register, swap);
             }
+            Function::Signal => {
+                // In BEGIN, END and interval probes the current task is tine itself, or any.
+                if !self.lowering.in_process_context() {
+                    let problem = "needs a probe in a task, not BEGIN, END or interval";
+                    return self.call_failed(expr.span, function, problem);
+                }
+                self.scalar(&arguments[0], register);
+                self.asm.mov64(R1, register).call(Helper::SendSignal);
+            }
             other => self.call_failed(expr.span, other, "has no value here"),
         }
     }

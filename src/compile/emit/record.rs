@@ -43,6 +43,13 @@ impl Emitter<'_> {
                     arguments: Vec::new(),
                 },
             ),
+            (Function::System { format }, _) => (
+                arguments.as_slice(),
+                RecordKind::System {
+                    format: format.clone(),
+                    arguments: Vec::new(),
+                },
+            ),
             (Function::Printf { format }, _) => (
                 arguments.as_slice(),
                 RecordKind::Printf {
@@ -136,6 +143,7 @@ impl Emitter<'_> {
         }
         if let RecordKind::Printf { arguments, .. }
         | RecordKind::Cat { arguments, .. }
+        | RecordKind::System { arguments, .. }
         | RecordKind::Print { arguments } = &mut kind
         {
             for (value, &offset) in values.iter().zip(&offsets) {

@@ -7,7 +7,7 @@ use std::mem::discriminant;
 
 use super::functions::{
     bswap, buf, cat, clear, dyn_field, exit, join, kaddr, ntop, pointer, print, printf, read,
-    strcmp, strftime, symbol, Call,
+    signal, strcmp, strftime, symbol, system, Call,
 };
 use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
@@ -84,6 +84,8 @@ static TABLE: &[Definition] = &[
     Definition { name: "func",  form: Form::FunctionName },
     function("printf", 1, ANY, "a format string and its values",    printf,    |f| matches!(f, Function::Printf { .. })),
     function("cat",    1, ANY, "a file name's format string and its values", cat, |f| matches!(f, Function::Cat { .. })),
+    function("system", 1, ANY, "a format string and its values",    system, |f| matches!(f, Function::System { .. })),
+    function("signal", 1, 1,   "one signal",                        signal,    |f| matches!(f, Function::Signal)),
     function("print",  0, ANY, "values or a map",                   print,     |f| matches!(f, Function::Print | Function::PrintMap(_))),
     function("exit",   0, 1,   "at most one exit code",             exit,      |f| matches!(f, Function::Exit)),
     function("clear",  1, 1,   "one map",                           clear,     |f| matches!(f, Function::Clear { zero: false })),
@@ -308,6 +310,10 @@ mod tests {
             Function::Cat {
                 format: std::rc::Rc::new(Format::EMPTY),
             },
+            Function::System {
+                format: std::rc::Rc::new(Format::EMPTY),
+            },
+            Function::Signal,
             Function::Print,
             Function::PrintMap(PrintOptions::WHOLE),
             Function::Exit,
@@ -335,9 +341,9 @@ mod tests {
         assert_eq!(
             names,
             [
-                "printf", "cat", "print", "print", "exit", "clear", "zero", "str", "mem", "uptr",
-                "kptr", "ksym", "usym", "dyn", "strcmp", "strncmp", "strftime", "join", "ntop",
-                "buf", "bswap", "time"
+                "printf", "cat", "system", "signal", "print", "print", "exit", "clear", "zero",
+                "str", "mem", "uptr", "kptr", "ksym", "usym", "dyn", "strcmp", "strncmp",
+                "strftime", "join", "ntop", "buf", "bswap", "time"
             ]
         );
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));

@@ -39,6 +39,84 @@ pub(super) fn cat(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed
     formatted_call(checker, call, |format| Function::Cat { format })
 }
 
+/// bpftrace's `system("format", values...)`: the command user space runs, with `--unsafe`.
+pub(super) fn system(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
+    permitted(checker, &call, "runs a command")?;
+    formatted_call(checker, call, |format| Function::System { format })
+}
+
+/// bpftrace's `signal(SIG)`, with `--unsafe`: SIG, a name as kill(1) takes it (`KILL`,
+/// `SIGKILL`, any case) or a number, sent to the task the probe fired in.
+pub(super) fn signal(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
+    permitted(checker, &call, "sends signals")?;
+    if !checker.providers.sends_signals() {
+        checker.errors.report(
+            call.span,
+            format_args!("signal() needs bpf_send_signal (Linux 5.3); this kernel lacks it"),
+        );
+        return None;
+    }
+    let node = &call.arguments[0];
+    let number = match &node.kind {
+        ast::ExprKind::Str(name) => {
+            signal_number(name).map(|number| expr(ExprKind::Int(number.into()), U32, node.span))
+        }
+        _ => {
+            let number = checker.value(node, call.scope)?;
+            let out_of_range = literal_value(&number).is_some_and(|n| !(1..=64).contains(&n));
+            let signal = number.ty.is_integer() && !out_of_range;
+            signal.then_some(number)
+        }
+    };
+    let Some(mut number) = number else {
+        checker.errors.report(
+            node.span,
+            format_args!("not a signal: a name `kill -l` lists, or a number from 1 to 64"),
+        );
+        return None;
+    };
+    coerce(&mut number, &U32);
+    Some(typed_call_of(
+        Function::Signal,
+        number,
+        Type::Void,
+        call.span,
+    ))
+}
+
+/// Signal names from number 1 on: the generic numbering, which MIPS does not share.
+#[cfg(not(any(target_arch = "mips", target_arch = "mips64")))]
+const SIGNALS: &str =
+    "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT \
+    CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS";
+#[cfg(any(target_arch = "mips", target_arch = "mips64"))]
+const SIGNALS: &str = "HUP INT QUIT ILL TRAP ABRT EMT FPE KILL BUS SEGV SYS PIPE ALRM TERM USR1 \
+    USR2 CHLD PWR WINCH URG IO STOP TSTP CONT TTIN TTOU VTALRM PROF XCPU XFSZ";
+
+/// The number of signal `name` (`KILL`, `SIGKILL`, `kill`; bpftrace's `POLL` is `IO`).
+fn signal_number(name: &[u8]) -> Option<u8> {
+    let name = name.to_ascii_uppercase();
+    let name = name.strip_prefix(b"SIG").unwrap_or(&name);
+    let name: &[u8] = if name == b"POLL" { b"IO" } else { name };
+    let found = SIGNALS
+        .split(' ')
+        .position(|known| known.as_bytes() == name);
+    found.map(|index| index as u8 + 1)
+}
+
+/// A function bpftrace calls unsafe (it `does` more than trace) is an error without `--unsafe`.
+fn permitted(checker: &mut Checker<'_>, call: &Call<'_, '_>, does: &str) -> Option<()> {
+    if checker.environment.unsafe_calls {
+        return Some(());
+    }
+    let name = call.name;
+    checker.errors.report(
+        call.span,
+        format_args!("`{name}()` {does}: it needs --unsafe"),
+    );
+    None
+}
+
 /// A call of `function`, whose format and values `formatted` checks.
 fn formatted_call(
     checker: &mut Checker<'_>,
@@ -699,5 +777,65 @@ fn format_span(literal: Span, bytes: &[u8], offset: usize) -> Span {
         Span::new(start, end)
     } else {
         literal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signal_number;
+
+    /// The names are numbered as this target's libc numbers them, with or without `SIG`, in
+    /// any case; bpftrace's `POLL` is `IO`; a number or a name kill(1) lacks is none.
+    #[test]
+    fn signal_names_have_this_targets_numbers() {
+        let signals = [
+            ("HUP", libc::SIGHUP),
+            ("INT", libc::SIGINT),
+            ("QUIT", libc::SIGQUIT),
+            ("ILL", libc::SIGILL),
+            ("TRAP", libc::SIGTRAP),
+            ("ABRT", libc::SIGABRT),
+            ("BUS", libc::SIGBUS),
+            ("FPE", libc::SIGFPE),
+            ("KILL", libc::SIGKILL),
+            ("USR1", libc::SIGUSR1),
+            ("SEGV", libc::SIGSEGV),
+            ("USR2", libc::SIGUSR2),
+            ("PIPE", libc::SIGPIPE),
+            ("ALRM", libc::SIGALRM),
+            ("TERM", libc::SIGTERM),
+            ("CHLD", libc::SIGCHLD),
+            ("CONT", libc::SIGCONT),
+            ("STOP", libc::SIGSTOP),
+            ("TSTP", libc::SIGTSTP),
+            ("TTIN", libc::SIGTTIN),
+            ("TTOU", libc::SIGTTOU),
+            ("URG", libc::SIGURG),
+            ("XCPU", libc::SIGXCPU),
+            ("XFSZ", libc::SIGXFSZ),
+            ("VTALRM", libc::SIGVTALRM),
+            ("PROF", libc::SIGPROF),
+            ("WINCH", libc::SIGWINCH),
+            ("IO", libc::SIGIO),
+            ("POLL", libc::SIGIO),
+            ("PWR", libc::SIGPWR),
+            ("SYS", libc::SIGSYS),
+        ];
+        for (name, number) in signals {
+            for spelling in [
+                name.to_string(),
+                format!("SIG{name}"),
+                format!("sig{name}").to_lowercase(),
+            ] {
+                assert_eq!(
+                    signal_number(spelling.as_bytes()),
+                    Some(number as u8),
+                    "{spelling}"
+                );
+            }
+        }
+        for unknown in ["", "SIG", "9", "SIGSIGKILL", "RTMIN", "KIL", "KILLL"] {
+            assert_eq!(signal_number(unknown.as_bytes()), None, "{unknown}");
+        }
     }
 }
