@@ -64,7 +64,14 @@ impl Stmt {
                         .as_ref()
                         .is_some_and(|otherwise| otherwise.any(found))
             }
-            StmtKind::Return => false,
+            StmtKind::While {
+                condition: head,
+                body,
+            }
+            | StmtKind::Unroll { count: head, body } => {
+                head.any(found) || body.iter().any(|statement| statement.any(found))
+            }
+            StmtKind::Return | StmtKind::Break | StmtKind::Continue => false,
             StmtKind::Delete(expr) | StmtKind::Expr(expr) => expr.any(found),
             StmtKind::Assign { target, value, .. } => target.any(found) || value.any(found),
         }
@@ -122,7 +129,21 @@ pub enum StmtKind {
         then: Box<Stmt>,
         otherwise: Option<Box<Stmt>>,
     },
+    /// bpftrace's `while (condition) { body }`: a bounded loop for the verifier (Linux 5.3).
+    While {
+        condition: Expr,
+        body: Vec<Stmt>,
+    },
+    /// bpftrace's `unroll (count) { body }`: the body compiled `count` times, a literal sema
+    /// checks.
+    Unroll {
+        count: Expr,
+        body: Vec<Stmt>,
+    },
     Return,
+    /// `break` and `continue` of the innermost `while`.
+    Break,
+    Continue,
     /// `delete m[k];` — the expression is a `Map` with keys.
     Delete(Expr),
     /// `target = value`, `target += value`, and `target++` (as `Add` of 1). The target is a

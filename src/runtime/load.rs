@@ -8,6 +8,7 @@ use crate::compile::{Compiled, Lifecycle, MapPlan, ProbeCode, ProgramKind, Stora
 use crate::kernel::bpf::{self, BpfMap, LoadedProgram, MapType, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
+use crate::kernel::features::Feature;
 use crate::kernel::mapping::page_size;
 use crate::kernel::perf::close_all;
 use crate::kernel::trigger::Trigger;
@@ -89,6 +90,22 @@ fn instruction_at_slot(insns: &[Insn], slot: usize) -> usize {
         }
     }
     insns.len().saturating_sub(1)
+}
+
+/// The index of the backward jump that closes the innermost loop around slot `at` (a
+/// `while` has one, marked with its span), or with `at` None the first of any loop.
+fn loop_around(insns: &[Insn], at: Option<usize>) -> Option<usize> {
+    let mut slot = 0usize;
+    for (index, insn) in insns.iter().enumerate() {
+        if let Insn::Ja { off } = *insn {
+            let start = (slot + 1).saturating_add_signed(off as isize);
+            if off < 0 && !at.is_some_and(|at| slot < at || start > at) {
+                return Some(index);
+            }
+        }
+        slot += insn.slots();
+    }
+    None
 }
 
 /// How a BEGIN or END probe is run.
@@ -247,6 +264,15 @@ pub(super) fn load(
     let mut programs = Vec::with_capacity(compiled.probes.len());
     for code in &compiled.probes {
         let probe = &script.probes[code.probe];
+        if let Some(index) = loop_around(&code.insns, None) {
+            if !registry.features().has(Feature::BoundedLoops) {
+                let span = code.span_of(index).unwrap_or(probe.span);
+                return Err(RunError::Script(Diag::boxed(
+                    span,
+                    "`while` needs Linux 5.3 or later: the verifier of this kernel refuses loops",
+                )));
+            }
+        }
         let resolved = registry.probe(probe.resolved);
         let program = load_program(code, probe, &*resolved, &loaded.maps, settings)?;
         programs.push(Some(program));
@@ -349,18 +375,36 @@ pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
     sent
 }
 
-/// A verifier rejection, pointed at the script line whose instructions it stopped at.
+/// A verifier rejection, pointed at the script line whose instructions it stopped at; one
+/// that gave up following a loop, at the loop, with the log's tail only under `-d`.
 fn rejection(error: KernelError, code: &ProbeCode, settings: &Settings) -> RunError {
-    let Some(span) = error
-        .rejected_instruction()
-        .and_then(|slot| code.span_of(instruction_at_slot(&code.insns, slot)))
+    let slot = error.rejected_instruction();
+    let Some(mut span) = slot.and_then(|slot| code.span_of(instruction_at_slot(&code.insns, slot)))
     else {
         return RunError::from(error);
     };
     let lines = if settings.debug { usize::MAX } else { 8 };
-    let tail = error.verifier_tail(lines);
+    let mut tail = error.verifier_tail(lines);
     let reason = tail.last().map_or("see its log", |line| line.trim());
     let mut message = format!("the kernel's verifier rejected this: {reason}");
+    // It follows a loop pass by pass, and gives up on one it never sees end.
+    let log = error.verifier_log.as_bytes();
+    let endless = [&b"infinite loop detected"[..], b"program is too large"]
+        .iter()
+        .any(|words| log.windows(words.len()).any(|part| part == *words));
+    if let Some(loop_span) = loop_around(&code.insns, slot)
+        .filter(|_| endless)
+        .and_then(|index| code.span_of(index))
+    {
+        span = loop_span;
+        message = "the kernel's verifier cannot tell that this loop ends (it follows every pass, \
+                   a million instructions at most): bound it, as `$i < 100` with `$i++` in the \
+                   body"
+            .to_string();
+        if !settings.debug {
+            tail.clear();
+        }
+    }
     for line in tail {
         message.push_str("\n    ");
         message.push_str(line);

@@ -125,7 +125,23 @@ fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut S
                 dump_statement(program, otherwise, depth + 1, out);
             }
         }
+        StmtKind::While { condition, body } => {
+            add(out, "while\n");
+            dump_expr(program, condition, depth + 1, out);
+            for inner in body {
+                dump_statement(program, inner, depth + 1, out);
+            }
+        }
+        StmtKind::Unroll { count, body } => {
+            put(out, "unroll ", count);
+            add(out, "\n");
+            for inner in body {
+                dump_statement(program, inner, depth + 1, out);
+            }
+        }
         StmtKind::Return => add(out, "return\n"),
+        StmtKind::Break => add(out, "break\n"),
+        StmtKind::Continue => add(out, "continue\n"),
         StmtKind::Delete { map, key } => {
             put_map(out, "delete ", program, *map, true);
             add(out, "\n");

@@ -96,7 +96,20 @@ pub enum StmtKind {
         then: Box<Stmt>,
         otherwise: Option<Box<Stmt>>,
     },
+    /// A bounded loop: the verifier walks it (Linux 5.3).
+    While {
+        condition: Expr,
+        body: Vec<Stmt>,
+    },
+    /// The body compiled `count` times (1 to 100).
+    Unroll {
+        count: u8,
+        body: Vec<Stmt>,
+    },
     Return,
+    /// Of the innermost `while`.
+    Break,
+    Continue,
     Delete {
         map: MapId,
         key: Vec<Expr>,

@@ -6,13 +6,13 @@ use crate::compile::records::{ErrorKind, RecordKind};
 use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind, Function, Stmt, StmtKind};
 
-use super::Emitter;
+use super::{Emitter, Loop};
 
 /// Whether no path runs past `statement`: it returns, or calls `exit()` (which ends the probe
 /// as in bpftrace), on every path.
 fn diverges(statement: &Stmt) -> bool {
     match &statement.kind {
-        StmtKind::Return => true,
+        StmtKind::Return | StmtKind::Break | StmtKind::Continue => true,
         StmtKind::Expr(Expr {
             kind:
                 ExprKind::Call {
@@ -21,7 +21,10 @@ fn diverges(statement: &Stmt) -> bool {
                 },
             ..
         }) => true,
-        StmtKind::Block(statements) => statements.iter().any(diverges),
+        StmtKind::Block(statements)
+        | StmtKind::Unroll {
+            body: statements, ..
+        } => statements.iter().any(diverges),
         StmtKind::If {
             then,
             otherwise: Some(otherwise),
@@ -84,8 +87,31 @@ impl Emitter<'_> {
                     }
                 }
             }
+            StmtKind::While { condition, body } => self.while_loop(statement, condition, body),
+            StmtKind::Unroll { count, body } => {
+                // Past a copy that diverges, the next would be code no path reaches.
+                for _ in 0..*count {
+                    self.statements(body);
+                    if body.iter().any(diverges) {
+                        break;
+                    }
+                }
+            }
             StmtKind::Return => {
                 self.asm.ja(self.exit);
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                // Sema lets these through only inside a `while`.
+                let Some(innermost) = &mut self.innermost else {
+                    return;
+                };
+                let target = if matches!(statement.kind, StmtKind::Break) {
+                    innermost.end
+                } else {
+                    innermost.continued = true;
+                    innermost.next
+                };
+                self.asm.ja(target);
             }
             StmtKind::Delete { map, key } => {
                 let key = self.key(*map, key, statement.span);
@@ -140,6 +166,28 @@ impl Emitter<'_> {
                 break;
             }
         }
+    }
+
+    /// `while (condition) { body }`: one backward jump, at the end, marked with the whole loop's
+    /// span, so that a kernel without bounded loops is told which loop it refused
+    /// (`continue` jumps forward to it).
+    fn while_loop(&mut self, statement: &Stmt, condition: &Expr, body: &[Stmt]) {
+        let top = self.asm.label();
+        self.asm.bind(top);
+        let this = Loop {
+            next: self.asm.label(),
+            end: self.asm.label(),
+            continued: false,
+        };
+        self.branch(condition, false, this.end);
+        let outer = self.innermost.replace(this);
+        self.statements(body);
+        let this = std::mem::replace(&mut self.innermost, outer).unwrap_or(this);
+        if this.continued || !body.iter().any(diverges) {
+            self.mark(statement.span);
+            self.asm.bind(this.next).ja(top);
+        }
+        self.asm.bind(this.end);
     }
 
     /// Adds 1 to the per-CPU error counter of `kind` at `span`.

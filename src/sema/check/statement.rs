@@ -59,7 +59,48 @@ impl Checker<'_> {
                     otherwise,
                 }
             }
+            ast::StmtKind::While { condition, body } => {
+                let condition = self.condition(condition, scope);
+                scope.loops += 1;
+                let body = self.statements(body, scope);
+                scope.loops -= 1;
+                StmtKind::While {
+                    condition: *condition?,
+                    body,
+                }
+            }
+            ast::StmtKind::Unroll { count, body } => {
+                let count = self.value(count, scope);
+                let body = self.statements(body, scope);
+                let count = count?;
+                match literal_value(&count) {
+                    // bpftrace's bounds.
+                    Some(value @ 1..=100) => StmtKind::Unroll {
+                        count: value as u8,
+                        body,
+                    },
+                    _ => {
+                        self.errors.report(
+                            count.span,
+                            format_args!("`unroll` takes a number from 1 to 100"),
+                        );
+                        return None;
+                    }
+                }
+            }
             ast::StmtKind::Return => StmtKind::Return,
+            ast::StmtKind::Break | ast::StmtKind::Continue if scope.loops == 0 => {
+                let word = if matches!(statement.kind, ast::StmtKind::Break) {
+                    "break"
+                } else {
+                    "continue"
+                };
+                self.errors
+                    .report(span, format_args!("`{word}` is outside any `while` loop"));
+                return None;
+            }
+            ast::StmtKind::Break => StmtKind::Break,
+            ast::StmtKind::Continue => StmtKind::Continue,
             ast::StmtKind::Delete(target) => {
                 let ast::ExprKind::Map {
                     name,
