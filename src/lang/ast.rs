@@ -64,14 +64,10 @@ impl Stmt {
                         .as_ref()
                         .is_some_and(|otherwise| otherwise.any(found))
             }
-            StmtKind::While {
-                condition: head,
-                body,
-            }
-            | StmtKind::Unroll { count: head, body } => {
+            StmtKind::Loop { head, body, .. } => {
                 head.any(found) || body.iter().any(|statement| statement.any(found))
             }
-            StmtKind::Return | StmtKind::Break | StmtKind::Continue => false,
+            StmtKind::Return | StmtKind::Jump { .. } => false,
             StmtKind::Delete(expr) | StmtKind::Expr(expr) => expr.any(found),
             StmtKind::Assign { target, value, .. } => target.any(found) || value.any(found),
         }
@@ -129,21 +125,18 @@ pub enum StmtKind {
         then: Box<Stmt>,
         otherwise: Option<Box<Stmt>>,
     },
-    /// bpftrace's `while (condition) { body }`: a bounded loop for the verifier (Linux 5.3).
-    While {
-        condition: Expr,
-        body: Vec<Stmt>,
-    },
-    /// bpftrace's `unroll (count) { body }`: the body compiled `count` times, a literal sema
-    /// checks.
-    Unroll {
-        count: Expr,
+    /// bpftrace's `while (head) { body }`, a bounded loop for the verifier (Linux 5.3), or
+    /// `unroll (head) { body }`, the body compiled `head` times (a literal sema checks).
+    Loop {
+        unroll: bool,
+        head: Expr,
         body: Vec<Stmt>,
     },
     Return,
-    /// `break` and `continue` of the innermost `while`.
-    Break,
-    Continue,
+    /// `break`, or `continue` (`to_next`): of the innermost `while`.
+    Jump {
+        to_next: bool,
+    },
     /// `delete m[k];` — the expression is a `Map` with keys.
     Delete(Expr),
     /// `target = value`, `target += value`, and `target++` (as `Add` of 1). The target is a

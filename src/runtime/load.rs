@@ -397,9 +397,8 @@ fn rejection(error: KernelError, code: &ProbeCode, settings: &Settings) -> RunEr
         .and_then(|index| code.span_of(index))
     {
         span = loop_span;
-        message = "the kernel's verifier cannot tell that this loop ends (it follows every pass, \
-                   a million instructions at most): bound it, as `$i < 100` with `$i++` in the \
-                   body"
+        message = "the kernel's verifier cannot tell that this loop ends: bound it, as `$i < 100` \
+                   with `$i++` in the body"
             .to_string();
         if !settings.debug {
             tail.clear();

@@ -90,7 +90,11 @@ pub struct Stmt {
 
 #[derive(Debug, PartialEq)]
 pub enum StmtKind {
-    Block(Vec<Stmt>),
+    /// `{ }`, compiled `times` times: once, or an `unroll`'s count (1 to 100).
+    Block {
+        body: Vec<Stmt>,
+        times: u8,
+    },
     If {
         condition: Expr,
         then: Box<Stmt>,
@@ -101,15 +105,11 @@ pub enum StmtKind {
         condition: Expr,
         body: Vec<Stmt>,
     },
-    /// The body compiled `count` times (1 to 100).
-    Unroll {
-        count: u8,
-        body: Vec<Stmt>,
-    },
     Return,
-    /// Of the innermost `while`.
-    Break,
-    Continue,
+    /// `break`, or `continue` (`to_next`): of the innermost `while`.
+    Jump {
+        to_next: bool,
+    },
     Delete {
         map: MapId,
         key: Vec<Expr>,

@@ -12,7 +12,7 @@ use super::{Emitter, Loop};
 /// as in bpftrace), on every path.
 fn diverges(statement: &Stmt) -> bool {
     match &statement.kind {
-        StmtKind::Return | StmtKind::Break | StmtKind::Continue => true,
+        StmtKind::Return | StmtKind::Jump { .. } => true,
         StmtKind::Expr(Expr {
             kind:
                 ExprKind::Call {
@@ -21,10 +21,7 @@ fn diverges(statement: &Stmt) -> bool {
                 },
             ..
         }) => true,
-        StmtKind::Block(statements)
-        | StmtKind::Unroll {
-            body: statements, ..
-        } => statements.iter().any(diverges),
+        StmtKind::Block { body, .. } => body.iter().any(diverges),
         StmtKind::If {
             then,
             otherwise: Some(otherwise),
@@ -63,7 +60,15 @@ impl Emitter<'_> {
         self.mark(statement.span);
         let mark = self.frame.mark();
         match &statement.kind {
-            StmtKind::Block(statements) => self.statements(statements),
+            StmtKind::Block { body, times } => {
+                // Past a copy that diverges, the next would be code no path reaches.
+                for _ in 0..*times {
+                    self.statements(body);
+                    if body.iter().any(diverges) {
+                        break;
+                    }
+                }
+            }
             StmtKind::If {
                 condition,
                 then,
@@ -88,30 +93,20 @@ impl Emitter<'_> {
                 }
             }
             StmtKind::While { condition, body } => self.while_loop(statement, condition, body),
-            StmtKind::Unroll { count, body } => {
-                // Past a copy that diverges, the next would be code no path reaches.
-                for _ in 0..*count {
-                    self.statements(body);
-                    if body.iter().any(diverges) {
-                        break;
-                    }
-                }
-            }
             StmtKind::Return => {
                 self.asm.ja(self.exit);
             }
-            StmtKind::Break | StmtKind::Continue => {
+            StmtKind::Jump { to_next } => {
                 // Sema lets these through only inside a `while`.
-                let Some(innermost) = &mut self.innermost else {
-                    return;
-                };
-                let target = if matches!(statement.kind, StmtKind::Break) {
-                    innermost.end
-                } else {
-                    innermost.continued = true;
-                    innermost.next
-                };
-                self.asm.ja(target);
+                if let Some(innermost) = &mut self.innermost {
+                    innermost.continued |= to_next;
+                    let target = if *to_next {
+                        innermost.next
+                    } else {
+                        innermost.end
+                    };
+                    self.asm.ja(target);
+                }
             }
             StmtKind::Delete { map, key } => {
                 let key = self.key(*map, key, statement.span);

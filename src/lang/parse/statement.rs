@@ -111,10 +111,11 @@ impl<'a> Parser<'a> {
 
     /// `for` loops (bpftrace's over a map, or C's) and C's `do`: reported, and skipped whole.
     fn loop_statement(&mut self, start: &'a str) -> bool {
-        for (word, opening, what) in [
+        const LOOPS: [(&str, &str, &str); 2] = [
             ("for", "(", "`for` loops are"),
             ("do", "{", "`do` loops are"),
-        ] {
+        ];
+        for &(word, opening, what) in &LOOPS {
             let Some(after) = self.keyword_at(start, word) else {
                 continue;
             };
@@ -156,14 +157,7 @@ impl<'a> Parser<'a> {
         let head = *self.expr();
         self.expect(")");
         let body = self.block();
-        *kind = if unroll {
-            StmtKind::Unroll { count: head, body }
-        } else {
-            StmtKind::While {
-                condition: head,
-                body,
-            }
-        };
+        *kind = StmtKind::Loop { unroll, head, body };
     }
 
     /// The recursive path through nested statements goes through small frames only, so deep
@@ -191,12 +185,9 @@ impl<'a> Parser<'a> {
             // `kind` is a `Return` already.
             return;
         }
-        if self.keyword("break") {
-            *kind = StmtKind::Break;
-            return;
-        }
-        if self.keyword("continue") {
-            *kind = StmtKind::Continue;
+        let to_next = self.keyword("continue");
+        if to_next || self.keyword("break") {
+            *kind = StmtKind::Jump { to_next };
             return;
         }
         if self.keyword("delete") {

@@ -313,7 +313,7 @@ impl Checker<'_> {
                     kind: StmtKind::If {
                         condition: *condition,
                         then: Box::new(Stmt {
-                            kind: StmtKind::Block(body),
+                            kind: StmtKind::Block { body, times: 1 },
                             span,
                         }),
                         otherwise: None,

@@ -42,7 +42,10 @@ impl Checker<'_> {
     ) -> Option<Box<Stmt>> {
         let span = statement.span;
         let kind = match &statement.kind {
-            ast::StmtKind::Block(body) => StmtKind::Block(self.statements(body, scope)),
+            ast::StmtKind::Block(body) => StmtKind::Block {
+                body: self.statements(body, scope),
+                times: 1,
+            },
             ast::StmtKind::If {
                 condition,
                 then,
@@ -59,7 +62,11 @@ impl Checker<'_> {
                     otherwise,
                 }
             }
-            ast::StmtKind::While { condition, body } => {
+            ast::StmtKind::Loop {
+                unroll: false,
+                head: condition,
+                body,
+            } => {
                 let condition = self.condition(condition, scope);
                 scope.loops += 1;
                 let body = self.statements(body, scope);
@@ -69,15 +76,17 @@ impl Checker<'_> {
                     body,
                 }
             }
-            ast::StmtKind::Unroll { count, body } => {
+            ast::StmtKind::Loop {
+                head: count, body, ..
+            } => {
                 let count = self.value(count, scope);
                 let body = self.statements(body, scope);
                 let count = count?;
                 match literal_value(&count) {
                     // bpftrace's bounds.
-                    Some(value @ 1..=100) => StmtKind::Unroll {
-                        count: value as u8,
+                    Some(times @ 1..=100) => StmtKind::Block {
                         body,
+                        times: times as u8,
                     },
                     _ => {
                         self.errors.report(
@@ -89,18 +98,16 @@ impl Checker<'_> {
                 }
             }
             ast::StmtKind::Return => StmtKind::Return,
-            ast::StmtKind::Break | ast::StmtKind::Continue if scope.loops == 0 => {
-                let word = if matches!(statement.kind, ast::StmtKind::Break) {
-                    "break"
-                } else {
-                    "continue"
-                };
-                self.errors
-                    .report(span, format_args!("`{word}` is outside any `while` loop"));
-                return None;
+            ast::StmtKind::Jump { to_next } => {
+                if scope.loops == 0 {
+                    self.errors.report(
+                        span,
+                        format_args!("`break` and `continue` need a `while` around them"),
+                    );
+                    return None;
+                }
+                StmtKind::Jump { to_next: *to_next }
             }
-            ast::StmtKind::Break => StmtKind::Break,
-            ast::StmtKind::Continue => StmtKind::Continue,
             ast::StmtKind::Delete(target) => {
                 let ast::ExprKind::Map {
                     name,
