@@ -8,6 +8,9 @@ use crate::sema::program::{Expr, ExprKind, Function, Stmt, StmtKind};
 
 use super::{Emitter, Loop};
 
+/// The most instructions the kernel loads in one program (BPF_COMPLEXITY_LIMIT_INSNS).
+const MAX_INSNS: usize = 1_000_000;
+
 /// Whether no path runs past `statement`: it returns, or calls `exit()` (which ends the probe
 /// as in bpftrace), on every path.
 fn diverges(statement: &Stmt) -> bool {
@@ -65,6 +68,14 @@ impl Emitter<'_> {
                 for _ in 0..*times {
                     self.statements(body);
                     if body.iter().any(diverges) {
+                        break;
+                    }
+                    // Nested `unroll`s multiply: stop at the kernel's limit, not out of memory.
+                    if self.asm.len() > MAX_INSNS {
+                        self.fail(
+                            statement.span,
+                            format_args!("this makes the probe longer than the {MAX_INSNS} instructions a BPF program may have"),
+                        );
                         break;
                     }
                 }
