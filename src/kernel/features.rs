@@ -5,7 +5,7 @@
 use std::cell::{Cell, OnceCell};
 use std::time::Duration;
 
-use tine_asm::{AluOp, ByteOrder, CallTarget, Helper, Insn, JmpCond, Reg, Reg::*, Source, Width};
+use tine_asm::{AluOp, ByteOrder, CallTarget, Helper, Insn, Reg, Reg::*, Source, Width};
 
 use crate::kernel::bpf::{
     AttachType, BpfMap, Link, LoadedProgram, MapSpec, MapType, ProgramSpec, ProgramType,
@@ -37,12 +37,10 @@ pub enum Feature {
     /// Batch map reads, and reads that delete what they read (5.6): `print(@m); clear(@m);`
     /// in one pass; else a snapshot of the keys, read and deleted one by one.
     MapBatch,
-    /// Backward jumps, for loops the verifier walks to their end (5.3); none before.
-    BoundedLoops,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 10] = [
+    pub const ALL: [Feature; 9] = [
         Feature::Ringbuf,
         Feature::ProbeReadKernel,
         Feature::KprobePmu,
@@ -52,7 +50,6 @@ impl Feature {
         Feature::Btf,
         Feature::PerCpuMaps,
         Feature::MapBatch,
-        Feature::BoundedLoops,
     ];
 
     /// The name `tine -T` prints.
@@ -67,7 +64,6 @@ impl Feature {
             Feature::Btf => "kernel BTF",
             Feature::PerCpuMaps => "per-CPU maps",
             Feature::MapBatch => "batch map reads and deletes",
-            Feature::BoundedLoops => "bounded loops",
         }
     }
 
@@ -87,21 +83,19 @@ impl Feature {
             Feature::Btf => btf::is_btf(btf::VMLINUX),
             Feature::PerCpuMaps => map_creates(MapType::PercpuArray, 4, 8, 1),
             Feature::MapBatch => map_batches(),
-            Feature::BoundedLoops => loads(ProgramType::Tracepoint, &COUNT_TO_TWO, None).is_some(),
         }
     }
 }
 
 /// The `TINE_FORCE` words and the features each masks, so tests can take the fallbacks on a
 /// kernel that would not need them.
-const FORCE_WORDS: [(&str, &[Feature]); 7] = [
+const FORCE_WORDS: [(&str, &[Feature]); 6] = [
     ("perfbuf", &[Feature::Ringbuf]),
     ("probe_read", &[Feature::ProbeReadKernel]),
     ("tracefs", &[Feature::KprobePmu, Feature::UprobePmu]),
     ("single_kprobes", &[Feature::KprobeMulti]),
     ("test_run", &[Feature::TestRunRawTracepoint]),
     ("key_by_key", &[Feature::MapBatch]),
-    ("no_loops", &[Feature::BoundedLoops]),
 ];
 
 /// What this kernel offers. Each feature is probed the first time it is asked about, so a
@@ -270,21 +264,6 @@ const fn alu64(op: AluOp, dst: Reg, src: Source) -> Insn {
 /// builds them (binary size).
 static RETURN_ZERO: [Insn; 2] = [alu64(AluOp::Mov, R0, Source::Imm(0)), Insn::Exit];
 
-/// `r0 = 0; do r0 += 1 while r0 < 2; exit`: a loop, whose backward jump a verifier before
-/// Linux 5.3 refuses.
-static COUNT_TO_TWO: [Insn; 4] = [
-    alu64(AluOp::Mov, R0, Source::Imm(0)),
-    alu64(AluOp::Add, R0, Source::Imm(1)),
-    Insn::Jump {
-        width: Width::W64,
-        cond: JmpCond::Lt,
-        dst: R0,
-        src: Source::Imm(2),
-        off: -2,
-    },
-    Insn::Exit,
-];
-
 /// Reads 8 bytes from the stack with `helper` into the same place, and returns 0.
 const fn probe_read(helper: Helper) -> [Insn; 7] {
     [
@@ -356,14 +335,6 @@ mod tests {
         let mut b = tine_asm::Builder::new();
         b.mov64_imm(R0, 0).exit();
         assert_eq!(b.finish().unwrap(), RETURN_ZERO);
-        let mut b = tine_asm::Builder::new();
-        let again = b.label();
-        b.mov64_imm(R0, 0)
-            .bind(again)
-            .add64_imm(R0, 1)
-            .jlt_imm(R0, 2, again)
-            .exit();
-        assert_eq!(b.finish().unwrap(), COUNT_TO_TWO);
         for (helper, insns) in [Helper::ProbeReadUser, Helper::ProbeReadKernel]
             .into_iter()
             .zip(&PROBE_READS)
