@@ -43,16 +43,20 @@ impl Probe {
 
     /// Whether `found` holds for any expression of the predicate or the body.
     pub fn any(&self, found: &dyn Fn(&Expr) -> bool) -> bool {
-        self.predicate.iter().any(|predicate| predicate.any(found))
-            || self.body.iter().any(|statement| statement.any(found))
+        self.predicate.iter().any(|predicate| predicate.any(found)) || any_of(&self.body, found)
     }
+}
+
+/// Whether `found` holds for any expression of `statements`.
+fn any_of(statements: &[Stmt], found: &dyn Fn(&Expr) -> bool) -> bool {
+    statements.iter().any(|statement| statement.any(found))
 }
 
 impl Stmt {
     /// Whether `found` holds for any expression in the statement.
     pub fn any(&self, found: &dyn Fn(&Expr) -> bool) -> bool {
         match &self.kind {
-            StmtKind::Block(body) => body.iter().any(|statement| statement.any(found)),
+            StmtKind::Block(body) => any_of(body, found),
             StmtKind::If {
                 condition,
                 then,
@@ -64,9 +68,7 @@ impl Stmt {
                         .as_ref()
                         .is_some_and(|otherwise| otherwise.any(found))
             }
-            StmtKind::Loop { head, body, .. } => {
-                head.any(found) || body.iter().any(|statement| statement.any(found))
-            }
+            StmtKind::Loop { head, body, .. } => head.any(found) || any_of(body, found),
             StmtKind::Return | StmtKind::Jump { .. } => false,
             StmtKind::Delete(expr) | StmtKind::Expr(expr) => expr.any(found),
             StmtKind::Assign { target, value, .. } => target.any(found) || value.any(found),
