@@ -74,7 +74,10 @@ impl Emitter<'_> {
                     if self.asm.len() > MAX_INSNS {
                         self.fail(
                             statement.span,
-                            format_args!("this makes the probe longer than the {MAX_INSNS} instructions a BPF program may have"),
+                            format_args!(
+                                "this makes the probe longer than the 1000000 instructions a \
+                                 BPF program may have"
+                            ),
                         );
                         break;
                     }
