@@ -43,16 +43,20 @@ impl Probe {
 
     /// Whether `found` holds for any expression of the predicate or the body.
     pub fn any(&self, found: &dyn Fn(&Expr) -> bool) -> bool {
-        self.predicate.iter().any(|predicate| predicate.any(found))
-            || self.body.iter().any(|statement| statement.any(found))
+        self.predicate.iter().any(|predicate| predicate.any(found)) || any_of(&self.body, found)
     }
+}
+
+/// Whether `found` holds for any expression of `statements`.
+fn any_of(statements: &[Stmt], found: &dyn Fn(&Expr) -> bool) -> bool {
+    statements.iter().any(|statement| statement.any(found))
 }
 
 impl Stmt {
     /// Whether `found` holds for any expression in the statement.
     pub fn any(&self, found: &dyn Fn(&Expr) -> bool) -> bool {
         match &self.kind {
-            StmtKind::Block(body) => body.iter().any(|statement| statement.any(found)),
+            StmtKind::Block(body) => any_of(body, found),
             StmtKind::If {
                 condition,
                 then,
@@ -64,7 +68,8 @@ impl Stmt {
                         .as_ref()
                         .is_some_and(|otherwise| otherwise.any(found))
             }
-            StmtKind::Return => false,
+            StmtKind::Loop { head, body, .. } => head.any(found) || any_of(body, found),
+            StmtKind::Return | StmtKind::Jump { .. } => false,
             StmtKind::Delete(expr) | StmtKind::Expr(expr) => expr.any(found),
             StmtKind::Assign { target, value, .. } => target.any(found) || value.any(found),
         }
@@ -122,7 +127,18 @@ pub enum StmtKind {
         then: Box<Stmt>,
         otherwise: Option<Box<Stmt>>,
     },
+    /// bpftrace's `while (head) { body }`, a bounded loop for the verifier (Linux 5.3), or
+    /// `unroll (head) { body }`, the body compiled `head` times (a literal sema checks).
+    Loop {
+        unroll: bool,
+        head: Expr,
+        body: Vec<Stmt>,
+    },
     Return,
+    /// `break`, or `continue` (`to_next`): of the innermost `while`.
+    Jump {
+        to_next: bool,
+    },
     /// `delete m[k];` — the expression is a `Map` with keys.
     Delete(Expr),
     /// `target = value`, `target += value`, and `target++` (as `Add` of 1). The target is a

@@ -91,6 +91,22 @@ fn instruction_at_slot(insns: &[Insn], slot: usize) -> usize {
     insns.len().saturating_sub(1)
 }
 
+/// The index of the backward jump that closes the innermost loop around slot `at` (a
+/// `while` has one, marked with its span), or with `at` None the first of any loop.
+fn loop_around(insns: &[Insn], at: Option<usize>) -> Option<usize> {
+    let mut slot = 0usize;
+    for (index, insn) in insns.iter().enumerate() {
+        if let Insn::Ja { off } = *insn {
+            let start = (slot + 1).saturating_add_signed(off as isize);
+            if off < 0 && !at.is_some_and(|at| slot < at || start > at) {
+                return Some(index);
+            }
+        }
+        slot += insn.slots();
+    }
+    None
+}
+
 /// How a BEGIN or END probe is run.
 pub(super) enum Special {
     TestRun(LoadedProgram),
@@ -349,18 +365,49 @@ pub(super) fn end_records(compiled: &Compiled) -> Vec<bool> {
     sent
 }
 
-/// A verifier rejection, pointed at the script line whose instructions it stopped at.
+/// A verifier rejection, pointed at the script line whose instructions it stopped at; one of
+/// a loop, at the loop, with the log's tail only under `-d`.
 fn rejection(error: KernelError, code: &ProbeCode, settings: &Settings) -> RunError {
-    let Some(span) = error
-        .rejected_instruction()
-        .and_then(|slot| code.span_of(instruction_at_slot(&code.insns, slot)))
-    else {
-        return RunError::from(error);
-    };
+    let slot = error.rejected_instruction();
     let lines = if settings.debug { usize::MAX } else { 8 };
-    let tail = error.verifier_tail(lines);
-    let reason = tail.last().map_or("see its log", |line| line.trim());
-    let mut message = format!("the kernel's verifier rejected this: {reason}");
+    let mut tail = error.verifier_tail(lines);
+    let log = error.verifier_log.as_bytes();
+    let has = |words: &[u8]| log.windows(words.len()).any(|part| part == words);
+    // Before Linux 5.3 the verifier refuses every backward jump, before it reads a single
+    // instruction; since, it follows a loop pass by pass, and gives up on one it never sees end.
+    let (around, loop_message) = if has(b"back-edge") {
+        (
+            None,
+            "`while` needs Linux 5.3 or later: this kernel's verifier refuses loops",
+        )
+    } else if has(b"infinite loop detected") || has(b"program is too large") {
+        (
+            slot,
+            "the kernel's verifier cannot tell that this loop ends: bound it, as `$i < 100` with \
+             `$i++` in the body",
+        )
+    } else {
+        (slot, "")
+    };
+    let looping = loop_around(&code.insns, around)
+        .filter(|_| !loop_message.is_empty())
+        .and_then(|index| code.span_of(index));
+    let (span, mut message) = if let Some(span) = looping {
+        if !settings.debug {
+            tail.clear();
+        }
+        (span, loop_message.to_string())
+    } else {
+        let Some(span) = slot.and_then(|slot| code.span_of(instruction_at_slot(&code.insns, slot)))
+        else {
+            return RunError::from(error);
+        };
+        let reason = tail.last().map_or("see its log", |line| line.trim());
+        (
+            span,
+            format!("the kernel's verifier rejected this: {reason}"),
+        )
+    };
     for line in tail {
         message.push_str("\n    ");
         message.push_str(line);
@@ -396,6 +443,16 @@ mod tests {
     use crate::lang::Span;
     use tine_asm::Reg::*;
 
+    fn settings(debug: bool) -> Settings {
+        Settings {
+            keep_going: false,
+            debug,
+            perf_pages: 1,
+            unbuffered: false,
+            style: crate::output::Style::Ply,
+        }
+    }
+
     #[test]
     fn a_rejection_points_at_the_statement_of_the_failing_instruction() {
         let mut builder = tine_asm::Builder::new();
@@ -416,14 +473,7 @@ mod tests {
         // The load sits at slot 3: the 16-byte load took slots 1 and 2.
         error.verifier_log =
             "0: (bf) r6 = r1\n1: (18) r1 = 0x10000000000\n3: (79) r0 = *(u64 *)(r1 +0)\nR1 invalid mem access 'scalar'\nprocessed 3 insns\n".to_string();
-        let settings = Settings {
-            keep_going: false,
-            debug: false,
-            perf_pages: 1,
-            unbuffered: false,
-            style: crate::output::Style::Ply,
-        };
-        match rejection(error, &code, &settings) {
+        match rejection(error, &code, &settings(false)) {
             RunError::Script(diag) => {
                 assert_eq!(diag.span, Span::new(10, 20));
                 assert!(
@@ -433,6 +483,49 @@ mod tests {
                 );
             }
             _ => panic!("a rejection with a log should point at the script"),
+        }
+    }
+
+    /// Before Linux 5.3 the verifier refuses a loop's backward jump before it reads a single
+    /// instruction, in a log of one line: tine names the loop and the kernel it needs, and
+    /// `-d` adds the log.
+    #[test]
+    fn a_kernel_without_bounded_loops_is_told_at_the_loop() {
+        let mut builder = tine_asm::Builder::new();
+        let (top, end) = (builder.label(), builder.label());
+        builder
+            .mov64(R6, R1)
+            .mov64_imm(R0, 0)
+            .bind(top)
+            .jgt_imm(R0, 2, end)
+            .add64_imm(R0, 1)
+            .ja(top)
+            .bind(end)
+            .exit();
+        let code = ProbeCode {
+            probe: 0,
+            kind: ProgramKind::Tracepoint,
+            lifecycle: Lifecycle::Tracing,
+            insns: builder.finish().expect("assembles"),
+            // The probe, the loop's body, its backward jump (marked with the whole loop), the
+            // probe's end.
+            spans: vec![
+                (0, Span::new(0, 40)),
+                (3, Span::new(20, 25)),
+                (4, Span::new(8, 30)),
+                (5, Span::new(0, 40)),
+            ],
+        };
+        for debug in [false, true] {
+            let mut error = KernelError::errno("load program `tine_BEGIN`", libc::EINVAL);
+            error.verifier_log = "back-edge from insn 4 to 2\n".to_string();
+            let RunError::Script(diag) = rejection(error, &code, &settings(debug)) else {
+                panic!("a refused loop should point at the script");
+            };
+            assert_eq!(diag.span, Span::new(8, 30));
+            let expected = "`while` needs Linux 5.3 or later: this kernel's verifier refuses loops";
+            assert!(diag.message.starts_with(expected), "{}", diag.message);
+            assert_eq!(diag.message.contains("back-edge from insn 4 to 2"), debug);
         }
     }
 }

@@ -105,11 +105,14 @@ fn indent(out: &mut String, depth: usize) {
 fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut String) {
     indent(out, depth);
     match &statement.kind {
-        StmtKind::Block(body) => {
+        StmtKind::Block { body, times: 1 } => {
             add(out, "block\n");
-            for inner in body {
-                dump_statement(program, inner, depth + 1, out);
-            }
+            dump_body(program, body, depth, out);
+        }
+        StmtKind::Block { body, times } => {
+            put(out, "unroll ", times);
+            add(out, "\n");
+            dump_body(program, body, depth, out);
         }
         StmtKind::If {
             condition,
@@ -125,7 +128,14 @@ fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut S
                 dump_statement(program, otherwise, depth + 1, out);
             }
         }
+        StmtKind::While { condition, body } => {
+            add(out, "while\n");
+            dump_expr(program, condition, depth + 1, out);
+            dump_body(program, body, depth, out);
+        }
         StmtKind::Return => add(out, "return\n"),
+        StmtKind::Jump { to_next: false } => add(out, "break\n"),
+        StmtKind::Jump { to_next: true } => add(out, "continue\n"),
         StmtKind::Delete { map, key } => {
             put_map(out, "delete ", program, *map, true);
             add(out, "\n");
@@ -161,6 +171,12 @@ fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut S
             add(out, "expr\n");
             dump_expr(program, expression, depth + 1, out);
         }
+    }
+}
+
+fn dump_body(program: &Program, body: &[Stmt], depth: usize, out: &mut String) {
+    for inner in body {
+        dump_statement(program, inner, depth + 1, out);
     }
 }
 

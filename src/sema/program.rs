@@ -90,13 +90,26 @@ pub struct Stmt {
 
 #[derive(Debug, PartialEq)]
 pub enum StmtKind {
-    Block(Vec<Stmt>),
+    /// `{ }`, compiled `times` times: once, or an `unroll`'s count (1 to 100).
+    Block {
+        body: Vec<Stmt>,
+        times: u8,
+    },
     If {
         condition: Expr,
         then: Box<Stmt>,
         otherwise: Option<Box<Stmt>>,
     },
+    /// A bounded loop: the verifier walks it (Linux 5.3).
+    While {
+        condition: Expr,
+        body: Vec<Stmt>,
+    },
     Return,
+    /// `break`, or `continue` (`to_next`): of the innermost `while`.
+    Jump {
+        to_next: bool,
+    },
     Delete {
         map: MapId,
         key: Vec<Expr>,

@@ -62,6 +62,7 @@ pub(super) fn probe(
         lowering,
         shared,
         error: None,
+        innermost: None,
     };
     emitter.mark(probe.span);
     emitter.asm.mov64(CONTEXT, R1);
@@ -158,6 +159,16 @@ struct Emitter<'a> {
     /// The first error met (see `probe`).
     error: Option<Box<Diag>>,
     spans: Vec<(usize, Span)>,
+    /// The `while` that `break` and `continue` are in, if any.
+    innermost: Option<Loop>,
+}
+
+/// Where a `while`'s `continue` and `break` jump, and whether a `continue` did.
+#[derive(Clone, Copy)]
+struct Loop {
+    next: Label,
+    end: Label,
+    continued: bool,
 }
 
 /// What a probe read reads.

@@ -6,13 +6,16 @@ use crate::compile::records::{ErrorKind, RecordKind};
 use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind, Function, Stmt, StmtKind};
 
-use super::Emitter;
+use super::{Emitter, Loop};
+
+/// The most instructions the kernel loads in one program (BPF_COMPLEXITY_LIMIT_INSNS).
+const MAX_INSNS: usize = 1_000_000;
 
 /// Whether no path runs past `statement`: it returns, or calls `exit()` (which ends the probe
 /// as in bpftrace), on every path.
 fn diverges(statement: &Stmt) -> bool {
     match &statement.kind {
-        StmtKind::Return => true,
+        StmtKind::Return | StmtKind::Jump { .. } => true,
         StmtKind::Expr(Expr {
             kind:
                 ExprKind::Call {
@@ -21,7 +24,7 @@ fn diverges(statement: &Stmt) -> bool {
                 },
             ..
         }) => true,
-        StmtKind::Block(statements) => statements.iter().any(diverges),
+        StmtKind::Block { body, .. } => body.iter().any(diverges),
         StmtKind::If {
             then,
             otherwise: Some(otherwise),
@@ -60,7 +63,26 @@ impl Emitter<'_> {
         self.mark(statement.span);
         let mark = self.frame.mark();
         match &statement.kind {
-            StmtKind::Block(statements) => self.statements(statements),
+            StmtKind::Block { body, times } => {
+                // Past a copy that diverges, the next would be code no path reaches.
+                for _ in 0..*times {
+                    self.statements(body);
+                    if body.iter().any(diverges) {
+                        break;
+                    }
+                    // Nested `unroll`s multiply: stop at the kernel's limit, not out of memory.
+                    if self.asm.len() > MAX_INSNS {
+                        self.fail(
+                            statement.span,
+                            format_args!(
+                                "this makes the probe longer than the 1000000 instructions a \
+                                 BPF program may have"
+                            ),
+                        );
+                        break;
+                    }
+                }
+            }
             StmtKind::If {
                 condition,
                 then,
@@ -84,8 +106,21 @@ impl Emitter<'_> {
                     }
                 }
             }
+            StmtKind::While { condition, body } => self.while_loop(statement, condition, body),
             StmtKind::Return => {
                 self.asm.ja(self.exit);
+            }
+            StmtKind::Jump { to_next } => {
+                // Sema lets these through only inside a `while`.
+                if let Some(innermost) = &mut self.innermost {
+                    innermost.continued |= to_next;
+                    let target = if *to_next {
+                        innermost.next
+                    } else {
+                        innermost.end
+                    };
+                    self.asm.ja(target);
+                }
             }
             StmtKind::Delete { map, key } => {
                 let key = self.key(*map, key, statement.span);
@@ -140,6 +175,28 @@ impl Emitter<'_> {
                 break;
             }
         }
+    }
+
+    /// `while (condition) { body }`: one backward jump, at the end, marked with the whole loop's
+    /// span, so that a kernel without bounded loops is told which loop it refused
+    /// (`continue` jumps forward to it).
+    fn while_loop(&mut self, statement: &Stmt, condition: &Expr, body: &[Stmt]) {
+        let top = self.asm.label();
+        self.asm.bind(top);
+        let this = Loop {
+            next: self.asm.label(),
+            end: self.asm.label(),
+            continued: false,
+        };
+        self.branch(condition, false, this.end);
+        let outer = self.innermost.replace(this);
+        self.statements(body);
+        let this = std::mem::replace(&mut self.innermost, outer).unwrap_or(this);
+        if this.continued || !body.iter().any(diverges) {
+            self.mark(statement.span);
+            self.asm.bind(this.next).ja(top);
+        }
+        self.asm.bind(this.end);
     }
 
     /// Adds 1 to the per-CPU error counter of `kind` at `span`.

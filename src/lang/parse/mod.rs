@@ -46,7 +46,7 @@ impl Syntax {
 /// Nesting deeper than this is refused rather than risking the stack on hostile input.
 const MAX_DEPTH: usize = 100;
 
-const KEYWORDS: &[&str] = &["if", "else", "return", "delete"];
+const KEYWORDS: &[&str] = &["if", "else", "return", "delete", "break", "continue"];
 
 /// The words a C definition starts with; all but `typedef` also start a type's name.
 const C_DEFINITIONS: [&str; 4] = ["struct", "union", "enum", "typedef"];

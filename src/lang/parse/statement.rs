@@ -96,6 +96,11 @@ impl<'a> Parser<'a> {
             self.if_statement(kind);
             return true;
         }
+        let unroll = self.keyword("unroll");
+        if unroll || self.keyword("while") {
+            self.while_or_unroll(unroll, kind);
+            return true;
+        }
         if self.loop_statement(start) {
             return false;
         }
@@ -104,22 +109,13 @@ impl<'a> Parser<'a> {
         true
     }
 
-    /// bpftrace's `while`, `for` and `unroll`, and C's `do`: reported, and skipped whole.
+    /// `for` loops (bpftrace's over a map, or C's) and C's `do`: reported, and skipped whole.
     fn loop_statement(&mut self, start: &'a str) -> bool {
-        const INSTEAD: &str =
-            "write the statements out, or keep state in a map from one event to the next";
-        const LOOPS: [(&str, &str, &str, &str); 4] = [
-            ("while", "(", "`while` loops are", INSTEAD),
-            ("for", "(", "`for` loops are", INSTEAD),
-            ("do", "{", "`do` loops are", INSTEAD),
-            (
-                "unroll",
-                "(",
-                "`unroll` is",
-                "write the statements out as many times",
-            ),
+        const LOOPS: [(&str, &str, &str); 2] = [
+            ("for", "(", "`for` loops are"),
+            ("do", "{", "`do` loops are"),
         ];
-        for &(word, opening, what, instead) in &LOOPS {
+        for &(word, opening, what) in &LOOPS {
             let Some(after) = self.keyword_at(start, word) else {
                 continue;
             };
@@ -127,8 +123,13 @@ impl<'a> Parser<'a> {
             if !rest.starts_with(opening) {
                 continue;
             }
-            self.errors
-                .push(Diag::new(self.span(start, after), message(what, instead)));
+            self.errors.push(Diag::new(
+                self.span(start, after),
+                message(
+                    what,
+                    "write the statements out, or keep state in a map from one event to the next",
+                ),
+            ));
             if rest.starts_with('(') {
                 rest = self.skip(skip_group(rest));
             }
@@ -147,6 +148,16 @@ impl<'a> Parser<'a> {
             return true;
         }
         false
+    }
+
+    /// bpftrace's `while (condition) { }` and `unroll (count) { }`: a block, never a lone
+    /// statement, after the parenthesis.
+    fn while_or_unroll(&mut self, unroll: bool, kind: &mut StmtKind) {
+        self.expect("(");
+        let head = *self.expr();
+        self.expect(")");
+        let body = self.block();
+        *kind = StmtKind::Loop { unroll, head, body };
     }
 
     /// The recursive path through nested statements goes through small frames only, so deep
@@ -172,6 +183,11 @@ impl<'a> Parser<'a> {
     fn simple_statement(&mut self, start: &'a str, kind: &mut StmtKind) {
         if self.keyword("return") {
             // `kind` is a `Return` already.
+            return;
+        }
+        let to_next = self.keyword("continue");
+        if to_next || self.keyword("break") {
+            *kind = StmtKind::Jump { to_next };
             return;
         }
         if self.keyword("delete") {

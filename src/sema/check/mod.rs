@@ -228,6 +228,8 @@ struct Scope<'u> {
     scratch: &'u mut Vec<(String, Option<(Type, Span)>)>,
     /// The `$names` the probe assigns (few: a list is enough).
     assigned: Vec<String>,
+    /// How many `while` loops the statement being typed is in: `break` needs one.
+    loops: u32,
 }
 
 impl Errors {
@@ -301,6 +303,7 @@ impl Checker<'_> {
             probe_name: &unit.name,
             scratch: &mut unit.scratch,
             assigned,
+            loops: 0,
         };
         let mut body = self.statements(&unit.probe.body, &mut scope);
         if let Some(predicate) = &unit.probe.predicate {
@@ -310,7 +313,7 @@ impl Checker<'_> {
                     kind: StmtKind::If {
                         condition: *condition,
                         then: Box::new(Stmt {
-                            kind: StmtKind::Block(body),
+                            kind: StmtKind::Block { body, times: 1 },
                             span,
                         }),
                         otherwise: None,

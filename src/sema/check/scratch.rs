@@ -37,7 +37,9 @@ fn parse_number(text: &str) -> Option<u64> {
 pub(super) fn collect_assigned(statements: &[ast::Stmt], names: &mut Vec<String>) {
     for statement in statements {
         match &statement.kind {
-            ast::StmtKind::Block(body) => collect_assigned(body, names),
+            ast::StmtKind::Block(body) | ast::StmtKind::Loop { body, .. } => {
+                collect_assigned(body, names)
+            }
             ast::StmtKind::If {
                 then, otherwise, ..
             } => {

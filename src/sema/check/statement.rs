@@ -42,7 +42,10 @@ impl Checker<'_> {
     ) -> Option<Box<Stmt>> {
         let span = statement.span;
         let kind = match &statement.kind {
-            ast::StmtKind::Block(body) => StmtKind::Block(self.statements(body, scope)),
+            ast::StmtKind::Block(body) => StmtKind::Block {
+                body: self.statements(body, scope),
+                times: 1,
+            },
             ast::StmtKind::If {
                 condition,
                 then,
@@ -59,7 +62,52 @@ impl Checker<'_> {
                     otherwise,
                 }
             }
+            ast::StmtKind::Loop {
+                unroll: false,
+                head: condition,
+                body,
+            } => {
+                let condition = self.condition(condition, scope);
+                scope.loops += 1;
+                let body = self.statements(body, scope);
+                scope.loops -= 1;
+                StmtKind::While {
+                    condition: *condition?,
+                    body,
+                }
+            }
+            ast::StmtKind::Loop {
+                head: count, body, ..
+            } => {
+                let count = self.value(count, scope);
+                let body = self.statements(body, scope);
+                let count = count?;
+                match literal_value(&count) {
+                    // bpftrace's bounds.
+                    Some(times @ 1..=100) => StmtKind::Block {
+                        body,
+                        times: times as u8,
+                    },
+                    _ => {
+                        self.errors.report(
+                            count.span,
+                            format_args!("`unroll` takes a number from 1 to 100"),
+                        );
+                        return None;
+                    }
+                }
+            }
             ast::StmtKind::Return => StmtKind::Return,
+            ast::StmtKind::Jump { to_next } => {
+                if scope.loops == 0 {
+                    self.errors.report(
+                        span,
+                        format_args!("`break` and `continue` need a `while` around them"),
+                    );
+                    return None;
+                }
+                StmtKind::Jump { to_next: *to_next }
+            }
             ast::StmtKind::Delete(target) => {
                 let ast::ExprKind::Map {
                     name,
