@@ -314,6 +314,11 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        // Definitions alone (or a typedef that ran on into the probes) would trace nothing,
+        // forever.
+        if probes.is_empty() && self.errors.is_empty() {
+            return Err(self.expected("a probe", self.rest));
+        }
         Ok(Script {
             probes,
             definitions,

@@ -253,7 +253,13 @@ impl<'a, 't> Parser<'a, 't> {
     fn declaration(&mut self) {
         let typedef = self.eat("typedef");
         let (base, _) = self.specifiers();
-        if self.eat(";") {
+        // bpftrace takes a definition without its `;` too, before the probes or another.
+        let unended = match self.peek().map(|token| token.kind) {
+            None => true,
+            Some(Kind::Ident(word)) => word_index("struct union enum typedef ", word).is_some(),
+            _ => false,
+        };
+        if self.eat(";") || !typedef && unended {
             return;
         }
         loop {
