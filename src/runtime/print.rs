@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
-use crate::kernel::bpf::{BpfMap, Entry, Update};
+use crate::kernel::bpf::{self, BpfMap, Update};
 use crate::kernel::ring::{Ring, RingItem};
 use crate::output::{
     write_json_type, write_map, write_styled, write_text, write_unsigned, MapShape, PrintOptions,
@@ -335,7 +335,7 @@ impl<'a> Printer<'a> {
         } else {
             map.entries_one_by_one()?
         };
-        let entries = fold(entries, &self.folding(index));
+        let entries = fold(&entries, &self.folding(index));
         self.write_entries(index, name, entries, options);
         Ok(())
     }
@@ -368,7 +368,7 @@ impl<'a> Printer<'a> {
     /// reads are taken from, so no count is lost between a read and a reset.
     fn take(&mut self, index: usize) -> Result<Entries, RunError> {
         let (entries, baseline) = self.take_entries(index)?;
-        let entries = fold(entries, &self.folding(index));
+        let entries = fold(&entries, &self.folding(index));
         if let (Some(baseline), Some(kept)) = (baseline, self.kept.get_mut(index)) {
             kept.baseline = baseline;
         }
@@ -378,23 +378,19 @@ impl<'a> Printer<'a> {
     /// The entries `take` empties the map of, unfolded, and the new baseline of a keyless
     /// summed aggregation.
     #[inline(never)]
-    fn take_entries(&self, index: usize) -> Result<(Vec<Entry>, Option<Vec<u64>>), RunError> {
+    fn take_entries(&self, index: usize) -> Result<(bpf::Entries, Option<Vec<u64>>), RunError> {
         let map = &self.maps[index];
         let spec = &self.compiled.maps[index];
         if matches!(spec.storage, Storage::PerCpuArray | Storage::Array) {
             let key = 0u32.to_ne_bytes();
-            let values = map.lookup_per_cpu(&key)?.unwrap_or_default();
-            let entry = Entry {
-                key: key.to_vec(),
-                values,
-            };
+            let entry = map.lookup_entry(&key)?;
             if spec.fold == Fold::Sum {
-                let total = summed(&entry.values, spec.value_size as usize, None, wire::HOST);
-                return Ok((vec![entry], Some(total)));
+                let total = summed(&entry, 0, None, wire::HOST);
+                return Ok((entry, Some(total)));
             }
             // Minima and maxima start again from nothing: one value serves every CPU.
             map.update(&key, &vec![0u8; spec.value_size as usize], Update::Any)?;
-            return Ok((vec![entry], None));
+            return Ok((entry, None));
         }
         if self.batch {
             if let Some(entries) = map.take_batched()? {
