@@ -303,36 +303,17 @@ pub enum BaseType {
 }
 
 /// Every name a cast may use: ply's and tine's `u32`/`s64`, bpftrace's `uint32`/`int64`, C's
-/// `int`, `long`, `char`..., and `void`.
-const BASE_TYPES: &[(&str, BaseType)] = &[
+/// `int`, `long`, `char`..., and `void`; the names of one type are one string of words.
+const BASE_TYPES: [(&str, BaseType); 9] = [
     ("void", BaseType::Void),
-    ("u8", unsigned(1)),
-    ("uint8", unsigned(1)),
-    ("u16", unsigned(2)),
-    ("uint16", unsigned(2)),
-    ("u32", unsigned(4)),
-    ("uint32", unsigned(4)),
-    ("uint", unsigned(4)),
-    ("unsigned", unsigned(4)),
-    ("u64", unsigned(8)),
-    ("uint64", unsigned(8)),
-    ("ulong", unsigned(8)),
-    ("s8", signed(1)),
-    ("i8", signed(1)),
-    ("int8", signed(1)),
-    ("char", signed(1)),
-    ("s16", signed(2)),
-    ("i16", signed(2)),
-    ("int16", signed(2)),
-    ("short", signed(2)),
-    ("s32", signed(4)),
-    ("i32", signed(4)),
-    ("int32", signed(4)),
-    ("int", signed(4)),
-    ("s64", signed(8)),
-    ("i64", signed(8)),
-    ("int64", signed(8)),
-    ("long", signed(8)),
+    ("u8 uint8", unsigned(1)),
+    ("u16 uint16", unsigned(2)),
+    ("u32 uint32 uint unsigned", unsigned(4)),
+    ("u64 uint64 ulong", unsigned(8)),
+    ("s8 i8 int8 char", signed(1)),
+    ("s16 i16 int16 short", signed(2)),
+    ("s32 i32 int32 int", signed(4)),
+    ("s64 i64 int64 long", signed(8)),
 ];
 
 const fn unsigned(bytes: u8) -> BaseType {
@@ -353,6 +334,6 @@ const fn signed(bytes: u8) -> BaseType {
 pub fn base_type(word: &str) -> Option<BaseType> {
     BASE_TYPES
         .iter()
-        .find(|(name, _)| *name == word)
+        .find(|(names, _)| crate::words::word_index(names, word).is_some())
         .map(|&(_, base)| base)
 }

@@ -1,0 +1,29 @@
+//! words: lists of names kept as one string of space-separated words. A table of `&str`s
+//! costs 16 bytes of pointer and length a word beside its letters; the one string does not.
+
+/// Where `word` is among the space-separated `words`.
+#[inline(never)]
+pub fn word_index(words: &str, word: &str) -> Option<usize> {
+    words.split(' ').position(|found| found == word)
+}
+
+/// Word `index` of the space-separated `words`.
+#[inline(never)]
+pub fn nth_word(words: &str, index: usize) -> Option<&str> {
+    words.split(' ').nth(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_found_by_name_and_by_place() {
+        let words = "void u8 uint8";
+        assert_eq!(word_index(words, "u8"), Some(1));
+        assert_eq!(word_index(words, "uint"), None);
+        assert_eq!(word_index(words, "void u8"), None);
+        assert_eq!(nth_word(words, 2), Some("uint8"));
+        assert_eq!(nth_word(words, 3), None);
+    }
+}
