@@ -10,7 +10,13 @@ pub fn word_index(words: &str, word: &str) -> Option<usize> {
 /// Word `index` of the space-separated `words`.
 #[inline(never)]
 pub fn nth_word(words: &str, index: usize) -> Option<&str> {
-    words.split(' ').nth(index)
+    // A loop of byte searches: `split(' ').nth()` costs the binary 200 bytes more.
+    let end = |text: &str| text.bytes().position(|byte| byte == b' ');
+    let mut rest = words;
+    for _ in 0..index {
+        rest = &rest[end(rest)? + 1..];
+    }
+    Some(&rest[..end(rest).unwrap_or(rest.len())])
 }
 
 #[cfg(test)]

@@ -102,12 +102,18 @@ fn write_bucket_label(out: &mut String, index: u32, argument: &Layout) {
 
 /// 2^log2 as a number below 1024 and a k/M/G... suffix; 2^0 is shown as 0, the start of bucket 0.
 fn scaled(log2: u32) -> (u64, &'static str) {
-    const SUFFIXES: [&str; 7] = ["", "k", "M", "G", "T", "P", "Z"];
+    // A letter a step of 2^10 from the first; not a table of `&str`s (16 bytes each).
+    const SUFFIXES: &str = "kMGTPZ";
     if log2 == 0 {
         return (0, "");
     }
-    let step = (log2 / 10) as usize;
-    (1 << (log2 % 10), SUFFIXES[step.min(SUFFIXES.len() - 1)])
+    let step = ((log2 / 10) as usize).min(SUFFIXES.len());
+    let suffix = if step == 0 {
+        ""
+    } else {
+        &SUFFIXES[step - 1..step]
+    };
+    (1 << (log2 % 10), suffix)
 }
 
 /// `\t%8u ` and a 32-cell bar of eighth blocks scaled to the histogram's total.
