@@ -180,12 +180,8 @@ impl Helper {
 /// The helper's name without its `bpf_` prefix (`map_lookup_elem`), if the id is one this table
 /// knows.
 pub fn helper_name(id: i32) -> Option<&'static str> {
-    let line_end = |text: &str| text.bytes().position(|byte| byte == b'\n');
-    let mut rest = HELPER_NAMES;
-    for _ in 0..usize::try_from(id).ok()? {
-        rest = &rest[line_end(rest)? + 1..];
-    }
-    (id != 0).then_some(&rest[..line_end(rest)?])
+    let name = crate::nth_word(HELPER_NAMES, b'\n', usize::try_from(id).ok()?)?;
+    (id != 0 && !name.is_empty()).then_some(name)
 }
 
 /// Line N names helper id N; id 0 is `unspec`, not a callable helper. One string, not an array
