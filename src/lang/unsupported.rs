@@ -39,7 +39,8 @@ const FUNCTIONS: &[Entry] = &[
     ),
     ("zero", "clear(@map) empties a map"),
     (
-        "pton uaddr kptr cgroupid cgroup_path macaddr path sizeof offsetof len signal override system unwatch skboutput percpu_kaddr",
+        "pton uaddr kptr cgroupid cgroup_path macaddr path sizeof offsetof len signal override \
+         system unwatch skboutput percpu_kaddr",
         "",
     ),
 ];
