@@ -116,17 +116,10 @@ const DAYS: &str = "Sunday Monday Tuesday Wednesday Thursday Friday Saturday";
 const MONTHS: &str =
     "January February March April May June July August September October November December";
 
-/// The conversions that are others in one: `%c`, `%D` ... as the C locale spells them.
-const SHORTHANDS: [(char, &str); 8] = [
-    ('c', "%a %b %e %T %Y"),
-    ('D', "%m/%d/%y"),
-    ('x', "%m/%d/%y"),
-    ('F', "%Y-%m-%d"),
-    ('R', "%H:%M"),
-    ('T', "%H:%M:%S"),
-    ('X', "%H:%M:%S"),
-    ('r', "%I:%M:%S %p"),
-];
+/// The conversions that are others in one: `%c`, `%D` ... as the C locale spells them, each
+/// its letter then what it stands for, `|`-separated (one string, not a table of `&str`s).
+const SHORTHANDS: &str =
+    "c%a %b %e %T %Y|D%m/%d/%y|x%m/%d/%y|F%Y-%m-%d|R%H:%M|T%H:%M:%S|X%H:%M:%S|r%I:%M:%S %p";
 
 /// The conversions that print a number, and the width each is padded to.
 const NUMERIC: &str = "fCdeGgHIjmMsSuUVwWyY";
@@ -169,8 +162,8 @@ impl Fields {
     }
 
     fn conversion(&self, out: &mut String, conversion: char, pad: Option<char>) -> bool {
-        for (letter, expansion) in SHORTHANDS {
-            if conversion == letter {
+        for shorthand in SHORTHANDS.split('|') {
+            if let Some(expansion) = shorthand.strip_prefix(conversion) {
                 return self.write(out, expansion);
             }
         }

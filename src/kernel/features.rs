@@ -87,15 +87,16 @@ impl Feature {
     }
 }
 
-/// The `TINE_FORCE` words and the features each masks, so tests can take the fallbacks on a
-/// kernel that would not need them.
-const FORCE_WORDS: [(&str, &[Feature]); 6] = [
-    ("perfbuf", &[Feature::Ringbuf]),
-    ("probe_read", &[Feature::ProbeReadKernel]),
-    ("tracefs", &[Feature::KprobePmu, Feature::UprobePmu]),
-    ("single_kprobes", &[Feature::KprobeMulti]),
-    ("test_run", &[Feature::TestRunRawTracepoint]),
-    ("key_by_key", &[Feature::MapBatch]),
+/// The `TINE_FORCE` words (a string of words: see `crate::words`) and, in `FORCED`, the
+/// features each masks, so tests can take the fallbacks on a kernel that would not need them.
+const FORCE_WORDS: &str = "perfbuf probe_read tracefs single_kprobes test_run key_by_key";
+const FORCED: [&[Feature]; 6] = [
+    &[Feature::Ringbuf],
+    &[Feature::ProbeReadKernel],
+    &[Feature::KprobePmu, Feature::UprobePmu],
+    &[Feature::KprobeMulti],
+    &[Feature::TestRunRawTracepoint],
+    &[Feature::MapBatch],
 ];
 
 /// What this kernel offers. Each feature is probed the first time it is asked about, so a
@@ -155,9 +156,9 @@ impl Features {
             .map(str::trim)
             .filter(|word| !word.is_empty())
         {
-            let Some((_, masked)) = FORCE_WORDS.iter().find(|(name, _)| *name == word) else {
+            let Some(index) = crate::words::word_index(FORCE_WORDS, word) else {
                 let mut known = String::new();
-                for (name, _) in FORCE_WORDS {
+                for name in FORCE_WORDS.split(' ') {
                     if !known.is_empty() {
                         known.push_str(", ");
                     }
@@ -168,7 +169,7 @@ impl Features {
                     format!("unknown word `{word}` (known: {known})"),
                 ));
             };
-            for feature in masked.iter() {
+            for feature in FORCED[index] {
                 self.forced_off[feature.index()] = true;
             }
         }
@@ -382,9 +383,16 @@ mod tests {
         assert!(features.has(Feature::ProbeReadKernel));
         let error = features.force("perfbuf,bogus").unwrap_err();
         assert!(
-            error.to_string().contains("unknown word `bogus`"),
+            error.to_string().contains(
+                "unknown word `bogus` (known: perfbuf, probe_read, tracefs, single_kprobes, \
+                 test_run, key_by_key)"
+            ),
             "{error}"
         );
+        // The last word masks the last feature; a word with a space in it is none of them.
+        features.force("key_by_key").unwrap();
+        assert!(!features.has(Feature::MapBatch));
+        assert!(features.force("test_run key_by_key").is_err());
     }
 
     #[test]
