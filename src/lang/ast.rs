@@ -236,38 +236,19 @@ pub enum BinaryOp {
 
 impl UnaryOp {
     pub fn symbol(self) -> &'static str {
-        match self {
-            UnaryOp::Negate => "-",
-            UnaryOp::BitNot => "~",
-            UnaryOp::Not => "!",
-            UnaryOp::Deref => "*",
-        }
+        // In declaration order; a string of words, not a table of `&str`s (see `crate::words`).
+        crate::words::nth_word("- ~ ! *", self as usize).unwrap_or_default()
     }
 }
 
 impl BinaryOp {
     pub fn symbol(self) -> &'static str {
-        match self {
-            BinaryOp::LogicalOr => "||",
-            BinaryOp::LogicalXor => "^^",
-            BinaryOp::LogicalAnd => "&&",
-            BinaryOp::BitOr => "|",
-            BinaryOp::BitXor => "^",
-            BinaryOp::BitAnd => "&",
-            BinaryOp::Equal => "==",
-            BinaryOp::NotEqual => "!=",
-            BinaryOp::Less => "<",
-            BinaryOp::Greater => ">",
-            BinaryOp::LessEqual => "<=",
-            BinaryOp::GreaterEqual => ">=",
-            BinaryOp::ShiftLeft => "<<",
-            BinaryOp::ShiftRight => ">>",
-            BinaryOp::Add => "+",
-            BinaryOp::Subtract => "-",
-            BinaryOp::Multiply => "*",
-            BinaryOp::Divide => "/",
-            BinaryOp::Modulo => "%",
-        }
+        // In declaration order; a string of words, not a table of `&str`s (see `crate::words`).
+        crate::words::nth_word(
+            "|| ^^ && | ^ & == != < > <= >= << >> + - * / %",
+            self as usize,
+        )
+        .unwrap_or_default()
     }
 
     /// Comparisons and logical operators yield C's `int` truth value.
@@ -336,4 +317,48 @@ pub fn base_type(word: &str) -> Option<BaseType> {
         .iter()
         .find(|(names, _)| crate::words::word_index(names, word).is_some())
         .map(|&(_, base)| base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every operator's symbol, so that the string of symbols stays in declaration order.
+    #[test]
+    fn each_operator_has_its_symbol() {
+        use BinaryOp::*;
+        let binary = [
+            (LogicalOr, "||"),
+            (LogicalXor, "^^"),
+            (LogicalAnd, "&&"),
+            (BitOr, "|"),
+            (BitXor, "^"),
+            (BitAnd, "&"),
+            (Equal, "=="),
+            (NotEqual, "!="),
+            (Less, "<"),
+            (Greater, ">"),
+            (LessEqual, "<="),
+            (GreaterEqual, ">="),
+            (ShiftLeft, "<<"),
+            (ShiftRight, ">>"),
+            (Add, "+"),
+            (Subtract, "-"),
+            (Multiply, "*"),
+            (Divide, "/"),
+            (Modulo, "%"),
+        ];
+        for (operator, symbol) in binary {
+            assert_eq!(operator.symbol(), symbol, "{operator:?}");
+        }
+        let unary = [
+            (UnaryOp::Negate, "-"),
+            (UnaryOp::BitNot, "~"),
+            (UnaryOp::Not, "!"),
+            (UnaryOp::Deref, "*"),
+        ];
+        for (operator, symbol) in unary {
+            assert_eq!(operator.symbol(), symbol, "{operator:?}");
+        }
+    }
 }
