@@ -155,6 +155,7 @@ mod tests {
             }
             let registers: Vec<&str> = arch.registers.split(' ').collect();
             for (index, register) in registers.iter().enumerate() {
+                assert!(!register.is_empty(), "{}: an empty name", arch.name);
                 assert!(
                     !registers[..index].contains(register),
                     "{}: {register} twice",
@@ -177,6 +178,10 @@ mod tests {
         assert_eq!(arch("mips64").arguments, "a0 a1 a2 a3 a4 a5 a6 a7");
         assert_eq!(first_four("powerpc64"), ["gpr3", "gpr4", "gpr5", "gpr6"]);
         assert_eq!(arch("aarch64").argument_offset(8), None);
+        // The whole struct: x86_64's 21 registers, arm64's 34 and arm's 18 `uregs`.
+        assert_eq!(arch("x86_64").size(), 168);
+        assert_eq!(arch("aarch64").size(), 272);
+        assert_eq!(arch("arm").size(), 72);
     }
 
     /// The build architecture's table, by the name Rust gives the architecture.
