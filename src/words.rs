@@ -10,9 +10,15 @@ pub fn word_index(words: &str, word: &str) -> Option<usize> {
 /// Word `index` of the space-separated `words`.
 #[inline(never)]
 pub fn nth_word(words: &str, index: usize) -> Option<&str> {
+    nth_item(words, b' ', index)
+}
+
+/// Item `index` of `items`, separated by `separator` (for names with spaces in them).
+#[inline(never)]
+pub fn nth_item(items: &str, separator: u8, index: usize) -> Option<&str> {
     // A loop of byte searches: `split(' ').nth()` costs the binary 200 bytes more.
-    let end = |text: &str| text.bytes().position(|byte| byte == b' ');
-    let mut rest = words;
+    let end = |text: &str| text.bytes().position(|byte| byte == separator);
+    let mut rest = items;
     for _ in 0..index {
         rest = &rest[end(rest)? + 1..];
     }
@@ -31,5 +37,9 @@ mod tests {
         assert_eq!(word_index(words, "void u8"), None);
         assert_eq!(nth_word(words, 2), Some("uint8"));
         assert_eq!(nth_word(words, 3), None);
+        assert_eq!(
+            nth_item("kprobe PMU|kernel BTF", b'|', 1),
+            Some("kernel BTF")
+        );
     }
 }

@@ -54,17 +54,19 @@ impl Feature {
 
     /// The name `tine -T` prints.
     pub fn name(self) -> &'static str {
-        match self {
-            Feature::Ringbuf => "ringbuf map",
-            Feature::ProbeReadKernel => "probe_read_kernel/user helpers",
-            Feature::KprobePmu => "kprobe PMU",
-            Feature::UprobePmu => "uprobe PMU",
-            Feature::KprobeMulti => "kprobe.multi link",
-            Feature::TestRunRawTracepoint => "test run of raw tracepoints",
-            Feature::Btf => "kernel BTF",
-            Feature::PerCpuMaps => "per-CPU maps",
-            Feature::MapBatch => "batch map reads and deletes",
-        }
+        // In `ALL`'s order, `|`-separated: one string, not a table of `&str`s.
+        const NAMES: &str = concat!(
+            "ringbuf map|",
+            "probe_read_kernel/user helpers|",
+            "kprobe PMU|",
+            "uprobe PMU|",
+            "kprobe.multi link|",
+            "test run of raw tracepoints|",
+            "kernel BTF|",
+            "per-CPU maps|",
+            "batch map reads and deletes",
+        );
+        crate::words::nth_item(NAMES, b'|', self.index()).unwrap_or_default()
     }
 
     /// Its place in `ALL`, which lists the features in the order they are declared.
@@ -328,6 +330,26 @@ mod tests {
         for (index, feature) in Feature::ALL.into_iter().enumerate() {
             assert_eq!(feature.index(), index, "{feature:?}");
         }
+    }
+
+    /// What `-T` calls each feature, so that the string of names stays in `ALL`'s order.
+    #[test]
+    fn each_feature_has_its_name() {
+        let names: Vec<&str> = Feature::ALL.map(Feature::name).to_vec();
+        assert_eq!(
+            names,
+            [
+                "ringbuf map",
+                "probe_read_kernel/user helpers",
+                "kprobe PMU",
+                "uprobe PMU",
+                "kprobe.multi link",
+                "test run of raw tracepoints",
+                "kernel BTF",
+                "per-CPU maps",
+                "batch map reads and deletes",
+            ]
+        );
     }
 
     /// The probe programs, written as data, are what the builder makes of the same steps.
