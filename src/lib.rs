@@ -17,6 +17,7 @@ pub mod sema;
 #[cfg(test)]
 mod testing;
 pub mod wire;
+pub mod words;
 
 use std::error::Error;
 use std::fmt;

@@ -25,13 +25,11 @@ fn per_cpu_counter(name: &str) -> BpfMap {
 }
 
 fn total(counter: &BpfMap) -> u64 {
-    let values = counter
-        .lookup_per_cpu(&0u32.to_ne_bytes())
-        .unwrap()
-        .expect("slot 0");
-    values
-        .iter()
-        .map(|value| u64::from_ne_bytes(value[..].try_into().unwrap()))
+    let entry = counter.lookup_entry(&0u32.to_ne_bytes()).unwrap();
+    assert_eq!(entry.len(), 1, "slot 0");
+    entry
+        .values(0)
+        .map(|value| u64::from_ne_bytes(value.try_into().unwrap()))
         .sum()
 }
 

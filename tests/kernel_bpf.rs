@@ -63,14 +63,14 @@ fn hash_maps_store_look_up_delete_and_iterate() {
     assert_eq!(walked, [1, 3, 4, 5]);
 
     let expected: BTreeMap<u32, u64> = [(1, 100), (3, 333), (4, 400), (5, 500)].into();
-    let read = |entries: Vec<tine::kernel::bpf::Entry>| -> BTreeMap<u32, u64> {
-        entries
-            .iter()
-            .map(|entry| {
-                assert_eq!(entry.values.len(), 1);
+    let read = |entries: tine::kernel::bpf::Entries| -> BTreeMap<u32, u64> {
+        (0..entries.len())
+            .map(|index| {
+                let values: Vec<&[u8]> = entries.values(index).collect();
+                assert_eq!(values.len(), 1);
                 (
-                    u32::from_ne_bytes(entry.key[..].try_into().unwrap()),
-                    u64::from_ne_bytes(entry.values[0][..].try_into().unwrap()),
+                    u32::from_ne_bytes(entries.key(index).try_into().unwrap()),
+                    u64::from_ne_bytes(values[0].try_into().unwrap()),
                 )
             })
             .collect()
@@ -123,7 +123,9 @@ fn per_cpu_maps_hold_one_value_per_possible_cpu() {
             all.extend_from_slice(&value);
         }
         map.update(&key, &all, Update::Any).unwrap();
-        let values = map.lookup_per_cpu(&key).unwrap().expect("present");
+        let entry = map.lookup_entry(&key).unwrap();
+        assert_eq!(entry.len(), 1, "present");
+        let values: Vec<&[u8]> = entry.values(0).collect();
         assert_eq!(values.len(), cpus, "{kind:?}");
         for (cpu, value) in values.iter().enumerate() {
             assert_eq!(value.len(), 12);
@@ -138,14 +140,15 @@ fn per_cpu_maps_hold_one_value_per_possible_cpu() {
         }
         // One value is copied to every CPU.
         map.update(&key, &[7u8; 12], Update::Exist).unwrap();
-        let values = map.lookup_per_cpu(&key).unwrap().expect("present");
+        let entry = map.lookup_entry(&key).unwrap();
+        let values: Vec<&[u8]> = entry.values(0).collect();
+        assert_eq!(values.len(), cpus, "{kind:?}");
         assert!(values.iter().all(|value| value == &[7u8; 12]), "{kind:?}");
         let entries = map.entries().unwrap();
-        let entry = entries
-            .iter()
-            .find(|entry| entry.key == key)
+        let index = (0..entries.len())
+            .find(|&index| entries.key(index) == key)
             .expect("in the dump");
-        assert_eq!(entry.values, values);
+        assert_eq!(entries.values(index).collect::<Vec<_>>(), values);
     }
 }
 

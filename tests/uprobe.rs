@@ -295,7 +295,7 @@ fn arguments_and_registers_read_the_call() {
         );
     };
     // The first argument's register, read as `argN` and through `regs`.
-    let register = arch.arguments[0];
+    let register = arch.arguments.split(' ').next().unwrap();
     let output = tine(
         &[
             "-c",

@@ -32,26 +32,24 @@ struct SizeName(Size, bool);
 
 impl fmt::Display for SizeName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [&str; 4] = ["8", "16", "32", "64"];
         f.write_char(if self.1 { 's' } else { 'u' })?;
-        f.write_str(NAMES[self.0 as usize])
+        f.write_str(symbol("8 16 32 64", self.0 as usize))
     }
 }
 
-/// ALU operations' symbols, in `AluOp` order.
-const ALU_SYMBOLS: [&str; 14] = [
-    "+=", "-=", "*=", "/=", "s/=", "|=", "&=", "<<=", ">>=", "%=", "s%=", "^=", "=", "s>>=",
-];
+/// ALU operations' symbols, in `AluOp` order (each list a string of words: see `nth_word`).
+const ALU_SYMBOLS: &str = "+= -= *= /= s/= |= &= <<= >>= %= s%= ^= = s>>=";
 
 /// Jump conditions' symbols, in `JmpCond` order.
-const JMP_SYMBOLS: [&str; 11] = [
-    "==", ">", ">=", "&", "!=", "s>", "s>=", "<", "<=", "s<", "s<=",
-];
+const JMP_SYMBOLS: &str = "== > >= & != s> s>= < <= s< s<=";
 
 /// Byte swaps' mnemonics, in `Swap` order.
-const SWAPS: [&str; 9] = [
-    "le16", "le32", "le64", "be16", "be32", "be64", "bswap16", "bswap32", "bswap64",
-];
+const SWAPS: &str = "le16 le32 le64 be16 be32 be64 bswap16 bswap32 bswap64";
+
+/// Word `index` of the space-separated `words`.
+fn symbol(words: &str, index: usize) -> &str {
+    crate::nth_word(words, b' ', index).unwrap_or_default()
+}
 
 /// `(u64 *)(r10 -8)`: a memory operand with its size (signed for a sign-extending load); the
 /// kernel prints the offset with its sign and no space after it.
@@ -95,7 +93,7 @@ impl fmt::Display for Insn {
                 f,
                 "{} {} {}",
                 Sized(width, dst),
-                ALU_SYMBOLS[op as usize],
+                symbol(ALU_SYMBOLS, op as usize),
                 Operand(width, src, false)
             ),
             Insn::Neg { width, dst } => write!(f, "{} = -{0}", Sized(width, dst)),
@@ -113,7 +111,9 @@ impl fmt::Display for Insn {
                     Sized(width, src)
                 )
             }
-            Insn::Endian { dst, swap } => write!(f, "{dst} = {} {dst}", SWAPS[swap as usize]),
+            Insn::Endian { dst, swap } => {
+                write!(f, "{dst} = {} {dst}", symbol(SWAPS, swap as usize))
+            }
             Insn::Load {
                 size,
                 dst,
@@ -195,7 +195,7 @@ impl fmt::Display for Insn {
                 f,
                 "if {} {} {} goto pc{off:+}",
                 Sized(width, dst),
-                JMP_SYMBOLS[cond as usize],
+                symbol(JMP_SYMBOLS, cond as usize),
                 Operand(width, src, true)
             ),
             Insn::Ja { off } => relative(f, "goto", off.into()),

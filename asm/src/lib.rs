@@ -45,3 +45,14 @@ pub use disasm::{listing, listing_line};
 pub use error::{AsmError, Malformed};
 pub use helper::{helper_name, Helper};
 pub use insn::{AluOp, AtomicOp, CallTarget, Imm64, Insn, JmpCond, Reg, Size, Source, Swap, Width};
+
+/// Word `index` of `words`, each ended by `end` (the last may go unended). Lists of names are
+/// kept so: a table of `&str`s costs 16 bytes of pointer and length a name beside its letters.
+pub(crate) fn nth_word(words: &str, end: u8, index: usize) -> Option<&str> {
+    let word_end = |text: &str| text.bytes().position(|byte| byte == end);
+    let mut rest = words;
+    for _ in 0..index {
+        rest = &rest[word_end(rest)? + 1..];
+    }
+    Some(&rest[..word_end(rest).unwrap_or(rest.len())])
+}

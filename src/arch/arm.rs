@@ -5,11 +5,8 @@ use super::Arch;
 pub const ARM: Arch = Arch {
     name: "arm",
     word: 4,
-    registers: &[
-        "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "fp", "ip", "sp", "lr",
-        "pc", "cpsr", "orig_r0",
-    ],
-    arguments: &["r0", "r1", "r2", "r3"],
+    registers: "r0 r1 r2 r3 r4 r5 r6 r7 r8 r9 r10 fp ip sp lr pc cpsr orig_r0",
+    arguments: "r0 r1 r2 r3",
     return_value: "r0",
     instruction_pointer: "pc",
     stack_pointer: "sp",

@@ -3,6 +3,8 @@
 //! return value, the instruction and the stack pointer. One table per architecture; the running
 //! one is chosen at compile time.
 
+use crate::words::{nth_word, word_index};
+
 mod aarch64;
 mod arm;
 mod loongarch64;
@@ -12,16 +14,17 @@ mod riscv;
 mod x86_64;
 
 /// An architecture's register file as the probe context lays it out: `registers` are the
-/// struct's fields in order, each one machine word.
+/// struct's fields in order, each one machine word. Lists of registers are strings of words
+/// (see `crate::words`).
 #[derive(Debug)]
 pub struct Arch {
     pub name: &'static str,
     /// Bytes in a register.
     pub word: usize,
-    pub registers: &'static [&'static str],
+    pub registers: &'static str,
     /// The registers that carry a function's arguments, first to last (the kernel's calling
     /// convention; arguments past these are on the stack).
-    pub arguments: &'static [&'static str],
+    pub arguments: &'static str,
     pub return_value: &'static str,
     pub instruction_pointer: &'static str,
     pub stack_pointer: &'static str,
@@ -30,15 +33,12 @@ pub struct Arch {
 impl Arch {
     /// Byte offset of a register in the context.
     pub fn offset(&self, register: &str) -> Option<usize> {
-        self.registers
-            .iter()
-            .position(|&name| name == register)
-            .map(|index| index * self.word)
+        word_index(self.registers, register).map(|index| index * self.word)
     }
 
     /// Byte offset of argument `index` (0-based), if a register carries it.
     pub fn argument_offset(&self, index: usize) -> Option<usize> {
-        self.offset(self.arguments.get(index)?)
+        self.offset(nth_word(self.arguments, index)?)
     }
 
     pub fn return_value_offset(&self) -> usize {
@@ -55,7 +55,7 @@ impl Arch {
 
     /// Size of the whole context struct.
     pub fn size(&self) -> usize {
-        self.registers.len() * self.word
+        (self.registers.bytes().filter(|&byte| byte == b' ').count() + 1) * self.word
     }
 }
 
@@ -141,10 +141,10 @@ mod tests {
     #[test]
     fn every_named_register_exists_and_names_are_unique() {
         for arch in ALL {
-            let named = arch.arguments.iter().chain([
-                &arch.return_value,
-                &arch.instruction_pointer,
-                &arch.stack_pointer,
+            let named = arch.arguments.split(' ').chain([
+                arch.return_value,
+                arch.instruction_pointer,
+                arch.stack_pointer,
             ]);
             for register in named {
                 assert!(
@@ -153,9 +153,11 @@ mod tests {
                     arch.name
                 );
             }
-            for (index, register) in arch.registers.iter().enumerate() {
+            let registers: Vec<&str> = arch.registers.split(' ').collect();
+            for (index, register) in registers.iter().enumerate() {
+                assert!(!register.is_empty(), "{}: an empty name", arch.name);
                 assert!(
-                    !arch.registers[..index].contains(register),
+                    !registers[..index].contains(register),
                     "{}: {register} twice",
                     arch.name
                 );
@@ -166,18 +168,20 @@ mod tests {
     #[test]
     fn arguments_follow_each_calling_convention() {
         let first_four =
-            |name: &str| -> Vec<&str> { arch(name).arguments.iter().take(4).copied().collect() };
+            |name: &str| -> Vec<&str> { arch(name).arguments.split(' ').take(4).collect() };
         assert_eq!(first_four("x86_64"), ["di", "si", "dx", "cx"]);
-        assert_eq!(arch("x86_64").arguments.len(), 6);
-        assert_eq!(arch("aarch64").arguments.len(), 8);
+        let count = |name: &str| arch(name).arguments.split(' ').count();
+        assert_eq!(count("x86_64"), 6);
+        assert_eq!(count("aarch64"), 8);
         assert_eq!(first_four("arm"), ["r0", "r1", "r2", "r3"]);
-        assert_eq!(arch("mips").arguments.len(), 4);
-        assert_eq!(
-            arch("mips64").arguments,
-            ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"]
-        );
+        assert_eq!(count("mips"), 4);
+        assert_eq!(arch("mips64").arguments, "a0 a1 a2 a3 a4 a5 a6 a7");
         assert_eq!(first_four("powerpc64"), ["gpr3", "gpr4", "gpr5", "gpr6"]);
         assert_eq!(arch("aarch64").argument_offset(8), None);
+        // The whole struct: x86_64's 21 registers, arm64's 34 and arm's 18 `uregs`.
+        assert_eq!(arch("x86_64").size(), 168);
+        assert_eq!(arch("aarch64").size(), 272);
+        assert_eq!(arch("arm").size(), 72);
     }
 
     /// The build architecture's table, by the name Rust gives the architecture.

@@ -4,12 +4,10 @@
 
 use super::Arch;
 
-const REGISTERS: &[&str] = &[
-    "pc", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
-    "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5",
-    "t6", "status", "badaddr", "cause", "orig_a0",
-];
-const ARGUMENTS: &[&str] = &["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"];
+const REGISTERS: &str =
+    "pc ra sp gp tp t0 t1 t2 s0 s1 a0 a1 a2 a3 a4 a5 a6 a7 s2 s3 s4 s5 s6 s7 s8 s9 s10 s11 t3 \
+    t4 t5 t6 status badaddr cause orig_a0";
+const ARGUMENTS: &str = "a0 a1 a2 a3 a4 a5 a6 a7";
 
 pub const RISCV64: Arch = Arch {
     name: "riscv64",

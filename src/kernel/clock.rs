@@ -1,6 +1,8 @@
 //! kernel::clock: the offset from the monotonic clock probes read (`bpf_ktime_get_ns`) to local
 //! wall-clock time, measured once, so `walltime` prints as the user's clock reads.
 
+use crate::words::nth_word;
+
 // time_t and long are 32 bits on some 32-bit targets: the casts are not no-ops there.
 #[allow(clippy::unnecessary_cast)]
 fn now(clock: libc::clockid_t) -> i64 {
@@ -109,41 +111,15 @@ struct Fields {
     microseconds: i64,
 }
 
-const DAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+// Lists of words (see `crate::words`).
+const DAYS: &str = "Sunday Monday Tuesday Wednesday Thursday Friday Saturday";
+const MONTHS: &str =
+    "January February March April May June July August September October November December";
 
-/// The conversions that are others in one: `%c`, `%D` ... as the C locale spells them.
-const SHORTHANDS: [(char, &str); 8] = [
-    ('c', "%a %b %e %T %Y"),
-    ('D', "%m/%d/%y"),
-    ('x', "%m/%d/%y"),
-    ('F', "%Y-%m-%d"),
-    ('R', "%H:%M"),
-    ('T', "%H:%M:%S"),
-    ('X', "%H:%M:%S"),
-    ('r', "%I:%M:%S %p"),
-];
+/// The conversions that are others in one: `%c`, `%D` ... as the C locale spells them, each
+/// its letter then what it stands for, `|`-separated (one string, not a table of `&str`s).
+const SHORTHANDS: &str =
+    "c%a %b %e %T %Y|D%m/%d/%y|x%m/%d/%y|F%Y-%m-%d|R%H:%M|T%H:%M:%S|X%H:%M:%S|r%I:%M:%S %p";
 
 /// The conversions that print a number, and the width each is padded to.
 const NUMERIC: &str = "fCdeGgHIjmMsSuUVwWyY";
@@ -186,16 +162,18 @@ impl Fields {
     }
 
     fn conversion(&self, out: &mut String, conversion: char, pad: Option<char>) -> bool {
-        for (letter, expansion) in SHORTHANDS {
-            if conversion == letter {
+        for shorthand in SHORTHANDS.split('|') {
+            if let Some(expansion) = shorthand.strip_prefix(conversion) {
                 return self.write(out, expansion);
             }
         }
+        let day = nth_word(DAYS, self.weekday as usize).unwrap_or_default();
+        let month = nth_word(MONTHS, self.month).unwrap_or_default();
         let text = match conversion {
-            'a' => &DAYS[self.weekday as usize][..3],
-            'A' => DAYS[self.weekday as usize],
-            'b' | 'h' => &MONTHS[self.month][..3],
-            'B' => MONTHS[self.month],
+            'a' => &day[..3],
+            'A' => day,
+            'b' | 'h' => &month[..3],
+            'B' => month,
             'p' => ["AM", "PM"][usize::from(self.hour >= 12)],
             'n' => "\n",
             't' => "\t",

@@ -57,18 +57,20 @@ impl Feature {
 
     /// The name `tine -T` prints.
     pub fn name(self) -> &'static str {
-        match self {
-            Feature::Ringbuf => "ringbuf map",
-            Feature::ProbeReadKernel => "probe_read_kernel/user helpers",
-            Feature::KprobePmu => "kprobe PMU",
-            Feature::UprobePmu => "uprobe PMU",
-            Feature::KprobeMulti => "kprobe.multi link",
-            Feature::TestRunRawTracepoint => "test run of raw tracepoints",
-            Feature::Btf => "kernel BTF",
-            Feature::PerCpuMaps => "per-CPU maps",
-            Feature::MapBatch => "batch map reads and deletes",
-            Feature::SendSignal => "send_signal helper",
-        }
+        // In `ALL`'s order, `|`-separated: one string, not a table of `&str`s.
+        const NAMES: &str = concat!(
+            "ringbuf map|",
+            "probe_read_kernel/user helpers|",
+            "kprobe PMU|",
+            "uprobe PMU|",
+            "kprobe.multi link|",
+            "test run of raw tracepoints|",
+            "kernel BTF|",
+            "per-CPU maps|",
+            "batch map reads and deletes|",
+            "send_signal helper",
+        );
+        crate::words::nth_item(NAMES, b'|', self.index()).unwrap_or_default()
     }
 
     /// Its place in `ALL`, which lists the features in the order they are declared.
@@ -92,16 +94,17 @@ impl Feature {
     }
 }
 
-/// The `TINE_FORCE` words and the features each masks, so tests can take the fallbacks on a
-/// kernel that would not need them.
-const FORCE_WORDS: [(&str, &[Feature]); 7] = [
-    ("perfbuf", &[Feature::Ringbuf]),
-    ("probe_read", &[Feature::ProbeReadKernel]),
-    ("tracefs", &[Feature::KprobePmu, Feature::UprobePmu]),
-    ("single_kprobes", &[Feature::KprobeMulti]),
-    ("test_run", &[Feature::TestRunRawTracepoint]),
-    ("key_by_key", &[Feature::MapBatch]),
-    ("no_signal", &[Feature::SendSignal]),
+/// The `TINE_FORCE` words (a string of words: see `crate::words`) and, in `FORCED`, the
+/// features each masks, so tests can take the fallbacks on a kernel that would not need them.
+const FORCE_WORDS: &str = "perfbuf probe_read tracefs single_kprobes test_run key_by_key no_signal";
+const FORCED: [&[Feature]; 7] = [
+    &[Feature::Ringbuf],
+    &[Feature::ProbeReadKernel],
+    &[Feature::KprobePmu, Feature::UprobePmu],
+    &[Feature::KprobeMulti],
+    &[Feature::TestRunRawTracepoint],
+    &[Feature::MapBatch],
+    &[Feature::SendSignal],
 ];
 
 /// What this kernel offers. Each feature is probed the first time it is asked about, so a
@@ -161,9 +164,9 @@ impl Features {
             .map(str::trim)
             .filter(|word| !word.is_empty())
         {
-            let Some((_, masked)) = FORCE_WORDS.iter().find(|(name, _)| *name == word) else {
+            let Some(index) = crate::words::word_index(FORCE_WORDS, word) else {
                 let mut known = String::new();
-                for (name, _) in FORCE_WORDS {
+                for name in FORCE_WORDS.split(' ') {
                     if !known.is_empty() {
                         known.push_str(", ");
                     }
@@ -174,7 +177,7 @@ impl Features {
                     format!("unknown word `{word}` (known: {known})"),
                 ));
             };
-            for feature in masked.iter() {
+            for feature in FORCED[index] {
                 self.forced_off[feature.index()] = true;
             }
         }
@@ -343,6 +346,27 @@ mod tests {
         }
     }
 
+    /// What `-T` calls each feature, so that the string of names stays in `ALL`'s order.
+    #[test]
+    fn each_feature_has_its_name() {
+        let names: Vec<&str> = Feature::ALL.map(Feature::name).to_vec();
+        assert_eq!(
+            names,
+            [
+                "ringbuf map",
+                "probe_read_kernel/user helpers",
+                "kprobe PMU",
+                "uprobe PMU",
+                "kprobe.multi link",
+                "test run of raw tracepoints",
+                "kernel BTF",
+                "per-CPU maps",
+                "batch map reads and deletes",
+                "send_signal helper",
+            ]
+        );
+    }
+
     /// The probe programs, written as data, are what the builder makes of the same steps.
     #[test]
     fn the_probe_programs_are_the_builders() {
@@ -399,9 +423,16 @@ mod tests {
         assert!(features.has(Feature::ProbeReadKernel));
         let error = features.force("perfbuf,bogus").unwrap_err();
         assert!(
-            error.to_string().contains("unknown word `bogus`"),
+            error.to_string().contains(
+                "unknown word `bogus` (known: perfbuf, probe_read, tracefs, single_kprobes, \
+                 test_run, key_by_key, no_signal)"
+            ),
             "{error}"
         );
+        // The last word masks the last feature; a word with a space in it is none of them.
+        features.force("key_by_key").unwrap();
+        assert!(!features.has(Feature::MapBatch));
+        assert!(features.force("test_run key_by_key").is_err());
     }
 
     #[test]

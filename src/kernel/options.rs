@@ -49,55 +49,59 @@ impl Facility {
     ];
 
     pub fn advice(self) -> Advice {
-        let (facility, options, openwrt, without) = match self {
-            Facility::BpfEvents => (
-                "BPF programs on events",
-                "CONFIG_BPF_EVENTS",
-                "CONFIG_KERNEL_BPF_EVENTS",
+        // The four texts of each facility in one string, `|`-separated: arms of four `&str`s
+        // each would be four tables of pointers and lengths in the binary.
+        let text = match self {
+            Facility::BpfEvents => concat!(
+                "BPF programs on events|",
+                "CONFIG_BPF_EVENTS|",
+                "CONFIG_KERNEL_BPF_EVENTS|",
                 "nothing: every probe is such a program",
             ),
-            Facility::PerfEvents => (
-                "perf events",
-                "CONFIG_PERF_EVENTS",
-                "CONFIG_KERNEL_PERF_EVENTS",
+            Facility::PerfEvents => concat!(
+                "perf events|",
+                "CONFIG_PERF_EVENTS|",
+                "CONFIG_KERNEL_PERF_EVENTS|",
                 "nothing but BEGIN and END: every other probe attaches through a perf event",
             ),
-            Facility::Tracing => (
-                "tracefs and tracepoints",
-                "CONFIG_FTRACE, CONFIG_TRACING",
-                "CONFIG_KERNEL_FTRACE",
+            Facility::Tracing => concat!(
+                "tracefs and tracepoints|",
+                "CONFIG_FTRACE, CONFIG_TRACING|",
+                "CONFIG_KERNEL_FTRACE|",
                 "kprobes and uprobes through their PMUs, profile:, interval:, BEGIN and END",
             ),
-            Facility::SyscallTracepoints => (
-                "syscall tracepoints",
-                "CONFIG_FTRACE_SYSCALLS",
-                "CONFIG_KERNEL_FTRACE_SYSCALLS",
+            Facility::SyscallTracepoints => concat!(
+                "syscall tracepoints|",
+                "CONFIG_FTRACE_SYSCALLS|",
+                "CONFIG_KERNEL_FTRACE_SYSCALLS|",
                 "tracepoint:raw_syscalls:sys_enter/sys_exit (args->id is the syscall's number), and kprobes on the syscalls' functions",
             ),
-            Facility::Kprobes => (
-                "kprobes",
-                "CONFIG_KPROBES, CONFIG_KPROBE_EVENTS",
-                "CONFIG_KERNEL_KPROBES (brings CONFIG_KERNEL_KPROBE_EVENTS)",
+            Facility::Kprobes => concat!(
+                "kprobes|",
+                "CONFIG_KPROBES, CONFIG_KPROBE_EVENTS|",
+                "CONFIG_KERNEL_KPROBES (brings CONFIG_KERNEL_KPROBE_EVENTS)|",
                 "tracepoints, uprobes, profile:, interval:, BEGIN and END",
             ),
-            Facility::Uprobes => (
-                "uprobes",
-                "CONFIG_UPROBES, CONFIG_UPROBE_EVENTS",
-                "no menu entry: add both to the target's kernel config (make kernel_menuconfig)",
+            Facility::Uprobes => concat!(
+                "uprobes|",
+                "CONFIG_UPROBES, CONFIG_UPROBE_EVENTS|",
+                "no menu entry: add both to the target's kernel config (make kernel_menuconfig)|",
                 "kprobes, tracepoints, profile:, interval:; BEGIN and END where raw tracepoints test-run (5.10+)",
             ),
-            Facility::Btf => (
-                "kernel BTF",
-                "CONFIG_DEBUG_INFO_BTF",
-                "CONFIG_KERNEL_DEBUG_INFO_BTF (with CONFIG_KERNEL_DEBUG_INFO_REDUCED off)",
+            Facility::Btf => concat!(
+                "kernel BTF|",
+                "CONFIG_DEBUG_INFO_BTF|",
+                "CONFIG_KERNEL_DEBUG_INFO_BTF (with CONFIG_KERNEL_DEBUG_INFO_REDUCED off)|",
                 "every probe: only kernel types by name are missing",
             ),
         };
+        let mut fields = text.split('|');
+        let mut field = || fields.next().unwrap_or_default();
         Advice {
-            facility,
-            options,
-            openwrt,
-            without,
+            facility: field(),
+            options: field(),
+            openwrt: field(),
+            without: field(),
         }
     }
 
@@ -174,6 +178,17 @@ mod tests {
                 .expect(line);
             assert!(!still.is_empty(), "{line}");
         }
+    }
+
+    /// Each of a facility's texts lands in its place in the line.
+    #[test]
+    fn a_line_reads_name_options_openwrt_and_what_still_works() {
+        assert_eq!(
+            report(&[Facility::Btf]),
+            "no kernel BTF: build the kernel with CONFIG_DEBUG_INFO_BTF (OpenWrt: \
+             CONFIG_KERNEL_DEBUG_INFO_BTF (with CONFIG_KERNEL_DEBUG_INFO_REDUCED off)); without \
+             it tine still traces every probe: only kernel types by name are missing\n"
+        );
     }
 
     #[test]

@@ -252,38 +252,19 @@ pub enum BinaryOp {
 
 impl UnaryOp {
     pub fn symbol(self) -> &'static str {
-        match self {
-            UnaryOp::Negate => "-",
-            UnaryOp::BitNot => "~",
-            UnaryOp::Not => "!",
-            UnaryOp::Deref => "*",
-        }
+        // In declaration order; a string of words, not a table of `&str`s (see `crate::words`).
+        crate::words::nth_word("- ~ ! *", self as usize).unwrap_or_default()
     }
 }
 
 impl BinaryOp {
     pub fn symbol(self) -> &'static str {
-        match self {
-            BinaryOp::LogicalOr => "||",
-            BinaryOp::LogicalXor => "^^",
-            BinaryOp::LogicalAnd => "&&",
-            BinaryOp::BitOr => "|",
-            BinaryOp::BitXor => "^",
-            BinaryOp::BitAnd => "&",
-            BinaryOp::Equal => "==",
-            BinaryOp::NotEqual => "!=",
-            BinaryOp::Less => "<",
-            BinaryOp::Greater => ">",
-            BinaryOp::LessEqual => "<=",
-            BinaryOp::GreaterEqual => ">=",
-            BinaryOp::ShiftLeft => "<<",
-            BinaryOp::ShiftRight => ">>",
-            BinaryOp::Add => "+",
-            BinaryOp::Subtract => "-",
-            BinaryOp::Multiply => "*",
-            BinaryOp::Divide => "/",
-            BinaryOp::Modulo => "%",
-        }
+        // In declaration order; a string of words, not a table of `&str`s (see `crate::words`).
+        crate::words::nth_word(
+            "|| ^^ && | ^ & == != < > <= >= << >> + - * / %",
+            self as usize,
+        )
+        .unwrap_or_default()
     }
 
     /// Comparisons and logical operators yield C's `int` truth value.
@@ -319,36 +300,17 @@ pub enum BaseType {
 }
 
 /// Every name a cast may use: ply's and tine's `u32`/`s64`, bpftrace's `uint32`/`int64`, C's
-/// `int`, `long`, `char`..., and `void`.
-const BASE_TYPES: &[(&str, BaseType)] = &[
+/// `int`, `long`, `char`..., and `void`; the names of one type are one string of words.
+const BASE_TYPES: [(&str, BaseType); 9] = [
     ("void", BaseType::Void),
-    ("u8", unsigned(1)),
-    ("uint8", unsigned(1)),
-    ("u16", unsigned(2)),
-    ("uint16", unsigned(2)),
-    ("u32", unsigned(4)),
-    ("uint32", unsigned(4)),
-    ("uint", unsigned(4)),
-    ("unsigned", unsigned(4)),
-    ("u64", unsigned(8)),
-    ("uint64", unsigned(8)),
-    ("ulong", unsigned(8)),
-    ("s8", signed(1)),
-    ("i8", signed(1)),
-    ("int8", signed(1)),
-    ("char", signed(1)),
-    ("s16", signed(2)),
-    ("i16", signed(2)),
-    ("int16", signed(2)),
-    ("short", signed(2)),
-    ("s32", signed(4)),
-    ("i32", signed(4)),
-    ("int32", signed(4)),
-    ("int", signed(4)),
-    ("s64", signed(8)),
-    ("i64", signed(8)),
-    ("int64", signed(8)),
-    ("long", signed(8)),
+    ("u8 uint8", unsigned(1)),
+    ("u16 uint16", unsigned(2)),
+    ("u32 uint32 uint unsigned", unsigned(4)),
+    ("u64 uint64 ulong", unsigned(8)),
+    ("s8 i8 int8 char", signed(1)),
+    ("s16 i16 int16 short", signed(2)),
+    ("s32 i32 int32 int", signed(4)),
+    ("s64 i64 int64 long", signed(8)),
 ];
 
 const fn unsigned(bytes: u8) -> BaseType {
@@ -369,6 +331,50 @@ const fn signed(bytes: u8) -> BaseType {
 pub fn base_type(word: &str) -> Option<BaseType> {
     BASE_TYPES
         .iter()
-        .find(|(name, _)| *name == word)
+        .find(|(names, _)| crate::words::word_index(names, word).is_some())
         .map(|&(_, base)| base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every operator's symbol, so that the string of symbols stays in declaration order.
+    #[test]
+    fn each_operator_has_its_symbol() {
+        use BinaryOp::*;
+        let binary = [
+            (LogicalOr, "||"),
+            (LogicalXor, "^^"),
+            (LogicalAnd, "&&"),
+            (BitOr, "|"),
+            (BitXor, "^"),
+            (BitAnd, "&"),
+            (Equal, "=="),
+            (NotEqual, "!="),
+            (Less, "<"),
+            (Greater, ">"),
+            (LessEqual, "<="),
+            (GreaterEqual, ">="),
+            (ShiftLeft, "<<"),
+            (ShiftRight, ">>"),
+            (Add, "+"),
+            (Subtract, "-"),
+            (Multiply, "*"),
+            (Divide, "/"),
+            (Modulo, "%"),
+        ];
+        for (operator, symbol) in binary {
+            assert_eq!(operator.symbol(), symbol, "{operator:?}");
+        }
+        let unary = [
+            (UnaryOp::Negate, "-"),
+            (UnaryOp::BitNot, "~"),
+            (UnaryOp::Not, "!"),
+            (UnaryOp::Deref, "*"),
+        ];
+        for (operator, symbol) in unary {
+            assert_eq!(operator.symbol(), symbol, "{operator:?}");
+        }
+    }
 }

@@ -2,72 +2,56 @@
 //! have yet, in one place, so each error names the construct, says it is not supported and
 //! names what tine has instead. The parser asks about syntax, sema about names.
 
-/// Names (with their short forms) and what to use instead; empty when tine has nothing alike.
-type Entry = (&'static [&'static str], &'static str);
+/// Names (with their short forms), one string of words, and what to use instead; empty when
+/// tine has nothing alike.
+type Entry = (&'static str, &'static str);
 
 const PROVIDERS: &[Entry] = &[
     (
-        &["fentry", "kfunc", "f"],
+        "fentry kfunc f",
         "use kprobe:, which reaches the same functions",
     ),
     (
-        &["fexit", "kretfunc", "fr"],
+        "fexit kretfunc fr",
         "use kretprobe:, which reaches the same functions, with retval",
     ),
     (
-        &["usdt", "U"],
+        "usdt U",
         "use uprobe: on the function that holds the marker",
     ),
     (
-        &["hardware", "h"],
+        "hardware h",
         "software: counts the kernel's software events, profile: samples the cpu-clock",
     ),
     (
-        &["rawtracepoint", "rt"],
+        "rawtracepoint rt",
         "use tracepoint:, which reads the same events with typed records",
     ),
-    (
-        &["watchpoint", "w", "asyncwatchpoint", "aw", "iter", "it"],
-        "",
-    ),
+    ("watchpoint w asyncwatchpoint aw iter it", ""),
 ];
 
 const FUNCTIONS: &[Entry] = &[
-    (&["strcontains"], "strcmp() compares whole strings"),
+    ("strcontains", "strcmp() compares whole strings"),
     (
-        &["reg"],
+        "reg",
         "regs is the probe's pt_regs, caller its instruction pointer",
     ),
     (
-        &[
-            "pton",
-            "uaddr",
-            "kptr",
-            "cgroupid",
-            "cgroup_path",
-            "macaddr",
-            "path",
-            "sizeof",
-            "offsetof",
-            "len",
-            "override",
-            "unwatch",
-            "skboutput",
-            "percpu_kaddr",
-        ],
+        "pton uaddr kptr cgroupid cgroup_path macaddr path sizeof offsetof len override unwatch \
+         skboutput percpu_kaddr",
         "",
     ),
 ];
 
 const VARIABLES: &[Entry] = &[
-    (&["username"], "uid is the user id"),
-    (&["curtask", "sarg0", "sarg1", "sarg2"], ""),
+    ("username", "uid is the user id"),
+    ("curtask sarg0 sarg1 sarg2", ""),
 ];
 
 fn find(entries: &[Entry], name: &str) -> Option<&'static str> {
     entries
         .iter()
-        .find(|(names, _)| names.contains(&name))
+        .find(|(names, _)| crate::words::word_index(names, name).is_some())
         .map(|(_, instead)| *instead)
 }
 

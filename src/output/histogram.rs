@@ -102,12 +102,18 @@ fn write_bucket_label(out: &mut String, index: u32, argument: &Layout) {
 
 /// 2^log2 as a number below 1024 and a k/M/G... suffix; 2^0 is shown as 0, the start of bucket 0.
 fn scaled(log2: u32) -> (u64, &'static str) {
-    const SUFFIXES: [&str; 7] = ["", "k", "M", "G", "T", "P", "Z"];
+    // A letter a step of 2^10 from the first; not a table of `&str`s (16 bytes each).
+    const SUFFIXES: &str = "kMGTPZ";
     if log2 == 0 {
         return (0, "");
     }
-    let step = (log2 / 10) as usize;
-    (1 << (log2 % 10), SUFFIXES[step.min(SUFFIXES.len() - 1)])
+    let step = ((log2 / 10) as usize).min(SUFFIXES.len());
+    let suffix = if step == 0 {
+        ""
+    } else {
+        &SUFFIXES[step - 1..step]
+    };
+    (1 << (log2 % 10), suffix)
 }
 
 /// `\t%8u ` and a 32-cell bar of eighth blocks scaled to the histogram's total.
@@ -203,13 +209,19 @@ fn rows(buckets: &[u64], kind: Buckets) -> Vec<Row> {
 /// A bucket bound as bpftrace labels it: powers of two with a K/M/G/T suffix, linear bounds
 /// with one where they are whole multiples of 1K or 1M.
 fn write_bound(out: &mut String, value: i128, kind: Buckets) {
-    const SUFFIXES: [&str; 5] = ["", "K", "M", "G", "T"];
+    // A letter a step of 2^10 from the first; not a table of `&str`s (16 bytes each).
+    const SUFFIXES: &str = "KMGT";
     let (value, suffix) = match kind {
         _ if value == 0 => (0, ""),
         Buckets::Log2 { .. } => {
             let power = 127 - value.leading_zeros() as usize;
-            let step = (power / 10).min(SUFFIXES.len() - 1);
-            (value >> (10 * step), SUFFIXES[step])
+            let step = (power / 10).min(SUFFIXES.len());
+            let suffix = if step == 0 {
+                ""
+            } else {
+                &SUFFIXES[step - 1..step]
+            };
+            (value >> (10 * step), suffix)
         }
         Buckets::Linear { .. } if value % (1 << 20) == 0 => (value >> 20, "M"),
         Buckets::Linear { .. } if value % (1 << 10) == 0 => (value >> 10, "K"),
@@ -305,5 +317,38 @@ pub fn write_bpftrace_histogram(
         pad(out, '@', cells);
         pad(out, ' ', 52usize.saturating_sub(cells));
         out.push_str("|\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ply's labels step by 2^10 through k, M, G, T, P and stay at Z; bpftrace's through K, M,
+    /// G and stay at T.
+    #[test]
+    fn bounds_take_the_suffix_of_their_power_of_two() {
+        let ply: Vec<(u64, &str)> = [0, 1, 9, 10, 25, 40, 50, 60, 64].map(scaled).to_vec();
+        assert_eq!(
+            ply,
+            [
+                (0, ""),
+                (2, ""),
+                (512, ""),
+                (1, "k"),
+                (32, "M"),
+                (1, "T"),
+                (1, "P"),
+                (1, "Z"),
+                (16, "Z")
+            ]
+        );
+        let bpftrace = |value: i128| {
+            let mut out = String::new();
+            write_bound(&mut out, value, Buckets::Log2 { signed: false });
+            out
+        };
+        let labels = [0, 1, 1023, 1 << 10, 3 << 20, 1 << 30, 1 << 40, 1 << 50].map(bpftrace);
+        assert_eq!(labels, ["0", "1", "1023", "1K", "3M", "1G", "1T", "1024T"]);
     }
 }

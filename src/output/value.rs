@@ -384,33 +384,36 @@ fn write_chars(out: &mut String, data: &[u8]) {
 /// A duration in nanoseconds scaled so that at most four digits show, in eight columns:
 /// `  42ns`, `1.23us`, `12.3ms`, ` 999 s`, then minutes, hours, days and years.
 pub fn write_time(out: &mut String, ns: i64) {
-    // (unit after dividing by `next`, digits after the point)
-    const SCALES: [(i64, &str, u32); 14] = [
-        (10, "ns", 0),
-        (10, "us", 2),
-        (10, "us", 1),
-        (10, "us", 0),
-        (10, "ms", 2),
-        (10, "ms", 1),
-        (10, "ms", 0),
-        (10, " s", 2),
-        (10, " s", 1),
-        (60, " s", 0),
-        (60, " M", 0),
-        (24, " H", 0),
-        (365, " D", 0),
-        (1, " Y", 0),
+    // Two letters a unit, numbered from 0; bytes, not a table of `&str`s (16 bytes each).
+    const UNITS: &str = "nsusms s M H D Y";
+    // (divisor to the next scale, unit number, digits after the point)
+    const SCALES: [(u16, u8, u8); 14] = [
+        (10, 0, 0),
+        (10, 1, 2),
+        (10, 1, 1),
+        (10, 1, 0),
+        (10, 2, 2),
+        (10, 2, 1),
+        (10, 2, 0),
+        (10, 3, 2),
+        (10, 3, 1),
+        (60, 3, 0),
+        (60, 4, 0),
+        (24, 5, 0),
+        (365, 6, 0),
+        (1, 7, 0),
     ];
     let mut value = ns;
     let mut scale = SCALES[SCALES.len() - 1];
     for candidate in SCALES {
         scale = candidate;
-        if value <= 999 || candidate.1 == " Y" {
+        if value <= 999 || candidate.1 == 7 {
             break;
         }
-        value /= candidate.0;
+        value /= i64::from(candidate.0);
     }
     let (_, unit, decimals) = scale;
+    let unit = &UNITS[2 * unit as usize..][..2];
     let value = value as i32;
     match decimals {
         2 => write!(out, "{}.{:02}{unit}", value / 100, value % 100),

@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::kernel::error::KernelError;
+use crate::words::nth_word;
 
 use super::kprobe::KprobeError;
 use super::uprobe::UprobeError;
@@ -73,15 +74,18 @@ impl fmt::Display for ProviderError {
                     "`software:{spec}` names no software event; the events are"
                 )?;
                 let mut separator = " ";
-                for (name, alias, ..) in super::software::EVENTS {
+                let mut index = 0;
+                while let Some(name) = nth_word(super::software::EVENTS, index) {
                     f.write_str(separator)?;
                     f.write_str(name)?;
-                    if !alias.is_empty() {
+                    let alias = nth_word(super::software::ALIASES, index).unwrap_or_default();
+                    if alias != "-" {
                         f.write_str(" (")?;
                         f.write_str(alias)?;
                         f.write_str(")")?;
                     }
                     separator = ", ";
+                    index += 1;
                 }
                 Ok(())
             }

@@ -33,13 +33,15 @@ fn load(arch: &Arch, offset: usize) -> Access {
 
 /// `struct pt_regs` as a record whose fields are the architecture's registers, for `regs->ip`.
 pub fn pt_regs(arch: &Arch) -> StructType {
-    let mut fields = Vec::with_capacity(arch.registers.len());
-    for (index, register) in arch.registers.iter().enumerate() {
+    let mut fields = Vec::new();
+    let mut index = 0;
+    while let Some(register) = crate::words::nth_word(arch.registers, index) {
         fields.push(StructField {
-            name: (*register).into(),
+            name: register.into(),
             ty: word(arch, false),
             offset: index * arch.word,
         });
+        index += 1;
     }
     StructType {
         name: Some("pt_regs".into()),

@@ -11,26 +11,19 @@ use crate::kernel::perf::Rate;
 use std::rc::Rc;
 
 use crate::lang::Syntax;
+use crate::words::{nth_word, word_index};
 
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{Attachment, Provider, ResolvedProbe, Variable};
 
-/// The events by name, with bpftrace's alias ("" for none), the kernel's PERF_COUNT_SW_* number
-/// and the count bpftrace 0.17 uses when the spec gives none (or 0).
-pub(super) const EVENTS: &[(&str, &str, u8, u32)] = &[
-    ("cpu-clock", "cpu", 0, 1_000_000),
-    ("task-clock", "", 1, 1),
-    ("page-faults", "faults", 2, 100),
-    ("context-switches", "cs", 3, 1000),
-    ("cpu-migrations", "", 4, 1),
-    ("minor-faults", "", 5, 100),
-    ("major-faults", "", 6, 1),
-    ("alignment-faults", "", 7, 1),
-    ("emulation-faults", "", 8, 1),
-    ("dummy", "", 9, 1),
-    ("bpf-output", "", 10, 1),
-];
+/// The events by name, each word's place its PERF_COUNT_SW_* number; `ALIASES` has bpftrace's
+/// alias of each (`-` for none) and `DEFAULT_COUNTS` the count bpftrace 0.17 uses when the spec
+/// gives none (or 0). Strings of words (see `crate::words`), not a table of `&str`s.
+pub(super) const EVENTS: &str = "cpu-clock task-clock page-faults context-switches \
+    cpu-migrations minor-faults major-faults alignment-faults emulation-faults dummy bpf-output";
+pub(super) const ALIASES: &str = "cpu - faults cs - - - - - - -";
+const DEFAULT_COUNTS: [u32; 11] = [1_000_000, 1, 100, 1000, 1, 100, 1, 1, 1, 1, 1];
 
 pub struct Software {
     /// The event's full name, for messages.
@@ -48,9 +41,8 @@ impl Software {
             Some((event, count)) => (event, Some(count)),
             None => (spec, None),
         };
-        let &(name, _, config, default) = EVENTS
-            .iter()
-            .find(|(name, alias, ..)| event == *name || event == *alias && !alias.is_empty())
+        let config = word_index(EVENTS, event)
+            .or_else(|| word_index(ALIASES, event).filter(|_| event != "-"))
             .ok_or_else(|| ProviderError::NoSoftwareEvent(spec.to_string()))?;
         let count = match count.map(str::parse::<u64>) {
             // The kernel refuses a period with the top bit set.
@@ -59,10 +51,14 @@ impl Software {
             None => 0,
         };
         Ok(Software {
-            name,
-            config: config.into(),
+            name: nth_word(EVENTS, config).unwrap_or_default(),
+            config: config as u64,
             // As bpftrace: no count, or 0, is the event's default.
-            count: if count == 0 { default.into() } else { count },
+            count: if count == 0 {
+                DEFAULT_COUNTS[config].into()
+            } else {
+                count
+            },
         })
     }
 }
@@ -116,23 +112,24 @@ mod tests {
         assert!(parsed("faults:1:2").is_err());
         assert!(parsed("faults:9223372036854775808").is_err());
         assert!(parsed("*:1").is_err());
-        // Each name and alias once, and each event number once.
-        for (index, (name, alias, config, _)) in EVENTS.iter().enumerate() {
-            for (other, other_alias, other_config, _) in &EVENTS[index + 1..] {
-                assert!(![other, other_alias].contains(&name), "{name}");
-                assert!(alias.is_empty() || ![other, other_alias].contains(&alias));
-                assert_ne!(config, other_config, "{name}");
-            }
+        assert!(parsed("-").is_err());
+        // Each name and alias once, and an alias and a count for each name.
+        let names: Vec<&str> = EVENTS.split(' ').chain(ALIASES.split(' ')).collect();
+        for (index, name) in names.iter().enumerate() {
+            assert!(*name == "-" || !names[index + 1..].contains(name), "{name}");
         }
+        assert_eq!(EVENTS.split(' ').count(), DEFAULT_COUNTS.len());
+        assert_eq!(ALIASES.split(' ').count(), DEFAULT_COUNTS.len());
     }
 
     #[test]
     fn an_unknown_event_names_every_event() {
         let error = Software::parse("pagefaults:1").err().unwrap().to_string();
-        assert!(error.contains("`software:pagefaults:1`"), "{error}");
-        for (name, alias, ..) in EVENTS {
-            assert!(error.contains(name), "{error}");
-            assert!(error.contains(alias), "{error}");
-        }
+        assert_eq!(
+            error,
+            "`software:pagefaults:1` names no software event; the events are cpu-clock (cpu), \
+             task-clock, page-faults (faults), context-switches (cs), cpu-migrations, \
+             minor-faults, major-faults, alignment-faults, emulation-faults, dummy, bpf-output"
+        );
     }
 }

@@ -188,35 +188,30 @@ fn c_integer(c_type: &str) -> Option<(usize, bool)> {
             name = rest;
         }
     }
-    C_INTEGERS
-        .iter()
-        .find(|(names, ..)| names.split('|').any(|known| known == name))
-        .map(|&(_, width, signed)| (width, signed))
+    // Group `g` is `1 << g / 2` bytes wide, signed when `g` is even.
+    let mut group = 0;
+    for known in C_INTEGERS.split('|') {
+        if known == ";" {
+            group += 1;
+        } else if known == name {
+            return Some((1 << (group / 2), group % 2 == 0));
+        }
+    }
+    None
 }
 
-/// The C integer types of tracepoint formats, `|`-separated, with their width and signedness.
-static C_INTEGERS: [(&str, usize, bool); 8] = [
-    ("signed char|s8|__s8", 1, true),
-    ("unsigned char|u8|__u8|bool", 1, false),
-    ("short|s16|__s16", 2, true),
-    ("unsigned short|u16|__u16|umode_t", 2, false),
-    (
-        "int|s32|__s32|pid_t|key_t|mqd_t|clockid_t|timer_t|rwf_t|key_serial_t",
-        4,
-        true,
-    ),
-    (
-        "unsigned int|unsigned|u32|__u32|uid_t|gid_t|qid_t",
-        4,
-        false,
-    ),
-    ("long|long long|s64|__s64|off_t|loff_t|ssize_t", 8, true),
-    (
-        "unsigned long|unsigned long long|u64|__u64|size_t|aio_context_t",
-        8,
-        false,
-    ),
-];
+/// The C integer types of tracepoint formats, `|`-separated, in groups ended by `;` of 1, 2,
+/// 4 and 8 bytes, signed then unsigned: one string, not a table of `&str`s.
+const C_INTEGERS: &str = concat!(
+    "signed char|s8|__s8|;|",
+    "unsigned char|u8|__u8|bool|;|",
+    "short|s16|__s16|;|",
+    "unsigned short|u16|__u16|umode_t|;|",
+    "int|s32|__s32|pid_t|key_t|mqd_t|clockid_t|timer_t|rwf_t|key_serial_t|;|",
+    "unsigned int|unsigned|u32|__u32|uid_t|gid_t|qid_t|;|",
+    "long|long long|s64|__s64|off_t|loff_t|ssize_t|;|",
+    "unsigned long|unsigned long long|u64|__u64|size_t|aio_context_t",
+);
 
 fn integer(size: usize, signed: bool) -> Type {
     Type::Int {
@@ -592,6 +587,27 @@ mod tests {
             .iter()
             .find(|field| field.name == "prev_state");
         assert!(matches!(state.unwrap().ty, Type::Pointer { .. }));
+    }
+
+    /// Every group of C integer names gives its width and sign, qualifiers aside; a name the
+    /// table lacks, or its group separator, gives none.
+    #[test]
+    fn c_integers_have_their_group_s_width_and_sign() {
+        let cases = [
+            ("signed char", Some((1, true))),
+            ("bool", Some((1, false))),
+            ("const volatile __s16", Some((2, true))),
+            ("umode_t", Some((2, false))),
+            ("key_serial_t", Some((4, true))),
+            ("qid_t", Some((4, false))),
+            ("long long", Some((8, true))),
+            ("aio_context_t", Some((8, false))),
+            ("cap_user_header_t", None),
+            (";", None),
+        ];
+        for (name, wanted) in cases {
+            assert_eq!(c_integer(name), wanted, "{name}");
+        }
     }
 
     /// A syscall's arguments sit in unsigned 8-byte slots; each is read at its C type's width

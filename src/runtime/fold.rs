@@ -1,7 +1,7 @@
 //! runtime::fold: a map's per-CPU values folded into one value per key, as the aggregation says.
 
 use crate::compile::{Fold, MapPlan, Storage};
-use crate::kernel::bpf::Entry;
+use crate::kernel::bpf;
 use crate::wire::{self, ByteOrder};
 
 /// A map's entries as (key, value) bytes.
@@ -20,7 +20,7 @@ pub(super) struct Folding<'a> {
 }
 
 /// A map's entries with the per-CPU values folded into one.
-pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
+pub(super) fn fold(entries: &bpf::Entries, folding: &Folding) -> Entries {
     let Folding {
         spec,
         baseline,
@@ -28,12 +28,11 @@ pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
         order,
     } = *folding;
     let mut folded = Vec::new();
-    for entry in entries {
-        let size = spec.value_size as usize;
+    for index in 0..entries.len() {
         let value = match spec.fold {
-            Fold::Shared => entry.values.into_iter().next().unwrap_or_default(),
+            Fold::Shared => entries.values(index).next().unwrap_or_default().to_vec(),
             Fold::Sum => {
-                let sum = summed(&entry.values, size, baseline, order);
+                let sum = summed(entries, index, baseline, order);
                 if sum.iter().all(|&total| total == 0)
                     && spec.storage == Storage::PerCpuArray
                     && !zero_shown
@@ -47,7 +46,7 @@ pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
                 // With the sign bit flipped, signed values order as unsigned ones do.
                 let key = |value: u64| if signed { value ^ (1 << 63) } else { value };
                 let mut best = None;
-                for value in &entry.values {
+                for value in entries.values(index) {
                     let Some(value) = wire::decode_extreme(value, order) else {
                         continue;
                     };
@@ -62,20 +61,20 @@ pub(super) fn fold(entries: Vec<Entry>, folding: &Folding) -> Entries {
                 wire::encode_extreme(best, order)
             }
         };
-        folded.push((entry.key, value));
+        folded.push((entries.key(index).to_vec(), value));
     }
     folded
 }
 
-/// Every u64 word of `size` bytes summed over the CPUs' values, less `baseline`.
+/// Every u64 word of entry `entry`'s value summed over the CPUs' values, less `baseline`.
 pub(super) fn summed(
-    values: &[Vec<u8>],
-    size: usize,
+    entries: &bpf::Entries,
+    entry: usize,
     baseline: Option<&[u64]>,
     order: ByteOrder,
 ) -> Vec<u64> {
-    let mut sum = vec![0u64; size / 8];
-    for value in values {
+    let mut sum = vec![0u64; entries.value_size() / 8];
+    for value in entries.values(entry) {
         for (index, total) in sum.iter_mut().enumerate() {
             *total = total.wrapping_add(wire::word(value, index, order));
         }
@@ -106,18 +105,23 @@ mod tests {
         words.iter().flat_map(|word| word.to_ne_bytes()).collect()
     }
 
-    fn entry(key: u32, values: &[&[u64]]) -> Entry {
-        Entry {
-            key: key.to_ne_bytes().to_vec(),
-            values: values.iter().map(|value| words(value)).collect(),
+    /// Entries of u32 keys, each with its values (one per CPU) in words.
+    fn entries(list: &[(u32, &[&[u64]])]) -> bpf::Entries {
+        let (_, first) = list[0];
+        let size = first[0].len() * 8;
+        let mut entries = bpf::Entries::new(4, size as u32, size as u32, first.len() as u32);
+        for (key, values) in list {
+            let values: Vec<u8> = values.iter().flat_map(|value| words(value)).collect();
+            entries.push(&key.to_ne_bytes(), &values);
         }
+        entries
     }
 
     fn folded(
         spec: &MapPlan,
         baseline: Option<&[u64]>,
         zero_shown: bool,
-        entries: Vec<Entry>,
+        entries: bpf::Entries,
     ) -> Entries {
         let folding = Folding {
             spec,
@@ -125,16 +129,14 @@ mod tests {
             zero_shown,
             order: wire::HOST,
         };
-        fold(entries, &folding)
+        fold(&entries, &folding)
     }
 
     #[test]
     fn a_sum_adds_each_word_over_the_cpus_less_the_baseline() {
         let spec = spec(Storage::PerCpuHash, Fold::Sum, 16);
-        let entries = vec![
-            entry(1, &[&[3, 30], &[4, 40]]),
-            entry(2, &[&[u64::MAX, 1], &[2, 0]]),
-        ];
+        let first: (u32, &[&[u64]]) = (1, &[&[3, 30], &[4, 40]]);
+        let entries = entries(&[first, (2, &[&[u64::MAX, 1], &[2, 0]])]);
         assert_eq!(
             folded(&spec, None, false, entries.clone()),
             vec![
@@ -145,7 +147,7 @@ mod tests {
         );
         let keyless = self::spec(Storage::PerCpuArray, Fold::Sum, 16);
         assert_eq!(
-            folded(&keyless, Some(&[5, 60]), false, vec![entries[0].clone()]),
+            folded(&keyless, Some(&[5, 60]), false, self::entries(&[first])),
             vec![(1u32.to_ne_bytes().to_vec(), words(&[2, 10]))]
         );
     }
@@ -153,14 +155,14 @@ mod tests {
     #[test]
     fn a_keyless_sum_at_zero_shows_only_when_asked() {
         let spec = spec(Storage::PerCpuArray, Fold::Sum, 8);
-        let untouched = || vec![entry(0, &[&[0], &[0]])];
+        let untouched = || entries(&[(0, &[&[0], &[0]])]);
         assert_eq!(folded(&spec, None, false, untouched()), vec![]);
         assert_eq!(
             folded(&spec, None, true, untouched()),
             vec![(0u32.to_ne_bytes().to_vec(), words(&[0]))]
         );
         // Cleared: back at the baseline it held then.
-        let cleared = vec![entry(0, &[&[2], &[3]])];
+        let cleared = entries(&[(0, &[&[2], &[3]])]);
         assert_eq!(folded(&spec, Some(&[5]), false, cleared), vec![]);
         // A keyed map keeps its zero entries: they were made by an update.
         let keyed = self::spec(Storage::PerCpuHash, Fold::Sum, 8);
@@ -174,7 +176,7 @@ mod tests {
         let values: &[&[u64]] = &[&[minus_five, 1], &[3, 1], &[0, 0]];
         let best = |fold: Fold| {
             let spec = spec(Storage::PerCpuHash, fold, 16);
-            folded(&spec, None, false, vec![entry(7, values)])
+            folded(&spec, None, false, entries(&[(7, values)]))
         };
         let shown = |value: u64| vec![(7u32.to_ne_bytes().to_vec(), words(&[value, 1]))];
         assert_eq!(best(Fold::Min { signed: true }), shown(minus_five));
@@ -183,7 +185,7 @@ mod tests {
         assert_eq!(best(Fold::Max { signed: false }), shown(minus_five));
         // No CPU saw a value: the key is not shown.
         let spec = spec(Storage::PerCpuHash, Fold::Min { signed: true }, 16);
-        let unseen = vec![entry(7, &[&[0, 0], &[9, 0]])];
+        let unseen = entries(&[(7, &[&[0, 0], &[9, 0]])]);
         assert_eq!(folded(&spec, None, false, unseen), vec![]);
     }
 
@@ -192,10 +194,9 @@ mod tests {
         for order in [ByteOrder::Little, ByteOrder::Big] {
             let value = |words: &[u64]| wire::encode_words(words, order);
             let minus_five = -5i64 as u64;
-            let entry = || Entry {
-                key: vec![7, 0, 0, 0],
-                values: vec![value(&[minus_five, 1]), value(&[3, 1]), value(&[0, 0])],
-            };
+            let mut entry = bpf::Entries::new(4, 16, 16, 3);
+            let values = [value(&[minus_five, 1]), value(&[3, 1]), value(&[0, 0])];
+            entry.push(&[7, 0, 0, 0], &values.concat());
             let min = spec(Storage::PerCpuHash, Fold::Min { signed: true }, 16);
             let folding = |spec, baseline| Folding {
                 spec,
@@ -204,7 +205,7 @@ mod tests {
                 order,
             };
             assert_eq!(
-                fold(vec![entry()], &folding(&min, None)),
+                fold(&entry, &folding(&min, None)),
                 vec![(
                     vec![7, 0, 0, 0],
                     wire::encode_extreme(Some(minus_five), order)
@@ -212,7 +213,7 @@ mod tests {
             );
             let sum = spec(Storage::PerCpuHash, Fold::Sum, 16);
             assert_eq!(
-                fold(vec![entry()], &folding(&sum, Some(&[1, 0]))),
+                fold(&entry, &folding(&sum, Some(&[1, 0]))),
                 vec![(vec![7, 0, 0, 0], value(&[-3i64 as u64, 2]))]
             );
         }
@@ -222,7 +223,7 @@ mod tests {
     fn a_shared_map_shows_its_one_value() {
         let spec = spec(Storage::Hash, Fold::Shared, 8);
         assert_eq!(
-            folded(&spec, None, false, vec![entry(4, &[&[42]])]),
+            folded(&spec, None, false, entries(&[(4, &[&[42]])])),
             vec![(4u32.to_ne_bytes().to_vec(), words(&[42]))]
         );
     }

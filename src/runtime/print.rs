@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
-use crate::kernel::bpf::{BpfMap, Entry, Update};
+use crate::kernel::bpf::{self, BpfMap, Update};
 use crate::kernel::child::Child;
 use crate::kernel::ring::{Ring, RingItem};
 use crate::output::{
@@ -345,7 +345,7 @@ impl<'a> Printer<'a> {
         } else {
             map.entries_one_by_one()?
         };
-        let entries = fold(entries, &self.folding(index));
+        let entries = fold(&entries, &self.folding(index));
         self.write_entries(index, name, entries, options);
         Ok(())
     }
@@ -381,7 +381,7 @@ impl<'a> Printer<'a> {
     /// reads are taken from, so no count is lost between a read and a reset.
     fn take(&mut self, index: usize) -> Result<Entries, RunError> {
         let (entries, baseline) = self.take_entries(index)?;
-        let entries = fold(entries, &self.folding(index));
+        let entries = fold(&entries, &self.folding(index));
         if let Some(kept) = self.kept.get_mut(index) {
             kept.zeroed = false;
             if let Some(baseline) = baseline {
@@ -405,8 +405,9 @@ impl<'a> Printer<'a> {
             zero[wire::EXTREME_SEEN..][..8].copy_from_slice(&wire::encode_words(&[1], wire::HOST));
         }
         let map = &self.maps[index];
-        for entry in map.entries_one_by_one()? {
-            map.update(&entry.key, &zero, Update::Any)?;
+        let entries = map.entries_one_by_one()?;
+        for index in 0..entries.len() {
+            map.update(entries.key(index), &zero, Update::Any)?;
         }
         Ok(())
     }
@@ -414,23 +415,19 @@ impl<'a> Printer<'a> {
     /// The entries `take` empties the map of, unfolded, and the new baseline of a keyless
     /// summed aggregation.
     #[inline(never)]
-    fn take_entries(&self, index: usize) -> Result<(Vec<Entry>, Option<Vec<u64>>), RunError> {
+    fn take_entries(&self, index: usize) -> Result<(bpf::Entries, Option<Vec<u64>>), RunError> {
         let map = &self.maps[index];
         let spec = &self.compiled.maps[index];
         if matches!(spec.storage, Storage::PerCpuArray | Storage::Array) {
             let key = 0u32.to_ne_bytes();
-            let values = map.lookup_per_cpu(&key)?.unwrap_or_default();
-            let entry = Entry {
-                key: key.to_vec(),
-                values,
-            };
+            let entry = map.lookup_entry(&key)?;
             if spec.fold == Fold::Sum {
-                let total = summed(&entry.values, spec.value_size as usize, None, wire::HOST);
-                return Ok((vec![entry], Some(total)));
+                let total = summed(&entry, 0, None, wire::HOST);
+                return Ok((entry, Some(total)));
             }
             // Minima and maxima start again from nothing: one value serves every CPU.
             map.update(&key, &vec![0u8; spec.value_size as usize], Update::Any)?;
-            return Ok((vec![entry], None));
+            return Ok((entry, None));
         }
         if self.batch {
             if let Some(entries) = map.take_batched()? {

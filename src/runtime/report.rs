@@ -29,12 +29,8 @@ pub(super) fn lost_error(count: u64) -> i32 {
 
 /// The count of error site `index`, summed over CPUs.
 fn error_count(errors: &BpfMap, index: usize) -> Result<u64, RunError> {
-    let values = errors.lookup_per_cpu(&wire::encode_int(index as u64, 4, wire::HOST))?;
-    Ok(values
-        .unwrap_or_default()
-        .iter()
-        .map(|value| wire::word(value, 0, wire::HOST))
-        .sum())
+    let entry = errors.lookup_entry(&wire::encode_int(index as u64, 4, wire::HOST))?;
+    Ok(super::fold::summed(&entry, 0, None, wire::HOST)[0])
 }
 
 pub(super) fn dropped_records(compiled: &Compiled, errors: &BpfMap) -> Result<u64, RunError> {

@@ -237,24 +237,13 @@ pub enum Builtin {
 
 impl Builtin {
     pub fn name(self) -> &'static str {
-        match self {
-            Builtin::Comm => "comm",
-            Builtin::Pid => "pid",
-            Builtin::Tid => "tid",
-            Builtin::Uid => "uid",
-            Builtin::Gid => "gid",
-            Builtin::Cpu => "cpu",
-            Builtin::Nsecs => "nsecs",
-            Builtin::WallTime => "walltime",
-            Builtin::Elapsed => "elapsed",
-            Builtin::KernelStack => "kstack",
-            Builtin::UserStack => "ustack",
-            Builtin::CurrentTask => "curtask",
-            Builtin::Rand => "rand",
-            Builtin::Cgroup => "cgroup",
-            Builtin::NumaId => "numaid",
-            Builtin::Jiffies => "jiffies",
-        }
+        // In declaration order; a string of words, not a table of `&str`s (see `crate::words`).
+        crate::words::nth_word(
+            "comm pid tid uid gid cpu nsecs walltime elapsed kstack ustack curtask rand cgroup \
+             numaid jiffies",
+            self as usize,
+        )
+        .unwrap_or_default()
     }
 }
 
@@ -321,5 +310,37 @@ impl Function {
     /// The built-in function this call prints under, as the built-ins' table names it.
     pub fn name(&self) -> &'static str {
         super::check::builtins::function_name(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every built-in's name, so that the string of names stays in declaration order.
+    #[test]
+    fn each_builtin_has_its_name() {
+        use Builtin::*;
+        let names = [
+            (Comm, "comm"),
+            (Pid, "pid"),
+            (Tid, "tid"),
+            (Uid, "uid"),
+            (Gid, "gid"),
+            (Cpu, "cpu"),
+            (Nsecs, "nsecs"),
+            (WallTime, "walltime"),
+            (Elapsed, "elapsed"),
+            (KernelStack, "kstack"),
+            (UserStack, "ustack"),
+            (CurrentTask, "curtask"),
+            (Rand, "rand"),
+            (Cgroup, "cgroup"),
+            (NumaId, "numaid"),
+            (Jiffies, "jiffies"),
+        ];
+        for (builtin, name) in names {
+            assert_eq!(builtin.name(), name, "{builtin:?}");
+        }
     }
 }

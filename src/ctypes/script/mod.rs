@@ -185,12 +185,8 @@ const TYPEDEF_TARGETS: [u8; 11] = [
 /// The words a base type is spelled with, in the order `scalar_id` counts them.
 pub(super) const SCALAR_WORDS: &str = "signed unsigned char short int long _Bool float double void";
 
-/// Where `word` is among the space-separated `words`. Every list of words here is one string:
-/// a table of `&str`s costs 16 bytes of pointer and length a word beside its letters.
-#[inline(never)]
-pub(super) fn word_index(words: &str, word: &str) -> Option<usize> {
-    words.split(' ').position(|found| found == word)
-}
+// Every list of words here is one string (see `crate::words`).
+pub(super) use crate::words::word_index;
 
 // Each word of `SCALAR_WORDS` counted in 3 bits of a spelling's key: no word can be written
 // more than 4 times in the 4 words a spelling may have, so no count spills into the next.

@@ -86,11 +86,73 @@ pub(super) struct BatchAttr {
     pub(super) flags: u64,
 }
 
-/// One map entry as read back: per-CPU maps give one value per possible CPU, others one value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
-    pub key: Vec<u8>,
-    pub values: Vec<Vec<u8>>,
+/// Map entries as read back, in two flat buffers: every key, then every entry's values as a
+/// lookup fills them (per-CPU maps give one value per possible CPU, each padded to 8 bytes;
+/// others one value).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Entries {
+    // u32s: the value is returned and moved, and smaller moves cost less code.
+    key_size: u32,
+    /// Bytes of one value.
+    value_size: u32,
+    /// Bytes from one CPU's value to the next.
+    stride: u32,
+    /// Values per entry: possible CPUs for per-CPU maps, else 1.
+    copies: u32,
+    keys: Vec<u8>,
+    values: Vec<u8>,
+}
+
+impl Entries {
+    /// Entries of `key_size`-byte keys and `value_size`-byte values, `copies` of them per key
+    /// (`stride` apart), none yet.
+    pub fn new(key_size: u32, value_size: u32, stride: u32, copies: u32) -> Entries {
+        Entries {
+            key_size,
+            value_size,
+            stride,
+            copies,
+            ..Entries::default()
+        }
+    }
+
+    /// Adds an entry: its key and its values as a lookup fills them.
+    pub fn push(&mut self, key: &[u8], values: &[u8]) {
+        self.keys.extend_from_slice(key);
+        self.values.extend_from_slice(values);
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys
+            .len()
+            .checked_div(self.key_size as usize)
+            .unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn key(&self, index: usize) -> &[u8] {
+        let size = self.key_size as usize;
+        &self.keys[index * size..][..size]
+    }
+
+    /// The values of entry `index`, one per copy (CPU); none past the last entry.
+    pub fn values(&self, index: usize) -> impl Iterator<Item = &[u8]> {
+        let size = (self.stride * self.copies) as usize;
+        let all = self
+            .values
+            .get(index * size..(index + 1) * size)
+            .unwrap_or_default();
+        let value_size = self.value_size as usize;
+        all.chunks(self.stride.max(1) as usize)
+            .map(move |value| &value[..value_size])
+    }
+
+    pub fn value_size(&self) -> usize {
+        self.value_size as usize
+    }
 }
 
 /// A created BPF map (its fd), closed on drop.
@@ -240,27 +302,30 @@ impl BpfMap {
     }
 
     /// The value at `key` (for per-CPU maps, all CPUs' values back to back, each padded to 8
-    /// bytes; `lookup_per_cpu` splits them).
+    /// bytes; `lookup_entry` splits them).
     pub fn lookup(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KernelError> {
         let mut value = vec![0u8; self.lookup_size()];
         Ok(self.lookup_raw(key, &mut value)?.then_some(value))
     }
 
-    /// One value per possible CPU, each `value_size` bytes.
-    pub fn lookup_per_cpu(&self, key: &[u8]) -> Result<Option<Vec<Vec<u8>>>, KernelError> {
-        Ok(self.lookup(key)?.map(|bytes| self.split(&bytes)))
+    /// The entry at `key` (none when absent): one value per possible CPU for per-CPU maps.
+    pub fn lookup_entry(&self, key: &[u8]) -> Result<Entries, KernelError> {
+        let mut entries = self.no_entries();
+        if let Some(values) = self.lookup(key)? {
+            entries.push(key, &values);
+        }
+        Ok(entries)
     }
 
-    fn split(&self, bytes: &[u8]) -> Vec<Vec<u8>> {
-        let size = self.spec.value_size as usize;
-        if !self.spec.kind.is_per_cpu() {
-            return vec![bytes[..size].to_vec()];
-        }
-        let mut values = Vec::new();
-        for chunk in bytes.chunks(stride(self.spec.value_size)) {
-            values.push(chunk[..size].to_vec());
-        }
-        values
+    /// Room for this map's entries, none yet.
+    fn no_entries(&self) -> Entries {
+        let size = self.spec.value_size;
+        let stride = if self.spec.kind.is_per_cpu() {
+            stride(size) as u32
+        } else {
+            size
+        };
+        Entries::new(self.spec.key_size, size, stride, self.copies as u32)
     }
 
     /// Stores `value` at `key`. For per-CPU maps `value` is either one value for every CPU or
@@ -321,7 +386,7 @@ impl BpfMap {
     }
 
     /// Every entry: by batch lookup where the kernel has it (5.6+), else key by key.
-    pub fn entries(&self) -> Result<Vec<Entry>, KernelError> {
+    pub fn entries(&self) -> Result<Entries, KernelError> {
         match self.entries_batched()? {
             Some(entries) => Ok(entries),
             None => self.entries_one_by_one(),
@@ -331,29 +396,31 @@ impl BpfMap {
     /// Entries key by key with MAP_GET_NEXT_KEY; a key deleted between the two calls is skipped.
     /// Bounded by the map's capacity: a key deleted under the walk sends the kernel back to the
     /// first key, and a map that probes keep writing must not keep the walk going forever.
-    pub fn entries_one_by_one(&self) -> Result<Vec<Entry>, KernelError> {
+    pub fn entries_one_by_one(&self) -> Result<Entries, KernelError> {
         self.walk(false)
     }
 
     /// Every entry, each deleted after it is read, key by key: where there is no batch to
     /// read and empty the map at once (see `entries_one_by_one` and `take_batched`).
-    pub fn take_one_by_one(&self) -> Result<Vec<Entry>, KernelError> {
+    pub fn take_one_by_one(&self) -> Result<Entries, KernelError> {
         self.walk(true)
     }
 
-    fn walk(&self, delete: bool) -> Result<Vec<Entry>, KernelError> {
-        let mut entries = Vec::new();
-        let mut value = vec![0u8; self.lookup_size()];
+    fn walk(&self, delete: bool) -> Result<Entries, KernelError> {
+        let mut entries = self.no_entries();
+        let size = self.lookup_size();
         for key in self.keys()? {
-            let found = self.lookup_raw(&key, &mut value)?;
+            // Read in place at the end of the values; taken back when the key is gone.
+            let end = entries.values.len();
+            entries.values.resize(end + size, 0);
+            let found = self.lookup_raw(&key, &mut entries.values[end..])?;
             if delete {
                 self.delete(&key)?;
             }
             if found {
-                entries.push(Entry {
-                    key,
-                    values: self.split(&value),
-                });
+                entries.keys.extend_from_slice(&key);
+            } else {
+                entries.values.truncate(end);
             }
         }
         Ok(entries)
@@ -374,7 +441,7 @@ impl BpfMap {
     }
 
     /// Entries by MAP_LOOKUP_BATCH; None when this kernel or map type has no batch lookup.
-    pub fn entries_batched(&self) -> Result<Option<Vec<Entry>>, KernelError> {
+    pub fn entries_batched(&self) -> Result<Option<Entries>, KernelError> {
         self.batch(MAP_LOOKUP_BATCH, "read")
     }
 
@@ -382,13 +449,13 @@ impl BpfMap {
     /// one pass over the buckets, each read and emptied under its lock, so a count a probe adds
     /// is either in what is returned or in the map afterwards, never lost between a read and a
     /// delete. None when this kernel or map type has no such batch.
-    pub fn take_batched(&self) -> Result<Option<Vec<Entry>>, KernelError> {
+    pub fn take_batched(&self) -> Result<Option<Entries>, KernelError> {
         self.batch(MAP_LOOKUP_AND_DELETE_BATCH, "read and empty")
     }
 
     /// A batch command over the whole map, in chunks; one pass: the kernel's cursor only moves
     /// forward, so the loop ends however busy the map is.
-    fn batch(&self, command: u32, verb: &str) -> Result<Option<Vec<Entry>>, KernelError> {
+    fn batch(&self, command: u32, verb: &str) -> Result<Option<Entries>, KernelError> {
         let mut chunk = self.spec.max_entries.clamp(1, 256) as usize;
         let key_size = self.spec.key_size as usize;
         let value_size = self.lookup_size();
@@ -397,7 +464,7 @@ impl BpfMap {
         // The batch token is the map's business: a bucket index for hashes, a key for arrays.
         let mut token_in = vec![0u8; key_size.max(8)];
         let mut token_out = vec![0u8; key_size.max(8)];
-        let mut entries = Vec::new();
+        let mut entries = self.no_entries();
         let mut first = true;
         loop {
             let mut attr = BatchAttr {
@@ -422,12 +489,8 @@ impl BpfMap {
                 }
                 Err(errno) => return Err(self.failed(verb, errno)),
             };
-            for index in 0..attr.count as usize {
-                entries.push(Entry {
-                    key: keys[index * key_size..][..key_size].to_vec(),
-                    values: self.split(&values[index * value_size..][..value_size]),
-                });
-            }
+            let count = attr.count as usize;
+            entries.push(&keys[..key_size * count], &values[..value_size * count]);
             if finished {
                 return Ok(Some(entries));
             }

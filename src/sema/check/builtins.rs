@@ -42,13 +42,14 @@ pub(super) enum Form {
     },
     /// Only ever assigned to a map (`@m[k] = count()`), which it makes a `kind` map (lhist's
     /// bounds are its arguments); it takes `arguments` values, the first the one aggregated.
-    Aggregation { kind: MapKind, arguments: usize },
+    Aggregation { kind: MapKind, arguments: u8 },
 }
 
 /// How many arguments a function takes, and how its error says so ("takes one address").
+/// u32s: the table's rows are smaller (`ANY` is `u32::MAX`, more than a script can pass).
 pub(super) struct Arity {
-    low: usize,
-    high: usize,
+    low: u32,
+    high: u32,
     wanted: &'static str,
 }
 
@@ -131,7 +132,11 @@ const fn function(
     typing: Typing,
     named: fn(&Function) -> bool,
 ) -> Definition {
-    let arity = Arity { low, high, wanted };
+    let arity = Arity {
+        low: low as u32,
+        high: high as u32,
+        wanted,
+    };
     Definition {
         name,
         form: Form::Function {
@@ -145,7 +150,10 @@ const fn function(
 const fn aggregation(name: &'static str, kind: MapKind, arguments: usize) -> Definition {
     Definition {
         name,
-        form: Form::Aggregation { kind, arguments },
+        form: Form::Aggregation {
+            kind,
+            arguments: arguments as u8,
+        },
     }
 }
 
@@ -157,7 +165,7 @@ pub(super) fn definition(name: &str) -> Option<&'static Definition> {
 /// An aggregation's map kind (lhist's with zero bounds) and its argument count.
 pub(super) fn aggregation_of(name: &str) -> Option<(MapKind, usize)> {
     match definition(name)?.form {
-        Form::Aggregation { kind, arguments } => Some((kind, arguments)),
+        Form::Aggregation { kind, arguments } => Some((kind, arguments.into())),
         _ => None,
     }
 }
@@ -224,7 +232,7 @@ impl Checker<'_> {
         match definition(name).map(|definition| &definition.form) {
             Some(Form::Function { arity, typing, .. }) => {
                 let given = arguments.len();
-                if given < arity.low || given > arity.high {
+                if given < arity.low as usize || given > arity.high as usize {
                     self.errors.report(
                         span,
                         format_args!("`{name}()` takes {}, {given} given", arity.wanted),

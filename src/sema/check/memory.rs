@@ -17,10 +17,8 @@ use crate::sema::types::{AddressSpace, CStruct, Type, TypeOrigin, I64, U64};
 /// holds enums only, lacks.
 const KERNEL_DEFINES: [(&str, u64); 3] = [("AF_INET", 2), ("AF_INET6", 10), ("TASK_RUNNING", 0)];
 
-/// The preprocessor's words, after a `#`.
-const DIRECTIVES: [&str; 8] = [
-    "define", "undef", "include", "if", "else", "elif", "endif", "pragma",
-];
+/// The preprocessor's words, after a `#` (a string of words: see `crate::words`).
+const DIRECTIVES: &str = "define undef include if else elif endif pragma";
 
 /// The C types a script can name.
 // The script's definitions, the largest, last: the other fields sit at short offsets.
@@ -51,7 +49,7 @@ impl<'p> CTypes<'p> {
             .map(|line| {
                 let directive = line.trim_start().strip_prefix('#').map(|rest| {
                     let word = rest.trim_start();
-                    DIRECTIVES.iter().any(|known| word.starts_with(known))
+                    DIRECTIVES.split(' ').any(|known| word.starts_with(known))
                 });
                 match directive {
                     Some(false) => "\n",
