@@ -24,9 +24,9 @@ pub(super) struct Definition {
 }
 
 pub(super) enum Form {
-    /// A value every probe has, of the type the function gives; ply also writes it as a call
-    /// without arguments (`pid()`).
-    Variable(Builtin, fn() -> Type),
+    /// A value every probe has, of this type; ply also writes it as a call without arguments
+    /// (`pid()`).
+    Variable(Builtin, Type),
     /// `probe`: the name of the probe that fired, a string constant in each probe.
     ProbeName,
     /// bpftrace's `func` where the provider has no variable of that name (uprobes): the
@@ -60,27 +60,28 @@ const ANY: usize = usize::MAX;
 
 /// Variables, then functions, then aggregations: "did you mean" takes the first of equally
 /// near names in this order.
+// A const, not a static: a `Type` (it may hold an `Rc`) is not `Sync`.
 #[rustfmt::skip] // one row a built-in, aligned, as ply's table of funcs
-static TABLE: &[Definition] = &[
-    variable("comm",     Builtin::Comm,        || Type::Chars(16)),
-    variable("execname", Builtin::Comm,        || Type::Chars(16)),
-    variable("pid",      Builtin::Pid,         || Type::Id(Id::Process)),
-    variable("tid",      Builtin::Tid,         || Type::Id(Id::Process)),
-    variable("kpid",     Builtin::Tid,         || Type::Id(Id::Process)),
-    variable("uid",      Builtin::Uid,         || Type::Id(Id::User)),
-    variable("gid",      Builtin::Gid,         || Type::Id(Id::Group)),
-    variable("cpu",      Builtin::Cpu,         || Type::Id(Id::Cpu)),
-    variable("rand",     Builtin::Rand,        || U32),
-    variable("cgroup",   Builtin::Cgroup,      || U64),
-    variable("numaid",   Builtin::NumaId,      || U32),
-    variable("jiffies",  Builtin::Jiffies,     || U64),
-    variable("time",     Builtin::Nsecs,       || Type::Time),
-    variable("nsecs",    Builtin::Nsecs,       || U64),
-    variable("walltime", Builtin::WallTime,    || Type::WallTime),
-    variable("elapsed",  Builtin::Elapsed,     || U64),
-    variable("stack",    Builtin::KernelStack, || Type::Stack),
-    variable("kstack",   Builtin::KernelStack, || Type::Stack),
-    variable("ustack",   Builtin::UserStack,   || Type::UserStack),
+const TABLE: &[Definition] = &[
+    variable("comm",     Builtin::Comm,        Type::Chars(16)),
+    variable("execname", Builtin::Comm,        Type::Chars(16)),
+    variable("pid",      Builtin::Pid,         Type::Id(Id::Process)),
+    variable("tid",      Builtin::Tid,         Type::Id(Id::Process)),
+    variable("kpid",     Builtin::Tid,         Type::Id(Id::Process)),
+    variable("uid",      Builtin::Uid,         Type::Id(Id::User)),
+    variable("gid",      Builtin::Gid,         Type::Id(Id::Group)),
+    variable("cpu",      Builtin::Cpu,         Type::Id(Id::Cpu)),
+    variable("rand",     Builtin::Rand,        U32),
+    variable("cgroup",   Builtin::Cgroup,      U64),
+    variable("numaid",   Builtin::NumaId,      U32),
+    variable("jiffies",  Builtin::Jiffies,     U64),
+    variable("time",     Builtin::Nsecs,       Type::Time),
+    variable("nsecs",    Builtin::Nsecs,       U64),
+    variable("walltime", Builtin::WallTime,    Type::WallTime),
+    variable("elapsed",  Builtin::Elapsed,     U64),
+    variable("stack",    Builtin::KernelStack, Type::Stack),
+    variable("kstack",   Builtin::KernelStack, Type::Stack),
+    variable("ustack",   Builtin::UserStack,   Type::UserStack),
     Definition { name: "probe", form: Form::ProbeName },
     Definition { name: "func",  form: Form::FunctionName },
     function("printf", 1, ANY, "a format string and its values",    printf,    |f| matches!(f, Function::Printf { .. })),
@@ -117,7 +118,7 @@ static TABLE: &[Definition] = &[
     aggregation("stats",    MapKind::Stats,    1),
 ];
 
-const fn variable(name: &'static str, builtin: Builtin, ty: fn() -> Type) -> Definition {
+const fn variable(name: &'static str, builtin: Builtin, ty: Type) -> Definition {
     Definition {
         name,
         form: Form::Variable(builtin, ty),

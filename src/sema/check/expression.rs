@@ -504,7 +504,7 @@ impl Checker<'_> {
                 Some(expr(ExprKind::Str(function.into_bytes()), ty, span))
             }
             Some(Form::Variable(builtin, ty)) => {
-                Some(expr(ExprKind::Builtin(*builtin), ty(), span))
+                Some(expr(ExprKind::Builtin(*builtin), ty.clone(), span))
             }
             _ if name == "cpid" => self.target_pid(name, span),
             _ if name == "curtask" => Some(expr(
