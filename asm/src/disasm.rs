@@ -222,24 +222,18 @@ fn relative(f: &mut fmt::Formatter<'_>, mnemonic: &str, offset: i32) -> fmt::Res
 /// `lock *(u64 *)(r1 +0) += r2`, `r2 = atomic64_fetch_add((u64 *)(r1 +0), r2)` and the like.
 fn atomic(f: &mut fmt::Formatter<'_>, op: AtomicOp, mem: Pointer, src: Reg) -> fmt::Result {
     let bits = if mem.0 == Size::U64 { "64" } else { "" };
-    let name = match op {
+    // In `AtomicOp` order, up to `CmpXchg`.
+    let name = symbol(
+        "+= |= &= ^= fetch_add fetch_or fetch_and fetch_xor xchg ",
+        op as usize,
+    );
+    match op {
         AtomicOp::Add | AtomicOp::Or | AtomicOp::And | AtomicOp::Xor => {
-            let symbol = match op {
-                AtomicOp::Add => "+=",
-                AtomicOp::Or => "|=",
-                AtomicOp::And => "&=",
-                _ => "^=",
-            };
-            return write!(f, "lock *{mem} {symbol} {src}");
+            write!(f, "lock *{mem} {name} {src}")
         }
-        AtomicOp::CmpXchg => return write!(f, "r0 = atomic{bits}_cmpxchg({mem}, r0, {src})"),
-        AtomicOp::FetchAdd => "fetch_add",
-        AtomicOp::FetchOr => "fetch_or",
-        AtomicOp::FetchAnd => "fetch_and",
-        AtomicOp::FetchXor => "fetch_xor",
-        AtomicOp::Xchg => "xchg",
-    };
-    write!(f, "{src} = atomic{bits}_{name}({mem}, {src})")
+        AtomicOp::CmpXchg => write!(f, "r0 = atomic{bits}_cmpxchg({mem}, r0, {src})"),
+        _ => write!(f, "{src} = atomic{bits}_{name}({mem}, {src})"),
+    }
 }
 
 /// `r1 = 0x10`, `r1 = map[fd:3]` and the other 16-byte loads.
