@@ -458,26 +458,29 @@ fn stand_in() -> Box<Expr> {
 /// text after it. Longer operators are tried first so `||` is not `|`; `op=` compound
 /// assignments and a predicate's closing `/ {` are not operators.
 fn binary_operator(input: &str) -> Option<(BinaryOp, usize, &str)> {
-    const TABLE: &[(&str, BinaryOp, usize)] = &[
-        ("||", BinaryOp::LogicalOr, 0),
-        ("^^", BinaryOp::LogicalXor, 1),
-        ("&&", BinaryOp::LogicalAnd, 2),
-        ("==", BinaryOp::Equal, 6),
-        ("!=", BinaryOp::NotEqual, 6),
-        ("<<", BinaryOp::ShiftLeft, 8),
-        (">>", BinaryOp::ShiftRight, 8),
-        ("<=", BinaryOp::LessEqual, 7),
-        (">=", BinaryOp::GreaterEqual, 7),
-        ("|", BinaryOp::BitOr, 3),
-        ("^", BinaryOp::BitXor, 4),
-        ("&", BinaryOp::BitAnd, 5),
-        ("<", BinaryOp::Less, 7),
-        (">", BinaryOp::Greater, 7),
-        ("+", BinaryOp::Add, 9),
-        ("-", BinaryOp::Subtract, 9),
-        ("*", BinaryOp::Multiply, 10),
-        ("/", BinaryOp::Divide, 10),
-        ("%", BinaryOp::Modulo, 10),
+    use BinaryOp::*;
+    // Longest first; each operator's text is its `symbol()` (a table of `&str`s would cost 16
+    // bytes an operator).
+    const TABLE: [(BinaryOp, u8); 19] = [
+        (LogicalOr, 0),
+        (LogicalXor, 1),
+        (LogicalAnd, 2),
+        (Equal, 6),
+        (NotEqual, 6),
+        (ShiftLeft, 8),
+        (ShiftRight, 8),
+        (LessEqual, 7),
+        (GreaterEqual, 7),
+        (BitOr, 3),
+        (BitXor, 4),
+        (BitAnd, 5),
+        (Less, 7),
+        (Greater, 7),
+        (Add, 9),
+        (Subtract, 9),
+        (Multiply, 10),
+        (Divide, 10),
+        (Modulo, 10),
     ];
     if assignment_operator(input).is_some() || input.starts_with("->") {
         return None;
@@ -485,34 +488,28 @@ fn binary_operator(input: &str) -> Option<(BinaryOp, usize, &str)> {
     if input.starts_with("++") || input.starts_with("--") {
         return None;
     }
-    for &(token, operator, level) in TABLE {
-        let Some(rest) = input.strip_prefix(token) else {
+    for (operator, level) in TABLE {
+        let Some(rest) = input.strip_prefix(operator.symbol()) else {
             continue;
         };
-        if operator == BinaryOp::Divide && rest.trim_start().starts_with('{') {
+        if operator == Divide && rest.trim_start().starts_with('{') {
             return None;
         }
-        return Some((operator, level, rest));
+        return Some((operator, level.into(), rest));
     }
     None
 }
 
 /// `=`, or a compound `op=`, at the start of `input`.
 pub(super) fn assignment_operator(input: &str) -> Option<(Option<BinaryOp>, &str)> {
-    const TABLE: &[(&str, BinaryOp)] = &[
-        ("<<=", BinaryOp::ShiftLeft),
-        (">>=", BinaryOp::ShiftRight),
-        ("+=", BinaryOp::Add),
-        ("-=", BinaryOp::Subtract),
-        ("*=", BinaryOp::Multiply),
-        ("/=", BinaryOp::Divide),
-        ("%=", BinaryOp::Modulo),
-        ("&=", BinaryOp::BitAnd),
-        ("|=", BinaryOp::BitOr),
-        ("^=", BinaryOp::BitXor),
+    use BinaryOp::*;
+    // Each is its operator's `symbol()` then `=`.
+    const COMPOUND: [BinaryOp; 10] = [
+        ShiftLeft, ShiftRight, Add, Subtract, Multiply, Divide, Modulo, BitAnd, BitOr, BitXor,
     ];
-    for &(token, operator) in TABLE {
-        if let Some(rest) = input.strip_prefix(token) {
+    for operator in COMPOUND {
+        let rest = input.strip_prefix(operator.symbol());
+        if let Some(rest) = rest.and_then(|rest| rest.strip_prefix('=')) {
             return Some((Some(operator), rest));
         }
     }
