@@ -67,7 +67,7 @@ fn shell_text(command: &str) -> String {
 }
 
 /// Whether `path` is a file someone may execute.
-fn is_program(path: &str) -> bool {
+pub fn is_program(path: &str) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path)
         .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)

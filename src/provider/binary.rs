@@ -1,8 +1,6 @@
 //! provider::binary: which file a uprobe names — a path, a library found through ld.so.cache
 //! or the library directories, or a program found through PATH.
 
-use std::os::unix::fs::PermissionsExt;
-
 use super::uprobe::UprobeError;
 
 /// One library of ld.so.cache: its soname and where it is.
@@ -257,9 +255,7 @@ pub fn find_binary(name: &str, search: &Search) -> Result<String, UprobeError> {
     }
     for directory in &search.path {
         let path = format!("{directory}/{name}");
-        let executable = std::fs::metadata(&path)
-            .is_ok_and(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0);
-        if executable {
+        if crate::kernel::child::is_program(&path) {
             return absolute(&path);
         }
     }
@@ -463,7 +459,11 @@ mod tests {
         std::fs::write(library.join("libdemo.so.1.2.3"), b"\x7fELF rest").unwrap();
         let program = programs.join("demo");
         std::fs::write(&program, b"\x7fELF rest").unwrap();
-        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(
+            &program,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
         let search = Search {
             directories: vec!["/nonexistent".into(), library.to_string_lossy().into()],
             path: vec![programs.to_string_lossy().into()],

@@ -273,12 +273,8 @@ impl Emitter<'_> {
             Ok(step) => self.asm.div64_imm(R1, step),
             Err(_) => self.asm.load_imm64(R2, step as u64).div64(R1, R2),
         };
-        let bounded = self.asm.label();
-        self.asm
-            .add64_imm(R1, 1)
-            .jle_imm(R1, last, bounded)
-            .mov64_imm(R1, last)
-            .bind(bounded)
-            .bind(done);
+        self.asm.add64_imm(R1, 1);
+        self.at_most(R1, last);
+        self.asm.bind(done);
     }
 }

@@ -144,13 +144,8 @@ impl Emitter<'_> {
                     (Function::Str { .. }, Some(length)) => {
                         self.zero(slot, size);
                         let count = self.evaluated(length, span);
-                        let fits = self.asm.label();
-                        let most = size as i32 - 1;
-                        self.asm
-                            .jle_imm(count, most, fits)
-                            .mov64_imm(count, most)
-                            .bind(fits)
-                            .add64_imm(count, 1);
+                        self.at_most(count, size as i32 - 1);
+                        self.asm.add64_imm(count, 1);
                         Read::StringUpto(count)
                     }
                     // The helper stops at the NUL; the rest must be zero to print and hash
@@ -216,12 +211,8 @@ impl Emitter<'_> {
         let capacity = size - wire::BUFFER_DATA;
         self.zero(slot, size);
         let count = self.evaluated(length, span);
-        let fits = self.asm.label();
-        self.asm
-            .jle_imm(count, capacity as i32, fits)
-            .mov64_imm(count, capacity as i32)
-            .bind(fits)
-            .store(Size::U64, R10, slot, count);
+        self.at_most(count, capacity as i32);
+        self.asm.store(Size::U64, R10, slot, count);
         let data = slot + wire::BUFFER_DATA as i16;
         let pointer = matches!(source.ty, Type::Pointer { .. });
         let (from, held) = match if pointer { None } else { self.place(source) } {
@@ -268,13 +259,8 @@ impl Emitter<'_> {
         let kind = match length {
             None => Read::String,
             Some(length) => {
-                let fits = self.asm.label();
-                self.asm
-                    .mov64(length, register)
-                    .rsh64_imm(length, 16)
-                    .jle_imm(length, size as i32, fits)
-                    .mov64_imm(length, size as i32)
-                    .bind(fits);
+                self.asm.mov64(length, register).rsh64_imm(length, 16);
+                self.at_most(length, size as i32);
                 Read::Upto(length)
             }
         };

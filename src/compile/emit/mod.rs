@@ -284,6 +284,16 @@ impl Emitter<'_> {
         self.free.push(register);
     }
 
+    /// `register` capped at `most` (compared unsigned): the bound the verifier needs of a
+    /// helper's size or a bucket's index.
+    fn at_most(&mut self, register: Reg, most: i32) {
+        let fits = self.asm.label();
+        self.asm
+            .jle_imm(register, most, fits)
+            .mov64_imm(register, most)
+            .bind(fits);
+    }
+
     /// Zeroes `size` bytes at `slot`, each store aligned.
     fn zero(&mut self, slot: i16, size: usize) {
         let mut at = 0;

@@ -13,6 +13,7 @@ use crate::output::{Format, PrintOptions};
 use crate::sema::program::{Expr, ExprKind, Function};
 use crate::sema::types::{AddressSpace, Type, I32, U32, U64};
 use crate::wire;
+use crate::words::word_index;
 
 /// Bytes `str()` and `mem()` read when no length is given (ply's string size).
 pub const DEFAULT_STRING_SIZE: usize = 128;
@@ -98,9 +99,9 @@ fn signal_number(name: &[u8]) -> Option<u8> {
     let name = name.to_ascii_uppercase();
     let name = name.strip_prefix(b"SIG").unwrap_or(&name);
     let name: &[u8] = if name == b"POLL" { b"IO" } else { name };
-    let found = SIGNALS
-        .split(' ')
-        .position(|known| known.as_bytes() == name);
+    let found = std::str::from_utf8(name)
+        .ok()
+        .and_then(|name| word_index(SIGNALS, name));
     found.map(|index| index as u8 + 1)
 }
 
