@@ -26,8 +26,8 @@ pub struct Child {
 
 /// What `sh -c` runs for `command`: `exec command` when it is one simple command whose first
 /// word is a program (a path, or a file on PATH), so that the child's pid — `$target`, `cpid` —
-/// is the command's own, as it is with a shell that execs a last command itself (bash, busybox
-/// ash) and is not with dash, which forks it. Anything else (`a; b`, a pipe, `(...)`, a builtin
+/// is the command's own, as it is with a shell that execs a last command itself (bash) and is
+/// not with Debian's dash, which forks it. Anything else (`a; b`, a pipe, `(...)`, a builtin
 /// such as `exit`, `VAR=x cmd`) runs as written.
 fn shell_text(command: &str) -> String {
     let bytes = command.trim_start().as_bytes();
