@@ -1,4 +1,5 @@
-//! bpftrace's loops on this kernel: `while` with `break` and `continue`, and `unroll`, counted
+//! bpftrace's control flow on this kernel: `while` with `break` and `continue`, `unroll`, and a
+//! conditional expression run as a statement for its arms' effects; loops counted
 //! by what a real run prints (the same lines bpftrace 0.17 prints for these scripts), and the
 //! error for a loop the verifier cannot see end. (A kernel before 5.3, which refuses every loop,
 //! is told so at the loop: runtime::load's unit test, from such a kernel's verifier log.)
@@ -104,4 +105,31 @@ fn a_loop_the_verifier_cannot_bound_is_named() {
     let error = text(&output.stderr);
     assert!(error.contains(clear.trim_end()), "{error}");
     assert!(error.contains("infinite loop detected"), "{error}");
+}
+
+/// `c ? printf(..) : printf(..);` runs one arm per event (bpftrace's reference guide writes
+/// it so), as an `if`: two 7-byte reads print "odd", a 100-byte one "even", nested arms too.
+#[test]
+fn a_conditional_statement_runs_the_arm_its_condition_picks() {
+    if !common::kernel_available("a_conditional_statement_runs_the_arm_its_condition_picks") {
+        return;
+    }
+    let reader = common::unique_copy("dd", "tineternary");
+    let reader = reader.display();
+    let workload = format!(
+        "{reader} bs=7 count=2 status=none </dev/zero >/dev/null; \
+         {reader} bs=100 count=1 status=none </dev/zero >/dev/null"
+    );
+    let script = r#"tracepoint:syscalls:sys_enter_read /args->fd == 0 && comm == "tineternary"/ {
+        args->count & 1 ? printf("odd %d\n", args->count)
+            : (args->count > 50 ? printf("even, large %d\n", args->count) : printf("even\n"));
+    }"#;
+    let output = tine(&["-c", &workload, script]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let printed: Vec<String> = text(&output.stdout)
+        .lines()
+        .filter(|line| line.starts_with("odd") || line.starts_with("even"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(printed, ["odd 7", "odd 7", "even, large 100"], "{output:?}");
 }

@@ -215,7 +215,7 @@ impl<'a> Parser<'a> {
                 value,
             }
         } else {
-            StmtKind::Expr(expression)
+            expression_statement(expression)
         };
     }
 
@@ -245,6 +245,30 @@ fn new_statement() -> Box<Stmt> {
         kind: StmtKind::Return,
         span: Span::default(),
     })
+}
+
+/// An expression as a statement. A conditional one is an `if`: bpftrace runs
+/// `c ? printf(..) : printf(..);` for its arms' effects, which have no value to choose between.
+fn expression_statement(expression: Expr) -> StmtKind {
+    let ExprKind::Ternary {
+        condition,
+        then,
+        otherwise,
+    } = expression.kind
+    else {
+        return StmtKind::Expr(expression);
+    };
+    let arm = |arm: Box<Expr>| {
+        Box::new(Stmt {
+            span: arm.span,
+            kind: expression_statement(*arm),
+        })
+    };
+    StmtKind::If {
+        condition: *condition,
+        then: arm(then),
+        otherwise: Some(arm(otherwise)),
+    }
 }
 
 /// `target` plus or minus the 1 written at `one_span`.
