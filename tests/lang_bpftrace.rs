@@ -196,6 +196,19 @@ fn kaddr_is_the_symbols_address_and_an_integer_address_reads_a_u64() {
     assert!(message.contains("cannot dereference pid"), "{message}");
 }
 
+/// A variable whose assignment failed is reported there once, not again at every use (the
+/// tool loads.bt, on a kernel whose kallsyms lacks `avenrun`, got one error and nine about
+/// variables "only assigned from themselves"); a variable really assigned only from itself is
+/// still reported.
+#[test]
+fn a_failed_assignment_is_one_error_not_one_per_use() {
+    let message = refused("BEGIN { $a = kaddr(comm); @x = *$a; @y = *($a + 8); }");
+    assert_eq!(message.matches("error:").count(), 1, "{message}");
+    assert!(message.contains("kaddr's symbol"), "{message}");
+    let message = refused("BEGIN { $b = $b + 1; }");
+    assert!(message.contains("`$b` has no type"), "{message}");
+}
+
 #[test]
 fn number_literals_take_exponents_and_separators() {
     for (literal, value) in [

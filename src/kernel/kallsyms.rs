@@ -101,15 +101,19 @@ impl KernelSymbols {
 }
 
 /// Where kernel symbol `name` (code or data) is, from kallsyms text: the first line naming it,
-/// the kernel's own before a module's; Err when addresses are hidden (kptr_restrict: all 0).
+/// the kernel's own before a module's; Err when addresses are hidden (kptr_restrict: all 0), or
+/// when it is missing from a kallsyms without data symbols (no local `d`/`b` one), which may
+/// have it in memory all the same.
 pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, String> {
     let mut found = None;
+    let mut lists_data = false;
     for line in text.lines() {
         let mut parts = line.split_whitespace();
-        let (Some(address), Some(_kind), Some(symbol)) = (parts.next(), parts.next(), parts.next())
+        let (Some(address), Some(kind), Some(symbol)) = (parts.next(), parts.next(), parts.next())
         else {
             continue;
         };
+        lists_data |= matches!(kind.as_bytes(), [b'd' | b'b']);
         if symbol != name {
             continue;
         }
@@ -126,6 +130,7 @@ pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, String> {
     }
     match found {
         Some(0) => Err("/proc/kallsyms hides kernel addresses (kptr_restrict); run as root with kernel.kptr_restrict < 2".into()),
+        None if !lists_data => Err("not in kallsyms, which lacks data symbols (CONFIG_KALLSYMS_ALL is off)".into()),
         found => Ok(found),
     }
 }
@@ -148,6 +153,13 @@ mod tests {
         assert_eq!(find_symbol(text, "avenrun"), Ok(Some(0xffffffff81300000)));
         assert_eq!(find_symbol(text, "vfs_read"), Ok(Some(0xffffffff81200000)));
         assert_eq!(find_symbol(text, "nothing"), Ok(None));
+        let code_only = "ffffffff81200000 T vfs_read\nffffffff81300000 D jiffies\n";
+        let missing = find_symbol(code_only, "avenrun").unwrap_err();
+        assert!(missing.contains("CONFIG_KALLSYMS_ALL"), "{missing}");
+        assert_eq!(
+            find_symbol(code_only, "jiffies"),
+            Ok(Some(0xffffffff81300000))
+        );
         let hidden = "0000000000000000 D avenrun\n";
         assert!(find_symbol(hidden, "avenrun").is_err());
     }

@@ -81,6 +81,9 @@ impl Checker<'_> {
     ) -> Option<Typed> {
         match &scope.scratch[slot].1 {
             Some((ty, _)) => Some(expr(ExprKind::Scratch(slot), ty.clone(), span)),
+            // A variable whose assignments failed to type was reported at them: its uses
+            // would only repeat the error (`$a = kaddr("no_such"); @ = *$a;`).
+            None if !self.errors.list.is_empty() => None,
             None => {
                 let name = &scope.scratch[slot].0;
                 self.errors.report(
