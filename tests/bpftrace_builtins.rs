@@ -470,7 +470,8 @@ fn connections_printed(text: &str, port4: u16, port6: u16) {
 /// `buf()` with `%r`: a write's bytes as the process wrote them, the printable ASCII ones as
 /// they are and the others `\xNN` (bpftrace 0.17 prints these lines), as a map key too (which
 /// bpftrace prints with its 64-byte buffer's trailing `\x00`s; tine prints the length it
-/// read); a literal's bytes up to a length computed as the probe runs, and none for 0.
+/// read); a literal's bytes up to a length computed as the probe runs, and none for 0; `%rx`
+/// and `%rh` print every byte in hex (before, tine printed `%r` and then the letter).
 #[test]
 fn buf_prints_the_bytes_read_escaped() {
     if !common::kernel_available("buf_prints_the_bytes_read_escaped") {
@@ -480,12 +481,13 @@ fn buf_prints_the_bytes_read_escaped() {
                       printf(\"%r|\\n\", buf(args->buf, args->count));
                       @[buf(args->buf, args->count)] = count();
                   }
-                  END { $n = 2; printf(\"%r|%r|%r|\\n\", buf(\"ab\\tc\\\\d\", 6), buf(\"abcd\", $n), buf(\"x\", 0)); }";
+                  END { $n = 2; printf(\"%r|%r|%r|\\n\", buf(\"ab\\tc\\\\d\", 6), buf(\"abcd\", $n), buf(\"x\", 0));
+                        printf(\"%rx|%rh|%rhx|\\n\", buf(\"Hi\\0\", 3), buf(\"Hi\\0\", 3), buf(\"A\", 1)); }";
     let workload = r"exec printf 'hi\001\377x\\y\n' >/dev/null";
     let output = tine(&[], &["-f", "bpftrace", "-c", workload, script]);
     assert_eq!(
         stdout(&output),
-        "Attaching 2 probes...\nhi\\x01\\xffx\\y\\x0a|\nab\\x09c\\d|ab||\n\n\n@[hi\\x01\\xffx\\y\\x0a]: 1\n",
+        "Attaching 2 probes...\nhi\\x01\\xffx\\y\\x0a|\nab\\x09c\\d|ab||\n\\x48\\x69\\x00|48 69 00|41x|\n\n\n@[hi\\x01\\xffx\\y\\x0a]: 1\n",
         "{output:?}"
     );
 }

@@ -33,6 +33,8 @@ struct Spec {
     /// Bytes that `hh`, `h`, `l`... narrow an integer to; None keeps the value's own size.
     length: Option<usize>,
     conversion: char,
+    /// bpftrace's `%rx` (`x`: every byte of a buffer `\xNN`) and `%rh` (`h`: `48 65 6c`).
+    hex: Option<char>,
 }
 
 /// What is wrong with a format string; `offset` is the byte offset of the bad conversion.
@@ -59,6 +61,15 @@ impl Format {
         let mut chars = text.char_indices().peekable();
         while let Some((offset, c)) = chars.next() {
             if c != '%' {
+                // bpftrace's `%rx` and `%rh`: a letter right after a `%r`.
+                if let (Some(Piece::Conversion(spec)), 'x' | 'h', true) =
+                    (pieces.last_mut(), c, literal.is_empty())
+                {
+                    if spec.conversion == 'r' && spec.hex.is_none() {
+                        spec.hex = Some(c);
+                        continue;
+                    }
+                }
                 literal.push(c);
                 continue;
             }
@@ -275,6 +286,18 @@ fn write_conversion(
         'v' | 's' | 'r' => {
             let mut text = String::new();
             match layout {
+                Layout::Buffer(capacity) if spec.hex.is_some() => {
+                    let length = wire::unsigned(data, 8, symbols.byte_order()) as usize;
+                    let bytes = &data[wire::BUFFER_DATA..][..length.min(*capacity)];
+                    for (index, byte) in bytes.iter().enumerate() {
+                        if spec.hex == Some('x') {
+                            text.push_str("\\x");
+                        } else if index > 0 {
+                            text.push(' ');
+                        }
+                        text += &in_radix(u64::from(*byte) | 0x100, 16, false)[1..];
+                    }
+                }
                 Layout::Chars(_) if spec.conversion == 's' => {
                     let end = data
                         .iter()
