@@ -130,7 +130,10 @@ pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, String> {
     }
     match found {
         Some(0) => Err("/proc/kallsyms hides kernel addresses (kptr_restrict); run as root with kernel.kptr_restrict < 2".into()),
-        None if !lists_data => Err("not in kallsyms, which lacks data symbols (CONFIG_KALLSYMS_ALL is off)".into()),
+        None if !lists_data => Err(format!(
+            "the kernel has no symbol `{name}` in kallsyms, which lacks data symbols \
+             (CONFIG_KALLSYMS_ALL is off)"
+        )),
         found => Ok(found),
     }
 }
