@@ -188,8 +188,9 @@ fn dump_exprs(program: &Program, expressions: &[Expr], depth: usize, out: &mut S
 
 fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut String) {
     indent(out, depth);
-    let (list, operands) = dump_node(program, expression, out);
+    dump_node(program, expression, out);
     put(out, "  : ", &expression.ty);
+    let (list, operands) = operands(expression);
     add(out, "\n");
     dump_exprs(program, list, depth + 1, out);
     for operand in operands.iter().flatten() {
@@ -197,15 +198,8 @@ fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut Strin
     }
 }
 
-/// Writes what `expression` is, without its type; returns its operands: a list (a key, a
-/// call's arguments), or up to three of their own.
-fn dump_node<'p>(
-    program: &Program,
-    expression: &'p Expr,
-    out: &mut String,
-) -> (&'p [Expr], [Option<&'p Expr>; 3]) {
-    let mut list: &[Expr] = &[];
-    let mut operands: [Option<&Expr>; 3] = [None; 3];
+/// Writes what `expression` is, without its type or its operands.
+fn dump_node(program: &Program, expression: &Expr, out: &mut String) {
     match &expression.kind {
         ExprKind::Int(value) => {
             if expression.ty.is_signed() {
@@ -231,49 +225,26 @@ fn dump_node<'p>(
         }
         ExprKind::MapRead { map, key } => {
             put_map(out, "map ", program, *map, !key.is_empty());
-            list = key;
         }
         ExprKind::MapRef(map) => {
             put_map(out, "whole map ", program, *map, false);
         }
-        ExprKind::Call {
-            function,
-            arguments,
-        } => {
-            dump_call(function, out);
-            list = arguments;
-        }
-        ExprKind::Unary { operator, operand } => {
+        ExprKind::Call { function, .. } => dump_call(function, out),
+        ExprKind::Unary { operator, .. } => {
             add(out, "unary ");
             add(out, operator.symbol());
-            operands[0] = Some(operand);
         }
-        ExprKind::Binary {
-            operator,
-            left,
-            right,
-        } => {
+        ExprKind::Binary { operator, .. } => {
             add(out, "binary ");
             add(out, operator.symbol());
-            operands = [Some(left), Some(right), None];
         }
-        ExprKind::Ternary {
-            condition,
-            then,
-            otherwise,
-        } => {
-            add(out, "ternary");
-            operands = [Some(condition), Some(then), Some(otherwise)];
-        }
-        ExprKind::Cast(operand) => {
-            add(out, "cast");
-            operands[0] = Some(operand);
-        }
+        ExprKind::Ternary { .. } => add(out, "ternary"),
+        ExprKind::Cast(_) => add(out, "cast"),
         ExprKind::Member {
-            base,
             field,
             offset,
             through_pointer,
+            ..
         } => {
             add(
                 out,
@@ -285,10 +256,35 @@ fn dump_node<'p>(
             );
             add(out, field);
             put(out, " @", offset);
-            operands[0] = Some(base);
         }
     }
-    (list, operands)
+}
+
+/// The operands of `expression`, dumped below it: a list (a key, a call's arguments), or up
+/// to three of their own.
+fn operands(expression: &Expr) -> (&[Expr], [Option<&Expr>; 3]) {
+    match &expression.kind {
+        ExprKind::MapRead { key: list, .. }
+        | ExprKind::Call {
+            arguments: list, ..
+        } => (list, [None; 3]),
+        ExprKind::Unary { operand, .. }
+        | ExprKind::Cast(operand)
+        | ExprKind::Member { base: operand, .. } => (&[], [Some(operand), None, None]),
+        ExprKind::Binary { left, right, .. } => (&[], [Some(left), Some(right), None]),
+        ExprKind::Ternary {
+            condition,
+            then,
+            otherwise,
+        } => (&[], [Some(condition), Some(then), Some(otherwise)]),
+        ExprKind::Int(_)
+        | ExprKind::Str(_)
+        | ExprKind::TargetPid
+        | ExprKind::Builtin(_)
+        | ExprKind::Provider(_)
+        | ExprKind::Scratch(_)
+        | ExprKind::MapRef(_) => (&[], [None; 3]),
+    }
 }
 
 fn dump_call(function: &Function, out: &mut String) {

@@ -28,24 +28,8 @@ impl Btf {
                 index: self.word(tail + 4),
                 length: self.word(tail + 8),
             },
-            KIND_STRUCT | KIND_UNION => {
-                let composite = Composite {
-                    members: self.members(info, tail),
-                    name,
-                    size: third,
-                };
-                if kind == KIND_STRUCT {
-                    CType::Struct(composite)
-                } else {
-                    CType::Union(composite)
-                }
-            }
-            KIND_ENUM | KIND_ENUM64 => CType::Enum(Enum {
-                values: self.enumerators(info, tail),
-                name,
-                size: third,
-                signed: kind_flag(info),
-            }),
+            KIND_STRUCT | KIND_UNION => self.composite(info, tail, name, third),
+            KIND_ENUM | KIND_ENUM64 => CType::Enum(self.enumeration(info, tail, name, third)),
             KIND_FWD => CType::Forward {
                 name,
                 union: kind_flag(info),
@@ -111,6 +95,30 @@ impl Btf {
             });
         }
         variables
+    }
+
+    /// A struct or union of `size` bytes, its members from the record's `tail`.
+    fn composite(&self, info: u32, tail: usize, name: String, size: u32) -> CType {
+        let composite = Composite {
+            members: self.members(info, tail),
+            name,
+            size,
+        };
+        if kind(info) == KIND_STRUCT {
+            CType::Struct(composite)
+        } else {
+            CType::Union(composite)
+        }
+    }
+
+    /// An enum of `size` bytes, its constants from the record's `tail`.
+    fn enumeration(&self, info: u32, tail: usize, name: String, size: u32) -> Enum {
+        Enum {
+            values: self.enumerators(info, tail),
+            name,
+            size,
+            signed: kind_flag(info),
+        }
     }
 
     /// A struct's or union's members, from the record's `tail`.
