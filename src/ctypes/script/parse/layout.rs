@@ -95,27 +95,7 @@ impl<'a, 't> Parser<'a, 't> {
             let (offset, bits) = match member.bits {
                 Some(bits) => {
                     let bits = u64::from(bits);
-                    let spelled = || definitions.name_of(member.target).unwrap_or_default();
-                    if !matches!(
-                        definitions.resolved(member.target),
-                        Some(CType::Int(_) | CType::Enum(_))
-                    ) {
-                        return Err(fail(format_args!(
-                            "bitfield `{}` must have an integer type, not `{}`",
-                            member.name,
-                            spelled()
-                        )));
-                    }
-                    if bits > size * 8 {
-                        return Err(fail(format_args!(
-                            "bitfield `{}` is {bits} bits wide, more than `{}` holds",
-                            member.name,
-                            spelled()
-                        )));
-                    }
-                    if bits == 0 && !member.name.is_empty() {
-                        return Err(fail(format_args!("bitfield `{}` has no bits", member.name)));
-                    }
+                    self.check_bitfield(member, bits, size)?;
                     if !member.name.is_empty() || definitions.abi.unnamed_bitfields_align {
                         align = align.max(field_align);
                     }
@@ -159,6 +139,35 @@ impl<'a, 't> Parser<'a, 't> {
                 format_args!("this struct or union is too large"),
             )),
         }
+    }
+
+    /// That bitfield `member`, `bits` wide, has an integer type of `size` bytes that holds it,
+    /// and bits unless it is unnamed (`int : 0;`).
+    fn check_bitfield(&self, member: &Declared, bits: u64, size: u64) -> Result<()> {
+        let definitions = &*self.definitions;
+        let fail = |message: fmt::Arguments| Err(error_at(member.token, message));
+        let spelled = || definitions.name_of(member.target).unwrap_or_default();
+        if !matches!(
+            definitions.resolved(member.target),
+            Some(CType::Int(_) | CType::Enum(_))
+        ) {
+            return fail(format_args!(
+                "bitfield `{}` must have an integer type, not `{}`",
+                member.name,
+                spelled()
+            ));
+        }
+        if bits > size * 8 {
+            return fail(format_args!(
+                "bitfield `{}` is {bits} bits wide, more than `{}` holds",
+                member.name,
+                spelled()
+            ));
+        }
+        if bits == 0 && !member.name.is_empty() {
+            return fail(format_args!("bitfield `{}` has no bits", member.name));
+        }
+        Ok(())
     }
 
     /// A member's size and its type's alignment.
