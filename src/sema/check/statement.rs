@@ -1,10 +1,11 @@
 //! sema::check::statement: statements, assignments to maps and scratch variables, and
 //! aggregations.
 
+use super::actions;
 use super::builtins::aggregation_of;
 use super::conversion::coerce;
 use super::expression::literal_value;
-use super::functions::{self, Call};
+use super::functions::Call;
 use super::{Checker, Scope};
 use crate::lang::ast::{self, BinaryOp};
 use crate::lang::diag::Span;
@@ -99,7 +100,7 @@ impl Checker<'_> {
                     span: *span,
                     scope,
                 };
-                StmtKind::Expr(*functions::time(self, call)?)
+                StmtKind::Expr(*actions::time(self, call)?)
             }
             ast::StmtKind::Expr(expression) => StmtKind::Expr(*self.value(expression, scope)?),
         };
