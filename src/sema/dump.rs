@@ -188,9 +188,8 @@ fn dump_exprs(program: &Program, expressions: &[Expr], depth: usize, out: &mut S
 
 fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut String) {
     indent(out, depth);
-    dump_node(program, expression, out);
+    let (list, operands) = dump_node(program, expression, out);
     put(out, "  : ", &expression.ty);
-    let (list, operands) = operands(expression);
     add(out, "\n");
     dump_exprs(program, list, depth + 1, out);
     for operand in operands.iter().flatten() {
@@ -198,16 +197,17 @@ fn dump_expr(program: &Program, expression: &Expr, depth: usize, out: &mut Strin
     }
 }
 
-/// Writes what `expression` is, without its type or its operands.
-fn dump_node(program: &Program, expression: &Expr, out: &mut String) {
+/// Writes what `expression` is, without its type; returns its operands: a list (a key, a
+/// call's arguments), or up to three of their own.
+fn dump_node<'p>(
+    program: &Program,
+    expression: &'p Expr,
+    out: &mut String,
+) -> (&'p [Expr], [Option<&'p Expr>; 3]) {
+    let mut list: &[Expr] = &[];
+    let mut operands: [Option<&Expr>; 3] = [None; 3];
     match &expression.kind {
-        ExprKind::Int(value) => {
-            if expression.ty.is_signed() {
-                put(out, "int ", &(*value as i64));
-            } else {
-                put(out, "int ", value);
-            }
-        }
+        ExprKind::Int(value) => dump_int(*value, expression.ty.is_signed(), out),
         ExprKind::Str(bytes) => {
             put_quoted(out, "string ", &String::from_utf8_lossy(bytes));
         }
@@ -225,66 +225,78 @@ fn dump_node(program: &Program, expression: &Expr, out: &mut String) {
         }
         ExprKind::MapRead { map, key } => {
             put_map(out, "map ", program, *map, !key.is_empty());
+            list = key;
         }
         ExprKind::MapRef(map) => {
             put_map(out, "whole map ", program, *map, false);
         }
-        ExprKind::Call { function, .. } => dump_call(function, out),
-        ExprKind::Unary { operator, .. } => {
+        ExprKind::Call {
+            function,
+            arguments,
+        } => {
+            dump_call(function, out);
+            list = arguments;
+        }
+        ExprKind::Unary { operator, operand } => {
             add(out, "unary ");
             add(out, operator.symbol());
+            operands[0] = Some(operand);
         }
-        ExprKind::Binary { operator, .. } => {
+        ExprKind::Binary {
+            operator,
+            left,
+            right,
+        } => {
             add(out, "binary ");
             add(out, operator.symbol());
+            operands = [Some(left), Some(right), None];
         }
-        ExprKind::Ternary { .. } => add(out, "ternary"),
-        ExprKind::Cast(_) => add(out, "cast"),
-        ExprKind::Member {
-            field,
-            offset,
-            through_pointer,
-            ..
-        } => {
-            add(
-                out,
-                if *through_pointer {
-                    "member ->"
-                } else {
-                    "member ."
-                },
-            );
-            add(out, field);
-            put(out, " @", offset);
-        }
-    }
-}
-
-/// The operands of `expression`, dumped below it: a list (a key, a call's arguments), or up
-/// to three of their own.
-fn operands(expression: &Expr) -> (&[Expr], [Option<&Expr>; 3]) {
-    match &expression.kind {
-        ExprKind::MapRead { key: list, .. }
-        | ExprKind::Call {
-            arguments: list, ..
-        } => (list, [None; 3]),
-        ExprKind::Unary { operand, .. }
-        | ExprKind::Cast(operand)
-        | ExprKind::Member { base: operand, .. } => (&[], [Some(operand), None, None]),
-        ExprKind::Binary { left, right, .. } => (&[], [Some(left), Some(right), None]),
         ExprKind::Ternary {
             condition,
             then,
             otherwise,
-        } => (&[], [Some(condition), Some(then), Some(otherwise)]),
-        ExprKind::Int(_)
-        | ExprKind::Str(_)
-        | ExprKind::TargetPid
-        | ExprKind::Builtin(_)
-        | ExprKind::Provider(_)
-        | ExprKind::Scratch(_)
-        | ExprKind::MapRef(_) => (&[], [None; 3]),
+        } => {
+            add(out, "ternary");
+            operands = [Some(condition), Some(then), Some(otherwise)];
+        }
+        ExprKind::Cast(operand) => {
+            add(out, "cast");
+            operands[0] = Some(operand);
+        }
+        ExprKind::Member {
+            base,
+            field,
+            offset,
+            through_pointer,
+        } => {
+            dump_member(field, *offset, *through_pointer, out);
+            operands[0] = Some(base);
+        }
     }
+    (list, operands)
+}
+
+/// An integer literal, as the signed number it is when its type is signed.
+fn dump_int(value: u64, signed: bool, out: &mut String) {
+    if signed {
+        put(out, "int ", &(value as i64));
+    } else {
+        put(out, "int ", &value);
+    }
+}
+
+/// A member read: `member ->field @offset`, or `.` when not through a pointer.
+fn dump_member(field: &str, offset: usize, through_pointer: bool, out: &mut String) {
+    add(
+        out,
+        if through_pointer {
+            "member ->"
+        } else {
+            "member ."
+        },
+    );
+    add(out, field);
+    put(out, " @", &offset);
 }
 
 fn dump_call(function: &Function, out: &mut String) {

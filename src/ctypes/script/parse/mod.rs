@@ -18,6 +18,8 @@ use crate::ctypes::{
 
 use std::fmt;
 
+use crate::words::nth_word;
+
 type Result<T> = std::result::Result<T, DefinitionError>;
 
 /// How deep declarators, struct bodies and expressions may nest: garbled input must not
@@ -468,7 +470,7 @@ impl<'a, 't> Parser<'a, 't> {
                         token,
                         format_args!(
                             "`{name}` is a {}, not a {word}",
-                            ["struct", "union", "enum"][kind]
+                            nth_word(TAGS, kind).unwrap_or_default()
                         ),
                     ));
                     return None;
