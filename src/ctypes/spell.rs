@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use crate::words::nth_word;
+
 use super::{too_deep, CType, Int, Prototype, TypeError, TypeId, TypeSource, MAX_DEPTH, MAX_WORK};
 
 pub(super) fn name_of(source: &dyn TypeSource, id: TypeId) -> Result<String, TypeError> {
@@ -64,7 +66,8 @@ fn spell(
             }
             // `const int`, or `int *const` (a pointer's qualifier is written after its `*`).
             CType::Qualified { qualifier, target } => {
-                let word = ["const", "volatile", "restrict"][*qualifier as usize];
+                let word =
+                    nth_word("const volatile restrict", *qualifier as usize).unwrap_or_default();
                 if matches!(*source.get(*target)?, CType::Pointer { .. }) {
                     inner.insert_str(0, if inner.is_empty() { "" } else { " " });
                     inner.insert_str(0, word);

@@ -29,7 +29,12 @@ impl Btf {
                 length: self.word(tail + 8),
             },
             KIND_STRUCT | KIND_UNION => self.composite(info, tail, name, third),
-            KIND_ENUM | KIND_ENUM64 => CType::Enum(self.enumeration(info, tail, name, third)),
+            KIND_ENUM | KIND_ENUM64 => CType::Enum(Enum {
+                values: self.enumerators(info, tail),
+                name,
+                size: third,
+                signed: kind_flag(info),
+            }),
             KIND_FWD => CType::Forward {
                 name,
                 union: kind_flag(info),
@@ -108,16 +113,6 @@ impl Btf {
             CType::Struct(composite)
         } else {
             CType::Union(composite)
-        }
-    }
-
-    /// An enum of `size` bytes, its constants from the record's `tail`.
-    fn enumeration(&self, info: u32, tail: usize, name: String, size: u32) -> Enum {
-        Enum {
-            values: self.enumerators(info, tail),
-            name,
-            size,
-            signed: kind_flag(info),
         }
     }
 
