@@ -377,6 +377,11 @@ fn main() -> ExitCode {
         dump: options.dump,
         pid: options.pid,
     };
+    trace(invocation)
+}
+
+/// Runs the script: its exit code, or 1 after the report of why it could not run.
+fn trace(invocation: tine::Invocation) -> ExitCode {
     // A tine ended by SIGKILL leaves the probe events it made through tracefs: the next run
     // removes them (tracefs is not mounted for that: tine never unmounts what it mounted).
     if let Ok(Some(tracefs)) = Tracefs::mounted() {

@@ -399,20 +399,8 @@ mod tests {
             .find(|function| function.name.contains("elf_test_marker"))
             .expect("the marker symbol");
         let runtime = elf_test_marker as *const () as usize as u64;
-        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
-        // `start-end perms offset dev inode path`: the mapping holding the marker's code.
-        let mapped_offset = maps
-            .lines()
-            .find_map(|line| {
-                let mut fields = line.split_whitespace();
-                let (start, end) = fields.next()?.split_once('-')?;
-                let (start, end) = (
-                    u64::from_str_radix(start, 16).ok()?,
-                    u64::from_str_radix(end, 16).ok()?,
-                );
-                let offset = u64::from_str_radix(fields.nth(1)?, 16).ok()?;
-                (start <= runtime && runtime < end).then_some(offset + (runtime - start))
-            })
+        let mappings = crate::kernel::memory_map::read(None).unwrap();
+        let (_, mapped_offset) = crate::kernel::memory_map::file_offset(&mappings, runtime)
             .expect("a mapping holds the marker");
         assert_eq!(elf.file_offset(function.address), Some(mapped_offset));
     }

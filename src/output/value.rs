@@ -120,13 +120,7 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
         }
         Layout::Buffer(capacity) => {
             let length = (word as usize).min(*capacity);
-            for &byte in &data[wire::BUFFER_DATA..][..length] {
-                if (0x20..0x7f).contains(&byte) {
-                    out.push(byte as char);
-                } else {
-                    write!(out, "\\x{byte:02x}").ok();
-                }
-            }
+            write_buffer(out, &data[wire::BUFFER_DATA..][..length]);
             Ok(())
         }
         Layout::Id { width } => write!(out, "{:width$}", wire::unsigned(data, 4, order)),
@@ -139,15 +133,7 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
             Ok(())
         }
         Layout::Array(element, count) => {
-            out.push('[');
-            for index in 0..*count {
-                if index > 0 {
-                    out.push_str(", ");
-                }
-                let start = (index * element.size()).min(data.len());
-                write_value(out, element, &data[start..], symbols);
-            }
-            out.push(']');
+            write_array(out, element, *count, data, symbols);
             Ok(())
         }
         Layout::Struct { fields, anonymous } => {
@@ -156,6 +142,36 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
         }
     }
     .ok();
+}
+
+/// buf()'s bytes as bpftrace prints them: printable ASCII as it is, any other byte as `\xNN`.
+fn write_buffer(out: &mut String, bytes: &[u8]) {
+    for &byte in bytes {
+        if (0x20..0x7f).contains(&byte) {
+            out.push(byte as char);
+        } else {
+            write!(out, "\\x{byte:02x}").ok();
+        }
+    }
+}
+
+/// An array of `count` elements: `[a, b, c]`.
+fn write_array(
+    out: &mut String,
+    element: &Layout,
+    count: usize,
+    data: &[u8],
+    symbols: &dyn Symbols,
+) {
+    out.push('[');
+    for index in 0..count {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        let start = (index * element.size()).min(data.len());
+        write_value(out, element, &data[start..], symbols);
+    }
+    out.push(']');
 }
 
 /// A struct as ply prints it: `{ a, b }` when anonymous (a tuple), else one `name = value`

@@ -649,22 +649,8 @@ mod tests {
         assert!(point.path.contains("libc.so"), "{}", point.path);
 
         let runtime = libc::qsort as *const () as usize as u64;
-        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
-        // `start-end perms offset dev inode path`: the mapping holding qsort's code.
-        let (path, offset) = maps
-            .lines()
-            .find_map(|line| {
-                let mut fields = line.split_whitespace();
-                let (start, end) = fields.next()?.split_once('-')?;
-                let (start, end) = (
-                    u64::from_str_radix(start, 16).ok()?,
-                    u64::from_str_radix(end, 16).ok()?,
-                );
-                let offset = u64::from_str_radix(fields.nth(1)?, 16).ok()?;
-                let path = fields.nth(2)?;
-                (start <= runtime && runtime < end)
-                    .then(|| (path.to_string(), offset + (runtime - start)))
-            })
+        let mappings = crate::kernel::memory_map::read(None).unwrap();
+        let (path, offset) = crate::kernel::memory_map::file_offset(&mappings, runtime)
             .expect("a file mapping holds qsort");
         assert_eq!(
             std::fs::canonicalize(path).unwrap().to_string_lossy(),

@@ -207,13 +207,7 @@ fn dump_node<'p>(
     let mut list: &[Expr] = &[];
     let mut operands: [Option<&Expr>; 3] = [None; 3];
     match &expression.kind {
-        ExprKind::Int(value) => {
-            if expression.ty.is_signed() {
-                put(out, "int ", &(*value as i64));
-            } else {
-                put(out, "int ", value);
-            }
-        }
+        ExprKind::Int(value) => dump_int(*value, expression.ty.is_signed(), out),
         ExprKind::Str(bytes) => {
             put_quoted(out, "string ", &String::from_utf8_lossy(bytes));
         }
@@ -275,20 +269,34 @@ fn dump_node<'p>(
             offset,
             through_pointer,
         } => {
-            add(
-                out,
-                if *through_pointer {
-                    "member ->"
-                } else {
-                    "member ."
-                },
-            );
-            add(out, field);
-            put(out, " @", offset);
+            dump_member(field, *offset, *through_pointer, out);
             operands[0] = Some(base);
         }
     }
     (list, operands)
+}
+
+/// An integer literal, as the signed number it is when its type is signed.
+fn dump_int(value: u64, signed: bool, out: &mut String) {
+    if signed {
+        put(out, "int ", &(value as i64));
+    } else {
+        put(out, "int ", &value);
+    }
+}
+
+/// A member read: `member ->field @offset`, or `.` when not through a pointer.
+fn dump_member(field: &str, offset: usize, through_pointer: bool, out: &mut String) {
+    add(
+        out,
+        if through_pointer {
+            "member ->"
+        } else {
+            "member ."
+        },
+    );
+    add(out, field);
+    put(out, " @", &offset);
 }
 
 fn dump_call(function: &Function, out: &mut String) {

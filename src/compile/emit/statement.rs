@@ -63,49 +63,12 @@ impl Emitter<'_> {
         self.mark(statement.span);
         let mark = self.frame.mark();
         match &statement.kind {
-            StmtKind::Block { body, times } => {
-                // Past a copy that diverges, the next would be code no path reaches.
-                for _ in 0..*times {
-                    self.statements(body);
-                    if body.iter().any(diverges) {
-                        break;
-                    }
-                    // Nested `unroll`s multiply: stop at the kernel's limit, not out of memory.
-                    if self.asm.len() > MAX_INSNS {
-                        self.fail(
-                            statement.span,
-                            format_args!(
-                                "this makes the probe longer than the 1000000 instructions a \
-                                 BPF program may have"
-                            ),
-                        );
-                        break;
-                    }
-                }
-            }
+            StmtKind::Block { body, times } => self.block(body, *times, statement.span),
             StmtKind::If {
                 condition,
                 then,
                 otherwise,
-            } => {
-                let skip = self.asm.label();
-                self.branch(condition, false, skip);
-                self.statement(then);
-                match otherwise {
-                    Some(otherwise) => {
-                        let end = self.asm.label();
-                        if !diverges(then) {
-                            self.asm.ja(end);
-                        }
-                        self.asm.bind(skip);
-                        self.statement(otherwise);
-                        self.asm.bind(end);
-                    }
-                    None => {
-                        self.asm.bind(skip);
-                    }
-                }
-            }
+            } => self.if_else(condition, then, otherwise.as_deref()),
             StmtKind::While { condition, body } => self.while_loop(statement, condition, body),
             StmtKind::Return => {
                 self.asm.ja(self.exit);
@@ -139,6 +102,48 @@ impl Emitter<'_> {
             StmtKind::Expr(expr) => self.effect(expr),
         }
         self.frame.release(mark);
+    }
+
+    /// A block, or an `unroll`'s `times` copies of it.
+    fn block(&mut self, body: &[Stmt], times: u8, span: Span) {
+        // Past a copy that diverges, the next would be code no path reaches.
+        for _ in 0..times {
+            self.statements(body);
+            if body.iter().any(diverges) {
+                break;
+            }
+            // Nested `unroll`s multiply: stop at the kernel's limit, not out of memory.
+            if self.asm.len() > MAX_INSNS {
+                self.fail(
+                    span,
+                    format_args!(
+                        "this makes the probe longer than the 1000000 instructions a BPF \
+                         program may have"
+                    ),
+                );
+                break;
+            }
+        }
+    }
+
+    fn if_else(&mut self, condition: &Expr, then: &Stmt, otherwise: Option<&Stmt>) {
+        let skip = self.asm.label();
+        self.branch(condition, false, skip);
+        self.statement(then);
+        match otherwise {
+            Some(otherwise) => {
+                let end = self.asm.label();
+                if !diverges(then) {
+                    self.asm.ja(end);
+                }
+                self.asm.bind(skip);
+                self.statement(otherwise);
+                self.asm.bind(end);
+            }
+            None => {
+                self.asm.bind(skip);
+            }
+        }
     }
 
     /// A list of statements, where `print(@m)` and a `clear(@m)` after it, with only other

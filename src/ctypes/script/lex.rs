@@ -89,11 +89,7 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
                     && word == "include"
                     && out.last().map(|t: &Token| t.kind) == Some(Kind::Hash)
                 {
-                    out.push(token(Kind::Ident(word), line, line_start, start, at));
-                    // The header's name is not C tokens (`blk-mq.h`): keep it as written.
-                    let header = header(text, start, at, line, line_start);
-                    at = header.end as usize;
-                    out.push(header);
+                    at = include(&mut out, text, start, at, line, line_start);
                     first_on_line = false;
                     continue;
                 } else {
@@ -105,13 +101,7 @@ pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
                 literal(&text[start..at])
             }
             _ => {
-                if bytes[start..].starts_with(b"...") {
-                    at += 2;
-                } else if PAIRS.chunks(2).any(|pair| pair == [byte, next]) {
-                    at += 1;
-                } else {
-                    at = boundary(text, at);
-                }
+                at = operator_end(text, start, [byte, next]);
                 let punct = &text[start..at];
                 if byte.is_ascii_punctuation() {
                     Kind::Punct(punct)
@@ -155,9 +145,35 @@ fn boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
-/// The header named after `#include` (the word from `start` to `at`), as written: its token,
-/// which ends where its line does.
-fn header(text: &str, start: usize, at: usize, line: u32, line_start: usize) -> Token<'_> {
+/// Where the operator (or the stray character) at `start`, whose first two bytes are `pair`,
+/// ends: `...`, one of `PAIRS`, or one character.
+fn operator_end(text: &str, start: usize, pair: [u8; 2]) -> usize {
+    if text.as_bytes()[start..].starts_with(b"...") {
+        start + 3
+    } else if PAIRS.chunks(2).any(|known| known == pair) {
+        start + 2
+    } else {
+        boundary(text, start + 1)
+    }
+}
+
+/// Pushes the tokens of `include` (the word from `start` to `at`, after a `#`) and of the
+/// header it names, as written (not C tokens: `blk-mq.h`); returns where its line ends.
+fn include<'a>(
+    out: &mut Vec<Token<'a>>,
+    text: &'a str,
+    start: usize,
+    at: usize,
+    line: u32,
+    line_start: usize,
+) -> usize {
+    out.push(token(
+        Kind::Ident(&text[start..at]),
+        line,
+        line_start,
+        start,
+        at,
+    ));
     let rest = text[at..].find('\n').map_or(text.len(), |end| at + end);
     // A comment after the name ends it.
     let bytes = &text.as_bytes()[at..rest];
@@ -177,7 +193,14 @@ fn header(text: &str, start: usize, at: usize, line: u32, line_start: usize) -> 
             .position(|part| part == header.as_bytes()),
     };
     let header_start = start + found.unwrap_or(0);
-    token(Kind::Header(header), line, line_start, header_start, rest)
+    out.push(token(
+        Kind::Header(header),
+        line,
+        line_start,
+        header_start,
+        rest,
+    ));
+    rest
 }
 
 /// Where the string or character literal opening at `start` ends: past its closing quote,

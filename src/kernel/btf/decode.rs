@@ -28,18 +28,7 @@ impl Btf {
                 index: self.word(tail + 4),
                 length: self.word(tail + 8),
             },
-            KIND_STRUCT | KIND_UNION => {
-                let composite = Composite {
-                    members: self.members(info, tail),
-                    name,
-                    size: third,
-                };
-                if kind == KIND_STRUCT {
-                    CType::Struct(composite)
-                } else {
-                    CType::Union(composite)
-                }
-            }
+            KIND_STRUCT | KIND_UNION => self.composite(info, tail, name, third),
             KIND_ENUM | KIND_ENUM64 => CType::Enum(Enum {
                 values: self.enumerators(info, tail),
                 name,
@@ -111,6 +100,20 @@ impl Btf {
             });
         }
         variables
+    }
+
+    /// A struct or union of `size` bytes, its members from the record's `tail`.
+    fn composite(&self, info: u32, tail: usize, name: String, size: u32) -> CType {
+        let composite = Composite {
+            members: self.members(info, tail),
+            name,
+            size,
+        };
+        if kind(info) == KIND_STRUCT {
+            CType::Struct(composite)
+        } else {
+            CType::Union(composite)
+        }
     }
 
     /// A struct's or union's members, from the record's `tail`.

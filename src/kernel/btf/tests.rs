@@ -95,10 +95,35 @@ impl Blob {
     }
 }
 
+/// The types a test blob holds, each with its id, in the order they were added.
+type Expected = Vec<(TypeId, CType)>;
+
 /// One type of every kind, and the values each must decode to.
-fn every_kind(big_endian: bool) -> (Vec<u8>, Vec<(TypeId, CType)>) {
+fn every_kind(big_endian: bool) -> (Vec<u8>, Expected) {
     let mut blob = Blob::new(big_endian);
     let mut expected = Vec::new();
+    let (int, long, pointer) = scalars(&mut blob, &mut expected);
+    let pair = aggregates(&mut blob, &mut expected, int, long, pointer);
+    let prototype = declarations(&mut blob, &mut expected, int, pointer);
+    let function = functions_and_data(&mut blob, &mut expected, int, prototype);
+    tags(&mut blob, &mut expected, int, pair, function);
+    wide_and_flagged(&mut blob, &mut expected, int);
+    (blob.bytes(), expected)
+}
+
+/// A member as BTF's decoding must give it.
+fn member(name: &str, target: TypeId, bit_offset: u32, bitfield_size: u8) -> Member {
+    Member {
+        name: name.into(),
+        target,
+        bit_offset,
+        bitfield_size,
+    }
+}
+
+/// `int`, `long unsigned int` (not expected: only a target), `int *` and `int[16]`; returns
+/// the first three's ids.
+fn scalars(blob: &mut Blob, expected: &mut Expected) -> (TypeId, TypeId, TypeId) {
     let int = blob.add("int", KIND_INT, 0, false, 4);
     blob.word(1 << 24 | 32);
     expected.push((
@@ -127,16 +152,22 @@ fn every_kind(big_endian: bool) -> (Vec<u8>, Vec<(TypeId, CType)>) {
             length: 16,
         },
     ));
+    (int, long, pointer)
+}
+
+/// A struct, a union, an enum and a forward declaration, without kind_flag; returns the
+/// struct's id.
+fn aggregates(
+    blob: &mut Blob,
+    expected: &mut Expected,
+    int: TypeId,
+    long: TypeId,
+    pointer: TypeId,
+) -> TypeId {
     // struct pair { int a; int *b; } with no kind_flag: offsets are plain bit offsets.
     let pair = blob.add("pair", KIND_STRUCT, 2, false, 16);
     blob.entry("a", &[int, 0]);
     blob.entry("b", &[pointer, 64]);
-    let member = |name: &str, target, bit_offset, bitfield_size| Member {
-        name: name.into(),
-        target,
-        bit_offset,
-        bitfield_size,
-    };
     expected.push((
         pair,
         CType::Struct(Composite {
@@ -186,6 +217,11 @@ fn every_kind(big_endian: bool) -> (Vec<u8>, Vec<(TypeId, CType)>) {
             union: false,
         },
     ));
+    pair
+}
+
+/// A typedef, the three qualifiers and a variadic prototype; returns the prototype's id.
+fn declarations(blob: &mut Blob, expected: &mut Expected, int: TypeId, pointer: TypeId) -> TypeId {
     let pid_t = blob.add("pid_t", KIND_TYPEDEF, 0, false, int);
     expected.push((
         pid_t,
@@ -230,6 +266,17 @@ fn every_kind(big_endian: bool) -> (Vec<u8>, Vec<(TypeId, CType)>) {
             variadic: true,
         }),
     ));
+    prototype
+}
+
+/// A function of `prototype`, a variable, its data section and a float; returns the
+/// function's id.
+fn functions_and_data(
+    blob: &mut Blob,
+    expected: &mut Expected,
+    int: TypeId,
+    prototype: TypeId,
+) -> TypeId {
     let function = blob.add("do_thing", KIND_FUNC, 1, false, prototype);
     expected.push((
         function,
@@ -271,6 +318,11 @@ fn every_kind(big_endian: bool) -> (Vec<u8>, Vec<(TypeId, CType)>) {
             size: 8,
         },
     ));
+    function
+}
+
+/// Declaration tags on a member and on a whole function, and a type tag.
+fn tags(blob: &mut Blob, expected: &mut Expected, int: TypeId, pair: TypeId, function: TypeId) {
     let member_tag = blob.add("user", KIND_DECL_TAG, 0, false, pair);
     blob.word(1);
     expected.push((
@@ -302,6 +354,11 @@ fn every_kind(big_endian: bool) -> (Vec<u8>, Vec<(TypeId, CType)>) {
             attribute: false,
         },
     ));
+}
+
+/// An enum64, and the kinds whose kind_flag changes what they mean: bitfield members of a
+/// struct and a union, an unsigned enum above i32::MAX, a forward declaration of a union.
+fn wide_and_flagged(blob: &mut Blob, expected: &mut Expected, int: TypeId) {
     let big = blob.add("big", KIND_ENUM64, 2, false, 8);
     blob.entry("HUGE", &[1, 0xffff_ffff]);
     blob.entry("SMALL", &[7, 0]);
@@ -373,7 +430,6 @@ fn every_kind(big_endian: bool) -> (Vec<u8>, Vec<(TypeId, CType)>) {
             union: true,
         },
     ));
-    (blob.bytes(), expected)
 }
 
 #[test]

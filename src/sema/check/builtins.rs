@@ -5,9 +5,9 @@
 
 use std::mem::discriminant;
 
+use super::actions::{cat, clear, exit, join, print, printf, signal, system};
 use super::functions::{
-    bswap, buf, cat, clear, dyn_field, exit, join, kaddr, ntop, pointer, print, printf, read,
-    signal, strcmp, strftime, symbol, system, Call,
+    bswap, buf, dyn_field, kaddr, ntop, pointer, read, strcmp, strftime, symbol, Call,
 };
 use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
@@ -189,7 +189,7 @@ pub(super) fn names(variables: bool) -> Vec<&'static str> {
 
 /// The name a typed call prints under (`-S`, compile's errors).
 pub(in crate::sema) fn function_name(function: &Function) -> &'static str {
-    // `time` names ply's variable in the table; bpftrace's statement is typed by `functions`.
+    // `time` names ply's variable in the table; bpftrace's statement is typed by `actions`.
     if let Function::Time { .. } = function {
         return "time";
     }

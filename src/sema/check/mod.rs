@@ -2,6 +2,7 @@
 //! types, including map key and value types from all uses across all probes. This file drives
 //! the rounds; the built-ins are one table in `builtins`.
 
+mod actions;
 pub(super) mod builtins;
 mod conversion;
 mod expression;

@@ -1,10 +1,11 @@
 //! sema::check::statement: statements, assignments to maps and scratch variables, and
 //! aggregations.
 
+use super::actions;
 use super::builtins::aggregation_of;
 use super::conversion::coerce;
 use super::expression::literal_value;
-use super::functions::{self, Call};
+use super::functions::Call;
 use super::{Checker, Scope};
 use crate::lang::ast::{self, BinaryOp};
 use crate::lang::diag::Span;
@@ -62,40 +63,8 @@ impl Checker<'_> {
                     otherwise,
                 }
             }
-            ast::StmtKind::Loop {
-                unroll: false,
-                head: condition,
-                body,
-            } => {
-                let condition = self.condition(condition, scope);
-                scope.loops += 1;
-                let body = self.statements(body, scope);
-                scope.loops -= 1;
-                StmtKind::While {
-                    condition: *condition?,
-                    body,
-                }
-            }
-            ast::StmtKind::Loop {
-                head: count, body, ..
-            } => {
-                let count = self.value(count, scope);
-                let body = self.statements(body, scope);
-                let count = count?;
-                match literal_value(&count) {
-                    // bpftrace's bounds.
-                    Some(times @ 1..=100) => StmtKind::Block {
-                        body,
-                        times: times as u8,
-                    },
-                    _ => {
-                        self.errors.report(
-                            count.span,
-                            format_args!("`unroll` takes a number from 1 to 100"),
-                        );
-                        return None;
-                    }
-                }
+            ast::StmtKind::Loop { unroll, head, body } => {
+                return self.loop_statement(*unroll, head, body, span, scope);
             }
             ast::StmtKind::Return => StmtKind::Return,
             ast::StmtKind::Jump { to_next } => {
@@ -108,22 +77,7 @@ impl Checker<'_> {
                 }
                 StmtKind::Jump { to_next: *to_next }
             }
-            ast::StmtKind::Delete(target) => {
-                let ast::ExprKind::Map {
-                    name,
-                    keys: Some(keys),
-                } = &target.kind
-                else {
-                    self.errors.report(
-                        target.span,
-                        format_args!("`delete` takes a map element: `delete m[key]`"),
-                    );
-                    return None;
-                };
-                let map = self.map_id(name, target.span);
-                let key = self.key(map, keys, target.span, scope)?;
-                StmtKind::Delete { map, key }
-            }
+            ast::StmtKind::Delete(target) => return self.delete(target, span, scope),
             ast::StmtKind::Assign {
                 target,
                 operator,
@@ -146,11 +100,76 @@ impl Checker<'_> {
                     span: *span,
                     scope,
                 };
-                StmtKind::Expr(*functions::time(self, call)?)
+                StmtKind::Expr(*actions::time(self, call)?)
             }
             ast::StmtKind::Expr(expression) => StmtKind::Expr(*self.value(expression, scope)?),
         };
         Some(stmt(kind, span))
+    }
+
+    /// `while (condition) body`, or bpftrace's `unroll (count) body`: the body `count` times.
+    fn loop_statement(
+        &mut self,
+        unroll: bool,
+        head: &ast::Expr,
+        body: &[ast::Stmt],
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Box<Stmt>> {
+        if !unroll {
+            let condition = self.condition(head, scope);
+            scope.loops += 1;
+            let body = self.statements(body, scope);
+            scope.loops -= 1;
+            let kind = StmtKind::While {
+                condition: *condition?,
+                body,
+            };
+            return Some(stmt(kind, span));
+        }
+        let count = self.value(head, scope);
+        let body = self.statements(body, scope);
+        let count = count?;
+        match literal_value(&count) {
+            // bpftrace's bounds.
+            Some(times @ 1..=100) => Some(stmt(
+                StmtKind::Block {
+                    body,
+                    times: times as u8,
+                },
+                span,
+            )),
+            _ => {
+                self.errors.report(
+                    count.span,
+                    format_args!("`unroll` takes a number from 1 to 100"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `delete m[key]`.
+    fn delete(
+        &mut self,
+        target: &ast::Expr,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Box<Stmt>> {
+        let ast::ExprKind::Map {
+            name,
+            keys: Some(keys),
+        } = &target.kind
+        else {
+            self.errors.report(
+                target.span,
+                format_args!("`delete` takes a map element: `delete m[key]`"),
+            );
+            return None;
+        };
+        let map = self.map_id(name, target.span);
+        let key = self.key(map, keys, target.span, scope)?;
+        Some(stmt(StmtKind::Delete { map, key }, span))
     }
 
     pub(super) fn assign(

@@ -95,27 +95,7 @@ impl<'a, 't> Parser<'a, 't> {
             let (offset, bits) = match member.bits {
                 Some(bits) => {
                     let bits = u64::from(bits);
-                    let spelled = || definitions.name_of(member.target).unwrap_or_default();
-                    if !matches!(
-                        definitions.resolved(member.target),
-                        Some(CType::Int(_) | CType::Enum(_))
-                    ) {
-                        return Err(fail(format_args!(
-                            "bitfield `{}` must have an integer type, not `{}`",
-                            member.name,
-                            spelled()
-                        )));
-                    }
-                    if bits > size * 8 {
-                        return Err(fail(format_args!(
-                            "bitfield `{}` is {bits} bits wide, more than `{}` holds",
-                            member.name,
-                            spelled()
-                        )));
-                    }
-                    if bits == 0 && !member.name.is_empty() {
-                        return Err(fail(format_args!("bitfield `{}` has no bits", member.name)));
-                    }
+                    self.check_bitfield(member, bits, size)?;
                     if !member.name.is_empty() || definitions.abi.unnamed_bitfields_align {
                         align = align.max(field_align);
                     }
@@ -159,6 +139,34 @@ impl<'a, 't> Parser<'a, 't> {
                 format_args!("this struct or union is too large"),
             )),
         }
+    }
+
+    /// That bitfield `member`, `bits` wide, has an integer type of `size` bytes that holds it,
+    /// and bits unless it is unnamed (`int : 0;`).
+    fn check_bitfield(&self, member: &Declared, bits: u64, size: u64) -> Result<()> {
+        let definitions = &*self.definitions;
+        let name = member.name;
+        let error = if !matches!(
+            definitions.resolved(member.target),
+            Some(CType::Int(_) | CType::Enum(_))
+        ) {
+            let spelled = definitions.name_of(member.target).unwrap_or_default();
+            error_at(
+                member.token,
+                format_args!("bitfield `{name}` must have an integer type, not `{spelled}`"),
+            )
+        } else if bits > size * 8 {
+            let spelled = definitions.name_of(member.target).unwrap_or_default();
+            error_at(
+                member.token,
+                format_args!("bitfield `{name}` is {bits} bits wide, more than `{spelled}` holds"),
+            )
+        } else if bits == 0 && !name.is_empty() {
+            error_at(member.token, format_args!("bitfield `{name}` has no bits"))
+        } else {
+            return Ok(());
+        };
+        Err(error)
     }
 
     /// A member's size and its type's alignment.

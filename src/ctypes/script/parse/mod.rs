@@ -18,6 +18,8 @@ use crate::ctypes::{
 
 use std::fmt;
 
+use crate::words::nth_word;
+
 type Result<T> = std::result::Result<T, DefinitionError>;
 
 /// How deep declarators, struct bodies and expressions may nest: garbled input must not
@@ -404,47 +406,8 @@ impl<'a, 't> Parser<'a, 't> {
             self.fail_here(format_args!("expected a name or `{{` after `{word}`"));
             return VOID;
         }
-        let id = match self.definitions.tag(name).filter(|_| !name.is_empty()) {
-            Some(id) => {
-                let ty = &self.definitions.types[id as usize];
-                let (kind, defined) = match ty {
-                    CType::Struct(_) => (STRUCT, true),
-                    CType::Union(_) => (UNION, true),
-                    CType::Forward { union, .. } => (usize::from(*union), false),
-                    _ => (
-                        ENUM,
-                        matches!(ty, CType::Enum(found) if !found.values.is_empty()),
-                    ),
-                };
-                if kind != wanted {
-                    self.fail(error_at(
-                        token,
-                        format_args!(
-                            "`{name}` is a {}, not a {word}",
-                            ["struct", "union", "enum"][kind]
-                        ),
-                    ));
-                    return VOID;
-                }
-                if defined && defining {
-                    self.fail(error_at(
-                        token,
-                        format_args!("{word} {name} is defined twice"),
-                    ));
-                    return VOID;
-                }
-                id
-            }
-            None if wanted == ENUM => self.definitions.push(CType::Enum(Enum {
-                name: name.to_string(),
-                size: 4,
-                signed: false,
-                values: Vec::new(),
-            })),
-            None => self.definitions.push(CType::Forward {
-                name: name.to_string(),
-                union: wanted == UNION,
-            }),
+        let Some(id) = self.tag(wanted, name, token, word, defining) else {
+            return VOID;
         };
         if !defining {
             return id;
@@ -476,6 +439,63 @@ impl<'a, 't> Parser<'a, 't> {
         };
         self.definitions.aligns[id as usize] = align;
         id
+    }
+
+    /// The type `struct name` (`union`, `enum`: `wanted`, as `word`) refers to: the one
+    /// declared before, or a new one (a forward declaration, an enum without constants) that
+    /// its definition fills in. None (reported) when `name` is another kind of tag, or is
+    /// `defining` again.
+    fn tag(
+        &mut self,
+        wanted: usize,
+        name: &'a str,
+        token: Option<Token<'a>>,
+        word: &str,
+        defining: bool,
+    ) -> Option<TypeId> {
+        let id = match self.definitions.tag(name).filter(|_| !name.is_empty()) {
+            Some(id) => {
+                let ty = &self.definitions.types[id as usize];
+                let (kind, defined) = match ty {
+                    CType::Struct(_) => (STRUCT, true),
+                    CType::Union(_) => (UNION, true),
+                    CType::Forward { union, .. } => (usize::from(*union), false),
+                    _ => (
+                        ENUM,
+                        matches!(ty, CType::Enum(found) if !found.values.is_empty()),
+                    ),
+                };
+                if kind != wanted {
+                    self.fail(error_at(
+                        token,
+                        format_args!(
+                            "`{name}` is a {}, not a {word}",
+                            nth_word(TAGS, kind).unwrap_or_default()
+                        ),
+                    ));
+                    return None;
+                }
+                if defined && defining {
+                    self.fail(error_at(
+                        token,
+                        format_args!("{word} {name} is defined twice"),
+                    ));
+                    return None;
+                }
+                id
+            }
+            None if wanted == ENUM => self.definitions.push(CType::Enum(Enum {
+                name: name.to_string(),
+                size: 4,
+                signed: false,
+                values: Vec::new(),
+            })),
+            None => self.definitions.push(CType::Forward {
+                name: name.to_string(),
+                union: wanted == UNION,
+            }),
+        };
+        Some(id)
     }
 
     /// An enum's constants, after its `{`, with the type gcc gives them.
@@ -567,49 +587,9 @@ impl<'a, 't> Parser<'a, 't> {
                 continue;
             }
             loop {
-                let token = self.peek();
-                let (name, target) = if self.is(":") {
-                    (None, base)
-                } else {
-                    self.declarator(base, false)
-                };
-                let bits = if self.eat(":") {
-                    let bits = self.expression();
-                    let Ok(bits) = u32::try_from(bits) else {
-                        self.fail(error_at(
-                            token,
-                            format_args!("a bitfield cannot be {bits} bits wide"),
-                        ));
-                        return members;
-                    };
-                    Some(bits)
-                } else {
-                    None
-                };
-                let mut attributes = attributes;
-                while self.attributes(&mut attributes) {}
-                let name = match name {
-                    Some(name) => name,
-                    None if bits.is_some() => "",
-                    None => {
-                        self.fail_here(format_args!("expected a member's name"));
-                        return members;
-                    }
-                };
-                if !name.is_empty() && members.iter().any(|member: &Declared| member.name == name) {
-                    self.fail(error_at(
-                        token,
-                        format_args!("member `{name}` is declared twice"),
-                    ));
+                if !self.member(base, attributes, &mut members) {
                     return members;
                 }
-                members.push(Declared {
-                    name,
-                    target,
-                    bits,
-                    attributes,
-                    token,
-                });
                 if !self.eat(",") {
                     break;
                 }
@@ -617,6 +597,62 @@ impl<'a, 't> Parser<'a, 't> {
             self.expect(";");
         }
         members
+    }
+
+    /// Adds to `members` one declarator of a member declaration whose specifiers gave `base`
+    /// and `attributes`, with its bitfield width; false (reported) when it is malformed or its
+    /// name is taken.
+    #[inline(never)]
+    fn member(
+        &mut self,
+        base: TypeId,
+        attributes: Attributes,
+        members: &mut Vec<Declared<'a>>,
+    ) -> bool {
+        let token = self.peek();
+        let (name, target) = if self.is(":") {
+            (None, base)
+        } else {
+            self.declarator(base, false)
+        };
+        let bits = if self.eat(":") {
+            let bits = self.expression();
+            let Ok(bits) = u32::try_from(bits) else {
+                self.fail(error_at(
+                    token,
+                    format_args!("a bitfield cannot be {bits} bits wide"),
+                ));
+                return false;
+            };
+            Some(bits)
+        } else {
+            None
+        };
+        let mut attributes = attributes;
+        while self.attributes(&mut attributes) {}
+        let name = match name {
+            Some(name) => name,
+            None if bits.is_some() => "",
+            None => {
+                self.fail_here(format_args!("expected a member's name"));
+                return false;
+            }
+        };
+        if !name.is_empty() && members.iter().any(|member: &Declared| member.name == name) {
+            self.fail(error_at(
+                token,
+                format_args!("member `{name}` is declared twice"),
+            ));
+            return false;
+        }
+        members.push(Declared {
+            name,
+            target,
+            bits,
+            attributes,
+            token,
+        });
+        true
     }
 }
 

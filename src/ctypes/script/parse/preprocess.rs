@@ -335,40 +335,43 @@ impl<'a, 't> Parser<'a, 't> {
                 }
                 i64::from(self.definitions.define(name).is_some())
             }
-            _ if matches!(token.kind, Kind::Ident(_)) => {
-                let name = text;
-                if let Some(value) = self.definitions.define(name) {
-                    if value.is_none() {
-                        self.fail(error_at(
-                            Some(token),
-                            format_args!("`{name}` is defined with no value"),
-                        ));
-                    }
-                    return value.unwrap_or(0);
-                }
-                let pending = self
-                    .enumerators
-                    .iter()
-                    .rev()
-                    .find(|(found, _)| *found == name);
-                if let Some((_, value)) = pending {
-                    return *value;
-                }
-                match self.definitions.enumerator(name) {
-                    Some((_, value)) => value as i64,
-                    None if self.in_condition => 0,
-                    None => {
-                        self.fail(error_at(
-                            Some(token),
-                            format_args!("unknown constant `{name}`: #define it above"),
-                        ));
-                        0
-                    }
-                }
-            }
+            _ if matches!(token.kind, Kind::Ident(_)) => self.named_value(token, text),
             _ => {
                 self.at -= 1;
                 self.fail_here(format_args!("expected a value"));
+                0
+            }
+        }
+    }
+
+    /// The value of the name `name` (at `token`) in a constant expression: a macro's, an enum
+    /// constant's (of the enum being defined first), or 0 in an `#if` when it names nothing.
+    fn named_value(&mut self, token: Token<'a>, name: &str) -> i64 {
+        if let Some(value) = self.definitions.define(name) {
+            if value.is_none() {
+                self.fail(error_at(
+                    Some(token),
+                    format_args!("`{name}` is defined with no value"),
+                ));
+            }
+            return value.unwrap_or(0);
+        }
+        let pending = self
+            .enumerators
+            .iter()
+            .rev()
+            .find(|(found, _)| *found == name);
+        if let Some((_, value)) = pending {
+            return *value;
+        }
+        match self.definitions.enumerator(name) {
+            Some((_, value)) => value as i64,
+            None if self.in_condition => 0,
+            None => {
+                self.fail(error_at(
+                    Some(token),
+                    format_args!("unknown constant `{name}`: #define it above"),
+                ));
                 0
             }
         }

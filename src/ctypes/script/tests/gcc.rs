@@ -192,6 +192,24 @@ fn walk(
 fn layouts_agree_with_gcc() {
     let directory = std::env::temp_dir().join(format!("tine-cdefs-{}", std::process::id()));
     std::fs::create_dir_all(&directory).unwrap();
+    let mut checked = 0;
+    for (compiler, flag, objcopy, abi, big_endian) in compilers() {
+        if Command::new(compiler).arg("--version").output().is_err() {
+            eprintln!("skipped {compiler}: not installed");
+            continue;
+        }
+        agrees(compiler, flag, objcopy, abi, big_endian, &directory);
+        checked += 1;
+    }
+    let _ = std::fs::remove_dir_all(&directory);
+    if checked == 0 {
+        eprintln!("skipped: no gcc for any target");
+    }
+}
+
+/// The gccs to compare with, each with its flag, its objcopy, the ABI it compiles for and
+/// whether that is big-endian: the host's for x86_64 and i386, then the cross compilers.
+fn compilers() -> Vec<(&'static str, &'static str, &'static str, Abi, bool)> {
     // i386 is no target of tine's, but the one where 8-byte integers align to 4 in structs.
     let i386 = Abi {
         pointer_size: 4,
@@ -203,86 +221,83 @@ fn layouts_agree_with_gcc() {
         ("gcc", "", "objcopy", Abi::X86_64, false),
         ("gcc", "-m32", "objcopy", i386, false),
     ]);
-    let mut checked = 0;
-    for (compiler, flag, objcopy, abi, big_endian) in host.into_iter().flatten().chain([
-        (
-            "arm-linux-gnueabihf-gcc",
-            "",
-            "arm-linux-gnueabihf-objcopy",
-            Abi::ARM,
-            false,
-        ),
-        (
-            "mipsel-linux-gnu-gcc",
-            "",
-            "mipsel-linux-gnu-objcopy",
-            Abi::MIPS,
-            false,
-        ),
-        (
-            "mips-linux-gnu-gcc",
-            "",
-            "mips-linux-gnu-objcopy",
-            Abi::MIPS,
-            true,
-        ),
-        (
-            "aarch64-linux-gnu-gcc",
-            "",
-            "aarch64-linux-gnu-objcopy",
-            Abi::AARCH64,
-            false,
-        ),
-        (
-            "riscv64-linux-gnu-gcc",
-            "",
-            "riscv64-linux-gnu-objcopy",
-            Abi::RISCV64,
-            false,
-        ),
-    ]) {
-        if Command::new(compiler).arg("--version").output().is_err() {
-            eprintln!("skipped {compiler}: not installed");
-            continue;
-        }
-        let label = format!("{compiler}{flag}");
-        let types = Definitions::parse(DEFINITIONS, abi, &[]).unwrap();
-        let (asserts, probes) = checks(&types, big_endian);
-        let source = directory.join(format!("{label}.c"));
-        let object = directory.join(format!("{label}.o"));
-        std::fs::write(&source, format!("{}{DEFINITIONS}{asserts}", prelude())).unwrap();
-        let compiled = Command::new(compiler)
-            .args(
-                [flag, "-c", "-ffreestanding", "-w", "-o"]
-                    .into_iter()
-                    .filter(|arg| !arg.is_empty()),
-            )
-            .args([&object, &source])
-            .output()
-            .unwrap();
-        assert!(
-            compiled.status.success(),
-            "{label} disagrees:\n{}",
-            String::from_utf8_lossy(&compiled.stderr)
-        );
-        for probe in &probes {
-            let mut bytes = copy_section(objcopy, &object, &probe.section, &directory);
-            // mips' assembler pads a section to its alignment.
-            let padding = bytes.split_off(probe.bytes.len().min(bytes.len()));
-            assert_eq!(bytes, probe.bytes, "{label}: {}", probe.section);
-            assert!(padding.iter().all(|byte| *byte == 0));
-        }
-        eprintln!(
-            "{label}: {} asserts and {} bitfields agree",
-            asserts.lines().count() - probes.len(),
-            probes.len()
-        );
-        checked += 1;
+    host.into_iter()
+        .flatten()
+        .chain([
+            (
+                "arm-linux-gnueabihf-gcc",
+                "",
+                "arm-linux-gnueabihf-objcopy",
+                Abi::ARM,
+                false,
+            ),
+            (
+                "mipsel-linux-gnu-gcc",
+                "",
+                "mipsel-linux-gnu-objcopy",
+                Abi::MIPS,
+                false,
+            ),
+            (
+                "mips-linux-gnu-gcc",
+                "",
+                "mips-linux-gnu-objcopy",
+                Abi::MIPS,
+                true,
+            ),
+            (
+                "aarch64-linux-gnu-gcc",
+                "",
+                "aarch64-linux-gnu-objcopy",
+                Abi::AARCH64,
+                false,
+            ),
+            (
+                "riscv64-linux-gnu-gcc",
+                "",
+                "riscv64-linux-gnu-objcopy",
+                Abi::RISCV64,
+                false,
+            ),
+        ])
+        .collect()
+}
+
+/// Asserts that `compiler` lays `DEFINITIONS` out as tine does for `abi`: its static asserts
+/// of sizes and offsets compile, and the bitfields it writes hold the bytes tine expects.
+fn agrees(compiler: &str, flag: &str, objcopy: &str, abi: Abi, big_endian: bool, directory: &Path) {
+    let label = format!("{compiler}{flag}");
+    let types = Definitions::parse(DEFINITIONS, abi, &[]).unwrap();
+    let (asserts, probes) = checks(&types, big_endian);
+    let source = directory.join(format!("{label}.c"));
+    let object = directory.join(format!("{label}.o"));
+    std::fs::write(&source, format!("{}{DEFINITIONS}{asserts}", prelude())).unwrap();
+    let compiled = Command::new(compiler)
+        .args(
+            [flag, "-c", "-ffreestanding", "-w", "-o"]
+                .into_iter()
+                .filter(|arg| !arg.is_empty()),
+        )
+        .args([&object, &source])
+        .output()
+        .unwrap();
+    assert!(
+        compiled.status.success(),
+        "{label} disagrees:\n{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    for probe in &probes {
+        let mut bytes = copy_section(objcopy, &object, &probe.section, directory);
+        // mips' assembler pads a section to its alignment.
+        let padding = bytes.split_off(probe.bytes.len().min(bytes.len()));
+        assert_eq!(bytes, probe.bytes, "{label}: {}", probe.section);
+        assert!(padding.iter().all(|byte| *byte == 0));
     }
-    let _ = std::fs::remove_dir_all(&directory);
-    if checked == 0 {
-        eprintln!("skipped: no gcc for any target");
-    }
+    eprintln!(
+        "{label}: {} asserts and {} bitfields agree",
+        asserts.lines().count() - probes.len(),
+        probes.len()
+    );
 }
 
 fn copy_section(objcopy: &str, object: &Path, section: &str, directory: &Path) -> Vec<u8> {
