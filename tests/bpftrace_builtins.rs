@@ -635,3 +635,31 @@ fn system_runs_its_command_in_order_with_printf() {
         "{output:?}"
     );
 }
+
+/// bpftrace's `delete(@)` of a map without keys empties it, as `clear(@)` does: a count prints
+/// 0 at the end, a value or a sum nothing (bpftrace 0.17 prints these lines); a map that has
+/// keys elsewhere is told so.
+#[test]
+fn delete_of_a_map_without_keys_empties_it() {
+    if !common::kernel_available("delete_of_a_map_without_keys_empties_it") {
+        return;
+    }
+    let script = "BEGIN { @c = count(); @v = 5; @s = sum(3); @k[1] = 2; @kept = 7;
+                          delete(@c); delete(@v); delete @s; delete(@k[1]); exit(); }";
+    let output = tine(&[], &["-f", "bpftrace", script]);
+    assert_eq!(
+        stdout(&output),
+        "Attaching 1 probe...\n\n\n@c: 0\n\n@kept: 7\n\n\n",
+        "{output:?}"
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .arg("BEGIN { @k[1] = 2; delete(@k); exit(); }")
+        .output()
+        .expect("run tine");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("`@k` is used without a key here"),
+        "{message}"
+    );
+}

@@ -156,11 +156,7 @@ impl Checker<'_> {
         span: Span,
         scope: &mut Scope<'_>,
     ) -> Option<Box<Stmt>> {
-        let ast::ExprKind::Map {
-            name,
-            keys: Some(keys),
-        } = &target.kind
-        else {
+        let ast::ExprKind::Map { name, keys } = &target.kind else {
             self.errors.report(
                 target.span,
                 format_args!("`delete` takes a map element: `delete m[key]`"),
@@ -168,6 +164,20 @@ impl Checker<'_> {
             return None;
         };
         let map = self.map_id(name, target.span);
+        let Some(keys) = keys else {
+            // bpftrace's `delete(@)`: a map without keys is emptied, as `clear(@)` empties it.
+            if !self.keyless(map, target.span) {
+                return None;
+            }
+            let call = Call {
+                name: "clear",
+                name_span: span,
+                arguments: std::slice::from_ref(target),
+                span,
+                scope,
+            };
+            return Some(stmt(StmtKind::Expr(*actions::clear(self, call)?), span));
+        };
         let key = self.key(map, keys, target.span, scope)?;
         Some(stmt(StmtKind::Delete { map, key }, span))
     }
