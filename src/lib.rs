@@ -104,6 +104,8 @@ impl<'a> Invocation<'a> {
                 perf_pages: 8,
                 unbuffered: false,
                 style: crate::output::Style::Ply,
+                quiet: false,
+                output: None,
             },
             map_entries: 16,
             dump: false,
@@ -222,6 +224,10 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
         ),
         None => None,
     };
+    // `-o`: the output goes to the file from here on; the command, forked above, keeps ours.
+    if let Some(path) = &invocation.settings.output {
+        kernel::child::redirect_stdout(path).map_err(Failure::Kernel)?;
+    }
     let watched = match invocation.pid {
         Some(pid) => Some(
             kernel::process::Watched::open(pid).map_err(|error| Failure::Process { pid, error })?,

@@ -23,7 +23,9 @@ options:
                       `bpftrace` 0.17 does (text), or as bpftrace's `json` lines
   -h, --help          this text
   -k, --keep-going    warn about lost events instead of stopping
+  -o, --output FILE   write the output to FILE (bpftrace's -o)
   -p, --pid PID       trace process PID only
+  -q, --quiet         no \"Attaching N probes...\" line (bpftrace's -q)
   -S, --dump          print the typed program (with -e: and stop)
   -T, --self-test     check that the kernel has what tine needs
   -u, --unbuffer      do not buffer stdout/stderr
@@ -39,7 +41,9 @@ struct Options {
     debug: bool,
     dry_run: bool,
     keep_going: bool,
+    output: Option<String>,
     pid: Option<u32>,
+    quiet: bool,
     dump: bool,
     self_test: bool,
     unbuffer: bool,
@@ -61,16 +65,18 @@ fn text(value: OsString) -> Result<String, String> {
         .map_err(|value| format!("argument {} is not UTF-8", value.to_string_lossy()))
 }
 
-/// Every option, short and long; `-c`, `-f` and `-p` take a value. bpftrace's `--unsafe` is
+/// Every option, short and long; `-c`, `-f`, `-o` and `-p` take a value. bpftrace's `--unsafe` is
 /// long only: its short form is a NUL, which no argument can hold.
-const OPTIONS: [(&str, &str); 12] = [
+const OPTIONS: [(&str, &str); 14] = [
     ("-c", "--command"),
     ("-d", "--debug"),
     ("-e", "--dry-run"),
     ("-f", "--format"),
     ("-h", "--help"),
     ("-k", "--keep-going"),
+    ("-o", "--output"),
     ("-p", "--pid"),
+    ("-q", "--quiet"),
     ("-S", "--dump"),
     ("-T", "--self-test"),
     ("-u", "--unbuffer"),
@@ -183,7 +189,7 @@ fn parse_arguments() -> Result<Parsed, String> {
 }
 
 fn takes_value(short: u8) -> bool {
-    matches!(short, b'c' | b'f' | b'p')
+    matches!(short, b'c' | b'f' | b'o' | b'p')
 }
 
 /// Option `short` (written `name`) applied, its value the `attached` one or the next
@@ -201,24 +207,26 @@ fn option(
         (_, Some(value)) if !takes_value(short) => return Err(unexpected_value(name, value)),
         _ => {}
     }
-    let mut value = || {
-        let value = match attached {
+    // The value of an option that takes one, read once for all of them.
+    let mut value = String::new();
+    if takes_value(short) {
+        let given = match attached {
             Some(value) => OsString::from_vec(value.to_vec()),
             None => arguments
                 .next()
                 .ok_or_else(|| format!("missing argument for option '{name}'"))?,
         };
-        value.into_string().map_err(|value| {
+        value = given.into_string().map_err(|value| {
             let value = quoted(value.as_bytes());
             format!("argument is invalid unicode: {value}")
-        })
-    };
+        })?;
+    }
     match short {
-        b'c' => options.command = Some(value()?),
+        b'c' => options.command = Some(value),
         b'd' => options.debug = true,
         b'e' => options.dry_run = true,
         b'f' => {
-            options.style = match value()?.as_str() {
+            options.style = match value.as_str() {
                 "ply" => Style::Ply,
                 "bpftrace" | "text" => Style::Bpftrace,
                 "json" => Style::Json,
@@ -230,13 +238,12 @@ fn option(
             }
         }
         b'k' => options.keep_going = true,
-        b'p' => {
-            let text = value()?;
-            match text.parse() {
-                Ok(pid) => options.pid = Some(pid),
-                Err(error) => return Err(format!("cannot parse argument {text:?}: {error}")),
-            }
-        }
+        b'o' => options.output = Some(value),
+        b'q' => options.quiet = true,
+        b'p' => match value.parse() {
+            Ok(pid) => options.pid = Some(pid),
+            Err(error) => return Err(format!("cannot parse argument {value:?}: {error}")),
+        },
         b'S' => options.dump = true,
         b'T' => options.self_test = true,
         b'\0' => options.unsafe_calls = true,
@@ -372,6 +379,8 @@ fn main() -> ExitCode {
             perf_pages: environment_number("TINE_RING_PAGES", 64),
             unbuffered: options.unbuffer,
             style: options.style,
+            quiet: options.quiet,
+            output: options.output.take(),
         },
         map_entries,
         dump: options.dump,

@@ -226,3 +226,45 @@ fn lost_events_are_reported_where_the_output_goes() {
         assert_eq!(reported + printed, reads, "{style}");
     }
 }
+
+/// bpftrace's `-q` leaves out the "Attaching" line (its JSON too), and `-o FILE` writes the
+/// output to FILE, none to standard output: the files are bpftrace 0.17's output for the
+/// script without their first line.
+#[test]
+fn quiet_leaves_out_the_attaching_line_and_output_writes_a_file() {
+    if !common::kernel_available("quiet_leaves_out_the_attaching_line_and_output_writes_a_file") {
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/format/maps.bt");
+    let file = std::env::temp_dir().join(format!("tine-output-{}", std::process::id()));
+    for (style, expected_file) in [("bpftrace", "maps.txt"), ("json", "maps.json")] {
+        let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+            .args(["-q", "-f", style, "-o"])
+            .arg(&file)
+            .arg(&script)
+            .output()
+            .expect("run tine");
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+        let written = std::fs::read_to_string(&file).expect("read the output file");
+        let whole = expected(expected_file);
+        let (attaching, rest) = whole.split_once('\n').expect("a first line");
+        assert!(attaching.contains("ttach"), "{attaching}");
+        assert_eq!(written, rest, "-f {style}");
+    }
+    // A `-c` command writes to tine's standard output, not to the file.
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-c", "echo from-the-command", "-o"])
+        .arg(&file)
+        .arg("tracepoint:syscalls:sys_enter_write / pid == $target / { @writes = count(); }")
+        .output()
+        .expect("run tine");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "from-the-command\n"
+    );
+    let written = std::fs::read_to_string(&file).expect("read the output file");
+    assert_eq!(written, "\n@writes: 1\n", "{output:?}");
+    std::fs::remove_file(&file).ok();
+}

@@ -296,6 +296,15 @@ fn each_bad_command_line_is_named_exactly() {
             "error: unexpected argument for option '--unsafe': \"yes\"",
         ),
         (&[b"-U", SCRIPT], "error: invalid option '-U'"),
+        (&[b"-o"], "error: missing argument for option '-o'"),
+        (
+            &[b"--quiet=1", SCRIPT],
+            "error: unexpected argument for option '--quiet': \"1\"",
+        ),
+        (
+            &[b"-o", b"/nonexistent/tine-out", SCRIPT],
+            "error: cannot write the output to `/nonexistent/tine-out`: No such file or directory",
+        ),
         (
             &[b"--debug=", SCRIPT],
             "error: unexpected argument for option '--debug': \"\"",

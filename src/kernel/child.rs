@@ -8,6 +8,26 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
+/// Makes the file at `path` (created, or emptied) tine's standard output (bpftrace's `-o`),
+/// once the child is forked: the child keeps the standard output it was given.
+pub fn redirect_stdout(path: &str) -> Result<(), crate::kernel::KernelError> {
+    let failed = || crate::kernel::KernelError::last(format!("write the output to `{path}`"));
+    // An argument holds no NUL: this cannot fail.
+    let name = CString::new(path).map_err(|_| failed())?;
+    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC;
+    // SAFETY: open reads the NUL-terminated name, which lives across the call.
+    let fd = unsafe { libc::open(name.as_ptr(), flags, 0o644) };
+    if fd < 0 {
+        return Err(failed());
+    }
+    // SAFETY: dup2 takes two descriptors; `fd` is this process's, just opened.
+    let moved = unsafe { libc::dup2(fd, libc::STDOUT_FILENO) };
+    let result = if moved < 0 { Err(failed()) } else { Ok(()) };
+    // SAFETY: `fd` is ours and nothing else holds it; standard output is its copy now.
+    unsafe { libc::close(fd) };
+    result
+}
+
 /// How the child ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChildExit {

@@ -450,6 +450,8 @@ mod tests {
             perf_pages: 1,
             unbuffered: false,
             style: crate::output::Style::Ply,
+            quiet: false,
+            output: None,
         }
     }
 

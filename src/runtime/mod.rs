@@ -48,6 +48,12 @@ pub struct Settings {
     pub unbuffered: bool,
     /// `-f`: whose layout the output takes.
     pub style: crate::output::Style,
+    /// bpftrace's `-q`: no "Attaching N probes..." line.
+    pub quiet: bool,
+    /// bpftrace's `-o FILE`: where the output goes instead of standard output (errors and
+    /// warnings stay on standard error, and a `-c` command keeps tine's standard output):
+    /// `trace` makes it standard output once the command is forked.
+    pub output: Option<String>,
 }
 
 /// Ends tracing: how the loop stopped.

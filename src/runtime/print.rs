@@ -48,6 +48,7 @@ pub(super) struct Printer<'a> {
     /// Standard output is a pipe nobody reads: nothing more is written.
     pub(super) broken: bool,
     unbuffered: bool,
+    quiet: bool,
     /// Whether the kernel reads (and deletes) maps in batches.
     batch: bool,
     /// By record id: whether an END probe sends it.
@@ -98,6 +99,7 @@ impl<'a> Printer<'a> {
             lost: 0,
             dropped: 0,
             unbuffered: settings.unbuffered,
+            quiet: settings.quiet,
             style: settings.style,
             batch,
             kept: Vec::with_capacity(script.maps.len()),
@@ -301,6 +303,7 @@ impl<'a> Printer<'a> {
     /// What bpftrace prints once its probes are attached.
     pub(super) fn attached(&mut self, probes: usize) {
         match self.style {
+            _ if self.quiet => {}
             Style::Ply => {}
             Style::Bpftrace => {
                 let plural = if probes == 1 { "" } else { "s" };
