@@ -268,3 +268,46 @@ fn quiet_leaves_out_the_attaching_line_and_output_writes_a_file() {
     assert_eq!(written, "\n@writes: 1\n", "{output:?}");
     std::fs::remove_file(&file).ok();
 }
+
+/// bpftrace's SIGUSR1 prints every map then and there, and tracing goes on: these are the bytes
+/// bpftrace 0.17 printed for this script, sent SIGUSR1 and then SIGINT.
+#[test]
+fn sigusr1_prints_every_map_and_tracing_goes_on() {
+    if !common::kernel_available("sigusr1_prints_every_map_and_tracing_goes_on") {
+        return;
+    }
+    use std::io::{BufRead, BufReader, Read};
+    let mut tine = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-f", "bpftrace"])
+        .arg("BEGIN { @scalar = 5; @m[1] = 2; printf(\"ready\\n\"); }")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run tine");
+    let mut out = BufReader::new(tine.stdout.take().expect("stdout"));
+    let mut printed = String::new();
+    let mut line_until = |printed: &mut String, last: &str| loop {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).expect("read") > 0, "{printed}");
+        printed.push_str(&line);
+        if line == last {
+            break;
+        }
+    };
+    let signal = |signal: &str| {
+        let sent = Command::new("kill")
+            .args([signal, &tine.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+    };
+    line_until(&mut printed, "ready\n");
+    signal("-USR1");
+    line_until(&mut printed, "@scalar: 5\n");
+    signal("-INT");
+    out.read_to_string(&mut printed).expect("read the rest");
+    assert!(tine.wait().expect("wait").success());
+    assert_eq!(
+        printed,
+        "Attaching 1 probe...\nready\n@m[1]: 2\n@scalar: 5\n\n\n@m[1]: 2\n@scalar: 5\n"
+    );
+}

@@ -625,16 +625,29 @@ fn a_missing_script_file_is_named() {
     );
 }
 
-/// Ctrl-C and SIGTERM end tracing while `print(@); clear(@);` runs every 100 ms on the busiest
-/// map there is (once, the clear never ended and the signals were never read).
+/// Ctrl-C, SIGTERM and SIGHUP (an ssh session closing) end tracing, with the teardown, while
+/// `print(@); clear(@);` runs every 100 ms on the busiest map there is (once, the clear never
+/// ended and the signals were never read; SIGHUP killed tine with its probes attached).
 #[test]
 fn signals_end_a_busy_print_and_clear() {
     kernel_test!(signals_end_a_busy_print_and_clear);
-    let mut busy = Command::new("dd")
-        .args(["if=/dev/zero", "of=/dev/null", "bs=1"])
-        .spawn()
-        .expect("start a busy writer");
-    for signal in [libc::SIGINT, libc::SIGTERM] {
+    // Killed when the test ends, however it ends: a failed assertion must not leave it busy.
+    struct Busy(std::process::Child);
+    impl Drop for Busy {
+        fn drop(&mut self) {
+            self.0.kill().ok();
+            self.0.wait().ok();
+        }
+    }
+    let _busy = Busy(
+        Command::new("dd")
+            .args(["if=/dev/zero", "of=/dev/null", "bs=1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start a busy writer"),
+    );
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         let (mut child, ids) = started(&[
             "tracepoint:raw_syscalls:sys_enter { @[comm, tid] = count(); } interval:100ms { print(@); clear(@); }",
         ]);
@@ -651,8 +664,6 @@ fn signals_end_a_busy_print_and_clear() {
         assert_eq!(status.code(), Some(0), "signal {signal}: {status:?}");
         common::wait_until_gone(&ids, tine::kernel::bpf::program_ids);
     }
-    busy.kill().ok();
-    busy.wait().ok();
 }
 
 /// A glob of tracepoints read with `probe` is one program and one perf event per tracepoint,

@@ -86,9 +86,16 @@ pub fn run(
 ) -> Result<i32, RunError> {
     // Caught before anything is made and released after everything is: a Ctrl-C while
     // attaching or tearing down must not kill tine with probe events left in tracefs.
-    // SIGCHLD only wakes the loop, to look at the `-c` child at once.
-    let signals = Signals::catch(&[libc::SIGINT, libc::SIGTERM, libc::SIGCHLD])
-        .map_err(RunError::CatchSignals)?;
+    // SIGCHLD only wakes the loop, to look at the `-c` child at once; SIGHUP (an ssh session
+    // that closed) ends tracing as SIGINT does.
+    let signals = Signals::catch(&[
+        libc::SIGINT,
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGCHLD,
+        libc::SIGUSR1,
+    ])
+    .map_err(RunError::CatchSignals)?;
     let (code, broken) = trace(
         script,
         compiled,
@@ -140,6 +147,7 @@ fn trace(
     )?;
     follow(
         &mut printer,
+        script,
         &mut ring,
         signals,
         child,
@@ -204,7 +212,7 @@ fn finish(
     let stop = printer.stop.take();
     printer.drain(ring)?;
     printer.dropped(dropped_records(compiled, errors)?);
-    printer.print_all(script)?;
+    printer.print_all(script, true)?;
     printer.flush();
     report_misses(&loaded.programs);
     report_errors(compiled, errors, script)?;
@@ -215,8 +223,10 @@ fn finish(
 
 /// The event loop: records printed as they come until something stops tracing (an `exit()`, a
 /// signal, lost records, the `-c` command or `-p` process ending, a closed pipe).
+#[allow(clippy::too_many_arguments)]
 fn follow(
     printer: &mut Printer,
+    script: &Program,
     ring: &mut Ring,
     signals: &Signals,
     mut child: Option<&mut Child>,
@@ -248,8 +258,16 @@ fn follow(
             printer.broken_pipe();
         }
         while let Some(signal) = signals.next().map_err(RunError::ReadSignals)? {
-            if signal != libc::SIGCHLD {
-                printer.stop.get_or_insert(Stop::Signal);
+            match signal {
+                libc::SIGCHLD => {}
+                // bpftrace's SIGUSR1: every map, now, and tracing goes on.
+                libc::SIGUSR1 => {
+                    printer.print_all(script, false)?;
+                    printer.flush();
+                }
+                _ => {
+                    printer.stop.get_or_insert(Stop::Signal);
+                }
             }
         }
         if printer.stop.is_none() {

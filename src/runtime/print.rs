@@ -313,13 +313,15 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// The maps printed at the end: ply's in the script's order; bpftrace's after two newlines
-    /// (in JSON too), in the order of their names.
-    pub(super) fn print_all(&mut self, script: &Program) -> Result<(), RunError> {
+    /// Every map: ply's in the script's order; bpftrace's in the order of their names, at the
+    /// `end` after two newlines (in JSON too), not on SIGUSR1.
+    pub(super) fn print_all(&mut self, script: &Program, end: bool) -> Result<(), RunError> {
         let maps = &script.maps;
         let mut order: Vec<usize> = (0..maps.len()).collect();
         if self.style != Style::Ply {
-            self.out.push_str("\n\n");
+            if end {
+                self.out.push_str("\n\n");
+            }
             // By insertion: a script has a handful of maps, and a library sort of its own
             // instantiation costs kilobytes of binary.
             for end in 1..order.len() {

@@ -1,4 +1,4 @@
-# Whatever way tine ends — SIGINT, SIGTERM, or SIGKILL, which it cannot catch — no program,
+# Whatever way tine ends — SIGINT, SIGTERM, SIGHUP, or SIGKILL, which it cannot catch — no program,
 # map or link of its stays in the kernel (the kernel frees what an fd held), nor a tracefs
 # event — except what tine wrote to kprobe_events itself (TINE_FORCE=tracefs) when SIGKILL
 # gives it no chance to remove it: the next tine removes that.
@@ -12,7 +12,7 @@ bpf_objects() {
     done | wc -l
 }
 for force in "" tracefs; do
-    for signal in INT TERM KILL; do
+    for signal in INT TERM HUP KILL; do
         # tine's output comes through a FIFO so that the case waits for BEGIN's line however
         # long tine takes to start, not a count of the guest's seconds: under TCG the mipsel
         # guest now and then leaves a just-started tine runnable but unrun for tens of them.
