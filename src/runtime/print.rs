@@ -86,7 +86,11 @@ impl<'a> Printer<'a> {
             names: KernelNames {
                 symbols: std::cell::OnceCell::new(),
                 user: UserSymbols::default(),
-                stacks: compiled.stack_map.map(|index| &maps[index]),
+                stacks: compiled
+                    .stack_maps
+                    .iter()
+                    .map(|&(depth, index)| (depth, &maps[index]))
+                    .collect(),
                 wall_clock_offset: wall_clock_offset(),
                 realtime_offset: crate::kernel::clock::realtime_offset(),
             },

@@ -15,7 +15,8 @@ use crate::wire;
 pub(super) struct KernelNames<'a> {
     pub(super) symbols: std::cell::OnceCell<KernelSymbols>,
     pub(super) user: UserSymbols,
-    pub(super) stacks: Option<&'a BpfMap>,
+    /// The stack maps by their depth.
+    pub(super) stacks: Vec<(u16, &'a BpfMap)>,
     pub(super) wall_clock_offset: i64,
     /// Nanoseconds from the monotonic clock probes read to UTC since the epoch.
     pub(super) realtime_offset: i64,
@@ -43,9 +44,10 @@ impl Symbols for KernelNames<'_> {
         self.symbols().write_address(out, address);
     }
 
-    /// As ply prints a stack: a newline, then one tab-indented frame a line.
-    fn write_stack(&self, out: &mut String, id: u64, user: bool) {
-        let (id, pid) = if user {
+    /// As ply prints a stack: a newline, then one tab-indented frame a line; in perf's layout
+    /// each frame is `address sym+off`, and `(path)` after a user one, as bpftrace prints it.
+    fn write_stack(&self, out: &mut String, id: u64, stack: wire::Stack) {
+        let (id, pid) = if stack.user {
             let (id, pid) = wire::decode_user_stack(id);
             (id, Some(pid))
         } else {
@@ -57,9 +59,9 @@ impl Symbols for KernelNames<'_> {
             write!(out, "<no stack: errno {}>", id.unsigned_abs()).ok();
             return;
         }
-        let frames = self.stacks.and_then(|stacks| {
-            stacks
-                .lookup(&wire::encode_int(id as u64, 4, wire::HOST))
+        let map = self.stacks.iter().find(|(depth, _)| *depth == stack.depth);
+        let frames = map.and_then(|(_, map)| {
+            map.lookup(&wire::encode_int(id as u64, 4, wire::HOST))
                 .ok()
                 .flatten()
         });
@@ -70,8 +72,16 @@ impl Symbols for KernelNames<'_> {
         out.push('\n');
         for address in wire::stack_frames(&frames, wire::HOST) {
             out.push('\t');
+            if stack.perf {
+                write!(out, "{address:x} ").ok();
+            }
             match pid {
-                Some(pid) => self.user.write_address(out, pid, address),
+                Some(pid) => self.user.write_address(out, pid, address, stack.perf),
+                None if stack.perf => match self.symbols().resolve(address) {
+                    Some((name, offset)) => write!(out, "{name}+{offset}"),
+                    None => write!(out, "{address:#x}"),
+                }
+                .unwrap_or(()),
                 None => self.symbols().write_address(out, address),
             }
             out.push('\n');
@@ -79,7 +89,7 @@ impl Symbols for KernelNames<'_> {
     }
 
     fn write_user_address(&self, out: &mut String, address: u64, pid: u32) {
-        self.user.write_address(out, pid, address);
+        self.user.write_address(out, pid, address, false);
     }
 
     fn wall_clock_offset(&self) -> i64 {
@@ -118,8 +128,10 @@ fn cached<K, V>(
 }
 
 impl UserSymbols {
-    /// `function+offset`, or `<address>` when the process or its file cannot be read.
-    fn write_address(&self, out: &mut String, pid: u32, address: u64) {
+    /// `function+offset`, or `<address>` when the process or its file cannot be read; in
+    /// perf's layout (bpftrace's) `function+offset (path)` even at offset 0, or
+    /// `0xaddress ([unknown])`.
+    fn write_address(&self, out: &mut String, pid: u32, address: u64, perf: bool) {
         let mut processes = self.processes.borrow_mut();
         let mappings = cached(
             &mut processes,
@@ -138,12 +150,19 @@ impl UserSymbols {
                 .and_then(|elf| elf.function_at_file_offset(offset));
             if let Some((function, into)) = found {
                 out.push_str(&function.name);
-                if into != 0 {
+                if into != 0 || perf {
                     write!(out, "+{into}").ok();
+                }
+                if perf {
+                    write!(out, " ({path})").ok();
                 }
                 return;
             }
         }
-        write!(out, "<{address:016x}>").ok();
+        match perf {
+            true => write!(out, "{address:#x} ([unknown])"),
+            false => write!(out, "<{address:016x}>"),
+        }
+        .ok();
     }
 }

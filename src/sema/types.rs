@@ -34,10 +34,8 @@ pub enum Type {
     Strftime(Text),
     /// A kernel code address (u64), printed `sym+off`.
     KernelAddress,
-    /// A kernel stack id (u64) from the stack map, printed frame by frame.
-    Stack,
-    /// A user stack id (u64).
-    UserStack,
+    /// A kernel or user stack id (u64) from the stack map of its depth, printed frame by frame.
+    Stack(crate::wire::Stack),
     /// A tracepoint's `__data_loc` (`__rel_loc` when `relative`) u32: where variable-length
     /// data sits in the record, text when `string` (`char[]`), else bytes (`u64[]`). Sema turns
     /// every use into the data (`dyn()`).
@@ -207,8 +205,7 @@ impl Type {
             | Type::WallTime
             | Type::Strftime(_)
             | Type::KernelAddress
-            | Type::Stack
-            | Type::UserStack => 8,
+            | Type::Stack(_) => 8,
             Type::Id(_) | Type::DataLoc { .. } => 4,
             Type::UserAddress => crate::wire::USER_ADDRESS_SIZE,
             Type::Inet => crate::wire::INET_SIZE,
@@ -245,8 +242,7 @@ impl Type {
                 | Type::WallTime
                 | Type::Strftime(_)
                 | Type::KernelAddress
-                | Type::Stack
-                | Type::UserStack
+                | Type::Stack(_)
         )
     }
 
@@ -343,8 +339,14 @@ impl fmt::Display for Type {
             Type::WallTime => "walltime",
             Type::Strftime(format) => return write!(f, "strftime({:?})", &**format),
             Type::KernelAddress => "kaddr",
-            Type::Stack => "stack",
-            Type::UserStack => "ustack",
+            Type::Stack(stack) => {
+                f.write_str(if stack.user { "ustack" } else { "stack" })?;
+                if stack.perf || stack.depth != crate::wire::STACK_DEPTH {
+                    let mode = if stack.perf { "perf, " } else { "" };
+                    write!(f, "({mode}{})", stack.depth)?;
+                }
+                return Ok(());
+            }
             Type::UserAddress => "uaddr",
             Type::Inet => "inet",
             Type::Buffer(_) => "buffer",

@@ -210,7 +210,15 @@ impl BpfMap {
             }
             other => other,
         }
-        .map_err(|errno| KernelError::errno(action(), errno))?;
+        .map_err(|errno| match spec.kind {
+            // The one limit a script sets here: a stack's frames (`kstack(N)`).
+            MapType::StackTrace if errno == libc::EINVAL => {
+                let frames = spec.value_size / 8;
+                let limit = "the kernel takes at most kernel.perf_event_max_stack frames";
+                KernelError::message(action(), format!("{limit}, not {frames}"))
+            }
+            _ => KernelError::errno(action(), errno),
+        })?;
         Ok(BpfMap {
             fd,
             spec: spec.clone(),

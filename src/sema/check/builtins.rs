@@ -13,8 +13,9 @@ use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
 use crate::lang::diag::Span;
 use crate::lang::unsupported;
-use crate::sema::program::{Builtin, Function, MapKind};
+use crate::sema::program::{Builtin, ExprKind, Function, MapKind};
 use crate::sema::types::{Id, Type, U32, U64};
+use crate::wire::{self, Stack};
 
 pub(super) struct Definition {
     /// The name a script writes; a second spelling (bpftrace's `hist` for `quantize`) is a
@@ -79,9 +80,9 @@ const TABLE: &[Definition] = &[
     variable("nsecs",    Builtin::Nsecs,       U64),
     variable("walltime", Builtin::WallTime,    Type::WallTime),
     variable("elapsed",  Builtin::Elapsed,     U64),
-    variable("stack",    Builtin::KernelStack, Type::Stack),
-    variable("kstack",   Builtin::KernelStack, Type::Stack),
-    variable("ustack",   Builtin::UserStack,   Type::UserStack),
+    variable("stack",    Builtin::KernelStack, stack(false)),
+    variable("kstack",   Builtin::KernelStack, stack(false)),
+    variable("ustack",   Builtin::UserStack,   stack(true)),
     Definition { name: "probe", form: Form::ProbeName },
     Definition { name: "func",  form: Form::FunctionName },
     function("printf", 1, ANY, "a format string and its values",    printf,    |f| matches!(f, Function::Printf { .. })),
@@ -124,6 +125,18 @@ const fn variable(name: &'static str, builtin: Builtin, ty: Type) -> Definition 
         form: Form::Variable(builtin, ty),
     }
 }
+
+/// A stack of the default depth in the default layout.
+const fn stack(user: bool) -> Type {
+    Type::Stack(Stack {
+        user,
+        perf: false,
+        depth: wire::STACK_DEPTH,
+    })
+}
+
+/// bpftrace's limit on a stack's frames (`kstack(N)`).
+const MAX_STACK_DEPTH: u64 = 1024;
 
 const fn function(
     name: &'static str,
@@ -250,15 +263,19 @@ impl Checker<'_> {
                 );
                 None
             }
+            Some(Form::Variable(builtin, Type::Stack(stack))) if !arguments.is_empty() => {
+                self.stack_call(call, *builtin, *stack)
+            }
             Some(Form::Variable(..)) => self.variable_call(call),
             Some(Form::ProbeName | Form::FunctionName) | None => {
                 if let Some(message) = unsupported::function(name) {
-                    self.errors.error_at(name_span, message);
+                    self.errors.error_at(call.name_span, message);
                     return None;
                 }
                 let label = did_you_mean(name, &names(false));
                 let message = format_args!("unknown function `{name}`");
-                self.errors.report_with(name_span, message, label, None);
+                self.errors
+                    .report_with(call.name_span, message, label, None);
                 None
             }
         }
@@ -276,11 +293,6 @@ impl Checker<'_> {
                 );
                 return None;
             }
-            // bpftrace's `kstack(perf)`: a function of another kind.
-            if let Some(message) = unsupported::function(name) {
-                self.errors.error_at(call.name_span, message);
-                return None;
-            }
             self.errors.report_label(
                 first.span,
                 format_args!("`{name}()` takes no arguments"),
@@ -289,6 +301,59 @@ impl Checker<'_> {
             return None;
         }
         self.identifier(name, call.span, call.scope, false)
+    }
+
+    /// bpftrace's `kstack(mode)`, `kstack(N)` and `kstack(mode, N)`: the mode `perf` or
+    /// `bpftrace`, then at most N frames, each a literal as in bpftrace.
+    fn stack_call(
+        &mut self,
+        call: Call<'_, '_>,
+        builtin: Builtin,
+        mut stack: Stack,
+    ) -> Option<Typed> {
+        let name = call.name;
+        let mut arguments = call.arguments;
+        if let [first, ..] = arguments {
+            if let ast::ExprKind::Ident(mode) = &first.kind {
+                stack.perf = match crate::words::word_index("bpftrace perf", mode) {
+                    Some(index) => index == 1,
+                    None => {
+                        self.errors.report_label(
+                            first.span,
+                            format_args!("unknown stack mode `{mode}`"),
+                            format_args!("write `perf` or `bpftrace`"),
+                        );
+                        return None;
+                    }
+                };
+                arguments = &arguments[1..];
+            }
+        }
+        match arguments {
+            [] => {}
+            [ast::Expr {
+                kind: ast::ExprKind::Int(depth @ 1..=MAX_STACK_DEPTH),
+                ..
+            }] => stack.depth = *depth as u16,
+            [depth] => {
+                self.errors.report_label(
+                    depth.span,
+                    format_args!("`{name}()` takes from 1 to {MAX_STACK_DEPTH} frames"),
+                    format_args!("write their number as a literal"),
+                );
+                return None;
+            }
+            [.., extra] => {
+                self.errors.report_label(
+                    extra.span,
+                    format_args!("`{name}()` takes a mode and a number of frames"),
+                    format_args!("write `{name}(perf, 8)`, `{name}(perf)` or `{name}(8)`"),
+                );
+                return None;
+            }
+        }
+        let kind = ExprKind::Builtin(builtin);
+        Some(super::expression::expr(kind, Type::Stack(stack), call.span))
     }
 }
 
