@@ -355,6 +355,40 @@ fn arguments_and_registers_read_the_call() {
     assert_eq!(rows(&stdout(&output)), expected);
 }
 
+/// bpftrace's `reg("name")` reads the register of the call's pt_regs: the first argument's,
+/// printed as bpftrace 0.17 prints `printf("reg %d\n", reg("di"))` for tine_target(0..5).
+#[test]
+fn reg_reads_a_register_by_its_name() {
+    let (path, _serial) = uprobe_test!(reg_reads_a_register_by_its_name);
+    let Some(arch) = tine::arch::current() else {
+        return common::skip(
+            "reg_reads_a_register_by_its_name",
+            "tine has no register layout for this architecture",
+        );
+    };
+    let register = arch.arguments.split(' ').next().unwrap();
+    let output = tine(
+        &[
+            "-c",
+            &format!("{path} 5"),
+            &format!("uprobe:{path}:tine_target {{ printf(\"reg %d\\n\", reg(\"{register}\")); }}"),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // The target prints its own line too.
+    let text = stdout(&output);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("reg "))
+        .collect();
+    assert_eq!(
+        lines,
+        ["reg 0", "reg 1", "reg 2", "reg 3", "reg 4"],
+        "{text}"
+    );
+}
+
 #[test]
 fn libc_malloc_resolves_and_fires() {
     let (_, _serial) = uprobe_test!(libc_malloc_resolves_and_fires);

@@ -33,10 +33,6 @@ const PROVIDERS: &[Entry] = &[
 const FUNCTIONS: &[Entry] = &[
     ("strcontains", "strcmp() compares whole strings"),
     (
-        "reg",
-        "regs is the probe's pt_regs, caller its instruction pointer",
-    ),
-    (
         "pton uaddr kptr cgroupid cgroup_path macaddr path sizeof offsetof len override unwatch \
          skboutput percpu_kaddr",
         "",

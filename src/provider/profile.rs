@@ -25,6 +25,8 @@ pub struct Profile {
     /// None: every online CPU.
     pub cpu: Option<u32>,
     pub rate: Rate,
+    /// `regs`, the registers the sample interrupted (bpf_perf_event_data starts with them).
+    variables: Vec<Variable>,
 }
 
 impl Profile {
@@ -44,7 +46,12 @@ impl Profile {
             ),
             _ => return Err(bad()),
         };
-        Ok(Profile { cpu, rate })
+        let variables = crate::arch::current().map(super::regs::registers);
+        Ok(Profile {
+            cpu,
+            rate,
+            variables: variables.into_iter().collect(),
+        })
     }
 }
 
@@ -67,7 +74,7 @@ impl ResolvedProbe for Profile {
     }
 
     fn variables(&self) -> &[Variable] {
-        &[]
+        &self.variables
     }
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {

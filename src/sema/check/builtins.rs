@@ -5,6 +5,7 @@
 
 use std::mem::discriminant;
 
+use super::expression::register;
 use super::functions::{
     bswap, buf, cat, clear, dyn_field, exit, join, kaddr, ntop, pointer, print, printf, read,
     signal, strcmp, strftime, symbol, system, Call,
@@ -108,6 +109,7 @@ const TABLE: &[Definition] = &[
     function("ntop",   1, 2,   "an optional address family and an address", ntop, |f| matches!(f, Function::Ntop)),
     function("buf",    1, 2,   "an address or array and a length",  buf,       |f| matches!(f, Function::Buf)),
     function("bswap",  1, 1,   "one integer",                       bswap,     |f| matches!(f, Function::Bswap)),
+    function("reg",    1, 1,   "one register's name",               register,  |_| false),
     aggregation("count",    MapKind::Count,    0),
     aggregation("sum",      MapKind::Sum,      1),
     aggregation("quantize", MapKind::Quantize, 1),
