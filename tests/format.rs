@@ -255,7 +255,7 @@ fn kstack_of_n_frames_counts_each_stack_of_its_first_n_frames() {
     if !common::kernel_available("kstack_of_n_frames_counts_each_stack_of_its_first_n_frames") {
         return;
     }
-    let reader = common::unique_copy("dd", "tinefmtread");
+    let reader = common::unique_copy("dd", "tinekstackread");
     let output = Command::new(env!("CARGO_BIN_EXE_tine"))
         .args(["-f", "bpftrace", "-c"])
         .arg(format!(
@@ -263,7 +263,7 @@ fn kstack_of_n_frames_counts_each_stack_of_its_first_n_frames() {
             reader.display()
         ))
         .arg(
-            "tracepoint:syscalls:sys_enter_read /comm == \"tinefmtread\" && args->count == 1/ \
+            "tracepoint:syscalls:sys_enter_read /comm == \"tinekstackread\" && args->count == 1/ \
              { @full[kstack] = count(); @three[kstack(3)] = count(); \
                @perf[kstack(perf, 2)] = count(); }",
         )

@@ -86,11 +86,8 @@ impl<'a> Printer<'a> {
             names: KernelNames {
                 symbols: std::cell::OnceCell::new(),
                 user: UserSymbols::default(),
-                stacks: compiled
-                    .stack_maps
-                    .iter()
-                    .map(|&(depth, index)| (depth, &maps[index]))
-                    .collect(),
+                stacks: &compiled.stack_maps,
+                maps,
                 wall_clock_offset: wall_clock_offset(),
                 realtime_offset: crate::kernel::clock::realtime_offset(),
             },

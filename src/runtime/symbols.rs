@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::kernel::bpf::BpfMap;
 use crate::kernel::elf::ElfFile;
-use crate::kernel::kallsyms::KernelSymbols;
+use crate::kernel::kallsyms::{write_symbol, write_unknown, KernelSymbols};
 use crate::kernel::memory_map::{self, Mapping};
 use crate::output::Symbols;
 use crate::wire;
@@ -15,8 +15,9 @@ use crate::wire;
 pub(super) struct KernelNames<'a> {
     pub(super) symbols: std::cell::OnceCell<KernelSymbols>,
     pub(super) user: UserSymbols,
-    /// The stack maps by their depth.
-    pub(super) stacks: Vec<(u16, &'a BpfMap)>,
+    /// The stack maps by their depth: (depth, index in `maps`).
+    pub(super) stacks: &'a [(u16, usize)],
+    pub(super) maps: &'a [BpfMap],
     pub(super) wall_clock_offset: i64,
     /// Nanoseconds from the monotonic clock probes read to UTC since the epoch.
     pub(super) realtime_offset: i64,
@@ -41,7 +42,7 @@ impl KernelNames<'_> {
 
 impl Symbols for KernelNames<'_> {
     fn write_kernel_address(&self, out: &mut String, address: u64) {
-        self.symbols().write_address(out, address);
+        self.symbols().write_address(out, address, false);
     }
 
     /// As ply prints a stack: a newline, then one tab-indented frame a line; in perf's layout
@@ -60,8 +61,9 @@ impl Symbols for KernelNames<'_> {
             return;
         }
         let map = self.stacks.iter().find(|(depth, _)| *depth == stack.depth);
-        let frames = map.and_then(|(_, map)| {
-            map.lookup(&wire::encode_int(id as u64, 4, wire::HOST))
+        let frames = map.and_then(|&(_, map)| {
+            self.maps[map]
+                .lookup(&wire::encode_int(id as u64, 4, wire::HOST))
                 .ok()
                 .flatten()
         });
@@ -77,12 +79,7 @@ impl Symbols for KernelNames<'_> {
             }
             match pid {
                 Some(pid) => self.user.write_address(out, pid, address, stack.perf),
-                None if stack.perf => match self.symbols().resolve(address) {
-                    Some((name, offset)) => write!(out, "{name}+{offset}"),
-                    None => write!(out, "{address:#x}"),
-                }
-                .unwrap_or(()),
-                None => self.symbols().write_address(out, address),
+                None => self.symbols().write_address(out, address, stack.perf),
             }
             out.push('\n');
         }
@@ -149,20 +146,16 @@ impl UserSymbols {
                 .as_ref()
                 .and_then(|elf| elf.function_at_file_offset(offset));
             if let Some((function, into)) = found {
-                out.push_str(&function.name);
-                if into != 0 || perf {
-                    write!(out, "+{into}").ok();
-                }
+                write_symbol(out, &function.name, into, perf);
                 if perf {
                     write!(out, " ({path})").ok();
                 }
                 return;
             }
         }
-        match perf {
-            true => write!(out, "{address:#x} ([unknown])"),
-            false => write!(out, "<{address:016x}>"),
+        write_unknown(out, address, perf);
+        if perf {
+            out.push_str(" ([unknown])");
         }
-        .ok();
     }
 }

@@ -212,11 +212,10 @@ impl BpfMap {
         }
         .map_err(|errno| match spec.kind {
             // The one limit a script sets here: a stack's frames (`kstack(N)`).
-            MapType::StackTrace if errno == libc::EINVAL => {
-                let frames = spec.value_size / 8;
-                let limit = "the kernel takes at most kernel.perf_event_max_stack frames";
-                KernelError::message(action(), format!("{limit}, not {frames}"))
-            }
+            MapType::StackTrace if errno == libc::EINVAL => KernelError::message(
+                action(),
+                "more frames than kernel.perf_event_max_stack allows",
+            ),
             _ => KernelError::errno(action(), errno),
         })?;
         Ok(BpfMap {

@@ -313,46 +313,38 @@ impl Checker<'_> {
         builtin: Builtin,
         mut stack: Stack,
     ) -> Option<Typed> {
-        let name = call.name;
-        let mut arguments = call.arguments;
-        if let [first, ..] = arguments {
-            if let ast::ExprKind::Ident(mode) = &first.kind {
-                stack.perf = match crate::words::word_index("bpftrace perf", mode) {
-                    Some(index) => index == 1,
-                    None => {
-                        self.errors.report_label(
-                            first.span,
-                            format_args!("unknown stack mode `{mode}`"),
-                            format_args!("write `perf` or `bpftrace`"),
-                        );
-                        return None;
-                    }
-                };
-                arguments = &arguments[1..];
+        let mut rest = call.arguments;
+        if let [ast::Expr {
+            kind: ast::ExprKind::Ident(mode),
+            ..
+        }, after @ ..] = rest
+        {
+            if let Some(index) = crate::words::word_index("bpftrace perf", mode) {
+                stack.perf = index == 1;
+                rest = after;
             }
         }
-        match arguments {
-            [] => {}
+        let bad = match rest {
+            [] => None,
             [ast::Expr {
                 kind: ast::ExprKind::Int(depth @ 1..=MAX_STACK_DEPTH),
                 ..
-            }] => stack.depth = *depth as u16,
-            [depth] => {
-                self.errors.report_label(
-                    depth.span,
-                    format_args!("`{name}()` takes from 1 to {MAX_STACK_DEPTH} frames"),
-                    format_args!("write their number as a literal"),
-                );
-                return None;
+            }] => {
+                stack.depth = *depth as u16;
+                None
             }
-            [.., extra] => {
-                self.errors.report_label(
-                    extra.span,
-                    format_args!("`{name}()` takes a mode and a number of frames"),
-                    format_args!("write `{name}(perf, 8)`, `{name}(perf)` or `{name}(8)`"),
-                );
-                return None;
-            }
+            [one] => Some(one.span),
+            _ => Some(call.span),
+        };
+        if let Some(span) = bad {
+            self.errors.report(
+                span,
+                format_args!(
+                    "`{}()` takes a mode (perf or bpftrace) and a number of frames (1 to {MAX_STACK_DEPTH}), each a literal",
+                    call.name
+                ),
+            );
+            return None;
         }
         let kind = ExprKind::Builtin(builtin);
         Some(super::expression::expr(kind, Type::Stack(stack), call.span))
