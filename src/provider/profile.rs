@@ -46,11 +46,14 @@ impl Profile {
             ),
             _ => return Err(bad()),
         };
-        let variables = crate::arch::current().map(super::regs::registers);
+        let mut variables = Vec::new();
+        if let Some(arch) = crate::arch::current() {
+            variables.push(super::regs::registers(arch));
+        }
         Ok(Profile {
             cpu,
             rate,
-            variables: variables.into_iter().collect(),
+            variables,
         })
     }
 }

@@ -137,8 +137,10 @@ const fn stack(user: bool) -> Type {
     })
 }
 
-/// bpftrace's limit on a stack's frames (`kstack(N)`).
+/// bpftrace's limit on a stack's frames (`kstack(N)`), and what a stack's arguments may be.
 const MAX_STACK_DEPTH: u64 = 1024;
+const STACK_ARGUMENTS: &str =
+    "a stack takes a mode (perf or bpftrace) and a number of frames (1 to 1024), each a literal";
 
 const fn function(
     name: &'static str,
@@ -337,13 +339,7 @@ impl Checker<'_> {
             _ => Some(call.span),
         };
         if let Some(span) = bad {
-            self.errors.report(
-                span,
-                format_args!(
-                    "`{}()` takes a mode (perf or bpftrace) and a number of frames (1 to {MAX_STACK_DEPTH}), each a literal",
-                    call.name
-                ),
-            );
+            self.errors.error_at(span, STACK_ARGUMENTS.into());
             return None;
         }
         let kind = ExprKind::Builtin(builtin);
