@@ -14,7 +14,7 @@ use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
 use crate::lang::diag::Span;
 use crate::lang::unsupported;
-use crate::sema::program::{Builtin, ExprKind, Function, MapKind};
+use crate::sema::program::{Builtin, ExprKind, MapKind};
 use crate::sema::types::{Id, Type, U32, U64};
 use crate::wire::{self, Stack};
 
@@ -35,30 +35,29 @@ pub(super) enum Form {
     /// function the spec names, a string constant in each probe (a glob's points are probes of
     /// their own), so it is exact in return probes and after the process has gone.
     FunctionName,
-    /// A function whose argument count `arity` admits, typed by `typing`. `named` says which
-    /// typed calls print under this name (a `str()` of a `__data_loc` field is a `dyn`).
+    /// A function that takes from `low` to `high` arguments (`wanted` says so in its error:
+    /// "takes one address"), typed by `typing`; the typed call prints under the name
+    /// `Function::name` gives it. The counts are u16s, beside the form's tag, so that every
+    /// row is 48 bytes (`ANY` is `u16::MAX`: no upper bound).
     Function {
-        arity: Arity,
+        low: u16,
+        high: u16,
+        wanted: &'static str,
         typing: Typing,
-        named: fn(&Function) -> bool,
     },
-    /// Only ever assigned to a map (`@m[k] = count()`), which it makes a `kind` map (lhist's
-    /// bounds are its arguments); it takes `arguments` values, the first the one aggregated.
-    Aggregation { kind: MapKind, arguments: u8 },
-}
-
-/// How many arguments a function takes, and how its error says so ("takes one address").
-/// u32s: the table's rows are smaller (`ANY` is `u32::MAX`, more than a script can pass).
-pub(super) struct Arity {
-    low: u32,
-    high: u32,
-    wanted: &'static str,
+    /// Only ever assigned to a map (`@m[k] = count()`), which it makes a map of the kind `kind`
+    /// gives (lhist's bounds are its arguments); it takes `arguments` values, the first the one
+    /// aggregated. A function, not a `MapKind`: lhist's bounds would make every row larger.
+    Aggregation {
+        kind: fn() -> MapKind,
+        arguments: u8,
+    },
 }
 
 /// Types a call whose argument count is admitted.
 pub(super) type Typing = fn(&mut Checker<'_>, Call<'_, '_>) -> Option<Typed>;
 
-const ANY: usize = usize::MAX;
+const ANY: usize = u16::MAX as usize;
 
 /// Variables, then functions, then aggregations: "did you mean" takes the first of equally
 /// near names in this order.
@@ -86,39 +85,39 @@ const TABLE: &[Definition] = &[
     variable("ustack",   Builtin::UserStack,   stack(true)),
     Definition { name: "probe", form: Form::ProbeName },
     Definition { name: "func",  form: Form::FunctionName },
-    function("printf", 1, ANY, "a format string and its values",    printf,    |f| matches!(f, Function::Printf { .. })),
-    function("cat",    1, ANY, "a file name's format string and its values", cat, |f| matches!(f, Function::Cat { .. })),
-    function("system", 1, ANY, "a format string and its values",    system, |f| matches!(f, Function::System { .. })),
-    function("signal", 1, 1,   "one signal",                        signal,    |f| matches!(f, Function::Signal)),
-    function("print",  0, ANY, "values or a map",                   print,     |f| matches!(f, Function::Print | Function::PrintMap(_))),
-    function("exit",   0, 1,   "at most one exit code",             exit,      |f| matches!(f, Function::Exit)),
-    function("clear",  1, 1,   "one map",                           clear,     |f| matches!(f, Function::Clear { zero: false })),
-    function("zero",   1, 1,   "one map",                           clear,     |f| matches!(f, Function::Clear { zero: true })),
-    function("str",    1, 2,   "an address and an optional length", read,      |f| matches!(f, Function::Str { .. })),
-    function("mem",    1, 2,   "an address and an optional length", read,      |f| matches!(f, Function::Mem { .. })),
-    function("uptr",   1, 1,   "one address",                       pointer,   |f| matches!(f, Function::Uptr)),
-    function("kptr",   1, 1,   "one address",                       pointer,   |f| matches!(f, Function::Kptr)),
-    function("ksym",   1, 1,   "one address",                       symbol,    |f| matches!(f, Function::Ksym)),
-    function("usym",   1, 1,   "one address",                       symbol,    |f| matches!(f, Function::Usym)),
-    function("dyn",    1, 1,   "one `__data_loc` field",            dyn_field, |f| matches!(f, Function::Dyn)),
-    function("strcmp", 2, 2,   "two strings",                       strcmp,    |f| matches!(f, Function::StrCmp)),
-    function("strncmp", 3, 3,  "two strings and a length",          strcmp,    |f| matches!(f, Function::StrNCmp { .. })),
-    function("strftime", 2, 2, "a format string and nanoseconds",   strftime,  |f| matches!(f, Function::Strftime)),
-    function("kaddr",  1, 1,   "one kernel symbol's name",          kaddr,     |_| false),
-    function("join",   1, 2,   "an array of string addresses and an optional separator", join, |f| matches!(f, Function::Join { .. })),
-    function("ntop",   1, 2,   "an optional address family and an address", ntop, |f| matches!(f, Function::Ntop)),
-    function("buf",    1, 2,   "an address or array and a length",  buf,       |f| matches!(f, Function::Buf)),
-    function("bswap",  1, 1,   "one integer",                       bswap,     |f| matches!(f, Function::Bswap)),
-    function("reg",    1, 1,   "one register's name",               register,  |_| false),
-    aggregation("count",    MapKind::Count,    0),
-    aggregation("sum",      MapKind::Sum,      1),
-    aggregation("quantize", MapKind::Quantize, 1),
-    aggregation("hist",     MapKind::Quantize, 1),
-    aggregation("lhist",    MapKind::Lhist { min: 0, max: 0, step: 0 }, 4),
-    aggregation("min",      MapKind::Min,      1),
-    aggregation("max",      MapKind::Max,      1),
-    aggregation("avg",      MapKind::Avg,      1),
-    aggregation("stats",    MapKind::Stats,    1),
+    function("printf", 1, ANY, "a format string and its values",    printf),
+    function("cat",    1, ANY, "a file name's format string and its values", cat),
+    function("system", 1, ANY, "a format string and its values",    system),
+    function("signal", 1, 1,   "one signal",                        signal),
+    function("print",  0, ANY, "values or a map",                   print),
+    function("exit",   0, 1,   "at most one exit code",             exit),
+    function("clear",  1, 1,   "one map",                           clear),
+    function("zero",   1, 1,   "one map",                           clear),
+    function("str",    1, 2,   "an address and an optional length", read),
+    function("mem",    1, 2,   "an address and an optional length", read),
+    function("uptr",   1, 1,   "one address",                       pointer),
+    function("kptr",   1, 1,   "one address",                       pointer),
+    function("ksym",   1, 1,   "one address",                       symbol),
+    function("usym",   1, 1,   "one address",                       symbol),
+    function("dyn",    1, 1,   "one `__data_loc` field",            dyn_field),
+    function("strcmp", 2, 2,   "two strings",                       strcmp),
+    function("strncmp", 3, 3,  "two strings and a length",          strcmp),
+    function("strftime", 2, 2, "a format string and nanoseconds",   strftime),
+    function("kaddr",  1, 1,   "one kernel symbol's name",          kaddr),
+    function("join",   1, 2,   "an array of string addresses and an optional separator", join),
+    function("ntop",   1, 2,   "an optional address family and an address", ntop),
+    function("buf",    1, 2,   "an address or array and a length",  buf),
+    function("bswap",  1, 1,   "one integer",                       bswap),
+    function("reg",    1, 1,   "one register's name",               register),
+    aggregation("count",    || MapKind::Count,    0),
+    aggregation("sum",      || MapKind::Sum,      1),
+    aggregation("quantize", || MapKind::Quantize, 1),
+    aggregation("hist",     || MapKind::Quantize, 1),
+    aggregation("lhist",    || MapKind::Lhist { min: 0, max: 0, step: 0 }, 4),
+    aggregation("min",      || MapKind::Min,      1),
+    aggregation("max",      || MapKind::Max,      1),
+    aggregation("avg",      || MapKind::Avg,      1),
+    aggregation("stats",    || MapKind::Stats,    1),
 ];
 
 const fn variable(name: &'static str, builtin: Builtin, ty: Type) -> Definition {
@@ -148,24 +147,20 @@ const fn function(
     high: usize,
     wanted: &'static str,
     typing: Typing,
-    named: fn(&Function) -> bool,
 ) -> Definition {
-    let arity = Arity {
-        low: low as u32,
-        high: high as u32,
-        wanted,
-    };
+    let (low, high) = (low as u16, high as u16);
     Definition {
         name,
         form: Form::Function {
-            arity,
+            low,
+            high,
+            wanted,
             typing,
-            named,
         },
     }
 }
 
-const fn aggregation(name: &'static str, kind: MapKind, arguments: usize) -> Definition {
+const fn aggregation(name: &'static str, kind: fn() -> MapKind, arguments: usize) -> Definition {
     Definition {
         name,
         form: Form::Aggregation {
@@ -183,7 +178,7 @@ pub(super) fn definition(name: &str) -> Option<&'static Definition> {
 /// An aggregation's map kind (lhist's with zero bounds) and its argument count.
 pub(super) fn aggregation_of(name: &str) -> Option<(MapKind, usize)> {
     match definition(name)?.form {
-        Form::Aggregation { kind, arguments } => Some((kind, arguments.into())),
+        Form::Aggregation { kind, arguments } => Some((kind(), arguments.into())),
         _ => None,
     }
 }
@@ -204,28 +199,13 @@ pub(super) fn names(variables: bool) -> Vec<&'static str> {
     names
 }
 
-/// The name a typed call prints under (`-S`, compile's errors).
-pub(in crate::sema) fn function_name(function: &Function) -> &'static str {
-    // `time` names ply's variable in the table; bpftrace's statement is typed by `functions`.
-    if let Function::Time { .. } = function {
-        return "time";
-    }
-    TABLE
-        .iter()
-        .find(|definition| match &definition.form {
-            Form::Function { named, .. } => named(function),
-            _ => false,
-        })
-        .map_or("?", |definition| definition.name)
-}
-
 /// The name of the aggregation that makes a map of `kind` (ply's: `quantize`, not `hist`).
 pub(in crate::sema) fn aggregation_name(kind: MapKind) -> Option<&'static str> {
     TABLE
         .iter()
         .find(|definition| {
             matches!(definition.form, Form::Aggregation { kind: made, .. }
-                if discriminant(&made) == discriminant(&kind))
+                if discriminant(&made()) == discriminant(&kind))
         })
         .map(|definition| definition.name)
 }
@@ -248,12 +228,18 @@ impl Checker<'_> {
             scope,
         };
         match definition(name).map(|definition| &definition.form) {
-            Some(Form::Function { arity, typing, .. }) => {
+            Some(Form::Function {
+                low,
+                high,
+                wanted,
+                typing,
+            }) => {
                 let given = arguments.len();
-                if given < arity.low as usize || given > arity.high as usize {
+                let high = *high as usize;
+                if given < *low as usize || (given > high && high != ANY) {
                     self.errors.report(
                         span,
-                        format_args!("`{name}()` takes {}, {given} given", arity.wanted),
+                        format_args!("`{name}()` takes {wanted}, {given} given"),
                     );
                     return None;
                 }
@@ -351,6 +337,12 @@ impl Checker<'_> {
 mod tests {
     use super::*;
     use crate::output::{Format, PrintOptions};
+    use crate::sema::program::Function;
+
+    #[test]
+    fn each_row_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<Definition>(), 48);
+    }
 
     #[test]
     fn each_name_is_one_record() {
@@ -401,7 +393,7 @@ mod tests {
             Function::Bswap,
             Function::Time { format: "".into() },
         ];
-        let names: Vec<&str> = calls.iter().map(function_name).collect();
+        let names: Vec<&str> = calls.iter().map(Function::name).collect();
         assert_eq!(
             names,
             [
@@ -410,6 +402,11 @@ mod tests {
                 "strftime", "join", "ntop", "buf", "bswap", "time"
             ]
         );
+        // Each a function's record, but `time`: ply's variable, bpftrace's statement.
+        for name in &names[..names.len() - 1] {
+            let form = definition(name).map(|definition| &definition.form);
+            assert!(matches!(form, Some(Form::Function { .. })), "{name}");
+        }
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));
         assert_eq!(
             aggregation_name(MapKind::Lhist {
