@@ -19,10 +19,44 @@ use crate::sema::types::{Id, Type, U32, U64};
 use crate::wire::{self, Stack};
 
 pub(super) struct Definition {
-    /// The name a script writes; a second spelling (bpftrace's `hist` for `quantize`) is a
-    /// record of its own.
-    pub(super) name: &'static str,
+    /// The name a script writes, NUL-padded: every built-in's fits in 8 bytes, and a row
+    /// without a pointer to its name is 32 bytes. A second spelling (bpftrace's `hist` for
+    /// `quantize`) is a record of its own.
+    name: [u8; NAME_SIZE],
     pub(super) form: Form,
+}
+
+const NAME_SIZE: usize = 8;
+
+/// `name` NUL-padded as a row holds it; None when longer than any built-in's. The rows' names
+/// are made by it too, so a longer one fails the build.
+const fn padded(name: &str) -> Option<[u8; NAME_SIZE]> {
+    let bytes = name.as_bytes();
+    if bytes.len() > NAME_SIZE {
+        return None;
+    }
+    let mut padded = [0; NAME_SIZE];
+    let mut index = 0;
+    while index < bytes.len() {
+        padded[index] = bytes[index];
+        index += 1;
+    }
+    Some(padded)
+}
+
+impl Definition {
+    const fn new(name: &str, form: Form) -> Definition {
+        match padded(name) {
+            Some(name) => Definition { name, form },
+            None => panic!("a built-in's name is longer than NAME_SIZE"),
+        }
+    }
+
+    pub(super) fn name(&'static self) -> &'static str {
+        let length = self.name.iter().position(|&byte| byte == 0);
+        let name = &self.name[..length.unwrap_or(NAME_SIZE)];
+        std::str::from_utf8(name).unwrap_or_default()
+    }
 }
 
 pub(super) enum Form {
@@ -83,8 +117,8 @@ const TABLE: &[Definition] = &[
     variable("stack",    Builtin::KernelStack, stack(false)),
     variable("kstack",   Builtin::KernelStack, stack(false)),
     variable("ustack",   Builtin::UserStack,   stack(true)),
-    Definition { name: "probe", form: Form::ProbeName },
-    Definition { name: "func",  form: Form::FunctionName },
+    Definition::new("probe", Form::ProbeName),
+    Definition::new("func",  Form::FunctionName),
     function("printf", 1, ANY, &"a format string and its values",    printf),
     function("cat",    1, ANY, &"a file name's format string and its values", cat),
     function("system", 1, ANY, &"a format string and its values",    system),
@@ -121,10 +155,7 @@ const TABLE: &[Definition] = &[
 ];
 
 const fn variable(name: &'static str, builtin: Builtin, ty: Type) -> Definition {
-    Definition {
-        name,
-        form: Form::Variable(builtin, ty),
-    }
+    Definition::new(name, Form::Variable(builtin, ty))
 }
 
 /// A stack of the default depth in the default layout.
@@ -149,29 +180,23 @@ const fn function(
     typing: Typing,
 ) -> Definition {
     let (low, high) = (low as u16, high as u16);
-    Definition {
-        name,
-        form: Form::Function {
-            low,
-            high,
-            wanted,
-            typing,
-        },
-    }
+    let form = Form::Function {
+        low,
+        high,
+        wanted,
+        typing,
+    };
+    Definition::new(name, form)
 }
 
 const fn aggregation(name: &'static str, kind: fn() -> MapKind, arguments: usize) -> Definition {
-    Definition {
-        name,
-        form: Form::Aggregation {
-            kind,
-            arguments: arguments as u8,
-        },
-    }
+    let arguments = arguments as u8;
+    Definition::new(name, Form::Aggregation { kind, arguments })
 }
 
 /// The built-in a script calls `name`, if any.
 pub(super) fn definition(name: &str) -> Option<&'static Definition> {
+    let name = padded(name)?;
     TABLE.iter().find(|definition| definition.name == name)
 }
 
@@ -193,7 +218,7 @@ pub(super) fn names(variables: bool) -> Vec<&'static str> {
             Form::Variable(..) | Form::ProbeName | Form::FunctionName
         );
         if variable == variables {
-            names.push(definition.name);
+            names.push(definition.name());
         }
     }
     names
@@ -207,7 +232,7 @@ pub(in crate::sema) fn aggregation_name(kind: MapKind) -> Option<&'static str> {
             matches!(definition.form, Form::Aggregation { kind: made, .. }
                 if discriminant(&made()) == discriminant(&kind))
         })
-        .map(|definition| definition.name)
+        .map(Definition::name)
 }
 
 impl Checker<'_> {
@@ -340,8 +365,8 @@ mod tests {
     use crate::sema::program::Function;
 
     #[test]
-    fn each_row_is_40_bytes() {
-        assert_eq!(std::mem::size_of::<Definition>(), 40);
+    fn each_row_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Definition>(), 32);
     }
 
     #[test]
@@ -352,7 +377,7 @@ mod tests {
                     .iter()
                     .all(|earlier| earlier.name != definition.name),
                 "`{}` is defined twice",
-                definition.name
+                definition.name()
             );
         }
     }
