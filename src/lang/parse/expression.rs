@@ -6,6 +6,7 @@ use super::{after_word, identifier, skip_group, word, Error, Parser, C_DEFINITIO
 use crate::lang::ast::{base_type, BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported::message;
+use crate::words::word_index;
 
 impl<'a> Parser<'a> {
     pub(super) fn expr(&mut self) -> Box<Expr> {
@@ -134,7 +135,7 @@ impl<'a> Parser<'a> {
         let word_start = self.skip(input);
         let (mut rest, word) = identifier(word_start)?;
         let mut name = word.to_string();
-        if C_DEFINITIONS[..3].contains(&word) {
+        if word_index(C_DEFINITIONS, word).is_some_and(|index| index < 3) {
             let tag_start = self.skip(rest);
             let Some((after, tag)) = identifier(tag_start) else {
                 self.fail_expected(&format!("a name after `{word}`"), tag_start);
@@ -353,8 +354,8 @@ impl<'a> Parser<'a> {
 
     /// A name: a call `f(...)`, a plain map `m[...]`, or an identifier.
     fn name_or_call(&mut self, start: &'a str) -> Box<Expr> {
-        let Some((rest, name)) = identifier(start).filter(|(_, name)| !KEYWORDS.contains(name))
-        else {
+        let keyword = |name: &str| word_index(KEYWORDS, name).is_some();
+        let Some((rest, name)) = identifier(start).filter(|(_, name)| !keyword(name)) else {
             self.fail_expected("an expression", start);
             return stand_in();
         };

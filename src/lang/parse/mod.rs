@@ -5,6 +5,7 @@
 use super::ast::{Probe, ProbeSpec, Script, Stmt, StmtKind};
 use super::diag::{in_source_order, Diag, Span, MAX_SHOWN};
 use super::unsupported;
+use crate::words::word_index;
 use std::cell::Cell;
 
 mod expression;
@@ -46,10 +47,11 @@ impl Syntax {
 /// Nesting deeper than this is refused rather than risking the stack on hostile input.
 const MAX_DEPTH: usize = 100;
 
-const KEYWORDS: &[&str] = &["if", "else", "return", "delete", "break", "continue"];
+/// Strings of words, not tables of `&str`s (see `crate::words`).
+const KEYWORDS: &str = "if else return delete break continue";
 
-/// The words a C definition starts with; all but `typedef` also start a type's name.
-const C_DEFINITIONS: [&str; 4] = ["struct", "union", "enum", "typedef"];
+/// The words a C definition starts with; all but `typedef` (the last) also start a type's name.
+const C_DEFINITIONS: &str = "struct union enum typedef";
 
 /// Parses a whole script whose probes name `providers`; on failure every error found is
 /// returned.
@@ -332,7 +334,7 @@ impl<'a> Parser<'a> {
         let Some((after, word)) = identifier(input) else {
             return false;
         };
-        if !C_DEFINITIONS.contains(&word) {
+        if word_index(C_DEFINITIONS, word).is_none() {
             return false;
         }
         if !preamble {
