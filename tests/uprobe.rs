@@ -213,6 +213,11 @@ impl Running {
         let mut out = BufReader::new(child.stdout.take().expect("tine's stdout"));
         let mut line = String::new();
         out.read_line(&mut line).expect("read tine's first line");
+        // bpftrace's layouts say first how many probes are attached.
+        if line.starts_with("Attaching ") {
+            line.clear();
+            out.read_line(&mut line).expect("read tine's second line");
+        }
         if line != "ready\n" {
             let mut errors = String::new();
             if let Some(mut stderr) = child.stderr.take() {
@@ -666,27 +671,14 @@ fn ustack_of_n_frames_counts_each_stack_of_its_first_n_frames() {
         Ok(path) => path,
         Err(reason) => return common::skip(test, reason),
     };
-    let mut target = Command::new(path)
-        .arg("30")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start the stacks program");
-    let pid = target.id().to_string();
-    let script = format!(
-        "BEGIN {{ printf(\"ready\\n\"); }}
-         uprobe:{path}:tine_leaf {{
-             @full[ustack] = count(); @two[ustack(2)] = count(); @one[ustack(perf, 1)] = count();
-         }}
-         uprobe:{path}:tine_done {{ exit(); }}"
+    let text = trace_stacks(
+        &[],
+        &format!(
+            "uprobe:{path}:tine_leaf {{
+                 @full[ustack] = count(); @two[ustack(2)] = count(); @one[ustack(perf, 1)] = count();
+             }}"
+        ),
     );
-    let running = Running::start(&["-p", &pid, &script], None);
-    let mut input = target.stdin.take().expect("the program's stdin");
-    input.write_all(b"go\n").expect("start the calls");
-    let (code, text) = running.finish();
-    drop(input);
-    assert!(target.wait().expect("the program").success());
-    assert_eq!(code, Some(0), "{text}");
     let full = stack_rows(&text, "@full");
     let two = stack_rows(&text, "@two");
     assert_eq!(
@@ -711,4 +703,49 @@ fn ustack_of_n_frames_counts_each_stack_of_its_first_n_frames() {
         .expect("an address, then the symbol");
     assert!(u64::from_str_radix(address, 16).is_ok(), "{text}");
     assert_eq!(rest, format!("tine_leaf+0 ({path})"), "{text}");
+}
+
+/// tine's output for `script` (with `options`) on the stacks program making 30 calls; the
+/// program lives on until tine has printed, for its mappings to be read, and tine ends when it
+/// calls `tine_done`.
+fn trace_stacks(options: &[&str], script: &str) -> String {
+    let path = stacks_target().expect("the stacks program");
+    let mut target = Command::new(path)
+        .arg("30")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the stacks program");
+    let pid = target.id().to_string();
+    let script =
+        format!("BEGIN {{ printf(\"ready\\n\"); }} {script} uprobe:{path}:tine_done {{ exit(); }}");
+    let mut arguments = options.to_vec();
+    arguments.extend(["-p", &pid, &script]);
+    let running = Running::start(&arguments, None);
+    let mut input = target.stdin.take().expect("the program's stdin");
+    input.write_all(b"go\n").expect("start the calls");
+    let (code, text) = running.finish();
+    drop(input);
+    assert!(target.wait().expect("the program").success());
+    assert_eq!(code, Some(0), "{text}");
+    text
+}
+
+/// bpftrace's layout of a stack names each frame `function+offset` even at offset 0, and a
+/// stack that could not be taken (no kernel stack in a uprobe) is empty, as bpftrace 0.17
+/// prints `@k[]: 30`.
+#[test]
+fn stacks_in_bpftrace_layout_give_every_frame_its_offset() {
+    let test = "stacks_in_bpftrace_layout_give_every_frame_its_offset";
+    let (_, _serial) = uprobe_test!(stacks_in_bpftrace_layout_give_every_frame_its_offset);
+    let path = match stacks_target() {
+        Ok(path) => path,
+        Err(reason) => return common::skip(test, reason),
+    };
+    let text = trace_stacks(
+        &["-f", "bpftrace"],
+        &format!("uprobe:{path}:tine_leaf {{ @k[kstack] = count(); @u[ustack(1)] = count(); }}"),
+    );
+    assert!(text.contains("\n@k[]: 30\n"), "{text}");
+    assert!(text.contains("\n@u[\n    tine_leaf+0\n]: 30\n"), "{text}");
 }

@@ -87,6 +87,7 @@ impl<'a> Printer<'a> {
                 symbols: std::cell::OnceCell::new(),
                 user: UserSymbols::default(),
                 stacks: &compiled.stack_maps,
+                bpftrace: settings.style != Style::Ply,
                 maps,
                 wall_clock_offset: wall_clock_offset(),
                 realtime_offset: crate::kernel::clock::realtime_offset(),

@@ -17,6 +17,8 @@ pub(super) struct KernelNames<'a> {
     pub(super) user: UserSymbols,
     /// The stack maps by their depth: (depth, index in `maps`).
     pub(super) stacks: &'a [(u16, usize)],
+    /// Whether stacks print in bpftrace's layouts (`sym+0`, `0x...`), not ply's.
+    pub(super) bpftrace: bool,
     pub(super) maps: &'a [BpfMap],
     pub(super) wall_clock_offset: i64,
     /// Nanoseconds from the monotonic clock probes read to UTC since the epoch.
@@ -45,8 +47,9 @@ impl Symbols for KernelNames<'_> {
         self.symbols().write_address(out, address, false);
     }
 
-    /// As ply prints a stack: a newline, then one tab-indented frame a line; in perf's layout
-    /// each frame is `address sym+off`, and `(path)` after a user one, as bpftrace prints it.
+    /// As ply prints a stack: a newline, then one tab-indented frame a line; in bpftrace's
+    /// layouts each frame is `sym+off` even at offset 0 (`0x...` when unknown), in perf's
+    /// `address sym+off`, and `(path)` after a user one, as bpftrace prints them.
     fn write_stack(&self, out: &mut String, id: u64, stack: wire::Stack) {
         let (id, pid) = if stack.user {
             let (id, pid) = wire::decode_user_stack(id);
@@ -55,9 +58,11 @@ impl Symbols for KernelNames<'_> {
             (id as i64, None)
         };
         // bpf_get_stackid returns a negative errno when there is no stack to take (EFAULT:
-        // a sample in user space has no kernel stack).
+        // a sample in user space has no kernel stack); bpftrace prints nothing then.
         if id < 0 {
-            write!(out, "<no stack: errno {}>", id.unsigned_abs()).ok();
+            if !self.bpftrace {
+                write!(out, "<no stack: errno {}>", id.unsigned_abs()).ok();
+            }
             return;
         }
         let map = self.stacks.iter().find(|(depth, _)| *depth == stack.depth);
@@ -71,6 +76,7 @@ impl Symbols for KernelNames<'_> {
             write!(out, "<STACKID{id}>").ok();
             return;
         };
+        let full = stack.perf || self.bpftrace;
         out.push('\n');
         for address in wire::stack_frames(&frames, wire::HOST) {
             out.push('\t');
@@ -78,15 +84,15 @@ impl Symbols for KernelNames<'_> {
                 write!(out, "{address:x} ").ok();
             }
             match pid {
-                Some(pid) => self.user.write_address(out, pid, address, stack.perf),
-                None => self.symbols().write_address(out, address, stack.perf),
+                Some(pid) => self.user.write_address(out, pid, address, full, stack.perf),
+                None => self.symbols().write_address(out, address, full),
             }
             out.push('\n');
         }
     }
 
     fn write_user_address(&self, out: &mut String, address: u64, pid: u32) {
-        self.user.write_address(out, pid, address, false);
+        self.user.write_address(out, pid, address, false, false);
     }
 
     fn wall_clock_offset(&self) -> i64 {
@@ -125,10 +131,10 @@ fn cached<K, V>(
 }
 
 impl UserSymbols {
-    /// `function+offset`, or `<address>` when the process or its file cannot be read; in
-    /// perf's layout (bpftrace's) `function+offset (path)` even at offset 0, or
-    /// `0xaddress ([unknown])`.
-    fn write_address(&self, out: &mut String, pid: u32, address: u64, perf: bool) {
+    /// `function+offset`, or `<address>` when the process or its file cannot be read; `full`
+    /// (bpftrace's): `function+offset` even at offset 0, or `0xaddress`; `perf` then adds
+    /// `(path)`, or `([unknown])`.
+    fn write_address(&self, out: &mut String, pid: u32, address: u64, full: bool, perf: bool) {
         let mut processes = self.processes.borrow_mut();
         let mappings = cached(
             &mut processes,
@@ -146,14 +152,14 @@ impl UserSymbols {
                 .as_ref()
                 .and_then(|elf| elf.function_at_file_offset(offset));
             if let Some((function, into)) = found {
-                write_symbol(out, &function.name, into, perf);
+                write_symbol(out, &function.name, into, full);
                 if perf {
                     write!(out, " ({path})").ok();
                 }
                 return;
             }
         }
-        write_unknown(out, address, perf);
+        write_unknown(out, address, full);
         if perf {
             out.push_str(" ([unknown])");
         }
