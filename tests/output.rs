@@ -948,6 +948,20 @@ fn perf_stacks_keep_their_tabs_in_bpftrace_layouts() {
         dump(true, Style::Bpftrace),
         format!("@[{perf}]: 5\n|{perf}")
     );
+    // bpftrace 0.17's JSON: `{"type": "map", "data": {"@s": "\n        schedule+16\n..."}}`.
+    let mut json = String::new();
+    let stack = Layout::Stack(stack(false, false));
+    write_styled(
+        &mut json,
+        &stack,
+        &7u64.to_ne_bytes(),
+        &TwoFrames,
+        Style::Json,
+    );
+    assert_eq!(
+        json,
+        "\"\\n        schedule+16\\n        do_syscall_64\\n\""
+    );
     assert_eq!(
         dump(true, Style::Ply),
         format!("\n@:\n{{ {perf} }}: 5\n|{perf}")

@@ -214,8 +214,11 @@ pub fn write_styled(
         (_, Layout::Struct { .. } | Layout::Array(..)) => {
             write_styled_parts(out, layout, data, symbols, style)
         }
-        (Style::Bpftrace, Layout::Stack { .. }) => {
-            write_stack(out, layout, data, symbols, "        ")
+        // bpftrace indents a stack value's frames by 8 columns, in JSON too.
+        (_, Layout::Stack { .. }) => {
+            let mut text = String::new();
+            write_stack(&mut text, layout, data, symbols, "        ");
+            write_text(out, &text, style);
         }
         // bpftrace's ksym() and usym() name the function alone, where ply adds `+offset`.
         (_, Layout::KernelAddress | Layout::UserAddress) => {
