@@ -96,9 +96,9 @@ pub enum Layout {
     Strftime(String),
     /// A kernel code address (u64): `sym+off` once resolved, else `<%016x>`.
     KernelAddress,
-    /// A stack id (u64) of the stack map, a user one with its pid (`encode_user_stack`): one
-    /// frame a line once resolved.
-    Stack { user: bool },
+    /// A stack id (u64) of the stack map of its depth, a user one with its pid
+    /// (`encode_user_stack`): one frame a line once resolved.
+    Stack(Stack),
     /// A user code address and its process's pid (`encode_user_address`): `function+offset`
     /// once resolved, else `<%016x>`.
     UserAddress,
@@ -125,7 +125,7 @@ impl Layout {
             | Layout::WallTime
             | Layout::Strftime(_)
             | Layout::KernelAddress
-            | Layout::Stack { .. } => 8,
+            | Layout::Stack(_) => 8,
             Layout::Id { .. } => 4,
             Layout::UserAddress => USER_ADDRESS_SIZE,
             Layout::Inet => INET_SIZE,
@@ -258,6 +258,19 @@ pub fn decode_state(word: &[u8], order: ByteOrder) -> i32 {
 }
 
 // ---- Values a probe packs
+
+/// What a stack value is: which stack, at most how many frames (each depth has a stack map of
+/// its own, so the kernel merges stacks that share those frames, as bpftrace's maps do), and
+/// whether it prints in perf's layout (`kstack(perf)`: address, `sym+off`, module).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stack {
+    pub user: bool,
+    pub perf: bool,
+    pub depth: u16,
+}
+
+/// The frames of a `kstack`: the kernel's default `perf_event_max_stack`, and bpftrace's.
+pub const STACK_DEPTH: u16 = 127;
 
 /// A user stack's value: the stack id (a u32, or the negative errno `bpf_get_stackid`
 /// returned) in the lower half, and the pid of its process, in which alone user addresses mean

@@ -114,6 +114,29 @@ fn builtins_carry_plys_print_widths() {
     );
 }
 
+/// `kstack(N)` takes its stacks into a map whose values hold N frames (the kernel truncates and
+/// hashes a stack to that size, so stacks that share their N frames share one id): one map a
+/// depth, kernel and user stacks of a depth in the same one, the mode no map of its own.
+#[test]
+fn each_stack_depth_has_a_stack_map_of_its_size() {
+    use tine::compile::Storage;
+    let compiled = compiled(
+        "profile:hz:99 { @a[kstack(3)] = count(); @b[ustack(perf, 3)] = count(); \
+         @c[kstack(5)] = count(); @d[kstack] = count(); @e[kstack(perf)] = count(); }",
+        "depths.tine",
+    )
+    .unwrap();
+    let mut sizes: Vec<u32> = compiled
+        .maps
+        .iter()
+        .filter(|map| map.storage == Storage::StackTrace)
+        .map(|map| map.value_size)
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes, [3 * 8, 5 * 8, 127 * 8]);
+    assert_eq!(compiled.stack_maps.len(), 3);
+}
+
 /// The records the tests compile against are typed by the provider from format text, as a dry
 /// run types them: every field the kernel declares is there, `__syscall_nr` included.
 #[test]

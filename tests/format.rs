@@ -311,3 +311,96 @@ fn sigusr1_prints_every_map_and_tracing_goes_on() {
         "Attaching 1 probe...\nready\n@m[1]: 2\n@scalar: 5\n\n\n@m[1]: 2\n@scalar: 5\n"
     );
 }
+
+/// The rows of map `name` in bpftrace's layout whose key is one stack: (its frames as printed,
+/// indent and all, the count).
+fn stack_rows(text: &str, name: &str) -> Vec<(Vec<String>, u64)> {
+    let mut rows = Vec::new();
+    let mut frames = None;
+    for line in text.lines() {
+        if line == format!("{name}[") {
+            frames = Some(Vec::new());
+        } else if let Some(count) = line.strip_prefix("]: ") {
+            if let Some(frames) = frames.take() {
+                rows.push((frames, count.parse().expect("a count")));
+            }
+        } else if let Some(frames) = frames.as_mut() {
+            frames.push(line.to_string());
+        }
+    }
+    rows.sort();
+    rows
+}
+
+/// `kstack(3)` keys a map by the innermost 3 frames of each kernel stack (whole stacks that
+/// share them are one key, as bpftrace's stack map of depth 3 makes them), and `kstack(perf,
+/// 2)` prints 2 frames in perf's layout, `\t<address> <sym>+<offset>`, as bpftrace 0.17 does.
+#[test]
+fn kstack_of_n_frames_counts_each_stack_of_its_first_n_frames() {
+    if !common::kernel_available("kstack_of_n_frames_counts_each_stack_of_its_first_n_frames") {
+        return;
+    }
+    let reader = common::unique_copy("dd", "tinekstackread");
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-f", "bpftrace", "-c"])
+        .arg(format!(
+            "{} bs=1 count=50 status=none </dev/zero >/dev/null",
+            reader.display()
+        ))
+        .arg(
+            "tracepoint:syscalls:sys_enter_read /comm == \"tinekstackread\" && args->count == 1/ \
+             { @full[kstack] = count(); @three[kstack(3)] = count(); \
+               @perf[kstack(perf, 2)] = count(); }",
+        )
+        .output()
+        .expect("run tine");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    let full = stack_rows(&text, "@full");
+    assert_eq!(
+        full.iter().map(|(_, count)| count).sum::<u64>(),
+        50,
+        "{text}"
+    );
+    let mut cut: Vec<(Vec<String>, u64)> = Vec::new();
+    for (frames, count) in &full {
+        let frames = frames[..frames.len().min(3)].to_vec();
+        match cut.iter_mut().find(|(known, _)| *known == frames) {
+            Some((_, total)) => *total += count,
+            None => cut.push((frames, *count)),
+        }
+    }
+    cut.sort();
+    assert_eq!(stack_rows(&text, "@three"), cut, "{text}");
+    let perf = stack_rows(&text, "@perf");
+    assert_eq!(
+        perf.iter().map(|(_, count)| count).sum::<u64>(),
+        50,
+        "{text}"
+    );
+    for (frames, _) in &perf {
+        assert_eq!(frames.len(), 2, "{text}");
+        let mut functions = Vec::new();
+        for frame in frames {
+            let (address, symbol) = frame
+                .strip_prefix('\t')
+                .and_then(|frame| frame.split_once(' '))
+                .expect("a tab, an address, then the symbol");
+            assert!(u64::from_str_radix(address, 16).is_ok(), "{text}");
+            // perf's layout names every frame `sym+offset`, even at offset 0.
+            let (function, offset) = symbol.rsplit_once('+').expect("sym+offset");
+            assert!(offset.parse::<u64>().is_ok(), "{text}");
+            functions.push(function);
+        }
+        // The same functions as the innermost frames of a whole stack.
+        let named = |(whole, _): &(Vec<String>, u64)| {
+            whole.len() >= 2
+                && (0..2).all(|index| {
+                    let frame = whole[index].trim_start();
+                    frame == functions[index]
+                        || frame.starts_with(&format!("{}+", functions[index]))
+                })
+        };
+        assert!(full.iter().any(named), "{text}");
+    }
+}

@@ -892,6 +892,82 @@ fn a_recorded_ply_histogram_is_reproduced_byte_for_byte() {
     assert_eq!(out, expected);
 }
 
+fn stack(user: bool, perf: bool) -> wire::Stack {
+    wire::Stack {
+        user,
+        perf,
+        depth: wire::STACK_DEPTH,
+    }
+}
+
+/// Two frames of any stack, as the runtime writes them in each mode.
+struct TwoFrames;
+
+impl Symbols for TwoFrames {
+    fn write_stack(&self, out: &mut String, _id: u64, stack: wire::Stack) {
+        out.push_str(match stack.perf {
+            true => "\n\tffffffff81000010 schedule+16\n\tffffffff81000200 do_syscall_64+0\n",
+            false => "\n\tschedule+16\n\tdo_syscall_64\n",
+        });
+    }
+}
+
+/// bpftrace indents a stack's frames by 4 columns in a key and by 8 as a value, but keeps perf's
+/// layout (`kstack(perf)`) as it is, tabs and all, in both places.
+#[test]
+fn perf_stacks_keep_their_tabs_in_bpftrace_layouts() {
+    let dump = |perf: bool, style: Style| {
+        let stack = Layout::Stack(stack(false, perf));
+        let key = Layout::Struct {
+            fields: vec![Field {
+                name: "0".into(),
+                offset: 0,
+                layout: stack.clone(),
+            }],
+            anonymous: true,
+        };
+        let mut out = String::new();
+        let entries = vec![(7u64.to_ne_bytes().to_vec(), 5u64.to_ne_bytes().to_vec())];
+        let shape = MapShape {
+            name: "@",
+            key: Some(&key),
+            shown: &Shown::Plain(u64_layout()),
+            style,
+        };
+        write_map(&mut out, &shape, entries, PrintOptions::WHOLE, &TwoFrames);
+        out.push('|');
+        write_styled(&mut out, &stack, &7u64.to_ne_bytes(), &TwoFrames, style);
+        out
+    };
+    assert_eq!(
+        dump(false, Style::Bpftrace),
+        "@[\n    schedule+16\n    do_syscall_64\n]: 5\n|\n        schedule+16\n        do_syscall_64\n"
+    );
+    let perf = "\n\tffffffff81000010 schedule+16\n\tffffffff81000200 do_syscall_64+0\n";
+    assert_eq!(
+        dump(true, Style::Bpftrace),
+        format!("@[{perf}]: 5\n|{perf}")
+    );
+    // bpftrace 0.17's JSON: `{"type": "map", "data": {"@s": "\n        schedule+16\n..."}}`.
+    let mut json = String::new();
+    let stack = Layout::Stack(stack(false, false));
+    write_styled(
+        &mut json,
+        &stack,
+        &7u64.to_ne_bytes(),
+        &TwoFrames,
+        Style::Json,
+    );
+    assert_eq!(
+        json,
+        "\"\\n        schedule+16\\n        do_syscall_64\\n\""
+    );
+    assert_eq!(
+        dump(true, Style::Ply),
+        format!("\n@:\n{{ {perf} }}: 5\n|{perf}")
+    );
+}
+
 /// Prints raw, as `NoSymbols` does, values a kernel of this byte order wrote.
 struct Kernel(ByteOrder);
 
@@ -945,12 +1021,12 @@ fn every_value_kind_prints_alike_from_either_byte_order() {
             "<ffffffff81000010>",
         ),
         (
-            Layout::Stack { user: false },
+            Layout::Stack(stack(false, false)),
             |o| wire::encode_int(7, 8, o),
             "<STACKID7>",
         ),
         (
-            Layout::Stack { user: true },
+            Layout::Stack(stack(true, false)),
             |o| wire::encode_int(wire::encode_user_stack(7, 1), 8, o),
             "<STACKID4294967303>",
         ),

@@ -756,3 +756,45 @@ fn signed_syscall_arguments_print_negative() {
     assert!(text.contains("{ -424242 }: 2"), "{text}");
     assert!(text.contains("@sum: -848484"), "{text}");
 }
+
+/// `reg()` in a profile probe reads the registers the sample interrupted: in user mode, the
+/// instruction pointer is where the user stack starts.
+#[test]
+fn reg_in_profile_reads_the_interrupted_registers() {
+    kernel_test!(reg_in_profile_reads_the_interrupted_registers);
+    let Some(arch) = tine::arch::current() else {
+        return common::skip(
+            "reg_in_profile_reads_the_interrupted_registers",
+            "tine has no register layout for this architecture",
+        );
+    };
+    let script = format!(
+        "profile:hz:999 / pid == $target / {{ printf(\"%x%s|\\n\", reg(\"{}\"), ustack(perf, 1)); }}",
+        arch.instruction_pointer
+    );
+    let output = tine(
+        &[
+            "-c",
+            "sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'",
+            &script,
+        ],
+        None,
+    );
+    let text = stdout(&output);
+    assert!(output.status.success(), "{output:?}");
+    let mut in_user_mode = 0;
+    for sample in text.split_terminator("|\n") {
+        // A stack whose hash another stack holds is not taken (`<no stack: errno 17>`).
+        let Some((ip, frame)) = sample.split_once("\n\t") else {
+            continue;
+        };
+        let ip = u64::from_str_radix(ip, 16).expect("the ip in hex");
+        // A sample in the kernel has the kernel's ip (the upper half of the address space).
+        if ip >> 63 == 0 {
+            let (address, _) = frame.split_once(' ').expect("the frame's address");
+            assert_eq!(format!("{ip:x}"), address, "{text}");
+            in_user_mode += 1;
+        }
+    }
+    assert!(in_user_mode > 0, "{text}");
+}

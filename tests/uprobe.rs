@@ -58,33 +58,77 @@ int main(int argc, char **argv)
 }
 "#;
 
+/// Calls `tine_leaf` as often as its first argument says, after a line on stdin, through three
+/// paths: `tine_right`, and `tine_left` from `tine_outer_a` or `tine_outer_b`, which share their
+/// innermost frames; then calls `tine_done` and stays until a second line or the end of stdin,
+/// so that its mappings can be read. Built with frame pointers, for the kernel to walk.
+const STACKS_SOURCE: &str = r#"
+#include <stdio.h>
+#include <stdlib.h>
+
+__attribute__((noinline)) int tine_leaf(int n)
+{
+    __asm__ volatile("" ::: "memory");
+    return n + 1;
+}
+
+__attribute__((noinline)) int tine_middle(int n) { return tine_leaf(n) + 1; }
+__attribute__((noinline)) int tine_left(int n) { return tine_middle(n) * 2; }
+__attribute__((noinline)) int tine_right(int n) { return tine_middle(n) * 3; }
+__attribute__((noinline)) int tine_outer_a(int n) { return tine_left(n) + 5; }
+__attribute__((noinline)) int tine_outer_b(int n) { return tine_left(n) + 7; }
+
+__attribute__((noinline)) void tine_done(void)
+{
+    __asm__ volatile("" ::: "memory");
+}
+
+int main(int argc, char **argv)
+{
+    int calls = argc > 1 ? atoi(argv[1]) : 0;
+    char line[16];
+    if (!fgets(line, sizeof line, stdin))
+        return 2;
+    long sum = 0;
+    for (int i = 0; i < calls; i++)
+        sum += i % 3 == 0 ? tine_right(i) : i % 3 == 1 ? tine_outer_a(i) : tine_outer_b(i);
+    tine_done();
+    printf("%ld\n", sum);
+    fflush(stdout);
+    return fgets(line, sizeof line, stdin) ? 0 : 0;
+}
+"#;
+
 /// The target program, compiled once per test run; Err says why it could not be.
 fn target() -> Result<&'static str, String> {
     static BUILT: OnceLock<Result<String, String>> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let directory =
-                std::env::temp_dir().join(format!("tine-uprobe-test-{}", std::process::id()));
-            std::fs::create_dir_all(&directory).map_err(|error| error.to_string())?;
-            let source = directory.join("target.c");
-            let binary: PathBuf = directory.join("target");
-            std::fs::write(&source, TARGET_SOURCE).map_err(|error| error.to_string())?;
-            let output = Command::new("gcc")
-                .args(["-O2", "-o"])
-                .arg(&binary)
-                .arg(&source)
-                .output()
-                .map_err(|error| format!("cannot run gcc: {error}"))?;
-            if !output.status.success() {
-                return Err(format!(
-                    "gcc failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                ));
-            }
-            Ok(binary.to_string_lossy().into_owned())
-        })
+        .get_or_init(|| built("target", TARGET_SOURCE, &["-O2"]))
         .as_deref()
         .map_err(Clone::clone)
+}
+
+/// `source` compiled by gcc with `flags` into a program `name` in a folder of this test run.
+fn built(name: &str, source: &str, flags: &[&str]) -> Result<String, String> {
+    let directory = std::env::temp_dir().join(format!("tine-uprobe-test-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).map_err(|error| error.to_string())?;
+    let source_path = directory.join(format!("{name}.c"));
+    let binary: PathBuf = directory.join(name);
+    std::fs::write(&source_path, source).map_err(|error| error.to_string())?;
+    let output = Command::new("gcc")
+        .args(flags)
+        .arg("-o")
+        .arg(&binary)
+        .arg(&source_path)
+        .output()
+        .map_err(|error| format!("cannot run gcc: {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "gcc failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(binary.to_string_lossy().into_owned())
 }
 
 /// The target's path when BPF and gcc are both here; else prints why and returns None (a
@@ -169,6 +213,11 @@ impl Running {
         let mut out = BufReader::new(child.stdout.take().expect("tine's stdout"));
         let mut line = String::new();
         out.read_line(&mut line).expect("read tine's first line");
+        // bpftrace's layouts say first how many probes are attached.
+        if line.starts_with("Attaching ") {
+            line.clear();
+            out.read_line(&mut line).expect("read tine's second line");
+        }
         if line != "ready\n" {
             let mut errors = String::new();
             if let Some(mut stderr) = child.stderr.take() {
@@ -309,6 +358,40 @@ fn arguments_and_registers_read_the_call() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let expected: Vec<(String, u64)> = (0..5).map(|i| (format!("1, {i}"), 1)).collect();
     assert_eq!(rows(&stdout(&output)), expected);
+}
+
+/// bpftrace's `reg("name")` reads the register of the call's pt_regs: the first argument's,
+/// printed as bpftrace 0.17 prints `printf("reg %d\n", reg("di"))` for tine_target(0..5).
+#[test]
+fn reg_reads_a_register_by_its_name() {
+    let (path, _serial) = uprobe_test!(reg_reads_a_register_by_its_name);
+    let Some(arch) = tine::arch::current() else {
+        return common::skip(
+            "reg_reads_a_register_by_its_name",
+            "tine has no register layout for this architecture",
+        );
+    };
+    let register = arch.arguments.split(' ').next().unwrap();
+    let output = tine(
+        &[
+            "-c",
+            &format!("{path} 5"),
+            &format!("uprobe:{path}:tine_target {{ printf(\"reg %d\\n\", reg(\"{register}\")); }}"),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // The target prints its own line too.
+    let text = stdout(&output);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("reg "))
+        .collect();
+    assert_eq!(
+        lines,
+        ["reg 0", "reg 1", "reg 2", "reg 3", "reg 4"],
+        "{text}"
+    );
 }
 
 #[test]
@@ -526,4 +609,143 @@ fn probe_in_a_glob_names_the_function_that_fired() {
             (format!("uprobe:{path}:tine_target"), 5)
         ]
     );
+}
+
+/// The stacks program's path, built once per test run.
+fn stacks_target() -> Result<&'static str, String> {
+    static BUILT: OnceLock<Result<String, String>> = OnceLock::new();
+    let flags = [
+        "-O1",
+        "-fno-omit-frame-pointer",
+        "-fno-optimize-sibling-calls",
+    ];
+    BUILT
+        .get_or_init(|| built("stacks", STACKS_SOURCE, &flags))
+        .as_deref()
+        .map_err(Clone::clone)
+}
+
+/// The rows of map `name` in ply's layout whose key is one stack: (its frames, the count).
+fn stack_rows(text: &str, name: &str) -> Vec<(Vec<String>, u64)> {
+    let (_, section) = text
+        .split_once(&format!("\n{name}:\n"))
+        .unwrap_or_else(|| panic!("no map {name}: {text}"));
+    let mut rows = Vec::new();
+    let mut frames = Vec::new();
+    for line in section.lines() {
+        if let Some(frame) = line.strip_prefix('\t') {
+            frames.push(frame.to_string());
+        } else if let Some(count) = line.strip_prefix(" }: ") {
+            rows.push((std::mem::take(&mut frames), count.parse().expect("a count")));
+        } else if line != "{ " {
+            break;
+        }
+    }
+    rows.sort();
+    rows
+}
+
+/// The stacks of `rows` cut to their first `depth` frames, the counts of those that are then
+/// alike summed: what a map keyed by `ustack(depth)` must hold.
+fn cut_to(rows: &[(Vec<String>, u64)], depth: usize) -> Vec<(Vec<String>, u64)> {
+    let mut cut: Vec<(Vec<String>, u64)> = Vec::new();
+    for (frames, count) in rows {
+        let frames = frames[..depth.min(frames.len())].to_vec();
+        match cut.iter_mut().find(|(known, _)| *known == frames) {
+            Some((_, total)) => *total += count,
+            None => cut.push((frames, *count)),
+        }
+    }
+    cut.sort();
+    cut
+}
+
+/// `ustack(N)` keys a map by the innermost N frames: the whole stacks that share them count
+/// as one, as bpftrace's stack map of depth N counts them; `ustack(perf, N)` prints each
+/// frame as `address function+offset (path)`.
+#[test]
+fn ustack_of_n_frames_counts_each_stack_of_its_first_n_frames() {
+    let test = "ustack_of_n_frames_counts_each_stack_of_its_first_n_frames";
+    let (_, _serial) = uprobe_test!(ustack_of_n_frames_counts_each_stack_of_its_first_n_frames);
+    let path = match stacks_target() {
+        Ok(path) => path,
+        Err(reason) => return common::skip(test, reason),
+    };
+    let text = trace_stacks(
+        &[],
+        &format!(
+            "uprobe:{path}:tine_leaf {{
+                 @full[ustack] = count(); @two[ustack(2)] = count(); @one[ustack(perf, 1)] = count();
+             }}"
+        ),
+    );
+    let full = stack_rows(&text, "@full");
+    let two = stack_rows(&text, "@two");
+    assert_eq!(
+        full.iter().map(|(_, count)| count).sum::<u64>(),
+        30,
+        "{text}"
+    );
+    assert_eq!(two, cut_to(&full, 2), "{text}");
+    // tine_outer_a's and tine_outer_b's stacks differ only past their second frame.
+    assert!(two.len() < full.len(), "{text}");
+    let named = |function: &str| {
+        full.iter()
+            .any(|(frames, _)| frames.iter().any(|frame| frame.starts_with(function)))
+    };
+    assert!(named("tine_outer_a+") && named("tine_outer_b+"), "{text}");
+    let one = stack_rows(&text, "@one");
+    assert_eq!(one.len(), 1, "{text}");
+    let (frames, count) = &one[0];
+    assert_eq!(*count, 30, "{text}");
+    let (address, rest) = frames[0]
+        .split_once(' ')
+        .expect("an address, then the symbol");
+    assert!(u64::from_str_radix(address, 16).is_ok(), "{text}");
+    assert_eq!(rest, format!("tine_leaf+0 ({path})"), "{text}");
+}
+
+/// tine's output for `script` (with `options`) on the stacks program making 30 calls; the
+/// program lives on until tine has printed, for its mappings to be read, and tine ends when it
+/// calls `tine_done`.
+fn trace_stacks(options: &[&str], script: &str) -> String {
+    let path = stacks_target().expect("the stacks program");
+    let mut target = Command::new(path)
+        .arg("30")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the stacks program");
+    let pid = target.id().to_string();
+    let script =
+        format!("BEGIN {{ printf(\"ready\\n\"); }} {script} uprobe:{path}:tine_done {{ exit(); }}");
+    let mut arguments = options.to_vec();
+    arguments.extend(["-p", &pid, &script]);
+    let running = Running::start(&arguments, None);
+    let mut input = target.stdin.take().expect("the program's stdin");
+    input.write_all(b"go\n").expect("start the calls");
+    let (code, text) = running.finish();
+    drop(input);
+    assert!(target.wait().expect("the program").success());
+    assert_eq!(code, Some(0), "{text}");
+    text
+}
+
+/// bpftrace's layout of a stack names each frame `function+offset` even at offset 0, and a
+/// stack that could not be taken (no kernel stack in a uprobe) is empty, as bpftrace 0.17
+/// prints `@k[]: 30`.
+#[test]
+fn stacks_in_bpftrace_layout_give_every_frame_its_offset() {
+    let test = "stacks_in_bpftrace_layout_give_every_frame_its_offset";
+    let (_, _serial) = uprobe_test!(stacks_in_bpftrace_layout_give_every_frame_its_offset);
+    let path = match stacks_target() {
+        Ok(path) => path,
+        Err(reason) => return common::skip(test, reason),
+    };
+    let text = trace_stacks(
+        &["-f", "bpftrace"],
+        &format!("uprobe:{path}:tine_leaf {{ @k[kstack] = count(); @u[ustack(1)] = count(); }}"),
+    );
+    assert!(text.contains("\n@k[]: 30\n"), "{text}");
+    assert!(text.contains("\n@u[\n    tine_leaf+0\n]: 30\n"), "{text}");
 }

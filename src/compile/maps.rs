@@ -53,9 +53,6 @@ pub struct MapPlan {
     pub printed: Option<(Option<Layout>, Shown)>,
 }
 
-/// Size of the stack map's values: 127 frames, the kernel's default `perf_event_max_stack`.
-pub const STACK_DEPTH: u32 = 127;
-
 impl MapPlan {
     fn for_script(map: &crate::sema::program::Map, options: &Options) -> MapPlan {
         let keyed = map.key.is_some();
@@ -155,7 +152,8 @@ pub(super) struct Shared {
     pub output_map: usize,
     pub error_map: usize,
     pub state_map: usize,
-    stack_map: Option<usize>,
+    /// The stack maps made so far, by depth.
+    stack_maps: Vec<(u16, usize)>,
     zeros_map: Option<usize>,
     join_map: Option<usize>,
 }
@@ -189,24 +187,28 @@ impl Shared {
             output_map,
             error_map,
             state_map,
-            stack_map: None,
+            stack_maps: Vec::new(),
             zeros_map: None,
             join_map: None,
         }
     }
 
-    /// The stack-trace map, made on first use.
-    pub fn stack_map(&mut self) -> usize {
-        *self.stack_map.get_or_insert_with(|| {
-            add_internal(
-                &mut self.maps,
-                "tine_stacks",
-                Storage::StackTrace,
-                4,
-                STACK_DEPTH * 8,
-                self.options.map_entries,
-            )
-        })
+    /// The stack-trace map of stacks of at most `depth` frames, made on first use: its value
+    /// size is what bounds the frames `bpf_get_stackid` takes and hashes.
+    pub fn stack_map(&mut self, depth: u16) -> usize {
+        if let Some(&(_, map)) = self.stack_maps.iter().find(|(made, _)| *made == depth) {
+            return map;
+        }
+        let map = add_internal(
+            &mut self.maps,
+            "tine_stacks",
+            Storage::StackTrace,
+            4,
+            u32::from(depth) * 8,
+            self.options.map_entries,
+        );
+        self.stack_maps.push((depth, map));
+        map
     }
 
     /// A one-entry array of zeros at least `size` bytes long, the initial value of new keys of
@@ -261,7 +263,7 @@ impl Shared {
             output_map: self.output_map,
             error_map: self.error_map,
             state_map: self.state_map,
-            stack_map: self.stack_map,
+            stack_maps: self.stack_maps,
         }
     }
 }

@@ -167,8 +167,8 @@ pub struct Compiled {
     pub error_map: usize,
     /// Index of the one-word state map (`wire::TRACING` and the others).
     pub state_map: usize,
-    /// Index of the stack-trace map, when a probe takes stacks.
-    pub stack_map: Option<usize>,
+    /// The stack-trace maps probes take stacks into: (depth, index).
+    pub stack_maps: Vec<(u16, usize)>,
 }
 
 /// Compiles every probe. `lowering` gives the provider lowering of each probe, as sema resolved

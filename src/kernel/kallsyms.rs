@@ -86,18 +86,31 @@ impl KernelSymbols {
     }
 
     /// Appends `address` as ply prints a kernel address: `vfs_read`, `vfs_read+16`, or
-    /// `<ffffffff81234567>` when no symbol covers it.
-    pub fn write_address(&self, out: &mut String, address: u64) {
+    /// `<ffffffff81234567>` when no symbol covers it; `perf`: as perf prints a frame.
+    pub fn write_address(&self, out: &mut String, address: u64, perf: bool) {
         match self.resolve(address) {
-            Some((name, 0)) => out.push_str(name),
-            Some((name, offset)) => {
-                write!(out, "{name}+{offset}").ok();
-            }
-            None => {
-                write!(out, "<{address:016x}>").ok();
-            }
+            Some((name, offset)) => write_symbol(out, name, offset, perf),
+            None => write_unknown(out, address, perf),
         }
     }
+}
+
+/// `name+offset`, `name` alone at offset 0 unless `perf` (perf's and bpftrace's frames have
+/// `+0`).
+pub fn write_symbol(out: &mut String, name: &str, offset: u64, perf: bool) {
+    out.push_str(name);
+    if offset != 0 || perf {
+        write!(out, "+{offset}").ok();
+    }
+}
+
+/// An address no symbol covers: `<%016x>` as ply prints it, `0x%x` as perf does.
+pub fn write_unknown(out: &mut String, address: u64, perf: bool) {
+    match perf {
+        true => write!(out, "{address:#x}"),
+        false => write!(out, "<{address:016x}>"),
+    }
+    .ok();
 }
 
 /// Where kernel symbol `name` (code or data) is, from kallsyms text: the first line naming it,
@@ -195,16 +208,20 @@ mod tests {
     }
 
     #[test]
-    fn prints_addresses_as_ply_does() {
+    fn prints_addresses_as_ply_does_and_as_perf_does() {
         let symbols = KernelSymbols::parse(SAMPLE);
-        let printed = |address| {
+        let printed = |address, perf| {
             let mut out = String::new();
-            symbols.write_address(&mut out, address);
+            symbols.write_address(&mut out, address, perf);
             out
         };
-        assert_eq!(printed(0xffffffff81200000), "vfs_read");
-        assert_eq!(printed(0xffffffff81200010), "vfs_read+16");
-        assert_eq!(printed(0x10), "<0000000000000010>");
+        assert_eq!(printed(0xffffffff81200000, false), "vfs_read");
+        assert_eq!(printed(0xffffffff81200010, false), "vfs_read+16");
+        assert_eq!(printed(0x10, false), "<0000000000000010>");
+        // bpftrace's kstack(perf) frames: `+0` too, and an unknown address as `0x...`.
+        assert_eq!(printed(0xffffffff81200000, true), "vfs_read+0");
+        assert_eq!(printed(0xffffffff81200010, true), "vfs_read+16");
+        assert_eq!(printed(0x10, true), "0x10");
     }
 
     #[test]

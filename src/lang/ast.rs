@@ -300,44 +300,58 @@ pub enum BaseType {
 }
 
 /// Every name a cast may use: ply's and tine's `u32`/`s64`, bpftrace's `uint32`/`int64`, C's
-/// `int`, `long`, `char`..., and `void`; the names of one type are one string of words.
-const BASE_TYPES: [(&str, BaseType); 9] = [
-    ("void", BaseType::Void),
-    ("u8 uint8", unsigned(1)),
-    ("u16 uint16", unsigned(2)),
-    ("u32 uint32 uint unsigned", unsigned(4)),
-    ("u64 uint64 ulong", unsigned(8)),
-    ("s8 i8 int8 char", signed(1)),
-    ("s16 i16 int16 short", signed(2)),
-    ("s32 i32 int32 int", signed(4)),
-    ("s64 i64 int64 long", signed(8)),
-];
-
-const fn unsigned(bytes: u8) -> BaseType {
-    BaseType::Int {
-        bytes,
-        signed: false,
-    }
-}
-
-const fn signed(bytes: u8) -> BaseType {
-    BaseType::Int {
-        bytes,
-        signed: true,
-    }
-}
+/// `int`, `long`, `char`..., and `void`; the names of one type are one line of words, the
+/// lines in the order void, u8, u16, u32, u64, s8, s16, s32, s64 (one string, not a table of
+/// `&str`s: see `crate::words`).
+const BASE_TYPES: &str = "void
+u8 uint8
+u16 uint16
+u32 uint32 uint unsigned
+u64 uint64 ulong
+s8 i8 int8 char
+s16 i16 int16 short
+s32 i32 int32 int
+s64 i64 int64 long";
 
 /// The base type a cast's `word` names, if it names one.
 pub fn base_type(word: &str) -> Option<BaseType> {
-    BASE_TYPES
-        .iter()
-        .find(|(names, _)| crate::words::word_index(names, word).is_some())
-        .map(|&(_, base)| base)
+    let line = BASE_TYPES
+        .split('\n')
+        .position(|names| crate::words::word_index(names, word).is_some())?;
+    Some(match line {
+        0 => BaseType::Void,
+        _ => BaseType::Int {
+            bytes: 1 << ((line - 1) % 4),
+            signed: line > 4,
+        },
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each line of names is its type: the lines' order is the types'.
+    #[test]
+    fn each_base_type_name_names_its_type() {
+        let int = |bytes, signed| Some(BaseType::Int { bytes, signed });
+        for (names, base) in [
+            ("void", Some(BaseType::Void)),
+            ("u8 uint8", int(1, false)),
+            ("u16 uint16", int(2, false)),
+            ("u32 uint32 uint unsigned", int(4, false)),
+            ("u64 uint64 ulong", int(8, false)),
+            ("s8 i8 int8 char", int(1, true)),
+            ("s16 i16 int16 short", int(2, true)),
+            ("s32 i32 int32 int", int(4, true)),
+            ("s64 i64 int64 long", int(8, true)),
+            ("string u128 voids", None),
+        ] {
+            for name in names.split(' ') {
+                assert_eq!(base_type(name), base, "{name}");
+            }
+        }
+    }
 
     /// Every operator's symbol, so that the string of symbols stays in declaration order.
     #[test]

@@ -2,57 +2,31 @@
 //! have yet, in one place, so each error names the construct, says it is not supported and
 //! names what tine has instead. The parser asks about syntax, sema about names.
 
-/// Names (with their short forms), one string of words, and what to use instead; empty when
-/// tine has nothing alike.
-type Entry = (&'static str, &'static str);
+/// One line an entry: names (with their short forms) as a string of words, `|`, then what to
+/// use instead, empty when tine has nothing alike. Lines of one string, not a table of pairs
+/// of `&str`: the binary is smaller (see `crate::words`).
+const PROVIDERS: &str = "\
+fentry kfunc f|use kprobe:, which reaches the same functions
+fexit kretfunc fr|use kretprobe:, which reaches the same functions, with retval
+usdt U|use uprobe: on the function that holds the marker
+hardware h|software: counts the kernel's software events, profile: samples the cpu-clock
+rawtracepoint rt|use tracepoint:, which reads the same events with typed records
+watchpoint w asyncwatchpoint aw iter it|";
 
-const PROVIDERS: &[Entry] = &[
-    (
-        "fentry kfunc f",
-        "use kprobe:, which reaches the same functions",
-    ),
-    (
-        "fexit kretfunc fr",
-        "use kretprobe:, which reaches the same functions, with retval",
-    ),
-    (
-        "usdt U",
-        "use uprobe: on the function that holds the marker",
-    ),
-    (
-        "hardware h",
-        "software: counts the kernel's software events, profile: samples the cpu-clock",
-    ),
-    (
-        "rawtracepoint rt",
-        "use tracepoint:, which reads the same events with typed records",
-    ),
-    ("watchpoint w asyncwatchpoint aw iter it", ""),
-];
+const FUNCTIONS: &str = "\
+strcontains|strcmp() compares whole strings
+pton uaddr kptr cgroupid cgroup_path macaddr path sizeof offsetof len override unwatch \
+   skboutput percpu_kaddr|";
 
-const FUNCTIONS: &[Entry] = &[
-    ("strcontains", "strcmp() compares whole strings"),
-    (
-        "reg",
-        "regs is the probe's pt_regs, caller its instruction pointer",
-    ),
-    (
-        "pton uaddr kptr cgroupid cgroup_path macaddr path sizeof offsetof len override unwatch \
-         skboutput percpu_kaddr",
-        "",
-    ),
-];
+const VARIABLES: &str = "\
+username|uid is the user id
+curtask sarg0 sarg1 sarg2|";
 
-const VARIABLES: &[Entry] = &[
-    ("username", "uid is the user id"),
-    ("curtask sarg0 sarg1 sarg2", ""),
-];
-
-fn find(entries: &[Entry], name: &str) -> Option<&'static str> {
-    entries
-        .iter()
-        .find(|(names, _)| crate::words::word_index(names, name).is_some())
-        .map(|(_, instead)| *instead)
+fn find(entries: &'static str, name: &str) -> Option<&'static str> {
+    entries.split('\n').find_map(|line| {
+        let (names, instead) = line.split_once('|')?;
+        crate::words::word_index(names, name).map(|_| instead)
+    })
 }
 
 /// `{what} {is} not supported yet`, then what to use instead when there is something.
@@ -80,6 +54,34 @@ pub fn variable(name: &str) -> Option<String> {
 }
 
 /// The message for `name` when `entries` has it: `` `name`{what} not supported yet``.
-fn named(entries: &[Entry], name: &str, what: &str) -> Option<String> {
+fn named(entries: &'static str, name: &str, what: &str) -> Option<String> {
     find(entries, name).map(|instead| message(&format!("`{name}{what}"), instead))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_line_names_its_constructs_and_what_to_use_instead() {
+        for entries in [PROVIDERS, FUNCTIONS, VARIABLES] {
+            for line in entries.split('\n') {
+                assert!(line.contains('|'), "{line}");
+            }
+        }
+        assert_eq!(
+            provider("h").as_deref(),
+            Some("`h` probes are not supported yet: software: counts the kernel's software events, profile: samples the cpu-clock")
+        );
+        // The last name of a line continued with `\`, and an entry with nothing instead.
+        assert_eq!(
+            function("percpu_kaddr").as_deref(),
+            Some("`percpu_kaddr()` is not supported yet")
+        );
+        assert_eq!(
+            variable("username").as_deref(),
+            Some("`username` is not supported yet: uid is the user id")
+        );
+        assert_eq!(function("printf"), None);
+    }
 }

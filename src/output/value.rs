@@ -15,9 +15,9 @@ pub trait Symbols {
         write!(out, "<{address:016x}>").ok();
     }
 
-    /// The frames of stack `id` of the stack map, one a line.
-    fn write_stack(&self, out: &mut String, id: u64, user: bool) {
-        let _ = user;
+    /// The frames of stack `id` of the stack map of `stack`'s depth, one a line.
+    fn write_stack(&self, out: &mut String, id: u64, stack: wire::Stack) {
+        let _ = stack;
         write!(out, "<STACKID{id}>").ok();
     }
 
@@ -102,8 +102,8 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
             symbols.write_user_address(out, address, pid);
             Ok(())
         }
-        Layout::Stack { user } => {
-            symbols.write_stack(out, word, *user);
+        Layout::Stack(stack) => {
+            symbols.write_stack(out, word, *stack);
             Ok(())
         }
         Layout::WallTime => {
@@ -230,8 +230,11 @@ pub fn write_styled(
         (_, Layout::Struct { .. } | Layout::Array(..)) => {
             write_styled_parts(out, layout, data, symbols, style)
         }
-        (Style::Bpftrace, Layout::Stack { .. }) => {
-            write_stack(out, layout, data, symbols, "        ")
+        // bpftrace indents a stack value's frames by 8 columns, in JSON too.
+        (_, Layout::Stack { .. }) => {
+            let mut text = String::new();
+            write_stack(&mut text, layout, data, symbols, "        ");
+            write_text(out, &text, style);
         }
         // bpftrace's ksym() and usym() name the function alone, where ply adds `+offset`.
         (_, Layout::KernelAddress | Layout::UserAddress) => {
@@ -314,16 +317,18 @@ pub fn write_stack(
 ) {
     let mut frames = String::new();
     write_value(&mut frames, stack, data, symbols);
+    // perf's layout (`kstack(perf)`) keeps its tabs in every style.
+    let perf = matches!(stack, Layout::Stack(wire::Stack { perf: true, .. }));
     for (index, line) in frames.split('\n').enumerate() {
         if index > 0 {
             out.push('\n');
         }
         match line.strip_prefix('\t') {
-            Some(frame) => {
+            Some(frame) if !perf => {
                 out.push_str(indent);
                 out.push_str(frame);
             }
-            None => out.push_str(line),
+            _ => out.push_str(line),
         }
     }
 }

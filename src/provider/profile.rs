@@ -25,6 +25,8 @@ pub struct Profile {
     /// None: every online CPU.
     pub cpu: Option<u32>,
     pub rate: Rate,
+    /// `regs`, the registers the sample interrupted (bpf_perf_event_data starts with them).
+    variables: Vec<Variable>,
 }
 
 impl Profile {
@@ -44,7 +46,15 @@ impl Profile {
             ),
             _ => return Err(bad()),
         };
-        Ok(Profile { cpu, rate })
+        let mut variables = Vec::new();
+        if let Some(arch) = crate::arch::current() {
+            variables.push(super::regs::registers(arch));
+        }
+        Ok(Profile {
+            cpu,
+            rate,
+            variables,
+        })
     }
 }
 
@@ -67,7 +77,7 @@ impl ResolvedProbe for Profile {
     }
 
     fn variables(&self) -> &[Variable] {
-        &[]
+        &self.variables
     }
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {

@@ -80,7 +80,13 @@ pub fn variables(arch: &Arch, retprobe: bool, caller_type: Type) -> Vec<Variable
         ty: caller_type,
         access: load(arch, arch.instruction_pointer_offset()),
     });
-    variables.push(Variable {
+    variables.push(registers(arch));
+    variables
+}
+
+/// `regs`: the context as `arch`'s pt_regs (a perf event's context starts with them too).
+pub fn registers(arch: &Arch) -> Variable {
+    Variable {
         name: "regs".into(),
         ty: Type::Pointer {
             target: Box::new(Type::Struct(Rc::new(pt_regs(arch)))),
@@ -88,8 +94,7 @@ pub fn variables(arch: &Arch, retprobe: bool, caller_type: Type) -> Vec<Variable
             space: AddressSpace::Unknown,
         },
         access: Access::Context,
-    });
-    variables
+    }
 }
 
 /// The build architecture, or why there are no register variables for it.

@@ -87,7 +87,9 @@ impl<'a> Printer<'a> {
             names: KernelNames {
                 symbols: std::cell::OnceCell::new(),
                 user: UserSymbols::default(),
-                stacks: compiled.stack_map.map(|index| &maps[index]),
+                stacks: &compiled.stack_maps,
+                bpftrace: settings.style != Style::Ply,
+                maps,
                 wall_clock_offset: wall_clock_offset(),
                 realtime_offset: crate::kernel::clock::realtime_offset(),
             },

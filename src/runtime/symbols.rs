@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::kernel::bpf::BpfMap;
 use crate::kernel::elf::ElfFile;
-use crate::kernel::kallsyms::KernelSymbols;
+use crate::kernel::kallsyms::{write_symbol, write_unknown, KernelSymbols};
 use crate::kernel::memory_map::{self, Mapping};
 use crate::output::Symbols;
 use crate::wire;
@@ -15,7 +15,11 @@ use crate::wire;
 pub(super) struct KernelNames<'a> {
     pub(super) symbols: std::cell::OnceCell<KernelSymbols>,
     pub(super) user: UserSymbols,
-    pub(super) stacks: Option<&'a BpfMap>,
+    /// The stack maps by their depth: (depth, index in `maps`).
+    pub(super) stacks: &'a [(u16, usize)],
+    /// Whether stacks print in bpftrace's layouts (`sym+0`, `0x...`), not ply's.
+    pub(super) bpftrace: bool,
+    pub(super) maps: &'a [BpfMap],
     pub(super) wall_clock_offset: i64,
     /// Nanoseconds from the monotonic clock probes read to UTC since the epoch.
     pub(super) realtime_offset: i64,
@@ -40,25 +44,30 @@ impl KernelNames<'_> {
 
 impl Symbols for KernelNames<'_> {
     fn write_kernel_address(&self, out: &mut String, address: u64) {
-        self.symbols().write_address(out, address);
+        self.symbols().write_address(out, address, false);
     }
 
-    /// As ply prints a stack: a newline, then one tab-indented frame a line.
-    fn write_stack(&self, out: &mut String, id: u64, user: bool) {
-        let (id, pid) = if user {
+    /// As ply prints a stack: a newline, then one tab-indented frame a line; in bpftrace's
+    /// layouts each frame is `sym+off` even at offset 0 (`0x...` when unknown), in perf's
+    /// `address sym+off`, and `(path)` after a user one, as bpftrace prints them.
+    fn write_stack(&self, out: &mut String, id: u64, stack: wire::Stack) {
+        let (id, pid) = if stack.user {
             let (id, pid) = wire::decode_user_stack(id);
             (id, Some(pid))
         } else {
             (id as i64, None)
         };
         // bpf_get_stackid returns a negative errno when there is no stack to take (EFAULT:
-        // a sample in user space has no kernel stack).
+        // a sample in user space has no kernel stack); bpftrace prints nothing then.
         if id < 0 {
-            write!(out, "<no stack: errno {}>", id.unsigned_abs()).ok();
+            if !self.bpftrace {
+                write!(out, "<no stack: errno {}>", id.unsigned_abs()).ok();
+            }
             return;
         }
-        let frames = self.stacks.and_then(|stacks| {
-            stacks
+        let map = self.stacks.iter().find(|(depth, _)| *depth == stack.depth);
+        let frames = map.and_then(|&(_, map)| {
+            self.maps[map]
                 .lookup(&wire::encode_int(id as u64, 4, wire::HOST))
                 .ok()
                 .flatten()
@@ -67,19 +76,23 @@ impl Symbols for KernelNames<'_> {
             write!(out, "<STACKID{id}>").ok();
             return;
         };
+        let full = stack.perf || self.bpftrace;
         out.push('\n');
         for address in wire::stack_frames(&frames, wire::HOST) {
             out.push('\t');
+            if stack.perf {
+                write!(out, "{address:x} ").ok();
+            }
             match pid {
-                Some(pid) => self.user.write_address(out, pid, address),
-                None => self.symbols().write_address(out, address),
+                Some(pid) => self.user.write_address(out, pid, address, full, stack.perf),
+                None => self.symbols().write_address(out, address, full),
             }
             out.push('\n');
         }
     }
 
     fn write_user_address(&self, out: &mut String, address: u64, pid: u32) {
-        self.user.write_address(out, pid, address);
+        self.user.write_address(out, pid, address, false, false);
     }
 
     fn wall_clock_offset(&self) -> i64 {
@@ -118,8 +131,10 @@ fn cached<K, V>(
 }
 
 impl UserSymbols {
-    /// `function+offset`, or `<address>` when the process or its file cannot be read.
-    fn write_address(&self, out: &mut String, pid: u32, address: u64) {
+    /// `function+offset`, or `<address>` when the process or its file cannot be read; `full`
+    /// (bpftrace's): `function+offset` even at offset 0, or `0xaddress`; `perf` then adds
+    /// `(path)`, or `([unknown])`.
+    fn write_address(&self, out: &mut String, pid: u32, address: u64, full: bool, perf: bool) {
         let mut processes = self.processes.borrow_mut();
         let mappings = cached(
             &mut processes,
@@ -137,13 +152,16 @@ impl UserSymbols {
                 .as_ref()
                 .and_then(|elf| elf.function_at_file_offset(offset));
             if let Some((function, into)) = found {
-                out.push_str(&function.name);
-                if into != 0 {
-                    write!(out, "+{into}").ok();
+                write_symbol(out, &function.name, into, full);
+                if perf {
+                    write!(out, " ({path})").ok();
                 }
                 return;
             }
         }
-        write!(out, "<{address:016x}>").ok();
+        write_unknown(out, address, full);
+        if perf {
+            out.push_str(" ([unknown])");
+        }
     }
 }

@@ -307,9 +307,43 @@ pub enum Function {
 }
 
 impl Function {
-    /// The built-in function this call prints under, as the built-ins' table names it.
+    /// The built-in function this call prints under (`-S`, compile's errors), as the
+    /// built-ins' table names it: a `str()` of a `__data_loc` field is a `dyn`, `print(@m)` a
+    /// `print`, bpftrace's `time(format)` statement `time`.
     pub fn name(&self) -> &'static str {
-        super::check::builtins::function_name(self)
+        use Function::*;
+        let index = match self {
+            Printf { .. } => 0,
+            Print | PrintMap(_) => 1,
+            Exit => 2,
+            Clear { zero: false } => 3,
+            Clear { zero: true } => 4,
+            Str { .. } => 5,
+            Mem { .. } => 6,
+            Uptr => 7,
+            Kptr => 8,
+            Ksym => 9,
+            Usym => 10,
+            Dyn => 11,
+            StrCmp => 12,
+            StrNCmp { .. } => 13,
+            Strftime => 14,
+            Ntop => 15,
+            Buf => 16,
+            Bswap => 17,
+            Time { .. } => 18,
+            Join { .. } => 19,
+            Cat { .. } => 20,
+            System { .. } => 21,
+            Signal => 22,
+        };
+        // A string of words, not a table of `&str`s (see `crate::words`).
+        crate::words::nth_word(
+            "printf print exit clear zero str mem uptr kptr ksym usym dyn strcmp strncmp strftime \
+             ntop buf bswap time join cat system signal",
+            index,
+        )
+        .unwrap_or_default()
     }
 }
 

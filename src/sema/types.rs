@@ -34,10 +34,8 @@ pub enum Type {
     Strftime(Text),
     /// A kernel code address (u64), printed `sym+off`.
     KernelAddress,
-    /// A kernel stack id (u64) from the stack map, printed frame by frame.
-    Stack,
-    /// A user stack id (u64).
-    UserStack,
+    /// A kernel or user stack id (u64) from the stack map of its depth, printed frame by frame.
+    Stack(crate::wire::Stack),
     /// A tracepoint's `__data_loc` (`__rel_loc` when `relative`) u32: where variable-length
     /// data sits in the record, text when `string` (`char[]`), else bytes (`u64[]`). Sema turns
     /// every use into the data (`dyn()`).
@@ -207,8 +205,7 @@ impl Type {
             | Type::WallTime
             | Type::Strftime(_)
             | Type::KernelAddress
-            | Type::Stack
-            | Type::UserStack => 8,
+            | Type::Stack(_) => 8,
             Type::Id(_) | Type::DataLoc { .. } => 4,
             Type::UserAddress => crate::wire::USER_ADDRESS_SIZE,
             Type::Inet => crate::wire::INET_SIZE,
@@ -245,8 +242,7 @@ impl Type {
                 | Type::WallTime
                 | Type::Strftime(_)
                 | Type::KernelAddress
-                | Type::Stack
-                | Type::UserStack
+                | Type::Stack(_)
         )
     }
 
@@ -307,23 +303,32 @@ pub fn string_literal(length: usize) -> Type {
 
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = match self {
-            Type::Void => "void",
+        // Numbers by their own `fmt`, not `write!`: each format string costs the binary more.
+        let (name, number, close) = match self {
+            Type::Void => ("void", None, ""),
             Type::Int { bytes, signed } => {
-                return write!(f, "{}{}", if *signed { 's' } else { 'u' }, bytes * 8);
+                let sign = if *signed { "s" } else { "u" };
+                (sign, Some(usize::from(*bytes) * 8), "")
             }
             Type::Pointer { target, space } => {
-                let space = match space {
+                f.write_str(match space {
                     AddressSpace::User => "user ",
                     AddressSpace::Kernel => "kernel ",
                     AddressSpace::Unknown => "",
-                };
-                return write!(f, "{space}{target} *");
+                })?;
+                target.fmt(f)?;
+                (" *", None, "")
             }
-            Type::Chars(length) => return write!(f, "char[{length}]"),
-            Type::Array(element, count) => return write!(f, "{element}[{count}]"),
+            Type::Chars(length) => ("char[", Some(*length), "]"),
+            Type::Array(element, count) => {
+                element.fmt(f)?;
+                ("[", Some(*count as usize), "]")
+            }
             Type::Struct(record) => match &record.name {
-                Some(name) => return write!(f, "struct {name}"),
+                Some(name) => {
+                    f.write_str("struct ")?;
+                    (&**name, None, "")
+                }
                 None => {
                     f.write_str("{ ")?;
                     for (index, field) in record.fields.iter().enumerate() {
@@ -332,27 +337,41 @@ impl fmt::Display for Type {
                         }
                         field.ty.fmt(f)?;
                     }
-                    " }"
+                    (" }", None, "")
                 }
             },
-            Type::Id(Id::Process) => "pid",
-            Type::Id(Id::User) => "uid",
-            Type::Id(Id::Group) => "gid",
-            Type::Id(Id::Cpu) => "cpu",
-            Type::Time => "time",
-            Type::WallTime => "walltime",
-            Type::Strftime(format) => return write!(f, "strftime({:?})", &**format),
-            Type::KernelAddress => "kaddr",
-            Type::Stack => "stack",
-            Type::UserStack => "ustack",
-            Type::UserAddress => "uaddr",
-            Type::Inet => "inet",
-            Type::Buffer(_) => "buffer",
-            Type::DataLoc { .. } => "__data_loc",
-            Type::CStruct(c) => &c.name,
-            Type::Named(name) => name,
+            Type::Id(Id::Process) => ("pid", None, ""),
+            Type::Id(Id::User) => ("uid", None, ""),
+            Type::Id(Id::Group) => ("gid", None, ""),
+            Type::Id(Id::Cpu) => ("cpu", None, ""),
+            Type::Time => ("time", None, ""),
+            Type::WallTime => ("walltime", None, ""),
+            Type::Strftime(format) => {
+                f.write_str("strftime(")?;
+                fmt::Debug::fmt(&**format, f)?;
+                (")", None, "")
+            }
+            Type::KernelAddress => ("kaddr", None, ""),
+            Type::Stack(stack) => {
+                f.write_str(if stack.user { "ustack" } else { "stack" })?;
+                match (stack.perf, stack.depth) {
+                    (false, crate::wire::STACK_DEPTH) => ("", None, ""),
+                    (true, depth) => ("(perf, ", Some(usize::from(depth)), ")"),
+                    (false, depth) => ("(", Some(usize::from(depth)), ")"),
+                }
+            }
+            Type::UserAddress => ("uaddr", None, ""),
+            Type::Inet => ("inet", None, ""),
+            Type::Buffer(_) => ("buffer", None, ""),
+            Type::DataLoc { .. } => ("__data_loc", None, ""),
+            Type::CStruct(c) => (&*c.name, None, ""),
+            Type::Named(name) => (&**name, None, ""),
         };
-        f.write_str(name)
+        f.write_str(name)?;
+        if let Some(number) = number {
+            number.fmt(f)?;
+        }
+        f.write_str(close)
     }
 }
 

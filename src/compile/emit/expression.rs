@@ -47,6 +47,7 @@ impl Emitter<'_> {
                     format_args!("$target needs a command given with -c"),
                 ),
             },
+            ExprKind::Builtin(_) if let Type::Stack(stack) = expr.ty => self.stack(stack, register),
             ExprKind::Builtin(builtin) => self.builtin(*builtin, register, expr.span),
             ExprKind::Provider(name) => self.provider_value(name, expr, register),
             ExprKind::Scratch(index) => {
@@ -240,32 +241,30 @@ impl Emitter<'_> {
                     .sub64(register, R0)
                     .bind(missing);
             }
-            Builtin::KernelStack | Builtin::UserStack => {
-                let stacks = self.shared.stack_map();
-                let flags = if builtin == Builtin::UserStack {
-                    BPF_F_USER_STACK
-                } else {
-                    0
-                };
-                self.asm.mov64(R1, CONTEXT);
-                self.map_address(R2, stacks);
-                self.asm
-                    .mov64_imm(R3, flags)
-                    .call(Helper::GetStackid)
-                    .mov64(register, R0);
-                if builtin == Builtin::UserStack {
-                    // wire::encode_user_stack: the id's lower half, then the pid (the upper
-                    // half of pid_tgid) above it.
-                    self.asm
-                        .mov32(register, register)
-                        .call(Helper::GetCurrentPidTgid)
-                        .rsh64_imm(R0, 32)
-                        .lsh64_imm(R0, wire::USER_STACK_PID_SHIFT)
-                        .or64(register, R0);
-                }
-            }
             // comm; the others are in `HELPER_READS`.
             _ => self.fail(span, format_args!("comm is a string, not a number")),
+        }
+    }
+
+    /// `kstack`, `ustack`: the id `bpf_get_stackid` gives the stack in the map of its depth.
+    fn stack(&mut self, stack: wire::Stack, register: Reg) {
+        let stacks = self.shared.stack_map(stack.depth);
+        self.asm.mov64(R1, CONTEXT);
+        self.map_address(R2, stacks);
+        let flags = if stack.user { BPF_F_USER_STACK } else { 0 };
+        self.asm
+            .mov64_imm(R3, flags)
+            .call(Helper::GetStackid)
+            .mov64(register, R0);
+        if stack.user {
+            // wire::encode_user_stack: the id's lower half, then the pid (the upper half of
+            // pid_tgid) above it.
+            self.asm
+                .mov32(register, register)
+                .call(Helper::GetCurrentPidTgid)
+                .rsh64_imm(R0, 32)
+                .lsh64_imm(R0, wire::USER_STACK_PID_SHIFT)
+                .or64(register, R0);
         }
     }
 

@@ -210,7 +210,14 @@ impl BpfMap {
             }
             other => other,
         }
-        .map_err(|errno| KernelError::errno(action(), errno))?;
+        .map_err(|errno| match spec.kind {
+            // The one limit a script sets here: a stack's frames (`kstack(N)`).
+            MapType::StackTrace if errno == libc::EINVAL => KernelError::message(
+                action(),
+                "more frames than kernel.perf_event_max_stack allows",
+            ),
+            _ => KernelError::errno(action(), errno),
+        })?;
         Ok(BpfMap {
             fd,
             spec: spec.clone(),

@@ -6,6 +6,7 @@
 use std::mem::discriminant;
 
 use super::actions::{cat, clear, exit, join, print, printf, signal, system};
+use super::expression::register;
 use super::functions::{
     bswap, buf, dyn_field, kaddr, ntop, pointer, read, strcmp, strftime, symbol, Call,
 };
@@ -13,14 +14,49 @@ use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
 use crate::lang::diag::Span;
 use crate::lang::unsupported;
-use crate::sema::program::{Builtin, Function, MapKind};
+use crate::sema::program::{Builtin, ExprKind, MapKind};
 use crate::sema::types::{Id, Type, U32, U64};
+use crate::wire::{self, Stack};
 
 pub(super) struct Definition {
-    /// The name a script writes; a second spelling (bpftrace's `hist` for `quantize`) is a
-    /// record of its own.
-    pub(super) name: &'static str,
+    /// The name a script writes, NUL-padded: every built-in's fits in 8 bytes, and a row
+    /// without a pointer to its name is 32 bytes. A second spelling (bpftrace's `hist` for
+    /// `quantize`) is a record of its own.
+    name: [u8; NAME_SIZE],
     pub(super) form: Form,
+}
+
+const NAME_SIZE: usize = 8;
+
+/// `name` NUL-padded as a row holds it; None when longer than any built-in's. The rows' names
+/// are made by it too, so a longer one fails the build.
+const fn padded(name: &str) -> Option<[u8; NAME_SIZE]> {
+    let bytes = name.as_bytes();
+    if bytes.len() > NAME_SIZE {
+        return None;
+    }
+    let mut padded = [0; NAME_SIZE];
+    let mut index = 0;
+    while index < bytes.len() {
+        padded[index] = bytes[index];
+        index += 1;
+    }
+    Some(padded)
+}
+
+impl Definition {
+    const fn new(name: &str, form: Form) -> Definition {
+        match padded(name) {
+            Some(name) => Definition { name, form },
+            None => panic!("a built-in's name is longer than NAME_SIZE"),
+        }
+    }
+
+    pub(super) fn name(&'static self) -> &'static str {
+        let length = self.name.iter().position(|&byte| byte == 0);
+        let name = &self.name[..length.unwrap_or(NAME_SIZE)];
+        std::str::from_utf8(name).unwrap_or_default()
+    }
 }
 
 pub(super) enum Form {
@@ -33,30 +69,29 @@ pub(super) enum Form {
     /// function the spec names, a string constant in each probe (a glob's points are probes of
     /// their own), so it is exact in return probes and after the process has gone.
     FunctionName,
-    /// A function whose argument count `arity` admits, typed by `typing`. `named` says which
-    /// typed calls print under this name (a `str()` of a `__data_loc` field is a `dyn`).
+    /// A function that takes from `low` to `high` arguments (`wanted` says so in its error:
+    /// "takes one address"), typed by `typing`; the typed call prints under the name
+    /// `Function::name` gives it. The counts are u16s, beside the form's tag, and `wanted` a
+    /// thin pointer, so that every row is 40 bytes (`ANY` is `u16::MAX`: no upper bound).
     Function {
-        arity: Arity,
+        low: u16,
+        high: u16,
+        wanted: &'static &'static str,
         typing: Typing,
-        named: fn(&Function) -> bool,
     },
-    /// Only ever assigned to a map (`@m[k] = count()`), which it makes a `kind` map (lhist's
-    /// bounds are its arguments); it takes `arguments` values, the first the one aggregated.
-    Aggregation { kind: MapKind, arguments: u8 },
-}
-
-/// How many arguments a function takes, and how its error says so ("takes one address").
-/// u32s: the table's rows are smaller (`ANY` is `u32::MAX`, more than a script can pass).
-pub(super) struct Arity {
-    low: u32,
-    high: u32,
-    wanted: &'static str,
+    /// Only ever assigned to a map (`@m[k] = count()`), which it makes a map of the kind `kind`
+    /// gives (lhist's bounds are its arguments); it takes `arguments` values, the first the one
+    /// aggregated. A function, not a `MapKind`: lhist's bounds would make every row larger.
+    Aggregation {
+        kind: fn() -> MapKind,
+        arguments: u8,
+    },
 }
 
 /// Types a call whose argument count is admitted.
 pub(super) type Typing = fn(&mut Checker<'_>, Call<'_, '_>) -> Option<Typed>;
 
-const ANY: usize = usize::MAX;
+const ANY: usize = u16::MAX as usize;
 
 /// Variables, then functions, then aggregations: "did you mean" takes the first of equally
 /// near names in this order.
@@ -79,94 +114,96 @@ const TABLE: &[Definition] = &[
     variable("nsecs",    Builtin::Nsecs,       U64),
     variable("walltime", Builtin::WallTime,    Type::WallTime),
     variable("elapsed",  Builtin::Elapsed,     U64),
-    variable("stack",    Builtin::KernelStack, Type::Stack),
-    variable("kstack",   Builtin::KernelStack, Type::Stack),
-    variable("ustack",   Builtin::UserStack,   Type::UserStack),
-    Definition { name: "probe", form: Form::ProbeName },
-    Definition { name: "func",  form: Form::FunctionName },
-    function("printf", 1, ANY, "a format string and its values",    printf,    |f| matches!(f, Function::Printf { .. })),
-    function("cat",    1, ANY, "a file name's format string and its values", cat, |f| matches!(f, Function::Cat { .. })),
-    function("system", 1, ANY, "a format string and its values",    system, |f| matches!(f, Function::System { .. })),
-    function("signal", 1, 1,   "one signal",                        signal,    |f| matches!(f, Function::Signal)),
-    function("print",  0, ANY, "values or a map",                   print,     |f| matches!(f, Function::Print | Function::PrintMap(_))),
-    function("exit",   0, 1,   "at most one exit code",             exit,      |f| matches!(f, Function::Exit)),
-    function("clear",  1, 1,   "one map",                           clear,     |f| matches!(f, Function::Clear { zero: false })),
-    function("zero",   1, 1,   "one map",                           clear,     |f| matches!(f, Function::Clear { zero: true })),
-    function("str",    1, 2,   "an address and an optional length", read,      |f| matches!(f, Function::Str { .. })),
-    function("mem",    1, 2,   "an address and an optional length", read,      |f| matches!(f, Function::Mem { .. })),
-    function("uptr",   1, 1,   "one address",                       pointer,   |f| matches!(f, Function::Uptr)),
-    function("kptr",   1, 1,   "one address",                       pointer,   |f| matches!(f, Function::Kptr)),
-    function("ksym",   1, 1,   "one address",                       symbol,    |f| matches!(f, Function::Ksym)),
-    function("usym",   1, 1,   "one address",                       symbol,    |f| matches!(f, Function::Usym)),
-    function("dyn",    1, 1,   "one `__data_loc` field",            dyn_field, |f| matches!(f, Function::Dyn)),
-    function("strcmp", 2, 2,   "two strings",                       strcmp,    |f| matches!(f, Function::StrCmp)),
-    function("strncmp", 3, 3,  "two strings and a length",          strcmp,    |f| matches!(f, Function::StrNCmp { .. })),
-    function("strftime", 2, 2, "a format string and nanoseconds",   strftime,  |f| matches!(f, Function::Strftime)),
-    function("kaddr",  1, 1,   "one kernel symbol's name",          kaddr,     |_| false),
-    function("join",   1, 2,   "an array of string addresses and an optional separator", join, |f| matches!(f, Function::Join { .. })),
-    function("ntop",   1, 2,   "an optional address family and an address", ntop, |f| matches!(f, Function::Ntop)),
-    function("buf",    1, 2,   "an address or array and a length",  buf,       |f| matches!(f, Function::Buf)),
-    function("bswap",  1, 1,   "one integer",                       bswap,     |f| matches!(f, Function::Bswap)),
-    aggregation("count",    MapKind::Count,    0),
-    aggregation("sum",      MapKind::Sum,      1),
-    aggregation("quantize", MapKind::Quantize, 1),
-    aggregation("hist",     MapKind::Quantize, 1),
-    aggregation("lhist",    MapKind::Lhist { min: 0, max: 0, step: 0 }, 4),
-    aggregation("min",      MapKind::Min,      1),
-    aggregation("max",      MapKind::Max,      1),
-    aggregation("avg",      MapKind::Avg,      1),
-    aggregation("stats",    MapKind::Stats,    1),
+    variable("stack",    Builtin::KernelStack, stack(false)),
+    variable("kstack",   Builtin::KernelStack, stack(false)),
+    variable("ustack",   Builtin::UserStack,   stack(true)),
+    Definition::new("probe", Form::ProbeName),
+    Definition::new("func",  Form::FunctionName),
+    function("printf", 1, ANY, &"a format string and its values",    printf),
+    function("cat",    1, ANY, &"a file name's format string and its values", cat),
+    function("system", 1, ANY, &"a format string and its values",    system),
+    function("signal", 1, 1,   &"one signal",                        signal),
+    function("print",  0, ANY, &"values or a map",                   print),
+    function("exit",   0, 1,   &"at most one exit code",             exit),
+    function("clear",  1, 1,   &"one map",                           clear),
+    function("zero",   1, 1,   &"one map",                           clear),
+    function("str",    1, 2,   &"an address and an optional length", read),
+    function("mem",    1, 2,   &"an address and an optional length", read),
+    function("uptr",   1, 1,   &"one address",                       pointer),
+    function("kptr",   1, 1,   &"one address",                       pointer),
+    function("ksym",   1, 1,   &"one address",                       symbol),
+    function("usym",   1, 1,   &"one address",                       symbol),
+    function("dyn",    1, 1,   &"one `__data_loc` field",            dyn_field),
+    function("strcmp", 2, 2,   &"two strings",                       strcmp),
+    function("strncmp", 3, 3,  &"two strings and a length",          strcmp),
+    function("strftime", 2, 2, &"a format string and nanoseconds",   strftime),
+    function("kaddr",  1, 1,   &"one kernel symbol's name",          kaddr),
+    function("join",   1, 2,   &"an array of string addresses and an optional separator", join),
+    function("ntop",   1, 2,   &"an optional address family and an address", ntop),
+    function("buf",    1, 2,   &"an address or array and a length",  buf),
+    function("bswap",  1, 1,   &"one integer",                       bswap),
+    function("reg",    1, 1,   &"one register's name",               register),
+    aggregation("count",    || MapKind::Count,    0),
+    aggregation("sum",      || MapKind::Sum,      1),
+    aggregation("quantize", || MapKind::Quantize, 1),
+    aggregation("hist",     || MapKind::Quantize, 1),
+    aggregation("lhist",    || MapKind::Lhist { min: 0, max: 0, step: 0 }, 4),
+    aggregation("min",      || MapKind::Min,      1),
+    aggregation("max",      || MapKind::Max,      1),
+    aggregation("avg",      || MapKind::Avg,      1),
+    aggregation("stats",    || MapKind::Stats,    1),
 ];
 
 const fn variable(name: &'static str, builtin: Builtin, ty: Type) -> Definition {
-    Definition {
-        name,
-        form: Form::Variable(builtin, ty),
-    }
+    Definition::new(name, Form::Variable(builtin, ty))
 }
+
+/// A stack of the default depth in the default layout.
+const fn stack(user: bool) -> Type {
+    Type::Stack(Stack {
+        user,
+        perf: false,
+        depth: wire::STACK_DEPTH,
+    })
+}
+
+/// bpftrace's limit on a stack's frames (`kstack(N)`), and what a stack's arguments may be.
+const MAX_STACK_DEPTH: u64 = 1024;
+const STACK_ARGUMENTS: &str =
+    "a stack takes a mode (perf or bpftrace) and a number of frames (1 to 1024), each a literal";
 
 const fn function(
     name: &'static str,
     low: usize,
     high: usize,
-    wanted: &'static str,
+    wanted: &'static &'static str,
     typing: Typing,
-    named: fn(&Function) -> bool,
 ) -> Definition {
-    let arity = Arity {
-        low: low as u32,
-        high: high as u32,
+    let (low, high) = (low as u16, high as u16);
+    let form = Form::Function {
+        low,
+        high,
         wanted,
+        typing,
     };
-    Definition {
-        name,
-        form: Form::Function {
-            arity,
-            typing,
-            named,
-        },
-    }
+    Definition::new(name, form)
 }
 
-const fn aggregation(name: &'static str, kind: MapKind, arguments: usize) -> Definition {
-    Definition {
-        name,
-        form: Form::Aggregation {
-            kind,
-            arguments: arguments as u8,
-        },
-    }
+const fn aggregation(name: &'static str, kind: fn() -> MapKind, arguments: usize) -> Definition {
+    let arguments = arguments as u8;
+    Definition::new(name, Form::Aggregation { kind, arguments })
 }
 
 /// The built-in a script calls `name`, if any.
 pub(super) fn definition(name: &str) -> Option<&'static Definition> {
+    let name = padded(name)?;
     TABLE.iter().find(|definition| definition.name == name)
 }
 
 /// An aggregation's map kind (lhist's with zero bounds) and its argument count.
 pub(super) fn aggregation_of(name: &str) -> Option<(MapKind, usize)> {
     match definition(name)?.form {
-        Form::Aggregation { kind, arguments } => Some((kind, arguments.into())),
+        Form::Aggregation { kind, arguments } => Some((kind(), arguments.into())),
         _ => None,
     }
 }
@@ -181,25 +218,10 @@ pub(super) fn names(variables: bool) -> Vec<&'static str> {
             Form::Variable(..) | Form::ProbeName | Form::FunctionName
         );
         if variable == variables {
-            names.push(definition.name);
+            names.push(definition.name());
         }
     }
     names
-}
-
-/// The name a typed call prints under (`-S`, compile's errors).
-pub(in crate::sema) fn function_name(function: &Function) -> &'static str {
-    // `time` names ply's variable in the table; bpftrace's statement is typed by `actions`.
-    if let Function::Time { .. } = function {
-        return "time";
-    }
-    TABLE
-        .iter()
-        .find(|definition| match &definition.form {
-            Form::Function { named, .. } => named(function),
-            _ => false,
-        })
-        .map_or("?", |definition| definition.name)
 }
 
 /// The name of the aggregation that makes a map of `kind` (ply's: `quantize`, not `hist`).
@@ -208,9 +230,9 @@ pub(in crate::sema) fn aggregation_name(kind: MapKind) -> Option<&'static str> {
         .iter()
         .find(|definition| {
             matches!(definition.form, Form::Aggregation { kind: made, .. }
-                if discriminant(&made) == discriminant(&kind))
+                if discriminant(&made()) == discriminant(&kind))
         })
-        .map(|definition| definition.name)
+        .map(Definition::name)
 }
 
 impl Checker<'_> {
@@ -231,12 +253,18 @@ impl Checker<'_> {
             scope,
         };
         match definition(name).map(|definition| &definition.form) {
-            Some(Form::Function { arity, typing, .. }) => {
+            Some(Form::Function {
+                low,
+                high,
+                wanted,
+                typing,
+            }) => {
                 let given = arguments.len();
-                if given < arity.low as usize || given > arity.high as usize {
+                let high = *high as usize;
+                if given < *low as usize || (given > high && high != ANY) {
                     self.errors.report(
                         span,
-                        format_args!("`{name}()` takes {}, {given} given", arity.wanted),
+                        format_args!("`{name}()` takes {wanted}, {given} given"),
                     );
                     return None;
                 }
@@ -250,15 +278,19 @@ impl Checker<'_> {
                 );
                 None
             }
+            Some(Form::Variable(builtin, Type::Stack(stack))) if !arguments.is_empty() => {
+                self.stack_call(call, *builtin, *stack)
+            }
             Some(Form::Variable(..)) => self.variable_call(call),
             Some(Form::ProbeName | Form::FunctionName) | None => {
                 if let Some(message) = unsupported::function(name) {
-                    self.errors.error_at(name_span, message);
+                    self.errors.error_at(call.name_span, message);
                     return None;
                 }
                 let label = did_you_mean(name, &names(false));
                 let message = format_args!("unknown function `{name}`");
-                self.errors.report_with(name_span, message, label, None);
+                self.errors
+                    .report_with(call.name_span, message, label, None);
                 None
             }
         }
@@ -276,11 +308,6 @@ impl Checker<'_> {
                 );
                 return None;
             }
-            // bpftrace's `kstack(perf)`: a function of another kind.
-            if let Some(message) = unsupported::function(name) {
-                self.errors.error_at(call.name_span, message);
-                return None;
-            }
             self.errors.report_label(
                 first.span,
                 format_args!("`{name}()` takes no arguments"),
@@ -290,12 +317,57 @@ impl Checker<'_> {
         }
         self.identifier(name, call.span, call.scope, false)
     }
+
+    /// bpftrace's `kstack(mode)`, `kstack(N)` and `kstack(mode, N)`: the mode `perf` or
+    /// `bpftrace`, then at most N frames, each a literal as in bpftrace.
+    fn stack_call(
+        &mut self,
+        call: Call<'_, '_>,
+        builtin: Builtin,
+        mut stack: Stack,
+    ) -> Option<Typed> {
+        let mut rest = call.arguments;
+        if let [ast::Expr {
+            kind: ast::ExprKind::Ident(mode),
+            ..
+        }, after @ ..] = rest
+        {
+            if let Some(index) = crate::words::word_index("bpftrace perf", mode) {
+                stack.perf = index == 1;
+                rest = after;
+            }
+        }
+        let bad = match rest {
+            [] => None,
+            [ast::Expr {
+                kind: ast::ExprKind::Int(depth @ 1..=MAX_STACK_DEPTH),
+                ..
+            }] => {
+                stack.depth = *depth as u16;
+                None
+            }
+            [one] => Some(one.span),
+            _ => Some(call.span),
+        };
+        if let Some(span) = bad {
+            self.errors.error_at(span, STACK_ARGUMENTS.into());
+            return None;
+        }
+        let kind = ExprKind::Builtin(builtin);
+        Some(super::expression::expr(kind, Type::Stack(stack), call.span))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::output::{Format, PrintOptions};
+    use crate::sema::program::Function;
+
+    #[test]
+    fn each_row_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Definition>(), 32);
+    }
 
     #[test]
     fn each_name_is_one_record() {
@@ -305,7 +377,7 @@ mod tests {
                     .iter()
                     .all(|earlier| earlier.name != definition.name),
                 "`{}` is defined twice",
-                definition.name
+                definition.name()
             );
         }
     }
@@ -346,7 +418,7 @@ mod tests {
             Function::Bswap,
             Function::Time { format: "".into() },
         ];
-        let names: Vec<&str> = calls.iter().map(function_name).collect();
+        let names: Vec<&str> = calls.iter().map(Function::name).collect();
         assert_eq!(
             names,
             [
@@ -355,6 +427,11 @@ mod tests {
                 "strftime", "join", "ntop", "buf", "bswap", "time"
             ]
         );
+        // Each a function's record, but `time`: ply's variable, bpftrace's statement.
+        for name in &names[..names.len() - 1] {
+            let form = definition(name).map(|definition| &definition.form);
+            assert!(matches!(form, Some(Form::Function { .. })), "{name}");
+        }
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));
         assert_eq!(
             aggregation_name(MapKind::Lhist {

@@ -3,7 +3,7 @@
 
 use super::builtins::{definition, names, Form};
 use super::conversion::{arithmetic, cast_type, coerce, literal_type, unify};
-use super::functions::{typed_call_of, DEFAULT_STRING_SIZE};
+use super::functions::{typed_call_of, Call, DEFAULT_STRING_SIZE};
 use super::operators::binary;
 use super::{did_you_mean, memory, Checker, Scope, Typed};
 use crate::lang::ast::{self, BinaryOp, UnaryOp};
@@ -50,6 +50,34 @@ fn member_of(
         through_pointer,
     };
     expr(member, ty, span)
+}
+
+/// bpftrace's `reg("name")`: that register of the probe's pt_regs, typed as `regs->name`.
+pub(super) fn register(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
+    let argument = &call.arguments[0];
+    let name = match &argument.kind {
+        ast::ExprKind::Str(name) if call.scope.context.variable("regs").is_some() => name,
+        _ => {
+            let message =
+                "`reg()` takes a register's name in quotes, in a kprobe, uprobe or profile";
+            checker.errors.error_at(call.span, message.into());
+            return None;
+        }
+    };
+    let regs = ast::Expr {
+        kind: ast::ExprKind::Ident("regs".into()),
+        span: call.name_span,
+    };
+    let member = ast::Expr {
+        kind: ast::ExprKind::Member {
+            base: Box::new(regs),
+            field: String::from_utf8_lossy(name).into_owned(),
+            field_span: argument.span,
+            arrow: true,
+        },
+        span: call.span,
+    };
+    checker.expression(&member, call.scope, false)
 }
 
 /// The memory an address of type `ty` points into: a pointer's own, or for a number, the
