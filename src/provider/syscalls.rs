@@ -9,22 +9,25 @@
 //! `sys_exit`'s does), so a program compiled for one reads the other. A point the table of
 //! numbers does not know, or whose number another program took, keeps its own tracepoint.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
-use tine_asm::{ByteOrder, Helper, Reg::*, Size};
+use tine_asm::{AluOp, ByteOrder, CallTarget, Helper, Imm64, Insn, JmpCond, Reg, Reg::*};
+use tine_asm::{Size, Source, Width};
 
 use crate::ctypes::NameKind;
+use crate::kernel::bpf::Update;
 use crate::kernel::bpf::{BpfMap, LoadedProgram, MapSpec, MapType, ProgramSpec, ProgramType};
 use crate::kernel::error::KernelError;
 use crate::kernel::features::Feature;
 use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::Tracefs;
-
-use super::syscall_table::HASHES;
-use super::{Attachment, Registry};
 use crate::sema::Providers as _;
 
-/// The two directions, each its own raw tracepoint.
+use super::syscall_table::{GAP, HASHES};
+use super::{Attachment, Registry};
+
+/// Each direction's events, `syscalls/` prefix included, and its raw tracepoint.
+const PREFIXES: [&str; 2] = ["syscalls/sys_enter_", "syscalls/sys_exit_"];
 const DIRECTIONS: [&str; 2] = ["sys_enter", "sys_exit"];
 
 /// Where the kernel marks a task in a compat syscall, whose number is not of the native table
@@ -35,168 +38,135 @@ const COMPAT: (&str, i32) = ("status", 0x2);
 #[cfg(not(target_arch = "x86_64"))]
 const COMPAT: (&str, i32) = ("flags", 0);
 
-/// One direction's event and program, made when its first point attaches.
+/// One direction's program array and event, made when its first glob is resolved.
 struct Hub {
     /// The programs by syscall number. Kept open while tracing: the kernel empties a program
     /// array when its last file descriptor closes.
     slots: BpfMap,
-    /// Per number: 1 a glob's point, 2 its program is in `slots`.
+    /// Per place in the table: 1 a glob's point, 2 its program is in `slots`.
     state: Vec<u8>,
     /// The raw tracepoint's perf event, until the first attachment takes it.
     event: Option<PerfEvent>,
-    _dispatcher: Option<LoadedProgram>,
 }
 
 /// The syscall globs of a run, for the tracepoints to attach through.
 #[derive(Default)]
 pub struct Dispatch {
-    /// `thread_info`'s compat word, from the start of `task_struct`, once a glob needed it;
-    /// None where it cannot be known (no BTF): then no point is served.
-    compat: Cell<Option<i32>>,
-    /// Whether `ProbeReadKernel` is there to read it with.
-    split_read: Cell<bool>,
     hubs: [RefCell<Option<Hub>>; 2],
 }
 
-/// The direction and syscall number of tracepoint `syscalls/sys_enter_NAME` (`sys_exit_`).
-fn number(event: &str) -> Option<(usize, usize)> {
-    let event = event.strip_prefix("syscalls/")?;
-    for (direction, prefix) in DIRECTIONS.iter().enumerate() {
-        if let Some(name) = event
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.strip_prefix('_'))
-        {
-            let hash = hash(name);
+/// The direction and place in the table of tracepoint `syscalls/sys_enter_NAME` (`sys_exit_`).
+fn place(event: &str) -> Option<(usize, usize)> {
+    for (direction, prefix) in PREFIXES.iter().enumerate() {
+        if let Some(name) = event.strip_prefix(prefix) {
+            // 32-bit FNV-1a, as tests/syscalls/generate hashes the names.
+            let mut hash = 0x811c_9dc5u32;
+            for byte in name.bytes() {
+                hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+            }
             return Some((direction, HASHES.iter().position(|&known| known == hash)?));
         }
     }
     None
 }
 
-/// 32-bit FNV-1a, as tests/syscalls/generate hashes the names.
-fn hash(name: &str) -> u32 {
-    let mut value = 0x811c_9dc5u32;
-    for byte in name.bytes() {
-        value = (value ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+/// The syscall number at `place` in the table, which leaves out its longest run of numbers
+/// without a tracepoint.
+fn number(place: usize) -> u32 {
+    (place + if place >= GAP.0 { GAP.1 } else { 0 }) as u32
+}
+
+const fn alu64(op: AluOp, dst: Reg, src: Source) -> Insn {
+    Insn::Alu {
+        width: Width::W64,
+        op,
+        dst,
+        src,
     }
-    value
+}
+
+const fn call(helper: Helper) -> Insn {
+    Insn::Call(CallTarget::Helper(helper as i32))
+}
+
+/// Reads the syscall number, leaves a compat task's syscall (its word at `compat` in the task,
+/// read with `read`) alone, and tail-calls the number's program in `slots`; a number with none
+/// falls through.
+fn dispatcher(compat: i32, read: Helper, slots: i32) -> [Insn; 18] {
+    [
+        alu64(AluOp::Mov, R6, Source::Reg(R1)),
+        Insn::Load {
+            size: Size::U64,
+            dst: R7,
+            src: R1,
+            off: 8,
+        },
+        Insn::Store {
+            size: Size::U32,
+            dst: R10,
+            off: -4,
+            imm: 0,
+        },
+        call(Helper::GetCurrentTask),
+        alu64(AluOp::Mov, R3, Source::Reg(R0)),
+        alu64(AluOp::Add, R3, Source::Imm(compat)),
+        alu64(AluOp::Mov, R1, Source::Reg(R10)),
+        alu64(AluOp::Add, R1, Source::Imm(-4)),
+        alu64(AluOp::Mov, R2, Source::Imm(4)),
+        call(read),
+        Insn::Load {
+            size: Size::U32,
+            dst: R0,
+            src: R10,
+            off: -4,
+        },
+        // Over the tail call's five slots.
+        Insn::Jump {
+            width: Width::W64,
+            cond: JmpCond::Set,
+            dst: R0,
+            src: Source::Imm(COMPAT.1),
+            off: 5,
+        },
+        alu64(AluOp::Mov, R1, Source::Reg(R6)),
+        Insn::LoadImm64 {
+            dst: R2,
+            imm: Imm64::MapFd(slots),
+        },
+        alu64(AluOp::Mov, R3, Source::Reg(R7)),
+        call(Helper::TailCall),
+        alu64(AluOp::Mov, R0, Source::Imm(0)),
+        Insn::Exit,
+    ]
 }
 
 impl Dispatch {
-    /// Takes the points `events` of glob: served through the raw tracepoint when they are more
-    /// than one, all of one direction, and this kernel can (tail calls, the compat word
-    /// known, the raw tracepoint there). Any other glob keeps a tracepoint per point.
+    /// Takes the points `events` of a glob: served through the raw tracepoint when they are
+    /// more than one, all of one direction, and this kernel can (tail calls, the compat word
+    /// known from BTF, the raw tracepoint there). Any other glob keeps a tracepoint per point.
     pub fn admit(&self, events: &[(String, u64)], registry: &Registry, tracefs: &Tracefs) {
-        let mut numbers = Vec::with_capacity(events.len());
-        for (name, _) in events {
-            match number(name) {
-                Some(found) => numbers.push(found),
-                None if name.starts_with("syscalls/") => {}
-                None => return,
-            }
-        }
-        let direction = match numbers.first() {
-            Some(&(direction, _)) if events.len() > 1 => direction,
-            _ => return,
+        let Some(((first, _), _)) = events.split_first().filter(|_| events.len() > 1) else {
+            return;
         };
-        if numbers.iter().any(|&(other, _)| other != direction)
-            || !registry.features().has(Feature::TailCall)
-            || !self.find_compat(registry)
+        let direction = usize::from(first.starts_with(PREFIXES[1]));
+        if HASHES.is_empty()
+            || !events
+                .iter()
+                .all(|(name, _)| name.starts_with(PREFIXES[direction]))
         {
             return;
         }
         let mut hub = self.hubs[direction].borrow_mut();
         if hub.is_none() {
-            match self.hub(direction, tracefs) {
-                Ok(made) => *hub = Some(made),
-                // The points keep their own tracepoints, as on a kernel without tail calls.
-                Err(_) => return,
-            }
+            *hub = Hub::new(direction, registry, tracefs);
         }
         if let Some(hub) = hub.as_mut() {
-            for (_, number) in numbers {
-                hub.state[number] = hub.state[number].max(1);
+            for (name, _) in events {
+                if let Some((_, place)) = place(name) {
+                    hub.state[place] = hub.state[place].max(1);
+                }
             }
         }
-    }
-
-    /// Whether the compat word's place is known, asking BTF the first time.
-    fn find_compat(&self, registry: &Registry) -> bool {
-        if self.compat.get().is_none() {
-            let offset = registry.kernel_types().ok().flatten().and_then(|types| {
-                let task = types.find(NameKind::Struct, "task_struct").ok()??;
-                let place = types.offset_of(task, &["thread_info", COMPAT.0]).ok()?;
-                i32::try_from(place.bit_offset / 8).ok()
-            });
-            self.compat.set(offset);
-            self.split_read
-                .set(registry.features().has(Feature::ProbeReadKernel));
-        }
-        self.compat.get().is_some()
-    }
-
-    /// The program array, the dispatcher and the raw tracepoint's event of `direction`.
-    fn hub(&self, direction: usize, tracefs: &Tracefs) -> Result<Hub, KernelError> {
-        let slots = BpfMap::create(&MapSpec {
-            kind: MapType::ProgArray,
-            name: "tine_syscalls".into(),
-            key_size: 4,
-            value_size: 4,
-            max_entries: HASHES.len() as u32,
-            flags: 0,
-        })?;
-        let dispatcher = self.dispatcher(&slots)?;
-        let event =
-            PerfEvent::tracepoint(tracefs.event_id("raw_syscalls", DIRECTIONS[direction])?)?;
-        event.attach(&dispatcher)?;
-        Ok(Hub {
-            slots,
-            state: vec![0; HASHES.len()],
-            event: Some(event),
-            _dispatcher: Some(dispatcher),
-        })
-    }
-
-    /// Reads the syscall number, leaves a compat task's syscall alone, and tail-calls the
-    /// number's program; a number with none falls through.
-    fn dispatcher(&self, slots: &BpfMap) -> Result<LoadedProgram, KernelError> {
-        let mut b = tine_asm::Builder::new();
-        let done = b.label();
-        let read = if self.split_read.get() {
-            Helper::ProbeReadKernel
-        } else {
-            Helper::ProbeRead
-        };
-        b.mov64(R6, R1)
-            .load(Size::U64, R7, R1, 8)
-            .store_imm(Size::U32, R10, -4, 0)
-            .call(Helper::GetCurrentTask)
-            .mov64(R3, R0)
-            .add64_imm(R3, self.compat.get().unwrap_or(0))
-            .mov64(R1, R10)
-            .add64_imm(R1, -4)
-            .mov64_imm(R2, 4)
-            .call(read)
-            .load(Size::U32, R0, R10, -4)
-            .jset_imm(R0, COMPAT.1, done)
-            .mov64(R1, R6)
-            .load_map_fd(R2, slots.raw_fd())
-            .mov64(R3, R7)
-            .call(Helper::TailCall)
-            .bind(done)
-            .mov64_imm(R0, 0)
-            .exit();
-        let insns = b
-            .finish()
-            .map_err(|error| KernelError::message("assemble", error.to_string()))?;
-        let bytes = tine_asm::encode(&insns, ByteOrder::HOST)
-            .map_err(|error| KernelError::message("assemble", error.to_string()))?;
-        LoadedProgram::load(&ProgramSpec {
-            kind: ProgramType::Tracepoint,
-            insns: &bytes,
-            name: "tine_syscalls",
-            expected_attach_type: None,
-        })
     }
 
     /// Runs `program` on `events`: a glob's point through its number's slot where that is
@@ -208,14 +178,13 @@ impl Dispatch {
     ) -> Result<Attachment, KernelError> {
         let mut opened = Vec::new();
         for (name, id) in events {
-            if let Some((direction, number)) = number(name) {
+            if let Some((direction, place)) = place(name) {
                 if let Some(hub) = self.hubs[direction].borrow_mut().as_mut() {
-                    if hub.state[number] == 1 {
-                        let key = (number as u32).to_ne_bytes();
+                    if hub.state[place] == 1 {
                         let fd = program.raw_fd().to_ne_bytes();
                         hub.slots
-                            .update(&key, &fd, crate::kernel::bpf::Update::Any)?;
-                        hub.state[number] = 2;
+                            .update(&number(place).to_ne_bytes(), &fd, Update::Any)?;
+                        hub.state[place] = 2;
                         opened.extend(hub.event.take());
                         continue;
                     }
@@ -226,6 +195,54 @@ impl Dispatch {
             opened.push(event);
         }
         Ok(Attachment::Events(opened))
+    }
+}
+
+impl Hub {
+    /// The program array, the dispatcher and the raw tracepoint's event of `direction`; None
+    /// where this kernel cannot have them, and the points keep their own tracepoints.
+    fn new(direction: usize, registry: &Registry, tracefs: &Tracefs) -> Option<Hub> {
+        let features = registry.features();
+        if !features.has(Feature::TailCall) {
+            return None;
+        }
+        let types = registry.kernel_types().ok()??;
+        let task = types.find(NameKind::Struct, "task_struct").ok()??;
+        let compat = types.offset_of(task, &["thread_info", COMPAT.0]).ok()?;
+        let read = if features.has(Feature::ProbeReadKernel) {
+            Helper::ProbeReadKernel
+        } else {
+            Helper::ProbeRead
+        };
+        let slots = BpfMap::create(&MapSpec {
+            kind: MapType::ProgArray,
+            name: "tine_syscalls".into(),
+            key_size: 4,
+            value_size: 4,
+            max_entries: number(HASHES.len()),
+            flags: 0,
+        })
+        .ok()?;
+        let insns = dispatcher((compat.bit_offset / 8) as i32, read, slots.raw_fd());
+        let bytes = tine_asm::encode(&insns, ByteOrder::HOST).ok()?;
+        let dispatcher = LoadedProgram::load(&ProgramSpec {
+            kind: ProgramType::Tracepoint,
+            insns: &bytes,
+            name: "tine_syscalls",
+            expected_attach_type: None,
+        })
+        .ok()?;
+        let id = tracefs
+            .event_id("raw_syscalls", DIRECTIONS[direction])
+            .ok()?;
+        let event = PerfEvent::tracepoint(id).ok()?;
+        // The event keeps the dispatcher, which keeps the array.
+        event.attach(&dispatcher).ok()?;
+        Some(Hub {
+            slots,
+            state: vec![0; HASHES.len()],
+            event: Some(event),
+        })
     }
 }
 
@@ -259,7 +276,7 @@ mod tests {
             if !name.starts_with("sys_") {
                 continue;
             }
-            match number(&format!("syscalls/{name}")) {
+            match place(&format!("syscalls/{name}")) {
                 Some(_) => known += 1,
                 None => unknown.push(name),
             }
@@ -268,15 +285,51 @@ mod tests {
         assert!(known > 100, "{known}");
     }
 
-    /// The table's numbers are this architecture's: read(2) and write(2) where the UAPI says.
+    /// The table's numbers are this architecture's, where the UAPI puts them, on both sides
+    /// of the gap the table leaves out.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn names_have_their_numbers() {
-        assert_eq!(number("syscalls/sys_enter_read"), Some((0, 0)));
-        assert_eq!(number("syscalls/sys_exit_write"), Some((1, 1)));
-        assert_eq!(number("syscalls/sys_enter_newfstat"), Some((0, 5)));
-        assert_eq!(number("syscalls/sys_enter_getpid"), Some((0, 39)));
-        assert_eq!(number("syscalls/sys_enter_nosuch"), None);
-        assert_eq!(number("sched/sched_switch"), None);
+        let number_of = |event| place(event).map(|(direction, place)| (direction, number(place)));
+        assert_eq!(number_of("syscalls/sys_enter_read"), Some((0, 0)));
+        assert_eq!(number_of("syscalls/sys_exit_write"), Some((1, 1)));
+        assert_eq!(number_of("syscalls/sys_enter_newfstat"), Some((0, 5)));
+        assert_eq!(number_of("syscalls/sys_enter_getpid"), Some((0, 39)));
+        assert_eq!(number_of("syscalls/sys_enter_uprobe"), Some((0, 336)));
+        assert_eq!(
+            number_of("syscalls/sys_enter_pidfd_send_signal"),
+            Some((0, 424))
+        );
+        assert_eq!(number_of("syscalls/sys_exit_file_setattr"), Some((1, 469)));
+        assert_eq!(number_of("syscalls/sys_enter_nosuch"), None);
+        assert_eq!(number_of("sched/sched_switch"), None);
+    }
+
+    /// The dispatcher as data is what the builder makes of the same steps (its jump over the
+    /// tail call lands where the builder's label does).
+    #[test]
+    fn the_dispatcher_is_the_builders() {
+        let mut b = tine_asm::Builder::new();
+        let done = b.label();
+        b.mov64(R6, R1)
+            .load(Size::U64, R7, R1, 8)
+            .store_imm(Size::U32, R10, -4, 0)
+            .call(Helper::GetCurrentTask)
+            .mov64(R3, R0)
+            .add64_imm(R3, 40)
+            .mov64(R1, R10)
+            .add64_imm(R1, -4)
+            .mov64_imm(R2, 4)
+            .call(Helper::ProbeRead)
+            .load(Size::U32, R0, R10, -4)
+            .jset_imm(R0, COMPAT.1, done)
+            .mov64(R1, R6)
+            .load_map_fd(R2, 9)
+            .mov64(R3, R7)
+            .call(Helper::TailCall)
+            .bind(done)
+            .mov64_imm(R0, 0)
+            .exit();
+        assert_eq!(b.finish().unwrap(), dispatcher(40, Helper::ProbeRead, 9));
     }
 }
