@@ -11,8 +11,7 @@
 
 use std::cell::RefCell;
 
-use tine_asm::{AluOp, ByteOrder, CallTarget, Helper, Imm64, Insn, JmpCond, Reg, Reg::*};
-use tine_asm::{Size, Source, Width};
+use tine_asm::{ByteOrder, Helper};
 
 use crate::ctypes::NameKind;
 use crate::kernel::bpf::Update;
@@ -24,7 +23,7 @@ use crate::kernel::tracefs::Tracefs;
 use crate::sema::Providers as _;
 
 use super::syscall_table::{GAP, HASHES};
-use super::{Attachment, Registry};
+use super::{attach_each, Attachment, Registry};
 
 /// Each direction's events, `syscalls/` prefix included, and its raw tracepoint.
 const PREFIXES: [&str; 2] = ["syscalls/sys_enter_", "syscalls/sys_exit_"];
@@ -45,8 +44,8 @@ struct Hub {
     slots: BpfMap,
     /// Per place in the table: 1 a glob's point, 2 its program is in `slots`.
     state: Vec<u8>,
-    /// The raw tracepoint's perf event, until the first attachment takes it.
-    event: Option<PerfEvent>,
+    /// The raw tracepoint's perf event, closed with the registry, after the points' events.
+    _event: PerfEvent,
 }
 
 /// The syscall globs of a run, for the tracepoints to attach through.
@@ -76,68 +75,45 @@ fn number(place: usize) -> u32 {
     (place + if place >= GAP.0 { GAP.1 } else { 0 }) as u32
 }
 
-const fn alu64(op: AluOp, dst: Reg, src: Source) -> Insn {
-    Insn::Alu {
-        width: Width::W64,
-        op,
-        dst,
-        src,
+/// Reads the syscall number, leaves a compat task's syscall alone (its word read from the task
+/// at the offset patched into slot 5, with the helper patched into slot 9), and tail-calls the
+/// number's program in the array whose fd is patched into slot 13; a number with none falls
+/// through. Encoded, little-endian: a quarter of the bytes of the instructions as values.
+#[rustfmt::skip]
+const DISPATCHER: [u8; 152] = [
+    0xbf, 0x16, 0, 0, 0, 0, 0, 0, // r6 = r1
+    0x79, 0x17, 8, 0, 0, 0, 0, 0, // r7 = *(u64 *)(r1 + 8): the syscall number
+    0x62, 0x0a, 0xfc, 0xff, 0, 0, 0, 0, // *(u32 *)(r10 - 4) = 0
+    0x85, 0, 0, 0, 35, 0, 0, 0, // call get_current_task
+    0xbf, 0x03, 0, 0, 0, 0, 0, 0, // r3 = r0
+    0x07, 0x03, 0, 0, 0, 0, 0, 0, // r3 += the compat word's offset
+    0xbf, 0xa1, 0, 0, 0, 0, 0, 0, // r1 = r10
+    0x07, 0x01, 0, 0, 0xfc, 0xff, 0xff, 0xff, // r1 += -4
+    0xb7, 0x02, 0, 0, 4, 0, 0, 0, // r2 = 4
+    0x85, 0, 0, 0, 0, 0, 0, 0, // call probe_read(_kernel)
+    0x61, 0xa0, 0xfc, 0xff, 0, 0, 0, 0, // r0 = *(u32 *)(r10 - 4)
+    0x45, 0, 5, 0, COMPAT.1 as u8, 0, 0, 0, // if r0 & the compat bit goto +5, over the tail call
+    0xbf, 0x61, 0, 0, 0, 0, 0, 0, // r1 = r6
+    0x18, 0x12, 0, 0, 0, 0, 0, 0, // r2 = the program array (its fd)
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0xbf, 0x73, 0, 0, 0, 0, 0, 0, // r3 = r7
+    0x85, 0, 0, 0, 12, 0, 0, 0, // call tail_call
+    0xb7, 0, 0, 0, 0, 0, 0, 0, // r0 = 0
+    0x95, 0, 0, 0, 0, 0, 0, 0, // exit
+];
+
+/// The dispatcher with its three values, in the host's byte order.
+fn dispatcher(compat: i32, read: Helper, slots: i32) -> Vec<u8> {
+    let mut bytes = DISPATCHER.to_vec();
+    for (slot, value) in [(5, compat), (9, read as i32), (13, slots)] {
+        bytes[slot * 8 + 4..slot * 8 + 8].copy_from_slice(&value.to_le_bytes());
     }
-}
-
-const fn call(helper: Helper) -> Insn {
-    Insn::Call(CallTarget::Helper(helper as i32))
-}
-
-/// Reads the syscall number, leaves a compat task's syscall (its word at `compat` in the task,
-/// read with `read`) alone, and tail-calls the number's program in `slots`; a number with none
-/// falls through.
-fn dispatcher(compat: i32, read: Helper, slots: i32) -> [Insn; 18] {
-    [
-        alu64(AluOp::Mov, R6, Source::Reg(R1)),
-        Insn::Load {
-            size: Size::U64,
-            dst: R7,
-            src: R1,
-            off: 8,
-        },
-        Insn::Store {
-            size: Size::U32,
-            dst: R10,
-            off: -4,
-            imm: 0,
-        },
-        call(Helper::GetCurrentTask),
-        alu64(AluOp::Mov, R3, Source::Reg(R0)),
-        alu64(AluOp::Add, R3, Source::Imm(compat)),
-        alu64(AluOp::Mov, R1, Source::Reg(R10)),
-        alu64(AluOp::Add, R1, Source::Imm(-4)),
-        alu64(AluOp::Mov, R2, Source::Imm(4)),
-        call(read),
-        Insn::Load {
-            size: Size::U32,
-            dst: R0,
-            src: R10,
-            off: -4,
-        },
-        // Over the tail call's five slots.
-        Insn::Jump {
-            width: Width::W64,
-            cond: JmpCond::Set,
-            dst: R0,
-            src: Source::Imm(COMPAT.1),
-            off: 5,
-        },
-        alu64(AluOp::Mov, R1, Source::Reg(R6)),
-        Insn::LoadImm64 {
-            dst: R2,
-            imm: Imm64::MapFd(slots),
-        },
-        alu64(AluOp::Mov, R3, Source::Reg(R7)),
-        call(Helper::TailCall),
-        alu64(AluOp::Mov, R0, Source::Imm(0)),
-        Insn::Exit,
-    ]
+    if cfg!(target_endian = "big") {
+        // Decoded as it was encoded: it cannot fail.
+        let insns = tine_asm::decode(&bytes, ByteOrder::Little).unwrap_or_default();
+        bytes = tine_asm::encode(&insns, ByteOrder::HOST).unwrap_or_default();
+    }
+    bytes
 }
 
 impl Dispatch {
@@ -176,25 +152,29 @@ impl Dispatch {
         events: &[(String, u64)],
         program: &LoadedProgram,
     ) -> Result<Attachment, KernelError> {
-        let mut opened = Vec::new();
-        for (name, id) in events {
-            if let Some((direction, place)) = place(name) {
-                if let Some(hub) = self.hubs[direction].borrow_mut().as_mut() {
-                    if hub.state[place] == 1 {
-                        let fd = program.raw_fd().to_ne_bytes();
-                        hub.slots
-                            .update(&number(place).to_ne_bytes(), &fd, Update::Any)?;
-                        hub.state[place] = 2;
-                        opened.extend(hub.event.take());
-                        continue;
-                    }
-                }
-            }
-            let event = PerfEvent::tracepoint(*id)?;
-            event.attach(program)?;
-            opened.push(event);
+        let mut opened = events
+            .iter()
+            .filter(|(name, _)| !self.serves(name, program))
+            .map(|(_, id)| PerfEvent::tracepoint(*id));
+        attach_each(&mut opened, program)
+    }
+
+    /// Whether `program` now runs for tracepoint `name` through its number's slot.
+    fn serves(&self, name: &str, program: &LoadedProgram) -> bool {
+        let Some((direction, place)) = place(name) else {
+            return false;
+        };
+        let mut hub = self.hubs[direction].borrow_mut();
+        let Some(hub) = hub.as_mut().filter(|hub| hub.state[place] == 1) else {
+            return false;
+        };
+        let fd = program.raw_fd().to_ne_bytes();
+        let key = number(place).to_ne_bytes();
+        let served = hub.slots.update(&key, &fd, Update::Any).is_ok();
+        if served {
+            hub.state[place] = 2;
         }
-        Ok(Attachment::Events(opened))
+        served
     }
 }
 
@@ -214,6 +194,15 @@ impl Hub {
         } else {
             Helper::ProbeRead
         };
+        Hub::open(direction, (compat.bit_offset / 8) as i32, read, tracefs).ok()
+    }
+
+    fn open(
+        direction: usize,
+        compat: i32,
+        read: Helper,
+        tracefs: &Tracefs,
+    ) -> Result<Hub, KernelError> {
         let slots = BpfMap::create(&MapSpec {
             kind: MapType::ProgArray,
             name: "tine_syscalls".into(),
@@ -221,27 +210,23 @@ impl Hub {
             value_size: 4,
             max_entries: number(HASHES.len()),
             flags: 0,
-        })
-        .ok()?;
-        let insns = dispatcher((compat.bit_offset / 8) as i32, read, slots.raw_fd());
-        let bytes = tine_asm::encode(&insns, ByteOrder::HOST).ok()?;
+        })?;
         let dispatcher = LoadedProgram::load(&ProgramSpec {
             kind: ProgramType::Tracepoint,
-            insns: &bytes,
+            insns: &dispatcher(compat, read, slots.raw_fd()),
             name: "tine_syscalls",
             expected_attach_type: None,
-        })
-        .ok()?;
-        let id = tracefs
-            .event_id("raw_syscalls", DIRECTIONS[direction])
-            .ok()?;
-        let event = PerfEvent::tracepoint(id).ok()?;
-        // The event keeps the dispatcher, which keeps the array.
-        event.attach(&dispatcher).ok()?;
-        Some(Hub {
+        })?;
+        let event =
+            PerfEvent::tracepoint(tracefs.event_id("raw_syscalls", DIRECTIONS[direction])?)?;
+        // The event keeps the dispatcher, which keeps the array. Enabled now: until tracing
+        // starts, the programs it calls return at once (the state word), as they do after.
+        event.attach(&dispatcher)?;
+        event.enable()?;
+        Ok(Hub {
             slots,
             state: vec![0; HASHES.len()],
-            event: Some(event),
+            _event: event,
         })
     }
 }
@@ -249,6 +234,7 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tine_asm::{Reg::*, Size};
 
     /// Every syscall tracepoint of the running kernel has its number in the table, on an
     /// architecture that has one: a name the kernel spells apart from its `__NR_` name is
@@ -330,6 +316,8 @@ mod tests {
             .bind(done)
             .mov64_imm(R0, 0)
             .exit();
-        assert_eq!(b.finish().unwrap(), dispatcher(40, Helper::ProbeRead, 9));
+        let bytes = dispatcher(40, Helper::ProbeRead, 9);
+        let insns = tine_asm::decode(&bytes, ByteOrder::HOST).unwrap();
+        assert_eq!(b.finish().unwrap(), insns);
     }
 }
