@@ -251,3 +251,56 @@ fn a_syscall_glob_leaves_nothing_behind() {
     let new: Vec<u32> = listed(map_ids).difference(&maps).copied().collect();
     common::wait_until_gone(&new, map_ids);
 }
+
+/// A second glob over points the first one serves keeps a tracepoint for each of those: both
+/// count every call.
+#[test]
+fn a_second_glob_over_the_same_points_counts_too() {
+    let (workload, _serial) = kernel_test!(a_second_glob_over_the_same_points_counts_too);
+    let script = "tracepoint:syscalls:sys_enter_* / comm == \"tineworkload\" / { @all[probe] = count(); } \
+                  tracepoint:syscalls:sys_enter_read* / comm == \"tineworkload\" / { @reads = count(); }";
+    let output = run(workload, script, false);
+    let text = String::from_utf8_lossy(&output.stdout);
+    let all = rows(&output);
+    assert_eq!(row(&all, "sys_enter_read"), READS, "{text}");
+    assert_eq!(row(&all, "sys_enter_write"), WRITES, "{text}");
+    // read, and readlink in the C library's start.
+    let reads: u64 = all
+        .iter()
+        .filter(|(key, _)| key.starts_with("tracepoint:syscalls:sys_enter_read"))
+        .map(|(_, count)| count)
+        .sum();
+    assert!(text.contains(&format!("@reads: {reads}\n")), "{text}");
+}
+
+/// The glob's 360-odd points hold one perf event, not one each (whose closes, one RCU grace
+/// period after another, took tine 15 s to exit): counted among tine's open files as it runs.
+#[test]
+fn a_syscall_glob_opens_one_perf_event() {
+    let (_, _serial) = kernel_test!(a_syscall_glob_opens_one_perf_event);
+    let mut tine = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args([
+            "-c",
+            "sleep 1",
+            "tracepoint:syscalls:sys_enter_* { @ = count(); }",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start tine");
+    let directory = format!("/proc/{}/fd", tine.id());
+    let mut most = 0;
+    while tine.try_wait().expect("wait for tine").is_none() {
+        let perf_events = std::fs::read_dir(&directory)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|entry| {
+                std::fs::read_link(entry.path())
+                    .is_ok_and(|target| target.to_string_lossy() == "anon_inode:[perf_event]")
+            })
+            .count();
+        most = most.max(perf_events);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!((1..=2).contains(&most), "{most} perf events open at once");
+}
