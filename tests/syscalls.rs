@@ -273,17 +273,11 @@ fn a_second_glob_over_the_same_points_counts_too() {
     assert!(text.contains(&format!("@reads: {reads}\n")), "{text}");
 }
 
-/// The glob's 360-odd points hold one perf event, not one each (whose closes, one RCU grace
-/// period after another, took tine 15 s to exit): counted among tine's open files as it runs.
-#[test]
-fn a_syscall_glob_opens_one_perf_event() {
-    let (_, _serial) = kernel_test!(a_syscall_glob_opens_one_perf_event);
+/// The most perf events tine holds at once while it runs `script` with `environment`.
+fn most_perf_events(script: &str, environment: &[(&str, &str)]) -> usize {
     let mut tine = Command::new(env!("CARGO_BIN_EXE_tine"))
-        .args([
-            "-c",
-            "sleep 1",
-            "tracepoint:syscalls:sys_enter_* { @ = count(); }",
-        ])
+        .args(["-c", "sleep 1", script])
+        .envs(environment.iter().copied())
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start tine");
@@ -302,5 +296,43 @@ fn a_syscall_glob_opens_one_perf_event() {
         most = most.max(perf_events);
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    most
+}
+
+/// The glob's 360-odd points hold one perf event, not one each (whose closes, one RCU grace
+/// period after another, took tine 15 s to exit): counted among tine's open files as it runs.
+#[test]
+fn a_syscall_glob_opens_one_perf_event() {
+    let (_, _serial) = kernel_test!(a_syscall_glob_opens_one_perf_event);
+    let most = most_perf_events("tracepoint:syscalls:sys_enter_* { @ = count(); }", &[]);
     assert!((1..=2).contains(&most), "{most} perf events open at once");
+}
+
+/// Without BTF the compat word cannot be found: each point keeps its own tracepoint, and
+/// counts as exactly.
+#[test]
+fn without_btf_each_point_keeps_its_tracepoint() {
+    let (workload, _serial) = kernel_test!(without_btf_each_point_keeps_its_tracepoint);
+    let glob = "tracepoint:syscalls:sys_enter_read*";
+    let points = std::fs::read_dir("/sys/kernel/tracing/events/syscalls")
+        .expect("tracefs")
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("sys_enter_read")
+        })
+        .count();
+    let script = format!("{glob} {{ @ = count(); }}");
+    assert_eq!(most_perf_events(&script, &[("TINE_BTF", "none")]), points);
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-c", workload])
+        .arg(format!(
+            "{glob} / comm == \"tineworkload\" / {{ @[probe] = count(); }}"
+        ))
+        .env("TINE_BTF", "none")
+        .output()
+        .expect("run tine");
+    assert_eq!(row(&rows(&output), "sys_enter_read"), READS, "{output:?}");
 }
