@@ -16,3 +16,11 @@ unset TINE_FORCE
 forced=$(echo "$OUT" | grep -E '^\{ ' | sort)
 [ "$fast" = "$forced" ] || fail "raw_syscalls and per-tracepoint counts differ"
 fact "$(echo "$fast" | wc -l) syscalls of dd counted alike both ways"
+# The glob's points share one perf event (TINE_FORCE=each_syscall: one each).
+tine -c 'sleep 2' 'tracepoint:syscalls:sys_enter_* { @ = count(); }' >/dev/null 2>&1 &
+pid=$!
+sleep 1
+events=$(ls -l "/proc/$pid/fd" | grep -c 'perf_event')
+wait "$pid"
+fact "$events perf event(s) open for the sys_enter_* glob"
+[ "$events" -le 2 ] || fail "$events perf events for one glob"
