@@ -78,7 +78,7 @@ fn number(place: usize) -> u32 {
 /// Reads the syscall number, leaves a compat task's syscall alone (its word read from the task
 /// at the offset patched into slot 5, with the helper patched into slot 9), and tail-calls the
 /// number's program in the array whose fd is patched into slot 13; a number with none falls
-/// through. Encoded, little-endian: a quarter of the bytes of the instructions as values.
+/// through. Encoded, little-endian: a third of the bytes of the instructions as values.
 #[rustfmt::skip]
 const DISPATCHER: [u8; 152] = [
     0xbf, 0x16, 0, 0, 0, 0, 0, 0, // r6 = r1
@@ -95,7 +95,7 @@ const DISPATCHER: [u8; 152] = [
     0x45, 0, 5, 0, COMPAT.1 as u8, 0, 0, 0, // if r0 & the compat bit goto +5, over the tail call
     0xbf, 0x61, 0, 0, 0, 0, 0, 0, // r1 = r6
     0x18, 0x12, 0, 0, 0, 0, 0, 0, // r2 = the program array (its fd)
-    0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, // (its second half)
     0xbf, 0x73, 0, 0, 0, 0, 0, 0, // r3 = r7
     0x85, 0, 0, 0, 12, 0, 0, 0, // call tail_call
     0xb7, 0, 0, 0, 0, 0, 0, 0, // r0 = 0
