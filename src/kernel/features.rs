@@ -39,10 +39,13 @@ pub enum Feature {
     MapBatch,
     /// The bpf_send_signal helper (5.3), for `signal()`.
     SendSignal,
+    /// Program arrays for tail calls (4.2): a glob of syscall tracepoints served by one event
+    /// on raw_syscalls (provider::syscalls); else one perf event per point.
+    TailCall,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 10] = [
+    pub const ALL: [Feature; 11] = [
         Feature::Ringbuf,
         Feature::ProbeReadKernel,
         Feature::KprobePmu,
@@ -53,6 +56,7 @@ impl Feature {
         Feature::PerCpuMaps,
         Feature::MapBatch,
         Feature::SendSignal,
+        Feature::TailCall,
     ];
 
     /// The name `tine -T` prints.
@@ -68,7 +72,8 @@ impl Feature {
             "kernel BTF|",
             "per-CPU maps|",
             "batch map reads and deletes|",
-            "send_signal helper",
+            "send_signal helper|",
+            "tail calls",
         );
         crate::words::nth_item(NAMES, b'|', self.index()).unwrap_or_default()
     }
@@ -90,14 +95,16 @@ impl Feature {
             Feature::PerCpuMaps => map_creates(MapType::PercpuArray, 4, 8, 1),
             Feature::MapBatch => map_batches(),
             Feature::SendSignal => loads(ProgramType::Tracepoint, &SEND_SIGNAL, None).is_some(),
+            Feature::TailCall => map_creates(MapType::ProgArray, 4, 4, 1),
         }
     }
 }
 
 /// The `TINE_FORCE` words (a string of words: see `crate::words`) and, in `FORCED`, the
 /// features each masks, so tests can take the fallbacks on a kernel that would not need them.
-const FORCE_WORDS: &str = "perfbuf probe_read tracefs single_kprobes test_run key_by_key no_signal";
-const FORCED: [&[Feature]; 7] = [
+const FORCE_WORDS: &str =
+    "perfbuf probe_read tracefs single_kprobes test_run key_by_key no_signal each_syscall";
+const FORCED: [&[Feature]; 8] = [
     &[Feature::Ringbuf],
     &[Feature::ProbeReadKernel],
     &[Feature::KprobePmu, Feature::UprobePmu],
@@ -105,6 +112,7 @@ const FORCED: [&[Feature]; 7] = [
     &[Feature::TestRunRawTracepoint],
     &[Feature::MapBatch],
     &[Feature::SendSignal],
+    &[Feature::TailCall],
 ];
 
 /// What this kernel offers. Each feature is probed the first time it is asked about, so a
@@ -363,6 +371,7 @@ mod tests {
                 "per-CPU maps",
                 "batch map reads and deletes",
                 "send_signal helper",
+                "tail calls",
             ]
         );
     }
@@ -425,13 +434,15 @@ mod tests {
         assert!(
             error.to_string().contains(
                 "unknown word `bogus` (known: perfbuf, probe_read, tracefs, single_kprobes, \
-                 test_run, key_by_key, no_signal)"
+                 test_run, key_by_key, no_signal, each_syscall)"
             ),
             "{error}"
         );
         // The last word masks the last feature; a word with a space in it is none of them.
         features.force("key_by_key").unwrap();
         assert!(!features.has(Feature::MapBatch));
+        features.force("each_syscall").unwrap();
+        assert!(!features.has(Feature::TailCall));
         assert!(features.force("test_run key_by_key").is_err());
     }
 

@@ -15,6 +15,8 @@ pub mod profile;
 pub mod regs;
 pub mod software;
 pub mod special;
+pub mod syscall_table;
+pub mod syscalls;
 pub mod tracepoint;
 pub mod uprobe;
 
@@ -217,6 +219,8 @@ pub struct Registry {
     /// script has few probes: a search costs less than a hash map's code.
     resolved: RefCell<Vec<(String, String, Resolved)>>,
     types: KernelTypes,
+    /// The syscall globs served through raw_syscalls, shared by the tracepoints.
+    pub(crate) syscalls: Rc<syscalls::Dispatch>,
 }
 
 /// The kernel's BTF, read once, when sema first asks: `TINE_BTF=PATH` reads another file (a
@@ -262,6 +266,7 @@ impl Registry {
             tracefs: RefCell::default(),
             resolved: RefCell::default(),
             types: KernelTypes::new(true),
+            syscalls: Rc::default(),
         }
     }
 

@@ -6,7 +6,6 @@ use std::rc::Rc;
 use crate::compile::{Access, ProgramKind};
 use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::error::KernelError;
-use crate::kernel::perf::PerfEvent;
 use crate::kernel::tracefs::Tracefs;
 use crate::sema::types::{AddressSpace, StructField, StructType, Type};
 
@@ -14,7 +13,8 @@ use crate::lang::Syntax;
 
 use super::error::{ProviderError, TracepointError};
 use super::offline::{OfflineProbe, OfflineProviders};
-use super::{attach_each, glob, Attachment, Provider, ResolvedProbe, Variable};
+use super::syscalls::Dispatch;
+use super::{glob, Attachment, Provider, Registry, ResolvedProbe, Variable};
 
 /// `tracepoint:group/event`: the events a spec names (a glob may name several) and `data`, the
 /// record they share.
@@ -25,6 +25,8 @@ pub struct Tracepoint {
     pub record: Option<Rc<StructType>>,
     variables: Vec<Variable>,
     space: AddressSpace,
+    /// Attaches the points a syscall glob serves through raw_syscalls.
+    syscalls: Rc<Dispatch>,
 }
 
 /// The memory the addresses in the records of events `names` (`group/event`, or a glob of them)
@@ -80,6 +82,7 @@ impl Tracepoint {
             variables: variables(record.clone()),
             record,
             space,
+            syscalls: Rc::default(),
         })
     }
 }
@@ -113,7 +116,7 @@ pub static TRACEPOINT: Provider = Provider {
         // bpftrace writes `group:event`.
         canonical: |spec| replace_first(spec, ':', "/"),
     },
-    resolve: |spec, kernel| Ok(Rc::new(Tracepoint::resolve(&*kernel.tracefs()?, spec)?)),
+    resolve: resolve_in,
     offline: offline_probe,
     // A glob's points decide its record, so its types.
     offline_points: Some(|spec, sources| {
@@ -132,6 +135,20 @@ pub static TRACEPOINT: Provider = Provider {
         }
     }),
 };
+
+/// The tracepoint at `spec`, attaching through the run's syscall dispatch, which takes the
+/// points of a syscall glob.
+fn resolve_in(spec: &str, registry: &Registry) -> Result<super::Resolved, ProviderError> {
+    let tracefs = registry.tracefs()?;
+    let mut tracepoint = Tracepoint::resolve(&tracefs, spec)?;
+    if glob::is_glob(spec) {
+        registry
+            .syscalls
+            .admit(&tracepoint.events, registry, &tracefs);
+    }
+    tracepoint.syscalls = registry.syscalls.clone();
+    Ok(Rc::new(tracepoint))
+}
 
 /// `text` with its first `from` made `to`: `str::replacen` is linked for these two alone.
 fn replace_first(text: &str, from: char, to: &str) -> String {
@@ -172,8 +189,7 @@ impl ResolvedProbe for Tracepoint {
     }
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
-        let mut opened = self.events.iter().map(|(_, id)| PerfEvent::tracepoint(*id));
-        attach_each(&mut opened, program)
+        self.syscalls.attach(&self.events, program)
     }
 }
 

@@ -6,6 +6,8 @@ use super::*;
 pub enum MapType {
     Hash = 1,
     Array = 2,
+    /// Programs by index, for tail calls (provider::syscalls).
+    ProgArray = 3,
     PerfEventArray = 4,
     PercpuHash = 5,
     PercpuArray = 6,
