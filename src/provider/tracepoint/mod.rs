@@ -1,6 +1,8 @@
 //! provider::tracepoint: `tracepoint:group/event` (and bpftrace's `group:event`). The record a
 //! tracepoint program sees is described by the event's tracefs `format` file; this reads it.
 
+mod format;
+
 use std::rc::Rc;
 
 use crate::compile::{Access, ProgramKind};
@@ -15,6 +17,7 @@ use super::error::{ProviderError, TracepointError};
 use super::offline::{OfflineProbe, OfflineProviders};
 use super::syscalls::Dispatch;
 use super::{glob, Attachment, Provider, Registry, ResolvedProbe, Variable};
+pub use format::{parse_format, EventFormat, FieldKind, FormatField};
 
 /// `tracepoint:group/event`: the events a spec names (a glob may name several) and `data`, the
 /// record they share.
@@ -327,170 +330,6 @@ pub fn record_type(format: &EventFormat, space: AddressSpace) -> StructType {
         size,
         align: 8,
     }
-}
-
-/// One field of a tracepoint record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FormatField {
-    pub name: String,
-    /// The C type as the format file declares it, without the array suffix: `const char *`,
-    /// `pid_t`, `char`, `__data_loc char[]` becomes `char`.
-    pub c_type: String,
-    pub offset: usize,
-    /// Bytes in the record. Syscall arguments are declared `int` but stored as 8-byte slots.
-    pub size: usize,
-    pub signed: bool,
-    pub kind: FieldKind,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldKind {
-    /// An integer of `size` bytes.
-    Integer,
-    /// A pointer to `c_type` minus its last `*` (a user or kernel address).
-    Pointer,
-    /// `count` elements in place; `char name[16]` is a string.
-    Array { count: usize },
-    /// A u32 locating variable-length data in the record: offset in the low 16 bits, length in
-    /// the high 16; read with `dyn()`. `relative` (`__rel_loc`, 5.19+) counts the offset from the
-    /// end of this field rather than from the start of the record.
-    DataLoc { relative: bool },
-}
-
-/// An event's format: its id and its fields, common ones (`common_pid` ...) included.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventFormat {
-    pub name: String,
-    pub id: u32,
-    pub fields: Vec<FormatField>,
-}
-
-impl EventFormat {
-    pub fn field(&self, name: &str) -> Option<&FormatField> {
-        self.fields.iter().find(|field| field.name == name)
-    }
-
-    /// The fields a script reads, without the `common_` header every event shares.
-    pub fn own_fields(&self) -> impl Iterator<Item = &FormatField> {
-        self.fields
-            .iter()
-            .filter(|field| !field.name.starts_with("common_"))
-    }
-}
-
-/// Parses the text of `events/GROUP/EVENT/format`.
-#[inline(never)]
-pub fn parse_format(text: &str) -> Result<EventFormat, String> {
-    let mut name = None;
-    let mut id = None;
-    let mut fields = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(value) = line.strip_prefix("name:") {
-            name = Some(value.trim().to_string());
-        } else if let Some(value) = line.strip_prefix("ID:") {
-            id = Some(
-                value
-                    .trim()
-                    .parse::<u32>()
-                    .map_err(|_| format!("bad event id `{}`", value.trim()))?,
-            );
-        } else if line.starts_with("field:") {
-            fields.push(parse_field(line)?);
-        }
-    }
-    Ok(EventFormat {
-        name: name.ok_or("the format has no `name:` line")?,
-        id: id.ok_or("the format has no `ID:` line")?,
-        fields,
-    })
-}
-
-/// A line like `field:char prev_comm[16]; offset:8; size:16; signed:0;` (tab-separated).
-#[inline(never)]
-fn parse_field(line: &str) -> Result<FormatField, String> {
-    let mut declaration = None;
-    let (mut offset, mut size, mut signed) = (None, None, None);
-    for part in line
-        .split(';')
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-    {
-        let (key, value) = part
-            .split_once(':')
-            .ok_or_else(|| format!("bad field part `{part}`"))?;
-        let number = match key {
-            "field" => {
-                declaration = Some(value.trim());
-                continue;
-            }
-            "offset" => &mut offset,
-            "size" => &mut size,
-            "signed" => &mut signed,
-            _ => continue, // later kernels may add keys; they do not change the layout
-        };
-        let parsed = value.trim().parse::<usize>();
-        *number = Some(parsed.map_err(|_| format!("bad {key} `{value}` in `{line}`"))?);
-    }
-    let missing = |what: &str| format!("no {what} in `{line}`");
-    let declaration = declaration.ok_or_else(|| missing("declaration"))?;
-    let (offset, size) = (
-        offset.ok_or_else(|| missing("offset"))?,
-        size.ok_or_else(|| missing("size"))?,
-    );
-    let signed = signed.is_some_and(|signed| signed != 0);
-
-    let (loc, declaration) = if let Some(rest) = declaration.strip_prefix("__data_loc ") {
-        (Some(false), rest)
-    } else if let Some(rest) = declaration.strip_prefix("__rel_loc ") {
-        (Some(true), rest)
-    } else {
-        (None, declaration)
-    };
-    // Split `TYPE NAME[N]` at the last identifier; the array suffix may be on either side
-    // (`char comm[16]`, `__data_loc char[] name`).
-    let (declaration, array) = match declaration.rfind('[') {
-        Some(open) if declaration.ends_with("]") => (
-            // `trim`: the declaration starts trimmed, and one trim is linked already.
-            declaration[..open].trim(),
-            Some(&declaration[open + 1..declaration.len() - 1]),
-        ),
-        _ => (declaration, None),
-    };
-    let name_start = declaration
-        .bytes()
-        .rposition(|byte| !(byte.is_ascii_alphanumeric() || byte == b'_'))
-        .map_or(0, |position| position + 1);
-    let name = &declaration[name_start..];
-    let mut c_type = declaration[..name_start].trim().to_string();
-    if name.is_empty() || c_type.is_empty() {
-        return Err(format!("cannot read the declaration `{declaration}`"));
-    }
-    let kind = match (loc, array) {
-        (Some(relative), _) => {
-            // `strip_suffix` in a loop: `trim_end_matches` with a string pattern is far larger.
-            let mut element = c_type.as_str();
-            while let Some(rest) = element.strip_suffix("[]") {
-                element = rest;
-            }
-            c_type = element.trim().to_string();
-            FieldKind::DataLoc { relative }
-        }
-        (None, Some(count)) => {
-            let count = count.trim().parse().unwrap_or(0);
-            FieldKind::Array { count }
-        }
-        (None, None) if c_type.ends_with("*") => FieldKind::Pointer,
-        (None, None) => FieldKind::Integer,
-    };
-    Ok(FormatField {
-        name: name.to_string(),
-        c_type,
-        offset,
-        size,
-        signed,
-        kind,
-    })
 }
 
 #[cfg(test)]
