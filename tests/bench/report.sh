@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates tests/bench/report.md: tine, ply and bpftrace side by side on this machine —
 # ns/event of six probe bodies, start-to-stop of one probe and of a 360-tracepoint glob, peak
-# resident memory, binary size. Root; needs bpftool, hyperfine and /usr/bin/time.
+# resident memory, binary size, and a kprobe glob's attach and detach in the x86_64 guest
+# (tests/vm). Root; needs bpftool, hyperfine and /usr/bin/time.
 #   PLY=/path/to/ply BPFTRACE=bpftrace tests/bench/report.sh [runs]
 # (runs: ns/event runs per script, default 1; the glob runs once: bpftrace takes ~30 s.)
 set -euo pipefail
@@ -74,6 +75,7 @@ start_stop() {
 
 one='syscalls/sys_enter_read { @[comm] = count(); }'
 glob='syscalls:sys_enter_* { @ = count(); }'
+glob_probe='syscalls:sys_enter_* { @[probe] = count(); }'
 median() {
     hyperfine -N -w 1 -r 7 --export-json "$work/h.json" "$@" >/dev/null 2>&1
     python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print('%.0f ms' % (r['median']*1000))" "$work/h.json"
@@ -89,6 +91,16 @@ rss() {
     echo "$best KB"
 }
 size() { stat -L -c %s "$1" | awk '{ printf "%d KB", $1 / 1024 }'; }
+board_size() {
+    tests/boards/build x86_64-unknown-linux-musl >/dev/null 2>&1 &&
+        stat -c %s target/x86_64-unknown-linux-musl/release/tine
+}
+# The facts case 26 reports, or why there are none.
+guest_facts() {
+    local text
+    text=$(TINE_VM_CASES='26-*' tests/vm/run x86_64 2>&1) || true
+    grep -o 'fact: .*' <<<"$text" || echo "(no guest figures: $(tail -1 <<<"$text"))"
+}
 true_path=/usr/bin/true
 
 {
@@ -128,6 +140,7 @@ true_path=/usr/bin/true
     echo "| tracer | command starts after | tracer exits after that |"
     echo "|---|---|---|"
     echo "| tine | $(start_stop "$tine" -c "/bin/sh $mark" "tracepoint:$glob") |"
+    echo "| tine, \`@[probe] = count()\` (360 programs) | $(start_stop "$tine" -c "/bin/sh $mark" "tracepoint:$glob_probe") |"
     echo "| bpftrace | $(start_stop "$bpftrace" -c "/bin/sh $mark" -e "tracepoint:$glob") |"
     echo
     echo "## Memory and size"
@@ -141,6 +154,17 @@ true_path=/usr/bin/true
     echo "| tine (release, static musl) | $(rss "$tine_static" -c true "tracepoint:$one") | $(size "$tine_static") |"
     echo "| ply | $(rss "$ply" -c true "tracepoint:$one") | $(size "$ply") |"
     echo "| bpftrace | $(rss "$bpftrace" -c "$true_path" -e "tracepoint:${one/\//:}") | $(size "$(command -v "$bpftrace")") |"
+    echo
+    echo "The binary a board gets, stripped (\`tests/boards/build x86_64-unknown-linux-musl\`; its"
+    echo "budget is 358,400 bytes): $(board_size) bytes."
+    echo
+    echo "## A 400-function kprobe glob in the x86_64 guest"
+    echo
+    echo "This machine has no kprobes: \`TINE_VM_CASES='26-*' tests/vm/run x86_64\` boots Debian's cloud"
+    echo "kernel under QEMU (TCG, so every figure is many times a real machine's) and attaches"
+    echo "\`kprobe:__x64_sys_*\` with and without kprobe.multi, timing attach and detach:"
+    echo
+    guest_facts | sed 's/^/    /'
 } >"$out.partial"
 mv "$out.partial" "$out"
 echo "wrote $out"
