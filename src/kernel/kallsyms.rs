@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use super::KernelError;
+
 /// Code symbols sorted by address.
 #[derive(Debug, Default)]
 pub struct KernelSymbols {
@@ -117,7 +119,7 @@ pub fn write_unknown(out: &mut String, address: u64, perf: bool) {
 /// the kernel's own before a module's; Err when addresses are hidden (kptr_restrict: all 0), or
 /// when it is missing from a kallsyms without data symbols (no local `d`/`b` one), which may
 /// have it in memory all the same.
-pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, String> {
+pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, KernelError> {
     let mut found = None;
     let mut lists_data = false;
     for line in text.lines() {
@@ -142,19 +144,22 @@ pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, String> {
         }
     }
     match found {
-        Some(0) => Err("/proc/kallsyms hides kernel addresses (kptr_restrict); run as root with kernel.kptr_restrict < 2".into()),
-        None if !lists_data => Err(format!(
-            "the kernel has no symbol `{name}` in kallsyms, which lacks data symbols \
-             (CONFIG_KALLSYMS_ALL is off)"
+        Some(0) => Err(KernelError::message(
+            "read addresses from /proc/kallsyms",
+            "it hides them (kptr_restrict); run as root with kernel.kptr_restrict < 2",
+        )),
+        None if !lists_data => Err(KernelError::message(
+            format!("find `{name}` in /proc/kallsyms"),
+            "it lists no data symbols (CONFIG_KALLSYMS_ALL is off)",
         )),
         found => Ok(found),
     }
 }
 
 /// `find_symbol` in /proc/kallsyms.
-pub fn symbol_address(name: &str) -> Result<Option<u64>, String> {
+pub fn symbol_address(name: &str) -> Result<Option<u64>, KernelError> {
     let text = std::fs::read_to_string("/proc/kallsyms")
-        .map_err(|error| format!("cannot read /proc/kallsyms: {error}"))?;
+        .map_err(|error| KernelError::io("read /proc/kallsyms", &error))?;
     find_symbol(&text, name)
 }
 
@@ -171,7 +176,10 @@ mod tests {
         assert_eq!(find_symbol(text, "nothing"), Ok(None));
         let code_only = "ffffffff81200000 T vfs_read\nffffffff81300000 D jiffies\n";
         let missing = find_symbol(code_only, "avenrun").unwrap_err();
-        assert!(missing.contains("CONFIG_KALLSYMS_ALL"), "{missing}");
+        assert!(
+            missing.to_string().contains("CONFIG_KALLSYMS_ALL"),
+            "{missing}"
+        );
         assert_eq!(
             find_symbol(code_only, "jiffies"),
             Ok(Some(0xffffffff81300000))

@@ -340,7 +340,7 @@ impl Providers for Registry {
     }
 
     fn kernel_symbol(&self, name: &str) -> Result<Option<u64>, String> {
-        crate::kernel::kallsyms::symbol_address(name)
+        crate::kernel::kallsyms::symbol_address(name).map_err(|error| error.to_string())
     }
 
     fn sends_signals(&self) -> bool {
