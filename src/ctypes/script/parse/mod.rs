@@ -116,7 +116,7 @@ impl<'a, 't> Parser<'a, 't> {
         }
         if let Some(open) = self.conditions.last() {
             self.fail(error_at(
-                Some(open.token),
+                Some(&open.token),
                 format_args!("this #if has no #endif"),
             ));
         }
@@ -141,16 +141,18 @@ impl<'a, 't> Parser<'a, 't> {
     /// The next token of live code: directives are carried out and `#if 0` text passed over.
     /// A directive that fails ends the parse: its error is kept for `run` to give, and what
     /// follows reads as the end of the definitions.
-    fn peek(&mut self) -> Option<Token<'a>> {
+    /// By reference: a token is five words, a reference is returned in a register.
+    fn peek(&mut self) -> Option<&'t Token<'a>> {
+        let tokens = self.tokens;
         loop {
-            let token = self.tokens.get(self.at).copied()?;
+            let token = tokens.get(self.at)?;
             if self.in_directive {
                 return Some(token);
             }
             if token.kind == Kind::Hash {
                 self.at += 1;
                 self.in_directive = true;
-                self.directive(token);
+                self.directive(*token);
                 self.in_directive = false;
             } else if self.conditions.last().is_some_and(|open| !open.active) {
                 self.at += 1;
@@ -160,7 +162,7 @@ impl<'a, 't> Parser<'a, 't> {
         }
     }
 
-    fn next(&mut self) -> Option<Token<'a>> {
+    fn next(&mut self) -> Option<&'t Token<'a>> {
         let token = self.peek();
         if token.is_some() {
             self.at += 1;
@@ -199,7 +201,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// "`what`, found …" at the current token.
     fn error(&mut self, what: fmt::Arguments) -> DefinitionError {
-        let token = self.tokens.get(self.at).copied();
+        let token = self.tokens.get(self.at);
         let found = match token.map(|token| token.kind) {
             None => "the end of the definitions".to_string(),
             Some(Kind::End) => "the end of the line".to_string(),
@@ -211,7 +213,7 @@ impl<'a, 't> Parser<'a, 't> {
             }
         };
         error_at(
-            token.or(self.tokens.last().copied()),
+            token.or(self.tokens.last()),
             format_args!("{what}, found {found}"),
         )
     }
@@ -376,7 +378,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// `unsigned long`, `short int`, `char`… as the built-in type gcc names.
     #[inline(never)]
-    fn scalar(&mut self, words: &[&str], first: Option<Token<'a>>) -> TypeId {
+    fn scalar(&mut self, words: &[&str], first: Option<&Token<'a>>) -> TypeId {
         let error = match scalar_id(words) {
             Some(LONG_DOUBLE) => error_at(first, format_args!("`long double` is not understood")),
             Some(id) => return id,
@@ -449,7 +451,7 @@ impl<'a, 't> Parser<'a, 't> {
         &mut self,
         wanted: usize,
         name: &'a str,
-        token: Option<Token<'a>>,
+        token: Option<&Token<'a>>,
         word: &str,
         defining: bool,
     ) -> Option<TypeId> {
@@ -580,7 +582,7 @@ impl<'a, 't> Parser<'a, 't> {
                             target: base,
                             bits: None,
                             attributes,
-                            token,
+                            token: token.copied(),
                         });
                     }
                 }
@@ -650,7 +652,7 @@ impl<'a, 't> Parser<'a, 't> {
             target,
             bits,
             attributes,
-            token,
+            token: token.copied(),
         });
         true
     }
@@ -664,7 +666,7 @@ fn same_type(definitions: &Definitions, a: TypeId, b: TypeId) -> bool {
 }
 
 /// Takes the message unformatted: each caller formatting its own String is code at every one.
-fn error_at(token: Option<Token>, message: fmt::Arguments) -> DefinitionError {
+fn error_at(token: Option<&Token>, message: fmt::Arguments) -> DefinitionError {
     DefinitionError(Box::new(Misread {
         line: token.map_or(1, |token| token.line),
         column: token.map_or(1, |token| token.column),

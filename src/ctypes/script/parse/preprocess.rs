@@ -67,7 +67,7 @@ impl<'a, 't> Parser<'a, 't> {
                     Some(Kind::Header(header)) if !header.is_empty() => header,
                     _ => {
                         return self.fail(error_at(
-                            Some(hash),
+                            Some(&hash),
                             format_args!("expected a header after #include"),
                         ))
                     }
@@ -87,7 +87,7 @@ impl<'a, 't> Parser<'a, 't> {
             PRAGMA | SHEBANG => {}
             _ => {
                 return self.fail(error_at(
-                    Some(hash),
+                    Some(&hash),
                     format_args!("`#{word}` is not understood here"),
                 ))
             }
@@ -105,10 +105,10 @@ impl<'a, 't> Parser<'a, 't> {
     #[inline(never)]
     fn next_branch(&mut self, word: &str, directive: usize, hash: Token<'a>) {
         let Some(open) = self.conditions.last() else {
-            return self.fail(error_at(Some(hash), format_args!("#{word} without #if")));
+            return self.fail(error_at(Some(&hash), format_args!("#{word} without #if")));
         };
         if open.seen_else && directive != ENDIF {
-            return self.fail(error_at(Some(hash), format_args!("#{word} after #else")));
+            return self.fail(error_at(Some(&hash), format_args!("#{word} after #else")));
         }
         let (taken, parent_active) = (open.taken, open.parent_active);
         if directive == ENDIF {
@@ -155,7 +155,7 @@ impl<'a, 't> Parser<'a, 't> {
                 kind: Kind::Punct("("),
                 start,
                 ..
-            }) if name_token.is_some_and(|token| token.end == start) => {
+            }) if name_token.is_some_and(|token| token.end == *start) => {
                 return self.fail_here(format_args!(
                     "#define {name}(…): macros with parameters are not understood, only \
                      `#define NAME value` with an integer value"
@@ -346,7 +346,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// The value of the name `name` (at `token`) in a constant expression: a macro's, an enum
     /// constant's (of the enum being defined first), or 0 in an `#if` when it names nothing.
-    fn named_value(&mut self, token: Token<'a>, name: &str) -> i64 {
+    fn named_value(&mut self, token: &Token<'a>, name: &str) -> i64 {
         if let Some(value) = self.definitions.define(name) {
             if value.is_none() {
                 self.fail(error_at(
