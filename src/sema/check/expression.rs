@@ -326,7 +326,7 @@ impl Checker<'_> {
         let named = match self.types.named(type_name, space) {
             Some(Ok(ty)) => Some(ty),
             Some(Err(message)) => {
-                self.errors.error_at(type_span, message);
+                self.errors.error_at(type_span, *message);
                 return None;
             }
             None => cast_type(type_name),
@@ -387,7 +387,7 @@ impl Checker<'_> {
         } = match self.types.member(owner, field, space) {
             Ok(found) => found,
             Err(message) => {
-                self.errors.error_at(field_span, message);
+                self.errors.error_at(field_span, *message);
                 return None;
             }
         };
@@ -519,7 +519,7 @@ impl Checker<'_> {
                     None
                 }
                 Err(message) => {
-                    self.errors.error_at(span, message);
+                    self.errors.error_at(span, *message);
                     None
                 }
             },
@@ -618,7 +618,7 @@ impl Checker<'_> {
             None => match self.types.named(type_name, AddressSpace::Kernel) {
                 Some(Ok(ty)) => ty,
                 Some(Err(message)) => {
-                    self.errors.error_at(type_span, message);
+                    self.errors.error_at(type_span, *message);
                     return None;
                 }
                 None => match cast_type(type_name) {
@@ -639,7 +639,7 @@ impl Checker<'_> {
         match value {
             Ok(value) => Some(expr(ExprKind::Int(value), U64, span)),
             Err(message) => {
-                self.errors.error_at(type_span, message);
+                self.errors.error_at(type_span, *message);
                 None
             }
         }
