@@ -80,14 +80,14 @@ impl<'a, 't> Parser<'a, 't> {
     pub(super) fn lay_out(
         &self,
         union: bool,
-        declared: &[Declared<'a>],
+        declared: &[Declared<'a, 't>],
         attributes: Attributes,
     ) -> Result<(u32, u32, Vec<Member>)> {
         let definitions = &*self.definitions;
         let mut members = Vec::with_capacity(declared.len());
         let (mut end, mut align) = (0u64, 1u64);
         for member in declared {
-            let fail = |message: fmt::Arguments| error_at(member.token.as_ref(), message);
+            let fail = |message: fmt::Arguments| error_at(member.token, message);
             let (size, type_align) = self.size_and_align(member)?;
             let packed = attributes.packed || member.attributes.packed;
             let field_align = if packed { 1 } else { type_align }.max(member.attributes.aligned);
@@ -135,7 +135,7 @@ impl<'a, 't> Parser<'a, 't> {
         match (u32::try_from(size), u32::try_from(align)) {
             (Ok(size), Ok(align)) => Ok((size, align, members)),
             _ => Err(error_at(
-                declared.first().and_then(|member| member.token.as_ref()),
+                declared.first().and_then(|member| member.token),
                 format_args!("this struct or union is too large"),
             )),
         }
@@ -152,20 +152,17 @@ impl<'a, 't> Parser<'a, 't> {
         ) {
             let spelled = definitions.name_of(member.target).unwrap_or_default();
             error_at(
-                member.token.as_ref(),
+                member.token,
                 format_args!("bitfield `{name}` must have an integer type, not `{spelled}`"),
             )
         } else if bits > size * 8 {
             let spelled = definitions.name_of(member.target).unwrap_or_default();
             error_at(
-                member.token.as_ref(),
+                member.token,
                 format_args!("bitfield `{name}` is {bits} bits wide, more than `{spelled}` holds"),
             )
         } else if bits == 0 && !name.is_empty() {
-            error_at(
-                member.token.as_ref(),
-                format_args!("bitfield `{name}` has no bits"),
-            )
+            error_at(member.token, format_args!("bitfield `{name}` has no bits"))
         } else {
             return Ok(());
         };
@@ -189,7 +186,7 @@ impl<'a, 't> Parser<'a, 't> {
                     _ => "which has no size",
                 };
                 return Err(error_at(
-                    member.token.as_ref(),
+                    member.token,
                     format_args!(
                         "member `{}` has type `{}`, {what}",
                         member.name,
@@ -200,7 +197,7 @@ impl<'a, 't> Parser<'a, 't> {
         };
         if size > u64::from(u32::MAX) {
             return Err(error_at(
-                member.token.as_ref(),
+                member.token,
                 format_args!("member `{}` is too large", member.name),
             ));
         }

@@ -53,12 +53,12 @@ struct Attributes {
 }
 
 /// A member as declared, before layout.
-struct Declared<'a> {
+struct Declared<'a, 't> {
     name: &'a str,
     target: TypeId,
     bits: Option<u32>,
     attributes: Attributes,
-    token: Option<Token<'a>>,
+    token: Option<&'t Token<'a>>,
 }
 
 /// An `#if` … `#endif` being read.
@@ -558,7 +558,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// A struct's or union's members, after its `{`.
     #[inline(never)]
-    fn members(&mut self) -> Vec<Declared<'a>> {
+    fn members(&mut self) -> Vec<Declared<'a, 't>> {
         let mut members = Vec::new();
         while !self.eat("}") {
             if self.peek().is_none() {
@@ -582,7 +582,7 @@ impl<'a, 't> Parser<'a, 't> {
                             target: base,
                             bits: None,
                             attributes,
-                            token: token.copied(),
+                            token,
                         });
                     }
                 }
@@ -609,7 +609,7 @@ impl<'a, 't> Parser<'a, 't> {
         &mut self,
         base: TypeId,
         attributes: Attributes,
-        members: &mut Vec<Declared<'a>>,
+        members: &mut Vec<Declared<'a, 't>>,
     ) -> bool {
         let token = self.peek();
         let (name, target) = if self.is(":") {
@@ -652,7 +652,7 @@ impl<'a, 't> Parser<'a, 't> {
             target,
             bits,
             attributes,
-            token: token.copied(),
+            token,
         });
         true
     }
