@@ -62,13 +62,13 @@ struct Declared<'a, 't> {
 }
 
 /// An `#if` … `#endif` being read.
-struct Condition<'a> {
+struct Condition<'a, 't> {
     active: bool,
     /// Whether a branch was taken already (so `#else` is not).
     taken: bool,
     parent_active: bool,
     seen_else: bool,
-    token: Token<'a>,
+    token: &'t Token<'a>,
 }
 
 enum Suffix {
@@ -81,7 +81,7 @@ pub(super) struct Parser<'a, 't> {
     at: usize,
     definitions: &'t mut Definitions,
     depth: usize,
-    conditions: Vec<Condition<'a>>,
+    conditions: Vec<Condition<'a, 't>>,
     /// Reading a directive's line: its `End` is a token, and `#` is not looked for.
     in_directive: bool,
     /// Reading `#if`'s condition: `defined` works, and unknown names are 0.
@@ -116,7 +116,7 @@ impl<'a, 't> Parser<'a, 't> {
         }
         if let Some(open) = self.conditions.last() {
             self.fail(error_at(
-                Some(&open.token),
+                Some(open.token),
                 format_args!("this #if has no #endif"),
             ));
         }
@@ -152,7 +152,7 @@ impl<'a, 't> Parser<'a, 't> {
             if token.kind == Kind::Hash {
                 self.at += 1;
                 self.in_directive = true;
-                self.directive(*token);
+                self.directive(token);
                 self.in_directive = false;
             } else if self.conditions.last().is_some_and(|open| !open.active) {
                 self.at += 1;

@@ -28,7 +28,7 @@ const SHEBANG: usize = 10;
 
 impl<'a, 't> Parser<'a, 't> {
     #[inline(never)]
-    pub(super) fn directive(&mut self, hash: Token<'a>) {
+    pub(super) fn directive(&mut self, hash: &'t Token<'a>) {
         let active = self.conditions.last().map_or(true, |open| open.active);
         let word = match self.next().map(|token| token.kind) {
             Some(Kind::Ident(word)) => word,
@@ -67,7 +67,7 @@ impl<'a, 't> Parser<'a, 't> {
                     Some(Kind::Header(header)) if !header.is_empty() => header,
                     _ => {
                         return self.fail(error_at(
-                            Some(&hash),
+                            Some(hash),
                             format_args!("expected a header after #include"),
                         ))
                     }
@@ -87,7 +87,7 @@ impl<'a, 't> Parser<'a, 't> {
             PRAGMA | SHEBANG => {}
             _ => {
                 return self.fail(error_at(
-                    Some(&hash),
+                    Some(hash),
                     format_args!("`#{word}` is not understood here"),
                 ))
             }
@@ -103,12 +103,12 @@ impl<'a, 't> Parser<'a, 't> {
     /// `#elif`, `#else` or `#endif` (`directive`, an index in `DIRECTIVES`): the open `#if`'s
     /// next branch, or its end.
     #[inline(never)]
-    fn next_branch(&mut self, word: &str, directive: usize, hash: Token<'a>) {
+    fn next_branch(&mut self, word: &str, directive: usize, hash: &Token<'a>) {
         let Some(open) = self.conditions.last() else {
-            return self.fail(error_at(Some(&hash), format_args!("#{word} without #if")));
+            return self.fail(error_at(Some(hash), format_args!("#{word} without #if")));
         };
         if open.seen_else && directive != ENDIF {
-            return self.fail(error_at(Some(&hash), format_args!("#{word} after #else")));
+            return self.fail(error_at(Some(hash), format_args!("#{word} after #else")));
         }
         let (taken, parent_active) = (open.taken, open.parent_active);
         if directive == ENDIF {
