@@ -2,6 +2,8 @@
 //! have yet, in one place, so each error names the construct, says it is not supported and
 //! names what tine has instead. The parser asks about syntax, sema about names.
 
+use std::fmt;
+
 /// Names (with their short forms), one string of words, and what to use instead; empty when
 /// tine has nothing alike.
 type Entry = (&'static str, &'static str);
@@ -56,7 +58,7 @@ fn find(entries: &[Entry], name: &str) -> Option<&'static str> {
 }
 
 /// `{what} {is} not supported yet`, then what to use instead when there is something.
-pub fn message(what: &str, instead: &str) -> String {
+pub fn message(what: fmt::Arguments, instead: &str) -> String {
     if instead.is_empty() {
         format!("{what} not supported yet")
     } else {
@@ -81,5 +83,5 @@ pub fn variable(name: &str) -> Option<String> {
 
 /// The message for `name` when `entries` has it: `` `name`{what} not supported yet``.
 fn named(entries: &[Entry], name: &str, what: &str) -> Option<String> {
-    find(entries, name).map(|instead| message(&format!("`{name}{what}"), instead))
+    find(entries, name).map(|instead| message(format_args!("`{name}{what}"), instead))
 }

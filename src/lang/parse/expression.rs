@@ -276,7 +276,7 @@ impl<'a> Parser<'a> {
                 return self.fail_expr(Diag::boxed(
                     self.span(start, skip_group(start)),
                     message(
-                        "tuples are",
+                        format_args!("tuples are"),
                         "a map key takes several values (@m[a, b]), and so does print(a, b)",
                     ),
                 ));
@@ -322,7 +322,7 @@ impl<'a> Parser<'a> {
                 return self.fail_expr(Diag::boxed(
                     self.span(start, end),
                     message(
-                        "floating-point numbers are",
+                        format_args!("floating-point numbers are"),
                         "tine computes with integers (write 15 / 10 for 1.5)",
                     ),
                 ));

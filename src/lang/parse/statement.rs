@@ -126,7 +126,7 @@ impl<'a> Parser<'a> {
             self.errors.push(Diag::new(
                 self.span(start, after),
                 message(
-                    what,
+                    format_args!("{what}"),
                     "write the statements out, or keep state in a map from one event to the next",
                 ),
             ));
