@@ -515,8 +515,8 @@ fn a_definition_is_found_before_an_earlier_forward_declaration() {
     assert_eq!(btf.find(NameKind::Enum, "state").unwrap(), Some(4));
     assert_eq!(btf.size_of(task).unwrap(), 4);
     assert!(matches!(
-        btf.size_of(1).map_err(|error| error.kind().clone()),
-        Err(TypeErrorKind::Incomplete { name }) if name == "struct task_struct"
+        btf.size_of(1).unwrap_err().kind(),
+        TypeErrorKind::Incomplete { name } if name == "struct task_struct"
     ));
 }
 
