@@ -294,7 +294,7 @@ impl UprobeSpec {
         let elf = match ElfFile::read(&path) {
             Ok(elf) => elf,
             Err(error) => {
-                let reason = error.0;
+                let reason = *error.0;
                 return Err(UprobeError::Unreadable { path, reason }.into());
             }
         };
