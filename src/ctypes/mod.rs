@@ -198,27 +198,31 @@ impl NameKind {
     }
 }
 
-/// Why a type could not be found or taken apart. Type names in the messages are C spellings.
+/// Why a type could not be found or taken apart (see `TypeErrorKind`). Boxed, so that a
+/// lookup's result moves one pointer (a number's returns in registers), not the whole reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TypeError {
+pub struct TypeError(Box<TypeErrorKind>);
+
+/// The reasons of `TypeError`. Type names in the messages are C spellings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeErrorKind {
     /// The source is broken: a file cut short, an id past its end, a kind it does not know.
     Malformed(String),
     Unknown {
         kind: NameKind,
         name: String,
     },
-    NoMember(Box<MemberOf>),
-    NotComposite(Box<MemberOf>),
+    NoMember(MemberOf),
+    NotComposite(MemberOf),
     /// `offsetof` (which adds offsets, never reads) was asked to go through a pointer.
-    ThroughPointer(Box<MemberOf>),
+    ThroughPointer(MemberOf),
     /// No size: `void`, a function, a struct only declared.
     Incomplete {
         name: String,
     },
 }
 
-/// The member a failed lookup asked for, and the C spelling of the type asked. Boxed in
-/// `TypeError`, whose every result it would otherwise make larger to move.
+/// The member a failed lookup asked for, and the C spelling of the type asked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemberOf {
     pub owner: String,
@@ -226,33 +230,43 @@ pub struct MemberOf {
 }
 
 impl TypeError {
-    fn member_of(kind: fn(Box<MemberOf>) -> TypeError, owner: String, member: String) -> TypeError {
-        kind(Box::new(MemberOf { owner, member }))
+    pub fn kind(&self) -> &TypeErrorKind {
+        &self.0
+    }
+
+    fn member_of(kind: fn(MemberOf) -> TypeErrorKind, owner: String, member: String) -> TypeError {
+        kind(MemberOf { owner, member }).into()
+    }
+}
+
+impl From<TypeErrorKind> for TypeError {
+    fn from(kind: TypeErrorKind) -> TypeError {
+        TypeError(Box::new(kind))
     }
 }
 
 impl fmt::Display for TypeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TypeError::Malformed(message) => f.write_str(message),
-            TypeError::Unknown { kind, name } => {
+        match self.kind() {
+            TypeErrorKind::Malformed(message) => f.write_str(message),
+            TypeErrorKind::Unknown { kind, name } => {
                 let (before, after) = kind.around();
                 write!(f, "unknown {before}{name}{after}")
             }
-            TypeError::NoMember(asked) => {
+            TypeErrorKind::NoMember(asked) => {
                 write!(f, "{} has no member `{}`", asked.owner, asked.member)
             }
-            TypeError::NotComposite(asked) => write!(
+            TypeErrorKind::NotComposite(asked) => write!(
                 f,
                 "`{}` is not a struct or union, so it has no member `{}`",
                 asked.owner, asked.member
             ),
-            TypeError::ThroughPointer(asked) => write!(
+            TypeErrorKind::ThroughPointer(asked) => write!(
                 f,
                 "`{}` of {} is a pointer: offsetof cannot go through it",
                 asked.member, asked.owner
             ),
-            TypeError::Incomplete { name } => write!(f, "`{name}` has no size here"),
+            TypeErrorKind::Incomplete { name } => write!(f, "`{name}` has no size here"),
         }
     }
 }
@@ -377,10 +391,11 @@ pub trait TypeSource {
     where
         Self: Sized,
     {
-        self.find(kind, name)?.ok_or_else(|| TypeError::Unknown {
+        let unknown = || TypeErrorKind::Unknown {
             kind,
             name: name.to_string(),
-        })
+        };
+        self.find(kind, name)?.ok_or_else(|| unknown().into())
     }
 
     /// `id` with typedefs, qualifiers and type tags taken off: what it is underneath.
@@ -463,9 +478,10 @@ fn size_of(source: &dyn TypeSource, id: TypeId) -> Result<u64, TypeError> {
                 continue;
             }
             _ => {
-                return Err(TypeError::Incomplete {
+                return Err(TypeErrorKind::Incomplete {
                     name: source.name_of(id)?,
-                })
+                }
+                .into())
             }
         };
         return Ok(count.saturating_mul(size));
@@ -478,13 +494,14 @@ fn member(source: &dyn TypeSource, id: TypeId, name: &str) -> Result<MemberLocat
     let members = match &*ty {
         CType::Struct(composite) | CType::Union(composite) => &composite.members,
         CType::Forward { .. } => {
-            return Err(TypeError::Incomplete {
+            return Err(TypeErrorKind::Incomplete {
                 name: source.name_of(id)?,
-            })
+            }
+            .into())
         }
         _ => {
             return Err(TypeError::member_of(
-                TypeError::NotComposite,
+                TypeErrorKind::NotComposite,
                 source.name_of(id)?,
                 name.to_string(),
             ))
@@ -493,7 +510,7 @@ fn member(source: &dyn TypeSource, id: TypeId, name: &str) -> Result<MemberLocat
     match find_member(source, members, name, 0, &mut { MAX_WORK })? {
         Some(field) => Ok(field),
         None => Err(TypeError::member_of(
-            TypeError::NoMember,
+            TypeErrorKind::NoMember,
             source.name_of(id)?,
             name.to_string(),
         )),
@@ -528,7 +545,7 @@ fn offset_of(
         let owner = total.map_or(id, |field| field.target);
         if index > 0 && matches!(*source.resolve(owner)?.1, CType::Pointer { .. }) {
             return Err(TypeError::member_of(
-                TypeError::ThroughPointer,
+                TypeErrorKind::ThroughPointer,
                 source.name_of(id)?,
                 names[..index].join("."),
             ));
@@ -537,7 +554,7 @@ fn offset_of(
         field.bit_offset += total.map_or(0, |before| before.bit_offset);
         total = Some(field);
     }
-    total.ok_or_else(|| TypeError::Malformed("offsetof of no member".to_string()))
+    total.ok_or_else(|| malformed("offsetof of no member".to_string()))
 }
 
 fn function(source: &dyn TypeSource, name: &str) -> Result<Option<(TypeId, Prototype)>, TypeError> {
@@ -545,20 +562,25 @@ fn function(source: &dyn TypeSource, name: &str) -> Result<Option<(TypeId, Proto
         return Ok(None);
     };
     let CType::Function { prototype, .. } = *source.get(id)? else {
-        return Err(TypeError::Malformed(format!(
+        return Err(malformed(format!(
             "type {id} was found as function `{name}` but is not one"
         )));
     };
     match &*source.get(prototype)? {
         CType::Prototype(found) => Ok(Some((id, found.clone()))),
-        _ => Err(TypeError::Malformed(format!(
+        _ => Err(malformed(format!(
             "function `{name}`'s prototype (type {prototype}) is not one"
         ))),
     }
 }
 
+/// A broken source's error.
+pub(crate) fn malformed(message: String) -> TypeError {
+    TypeErrorKind::Malformed(message).into()
+}
+
 fn too_deep(id: TypeId) -> TypeError {
-    TypeError::Malformed(format!(
+    malformed(format!(
         "type {id}: typedefs, qualifiers or nesting more than {MAX_DEPTH} deep (a cycle?)"
     ))
 }
@@ -573,9 +595,7 @@ fn find_member(
 ) -> Result<Option<MemberLocation>, TypeError> {
     *work = work.saturating_sub(members.len() + 1);
     if depth > MAX_DEPTH || *work == 0 {
-        return Err(TypeError::Malformed(
-            "anonymous members nest too deep".to_string(),
-        ));
+        return Err(malformed("anonymous members nest too deep".to_string()));
     }
     for member in members {
         if member.name == name {

@@ -34,8 +34,10 @@ pub struct ElfFile {
     segments: Vec<Segment>,
 }
 
+/// Why a file could not be read as ELF. Boxed, so that a result moves one pointer (and one of
+/// nothing returns in a register).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ElfError(pub String);
+pub struct ElfError(pub Box<String>);
 
 impl fmt::Display for ElfError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -169,9 +171,9 @@ impl Reader<'_> {
         }
         let &[_, strings_offset, strings_size, ..] =
             sections.get(link as usize).ok_or_else(|| {
-                ElfError(format!(
+                ElfError(Box::new(format!(
                     "a symbol table links to section {link}, which does not exist"
-                ))
+                )))
             })?;
         for symbol in self.entries(offset, entry_size, size / entry_size) {
             self.slice(symbol, entry_size);
@@ -220,23 +222,24 @@ impl Reader<'_> {
 impl ElfFile {
     pub fn read(path: &str) -> Result<ElfFile, ElfError> {
         let bytes = std::fs::read(path)
-            .map_err(|error| ElfError(format!("cannot read {path}: {error}")))?;
-        ElfFile::parse(&bytes).map_err(|ElfError(message)| ElfError(format!("{path}: {message}")))
+            .map_err(|error| ElfError(Box::new(format!("cannot read {path}: {error}"))))?;
+        ElfFile::parse(&bytes)
+            .map_err(|ElfError(message)| ElfError(Box::new(format!("{path}: {message}"))))
     }
 
     pub fn parse(bytes: &[u8]) -> Result<ElfFile, ElfError> {
         if bytes.len() < 16 || &bytes[..4] != b"\x7fELF" {
-            return Err(ElfError("not an ELF file".into()));
+            return Err(ElfError(Box::new("not an ELF file".into())));
         }
         let is_64 = match bytes[4] {
             1 => false,
             2 => true,
-            class => return Err(ElfError(format!("unknown ELF class {class}"))),
+            class => return Err(ElfError(Box::new(format!("unknown ELF class {class}")))),
         };
         let big_endian = match bytes[5] {
             1 => false,
             2 => true,
-            data => return Err(ElfError(format!("unknown ELF byte order {data}"))),
+            data => return Err(ElfError(Box::new(format!("unknown ELF byte order {data}")))),
         };
         let r = Reader {
             bytes,
@@ -266,9 +269,9 @@ impl ElfFile {
             r.functions(section, &sections, machine, &mut functions)?;
         }
         if let Some((length, offset)) = r.cut.get() {
-            return Err(ElfError(format!(
+            return Err(ElfError(Box::new(format!(
                 "the file is cut short: {length} bytes at offset {offset} are past its end"
-            )));
+            ))));
         }
         Ok(ElfFile {
             is_64,
@@ -409,7 +412,7 @@ mod tests {
     fn garbage_is_an_error_not_a_panic() {
         assert_eq!(
             ElfFile::parse(b"hello").unwrap_err(),
-            ElfError("not an ELF file".into())
+            ElfError(Box::new("not an ELF file".into()))
         );
         let mut bytes = include_bytes!("../../tests/fixtures/elf/ppc64-be.elf").to_vec();
         bytes.truncate(200);

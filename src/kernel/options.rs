@@ -135,11 +135,14 @@ pub fn missing(features: &Features) -> Vec<Facility> {
 
 /// `tine -T`'s lines for the facilities in `missing`: the option, OpenWrt's, what still works.
 pub fn report(missing: &[Facility]) -> String {
+    use std::fmt::Write as _;
     let mut text = String::new();
     for facility in missing {
         let advice = facility.advice();
-        text += &format!(
-            "no {}: build the kernel with {} (OpenWrt: {}); without it tine still traces {}\n",
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            text,
+            "no {}: build the kernel with {} (OpenWrt: {}); without it tine still traces {}",
             advice.facility, advice.options, advice.openwrt, advice.without
         );
     }

@@ -2,6 +2,8 @@
 //! have yet, in one place, so each error names the construct, says it is not supported and
 //! names what tine has instead. The parser asks about syntax, sema about names.
 
+use std::fmt;
+
 /// One line an entry: names (with their short forms) as a string of words, `|`, then what to
 /// use instead, empty when tine has nothing alike. Lines of one string, not a table of pairs
 /// of `&str`: the binary is smaller (see `crate::words`).
@@ -30,7 +32,7 @@ fn find(entries: &'static str, name: &str) -> Option<&'static str> {
 }
 
 /// `{what} {is} not supported yet`, then what to use instead when there is something.
-pub fn message(what: &str, instead: &str) -> String {
+pub fn message(what: fmt::Arguments, instead: &str) -> String {
     if instead.is_empty() {
         format!("{what} not supported yet")
     } else {
@@ -55,7 +57,7 @@ pub fn variable(name: &str) -> Option<String> {
 
 /// The message for `name` when `entries` has it: `` `name`{what} not supported yet``.
 fn named(entries: &'static str, name: &str, what: &str) -> Option<String> {
-    find(entries, name).map(|instead| message(&format!("`{name}{what}"), instead))
+    find(entries, name).map(|instead| message(format_args!("`{name}{what}"), instead))
 }
 
 #[cfg(test)]

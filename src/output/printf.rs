@@ -54,8 +54,10 @@ impl Format {
     /// The format of no text, which prints nothing.
     pub const EMPTY: Format = Format(None);
 
+    /// The format `text`; its error boxed, so that a result (a pointer either way) returns in
+    /// registers.
     #[inline(never)]
-    pub fn parse(text: &str) -> Result<Format, FormatError> {
+    pub fn parse(text: &str) -> Result<Format, Box<FormatError>> {
         let mut pieces = Vec::new();
         let mut literal = String::new();
         let mut chars = text.char_indices().peekable();
@@ -137,7 +139,7 @@ fn one_of(set: &str, c: char) -> bool {
 
 /// One conversion after its `%` (at byte `offset`): flags, width, precision, length, conversion.
 #[inline(never)]
-fn parse_spec(chars: &mut Chars<'_>, offset: usize) -> Result<Spec, FormatError> {
+fn parse_spec(chars: &mut Chars<'_>, offset: usize) -> Result<Spec, Box<FormatError>> {
     let mut spec = Spec::default();
     while let Some((_, flag)) = chars.next_if(|&(_, c)| one_of("-+ #0", c)) {
         match flag {
@@ -162,10 +164,10 @@ fn parse_spec(chars: &mut Chars<'_>, offset: usize) -> Result<Spec, FormatError>
         "h" => Some(2),
         "l" | "ll" | "q" | "j" | "z" | "t" | "L" => Some(8),
         other => {
-            return Err(FormatError {
+            return Err(Box::new(FormatError {
                 offset,
                 message: format!("unknown length modifier `{other}`"),
-            });
+            }));
         }
     };
     let message = match chars.next() {
@@ -179,7 +181,7 @@ fn parse_spec(chars: &mut Chars<'_>, offset: usize) -> Result<Spec, FormatError>
         Some((_, conversion)) => format!("unknown conversion `%{conversion}`"),
         None => "the format ends inside a conversion".into(),
     };
-    Err(FormatError { offset, message })
+    Err(Box::new(FormatError { offset, message }))
 }
 
 fn number(chars: &mut Chars<'_>) -> usize {

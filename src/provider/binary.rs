@@ -1,7 +1,7 @@
 //! provider::binary: which file a uprobe names — a path, a library found through ld.so.cache
 //! or the library directories, or a program found through PATH.
 
-use super::uprobe::UprobeError;
+use super::uprobe::{Failed, UprobeError};
 
 /// One library of ld.so.cache: its soname and where it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -218,7 +218,7 @@ fn pieces(text: &str, separators: &[u8]) -> Vec<String> {
 /// The absolute path of the binary a spec names: a path as it is (resolved to an absolute
 /// one), else a library from the cache or the library directories, else a program in PATH.
 #[inline(never)]
-pub fn find_binary(name: &str, search: &Search) -> Result<String, UprobeError> {
+pub fn find_binary(name: &str, search: &Search) -> Result<String, Failed> {
     if name.as_bytes().contains(&b'/') {
         return absolute(name);
     }
@@ -259,7 +259,7 @@ pub fn find_binary(name: &str, search: &Search) -> Result<String, UprobeError> {
             return absolute(&path);
         }
     }
-    Err(UprobeError::NotFound { name: name.into() })
+    Err(UprobeError::NotFound { name: name.into() }.into())
 }
 
 /// Whether `path` starts as an ELF file does: a library directory also holds linker scripts
@@ -275,12 +275,14 @@ fn is_elf(path: &str) -> bool {
 /// The canonical path of a regular file, so listings and the kernel see one name for one
 /// file: the kernel's name for the file opened (O_PATH: no access to it needed), which is
 /// realpath's answer without realpath's code.
-fn absolute(path: &str) -> Result<String, UprobeError> {
+fn absolute(path: &str) -> Result<String, Failed> {
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::OpenOptionsExt;
-    let unreadable = |reason: String| UprobeError::Unreadable {
-        path: path.into(),
-        reason,
+    let unreadable = |reason: String| -> Failed {
+        Box::new(UprobeError::Unreadable {
+            path: path.into(),
+            reason,
+        })
     };
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -431,18 +433,18 @@ mod tests {
     fn missing_files_and_names_are_errors() {
         let search = Search::default();
         assert!(matches!(
-            find_binary("/nonexistent/tine-test", &search),
+            find_binary("/nonexistent/tine-test", &search).map_err(|error| *error),
             Err(UprobeError::Unreadable { .. })
         ));
         assert!(matches!(
-            find_binary("/", &search),
+            find_binary("/", &search).map_err(|error| *error),
             Err(UprobeError::Unreadable { reason, .. }) if reason == "not a regular file"
         ));
         assert_eq!(
             find_binary("libtine-nonexistent", &search),
-            Err(UprobeError::NotFound {
+            Err(Box::new(UprobeError::NotFound {
                 name: "libtine-nonexistent".into()
-            })
+            }))
         );
     }
 

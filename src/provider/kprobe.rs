@@ -84,15 +84,25 @@ impl fmt::Display for KprobeError {
 
 impl std::error::Error for KprobeError {}
 
-impl From<LocationError> for KprobeError {
-    fn from(error: LocationError) -> KprobeError {
-        KprobeError::Location(error)
+/// What the kprobe spec's functions return on failure: the error boxed, so that each of their
+/// results moves one pointer, not the whole error (binary size).
+pub type Failed = Box<KprobeError>;
+
+impl From<LocationError> for Failed {
+    fn from(error: LocationError) -> Failed {
+        Box::new(KprobeError::Location(error))
+    }
+}
+
+impl From<Failed> for ProviderError {
+    fn from(error: Failed) -> ProviderError {
+        ProviderError::Kprobe(error)
     }
 }
 
 impl KprobeSpec {
     /// Parses what follows `kprobe:` (or `kretprobe:`, with `retprobe` set).
-    pub fn parse(spec: &str, retprobe: bool) -> Result<KprobeSpec, KprobeError> {
+    pub fn parse(spec: &str, retprobe: bool) -> Result<KprobeSpec, Failed> {
         Ok(KprobeSpec {
             location: Location::parse(spec, retprobe)?,
             retprobe,
@@ -105,8 +115,8 @@ impl KprobeSpec {
     #[inline(never)]
     pub fn locations(
         &self,
-        functions: impl FnOnce() -> Result<KernelFunctions, KprobeError>,
-    ) -> Result<Vec<Location>, KprobeError> {
+        functions: impl FnOnce() -> Result<KernelFunctions, Failed>,
+    ) -> Result<Vec<Location>, Failed> {
         let Some(pattern) = self.location.glob() else {
             return Ok(vec![self.location.clone()]);
         };
@@ -124,7 +134,8 @@ impl KprobeSpec {
             return Err(KprobeError::NoMatch {
                 pattern: pattern.into(),
                 source: functions.source,
-            });
+            }
+            .into());
         }
         Ok(locations)
     }
@@ -225,7 +236,7 @@ impl KernelFunctions {
     /// where it is mounted) or the usual places, else kallsyms, minus the blacklist when debugfs
     /// shows it.
     #[inline(never)]
-    pub fn read(tracing: Option<&Path>) -> Result<KernelFunctions, KprobeError> {
+    pub fn read(tracing: Option<&Path>) -> Result<KernelFunctions, Failed> {
         // The first listing that reads, where tracefs is, else in the usual places.
         let mut filter_functions = None;
         let usual = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"].map(Path::new);
@@ -241,14 +252,13 @@ impl KernelFunctions {
         let functions = match filter_functions {
             Some(text) => KernelFunctions::from_filter_functions(&text),
             None => {
-                let symbols = KernelSymbols::load().map_err(|error| KprobeError::NoListing {
-                    reason: format!("/proc/kallsyms: {error}"),
-                })?;
+                let no_listing = |reason| -> Failed { Box::new(KprobeError::NoListing { reason }) };
+                let symbols = KernelSymbols::load()
+                    .map_err(|error| no_listing(format!("/proc/kallsyms: {error}")))?;
                 if symbols.is_empty() {
-                    return Err(KprobeError::NoListing {
-                        reason: "/proc/kallsyms hides its addresses (not root, or kptr_restrict)"
-                            .into(),
-                    });
+                    return Err(no_listing(
+                        "/proc/kallsyms hides its addresses (not root, or kptr_restrict)".into(),
+                    ));
                 }
                 KernelFunctions::from_kallsyms(&symbols)
             }

@@ -158,23 +158,33 @@ impl fmt::Display for UprobeError {
 
 impl std::error::Error for UprobeError {}
 
-impl From<LocationError> for UprobeError {
-    fn from(error: LocationError) -> UprobeError {
-        UprobeError::Location(error)
+/// What the uprobe spec's functions return on failure: the error boxed, so that each of their
+/// results moves one pointer, not the whole error (binary size).
+pub type Failed = Box<UprobeError>;
+
+impl From<LocationError> for Failed {
+    fn from(error: LocationError) -> Failed {
+        Box::new(UprobeError::Location(error))
+    }
+}
+
+impl From<Failed> for ProviderError {
+    fn from(error: Failed) -> ProviderError {
+        ProviderError::Uprobe(error)
     }
 }
 
 impl UprobeSpec {
     /// Parses what follows `uprobe:` (or `uretprobe:`, with `retprobe` set). The function is
     /// after the last colon, so a path may hold colons.
-    pub fn parse(spec: &str, retprobe: bool) -> Result<UprobeSpec, UprobeError> {
+    pub fn parse(spec: &str, retprobe: bool) -> Result<UprobeSpec, Failed> {
         match spec.rfind(':') {
             Some(colon) if colon > 0 => Ok(UprobeSpec {
                 binary: spec[..colon].into(),
                 location: Location::parse(&spec[colon + 1..], retprobe)?,
                 retprobe,
             }),
-            _ => Err(UprobeError::Syntax { spec: spec.into() }),
+            _ => Err(UprobeError::Syntax { spec: spec.into() }.into()),
         }
     }
 
@@ -182,7 +192,7 @@ impl UprobeSpec {
     /// an address, one per distinct function for a glob (aliases such as `malloc` and
     /// `__libc_malloc` share an address and would fire twice), sorted by name.
     #[inline(never)]
-    pub fn points(&self, path: &str, elf: &ElfFile) -> Result<Vec<UprobePoint>, UprobeError> {
+    pub fn points(&self, path: &str, elf: &ElfFile) -> Result<Vec<UprobePoint>, Failed> {
         let points = self.points_anywhere(path, elf)?;
         for point in &points {
             if let Some((function, _)) = elf.function_at_file_offset(point.offset) {
@@ -190,7 +200,8 @@ impl UprobeSpec {
                     return Err(UprobeError::Thumb {
                         path: path.into(),
                         name: function.name.clone(),
-                    });
+                    }
+                    .into());
                 }
             }
         }
@@ -199,10 +210,12 @@ impl UprobeSpec {
 
     /// The attach points, Thumb code included.
     #[inline(never)]
-    fn points_anywhere(&self, path: &str, elf: &ElfFile) -> Result<Vec<UprobePoint>, UprobeError> {
-        let not_mapped = |what: String| UprobeError::NotMapped {
-            path: path.into(),
-            what,
+    fn points_anywhere(&self, path: &str, elf: &ElfFile) -> Result<Vec<UprobePoint>, Failed> {
+        let not_mapped = |what: String| -> Failed {
+            Box::new(UprobeError::NotMapped {
+                path: path.into(),
+                what,
+            })
         };
         let point = |offset, name: String| UprobePoint {
             path: path.into(),
@@ -233,7 +246,8 @@ impl UprobeSpec {
                 return Err(UprobeError::NoMatch {
                     path: path.into(),
                     pattern: pattern.into(),
-                });
+                }
+                .into());
             }
             return Ok(points);
         }
@@ -245,10 +259,13 @@ impl UprobeSpec {
                 Ok(vec![point(offset, self.location.to_string())])
             }
             Location::Symbol { name, offset } => {
-                let function = elf.function(name).ok_or_else(|| UprobeError::NoFunction {
-                    path: path.into(),
-                    name: name.clone(),
-                })?;
+                let Some(function) = elf.function(name) else {
+                    return Err(UprobeError::NoFunction {
+                        path: path.into(),
+                        name: name.clone(),
+                    }
+                    .into());
+                };
                 // A size of 0 means the symbol did not say; then any offset is taken on trust.
                 if function.size != 0 && *offset >= function.size {
                     return Err(UprobeError::PastTheEnd {
@@ -256,7 +273,8 @@ impl UprobeSpec {
                         name: name.clone(),
                         offset: *offset,
                         size: function.size,
-                    });
+                    }
+                    .into());
                 }
                 let start = elf
                     .file_offset(function.address)
@@ -271,12 +289,15 @@ impl UprobeSpec {
 
     /// Finds the binary on this system, reads it and returns its attach points.
     #[inline(never)]
-    pub fn resolve(&self) -> Result<Vec<UprobePoint>, UprobeError> {
+    pub fn resolve(&self) -> Result<Vec<UprobePoint>, Failed> {
         let path = find_binary(&self.binary, &Search::system())?;
-        let elf = ElfFile::read(&path).map_err(|error| UprobeError::Unreadable {
-            path: path.clone(),
-            reason: error.0,
-        })?;
+        let elf = match ElfFile::read(&path) {
+            Ok(elf) => elf,
+            Err(error) => {
+                let reason = *error.0;
+                return Err(UprobeError::Unreadable { path, reason }.into());
+            }
+        };
         self.points(&path, &elf)
     }
 }
@@ -458,15 +479,15 @@ mod tests {
         );
         assert_eq!(
             UprobeSpec::parse("malloc", false),
-            Err(UprobeError::Syntax {
+            Err(Box::new(UprobeError::Syntax {
                 spec: "malloc".into()
-            })
+            }))
         );
         assert_eq!(
             UprobeSpec::parse(":malloc", false),
-            Err(UprobeError::Syntax {
+            Err(Box::new(UprobeError::Syntax {
                 spec: ":malloc".into()
-            })
+            }))
         );
         assert_eq!(
             UprobeSpec::parse("libc:", false).unwrap_err().to_string(),
@@ -474,9 +495,11 @@ mod tests {
         );
         assert_eq!(
             UprobeSpec::parse("libc:malloc+4", true),
-            Err(UprobeError::Location(LocationError::OffsetOnReturn {
-                spec: "malloc+4".into()
-            }))
+            Err(Box::new(UprobeError::Location(
+                LocationError::OffsetOnReturn {
+                    spec: "malloc+4".into()
+                }
+            )))
         );
     }
 
@@ -564,19 +587,19 @@ mod tests {
         assert_eq!(points("probe_m?"), Ok(vec![point(0x270, "probe_me")]));
         assert_eq!(
             points("probe_me+8"),
-            Err(UprobeError::PastTheEnd {
+            Err(Box::new(UprobeError::PastTheEnd {
                 path: "/x.so".into(),
                 name: "probe_me".into(),
                 offset: 8,
                 size: 8
-            })
+            }))
         );
         assert_eq!(
             points("nothing_here"),
-            Err(UprobeError::NoFunction {
+            Err(Box::new(UprobeError::NoFunction {
                 path: "/x.so".into(),
                 name: "nothing_here".into()
-            })
+            }))
         );
         assert_eq!(
             points("nothing_*").unwrap_err().to_string(),
@@ -598,10 +621,10 @@ mod tests {
                 .unwrap()
                 .points("/x", &elf)
         };
-        let thumb = Err(UprobeError::Thumb {
+        let thumb = Err(Box::new(UprobeError::Thumb {
             path: "/x".into(),
             name: "thumb_me".into(),
-        });
+        }));
         assert_eq!(points("probe_me").unwrap()[0].offset, 0xbc);
         assert_eq!(points("thumb_me"), thumb);
         assert_eq!(points("thumb_me+2"), thumb);

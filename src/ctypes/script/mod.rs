@@ -11,7 +11,7 @@ mod parse;
 use std::borrow::Cow;
 use std::fmt;
 
-use super::{CType, Enum, Int, NameKind, TypeError, TypeId, TypeSource};
+use super::{malformed, CType, Enum, Int, NameKind, TypeError, TypeErrorKind, TypeId, TypeSource};
 
 /// What a target's C ABI decides about layout, beyond the sizes C fixes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -387,9 +387,10 @@ impl Definitions {
             CType::Array { element, .. } => self.align_of(element)?,
             CType::Struct(_) | CType::Union(_) => self.aligns[resolved as usize],
             _ => {
-                return Err(TypeError::Incomplete {
+                return Err(TypeErrorKind::Incomplete {
                     name: self.name_of(id)?,
-                })
+                }
+                .into())
             }
         }))
     }
@@ -453,9 +454,7 @@ impl TypeSource for Definitions {
         self.types
             .get(id as usize)
             .map(Cow::Borrowed)
-            .ok_or_else(|| {
-                TypeError::Malformed(format!("no type {id} in the script's definitions"))
-            })
+            .ok_or_else(|| malformed(format!("no type {id} in the script's definitions")))
     }
 
     fn find(&self, kind: NameKind, name: &str) -> Result<Option<TypeId>, TypeError> {

@@ -102,7 +102,7 @@ fn record_size(id: TypeId, info: u32) -> Result<usize, TypeError> {
 
 /// Not generic, and formatted once: every caller passes its message unformatted.
 fn malformed(message: std::fmt::Arguments) -> TypeError {
-    TypeError::Malformed(format!("BTF: {message}"))
+    crate::ctypes::malformed(format!("BTF: {message}"))
 }
 
 /// The file's bytes: mapped where the kernel allows it (vmlinux, since 6.16), else read.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::ctypes::TypeErrorKind;
 
 /// Builds a BTF file by hand, in either byte order.
 struct Blob {
@@ -514,8 +515,8 @@ fn a_definition_is_found_before_an_earlier_forward_declaration() {
     assert_eq!(btf.find(NameKind::Enum, "state").unwrap(), Some(4));
     assert_eq!(btf.size_of(task).unwrap(), 4);
     assert!(matches!(
-        btf.size_of(1),
-        Err(TypeError::Incomplete { name }) if name == "struct task_struct"
+        btf.size_of(1).unwrap_err().kind(),
+        TypeErrorKind::Incomplete { name } if name == "struct task_struct"
     ));
 }
 

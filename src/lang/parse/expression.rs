@@ -138,7 +138,7 @@ impl<'a> Parser<'a> {
         if word_index(C_DEFINITIONS, word).is_some_and(|index| index < 3) {
             let tag_start = self.skip(rest);
             let Some((after, tag)) = identifier(tag_start) else {
-                self.fail_expected(&format!("a name after `{word}`"), tag_start);
+                self.fail_expected(format_args!("a name after `{word}`"), tag_start);
                 return None;
             };
             name.push(' ');
@@ -166,7 +166,7 @@ impl<'a> Parser<'a> {
                 (name, span, None)
             }
             None if offsetof => {
-                self.fail_expected("a struct type", self.skip(input));
+                self.fail_expected(format_args!("a struct type"), self.skip(input));
                 return stand_in();
             }
             None => {
@@ -180,7 +180,7 @@ impl<'a> Parser<'a> {
             loop {
                 let field_start = self.skip_space();
                 let Some((after, field)) = identifier(field_start) else {
-                    self.fail_expected("a member name", field_start);
+                    self.fail_expected(format_args!("a member name"), field_start);
                     return stand_in();
                 };
                 members.push(field.to_string());
@@ -241,7 +241,7 @@ impl<'a> Parser<'a> {
             }
             let field_start = self.skip(field_start);
             let Some((after_field, field)) = identifier(field_start) else {
-                self.fail_expected("a field name", field_start);
+                self.fail_expected(format_args!("a field name"), field_start);
                 break;
             };
             let field_span = self.span(field_start, after_field);
@@ -263,7 +263,7 @@ impl<'a> Parser<'a> {
     fn primary(&mut self) -> Box<Expr> {
         let start = self.skip_space();
         let Some(&first) = start.as_bytes().first() else {
-            self.fail_expected("an expression", start);
+            self.fail_expected(format_args!("an expression"), start);
             return stand_in();
         };
         if first.is_ascii_digit() || first == b'"' || first == b'\'' {
@@ -276,7 +276,7 @@ impl<'a> Parser<'a> {
                 return self.fail_expr(Diag::boxed(
                     self.span(start, skip_group(start)),
                     message(
-                        "tuples are",
+                        format_args!("tuples are"),
                         "a map key takes several values (@m[a, b]), and so does print(a, b)",
                     ),
                 ));
@@ -296,7 +296,7 @@ impl<'a> Parser<'a> {
             // bpftrace's `$#`: how many positional arguments were given.
             let name = after.strip_prefix('#').map(|rest| (rest, "#"));
             let Some((rest, name)) = name.or_else(|| word(after)) else {
-                self.fail_expected("a name after `$`", after);
+                self.fail_expected(format_args!("a name after `$`"), after);
                 return stand_in();
             };
             self.rest = rest;
@@ -322,7 +322,7 @@ impl<'a> Parser<'a> {
                 return self.fail_expr(Diag::boxed(
                     self.span(start, end),
                     message(
-                        "floating-point numbers are",
+                        format_args!("floating-point numbers are"),
                         "tine computes with integers (write 15 / 10 for 1.5)",
                     ),
                 ));
@@ -357,7 +357,7 @@ impl<'a> Parser<'a> {
         let Some((rest, name)) =
             identifier(start).filter(|(_, name)| word_index(KEYWORDS, name).is_none())
         else {
-            self.fail_expected("an expression", start);
+            self.fail_expected(format_args!("an expression"), start);
             return stand_in();
         };
         let after = self.skip(rest);
@@ -426,7 +426,7 @@ impl<'a> Parser<'a> {
             match after.strip_prefix(close) {
                 Some(after) => self.rest = after,
                 None => {
-                    self.fail_expected(&format!("`,` or `{close}`"), after);
+                    self.fail_expected(format_args!("`,` or `{close}`"), after);
                 }
             }
             return items;

@@ -9,7 +9,7 @@ impl<'a> Parser<'a> {
     pub(super) fn number(&mut self) -> u64 {
         let input = self.rest;
         let Some((rest, text)) = word(input) else {
-            self.fail_expected("a number", input);
+            self.fail_expected(format_args!("a number"), input);
             return 0;
         };
         let lower = text.to_ascii_lowercase();

@@ -7,6 +7,7 @@ use super::diag::{in_source_order, Diag, Span, MAX_SHOWN};
 use super::unsupported;
 use crate::words::word_index;
 use std::cell::Cell;
+use std::fmt;
 
 mod expression;
 mod literal;
@@ -168,7 +169,7 @@ impl<'a> Parser<'a> {
     }
 
     /// An error about the token at `rest`.
-    fn expected(&self, what: &str, rest: &'a str) -> Error {
+    fn expected(&self, what: fmt::Arguments, rest: &'a str) -> Error {
         let token = token_at(rest);
         let start = self.offset(rest);
         let message = if token.is_empty() {
@@ -223,14 +224,14 @@ impl<'a> Parser<'a> {
         match input.strip_prefix(token) {
             Some(after) => self.rest = after,
             None => {
-                self.fail_expected(&format!("`{token}`"), input);
+                self.fail_expected(format_args!("`{token}`"), input);
             }
         }
     }
 
     /// `fail` with `expected`'s error.
     #[inline(never)]
-    fn fail_expected(&mut self, what: &str, rest: &'a str) {
+    fn fail_expected(&mut self, what: fmt::Arguments, rest: &'a str) {
         let error = self.expected(what, rest);
         self.fail(error);
     }
@@ -284,7 +285,7 @@ impl<'a> Parser<'a> {
         let mut probes = Vec::new();
         let input = self.skip_space();
         if input.is_empty() {
-            return Err(self.expected("a probe", input));
+            return Err(self.expected(format_args!("a probe"), input));
         }
         let mut definitions = String::new();
         while !self.rest.is_empty() {
@@ -319,7 +320,7 @@ impl<'a> Parser<'a> {
         // Definitions alone (or a typedef that ran on into the probes) would trace nothing,
         // forever.
         if probes.is_empty() && self.errors.is_empty() {
-            return Err(self.expected("a probe", self.rest));
+            return Err(self.expected(format_args!("a probe"), self.rest));
         }
         Ok(Script {
             probes,
@@ -380,7 +381,7 @@ impl<'a> Parser<'a> {
             self.expect("/");
             let after = self.skip_space();
             if !after.starts_with('{') {
-                self.fail_expected("`{` after the predicate", after);
+                self.fail_expected(format_args!("`{{` after the predicate"), after);
             }
             (Some(predicate), self.block())
         } else {
@@ -409,7 +410,10 @@ impl<'a> Parser<'a> {
     fn spec(&mut self) -> Parsed<ProbeSpec> {
         let input = self.rest;
         let Some((rest, name)) = identifier(input) else {
-            return Err(self.expected("a probe (`provider:spec`, BEGIN or END)", input));
+            return Err(self.expected(
+                format_args!("a probe (`provider:spec`, BEGIN or END)"),
+                input,
+            ));
         };
         let bare = self
             .providers
@@ -418,7 +422,9 @@ impl<'a> Parser<'a> {
         // The spec's text starts here; a bare provider's is empty.
         let (provider, spec_start, rest) = match (bare, rest.strip_prefix(':')) {
             (Some(bare), None) => (*bare, rest, rest),
-            (_, None) => return Err(self.expected("`:` after the provider name", rest)),
+            (_, None) => {
+                return Err(self.expected(format_args!("`:` after the provider name"), rest))
+            }
             (_, Some(after_colon)) => {
                 let end = after_colon
                     .find(|c: char| c.is_whitespace() || c == '{' || c == ',')

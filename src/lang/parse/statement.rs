@@ -126,7 +126,7 @@ impl<'a> Parser<'a> {
             self.errors.push(Diag::new(
                 self.span(start, after),
                 message(
-                    what,
+                    format_args!("{what}"),
                     "write the statements out, or keep state in a map from one event to the next",
                 ),
             ));
@@ -223,7 +223,7 @@ impl<'a> Parser<'a> {
     fn required_statement(&mut self) -> Box<Stmt> {
         let start = self.skip_space();
         self.statement().unwrap_or_else(|| {
-            self.fail_expected("a statement", start);
+            self.fail_expected(format_args!("a statement"), start);
             new_statement()
         })
     }
@@ -234,7 +234,7 @@ impl<'a> Parser<'a> {
         if let Some(after) = rest.strip_prefix(';') {
             self.rest = after;
         } else if !rest.is_empty() && !rest.starts_with('}') {
-            self.fail_expected("`;`", rest);
+            self.fail_expected(format_args!("`;`"), rest);
         }
     }
 }

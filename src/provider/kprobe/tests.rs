@@ -3,7 +3,7 @@
 use super::*;
 use crate::provider::location::tests::symbol;
 
-fn parsed(spec: &str) -> Result<KprobeSpec, KprobeError> {
+fn parsed(spec: &str) -> Result<KprobeSpec, Failed> {
     KprobeSpec::parse(spec, false)
 }
 
@@ -21,9 +21,11 @@ fn parses_the_location_and_the_return_flag() {
     );
     assert_eq!(
         KprobeSpec::parse("vfs_read+16", true),
-        Err(KprobeError::Location(LocationError::OffsetOnReturn {
-            spec: "vfs_read+16".into()
-        }))
+        Err(Box::new(KprobeError::Location(
+            LocationError::OffsetOnReturn {
+                spec: "vfs_read+16".into()
+            }
+        )))
     );
     assert_eq!(
         parsed("").unwrap_err().to_string(),
@@ -114,7 +116,7 @@ fn globs_expand_and_plain_names_read_no_listing() {
     let spec = parsed("vfs_[rw][er][ai][dt]e").unwrap();
     assert_eq!(spec.locations(listing).unwrap(), [symbol("vfs_write", 0)]);
 
-    let unreadable = || -> Result<KernelFunctions, KprobeError> {
+    let unreadable = || -> Result<KernelFunctions, Failed> {
         panic!("a plain name must not read the symbol table")
     };
     assert_eq!(
@@ -136,7 +138,7 @@ fn a_glob_matching_nothing_is_an_error() {
     // Only clones match: they were dropped, so nothing is left.
     let error = parsed("*.isra.*").unwrap().locations(listing).unwrap_err();
     assert_eq!(
-        error,
+        *error,
         KprobeError::NoMatch {
             pattern: "*.isra.*".into(),
             source: "available_filter_functions"
@@ -147,15 +149,15 @@ fn a_glob_matching_nothing_is_an_error() {
         "`*.isra.*` matches no kernel function that can be probed (searched available_filter_functions)"
     );
     let failing = || {
-        Err(KprobeError::NoListing {
+        Err(Box::new(KprobeError::NoListing {
             reason: "no tracefs".into(),
-        })
+        }))
     };
     assert_eq!(
         parsed("vfs_*").unwrap().locations(failing),
-        Err(KprobeError::NoListing {
+        Err(Box::new(KprobeError::NoListing {
             reason: "no tracefs".into()
-        })
+        }))
     );
 }
 

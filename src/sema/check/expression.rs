@@ -354,7 +354,7 @@ impl Checker<'_> {
         let named = match self.types.named(type_name, space) {
             Some(Ok(ty)) => Some(ty),
             Some(Err(message)) => {
-                self.errors.error_at(type_span, message);
+                self.errors.error_at(type_span, *message);
                 return None;
             }
             None => cast_type(type_name),
@@ -415,7 +415,7 @@ impl Checker<'_> {
         } = match self.types.member(owner, field, space) {
             Ok(found) => found,
             Err(message) => {
-                self.errors.error_at(field_span, message);
+                self.errors.error_at(field_span, *message);
                 return None;
             }
         };
@@ -547,7 +547,7 @@ impl Checker<'_> {
                     None
                 }
                 Err(message) => {
-                    self.errors.error_at(span, message);
+                    self.errors.error_at(span, *message);
                     None
                 }
             },
@@ -646,7 +646,7 @@ impl Checker<'_> {
             None => match self.types.named(type_name, AddressSpace::Kernel) {
                 Some(Ok(ty)) => ty,
                 Some(Err(message)) => {
-                    self.errors.error_at(type_span, message);
+                    self.errors.error_at(type_span, *message);
                     return None;
                 }
                 None => match cast_type(type_name) {
@@ -667,7 +667,7 @@ impl Checker<'_> {
         match value {
             Ok(value) => Some(expr(ExprKind::Int(value), U64, span)),
             Err(message) => {
-                self.errors.error_at(type_span, message);
+                self.errors.error_at(type_span, *message);
                 None
             }
         }

@@ -20,6 +20,10 @@ const KERNEL_DEFINES: [(&str, u64); 3] = [("AF_INET", 2), ("AF_INET6", 10), ("TA
 /// The preprocessor's words, after a `#` (a string of words: see `crate::words`).
 const DIRECTIVES: &str = "define undef include if else elif endif pragma";
 
+/// Why a C type could not be had, as sema's message: boxed, so that a result of a `Type`
+/// (16 bytes) returns in registers.
+pub(super) type Message = Box<String>;
+
 /// The C types a script can name.
 // The script's definitions, the largest, last: the other fields sit at short offsets.
 #[repr(C)]
@@ -83,23 +87,23 @@ impl<'p> CTypes<'p> {
         }
     }
 
-    fn kernel(&self) -> Result<Option<&dyn TypeSource>, String> {
+    fn kernel(&self) -> Result<Option<&dyn TypeSource>, Message> {
         match self.kernel.get_or_init(|| self.providers.kernel_types()) {
             Ok(kernel) => Ok(kernel.as_deref()),
-            Err(error) => Err(error.clone()),
+            Err(error) => Err(Box::new(error.clone())),
         }
     }
 
-    fn source(&self, origin: TypeOrigin) -> Result<&dyn TypeSource, String> {
+    fn source(&self, origin: TypeOrigin) -> Result<&dyn TypeSource, Message> {
         let source = match origin {
             TypeOrigin::Script => self.script.as_ref().map(|script| script as &dyn TypeSource),
             TypeOrigin::Kernel => self.kernel()?,
         };
-        source.ok_or_else(|| "no C types".to_string())
+        source.ok_or_else(|| Box::new("no C types".to_string()))
     }
 
     /// The type of `kind name`, from the script's definitions, else the kernel's.
-    fn find(&self, kind: NameKind, name: &str) -> Result<(TypeOrigin, TypeId), String> {
+    fn find(&self, kind: NameKind, name: &str) -> Result<(TypeOrigin, TypeId), Message> {
         if let Some(script) = &self.script {
             if let Some(id) = find(script, kind, name)? {
                 return Ok((TypeOrigin::Script, id));
@@ -109,11 +113,12 @@ impl<'p> CTypes<'p> {
         let Some(kernel) = self.kernel()? else {
             return Err(format!(
                 "unknown `{word} {name}`: define it above the probes, or run on a kernel with BTF"
-            ));
+            )
+            .into());
         };
         match find(kernel, kind, name)? {
             Some(id) => Ok((TypeOrigin::Kernel, id)),
-            None => Err(format!("the kernel's BTF has no `{word} {name}`")),
+            None => Err(format!("the kernel's BTF has no `{word} {name}`").into()),
         }
     }
 
@@ -122,7 +127,7 @@ impl<'p> CTypes<'p> {
         &self,
         type_name: &str,
         space: AddressSpace,
-    ) -> Option<Result<Type, String>> {
+    ) -> Option<Result<Type, Message>> {
         let trimmed = type_name.trim_end_matches('*');
         let stars = type_name.len() - trimmed.len();
         let (word, name) = trimmed.split_once(' ')?;
@@ -150,7 +155,7 @@ impl<'p> CTypes<'p> {
         id: TypeId,
         space: AddressSpace,
         depth: usize,
-    ) -> Result<Type, String> {
+    ) -> Result<Type, Message> {
         let source = self.source(origin)?;
         if depth > 16 {
             return Err(about(source, id, "type ", " nests too deep"));
@@ -202,7 +207,8 @@ impl<'p> CTypes<'p> {
                         return Err(format!(
                             "`{} {name}` is declared but never defined",
                             kind_word(kind)
-                        ))
+                        )
+                        .into())
                     }
                 }
             }
@@ -224,7 +230,7 @@ impl<'p> CTypes<'p> {
         owner: &CStruct,
         field: &str,
         space: AddressSpace,
-    ) -> Result<MemberRead, String> {
+    ) -> Result<MemberRead, Message> {
         let source = self.source(owner.origin)?;
         let found = source.member(owner.id, field).map_err(failed)?;
         let ty = self.convert(owner.origin, found.target, space, 0)?;
@@ -238,9 +244,9 @@ impl<'p> CTypes<'p> {
                 (read.byte_offset, ty, Some((read.shift, read.bits, signed)))
             }
             None if found.bitfield_size > 0 => {
-                return Err(format!(
-                    "bitfield `{field}` straddles 8 bytes: tine cannot read it"
-                ))
+                return Err(
+                    format!("bitfield `{field}` straddles 8 bytes: tine cannot read it").into(),
+                )
             }
             None => (found.byte_offset(), ty, None),
         };
@@ -249,7 +255,8 @@ impl<'p> CTypes<'p> {
             return Err(format!(
                 "`{field}` is {offset} bytes into {}: too far for one load",
                 owner.name
-            ));
+            )
+            .into());
         }
         Ok(MemberRead {
             offset: offset as usize,
@@ -259,9 +266,9 @@ impl<'p> CTypes<'p> {
     }
 
     /// `offsetof(type, a.b)`.
-    pub(super) fn offset_of(&self, ty: &Type, members: &[String]) -> Result<u64, String> {
+    pub(super) fn offset_of(&self, ty: &Type, members: &[String]) -> Result<u64, Message> {
         let Type::CStruct(owner) = ty else {
-            return Err(format!("{ty} has no members"));
+            return Err(format!("{ty} has no members").into());
         };
         let names: Vec<&str> = members.iter().map(String::as_str).collect();
         let source = self.source(owner.origin)?;
@@ -280,8 +287,8 @@ impl<'p> CTypes<'p> {
     /// A constant by name, its value and type: the script's `#define` or enum, a kernel
     /// `#define` BTF lacks, then an enum of the kernel's.
     #[inline(never)]
-    pub(super) fn constant(&self, name: &str) -> Result<Option<(u64, Type)>, String> {
-        let enumerator = |source: &dyn TypeSource| -> Result<Option<(u64, Type)>, String> {
+    pub(super) fn constant(&self, name: &str) -> Result<Option<(u64, Type)>, Message> {
+        let enumerator = |source: &dyn TypeSource| -> Result<Option<(u64, Type)>, Message> {
             match source.find_enumerator(name).map_err(failed)? {
                 Some((id, value)) => {
                     let ty = match *resolve(source, id)?.1 {
@@ -323,27 +330,27 @@ pub(super) struct MemberRead {
 
 /// `source.resolve(id)`, its error as sema's message: one copy of the conversion.
 #[inline(never)]
-fn resolve(source: &dyn TypeSource, id: TypeId) -> Result<(TypeId, Cow<'_, CType>), String> {
+fn resolve(source: &dyn TypeSource, id: TypeId) -> Result<(TypeId, Cow<'_, CType>), Message> {
     source.resolve(id).map_err(failed)
 }
 
 /// `source.find(kind, name)`, its error as sema's message.
 #[inline(never)]
-fn find(source: &dyn TypeSource, kind: NameKind, name: &str) -> Result<Option<TypeId>, String> {
+fn find(source: &dyn TypeSource, kind: NameKind, name: &str) -> Result<Option<TypeId>, Message> {
     source.find(kind, name).map_err(failed)
 }
 
 /// A type source's error as sema's message: one place formats and drops it.
 #[inline(never)]
-fn failed(error: TypeError) -> String {
-    error.to_string()
+fn failed(error: TypeError) -> Message {
+    Box::new(error.to_string())
 }
 
 /// A message about type `id`: `before`, its C spelling, `after`.
 #[inline(never)]
-fn about(source: &dyn TypeSource, id: TypeId, before: &str, after: &str) -> String {
+fn about(source: &dyn TypeSource, id: TypeId, before: &str, after: &str) -> Message {
     match source.name_of(id) {
-        Ok(name) => format!("{before}{name}{after}"),
+        Ok(name) => Box::new(format!("{before}{name}{after}")),
         Err(error) => failed(error),
     }
 }

@@ -80,7 +80,7 @@ impl<'a, 't> Parser<'a, 't> {
     pub(super) fn lay_out(
         &self,
         union: bool,
-        declared: &[Declared<'a>],
+        declared: &[Declared<'a, 't>],
         attributes: Attributes,
     ) -> Result<(u32, u32, Vec<Member>)> {
         let definitions = &*self.definitions;

@@ -53,22 +53,22 @@ struct Attributes {
 }
 
 /// A member as declared, before layout.
-struct Declared<'a> {
+struct Declared<'a, 't> {
     name: &'a str,
     target: TypeId,
     bits: Option<u32>,
     attributes: Attributes,
-    token: Option<Token<'a>>,
+    token: Option<&'t Token<'a>>,
 }
 
 /// An `#if` … `#endif` being read.
-struct Condition<'a> {
+struct Condition<'a, 't> {
     active: bool,
     /// Whether a branch was taken already (so `#else` is not).
     taken: bool,
     parent_active: bool,
     seen_else: bool,
-    token: Token<'a>,
+    token: &'t Token<'a>,
 }
 
 enum Suffix {
@@ -81,7 +81,7 @@ pub(super) struct Parser<'a, 't> {
     at: usize,
     definitions: &'t mut Definitions,
     depth: usize,
-    conditions: Vec<Condition<'a>>,
+    conditions: Vec<Condition<'a, 't>>,
     /// Reading a directive's line: its `End` is a token, and `#` is not looked for.
     in_directive: bool,
     /// Reading `#if`'s condition: `defined` works, and unknown names are 0.
@@ -141,9 +141,11 @@ impl<'a, 't> Parser<'a, 't> {
     /// The next token of live code: directives are carried out and `#if 0` text passed over.
     /// A directive that fails ends the parse: its error is kept for `run` to give, and what
     /// follows reads as the end of the definitions.
-    fn peek(&mut self) -> Option<Token<'a>> {
+    /// By reference: a token is five words, a reference is returned in a register.
+    fn peek(&mut self) -> Option<&'t Token<'a>> {
+        let tokens = self.tokens;
         loop {
-            let token = self.tokens.get(self.at).copied()?;
+            let token = tokens.get(self.at)?;
             if self.in_directive {
                 return Some(token);
             }
@@ -160,7 +162,7 @@ impl<'a, 't> Parser<'a, 't> {
         }
     }
 
-    fn next(&mut self) -> Option<Token<'a>> {
+    fn next(&mut self) -> Option<&'t Token<'a>> {
         let token = self.peek();
         if token.is_some() {
             self.at += 1;
@@ -199,7 +201,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// "`what`, found …" at the current token.
     fn error(&mut self, what: fmt::Arguments) -> DefinitionError {
-        let token = self.tokens.get(self.at).copied();
+        let token = self.tokens.get(self.at);
         let found = match token.map(|token| token.kind) {
             None => "the end of the definitions".to_string(),
             Some(Kind::End) => "the end of the line".to_string(),
@@ -211,7 +213,7 @@ impl<'a, 't> Parser<'a, 't> {
             }
         };
         error_at(
-            token.or(self.tokens.last().copied()),
+            token.or(self.tokens.last()),
             format_args!("{what}, found {found}"),
         )
     }
@@ -376,7 +378,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// `unsigned long`, `short int`, `char`… as the built-in type gcc names.
     #[inline(never)]
-    fn scalar(&mut self, words: &[&str], first: Option<Token<'a>>) -> TypeId {
+    fn scalar(&mut self, words: &[&str], first: Option<&Token<'a>>) -> TypeId {
         let error = match scalar_id(words) {
             Some(LONG_DOUBLE) => error_at(first, format_args!("`long double` is not understood")),
             Some(id) => return id,
@@ -449,7 +451,7 @@ impl<'a, 't> Parser<'a, 't> {
         &mut self,
         wanted: usize,
         name: &'a str,
-        token: Option<Token<'a>>,
+        token: Option<&Token<'a>>,
         word: &str,
         defining: bool,
     ) -> Option<TypeId> {
@@ -556,7 +558,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// A struct's or union's members, after its `{`.
     #[inline(never)]
-    fn members(&mut self) -> Vec<Declared<'a>> {
+    fn members(&mut self) -> Vec<Declared<'a, 't>> {
         let mut members = Vec::new();
         while !self.eat("}") {
             if self.peek().is_none() {
@@ -607,7 +609,7 @@ impl<'a, 't> Parser<'a, 't> {
         &mut self,
         base: TypeId,
         attributes: Attributes,
-        members: &mut Vec<Declared<'a>>,
+        members: &mut Vec<Declared<'a, 't>>,
     ) -> bool {
         let token = self.peek();
         let (name, target) = if self.is(":") {
@@ -664,7 +666,7 @@ fn same_type(definitions: &Definitions, a: TypeId, b: TypeId) -> bool {
 }
 
 /// Takes the message unformatted: each caller formatting its own String is code at every one.
-fn error_at(token: Option<Token>, message: fmt::Arguments) -> DefinitionError {
+fn error_at(token: Option<&Token>, message: fmt::Arguments) -> DefinitionError {
     DefinitionError(Box::new(Misread {
         line: token.map_or(1, |token| token.line),
         column: token.map_or(1, |token| token.column),

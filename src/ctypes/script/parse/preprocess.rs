@@ -28,7 +28,7 @@ const SHEBANG: usize = 10;
 
 impl<'a, 't> Parser<'a, 't> {
     #[inline(never)]
-    pub(super) fn directive(&mut self, hash: Token<'a>) {
+    pub(super) fn directive(&mut self, hash: &'t Token<'a>) {
         let active = self.conditions.last().map_or(true, |open| open.active);
         let word = match self.next().map(|token| token.kind) {
             Some(Kind::Ident(word)) => word,
@@ -103,7 +103,7 @@ impl<'a, 't> Parser<'a, 't> {
     /// `#elif`, `#else` or `#endif` (`directive`, an index in `DIRECTIVES`): the open `#if`'s
     /// next branch, or its end.
     #[inline(never)]
-    fn next_branch(&mut self, word: &str, directive: usize, hash: Token<'a>) {
+    fn next_branch(&mut self, word: &str, directive: usize, hash: &Token<'a>) {
         let Some(open) = self.conditions.last() else {
             return self.fail(error_at(Some(hash), format_args!("#{word} without #if")));
         };
@@ -155,7 +155,7 @@ impl<'a, 't> Parser<'a, 't> {
                 kind: Kind::Punct("("),
                 start,
                 ..
-            }) if name_token.is_some_and(|token| token.end == start) => {
+            }) if name_token.is_some_and(|token| token.end == *start) => {
                 return self.fail_here(format_args!(
                     "#define {name}(…): macros with parameters are not understood, only \
                      `#define NAME value` with an integer value"
@@ -346,7 +346,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// The value of the name `name` (at `token`) in a constant expression: a macro's, an enum
     /// constant's (of the enum being defined first), or 0 in an `#if` when it names nothing.
-    fn named_value(&mut self, token: Token<'a>, name: &str) -> i64 {
+    fn named_value(&mut self, token: &Token<'a>, name: &str) -> i64 {
         if let Some(value) = self.definitions.define(name) {
             if value.is_none() {
                 self.fail(error_at(
