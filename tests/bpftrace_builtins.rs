@@ -669,3 +669,25 @@ fn delete_of_a_map_without_keys_empties_it() {
         "{message}"
     );
 }
+
+/// Pointer arithmetic is C's, as bpftrace 0.17 has it (these are the lines it prints): an
+/// integer added to or taken from a pointer counts its targets — a 36-byte struct, a pointer,
+/// an int — and `@p += 1`, `@p++` and `@p--` on a map of pointers move by one target. (tine
+/// added bytes, silently: `$a - 5` was 1019 for 844.)
+#[test]
+fn pointer_arithmetic_moves_by_whole_targets() {
+    if !common::kernel_available("pointer_arithmetic_moves_by_whole_targets") {
+        return;
+    }
+    let script = "struct A { int a; int b; char c[28]; };
+        BEGIN { $a = (struct A *)1024; @m = (int32 *)32; @m += 1; @n = (int64 *)32; @n--;
+                @b = (int8 *)32; @b++;
+                printf(\"%lu %lu %lu %lu\\n\", $a - 5, $a + 1, 2 + (int16 *)10, (uint64 **)10 + 3);
+                exit(); }";
+    let output = tine(&[], &["-f", "bpftrace", script]);
+    assert_eq!(
+        stdout(&output),
+        "Attaching 1 probe...\n844 1060 14 34\n\n\n@b: 33\n@m: 36\n@n: 24\n",
+        "{output:?}"
+    );
+}

@@ -104,7 +104,23 @@ impl Checker<'_> {
             if !self.numbers(operator, &left, &right) {
                 return None;
             }
-            // Pointers take part in arithmetic as plain addresses (no C scaling).
+            if let Some((pointer_left, size)) = pointer_step(operator, &left.ty, &right.ty) {
+                // `n + p` is `p + n`: the pointer on the left either way.
+                let (pointer, mut count) = if pointer_left {
+                    (left, right)
+                } else {
+                    (right, left)
+                };
+                coerce(&mut count, &U64);
+                if size > 1 {
+                    let bytes = expr(ExprKind::Int(size as u64), U64, count.span);
+                    let span = count.span;
+                    count = binary(BinaryOp::Multiply, count, bytes, U64, span);
+                }
+                let ty = pointer.ty.clone();
+                return Some(binary(operator, pointer, count, ty, span));
+            }
+            // Otherwise pointers take part in arithmetic as plain addresses.
             let address = |ty: &Type| {
                 if matches!(ty, Type::Pointer { .. }) {
                     U64
@@ -153,6 +169,30 @@ impl Checker<'_> {
         }
         true
     }
+}
+
+/// `p + n`, `n + p` and `p - n` as C (and bpftrace) have them: `n` counts `p`'s targets, and
+/// the sum is `p`'s type. ply has no arithmetic on pointers, so no ply script reads otherwise.
+/// The bytes `n` moves by, when the operation is one of these.
+fn pointer_step(operator: BinaryOp, left: &Type, right: &Type) -> Option<(bool, usize)> {
+    let (pointer_left, target) = match (left, right, operator) {
+        (Type::Pointer { target, .. }, count, BinaryOp::Add | BinaryOp::Subtract)
+            if count.is_integer() =>
+        {
+            (true, target)
+        }
+        (count, Type::Pointer { target, .. }, BinaryOp::Add) if count.is_integer() => {
+            (false, target)
+        }
+        _ => return None,
+    };
+    let size = match &**target {
+        // A pointer to a pointer moves by the kernel's pointers: this host's.
+        Type::Pointer { .. } => std::mem::size_of::<usize>(),
+        // `void *` moves by bytes, as GCC and bpftrace move it.
+        target => target.size().max(1),
+    };
+    Some((pointer_left, size))
 }
 
 pub(super) fn binary(operator: BinaryOp, left: Typed, right: Typed, ty: Type, span: Span) -> Typed {

@@ -596,7 +596,11 @@ impl<'a, 't> Parser<'a, 't> {
                     break;
                 }
             }
-            self.expect(";");
+            // The last member's `;` may be left out, as GCC and clang allow (with a warning)
+            // and bpftrace's scripts do: `struct x { unsigned long x };`.
+            if !self.is("}") {
+                self.expect(";");
+            }
         }
         members
     }
