@@ -32,8 +32,10 @@ const OLD_HEADER: usize = 16;
 const OLD_ENTRY: usize = 12;
 
 impl LdCache {
+    /// The cache's entries; None for bytes that are no ld.so.cache, or one cut short, which
+    /// tine then does without (libraries are looked for on the default paths).
     #[inline(never)]
-    pub fn parse(bytes: &[u8]) -> Result<LdCache, String> {
+    pub fn parse(bytes: &[u8]) -> Option<LdCache> {
         let start = if bytes.starts_with(NEW_MAGIC) {
             0
         } else if bytes.starts_with(OLD_MAGIC) {
@@ -42,24 +44,21 @@ impl LdCache {
             let count = bytes
                 .get(12..16)
                 .and_then(|word| word.try_into().ok())
-                .map(|word| u32::from_ne_bytes(word) as usize)
-                .ok_or("the old-format header is cut short")?;
+                .map(|word| u32::from_ne_bytes(word) as usize)?;
             let end = OLD_HEADER.saturating_add(count.saturating_mul(OLD_ENTRY));
+            // An old-format cache without the new format: glibc has written both since 2.3.
             [end.next_multiple_of(8), end.next_multiple_of(4)]
                 .into_iter()
                 .find(|&start| {
                     bytes
                         .get(start..)
                         .is_some_and(|rest| rest.starts_with(NEW_MAGIC))
-                })
-                .ok_or(
-                    "an old-format cache without the new format, which glibc has written since 2.3",
-                )?
+                })?
         } else {
-            return Err("not an ld.so.cache".into());
+            return None;
         };
         let cache = &bytes[start..];
-        let header = cache.get(..NEW_HEADER).ok_or("the header is cut short")?;
+        let header = cache.get(..NEW_HEADER)?;
         // Flags 2 and 3 say little- and big-endian; 0 (older writers) means this machine's.
         let big_endian = match header[28] & 3 {
             2 => false,
@@ -87,7 +86,7 @@ impl LdCache {
             let end = rest.iter().position(|&byte| byte == 0)?;
             Some(String::from_utf8_lossy(&rest[..end]).into_owned())
         };
-        let count = u32_at(20).ok_or("the header is cut short")? as usize;
+        let count = u32_at(20)? as usize;
         let mut entries = Vec::new();
         for index in 0..count {
             let entry = NEW_HEADER + index * NEW_ENTRY;
@@ -99,11 +98,9 @@ impl LdCache {
                     hwcap: u64_at(entry + 16)?,
                 })
             };
-            entries.push(read().ok_or_else(|| {
-                format!("entry {index} of {count} is cut short or points past the end")
-            })?);
+            entries.push(read()?);
         }
-        Ok(LdCache { entries })
+        Some(LdCache { entries })
     }
 
     /// Where the library `name` (`libc`, `libc.so.6`) is, among the entries for the ABI whose
@@ -196,7 +193,7 @@ impl Search {
         Search {
             cache: std::fs::read("/etc/ld.so.cache")
                 .ok()
-                .and_then(|bytes| LdCache::parse(&bytes).ok()),
+                .and_then(|bytes| LdCache::parse(&bytes)),
             abi: native_abi(),
             directories,
             path: pieces(path, b":"),
@@ -406,12 +403,15 @@ mod tests {
 
     #[test]
     fn a_broken_cache_is_an_error_not_a_panic() {
-        assert!(LdCache::parse(b"hello").is_err());
-        assert!(LdCache::parse(b"ld.so-1.7.0\0").is_err());
+        assert!(LdCache::parse(b"hello").is_none());
+        assert!(LdCache::parse(b"ld.so-1.7.0\0").is_none());
         let bytes = cache_bytes(ENTRIES, false);
         for length in 0..bytes.len() - 1 {
             // Every cut removes at least the last string's terminator.
-            assert!(LdCache::parse(&bytes[..length]).is_err(), "cut at {length}");
+            assert!(
+                LdCache::parse(&bytes[..length]).is_none(),
+                "cut at {length}"
+            );
         }
         for index in 0..bytes.len() {
             let mut flipped = bytes.clone();
