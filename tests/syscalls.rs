@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 
@@ -52,27 +51,7 @@ int main(void)
 fn workload() -> Result<&'static str, String> {
     static BUILT: OnceLock<Result<String, String>> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let directory =
-                std::env::temp_dir().join(format!("tine-syscalls-test-{}", std::process::id()));
-            std::fs::create_dir_all(&directory).map_err(|error| error.to_string())?;
-            let source = directory.join("workload.c");
-            let binary: PathBuf = directory.join("tineworkload");
-            std::fs::write(&source, WORKLOAD).map_err(|error| error.to_string())?;
-            let output = Command::new("gcc")
-                .args(["-O1", "-static", "-o"])
-                .arg(&binary)
-                .arg(&source)
-                .output()
-                .map_err(|error| format!("cannot run gcc: {error}"))?;
-            if !output.status.success() {
-                return Err(format!(
-                    "gcc failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                ));
-            }
-            Ok(binary.to_string_lossy().into_owned())
-        })
+        .get_or_init(|| common::built("tineworkload", WORKLOAD, &["-O1", "-static"]))
         .as_deref()
         .map_err(Clone::clone)
 }

@@ -6,7 +6,6 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -103,32 +102,9 @@ int main(int argc, char **argv)
 fn target() -> Result<&'static str, String> {
     static BUILT: OnceLock<Result<String, String>> = OnceLock::new();
     BUILT
-        .get_or_init(|| built("target", TARGET_SOURCE, &["-O2"]))
+        .get_or_init(|| common::built("target", TARGET_SOURCE, &["-O2"]))
         .as_deref()
         .map_err(Clone::clone)
-}
-
-/// `source` compiled by gcc with `flags` into a program `name` in a folder of this test run.
-fn built(name: &str, source: &str, flags: &[&str]) -> Result<String, String> {
-    let directory = std::env::temp_dir().join(format!("tine-uprobe-test-{}", std::process::id()));
-    std::fs::create_dir_all(&directory).map_err(|error| error.to_string())?;
-    let source_path = directory.join(format!("{name}.c"));
-    let binary: PathBuf = directory.join(name);
-    std::fs::write(&source_path, source).map_err(|error| error.to_string())?;
-    let output = Command::new("gcc")
-        .args(flags)
-        .arg("-o")
-        .arg(&binary)
-        .arg(&source_path)
-        .output()
-        .map_err(|error| format!("cannot run gcc: {error}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "gcc failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    Ok(binary.to_string_lossy().into_owned())
 }
 
 /// The target's path when BPF and gcc are both here; else prints why and returns None (a
@@ -620,7 +596,7 @@ fn stacks_target() -> Result<&'static str, String> {
         "-fno-optimize-sibling-calls",
     ];
     BUILT
-        .get_or_init(|| built("stacks", STACKS_SOURCE, &flags))
+        .get_or_init(|| common::built("stacks", STACKS_SOURCE, &flags))
         .as_deref()
         .map_err(Clone::clone)
 }

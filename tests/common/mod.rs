@@ -88,3 +88,26 @@ pub fn readers(reads: u32) -> String {
          taskset -c 1 {reader} bs=1 count={reads} status=none </dev/zero >/dev/null & wait"
     )
 }
+
+/// `source` compiled by gcc with `flags` into a program `name` in a folder of this test run.
+pub fn built(name: &str, source: &str, flags: &[&str]) -> Result<String, String> {
+    let directory = std::env::temp_dir().join(format!("tine-test-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).map_err(|error| error.to_string())?;
+    let source_path = directory.join(format!("{name}.c"));
+    let binary: std::path::PathBuf = directory.join(name);
+    std::fs::write(&source_path, source).map_err(|error| error.to_string())?;
+    let output = std::process::Command::new("gcc")
+        .args(flags)
+        .arg("-o")
+        .arg(&binary)
+        .arg(&source_path)
+        .output()
+        .map_err(|error| format!("cannot run gcc: {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "gcc failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(binary.to_string_lossy().into_owned())
+}
