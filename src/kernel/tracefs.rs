@@ -119,8 +119,7 @@ impl Tracefs {
 
     fn read(&self, relative: &str) -> Result<String, KernelError> {
         let path = self.root.join(relative);
-        fs::read_to_string(&path)
-            .map_err(|error| KernelError::io(format!("read {}", path.to_string_lossy()), &error))
+        fs::read_to_string(&path).map_err(|error| io_error("read", &path, &error))
     }
 
     /// The perf event id of tracepoint `group/event`.
@@ -215,10 +214,14 @@ impl Tracefs {
     }
 }
 
+/// "VERB PATH" failed with `error`: one place formats it for every file tracefs reads or lists.
+fn io_error(verb: &str, path: &Path, error: &std::io::Error) -> KernelError {
+    KernelError::io(format!("{verb} {}", path.to_string_lossy()), error)
+}
+
 /// Appends `prefix` followed by its name for each directory in `dir`.
 fn subdirectories(dir: &Path, prefix: String, names: &mut Vec<String>) -> Result<(), KernelError> {
-    let entries = fs::read_dir(dir)
-        .map_err(|error| KernelError::io(format!("list {}", dir.to_string_lossy()), &error))?;
+    let entries = fs::read_dir(dir).map_err(|error| io_error("list", dir, &error))?;
     for entry in entries {
         let Ok(entry) = entry else {
             continue;
