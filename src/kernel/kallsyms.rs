@@ -94,11 +94,11 @@ impl KernelSymbols {
 
 /// A kallsyms line's address (hexadecimal), kind letter and name, and whether a module's
 /// (`\t[module]` after the name): one reader of lines for both kinds of lookup.
-#[inline(never)]
 fn fields(line: &str) -> Option<(&str, &str, &str, bool)> {
-    let mut parts = line.split_whitespace();
-    let (address, kind, name) = (parts.next()?, parts.next()?, parts.next()?);
-    Some((address, kind, name, parts.next().is_some()))
+    let mut parts = [""; 4];
+    let count = crate::words::fields(line, &mut parts);
+    let [address, kind, name, _] = parts;
+    (count >= 3).then_some((address, kind, name, count == 4))
 }
 
 /// `name+offset`, `name` alone at offset 0 unless `perf` (perf's and bpftrace's frames have

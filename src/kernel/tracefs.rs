@@ -51,12 +51,11 @@ fn unescape_mount_field(field: &str) -> String {
 pub fn tracing_root_in_mounts(mounts: &str) -> Option<PathBuf> {
     let mut debugfs = None;
     for line in mounts.lines() {
-        let mut fields = line.split_whitespace();
-        let (Some(_device), Some(mount_point), Some(kind)) =
-            (fields.next(), fields.next(), fields.next())
-        else {
+        let mut fields = [""; 3];
+        if crate::words::fields(line, &mut fields) < 3 {
             continue;
-        };
+        }
+        let [_device, mount_point, kind] = fields;
         let mount_point = PathBuf::from(unescape_mount_field(mount_point));
         match kind {
             "tracefs" => return Some(mount_point),
@@ -238,7 +237,9 @@ fn subdirectories(dir: &Path, prefix: String, names: &mut Vec<String>) -> Result
 /// The pid, group and name of a line of kprobe_events or uprobe_events when a tine made it
 /// (`p:tine_123/p0 vfs_read+0`, `r16:tine_123/r1 …`); None for any other event.
 fn tine_event(line: &str) -> Option<(u32, &str, &str)> {
-    let (_, event) = line.split_whitespace().next()?.split_once(':')?;
+    let mut first = [""];
+    crate::words::fields(line, &mut first);
+    let (_, event) = first[0].split_once(':')?;
     let (group, name) = event.split_once('/')?;
     let pid = group.strip_prefix("tine_")?;
     if !pid.bytes().all(|digit| digit.is_ascii_digit()) {
