@@ -25,6 +25,23 @@ pub fn nth_item(items: &str, separator: u8, index: usize) -> Option<&str> {
     Some(&rest[..end(rest).unwrap_or(rest.len())])
 }
 
+/// Fills `fields` with the first whitespace-separated fields of `line`; how many it has, at
+/// most `fields.len()`. One copy of the splitting for the files of lines tine reads
+/// (/proc/kallsyms, /proc/mounts, /proc/PID/maps, tracefs's probe events).
+#[inline(never)]
+pub fn fields<'a>(line: &'a str, fields: &mut [&'a str]) -> usize {
+    let mut parts = line.split_whitespace();
+    let mut count = 0;
+    for field in fields {
+        let Some(part) = parts.next() else {
+            break;
+        };
+        *field = part;
+        count += 1;
+    }
+    count
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,6 +54,10 @@ mod tests {
         assert_eq!(word_index(words, "void u8"), None);
         assert_eq!(nth_word(words, 2), Some("uint8"));
         assert_eq!(nth_word(words, 3), None);
+        let mut parts = [""; 3];
+        assert_eq!(fields(" a\tbb  c d", &mut parts), 3);
+        assert_eq!(parts, ["a", "bb", "c"]);
+        assert_eq!(fields("a b", &mut parts), 2);
         assert_eq!(
             nth_item("kprobe PMU|kernel BTF", b'|', 1),
             Some("kernel BTF")

@@ -144,6 +144,46 @@ fn positional_environment_and_target_dollars() {
     assert!(stderr(&output).contains("environment variable `TINE_CLI_TEST_UNSET` is not set"));
 }
 
+/// An environment variable whose value (or name) is not UTF-8 is one the script cannot read:
+/// the others are read as ever (tine used to abort at the first such variable, exit 101).
+#[test]
+fn an_environment_variable_that_is_not_text_is_left_out() {
+    use std::os::unix::ffi::OsStrExt;
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args([
+            "-e",
+            "-S",
+            "BEGIN { printf(\"%s\\n\", $TINE_CLI_TEST_WORD); }",
+        ])
+        .env("TINE_CLI_TEST_WORD", "word")
+        .env(
+            "TINE_CLI_TEST_BYTES",
+            std::ffi::OsStr::from_bytes(b"\xff\xfe"),
+        )
+        .output()
+        .expect("running tine");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("      string \"word\"  : char[8]\n"),
+        "{}",
+        stdout(&output)
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-e", "BEGIN { print($TINE_CLI_TEST_BYTES); }"])
+        .env(
+            "TINE_CLI_TEST_BYTES",
+            std::ffi::OsStr::from_bytes(b"\xff\xfe"),
+        )
+        .output()
+        .expect("running tine");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("environment variable `TINE_CLI_TEST_BYTES` is not set"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 #[test]
 fn a_bad_script_fails_before_tracing_starts() {
     let output = tine(&["BEGIN { prinft(\"x\"); }"]);

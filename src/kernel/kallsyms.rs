@@ -28,10 +28,7 @@ impl KernelSymbols {
     pub fn parse(text: &str) -> KernelSymbols {
         let mut symbols = KernelSymbols::default();
         for line in text.lines() {
-            let mut parts = line.split_whitespace();
-            let (Some(address), Some(kind), Some(name)) =
-                (parts.next(), parts.next(), parts.next())
-            else {
+            let Some((address, kind, name, _)) = fields(line) else {
                 continue;
             };
             let Ok(address) = u64::from_str_radix(address, 16) else {
@@ -97,6 +94,15 @@ impl KernelSymbols {
     }
 }
 
+/// A kallsyms line's address (hexadecimal), kind letter and name, and whether a module's
+/// (`\t[module]` after the name): one reader of lines for both kinds of lookup.
+fn fields(line: &str) -> Option<(&str, &str, &str, bool)> {
+    let mut parts = [""; 4];
+    let count = crate::words::fields(line, &mut parts);
+    let [address, kind, name, _] = parts;
+    (count >= 3).then_some((address, kind, name, count == 4))
+}
+
 /// `name+offset`, `name` alone at offset 0 unless `perf` (perf's and bpftrace's frames have
 /// `+0`).
 pub fn write_symbol(out: &mut String, name: &str, offset: u64, perf: bool) {
@@ -123,9 +129,7 @@ pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, KernelError> {
     let mut found = None;
     let mut lists_data = false;
     for line in text.lines() {
-        let mut parts = line.split_whitespace();
-        let (Some(address), Some(kind), Some(symbol)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let Some((address, kind, symbol, in_module)) = fields(line) else {
             continue;
         };
         lists_data |= matches!(kind.as_bytes(), [b'd' | b'b']);
@@ -135,7 +139,6 @@ pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, KernelError> {
         let Ok(address) = u64::from_str_radix(address, 16) else {
             continue;
         };
-        let in_module = parts.next().is_some();
         if found.is_none() || !in_module {
             found = Some(address);
         }

@@ -24,11 +24,10 @@ pub fn parse(text: &str) -> Vec<Mapping> {
 /// `start-end perms offset dev inode path`, when the path is a file's.
 fn parse_line(line: &str) -> Option<Mapping> {
     let hex = |text: &str| u64::from_str_radix(text, 16).ok();
-    let mut fields = line.split_whitespace();
-    let mut next = || fields.next();
-    let (range, _perms, offset, _dev, _inode, path) =
-        (next()?, next()?, next()?, next()?, next()?, next()?);
-    if !path.starts_with('/') {
+    let mut fields = [""; 6];
+    let count = crate::words::fields(line, &mut fields);
+    let [range, _perms, offset, _dev, _inode, path] = fields;
+    if count < 6 || !path.starts_with('/') {
         return None;
     }
     let (start, end) = range.split_once('-')?;

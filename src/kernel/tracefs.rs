@@ -51,12 +51,11 @@ fn unescape_mount_field(field: &str) -> String {
 pub fn tracing_root_in_mounts(mounts: &str) -> Option<PathBuf> {
     let mut debugfs = None;
     for line in mounts.lines() {
-        let mut fields = line.split_whitespace();
-        let (Some(_device), Some(mount_point), Some(kind)) =
-            (fields.next(), fields.next(), fields.next())
-        else {
+        let mut fields = [""; 3];
+        if crate::words::fields(line, &mut fields) < 3 {
             continue;
-        };
+        }
+        let [_device, mount_point, kind] = fields;
         let mount_point = PathBuf::from(unescape_mount_field(mount_point));
         match kind {
             "tracefs" => return Some(mount_point),
@@ -119,8 +118,7 @@ impl Tracefs {
 
     fn read(&self, relative: &str) -> Result<String, KernelError> {
         let path = self.root.join(relative);
-        fs::read_to_string(&path)
-            .map_err(|error| KernelError::io(format!("read {}", path.to_string_lossy()), &error))
+        fs::read_to_string(&path).map_err(|error| io_error("read", &path, &error))
     }
 
     /// The perf event id of tracepoint `group/event`.
@@ -215,10 +213,14 @@ impl Tracefs {
     }
 }
 
+/// "VERB PATH" failed with `error`: one place formats it for every file tracefs reads or lists.
+fn io_error(verb: &str, path: &Path, error: &std::io::Error) -> KernelError {
+    KernelError::io(format!("{verb} {}", path.to_string_lossy()), error)
+}
+
 /// Appends `prefix` followed by its name for each directory in `dir`.
 fn subdirectories(dir: &Path, prefix: String, names: &mut Vec<String>) -> Result<(), KernelError> {
-    let entries = fs::read_dir(dir)
-        .map_err(|error| KernelError::io(format!("list {}", dir.to_string_lossy()), &error))?;
+    let entries = fs::read_dir(dir).map_err(|error| io_error("list", dir, &error))?;
     for entry in entries {
         let Ok(entry) = entry else {
             continue;
@@ -235,7 +237,9 @@ fn subdirectories(dir: &Path, prefix: String, names: &mut Vec<String>) -> Result
 /// The pid, group and name of a line of kprobe_events or uprobe_events when a tine made it
 /// (`p:tine_123/p0 vfs_read+0`, `r16:tine_123/r1 …`); None for any other event.
 fn tine_event(line: &str) -> Option<(u32, &str, &str)> {
-    let (_, event) = line.split_whitespace().next()?.split_once(':')?;
+    let mut first = [""];
+    crate::words::fields(line, &mut first);
+    let (_, event) = first[0].split_once(':')?;
     let (group, name) = event.split_once('/')?;
     let pid = group.strip_prefix("tine_")?;
     if !pid.bytes().all(|digit| digit.is_ascii_digit()) {

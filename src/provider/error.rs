@@ -48,30 +48,37 @@ pub enum TracepointError {
 impl fmt::Display for ProviderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProviderError::Unknown(name) => write!(f, "no provider `{name}`"),
-            ProviderError::NoRegisters => write!(
+            ProviderError::Unknown(name) => around(f, "no provider `", name, "`"),
+            ProviderError::NoRegisters => around(
                 f,
-                "tine knows no pt_regs layout for {}: kprobes and uprobes are unavailable",
-                std::env::consts::ARCH
+                "tine knows no pt_regs layout for ",
+                std::env::consts::ARCH,
+                ": kprobes and uprobes are unavailable",
             ),
             ProviderError::Kernel(error) => error.fmt(f),
             ProviderError::Kprobe(error) => error.fmt(f),
             ProviderError::Uprobe(error) => error.fmt(f),
             ProviderError::Tracepoint(error) => error.fmt(f),
-            ProviderError::NotAPeriod(spec) => write!(
+            ProviderError::NotAPeriod(spec) => around(
                 f,
-                "`interval:{spec}` is not a period: write interval:1, interval:500ms or \
-                 interval:ms:500 (units: m, s, ms, us, ns, or hz for a rate)"
+                "`interval:",
+                spec,
+                "` is not a period: write interval:1, interval:500ms or interval:ms:500 \
+                 (units: m, s, ms, us, ns, or hz for a rate)",
             ),
-            ProviderError::NotARate(spec) => write!(
+            ProviderError::NotARate(spec) => around(
                 f,
-                "`profile:{spec}` is not a rate: write profile:99hz, profile:0:99hz, \
-                 profile:hz:99 or profile:ms:10 (units: hz, s, ms, us)"
+                "`profile:",
+                spec,
+                "` is not a rate: write profile:99hz, profile:0:99hz, profile:hz:99 or \
+                 profile:ms:10 (units: hz, s, ms, us)",
             ),
             ProviderError::NoSoftwareEvent(spec) => {
-                write!(
+                around(
                     f,
-                    "`software:{spec}` names no software event; the events are"
+                    "`software:",
+                    spec,
+                    "` names no software event; the events are",
                 )?;
                 let mut separator = " ";
                 let mut index = 0;
@@ -89,13 +96,23 @@ impl fmt::Display for ProviderError {
                 }
                 Ok(())
             }
-            ProviderError::NotACount(spec) => write!(
+            ProviderError::NotACount(spec) => around(
                 f,
-                "`software:{spec}`: the count is not a number of events: write \
-                 software:page-faults or software:page-faults:100"
+                "`software:",
+                spec,
+                "`: the count is not a number of events: write software:page-faults or \
+                 software:page-faults:100",
             ),
         }
     }
+}
+
+/// `before`, then `spec`, then `after`: most of these messages, written by one function, not
+/// by a `write!` each.
+fn around(f: &mut fmt::Formatter<'_>, before: &str, spec: &str, after: &str) -> fmt::Result {
+    f.write_str(before)?;
+    f.write_str(spec)?;
+    f.write_str(after)
 }
 
 /// The wrapped errors are the message itself, not a cause of it: their causes are this one's.
@@ -114,13 +131,16 @@ impl Error for ProviderError {
 impl fmt::Display for TracepointError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TracepointError::NoEvent(spec) => write!(
+            TracepointError::NoEvent(spec) => around(
                 f,
-                "`tracepoint:{spec}` needs a group and an event: tracepoint:sched/sched_switch"
+                "`tracepoint:",
+                spec,
+                "` needs a group and an event: tracepoint:sched/sched_switch",
             ),
-            TracepointError::NoMatch(spec) => write!(f, "no tracepoint matches `{spec}`"),
+            TracepointError::NoMatch(spec) => around(f, "no tracepoint matches `", spec, "`"),
             TracepointError::Missing { name, events } => {
-                write!(f, "no tracepoint `{name}` in {}", events.to_string_lossy())
+                around(f, "no tracepoint `", name, "` in ")?;
+                f.write_str(&events.to_string_lossy())
             }
             TracepointError::BadFormat(reason) => f.write_str(reason),
         }

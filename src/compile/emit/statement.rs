@@ -1,6 +1,6 @@
 //! compile::emit::statement: statements, blocks and the error counters they bump.
 
-use tine_asm::{Helper, Reg::*, Size};
+use tine_asm::{Helper, Reg::*};
 
 use crate::compile::records::{ErrorKind, RecordKind};
 use crate::lang::diag::Span;
@@ -211,11 +211,9 @@ impl Emitter<'_> {
         let key = self.word_key(site, span);
         let skip = self.asm.label();
         self.map_call(Helper::MapLookupElem, self.shared.error_map, key)
-            .jeq_imm(R0, 0, skip)
-            .load(Size::U64, R1, R0, 0)
-            .add64_imm(R1, 1)
-            .store(Size::U64, R0, 0, R1)
-            .bind(skip);
+            .jeq_imm(R0, 0, skip);
+        self.add_to(R0, 0, None);
+        self.asm.bind(skip);
         self.frame.release(mark);
     }
 }

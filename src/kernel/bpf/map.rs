@@ -276,17 +276,19 @@ impl BpfMap {
     }
 
     fn check_key(&self, key: &[u8], action: &str) -> Result<(), KernelError> {
-        if key.len() != self.spec.key_size as usize {
-            return Err(KernelError::message(
-                self.action(action),
-                format!(
-                    "key is {} bytes, the map's are {}",
-                    key.len(),
-                    self.spec.key_size
-                ),
-            ));
+        let size = self.spec.key_size as usize;
+        if key.len() != size {
+            return Err(self.wrong_size(action, "key", key.len(), size));
         }
         Ok(())
+    }
+
+    /// "WHAT is N bytes, the map's are M": a key or value of the wrong size for `action`.
+    fn wrong_size(&self, action: &str, what: &str, size: usize, expected: usize) -> KernelError {
+        KernelError::message(
+            self.action(action),
+            format!("{what} is {size} bytes, the map's are {expected}"),
+        )
     }
 
     fn element(&self, key: &[u8], value: u64, flags: u64) -> ElementAttr {
@@ -340,8 +342,8 @@ impl BpfMap {
     /// Stores `value` at `key`. For per-CPU maps `value` is either one value for every CPU or
     /// all CPUs' values padded to 8 bytes each.
     pub fn update(&self, key: &[u8], value: &[u8], mode: Update) -> Result<(), KernelError> {
-        self.check_key(key, "update a key in")?;
-        let action = || self.action("update a key in");
+        let action = "update a key in";
+        self.check_key(key, action)?;
         let size = self.spec.value_size as usize;
         let full;
         let value = if self.spec.kind.is_per_cpu() && value.len() == size {
@@ -355,17 +357,10 @@ impl BpfMap {
             value
         };
         if value.len() != self.lookup_size() {
-            return Err(KernelError::message(
-                action(),
-                format!(
-                    "value is {} bytes, the map's are {}",
-                    value.len(),
-                    self.lookup_size()
-                ),
-            ));
+            return Err(self.wrong_size(action, "value", value.len(), self.lookup_size()));
         }
         let mut attr = self.element(key, address(value), mode as u64);
-        bpf(MAP_UPDATE_ELEM, &mut attr).map_err(|errno| self.failed("update a key in", errno))?;
+        bpf(MAP_UPDATE_ELEM, &mut attr).map_err(|errno| self.failed(action, errno))?;
         Ok(())
     }
 

@@ -118,6 +118,11 @@ pub struct LoadedProgram {
 }
 
 impl LoadedProgram {
+    /// "ACTION program `NAME`" failed with `errno`: one place formats it.
+    fn failed(&self, action: &str, errno: i32) -> KernelError {
+        KernelError::errno(format!("{action} program `{}`", self.name), errno)
+    }
+
     /// Loads without a verifier log; only when the kernel refuses is the load repeated with a
     /// log (64 KiB, growing to 4 MiB while it does not fit), whose text the error carries.
     pub fn load(spec: &ProgramSpec) -> Result<LoadedProgram, KernelError> {
@@ -241,9 +246,7 @@ impl LoadedProgram {
             repeat,
             ..TestRunAttr::default()
         };
-        bpf(PROG_TEST_RUN, &mut attr).map_err(|errno| {
-            KernelError::errno(format!("test-run program `{}`", self.name), errno)
-        })?;
+        bpf(PROG_TEST_RUN, &mut attr).map_err(|errno| self.failed("test-run", errno))?;
         Ok(TestRun {
             retval: attr.retval,
             nanoseconds_per_run: attr.duration,
@@ -279,18 +282,16 @@ impl LoadedProgram {
     /// running on that CPU (`recursion_misses`); 0 where the kernel does not count them.
     pub fn recursion_misses(&self) -> Result<u64, KernelError> {
         let mut head = ProgramInfoHead::default();
-        program_info(self.fd.as_raw_fd(), &mut head).map_err(|errno| {
-            KernelError::errno(format!("read the info of program `{}`", self.name), errno)
-        })?;
+        program_info(self.fd.as_raw_fd(), &mut head)
+            .map_err(|errno| self.failed(READ_INFO, errno))?;
         Ok(head.recursion_misses)
     }
 
     /// The kernel's id, tag, name and translated instructions of this program.
     pub fn info(&self) -> Result<ProgramInfo, KernelError> {
-        let action = || format!("read the info of program `{}`", self.name);
         let mut head = ProgramInfoHead::default();
         program_info(self.fd.as_raw_fd(), &mut head)
-            .map_err(|e| KernelError::errno(action(), e))?;
+            .map_err(|errno| self.failed(READ_INFO, errno))?;
         let mut xlated = vec![0u8; head.xlated_prog_len as usize];
         let mut second = ProgramInfoHead {
             xlated_prog_len: xlated.len() as u32,
@@ -298,7 +299,7 @@ impl LoadedProgram {
             ..ProgramInfoHead::default()
         };
         program_info(self.fd.as_raw_fd(), &mut second)
-            .map_err(|e| KernelError::errno(action(), e))?;
+            .map_err(|errno| self.failed(READ_INFO, errno))?;
         xlated.truncate(second.xlated_prog_len as usize);
         let name_end = head
             .name
@@ -319,6 +320,9 @@ impl AsFd for LoadedProgram {
         self.fd.as_fd()
     }
 }
+
+/// What `recursion_misses` and `info` do, in their errors.
+const READ_INFO: &str = "read the info of";
 
 fn program_info(fd: i32, head: &mut ProgramInfoHead) -> Result<(), i32> {
     let mut attr = InfoAttr {

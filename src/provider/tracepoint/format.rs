@@ -97,11 +97,11 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
 fn field_parts(line: &str) -> Result<(&str, usize, usize, bool), String> {
     let mut declaration = None;
     let (mut offset, mut size, mut signed) = (None, None, None);
-    for part in line
-        .split(';')
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-    {
+    for part in line.split(';') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
         let (key, value) = part
             .split_once(':')
             .ok_or_else(|| format!("bad field part `{part}`"))?;

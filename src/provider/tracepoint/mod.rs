@@ -256,11 +256,19 @@ fn pointed(c_type: &str) -> Type {
     }
     // The words between blanks and stars, by bytes (the format is ASCII), qualifiers left out.
     let stars = c_type.bytes().filter(|&byte| byte == b'*').count();
-    let mut words = c_type
-        .split(|c: char| c == '*' || c.is_ascii_whitespace())
-        .filter(|word| !matches!(*word, "" | "const" | "volatile" | "__user"));
-    match (words.next(), words.next(), words.next()) {
-        (Some(tag @ ("struct" | "union")), Some(name), None) if stars == 1 => {
+    let mut words = [""; 2];
+    let mut count = 0;
+    for word in c_type.split(|c: char| c == '*' || c.is_ascii_whitespace()) {
+        if matches!(word, "" | "const" | "volatile" | "__user") {
+            continue;
+        }
+        if let Some(slot) = words.get_mut(count) {
+            *slot = word;
+        }
+        count += 1;
+    }
+    match words {
+        [tag @ ("struct" | "union"), name] if count == 2 && stars == 1 => {
             Type::Named(format!("{tag} {name}").into())
         }
         _ => Type::Void,
