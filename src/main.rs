@@ -11,6 +11,7 @@ use tine::output::Style;
 use tine::provider::offline::OfflineProviders;
 use tine::runtime::Settings;
 use tine::sema::Environment;
+use tine::words::quoted;
 
 const USAGE: &str = "\
 usage: tine [options] (script-file | - | 'program text') [arguments...]
@@ -90,29 +91,6 @@ fn unexpected_value(option: &str, value: &[u8]) -> String {
         "unexpected argument for option '{option}': {}",
         quoted(value)
     )
-}
-
-/// An argument in quotes, escaped as Rust's Debug of an OsStr escapes it (`\n`, `\"`,
-/// `\u{301}`, and `\xFF` for a byte that is not UTF-8; `'` as it is), written here: std's
-/// costs more.
-fn quoted(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut text = String::from('"');
-    for chunk in bytes.utf8_chunks() {
-        for character in chunk.valid().chars() {
-            match character {
-                '\'' => text.push(character),
-                _ => text.extend(character.escape_debug()),
-            }
-        }
-        for &byte in chunk.invalid() {
-            text.push_str("\\x");
-            text.push(char::from(HEX[usize::from(byte >> 4)]));
-            text.push(char::from(HEX[usize::from(byte & 15)]));
-        }
-    }
-    text.push('"');
-    text
 }
 
 /// The command line, getopt-style: short options cluster (`-de`) and take their value attached
@@ -242,7 +220,12 @@ fn option(
         b'q' => options.quiet = true,
         b'p' => match value.parse() {
             Ok(pid) => options.pid = Some(pid),
-            Err(error) => return Err(format!("cannot parse argument {value:?}: {error}")),
+            Err(error) => {
+                return Err(format!(
+                    "cannot parse argument {}: {error}",
+                    quoted(value.as_bytes())
+                ))
+            }
         },
         b'S' => options.dump = true,
         b'T' => options.self_test = true,

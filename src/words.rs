@@ -1,5 +1,6 @@
-//! words: lists of names kept as one string of space-separated words. A table of `&str`s
-//! costs 16 bytes of pointer and length a word beside its letters; the one string does not.
+//! words: lists of names kept as one string of space-separated words (a table of `&str`s
+//! costs 16 bytes of pointer and length a word beside its letters; the one string does not),
+//! and text quoted for messages.
 
 /// Where `word` is among the space-separated `words`.
 #[inline(never)]
@@ -40,6 +41,29 @@ pub fn fields<'a>(line: &'a str, fields: &mut [&'a str]) -> usize {
         count += 1;
     }
     count
+}
+
+/// Text in quotes, escaped as Rust's Debug of an OsStr (or a str) escapes it (`\n`, `\"`,
+/// `\u{301}`, and `\xFF` for a byte that is not UTF-8; `'` as it is), written here: std's
+/// costs more, and one quoting serves every message that quotes text.
+pub fn quoted(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut text = String::from('"');
+    for chunk in bytes.utf8_chunks() {
+        for character in chunk.valid().chars() {
+            match character {
+                '\'' => text.push(character),
+                _ => text.extend(character.escape_debug()),
+            }
+        }
+        for &byte in chunk.invalid() {
+            text.push_str("\\x");
+            text.push(char::from(HEX[usize::from(byte >> 4)]));
+            text.push(char::from(HEX[usize::from(byte & 15)]));
+        }
+    }
+    text.push('"');
+    text
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! values come one per possible CPU, perf events open on online ones.
 
 use crate::kernel::error::KernelError;
+use crate::words::quoted;
 
 /// CPU numbers of a kernel CPU list such as `0-3,8,10-11`; None when malformed.
 pub fn parse_cpu_list(text: &str) -> Option<Vec<u32>> {
@@ -36,7 +37,7 @@ fn read_cpu_list(path: &str) -> Result<Vec<u32>, KernelError> {
         Some(cpus) if !cpus.is_empty() => Ok(cpus),
         _ => Err(KernelError::message(
             action,
-            format!("not a CPU list: {:?}", text.trim()),
+            format!("not a CPU list: {}", quoted(text.trim().as_bytes())),
         )),
     }
 }

@@ -2,6 +2,7 @@
 //! the kprobe and uprobe PMUs) and the per-CPU BPF-output events behind a perf event array,
 //! with the mmap'd ring each of those writes its samples to.
 
+use crate::words::quoted;
 use std::ffi::CString;
 use std::mem::size_of;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -136,12 +137,18 @@ fn dynamic_pmu(name: &str, what: &str) -> Result<(u32, u64), KernelError> {
         }
         let kind_text = read("type")?;
         let Ok(kind) = kind_text.trim().parse() else {
-            break 'wrong format!("{directory}/type is not a number: {kind_text:?}");
+            break 'wrong format!(
+                "{directory}/type is not a number: {}",
+                quoted(kind_text.as_bytes())
+            );
         };
         let format = read("format/retprobe")?;
         match parse_config_bit(&format) {
             Some(bit) => return Ok((kind, 1 << bit)),
-            None => format!("{directory}/format/retprobe is not `config:N`: {format:?}"),
+            None => format!(
+                "{directory}/format/retprobe is not `config:N`: {}",
+                quoted(format.as_bytes())
+            ),
         }
     };
     Err(KernelError::message(format!("open {what}"), message))

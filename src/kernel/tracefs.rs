@@ -2,6 +2,7 @@
 //! we are root) — event ids and formats for tracepoints, the list of all events for globs, and
 //! legacy kprobe/uprobe events, created for kernels without the perf PMUs and removed on drop.
 
+use crate::words::quoted;
 use std::ffi::CStr;
 use std::fs;
 use std::io::Write;
@@ -128,7 +129,7 @@ impl Tracefs {
         text.trim().parse().map_err(|_| {
             KernelError::message(
                 format!("read {relative}"),
-                format!("not a number: {:?}", text.trim()),
+                format!("not a number: {}", quoted(text.trim().as_bytes())),
             )
         })
     }

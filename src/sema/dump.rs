@@ -81,7 +81,7 @@ fn put(out: &mut String, text: &str, value: &dyn fmt::Display) {
 #[inline(never)]
 fn put_quoted(out: &mut String, text: &str, value: &str) {
     add(out, text);
-    let _ = write!(out, "{value:?}");
+    out.push_str(&crate::words::quoted(value.as_bytes()));
 }
 
 /// `text`, then `map`'s name, then `[]` when it has a key.
