@@ -14,7 +14,7 @@ use super::uprobe::UprobeError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProviderError {
     /// A provider name not in `PROVIDERS`: a front end out of step with the list.
-    Unknown(String),
+    Unknown(Box<str>),
     /// No pt_regs layout for the build architecture, so no `argN`, `retval`, `regs`.
     NoRegisters,
     /// Tracefs could not be found, mounted or listed.
@@ -24,13 +24,13 @@ pub enum ProviderError {
     Uprobe(Box<UprobeError>),
     Tracepoint(Box<TracepointError>),
     /// `interval:SPEC` that is no period.
-    NotAPeriod(String),
+    NotAPeriod(Box<str>),
     /// `profile:SPEC` that is no rate.
-    NotARate(String),
+    NotARate(Box<str>),
     /// `software:SPEC` that names no software event.
-    NoSoftwareEvent(String),
+    NoSoftwareEvent(Box<str>),
     /// `software:EVENT:COUNT` whose count is no number of events.
-    NotACount(String),
+    NotACount(Box<str>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -60,7 +60,7 @@ impl Interval {
                 period_ns,
                 test_run: true,
             }),
-            None => Err(ProviderError::NotAPeriod(spec.to_string())),
+            None => Err(ProviderError::NotAPeriod(spec.into())),
         }
     }
 }

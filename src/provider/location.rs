@@ -21,22 +21,22 @@ pub enum LocationError {
     /// A character no symbol has. Specs end up in tracefs's kprobe_events/uprobe_events on
     /// kernels without the perf PMUs, where a space would start a second definition.
     BadName {
-        spec: String,
+        spec: Box<str>,
         character: char,
     },
     BadOffset {
-        spec: String,
+        spec: Box<str>,
     },
     BadAddress {
-        spec: String,
+        spec: Box<str>,
     },
     /// The kernel places return probes at a function's entry only.
     OffsetOnReturn {
-        spec: String,
+        spec: Box<str>,
     },
     /// `vfs_*+16` would put probes at an arbitrary byte of every match.
     OffsetOnGlob {
-        spec: String,
+        spec: Box<str>,
     },
 }
 
@@ -46,7 +46,9 @@ impl fmt::Display for LocationError {
             LocationError::Empty => f.write_str("no function named"),
             LocationError::BadName { spec, character } => write!(
                 f,
-                "`{spec}` is not a function name: {character:?} is not allowed in one"
+                // Quoted as char's Debug quotes it, whose own code is linked for this alone.
+                "`{spec}` is not a function name: '{}' is not allowed in one",
+                character.escape_debug()
             ),
             LocationError::BadOffset { spec } => write!(
                 f,
@@ -203,7 +205,7 @@ pub(super) mod tests {
 
     #[test]
     fn rejects_what_the_kernel_would_refuse_or_misread() {
-        let spec = |text: &str| text.to_string();
+        let spec = |text: &str| Box::<str>::from(text);
         let cases = [
             ("", false, LocationError::Empty),
             ("+4", false, LocationError::Empty),

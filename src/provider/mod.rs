@@ -93,7 +93,7 @@ pub fn find(name: &str) -> Result<&'static Provider, ProviderError> {
         .copied()
         .find(|provider| provider.syntax.name == name)
         // The parser knows every provider there is: a front end out of step with this list.
-        .ok_or_else(|| ProviderError::Unknown(name.to_string()))
+        .ok_or_else(|| ProviderError::Unknown(name.into()))
 }
 
 /// The points of a glob, each with its spelling as `probe` reads it.

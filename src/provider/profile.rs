@@ -31,7 +31,7 @@ pub struct Profile {
 
 impl Profile {
     pub fn parse(spec: &str) -> Result<Profile, ProviderError> {
-        let bad = || ProviderError::NotARate(spec.to_string());
+        let bad = || ProviderError::NotARate(spec.into());
         let (cpu, rate) = match spec.split_once(':') {
             Some((cpu, rate)) => (Some(cpu.parse().map_err(|_| bad())?), rate),
             None => (None, spec),

@@ -43,11 +43,11 @@ impl Software {
         };
         let config = word_index(EVENTS, event)
             .or_else(|| word_index(ALIASES, event).filter(|_| event != "-"))
-            .ok_or_else(|| ProviderError::NoSoftwareEvent(spec.to_string()))?;
+            .ok_or_else(|| ProviderError::NoSoftwareEvent(spec.into()))?;
         let count = match count.map(str::parse::<u64>) {
             // The kernel refuses a period with the top bit set.
             Some(Ok(count)) if count < 1 << 63 => count,
-            Some(_) => return Err(ProviderError::NotACount(spec.to_string())),
+            Some(_) => return Err(ProviderError::NotACount(spec.into())),
             None => 0,
         };
         Ok(Software {

@@ -58,12 +58,16 @@ pub struct Dispatch {
 fn place(event: &str) -> Option<(usize, usize)> {
     for (direction, prefix) in PREFIXES.iter().enumerate() {
         if let Some(name) = event.strip_prefix(prefix) {
-            // 32-bit FNV-1a, as tests/syscalls/generate hashes the names.
+            // FNV-1a's low 24 bits, as tests/syscalls/generate hashes the names.
             let mut hash = 0x811c_9dc5u32;
             for byte in name.bytes() {
                 hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
             }
-            return Some((direction, HASHES.iter().position(|&known| known == hash)?));
+            let [low, middle, high, _] = hash.to_le_bytes();
+            let place = HASHES
+                .iter()
+                .position(|&known| known == [low, middle, high])?;
+            return Some((direction, place));
         }
     }
     None
