@@ -44,11 +44,15 @@ pub struct Child {
     exit: Option<ChildExit>,
 }
 
+/// The shell builtins that are programs too: `sh -c` runs them itself, without an exec.
+const SHELL_BUILTINS: &str = "[ echo false kill printf pwd test true";
+
 /// What `sh -c` runs for `command`: `exec command` when it is one simple command whose first
 /// word is a program (a path, or a file on PATH), so that the child's pid — `$target`, `cpid` —
 /// is the command's own, as it is with a shell that execs a last command itself (bash) and is
-/// not with Debian's dash, which forks it. Anything else (`a; b`, a pipe, `(...)`, a builtin
-/// such as `exit`, `VAR=x cmd`) runs as written.
+/// not with Debian's dash, which forks it. Anything else (`a; b`, a pipe, `(...)`, `VAR=x cmd`)
+/// runs as written, and so does a builtin (`exit`, and `true` or `echo` of `SHELL_BUILTINS`):
+/// the shell, the child itself, runs it, as `sh -c` runs it for ply.
 fn shell_text(command: &str) -> String {
     let bytes = command.trim_start().as_bytes();
     let mut quote = None;
@@ -69,8 +73,10 @@ fn shell_text(command: &str) -> String {
     }
     let end = bytes.iter().position(|&byte| byte == b' ' || byte == b'\t');
     let first = &bytes[..end.unwrap_or(bytes.len())];
-    let plain =
-        !first.is_empty() && quote.is_none() && !first.iter().any(|byte| b"'\"\\=$".contains(byte));
+    let plain = !first.is_empty()
+        && quote.is_none()
+        && !first.iter().any(|byte| b"'\"\\=$".contains(byte))
+        && crate::words::word_index(SHELL_BUILTINS, &String::from_utf8_lossy(first)).is_none();
     let on_path = |directory: &str| {
         let mut path = String::from(directory);
         path.push('/');
@@ -261,7 +267,7 @@ mod tests {
             "sh -c 'a; b'",
             "/bin/echo x > /dev/null",
             "  dd if=/dev/zero of=/dev/null count=1",
-            "printf 'a|b\\n' \"$HOME\"",
+            "cat 'a|b' \"$HOME\"",
         ] {
             assert_eq!(shell_text(exec), format!("exec {exec}"), "{exec}");
         }
@@ -272,6 +278,9 @@ mod tests {
             "(ls)",
             "exit 3",
             "cd /tmp",
+            "true",
+            "echo 'a\\nb'",
+            "printf 'a|b\\n' \"$HOME\"",
             "VAR=1 ls",
             "exec ls",
             "'ls' -l",
