@@ -6,7 +6,6 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::kernel::error::KernelError;
-use crate::words::nth_word;
 
 use super::kprobe::KprobeError;
 use super::uprobe::UprobeError;
@@ -23,14 +22,9 @@ pub enum ProviderError {
     Kprobe(Box<KprobeError>),
     Uprobe(Box<UprobeError>),
     Tracepoint(Box<TracepointError>),
-    /// `interval:SPEC` that is no period.
-    NotAPeriod(Box<str>),
-    /// `profile:SPEC` that is no rate.
-    NotARate(Box<str>),
-    /// `software:SPEC` that names no software event.
-    NoSoftwareEvent(Box<str>),
-    /// `software:EVENT:COUNT` whose count is no number of events.
-    NotACount(Box<str>),
+    /// A spec its provider cannot read, in the provider's words: the message names the spec
+    /// and how to write one. A provider's own ways to fail need no variant here.
+    Spec(Box<str>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,51 +53,15 @@ impl fmt::Display for ProviderError {
             ProviderError::Kprobe(error) => error.fmt(f),
             ProviderError::Uprobe(error) => error.fmt(f),
             ProviderError::Tracepoint(error) => error.fmt(f),
-            ProviderError::NotAPeriod(spec) => around(
-                f,
-                "`interval:",
-                spec,
-                "` is not a period: write interval:1, interval:500ms or interval:ms:500 \
-                 (units: m, s, ms, us, ns, or hz for a rate)",
-            ),
-            ProviderError::NotARate(spec) => around(
-                f,
-                "`profile:",
-                spec,
-                "` is not a rate: write profile:99hz, profile:0:99hz, profile:hz:99 or \
-                 profile:ms:10 (units: hz, s, ms, us)",
-            ),
-            ProviderError::NoSoftwareEvent(spec) => {
-                around(
-                    f,
-                    "`software:",
-                    spec,
-                    "` names no software event; the events are",
-                )?;
-                let mut separator = " ";
-                let mut index = 0;
-                while let Some(name) = nth_word(super::software::EVENTS, index) {
-                    f.write_str(separator)?;
-                    f.write_str(name)?;
-                    let alias = nth_word(super::software::ALIASES, index).unwrap_or_default();
-                    if alias != "-" {
-                        f.write_str(" (")?;
-                        f.write_str(alias)?;
-                        f.write_str(")")?;
-                    }
-                    separator = ", ";
-                    index += 1;
-                }
-                Ok(())
-            }
-            ProviderError::NotACount(spec) => around(
-                f,
-                "`software:",
-                spec,
-                "`: the count is not a number of events: write software:page-faults or \
-                 software:page-faults:100",
-            ),
+            ProviderError::Spec(message) => f.write_str(message),
         }
+    }
+}
+
+impl ProviderError {
+    /// `Spec`'s message of `before`, the spec, then `after`.
+    pub fn spec(before: &str, spec: &str, after: &str) -> ProviderError {
+        ProviderError::Spec([before, spec, after].concat().into())
     }
 }
 

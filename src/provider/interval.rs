@@ -60,7 +60,12 @@ impl Interval {
                 period_ns,
                 test_run: true,
             }),
-            None => Err(ProviderError::NotAPeriod(spec.into())),
+            None => Err(ProviderError::spec(
+                "`interval:",
+                spec,
+                "` is not a period: write interval:1, interval:500ms or interval:ms:500 \
+                 (units: m, s, ms, us, ns, or hz for a rate)",
+            )),
         }
     }
 }

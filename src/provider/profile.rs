@@ -31,7 +31,14 @@ pub struct Profile {
 
 impl Profile {
     pub fn parse(spec: &str) -> Result<Profile, ProviderError> {
-        let bad = || ProviderError::NotARate(spec.into());
+        let bad = || {
+            ProviderError::spec(
+                "`profile:",
+                spec,
+                "` is not a rate: write profile:99hz, profile:0:99hz, profile:hz:99 or \
+                 profile:ms:10 (units: hz, s, ms, us)",
+            )
+        };
         let (cpu, rate) = match spec.split_once(':') {
             Some((cpu, rate)) => (Some(cpu.parse().map_err(|_| bad())?), rate),
             None => (None, spec),

@@ -20,9 +20,9 @@ use super::{Attachment, Provider, ResolvedProbe, Variable};
 /// The events by name, each word's place its PERF_COUNT_SW_* number; `ALIASES` has bpftrace's
 /// alias of each (`-` for none) and `DEFAULT_COUNTS` the count bpftrace 0.17 uses when the spec
 /// gives none (or 0). Strings of words (see `crate::words`), not a table of `&str`s.
-pub(super) const EVENTS: &str = "cpu-clock task-clock page-faults context-switches \
+const EVENTS: &str = "cpu-clock task-clock page-faults context-switches \
     cpu-migrations minor-faults major-faults alignment-faults emulation-faults dummy bpf-output";
-pub(super) const ALIASES: &str = "cpu - faults cs - - - - - - -";
+const ALIASES: &str = "cpu - faults cs - - - - - - -";
 const DEFAULT_COUNTS: [u32; 11] = [1_000_000, 1, 100, 1000, 1, 100, 1, 1, 1, 1, 1];
 
 pub struct Software {
@@ -43,11 +43,18 @@ impl Software {
         };
         let config = word_index(EVENTS, event)
             .or_else(|| word_index(ALIASES, event).filter(|_| event != "-"))
-            .ok_or_else(|| ProviderError::NoSoftwareEvent(spec.into()))?;
+            .ok_or_else(|| no_event(spec))?;
         let count = match count.map(str::parse::<u64>) {
             // The kernel refuses a period with the top bit set.
             Some(Ok(count)) if count < 1 << 63 => count,
-            Some(_) => return Err(ProviderError::NotACount(spec.into())),
+            Some(_) => {
+                return Err(ProviderError::spec(
+                    "`software:",
+                    spec,
+                    "`: the count is not a number of events: write software:page-faults or \
+                     software:page-faults:100",
+                ))
+            }
             None => 0,
         };
         Ok(Software {
@@ -61,6 +68,31 @@ impl Software {
             },
         })
     }
+}
+
+/// `software:SPEC` that names no event: the message lists them, each with its alias.
+fn no_event(spec: &str) -> ProviderError {
+    let mut message = [
+        "`software:",
+        spec,
+        "` names no software event; the events are",
+    ]
+    .concat();
+    let mut separator = " ";
+    let mut index = 0;
+    while let Some(name) = nth_word(EVENTS, index) {
+        message.push_str(separator);
+        message.push_str(name);
+        let alias = nth_word(ALIASES, index).unwrap_or_default();
+        if alias != "-" {
+            message.push_str(" (");
+            message.push_str(alias);
+            message.push(')');
+        }
+        separator = ", ";
+        index += 1;
+    }
+    ProviderError::Spec(message.into())
 }
 
 /// `software:`, `s:`.
