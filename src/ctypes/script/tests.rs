@@ -460,7 +460,7 @@ struct never;
 #[test]
 fn errors_name_the_line_and_what_was_not_understood() {
     for (text, message) in [
-        ("struct a {\n  int x\n};", "3:1: expected `;`, found `}`"),
+        ("struct a {\n  int x\n  int y;\n};", "3:3: expected `;`, found `int`"),
         ("struct a { pid_t p; u128 x; };", "1:21: unknown type `u128`: define it above (there are no headers to include), or run on a kernel with BTF"),
         (
             "struct nameidata {\n\tstruct path path;\n};",
