@@ -364,9 +364,14 @@ mod tests {
     use crate::output::{Format, PrintOptions};
     use crate::sema::program::Function;
 
+    /// 32 bytes on a 64-bit host; a 32-bit one's smaller pointers make it less.
     #[test]
-    fn each_row_is_32_bytes() {
-        assert_eq!(std::mem::size_of::<Definition>(), 32);
+    fn each_row_is_at_most_32_bytes() {
+        let size = std::mem::size_of::<Definition>();
+        assert!(size <= 32, "{size}");
+        if cfg!(target_pointer_width = "64") {
+            assert_eq!(size, 32);
+        }
     }
 
     #[test]
