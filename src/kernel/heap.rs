@@ -196,6 +196,15 @@ pub unsafe extern "C" fn malloc(size: usize) -> *mut c_void {
 }
 
 /// # Safety
+/// Called as musl's internal malloc, which its time zone code calls: defined here, musl's own
+/// simple allocator behind that name (~730 bytes) is not linked.
+#[cfg(target_env = "musl")]
+#[no_mangle]
+pub unsafe extern "C" fn __libc_malloc(size: usize) -> *mut c_void {
+    allocate(size).cast()
+}
+
+/// # Safety
 /// Called as C's free.
 #[no_mangle]
 pub unsafe extern "C" fn free(payload: *mut c_void) {
