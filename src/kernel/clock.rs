@@ -10,8 +10,19 @@ fn now(clock: libc::clockid_t) -> i64 {
         tv_sec: 0,
         tv_nsec: 0,
     };
+    // On 64-bit targets the system call itself: libc's clock_gettime links its vDSO lookup
+    // (~900 bytes) for calls made a few times a wakeup. On 32-bit ones libc's, which makes the
+    // 64-bit-time call where the kernel has it.
     // SAFETY: clock_gettime writes one timespec, which lives on this stack frame.
-    unsafe { libc::clock_gettime(clock, &mut time) };
+    #[cfg(target_pointer_width = "64")]
+    unsafe {
+        libc::syscall(libc::SYS_clock_gettime, clock, &mut time)
+    };
+    // SAFETY: as above.
+    #[cfg(not(target_pointer_width = "64"))]
+    unsafe {
+        libc::clock_gettime(clock, &mut time)
+    };
     time.tv_sec as i64 * 1_000_000_000 + time.tv_nsec as i64
 }
 
