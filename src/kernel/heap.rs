@@ -245,17 +245,19 @@ pub unsafe extern "C" fn realloc(payload: *mut c_void, size: usize) -> *mut c_vo
         }
         let [kind, back] = *header(old);
         if back == 0 && kind >= CLASSES && size < usize::MAX - HEADER {
-            // A mapping grows in place or moves without a copy.
-            let block = libc::mremap(
-                old.sub(HEADER).cast(),
+            // A mapping grows in place or moves without a copy. The system call itself:
+            // libc's mremap carries what only its own allocator and MREMAP_FIXED need.
+            let block = libc::syscall(
+                libc::SYS_mremap,
+                old.sub(HEADER),
                 kind,
                 size + HEADER,
                 libc::MREMAP_MAYMOVE,
             );
-            if block == libc::MAP_FAILED {
+            if block == -1 {
                 return null_mut();
             }
-            let block = block.cast::<u8>();
+            let block = block as *mut u8;
             block.cast::<[usize; 2]>().write([size + HEADER, 0]);
             return block.add(HEADER).cast();
         }
