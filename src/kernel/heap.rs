@@ -252,7 +252,7 @@ pub unsafe extern "C" fn realloc(payload: *mut c_void, size: usize) -> *mut c_vo
                 old.sub(HEADER),
                 kind,
                 size + HEADER,
-                libc::MREMAP_MAYMOVE,
+                libc::MREMAP_MAYMOVE as libc::c_ulong,
             );
             if block == -1 {
                 return null_mut();
