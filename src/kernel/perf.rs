@@ -281,8 +281,17 @@ impl PerfEvent {
         argument: libc::c_ulong,
         action: &str,
     ) -> Result<(), KernelError> {
+        // The system call itself: libc's ioctl adds conversions of time structures for
+        // requests (socket timestamps) that are not perf's.
         // SAFETY: the perf ioctls used here take an integer argument (an fd or 0), no pointer.
-        let result = unsafe { libc::ioctl(self.fd.as_raw_fd(), request as _, argument) };
+        let result = unsafe {
+            libc::syscall(
+                libc::SYS_ioctl,
+                self.fd.as_raw_fd(),
+                libc::c_ulong::from(request),
+                argument,
+            )
+        };
         if result < 0 {
             return Err(KernelError::errno(
                 format!("{action} {}", self.what),
