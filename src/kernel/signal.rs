@@ -33,8 +33,19 @@ impl Signals {
         if error != 0 {
             return Err(io::Error::from_raw_os_error(error));
         }
-        // SAFETY: `mask` is initialised; -1 asks for a new fd.
-        let fd = unsafe { libc::signalfd(-1, &mask, libc::SFD_NONBLOCK | libc::SFD_CLOEXEC) };
+        // The system call itself: libc's signalfd carries a fallback for kernels before 2.6.27.
+        // It takes the kernel's signal set, whose first words libc's begins with: 64 signals,
+        // 128 on MIPS.
+        let kernel_set_bytes: libc::c_ulong =
+            if cfg!(any(target_arch = "mips", target_arch = "mips64")) {
+                16
+            } else {
+                8
+            };
+        let flags = (libc::SFD_NONBLOCK | libc::SFD_CLOEXEC) as libc::c_ulong;
+        // SAFETY: `mask` is initialised and longer than the kernel's set; -1 asks for a new fd.
+        let fd = unsafe { libc::syscall(libc::SYS_signalfd4, -1, &mask, kernel_set_bytes, flags) }
+            as libc::c_int;
         if fd < 0 {
             let error = io::Error::last_os_error();
             // SAFETY: restores the mask saved above.
