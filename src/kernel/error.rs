@@ -122,17 +122,12 @@ pub(crate) fn last_errno() -> i32 {
     io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
-/// strerror's text, without the "(os error N)" Rust appends.
+/// strerror's text: what std's io::Error says, without the "(os error N)" it appends.
 fn describe(errno: i32) -> String {
-    let text = io::Error::from_raw_os_error(errno).to_string();
-    match text
-        .as_bytes()
-        .windows(10)
-        .position(|part| part == b" (os error")
-    {
-        Some(end) => text[..end].to_string(),
-        None => text,
-    }
+    // SAFETY: strerror returns a NUL-terminated string that stays valid until the next call on
+    // this thread (musl's and glibc's are static tables); it is copied out at once.
+    let text = unsafe { std::ffi::CStr::from_ptr(libc::strerror(errno)) };
+    text.to_string_lossy().into_owned()
 }
 
 /// The verifier log's line that says why: the last non-empty line that is not a summary
