@@ -5,6 +5,8 @@
 use std::cell::Cell;
 use std::fmt;
 
+use tine_asm::ByteOrder;
+
 /// A defined function symbol.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Function {
@@ -109,18 +111,12 @@ impl Reader<'_> {
     }
 
     fn unsigned(&self, offset: u64, size: u64) -> u64 {
-        let bytes = self.slice(offset, size);
-        let mut value = 0;
-        for (index, &byte) in bytes.iter().enumerate() {
-            // Big-endian bytes come most significant first, little-endian ones least.
-            let shift = if self.big_endian {
-                bytes.len() - 1 - index
-            } else {
-                index
-            };
-            value |= u64::from(byte) << (8 * shift);
-        }
-        value
+        let order = if self.big_endian {
+            ByteOrder::Big
+        } else {
+            ByteOrder::Little
+        };
+        crate::wire::unsigned(self.slice(offset, size), size as usize, order)
     }
 
     /// The fields at `layout` (offset, bytes: ELF32's, then ELF64's) of the entry at `at`, as
