@@ -43,6 +43,12 @@ pub fn fields<'a>(line: &'a str, fields: &mut [&'a str]) -> usize {
     count
 }
 
+/// Where the last `byte` (an ASCII one) is in `text`. `str::rfind` of a char, and reading
+/// lines backwards, would link a reverse searcher into the binary for what this does.
+pub fn rfind_byte(text: &str, byte: u8) -> Option<usize> {
+    text.bytes().rposition(|found| found == byte)
+}
+
 /// Text in quotes, escaped as Rust's Debug of an OsStr (or a str) escapes it (`\n`, `\"`,
 /// `\u{301}`, and `\xFF` for a byte that is not UTF-8; `'` as it is), written here: std's
 /// costs more, and one quoting serves every message that quotes text.

@@ -125,9 +125,9 @@ impl ProbeCode {
         let mut slot = 0;
         for (index, insn) in self.insns.iter().enumerate() {
             while let Some((_, span)) = spans.next_if(|(start, _)| *start <= index) {
-                let start = source[..span.start.min(source.len())]
-                    .rfind('\n')
-                    .map_or(0, |at| at + 1);
+                let start =
+                    crate::words::rfind_byte(&source[..span.start.min(source.len())], b'\n')
+                        .map_or(0, |at| at + 1);
                 if last_line != Some(start) {
                     let end = source[start..]
                         .find('\n')

@@ -77,29 +77,41 @@ impl KernelError {
     /// The instruction (slot index) the verifier stopped at: the last `N: (code) ...` line of
     /// its log, which the compiler maps back to the script text that produced it.
     pub fn rejected_instruction(&self) -> Option<usize> {
-        self.verifier_log.lines().rev().find_map(|line| {
+        // Lines read forwards, keeping the last: see `words::rfind_byte`.
+        let mut found = None;
+        for line in self.verifier_log.lines() {
             // By bytes: a `&str` search would link a searcher into the binary.
-            let at = line.as_bytes().windows(3).position(|pair| pair == b": (")?;
+            let Some(at) = line.as_bytes().windows(3).position(|pair| pair == b": (") else {
+                continue;
+            };
             let (slot, rest) = (&line[..at], &line[at + 3..]);
-            rest.get(2..4).filter(|close| close.starts_with(") "))?;
-            slot.parse().ok()
-        })
+            if rest.get(2..4).is_some_and(|close| close.starts_with(") ")) {
+                found = slot.parse().ok().or(found);
+            }
+        }
+        found
     }
 
     /// The end of the verifier log, at most `lines` lines: the failing path's last
     /// instructions and the reason, without the summary lines.
     pub fn verifier_tail(&self, lines: usize) -> Vec<&str> {
+        // Lines read forwards (see `words::rfind_byte`): where the last one that is no summary
+        // ends, then the `lines` up to it.
+        let mut end = 0;
+        for (index, line) in self.verifier_log.lines().enumerate() {
+            if !is_summary(line.trim()) {
+                end = index + 1;
+            }
+        }
         let mut tail = Vec::new();
-        for line in self.verifier_log.lines().rev() {
-            if tail.len() == lines {
-                break;
-            }
-            if tail.is_empty() && is_summary(line.trim()) {
-                continue;
-            }
+        for line in self
+            .verifier_log
+            .lines()
+            .take(end)
+            .skip(end.saturating_sub(lines))
+        {
             tail.push(line);
         }
-        tail.reverse();
         tail
     }
 
@@ -133,10 +145,14 @@ fn describe(errno: i32) -> String {
 /// The verifier log's line that says why: the last non-empty line that is not a summary
 /// ("processed N insns", "verification time") or a register-state dump.
 fn verifier_reason(log: &str) -> Option<&str> {
-    log.lines()
-        .rev()
-        .map(str::trim)
-        .find(|line| !is_summary(line))
+    // Lines read forwards, keeping the last: see `words::rfind_byte`.
+    let mut found = None;
+    for line in log.lines().map(str::trim) {
+        if !is_summary(line) {
+            found = Some(line);
+        }
+    }
+    found
 }
 
 /// Lines the verifier adds after its verdict, or blank ones.

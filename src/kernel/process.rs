@@ -53,8 +53,7 @@ impl Watched {
         }
         // `pid (comm) S ...`: the state follows the last `)`.
         match std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) {
-            Ok(stat) => stat
-                .rfind(')')
+            Ok(stat) => crate::words::rfind_byte(&stat, b')')
                 .is_some_and(|end| stat[end + 1..].trim_start().starts_with(['Z', 'X'])),
             Err(_) => true,
         }

@@ -240,8 +240,8 @@ pub fn write_styled(
         (_, Layout::KernelAddress | Layout::UserAddress) => {
             let mut text = String::new();
             write_value(&mut text, layout, data, symbols);
-            // `rfind`, not `rsplit_once`: linked for this alone otherwise.
-            let function = match text.rfind('+') {
+            // Not `rsplit_once`: linked for this alone otherwise.
+            let function = match crate::words::rfind_byte(&text, b'+') {
                 Some(plus) if text[plus + 1..].bytes().all(|byte| byte.is_ascii_digit()) => {
                     &text[..plus]
                 }

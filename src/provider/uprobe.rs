@@ -178,7 +178,7 @@ impl UprobeSpec {
     /// Parses what follows `uprobe:` (or `uretprobe:`, with `retprobe` set). The function is
     /// after the last colon, so a path may hold colons.
     pub fn parse(spec: &str, retprobe: bool) -> Result<UprobeSpec, Failed> {
-        match spec.rfind(':') {
+        match crate::words::rfind_byte(spec, b':') {
             Some(colon) if colon > 0 => Ok(UprobeSpec {
                 binary: spec[..colon].into(),
                 location: Location::parse(&spec[colon + 1..], retprobe)?,

@@ -139,7 +139,7 @@ fn declared(declaration: &str) -> Result<(&str, String, FieldKind), String> {
     };
     // Split `TYPE NAME[N]` at the last identifier; the array suffix may be on either side
     // (`char comm[16]`, `__data_loc char[] name`).
-    let (declaration, array) = match declaration.rfind('[') {
+    let (declaration, array) = match crate::words::rfind_byte(declaration, b'[') {
         Some(open) if declaration.ends_with("]") => (
             // `trim`: the declaration starts trimmed, and one trim is linked already.
             declaration[..open].trim(),
