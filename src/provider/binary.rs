@@ -263,10 +263,11 @@ pub fn find_binary(name: &str, search: &Search) -> Result<String, Failed> {
 /// named like libraries (`libc.so`).
 fn is_elf(path: &str) -> bool {
     use std::io::Read;
+    // One read, not `read_exact` (see `kernel::btf::is_btf`).
     let mut magic = [0; 4];
     std::fs::File::open(path)
-        .and_then(|mut file| file.read_exact(&mut magic))
-        .is_ok_and(|()| magic == *b"\x7fELF")
+        .and_then(|mut file| file.read(&mut magic))
+        .is_ok_and(|read| read == 4 && magic == *b"\x7fELF")
 }
 
 /// The canonical path of a regular file, so listings and the kernel see one name for one

@@ -246,7 +246,9 @@ pub fn is_btf(path: &str) -> bool {
     };
     let mut header = [0; HEADER_SIZE];
     let length = file.metadata().map_or(0, |metadata| metadata.len());
-    file.read_exact(&mut header).is_ok()
+    // One read, not `read_exact`, whose retrying loop is linked for this alone: a file's first
+    // bytes come whole unless it is shorter, and then it is no BTF.
+    file.read(&mut header).is_ok_and(|read| read == HEADER_SIZE)
         && Header::parse(&header, usize::try_from(length).unwrap_or(usize::MAX)).is_ok()
 }
 
