@@ -274,7 +274,7 @@ fn is_elf(path: &str) -> bool {
 /// file: the kernel's name for the file opened (O_PATH: no access to it needed), which is
 /// realpath's answer without realpath's code.
 fn absolute(path: &str) -> Result<String, Failed> {
-    use std::os::fd::AsRawFd;
+    use std::os::fd::AsFd;
     use std::os::unix::fs::OpenOptionsExt;
     let unreadable = |reason: String| -> Failed {
         Box::new(UprobeError::Unreadable {
@@ -290,9 +290,7 @@ fn absolute(path: &str) -> Result<String, Failed> {
     if !file.metadata().is_ok_and(|metadata| metadata.is_file()) {
         return Err(unreadable("not a regular file".into()));
     }
-    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
-        .map(|path| path.to_string_lossy().into_owned())
-        .map_err(|error| unreadable(error.to_string()))
+    crate::kernel::fd_path(file.as_fd()).map_err(|error| unreadable(error.to_string()))
 }
 
 #[cfg(test)]
