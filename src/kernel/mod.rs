@@ -40,3 +40,47 @@ pub fn fd_path(fd: std::os::fd::BorrowedFd) -> std::io::Result<String> {
     path.truncate(length as usize);
     Ok(String::from_utf8_lossy(&path).into_owned())
 }
+
+/// The entries of the directory at `path` (not `.` and `..`), in the order the kernel lists
+/// them: each name, and whether it is a directory (a symbolic link is not), which the listing
+/// says or, on a filesystem that does not, lstat. A failed read ends the list, as callers of
+/// std's `read_dir` that skip its errors see it; std's is linked for nothing then.
+pub fn list_directory(path: &str) -> std::io::Result<Vec<(Vec<u8>, bool)>> {
+    let c_path = std::ffi::CString::new(path)?;
+    // SAFETY: `c_path` is NUL-terminated.
+    let directory = unsafe { libc::opendir(c_path.as_ptr()) };
+    if directory.is_null() {
+        return Err(std::io::Error::last_os_error());
+    }
+    let mut entries = Vec::new();
+    loop {
+        // SAFETY: `directory` is open until closedir below; the entry it returns is read before
+        // the next call.
+        let entry = unsafe { libc::readdir(directory) };
+        if entry.is_null() {
+            break;
+        }
+        // SAFETY: a returned entry's name is NUL-terminated.
+        let (name, kind) = unsafe {
+            let entry = &*entry;
+            (
+                std::ffi::CStr::from_ptr(entry.d_name.as_ptr()).to_bytes(),
+                entry.d_type,
+            )
+        };
+        if name == b"." || name == b".." {
+            continue;
+        }
+        let is_dir = match kind {
+            libc::DT_UNKNOWN => {
+                std::fs::symlink_metadata(format!("{path}/{}", String::from_utf8_lossy(name)))
+                    .is_ok_and(|metadata| metadata.is_dir())
+            }
+            kind => kind == libc::DT_DIR,
+        };
+        entries.push((name.to_vec(), is_dir));
+    }
+    // SAFETY: `directory` is open, and not used after.
+    unsafe { libc::closedir(directory) };
+    Ok(entries)
+}

@@ -221,15 +221,13 @@ fn io_error(verb: &str, path: &Path, error: &std::io::Error) -> KernelError {
 
 /// Appends `prefix` followed by its name for each directory in `dir`.
 fn subdirectories(dir: &Path, prefix: String, names: &mut Vec<String>) -> Result<(), KernelError> {
-    let entries = fs::read_dir(dir).map_err(|error| io_error("list", dir, &error))?;
-    for entry in entries {
-        let Ok(entry) = entry else {
-            continue;
-        };
-        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-            let mut name = prefix.clone();
-            name.push_str(&entry.file_name().to_string_lossy());
-            names.push(name);
+    let entries = super::list_directory(&dir.to_string_lossy())
+        .map_err(|error| io_error("list", dir, &error))?;
+    for (name, is_dir) in entries {
+        if is_dir {
+            let mut path = prefix.clone();
+            path.push_str(&String::from_utf8_lossy(&name));
+            names.push(path);
         }
     }
     Ok(())

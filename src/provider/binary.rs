@@ -228,13 +228,13 @@ pub fn find_binary(name: &str, search: &Search) -> Result<String, Failed> {
         return absolute(path);
     }
     for directory in &search.directories {
-        let Ok(listing) = std::fs::read_dir(directory) else {
+        let Ok(listing) = crate::kernel::list_directory(directory) else {
             continue;
         };
         // The best ELF file by rank, then the shortest name, then the first path in order.
         let mut best: Option<(u8, usize, String)> = None;
-        for entry in listing.flatten() {
-            let Ok(file) = entry.file_name().into_string() else {
+        for (name_bytes, _) in listing {
+            let Ok(file) = String::from_utf8(name_bytes) else {
                 continue;
             };
             let Some(rank) = library_rank(name, &file) else {
