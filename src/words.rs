@@ -49,6 +49,16 @@ pub fn rfind_byte(text: &str, byte: u8) -> Option<usize> {
     text.bytes().rposition(|found| found == byte)
 }
 
+/// `text` without the `byte`s (an ASCII one) it ends with: `trim_end_matches` of a char would
+/// link its searcher into the binary for this.
+pub fn trim_end_byte(text: &str, byte: u8) -> &str {
+    let mut end = text.len();
+    while end > 0 && text.as_bytes()[end - 1] == byte {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// Text in quotes, escaped as Rust's Debug of an OsStr (or a str) escapes it (`\n`, `\"`,
 /// `\u{301}`, and `\xFF` for a byte that is not UTF-8; `'` as it is), written here: std's
 /// costs more, and one quoting serves every message that quotes text.

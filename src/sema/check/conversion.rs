@@ -119,7 +119,7 @@ pub(super) fn literal_type(value: u64) -> Type {
 
 pub(super) fn cast_type(name: &str) -> Option<Type> {
     let pointers = name.chars().filter(|&c| c == '*').count();
-    let base = name.trim_end_matches('*');
+    let base = crate::words::trim_end_byte(name, b'*');
     let mut ty = match ast::base_type(base)? {
         BaseType::Int { bytes, signed } => Type::Int { bytes, signed },
         BaseType::Void if pointers > 0 => Type::Void,

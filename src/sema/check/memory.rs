@@ -128,7 +128,7 @@ impl<'p> CTypes<'p> {
         type_name: &str,
         space: AddressSpace,
     ) -> Option<Result<Type, Message>> {
-        let trimmed = type_name.trim_end_matches('*');
+        let trimmed = crate::words::trim_end_byte(type_name, b'*');
         let stars = type_name.len() - trimmed.len();
         let (word, name) = trimmed.split_once(' ')?;
         let kind = match word {
