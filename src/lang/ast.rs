@@ -88,7 +88,7 @@ impl Expr {
         match &self.kind {
             ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Ident(_) | ExprKind::Dollar(_) => {}
             ExprKind::Map { keys, .. } => list = keys.as_deref().unwrap_or_default(),
-            ExprKind::Call { arguments, .. } => list = arguments,
+            ExprKind::Call { arguments, .. } | ExprKind::Tuple(arguments) => list = arguments,
             ExprKind::Unary { operand, .. }
             | ExprKind::Cast { operand, .. }
             | ExprKind::Member { base: operand, .. } => operands[0] = Some(operand),
@@ -210,7 +210,9 @@ pub enum ExprKind {
         operand: Option<Box<Expr>>,
         members: Vec<String>,
     },
-    /// `base.field` (`arrow` false) or `base->field`.
+    /// bpftrace's tuple `(a, b, ...)`: two elements or more.
+    Tuple(Vec<Expr>),
+    /// `base.field` (`arrow` false) or `base->field`; a tuple's field is its index (`$t.0`).
     Member {
         base: Box<Expr>,
         field: String,

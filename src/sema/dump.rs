@@ -259,6 +259,10 @@ fn dump_node<'p>(
             add(out, "ternary");
             operands = [Some(condition), Some(then), Some(otherwise)];
         }
+        ExprKind::Tuple(elements) => {
+            add(out, "tuple");
+            list = elements;
+        }
         ExprKind::Cast(operand) => {
             add(out, "cast");
             operands[0] = Some(operand);

@@ -191,6 +191,9 @@ pub enum ExprKind {
     /// signedness; a `Chars` widens to a longer `Chars`, zero-padded (map keys and values that
     /// hold strings of several lengths).
     Cast(Box<Expr>),
+    /// bpftrace's tuple: `ty` is the anonymous struct of the elements, each already of its
+    /// field's type.
+    Tuple(Vec<Expr>),
     /// `base.field` (base is a struct) or `base->field` (base is a pointer to one): `ty` read at
     /// `offset` bytes into the struct.
     Member {

@@ -95,7 +95,7 @@ impl Emitter<'_> {
                 self.normalize(register, &expr.ty);
             }
             ExprKind::Member { .. } => self.scalar_from_place(expr, register),
-            ExprKind::Str(_) | ExprKind::MapRef(_) => self.fail(
+            ExprKind::Str(_) | ExprKind::MapRef(_) | ExprKind::Tuple(_) => self.fail(
                 expr.span,
                 format_args!("a value of type {} is not a number", expr.ty),
             ),

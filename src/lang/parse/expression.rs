@@ -2,7 +2,7 @@
 //! Each is returned boxed: a node is built once where it stays, an operand of the next one up,
 //! and moves as a pointer rather than as a whole `Expr` at every level.
 
-use super::{after_word, identifier, skip_group, word, Error, Parser, C_DEFINITIONS, KEYWORDS};
+use super::{after_word, identifier, word, Error, Parser, C_DEFINITIONS, KEYWORDS};
 use crate::lang::ast::{base_type, BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported::message;
@@ -240,7 +240,13 @@ impl<'a> Parser<'a> {
                 break;
             }
             let field_start = self.skip(field_start);
-            let Some((after_field, field)) = identifier(field_start) else {
+            // A tuple's element is a number: `$t.0`.
+            let field = if arrow {
+                identifier(field_start)
+            } else {
+                word(field_start)
+            };
+            let Some((after_field, field)) = field else {
                 self.fail_expected(format_args!("a field name"), field_start);
                 break;
             };
@@ -272,14 +278,18 @@ impl<'a> Parser<'a> {
         if let Some(inner) = start.strip_prefix('(') {
             self.rest = inner;
             let mut expression = self.expr();
-            if self.skip(self.rest).starts_with(',') {
-                return self.fail_expr(Diag::boxed(
-                    self.span(start, skip_group(start)),
-                    message(
-                        format_args!("tuples are"),
-                        "a map key takes several values (@m[a, b]), and so does print(a, b)",
-                    ),
-                ));
+            if self.eat(",") {
+                // bpftrace's tuple `(a, b, ...)`: the first element, then the rest.
+                let mut elements = vec![*expression];
+                let after = self.skip_space();
+                if after.starts_with(')') {
+                    self.fail_expected(format_args!("an expression"), after);
+                }
+                elements.append(&mut self.list(")"));
+                return node(Expr {
+                    kind: ExprKind::Tuple(elements),
+                    span: self.from(start),
+                });
             }
             self.expect(")");
             // The parentheses belong to the span, so a caret covers what was written.

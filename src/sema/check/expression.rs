@@ -1,6 +1,8 @@
 //! sema::check::expression: the type of every expression: literals, names, maps, casts and
 //! members here; operators, calls and `$names` in their own files.
 
+use std::rc::Rc;
+
 use super::builtins::{definition, names, Form};
 use super::conversion::{arithmetic, cast_type, coerce, literal_type, unify};
 use super::functions::{typed_call_of, Call, DEFAULT_STRING_SIZE};
@@ -11,7 +13,7 @@ use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
-use crate::sema::types::{string_literal, AddressSpace, Type, U64};
+use crate::sema::types::{string_literal, AddressSpace, StructType, Type, I64, U64};
 
 /// A literal `Int` node's value as i64 (folding unary minus), for lhist bounds.
 pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
@@ -257,6 +259,7 @@ impl Checker<'_> {
                 arrow: _,
             } => self.member(base, field, *field_span, span, scope),
             ast::ExprKind::Index { base, index } => self.index(base, index, span, scope),
+            ast::ExprKind::Tuple(elements) => self.tuple(elements, span, scope),
             ast::ExprKind::TypeQuery {
                 type_name,
                 type_span,
@@ -289,6 +292,35 @@ impl Checker<'_> {
                 self.map_read(map, Vec::new(), span)
             }
         }
+    }
+
+    /// bpftrace's tuple `(a, b, ...)`: an anonymous struct of its elements' types, a number
+    /// written as such 64 bits wide as bpftrace lays it out.
+    fn tuple(
+        &mut self,
+        elements: &[ast::Expr],
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Typed> {
+        let mut typed = self.all_typed(elements, scope, false, |value| {
+            matches!(value.ty, Type::Void).then_some("this has no value to hold in a tuple")
+        })?;
+        let mut types = Vec::with_capacity(typed.len());
+        for (element, node) in typed.iter_mut().zip(elements) {
+            let number = match &node.kind {
+                ast::ExprKind::Unary {
+                    operator: UnaryOp::Negate,
+                    operand,
+                } => matches!(operand.kind, ast::ExprKind::Int(_)),
+                kind => matches!(kind, ast::ExprKind::Int(_)),
+            };
+            if number && element.ty.size() < 8 {
+                coerce(element, &I64);
+            }
+            types.push(element.ty.clone());
+        }
+        let ty = Type::Struct(Rc::new(StructType::key(&types)));
+        Some(expr(ExprKind::Tuple(typed), ty, span))
     }
 
     /// `c ? a : b`: the branches convert to a common type.
