@@ -94,7 +94,7 @@ fn tuples_print_in_plys_layout_as_keys_do() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("\n{ 0 }: { dd             , { 1024, B       } }\n"),
+        stdout.contains("\n{ 0 }: { dd             , { 1024, B } }\n"),
         "{stdout}"
     );
 }

@@ -278,22 +278,22 @@ impl<'a> Parser<'a> {
         if let Some(inner) = start.strip_prefix('(') {
             self.rest = inner;
             let mut expression = self.expr();
-            if self.eat(",") {
-                // bpftrace's tuple `(a, b, ...)`: the first element, then the rest.
-                let mut elements = vec![*expression];
-                let after = self.skip_space();
-                if after.starts_with(')') {
-                    self.fail_expected(format_args!("an expression"), after);
-                }
-                elements.append(&mut self.list(")"));
-                return node(Expr {
-                    kind: ExprKind::Tuple(elements),
-                    span: self.from(start),
-                });
+            // bpftrace's tuple `(a, b, ...)`, when a comma follows the first.
+            let mut elements = Vec::new();
+            while self.eat(",") {
+                elements.push(*self.expr());
             }
             self.expect(")");
             // The parentheses belong to the span, so a caret covers what was written.
-            expression.span = self.from(start);
+            let span = self.from(start);
+            if !elements.is_empty() {
+                elements.insert(0, *expression);
+                return node(Expr {
+                    kind: ExprKind::Tuple(elements),
+                    span,
+                });
+            }
+            expression.span = span;
             return expression;
         }
         if let Some(after) = start.strip_prefix('@') {

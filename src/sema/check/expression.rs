@@ -294,8 +294,8 @@ impl Checker<'_> {
         }
     }
 
-    /// bpftrace's tuple `(a, b, ...)`: an anonymous struct of its elements' types, a number
-    /// written as such 64 bits wide as bpftrace lays it out.
+    /// bpftrace's tuple `(a, b, ...)`: an anonymous struct of its elements' types, laid out as
+    /// bpftrace does: a number written as such 64 bits wide, a string literal as long as it is.
     fn tuple(
         &mut self,
         elements: &[ast::Expr],
@@ -306,16 +306,12 @@ impl Checker<'_> {
             matches!(value.ty, Type::Void).then_some("this has no value to hold in a tuple")
         })?;
         let mut types = Vec::with_capacity(typed.len());
-        for (element, node) in typed.iter_mut().zip(elements) {
-            let number = match &node.kind {
-                ast::ExprKind::Unary {
-                    operator: UnaryOp::Negate,
-                    operand,
-                } => matches!(operand.kind, ast::ExprKind::Int(_)),
-                kind => matches!(kind, ast::ExprKind::Int(_)),
-            };
-            if number && element.ty.size() < 8 {
-                coerce(element, &I64);
+        for element in &mut typed {
+            // A literal (a negative one folded) takes the type it is given.
+            match &element.kind {
+                ExprKind::Int(_) if element.ty.size() < 8 => element.ty = I64,
+                ExprKind::Str(bytes) => element.ty = Type::Chars(bytes.len() + 1),
+                _ => {}
             }
             types.push(element.ty.clone());
         }
