@@ -72,6 +72,17 @@ fn tuples_print_as_bpftrace_prints_them() {
     prints_as_bpftrace("tuples_print_as_bpftrace_prints_them", "tuples", None);
 }
 
+/// `x++` and friends as values: the value before or after the step, in the order bpftrace
+/// evaluates a store (the value, then the key).
+#[test]
+fn steps_inside_expressions_count_as_bpftrace_counts_them() {
+    prints_as_bpftrace(
+        "steps_inside_expressions_count_as_bpftrace_counts_them",
+        "steps",
+        None,
+    );
+}
+
 /// In ply's layout a tuple prints as a key does, `{ a, b }`, strings padded to their width; read
 /// from a real workload: dd's last read of /dev/zero (its fd 0) asks for one block.
 #[test]

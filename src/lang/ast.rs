@@ -91,7 +91,10 @@ impl Expr {
             ExprKind::Call { arguments, .. } | ExprKind::Tuple(arguments) => list = arguments,
             ExprKind::Unary { operand, .. }
             | ExprKind::Cast { operand, .. }
-            | ExprKind::Member { base: operand, .. } => operands[0] = Some(operand),
+            | ExprKind::Member { base: operand, .. }
+            | ExprKind::Increment {
+                target: operand, ..
+            } => operands[0] = Some(operand),
             ExprKind::Binary { left, right, .. }
             | ExprKind::Index {
                 base: left,
@@ -209,6 +212,13 @@ pub enum ExprKind {
         type_span: Span,
         operand: Option<Box<Expr>>,
         members: Vec<String>,
+    },
+    /// `x++`, `x--` (`post`), `++x`, `--x` used as a value: `operator` is `Add` or `Subtract`;
+    /// as a statement of its own it is an `Assign`.
+    Increment {
+        target: Box<Expr>,
+        operator: BinaryOp,
+        post: bool,
     },
     /// bpftrace's tuple `(a, b, ...)`: two elements or more.
     Tuple(Vec<Expr>),

@@ -2,6 +2,7 @@
 //! Each is returned boxed: a node is built once where it stays, an operand of the next one up,
 //! and moves as a pointer rather than as a whole `Expr` at every level.
 
+use super::statement::step_operator;
 use super::{after_word, identifier, word, Error, Parser, C_DEFINITIONS, KEYWORDS};
 use crate::lang::ast::{base_type, BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::lang::diag::{Diag, Span};
@@ -95,6 +96,12 @@ impl<'a> Parser<'a> {
             Some(b'*') => Some(UnaryOp::Deref),
             _ => None,
         };
+        if let Some((operator, rest)) = step_operator(start) {
+            self.rest = rest;
+            let target = self.unary();
+            let span = self.from(start);
+            return increment(target, operator, false, span);
+        }
         if let Some(operator) = operator {
             self.rest = &start[1..];
             let operand = self.unary();
@@ -233,6 +240,10 @@ impl<'a> Parser<'a> {
                     span,
                 });
                 continue;
+            } else if let Some((operator, end)) = step_operator(after) {
+                self.rest = end;
+                let span = expression.span.to(self.span(after, end));
+                return increment(expression, operator, true, span);
             } else {
                 break;
             };
@@ -456,6 +467,18 @@ impl<'a> Parser<'a> {
 #[inline(never)]
 pub(super) fn node(expr: Expr) -> Box<Expr> {
     Box::new(expr)
+}
+
+/// `target++` and friends (`post`), or `++target`.
+fn increment(target: Box<Expr>, operator: BinaryOp, post: bool, span: Span) -> Box<Expr> {
+    node(Expr {
+        kind: ExprKind::Increment {
+            target,
+            operator,
+            post,
+        },
+        span,
+    })
 }
 
 /// What an expression that failed reads as: nothing looks at it, the error ends its statement.

@@ -260,6 +260,11 @@ impl Checker<'_> {
             } => self.member(base, field, *field_span, span, scope),
             ast::ExprKind::Index { base, index } => self.index(base, index, span, scope),
             ast::ExprKind::Tuple(elements) => self.tuple(elements, span, scope),
+            ast::ExprKind::Increment {
+                target,
+                operator,
+                post,
+            } => self.increment(target, *operator, *post, span, scope),
             ast::ExprKind::TypeQuery {
                 type_name,
                 type_span,
@@ -317,6 +322,58 @@ impl Checker<'_> {
         }
         let ty = Type::Struct(Rc::new(StructType::key(&types)));
         Some(expr(ExprKind::Tuple(typed), ty, span))
+    }
+
+    /// `x++` and friends as a value: a scratch variable's or a plain map's integer, stepped by
+    /// one, and the value before the step (`post`) or after it.
+    fn increment(
+        &mut self,
+        target: &ast::Expr,
+        operator: BinaryOp,
+        post: bool,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Typed> {
+        let read = match &target.kind {
+            ast::ExprKind::Dollar(name) => {
+                // Stepped here only: a scratch variable still (with no type, unless assigned).
+                if !scope.assigned.contains(name) {
+                    scope.assigned.push(name.clone());
+                }
+                let slot = self.scratch_slot(name, scope);
+                self.scratch_read(slot, target.span, scope)?
+            }
+            ast::ExprKind::Map { name, keys } => {
+                let map = self.map_id(name, target.span);
+                self.maps[map].assigned = true;
+                let read = self.map_expression(name, keys, target.span, scope, false)?;
+                self.map_value(map, &read.ty, target.span)?;
+                read
+            }
+            _ => {
+                self.errors.report_label(
+                    target.span,
+                    format_args!("can only step a map element or a `$variable`"),
+                    format_args!("not assignable"),
+                );
+                return None;
+            }
+        };
+        if !read.ty.is_integer() {
+            let symbol = operator.symbol();
+            self.errors.report(
+                target.span,
+                format_args!("`{symbol}{symbol}` needs a number, but this is {}", read.ty),
+            );
+            return None;
+        }
+        let ty = read.ty.clone();
+        let kind = ExprKind::Increment {
+            target: read,
+            operator,
+            post,
+        };
+        Some(expr(kind, ty, span))
     }
 
     /// `c ? a : b`: the branches convert to a common type.
