@@ -32,14 +32,8 @@ impl Emitter<'_> {
             ExprKind::Tuple(elements) => self.store_tuple(elements, &expr.ty, slot),
             ExprKind::Cast(inner) if let Type::Struct(record) = &expr.ty => {
                 // A tuple into one of wider elements: built as it is, then converted.
-                let from = match self.place(inner) {
-                    Some((Place::Stack(from), _)) => from,
-                    _ => {
-                        let from = self.alloc(inner.ty.size(), expr.span);
-                        self.store_into(inner, from);
-                        from
-                    }
-                };
+                let from = self.alloc(inner.ty.size(), expr.span);
+                self.store_into(inner, from);
                 self.zero(slot, record.size);
                 self.convert_tuple(from, &inner.ty, slot, record);
             }
@@ -86,17 +80,14 @@ impl Emitter<'_> {
         }
     }
 
-    /// A tuple's elements at their offsets in `ty`, the padding between them zero: older
-    /// verifiers let no uninitialised stack byte reach a helper (a map update, the ring).
+    /// A tuple's elements at their offsets in `ty`, on zeros: older verifiers let no
+    /// uninitialised stack byte (padding) reach a helper (a map update, the ring).
     fn store_tuple(&mut self, elements: &[Expr], ty: &Type, slot: i16) {
         let Type::Struct(record) = ty else { return };
-        let mut end = 0;
+        self.zero(slot, record.size);
         for (element, field) in elements.iter().zip(&record.fields) {
-            self.zero(slot + end as i16, field.offset - end);
             self.store_sized(element, slot + field.offset as i16, field.ty.size());
-            end = field.offset + field.ty.size();
         }
-        self.zero(slot + end as i16, record.size - end);
     }
 
     /// Converts the tuple of type `from_ty` at `from` into the one of wider elements `to` at
