@@ -98,15 +98,14 @@ impl Emitter<'_> {
         };
         for (old, new) in record.fields.iter().zip(&to.fields) {
             let (from, at) = (from + old.offset as i16, slot + new.offset as i16);
-            match (&old.ty, &new.ty) {
-                (old, Type::Struct(inner)) if old != &new.ty => {
-                    self.convert_tuple(from, old, at, inner)
+            match &new.ty {
+                Type::Struct(inner) => self.convert_tuple(from, &old.ty, at, inner),
+                ty if ty.is_scalar() => {
+                    self.load_scalar(Place::Stack(from), R0, &old.ty, Span::default());
+                    self.asm.store(size_of_bytes(ty.size()), R10, at, R0);
                 }
-                (old, new) if old.is_scalar() && old != new => {
-                    self.load_scalar(Place::Stack(from), R0, old, Span::default());
-                    self.asm.store(size_of_bytes(new.size()), R10, at, R0);
-                }
-                (old, _) => self.copy_stack(from, at, old.size()),
+                // A string: its bytes, the rest of the wider one zeros.
+                _ => self.copy_stack(from, at, old.ty.size()),
             }
         }
     }

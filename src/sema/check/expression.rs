@@ -308,7 +308,7 @@ impl Checker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<Typed> {
         let mut typed = self.all_typed(elements, scope, false, |value| {
-            matches!(value.ty, Type::Void).then_some("this has no value to hold in a tuple")
+            matches!(value.ty, Type::Void).then_some("this has no value to store")
         })?;
         let mut types = Vec::with_capacity(typed.len());
         for element in &mut typed {
@@ -353,7 +353,7 @@ impl Checker<'_> {
             _ => {
                 self.errors.report_label(
                     target.span,
-                    format_args!("can only step a map element or a `$variable`"),
+                    format_args!("can only assign to a map element or a `$variable`"),
                     format_args!("not assignable"),
                 );
                 return None;
@@ -363,7 +363,7 @@ impl Checker<'_> {
             let symbol = operator.symbol();
             self.errors.report(
                 target.span,
-                format_args!("`{symbol}{symbol}` needs a number, but this is {}", read.ty),
+                format_args!("`{symbol}` needs numbers, but this is {}", read.ty),
             );
             return None;
         }
