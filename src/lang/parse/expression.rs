@@ -96,20 +96,22 @@ impl<'a> Parser<'a> {
             Some(b'*') => Some(UnaryOp::Deref),
             _ => None,
         };
-        if let Some((operator, rest)) = step_operator(start) {
-            self.rest = rest;
-            let target = self.unary();
-            let span = self.from(start);
-            return increment(target, operator, false, span);
-        }
-        if let Some(operator) = operator {
-            self.rest = &start[1..];
+        // `++x` and `--x` too, whose operand is read the same way.
+        let step = step_operator(start);
+        if step.is_some() || operator.is_some() {
+            self.rest = step.map_or(&start[1..], |(_, rest)| rest);
             let operand = self.unary();
             let span = self.from(start).to(operand.span);
-            return node(Expr {
-                kind: ExprKind::Unary { operator, operand },
-                span,
-            });
+            let kind = match (step, operator) {
+                (Some((operator, _)), _) => ExprKind::Increment {
+                    target: operand,
+                    operator,
+                    post: false,
+                },
+                (None, Some(operator)) => ExprKind::Unary { operator, operand },
+                (None, None) => return operand,
+            };
+            return node(Expr { kind, span });
         }
         if let Some(after_paren) = start.strip_prefix('(') {
             if let Some((type_name, type_span, rest)) = self.cast_type(after_paren) {
@@ -243,7 +245,14 @@ impl<'a> Parser<'a> {
             } else if let Some((operator, end)) = step_operator(after) {
                 self.rest = end;
                 let span = expression.span.to(self.span(after, end));
-                return increment(expression, operator, true, span);
+                return node(Expr {
+                    kind: ExprKind::Increment {
+                        target: expression,
+                        operator,
+                        post: true,
+                    },
+                    span,
+                });
             } else {
                 break;
             };
@@ -467,18 +476,6 @@ impl<'a> Parser<'a> {
 #[inline(never)]
 pub(super) fn node(expr: Expr) -> Box<Expr> {
     Box::new(expr)
-}
-
-/// `target++` and friends (`post`), or `++target`.
-fn increment(target: Box<Expr>, operator: BinaryOp, post: bool, span: Span) -> Box<Expr> {
-    node(Expr {
-        kind: ExprKind::Increment {
-            target,
-            operator,
-            post,
-        },
-        span,
-    })
 }
 
 /// What an expression that failed reads as: nothing looks at it, the error ends its statement.
