@@ -65,6 +65,51 @@ fn ntop_and_bswap_print_as_bpftrace_prints_them() {
     prints_as_bpftrace("ntop_and_bswap_print_as_bpftrace_prints_them", "inet", None);
 }
 
+/// Tuples in printf (by element), print() and maps, nested, of every integer width; a map of
+/// tuples is ordered by key, whose integers bpftrace compares unsigned (`-3` last).
+#[test]
+fn tuples_print_as_bpftrace_prints_them() {
+    prints_as_bpftrace("tuples_print_as_bpftrace_prints_them", "tuples", None);
+}
+
+/// `x++` and friends as values: the value before or after the step, in the order bpftrace
+/// evaluates a store (the value, then the key).
+#[test]
+fn steps_inside_expressions_count_as_bpftrace_counts_them() {
+    prints_as_bpftrace(
+        "steps_inside_expressions_count_as_bpftrace_counts_them",
+        "steps",
+        None,
+    );
+}
+
+/// In ply's layout a tuple prints as a key does, `{ a, b }`, strings padded to their width; read
+/// from a real workload: dd's last read of /dev/zero (its fd 0) asks for one block.
+#[test]
+fn tuples_print_in_plys_layout_as_keys_do() {
+    if !common::kernel_available("tuples_print_in_plys_layout_as_keys_do") {
+        return;
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-c", "dd if=/dev/zero of=/dev/null bs=1k count=3"])
+        .arg(
+            "tracepoint:syscalls/sys_enter_read /pid == $target/ { \
+             @last = (data->count, data->fd, comm); @k[data->fd] = (comm, (data->count, \"B\")); }",
+        )
+        .output()
+        .expect("run tine");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("\n@last: { 1024, 0, dd              }\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n{ 0 }: { dd             , { 1024, B } }\n"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn an_unknown_format_is_an_error() {
     let output = Command::new(env!("CARGO_BIN_EXE_tine"))

@@ -80,6 +80,18 @@ fn shape(expr: &Expr) -> String {
             base, field, arrow, ..
         } => format!("{}{}{field}", shape(base), if *arrow { "->" } else { "." }),
         ExprKind::Index { base, index } => format!("{}[{}]", shape(base), shape(index)),
+        ExprKind::Increment {
+            target,
+            operator,
+            post: true,
+        } => format!("({0}{1}{1})", shape(target), operator.symbol()),
+        ExprKind::Increment {
+            target, operator, ..
+        } => format!("({1}{1}{0})", shape(target), operator.symbol()),
+        ExprKind::Tuple(elements) => format!(
+            "<{}>",
+            elements.iter().map(shape).collect::<Vec<_>>().join(",")
+        ),
         ExprKind::TypeQuery {
             type_name,
             operand,
@@ -170,6 +182,41 @@ fn binary_operators_follow_c_precedence_and_ply_logical_xor() {
         ("@ + @name", "(@ + @name)"),
         ("$1 + $target + $HOME", "(($1 + $target) + $HOME)"),
         ("f(g(1), 2)", "f(g(1),2)"),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(shape(&expression(text)), expected, "{text}");
+    }
+}
+
+/// bpftrace's tuples: a comma inside parentheses makes one, a parenthesised value is not one,
+/// and an element is a field named by its index, tuples nesting.
+#[test]
+fn tuples_are_parenthesised_lists_and_their_fields_are_numbers() {
+    let cases = [
+        ("(1, \"a\")", "<1,\"a\">"),
+        ("(1)", "1"),
+        ("(1, (2, 3), $x)", "<1,<2,3>,$x>"),
+        ("$t.0 + $t.3.1", "($t.0 + $t.3.1)"),
+        ("(a, b).1", "<a,b>.1"),
+        ("(u8)x, y", "((u8)x)"),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(shape(&expression(text)), expected, "{text}");
+    }
+}
+
+/// `x++` and friends inside expressions: postfix binds tighter than prefix operators, `--`
+/// is a step and not two minus signs, and a binary operator may follow one.
+#[test]
+fn steps_are_values_inside_expressions() {
+    let cases = [
+        ("$x++", "($x++)"),
+        ("--@c[1]", "(--@c[1])"),
+        ("-$x--", "(-($x--))"),
+        ("@c++ > 3", "((@c++) > 3)"),
+        ("$a-- - 1", "(($a--) - 1)"),
+        ("@m[$i++]", "@m[($i++)]"),
+        ("- -$x", "(-(-$x))"),
     ];
     for (text, expected) in cases {
         assert_eq!(shape(&expression(text)), expected, "{text}");

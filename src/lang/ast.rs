@@ -88,10 +88,13 @@ impl Expr {
         match &self.kind {
             ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Ident(_) | ExprKind::Dollar(_) => {}
             ExprKind::Map { keys, .. } => list = keys.as_deref().unwrap_or_default(),
-            ExprKind::Call { arguments, .. } => list = arguments,
+            ExprKind::Call { arguments, .. } | ExprKind::Tuple(arguments) => list = arguments,
             ExprKind::Unary { operand, .. }
             | ExprKind::Cast { operand, .. }
-            | ExprKind::Member { base: operand, .. } => operands[0] = Some(operand),
+            | ExprKind::Member { base: operand, .. }
+            | ExprKind::Increment {
+                target: operand, ..
+            } => operands[0] = Some(operand),
             ExprKind::Binary { left, right, .. }
             | ExprKind::Index {
                 base: left,
@@ -210,7 +213,16 @@ pub enum ExprKind {
         operand: Option<Box<Expr>>,
         members: Vec<String>,
     },
-    /// `base.field` (`arrow` false) or `base->field`.
+    /// `x++`, `x--` (`post`), `++x`, `--x` used as a value: `operator` is `Add` or `Subtract`;
+    /// as a statement of its own it is an `Assign`.
+    Increment {
+        target: Box<Expr>,
+        operator: BinaryOp,
+        post: bool,
+    },
+    /// bpftrace's tuple `(a, b, ...)`: two elements or more.
+    Tuple(Vec<Expr>),
+    /// `base.field` (`arrow` false) or `base->field`; a tuple's field is its index (`$t.0`).
     Member {
         base: Box<Expr>,
         field: String,

@@ -44,7 +44,7 @@ fn mean(data: &[u8], order: ByteOrder) -> i64 {
 impl Shown {
     fn compare(&self, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
         match self {
-            Shown::Plain(layout) => compare(layout, a, b, order),
+            Shown::Plain(layout) => compare(layout, a, b, (order, true)),
             // Histograms sort by their bucket arrays, element by element.
             Shown::Log2Histogram(_) | Shown::LinearHistogram { .. } => {
                 buckets(a, order).cmp(&buckets(b, order))
@@ -146,7 +146,8 @@ fn compare_rows(
     order: ByteOrder,
 ) -> Ordering {
     let by_key = || match shape.key {
-        Some(key) => compare(key, key_a, key_b, order),
+        // bpftrace orders keys' integers unsigned (`-3` after `2`).
+        Some(key) => compare(key, key_a, key_b, (order, shape.style == Style::Ply)),
         None => Ordering::Equal,
     };
     if shape.style == Style::Ply {

@@ -508,10 +508,16 @@ fn write_inet(out: &mut String, data: &[u8], order: ByteOrder) {
 }
 
 /// Orders two values of one layout as ply sorts map rows: numbers by value, arrays, strings and
-/// structs element by element.
-pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
+/// structs element by element. `signed` false compares every integer unsigned, as bpftrace
+/// orders a map's keys.
+pub fn compare(
+    layout: &Layout,
+    a: &[u8],
+    b: &[u8],
+    (order, signed): (ByteOrder, bool),
+) -> Ordering {
     let (bytes, signed) = match layout {
-        Layout::Int { bytes, signed } => (*bytes, *signed),
+        Layout::Int { bytes, signed: int } => (*bytes, *int && signed),
         Layout::Time => (8, true),
         Layout::Id { .. } => (4, false),
         Layout::Pointer
@@ -526,7 +532,7 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Orderin
         }
         Layout::Array(element, count) => {
             for index in 0..*count {
-                let ordering = compare_at(element, index * element.size(), a, b, order);
+                let ordering = compare_at(element, index * element.size(), a, b, (order, signed));
                 if ordering.is_ne() {
                     return ordering;
                 }
@@ -535,7 +541,7 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Orderin
         }
         Layout::Struct { fields, .. } => {
             for field in fields {
-                let ordering = compare_at(&field.layout, field.offset, a, b, order);
+                let ordering = compare_at(&field.layout, field.offset, a, b, (order, signed));
                 if ordering.is_ne() {
                     return ordering;
                 }
@@ -551,7 +557,13 @@ pub fn compare(layout: &Layout, a: &[u8], b: &[u8], order: ByteOrder) -> Orderin
 }
 
 /// `compare` of the values at `offset` of `a` and `b`.
-fn compare_at(layout: &Layout, offset: usize, a: &[u8], b: &[u8], order: ByteOrder) -> Ordering {
+fn compare_at(
+    layout: &Layout,
+    offset: usize,
+    a: &[u8],
+    b: &[u8],
+    order: (ByteOrder, bool),
+) -> Ordering {
     compare(
         layout,
         a.get(offset..).unwrap_or(&[]),

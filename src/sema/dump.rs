@@ -259,6 +259,19 @@ fn dump_node<'p>(
             add(out, "ternary");
             operands = [Some(condition), Some(then), Some(otherwise)];
         }
+        ExprKind::Increment {
+            target,
+            operator,
+            post,
+        } => {
+            add(out, if *post { "after step " } else { "step " });
+            add(out, operator.symbol());
+            operands[0] = Some(target);
+        }
+        ExprKind::Tuple(elements) => {
+            add(out, "tuple");
+            list = elements;
+        }
         ExprKind::Cast(operand) => {
             add(out, "cast");
             operands[0] = Some(operand);

@@ -191,6 +191,16 @@ pub enum ExprKind {
     /// signedness; a `Chars` widens to a longer `Chars`, zero-padded (map keys and values that
     /// hold strings of several lengths).
     Cast(Box<Expr>),
+    /// `x++` and friends as a value: `target` (a `Scratch` or a `MapRead` of an integer)
+    /// stepped by one (`Add`) or minus one (`Subtract`); the value before the step when `post`.
+    Increment {
+        target: Box<Expr>,
+        operator: BinaryOp,
+        post: bool,
+    },
+    /// bpftrace's tuple: `ty` is the anonymous struct of the elements, each already of its
+    /// field's type.
+    Tuple(Vec<Expr>),
     /// `base.field` (base is a struct) or `base->field` (base is a pointer to one): `ty` read at
     /// `offset` bytes into the struct.
     Member {

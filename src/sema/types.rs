@@ -21,7 +21,7 @@ pub enum Type {
     Chars(usize),
     /// Any other fixed array.
     Array(Box<Type>, u32),
-    /// A record: a tracepoint's `data`, or the anonymous struct of a map key.
+    /// A record: a tracepoint's `data`, or an anonymous struct: a map's key, a tuple.
     Struct(Rc<StructType>),
     /// A u32 id that ply prints right-aligned in a width of its own.
     Id(Id),

@@ -17,10 +17,16 @@ impl Emitter<'_> {
         let value_slot = self.alloc(value.ty.size(), span);
         self.store_into(value, value_slot);
         let key = self.key(map, key, span);
+        self.map_update(map, key, value_slot, span);
+    }
+
+    /// Stores the value at `value` under the key at `key` (both on the stack) in `map`; a
+    /// refusal is counted, and reported at exit.
+    pub(super) fn map_update(&mut self, map: usize, key: i16, value: i16, span: Span) {
         let done = self.asm.label();
         self.map_address(R1, map);
         self.stack_pointer(R2, key);
-        self.stack_pointer(R3, value_slot);
+        self.stack_pointer(R3, value);
         self.asm
             .mov64_imm(R4, 0)
             .call(Helper::MapUpdateElem)

@@ -61,6 +61,22 @@ impl Emitter<'_> {
                 }
             }
             ExprKind::MapRead { map, key } => self.map_read(*map, key, expr, register),
+            ExprKind::Increment {
+                target,
+                operator,
+                post,
+            } => {
+                let step = if *operator == BinaryOp::Subtract {
+                    -1
+                } else {
+                    1
+                };
+                self.increment(target, step, register);
+                if *post {
+                    self.asm.add64_imm(register, -step);
+                }
+                self.normalize(register, &expr.ty);
+            }
             ExprKind::Call {
                 function,
                 arguments,
@@ -95,7 +111,7 @@ impl Emitter<'_> {
                 self.normalize(register, &expr.ty);
             }
             ExprKind::Member { .. } => self.scalar_from_place(expr, register),
-            ExprKind::Str(_) | ExprKind::MapRef(_) => self.fail(
+            ExprKind::Str(_) | ExprKind::MapRef(_) | ExprKind::Tuple(_) => self.fail(
                 expr.span,
                 format_args!("a value of type {} is not a number", expr.ty),
             ),
@@ -126,14 +142,44 @@ impl Emitter<'_> {
     fn map_read(&mut self, map: usize, key: &[Expr], expr: &Expr, register: Reg) {
         let mark = self.frame.mark();
         let key = self.key(map, key, expr.span);
+        self.lookup_into(map, key, expr, register);
+        self.frame.release(mark);
+    }
+
+    /// The value of the key at `key` (on the stack) of `map` into `register`, zero when missing.
+    fn lookup_into(&mut self, map: usize, key: i16, expr: &Expr, register: Reg) {
         let missing = self.asm.label();
-        // A missing key reads as zero, as in ply.
         self.map_call(Helper::MapLookupElem, map, key)
             .mov64_imm(register, 0)
             .jeq_imm(R0, 0, missing)
             .load(size_of_bytes(expr.ty.size()), register, R0, 0);
         self.normalize(register, &expr.ty);
         self.asm.bind(missing);
+    }
+
+    /// `target` (a scratch variable or a map's value) plus `step`, stored back and left in
+    /// `register`; the map's key is built once.
+    fn increment(&mut self, target: &Expr, step: i32, register: Reg) {
+        let size = size_of_bytes(target.ty.size());
+        let mark = self.frame.mark();
+        match &target.kind {
+            ExprKind::MapRead { map, key } => {
+                let key = self.key(*map, key, target.span);
+                self.lookup_into(*map, key, target, register);
+                self.asm.add64_imm(register, step);
+                let value = self.alloc(target.ty.size(), target.span);
+                self.asm.store(size, R10, value, register);
+                self.map_update(*map, key, value, target.span);
+            }
+            _ => {
+                // A scratch variable, as sema lets no other target through.
+                self.scalar(target, register);
+                self.asm.add64_imm(register, step);
+                if let ExprKind::Scratch(index) = target.kind {
+                    self.asm.store(size, R10, self.scratch[index], register);
+                }
+            }
+        }
         self.frame.release(mark);
     }
 

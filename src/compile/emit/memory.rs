@@ -8,7 +8,7 @@ use crate::compile::{Access, ProbeRead, ProgramKind};
 use crate::lang::ast::UnaryOp;
 use crate::lang::diag::Span;
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
-use crate::sema::types::{AddressSpace, Type};
+use crate::sema::types::{AddressSpace, StructType, Type};
 use crate::wire;
 
 use super::{piece, size_of_bytes, space_of, Emitter, Place, Read, CONTEXT};
@@ -29,6 +29,14 @@ impl Emitter<'_> {
         }
         match &expr.kind {
             ExprKind::Str(bytes) => self.store_literal(bytes, slot, size),
+            ExprKind::Tuple(elements) => self.store_tuple(elements, &expr.ty, slot),
+            ExprKind::Cast(inner) if let Type::Struct(record) = &expr.ty => {
+                // A tuple into one of wider elements: built as it is, then converted.
+                let from = self.alloc(inner.ty.size(), expr.span);
+                self.store_into(inner, from);
+                self.zero(slot, record.size);
+                self.convert_tuple(from, &inner.ty, slot, record);
+            }
             ExprKind::Cast(inner) => {
                 // A string into a longer one: the rest is zeros.
                 let inner_size = inner.ty.size().min(size);
@@ -69,6 +77,36 @@ impl Emitter<'_> {
                 this.store_into(value, slot)
             }),
             _ => self.store_from_place(expr, slot, size),
+        }
+    }
+
+    /// A tuple's elements at their offsets in `ty`, on zeros: older verifiers let no
+    /// uninitialised stack byte (padding) reach a helper (a map update, the ring).
+    fn store_tuple(&mut self, elements: &[Expr], ty: &Type, slot: i16) {
+        let Type::Struct(record) = ty else { return };
+        self.zero(slot, record.size);
+        for (element, field) in elements.iter().zip(&record.fields) {
+            self.store_sized(element, slot + field.offset as i16, field.ty.size());
+        }
+    }
+
+    /// Converts the tuple of type `from_ty` at `from` into the one of wider elements `to` at
+    /// `slot` (zeroed): each number loaded and stored at its new width, each string copied.
+    fn convert_tuple(&mut self, from: i16, from_ty: &Type, slot: i16, to: &StructType) {
+        let Type::Struct(record) = from_ty else {
+            return;
+        };
+        for (old, new) in record.fields.iter().zip(&to.fields) {
+            let (from, at) = (from + old.offset as i16, slot + new.offset as i16);
+            match &new.ty {
+                Type::Struct(inner) => self.convert_tuple(from, &old.ty, at, inner),
+                ty if ty.is_scalar() => {
+                    self.load_scalar(Place::Stack(from), R0, &old.ty, Span::default());
+                    self.asm.store(size_of_bytes(ty.size()), R10, at, R0);
+                }
+                // A string: its bytes, the rest of the wider one zeros.
+                _ => self.copy_stack(from, at, old.ty.size()),
+            }
         }
     }
 

@@ -2,7 +2,8 @@
 //! Each is returned boxed: a node is built once where it stays, an operand of the next one up,
 //! and moves as a pointer rather than as a whole `Expr` at every level.
 
-use super::{after_word, identifier, skip_group, word, Error, Parser, C_DEFINITIONS, KEYWORDS};
+use super::statement::step_operator;
+use super::{after_word, identifier, word, Error, Parser, C_DEFINITIONS, KEYWORDS};
 use crate::lang::ast::{base_type, BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported::message;
@@ -95,14 +96,22 @@ impl<'a> Parser<'a> {
             Some(b'*') => Some(UnaryOp::Deref),
             _ => None,
         };
-        if let Some(operator) = operator {
-            self.rest = &start[1..];
+        // `++x` and `--x` too, whose operand is read the same way.
+        let step = step_operator(start);
+        if step.is_some() || operator.is_some() {
+            self.rest = step.map_or(&start[1..], |(_, rest)| rest);
             let operand = self.unary();
             let span = self.from(start).to(operand.span);
-            return node(Expr {
-                kind: ExprKind::Unary { operator, operand },
-                span,
-            });
+            let kind = match (step, operator) {
+                (Some((operator, _)), _) => ExprKind::Increment {
+                    target: operand,
+                    operator,
+                    post: false,
+                },
+                (None, Some(operator)) => ExprKind::Unary { operator, operand },
+                (None, None) => return operand,
+            };
+            return node(Expr { kind, span });
         }
         if let Some(after_paren) = start.strip_prefix('(') {
             if let Some((type_name, type_span, rest)) = self.cast_type(after_paren) {
@@ -233,6 +242,17 @@ impl<'a> Parser<'a> {
                     span,
                 });
                 continue;
+            } else if let Some((operator, end)) = step_operator(after) {
+                self.rest = end;
+                let span = expression.span.to(self.span(after, end));
+                return node(Expr {
+                    kind: ExprKind::Increment {
+                        target: expression,
+                        operator,
+                        post: true,
+                    },
+                    span,
+                });
             } else {
                 break;
             };
@@ -240,7 +260,13 @@ impl<'a> Parser<'a> {
                 break;
             }
             let field_start = self.skip(field_start);
-            let Some((after_field, field)) = identifier(field_start) else {
+            // A tuple's element is a number: `$t.0`.
+            let field = if arrow {
+                identifier(field_start)
+            } else {
+                word(field_start)
+            };
+            let Some((after_field, field)) = field else {
                 self.fail_expected(format_args!("a field name"), field_start);
                 break;
             };
@@ -272,18 +298,22 @@ impl<'a> Parser<'a> {
         if let Some(inner) = start.strip_prefix('(') {
             self.rest = inner;
             let mut expression = self.expr();
-            if self.skip(self.rest).starts_with(',') {
-                return self.fail_expr(Diag::boxed(
-                    self.span(start, skip_group(start)),
-                    message(
-                        format_args!("tuples are"),
-                        "a map key takes several values (@m[a, b]), and so does print(a, b)",
-                    ),
-                ));
+            // bpftrace's tuple `(a, b, ...)`, when a comma follows the first.
+            let mut elements = Vec::new();
+            while self.eat(",") {
+                elements.push(*self.expr());
             }
             self.expect(")");
             // The parentheses belong to the span, so a caret covers what was written.
-            expression.span = self.from(start);
+            let span = self.from(start);
+            if !elements.is_empty() {
+                elements.insert(0, *expression);
+                return node(Expr {
+                    kind: ExprKind::Tuple(elements),
+                    span,
+                });
+            }
+            expression.span = span;
             return expression;
         }
         if let Some(after) = start.strip_prefix('@') {

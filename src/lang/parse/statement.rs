@@ -203,9 +203,13 @@ impl<'a> Parser<'a> {
         }
         let expression = *self.expr();
         let after = self.skip(self.rest);
-        *kind = if let Some((operator, end)) = step_operator(after) {
-            self.rest = end;
-            step(expression, operator, self.span(after, end))
+        *kind = if let ExprKind::Increment {
+            target, operator, ..
+        } = expression.kind
+        {
+            // `x++;`: an assignment, its value unused.
+            let one = Span::new(target.span.end, expression.span.end);
+            step(*target, operator, one)
         } else if let Some((operator, value_start)) = assignment_operator(after) {
             self.rest = value_start;
             let value = self.expr();
@@ -284,7 +288,7 @@ fn step(target: Expr, operator: BinaryOp, one_span: Span) -> StmtKind {
 }
 
 /// `++` or `--` at the start of `input`: the operator it adds 1 with, and the text after it.
-fn step_operator(input: &str) -> Option<(BinaryOp, &str)> {
+pub(super) fn step_operator(input: &str) -> Option<(BinaryOp, &str)> {
     if let Some(rest) = input.strip_prefix("++") {
         return Some((BinaryOp::Add, rest));
     }

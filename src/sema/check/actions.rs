@@ -143,7 +143,14 @@ fn formatted(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<(Rc<Format
         }
     };
     let values = checker.all_typed(&call.arguments[1..], call.scope, false, |value| {
-        matches!(value.ty, Type::Void).then_some("this has no value to print")
+        match &value.ty {
+            Type::Void => Some("this has no value to print"),
+            // As in bpftrace: no conversion formats a whole tuple.
+            Type::Struct(record) if record.name.is_none() => {
+                Some("a format takes a tuple's elements ($t.0); print() takes a whole tuple")
+            }
+            _ => None,
+        }
     });
     let wanted = format.arguments();
     let given = call.arguments.len() - 1;

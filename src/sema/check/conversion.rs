@@ -4,7 +4,9 @@
 use crate::lang::ast::{self, BaseType};
 use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind};
-use crate::sema::types::{AddressSpace, Type, I32, I64, U32, U64};
+use std::rc::Rc;
+
+use crate::sema::types::{AddressSpace, StructType, Type, I32, I64, U32, U64};
 
 /// What a slot (a map's value, a scratch variable: `known`, None before its first store)
 /// holds once `ty` is stored at `span` too: the common type, widened in place (`changed` set
@@ -62,6 +64,16 @@ pub(super) fn unify(a: &Type, b: &Type) -> Option<Type> {
                 AddressSpace::Unknown
             };
             Some(Type::pointer(target, space))
+        }
+        // Tuples of as many elements: each element's common type.
+        (Type::Struct(x), Type::Struct(y))
+            if x.name.is_none() && y.name.is_none() && x.fields.len() == y.fields.len() =>
+        {
+            let mut types = Vec::with_capacity(x.fields.len());
+            for (a, b) in x.fields.iter().zip(&y.fields) {
+                types.push(unify(&a.ty, &b.ty)?);
+            }
+            Some(Type::Struct(Rc::new(StructType::key(&types))))
         }
         _ => None,
     }
@@ -145,6 +157,14 @@ pub(super) fn coerce(value: &mut Expr, ty: &Type) {
         _ => false,
     };
     if literal {
+        value.ty = ty.clone();
+        return;
+    }
+    // A tuple written out converts element by element.
+    if let (ExprKind::Tuple(elements), Type::Struct(record)) = (&mut value.kind, ty) {
+        for (element, field) in elements.iter_mut().zip(&record.fields) {
+            coerce(element, &field.ty);
+        }
         value.ty = ty.clone();
         return;
     }

@@ -1,6 +1,8 @@
 //! sema::check::expression: the type of every expression: literals, names, maps, casts and
 //! members here; operators, calls and `$names` in their own files.
 
+use std::rc::Rc;
+
 use super::builtins::{definition, names, Form};
 use super::conversion::{arithmetic, cast_type, coerce, literal_type, unify};
 use super::functions::{typed_call_of, Call, DEFAULT_STRING_SIZE};
@@ -11,7 +13,7 @@ use crate::lang::diag::{Diag, Span};
 use crate::lang::unsupported;
 use crate::sema::context::ProbeContext;
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
-use crate::sema::types::{string_literal, AddressSpace, Type, U64};
+use crate::sema::types::{string_literal, AddressSpace, StructType, Type, I64, U64};
 
 /// A literal `Int` node's value as i64 (folding unary minus), for lhist bounds.
 pub(super) fn literal_value(expr: &Expr) -> Option<i64> {
@@ -257,6 +259,12 @@ impl Checker<'_> {
                 arrow: _,
             } => self.member(base, field, *field_span, span, scope),
             ast::ExprKind::Index { base, index } => self.index(base, index, span, scope),
+            ast::ExprKind::Tuple(elements) => self.tuple(elements, span, scope),
+            ast::ExprKind::Increment {
+                target,
+                operator,
+                post,
+            } => self.increment(target, *operator, *post, span, scope),
             ast::ExprKind::TypeQuery {
                 type_name,
                 type_span,
@@ -289,6 +297,83 @@ impl Checker<'_> {
                 self.map_read(map, Vec::new(), span)
             }
         }
+    }
+
+    /// bpftrace's tuple `(a, b, ...)`: an anonymous struct of its elements' types, laid out as
+    /// bpftrace does: a number written as such 64 bits wide, a string literal as long as it is.
+    fn tuple(
+        &mut self,
+        elements: &[ast::Expr],
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Typed> {
+        let mut typed = self.all_typed(elements, scope, false, |value| {
+            matches!(value.ty, Type::Void).then_some("this has no value to store")
+        })?;
+        let mut types = Vec::with_capacity(typed.len());
+        for element in &mut typed {
+            // A literal (a negative one folded) takes the type it is given.
+            match &element.kind {
+                ExprKind::Int(_) if element.ty.size() < 8 => element.ty = I64,
+                ExprKind::Str(bytes) => element.ty = Type::Chars(bytes.len() + 1),
+                _ => {}
+            }
+            types.push(element.ty.clone());
+        }
+        let ty = Type::Struct(Rc::new(StructType::key(&types)));
+        Some(expr(ExprKind::Tuple(typed), ty, span))
+    }
+
+    /// `x++` and friends as a value: a scratch variable's or a plain map's integer, stepped by
+    /// one, and the value before the step (`post`) or after it.
+    fn increment(
+        &mut self,
+        target: &ast::Expr,
+        operator: BinaryOp,
+        post: bool,
+        span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<Typed> {
+        let read = match &target.kind {
+            ast::ExprKind::Dollar(name) => {
+                // Stepped here only: a scratch variable still (with no type, unless assigned).
+                if !scope.assigned.contains(name) {
+                    scope.assigned.push(name.clone());
+                }
+                let slot = self.scratch_slot(name, scope);
+                self.scratch_read(slot, target.span, scope)?
+            }
+            ast::ExprKind::Map { name, keys } => {
+                let map = self.map_id(name, target.span);
+                self.maps[map].assigned = true;
+                let read = self.map_expression(name, keys, target.span, scope, false)?;
+                self.map_value(map, &read.ty, target.span)?;
+                read
+            }
+            _ => {
+                self.errors.report_label(
+                    target.span,
+                    format_args!("can only assign to a map element or a `$variable`"),
+                    format_args!("not assignable"),
+                );
+                return None;
+            }
+        };
+        if !read.ty.is_integer() {
+            let symbol = operator.symbol();
+            self.errors.report(
+                target.span,
+                format_args!("`{symbol}` needs numbers, but this is {}", read.ty),
+            );
+            return None;
+        }
+        let ty = read.ty.clone();
+        let kind = ExprKind::Increment {
+            target: read,
+            operator,
+            post,
+        };
+        Some(expr(kind, ty, span))
     }
 
     /// `c ? a : b`: the branches convert to a common type.

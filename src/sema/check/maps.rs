@@ -123,9 +123,13 @@ impl Checker<'_> {
         span: Span,
         scope: &mut Scope<'_>,
     ) -> Option<Vec<Expr>> {
-        let typed = self.all_typed(keys, scope, false, |value| {
-            (matches!(value.ty, Type::Void) || matches!(value.kind, ExprKind::MapRef(_)))
-                .then_some("this cannot be a map key")
+        let typed = self.all_typed(keys, scope, false, |value| match &value.ty {
+            Type::Void => Some("this cannot be a map key"),
+            // As in bpftrace: a map takes several keys instead.
+            Type::Struct(record) if record.name.is_none() => {
+                Some("a tuple cannot be a map key: give the map several keys, @m[a, b]")
+            }
+            _ => matches!(value.kind, ExprKind::MapRef(_)).then_some("this cannot be a map key"),
         })?;
         let mut keys = typed;
         // The name borrowed beside the key, for the errors.
