@@ -557,7 +557,11 @@ fn offset_of(
     total.ok_or_else(|| malformed("offsetof of no member".to_string()))
 }
 
-fn function(source: &dyn TypeSource, name: &str) -> Result<Option<(TypeId, Prototype)>, TypeError> {
+/// `TypeSource::function`, for a source behind a `dyn`.
+pub fn function(
+    source: &dyn TypeSource,
+    name: &str,
+) -> Result<Option<(TypeId, Prototype)>, TypeError> {
     let Some(id) = source.find(NameKind::Function, name)? else {
         return Ok(None);
     };
