@@ -9,8 +9,8 @@ use std::rc::Rc;
 use tine_asm::Size;
 
 use crate::compile::{Access, ProgramKind};
-use crate::ctypes::{self, CType, TypeId, TypeSource};
-use crate::kernel::bpf::{AttachTo, AttachType, Link, LoadedProgram, ENOTSUPP};
+use crate::ctypes::{self, CType, Enum, Int, TypeId, TypeSource};
+use crate::kernel::bpf::{AttachTo, AttachType, Link, LoadedProgram};
 use crate::kernel::error::KernelError;
 use crate::lang::Syntax;
 use crate::sema::types::{AddressSpace, StructField, StructType};
@@ -26,14 +26,8 @@ pub static FENTRY: Provider = Provider {
         aliases: "kfunc",
         ..Syntax::named("fentry")
     },
-    resolve: |spec, kernel| Ok(Rc::new(Fentry::resolve(spec, false, kernel.types.get())?)),
-    offline: |spec, sources| {
-        Ok(OfflineProbe::of(&Fentry::resolve(
-            spec,
-            false,
-            sources.types.get(),
-        )?))
-    },
+    resolve: |spec, kernel| resolved(spec, false, kernel.types.get()),
+    offline: |spec, sources| offline(spec, false, sources.types.get()),
     offline_points: None,
     respell: None,
 };
@@ -44,20 +38,25 @@ pub static FEXIT: Provider = Provider {
         aliases: "kretfunc fr",
         ..Syntax::named("fexit")
     },
-    resolve: |spec, kernel| Ok(Rc::new(Fentry::resolve(spec, true, kernel.types.get())?)),
-    offline: |spec, sources| {
-        Ok(OfflineProbe::of(&Fentry::resolve(
-            spec,
-            true,
-            sources.types.get(),
-        )?))
-    },
+    resolve: |spec, kernel| resolved(spec, true, kernel.types.get()),
+    offline: |spec, sources| offline(spec, true, sources.types.get()),
     offline_points: None,
     respell: None,
 };
 
 /// The kernel's types, as `KernelTypes::get` gives them.
 type Types = Result<Option<Rc<dyn TypeSource>>, String>;
+
+/// One copy, not one per provider and way of resolving (binary size).
+#[inline(never)]
+fn resolved(spec: &str, exit: bool, types: Types) -> Result<Rc<dyn ResolvedProbe>, ProviderError> {
+    Ok(Rc::new(Fentry::resolve(spec, exit, types)?))
+}
+
+#[inline(never)]
+fn offline(spec: &str, exit: bool, types: Types) -> Result<OfflineProbe, ProviderError> {
+    Ok(OfflineProbe::of(&*resolved(spec, exit, types)?))
+}
 
 /// A resolved `fentry:`/`fexit:` probe.
 pub struct Fentry {
@@ -67,6 +66,17 @@ pub struct Fentry {
     variables: Vec<Variable>,
 }
 
+/// A refusal whose message is `parts`, joined: one copy of the joining.
+#[inline(never)]
+fn refused(parts: &[&str]) -> ProviderError {
+    ProviderError::Spec(parts.concat().into())
+}
+
+#[inline(never)]
+fn failed(error: ctypes::TypeError) -> ProviderError {
+    ProviderError::Spec(error.to_string().into())
+}
+
 impl Fentry {
     /// The function `spec` names (`vfs_read`, or `vmlinux:vfs_read`), found in the kernel's
     /// BTF, with its arguments and (for fexit) its return value typed from its prototype.
@@ -74,47 +84,31 @@ impl Fentry {
     pub fn resolve(spec: &str, exit: bool, types: Types) -> Result<Fentry, ProviderError> {
         let kprobe = if exit { "kretprobe:" } else { "kprobe:" };
         let function = spec.strip_prefix("vmlinux:").unwrap_or(spec);
-        if function.contains(':') {
-            return Err(ProviderError::spec(
+        if function.contains(':') || super::glob::is_glob(function) {
+            return Err(refused(&[
                 "`",
                 spec,
-                "`: functions of modules are not supported yet; write fentry:FUNCTION",
-            ));
+                "`: fentry and fexit take one function of the kernel's, not a glob or a \
+                 module's, yet",
+            ]));
         }
-        if super::glob::is_glob(function) {
-            return Err(ProviderError::spec(
-                "`",
-                spec,
-                "`: fentry and fexit take one function, not a glob, yet",
-            ));
-        }
-        let types = types.map_err(|error| ProviderError::Spec(error.into()))?;
-        let Some(types) = types else {
-            return Err(ProviderError::Spec(
-                [
-                    "fentry and fexit need the kernel's BTF (/sys/kernel/btf/vmlinux), which this \
-                     kernel lacks: use ",
-                    kprobe,
-                    function,
-                ]
-                .concat()
-                .into(),
-            ));
+        let Some(types) = types.map_err(|error| ProviderError::Spec(error.into()))? else {
+            return Err(refused(&[
+                "fentry and fexit need the kernel's BTF (/sys/kernel/btf/vmlinux), which this \
+                 kernel lacks: use ",
+                kprobe,
+                function,
+            ]));
         };
         let types = &*types;
-        let failed = |error: ctypes::TypeError| ProviderError::Spec(error.to_string().into());
         let Some((btf_id, prototype)) = ctypes::function(types, function).map_err(failed)? else {
-            return Err(ProviderError::Spec(
-                [
-                    "the kernel's BTF has no function `",
-                    function,
-                    "` (fentry and fexit reach the functions BTF describes): use ",
-                    kprobe,
-                    function,
-                ]
-                .concat()
-                .into(),
-            ));
+            return Err(refused(&[
+                "the kernel's BTF has no function `",
+                function,
+                "` (fentry and fexit reach the functions BTF describes): use ",
+                kprobe,
+                function,
+            ]));
         };
         // Each argument takes one u64 of the context; a struct passed by value up to 16 bytes
         // takes two (6.1+) and is left out of `args`.
@@ -143,19 +137,18 @@ impl Fentry {
             // The context itself, loaded directly.
             access: Access::Context,
         }];
-        if exit {
-            if let (Some(ty), _) = argument(types, prototype.returns).map_err(failed)? {
-                variables.push(Variable {
-                    name: "retval".into(),
-                    ty,
-                    // All 8 bytes: the verifier takes loads at multiples of 8 only, and the
-                    // compiler narrows the value to its type.
-                    access: Access::ContextLoad {
-                        offset: (slots * 8) as i16,
-                        size: Size::U64,
-                    },
-                });
-            }
+        let returns = argument(types, prototype.returns).map_err(failed)?.0;
+        if let Some(ty) = returns.filter(|_| exit) {
+            variables.push(Variable {
+                name: "retval".into(),
+                ty,
+                // All 8 bytes: the verifier takes loads at multiples of 8 only, and the
+                // compiler narrows the value to its type.
+                access: Access::ContextLoad {
+                    offset: (slots * 8) as i16,
+                    size: Size::U64,
+                },
+            });
         }
         Ok(Fentry {
             function: function.to_string(),
@@ -167,61 +160,50 @@ impl Fentry {
 }
 
 /// sema's type of an argument (or return value) of C type `id`, None for one tine does not
-/// read (a struct passed by value, a float, `void`), and how many u64 slots it takes.
+/// read (a struct passed by value, a float, `void`), and how many u64 slots it takes. A
+/// pointer's target is a struct or union by its C name (sema finds it in the same BTF when a
+/// member is read), a char (for `str()`), else void; `__user` ones point into user memory.
 fn argument(
     types: &dyn TypeSource,
     id: TypeId,
 ) -> Result<(Option<Type>, usize), ctypes::TypeError> {
     let (_, resolved) = types.resolve(id)?;
-    let integer = |size: u32, signed| Type::Int {
-        bytes: size as u8,
-        signed,
-    };
-    Ok(match &*resolved {
-        CType::Int(int) if matches!(int.size, 1 | 2 | 4 | 8) => {
-            (Some(integer(int.size, int.signed)), 1)
-        }
-        CType::Enum(found) if matches!(found.size, 1 | 2 | 4 | 8) => {
-            (Some(integer(found.size, found.signed)), 1)
+    let ty = match &*resolved {
+        CType::Int(Int { size, signed, .. }) | CType::Enum(Enum { size, signed, .. })
+            if matches!(size, 1 | 2 | 4 | 8) =>
+        {
+            Type::Int {
+                bytes: *size as u8,
+                signed: *signed,
+            }
         }
         CType::Pointer { target } => {
             let user =
                 matches!(&*types.get(*target)?, CType::TypeTag { name, .. } if name == "user");
+            let (target, pointed) = types.resolve(*target)?;
+            let pointed = match &*pointed {
+                CType::Struct(_) | CType::Union(_) | CType::Forward { .. } => {
+                    Type::Named(types.name_of(target)?.into())
+                }
+                CType::Int(int) if int.size == 1 => Type::Int {
+                    bytes: 1,
+                    signed: int.signed,
+                },
+                _ => Type::Void,
+            };
             let space = if user {
                 AddressSpace::User
             } else {
                 AddressSpace::Kernel
             };
-            (Some(Type::pointer(pointed(types, *target)?, space)), 1)
+            Type::pointer(pointed, space)
         }
         CType::Struct(composite) | CType::Union(composite) => {
-            (None, (composite.size as usize).div_ceil(8).max(1))
+            return Ok((None, (composite.size as usize).div_ceil(8).max(1)))
         }
-        _ => (None, 1),
-    })
-}
-
-/// What a pointer argument points to: a struct or union by name (sema finds it in the same
-/// BTF when a member is read), a char (for `str()`), else void.
-fn pointed(types: &dyn TypeSource, target: TypeId) -> Result<Type, ctypes::TypeError> {
-    let (_, resolved) = types.resolve(target)?;
-    Ok(match &*resolved {
-        CType::Struct(composite) if !composite.name.is_empty() => {
-            Type::Named(["struct ", &composite.name].concat().into())
-        }
-        CType::Union(composite) if !composite.name.is_empty() => {
-            Type::Named(["union ", &composite.name].concat().into())
-        }
-        CType::Forward { name, union } => {
-            let tag = if *union { "union " } else { "struct " };
-            Type::Named([tag, name].concat().into())
-        }
-        CType::Int(int) if int.size == 1 => Type::Int {
-            bytes: 1,
-            signed: int.signed,
-        },
-        _ => Type::Void,
-    })
+        _ => return Ok((None, 1)),
+    };
+    Ok((Some(ty), 1))
 }
 
 impl ResolvedProbe for Fentry {
@@ -255,20 +237,7 @@ impl ResolvedProbe for Fentry {
     }
 
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
-        match Link::tracing(program) {
-            Ok(link) => Ok(Attachment::Link(link)),
-            // The kernel has no BPF trampolines for this architecture.
-            Err(error) if error.raw_errno() == Some(ENOTSUPP) => Err(KernelError::message(
-                error.action.clone(),
-                [
-                    "this kernel has no BPF trampolines here, which fentry and fexit need: use ",
-                    if self.exit { "kretprobe:" } else { "kprobe:" },
-                    &self.function,
-                ]
-                .concat(),
-            )),
-            Err(error) => Err(error),
-        }
+        Ok(Attachment::Link(Link::tracing(program)?))
     }
 }
 

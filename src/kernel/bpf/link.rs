@@ -86,13 +86,19 @@ impl Link {
             prog_fd: program.raw_fd() as u32,
             _pad: 0,
         };
-        match bpf_fd(RAW_TRACEPOINT_OPEN, &mut attr) {
-            Ok(fd) => Ok(Link { fd }),
-            Err(errno) => Err(KernelError::errno(
-                format!("attach program `{}`", program.name()),
-                errno,
-            )),
-        }
+        let errno = match bpf_fd(RAW_TRACEPOINT_OPEN, &mut attr) {
+            Ok(fd) => return Ok(Link { fd }),
+            Err(errno) => errno,
+        };
+        let action = format!("attach program `{}`", program.name());
+        Err(match errno {
+            ENOTSUPP => KernelError::message(
+                action,
+                "this kernel has no BPF trampolines for this architecture, which fentry and \
+                 fexit need; kprobes reach the same functions",
+            ),
+            errno => KernelError::errno(action, errno),
+        })
     }
 }
 

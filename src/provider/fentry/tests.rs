@@ -207,5 +207,5 @@ fn refusals_name_the_kprobe_spelling() {
     );
     assert_eq!(error("vfs_read", false, Err("bad file".into())), "bad file");
     assert!(error("vfs_*", false, kernel()).contains("not a glob"));
-    assert!(error("ext4:ext4_file_read_iter", false, kernel()).contains("modules"));
+    assert!(error("ext4:ext4_file_read_iter", false, kernel()).contains("module's"));
 }
