@@ -15,6 +15,11 @@ echo "$OUT" | grep -qE '^\{ *1234 *\}: 10$' || fail "retval of vfs_read is not 1
 echo "$OUT" | grep -qE '^\{ *-21 *\}: 1$' || fail "retval of the read of a directory is not -21"
 echo "$OUT" | grep -qE '^\{ *1 *\}: ' || fail "no inode number read through args->file->f_inode"
 echo "$OUT" | grep -qE '^\{ *vfs_read *\}: ' || fail "func is not vfs_read"
+run_tine -f bpftrace -c 'dd if=/dev/zero of=/dev/null bs=512 count=7 2>/dev/null' \
+    'kfunc:vfs_read / comm == "dd" / { @[comm] = count(); @k[kstack] = count(); }'
+[ "$STATUS" = 0 ] || fail "tine failed"
+echo "$OUT" | grep -qE '^@\[dd\]: 7$' || fail "bpftrace's layout of 7 reads by dd is not @[dd]: 7"
+echo "$OUT" | grep -qE '^ +ksys_read' || fail "kstack in fentry has no ksys_read frame"
 run_tine 'fentry:no_such_function_here { @ = count(); }'
 [ "$STATUS" = 1 ] || fail "an unknown function was not refused"
 echo "$OUT" | grep -q "has no function .no_such_function_here.*kprobe:no_such_function_here" ||
