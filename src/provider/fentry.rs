@@ -172,8 +172,16 @@ fn argument(
         CType::Int(Int { size, signed, .. }) | CType::Enum(Enum { size, signed, .. })
             if matches!(size, 1 | 2 | 4 | 8) =>
         {
+            // A slot holds the register the argument came in. Loads are at multiples of 8
+            // only, so a big-endian machine reads it whole, which its ABIs extend (s390x,
+            // powerpc64); a little-endian one reads its low bytes.
+            let bytes = if cfg!(target_endian = "big") {
+                8
+            } else {
+                *size as u8
+            };
             Type::Int {
-                bytes: *size as u8,
+                bytes,
                 signed: *signed,
             }
         }
@@ -191,10 +199,12 @@ fn argument(
                 },
                 _ => Type::Void,
             };
-            let space = if user {
-                AddressSpace::User
-            } else {
-                AddressSpace::Kernel
+            // Kernels built by GCC carry no `__user` tags: a buffer not known to be the
+            // kernel's is read as kernel memory, then as user memory if that fails.
+            let space = match (user, &pointed) {
+                (true, _) => AddressSpace::User,
+                (false, Type::Named(_)) => AddressSpace::Kernel,
+                (false, _) => AddressSpace::Unknown,
             };
             Type::pointer(pointed, space)
         }

@@ -129,7 +129,8 @@ fn record(probe: &Fentry) -> Vec<(String, Type, usize)> {
 }
 
 /// Each argument is typed from the prototype at its u64 slot: a struct pointer by the struct's
-/// name, a `__user` buffer into user memory, a typedef through to its integer.
+/// name into kernel memory, a `__user` buffer into user memory, an untagged one into either, a
+/// typedef through to its integer.
 #[test]
 fn args_are_typed_from_the_prototype_one_slot_each() {
     let probe = Fentry::resolve("vfs_read", false, kernel()).unwrap();
@@ -152,7 +153,7 @@ fn args_are_typed_from_the_prototype_one_slot_each() {
             ("count".into(), U64, 16),
             (
                 "pos".into(),
-                Type::pointer(Type::Void, AddressSpace::Kernel),
+                Type::pointer(Type::Void, AddressSpace::Unknown),
                 24
             ),
         ]

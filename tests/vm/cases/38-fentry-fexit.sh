@@ -20,6 +20,10 @@ run_tine -f bpftrace -c 'dd if=/dev/zero of=/dev/null bs=512 count=7 2>/dev/null
 [ "$STATUS" = 0 ] || fail "tine failed"
 echo "$OUT" | grep -qE '^@\[dd\]: 7$' || fail "bpftrace's layout of 7 reads by dd is not @[dd]: 7"
 echo "$OUT" | grep -qE '^ +ksys_read' || fail "kstack in fentry has no ksys_read frame"
+run_tine -c 'cat /etc/tine-vm-arch >/dev/null' \
+    'fentry:do_sys_openat2 / comm == "cat" / { printf("open %s\n", str(args->filename)); }'
+[ "$STATUS" = 0 ] || fail "tine failed"
+echo "$OUT" | grep -qx 'open /etc/tine-vm-arch' || fail "str(args->filename) of cat's open is not its file"
 run_tine 'fentry:no_such_function_here { @ = count(); }'
 [ "$STATUS" = 1 ] || fail "an unknown function was not refused"
 echo "$OUT" | grep -q "has no function .no_such_function_here.*kprobe:no_such_function_here" ||
