@@ -29,6 +29,9 @@ pub enum ProgramKind {
     PerfEvent,
     /// Context: the raw tracepoint's argument array (BEGIN and END, run by test-run).
     RawTracepoint,
+    /// Context: the traced function's arguments, one u64 each, then its return value (fentry,
+    /// fexit).
+    Tracing,
 }
 
 /// When a probe's program runs.

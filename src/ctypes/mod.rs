@@ -557,19 +557,23 @@ fn offset_of(
     total.ok_or_else(|| malformed("offsetof of no member".to_string()))
 }
 
-fn function(source: &dyn TypeSource, name: &str) -> Result<Option<(TypeId, Prototype)>, TypeError> {
+/// `TypeSource::function`, for a source behind a `dyn`.
+#[inline(never)]
+pub fn function(
+    source: &dyn TypeSource,
+    name: &str,
+) -> Result<Option<(TypeId, Prototype)>, TypeError> {
     let Some(id) = source.find(NameKind::Function, name)? else {
         return Ok(None);
     };
-    let CType::Function { prototype, .. } = *source.get(id)? else {
-        return Err(malformed(format!(
-            "type {id} was found as function `{name}` but is not one"
-        )));
+    let prototype = match *source.get(id)? {
+        CType::Function { prototype, .. } => source.get(prototype)?,
+        _ => Cow::Owned(CType::Void),
     };
-    match &*source.get(prototype)? {
+    match &*prototype {
         CType::Prototype(found) => Ok(Some((id, found.clone()))),
         _ => Err(malformed(format!(
-            "function `{name}`'s prototype (type {prototype}) is not one"
+            "function `{name}` (type {id}) has no prototype"
         ))),
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tine_asm::{AluOp, ByteOrder, CallTarget, Helper, Insn, Reg, Reg::*, Source, Width};
 
 use crate::kernel::bpf::{
-    AttachType, BpfMap, Link, LoadedProgram, MapSpec, MapType, ProgramSpec, ProgramType,
+    AttachTo, AttachType, BpfMap, Link, LoadedProgram, MapSpec, MapType, ProgramSpec, ProgramType,
 };
 use crate::kernel::btf;
 use crate::kernel::clock::monotonic;
@@ -262,7 +262,7 @@ fn loads(
         kind,
         insns: &bytes,
         name: "tine_probe",
-        expected_attach_type,
+        expected_attach_type: expected_attach_type.map(AttachTo::from),
     };
     LoadedProgram::load(&spec).ok()
 }

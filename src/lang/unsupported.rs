@@ -8,8 +8,6 @@ use std::fmt;
 /// use instead, empty when tine has nothing alike. Lines of one string, not a table of pairs
 /// of `&str`: the binary is smaller (see `crate::words`).
 const PROVIDERS: &str = "\
-fentry kfunc f|use kprobe:, which reaches the same functions
-fexit kretfunc fr|use kretprobe:, which reaches the same functions, with retval
 usdt U|use uprobe: on the function that holds the marker
 hardware h|software: counts the kernel's software events, profile: samples the cpu-clock
 rawtracepoint rt|use tracepoint:, which reads the same events with typed records

@@ -90,6 +90,7 @@ pub static INTERVAL: Provider = Provider {
     syntax: Syntax {
         name: "interval",
         bare: false,
+        aliases: "",
         canonical: ply_rate,
     },
     resolve: |spec, kernel| {

@@ -12,7 +12,7 @@ use tine_asm::Helper;
 
 use crate::arch::Arch;
 use crate::compile::{Access, ProgramKind};
-use crate::kernel::bpf::{AttachType, Link, LoadedProgram};
+use crate::kernel::bpf::{AttachTo, AttachType, Link, LoadedProgram};
 use crate::kernel::error::KernelError;
 use crate::kernel::features::{Feature, Features};
 use crate::kernel::kallsyms::KernelSymbols;
@@ -420,8 +420,8 @@ impl ResolvedProbe for Kprobe {
         points
     }
 
-    fn attach_type(&self) -> Option<AttachType> {
-        matches!(self.method, KprobeMethod::Multi).then_some(AttachType::TraceKprobeMulti)
+    fn attach_type(&self) -> Option<AttachTo> {
+        matches!(self.method, KprobeMethod::Multi).then_some(AttachType::TraceKprobeMulti.into())
     }
 
     /// kprobes on one address share an aggregate whose list takes the newest at its head

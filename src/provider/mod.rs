@@ -6,6 +6,7 @@
 
 pub mod binary;
 pub mod error;
+pub mod fentry;
 pub mod glob;
 pub mod interval;
 pub mod kprobe;
@@ -25,7 +26,7 @@ use std::rc::Rc;
 
 use crate::compile::{Access, Lifecycle, ProbeLowering, ProgramKind};
 use crate::ctypes::TypeSource;
-use crate::kernel::bpf::{AttachType, Link, LoadedProgram};
+use crate::kernel::bpf::{AttachTo, Link, LoadedProgram};
 use crate::kernel::btf;
 use crate::kernel::error::KernelError;
 use crate::kernel::features::{Feature, Features};
@@ -73,6 +74,8 @@ pub static PROVIDERS: &[&Provider] = &[
     &profile::PROFILE,
     &interval::INTERVAL,
     &software::SOFTWARE,
+    &fentry::FENTRY,
+    &fentry::FEXIT,
     &special::BEGIN,
     &special::END,
 ];
@@ -179,8 +182,9 @@ pub trait ResolvedProbe {
     fn points(&self) -> Vec<String> {
         Vec::new()
     }
-    /// The attach type the program must be loaded with (kprobe.multi needs its own).
-    fn attach_type(&self) -> Option<AttachType> {
+    /// The attach type the program must be loaded with (kprobe.multi needs its own, fentry
+    /// its function's BTF id too).
+    fn attach_type(&self) -> Option<AttachTo> {
         None
     }
     /// Whether the probe fires in the context of a process, so that `-p PID` can keep only

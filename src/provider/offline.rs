@@ -26,7 +26,7 @@ pub struct OfflineProviders {
     pub(super) tracepoint_record: Box<RecordSource>,
     pub(super) tracepoint_events: Box<EventSource>,
     resolved: RefCell<Vec<OfflineProbe>>,
-    types: super::KernelTypes,
+    pub(super) types: super::KernelTypes,
 }
 
 /// A probe as a dry run compiles it: what the resolved probe would say, without the kernel.

@@ -70,6 +70,7 @@ pub static PROFILE: Provider = Provider {
     syntax: Syntax {
         name: "profile",
         bare: false,
+        aliases: "",
         canonical: super::interval::ply_rate,
     },
     resolve: |spec, _| Ok(Rc::new(Profile::parse(spec)?)),

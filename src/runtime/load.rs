@@ -58,6 +58,7 @@ fn kernel_program_kind(kind: ProgramKind) -> bpf::ProgramType {
         ProgramKind::Kprobe => bpf::ProgramType::Kprobe,
         ProgramKind::PerfEvent => bpf::ProgramType::PerfEvent,
         ProgramKind::RawTracepoint => bpf::ProgramType::RawTracepoint,
+        ProgramKind::Tracing => bpf::ProgramType::Tracing,
     }
 }
 
@@ -311,7 +312,7 @@ fn load_code(
     code: &ProbeCode,
     maps: &[BpfMap],
     name: &str,
-    expected_attach_type: Option<bpf::AttachType>,
+    expected_attach_type: Option<bpf::AttachTo>,
 ) -> Result<Result<LoadedProgram, KernelError>, RunError> {
     let bytes = tine_asm::encode(&with_fds(&code.insns, maps), ByteOrder::HOST)
         .map_err(|error| RunError::Encode(Box::new(error)))?;

@@ -1,4 +1,4 @@
-//! kernel::bpf::link: BPF links (kprobe.multi), detached when dropped.
+//! kernel::bpf::link: BPF links (kprobe.multi, fentry/fexit), detached when dropped.
 
 use super::*;
 
@@ -65,6 +65,38 @@ impl Link {
         );
         Err(match errno {
             0 => KernelError::message(action, "NUL in a function name"),
+            errno => KernelError::errno(action, errno),
+        })
+    }
+}
+
+impl Link {
+    /// Attaches a tracing program (fentry/fexit, loaded with its function's BTF id) with
+    /// BPF_RAW_TRACEPOINT_OPEN and no name: every kernel with trampolines (5.5) takes it, where
+    /// BPF_LINK_CREATE takes tracing programs only from 5.10 on. ENOTSUPP: no trampolines.
+    pub fn tracing(program: &LoadedProgram) -> Result<Link, KernelError> {
+        #[repr(C)]
+        struct RawTracepointAttr {
+            name: u64,
+            prog_fd: u32,
+            _pad: u32,
+        }
+        let mut attr = RawTracepointAttr {
+            name: 0,
+            prog_fd: program.raw_fd() as u32,
+            _pad: 0,
+        };
+        let errno = match bpf_fd(RAW_TRACEPOINT_OPEN, &mut attr) {
+            Ok(fd) => return Ok(Link { fd }),
+            Err(errno) => errno,
+        };
+        let action = format!("attach program `{}`", program.name());
+        Err(match errno {
+            ENOTSUPP => KernelError::message(
+                action,
+                "this kernel has no BPF trampolines for this architecture, which fentry and \
+                 fexit need; kprobes reach the same functions",
+            ),
             errno => KernelError::errno(action, errno),
         })
     }

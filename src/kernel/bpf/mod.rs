@@ -23,6 +23,7 @@ const MAP_DELETE_ELEM: u32 = 3;
 const MAP_GET_NEXT_KEY: u32 = 4;
 const PROG_LOAD: u32 = 5;
 const PROG_TEST_RUN: u32 = 10;
+const RAW_TRACEPOINT_OPEN: u32 = 17;
 const PROG_GET_NEXT_ID: u32 = 11;
 const MAP_GET_NEXT_ID: u32 = 12;
 const OBJ_GET_INFO_BY_FD: u32 = 15;
@@ -229,6 +230,11 @@ mod tests {
         assert_eq!(
             std::mem::offset_of!(ProgramLoadAttr, expected_attach_type),
             68
+        );
+        assert_eq!(std::mem::offset_of!(ProgramLoadAttr, attach_btf_id), 108);
+        assert_eq!(
+            std::mem::offset_of!(ProgramLoadAttr, attach_btf_obj_fd),
+            112
         );
         assert_eq!(std::mem::offset_of!(TestRunAttr, ctx_out), 56);
         assert_eq!(std::mem::offset_of!(TestRunAttr, cpu), 68);

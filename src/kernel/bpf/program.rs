@@ -10,12 +10,35 @@ pub enum ProgramType {
     Tracepoint = 5,
     PerfEvent = 7,
     RawTracepoint = 17,
+    /// fentry and fexit, on a kernel function's BPF trampoline.
+    Tracing = 26,
 }
 
 /// `enum bpf_attach_type` values a load may need to name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AttachType {
+    TraceFentry = 24,
+    TraceFexit = 25,
     TraceKprobeMulti = 42,
+}
+
+/// What a program is loaded for: its attach type and, for a tracing program, the BTF id of its
+/// function, in the BTF object `btf_object` (a module's fd; 0: the kernel's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttachTo {
+    pub kind: AttachType,
+    pub btf_id: u32,
+    pub btf_object: u32,
+}
+
+impl From<AttachType> for AttachTo {
+    fn from(kind: AttachType) -> AttachTo {
+        AttachTo {
+            kind,
+            btf_id: 0,
+            btf_object: 0,
+        }
+    }
 }
 
 /// What a program is: everything `Program::load` needs.
@@ -25,7 +48,7 @@ pub struct ProgramSpec<'a> {
     /// Encoded instructions in the host's byte order (`tine_asm::encode`).
     pub insns: &'a [u8],
     pub name: &'a str,
-    pub expected_attach_type: Option<AttachType>,
+    pub expected_attach_type: Option<AttachTo>,
 }
 
 #[repr(C)]
@@ -43,6 +66,10 @@ pub(super) struct ProgramLoadAttr {
     pub(super) prog_name: [u8; OBJECT_NAME_LENGTH],
     pub(super) prog_ifindex: u32,
     pub(super) expected_attach_type: u32,
+    /// prog_btf_fd up to line_info_cnt: nothing tine sets.
+    pub(super) _btf_info: [u32; 9],
+    pub(super) attach_btf_id: u32,
+    pub(super) attach_btf_obj_fd: u32,
 }
 
 #[repr(C)]
@@ -154,7 +181,17 @@ impl LoadedProgram {
     }
 
     fn explain_rejection(spec: &ProgramSpec, errno: i32) -> KernelError {
-        let mut error = KernelError::errno(spec_action(spec), errno);
+        // A tracing program the verifier passed and the kernel still refuses (with maps made
+        // already, so not for want of privilege): its function cannot be traced here.
+        let mut error = if spec.kind == ProgramType::Tracing && errno == libc::EPERM {
+            KernelError::message(
+                spec_action(spec),
+                "the kernel refuses to trace this function (EPERM: ftrace locked down or \
+                 disabled); kprobes reach the same functions",
+            )
+        } else {
+            KernelError::errno(spec_action(spec), errno)
+        };
         let mut size = LOG_START;
         loop {
             let mut log = vec![0u8; size];
@@ -175,6 +212,7 @@ impl LoadedProgram {
         if spec.insns.len() % INSN_SIZE != 0 {
             return Err(libc::EINVAL);
         }
+        let attach = spec.expected_attach_type;
         let mut attr = ProgramLoadAttr {
             prog_type: spec.kind as u32,
             insn_cnt: (spec.insns.len() / INSN_SIZE) as u32,
@@ -194,7 +232,9 @@ impl LoadedProgram {
                 0
             },
             prog_name: object_name(spec.name),
-            expected_attach_type: spec.expected_attach_type.map_or(0, |kind| kind as u32),
+            expected_attach_type: attach.map_or(0, |to| to.kind as u32),
+            attach_btf_id: attach.map_or(0, |to| to.btf_id),
+            attach_btf_obj_fd: attach.map_or(0, |to| to.btf_object),
             ..ProgramLoadAttr::default()
         };
         let fd = match bpf_fd(PROG_LOAD, &mut attr) {

@@ -20,6 +20,9 @@ pub struct Syntax {
     pub name: &'static str,
     /// Written alone, without `:spec`, and never abbreviated (BEGIN, END).
     pub bare: bool,
+    /// Other names, each written in full (bpftrace's `kfunc` and `fr` for fentry and fexit),
+    /// as a string of words (see `crate::words`).
+    pub aliases: &'static str,
     /// The spec in the one spelling the provider reads, from ply's or bpftrace's
     /// (`sched:sched_switch` is `sched/sched_switch`).
     pub canonical: fn(&str) -> String,
@@ -31,6 +34,7 @@ impl Syntax {
         Syntax {
             name,
             bare: false,
+            aliases: "",
             canonical: str::to_string,
         }
     }
@@ -40,6 +44,7 @@ impl Syntax {
         Syntax {
             name,
             bare: true,
+            aliases: "",
             canonical: str::to_string,
         }
     }
@@ -457,7 +462,10 @@ impl<'a> Parser<'a> {
     /// The provider with a spec whose name starts with `name` (written at `input`).
     fn provider(&self, input: &str, name: &str) -> Result<&'a Syntax, Error> {
         let with_spec = || self.providers.iter().filter(|provider| !provider.bare);
-        if let Some(known) = with_spec().find(|known| known.name.starts_with(name)) {
+        let known = with_spec().find(|known| known.name.starts_with(name));
+        let alias =
+            || with_spec().find(|known| crate::words::word_index(known.aliases, name).is_some());
+        if let Some(known) = known.or_else(alias) {
             return Ok(known);
         }
         let name_span = self.span(input, &input[name.len()..]);

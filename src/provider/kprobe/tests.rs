@@ -216,7 +216,7 @@ fn only_kprobe_multi_needs_its_attach_type_at_load() {
     };
     assert_eq!(
         probe(KprobeMethod::Multi).attach_type(),
-        Some(AttachType::TraceKprobeMulti)
+        Some(AttachType::TraceKprobeMulti.into())
     );
     assert_eq!(probe(KprobeMethod::Pmu).attach_type(), None);
     assert_eq!(probe(KprobeMethod::Pmu).kind(), ProgramKind::Kprobe);

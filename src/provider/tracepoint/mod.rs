@@ -116,6 +116,7 @@ pub static TRACEPOINT: Provider = Provider {
     syntax: Syntax {
         name: "tracepoint",
         bare: false,
+        aliases: "",
         // bpftrace writes `group:event`.
         canonical: |spec| replace_first(spec, ':', "/"),
     },
