@@ -133,3 +133,25 @@ fn a_conditional_statement_runs_the_arm_its_condition_picks() {
         .collect();
     assert_eq!(printed, ["odd 7", "odd 7", "even, large 100"], "{output:?}");
 }
+
+/// `m[k] op= v` and `m[k]++` read and write one element: the key is evaluated once. A key of
+/// `rand` loses no count (before, the read's key and the store's were two draws, and 100
+/// increments left ~78), and a key that steps a variable steps it once per statement (bpftrace
+/// 0.17 evaluates the key of `+=` twice: `$i` ends at 3 there, and `@m[2]` holds the 5).
+#[test]
+fn a_compound_assignment_evaluates_its_key_once() {
+    if !common::kernel_available("a_compound_assignment_evaluates_its_key_once") {
+        return;
+    }
+    let script = "BEGIN { $n = 0; while ($n < 100) { @r[rand % 4]++; @s[rand % 4] += 2; $n++; }
+                   $i = 0; @m[$i++]++; @m[$i++] += 5; printf(\"i=%d\\n\", $i);
+                   @total = sum(@r[0] + @r[1] + @r[2] + @r[3]);
+                   @twice = sum(@s[0] + @s[1] + @s[2] + @s[3]); exit(); }";
+    let output = tine(&["-f", "bpftrace", script]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let printed = text(&output.stdout);
+    assert!(printed.contains("i=2\n"), "{printed}");
+    assert!(printed.contains("@m[0]: 1\n@m[1]: 5\n"), "{printed}");
+    assert!(printed.contains("@total: 100\n"), "{printed}");
+    assert!(printed.contains("@twice: 200\n"), "{printed}");
+}

@@ -141,7 +141,9 @@ fn dump_statement(program: &Program, statement: &Stmt, depth: usize, out: &mut S
             add(out, "\n");
             dump_exprs(program, key, depth + 1, out);
         }
-        StmtKind::MapStore { map, key, value } => {
+        StmtKind::MapStore {
+            map, key, value, ..
+        } => {
             put_map(out, "store ", program, *map, !key.is_empty());
             add(out, "\n");
             dump_exprs(program, key, depth + 1, out);

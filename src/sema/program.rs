@@ -114,11 +114,14 @@ pub enum StmtKind {
         map: MapId,
         key: Vec<Expr>,
     },
-    /// `m[k] = v` on a plain map; `m[k] += v` and `m[k]++` arrive with `value` = `m[k] + v`.
+    /// `m[k] = v` on a plain map; `m[k] += v` and `m[k]++` arrive with `value` = `m[k] + v`
+    /// and `update`: the key is evaluated once, for the read and the store (`@m[rand % 4]++`
+    /// reads and writes one element).
     MapStore {
         map: MapId,
         key: Vec<Expr>,
         value: Expr,
+        update: bool,
     },
     /// `@m[k] = count()` and friends: the aggregation is the map's kind; `argument` is None
     /// for count.

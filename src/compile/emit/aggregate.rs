@@ -13,10 +13,26 @@ use super::record::cover;
 use super::{Emitter, BPF_NOEXIST, E2BIG, STACK_ZERO_LIMIT};
 
 impl Emitter<'_> {
-    pub(super) fn map_store(&mut self, map: usize, key: &[Expr], value: &Expr, span: Span) {
+    /// `map[key] = value`; with `update` (`value` reads `map[key]` first of all, as sema
+    /// builds `m[k] op= v`), the key is built once, before the value, which reads through it.
+    pub(super) fn map_store(
+        &mut self,
+        map: usize,
+        key: &[Expr],
+        value: &Expr,
+        update: bool,
+        span: Span,
+    ) {
         let value_slot = self.alloc(value.ty.size(), span);
-        self.store_into(value, value_slot);
-        let key = self.key(map, key, span);
+        let key = if update {
+            let key = self.key(map, key, span);
+            self.built_key = Some((map, key));
+            self.store_into(value, value_slot);
+            key
+        } else {
+            self.store_into(value, value_slot);
+            self.key(map, key, span)
+        };
         self.map_update(map, key, value_slot, span);
     }
 

@@ -141,7 +141,10 @@ impl Emitter<'_> {
     /// `@m[key]` into `register`: zero when the key is missing, as in ply.
     fn map_read(&mut self, map: usize, key: &[Expr], expr: &Expr, register: Reg) {
         let mark = self.frame.mark();
-        let key = self.key(map, key, expr.span);
+        let key = match self.built_key.take() {
+            Some((built, slot)) if built == map => slot,
+            _ => self.key(map, key, expr.span),
+        };
         self.lookup_into(map, key, expr, register);
         self.frame.release(mark);
     }

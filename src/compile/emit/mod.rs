@@ -63,6 +63,7 @@ pub(super) fn probe(
         shared,
         error: None,
         innermost: None,
+        built_key: None,
     };
     emitter.mark(probe.span);
     emitter.asm.mov64(CONTEXT, R1);
@@ -161,6 +162,8 @@ struct Emitter<'a> {
     spans: Vec<(usize, Span)>,
     /// The `while` that `break` and `continue` are in, if any.
     innermost: Option<Loop>,
+    /// The key an update built (`map_store`), which the value's first read of the map uses.
+    built_key: Option<(usize, i16)>,
 }
 
 /// Where a `while`'s `continue` and `break` jump, and whether a `continue` did.

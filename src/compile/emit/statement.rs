@@ -89,9 +89,12 @@ impl Emitter<'_> {
                 let key = self.key(*map, key, statement.span);
                 self.map_call(Helper::MapDeleteElem, *map, key);
             }
-            StmtKind::MapStore { map, key, value } => {
-                self.map_store(*map, key, value, statement.span)
-            }
+            StmtKind::MapStore {
+                map,
+                key,
+                value,
+                update,
+            } => self.map_store(*map, key, value, *update, statement.span),
             StmtKind::Aggregate { map, key, argument } => {
                 self.aggregate(*map, key, argument.as_ref(), statement.span)
             }

@@ -295,6 +295,7 @@ impl Checker<'_> {
         coerce(&mut typed, &ty);
         let kind = StmtKind::MapStore {
             map,
+            update: operator.is_some() && !key.is_empty(),
             key,
             value: *typed,
         };
