@@ -227,3 +227,32 @@ fn a_script_definition_stands_in_where_there_is_no_btf() {
         );
     }
 }
+
+/// Comparisons of `->` chains compile however long the chains (one register each, lent by
+/// the value being computed; three hops and a compare ran out of registers before), as a map
+/// key and as printf arguments: read on the `-c` command's own syscall, whose parent is tine.
+#[test]
+fn comparisons_of_long_chains_read_the_task() {
+    if kernel_btf("comparisons_of_long_chains_read_the_task").is_none() {
+        return;
+    }
+    let script = "tracepoint:syscalls:sys_enter_clock_nanosleep / pid == cpid / {
+        @[curtask->real_parent->tgid == curtask->real_parent->real_parent->tgid,
+          curtask->mm->mmap_base > 0] = count();
+        printf(\"chain %d %d\\n\", curtask->real_parent->tgid,
+               curtask->real_parent->real_parent->real_parent->tgid >= 0);
+    }";
+    let child = Command::new(env!("CARGO_BIN_EXE_tine"))
+        .args(["-c", "sleep 0.1", script])
+        .env_remove("TINE_FORCE")
+        .env_remove("TINE_BTF")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start tine");
+    let tine = child.id().to_string();
+    let output = child.wait_with_output().expect("run tine");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert_eq!(words(&text, "chain"), [tine.as_str(), "1"], "{text}");
+    assert!(text.contains("{ 0, 1 }: 1\n"), "{text}");
+}

@@ -10,7 +10,7 @@ use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::Type;
 use crate::wire;
 
-use super::{size_of_bytes, Emitter, BPF_F_USER_STACK, CONTEXT};
+use super::{size_of_bytes, Emitter, BPF_F_USER_STACK, CONTEXT, TEMPS};
 
 /// A literal that fits an instruction's 32-bit immediate, sign-extended to the same 64 bits.
 fn immediate(expr: &Expr) -> Option<i32> {
@@ -258,13 +258,29 @@ impl Emitter<'_> {
     }
 
     pub(super) fn scalar_from_place(&mut self, expr: &Expr, register: Reg) {
-        let Some((place, held)) = self.place(expr) else {
+        // `register` is written only once the place is found: its base (a `->` chain's
+        // pointer) may be computed in it, so a chain takes one register however long.
+        let Some((place, held)) = self.lending(register, |emitter| emitter.place(expr)) else {
             return self.fail(expr.span, format_args!("cannot read this value"));
         };
         self.load_scalar(place, register, &expr.ty, expr.span);
-        if let Some(held) = held {
+        if let Some(held) = held.filter(|&held| held != register) {
             self.release(held);
         }
+    }
+
+    /// Runs `work` with temporary `register`, not yet written, free for it to use; taken
+    /// again after (where `work` kept it, it is still held).
+    fn lending<T>(&mut self, register: Reg, work: impl FnOnce(&mut Self) -> T) -> T {
+        let lent = TEMPS.contains(&register) && !self.free.contains(&register);
+        if lent {
+            self.release(register);
+        }
+        let result = work(self);
+        if lent {
+            self.free.retain(|&free| free != register);
+        }
+        result
     }
 
     pub(super) fn builtin(&mut self, builtin: Builtin, register: Reg, span: Span) {
@@ -321,8 +337,8 @@ impl Emitter<'_> {
     pub(super) fn truth(&mut self, expr: &Expr, register: Reg) {
         let no = self.asm.label();
         let end = self.asm.label();
-        // Keep `register` out of the evaluation: it is set only at the end.
-        self.branch(expr, false, no);
+        // `register` is set only at the end: the evaluation may use it meanwhile.
+        self.lending(register, |emitter| emitter.branch(expr, false, no));
         self.asm.mov64_imm(register, 1).ja(end).bind(no);
         self.asm.mov64_imm(register, 0).bind(end);
     }
