@@ -250,16 +250,23 @@ fn is_char(c_type: &str) -> bool {
 }
 
 /// What a pointer field of C type `c_type` points to: a char, a struct or union by name (which
-/// sema may find in BTF), else void.
-fn pointed(c_type: &str) -> Type {
-    if is_char(c_type) {
+/// sema may find in BTF), a pointer to one of those in `space` (`const char *const *argv`),
+/// else void.
+fn pointed(c_type: &str, space: AddressSpace) -> Type {
+    let pointee = &c_type[..crate::words::rfind_byte(c_type, b'*').unwrap_or(0)];
+    if pointee.as_bytes().contains(&b'*') {
+        return Type::Pointer {
+            target: Box::new(pointed(pointee, space)),
+            space,
+        };
+    }
+    if is_char(pointee) {
         return integer(1, false);
     }
-    // The words between blanks and stars, by bytes (the format is ASCII), qualifiers left out.
-    let stars = c_type.bytes().filter(|&byte| byte == b'*').count();
+    // The words between blanks, by bytes (the format is ASCII), qualifiers left out.
     let mut words = [""; 2];
     let mut count = 0;
-    for word in c_type.split(|c: char| c == '*' || c.is_ascii_whitespace()) {
+    for word in pointee.split(|c: char| c.is_ascii_whitespace()) {
         if matches!(word, "" | "const" | "volatile" | "__user") {
             continue;
         }
@@ -269,7 +276,7 @@ fn pointed(c_type: &str) -> Type {
         count += 1;
     }
     match words {
-        [tag @ ("struct" | "union"), name] if count == 2 && stars == 1 => {
+        [tag @ ("struct" | "union"), name] if count == 2 => {
             Type::Named(format!("{tag} {name}").into())
         }
         _ => Type::Void,
@@ -317,7 +324,7 @@ pub fn record_type(format: &EventFormat, space: AddressSpace) -> StructType {
             // str() and mem() read through as the probe's memory, as any address.
             FieldKind::Pointer if field.size < 8 => integer(field.size, false),
             FieldKind::Pointer => Type::Pointer {
-                target: Box::new(pointed(&field.c_type)),
+                target: Box::new(pointed(&field.c_type, space)),
                 space,
             },
             FieldKind::Array { count } if is_char(&field.c_type) => Type::Chars(count),
@@ -346,18 +353,26 @@ mod tests {
     use super::*;
 
     /// A pointer field names the struct it points to, for sema to find in BTF; a pointer to a
-    /// pointer or to a scalar stays `void *`.
+    /// pointer points to what the inner pointer is, in the record's space (`execve`'s
+    /// `const char *const * argv`, so `*(args->argv + 1)` is the second argument's address);
+    /// a pointer to a scalar stays `void *`.
     #[test]
     fn pointer_fields_keep_the_struct_they_point_to() {
         let named = |name: &str| Type::Named(name.into());
+        let user = AddressSpace::User;
+        let to = |target: Type| Type::Pointer {
+            target: Box::new(target),
+            space: user,
+        };
         assert_eq!(
-            pointed("struct __kernel_timespec *"),
+            pointed("struct __kernel_timespec *", user),
             named("struct __kernel_timespec")
         );
-        assert_eq!(pointed("const union u __user *"), named("union u"));
-        assert_eq!(pointed("const char *"), integer(1, false));
-        assert_eq!(pointed("struct s **"), Type::Void);
-        assert_eq!(pointed("unsigned long *"), Type::Void);
+        assert_eq!(pointed("const union u __user *", user), named("union u"));
+        assert_eq!(pointed("const char *", user), integer(1, false));
+        assert_eq!(pointed("const char *const *", user), to(integer(1, false)));
+        assert_eq!(pointed("struct s **", user), to(named("struct s")));
+        assert_eq!(pointed("unsigned long *", user), Type::Void);
     }
 
     const SCHED_SWITCH: &str = "name: sched_switch\nID: 372\nformat:\n\
