@@ -247,7 +247,7 @@ fn read_script(argument: &str) -> Result<(String, &str), String> {
             .map(|source| (source, "<stdin>"))
             .map_err(|error| format!("cannot read the script from standard input: {error}"));
     }
-    match std::fs::read_to_string(argument) {
+    match tine::kernel::read_text(argument) {
         Ok(source) => Ok((source, argument)),
         Err(error)
             if std::path::Path::new(argument).exists()

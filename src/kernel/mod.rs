@@ -41,6 +41,47 @@ pub fn fd_path(fd: std::os::fd::BorrowedFd) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&path).into_owned())
 }
 
+/// The whole file at `path`, read into one growing buffer by plain reads (EINTR retried):
+/// std's `fs::read` and `fs::read_to_string` bring their size probe and adaptive read_to_end
+/// for these reads alone.
+pub fn read_file(path: impl AsRef<std::path::Path>) -> std::io::Result<Vec<u8>> {
+    read_whole(path.as_ref())
+}
+
+/// `read_file` as text; bytes that are not UTF-8 are refused with std's words.
+pub fn read_text(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
+    String::from_utf8(read_whole(path.as_ref())?).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
+fn read_whole(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    loop {
+        // Grows by doubling: a large file takes few reads.
+        bytes.reserve(8192);
+        let spare = bytes.spare_capacity_mut();
+        // SAFETY: read writes at most `spare.len()` bytes into the vector's unused capacity.
+        let read = unsafe { libc::read(file.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len()) };
+        match read {
+            0 => return Ok(bytes),
+            // SAFETY: the kernel wrote `read` bytes just past the vector's length.
+            1.. => unsafe { bytes.set_len(bytes.len() + read as usize) },
+            _ => {
+                let error = std::io::Error::last_os_error();
+                if error.raw_os_error() != Some(libc::EINTR) {
+                    return Err(error);
+                }
+            }
+        }
+    }
+}
+
 /// The entries of the directory at `path` (not `.` and `..`), in the order the kernel lists
 /// them: each name, and whether it is a directory (a symbolic link is not), which the listing
 /// says or, on a filesystem that does not, lstat. A failed read ends the list, as callers of

@@ -79,7 +79,7 @@ impl Tracefs {
 
     /// Tracefs where /proc/mounts says it is, or None when it is not mounted.
     pub fn mounted() -> Result<Option<Tracefs>, KernelError> {
-        let mounts = fs::read_to_string("/proc/mounts")
+        let mounts = super::read_text("/proc/mounts")
             .map_err(|error| KernelError::io("read /proc/mounts", &error))?;
         Ok(tracing_root_in_mounts(&mounts)
             .filter(|root| root.join("events").is_dir())
@@ -119,7 +119,7 @@ impl Tracefs {
 
     fn read(&self, relative: &str) -> Result<String, KernelError> {
         let path = self.root.join(relative);
-        fs::read_to_string(&path).map_err(|error| io_error("read", &path, &error))
+        super::read_text(&path).map_err(|error| io_error("read", &path, &error))
     }
 
     /// The perf event id of tracepoint `group/event`.
@@ -194,7 +194,7 @@ impl Tracefs {
         for kind in [ProbeKind::Kprobe, ProbeKind::Uprobe] {
             let control = self.root.join(kind.control_file());
             // Without the file there are no events of that kind to remove.
-            let Ok(text) = fs::read_to_string(&control) else {
+            let Ok(text) = super::read_text(&control) else {
                 continue;
             };
             for line in text.lines() {

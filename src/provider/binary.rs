@@ -170,7 +170,7 @@ impl Search {
     #[inline(never)]
     pub fn system() -> Search {
         let arch = std::env::consts::ARCH;
-        let musl = std::fs::read_to_string(format!("/etc/ld-musl-{arch}.path"));
+        let musl = crate::kernel::read_text(format!("/etc/ld-musl-{arch}.path"));
         let mut directories = pieces(musl.as_deref().unwrap_or_default(), b":\n");
         let triple = match arch {
             "x86" => "i386-linux-gnu".to_string(),
@@ -191,7 +191,7 @@ impl Search {
             .as_deref()
             .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         Search {
-            cache: std::fs::read("/etc/ld.so.cache")
+            cache: crate::kernel::read_file("/etc/ld.so.cache")
                 .ok()
                 .and_then(|bytes| LdCache::parse(&bytes)),
             abi: native_abi(),

@@ -120,7 +120,7 @@ impl Bytes {
             Ok(mapping) => Bytes::Mapped(mapping),
             // std's own reader, which the binary has anyway (a read of `file` here would be a
             // second copy of it).
-            Err(_) => Bytes::Owned(std::fs::read(path)?),
+            Err(_) => Bytes::Owned(crate::kernel::read_file(path)?),
         })
     }
 
