@@ -285,8 +285,7 @@ fn read_stdin() -> Result<String, std::io::Error> {
 
 /// A number from the environment, for the knobs that have no flag.
 fn environment_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
+    tine::kernel::env_var(name)
         .and_then(|text| text.parse().ok())
         .filter(|&value| value > 0)
         .unwrap_or(default)

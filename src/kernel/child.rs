@@ -83,7 +83,7 @@ fn shell_text(command: &str) -> String {
         path.push_str(&String::from_utf8_lossy(first));
         is_program(&path)
     };
-    let path = std::env::var("PATH").unwrap_or_default();
+    let path = super::env_var("PATH").unwrap_or_default();
     if plain && (first.contains(&b'/') || path.split(':').any(on_path)) {
         let mut text = String::from("exec ");
         text.push_str(command);

@@ -41,6 +41,55 @@ pub fn fd_path(fd: std::os::fd::BorrowedFd) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&path).into_owned())
 }
 
+/// The value of the environment variable `name`, when it is set and is text: getenv without
+/// std's `env::var` and its lock (nothing in tine sets a variable).
+pub fn env_var(name: &str) -> Option<String> {
+    let name = std::ffi::CString::new(name).ok()?;
+    // SAFETY: `name` is NUL-terminated; getenv returns null or a NUL-terminated string that
+    // lives as long as the environment, which nothing changes.
+    let value = unsafe { libc::getenv(name.as_ptr()) };
+    if value.is_null() {
+        return None;
+    }
+    // SAFETY: not null, so a NUL-terminated string (above).
+    let value = unsafe { std::ffi::CStr::from_ptr(value) };
+    value.to_str().ok().map(str::to_string)
+}
+
+/// The environment's variables whose name and value are text, in its order, split as std's
+/// `env::vars_os` splits them (at the first `=` after the first byte; an entry without one
+/// is left out), without its copies and lock.
+pub fn environment() -> Vec<(String, String)> {
+    extern "C" {
+        static environ: *const *const libc::c_char;
+    }
+    let mut variables = Vec::new();
+    // SAFETY: the C library's `environ` is null or a null-terminated array of NUL-terminated
+    // strings, which nothing in tine changes.
+    let mut entry = unsafe { environ };
+    // SAFETY: `entry` points into that array, up to its null end.
+    while !entry.is_null() && !unsafe { *entry }.is_null() {
+        // SAFETY: the entry is a NUL-terminated string (above), and the next one is in the
+        // array, this one not being its end.
+        let bytes = unsafe {
+            let bytes = std::ffi::CStr::from_ptr(*entry).to_bytes();
+            entry = entry.add(1);
+            bytes
+        };
+        let Some(equals) = bytes
+            .get(1..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'='))
+        else {
+            continue;
+        };
+        let (name, value) = (&bytes[..equals + 1], &bytes[equals + 2..]);
+        if let (Ok(name), Ok(value)) = (std::str::from_utf8(name), std::str::from_utf8(value)) {
+            variables.push((name.to_string(), value.to_string()));
+        }
+    }
+    variables
+}
+
 /// The whole file at `path`, read into one growing buffer by plain reads (EINTR retried):
 /// std's `fs::read` and `fs::read_to_string` bring their size probe and adaptive read_to_end
 /// for these reads alone.
@@ -124,4 +173,40 @@ pub fn list_directory(path: &str) -> std::io::Result<Vec<(Vec<u8>, bool)>> {
     // SAFETY: `directory` is open, and not used after.
     unsafe { libc::closedir(directory) };
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The environment as std reads it, without the variables that are not text.
+    #[test]
+    fn the_environment_is_read_as_std_reads_it() {
+        let text: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+            .collect();
+        assert!(!text.is_empty());
+        assert_eq!(environment(), text);
+        for (name, _) in &text {
+            assert_eq!(env_var(name), std::env::var(name).ok(), "{name}");
+        }
+        assert_eq!(env_var("TINE_NO_SUCH_VARIABLE_IS_SET"), None);
+    }
+
+    /// A whole file, larger than one read, as std reads it; a directory's read fails.
+    #[test]
+    fn a_file_is_read_whole() {
+        let path = std::env::current_exe().unwrap();
+        let bytes = read_file(&path).unwrap();
+        assert!(bytes.len() > 8192);
+        assert_eq!(bytes, std::fs::read(&path).unwrap());
+        assert_eq!(
+            read_text("/proc/self/stat").unwrap().split(' ').next(),
+            Some(&*std::process::id().to_string())
+        );
+        let directory = read_file("/").unwrap_err();
+        assert_eq!(directory.raw_os_error(), Some(libc::EISDIR));
+        let not_text = read_text(&path).unwrap_err();
+        assert_eq!(not_text.to_string(), "stream did not contain valid UTF-8");
+    }
 }

@@ -186,7 +186,7 @@ impl Search {
             "/lib64:/usr/lib64:/lib:/usr/lib:/usr/local/lib",
             b":",
         ));
-        let path = std::env::var("PATH");
+        let path = crate::kernel::env_var("PATH");
         let path = path
             .as_deref()
             .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
