@@ -316,9 +316,7 @@ fn print_listings(program: &Program, compiled: &compile::Compiled, source: &str)
 /// it ends ply, rather than the panic of `print!`. For what tine prints while holding no
 /// kernel object that outlives it (listings, -T's lines between its runs, --help).
 pub fn say(text: fmt::Arguments) {
-    use io::Write as _;
-    let mut stdout = io::stdout().lock();
-    if let Err(error) = stdout.write_fmt(text).and_then(|()| stdout.flush()) {
+    if let Err(error) = kernel::write_stdout(fmt::format(text).as_bytes()) {
         if error.raw_os_error() == Some(libc::EPIPE) {
             kernel::signal::die_of_broken_pipe();
         }

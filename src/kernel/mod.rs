@@ -41,6 +41,33 @@ pub fn fd_path(fd: std::os::fd::BorrowedFd) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&path).into_owned())
 }
 
+/// Standard output, to wait on.
+pub fn stdout() -> std::os::fd::BorrowedFd<'static> {
+    // SAFETY: descriptor 1 stays open for the process's life (`-o` replaces it by dup2).
+    unsafe { std::os::fd::BorrowedFd::borrow_raw(libc::STDOUT_FILENO) }
+}
+
+/// Writes all of `bytes` to standard output at once (EINTR retried). tine buffers its output
+/// itself: std's `stdout` and its line buffer were linked for these writes alone.
+pub fn write_stdout(mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: write reads at most `bytes.len()` bytes from `bytes`.
+        let written =
+            unsafe { libc::write(libc::STDOUT_FILENO, bytes.as_ptr().cast(), bytes.len()) };
+        match written {
+            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            1.. => bytes = &bytes[written as usize..],
+            _ => {
+                let error = std::io::Error::last_os_error();
+                if error.raw_os_error() != Some(libc::EINTR) {
+                    return Err(error);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The value of the environment variable `name`, when it is set and is text: getenv without
 /// std's `env::var` and its lock (nothing in tine sets a variable).
 pub fn env_var(name: &str) -> Option<String> {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
 use crate::kernel::bpf::{self, BpfMap, Update};
@@ -120,14 +120,10 @@ impl<'a> Printer<'a> {
     /// (a full disk) lose that output, as a shell's would.
     pub(super) fn flush(&mut self) {
         if !self.broken {
-            let mut stdout = std::io::stdout().lock();
-            let written = stdout
-                .write_all(self.out.as_bytes())
-                .and_then(|()| stdout.flush());
+            let written = crate::kernel::write_stdout(self.out.as_bytes());
             // By errno, as a closed pipe fails a write: `kind()` would bring std's whole
             // errno-to-kind table into the binary.
             if written.is_err_and(|error| error.raw_os_error() == Some(libc::EPIPE)) {
-                drop(stdout);
                 self.broken_pipe();
             }
         }
