@@ -243,7 +243,7 @@ fn option(
 #[inline(never)]
 fn read_script(argument: &str) -> Result<(String, &str), String> {
     if argument == "-" {
-        return read_stdin()
+        return tine::kernel::read_stdin()
             .map(|source| (source, "<stdin>"))
             .map_err(|error| format!("cannot read the script from standard input: {error}"));
     }
@@ -257,30 +257,6 @@ fn read_script(argument: &str) -> Result<(String, &str), String> {
         }
         Err(_) => Ok((argument.to_string(), "<script>")),
     }
-}
-
-/// Standard input, whole, by plain reads: `read_to_string` would bring its own buffered
-/// read_to_end into the binary. The errors are std's: EINTR retried, a closed standard input
-/// empty, bytes that are not UTF-8 refused with std's words.
-fn read_stdin() -> Result<String, std::io::Error> {
-    use std::io::Read;
-    let mut stdin = std::io::stdin();
-    let mut bytes = Vec::new();
-    let mut buffer = [0u8; 4096];
-    loop {
-        match stdin.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(read) => bytes.extend_from_slice(&buffer[..read]),
-            Err(error) if error.raw_os_error() == Some(libc::EINTR) => {}
-            Err(error) => return Err(error),
-        }
-    }
-    String::from_utf8(bytes).map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        )
-    })
 }
 
 /// A number from the environment, for the knobs that have no flag.

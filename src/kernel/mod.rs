@@ -124,9 +124,23 @@ pub fn read_file(path: impl AsRef<std::path::Path>) -> std::io::Result<Vec<u8>> 
     read_whole(path.as_ref())
 }
 
-/// `read_file` as text; bytes that are not UTF-8 are refused with std's words.
+/// `read_file` as text.
 pub fn read_text(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
-    String::from_utf8(read_whole(path.as_ref())?).map_err(|_| {
+    text(read_whole(path.as_ref())?)
+}
+
+/// Standard input, whole, as text (std's stdin, its buffer and lock, linked for this alone);
+/// a closed standard input is empty, as std's reads it.
+pub fn read_stdin() -> std::io::Result<String> {
+    match read_all(libc::STDIN_FILENO) {
+        Err(error) if error.raw_os_error() == Some(libc::EBADF) => Ok(String::new()),
+        read => text(read?),
+    }
+}
+
+/// Bytes that are not UTF-8 are refused with std's words.
+fn text(bytes: Vec<u8>) -> std::io::Result<String> {
+    String::from_utf8(bytes).map_err(|_| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "stream did not contain valid UTF-8",
@@ -136,14 +150,18 @@ pub fn read_text(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
 
 fn read_whole(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::os::fd::AsRawFd;
-    let file = std::fs::File::open(path)?;
+    read_all(std::fs::File::open(path)?.as_raw_fd())
+}
+
+/// What `fd` reads to its end, in one buffer grown by doubling, so a large file takes few
+/// reads.
+fn read_all(fd: std::os::fd::RawFd) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     loop {
-        // Grows by doubling: a large file takes few reads.
         bytes.reserve(8192);
         let spare = bytes.spare_capacity_mut();
         // SAFETY: read writes at most `spare.len()` bytes into the vector's unused capacity.
-        let read = unsafe { libc::read(file.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len()) };
+        let read = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len()) };
         match read {
             0 => return Ok(bytes),
             // SAFETY: the kernel wrote `read` bytes just past the vector's length.
