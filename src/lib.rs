@@ -67,10 +67,10 @@ fn warn_of_missing_positional(script: &lang::ast::Script, given: usize) {
         probe.any(&missing);
     }
     if first.get() != usize::MAX {
-        eprintln!(
-            "warning: ${} is not given ({given} argument(s) after the script): it reads as 0",
+        crate::tell(format_args!(
+            "warning: ${} is not given ({given} argument(s) after the script): it reads as 0\n",
             first.get()
-        );
+        ));
     }
 }
 
@@ -321,6 +321,13 @@ pub fn say(text: fmt::Arguments) {
             kernel::signal::die_of_broken_pipe();
         }
     }
+}
+
+/// Writes to standard error, formatted whole, then at once: `eprint!` without std's stderr
+/// (its lock and fmt adapter), linked for tine's messages alone. A message that cannot be
+/// written is lost, where `eprint!` would abort.
+pub fn tell(text: fmt::Arguments) {
+    let _ = kernel::write_stderr(fmt::format(text).as_bytes());
 }
 
 /// `-e`: the front end and the compiler without the kernel, so a dry run finds every error that

@@ -269,7 +269,7 @@ fn environment_number(name: &str, default: usize) -> usize {
 
 /// A command line tine cannot run: why, then how to write one.
 fn usage_error(error: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {error}\n\n{USAGE}");
+    tine::tell(format_args!("error: {error}\n\n{USAGE}\n"));
     ExitCode::FAILURE
 }
 
@@ -299,7 +299,7 @@ fn main() -> ExitCode {
     let (source, file_name) = match read_script(argument) {
         Ok(script) => script,
         Err(message) => {
-            eprintln!("error: {message}");
+            tine::tell(format_args!("error: {message}\n"));
             return ExitCode::FAILURE;
         }
     };
@@ -321,7 +321,7 @@ fn main() -> ExitCode {
         ) {
             Ok(()) => ExitCode::SUCCESS,
             Err(diagnostics) => {
-                eprint!("{diagnostics}");
+                tine::tell(format_args!("{diagnostics}"));
                 ExitCode::FAILURE
             }
         };
@@ -357,7 +357,7 @@ fn trace(invocation: tine::Invocation) -> ExitCode {
     match tine::trace(invocation) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(failure) => {
-            eprint!("{}", failure.report());
+            tine::tell(format_args!("{}", failure.report()));
             ExitCode::FAILURE
         }
     }

@@ -49,11 +49,19 @@ pub fn stdout() -> std::os::fd::BorrowedFd<'static> {
 
 /// Writes all of `bytes` to standard output at once (EINTR retried). tine buffers its output
 /// itself: std's `stdout` and its line buffer were linked for these writes alone.
-pub fn write_stdout(mut bytes: &[u8]) -> std::io::Result<()> {
+pub fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    write_all(libc::STDOUT_FILENO, bytes)
+}
+
+/// `write_stdout` for standard error.
+pub fn write_stderr(bytes: &[u8]) -> std::io::Result<()> {
+    write_all(libc::STDERR_FILENO, bytes)
+}
+
+fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Result<()> {
     while !bytes.is_empty() {
         // SAFETY: write reads at most `bytes.len()` bytes from `bytes`.
-        let written =
-            unsafe { libc::write(libc::STDOUT_FILENO, bytes.as_ptr().cast(), bytes.len()) };
+        let written = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
         match written {
             0 => return Err(std::io::ErrorKind::WriteZero.into()),
             1.. => bytes = &bytes[written as usize..],

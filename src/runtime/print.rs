@@ -158,7 +158,7 @@ impl<'a> Printer<'a> {
             }
             RingItem::Lost(count) => {
                 if self.style == Style::Ply {
-                    eprintln!("warning: lost {count} records");
+                    crate::tell(format_args!("warning: lost {count} records\n"));
                 }
                 self.lost += count;
                 self.lost_events(count);
@@ -250,7 +250,7 @@ impl<'a> Printer<'a> {
             Ok(text) => self.message(kind, &text),
             Err(error) => {
                 let error = crate::kernel::KernelError::io(format!("{verb} {what}"), &error);
-                eprintln!("warning: {error}");
+                crate::tell(format_args!("warning: {error}\n"));
             }
         }
     }
