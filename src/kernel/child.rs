@@ -107,7 +107,7 @@ impl Child {
         // Everything the child touches is made before fork: between fork and exec only
         // async-signal-safe calls are allowed.
         let command = CString::new(shell_text(command)).map_err(|_| {
-            io::Error::new(
+            super::message(
                 io::ErrorKind::InvalidInput,
                 "the command contains a NUL byte",
             )

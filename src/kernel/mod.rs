@@ -24,6 +24,9 @@ pub mod trigger;
 
 pub use error::KernelError;
 
+use std::fs::File;
+use std::os::fd::FromRawFd;
+
 /// The path the kernel has for the open file `fd` (its /proc/self/fd link): realpath's answer
 /// without realpath's code, nor std's read_link, linked for this alone.
 pub fn fd_path(fd: std::os::fd::BorrowedFd) -> std::io::Result<String> {
@@ -40,6 +43,52 @@ pub fn fd_path(fd: std::os::fd::BorrowedFd) -> std::io::Result<String> {
     path.truncate(length as usize);
     Ok(String::from_utf8_lossy(&path).into_owned())
 }
+
+/// Opens the file at `path` with `flags` (O_RDONLY, O_WRONLY | O_APPEND, O_PATH...), closed on
+/// exec, as std's `File::open` and `OpenOptions` open one (EINTR retried, a NUL in the path
+/// refused in std's words), without their checks of options tine never gives.
+pub fn open(path: impl AsRef<std::path::Path>, flags: libc::c_int) -> std::io::Result<File> {
+    open_path(path.as_ref(), flags)
+}
+
+fn open_path(path: &std::path::Path, flags: libc::c_int) -> std::io::Result<File> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| {
+        message(
+            std::io::ErrorKind::InvalidInput,
+            "file name contained an unexpected NUL byte",
+        )
+    })?;
+    loop {
+        // SAFETY: `path` is NUL-terminated; the mode is read only with O_CREAT.
+        let fd = unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC, 0o666) };
+        if fd >= 0 {
+            // SAFETY: `fd` was just opened and nothing else owns it.
+            return Ok(unsafe { File::from_raw_fd(fd) });
+        }
+        let error = std::io::Error::last_os_error();
+        if error.raw_os_error() != Some(libc::EINTR) {
+            return Err(error);
+        }
+    }
+}
+
+/// An io::Error of tine's own words: `io::Error::new` of a string boxes it as std's string
+/// error, whose Debug links str's escaping code for these messages alone.
+pub fn message(kind: std::io::ErrorKind, text: &'static str) -> std::io::Error {
+    std::io::Error::new(kind, Message(text))
+}
+
+#[derive(Debug)]
+struct Message(&'static str);
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Message {}
 
 /// Standard output, to wait on.
 pub fn stdout() -> std::os::fd::BorrowedFd<'static> {
@@ -149,7 +198,7 @@ pub fn read_stdin() -> std::io::Result<String> {
 /// Bytes that are not UTF-8 are refused with std's words.
 fn text(bytes: Vec<u8>) -> std::io::Result<String> {
     String::from_utf8(bytes).map_err(|_| {
-        std::io::Error::new(
+        message(
             std::io::ErrorKind::InvalidData,
             "stream did not contain valid UTF-8",
         )
@@ -158,7 +207,7 @@ fn text(bytes: Vec<u8>) -> std::io::Result<String> {
 
 fn read_whole(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::os::fd::AsRawFd;
-    read_all(std::fs::File::open(path)?.as_raw_fd())
+    read_all(open_path(path, libc::O_RDONLY)?.as_raw_fd())
 }
 
 /// What `fd` reads to its end, in one buffer grown by doubling, so a large file takes few

@@ -4,7 +4,6 @@
 
 use crate::words::quoted;
 use std::ffi::CStr;
-use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -290,10 +289,8 @@ impl ProbeEvent {
     /// Writes `command`, a line, to the control file.
     fn write(&self, command: &str, action: &str) -> Result<(), KernelError> {
         // Appending: truncating the control file would remove every probe event on the system.
-        let mut file = fs::OpenOptions::new()
-            .append(true)
-            .open(&self.control)
-            .map_err(|error| {
+        let mut file =
+            super::open(&self.control, libc::O_WRONLY | libc::O_APPEND).map_err(|error| {
                 KernelError::io(
                     format!("{action} (open {})", self.control.to_string_lossy()),
                     &error,
@@ -316,6 +313,7 @@ impl Drop for ProbeEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn tracefs_is_found_in_mounts_before_debugfs() {

@@ -265,7 +265,7 @@ fn is_elf(path: &str) -> bool {
     use std::io::Read;
     // One read, not `read_exact` (see `kernel::btf::is_btf`).
     let mut magic = [0; 4];
-    std::fs::File::open(path)
+    crate::kernel::open(path, libc::O_RDONLY)
         .and_then(|mut file| file.read(&mut magic))
         .is_ok_and(|read| read == 4 && magic == *b"\x7fELF")
 }
@@ -275,17 +275,13 @@ fn is_elf(path: &str) -> bool {
 /// realpath's answer without realpath's code.
 fn absolute(path: &str) -> Result<String, Failed> {
     use std::os::fd::AsFd;
-    use std::os::unix::fs::OpenOptionsExt;
     let unreadable = |reason: String| -> Failed {
         Box::new(UprobeError::Unreadable {
             path: path.into(),
             reason,
         })
     };
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_PATH)
-        .open(path)
+    let file = crate::kernel::open(path, libc::O_RDONLY | libc::O_PATH)
         .map_err(|error| unreadable(error.to_string()))?;
     if !file.metadata().is_ok_and(|metadata| metadata.is_file()) {
         return Err(unreadable("not a regular file".into()));

@@ -443,7 +443,7 @@ impl<'a> Printer<'a> {
 
 /// The first 10 KiB of the file at `path` (bpftrace's `cat` limit), as text.
 fn cat(path: &str) -> io::Result<String> {
-    read_head(File::open(path)?, CAT_LIMIT)
+    read_head(crate::kernel::open(path, libc::O_RDONLY)?, CAT_LIMIT)
 }
 
 /// What `sh -c command` writes to its standard output, as text; tine waits for it to end, as
