@@ -295,6 +295,30 @@ mod tests {
         assert_eq!(env_var("TINE_NO_SUCH_VARIABLE_IS_SET"), None);
     }
 
+    /// Files open as std opens them, and fail to in std's words.
+    #[test]
+    fn a_file_opens_as_std_opens_it() {
+        use std::io::Read;
+        use std::os::fd::AsRawFd;
+        let mut text = String::new();
+        open("/proc/self/stat", libc::O_RDONLY)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert!(text.starts_with(&format!("{} (", std::process::id())));
+        for path in ["/no/such/file", "a\0b"] {
+            let ours = open(path, libc::O_RDONLY).unwrap_err();
+            let std = std::fs::File::open(path).unwrap_err();
+            assert_eq!(ours.to_string(), std.to_string());
+            assert_eq!(ours.kind(), std.kind());
+        }
+        // Closed on exec, as std's are.
+        let file = open("/", libc::O_RDONLY | libc::O_PATH).unwrap();
+        // SAFETY: F_GETFD of a descriptor this test owns.
+        let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFD) };
+        assert_eq!(flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+    }
+
     /// A whole file, larger than one read, as std reads it; a directory's read fails.
     #[test]
     fn a_file_is_read_whole() {
