@@ -117,8 +117,7 @@ impl Bytes {
         let length = file.metadata()?.len() as usize;
         Ok(match Mapping::file(file.as_fd(), length, path) {
             Ok(mapping) => Bytes::Mapped(mapping),
-            // std's own reader, which the binary has anyway (a read of `file` here would be a
-            // second copy of it).
+            // The one whole-file reader tine has (a read of `file` here would be a second).
             Err(_) => Bytes::Owned(crate::kernel::read_file(path)?),
         })
     }
