@@ -67,10 +67,10 @@ fn warn_of_missing_positional(script: &lang::ast::Script, given: usize) {
         probe.any(&missing);
     }
     if first.get() != usize::MAX {
-        eprintln!(
-            "warning: ${} is not given ({given} argument(s) after the script): it reads as 0",
+        crate::tell(format_args!(
+            "warning: ${} is not given ({given} argument(s) after the script): it reads as 0\n",
             first.get()
-        );
+        ));
     }
 }
 
@@ -316,13 +316,18 @@ fn print_listings(program: &Program, compiled: &compile::Compiled, source: &str)
 /// it ends ply, rather than the panic of `print!`. For what tine prints while holding no
 /// kernel object that outlives it (listings, -T's lines between its runs, --help).
 pub fn say(text: fmt::Arguments) {
-    use io::Write as _;
-    let mut stdout = io::stdout().lock();
-    if let Err(error) = stdout.write_fmt(text).and_then(|()| stdout.flush()) {
+    if let Err(error) = kernel::write_stdout(fmt::format(text).as_bytes()) {
         if error.raw_os_error() == Some(libc::EPIPE) {
             kernel::signal::die_of_broken_pipe();
         }
     }
+}
+
+/// Writes to standard error, formatted whole, then at once: `eprint!` without std's stderr
+/// (its lock and fmt adapter), linked for tine's messages alone. A message that cannot be
+/// written is lost, where `eprint!` would abort.
+pub fn tell(text: fmt::Arguments) {
+    let _ = kernel::write_stderr(fmt::format(text).as_bytes());
 }
 
 /// `-e`: the front end and the compiler without the kernel, so a dry run finds every error that

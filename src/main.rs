@@ -243,11 +243,11 @@ fn option(
 #[inline(never)]
 fn read_script(argument: &str) -> Result<(String, &str), String> {
     if argument == "-" {
-        return read_stdin()
+        return tine::kernel::read_stdin()
             .map(|source| (source, "<stdin>"))
             .map_err(|error| format!("cannot read the script from standard input: {error}"));
     }
-    match std::fs::read_to_string(argument) {
+    match tine::kernel::read_text(argument) {
         Ok(source) => Ok((source, argument)),
         Err(error)
             if std::path::Path::new(argument).exists()
@@ -259,34 +259,9 @@ fn read_script(argument: &str) -> Result<(String, &str), String> {
     }
 }
 
-/// Standard input, whole, by plain reads: `read_to_string` would bring its own buffered
-/// read_to_end into the binary. The errors are std's: EINTR retried, a closed standard input
-/// empty, bytes that are not UTF-8 refused with std's words.
-fn read_stdin() -> Result<String, std::io::Error> {
-    use std::io::Read;
-    let mut stdin = std::io::stdin();
-    let mut bytes = Vec::new();
-    let mut buffer = [0u8; 4096];
-    loop {
-        match stdin.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(read) => bytes.extend_from_slice(&buffer[..read]),
-            Err(error) if error.raw_os_error() == Some(libc::EINTR) => {}
-            Err(error) => return Err(error),
-        }
-    }
-    String::from_utf8(bytes).map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        )
-    })
-}
-
 /// A number from the environment, for the knobs that have no flag.
 fn environment_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
+    tine::kernel::env_var(name)
         .and_then(|text| text.parse().ok())
         .filter(|&value| value > 0)
         .unwrap_or(default)
@@ -294,7 +269,7 @@ fn environment_number(name: &str, default: usize) -> usize {
 
 /// A command line tine cannot run: why, then how to write one.
 fn usage_error(error: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {error}\n\n{USAGE}");
+    tine::tell(format_args!("error: {error}\n\n{USAGE}\n"));
     ExitCode::FAILURE
 }
 
@@ -324,7 +299,7 @@ fn main() -> ExitCode {
     let (source, file_name) = match read_script(argument) {
         Ok(script) => script,
         Err(message) => {
-            eprintln!("error: {message}");
+            tine::tell(format_args!("error: {message}\n"));
             return ExitCode::FAILURE;
         }
     };
@@ -346,7 +321,7 @@ fn main() -> ExitCode {
         ) {
             Ok(()) => ExitCode::SUCCESS,
             Err(diagnostics) => {
-                eprint!("{diagnostics}");
+                tine::tell(format_args!("{diagnostics}"));
                 ExitCode::FAILURE
             }
         };
@@ -382,7 +357,7 @@ fn trace(invocation: tine::Invocation) -> ExitCode {
     match tine::trace(invocation) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(failure) => {
-            eprint!("{}", failure.report());
+            tine::tell(format_args!("{}", failure.report()));
             ExitCode::FAILURE
         }
     }

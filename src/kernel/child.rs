@@ -83,7 +83,7 @@ fn shell_text(command: &str) -> String {
         path.push_str(&String::from_utf8_lossy(first));
         is_program(&path)
     };
-    let path = std::env::var("PATH").unwrap_or_default();
+    let path = super::env_var("PATH").unwrap_or_default();
     if plain && (first.contains(&b'/') || path.split(':').any(on_path)) {
         let mut text = String::from("exec ");
         text.push_str(command);
@@ -107,7 +107,7 @@ impl Child {
         // Everything the child touches is made before fork: between fork and exec only
         // async-signal-safe calls are allowed.
         let command = CString::new(shell_text(command)).map_err(|_| {
-            io::Error::new(
+            super::message(
                 io::ErrorKind::InvalidInput,
                 "the command contains a NUL byte",
             )

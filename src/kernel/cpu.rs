@@ -32,7 +32,7 @@ pub fn parse_cpu_list(text: &str) -> Option<Vec<u32>> {
 
 fn read_cpu_list(path: &str) -> Result<Vec<u32>, KernelError> {
     let action = format!("read {path}");
-    let text = std::fs::read_to_string(path).map_err(|error| KernelError::io(&action, &error))?;
+    let text = super::read_text(path).map_err(|error| KernelError::io(&action, &error))?;
     match parse_cpu_list(&text) {
         Some(cpus) if !cpus.is_empty() => Ok(cpus),
         _ => Err(KernelError::message(

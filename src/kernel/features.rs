@@ -131,7 +131,7 @@ impl Features {
     /// The features of the running kernel, probed on demand, with `TINE_FORCE` applied.
     pub fn probe() -> Result<Features, KernelError> {
         let mut features = Features::probe_unforced();
-        if let Ok(force) = std::env::var("TINE_FORCE") {
+        if let Some(force) = super::env_var("TINE_FORCE") {
             features.force(&force)?;
         }
         Ok(features)

@@ -17,9 +17,7 @@ pub struct KernelSymbols {
 impl KernelSymbols {
     /// Reads /proc/kallsyms.
     pub fn load() -> std::io::Result<KernelSymbols> {
-        Ok(KernelSymbols::parse(&std::fs::read_to_string(
-            "/proc/kallsyms",
-        )?))
+        Ok(KernelSymbols::parse(&super::read_text("/proc/kallsyms")?))
     }
 
     /// Parses kallsyms text: `ffffffff81000000 T _text`, modules adding `\t[name]`. Only code
@@ -161,7 +159,7 @@ pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, KernelError> {
 
 /// `find_symbol` in /proc/kallsyms.
 pub fn symbol_address(name: &str) -> Result<Option<u64>, KernelError> {
-    let text = std::fs::read_to_string("/proc/kallsyms")
+    let text = super::read_text("/proc/kallsyms")
         .map_err(|error| KernelError::io("read /proc/kallsyms", &error))?;
     find_symbol(&text, name)
 }

@@ -45,7 +45,7 @@ pub fn read(pid: Option<u32>) -> std::io::Result<Vec<Mapping>> {
         Some(pid) => format!("/proc/{pid}/maps"),
         None => "/proc/self/maps".to_string(),
     };
-    Ok(parse(&std::fs::read_to_string(path)?))
+    Ok(parse(&super::read_text(path)?))
 }
 
 /// The file holding the code at `address`, and the offset of that code in it.

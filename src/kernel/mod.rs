@@ -24,6 +24,9 @@ pub mod trigger;
 
 pub use error::KernelError;
 
+use std::fs::File;
+use std::os::fd::FromRawFd;
+
 /// The path the kernel has for the open file `fd` (its /proc/self/fd link): realpath's answer
 /// without realpath's code, nor std's read_link, linked for this alone.
 pub fn fd_path(fd: std::os::fd::BorrowedFd) -> std::io::Result<String> {
@@ -39,6 +42,195 @@ pub fn fd_path(fd: std::os::fd::BorrowedFd) -> std::io::Result<String> {
     }
     path.truncate(length as usize);
     Ok(String::from_utf8_lossy(&path).into_owned())
+}
+
+/// Opens the file at `path` with `flags` (O_RDONLY, O_WRONLY | O_APPEND, O_PATH...), closed on
+/// exec, as std's `File::open` and `OpenOptions` open one (EINTR retried, a NUL in the path
+/// refused in std's words), without their checks of options tine never gives.
+pub fn open(path: impl AsRef<std::path::Path>, flags: libc::c_int) -> std::io::Result<File> {
+    open_path(path.as_ref(), flags)
+}
+
+fn open_path(path: &std::path::Path, flags: libc::c_int) -> std::io::Result<File> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| {
+        message(
+            std::io::ErrorKind::InvalidInput,
+            "file name contained an unexpected NUL byte",
+        )
+    })?;
+    loop {
+        // SAFETY: `path` is NUL-terminated; the mode is read only with O_CREAT.
+        let fd = unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC, 0o666) };
+        if fd >= 0 {
+            // SAFETY: `fd` was just opened and nothing else owns it.
+            return Ok(unsafe { File::from_raw_fd(fd) });
+        }
+        let error = std::io::Error::last_os_error();
+        if error.raw_os_error() != Some(libc::EINTR) {
+            return Err(error);
+        }
+    }
+}
+
+/// An io::Error of tine's own words: `io::Error::new` of a string boxes it as std's string
+/// error, whose Debug links str's escaping code for these messages alone.
+pub fn message(kind: std::io::ErrorKind, text: &'static str) -> std::io::Error {
+    std::io::Error::new(kind, Message(text))
+}
+
+#[derive(Debug)]
+struct Message(&'static str);
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Message {}
+
+/// Standard output, to wait on.
+pub fn stdout() -> std::os::fd::BorrowedFd<'static> {
+    // SAFETY: descriptor 1 stays open for the process's life (`-o` replaces it by dup2).
+    unsafe { std::os::fd::BorrowedFd::borrow_raw(libc::STDOUT_FILENO) }
+}
+
+/// Writes all of `bytes` to standard output at once (EINTR retried). tine buffers its output
+/// itself: std's `stdout` and its line buffer were linked for these writes alone.
+pub fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    write_all(libc::STDOUT_FILENO, bytes)
+}
+
+/// `write_stdout` for standard error.
+pub fn write_stderr(bytes: &[u8]) -> std::io::Result<()> {
+    write_all(libc::STDERR_FILENO, bytes)
+}
+
+fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: write reads at most `bytes.len()` bytes from `bytes`.
+        let written = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        match written {
+            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            1.. => bytes = &bytes[written as usize..],
+            _ => {
+                let error = std::io::Error::last_os_error();
+                if error.raw_os_error() != Some(libc::EINTR) {
+                    return Err(error);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The value of the environment variable `name`, when it is set and is text: getenv without
+/// std's `env::var` and its lock (nothing in tine sets a variable).
+pub fn env_var(name: &str) -> Option<String> {
+    let name = std::ffi::CString::new(name).ok()?;
+    // SAFETY: `name` is NUL-terminated; getenv returns null or a NUL-terminated string that
+    // lives as long as the environment, which nothing changes.
+    let value = unsafe { libc::getenv(name.as_ptr()) };
+    if value.is_null() {
+        return None;
+    }
+    // SAFETY: not null, so a NUL-terminated string (above).
+    let value = unsafe { std::ffi::CStr::from_ptr(value) };
+    value.to_str().ok().map(str::to_string)
+}
+
+/// The environment's variables whose name and value are text, in its order, split as std's
+/// `env::vars_os` splits them (at the first `=` after the first byte; an entry without one
+/// is left out), without its copies and lock.
+pub fn environment() -> Vec<(String, String)> {
+    extern "C" {
+        static environ: *const *const libc::c_char;
+    }
+    let mut variables = Vec::new();
+    // SAFETY: the C library's `environ` is null or a null-terminated array of NUL-terminated
+    // strings, which nothing in tine changes.
+    let mut entry = unsafe { environ };
+    // SAFETY: `entry` points into that array, up to its null end.
+    while !entry.is_null() && !unsafe { *entry }.is_null() {
+        // SAFETY: the entry is a NUL-terminated string (above), and the next one is in the
+        // array, this one not being its end.
+        let bytes = unsafe {
+            let bytes = std::ffi::CStr::from_ptr(*entry).to_bytes();
+            entry = entry.add(1);
+            bytes
+        };
+        let Some(equals) = bytes
+            .get(1..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'='))
+        else {
+            continue;
+        };
+        let (name, value) = (&bytes[..equals + 1], &bytes[equals + 2..]);
+        if let (Ok(name), Ok(value)) = (std::str::from_utf8(name), std::str::from_utf8(value)) {
+            variables.push((name.to_string(), value.to_string()));
+        }
+    }
+    variables
+}
+
+/// The whole file at `path`, read into one growing buffer by plain reads (EINTR retried):
+/// std's `fs::read` and `fs::read_to_string` bring their size probe and adaptive read_to_end
+/// for these reads alone.
+pub fn read_file(path: impl AsRef<std::path::Path>) -> std::io::Result<Vec<u8>> {
+    read_whole(path.as_ref())
+}
+
+/// `read_file` as text.
+pub fn read_text(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
+    text(read_whole(path.as_ref())?)
+}
+
+/// Standard input, whole, as text (std's stdin, its buffer and lock, linked for this alone);
+/// a closed standard input is empty, as std's reads it.
+pub fn read_stdin() -> std::io::Result<String> {
+    match read_all(libc::STDIN_FILENO) {
+        Err(error) if error.raw_os_error() == Some(libc::EBADF) => Ok(String::new()),
+        read => text(read?),
+    }
+}
+
+/// Bytes that are not UTF-8 are refused with std's words.
+fn text(bytes: Vec<u8>) -> std::io::Result<String> {
+    String::from_utf8(bytes).map_err(|_| {
+        message(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
+fn read_whole(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::os::fd::AsRawFd;
+    read_all(open_path(path, libc::O_RDONLY)?.as_raw_fd())
+}
+
+/// What `fd` reads to its end, in one buffer grown by doubling, so a large file takes few
+/// reads.
+fn read_all(fd: std::os::fd::RawFd) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    loop {
+        bytes.reserve(8192);
+        let spare = bytes.spare_capacity_mut();
+        // SAFETY: read writes at most `spare.len()` bytes into the vector's unused capacity.
+        let read = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len()) };
+        match read {
+            0 => return Ok(bytes),
+            // SAFETY: the kernel wrote `read` bytes just past the vector's length.
+            1.. => unsafe { bytes.set_len(bytes.len() + read as usize) },
+            _ => {
+                let error = std::io::Error::last_os_error();
+                if error.raw_os_error() != Some(libc::EINTR) {
+                    return Err(error);
+                }
+            }
+        }
+    }
 }
 
 /// The entries of the directory at `path` (not `.` and `..`), in the order the kernel lists
@@ -83,4 +275,64 @@ pub fn list_directory(path: &str) -> std::io::Result<Vec<(Vec<u8>, bool)>> {
     // SAFETY: `directory` is open, and not used after.
     unsafe { libc::closedir(directory) };
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The environment as std reads it, without the variables that are not text.
+    #[test]
+    fn the_environment_is_read_as_std_reads_it() {
+        let text: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+            .collect();
+        assert!(!text.is_empty());
+        assert_eq!(environment(), text);
+        for (name, _) in &text {
+            assert_eq!(env_var(name), std::env::var(name).ok(), "{name}");
+        }
+        assert_eq!(env_var("TINE_NO_SUCH_VARIABLE_IS_SET"), None);
+    }
+
+    /// Files open as std opens them, and fail to in std's words.
+    #[test]
+    fn a_file_opens_as_std_opens_it() {
+        use std::io::Read;
+        use std::os::fd::AsRawFd;
+        let mut text = String::new();
+        open("/proc/self/stat", libc::O_RDONLY)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert!(text.starts_with(&format!("{} (", std::process::id())));
+        for path in ["/no/such/file", "a\0b"] {
+            let ours = open(path, libc::O_RDONLY).unwrap_err();
+            let std = std::fs::File::open(path).unwrap_err();
+            assert_eq!(ours.to_string(), std.to_string());
+            assert_eq!(ours.kind(), std.kind());
+        }
+        // Closed on exec, as std's are.
+        let file = open("/", libc::O_RDONLY | libc::O_PATH).unwrap();
+        // SAFETY: F_GETFD of a descriptor this test owns.
+        let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFD) };
+        assert_eq!(flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+    }
+
+    /// A whole file, larger than one read, as std reads it; a directory's read fails.
+    #[test]
+    fn a_file_is_read_whole() {
+        let path = std::env::current_exe().unwrap();
+        let bytes = read_file(&path).unwrap();
+        assert!(bytes.len() > 8192);
+        assert_eq!(bytes, std::fs::read(&path).unwrap());
+        assert_eq!(
+            read_text("/proc/self/stat").unwrap().split(' ').next(),
+            Some(&*std::process::id().to_string())
+        );
+        let directory = read_file("/").unwrap_err();
+        assert_eq!(directory.raw_os_error(), Some(libc::EISDIR));
+        let not_text = read_text(&path).unwrap_err();
+        assert_eq!(not_text.to_string(), "stream did not contain valid UTF-8");
+    }
 }

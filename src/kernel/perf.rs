@@ -127,7 +127,7 @@ fn dynamic_pmu(name: &str, what: &str) -> Result<(u32, u64), KernelError> {
     let directory = format!("/sys/bus/event_source/devices/{name}");
     let read = |file: &str| {
         let path = format!("{directory}/{file}");
-        std::fs::read_to_string(&path)
+        super::read_text(&path)
             .map_err(|error| KernelError::io(format!("open {what} (read {path})"), &error))
     };
     // What is wrong with the PMU's files, said once below.

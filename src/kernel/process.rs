@@ -52,7 +52,7 @@ impl Watched {
             return unsafe { libc::poll(&mut poll, 1, 0) } > 0;
         }
         // `pid (comm) S ...`: the state follows the last `)`.
-        match std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) {
+        match super::read_text(format!("/proc/{}/stat", self.pid)) {
             Ok(stat) => crate::words::rfind_byte(&stat, b')')
                 .is_some_and(|end| stat[end + 1..].trim_start().starts_with(['Z', 'X'])),
             Err(_) => true,

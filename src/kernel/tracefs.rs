@@ -4,7 +4,6 @@
 
 use crate::words::quoted;
 use std::ffi::CStr;
-use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -79,7 +78,7 @@ impl Tracefs {
 
     /// Tracefs where /proc/mounts says it is, or None when it is not mounted.
     pub fn mounted() -> Result<Option<Tracefs>, KernelError> {
-        let mounts = fs::read_to_string("/proc/mounts")
+        let mounts = super::read_text("/proc/mounts")
             .map_err(|error| KernelError::io("read /proc/mounts", &error))?;
         Ok(tracing_root_in_mounts(&mounts)
             .filter(|root| root.join("events").is_dir())
@@ -119,7 +118,7 @@ impl Tracefs {
 
     fn read(&self, relative: &str) -> Result<String, KernelError> {
         let path = self.root.join(relative);
-        fs::read_to_string(&path).map_err(|error| io_error("read", &path, &error))
+        super::read_text(&path).map_err(|error| io_error("read", &path, &error))
     }
 
     /// The perf event id of tracepoint `group/event`.
@@ -194,7 +193,7 @@ impl Tracefs {
         for kind in [ProbeKind::Kprobe, ProbeKind::Uprobe] {
             let control = self.root.join(kind.control_file());
             // Without the file there are no events of that kind to remove.
-            let Ok(text) = fs::read_to_string(&control) else {
+            let Ok(text) = super::read_text(&control) else {
                 continue;
             };
             for line in text.lines() {
@@ -290,10 +289,8 @@ impl ProbeEvent {
     /// Writes `command`, a line, to the control file.
     fn write(&self, command: &str, action: &str) -> Result<(), KernelError> {
         // Appending: truncating the control file would remove every probe event on the system.
-        let mut file = fs::OpenOptions::new()
-            .append(true)
-            .open(&self.control)
-            .map_err(|error| {
+        let mut file =
+            super::open(&self.control, libc::O_WRONLY | libc::O_APPEND).map_err(|error| {
                 KernelError::io(
                     format!("{action} (open {})", self.control.to_string_lossy()),
                     &error,
@@ -316,6 +313,7 @@ impl Drop for ProbeEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn tracefs_is_found_in_mounts_before_debugfs() {

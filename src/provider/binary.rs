@@ -170,7 +170,7 @@ impl Search {
     #[inline(never)]
     pub fn system() -> Search {
         let arch = std::env::consts::ARCH;
-        let musl = std::fs::read_to_string(format!("/etc/ld-musl-{arch}.path"));
+        let musl = crate::kernel::read_text(format!("/etc/ld-musl-{arch}.path"));
         let mut directories = pieces(musl.as_deref().unwrap_or_default(), b":\n");
         let triple = match arch {
             "x86" => "i386-linux-gnu".to_string(),
@@ -186,12 +186,12 @@ impl Search {
             "/lib64:/usr/lib64:/lib:/usr/lib:/usr/local/lib",
             b":",
         ));
-        let path = std::env::var("PATH");
+        let path = crate::kernel::env_var("PATH");
         let path = path
             .as_deref()
             .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         Search {
-            cache: std::fs::read("/etc/ld.so.cache")
+            cache: crate::kernel::read_file("/etc/ld.so.cache")
                 .ok()
                 .and_then(|bytes| LdCache::parse(&bytes)),
             abi: native_abi(),
@@ -265,7 +265,7 @@ fn is_elf(path: &str) -> bool {
     use std::io::Read;
     // One read, not `read_exact` (see `kernel::btf::is_btf`).
     let mut magic = [0; 4];
-    std::fs::File::open(path)
+    crate::kernel::open(path, libc::O_RDONLY)
         .and_then(|mut file| file.read(&mut magic))
         .is_ok_and(|read| read == 4 && magic == *b"\x7fELF")
 }
@@ -275,17 +275,13 @@ fn is_elf(path: &str) -> bool {
 /// realpath's answer without realpath's code.
 fn absolute(path: &str) -> Result<String, Failed> {
     use std::os::fd::AsFd;
-    use std::os::unix::fs::OpenOptionsExt;
     let unreadable = |reason: String| -> Failed {
         Box::new(UprobeError::Unreadable {
             path: path.into(),
             reason,
         })
     };
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_PATH)
-        .open(path)
+    let file = crate::kernel::open(path, libc::O_RDONLY | libc::O_PATH)
         .map_err(|error| unreadable(error.to_string()))?;
     if !file.metadata().is_ok_and(|metadata| metadata.is_file()) {
         return Err(unreadable("not a regular file".into()));

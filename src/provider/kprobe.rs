@@ -244,7 +244,7 @@ impl KernelFunctions {
             let Some(root) = root else {
                 continue;
             };
-            if let Ok(text) = std::fs::read_to_string(root.join("available_filter_functions")) {
+            if let Ok(text) = crate::kernel::read_text(root.join("available_filter_functions")) {
                 filter_functions = Some(text);
                 break;
             }
@@ -264,7 +264,7 @@ impl KernelFunctions {
             }
         };
         Ok(
-            match std::fs::read_to_string("/sys/kernel/debug/kprobes/blacklist") {
+            match crate::kernel::read_text("/sys/kernel/debug/kprobes/blacklist") {
                 Ok(blacklist) => functions.without_blacklisted(&blacklist),
                 Err(_) => functions,
             },

@@ -246,7 +246,7 @@ impl KernelTypes {
     pub(crate) fn get(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {
         self.types
             .get_or_init(|| {
-                let chosen = std::env::var("TINE_BTF").ok();
+                let chosen = crate::kernel::env_var("TINE_BTF");
                 let path = chosen.as_deref().unwrap_or(btf::VMLINUX);
                 // The kernel's file missing means a kernel without BTF; a file named, an error.
                 let missing = chosen.is_none() && !std::path::Path::new(path).exists();

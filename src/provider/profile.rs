@@ -119,7 +119,7 @@ pub(super) fn software_events(
         PerfEvent::software(config, name, cpu, rate).map_err(|error| {
             match (rate, error.raw_errno()) {
                 (Rate::Frequency(hz), Some(libc::EINVAL)) => {
-                    let cap = std::fs::read_to_string(MAX_SAMPLE_RATE).unwrap_or_default();
+                    let cap = crate::kernel::read_text(MAX_SAMPLE_RATE).unwrap_or_default();
                     KernelError::message(
                         format!("sample CPU {cpu} at {hz} hz"),
                         format!(

@@ -293,13 +293,13 @@ pub(super) fn load(
         if settings.debug {
             // In integers: float formatting would cost the binary kilobytes for this one line.
             let tenths = (crate::kernel::clock::monotonic() - started) / 100_000;
-            eprintln!(
-                "debug: {}:{} attached in {}.{} ms",
+            crate::tell(format_args!(
+                "debug: {}:{} attached in {}.{} ms\n",
                 probe.provider,
                 probe.spec,
                 tenths / 10,
                 tenths % 10
-            );
+            ));
         }
         loaded.add(probe, code.lifecycle, program, attachment);
     }

@@ -235,7 +235,6 @@ fn follow(
     settings: &Settings,
 ) -> Result<(), RunError> {
     let errors = &loaded.maps[printer.compiled.error_map];
-    let stdout = std::io::stdout();
     while printer.stop.is_none() {
         let mut fds: Vec<BorrowedFd> = ring.fds();
         fds.push(signals.as_fd());
@@ -252,7 +251,7 @@ fn follow(
             let wait = Duration::from_millis(((due - now).max(0) as u64).div_ceil(1_000_000));
             timeout = Some(timeout.map_or(wait, |timeout| timeout.min(wait)));
         }
-        let (_, hung_up) = wait(&fds, &[stdout.as_fd()], timeout)?;
+        let (_, hung_up) = wait(&fds, &[crate::kernel::stdout()], timeout)?;
         drop(fds);
         if hung_up {
             printer.broken_pipe();

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use crate::compile::{Compiled, Fold, RecordKind, Storage};
 use crate::kernel::bpf::{self, BpfMap, Update};
@@ -120,14 +120,10 @@ impl<'a> Printer<'a> {
     /// (a full disk) lose that output, as a shell's would.
     pub(super) fn flush(&mut self) {
         if !self.broken {
-            let mut stdout = std::io::stdout().lock();
-            let written = stdout
-                .write_all(self.out.as_bytes())
-                .and_then(|()| stdout.flush());
+            let written = crate::kernel::write_stdout(self.out.as_bytes());
             // By errno, as a closed pipe fails a write: `kind()` would bring std's whole
             // errno-to-kind table into the binary.
             if written.is_err_and(|error| error.raw_os_error() == Some(libc::EPIPE)) {
-                drop(stdout);
                 self.broken_pipe();
             }
         }
@@ -162,7 +158,7 @@ impl<'a> Printer<'a> {
             }
             RingItem::Lost(count) => {
                 if self.style == Style::Ply {
-                    eprintln!("warning: lost {count} records");
+                    crate::tell(format_args!("warning: lost {count} records\n"));
                 }
                 self.lost += count;
                 self.lost_events(count);
@@ -254,7 +250,7 @@ impl<'a> Printer<'a> {
             Ok(text) => self.message(kind, &text),
             Err(error) => {
                 let error = crate::kernel::KernelError::io(format!("{verb} {what}"), &error);
-                eprintln!("warning: {error}");
+                crate::tell(format_args!("warning: {error}\n"));
             }
         }
     }
@@ -447,7 +443,7 @@ impl<'a> Printer<'a> {
 
 /// The first 10 KiB of the file at `path` (bpftrace's `cat` limit), as text.
 fn cat(path: &str) -> io::Result<String> {
-    read_head(File::open(path)?, CAT_LIMIT)
+    read_head(crate::kernel::open(path, libc::O_RDONLY)?, CAT_LIMIT)
 }
 
 /// What `sh -c command` writes to its standard output, as text; tine waits for it to end, as

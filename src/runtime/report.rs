@@ -12,18 +12,18 @@ pub(super) fn report_misses(programs: &[(String, LoadedProgram)]) {
     for (probe, program) in programs {
         match program.recursion_misses() {
             Ok(0) => {}
-            Ok(missed) => eprintln!(
-                "warning: {probe}: the kernel skipped {missed} events: another BPF program was running on that CPU at the time"
-            ),
-            Err(error) => eprintln!("warning: {probe}: cannot tell whether the kernel skipped events: {error}"),
+            Ok(missed) => crate::tell(format_args!(
+                "warning: {probe}: the kernel skipped {missed} events: another BPF program was running on that CPU at the time\n"
+            )),
+            Err(error) => crate::tell(format_args!("warning: {probe}: cannot tell whether the kernel skipped events: {error}\n")),
         }
     }
 }
 
 pub(super) fn lost_error(count: u64) -> i32 {
-    eprintln!(
-        "error: lost {count} records: the output ring was full (raise TINE_RING_PAGES, or run with -k to go on regardless)"
-    );
+    crate::tell(format_args!(
+        "error: lost {count} records: the output ring was full (raise TINE_RING_PAGES, or run with -k to go on regardless)\n"
+    ));
     1
 }
 
@@ -61,21 +61,21 @@ pub(super) fn report_errors(
                 .map_or("a map", |map| map.name.as_str())
         };
         match site.kind {
-            crate::compile::ErrorKind::MapFull { map } => eprintln!(
-                "warning: {count} updates of {} were dropped: the map is full (raise TINE_MAP_ENTRIES)",
+            crate::compile::ErrorKind::MapFull { map } => crate::tell(format_args!(
+                "warning: {count} updates of {} were dropped: the map is full (raise TINE_MAP_ENTRIES)\n",
                 name(map)
-            ),
-            crate::compile::ErrorKind::MapRefused { map } => eprintln!(
-                "warning: the kernel refused {count} updates of {}: the map was busy (a probe fired inside another that held it) or out of memory",
+            )),
+            crate::compile::ErrorKind::MapRefused { map } => crate::tell(format_args!(
+                "warning: the kernel refused {count} updates of {}: the map was busy (a probe fired inside another that held it) or out of memory\n",
                 name(map)
-            ),
-            crate::compile::ErrorKind::OutputFull => eprintln!(
-                "warning: lost {count} records: the output ring was full (raise TINE_RING_PAGES)"
-            ),
-            crate::compile::ErrorKind::ReadFailed { string } => eprintln!(
-                "warning: {count} {} failed: the address was not readable (unmapped, paged out, or not that memory), and zeros were used",
+            )),
+            crate::compile::ErrorKind::OutputFull => crate::tell(format_args!(
+                "warning: lost {count} records: the output ring was full (raise TINE_RING_PAGES)\n"
+            )),
+            crate::compile::ErrorKind::ReadFailed { string } => crate::tell(format_args!(
+                "warning: {count} {} failed: the address was not readable (unmapped, paged out, or not that memory), and zeros were used\n",
                 if string { "string reads" } else { "memory reads" }
-            ),
+            )),
         }
     }
     Ok(())

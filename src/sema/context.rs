@@ -88,15 +88,9 @@ impl Environment {
     /// The process environment, with the given positional arguments, `-c` and `--unsafe` flags.
     #[inline(never)]
     pub fn from_process(positional: Vec<String>, target: bool, unsafe_calls: bool) -> Environment {
-        // Those whose name and value are text: `env::vars` aborts at any other.
-        let mut variables = Vec::new();
-        for (name, value) in std::env::vars_os() {
-            if let (Ok(name), Ok(value)) = (name.into_string(), value.into_string()) {
-                variables.push((name, value));
-            }
-        }
         Environment {
-            variables,
+            // Those whose name and value are text: `env::vars` aborts at any other.
+            variables: crate::kernel::environment(),
             positional,
             target,
             unsafe_calls,

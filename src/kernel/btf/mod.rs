@@ -8,7 +8,6 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
-use std::fs::File;
 use std::io::Read;
 use std::ops::Range;
 use std::os::fd::AsFd;
@@ -114,13 +113,12 @@ enum Bytes {
 impl Bytes {
     /// The bytes of the file at `path`.
     fn of_file(path: &str) -> std::io::Result<Bytes> {
-        let file = File::open(path)?;
+        let file = crate::kernel::open(path, libc::O_RDONLY)?;
         let length = file.metadata()?.len() as usize;
         Ok(match Mapping::file(file.as_fd(), length, path) {
             Ok(mapping) => Bytes::Mapped(mapping),
-            // std's own reader, which the binary has anyway (a read of `file` here would be a
-            // second copy of it).
-            Err(_) => Bytes::Owned(std::fs::read(path)?),
+            // The one whole-file reader tine has (a read of `file` here would be a second).
+            Err(_) => Bytes::Owned(crate::kernel::read_file(path)?),
         })
     }
 
@@ -241,7 +239,7 @@ impl Header {
 /// Whether the file at `path` starts with a BTF header that fits it: what `tine -T` asks,
 /// for the cost of reading 24 bytes.
 pub fn is_btf(path: &str) -> bool {
-    let Ok(mut file) = File::open(path) else {
+    let Ok(mut file) = crate::kernel::open(path, libc::O_RDONLY) else {
         return false;
     };
     let mut header = [0; HEADER_SIZE];

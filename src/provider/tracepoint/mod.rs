@@ -563,7 +563,7 @@ mod tests {
                 .flatten()
                 .flatten()
             {
-                let Ok(text) = std::fs::read_to_string(event.path().join("format")) else {
+                let Ok(text) = crate::kernel::read_text(event.path().join("format")) else {
                     continue;
                 };
                 let format = parse_format(&text)
