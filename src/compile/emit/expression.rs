@@ -10,7 +10,7 @@ use crate::sema::program::{Builtin, Expr, ExprKind, Function};
 use crate::sema::types::Type;
 use crate::wire;
 
-use super::{size_of_bytes, Emitter, BPF_F_USER_STACK, CONTEXT, TEMPS};
+use super::{size_of_bytes, Emitter, BPF_F_USER_STACK, CONTEXT};
 
 /// A literal that fits an instruction's 32-bit immediate, sign-extended to the same 64 bits.
 fn immediate(expr: &Expr) -> Option<i32> {
@@ -260,7 +260,10 @@ impl Emitter<'_> {
     pub(super) fn scalar_from_place(&mut self, expr: &Expr, register: Reg) {
         // `register` is written only once the place is found: its base (a `->` chain's
         // pointer) may be computed in it, so a chain takes one register however long.
-        let Some((place, held)) = self.lending(register, |emitter| emitter.place(expr)) else {
+        let lent = self.lend(register);
+        let found = self.place(expr);
+        self.take_back(register, lent);
+        let Some((place, held)) = found else {
             return self.fail(expr.span, format_args!("cannot read this value"));
         };
         self.load_scalar(place, register, &expr.ty, expr.span);
@@ -269,18 +272,21 @@ impl Emitter<'_> {
         }
     }
 
-    /// Runs `work` with temporary `register`, not yet written, free for it to use; taken
-    /// again after (where `work` kept it, it is still held).
-    fn lending<T>(&mut self, register: Reg, work: impl FnOnce(&mut Self) -> T) -> T {
-        let lent = TEMPS.contains(&register) && !self.free.contains(&register);
+    /// Frees temporary `register` (one of `TEMPS`, taken: never r0-r5, which calls clobber),
+    /// not yet written, for the evaluation about to run; whether it was lent, for `take_back`.
+    fn lend(&mut self, register: Reg) -> bool {
+        let lent = matches!(register, R7 | R8 | R9) && !self.free.contains(&register);
         if lent {
             self.release(register);
         }
-        let result = work(self);
+        lent
+    }
+
+    /// Takes a lent `register` back (where the evaluation kept it, it is held still).
+    fn take_back(&mut self, register: Reg, lent: bool) {
         if lent {
             self.free.retain(|&free| free != register);
         }
-        result
     }
 
     pub(super) fn builtin(&mut self, builtin: Builtin, register: Reg, span: Span) {
@@ -338,7 +344,9 @@ impl Emitter<'_> {
         let no = self.asm.label();
         let end = self.asm.label();
         // `register` is set only at the end: the evaluation may use it meanwhile.
-        self.lending(register, |emitter| emitter.branch(expr, false, no));
+        let lent = self.lend(register);
+        self.branch(expr, false, no);
+        self.take_back(register, lent);
         self.asm.mov64_imm(register, 1).ja(end).bind(no);
         self.asm.mov64_imm(register, 0).bind(end);
     }
