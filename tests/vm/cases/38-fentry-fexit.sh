@@ -5,6 +5,11 @@
 [ -e /sys/kernel/btf/vmlinux ] || skip "this kernel has no BTF"
 run_tine -c 'dd if=/dev/zero of=/dev/null bs=1234 count=10 2>/dev/null' \
     'fentry:vfs_read / comm == "dd" / { @[args->count] = count(); @bytes = sum(args.count); }'
+if [ "$STATUS" = 1 ] && [ "$ARCH" != x86_64 ] &&
+    echo "$OUT" | grep -q "no BPF trampolines for this architecture.*kprobes reach the same functions"; then
+    # Debian's 6.1 arm64 kernel has none (arm64's came with 6.4's ftrace direct calls).
+    skip "this kernel has no BPF trampolines for $ARCH, as tine says (naming kprobes)"
+fi
 [ "$STATUS" = 0 ] || fail "tine failed"
 echo "$OUT" | grep -qE '^\{ *1234 *\}: 10$' || fail "args->count of vfs_read is not 1234 in 10 reads"
 echo "$OUT" | grep -qE '^@bytes: *12340$' || fail "args.count does not sum to 12340"
