@@ -640,4 +640,4 @@ fn field(source: &dyn TypeSource, member: &Member) -> Result<MemberLocation, Typ
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

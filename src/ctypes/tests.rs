@@ -56,7 +56,7 @@ impl TypeSource for Table {
     }
 }
 
-fn int(name: &str, size: u32, signed: bool) -> CType {
+pub(crate) fn int(name: &str, size: u32, signed: bool) -> CType {
     CType::Int(Int {
         name: name.into(),
         size,

@@ -1,9 +1,8 @@
 use std::borrow::Cow;
 
 use super::*;
-use crate::ctypes::{
-    Composite, Int, Linkage, NameKind, Parameter, Prototype, TypeError, TypeSource,
-};
+use crate::ctypes::tests::int;
+use crate::ctypes::{Composite, Linkage, NameKind, Parameter, Prototype, TypeError, TypeSource};
 use crate::sema::types::{I64, U64};
 
 /// A few types as a kernel's BTF has them, numbered from 1.
@@ -37,18 +36,6 @@ impl TypeSource for Table {
     fn as_dyn(&self) -> &dyn TypeSource {
         self
     }
-}
-
-fn int(name: &str, size: u32, signed: bool) -> CType {
-    CType::Int(Int {
-        name: name.into(),
-        size,
-        signed,
-        char: name == "char",
-        boolean: false,
-        bits: (size * 8) as u8,
-        bit_offset: 0,
-    })
 }
 
 fn parameter(name: &str, target: TypeId) -> Parameter {
