@@ -436,8 +436,9 @@ fn a_full_map_is_reported() {
 #[test]
 fn lost_records_stop_tine_unless_told_to_keep_going() {
     kernel_test!(lost_records_stop_tine_unless_told_to_keep_going);
-    // Far more records than one page per CPU holds, faster than any reader drains them.
-    let flood = "dd if=/dev/zero of=/dev/null bs=1 count=200000 status=none";
+    // Far more records than one page per CPU holds, made while tine (the command's parent) is
+    // stopped, so none are drained whatever the machine's speed.
+    let flood = "kill -STOP $PPID; dd if=/dev/zero of=/dev/null bs=1 count=20000 status=none; kill -CONT $PPID";
     let script = "tracepoint:syscalls/sys_enter_read { printf(\"%s %d %d %d %d\\n\", comm, pid, tid, uid, gid); }";
     let small_ring = [("TINE_FORCE", "perfbuf"), ("TINE_RING_PAGES", "1")];
     let strict = tine_with(&["-c", flood, script], &small_ring);
