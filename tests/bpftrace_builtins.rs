@@ -396,6 +396,24 @@ fn strncmp_compares_the_first_bytes() {
     );
 }
 
+/// A statement that is only a value (a string, a record field read) is computed and dropped, as
+/// in bpftrace, and the probe goes on: the map still counts the workload's two opens.
+#[test]
+fn a_value_alone_as_a_statement_is_computed_and_dropped() {
+    if !common::kernel_available("a_value_alone_as_a_statement_is_computed_and_dropped") {
+        return;
+    }
+    let program = common::unique_copy("cat", "tinedrop");
+    let workload = format!("{} /etc/hostname /etc/hostname", program.display());
+    let script = "tracepoint:syscalls:sys_enter_openat / comm == \"tinedrop\" / \
+                  { comm; str(args->filename); args->flags; @[str(args->filename)] = count(); }";
+    let output = tine(&[], &["-c", &workload, "-f", "bpftrace", script]);
+    assert!(
+        stdout(&output).contains("\n@[/etc/hostname]: 2\n"),
+        "{output:?}"
+    );
+}
+
 /// `ntop()` of the addresses of two TCP connections this test makes, to its own listeners on
 /// 127.0.0.2 and ::1: the tracepoint's `u8[4]` and `u8[16]` fields (an IPv4 socket's IPv6
 /// fields hold its addresses v4-mapped) and the socket's own `__be32` and `u8[16]` through

@@ -53,6 +53,31 @@ fn every_spelling_compiles_typed_from_btf() {
     assert!(error.contains("cuont"), "{error}");
 }
 
+/// `probe` names the provider as the script did where that is a bpftrace name, as bpftrace
+/// prints it (`kretfunc` for `fr`), and `fentry`/`fexit` otherwise.
+#[test]
+fn probe_reads_the_provider_as_bpftrace_names_it() {
+    if !has_btf("probe_reads_the_provider_as_bpftrace_names_it") {
+        return;
+    }
+    for (provider, named) in [
+        ("fentry", "fentry"),
+        ("f", "fentry"),
+        ("kfunc", "kfunc"),
+        ("fexit", "fexit"),
+        ("kretfunc", "kretfunc"),
+        ("fr", "kretfunc"),
+    ] {
+        let script = format!("{provider}:vfs_read {{ printf(\"%s\\n\", probe); }}");
+        let output = tine(&["-e", "-S", &script], None);
+        let dump = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            dump.contains(&format!("string \"{named}:vfs_read\"")),
+            "{script}: {output:?}"
+        );
+    }
+}
+
 /// A function BTF does not have, a kernel without BTF: each refused with the kprobe spelling.
 #[test]
 fn refusals_name_the_kprobe_spelling() {

@@ -110,6 +110,38 @@ fn tuples_print_in_plys_layout_as_keys_do() {
     );
 }
 
+/// ply's `print(a, b)` (bpftrace takes one value) prints `a, b`; as JSON, one array of the values,
+/// as a tuple is, so the line stays valid JSON.
+#[test]
+fn print_of_several_values_is_one_json_array() {
+    if !common::kernel_available("print_of_several_values_is_one_json_array") {
+        return;
+    }
+    let run = |style: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+            .args([
+                "-q",
+                "-f",
+                style,
+                "BEGIN { print(1, \"a\", (2, 3)); exit(); }",
+            ])
+            .output()
+            .expect("run tine");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).expect("UTF-8 output")
+    };
+    assert!(
+        run("json").starts_with("{\"type\": \"value\", \"data\": [1,\"a\",[2,3]]}\n"),
+        "{}",
+        run("json")
+    );
+    assert!(
+        run("bpftrace").starts_with("1, a, (2, 3)\n"),
+        "{}",
+        run("bpftrace")
+    );
+}
+
 #[test]
 fn an_unknown_format_is_an_error() {
     let output = Command::new(env!("CARGO_BIN_EXE_tine"))

@@ -26,6 +26,9 @@ pub struct Probe {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProbeSpec {
     pub provider: String,
+    /// The provider's name for `probe`: bpftrace's where the script wrote one of its names
+    /// (`kfunc`), else `provider`.
+    pub named: String,
     pub spec: String,
     /// The spec as the script wrote it (`sched:sched_switch`, `s:1`), for `probe`.
     pub written: String,

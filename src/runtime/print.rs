@@ -195,18 +195,26 @@ impl<'a> Printer<'a> {
             }
             RecordKind::Print { arguments } => {
                 let style = self.style;
-                if style == Style::Json {
+                let json = style == Style::Json;
+                // ply's print(a, b) prints "a, b"; in JSON the values are one array, as a tuple.
+                let array = json && arguments.len() > 1;
+                if json {
                     write_json_type(&mut self.out, "value");
+                }
+                if array {
+                    self.out.push('[');
                 }
                 for (index, argument) in arguments.iter().enumerate() {
                     if index > 0 {
-                        self.out.push_str(", ");
+                        self.out.push_str(if json { "," } else { ", " });
                     }
                     let (layout, data) = value(argument);
                     write_styled(&mut self.out, layout, data, &self.names, style);
                 }
-                self.out
-                    .push_str(if style == Style::Json { "}\n" } else { "\n" });
+                if array {
+                    self.out.push(']');
+                }
+                self.out.push_str(if json { "}\n" } else { "\n" });
             }
             RecordKind::PrintMap { map, options } => {
                 let compiled = self.compiled;

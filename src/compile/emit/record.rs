@@ -23,10 +23,11 @@ impl Emitter<'_> {
             arguments,
         } = &expr.kind
         else {
-            let register = self.evaluated(expr, expr.span);
-            self.release(register);
-            return;
+            return self.dropped(expr);
         };
+        if expr.ty.size() > 0 && !expr.ty.is_scalar() {
+            return self.dropped(expr);
+        }
         // The records sent as they are: the values (if any) and what they mean.
         let map = match arguments.as_slice() {
             [Expr {
@@ -85,6 +86,17 @@ impl Emitter<'_> {
     }
 
     /// The effects other than a record sent as it is.
+    /// A value computed for its effects (reads, calls) and dropped, as bpftrace does.
+    fn dropped(&mut self, expr: &Expr) {
+        if expr.ty.is_scalar() {
+            let register = self.evaluated(expr, expr.span);
+            self.release(register);
+        } else {
+            let slot = self.alloc(expr.ty.size(), expr.span);
+            self.store_into(expr, slot);
+        }
+    }
+
     fn effect_other(&mut self, expr: &Expr, function: &Function, arguments: &[Expr]) {
         match function {
             Function::PrintMap(_) => {

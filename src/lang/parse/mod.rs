@@ -450,8 +450,14 @@ impl<'a> Parser<'a> {
             ));
         }
         self.rest = rest;
+        // A bpftrace name is kept for `probe`, as its first spelling (`fr` is `kretfunc`).
+        let named = match crate::words::word_index(provider.aliases, name) {
+            Some(_) => provider.aliases.split(' ').next().unwrap_or(provider.name),
+            None => provider.name,
+        };
         Ok(ProbeSpec {
             provider: provider.name.to_string(),
+            named: named.to_string(),
             spec: (provider.canonical)(text),
             written: text.to_string(),
             span,

@@ -155,8 +155,8 @@ fn points(
 ) -> Result<Vec<(String, String)>, String> {
     // The provider, then the spec as the script spelled it.
     let name = |written: &str| match written {
-        "" => spec.provider.clone(),
-        written => format!("{}:{written}", spec.provider),
+        "" => spec.named.clone(),
+        written => format!("{}:{written}", spec.named),
     };
     let lacks = |variable: &str| {
         providers
@@ -350,6 +350,7 @@ mod tests {
     fn a_spec_error_is_under_the_spec_or_the_bare_name() {
         let spec = |provider: &str, spec: &str, written: &str, span, spec_span| ast::ProbeSpec {
             provider: provider.to_string(),
+            named: provider.to_string(),
             spec: spec.to_string(),
             written: written.to_string(),
             span,
