@@ -8,6 +8,7 @@ pub mod binary;
 pub mod error;
 pub mod fentry;
 pub mod glob;
+pub mod hardware;
 pub mod interval;
 pub mod kprobe;
 pub mod location;
@@ -74,6 +75,7 @@ pub static PROVIDERS: &[&Provider] = &[
     &profile::PROFILE,
     &interval::INTERVAL,
     &software::SOFTWARE,
+    &hardware::HARDWARE,
     &fentry::FENTRY,
     &fentry::FEXIT,
     &special::BEGIN,
