@@ -14,6 +14,7 @@ pub mod kprobe;
 pub mod location;
 pub mod offline;
 pub mod profile;
+pub mod rawtracepoint;
 pub mod regs;
 pub mod software;
 pub mod special;
@@ -76,6 +77,7 @@ pub static PROVIDERS: &[&Provider] = &[
     &interval::INTERVAL,
     &software::SOFTWARE,
     &hardware::HARDWARE,
+    &rawtracepoint::RAWTRACEPOINT,
     &fentry::FENTRY,
     &fentry::FEXIT,
     &special::BEGIN,
