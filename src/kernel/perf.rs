@@ -283,7 +283,14 @@ impl PerfEvent {
             config2: length,
             ..EventAttr::default()
         };
-        open(&mut attr, pid, cpu, format!("watchpoint {address:#x}"))
+        let what = format!("watchpoint {address:#x}");
+        open(&mut attr, pid, cpu, what).map_err(|error| match error.raw_errno() {
+            Some(libc::ENOSPC) => KernelError::message(
+                format!("watch {address:#x}"),
+                "the CPU has no debug register left for another watchpoint",
+            ),
+            _ => error,
+        })
     }
 
     /// A kprobe (or kretprobe) on `symbol` + `offset` through the kprobe PMU.

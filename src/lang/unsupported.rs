@@ -9,7 +9,7 @@ use std::fmt;
 /// of `&str`: the binary is smaller (see `crate::words`).
 const PROVIDERS: &str = "\
 usdt U|use uprobe: on the function that holds the marker
-iter it|";
+asyncwatchpoint aw iter it|";
 
 const FUNCTIONS: &str = "\
 strcontains|strcmp() compares whole strings

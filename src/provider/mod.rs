@@ -22,6 +22,7 @@ pub mod syscall_table;
 pub mod syscalls;
 pub mod tracepoint;
 pub mod uprobe;
+pub mod watchpoint;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -78,6 +79,7 @@ pub static PROVIDERS: &[&Provider] = &[
     &software::SOFTWARE,
     &hardware::HARDWARE,
     &rawtracepoint::RAWTRACEPOINT,
+    &watchpoint::WATCHPOINT,
     &fentry::FENTRY,
     &fentry::FEXIT,
     &special::BEGIN,
@@ -222,6 +224,8 @@ pub struct Registry {
     features: Rc<Features>,
     /// `-p`: uprobes fire in this process only.
     pid: Option<u32>,
+    /// The `-c` command's pid: watchpoints watch its memory.
+    pub command_pid: Option<u32>,
     tracefs: RefCell<Option<Rc<Tracefs>>>,
     /// Each `(provider, spec)` resolved so far and its probe; a `ProbeId` is the index. A
     /// script has few probes: a search costs less than a hash map's code.
@@ -271,6 +275,7 @@ impl Registry {
         Registry {
             features,
             pid,
+            command_pid: None,
             tracefs: RefCell::default(),
             resolved: RefCell::default(),
             types: KernelTypes::new(true),
