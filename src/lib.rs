@@ -236,7 +236,8 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     };
     // Before the registry: providers choose their attach path from the features.
     let features = std::rc::Rc::new(Features::probe().map_err(Failure::Kernel)?);
-    let registry = Registry::new(features.clone(), invocation.pid);
+    let mut registry = Registry::new(features.clone(), invocation.pid);
+    registry.command_pid = child.as_ref().map(|child| child.pid() as u32);
     let program = check(
         source,
         invocation.file_name,

@@ -58,7 +58,7 @@ fn unknown_events_and_bad_counts_are_refused_clearly() {
         let output = tine(&["-e", &format!("{spec} {{ @ = count(); }}")]);
         assert_eq!(output.status.code(), Some(1), "{spec}: {output:?}");
         let error = String::from_utf8_lossy(&output.stderr);
-        assert!(error.contains("names no software event"), "{spec}: {error}");
+        assert!(error.contains("names no such event"), "{spec}: {error}");
         for name in [
             "cpu-clock (cpu)",
             "page-faults (faults)",

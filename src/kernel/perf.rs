@@ -1,6 +1,6 @@
-//! kernel::perf: perf_event_open(2) — the events programs attach to (tracepoints, cpu-clock,
-//! the kprobe and uprobe PMUs) and the per-CPU BPF-output events behind a perf event array,
-//! with the mmap'd ring each of those writes its samples to.
+//! kernel::perf: perf_event_open(2) — the events programs attach to (tracepoints, software and
+//! hardware counters, breakpoints, the kprobe and uprobe PMUs) and the per-CPU BPF-output
+//! events behind a perf event array, with the mmap'd ring each of those writes its samples to.
 
 use crate::words::quoted;
 use std::ffi::CString;
@@ -12,8 +12,11 @@ use crate::kernel::error::{last_errno, KernelError};
 use crate::kernel::mapping::{page_size, Mapping};
 use crate::kernel::ring::RingItem;
 
-const TYPE_SOFTWARE: u32 = 1;
+/// PERF_TYPE_HARDWARE and PERF_TYPE_SOFTWARE, the counters `hardware:` and `software:` open.
+pub const TYPE_HARDWARE: u32 = 0;
+pub const TYPE_SOFTWARE: u32 = 1;
 const TYPE_TRACEPOINT: u32 = 2;
+const TYPE_BREAKPOINT: u32 = 5;
 /// PERF_COUNT_SW_CPU_CLOCK.
 pub const SOFTWARE_CPU_CLOCK: u64 = 0;
 const SOFTWARE_BPF_OUTPUT: u64 = 10;
@@ -76,9 +79,9 @@ struct EventAttr {
     flags: u64,
     wakeup_events: u32,
     bp_type: u32,
-    /// `kprobe_func` / `uprobe_path` for the probe PMUs.
+    /// `kprobe_func` / `uprobe_path` for the probe PMUs, `bp_addr` for breakpoints.
     config1: u64,
-    /// `probe_offset` for the probe PMUs.
+    /// `probe_offset` for the probe PMUs, `bp_len` for breakpoints.
     config2: u64,
 }
 
@@ -234,12 +237,14 @@ impl PerfEvent {
 
     /// A cpu-clock software event on one CPU; `profile` opens one per CPU, `interval` one.
     pub fn cpu_clock(cpu: u32, rate: Rate) -> Result<PerfEvent, KernelError> {
-        PerfEvent::software(SOFTWARE_CPU_CLOCK, "cpu-clock", cpu, rate)
+        PerfEvent::counter(TYPE_SOFTWARE, SOFTWARE_CPU_CLOCK, "cpu-clock", cpu, rate)
     }
 
-    /// The software event `config` (PERF_COUNT_SW_*, called `name` in messages) on one CPU,
-    /// sampled at `rate`: the `software:` provider opens one per CPU.
-    pub fn software(
+    /// The counter `config` of perf type `kind` (PERF_COUNT_SW_* of TYPE_SOFTWARE,
+    /// PERF_COUNT_HW_* of TYPE_HARDWARE; called `name` in messages) on one CPU, sampled at
+    /// `rate`: `software:` and `hardware:` open one per CPU.
+    pub fn counter(
+        kind: u32,
         config: u64,
         name: &str,
         cpu: u32,
@@ -250,13 +255,42 @@ impl PerfEvent {
             Rate::Period(period) => (period, 0),
         };
         let mut attr = EventAttr {
-            kind: TYPE_SOFTWARE,
+            kind,
             config,
             sample_period,
             flags: FLAG_DISABLED | frequency,
             ..EventAttr::default()
         };
         open(&mut attr, -1, cpu as i32, format!("{name} on CPU {cpu}"))
+    }
+
+    /// A hardware breakpoint (watchpoint) on the `length` bytes at `address`, firing on the
+    /// accesses of `access` (HW_BREAKPOINT_R 1, W 2, X 4, or'ed) by process `pid` on any CPU,
+    /// or (pid -1) by anything on `cpu`.
+    pub fn breakpoint(
+        address: u64,
+        length: u64,
+        access: u32,
+        pid: i32,
+        cpu: i32,
+    ) -> Result<PerfEvent, KernelError> {
+        let mut attr = EventAttr {
+            kind: TYPE_BREAKPOINT,
+            sample_period: 1,
+            flags: FLAG_DISABLED,
+            bp_type: access,
+            config1: address,
+            config2: length,
+            ..EventAttr::default()
+        };
+        let what = format!("watchpoint {address:#x}");
+        open(&mut attr, pid, cpu, what).map_err(|error| match error.raw_errno() {
+            Some(libc::ENOSPC) => KernelError::message(
+                format!("watch {address:#x}"),
+                "the CPU has no debug register left for another watchpoint",
+            ),
+            _ => error,
+        })
     }
 
     /// A kprobe (or kretprobe) on `symbol` + `offset` through the kprobe PMU.

@@ -9,9 +9,7 @@ use std::fmt;
 /// of `&str`: the binary is smaller (see `crate::words`).
 const PROVIDERS: &str = "\
 usdt U|use uprobe: on the function that holds the marker
-hardware h|software: counts the kernel's software events, profile: samples the cpu-clock
-rawtracepoint rt|use tracepoint:, which reads the same events with typed records
-watchpoint w asyncwatchpoint aw iter it|";
+asyncwatchpoint aw iter it|";
 
 const FUNCTIONS: &str = "\
 strcontains|strcmp() compares whole strings
@@ -70,8 +68,8 @@ mod tests {
             }
         }
         assert_eq!(
-            provider("h").as_deref(),
-            Some("`h` probes are not supported yet: software: counts the kernel's software events, profile: samples the cpu-clock")
+            provider("U").as_deref(),
+            Some("`U` probes are not supported yet: use uprobe: on the function that holds the marker")
         );
         // The last name of a line continued with `\`, and an entry with nothing instead.
         assert_eq!(

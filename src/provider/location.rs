@@ -150,7 +150,7 @@ fn strip_hex_prefix(text: &str) -> Option<&str> {
 }
 
 /// `16`, `0x10`.
-fn parse_number(text: &str) -> Option<u64> {
+pub(super) fn parse_number(text: &str) -> Option<u64> {
     match strip_hex_prefix(text) {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None => text.parse().ok(),

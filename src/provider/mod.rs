@@ -8,11 +8,13 @@ pub mod binary;
 pub mod error;
 pub mod fentry;
 pub mod glob;
+pub mod hardware;
 pub mod interval;
 pub mod kprobe;
 pub mod location;
 pub mod offline;
 pub mod profile;
+pub mod rawtracepoint;
 pub mod regs;
 pub mod software;
 pub mod special;
@@ -20,6 +22,7 @@ pub mod syscall_table;
 pub mod syscalls;
 pub mod tracepoint;
 pub mod uprobe;
+pub mod watchpoint;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -74,6 +77,9 @@ pub static PROVIDERS: &[&Provider] = &[
     &profile::PROFILE,
     &interval::INTERVAL,
     &software::SOFTWARE,
+    &hardware::HARDWARE,
+    &rawtracepoint::RAWTRACEPOINT,
+    &watchpoint::WATCHPOINT,
     &fentry::FENTRY,
     &fentry::FEXIT,
     &special::BEGIN,
@@ -218,6 +224,8 @@ pub struct Registry {
     features: Rc<Features>,
     /// `-p`: uprobes fire in this process only.
     pid: Option<u32>,
+    /// The `-c` command's pid: watchpoints watch its memory.
+    pub command_pid: Option<u32>,
     tracefs: RefCell<Option<Rc<Tracefs>>>,
     /// Each `(provider, spec)` resolved so far and its probe; a `ProbeId` is the index. A
     /// script has few probes: a search costs less than a hash map's code.
@@ -267,6 +275,7 @@ impl Registry {
         Registry {
             features,
             pid,
+            command_pid: None,
             tracefs: RefCell::default(),
             resolved: RefCell::default(),
             types: KernelTypes::new(true),

@@ -6,7 +6,7 @@ use crate::compile::ProgramKind;
 use crate::kernel::bpf::LoadedProgram;
 use crate::kernel::cpu::online_cpus;
 use crate::kernel::error::KernelError;
-use crate::kernel::perf::{PerfEvent, Rate, SOFTWARE_CPU_CLOCK};
+use crate::kernel::perf::{PerfEvent, Rate, SOFTWARE_CPU_CLOCK, TYPE_HARDWARE, TYPE_SOFTWARE};
 
 use std::rc::Rc;
 
@@ -103,12 +103,20 @@ pub(super) fn cpu_clocks(
     rate: Rate,
     program: &LoadedProgram,
 ) -> Result<Attachment, KernelError> {
-    software_events(SOFTWARE_CPU_CLOCK, "cpu-clock", cpus, rate, program)
+    counters(
+        TYPE_SOFTWARE,
+        SOFTWARE_CPU_CLOCK,
+        "cpu-clock",
+        cpus,
+        rate,
+        program,
+    )
 }
 
-/// The software event `config` (`name` in messages) at `rate` on each of `cpus`, running
-/// `program`: the cpu-clocks, and `software:`'s events.
-pub(super) fn software_events(
+/// The counter `config` of perf type `kind` (`name` in messages) at `rate` on each of `cpus`,
+/// running `program`: the cpu-clocks, and `software:`'s and `hardware:`'s events.
+pub(super) fn counters(
+    kind: u32,
     config: u64,
     name: &str,
     cpus: &[u32],
@@ -116,8 +124,16 @@ pub(super) fn software_events(
     program: &LoadedProgram,
 ) -> Result<Attachment, KernelError> {
     let mut opened = cpus.iter().map(|&cpu| {
-        PerfEvent::software(config, name, cpu, rate).map_err(|error| {
+        PerfEvent::counter(kind, config, name, cpu, rate).map_err(|error| {
             match (rate, error.raw_errno()) {
+                // No PMU (a virtual machine's CPU), or none that counts this event.
+                (_, Some(libc::ENOENT | libc::EOPNOTSUPP)) if kind == TYPE_HARDWARE => {
+                    KernelError::message(
+                        format!("count hardware event {name}"),
+                        "not available on this machine: no PMU counts it (virtual machines \
+                         mostly have none)",
+                    )
+                }
                 (Rate::Frequency(hz), Some(libc::EINVAL)) => {
                     let cap = crate::kernel::read_text(MAX_SAMPLE_RATE).unwrap_or_default();
                     KernelError::message(

@@ -1,4 +1,5 @@
-//! kernel::bpf::link: BPF links (kprobe.multi, fentry/fexit), detached when dropped.
+//! kernel::bpf::link: BPF links (kprobe.multi, fentry/fexit, raw tracepoints), detached when
+//! dropped.
 
 use super::*;
 
@@ -75,14 +76,27 @@ impl Link {
     /// BPF_RAW_TRACEPOINT_OPEN and no name: every kernel with trampolines (5.5) takes it, where
     /// BPF_LINK_CREATE takes tracing programs only from 5.10 on. ENOTSUPP: no trampolines.
     pub fn tracing(program: &LoadedProgram) -> Result<Link, KernelError> {
+        Link::raw_tracepoint(program, "")
+    }
+
+    /// Attaches a raw tracepoint program to the tracepoint `name` (4.17), or (`name` empty) a
+    /// tracing program to its function, with BPF_RAW_TRACEPOINT_OPEN.
+    pub fn raw_tracepoint(program: &LoadedProgram, name: &str) -> Result<Link, KernelError> {
         #[repr(C)]
         struct RawTracepointAttr {
             name: u64,
             prog_fd: u32,
             _pad: u32,
         }
+        let action = format!("attach program `{}`", program.name());
+        let text = std::ffi::CString::new(name)
+            .map_err(|_| KernelError::message(&action, "a NUL in the name"))?;
         let mut attr = RawTracepointAttr {
-            name: 0,
+            name: if name.is_empty() {
+                0
+            } else {
+                text.as_ptr() as u64
+            },
             prog_fd: program.raw_fd() as u32,
             _pad: 0,
         };
@@ -90,14 +104,22 @@ impl Link {
             Ok(fd) => return Ok(Link { fd }),
             Err(errno) => errno,
         };
-        let action = format!("attach program `{}`", program.name());
-        Err(match errno {
-            ENOTSUPP => KernelError::message(
+        Err(match (errno, name) {
+            (ENOTSUPP, "") => KernelError::message(
                 action,
                 "this kernel has no BPF trampolines for this architecture, which fentry and \
                  fexit need; kprobes reach the same functions",
             ),
-            errno => KernelError::errno(action, errno),
+            (libc::ENOENT, _) if !name.is_empty() => {
+                KernelError::message(action, format!("this kernel has no tracepoint `{name}`"))
+            }
+            // The kernel checks the context the program reads against the tracepoint's
+            // arguments when it attaches (bpf_probe_register).
+            (libc::EINVAL, _) if !name.is_empty() => KernelError::message(
+                action,
+                format!("the probe reads an argN past the arguments of tracepoint `{name}`"),
+            ),
+            (errno, _) => KernelError::errno(action, errno),
         })
     }
 }
