@@ -79,3 +79,49 @@ fn forcing_masks_a_probed_feature() {
         Path::new("/sys/kernel/btf/vmlinux").exists()
     );
 }
+
+/// A hash map a syscall's tracepoint alone updates grows on demand where the kernel has
+/// bpf_mem_alloc (no preallocation at start), one that sched_switch (interrupts off) also
+/// updates is preallocated, and `TINE_FORCE=prealloc` preallocates both; each flag as bpftool
+/// shows it while tine runs, and the syscall map's count exact either way.
+#[test]
+fn only_maps_of_probes_with_interrupts_on_grow_on_demand() {
+    if !common::kernel_available("only_maps_of_probes_with_interrupts_on_grow_on_demand") {
+        return;
+    }
+    let growing = Features::probe_unforced().has(Feature::GrowingHash);
+    let reader = common::unique_copy("dd", "tinegrow");
+    let workload = format!(
+        "{} if=/dev/zero of=/dev/null bs=1 count=321 status=none; bpftool map show",
+        reader.display()
+    );
+    let script = "tracepoint:syscalls:sys_enter_read / comm == \"tinegrow\" && args->count == 1 / \
+                  { @grow[comm] = count(); } \
+                  tracepoint:sched:sched_switch { @both[comm] = count(); } \
+                  tracepoint:syscalls:sys_enter_write { @both[comm] = count(); }";
+    for (force, grows) in [("", growing), ("prealloc", false)] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_tine"))
+            .env("TINE_FORCE", force)
+            .args(["-c", &workload, script])
+            .output()
+            .expect("run tine");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{output:?}");
+        // bpftool: `ID: percpu_hash  name NAME  flags 0xN`.
+        let flags = |name: &str| {
+            text.lines()
+                .find(|line| line.contains("hash") && line.contains(&format!("name {name} ")))
+                .and_then(|line| line.rsplit_once("flags "))
+                .map(|(_, flags)| flags.trim().to_string())
+                .unwrap_or_else(|| panic!("no map {name}: {text}"))
+        };
+        let expected = if grows { "0x1" } else { "0x0" };
+        assert_eq!(flags("grow"), expected, "TINE_FORCE={force}: {text}");
+        assert_eq!(flags("both"), "0x0", "TINE_FORCE={force}: {text}");
+        // dd's 321 one-byte reads, each counted.
+        assert!(
+            text.contains("@grow:\n{ tinegrow        }: 321\n"),
+            "TINE_FORCE={force}: {text}"
+        );
+    }
+}

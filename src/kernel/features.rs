@@ -42,10 +42,13 @@ pub enum Feature {
     /// Program arrays for tail calls (4.2): a glob of syscall tracepoints served by one event
     /// on raw_syscalls (provider::syscalls); else one perf event per point.
     TailCall,
+    /// Hash maps whose entries are allocated on demand from per-CPU caches (6.1's
+    /// bpf_mem_alloc), which tracing programs may use: no map made up front at start.
+    GrowingHash,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 11] = [
+    pub const ALL: [Feature; 12] = [
         Feature::Ringbuf,
         Feature::ProbeReadKernel,
         Feature::KprobePmu,
@@ -57,6 +60,7 @@ impl Feature {
         Feature::MapBatch,
         Feature::SendSignal,
         Feature::TailCall,
+        Feature::GrowingHash,
     ];
 
     /// The name `tine -T` prints.
@@ -73,7 +77,8 @@ impl Feature {
             "per-CPU maps|",
             "batch map reads and deletes|",
             "send_signal helper|",
-            "tail calls",
+            "tail calls|",
+            "hash maps allocated on demand",
         );
         crate::words::nth_item(NAMES, b'|', self.index()).unwrap_or_default()
     }
@@ -96,6 +101,9 @@ impl Feature {
             Feature::MapBatch => map_batches(),
             Feature::SendSignal => loads(ProgramType::Tracepoint, &SEND_SIGNAL, None).is_some(),
             Feature::TailCall => map_creates(MapType::ProgArray, 4, 4, 1),
+            // The user ring came with bpf_mem_alloc in 6.1: loading a tracing program with a
+            // growing hash is no test, as older kernels accept it with a warning in their log.
+            Feature::GrowingHash => map_creates(MapType::UserRingbuf, 0, 0, page_size() as u32),
         }
     }
 }
@@ -103,8 +111,8 @@ impl Feature {
 /// The `TINE_FORCE` words (a string of words: see `crate::words`) and, in `FORCED`, the
 /// features each masks, so tests can take the fallbacks on a kernel that would not need them.
 const FORCE_WORDS: &str =
-    "perfbuf probe_read tracefs single_kprobes test_run key_by_key no_signal each_syscall";
-const FORCED: [&[Feature]; 8] = [
+    "perfbuf probe_read tracefs single_kprobes test_run key_by_key no_signal each_syscall prealloc";
+const FORCED: [&[Feature]; 9] = [
     &[Feature::Ringbuf],
     &[Feature::ProbeReadKernel],
     &[Feature::KprobePmu, Feature::UprobePmu],
@@ -113,6 +121,7 @@ const FORCED: [&[Feature]; 8] = [
     &[Feature::MapBatch],
     &[Feature::SendSignal],
     &[Feature::TailCall],
+    &[Feature::GrowingHash],
 ];
 
 /// What this kernel offers. Each feature is probed the first time it is asked about, so a
@@ -372,6 +381,7 @@ mod tests {
                 "batch map reads and deletes",
                 "send_signal helper",
                 "tail calls",
+                "hash maps allocated on demand",
             ]
         );
     }
@@ -434,7 +444,7 @@ mod tests {
         assert!(
             error.to_string().contains(
                 "unknown word `bogus` (known: perfbuf, probe_read, tracefs, single_kprobes, \
-                 test_run, key_by_key, no_signal, each_syscall)"
+                 test_run, key_by_key, no_signal, each_syscall, prealloc)"
             ),
             "{error}"
         );
@@ -443,6 +453,8 @@ mod tests {
         assert!(!features.has(Feature::MapBatch));
         features.force("each_syscall").unwrap();
         assert!(!features.has(Feature::TailCall));
+        features.force("prealloc").unwrap();
+        assert!(!features.has(Feature::GrowingHash));
         assert!(features.force("test_run key_by_key").is_err());
     }
 

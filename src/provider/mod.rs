@@ -198,6 +198,12 @@ pub trait ResolvedProbe {
     fn in_process_context(&self) -> bool {
         true
     }
+    /// Whether every event runs in a task with interrupts on (a syscall's tracepoints, uprobes,
+    /// BEGIN and END), where an entry a hash map allocates on demand is always had: its per-CPU
+    /// cache refills between events. With interrupts off it may not (sched_wakeup lost keys).
+    fn interrupts_on(&self) -> bool {
+        false
+    }
     /// BEGIN and END are run by tine itself, before and after the kernel's events.
     fn lifecycle(&self) -> Lifecycle {
         Lifecycle::Tracing

@@ -88,6 +88,11 @@ impl ResolvedProbe for Special {
         false
     }
 
+    /// Run by tine's own syscall, or its own call of a uprobed function.
+    fn interrupts_on(&self) -> bool {
+        true
+    }
+
     fn lifecycle(&self) -> Lifecycle {
         if self.at_start {
             Lifecycle::Start

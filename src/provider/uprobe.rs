@@ -430,6 +430,11 @@ impl ResolvedProbe for Uprobe {
         true
     }
 
+    /// Both run on the way back to user space, as task work.
+    fn interrupts_on(&self) -> bool {
+        true
+    }
+
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError> {
         match &self.tracefs {
             None => {

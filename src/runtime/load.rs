@@ -8,6 +8,7 @@ use crate::compile::{Compiled, Lifecycle, MapPlan, ProbeCode, ProgramKind, Stora
 use crate::kernel::bpf::{self, BpfMap, LoadedProgram, MapType, ProgramSpec, Update};
 use crate::kernel::cpu::possible_cpus;
 use crate::kernel::error::KernelError;
+use crate::kernel::features::Feature;
 use crate::kernel::mapping::page_size;
 use crate::kernel::perf::close_all;
 use crate::kernel::trigger::Trigger;
@@ -20,11 +21,12 @@ use std::cell::Cell;
 
 use super::{RunError, Settings};
 
-fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
+/// `growing`: a hash map allocates its entries on demand, not all at start (a per-CPU one of
+/// 4,096 entries took 2 ms to make, most of a one-probe run's start). Only where every probe
+/// that uses it runs with interrupts on (`ResolvedProbe::interrupts_on`): elsewhere an entry
+/// can fail to be had, and a lost count is worse than memory taken up front.
+fn kernel_map(spec: &MapPlan, cpus: u32, growing: bool) -> bpf::MapSpec {
     let kind = match spec.storage {
-        // Preallocated: an entry allocated on demand can fail where a probe runs with
-        // interrupts off (sched_wakeup lost keys that way), and a lost count is worse than
-        // memory taken up front (TINE_MAP_ENTRIES sizes it).
         Storage::Hash => MapType::Hash,
         Storage::PerCpuHash => MapType::PercpuHash,
         Storage::Array => MapType::Array,
@@ -47,8 +49,8 @@ fn kernel_map(spec: &MapPlan, cpus: u32) -> bpf::MapSpec {
         } else {
             spec.max_entries
         },
-        // No flags: preallocated (see above).
-        flags: 0,
+        // BPF_F_NO_PREALLOC.
+        flags: u32::from(growing && matches!(spec.storage, Storage::Hash | Storage::PerCpuHash)),
     }
 }
 
@@ -180,21 +182,33 @@ impl Drop for Loaded {
 /// that only counts never does, and its ring is made as small as the kernel allows: a ring
 /// buffer is mapped twice, so 256 KB of it is 512 KB of tine's resident memory.
 pub(super) fn writes_output(compiled: &Compiled) -> bool {
-    let output = compiled.output_map as i32;
-    compiled.probes.iter().any(|code| {
-        code.insns.iter().any(|insn| {
-            matches!(insn, Insn::LoadImm64 { imm: Imm64::MapIdx(index), .. } if *index == output)
-        })
+    (compiled.probes.iter()).any(|code| uses_map(code, compiled.output_map))
+}
+
+/// Whether the program of `code` refers to map `map`.
+fn uses_map(code: &ProbeCode, map: usize) -> bool {
+    (code.insns.iter()).any(|insn| {
+        matches!(insn, Insn::LoadImm64 { imm: Imm64::MapIdx(index), .. } if *index as usize == map)
     })
 }
 
-/// The maps of `compiled`, created in the kernel.
-fn create_maps(compiled: &Compiled) -> Result<Vec<BpfMap>, KernelError> {
+/// The maps of `compiled`, created in the kernel; `interrupts_on` tells of each probe (by
+/// its index in the script) whether its events all run with interrupts on, None where a map
+/// is made for a check alone.
+fn create_maps(
+    compiled: &Compiled,
+    interrupts_on: Option<&dyn Fn(usize) -> bool>,
+) -> Result<Vec<BpfMap>, KernelError> {
     let cpus = possible_cpus()?.len() as u32;
     let silent = !writes_output(compiled);
     let mut maps = Vec::with_capacity(compiled.maps.len());
-    for spec in &compiled.maps {
-        let mut spec = kernel_map(spec, cpus);
+    for (index, spec) in compiled.maps.iter().enumerate() {
+        let growing = interrupts_on.is_some_and(|interrupts_on| {
+            (compiled.probes.iter())
+                .filter(|code| uses_map(code, index))
+                .all(|code| interrupts_on(code.probe))
+        });
+        let mut spec = kernel_map(spec, cpus, growing);
         if silent && spec.kind == MapType::Ringbuf {
             spec.max_entries = page_size() as u32;
         }
@@ -251,7 +265,16 @@ pub(super) fn load(
     registry: &Registry,
     settings: &Settings,
 ) -> Result<Loaded, RunError> {
-    let maps = create_maps(compiled)?;
+    let growing = registry.features().has(Feature::GrowingHash);
+    let interrupts_on = |probe: usize| {
+        registry
+            .probe(script.probes[probe].resolved)
+            .interrupts_on()
+    };
+    let maps = create_maps(
+        compiled,
+        growing.then_some(&interrupts_on as &dyn Fn(usize) -> bool),
+    )?;
     let mut loaded = Loaded {
         maps,
         begin: Vec::new(),
@@ -427,7 +450,7 @@ pub fn verify(
     compiled: &Compiled,
     mut verdict: impl FnMut(usize, Result<(), KernelError>),
 ) -> Result<(), RunError> {
-    let maps = create_maps(compiled)?;
+    let maps = create_maps(compiled, None)?;
     for code in &compiled.probes {
         verdict(
             code.probe,

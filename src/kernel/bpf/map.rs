@@ -13,6 +13,8 @@ pub enum MapType {
     PercpuArray = 6,
     StackTrace = 7,
     Ringbuf = 27,
+    /// A ring user space writes (6.1): only made to probe the kernel (kernel::features).
+    UserRingbuf = 31,
     /// Memory shared by programs and user space (6.9); made by `BpfMap::create_arena`.
     Arena = 33,
 }

@@ -184,6 +184,11 @@ impl ResolvedProbe for Tracepoint {
         self.space
     }
 
+    fn interrupts_on(&self) -> bool {
+        (self.events.iter())
+            .all(|(name, _)| name.starts_with("syscalls/") || name.starts_with("raw_syscalls/"))
+    }
+
     fn points(&self) -> Vec<String> {
         let mut points = Vec::with_capacity(self.events.len());
         for (name, _) in &self.events {
