@@ -88,6 +88,8 @@ pub struct Invocation<'a> {
     pub dump: bool,
     /// `-p PID`: uprobes fire in this process only.
     pub pid: Option<u32>,
+    /// Tracefs, where the caller found it mounted: not looked for again.
+    pub tracefs: Option<kernel::tracefs::Tracefs>,
 }
 
 impl<'a> Invocation<'a> {
@@ -110,6 +112,7 @@ impl<'a> Invocation<'a> {
             map_entries: 16,
             dump: false,
             pid: None,
+            tracefs: None,
         }
     }
 }
@@ -204,7 +207,7 @@ impl Error for Failure {
 }
 
 /// The whole pipeline: check, compile, load, attach, trace; returns the exit code.
-pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
+pub fn trace(mut invocation: Invocation) -> Result<i32, Failure> {
     let source = invocation.source;
     let diagnostics = |errors: Vec<lang::Diag>| {
         Failure::Script(Box::new(Diagnostics::new(
@@ -236,7 +239,8 @@ pub fn trace(invocation: Invocation) -> Result<i32, Failure> {
     };
     // Before the registry: providers choose their attach path from the features.
     let features = std::rc::Rc::new(Features::probe().map_err(Failure::Kernel)?);
-    let mut registry = Registry::new(features.clone(), invocation.pid);
+    let tracefs = invocation.tracefs.take();
+    let mut registry = Registry::new(features.clone(), invocation.pid, tracefs);
     registry.command_pid = child.as_ref().map(|child| child.pid() as u32);
     let program = check(
         source,

@@ -343,16 +343,18 @@ fn main() -> ExitCode {
         map_entries,
         dump: options.dump,
         pid: options.pid,
+        tracefs: None,
     };
     trace(invocation)
 }
 
 /// Runs the script: its exit code, or 1 after the report of why it could not run.
-fn trace(invocation: tine::Invocation) -> ExitCode {
+fn trace(mut invocation: tine::Invocation) -> ExitCode {
     // A tine ended by SIGKILL leaves the probe events it made through tracefs: the next run
     // removes them (tracefs is not mounted for that: tine never unmounts what it mounted).
     if let Ok(Some(tracefs)) = Tracefs::mounted() {
         tracefs.remove_stale_probes();
+        invocation.tracefs = Some(tracefs);
     }
     match tine::trace(invocation) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),

@@ -29,7 +29,7 @@ fn options(probe_read: ProbeRead) -> Options {
 /// and returns the verifier's rejections, as `(probe spec, error)`.
 fn rejections(source: &str, probe_read: ProbeRead) -> Vec<(String, String)> {
     let features = Rc::new(Features::probe().expect("probe the kernel's features"));
-    let registry = Registry::new(features, None);
+    let registry = Registry::new(features, None, None);
     let program = tine::check(source, "<sweep>", &registry, &Environment::default())
         .unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
     let lowering = |probe| registry.lowering(probe);

@@ -290,16 +290,14 @@ const fn alu64(op: AluOp, dst: Reg, src: Source) -> Insn {
 /// builds them (binary size).
 static RETURN_ZERO: [Insn; 2] = [alu64(AluOp::Mov, R0, Source::Imm(0)), Insn::Exit];
 
-/// Reads 8 bytes from the stack with `helper` into the same place, and returns 0.
-const fn probe_read(helper: Helper) -> [Insn; 7] {
+/// Reads 8 bytes from the stack into the same place with `helper`.
+const fn probe_read(helper: Helper) -> [Insn; 5] {
     [
         alu64(AluOp::Mov, R1, Source::Reg(R10)),
         alu64(AluOp::Add, R1, Source::Imm(-8)),
         alu64(AluOp::Mov, R2, Source::Imm(8)),
         alu64(AluOp::Mov, R3, Source::Imm(0)),
         Insn::Call(CallTarget::Helper(helper as i32)),
-        alu64(AluOp::Mov, R0, Source::Imm(0)),
-        Insn::Exit,
     ]
 }
 
@@ -311,15 +309,30 @@ static SEND_SIGNAL: [Insn; 3] = [
     Insn::Exit,
 ];
 
-static PROBE_READS: [[Insn; 7]; 2] = [
-    probe_read(Helper::ProbeReadUser),
-    probe_read(Helper::ProbeReadKernel),
-];
+/// Both reads, then `r0 = 0`: one program, so one load asks for both helpers.
+static PROBE_READS: [Insn; 12] = {
+    let (user, kernel) = (
+        probe_read(Helper::ProbeReadUser),
+        probe_read(Helper::ProbeReadKernel),
+    );
+    [
+        user[0],
+        user[1],
+        user[2],
+        user[3],
+        user[4],
+        kernel[0],
+        kernel[1],
+        kernel[2],
+        kernel[3],
+        kernel[4],
+        alu64(AluOp::Mov, R0, Source::Imm(0)),
+        Insn::Exit,
+    ]
+};
 
 fn probe_read_helpers_load() -> bool {
-    PROBE_READS
-        .iter()
-        .all(|insns| loads(ProgramType::Tracepoint, insns, None).is_some())
+    loads(ProgramType::Tracepoint, &PROBE_READS, None).is_some()
 }
 
 /// Whether a program of `kind` that returns 0 loads: tracing kinds exist only in kernels built
@@ -392,20 +405,16 @@ mod tests {
         let mut b = tine_asm::Builder::new();
         b.mov64_imm(R0, 0).exit();
         assert_eq!(b.finish().unwrap(), RETURN_ZERO);
-        for (helper, insns) in [Helper::ProbeReadUser, Helper::ProbeReadKernel]
-            .into_iter()
-            .zip(&PROBE_READS)
-        {
-            let mut b = tine_asm::Builder::new();
+        let mut b = tine_asm::Builder::new();
+        for helper in [Helper::ProbeReadUser, Helper::ProbeReadKernel] {
             b.mov64(R1, R10)
                 .add64_imm(R1, -8)
                 .mov64_imm(R2, 8)
                 .mov64_imm(R3, 0)
-                .call(helper)
-                .mov64_imm(R0, 0)
-                .exit();
-            assert_eq!(b.finish().unwrap(), insns);
+                .call(helper);
         }
+        b.mov64_imm(R0, 0).exit();
+        assert_eq!(b.finish().unwrap(), PROBE_READS);
         let mut b = tine_asm::Builder::new();
         b.mov64_imm(R1, 0).call(Helper::SendSignal).exit();
         assert_eq!(b.finish().unwrap(), SEND_SIGNAL);

@@ -277,12 +277,13 @@ impl KernelTypes {
 }
 
 impl Registry {
-    pub fn new(features: Rc<Features>, pid: Option<u32>) -> Registry {
+    /// `tracefs`: where it is, when the caller has found it already.
+    pub fn new(features: Rc<Features>, pid: Option<u32>, tracefs: Option<Tracefs>) -> Registry {
         Registry {
             features,
             pid,
             command_pid: None,
-            tracefs: RefCell::default(),
+            tracefs: RefCell::new(tracefs.map(Rc::new)),
             resolved: RefCell::default(),
             types: KernelTypes::new(true),
             syscalls: Rc::default(),

@@ -19,7 +19,6 @@ use super::load::end_records;
 use super::symbols::KernelNames;
 use super::symbols::UserSymbols;
 use super::{RunError, Settings, Stop};
-use crate::kernel::clock::wall_clock_offset;
 use crate::sema::Program;
 use crate::wire::{self, Layout};
 
@@ -90,7 +89,7 @@ impl<'a> Printer<'a> {
                 stacks: &compiled.stack_maps,
                 bpftrace: settings.style != Style::Ply,
                 maps,
-                wall_clock_offset: wall_clock_offset(),
+                wall_clock_offset: std::cell::OnceCell::new(),
                 realtime_offset: crate::kernel::clock::realtime_offset(),
             },
             out: String::new(),

@@ -20,7 +20,9 @@ pub(super) struct KernelNames<'a> {
     /// Whether stacks print in bpftrace's layouts (`sym+0`, `0x...`), not ply's.
     pub(super) bpftrace: bool,
     pub(super) maps: &'a [BpfMap],
-    pub(super) wall_clock_offset: i64,
+    /// Read when a wall time is first printed: the local zone is a file (/etc/localtime)
+    /// most runs never need.
+    pub(super) wall_clock_offset: std::cell::OnceCell<i64>,
     /// Nanoseconds from the monotonic clock probes read to UTC since the epoch.
     pub(super) realtime_offset: i64,
 }
@@ -96,7 +98,7 @@ impl Symbols for KernelNames<'_> {
     }
 
     fn wall_clock_offset(&self) -> i64 {
-        self.wall_clock_offset
+        *(self.wall_clock_offset).get_or_init(crate::kernel::clock::wall_clock_offset)
     }
 
     fn write_strftime(&self, out: &mut String, format: &str, monotonic: u64) {

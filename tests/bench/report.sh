@@ -3,7 +3,7 @@
 # ns/event of six probe bodies, start-to-stop of one probe and of a 360-tracepoint glob, peak
 # resident memory, binary size, and a kprobe glob's attach and detach in the x86_64 guest
 # (tests/vm). Root; needs bpftool, hyperfine and /usr/bin/time.
-#   PLY=/path/to/ply BPFTRACE=bpftrace tests/bench/report.sh [runs]
+#   PLY=/path/to/ply BPFTRACE=bpftrace STARTSTOP_RUNS=40 tests/bench/report.sh [runs]
 # (runs: ns/event runs per script, default 1; the glob runs once: bpftrace takes ~30 s.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -84,7 +84,7 @@ rss() {
     local best=""
     for _ in 1 2 3; do
         local kb
-        /usr/bin/time -o "$work/rss" -f '%M' "$@" >/dev/null 2>&1 || true
+        timeout 10 /usr/bin/time -o "$work/rss" -f '%M' "$@" >/dev/null 2>&1 || true
         kb=$(tail -1 "$work/rss")
         best="${best:+$best, }$kb"
     done
@@ -102,6 +102,7 @@ guest_facts() {
     grep -o 'fact: .*' <<<"$text" || echo "(no guest figures: $(tail -1 <<<"$text"))"
 }
 true_path=/usr/bin/true
+startstop_runs=${STARTSTOP_RUNS:-40}
 
 {
     echo "# What tine costs, against ply and bpftrace"
@@ -124,14 +125,18 @@ true_path=/usr/bin/true
     echo
     echo "## Start and stop"
     echo
-    echo "\`hyperfine -N -w 1 -r 7\`, median, of a run with \`-c true\` and one probe:"
-    echo "\`tracepoint:$one\` (bpftrace: \`-c $true_path\`, \`:\` for \`/\`)."
+    echo "A run with \`-c\` and one probe, \`tracepoint:$one\`: tine and ply $startstop_runs times each,"
+    echo "interleaved (\`tests/bench/startstop.py\`), medians; the command (\`date +%s%N >&2\`) marks"
+    echo "where tracing has started. A run that hangs (ply 2.4 misses its child's exit in pause()"
+    echo "now and then) is left out. bpftrace: \`hyperfine -N -w 1 -r 7\` of \`-c $true_path\`."
     echo
-    echo "| tracer | one probe, start to stop |"
-    echo "|---|---|"
-    echo "| tine | $(median "$tine -c true 'tracepoint:$one'") |"
-    echo "| ply | $(median "$ply -c true 'tracepoint:$one'") |"
-    echo "| bpftrace | $(median "$bpftrace -c $true_path -e 'tracepoint:${one/\//:}'") |"
+    echo "| tracer | start to stop | to the command's start | from there to the exit | runs |"
+    echo "|---|---|---|---|---|"
+    python3 tests/bench/startstop.py "$startstop_runs" \
+        "tine (static musl)=$tine_static -c MARK 'tracepoint:$one'" \
+        "tine (glibc)=$tine -c MARK 'tracepoint:$one'" \
+        "ply=$ply -c MARK 'tracepoint:$one'"
+    echo "| bpftrace | $(median "$bpftrace -c $true_path -e 'tracepoint:${one/\//:}'") | | | 7 |"
     echo
     echo "The 360-tracepoint glob \`tracepoint:$glob\`, once: from the tracer's start to"
     echo "its command's (\`date +%s%N >FILE\`) start, and from there to the tracer's exit."
