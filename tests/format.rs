@@ -176,7 +176,7 @@ fn a_traced_workload_prints_as_bpftrace_prints_it() {
 }
 
 /// Stacks as bpftrace lays them out: one frame a line, indented by 4 in a key (between `@[` and
-/// `]: count`) and by 8 as a value, which a blank line ends.
+/// `]: count`) and by 8 as a value, which a blank line ends, and in printf's `%s`.
 #[test]
 fn stacks_print_as_bpftrace_prints_them() {
     if !common::kernel_available("stacks_print_as_bpftrace_prints_them") {
@@ -191,7 +191,7 @@ fn stacks_print_as_bpftrace_prints_them() {
         ))
         .arg(
             "tracepoint:syscalls:sys_enter_read /comm == \"tinefmtread\" && args->count == 1/ \
-             { @[kstack] = count(); @s = kstack; }",
+             { @[kstack] = count(); @s = kstack; printf(\"<%s>\\n\", kstack); }",
         )
         .output()
         .expect("run tine");
@@ -216,6 +216,10 @@ fn stacks_print_as_bpftrace_prints_them() {
         .map(|frame| format!("        {}\n", frame.trim_start()))
         .collect();
     assert_eq!(value, format!("{}\n", value_frames.concat()));
+    assert!(
+        text.contains(&format!("<\n{}>\n", value_frames.concat())),
+        "{text}"
+    );
 }
 
 /// bpftrace's `ksym()` names the function alone, in keys, values and JSON.

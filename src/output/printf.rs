@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::wire::{self, ByteOrder, Layout};
 
-use super::value::{pad, write_value, Symbols};
+use super::value::{pad, write_stack, write_value, Symbols};
 
 /// A parsed format string: literal text and conversions, in order, and the text as written.
 /// Shared, so a copy (the compiler makes some) is a count, not the pieces (binary size); None
@@ -306,6 +306,10 @@ fn write_conversion(
                         .position(|&byte| byte == 0)
                         .unwrap_or(data.len());
                     text = String::from_utf8_lossy(&data[..end]).into_owned();
+                }
+                Layout::Stack(_) => {
+                    let indent = symbols.frame_indent();
+                    write_stack(&mut text, layout, data, symbols, indent);
                 }
                 // `%v`, and `%s` of a value that is not text (strftime(), ksym(), a kprobe's
                 // func): as it prints.

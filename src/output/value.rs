@@ -42,6 +42,11 @@ pub trait Symbols {
     fn byte_order(&self) -> ByteOrder {
         wire::HOST
     }
+
+    /// What a stack's frames start with in printf's `%s`: ply's tab, bpftrace's 8 spaces.
+    fn frame_indent(&self) -> &'static str {
+        "\t"
+    }
 }
 
 pub struct NoSymbols;

@@ -45,6 +45,14 @@ impl KernelNames<'_> {
 }
 
 impl Symbols for KernelNames<'_> {
+    fn frame_indent(&self) -> &'static str {
+        if self.bpftrace {
+            "        "
+        } else {
+            "\t"
+        }
+    }
+
     fn write_kernel_address(&self, out: &mut String, address: u64) {
         self.symbols().write_address(out, address, false);
     }
