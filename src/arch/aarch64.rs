@@ -12,4 +12,5 @@ pub const AARCH64: Arch = Arch {
     return_value: "x0",
     instruction_pointer: "pc",
     stack_pointer: "sp",
+    numbered: 31,
 };

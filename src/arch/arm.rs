@@ -10,4 +10,5 @@ pub const ARM: Arch = Arch {
     return_value: "r0",
     instruction_pointer: "pc",
     stack_pointer: "sp",
+    numbered: 0,
 };

@@ -13,4 +13,5 @@ pub const LOONGARCH64: Arch = Arch {
     return_value: "a0",
     instruction_pointer: "csr_era",
     stack_pointer: "sp",
+    numbered: 32,
 };

@@ -16,6 +16,7 @@ pub const MIPS_O32: Arch = Arch {
     return_value: "v0",
     instruction_pointer: "cp0_epc",
     stack_pointer: "sp",
+    numbered: 0,
 };
 
 pub const MIPS_N64: Arch = Arch {
@@ -28,4 +29,5 @@ pub const MIPS_N64: Arch = Arch {
     return_value: "v0",
     instruction_pointer: "cp0_epc",
     stack_pointer: "sp",
+    numbered: 0,
 };

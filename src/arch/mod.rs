@@ -28,12 +28,25 @@ pub struct Arch {
     pub return_value: &'static str,
     pub instruction_pointer: &'static str,
     pub stack_pointer: &'static str,
+    /// How many of the first registers bpftrace also names `r0`, `r1`... by their place
+    /// (aarch64's x0..x30 are its r0..r30); 0 where none is.
+    pub numbered: usize,
 }
 
 impl Arch {
     /// Byte offset of a register in the context.
     pub fn offset(&self, register: &str) -> Option<usize> {
-        word_index(self.registers, register).map(|index| index * self.word)
+        let numbered = || {
+            let digits = register.strip_prefix('r')?;
+            if !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+                return None;
+            }
+            let number: usize = digits.parse().ok()?;
+            (number < self.numbered).then_some(number)
+        };
+        word_index(self.registers, register)
+            .or_else(numbered)
+            .map(|index| index * self.word)
     }
 
     /// Byte offset of argument `index` (0-based), if a register carries it.
@@ -128,6 +141,13 @@ mod tests {
             ("powerpc", "nip", 128),
             ("loongarch64", "a0", 32),
             ("loongarch64", "csr_era", 264),
+            // bpftrace's names by number.
+            ("aarch64", "r0", 0),
+            ("aarch64", "r30", 240),
+            ("loongarch64", "r4", 32),
+            ("loongarch64", "r31", 248),
+            ("powerpc64", "r3", 24),
+            ("powerpc", "r1", 4),
         ];
         for (name, register, offset) in cases {
             assert_eq!(
@@ -135,6 +155,21 @@ mod tests {
                 Some(offset),
                 "{name} {register}"
             );
+        }
+    }
+
+    /// Past the numbered registers, and where bpftrace numbers none, `rN` is no register.
+    #[test]
+    fn numbers_name_only_the_numbered_registers() {
+        for (name, register) in [
+            ("aarch64", "r31"),
+            ("aarch64", "r"),
+            ("aarch64", "r+1"),
+            ("loongarch64", "r32"),
+            ("x86_64", "r0"),
+            ("riscv64", "r1"),
+        ] {
+            assert_eq!(arch(name).offset(register), None, "{name} {register}");
         }
     }
 

@@ -14,6 +14,7 @@ pub const POWERPC64: Arch = Arch {
     return_value: "gpr3",
     instruction_pointer: "nip",
     stack_pointer: "gpr1",
+    numbered: 32,
 };
 
 pub const POWERPC32: Arch = Arch {

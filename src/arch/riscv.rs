@@ -17,6 +17,7 @@ pub const RISCV64: Arch = Arch {
     return_value: "a0",
     instruction_pointer: "pc",
     stack_pointer: "sp",
+    numbered: 0,
 };
 
 pub const RISCV32: Arch = Arch {

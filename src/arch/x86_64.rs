@@ -11,4 +11,5 @@ pub const X86_64: Arch = Arch {
     return_value: "ax",
     instruction_pointer: "ip",
     stack_pointer: "sp",
+    numbered: 0,
 };
