@@ -218,6 +218,7 @@ impl Reader<'_> {
 
     /// Adds the USDT probes of a note section, moved as far as `.stapsdt.base` (at `base`) is
     /// from where each note recorded it (prelink's doing).
+    #[inline(never)]
     fn notes(&self, section: &[u64; 6], base: Option<u64>, notes: &mut Vec<Note>) {
         let word = if self.is_64 { 8 } else { 4 };
         let &[_, offset, size, ..] = section;

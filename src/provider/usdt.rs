@@ -188,6 +188,16 @@ fn split(text: &str, byte: u8) -> Option<(&str, &str)> {
     rfind_byte(text, byte).map(|at| (&text[..at], &text[at + 1..]))
 }
 
+/// Whether `arch` writes x86's operands, else aarch64's. tine's binary holds the syntax of
+/// the architecture it is built for alone (as it holds its pt_regs table alone); the unit
+/// tests hold both.
+fn is_x86(arch: &Arch) -> bool {
+    match cfg!(test) {
+        true => arch.name == "x86_64",
+        false => cfg!(target_arch = "x86_64"),
+    }
+}
+
 /// `argN` of a note's operand: `SIZE@PLACE`, SIZE the bytes, negative when signed.
 #[inline(never)]
 fn argument(arch: &Arch, index: usize, operand: &str) -> Option<Variable> {
@@ -199,11 +209,15 @@ fn argument(arch: &Arch, index: usize, operand: &str) -> Option<Variable> {
     if !matches!(size.unsigned_abs(), 1 | 2 | 4 | 8) {
         return None;
     }
-    let x86 = arch.name == "x86_64";
-    if !x86 && arch.name != "aarch64" {
+    let x86 = is_x86(arch);
+    let known = match cfg!(test) {
+        true => matches!(arch.name, "x86_64" | "aarch64"),
+        false => cfg!(any(target_arch = "x86_64", target_arch = "aarch64")),
+    };
+    if !known {
         return None;
     }
-    let register = |name: &str| register(arch, x86, name);
+    let register = |name: &str| register(arch, name);
     // x86: `$5`, `%edi`, `-16(%rbp)`; aarch64: `5`, `x0`, `[sp, 16]`, `[sp, #16]`.
     let memory = if x86 {
         let memory = place.split_once('(');
@@ -244,10 +258,10 @@ fn argument(arch: &Arch, index: usize, operand: &str) -> Option<Variable> {
 
 /// Where register `name` (as the assembler spells it, any width) is in pt_regs, and whether it
 /// is x86's second byte (`%ah`), which is one past.
-fn register(arch: &Arch, x86: bool, name: &str) -> Option<(i16, bool)> {
+fn register(arch: &Arch, name: &str) -> Option<(i16, bool)> {
     let name = name.trim();
     let mut high = false;
-    let name = if x86 {
+    let name = if is_x86(arch) {
         let name = name.strip_prefix("%")?;
         match name.as_bytes() {
             // %r8, %r8d, %r8w, %r8b.
