@@ -204,7 +204,7 @@ fn the_uprobe_pmu_counts_calls_of_a_function() {
     );
     for retprobe in [false, true] {
         let before = total(&counter);
-        let event = PerfEvent::uprobe(&path, offset, retprobe, None).expect("the uprobe PMU");
+        let event = PerfEvent::uprobe(&path, offset, retprobe, None, 0).expect("the uprobe PMU");
         event.attach(&program).unwrap();
         event.enable().unwrap();
         const CALLS: u64 = 250;

@@ -55,6 +55,11 @@ pub enum Access {
     ContextLoad { offset: i16, size: Size },
     /// What a helper returns when given the context: `func` is `bpf_get_func_ip(ctx)`.
     Helper(Helper),
+    /// A number known when compiling: a USDT argument the compiler passed as a constant.
+    Constant(i64),
+    /// The scalar at `displacement` past the address in the word at `offset` in the context, in
+    /// user memory: a USDT argument on the stack, `8@-16(%rbp)`.
+    UserLoad { offset: i16, displacement: i32 },
 }
 
 /// What the compiler asks of a probe's provider; the provider layer implements it next to the

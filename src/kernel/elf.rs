@@ -1,6 +1,7 @@
 //! kernel::elf: the function symbols of an ELF file — 32 or 64 bits, either byte order — and
 //! where a function's code lies in the file, the offset a uprobe attaches at. Reads `.symtab`,
-//! and `.dynsym` too, so a stripped binary still shows its exported functions.
+//! and `.dynsym` too, so a stripped binary still shows its exported functions; and the USDT
+//! probes its `.note.stapsdt` notes describe.
 
 use std::cell::Cell;
 use std::fmt;
@@ -26,6 +27,19 @@ struct Segment {
     size: u64,
 }
 
+/// A USDT probe as a SystemTap note (type 3, owner `stapsdt`) describes it: addresses in the
+/// file's own address space (moved as `.stapsdt.base` moved, should prelink have moved it),
+/// and the assembler's operand of each argument (`-4@%edi 8@-16(%rbp)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub provider: String,
+    pub name: String,
+    pub address: u64,
+    /// 0: none; else a 16-bit counter the program tests before it fires the probe.
+    pub semaphore: u64,
+    pub arguments: String,
+}
+
 #[derive(Debug)]
 pub struct ElfFile {
     pub is_64: bool,
@@ -34,6 +48,7 @@ pub struct ElfFile {
     pub machine: u16,
     functions: Vec<Function>,
     segments: Vec<Segment>,
+    pub notes: Vec<Note>,
 }
 
 /// Why a file could not be read as ELF. Boxed, so that a result moves one pointer (and one of
@@ -50,6 +65,7 @@ impl fmt::Display for ElfError {
 const EM_ARM: u16 = 40;
 const PT_LOAD: u64 = 1;
 const SHT_SYMTAB: u64 = 2;
+const SHT_NOTE: u64 = 7;
 const SHT_DYNSYM: u64 = 11;
 const STT_FUNC: u8 = 2;
 const STT_GNU_IFUNC: u8 = 10;
@@ -65,10 +81,10 @@ const PROGRAM_HEADER: [&[(u8, u8)]; 2] = [
     &[(0, 4), (4, 4), (8, 4), (16, 4)],
     &[(0, 4), (8, 8), (16, 8), (32, 8)],
 ];
-/// sh_type, sh_offset, sh_size, sh_link, sh_entsize.
+/// sh_type, sh_offset, sh_size, sh_link, sh_entsize, sh_addr.
 const SECTION_HEADER: [&[(u8, u8)]; 2] = [
-    &[(4, 4), (16, 4), (20, 4), (24, 4), (36, 4)],
-    &[(4, 4), (24, 8), (32, 8), (40, 4), (56, 8)],
+    &[(4, 4), (16, 4), (20, 4), (24, 4), (36, 4), (12, 4)],
+    &[(4, 4), (24, 8), (32, 8), (40, 4), (56, 8), (16, 8)],
 ];
 /// st_name, st_info, st_shndx, st_value, st_size.
 const SYMBOL: [&[(u8, u8)]; 2] = [
@@ -200,6 +216,48 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// Adds the USDT probes of a note section, moved as far as `.stapsdt.base` (at `base`) is
+    /// from where each note recorded it (prelink's doing).
+    #[inline(never)]
+    fn notes(&self, section: &[u64; 6], base: Option<u64>, notes: &mut Vec<Note>) {
+        let word = if self.is_64 { 8 } else { 4 };
+        let &[_, offset, size, ..] = section;
+        let end = offset.saturating_add(size);
+        let mut at = offset;
+        while at < end && !self.is_cut() {
+            // Saturating: each note moves `at` forward, whatever its sizes say.
+            let [name_size, size, kind] =
+                [0, 4, 8].map(|field| self.unsigned(at.saturating_add(field), 4));
+            let name = at.saturating_add(12);
+            let description = name.saturating_add(name_size.next_multiple_of(4));
+            at = description.saturating_add(size.next_multiple_of(4));
+            if kind != 3 || self.slice(name, name_size) != b"stapsdt\0" {
+                continue;
+            }
+            let field = |index: u64| description.wrapping_add(index * word);
+            let [address, recorded, semaphore] =
+                [0, 1, 2].map(|index| self.unsigned(field(index), word));
+            let moved = base
+                .filter(|_| recorded != 0)
+                .map_or(0, |base| base.wrapping_sub(recorded));
+            let text = self.slice(field(3), size.saturating_sub(3 * word));
+            let text = String::from_utf8_lossy(text);
+            let mut strings = text.split('\0');
+            let mut next = || strings.next().unwrap_or_default().to_string();
+            notes.push(Note {
+                provider: next(),
+                name: next(),
+                address: address.wrapping_add(moved),
+                semaphore: if semaphore == 0 {
+                    0
+                } else {
+                    semaphore.wrapping_add(moved)
+                },
+                arguments: next(),
+            });
+        }
+    }
+
     /// The NUL-terminated string at `offset` of a string table.
     fn string(&self, table: (u64, u64), offset: u64) -> String {
         let (table_offset, table_size) = table;
@@ -264,6 +322,24 @@ impl ElfFile {
             }
             r.functions(section, &sections, machine, &mut functions)?;
         }
+        // Where `.stapsdt.base` is, which each USDT note recorded where it was.
+        let names = sections.get(r.unsigned(if is_64 { 62 } else { 50 }, 2) as usize);
+        let base = names.and_then(|names| {
+            let index = (0..shnum).position(|index| {
+                let name = r.unsigned(shoff.wrapping_add(index.wrapping_mul(shentsize)), 4);
+                let name = names[1].wrapping_add(name) as usize;
+                bytes
+                    .get(name..)
+                    .is_some_and(|name| name.starts_with(b".stapsdt.base\0"))
+            })?;
+            Some(sections.get(index)?[5])
+        });
+        let mut notes = Vec::new();
+        for section in &sections {
+            if section[0] == SHT_NOTE {
+                r.notes(section, base, &mut notes);
+            }
+        }
         if let Some((length, offset)) = r.cut.get() {
             return Err(ElfError(Box::new(format!(
                 "the file is cut short: {length} bytes at offset {offset} are past its end"
@@ -275,6 +351,7 @@ impl ElfFile {
             machine,
             functions,
             segments,
+            notes,
         })
     }
 
@@ -379,6 +456,37 @@ mod tests {
         assert!(mips.functions().iter().all(|function| !function.thumb));
     }
 
+    /// USDT notes of 32-bit big-endian MIPS, moved as far as `.stapsdt.base` moved from where
+    /// they recorded it (tests/fixtures/elf/generate.sh; addresses as llvm-readelf gives them).
+    #[test]
+    fn usdt_notes_are_read_and_moved_with_their_base() {
+        let bytes = include_bytes!("../../tests/fixtures/elf/mips32-be-usdt.elf");
+        let elf = ElfFile::parse(bytes).unwrap();
+        let probe_me = elf.function("probe_me").unwrap().address;
+        let note = |name: &str, address, semaphore, arguments: &str| Note {
+            provider: "tine".into(),
+            name: name.into(),
+            address,
+            semaphore,
+            arguments: arguments.into(),
+        };
+        assert_eq!(
+            elf.notes,
+            [
+                note("first", probe_me, 0x30164, "-4@$4 4@8($sp)"),
+                note("second", probe_me + 4, 0, "")
+            ]
+        );
+        assert_eq!(elf.file_offset(0x30164), Some(0x164));
+        // A file without notes has none.
+        assert!(
+            ElfFile::parse(include_bytes!("../../tests/fixtures/elf/mips32-be.elf"))
+                .unwrap()
+                .notes
+                .is_empty()
+        );
+    }
+
     #[inline(never)]
     pub extern "C" fn elf_test_marker() -> u64 {
         std::hint::black_box(42)
@@ -414,14 +522,18 @@ mod tests {
         bytes.truncate(200);
         assert!(ElfFile::parse(&bytes).unwrap_err().0.contains("cut short"));
         // Every truncation and every flipped byte of a real file either parses or fails cleanly.
-        let original = include_bytes!("../../tests/fixtures/elf/mips32-be.elf");
-        for length in 0..original.len() {
-            let _ = ElfFile::parse(&original[..length]);
-        }
-        for index in 0..original.len() {
-            let mut bytes = original.to_vec();
-            bytes[index] ^= 0xff;
-            let _ = ElfFile::parse(&bytes);
+        for original in [
+            &include_bytes!("../../tests/fixtures/elf/mips32-be.elf")[..],
+            include_bytes!("../../tests/fixtures/elf/mips32-be-usdt.elf"),
+        ] {
+            for length in 0..original.len() {
+                let _ = ElfFile::parse(&original[..length]);
+            }
+            for index in 0..original.len() {
+                let mut bytes = original.to_vec();
+                bytes[index] ^= 0xff;
+                let _ = ElfFile::parse(&bytes);
+            }
         }
     }
 }

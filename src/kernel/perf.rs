@@ -177,6 +177,7 @@ fn probe_pmu(
     offset: u64,
     retprobe: bool,
     pid: Option<i32>,
+    config: u64,
 ) -> Result<PerfEvent, KernelError> {
     // kprobe -> kretprobe, uprobe -> uretprobe.
     let kind_name = if retprobe {
@@ -194,7 +195,7 @@ fn probe_pmu(
         CString::new(target).map_err(|_| KernelError::message(&what, "a NUL in the name"))?;
     let mut attr = EventAttr {
         kind,
-        config: if retprobe { retprobe_bit } else { 0 },
+        config: config | if retprobe { retprobe_bit } else { 0 },
         sample_period: 1,
         wakeup_events: 1,
         flags: FLAG_DISABLED,
@@ -213,6 +214,8 @@ fn probe_pmu(
 pub fn kprobe_pmu_available() -> bool {
     dynamic_pmu("kprobe", "the kprobe PMU").is_ok()
 }
+
+const REF_CTR_OFFSET: &str = "/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset";
 
 pub fn uprobe_pmu_available() -> bool {
     dynamic_pmu("uprobe", "the uprobe PMU").is_ok()
@@ -295,18 +298,36 @@ impl PerfEvent {
 
     /// A kprobe (or kretprobe) on `symbol` + `offset` through the kprobe PMU.
     pub fn kprobe(symbol: &str, offset: u64, retprobe: bool) -> Result<PerfEvent, KernelError> {
-        probe_pmu("kprobe", symbol, '+', offset, retprobe, None)
+        probe_pmu("kprobe", symbol, '+', offset, retprobe, None, 0)
     }
 
     /// A uprobe (or uretprobe) at `file_offset` in the file at `path` through the uprobe PMU,
-    /// in every process, or only in `pid`.
+    /// in every process, or only in `pid`; the kernel counts it in the 16-bit counter at
+    /// `counter` in the file (a USDT semaphore) while it is attached, unless that is 0.
     pub fn uprobe(
         path: &str,
         file_offset: u64,
         retprobe: bool,
         pid: Option<i32>,
+        counter: u64,
     ) -> Result<PerfEvent, KernelError> {
-        probe_pmu("uprobe", path, ':', file_offset, retprobe, pid)
+        // The counter's offset is config's upper half: `config:32-63` in the PMU's
+        // format/ref_ctr_offset, which came with 4.20.
+        if counter != 0 && !std::path::Path::new(REF_CTR_OFFSET).exists() {
+            return Err(KernelError::message(
+                format!("open uprobe {path}:{file_offset:#x}"),
+                "this kernel's uprobe PMU keeps no semaphore (ref_ctr_offset, 4.20+)",
+            ));
+        }
+        probe_pmu(
+            "uprobe",
+            path,
+            ':',
+            file_offset,
+            retprobe,
+            pid,
+            counter << 32,
+        )
     }
 
     fn ioctl(

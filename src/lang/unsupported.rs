@@ -8,7 +8,6 @@ use std::fmt;
 /// use instead, empty when tine has nothing alike. Lines of one string, not a table of pairs
 /// of `&str`: the binary is smaller (see `crate::words`).
 const PROVIDERS: &str = "\
-usdt U|use uprobe: on the function that holds the marker
 asyncwatchpoint aw iter it|";
 
 const FUNCTIONS: &str = "\
@@ -68,9 +67,10 @@ mod tests {
             }
         }
         assert_eq!(
-            provider("U").as_deref(),
-            Some("`U` probes are not supported yet: use uprobe: on the function that holds the marker")
+            provider("it").as_deref(),
+            Some("`it` probes are not supported yet")
         );
+        assert_eq!(provider("U"), None);
         // The last name of a line continued with `\`, and an entry with nothing instead.
         assert_eq!(
             function("percpu_kaddr").as_deref(),

@@ -22,6 +22,7 @@ pub mod syscall_table;
 pub mod syscalls;
 pub mod tracepoint;
 pub mod uprobe;
+pub mod usdt;
 pub mod watchpoint;
 
 use std::cell::RefCell;
@@ -82,6 +83,7 @@ pub static PROVIDERS: &[&Provider] = &[
     &watchpoint::WATCHPOINT,
     &fentry::FENTRY,
     &fentry::FEXIT,
+    &usdt::USDT,
     &special::BEGIN,
     &special::END,
 ];
@@ -351,10 +353,16 @@ impl Providers for Registry {
         spec: &str,
         written: &str,
     ) -> Result<Vec<(String, String)>, String> {
-        if !glob::is_glob(spec) {
+        // A spec that is no glob has points of its own only where a USDT probe is at many
+        // places.
+        let glob = glob::is_glob(spec);
+        if !glob && self.resolve(provider, spec).is_err() {
             return Ok(Vec::new());
         }
         let points = self.probe(self.resolve(provider, spec)?).points();
+        if !glob && points.len() < 2 {
+            return Ok(Vec::new());
+        }
         let provider = find(provider).map_err(|error| error.to_string())?;
         Ok(spelled(provider, points, written))
     }

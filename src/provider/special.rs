@@ -131,6 +131,7 @@ impl ResolvedProbe for Special {
                 path: path.to_string(),
                 offset,
                 name: String::new(),
+                semaphore: 0,
             }],
             retprobe: false,
             pid: Some(std::process::id()),

@@ -44,8 +44,12 @@ pub struct UprobeSpec {
 pub struct UprobePoint {
     pub path: String,
     pub offset: u64,
-    /// The function as written or matched (`malloc`, `malloc+4`, `0x1139`), for listings.
+    /// The function as written or matched (`malloc`, `malloc+4`, `0x1139`), for listings; a
+    /// USDT probe's `provider:name`.
     pub name: String,
+    /// The file offset of a USDT probe's semaphore, which the kernel counts up while the
+    /// probe is attached; 0 for none.
+    pub semaphore: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,6 +225,7 @@ impl UprobeSpec {
             path: path.into(),
             offset,
             name,
+            semaphore: 0,
         };
         if let Some(pattern) = self.location.glob() {
             let mut matches = Vec::new();
@@ -290,15 +295,29 @@ impl UprobeSpec {
     /// Finds the binary on this system, reads it and returns its attach points.
     #[inline(never)]
     pub fn resolve(&self) -> Result<Vec<UprobePoint>, Failed> {
-        let path = find_binary(&self.binary, &Search::system())?;
-        let elf = match ElfFile::read(&path) {
-            Ok(elf) => elf,
-            Err(error) => {
-                let reason = *error.0;
-                return Err(UprobeError::Unreadable { path, reason }.into());
-            }
-        };
+        let (path, elf) = read_binary(&self.binary)?;
         self.points(&path, &elf)
+    }
+}
+
+/// The spec of each point, `PATH:NAME`.
+pub(super) fn specs(points: &[UprobePoint]) -> Vec<String> {
+    let mut specs = Vec::with_capacity(points.len());
+    for point in points {
+        specs.push([&point.path, ":", &point.name].concat());
+    }
+    specs
+}
+
+/// The binary a spec names (see `find_binary`): its path, and its contents read.
+pub(super) fn read_binary(binary: &str) -> Result<(String, ElfFile), Failed> {
+    let path = find_binary(binary, &Search::system())?;
+    match ElfFile::read(&path) {
+        Ok(elf) => Ok((path, elf)),
+        Err(error) => {
+            let reason = *error.0;
+            Err(UprobeError::Unreadable { path, reason }.into())
+        }
     }
 }
 
@@ -324,11 +343,30 @@ impl Uprobe {
         retprobe: bool,
         features: &Features,
         pid: Option<u32>,
-        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, ProviderError>,
+        tracefs: impl Fn() -> Result<Rc<Tracefs>, ProviderError>,
     ) -> Result<Uprobe, ProviderError> {
         let arch = regs::current_arch()?;
         let parsed = UprobeSpec::parse(spec, retprobe)?;
         let points = parsed.resolve()?;
+        // A user-space address means nothing to the kernel's symbol table: a plain number.
+        let variables = regs::variables(arch, retprobe, U64);
+        let function = parsed.location.function().map(str::to_string);
+        Uprobe::at(
+            points, retprobe, features, pid, &tracefs, variables, function,
+        )
+    }
+
+    /// The probe at `points`, through the attach path `features` offer.
+    #[inline(never)]
+    pub(super) fn at(
+        points: Vec<UprobePoint>,
+        retprobe: bool,
+        features: &Features,
+        pid: Option<u32>,
+        tracefs: &dyn Fn() -> Result<Rc<Tracefs>, ProviderError>,
+        variables: Vec<Variable>,
+        function: Option<String>,
+    ) -> Result<Uprobe, ProviderError> {
         let tracefs = if features.has(Feature::UprobePmu) {
             None
         } else {
@@ -354,9 +392,8 @@ impl Uprobe {
             retprobe,
             pid,
             tracefs,
-            function: parsed.location.function().map(str::to_string),
-            // A user-space address means nothing to the kernel's symbol table: a plain number.
-            variables: regs::variables(arch, retprobe, U64),
+            function,
+            variables,
         })
     }
 }
@@ -414,11 +451,7 @@ impl ResolvedProbe for Uprobe {
     }
 
     fn points(&self) -> Vec<String> {
-        let mut points = Vec::with_capacity(self.points.len());
-        for point in &self.points {
-            points.push(format!("{}:{}", point.path, point.name));
-        }
-        points
+        specs(&self.points)
     }
 
     fn function(&self) -> Option<String> {
@@ -439,16 +472,26 @@ impl ResolvedProbe for Uprobe {
         match &self.tracefs {
             None => {
                 let pid = self.pid.map(|pid| pid as i32);
-                let mut opened = self
-                    .points
-                    .iter()
-                    .map(|point| PerfEvent::uprobe(&point.path, point.offset, self.retprobe, pid));
+                let mut opened = self.points.iter().map(|point| {
+                    let UprobePoint {
+                        path,
+                        offset,
+                        semaphore,
+                        ..
+                    } = point;
+                    PerfEvent::uprobe(path, *offset, self.retprobe, pid, *semaphore)
+                });
                 attach_each(&mut opened, program)
             }
             Some(tracefs) => {
                 let mut targets = Vec::with_capacity(self.points.len());
                 for point in &self.points {
-                    targets.push(format!("{}:{:#x}", point.path, point.offset));
+                    let mut target = format!("{}:{:#x}", point.path, point.offset);
+                    // uprobe_events takes a semaphore's offset in parentheses (4.20+).
+                    if point.semaphore != 0 {
+                        target.push_str(&format!("({:#x})", point.semaphore));
+                    }
+                    targets.push(target);
                 }
                 attach_through_tracefs(tracefs, ProbeKind::Uprobe, self.retprobe, &targets, program)
             }
@@ -585,6 +628,7 @@ mod tests {
             path: "/x.so".into(),
             offset,
             name: name.into(),
+            semaphore: 0,
         };
         assert_eq!(points("probe_me"), Ok(vec![point(0x270, "probe_me")]));
         assert_eq!(points("probe_me+4"), Ok(vec![point(0x274, "probe_me+4")]));

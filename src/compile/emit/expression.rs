@@ -7,10 +7,10 @@ use crate::compile::Access;
 use crate::lang::ast::{BinaryOp, UnaryOp};
 use crate::lang::diag::Span;
 use crate::sema::program::{Builtin, Expr, ExprKind, Function};
-use crate::sema::types::Type;
+use crate::sema::types::{AddressSpace, Type};
 use crate::wire;
 
-use super::{size_of_bytes, Emitter, BPF_F_USER_STACK, CONTEXT};
+use super::{size_of_bytes, Emitter, Place, BPF_F_USER_STACK, CONTEXT};
 
 /// A literal that fits an instruction's 32-bit immediate, sign-extended to the same 64 bits.
 fn immediate(expr: &Expr) -> Option<i32> {
@@ -130,6 +130,24 @@ impl Emitter<'_> {
             }
             Some(Access::Helper(helper)) => {
                 self.asm.mov64(R1, CONTEXT).call(helper).mov64(register, R0);
+            }
+            Some(Access::Constant(value)) => {
+                self.asm.load_imm64(register, value as u64);
+                self.normalize(register, &expr.ty);
+            }
+            Some(Access::UserLoad {
+                offset,
+                displacement,
+            }) => {
+                self.asm
+                    .load(Size::U64, register, CONTEXT, offset)
+                    .add64_imm(register, displacement);
+                let place = Place::Memory {
+                    base: register,
+                    offset: 0,
+                    space: AddressSpace::User,
+                };
+                self.load_scalar(place, register, &expr.ty, expr.span);
             }
             None => self.fail(
                 expr.span,

@@ -166,10 +166,14 @@ fn points(
     // `func` names the point too where the provider has no variable of that name to read
     // at run time (a kprobe's is bpf_get_func_ip). A glob over tracepoints whose records
     // differ (`sys_enter_exec*`) has no one `data`: each point is typed with its own, as
-    // bpftrace types each.
+    // bpftrace types each. So is a USDT probe whose places keep an `argN` in different
+    // registers.
     let names_point = probe.reads("probe")
         || (probe.reads("func") && lacks("func"))
-        || ((probe.reads("data") || probe.reads("args")) && lacks("data"));
+        || ((probe.reads("data") || probe.reads("args")) && lacks("data"))
+        || probe.any(&|expr| {
+            matches!(&expr.kind, ast::ExprKind::Ident(name) if name.starts_with("arg") && lacks(name))
+        });
     let mut points = if names_point {
         providers.expand(&spec.provider, &spec.spec, &spec.written)?
     } else {
