@@ -1,10 +1,11 @@
 //! tine's command line: flags, the script, the exit code. Everything else lives in the library.
 
-#![forbid(unsafe_code)]
+// std's runtime does not start tine: kernel/entry.rs is C's `main`, and calls `run`.
+#![no_main]
+#![deny(unsafe_code)]
 
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::process::ExitCode;
 
 use tine::kernel::tracefs::Tracefs;
 use tine::output::Style;
@@ -12,6 +13,10 @@ use tine::provider::offline::OfflineProviders;
 use tine::runtime::Settings;
 use tine::sema::Environment;
 use tine::words::quoted;
+
+#[allow(unsafe_code)]
+#[path = "kernel/entry.rs"]
+mod entry;
 
 const USAGE: &str = "\
 usage: tine [options] (script-file | - | 'program text') [arguments...]
@@ -93,14 +98,14 @@ fn unexpected_value(option: &str, value: &[u8]) -> String {
     )
 }
 
-/// The command line, getopt-style: short options cluster (`-de`) and take their value attached
+/// The command line (`arguments`, after the program's name), getopt-style: short options cluster (`-de`) and take their value attached
 /// (`-p7`, `-p=7`) or as the next argument; long ones as `--pid=7` or the next argument; `--`
 /// ends the options. The first argument that is no option is the script, and everything after
 /// it belongs to the script, even what looks like a flag.
 #[inline(never)]
-fn parse_arguments() -> Result<Parsed, String> {
+fn parse_arguments(arguments: Vec<OsString>) -> Result<Parsed, String> {
     let mut options = Options::default();
-    let mut arguments = std::env::args_os().skip(1);
+    let mut arguments = arguments.into_iter();
     let mut script = None;
     while let Some(argument) = arguments.next() {
         let bytes = argument.as_bytes();
@@ -268,17 +273,21 @@ fn environment_number(name: &str, default: usize) -> usize {
 }
 
 /// A command line tine cannot run: why, then how to write one.
-fn usage_error(error: &dyn std::fmt::Display) -> ExitCode {
+fn usage_error(error: &dyn std::fmt::Display) -> u8 {
     tine::tell(format_args!("error: {error}\n\n{USAGE}\n"));
-    ExitCode::FAILURE
+    FAILURE
 }
 
-fn main() -> ExitCode {
-    let mut options = match parse_arguments() {
+const SUCCESS: u8 = 0;
+const FAILURE: u8 = 1;
+
+/// tine run with `arguments` (after the program's name); the exit code.
+fn run(arguments: Vec<OsString>) -> u8 {
+    let mut options = match parse_arguments(arguments) {
         Ok(Parsed::Run(options)) => options,
         Ok(Parsed::Help) => {
             tine::say(format_args!("{USAGE}"));
-            return ExitCode::SUCCESS;
+            return SUCCESS;
         }
         Ok(Parsed::Version) => {
             tine::say(format_args!(concat!(
@@ -286,12 +295,12 @@ fn main() -> ExitCode {
                 env!("CARGO_PKG_VERSION"),
                 "\n"
             )));
-            return ExitCode::SUCCESS;
+            return SUCCESS;
         }
         Err(error) => return usage_error(&error),
     };
     if options.self_test {
-        return ExitCode::from(tine::self_test() as u8);
+        return tine::self_test() as u8;
     }
     let Some(argument) = options.script.as_deref() else {
         return usage_error(&"no script given");
@@ -300,7 +309,7 @@ fn main() -> ExitCode {
         Ok(script) => script,
         Err(message) => {
             tine::tell(format_args!("error: {message}\n"));
-            return ExitCode::FAILURE;
+            return FAILURE;
         }
     };
     let environment = Environment::from_process(
@@ -319,10 +328,10 @@ fn main() -> ExitCode {
             options.dump,
             map_entries,
         ) {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(()) => SUCCESS,
             Err(diagnostics) => {
                 tine::tell(format_args!("{diagnostics}"));
-                ExitCode::FAILURE
+                FAILURE
             }
         };
     }
@@ -348,17 +357,17 @@ fn main() -> ExitCode {
 }
 
 /// Runs the script: its exit code, or 1 after the report of why it could not run.
-fn trace(invocation: tine::Invocation) -> ExitCode {
+fn trace(invocation: tine::Invocation) -> u8 {
     // A tine ended by SIGKILL leaves the probe events it made through tracefs: the next run
     // removes them (tracefs is not mounted for that: tine never unmounts what it mounted).
     if let Ok(Some(tracefs)) = Tracefs::mounted() {
         tracefs.remove_stale_probes();
     }
     match tine::trace(invocation) {
-        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Ok(code) => code.clamp(0, 255) as u8,
         Err(failure) => {
             tine::tell(format_args!("{}", failure.report()));
-            ExitCode::FAILURE
+            FAILURE
         }
     }
 }
