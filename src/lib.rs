@@ -143,7 +143,7 @@ impl Failure {
             _ => {
                 let mut text = format!("error: {self}");
                 if let Some(error) = self.cause() {
-                    write!(text, ": {error}").ok();
+                    write!(text, ": {}", kernel::error::IoText(error)).ok();
                     let mut cause = error.source();
                     while let Some(error) = cause {
                         write!(text, ": {error}").ok();

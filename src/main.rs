@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
+use tine::kernel::error::IoText;
 use tine::kernel::tracefs::Tracefs;
 use tine::output::Style;
 use tine::provider::offline::OfflineProviders;
@@ -250,7 +251,10 @@ fn read_script(argument: &str) -> Result<(String, &str), String> {
     if argument == "-" {
         return tine::kernel::read_stdin()
             .map(|source| (source, "<stdin>"))
-            .map_err(|error| format!("cannot read the script from standard input: {error}"));
+            .map_err(|error| {
+                let error = IoText(&error);
+                format!("cannot read the script from standard input: {error}")
+            });
     }
     match tine::kernel::read_text(argument) {
         Ok(source) => Ok((source, argument)),
@@ -258,7 +262,10 @@ fn read_script(argument: &str) -> Result<(String, &str), String> {
             if std::path::Path::new(argument).exists()
                 || !argument.bytes().any(|byte| byte == b'{' || byte == b':') =>
         {
-            Err(format!("cannot read script file `{argument}`: {error}"))
+            Err(format!(
+                "cannot read script file `{argument}`: {}",
+                IoText(&error)
+            ))
         }
         Err(_) => Ok((argument.to_string(), "<script>")),
     }

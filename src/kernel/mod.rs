@@ -107,12 +107,16 @@ pub fn write_stderr(bytes: &[u8]) -> std::io::Result<()> {
     write_all(libc::STDERR_FILENO, bytes)
 }
 
-fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Result<()> {
+/// Writes all of `bytes` to `fd` (EINTR retried), as std's `write_all` does.
+pub(crate) fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Result<()> {
     while !bytes.is_empty() {
         // SAFETY: write reads at most `bytes.len()` bytes from `bytes`.
         let written = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
         match written {
-            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            0 => {
+                let kind = std::io::ErrorKind::WriteZero;
+                return Err(message(kind, "failed to write whole buffer"));
+            }
             1.. => bytes = &bytes[written as usize..],
             _ => {
                 let error = std::io::Error::last_os_error();
@@ -238,7 +242,12 @@ fn read_all(fd: std::os::fd::RawFd) -> std::io::Result<Vec<u8>> {
 /// says or, on a filesystem that does not, lstat. A failed read ends the list, as callers of
 /// std's `read_dir` that skip its errors see it; std's is linked for nothing then.
 pub fn list_directory(path: &str) -> std::io::Result<Vec<(Vec<u8>, bool)>> {
-    let c_path = std::ffi::CString::new(path)?;
+    let c_path = std::ffi::CString::new(path).map_err(|_| {
+        message(
+            std::io::ErrorKind::InvalidInput,
+            "data provided contains a nul byte",
+        )
+    })?;
     // SAFETY: `c_path` is NUL-terminated.
     let directory = unsafe { libc::opendir(c_path.as_ptr()) };
     if directory.is_null() {

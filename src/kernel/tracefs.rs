@@ -4,7 +4,7 @@
 
 use crate::words::quoted;
 use std::ffi::CStr;
-use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -289,14 +289,14 @@ impl ProbeEvent {
     /// Writes `command`, a line, to the control file.
     fn write(&self, command: &str, action: &str) -> Result<(), KernelError> {
         // Appending: truncating the control file would remove every probe event on the system.
-        let mut file =
+        let file =
             super::open(&self.control, libc::O_WRONLY | libc::O_APPEND).map_err(|error| {
                 KernelError::io(
                     format!("{action} (open {})", self.control.to_string_lossy()),
                     &error,
                 )
             })?;
-        file.write_all(command.as_bytes())
+        super::write_all(file.as_raw_fd(), command.as_bytes())
             .map_err(|error| KernelError::io(action.to_string(), &error))
     }
 }
