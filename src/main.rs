@@ -224,12 +224,13 @@ fn option(
         b'k' => options.keep_going = true,
         b'o' => options.output = Some(value),
         b'q' => options.quiet = true,
-        b'p' => match value.parse() {
-            Ok(pid) => options.pid = Some(pid),
-            Err(error) => {
+        b'p' => match tine::words::decimal(&value) {
+            Some(pid) => options.pid = Some(pid),
+            None => {
                 return Err(format!(
-                    "cannot parse argument {}: {error}",
-                    quoted(value.as_bytes())
+                    "cannot parse argument {}: {}",
+                    quoted(value.as_bytes()),
+                    not_a_pid(&value)
                 ))
             }
         },
@@ -240,6 +241,27 @@ fn option(
         _ => options.unbuffer = true,
     }
     Ok(None)
+}
+
+/// Why `text` is no pid, in the words of `text.parse::<u32>()`'s error (std's own Display of it
+/// is linked for this message alone): its first character that is no digit, or else its size.
+fn not_a_pid(text: &str) -> &'static str {
+    let digits = match text.as_bytes() {
+        [] => return "cannot parse integer from empty string",
+        [b'+', rest @ ..] if !rest.is_empty() => rest,
+        all => all,
+    };
+    let mut value = 0u64;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return "invalid digit found in string";
+        }
+        value = value * 10 + u64::from(digit - b'0');
+        if value > u64::from(u32::MAX) {
+            break;
+        }
+    }
+    "number too large to fit in target type"
 }
 
 /// The script and the name messages give it: `-` is standard input; an argument that names a
@@ -274,7 +296,7 @@ fn read_script(argument: &str) -> Result<(String, &str), String> {
 /// A number from the environment, for the knobs that have no flag.
 fn environment_number(name: &str, default: usize) -> usize {
     tine::kernel::env_var(name)
-        .and_then(|text| text.parse().ok())
+        .and_then(|text| tine::words::decimal(&text))
         .filter(|&value| value > 0)
         .unwrap_or(default)
 }

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::kernel::error::KernelError;
-use crate::words::quoted;
+use crate::words::{decimal, quoted};
 
 /// CPU numbers of a kernel CPU list such as `0-3,8,10-11`; None when malformed.
 pub fn parse_cpu_list(text: &str) -> Option<Vec<u32>> {
@@ -12,7 +12,7 @@ pub fn parse_cpu_list(text: &str) -> Option<Vec<u32>> {
     for part in text.trim().split(',').filter(|part| !part.is_empty()) {
         match part.split_once('-') {
             Some((first, last)) => {
-                let (first, last) = (first.parse::<u32>().ok()?, last.parse::<u32>().ok()?);
+                let (first, last) = (decimal::<u32>(first)?, decimal::<u32>(last)?);
                 if first > last {
                     return None;
                 }
@@ -26,7 +26,7 @@ pub fn parse_cpu_list(text: &str) -> Option<Vec<u32>> {
                     cpu += 1;
                 }
             }
-            None => cpus.push(part.parse().ok()?),
+            None => cpus.push(decimal(part)?),
         }
     }
     Some(cpus)

@@ -86,7 +86,7 @@ impl KernelError {
             };
             let (slot, rest) = (&line[..at], &line[at + 3..]);
             if rest.get(2..4).is_some_and(|close| close.starts_with(") ")) {
-                found = slot.parse().ok().or(found);
+                found = crate::words::decimal(slot).or(found);
             }
         }
         found

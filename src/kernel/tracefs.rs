@@ -125,7 +125,7 @@ impl Tracefs {
     pub fn event_id(&self, group: &str, event: &str) -> Result<u64, KernelError> {
         let relative = format!("events/{group}/{event}/id");
         let text = self.read(&relative)?;
-        text.trim().parse().map_err(|_| {
+        crate::words::decimal(text.trim()).ok_or_else(|| {
             KernelError::message(
                 format!("read {relative}"),
                 format!("not a number: {}", quoted(text.trim().as_bytes())),
@@ -243,7 +243,7 @@ fn tine_event(line: &str) -> Option<(u32, &str, &str)> {
     if !pid.bytes().all(|digit| digit.is_ascii_digit()) {
         return None;
     }
-    Some((pid.parse().ok()?, group, name))
+    Some((crate::words::decimal(pid)?, group, name))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -44,9 +44,9 @@ impl Software {
         let config = word_index(EVENTS, event)
             .or_else(|| word_index(ALIASES, event).filter(|_| event != "-"))
             .ok_or_else(|| no_event(spec))?;
-        let count = match count.map(str::parse::<u64>) {
+        let count = match count.map(crate::words::decimal::<u64>) {
             // The kernel refuses a period with the top bit set.
-            Some(Ok(count)) if count < 1 << 63 => count,
+            Some(Some(count)) if count < 1 << 63 => count,
             Some(_) => {
                 return Err(ProviderError::spec(
                     "`software:",
