@@ -188,7 +188,8 @@ impl Header {
             other => {
                 return Err(malformed(format_args!(
                     "not BTF: the magic is {:02x}{:02x}, not eb9f",
-                    other[0], other[1]
+                    u64::from(other[0]),
+                    u64::from(other[1])
                 )))
             }
         };
