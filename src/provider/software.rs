@@ -72,12 +72,14 @@ impl Software {
 
 /// `software:SPEC` that names no event: the message lists them, each with its alias.
 fn no_event(spec: &str) -> ProviderError {
-    let mut message = [
-        "`software:",
-        spec,
-        "` names no software event; the events are",
-    ]
-    .concat();
+    let mut message = crate::words::joined(
+        &[
+            "`software:",
+            spec,
+            "` names no software event; the events are",
+        ],
+        "",
+    );
     let mut separator = " ";
     let mut index = 0;
     while let Some(name) = nth_word(EVENTS, index) {
