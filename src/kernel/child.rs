@@ -13,7 +13,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 pub fn redirect_stdout(path: &str) -> Result<(), crate::kernel::KernelError> {
     let failed = || crate::kernel::KernelError::last(format!("write the output to `{path}`"));
     // An argument holds no NUL: this cannot fail.
-    let name = CString::new(path).map_err(|_| failed())?;
+    let name = CString::new(path.as_bytes()).map_err(|_| failed())?;
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC;
     // SAFETY: open reads the NUL-terminated name, which lives across the call.
     let fd = unsafe { libc::open(name.as_ptr(), flags, 0o644) };

@@ -132,7 +132,7 @@ pub(crate) fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Re
 /// The value of the environment variable `name`, when it is set and is text: getenv without
 /// std's `env::var` and its lock (nothing in tine sets a variable).
 pub fn env_var(name: &str) -> Option<String> {
-    let name = std::ffi::CString::new(name).ok()?;
+    let name = std::ffi::CString::new(name.as_bytes()).ok()?;
     // SAFETY: `name` is NUL-terminated; getenv returns null or a NUL-terminated string that
     // lives as long as the environment, which nothing changes.
     let value = unsafe { libc::getenv(name.as_ptr()) };
@@ -242,7 +242,7 @@ fn read_all(fd: std::os::fd::RawFd) -> std::io::Result<Vec<u8>> {
 /// says or, on a filesystem that does not, lstat. A failed read ends the list, as callers of
 /// std's `read_dir` that skip its errors see it; std's is linked for nothing then.
 pub fn list_directory(path: &str) -> std::io::Result<Vec<(Vec<u8>, bool)>> {
-    let c_path = std::ffi::CString::new(path).map_err(|_| {
+    let c_path = std::ffi::CString::new(path.as_bytes()).map_err(|_| {
         message(
             std::io::ErrorKind::InvalidInput,
             "data provided contains a nul byte",

@@ -182,8 +182,8 @@ fn probe_pmu(
         format!("{kind_name} {target}+{offset}")
     };
     let (kind, retprobe_bit) = dynamic_pmu(pmu, &what)?;
-    let target =
-        CString::new(target).map_err(|_| KernelError::message(&what, "a NUL in the name"))?;
+    let target = CString::new(target.as_bytes())
+        .map_err(|_| KernelError::message(&what, "a NUL in the name"))?;
     let mut attr = EventAttr {
         kind,
         config: if retprobe { retprobe_bit } else { 0 },
