@@ -281,7 +281,7 @@ fn read_script(argument: &str) -> Result<(String, &str), String> {
     match tine::kernel::read_text(argument) {
         Ok(source) => Ok((source, argument)),
         Err(error)
-            if std::path::Path::new(argument).exists()
+            if tine::kernel::status(argument, true).is_some()
                 || !argument.bytes().any(|byte| byte == b'{' || byte == b':') =>
         {
             Err(format!(

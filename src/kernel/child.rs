@@ -94,9 +94,7 @@ fn shell_text(command: &str) -> String {
 
 /// Whether `path` is a file someone may execute.
 pub fn is_program(path: &str) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    super::status(path, true).is_some_and(|status| status.is_file() && status.mode & 0o111 != 0)
 }
 
 impl Child {

@@ -73,6 +73,63 @@ fn open_path(path: &std::path::Path, flags: libc::c_int) -> std::io::Result<File
     }
 }
 
+/// What stat(2) says of a file: its type and permission bits, and its size. std's `metadata`
+/// and its path buffers are linked for nothing then.
+pub struct Status {
+    pub mode: u32,
+    pub size: u64,
+}
+
+impl Status {
+    fn of(status: &libc::stat) -> Status {
+        Status {
+            mode: status.st_mode,
+            size: status.st_size as u64,
+        }
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.mode & libc::S_IFMT == libc::S_IFDIR
+    }
+
+    pub fn is_file(&self) -> bool {
+        self.mode & libc::S_IFMT == libc::S_IFREG
+    }
+}
+
+/// stat(2) of `path` (lstat(2) when not `follow`: of a symbolic link, not of what it names);
+/// None when there is nothing there, or nothing tine may see.
+pub fn status(path: impl AsRef<std::path::Path>, follow: bool) -> Option<Status> {
+    status_at(path.as_ref(), follow)
+}
+
+fn status_at(path: &std::path::Path, follow: bool) -> Option<Status> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: stat is plain data, which the call fills.
+    let mut status: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and `status` is a stat to write.
+    let result = unsafe {
+        match follow {
+            true => libc::stat(path.as_ptr(), &mut status),
+            false => libc::lstat(path.as_ptr(), &mut status),
+        }
+    };
+    (result == 0).then(|| Status::of(&status))
+}
+
+/// fstat(2) of the open `file`.
+pub fn file_status(file: &File) -> std::io::Result<Status> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: stat is plain data, which the call fills.
+    let mut status: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `status` is a stat to write; a bad fd is an error, not a fault.
+    if unsafe { libc::fstat(file.as_raw_fd(), &mut status) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(Status::of(&status))
+}
+
 /// An io::Error of tine's own words: `io::Error::new` of a string boxes it as std's string
 /// error, whose Debug links str's escaping code for these messages alone.
 pub fn message(kind: std::io::ErrorKind, text: &'static str) -> std::io::Error {
@@ -273,10 +330,8 @@ pub fn list_directory(path: &str) -> std::io::Result<Vec<(Vec<u8>, bool)>> {
             continue;
         }
         let is_dir = match kind {
-            libc::DT_UNKNOWN => {
-                std::fs::symlink_metadata(format!("{path}/{}", String::from_utf8_lossy(name)))
-                    .is_ok_and(|metadata| metadata.is_dir())
-            }
+            libc::DT_UNKNOWN => status(format!("{path}/{}", String::from_utf8_lossy(name)), false)
+                .is_some_and(|status| status.is_dir()),
             kind => kind == libc::DT_DIR,
         };
         entries.push((name.to_vec(), is_dir));
@@ -289,6 +344,35 @@ pub fn list_directory(path: &str) -> std::io::Result<Vec<(Vec<u8>, bool)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_says_what_std_metadata_says() {
+        for path in [
+            "/",
+            "/proc/self/exe",
+            "/proc/self/stat",
+            "/nonexistent",
+            "/\0",
+        ] {
+            for follow in [true, false] {
+                let std = match follow {
+                    true => std::fs::metadata(path),
+                    false => std::fs::symlink_metadata(path),
+                };
+                let ours = status(path, follow);
+                assert_eq!(ours.is_some(), std.is_ok(), "{path}");
+                if let (Some(ours), Ok(std)) = (ours, std) {
+                    assert_eq!(ours.is_dir(), std.is_dir(), "{path}");
+                    assert_eq!(ours.is_file(), std.is_file(), "{path}");
+                    assert_eq!(ours.size, std.len(), "{path}");
+                }
+            }
+        }
+        let file = open("/proc/self/exe", libc::O_RDONLY).unwrap();
+        let std = file.metadata().unwrap();
+        let ours = file_status(&file).unwrap();
+        assert_eq!((ours.is_file(), ours.size), (std.is_file(), std.len()));
+    }
 
     /// The environment as std reads it, without the variables that are not text.
     #[test]

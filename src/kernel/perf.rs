@@ -132,7 +132,7 @@ fn dynamic_pmu(name: &str, what: &str) -> Result<(u32, u64), KernelError> {
     };
     // What is wrong with the PMU's files, said once below.
     let message = 'wrong: {
-        if !std::path::Path::new(&directory).exists() {
+        if super::status(&directory, true).is_none() {
             break 'wrong format!("this kernel has no {name} PMU ({directory} is missing)");
         }
         let kind_text = read("type")?;

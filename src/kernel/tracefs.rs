@@ -81,7 +81,7 @@ impl Tracefs {
         let mounts = super::read_text("/proc/mounts")
             .map_err(|error| KernelError::io("read /proc/mounts", &error))?;
         Ok(tracing_root_in_mounts(&mounts)
-            .filter(|root| root.join("events").is_dir())
+            .filter(|root| super::status(root.join("events"), true).is_some_and(|s| s.is_dir()))
             .map(|root| Tracefs { root }))
     }
 

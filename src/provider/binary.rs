@@ -284,7 +284,7 @@ fn absolute(path: &str) -> Result<String, Failed> {
     };
     let file = crate::kernel::open(path, libc::O_RDONLY | libc::O_PATH)
         .map_err(|error| unreadable(IoText(&error).to_string()))?;
-    if !file.metadata().is_ok_and(|metadata| metadata.is_file()) {
+    if !crate::kernel::file_status(&file).is_ok_and(|status| status.is_file()) {
         return Err(unreadable("not a regular file".into()));
     }
     crate::kernel::fd_path(file.as_fd()).map_err(|error| unreadable(IoText(&error).to_string()))
