@@ -12,13 +12,20 @@ use std::os::unix::ffi::OsStringExt;
 #[no_mangle]
 unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     // A closed standard fd would be the number of the next file tine opens: output would go
-    // into a perf event. Held open on /dev/null instead, as std does.
-    for fd in 0..3 {
-        // SAFETY: F_GETFD reads a flag of the fd, or fails for one that is not open; open takes
-        // a NUL-terminated path and returns the lowest fd free, the one that was closed.
-        unsafe {
-            if libc::fcntl(fd, libc::F_GETFD) == -1 {
-                libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+    // into a perf event. Held open on /dev/null instead, as std does (poll marks a closed fd
+    // POLLNVAL).
+    let mut standard = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: poll reads and writes the three entries of `standard`, and waits for nothing.
+    if unsafe { libc::poll(standard.as_mut_ptr(), 3, 0) } >= 0 {
+        for entry in standard {
+            if entry.revents & libc::POLLNVAL != 0 {
+                // SAFETY: open takes a NUL-terminated path; it returns the lowest fd free, the
+                // one that was closed.
+                unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
             }
         }
     }

@@ -73,6 +73,19 @@ fn open_path(path: &std::path::Path, flags: libc::c_int) -> std::io::Result<File
     }
 }
 
+/// A new fd (closed on exec) for what `fd` has open: std's `try_clone_to_owned`, by the system
+/// call, so libc's fcntl and its special cases are linked for nothing.
+pub fn duplicate(fd: std::os::fd::BorrowedFd) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_DUPFD_CLOEXEC reads no memory; it returns a new fd, at 3 or above as std's.
+    let new = unsafe { libc::syscall(libc::SYS_fcntl, fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) };
+    if new < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: the fd was just made, and nothing else owns it.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(new as i32) })
+}
+
 /// What stat(2) says of a file: its type and permission bits, and its size. std's `metadata`
 /// and its path buffers are linked for nothing then.
 pub struct Status {
