@@ -4,9 +4,6 @@
 #![no_main]
 #![deny(unsafe_code)]
 
-use std::ffi::OsString;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-
 use tine::kernel::error::IoText;
 use tine::kernel::tracefs::Tracefs;
 use tine::output::Style;
@@ -66,10 +63,11 @@ enum Parsed {
     Version,
 }
 
-fn text(value: OsString) -> Result<String, String> {
-    value
-        .into_string()
-        .map_err(|value| format!("argument {} is not UTF-8", value.to_string_lossy()))
+fn text(value: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(value).map_err(|error| {
+        let value = String::from_utf8_lossy(error.as_bytes());
+        format!("argument {value} is not UTF-8")
+    })
 }
 
 /// Every option, short and long; `-c`, `-f`, `-o` and `-p` take a value. bpftrace's `--unsafe` is
@@ -99,17 +97,18 @@ fn unexpected_value(option: &str, value: &[u8]) -> String {
     )
 }
 
-/// The command line (`arguments`, after the program's name), getopt-style: short options cluster (`-de`) and take their value attached
-/// (`-p7`, `-p=7`) or as the next argument; long ones as `--pid=7` or the next argument; `--`
-/// ends the options. The first argument that is no option is the script, and everything after
-/// it belongs to the script, even what looks like a flag.
+/// The command line (`arguments`, after the program's name, as the kernel gave their bytes),
+/// getopt-style: short options cluster (`-de`) and take their value attached (`-p7`, `-p=7`)
+/// or as the next argument; long ones as `--pid=7` or the next argument; `--` ends the
+/// options. The first argument that is no option is the script, and everything after it
+/// belongs to the script, even what looks like a flag.
 #[inline(never)]
-fn parse_arguments(arguments: Vec<OsString>) -> Result<Parsed, String> {
+fn parse_arguments(arguments: Vec<Vec<u8>>) -> Result<Parsed, String> {
     let mut options = Options::default();
     let mut arguments = arguments.into_iter();
     let mut script = None;
     while let Some(argument) = arguments.next() {
-        let bytes = argument.as_bytes();
+        let bytes = &argument[..];
         if bytes == b"--" {
             script = arguments.next();
             break;
@@ -183,7 +182,7 @@ fn option(
     short: u8,
     name: &str,
     attached: Option<&[u8]>,
-    arguments: &mut dyn Iterator<Item = OsString>,
+    arguments: &mut dyn Iterator<Item = Vec<u8>>,
 ) -> Result<Option<Parsed>, String> {
     match (short, attached) {
         (b'h', _) => return Ok(Some(Parsed::Help)),
@@ -195,13 +194,13 @@ fn option(
     let mut value = String::new();
     if takes_value(short) {
         let given = match attached {
-            Some(value) => OsString::from_vec(value.to_vec()),
+            Some(value) => value.to_vec(),
             None => arguments
                 .next()
                 .ok_or_else(|| format!("missing argument for option '{name}'"))?,
         };
-        value = given.into_string().map_err(|value| {
-            let value = quoted(value.as_bytes());
+        value = String::from_utf8(given).map_err(|error| {
+            let value = quoted(error.as_bytes());
             format!("argument is invalid unicode: {value}")
         })?;
     }
@@ -311,7 +310,7 @@ const SUCCESS: u8 = 0;
 const FAILURE: u8 = 1;
 
 /// tine run with `arguments` (after the program's name); the exit code.
-fn run(arguments: Vec<OsString>) -> u8 {
+fn run(arguments: Vec<Vec<u8>>) -> u8 {
     let mut options = match parse_arguments(arguments) {
         Ok(Parsed::Run(options)) => options,
         Ok(Parsed::Help) => {

@@ -4,8 +4,7 @@
 //! handler, a flush at exit of a stdout tine never uses) for what tine needs of them, done here:
 //! the arguments, SIGPIPE ignored, and fds 0-2 open.
 
-use std::ffi::{c_char, c_int, CStr, OsString};
-use std::os::unix::ffi::OsStringExt;
+use std::ffi::{c_char, c_int, CStr};
 
 /// # Safety
 /// Called by libc's start code, with the arguments the kernel gave the process.
@@ -36,7 +35,7 @@ unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     for index in 1..usize::try_from(argc).unwrap_or(0) {
         // SAFETY: argv holds argc pointers to NUL-terminated strings, alive for the process.
         let argument = unsafe { CStr::from_ptr(*argv.add(index)) };
-        arguments.push(OsString::from_vec(argument.to_bytes().to_vec()));
+        arguments.push(argument.to_bytes().to_vec());
     }
     c_int::from(crate::run(arguments))
 }
