@@ -257,7 +257,12 @@ pub fn read_file(path: impl AsRef<std::path::Path>) -> std::io::Result<Vec<u8>> 
 
 /// `read_file` as text.
 pub fn read_text(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
-    text(read_whole(path.as_ref())?)
+    read_text_at(path.as_ref())
+}
+
+/// `read_text`'s work, one copy for every type of path.
+fn read_text_at(path: &std::path::Path) -> std::io::Result<String> {
+    text(read_whole(path)?)
 }
 
 /// Standard input, whole, as text (std's stdin, its buffer and lock, linked for this alone);
