@@ -55,7 +55,7 @@ fn warn_of_missing_positional(script: &lang::ast::Script, given: usize) {
     let first = std::cell::Cell::new(usize::MAX);
     let missing = |expr: &lang::ast::Expr| {
         if let lang::ast::ExprKind::Dollar(name) = &expr.kind {
-            if let Ok(index) = name.parse::<usize>() {
+            if let Some(index) = words::decimal::<usize>(name) {
                 if index > given {
                     first.set(first.get().min(index));
                 }
@@ -146,7 +146,7 @@ impl Failure {
             _ => {
                 let mut text = format!("error: {self}");
                 if let Some(error) = self.cause() {
-                    write!(text, ": {error}").ok();
+                    write!(text, ": {}", kernel::error::IoText(error)).ok();
                     let mut cause = error.source();
                     while let Some(error) = cause {
                         write!(text, ": {error}").ok();

@@ -1,17 +1,20 @@
 //! tine's command line: flags, the script, the exit code. Everything else lives in the library.
 
-#![forbid(unsafe_code)]
+// std's runtime does not start tine: kernel/entry.rs is C's `main`, and calls `run`.
+#![no_main]
+#![deny(unsafe_code)]
 
-use std::ffi::OsString;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::process::ExitCode;
-
+use tine::kernel::error::IoText;
 use tine::kernel::tracefs::Tracefs;
 use tine::output::Style;
 use tine::provider::offline::OfflineProviders;
 use tine::runtime::Settings;
 use tine::sema::Environment;
 use tine::words::quoted;
+
+#[allow(unsafe_code)]
+#[path = "kernel/entry.rs"]
+mod entry;
 
 const USAGE: &str = "\
 usage: tine [options] (script-file | - | 'program text') [arguments...]
@@ -60,10 +63,11 @@ enum Parsed {
     Version,
 }
 
-fn text(value: OsString) -> Result<String, String> {
-    value
-        .into_string()
-        .map_err(|value| format!("argument {} is not UTF-8", value.to_string_lossy()))
+fn text(value: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(value).map_err(|error| {
+        let value = String::from_utf8_lossy(error.as_bytes());
+        format!("argument {value} is not UTF-8")
+    })
 }
 
 /// Every option, short and long; `-c`, `-f`, `-o` and `-p` take a value. bpftrace's `--unsafe` is
@@ -93,17 +97,18 @@ fn unexpected_value(option: &str, value: &[u8]) -> String {
     )
 }
 
-/// The command line, getopt-style: short options cluster (`-de`) and take their value attached
-/// (`-p7`, `-p=7`) or as the next argument; long ones as `--pid=7` or the next argument; `--`
-/// ends the options. The first argument that is no option is the script, and everything after
-/// it belongs to the script, even what looks like a flag.
+/// The command line (`arguments`, after the program's name, as the kernel gave their bytes),
+/// getopt-style: short options cluster (`-de`) and take their value attached (`-p7`, `-p=7`)
+/// or as the next argument; long ones as `--pid=7` or the next argument; `--` ends the
+/// options. The first argument that is no option is the script, and everything after it
+/// belongs to the script, even what looks like a flag.
 #[inline(never)]
-fn parse_arguments() -> Result<Parsed, String> {
+fn parse_arguments(arguments: Vec<Vec<u8>>) -> Result<Parsed, String> {
     let mut options = Options::default();
-    let mut arguments = std::env::args_os().skip(1);
+    let mut arguments = arguments.into_iter();
     let mut script = None;
     while let Some(argument) = arguments.next() {
-        let bytes = argument.as_bytes();
+        let bytes = &argument[..];
         if bytes == b"--" {
             script = arguments.next();
             break;
@@ -177,7 +182,7 @@ fn option(
     short: u8,
     name: &str,
     attached: Option<&[u8]>,
-    arguments: &mut dyn Iterator<Item = OsString>,
+    arguments: &mut dyn Iterator<Item = Vec<u8>>,
 ) -> Result<Option<Parsed>, String> {
     match (short, attached) {
         (b'h', _) => return Ok(Some(Parsed::Help)),
@@ -189,13 +194,13 @@ fn option(
     let mut value = String::new();
     if takes_value(short) {
         let given = match attached {
-            Some(value) => OsString::from_vec(value.to_vec()),
+            Some(value) => value.to_vec(),
             None => arguments
                 .next()
                 .ok_or_else(|| format!("missing argument for option '{name}'"))?,
         };
-        value = given.into_string().map_err(|value| {
-            let value = quoted(value.as_bytes());
+        value = String::from_utf8(given).map_err(|error| {
+            let value = quoted(error.as_bytes());
             format!("argument is invalid unicode: {value}")
         })?;
     }
@@ -218,12 +223,13 @@ fn option(
         b'k' => options.keep_going = true,
         b'o' => options.output = Some(value),
         b'q' => options.quiet = true,
-        b'p' => match value.parse() {
-            Ok(pid) => options.pid = Some(pid),
-            Err(error) => {
+        b'p' => match tine::words::decimal(&value) {
+            Some(pid) => options.pid = Some(pid),
+            None => {
                 return Err(format!(
-                    "cannot parse argument {}: {error}",
-                    quoted(value.as_bytes())
+                    "cannot parse argument {}: {}",
+                    quoted(value.as_bytes()),
+                    not_a_pid(&value)
                 ))
             }
         },
@@ -236,6 +242,27 @@ fn option(
     Ok(None)
 }
 
+/// Why `text` is no pid, in the words of `text.parse::<u32>()`'s error (std's own Display of it
+/// is linked for this message alone): its first character that is no digit, or else its size.
+fn not_a_pid(text: &str) -> &'static str {
+    let digits = match text.as_bytes() {
+        [] => return "cannot parse integer from empty string",
+        [b'+', rest @ ..] if !rest.is_empty() => rest,
+        all => all,
+    };
+    let mut value = 0u64;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return "invalid digit found in string";
+        }
+        value = value * 10 + u64::from(digit - b'0');
+        if value > u64::from(u32::MAX) {
+            break;
+        }
+    }
+    "number too large to fit in target type"
+}
+
 /// The script and the name messages give it: `-` is standard input; an argument that names a
 /// file is that file; one that names none is program text, unless it looks like no program
 /// (no `{`, no `provider:`): then it was meant as a file, and the error says why that cannot be
@@ -245,15 +272,21 @@ fn read_script(argument: &str) -> Result<(String, &str), String> {
     if argument == "-" {
         return tine::kernel::read_stdin()
             .map(|source| (source, "<stdin>"))
-            .map_err(|error| format!("cannot read the script from standard input: {error}"));
+            .map_err(|error| {
+                let error = IoText(&error);
+                format!("cannot read the script from standard input: {error}")
+            });
     }
     match tine::kernel::read_text(argument) {
         Ok(source) => Ok((source, argument)),
         Err(error)
-            if std::path::Path::new(argument).exists()
+            if tine::kernel::status(argument, true).is_some()
                 || !argument.bytes().any(|byte| byte == b'{' || byte == b':') =>
         {
-            Err(format!("cannot read script file `{argument}`: {error}"))
+            Err(format!(
+                "cannot read script file `{argument}`: {}",
+                IoText(&error)
+            ))
         }
         Err(_) => Ok((argument.to_string(), "<script>")),
     }
@@ -262,23 +295,27 @@ fn read_script(argument: &str) -> Result<(String, &str), String> {
 /// A number from the environment, for the knobs that have no flag.
 fn environment_number(name: &str, default: usize) -> usize {
     tine::kernel::env_var(name)
-        .and_then(|text| text.parse().ok())
+        .and_then(|text| tine::words::decimal(&text))
         .filter(|&value| value > 0)
         .unwrap_or(default)
 }
 
 /// A command line tine cannot run: why, then how to write one.
-fn usage_error(error: &dyn std::fmt::Display) -> ExitCode {
+fn usage_error(error: &dyn std::fmt::Display) -> u8 {
     tine::tell(format_args!("error: {error}\n\n{USAGE}\n"));
-    ExitCode::FAILURE
+    FAILURE
 }
 
-fn main() -> ExitCode {
-    let mut options = match parse_arguments() {
+const SUCCESS: u8 = 0;
+const FAILURE: u8 = 1;
+
+/// tine run with `arguments` (after the program's name); the exit code.
+fn run(arguments: Vec<Vec<u8>>) -> u8 {
+    let mut options = match parse_arguments(arguments) {
         Ok(Parsed::Run(options)) => options,
         Ok(Parsed::Help) => {
             tine::say(format_args!("{USAGE}"));
-            return ExitCode::SUCCESS;
+            return SUCCESS;
         }
         Ok(Parsed::Version) => {
             tine::say(format_args!(concat!(
@@ -286,12 +323,12 @@ fn main() -> ExitCode {
                 env!("CARGO_PKG_VERSION"),
                 "\n"
             )));
-            return ExitCode::SUCCESS;
+            return SUCCESS;
         }
         Err(error) => return usage_error(&error),
     };
     if options.self_test {
-        return ExitCode::from(tine::self_test() as u8);
+        return tine::self_test() as u8;
     }
     let Some(argument) = options.script.as_deref() else {
         return usage_error(&"no script given");
@@ -300,7 +337,7 @@ fn main() -> ExitCode {
         Ok(script) => script,
         Err(message) => {
             tine::tell(format_args!("error: {message}\n"));
-            return ExitCode::FAILURE;
+            return FAILURE;
         }
     };
     let environment = Environment::from_process(
@@ -319,10 +356,10 @@ fn main() -> ExitCode {
             options.dump,
             map_entries,
         ) {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(()) => SUCCESS,
             Err(diagnostics) => {
                 tine::tell(format_args!("{diagnostics}"));
-                ExitCode::FAILURE
+                FAILURE
             }
         };
     }
@@ -349,7 +386,7 @@ fn main() -> ExitCode {
 }
 
 /// Runs the script: its exit code, or 1 after the report of why it could not run.
-fn trace(mut invocation: tine::Invocation) -> ExitCode {
+fn trace(mut invocation: tine::Invocation) -> u8 {
     // A tine ended by SIGKILL leaves the probe events it made through tracefs: the next run
     // removes them (tracefs is not mounted for that: tine never unmounts what it mounted).
     if let Ok(Some(tracefs)) = Tracefs::mounted() {
@@ -357,10 +394,10 @@ fn trace(mut invocation: tine::Invocation) -> ExitCode {
         invocation.tracefs = Some(tracefs);
     }
     match tine::trace(invocation) {
-        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Ok(code) => code.clamp(0, 255) as u8,
         Err(failure) => {
             tine::tell(format_args!("{}", failure.report()));
-            ExitCode::FAILURE
+            FAILURE
         }
     }
 }

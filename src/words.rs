@@ -43,6 +43,50 @@ pub fn fields<'a>(line: &'a str, fields: &mut [&'a str]) -> usize {
     count
 }
 
+/// `parts` with `separator` between them: std's `join` and `concat` of a slice, without their
+/// generic code.
+#[inline(never)]
+pub fn joined(parts: &[&str], separator: &str) -> String {
+    let mut text = String::new();
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            text.push_str(separator);
+        }
+        text.push_str(part);
+    }
+    text
+}
+
+/// The value of `digits` in `radix` (2 to 16), as `u64::from_str_radix` reads them (a leading
+/// `+` allowed); None when one is not a digit, there are none, or the value passes 64 bits. The
+/// one parser of every number tine reads: std's `parse` is a copy for each integer type.
+#[inline(never)]
+pub fn digits_value(digits: &[u8], radix: u32) -> Option<u64> {
+    let digits = match digits {
+        [b'+', rest @ ..] if !rest.is_empty() => rest,
+        [] => return None,
+        _ => digits,
+    };
+    let mut value = 0u64;
+    for &digit in digits {
+        let digit = char::from(digit).to_digit(radix)?;
+        value = value
+            .checked_mul(u64::from(radix))?
+            .checked_add(u64::from(digit))?;
+    }
+    Some(value)
+}
+
+/// The decimal number `text`, as `text.parse::<T>()` reads one of an unsigned `T`.
+pub fn decimal<T: TryFrom<u64>>(text: &str) -> Option<T> {
+    T::try_from(digits_value(text.as_bytes(), 10)?).ok()
+}
+
+/// The hexadecimal number `text` (without `0x`), as `u64::from_str_radix(text, 16)` reads it.
+pub fn hexadecimal(text: &str) -> Option<u64> {
+    digits_value(text.as_bytes(), 16)
+}
+
 /// Where the last `byte` (an ASCII one) is in `text`. `str::rfind` of a char, and reading
 /// lines backwards, would link a reverse searcher into the binary for what this does.
 pub fn rfind_byte(text: &str, byte: u8) -> Option<usize> {
@@ -85,6 +129,14 @@ pub fn quoted(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_join_as_std_joins_them() {
+        for parts in [&[][..], &["a"], &["a", "", "bc"]] {
+            assert_eq!(joined(parts, ", "), parts.join(", "));
+            assert_eq!(joined(parts, ""), parts.concat());
+        }
+    }
 
     #[test]
     fn words_are_found_by_name_and_by_place() {

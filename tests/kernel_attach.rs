@@ -356,7 +356,7 @@ fn records_come_back_exactly_through_perf_buffers() {
     if !common::kernel_available("records_come_back_exactly_through_perf_buffers") {
         return;
     }
-    let cpus = tine::kernel::cpu::possible_cpus().unwrap().len() as u32;
+    let cpus = tine::kernel::cpu::possible_cpu_count().unwrap() as u32;
     let map = BpfMap::create(&MapSpec {
         kind: MapType::PerfEventArray,
         name: "test_perfbuf".into(),

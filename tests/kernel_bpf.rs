@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use tine::kernel::bpf::{
     map_ids, program_ids, BpfMap, LoadedProgram, MapSpec, MapType, ProgramSpec, ProgramType, Update,
 };
-use tine::kernel::cpu::possible_cpus;
+use tine::kernel::cpu::possible_cpu_count;
 use tine_asm::{encode, Builder, ByteOrder, Reg::*, Size};
 
 fn spec(kind: MapType, key_size: u32, value_size: u32, max_entries: u32) -> MapSpec {
@@ -110,7 +110,7 @@ fn per_cpu_maps_hold_one_value_per_possible_cpu() {
     if !common::kernel_available("per_cpu_maps_hold_one_value_per_possible_cpu") {
         return;
     }
-    let cpus = possible_cpus().unwrap().len();
+    let cpus = possible_cpu_count().unwrap();
     for kind in [MapType::PercpuArray, MapType::PercpuHash] {
         // A 12-byte value is padded to 16 per CPU: the split must undo exactly that.
         let map = BpfMap::create(&spec(kind, 4, 12, 4)).expect("per-CPU map");

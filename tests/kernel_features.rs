@@ -41,7 +41,7 @@ fn probes_agree_with_sysfs_and_with_using_the_feature() {
             flags: 0,
         }
     } else {
-        let cpus = tine::kernel::cpu::possible_cpus().unwrap().len() as u32;
+        let cpus = tine::kernel::cpu::possible_cpu_count().unwrap() as u32;
         MapSpec {
             kind: MapType::PerfEventArray,
             name: "feature_ring".into(),

@@ -449,6 +449,40 @@ fn each_bad_command_line_is_named_exactly() {
     }
 }
 
+/// A `-p` that is no pid is refused in the words of `str::parse::<u32>`'s error, whichever way
+/// it fails first.
+#[test]
+fn a_bad_pid_is_refused_as_str_parse_words_it() {
+    for value in [
+        "",
+        "+",
+        "-",
+        "-1",
+        "+-1",
+        "x",
+        "12x",
+        "4294967296",
+        "42949672950",
+        "4294967296x",
+        "99999999999x",
+        "1 ",
+        " 1",
+        "0x10",
+    ] {
+        let error = value.parse::<u32>().unwrap_err();
+        let output = tine(&["-p", value, "-e", "BEGIN { exit(0); }"]);
+        let expected = format!("error: cannot parse argument {value:?}: {error}");
+        assert_eq!(
+            stderr(&output).lines().next(),
+            Some(&*expected),
+            "{value:?}"
+        );
+        assert_eq!(output.status.code(), Some(1), "{value:?}");
+    }
+    let output = tine(&["-p", "+4294967295", "-e", "BEGIN { exit(0); }"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
 /// A value no option takes, and one that is not UTF-8, are quoted as Rust's Debug of an OsStr
 /// quotes them, whatever their bytes.
 #[test]

@@ -75,7 +75,8 @@ impl fmt::Display for Operand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.1 {
             Source::Reg(reg) => Sized(self.0, reg).fmt(f),
-            Source::Imm(imm) if self.2 => write!(f, "{:#x}", imm as u32),
+            // Hex as a u64: one hex formatter for every width (binary size).
+            Source::Imm(imm) if self.2 => write!(f, "{:#x}", u64::from(imm as u32)),
             Source::Imm(imm) => write!(f, "{imm}"),
         }
     }
@@ -264,7 +265,7 @@ pub fn listing(insns: &[Insn]) -> String {
 pub fn listing_line(text: &mut String, slot: usize, insn: &Insn) {
     // Writing to a String cannot fail.
     let _ = match insn.to_raw() {
-        Ok((raw, _)) => writeln!(text, "{slot:4}: ({:02x}) {insn}", raw.code),
+        Ok((raw, _)) => writeln!(text, "{slot:4}: ({:02x}) {insn}", u64::from(raw.code)),
         Err(_) => writeln!(text, "{slot:4}: (..) {insn}"),
     };
 }

@@ -90,8 +90,12 @@ impl fmt::Display for Malformed {
             Malformed::Reserved { field, value } => {
                 write!(f, "reserved field {field} is {value}, not 0")
             }
-            Malformed::Opcode(code) => write!(f, "no instruction has opcode {code:#04x}"),
+            // Hex as a u64: one hex formatter for every width (binary size).
+            Malformed::Opcode(code) => {
+                write!(f, "no instruction has opcode {:#04x}", u64::from(code))
+            }
             Malformed::Operation { code, field, value } => {
+                let code = u64::from(code);
                 write!(
                     f,
                     "opcode {code:#04x} has no operation with {field} {value}"

@@ -41,7 +41,7 @@ impl Arch {
             if !digits.bytes().all(|byte| byte.is_ascii_digit()) {
                 return None;
             }
-            let number: usize = digits.parse().ok()?;
+            let number: usize = crate::words::decimal(digits)?;
             (number < self.numbered).then_some(number)
         };
         word_index(self.registers, register)

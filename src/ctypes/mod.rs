@@ -547,7 +547,7 @@ fn offset_of(
             return Err(TypeError::member_of(
                 TypeErrorKind::ThroughPointer,
                 source.name_of(id)?,
-                names[..index].join("."),
+                crate::words::joined(&names[..index], "."),
             ));
         }
         let mut field = source.member(owner, name)?;

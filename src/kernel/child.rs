@@ -13,7 +13,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 pub fn redirect_stdout(path: &str) -> Result<(), crate::kernel::KernelError> {
     let failed = || crate::kernel::KernelError::last(format!("write the output to `{path}`"));
     // An argument holds no NUL: this cannot fail.
-    let name = CString::new(path).map_err(|_| failed())?;
+    let name = CString::new(path.as_bytes()).map_err(|_| failed())?;
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC;
     // SAFETY: open reads the NUL-terminated name, which lives across the call.
     let fd = unsafe { libc::open(name.as_ptr(), flags, 0o644) };
@@ -94,9 +94,7 @@ fn shell_text(command: &str) -> String {
 
 /// Whether `path` is a file someone may execute.
 pub fn is_program(path: &str) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    super::status(path, true).is_some_and(|status| status.is_file() && status.mode & 0o111 != 0)
 }
 
 impl Child {

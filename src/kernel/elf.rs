@@ -275,8 +275,10 @@ impl Reader<'_> {
 
 impl ElfFile {
     pub fn read(path: &str) -> Result<ElfFile, ElfError> {
-        let bytes = super::read_file(path)
-            .map_err(|error| ElfError(Box::new(format!("cannot read {path}: {error}"))))?;
+        let bytes = super::read_file(path).map_err(|error| {
+            let error = super::error::IoText(&error);
+            ElfError(Box::new(format!("cannot read {path}: {error}")))
+        })?;
         ElfFile::parse(&bytes)
             .map_err(|ElfError(message)| ElfError(Box::new(format!("{path}: {message}"))))
     }

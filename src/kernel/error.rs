@@ -86,7 +86,7 @@ impl KernelError {
             };
             let (slot, rest) = (&line[..at], &line[at + 3..]);
             if rest.get(2..4).is_some_and(|close| close.starts_with(") ")) {
-                found = slot.parse().ok().or(found);
+                found = crate::words::decimal(slot).or(found);
             }
         }
         found
@@ -125,7 +125,23 @@ impl KernelError {
 fn io_cause(error: &io::Error) -> Cause {
     match error.raw_os_error() {
         Some(errno) => Cause::Errno(errno),
-        None => Cause::Message(error.to_string()),
+        None => Cause::Message(IoText(error).to_string()),
+    }
+}
+
+/// An io::Error as std's Display writes it, for the errors tine's calls make: a failed system
+/// call's text and errno, or the words of a `kernel::message`. std's own Display links a name
+/// for every `ErrorKind` (a kilobyte) for errors no call of tine's makes (std's unnamed ones:
+/// tine names every error of its own).
+pub struct IoText<'a>(pub &'a io::Error);
+
+impl fmt::Display for IoText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0.raw_os_error(), self.0.get_ref()) {
+            (Some(errno), _) => write!(f, "{} (os error {errno})", describe(errno)),
+            (None, Some(error)) => fmt::Display::fmt(error, f),
+            (None, None) => f.write_str("an error without a message"),
+        }
     }
 }
 
@@ -188,6 +204,18 @@ impl std::error::Error for KernelError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn io_errors_read_as_std_writes_them() {
+        let errors = [
+            io::Error::from_raw_os_error(libc::ENOENT),
+            io::Error::from_raw_os_error(libc::EACCES),
+            crate::kernel::message(io::ErrorKind::InvalidData, "not text"),
+        ];
+        for error in errors {
+            assert_eq!(IoText(&error).to_string(), error.to_string());
+        }
+    }
 
     #[test]
     fn permission_errors_name_the_missing_privilege() {

@@ -4,6 +4,7 @@
 //! tracer's blocks are few and recur: a map's keys, a record's text); a big block is a mapping of
 //! its own, returned to the kernel when freed and grown by mremap.
 
+use std::alloc::{GlobalAlloc, Layout};
 use std::cell::UnsafeCell;
 use std::ffi::{c_int, c_void};
 use std::ptr::null_mut;
@@ -221,29 +222,42 @@ pub unsafe extern "C" fn calloc(count: usize, size: usize) -> *mut c_void {
     let Some(total) = count.checked_mul(size) else {
         return null_mut();
     };
-    let payload = allocate(total);
+    allocate_zeroed(total).cast()
+}
+
+/// calloc's work: `size` zero bytes.
+fn allocate_zeroed(size: usize) -> *mut u8 {
+    let payload = allocate(size);
     // A big block is a fresh mapping, zero already: writing it would make every page of a
     // buffer that may stay mostly unused resident.
-    if !payload.is_null() && total <= LARGEST - HEADER {
-        // SAFETY: the payload holds `total` bytes.
-        unsafe { payload.write_bytes(0, total) };
+    if !payload.is_null() && size <= LARGEST - HEADER {
+        // SAFETY: the payload holds `size` bytes.
+        unsafe { payload.write_bytes(0, size) };
     }
-    payload.cast()
+    payload
 }
 
 /// # Safety
 /// Called as C's realloc.
 #[no_mangle]
 pub unsafe extern "C" fn realloc(payload: *mut c_void, size: usize) -> *mut c_void {
-    let old = payload.cast::<u8>();
+    // SAFETY: as realloc.
+    unsafe { reallocate(payload.cast(), size).cast() }
+}
+
+/// realloc's work.
+///
+/// # Safety
+/// As realloc.
+unsafe fn reallocate(old: *mut u8, size: usize) -> *mut u8 {
     if old.is_null() {
-        return allocate(size).cast();
+        return allocate(size);
     }
     // SAFETY: C's contract: `old` came from this heap and is still live.
     unsafe {
         let held = capacity(old);
         if size <= held {
-            return payload;
+            return old;
         }
         let [kind, back] = *header(old);
         if back == 0 && kind >= CLASSES && size < usize::MAX - HEADER {
@@ -261,14 +275,64 @@ pub unsafe extern "C" fn realloc(payload: *mut c_void, size: usize) -> *mut c_vo
             }
             let block = block as *mut u8;
             block.cast::<[usize; 2]>().write([size + HEADER, 0]);
-            return block.add(HEADER).cast();
+            return block.add(HEADER);
         }
         let new = allocate(size);
         if !new.is_null() {
             old.copy_to_nonoverlapping(new, held);
             release(old);
         }
-        new.cast()
+        new
+    }
+}
+
+/// Rust's allocations, made by this heap directly: std's `System` reaches it through malloc,
+/// posix_memalign, calloc and realloc, with alignment cases of its own on top (binary size).
+struct RustHeap;
+
+#[global_allocator]
+static RUST_HEAP: RustHeap = RustHeap;
+
+// SAFETY: the payloads are at least as aligned and as large as each layout asks (`aligned`),
+// and stay until released; a reallocation keeps the old bytes.
+unsafe impl GlobalAlloc for RustHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as malloc.
+        unsafe { aligned(layout.align(), layout.size()).cast() }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if layout.align() <= HEADER {
+            return allocate_zeroed(layout.size());
+        }
+        // SAFETY: as malloc; the payload holds `layout.size()` bytes.
+        unsafe {
+            let payload = self.alloc(layout);
+            if !payload.is_null() {
+                payload.write_bytes(0, layout.size());
+            }
+            payload
+        }
+    }
+
+    unsafe fn dealloc(&self, payload: *mut u8, _: Layout) {
+        // SAFETY: the payload came from `alloc` and is not used again (GlobalAlloc's contract).
+        unsafe { release(payload) }
+    }
+
+    unsafe fn realloc(&self, payload: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+        // SAFETY: as realloc; a payload more aligned than every block is moved by hand.
+        unsafe {
+            if layout.align() <= HEADER {
+                return reallocate(payload, size);
+            }
+            let new = aligned(layout.align(), size).cast::<u8>();
+            if !new.is_null() {
+                payload.copy_to_nonoverlapping(new, layout.size().min(size));
+                release(payload);
+            }
+            new
+        }
     }
 }
 
@@ -369,6 +433,26 @@ mod tests {
             malloc_usable_size as Usable,
             aligned_alloc as Calloc,
         ))
+    }
+
+    #[test]
+    fn rust_allocations_keep_their_alignment_and_bytes() {
+        // SAFETY: each payload is used within its layout and released once.
+        unsafe {
+            for align in [1, 16, 64, 4096] {
+                for size in [1, 100, LARGEST, 1 << 20] {
+                    let layout = Layout::from_size_align(size, align).unwrap();
+                    let payload = RUST_HEAP.alloc_zeroed(layout);
+                    assert_eq!(payload as usize % align, 0, "{align} {size}");
+                    assert!((0..size).all(|at| *payload.add(at) == 0), "{align} {size}");
+                    payload.write_bytes(0x5A, size);
+                    let grown = RUST_HEAP.realloc(payload, layout, size * 3);
+                    assert_eq!(grown as usize % align, 0, "{align} {size}");
+                    assert!((0..size).all(|at| *grown.add(at) == 0x5A), "{align} {size}");
+                    RUST_HEAP.dealloc(grown, Layout::from_size_align(size * 3, align).unwrap());
+                }
+            }
+        }
     }
 
     #[test]

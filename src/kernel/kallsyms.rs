@@ -29,7 +29,7 @@ impl KernelSymbols {
             let Some((address, kind, name, _)) = fields(line) else {
                 continue;
             };
-            let Ok(address) = u64::from_str_radix(address, 16) else {
+            let Some(address) = crate::words::hexadecimal(address) else {
                 continue;
             };
             if address == 0 || !matches!(kind.as_bytes(), [b't' | b'T' | b'w' | b'W']) {
@@ -134,7 +134,7 @@ pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, KernelError> {
         if symbol != name {
             continue;
         }
-        let Ok(address) = u64::from_str_radix(address, 16) else {
+        let Some(address) = crate::words::hexadecimal(address) else {
             continue;
         };
         if found.is_none() || !in_module {

@@ -23,7 +23,7 @@ pub fn parse(text: &str) -> Vec<Mapping> {
 
 /// `start-end perms offset dev inode path`, when the path is a file's.
 fn parse_line(line: &str) -> Option<Mapping> {
-    let hex = |text: &str| u64::from_str_radix(text, 16).ok();
+    let hex = crate::words::hexadecimal;
     let mut fields = [""; 6];
     let count = crate::words::fields(line, &mut fields);
     let [range, _perms, offset, _dev, _inode, path] = fields;

@@ -73,6 +73,76 @@ fn open_path(path: &std::path::Path, flags: libc::c_int) -> std::io::Result<File
     }
 }
 
+/// A new fd (closed on exec) for what `fd` has open: std's `try_clone_to_owned`, by the system
+/// call, so libc's fcntl and its special cases are linked for nothing.
+pub fn duplicate(fd: std::os::fd::BorrowedFd) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_DUPFD_CLOEXEC reads no memory; it returns a new fd, at 3 or above as std's.
+    let new = unsafe { libc::syscall(libc::SYS_fcntl, fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) };
+    if new < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: the fd was just made, and nothing else owns it.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(new as i32) })
+}
+
+/// What stat(2) says of a file: its type and permission bits, and its size. std's `metadata`
+/// and its path buffers are linked for nothing then.
+pub struct Status {
+    pub mode: u32,
+    pub size: u64,
+}
+
+impl Status {
+    fn of(status: &libc::stat) -> Status {
+        Status {
+            mode: status.st_mode,
+            size: status.st_size as u64,
+        }
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.mode & libc::S_IFMT == libc::S_IFDIR
+    }
+
+    pub fn is_file(&self) -> bool {
+        self.mode & libc::S_IFMT == libc::S_IFREG
+    }
+}
+
+/// stat(2) of `path` (lstat(2) when not `follow`: of a symbolic link, not of what it names);
+/// None when there is nothing there, or nothing tine may see.
+pub fn status(path: impl AsRef<std::path::Path>, follow: bool) -> Option<Status> {
+    status_at(path.as_ref(), follow)
+}
+
+fn status_at(path: &std::path::Path, follow: bool) -> Option<Status> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: stat is plain data, which the call fills.
+    let mut status: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and `status` is a stat to write.
+    let result = unsafe {
+        match follow {
+            true => libc::stat(path.as_ptr(), &mut status),
+            false => libc::lstat(path.as_ptr(), &mut status),
+        }
+    };
+    (result == 0).then(|| Status::of(&status))
+}
+
+/// fstat(2) of the open `file`.
+pub fn file_status(file: &File) -> std::io::Result<Status> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: stat is plain data, which the call fills.
+    let mut status: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `status` is a stat to write; a bad fd is an error, not a fault.
+    if unsafe { libc::fstat(file.as_raw_fd(), &mut status) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(Status::of(&status))
+}
+
 /// An io::Error of tine's own words: `io::Error::new` of a string boxes it as std's string
 /// error, whose Debug links str's escaping code for these messages alone.
 pub fn message(kind: std::io::ErrorKind, text: &'static str) -> std::io::Error {
@@ -107,12 +177,16 @@ pub fn write_stderr(bytes: &[u8]) -> std::io::Result<()> {
     write_all(libc::STDERR_FILENO, bytes)
 }
 
-fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Result<()> {
+/// Writes all of `bytes` to `fd` (EINTR retried), as std's `write_all` does.
+pub(crate) fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Result<()> {
     while !bytes.is_empty() {
         // SAFETY: write reads at most `bytes.len()` bytes from `bytes`.
         let written = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
         match written {
-            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            0 => {
+                let kind = std::io::ErrorKind::WriteZero;
+                return Err(message(kind, "failed to write whole buffer"));
+            }
             1.. => bytes = &bytes[written as usize..],
             _ => {
                 let error = std::io::Error::last_os_error();
@@ -128,7 +202,7 @@ fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Result<()> {
 /// The value of the environment variable `name`, when it is set and is text: getenv without
 /// std's `env::var` and its lock (nothing in tine sets a variable).
 pub fn env_var(name: &str) -> Option<String> {
-    let name = std::ffi::CString::new(name).ok()?;
+    let name = std::ffi::CString::new(name.as_bytes()).ok()?;
     // SAFETY: `name` is NUL-terminated; getenv returns null or a NUL-terminated string that
     // lives as long as the environment, which nothing changes.
     let value = unsafe { libc::getenv(name.as_ptr()) };
@@ -183,7 +257,12 @@ pub fn read_file(path: impl AsRef<std::path::Path>) -> std::io::Result<Vec<u8>> 
 
 /// `read_file` as text.
 pub fn read_text(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
-    text(read_whole(path.as_ref())?)
+    read_text_at(path.as_ref())
+}
+
+/// `read_text`'s work, one copy for every type of path.
+fn read_text_at(path: &std::path::Path) -> std::io::Result<String> {
+    text(read_whole(path)?)
 }
 
 /// Standard input, whole, as text (std's stdin, its buffer and lock, linked for this alone);
@@ -238,7 +317,12 @@ fn read_all(fd: std::os::fd::RawFd) -> std::io::Result<Vec<u8>> {
 /// says or, on a filesystem that does not, lstat. A failed read ends the list, as callers of
 /// std's `read_dir` that skip its errors see it; std's is linked for nothing then.
 pub fn list_directory(path: &str) -> std::io::Result<Vec<(Vec<u8>, bool)>> {
-    let c_path = std::ffi::CString::new(path)?;
+    let c_path = std::ffi::CString::new(path.as_bytes()).map_err(|_| {
+        message(
+            std::io::ErrorKind::InvalidInput,
+            "data provided contains a nul byte",
+        )
+    })?;
     // SAFETY: `c_path` is NUL-terminated.
     let directory = unsafe { libc::opendir(c_path.as_ptr()) };
     if directory.is_null() {
@@ -264,10 +348,8 @@ pub fn list_directory(path: &str) -> std::io::Result<Vec<(Vec<u8>, bool)>> {
             continue;
         }
         let is_dir = match kind {
-            libc::DT_UNKNOWN => {
-                std::fs::symlink_metadata(format!("{path}/{}", String::from_utf8_lossy(name)))
-                    .is_ok_and(|metadata| metadata.is_dir())
-            }
+            libc::DT_UNKNOWN => status(format!("{path}/{}", String::from_utf8_lossy(name)), false)
+                .is_some_and(|status| status.is_dir()),
             kind => kind == libc::DT_DIR,
         };
         entries.push((name.to_vec(), is_dir));
@@ -280,6 +362,35 @@ pub fn list_directory(path: &str) -> std::io::Result<Vec<(Vec<u8>, bool)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_says_what_std_metadata_says() {
+        for path in [
+            "/",
+            "/proc/self/exe",
+            "/proc/self/stat",
+            "/nonexistent",
+            "/\0",
+        ] {
+            for follow in [true, false] {
+                let std = match follow {
+                    true => std::fs::metadata(path),
+                    false => std::fs::symlink_metadata(path),
+                };
+                let ours = status(path, follow);
+                assert_eq!(ours.is_some(), std.is_ok(), "{path}");
+                if let (Some(ours), Ok(std)) = (ours, std) {
+                    assert_eq!(ours.is_dir(), std.is_dir(), "{path}");
+                    assert_eq!(ours.is_file(), std.is_file(), "{path}");
+                    assert_eq!(ours.size, std.len(), "{path}");
+                }
+            }
+        }
+        let file = open("/proc/self/exe", libc::O_RDONLY).unwrap();
+        let std = file.metadata().unwrap();
+        let ours = file_status(&file).unwrap();
+        assert_eq!((ours.is_file(), ours.size), (std.is_file(), std.len()));
+    }
 
     /// The environment as std reads it, without the variables that are not text.
     #[test]

@@ -107,11 +107,12 @@ impl Facility {
 
     /// Whether the running kernel has this facility, found by trying it as tine would.
     fn present(self, features: &Features, tracefs: Option<&Tracefs>) -> bool {
-        let events = |name: &str| tracefs.is_some_and(|tracefs| tracefs.root().join(name).exists());
+        let exists = |path: &Path| super::status(path, true).is_some();
+        let events = |name: &str| tracefs.is_some_and(|tracefs| exists(&tracefs.root().join(name)));
         match self {
             Facility::BpfEvents => program_kind_loads(ProgramType::Tracepoint),
             // The sysctl exists exactly where perf events are built in.
-            Facility::PerfEvents => Path::new("/proc/sys/kernel/perf_event_paranoid").exists(),
+            Facility::PerfEvents => exists(Path::new("/proc/sys/kernel/perf_event_paranoid")),
             Facility::Tracing => tracefs.is_some(),
             Facility::SyscallTracepoints => events("events/syscalls"),
             Facility::Kprobes => features.has(Feature::KprobePmu) || events("kprobe_events"),

@@ -135,11 +135,11 @@ fn dynamic_pmu(name: &str, what: &str) -> Result<(u32, u64), KernelError> {
     };
     // What is wrong with the PMU's files, said once below.
     let message = 'wrong: {
-        if !std::path::Path::new(&directory).exists() {
+        if super::status(&directory, true).is_none() {
             break 'wrong format!("this kernel has no {name} PMU ({directory} is missing)");
         }
         let kind_text = read("type")?;
-        let Ok(kind) = kind_text.trim().parse() else {
+        let Some(kind) = crate::words::decimal(kind_text.trim()) else {
             break 'wrong format!(
                 "{directory}/type is not a number: {}",
                 quoted(kind_text.as_bytes())
@@ -159,12 +159,7 @@ fn dynamic_pmu(name: &str, what: &str) -> Result<(u32, u64), KernelError> {
 
 /// `config:0` -> 0.
 fn parse_config_bit(format: &str) -> Option<u32> {
-    format
-        .trim()
-        .strip_prefix("config:")?
-        .parse()
-        .ok()
-        .filter(|&bit| bit < 64)
+    crate::words::decimal(format.trim().strip_prefix("config:")?).filter(|&bit| bit < 64)
 }
 
 /// The kprobe PMU (4.17+) is present; tracefs `kprobe_events` is the fallback when it is not.
@@ -191,8 +186,8 @@ fn probe_pmu(
         format!("{kind_name} {target}+{offset}")
     };
     let (kind, retprobe_bit) = dynamic_pmu(pmu, &what)?;
-    let target =
-        CString::new(target).map_err(|_| KernelError::message(&what, "a NUL in the name"))?;
+    let target = CString::new(target.as_bytes())
+        .map_err(|_| KernelError::message(&what, "a NUL in the name"))?;
     let mut attr = EventAttr {
         kind,
         config: config | if retprobe { retprobe_bit } else { 0 },

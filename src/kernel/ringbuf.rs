@@ -38,9 +38,7 @@ impl Ringbuf {
         let data_size = spec.max_entries as usize;
         let consumer = Mapping::new(map.as_fd(), page, 0, true, &what)?;
         let producer = Mapping::new(map.as_fd(), page + 2 * data_size, page, false, &what)?;
-        let fd = map
-            .as_fd()
-            .try_clone_to_owned()
+        let fd = super::duplicate(map.as_fd())
             .map_err(|error| KernelError::io(format!("duplicate the fd of the {what}"), &error))?;
         Ok(Ringbuf {
             fd,

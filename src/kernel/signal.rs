@@ -99,7 +99,10 @@ pub fn die_of_broken_pipe() -> ! {
         libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
         libc::raise(libc::SIGPIPE);
     }
-    std::process::exit(128 + libc::SIGPIPE)
+    // C's exit: std's `process::exit` would link the cleanup of std's runtime, which tine
+    // does not start (kernel/entry.rs).
+    // SAFETY: exit ends the process; nothing of Rust's is used after it.
+    unsafe { libc::exit(128 + libc::SIGPIPE) }
 }
 
 impl AsFd for Signals {

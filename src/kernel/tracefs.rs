@@ -4,7 +4,7 @@
 
 use crate::words::quoted;
 use std::ffi::CStr;
-use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -81,7 +81,7 @@ impl Tracefs {
         let mounts = super::read_text("/proc/mounts")
             .map_err(|error| KernelError::io("read /proc/mounts", &error))?;
         Ok(tracing_root_in_mounts(&mounts)
-            .filter(|root| root.join("events").is_dir())
+            .filter(|root| super::status(root.join("events"), true).is_some_and(|s| s.is_dir()))
             .map(|root| Tracefs { root }))
     }
 
@@ -125,7 +125,7 @@ impl Tracefs {
     pub fn event_id(&self, group: &str, event: &str) -> Result<u64, KernelError> {
         let relative = format!("events/{group}/{event}/id");
         let text = self.read(&relative)?;
-        text.trim().parse().map_err(|_| {
+        crate::words::decimal(text.trim()).ok_or_else(|| {
             KernelError::message(
                 format!("read {relative}"),
                 format!("not a number: {}", quoted(text.trim().as_bytes())),
@@ -243,7 +243,7 @@ fn tine_event(line: &str) -> Option<(u32, &str, &str)> {
     if !pid.bytes().all(|digit| digit.is_ascii_digit()) {
         return None;
     }
-    Some((pid.parse().ok()?, group, name))
+    Some((crate::words::decimal(pid)?, group, name))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,14 +289,14 @@ impl ProbeEvent {
     /// Writes `command`, a line, to the control file.
     fn write(&self, command: &str, action: &str) -> Result<(), KernelError> {
         // Appending: truncating the control file would remove every probe event on the system.
-        let mut file =
+        let file =
             super::open(&self.control, libc::O_WRONLY | libc::O_APPEND).map_err(|error| {
                 KernelError::io(
                     format!("{action} (open {})", self.control.to_string_lossy()),
                     &error,
                 )
             })?;
-        file.write_all(command.as_bytes())
+        super::write_all(file.as_raw_fd(), command.as_bytes())
             .map_err(|error| KernelError::io(action.to_string(), &error))
     }
 }

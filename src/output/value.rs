@@ -155,7 +155,8 @@ fn write_buffer(out: &mut String, bytes: &[u8]) {
         if (0x20..0x7f).contains(&byte) {
             out.push(byte as char);
         } else {
-            write!(out, "\\x{byte:02x}").ok();
+            // Hex as a u64: one hex formatter for every width (binary size).
+            write!(out, "\\x{:02x}", u64::from(byte)).ok();
         }
     }
 }
@@ -353,7 +354,7 @@ pub fn write_text(out: &mut String, text: &str, style: Style) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             control if (control as u32) < 0x20 => {
-                write!(out, "\\u{:04x}", control as u32).ok();
+                write!(out, "\\u{:04x}", u64::from(control)).ok();
             }
             other => out.push(other),
         }
@@ -384,12 +385,12 @@ fn write_chars(out: &mut String, data: &[u8]) {
     }
     out.push('\n');
     for (line, chunk) in data.chunks(16).enumerate() {
-        write!(out, "{:03x}: ", line * 16).ok();
+        write!(out, "{:03x}: ", (line * 16) as u64).ok();
         for (index, byte) in chunk.iter().enumerate() {
             if index == 8 {
                 out.push(' ');
             }
-            write!(out, " {byte:02x}").ok();
+            write!(out, " {:02x}", u64::from(*byte)).ok();
         }
         let pad_width = (16 - chunk.len()) * 3 + 3 + usize::from(chunk.len() < 8);
         pad(out, ' ', pad_width);

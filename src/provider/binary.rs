@@ -2,6 +2,7 @@
 //! or the library directories, or a program found through PATH.
 
 use super::uprobe::{Failed, UprobeError};
+use crate::kernel::error::IoText;
 
 /// One library of ld.so.cache: its soname and where it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -282,11 +283,11 @@ fn absolute(path: &str) -> Result<String, Failed> {
         })
     };
     let file = crate::kernel::open(path, libc::O_RDONLY | libc::O_PATH)
-        .map_err(|error| unreadable(error.to_string()))?;
-    if !file.metadata().is_ok_and(|metadata| metadata.is_file()) {
+        .map_err(|error| unreadable(IoText(&error).to_string()))?;
+    if !crate::kernel::file_status(&file).is_ok_and(|status| status.is_file()) {
         return Err(unreadable("not a regular file".into()));
     }
-    crate::kernel::fd_path(file.as_fd()).map_err(|error| unreadable(error.to_string()))
+    crate::kernel::fd_path(file.as_fd()).map_err(|error| unreadable(IoText(&error).to_string()))
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ impl fmt::Display for ProviderError {
 impl ProviderError {
     /// `Spec`'s message of `before`, the spec, then `after`.
     pub fn spec(before: &str, spec: &str, after: &str) -> ProviderError {
-        ProviderError::Spec([before, spec, after].concat().into())
+        ProviderError::Spec(crate::words::joined(&[before, spec, after], "").into())
     }
 }
 

@@ -69,7 +69,7 @@ pub struct Fentry {
 /// A refusal whose message is `parts`, joined: one copy of the joining.
 #[inline(never)]
 fn refused(parts: &[&str]) -> ProviderError {
-    ProviderError::Spec(parts.concat().into())
+    ProviderError::Spec(crate::words::joined(parts, "").into())
 }
 
 #[inline(never)]

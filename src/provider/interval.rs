@@ -43,7 +43,7 @@ pub(super) fn count_and_unit(text: &str) -> Option<(u64, &str)> {
         .position(|byte| !byte.is_ascii_digit())
         .unwrap_or(text.len());
     let (count, unit) = text.split_at(digits);
-    Some((count.parse().ok()?, unit))
+    Some((crate::words::decimal(count)?, unit))
 }
 
 impl Interval {

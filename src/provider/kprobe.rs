@@ -13,7 +13,7 @@ use tine_asm::Helper;
 use crate::arch::Arch;
 use crate::compile::{Access, ProgramKind};
 use crate::kernel::bpf::{AttachTo, AttachType, Link, LoadedProgram};
-use crate::kernel::error::KernelError;
+use crate::kernel::error::{IoText, KernelError};
 use crate::kernel::features::{Feature, Features};
 use crate::kernel::kallsyms::KernelSymbols;
 use crate::kernel::perf::PerfEvent;
@@ -254,7 +254,7 @@ impl KernelFunctions {
             None => {
                 let no_listing = |reason| -> Failed { Box::new(KprobeError::NoListing { reason }) };
                 let symbols = KernelSymbols::load()
-                    .map_err(|error| no_listing(format!("/proc/kallsyms: {error}")))?;
+                    .map_err(|error| no_listing(format!("/proc/kallsyms: {}", IoText(&error))))?;
                 if symbols.is_empty() {
                     return Err(no_listing(
                         "/proc/kallsyms hides its addresses (not root, or kptr_restrict)".into(),

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::provider::glob;
+use crate::words::{decimal, hexadecimal};
 
 /// Where in a body of code (the kernel, or one ELF file) a probe goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,8 +86,8 @@ impl Location {
     /// probe variants, which take no offset.
     pub fn parse(spec: &str, retprobe: bool) -> Result<Location, LocationError> {
         if let Some(hex) = strip_hex_prefix(spec) {
-            return match u64::from_str_radix(hex, 16) {
-                Ok(address) if address != 0 => Ok(Location::Address(address)),
+            return match hexadecimal(hex) {
+                Some(address) if address != 0 => Ok(Location::Address(address)),
                 _ => Err(LocationError::BadAddress { spec: spec.into() }),
             };
         }
@@ -152,8 +153,8 @@ fn strip_hex_prefix(text: &str) -> Option<&str> {
 /// `16`, `0x10`.
 pub(super) fn parse_number(text: &str) -> Option<u64> {
     match strip_hex_prefix(text) {
-        Some(hex) => u64::from_str_radix(hex, 16).ok(),
-        None => text.parse().ok(),
+        Some(hex) => hexadecimal(hex),
+        None => decimal(text),
     }
 }
 

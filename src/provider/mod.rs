@@ -265,7 +265,7 @@ impl KernelTypes {
                 let chosen = crate::kernel::env_var("TINE_BTF");
                 let path = chosen.as_deref().unwrap_or(btf::VMLINUX);
                 // The kernel's file missing means a kernel without BTF; a file named, an error.
-                let missing = chosen.is_none() && !std::path::Path::new(path).exists();
+                let missing = chosen.is_none() && crate::kernel::status(path, true).is_none();
                 if !self.read || path == "none" || missing {
                     return Ok(None);
                 }
@@ -400,7 +400,9 @@ fn attach_each(
 /// probe event.
 fn lacks(tracefs: &Tracefs, file: &str) -> Option<std::path::PathBuf> {
     let root = tracefs.root();
-    (!root.join(file).exists()).then(|| root.to_path_buf())
+    crate::kernel::status(root.join(file), true)
+        .is_none()
+        .then(|| root.to_path_buf())
 }
 
 /// The legacy path, for kernels without the kprobe/uprobe PMUs (or under `TINE_FORCE=tracefs`):

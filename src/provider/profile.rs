@@ -40,7 +40,7 @@ impl Profile {
             )
         };
         let (cpu, rate) = match spec.split_once(':') {
-            Some((cpu, rate)) => (Some(cpu.parse().map_err(|_| bad())?), rate),
+            Some((cpu, rate)) => (Some(crate::words::decimal(cpu).ok_or_else(bad)?), rate),
             None => (None, spec),
         };
         let rate = match count_and_unit(rate) {

@@ -62,9 +62,9 @@ impl Counter {
         let config = word_index(events.names, event)
             .or_else(|| word_index(events.aliases, event).filter(|_| event != "-"))
             .ok_or_else(|| no_event(events, spec))?;
-        let count = match count.map(str::parse::<u64>) {
+        let count = match count.map(crate::words::decimal::<u64>) {
             // The kernel refuses a period with the top bit set.
-            Some(Ok(count)) if count < 1 << 63 => count,
+            Some(Some(count)) if count < 1 << 63 => count,
             Some(_) => {
                 let message = refused(events, spec, "`: the count is not a number of events: ");
                 return Err(ProviderError::Spec(
@@ -89,7 +89,7 @@ impl Counter {
 
 /// `` `PROVIDER:SPEC`{reason}``.
 fn refused(events: &Counters, spec: &str, reason: &str) -> String {
-    ["`", events.provider, ":", spec, reason].concat()
+    crate::words::joined(&["`", events.provider, ":", spec, reason], "")
 }
 
 /// `PROVIDER:SPEC` that names no event: the message lists them, each with its alias.

@@ -304,7 +304,7 @@ impl UprobeSpec {
 pub(super) fn specs(points: &[UprobePoint]) -> Vec<String> {
     let mut specs = Vec::with_capacity(points.len());
     for point in points {
-        specs.push([&point.path, ":", &point.name].concat());
+        specs.push(crate::words::joined(&[&point.path, ":", &point.name], ""));
     }
     specs
 }

@@ -59,7 +59,7 @@ pub static USDT: Provider = Provider {
             "" => path,
             binary => binary,
         };
-        [binary, ":", provider, ":", name].concat()
+        crate::words::joined(&[binary, ":", provider, ":", name], "")
     }),
 };
 
@@ -109,7 +109,7 @@ fn probes(
         if place.is_some_and(|place| place != nth) {
             continue;
         }
-        let mut label = [&note.provider, ":", &note.name].concat();
+        let mut label = crate::words::joined(&[&note.provider, ":", &note.name], "");
         if places > 1 {
             label = format!("{label}#{nth}");
         }
@@ -117,7 +117,7 @@ fn probes(
             elf.file_offset(address)
                 .ok_or_else(|| UprobeError::NotMapped {
                     path: path.clone(),
-                    what: ["USDT probe ", &label].concat(),
+                    what: crate::words::joined(&["USDT probe ", &label], ""),
                 })
         };
         let semaphore = match note.semaphore {
@@ -273,7 +273,7 @@ fn register(arch: &Arch, name: &str) -> Option<(i16, bool)> {
             [b'r' | b'e', _, _] => name[1..].into(),
             [_, b'l' | b'h'] => {
                 high = name.ends_with("h");
-                [&name[..1], "x"].concat()
+                crate::words::joined(&[&name[..1], "x"], "")
             }
             [_, _, b'l'] => name[..2].into(),
             _ => name.to_string(),
@@ -282,11 +282,8 @@ fn register(arch: &Arch, name: &str) -> Option<(i16, bool)> {
         name.into()
     } else {
         // x0..x30, and w0..w30, their lower halves.
-        [
-            "x",
-            name.strip_prefix("w").or_else(|| name.strip_prefix("x"))?,
-        ]
-        .concat()
+        let number = name.strip_prefix("w").or_else(|| name.strip_prefix("x"))?;
+        crate::words::joined(&["x", number], "")
     };
     let offset = arch.offset(&name)? + usize::from(high);
     Some((offset as i16, high))

@@ -76,8 +76,7 @@ impl Watchpoint {
         };
         if !valid {
             return Err(ProviderError::Spec(
-                ["`watchpoint:", spec, "`: the mode must be ", MODES]
-                    .concat()
+                crate::words::joined(&["`watchpoint:", spec, "`: the mode must be ", MODES], "")
                     .into(),
             ));
         }

@@ -6,7 +6,7 @@ use tine_asm::{ByteOrder, Imm64, Insn};
 
 use crate::compile::{Compiled, Lifecycle, MapPlan, ProbeCode, ProgramKind, Storage};
 use crate::kernel::bpf::{self, BpfMap, LoadedProgram, MapType, ProgramSpec, Update};
-use crate::kernel::cpu::possible_cpus;
+use crate::kernel::cpu::possible_cpu_count;
 use crate::kernel::error::KernelError;
 use crate::kernel::features::Feature;
 use crate::kernel::mapping::page_size;
@@ -199,7 +199,7 @@ fn create_maps(
     compiled: &Compiled,
     interrupts_on: Option<&dyn Fn(usize) -> bool>,
 ) -> Result<Vec<BpfMap>, KernelError> {
-    let cpus = possible_cpus()?.len() as u32;
+    let cpus = possible_cpu_count()? as u32;
     let silent = !writes_output(compiled);
     let mut maps = Vec::with_capacity(compiled.maps.len());
     for (index, spec) in compiled.maps.iter().enumerate() {

@@ -348,7 +348,7 @@ impl fmt::Display for Type {
             Type::WallTime => ("walltime", None, ""),
             Type::Strftime(format) => {
                 f.write_str("strftime(")?;
-                fmt::Debug::fmt(&**format, f)?;
+                f.write_str(&crate::words::quoted(format.as_bytes()))?;
                 (")", None, "")
             }
             Type::KernelAddress => ("kaddr", None, ""),

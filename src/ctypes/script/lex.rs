@@ -2,6 +2,8 @@
 //! garbled line in an `#if 0` block costs nothing and one in live code is reported by the
 //! parser with its place.
 
+use crate::words::digits_value;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Kind<'a> {
     Ident(&'a str),
@@ -254,25 +256,6 @@ fn number(text: &str) -> Option<u64> {
         [b'0', octal @ ..] if !octal.is_empty() => digits_value(octal, 8),
         _ => digits_value(digits, 10),
     }
-}
-
-/// The value of `digits` in `radix`, as `u64::from_str_radix` reads them (a leading `+`
-/// allowed); None when one is not a digit, there are none, or the value passes 64 bits.
-#[inline(never)]
-fn digits_value(digits: &[u8], radix: u32) -> Option<u64> {
-    let digits = match digits {
-        [b'+', rest @ ..] if !rest.is_empty() => rest,
-        [] => return None,
-        _ => digits,
-    };
-    let mut value = 0u64;
-    for &digit in digits {
-        let digit = char::from(digit).to_digit(radix)?;
-        value = value
-            .checked_mul(u64::from(radix))?
-            .checked_add(u64::from(digit))?;
-    }
-    Some(value)
 }
 
 /// `'a'`, `'\n'`, `'\0'`, `'\x41'`, `'\''`.

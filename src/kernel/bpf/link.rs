@@ -34,7 +34,7 @@ impl Link {
         const RETURN_PROBE: u32 = 1;
         let mut names = Vec::with_capacity(symbols.len());
         for symbol in symbols {
-            match std::ffi::CString::new(*symbol) {
+            match std::ffi::CString::new(symbol.as_bytes()) {
                 Ok(name) => names.push(name),
                 Err(_) => break,
             }

@@ -192,7 +192,7 @@ impl BpfMap {
     fn create_with_extra(spec: &MapSpec, map_extra: u64) -> Result<BpfMap, KernelError> {
         let action = || format!("create {:?} map `{}`", spec.kind, spec.name);
         let copies = if spec.kind.is_per_cpu() {
-            possible_cpus()?.len()
+            possible_cpu_count()?
         } else {
             1
         };

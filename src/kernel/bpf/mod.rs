@@ -4,7 +4,7 @@
 use std::mem::size_of;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
-use crate::kernel::cpu::possible_cpus;
+use crate::kernel::cpu::possible_cpu_count;
 use crate::kernel::error::{last_errno, KernelError};
 
 mod link;

@@ -114,7 +114,7 @@ impl Bytes {
     /// The bytes of the file at `path`.
     fn of_file(path: &str) -> std::io::Result<Bytes> {
         let file = crate::kernel::open(path, libc::O_RDONLY)?;
-        let length = file.metadata()?.len() as usize;
+        let length = crate::kernel::file_status(&file)?.size as usize;
         Ok(match Mapping::file(file.as_fd(), length, path) {
             Ok(mapping) => Bytes::Mapped(mapping),
             // The one whole-file reader tine has (a read of `file` here would be a second).
@@ -188,7 +188,8 @@ impl Header {
             other => {
                 return Err(malformed(format_args!(
                     "not BTF: the magic is {:02x}{:02x}, not eb9f",
-                    other[0], other[1]
+                    u64::from(other[0]),
+                    u64::from(other[1])
                 )))
             }
         };
@@ -243,7 +244,7 @@ pub fn is_btf(path: &str) -> bool {
         return false;
     };
     let mut header = [0; HEADER_SIZE];
-    let length = file.metadata().map_or(0, |metadata| metadata.len());
+    let length = crate::kernel::file_status(&file).map_or(0, |status| status.size);
     // One read, not `read_exact`, whose retrying loop is linked for this alone: a file's first
     // bytes come whole unless it is shorter, and then it is no BTF.
     file.read(&mut header).is_ok_and(|read| read == HEADER_SIZE)

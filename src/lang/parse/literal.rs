@@ -2,6 +2,7 @@
 
 use super::{word, Error, Parser};
 use crate::lang::diag::{Diag, Span};
+use crate::words::{decimal, digits_value};
 
 impl<'a> Parser<'a> {
     /// Decimal, `0x` hex, `0b` binary or leading-`0` octal, with `_` separators.
@@ -28,11 +29,11 @@ impl<'a> Parser<'a> {
         const TOO_BIG: &str = "does not fit in 64 bits";
         let value = match digits.split_once('e') {
             Some((mantissa, exponent)) if radix == 10 => {
-                let decimal =
+                let digits_only =
                     |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-                if decimal(mantissa) && decimal(exponent) {
-                    let value = mantissa.parse::<u64>().ok().and_then(|mantissa| {
-                        let power = 10u64.checked_pow(exponent.parse::<u32>().ok()?)?;
+                if digits_only(mantissa) && digits_only(exponent) {
+                    let value = decimal::<u64>(mantissa).and_then(|mantissa| {
+                        let power = 10u64.checked_pow(decimal(exponent)?)?;
                         mantissa.checked_mul(power)
                     });
                     value.ok_or(TOO_BIG)
@@ -41,9 +42,15 @@ impl<'a> Parser<'a> {
                 }
             }
             _ if digits.is_empty() => Err(NOT_A_NUMBER),
-            _ => u64::from_str_radix(&digits, radix).map_err(|error| match error.kind() {
-                std::num::IntErrorKind::PosOverflow => TOO_BIG,
-                _ => NOT_A_NUMBER,
+            _ => digits_value(digits.as_bytes(), radix).ok_or_else(|| {
+                // Whichever comes first, as std's parse finds it: a value past 64 bits, or a
+                // character that is no digit.
+                let digit = |byte: &u8| char::from(*byte).is_digit(radix);
+                let valid = digits.bytes().take_while(digit).count();
+                match digits_value(&digits.as_bytes()[..valid], radix) {
+                    None if valid > 0 => TOO_BIG,
+                    _ => NOT_A_NUMBER,
+                }
             }),
         };
         match value {

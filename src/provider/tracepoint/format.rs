@@ -1,5 +1,6 @@
 //! provider::tracepoint::format: the `format` file tracefs keeps for each event — its name, id
 //! and fields with their C declarations, offsets and sizes — read into an `EventFormat`.
+use crate::words::decimal;
 
 /// One field of a tracepoint record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,10 +63,8 @@ pub fn parse_format(text: &str) -> Result<EventFormat, String> {
             name = Some(value.trim().to_string());
         } else if let Some(value) = line.strip_prefix("ID:") {
             id = Some(
-                value
-                    .trim()
-                    .parse::<u32>()
-                    .map_err(|_| format!("bad event id `{}`", value.trim()))?,
+                decimal::<u32>(value.trim())
+                    .ok_or_else(|| format!("bad event id `{}`", value.trim()))?,
             );
         } else if line.starts_with("field:") {
             fields.push(parse_field(line)?);
@@ -115,8 +114,8 @@ fn field_parts(line: &str) -> Result<(&str, usize, usize, bool), String> {
             "signed" => &mut signed,
             _ => continue, // later kernels may add keys; they do not change the layout
         };
-        let parsed = value.trim().parse::<usize>();
-        *number = Some(parsed.map_err(|_| format!("bad {key} `{value}` in `{line}`"))?);
+        let parsed = decimal::<usize>(value.trim());
+        *number = Some(parsed.ok_or_else(|| format!("bad {key} `{value}` in `{line}`"))?);
     }
     let missing = |what: &str| format!("no {what} in `{line}`");
     let declaration = declaration.ok_or_else(|| missing("declaration"))?;
@@ -167,7 +166,7 @@ fn declared(declaration: &str) -> Result<(&str, String, FieldKind), String> {
             FieldKind::DataLoc { relative }
         }
         (None, Some(count)) => {
-            let count = count.trim().parse().unwrap_or(0);
+            let count = decimal(count.trim()).unwrap_or(0);
             FieldKind::Array { count }
         }
         (None, None) if c_type.ends_with("*") => FieldKind::Pointer,

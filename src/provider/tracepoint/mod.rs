@@ -157,7 +157,7 @@ fn resolve_in(spec: &str, registry: &Registry) -> Result<super::Resolved, Provid
 /// `text` with its first `from` made `to`: `str::replacen` is linked for these two alone.
 fn replace_first(text: &str, from: char, to: &str) -> String {
     match text.split_once(from) {
-        Some((head, tail)) => [head, to, tail].concat(),
+        Some((head, tail)) => crate::words::joined(&[head, to, tail], ""),
         None => text.to_string(),
     }
 }

@@ -25,7 +25,7 @@ fn parse_number(text: &str) -> Option<u64> {
         None if digits.len() > 1 && digits.starts_with('0') => (8, &digits[1..]),
         None => (10, digits),
     };
-    let value = u64::from_str_radix(digits, radix).ok()?;
+    let value = crate::words::digits_value(digits.as_bytes(), radix)?;
     if negative {
         let magnitude = i64::try_from(value).ok()?;
         Some((-magnitude) as u64)
@@ -142,7 +142,7 @@ impl Checker<'_> {
             count.as_str()
         } else if name.chars().all(|c| c.is_ascii_digit()) {
             // As in bpftrace, one not given is 0 (`crate::check` warns of it).
-            let index: usize = name.parse().unwrap_or(usize::MAX);
+            let index: usize = crate::words::decimal(name).unwrap_or(usize::MAX);
             let given = index
                 .checked_sub(1)
                 .and_then(|index| environment.positional.get(index));

@@ -382,7 +382,10 @@ impl<'a, 't> Parser<'a, 't> {
         let error = match scalar_id(words) {
             Some(LONG_DOUBLE) => error_at(first, format_args!("`long double` is not understood")),
             Some(id) => return id,
-            None => error_at(first, format_args!("`{}` is not a C type", words.join(" "))),
+            None => {
+                let words = crate::words::joined(words, " ");
+                error_at(first, format_args!("`{words}` is not a C type"))
+            }
         };
         self.fail(error);
         VOID
