@@ -107,9 +107,11 @@ fn only_maps_of_probes_with_interrupts_on_grow_on_demand() {
             .expect("run tine");
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{output:?}");
-        // bpftool: `ID: percpu_hash  name NAME  flags 0xN`.
+        // bpftool: `ID: percpu_hash  name NAME  flags 0xN`; the newest map of the name is this
+        // run's (an earlier run's may still be listed while the kernel frees it).
         let flags = |name: &str| {
             text.lines()
+                .rev()
                 .find(|line| line.contains("hash") && line.contains(&format!("name {name} ")))
                 .and_then(|line| line.rsplit_once("flags "))
                 .map(|(_, flags)| flags.trim().to_string())
