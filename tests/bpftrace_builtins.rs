@@ -709,3 +709,73 @@ fn pointer_arithmetic_moves_by_whole_targets() {
         "{output:?}"
     );
 }
+
+/// The program of the tests of `strerror()`, `username` and `macaddr()`: three opens that fail
+/// each its own way, then a call of `station()` with a MAC address it holds and a frame whose
+/// source is another.
+const NAMED_SOURCE: &str = r#"
+#include <fcntl.h>
+
+struct frame { unsigned char destination[6]; unsigned char source[6]; };
+struct frame frame = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, { 0x52, 0x54, 0x00, 0x9a, 0x0b, 0xcd } };
+unsigned char station_address[6] = { 0x02, 0x1a, 0xb3, 0x4c, 0xd5, 0xef };
+
+__attribute__((noinline)) int station(const unsigned char *address, const struct frame *frame) {
+    __asm__ volatile("" : : "r"(address), "r"(frame) : "memory");
+    return address[0] + frame->source[0];
+}
+
+int main(void) {
+    open("/nonexistent/tine", O_RDONLY);
+    open("/etc/passwd/tine", O_RDONLY);
+    open("/", O_WRONLY);
+    return station(station_address, &frame) == 0x54 ? 0 : 1;
+}
+"#;
+
+fn named_program() -> Option<&'static str> {
+    static BUILT: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    let built = BUILT.get_or_init(|| common::built("tinenamed", NAMED_SOURCE, &["-O2", "-static"]));
+    match built {
+        Ok(path) => Some(path),
+        Err(reason) => {
+            common::skip("named_program", format_args!("{reason}"));
+            None
+        }
+    }
+}
+
+/// `strerror()` of each failed open's errno and `username` of the user it ran as (root, nobody,
+/// and a uid /etc/passwd has not: nothing), in printf and a value; `macaddr()` through an
+/// address and of a struct's 6-byte array. bpftrace 0.17 prints these lines for the same runs.
+#[test]
+fn strerror_username_and_macaddr_print_what_they_name() {
+    if !common::kernel_available("strerror_username_and_macaddr_print_what_they_name") {
+        return;
+    }
+    let Some(program) = named_program() else {
+        return;
+    };
+    let script = format!(
+        "struct frame {{ unsigned char destination[6]; unsigned char source[6]; }}
+         tracepoint:syscalls:sys_exit_openat / comm == \"tinenamed\" && args->ret < 0 / {{
+             printf(\"%d %s|%s %d\\n\", -args->ret, strerror(-args->ret), username, uid);
+             @last = strerror(-args->ret); @user = username; }}
+         uprobe:{program}:station {{
+             printf(\"%s %s\\n\", macaddr(arg0), macaddr(((struct frame *)arg1)->source));
+             @mac = macaddr(arg0); }}"
+    );
+    for (user, name) in [(0, "root"), (65534, "nobody"), (4242, "")] {
+        let workload = format!("setpriv --reuid {user} --regid {user} --clear-groups {program}");
+        let output = tine(&[], &["-f", "bpftrace", "-c", &workload, &script]);
+        let expected = format!(
+            "Attaching 2 probes...\n\
+             2 No such file or directory|{name} {user}\n\
+             20 Not a directory|{name} {user}\n\
+             21 Is a directory|{name} {user}\n\
+             02:1A:B3:4C:D5:EF 52:54:00:9A:0B:CD\n\n\n\
+             @last: Is a directory\n@mac: 02:1A:B3:4C:D5:EF\n@user: {name}\n"
+        );
+        assert_eq!(stdout(&output), expected, "{output:?}");
+    }
+}

@@ -5,10 +5,12 @@ use std::fmt::Write;
 
 use crate::kernel::bpf::BpfMap;
 use crate::kernel::elf::ElfFile;
+use crate::kernel::error::describe;
 use crate::kernel::kallsyms::{write_symbol, write_unknown, KernelSymbols};
 use crate::kernel::memory_map::{self, Mapping};
 use crate::output::Symbols;
 use crate::wire;
+use crate::words::nth_item;
 
 /// Names for what probes record as numbers: kernel symbols (read on first need), stacks from
 /// the stack map, the wall clock.
@@ -109,9 +111,29 @@ impl Symbols for KernelNames<'_> {
         *(self.wall_clock_offset).get_or_init(crate::kernel::clock::wall_clock_offset)
     }
 
+    fn write_resolved(&self, out: &mut String, resolve: wire::Resolve, value: u64) {
+        match resolve {
+            // C's `int`, as bpftrace passes its u64 to strerror.
+            wire::Resolve::ErrorText => out.push_str(&describe(value as i32)),
+            _ => write_user_name(out, value),
+        }
+    }
+
     fn write_strftime(&self, out: &mut String, format: &str, monotonic: u64) {
         let realtime = (monotonic as i64).saturating_add(self.realtime_offset);
         out.push_str(&local_time(format, realtime));
+    }
+}
+
+/// The name /etc/passwd gives `uid`, read at each value as bpftrace does; nothing when it has
+/// none.
+fn write_user_name(out: &mut String, uid: u64) {
+    let passwd = crate::kernel::read_text("/etc/passwd").unwrap_or_default();
+    for line in passwd.lines() {
+        if nth_item(line, b':', 2).and_then(|found| found.parse().ok()) == Some(uid) {
+            out.push_str(nth_item(line, b':', 0).unwrap_or_default());
+            return;
+        }
     }
 }
 

@@ -8,7 +8,8 @@ use std::mem::discriminant;
 use super::actions::{cat, clear, exit, join, print, printf, signal, system};
 use super::expression::register;
 use super::functions::{
-    bswap, buf, dyn_field, kaddr, ntop, pointer, read, strcmp, strftime, symbol, Call,
+    bswap, buf, dyn_field, kaddr, ntop, pointer, read, resolved, strcmp, strftime, symbol, Call,
+    MAC_SOURCE,
 };
 use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
@@ -16,7 +17,7 @@ use crate::lang::diag::Span;
 use crate::lang::unsupported;
 use crate::sema::program::{Builtin, ExprKind, MapKind};
 use crate::sema::types::{Id, Type, U32, U64};
-use crate::wire::{self, Stack};
+use crate::wire::{self, Resolve, Stack};
 
 pub(super) struct Definition {
     /// The name a script writes, NUL-padded: every built-in's fits in 8 bytes, and a row
@@ -104,6 +105,7 @@ const TABLE: &[Definition] = &[
     variable("tid",      Builtin::Tid,         Type::Id(Id::Process)),
     variable("kpid",     Builtin::Tid,         Type::Id(Id::Process)),
     variable("uid",      Builtin::Uid,         Type::Id(Id::User)),
+    variable("username", Builtin::Uid,         Type::Resolved(Resolve::UserName)),
     variable("gid",      Builtin::Gid,         Type::Id(Id::Group)),
     variable("cpu",      Builtin::Cpu,         Type::Id(Id::Cpu)),
     variable("rand",     Builtin::Rand,        U32),
@@ -142,6 +144,8 @@ const TABLE: &[Definition] = &[
     function("ntop",   1, 2,   &"an optional address family and an address", ntop),
     function("buf",    1, 2,   &"an address or array and a length",  buf),
     function("bswap",  1, 1,   &"one integer",                       bswap),
+    function("strerror", 1, 1, &"one error number",                  resolved),
+    function("macaddr", 1, 1,  &MAC_SOURCE,                          resolved),
     function("reg",    1, 1,   &"one register's name",               register),
     aggregation("count",    || MapKind::Count,    0),
     aggregation("sum",      || MapKind::Sum,      1),

@@ -11,7 +11,7 @@ use crate::lang::ast::{self, UnaryOp};
 use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind, Function};
 use crate::sema::types::{AddressSpace, Type, I32, U32, U64};
-use crate::wire;
+use crate::wire::{self, Resolve};
 
 /// Bytes `str()` and `mem()` read when no length is given (ply's string size).
 pub const DEFAULT_STRING_SIZE: usize = 128;
@@ -361,6 +361,40 @@ pub(super) fn bswap(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typ
         signed: false,
     };
     Some(typed_call_of(Function::Bswap, value, ty, call.span))
+}
+
+/// bpftrace's `strerror(errno)` and `macaddr(address or 6-byte array)`: the number, or the 6
+/// bytes read through the address or the array's own, printed as what user space finds they
+/// name (the C library's text for the errno; `AA:BB:CC:DD:EE:FF`).
+pub(super) fn resolved(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
+    let name = call.name;
+    let mac = name == "macaddr";
+    let (resolve, accepts, wanted): (_, fn(&Type) -> bool, _) = if mac {
+        (Resolve::MacAddress, mac_source, MAC_SOURCE)
+    } else {
+        (Resolve::ErrorText, Type::is_integer, "an integer")
+    };
+    let rule = format_args!("{name}() takes {wanted}");
+    let mut value = typed_argument(checker, &call.arguments[0], call.scope, accepts, rule)?;
+    let ty = Type::Resolved(resolve);
+    if !mac {
+        coerce(&mut value, &ty);
+    } else if value.ty.is_scalar() {
+        let address = checker.as_pointer(value, call.scope);
+        let length = Function::Mem { length: 6 };
+        return Some(typed_call_of(length, address, ty, call.span));
+    } else {
+        // The array's bytes as they are: a cast would be a conversion.
+        value.ty = ty;
+    }
+    Some(value)
+}
+
+pub(super) const MAC_SOURCE: &str = "an address or a 6-byte array";
+
+fn mac_source(ty: &Type) -> bool {
+    let array = matches!(ty, Type::Array(..) | Type::Chars(_)) && ty.size() == 6;
+    array || ty.is_scalar() && ty.size() <= 8
 }
 
 /// An argument of a type that `accepts` admits; `rule` says which in the error.
