@@ -597,7 +597,7 @@ impl Checker<'_> {
         if let Some((name, ty)) = provided {
             return Some(expr(ExprKind::Provider(name.to_string()), ty, span));
         }
-        match definition(name).map(|definition| &definition.form) {
+        match definition(name) {
             // A constant per probe: each spec of a probe list is a probe of its own.
             Some(Form::ProbeName) => {
                 let text = scope.probe_name.as_bytes().to_vec();
