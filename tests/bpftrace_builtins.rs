@@ -779,3 +779,39 @@ fn strerror_username_and_macaddr_print_what_they_name() {
         assert_eq!(stdout(&output), expected, "{output:?}");
     }
 }
+
+/// `strcontains()` as a filter on the file each exec runs and on the task's name, with a literal
+/// needle and with needles known only as the probe runs: only the three execs of the copy named
+/// `tinecontains` pass, not `/bin/true`'s. bpftrace 0.17 prints these rows but the last key's
+/// third element, 0 there: its unrolled search starts only where the needle's whole 16-byte
+/// buffer fits in the haystack's, which misses `tinecontains` at byte 5 of an 18-byte literal
+/// (later bpftrace searches every start, as tine does).
+#[test]
+fn strcontains_finds_needles_in_names_and_paths() {
+    if !common::kernel_available("strcontains_finds_needles_in_names_and_paths") {
+        return;
+    }
+    let program = common::unique_copy("true", "tinecontains");
+    let script = format!(
+        "tracepoint:sched:sched_process_exec / strcontains(str(args->filename), \"necont\") / {{
+             @files[str(args->filename)] = count(); }}
+         tracepoint:sched:sched_process_exec / strcontains(comm, \"contain\") / {{
+             $needle = \"true\"; $empty = \"\";
+             @comms[comm, strcontains(comm, $needle), strcontains(\"{}\", comm),
+                    strcontains(comm, $empty), strcontains(\"tine\", comm)] = count(); }}",
+        program.display()
+    );
+    let workload = format!(
+        "{program}; /bin/true; {program}; {program}",
+        program = program.display()
+    );
+    let output = tine(&[], &["-f", "bpftrace", "-c", &workload, &script]);
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "Attaching 2 probes...\n\n\n@comms[tinecontains, 0, 1, 1, 0]: 3\n@files[{}]: 3\n",
+            program.display()
+        ),
+        "{output:?}"
+    );
+}

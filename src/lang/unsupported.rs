@@ -11,7 +11,6 @@ const PROVIDERS: &str = "\
 asyncwatchpoint aw iter it|";
 
 const FUNCTIONS: &str = "\
-strcontains|strcmp() compares whole strings
 pton uaddr cgroupid cgroup_path path sizeof offsetof len override unwatch \
    skboutput percpu_kaddr|";
 

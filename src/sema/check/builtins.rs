@@ -109,6 +109,7 @@ table! {
     "dyn"       => function(1, 1,   &"one `__data_loc` field",          dyn_field),
     "strcmp"    => function(2, 2,   &"two strings",                     strcmp),
     "strncmp"   => function(3, 3,   &"two strings and a length",        strcmp),
+    "strcontains" => function(2, 2, &"two strings",                     strcmp),
     "strftime"  => function(2, 2,   &"a format string and nanoseconds", strftime),
     "kaddr"     => function(1, 1,   &"one kernel symbol's name",        kaddr),
     "join"      => function(1, 2,   &"an array of string addresses and an optional separator", join),
@@ -366,6 +367,7 @@ mod tests {
                 format: std::rc::Rc::new(Format::EMPTY),
             },
             Function::Signal,
+            Function::StrContains,
             Function::Print,
             Function::PrintMap(PrintOptions::WHOLE),
             Function::Exit,
@@ -393,9 +395,31 @@ mod tests {
         assert_eq!(
             names,
             [
-                "printf", "cat", "system", "signal", "print", "print", "exit", "clear", "zero",
-                "str", "mem", "uptr", "kptr", "ksym", "usym", "dyn", "strcmp", "strncmp",
-                "strftime", "join", "ntop", "buf", "bswap", "time"
+                "printf",
+                "cat",
+                "system",
+                "signal",
+                "strcontains",
+                "print",
+                "print",
+                "exit",
+                "clear",
+                "zero",
+                "str",
+                "mem",
+                "uptr",
+                "kptr",
+                "ksym",
+                "usym",
+                "dyn",
+                "strcmp",
+                "strncmp",
+                "strftime",
+                "join",
+                "ntop",
+                "buf",
+                "bswap",
+                "time"
             ]
         );
         // Each a function's record, but `time`: ply's variable, bpftrace's statement.

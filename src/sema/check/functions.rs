@@ -171,7 +171,7 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
     ))
 }
 
-/// `strcmp(a, b)`.
+/// `strcmp(a, b)`, bpftrace's `strncmp(a, b, length)` and `strcontains(haystack, needle)`.
 pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name = call.name;
     let left = checker.value(&call.arguments[0], call.scope);
@@ -186,7 +186,9 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ty
             return None;
         }
     }
+    let contains = name == "strcontains";
     let function = match call.arguments.get(2) {
+        None if contains => Function::StrContains,
         None => Function::StrCmp,
         Some(node) => {
             let length = checker.value(node, call.scope)?;
@@ -204,7 +206,8 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ty
             }
         }
     };
-    Some(typed_call_of_two(function, left, right, I32, call.span))
+    let ty = if contains { U64 } else { I32 };
+    Some(typed_call_of_two(function, left, right, ty, call.span))
 }
 
 /// bpftrace's `strftime(format, nsecs)`: nanoseconds (of the clock `nsecs` reads) that print
