@@ -815,3 +815,46 @@ fn strcontains_finds_needles_in_names_and_paths() {
         "{output:?}"
     );
 }
+
+/// `pton()`'s bytes compared by `==` and `!=` with the address fields of two TCP connections
+/// this test makes, to its own listeners on 127.0.0.2 and ::1 (an IPv4 socket's IPv6 fields
+/// hold its addresses v4-mapped), given to `ntop()` and indexed. bpftrace 0.17 prints the same
+/// lines and rows (its rows of equal counts in another order).
+#[test]
+fn pton_addresses_compare_with_the_fields_of_real_connections() {
+    if !common::kernel_available("pton_addresses_compare_with_the_fields_of_real_connections") {
+        return;
+    }
+    let ipv4 = std::net::TcpListener::bind("127.0.0.2:0").expect("listen on 127.0.0.2");
+    let ipv6 = std::net::TcpListener::bind("[::1]:0").expect("listen on ::1");
+    let port = |listener: &std::net::TcpListener| listener.local_addr().expect("a port").port();
+    let (port4, port6) = (port(&ipv4), port(&ipv6));
+    let workload =
+        format!("bash -c 'exec 3<>/dev/tcp/127.0.0.2/{port4}; exec 4<>/dev/tcp/::1/{port6}'");
+    let script = format!(
+        "tracepoint:sock:inet_sock_set_state / args->newstate == 1 && \
+         (args->dport == {port4} || args->dport == {port6}) / {{ \
+         @[args->family, args->daddr == pton(\"127.0.0.2\"), args->daddr_v6 == pton(\"::1\"), \
+           args->daddr_v6 == pton(\"::ffff:7f00:2\"), args->saddr != pton(\"127.0.0.1\")] = count(); \
+         printf(\"%s %s %d\\n\", ntop(pton(\"127.0.0.2\")), ntop(pton(\"::ffff:7f00:2\")), \
+                pton(\"fe80::1\")[0]); }}"
+    );
+    let output = tine(&[], &["-f", "bpftrace", "-c", &workload, &script]);
+    let text = stdout(&output);
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "",
+            "",
+            "127.0.0.2 ::ffff:127.0.0.2 254",
+            "127.0.0.2 ::ffff:127.0.0.2 254",
+            "@[10, 0, 1, 0, 1]: 1",
+            "@[2, 1, 0, 1, 0]: 1",
+            "Attaching 1 probe...",
+        ],
+        "{text}"
+    );
+    drop((ipv4, ipv6));
+}

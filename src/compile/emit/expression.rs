@@ -539,7 +539,7 @@ impl Emitter<'_> {
         span: Span,
     ) {
         use BinaryOp::*;
-        let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
+        let strings = matches!(left.ty, Type::Chars(_) | Type::Array(..));
         let register = self.temp(span);
         let (source, held) = if strings {
             // Strings compare as strcmp(left, right) against 0.
@@ -590,8 +590,10 @@ impl Emitter<'_> {
         self.store_into(left, a);
         let b = self.alloc(right.ty.size(), span);
         self.store_into(right, b);
+        // Integer arrays (bpftrace's `==` of two) compare every byte, NULs too.
+        let text = matches!(left.ty, Type::Chars(_));
         let length = |expr: &Expr| match &expr.kind {
-            ExprKind::Str(bytes) => bytes.len() + 1,
+            ExprKind::Str(bytes) if text => bytes.len() + 1,
             _ => expr.ty.size(),
         };
         let length = length(left)
@@ -604,8 +606,10 @@ impl Emitter<'_> {
             self.asm
                 .load(Size::U8, R1, R10, a + index)
                 .load(Size::U8, R2, R10, b + index)
-                .jne(R1, R2, differ)
-                .jeq_imm(R1, 0, equal);
+                .jne(R1, R2, differ);
+            if text {
+                self.asm.jeq_imm(R1, 0, equal);
+            }
         }
         self.asm
             .bind(equal)

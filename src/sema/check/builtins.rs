@@ -8,8 +8,8 @@ use std::mem::discriminant;
 use super::actions::{cat, clear, exit, join, print, printf, signal, system};
 use super::expression::register;
 use super::functions::{
-    bswap, buf, dyn_field, kaddr, ntop, pointer, read, resolved, strcmp, strftime, symbol, Call,
-    MAC_SOURCE,
+    bswap, buf, dyn_field, kaddr, ntop, pointer, pton, read, resolved, strcmp, strftime, symbol,
+    Call, MAC_SOURCE,
 };
 use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
@@ -114,6 +114,7 @@ table! {
     "kaddr"     => function(1, 1,   &"one kernel symbol's name",        kaddr),
     "join"      => function(1, 2,   &"an array of string addresses and an optional separator", join),
     "ntop"      => function(1, 2,   &"an optional address family and an address", ntop),
+    "pton"      => function(1, 1,   &"one address, a string literal",   pton),
     "buf"       => function(1, 2,   &"an address or array and a length", buf),
     "bswap"     => function(1, 1,   &"one integer",                     bswap),
     "strerror"  => function(1, 1,   &"one error number",                resolved),

@@ -690,6 +690,11 @@ impl Checker<'_> {
         let position = literal_value(&index_value)
             .and_then(|value| usize::try_from(value).ok())
             .filter(|&value| length.map_or(true, |length| value < length));
+        if let (ExprKind::Str(bytes), Some(position)) = (&base.kind, position) {
+            // An element of a constant (pton()'s bytes, a string literal's) is a constant.
+            let byte = bytes.get(position).copied().unwrap_or(0);
+            return Some(expr(ExprKind::Int(byte.into()), element, span));
+        }
         let offset = position
             .map(|position| position.saturating_mul(element.size()))
             .filter(|&offset| match through_pointer {
