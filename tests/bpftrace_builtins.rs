@@ -710,11 +710,19 @@ fn pointer_arithmetic_moves_by_whole_targets() {
     );
 }
 
-/// The program of the tests of `strerror()`, `username` and `macaddr()`: three opens that fail
-/// each its own way, then a call of `station()` with a MAC address it holds and a frame whose
-/// source is another.
+/// The program of the tests of `strerror()`, `username`, `macaddr()` and `uaddr()`: three
+/// opens that fail each its own way, then a call of `station()` with a MAC address it holds and
+/// a frame whose source is another; data objects of each size. Linked statically, so that no
+/// dynamic loader's opens fail, and not position-independent, so that `uaddr()`'s addresses are
+/// the process's.
 const NAMED_SOURCE: &str = r#"
 #include <fcntl.h>
+
+char greeting[] = "hello from tine";
+long counter = -42;
+int small = -7;
+short tiny = -3;
+unsigned char byte = 200;
 
 struct frame { unsigned char destination[6]; unsigned char source[6]; };
 struct frame frame = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, { 0x52, 0x54, 0x00, 0x9a, 0x0b, 0xcd } };
@@ -726,6 +734,7 @@ __attribute__((noinline)) int station(const unsigned char *address, const struct
 }
 
 int main(void) {
+    counter++;
     open("/nonexistent/tine", O_RDONLY);
     open("/etc/passwd/tine", O_RDONLY);
     open("/", O_WRONLY);
@@ -735,7 +744,8 @@ int main(void) {
 
 fn named_program() -> Option<&'static str> {
     static BUILT: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
-    let built = BUILT.get_or_init(|| common::built("tinenamed", NAMED_SOURCE, &["-O2", "-static"]));
+    let built = BUILT
+        .get_or_init(|| common::built("tinenamed", NAMED_SOURCE, &["-O2", "-static", "-no-pie"]));
     match built {
         Ok(path) => Some(path),
         Err(reason) => {
@@ -857,4 +867,49 @@ fn pton_addresses_compare_with_the_fields_of_real_connections() {
         "{text}"
     );
     drop((ipv4, ipv6));
+}
+
+/// `uaddr()` of the program's data objects of each size, read through in its uprobe: a string,
+/// signed integers of 8, 4 and 2 bytes and an unsigned byte (typed signed, as bpftrace types
+/// them all: 200 is -56), and the 6-byte array `macaddr()` prints. bpftrace 0.17 prints these
+/// lines; a name the binary has no object of, or a probe in no binary, is an error.
+#[test]
+fn uaddr_reads_the_binarys_data_objects() {
+    if !common::kernel_available("uaddr_reads_the_binarys_data_objects") {
+        return;
+    }
+    let Some(program) = named_program() else {
+        return;
+    };
+    let script = format!(
+        "uprobe:{program}:station {{
+             printf(\"%s %d %d %d %d %s\\n\", str(uaddr(\"greeting\")), *uaddr(\"counter\"),
+                    *uaddr(\"small\"), *uaddr(\"tiny\"), *uaddr(\"byte\"),
+                    macaddr(uaddr(\"station_address\")));
+             @[*uaddr(\"counter\")] = count(); }}"
+    );
+    let output = tine(&[], &["-f", "bpftrace", "-c", program, &script]);
+    assert_eq!(
+        stdout(&output),
+        "Attaching 1 probe...\nhello from tine -41 -7 -3 -56 02:1A:B3:4C:D5:EF\n\n\n@[-41]: 1\n",
+        "{output:?}"
+    );
+    for (script, message) in [
+        (
+            format!("uprobe:{program}:station {{ @ = *uaddr(\"nothing\"); }}"),
+            format!("{program} has no data object `nothing`"),
+        ),
+        (
+            "tracepoint:syscalls:sys_enter_read { @ = *uaddr(\"counter\"); }".to_string(),
+            "uaddr() reads the symbols of a uprobe's binary: this probe has none".to_string(),
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+            .arg(&script)
+            .output()
+            .expect("run tine");
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let errors = String::from_utf8_lossy(&output.stderr);
+        assert!(errors.contains(&message), "{errors}");
+    }
 }

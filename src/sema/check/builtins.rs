@@ -9,7 +9,7 @@ use super::actions::{cat, clear, exit, join, print, printf, signal, system};
 use super::expression::register;
 use super::functions::{
     bswap, buf, dyn_field, kaddr, ntop, pointer, pton, read, resolved, strcmp, strftime, symbol,
-    Call, MAC_SOURCE,
+    uaddr, Call, MAC_SOURCE,
 };
 use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
@@ -112,6 +112,7 @@ table! {
     "strcontains" => function(2, 2, &"two strings",                     strcmp),
     "strftime"  => function(2, 2,   &"a format string and nanoseconds", strftime),
     "kaddr"     => function(1, 1,   &"one kernel symbol's name",        kaddr),
+    "uaddr"     => function(1, 1,   &"one data symbol's name",          uaddr),
     "join"      => function(1, 2,   &"an array of string addresses and an optional separator", join),
     "ntop"      => function(1, 2,   &"an optional address family and an address", ntop),
     "pton"      => function(1, 1,   &"one address, a string literal",   pton),

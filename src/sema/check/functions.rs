@@ -520,6 +520,37 @@ pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typ
     }
 }
 
+/// bpftrace's `uaddr("name")`: where data object `name` of a uprobe's binary is, read from its
+/// symbols as the script is compiled: a user pointer to a signed integer of the object's size
+/// (1, 2 or 4 bytes; else 8), as bpftrace types it. The address is the file's own, which is the
+/// process's in a binary that is not position-independent, as in bpftrace.
+pub(super) fn uaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
+    let name_node = &call.arguments[0];
+    let name = format_literal(checker, name_node, "uaddr's symbol")?;
+    let found = match call.scope.context.data_symbol(name) {
+        Some(found) => found,
+        None => Err("uaddr() reads the symbols of a uprobe's binary: this probe has none".into()),
+    };
+    let (address, size) = match found {
+        Ok(found) => found,
+        Err(message) => {
+            checker.errors.error_at(name_node.span, message);
+            return None;
+        }
+    };
+    let bytes = if matches!(size, 1 | 2 | 4) {
+        size as u8
+    } else {
+        8
+    };
+    let target = Type::Int {
+        bytes,
+        signed: true,
+    };
+    let ty = Type::pointer(target, AddressSpace::User);
+    Some(expr(ExprKind::Int(address), ty, call.span))
+}
+
 /// A format string for C's strftime: a literal, UTF-8, without NUL.
 pub(super) fn format_literal<'a>(
     checker: &mut Checker<'_>,
