@@ -111,8 +111,8 @@ pub enum Layout {
     Resolved(Resolve),
 }
 
-/// What a `Layout::Resolved` value names, as bpftrace's `strerror()`, `username` and
-/// `macaddr()` print it.
+/// What a `Layout::Resolved` value names, as bpftrace's `strerror()`, `username`,
+/// `cgroup_path()` and `macaddr()` print it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolve {
     /// An errno (u64; C's `int` of its low half): the text of the C library tine is linked
@@ -121,6 +121,8 @@ pub enum Resolve {
     ErrorText,
     /// A uid (u64): its name in /etc/passwd, empty when it has none.
     UserName,
+    /// A cgroup id (u64): `hierarchy:/path` in each cgroup hierarchy mounted, `,` between.
+    CgroupPath,
     /// 6 bytes: `AA:BB:CC:DD:EE:FF`.
     MacAddress,
 }

@@ -913,3 +913,70 @@ fn uaddr_reads_the_binarys_data_objects() {
         assert!(errors.contains(&message), "{errors}");
     }
 }
+
+/// `cgroup_path()` of the cgroup v2 directory this test makes and runs the workload in:
+/// `unified:/` and the directory's name first, then, as in bpftrace, each cgroup v1 hierarchy
+/// with an entry of that inode number (by chance: v1 numbers its own), named by its mount point,
+/// in order, each entry's inode the id. bpftrace 0.17 prints the same line for the same run.
+#[test]
+fn cgroup_path_names_the_cgroup_the_workload_runs_in() {
+    let test = "cgroup_path_names_the_cgroup_the_workload_runs_in";
+    if !common::kernel_available(test) {
+        return;
+    }
+    let mounts = std::fs::read_to_string("/proc/self/mounts").expect("read /proc/self/mounts");
+    // (hierarchy name, mount point) of each cgroup hierarchy, as bpftrace names them.
+    let hierarchies: Vec<(String, String)> = mounts
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let name = match *fields.get(2)? {
+                "cgroup2" => "unified",
+                "cgroup" => fields[1].rsplit('/').next()?,
+                _ => return None,
+            };
+            Some((name.to_string(), fields[1].to_string()))
+        })
+        .collect();
+    let Some((_, unified)) = hierarchies.iter().find(|(name, _)| name == "unified") else {
+        common::skip(test, "no cgroup v2 hierarchy is mounted");
+        return;
+    };
+    let name = format!("tine-cgroup-{}", std::process::id());
+    let directory = format!("{unified}/{name}");
+    if let Err(error) = std::fs::create_dir(&directory) {
+        common::skip(test, format_args!("cannot make {directory}: {error}"));
+        return;
+    }
+    let id = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&directory).unwrap());
+    let program = common::unique_copy("true", "tinecgroup");
+    let workload = format!(
+        "echo $$ > {directory}/cgroup.procs && exec {}",
+        program.display()
+    );
+    let script = "tracepoint:sched:sched_process_exec / comm == \"tinecgroup\" / { \
+                  printf(\"%d %s\\n\", cgroup, cgroup_path(cgroup)); @ = cgroup_path(cgroup); }";
+    let output = tine(&[], &["-f", "bpftrace", "-c", &workload, script]);
+    std::fs::remove_dir(&directory).expect("remove the test's cgroup");
+    let text = stdout(&output);
+    let line = text.lines().nth(1).unwrap_or_default();
+    let (printed_id, paths) = line.split_once(' ').unwrap_or_default();
+    assert_eq!(printed_id, id.to_string(), "{text}");
+    assert!(text.ends_with(&format!("\n\n\n@: {paths}\n")), "{text}");
+    let paths: Vec<&str> = paths.split(',').collect();
+    assert_eq!(paths[0], format!("unified:/{name}"), "{text}");
+    let mut names = Vec::new();
+    for path in &paths[1..] {
+        let (hierarchy, below) = path.split_once(':').expect("hierarchy:path");
+        let (_, mount) = hierarchies
+            .iter()
+            .find(|(name, _)| name == hierarchy)
+            .unwrap_or_else(|| panic!("{hierarchy} is no hierarchy: {text}"));
+        let entry = std::fs::metadata(format!("{mount}{below}")).expect("the entry printed");
+        assert_eq!(std::os::unix::fs::MetadataExt::ino(&entry), id, "{path}");
+        names.push(hierarchy);
+    }
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted, "{text}");
+}

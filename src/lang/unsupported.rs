@@ -11,7 +11,7 @@ const PROVIDERS: &str = "\
 asyncwatchpoint aw iter it|";
 
 const FUNCTIONS: &str = "\
-cgroupid cgroup_path path sizeof offsetof len override unwatch \
+cgroupid path sizeof offsetof len override unwatch \
    skboutput percpu_kaddr|";
 
 const VARIABLES: &str = "\

@@ -50,8 +50,8 @@ pub enum Type {
     Inet,
     /// bpftrace's `buf()`: a u64 length, then room for this many bytes (`wire::BUFFER_DATA`).
     Buffer(usize),
-    /// bpftrace's `strerror()`, `username` (a u64) and `macaddr()` (6 bytes): printed as what
-    /// user space finds it names.
+    /// bpftrace's `strerror()`, `username`, `cgroup_path()` (a u64) and `macaddr()` (6 bytes):
+    /// printed as what user space finds it names.
     Resolved(Resolve),
     /// A C struct or union in memory, described by kernel BTF or the script's definitions:
     /// reached through a pointer or as a member, its members read one at a time.
@@ -371,7 +371,7 @@ impl fmt::Display for Type {
             Type::Inet => ("inet", None, ""),
             Type::Buffer(_) => ("buffer", None, ""),
             Type::Resolved(resolve) => {
-                let names = "strerror username macaddr";
+                let names = "strerror username cgroup_path macaddr";
                 let name = crate::words::nth_word(names, *resolve as usize);
                 (name.unwrap_or_default(), None, "")
             }

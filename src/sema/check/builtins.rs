@@ -120,6 +120,7 @@ table! {
     "bswap"     => function(1, 1,   &"one integer",                     bswap),
     "strerror"  => function(1, 1,   &"one error number",                resolved),
     "macaddr"   => function(1, 1,   &MAC_SOURCE,                        resolved),
+    "cgroup_path" => function(1, 1, &"one cgroup id",                   resolved),
     "reg"       => function(1, 1,   &"one register's name",             register),
     "count"     => aggregation(|| MapKind::Count,    0),
     "sum"       => aggregation(|| MapKind::Sum,      1),

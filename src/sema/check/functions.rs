@@ -366,16 +366,17 @@ pub(super) fn bswap(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typ
     Some(typed_call_of(Function::Bswap, value, ty, call.span))
 }
 
-/// bpftrace's `strerror(errno)` and `macaddr(address or 6-byte array)`: the number, or the 6
-/// bytes read through the address or the array's own, printed as what user space finds they
-/// name (the C library's text for the errno; `AA:BB:CC:DD:EE:FF`).
+/// bpftrace's `strerror(errno)`, `cgroup_path(id)` and `macaddr(address or 6-byte array)`: the
+/// number, or the 6 bytes read through the address or the array's own, printed as what user
+/// space finds they name (the C library's text for the errno, the cgroup's paths,
+/// `AA:BB:CC:DD:EE:FF`).
 pub(super) fn resolved(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name = call.name;
     let mac = name == "macaddr";
-    let (resolve, accepts, wanted): (_, fn(&Type) -> bool, _) = if mac {
-        (Resolve::MacAddress, mac_source, MAC_SOURCE)
-    } else {
-        (Resolve::ErrorText, Type::is_integer, "an integer")
+    let (resolve, accepts, wanted): (_, fn(&Type) -> bool, _) = match name {
+        "macaddr" => (Resolve::MacAddress, mac_source, MAC_SOURCE),
+        "strerror" => (Resolve::ErrorText, Type::is_integer, "an integer"),
+        _ => (Resolve::CgroupPath, Type::is_integer, "an integer"),
     };
     let rule = format_args!("{name}() takes {wanted}");
     let mut value = typed_argument(checker, &call.arguments[0], call.scope, accepts, rule)?;
