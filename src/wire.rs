@@ -107,6 +107,34 @@ pub enum Layout {
     /// bpftrace's `buf()` of this capacity (`BUFFER_DATA`): its bytes, `\xNN` for those that
     /// are not printable ASCII.
     Buffer(usize),
+    /// A number (or a MAC address's bytes) printed as the text user space finds for it.
+    Resolved(Resolve),
+}
+
+/// What a `Layout::Resolved` value names, as bpftrace's `strerror()`, `username`,
+/// `cgroup_path()` and `macaddr()` print it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolve {
+    /// An errno (u64; C's `int` of its low half): the text of the C library tine is linked
+    /// with, as bpftrace prints its own's: musl's (the boards') differs from glibc's for some
+    /// (EIO is `I/O error`, not `Input/output error`).
+    ErrorText,
+    /// A uid (u64): its name in /etc/passwd, empty when it has none.
+    UserName,
+    /// A cgroup id (u64): `hierarchy:/path` in each cgroup hierarchy mounted, `,` between.
+    CgroupPath,
+    /// 6 bytes: `AA:BB:CC:DD:EE:FF`.
+    MacAddress,
+}
+
+impl Resolve {
+    pub fn size(self) -> usize {
+        if self == Resolve::MacAddress {
+            6
+        } else {
+            8
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,6 +158,7 @@ impl Layout {
             Layout::UserAddress => USER_ADDRESS_SIZE,
             Layout::Inet => INET_SIZE,
             Layout::Buffer(capacity) => BUFFER_DATA + capacity,
+            Layout::Resolved(resolve) => resolve.size(),
             Layout::Chars(len) => *len,
             Layout::Array(element, count) => element.size() * count,
             Layout::Struct { fields, .. } => {

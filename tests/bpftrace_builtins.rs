@@ -709,3 +709,274 @@ fn pointer_arithmetic_moves_by_whole_targets() {
         "{output:?}"
     );
 }
+
+/// The program of the tests of `strerror()`, `username`, `macaddr()` and `uaddr()`: three
+/// opens that fail each its own way, then a call of `station()` with a MAC address it holds and
+/// a frame whose source is another; data objects of each size. Linked statically, so that no
+/// dynamic loader's opens fail, and not position-independent, so that `uaddr()`'s addresses are
+/// the process's.
+const NAMED_SOURCE: &str = r#"
+#include <fcntl.h>
+
+char greeting[] = "hello from tine";
+long counter = -42;
+int small = -7;
+short tiny = -3;
+unsigned char byte = 200;
+
+struct frame { unsigned char destination[6]; unsigned char source[6]; };
+struct frame frame = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, { 0x52, 0x54, 0x00, 0x9a, 0x0b, 0xcd } };
+unsigned char station_address[6] = { 0x02, 0x1a, 0xb3, 0x4c, 0xd5, 0xef };
+
+__attribute__((noinline)) int station(const unsigned char *address, const struct frame *frame) {
+    __asm__ volatile("" : : "r"(address), "r"(frame) : "memory");
+    return address[0] + frame->source[0];
+}
+
+int main(void) {
+    counter++;
+    open("/nonexistent/tine", O_RDONLY);
+    open("/etc/passwd/tine", O_RDONLY);
+    open("/", O_WRONLY);
+    return station(station_address, &frame) == 0x54 ? 0 : 1;
+}
+"#;
+
+fn named_program() -> Option<&'static str> {
+    static BUILT: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    let built = BUILT
+        .get_or_init(|| common::built("tinenamed", NAMED_SOURCE, &["-O2", "-static", "-no-pie"]));
+    match built {
+        Ok(path) => Some(path),
+        Err(reason) => {
+            common::skip("named_program", format_args!("{reason}"));
+            None
+        }
+    }
+}
+
+/// `strerror()` of each failed open's errno and `username` of the user it ran as (root, nobody,
+/// and a uid /etc/passwd has not: nothing), in printf and a value; `macaddr()` through an
+/// address and of a struct's 6-byte array. bpftrace 0.17 prints these lines for the same runs.
+#[test]
+fn strerror_username_and_macaddr_print_what_they_name() {
+    if !common::kernel_available("strerror_username_and_macaddr_print_what_they_name") {
+        return;
+    }
+    let Some(program) = named_program() else {
+        return;
+    };
+    let script = format!(
+        "struct frame {{ unsigned char destination[6]; unsigned char source[6]; }}
+         tracepoint:syscalls:sys_exit_openat / comm == \"tinenamed\" && args->ret < 0 / {{
+             printf(\"%d %s|%s %d\\n\", -args->ret, strerror(-args->ret), username, uid);
+             @last = strerror(-args->ret); @user = username; }}
+         uprobe:{program}:station {{
+             printf(\"%s %s\\n\", macaddr(arg0), macaddr(((struct frame *)arg1)->source));
+             @mac = macaddr(arg0); }}"
+    );
+    for (user, name) in [(0, "root"), (65534, "nobody"), (4242, "")] {
+        let workload = format!("setpriv --reuid {user} --regid {user} --clear-groups {program}");
+        let output = tine(&[], &["-f", "bpftrace", "-c", &workload, &script]);
+        let expected = format!(
+            "Attaching 2 probes...\n\
+             2 No such file or directory|{name} {user}\n\
+             20 Not a directory|{name} {user}\n\
+             21 Is a directory|{name} {user}\n\
+             02:1A:B3:4C:D5:EF 52:54:00:9A:0B:CD\n\n\n\
+             @last: Is a directory\n@mac: 02:1A:B3:4C:D5:EF\n@user: {name}\n"
+        );
+        assert_eq!(stdout(&output), expected, "{output:?}");
+    }
+}
+
+/// `strcontains()` as a filter on the file each exec runs and on the task's name, with a literal
+/// needle and with needles known only as the probe runs: only the three execs of the copy named
+/// `tinecontains` pass, not `/bin/true`'s. bpftrace 0.17 prints these rows but the last key's
+/// third element, 0 there: its unrolled search starts only where the needle's whole 16-byte
+/// buffer fits in the haystack's, which misses `tinecontains` at byte 5 of an 18-byte literal
+/// (later bpftrace searches every start, as tine does).
+#[test]
+fn strcontains_finds_needles_in_names_and_paths() {
+    if !common::kernel_available("strcontains_finds_needles_in_names_and_paths") {
+        return;
+    }
+    let program = common::unique_copy("true", "tinecontains");
+    let script = format!(
+        "tracepoint:sched:sched_process_exec / strcontains(str(args->filename), \"necont\") / {{
+             @files[str(args->filename)] = count(); }}
+         tracepoint:sched:sched_process_exec / strcontains(comm, \"contain\") / {{
+             $needle = \"true\"; $empty = \"\";
+             @comms[comm, strcontains(comm, $needle), strcontains(\"{}\", comm),
+                    strcontains(comm, $empty), strcontains(\"tine\", comm)] = count(); }}",
+        program.display()
+    );
+    let workload = format!(
+        "{program}; /bin/true; {program}; {program}",
+        program = program.display()
+    );
+    let output = tine(&[], &["-f", "bpftrace", "-c", &workload, &script]);
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "Attaching 2 probes...\n\n\n@comms[tinecontains, 0, 1, 1, 0]: 3\n@files[{}]: 3\n",
+            program.display()
+        ),
+        "{output:?}"
+    );
+}
+
+/// `pton()`'s bytes compared by `==` and `!=` with the address fields of two TCP connections
+/// this test makes, to its own listeners on 127.0.0.2 and ::1 (an IPv4 socket's IPv6 fields
+/// hold its addresses v4-mapped), given to `ntop()` and indexed. bpftrace 0.17 prints the same
+/// lines and rows (its rows of equal counts in another order).
+#[test]
+fn pton_addresses_compare_with_the_fields_of_real_connections() {
+    if !common::kernel_available("pton_addresses_compare_with_the_fields_of_real_connections") {
+        return;
+    }
+    let ipv4 = std::net::TcpListener::bind("127.0.0.2:0").expect("listen on 127.0.0.2");
+    let ipv6 = std::net::TcpListener::bind("[::1]:0").expect("listen on ::1");
+    let port = |listener: &std::net::TcpListener| listener.local_addr().expect("a port").port();
+    let (port4, port6) = (port(&ipv4), port(&ipv6));
+    let workload =
+        format!("bash -c 'exec 3<>/dev/tcp/127.0.0.2/{port4}; exec 4<>/dev/tcp/::1/{port6}'");
+    let script = format!(
+        "tracepoint:sock:inet_sock_set_state / args->newstate == 1 && \
+         (args->dport == {port4} || args->dport == {port6}) / {{ \
+         @[args->family, args->daddr == pton(\"127.0.0.2\"), args->daddr_v6 == pton(\"::1\"), \
+           args->daddr_v6 == pton(\"::ffff:7f00:2\"), args->saddr != pton(\"127.0.0.1\")] = count(); \
+         printf(\"%s %s %d\\n\", ntop(pton(\"127.0.0.2\")), ntop(pton(\"::ffff:7f00:2\")), \
+                pton(\"fe80::1\")[0]); }}"
+    );
+    let output = tine(&[], &["-f", "bpftrace", "-c", &workload, &script]);
+    let text = stdout(&output);
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "",
+            "",
+            "127.0.0.2 ::ffff:127.0.0.2 254",
+            "127.0.0.2 ::ffff:127.0.0.2 254",
+            "@[10, 0, 1, 0, 1]: 1",
+            "@[2, 1, 0, 1, 0]: 1",
+            "Attaching 1 probe...",
+        ],
+        "{text}"
+    );
+    drop((ipv4, ipv6));
+}
+
+/// `uaddr()` of the program's data objects of each size, read through in its uprobe: a string,
+/// signed integers of 8, 4 and 2 bytes and an unsigned byte (typed signed, as bpftrace types
+/// them all: 200 is -56), and the 6-byte array `macaddr()` prints. bpftrace 0.17 prints these
+/// lines; a name the binary has no object of, or a probe in no binary, is an error.
+#[test]
+fn uaddr_reads_the_binarys_data_objects() {
+    if !common::kernel_available("uaddr_reads_the_binarys_data_objects") {
+        return;
+    }
+    let Some(program) = named_program() else {
+        return;
+    };
+    let script = format!(
+        "uprobe:{program}:station {{
+             printf(\"%s %d %d %d %d %s\\n\", str(uaddr(\"greeting\")), *uaddr(\"counter\"),
+                    *uaddr(\"small\"), *uaddr(\"tiny\"), *uaddr(\"byte\"),
+                    macaddr(uaddr(\"station_address\")));
+             @[*uaddr(\"counter\")] = count(); }}"
+    );
+    let output = tine(&[], &["-f", "bpftrace", "-c", program, &script]);
+    assert_eq!(
+        stdout(&output),
+        "Attaching 1 probe...\nhello from tine -41 -7 -3 -56 02:1A:B3:4C:D5:EF\n\n\n@[-41]: 1\n",
+        "{output:?}"
+    );
+    for (script, message) in [
+        (
+            format!("uprobe:{program}:station {{ @ = *uaddr(\"nothing\"); }}"),
+            format!("{program} has no data object `nothing`"),
+        ),
+        (
+            "tracepoint:syscalls:sys_enter_read { @ = *uaddr(\"counter\"); }".to_string(),
+            "uaddr() reads the symbols of a uprobe's binary: this probe has none".to_string(),
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_tine"))
+            .arg(&script)
+            .output()
+            .expect("run tine");
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let errors = String::from_utf8_lossy(&output.stderr);
+        assert!(errors.contains(&message), "{errors}");
+    }
+}
+
+/// `cgroup_path()` of the cgroup v2 directory this test makes and runs the workload in:
+/// `unified:/` and the directory's name first, then, as in bpftrace, each cgroup v1 hierarchy
+/// with an entry of that inode number (by chance: v1 numbers its own), named by its mount point,
+/// in order, each entry's inode the id. bpftrace 0.17 prints the same line for the same run.
+#[test]
+fn cgroup_path_names_the_cgroup_the_workload_runs_in() {
+    let test = "cgroup_path_names_the_cgroup_the_workload_runs_in";
+    if !common::kernel_available(test) {
+        return;
+    }
+    let mounts = std::fs::read_to_string("/proc/self/mounts").expect("read /proc/self/mounts");
+    // (hierarchy name, mount point) of each cgroup hierarchy, as bpftrace names them.
+    let hierarchies: Vec<(String, String)> = mounts
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let name = match *fields.get(2)? {
+                "cgroup2" => "unified",
+                "cgroup" => fields[1].rsplit('/').next()?,
+                _ => return None,
+            };
+            Some((name.to_string(), fields[1].to_string()))
+        })
+        .collect();
+    let Some((_, unified)) = hierarchies.iter().find(|(name, _)| name == "unified") else {
+        common::skip(test, "no cgroup v2 hierarchy is mounted");
+        return;
+    };
+    let name = format!("tine-cgroup-{}", std::process::id());
+    let directory = format!("{unified}/{name}");
+    if let Err(error) = std::fs::create_dir(&directory) {
+        common::skip(test, format_args!("cannot make {directory}: {error}"));
+        return;
+    }
+    let id = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&directory).unwrap());
+    let program = common::unique_copy("true", "tinecgroup");
+    let workload = format!(
+        "echo $$ > {directory}/cgroup.procs && exec {}",
+        program.display()
+    );
+    let script = "tracepoint:sched:sched_process_exec / comm == \"tinecgroup\" / { \
+                  printf(\"%d %s\\n\", cgroup, cgroup_path(cgroup)); @ = cgroup_path(cgroup); }";
+    let output = tine(&[], &["-f", "bpftrace", "-c", &workload, script]);
+    std::fs::remove_dir(&directory).expect("remove the test's cgroup");
+    let text = stdout(&output);
+    let line = text.lines().nth(1).unwrap_or_default();
+    let (printed_id, paths) = line.split_once(' ').unwrap_or_default();
+    assert_eq!(printed_id, id.to_string(), "{text}");
+    assert!(text.ends_with(&format!("\n\n\n@: {paths}\n")), "{text}");
+    let paths: Vec<&str> = paths.split(',').collect();
+    assert_eq!(paths[0], format!("unified:/{name}"), "{text}");
+    let mut names = Vec::new();
+    for path in &paths[1..] {
+        let (hierarchy, below) = path.split_once(':').expect("hierarchy:path");
+        let (_, mount) = hierarchies
+            .iter()
+            .find(|(name, _)| name == hierarchy)
+            .unwrap_or_else(|| panic!("{hierarchy} is no hierarchy: {text}"));
+        let entry = std::fs::metadata(format!("{mount}{below}")).expect("the entry printed");
+        assert_eq!(std::os::unix::fs::MetadataExt::ino(&entry), id, "{path}");
+        names.push(hierarchy);
+    }
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted, "{text}");
+}

@@ -30,6 +30,7 @@ pub fn layout_of(ty: &Type) -> Layout {
         Type::UserAddress => Layout::UserAddress,
         Type::Inet => Layout::Inet,
         Type::Buffer(capacity) => Layout::Buffer(*capacity),
+        Type::Resolved(resolve) => Layout::Resolved(*resolve),
         Type::DataLoc { .. } => Layout::Int {
             bytes: 4,
             signed: false,

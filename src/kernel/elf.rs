@@ -1,14 +1,14 @@
 //! kernel::elf: the function symbols of an ELF file — 32 or 64 bits, either byte order — and
-//! where a function's code lies in the file, the offset a uprobe attaches at. Reads `.symtab`,
-//! and `.dynsym` too, so a stripped binary still shows its exported functions; and the USDT
-//! probes its `.note.stapsdt` notes describe.
+//! where a function's code lies in the file, the offset a uprobe attaches at; its data objects'
+//! (bpftrace's `uaddr()`). Reads `.symtab`, and `.dynsym` too, so a stripped binary still shows
+//! its exported functions; and the USDT probes its `.note.stapsdt` notes describe.
 
 use std::cell::Cell;
 use std::fmt;
 
 use tine_asm::ByteOrder;
 
-/// A defined function symbol.
+/// A defined function symbol (or, among `ElfFile::object`'s, a data object's).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Function {
     pub name: String,
@@ -47,6 +47,8 @@ pub struct ElfFile {
     /// `e_machine`: 62 x86_64, 183 aarch64, 40 arm, 8 mips, 21 ppc64, 243 riscv, 258 loongarch.
     pub machine: u16,
     functions: Vec<Function>,
+    /// The data objects (`STT_OBJECT`), as their table lists them.
+    objects: Vec<Function>,
     segments: Vec<Segment>,
     pub notes: Vec<Note>,
 }
@@ -67,6 +69,7 @@ const PT_LOAD: u64 = 1;
 const SHT_SYMTAB: u64 = 2;
 const SHT_NOTE: u64 = 7;
 const SHT_DYNSYM: u64 = 11;
+const STT_OBJECT: u8 = 1;
 const STT_FUNC: u8 = 2;
 const STT_GNU_IFUNC: u8 = 10;
 
@@ -169,13 +172,13 @@ impl Reader<'_> {
         headers
     }
 
-    /// Adds the functions `section` defines, when it is a symbol table.
+    /// Adds the functions and the data objects `section` defines, when it is a symbol table.
     fn functions(
         &self,
         section: &[u64; 6],
         sections: &[[u64; 6]],
         machine: u16,
-        functions: &mut Vec<Function>,
+        [functions, objects]: &mut [Vec<Function>; 2],
     ) -> Result<(), ElfError> {
         let &[kind, offset, size, link, entry_size, _] = section;
         if !(kind == SHT_SYMTAB || kind == SHT_DYNSYM) || entry_size == 0 {
@@ -194,10 +197,21 @@ impl Reader<'_> {
             }
             let [name, info, section, address, size, _] = self.fields(symbol, SYMBOL);
             // Section 0 is "undefined": a function this file imports, not one it has.
-            if !matches!(info as u8 & 0xf, STT_FUNC | STT_GNU_IFUNC) || section == 0 {
+            let kind = info as u8 & 0xf;
+            if !matches!(kind, STT_OBJECT | STT_FUNC | STT_GNU_IFUNC) || section == 0 {
                 continue;
             }
             let name = self.string((strings_offset, strings_size), name);
+            if kind == STT_OBJECT {
+                let thumb = false;
+                objects.push(Function {
+                    name,
+                    address,
+                    size,
+                    thumb,
+                });
+                continue;
+            }
             // ARM marks Thumb functions with the low address bit; the code starts without it.
             let thumb = machine == EM_ARM && address & 1 == 1;
             let address = address & !u64::from(thumb);
@@ -317,13 +331,14 @@ impl ElfFile {
             }
         }
         let sections = r.headers(shoff, shentsize, shnum, SECTION_HEADER);
-        let mut functions = Vec::new();
+        let mut symbols = [Vec::new(), Vec::new()];
         for section in &sections {
             if r.is_cut() {
                 break;
             }
-            r.functions(section, &sections, machine, &mut functions)?;
+            r.functions(section, &sections, machine, &mut symbols)?;
         }
+        let [functions, objects] = symbols;
         // Where `.stapsdt.base` is, which each USDT note recorded where it was.
         let names = sections.get(r.unsigned(if is_64 { 62 } else { 50 }, 2) as usize);
         let base = names.and_then(|names| {
@@ -352,6 +367,7 @@ impl ElfFile {
             big_endian,
             machine,
             functions,
+            objects,
             segments,
             notes,
         })
@@ -363,6 +379,11 @@ impl ElfFile {
 
     pub fn function(&self, name: &str) -> Option<&Function> {
         self.functions.iter().find(|function| function.name == name)
+    }
+
+    /// The data object `name` (a global variable): its address and size.
+    pub fn object(&self, name: &str) -> Option<&Function> {
+        self.objects.iter().find(|object| object.name == name)
     }
 
     /// The file offset of the code at `address`, through the loadable segment that maps it.

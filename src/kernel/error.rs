@@ -151,7 +151,7 @@ pub(crate) fn last_errno() -> i32 {
 }
 
 /// strerror's text: what std's io::Error says, without the "(os error N)" it appends.
-fn describe(errno: i32) -> String {
+pub fn describe(errno: i32) -> String {
     // SAFETY: strerror returns a NUL-terminated string that stays valid until the next call on
     // this thread (musl's and glibc's are static tables); it is copied out at once.
     let text = unsafe { std::ffi::CStr::from_ptr(libc::strerror(errno)) };

@@ -11,12 +11,10 @@ const PROVIDERS: &str = "\
 asyncwatchpoint aw iter it|";
 
 const FUNCTIONS: &str = "\
-strcontains|strcmp() compares whole strings
-pton uaddr kptr cgroupid cgroup_path macaddr path sizeof offsetof len override unwatch \
+cgroupid path sizeof offsetof len override unwatch \
    skboutput percpu_kaddr|";
 
 const VARIABLES: &str = "\
-username|uid is the user id
 curtask sarg0 sarg1 sarg2|";
 
 fn find(entries: &'static str, name: &str) -> Option<&'static str> {
@@ -77,8 +75,8 @@ mod tests {
             Some("`percpu_kaddr()` is not supported yet")
         );
         assert_eq!(
-            variable("username").as_deref(),
-            Some("`username` is not supported yet: uid is the user id")
+            variable("sarg0").as_deref(),
+            Some("`sarg0` is not supported yet")
         );
         assert_eq!(function("printf"), None);
     }

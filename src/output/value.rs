@@ -33,6 +33,12 @@ pub trait Symbols {
         write!(out, "{monotonic}").ok();
     }
 
+    /// What user space finds a number names (`Resolve`, but a MAC address): its number here.
+    fn write_resolved(&self, out: &mut String, resolve: wire::Resolve, value: u64) {
+        let _ = resolve;
+        write_unsigned(out, value);
+    }
+
     /// Nanoseconds from the monotonic clock probes read to local wall-clock time.
     fn wall_clock_offset(&self) -> i64 {
         0
@@ -126,6 +132,22 @@ pub fn write_value(out: &mut String, layout: &Layout, data: &[u8], symbols: &dyn
         Layout::Buffer(capacity) => {
             let length = (word as usize).min(*capacity);
             write_buffer(out, &data[wire::BUFFER_DATA..][..length]);
+            Ok(())
+        }
+        // bpftrace's macaddr(): upper-case hex.
+        Layout::Resolved(wire::Resolve::MacAddress) => {
+            for (index, byte) in data[..6].iter().enumerate() {
+                if index > 0 {
+                    out.push(':');
+                }
+                for digit in [byte >> 4, byte & 15] {
+                    out.push(char::from(b"0123456789ABCDEF"[usize::from(digit)]));
+                }
+            }
+            Ok(())
+        }
+        Layout::Resolved(resolve) => {
+            symbols.write_resolved(out, *resolve, word);
             Ok(())
         }
         Layout::Id { width } => write!(out, "{:width$}", wire::unsigned(data, 4, order)),
@@ -532,7 +554,7 @@ pub fn compare(
         | Layout::KernelAddress
         | Layout::Stack { .. }
         | Layout::UserAddress => (8, false),
-        Layout::Chars(_) | Layout::Inet | Layout::Buffer(_) => {
+        Layout::Chars(_) | Layout::Inet | Layout::Buffer(_) | Layout::Resolved(_) => {
             let len = layout.size();
             return a[..len.min(a.len())].cmp(&b[..len.min(b.len())]);
         }

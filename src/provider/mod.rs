@@ -221,6 +221,10 @@ pub trait ResolvedProbe {
     fn function(&self) -> Option<String> {
         None
     }
+    /// The file whose code the probe is in (a uprobe's binary), for `uaddr()`.
+    fn binary(&self) -> Option<String> {
+        None
+    }
     fn attach(&self, program: &LoadedProgram) -> Result<Attachment, KernelError>;
 }
 

@@ -40,6 +40,9 @@ pub struct OfflineProbe {
     pub(super) space: AddressSpace,
     /// What `func` reads where the provider has no such variable: the function the spec names.
     pub(super) function: Option<String>,
+    /// The file `uaddr()` reads data objects from (a uprobe's binary); empty in a dry run,
+    /// which reads none: every object is then 8 bytes at 0, as `kaddr()`'s symbols are at 0.
+    pub(super) binary: Option<String>,
 }
 
 impl OfflineProbe {
@@ -53,6 +56,7 @@ impl OfflineProbe {
             variables: probe.variables().to_vec(),
             space: probe.address_space(),
             function: probe.function(),
+            binary: probe.binary(),
         }
     }
 
@@ -65,6 +69,7 @@ impl OfflineProbe {
             variables,
             space: AddressSpace::Unknown,
             function: None,
+            binary: None,
         }
     }
 }
@@ -155,6 +160,19 @@ impl ProbeContext for OfflineProbe {
 
     fn function(&self) -> Option<String> {
         self.function.clone()
+    }
+
+    fn data_symbol(&self, name: &str) -> Option<Result<(u64, u64), String>> {
+        let path = self.binary.as_deref()?;
+        if path.is_empty() {
+            return Some(Ok((0, 8)));
+        }
+        let found = crate::kernel::elf::ElfFile::read(path).map_err(|error| error.to_string());
+        Some(found.and_then(|elf| {
+            let object = elf.object(name);
+            let object = object.ok_or_else(|| format!("{path} has no data object `{name}`"))?;
+            Ok((object.address, object.size))
+        }))
     }
 
     fn variable(&self, name: &str) -> Option<Type> {

@@ -432,6 +432,7 @@ fn offline_probe(spec: &str, retprobe: bool) -> Result<OfflineProbe, ProviderErr
     Ok(OfflineProbe {
         space: AddressSpace::User,
         function: parsed.location.function().map(str::to_string),
+        binary: Some(String::new()),
         ..OfflineProbe::new(ProgramKind::Kprobe, variables)
     })
 }
@@ -456,6 +457,10 @@ impl ResolvedProbe for Uprobe {
 
     fn function(&self) -> Option<String> {
         self.function.clone()
+    }
+
+    fn binary(&self) -> Option<String> {
+        self.points.first().map(|point| point.path.clone())
     }
 
     /// Return probes too: their handlers run in the order of the uprobe's consumers.

@@ -46,6 +46,7 @@ pub static USDT: Provider = Provider {
         let (_, variables) = probes(spec, None)?;
         Ok(OfflineProbe {
             space: AddressSpace::User,
+            binary: Some(String::new()),
             ..OfflineProbe::new(ProgramKind::Kprobe, variables)
         })
     },

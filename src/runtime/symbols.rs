@@ -5,10 +5,12 @@ use std::fmt::Write;
 
 use crate::kernel::bpf::BpfMap;
 use crate::kernel::elf::ElfFile;
+use crate::kernel::error::describe;
 use crate::kernel::kallsyms::{write_symbol, write_unknown, KernelSymbols};
 use crate::kernel::memory_map::{self, Mapping};
 use crate::output::Symbols;
 use crate::wire;
+use crate::words::nth_item;
 
 /// Names for what probes record as numbers: kernel symbols (read on first need), stacks from
 /// the stack map, the wall clock.
@@ -109,10 +111,96 @@ impl Symbols for KernelNames<'_> {
         *(self.wall_clock_offset).get_or_init(crate::kernel::clock::wall_clock_offset)
     }
 
+    fn write_resolved(&self, out: &mut String, resolve: wire::Resolve, value: u64) {
+        match resolve {
+            // C's `int`, as bpftrace passes its u64 to strerror.
+            wire::Resolve::ErrorText => out.push_str(&describe(value as i32)),
+            wire::Resolve::UserName => write_user_name(out, value),
+            _ => write_cgroup_paths(out, value),
+        }
+    }
+
     fn write_strftime(&self, out: &mut String, format: &str, monotonic: u64) {
         let realtime = (monotonic as i64).saturating_add(self.realtime_offset);
         out.push_str(&local_time(format, realtime));
     }
+}
+
+/// The name /etc/passwd gives `uid`, read at each value as bpftrace does; nothing when it has
+/// none.
+fn write_user_name(out: &mut String, uid: u64) {
+    let passwd = crate::kernel::read_text("/etc/passwd").unwrap_or_default();
+    for line in passwd.lines() {
+        if nth_item(line, b':', 2).and_then(|found| found.parse().ok()) == Some(uid) {
+            out.push_str(nth_item(line, b':', 0).unwrap_or_default());
+            return;
+        }
+    }
+}
+
+/// bpftrace's `cgroup_path()`: `hierarchy:/path` of the entry whose inode number is `id` in each
+/// cgroup hierarchy /proc/mounts has (the unified one named `unified` and first, the others by
+/// their mount point's name, in order), `,` between; a hierarchy without one is left out.
+fn write_cgroup_paths(out: &mut String, id: u64) {
+    let mounts = crate::kernel::read_text("/proc/mounts").unwrap_or_default();
+    let mut separator = "";
+    // Each pass takes the least name after the last pass's: the unified hierarchy's, empty
+    // here, first (no sort of a list of them linked for this).
+    let mut last = None;
+    loop {
+        let mut least: Option<(&str, &str)> = None;
+        for line in mounts.lines() {
+            let mut fields = [""; 3];
+            crate::words::fields(line, &mut fields);
+            let [_, mount_point, kind] = fields;
+            let base = crate::words::rfind_byte(mount_point, b'/').map_or(0, |slash| slash + 1);
+            let name = match kind {
+                "cgroup2" => "",
+                "cgroup" => &mount_point[base..],
+                _ => continue,
+            };
+            if last.map_or(true, |last| name > last)
+                && least.map_or(true, |(least, _)| name < least)
+            {
+                least = Some((name, mount_point));
+            }
+        }
+        let Some((name, mount_point)) = least else {
+            return;
+        };
+        last = Some(name);
+        let mut path = mount_point.to_string();
+        if inode(&path) == Some(id) || find_inode(&mut path, id) {
+            let name = if name.is_empty() { "unified" } else { name };
+            let below = &path[mount_point.len()..];
+            let below = if below.is_empty() { "/" } else { below };
+            write!(out, "{separator}{name}:{below}").ok();
+            separator = ",";
+        }
+    }
+}
+
+fn inode(path: &str) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|metadata| metadata.ino())
+}
+
+/// Extends `path`, a directory, to the first entry below it, depth first in the order the kernel
+/// lists them, whose inode number is `id`; any entry, as bpftrace's walk matches.
+fn find_inode(path: &mut String, id: u64) -> bool {
+    let Ok(entries) = crate::kernel::list_directory(path) else {
+        return false;
+    };
+    let length = path.len();
+    for (name, is_directory) in entries {
+        path.push('/');
+        path.push_str(&String::from_utf8_lossy(&name));
+        if inode(path) == Some(id) || is_directory && find_inode(path, id) {
+            return true;
+        }
+        path.truncate(length);
+    }
+    false
 }
 
 /// Function names for user-space addresses: a process's mappings (read while it lives), then

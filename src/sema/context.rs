@@ -23,6 +23,13 @@ pub trait ProbeContext {
     fn function(&self) -> Option<String> {
         None
     }
+    /// Where data object `name` of the probe's binary is, and its size (bpftrace's
+    /// `uaddr("name")`); None for a probe in no binary (not a uprobe), an error when the
+    /// binary cannot be read or has no such object.
+    fn data_symbol(&self, name: &str) -> Option<Result<(u64, u64), String>> {
+        let _ = name;
+        None
+    }
 }
 
 /// A probe as `Providers::resolve` resolved it: its place among what that resolver holds. The

@@ -317,6 +317,9 @@ pub enum Function {
     System { format: Rc<Format> },
     /// bpftrace's `signal(number)` (with `--unsafe`): bpf_send_signal to the current task.
     Signal,
+    /// bpftrace's `strcontains(haystack, needle)`: 1 when the needle is in the haystack (the
+    /// empty one is in every string), else 0 (u64).
+    StrContains,
 }
 
 impl Function {
@@ -349,11 +352,12 @@ impl Function {
             Cat { .. } => 20,
             System { .. } => 21,
             Signal => 22,
+            StrContains => 23,
         };
         // A string of words, not a table of `&str`s (see `crate::words`).
         crate::words::nth_word(
             "printf print exit clear zero str mem uptr kptr ksym usym dyn strcmp strncmp strftime \
-             ntop buf bswap time join cat system signal",
+             ntop buf bswap time join cat system signal strcontains",
             index,
         )
         .unwrap_or_default()

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::rc::Rc;
 
+use crate::wire::Resolve;
+
 /// A value's static type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Type {
@@ -48,6 +50,9 @@ pub enum Type {
     Inet,
     /// bpftrace's `buf()`: a u64 length, then room for this many bytes (`wire::BUFFER_DATA`).
     Buffer(usize),
+    /// bpftrace's `strerror()`, `username`, `cgroup_path()` (a u64) and `macaddr()` (6 bytes):
+    /// printed as what user space finds it names.
+    Resolved(Resolve),
     /// A C struct or union in memory, described by kernel BTF or the script's definitions:
     /// reached through a pointer or as a member, its members read one at a time.
     CStruct(Rc<CStruct>),
@@ -210,6 +215,7 @@ impl Type {
             Type::UserAddress => crate::wire::USER_ADDRESS_SIZE,
             Type::Inet => crate::wire::INET_SIZE,
             Type::Buffer(capacity) => crate::wire::BUFFER_DATA + capacity,
+            Type::Resolved(resolve) => resolve.size(),
             Type::Chars(length) => *length,
             Type::Array(element, count) => element.size().saturating_mul(*count as usize),
             Type::Struct(record) => record.size,
@@ -221,6 +227,7 @@ impl Type {
     pub fn align(&self) -> usize {
         match self {
             Type::Void | Type::Chars(_) | Type::CStruct(_) | Type::Named(_) => 1,
+            Type::Resolved(Resolve::MacAddress) => 1,
             Type::Array(element, _) => element.align(),
             Type::Struct(record) => record.align,
             Type::UserAddress => 8,
@@ -243,7 +250,7 @@ impl Type {
                 | Type::Strftime(_)
                 | Type::KernelAddress
                 | Type::Stack(_)
-        )
+        ) || matches!(self, Type::Resolved(resolve) if *resolve != Resolve::MacAddress)
     }
 
     /// Scalars fit a register: integers and pointers. Their truth value is C's `!= 0`.
@@ -363,6 +370,11 @@ impl fmt::Display for Type {
             Type::UserAddress => ("uaddr", None, ""),
             Type::Inet => ("inet", None, ""),
             Type::Buffer(_) => ("buffer", None, ""),
+            Type::Resolved(resolve) => {
+                let names = "strerror username cgroup_path macaddr";
+                let name = crate::words::nth_word(names, *resolve as usize);
+                (name.unwrap_or_default(), None, "")
+            }
             Type::DataLoc { .. } => ("__data_loc", None, ""),
             Type::CStruct(c) => (&*c.name, None, ""),
             Type::Named(name) => (&**name, None, ""),

@@ -223,6 +223,12 @@ impl Emitter<'_> {
                 };
                 self.string_compare(left, right, limit, register, expr.span);
             }
+            Function::StrContains => {
+                let [haystack, needle] = arguments else {
+                    return self.call_failed(expr.span, function, "takes two strings");
+                };
+                self.string_contains(haystack, needle, register, expr.span);
+            }
             Function::Bswap => {
                 let Some(value) = arguments.first() else {
                     return self.fail(expr.span, format_args!("bswap() takes an integer"));
@@ -533,7 +539,7 @@ impl Emitter<'_> {
         span: Span,
     ) {
         use BinaryOp::*;
-        let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
+        let strings = matches!(left.ty, Type::Chars(_) | Type::Array(..));
         let register = self.temp(span);
         let (source, held) = if strings {
             // Strings compare as strcmp(left, right) against 0.
@@ -584,8 +590,10 @@ impl Emitter<'_> {
         self.store_into(left, a);
         let b = self.alloc(right.ty.size(), span);
         self.store_into(right, b);
+        // Integer arrays (bpftrace's `==` of two) compare every byte, NULs too.
+        let text = matches!(left.ty, Type::Chars(_));
         let length = |expr: &Expr| match &expr.kind {
-            ExprKind::Str(bytes) => bytes.len() + 1,
+            ExprKind::Str(bytes) if text => bytes.len() + 1,
             _ => expr.ty.size(),
         };
         let length = length(left)
@@ -598,8 +606,10 @@ impl Emitter<'_> {
             self.asm
                 .load(Size::U8, R1, R10, a + index)
                 .load(Size::U8, R2, R10, b + index)
-                .jne(R1, R2, differ)
-                .jeq_imm(R1, 0, equal);
+                .jne(R1, R2, differ);
+            if text {
+                self.asm.jeq_imm(R1, 0, equal);
+            }
         }
         self.asm
             .bind(equal)
@@ -613,6 +623,79 @@ impl Emitter<'_> {
             .ja(end)
             .bind(less)
             .mov64_imm(register, if limit.is_some() { 1 } else { -1 })
+            .bind(end);
+        self.frame.release(mark);
+    }
+}
+
+impl Emitter<'_> {
+    /// bpftrace's `strcontains(haystack, needle)` into `register`, unrolled as strcmp is: at
+    /// each start in the haystack, up to its NUL, the needle's bytes compared up to its own
+    /// NUL. A literal needle's bytes are immediates, and a start where it does not fit is none;
+    /// a needle known as the probe runs may run past the haystack, whose copy has as many zeros
+    /// after it.
+    fn string_contains(&mut self, haystack: &Expr, needle: &Expr, register: Reg, span: Span) {
+        let length = |expr: &Expr| match &expr.kind {
+            ExprKind::Str(bytes) => bytes
+                .iter()
+                .position(|&byte| byte == 0)
+                .unwrap_or(bytes.len()),
+            _ => expr.ty.size(),
+        };
+        let (haystack_length, needle_length) = (length(haystack), length(needle));
+        let literal = match &needle.kind {
+            ExprKind::Str(bytes) => Some(bytes),
+            _ => None,
+        };
+        let (starts, tail) = match literal {
+            Some(_) => ((haystack_length + 1).saturating_sub(needle_length), 0),
+            None => (haystack_length, needle_length),
+        };
+        // A literal needle that is empty is in every haystack; one longer than the haystack in
+        // none (the verifier refuses code that no jump reaches).
+        if literal.is_some() && (needle_length == 0 || starts == 0) {
+            self.asm.mov64_imm(register, i32::from(needle_length == 0));
+            return;
+        }
+        let mark = self.frame.mark();
+        let size = haystack.ty.size();
+        let text = self.alloc(size + tail, span);
+        self.zero(text + size as i16, tail);
+        self.store_into(haystack, text);
+        let pattern = match literal {
+            Some(_) => 0,
+            None => {
+                let pattern = self.alloc(needle.ty.size(), span);
+                self.store_into(needle, pattern);
+                pattern
+            }
+        };
+        let (found, absent, end) = (self.asm.label(), self.asm.label(), self.asm.label());
+        for start in 0..starts as i16 {
+            let next = self.asm.label();
+            for index in 0..needle_length as i16 {
+                if literal.is_none() {
+                    self.asm
+                        .load(Size::U8, R2, R10, pattern + index)
+                        .jeq_imm(R2, 0, found);
+                }
+                self.asm.load(Size::U8, R1, R10, text + start + index);
+                if index == 0 {
+                    self.asm.jeq_imm(R1, 0, absent);
+                }
+                match literal {
+                    Some(bytes) => self.asm.jne_imm(R1, i32::from(bytes[index as usize]), next),
+                    None => self.asm.jne(R1, R2, next),
+                };
+            }
+            self.asm.ja(found).bind(next);
+        }
+        self.asm
+            .bind(absent)
+            .mov64_imm(register, 0)
+            .ja(end)
+            .bind(found)
+            .mov64_imm(register, 1)
             .bind(end);
         self.frame.release(mark);
     }

@@ -8,7 +8,8 @@ use std::mem::discriminant;
 use super::actions::{cat, clear, exit, join, print, printf, signal, system};
 use super::expression::register;
 use super::functions::{
-    bswap, buf, dyn_field, kaddr, ntop, pointer, read, strcmp, strftime, symbol, Call,
+    bswap, buf, dyn_field, kaddr, ntop, pointer, pton, read, resolved, strcmp, strftime, symbol,
+    uaddr, Call, MAC_SOURCE,
 };
 use super::{did_you_mean, Checker, Scope, Typed};
 use crate::lang::ast;
@@ -16,48 +17,7 @@ use crate::lang::diag::Span;
 use crate::lang::unsupported;
 use crate::sema::program::{Builtin, ExprKind, MapKind};
 use crate::sema::types::{Id, Type, U32, U64};
-use crate::wire::{self, Stack};
-
-pub(super) struct Definition {
-    /// The name a script writes, NUL-padded: every built-in's fits in 8 bytes, and a row
-    /// without a pointer to its name is 32 bytes. A second spelling (bpftrace's `hist` for
-    /// `quantize`) is a record of its own.
-    name: [u8; NAME_SIZE],
-    pub(super) form: Form,
-}
-
-const NAME_SIZE: usize = 8;
-
-/// `name` NUL-padded as a row holds it; None when longer than any built-in's. The rows' names
-/// are made by it too, so a longer one fails the build.
-const fn padded(name: &str) -> Option<[u8; NAME_SIZE]> {
-    let bytes = name.as_bytes();
-    if bytes.len() > NAME_SIZE {
-        return None;
-    }
-    let mut padded = [0; NAME_SIZE];
-    let mut index = 0;
-    while index < bytes.len() {
-        padded[index] = bytes[index];
-        index += 1;
-    }
-    Some(padded)
-}
-
-impl Definition {
-    const fn new(name: &str, form: Form) -> Definition {
-        match padded(name) {
-            Some(name) => Definition { name, form },
-            None => panic!("a built-in's name is longer than NAME_SIZE"),
-        }
-    }
-
-    pub(super) fn name(&'static self) -> &'static str {
-        let length = self.name.iter().position(|&byte| byte == 0);
-        let name = &self.name[..length.unwrap_or(NAME_SIZE)];
-        std::str::from_utf8(name).unwrap_or_default()
-    }
-}
+use crate::wire::{self, Resolve, Stack};
 
 pub(super) enum Form {
     /// A value every probe has, of this type; ply also writes it as a call without arguments
@@ -72,7 +32,7 @@ pub(super) enum Form {
     /// A function that takes from `low` to `high` arguments (`wanted` says so in its error:
     /// "takes one address"), typed by `typing`; the typed call prints under the name
     /// `Function::name` gives it. The counts are u16s, beside the form's tag, and `wanted` a
-    /// thin pointer, so that every row is 40 bytes (`ANY` is `u16::MAX`: no upper bound).
+    /// thin pointer, so that every row is 24 bytes (`ANY` is `u16::MAX`: no upper bound).
     Function {
         low: u16,
         high: u16,
@@ -93,69 +53,88 @@ pub(super) type Typing = fn(&mut Checker<'_>, Call<'_, '_>) -> Option<Typed>;
 
 const ANY: usize = u16::MAX as usize;
 
-/// Variables, then functions, then aggregations: "did you mean" takes the first of equally
-/// near names in this order.
-// A const, not a static: a `Type` (it may hold an `Rc`) is not `Sync`.
-#[rustfmt::skip] // one row a built-in, aligned, as ply's table of funcs
-const TABLE: &[Definition] = &[
-    variable("comm",     Builtin::Comm,        Type::Chars(16)),
-    variable("execname", Builtin::Comm,        Type::Chars(16)),
-    variable("pid",      Builtin::Pid,         Type::Id(Id::Process)),
-    variable("tid",      Builtin::Tid,         Type::Id(Id::Process)),
-    variable("kpid",     Builtin::Tid,         Type::Id(Id::Process)),
-    variable("uid",      Builtin::Uid,         Type::Id(Id::User)),
-    variable("gid",      Builtin::Gid,         Type::Id(Id::Group)),
-    variable("cpu",      Builtin::Cpu,         Type::Id(Id::Cpu)),
-    variable("rand",     Builtin::Rand,        U32),
-    variable("cgroup",   Builtin::Cgroup,      U64),
-    variable("numaid",   Builtin::NumaId,      U32),
-    variable("jiffies",  Builtin::Jiffies,     U64),
-    variable("time",     Builtin::Nsecs,       Type::Time),
-    variable("nsecs",    Builtin::Nsecs,       U64),
-    variable("walltime", Builtin::WallTime,    Type::WallTime),
-    variable("elapsed",  Builtin::Elapsed,     U64),
-    variable("stack",    Builtin::KernelStack, stack(false)),
-    variable("kstack",   Builtin::KernelStack, stack(false)),
-    variable("ustack",   Builtin::UserStack,   stack(true)),
-    Definition::new("probe", Form::ProbeName),
-    Definition::new("func",  Form::FunctionName),
-    function("printf", 1, ANY, &"a format string and its values",    printf),
-    function("cat",    1, ANY, &"a file name's format string and its values", cat),
-    function("system", 1, ANY, &"a format string and its values",    system),
-    function("signal", 1, 1,   &"one signal",                        signal),
-    function("print",  0, ANY, &"values or a map",                   print),
-    function("exit",   0, 1,   &"at most one exit code",             exit),
-    function("clear",  1, 1,   &"one map",                           clear),
-    function("zero",   1, 1,   &"one map",                           clear),
-    function("str",    1, 2,   &"an address and an optional length", read),
-    function("mem",    1, 2,   &"an address and an optional length", read),
-    function("uptr",   1, 1,   &"one address",                       pointer),
-    function("kptr",   1, 1,   &"one address",                       pointer),
-    function("ksym",   1, 1,   &"one address",                       symbol),
-    function("usym",   1, 1,   &"one address",                       symbol),
-    function("dyn",    1, 1,   &"one `__data_loc` field",            dyn_field),
-    function("strcmp", 2, 2,   &"two strings",                       strcmp),
-    function("strncmp", 3, 3,  &"two strings and a length",          strcmp),
-    function("strftime", 2, 2, &"a format string and nanoseconds",   strftime),
-    function("kaddr",  1, 1,   &"one kernel symbol's name",          kaddr),
-    function("join",   1, 2,   &"an array of string addresses and an optional separator", join),
-    function("ntop",   1, 2,   &"an optional address family and an address", ntop),
-    function("buf",    1, 2,   &"an address or array and a length",  buf),
-    function("bswap",  1, 1,   &"one integer",                       bswap),
-    function("reg",    1, 1,   &"one register's name",               register),
-    aggregation("count",    || MapKind::Count,    0),
-    aggregation("sum",      || MapKind::Sum,      1),
-    aggregation("quantize", || MapKind::Quantize, 1),
-    aggregation("hist",     || MapKind::Quantize, 1),
-    aggregation("lhist",    || MapKind::Lhist { min: 0, max: 0, step: 0 }, 4),
-    aggregation("min",      || MapKind::Min,      1),
-    aggregation("max",      || MapKind::Max,      1),
-    aggregation("avg",      || MapKind::Avg,      1),
-    aggregation("stats",    || MapKind::Stats,    1),
-];
+/// The table: one row a built-in, its name beside its form. The names are kept apart, as one
+/// string of words (see `crate::words`), so that a row is its form alone and a name may be as
+/// long as bpftrace's (`strcontains`).
+macro_rules! table {
+    ($($name:literal => $form:expr,)*) => {
+        /// The names, a word each, in the table's order, each followed by a space.
+        const NAMES: &str = concat!($($name, " ",)*);
+        // A const, not a static: a `Type` (it may hold an `Rc`) is not `Sync`.
+        const TABLE: &[Form] = &[$($form,)*];
+    };
+}
 
-const fn variable(name: &'static str, builtin: Builtin, ty: Type) -> Definition {
-    Definition::new(name, Form::Variable(builtin, ty))
+// Variables, then functions, then aggregations: "did you mean" takes the first of equally
+// near names in this order. A second spelling (bpftrace's `hist` for `quantize`) is a row of
+// its own.
+#[rustfmt::skip] // one row a built-in, aligned, as ply's table of funcs
+table! {
+    "comm"      => variable(Builtin::Comm,        Type::Chars(16)),
+    "execname"  => variable(Builtin::Comm,        Type::Chars(16)),
+    "pid"       => variable(Builtin::Pid,         Type::Id(Id::Process)),
+    "tid"       => variable(Builtin::Tid,         Type::Id(Id::Process)),
+    "kpid"      => variable(Builtin::Tid,         Type::Id(Id::Process)),
+    "uid"       => variable(Builtin::Uid,         Type::Id(Id::User)),
+    "username"  => variable(Builtin::Uid,         Type::Resolved(Resolve::UserName)),
+    "gid"       => variable(Builtin::Gid,         Type::Id(Id::Group)),
+    "cpu"       => variable(Builtin::Cpu,         Type::Id(Id::Cpu)),
+    "rand"      => variable(Builtin::Rand,        U32),
+    "cgroup"    => variable(Builtin::Cgroup,      U64),
+    "numaid"    => variable(Builtin::NumaId,      U32),
+    "jiffies"   => variable(Builtin::Jiffies,     U64),
+    "time"      => variable(Builtin::Nsecs,       Type::Time),
+    "nsecs"     => variable(Builtin::Nsecs,       U64),
+    "walltime"  => variable(Builtin::WallTime,    Type::WallTime),
+    "elapsed"   => variable(Builtin::Elapsed,     U64),
+    "stack"     => variable(Builtin::KernelStack, stack(false)),
+    "kstack"    => variable(Builtin::KernelStack, stack(false)),
+    "ustack"    => variable(Builtin::UserStack,   stack(true)),
+    "probe"     => Form::ProbeName,
+    "func"      => Form::FunctionName,
+    "printf"    => function(1, ANY, &"a format string and its values",  printf),
+    "cat"       => function(1, ANY, &"a file name's format string and its values", cat),
+    "system"    => function(1, ANY, &"a format string and its values",  system),
+    "signal"    => function(1, 1,   &"one signal",                      signal),
+    "print"     => function(0, ANY, &"values or a map",                 print),
+    "exit"      => function(0, 1,   &"at most one exit code",           exit),
+    "clear"     => function(1, 1,   &"one map",                         clear),
+    "zero"      => function(1, 1,   &"one map",                         clear),
+    "str"       => function(1, 2,   &"an address and an optional length", read),
+    "mem"       => function(1, 2,   &"an address and an optional length", read),
+    "uptr"      => function(1, 1,   &"one address",                     pointer),
+    "kptr"      => function(1, 1,   &"one address",                     pointer),
+    "ksym"      => function(1, 1,   &"one address",                     symbol),
+    "usym"      => function(1, 1,   &"one address",                     symbol),
+    "dyn"       => function(1, 1,   &"one `__data_loc` field",          dyn_field),
+    "strcmp"    => function(2, 2,   &"two strings",                     strcmp),
+    "strncmp"   => function(3, 3,   &"two strings and a length",        strcmp),
+    "strcontains" => function(2, 2, &"two strings",                     strcmp),
+    "strftime"  => function(2, 2,   &"a format string and nanoseconds", strftime),
+    "kaddr"     => function(1, 1,   &"one kernel symbol's name",        kaddr),
+    "uaddr"     => function(1, 1,   &"one data symbol's name",          uaddr),
+    "join"      => function(1, 2,   &"an array of string addresses and an optional separator", join),
+    "ntop"      => function(1, 2,   &"an optional address family and an address", ntop),
+    "pton"      => function(1, 1,   &"one address, a string literal",   pton),
+    "buf"       => function(1, 2,   &"an address or array and a length", buf),
+    "bswap"     => function(1, 1,   &"one integer",                     bswap),
+    "strerror"  => function(1, 1,   &"one error number",                resolved),
+    "macaddr"   => function(1, 1,   &MAC_SOURCE,                        resolved),
+    "cgroup_path" => function(1, 1, &"one cgroup id",                   resolved),
+    "reg"       => function(1, 1,   &"one register's name",             register),
+    "count"     => aggregation(|| MapKind::Count,    0),
+    "sum"       => aggregation(|| MapKind::Sum,      1),
+    "quantize"  => aggregation(|| MapKind::Quantize, 1),
+    "hist"      => aggregation(|| MapKind::Quantize, 1),
+    "lhist"     => aggregation(|| MapKind::Lhist { min: 0, max: 0, step: 0 }, 4),
+    "min"       => aggregation(|| MapKind::Min,      1),
+    "max"       => aggregation(|| MapKind::Max,      1),
+    "avg"       => aggregation(|| MapKind::Avg,      1),
+    "stats"     => aggregation(|| MapKind::Stats,    1),
+}
+
+const fn variable(builtin: Builtin, ty: Type) -> Form {
+    Form::Variable(builtin, ty)
 }
 
 /// A stack of the default depth in the default layout.
@@ -172,38 +151,30 @@ const MAX_STACK_DEPTH: u64 = 1024;
 const STACK_ARGUMENTS: &str =
     "a stack takes a mode (perf or bpftrace) and a number of frames (1 to 1024), each a literal";
 
-const fn function(
-    name: &'static str,
-    low: usize,
-    high: usize,
-    wanted: &'static &'static str,
-    typing: Typing,
-) -> Definition {
+const fn function(low: usize, high: usize, wanted: &'static &'static str, typing: Typing) -> Form {
     let (low, high) = (low as u16, high as u16);
-    let form = Form::Function {
+    Form::Function {
         low,
         high,
         wanted,
         typing,
-    };
-    Definition::new(name, form)
+    }
 }
 
-const fn aggregation(name: &'static str, kind: fn() -> MapKind, arguments: usize) -> Definition {
+const fn aggregation(kind: fn() -> MapKind, arguments: usize) -> Form {
     let arguments = arguments as u8;
-    Definition::new(name, Form::Aggregation { kind, arguments })
+    Form::Aggregation { kind, arguments }
 }
 
 /// The built-in a script calls `name`, if any.
-pub(super) fn definition(name: &str) -> Option<&'static Definition> {
-    let name = padded(name)?;
-    TABLE.iter().find(|definition| definition.name == name)
+pub(super) fn definition(name: &str) -> Option<&'static Form> {
+    TABLE.get(crate::words::word_index(NAMES, name)?)
 }
 
 /// An aggregation's map kind (lhist's with zero bounds) and its argument count.
 pub(super) fn aggregation_of(name: &str) -> Option<(MapKind, usize)> {
-    match definition(name)?.form {
-        Form::Aggregation { kind, arguments } => Some((kind(), arguments.into())),
+    match definition(name)? {
+        Form::Aggregation { kind, arguments } => Some((kind(), usize::from(*arguments))),
         _ => None,
     }
 }
@@ -212,13 +183,13 @@ pub(super) fn aggregation_of(name: &str) -> Option<(MapKind, usize)> {
 /// the functions and aggregations.
 pub(super) fn names(variables: bool) -> Vec<&'static str> {
     let mut names = Vec::new();
-    for definition in TABLE {
+    for (name, form) in NAMES.split(' ').zip(TABLE) {
         let variable = matches!(
-            definition.form,
+            form,
             Form::Variable(..) | Form::ProbeName | Form::FunctionName
         );
         if variable == variables {
-            names.push(definition.name());
+            names.push(name);
         }
     }
     names
@@ -226,13 +197,11 @@ pub(super) fn names(variables: bool) -> Vec<&'static str> {
 
 /// The name of the aggregation that makes a map of `kind` (ply's: `quantize`, not `hist`).
 pub(in crate::sema) fn aggregation_name(kind: MapKind) -> Option<&'static str> {
-    TABLE
-        .iter()
-        .find(|definition| {
-            matches!(definition.form, Form::Aggregation { kind: made, .. }
-                if discriminant(&made()) == discriminant(&kind))
-        })
-        .map(Definition::name)
+    let index = TABLE.iter().position(|form| {
+        matches!(form, Form::Aggregation { kind: made, .. }
+            if discriminant(&made()) == discriminant(&kind))
+    })?;
+    crate::words::nth_word(NAMES, index)
 }
 
 impl Checker<'_> {
@@ -252,7 +221,7 @@ impl Checker<'_> {
             span,
             scope,
         };
-        match definition(name).map(|definition| &definition.form) {
+        match definition(name) {
             Some(Form::Function {
                 low,
                 high,
@@ -364,27 +333,28 @@ mod tests {
     use crate::output::{Format, PrintOptions};
     use crate::sema::program::Function;
 
-    /// 32 bytes on a 64-bit host; a 32-bit one's smaller pointers make it less.
+    /// 24 bytes on a 64-bit host (the name is apart, in `NAMES`); a 32-bit one's smaller
+    /// pointers make it less.
     #[test]
-    fn each_row_is_at_most_32_bytes() {
-        let size = std::mem::size_of::<Definition>();
-        assert!(size <= 32, "{size}");
+    fn each_row_is_at_most_24_bytes() {
+        let size = std::mem::size_of::<Form>();
+        assert!(size <= 24, "{size}");
         if cfg!(target_pointer_width = "64") {
-            assert_eq!(size, 32);
+            assert_eq!(size, 24);
         }
     }
 
     #[test]
-    fn each_name_is_one_record() {
-        for (index, definition) in TABLE.iter().enumerate() {
-            assert!(
-                TABLE[..index]
-                    .iter()
-                    .all(|earlier| earlier.name != definition.name),
-                "`{}` is defined twice",
-                definition.name()
-            );
+    fn each_name_is_one_row() {
+        let names: Vec<&str> = NAMES.split(' ').collect();
+        // The words, then the empty one after the last space.
+        assert_eq!(names.len(), TABLE.len() + 1);
+        assert_eq!(names.last(), Some(&""));
+        for (index, name) in names[..TABLE.len()].iter().enumerate() {
+            assert!(!name.is_empty());
+            assert!(!names[..index].contains(name), "`{name}` is defined twice");
         }
+        assert!(definition("").is_none());
     }
 
     #[test]
@@ -400,6 +370,7 @@ mod tests {
                 format: std::rc::Rc::new(Format::EMPTY),
             },
             Function::Signal,
+            Function::StrContains,
             Function::Print,
             Function::PrintMap(PrintOptions::WHOLE),
             Function::Exit,
@@ -427,14 +398,36 @@ mod tests {
         assert_eq!(
             names,
             [
-                "printf", "cat", "system", "signal", "print", "print", "exit", "clear", "zero",
-                "str", "mem", "uptr", "kptr", "ksym", "usym", "dyn", "strcmp", "strncmp",
-                "strftime", "join", "ntop", "buf", "bswap", "time"
+                "printf",
+                "cat",
+                "system",
+                "signal",
+                "strcontains",
+                "print",
+                "print",
+                "exit",
+                "clear",
+                "zero",
+                "str",
+                "mem",
+                "uptr",
+                "kptr",
+                "ksym",
+                "usym",
+                "dyn",
+                "strcmp",
+                "strncmp",
+                "strftime",
+                "join",
+                "ntop",
+                "buf",
+                "bswap",
+                "time"
             ]
         );
         // Each a function's record, but `time`: ply's variable, bpftrace's statement.
         for name in &names[..names.len() - 1] {
-            let form = definition(name).map(|definition| &definition.form);
+            let form = definition(name);
             assert!(matches!(form, Some(Form::Function { .. })), "{name}");
         }
         assert_eq!(aggregation_name(MapKind::Quantize), Some("quantize"));

@@ -597,7 +597,7 @@ impl Checker<'_> {
         if let Some((name, ty)) = provided {
             return Some(expr(ExprKind::Provider(name.to_string()), ty, span));
         }
-        match definition(name).map(|definition| &definition.form) {
+        match definition(name) {
             // A constant per probe: each spec of a probe list is a probe of its own.
             Some(Form::ProbeName) => {
                 let text = scope.probe_name.as_bytes().to_vec();
@@ -690,6 +690,11 @@ impl Checker<'_> {
         let position = literal_value(&index_value)
             .and_then(|value| usize::try_from(value).ok())
             .filter(|&value| length.map_or(true, |length| value < length));
+        if let (ExprKind::Str(bytes), Some(position)) = (&base.kind, position) {
+            // An element of a constant (pton()'s bytes, a string literal's) is a constant.
+            let byte = bytes.get(position).copied().unwrap_or(0);
+            return Some(expr(ExprKind::Int(byte.into()), element, span));
+        }
         let offset = position
             .map(|position| position.saturating_mul(element.size()))
             .filter(|&offset| match through_pointer {

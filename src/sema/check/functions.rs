@@ -10,8 +10,8 @@ use super::{Checker, Scope, Typed};
 use crate::lang::ast::{self, UnaryOp};
 use crate::lang::diag::Span;
 use crate::sema::program::{Expr, ExprKind, Function};
-use crate::sema::types::{AddressSpace, Type, I32, U32, U64};
-use crate::wire;
+use crate::sema::types::{AddressSpace, Type, I32, U32, U64, U8};
+use crate::wire::{self, Resolve};
 
 /// Bytes `str()` and `mem()` read when no length is given (ply's string size).
 pub const DEFAULT_STRING_SIZE: usize = 128;
@@ -171,7 +171,7 @@ pub(super) fn dyn_field(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option
     ))
 }
 
-/// `strcmp(a, b)`.
+/// `strcmp(a, b)`, bpftrace's `strncmp(a, b, length)` and `strcontains(haystack, needle)`.
 pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
     let name = call.name;
     let left = checker.value(&call.arguments[0], call.scope);
@@ -186,7 +186,9 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ty
             return None;
         }
     }
+    let contains = name == "strcontains";
     let function = match call.arguments.get(2) {
+        None if contains => Function::StrContains,
         None => Function::StrCmp,
         Some(node) => {
             let length = checker.value(node, call.scope)?;
@@ -204,7 +206,8 @@ pub(super) fn strcmp(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Ty
             }
         }
     };
-    Some(typed_call_of_two(function, left, right, I32, call.span))
+    let ty = if contains { U64 } else { I32 };
+    Some(typed_call_of_two(function, left, right, ty, call.span))
 }
 
 /// bpftrace's `strftime(format, nsecs)`: nanoseconds (of the clock `nsecs` reads) that print
@@ -363,6 +366,107 @@ pub(super) fn bswap(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typ
     Some(typed_call_of(Function::Bswap, value, ty, call.span))
 }
 
+/// bpftrace's `strerror(errno)`, `cgroup_path(id)` and `macaddr(address or 6-byte array)`: the
+/// number, or the 6 bytes read through the address or the array's own, printed as what user
+/// space finds they name (the C library's text for the errno, the cgroup's paths,
+/// `AA:BB:CC:DD:EE:FF`).
+pub(super) fn resolved(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
+    let name = call.name;
+    let mac = name == "macaddr";
+    let (resolve, accepts, wanted): (_, fn(&Type) -> bool, _) = match name {
+        "macaddr" => (Resolve::MacAddress, mac_source, MAC_SOURCE),
+        "strerror" => (Resolve::ErrorText, Type::is_integer, "an integer"),
+        _ => (Resolve::CgroupPath, Type::is_integer, "an integer"),
+    };
+    let rule = format_args!("{name}() takes {wanted}");
+    let mut value = typed_argument(checker, &call.arguments[0], call.scope, accepts, rule)?;
+    let ty = Type::Resolved(resolve);
+    if !mac {
+        coerce(&mut value, &ty);
+    } else if value.ty.is_scalar() {
+        let address = checker.as_pointer(value, call.scope);
+        let length = Function::Mem { length: 6 };
+        return Some(typed_call_of(length, address, ty, call.span));
+    } else {
+        // The array's bytes as they are: a cast would be a conversion.
+        value.ty = ty;
+    }
+    Some(value)
+}
+
+pub(super) const MAC_SOURCE: &str = "an address or a 6-byte array";
+
+fn mac_source(ty: &Type) -> bool {
+    let array = matches!(ty, Type::Array(..) | Type::Chars(_)) && ty.size() == 6;
+    array || ty.is_scalar() && ty.size() <= 8
+}
+
+/// bpftrace's `pton("address")`: the bytes inet_pton makes of an address, a `u8[4]` or
+/// `u8[16]` constant.
+pub(super) fn pton(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
+    let node = &call.arguments[0];
+    let text = format_literal(checker, node, "pton's address")?;
+    let Some(bytes) = address_bytes(text) else {
+        let message = format_args!("not an IPv4 or IPv6 address: `{text}`");
+        checker.errors.report(node.span, message);
+        return None;
+    };
+    let ty = Type::Array(Box::new(U8), bytes.len() as u32);
+    Some(expr(ExprKind::Str(bytes), ty, call.span))
+}
+
+/// What inet_pton makes of `text`: the 4 bytes of an IPv4 address when it has a dot (as
+/// bpftrace decides the family), else the 16 of an IPv6 one; None when it is not one. One loop
+/// reads both: decimal bytes between dots, or hex groups between colons around at most one
+/// `::`, which stands for one or more zero groups.
+fn address_bytes(text: &str) -> Option<Vec<u8>> {
+    let ipv4 = text.contains('.');
+    // Bytes of the address, bytes a group, digits a group at most, and the radix.
+    let (size, width, digits, radix) = if ipv4 { (4, 1, 3, 10) } else { (16, 2, 4, 16) };
+    let separator = if ipv4 { '.' } else { ':' };
+    let gap = match ipv4 {
+        true => None,
+        false => text.as_bytes().windows(2).position(|pair| pair == b"::"),
+    };
+    let (head, tail) = match gap {
+        Some(at) => (&text[..at], &text[at + 2..]),
+        None => (text, ""),
+    };
+    // The bytes before the gap and after it, and how many of each.
+    let mut sides = [[0u8; 16]; 2];
+    let mut lengths = [0; 2];
+    for (side, part) in [head, tail].into_iter().enumerate() {
+        if part.is_empty() {
+            continue;
+        }
+        for group in part.split(separator) {
+            // No sign, and no leading zero in a decimal byte.
+            let leading_zero = ipv4 && group.len() > 1 && group.starts_with('0');
+            if group.is_empty() || group.len() > digits || leading_zero {
+                return None;
+            }
+            let mut value: u32 = 0;
+            for digit in group.chars() {
+                value = value * radix + digit.to_digit(radix)?;
+            }
+            let at = lengths[side];
+            if value >> (8 * width) != 0 || at + width > size {
+                return None;
+            }
+            sides[side][at..at + width].copy_from_slice(&value.to_be_bytes()[4 - width..]);
+            lengths[side] += width;
+        }
+    }
+    let [head_length, tail_length] = lengths;
+    let zeros = size.checked_sub(head_length + tail_length)?;
+    if (zeros > 0) != gap.is_some() {
+        return None;
+    }
+    let mut bytes = sides[0];
+    bytes[size - tail_length..size].copy_from_slice(&sides[1][..tail_length]);
+    Some(bytes[..size].to_vec())
+}
+
 /// An argument of a type that `accepts` admits; `rule` says which in the error.
 pub(super) fn typed_argument(
     checker: &mut Checker<'_>,
@@ -417,6 +521,37 @@ pub(super) fn kaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typ
     }
 }
 
+/// bpftrace's `uaddr("name")`: where data object `name` of a uprobe's binary is, read from its
+/// symbols as the script is compiled: a user pointer to a signed integer of the object's size
+/// (1, 2 or 4 bytes; else 8), as bpftrace types it. The address is the file's own, which is the
+/// process's in a binary that is not position-independent, as in bpftrace.
+pub(super) fn uaddr(checker: &mut Checker<'_>, call: Call<'_, '_>) -> Option<Typed> {
+    let name_node = &call.arguments[0];
+    let name = format_literal(checker, name_node, "uaddr's symbol")?;
+    let found = match call.scope.context.data_symbol(name) {
+        Some(found) => found,
+        None => Err("uaddr() reads the symbols of a uprobe's binary: this probe has none".into()),
+    };
+    let (address, size) = match found {
+        Ok(found) => found,
+        Err(message) => {
+            checker.errors.error_at(name_node.span, message);
+            return None;
+        }
+    };
+    let bytes = if matches!(size, 1 | 2 | 4) {
+        size as u8
+    } else {
+        8
+    };
+    let target = Type::Int {
+        bytes,
+        signed: true,
+    };
+    let ty = Type::pointer(target, AddressSpace::User);
+    Some(expr(ExprKind::Int(address), ty, call.span))
+}
+
 /// A format string for C's strftime: a literal, UTF-8, without NUL.
 pub(super) fn format_literal<'a>(
     checker: &mut Checker<'_>,
@@ -466,4 +601,57 @@ pub(super) fn typed_call(function: Function, arguments: Vec<Expr>, ty: Type, spa
         ty,
         span,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_are_read_as_inet_pton_reads_them() {
+        let hex = |text: &str| {
+            super::address_bytes(text).map(|bytes| {
+                bytes
+                    .iter()
+                    .map(|byte| format!("{byte:02x}"))
+                    .collect::<String>()
+            })
+        };
+        for (text, bytes) in [
+            ("1.2.3.4", "01020304"),
+            ("0.0.0.0", "00000000"),
+            ("255.255.255.255", "ffffffff"),
+            ("::", "00000000000000000000000000000000"),
+            ("::1", "00000000000000000000000000000001"),
+            ("1::", "00010000000000000000000000000000"),
+            ("FE80::a", "fe80000000000000000000000000000a"),
+            ("1:2:3:4:5:6:7:8", "00010002000300040005000600070008"),
+            ("1:2:3:4:5:6:7::", "00010002000300040005000600070000"),
+            ("2001:db8::ff00:42:8329", "20010db8000000000000ff0000428329"),
+        ] {
+            assert_eq!(hex(text).as_deref(), Some(bytes), "{text}");
+        }
+        // What glibc's inet_pton refuses too; a dot makes an address IPv4, as in bpftrace.
+        for text in [
+            "",
+            "1.2.3",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "01.2.3.4",
+            "+1.2.3.4",
+            "1.2.3.",
+            " 1.2.3.4",
+            ":",
+            ":::",
+            "1::2::3",
+            "1:2:3:4:5:6:7:8::",
+            "1:2:3:4:5:6:7",
+            "00001::",
+            "::g",
+            ":1::",
+            "1:::2",
+            "::ffff:1.2.3.4",
+            "fe80::1%eth0",
+        ] {
+            assert_eq!(hex(text), None, "{text:?}");
+        }
+    }
 }

@@ -82,8 +82,13 @@ impl Checker<'_> {
         span: Span,
     ) -> Option<Typed> {
         let strings = matches!(left.ty, Type::Chars(_)) && matches!(right.ty, Type::Chars(_));
+        // bpftrace's `==` and `!=` of two arrays of integers of one type (pton()'s bytes and an
+        // address field's).
+        let arrays = matches!(&left.ty, Type::Array(element, _) if element.is_integer())
+            && left.ty == right.ty
+            && matches!(operator, BinaryOp::Equal | BinaryOp::NotEqual);
         // One node at the end: each case says only its operands' conversions and the type.
-        let (left, right, ty) = if strings && operator.is_comparison() {
+        let (left, right, ty) = if strings && operator.is_comparison() || arrays {
             (left, right, I32)
         } else if operator.is_logical() {
             for side in [&left, &right].iter() {
@@ -156,9 +161,12 @@ impl Checker<'_> {
             if !side.ty.is_scalar() {
                 let symbol = operator.symbol();
                 let message = format_args!("`{symbol}` needs numbers, but this is {}", side.ty);
-                if matches!(side.ty, Type::Chars(_)) && operator.is_comparison() {
-                    let note =
-                        format_args!("a string compares only with a string; this is {}", other.ty);
+                if matches!(side.ty, Type::Chars(_) | Type::Array(..)) && operator.is_comparison() {
+                    let what = match side.ty {
+                        Type::Chars(_) => "a string compares only with a string",
+                        _ => "an array compares, by `==` and `!=`, only with an array of its type",
+                    };
+                    let note = format_args!("{what}; this is {}", other.ty);
                     self.errors
                         .report_note(side.span, message, (other.span, note));
                 } else {
