@@ -131,7 +131,7 @@ impl Symbols for KernelNames<'_> {
 fn write_user_name(out: &mut String, uid: u64) {
     let passwd = crate::kernel::read_text("/etc/passwd").unwrap_or_default();
     for line in passwd.lines() {
-        if nth_item(line, b':', 2).and_then(|found| found.parse().ok()) == Some(uid) {
+        if nth_item(line, b':', 2).and_then(crate::words::decimal::<u64>) == Some(uid) {
             out.push_str(nth_item(line, b':', 0).unwrap_or_default());
             return;
         }
