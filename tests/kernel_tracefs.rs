@@ -38,6 +38,22 @@ fn events_ids_and_formats_agree() {
     assert_eq!(missing.raw_errno(), Some(libc::ENOENT));
 }
 
+/// Every event listed has an id and a format, so a glob over all of them resolves: tracefs'
+/// `events/ftrace/` holds ftrace's own records, which have neither an id nor a place in
+/// `available_events`.
+#[test]
+fn every_listed_event_resolves() {
+    if !common::kernel_available("every_listed_event_resolves") {
+        return;
+    }
+    let tracefs = Tracefs::find().expect("tracefs");
+    let events = tracefs.events().unwrap();
+    let tracepoint = Tracepoint::resolve(&tracefs, "*/*").unwrap();
+    assert_eq!(tracepoint.points(), events);
+    let available = std::fs::read_to_string(tracefs.root().join("available_events")).unwrap();
+    assert_eq!(events.len(), available.lines().count());
+}
+
 /// The events the front-end and compiler tests read are the kernel's they were written from:
 /// each record as the provider types it from tracefs, field for field.
 #[test]

@@ -139,15 +139,16 @@ impl Tracefs {
     }
 
     /// Every tracepoint as `group/event`, sorted; what probe-name globs are matched against.
+    /// `available_events` lists the events a program can attach to: `events/ftrace/` holds
+    /// ftrace's own records, which have no id.
     #[inline(never)]
     pub fn events(&self) -> Result<Vec<String>, KernelError> {
-        let events_dir = self.root.join("events");
-        let mut groups = Vec::new();
-        subdirectories(&events_dir, String::new(), &mut groups)?;
+        let text = self.read("available_events")?;
         let mut events = Vec::new();
-        for group in groups {
-            // A group can vanish (a module unloaded) between listing and reading it.
-            let _ = subdirectories(&events_dir.join(&group), group + "/", &mut events);
+        for line in text.lines() {
+            if let Some((group, event)) = line.split_once(':') {
+                events.push(crate::words::joined(&[group, "/", event], ""));
+            }
         }
         events.sort_unstable();
         Ok(events)
@@ -216,20 +217,6 @@ impl Tracefs {
 /// "VERB PATH" failed with `error`: one place formats it for every file tracefs reads or lists.
 fn io_error(verb: &str, path: &Path, error: &std::io::Error) -> KernelError {
     KernelError::io(format!("{verb} {}", path.to_string_lossy()), error)
-}
-
-/// Appends `prefix` followed by its name for each directory in `dir`.
-fn subdirectories(dir: &Path, prefix: String, names: &mut Vec<String>) -> Result<(), KernelError> {
-    let entries = super::list_directory(&dir.to_string_lossy())
-        .map_err(|error| io_error("list", dir, &error))?;
-    for (name, is_dir) in entries {
-        if is_dir {
-            let mut path = prefix.clone();
-            path.push_str(&String::from_utf8_lossy(&name));
-            names.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// The pid, group and name of a line of kprobe_events or uprobe_events when a tine made it
@@ -352,6 +339,11 @@ mod tests {
             fs::write(root.join("events").join(event).join("id"), id).unwrap();
         }
         fs::write(root.join("events/sched/enable"), "0").unwrap();
+        fs::write(
+            root.join("available_events"),
+            "syscalls:sys_enter_read\nsched:sched_switch\n",
+        )
+        .unwrap();
         fs::write(root.join("uprobe_events"), "").unwrap();
         (root.clone(), Tracefs::at(root))
     }
