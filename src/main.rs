@@ -27,6 +27,8 @@ options:
                       `bpftrace` 0.17 does (text), or as bpftrace's `json` lines
   -h, --help          this text
   -k, --keep-going    warn about lost events instead of stopping
+  -l, --list [GLOB]   list the probes GLOB matches (`tracepoint:sched:*`, `*open*`) or all, as
+                      bpftrace 0.17 does; `-lv` (-v after -l) with a tracepoint's fields
   -o, --output FILE   write the output to FILE (bpftrace's -o)
   -p, --pid PID       trace process PID only
   -q, --quiet         no \"Attaching N probes...\" line (bpftrace's -q)
@@ -45,6 +47,8 @@ struct Options {
     debug: bool,
     dry_run: bool,
     keep_going: bool,
+    listing: bool,
+    verbose: bool,
     output: Option<String>,
     pid: Option<u32>,
     quiet: bool,
@@ -72,13 +76,14 @@ fn text(value: Vec<u8>) -> Result<String, String> {
 
 /// Every option, short and long; `-c`, `-f`, `-o` and `-p` take a value. bpftrace's `--unsafe` is
 /// long only: its short form is a NUL, which no argument can hold.
-const OPTIONS: [(&str, &str); 14] = [
+const OPTIONS: [(&str, &str); 15] = [
     ("-c", "--command"),
     ("-d", "--debug"),
     ("-e", "--dry-run"),
     ("-f", "--format"),
     ("-h", "--help"),
     ("-k", "--keep-going"),
+    ("-l", "--list"),
     ("-o", "--output"),
     ("-p", "--pid"),
     ("-q", "--quiet"),
@@ -186,6 +191,8 @@ fn option(
 ) -> Result<Option<Parsed>, String> {
     match (short, attached) {
         (b'h', _) => return Ok(Some(Parsed::Help)),
+        // bpftrace's `-lv`: after `-l`, `-v` is verbose.
+        (b'v', None) if options.listing => options.verbose = true,
         (b'v', _) => return Ok(Some(Parsed::Version)),
         (_, Some(value)) if !takes_value(short) => return Err(unexpected_value(name, value)),
         _ => {}
@@ -221,6 +228,7 @@ fn option(
             }
         }
         b'k' => options.keep_going = true,
+        b'l' => options.listing = true,
         b'o' => options.output = Some(value),
         b'q' => options.quiet = true,
         b'p' => match tine::words::decimal(&value) {
@@ -236,6 +244,7 @@ fn option(
         b'S' => options.dump = true,
         b'T' => options.self_test = true,
         b'\0' => options.unsafe_calls = true,
+        b'v' => {}
         // `-u`, the one left of OPTIONS.
         _ => options.unbuffer = true,
     }
@@ -330,6 +339,9 @@ fn run(arguments: Vec<Vec<u8>>) -> u8 {
     if options.self_test {
         return tine::self_test() as u8;
     }
+    if options.listing {
+        return list(&options);
+    }
     let Some(argument) = options.script.as_deref() else {
         return usage_error(&"no script given");
     };
@@ -383,6 +395,26 @@ fn run(arguments: Vec<Vec<u8>>) -> u8 {
         tracefs: None,
     };
     trace(invocation)
+}
+
+/// `-l [GLOB]`: the probes GLOB matches, one a line; what could not be listed is warned of.
+fn list(options: &Options) -> u8 {
+    // bpftrace's getopt takes `-v` after the GLOB too.
+    let verbose = match options.positional.as_slice() {
+        [] => options.verbose,
+        [flag] if flag == "-v" => true,
+        _ => return usage_error(&"-l takes one GLOB"),
+    };
+    match tine::provider::listing::list(options.script.as_deref().unwrap_or(""), verbose) {
+        Ok(listing) => {
+            tine::say(format_args!("{listing}"));
+            SUCCESS
+        }
+        Err(error) => {
+            tine::tell(format_args!("error: {error}\n"));
+            FAILURE
+        }
+    }
 }
 
 /// Runs the script: its exit code, or 1 after the report of why it could not run.

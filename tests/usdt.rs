@@ -320,3 +320,40 @@ fn missing_probes_are_clear_errors() {
         assert!(errors.contains(&message), "{script}: {errors}");
     }
 }
+
+/// `-l` lists each probe the notes describe once, however many places it has, as
+/// `usdt:PATH:PROVIDER:NAME` (the probes `readelf -n` finds); a glob over names takes its own.
+#[test]
+fn a_listing_names_each_probe_once() {
+    let path = match program() {
+        Ok(path) => path,
+        Err(reason) => return common::skip("a_listing_names_each_probe_once", reason),
+    };
+    let notes = Command::new("readelf")
+        .args(["-n", path])
+        .output()
+        .expect("run readelf");
+    let notes = String::from_utf8_lossy(&notes.stdout).into_owned();
+    let mut expected = Vec::new();
+    let mut provider = "";
+    for line in notes.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix("Provider: ") {
+            provider = name;
+        } else if let Some(name) = line.strip_prefix("Name: ") {
+            expected.push(format!("usdt:{path}:{provider}:{name}\n"));
+        }
+    }
+    // `twice` is at two places.
+    assert_eq!(expected.len(), 4, "{notes}");
+    expected.sort();
+    expected.dedup();
+    assert_eq!(
+        traced(&["-l", &format!("usdt:{path}:*")], None),
+        expected.concat()
+    );
+    let twice = expected.iter().filter(|line| line.ends_with(":twice\n"));
+    let twice: String = twice.map(String::as_str).collect();
+    for glob in [format!("U:{path}:tw*"), format!("*:{path}:tine:twice")] {
+        assert_eq!(traced(&["-l", &glob], None), twice, "{glob}");
+    }
+}

@@ -18,7 +18,8 @@ use crate::sema::Type;
 
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
-use super::{Attachment, Provider, ResolvedProbe, Variable};
+use super::{glob, Attachment, Points, Provider, Registry, ResolvedProbe, Variable};
+use crate::ctypes::NameKind;
 
 /// `fentry:`, and bpftrace's `kfunc:` (`f:` is an abbreviation of `fentry`).
 pub static FENTRY: Provider = Provider {
@@ -30,6 +31,7 @@ pub static FENTRY: Provider = Provider {
     offline: |spec, sources| offline(spec, false, sources.types.get()),
     offline_points: None,
     respell: None,
+    list: Some(list),
 };
 
 /// `fexit:`, and bpftrace's `kretfunc:` and `fr:`.
@@ -42,7 +44,27 @@ pub static FEXIT: Provider = Provider {
     offline: |spec, sources| offline(spec, true, sources.types.get()),
     offline_points: None,
     respell: None,
+    list: Some(list),
 };
+
+/// `-l`: the functions of the kernel's BTF that `spec` (`FUNCTION` or `vmlinux:FUNCTION`, globs)
+/// matches, each `vmlinux:FUNCTION` as bpftrace 0.17 prints them.
+fn list(spec: &str, kernel: &Registry, _: bool) -> Points {
+    let (module, function) = spec.split_once(':').unwrap_or(("vmlinux", spec));
+    let types = kernel
+        .types
+        .btf()
+        .map_err(|error| ProviderError::Spec(error.into()))?;
+    let Some(types) = types else {
+        return Err(refused(&["this kernel has no BTF to list functions from"]));
+    };
+    if !glob::matches(module, "vmlinux") {
+        return Ok(Vec::new());
+    }
+    let names = types.names(NameKind::Function).map_err(failed)?;
+    let mut names = names.iter().map(|(_, name)| *name);
+    Ok(glob::listed(function, &mut names, "vmlinux:", ""))
+}
 
 /// The kernel's types, as `KernelTypes::get` gives them.
 type Types = Result<Option<Rc<dyn TypeSource>>, String>;

@@ -66,6 +66,24 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     pattern[p..].iter().all(|&c| c == '*')
 }
 
+/// `-l`'s points: `before NAME after` for each of `names` that `pattern` matches. One copy
+/// for every provider's listing.
+#[inline(never)]
+pub fn listed(
+    pattern: &str,
+    names: &mut dyn Iterator<Item = &str>,
+    before: &str,
+    after: &str,
+) -> Vec<String> {
+    let mut points = Vec::new();
+    for name in names {
+        if matches(pattern, name) {
+            points.push(crate::words::joined(&[before, name, after], ""));
+        }
+    }
+    points
+}
+
 /// The chars of `text`, pushed one by one: `collect` links a copy of its own for `Vec<char>`.
 fn chars(text: &str) -> Vec<char> {
     let mut chars = Vec::with_capacity(text.len());

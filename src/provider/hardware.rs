@@ -7,7 +7,7 @@ use crate::kernel::perf::TYPE_HARDWARE;
 use crate::lang::Syntax;
 
 use super::offline::OfflineProbe;
-use super::software::{resolved, Counters};
+use super::software::{list, resolved, Counters};
 use super::Provider;
 
 /// In PERF_COUNT_HW_* order, with bpftrace 0.17's aliases and default counts.
@@ -27,6 +27,7 @@ pub static HARDWARE: Provider = Provider {
     offline: |spec, _| Ok(OfflineProbe::of(&*resolved(&HARDWARE_EVENTS, spec)?)),
     offline_points: None,
     respell: None,
+    list: Some(|spec, _, _| list(&HARDWARE_EVENTS, spec)),
 };
 
 #[cfg(test)]

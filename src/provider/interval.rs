@@ -103,6 +103,7 @@ pub static INTERVAL: Provider = Provider {
     offline: |spec, _| Ok(OfflineProbe::of(&Interval::parse(spec)?)),
     offline_points: None,
     respell: None,
+    list: None,
 };
 
 impl ResolvedProbe for Interval {

@@ -28,7 +28,7 @@ use crate::lang::Syntax;
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{
-    attach_each, attach_through_tracefs, lacks, regs, Attachment, Provider, Registry,
+    attach_each, attach_through_tracefs, lacks, regs, Attachment, Points, Provider, Registry,
     ResolvedProbe, Variable,
 };
 
@@ -290,7 +290,7 @@ impl KprobeMethod {
     pub fn choose(
         glob: bool,
         features: &Features,
-        tracefs: impl FnOnce() -> Result<Rc<Tracefs>, ProviderError>,
+        tracefs: &dyn Fn() -> Result<Rc<Tracefs>, ProviderError>,
     ) -> Result<KprobeMethod, ProviderError> {
         if glob && features.has(Feature::KprobeMulti) {
             return Ok(KprobeMethod::Multi);
@@ -342,8 +342,9 @@ impl Kprobe {
         // A glob is matched against what ftrace can patch, so tracefs is found (or mounted)
         // first; kallsyms, the fallback, also lists functions no kprobe can take.
         let listing = || KernelFunctions::read(tracefs().ok().as_deref().map(Tracefs::root));
+        // A kernel without kprobes says so before its functions are read.
+        let method = KprobeMethod::choose(parsed.location.glob().is_some(), features, &tracefs)?;
         let locations = parsed.locations(listing)?;
-        let method = KprobeMethod::choose(parsed.location.glob().is_some(), features, tracefs)?;
         Ok(Kprobe {
             locations,
             retprobe,
@@ -362,6 +363,15 @@ impl Kprobe {
     }
 }
 
+/// `-l`: the functions a glob (or a name) matches, where this kernel has kprobes.
+fn list(spec: &str, kernel: &Registry, _: bool) -> Points {
+    let tracefs = || kernel.tracefs();
+    KprobeMethod::choose(false, kernel.features(), &tracefs)?;
+    let functions = KernelFunctions::read(tracefs().ok().as_deref().map(Tracefs::root))?;
+    let points = glob::listed(spec, &mut functions.names(), "", "");
+    Ok(points)
+}
+
 /// `kprobe:`.
 pub static KPROBE: Provider = Provider {
     syntax: Syntax::named("kprobe"),
@@ -369,6 +379,7 @@ pub static KPROBE: Provider = Provider {
     offline: |spec, _| offline_probe(spec, false),
     offline_points: None,
     respell: None,
+    list: Some(list),
 };
 
 /// `kretprobe:`.
@@ -378,6 +389,7 @@ pub static KRETPROBE: Provider = Provider {
     offline: |spec, _| offline_probe(spec, true),
     offline_points: None,
     respell: None,
+    list: Some(list),
 };
 
 fn resolve_probe(

@@ -11,6 +11,7 @@ pub mod glob;
 pub mod hardware;
 pub mod interval;
 pub mod kprobe;
+pub mod listing;
 pub mod location;
 pub mod offline;
 pub mod profile;
@@ -60,6 +61,10 @@ pub struct Provider {
     /// A point of a glob spelled in the style the script wrote the glob, which is what `probe`
     /// reads there. None: as listed.
     pub respell: Option<fn(&str, &str) -> String>,
+    /// `-l`: the points a spec matches (a glob, or a name that matches itself), each followed,
+    /// when `verbose`, by its arguments a line each; for providers whose points are listed
+    /// without resolving them. None: the spec is resolved and its points listed.
+    pub list: Option<fn(&str, &Registry, bool) -> Points>,
 }
 
 /// A probe resolved against the running kernel.
@@ -252,7 +257,7 @@ pub struct Registry {
 /// none (the front end's tests, which must not depend on the machine's kernel).
 pub(crate) struct KernelTypes {
     read: bool,
-    types: std::cell::OnceCell<Result<Option<Rc<dyn TypeSource>>, String>>,
+    types: std::cell::OnceCell<Result<Option<Rc<btf::Btf>>, String>>,
 }
 
 impl KernelTypes {
@@ -264,6 +269,11 @@ impl KernelTypes {
     }
 
     pub(crate) fn get(&self) -> Result<Option<Rc<dyn TypeSource>>, String> {
+        Ok(self.btf()?.map(|types| types as Rc<dyn TypeSource>))
+    }
+
+    /// The BTF itself, for what no `TypeSource` asks (every function's name).
+    pub(crate) fn btf(&self) -> Result<Option<Rc<btf::Btf>>, String> {
         self.types
             .get_or_init(|| {
                 let chosen = crate::kernel::env_var("TINE_BTF");
@@ -274,7 +284,7 @@ impl KernelTypes {
                     return Ok(None);
                 }
                 match btf::Btf::read(path, None) {
-                    Ok(types) => Ok(Some(Rc::new(types) as Rc<dyn TypeSource>)),
+                    Ok(types) => Ok(Some(Rc::new(types))),
                     Err(error) => Err(error.to_string()),
                 }
             })

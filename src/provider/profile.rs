@@ -77,6 +77,7 @@ pub static PROFILE: Provider = Provider {
     offline: |spec, _| Ok(OfflineProbe::of(&Profile::parse(spec)?)),
     offline_points: None,
     respell: None,
+    list: None,
 };
 
 impl ResolvedProbe for Profile {

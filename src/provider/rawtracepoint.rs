@@ -80,6 +80,7 @@ pub static RAWTRACEPOINT: Provider = Provider {
     offline: |spec, _| Ok(OfflineProbe::of(&*resolved(spec)?)),
     offline_points: None,
     respell: None,
+    list: None,
 };
 
 impl ResolvedProbe for RawTracepoint {

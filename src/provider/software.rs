@@ -16,7 +16,7 @@ use crate::words::{nth_word, word_index};
 
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
-use super::{Attachment, Provider, ResolvedProbe, Variable};
+use super::{glob, Attachment, Points, Provider, ResolvedProbe, Variable};
 
 /// A perf type's events, as bpftrace names them: `names` by name, each word's place its
 /// config number (PERF_COUNT_SW_*, PERF_COUNT_HW_*); `aliases` bpftrace's alias of each (`-`
@@ -122,6 +122,13 @@ pub(super) fn resolved(
     Ok(Rc::new(Counter::parse(events, spec)?))
 }
 
+/// `-l`: the events of `events` whose names `spec` (`EVENT` or `EVENT:COUNT`) matches, each
+/// `EVENT:` as bpftrace prints them.
+pub(super) fn list(events: &Counters, spec: &str) -> Points {
+    let pattern = spec.split(':').next().unwrap_or_default();
+    Ok(glob::listed(pattern, &mut events.names.split(' '), "", ":"))
+}
+
 /// `software:`, `s:`.
 pub static SOFTWARE: Provider = Provider {
     syntax: Syntax::named("software"),
@@ -129,6 +136,7 @@ pub static SOFTWARE: Provider = Provider {
     offline: |spec, _| Ok(OfflineProbe::of(&*resolved(&SOFTWARE_EVENTS, spec)?)),
     offline_points: None,
     respell: None,
+    list: Some(|spec, _, _| list(&SOFTWARE_EVENTS, spec)),
 };
 
 impl ResolvedProbe for Counter {

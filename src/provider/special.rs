@@ -38,6 +38,7 @@ pub static BEGIN: Provider = Provider {
     offline: |_, _| Ok(offline_probe(true)),
     offline_points: None,
     respell: None,
+    list: None,
 };
 
 /// `END`.
@@ -47,6 +48,7 @@ pub static END: Provider = Provider {
     offline: |_, _| Ok(offline_probe(false)),
     offline_points: None,
     respell: None,
+    list: None,
 };
 
 fn resolve_probe(

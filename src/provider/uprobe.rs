@@ -25,7 +25,7 @@ use crate::lang::Syntax;
 use super::error::ProviderError;
 use super::offline::OfflineProbe;
 use super::{
-    attach_each, attach_through_tracefs, lacks, regs, Attachment, Provider, Registry,
+    attach_each, attach_through_tracefs, lacks, regs, Attachment, Points, Provider, Registry,
     ResolvedProbe, Variable,
 };
 
@@ -398,13 +398,42 @@ impl Uprobe {
     }
 }
 
+/// A point of a glob with the binary as `written` when that is a path (`/bin/bash`, not the
+/// file's canonical `/usr/bin/bash`), as bpftrace's `probe` and `-l` keep it.
+fn respell(point: &str, written: &str) -> String {
+    let binary = |spec| crate::words::rfind_byte(spec, b':').unwrap_or(0);
+    let written = &written[..binary(written)];
+    if !written.contains('/') || glob::is_glob(written) {
+        return point.to_string();
+    }
+    crate::words::joined(&[written, &point[binary(point)..]], "")
+}
+
+/// `-l`: `PATH:FUNCTION` for each function a glob (or a name) matches, every name of an
+/// address (bpftrace lists aliases too, which a glob attaches once); an address or
+/// `function+offset` lists itself.
+fn list(spec: &str, _: &Registry, _: bool) -> Points {
+    let parsed = UprobeSpec::parse(spec, false)?;
+    let (path, elf) = read_binary(&parsed.binary)?;
+    let before = path + ":";
+    let location = parsed.location.to_string();
+    if !matches!(parsed.location, Location::Symbol { offset: 0, .. }) {
+        return Ok(vec![before + &location]);
+    }
+    let mut names = (elf.functions().iter())
+        .filter(|function| elf.file_offset(function.address).is_some())
+        .map(|function| function.name.as_str());
+    Ok(glob::listed(&location, &mut names, &before, ""))
+}
+
 /// `uprobe:`.
 pub static UPROBE: Provider = Provider {
     syntax: Syntax::named("uprobe"),
     resolve: |spec, kernel| resolve_probe(spec, false, kernel),
     offline: |spec, _| offline_probe(spec, false),
     offline_points: None,
-    respell: None,
+    respell: Some(respell),
+    list: Some(list),
 };
 
 /// `uretprobe:`.
@@ -413,7 +442,8 @@ pub static URETPROBE: Provider = Provider {
     resolve: |spec, kernel| resolve_probe(spec, true, kernel),
     offline: |spec, _| offline_probe(spec, true),
     offline_points: None,
-    respell: None,
+    respell: Some(respell),
+    list: Some(list),
 };
 
 fn resolve_probe(

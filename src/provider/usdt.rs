@@ -18,7 +18,7 @@ use super::glob;
 use super::location::parse_number;
 use super::offline::OfflineProbe;
 use super::uprobe::{read_binary, specs, Uprobe, UprobeError, UprobePoint};
-use super::{regs, Provider, Variable};
+use super::{regs, Points, Provider, Registry, Variable};
 use crate::words::rfind_byte;
 
 /// `usdt:`, `U:`.
@@ -62,7 +62,22 @@ pub static USDT: Provider = Provider {
         };
         crate::words::joined(&[binary, ":", provider, ":", name], "")
     }),
+    list: Some(list),
 };
+
+/// `-l`: `PATH:PROVIDER:NAME` of each probe `spec` matches, once however many places it has.
+fn list(spec: &str, _: &Registry, _: bool) -> Points {
+    let (binary, provider, name) = parts(spec);
+    let (path, elf) = read_binary(binary)?;
+    let mut points = Vec::new();
+    for note in &elf.notes {
+        if glob::matches(provider, &note.provider) && glob::matches(name, &note.name) {
+            let point = [&*path, ":", &note.provider, ":", &note.name];
+            points.push(crate::words::joined(&point, ""));
+        }
+    }
+    Ok(points)
+}
 
 /// The places of the probes `spec` names, and the arguments read alike at every one of them;
 /// `pid` is `-p`'s, whose program `usdt:NAME` names.

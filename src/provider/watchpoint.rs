@@ -102,6 +102,7 @@ pub static WATCHPOINT: Provider = Provider {
     offline: |spec, _| Ok(OfflineProbe::of(&*resolved(spec, None)?)),
     offline_points: None,
     respell: None,
+    list: None,
 };
 
 impl ResolvedProbe for Watchpoint {

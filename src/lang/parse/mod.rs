@@ -39,6 +39,17 @@ impl Syntax {
         }
     }
 
+    /// The name a probe written `written:` goes by: a bpftrace alias keeps its first spelling
+    /// where that is a name (`fr` is `kretfunc`), not an abbreviation (`U` is `usdt`); any
+    /// other way to write it is the provider's name.
+    pub fn called(&self, written: &str) -> &'static str {
+        let first = self.aliases.split(' ').next().unwrap_or_default();
+        match word_index(self.aliases, written) {
+            Some(_) if first.len() > 2 => first,
+            _ => self.name,
+        }
+    }
+
     /// `name` alone.
     pub const fn bare(name: &'static str) -> Syntax {
         Syntax {
@@ -450,14 +461,10 @@ impl<'a> Parser<'a> {
             ));
         }
         self.rest = rest;
-        // A bpftrace name is kept for `probe`, as its first spelling (`fr` is `kretfunc`).
-        let named = match crate::words::word_index(provider.aliases, name) {
-            Some(_) => provider.aliases.split(' ').next().unwrap_or(provider.name),
-            None => provider.name,
-        };
         Ok(ProbeSpec {
             provider: provider.name.to_string(),
-            named: named.to_string(),
+            // A bpftrace name is kept for `probe`.
+            named: provider.called(name).to_string(),
             spec: (provider.canonical)(text),
             written: text.to_string(),
             span,
@@ -467,13 +474,10 @@ impl<'a> Parser<'a> {
 
     /// The provider with a spec whose name starts with `name` (written at `input`).
     fn provider(&self, input: &str, name: &str) -> Result<&'a Syntax, Error> {
-        let with_spec = || self.providers.iter().filter(|provider| !provider.bare);
-        let known = with_spec().find(|known| known.name.starts_with(name));
-        let alias =
-            || with_spec().find(|known| crate::words::word_index(known.aliases, name).is_some());
-        if let Some(known) = known.or_else(alias) {
+        if let Some(known) = provider(self.providers, name) {
             return Ok(known);
         }
+        let with_spec = || self.providers.iter().filter(|provider| !provider.bare);
         let name_span = self.span(input, &input[name.len()..]);
         if let Some(message) = unsupported::provider(name) {
             return Err(Diag::boxed(name_span, message));
@@ -485,6 +489,14 @@ impl<'a> Parser<'a> {
         }
         Err(diag.into())
     }
+}
+
+/// The provider with a spec that `name` (not empty) names: the first whose name starts with it
+/// (ply's abbreviations: `k` is kprobe), else the one that has it as an alias.
+pub fn provider<'a>(providers: &[&'a Syntax], name: &str) -> Option<&'a Syntax> {
+    let with_spec = || providers.iter().copied().filter(|provider| !provider.bare);
+    let known = with_spec().find(|known| known.name.starts_with(name));
+    known.or_else(|| with_spec().find(|known| word_index(known.aliases, name).is_some()))
 }
 
 /// Skips a bracketed group, from its opening bracket past the one that closes it.

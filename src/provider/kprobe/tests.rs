@@ -173,7 +173,7 @@ fn method(
         Some(root) => Ok(Rc::new(Tracefs::at(root))),
         None => Err(KernelError::message("find tracefs", "none here").into()),
     };
-    KprobeMethod::choose(glob, &features, tracefs)
+    KprobeMethod::choose(glob, &features, &tracefs)
         .map(|method| match method {
             KprobeMethod::Multi => "multi".into(),
             KprobeMethod::Pmu => "pmu".into(),

@@ -16,7 +16,7 @@ use crate::lang::Syntax;
 use super::error::{ProviderError, TracepointError};
 use super::offline::{OfflineProbe, OfflineProviders};
 use super::syscalls::Dispatch;
-use super::{glob, Attachment, Provider, Registry, ResolvedProbe, Variable};
+use super::{glob, Attachment, Points, Provider, Registry, ResolvedProbe, Variable};
 pub use format::{parse_format, EventFormat, FieldKind, FormatField};
 
 /// `tracepoint:group/event`: the events a spec names (a glob may name several) and `data`, the
@@ -51,10 +51,8 @@ impl Tracepoint {
         if !spec.as_bytes().contains(&b'/') {
             return Err(TracepointError::NoEvent(spec.to_string()).into());
         }
-        let names: Vec<String> = if glob::is_glob(spec) {
-            let mut names = tracefs.events()?;
-            names.retain(|name| glob::matches(spec, name));
-            names
+        let names = if glob::is_glob(spec) {
+            matching(tracefs, spec)?
         } else {
             vec![spec.to_string()]
         };
@@ -88,6 +86,38 @@ impl Tracepoint {
             syscalls: Rc::default(),
         })
     }
+}
+
+/// The events `pattern` matches, `group/event`, sorted.
+fn matching(tracefs: &Tracefs, pattern: &str) -> Result<Vec<String>, ProviderError> {
+    let events = tracefs.events()?;
+    Ok(glob::listed(
+        pattern,
+        &mut events.iter().map(String::as_str),
+        "",
+        "",
+    ))
+}
+
+/// `-l`: the events `spec` matches, bpftrace's `tracepoint:EVENT` in any group; `verbose`: each
+/// with its own fields as its format file declares them, as bpftrace 0.17 prints them.
+fn list(spec: &str, registry: &Registry, verbose: bool) -> Points {
+    let tracefs = registry.tracefs()?;
+    let any_group = if spec.contains('/') { "" } else { "*/" };
+    let mut points = matching(&tracefs, &crate::words::joined(&[any_group, spec], ""))?;
+    for point in points.iter_mut().filter(|_| verbose) {
+        let (group, event) = point.split_once('/').unwrap_or_default();
+        // The common fields come first, and a blank line after them.
+        let mut own = false;
+        for line in tracefs.event_format(group, event)?.lines() {
+            own |= line.is_empty();
+            if let Some(field) = line.strip_prefix("\tfield:").filter(|_| own) {
+                point.push_str("\n    ");
+                point.push_str(field.split(';').next().unwrap_or_default());
+            }
+        }
+    }
+    Ok(points)
 }
 
 /// `data` when there is a record, else no variable.
@@ -138,6 +168,7 @@ pub static TRACEPOINT: Provider = Provider {
             replace_first(point, '/', ":")
         }
     }),
+    list: Some(list),
 };
 
 /// The tracepoint at `spec`, attaching through the run's syscall dispatch, which takes the
