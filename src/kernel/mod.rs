@@ -21,6 +21,7 @@ pub mod ringbuf;
 pub mod signal;
 pub mod tracefs;
 pub mod trigger;
+pub mod zone;
 
 pub use error::KernelError;
 
@@ -202,6 +203,11 @@ pub(crate) fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Re
 /// The value of the environment variable `name`, when it is set and is text: getenv without
 /// std's `env::var` and its lock (nothing in tine sets a variable).
 pub fn env_var(name: &str) -> Option<String> {
+    String::from_utf8(env_bytes(name)?).ok()
+}
+
+/// The value of the environment variable `name`, when it is set, text or not.
+pub fn env_bytes(name: &str) -> Option<Vec<u8>> {
     let name = std::ffi::CString::new(name.as_bytes()).ok()?;
     // SAFETY: `name` is NUL-terminated; getenv returns null or a NUL-terminated string that
     // lives as long as the environment, which nothing changes.
@@ -210,8 +216,11 @@ pub fn env_var(name: &str) -> Option<String> {
         return None;
     }
     // SAFETY: not null, so a NUL-terminated string (above).
-    let value = unsafe { std::ffi::CStr::from_ptr(value) };
-    value.to_str().ok().map(str::to_string)
+    Some(
+        unsafe { std::ffi::CStr::from_ptr(value) }
+            .to_bytes()
+            .to_vec(),
+    )
 }
 
 /// The environment's variables whose name and value are text, in its order, split as std's
