@@ -213,49 +213,31 @@ pub(crate) fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Re
     Ok(())
 }
 
-/// The value of the environment variable `name`, when it is set and is text: getenv without
-/// std's `env::var` and its lock (nothing in tine sets a variable).
+/// The value of the environment variable `name`, when it is set and is text: without std's
+/// `env::var` and its lock (nothing in tine sets a variable).
 pub fn env_var(name: &str) -> Option<String> {
     String::from_utf8(env_bytes(name)?).ok()
 }
 
-/// The value of the environment variable `name`, when it is set, text or not.
+/// The value of the environment variable `name`, when it is set, text or not: the first entry
+/// `name=...`, as getenv finds it (whose string search is linked for this alone).
 pub fn env_bytes(name: &str) -> Option<Vec<u8>> {
-    let name = std::ffi::CString::new(name.as_bytes()).ok()?;
-    // SAFETY: `name` is NUL-terminated; getenv returns null or a NUL-terminated string that
-    // lives as long as the environment, which nothing changes.
-    let value = unsafe { libc::getenv(name.as_ptr()) };
-    if value.is_null() {
-        return None;
-    }
-    // SAFETY: not null, so a NUL-terminated string (above).
-    Some(
-        unsafe { std::ffi::CStr::from_ptr(value) }
-            .to_bytes()
-            .to_vec(),
-    )
+    environ().find_map(|entry| {
+        Some(
+            entry
+                .strip_prefix(name.as_bytes())?
+                .strip_prefix(b"=")?
+                .to_vec(),
+        )
+    })
 }
 
 /// The environment's variables whose name and value are text, in its order, split as std's
 /// `env::vars_os` splits them (at the first `=` after the first byte; an entry without one
 /// is left out), without its copies and lock.
 pub fn environment() -> Vec<(String, String)> {
-    extern "C" {
-        static environ: *const *const libc::c_char;
-    }
     let mut variables = Vec::new();
-    // SAFETY: the C library's `environ` is null or a null-terminated array of NUL-terminated
-    // strings, which nothing in tine changes.
-    let mut entry = unsafe { environ };
-    // SAFETY: `entry` points into that array, up to its null end.
-    while !entry.is_null() && !unsafe { *entry }.is_null() {
-        // SAFETY: the entry is a NUL-terminated string (above), and the next one is in the
-        // array, this one not being its end.
-        let bytes = unsafe {
-            let bytes = std::ffi::CStr::from_ptr(*entry).to_bytes();
-            entry = entry.add(1);
-            bytes
-        };
+    for bytes in environ() {
         let Some(equals) = bytes
             .get(1..)
             .and_then(|rest| rest.iter().position(|&b| b == b'='))
@@ -268,6 +250,29 @@ pub fn environment() -> Vec<(String, String)> {
         }
     }
     variables
+}
+
+/// The C library's `environ`: its entries (`NAME=value`), in its order.
+fn environ() -> impl Iterator<Item = &'static [u8]> {
+    extern "C" {
+        static environ: *const *const libc::c_char;
+    }
+    // SAFETY: the C library's `environ` is null or a null-terminated array of NUL-terminated
+    // strings, which nothing in tine changes.
+    let mut entry = unsafe { environ };
+    std::iter::from_fn(move || {
+        // SAFETY: `entry` points into that array, up to its null end.
+        if entry.is_null() || unsafe { *entry }.is_null() {
+            return None;
+        }
+        // SAFETY: the entry is a NUL-terminated string (above), and the next one is in the
+        // array, this one not being its end.
+        unsafe {
+            let bytes = std::ffi::CStr::from_ptr(*entry).to_bytes();
+            entry = entry.add(1);
+            Some(bytes)
+        }
+    })
 }
 
 /// The whole file at `path`, read into one growing buffer by plain reads (EINTR retried):
