@@ -64,8 +64,7 @@ fn locked<R>(work: impl FnOnce(&mut Heap) -> R) -> R {
 fn map(length: usize) -> *mut u8 {
     // SAFETY: a new private anonymous mapping aliases nothing.
     let address = unsafe {
-        libc::mmap(
-            null_mut(),
+        super::mapping::mmap(
             length,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,

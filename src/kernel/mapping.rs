@@ -7,6 +7,39 @@ use std::ptr::NonNull;
 
 use crate::kernel::error::KernelError;
 
+/// mmap(2) at an address the kernel picks; MAP_FAILED with errno set when it fails. On 64-bit
+/// targets the system call itself: musl's wrapper checks what tine never asks for (an
+/// unaligned offset, MAP_FIXED) and weighs ~220 bytes. On 32-bit ones libc's, which passes
+/// the offset in pages (mmap2).
+///
+/// # Safety
+/// As mmap's: a shared mapping's memory may change under the process.
+pub unsafe fn mmap(
+    length: usize,
+    protection: i32,
+    flags: i32,
+    fd: i32,
+    offset: usize,
+) -> *mut libc::c_void {
+    // SAFETY: the caller's, as mmap's.
+    #[cfg(target_pointer_width = "64")]
+    let address =
+        unsafe { libc::syscall(libc::SYS_mmap, 0, length, protection, flags, fd, offset) as _ };
+    // SAFETY: as above.
+    #[cfg(not(target_pointer_width = "64"))]
+    let address = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            length,
+            protection,
+            flags,
+            fd,
+            offset as libc::off_t,
+        )
+    };
+    address
+}
+
 /// The page size: rings are sized and offset in pages. As the kernel told the process at exec
 /// (which is where libc's sysconf has it from: musl's costs the binary 1 KB of other answers).
 pub fn page_size() -> usize {
@@ -56,16 +89,7 @@ impl Mapping {
     ) -> Result<Mapping, ()> {
         // SAFETY: a fresh mapping of the fd at an address the kernel picks; nothing aliases it
         // until this function returns it.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                length,
-                protection,
-                flags,
-                fd.as_raw_fd(),
-                offset as libc::off_t,
-            )
-        };
+        let base = unsafe { mmap(length, protection, flags, fd.as_raw_fd(), offset) };
         if base == libc::MAP_FAILED {
             return Err(());
         }

@@ -21,6 +21,7 @@ pub mod ringbuf;
 pub mod signal;
 pub mod tracefs;
 pub mod trigger;
+pub mod zone;
 
 pub use error::KernelError;
 
@@ -119,25 +120,38 @@ pub fn status(path: impl AsRef<std::path::Path>, follow: bool) -> Option<Status>
 fn status_at(path: &std::path::Path, follow: bool) -> Option<Status> {
     use std::os::unix::ffi::OsStrExt;
     let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    // SAFETY: stat is plain data, which the call fills.
-    let mut status: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: `path` is NUL-terminated and `status` is a stat to write.
-    let result = unsafe {
-        match follow {
-            true => libc::stat(path.as_ptr(), &mut status),
-            false => libc::lstat(path.as_ptr(), &mut status),
-        }
-    };
-    (result == 0).then(|| Status::of(&status))
+    let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
+    stat_at(libc::AT_FDCWD, &path, flags).ok()
 }
 
 /// fstat(2) of the open `file`.
 pub fn file_status(file: &File) -> std::io::Result<Status> {
     use std::os::fd::AsRawFd;
+    stat_at(file.as_raw_fd(), c"", libc::AT_EMPTY_PATH)
+}
+
+/// fstatat(2). On 64-bit targets the system call itself, whose struct is libc's there: musl's
+/// fstatat, stat, lstat and fstat, with their fallbacks, weigh ~800 bytes. On 32-bit ones
+/// libc's, which converts the kernel's 64-bit-time result.
+fn stat_at(fd: i32, path: &std::ffi::CStr, flags: i32) -> std::io::Result<Status> {
     // SAFETY: stat is plain data, which the call fills.
     let mut status: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: `status` is a stat to write; a bad fd is an error, not a fault.
-    if unsafe { libc::fstat(file.as_raw_fd(), &mut status) } != 0 {
+    // SAFETY: `path` is NUL-terminated and `status` is a stat to write; a bad fd is an error,
+    // not a fault.
+    #[cfg(target_pointer_width = "64")]
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_newfstatat,
+            fd,
+            path.as_ptr(),
+            &mut status as *mut libc::stat,
+            flags,
+        )
+    };
+    // SAFETY: as above.
+    #[cfg(not(target_pointer_width = "64"))]
+    let result = unsafe { libc::fstatat(fd, path.as_ptr(), &mut status, flags) };
+    if result != 0 {
         return Err(std::io::Error::last_os_error());
     }
     Ok(Status::of(&status))
@@ -199,41 +213,31 @@ pub(crate) fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Re
     Ok(())
 }
 
-/// The value of the environment variable `name`, when it is set and is text: getenv without
-/// std's `env::var` and its lock (nothing in tine sets a variable).
+/// The value of the environment variable `name`, when it is set and is text: without std's
+/// `env::var` and its lock (nothing in tine sets a variable).
 pub fn env_var(name: &str) -> Option<String> {
-    let name = std::ffi::CString::new(name.as_bytes()).ok()?;
-    // SAFETY: `name` is NUL-terminated; getenv returns null or a NUL-terminated string that
-    // lives as long as the environment, which nothing changes.
-    let value = unsafe { libc::getenv(name.as_ptr()) };
-    if value.is_null() {
-        return None;
-    }
-    // SAFETY: not null, so a NUL-terminated string (above).
-    let value = unsafe { std::ffi::CStr::from_ptr(value) };
-    value.to_str().ok().map(str::to_string)
+    String::from_utf8(env_bytes(name)?).ok()
+}
+
+/// The value of the environment variable `name`, when it is set, text or not: the first entry
+/// `name=...`, as getenv finds it (whose string search is linked for this alone).
+pub fn env_bytes(name: &str) -> Option<Vec<u8>> {
+    environ().find_map(|entry| {
+        Some(
+            entry
+                .strip_prefix(name.as_bytes())?
+                .strip_prefix(b"=")?
+                .to_vec(),
+        )
+    })
 }
 
 /// The environment's variables whose name and value are text, in its order, split as std's
 /// `env::vars_os` splits them (at the first `=` after the first byte; an entry without one
 /// is left out), without its copies and lock.
 pub fn environment() -> Vec<(String, String)> {
-    extern "C" {
-        static environ: *const *const libc::c_char;
-    }
     let mut variables = Vec::new();
-    // SAFETY: the C library's `environ` is null or a null-terminated array of NUL-terminated
-    // strings, which nothing in tine changes.
-    let mut entry = unsafe { environ };
-    // SAFETY: `entry` points into that array, up to its null end.
-    while !entry.is_null() && !unsafe { *entry }.is_null() {
-        // SAFETY: the entry is a NUL-terminated string (above), and the next one is in the
-        // array, this one not being its end.
-        let bytes = unsafe {
-            let bytes = std::ffi::CStr::from_ptr(*entry).to_bytes();
-            entry = entry.add(1);
-            bytes
-        };
+    for bytes in environ() {
         let Some(equals) = bytes
             .get(1..)
             .and_then(|rest| rest.iter().position(|&b| b == b'='))
@@ -246,6 +250,29 @@ pub fn environment() -> Vec<(String, String)> {
         }
     }
     variables
+}
+
+/// The C library's `environ`: its entries (`NAME=value`), in its order.
+fn environ() -> impl Iterator<Item = &'static [u8]> {
+    extern "C" {
+        static environ: *const *const libc::c_char;
+    }
+    // SAFETY: the C library's `environ` is null or a null-terminated array of NUL-terminated
+    // strings, which nothing in tine changes.
+    let mut entry = unsafe { environ };
+    std::iter::from_fn(move || {
+        // SAFETY: `entry` points into that array, up to its null end.
+        if entry.is_null() || unsafe { *entry }.is_null() {
+            return None;
+        }
+        // SAFETY: the entry is a NUL-terminated string (above), and the next one is in the
+        // array, this one not being its end.
+        unsafe {
+            let bytes = std::ffi::CStr::from_ptr(*entry).to_bytes();
+            entry = entry.add(1);
+            Some(bytes)
+        }
+    })
 }
 
 /// The whole file at `path`, read into one growing buffer by plain reads (EINTR retried):

@@ -308,7 +308,7 @@ impl PerfEvent {
     ) -> Result<PerfEvent, KernelError> {
         // The counter's offset is config's upper half: `config:32-63` in the PMU's
         // format/ref_ctr_offset, which came with 4.20.
-        if counter != 0 && !std::path::Path::new(REF_CTR_OFFSET).exists() {
+        if counter != 0 && super::status(REF_CTR_OFFSET, true).is_none() {
             return Err(KernelError::message(
                 format!("open uprobe {path}:{file_offset:#x}"),
                 "this kernel's uprobe PMU keeps no semaphore (ref_ctr_offset, 4.20+)",
