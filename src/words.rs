@@ -5,7 +5,7 @@
 /// Where `word` is among the space-separated `words`.
 #[inline(never)]
 pub fn word_index(words: &str, word: &str) -> Option<usize> {
-    words.split(' ').position(|found| found == word)
+    split(words, b' ').position(|found| found == word)
 }
 
 /// Word `index` of the space-separated `words`.
@@ -87,6 +87,69 @@ pub fn hexadecimal(text: &str) -> Option<u64> {
     digits_value(text.as_bytes(), 16)
 }
 
+/// The pieces of `text` between its `separator`s (an ASCII byte), as `str::split` of that char
+/// gives them. By bytes, as the helpers below: std's char searcher and the iterators built on
+/// it are linked for nothing then.
+pub fn split(text: &str, separator: u8) -> Pieces<'_> {
+    Pieces {
+        rest: Some(text),
+        separator,
+        lines: false,
+    }
+}
+
+/// The lines of `text`, as `str::lines` gives them: without their `\n` or `\r\n`, and no
+/// empty one after a last newline.
+pub fn lines(text: &str) -> Pieces<'_> {
+    Pieces {
+        rest: Some(text),
+        separator: b'\n',
+        lines: true,
+    }
+}
+
+/// The iterator of `split` and `lines`.
+pub struct Pieces<'a> {
+    /// What is left to split; None after the last piece.
+    rest: Option<&'a str>,
+    separator: u8,
+    lines: bool,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        if self.lines && rest.is_empty() {
+            self.rest = None;
+            return None;
+        }
+        let Some(end) = find_byte(rest, self.separator) else {
+            self.rest = None;
+            return Some(rest);
+        };
+        self.rest = Some(&rest[end + 1..]);
+        let piece = &rest[..end];
+        Some(match self.lines {
+            true => piece.strip_suffix('\r').unwrap_or(piece),
+            false => piece,
+        })
+    }
+}
+
+/// `text` before and after its first `separator` (an ASCII byte), as `str::split_once` of
+/// that char.
+pub fn split_once(text: &str, separator: u8) -> Option<(&str, &str)> {
+    let at = find_byte(text, separator)?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// Where the first `byte` (an ASCII one) is in `text`, as `str::find` of that char.
+pub fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    text.bytes().position(|found| found == byte)
+}
+
 /// Where the last `byte` (an ASCII one) is in `text`. `str::rfind` of a char, and reading
 /// lines backwards, would link a reverse searcher into the binary for what this does.
 pub fn rfind_byte(text: &str, byte: u8) -> Option<usize> {
@@ -129,6 +192,35 @@ pub fn quoted(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_splits_as_std_splits_it() {
+        let texts = [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "a\r",
+            "\n\na\n\n",
+            "a:b:c",
+            ":",
+            "a::",
+        ];
+        for text in texts {
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>()
+            );
+            assert_eq!(
+                split(text, b':').collect::<Vec<_>>(),
+                text.split(':').collect::<Vec<_>>()
+            );
+            assert_eq!(split_once(text, b':'), text.split_once(':'));
+            assert_eq!(find_byte(text, b'\n'), text.find('\n'));
+        }
+    }
 
     #[test]
     fn parts_join_as_std_joins_them() {

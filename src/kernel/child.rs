@@ -84,7 +84,7 @@ fn shell_text(command: &str) -> String {
         is_program(&path)
     };
     let path = super::env_var("PATH").unwrap_or_default();
-    if plain && (first.contains(&b'/') || path.split(':').any(on_path)) {
+    if plain && (first.contains(&b'/') || crate::words::split(&path, b':').any(on_path)) {
         let mut text = String::from("exec ");
         text.push_str(command);
         return text;

@@ -9,8 +9,8 @@ use crate::words::{decimal, quoted};
 /// CPU numbers of a kernel CPU list such as `0-3,8,10-11`; None when malformed.
 pub fn parse_cpu_list(text: &str) -> Option<Vec<u32>> {
     let mut cpus = Vec::new();
-    for part in text.trim().split(',').filter(|part| !part.is_empty()) {
-        match part.split_once('-') {
+    for part in crate::words::split(text.trim(), b',').filter(|part| !part.is_empty()) {
+        match crate::words::split_once(part, b'-') {
             Some((first, last)) => {
                 let (first, last) = (decimal::<u32>(first)?, decimal::<u32>(last)?);
                 if first > last {

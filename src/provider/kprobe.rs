@@ -156,7 +156,7 @@ impl KernelFunctions {
     /// already out.
     pub fn from_filter_functions(text: &str) -> KernelFunctions {
         let mut names = Vec::new();
-        for line in text.lines() {
+        for line in crate::words::lines(text) {
             match line.split_whitespace().next() {
                 // Records of functions the kernel dropped (5.19+) keep a placeholder name.
                 Some(name) if !name.starts_with("__ftrace_invalid_address_") => names.push(name),
@@ -209,7 +209,7 @@ impl KernelFunctions {
     pub fn without_blacklisted(mut self, blacklist: &str) -> KernelFunctions {
         // The names are sorted: each blacklisted one is found by a binary search.
         let mut blacklisted = vec![false; self.names.len()];
-        for name in blacklist.lines().filter_map(|line| {
+        for name in crate::words::lines(blacklist).filter_map(|line| {
             let mut words = line.split_whitespace();
             words.next().and(words.next())
         }) {

@@ -91,7 +91,7 @@ impl Location {
                 _ => Err(LocationError::BadAddress { spec: spec.into() }),
             };
         }
-        let (name, offset) = match spec.split_once('+') {
+        let (name, offset) = match crate::words::split_once(spec, b'+') {
             Some((name, offset)) => {
                 let offset = parse_number(offset)
                     .ok_or_else(|| LocationError::BadOffset { spec: spec.into() })?;

@@ -39,7 +39,7 @@ impl Profile {
                  profile:ms:10 (units: hz, s, ms, us)",
             )
         };
-        let (cpu, rate) = match spec.split_once(':') {
+        let (cpu, rate) = match crate::words::split_once(spec, b':') {
             Some((cpu, rate)) => (Some(crate::words::decimal(cpu).ok_or_else(bad)?), rate),
             None => (None, spec),
         };

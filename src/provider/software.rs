@@ -37,7 +37,7 @@ pub struct Software {
 impl Software {
     /// `EVENT` or `EVENT:COUNT`.
     pub fn parse(spec: &str) -> Result<Software, ProviderError> {
-        let (event, count) = match spec.split_once(':') {
+        let (event, count) = match crate::words::split_once(spec, b':') {
             Some((event, count)) => (event, Some(count)),
             None => (spec, None),
         };

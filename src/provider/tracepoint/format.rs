@@ -57,7 +57,7 @@ pub fn parse_format(text: &str) -> Result<EventFormat, String> {
     let mut name = None;
     let mut id = None;
     let mut fields = Vec::new();
-    for line in text.lines() {
+    for line in crate::words::lines(text) {
         let line = line.trim();
         if let Some(value) = line.strip_prefix("name:") {
             name = Some(value.trim().to_string());
@@ -96,13 +96,12 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
 fn field_parts(line: &str) -> Result<(&str, usize, usize, bool), String> {
     let mut declaration = None;
     let (mut offset, mut size, mut signed) = (None, None, None);
-    for part in line.split(';') {
+    for part in crate::words::split(line, b';') {
         let part = part.trim();
         if part.is_empty() {
             continue;
         }
-        let (key, value) = part
-            .split_once(':')
+        let (key, value) = crate::words::split_once(part, b':')
             .ok_or_else(|| format!("bad field part `{part}`"))?;
         let number = match key {
             "field" => {

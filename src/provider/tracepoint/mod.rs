@@ -64,7 +64,7 @@ impl Tracepoint {
         let mut events = Vec::with_capacity(names.len());
         let mut formats = Vec::with_capacity(names.len());
         for name in names {
-            let (group, event) = name.split_once('/').unwrap_or((&name, ""));
+            let (group, event) = crate::words::split_once(&name, b'/').unwrap_or((&name, ""));
             let read = || {
                 Ok((
                     tracefs.event_id(group, event)?,
@@ -118,7 +118,7 @@ pub static TRACEPOINT: Provider = Provider {
         bare: false,
         aliases: "",
         // bpftrace writes `group:event`.
-        canonical: |spec| replace_first(spec, ':', "/"),
+        canonical: |spec| replace_first(spec, b':', "/"),
     },
     resolve: resolve_in,
     offline: offline_probe,
@@ -135,7 +135,7 @@ pub static TRACEPOINT: Provider = Provider {
         if written.as_bytes().contains(&b'/') {
             point.to_string()
         } else {
-            replace_first(point, '/', ":")
+            replace_first(point, b'/', ":")
         }
     }),
 };
@@ -155,8 +155,8 @@ fn resolve_in(spec: &str, registry: &Registry) -> Result<super::Resolved, Provid
 }
 
 /// `text` with its first `from` made `to`: `str::replacen` is linked for these two alone.
-fn replace_first(text: &str, from: char, to: &str) -> String {
-    match text.split_once(from) {
+fn replace_first(text: &str, from: u8, to: &str) -> String {
+    match crate::words::split_once(text, from) {
         Some((head, tail)) => crate::words::joined(&[head, to, tail], ""),
         None => text.to_string(),
     }
@@ -210,7 +210,7 @@ fn c_integer(c_type: &str) -> Option<(usize, bool)> {
     }
     // Group `g` is `1 << g / 2` bytes wide, signed when `g` is even.
     let mut group = 0;
-    for known in C_INTEGERS.split('|') {
+    for known in crate::words::split(C_INTEGERS, b'|') {
         if known == ";" {
             group += 1;
         } else if known == name {
