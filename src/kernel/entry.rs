@@ -29,8 +29,7 @@ unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
         }
     }
     // A write to a closed pipe is an EPIPE error, which tine answers (as std's runtime sets up).
-    // SAFETY: ignoring a signal touches no memory.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    tine::kernel::signal::set_action(libc::SIGPIPE, libc::SIG_IGN);
     let mut arguments = Vec::new();
     for index in 1..usize::try_from(argc).unwrap_or(0) {
         // SAFETY: argv holds argc pointers to NUL-terminated strings, alive for the process.
