@@ -14,16 +14,10 @@ pub fn nth_word(words: &str, index: usize) -> Option<&str> {
     nth_item(words, b' ', index)
 }
 
-/// Item `index` of `items`, separated by `separator` (for names with spaces in them).
-#[inline(never)]
+/// Item `index` of `items`, separated by `separator` (for names with spaces in them): tine_asm's
+/// own, which reads its tables of mnemonics, rather than a second copy of it.
 pub fn nth_item(items: &str, separator: u8, index: usize) -> Option<&str> {
-    // A loop of byte searches: `split(' ').nth()` costs the binary 200 bytes more.
-    let end = |text: &str| text.bytes().position(|byte| byte == separator);
-    let mut rest = items;
-    for _ in 0..index {
-        rest = &rest[end(rest)? + 1..];
-    }
-    Some(&rest[..end(rest).unwrap_or(rest.len())])
+    tine_asm::nth_word(items, separator, index)
 }
 
 /// Fills `fields` with the first whitespace-separated fields of `line`; how many it has, at
