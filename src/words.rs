@@ -25,7 +25,7 @@ pub fn nth_item(items: &str, separator: u8, index: usize) -> Option<&str> {
 /// (/proc/kallsyms, /proc/mounts, /proc/PID/maps, tracefs's probe events).
 #[inline(never)]
 pub fn fields<'a>(line: &'a str, fields: &mut [&'a str]) -> usize {
-    let mut parts = line.split_whitespace();
+    let mut parts = split_spaces(line);
     let mut count = 0;
     for field in fields {
         let Some(part) = parts.next() else {
@@ -79,6 +79,57 @@ pub fn decimal<T: TryFrom<u64>>(text: &str) -> Option<T> {
 /// The hexadecimal number `text` (without `0x`), as `u64::from_str_radix(text, 16)` reads it.
 pub fn hexadecimal(text: &str) -> Option<u64> {
     digits_value(text.as_bytes(), 16)
+}
+
+/// Whether `c` is white space, as `char::is_whitespace` says (Unicode's White_Space): its
+/// table, and the search in it, are linked for nothing then.
+pub fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | ' '
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
+}
+
+/// `text` without white space at either end, as `str::trim` (see `is_space`).
+pub fn trim(text: &str) -> &str {
+    text.trim_matches(is_space)
+}
+
+/// `text` without white space at its start, as `str::trim_start` (see `is_space`).
+pub fn trim_start(text: &str) -> &str {
+    text.trim_start_matches(is_space)
+}
+
+/// The words of `text` between white space, as `str::split_whitespace` (see `is_space`).
+pub fn split_spaces(text: &str) -> Words<'_> {
+    Words(text)
+}
+
+/// The iterator of `split_spaces`: what is left to split.
+pub struct Words<'a>(&'a str);
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = trim_start(self.0);
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| is_space(c))
+            .map_or(rest.len(), |(end, _)| end);
+        self.0 = &rest[end..];
+        (end > 0).then(|| &rest[..end])
+    }
 }
 
 /// The pieces of `text` between its `separator`s (an ASCII byte), as `str::split` of that char
@@ -186,6 +237,18 @@ pub fn quoted(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn white_space_is_unicode_s() {
+        for c in (0..0x11000).filter_map(char::from_u32) {
+            assert_eq!(is_space(c), c.is_whitespace(), "{c:?}");
+        }
+        let text = "\u{3000} a\u{a0}b \t c\u{2029}";
+        assert_eq!(trim(text), text.trim());
+        assert_eq!(trim_start(text), text.trim_start());
+        let ours: Vec<&str> = split_spaces(text).collect();
+        assert_eq!(ours, text.split_whitespace().collect::<Vec<_>>());
+    }
 
     #[test]
     fn text_splits_as_std_splits_it() {

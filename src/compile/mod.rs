@@ -135,7 +135,7 @@ impl ProbeCode {
                     let end = crate::words::find_byte(&source[start..], b'\n')
                         .map_or(source.len(), |at| start + at);
                     text.push_str("; ");
-                    text.push_str(source[start..end].trim());
+                    text.push_str(crate::words::trim(&source[start..end]));
                     text.push('\n');
                     last_line = Some(start);
                 }

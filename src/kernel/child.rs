@@ -54,7 +54,7 @@ const SHELL_BUILTINS: &str = "[ echo false kill printf pwd test true";
 /// runs as written, and so does a builtin (`exit`, and `true` or `echo` of `SHELL_BUILTINS`):
 /// the shell, the child itself, runs it, as `sh -c` runs it for ply.
 fn shell_text(command: &str) -> String {
-    let bytes = command.trim_start().as_bytes();
+    let bytes = crate::words::trim_start(command).as_bytes();
     let mut quote = None;
     let mut escaped = false;
     for &byte in bytes {

@@ -99,7 +99,7 @@ impl KernelError {
         // ends, then the `lines` up to it.
         let mut end = 0;
         for (index, line) in crate::words::lines(&self.verifier_log).enumerate() {
-            if !is_summary(line.trim()) {
+            if !is_summary(crate::words::trim(line)) {
                 end = index + 1;
             }
         }
@@ -161,7 +161,7 @@ fn describe(errno: i32) -> String {
 fn verifier_reason(log: &str) -> Option<&str> {
     // Lines read forwards, keeping the last: see `words::rfind_byte`.
     let mut found = None;
-    for line in crate::words::lines(log).map(str::trim) {
+    for line in crate::words::lines(log).map(crate::words::trim) {
         if !is_summary(line) {
             found = Some(line);
         }

@@ -168,7 +168,7 @@ impl Features {
     /// Masks features by `TINE_FORCE` words (`perfbuf,probe_read,tracefs,single_kprobes`).
     pub fn force(&mut self, words: &str) -> Result<(), KernelError> {
         for word in crate::words::split(words, b',')
-            .map(str::trim)
+            .map(crate::words::trim)
             .filter(|word| !word.is_empty())
         {
             let Some(index) = crate::words::word_index(FORCE_WORDS, word) else {

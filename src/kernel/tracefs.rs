@@ -125,10 +125,13 @@ impl Tracefs {
     pub fn event_id(&self, group: &str, event: &str) -> Result<u64, KernelError> {
         let relative = format!("events/{group}/{event}/id");
         let text = self.read(&relative)?;
-        crate::words::decimal(text.trim()).ok_or_else(|| {
+        crate::words::decimal(crate::words::trim(&text)).ok_or_else(|| {
             KernelError::message(
                 format!("read {relative}"),
-                format!("not a number: {}", quoted(text.trim().as_bytes())),
+                format!(
+                    "not a number: {}",
+                    quoted(crate::words::trim(&text).as_bytes())
+                ),
             )
         })
     }

@@ -124,7 +124,7 @@ pub(super) fn software_events(
                         format!("sample CPU {cpu} at {hz} hz"),
                         format!(
                             "the kernel samples at most {} hz ({MAX_SAMPLE_RATE})",
-                            cap.trim()
+                            crate::words::trim(&cap)
                         ),
                     )
                 }

@@ -185,7 +185,7 @@ fn include<'a>(
     {
         end += 1;
     }
-    let header = text[at..at + end].trim();
+    let header = crate::words::trim(&text[at..at + end]);
     // Searched by bytes: a `&str` search would link a searcher into the binary.
     let within = &text.as_bytes()[start..rest];
     let found = match header.len() {

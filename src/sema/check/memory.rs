@@ -44,7 +44,7 @@ impl<'p> CTypes<'p> {
         errors: &mut Vec<Diag>,
     ) -> Self {
         let mut types = CTypes::without_definitions(providers);
-        if definitions.trim().is_empty() {
+        if crate::words::trim(definitions).is_empty() {
             return types;
         }
         // tine reads a line starting `#` that is no directive as a comment (ply's `# ...`): it
@@ -52,10 +52,12 @@ impl<'p> CTypes<'p> {
         let mut text = String::with_capacity(definitions.len());
         let mut pieces = crate::words::split(definitions, b'\n').peekable();
         while let Some(line) = pieces.next() {
-            let directive = line.trim_start().strip_prefix('#').map(|rest| {
-                let word = rest.trim_start();
-                crate::words::split(DIRECTIVES, b' ').any(|known| word.starts_with(known))
-            });
+            let directive = crate::words::trim_start(line)
+                .strip_prefix('#')
+                .map(|rest| {
+                    let word = crate::words::trim_start(rest);
+                    crate::words::split(DIRECTIVES, b' ').any(|known| word.starts_with(known))
+                });
             if directive != Some(false) {
                 text.push_str(line);
             }

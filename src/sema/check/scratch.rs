@@ -11,7 +11,7 @@ use crate::sema::types::{string_literal, Id, Type, I64};
 
 /// Parses an environment value as ply does (strtoll with base 0: decimal, 0x hex, 0 octal).
 fn parse_number(text: &str) -> Option<u64> {
-    let trimmed = text.trim();
+    let trimmed = crate::words::trim(text);
     let (negative, digits) = match trimmed.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
@@ -163,7 +163,7 @@ impl Checker<'_> {
         };
         Some(match parse_number(text) {
             Some(value) => {
-                let ty = if (value as i64) < 0 && text.trim_start().starts_with('-') {
+                let ty = if (value as i64) < 0 && crate::words::trim_start(text).starts_with('-') {
                     I64
                 } else {
                     literal_type(value)
