@@ -15,8 +15,7 @@ pub fn redirect_stdout(path: &str) -> Result<(), crate::kernel::KernelError> {
     // An argument holds no NUL: this cannot fail.
     let name = CString::new(path.as_bytes()).map_err(|_| failed())?;
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC;
-    // SAFETY: open reads the NUL-terminated name, which lives across the call.
-    let fd = unsafe { libc::open(name.as_ptr(), flags, 0o644) };
+    let fd = super::open_raw(&name, flags, 0o644);
     if fd < 0 {
         return Err(failed());
     }

@@ -22,9 +22,8 @@ unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     if unsafe { libc::poll(standard.as_mut_ptr(), 3, 0) } >= 0 {
         for entry in standard {
             if entry.revents & libc::POLLNVAL != 0 {
-                // SAFETY: open takes a NUL-terminated path; it returns the lowest fd free, the
-                // one that was closed.
-                unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+                // The lowest fd free, the one that was closed.
+                tine::kernel::open_raw(c"/dev/null", libc::O_RDWR, 0);
             }
         }
     }
