@@ -34,9 +34,17 @@ pub fn fd_path(fd: std::os::fd::BorrowedFd) -> std::io::Result<String> {
     let link = format!("/proc/self/fd/{}\0", fd.as_raw_fd());
     // PATH_MAX: no path the kernel gives is longer.
     let mut path = vec![0u8; 4096];
-    // SAFETY: `link` is NUL-terminated; readlink writes at most `path.len()` bytes to `path`.
-    let length =
-        unsafe { libc::readlink(link.as_ptr().cast(), path.as_mut_ptr().cast(), path.len()) };
+    // The system call (readlinkat, which every architecture has), not libc's readlink.
+    // SAFETY: `link` is NUL-terminated; readlinkat writes at most `path.len()` bytes to `path`.
+    let length = unsafe {
+        libc::syscall(
+            libc::SYS_readlinkat,
+            libc::AT_FDCWD,
+            link.as_ptr(),
+            path.as_mut_ptr(),
+            path.len(),
+        )
+    };
     if length < 0 {
         return Err(std::io::Error::last_os_error());
     }
