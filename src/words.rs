@@ -2,6 +2,8 @@
 //! costs 16 bytes of pointer and length a word beside its letters; the one string does not),
 //! and text quoted for messages.
 
+use std::fmt::Write as _;
+
 /// Where `word` is among the space-separated `words`.
 #[inline(never)]
 pub fn word_index(words: &str, word: &str) -> Option<usize> {
@@ -216,12 +218,14 @@ pub fn trim_end_byte(text: &str, byte: u8) -> &str {
 /// costs more, and one quoting serves every message that quotes text.
 pub fn quoted(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut text = String::from('"');
+    let mut text = String::from("\"");
     for chunk in bytes.utf8_chunks() {
         for character in chunk.valid().chars() {
             match character {
                 '\'' => text.push(character),
-                _ => text.extend(character.escape_debug()),
+                _ => {
+                    let _ = write!(text, "{}", character.escape_debug());
+                }
             }
         }
         for &byte in chunk.invalid() {
