@@ -73,6 +73,14 @@ pub fn digits_value(digits: &[u8], radix: u32) -> Option<u64> {
     Some(value)
 }
 
+/// What follows the `0x` or `0X` that `text` starts with.
+pub fn strip_hex_prefix(text: &str) -> Option<&str> {
+    match text.as_bytes() {
+        [b'0', b'x' | b'X', ..] => Some(&text[2..]),
+        _ => None,
+    }
+}
+
 /// The decimal number `text`, as `text.parse::<T>()` reads one of an unsigned `T`.
 pub fn decimal<T: TryFrom<u64>>(text: &str) -> Option<T> {
     T::try_from(digits_value(text.as_bytes(), 10)?).ok()

@@ -17,10 +17,7 @@ fn parse_number(text: &str) -> Option<u64> {
         None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
     };
     // One parse, in the radix the prefix says (hex digits of either case).
-    let (radix, digits) = match digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
+    let (radix, digits) = match crate::words::strip_hex_prefix(digits) {
         Some(hex) => (16, hex),
         None if digits.len() > 1 && digits.starts_with('0') => (8, &digits[1..]),
         None => (10, digits),
