@@ -110,9 +110,16 @@ pub fn is_space(c: char) -> bool {
     )
 }
 
-/// `text` without white space at either end, as `str::trim` (see `is_space`).
+/// `text` without white space at either end, as `str::trim` (see `is_space`): its start
+/// trimmed as `trim_start` does, then its end, rather than by a second, two-ended searcher.
 pub fn trim(text: &str) -> &str {
-    text.trim_matches(is_space)
+    let text = trim_start(text);
+    let end = text
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !is_space(c))
+        .map_or(0, |(at, c)| at + c.len_utf8());
+    &text[..end]
 }
 
 /// `text` without white space at its start, as `str::trim_start` (see `is_space`).
@@ -255,11 +262,25 @@ mod tests {
         for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
             assert_eq!(is_space(c), c.is_whitespace(), "{c:?}");
         }
-        let text = "\u{3000} a\u{a0}b \t c\u{2029}";
-        assert_eq!(trim(text), text.trim());
-        assert_eq!(trim_start(text), text.trim_start());
-        let ours: Vec<&str> = split_spaces(text).collect();
-        assert_eq!(ours, text.split_whitespace().collect::<Vec<_>>());
+        let texts = [
+            "",
+            " ",
+            "\u{a0}",
+            "a",
+            " a ",
+            "é\u{2029}",
+            "\u{3000} a\u{a0}b \t c\u{2029}",
+        ];
+        for text in texts {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+            assert_eq!(trim_start(text), text.trim_start(), "{text:?}");
+            let ours: Vec<&str> = split_spaces(text).collect();
+            assert_eq!(
+                ours,
+                text.split_whitespace().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
