@@ -404,7 +404,7 @@ pub fn self_test() -> i32 {
                 failures += 1;
                 // The first line says it; the rest is the script it already names.
                 let reason = failure.report();
-                let reason = reason.lines().next().unwrap_or_default();
+                let reason = words::lines(&reason).next().unwrap_or_default();
                 say(format_args!("{script:<45} ERROR: {reason}\n"));
             }
         }

@@ -2,10 +2,12 @@
 //! costs 16 bytes of pointer and length a word beside its letters; the one string does not),
 //! and text quoted for messages.
 
+use std::fmt::Write as _;
+
 /// Where `word` is among the space-separated `words`.
 #[inline(never)]
 pub fn word_index(words: &str, word: &str) -> Option<usize> {
-    words.split(' ').position(|found| found == word)
+    split(words, b' ').position(|found| found == word)
 }
 
 /// Word `index` of the space-separated `words`.
@@ -14,16 +16,10 @@ pub fn nth_word(words: &str, index: usize) -> Option<&str> {
     nth_item(words, b' ', index)
 }
 
-/// Item `index` of `items`, separated by `separator` (for names with spaces in them).
-#[inline(never)]
+/// Item `index` of `items`, separated by `separator` (for names with spaces in them): tine_asm's
+/// own, which reads its tables of mnemonics, rather than a second copy of it.
 pub fn nth_item(items: &str, separator: u8, index: usize) -> Option<&str> {
-    // A loop of byte searches: `split(' ').nth()` costs the binary 200 bytes more.
-    let end = |text: &str| text.bytes().position(|byte| byte == separator);
-    let mut rest = items;
-    for _ in 0..index {
-        rest = &rest[end(rest)? + 1..];
-    }
-    Some(&rest[..end(rest).unwrap_or(rest.len())])
+    tine_asm::nth_word(items, separator, index)
 }
 
 /// Fills `fields` with the first whitespace-separated fields of `line`; how many it has, at
@@ -31,7 +27,7 @@ pub fn nth_item(items: &str, separator: u8, index: usize) -> Option<&str> {
 /// (/proc/kallsyms, /proc/mounts, /proc/PID/maps, tracefs's probe events).
 #[inline(never)]
 pub fn fields<'a>(line: &'a str, fields: &mut [&'a str]) -> usize {
-    let mut parts = line.split_whitespace();
+    let mut parts = split_spaces(line);
     let mut count = 0;
     for field in fields {
         let Some(part) = parts.next() else {
@@ -77,6 +73,14 @@ pub fn digits_value(digits: &[u8], radix: u32) -> Option<u64> {
     Some(value)
 }
 
+/// What follows the `0x` or `0X` that `text` starts with.
+pub fn strip_hex_prefix(text: &str) -> Option<&str> {
+    match text.as_bytes() {
+        [b'0', b'x' | b'X', ..] => Some(&text[2..]),
+        _ => None,
+    }
+}
+
 /// The decimal number `text`, as `text.parse::<T>()` reads one of an unsigned `T`.
 pub fn decimal<T: TryFrom<u64>>(text: &str) -> Option<T> {
     T::try_from(digits_value(text.as_bytes(), 10)?).ok()
@@ -85,6 +89,127 @@ pub fn decimal<T: TryFrom<u64>>(text: &str) -> Option<T> {
 /// The hexadecimal number `text` (without `0x`), as `u64::from_str_radix(text, 16)` reads it.
 pub fn hexadecimal(text: &str) -> Option<u64> {
     digits_value(text.as_bytes(), 16)
+}
+
+/// Whether `c` is white space, as `char::is_whitespace` says (Unicode's White_Space): its
+/// table, and the search in it, are linked for nothing then.
+pub fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | ' '
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
+}
+
+/// `text` without white space at either end, as `str::trim` (see `is_space`): its start
+/// trimmed as `trim_start` does, then its end, rather than by a second, two-ended searcher.
+pub fn trim(text: &str) -> &str {
+    let text = trim_start(text);
+    let end = text
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !is_space(c))
+        .map_or(0, |(at, c)| at + c.len_utf8());
+    &text[..end]
+}
+
+/// `text` without white space at its start, as `str::trim_start` (see `is_space`).
+pub fn trim_start(text: &str) -> &str {
+    text.trim_start_matches(is_space)
+}
+
+/// The words of `text` between white space, as `str::split_whitespace` (see `is_space`).
+pub fn split_spaces(text: &str) -> Words<'_> {
+    Words(text)
+}
+
+/// The iterator of `split_spaces`: what is left to split.
+pub struct Words<'a>(&'a str);
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = trim_start(self.0);
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| is_space(c))
+            .map_or(rest.len(), |(end, _)| end);
+        self.0 = &rest[end..];
+        (end > 0).then(|| &rest[..end])
+    }
+}
+
+/// The pieces of `text` between its `separator`s (an ASCII byte), as `str::split` of that char
+/// gives them. By bytes, as the helpers below: std's char searcher and the iterators built on
+/// it are linked for nothing then.
+pub fn split(text: &str, separator: u8) -> Pieces<'_> {
+    Pieces {
+        rest: Some(text),
+        separator,
+        lines: false,
+    }
+}
+
+/// The lines of `text`, as `str::lines` gives them: without their `\n` or `\r\n`, and no
+/// empty one after a last newline.
+pub fn lines(text: &str) -> Pieces<'_> {
+    Pieces {
+        rest: Some(text),
+        separator: b'\n',
+        lines: true,
+    }
+}
+
+/// The iterator of `split` and `lines`.
+pub struct Pieces<'a> {
+    /// What is left to split; None after the last piece.
+    rest: Option<&'a str>,
+    separator: u8,
+    lines: bool,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        if self.lines && rest.is_empty() {
+            self.rest = None;
+            return None;
+        }
+        let Some(end) = find_byte(rest, self.separator) else {
+            self.rest = None;
+            return Some(rest);
+        };
+        self.rest = Some(&rest[end + 1..]);
+        let piece = &rest[..end];
+        Some(match self.lines {
+            true => piece.strip_suffix('\r').unwrap_or(piece),
+            false => piece,
+        })
+    }
+}
+
+/// `text` before and after its first `separator` (an ASCII byte), as `str::split_once` of
+/// that char.
+pub fn split_once(text: &str, separator: u8) -> Option<(&str, &str)> {
+    let at = find_byte(text, separator)?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// Where the first `byte` (an ASCII one) is in `text`, as `str::find` of that char.
+pub fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    text.bytes().position(|found| found == byte)
 }
 
 /// Where the last `byte` (an ASCII one) is in `text`. `str::rfind` of a char, and reading
@@ -108,12 +233,14 @@ pub fn trim_end_byte(text: &str, byte: u8) -> &str {
 /// costs more, and one quoting serves every message that quotes text.
 pub fn quoted(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut text = String::from('"');
+    let mut text = String::from("\"");
     for chunk in bytes.utf8_chunks() {
         for character in chunk.valid().chars() {
             match character {
                 '\'' => text.push(character),
-                _ => text.extend(character.escape_debug()),
+                _ => {
+                    let _ = write!(text, "{}", character.escape_debug());
+                }
             }
         }
         for &byte in chunk.invalid() {
@@ -129,6 +256,61 @@ pub fn quoted(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn white_space_is_unicode_s() {
+        for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
+            assert_eq!(is_space(c), c.is_whitespace(), "{c:?}");
+        }
+        let texts = [
+            "",
+            " ",
+            "\u{a0}",
+            "a",
+            " a ",
+            "é\u{2029}",
+            "\u{3000} a\u{a0}b \t c\u{2029}",
+        ];
+        for text in texts {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+            assert_eq!(trim_start(text), text.trim_start(), "{text:?}");
+            let ours: Vec<&str> = split_spaces(text).collect();
+            assert_eq!(
+                ours,
+                text.split_whitespace().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_splits_as_std_splits_it() {
+        let texts = [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "a\r",
+            "\n\na\n\n",
+            "a:b:c",
+            ":",
+            "a::",
+        ];
+        for text in texts {
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>()
+            );
+            assert_eq!(
+                split(text, b':').collect::<Vec<_>>(),
+                text.split(':').collect::<Vec<_>>()
+            );
+            assert_eq!(split_once(text, b':'), text.split_once(':'));
+            assert_eq!(find_byte(text, b'\n'), text.find('\n'));
+        }
+    }
 
     #[test]
     fn parts_join_as_std_joins_them() {

@@ -48,7 +48,8 @@ pub use insn::{AluOp, AtomicOp, CallTarget, Imm64, Insn, JmpCond, Reg, Size, Sou
 
 /// Word `index` of `words`, each ended by `end` (the last may go unended). Lists of names are
 /// kept so: a table of `&str`s costs 16 bytes of pointer and length a name beside its letters.
-pub(crate) fn nth_word(words: &str, end: u8, index: usize) -> Option<&str> {
+/// Public for tine's lists, which are kept so too.
+pub fn nth_word(words: &str, end: u8, index: usize) -> Option<&str> {
     let word_end = |text: &str| text.bytes().position(|byte| byte == end);
     let mut rest = words;
     for _ in 0..index {

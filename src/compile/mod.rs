@@ -137,11 +137,10 @@ impl ProbeCode {
                     crate::words::rfind_byte(&source[..span.start.min(source.len())], b'\n')
                         .map_or(0, |at| at + 1);
                 if last_line != Some(start) {
-                    let end = source[start..]
-                        .find('\n')
+                    let end = crate::words::find_byte(&source[start..], b'\n')
                         .map_or(source.len(), |at| start + at);
                     text.push_str("; ");
-                    text.push_str(source[start..end].trim());
+                    text.push_str(crate::words::trim(&source[start..end]));
                     text.push('\n');
                     last_line = Some(start);
                 }

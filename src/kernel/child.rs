@@ -15,8 +15,7 @@ pub fn redirect_stdout(path: &str) -> Result<(), crate::kernel::KernelError> {
     // An argument holds no NUL: this cannot fail.
     let name = CString::new(path.as_bytes()).map_err(|_| failed())?;
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC;
-    // SAFETY: open reads the NUL-terminated name, which lives across the call.
-    let fd = unsafe { libc::open(name.as_ptr(), flags, 0o644) };
+    let fd = super::open_raw(&name, flags, 0o644);
     if fd < 0 {
         return Err(failed());
     }
@@ -54,7 +53,7 @@ const SHELL_BUILTINS: &str = "[ echo false kill printf pwd test true";
 /// runs as written, and so does a builtin (`exit`, and `true` or `echo` of `SHELL_BUILTINS`):
 /// the shell, the child itself, runs it, as `sh -c` runs it for ply.
 fn shell_text(command: &str) -> String {
-    let bytes = command.trim_start().as_bytes();
+    let bytes = crate::words::trim_start(command).as_bytes();
     let mut quote = None;
     let mut escaped = false;
     for &byte in bytes {
@@ -84,7 +83,7 @@ fn shell_text(command: &str) -> String {
         is_program(&path)
     };
     let path = super::env_var("PATH").unwrap_or_default();
-    if plain && (first.contains(&b'/') || path.split(':').any(on_path)) {
+    if plain && (first.contains(&b'/') || crate::words::split(&path, b':').any(on_path)) {
         let mut text = String::from("exec ");
         text.push_str(command);
         return text;

@@ -142,7 +142,7 @@ impl Fields<'_> {
     }
 
     fn conversion(&self, out: &mut String, conversion: char, pad: Option<char>) -> bool {
-        for shorthand in SHORTHANDS.split('|') {
+        for shorthand in crate::words::split(SHORTHANDS, b'|') {
             if let Some(expansion) = shorthand.strip_prefix(conversion) {
                 return self.write(out, expansion);
             }

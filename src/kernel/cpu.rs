@@ -9,8 +9,9 @@ use crate::words::{decimal, quoted};
 /// CPU numbers of a kernel CPU list such as `0-3,8,10-11`; None when malformed.
 pub fn parse_cpu_list(text: &str) -> Option<Vec<u32>> {
     let mut cpus = Vec::new();
-    for part in text.trim().split(',').filter(|part| !part.is_empty()) {
-        match part.split_once('-') {
+    for part in crate::words::split(crate::words::trim(text), b',').filter(|part| !part.is_empty())
+    {
+        match crate::words::split_once(part, b'-') {
             Some((first, last)) => {
                 let (first, last) = (decimal::<u32>(first)?, decimal::<u32>(last)?);
                 if first > last {
@@ -39,7 +40,10 @@ fn read_cpu_list(path: &str) -> Result<Vec<u32>, KernelError> {
         Some(cpus) if !cpus.is_empty() => Ok(cpus),
         _ => Err(KernelError::message(
             action,
-            format!("not a CPU list: {}", quoted(text.trim().as_bytes())),
+            format!(
+                "not a CPU list: {}",
+                quoted(crate::words::trim(&text).as_bytes())
+            ),
         )),
     }
 }

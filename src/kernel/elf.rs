@@ -256,7 +256,7 @@ impl Reader<'_> {
                 .map_or(0, |base| base.wrapping_sub(recorded));
             let text = self.slice(field(3), size.saturating_sub(3 * word));
             let text = String::from_utf8_lossy(text);
-            let mut strings = text.split('\0');
+            let mut strings = crate::words::split(&text, 0);
             let mut next = || strings.next().unwrap_or_default().to_string();
             notes.push(Note {
                 provider: next(),

@@ -22,15 +22,13 @@ unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     if unsafe { libc::poll(standard.as_mut_ptr(), 3, 0) } >= 0 {
         for entry in standard {
             if entry.revents & libc::POLLNVAL != 0 {
-                // SAFETY: open takes a NUL-terminated path; it returns the lowest fd free, the
-                // one that was closed.
-                unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+                // The lowest fd free, the one that was closed.
+                tine::kernel::open_raw(c"/dev/null", libc::O_RDWR, 0);
             }
         }
     }
     // A write to a closed pipe is an EPIPE error, which tine answers (as std's runtime sets up).
-    // SAFETY: ignoring a signal touches no memory.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    tine::kernel::signal::set_action(libc::SIGPIPE, libc::SIG_IGN);
     let mut arguments = Vec::new();
     for index in 1..usize::try_from(argc).unwrap_or(0) {
         // SAFETY: argv holds argc pointers to NUL-terminated strings, alive for the process.

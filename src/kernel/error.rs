@@ -79,7 +79,7 @@ impl KernelError {
     pub fn rejected_instruction(&self) -> Option<usize> {
         // Lines read forwards, keeping the last: see `words::rfind_byte`.
         let mut found = None;
-        for line in self.verifier_log.lines() {
+        for line in crate::words::lines(&self.verifier_log) {
             // By bytes: a `&str` search would link a searcher into the binary.
             let Some(at) = line.as_bytes().windows(3).position(|pair| pair == b": (") else {
                 continue;
@@ -98,15 +98,13 @@ impl KernelError {
         // Lines read forwards (see `words::rfind_byte`): where the last one that is no summary
         // ends, then the `lines` up to it.
         let mut end = 0;
-        for (index, line) in self.verifier_log.lines().enumerate() {
-            if !is_summary(line.trim()) {
+        for (index, line) in crate::words::lines(&self.verifier_log).enumerate() {
+            if !is_summary(crate::words::trim(line)) {
                 end = index + 1;
             }
         }
         let mut tail = Vec::new();
-        for line in self
-            .verifier_log
-            .lines()
+        for line in crate::words::lines(&self.verifier_log)
             .take(end)
             .skip(end.saturating_sub(lines))
         {
@@ -163,7 +161,7 @@ pub fn describe(errno: i32) -> String {
 fn verifier_reason(log: &str) -> Option<&str> {
     // Lines read forwards, keeping the last: see `words::rfind_byte`.
     let mut found = None;
-    for line in log.lines().map(str::trim) {
+    for line in crate::words::lines(log).map(crate::words::trim) {
         if !is_summary(line) {
             found = Some(line);
         }

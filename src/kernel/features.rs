@@ -176,14 +176,13 @@ impl Features {
 
     /// Masks features by `TINE_FORCE` words (`perfbuf,probe_read,tracefs,single_kprobes`).
     pub fn force(&mut self, words: &str) -> Result<(), KernelError> {
-        for word in words
-            .split(',')
-            .map(str::trim)
+        for word in crate::words::split(words, b',')
+            .map(crate::words::trim)
             .filter(|word| !word.is_empty())
         {
             let Some(index) = crate::words::word_index(FORCE_WORDS, word) else {
                 let mut known = String::new();
-                for name in FORCE_WORDS.split(' ') {
+                for name in crate::words::split(FORCE_WORDS, b' ') {
                     if !known.is_empty() {
                         known.push_str(", ");
                     }

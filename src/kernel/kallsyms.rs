@@ -25,7 +25,7 @@ impl KernelSymbols {
     /// reads 0 and nothing resolves.
     pub fn parse(text: &str) -> KernelSymbols {
         let mut symbols = KernelSymbols::default();
-        for line in text.lines() {
+        for line in crate::words::lines(text) {
             let Some((address, kind, name, _)) = fields(line) else {
                 continue;
             };
@@ -126,7 +126,7 @@ pub fn write_unknown(out: &mut String, address: u64, perf: bool) {
 pub fn find_symbol(text: &str, name: &str) -> Result<Option<u64>, KernelError> {
     let mut found = None;
     let mut lists_data = false;
-    for line in text.lines() {
+    for line in crate::words::lines(text) {
         let Some((address, kind, symbol, in_module)) = fields(line) else {
             continue;
         };

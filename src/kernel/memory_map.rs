@@ -13,7 +13,7 @@ pub struct Mapping {
 /// The file mappings in the text of a `maps` file; anonymous ones are left out.
 pub fn parse(text: &str) -> Vec<Mapping> {
     let mut mappings = Vec::new();
-    for line in text.lines() {
+    for line in crate::words::lines(text) {
         if let Some(mapping) = parse_line(line) {
             mappings.push(mapping);
         }
@@ -30,7 +30,7 @@ fn parse_line(line: &str) -> Option<Mapping> {
     if count < 6 || !path.starts_with('/') {
         return None;
     }
-    let (start, end) = range.split_once('-')?;
+    let (start, end) = crate::words::split_once(range, b'-')?;
     Some(Mapping {
         start: hex(start)?,
         end: hex(end)?,

@@ -35,14 +35,40 @@ pub fn fd_path(fd: std::os::fd::BorrowedFd) -> std::io::Result<String> {
     let link = format!("/proc/self/fd/{}\0", fd.as_raw_fd());
     // PATH_MAX: no path the kernel gives is longer.
     let mut path = vec![0u8; 4096];
-    // SAFETY: `link` is NUL-terminated; readlink writes at most `path.len()` bytes to `path`.
-    let length =
-        unsafe { libc::readlink(link.as_ptr().cast(), path.as_mut_ptr().cast(), path.len()) };
+    // The system call (readlinkat, which every architecture has), not libc's readlink.
+    // SAFETY: `link` is NUL-terminated; readlinkat writes at most `path.len()` bytes to `path`.
+    let length = unsafe {
+        libc::syscall(
+            libc::SYS_readlinkat,
+            libc::AT_FDCWD,
+            link.as_ptr(),
+            path.as_mut_ptr(),
+            path.len(),
+        )
+    };
     if length < 0 {
         return Err(std::io::Error::last_os_error());
     }
     path.truncate(length as usize);
     Ok(String::from_utf8_lossy(&path).into_owned())
+}
+
+/// open(2) of `path` with `flags` (and `mode`, for O_CREAT), by the system call: openat at the
+/// current directory, which every architecture has, with large files allowed as libc's open
+/// allows them. libc's open carries a fallback for kernels before 2.6.23 for nothing then.
+/// Returns the fd, or -1 with errno set.
+pub fn open_raw(path: &std::ffi::CStr, flags: libc::c_int, mode: libc::c_uint) -> libc::c_int {
+    // SAFETY: openat reads the NUL-terminated `path`, and nothing else of this process.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            flags | libc::O_LARGEFILE,
+            mode,
+        )
+    };
+    fd as libc::c_int
 }
 
 /// Opens the file at `path` with `flags` (O_RDONLY, O_WRONLY | O_APPEND, O_PATH...), closed on
@@ -61,8 +87,7 @@ fn open_path(path: &std::path::Path, flags: libc::c_int) -> std::io::Result<File
         )
     })?;
     loop {
-        // SAFETY: `path` is NUL-terminated; the mode is read only with O_CREAT.
-        let fd = unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC, 0o666) };
+        let fd = open_raw(&path, flags | libc::O_CLOEXEC, 0o666);
         if fd >= 0 {
             // SAFETY: `fd` was just opened and nothing else owns it.
             return Ok(unsafe { File::from_raw_fd(fd) });
@@ -342,53 +367,95 @@ fn read_all(fd: std::os::fd::RawFd) -> std::io::Result<Vec<u8>> {
 /// The entries of the directory at `path` (not `.` and `..`), in the order the kernel lists
 /// them: each name, and whether it is a directory (a symbolic link is not), which the listing
 /// says or, on a filesystem that does not, lstat. A failed read ends the list, as callers of
-/// std's `read_dir` that skip its errors see it; std's is linked for nothing then.
+/// std's `read_dir` that skip its errors see it; std's is linked for nothing then, nor libc's
+/// opendir and readdir: the entries come from getdents64, as theirs do.
 pub fn list_directory(path: &str) -> std::io::Result<Vec<(Vec<u8>, bool)>> {
+    use std::os::fd::{AsRawFd, OwnedFd};
     let c_path = std::ffi::CString::new(path.as_bytes()).map_err(|_| {
         message(
             std::io::ErrorKind::InvalidInput,
             "data provided contains a nul byte",
         )
     })?;
-    // SAFETY: `c_path` is NUL-terminated.
-    let directory = unsafe { libc::opendir(c_path.as_ptr()) };
-    if directory.is_null() {
+    let fd = open_raw(
+        &c_path,
+        libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        0,
+    );
+    if fd < 0 {
         return Err(std::io::Error::last_os_error());
     }
+    // SAFETY: the fd was just opened, and nothing else owns it.
+    let directory = unsafe { OwnedFd::from_raw_fd(fd) };
     let mut entries = Vec::new();
+    let mut buffer = vec![0u8; 8192];
     loop {
-        // SAFETY: `directory` is open until closedir below; the entry it returns is read before
-        // the next call.
-        let entry = unsafe { libc::readdir(directory) };
-        if entry.is_null() {
-            break;
-        }
-        // SAFETY: a returned entry's name is NUL-terminated.
-        let (name, kind) = unsafe {
-            let entry = &*entry;
-            (
-                std::ffi::CStr::from_ptr(entry.d_name.as_ptr()).to_bytes(),
-                entry.d_type,
+        // SAFETY: getdents64 writes at most `buffer.len()` bytes of entries into `buffer`.
+        let filled = unsafe {
+            libc::syscall(
+                libc::SYS_getdents64,
+                directory.as_raw_fd(),
+                buffer.as_mut_ptr(),
+                buffer.len(),
             )
         };
-        if name == b"." || name == b".." {
-            continue;
+        if filled <= 0 {
+            break;
         }
-        let is_dir = match kind {
-            libc::DT_UNKNOWN => status(format!("{path}/{}", String::from_utf8_lossy(name)), false)
-                .is_some_and(|status| status.is_dir()),
-            kind => kind == libc::DT_DIR,
-        };
-        entries.push((name.to_vec(), is_dir));
+        let mut records = &buffer[..filled as usize];
+        // Each a struct linux_dirent64: inode and offset (8 bytes each), the record's length
+        // (2), the entry's type (1), then its NUL-ended name.
+        while records.len() > 19 {
+            let length = usize::from(u16::from_ne_bytes([records[16], records[17]]));
+            let (kind, name) = (records[18], &records[19..length.min(records.len())]);
+            let name = &name[..name
+                .iter()
+                .position(|&byte| byte == 0)
+                .unwrap_or(name.len())];
+            records = &records[length.clamp(20, records.len())..];
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let is_dir = match kind {
+                libc::DT_UNKNOWN => {
+                    status(format!("{path}/{}", String::from_utf8_lossy(name)), false)
+                        .is_some_and(|status| status.is_dir())
+                }
+                kind => kind == libc::DT_DIR,
+            };
+            entries.push((name.to_vec(), is_dir));
+        }
     }
-    // SAFETY: `directory` is open, and not used after.
-    unsafe { libc::closedir(directory) };
     Ok(entries)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directories_list_as_std_reads_them() {
+        use std::os::unix::ffi::OsStrExt;
+        for path in ["/", "/etc", "/proc/self", "/dev"] {
+            let mut std: Vec<(Vec<u8>, bool)> = std::fs::read_dir(path)
+                .unwrap()
+                .map(|entry| {
+                    let entry = entry.unwrap();
+                    let is_dir = entry.file_type().unwrap().is_dir();
+                    (entry.file_name().as_bytes().to_vec(), is_dir)
+                })
+                .collect();
+            let mut ours = list_directory(path).unwrap();
+            std.sort();
+            ours.sort();
+            assert_eq!(ours, std, "{path}");
+        }
+        for path in ["/nonexistent", "/etc/passwd"] {
+            let std = std::fs::read_dir(path).unwrap_err();
+            let ours = list_directory(path).unwrap_err();
+            assert_eq!(ours.raw_os_error(), std.raw_os_error(), "{path}");
+        }
+    }
 
     #[test]
     fn status_says_what_std_metadata_says() {

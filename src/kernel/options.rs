@@ -95,7 +95,7 @@ impl Facility {
                 "every probe: only kernel types by name are missing",
             ),
         };
-        let mut fields = text.split('|');
+        let mut fields = crate::words::split(text, b'|');
         let mut field = || fields.next().unwrap_or_default();
         Advice {
             facility: field(),

@@ -139,7 +139,7 @@ fn dynamic_pmu(name: &str, what: &str) -> Result<(u32, u64), KernelError> {
             break 'wrong format!("this kernel has no {name} PMU ({directory} is missing)");
         }
         let kind_text = read("type")?;
-        let Some(kind) = crate::words::decimal(kind_text.trim()) else {
+        let Some(kind) = crate::words::decimal(crate::words::trim(&kind_text)) else {
             break 'wrong format!(
                 "{directory}/type is not a number: {}",
                 quoted(kind_text.as_bytes())
@@ -159,7 +159,8 @@ fn dynamic_pmu(name: &str, what: &str) -> Result<(u32, u64), KernelError> {
 
 /// `config:0` -> 0.
 fn parse_config_bit(format: &str) -> Option<u32> {
-    crate::words::decimal(format.trim().strip_prefix("config:")?).filter(|&bit| bit < 64)
+    crate::words::decimal(crate::words::trim(format).strip_prefix("config:")?)
+        .filter(|&bit| bit < 64)
 }
 
 /// The kprobe PMU (4.17+) is present; tracefs `kprobe_events` is the fallback when it is not.

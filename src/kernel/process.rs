@@ -53,8 +53,9 @@ impl Watched {
         }
         // `pid (comm) S ...`: the state follows the last `)`.
         match super::read_text(format!("/proc/{}/stat", self.pid)) {
-            Ok(stat) => crate::words::rfind_byte(&stat, b')')
-                .is_some_and(|end| stat[end + 1..].trim_start().starts_with(['Z', 'X'])),
+            Ok(stat) => crate::words::rfind_byte(&stat, b')').is_some_and(|end| {
+                crate::words::trim_start(&stat[end + 1..]).starts_with(['Z', 'X'])
+            }),
             Err(_) => true,
         }
     }

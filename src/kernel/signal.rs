@@ -85,19 +85,60 @@ impl Signals {
     }
 }
 
+/// Sets what `signal` does to `action`, SIG_IGN or SIG_DFL, by the system call: libc's signal()
+/// and sigaction() carry what a handler needs (a restorer, libc's own signals kept out of the
+/// mask), which tine never installs, for a kilobyte of a board binary.
+pub fn set_action(signal: libc::c_int, action: libc::sighandler_t) {
+    // The kernel's struct sigaction, with no flags and an empty mask: only where the handler
+    // lies differs (MIPS has the flags first), and the size of the mask (MIPS has 128
+    // signals). A restorer, where an architecture has one, runs only after a handler.
+    #[cfg(any(target_arch = "mips", target_arch = "mips64"))]
+    #[repr(C)]
+    struct Action {
+        flags: u32,
+        handler: libc::sighandler_t,
+        mask: [u64; 2],
+        unused: usize,
+    }
+    #[cfg(not(any(target_arch = "mips", target_arch = "mips64")))]
+    #[repr(C)]
+    struct Action {
+        handler: libc::sighandler_t,
+        flags: libc::c_ulong,
+        restorer: usize,
+        mask: u64,
+        unused: usize,
+    }
+    // SAFETY: Action is plain data; all-zero is no flags and an empty mask.
+    let mut new: Action = unsafe { std::mem::zeroed() };
+    new.handler = action;
+    // SAFETY: the kernel reads `new`, as large as the kernel's struct sigaction or larger, and
+    // writes no old action (null).
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            signal,
+            &new as *const Action,
+            std::ptr::null_mut::<Action>(),
+            std::mem::size_of_val(&new.mask),
+        )
+    };
+}
+
 /// Ends the process as a write to a closed pipe would have (status 141 in a shell, as ply and
 /// bpftrace end), for a caller that has already released what it holds: SIGPIPE with its
 /// default action.
 pub fn die_of_broken_pipe() -> ! {
-    // SAFETY: sigset_t is plain data; the calls reset one signal's action, unblock it and
-    // raise it, touching no memory but the local set.
+    set_action(libc::SIGPIPE, libc::SIG_DFL);
+    // SAFETY: sigset_t is plain data; the calls unblock the signal and send it, touching no
+    // memory but the local set.
     unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         libc::sigaddset(&mut set, libc::SIGPIPE);
         libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-        libc::raise(libc::SIGPIPE);
+        // tine has one thread: the process's signal is its own.
+        libc::kill(libc::getpid(), libc::SIGPIPE);
     }
     // C's exit: std's `process::exit` would link the cleanup of std's runtime, which tine
     // does not start (kernel/entry.rs).

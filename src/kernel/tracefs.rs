@@ -50,7 +50,7 @@ fn unescape_mount_field(field: &str) -> String {
 /// debugfs mount (kernels before 4.1 have only that).
 pub fn tracing_root_in_mounts(mounts: &str) -> Option<PathBuf> {
     let mut debugfs = None;
-    for line in mounts.lines() {
+    for line in crate::words::lines(mounts) {
         let mut fields = [""; 3];
         if crate::words::fields(line, &mut fields) < 3 {
             continue;
@@ -125,10 +125,13 @@ impl Tracefs {
     pub fn event_id(&self, group: &str, event: &str) -> Result<u64, KernelError> {
         let relative = format!("events/{group}/{event}/id");
         let text = self.read(&relative)?;
-        crate::words::decimal(text.trim()).ok_or_else(|| {
+        crate::words::decimal(crate::words::trim(&text)).ok_or_else(|| {
             KernelError::message(
                 format!("read {relative}"),
-                format!("not a number: {}", quoted(text.trim().as_bytes())),
+                format!(
+                    "not a number: {}",
+                    quoted(crate::words::trim(&text).as_bytes())
+                ),
             )
         })
     }
@@ -197,7 +200,7 @@ impl Tracefs {
             let Ok(text) = super::read_text(&control) else {
                 continue;
             };
-            for line in text.lines() {
+            for line in crate::words::lines(&text) {
                 let Some((pid, group, name)) = tine_event(line) else {
                     continue;
                 };
@@ -224,8 +227,8 @@ fn io_error(verb: &str, path: &Path, error: &std::io::Error) -> KernelError {
 fn tine_event(line: &str) -> Option<(u32, &str, &str)> {
     let mut first = [""];
     crate::words::fields(line, &mut first);
-    let (_, event) = first[0].split_once(':')?;
-    let (group, name) = event.split_once('/')?;
+    let (_, event) = crate::words::split_once(first[0], b':')?;
+    let (group, name) = crate::words::split_once(event, b'/')?;
     let pid = group.strip_prefix("tine_")?;
     if !pid.bytes().all(|digit| digit.is_ascii_digit()) {
         return None;

@@ -330,8 +330,7 @@ s64 i64 int64 long";
 
 /// The base type a cast's `word` names, if it names one.
 pub fn base_type(word: &str) -> Option<BaseType> {
-    let line = BASE_TYPES
-        .split('\n')
+    let line = crate::words::split(BASE_TYPES, b'\n')
         .position(|names| crate::words::word_index(names, word).is_some())?;
     Some(match line {
         0 => BaseType::Void,

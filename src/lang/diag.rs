@@ -112,9 +112,8 @@ fn locate(source: &str, offset: usize) -> (usize, usize, usize, usize) {
             line_start = at + 1;
         }
     }
-    let line_end = source[offset..]
-        .find('\n')
-        .map_or(source.len(), |at| offset + at);
+    let line_end =
+        crate::words::find_byte(&source[offset..], b'\n').map_or(source.len(), |at| offset + at);
     let column = source[line_start..offset].chars().count() + 1;
     (line, column, line_start, line_end)
 }

@@ -18,8 +18,8 @@ const VARIABLES: &str = "\
 curtask sarg0 sarg1 sarg2|";
 
 fn find(entries: &'static str, name: &str) -> Option<&'static str> {
-    entries.split('\n').find_map(|line| {
-        let (names, instead) = line.split_once('|')?;
+    crate::words::split(entries, b'\n').find_map(|line| {
+        let (names, instead) = crate::words::split_once(line, b'|')?;
         crate::words::word_index(names, name).map(|_| instead)
     })
 }

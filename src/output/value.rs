@@ -347,7 +347,7 @@ pub fn write_stack(
     write_value(&mut frames, stack, data, symbols);
     // perf's layout (`kstack(perf)`) keeps its tabs in every style.
     let perf = matches!(stack, Layout::Stack(wire::Stack { perf: true, .. }));
-    for (index, line) in frames.split('\n').enumerate() {
+    for (index, line) in crate::words::split(&frames, b'\n').enumerate() {
         if index > 0 {
             out.push('\n');
         }

@@ -50,7 +50,7 @@ pub static FEXIT: Provider = Provider {
 /// `-l`: the functions of the kernel's BTF that `spec` (`FUNCTION` or `vmlinux:FUNCTION`, globs)
 /// matches, each `vmlinux:FUNCTION` as bpftrace 0.17 prints them.
 fn list(spec: &str, kernel: &Registry, _: bool) -> Points {
-    let (module, function) = spec.split_once(':').unwrap_or(("vmlinux", spec));
+    let (module, function) = crate::words::split_once(spec, b':').unwrap_or(("vmlinux", spec));
     let types = kernel
         .types
         .btf()

@@ -73,7 +73,7 @@ impl Interval {
 /// bpftrace's `unit:count` (`s:1`, `hz:99`) in ply's spelling, `count` then `unit` (`1s`,
 /// `99hz`); interval and profile write periods and rates alike.
 pub(super) fn ply_rate(spec: &str) -> String {
-    match spec.split_once(':') {
+    match crate::words::split_once(spec, b':') {
         Some((unit, count))
             if (unit == "hz" || (!unit.is_empty() && unit_ns(unit).is_some()))
                 && !count.is_empty()

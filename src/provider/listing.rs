@@ -27,7 +27,7 @@ pub fn list(query: &str, verbose: bool) -> Result<String, String> {
         "" | "*" => "*:*",
         _ => query,
     };
-    let (name, spec) = query.split_once(':').unwrap_or(("*", query));
+    let (name, spec) = crate::words::split_once(query, b':').unwrap_or(("*", query));
     let named = !glob::is_glob(name);
     // The providers listed (a string of words), the glob that picks them, and the name one
     // named is printed under.
@@ -40,8 +40,7 @@ pub fn list(query: &str, verbose: bool) -> Result<String, String> {
         (if spec.contains('/') { USER } else { KERNEL }, name, "")
     };
     let mut listing = String::new();
-    for name in known
-        .split(' ')
+    for name in crate::words::split(known, b' ')
         .filter(|known| glob::matches(pattern, known))
     {
         // A provider this build does not have is not listed.

@@ -85,13 +85,13 @@ impl Location {
     /// Parses `name`, `name+16`, `name+0x10`, `0xADDRESS` or a glob; `retprobe` for the return
     /// probe variants, which take no offset.
     pub fn parse(spec: &str, retprobe: bool) -> Result<Location, LocationError> {
-        if let Some(hex) = strip_hex_prefix(spec) {
+        if let Some(hex) = crate::words::strip_hex_prefix(spec) {
             return match hexadecimal(hex) {
                 Some(address) if address != 0 => Ok(Location::Address(address)),
                 _ => Err(LocationError::BadAddress { spec: spec.into() }),
             };
         }
-        let (name, offset) = match spec.split_once('+') {
+        let (name, offset) = match crate::words::split_once(spec, b'+') {
             Some((name, offset)) => {
                 let offset = parse_number(offset)
                     .ok_or_else(|| LocationError::BadOffset { spec: spec.into() })?;
@@ -146,13 +146,9 @@ impl Location {
     }
 }
 
-fn strip_hex_prefix(text: &str) -> Option<&str> {
-    text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))
-}
-
 /// `16`, `0x10`.
 pub(super) fn parse_number(text: &str) -> Option<u64> {
-    match strip_hex_prefix(text) {
+    match crate::words::strip_hex_prefix(text) {
         Some(hex) => hexadecimal(hex),
         None => decimal(text),
     }

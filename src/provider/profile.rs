@@ -39,7 +39,7 @@ impl Profile {
                  profile:ms:10 (units: hz, s, ms, us)",
             )
         };
-        let (cpu, rate) = match spec.split_once(':') {
+        let (cpu, rate) = match crate::words::split_once(spec, b':') {
             Some((cpu, rate)) => (Some(crate::words::decimal(cpu).ok_or_else(bad)?), rate),
             None => (None, spec),
         };
@@ -141,7 +141,7 @@ pub(super) fn counters(
                         format!("sample CPU {cpu} at {hz} hz"),
                         format!(
                             "the kernel samples at most {} hz ({MAX_SAMPLE_RATE})",
-                            cap.trim()
+                            crate::words::trim(&cap)
                         ),
                     )
                 }

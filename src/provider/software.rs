@@ -55,7 +55,7 @@ pub struct Counter {
 impl Counter {
     /// `EVENT` or `EVENT:COUNT`, one of `events`.
     pub fn parse(events: &'static Counters, spec: &str) -> Result<Counter, ProviderError> {
-        let (event, count) = match spec.split_once(':') {
+        let (event, count) = match crate::words::split_once(spec, b':') {
             Some((event, count)) => (event, Some(count)),
             None => (spec, None),
         };
@@ -125,8 +125,8 @@ pub(super) fn resolved(
 /// `-l`: the events of `events` whose names `spec` (`EVENT` or `EVENT:COUNT`) matches, each
 /// `EVENT:` as bpftrace prints them.
 pub(super) fn list(events: &Counters, spec: &str) -> Points {
-    let pattern = spec.split(':').next().unwrap_or_default();
-    Ok(glob::listed(pattern, &mut events.names.split(' '), "", ":"))
+    let pattern = crate::words::split(spec, b':').next().unwrap_or_default();
+    Ok(glob::listed(pattern, &mut crate::words::split(events.names, b' '), "", ":"))
 }
 
 /// `software:`, `s:`.

@@ -380,7 +380,7 @@ impl Uprobe {
             // A space in the path would end the definition written to uprobe_events early.
             if let Some(point) = points
                 .iter()
-                .find(|point| point.path.chars().any(char::is_whitespace))
+                .find(|point| point.path.chars().any(crate::words::is_space))
             {
                 let path = point.path.clone();
                 return Err(UprobeError::WhiteSpace { path }.into());

@@ -147,7 +147,7 @@ fn probes(
             semaphore,
         });
         let mut operands = Vec::new();
-        operands.extend(note.arguments.split_whitespace());
+        operands.extend(crate::words::split_spaces(&note.arguments));
         match &mut common {
             None => common = Some(operands),
             Some(common) => {
@@ -217,7 +217,7 @@ fn is_x86(arch: &Arch) -> bool {
 /// `argN` of a note's operand: `SIZE@PLACE`, SIZE the bytes, negative when signed.
 #[inline(never)]
 fn argument(arch: &Arch, index: usize, operand: &str) -> Option<Variable> {
-    let (size, place) = match operand.split_once('@') {
+    let (size, place) = match crate::words::split_once(operand, b'@') {
         Some((size, place)) => (signed(size)?, place),
         None => (8, operand),
     };
@@ -236,18 +236,18 @@ fn argument(arch: &Arch, index: usize, operand: &str) -> Option<Variable> {
     let register = |name: &str| register(arch, name);
     // x86: `$5`, `%edi`, `-16(%rbp)`; aarch64: `5`, `x0`, `[sp, 16]`, `[sp, #16]`.
     let memory = if x86 {
-        let memory = place.split_once('(');
+        let memory = crate::words::split_once(place, b'(');
         memory.map(|(displacement, base)| (base.strip_suffix(")").unwrap_or("?"), displacement))
     } else {
         let inside = place
             .strip_prefix("[")
             .and_then(|place| place.strip_suffix("]"));
-        inside.map(|inside| inside.split_once(',').unwrap_or((inside, "")))
+        inside.map(|inside| crate::words::split_once(inside, b',').unwrap_or((inside, "")))
     };
     let access = if let Some((base, displacement)) = memory {
         Access::UserLoad {
             offset: register(base)?.0,
-            displacement: match displacement.trim() {
+            displacement: match crate::words::trim(displacement) {
                 "" => 0,
                 text => i32::try_from(signed(text)?).ok()?,
             },
@@ -275,7 +275,7 @@ fn argument(arch: &Arch, index: usize, operand: &str) -> Option<Variable> {
 /// Where register `name` (as the assembler spells it, any width) is in pt_regs, and whether it
 /// is x86's second byte (`%ah`), which is one past.
 fn register(arch: &Arch, name: &str) -> Option<(i16, bool)> {
-    let name = name.trim();
+    let name = crate::words::trim(name);
     let mut high = false;
     let name = if is_x86(arch) {
         let name = name.strip_prefix("%")?;
@@ -307,7 +307,7 @@ fn register(arch: &Arch, name: &str) -> Option<(i16, bool)> {
 
 /// `16`, `-16`, `0x10`, `-0x10`, `#16` (aarch64's immediates).
 fn signed(text: &str) -> Option<i64> {
-    let text = text.trim();
+    let text = crate::words::trim(text);
     let text = text.strip_prefix("#").unwrap_or(text);
     match text.strip_prefix("-") {
         Some(digits) => Some((parse_number(digits)? as i64).wrapping_neg()),

@@ -426,7 +426,9 @@ fn rejection(error: KernelError, code: &ProbeCode, settings: &Settings) -> RunEr
         else {
             return RunError::from(error);
         };
-        let reason = tail.last().map_or("see its log", |line| line.trim());
+        let reason = tail
+            .last()
+            .map_or("see its log", |line| crate::words::trim(line));
         (
             span,
             format!("the kernel's verifier rejected this: {reason}"),

@@ -238,7 +238,9 @@ fn follow(
     while printer.stop.is_none() {
         let mut fds: Vec<BorrowedFd> = ring.fds();
         fds.push(signals.as_fd());
-        fds.extend(watched.and_then(Watched::fd));
+        if let Some(fd) = watched.and_then(Watched::fd) {
+            fds.push(fd);
+        }
         // Everything that ends tracing wakes the loop, except the exit of a `-p` process on a
         // kernel without pidfds: that is looked for every 100 ms. So does the next interval.
         let mut timeout = watched

@@ -141,7 +141,7 @@ impl Symbols for KernelNames<'_> {
 /// none.
 fn write_user_name(out: &mut String, uid: u64) {
     let passwd = crate::kernel::read_text("/etc/passwd").unwrap_or_default();
-    for line in passwd.lines() {
+    for line in crate::words::lines(&passwd) {
         if nth_item(line, b':', 2).and_then(crate::words::decimal::<u64>) == Some(uid) {
             out.push_str(nth_item(line, b':', 0).unwrap_or_default());
             return;
@@ -160,7 +160,7 @@ fn write_cgroup_paths(out: &mut String, id: u64) {
     let mut last = None;
     loop {
         let mut least: Option<(&str, &str)> = None;
-        for line in mounts.lines() {
+        for line in crate::words::lines(&mounts) {
             let mut fields = [""; 3];
             crate::words::fields(line, &mut fields);
             let [_, mount_point, kind] = fields;

@@ -176,7 +176,7 @@ fn include<'a>(
         start,
         at,
     ));
-    let rest = text[at..].find('\n').map_or(text.len(), |end| at + end);
+    let rest = crate::words::find_byte(&text[at..], b'\n').map_or(text.len(), |end| at + end);
     // A comment after the name ends it.
     let bytes = &text.as_bytes()[at..rest];
     let mut end = 0;
@@ -185,7 +185,7 @@ fn include<'a>(
     {
         end += 1;
     }
-    let header = text[at..at + end].trim();
+    let header = crate::words::trim(&text[at..at + end]);
     // Searched by bytes: a `&str` search would link a searcher into the binary.
     let within = &text.as_bytes()[start..rest];
     let found = match header.len() {

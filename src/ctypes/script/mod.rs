@@ -266,7 +266,9 @@ pub fn scalar_name(words: &[&str]) -> Option<&'static str> {
     Some(match scalar_id(words)? {
         0 => "void",
         LONG_DOUBLE => "long double",
-        id => SCALARS.lines().nth(id as usize - 1).unwrap_or_default(),
+        id => crate::words::lines(SCALARS)
+            .nth(id as usize - 1)
+            .unwrap_or_default(),
     })
 }
 
@@ -300,7 +302,7 @@ impl Definitions {
     #[inline(never)]
     fn builtin(abi: Abi) -> Definitions {
         let mut types = vec![CType::Void];
-        for (index, name) in SCALARS.lines().enumerate() {
+        for (index, name) in crate::words::lines(SCALARS).enumerate() {
             let size = match u32::from(SCALAR_SIZES[index]) {
                 0 => abi.long_size,
                 size => size,
@@ -323,8 +325,8 @@ impl Definitions {
                 })
             });
         }
-        for (line, &target) in TYPEDEFS.lines().zip(&TYPEDEF_TARGETS) {
-            for name in line.split(' ') {
+        for (line, &target) in crate::words::lines(TYPEDEFS).zip(&TYPEDEF_TARGETS) {
+            for name in crate::words::split(line, b' ') {
                 types.push(CType::Typedef {
                     name: name.to_string(),
                     target: TypeId::from(target),

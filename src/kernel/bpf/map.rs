@@ -2,7 +2,7 @@
 
 use super::*;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MapType {
     Hash = 1,
     Array = 2,
@@ -22,6 +22,21 @@ pub enum MapType {
 impl MapType {
     pub fn is_per_cpu(self) -> bool {
         matches!(self, MapType::PercpuHash | MapType::PercpuArray)
+    }
+}
+
+/// The variant's name, as a derived Debug writes it (`create PercpuHash map ...`), from one
+/// string of names rather than a derive's table of them.
+impl std::fmt::Debug for MapType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const NAMES: &str =
+            "Hash Array ProgArray PerfEventArray PercpuHash PercpuArray StackTrace Ringbuf Arena";
+        let index = match self {
+            MapType::Ringbuf => 7,
+            MapType::Arena => 8,
+            other => *other as usize - 1,
+        };
+        f.write_str(crate::words::nth_word(NAMES, index).unwrap_or_default())
     }
 }
 
@@ -515,4 +530,39 @@ impl AsFd for BpfMap {
 /// Per-CPU values are laid out 8-byte aligned.
 pub(super) fn stride(value_size: u32) -> usize {
     (value_size as usize).next_multiple_of(8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::bpf::ProgramType;
+
+    #[test]
+    fn types_are_named_as_their_variants() {
+        let maps = [
+            (MapType::Hash, "Hash"),
+            (MapType::Array, "Array"),
+            (MapType::ProgArray, "ProgArray"),
+            (MapType::PerfEventArray, "PerfEventArray"),
+            (MapType::PercpuHash, "PercpuHash"),
+            (MapType::PercpuArray, "PercpuArray"),
+            (MapType::StackTrace, "StackTrace"),
+            (MapType::Ringbuf, "Ringbuf"),
+            (MapType::Arena, "Arena"),
+        ];
+        for (kind, name) in maps {
+            assert_eq!(format!("{kind:?}"), name);
+        }
+        let programs = [
+            (ProgramType::SocketFilter, "SocketFilter"),
+            (ProgramType::Kprobe, "Kprobe"),
+            (ProgramType::Tracepoint, "Tracepoint"),
+            (ProgramType::PerfEvent, "PerfEvent"),
+            (ProgramType::RawTracepoint, "RawTracepoint"),
+            (ProgramType::Tracing, "Tracing"),
+        ];
+        for (kind, name) in programs {
+            assert_eq!(format!("{kind:?}"), name);
+        }
+    }
 }

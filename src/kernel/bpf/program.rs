@@ -2,7 +2,7 @@
 
 use super::*;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProgramType {
     SocketFilter = 1,
     /// kprobes and uprobes.
@@ -12,6 +12,23 @@ pub enum ProgramType {
     RawTracepoint = 17,
     /// fentry and fexit, on a kernel function's BPF trampoline.
     Tracing = 26,
+}
+
+/// The variant's name, as a derived Debug writes it (`load Kprobe program ...`), from one
+/// string of names rather than a derive's table of them.
+impl std::fmt::Debug for ProgramType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const NAMES: &str = "SocketFilter Kprobe Tracepoint PerfEvent RawTracepoint Tracing";
+        let index = match self {
+            ProgramType::SocketFilter => 0,
+            ProgramType::Kprobe => 1,
+            ProgramType::Tracepoint => 2,
+            ProgramType::PerfEvent => 3,
+            ProgramType::RawTracepoint => 4,
+            ProgramType::Tracing => 5,
+        };
+        f.write_str(crate::words::nth_word(NAMES, index).unwrap_or_default())
+    }
 }
 
 /// `enum bpf_attach_type` values a load may need to name.

@@ -524,7 +524,7 @@ fn binary_operator(input: &str) -> Option<(BinaryOp, usize, &str)> {
         let Some(rest) = input.strip_prefix(operator.symbol()) else {
             continue;
         };
-        if operator == Divide && rest.trim_start().starts_with('{') {
+        if operator == Divide && crate::words::trim_start(rest).starts_with('{') {
             return None;
         }
         return Some((operator, level.into(), rest));

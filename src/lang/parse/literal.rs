@@ -27,7 +27,7 @@ impl<'a> Parser<'a> {
         let digits: String = digits.chars().filter(|&c| c != '_').collect();
         const NOT_A_NUMBER: &str = "is not a number";
         const TOO_BIG: &str = "does not fit in 64 bits";
-        let value = match digits.split_once('e') {
+        let value = match crate::words::split_once(&digits, b'e') {
             Some((mantissa, exponent)) if radix == 10 => {
                 let digits_only =
                     |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());

@@ -200,7 +200,7 @@ impl<'a> Parser<'a> {
     /// covers a shebang). An unterminated comment is recorded, and reads as the end of input.
     fn skip(&self, mut input: &'a str) -> &'a str {
         loop {
-            let trimmed = input.trim_start();
+            let trimmed = crate::words::trim_start(input);
             if let Some(rest) = trimmed.strip_prefix("/*") {
                 // By bytes: a `&str` search would link a searcher into the binary.
                 match rest.as_bytes().windows(2).position(|pair| pair == b"*/") {
@@ -443,7 +443,7 @@ impl<'a> Parser<'a> {
             }
             (_, Some(after_colon)) => {
                 let end = after_colon
-                    .find(|c: char| c.is_whitespace() || c == '{' || c == ',')
+                    .find(|c: char| crate::words::is_space(c) || c == '{' || c == ',')
                     .unwrap_or(after_colon.len());
                 (
                     self.provider(input, name)?,

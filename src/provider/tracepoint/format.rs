@@ -57,14 +57,14 @@ pub fn parse_format(text: &str) -> Result<EventFormat, String> {
     let mut name = None;
     let mut id = None;
     let mut fields = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
+    for line in crate::words::lines(text) {
+        let line = crate::words::trim(line);
         if let Some(value) = line.strip_prefix("name:") {
-            name = Some(value.trim().to_string());
+            name = Some(crate::words::trim(value).to_string());
         } else if let Some(value) = line.strip_prefix("ID:") {
             id = Some(
-                decimal::<u32>(value.trim())
-                    .ok_or_else(|| format!("bad event id `{}`", value.trim()))?,
+                decimal::<u32>(crate::words::trim(value))
+                    .ok_or_else(|| format!("bad event id `{}`", crate::words::trim(value)))?,
             );
         } else if line.starts_with("field:") {
             fields.push(parse_field(line)?);
@@ -96,17 +96,16 @@ fn parse_field(line: &str) -> Result<FormatField, String> {
 fn field_parts(line: &str) -> Result<(&str, usize, usize, bool), String> {
     let mut declaration = None;
     let (mut offset, mut size, mut signed) = (None, None, None);
-    for part in line.split(';') {
-        let part = part.trim();
+    for part in crate::words::split(line, b';') {
+        let part = crate::words::trim(part);
         if part.is_empty() {
             continue;
         }
-        let (key, value) = part
-            .split_once(':')
+        let (key, value) = crate::words::split_once(part, b':')
             .ok_or_else(|| format!("bad field part `{part}`"))?;
         let number = match key {
             "field" => {
-                declaration = Some(value.trim());
+                declaration = Some(crate::words::trim(value));
                 continue;
             }
             "offset" => &mut offset,
@@ -114,7 +113,7 @@ fn field_parts(line: &str) -> Result<(&str, usize, usize, bool), String> {
             "signed" => &mut signed,
             _ => continue, // later kernels may add keys; they do not change the layout
         };
-        let parsed = decimal::<usize>(value.trim());
+        let parsed = decimal::<usize>(crate::words::trim(value));
         *number = Some(parsed.ok_or_else(|| format!("bad {key} `{value}` in `{line}`"))?);
     }
     let missing = |what: &str| format!("no {what} in `{line}`");
@@ -141,7 +140,7 @@ fn declared(declaration: &str) -> Result<(&str, String, FieldKind), String> {
     let (declaration, array) = match crate::words::rfind_byte(declaration, b'[') {
         Some(open) if declaration.ends_with("]") => (
             // `trim`: the declaration starts trimmed, and one trim is linked already.
-            declaration[..open].trim(),
+            crate::words::trim(&declaration[..open]),
             Some(&declaration[open + 1..declaration.len() - 1]),
         ),
         _ => (declaration, None),
@@ -151,7 +150,7 @@ fn declared(declaration: &str) -> Result<(&str, String, FieldKind), String> {
         .rposition(|byte| !(byte.is_ascii_alphanumeric() || byte == b'_'))
         .map_or(0, |position| position + 1);
     let name = &declaration[name_start..];
-    let mut c_type = declaration[..name_start].trim().to_string();
+    let mut c_type = crate::words::trim(&declaration[..name_start]).to_string();
     if name.is_empty() || c_type.is_empty() {
         return Err(format!("cannot read the declaration `{declaration}`"));
     }
@@ -162,11 +161,11 @@ fn declared(declaration: &str) -> Result<(&str, String, FieldKind), String> {
             while let Some(rest) = element.strip_suffix("[]") {
                 element = rest;
             }
-            c_type = element.trim().to_string();
+            c_type = crate::words::trim(element).to_string();
             FieldKind::DataLoc { relative }
         }
         (None, Some(count)) => {
-            let count = decimal(count.trim()).unwrap_or(0);
+            let count = decimal(crate::words::trim(count)).unwrap_or(0);
             FieldKind::Array { count }
         }
         (None, None) if c_type.ends_with("*") => FieldKind::Pointer,

@@ -62,7 +62,7 @@ impl Tracepoint {
         let mut events = Vec::with_capacity(names.len());
         let mut formats = Vec::with_capacity(names.len());
         for name in names {
-            let (group, event) = name.split_once('/').unwrap_or((&name, ""));
+            let (group, event) = crate::words::split_once(&name, b'/').unwrap_or((&name, ""));
             let read = || {
                 Ok((
                     tracefs.event_id(group, event)?,
@@ -106,14 +106,14 @@ fn list(spec: &str, registry: &Registry, verbose: bool) -> Points {
     let any_group = if spec.contains('/') { "" } else { "*/" };
     let mut points = matching(&tracefs, &crate::words::joined(&[any_group, spec], ""))?;
     for point in points.iter_mut().filter(|_| verbose) {
-        let (group, event) = point.split_once('/').unwrap_or_default();
+        let (group, event) = crate::words::split_once(point, b'/').unwrap_or_default();
         // The common fields come first, and a blank line after them.
         let mut own = false;
-        for line in tracefs.event_format(group, event)?.lines() {
+        for line in crate::words::lines(&tracefs.event_format(group, event)?) {
             own |= line.is_empty();
             if let Some(field) = line.strip_prefix("\tfield:").filter(|_| own) {
                 point.push_str("\n    ");
-                point.push_str(field.split(';').next().unwrap_or_default());
+                point.push_str(crate::words::split(field, b';').next().unwrap_or_default());
             }
         }
     }
@@ -148,7 +148,7 @@ pub static TRACEPOINT: Provider = Provider {
         bare: false,
         aliases: "",
         // bpftrace writes `group:event`.
-        canonical: |spec| replace_first(spec, ':', "/"),
+        canonical: |spec| replace_first(spec, b':', "/"),
     },
     resolve: resolve_in,
     offline: offline_probe,
@@ -165,7 +165,7 @@ pub static TRACEPOINT: Provider = Provider {
         if written.as_bytes().contains(&b'/') {
             point.to_string()
         } else {
-            replace_first(point, '/', ":")
+            replace_first(point, b'/', ":")
         }
     }),
     list: Some(list),
@@ -186,8 +186,8 @@ fn resolve_in(spec: &str, registry: &Registry) -> Result<super::Resolved, Provid
 }
 
 /// `text` with its first `from` made `to`: `str::replacen` is linked for these two alone.
-fn replace_first(text: &str, from: char, to: &str) -> String {
-    match text.split_once(from) {
+fn replace_first(text: &str, from: u8, to: &str) -> String {
+    match crate::words::split_once(text, from) {
         Some((head, tail)) => crate::words::joined(&[head, to, tail], ""),
         None => text.to_string(),
     }
@@ -246,7 +246,7 @@ fn c_integer(c_type: &str) -> Option<(usize, bool)> {
     }
     // Group `g` is `1 << g / 2` bytes wide, signed when `g` is even.
     let mut group = 0;
-    for known in C_INTEGERS.split('|') {
+    for known in crate::words::split(C_INTEGERS, b'|') {
         if known == ";" {
             group += 1;
         } else if known == name {

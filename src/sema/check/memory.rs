@@ -44,23 +44,27 @@ impl<'p> CTypes<'p> {
         errors: &mut Vec<Diag>,
     ) -> Self {
         let mut types = CTypes::without_definitions(providers);
-        if definitions.trim().is_empty() {
+        if crate::words::trim(definitions).is_empty() {
             return types;
         }
-        // tine reads a line starting `#` that is no directive as a comment (ply's `# ...`).
-        let text: String = definitions
-            .split_inclusive('\n')
-            .map(|line| {
-                let directive = line.trim_start().strip_prefix('#').map(|rest| {
-                    let word = rest.trim_start();
-                    DIRECTIVES.split(' ').any(|known| word.starts_with(known))
+        // tine reads a line starting `#` that is no directive as a comment (ply's `# ...`): it
+        // is left an empty line.
+        let mut text = String::with_capacity(definitions.len());
+        let mut pieces = crate::words::split(definitions, b'\n').peekable();
+        while let Some(line) = pieces.next() {
+            let directive = crate::words::trim_start(line)
+                .strip_prefix('#')
+                .map(|rest| {
+                    let word = crate::words::trim_start(rest);
+                    crate::words::split(DIRECTIVES, b' ').any(|known| word.starts_with(known))
                 });
-                match directive {
-                    Some(false) => "\n",
-                    _ => line,
-                }
-            })
-            .collect();
+            if directive != Some(false) {
+                text.push_str(line);
+            }
+            if directive == Some(false) || pieces.peek().is_some() {
+                text.push('\n');
+            }
+        }
         // By bytes: a `&str` search would link a searcher into the binary.
         let conditional = text.as_bytes().windows(3).any(|part| part == b"#if");
         let btf = conditional && matches!(types.kernel(), Ok(Some(_)));
@@ -130,7 +134,7 @@ impl<'p> CTypes<'p> {
     ) -> Option<Result<Type, Message>> {
         let trimmed = crate::words::trim_end_byte(type_name, b'*');
         let stars = type_name.len() - trimmed.len();
-        let (word, name) = trimmed.split_once(' ')?;
+        let (word, name) = crate::words::split_once(trimmed, b' ')?;
         let kind = match word {
             "struct" => NameKind::Struct,
             "union" => NameKind::Union,
@@ -365,12 +369,13 @@ fn kind_word(kind: NameKind) -> &'static str {
 
 /// The byte offset of `line`:`column` (from 1) in `text`.
 fn offset_of_line(text: &str, line: u32, column: u32) -> usize {
+    // After the newline that ends each line before it, or at the end.
     let mut start = 0;
-    for before in text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1) as usize)
-    {
-        start += before.len();
+    for _ in 1..line {
+        match crate::words::find_byte(&text[start..], b'\n') {
+            Some(end) => start += end + 1,
+            None => start = text.len(),
+        }
     }
     (start + column.saturating_sub(1) as usize).min(text.len().saturating_sub(1))
 }

@@ -11,16 +11,13 @@ use crate::sema::types::{string_literal, Id, Type, I64};
 
 /// Parses an environment value as ply does (strtoll with base 0: decimal, 0x hex, 0 octal).
 fn parse_number(text: &str) -> Option<u64> {
-    let trimmed = text.trim();
+    let trimmed = crate::words::trim(text);
     let (negative, digits) = match trimmed.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
     };
     // One parse, in the radix the prefix says (hex digits of either case).
-    let (radix, digits) = match digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
+    let (radix, digits) = match crate::words::strip_hex_prefix(digits) {
         Some(hex) => (16, hex),
         None if digits.len() > 1 && digits.starts_with('0') => (8, &digits[1..]),
         None => (10, digits),
@@ -163,7 +160,7 @@ impl Checker<'_> {
         };
         Some(match parse_number(text) {
             Some(value) => {
-                let ty = if (value as i64) < 0 && text.trim_start().starts_with('-') {
+                let ty = if (value as i64) < 0 && crate::words::trim_start(text).starts_with('-') {
                     I64
                 } else {
                     literal_type(value)
