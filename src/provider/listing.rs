@@ -40,9 +40,7 @@ pub fn list(query: &str, verbose: bool) -> Result<String, String> {
         (if spec.contains('/') { USER } else { KERNEL }, name, "")
     };
     let mut listing = String::new();
-    for name in crate::words::split(known, b' ')
-        .filter(|known| glob::matches(pattern, known))
-    {
+    for name in crate::words::split(known, b' ').filter(|known| glob::matches(pattern, known)) {
         // A provider this build does not have is not listed.
         let Ok(provider) = find(name) else {
             continue;

@@ -126,7 +126,12 @@ pub(super) fn resolved(
 /// `EVENT:` as bpftrace prints them.
 pub(super) fn list(events: &Counters, spec: &str) -> Points {
     let pattern = crate::words::split(spec, b':').next().unwrap_or_default();
-    Ok(glob::listed(pattern, &mut crate::words::split(events.names, b' '), "", ":"))
+    Ok(glob::listed(
+        pattern,
+        &mut crate::words::split(events.names, b' '),
+        "",
+        ":",
+    ))
 }
 
 /// `software:`, `s:`.
