@@ -63,7 +63,7 @@ pub fn strftime(format: &str, realtime: i64, zone: &Zone) -> String {
         weekday: (days + 4).rem_euclid(7),
         yearday: days - days_before(year, 1),
         offset,
-        zone: String::from_utf8_lossy(name),
+        zone: String::from_utf8_lossy(name).into_owned(),
         seconds,
         microseconds: realtime.rem_euclid(1_000_000_000) / 1000,
     };
@@ -76,7 +76,7 @@ pub fn strftime(format: &str, realtime: i64, zone: &Zone) -> String {
 }
 
 /// A broken-down local time, as struct tm holds it, for `strftime`.
-struct Fields<'a> {
+struct Fields {
     year: i64,
     /// 0 to 11.
     month: usize,
@@ -90,7 +90,7 @@ struct Fields<'a> {
     yearday: i64,
     /// Seconds east of UTC.
     offset: i64,
-    zone: std::borrow::Cow<'a, str>,
+    zone: String,
     seconds: i64,
     microseconds: i64,
 }
@@ -109,7 +109,7 @@ const SHORTHANDS: &str =
 const NUMERIC: &str = "fCdeGgHIjmMsSuUVwWyY";
 const NUMERIC_WIDTHS: [u8; 20] = [6, 2, 2, 2, 4, 2, 2, 2, 3, 2, 2, 1, 2, 1, 2, 2, 1, 2, 2, 4];
 
-impl Fields<'_> {
+impl Fields {
     /// Appends `format` expanded; false at a conversion C's strftime (musl's) refuses.
     fn write(&self, out: &mut String, format: &str) -> bool {
         let mut chars = format.chars();

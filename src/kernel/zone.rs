@@ -76,11 +76,12 @@ impl Zone {
             zone.file = file.unwrap_or_default();
             rule = b"UTC";
         }
-        let footer = zone.read_file();
-        if footer.is_none() {
+        if let Some(footer) = zone.read_file() {
+            zone.rule = rule_of(&zone.file[footer..]);
+        } else {
             zone.file.clear();
+            zone.rule = rule_of(rule);
         }
-        zone.rule = rule_of(footer.map_or(rule, |at| &zone.file[at..]));
         zone
     }
 
@@ -245,19 +246,24 @@ fn number(text: &mut &[u8]) -> i64 {
 
 /// `[+-]hh[:mm[:ss]]` in seconds.
 fn offset(text: &mut &[u8]) -> i64 {
-    let sign = peek(text);
-    if let b'+' | b'-' = sign {
+    let sign = match peek(text) {
+        b'-' => -1,
+        b'+' => 1,
+        _ => 0,
+    };
+    if sign != 0 {
         skip(text);
     }
-    let mut seconds = 0;
-    for unit in [3600, 60, 1] {
-        seconds += unit * number(text);
-        if unit == 1 || peek(text) != b':' {
-            break;
+    let mut seconds = 3600 * number(text);
+    if peek(text) == b':' {
+        skip(text);
+        seconds += 60 * number(text);
+        if peek(text) == b':' {
+            skip(text);
+            seconds += number(text);
         }
-        skip(text);
     }
-    if sign == b'-' {
+    if sign < 0 {
         -seconds
     } else {
         seconds
