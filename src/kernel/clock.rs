@@ -1,7 +1,6 @@
 //! kernel::clock: the offset from the monotonic clock probes read (`bpf_ktime_get_ns`) to local
 //! wall-clock time, measured once, so `walltime` prints as the user's clock reads.
 
-use crate::kernel::zone::{civil, days_before, is_leap, Zone};
 use crate::words::nth_word;
 
 // time_t and long are 32 bits on some 32-bit targets: the casts are not no-ops there.
@@ -27,6 +26,22 @@ fn now(clock: libc::clockid_t) -> i64 {
     time.tv_sec as i64 * 1_000_000_000 + time.tv_nsec as i64
 }
 
+/// The local zone's offset from UTC now, in seconds (0 when it cannot be read).
+#[allow(clippy::unnecessary_cast)]
+fn local_offset_seconds(seconds_since_epoch: i64) -> i64 {
+    // `as _`: time_t is the type localtime_r takes (libc deprecates naming it on musl).
+    let time = seconds_since_epoch as _;
+    // SAFETY: tm is plain data; all-zero is a valid value for it.
+    let mut local: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: localtime_r reads `time` and writes only `local`, both on this stack frame.
+    let converted = unsafe { libc::localtime_r(&time, &mut local) };
+    if converted.is_null() {
+        0
+    } else {
+        local.tm_gmtoff as i64
+    }
+}
+
 /// Nanoseconds to add to a monotonic timestamp (`bpf_ktime_get_ns`) to get UTC since the epoch.
 pub fn realtime_offset() -> i64 {
     now(libc::CLOCK_REALTIME) - now(libc::CLOCK_MONOTONIC)
@@ -42,37 +57,49 @@ pub fn monotonic() -> i64 {
     now(libc::CLOCK_MONOTONIC)
 }
 
-/// `realtime` (nanoseconds since the epoch) as local time in `zone`, formatted as C's strftime
-/// does in the C locale, with bpftrace's `%f` for the microseconds. Formatted here rather than
-/// by libc's strftime, which links musl's whole printf (~8 KB) into the board binary. As musl's
-/// strftime, a conversion it does not know (or width and `+` flags) prints nothing at all.
-pub fn strftime(format: &str, realtime: i64, zone: &Zone) -> String {
+/// `realtime` (nanoseconds since the epoch) as local time (TZ, else /etc/localtime, as libc
+/// reads them) formatted as C's strftime does in the C locale, with bpftrace's `%f` for the
+/// microseconds; None when libc cannot convert the time. Formatted here rather than by libc's
+/// strftime, which links musl's whole printf (~8 KB) into the board binary. As musl's strftime,
+/// a conversion it does not know (or width and `+` flags) prints nothing at all.
+#[allow(clippy::unnecessary_cast)]
+pub fn strftime(format: &str, realtime: i64) -> Option<String> {
     let seconds = realtime.div_euclid(1_000_000_000);
-    let (offset, name) = zone.at(seconds);
-    let local = seconds + offset;
-    let days = local.div_euclid(86_400);
-    let (year, month, day) = civil(days);
-    let time = local.rem_euclid(86_400);
+    let time = seconds as _;
+    // SAFETY: tm is plain data; all-zero is a valid value for it.
+    let mut local: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: localtime_r reads `time` and writes only `local`, both on this stack frame.
+    if unsafe { libc::localtime_r(&time, &mut local) }.is_null() {
+        return None;
+    }
+    let zone = if local.tm_zone.is_null() {
+        String::new()
+    } else {
+        // SAFETY: a non-null tm_zone from localtime_r is a NUL-ended string libc keeps alive.
+        unsafe { std::ffi::CStr::from_ptr(local.tm_zone) }
+            .to_string_lossy()
+            .into_owned()
+    };
     let fields = Fields {
-        year,
-        month: month as usize,
-        day,
-        hour: time / 3600,
-        minute: time / 60 % 60,
-        second: time % 60,
-        weekday: (days + 4).rem_euclid(7),
-        yearday: days - days_before(year, 1),
-        offset,
-        zone: String::from_utf8_lossy(name).into_owned(),
+        year: local.tm_year as i64 + 1900,
+        month: local.tm_mon as usize,
+        day: local.tm_mday as i64,
+        hour: local.tm_hour as i64,
+        minute: local.tm_min as i64,
+        second: local.tm_sec as i64,
+        weekday: local.tm_wday as i64,
+        yearday: local.tm_yday as i64,
+        offset: local.tm_gmtoff as i64,
+        zone,
         seconds,
         microseconds: realtime.rem_euclid(1_000_000_000) / 1000,
     };
     let mut out = String::with_capacity(format.len() + 16);
-    if fields.write(&mut out, format) {
+    Some(if fields.write(&mut out, format) {
         out
     } else {
         String::new()
-    }
+    })
 }
 
 /// A broken-down local time, as struct tm holds it, for `strftime`.
@@ -108,6 +135,10 @@ const SHORTHANDS: &str =
 /// The conversions that print a number, and the width each is padded to.
 const NUMERIC: &str = "fCdeGgHIjmMsSuUVwWyY";
 const NUMERIC_WIDTHS: [u8; 20] = [6, 2, 2, 2, 4, 2, 2, 2, 3, 2, 2, 1, 2, 1, 2, 2, 1, 2, 2, 4];
+
+fn is_leap(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
 
 impl Fields {
     /// Appends `format` expanded; false at a conversion C's strftime (musl's) refuses.
@@ -258,10 +289,10 @@ fn number(out: &mut String, value: i64, width: usize, pad: char) {
 }
 
 /// Nanoseconds to add to a monotonic timestamp to get local time since the epoch.
-pub fn wall_clock_offset(zone: &Zone) -> i64 {
+pub fn wall_clock_offset() -> i64 {
     let real = now(libc::CLOCK_REALTIME);
     let monotonic = now(libc::CLOCK_MONOTONIC);
-    real - monotonic + zone.at(real / 1_000_000_000).0 * 1_000_000_000
+    real - monotonic + local_offset_seconds(real / 1_000_000_000) * 1_000_000_000
 }
 
 #[cfg(test)]
@@ -302,12 +333,11 @@ mod tests {
         } else {
             2_400_000_000
         };
-        let zone = super::Zone::local();
         let mut seconds = -86_400 * 400;
         while seconds < end {
             for format in &formats {
                 assert_eq!(
-                    super::strftime(format, seconds * 1_000_000_000, &zone),
+                    super::strftime(format, seconds * 1_000_000_000).unwrap(),
                     libc_strftime(format, seconds),
                     "{format} at {seconds}"
                 );
@@ -321,30 +351,29 @@ mod tests {
         // 1_500_000_007 s and 123_456_789 ns: seconds and microseconds read alike in any zone.
         let realtime = 1_500_000_007 * 1_000_000_000 + 123_456_789;
         assert_eq!(
-            super::strftime("%S.%f %%f", realtime, &super::Zone::local()),
+            super::strftime("%S.%f %%f", realtime).unwrap(),
             "07.123456 %f"
         );
-        assert_eq!(super::strftime("%f", 999, &super::Zone::local()), "000000");
-        assert_eq!(super::strftime("", 0, &super::Zone::local()), "");
+        assert_eq!(super::strftime("%f", 999).unwrap(), "000000");
+        assert_eq!(super::strftime("", 0).unwrap(), "");
     }
 
     #[test]
     fn strftime_prints_nothing_for_a_conversion_musl_refuses() {
-        assert_eq!(super::strftime("a %Q b", 0, &super::Zone::local()), "");
-        assert_eq!(super::strftime("a %", 0, &super::Zone::local()), "");
-        assert_eq!(super::strftime("a %4Y", 0, &super::Zone::local()), "");
+        assert_eq!(super::strftime("a %Q b", 0).unwrap(), "");
+        assert_eq!(super::strftime("a %", 0).unwrap(), "");
+        assert_eq!(super::strftime("a %4Y", 0).unwrap(), "");
     }
 
     #[test]
     fn monotonic_plus_offset_is_close_to_the_wall_clock() {
-        let zone = super::Zone::local();
-        let offset = super::wall_clock_offset(&zone);
+        let offset = super::wall_clock_offset();
         let utc = super::now(libc::CLOCK_REALTIME);
         let local = super::now(libc::CLOCK_MONOTONIC) + offset;
-        let shift = zone.at(utc / 1_000_000_000).0 * 1_000_000_000;
+        let zone = super::local_offset_seconds(utc / 1_000_000_000) * 1_000_000_000;
         assert!(
-            (local - shift - utc).abs() < 100_000_000,
-            "{local} {shift} {utc}"
+            (local - zone - utc).abs() < 100_000_000,
+            "{local} {zone} {utc}"
         );
     }
 }

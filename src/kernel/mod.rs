@@ -21,7 +21,6 @@ pub mod ringbuf;
 pub mod signal;
 pub mod tracefs;
 pub mod trigger;
-pub mod zone;
 
 pub use error::KernelError;
 
@@ -241,19 +240,11 @@ pub(crate) fn write_all(fd: std::os::fd::RawFd, mut bytes: &[u8]) -> std::io::Re
 /// The value of the environment variable `name`, when it is set and is text: without std's
 /// `env::var` and its lock (nothing in tine sets a variable).
 pub fn env_var(name: &str) -> Option<String> {
-    String::from_utf8(env_bytes(name)?).ok()
-}
-
-/// The value of the environment variable `name`, when it is set, text or not: the first entry
-/// `name=...`, as getenv finds it (whose string search is linked for this alone).
-pub fn env_bytes(name: &str) -> Option<Vec<u8>> {
+    // The first entry `name=...`, as getenv finds it (whose string search is linked for this
+    // alone).
     environ().find_map(|entry| {
-        Some(
-            entry
-                .strip_prefix(name.as_bytes())?
-                .strip_prefix(b"=")?
-                .to_vec(),
-        )
+        let value = entry.strip_prefix(name.as_bytes())?.strip_prefix(b"=")?;
+        String::from_utf8(value.to_vec()).ok()
     })
 }
 

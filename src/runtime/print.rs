@@ -89,7 +89,6 @@ impl<'a> Printer<'a> {
                 stacks: &compiled.stack_maps,
                 bpftrace: settings.style != Style::Ply,
                 maps,
-                zone: std::cell::OnceCell::new(),
                 wall_clock_offset: std::cell::OnceCell::new(),
                 realtime_offset: crate::kernel::clock::realtime_offset(),
             },
@@ -240,7 +239,7 @@ impl<'a> Printer<'a> {
             }
             RecordKind::Time { format } => {
                 let now = crate::kernel::clock::realtime();
-                self.message("time", &self.names.local_time(format, now));
+                self.message("time", &super::symbols::local_time(format, now));
             }
             RecordKind::Exit => {
                 let code = wire::exit_code(bytes, wire::HOST);

@@ -8,7 +8,6 @@ use crate::kernel::elf::ElfFile;
 use crate::kernel::error::describe;
 use crate::kernel::kallsyms::{write_symbol, write_unknown, KernelSymbols};
 use crate::kernel::memory_map::{self, Mapping};
-use crate::kernel::zone::Zone;
 use crate::output::Symbols;
 use crate::wire;
 use crate::words::nth_item;
@@ -25,27 +24,18 @@ pub(super) struct KernelNames<'a> {
     pub(super) maps: &'a [BpfMap],
     /// Read when a wall time is first printed: the local zone is a file (/etc/localtime)
     /// most runs never need.
-    pub(super) zone: std::cell::OnceCell<Zone>,
     pub(super) wall_clock_offset: std::cell::OnceCell<i64>,
     /// Nanoseconds from the monotonic clock probes read to UTC since the epoch.
     pub(super) realtime_offset: i64,
 }
 
+/// `realtime` (nanoseconds since the epoch) as local time, by strftime's `format` with
+/// bpftrace's `%f` for the microseconds; `(?)` when libc cannot convert it.
+pub(super) fn local_time(format: &str, realtime: i64) -> String {
+    crate::kernel::clock::strftime(format, realtime).unwrap_or_else(|| "(?)".to_string())
+}
+
 impl KernelNames<'_> {
-    fn zone(&self) -> &Zone {
-        // By `get` and `set`, as `symbols`.
-        if self.zone.get().is_none() {
-            let _ = self.zone.set(Zone::local());
-        }
-        self.zone.get().expect("set above")
-    }
-
-    /// `realtime` (nanoseconds since the epoch) as local time, by strftime's `format` with
-    /// bpftrace's `%f` for the microseconds.
-    pub(super) fn local_time(&self, format: &str, realtime: i64) -> String {
-        crate::kernel::clock::strftime(format, realtime, self.zone())
-    }
-
     fn symbols(&self) -> &KernelSymbols {
         // By `get` and `set`: `get_or_init` links its generic init path for this alone.
         if self.symbols.get().is_none() {
@@ -118,8 +108,7 @@ impl Symbols for KernelNames<'_> {
     }
 
     fn wall_clock_offset(&self) -> i64 {
-        *(self.wall_clock_offset)
-            .get_or_init(|| crate::kernel::clock::wall_clock_offset(self.zone()))
+        *(self.wall_clock_offset).get_or_init(crate::kernel::clock::wall_clock_offset)
     }
 
     fn write_resolved(&self, out: &mut String, resolve: wire::Resolve, value: u64) {
@@ -133,7 +122,7 @@ impl Symbols for KernelNames<'_> {
 
     fn write_strftime(&self, out: &mut String, format: &str, monotonic: u64) {
         let realtime = (monotonic as i64).saturating_add(self.realtime_offset);
-        out.push_str(&self.local_time(format, realtime));
+        out.push_str(&local_time(format, realtime));
     }
 }
 
