@@ -111,18 +111,22 @@ pub fn duplicate(fd: std::os::fd::BorrowedFd) -> std::io::Result<std::os::fd::Ow
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(new as i32) })
 }
 
-/// What stat(2) says of a file: its type and permission bits, and its size. std's `metadata`
-/// and its path buffers are linked for nothing then.
+/// What stat(2) says of a file: its type and permission bits, its size and its inode number.
+/// std's `metadata` and its path buffers are linked for nothing then.
 pub struct Status {
     pub mode: u32,
     pub size: u64,
+    pub inode: u64,
 }
 
 impl Status {
+    // ino_t is not 64 bits on every libc tine may be built with.
+    #[allow(clippy::unnecessary_cast)]
     fn of(status: &libc::stat) -> Status {
         Status {
             mode: status.st_mode,
             size: status.st_size as u64,
+            inode: status.st_ino as u64,
         }
     }
 

@@ -181,8 +181,7 @@ fn write_cgroup_paths(out: &mut String, id: u64) {
 }
 
 fn inode(path: &str) -> Option<u64> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|metadata| metadata.ino())
+    crate::kernel::status(path, true).map(|status| status.inode)
 }
 
 /// Extends `path`, a directory, to the first entry below it, depth first in the order the kernel
