@@ -768,10 +768,10 @@ fn strerror_username_and_macaddr_print_what_they_name() {
     };
     let script = format!(
         "struct frame {{ unsigned char destination[6]; unsigned char source[6]; }}
-         tracepoint:syscalls:sys_exit_openat / comm == \"tinenamed\" && args->ret < 0 / {{
+         tracepoint:syscalls:sys_exit_openat / pid == cpid && comm == \"tinenamed\" && args->ret < 0 / {{
              printf(\"%d %s|%s %d\\n\", -args->ret, strerror(-args->ret), username, uid);
              @last = strerror(-args->ret); @user = username; }}
-         uprobe:{program}:station {{
+         uprobe:{program}:station / pid == cpid / {{
              printf(\"%s %s\\n\", macaddr(arg0), macaddr(((struct frame *)arg1)->source));
              @mac = macaddr(arg0); }}"
     );
